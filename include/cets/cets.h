@@ -1,0 +1,389 @@
+/* cets.h -- the engine: the one documented API of cets.
+ *
+ * The engine is a deterministic state machine with no I/O. Everything that
+ * changes state is a command (cets_cmd) that carries a sequence number and a
+ * timestamp given by the sequencer; cets_apply() applies one command, fills a
+ * cets_result and reports what happened through the listener as events.
+ * It never reads the clock, the disk, the network or a random source: the
+ * same commands give the same state, bit for bit (cets_state_hash()).
+ *
+ * Units: prices and money are int64 fen (0.01 CNY); quantities int64 tonnes.
+ * Dates are int32 yyyymmdd in Asia/Shanghai; times int64 ns since the Unix
+ * epoch (UTC).
+ *
+ * Thread safety: an engine belongs to one thread.
+ */
+#ifndef CETS_CETS_H
+#define CETS_CETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cets/errors.h"
+
+#define CETS_MAX_INSTRUMENTS 64
+#define CETS_MAX_TARGETS 8
+#define CETS_CODE_LEN 16 /* with the NUL */
+#define CETS_NAME_LEN 48 /* with the NUL */
+#define CETS_DEPTH 5
+#define CETS_EXCHANGE_ID 1 /* the exchange operator: created with the engine, holds the fees */
+
+typedef enum cets_side { CETS_BUY = 1, CETS_SELL = 2 } cets_side;
+
+typedef enum cets_matching {
+    CETS_MATCH_LISTING = 0,    /* post and take (挂牌协议) */
+    CETS_MATCH_CONTINUOUS = 1, /* price-time limit order book */
+} cets_matching;
+
+typedef enum cets_product { CETS_PRODUCT_CEA = 0, CETS_PRODUCT_CCER = 1 } cets_product;
+
+typedef enum cets_pkind {
+    CETS_PK_EXCHANGE = 1,    /* exchange operator */
+    CETS_PK_AUTHORITY = 2,   /* competent authority */
+    CETS_PK_ENTITY = 3,      /* compliance entity (重点排放单位) */
+    CETS_PK_INSTITUTION = 4, /* institution */
+    CETS_PK_INDIVIDUAL = 5,  /* individual: CCER only */
+} cets_pkind;
+
+typedef enum cets_pstatus {
+    CETS_PS_ACTIVE = 0,
+    CETS_PS_SUSPENDED = 1, /* no new orders; resting ones may be cancelled */
+    CETS_PS_FROZEN = 2,    /* judicially frozen: holdings may not move */
+} cets_pstatus;
+
+typedef enum cets_istatus { CETS_IS_OPEN = 0, CETS_IS_HALTED = 1 } cets_istatus;
+
+/* Trading methods, for fees and statistics. Continuous-book trades count as
+ * listing (screen) trades: they set open, high, low and close. */
+typedef enum cets_method {
+    CETS_METHOD_LISTING = 0,
+    CETS_METHOD_BLOCK = 1,
+    CETS_METHOD_AUCTION = 2,
+    CETS_METHOD_COUNT = 3,
+} cets_method;
+
+typedef enum cets_tif {
+    CETS_TIF_DAY = 0, /* rests until filled, cancelled or the end of the day */
+    CETS_TIF_IOC = 1, /* continuous mode: what does not fill at once is cancelled */
+} cets_tif;
+
+typedef enum cets_cmd_type {
+    CETS_CMD_NONE = 0,
+    /* operator commands: actor must be the exchange (CETS_EXCHANGE_ID) */
+    CETS_CMD_INSTRUMENT_ADD = 1,  /* text=code, aux=product, flags=matching, price=previous close */
+    CETS_CMD_INSTRUMENT_HALT = 2, /* instrument, aux=1 halt, 0 resume */
+    CETS_CMD_INSTRUMENT_MODE = 3, /* instrument, flags=matching; its book must be empty */
+    CETS_CMD_MARKET_HALT = 4,     /* aux=1 halt, 0 resume */
+    CETS_CMD_PARTICIPANT_ADD = 5, /* aux=kind, text=name; result.id = the new participant */
+    CETS_CMD_PARTICIPANT_STATUS = 6, /* participant, aux=cets_pstatus */
+    CETS_CMD_DEPOSIT = 7,         /* participant, qty=amount in fen */
+    CETS_CMD_WITHDRAW = 8,        /* participant, qty=amount in fen (actor: exchange or itself) */
+    CETS_CMD_HOLDING_CREDIT = 9,  /* participant, instrument, qty=tonnes (issuance) */
+    CETS_CMD_HOLIDAY_ADD = 10,    /* aux=yyyymmdd */
+    CETS_CMD_HOLIDAY_REMOVE = 11, /* aux=yyyymmdd */
+    CETS_CMD_END_OF_DAY = 12,     /* lapse, statistics, statements, next day */
+    /* trading commands: actor must equal participant */
+    CETS_CMD_POST = 20,   /* listing post, or limit order in continuous mode (flags=tif) */
+    CETS_CMD_TAKE = 21,   /* listing take: targets, or qty+limit price; continuous: IOC */
+    CETS_CMD_CANCEL = 22, /* order_id */
+    CETS_CMD_MODIFY = 23, /* order_id, new price and qty (cancel-replace; keeps priority
+                             when only the quantity goes down) */
+} cets_cmd_type;
+
+typedef struct cets_target {
+    uint64_t order_id; /* a resting listing of the other side */
+    int64_t qty;       /* how much of it to take */
+} cets_target;
+
+/* A command. Fixed layout without padding; the journal stores the first
+ * cets_cmd_size(cmd) bytes of it. Unused fields are zero. */
+typedef struct cets_cmd {
+    uint64_t seq;         /* given by the sequencer, strictly increasing */
+    int64_t ts;           /* given by the sequencer, ns since epoch UTC, non-decreasing */
+    uint8_t type;         /* cets_cmd_type */
+    uint8_t side;         /* cets_side */
+    uint8_t flags;        /* POST/MODIFY: cets_tif; INSTRUMENT_ADD/MODE: cets_matching */
+    uint8_t ntargets;     /* TAKE: number of targets used (0 = take by qty and limit) */
+    uint32_t actor;       /* who asks */
+    uint32_t participant; /* whose account */
+    uint32_t instrument;  /* instrument id (index) */
+    int64_t price;        /* fen */
+    int64_t qty;          /* tonnes, or fen for DEPOSIT and WITHDRAW */
+    uint64_t order_id;    /* CANCEL, MODIFY */
+    uint64_t client_ref;  /* the client's own reference, echoed in events */
+    int64_t aux;          /* per command, see cets_cmd_type */
+    union {
+        cets_target targets[CETS_MAX_TARGETS];
+        char text[CETS_NAME_LEN];
+    } u;
+} cets_cmd;
+
+/* Bytes of *cmd that carry information (the journal writes this many). */
+size_t cets_cmd_size(const cets_cmd *cmd);
+/* Short stable name of a command type ("post", "take", ...), "unknown" otherwise. */
+const char *cets_cmd_name(int type);
+
+typedef struct cets_result {
+    int code;            /* CETS_OK or a cets_reason */
+    uint32_t id;         /* PARTICIPANT_ADD / INSTRUMENT_ADD: the new id */
+    uint64_t order_id;   /* POST, TAKE, MODIFY: the order's id */
+    int64_t filled_qty;  /* filled by this command */
+    int64_t filled_value;/* fen */
+    int64_t resting_qty; /* left resting on the book */
+    uint32_t ntrades;
+} cets_result;
+
+/* ---- events ---------------------------------------------------------- */
+
+typedef enum cets_event_type {
+    CETS_EV_REJECTED = 1,    /* a command was rejected; nothing changed */
+    CETS_EV_ACCEPTED = 2,    /* an order was accepted (before any fills) */
+    CETS_EV_TRADE = 3,       /* a trade, settled */
+    CETS_EV_ORDER_DONE = 4,  /* an order left the book or ended (see cets_done) */
+    CETS_EV_DEPTH = 5,       /* best five levels of an instrument after a change */
+    CETS_EV_DAY_STATS = 6,   /* end of day: one per instrument */
+    CETS_EV_STATEMENT = 7,   /* end of day: one per participant with activity or balance */
+    CETS_EV_DAY_CLOSED = 8,  /* end of day finished; next trading date set */
+    CETS_EV_REPLACED = 9,    /* MODIFY accepted */
+    CETS_EV_ADMIN = 10,      /* an operator command took effect */
+} cets_event_type;
+
+typedef enum cets_done {
+    CETS_DONE_FILLED = 1,
+    CETS_DONE_CANCELLED = 2, /* by its owner */
+    CETS_DONE_EXPIRED = 3,   /* lapsed at the end of the day */
+    CETS_DONE_UNFILLED = 4,  /* take / IOC remainder, never posted */
+} cets_done;
+
+typedef struct cets_trade {
+    uint64_t trade_id;
+    uint64_t seq; /* the command that made it */
+    int64_t ts;
+    uint32_t instrument;
+    uint8_t method;    /* cets_method */
+    uint8_t aggressor; /* side of the taker */
+    uint16_t pad;
+    uint32_t buyer, seller;
+    uint64_t buy_order, sell_order;
+    int64_t price, qty, value; /* value = price*qty, fen */
+    int64_t buyer_fee, seller_fee;
+} cets_trade;
+
+typedef struct cets_level {
+    int64_t price, qty;
+    uint32_t count;
+    uint32_t pad;
+} cets_level;
+
+typedef struct cets_depth {
+    uint32_t instrument;
+    uint32_t nbids, nasks;
+    uint32_t pad;
+    cets_level bids[CETS_DEPTH]; /* best first */
+    cets_level asks[CETS_DEPTH];
+} cets_depth;
+
+typedef struct cets_order_info {
+    uint64_t order_id, client_ref;
+    uint32_t participant, instrument;
+    uint8_t side, tif, pad[6];
+    int64_t price, qty, filled_qty, filled_value;
+    int64_t reserved; /* funds (buy, fen) or holdings (sell, t) still frozen for it */
+    int64_t ts;       /* time of entry */
+} cets_order_info;
+
+typedef struct cets_day_stats {
+    int32_t date;
+    uint32_t instrument;
+    char code[CETS_CODE_LEN];
+    int64_t prev_close;
+    int64_t open, high, low, close; /* listing trades only; carried over when none */
+    int64_t change_bp;              /* (close - prev_close) / prev_close, basis points, half-up */
+    bool traded;                    /* any listing trade today */
+    int64_t volume[CETS_METHOD_COUNT], value[CETS_METHOD_COUNT];
+    uint64_t trades[CETS_METHOD_COUNT];
+    int64_t total_volume, total_value;
+    int64_t cum_volume[CETS_METHOD_COUNT], cum_value[CETS_METHOD_COUNT];
+    int64_t next_lower, next_upper; /* tomorrow's listing band */
+} cets_day_stats;
+
+typedef struct cets_statement_line {
+    uint32_t instrument;
+    int64_t open_qty, close_qty; /* total holding (available+frozen+locked) */
+    int64_t bought_qty, bought_value, sold_qty, sold_value;
+} cets_statement_line;
+
+typedef struct cets_statement {
+    int32_t date;
+    uint32_t participant;
+    int64_t funds_open, funds_close; /* total funds (available+frozen) */
+    int64_t deposits, withdrawals;
+    int64_t bought_value, sold_value, fees;
+    uint32_t ntrades;
+    uint32_t nlines;
+    cets_statement_line lines[CETS_MAX_INSTRUMENTS]; /* instruments with a holding or activity */
+} cets_statement;
+
+typedef struct cets_event {
+    uint8_t type; /* cets_event_type */
+    uint8_t pad[7];
+    uint64_t seq;
+    int64_t ts;
+    union {
+        struct { /* REJECTED */
+            int code;
+            uint8_t cmd_type;
+            uint32_t participant;
+            uint64_t client_ref, order_id;
+        } reject;
+        cets_order_info order; /* ACCEPTED, REPLACED */
+        struct {               /* ORDER_DONE */
+            cets_order_info order;
+            uint8_t why; /* cets_done */
+            int64_t left_qty;
+        } done;
+        cets_trade trade;       /* TRADE */
+        cets_depth depth;       /* DEPTH */
+        cets_day_stats stats;   /* DAY_STATS */
+        const cets_statement *statement; /* STATEMENT: valid during the callback */
+        struct {                /* DAY_CLOSED */
+            int32_t closed_date, next_date;
+            int64_t composite;  /* composite price of the closed day (fen) */
+        } day;
+        struct { /* ADMIN */
+            uint8_t cmd_type;
+            uint32_t id;
+        } admin;
+    } u;
+} cets_event;
+
+typedef void (*cets_listener)(void *ctx, const cets_event *ev);
+
+/* ---- configuration ---------------------------------------------------- */
+
+typedef struct cets_config {
+    int32_t start_date;                        /* first trading date, yyyymmdd */
+    int32_t tz_offset_min;                     /* local time = UTC + this; 480 (Asia/Shanghai) */
+    int32_t sessions[4];                       /* minutes after local midnight: 570,690,780,900 */
+    int32_t listing_band_bp;                   /* 1000 = +/-10% */
+    int32_t block_band_bp;                     /* 3000 */
+    int64_t listing_min_qty, listing_max_qty;  /* 1, 99999 */
+    int64_t block_min_qty;                     /* 100000 */
+    int64_t tick;                              /* 1 fen */
+    int32_t fee_ppm[CETS_METHOD_COUNT][2];     /* [method][0 buy, 1 sell]; 500 = 0.05% */
+    bool enforce_sessions;                     /* true; false for embedders and benchmarks */
+    bool enforce_risk;                         /* true: funds and holdings checks */
+    bool emit_depth;                           /* DEPTH events after each change */
+    bool keep_trades;                          /* keep the day's trades for statements */
+    uint32_t order_capacity;                   /* initial order pool size (grows) */
+} cets_config;
+
+/* The market's defaults (see docs/rules.md). */
+void cets_config_default(cets_config *cfg);
+
+/* ---- lifecycle --------------------------------------------------------- */
+
+typedef struct cets_engine cets_engine;
+
+cets_engine *cets_engine_new(const cets_config *cfg);
+void cets_engine_free(cets_engine *e);
+void cets_engine_set_listener(cets_engine *e, cets_listener fn, void *ctx);
+const cets_config *cets_engine_config(const cets_engine *e);
+
+/* Apply one command. Returns res->code. A rejected command changes nothing
+ * (state hash unchanged) and emits one CETS_EV_REJECTED. res may be NULL. */
+int cets_apply(cets_engine *e, const cets_cmd *cmd, cets_result *res);
+
+/* Sequence number and time of the last command applied (accepted or not). */
+uint64_t cets_last_seq(const cets_engine *e);
+int64_t cets_last_ts(const cets_engine *e);
+
+/* 64-bit hash over the whole business state: instruments, books (in priority
+ * order), participants, funds, holdings, statistics, the day's trades, totals
+ * and counters. Not over the last seq/ts or reject counters. */
+uint64_t cets_state_hash(const cets_engine *e);
+
+/* ---- snapshots (bytes only; files are the journal's business) ---------- */
+
+/* Serialise the whole state into a malloc'd buffer. Returns 0 or -1 (no memory). */
+int cets_snapshot_save(const cets_engine *e, void **buf, size_t *len);
+/* Rebuild an engine from a buffer; NULL with *err set on a malformed buffer. */
+cets_engine *cets_snapshot_load(const void *buf, size_t len, const char **err);
+
+/* ---- queries ----------------------------------------------------------- */
+
+typedef struct cets_instrument_info {
+    uint32_t id;
+    char code[CETS_CODE_LEN];
+    uint8_t product, matching, status, pad;
+    int64_t prev_close, lower, upper, tick;
+    int64_t last; /* last listing trade price today, 0 if none */
+    cets_day_stats today; /* so far today (close = VWAP so far, or previous close) */
+} cets_instrument_info;
+
+typedef struct cets_participant_info {
+    uint32_t id;
+    uint8_t kind, status, pad[2];
+    char name[CETS_NAME_LEN];
+    int64_t available, frozen; /* funds, fen */
+    int64_t unsettled;         /* today's proceeds: spendable (T+0), not withdrawable */
+    uint32_t open_orders;
+} cets_participant_info;
+
+typedef struct cets_holding {
+    int64_t available; /* may be sold */
+    int64_t frozen;    /* reserved by resting sell orders */
+    int64_t locked;    /* bought today: sellable from the next trading day (T+1) */
+} cets_holding;
+
+typedef struct cets_totals {
+    int64_t deposits, withdrawals;           /* fen, all time */
+    int64_t funds;                           /* sum of all participants' available+frozen */
+    int64_t issued[CETS_MAX_INSTRUMENTS];    /* tonnes credited, all time */
+    int64_t held[CETS_MAX_INSTRUMENTS];      /* sum of all holdings */
+    int64_t frozen_funds, reserved_funds;    /* sum of frozen funds; sum over live orders */
+    int64_t frozen_qty[CETS_MAX_INSTRUMENTS], reserved_qty[CETS_MAX_INSTRUMENTS];
+    uint32_t live_orders;
+} cets_totals;
+
+int32_t cets_trading_date(const cets_engine *e);
+uint32_t cets_instrument_count(const cets_engine *e);
+uint32_t cets_participant_count(const cets_engine *e); /* ids are 1..count */
+int cets_instrument_find(const cets_engine *e, const char *code); /* id or -1 */
+int cets_instrument_get(const cets_engine *e, uint32_t id, cets_instrument_info *out);
+int cets_participant_get(const cets_engine *e, uint32_t id, cets_participant_info *out);
+int cets_holding_get(const cets_engine *e, uint32_t participant, uint32_t instrument,
+                     cets_holding *out);
+int cets_depth_get(const cets_engine *e, uint32_t instrument, cets_depth *out);
+int cets_order_get(const cets_engine *e, uint64_t order_id, cets_order_info *out);
+/* Every live order (participant 0 = all), book by book in priority order. */
+void cets_orders_foreach(const cets_engine *e, uint32_t participant,
+                         void (*fn)(void *ctx, const cets_order_info *o), void *ctx);
+/* Today's trades, or those of the last closed day (last_day = true). */
+void cets_trades_foreach(const cets_engine *e, bool last_day,
+                         void (*fn)(void *ctx, const cets_trade *t), void *ctx);
+/* Conservation figures, computed by walking the whole state. */
+void cets_totals_get(const cets_engine *e, cets_totals *out);
+/* The last closed day: statistics per instrument (returns count) and composite. */
+uint32_t cets_last_day_stats(const cets_engine *e, cets_day_stats *out, uint32_t cap,
+                             int64_t *composite, int32_t *date);
+/* The statement of one participant for the last closed day. */
+int cets_statement_get(const cets_engine *e, uint32_t participant, cets_statement *out);
+/* Whether the date (yyyymmdd) is a trading day under the calendar. */
+bool cets_is_trading_day(const cets_engine *e, int32_t date);
+/* Composite price now: equal-weighted mean of the CEA closes (fen, half-up). */
+int64_t cets_composite_price(const cets_engine *e);
+
+/* ---- helpers ----------------------------------------------------------- */
+
+/* ns since epoch (UTC) of local date yyyymmdd at hh:mm under tz_offset_min. */
+int64_t cets_time_at(int32_t date, int hh, int mm, int32_t tz_offset_min);
+/* Local date (yyyymmdd) of a time. */
+int32_t cets_date_of(int64_t ts, int32_t tz_offset_min);
+/* Money half-up: round(x * ppm / 1e6). */
+int64_t cets_fee(int64_t value, int32_t ppm);
+/* Format fen as "51.23" into buf (at least 24 bytes); returns buf. */
+char *cets_fmt_money(int64_t fen, char *buf);
+
+#endif

@@ -1,0 +1,472 @@
+/* engine.c -- the engine's life cycle, command dispatch and operator commands.
+ *
+ * cets_apply() is the only way state changes. Each handler validates
+ * everything first and mutates only once nothing can fail any more, so a
+ * rejected command leaves the state exactly as it was.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void cets_config_default(cets_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->start_date = 20260105;
+    c->tz_offset_min = 480;
+    c->sessions[0] = 9 * 60 + 30;
+    c->sessions[1] = 11 * 60 + 30;
+    c->sessions[2] = 13 * 60;
+    c->sessions[3] = 15 * 60;
+    c->listing_band_bp = 1000;
+    c->block_band_bp = 3000;
+    c->listing_min_qty = 1;
+    c->listing_max_qty = 99999;
+    c->block_min_qty = 100000;
+    c->tick = 1;
+    for (int m = 0; m < CETS_METHOD_COUNT; m++)
+        c->fee_ppm[m][0] = c->fee_ppm[m][1] = 500;
+    c->enforce_sessions = true;
+    c->enforce_risk = true;
+    c->emit_depth = true;
+    c->keep_trades = true;
+    c->order_capacity = 4096;
+}
+
+static bool config_valid(const cets_config *c)
+{
+    if (!calendar_valid_date(c->start_date) || c->tick <= 0 || c->listing_min_qty < 1 ||
+        c->listing_max_qty < c->listing_min_qty || c->listing_band_bp < 0 ||
+        c->listing_band_bp >= 10000 || c->tz_offset_min < -1440 || c->tz_offset_min > 1440)
+        return false;
+    for (int i = 0; i < 4; i++)
+        if (c->sessions[i] < 0 || c->sessions[i] > 1440 || (i && c->sessions[i] < c->sessions[i - 1]))
+            return false;
+    return true;
+}
+
+uint32_t engine_participant_new(cets_engine *e, uint8_t kind, const char *name)
+{
+    if (e->nparts + 1 >= e->capparts) {
+        uint32_t cap = e->capparts ? e->capparts * 2 : 64;
+        participant *p = realloc(e->parts, (size_t)cap * sizeof *p);
+        if (p)
+            e->parts = p;
+        size_t cells = (size_t)cap * e->stride;
+        holding *h = p ? realloc(e->hold, cells * sizeof *h) : NULL;
+        if (h)
+            e->hold = h;
+        hday *c = h ? realloc(e->hcur, cells * sizeof *c) : NULL;
+        if (c)
+            e->hcur = c;
+        hday *l = c ? realloc(e->hlast, cells * sizeof *l) : NULL;
+        if (l)
+            e->hlast = l;
+        if (!l)
+            return 0;
+        size_t old = (size_t)e->capparts * e->stride;
+        memset(p + e->capparts, 0, (size_t)(cap - e->capparts) * sizeof *p);
+        memset(h + old, 0, (cells - old) * sizeof *h);
+        memset(c + old, 0, (cells - old) * sizeof *c);
+        memset(l + old, 0, (cells - old) * sizeof *l);
+        e->capparts = cap;
+    }
+    uint32_t id = ++e->nparts;
+    participant *p = &e->parts[id];
+    memset(p, 0, sizeof *p);
+    p->kind = kind;
+    snprintf(p->name, sizeof p->name, "%s", name);
+    return id;
+}
+
+/* Widen the participant rows so that `need` instruments fit. */
+bool engine_grow_stride(cets_engine *e, uint32_t need)
+{
+    if (need <= e->stride)
+        return true;
+    uint32_t stride = e->stride;
+    while (stride < need)
+        stride *= 2;
+    size_t cells = (size_t)e->capparts * stride;
+    holding *h = calloc(cells, sizeof *h);
+    hday *c = calloc(cells, sizeof *c), *l = calloc(cells, sizeof *l);
+    if (!h || !c || !l) {
+        free(h);
+        free(c);
+        free(l);
+        return false;
+    }
+    for (uint32_t p = 0; p < e->capparts; p++) {
+        memcpy(&h[(size_t)p * stride], &e->hold[(size_t)p * e->stride], e->stride * sizeof *h);
+        memcpy(&c[(size_t)p * stride], &e->hcur[(size_t)p * e->stride], e->stride * sizeof *c);
+        memcpy(&l[(size_t)p * stride], &e->hlast[(size_t)p * e->stride], e->stride * sizeof *l);
+    }
+    free(e->hold);
+    free(e->hcur);
+    free(e->hlast);
+    e->hold = h;
+    e->hcur = c;
+    e->hlast = l;
+    e->stride = stride;
+    return true;
+}
+
+cets_engine *cets_engine_new(const cets_config *cfg)
+{
+    cets_config def;
+    if (!cfg) {
+        cets_config_default(&def);
+        cfg = &def;
+    }
+    if (!config_valid(cfg))
+        return NULL;
+    cets_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->cfg = *cfg;
+    e->stride = 8;
+    e->next_order_id = 1;
+    e->next_trade_id = 1;
+    if (!orders_init(e, cfg->order_capacity) ||
+        engine_participant_new(e, CETS_PK_EXCHANGE, "exchange") != CETS_EXCHANGE_ID) {
+        cets_engine_free(e);
+        return NULL;
+    }
+    calendar_set_date(e, cfg->start_date);
+    eod_open_day(e);
+    return e;
+}
+
+void cets_engine_free(cets_engine *e)
+{
+    if (!e)
+        return;
+    for (uint32_t i = 0; i < e->ninst; i++)
+        book_free(&e->inst[i].bk);
+    orders_free(e);
+    free(e->parts);
+    free(e->hold);
+    free(e->hcur);
+    free(e->hlast);
+    free(e->holidays);
+    free(e->today.t);
+    free(e->lastday.t);
+    free(e);
+}
+
+void cets_engine_set_listener(cets_engine *e, cets_listener fn, void *ctx)
+{
+    e->fn = fn;
+    e->ctx = ctx;
+}
+
+const cets_config *cets_engine_config(const cets_engine *e) { return &e->cfg; }
+uint64_t cets_last_seq(const cets_engine *e) { return e->last_seq; }
+int64_t cets_last_ts(const cets_engine *e) { return e->last_ts; }
+int32_t cets_trading_date(const cets_engine *e) { return e->date; }
+
+void engine_emit(cets_engine *e, cets_event *ev)
+{
+    if (!e->fn)
+        return;
+    ev->seq = e->cmd ? e->cmd->seq : e->last_seq;
+    ev->ts = e->cmd ? e->cmd->ts : e->last_ts;
+    e->fn(e->ctx, ev);
+}
+
+/* ---- operator commands ---------------------------------------------- */
+
+void engine_compute_band(const cets_config *cfg, int64_t close, int64_t tick, int64_t *lower,
+                         int64_t *upper)
+{
+    int64_t bp = cfg->listing_band_bp;
+    int64_t up = close * (10000 + bp) / 10000;                /* floor */
+    int64_t lo = (close * (10000 - bp) + 9999) / 10000;       /* ceil */
+    up -= up % tick;                                          /* stay inside: round to the tick inwards */
+    lo += (tick - lo % tick) % tick;
+    if (lo < tick)
+        lo = tick;
+    if (up < lo)
+        up = lo;
+    *lower = lo;
+    *upper = up;
+}
+
+void engine_set_band(instrument *in, int64_t lower, int64_t upper)
+{
+    in->lower = lower;
+    in->upper = upper;
+}
+
+static bool code_valid(const char *s)
+{
+    size_t n = strnlen(s, CETS_NAME_LEN);
+    if (n == 0 || n >= CETS_CODE_LEN)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')))
+            return false;
+    }
+    return true;
+}
+
+static int instrument_add(cets_engine *e, const cets_cmd *c)
+{
+    if (!code_valid(c->u.text))
+        return CETS_BAD_CODE;
+    if (cets_instrument_find(e, c->u.text) >= 0)
+        return CETS_DUPLICATE_INSTRUMENT;
+    if (c->aux != CETS_PRODUCT_CEA && c->aux != CETS_PRODUCT_CCER)
+        return CETS_BAD_ARGUMENT;
+    if (c->flags != CETS_MATCH_LISTING && c->flags != CETS_MATCH_CONTINUOUS)
+        return CETS_BAD_ARGUMENT;
+    int64_t tick = e->cfg.tick;
+    if (c->price <= 0 || c->price > 100000000 || c->price % tick)
+        return c->price > 0 && c->price <= 100000000 ? CETS_PRICE_TICK : CETS_BAD_ARGUMENT;
+    if (e->ninst >= CETS_MAX_INSTRUMENTS || !engine_grow_stride(e, e->ninst + 1))
+        return CETS_CAPACITY;
+    instrument *in = &e->inst[e->ninst];
+    memset(in, 0, sizeof *in);
+    int64_t lo, up;
+    engine_compute_band(&e->cfg, c->price, tick, &lo, &up);
+    if (!book_init(&in->bk, lo, up, tick))
+        return CETS_CAPACITY;
+    memcpy(in->code, c->u.text, strnlen(c->u.text, CETS_CODE_LEN - 1));
+    in->product = (uint8_t)c->aux;
+    in->matching = c->flags;
+    in->prev_close = c->price;
+    in->tick = tick;
+    engine_set_band(in, lo, up);
+    e->res->id = e->ninst++;
+    return CETS_OK;
+}
+
+static int admin_instrument(cets_engine *e, const cets_cmd *c)
+{
+    if (c->instrument >= e->ninst)
+        return CETS_UNKNOWN_INSTRUMENT;
+    instrument *in = &e->inst[c->instrument];
+    if (c->type == CETS_CMD_INSTRUMENT_HALT) {
+        if (c->aux != 0 && c->aux != 1)
+            return CETS_BAD_ARGUMENT;
+        in->status = c->aux ? CETS_IS_HALTED : CETS_IS_OPEN;
+        return CETS_OK;
+    }
+    if (c->flags != CETS_MATCH_LISTING && c->flags != CETS_MATCH_CONTINUOUS)
+        return CETS_BAD_ARGUMENT;
+    if (in->bk.bid.norders || in->bk.ask.norders)
+        return CETS_BOOK_NOT_EMPTY;
+    in->matching = c->flags;
+    return CETS_OK;
+}
+
+static int admin_participant(cets_engine *e, const cets_cmd *c)
+{
+    if (c->type == CETS_CMD_PARTICIPANT_ADD) {
+        if (c->aux < CETS_PK_AUTHORITY || c->aux > CETS_PK_INDIVIDUAL)
+            return CETS_BAD_ARGUMENT;
+        char name[CETS_NAME_LEN];
+        memcpy(name, c->u.text, sizeof name);
+        name[CETS_NAME_LEN - 1] = 0;
+        uint32_t id = engine_participant_new(e, (uint8_t)c->aux, name);
+        if (!id)
+            return CETS_CAPACITY;
+        e->res->id = id;
+        return CETS_OK;
+    }
+    if (c->participant < 1 || c->participant > e->nparts)
+        return CETS_UNKNOWN_PARTICIPANT;
+    if (c->aux < CETS_PS_ACTIVE || c->aux > CETS_PS_FROZEN || c->participant == CETS_EXCHANGE_ID)
+        return CETS_BAD_ARGUMENT;
+    e->parts[c->participant].status = (uint8_t)c->aux;
+    return CETS_OK;
+}
+
+#define MONEY_LIMIT 4000000000000000000LL /* keeps every sum far from overflow */
+
+static int admin_funds(cets_engine *e, const cets_cmd *c)
+{
+    if (c->participant < 1 || c->participant > e->nparts)
+        return CETS_UNKNOWN_PARTICIPANT;
+    participant *p = &e->parts[c->participant];
+    if (c->qty <= 0)
+        return CETS_BAD_ARGUMENT;
+    if (c->type == CETS_CMD_DEPOSIT) {
+        if (c->qty > MONEY_LIMIT - e->deposits)
+            return CETS_OVERFLOW;
+        p->avail += c->qty;
+        p->cur.deposits += c->qty;
+        e->deposits += c->qty;
+        return CETS_OK;
+    }
+    int64_t free_cash = p->avail - p->unsettled;
+    if (c->qty > p->avail)
+        return CETS_INSUFFICIENT_FUNDS;
+    if (c->qty > free_cash)
+        return CETS_FUNDS_UNSETTLED;
+    p->avail -= c->qty;
+    p->cur.withdrawals += c->qty;
+    e->withdrawals += c->qty;
+    return CETS_OK;
+}
+
+static int admin_credit(cets_engine *e, const cets_cmd *c)
+{
+    if (c->participant < 1 || c->participant > e->nparts)
+        return CETS_UNKNOWN_PARTICIPANT;
+    if (c->instrument >= e->ninst)
+        return CETS_UNKNOWN_INSTRUMENT;
+    if (c->qty <= 0)
+        return CETS_BAD_ARGUMENT;
+    instrument *in = &e->inst[c->instrument];
+    if (c->qty > MONEY_LIMIT - in->issued)
+        return CETS_OVERFLOW;
+    in->issued += c->qty;
+    engine_holding(e, c->participant, c->instrument)->avail += c->qty;
+    return CETS_OK;
+}
+
+static int dispatch_admin(cets_engine *e, const cets_cmd *c)
+{
+    bool self_withdraw = c->type == CETS_CMD_WITHDRAW && c->actor == c->participant &&
+                         c->actor >= 1 && c->actor <= e->nparts;
+    if (c->actor != CETS_EXCHANGE_ID && !self_withdraw)
+        return CETS_NOT_AUTHORISED;
+    switch (c->type) {
+    case CETS_CMD_INSTRUMENT_ADD:
+        return instrument_add(e, c);
+    case CETS_CMD_INSTRUMENT_HALT:
+    case CETS_CMD_INSTRUMENT_MODE:
+        return admin_instrument(e, c);
+    case CETS_CMD_MARKET_HALT:
+        if (c->aux != 0 && c->aux != 1)
+            return CETS_BAD_ARGUMENT;
+        e->market_halted = c->aux == 1;
+        return CETS_OK;
+    case CETS_CMD_PARTICIPANT_ADD:
+    case CETS_CMD_PARTICIPANT_STATUS:
+        return admin_participant(e, c);
+    case CETS_CMD_DEPOSIT:
+    case CETS_CMD_WITHDRAW:
+        return admin_funds(e, c);
+    case CETS_CMD_HOLDING_CREDIT:
+        return admin_credit(e, c);
+    case CETS_CMD_HOLIDAY_ADD:
+        return calendar_holiday_add(e, (int32_t)c->aux);
+    case CETS_CMD_HOLIDAY_REMOVE:
+        return calendar_holiday_remove(e, (int32_t)c->aux);
+    case CETS_CMD_END_OF_DAY:
+        return eod_run(e, c);
+    }
+    return CETS_BAD_COMMAND;
+}
+
+static void emit_depths(cets_engine *e)
+{
+    uint64_t t = e->touched;
+    while (t) {
+        uint32_t i = (uint32_t)__builtin_ctzll(t);
+        t &= t - 1;
+        cets_event ev = {.type = CETS_EV_DEPTH};
+        cets_depth_get(e, i, &ev.u.depth);
+        engine_emit(e, &ev);
+    }
+}
+
+int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
+{
+    cets_result tmp;
+    if (!res)
+        res = &tmp;
+    memset(res, 0, sizeof *res);
+    e->res = res;
+    e->cmd = c;
+    e->touched = 0;
+    int rc;
+    if (c->ts < e->last_ts) {
+        rc = CETS_TIME_BACKWARDS;
+    } else {
+        e->last_ts = c->ts;
+        switch (c->type) {
+        case CETS_CMD_POST:
+            rc = trading_post(e, c);
+            break;
+        case CETS_CMD_TAKE:
+            rc = trading_take(e, c);
+            break;
+        case CETS_CMD_CANCEL:
+            rc = trading_cancel(e, c);
+            break;
+        case CETS_CMD_MODIFY:
+            rc = trading_modify(e, c);
+            break;
+        default:
+            rc = c->type >= CETS_CMD_INSTRUMENT_ADD && c->type <= CETS_CMD_END_OF_DAY
+                     ? dispatch_admin(e, c)
+                     : CETS_BAD_COMMAND;
+            if (rc == CETS_OK) {
+                cets_event ev = {.type = CETS_EV_ADMIN};
+                ev.u.admin.cmd_type = c->type;
+                ev.u.admin.id = res->id;
+                engine_emit(e, &ev);
+            }
+        }
+    }
+    e->last_seq = c->seq;
+    res->code = rc;
+    if (rc != CETS_OK) {
+        cets_event ev = {.type = CETS_EV_REJECTED};
+        ev.u.reject.code = rc;
+        ev.u.reject.cmd_type = c->type;
+        ev.u.reject.participant = c->participant;
+        ev.u.reject.client_ref = c->client_ref;
+        ev.u.reject.order_id = c->order_id;
+        engine_emit(e, &ev);
+    } else if (e->touched && e->cfg.emit_depth) {
+        emit_depths(e);
+    }
+    e->cmd = NULL;
+    e->res = NULL;
+    return rc;
+}
+
+size_t cets_cmd_size(const cets_cmd *c)
+{
+    size_t head = offsetof(cets_cmd, u);
+    switch (c->type) {
+    case CETS_CMD_INSTRUMENT_ADD:
+    case CETS_CMD_PARTICIPANT_ADD:
+        return head + CETS_NAME_LEN;
+    case CETS_CMD_TAKE: {
+        unsigned n = c->ntargets > CETS_MAX_TARGETS ? CETS_MAX_TARGETS : c->ntargets;
+        return head + n * sizeof(cets_target);
+    }
+    default:
+        return head;
+    }
+}
+
+const char *cets_cmd_name(int type)
+{
+    switch (type) {
+    case CETS_CMD_INSTRUMENT_ADD: return "instrument_add";
+    case CETS_CMD_INSTRUMENT_HALT: return "instrument_halt";
+    case CETS_CMD_INSTRUMENT_MODE: return "instrument_mode";
+    case CETS_CMD_MARKET_HALT: return "market_halt";
+    case CETS_CMD_PARTICIPANT_ADD: return "participant_add";
+    case CETS_CMD_PARTICIPANT_STATUS: return "participant_status";
+    case CETS_CMD_DEPOSIT: return "deposit";
+    case CETS_CMD_WITHDRAW: return "withdraw";
+    case CETS_CMD_HOLDING_CREDIT: return "holding_credit";
+    case CETS_CMD_HOLIDAY_ADD: return "holiday_add";
+    case CETS_CMD_HOLIDAY_REMOVE: return "holiday_remove";
+    case CETS_CMD_END_OF_DAY: return "end_of_day";
+    case CETS_CMD_POST: return "post";
+    case CETS_CMD_TAKE: return "take";
+    case CETS_CMD_CANCEL: return "cancel";
+    case CETS_CMD_MODIFY: return "modify";
+    }
+    return "unknown";
+}

@@ -1,0 +1,212 @@
+/* internal.h -- the engine's state, shared by the files of src/engine/.
+ *
+ * Layout decisions (see docs/engine.md):
+ * - Orders live in one pool of fixed-size slots addressed by 32-bit index
+ *   (0 = none); an open-addressing table maps order ids to slots.
+ * - Each side of a book is a ladder: one level per tick across today's band,
+ *   with a bitmap of non-empty levels, so finding the next best price is a
+ *   count-leading/trailing-zeros away and inserting is O(1).
+ * - Holdings are a participants x instruments matrix with a stride that
+ *   doubles when instruments are added (rare), so memory follows use.
+ */
+#ifndef CETS_ENGINE_INTERNAL_H
+#define CETS_ENGINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cets/cets.h"
+
+typedef struct order {
+    uint64_t id;
+    uint64_t client_ref;
+    int64_t price;
+    int64_t qty;          /* remaining */
+    int64_t filled_qty;
+    int64_t filled_value; /* fen */
+    int64_t fees;         /* fen charged so far: fee(filled_value) */
+    int64_t reserved;     /* buy: fen still frozen; sell: tonnes still frozen */
+    int64_t ts;
+    uint32_t participant;
+    uint32_t next, prev; /* FIFO within the level; next doubles as free-list link */
+    uint16_t instrument;
+    uint8_t side, tif;
+} order;
+
+typedef struct level {
+    uint32_t head, tail;
+    uint32_t count, pad;
+    int64_t qty;
+} level;
+
+typedef struct side_book {
+    level *levels;
+    uint64_t *bits; /* bit i set: levels[i] not empty */
+    int32_t best;   /* index of the best level, -1 when empty */
+    uint32_t norders;
+} side_book;
+
+typedef struct book {
+    int64_t base; /* price of level 0 */
+    int64_t tick;
+    int32_t nlevels;
+    side_book bid, ask;
+} book;
+
+typedef struct day_acc { /* an instrument's day so far */
+    int64_t open, high, low, last;
+    int64_t volume[CETS_METHOD_COUNT], value[CETS_METHOD_COUNT];
+    uint64_t trades[CETS_METHOD_COUNT];
+} day_acc;
+
+typedef struct instrument {
+    char code[CETS_CODE_LEN];
+    uint8_t product, matching, status;
+    int64_t prev_close, lower, upper, tick;
+    int64_t issued;
+    day_acc day;
+    int64_t cum_volume[CETS_METHOD_COUNT], cum_value[CETS_METHOD_COUNT];
+    book bk;
+} instrument;
+
+typedef struct pday { /* a participant's day, for the statement */
+    int64_t funds_open, deposits, withdrawals, bought, sold, fees;
+    int64_t funds_close;
+    uint32_t ntrades, pad;
+} pday;
+
+typedef struct participant {
+    uint8_t kind, status;
+    char name[CETS_NAME_LEN];
+    int64_t avail, frozen, unsettled;
+    uint32_t open_orders;
+    pday cur, last;
+} participant;
+
+typedef struct holding {
+    int64_t avail, frozen, locked;
+} holding;
+
+typedef struct hday { /* a holding's day, for the statement */
+    int64_t open_qty, close_qty, bought_qty, bought_value, sold_qty, sold_value;
+} hday;
+
+typedef struct trade_log {
+    cets_trade *t;
+    size_t n, cap;
+} trade_log;
+
+struct cets_engine {
+    cets_config cfg;
+    cets_listener fn;
+    void *ctx;
+    uint64_t last_seq;
+    int64_t last_ts;
+
+    /* calendar */
+    int32_t date;          /* current trading date */
+    int64_t sess[4];       /* session bounds (ns) on that date; all 0 when not a trading day */
+    int64_t eod_from;      /* earliest END_OF_DAY time */
+    int32_t *holidays;     /* sorted */
+    uint32_t nholidays, capholidays;
+    bool market_halted;
+
+    instrument inst[CETS_MAX_INSTRUMENTS];
+    uint32_t ninst;
+    uint32_t stride; /* instruments per participant row in hold/hcur/hlast */
+
+    participant *parts; /* index = id; [0] unused */
+    uint32_t nparts, capparts;
+    holding *hold;
+    hday *hcur, *hlast;
+
+    order *orders; /* pool; [0] unused */
+    uint32_t capord, free_head, nlive;
+    uint64_t *idkeys; /* id table: key 0 = empty */
+    uint32_t *idvals;
+    uint32_t idmask;
+
+    uint64_t next_order_id, next_trade_id;
+    int64_t deposits, withdrawals;
+
+    trade_log today, lastday;
+    cets_day_stats last_stats[CETS_MAX_INSTRUMENTS];
+    uint32_t nlast_stats;
+    int32_t last_date;
+    int64_t last_composite;
+
+    /* per-command scratch (not state) */
+    uint64_t touched; /* instruments whose book changed, bit per instrument */
+    cets_result *res;
+    const cets_cmd *cmd;
+};
+
+/* engine.c */
+void engine_emit(cets_engine *e, cets_event *ev);
+bool engine_grow_stride(cets_engine *e, uint32_t need);
+static inline holding *engine_holding(cets_engine *e, uint32_t pid, uint32_t iid)
+{
+    return &e->hold[(size_t)pid * e->stride + iid];
+}
+static inline hday *engine_hday(cets_engine *e, uint32_t pid, uint32_t iid)
+{
+    return &e->hcur[(size_t)pid * e->stride + iid];
+}
+void engine_order_info(const cets_engine *e, const order *o, cets_order_info *out);
+void engine_set_band(instrument *in, int64_t lower, int64_t upper);
+void engine_compute_band(const cets_config *cfg, int64_t close, int64_t tick, int64_t *lower,
+                         int64_t *upper);
+uint32_t engine_participant_new(cets_engine *e, uint8_t kind, const char *name);
+
+/* calendar.c */
+void calendar_set_date(cets_engine *e, int32_t date);
+bool calendar_session_open(const cets_engine *e, int64_t ts);
+int32_t calendar_next_trading_day(const cets_engine *e, int32_t date);
+bool calendar_valid_date(int32_t date);
+int calendar_holiday_add(cets_engine *e, int32_t date);
+int calendar_holiday_remove(cets_engine *e, int32_t date);
+
+/* book.c */
+bool book_init(book *b, int64_t lower, int64_t upper, int64_t tick);
+void book_free(book *b);
+static inline int64_t book_price(const book *b, int32_t idx) { return b->base + idx * b->tick; }
+static inline int32_t book_index(const book *b, int64_t price)
+{
+    return (int32_t)((price - b->base) / b->tick);
+}
+int32_t book_next(const side_book *s, int32_t nlevels, int is_bid, int32_t from);
+void book_insert(book *b, order *pool, uint32_t slot);
+void book_remove(book *b, order *pool, uint32_t slot);
+int32_t book_nth_level(const book *b, int is_bid, int n); /* index of the nth best level (1-based) or -1 */
+void book_depth(const book *b, int is_bid, cets_level *out, uint32_t *n);
+
+/* orders.c -- pool and id table */
+bool orders_init(cets_engine *e, uint32_t cap);
+void orders_free(cets_engine *e);
+uint32_t orders_alloc(cets_engine *e); /* 0 when out of memory; may move the pool */
+void orders_release(cets_engine *e, uint32_t slot);
+uint32_t orders_find(const cets_engine *e, uint64_t id);
+bool orders_index(cets_engine *e, uint64_t id, uint32_t slot);
+void orders_unindex(cets_engine *e, uint64_t id);
+
+/* trading.c */
+int trading_post(cets_engine *e, const cets_cmd *c);
+int trading_take(cets_engine *e, const cets_cmd *c);
+int trading_cancel(cets_engine *e, const cets_cmd *c);
+int trading_modify(cets_engine *e, const cets_cmd *c);
+void trading_end_order(cets_engine *e, uint32_t slot, int why, bool on_book);
+
+/* eod.c */
+int eod_run(cets_engine *e, const cets_cmd *c);
+void eod_day_stats(const cets_engine *e, uint32_t iid, cets_day_stats *out);
+void eod_open_day(cets_engine *e);
+
+/* state.c -- serialisation shared by the hash and snapshots */
+typedef struct sbuf {
+    unsigned char *p;
+    size_t n, cap;
+    bool oom;
+} sbuf;
+void state_write(const cets_engine *e, sbuf *b, size_t *hash_from);
+
+#endif

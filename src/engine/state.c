@@ -1,0 +1,389 @@
+/* state.c -- the whole state as bytes: snapshots and the state hash.
+ *
+ * One walk over the state (state_codec) both writes and reads, so what a
+ * snapshot saves and what it restores cannot drift apart, and the state hash
+ * is simply XXH3 over the written bytes after the header (the header holds
+ * the last seq and time, which the hash leaves out). Orders are written book
+ * by book in priority order, so the bytes do not depend on pool slots.
+ * Integers are written in the machine's byte order (little-endian on the
+ * platforms we build for); the magic number catches a mismatch.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "internal.h"
+
+#define STATE_MAGIC 0x3141545353544543ULL /* "CETSSTA1" */
+#define STATE_VERSION 1
+
+typedef struct codec {
+    bool reading;
+    sbuf *out;           /* writing */
+    const unsigned char *in; /* reading */
+    size_t len, pos;
+    const char *err;
+} codec;
+
+static void put(sbuf *b, const void *p, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 1 << 16;
+        while (cap < b->n + n)
+            cap *= 2;
+        unsigned char *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = true;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+}
+
+static void k_bytes(codec *k, void *p, size_t n)
+{
+    if (!k->reading) {
+        put(k->out, p, n);
+        return;
+    }
+    if (k->err || n > k->len - k->pos) {
+        k->err = "snapshot is truncated";
+        memset(p, 0, n);
+        return;
+    }
+    memcpy(p, k->in + k->pos, n);
+    k->pos += n;
+}
+
+#define K(k, field) k_bytes((k), &(field), sizeof(field))
+
+static void k_day_stats(codec *k, cets_day_stats *s)
+{
+    K(k, s->date);
+    K(k, s->instrument);
+    K(k, s->code);
+    K(k, s->prev_close);
+    K(k, s->open);
+    K(k, s->high);
+    K(k, s->low);
+    K(k, s->close);
+    K(k, s->change_bp);
+    uint8_t traded = s->traded;
+    K(k, traded);
+    s->traded = traded != 0;
+    K(k, s->volume);
+    K(k, s->value);
+    K(k, s->trades);
+    K(k, s->total_volume);
+    K(k, s->total_value);
+    K(k, s->cum_volume);
+    K(k, s->cum_value);
+    K(k, s->next_lower);
+    K(k, s->next_upper);
+}
+
+static void k_trade(codec *k, cets_trade *t)
+{
+    K(k, t->trade_id);
+    K(k, t->seq);
+    K(k, t->ts);
+    K(k, t->instrument);
+    K(k, t->method);
+    K(k, t->aggressor);
+    K(k, t->buyer);
+    K(k, t->seller);
+    K(k, t->buy_order);
+    K(k, t->sell_order);
+    K(k, t->price);
+    K(k, t->qty);
+    K(k, t->value);
+    K(k, t->buyer_fee);
+    K(k, t->seller_fee);
+    t->pad = 0;
+}
+
+static void k_trades(codec *k, trade_log *l)
+{
+    uint64_t n = l->n;
+    K(k, n);
+    if (k->reading) {
+        if (k->err || n > (k->len - k->pos) / 64) {
+            k->err = k->err ? k->err : "snapshot trade count is corrupt";
+            return;
+        }
+        l->t = n ? malloc(n * sizeof *l->t) : NULL;
+        if (n && !l->t) {
+            k->err = "out of memory";
+            return;
+        }
+        memset(l->t, 0, n * sizeof *l->t);
+        l->n = l->cap = n;
+    }
+    for (uint64_t i = 0; i < n && !k->err; i++)
+        k_trade(k, &l->t[i]);
+}
+
+static void k_order(codec *k, order *o)
+{
+    K(k, o->id);
+    K(k, o->client_ref);
+    K(k, o->price);
+    K(k, o->qty);
+    K(k, o->filled_qty);
+    K(k, o->filled_value);
+    K(k, o->fees);
+    K(k, o->reserved);
+    K(k, o->ts);
+    K(k, o->participant);
+    K(k, o->instrument);
+    K(k, o->side);
+    K(k, o->tif);
+}
+
+static void write_side(codec *k, cets_engine *e, side_book *s, int32_t nlevels, int is_bid)
+{
+    uint32_t n = s->norders;
+    K(k, n);
+    for (int32_t idx = s->best; idx >= 0;
+         idx = book_next(s, nlevels, is_bid, is_bid ? idx - 1 : idx + 1))
+        for (uint32_t slot = s->levels[idx].head; slot; slot = e->orders[slot].next)
+            k_order(k, &e->orders[slot]);
+}
+
+static void read_side(codec *k, cets_engine *e, uint32_t iid, int side)
+{
+    uint32_t n = 0;
+    K(k, n);
+    instrument *in = &e->inst[iid];
+    for (uint32_t i = 0; i < n && !k->err; i++) {
+        order o;
+        memset(&o, 0, sizeof o);
+        k_order(k, &o);
+        if (k->err)
+            return;
+        if (o.instrument != iid || o.side != side || o.qty <= 0 || o.price < in->lower ||
+            o.price > in->upper || (o.price - in->lower) % in->tick || orders_find(e, o.id)) {
+            k->err = "snapshot order is inconsistent with its book";
+            return;
+        }
+        uint32_t slot = orders_alloc(e);
+        if (!slot || !orders_index(e, o.id, slot)) {
+            k->err = "out of memory";
+            return;
+        }
+        e->orders[slot] = o;
+        book_insert(&in->bk, e->orders, slot);
+    }
+}
+
+static void k_instrument(codec *k, cets_engine *e, uint32_t iid)
+{
+    instrument *in = &e->inst[iid];
+    K(k, in->code);
+    K(k, in->product);
+    K(k, in->matching);
+    K(k, in->status);
+    K(k, in->prev_close);
+    K(k, in->lower);
+    K(k, in->upper);
+    K(k, in->tick);
+    K(k, in->issued);
+    K(k, in->day);
+    K(k, in->cum_volume);
+    K(k, in->cum_value);
+    if (!k->reading) {
+        write_side(k, e, &in->bk.bid, in->bk.nlevels, 1);
+        write_side(k, e, &in->bk.ask, in->bk.nlevels, 0);
+        return;
+    }
+    in->code[CETS_CODE_LEN - 1] = 0;
+    if (k->err || in->tick <= 0 || in->lower <= 0 || in->upper < in->lower ||
+        (in->upper - in->lower) / in->tick > 100000000) {
+        k->err = k->err ? k->err : "snapshot instrument band is corrupt";
+        return;
+    }
+    if (!book_init(&in->bk, in->lower, in->upper, in->tick)) {
+        k->err = "out of memory";
+        return;
+    }
+    read_side(k, e, iid, CETS_BUY);
+    read_side(k, e, iid, CETS_SELL);
+}
+
+static void k_participant(codec *k, cets_engine *e, uint32_t id)
+{
+    participant tmp, *p = k->reading ? &tmp : &e->parts[id];
+    if (k->reading)
+        memset(&tmp, 0, sizeof tmp);
+    K(k, p->kind);
+    K(k, p->status);
+    K(k, p->name);
+    K(k, p->avail);
+    K(k, p->frozen);
+    K(k, p->unsettled);
+    K(k, p->open_orders);
+    K(k, p->cur);
+    K(k, p->last);
+    if (k->reading) {
+        if (k->err)
+            return;
+        p->name[CETS_NAME_LEN - 1] = 0;
+        if (id > 1 && engine_participant_new(e, p->kind, p->name) != id) {
+            k->err = "out of memory";
+            return;
+        }
+        e->parts[id] = tmp;
+    }
+    for (uint32_t i = 0; i < e->ninst; i++) {
+        K(k, e->hold[(size_t)id * e->stride + i]);
+        K(k, e->hcur[(size_t)id * e->stride + i]);
+        K(k, e->hlast[(size_t)id * e->stride + i]);
+    }
+}
+
+static void k_config(codec *k, cets_config *c)
+{
+    K(k, c->start_date);
+    K(k, c->tz_offset_min);
+    K(k, c->sessions);
+    K(k, c->listing_band_bp);
+    K(k, c->block_band_bp);
+    K(k, c->listing_min_qty);
+    K(k, c->listing_max_qty);
+    K(k, c->block_min_qty);
+    K(k, c->tick);
+    K(k, c->fee_ppm);
+    uint8_t flags = (uint8_t)(c->enforce_sessions | c->enforce_risk << 1 | c->emit_depth << 2 |
+                              c->keep_trades << 3);
+    K(k, flags);
+    c->enforce_sessions = flags & 1;
+    c->enforce_risk = (flags >> 1) & 1;
+    c->emit_depth = (flags >> 2) & 1;
+    c->keep_trades = (flags >> 3) & 1;
+    K(k, c->order_capacity);
+}
+
+/* Everything after the config: calendar, counters, instruments, participants,
+ * trades, the last closed day. */
+static void state_codec(codec *k, cets_engine *e)
+{
+    K(k, e->date);
+    uint8_t halted = e->market_halted;
+    K(k, halted);
+    e->market_halted = halted != 0;
+    uint32_t nh = e->nholidays;
+    K(k, nh);
+    for (uint32_t i = 0; i < nh && !k->err; i++) {
+        int32_t d = k->reading ? 0 : e->holidays[i];
+        K(k, d);
+        if (k->reading && calendar_holiday_add(e, d) != CETS_OK)
+            k->err = "snapshot holiday is corrupt";
+    }
+    K(k, e->next_order_id);
+    K(k, e->next_trade_id);
+    K(k, e->deposits);
+    K(k, e->withdrawals);
+    uint32_t ni = e->ninst, np = e->nparts;
+    K(k, ni);
+    K(k, np);
+    if (k->reading && (k->err || ni > CETS_MAX_INSTRUMENTS || np < 1 || np > 100000000 ||
+                       !engine_grow_stride(e, ni))) {
+        k->err = k->err ? k->err : "snapshot counts are corrupt";
+        return;
+    }
+    e->ninst = ni;
+    for (uint32_t i = 0; i < ni && !k->err; i++)
+        k_instrument(k, e, i);
+    for (uint32_t p = 1; p <= np && !k->err; p++)
+        k_participant(k, e, p);
+    k_trades(k, &e->today);
+    k_trades(k, &e->lastday);
+    K(k, e->nlast_stats);
+    if (k->reading && e->nlast_stats > ni)
+        k->err = "snapshot statistics are corrupt";
+    for (uint32_t i = 0; i < e->nlast_stats && !k->err; i++)
+        k_day_stats(k, &e->last_stats[i]);
+    K(k, e->last_date);
+    K(k, e->last_composite);
+}
+
+void state_write(const cets_engine *ce, sbuf *b, size_t *hash_from)
+{
+    cets_engine *e = (cets_engine *)ce; /* the codec only reads when writing */
+    codec k = {.reading = false, .out = b};
+    uint64_t magic = STATE_MAGIC;
+    uint32_t version = STATE_VERSION;
+    K(&k, magic);
+    K(&k, version);
+    K(&k, e->last_seq);
+    K(&k, e->last_ts);
+    *hash_from = b->n;
+    cets_config cfg = e->cfg;
+    k_config(&k, &cfg);
+    state_codec(&k, e);
+}
+
+uint64_t cets_state_hash(const cets_engine *e)
+{
+    sbuf b = {0};
+    size_t from;
+    state_write(e, &b, &from);
+    uint64_t h = b.oom ? 0 : XXH3_64bits(b.p + from, b.n - from);
+    free(b.p);
+    return h;
+}
+
+int cets_snapshot_save(const cets_engine *e, void **buf, size_t *len)
+{
+    sbuf b = {0};
+    size_t from;
+    state_write(e, &b, &from);
+    if (b.oom) {
+        free(b.p);
+        return -1;
+    }
+    *buf = b.p;
+    *len = b.n;
+    return 0;
+}
+
+cets_engine *cets_snapshot_load(const void *buf, size_t len, const char **err)
+{
+    codec k = {.reading = true, .in = buf, .len = len};
+    uint64_t magic = 0, last_seq = 0;
+    uint32_t version = 0;
+    int64_t last_ts = 0;
+    K(&k, magic);
+    K(&k, version);
+    K(&k, last_seq);
+    K(&k, last_ts);
+    if (!k.err && (magic != STATE_MAGIC || version != STATE_VERSION))
+        k.err = "not a cets state snapshot of this version";
+    cets_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    k_config(&k, &cfg);
+    cets_engine *e = k.err ? NULL : cets_engine_new(&cfg);
+    if (!k.err && !e)
+        k.err = "snapshot configuration is invalid";
+    if (e) {
+        state_codec(&k, e);
+        if (!k.err && k.pos != k.len)
+            k.err = "snapshot has trailing bytes";
+    }
+    if (k.err) {
+        cets_engine_free(e);
+        if (err)
+            *err = k.err;
+        return NULL;
+    }
+    e->last_seq = last_seq;
+    e->last_ts = last_ts;
+    calendar_set_date(e, e->date);
+    return e;
+}

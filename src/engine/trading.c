@@ -1,0 +1,580 @@
+/* trading.c -- listing post and take, continuous limit orders, cancel, modify,
+ * and trade-by-trade settlement.
+ *
+ * Every handler runs in two phases: check (nothing changes; any failure is a
+ * rejection) and act (nothing can fail). A take or a crossing order is first
+ * walked without touching the book ("plan") to find self-trades and the exact
+ * cost; the act phase then walks the same path for real.
+ *
+ * Reservation arithmetic (docs/rules.md): a buy order keeps
+ *   reserved = price*qty + fee(filled_value + price*qty) - fees
+ * frozen for its remaining quantity; fills consume value + fee increment from
+ * it; whatever is left when the order ends goes back to available.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define BUY_FEE(e) ((e)->cfg.fee_ppm[CETS_METHOD_LISTING][0])
+#define SELL_FEE(e) ((e)->cfg.fee_ppm[CETS_METHOD_LISTING][1])
+
+void engine_order_info(const cets_engine *e, const order *o, cets_order_info *out)
+{
+    (void)e;
+    memset(out, 0, sizeof *out);
+    out->order_id = o->id;
+    out->client_ref = o->client_ref;
+    out->participant = o->participant;
+    out->instrument = o->instrument;
+    out->side = o->side;
+    out->tif = o->tif;
+    out->price = o->price;
+    out->qty = o->qty;
+    out->filled_qty = o->filled_qty;
+    out->filled_value = o->filled_value;
+    out->reserved = o->reserved;
+    out->ts = o->ts;
+}
+
+static int64_t funds_needed(const cets_engine *e, const order *o, int64_t price, int64_t qty)
+{
+    int64_t v = price * qty;
+    return v + cets_fee(o->filled_value + v, BUY_FEE(e)) - o->fees;
+}
+
+/* ---- checks ----------------------------------------------------------- */
+
+static int check_trader(const cets_engine *e, const cets_cmd *c)
+{
+    if (c->participant < 1 || c->participant > e->nparts)
+        return CETS_UNKNOWN_PARTICIPANT;
+    if (c->actor != c->participant)
+        return CETS_NOT_AUTHORISED;
+    const participant *p = &e->parts[c->participant];
+    if (p->kind == CETS_PK_EXCHANGE || p->kind == CETS_PK_AUTHORITY)
+        return CETS_KIND_NOT_ALLOWED;
+    if (p->status == CETS_PS_SUSPENDED)
+        return CETS_PARTICIPANT_SUSPENDED;
+    if (p->status == CETS_PS_FROZEN)
+        return CETS_PARTICIPANT_FROZEN;
+    return CETS_OK;
+}
+
+static int check_market(const cets_engine *e, const cets_cmd *c, uint32_t iid)
+{
+    if (iid >= e->ninst)
+        return CETS_UNKNOWN_INSTRUMENT;
+    const instrument *in = &e->inst[iid];
+    if (e->parts[c->participant].kind == CETS_PK_INDIVIDUAL && in->product != CETS_PRODUCT_CCER)
+        return CETS_KIND_NOT_ALLOWED;
+    if (e->market_halted)
+        return CETS_MARKET_HALTED;
+    if (in->status == CETS_IS_HALTED)
+        return CETS_INSTRUMENT_HALTED;
+    if (e->cfg.enforce_sessions && !calendar_session_open(e, c->ts))
+        return CETS_SESSION_CLOSED;
+    return CETS_OK;
+}
+
+static int check_price_qty(const cets_engine *e, const instrument *in, int64_t price, int64_t qty)
+{
+    if (qty < e->cfg.listing_min_qty || qty > e->cfg.listing_max_qty)
+        return CETS_QTY_OUT_OF_RANGE;
+    if (price <= 0 || price % in->tick)
+        return price <= 0 ? CETS_PRICE_OUT_OF_BAND : CETS_PRICE_TICK;
+    if (price < in->lower || price > in->upper)
+        return CETS_PRICE_OUT_OF_BAND;
+    return CETS_OK;
+}
+
+static int check_holding(cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty)
+{
+    if (!e->cfg.enforce_risk)
+        return CETS_OK;
+    const holding *h = engine_holding(e, pid, iid);
+    if (qty <= h->avail)
+        return CETS_OK;
+    return qty <= h->avail + h->locked ? CETS_T1_LOCKED : CETS_INSUFFICIENT_HOLDINGS;
+}
+
+static int check_funds(const cets_engine *e, uint32_t pid, int64_t need)
+{
+    if (!e->cfg.enforce_risk || need <= e->parts[pid].avail)
+        return CETS_OK;
+    return CETS_INSUFFICIENT_FUNDS;
+}
+
+/* Would a listing at price cross the other side? */
+static bool crosses(const instrument *in, int side, int64_t price)
+{
+    const book *b = &in->bk;
+    if (side == CETS_BUY)
+        return b->ask.best >= 0 && price >= book_price(b, b->ask.best);
+    return b->bid.best >= 0 && price <= book_price(b, b->bid.best);
+}
+
+/* ---- plan: walk what an order would fill, without changing anything --- */
+
+typedef struct plan {
+    int64_t qty, cost; /* fill quantity and value */
+    bool self;         /* would trade with its own participant */
+} plan;
+
+static plan plan_fills(const cets_engine *e, const instrument *in, int side, int64_t limit,
+                       int64_t qty, uint32_t pid, int max_levels)
+{
+    plan pl = {0, 0, false};
+    const book *b = &in->bk;
+    int opp_bid = side == CETS_SELL;
+    const side_book *opp = opp_bid ? &b->bid : &b->ask;
+    int32_t idx = opp->best;
+    for (int lv = 0; idx >= 0 && qty > 0 && lv < max_levels; lv++) {
+        int64_t px = book_price(b, idx);
+        if (side == CETS_BUY ? px > limit : px < limit)
+            break;
+        for (uint32_t s = opp->levels[idx].head; s && qty > 0; s = e->orders[s].next) {
+            const order *m = &e->orders[s];
+            if (m->participant == pid) {
+                pl.self = true;
+                return pl;
+            }
+            int64_t q = m->qty < qty ? m->qty : qty;
+            pl.qty += q;
+            pl.cost += q * px;
+            qty -= q;
+        }
+        idx = book_next(opp, b->nlevels, opp_bid, opp_bid ? idx - 1 : idx + 1);
+    }
+    return pl;
+}
+
+/* ---- act ---------------------------------------------------------------- */
+
+static uint32_t order_new(cets_engine *e, const cets_cmd *c, uint32_t iid, int side,
+                          int64_t price, int64_t qty, int tif)
+{
+    uint32_t slot = orders_alloc(e);
+    if (!slot)
+        return 0;
+    if (!orders_index(e, e->next_order_id, slot)) {
+        orders_release(e, slot);
+        return 0;
+    }
+    order *o = &e->orders[slot];
+    o->id = e->next_order_id++;
+    o->client_ref = c->client_ref;
+    o->participant = c->participant;
+    o->instrument = (uint16_t)iid;
+    o->side = (uint8_t)side;
+    o->tif = (uint8_t)tif;
+    o->price = price;
+    o->qty = qty;
+    o->ts = c->ts;
+    return slot;
+}
+
+/* Move `amount` from available to frozen for the order (funds or holding). */
+static void reserve(cets_engine *e, order *o, int64_t amount)
+{
+    if (!e->cfg.enforce_risk)
+        return;
+    o->reserved += amount;
+    if (o->side == CETS_BUY) {
+        participant *p = &e->parts[o->participant];
+        p->avail -= amount;
+        p->frozen += amount;
+    } else {
+        holding *h = engine_holding(e, o->participant, o->instrument);
+        h->avail -= amount;
+        h->frozen += amount;
+    }
+}
+
+static void emit_order(cets_engine *e, int type, const order *o)
+{
+    cets_event ev = {.type = (uint8_t)type};
+    engine_order_info(e, o, &ev.u.order);
+    engine_emit(e, &ev);
+}
+
+/* End an order: off the book if it rests, release what it still reserves. */
+void trading_end_order(cets_engine *e, uint32_t slot, int why, bool on_book)
+{
+    order *o = &e->orders[slot];
+    if (on_book) {
+        book_remove(&e->inst[o->instrument].bk, e->orders, slot);
+        e->parts[o->participant].open_orders--;
+    }
+    reserve(e, o, -o->reserved);
+    cets_event ev = {.type = CETS_EV_ORDER_DONE};
+    engine_order_info(e, o, &ev.u.done.order);
+    ev.u.done.why = (uint8_t)why;
+    ev.u.done.left_qty = o->qty;
+    engine_emit(e, &ev);
+    orders_unindex(e, o->id);
+    orders_release(e, slot);
+}
+
+static void log_trade(cets_engine *e, const cets_trade *t)
+{
+    trade_log *l = &e->today;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 1024;
+        cets_trade *p = realloc(l->t, cap * sizeof *p);
+        if (!p)
+            return; /* the tape is a convenience copy; events carry the trade */
+        l->t = p;
+        l->cap = cap;
+    }
+    l->t[l->n++] = *t;
+}
+
+static void settle(cets_engine *e, uint32_t iid, order *b, order *s, int64_t q, int64_t value,
+                   int64_t bfee, int64_t sfee)
+{
+    participant *pb = &e->parts[b->participant], *ps = &e->parts[s->participant];
+    int64_t cost = value + bfee, net = value - sfee;
+    b->reserved -= cost;
+    pb->frozen -= cost;
+    s->reserved -= q;
+    engine_holding(e, s->participant, iid)->frozen -= q;
+    engine_holding(e, b->participant, iid)->locked += q; /* T+1 */
+    ps->avail += net;
+    ps->unsettled += net; /* T+0 to spend, withdrawable after the day */
+    e->parts[CETS_EXCHANGE_ID].avail += bfee + sfee;
+    pb->cur.bought += value;
+    pb->cur.fees += bfee;
+    pb->cur.ntrades++;
+    ps->cur.sold += value;
+    ps->cur.fees += sfee;
+    ps->cur.ntrades++;
+    hday *hb = engine_hday(e, b->participant, iid), *hs = engine_hday(e, s->participant, iid);
+    hb->bought_qty += q;
+    hb->bought_value += value;
+    hs->sold_qty += q;
+    hs->sold_value += value;
+}
+
+/* One trade between the incoming order t and the resting order m (whose
+ * level is l), at the resting price. */
+static void execute(cets_engine *e, uint32_t iid, order *t, order *m, level *l, int64_t price,
+                    int64_t q)
+{
+    order *b = t->side == CETS_BUY ? t : m, *s = t->side == CETS_BUY ? m : t;
+    int64_t value = price * q;
+    int64_t bfee = cets_fee(b->filled_value + value, BUY_FEE(e)) - b->fees;
+    int64_t sfee = cets_fee(s->filled_value + value, SELL_FEE(e)) - s->fees;
+    b->filled_value += value;
+    b->fees += bfee;
+    b->filled_qty += q;
+    b->qty -= q;
+    s->filled_value += value;
+    s->fees += sfee;
+    s->filled_qty += q;
+    s->qty -= q;
+    l->qty -= q;
+    if (e->cfg.enforce_risk)
+        settle(e, iid, b, s, q, value, bfee, sfee);
+
+    day_acc *d = &e->inst[iid].day;
+    if (!d->trades[CETS_METHOD_LISTING]) {
+        d->open = d->high = d->low = price;
+    } else {
+        d->high = price > d->high ? price : d->high;
+        d->low = price < d->low ? price : d->low;
+    }
+    d->last = price;
+    d->volume[CETS_METHOD_LISTING] += q;
+    d->value[CETS_METHOD_LISTING] += value;
+    d->trades[CETS_METHOD_LISTING]++;
+
+    e->res->filled_qty += q;
+    e->res->filled_value += value;
+    e->res->ntrades++;
+
+    cets_event ev = {.type = CETS_EV_TRADE};
+    cets_trade *tr = &ev.u.trade;
+    tr->trade_id = e->next_trade_id++;
+    tr->seq = e->cmd->seq;
+    tr->ts = e->cmd->ts;
+    tr->instrument = iid;
+    tr->method = CETS_METHOD_LISTING;
+    tr->aggressor = t->side;
+    tr->buyer = b->participant;
+    tr->seller = s->participant;
+    tr->buy_order = b->id;
+    tr->sell_order = s->id;
+    tr->price = price;
+    tr->qty = q;
+    tr->value = value;
+    tr->buyer_fee = bfee;
+    tr->seller_fee = sfee;
+    if (e->cfg.keep_trades)
+        log_trade(e, tr);
+    engine_emit(e, &ev);
+}
+
+/* Fill order t against the other side, best price first and oldest first,
+ * at prices no worse than t->price, across at most max_levels levels. */
+static void sweep(cets_engine *e, uint32_t iid, uint32_t tslot, int max_levels)
+{
+    book *b = &e->inst[iid].bk;
+    order *t = &e->orders[tslot];
+    int opp_bid = t->side == CETS_SELL;
+    side_book *opp = opp_bid ? &b->bid : &b->ask;
+    for (int lv = 0; t->qty > 0 && opp->best >= 0 && lv < max_levels; lv++) {
+        int32_t idx = opp->best;
+        int64_t px = book_price(b, idx);
+        if (t->side == CETS_BUY ? px > t->price : px < t->price)
+            break;
+        level *l = &opp->levels[idx];
+        while (t->qty > 0 && l->head) {
+            uint32_t ms = l->head;
+            order *m = &e->orders[ms];
+            execute(e, iid, t, m, l, px, m->qty < t->qty ? m->qty : t->qty);
+            if (m->qty == 0)
+                trading_end_order(e, ms, CETS_DONE_FILLED, true);
+        }
+    }
+}
+
+static void rest(cets_engine *e, uint32_t slot)
+{
+    order *o = &e->orders[slot];
+    book_insert(&e->inst[o->instrument].bk, e->orders, slot);
+    e->parts[o->participant].open_orders++;
+    e->res->resting_qty = o->qty;
+}
+
+/* After matching: rest what is left of a day order, end anything else. */
+static void finish(cets_engine *e, uint32_t slot)
+{
+    order *o = &e->orders[slot];
+    if (o->qty > 0 && o->tif == CETS_TIF_DAY)
+        rest(e, slot);
+    else
+        trading_end_order(e, slot, o->qty ? CETS_DONE_UNFILLED : CETS_DONE_FILLED, false);
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+int trading_post(cets_engine *e, const cets_cmd *c)
+{
+    int rc;
+    if ((rc = check_trader(e, c)) || (rc = check_market(e, c, c->instrument)))
+        return rc;
+    instrument *in = &e->inst[c->instrument];
+    if (c->side != CETS_BUY && c->side != CETS_SELL)
+        return CETS_BAD_SIDE;
+    if ((rc = check_price_qty(e, in, c->price, c->qty)))
+        return rc;
+    if (c->flags > CETS_TIF_IOC)
+        return CETS_BAD_ARGUMENT;
+    if (in->matching == CETS_MATCH_LISTING) {
+        if (c->flags != CETS_TIF_DAY)
+            return CETS_WRONG_MODE;
+        if (crosses(in, c->side, c->price))
+            return CETS_CROSSING_POST;
+    } else if (crosses(in, c->side, c->price) &&
+               plan_fills(e, in, c->side, c->price, c->qty, c->participant, INT32_MAX).self) {
+        return CETS_SELF_TRADE;
+    }
+    order proto = {0};
+    int64_t need = c->side == CETS_BUY ? funds_needed(e, &proto, c->price, c->qty) : c->qty;
+    if (c->side == CETS_BUY ? (rc = check_funds(e, c->participant, need))
+                            : (rc = check_holding(e, c->participant, c->instrument, c->qty)))
+        return rc;
+    uint32_t slot = order_new(e, c, c->instrument, c->side, c->price, c->qty, c->flags);
+    if (!slot)
+        return CETS_CAPACITY;
+    /* act */
+    order *o = &e->orders[slot];
+    reserve(e, o, need);
+    e->res->order_id = o->id;
+    emit_order(e, CETS_EV_ACCEPTED, o);
+    if (in->matching == CETS_MATCH_CONTINUOUS)
+        sweep(e, c->instrument, slot, INT32_MAX);
+    finish(e, slot);
+    e->touched |= 1ULL << c->instrument;
+    return CETS_OK;
+}
+
+/* Check named targets; on success fill *qty and *cost. */
+static int check_targets(const cets_engine *e, const cets_cmd *c, const instrument *in,
+                         int64_t *qty, int64_t *cost)
+{
+    const book *b = &in->bk;
+    int opp_bid = c->side == CETS_SELL;
+    int32_t fifth = book_nth_level(b, opp_bid, CETS_DEPTH);
+    *qty = *cost = 0;
+    for (int i = 0; i < c->ntargets; i++) {
+        const cets_target *t = &c->u.targets[i];
+        uint32_t slot = orders_find(e, t->order_id);
+        if (!slot || e->orders[slot].instrument != c->instrument)
+            return CETS_UNKNOWN_ORDER;
+        const order *m = &e->orders[slot];
+        if (m->side == c->side)
+            return CETS_TARGET_SIDE;
+        int32_t idx = book_index(b, m->price);
+        if (fifth >= 0 && (opp_bid ? idx < fifth : idx > fifth))
+            return CETS_NOT_IN_BEST_FIVE;
+        if (t->qty < 1 || t->qty > m->qty)
+            return CETS_TARGET_QTY;
+        for (int j = 0; j < i; j++)
+            if (c->u.targets[j].order_id == t->order_id)
+                return CETS_DUPLICATE_TARGET;
+        if (m->participant == c->participant)
+            return CETS_SELF_TRADE;
+        *qty += t->qty;
+        *cost += t->qty * m->price;
+    }
+    if (*qty < e->cfg.listing_min_qty || *qty > e->cfg.listing_max_qty)
+        return CETS_QTY_OUT_OF_RANGE;
+    return CETS_OK;
+}
+
+static void take_targets(cets_engine *e, const cets_cmd *c, uint32_t tslot)
+{
+    book *b = &e->inst[c->instrument].bk;
+    for (int i = 0; i < c->ntargets; i++) {
+        uint32_t ms = orders_find(e, c->u.targets[i].order_id);
+        order *m = &e->orders[ms];
+        side_book *sb = m->side == CETS_BUY ? &b->bid : &b->ask;
+        level *l = &sb->levels[book_index(b, m->price)];
+        execute(e, c->instrument, &e->orders[tslot], m, l, m->price, c->u.targets[i].qty);
+        if (m->qty == 0)
+            trading_end_order(e, ms, CETS_DONE_FILLED, true);
+    }
+}
+
+int trading_take(cets_engine *e, const cets_cmd *c)
+{
+    int rc;
+    if ((rc = check_trader(e, c)) || (rc = check_market(e, c, c->instrument)))
+        return rc;
+    instrument *in = &e->inst[c->instrument];
+    if (c->side != CETS_BUY && c->side != CETS_SELL)
+        return CETS_BAD_SIDE;
+    if (in->matching == CETS_MATCH_CONTINUOUS) {
+        if (c->ntargets)
+            return CETS_WRONG_MODE;
+        cets_cmd ioc = *c;
+        ioc.flags = CETS_TIF_IOC;
+        return trading_post(e, &ioc);
+    }
+    if (c->ntargets > CETS_MAX_TARGETS)
+        return CETS_TOO_MANY_TARGETS;
+    int64_t qty, cost, limit = 0;
+    if (c->ntargets) {
+        if ((rc = check_targets(e, c, in, &qty, &cost)))
+            return rc;
+    } else {
+        if ((rc = check_price_qty(e, in, c->price, c->qty)))
+            return rc;
+        limit = c->price;
+        plan pl = plan_fills(e, in, c->side, limit, c->qty, c->participant, CETS_DEPTH);
+        if (pl.self)
+            return CETS_SELF_TRADE;
+        if (!pl.qty)
+            return CETS_NO_LIQUIDITY;
+        qty = pl.qty;
+        cost = pl.cost;
+    }
+    int64_t need = c->side == CETS_BUY ? cost + cets_fee(cost, BUY_FEE(e)) : qty;
+    if (c->side == CETS_BUY ? (rc = check_funds(e, c->participant, need))
+                            : (rc = check_holding(e, c->participant, c->instrument, qty)))
+        return rc;
+    uint32_t slot = order_new(e, c, c->instrument, c->side, limit,
+                              c->ntargets ? qty : c->qty, CETS_TIF_IOC);
+    if (!slot)
+        return CETS_CAPACITY;
+    /* act */
+    order *o = &e->orders[slot];
+    reserve(e, o, need);
+    e->res->order_id = o->id;
+    emit_order(e, CETS_EV_ACCEPTED, o);
+    if (c->ntargets)
+        take_targets(e, c, slot);
+    else
+        sweep(e, c->instrument, slot, CETS_DEPTH);
+    finish(e, slot);
+    e->touched |= 1ULL << c->instrument;
+    return CETS_OK;
+}
+
+static int find_own_order(const cets_engine *e, const cets_cmd *c, uint32_t *slot)
+{
+    bool operator = c->actor == CETS_EXCHANGE_ID;
+    if (!operator && (c->participant < 1 || c->participant > e->nparts))
+        return CETS_UNKNOWN_PARTICIPANT;
+    if (!operator && c->actor != c->participant)
+        return CETS_NOT_AUTHORISED;
+    *slot = orders_find(e, c->order_id);
+    if (!*slot)
+        return CETS_UNKNOWN_ORDER;
+    if (!operator && e->orders[*slot].participant != c->participant)
+        return CETS_NOT_OWNER;
+    return CETS_OK;
+}
+
+int trading_cancel(cets_engine *e, const cets_cmd *c)
+{
+    uint32_t slot;
+    int rc = find_own_order(e, c, &slot);
+    if (rc)
+        return rc;
+    e->touched |= 1ULL << e->orders[slot].instrument;
+    trading_end_order(e, slot, CETS_DONE_CANCELLED, true);
+    return CETS_OK;
+}
+
+int trading_modify(cets_engine *e, const cets_cmd *c)
+{
+    uint32_t slot;
+    int rc;
+    if ((rc = find_own_order(e, c, &slot)) || (rc = check_trader(e, c)))
+        return rc;
+    order *o = &e->orders[slot];
+    uint32_t iid = o->instrument;
+    instrument *in = &e->inst[iid];
+    if ((rc = check_market(e, c, iid)) || (rc = check_price_qty(e, in, c->price, c->qty)))
+        return rc;
+    if (c->price == o->price && c->qty == o->qty)
+        return CETS_NOTHING_CHANGED;
+    bool keep = c->price == o->price && c->qty < o->qty;
+    if (!keep && in->matching == CETS_MATCH_LISTING && crosses(in, o->side, c->price))
+        return CETS_CROSSING_POST;
+    if (!keep && in->matching == CETS_MATCH_CONTINUOUS && crosses(in, o->side, c->price) &&
+        plan_fills(e, in, o->side, c->price, c->qty, o->participant, INT32_MAX).self)
+        return CETS_SELF_TRADE;
+    int64_t need = o->side == CETS_BUY ? funds_needed(e, o, c->price, c->qty) : c->qty;
+    int64_t delta = need - o->reserved;
+    if (delta > 0 && (o->side == CETS_BUY ? (rc = check_funds(e, o->participant, delta))
+                                          : (rc = check_holding(e, o->participant, iid, delta))))
+        return rc;
+    /* act */
+    if (keep) {
+        side_book *sb = o->side == CETS_BUY ? &in->bk.bid : &in->bk.ask;
+        sb->levels[book_index(&in->bk, o->price)].qty -= o->qty - c->qty;
+        o->qty = c->qty;
+    } else {
+        book_remove(&in->bk, e->orders, slot);
+        e->parts[o->participant].open_orders--;
+        o->price = c->price;
+        o->qty = c->qty;
+        o->ts = c->ts;
+    }
+    reserve(e, o, e->cfg.enforce_risk ? delta : 0);
+    e->res->order_id = o->id;
+    emit_order(e, CETS_EV_REPLACED, o);
+    if (keep) {
+        e->res->resting_qty = o->qty;
+    } else {
+        if (in->matching == CETS_MATCH_CONTINUOUS)
+            sweep(e, iid, slot, INT32_MAX);
+        finish(e, slot);
+    }
+    e->touched |= 1ULL << iid;
+    return CETS_OK;
+}

@@ -1,0 +1,83 @@
+/* test_engine_basics.c -- a first walk through the engine: a listing posted
+ * and taken, settlement, end of day, snapshot round trip. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "tmarket.h"
+
+static void test_post_take_settle(void **state)
+{
+    (void)state;
+    tmarket m;
+    tm_init(&m, NULL);
+    uint32_t cea = tm_instrument(&m, "CEA25", CETS_PRODUCT_CEA, CETS_MATCH_LISTING, 5000);
+    uint32_t a = tm_participant(&m, CETS_PK_ENTITY, "seller", 0);
+    uint32_t b = tm_participant(&m, CETS_PK_ENTITY, "buyer", 1000000);
+    tm_credit(&m, a, cea, 1000);
+    cets_result r;
+    assert_int_equal(tm_post(&m, a, cea, CETS_SELL, 5100, 100, &r), CETS_OK);
+    uint64_t listing = r.order_id;
+    assert_int_equal(tm_hold(&m, a, cea).frozen, 100);
+    cets_target t = {listing, 40};
+    assert_int_equal(tm_take_targets(&m, b, cea, CETS_BUY, 1, &t, &r), CETS_OK);
+    assert_int_equal(r.filled_qty, 40);
+    /* 40 * 51.00 = 2040.00 CNY; fee 0.05% = 1.02 CNY */
+    assert_int_equal(tm_avail(&m, b), 1000000 - 204000 - 102);
+    assert_int_equal(tm_frozen(&m, b), 0);
+    assert_int_equal(tm_hold(&m, b, cea).locked, 40);
+    assert_int_equal(tm_avail(&m, a), 204000 - 102);
+    assert_int_equal(tm_avail(&m, CETS_EXCHANGE_ID), 204);
+    assert_null(tm_invariants(m.e));
+    assert_int_equal(tm_eod(&m), CETS_OK);
+    assert_int_equal(tm_hold(&m, b, cea).available, 40);
+    assert_int_equal(tm_hold(&m, a, cea).frozen, 0);
+    assert_int_equal(tm_hold(&m, a, cea).available, 960);
+    cets_instrument_info ii;
+    cets_instrument_get(m.e, cea, &ii);
+    assert_int_equal(ii.prev_close, 5100);
+    assert_int_equal(ii.upper, 5610);
+    assert_int_equal(ii.lower, 4590);
+    assert_null(tm_invariants(m.e));
+    tm_free(&m);
+}
+
+static void test_snapshot_roundtrip(void **state)
+{
+    (void)state;
+    tmarket m;
+    tm_init(&m, NULL);
+    uint32_t cea = tm_instrument(&m, "CEA25", CETS_PRODUCT_CEA, CETS_MATCH_CONTINUOUS, 5000);
+    uint32_t a = tm_participant(&m, CETS_PK_ENTITY, "a", 10000000);
+    uint32_t b = tm_participant(&m, CETS_PK_INSTITUTION, "b", 10000000);
+    tm_credit(&m, a, cea, 5000);
+    tm_credit(&m, b, cea, 5000);
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(tm_post(&m, a, cea, CETS_SELL, 5000 + i, 10, NULL), CETS_OK);
+        assert_int_equal(tm_post(&m, b, cea, CETS_BUY, 4900 + i, 10, NULL), CETS_OK);
+    }
+    assert_int_equal(tm_post(&m, b, cea, CETS_BUY, 5005, 35, NULL), CETS_OK);
+    assert_null(tm_invariants(m.e));
+    void *buf;
+    size_t len;
+    assert_int_equal(cets_snapshot_save(m.e, &buf, &len), 0);
+    const char *err = NULL;
+    cets_engine *copy = cets_snapshot_load(buf, len, &err);
+    assert_non_null(copy);
+    assert_int_equal(cets_state_hash(copy), cets_state_hash(m.e));
+    free(buf);
+    cets_engine_free(copy);
+    tm_free(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_post_take_settle),
+        cmocka_unit_test(test_snapshot_roundtrip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
