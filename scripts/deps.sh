@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# deps.sh -- install what cets needs to build and test, from Debian's packages.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+PKGS=(build-essential cmake pkg-config libcmocka-dev libxxhash-dev libzstd-dev)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# test.sh -- the test command of the README: installs dependencies, builds
+# cets twice (optimised, and with AddressSanitizer + UBSan), runs every test
+# in both, and ends with one line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+run_suite() { # name, build dir, cmake flags...
+  local name=$1 dir=$2
+  shift 2
+  echo "== $name: configure and build ($dir)"
+  mkdir -p "$dir"
+  if ! cmake -S . -B "$dir" "$@" >"$dir/configure.log" 2>&1; then
+    cat "$dir/configure.log"; failed=$((failed + 1)); return
+  fi
+  if ! cmake --build "$dir" -j"$(nproc)" >"$dir/build.log" 2>&1; then
+    tail -n 40 "$dir/build.log"; echo "$name: build failed"; failed=$((failed + 1)); return
+  fi
+  echo "== $name: ctest"
+  mkdir -p "$dir/tmp"
+  local log="$dir/ctest.log"
+  (cd "$dir" && ctest --output-on-failure --timeout 1500 2>&1) | tee "$log" | grep -E '^ *[0-9]+/[0-9]+ Test|tests passed|Failed|\*\*\*'
+  local line total nfail
+  line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -n 1)
+  if [ -z "$line" ]; then
+    echo "$name: ctest did not report"; failed=$((failed + 1)); return
+  fi
+  nfail=$(echo "$line" | sed -E 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\1/')
+  total=$(echo "$line" | sed -E 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\2/')
+  passed=$((passed + total - nfail))
+  failed=$((failed + nfail))
+}
+
+run_suite "optimised" build-release -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_suite "asan+ubsan" build-asan -DCMAKE_BUILD_TYPE=Debug -DCETS_SANITIZE=ON
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
