@@ -122,7 +122,8 @@ static void k_trades(codec *k, trade_log *l)
             k->err = "out of memory";
             return;
         }
-        memset(l->t, 0, n * sizeof *l->t);
+        if (n)
+            memset(l->t, 0, n * sizeof *l->t);
         l->n = l->cap = n;
     }
     for (uint64_t i = 0; i < n && !k->err; i++)
