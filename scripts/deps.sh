@@ -2,7 +2,8 @@
 # deps.sh -- install what cets needs to build and test, from Debian's packages.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
-PKGS=(build-essential cmake pkg-config libcmocka-dev libxxhash-dev libzstd-dev)
+PKGS=(build-essential cmake pkg-config libcmocka-dev libxxhash-dev libzstd-dev
+      libcivetweb-dev libjansson-dev libsodium-dev libcurl4-openssl-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

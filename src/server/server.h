@@ -1,0 +1,46 @@
+/* server.h -- what the parts of cetsd share: the configuration and the
+ * handles of the core, authentication, WebSocket hub and HTTP server. */
+#ifndef CETS_SERVER_SERVER_H
+#define CETS_SERVER_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core.h"
+
+struct mg_context;
+struct mg_connection;
+typedef struct auth auth;
+typedef struct ws_hub ws_hub;
+typedef struct projection projection;
+
+typedef struct server_config {
+    char listen[128];          /* "127.0.0.1:8080" */
+    char data_dir[1024];       /* "./cetsd-data" */
+    char web_root[1024];       /* static dashboard files, "" = built-in path next to the binary */
+    char tls_cert[1024];       /* PEM; TLS on when both cert and key are set */
+    char tls_key[1024];
+    char log_file[1024];       /* "" = stderr */
+    int log_level;             /* 0 debug .. 3 error; 1 */
+    int http_threads;          /* civetweb worker threads, 16 */
+    int session_ttl_s;         /* login token lifetime, 28800 */
+    int max_body;              /* bytes, 65536 */
+    int login_max_failures;    /* failures before 429, 5 */
+    int64_t start_date;        /* for a fresh data dir; 0 = today (Asia/Shanghai) */
+    bool demo;                 /* seed a demo market and run simulated traders */
+    uint32_t demo_participants;
+    uint64_t demo_seed;
+    core_options core;
+} server_config;
+
+typedef struct server {
+    server_config cfg;
+    core *core;
+    auth *auth;
+    ws_hub *ws;
+    projection *proj;           /* bars, tapes, idempotency map: built from events */
+    struct mg_context *mg;
+    volatile int stop;          /* set by SIGTERM/SIGINT */
+} server;
+
+#endif
