@@ -108,6 +108,8 @@ typedef struct cets_cmd {
     uint32_t actor;       /* who asks */
     uint32_t participant; /* whose account */
     uint32_t instrument;  /* instrument id (index) */
+    uint32_t user;        /* the server's id of the person acting (four-eyes checks), 0 = none */
+    uint32_t counterparty;/* block proposals, transfers: the other participant */
     int64_t price;        /* fen */
     int64_t qty;          /* tonnes, or fen for DEPOSIT and WITHDRAW */
     uint64_t order_id;    /* CANCEL, MODIFY */

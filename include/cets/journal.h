@@ -22,6 +22,7 @@
  *
  * One process at a time: cets_journal_open() and cets_recover() take an
  * exclusive flock() on the directory (the journal holds it until closed).
+ * A cets_journal belongs to one thread, like the engine.
  */
 #ifndef CETS_JOURNAL_H
 #define CETS_JOURNAL_H
@@ -43,7 +44,9 @@ typedef struct cets_journal_stats {
 
 /* Open (create if needed) the journal in dir for appending after recovery.
  * next_seq is the sequence number the next command must carry (normally
- * cets_recovery.last_seq + 1). Refuses a directory whose last segment has a
+ * cets_recovery.last_seq + 1). Call cets_recover() first even on a new
+ * directory: it stores engine.config, without which the journal cannot be
+ * recovered. Refuses a directory whose last segment has a
  * bad tail (run cets_recover() first) or already holds next_seq. Appends go
  * to the last segment when it ends at next_seq - 1, else to a new segment
  * created at the first commit. Returns NULL with a message in err. */
@@ -129,7 +132,7 @@ int cets_data_config(const char *dir, cets_config *out, char *err, size_t errlen
 
 /* Iterate the records of a journal directory without an engine (for tools
  * and tests): calls fn for each whole record with seq >= from_seq, in order;
- * fn returns nonzero to stop. Never changes a file. Returns the number of
+ * fn returns nonzero to stop (fn NULL: only count and check). Never changes a file. Returns the number of
  * records passed to fn, or -1 with err (unreadable file, bad header, sequence
  * gap, bad record in a segment that is not the last). A bad tail in the last
  * segment ends the scan without error: the count is returned and err

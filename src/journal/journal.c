@@ -1,0 +1,277 @@
+/* journal.c -- the command log writer, with group commit.
+ *
+ * append() copies a command into an in-memory batch with its checksum and
+ * does no I/O, so the sequencer can append at memory speed. commit() writes
+ * the batch with write() and makes it durable with ONE fdatasync(): the cost
+ * of a sync is shared by every command of the batch, which is what makes
+ * journaling a million commands a second possible on ordinary disks.
+ *
+ * Failure is final (see journal.h): once a write or sync fails the journal
+ * cuts the segment back to its last durable byte, if it can, and refuses
+ * everything until it is closed and the directory recovered. The write and
+ * sync calls go through cets_journal_io hooks so tests can inject failures.
+ *
+ * Segments roll between commits: once the current one has reached the size
+ * limit, the next commit starts journal-<its first seq>.log. A new segment's
+ * header goes out with its first batch under the same fdatasync, followed by
+ * an fsync of the directory so the new name is durable too.
+ */
+#include "journal_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#define JBUF_INITIAL (1u << 20)
+#define JSEG_MIN_LIMIT 4096u
+
+struct cets_journal {
+    char *dir;
+    int dirfd;         /* held for directory fsyncs and the flock */
+    int fd;            /* current segment, -1 until a commit opens one */
+    uint64_t seg_size; /* durable bytes in the current segment */
+    uint64_t seg_limit;
+    uint64_t next_seq; /* seq the next append must carry */
+    unsigned char *buf; /* the batch: whole records, ready to write */
+    size_t len, cap;
+    uint64_t batch_first, batch_records;
+    bool failed;
+    cets_journal_io io;
+    cets_journal_stats st;
+    char err[256];
+};
+
+static uint64_t journal_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Pick up the last segment when it ends right before next_seq, so a restart
+ * does not start a new file each time. Anything odd is refused, not repaired:
+ * repairing is recovery's job, and it reports what it did. */
+static int journal_resume(cets_journal *j, char *err, size_t errlen)
+{
+    jseg *segs;
+    size_t n;
+    if (jseg_list(j->dir, &segs, &n, err, errlen) != 0)
+        return -1;
+    if (n == 0) {
+        free(segs);
+        return 0;
+    }
+    jseg last = segs[n - 1];
+    free(segs);
+    jread r;
+    if (jseg_read(j->dir, &last, NULL, NULL, &r, err, errlen) != 0)
+        return -1;
+    if (r.bad[0])
+        return jerr(err, errlen, "%s/%s: %s at offset %" PRIu64 "; recover the directory first",
+                    j->dir, last.name, r.bad, r.end);
+    if (last.first_seq > j->next_seq || (r.records && r.last_seq >= j->next_seq))
+        return jerr(err, errlen,
+                    "%s/%s: the journal already holds seq %" PRIu64 " (next seq %" PRIu64
+                    "); recover the directory first",
+                    j->dir, last.name, r.records ? r.last_seq : last.first_seq, j->next_seq);
+    bool follows = r.records ? r.last_seq + 1 == j->next_seq : last.first_seq == j->next_seq;
+    if (!follows || r.size >= j->seg_limit)
+        return 0; /* the first commit starts a new segment */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", j->dir, last.name);
+    j->fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (j->fd < 0 || lseek(j->fd, (off_t)r.size, SEEK_SET) < 0)
+        return jerr(err, errlen, "%s: cannot open for appending: %s", path, strerror(errno));
+    j->seg_size = r.size;
+    return 0;
+}
+
+cets_journal *cets_journal_open(const char *dir, uint64_t next_seq, char *err, size_t errlen)
+{
+    if (next_seq == 0) {
+        jerr(err, errlen, "next seq must be at least 1");
+        return NULL;
+    }
+    if (durable_mkdir(dir, err, errlen) != 0)
+        return NULL;
+    cets_journal *j = calloc(1, sizeof *j);
+    if (!j) {
+        jerr(err, errlen, "out of memory");
+        return NULL;
+    }
+    j->fd = j->dirfd = -1;
+    if (!(j->dir = strdup(dir)) || !(j->buf = malloc(JBUF_INITIAL))) {
+        jerr(err, errlen, "out of memory");
+        goto fail;
+    }
+    j->cap = JBUF_INITIAL;
+    j->seg_limit = JSEG_DEFAULT_LIMIT;
+    j->next_seq = next_seq;
+    j->st.last_seq = next_seq - 1;
+    cets_journal_set_io(j, NULL);
+    j->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (j->dirfd < 0) {
+        jerr(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
+        goto fail;
+    }
+    if (flock(j->dirfd, LOCK_EX | LOCK_NB) != 0) {
+        jerr(err, errlen, "%s: the data directory is in use by another journal or recovery",
+             dir);
+        goto fail;
+    }
+    if (journal_resume(j, err, errlen) != 0)
+        goto fail;
+    return j;
+fail:
+    cets_journal_close(j);
+    return NULL;
+}
+
+void cets_journal_close(cets_journal *j)
+{
+    if (!j)
+        return;
+    if (j->fd >= 0)
+        close(j->fd);
+    if (j->dirfd >= 0)
+        close(j->dirfd); /* releases the flock */
+    free(j->buf);
+    free(j->dir);
+    free(j);
+}
+
+void cets_journal_set_io(cets_journal *j, const cets_journal_io *io)
+{
+    j->io.write = io && io->write ? io->write : jio_write_default;
+    j->io.sync = io && io->sync ? io->sync : jio_sync_default;
+    j->io.ctx = io ? io->ctx : NULL;
+}
+
+void cets_journal_set_segment_limit(cets_journal *j, uint64_t bytes)
+{
+    j->seg_limit = bytes < JSEG_MIN_LIMIT ? JSEG_MIN_LIMIT : bytes;
+}
+
+const char *cets_journal_error(const cets_journal *j) { return j->err; }
+uint64_t cets_journal_next_seq(const cets_journal *j) { return j->next_seq; }
+void cets_journal_get_stats(const cets_journal *j, cets_journal_stats *out) { *out = j->st; }
+
+static int journal_grow(cets_journal *j, size_t need)
+{
+    size_t cap = j->cap;
+    while (cap - j->len < need)
+        cap *= 2;
+    unsigned char *b = realloc(j->buf, cap);
+    if (!b) {
+        snprintf(j->err, sizeof j->err, "out of memory for a batch of %zu bytes", cap);
+        return -1;
+    }
+    j->buf = b;
+    j->cap = cap;
+    return 0;
+}
+
+int cets_journal_append(cets_journal *j, const cets_cmd *cmd)
+{
+    if (j->failed)
+        return -1;
+    if (cmd->seq != j->next_seq) {
+        snprintf(j->err, sizeof j->err, "append: seq %" PRIu64 ", expected %" PRIu64, cmd->seq,
+                 j->next_seq);
+        return -1;
+    }
+    size_t n = cets_cmd_size(cmd);
+    if (n < JREC_MIN || n > JREC_MAX) {
+        snprintf(j->err, sizeof j->err, "append: seq %" PRIu64 ": command size %zu", cmd->seq, n);
+        return -1;
+    }
+    if (j->cap - j->len < JREC_HDR + n && journal_grow(j, JREC_HDR + n) != 0)
+        return -1;
+    unsigned char *p = j->buf + j->len;
+    jput32(p + 8, (uint32_t)n);
+    memcpy(p + JREC_HDR, cmd, n);
+    jput64(p, XXH3_64bits(p + 8, 4 + n));
+    if (j->batch_records++ == 0)
+        j->batch_first = cmd->seq;
+    j->len += JREC_HDR + n;
+    j->next_seq++;
+    return 0;
+}
+
+/* Record the failure, drop the batch, and cut the segment back to its last
+ * durable byte so that what a later recovery finds is what was durable. */
+static int journal_fail(cets_journal *j, const char *what, int errnum)
+{
+    snprintf(j->err, sizeof j->err,
+             "%s: %s failed: %s; seq %" PRIu64 "..%" PRIu64 " not durable, journal closed to "
+             "writes",
+             j->dir, what, strerror(errnum), j->batch_first, j->next_seq - 1);
+    j->failed = true;
+    if (j->fd >= 0 && ftruncate(j->fd, (off_t)j->seg_size) == 0)
+        (void)fdatasync(j->fd);
+    j->len = 0;
+    j->batch_records = 0;
+    return -1;
+}
+
+/* Start journal-<first seq of the batch>.log and write its header. */
+static int journal_roll(cets_journal *j)
+{
+    if (j->fd >= 0)
+        close(j->fd);
+    j->fd = -1;
+    char path[4096], name[40];
+    jseg_name(name, sizeof name, j->batch_first);
+    snprintf(path, sizeof path, "%s/%s", j->dir, name);
+    j->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (j->fd < 0)
+        return journal_fail(j, "creating a segment", errno);
+    j->seg_size = 0;
+    unsigned char hdr[JSEG_HDR];
+    jseg_header(hdr, j->batch_first);
+    if (durable_write_all(&j->io, j->fd, hdr, sizeof hdr) != 0)
+        return journal_fail(j, "writing a segment header", errno);
+    j->seg_size = JSEG_HDR;
+    return 0;
+}
+
+int cets_journal_commit(cets_journal *j)
+{
+    if (j->failed)
+        return -1;
+    if (j->len == 0)
+        return 0;
+    bool fresh = j->fd < 0 || j->seg_size >= j->seg_limit;
+    if (fresh && journal_roll(j) != 0)
+        return -1;
+    if (durable_write_all(&j->io, j->fd, j->buf, j->len) != 0)
+        return journal_fail(j, "write", errno);
+    uint64_t t0 = journal_now_ns();
+    int rc = j->io.sync(j->io.ctx, j->fd, 0);
+    uint64_t dt = journal_now_ns() - t0;
+    j->st.syncs++;
+    if (rc != 0)
+        return journal_fail(j, "fdatasync", errno);
+    if (fresh) {
+        j->st.syncs++;
+        if (j->io.sync(j->io.ctx, j->dirfd, 1) != 0)
+            return journal_fail(j, "fsync of the directory", errno);
+    }
+    j->seg_size += j->len;
+    j->st.records += j->batch_records;
+    j->st.commits++;
+    j->st.bytes += j->len + (fresh ? JSEG_HDR : 0);
+    j->st.last_seq = j->next_seq - 1;
+    j->st.sync_ns_total += dt;
+    if (dt > j->st.sync_ns_max)
+        j->st.sync_ns_max = dt;
+    j->len = 0;
+    j->batch_records = 0;
+    return 0;
+}
