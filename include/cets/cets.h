@@ -89,7 +89,46 @@ typedef enum cets_cmd_type {
     CETS_CMD_CANCEL = 22, /* order_id */
     CETS_CMD_MODIFY = 23, /* order_id, new price and qty (cancel-replace; keeps priority
                              when only the quantity goes down) */
+    /* block agreements (大宗协议), docs/rules.md "Block agreement" */
+    CETS_CMD_BLOCK_QUOTE = 30,    /* side, instrument, price, qty: a quote on the block board */
+    CETS_CMD_BLOCK_PROPOSE = 31,  /* side, instrument, price, qty, and counterparty (direct) or
+                                     order_id = the quote or proposal answered; the proposer's
+                                     confirmation: reserves funds or holdings */
+    CETS_CMD_BLOCK_ACCEPT = 32,   /* order_id = proposal; instrument, price, qty must repeat its
+                                     terms; reserves and trades at once */
+    CETS_CMD_BLOCK_DECLINE = 33,  /* order_id = proposal addressed to the participant */
+    CETS_CMD_BLOCK_WITHDRAW = 34, /* order_id = own quote or proposal */
+    /* one-way bidding (单向竞价) */
+    CETS_CMD_AUCTION_CREATE = 40, /* actor exchange (or the authority for paid allocation);
+                                     participant = initiator, side = initiator's side,
+                                     instrument, qty = lot, u.args = cets_auction_args */
+    CETS_CMD_AUCTION_BID = 41,    /* order_id = auction, price, qty; pre-funded */
+    CETS_CMD_AUCTION_CLOSE = 42,  /* order_id = auction; at or after the window's end */
+    CETS_CMD_AUCTION_CANCEL = 43, /* order_id = auction; releases everything */
+    /* registry and compliance: actor must be the authority unless said otherwise */
+    CETS_CMD_ALLOCATE = 50,       /* participant (entity), instrument (CEA), qty, aux = 0 pre /
+                                     1 true-up, u.args[0] = output, u.args[1] = benchmark */
+    CETS_CMD_EMISSIONS = 51,      /* participant, aux = year, qty = verified tonnes */
+    CETS_CMD_SURRENDER = 52,      /* participant (actor itself, or the authority: compulsory),
+                                     aux = year, qty; or targets = (instrument id, qty) */
+    CETS_CMD_RETIRE = 53,         /* voluntary cancellation by the holder: instrument, qty,
+                                     u.text = "beneficiary|reason" */
+    CETS_CMD_TRANSFER = 54,       /* holder asks: counterparty, instrument, qty, user */
+    CETS_CMD_TRANSFER_APPROVE = 55, /* order_id = transfer; user must differ from the asker */
+    CETS_CMD_TRANSFER_REJECT = 56,  /* order_id = transfer */
+    CETS_CMD_JUDICIAL = 57,       /* participant, aux = 1 freeze, 0 unfreeze (authority or exchange) */
+    CETS_CMD_DEADLINE = 58,       /* aux = year: shortfalls, penalties, deductions */
 } cets_cmd_type;
+
+/* u.args of AUCTION_CREATE. */
+enum {
+    CETS_AUCTION_ARG_START = 0,   /* window start, ns */
+    CETS_AUCTION_ARG_END = 1,     /* window end, ns */
+    CETS_AUCTION_ARG_MODE = 2,    /* 0 uniform price, 1 pay-as-bid */
+    CETS_AUCTION_ARG_LIMIT = 3,   /* initiator's reserve: 0 previous close, 1 previous close -/+10% */
+    CETS_AUCTION_ARG_MIN_FILL = 4,/* minimum filled share of the lot, basis points (0 = any) */
+    CETS_AUCTION_NARGS = 5,
+};
 
 typedef struct cets_target {
     uint64_t order_id; /* a resting listing of the other side */
@@ -118,6 +157,7 @@ typedef struct cets_cmd {
     union {
         cets_target targets[CETS_MAX_TARGETS];
         char text[CETS_NAME_LEN];
+        int64_t args[6];
     } u;
 } cets_cmd;
 
@@ -149,6 +189,10 @@ typedef enum cets_event_type {
     CETS_EV_DAY_CLOSED = 8,  /* end of day finished; next trading date set */
     CETS_EV_REPLACED = 9,    /* MODIFY accepted */
     CETS_EV_ADMIN = 10,      /* an operator command took effect */
+    CETS_EV_BLOCK = 11,      /* a block quote or proposal changed (see cets_block_info) */
+    CETS_EV_AUCTION = 12,    /* an auction was created, bid on, closed or cancelled */
+    CETS_EV_REGISTRY = 13,   /* a registry movement (allocation, surrender, retirement,
+                                transfer, freeze, deadline): the audit trail's input */
 } cets_event_type;
 
 typedef enum cets_done {
@@ -227,6 +271,110 @@ typedef struct cets_statement {
     cets_statement_line lines[CETS_MAX_INSTRUMENTS]; /* instruments with a holding or activity */
 } cets_statement;
 
+/* ---- block agreements, auctions, registry ------------------------------ */
+
+typedef enum cets_block_status {
+    CETS_BLOCK_OPEN = 1,
+    CETS_BLOCK_ACCEPTED = 2,  /* traded */
+    CETS_BLOCK_DECLINED = 3,
+    CETS_BLOCK_WITHDRAWN = 4,
+    CETS_BLOCK_COUNTERED = 5, /* answered by a counter-proposal */
+    CETS_BLOCK_LAPSED = 6,    /* end of day */
+    CETS_BLOCK_CLOSED = 7,    /* a quote whose proposal was accepted */
+} cets_block_status;
+
+typedef struct cets_block_info {
+    uint64_t id;
+    uint64_t answers;      /* the quote or proposal this one answers, 0 */
+    uint32_t instrument;
+    uint32_t owner;        /* who posted or proposed */
+    uint32_t counterparty; /* addressee; 0 for a board quote */
+    uint8_t side, is_quote, status, pad;
+    int64_t price, qty;
+    int64_t reserved;      /* funds (buy) or tonnes (sell) frozen by a proposal */
+    int64_t ts;
+    uint64_t trade_id;     /* once accepted */
+} cets_block_info;
+
+typedef enum cets_auction_status {
+    CETS_AUCTION_OPEN = 1,
+    CETS_AUCTION_CLOSED = 2,    /* cleared */
+    CETS_AUCTION_CANCELLED = 3, /* by the operator */
+    CETS_AUCTION_FAILED = 4,    /* below the minimum fill: nothing traded */
+} cets_auction_status;
+
+typedef struct cets_auction_info {
+    uint64_t id;
+    uint32_t instrument, initiator;
+    uint8_t side;   /* initiator's side: SELL = it sells the lot, buyers bid */
+    uint8_t mode;   /* 0 uniform price, 1 pay-as-bid */
+    uint8_t status, pad;
+    int64_t lot, start, end;
+    int64_t reserve_price; /* the initiator's floor (selling) or cap (buying) */
+    int64_t bid_limit;     /* bids' other bound: cap for buyers, floor for sellers */
+    int64_t min_fill_bp;
+    int64_t reserved;      /* the initiator's frozen tonnes (selling) or funds (buying) */
+    int64_t filled, clearing_price, value; /* after the close; clearing = marginal price */
+    uint32_t nbids, nwinners;
+} cets_auction_info;
+
+typedef struct cets_bid_info {
+    uint64_t id, auction;
+    uint32_t participant, pad;
+    int64_t price, qty, filled, reserved, ts;
+} cets_bid_info;
+
+typedef enum cets_reg_kind {
+    CETS_REG_ALLOCATE = 1,
+    CETS_REG_EMISSIONS = 2,
+    CETS_REG_SURRENDER = 3,
+    CETS_REG_RETIRE = 4,
+    CETS_REG_TRANSFER_REQUEST = 5,
+    CETS_REG_TRANSFER_APPROVE = 6,
+    CETS_REG_TRANSFER_REJECT = 7,
+    CETS_REG_FREEZE = 8,
+    CETS_REG_UNFREEZE = 9,
+    CETS_REG_DEADLINE = 10, /* one per entity with an obligation for the year */
+} cets_reg_kind;
+
+/* One registry movement (CETS_EV_REGISTRY). */
+typedef struct cets_registry_move {
+    uint8_t kind;       /* cets_reg_kind */
+    uint8_t compulsory; /* surrender by the authority; allocation: 1 = true-up */
+    uint16_t pad;
+    uint32_t participant, counterparty, instrument, user;
+    int32_t year;
+    int64_t qty;        /* tonnes moved (allocation: issued after deduction) */
+    int64_t deducted;   /* allocation: withheld for an earlier shortfall */
+    int64_t output, benchmark; /* allocation basis */
+    int64_t obligation, shortfall, penalty; /* deadline */
+    uint64_t ref;       /* transfer id */
+    char text[CETS_NAME_LEN]; /* retirement: "beneficiary|reason" */
+} cets_registry_move;
+
+typedef enum cets_compliance_status {
+    CETS_COMPLIANCE_OPEN = 0,      /* before the deadline */
+    CETS_COMPLIANCE_COMPLIANT = 1, /* deadline passed, obligation met */
+    CETS_COMPLIANCE_SHORTFALL = 2, /* deadline passed with a shortfall */
+} cets_compliance_status;
+
+typedef struct cets_compliance {
+    uint32_t participant;
+    int32_t year;
+    int64_t obligation; /* verified emissions, t */
+    int64_t surrendered_cea, surrendered_ccer;
+    int64_t shortfall, penalty; /* set by the deadline */
+    uint8_t status;     /* cets_compliance_status */
+} cets_compliance;
+
+typedef struct cets_transfer_info {
+    uint64_t id;
+    uint32_t from, to, instrument, user;
+    int64_t qty, ts;
+    uint8_t status; /* 1 pending, 2 approved, 3 rejected */
+    uint8_t pad[7];
+} cets_transfer_info;
+
 typedef struct cets_event {
     uint8_t type; /* cets_event_type */
     uint8_t pad[7];
@@ -257,6 +405,12 @@ typedef struct cets_event {
             uint8_t cmd_type;
             uint32_t id;
         } admin;
+        cets_block_info block;     /* BLOCK */
+        struct {                   /* AUCTION */
+            cets_auction_info auction;
+            cets_bid_info bid;     /* the bid placed, when a bid caused it */
+        } auction;
+        cets_registry_move reg;    /* REGISTRY */
     } u;
 } cets_event;
 
@@ -278,6 +432,8 @@ typedef struct cets_config {
     bool enforce_risk;                         /* true: funds and holdings checks */
     bool emit_depth;                           /* DEPTH events after each change */
     bool keep_trades;                          /* keep the day's trades for statements */
+    int32_t ccer_cap_bp;                       /* CCER share of an obligation: 500 = 5% */
+    int32_t penalty_multiple_bp;               /* penalty = shortfall x composite x this: 50000 = 5x */
     uint32_t order_capacity;                   /* initial order pool size (grows) */
 } cets_config;
 
@@ -346,7 +502,8 @@ typedef struct cets_totals {
     int64_t held[CETS_MAX_INSTRUMENTS];      /* sum of all holdings */
     int64_t frozen_funds, reserved_funds;    /* sum of frozen funds; sum over live orders */
     int64_t frozen_qty[CETS_MAX_INSTRUMENTS], reserved_qty[CETS_MAX_INSTRUMENTS];
-    uint32_t live_orders;
+    int64_t retired[CETS_MAX_INSTRUMENTS];   /* surrendered and cancelled: held = issued - retired */
+    uint32_t live_orders;  /* reserved_* include blocks, bids, auctions and transfers too */
 } cets_totals;
 
 int32_t cets_trading_date(const cets_engine *e);
@@ -374,6 +531,31 @@ uint32_t cets_last_day_stats(const cets_engine *e, cets_day_stats *out, uint32_t
 int cets_statement_get(const cets_engine *e, uint32_t participant, cets_statement *out);
 /* Whether the date (yyyymmdd) is a trading day under the calendar. */
 bool cets_is_trading_day(const cets_engine *e, int32_t date);
+/* Block board and proposals of the day (participant 0 = all; otherwise those it
+ * owns or that are addressed to it, and every board quote). */
+void cets_blocks_foreach(const cets_engine *e, uint32_t participant,
+                         void (*fn)(void *ctx, const cets_block_info *b), void *ctx);
+int cets_block_get(const cets_engine *e, uint64_t id, cets_block_info *out);
+int cets_auction_get(const cets_engine *e, uint64_t id, cets_auction_info *out);
+void cets_auctions_foreach(const cets_engine *e,
+                           void (*fn)(void *ctx, const cets_auction_info *a), void *ctx);
+void cets_bids_foreach(const cets_engine *e, uint64_t auction,
+                       void (*fn)(void *ctx, const cets_bid_info *b), void *ctx);
+/* Compliance of an entity for a year; CETS_NO_OBLIGATION when none recorded. */
+int cets_compliance_get(const cets_engine *e, uint32_t participant, int32_t year,
+                        cets_compliance *out);
+/* Every compliance record of a year (year 0 = all), by participant. */
+void cets_compliance_foreach(const cets_engine *e, int32_t year,
+                             void (*fn)(void *ctx, const cets_compliance *c), void *ctx);
+int cets_transfer_get(const cets_engine *e, uint64_t id, cets_transfer_info *out);
+void cets_transfers_foreach(const cets_engine *e, uint32_t participant,
+                            void (*fn)(void *ctx, const cets_transfer_info *t), void *ctx);
+/* Tonnes an entity still owes from past shortfalls (taken from its next allocations). */
+int64_t cets_deduction_owed(const cets_engine *e, uint32_t participant);
+/* The instrument of the vintage of a compliance year (CEA1920 for 2019 and 2020,
+ * CEAyy otherwise), or -1. */
+int cets_vintage_of_year(const cets_engine *e, int32_t year);
+
 /* Composite price now: equal-weighted mean of the CEA closes (fen, half-up). */
 int64_t cets_composite_price(const cets_engine *e);
 

@@ -71,10 +71,29 @@
     X(TARGET_QTY, 704, "target_qty", "the quantity asked exceeds the named listing's")       \
     X(NO_LIQUIDITY, 705, "no_liquidity", "nothing to take within the limit price")            \
     X(DUPLICATE_TARGET, 706, "duplicate_target", "a take names the same listing twice")      \
+    X(UNKNOWN_BLOCK, 710, "unknown_block", "no such open block quote or proposal")           \
+    X(NOT_ADDRESSEE, 711, "not_addressee", "the proposal is addressed to another participant") \
+    X(TERMS_MISMATCH, 712, "terms_mismatch",                                                  \
+      "the confirmation does not repeat the proposal's instrument, side, price and quantity") \
+    X(UNKNOWN_AUCTION, 720, "unknown_auction", "no such auction")                             \
+    X(AUCTION_NOT_OPEN, 721, "auction_not_open", "the auction is not taking bids now")        \
+    X(AUCTION_RUNNING, 722, "auction_running", "the auction's window has not ended yet")      \
+    X(BAD_WINDOW, 723, "bad_window", "the auction window must end after it starts")           \
     /* 8xx: journal and server */                                                             \
     X(JOURNAL_FAILED, 800, "journal_failed",                                                  \
       "the journal could not be written; the command was not accepted")                       \
-    X(DUPLICATE_REQUEST, 801, "duplicate_request", "this client order id was already used")
+    X(DUPLICATE_REQUEST, 801, "duplicate_request", "this client order id was already used")  \
+    /* 9xx: registry and compliance */                                                        \
+    X(NOT_ENTITY, 900, "not_entity", "only compliance entities have allocations and obligations") \
+    X(NO_OBLIGATION, 901, "no_obligation",                                                    \
+      "no verified emissions are recorded for this entity and year")                          \
+    X(YEAR_CLOSED, 902, "year_closed", "the deadline for this year has already been processed") \
+    X(CCER_CAP, 903, "ccer_cap", "CCER may cover at most 5% of an obligation")                \
+    X(OVER_SURRENDER, 904, "over_surrender", "the surrender would exceed the obligation")     \
+    X(UNKNOWN_TRANSFER, 905, "unknown_transfer", "no such pending transfer")                  \
+    X(FOUR_EYES, 906, "four_eyes", "a transfer must be approved by a second user")            \
+    X(NOT_ALLOWANCE, 907, "not_allowance", "allocation is of CEA allowances only")  \
+    X(BAD_TEXT, 908, "bad_text", "a beneficiary and a reason are required (beneficiary|reason)")
 
 typedef enum cets_reason {
 #define CETS_X_ENUM(name, num, str, msg) CETS_##name = num,

@@ -32,13 +32,35 @@ void cets_config_default(cets_config *c)
     c->emit_depth = true;
     c->keep_trades = true;
     c->order_capacity = 4096;
+    c->ccer_cap_bp = 500;
+    c->penalty_multiple_bp = 50000;
+}
+
+bool engine_vec_grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    uint32_t n = *cap ? *cap : 16;
+    while (n < need) {
+        if (n > UINT32_MAX / 2)
+            return false;
+        n *= 2;
+    }
+    void *q = realloc(*p, (size_t)n * elem);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = n;
+    return true;
 }
 
 static bool config_valid(const cets_config *c)
 {
     if (!calendar_valid_date(c->start_date) || c->tick <= 0 || c->listing_min_qty < 1 ||
         c->listing_max_qty < c->listing_min_qty || c->listing_band_bp < 0 ||
-        c->listing_band_bp >= 10000 || c->tz_offset_min < -1440 || c->tz_offset_min > 1440)
+        c->listing_band_bp >= 10000 || c->tz_offset_min < -1440 || c->tz_offset_min > 1440 ||
+        c->block_band_bp < 0 || c->block_band_bp >= 10000 || c->block_min_qty < 1 ||
+        c->ccer_cap_bp < 0 || c->ccer_cap_bp > 10000 || c->penalty_multiple_bp < 0)
         return false;
     for (int i = 0; i < 4; i++)
         if (c->sessions[i] < 0 || c->sessions[i] > 1440 || (i && c->sessions[i] < c->sessions[i - 1]))
@@ -128,6 +150,7 @@ cets_engine *cets_engine_new(const cets_config *cfg)
     e->stride = 8;
     e->next_order_id = 1;
     e->next_trade_id = 1;
+    e->next_block_id = 1;
     if (!orders_init(e, cfg->order_capacity) ||
         engine_participant_new(e, CETS_PK_EXCHANGE, "exchange") != CETS_EXCHANGE_ID) {
         cets_engine_free(e);
@@ -152,6 +175,12 @@ void cets_engine_free(cets_engine *e)
     free(e->holidays);
     free(e->today.t);
     free(e->lastday.t);
+    free(e->blocks);
+    free(e->auctions);
+    free(e->bids);
+    free(e->comp);
+    free(e->comp_next);
+    free(e->transfers);
     free(e);
 }
 
@@ -402,6 +431,44 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
         case CETS_CMD_MODIFY:
             rc = trading_modify(e, c);
             break;
+        case CETS_CMD_BLOCK_QUOTE:
+            rc = block_quote(e, c);
+            break;
+        case CETS_CMD_BLOCK_PROPOSE:
+            rc = block_propose(e, c);
+            break;
+        case CETS_CMD_BLOCK_ACCEPT:
+            rc = block_accept(e, c);
+            break;
+        case CETS_CMD_BLOCK_DECLINE:
+            rc = block_decline(e, c);
+            break;
+        case CETS_CMD_BLOCK_WITHDRAW:
+            rc = block_withdraw(e, c);
+            break;
+        case CETS_CMD_AUCTION_CREATE:
+            rc = auction_create(e, c);
+            break;
+        case CETS_CMD_AUCTION_BID:
+            rc = auction_bid(e, c);
+            break;
+        case CETS_CMD_AUCTION_CLOSE:
+            rc = auction_close(e, c);
+            break;
+        case CETS_CMD_AUCTION_CANCEL:
+            rc = auction_cancel(e, c);
+            break;
+        case CETS_CMD_ALLOCATE:
+        case CETS_CMD_EMISSIONS:
+        case CETS_CMD_SURRENDER:
+        case CETS_CMD_RETIRE:
+        case CETS_CMD_TRANSFER:
+        case CETS_CMD_TRANSFER_APPROVE:
+        case CETS_CMD_TRANSFER_REJECT:
+        case CETS_CMD_JUDICIAL:
+        case CETS_CMD_DEADLINE:
+            rc = registry_apply(e, c);
+            break;
         default:
             rc = c->type >= CETS_CMD_INSTRUMENT_ADD && c->type <= CETS_CMD_END_OF_DAY
                      ? dispatch_admin(e, c)
@@ -438,8 +505,13 @@ size_t cets_cmd_size(const cets_cmd *c)
     switch (c->type) {
     case CETS_CMD_INSTRUMENT_ADD:
     case CETS_CMD_PARTICIPANT_ADD:
+    case CETS_CMD_RETIRE:
         return head + CETS_NAME_LEN;
-    case CETS_CMD_TAKE: {
+    case CETS_CMD_AUCTION_CREATE:
+    case CETS_CMD_ALLOCATE:
+        return head + sizeof c->u.args;
+    case CETS_CMD_TAKE:
+    case CETS_CMD_SURRENDER: {
         unsigned n = c->ntargets > CETS_MAX_TARGETS ? CETS_MAX_TARGETS : c->ntargets;
         return head + n * sizeof(cets_target);
     }
@@ -467,6 +539,24 @@ const char *cets_cmd_name(int type)
     case CETS_CMD_TAKE: return "take";
     case CETS_CMD_CANCEL: return "cancel";
     case CETS_CMD_MODIFY: return "modify";
+    case CETS_CMD_BLOCK_QUOTE: return "block_quote";
+    case CETS_CMD_BLOCK_PROPOSE: return "block_propose";
+    case CETS_CMD_BLOCK_ACCEPT: return "block_accept";
+    case CETS_CMD_BLOCK_DECLINE: return "block_decline";
+    case CETS_CMD_BLOCK_WITHDRAW: return "block_withdraw";
+    case CETS_CMD_AUCTION_CREATE: return "auction_create";
+    case CETS_CMD_AUCTION_BID: return "auction_bid";
+    case CETS_CMD_AUCTION_CLOSE: return "auction_close";
+    case CETS_CMD_AUCTION_CANCEL: return "auction_cancel";
+    case CETS_CMD_ALLOCATE: return "allocate";
+    case CETS_CMD_EMISSIONS: return "emissions";
+    case CETS_CMD_SURRENDER: return "surrender";
+    case CETS_CMD_RETIRE: return "retire";
+    case CETS_CMD_TRANSFER: return "transfer";
+    case CETS_CMD_TRANSFER_APPROVE: return "transfer_approve";
+    case CETS_CMD_TRANSFER_REJECT: return "transfer_reject";
+    case CETS_CMD_JUDICIAL: return "judicial";
+    case CETS_CMD_DEADLINE: return "deadline";
     }
     return "unknown";
 }

@@ -143,6 +143,7 @@ int eod_run(cets_engine *e, const cets_cmd *c)
         }
     }
     /* act */
+    block_lapse_all(e);
     lapse_all(e);
     close_instruments(e, fresh);
     close_accounts(e);

@@ -63,7 +63,7 @@ typedef struct instrument {
     char code[CETS_CODE_LEN];
     uint8_t product, matching, status;
     int64_t prev_close, lower, upper, tick;
-    int64_t issued;
+    int64_t issued, retired;
     day_acc day;
     int64_t cum_volume[CETS_METHOD_COUNT], cum_value[CETS_METHOD_COUNT];
     book bk;
@@ -81,6 +81,9 @@ typedef struct participant {
     int64_t avail, frozen, unsettled;
     uint32_t open_orders;
     pday cur, last;
+    int64_t owed;       /* tonnes of past shortfalls to withhold from allocations */
+    uint32_t comp_head; /* first compliance record + 1, 0 = none */
+    uint32_t pad;
 } participant;
 
 typedef struct holding {
@@ -134,6 +137,22 @@ struct cets_engine {
     uint32_t nlast_stats;
     int32_t last_date;
     int64_t last_composite;
+
+    /* block agreements of the day (ids increase, so the array is sorted) */
+    cets_block_info *blocks;
+    uint32_t nblocks, capblocks;
+    uint64_t next_block_id;
+    /* auctions and bids, all time; id = index + 1 */
+    cets_auction_info *auctions;
+    uint32_t nauctions, capauctions;
+    cets_bid_info *bids;
+    uint32_t nbids, capbids;
+    /* compliance records, linked per participant; transfers, all time */
+    cets_compliance *comp;
+    uint32_t *comp_next;
+    uint32_t ncomp, capcomp, capcomp_next;
+    cets_transfer_info *transfers;
+    uint32_t ntransfers, captransfers;
 
     /* per-command scratch (not state) */
     uint64_t touched; /* instruments whose book changed, bit per instrument */
@@ -195,6 +214,38 @@ int trading_take(cets_engine *e, const cets_cmd *c);
 int trading_cancel(cets_engine *e, const cets_cmd *c);
 int trading_modify(cets_engine *e, const cets_cmd *c);
 void trading_end_order(cets_engine *e, uint32_t slot, int why, bool on_book);
+void trading_settle(cets_engine *e, uint32_t iid, uint32_t buyer, uint32_t seller, int64_t q,
+                    int64_t value, int64_t bfee, int64_t sfee);
+void trading_record(cets_engine *e, cets_trade *tr); /* fills trade_id, seq, ts */
+
+/* engine.c: grow *p (elements of size elem) to hold need; false when out of memory */
+bool engine_vec_grow(void **p, uint32_t *cap, uint32_t need, size_t elem);
+
+/* trading.c: shared checks and reservations */
+int trading_check_trader(const cets_engine *e, const cets_cmd *c);
+int trading_check_market(const cets_engine *e, const cets_cmd *c, uint32_t iid);
+int trading_check_holding(cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty);
+int trading_check_funds(const cets_engine *e, uint32_t pid, int64_t need);
+/* Move amount from available to frozen (negative: back), funds for a buyer,
+ * tonnes of iid for a seller. */
+void trading_hold(cets_engine *e, uint32_t pid, uint32_t iid, int side, int64_t amount);
+
+/* block.c */
+int block_quote(cets_engine *e, const cets_cmd *c);
+int block_propose(cets_engine *e, const cets_cmd *c);
+int block_accept(cets_engine *e, const cets_cmd *c);
+int block_decline(cets_engine *e, const cets_cmd *c);
+int block_withdraw(cets_engine *e, const cets_cmd *c);
+void block_lapse_all(cets_engine *e);
+
+/* auction.c */
+int auction_create(cets_engine *e, const cets_cmd *c);
+int auction_bid(cets_engine *e, const cets_cmd *c);
+int auction_close(cets_engine *e, const cets_cmd *c);
+int auction_cancel(cets_engine *e, const cets_cmd *c);
+
+/* registry.c */
+int registry_apply(cets_engine *e, const cets_cmd *c);
 
 /* eod.c */
 int eod_run(cets_engine *e, const cets_cmd *c);

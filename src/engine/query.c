@@ -140,9 +140,37 @@ void cets_totals_get(const cets_engine *e, cets_totals *out)
             out->frozen_qty[i] += h->frozen;
         }
     }
-    for (uint32_t i = 0; i < e->ninst; i++)
+    for (uint32_t i = 0; i < e->ninst; i++) {
         out->issued[i] = e->inst[i].issued;
+        out->retired[i] = e->inst[i].retired;
+    }
     cets_orders_foreach(e, 0, add_reservation, out);
+    /* reservations outside the books: proposals, bids, auction lots, transfers */
+    for (uint32_t i = 0; i < e->nblocks; i++) {
+        const cets_block_info *b = &e->blocks[i];
+        if (b->side == CETS_BUY)
+            out->reserved_funds += b->reserved;
+        else
+            out->reserved_qty[b->instrument] += b->reserved;
+    }
+    for (uint32_t i = 0; i < e->nauctions; i++) {
+        const cets_auction_info *a = &e->auctions[i];
+        if (a->side == CETS_BUY)
+            out->reserved_funds += a->reserved;
+        else
+            out->reserved_qty[a->instrument] += a->reserved;
+    }
+    for (uint32_t i = 0; i < e->nbids; i++) {
+        const cets_bid_info *b = &e->bids[i];
+        const cets_auction_info *a = &e->auctions[b->auction - 1];
+        if (a->side == CETS_SELL) /* bidders buy */
+            out->reserved_funds += b->reserved;
+        else
+            out->reserved_qty[a->instrument] += b->reserved;
+    }
+    for (uint32_t i = 0; i < e->ntransfers; i++)
+        if (e->transfers[i].status == 1)
+            out->reserved_qty[e->transfers[i].instrument] += e->transfers[i].qty;
 }
 
 uint32_t cets_last_day_stats(const cets_engine *e, cets_day_stats *out, uint32_t cap,

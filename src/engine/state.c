@@ -130,6 +130,27 @@ static void k_trades(codec *k, trade_log *l)
         k_trade(k, &l->t[i]);
 }
 
+/* A flat array of plain structs (memset before being filled, so their
+ * padding is zero and the bytes are deterministic). */
+static void k_array(codec *k, void **p, uint32_t *n, uint32_t *cap, size_t elem)
+{
+    uint32_t count = *n;
+    K(k, count);
+    if (k->reading) {
+        if (k->err || count > (k->len - k->pos) / elem) {
+            k->err = k->err ? k->err : "snapshot array count is corrupt";
+            return;
+        }
+        if (count && !engine_vec_grow(p, cap, count, elem)) {
+            k->err = "out of memory";
+            return;
+        }
+        *n = count;
+    }
+    if (count)
+        k_bytes(k, *p, (size_t)count * elem);
+}
+
 static void k_order(codec *k, order *o)
 {
     K(k, o->id);
@@ -195,6 +216,7 @@ static void k_instrument(codec *k, cets_engine *e, uint32_t iid)
     K(k, in->upper);
     K(k, in->tick);
     K(k, in->issued);
+    K(k, in->retired);
     K(k, in->day);
     K(k, in->cum_volume);
     K(k, in->cum_value);
@@ -231,6 +253,8 @@ static void k_participant(codec *k, cets_engine *e, uint32_t id)
     K(k, p->open_orders);
     K(k, p->cur);
     K(k, p->last);
+    K(k, p->owed);
+    K(k, p->comp_head);
     if (k->reading) {
         if (k->err)
             return;
@@ -268,6 +292,8 @@ static void k_config(codec *k, cets_config *c)
     c->emit_depth = (flags >> 2) & 1;
     c->keep_trades = (flags >> 3) & 1;
     K(k, c->order_capacity);
+    K(k, c->ccer_cap_bp);
+    K(k, c->penalty_multiple_bp);
 }
 
 /* Everything after the config: calendar, counters, instruments, participants,
@@ -312,6 +338,22 @@ static void state_codec(codec *k, cets_engine *e)
         k_day_stats(k, &e->last_stats[i]);
     K(k, e->last_date);
     K(k, e->last_composite);
+    K(k, e->next_block_id);
+    k_array(k, (void **)&e->blocks, &e->nblocks, &e->capblocks, sizeof *e->blocks);
+    k_array(k, (void **)&e->auctions, &e->nauctions, &e->capauctions, sizeof *e->auctions);
+    k_array(k, (void **)&e->bids, &e->nbids, &e->capbids, sizeof *e->bids);
+    k_array(k, (void **)&e->comp, &e->ncomp, &e->capcomp, sizeof *e->comp);
+    k_array(k, (void **)&e->comp_next, &e->ncomp, &e->capcomp_next, sizeof *e->comp_next);
+    k_array(k, (void **)&e->transfers, &e->ntransfers, &e->captransfers, sizeof *e->transfers);
+    if (k->reading && !k->err) {
+        for (uint32_t i = 0; i < e->ncomp; i++)
+            if (e->comp_next[i] > e->ncomp || e->comp[i].participant < 1 ||
+                e->comp[i].participant > e->nparts)
+                k->err = "snapshot compliance records are corrupt";
+        for (uint32_t p = 1; p <= e->nparts; p++)
+            if (e->parts[p].comp_head > e->ncomp)
+                k->err = "snapshot compliance records are corrupt";
+    }
 }
 
 void state_write(const cets_engine *ce, sbuf *b, size_t *hash_from)

@@ -45,7 +45,7 @@ static int64_t funds_needed(const cets_engine *e, const order *o, int64_t price,
 
 /* ---- checks ----------------------------------------------------------- */
 
-static int check_trader(const cets_engine *e, const cets_cmd *c)
+int trading_check_trader(const cets_engine *e, const cets_cmd *c)
 {
     if (c->participant < 1 || c->participant > e->nparts)
         return CETS_UNKNOWN_PARTICIPANT;
@@ -61,7 +61,7 @@ static int check_trader(const cets_engine *e, const cets_cmd *c)
     return CETS_OK;
 }
 
-static int check_market(const cets_engine *e, const cets_cmd *c, uint32_t iid)
+int trading_check_market(const cets_engine *e, const cets_cmd *c, uint32_t iid)
 {
     if (iid >= e->ninst)
         return CETS_UNKNOWN_INSTRUMENT;
@@ -88,7 +88,7 @@ static int check_price_qty(const cets_engine *e, const instrument *in, int64_t p
     return CETS_OK;
 }
 
-static int check_holding(cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty)
+int trading_check_holding(cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty)
 {
     if (!e->cfg.enforce_risk)
         return CETS_OK;
@@ -98,7 +98,7 @@ static int check_holding(cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty
     return qty <= h->avail + h->locked ? CETS_T1_LOCKED : CETS_INSUFFICIENT_HOLDINGS;
 }
 
-static int check_funds(const cets_engine *e, uint32_t pid, int64_t need)
+int trading_check_funds(const cets_engine *e, uint32_t pid, int64_t need)
 {
     if (!e->cfg.enforce_risk || need <= e->parts[pid].avail)
         return CETS_OK;
@@ -174,21 +174,26 @@ static uint32_t order_new(cets_engine *e, const cets_cmd *c, uint32_t iid, int s
     return slot;
 }
 
+void trading_hold(cets_engine *e, uint32_t pid, uint32_t iid, int side, int64_t amount)
+{
+    if (side == CETS_BUY) {
+        participant *p = &e->parts[pid];
+        p->avail -= amount;
+        p->frozen += amount;
+    } else {
+        holding *h = engine_holding(e, pid, iid);
+        h->avail -= amount;
+        h->frozen += amount;
+    }
+}
+
 /* Move `amount` from available to frozen for the order (funds or holding). */
 static void reserve(cets_engine *e, order *o, int64_t amount)
 {
     if (!e->cfg.enforce_risk)
         return;
     o->reserved += amount;
-    if (o->side == CETS_BUY) {
-        participant *p = &e->parts[o->participant];
-        p->avail -= amount;
-        p->frozen += amount;
-    } else {
-        holding *h = engine_holding(e, o->participant, o->instrument);
-        h->avail -= amount;
-        h->frozen += amount;
-    }
+    trading_hold(e, o->participant, o->instrument, o->side, amount);
 }
 
 static void emit_order(cets_engine *e, int type, const order *o)
@@ -230,18 +235,21 @@ static void log_trade(cets_engine *e, const cets_trade *t)
     l->t[l->n++] = *t;
 }
 
-static void settle(cets_engine *e, uint32_t iid, order *b, order *s, int64_t q, int64_t value,
-                   int64_t bfee, int64_t sfee)
+/* Delivery versus payment between two participants whose funds and tonnes
+ * are already frozen: the buyer's frozen funds pay value + fee, the seller's
+ * frozen tonnes go to the buyer (locked until tomorrow: T+1), the seller gets
+ * value - fee at once (spendable, withdrawable after the day), the exchange
+ * both fees. */
+void trading_settle(cets_engine *e, uint32_t iid, uint32_t buyer, uint32_t seller, int64_t q,
+                    int64_t value, int64_t bfee, int64_t sfee)
 {
-    participant *pb = &e->parts[b->participant], *ps = &e->parts[s->participant];
+    participant *pb = &e->parts[buyer], *ps = &e->parts[seller];
     int64_t cost = value + bfee, net = value - sfee;
-    b->reserved -= cost;
     pb->frozen -= cost;
-    s->reserved -= q;
-    engine_holding(e, s->participant, iid)->frozen -= q;
-    engine_holding(e, b->participant, iid)->locked += q; /* T+1 */
+    engine_holding(e, seller, iid)->frozen -= q;
+    engine_holding(e, buyer, iid)->locked += q;
     ps->avail += net;
-    ps->unsettled += net; /* T+0 to spend, withdrawable after the day */
+    ps->unsettled += net;
     e->parts[CETS_EXCHANGE_ID].avail += bfee + sfee;
     pb->cur.bought += value;
     pb->cur.fees += bfee;
@@ -249,11 +257,43 @@ static void settle(cets_engine *e, uint32_t iid, order *b, order *s, int64_t q, 
     ps->cur.sold += value;
     ps->cur.fees += sfee;
     ps->cur.ntrades++;
-    hday *hb = engine_hday(e, b->participant, iid), *hs = engine_hday(e, s->participant, iid);
+    hday *hb = engine_hday(e, buyer, iid), *hs = engine_hday(e, seller, iid);
     hb->bought_qty += q;
     hb->bought_value += value;
     hs->sold_qty += q;
     hs->sold_value += value;
+}
+
+/* Count a settled trade in the day's statistics, the tape and the command's
+ * result, and tell the listeners. Only listing (and continuous) trades set
+ * open, high, low and close. */
+void trading_record(cets_engine *e, cets_trade *tr)
+{
+    day_acc *d = &e->inst[tr->instrument].day;
+    int m = tr->method;
+    if (m == CETS_METHOD_LISTING) {
+        if (!d->trades[m]) {
+            d->open = d->high = d->low = tr->price;
+        } else {
+            d->high = tr->price > d->high ? tr->price : d->high;
+            d->low = tr->price < d->low ? tr->price : d->low;
+        }
+        d->last = tr->price;
+    }
+    d->volume[m] += tr->qty;
+    d->value[m] += tr->value;
+    d->trades[m]++;
+    e->res->filled_qty += tr->qty;
+    e->res->filled_value += tr->value;
+    e->res->ntrades++;
+    tr->trade_id = e->next_trade_id++;
+    tr->seq = e->cmd->seq;
+    tr->ts = e->cmd->ts;
+    if (e->cfg.keep_trades)
+        log_trade(e, tr);
+    cets_event ev = {.type = CETS_EV_TRADE};
+    ev.u.trade = *tr;
+    engine_emit(e, &ev);
 }
 
 /* One trade between the incoming order t and the resting order m (whose
@@ -274,45 +314,16 @@ static void execute(cets_engine *e, uint32_t iid, order *t, order *m, level *l, 
     s->filled_qty += q;
     s->qty -= q;
     l->qty -= q;
-    if (e->cfg.enforce_risk)
-        settle(e, iid, b, s, q, value, bfee, sfee);
-
-    day_acc *d = &e->inst[iid].day;
-    if (!d->trades[CETS_METHOD_LISTING]) {
-        d->open = d->high = d->low = price;
-    } else {
-        d->high = price > d->high ? price : d->high;
-        d->low = price < d->low ? price : d->low;
+    if (e->cfg.enforce_risk) {
+        b->reserved -= value + bfee;
+        s->reserved -= q;
+        trading_settle(e, iid, b->participant, s->participant, q, value, bfee, sfee);
     }
-    d->last = price;
-    d->volume[CETS_METHOD_LISTING] += q;
-    d->value[CETS_METHOD_LISTING] += value;
-    d->trades[CETS_METHOD_LISTING]++;
-
-    e->res->filled_qty += q;
-    e->res->filled_value += value;
-    e->res->ntrades++;
-
-    cets_event ev = {.type = CETS_EV_TRADE};
-    cets_trade *tr = &ev.u.trade;
-    tr->trade_id = e->next_trade_id++;
-    tr->seq = e->cmd->seq;
-    tr->ts = e->cmd->ts;
-    tr->instrument = iid;
-    tr->method = CETS_METHOD_LISTING;
-    tr->aggressor = t->side;
-    tr->buyer = b->participant;
-    tr->seller = s->participant;
-    tr->buy_order = b->id;
-    tr->sell_order = s->id;
-    tr->price = price;
-    tr->qty = q;
-    tr->value = value;
-    tr->buyer_fee = bfee;
-    tr->seller_fee = sfee;
-    if (e->cfg.keep_trades)
-        log_trade(e, tr);
-    engine_emit(e, &ev);
+    cets_trade tr = {.instrument = iid, .method = CETS_METHOD_LISTING, .aggressor = t->side,
+                     .buyer = b->participant, .seller = s->participant, .buy_order = b->id,
+                     .sell_order = s->id, .price = price, .qty = q, .value = value,
+                     .buyer_fee = bfee, .seller_fee = sfee};
+    trading_record(e, &tr);
 }
 
 /* Fill order t against the other side, best price first and oldest first,
@@ -362,7 +373,7 @@ static void finish(cets_engine *e, uint32_t slot)
 int trading_post(cets_engine *e, const cets_cmd *c)
 {
     int rc;
-    if ((rc = check_trader(e, c)) || (rc = check_market(e, c, c->instrument)))
+    if ((rc = trading_check_trader(e, c)) || (rc = trading_check_market(e, c, c->instrument)))
         return rc;
     instrument *in = &e->inst[c->instrument];
     if (c->side != CETS_BUY && c->side != CETS_SELL)
@@ -382,8 +393,8 @@ int trading_post(cets_engine *e, const cets_cmd *c)
     }
     order proto = {0};
     int64_t need = c->side == CETS_BUY ? funds_needed(e, &proto, c->price, c->qty) : c->qty;
-    if (c->side == CETS_BUY ? (rc = check_funds(e, c->participant, need))
-                            : (rc = check_holding(e, c->participant, c->instrument, c->qty)))
+    if (c->side == CETS_BUY ? (rc = trading_check_funds(e, c->participant, need))
+                            : (rc = trading_check_holding(e, c->participant, c->instrument, c->qty)))
         return rc;
     uint32_t slot = order_new(e, c, c->instrument, c->side, c->price, c->qty, c->flags);
     if (!slot)
@@ -451,7 +462,7 @@ static void take_targets(cets_engine *e, const cets_cmd *c, uint32_t tslot)
 int trading_take(cets_engine *e, const cets_cmd *c)
 {
     int rc;
-    if ((rc = check_trader(e, c)) || (rc = check_market(e, c, c->instrument)))
+    if ((rc = trading_check_trader(e, c)) || (rc = trading_check_market(e, c, c->instrument)))
         return rc;
     instrument *in = &e->inst[c->instrument];
     if (c->side != CETS_BUY && c->side != CETS_SELL)
@@ -482,8 +493,8 @@ int trading_take(cets_engine *e, const cets_cmd *c)
         cost = pl.cost;
     }
     int64_t need = c->side == CETS_BUY ? cost + cets_fee(cost, BUY_FEE(e)) : qty;
-    if (c->side == CETS_BUY ? (rc = check_funds(e, c->participant, need))
-                            : (rc = check_holding(e, c->participant, c->instrument, qty)))
+    if (c->side == CETS_BUY ? (rc = trading_check_funds(e, c->participant, need))
+                            : (rc = trading_check_holding(e, c->participant, c->instrument, qty)))
         return rc;
     uint32_t slot = order_new(e, c, c->instrument, c->side, limit,
                               c->ntargets ? qty : c->qty, CETS_TIF_IOC);
@@ -533,12 +544,12 @@ int trading_modify(cets_engine *e, const cets_cmd *c)
 {
     uint32_t slot;
     int rc;
-    if ((rc = find_own_order(e, c, &slot)) || (rc = check_trader(e, c)))
+    if ((rc = find_own_order(e, c, &slot)) || (rc = trading_check_trader(e, c)))
         return rc;
     order *o = &e->orders[slot];
     uint32_t iid = o->instrument;
     instrument *in = &e->inst[iid];
-    if ((rc = check_market(e, c, iid)) || (rc = check_price_qty(e, in, c->price, c->qty)))
+    if ((rc = trading_check_market(e, c, iid)) || (rc = check_price_qty(e, in, c->price, c->qty)))
         return rc;
     if (c->price == o->price && c->qty == o->qty)
         return CETS_NOTHING_CHANGED;
@@ -550,8 +561,8 @@ int trading_modify(cets_engine *e, const cets_cmd *c)
         return CETS_SELF_TRADE;
     int64_t need = o->side == CETS_BUY ? funds_needed(e, o, c->price, c->qty) : c->qty;
     int64_t delta = need - o->reserved;
-    if (delta > 0 && (o->side == CETS_BUY ? (rc = check_funds(e, o->participant, delta))
-                                          : (rc = check_holding(e, o->participant, iid, delta))))
+    if (delta > 0 && (o->side == CETS_BUY ? (rc = trading_check_funds(e, o->participant, delta))
+                                          : (rc = trading_check_holding(e, o->participant, iid, delta))))
         return rc;
     /* act */
     if (keep) {

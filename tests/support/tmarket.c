@@ -206,6 +206,47 @@ static void add_resv(void *ctx, const cets_order_info *o)
         r->qty[(size_t)o->participant * CETS_MAX_INSTRUMENTS + o->instrument] += o->reserved;
 }
 
+static void add_block_resv(void *ctx, const cets_block_info *b)
+{
+    resv *r = ctx;
+    if (b->side == CETS_BUY)
+        r->funds[b->owner] += b->reserved;
+    else
+        r->qty[(size_t)b->owner * CETS_MAX_INSTRUMENTS + b->instrument] += b->reserved;
+}
+
+typedef struct resv_ctx {
+    resv *r;
+    const cets_engine *e;
+} resv_ctx;
+
+static void add_auction_resv(void *ctx, const cets_auction_info *a)
+{
+    resv *r = ((resv_ctx *)ctx)->r;
+    if (a->side == CETS_BUY)
+        r->funds[a->initiator] += a->reserved;
+    else
+        r->qty[(size_t)a->initiator * CETS_MAX_INSTRUMENTS + a->instrument] += a->reserved;
+}
+
+static void add_bid_resv(void *ctx, const cets_bid_info *b)
+{
+    resv_ctx *rc = ctx;
+    cets_auction_info a;
+    cets_auction_get(rc->e, b->auction, &a);
+    if (a.side == CETS_SELL)
+        rc->r->funds[b->participant] += b->reserved;
+    else
+        rc->r->qty[(size_t)b->participant * CETS_MAX_INSTRUMENTS + a.instrument] += b->reserved;
+}
+
+static void add_transfer_resv(void *ctx, const cets_transfer_info *t)
+{
+    resv *r = ctx;
+    if (t->status == 1)
+        r->qty[(size_t)t->from * CETS_MAX_INSTRUMENTS + t->instrument] += t->qty;
+}
+
 const char *tm_invariants(const cets_engine *e)
 {
     static char msg[256];
@@ -213,6 +254,11 @@ const char *tm_invariants(const cets_engine *e)
     resv r = {calloc(np + 1, sizeof(int64_t)),
               calloc((size_t)(np + 1) * CETS_MAX_INSTRUMENTS, sizeof(int64_t)), ni};
     cets_orders_foreach(e, 0, add_resv, &r);
+    cets_blocks_foreach(e, 0, add_block_resv, &r);
+    resv_ctx rc = {&r, e};
+    cets_auctions_foreach(e, add_auction_resv, &rc);
+    cets_bids_foreach(e, 0, add_bid_resv, &rc);
+    cets_transfers_foreach(e, 0, add_transfer_resv, &r);
     int64_t funds = 0, held[CETS_MAX_INSTRUMENTS] = {0};
     const char *bad = NULL;
     for (uint32_t p = 1; p <= np && !bad; p++) {
@@ -253,9 +299,9 @@ const char *tm_invariants(const cets_engine *e)
         return msg;
     }
     for (uint32_t i = 0; i < ni; i++) {
-        if (held[i] != t.issued[i]) {
-            snprintf(msg, sizeof msg, "instrument %u: held %lld != issued %lld", i,
-                     (long long)held[i], (long long)t.issued[i]);
+        if (held[i] != t.issued[i] - t.retired[i]) {
+            snprintf(msg, sizeof msg, "instrument %u: held %lld != issued - retired %lld", i,
+                     (long long)held[i], (long long)(t.issued[i] - t.retired[i]));
             return msg;
         }
         cets_depth d;
