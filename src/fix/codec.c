@@ -1,0 +1,277 @@
+/* codec.c -- FIX 4.4 framing, parsing and building (fix.h).
+ *
+ * A message on the wire is "8=FIX.4.4|9=<n>|" + n bytes of body +
+ * "10=<ddd>|", where | is SOH and ddd is the sum of every byte before "10="
+ * modulo 256. The parser trusts nothing: it frames with BodyLength, checks
+ * that the CheckSum field follows exactly there, verifies the sum, and only
+ * then splits the body into fields, each of which must be digits '=' value
+ * SOH. Nothing is allocated; values point into the input.
+ */
+#include "fix.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char BEGIN[] = "8=FIX.4.4\x01" "9=";
+#define BEGIN_LEN (sizeof BEGIN - 1)
+
+const char *fix_status_name(fix_status s)
+{
+    switch (s) {
+    case FIX_OK: return "ok";
+    case FIX_NEED_MORE: return "need_more";
+    case FIX_GARBAGE: return "garbage";
+    case FIX_BAD_LENGTH: return "bad_body_length";
+    case FIX_BAD_CHECKSUM: return "bad_checksum";
+    case FIX_BAD_SYNTAX: return "bad_syntax";
+    case FIX_TOO_BIG: return "too_big";
+    }
+    return "unknown";
+}
+
+/* Where the next message could start: the next "8=FIX" after buf[0]. */
+static size_t skip_to_start(const char *buf, size_t len)
+{
+    for (size_t i = 1; i + 5 <= len; i++)
+        if (memcmp(buf + i, "8=FIX", 5) == 0)
+            return i;
+    return len > 4 ? len - 4 : 1; /* keep a tail that may begin "8=FI" */
+}
+
+static fix_status split_fields(const char *p, const char *end, fix_msg *m)
+{
+    m->n = 0;
+    while (p < end) {
+        uint32_t tag = 0;
+        const char *q = p;
+        while (q < end && *q >= '0' && *q <= '9' && q - p < 9)
+            tag = tag * 10 + (uint32_t)(*q++ - '0');
+        if (q == p || q >= end || *q != '=' || tag == 0)
+            return FIX_BAD_SYNTAX;
+        const char *v = ++q;
+        while (q < end && *q != FIX_SOH)
+            q++;
+        if (q >= end)
+            return FIX_BAD_SYNTAX;
+        if (q - v > FIX_MAX_VALUE)
+            return FIX_TOO_BIG;
+        if (m->n >= FIX_MAX_FIELDS)
+            return FIX_TOO_BIG;
+        m->f[m->n++] = (fix_field){tag, (uint32_t)(q - v), v};
+        p = q + 1;
+    }
+    return FIX_OK;
+}
+
+fix_status fix_parse(const char *buf, size_t len, fix_msg *m, size_t *used)
+{
+    *used = 0;
+    if (len < BEGIN_LEN) {
+        if (memcmp(buf, BEGIN, len) != 0) {
+            *used = skip_to_start(buf, len);
+            return FIX_GARBAGE;
+        }
+        return FIX_NEED_MORE;
+    }
+    if (memcmp(buf, BEGIN, BEGIN_LEN) != 0) {
+        *used = skip_to_start(buf, len);
+        return FIX_GARBAGE;
+    }
+    size_t i = BEGIN_LEN, body = 0;
+    while (i < len && buf[i] >= '0' && buf[i] <= '9' && i - BEGIN_LEN < 6)
+        body = body * 10 + (size_t)(buf[i++] - '0');
+    if (i >= len)
+        return i - BEGIN_LEN < 6 ? FIX_NEED_MORE : (*used = 1, FIX_BAD_LENGTH);
+    if (buf[i] != FIX_SOH || i == BEGIN_LEN) {
+        *used = skip_to_start(buf, len);
+        return FIX_BAD_LENGTH;
+    }
+    size_t body_start = i + 1, trailer = body_start + body, total = trailer + 7;
+    if (total > FIX_MAX_MSG) {
+        *used = skip_to_start(buf, len);
+        return FIX_TOO_BIG;
+    }
+    if (len < total)
+        return FIX_NEED_MORE;
+    if (memcmp(buf + trailer, "10=", 3) != 0 || buf[trailer + 6] != FIX_SOH ||
+        buf[trailer - 1] != FIX_SOH) {
+        *used = skip_to_start(buf, len);
+        return FIX_BAD_LENGTH;
+    }
+    unsigned sum = 0;
+    for (size_t k = 0; k < trailer; k++)
+        sum += (unsigned char)buf[k];
+    const char *cs = buf + trailer + 3;
+    if (cs[0] < '0' || cs[0] > '9' || cs[1] < '0' || cs[1] > '9' || cs[2] < '0' || cs[2] > '9' ||
+        (unsigned)((cs[0] - '0') * 100 + (cs[1] - '0') * 10 + (cs[2] - '0')) != sum % 256) {
+        *used = total;
+        return FIX_BAD_CHECKSUM;
+    }
+    *used = total;
+    fix_status st = split_fields(buf + body_start, buf + trailer, m);
+    if (st != FIX_OK)
+        return st;
+    m->raw = buf;
+    m->rawlen = total;
+    m->type[0] = 0;
+    if (m->n == 0 || m->f[0].tag != 35 || m->f[0].len == 0 || m->f[0].len >= sizeof m->type)
+        return FIX_BAD_SYNTAX; /* MsgType must be the third field */
+    memcpy(m->type, m->f[0].val, m->f[0].len);
+    m->type[m->f[0].len] = 0;
+    return FIX_OK;
+}
+
+int fix_find(const fix_msg *m, uint32_t tag, int from)
+{
+    for (int i = from < 0 ? 0 : from; i < m->n; i++)
+        if (m->f[i].tag == tag)
+            return i;
+    return -1;
+}
+
+const fix_field *fix_get(const fix_msg *m, uint32_t tag)
+{
+    int i = fix_find(m, tag, 0);
+    return i < 0 ? NULL : &m->f[i];
+}
+
+int fix_get_str(const fix_msg *m, uint32_t tag, char *out, size_t cap)
+{
+    const fix_field *f = fix_get(m, tag);
+    if (!f || f->len >= cap)
+        return -1;
+    memcpy(out, f->val, f->len);
+    out[f->len] = 0;
+    return 0;
+}
+
+int fix_get_int(const fix_msg *m, uint32_t tag, int64_t *out)
+{
+    const fix_field *f = fix_get(m, tag);
+    if (!f || f->len == 0 || f->len > 18)
+        return -1;
+    uint32_t i = 0;
+    int neg = f->val[0] == '-';
+    i += neg;
+    if (i == f->len)
+        return -1;
+    int64_t v = 0;
+    for (; i < f->len; i++) {
+        if (f->val[i] < '0' || f->val[i] > '9')
+            return -1;
+        v = v * 10 + (f->val[i] - '0');
+    }
+    *out = neg ? -v : v;
+    return 0;
+}
+
+int fix_get_price(const fix_msg *m, uint32_t tag, int64_t *fen)
+{
+    const fix_field *f = fix_get(m, tag);
+    if (!f || f->len == 0 || f->len > 15)
+        return -1;
+    int64_t whole = 0, frac = 0;
+    int digits = 0, fd = -1;
+    for (uint32_t i = 0; i < f->len; i++) {
+        char ch = f->val[i];
+        if (ch == '.' && fd < 0 && digits > 0) {
+            fd = 0;
+        } else if (ch >= '0' && ch <= '9') {
+            if (fd >= 0) {
+                if (++fd > 2) {
+                    if (ch != '0') /* 51.230 is fine, 51.234 is off the tick */
+                        return -1;
+                    continue;
+                }
+                frac = frac * 10 + (ch - '0');
+            } else {
+                whole = whole * 10 + (ch - '0');
+                digits++;
+            }
+        } else {
+            return -1;
+        }
+    }
+    if (!digits || fd == 0)
+        return -1;
+    if (fd == 1)
+        frac *= 10;
+    *fen = whole * 100 + frac;
+    return 0;
+}
+
+/* ---- building -------------------------------------------------------------- */
+
+void fix_build_begin(fix_builder *b, const char *msg_type)
+{
+    b->blen = 0;
+    b->olen = 0;
+    b->overflow = 0;
+    fix_add_str(b, 35, msg_type);
+}
+
+void fix_add_raw(fix_builder *b, uint32_t tag, const char *val, size_t len)
+{
+    char t[16];
+    int tl = snprintf(t, sizeof t, "%u=", tag);
+    if (b->blen + (size_t)tl + len + 1 > sizeof b->body) {
+        b->overflow = 1;
+        return;
+    }
+    memcpy(b->body + b->blen, t, (size_t)tl);
+    b->blen += (size_t)tl;
+    memcpy(b->body + b->blen, val, len);
+    b->blen += len;
+    b->body[b->blen++] = FIX_SOH;
+}
+
+void fix_add_str(fix_builder *b, uint32_t tag, const char *val)
+{
+    fix_add_raw(b, tag, val, strlen(val));
+}
+
+void fix_add_int(fix_builder *b, uint32_t tag, int64_t v)
+{
+    char s[24];
+    int n = snprintf(s, sizeof s, "%lld", (long long)v);
+    fix_add_raw(b, tag, s, (size_t)n);
+}
+
+void fix_add_price(fix_builder *b, uint32_t tag, int64_t fen)
+{
+    char s[32];
+    const char *sign = fen < 0 ? "-" : "";
+    uint64_t a = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
+    int n = snprintf(s, sizeof s, "%s%llu.%02llu", sign, (unsigned long long)(a / 100),
+                     (unsigned long long)(a % 100));
+    fix_add_raw(b, tag, s, (size_t)n);
+}
+
+void fix_add_time(fix_builder *b, uint32_t tag, int64_t ns)
+{
+    time_t sec = (time_t)(ns / 1000000000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    char s[32];
+    int n = snprintf(s, sizeof s, "%04d%02d%02d-%02d:%02d:%02d.%03d", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     (int)(ns / 1000000 % 1000));
+    fix_add_raw(b, tag, s, (size_t)n);
+}
+
+const char *fix_build_finish(fix_builder *b, size_t *len)
+{
+    if (b->overflow)
+        return NULL;
+    int n = snprintf(b->out, sizeof b->out, "8=FIX.4.4\x01" "9=%zu\x01", b->blen);
+    memcpy(b->out + n, b->body, b->blen);
+    size_t total = (size_t)n + b->blen;
+    unsigned sum = 0;
+    for (size_t i = 0; i < total; i++)
+        sum += (unsigned char)b->out[i];
+    total += (size_t)snprintf(b->out + total, sizeof b->out - total, "10=%03u\x01", sum % 256);
+    b->olen = total;
+    *len = total;
+    return b->out;
+}
