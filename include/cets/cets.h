@@ -85,10 +85,12 @@ typedef enum cets_cmd_type {
     CETS_CMD_END_OF_DAY = 12,     /* lapse, statistics, statements, next day */
     /* trading commands: actor must equal participant */
     CETS_CMD_POST = 20,   /* listing post, or limit order in continuous mode (flags=tif) */
-    CETS_CMD_TAKE = 21,   /* listing take: targets, or qty+limit price; continuous: IOC */
+    CETS_CMD_TAKE = 21,   /* listing take: ntargets + targets (price and qty are then ignored:
+                             the take's size is the sum of the targets), or qty + limit price;
+                             continuous: an IOC order */
     CETS_CMD_CANCEL = 22, /* order_id */
-    CETS_CMD_MODIFY = 23, /* order_id, new price and qty (cancel-replace; keeps priority
-                             when only the quantity goes down) */
+    CETS_CMD_MODIFY = 23, /* order_id, new price and new remaining qty (cancel-replace; keeps
+                             priority when only the quantity goes down) */
     /* block agreements (大宗协议), docs/rules.md "Block agreement" */
     CETS_CMD_BLOCK_QUOTE = 30,    /* side, instrument, price, qty: a quote on the block board */
     CETS_CMD_BLOCK_PROPOSE = 31,  /* side, instrument, price, qty, and counterparty (direct) or
@@ -234,7 +236,9 @@ typedef struct cets_order_info {
     uint64_t order_id, client_ref;
     uint32_t participant, instrument;
     uint8_t side, tif, pad[6];
-    int64_t price, qty, filled_qty, filled_value;
+    int64_t price;
+    int64_t qty;      /* remaining (not yet filled) quantity */
+    int64_t filled_qty, filled_value;
     int64_t reserved; /* funds (buy, fen) or holdings (sell, t) still frozen for it */
     int64_t ts;       /* time of entry */
 } cets_order_info;
@@ -266,6 +270,7 @@ typedef struct cets_statement {
     int64_t funds_open, funds_close; /* total funds (available+frozen) */
     int64_t deposits, withdrawals;
     int64_t bought_value, sold_value, fees;
+    int64_t fee_income; /* the exchange (participant 1): fees received */
     uint32_t ntrades;
     uint32_t nlines;
     cets_statement_line lines[CETS_MAX_INSTRUMENTS]; /* instruments with a holding or activity */

@@ -71,7 +71,7 @@ typedef struct instrument {
 
 typedef struct pday { /* a participant's day, for the statement */
     int64_t funds_open, deposits, withdrawals, bought, sold, fees;
-    int64_t funds_close;
+    int64_t funds_close, fee_income;
     uint32_t ntrades, pad;
 } pday;
 

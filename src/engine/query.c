@@ -200,6 +200,7 @@ int cets_statement_get(const cets_engine *e, uint32_t pid, cets_statement *out)
     out->bought_value = p->last.bought;
     out->sold_value = p->last.sold;
     out->fees = p->last.fees;
+    out->fee_income = p->last.fee_income;
     out->ntrades = p->last.ntrades;
     for (uint32_t i = 0; i < e->nlast_stats; i++) {
         const hday *d = &e->hlast[(size_t)pid * e->stride + i];

@@ -251,6 +251,7 @@ void trading_settle(cets_engine *e, uint32_t iid, uint32_t buyer, uint32_t selle
     ps->avail += net;
     ps->unsettled += net;
     e->parts[CETS_EXCHANGE_ID].avail += bfee + sfee;
+    e->parts[CETS_EXCHANGE_ID].cur.fee_income += bfee + sfee;
     pb->cur.bought += value;
     pb->cur.fees += bfee;
     pb->cur.ntrades++;
