@@ -118,7 +118,10 @@ typedef enum cets_cmd_type {
     CETS_CMD_TRANSFER = 54,       /* holder asks: counterparty, instrument, qty, user */
     CETS_CMD_TRANSFER_APPROVE = 55, /* order_id = transfer; user must differ from the asker */
     CETS_CMD_TRANSFER_REJECT = 56,  /* order_id = transfer */
-    CETS_CMD_JUDICIAL = 57,       /* participant, aux = 1 freeze, 0 unfreeze (authority or exchange) */
+    CETS_CMD_JUDICIAL = 57,       /* participant, aux = 1 freeze, 0 unfreeze (authority or exchange);
+                                     a freeze cancels its live orders, withdraws its open block
+                                     quotes and proposals, drops its auction bids and cancels
+                                     auctions it initiated */
     CETS_CMD_DEADLINE = 58,       /* aux = year: shortfalls, penalties, deductions */
 } cets_cmd_type;
 
@@ -406,9 +409,12 @@ typedef struct cets_event {
             int32_t closed_date, next_date;
             int64_t composite;  /* composite price of the closed day (fen) */
         } day;
-        struct { /* ADMIN */
+        struct { /* ADMIN: what the operator command did */
             uint8_t cmd_type;
-            uint32_t id;
+            uint32_t id;          /* new instrument or participant id */
+            uint32_t participant; /* the command's participant, instrument, qty, aux */
+            uint32_t instrument;
+            int64_t qty, aux;
         } admin;
         cets_block_info block;     /* BLOCK */
         struct {                   /* AUCTION */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cets/registry.h"
 #include "cli.h"
 
 #define CETS_VERSION "0.1.0"
@@ -34,6 +35,8 @@ static const cli_command commands[] = {
     {"report", cmd_report, report_usage, "print the daily market report of a data directory"},
     {"statement", cmd_statement, statement_usage,
      "print a participant's settlement statement from a data directory"},
+    {"audit", cets_audit_verify_main, cets_audit_usage,
+     "check an audit log's hash chain (cets audit verify FILE)"},
     {"help", cmd_help, help_usage, "show this list, or the usage of one command"},
     {"version", cmd_version, version_usage, "print the version"},
 };

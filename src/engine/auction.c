@@ -66,6 +66,17 @@ int auction_create(cets_engine *e, const cets_cmd *c)
         return CETS_KIND_NOT_ALLOWED;
     if (c->instrument >= e->ninst)
         return CETS_UNKNOWN_INSTRUMENT;
+    const participant *ip = &e->parts[c->participant];
+    if (ip->status == CETS_PS_SUSPENDED)
+        return CETS_PARTICIPANT_SUSPENDED;
+    if (ip->status == CETS_PS_FROZEN)
+        return CETS_PARTICIPANT_FROZEN;
+    if (ip->kind == CETS_PK_INDIVIDUAL && e->inst[c->instrument].product != CETS_PRODUCT_CCER)
+        return CETS_KIND_NOT_ALLOWED;
+    if (e->market_halted)
+        return CETS_MARKET_HALTED;
+    if (e->inst[c->instrument].status == CETS_IS_HALTED)
+        return CETS_INSTRUMENT_HALTED;
     if (c->side != CETS_BUY && c->side != CETS_SELL)
         return CETS_BAD_SIDE;
     if (c->qty < e->cfg.block_min_qty || c->qty > 10000000000LL)
@@ -239,7 +250,7 @@ int auction_close(cets_engine *e, const cets_cmd *c)
     /* act */
     uint32_t n = 0;
     for (uint32_t i = 0; i < e->nbids; i++)
-        if (e->bids[i].auction == au->id)
+        if (e->bids[i].auction == au->id && e->bids[i].qty > 0) /* qty 0: dropped */
             rank[n++] = &e->bids[i];
     int side = au->side;
     qsort_r(rank, n, sizeof *rank, rank_cmp, &side);
@@ -289,6 +300,33 @@ int auction_cancel(cets_engine *e, const cets_cmd *c)
     au->status = CETS_AUCTION_CANCELLED;
     emit_auction(e, au, NULL);
     return CETS_OK;
+}
+
+/* A judicial freeze: the participant's bids in open auctions are dropped
+ * (quantity 0, reservation released) and auctions it initiated are cancelled. */
+void auction_drop_participant(cets_engine *e, uint32_t pid)
+{
+    for (uint32_t i = 0; i < e->nbids; i++) {
+        cets_bid_info *b = &e->bids[i];
+        cets_auction_info *au = &e->auctions[b->auction - 1];
+        if (b->participant != pid || au->status != CETS_AUCTION_OPEN || !b->qty)
+            continue;
+        release_bid(e, au, b);
+        b->qty = 0;
+        au->nbids--;
+        emit_auction(e, au, b);
+    }
+    for (uint32_t i = 0; i < e->nauctions; i++) {
+        cets_auction_info *au = &e->auctions[i];
+        if (au->initiator != pid || au->status != CETS_AUCTION_OPEN)
+            continue;
+        for (uint32_t k = 0; k < e->nbids; k++)
+            if (e->bids[k].auction == au->id)
+                release_bid(e, au, &e->bids[k]);
+        release_initiator(e, au);
+        au->status = CETS_AUCTION_CANCELLED;
+        emit_auction(e, au, NULL);
+    }
 }
 
 int cets_auction_get(const cets_engine *e, uint64_t id, cets_auction_info *out)

@@ -257,6 +257,21 @@ int block_withdraw(cets_engine *e, const cets_cmd *c)
     return CETS_OK;
 }
 
+/* A judicial freeze: everything the participant has open is withdrawn, and
+ * proposals addressed to it are declined (it could not confirm them). */
+void block_withdraw_all(cets_engine *e, uint32_t pid)
+{
+    for (uint32_t i = 0; i < e->nblocks; i++) {
+        cets_block_info *b = &e->blocks[i];
+        if (b->status != CETS_BLOCK_OPEN)
+            continue;
+        if (b->owner == pid)
+            block_release(e, b, CETS_BLOCK_WITHDRAWN);
+        else if (b->counterparty == pid)
+            block_release(e, b, CETS_BLOCK_DECLINED);
+    }
+}
+
 /* End of day: unconfirmed quotes and proposals lapse; the board starts empty. */
 void block_lapse_all(cets_engine *e)
 {

@@ -181,6 +181,7 @@ void cets_engine_free(cets_engine *e)
     free(e->comp);
     free(e->comp_next);
     free(e->transfers);
+    free(e->closed_years);
     free(e);
 }
 
@@ -477,6 +478,10 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
                 cets_event ev = {.type = CETS_EV_ADMIN};
                 ev.u.admin.cmd_type = c->type;
                 ev.u.admin.id = res->id;
+                ev.u.admin.participant = c->participant;
+                ev.u.admin.instrument = c->instrument;
+                ev.u.admin.qty = c->qty;
+                ev.u.admin.aux = c->aux;
                 engine_emit(e, &ev);
             }
         }

@@ -153,6 +153,8 @@ struct cets_engine {
     uint32_t ncomp, capcomp, capcomp_next;
     cets_transfer_info *transfers;
     uint32_t ntransfers, captransfers;
+    int32_t *closed_years; /* compliance years whose deadline has been processed */
+    uint32_t nclosed_years, capclosed_years;
 
     /* per-command scratch (not state) */
     uint64_t touched; /* instruments whose book changed, bit per instrument */
@@ -237,12 +239,14 @@ int block_accept(cets_engine *e, const cets_cmd *c);
 int block_decline(cets_engine *e, const cets_cmd *c);
 int block_withdraw(cets_engine *e, const cets_cmd *c);
 void block_lapse_all(cets_engine *e);
+void block_withdraw_all(cets_engine *e, uint32_t pid); /* judicial freeze */
 
 /* auction.c */
 int auction_create(cets_engine *e, const cets_cmd *c);
 int auction_bid(cets_engine *e, const cets_cmd *c);
 int auction_close(cets_engine *e, const cets_cmd *c);
 int auction_cancel(cets_engine *e, const cets_cmd *c);
+void auction_drop_participant(cets_engine *e, uint32_t pid); /* judicial freeze */
 
 /* registry.c */
 int registry_apply(cets_engine *e, const cets_cmd *c);

@@ -48,11 +48,39 @@ static cets_compliance *comp_add(cets_engine *e, uint32_t pid, int32_t year)
     return c;
 }
 
+static bool year_closed(const cets_engine *e, int32_t year)
+{
+    for (uint32_t i = 0; i < e->nclosed_years; i++)
+        if (e->closed_years[i] == year)
+            return true;
+    return false;
+}
+
 static int check_entity(const cets_engine *e, uint32_t pid)
 {
     if (pid < 1 || pid > e->nparts)
         return CETS_UNKNOWN_PARTICIPANT;
     return e->parts[pid].kind == CETS_PK_ENTITY ? CETS_OK : CETS_NOT_ENTITY;
+}
+
+/* Tonnes withheld from an allocation make up past shortfalls, oldest year
+ * first, as if surrendered for those years. */
+static void settle_shortfalls(cets_engine *e, uint32_t pid, int64_t withheld)
+{
+    while (withheld > 0) {
+        cets_compliance *oldest = NULL;
+        for (uint32_t i = e->parts[pid].comp_head; i; i = e->comp_next[i - 1])
+            if (e->comp[i - 1].shortfall > 0 && (!oldest || e->comp[i - 1].year < oldest->year))
+                oldest = &e->comp[i - 1];
+        if (!oldest)
+            return;
+        int64_t q = oldest->shortfall < withheld ? oldest->shortfall : withheld;
+        oldest->shortfall -= q;
+        oldest->surrendered_cea += q;
+        withheld -= q;
+        if (!oldest->shortfall)
+            oldest->status = CETS_COMPLIANCE_COMPLIANT;
+    }
 }
 
 static int allocate(cets_engine *e, const cets_cmd *c)
@@ -74,6 +102,7 @@ static int allocate(cets_engine *e, const cets_cmd *c)
     int64_t deducted = c->qty > 0 ? (p->owed < c->qty ? p->owed : c->qty) : 0;
     int64_t issued = c->qty - deducted;
     p->owed -= deducted;
+    settle_shortfalls(e, c->participant, deducted);
     h->avail += issued;
     e->inst[c->instrument].issued += issued;
     cets_registry_move m = {.kind = CETS_REG_ALLOCATE, .compulsory = (uint8_t)c->aux,
@@ -92,7 +121,7 @@ static int emissions(cets_engine *e, const cets_cmd *c)
     if (c->aux < 2000 || c->aux > 2200 || c->qty < 0 || c->qty > 10000000000LL)
         return CETS_BAD_ARGUMENT;
     cets_compliance *r = comp_find(e, c->participant, (int32_t)c->aux);
-    if (r && r->status != CETS_COMPLIANCE_OPEN)
+    if ((r && r->status != CETS_COMPLIANCE_OPEN) || year_closed(e, (int32_t)c->aux))
         return CETS_YEAR_CLOSED;
     if (r && r->surrendered_cea + r->surrendered_ccer > c->qty)
         return CETS_OVER_SURRENDER;
@@ -311,6 +340,33 @@ static int transfer_decide(cets_engine *e, const cets_cmd *c)
     return CETS_OK;
 }
 
+/* Nothing of a frozen participant may move: cancel its live orders, withdraw
+ * its block quotes and proposals, drop its auction bids, cancel its auctions. */
+static void freeze_open_business(cets_engine *e, uint32_t pid)
+{
+    for (uint32_t i = 0; i < e->ninst; i++) {
+        book *b = &e->inst[i].bk;
+        side_book *sides[2] = {&b->bid, &b->ask};
+        for (int s = 0; s < 2; s++) {
+            for (int32_t idx = sides[s]->best; idx >= 0;) {
+                uint32_t slot = sides[s]->levels[idx].head;
+                int32_t next = book_next(sides[s], b->nlevels, s == 0, s == 0 ? idx - 1 : idx + 1);
+                while (slot) {
+                    uint32_t after = e->orders[slot].next;
+                    if (e->orders[slot].participant == pid) {
+                        e->touched |= 1ULL << i;
+                        trading_end_order(e, slot, CETS_DONE_CANCELLED, true);
+                    }
+                    slot = after;
+                }
+                idx = next;
+            }
+        }
+    }
+    block_withdraw_all(e, pid);
+    auction_drop_participant(e, pid);
+}
+
 static int judicial(cets_engine *e, const cets_cmd *c)
 {
     if (!is_authority(e, c->actor) && c->actor != CETS_EXCHANGE_ID)
@@ -320,6 +376,8 @@ static int judicial(cets_engine *e, const cets_cmd *c)
     if (c->aux != 0 && c->aux != 1)
         return CETS_BAD_ARGUMENT;
     e->parts[c->participant].status = c->aux ? CETS_PS_FROZEN : CETS_PS_ACTIVE;
+    if (c->aux)
+        freeze_open_business(e, c->participant);
     cets_registry_move m = {.kind = c->aux ? CETS_REG_FREEZE : CETS_REG_UNFREEZE,
                             .participant = c->participant, .user = c->user};
     emit_move(e, &m);
@@ -334,13 +392,12 @@ static int deadline(cets_engine *e, const cets_cmd *c)
     if (c->aux < 2000 || c->aux > 2200)
         return CETS_BAD_ARGUMENT;
     int32_t year = (int32_t)c->aux;
-    uint32_t open = 0, any = 0;
-    for (uint32_t i = 0; i < e->ncomp; i++) {
-        any += e->comp[i].year == year;
-        open += e->comp[i].year == year && e->comp[i].status == CETS_COMPLIANCE_OPEN;
-    }
-    if (any && !open)
+    if (year_closed(e, year))
         return CETS_YEAR_CLOSED;
+    if (!engine_vec_grow((void **)&e->closed_years, &e->capclosed_years, e->nclosed_years + 1,
+                         sizeof *e->closed_years))
+        return CETS_CAPACITY;
+    e->closed_years[e->nclosed_years++] = year;
     int64_t price = cets_composite_price(e);
     for (uint32_t pid = 1; pid <= e->nparts; pid++) {
         cets_compliance *r = e->parts[pid].comp_head ? comp_find(e, pid, year) : NULL;

@@ -345,6 +345,8 @@ static void state_codec(codec *k, cets_engine *e)
     k_array(k, (void **)&e->comp, &e->ncomp, &e->capcomp, sizeof *e->comp);
     k_array(k, (void **)&e->comp_next, &e->ncomp, &e->capcomp_next, sizeof *e->comp_next);
     k_array(k, (void **)&e->transfers, &e->ntransfers, &e->captransfers, sizeof *e->transfers);
+    k_array(k, (void **)&e->closed_years, &e->nclosed_years, &e->capclosed_years,
+            sizeof *e->closed_years);
     if (k->reading && !k->err) {
         for (uint32_t i = 0; i < e->ncomp; i++)
             if (e->comp_next[i] > e->ncomp || e->comp[i].participant < 1 ||
