@@ -145,3 +145,22 @@ void book_depth(const book *b, int is_bid, cets_level *out, uint32_t *n)
         idx = book_next(s, b->nlevels, is_bid, is_bid ? idx - 1 : idx + 1);
     }
 }
+
+int book_rank(const book *b, int is_bid, int32_t idx, int cap)
+{
+    const side_book *s = is_bid ? &b->bid : &b->ask;
+    int n = 0;
+    if (s->best < 0)
+        return 0;
+    /* the bits strictly between the best level and idx, word by word */
+    int32_t lo = is_bid ? idx + 1 : s->best, hi = is_bid ? s->best : idx - 1;
+    for (int32_t w = lo >> 6; lo <= hi && w <= hi >> 6 && n < cap; w++) {
+        uint64_t word = s->bits[w];
+        if (w == lo >> 6)
+            word &= ~0ULL << (lo & 63);
+        if (w == hi >> 6)
+            word &= ~0ULL >> (63 - (hi & 63));
+        n += __builtin_popcountll(word);
+    }
+    return n;
+}

@@ -68,30 +68,41 @@ static bool config_valid(const cets_config *c)
     return true;
 }
 
+/* Zeroed memory aligned to a cache line, holding `n` elements of `size`. */
+static void *alloc_lines(size_t n, size_t size)
+{
+    void *p = NULL;
+    if (n && posix_memalign(&p, 64, n * size) != 0)
+        return NULL;
+    if (p)
+        memset(p, 0, n * size);
+    return p;
+}
+
+/* Grow an aligned array from `old` to `n` elements (contents kept). */
+static bool regrow_lines(void **p, size_t old, size_t n, size_t size)
+{
+    void *q = alloc_lines(n, size);
+    if (!q)
+        return false;
+    if (*p)
+        memcpy(q, *p, old * size);
+    free(*p);
+    *p = q;
+    return true;
+}
+
 uint32_t engine_participant_new(cets_engine *e, uint8_t kind, const char *name)
 {
     if (e->nparts + 1 >= e->capparts) {
         uint32_t cap = e->capparts ? e->capparts * 2 : 64;
-        participant *p = realloc(e->parts, (size_t)cap * sizeof *p);
-        if (p)
-            e->parts = p;
-        size_t cells = (size_t)cap * e->stride;
-        holding *h = p ? realloc(e->hold, cells * sizeof *h) : NULL;
-        if (h)
-            e->hold = h;
-        hday *c = h ? realloc(e->hcur, cells * sizeof *c) : NULL;
-        if (c)
-            e->hcur = c;
-        hday *l = c ? realloc(e->hlast, cells * sizeof *l) : NULL;
-        if (l)
-            e->hlast = l;
-        if (!l)
+        size_t old = (size_t)e->capparts * e->stride, cells = (size_t)cap * e->stride;
+        /* each step keeps the engine consistent if a later one fails */
+        if (!regrow_lines((void **)&e->hold, old, cells, sizeof(holding)) ||
+            !regrow_lines((void **)&e->hcur, old, cells, sizeof(hday)) ||
+            !regrow_lines((void **)&e->hlast, old, cells, sizeof(hday)) ||
+            !regrow_lines((void **)&e->parts, e->capparts, cap, sizeof(participant)))
             return 0;
-        size_t old = (size_t)e->capparts * e->stride;
-        memset(p + e->capparts, 0, (size_t)(cap - e->capparts) * sizeof *p);
-        memset(h + old, 0, (cells - old) * sizeof *h);
-        memset(c + old, 0, (cells - old) * sizeof *c);
-        memset(l + old, 0, (cells - old) * sizeof *l);
         e->capparts = cap;
     }
     uint32_t id = ++e->nparts;
@@ -111,9 +122,9 @@ bool engine_grow_stride(cets_engine *e, uint32_t need)
     while (stride < need)
         stride *= 2;
     size_t cells = (size_t)e->capparts * stride;
-    holding *h = calloc(cells, sizeof *h);
-    hday *c = calloc(cells, sizeof *c), *l = calloc(cells, sizeof *l);
-    if (!h || !c || !l) {
+    holding *h = alloc_lines(cells, sizeof *h);
+    hday *c = alloc_lines(cells, sizeof *c), *l = alloc_lines(cells, sizeof *l);
+    if (cells && (!h || !c || !l)) {
         free(h);
         free(c);
         free(l);
@@ -173,8 +184,8 @@ void cets_engine_free(cets_engine *e)
     free(e->hcur);
     free(e->hlast);
     free(e->holidays);
-    free(e->today.t);
-    free(e->lastday.t);
+    trade_log_free(&e->today);
+    trade_log_free(&e->lastday);
     free(e->blocks);
     free(e->auctions);
     free(e->bids);
@@ -195,6 +206,41 @@ const cets_config *cets_engine_config(const cets_engine *e) { return &e->cfg; }
 uint64_t cets_last_seq(const cets_engine *e) { return e->last_seq; }
 int64_t cets_last_ts(const cets_engine *e) { return e->last_ts; }
 int32_t cets_trading_date(const cets_engine *e) { return e->date; }
+
+void engine_touch(cets_engine *e, uint32_t iid, int is_bid, int32_t idx)
+{
+    if (idx < 0 || book_rank(&e->inst[iid].bk, is_bid, idx, CETS_DEPTH) < CETS_DEPTH)
+        e->touched |= 1ULL << iid;
+}
+
+void trade_log_free(trade_log *l)
+{
+    for (size_t i = 0; i < l->nchunks; i++)
+        free(l->chunks[i]);
+    free(l->chunks);
+    memset(l, 0, sizeof *l);
+}
+
+cets_trade *trade_log_push(trade_log *l)
+{
+    if (l->n == l->nchunks * TRADE_CHUNK) {
+        if (l->nchunks == l->capchunks) {
+            size_t cap = l->capchunks ? l->capchunks * 2 : 16;
+            cets_trade **c = realloc(l->chunks, cap * sizeof *c);
+            if (!c)
+                return NULL;
+            l->chunks = c;
+            l->capchunks = cap;
+        }
+        cets_trade *chunk = malloc(TRADE_CHUNK * sizeof *chunk);
+        if (!chunk)
+            return NULL;
+        l->chunks[l->nchunks++] = chunk;
+    }
+    cets_trade *t = trade_at(l, l->n);
+    l->n++;
+    return t;
+}
 
 void engine_emit(cets_engine *e, cets_event *ev)
 {
@@ -496,7 +542,7 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
         ev.u.reject.client_ref = c->client_ref;
         ev.u.reject.order_id = c->order_id;
         engine_emit(e, &ev);
-    } else if (e->touched && e->cfg.emit_depth) {
+    } else if (e->touched && e->cfg.emit_depth && e->fn) {
         emit_depths(e);
     }
     e->cmd = NULL;

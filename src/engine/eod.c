@@ -54,10 +54,11 @@ void eod_open_day(cets_engine *e)
         memset(&pp->cur, 0, sizeof pp->cur);
         pp->cur.funds_open = pp->avail + pp->frozen;
         for (uint32_t i = 0; i < e->ninst; i++) {
-            const holding *h = engine_holding(e, p, i);
+            holding *h = engine_holding(e, p, i);
             hday *d = engine_hday(e, p, i);
             memset(d, 0, sizeof *d);
             d->open_qty = h->avail + h->frozen + h->locked;
+            h->bought_qty = h->bought_value = h->sold_qty = h->sold_value = 0;
         }
     }
 }
@@ -108,7 +109,12 @@ static void close_accounts(cets_engine *e)
         pp->cur.funds_close = pp->avail + pp->frozen;
         for (uint32_t i = 0; i < e->ninst; i++) {
             holding *h = engine_holding(e, p, i);
-            engine_hday(e, p, i)->close_qty = h->avail + h->frozen + h->locked;
+            hday *d = engine_hday(e, p, i);
+            d->close_qty = h->avail + h->frozen + h->locked;
+            d->bought_qty = h->bought_qty;
+            d->bought_value = h->bought_value;
+            d->sold_qty = h->sold_qty;
+            d->sold_value = h->sold_value;
             h->avail += h->locked; /* T+1: bought today, sellable tomorrow */
             h->locked = 0;
         }
@@ -145,6 +151,7 @@ int eod_run(cets_engine *e, const cets_cmd *c)
     /* act */
     block_lapse_all(e);
     lapse_all(e);
+    e->touched = e->ninst >= 64 ? ~0ULL : (1ULL << e->ninst) - 1; /* every book is empty now */
     close_instruments(e, fresh);
     close_accounts(e);
     trade_log tmp = e->lastday;

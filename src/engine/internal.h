@@ -69,35 +69,53 @@ typedef struct instrument {
     book bk;
 } instrument;
 
-typedef struct pday { /* a participant's day, for the statement */
-    int64_t funds_open, deposits, withdrawals, bought, sold, fees;
-    int64_t funds_close, fee_income;
+typedef struct pday { /* a participant's day, for the statement; hot fields first */
+    int64_t bought, sold, fees;
     uint32_t ntrades, pad;
+    int64_t funds_open, deposits, withdrawals, funds_close, fee_income;
 } pday;
 
+/* The fields every order and trade touches (status, balances, today's
+ * totals) share the first cache line; the array is 64-byte aligned. */
 typedef struct participant {
     uint8_t kind, status;
-    char name[CETS_NAME_LEN];
-    int64_t avail, frozen, unsettled;
+    uint16_t pad0;
     uint32_t open_orders;
-    pday cur, last;
+    int64_t avail, frozen, unsettled;
+    pday cur; /* bought, sold, fees, ntrades end the first line */
+    pday last;
+    char name[CETS_NAME_LEN];
     int64_t owed;       /* tonnes of past shortfalls to withhold from allocations */
     uint32_t comp_head; /* first compliance record + 1, 0 = none */
     uint32_t pad;
-} participant;
+} __attribute__((aligned(64))) participant;
 
+/* One participant's position in one instrument, with today's movements:
+ * one cache line. */
 typedef struct holding {
     int64_t avail, frozen, locked;
-} holding;
+    int64_t bought_qty, bought_value, sold_qty, sold_value;
+    int64_t pad;
+} __attribute__((aligned(64))) holding;
 
-typedef struct hday { /* a holding's day, for the statement */
+typedef struct hday { /* a holding's day, for the statement (cold: end of day) */
     int64_t open_qty, close_qty, bought_qty, bought_value, sold_qty, sold_value;
 } hday;
 
+/* The day's trades in fixed chunks, so the log grows without copying. */
+#define TRADE_CHUNK 8192
 typedef struct trade_log {
-    cets_trade *t;
-    size_t n, cap;
+    cets_trade **chunks;
+    size_t nchunks, capchunks;
+    size_t n;
 } trade_log;
+
+static inline cets_trade *trade_at(const trade_log *l, size_t i)
+{
+    return &l->chunks[i / TRADE_CHUNK][i % TRADE_CHUNK];
+}
+void trade_log_free(trade_log *l);
+cets_trade *trade_log_push(trade_log *l); /* NULL when out of memory */
 
 struct cets_engine {
     cets_config cfg;
@@ -173,6 +191,9 @@ static inline hday *engine_hday(cets_engine *e, uint32_t pid, uint32_t iid)
 {
     return &e->hcur[(size_t)pid * e->stride + iid];
 }
+/* Mark instrument iid's best five levels as changed when level idx of that
+ * side is among them (or always, with idx < 0). */
+void engine_touch(cets_engine *e, uint32_t iid, int is_bid, int32_t idx);
 void engine_order_info(const cets_engine *e, const order *o, cets_order_info *out);
 void engine_set_band(instrument *in, int64_t lower, int64_t upper);
 void engine_compute_band(const cets_config *cfg, int64_t close, int64_t tick, int64_t *lower,
@@ -199,6 +220,8 @@ int32_t book_next(const side_book *s, int32_t nlevels, int is_bid, int32_t from)
 void book_insert(book *b, order *pool, uint32_t slot);
 void book_remove(book *b, order *pool, uint32_t slot);
 int32_t book_nth_level(const book *b, int is_bid, int n); /* index of the nth best level (1-based) or -1 */
+/* Number of non-empty levels strictly better than idx, counting at most `cap`. */
+int book_rank(const book *b, int is_bid, int32_t idx, int cap);
 void book_depth(const book *b, int is_bid, cets_level *out, uint32_t *n);
 
 /* orders.c -- pool and id table */

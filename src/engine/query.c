@@ -112,7 +112,7 @@ void cets_trades_foreach(const cets_engine *e, bool last_day,
 {
     const trade_log *l = last_day ? &e->lastday : &e->today;
     for (size_t i = 0; i < l->n; i++)
-        fn(ctx, &l->t[i]);
+        fn(ctx, trade_at(l, i));
 }
 
 static void add_reservation(void *ctx, const cets_order_info *o)

@@ -16,7 +16,7 @@
 #include "internal.h"
 
 #define STATE_MAGIC 0x3141545353544543ULL /* "CETSSTA1" */
-#define STATE_VERSION 1
+#define STATE_VERSION 2
 
 typedef struct codec {
     bool reading;
@@ -112,22 +112,20 @@ static void k_trades(codec *k, trade_log *l)
 {
     uint64_t n = l->n;
     K(k, n);
-    if (k->reading) {
-        if (k->err || n > (k->len - k->pos) / 64) {
-            k->err = k->err ? k->err : "snapshot trade count is corrupt";
-            return;
-        }
-        l->t = n ? malloc(n * sizeof *l->t) : NULL;
-        if (n && !l->t) {
+    if (k->reading && (k->err || n > (k->len - k->pos) / 64)) {
+        k->err = k->err ? k->err : "snapshot trade count is corrupt";
+        return;
+    }
+    for (uint64_t i = 0; i < n && !k->err; i++) {
+        cets_trade *t = k->reading ? trade_log_push(l) : trade_at(l, i);
+        if (!t) {
             k->err = "out of memory";
             return;
         }
-        if (n)
-            memset(l->t, 0, n * sizeof *l->t);
-        l->n = l->cap = n;
+        if (k->reading)
+            memset(t, 0, sizeof *t);
+        k_trade(k, t);
     }
-    for (uint64_t i = 0; i < n && !k->err; i++)
-        k_trade(k, &l->t[i]);
 }
 
 /* A flat array of plain structs (memset before being filled, so their
@@ -284,14 +282,11 @@ static void k_config(codec *k, cets_config *c)
     K(k, c->block_min_qty);
     K(k, c->tick);
     K(k, c->fee_ppm);
-    uint8_t flags = (uint8_t)(c->enforce_sessions | c->enforce_risk << 1 | c->emit_depth << 2 |
-                              c->keep_trades << 3);
+    uint8_t flags = (uint8_t)(c->enforce_sessions | c->enforce_risk << 1 | c->keep_trades << 3);
     K(k, flags);
     c->enforce_sessions = flags & 1;
     c->enforce_risk = (flags >> 1) & 1;
-    c->emit_depth = (flags >> 2) & 1;
     c->keep_trades = (flags >> 3) & 1;
-    K(k, c->order_capacity);
     K(k, c->ccer_cap_bp);
     K(k, c->penalty_multiple_bp);
 }
@@ -368,6 +363,10 @@ void state_write(const cets_engine *ce, sbuf *b, size_t *hash_from)
     K(&k, version);
     K(&k, e->last_seq);
     K(&k, e->last_ts);
+    /* presentation settings: not business state, so not in the hash */
+    uint8_t depth = e->cfg.emit_depth;
+    K(&k, depth);
+    K(&k, e->cfg.order_capacity);
     *hash_from = b->n;
     cets_config cfg = e->cfg;
     k_config(&k, &cfg);
@@ -412,6 +411,10 @@ cets_engine *cets_snapshot_load(const void *buf, size_t len, const char **err)
         k.err = "not a cets state snapshot of this version";
     cets_config cfg;
     memset(&cfg, 0, sizeof cfg);
+    uint8_t depth = 0;
+    K(&k, depth);
+    K(&k, cfg.order_capacity);
+    cfg.emit_depth = depth != 0;
     k_config(&k, &cfg);
     cets_engine *e = k.err ? NULL : cets_engine_new(&cfg);
     if (!k.err && !e)

@@ -208,6 +208,8 @@ void trading_end_order(cets_engine *e, uint32_t slot, int why, bool on_book)
 {
     order *o = &e->orders[slot];
     if (on_book) {
+        const book *b = &e->inst[o->instrument].bk;
+        engine_touch(e, o->instrument, o->side == CETS_BUY, book_index(b, o->price));
         book_remove(&e->inst[o->instrument].bk, e->orders, slot);
         e->parts[o->participant].open_orders--;
     }
@@ -223,16 +225,9 @@ void trading_end_order(cets_engine *e, uint32_t slot, int why, bool on_book)
 
 static void log_trade(cets_engine *e, const cets_trade *t)
 {
-    trade_log *l = &e->today;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 1024;
-        cets_trade *p = realloc(l->t, cap * sizeof *p);
-        if (!p)
-            return; /* the tape is a convenience copy; events carry the trade */
-        l->t = p;
-        l->cap = cap;
-    }
-    l->t[l->n++] = *t;
+    cets_trade *slot = trade_log_push(&e->today);
+    if (slot) /* the tape is a convenience copy; events carry every trade */
+        *slot = *t;
 }
 
 /* Delivery versus payment between two participants whose funds and tonnes
@@ -247,7 +242,7 @@ void trading_settle(cets_engine *e, uint32_t iid, uint32_t buyer, uint32_t selle
     int64_t cost = value + bfee, net = value - sfee;
     pb->frozen -= cost;
     engine_holding(e, seller, iid)->frozen -= q;
-    engine_holding(e, buyer, iid)->locked += q;
+    engine_holding(e, buyer, iid)->locked += q; /* T+1 */
     ps->avail += net;
     ps->unsettled += net;
     e->parts[CETS_EXCHANGE_ID].avail += bfee + sfee;
@@ -258,7 +253,7 @@ void trading_settle(cets_engine *e, uint32_t iid, uint32_t buyer, uint32_t selle
     ps->cur.sold += value;
     ps->cur.fees += sfee;
     ps->cur.ntrades++;
-    hday *hb = engine_hday(e, buyer, iid), *hs = engine_hday(e, seller, iid);
+    holding *hb = engine_holding(e, buyer, iid), *hs = engine_holding(e, seller, iid);
     hb->bought_qty += q;
     hb->bought_value += value;
     hs->sold_qty += q;
@@ -325,6 +320,7 @@ static void execute(cets_engine *e, uint32_t iid, order *t, order *m, level *l, 
                      .sell_order = s->id, .price = price, .qty = q, .value = value,
                      .buyer_fee = bfee, .seller_fee = sfee};
     trading_record(e, &tr);
+    e->touched |= 1ULL << iid;
 }
 
 /* Fill order t against the other side, best price first and oldest first,
@@ -354,7 +350,9 @@ static void sweep(cets_engine *e, uint32_t iid, uint32_t tslot, int max_levels)
 static void rest(cets_engine *e, uint32_t slot)
 {
     order *o = &e->orders[slot];
-    book_insert(&e->inst[o->instrument].bk, e->orders, slot);
+    book *b = &e->inst[o->instrument].bk;
+    book_insert(b, e->orders, slot);
+    engine_touch(e, o->instrument, o->side == CETS_BUY, book_index(b, o->price));
     e->parts[o->participant].open_orders++;
     e->res->resting_qty = o->qty;
 }
@@ -408,7 +406,6 @@ int trading_post(cets_engine *e, const cets_cmd *c)
     if (in->matching == CETS_MATCH_CONTINUOUS)
         sweep(e, c->instrument, slot, INT32_MAX);
     finish(e, slot);
-    e->touched |= 1ULL << c->instrument;
     return CETS_OK;
 }
 
@@ -511,7 +508,6 @@ int trading_take(cets_engine *e, const cets_cmd *c)
     else
         sweep(e, c->instrument, slot, CETS_DEPTH);
     finish(e, slot);
-    e->touched |= 1ULL << c->instrument;
     return CETS_OK;
 }
 
@@ -536,7 +532,6 @@ int trading_cancel(cets_engine *e, const cets_cmd *c)
     int rc = find_own_order(e, c, &slot);
     if (rc)
         return rc;
-    e->touched |= 1ULL << e->orders[slot].instrument;
     trading_end_order(e, slot, CETS_DONE_CANCELLED, true);
     return CETS_OK;
 }
@@ -566,6 +561,7 @@ int trading_modify(cets_engine *e, const cets_cmd *c)
                                           : (rc = trading_check_holding(e, o->participant, iid, delta))))
         return rc;
     /* act */
+    engine_touch(e, iid, o->side == CETS_BUY, book_index(&in->bk, o->price));
     if (keep) {
         side_book *sb = o->side == CETS_BUY ? &in->bk.bid : &in->bk.ask;
         sb->levels[book_index(&in->bk, o->price)].qty -= o->qty - c->qty;
@@ -587,6 +583,5 @@ int trading_modify(cets_engine *e, const cets_cmd *c)
             sweep(e, iid, slot, INT32_MAX);
         finish(e, slot);
     }
-    e->touched |= 1ULL << iid;
     return CETS_OK;
 }

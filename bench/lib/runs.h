@@ -1,0 +1,44 @@
+/* runs.h -- the benchmark runs; each prints its result as JSON lines.
+ *
+ * One file per kind of run: run_engine.c (journal off), run_journal.c
+ * (group commit, paced arrivals, replay), run_memory.c, run_lob.c. Every run
+ * builds its own fresh engine from the workload's setup, so runs do not
+ * disturb each other, and returns 0, or -1 when something failed (said on
+ * stderr).
+ */
+#ifndef BENCH_RUNS_H
+#define BENCH_RUNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "workload.h"
+
+/* Journal off: all commands back to back, one clock read at each end. */
+int run_engine_throughput(const workload *w, bool depth);
+/* Journal off: a TSC read around every command; percentiles overall and per kind. */
+int run_engine_latency(const workload *w, bool depth);
+
+typedef struct journal_opts {
+    const char *dir; /* a fresh directory for this run's journal */
+    size_t batch;    /* most commands per commit */
+    bool depth;
+    uint64_t rate;   /* 0: closed loop (all commands there at once); else commands/s */
+    size_t commands; /* how many of w->cmds to run */
+} journal_opts;
+
+/* Journal on: a journal thread appends and commits batches and publishes the
+ * durable count; the engine thread applies what is durable. *hash gets the
+ * live engine's state hash at the end. */
+int run_journal(const workload *w, const journal_opts *jo, uint64_t *hash);
+/* cets_recover() of dir into a fresh engine (no snapshot: full replay);
+ * checks that it ends in the live engine's state hash. */
+int run_replay(const char *dir, bool listener, uint64_t live_hash);
+
+/* Bytes of RSS per resting order, with `orders` orders resting. */
+int run_memory(const workload_opts *o, uint64_t orders);
+/* The embedder API (lob.h) with a similar flow of adds and cancels. */
+int run_lob(const workload_opts *o);
+
+#endif
