@@ -3,7 +3,8 @@
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config libcmocka-dev libxxhash-dev libzstd-dev
-      libcivetweb-dev libjansson-dev libsodium-dev libcurl4-openssl-dev)
+      libcivetweb-dev libjansson-dev libsodium-dev libcurl4-openssl-dev
+      libquickfix-dev clang) # FIX tests: the QuickFIX client, the parser's fuzzer
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -89,6 +89,14 @@ typedef struct cets_journal_io {
     void *ctx;
 } cets_journal_io;
 void cets_journal_set_io(cets_journal *j, const cets_journal_io *io);
+/* The hooks every journal opened from now on starts with (io NULL: the
+ * system calls again); the table is copied. Process-wide, for tests that
+ * inject faults into a journal they do not hold, such as the one cetsd's
+ * core opens, and reopens after a failure. Set it before starting whatever
+ * opens journals, and change the behaviour through io->ctx rather than by
+ * calling this again while they run: it is not synchronised with
+ * cets_journal_open(). */
+void cets_journal_set_default_io(const cets_journal_io *io);
 
 /* Write a snapshot of e (state after cets_last_seq(e)) into dir, atomically
  * (temporary file, fsync, rename, directory fsync), zstd-compressed with a

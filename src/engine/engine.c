@@ -206,6 +206,7 @@ const cets_config *cets_engine_config(const cets_engine *e) { return &e->cfg; }
 uint64_t cets_last_seq(const cets_engine *e) { return e->last_seq; }
 int64_t cets_last_ts(const cets_engine *e) { return e->last_ts; }
 int32_t cets_trading_date(const cets_engine *e) { return e->date; }
+bool cets_market_halted(const cets_engine *e) { return e->market_halted; }
 
 void engine_touch(cets_engine *e, uint32_t iid, int is_bid, int32_t idx)
 {

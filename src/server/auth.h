@@ -57,6 +57,14 @@ bool auth_token_check(auth *a, const char *token, principal *out);
 bool auth_require(auth *a, struct mg_connection *conn, const principal *p, uint32_t role,
                   uint32_t participant);
 
+/* Check a user name and password for a gateway that has its own sessions
+ * (FIX Logon): the same argon2id check, failure count and slow-down as
+ * /api/v1/login (addr is the client's address), but no token is handed out.
+ * Slow on purpose: call it off any latency-critical thread. true and *out
+ * filled when the password is right and the user is not rate-limited. */
+bool auth_password_check(auth *a, const char *user, const char *password, const char *addr,
+                         principal *out);
+
 /* Register /api/v1/login, logout, me, tokens and admin/users handlers. */
 void api_auth_register(server *s);
 

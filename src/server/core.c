@@ -6,6 +6,12 @@
  * once, applies the batch under the engine's write lock, then wakes everyone.
  * While one batch is being synced the next one accumulates: that is the
  * group commit, and its size adapts to the load by itself.
+ *
+ * core_submit_async() queues a heap-allocated pending that owns a copy of
+ * the command; after the batch is applied its callback runs on the core
+ * thread, outside the queue lock and in submission order, and the pending is
+ * freed. A pipelining gateway (FIX) keeps thousands in flight that way
+ * without a thread each.
  */
 #include "core.h"
 
@@ -25,7 +31,17 @@ typedef struct pending {
     int code;
     bool done;
     struct pending *next;
+    core_done_fn fn; /* core_submit_async(): called, then the pending is freed */
+    void *ctx;
+    int64_t t0;      /* async: submit time, for the latency buckets */
 } pending;
+
+/* An asynchronous submission owns its command and result. */
+typedef struct async_pending {
+    pending p;
+    cets_cmd cmd;
+    cets_result res;
+} async_pending;
 
 typedef struct listener {
     cets_listener fn;
@@ -190,6 +206,29 @@ static void apply_batch(core *c, pending *batch)
     pthread_mutex_unlock(&c->qm);
 }
 
+/* Under qm: count one submit -> reply latency. */
+static void latency_count(core *c, int64_t t0)
+{
+    uint64_t us = (uint64_t)(now_ns(CLOCK_MONOTONIC) - t0) / 1000;
+    int b = 0;
+    while (b < 15 && us >= (1ULL << (b + 4)))
+        b++;
+    c->st.latency_buckets[b]++;
+}
+
+static void async_complete(pending *p)
+{
+    for (pending *next; p; p = next) {
+        next = p->next;
+        if (p->code == CETS_JOURNAL_FAILED) {
+            memset(p->res, 0, sizeof *p->res);
+            p->res->code = CETS_JOURNAL_FAILED;
+        }
+        p->fn(p->ctx, p->code, p->cmd, p->res);
+        free(p);
+    }
+}
+
 static void *core_main(void *arg)
 {
     core *c = arg;
@@ -214,16 +253,25 @@ static void *core_main(void *arg)
         if (durable)
             apply_batch(c, batch);
         pthread_mutex_lock(&c->qm);
+        pending *async = NULL, **async_tail = &async;
         for (pending *p = batch, *next; p; p = next) {
             next = p->next;
             if (!durable)
                 p->code = CETS_JOURNAL_FAILED;
-            p->done = true;
+            if (p->fn) { /* completed below, outside the lock, in order */
+                latency_count(c, p->t0);
+                p->next = NULL;
+                *async_tail = p;
+                async_tail = &p->next;
+            } else {
+                p->done = true;
+            }
         }
         pthread_cond_broadcast(&c->donecv);
         bool snap = c->snap_req || (c->o.snapshot_every && c->since_snapshot >= c->o.snapshot_every);
         c->snap_req = false;
         pthread_mutex_unlock(&c->qm);
+        async_complete(async);
         if (snap && durable)
             write_snapshot(c);
     }
@@ -276,17 +324,39 @@ int core_submit(core *c, cets_cmd *cmd, cets_result *res)
     pthread_cond_signal(&c->qcv);
     while (!p.done)
         pthread_cond_wait(&c->donecv, &c->qm);
-    uint64_t us = (uint64_t)(now_ns(CLOCK_MONOTONIC) - t0) / 1000;
-    int b = 0;
-    while (b < 15 && us >= (1ULL << (b + 4)))
-        b++;
-    c->st.latency_buckets[b]++;
+    latency_count(c, t0);
     pthread_mutex_unlock(&c->qm);
     if (p.code == CETS_JOURNAL_FAILED && res) {
         memset(res, 0, sizeof *res);
         res->code = CETS_JOURNAL_FAILED;
     }
     return p.code;
+}
+
+int core_submit_async(core *c, const cets_cmd *cmd, core_done_fn done, void *ctx)
+{
+    async_pending *a = malloc(sizeof *a);
+    if (!a)
+        return CETS_CAPACITY;
+    a->cmd = *cmd;
+    memset(&a->res, 0, sizeof a->res);
+    a->p = (pending){.cmd = &a->cmd, .res = &a->res, .fn = done, .ctx = ctx,
+                     .t0 = now_ns(CLOCK_MONOTONIC)};
+    pthread_mutex_lock(&c->qm);
+    if (c->stopping || !c->running) {
+        pthread_mutex_unlock(&c->qm);
+        free(a);
+        return CETS_CAPACITY;
+    }
+    c->st.submitted++;
+    if (c->tail)
+        c->tail->next = &a->p;
+    else
+        c->head = &a->p;
+    c->tail = &a->p;
+    pthread_cond_signal(&c->qcv);
+    pthread_mutex_unlock(&c->qm);
+    return 0;
 }
 
 const cets_engine *core_read_begin(core *c)

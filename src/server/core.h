@@ -60,6 +60,17 @@ void core_close(core *c);
  * CETS_CAPACITY if the core is stopping. res may be NULL. */
 int core_submit(core *c, cets_cmd *cmd, cets_result *res);
 
+/* Submit without waiting (for gateways that pipeline, e.g. FIX). The
+ * command is copied; seq and ts are filled in by the core. done() runs on the
+ * core thread once the command is durable and applied -- after every event
+ * of its batch has reached the listeners -- or refused (CETS_JOURNAL_FAILED:
+ * not applied). It gets the command as journaled (seq, ts) and its result,
+ * both valid only during the call. done() must be quick and must not call
+ * core_submit, core_submit_async or core_read_begin. Returns 0, or
+ * CETS_CAPACITY (done is then never called) if the core is stopping. */
+typedef void (*core_done_fn)(void *ctx, int code, const cets_cmd *cmd, const cets_result *res);
+int core_submit_async(core *c, const cets_cmd *cmd, core_done_fn done, void *ctx);
+
 /* Shared read access to the engine. */
 const cets_engine *core_read_begin(core *c);
 void core_read_end(core *c);

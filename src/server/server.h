@@ -28,7 +28,8 @@ typedef struct server_config {
     int login_max_failures;    /* failures before 429, 5 */
     int64_t start_date;        /* for a fresh data dir; 0 = today (Asia/Shanghai) */
     bool demo;                 /* seed a demo market and run simulated traders */
-    uint32_t demo_participants;
+    uint32_t demo_participants; /* simulated traders, at most 64 */
+    uint32_t demo_rate;         /* their actions per second in all (0 = none) */
     uint64_t demo_seed;
     core_options core;
 } server_config;
@@ -40,6 +41,7 @@ typedef struct server {
     ws_hub *ws;
     projection *proj;           /* bars, tapes, idempotency map: built from events */
     struct mg_context *mg;
+    struct demo_traders *traders; /* --demo: simulated traders */
     volatile int stop;          /* set by SIGTERM/SIGINT */
 } server;
 

@@ -1,10 +1,10 @@
 /* ws.h -- WebSocket streams on /ws: public (depth, trades, stats per
  * instrument) and private after auth (own orders, fills, balances).
  *
- * The hub is a core listener: it turns engine events into JSON messages on
- * the core thread (cheap: formatting only) and hands them to a sender thread
- * that writes them to the subscribed connections, so a slow client never
- * holds up the engine. */
+ * The hub is a core listener: on the core thread it only copies each event
+ * into a ring; a feed thread turns events into JSON messages and queues them
+ * for the subscribed connections, and writer threads send them, so a slow
+ * client never holds up the engine (ws.c, ws_feed.c). */
 #ifndef CETS_SERVER_WS_H
 #define CETS_SERVER_WS_H
 

@@ -1,0 +1,286 @@
+/* bench_http.c -- order entry over HTTP/JSON: how many orders a second cetsd
+ * takes from keep-alive clients on loopback, and at what latency.
+ *
+ *   bench_http [--orders N] [--connections C] [--dir DIR]
+ *
+ * cetsd runs in this process (service_start, the same start as the binary)
+ * on a fresh temporary data directory: the journal really syncs, so every
+ * 201 is a durable order. C client threads, one participant and one
+ * keep-alive libcurl connection each, post N listing orders in all (buys
+ * below and sells above the reference price, so none crosses and each one
+ * rests). Bodies are formatted before the clock starts; each request is
+ * timed from send to answer. Prints one JSON line:
+ *
+ *   {"bench":"http_orders","orders":…,"connections":…,"seconds":…,
+ *    "orders_per_s":…,"p50_us":…,"p99_us":…,"p999_us":…,"max_us":…,
+ *    "errors":…,"avg_batch":…}
+ *
+ * Client and server share the machine's cores, so on a small machine the
+ * figure is a floor for what a separate client would see.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../src/server/auth.h"
+#include "../src/server/config.h"
+#include "../src/server/log.h"
+#include "../src/server/service.h"
+#include "hist.h"
+#include "jsonl.h"
+
+#define PREV_CLOSE 7460 /* 74.60: band 67.14 .. 82.06 */
+
+typedef struct client {
+    int port, index;
+    uint32_t participant;
+    char token[160];
+    size_t n;        /* orders to send */
+    char **bodies;
+    uint32_t *lat_us; /* per order */
+    size_t ok, errors;
+} client;
+
+static int64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static size_t sink(char *p, size_t size, size_t n, void *ctx)
+{
+    long *status_ok = ctx;
+    (void)p;
+    (void)status_ok;
+    return size * n;
+}
+
+static int op(server *s, cets_cmd *c, cets_result *r)
+{
+    c->actor = CETS_EXCHANGE_ID;
+    int code = core_submit(s->core, c, r);
+    if (code != CETS_OK) {
+        fprintf(stderr, "bench_http: seeding %s failed: %s\n", cets_cmd_name(c->type),
+                cets_reason_name(code));
+        exit(1);
+    }
+    return code;
+}
+
+/* One instrument, one funded participant with holdings per client. */
+static void seed(server *s, client *cl, int nclients)
+{
+    cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD, .aux = CETS_PRODUCT_CEA, .price = PREV_CLOSE};
+    snprintf(c.u.text, sizeof c.u.text, "CEA25");
+    op(s, &c, NULL);
+    for (int i = 0; i < nclients; i++) {
+        cets_result r;
+        cets_cmd p = {.type = CETS_CMD_PARTICIPANT_ADD, .aux = CETS_PK_ENTITY};
+        snprintf(p.u.text, sizeof p.u.text, "bench %d", i);
+        op(s, &p, &r);
+        cl[i].participant = r.id;
+        cets_cmd d = {.type = CETS_CMD_DEPOSIT, .participant = r.id, .qty = 4000000000000000LL / 64};
+        op(s, &d, NULL);
+        cets_cmd h = {.type = CETS_CMD_HOLDING_CREDIT, .participant = r.id, .qty = 1000000000000LL};
+        op(s, &h, NULL);
+        char user[32], err[256];
+        snprintf(user, sizeof user, "bench%d", i);
+        if (auth_user_put(s->auth, user, "bench-password", r.id, ROLE_VIEW | ROLE_TRADE, err,
+                          sizeof err) != 0) {
+            fprintf(stderr, "bench_http: %s\n", err);
+            exit(1);
+        }
+    }
+}
+
+static size_t grab_token(char *p, size_t size, size_t n, void *ctx)
+{
+    client *c = ctx;
+    size_t k = size * n;
+    char *t = strstr(p, "\"token\":\"");
+    if (t) {
+        t += 9;
+        size_t len = strcspn(t, "\"");
+        if (len < sizeof c->token)
+            memcpy(c->token, t, len), c->token[len] = 0;
+    }
+    return k;
+}
+
+static void login(client *c)
+{
+    CURL *h = curl_easy_init();
+    char url[64], body[96];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/login", c->port);
+    snprintf(body, sizeof body, "{\"username\":\"bench%d\",\"password\":\"bench-password\"}", c->index);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, grab_token);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+    if (curl_easy_perform(h) != CURLE_OK || !c->token[0]) {
+        fprintf(stderr, "bench_http: login failed\n");
+        exit(1);
+    }
+    curl_easy_cleanup(h);
+}
+
+/* Buys at 67.14 .. 74.59, sells at 74.61 .. 82.06: never crossing. */
+static void make_bodies(client *c)
+{
+    c->bodies = malloc(c->n * sizeof *c->bodies);
+    c->lat_us = calloc(c->n, sizeof *c->lat_us);
+    uint64_t x = 0x9E3779B97F4A7C15ULL * (uint64_t)(c->index + 1);
+    for (size_t i = 0; i < c->n; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        bool buy = i % 2 == 0;
+        int64_t px = buy ? 6714 + (int64_t)(x % 745) : 7461 + (int64_t)(x % 746);
+        char b[160];
+        snprintf(b, sizeof b, "{\"code\":\"CEA25\",\"side\":\"%s\",\"price\":\"%lld.%02lld\",\"qty\":%d}",
+                 buy ? "buy" : "sell", (long long)(px / 100), (long long)(px % 100), 1 + (int)(x % 50));
+        c->bodies[i] = strdup(b);
+    }
+}
+
+static void *run_client(void *arg)
+{
+    client *c = arg;
+    CURL *h = curl_easy_init();
+    char url[64], authz[200];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/orders", c->port);
+    snprintf(authz, sizeof authz, "Authorization: Bearer %s", c->token);
+    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+    hdr = curl_slist_append(hdr, authz);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* no sigaction() per request */
+    for (size_t i = 0; i < c->n; i++) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->bodies[i]);
+        int64_t t0 = mono_ns();
+        long status = 0;
+        if (curl_easy_perform(h) == CURLE_OK)
+            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        c->lat_us[i] = (uint32_t)((mono_ns() - t0) / 1000);
+        if (status == 201)
+            c->ok++;
+        else
+            c->errors++;
+    }
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(h);
+    return NULL;
+}
+
+static int rm_one(const char *p, const struct stat *st, int f, struct FTW *w)
+{
+    (void)st, (void)f, (void)w;
+    return remove(p);
+}
+
+int main(int argc, char **argv)
+{
+    size_t orders = 200000;
+    int conns = 16;
+    const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--orders"))
+            orders = strtoull(argv[i + 1], NULL, 10);
+        else if (!strcmp(argv[i], "--connections"))
+            conns = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--dir"))
+            base = argv[i + 1];
+        else {
+            fprintf(stderr, "usage: bench_http [--orders N] [--connections C] [--dir DIR]\n");
+            return 2;
+        }
+    }
+    if (conns < 1 || conns > 256 || orders < (size_t)conns) {
+        fprintf(stderr, "bench_http: 1..256 connections, at least one order each\n");
+        return 2;
+    }
+    char dir[1024], err[1024];
+    snprintf(dir, sizeof dir, "%s/bench-http-XXXXXX", base);
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "bench_http: %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    log_setup(NULL, LOG_WARN); /* a request log line per order would measure the log */
+    setenv("CETSD_ADMIN_PASSWORD", "bench-admin-password", 1);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    static server_config cfg;
+    static server s;
+    config_default(&cfg);
+    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
+    snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", dir);
+    cfg.core.cfg.enforce_sessions = false;
+    cfg.core.snapshot_every = 0;
+    cfg.http_threads = conns + 4;
+    if (service_start(&s, &cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "bench_http: %s\n", err);
+        return 1;
+    }
+    client *cl = calloc((size_t)conns, sizeof *cl);
+    seed(&s, cl, conns);
+    for (int i = 0; i < conns; i++) {
+        cl[i].port = service_port(&s);
+        cl[i].index = i;
+        cl[i].n = orders / (size_t)conns + ((size_t)i < orders % (size_t)conns);
+        login(&cl[i]);
+        make_bodies(&cl[i]);
+    }
+    core_stats before, after;
+    core_get_stats(s.core, &before);
+    pthread_t *th = calloc((size_t)conns, sizeof *th);
+    int64_t t0 = mono_ns();
+    for (int i = 0; i < conns; i++)
+        pthread_create(&th[i], NULL, run_client, &cl[i]);
+    for (int i = 0; i < conns; i++)
+        pthread_join(th[i], NULL);
+    double secs = (mono_ns() - t0) / 1e9;
+    core_get_stats(s.core, &after);
+
+    hist h;
+    hist_init(&h);
+    size_t ok = 0, errors = 0;
+    for (int i = 0; i < conns; i++) {
+        for (size_t k = 0; k < cl[i].n; k++)
+            hist_add(&h, cl[i].lat_us[k], 1);
+        ok += cl[i].ok;
+        errors += cl[i].errors;
+    }
+    uint64_t batches = after.batches - before.batches;
+    jsonl_begin("http_orders");
+    jsonl_u64("orders", ok + errors);
+    jsonl_u64("connections", (uint64_t)conns);
+    jsonl_num("seconds", secs, 3);
+    jsonl_num("orders_per_s", ok / secs, 0);
+    jsonl_u64("p50_us", hist_quantile(&h, 0.50));
+    jsonl_u64("p99_us", hist_quantile(&h, 0.99));
+    jsonl_u64("p999_us", hist_quantile(&h, 0.999));
+    jsonl_u64("max_us", h.max);
+    jsonl_u64("errors", errors);
+    jsonl_num("avg_batch", batches ? (double)(after.applied - before.applied) / batches : 0, 1);
+    jsonl_end();
+
+    service_stop(&s);
+    for (int i = 0; i < conns; i++) {
+        for (size_t k = 0; k < cl[i].n; k++)
+            free(cl[i].bodies[k]);
+        free(cl[i].bodies);
+        free(cl[i].lat_us);
+    }
+    free(cl);
+    free(th);
+    hist_free(&h);
+    curl_global_cleanup();
+    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return errors ? 1 : 0;
+}

@@ -1,0 +1,28 @@
+/* api.h -- the HTTP/JSON endpoints of docs/api.md, one register function per
+ * file. Each registers its path prefixes on s->mg; a handler takes a request,
+ * checks who asks and what is asked, reads the engine under the core's shared
+ * lock or submits one command, and answers once.
+ *
+ * Paths are registered per resource ("/api/v1/orders", "/api/v1/admin/halt"),
+ * never as a catch-all "/api/v1": civetweb gives a shorter registered prefix
+ * precedence over a longer one, which would take the authentication
+ * endpoints' paths away from them. */
+#ifndef CETS_SERVER_API_H
+#define CETS_SERVER_API_H
+
+#include "http.h"
+#include "server.h"
+
+void api_market_register(server *s);  /* market, instruments, depth, trades, bars, report */
+void api_account_register(server *s); /* account, own orders (GET), fills, statement */
+void api_trading_register(server *s); /* orders (POST, PATCH, DELETE), takes, withdrawals */
+void api_admin_register(server *s);   /* operator endpoints but users */
+void metrics_register(server *s);     /* /metrics, /healthz */
+
+/* GET /api/v1/orders[/{id}], answered by api_account.c for the handler of
+ * /api/v1/orders, which api_trading.c owns (one handler per path). */
+int api_account_orders(req *r);
+/* A path segment as an id; false (404 answered) when it is not one. */
+bool api_id_segment(req *r, const char *seg, uint64_t *id);
+
+#endif

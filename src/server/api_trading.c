@@ -1,0 +1,337 @@
+/* api_trading.c -- orders, takes, modifications, cancels and withdrawals
+ * (docs/api.md, roles `trade` and `funds`).
+ *
+ * Each request becomes one command for the caller's own participant
+ * (actor = participant: the engine checks it again), submitted with
+ * core_submit(), which returns once the command is durable and applied. The
+ * gateway only checks what the engine cannot see (JSON, types, the
+ * instrument code, the client order id); every market rule is the engine's,
+ * and its rejections come back as 422 with the reason.
+ *
+ * Idempotency: a client_order_id is claimed in the projection before the
+ * command is submitted, so two concurrent requests with the same id execute
+ * once; the second waits for the first and answers its result.
+ */
+#include <civetweb.h>
+#include <string.h>
+
+#include "api.h"
+#include "projection.h"
+#include "views.h"
+
+#define REPLAY_HEADER "Idempotent-Replay: true\r\n"
+
+/* The result of an order, take or modification: 201 when it created an
+ * order, 200 for a modification or an idempotent replay. */
+static int answer_result(req *r, const idem_result *res, const char *coid, bool replay,
+                         bool created)
+{
+    if (res->code != CETS_OK)
+        return http_reason(r, res->code, replay ? REPLAY_HEADER : NULL);
+    const char *status = res->resting_qty > 0            ? "resting"
+                         : res->filled_qty == res->qty ? "filled"
+                                                       : "done";
+    json_t *o = json_object();
+    json_object_set_new(o, "order_id", json_integer((json_int_t)res->order_id));
+    json_object_set_new(o, "client_order_id", coid ? json_string(coid) : json_null());
+    json_object_set_new(o, "status", json_string(status));
+    json_object_set_new(o, "qty", json_integer(res->qty));
+    json_object_set_new(o, "filled_qty", json_integer(res->filled_qty));
+    json_object_set_new(o, "filled_value", view_money(res->filled_value));
+    json_object_set_new(o, "resting_qty", json_integer(res->resting_qty));
+    json_object_set_new(o, "trades", json_integer(res->ntrades));
+    return http_json(r, created && !replay ? 201 : 200, o, replay ? REPLAY_HEADER : NULL);
+}
+
+/* Submit an order or take, once per client order id. */
+static int submit_order(req *r, cets_cmd *cmd, int64_t qty, const char *coid)
+{
+    idem_result res = {0};
+    if (coid) {
+        cmd->client_ref = projection_client_ref(coid);
+        switch (projection_idem_claim(r->s->proj, cmd->participant, cmd->client_ref, coid, &res)) {
+        case CLAIM_DONE:
+            return answer_result(r, &res, coid, true, true);
+        case CLAIM_KNOWN:
+            return http_error(r, 409, "duplicate_request", CETS_DUPLICATE_REQUEST,
+                              "this client_order_id was used earlier today, before the server "
+                              "restarted; see GET /api/v1/orders and /api/v1/fills");
+        case CLAIM_BUSY:
+            return http_error(r, 409, "duplicate_request", CETS_DUPLICATE_REQUEST,
+                              "a request with this client_order_id is still being executed");
+        case CLAIM_NOMEM:
+            return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
+        case CLAIM_NEW:
+            break;
+        }
+    }
+    cets_result cr;
+    int code = core_submit(r->s->core, cmd, &cr);
+    res = (idem_result){code, cr.order_id, qty, cr.filled_qty, cr.filled_value, cr.resting_qty,
+                        cr.ntrades};
+    if (coid && (code == CETS_JOURNAL_FAILED || code == CETS_CAPACITY))
+        projection_idem_release(r->s->proj, cmd->participant, cmd->client_ref); /* not executed */
+    else if (coid)
+        projection_idem_finish(r->s->proj, cmd->participant, cmd->client_ref, &res);
+    return answer_result(r, &res, coid, false, true);
+}
+
+/* Fields shared by orders and takes: instrument, side, client order id. */
+static bool order_common(req *r, json_t *b, cets_cmd *cmd, const char **coid)
+{
+    const char *code;
+    int side;
+    if (!http_str(r, b, "code", true, CETS_CODE_LEN - 1, &code) ||
+        !http_enum(r, b, "side", true, view_sides, &side) ||
+        !http_str(r, b, "client_order_id", false, IDEM_COID_MAX, coid))
+        return false;
+    for (const char *c = *coid; c && *c; c++)
+        if (*c < 0x21 || *c > 0x7e) {
+            http_field_error(r, "client_order_id",
+                             "\"client_order_id\" must be 1 to 32 printable ASCII characters");
+            return false;
+        }
+    const cets_engine *e = core_read_begin(r->s->core);
+    int id = cets_instrument_find(e, code);
+    core_read_end(r->s->core);
+    if (id < 0) {
+        http_reason(r, CETS_UNKNOWN_INSTRUMENT, NULL);
+        return false;
+    }
+    cmd->instrument = (uint32_t)id;
+    cmd->side = (uint8_t)side;
+    cmd->actor = cmd->participant = r->who.participant;
+    return true;
+}
+
+#define QTY_LIMIT 1000000000000000LL /* type check only; the engine applies the rules */
+
+static int order_post(req *r)
+{
+    static const char *const fields[] = {"code", "side", "price", "qty", "tif",
+                                         "client_order_id", NULL};
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
+        return r->status;
+    json_t *b = http_body(r, fields);
+    cets_cmd cmd = {.type = CETS_CMD_POST};
+    const char *coid = NULL;
+    int tif = CETS_TIF_DAY;
+    if (b && order_common(r, b, &cmd, &coid) && http_money(r, b, "price", true, &cmd.price) &&
+        http_int(r, b, "qty", true, -QTY_LIMIT, QTY_LIMIT, &cmd.qty) &&
+        http_enum(r, b, "tif", false, view_tifs, &tif)) {
+        cmd.flags = (uint8_t)tif;
+        submit_order(r, &cmd, cmd.qty, coid);
+    }
+    json_decref(b);
+    return r->status;
+}
+
+/* targets: [{"order_id":…, "qty":…}, …] into cmd; the total into *qty. */
+static bool take_targets(req *r, json_t *t, cets_cmd *cmd, int64_t *qty)
+{
+    if (!json_is_array(t) || json_array_size(t) == 0) {
+        http_field_error(r, "targets", "\"targets\" must be a non-empty array");
+        return false;
+    }
+    if (json_array_size(t) > CETS_MAX_TARGETS) {
+        http_reason(r, CETS_TOO_MANY_TARGETS, NULL);
+        return false;
+    }
+    static const char *const tfields[] = {"order_id", "qty", NULL};
+    *qty = 0;
+    for (size_t i = 0; i < json_array_size(t); i++) {
+        json_t *o = json_array_get(t, i);
+        char name[32];
+        snprintf(name, sizeof name, "targets[%zu]", i);
+        const char *k;
+        json_t *v;
+        if (!json_is_object(o)) {
+            http_field_error(r, name, "\"%s\" must be an object {\"order_id\", \"qty\"}", name);
+            return false;
+        }
+        json_object_foreach(o, k, v) {
+            bool known = !strcmp(k, tfields[0]) || !strcmp(k, tfields[1]);
+            if (!known) {
+                http_error(r, 400, "unknown_field", HTTP_E_UNKNOWN_FIELD,
+                           "\"%s.%.40s\" is not part of the request", name, k);
+                return false;
+            }
+        }
+        int64_t id = 0, q = 0;
+        if (!http_int(r, o, "order_id", true, 1, INT64_MAX, &id) ||
+            !http_int(r, o, "qty", true, -QTY_LIMIT, QTY_LIMIT, &q))
+            return false;
+        cmd->u.targets[i] = (cets_target){(uint64_t)id, q};
+        *qty += q;
+    }
+    cmd->ntargets = (uint8_t)json_array_size(t);
+    return true;
+}
+
+static int take_post(req *r)
+{
+    static const char *const fields[] = {"code", "side", "targets", "qty", "limit",
+                                         "client_order_id", NULL};
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
+        return r->status;
+    json_t *b = http_body(r, fields);
+    cets_cmd cmd = {.type = CETS_CMD_TAKE};
+    const char *coid = NULL;
+    int64_t qty = 0;
+    if (!b || !order_common(r, b, &cmd, &coid))
+        goto out;
+    json_t *t = json_object_get(b, "targets");
+    bool by_qty = json_object_get(b, "qty") || json_object_get(b, "limit");
+    if (t && by_qty) {
+        http_field_error(r, "targets", "give either \"targets\" or \"qty\" and \"limit\", not both");
+        goto out;
+    }
+    if (t ? !take_targets(r, t, &cmd, &qty)
+          : (!http_int(r, b, "qty", true, -QTY_LIMIT, QTY_LIMIT, &cmd.qty) ||
+             !http_money(r, b, "limit", true, &cmd.price)))
+        goto out;
+    submit_order(r, &cmd, t ? qty : cmd.qty, coid);
+out:
+    json_decref(b);
+    return r->status;
+}
+
+static int order_modify(req *r, uint64_t id)
+{
+    static const char *const fields[] = {"price", "qty", NULL};
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
+        return r->status;
+    json_t *b = http_body(r, fields);
+    cets_cmd cmd = {.type = CETS_CMD_MODIFY, .order_id = id, .price = -1, .qty = -1};
+    if (!b || !http_money(r, b, "price", false, &cmd.price) ||
+        !http_int(r, b, "qty", false, -QTY_LIMIT, QTY_LIMIT, &cmd.qty))
+        goto out;
+    bool has_qty = json_object_get(b, "qty") && !json_is_null(json_object_get(b, "qty"));
+    if (cmd.price < 0 && !has_qty) {
+        http_field_error(r, "price", "give \"price\", \"qty\" or both");
+        goto out;
+    }
+    cmd.actor = cmd.participant = r->who.participant;
+    cets_order_info o;
+    const cets_engine *e = core_read_begin(r->s->core);
+    int found = cets_order_get(e, id, &o);
+    core_read_end(r->s->core);
+    if (found != 0 || (o.participant != cmd.participant && cmd.actor != CETS_EXCHANGE_ID)) {
+        http_reason(r, found != 0 ? CETS_UNKNOWN_ORDER : CETS_NOT_OWNER, NULL);
+        goto out;
+    }
+    if (cmd.price < 0) /* what is not given stays as it is */
+        cmd.price = o.price;
+    if (!has_qty)
+        cmd.qty = o.qty;
+    cmd.participant = o.participant;
+    cets_result res;
+    int code = core_submit(r->s->core, &cmd, &res);
+    if (code != CETS_OK) {
+        http_reason(r, code, NULL);
+        goto out;
+    }
+    idem_result ir = {code, res.order_id, cmd.qty, res.filled_qty, res.filled_value,
+                      res.resting_qty, res.ntrades};
+    answer_result(r, &ir, NULL, false, false);
+out:
+    json_decref(b);
+    return r->status;
+}
+
+static int order_cancel(req *r, uint64_t id)
+{
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
+        return r->status;
+    cets_cmd cmd = {.type = CETS_CMD_CANCEL, .order_id = id, .actor = r->who.participant,
+                    .participant = r->who.participant};
+    int code = core_submit(r->s->core, &cmd, NULL);
+    if (code != CETS_OK)
+        return http_reason(r, code, NULL);
+    return http_json(r, 200,
+                     json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "status", "cancelled"),
+                     NULL);
+}
+
+static int h_orders(struct mg_connection *conn, void *cb)
+{
+    req r;
+    uint64_t id = 0;
+    if (!http_begin(&r, cb, conn))
+        return r.status;
+    if (http_is(&r, "GET"))
+        return api_account_orders(&r);
+    if (r.nseg > 2)
+        return http_not_found(&r, "no such resource");
+    if (http_is(&r, "POST") && r.nseg == 1)
+        return order_post(&r);
+    if (r.nseg == 2 && !api_id_segment(&r, r.seg[1], &id))
+        return r.status;
+    if (http_is(&r, "PATCH") && id)
+        return order_modify(&r, id);
+    if (http_is(&r, "DELETE") && id)
+        return order_cancel(&r, id);
+    return http_bad_method(&r);
+}
+
+static int h_takes(struct mg_connection *conn, void *cb)
+{
+    req r;
+    if (!http_begin(&r, cb, conn))
+        return r.status;
+    if (r.nseg != 1)
+        return http_not_found(&r, "no such resource");
+    if (!http_is(&r, "POST"))
+        return http_bad_method(&r);
+    return take_post(&r);
+}
+
+static int withdraw(req *r)
+{
+    static const char *const fields[] = {"amount", "participant", NULL};
+    if (!http_auth(r, ROLE_FUNDS, HTTP_SELF))
+        return r->status;
+    json_t *b = http_body(r, fields);
+    int64_t amount = 0, pid = 0;
+    if (!b || !http_money(r, b, "amount", true, &amount) ||
+        !http_int(r, b, "participant", false, 1, UINT32_MAX - 1, &pid) ||
+        (pid && !http_auth(r, ROLE_FUNDS, (uint32_t)pid)))
+        goto out;
+    if (!pid)
+        pid = r->who.participant;
+    /* one's own funds as oneself; an admin's withdrawal for another as the exchange */
+    cets_cmd cmd = {.type = CETS_CMD_WITHDRAW, .participant = (uint32_t)pid, .qty = amount,
+                    .actor = pid == r->who.participant ? (uint32_t)pid : CETS_EXCHANGE_ID};
+    int code = core_submit(r->s->core, &cmd, NULL);
+    if (code != CETS_OK) {
+        http_reason(r, code, NULL);
+        goto out;
+    }
+    const cets_engine *e = core_read_begin(r->s->core);
+    json_t *acct = view_account(e, (uint32_t)pid);
+    core_read_end(r->s->core);
+    json_object_set_new(acct, "withdrawn", view_money(amount));
+    http_json(r, 200, acct, NULL);
+out:
+    json_decref(b);
+    return r->status;
+}
+
+static int h_withdrawals(struct mg_connection *conn, void *cb)
+{
+    req r;
+    if (!http_begin(&r, cb, conn))
+        return r.status;
+    if (r.nseg != 1)
+        return http_not_found(&r, "no such resource");
+    if (!http_is(&r, "POST"))
+        return http_bad_method(&r);
+    return withdraw(&r);
+}
+
+void api_trading_register(server *s)
+{
+    mg_set_request_handler(s->mg, "/api/v1/orders", h_orders, s);
+    mg_set_request_handler(s->mg, "/api/v1/takes", h_takes, s);
+    mg_set_request_handler(s->mg, "/api/v1/withdrawals", h_withdrawals, s);
+}

@@ -1,0 +1,280 @@
+/* config.c -- see config.h. One table describes every key: its type, where it
+ * lives in server_config and one line of help. Parsing is strict: an unknown
+ * key or a value that does not parse whole is an error naming the line, since
+ * a typo in an exchange's configuration should stop it, not be ignored. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+typedef enum ktype { K_STR, K_INT, K_U32, K_U64, K_BOOL, K_LEVEL, K_DATE } ktype;
+
+typedef struct key {
+    const char *name;
+    ktype type;
+    size_t off, size; /* size: of the char array for K_STR */
+    long long min, max;
+    const char *help;
+} key;
+
+#define OFF(f) offsetof(server_config, f)
+#define STR(n, f, h) {n, K_STR, OFF(f), sizeof(((server_config *)0)->f), 0, 0, h}
+#define NUM(n, t, f, lo, hi, h) {n, t, OFF(f), 0, lo, hi, h}
+
+static const key keys[] = {
+    STR("listen", listen, "address and port for HTTP (and WebSocket on /ws)"),
+    STR("data_dir", data_dir, "journal, snapshots, engine.config, users.json"),
+    STR("web_root", web_root,
+        "dashboard files; empty = the first of <exe dir>/../web, <exe dir>/web, <data_dir>/web, ./web"),
+    STR("tls_cert", tls_cert, "PEM certificate; TLS is on when tls_cert and tls_key are both set"),
+    STR("tls_key", tls_key, "PEM private key (may be the same file as tls_cert)"),
+    STR("log_file", log_file, "empty = stderr"),
+    NUM("log_level", K_LEVEL, log_level, 0, 3, "debug, info, warn or error"),
+    NUM("http_threads", K_INT, http_threads, 2, 1024,
+        "HTTP worker threads: one per open connection, so also the connection limit"),
+    NUM("session_ttl", K_INT, session_ttl_s, 60, 31 * 86400, "login token lifetime, seconds"),
+    NUM("max_body", K_INT, max_body, 256, 64 << 20, "largest request body, bytes (413 above)"),
+    NUM("login_max_failures", K_INT, login_max_failures, 1, 1000,
+        "failed logins (per user or address) before 429"),
+    NUM("start_date", K_DATE, start_date, 0, 0,
+        "fresh data dir only: first trading date, today (a weekend: the Monday after) or YYYY-MM-DD"),
+    NUM("enforce_sessions", K_BOOL, core.cfg.enforce_sessions, 0, 1,
+        "fresh data dir only: accept orders only in the trading sessions"),
+    NUM("max_batch", K_U32, core.max_batch, 1, 1 << 20, "commands per group commit, at most"),
+    NUM("snapshot_every", K_U64, core.snapshot_every, 0, INT64_MAX,
+        "commands between automatic snapshots (0 = only at shutdown)"),
+    NUM("snapshot_keep", K_INT, core.snapshot_keep, 1, 1000, "snapshots kept"),
+    NUM("demo", K_BOOL, demo, 0, 1, "seed a demo market (like --demo); a fresh data dir then ignores enforce_sessions"),
+    NUM("demo_participants", K_U32, demo_participants, 1, 64,
+        "demo: simulated traders, each a participant with a user traderNN"),
+    NUM("demo_rate", K_U32, demo_rate, 0, 10000,
+        "demo: the traders' orders, takes and cancels per second in all (0 = no traders)"),
+    NUM("demo_seed", K_U64, demo_seed, 0, INT64_MAX, "demo: random seed"),
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+void config_default(server_config *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->listen, sizeof c->listen, "127.0.0.1:8080");
+    snprintf(c->data_dir, sizeof c->data_dir, "./cetsd-data");
+    c->log_level = LOG_INFO;
+    c->http_threads = 16;
+    c->session_ttl_s = 28800;
+    c->max_body = 65536;
+    c->login_max_failures = 5;
+    c->demo_participants = 24;
+    c->demo_rate = 20;
+    c->demo_seed = 1;
+    core_options_default(&c->core);
+    c->core.data_dir = c->data_dir;
+}
+
+static const key *key_find(const char *name)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* "2026-11-30" -> 20261130, or -1. */
+static int64_t parse_date(const char *s)
+{
+    int y, m, d, n = 0;
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
+        return -1;
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
+        return -1;
+    return (int64_t)y * 10000 + m * 100 + d;
+}
+
+static int parse_number(const key *k, const char *v, long long *out)
+{
+    if (k->type == K_BOOL) {
+        if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1"))
+            return *out = 1, 0;
+        if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0"))
+            return *out = 0, 0;
+        return -1;
+    }
+    if (k->type == K_LEVEL) {
+        static const char *lv[] = {"debug", "info", "warn", "error"};
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(v, lv[i]))
+                return *out = i, 0;
+        return -1;
+    }
+    if (k->type == K_DATE) {
+        *out = strcmp(v, "today") == 0 ? 0 : parse_date(v);
+        return *out < 0 ? -1 : 0;
+    }
+    char *end;
+    errno = 0;
+    *out = strtoll(v, &end, 10);
+    if (errno || end == v || *end || !isdigit((unsigned char)v[0]))
+        return -1;
+    return *out < k->min || *out > k->max ? -1 : 0;
+}
+
+int config_set(server_config *c, const char *name, const char *value, char *err, size_t errlen)
+{
+    const key *k = key_find(name);
+    if (!k) {
+        snprintf(err, errlen, "unknown key \"%s\"", name);
+        return -1;
+    }
+    char *p = (char *)c + k->off;
+    if (k->type == K_STR) {
+        if (strlen(value) >= k->size) {
+            snprintf(err, errlen, "%s: value longer than %zu bytes", name, k->size - 1);
+            return -1;
+        }
+        snprintf(p, k->size, "%s", value);
+        return 0;
+    }
+    long long v;
+    if (parse_number(k, value, &v) != 0) {
+        snprintf(err, errlen, "%s: bad value \"%s\" (%s)", name, value, k->help);
+        return -1;
+    }
+    switch (k->type) {
+    case K_INT:
+    case K_LEVEL:
+        *(int *)p = (int)v;
+        break;
+    case K_U32:
+        *(uint32_t *)p = (uint32_t)v;
+        break;
+    case K_U64:
+        *(uint64_t *)p = (uint64_t)v;
+        break;
+    case K_BOOL:
+        *(bool *)p = v != 0;
+        break;
+    case K_DATE:
+        *(int64_t *)p = v;
+        break;
+    case K_STR:
+        break;
+    }
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = 0;
+    return s;
+}
+
+int config_load(server_config *c, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[2048], why[512];
+    int ln = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        ln++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            snprintf(err, errlen, "%s:%d: line too long", path, ln);
+            rc = -1;
+            break;
+        }
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = 0; /* no key or value contains '#' */
+        char *s = trim(line);
+        if (!*s)
+            continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%s:%d: expected key = value", path, ln);
+            rc = -1;
+            break;
+        }
+        *eq = 0;
+        if (config_set(c, trim(s), trim(eq + 1), why, sizeof why) != 0) {
+            snprintf(err, errlen, "%s:%d: %s", path, ln, why);
+            rc = -1;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+static void print_value(const key *k, const server_config *c, FILE *out)
+{
+    const char *p = (const char *)c + k->off;
+    static const char *lv[] = {"debug", "info", "warn", "error"};
+    switch (k->type) {
+    case K_STR:
+        fprintf(out, "%s", p);
+        break;
+    case K_INT:
+        fprintf(out, "%d", *(const int *)p);
+        break;
+    case K_LEVEL:
+        fprintf(out, "%s", lv[*(const int *)p & 3]);
+        break;
+    case K_U32:
+        fprintf(out, "%" PRIu32, *(const uint32_t *)p);
+        break;
+    case K_U64:
+        fprintf(out, "%" PRIu64, *(const uint64_t *)p);
+        break;
+    case K_BOOL:
+        fprintf(out, "%s", *(const bool *)p ? "true" : "false");
+        break;
+    case K_DATE: {
+        int64_t d = *(const int64_t *)p;
+        if (d == 0)
+            fprintf(out, "today");
+        else
+            fprintf(out, "%04d-%02d-%02d", (int)(d / 10000), (int)(d / 100 % 100), (int)(d % 100));
+        break;
+    }
+    }
+}
+
+void config_print(const server_config *c, FILE *out)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        fprintf(out, "# %s\n%s = ", keys[i].help, keys[i].name);
+        print_value(&keys[i], c, out);
+        fprintf(out, "\n");
+    }
+}
+
+void config_finish(server_config *c, int64_t now_ns)
+{
+    c->core.data_dir = c->data_dir;
+    int32_t tz = c->core.cfg.tz_offset_min;
+    int32_t date = (int32_t)c->start_date;
+    if (date == 0) {
+        /* today in the market's time zone; a weekend moves to Monday (holidays
+         * are the operator's, loaded later as journaled commands) */
+        const int64_t day = 86400LL * 1000000000LL;
+        int64_t t = now_ns;
+        for (int i = 0; i < 7; i++, t += day) {
+            date = cets_date_of(t, tz);
+            int64_t days = (t + (int64_t)tz * 60000000000LL) / day;
+            int wd = (int)((days % 7 + 10) % 7); /* 0 = Monday; 1970-01-01 was a Thursday */
+            if (wd < 5)
+                break;
+        }
+    }
+    c->core.cfg.start_date = date;
+}

@@ -1,0 +1,522 @@
+/* http.c -- see http.h.
+ *
+ * Bodies are checked before anything is submitted: size first (413 without
+ * reading more than max_body + 1 bytes), then JSON syntax, then the set of
+ * keys (an unknown key is refused, so a misspelt optional field such as
+ * "client_order_idd" cannot silently turn off idempotency), then each field's
+ * type. Only a request that passes all of it becomes a command.
+ *
+ * The request log is written from civetweb's end_request callback, which
+ * knows the final status whoever answered (our handlers, the authentication
+ * helper, the static file server); a thread-local holds the start time and
+ * the user, since civetweb runs one request at a time per worker thread.
+ */
+#include "http.h"
+
+#include <civetweb.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cets/errors.h"
+#include "log.h"
+
+static _Thread_local struct {
+    int64_t t0;
+    char user[64];
+} tl;
+
+static uint64_t status_counts[600];
+
+static int64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+bool http_begin(req *r, server *s, struct mg_connection *conn)
+{
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    memset(r, 0, sizeof *r);
+    r->s = s;
+    r->conn = conn;
+    r->method = ri->request_method ? ri->request_method : "";
+    r->query = ri->query_string;
+    snprintf(r->path, sizeof r->path, "%s", ri->local_uri ? ri->local_uri : "/");
+    const char *p = r->path;
+    if (strncmp(p, "/api/v1/", 8) == 0)
+        p += 8;
+    snprintf(r->segbuf, sizeof r->segbuf, "%s", p);
+    char *save = NULL;
+    for (char *t = strtok_r(r->segbuf, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+        if (r->nseg == HTTP_MAX_SEGS) {
+            http_not_found(r, "no such resource");
+            return false;
+        }
+        r->seg[r->nseg++] = t;
+    }
+    return true;
+}
+
+bool http_is(const req *r, const char *method) { return strcmp(r->method, method) == 0; }
+
+/* ---- answers ------------------------------------------------------------- */
+
+/* Does the client want the connection kept open after this answer? */
+static bool keep_alive(struct mg_connection *conn)
+{
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    const char *c = mg_get_header(conn, "Connection");
+    if (ri->http_version && strcmp(ri->http_version, "1.1") == 0)
+        return !c || strcasecmp(c, "close") != 0;
+    return c && strcasecmp(c, "keep-alive") == 0;
+}
+
+/* The whole answer goes out in one write: civetweb's header functions send
+ * each header line as its own write, which with TCP_NODELAY (needed, see
+ * service.c) is a packet per line. */
+int http_json(req *r, int status, json_t *body, const char *extra)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (r->answered) {
+        log_error("http", "msg=\"second answer to one request\" path=\"%s\"", r->path);
+        free(text);
+        return status;
+    }
+    r->answered = true;
+    r->status = status;
+    const char *payload = text ? text : "null";
+    size_t n = strlen(payload);
+    char date[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    size_t el = extra ? strlen(extra) : 0;
+    const char *eol = el >= 2 && !strcmp(extra + el - 2, "\r\n") ? "" : el ? "\r\n" : "";
+    char *head = NULL;
+    int hn = asprintf(&head,
+                      "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
+                      "Content-Length: %zu\r\nCache-Control: no-store\r\nDate: %s\r\n"
+                      "Connection: %s\r\n%s%s\r\n",
+                      status, mg_get_response_code_text(r->conn, status), n, date,
+                      !r->close && keep_alive(r->conn) ? "keep-alive" : "close", extra ? extra : "", eol);
+    if (hn < 0) /* asprintf leaves head undefined then */
+        head = NULL;
+    size_t body_len = r->method && strcmp(r->method, "HEAD") == 0 ? 0 : n;
+    char *all = head ? malloc((size_t)hn + body_len) : NULL;
+    if (all) {
+        memcpy(all, head, (size_t)hn);
+        memcpy(all + hn, payload, body_len);
+        mg_write(r->conn, all, (size_t)hn + body_len);
+    }
+    free(all);
+    free(head);
+    free(text);
+    return status;
+}
+
+static int error_v(req *r, int status, const char *name, int code, const char *field,
+                   const char *extra, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    json_t *o = json_pack("{s:s, s:i, s:s}", "error", name, "code", code, "message", msg);
+    if (field)
+        json_object_set_new(o, "field", json_string(field));
+    return http_json(r, status, o, extra);
+}
+
+int http_error(req *r, int status, const char *name, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = error_v(r, status, name, code, NULL, NULL, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int http_field_error(req *r, const char *field, const char *fmt, ...)
+{
+    char name[96];
+    snprintf(name, sizeof name, "%s", field);
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = error_v(r, 400, "bad_field", HTTP_E_BAD_FIELD, name, NULL, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int http_reason(req *r, int code, const char *extra)
+{
+    int status = code == CETS_JOURNAL_FAILED ? 503 : code == CETS_DUPLICATE_REQUEST ? 409 : 422;
+    json_t *o = json_pack("{s:s, s:i, s:s}", "error", cets_reason_name(code), "code", code,
+                          "message", cets_reason_message(code));
+    return http_json(r, status, o, extra);
+}
+
+int http_not_found(req *r, const char *what)
+{
+    return http_error(r, 404, "not_found", HTTP_E_NOT_FOUND, "%s", what);
+}
+
+int http_bad_method(req *r)
+{
+    return http_error(r, 405, "method_not_allowed", HTTP_E_METHOD, "%s is not allowed on %s",
+                      r->method, r->path);
+}
+
+/* ---- who is asking --------------------------------------------------- */
+
+bool http_auth(req *r, uint32_t role, uint32_t participant)
+{
+    if (!r->identified && !auth_identify(r->s->auth, r->conn, &r->who))
+        memset(&r->who, 0, sizeof r->who); /* a bad token: auth_require answers 401 */
+    r->identified = true;
+    if (r->who.authenticated)
+        http_note_user(r->who.user);
+    if (participant == HTTP_SELF)
+        participant = r->who.participant;
+    if (auth_require(r->s->auth, r->conn, &r->who, role, participant))
+        return true;
+    r->answered = true;
+    r->status = r->who.authenticated ? 403 : 401; /* auth.h: no valid token 401, else 403 */
+    return false;
+}
+
+/* ---- bodies ------------------------------------------------------------ */
+
+static char *read_body(req *r, size_t *len)
+{
+    const struct mg_request_info *ri = mg_get_request_info(r->conn);
+    size_t max = (size_t)r->s->cfg.max_body;
+    if (ri->content_length > (long long)max) {
+        /* civetweb reads and drops an unread body to keep the connection; for
+         * a huge one, close the connection instead of spending a worker on it */
+        if (ri->content_length > (long long)max + (1 << 20)) {
+            r->close = true;
+            mg_disable_connection_keep_alive(r->conn);
+        }
+        http_error(r, 413, "too_large", HTTP_E_TOO_LARGE, "the body is larger than %zu bytes", max);
+        return NULL;
+    }
+    char *buf = malloc(max + 2);
+    size_t n = 0;
+    int got;
+    while (buf && n <= max && (got = mg_read(r->conn, buf + n, max + 1 - n)) > 0)
+        n += (size_t)got;
+    if (!buf || n > max) {
+        free(buf);
+        http_error(r, 413, "too_large", HTTP_E_TOO_LARGE, "the body is larger than %zu bytes", max);
+        return NULL;
+    }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+json_t *http_body(req *r, const char *const fields[])
+{
+    size_t n;
+    char *buf = read_body(r, &n);
+    if (!buf)
+        return NULL;
+    json_error_t je;
+    json_t *o = n ? json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je) : NULL;
+    free(buf);
+    if (!o) {
+        if (n)
+            http_error(r, 400, "bad_json", HTTP_E_BAD_JSON, "line %d column %d: %s", je.line,
+                       je.column, je.text);
+        else
+            http_error(r, 400, "bad_json", HTTP_E_BAD_JSON, "a JSON object is required");
+        return NULL;
+    }
+    if (!json_is_object(o)) {
+        json_decref(o);
+        http_error(r, 400, "bad_json", HTTP_E_BAD_JSON, "the body must be a JSON object");
+        return NULL;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) {
+        bool known = false;
+        for (int i = 0; fields[i] && !known; i++)
+            known = strcmp(fields[i], k) == 0;
+        if (!known) {
+            char name[96];
+            snprintf(name, sizeof name, "%s", k);
+            json_t *e = json_pack("{s:s, s:i, s:s, s:s}", "error", "unknown_field", "code",
+                                  HTTP_E_UNKNOWN_FIELD, "message", "this field is not part of the request",
+                                  "field", name);
+            json_decref(o);
+            http_json(r, 400, e, NULL);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+/* Get o[k]; *v NULL when absent. false when absent and required (answered). */
+static bool field_get(req *r, json_t *o, const char *k, bool required, json_t **v)
+{
+    *v = json_object_get(o, k);
+    if (*v && json_is_null(*v) && !required)
+        *v = NULL;
+    if (!*v && required) {
+        http_field_error(r, k, "\"%s\" is required", k);
+        return false;
+    }
+    return true;
+}
+
+bool http_str(req *r, json_t *o, const char *k, bool required, size_t maxlen, const char **out)
+{
+    json_t *v;
+    if (!field_get(r, o, k, required, &v))
+        return false;
+    if (!v)
+        return true;
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > maxlen) {
+        http_field_error(r, k, "\"%s\" must be a string of 1 to %zu bytes", k, maxlen);
+        return false;
+    }
+    *out = json_string_value(v);
+    return true;
+}
+
+bool http_int(req *r, json_t *o, const char *k, bool required, int64_t min, int64_t max,
+              int64_t *out)
+{
+    json_t *v;
+    if (!field_get(r, o, k, required, &v))
+        return false;
+    if (!v)
+        return true;
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+        http_field_error(r, k, "\"%s\" must be an integer from %lld to %lld", k, (long long)min,
+                         (long long)max);
+        return false;
+    }
+    *out = json_integer_value(v);
+    return true;
+}
+
+bool http_money(req *r, json_t *o, const char *k, bool required, int64_t *out)
+{
+    json_t *v;
+    if (!field_get(r, o, k, required, &v))
+        return false;
+    if (!v)
+        return true;
+    if (!json_is_string(v) || http_parse_money(json_string_value(v), out) != 0) {
+        http_field_error(r, k,
+                         "\"%s\" must be a decimal string such as \"51.23\" (at most two decimals, no sign)",
+                         k);
+        return false;
+    }
+    return true;
+}
+
+bool http_bool(req *r, json_t *o, const char *k, bool required, bool *out)
+{
+    json_t *v;
+    if (!field_get(r, o, k, required, &v))
+        return false;
+    if (!v)
+        return true;
+    if (!json_is_boolean(v)) {
+        http_field_error(r, k, "\"%s\" must be true or false", k);
+        return false;
+    }
+    *out = json_is_true(v);
+    return true;
+}
+
+bool http_enum(req *r, json_t *o, const char *k, bool required, const char *const names[],
+               int *out)
+{
+    json_t *v;
+    if (!field_get(r, o, k, required, &v))
+        return false;
+    if (!v)
+        return true;
+    for (int i = 0; json_is_string(v) && names[i]; i++)
+        if (names[i][0] && strcmp(names[i], json_string_value(v)) == 0) {
+            *out = i;
+            return true;
+        }
+    char list[256] = "";
+    for (int i = 0; names[i]; i++)
+        if (names[i][0])
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"%s\"",
+                     list[0] ? ", " : "", names[i]);
+    http_field_error(r, k, "\"%s\" must be one of %s", k, list);
+    return false;
+}
+
+bool http_date(req *r, json_t *o, const char *k, bool required, int32_t *out)
+{
+    json_t *v;
+    if (!field_get(r, o, k, required, &v))
+        return false;
+    if (!v)
+        return true;
+    if (!json_is_string(v) || http_parse_date(json_string_value(v), out) != 0) {
+        http_field_error(r, k, "\"%s\" must be a date \"YYYY-MM-DD\"", k);
+        return false;
+    }
+    return true;
+}
+
+bool http_query_str(req *r, const char *name, char *buf, size_t len)
+{
+    if (!r->query)
+        return false;
+    return mg_get_var(r->query, strlen(r->query), name, buf, len) >= 0;
+}
+
+bool http_query_int(req *r, const char *name, int64_t def, int64_t min, int64_t max,
+                    int64_t *out)
+{
+    char buf[32], *end;
+    *out = def;
+    if (!http_query_str(r, name, buf, sizeof buf))
+        return true;
+    long long v = strtoll(buf, &end, 10);
+    if (!isdigit((unsigned char)buf[0]) || *end || v < min || v > max) {
+        http_field_error(r, name, "\"%s\" must be an integer from %lld to %lld", name,
+                         (long long)min, (long long)max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* ---- parsing --------------------------------------------------------------- */
+
+int http_parse_money(const char *s, int64_t *fen)
+{
+    int64_t yuan = 0;
+    int digits = 0;
+    if (!isdigit((unsigned char)s[0]) || (s[0] == '0' && isdigit((unsigned char)s[1])))
+        return -1; /* no sign, no leading zeros */
+    for (; isdigit((unsigned char)*s); s++) {
+        if (++digits > 13) /* 10^13 CNY: far above any real amount, far below overflow */
+            return -1;
+        yuan = yuan * 10 + (*s - '0');
+    }
+    int64_t cents = 0;
+    if (*s == '.') {
+        s++;
+        if (!isdigit((unsigned char)s[0]))
+            return -1;
+        cents = (s[0] - '0') * 10;
+        s++;
+        if (isdigit((unsigned char)*s))
+            cents += *s++ - '0';
+    }
+    if (*s)
+        return -1;
+    *fen = yuan * 100 + cents;
+    return 0;
+}
+
+int http_parse_date(const char *s, int32_t *date)
+{
+    int y, m, d, n = 0;
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+        sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
+        return -1;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+            return -1;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100) || y % 400 == 0;
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
+        return -1;
+    *date = y * 10000 + m * 100 + d;
+    return 0;
+}
+
+/* ---- plumbing ------------------------------------------------------------ */
+
+void http_note_user(const char *user) { snprintf(tl.user, sizeof tl.user, "%s", user); }
+
+void http_status_counts(uint64_t out[600])
+{
+    for (int i = 0; i < 600; i++)
+        out[i] = __atomic_load_n(&status_counts[i], __ATOMIC_RELAXED);
+}
+
+/* Copy s for a log value in double quotes: no quotes, no control bytes. */
+static void log_clean(char *dst, size_t len, const char *s)
+{
+    size_t i = 0;
+    for (; s && *s && i + 1 < len; s++)
+        dst[i++] = (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20) ? '_' : *s;
+    dst[i] = 0;
+}
+
+static int on_begin(struct mg_connection *conn)
+{
+    (void)conn;
+    tl.t0 = mono_ns();
+    tl.user[0] = 0;
+    return 0; /* let civetweb route the request */
+}
+
+static void on_end(const struct mg_connection *conn, int status)
+{
+    int64_t us = (mono_ns() - tl.t0) / 1000;
+    if (status >= 100 && status < 600)
+        __atomic_fetch_add(&status_counts[status], 1, __ATOMIC_RELAXED);
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    char path[256];
+    log_clean(path, sizeof path, ri->local_uri);
+    log_info("http", "method=%s path=\"%s\" status=%d us=%lld user=%s remote=%s",
+             ri->request_method ? ri->request_method : "-", path, status, (long long)us,
+             tl.user[0] ? tl.user : "-", ri->remote_addr);
+}
+
+static int on_log(const struct mg_connection *conn, const char *message)
+{
+    (void)conn;
+    char msg[512];
+    log_clean(msg, sizeof msg, message);
+    log_warn("http", "msg=\"%s\"", msg);
+    return 1;
+}
+
+/* civetweb's own errors (no handler for a path, bad request line): JSON under
+ * /api/, civetweb's page elsewhere. */
+static int on_http_error(struct mg_connection *conn, int status, const char *msg)
+{
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    if (!ri || !ri->local_uri || strncmp(ri->local_uri, "/api/", 5) != 0)
+        return 1;
+    req r;
+    memset(&r, 0, sizeof r);
+    r.conn = conn;
+    snprintf(r.path, sizeof r.path, "%s", ri->local_uri);
+    if (status == 404)
+        http_not_found(&r, "no such resource");
+    else
+        http_error(&r, status, status == 405 ? "method_not_allowed" : "bad_request",
+                   status == 405 ? HTTP_E_METHOD : HTTP_E_BAD_JSON, "%s", msg ? msg : "error");
+    return 0;
+}
+
+void http_set_callbacks(struct mg_callbacks *cb)
+{
+    cb->begin_request = on_begin;
+    cb->end_request = on_end;
+    cb->log_message = on_log;
+    cb->http_error = on_http_error;
+}

@@ -1,0 +1,118 @@
+/* http.h -- what every HTTP/JSON handler of cetsd shares: the request, strict
+ * JSON bodies, typed fields, decimal money, JSON answers and errors in the
+ * shape of docs/api.md, the request log and per-status counters.
+ *
+ * A handler answers exactly once. Every helper that validates something
+ * answers the error itself and returns false (or NULL), so handlers read as
+ * a straight line of checks:
+ *
+ *     json_t *b = http_body(r, fields);
+ *     if (!b || !http_money(r, b, "amount", true, &amount)) goto out;
+ */
+#ifndef CETS_SERVER_HTTP_H
+#define CETS_SERVER_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "server.h"
+
+struct mg_callbacks;
+
+/* Gateway reason codes (the engine's are in cets/errors.h, 100..899). */
+enum {
+    HTTP_E_BAD_JSON = 900,
+    HTTP_E_BAD_FIELD = 901,
+    HTTP_E_UNKNOWN_FIELD = 902,
+    HTTP_E_TOO_LARGE = 903,
+    HTTP_E_UNAUTHENTICATED = 904,
+    HTTP_E_FORBIDDEN = 905,
+    HTTP_E_NOT_FOUND = 906,
+    HTTP_E_RATE_LIMITED = 907,
+    HTTP_E_METHOD = 908,
+    HTTP_E_UNAVAILABLE = 909,
+};
+
+#define HTTP_MAX_SEGS 8
+
+typedef struct req {
+    server *s;
+    struct mg_connection *conn;
+    const char *method;
+    const char *query;          /* after '?', or NULL */
+    char path[512];             /* URL-decoded local path */
+    char *seg[HTTP_MAX_SEGS];   /* path segments after "/api/v1/" (into segbuf) */
+    int nseg;
+    char segbuf[512];
+    principal who;              /* after http_auth() */
+    bool identified;
+    bool answered;
+    int status;                 /* of the answer: what a civetweb handler must return */
+    bool close;                 /* close the connection after the answer */
+} req;
+
+/* Set up r for a request on conn; false (404 answered) for a path with too
+ * many segments. */
+bool http_begin(req *r, server *s, struct mg_connection *conn);
+bool http_is(const req *r, const char *method);
+
+/* ---- answers --------------------------------------------------------- */
+/* Answer body (the reference is taken) with status; returns the status, as
+ * civetweb request handlers do. extra: more header lines ("Name: value",
+ * several separated by "\r\n"), or NULL. */
+int http_json(req *r, int status, json_t *body, const char *extra);
+int http_error(req *r, int status, const char *name, int code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* 400 bad_field / unknown_field naming the field. */
+int http_field_error(req *r, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* An engine or core result code: 422 with the reason, 503 journal_failed. */
+int http_reason(req *r, int code, const char *extra);
+int http_not_found(req *r, const char *what);
+int http_bad_method(req *r);
+
+/* ---- who is asking ------------------------------------------------------ */
+/* Identify the caller (once per request) and check role on participant (0 =
+ * none in particular; HTTP_SELF = the caller's own). false when denied
+ * (401/403 answered). */
+#define HTTP_SELF UINT32_MAX
+bool http_auth(req *r, uint32_t role, uint32_t participant);
+
+/* ---- bodies and fields ------------------------------------------------ */
+/* Read and parse the body as a JSON object whose keys are all in fields
+ * (NULL-terminated). NULL after answering 413 / 400. Free with json_decref. */
+json_t *http_body(req *r, const char *const fields[]);
+/* Typed fields of o. Absent and not required: *out untouched, true. */
+bool http_str(req *r, json_t *o, const char *k, bool required, size_t maxlen, const char **out);
+bool http_int(req *r, json_t *o, const char *k, bool required, int64_t min, int64_t max,
+              int64_t *out);
+bool http_money(req *r, json_t *o, const char *k, bool required, int64_t *out);
+bool http_bool(req *r, json_t *o, const char *k, bool required, bool *out);
+/* One of names[] (NULL-terminated); *out = its index. */
+bool http_enum(req *r, json_t *o, const char *k, bool required, const char *const names[],
+               int *out);
+/* "2026-11-30" -> 20261130 */
+bool http_date(req *r, json_t *o, const char *k, bool required, int32_t *out);
+/* Query string parameters. */
+bool http_query_int(req *r, const char *name, int64_t def, int64_t min, int64_t max,
+                    int64_t *out);
+bool http_query_str(req *r, const char *name, char *buf, size_t len); /* false: absent */
+
+/* ---- parsing ------------------------------------------------------------- */
+/* Strict decimal money: digits, optionally '.' and one or two digits; no sign,
+ * exponent, spaces or leading '+'. 0 and *fen, or -1. */
+int http_parse_money(const char *s, int64_t *fen);
+int http_parse_date(const char *s, int32_t *date);
+
+/* ---- plumbing ------------------------------------------------------------- */
+/* civetweb callbacks: request timing and log, JSON 404s under /api/, and
+ * civetweb's own messages into our log. */
+void http_set_callbacks(struct mg_callbacks *cb);
+/* Name the user of the current request for the request log. */
+void http_note_user(const char *user);
+/* Requests answered per status code (index 100..599). */
+void http_status_counts(uint64_t out[600]);
+
+#endif

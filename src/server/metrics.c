@@ -1,0 +1,159 @@
+/* metrics.c -- GET /metrics (Prometheus text format 0.0.4) and GET /healthz.
+ *
+ * Figures come from core_get_stats() (commands, rejects by reason, latency
+ * buckets, journal syncs), the HTTP status counters and the WebSocket hub.
+ * Every reason in the table is written, zeros included, so a rate() over a
+ * reason that has not happened yet is 0 rather than missing.
+ *
+ * /healthz answers the last sequence number and the engine's state hash:
+ * two servers (or one before and after a restart) with the same hash hold
+ * the same business state. The hash walks the whole state under the shared
+ * lock, so /healthz is for probes every few seconds, not for a tight loop.
+ */
+#include <civetweb.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "ws.h"
+
+typedef struct buf {
+    char *p;
+    size_t n, cap;
+} buf;
+
+static void out(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out(buf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+            return;
+        if (b->p && b->n + (size_t)k < b->cap) {
+            b->n += (size_t)k;
+            return;
+        }
+        size_t cap = b->cap ? b->cap * 2 : 16384;
+        while (cap < b->n + (size_t)k + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p)
+            return;
+        b->p = p;
+        b->cap = cap;
+    }
+}
+
+static void metric(buf *b, const char *name, const char *type, const char *help)
+{
+    out(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void core_metrics(buf *b, const core_stats *st)
+{
+    metric(b, "cets_commands_total", "counter", "Commands applied by the engine (accepted or rejected).");
+    out(b, "cets_commands_total %" PRIu64 "\n", st->applied);
+    metric(b, "cets_commands_submitted_total", "counter", "Commands submitted to the core.");
+    out(b, "cets_commands_submitted_total %" PRIu64 "\n", st->submitted);
+    metric(b, "cets_rejects_total", "counter", "Commands rejected, by reason.");
+    int codes[128];
+    int n = cets_reason_all(codes, 128);
+    for (int i = 0; i < n; i++)
+        if (codes[i] > 0 && codes[i] < 1000)
+            out(b, "cets_rejects_total{reason=\"%s\"} %" PRIu64 "\n", cets_reason_name(codes[i]),
+                st->rejects_by_reason[codes[i]]);
+    /* core.h: bucket i counts latencies < 2^(i+4) us; the last one, the rest */
+    metric(b, "cets_command_latency_seconds", "histogram",
+           "Submit to reply (durable and applied). No _sum: the core keeps buckets only.");
+    uint64_t cum = 0;
+    for (int i = 0; i < 15; i++) {
+        cum += st->latency_buckets[i];
+        out(b, "cets_command_latency_seconds_bucket{le=\"%.6f\"} %" PRIu64 "\n",
+            (double)(1u << (i + 4)) / 1e6, cum);
+    }
+    cum += st->latency_buckets[15];
+    out(b, "cets_command_latency_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", cum);
+    out(b, "cets_command_latency_seconds_count %" PRIu64 "\n", cum);
+    metric(b, "cets_batches_total", "counter", "Group commits.");
+    out(b, "cets_batches_total %" PRIu64 "\n", st->batches);
+    metric(b, "cets_journal_sync_seconds_total", "counter", "Time in journal fdatasync.");
+    out(b, "cets_journal_sync_seconds_total %.9f\n", st->sync_ns_total / 1e9);
+    metric(b, "cets_journal_sync_seconds_max", "gauge", "Longest journal fdatasync.");
+    out(b, "cets_journal_sync_seconds_max %.9f\n", st->sync_ns_max / 1e9);
+    metric(b, "cets_journal_failures_total", "counter", "Failed group commits.");
+    out(b, "cets_journal_failures_total %" PRIu64 "\n", st->journal_failures);
+    metric(b, "cets_journal_ok", "gauge", "1 while the journal accepts writes.");
+    out(b, "cets_journal_ok %d\n", st->journal_ok ? 1 : 0);
+    metric(b, "cets_last_seq", "gauge", "Sequence number of the last applied command.");
+    out(b, "cets_last_seq %" PRIu64 "\n", st->last_seq);
+}
+
+static int h_metrics(struct mg_connection *conn, void *cb)
+{
+    server *s = cb;
+    core_stats *st = malloc(sizeof *st);
+    uint64_t *http = calloc(600, sizeof *http);
+    buf b = {0};
+    if (st && http) {
+        core_get_stats(s->core, st);
+        http_status_counts(http);
+        core_metrics(&b, st);
+        metric(&b, "cets_ws_clients", "gauge", "Open WebSocket connections.");
+        out(&b, "cets_ws_clients %d\n", s->ws ? ws_client_count(s->ws) : 0);
+        metric(&b, "cets_http_requests_total", "counter", "HTTP requests answered, by status.");
+        for (int i = 100; i < 600; i++)
+            if (http[i])
+                out(&b, "cets_http_requests_total{status=\"%d\"} %" PRIu64 "\n", i, http[i]);
+    }
+    int status = b.p ? 200 : 503;
+    mg_response_header_start(conn, status);
+    mg_response_header_add(conn, "Content-Type", "text/plain; version=0.0.4; charset=utf-8", -1);
+    char len[32];
+    snprintf(len, sizeof len, "%zu", b.n);
+    mg_response_header_add(conn, "Content-Length", len, -1);
+    mg_response_header_send(conn);
+    mg_write(conn, b.p ? b.p : "", b.n);
+    free(b.p);
+    free(st);
+    free(http);
+    return status;
+}
+
+static int h_healthz(struct mg_connection *conn, void *cb)
+{
+    req r;
+    if (!http_begin(&r, cb, conn))
+        return r.status;
+    bool ok;
+    core_stats *st = malloc(sizeof *st);
+    if (!st)
+        return http_error(&r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
+    core_get_stats(r.s->core, st);
+    ok = st->journal_ok;
+    free(st);
+    const cets_engine *e = core_read_begin(r.s->core);
+    char hash[24];
+    snprintf(hash, sizeof hash, "%016" PRIx64, cets_state_hash(e));
+    uint64_t seq = cets_last_seq(e);
+    int32_t date = cets_trading_date(e);
+    core_read_end(r.s->core);
+    char d[16];
+    snprintf(d, sizeof d, "%04d-%02d-%02d", date / 10000, date / 100 % 100, date % 100);
+    return http_json(&r, ok ? 200 : 503,
+                     json_pack("{s:s, s:I, s:s, s:b, s:s}", "status", ok ? "ok" : "journal_failed",
+                               "seq", (json_int_t)seq, "state_hash", hash, "journal_ok", ok,
+                               "date", d),
+                     NULL);
+}
+
+void metrics_register(server *s)
+{
+    mg_set_request_handler(s->mg, "/metrics", h_metrics, s);
+    mg_set_request_handler(s->mg, "/healthz", h_healthz, s);
+}

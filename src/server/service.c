@@ -1,0 +1,248 @@
+/* service.c -- see service.h.
+ *
+ * The core is started (and the projection seeded) before HTTP accepts its
+ * first connection, so no request ever sees a half-recovered market; HTTP is
+ * stopped before the core, so every request in flight still gets its answer
+ * and no command arrives after the final snapshot.
+ */
+#include "service.h"
+
+#include <civetweb.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "auth.h"
+#include "config.h"
+#include "demo.h"
+#include "http.h"
+#include "log.h"
+#include "projection.h"
+#include "ws.h"
+
+static bool is_dir(const char *p)
+{
+    struct stat st;
+    return p[0] && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* web_root "" means: the first existing of <exe dir>/../web (a build
+ * directory inside the source tree), <exe dir>/web, <data_dir>/web, ./web. */
+static void web_root_find(server_config *c)
+{
+    if (c->web_root[0])
+        return;
+    char exe[1024] = "", cand[1200];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = 0;
+    const char *dir = n > 0 ? dirname(exe) : ".";
+    const char *fmt[][2] = {{dir, "%s/../web"}, {dir, "%s/web"}, {c->data_dir, "%s/web"}, {".", "%s/web"}};
+    for (size_t i = 0; i < sizeof fmt / sizeof fmt[0]; i++) {
+        snprintf(cand, sizeof cand, fmt[i][1], fmt[i][0]);
+        char *real = realpath(cand, NULL);
+        if (real && is_dir(real) && strlen(real) < sizeof c->web_root) {
+            snprintf(c->web_root, sizeof c->web_root, "%s", real);
+            free(real);
+            return;
+        }
+        free(real);
+    }
+}
+
+/* civetweb wants one PEM holding the key and the certificate; when they are
+ * two files, write <data_dir>/tls-combined.pem (mode 0600) from both. */
+static int tls_pem(const server_config *c, char *out, size_t len, char *err, size_t errlen)
+{
+    if (strcmp(c->tls_cert, c->tls_key) == 0) {
+        snprintf(out, len, "%s", c->tls_cert);
+        return 0;
+    }
+    snprintf(out, len, "%s/tls-combined.pem", c->data_dir);
+    int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    FILE *w = fd >= 0 ? fdopen(fd, "w") : NULL;
+    const char *parts[] = {c->tls_key, c->tls_cert};
+    for (int i = 0; w && i < 2; i++) {
+        FILE *f = fopen(parts[i], "r");
+        if (!f) {
+            snprintf(err, errlen, "%s: %s", parts[i], strerror(errno));
+            fclose(w);
+            return -1;
+        }
+        char b[4096];
+        size_t k;
+        while ((k = fread(b, 1, sizeof b, f)) > 0)
+            fwrite(b, 1, k, w);
+        fclose(f);
+        fputc('\n', w);
+    }
+    if (!w || fclose(w) != 0) {
+        snprintf(err, errlen, "%s: %s", out, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int http_start(server *s, char *err, size_t errlen)
+{
+    server_config *c = &s->cfg;
+    bool tls = c->tls_cert[0] && c->tls_key[0];
+    /* once per process; again when TLS is wanted and not yet initialised */
+    static bool inited;
+    static unsigned features;
+    if (!inited || (tls && !(features & MG_FEATURES_TLS)))
+        features |= mg_init_library(tls ? MG_FEATURES_TLS : 0);
+    inited = true;
+    if (tls && !(features & MG_FEATURES_TLS)) {
+        /* Debian's civetweb 1.15 loads libssl.so at run time and looks for
+         * OpenSSL 1.1 symbols; with OpenSSL 3 that fails, and a server
+         * started anyway accepts TLS handshakes but answers nothing. */
+        snprintf(err, errlen, "TLS is configured but civetweb could not initialise OpenSSL "
+                              "(its libssl does not match this civetweb build); terminate TLS in a "
+                              "reverse proxy instead (docs/operations.md)");
+        return -1;
+    }
+    char ports[160], threads[16], pem[1100];
+    snprintf(ports, sizeof ports, "%s%s", c->listen, tls ? "s" : "");
+    snprintf(threads, sizeof threads, "%d", c->http_threads);
+    const char *opt[24];
+    int n = 0;
+    opt[n++] = "listening_ports", opt[n++] = ports;
+    opt[n++] = "num_threads", opt[n++] = threads;
+    opt[n++] = "enable_keep_alive", opt[n++] = "yes";
+    /* headers and body go out in two writes: without this, Nagle's algorithm
+     * and the client's delayed ACK add 40 ms to every keep-alive answer */
+    opt[n++] = "tcp_nodelay", opt[n++] = "1";
+    opt[n++] = "keep_alive_timeout_ms", opt[n++] = "5000";
+    opt[n++] = "request_timeout_ms", opt[n++] = "30000";
+    opt[n++] = "enable_directory_listing", opt[n++] = "no";
+    if (c->web_root[0])
+        opt[n++] = "document_root", opt[n++] = c->web_root;
+    if (tls) {
+        if (tls_pem(c, pem, sizeof pem, err, errlen) != 0)
+            return -1;
+        opt[n++] = "ssl_certificate", opt[n++] = pem;
+        opt[n++] = "ssl_protocol_version", opt[n++] = "4"; /* TLS 1.2 and later */
+    }
+    opt[n] = NULL;
+    struct mg_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    http_set_callbacks(&cb);
+    char mgerr[256] = "";
+    struct mg_error_data ed = {.text = mgerr, .text_buffer_size = sizeof mgerr};
+    struct mg_init_data init = {.callbacks = &cb, .user_data = s, .configuration_options = opt};
+    s->mg = mg_start2(&init, &ed);
+    if (!s->mg) {
+        snprintf(err, errlen, "cannot start HTTP on %s: %s", c->listen, mgerr[0] ? mgerr : "unknown error");
+        return -1;
+    }
+    api_market_register(s);
+    api_account_register(s);
+    api_trading_register(s);
+    api_admin_register(s);
+    api_auth_register(s);
+    metrics_register(s);
+    if (s->ws)
+        ws_register(s);
+    return 0;
+}
+
+/* A fresh data directory has no users: create "admin" for the exchange. */
+static int users_bootstrap(server *s, char *err, size_t errlen)
+{
+    if (auth_has_users(s->auth))
+        return 0;
+    const char *env = getenv("CETSD_ADMIN_PASSWORD");
+    char pw[64];
+    if (env && env[0]) {
+        snprintf(pw, sizeof pw, "%s", env);
+    } else {
+        unsigned char raw[18];
+        randombytes_buf(raw, sizeof raw);
+        sodium_bin2base64(pw, sizeof pw, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    }
+    uint32_t roles = ROLE_ADMIN | ROLE_VIEW | ROLE_TRADE | ROLE_FUNDS;
+    int rc = auth_user_put(s->auth, "admin", pw, CETS_EXCHANGE_ID, roles, err, errlen);
+    if (rc == 0 && !(env && env[0]))
+        fprintf(stderr, "cetsd: created the operator account: user \"admin\", password \"%s\"\n"
+                        "cetsd: (shown only this once; set CETSD_ADMIN_PASSWORD to choose it)\n",
+                pw);
+    sodium_memzero(pw, sizeof pw);
+    if (rc == 0)
+        log_warn("bootstrap", "msg=\"created user admin (participant 1, roles view,trade,funds,admin)\" "
+                              "password_from=%s", env && env[0] ? "CETSD_ADMIN_PASSWORD" : "generated_printed_once");
+    return rc;
+}
+
+int service_start(server *s, const server_config *cfg, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->cfg = *cfg;
+    server_config *c = &s->cfg;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    config_finish(c, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
+    web_root_find(c);
+    if (!(s->core = core_open(&c->core)) ||
+        !(s->proj = projection_new(c->data_dir, c->core.cfg.tz_offset_min))) {
+        snprintf(err, errlen, "cannot create the core (bad options or out of memory)");
+        goto fail;
+    }
+    s->ws = ws_hub_new(s);
+    core_add_listener(s->core, projection_on_event, s->proj);
+    if (s->ws)
+        core_add_listener(s->core, ws_on_event, s->ws);
+    if (core_start(s->core, err, errlen) != 0 || projection_seed(s->proj, s->core, err, errlen) != 0)
+        goto fail;
+    if (!(s->auth = auth_open(c->data_dir, c->session_ttl_s, c->login_max_failures, err, errlen)) ||
+        users_bootstrap(s, err, errlen) != 0 || http_start(s, err, errlen) != 0)
+        goto fail;
+    if (c->demo && demo_start(s) != 0) {
+        snprintf(err, errlen, "the demo market could not be set up (see the log)");
+        goto fail;
+    }
+    log_info("cetsd", "msg=\"listening\" listen=%s port=%d tls=%d data_dir=\"%s\" web_root=\"%s\" threads=%d",
+             c->listen, service_port(s), c->tls_cert[0] && c->tls_key[0], c->data_dir,
+             c->web_root, c->http_threads);
+    return 0;
+fail:
+    service_stop(s);
+    return -1;
+}
+
+void service_stop(server *s)
+{
+    if (s->cfg.demo && s->core)
+        demo_stop(s);
+    if (s->mg)
+        mg_stop(s->mg); /* waits for the requests in flight */
+    s->mg = NULL;
+    if (s->core)
+        core_stop(s->core);
+    if (s->ws)
+        ws_hub_free(s->ws);
+    if (s->auth)
+        auth_close(s->auth);
+    core_close(s->core);
+    projection_free(s->proj);
+    s->core = NULL;
+    s->ws = NULL;
+    s->auth = NULL;
+    s->proj = NULL;
+}
+
+int service_port(const server *s)
+{
+    struct mg_server_port p[4];
+    int n = s->mg ? mg_get_server_ports(s->mg, 4, p) : 0;
+    return n > 0 ? p[0].port : 0;
+}
+
+const char *service_web_root(const server *s) { return s->cfg.web_root; }

@@ -1,0 +1,27 @@
+/* service.h -- starting and stopping cetsd as a whole: the order in which
+ * its parts come up and go down. main.c, the tests and the benchmarks all
+ * start the same way, so what they test is what runs.
+ *
+ * Up:   core (recovery) -> projection seeded -> users (bootstrap admin) ->
+ *       HTTP (civetweb) with every handler -> demo.
+ * Down: demo -> HTTP (no new requests; those in flight finish) -> core
+ *       (finishes the queue, syncs, snapshots) -> the rest.
+ */
+#ifndef CETS_SERVER_SERVICE_H
+#define CETS_SERVER_SERVICE_H
+
+#include <stddef.h>
+
+#include "server.h"
+
+/* Start with cfg (copied into s). 0, or -1 with err; on failure everything
+ * started is stopped again. */
+int service_start(server *s, const server_config *cfg, char *err, size_t errlen);
+/* Stop and free everything; s may then be started again. */
+void service_stop(server *s);
+/* The TCP port HTTP listens on (useful with "listen = 127.0.0.1:0"). */
+int service_port(const server *s);
+/* The web root in use ("" when none was found). */
+const char *service_web_root(const server *s);
+
+#endif

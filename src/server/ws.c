@@ -1,0 +1,674 @@
+/* ws.c -- WebSocket streams on /ws (ws.h): connections, what clients may
+ * ask, and the threads that write to them.
+ *
+ * Four kinds of threads meet here:
+ *  - civetweb gives each connection a worker thread, which runs our data
+ *    handler for the client's messages (subscribe, unsubscribe, auth) and
+ *    the close handler at the end;
+ *  - the core thread calls ws_on_event(), which only copies the event into
+ *    the feed's ring (ws_feed.c) -- no allocation, no I/O, no wait but the
+ *    ring's short lock -- so a slow client can never hold up the engine;
+ *  - the feed thread turns events into JSON and queues each message, shared
+ *    and reference-counted, on every subscribed client's queue;
+ *  - WS_WRITERS writer threads take clients with queued messages, one at a
+ *    time, and send what each has queued in one mg_write() of ready-made
+ *    frames. A client that stops reading blocks at most one writer (until
+ *    civetweb's send timeout), and once its queue holds WS_QUEUE_MAX
+ *    messages or WS_QUEUE_MAX_BYTES it is dropped: its queue is freed, it
+ *    gets a close frame (1008) and a log line, and nothing more.
+ *
+ * Replies to a client's own messages (acknowledgements, errors, snapshots)
+ * go through the same queue, so a client sees "subscribed" before the first
+ * message of that subscription. A client is freed only by civetweb's close
+ * handler, which first waits until no writer is using it: civetweb reuses
+ * the connection struct for the next client of that worker.
+ */
+#include "ws.h"
+
+#include <civetweb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "log.h"
+#include "views.h"
+#include "ws_int.h"
+
+/* ---- messages -------------------------------------------------------- */
+
+ws_msg *ws_msg_new(json_t *j)
+{
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!text)
+        return NULL;
+    size_t n = strlen(text), h = n < 126 ? 2 : n <= 0xffff ? 4 : 10;
+    ws_msg *m = malloc(sizeof *m + h + n);
+    if (!m) {
+        free(text);
+        return NULL;
+    }
+    unsigned char *f = (unsigned char *)m->frame;
+    f[0] = 0x80 | MG_WEBSOCKET_OPCODE_TEXT; /* FIN, text (RFC 6455, 5.2) */
+    if (h == 2) {
+        f[1] = (unsigned char)n;
+    } else if (h == 4) {
+        f[1] = 126;
+        f[2] = (unsigned char)(n >> 8);
+        f[3] = (unsigned char)n;
+    } else {
+        f[1] = 127;
+        for (int i = 0; i < 8; i++)
+            f[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
+    }
+    memcpy(f + h, text, n);
+    free(text);
+    m->refs = 1;
+    m->len = h + n;
+    return m;
+}
+
+void ws_msg_unref(ws_msg *m)
+{
+    if (m && __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        free(m);
+}
+
+/* ---- queues and the ready list (under h->mu) ---------------------------- */
+
+/* Wake a writer only when the list was empty: a writer that leaves clients
+ * in it wakes the next itself, so a message to 1,000 clients costs a wake-up
+ * or two, not 1,000. */
+static void ready_push(ws_hub *h, ws_client *c)
+{
+    if (c->ready || c->busy || c->closing)
+        return;
+    bool was_empty = !h->ready_head;
+    c->ready = true;
+    c->rnext = NULL;
+    c->rprev = h->ready_tail;
+    if (h->ready_tail)
+        h->ready_tail->rnext = c;
+    else
+        h->ready_head = c;
+    h->ready_tail = c;
+    if (was_empty && h->idle_writers)
+        pthread_cond_signal(&h->work);
+}
+
+static void ready_remove(ws_hub *h, ws_client *c)
+{
+    if (!c->ready)
+        return;
+    if (c->rprev)
+        c->rprev->rnext = c->rnext;
+    else
+        h->ready_head = c->rnext;
+    if (c->rnext)
+        c->rnext->rprev = c->rprev;
+    else
+        h->ready_tail = c->rprev;
+    c->ready = false;
+}
+
+static void queue_clear(ws_client *c)
+{
+    for (uint32_t i = 0; i < c->qlen; i++)
+        ws_msg_unref(c->q[(c->qhead + i) % c->qcap]);
+    c->qhead = c->qlen = 0;
+    c->qbytes = 0;
+}
+
+static void client_drop(ws_hub *h, ws_client *c, const char *why)
+{
+    queue_clear(c);
+    c->dropped = true;
+    h->dropped++;
+    log_warn("ws", "msg=\"client dropped\" id=%llu addr=%s user=%s reason=\"%s\"",
+             (unsigned long long)c->id, c->addr, c->who.authenticated ? c->who.user : "-", why);
+    ready_push(h, c); /* a writer sends the close frame */
+}
+
+void ws_enqueue(ws_hub *h, ws_client *c, ws_msg *m)
+{
+    if (!m || c->dropped || c->closing)
+        return;
+    if (c->qlen == WS_QUEUE_MAX || c->qbytes + m->len > WS_QUEUE_MAX_BYTES) {
+        client_drop(h, c, "too slow: its queue is full");
+        return;
+    }
+    if (c->qlen == c->qcap) { /* grow, unrolling the ring */
+        uint32_t cap = c->qcap ? 2 * c->qcap : 16;
+        ws_msg **q = malloc(cap * sizeof *q);
+        if (!q) {
+            client_drop(h, c, "out of memory");
+            return;
+        }
+        for (uint32_t i = 0; i < c->qlen; i++)
+            q[i] = c->q[(c->qhead + i) % c->qcap];
+        free(c->q);
+        c->q = q;
+        c->qcap = cap;
+        c->qhead = 0;
+    }
+    __atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
+    c->q[(c->qhead + c->qlen++) % c->qcap] = m;
+    c->qbytes += m->len;
+    ready_push(h, c);
+}
+
+bool ws_any(ws_hub *h, ws_match match, const void *arg)
+{
+    bool any = false;
+    pthread_mutex_lock(&h->mu);
+    for (ws_client *c = h->clients; c && !any; c = c->next)
+        any = !c->dropped && match(c, arg);
+    pthread_mutex_unlock(&h->mu);
+    return any;
+}
+
+void ws_publish(ws_hub *h, ws_match match, const void *arg, ws_msg *m)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&h->mu);
+    for (ws_client *c = h->clients; c; c = c->next)
+        if (!c->dropped && match(c, arg))
+            ws_enqueue(h, c, m);
+    pthread_mutex_unlock(&h->mu);
+    ws_msg_unref(m);
+}
+
+/* ---- writers -------------------------------------------------------------- */
+
+#define WS_WRITE_BATCH 64
+
+/* A writer's buffer for joining frames. */
+typedef struct wbuf {
+    char *p;
+    size_t cap;
+} wbuf;
+
+/* Send frames with one write: a client that fell behind catches up with one
+ * system call, and a frame never leaves in two pieces for Nagle's algorithm
+ * to hold back. mg_lock_connection() keeps our frames whole against the
+ * worker thread's own writes (pongs). */
+static bool write_frames(ws_client *c, ws_msg **out, int n, wbuf *b)
+{
+    const char *p = out[0]->frame;
+    size_t len = out[0]->len;
+    if (n > 1) {
+        len = 0;
+        for (int i = 0; i < n; i++)
+            len += out[i]->len;
+        if (len > b->cap) {
+            char *np = realloc(b->p, len);
+            if (!np)
+                return false;
+            b->p = np;
+            b->cap = len;
+        }
+        size_t off = 0;
+        for (int i = 0; i < n; i++) {
+            memcpy(b->p + off, out[i]->frame, out[i]->len);
+            off += out[i]->len;
+        }
+        p = b->p;
+    }
+    mg_lock_connection(c->conn);
+    int w = mg_write(c->conn, p, len);
+    mg_unlock_connection(c->conn);
+    return w == (int)len;
+}
+
+/* One client's turn with a writer. */
+typedef struct job {
+    ws_client *c;
+    ws_msg *out[WS_WRITE_BATCH];
+    int n;
+    bool send_close;
+} job;
+
+/* Take up to max ready clients, and of each at most a batch of messages (so
+ * one client far behind does not starve the others); under mu. */
+static int jobs_take(ws_hub *h, job *jobs, int max)
+{
+    int k = 0;
+    while (k < max && h->ready_head) {
+        ws_client *c = h->ready_head;
+        ready_remove(h, c);
+        job *j = &jobs[k++];
+        j->c = c;
+        j->n = 0;
+        j->send_close = c->dropped && !c->close_sent;
+        c->close_sent |= j->send_close;
+        while (!c->dropped && c->qlen && j->n < WS_WRITE_BATCH) {
+            j->out[j->n++] = c->q[c->qhead];
+            c->qbytes -= c->q[c->qhead]->len;
+            c->qhead = (c->qhead + 1) % c->qcap;
+            c->qlen--;
+        }
+        c->busy = true;
+    }
+    if (h->ready_head && h->idle_writers) /* more than this writer takes */
+        pthread_cond_signal(&h->work);
+    return k;
+}
+
+/* Write, without mu. Returns false when the connection is broken. */
+static bool job_run(job *j, wbuf *b)
+{
+    if (j->send_close) {
+        static const char bye[] = "\x03\xf0too slow"; /* 1008, policy violation */
+        mg_websocket_write(j->c->conn, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, bye, sizeof bye - 1);
+    }
+    bool ok = j->n == 0 || write_frames(j->c, j->out, j->n, b);
+    for (int i = 0; i < j->n; i++)
+        ws_msg_unref(j->out[i]);
+    return ok;
+}
+
+/* Under mu again: the client may be closed, freed by its close handler, or
+ * have more to send. */
+static void job_finish(ws_hub *h, job *j, bool ok)
+{
+    ws_client *c = j->c;
+    c->busy = false;
+    if (!ok && !c->dropped) { /* broken: civetweb will close it */
+        queue_clear(c);
+        c->dropped = c->close_sent = true;
+    }
+    if (c->closing)
+        pthread_cond_broadcast(&h->idle);
+    else if (c->dropped ? !c->close_sent : c->qlen > 0) /* more, or dropped meanwhile */
+        ready_push(h, c);
+}
+
+/* Clients a writer takes at a time. One: a client that stops reading
+ * blocks its writer in mg_write() until civetweb's send timeout
+ * (request_timeout_ms), and any other client taken with it would wait as
+ * long. Taking more saves lock round trips but measured no faster here. */
+#define WS_WRITER_CLIENTS 1
+
+static void *writer_main(void *arg)
+{
+    ws_hub *h = arg;
+    wbuf b = {0};
+    pthread_setname_np(pthread_self(), "ws-writer");
+    job *jobs = malloc(WS_WRITER_CLIENTS * sizeof *jobs);
+    bool ok[WS_WRITER_CLIENTS];
+    int n = 0; /* jobs written, to finish with the next take: one lock for both */
+    pthread_mutex_lock(&h->mu);
+    while (jobs && !h->stop) {
+        for (int i = 0; i < n; i++)
+            job_finish(h, &jobs[i], ok[i]);
+        n = jobs_take(h, jobs, WS_WRITER_CLIENTS);
+        if (!n) {
+            h->idle_writers++;
+            pthread_cond_wait(&h->work, &h->mu);
+            h->idle_writers--;
+            continue;
+        }
+        pthread_mutex_unlock(&h->mu);
+        for (int i = 0; i < n; i++)
+            ok[i] = job_run(&jobs[i], &b);
+        pthread_mutex_lock(&h->mu);
+    }
+    for (int i = 0; i < n; i++)
+        job_finish(h, &jobs[i], ok[i]);
+    pthread_mutex_unlock(&h->mu);
+    free(jobs);
+    free(b.p);
+    return NULL;
+}
+
+/* ---- the hub ---------------------------------------------------------------- */
+
+ws_hub *ws_hub_new(server *s)
+{
+    ws_hub *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->s = s;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->work, NULL);
+    pthread_cond_init(&h->idle, NULL);
+    h->feed = ws_feed_new(h);
+    if (!h->feed) {
+        ws_hub_free(h);
+        return NULL;
+    }
+    for (int i = 0; i < WS_WRITERS; i++)
+        if (pthread_create(&h->writers[i], NULL, writer_main, h) == 0)
+            h->nwriters++;
+    if (h->nwriters == 0) {
+        ws_hub_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+/* Call after mg_stop() (no connections left) and after the core has stopped
+ * (no more events). */
+void ws_hub_free(ws_hub *h)
+{
+    if (!h)
+        return;
+    ws_feed_free(h->feed);
+    pthread_mutex_lock(&h->mu);
+    h->stop = true;
+    pthread_cond_broadcast(&h->work);
+    pthread_mutex_unlock(&h->mu);
+    for (int i = 0; i < h->nwriters; i++)
+        pthread_join(h->writers[i], NULL);
+    for (ws_client *c = h->clients, *next; c; c = next) { /* only if civetweb still runs */
+        next = c->next;
+        queue_clear(c);
+        free(c->q);
+        free(c);
+    }
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->work);
+    pthread_cond_destroy(&h->idle);
+    free(h);
+}
+
+int ws_client_count(ws_hub *h)
+{
+    return __atomic_load_n(&h->nclients, __ATOMIC_RELAXED);
+}
+
+void ws_on_event(void *hub, const cets_event *ev)
+{
+    ws_hub *h = hub;
+    if (h->s && h->s->core && core_replaying(h->s->core))
+        return; /* recovery: history, not news */
+    if (__atomic_load_n(&h->nclients, __ATOMIC_RELAXED) == 0)
+        return;
+    ws_feed_push(h->feed, ev);
+}
+
+/* ---- connections ------------------------------------------------------------ */
+
+static int on_connect(const struct mg_connection *conn, void *cb)
+{
+    ws_hub *h = cb;
+    if (ws_client_count(h) < WS_MAX_CLIENTS)
+        return 0;
+    log_warn("ws", "msg=\"connection refused: too many clients\" addr=%s",
+             mg_get_request_info(conn)->remote_addr);
+    return 1;
+}
+
+static void on_ready(struct mg_connection *conn, void *cb)
+{
+    ws_hub *h = cb;
+    ws_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return; /* no client data: the data handler closes the connection */
+    c->conn = conn;
+    snprintf(c->addr, sizeof c->addr, "%s", mg_get_request_info(conn)->remote_addr);
+    pthread_mutex_lock(&h->mu);
+    c->id = ++h->next_id;
+    c->next = h->clients;
+    if (h->clients)
+        h->clients->prev = c;
+    h->clients = c;
+    __atomic_store_n(&h->nclients, h->nclients + 1, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&h->mu);
+    mg_set_user_connection_data(conn, c);
+    log_debug("ws", "msg=\"connected\" id=%llu addr=%s", (unsigned long long)c->id, c->addr);
+}
+
+static void on_close(const struct mg_connection *conn, void *cb)
+{
+    ws_hub *h = cb;
+    ws_client *c = mg_get_user_connection_data(conn);
+    if (!c)
+        return;
+    pthread_mutex_lock(&h->mu);
+    c->closing = true;
+    ready_remove(h, c);
+    while (c->busy) /* a writer still holds conn */
+        pthread_cond_wait(&h->idle, &h->mu);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        h->clients = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    __atomic_store_n(&h->nclients, h->nclients - 1, __ATOMIC_RELAXED);
+    queue_clear(c);
+    pthread_mutex_unlock(&h->mu);
+    mg_set_user_connection_data(conn, NULL);
+    log_debug("ws", "msg=\"closed\" id=%llu addr=%s", (unsigned long long)c->id, c->addr);
+    free(c->q);
+    free(c);
+}
+
+/* ---- what a client may say -------------------------------------------------- */
+
+enum { CH_DEPTH, CH_TRADES, CH_STATS, CH_ORDERS, CH_FILLS, CH_BALANCES, CH_COUNT };
+static const char *const channel_names[] = {"depth", "trades", "stats",
+                                            "orders", "fills", "balances", NULL};
+
+static void reply(ws_hub *h, ws_client *c, json_t *j)
+{
+    ws_msg *m = ws_msg_new(j);
+    pthread_mutex_lock(&h->mu);
+    ws_enqueue(h, c, m);
+    pthread_mutex_unlock(&h->mu);
+    ws_msg_unref(m);
+}
+
+static void reply_error(ws_hub *h, ws_client *c, const char *name, const char *message)
+{
+    reply(h, c, json_pack("{s:s, s:s}", "error", name, "message", message));
+}
+
+static void deny(ws_hub *h, ws_client *c, int status, const char *why)
+{
+    log_warn("auth", "msg=\"denied\" status=%d user=%s path=\"/ws\" addr=%s reason=\"%s\"", status,
+             c->who.authenticated ? c->who.user : "-", c->addr, why);
+    reply_error(h, c, status == 401 ? "unauthenticated" : "forbidden", why);
+}
+
+static void ws_auth(ws_hub *h, ws_client *c, json_t *msg)
+{
+    json_t *tok = json_object_get(msg, "token");
+    principal p;
+    if (!json_is_string(tok) || !auth_token_check(h->s->auth, json_string_value(tok), &p)) {
+        deny(h, c, 401, "the token is not valid (expired, revoked or malformed)");
+        return;
+    }
+    char roles[96];
+    auth_roles_format(p.roles, roles, sizeof roles);
+    pthread_mutex_lock(&h->mu);
+    if (c->owner && c->owner != p.participant) /* another user: their streams end */
+        c->orders = c->fills = c->balances = false;
+    c->who = p;
+    c->owner = p.participant;
+    pthread_mutex_unlock(&h->mu);
+    json_t *list = json_array(); /* as GET /api/v1/me has them */
+    char *save = NULL;
+    for (char *r = strtok_r(roles, ",", &save); r; r = strtok_r(NULL, ",", &save))
+        json_array_append_new(list, json_string(r));
+    reply(h, c, json_pack("{s:s, s:s, s:i, s:o}", "op", "authed", "user", p.user, "participant",
+                          (int)p.participant, "roles", list));
+}
+
+/* The instrument id of a subscription's "code"; -1 after an error reply. */
+static int ws_instrument(ws_hub *h, ws_client *c, json_t *msg)
+{
+    json_t *code = json_object_get(msg, "code");
+    if (!json_is_string(code)) {
+        reply_error(h, c, "bad_field", "\"code\": the instrument code is required");
+        return -1;
+    }
+    const cets_engine *e = core_read_begin(h->s->core);
+    int id = cets_instrument_find(e, json_string_value(code));
+    core_read_end(h->s->core);
+    if (id < 0 || id >= CETS_MAX_INSTRUMENTS)
+        reply_error(h, c, "unknown_instrument", cets_reason_message(CETS_UNKNOWN_INSTRUMENT));
+    return id < CETS_MAX_INSTRUMENTS ? id : -1;
+}
+
+/* Whose private streams: the caller's, or with "participant" any one for an
+ * admin. 0 after a denial. */
+static uint32_t ws_owner(ws_hub *h, ws_client *c, json_t *msg)
+{
+    if (!c->who.authenticated) {
+        deny(h, c, 401, "send {\"op\":\"auth\",\"token\":…} first");
+        return 0;
+    }
+    if (!(c->who.roles & ROLE_VIEW)) {
+        deny(h, c, 403, "role view required");
+        return 0;
+    }
+    json_t *pid = json_object_get(msg, "participant");
+    if (!pid)
+        return c->who.participant;
+    if (!json_is_integer(pid) || json_integer_value(pid) < 1 ||
+        json_integer_value(pid) > UINT32_MAX) {
+        reply_error(h, c, "bad_field", "\"participant\" must be a participant id");
+        return 0;
+    }
+    uint32_t want = (uint32_t)json_integer_value(pid);
+    if (want != c->who.participant && !(c->who.roles & ROLE_ADMIN)) {
+        char why[64];
+        snprintf(why, sizeof why, "participant %u is not yours", want);
+        deny(h, c, 403, why);
+        return 0;
+    }
+    return want;
+}
+
+static void ws_subscribe_public(ws_hub *h, ws_client *c, json_t *msg, int ch, bool on)
+{
+    int id = ws_instrument(h, c, msg);
+    if (id < 0)
+        return;
+    uint64_t bit = 1ull << id;
+    ws_msg *ack = ws_msg_new(json_pack("{s:s, s:s, s:O}", "op", on ? "subscribed" : "unsubscribed",
+                                       "channel", channel_names[ch], "code",
+                                       json_object_get(msg, "code")));
+    pthread_mutex_lock(&h->mu);
+    uint64_t *set = ch == CH_DEPTH ? &c->depth : ch == CH_TRADES ? &c->trades : &c->stats;
+    *set = on ? *set | bit : *set & ~bit;
+    ws_enqueue(h, c, ack);
+    if (on && ch == CH_DEPTH)
+        c->want_depth |= bit; /* a snapshot first, then the changes */
+    if (on && ch == CH_STATS)
+        c->want_stats |= bit;
+    pthread_mutex_unlock(&h->mu);
+    ws_msg_unref(ack);
+    if (on && ch != CH_TRADES)
+        ws_feed_wake(h->feed);
+}
+
+static void ws_subscribe_private(ws_hub *h, ws_client *c, json_t *msg, int ch, bool on)
+{
+    uint32_t owner = on ? ws_owner(h, c, msg) : c->owner;
+    if (on && !owner)
+        return;
+    ws_msg *ack = ws_msg_new(json_pack("{s:s, s:s, s:i}", "op", on ? "subscribed" : "unsubscribed",
+                                       "channel", channel_names[ch], "participant", (int)owner));
+    pthread_mutex_lock(&h->mu);
+    if (on && owner != c->owner) { /* an admin switching participant */
+        c->orders = c->fills = c->balances = false;
+        c->owner = owner;
+    }
+    bool *flag = ch == CH_ORDERS ? &c->orders : ch == CH_FILLS ? &c->fills : &c->balances;
+    *flag = on;
+    if (on && ch == CH_BALANCES)
+        c->want_balances = true;
+    ws_enqueue(h, c, ack);
+    pthread_mutex_unlock(&h->mu);
+    ws_msg_unref(ack);
+    if (on && ch == CH_BALANCES)
+        ws_feed_wake(h->feed);
+}
+
+static void ws_subscribe(ws_hub *h, ws_client *c, json_t *msg, bool on)
+{
+    json_t *name = json_object_get(msg, "channel");
+    int ch = 0;
+    while (channel_names[ch] &&
+           !(json_is_string(name) && strcmp(channel_names[ch], json_string_value(name)) == 0))
+        ch++;
+    if (ch == CH_COUNT)
+        reply_error(h, c, "bad_field",
+                    "\"channel\" must be one of depth, trades, stats, orders, fills, balances");
+    else if (ch <= CH_STATS)
+        ws_subscribe_public(h, c, msg, ch, on);
+    else
+        ws_subscribe_private(h, c, msg, ch, on);
+}
+
+/* One client message: a JSON object with "op" and that op's fields only. */
+static void ws_message(ws_hub *h, ws_client *c, const char *data, size_t len)
+{
+    static const char *const fields[] = {"op", "channel", "code", "token", "participant", NULL};
+    json_error_t je;
+    json_t *msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+    const char *key;
+    json_t *v;
+    if (!json_is_object(msg)) {
+        reply_error(h, c, "bad_json", "each message must be one JSON object");
+        goto out;
+    }
+    json_object_foreach(msg, key, v)
+    {
+        int i = 0;
+        while (fields[i] && strcmp(fields[i], key) != 0)
+            i++;
+        if (!fields[i]) {
+            char why[96];
+            snprintf(why, sizeof why, "unknown field \"%.40s\"", key);
+            reply_error(h, c, "unknown_field", why);
+            goto out;
+        }
+    }
+    const char *op = json_string_value(json_object_get(msg, "op"));
+    if (op && strcmp(op, "subscribe") == 0)
+        ws_subscribe(h, c, msg, true);
+    else if (op && strcmp(op, "unsubscribe") == 0)
+        ws_subscribe(h, c, msg, false);
+    else if (op && strcmp(op, "auth") == 0)
+        ws_auth(h, c, msg);
+    else if (op && strcmp(op, "ping") == 0)
+        reply(h, c, json_pack("{s:s}", "op", "pong"));
+    else
+        reply_error(h, c, "bad_field",
+                    "\"op\" must be one of subscribe, unsubscribe, auth, ping");
+out:
+    json_decref(msg);
+}
+
+static int on_data(struct mg_connection *conn, int bits, char *data, size_t len, void *cb)
+{
+    ws_hub *h = cb;
+    ws_client *c = mg_get_user_connection_data(conn);
+    int op = bits & 0x0f;
+    if (!c || op == MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE)
+        return 0;
+    if (op == MG_WEBSOCKET_OPCODE_PING) {
+        mg_websocket_write(conn, MG_WEBSOCKET_OPCODE_PONG, data, len);
+        return 1;
+    }
+    if (op == MG_WEBSOCKET_OPCODE_PONG)
+        return 1;
+    if (op != MG_WEBSOCKET_OPCODE_TEXT || !(bits & 0x80))
+        reply_error(h, c, "bad_message", "send each message as one unfragmented text frame");
+    else if (len > WS_MAX_IN)
+        reply_error(h, c, "too_large", "a message may have at most 4096 bytes");
+    else
+        ws_message(h, c, data, len);
+    return 1;
+}
+
+void ws_register(server *s)
+{
+    mg_set_websocket_handler(s->mg, "/ws", on_connect, on_ready, on_data, on_close, s->ws);
+}
