@@ -34,7 +34,29 @@ run_suite() { # name, build dir, cmake flags...
   failed=$((failed + nfail))
 }
 
+# The dashboard in a real browser (Debian's Chromium, playwright-core).
+run_browser() {
+  echo "== browser: dashboard in Chromium"
+  local log=build-release/browser.log line
+  if [ ! -x build-release/cetsd ]; then
+    echo "browser: no cetsd to test"; failed=$((failed + 1)); return
+  fi
+  bash tests/browser/run.sh "$PWD/build-release/cetsd" >"$log" 2>&1
+  local rc=$?
+  grep -E '^(ok|not ok)' "$log" | tail -n 40
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+  if [ -z "$line" ]; then
+    tail -n 30 "$log"; echo "browser: the test did not report"; failed=$((failed + 1)); return
+  fi
+  passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+  failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+  if [ "$rc" -ne 0 ] && [ "$(echo "$line" | cut -d' ' -f3)" -eq 0 ]; then
+    echo "browser: exit status $rc"; failed=$((failed + 1))
+  fi
+}
+
 run_suite "optimised" build-release -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_browser
 run_suite "asan+ubsan" build-asan -DCMAKE_BUILD_TYPE=Debug -DCETS_SANITIZE=ON
 
 echo "$passed passed, $failed failed"
