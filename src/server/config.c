@@ -37,7 +37,7 @@ static const key keys[] = {
     STR("log_file", log_file, "empty = stderr"),
     NUM("log_level", K_LEVEL, log_level, 0, 3, "debug, info, warn or error"),
     NUM("http_threads", K_INT, http_threads, 2, 1024,
-        "HTTP worker threads: one per open connection, so also the connection limit"),
+        "HTTP worker threads: one per open connection (each WebSocket holds one), so also the connection limit"),
     NUM("session_ttl", K_INT, session_ttl_s, 60, 31 * 86400, "login token lifetime, seconds"),
     NUM("max_body", K_INT, max_body, 256, 64 << 20, "largest request body, bytes (413 above)"),
     NUM("login_max_failures", K_INT, login_max_failures, 1, 1000,
@@ -65,7 +65,7 @@ void config_default(server_config *c)
     snprintf(c->listen, sizeof c->listen, "127.0.0.1:8080");
     snprintf(c->data_dir, sizeof c->data_dir, "./cetsd-data");
     c->log_level = LOG_INFO;
-    c->http_threads = 16;
+    c->http_threads = 128;
     c->session_ttl_s = 28800;
     c->max_body = 65536;
     c->login_max_failures = 5;

@@ -1,0 +1,536 @@
+/* test_ws.c -- the WebSocket streams of cetsd (docs/api.md, "WebSocket"),
+ * against a server started in this process on 127.0.0.1, with a minimal
+ * RFC 6455 client (support/wsclient.c). Users post and take over HTTP; the
+ * tests check what each socket receives and what it must not. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../src/server/http.h"
+#include "../src/server/ws_int.h"
+#include "tseed.h"
+#include "tserver.h"
+#include "wsclient.h"
+
+#define WAIT_MS 5000
+
+static tserver T;
+static uint32_t A, B, C;
+static char *alice, *bob, *carol, *fred;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    ts_start(&T, NULL, NULL);
+    tseed_instrument(&T, "CEA25", "listing", "50.00");
+    tseed_instrument(&T, "CEA24", "listing", "40.00");
+    tseed_instrument(&T, "CEA23", "listing", "30.00");
+    tseed_instrument(&T, "CEA22", "listing", "20.00"); /* id 3: the slow-client test's */
+    A = tseed_participant(&T, "entity", "Alpha Power");
+    B = tseed_participant(&T, "entity", "Beta Steel");
+    C = tseed_participant(&T, "institution", "Gamma Fund");
+    tseed_deposit(&T, A, "1000000.00");
+    tseed_deposit(&T, B, "1000000.00");
+    tseed_credit(&T, A, "CEA25", 10000);
+    tseed_credit(&T, A, "CEA24", 10000);
+    tseed_credit(&T, A, "CEA23", 10000);
+    alice = tseed_user(&T, "alice", A, "trade");
+    bob = tseed_user(&T, "bob", B, "trade");
+    carol = tseed_user(&T, "carol", C, "view");
+    fred = tseed_user(&T, "fred", C, "funds");
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    ts_stop(&T);
+    ts_rmtree(T.dir);
+    free(alice), free(bob), free(carol), free(fred);
+    return 0;
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static wsc *ws_open(void)
+{
+    wsc *c = wsc_connect(T.port, "/ws");
+    assert_non_null(c);
+    return c;
+}
+
+static void ws_say(wsc *c, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    assert_int_equal(wsc_send(c, buf), 0);
+}
+
+/* The next message with m[key] == value; fails the test after WAIT_MS. */
+static json_t *ws_expect(wsc *c, const char *key, const char *value)
+{
+    json_t *j = wsc_wait(c, key, value, WAIT_MS);
+    if (!j)
+        fail_msg("no message with %s = \"%s\" within %d ms", key, value, WAIT_MS);
+    return j;
+}
+
+static void ws_expect_error(wsc *c, const char *name)
+{
+    json_t *j = wsc_recv(c, WAIT_MS);
+    if (!j || strcmp(tj_str(j, "error"), name) != 0)
+        fail_msg("wanted error \"%s\", got %s", name, j ? json_dumps(j, 0) : "nothing");
+    json_decref(j);
+}
+
+static void ws_auth(wsc *c, const char *token, uint32_t participant)
+{
+    ws_say(c, "{\"op\":\"auth\",\"token\":\"%s\"}", token);
+    json_t *j = ws_expect(c, "op", "authed");
+    assert_int_equal(tj_int(j, "participant"), participant);
+    assert_true(json_array_size(json_object_get(j, "roles")) >= 1);
+    json_decref(j);
+}
+
+static void ws_sub(wsc *c, const char *channel, const char *code)
+{
+    if (code)
+        ws_say(c, "{\"op\":\"subscribe\",\"channel\":\"%s\",\"code\":\"%s\"}", channel, code);
+    else
+        ws_say(c, "{\"op\":\"subscribe\",\"channel\":\"%s\"}", channel);
+    json_t *j = ws_expect(c, "op", "subscribed");
+    assert_string_equal(tj_str(j, "channel"), channel);
+    json_decref(j);
+}
+
+/* The next message of channel for which ok(msg, arg) holds, skipping others. */
+static json_t *ws_until(wsc *c, const char *channel, bool (*ok)(json_t *, const void *),
+                        const void *arg)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long left = WAIT_MS - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+        json_t *j = left > 0 ? wsc_wait(c, "channel", channel, (int)left) : NULL;
+        if (!j)
+            fail_msg("no matching \"%s\" message within %d ms", channel, WAIT_MS);
+        if (ok(j, arg))
+            return j;
+        json_decref(j);
+    }
+}
+
+static uint64_t post(const char *token, const char *body)
+{
+    json_t *j = ts_expect(&T, "POST", "/api/v1/orders", token, body, 201);
+    uint64_t id = (uint64_t)tj_int(j, "order_id");
+    json_decref(j);
+    return id;
+}
+
+static void take(const char *token, const char *body)
+{
+    json_decref(ts_expect(&T, "POST", "/api/v1/takes", token, body, 201));
+}
+
+static int64_t money(json_t *o, const char *key)
+{
+    int64_t fen = -1;
+    const char *s = tj_str(o, key);
+    assert_int_equal(http_parse_money(s, &fen), 0);
+    return fen;
+}
+
+/* ---- public streams ---------------------------------------------------------- */
+
+typedef struct level_want {
+    const char *price;
+    long long qty;
+} level_want;
+
+static bool best_ask_is(json_t *m, const void *arg)
+{
+    const level_want *w = arg;
+    json_t *l = json_array_get(json_object_get(m, "asks"), 0);
+    return l && strcmp(tj_str(l, "price"), w->price) == 0 && tj_int(l, "qty") == w->qty;
+}
+
+static bool any(json_t *m, const void *arg)
+{
+    (void)m, (void)arg;
+    return true;
+}
+
+static void test_public_depth_and_trades(void **state)
+{
+    (void)state;
+    wsc *w = ws_open();
+    ws_sub(w, "depth", "CEA25");
+    json_t *snap = ws_expect(w, "channel", "depth"); /* the book as it is now: empty */
+    assert_string_equal(tj_str(snap, "code"), "CEA25");
+    assert_int_equal(json_array_size(json_object_get(snap, "asks")), 0);
+    assert_true(tj_int(snap, "seq") > 0);
+    json_decref(snap);
+    ws_sub(w, "trades", "CEA25");
+
+    post(alice, "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":100}");
+    level_want l100 = {"50.00", 100};
+    json_decref(ws_until(w, "depth", best_ask_is, &l100));
+
+    take(bob, "{\"code\":\"CEA25\",\"side\":\"buy\",\"qty\":40,\"limit\":\"50.00\"}");
+    json_t *tr = ws_until(w, "trades", any, NULL);
+    assert_string_equal(tj_str(tr, "code"), "CEA25");
+    json_t *t = json_object_get(tr, "trade");
+    assert_int_equal(tj_int(t, "qty"), 40);
+    assert_string_equal(tj_str(t, "price"), "50.00");
+    assert_string_equal(tj_str(t, "value"), "2000.00");
+    assert_string_equal(tj_str(t, "aggressor"), "buy");
+    assert_true(tj_int(t, "trade_id") > 0);
+    assert_true(tj_int(t, "ts_ns") > 0);
+    /* market data never names who traded */
+    char *text = json_dumps(tr, 0);
+    assert_null(strstr(text, "buyer"));
+    assert_null(strstr(text, "seller"));
+    assert_null(strstr(text, "participant"));
+    assert_null(strstr(text, "fee"));
+    free(text);
+    json_decref(tr);
+    level_want l60 = {"50.00", 60};
+    json_decref(ws_until(w, "depth", best_ask_is, &l60));
+    wsc_close(w);
+}
+
+static void test_unsubscribe_stops_a_stream(void **state)
+{
+    (void)state;
+    wsc *w = ws_open();
+    ws_sub(w, "trades", "CEA25");
+    ws_say(w, "{\"op\":\"unsubscribe\",\"channel\":\"trades\",\"code\":\"CEA25\"}");
+    json_decref(ws_expect(w, "op", "unsubscribed"));
+    wsc *other = ws_open(); /* to know when the trade has gone out */
+    ws_sub(other, "trades", "CEA25");
+    post(alice, "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":5}");
+    take(bob, "{\"code\":\"CEA25\",\"side\":\"buy\",\"qty\":5,\"limit\":\"50.00\"}");
+    json_decref(ws_until(other, "trades", any, NULL));
+    ws_say(w, "{\"op\":\"ping\"}");
+    json_t *j = wsc_recv(w, WAIT_MS);
+    assert_string_equal(tj_str(j, "op"), "pong"); /* and no trade before it */
+    json_decref(j);
+    wsc_close(w);
+    wsc_close(other);
+}
+
+static bool stats_traded(json_t *m, const void *arg)
+{
+    (void)arg;
+    json_t *s = json_object_get(m, "stats");
+    return tj_int(s, "volume") > 0 && strcmp(tj_str(s, "last"), "50.00") == 0;
+}
+
+static void test_stats(void **state)
+{
+    (void)state;
+    wsc *w = ws_open();
+    ws_sub(w, "stats", "CEA25");
+    json_t *snap = ws_expect(w, "channel", "stats");
+    assert_string_equal(tj_str(snap, "code"), "CEA25");
+    assert_string_equal(tj_str(json_object_get(snap, "stats"), "prev_close"), "50.00");
+    json_decref(snap);
+    post(alice, "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":7}");
+    take(bob, "{\"code\":\"CEA25\",\"side\":\"buy\",\"qty\":7,\"limit\":\"50.00\"}");
+    json_decref(ws_until(w, "stats", stats_traded, NULL));
+    wsc_close(w);
+}
+
+/* ---- private streams ---------------------------------------------------------- */
+
+typedef struct order_want {
+    uint64_t id;
+    const char *event;
+} order_want;
+
+static bool order_is(json_t *m, const void *arg)
+{
+    const order_want *w = arg;
+    return (uint64_t)tj_int(json_object_get(m, "order"), "order_id") == w->id &&
+           strcmp(tj_str(m, "event"), w->event) == 0;
+}
+
+static void test_private_fills_and_orders(void **state)
+{
+    (void)state;
+    wsc *wa = ws_open(), *wb = ws_open(), *wc = ws_open();
+    ws_auth(wa, alice, A);
+    ws_sub(wa, "fills", NULL);
+    ws_sub(wa, "orders", NULL);
+    ws_auth(wb, bob, B);
+    ws_sub(wb, "fills", NULL);
+    ws_auth(wc, carol, C); /* another participant, watching its own fills */
+    ws_sub(wc, "fills", NULL);
+    ws_sub(wc, "orders", NULL);
+
+    uint64_t id = post(alice, "{\"code\":\"CEA24\",\"side\":\"sell\",\"price\":\"40.00\",\"qty\":10,"
+                              "\"client_order_id\":\"ws-test-1\"}");
+    order_want acc = {id, "accepted"};
+    json_t *o = ws_until(wa, "orders", order_is, &acc);
+    assert_string_equal(tj_str(json_object_get(o, "order"), "side"), "sell");
+    assert_string_equal(tj_str(json_object_get(o, "order"), "client_order_id"), "ws-test-1");
+    assert_string_equal(tj_str(json_object_get(o, "order"), "code"), "CEA24");
+    json_decref(o);
+
+    take(bob, "{\"code\":\"CEA24\",\"side\":\"buy\",\"qty\":10,\"limit\":\"40.00\"}");
+    json_t *fa = ws_until(wa, "fills", any, NULL);
+    json_t *f = json_object_get(fa, "fill");
+    assert_string_equal(tj_str(f, "side"), "sell");
+    assert_int_equal((uint64_t)tj_int(f, "order_id"), id);
+    assert_int_equal(tj_int(f, "qty"), 10);
+    assert_string_equal(tj_str(f, "code"), "CEA24");
+    assert_string_equal(tj_str(f, "fee"), "0.20"); /* 400.00 x 0.05% */
+    assert_string_equal(tj_str(f, "liquidity"), "maker");
+    json_decref(fa);
+    json_t *fb = ws_until(wb, "fills", any, NULL);
+    assert_string_equal(tj_str(json_object_get(fb, "fill"), "side"), "buy");
+    assert_string_equal(tj_str(json_object_get(fb, "fill"), "liquidity"), "taker");
+    json_decref(fb);
+    order_want done = {id, "done"};
+    o = ws_until(wa, "orders", order_is, &done);
+    assert_string_equal(tj_str(o, "reason"), "filled");
+    json_decref(o);
+
+    /* Both fills were queued together, before bob's arrived; carol, of
+     * neither side, got nothing before her pong. */
+    ws_say(wc, "{\"op\":\"ping\"}");
+    json_t *j = wsc_recv(wc, WAIT_MS);
+    assert_non_null(j);
+    assert_string_equal(tj_str(j, "op"), "pong");
+    json_decref(j);
+    wsc_close(wa), wsc_close(wb), wsc_close(wc);
+}
+
+typedef struct avail_want {
+    int64_t available;
+} avail_want;
+
+static bool available_is(json_t *m, const void *arg)
+{
+    const avail_want *w = arg;
+    return money(json_object_get(m, "account"), "available") == w->available;
+}
+
+static void test_private_balances(void **state)
+{
+    (void)state;
+    wsc *w = ws_open();
+    ws_auth(w, alice, A);
+    ws_sub(w, "balances", NULL);
+    json_t *snap = ws_expect(w, "channel", "balances");
+    json_t *acct = json_object_get(snap, "account");
+    assert_int_equal(tj_int(acct, "participant"), A);
+    int64_t before = money(acct, "available");
+    json_decref(snap);
+
+    post(alice, "{\"code\":\"CEA23\",\"side\":\"sell\",\"price\":\"30.00\",\"qty\":10}");
+    take(bob, "{\"code\":\"CEA23\",\"side\":\"buy\",\"qty\":10,\"limit\":\"30.00\"}");
+    avail_want after = {before + 30000 - 15}; /* 300.00 less the 0.15 fee */
+    json_decref(ws_until(w, "balances", available_is, &after));
+    wsc_close(w);
+}
+
+static void test_private_denied(void **state)
+{
+    (void)state;
+    wsc *w = ws_open();
+    ws_say(w, "{\"op\":\"subscribe\",\"channel\":\"fills\"}");
+    ws_expect_error(w, "unauthenticated");
+    ws_say(w, "{\"op\":\"auth\",\"token\":\"%064d\"}", 7);
+    ws_expect_error(w, "unauthenticated");
+    ws_say(w, "{\"op\":\"subscribe\",\"channel\":\"orders\"}");
+    ws_expect_error(w, "unauthenticated");
+
+    ws_auth(w, carol, C);
+    ws_say(w, "{\"op\":\"subscribe\",\"channel\":\"fills\",\"participant\":%u}", A);
+    ws_expect_error(w, "forbidden");
+    ws_say(w, "{\"op\":\"subscribe\",\"channel\":\"balances\",\"participant\":%u}", B);
+    ws_expect_error(w, "forbidden");
+
+    ws_auth(w, fred, C); /* funds only: may not watch */
+    ws_say(w, "{\"op\":\"subscribe\",\"channel\":\"orders\"}");
+    ws_expect_error(w, "forbidden");
+
+    ws_auth(w, T.admin, 1); /* the operator may watch anyone */
+    ws_say(w, "{\"op\":\"subscribe\",\"channel\":\"fills\",\"participant\":%u}", A);
+    json_t *j = ws_expect(w, "op", "subscribed");
+    assert_int_equal(tj_int(j, "participant"), A);
+    json_decref(j);
+    wsc_close(w);
+}
+
+/* ---- the protocol --------------------------------------------------------------- */
+
+static void test_bad_messages(void **state)
+{
+    (void)state;
+    wsc *w = ws_open();
+    ws_say(w, "not json");
+    ws_expect_error(w, "bad_json");
+    ws_say(w, "[1,2]");
+    ws_expect_error(w, "bad_json");
+    ws_say(w, "{\"op\":\"dance\"}");
+    ws_expect_error(w, "bad_field");
+    ws_say(w, "{\"op\":\"subscribe\",\"channel\":\"news\",\"code\":\"CEA25\"}");
+    ws_expect_error(w, "bad_field");
+    ws_say(w, "{\"op\":\"subscribe\",\"channel\":\"depth\"}");
+    ws_expect_error(w, "bad_field");
+    ws_say(w, "{\"op\":\"subscribe\",\"channel\":\"depth\",\"code\":\"NOPE99\"}");
+    ws_expect_error(w, "unknown_instrument");
+    ws_say(w, "{\"op\":\"subscribe\",\"channel\":\"depth\",\"code\":\"CEA25\",\"x\":1}");
+    ws_expect_error(w, "unknown_field");
+    char big[6000];
+    memset(big, ' ', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    assert_int_equal(wsc_send(w, big), 0);
+    ws_expect_error(w, "too_large");
+    assert_int_equal(wsc_send_frame(w, 2, true, "{}", 2), 0); /* binary */
+    ws_expect_error(w, "bad_message");
+    /* none of that subscribed anything, and the connection still works */
+    ws_say(w, "{\"op\":\"ping\"}");
+    json_t *j = wsc_recv(w, WAIT_MS);
+    assert_string_equal(tj_str(j, "op"), "pong");
+    json_decref(j);
+    wsc_close(w);
+}
+
+static void wait_count(int want)
+{
+    for (int i = 0; i < 200 && ws_client_count(T.s.ws) != want; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(ws_client_count(T.s.ws), want);
+}
+
+static void test_client_count(void **state)
+{
+    (void)state;
+    wait_count(0); /* the sockets of the tests before are closed, but maybe not yet seen */
+    int n0 = 0;
+    wsc *w[3];
+    for (int i = 0; i < 3; i++)
+        w[i] = ws_open();
+    wait_count(n0 + 3);
+    for (int i = 0; i < 3; i++)
+        wsc_close(w[i]);
+    wait_count(n0);
+}
+
+/* The slow-client rule, without sockets: a client whose queue is full is
+ * dropped, its queue freed, and it gets nothing more. */
+static void test_slow_client_dropped(void **state)
+{
+    (void)state;
+    ws_hub *h = T.s.ws;
+    ws_client c;
+    memset(&c, 0, sizeof c);
+    c.busy = true; /* as if a writer were stuck on it: writers leave it alone */
+    c.id = 424242;
+    ws_msg *m = ws_msg_new(json_pack("{s:s}", "op", "x"));
+    pthread_mutex_lock(&h->mu);
+    uint64_t dropped0 = h->dropped;
+    for (int i = 0; i < WS_QUEUE_MAX; i++)
+        ws_enqueue(h, &c, m);
+    assert_int_equal(c.qlen, WS_QUEUE_MAX);
+    assert_false(c.dropped);
+    assert_int_equal(m->refs, WS_QUEUE_MAX + 1);
+    ws_enqueue(h, &c, m); /* one too many */
+    assert_true(c.dropped);
+    assert_int_equal(c.qlen, 0);
+    assert_int_equal(m->refs, 1);
+    assert_int_equal(h->dropped, dropped0 + 1);
+    ws_enqueue(h, &c, m); /* nothing more for it */
+    assert_int_equal(c.qlen, 0);
+    pthread_mutex_unlock(&h->mu);
+    ws_msg_unref(m);
+    free(c.q);
+}
+
+static bool on_cea22(const ws_client *c, const void *arg)
+{
+    (void)arg;
+    return c->trades >> 3 & 1;
+}
+
+/* The same with real sockets: a client that stops reading fills the kernel's
+ * buffers, then its queue, and is dropped, while a reading client gets every
+ * message at once all along; when the slow one reads again it finds a close
+ * frame with 1008 after what was already on its way. Messages are published
+ * straight into the hub, and large, so that this takes a few hundred. */
+static void test_slow_socket_dropped_others_served(void **state)
+{
+    (void)state;
+    ws_hub *h = T.s.ws;
+    wsc *slow = ws_open(), *good = ws_open();
+    ws_sub(slow, "trades", "CEA22");
+    ws_sub(good, "trades", "CEA22");
+    pthread_mutex_lock(&h->mu);
+    uint64_t dropped0 = h->dropped;
+    pthread_mutex_unlock(&h->mu);
+    char *pad = malloc(60001);
+    memset(pad, 'x', 60000);
+    pad[60000] = 0;
+    int sent = 0;
+    bool dropped = false;
+    for (int i = 0; i < 2000 && !dropped; i++) {
+        ws_publish(h, on_cea22, NULL,
+                   ws_msg_new(json_pack("{s:s, s:i, s:s}", "channel", "trades", "i", i, "pad", pad)));
+        json_t *j = wsc_recv(good, WAIT_MS);
+        if (!j || tj_int(j, "i") != i)
+            fail_msg("the reading client did not get message %d at once", i);
+        json_decref(j);
+        sent++;
+        pthread_mutex_lock(&h->mu);
+        dropped = h->dropped > dropped0;
+        pthread_mutex_unlock(&h->mu);
+    }
+    free(pad);
+    assert_true(dropped);
+    int got = 0;
+    json_t *j;
+    while ((j = wsc_recv(slow, WAIT_MS)) != NULL) {
+        got++;
+        json_decref(j);
+    }
+    assert_true(wsc_closed(slow));
+    assert_int_equal(wsc_close_code(slow), 1008);
+    assert_true(got > 0 && got < sent);
+    wsc_close(slow);
+    wsc_close(good);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_public_depth_and_trades),
+        cmocka_unit_test(test_unsubscribe_stops_a_stream),
+        cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_private_fills_and_orders),
+        cmocka_unit_test(test_private_balances),
+        cmocka_unit_test(test_private_denied),
+        cmocka_unit_test(test_bad_messages),
+        cmocka_unit_test(test_client_count),
+        cmocka_unit_test(test_slow_client_dropped),
+        cmocka_unit_test(test_slow_socket_dropped_others_served),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
