@@ -399,6 +399,7 @@ typedef struct cets_event {
         struct {               /* ORDER_DONE */
             cets_order_info order;
             uint8_t why; /* cets_done */
+            uint8_t pad[7];
             int64_t left_qty;
         } done;
         cets_trade trade;       /* TRADE */
@@ -425,6 +426,8 @@ typedef struct cets_event {
     } u;
 } cets_event;
 
+/* A listener may read only the header and the union member of ev->type: the
+ * engine does not clear the rest (events are on the hot path). */
 typedef void (*cets_listener)(void *ctx, const cets_event *ev);
 
 /* ---- configuration ---------------------------------------------------- */

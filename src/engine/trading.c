@@ -19,6 +19,12 @@
 #define BUY_FEE(e) ((e)->cfg.fee_ppm[CETS_METHOD_LISTING][0])
 #define SELL_FEE(e) ((e)->cfg.fee_ppm[CETS_METHOD_LISTING][1])
 
+static inline void event_head(cets_event *ev, int type)
+{
+    ev->type = (uint8_t)type;
+    memset(ev->pad, 0, sizeof ev->pad);
+}
+
 void engine_order_info(const cets_engine *e, const order *o, cets_order_info *out)
 {
     (void)e;
@@ -198,7 +204,10 @@ static void reserve(cets_engine *e, order *o, int64_t amount)
 
 static void emit_order(cets_engine *e, int type, const order *o)
 {
-    cets_event ev = {.type = (uint8_t)type};
+    if (!e->fn)
+        return;
+    cets_event ev; /* only the header and the member in use are written: the hot path */
+    event_head(&ev, type);
     engine_order_info(e, o, &ev.u.order);
     engine_emit(e, &ev);
 }
@@ -214,11 +223,15 @@ void trading_end_order(cets_engine *e, uint32_t slot, int why, bool on_book)
         e->parts[o->participant].open_orders--;
     }
     reserve(e, o, -o->reserved);
-    cets_event ev = {.type = CETS_EV_ORDER_DONE};
-    engine_order_info(e, o, &ev.u.done.order);
-    ev.u.done.why = (uint8_t)why;
-    ev.u.done.left_qty = o->qty;
-    engine_emit(e, &ev);
+    if (e->fn) {
+        cets_event ev;
+        event_head(&ev, CETS_EV_ORDER_DONE);
+        engine_order_info(e, o, &ev.u.done.order);
+        ev.u.done.why = (uint8_t)why;
+        memset(ev.u.done.pad, 0, sizeof ev.u.done.pad);
+        ev.u.done.left_qty = o->qty;
+        engine_emit(e, &ev);
+    }
     orders_unindex(e, o->id);
     orders_release(e, slot);
 }
@@ -287,9 +300,12 @@ void trading_record(cets_engine *e, cets_trade *tr)
     tr->ts = e->cmd->ts;
     if (e->cfg.keep_trades)
         log_trade(e, tr);
-    cets_event ev = {.type = CETS_EV_TRADE};
-    ev.u.trade = *tr;
-    engine_emit(e, &ev);
+    if (e->fn) {
+        cets_event ev;
+        event_head(&ev, CETS_EV_TRADE);
+        ev.u.trade = *tr;
+        engine_emit(e, &ev);
+    }
 }
 
 /* One trade between the incoming order t and the resting order m (whose

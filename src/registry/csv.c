@@ -302,7 +302,7 @@ static bool alloc_simulate(loader *ld, int line, const alloc_row *r, const char 
 
 static void alloc_row_check(loader *ld, int line, char **f, int nf)
 {
-    alloc_row r;
+    alloc_row r = {0};
     if (nf != 6) {
         row_error(ld, line, "expected 6 fields (entity,vintage,kind,qty,output,benchmark), found %d",
                   nf);
