@@ -17,7 +17,8 @@ cets demo market
   dashboard:  http://127.0.0.1:8080
   logins:     alice / alice-demo    bob / bob-demo    (traders)
               admin / $CETSD_ADMIN_PASSWORD             (exchange operator)
+  FIX 4.4:    127.0.0.1:9878 (docs/fix.md; log on with a user and password)
   data:       ./cetsd-data (journal, snapshots, users)
   also:       ./build-release/cets simulate   (a whole trading day offline, with the daily report)
 MSG
-exec ./build-release/cetsd --demo --data ./cetsd-data "$@"
+exec ./build-release/cetsd --demo --data ./cetsd-data --fix 127.0.0.1:9878 "$@"

@@ -203,6 +203,28 @@ int fix_get_price(const fix_msg *m, uint32_t tag, int64_t *fen)
 
 /* ---- building -------------------------------------------------------------- */
 
+/* Decimal digits of v into out (no NUL); returns how many. The builder runs
+ * once per field of every outbound message, so no printf here. */
+static size_t fmt_u64(char *out, uint64_t v)
+{
+    char t[20];
+    size_t n = 0;
+    do
+        t[n++] = (char)('0' + v % 10);
+    while (v /= 10);
+    for (size_t i = 0; i < n; i++)
+        out[i] = t[n - 1 - i];
+    return n;
+}
+
+static size_t fmt_i64(char *out, int64_t v)
+{
+    if (v >= 0)
+        return fmt_u64(out, (uint64_t)v);
+    out[0] = '-';
+    return 1 + fmt_u64(out + 1, (uint64_t)0 - (uint64_t)v);
+}
+
 void fix_build_begin(fix_builder *b, const char *msg_type)
 {
     b->blen = 0;
@@ -214,13 +236,14 @@ void fix_build_begin(fix_builder *b, const char *msg_type)
 void fix_add_raw(fix_builder *b, uint32_t tag, const char *val, size_t len)
 {
     char t[16];
-    int tl = snprintf(t, sizeof t, "%u=", tag);
-    if (b->blen + (size_t)tl + len + 1 > sizeof b->body) {
+    size_t tl = fmt_u64(t, tag);
+    t[tl++] = '=';
+    if (b->blen + tl + len + 1 > sizeof b->body) {
         b->overflow = 1;
         return;
     }
-    memcpy(b->body + b->blen, t, (size_t)tl);
-    b->blen += (size_t)tl;
+    memcpy(b->body + b->blen, t, tl);
+    b->blen += tl;
     memcpy(b->body + b->blen, val, len);
     b->blen += len;
     b->body[b->blen++] = FIX_SOH;
@@ -234,43 +257,69 @@ void fix_add_str(fix_builder *b, uint32_t tag, const char *val)
 void fix_add_int(fix_builder *b, uint32_t tag, int64_t v)
 {
     char s[24];
-    int n = snprintf(s, sizeof s, "%lld", (long long)v);
-    fix_add_raw(b, tag, s, (size_t)n);
+    fix_add_raw(b, tag, s, fmt_i64(s, v));
 }
 
 void fix_add_price(fix_builder *b, uint32_t tag, int64_t fen)
 {
     char s[32];
-    const char *sign = fen < 0 ? "-" : "";
+    size_t n = 0;
     uint64_t a = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
-    int n = snprintf(s, sizeof s, "%s%llu.%02llu", sign, (unsigned long long)(a / 100),
-                     (unsigned long long)(a % 100));
-    fix_add_raw(b, tag, s, (size_t)n);
+    if (fen < 0)
+        s[n++] = '-';
+    n += fmt_u64(s + n, a / 100);
+    s[n++] = '.';
+    s[n++] = (char)('0' + a % 100 / 10);
+    s[n++] = (char)('0' + a % 10);
+    fix_add_raw(b, tag, s, n);
 }
 
 void fix_add_time(fix_builder *b, uint32_t tag, int64_t ns)
 {
+    /* "YYYYMMDD-HH:MM:SS" changes once a second: keep it per thread */
+    static _Thread_local time_t cached_sec = -1;
+    static _Thread_local char cached[72];
+    static _Thread_local size_t cached_len;
     time_t sec = (time_t)(ns / 1000000000);
-    struct tm tm;
-    gmtime_r(&sec, &tm);
-    char s[32];
-    int n = snprintf(s, sizeof s, "%04d%02d%02d-%02d:%02d:%02d.%03d", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     (int)(ns / 1000000 % 1000));
-    fix_add_raw(b, tag, s, (size_t)n);
+    if (sec != cached_sec) {
+        struct tm tm;
+        gmtime_r(&sec, &tm);
+        int n = snprintf(cached, sizeof cached, "%04d%02d%02d-%02d:%02d:%02d", tm.tm_year + 1900,
+                         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        cached_len = n > 0 && (size_t)n < sizeof cached ? (size_t)n : 0;
+        cached_sec = sec;
+    }
+    char s[80];
+    int ms = (int)(ns / 1000000 % 1000);
+    size_t n = cached_len;
+    memcpy(s, cached, n);
+    s[n++] = '.';
+    s[n++] = (char)('0' + ms / 100);
+    s[n++] = (char)('0' + ms / 10 % 10);
+    s[n++] = (char)('0' + ms % 10);
+    fix_add_raw(b, tag, s, n);
 }
 
 const char *fix_build_finish(fix_builder *b, size_t *len)
 {
     if (b->overflow)
         return NULL;
-    int n = snprintf(b->out, sizeof b->out, "8=FIX.4.4\x01" "9=%zu\x01", b->blen);
+    static const char begin[] = "8=FIX.4.4\x01" "9=";
+    size_t n = sizeof begin - 1;
+    memcpy(b->out, begin, n);
+    n += fmt_u64(b->out + n, b->blen);
+    b->out[n++] = FIX_SOH;
     memcpy(b->out + n, b->body, b->blen);
-    size_t total = (size_t)n + b->blen;
+    size_t total = n + b->blen;
     unsigned sum = 0;
     for (size_t i = 0; i < total; i++)
         sum += (unsigned char)b->out[i];
-    total += (size_t)snprintf(b->out + total, sizeof b->out - total, "10=%03u\x01", sum % 256);
+    sum %= 256;
+    char *t = b->out + total;
+    t[0] = '1', t[1] = '0', t[2] = '=';
+    t[3] = (char)('0' + sum / 100), t[4] = (char)('0' + sum / 10 % 10), t[5] = (char)('0' + sum % 10);
+    t[6] = FIX_SOH;
+    total += 7;
     b->olen = total;
     *len = total;
     return b->out;

@@ -9,7 +9,9 @@
  * Failure is final (see journal.h): once a write or sync fails the journal
  * cuts the segment back to its last durable byte, if it can, and refuses
  * everything until it is closed and the directory recovered. The write and
- * sync calls go through cets_journal_io hooks so tests can inject failures.
+ * sync calls go through cets_journal_io hooks so tests can inject failures,
+ * into one journal (cets_journal_set_io) or every one opened from then on
+ * (cets_journal_set_default_io: a journal inside a server they cannot reach).
  *
  * Segments roll between commits: once the current one has reached the size
  * limit, the next commit starts journal-<its first seq>.log. A new segment's
@@ -46,6 +48,18 @@ struct cets_journal {
     cets_journal_stats st;
     char err[256];
 };
+
+/* cets_journal_set_default_io(): what cets_journal_open() installs; zeros
+ * mean the system calls. */
+static cets_journal_io default_io;
+
+void cets_journal_set_default_io(const cets_journal_io *io)
+{
+    if (io)
+        default_io = *io;
+    else
+        memset(&default_io, 0, sizeof default_io);
+}
 
 static uint64_t journal_now_ns(void)
 {
@@ -114,7 +128,7 @@ cets_journal *cets_journal_open(const char *dir, uint64_t next_seq, char *err, s
     j->seg_limit = JSEG_DEFAULT_LIMIT;
     j->next_seq = next_seq;
     j->st.last_seq = next_seq - 1;
-    cets_journal_set_io(j, NULL);
+    cets_journal_set_io(j, &default_io);
     j->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (j->dirfd < 0) {
         jerr(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
@@ -213,8 +227,22 @@ static int journal_fail(cets_journal *j, const char *what, int errnum)
              "writes",
              j->dir, what, strerror(errnum), j->batch_first, j->next_seq - 1);
     j->failed = true;
-    if (j->fd >= 0 && ftruncate(j->fd, (off_t)j->seg_size) == 0)
+    if (j->fd >= 0 && j->seg_size == 0) {
+        /* The segment was being created and not even its header was written:
+         * remove it, as recovery would. An empty file left behind would make
+         * cets_journal_open() refuse the directory (incomplete header) and
+         * the next roll fail (O_EXCL), so a writer that reopens the journal
+         * once the fault is gone, as cetsd's core does, could never resume. */
+        char name[40], path[4096];
+        jseg_name(name, sizeof name, j->batch_first);
+        snprintf(path, sizeof path, "%s/%s", j->dir, name);
+        close(j->fd);
+        j->fd = -1;
+        if (unlink(path) == 0)
+            (void)fsync(j->dirfd);
+    } else if (j->fd >= 0 && ftruncate(j->fd, (off_t)j->seg_size) == 0) {
         (void)fdatasync(j->fd);
+    }
     j->len = 0;
     j->batch_records = 0;
     return -1;

@@ -50,6 +50,12 @@ static const key keys[] = {
     NUM("snapshot_every", K_U64, core.snapshot_every, 0, INT64_MAX,
         "commands between automatic snapshots (0 = only at shutdown)"),
     NUM("snapshot_keep", K_INT, core.snapshot_keep, 1, 1000, "snapshots kept"),
+    STR("fix_listen", fix_listen,
+        "FIX 4.4 acceptor address and port (docs/fix.md); empty = no FIX gateway"),
+    NUM("fix_heartbeat_s", K_INT, fix_heartbeat_s, 1, 300,
+        "FIX HeartBtInt used when a Logon asks for 0, seconds"),
+    NUM("fix_cancel_on_disconnect", K_BOOL, fix_cancel_on_disconnect, 0, 1,
+        "FIX: cancel a session's live orders when it disconnects (a Logon may ask with tag 20010)"),
     NUM("demo", K_BOOL, demo, 0, 1, "seed a demo market (like --demo); a fresh data dir then ignores enforce_sessions"),
     NUM("demo_participants", K_U32, demo_participants, 1, 64,
         "demo: simulated traders, each a participant with a user traderNN"),
@@ -69,6 +75,7 @@ void config_default(server_config *c)
     c->session_ttl_s = 28800;
     c->max_body = 65536;
     c->login_max_failures = 5;
+    c->fix_heartbeat_s = 30;
     c->demo_participants = 24;
     c->demo_rate = 20;
     c->demo_seed = 1;

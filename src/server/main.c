@@ -26,7 +26,7 @@ static void on_signal(int sig) { got_signal = sig; }
 static void usage(FILE *out)
 {
     fprintf(out, "usage: cetsd [--config FILE] [--listen ADDR:PORT] [--data DIR] [--demo]\n"
-                 "             [--log-level debug|info|warn|error] [--print-config]\n"
+                 "             [--fix ADDR:PORT] [--log-level debug|info|warn|error] [--print-config]\n"
                  "Every configuration key is listed, with its default, by --print-config\n"
                  "and in docs/cetsd.conf.example.\n");
 }
@@ -45,10 +45,11 @@ static int parse_args(int argc, char **argv, server_config *c, bool *print)
         return -1;
     }
     static const char *const with_value[][2] = {
-        {"--listen", "listen"}, {"--data", "data_dir"}, {"--log-level", "log_level"}};
+        {"--listen", "listen"}, {"--data", "data_dir"}, {"--log-level", "log_level"},
+        {"--fix", "fix_listen"}};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *key = NULL;
-        for (size_t k = 0; k < 3; k++)
+        for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             if (strcmp(a, with_value[k][0]) == 0)
                 key = with_value[k][1];
         if (strcmp(a, "--config") == 0 && i + 1 < argc) {

@@ -31,6 +31,9 @@ typedef struct server_config {
     uint32_t demo_participants; /* simulated traders, at most 64 */
     uint32_t demo_rate;         /* their actions per second in all (0 = none) */
     uint64_t demo_seed;
+    char fix_listen[128];      /* FIX 4.4 acceptor, "" = off */
+    int fix_heartbeat_s;       /* HeartBtInt when a Logon asks for 0; 30 */
+    bool fix_cancel_on_disconnect;
     core_options core;
 } server_config;
 
@@ -42,6 +45,7 @@ typedef struct server {
     projection *proj;           /* bars, tapes, idempotency map: built from events */
     struct mg_context *mg;
     struct demo_traders *traders; /* --demo: simulated traders */
+    struct fix_gateway *fix;      /* FIX 4.4 gateway, when fix_listen is set */
     volatile int stop;          /* set by SIGTERM/SIGINT */
 } server;
 

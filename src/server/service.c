@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../fix/gateway.h"
 #include "api.h"
 #include "auth.h"
 #include "config.h"
@@ -199,11 +200,25 @@ int service_start(server *s, const server_config *cfg, char *err, size_t errlen)
     core_add_listener(s->core, projection_on_event, s->proj);
     if (s->ws)
         core_add_listener(s->core, ws_on_event, s->ws);
+    if (c->fix_listen[0])
+        core_add_listener(s->core, fix_gateway_on_event, NULL);
     if (core_start(s->core, err, errlen) != 0 || projection_seed(s->proj, s->core, err, errlen) != 0)
         goto fail;
     if (!(s->auth = auth_open(c->data_dir, c->session_ttl_s, c->login_max_failures, err, errlen)) ||
         users_bootstrap(s, err, errlen) != 0 || http_start(s, err, errlen) != 0)
         goto fail;
+    if (c->fix_listen[0]) {
+        fix_gateway_options fo;
+        fix_gateway_options_default(&fo);
+        char fixdir[1100];
+        snprintf(fixdir, sizeof fixdir, "%s/fix", c->data_dir);
+        fo.listen = c->fix_listen;
+        fo.state_dir = fixdir;
+        fo.heartbeat_s = c->fix_heartbeat_s;
+        fo.cancel_on_disconnect = c->fix_cancel_on_disconnect;
+        if (!(s->fix = fix_gateway_start_with(s, &fo, err, errlen)))
+            goto fail;
+    }
     if (c->demo && demo_start(s) != 0) {
         snprintf(err, errlen, "the demo market could not be set up (see the log)");
         goto fail;
@@ -224,6 +239,9 @@ void service_stop(server *s)
     if (s->mg)
         mg_stop(s->mg); /* waits for the requests in flight */
     s->mg = NULL;
+    if (s->fix)
+        fix_gateway_stop(s->fix); /* before the core: its sessions submit to it */
+    s->fix = NULL;
     if (s->core)
         core_stop(s->core);
     if (s->ws)

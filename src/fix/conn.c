@@ -1,0 +1,217 @@
+/* conn.c -- FIX connections: accepting, reading and framing, buffered
+ * writing, closing. Non-blocking sockets on the gateway's epoll loop.
+ *
+ * Input is read into a fixed buffer of two maximum messages and framed with
+ * fix_parse(); every whole message goes to the session layer at once, unless
+ * the connection is waiting (its password is being checked, or its session
+ * has too many commands in flight), in which case the bytes wait in the
+ * buffer and epoll stops watching for more: a fast sender is slowed down by
+ * TCP, not by our memory. Output is appended to a growing buffer, sent at
+ * the end of the loop's turn (after the session stores are written), and
+ * bounded: a peer that does not read is disconnected.
+ *
+ * A connection is never freed while the turn that killed it may still touch
+ * it: gw_conn_kill() marks it dead and detaches its session; turn_end()
+ * frees it once what it had to send (a Logout) is out.
+ */
+#include "gw.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../server/log.h"
+
+#define IN_CAP (2 * FIX_MAX_MSG)
+
+void conn_watch(gw *g, conn *c)
+{
+    uint32_t want = 0;
+    if (c->state == CS_LOGON_WAIT || c->state == CS_ACTIVE)
+        if (!c->paused && c->inlen < IN_CAP)
+            want |= EPOLLIN;
+    if (c->outlen > c->outoff)
+        want |= EPOLLOUT;
+    if (c->state == CS_DEAD && !c->flush_first)
+        want = 0;
+    if (want == c->epoll_mask)
+        return;
+    struct epoll_event ev = {.events = want, .data.ptr = c};
+    epoll_ctl(g->ep, EPOLL_CTL_MOD, c->fd, &ev);
+    c->epoll_mask = want;
+}
+
+void gw_conn_write(conn *c, const char *p, size_t n)
+{
+    if (c->state == CS_DEAD && !c->flush_first)
+        return;
+    if (c->outoff && c->outoff == c->outlen)
+        c->outoff = c->outlen = 0;
+    if (c->outlen + n > c->outcap) {
+        if (c->outoff) { /* compact before growing */
+            memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+            c->outlen -= c->outoff;
+            c->outoff = 0;
+        }
+        size_t cap = c->outcap ? c->outcap : 65536;
+        while (cap < c->outlen + n)
+            cap *= 2;
+        if (c->outlen + n > c->g->o.max_out_bytes) {
+            gw_conn_kill(c, "slow consumer: too much unsent output", false);
+            return;
+        }
+        char *np = cap > c->outcap ? realloc(c->out, cap) : c->out;
+        if (!np) {
+            gw_conn_kill(c, "out of memory", false);
+            return;
+        }
+        c->out = np;
+        c->outcap = cap;
+    }
+    memcpy(c->out + c->outlen, p, n);
+    c->outlen += n;
+}
+
+void gw_conn_kill(conn *c, const char *why, bool flush_first)
+{
+    if (c->state == CS_DEAD)
+        return;
+    log_info("fix", "msg=\"disconnect\" conn=%u peer=%s comp=%s why=\"%s\"", c->id, c->peer,
+             c->s ? c->s->comp : "-", why);
+    sess *s = c->s;
+    c->state = CS_DEAD;
+    c->flush_first = flush_first;
+    c->t_dead = c->g->mono;
+    c->s = NULL;
+    if (s) {
+        s->c = NULL;
+        sess_offline(c->g, s);
+    }
+}
+
+void conn_free(gw *g, int i)
+{
+    conn *c = g->conns[i];
+    epoll_ctl(g->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    free(c->in);
+    free(c->out);
+    free(c);
+    g->conns[i] = g->conns[--g->nconns];
+}
+
+void conn_accept(gw *g)
+{
+    for (;;) {
+        struct sockaddr_in a;
+        socklen_t alen = sizeof a;
+        int fd = accept4(g->lfd, (struct sockaddr *)&a, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        if (g->nconns >= g->o.max_connections || g->stopping) {
+            log_warn("fix", "msg=\"connection refused: limit reached\" max=%d", g->o.max_connections);
+            close(fd);
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        conn *c = calloc(1, sizeof *c);
+        char *in = malloc(IN_CAP);
+        if (!c || !in) {
+            free(c);
+            free(in);
+            close(fd);
+            continue;
+        }
+        c->g = g;
+        c->fd = fd;
+        c->in = in;
+        c->id = ++g->next_conn_id;
+        c->t_open = g->mono;
+        char ip[INET_ADDRSTRLEN] = "?";
+        inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
+        snprintf(c->peer, sizeof c->peer, "%s:%d", ip, ntohs(a.sin_port));
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+        c->epoll_mask = EPOLLIN;
+        if (epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            free(c->in);
+            free(c);
+            close(fd);
+            continue;
+        }
+        g->conns[g->nconns++] = c;
+        log_debug("fix", "msg=\"connection\" conn=%u peer=%s", c->id, c->peer);
+    }
+}
+
+/* Handle every whole message in the input buffer, unless the connection
+ * waits (password check, too much in flight) or died. */
+void conn_parse(gw *g, conn *c)
+{
+    size_t off = 0;
+    while (off < c->inlen && (c->state == CS_LOGON_WAIT || c->state == CS_ACTIVE) && !c->paused) {
+        size_t used = 0;
+        fix_status st = fix_parse(c->in + off, c->inlen - off, &g->imsg, &used);
+        if (st == FIX_NEED_MORE)
+            break;
+        off += used ? used : 1;
+        if (st == FIX_OK)
+            sess_on_message(g, c, &g->imsg);
+        else if (st != FIX_GARBAGE) /* garbled: ignored, no sequence number consumed */
+            log_warn("fix", "msg=\"garbled message ignored\" conn=%u comp=%s error=%s bytes=%zu",
+                     c->id, c->s ? c->s->comp : "-", fix_status_name(st), used);
+    }
+    if (off) {
+        memmove(c->in, c->in + off, c->inlen - off);
+        c->inlen -= off;
+    }
+}
+
+void conn_read(gw *g, conn *c)
+{
+    if (c->state != CS_LOGON_WAIT && c->state != CS_ACTIVE)
+        return;
+    ssize_t r = recv(c->fd, c->in + c->inlen, IN_CAP - c->inlen, 0);
+    if (r == 0) {
+        gw_conn_kill(c, "closed by peer", false);
+        return;
+    }
+    if (r < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            gw_conn_kill(c, strerror(errno), false);
+        return;
+    }
+    c->inlen += (size_t)r;
+    if (c->s)
+        c->s->last_recv = g->mono;
+    conn_parse(g, c);
+}
+
+void conn_send(conn *c)
+{
+    while (c->outoff < c->outlen) {
+        ssize_t w = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                c->flush_first = false;
+                gw_conn_kill(c, strerror(errno), false);
+                c->outoff = c->outlen;
+            }
+            return;
+        }
+        c->outoff += (size_t)w;
+        if (c->s)
+            c->s->last_send = c->g->mono;
+    }
+    c->outoff = c->outlen = 0;
+}

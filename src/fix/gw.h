@@ -1,0 +1,312 @@
+/* gw.h -- the FIX gateway's insides, shared by its files:
+ *
+ *   gateway.c  the epoll loop, the sessions table, starting and stopping
+ *   conn.c     connections: accept, read and frame, buffered writes, close
+ *   hub.c      what the core and the password worker hand to the gateway
+ *   session.c  the session layer: Logon, sequence numbers, heartbeats,
+ *              resend, Logout, session-level Reject
+ *   app.c      orders: NewOrderSingle, cancel, replace, mass cancel, and the
+ *              execution reports made from the engine's events
+ *   block.c    block agreements as TradeCaptureReport
+ *   md.c       market data and trading session status
+ *
+ * Everything here belongs to the gateway thread; only the hub (hub.c) is
+ * touched by other threads.
+ */
+#ifndef CETS_FIX_GW_H
+#define CETS_FIX_GW_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../server/auth.h"
+#include "../server/core.h"
+#include "../server/server.h"
+#include "cets/cets.h"
+#include "fix.h"
+#include "gateway.h"
+#include "map.h"
+#include "store.h"
+
+#define GW_COMP_ID "CETS"     /* our SenderCompID; peers send it as TargetCompID */
+#define GW_COMP_MAX 32        /* SenderCompID: 1-32 of [A-Za-z0-9._-] */
+#define GW_ID_MAX 40          /* ClOrdID, MDReqID, TradeReportID: 1-40 printable */
+#define GW_RESEND_CHUNK (1 << 20) /* refill a connection being resent to below this */
+
+/* custom tags (docs/fix.md) */
+enum {
+    TAG_NO_TAKE_TARGETS = 20001,
+    TAG_TAKE_ORDER_ID = 20002,
+    TAG_TAKE_QTY = 20003,
+    TAG_CANCEL_ON_DISCONNECT = 20010,
+    TAG_REASON_CODE = 20030,
+    TAG_BLOCK_STATUS = 20031,
+};
+
+typedef struct fix_gateway gw;
+typedef struct sess sess;
+typedef struct conn conn;
+
+typedef enum conn_state {
+    CS_LOGON_WAIT = 0, /* connected, nothing yet: the first message must be Logon */
+    CS_AUTH = 1,       /* Logon received, password being checked */
+    CS_ACTIVE = 2,     /* logged on */
+    CS_DEAD = 3,       /* closing: flushed (if asked) and freed at the end of the turn */
+} conn_state;
+
+/* The parts of a Logon kept while its password is checked. */
+typedef struct logon_req {
+    char comp[GW_COMP_MAX + 1];
+    char user[64];
+    uint64_t seq;
+    int hb;
+    bool reset, cod, cod_given;
+} logon_req;
+
+struct conn {
+    gw *g;
+    int fd;
+    uint32_t id;          /* never reused: auth results name connections by it */
+    conn_state state;
+    sess *s;              /* while CS_ACTIVE */
+    char peer[64];
+    char *in;             /* bounded: 2 x FIX_MAX_MSG */
+    size_t inlen;
+    char *out;
+    size_t outlen, outoff, outcap;
+    int64_t t_open, t_dead;
+    uint32_t epoll_mask;  /* what epoll watches now */
+    bool paused;          /* too many commands in flight: not parsing */
+    bool flush_first;     /* CS_DEAD: send what is queued before closing */
+    logon_req logon;
+};
+
+/* A session: one per SenderCompID, alive for the gateway's lifetime whether
+ * connected or not (reports for it are stored and resent on request). */
+struct sess {
+    gw *g;
+    char comp[GW_COMP_MAX + 1];
+    fix_store *st;
+    uint32_t participant, roles;
+    char user[64];
+    conn *c;              /* NULL while offline */
+    int hb_s;
+    int64_t last_recv, last_send, test_sent; /* monotonic ns */
+    uint64_t test_n;
+    bool logout_sent;
+    int64_t logout_at;
+    uint64_t cur_seq;     /* MsgSeqNum of the inbound message being handled */
+    uint64_t gap_until;   /* inbound: resend asked for up to here */
+    uint64_t cursor;      /* outbound: next MsgSeqNum to put on the wire */
+    uint64_t sent_hw;     /* outbound: every MsgSeqNum below went out at least once */
+    uint64_t resend_end;  /* outbound: MsgSeqNums up to here go out as PossDup */
+    bool cod;             /* cancel on disconnect */
+    bool flush_listed;
+    sess *next_flush;
+    fix_map clord;        /* hash(ClOrdID) -> ordrec: this session's live orders */
+    uint32_t inflight;
+    bool tss_sub;         /* TradingSessionStatus subscription */
+    char tss_reqid[GW_ID_MAX + 1];
+};
+
+/* A live order entered through FIX. */
+typedef struct ordrec {
+    uint64_t order_id;
+    sess *s;
+    char clordid[GW_ID_MAX + 1];
+    char pend_id[GW_ID_MAX + 1]; /* ClOrdID of a cancel or replace in flight */
+    char pend_kind;              /* 0, 'C' cancel, 'R' replace */
+    uint32_t instrument;
+    uint8_t side, tif, ordtype;
+    int64_t price, order_qty, leaves, cum_qty, cum_value;
+} ordrec;
+
+typedef enum inflight_kind {
+    IF_NEW = 1,     /* NewOrderSingle */
+    IF_CANCEL,      /* OrderCancelRequest */
+    IF_REPLACE,     /* OrderCancelReplaceRequest */
+    IF_MASS,        /* one cancel of an OrderMassCancelRequest */
+    IF_COD,         /* one cancel on disconnect */
+    IF_BLOCK,       /* TradeCaptureReport */
+} inflight_kind;
+
+typedef struct mass_cancel {
+    sess *s;
+    char clordid[GW_ID_MAX + 1];
+    int req_type;
+    char symbol[CETS_CODE_LEN];
+    uint32_t remaining, affected;
+} mass_cancel;
+
+/* A command sent to the core and not answered yet. */
+typedef struct inflight {
+    inflight_kind kind;
+    sess *s;
+    uint64_t client_ref; /* key in gw.inflight (0: not in it) */
+    uint64_t in_seq;     /* the inbound MsgSeqNum it came with */
+    cets_cmd cmd;
+    char id[GW_ID_MAX + 1];   /* ClOrdID or TradeReportID */
+    char orig[GW_ID_MAX + 1]; /* OrigClOrdID */
+    uint8_t ordtype, tif, trtype;
+    int64_t order_qty;        /* FIX OrderQty */
+    mass_cancel *mass;
+} inflight;
+
+typedef struct instr {
+    char code[CETS_CODE_LEN];
+    uint8_t matching;
+} instr;
+
+/* Market data: the last depth and today's statistics per instrument, as
+ * the events told; and the subscriptions. */
+typedef struct md_stats {
+    int64_t prev_close, open, high, low, last_px, last_qty, volume, value;
+} md_stats;
+
+typedef struct md_sub {
+    sess *s;
+    char reqid[GW_ID_MAX + 1];
+    uint32_t instrument;
+    uint32_t types; /* bit per entry type, MD_* */
+    int depth;
+} md_sub;
+
+struct fix_gateway {
+    server *srv;
+    core *core;
+    fix_gateway_options o;
+    char state_dir[1024];
+    int lfd, efd, ep, port;
+    pthread_t thread;
+    volatile int stopping;
+    int64_t mono, wall; /* now, once per turn */
+    int64_t next_tick, next_sync;
+    uint32_t next_conn_id;
+    conn **conns;
+    int nconns;
+    sess **sess;
+    int nsess, capsess;
+    sess *flush_list;
+    fix_map orders;   /* order id -> ordrec */
+    fix_map inflight; /* client_ref -> inflight */
+    uint64_t total_inflight;
+    instr inst[CETS_MAX_INSTRUMENTS];
+    uint32_t ninst;
+    md_stats stats[CETS_MAX_INSTRUMENTS];
+    cets_depth depth[CETS_MAX_INSTRUMENTS];
+    bool md_ready;
+    md_sub *subs;
+    int nsubs, capsubs;
+    int tss_status; /* last TradSesStatus pushed */
+    int64_t next_tss;
+    struct auth_worker *aw;
+    fix_builder b;  /* one message is built at a time */
+    fix_msg imsg;   /* the inbound message being handled */
+    char rbuf[FIX_MAX_MSG + 64]; /* a stored message being resent */
+    fix_msg rmsg;
+};
+
+/* ---- hub.c ---- */
+typedef enum hub_kind { HUB_EVENT = 1, HUB_DONE = 2, HUB_AUTH = 3 } hub_kind;
+
+typedef struct hub_item {
+    uint8_t kind;
+    union {
+        cets_event ev;
+        struct {
+            inflight *f;
+            int code;
+            cets_result res;
+        } done;
+        struct {
+            uint32_t conn_id;
+            bool ok;
+            principal p;
+        } auth;
+    } u;
+} hub_item;
+
+void hub_open(int efd);
+bool hub_is_open(void);
+void hub_close(void);
+/* Swap the queue with *buf (capacity *cap); the items taken are then in
+ * *buf; returns how many. */
+size_t hub_take(hub_item **buf, size_t *cap);
+/* The core_done_fn of every command the gateway submits (ctx: inflight). */
+void hub_on_done(void *ctx, int code, const cets_cmd *cmd, const cets_result *res);
+/* Watch this participant's orders and blocks (cheap; never undone). */
+void gw_participant_watch(uint32_t participant);
+/* Market data wanted: depth and every trade from now on. */
+void gw_md_enable(void);
+struct auth_worker *auth_worker_start(auth *a);
+void auth_worker_stop(struct auth_worker *w);
+/* Queue a password check; the answer comes back through sess_on_auth(). */
+void gw_auth_ask(gw *g, conn *c, const char *password);
+
+/* ---- conn.c ---- */
+void conn_accept(gw *g);
+void conn_read(gw *g, conn *c);
+/* Handle the whole messages waiting in the input buffer. */
+void conn_parse(gw *g, conn *c);
+void conn_send(conn *c);
+/* Tell epoll what the connection waits for now. */
+void conn_watch(gw *g, conn *c);
+void conn_free(gw *g, int i);
+void gw_conn_write(conn *c, const char *p, size_t n);
+/* Close: now, or after what is queued has been sent (flush_first). */
+void gw_conn_kill(conn *c, const char *why, bool flush_first);
+
+/* ---- gateway.c ---- */
+sess *gw_session_get(gw *g, const char *comp, char *err, size_t errlen);
+void gw_flush_later(sess *s);
+/* Send a command to the core; false (and f freed) when the core is stopping. */
+bool gw_submit(gw *g, inflight *f);
+int gw_instrument_find(gw *g, const char *code, size_t len);
+void gw_instruments_load(gw *g, const cets_engine *e);
+uint64_t gw_client_ref(const sess *s, const char *id);
+
+/* ---- session.c ---- */
+void sess_on_message(gw *g, conn *c, const fix_msg *m);
+void sess_on_auth(gw *g, conn *c, bool ok, const principal *p);
+/* Begin an outbound message (header filled), then add fields, then end. */
+void sess_begin(sess *s, const char *type);
+void sess_end(sess *s);
+void sess_reject(sess *s, const fix_msg *m, uint32_t tag, int reason, const char *text);
+void sess_business_reject(sess *s, const fix_msg *m, int reason, const char *text);
+/* Check that each tag (list ends with 0) is present: else Reject 1 and false. */
+bool sess_require(sess *s, const fix_msg *m, const uint32_t *tags);
+void sess_logout(sess *s, const char *text);
+void sess_timers(gw *g, sess *s);
+void sess_pump(sess *s);
+void sess_offline(gw *g, sess *s);
+
+/* ---- app.c ---- */
+void app_on_message(gw *g, sess *s, const fix_msg *m);
+void app_on_event(gw *g, const cets_event *ev);
+void app_on_done(gw *g, inflight *f, int code, const cets_result *res);
+void app_on_disconnect(gw *g, sess *s);
+void app_restore_orders(gw *g, sess *s, const cets_engine *e);
+/* Shared field readers: 0, or -1 after a session Reject was sent. */
+int app_get_id(sess *s, const fix_msg *m, uint32_t tag, char out[GW_ID_MAX + 1], bool required);
+int app_get_qty(sess *s, const fix_msg *m, uint32_t tag, int64_t *qty);
+int app_get_side(sess *s, const fix_msg *m, uint32_t tag, uint8_t *side);
+int app_get_symbol(gw *g, sess *s, const fix_msg *m, uint32_t *instrument);
+/* Price: 0; -1 Reject sent; 1 well-formed but not in fen (off the tick). */
+int app_get_price(sess *s, const fix_msg *m, uint32_t tag, int64_t *fen);
+void app_add_reason(fix_builder *b, int code);
+
+/* ---- block.c ---- */
+void block_on_message(gw *g, sess *s, const fix_msg *m);
+void block_on_event(gw *g, const cets_event *ev);
+void block_on_done(gw *g, inflight *f, int code, const cets_result *res);
+
+/* ---- md.c ---- */
+void md_on_request(gw *g, sess *s, const fix_msg *m);
+void md_on_status_request(gw *g, sess *s, const fix_msg *m);
+void md_on_event(gw *g, const cets_event *ev);
+void md_tick(gw *g);
+void md_on_disconnect(gw *g, sess *s);
+
+#endif

@@ -1,0 +1,112 @@
+/* test_core_async.c -- core_submit_async(): every command completes once,
+ * in submission order, after its events reached the listeners and after it
+ * is durable; the result is the engine's; a stopping core refuses. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "../src/server/core.h"
+#include "../src/server/log.h"
+
+#define N 2000
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done, bad_order, events_before;
+    uint64_t last_seq;
+    int codes[N];
+    uint64_t accepted_seq[N + 64]; /* seq of the ACCEPTED event per command index */
+    int naccepted;
+    uint64_t last_event_seq;
+} t = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static void on_event(void *ctx, const cets_event *ev)
+{
+    (void)ctx;
+    t.last_event_seq = ev->seq;
+}
+
+static void on_done(void *ctx, int code, const cets_cmd *cmd, const cets_result *res)
+{
+    int i = (int)(intptr_t)ctx;
+    pthread_mutex_lock(&t.mu);
+    if (cmd->seq <= t.last_seq)
+        t.bad_order++;
+    t.last_seq = cmd->seq;
+    if (t.last_event_seq >= cmd->seq) /* its events were delivered before */
+        t.events_before++;
+    t.codes[i] = code;
+    if (code == CETS_OK && res->order_id == 0 && cmd->type == CETS_CMD_POST)
+        t.bad_order++;
+    t.done++;
+    pthread_cond_signal(&t.cv);
+    pthread_mutex_unlock(&t.mu);
+}
+
+static void test_async_submit(void **state)
+{
+    (void)state;
+    log_setup(NULL, LOG_ERROR);
+    char dir[256];
+    const char *base = getenv("CETS_TEST_TMP");
+    mkdir(base ? base : "/tmp", 0755);
+    snprintf(dir, sizeof dir, "%s/async-XXXXXX", base ? base : "/tmp");
+    assert_non_null(mkdtemp(dir));
+    core_options o;
+    core_options_default(&o);
+    o.data_dir = dir;
+    o.cfg.enforce_sessions = false;
+    o.cfg.start_date = 20261130;
+    core *c = core_open(&o);
+    assert_non_null(c);
+    core_add_listener(c, on_event, NULL);
+    char err[256];
+    assert_int_equal(core_start(c, err, sizeof err), 0);
+    cets_cmd add = {.type = CETS_CMD_INSTRUMENT_ADD, .actor = 1, .price = 5000,
+                    .flags = CETS_MATCH_CONTINUOUS};
+    snprintf(add.u.text, sizeof add.u.text, "CEA25");
+    assert_int_equal(core_submit(c, &add, NULL), CETS_OK);
+    cets_cmd p = {.type = CETS_CMD_PARTICIPANT_ADD, .actor = 1, .aux = CETS_PK_INSTITUTION};
+    snprintf(p.u.text, sizeof p.u.text, "p");
+    assert_int_equal(core_submit(c, &p, NULL), CETS_OK);
+    cets_cmd dep = {.type = CETS_CMD_DEPOSIT, .actor = 1, .participant = 2, .qty = 1000000000};
+    assert_int_equal(core_submit(c, &dep, NULL), CETS_OK);
+    for (int i = 0; i < N; i++) {
+        /* every tenth is out of the band: rejected, still completed */
+        cets_cmd cmd = {.type = CETS_CMD_POST, .actor = 2, .participant = 2, .side = CETS_BUY,
+                        .qty = 1, .price = i % 10 ? 4900 - i % 50 : 9999};
+        assert_int_equal(core_submit_async(c, &cmd, on_done, (void *)(intptr_t)i), 0);
+    }
+    pthread_mutex_lock(&t.mu);
+    while (t.done < N)
+        pthread_cond_wait(&t.cv, &t.mu);
+    pthread_mutex_unlock(&t.mu);
+    assert_int_equal(t.bad_order, 0);
+    assert_int_equal(t.events_before, N);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(t.codes[i], i % 10 ? CETS_OK : CETS_PRICE_OUT_OF_BAND);
+    core_stats st;
+    core_get_stats(c, &st);
+    assert_int_equal(st.applied, N + 3);
+    core_stop(c);
+    cets_cmd late = {.type = CETS_CMD_POST, .actor = 2, .participant = 2};
+    assert_int_equal(core_submit_async(c, &late, on_done, NULL), CETS_CAPACITY);
+    core_close(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_async_submit)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
