@@ -16,7 +16,8 @@
 void api_market_register(server *s);  /* market, instruments, depth, trades, bars, report */
 void api_account_register(server *s); /* account, own orders (GET), fills, statement */
 void api_trading_register(server *s); /* orders (POST, PATCH, DELETE), takes, withdrawals */
-void api_admin_register(server *s);   /* operator endpoints but users */
+void api_admin_register(server *s);    /* operator endpoints but users */
+void api_registry_register(server *s); /* blocks, auctions, registry and compliance */
 void metrics_register(server *s);     /* /metrics, /healthz */
 
 /* GET /api/v1/orders[/{id}], answered by api_account.c for the handler of

@@ -1,0 +1,995 @@
+/* api_registry.c -- block agreements, one-way bidding and the registry
+ * (docs/api.md "Block agreements", "Auctions", "Registry").
+ *
+ * Same pattern as api_trading.c: check who asks and what is asked, then one
+ * engine command through core_submit(); every market and registry rule is the
+ * engine's (docs/rules.md) and its rejections come back as 422 with the reason.
+ *
+ * Actors: trading-style commands (blocks, bids, own surrender, retirement,
+ * transfers) act as the caller's own participant. Authority commands
+ * (allocation, emissions, compulsory surrender, deadline, freeze, the
+ * authority's own auctions) act as the caller's participant too: the engine
+ * refuses them unless that participant is of kind authority. An admin's
+ * auction and freeze commands act as the exchange (CETS_EXCHANGE_ID).
+ *
+ * Four-eyes user numbers: cets_cmd.user is the 32-bit FNV-1a hash of the user
+ * name (0 mapped to 1), so the same user name always gives the same number
+ * across restarts and the journal can be replayed.
+ */
+#include <civetweb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "cets/registry.h"
+#include "views.h"
+
+#define QTY_LIM 100000000000000LL /* type check only; the engine applies the rules */
+
+static const char *const block_statuses[] = {"",         "open",    "accepted", "declined",
+                                             "withdrawn", "countered", "lapsed", "closed"};
+static const char *const auction_statuses[] = {"", "open", "closed", "cancelled", "failed"};
+static const char *const auction_modes[] = {"uniform", "pay_as_bid", NULL};
+static const char *const auction_reserves[] = {"previous_close", "limit", NULL};
+static const char *const transfer_statuses[] = {"", "pending", "approved", "rejected"};
+static const char *const comp_statuses[] = {"open", "compliant", "shortfall"};
+static const char *const alloc_kinds[] = {"pre", "trueup", NULL};
+
+/* The four-eyes user number of a user name: FNV-1a 32, never 0. */
+static uint32_t user_number(const char *user)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)user; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h ? h : 1;
+}
+
+static bool has_role(const req *r, uint32_t role)
+{
+    return (r->who.roles & role) == role;
+}
+
+/* Authenticated and holding at least one of roles; false after 401/403. */
+static bool auth_any(req *r, uint32_t roles)
+{
+    if (!http_auth(r, 0, 0))
+        return false;
+    if (r->who.roles & roles)
+        return true;
+    char need[96];
+    auth_roles_format(roles, need, sizeof need);
+    http_error(r, 403, "forbidden", HTTP_E_FORBIDDEN, "one of the roles %s required", need);
+    return false;
+}
+
+static bool submit(req *r, cets_cmd *c, cets_result *res)
+{
+    int code = core_submit(r->s->core, c, res);
+    if (code != CETS_OK) {
+        http_reason(r, code, NULL);
+        return false;
+    }
+    return true;
+}
+
+static bool find_instrument(req *r, const char *code, uint32_t *out)
+{
+    const cets_engine *e = core_read_begin(r->s->core);
+    int id = cets_instrument_find(e, code);
+    core_read_end(r->s->core);
+    if (id < 0) {
+        http_reason(r, CETS_UNKNOWN_INSTRUMENT, NULL);
+        return false;
+    }
+    *out = (uint32_t)id;
+    return true;
+}
+
+static const char *instrument_code(const cets_engine *e, uint32_t id, char *buf)
+{
+    cets_instrument_info in;
+    if (cets_instrument_get(e, id, &in) == 0)
+        snprintf(buf, CETS_CODE_LEN, "%s", in.code);
+    else
+        snprintf(buf, CETS_CODE_LEN, "?");
+    return buf;
+}
+
+/* {code, side, price, qty} into c. */
+static bool terms(req *r, json_t *b, cets_cmd *c)
+{
+    const char *code;
+    int side;
+    if (!http_str(r, b, "code", true, CETS_CODE_LEN - 1, &code) ||
+        !http_enum(r, b, "side", true, view_sides, &side) ||
+        !http_money(r, b, "price", true, &c->price) ||
+        !http_int(r, b, "qty", true, -QTY_LIM, QTY_LIM, &c->qty) ||
+        !find_instrument(r, code, &c->instrument))
+        return false;
+    c->side = (uint8_t)side;
+    return true;
+}
+
+/* ---- block agreements ------------------------------------------------------ */
+
+static json_t *view_block(const cets_engine *e, const cets_block_info *b)
+{
+    char code[CETS_CODE_LEN];
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer((json_int_t)b->id));
+    json_object_set_new(o, "type", json_string(b->is_quote ? "quote" : "proposal"));
+    json_object_set_new(o, "code", json_string(instrument_code(e, b->instrument, code)));
+    json_object_set_new(o, "side", json_string(view_sides[b->side <= 2 ? b->side : 0]));
+    json_object_set_new(o, "price", view_money(b->price));
+    json_object_set_new(o, "qty", json_integer(b->qty));
+    json_object_set_new(o, "owner", json_integer(b->owner));
+    json_object_set_new(o, "counterparty", b->counterparty ? json_integer(b->counterparty)
+                                                           : json_null());
+    json_object_set_new(o, "answers", b->answers ? json_integer((json_int_t)b->answers)
+                                                 : json_null());
+    json_object_set_new(o, "status", json_string(b->status <= 7 ? block_statuses[b->status] : ""));
+    json_object_set_new(o, "reserved", json_integer(b->reserved));
+    json_object_set_new(o, "ts", view_time(b->ts));
+    json_object_set_new(o, "trade_id", b->trade_id ? json_integer((json_int_t)b->trade_id)
+                                                   : json_null());
+    return o;
+}
+
+typedef struct listctx {
+    const cets_engine *e;
+    json_t *a;
+    uint32_t participant; /* filter (0 = none) */
+} listctx;
+
+static void block_cb(void *ctx, const cets_block_info *b)
+{
+    listctx *l = ctx;
+    json_array_append_new(l->a, view_block(l->e, b));
+}
+
+static int block_answer(req *r, uint64_t id, int status)
+{
+    cets_block_info b;
+    const cets_engine *e = core_read_begin(r->s->core);
+    json_t *o = cets_block_get(e, id, &b) == 0 ? view_block(e, &b) : NULL;
+    core_read_end(r->s->core);
+    if (!o)
+        return http_json(r, status, json_pack("{s:I}", "id", (json_int_t)id), NULL);
+    return http_json(r, status, o, NULL);
+}
+
+static int blocks_list(req *r)
+{
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
+        return r->status;
+    listctx l = {.a = json_array()};
+    l.e = core_read_begin(r->s->core);
+    cets_blocks_foreach(l.e, r->who.participant, block_cb, &l);
+    core_read_end(r->s->core);
+    return http_json(r, 200, l.a, NULL);
+}
+
+static int block_new(req *r, bool quote)
+{
+    static const char *const qfields[] = {"code", "side", "price", "qty", NULL};
+    static const char *const pfields[] = {"code", "side", "price", "qty", "counterparty",
+                                          "answers", NULL};
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
+        return r->status;
+    json_t *b = http_body(r, quote ? qfields : pfields);
+    cets_cmd c = {.type = quote ? CETS_CMD_BLOCK_QUOTE : CETS_CMD_BLOCK_PROPOSE};
+    int64_t cp = 0, ans = 0;
+    cets_result res;
+    if (!b || !terms(r, b, &c))
+        goto out;
+    if (!quote) {
+        if (!http_int(r, b, "counterparty", false, 1, UINT32_MAX - 1, &cp) ||
+            !http_int(r, b, "answers", false, 1, INT64_MAX, &ans))
+            goto out;
+        if (!cp == !ans) {
+            http_field_error(r, "counterparty", "give either \"counterparty\" or \"answers\"");
+            goto out;
+        }
+        c.counterparty = (uint32_t)cp;
+        c.order_id = (uint64_t)ans;
+    }
+    c.actor = c.participant = r->who.participant;
+    if (submit(r, &c, &res))
+        block_answer(r, res.order_id, 201);
+out:
+    json_decref(b);
+    return r->status;
+}
+
+static int block_act(req *r, uint64_t id, int type)
+{
+    static const char *const afields[] = {"code", "side", "price", "qty", NULL};
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
+        return r->status;
+    cets_cmd c = {.type = (uint8_t)type, .order_id = id};
+    json_t *b = NULL;
+    if (type == CETS_CMD_BLOCK_ACCEPT) {
+        b = http_body(r, afields);
+        if (!b || !terms(r, b, &c))
+            goto out;
+    }
+    c.actor = c.participant = r->who.participant;
+    if (submit(r, &c, NULL))
+        block_answer(r, id, 200);
+out:
+    json_decref(b);
+    return r->status;
+}
+
+static int h_blocks(struct mg_connection *conn, void *cb)
+{
+    req r;
+    uint64_t id = 0;
+    if (!http_begin(&r, cb, conn))
+        return r.status;
+    if (r.nseg == 1)
+        return http_is(&r, "GET") ? blocks_list(&r) : http_bad_method(&r);
+    if (r.nseg == 2 && strcmp(r.seg[1], "quotes") == 0)
+        return http_is(&r, "POST") ? block_new(&r, true) : http_bad_method(&r);
+    if (r.nseg == 2 && strcmp(r.seg[1], "proposals") == 0)
+        return http_is(&r, "POST") ? block_new(&r, false) : http_bad_method(&r);
+    if (r.nseg < 2 || r.nseg > 3)
+        return http_not_found(&r, "no such resource");
+    if (!api_id_segment(&r, r.seg[1], &id))
+        return r.status;
+    if (r.nseg == 2)
+        return http_is(&r, "DELETE") ? block_act(&r, id, CETS_CMD_BLOCK_WITHDRAW)
+                                     : http_bad_method(&r);
+    int type = strcmp(r.seg[2], "accept") == 0    ? CETS_CMD_BLOCK_ACCEPT
+               : strcmp(r.seg[2], "decline") == 0 ? CETS_CMD_BLOCK_DECLINE
+                                                  : 0;
+    if (!type)
+        return http_not_found(&r, "no such resource");
+    return http_is(&r, "POST") ? block_act(&r, id, type) : http_bad_method(&r);
+}
+
+/* ---- auctions ------------------------------------------------------------------ */
+
+static json_t *view_auction(const cets_engine *e, const cets_auction_info *a)
+{
+    char code[CETS_CODE_LEN];
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer((json_int_t)a->id));
+    json_object_set_new(o, "code", json_string(instrument_code(e, a->instrument, code)));
+    json_object_set_new(o, "initiator", json_integer(a->initiator));
+    json_object_set_new(o, "side", json_string(view_sides[a->side <= 2 ? a->side : 0]));
+    json_object_set_new(o, "mode", json_string(a->mode ? "pay_as_bid" : "uniform"));
+    json_object_set_new(o, "status",
+                        json_string(a->status <= 4 ? auction_statuses[a->status] : ""));
+    json_object_set_new(o, "lot", json_integer(a->lot));
+    json_object_set_new(o, "start", view_time(a->start));
+    json_object_set_new(o, "end", view_time(a->end));
+    json_object_set_new(o, "start_ns", json_integer(a->start));
+    json_object_set_new(o, "end_ns", json_integer(a->end));
+    json_object_set_new(o, "reserve_price", view_money(a->reserve_price));
+    json_object_set_new(o, "bid_limit", view_money(a->bid_limit));
+    json_object_set_new(o, "min_fill_pct", view_pct_bp(a->min_fill_bp));
+    json_object_set_new(o, "filled", json_integer(a->filled));
+    json_object_set_new(o, "clearing_price", view_money(a->clearing_price));
+    json_object_set_new(o, "value", view_money(a->value));
+    json_object_set_new(o, "bids", json_integer(a->nbids));
+    json_object_set_new(o, "winners", json_integer(a->nwinners));
+    return o;
+}
+
+static void auction_cb(void *ctx, const cets_auction_info *a)
+{
+    listctx *l = ctx;
+    json_array_append_new(l->a, view_auction(l->e, a));
+}
+
+static void bid_cb(void *ctx, const cets_bid_info *b)
+{
+    listctx *l = ctx;
+    if (l->participant && b->participant != l->participant)
+        return;
+    json_array_append_new(
+        l->a, json_pack("{s:I, s:I, s:o, s:I, s:I, s:I, s:o}", "id", (json_int_t)b->id,
+                        "participant", (json_int_t)b->participant, "price", view_money(b->price),
+                        "qty", (json_int_t)b->qty, "filled", (json_int_t)b->filled, "reserved",
+                        (json_int_t)b->reserved, "ts", view_time(b->ts)));
+}
+
+static int auction_answer(req *r, uint64_t id, int status, bool with_bids)
+{
+    cets_auction_info a;
+    const cets_engine *e = core_read_begin(r->s->core);
+    json_t *o = NULL;
+    if (cets_auction_get(e, id, &a) == 0) {
+        o = view_auction(e, &a);
+        if (with_bids && r->who.authenticated) {
+            listctx l = {.e = e, .a = json_array(),
+                         .participant = has_role(r, ROLE_ADMIN) ? 0 : r->who.participant};
+            cets_bids_foreach(e, id, bid_cb, &l);
+            json_object_set_new(o, has_role(r, ROLE_ADMIN) ? "bid_list" : "own_bids", l.a);
+        }
+    }
+    core_read_end(r->s->core);
+    return o ? http_json(r, status, o, NULL) : http_reason(r, CETS_UNKNOWN_AUCTION, NULL);
+}
+
+/* ISO 8601 UTC "YYYY-MM-DDTHH:MM:SS[.fff…]Z" or an integer of ns. */
+static bool time_field(req *r, json_t *b, const char *k, int64_t *out)
+{
+    json_t *v = json_object_get(b, k);
+    if (json_is_integer(v) && json_integer_value(v) > 0) {
+        *out = json_integer_value(v);
+        return true;
+    }
+    const char *s = json_string_value(v);
+    struct tm tm = {0};
+    int n = 0;
+    if (s && sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) == 6) {
+        int64_t frac = 0, scale = 1000000000;
+        const char *p = s + n;
+        if (*p == '.')
+            for (p++; *p >= '0' && *p <= '9'; p++)
+                if (scale > 1) {
+                    scale /= 10;
+                    frac += (*p - '0') * scale;
+                }
+        if (strcmp(p, "Z") == 0) {
+            tm.tm_year -= 1900;
+            tm.tm_mon -= 1;
+            time_t t = timegm(&tm);
+            if (t > 0) {
+                *out = (int64_t)t * 1000000000 + frac;
+                return true;
+            }
+        }
+    }
+    http_field_error(r, k, "\"%s\" must be an ISO 8601 UTC time (\"2026-11-30T05:00:00Z\") or ns",
+                     k);
+    return false;
+}
+
+static int auction_create(req *r)
+{
+    static const char *const fields[] = {"participant", "code", "side", "lot", "start", "end",
+                                         "mode", "reserve", "min_fill_pct", NULL};
+    if (!auth_any(r, ROLE_ADMIN | ROLE_AUTHORITY))
+        return r->status;
+    json_t *b = http_body(r, fields);
+    cets_cmd c = {.type = CETS_CMD_AUCTION_CREATE};
+    const char *code, *pct = "0";
+    int side, mode = 0, reserve = 0;
+    int64_t pid = 0, bp = 0;
+    cets_result res;
+    if (!b || !http_int(r, b, "participant", true, 1, UINT32_MAX - 1, &pid) ||
+        !http_str(r, b, "code", true, CETS_CODE_LEN - 1, &code) ||
+        !http_enum(r, b, "side", true, view_sides, &side) ||
+        !http_int(r, b, "lot", true, -QTY_LIM, QTY_LIM, &c.qty) ||
+        !time_field(r, b, "start", &c.u.args[CETS_AUCTION_ARG_START]) ||
+        !time_field(r, b, "end", &c.u.args[CETS_AUCTION_ARG_END]) ||
+        !http_enum(r, b, "mode", false, auction_modes, &mode) ||
+        !http_enum(r, b, "reserve", false, auction_reserves, &reserve) ||
+        !http_str(r, b, "min_fill_pct", false, 8, &pct))
+        goto out;
+    if (http_parse_money(pct, &bp) != 0 || bp > 10000) { /* "12.5" -> 1250 bp */
+        http_field_error(r, "min_fill_pct", "\"min_fill_pct\" must be a percentage 0 to 100");
+        goto out;
+    }
+    if (!find_instrument(r, code, &c.instrument))
+        goto out;
+    if (has_role(r, ROLE_ADMIN)) {
+        c.actor = CETS_EXCHANGE_ID;
+    } else if ((uint32_t)pid != r->who.participant) {
+        http_error(r, 403, "forbidden", HTTP_E_FORBIDDEN,
+                   "an authority may only auction its own lot (participant %u)", r->who.participant);
+        goto out;
+    } else {
+        c.actor = r->who.participant;
+    }
+    c.participant = (uint32_t)pid;
+    c.side = (uint8_t)side;
+    c.u.args[CETS_AUCTION_ARG_MODE] = mode;
+    c.u.args[CETS_AUCTION_ARG_LIMIT] = reserve;
+    c.u.args[CETS_AUCTION_ARG_MIN_FILL] = bp;
+    if (submit(r, &c, &res))
+        auction_answer(r, res.order_id, 201, false);
+out:
+    json_decref(b);
+    return r->status;
+}
+
+static int auction_bid(req *r, uint64_t id)
+{
+    static const char *const fields[] = {"price", "qty", NULL};
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
+        return r->status;
+    json_t *b = http_body(r, fields);
+    cets_cmd c = {.type = CETS_CMD_AUCTION_BID, .order_id = id};
+    cets_result res;
+    if (b && http_money(r, b, "price", true, &c.price) &&
+        http_int(r, b, "qty", true, -QTY_LIM, QTY_LIM, &c.qty)) {
+        c.actor = c.participant = r->who.participant;
+        if (submit(r, &c, &res))
+            http_json(r, 201,
+                      json_pack("{s:I, s:I, s:o, s:I}", "bid_id", (json_int_t)res.order_id,
+                                "auction", (json_int_t)id, "price", view_money(c.price), "qty",
+                                (json_int_t)c.qty),
+                      NULL);
+    }
+    json_decref(b);
+    return r->status;
+}
+
+static int auction_end(req *r, uint64_t id, bool cancel)
+{
+    if (!auth_any(r, cancel ? ROLE_ADMIN : ROLE_ADMIN | ROLE_AUTHORITY))
+        return r->status;
+    cets_cmd c = {.type = cancel ? CETS_CMD_AUCTION_CANCEL : CETS_CMD_AUCTION_CLOSE,
+                  .order_id = id};
+    c.actor = has_role(r, ROLE_ADMIN) ? CETS_EXCHANGE_ID : r->who.participant;
+    c.participant = c.actor;
+    if (!submit(r, &c, NULL))
+        return r->status;
+    return auction_answer(r, id, 200, true);
+}
+
+static int h_auctions(struct mg_connection *conn, void *cb)
+{
+    req r;
+    uint64_t id = 0;
+    if (!http_begin(&r, cb, conn))
+        return r.status;
+    if (r.nseg == 1) {
+        if (!http_is(&r, "GET"))
+            return http_bad_method(&r);
+        listctx l = {.a = json_array()};
+        l.e = core_read_begin(r.s->core);
+        cets_auctions_foreach(l.e, auction_cb, &l);
+        core_read_end(r.s->core);
+        return http_json(&r, 200, l.a, NULL);
+    }
+    if (r.nseg > 3 || !api_id_segment(&r, r.seg[1], &id))
+        return r.answered ? r.status : http_not_found(&r, "no such resource");
+    if (r.nseg == 2) {
+        if (!http_is(&r, "GET"))
+            return http_bad_method(&r);
+        /* public; a valid token adds the caller's bids (all of them for an admin) */
+        if (!auth_identify(r.s->auth, r.conn, &r.who))
+            memset(&r.who, 0, sizeof r.who);
+        r.identified = true;
+        return auction_answer(&r, id, 200, true);
+    }
+    if (strcmp(r.seg[2], "bids") != 0)
+        return http_not_found(&r, "no such resource");
+    return http_is(&r, "POST") ? auction_bid(&r, id) : http_bad_method(&r);
+}
+
+static int h_admin_auctions(struct mg_connection *conn, void *cb)
+{
+    req r;
+    uint64_t id = 0;
+    if (!http_begin(&r, cb, conn))
+        return r.status;
+    if (r.nseg == 2)
+        return http_is(&r, "POST") ? auction_create(&r) : http_bad_method(&r);
+    if (r.nseg != 4 || !api_id_segment(&r, r.seg[2], &id))
+        return r.answered ? r.status : http_not_found(&r, "no such resource");
+    bool cancel = strcmp(r.seg[3], "cancel") == 0;
+    if (!cancel && strcmp(r.seg[3], "close") != 0)
+        return http_not_found(&r, "no such resource");
+    return http_is(&r, "POST") ? auction_end(&r, id, cancel) : http_bad_method(&r);
+}
+
+/* ---- registry -------------------------------------------------------------- */
+
+static int allocation(req *r)
+{
+    static const char *const fields[] = {"participant", "code", "qty", "kind", "output",
+                                         "benchmark", NULL};
+    if (!http_auth(r, ROLE_AUTHORITY, 0))
+        return r->status;
+    json_t *b = http_body(r, fields);
+    cets_cmd c = {.type = CETS_CMD_ALLOCATE};
+    const char *code;
+    int64_t pid = 0;
+    int kind = 0;
+    if (b && http_int(r, b, "participant", true, 1, UINT32_MAX - 1, &pid) &&
+        http_str(r, b, "code", true, CETS_CODE_LEN - 1, &code) &&
+        http_int(r, b, "qty", true, -QTY_LIM, QTY_LIM, &c.qty) &&
+        http_enum(r, b, "kind", true, alloc_kinds, &kind) &&
+        http_int(r, b, "output", false, 0, QTY_LIM, &c.u.args[0]) &&
+        http_int(r, b, "benchmark", false, 0, QTY_LIM, &c.u.args[1]) &&
+        find_instrument(r, code, &c.instrument)) {
+        c.actor = r->who.participant;
+        c.participant = (uint32_t)pid;
+        c.aux = kind;
+        if (submit(r, &c, NULL)) {
+            cets_holding h = {0};
+            const cets_engine *e = core_read_begin(r->s->core);
+            cets_holding_get(e, c.participant, c.instrument, &h);
+            int64_t owed = cets_deduction_owed(e, c.participant);
+            core_read_end(r->s->core);
+            http_json(r, 201,
+                      json_pack("{s:I, s:s, s:I, s:s, s:I, s:I}", "participant", (json_int_t)pid,
+                                "code", code, "qty", (json_int_t)c.qty, "kind", alloc_kinds[kind],
+                                "available", (json_int_t)h.available, "deduction_owed",
+                                (json_int_t)owed),
+                      NULL);
+        }
+    }
+    json_decref(b);
+    return r->status;
+}
+
+static int emissions(req *r)
+{
+    static const char *const fields[] = {"participant", "year", "tonnes", NULL};
+    if (!http_auth(r, ROLE_AUTHORITY, 0))
+        return r->status;
+    json_t *b = http_body(r, fields);
+    cets_cmd c = {.type = CETS_CMD_EMISSIONS};
+    int64_t pid = 0;
+    if (b && http_int(r, b, "participant", true, 1, UINT32_MAX - 1, &pid) &&
+        http_int(r, b, "year", true, 0, 9999, &c.aux) &&
+        http_int(r, b, "tonnes", true, -QTY_LIM, QTY_LIM, &c.qty)) {
+        c.actor = r->who.participant;
+        c.participant = (uint32_t)pid;
+        if (submit(r, &c, NULL))
+            http_json(r, 201,
+                      json_pack("{s:I, s:I, s:I}", "participant", (json_int_t)pid, "year",
+                                (json_int_t)c.aux, "tonnes", (json_int_t)c.qty),
+                      NULL);
+    }
+    json_decref(b);
+    return r->status;
+}
+
+/* The raw body (not JSON), NUL-terminated; NULL after answering 413. */
+static char *raw_body(req *r, size_t *len)
+{
+    size_t max = (size_t)r->s->cfg.max_body;
+    char *buf = malloc(max + 2);
+    size_t n = 0;
+    int got;
+    while (buf && n <= max && (got = mg_read(r->conn, buf + n, max + 1 - n)) > 0)
+        n += (size_t)got;
+    if (!buf || n > max) {
+        free(buf);
+        http_error(r, 413, "too_large", HTTP_E_TOO_LARGE, "the body is larger than %zu bytes", max);
+        return NULL;
+    }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+/* POST …/allocations/csv and …/emissions/csv: all rows checked first (the
+ * registry.h loaders), then submitted in file order. */
+static int csv_load(req *r, bool alloc)
+{
+    if (!http_auth(r, ROLE_AUTHORITY, 0))
+        return r->status;
+    size_t len = 0;
+    char *text = raw_body(r, &len);
+    if (!text)
+        return r->status;
+    cets_load l = {0};
+    const char *name = alloc ? "allocations.csv" : "emissions.csv";
+    const cets_engine *e = core_read_begin(r->s->core);
+    int rc = alloc ? cets_load_allocations_text(e, name, text, len, r->who.participant, &l)
+                   : cets_load_emissions_text(e, name, text, len, r->who.participant, &l);
+    core_read_end(r->s->core);
+    free(text);
+    if (rc != 0) {
+        json_t *errs = json_array();
+        for (size_t i = 0; i < l.nerrors; i++)
+            json_array_append_new(errs, json_string(l.errors[i]));
+        json_t *o = json_pack("{s:s, s:i, s:s, s:o}", "error", "bad_file", "code",
+                              HTTP_E_BAD_FIELD, "message", "the file has errors: nothing was loaded",
+                              "errors", errs);
+        cets_load_free(&l);
+        return http_json(r, 422, o, NULL);
+    }
+    size_t done = 0;
+    int code = CETS_OK;
+    for (; done < l.ncmds; done++) {
+        cets_cmd c = l.cmds[done];
+        c.actor = r->who.participant;
+        if ((code = core_submit(r->s->core, &c, NULL)) != CETS_OK)
+            break;
+    }
+    size_t n = l.ncmds;
+    cets_load_free(&l);
+    if (code != CETS_OK) /* the state changed between the check and the submission */
+        return http_error(r, 422, cets_reason_name(code), code,
+                          "row %zu of %zu was rejected (%s); the rows before it were applied",
+                          done + 1, n, cets_reason_message(code));
+    return http_json(r, 201, json_pack("{s:I}", alloc ? "allocations" : "records", (json_int_t)n),
+                     NULL);
+}
+
+/* {year, qty} or {year, instruments:[{code, qty}]}; "participant": compulsory. */
+static int surrender(req *r)
+{
+    static const char *const fields[] = {"year", "qty", "instruments", "participant", NULL};
+    if (!http_auth(r, 0, 0))
+        return r->status;
+    json_t *b = http_body(r, fields);
+    cets_cmd c = {.type = CETS_CMD_SURRENDER};
+    int64_t pid = 0;
+    cets_result res = {0};
+    if (!b || !http_int(r, b, "year", true, 0, 9999, &c.aux) ||
+        !http_int(r, b, "participant", false, 1, UINT32_MAX - 1, &pid))
+        goto out;
+    if (pid ? !http_auth(r, ROLE_AUTHORITY, 0) : !http_auth(r, ROLE_COMPLIANCE, HTTP_SELF))
+        goto out;
+    json_t *t = json_object_get(b, "instruments");
+    if (t && json_object_get(b, "qty")) {
+        http_field_error(r, "instruments", "give either \"qty\" or \"instruments\", not both");
+        goto out;
+    }
+    if (!t && !http_int(r, b, "qty", true, -QTY_LIM, QTY_LIM, &c.qty))
+        goto out;
+    if (t) {
+        if (!json_is_array(t) || json_array_size(t) == 0) {
+            http_field_error(r, "instruments", "\"instruments\" must be a non-empty array");
+            goto out;
+        }
+        if (json_array_size(t) > CETS_MAX_TARGETS) {
+            http_reason(r, CETS_TOO_MANY_TARGETS, NULL);
+            goto out;
+        }
+        for (size_t i = 0; i < json_array_size(t); i++) {
+            json_t *o = json_array_get(t, i);
+            const char *k, *code;
+            json_t *v;
+            int64_t q = 0;
+            uint32_t iid;
+            if (!json_is_object(o)) {
+                http_field_error(r, "instruments", "each instrument must be {\"code\", \"qty\"}");
+                goto out;
+            }
+            json_object_foreach(o, k, v) {
+                if (strcmp(k, "code") && strcmp(k, "qty")) {
+                    http_error(r, 400, "unknown_field", HTTP_E_UNKNOWN_FIELD,
+                               "\"instruments[%zu].%.40s\" is not part of the request", i, k);
+                    goto out;
+                }
+            }
+            if (!http_str(r, o, "code", true, CETS_CODE_LEN - 1, &code) ||
+                !http_int(r, o, "qty", true, -QTY_LIM, QTY_LIM, &q) ||
+                !find_instrument(r, code, &iid))
+                goto out;
+            c.u.targets[i] = (cets_target){iid, q};
+        }
+        c.ntargets = (uint8_t)json_array_size(t);
+    }
+    c.actor = r->who.participant;
+    c.participant = pid ? (uint32_t)pid : r->who.participant;
+    if (submit(r, &c, &res))
+        http_json(r, 201,
+                  json_pack("{s:I, s:I, s:I, s:b}", "participant", (json_int_t)c.participant,
+                            "year", (json_int_t)c.aux, "surrendered", (json_int_t)res.filled_qty,
+                            "compulsory", pid != 0),
+                  NULL);
+out:
+    json_decref(b);
+    return r->status;
+}
+
+static int retirement(req *r)
+{
+    static const char *const fields[] = {"code", "qty", "beneficiary", "reason", NULL};
+    if (!http_auth(r, ROLE_COMPLIANCE, HTTP_SELF))
+        return r->status;
+    json_t *b = http_body(r, fields);
+    cets_cmd c = {.type = CETS_CMD_RETIRE};
+    const char *code, *ben, *why;
+    if (b && http_str(r, b, "code", true, CETS_CODE_LEN - 1, &code) &&
+        http_int(r, b, "qty", true, -QTY_LIM, QTY_LIM, &c.qty) &&
+        http_str(r, b, "beneficiary", true, CETS_NAME_LEN - 3, &ben) &&
+        http_str(r, b, "reason", true, CETS_NAME_LEN - 3, &why) &&
+        find_instrument(r, code, &c.instrument)) {
+        if (strchr(ben, '|') || strlen(ben) + strlen(why) + 1 >= CETS_NAME_LEN) {
+            http_field_error(r, "beneficiary",
+                             "\"beneficiary\" and \"reason\" together at most %d characters, "
+                             "without '|'", CETS_NAME_LEN - 2);
+        } else {
+            size_t bl = strlen(ben), wl = strlen(why); /* bl + 1 + wl < CETS_NAME_LEN */
+            memcpy(c.u.text, ben, bl);
+            c.u.text[bl] = '|';
+            memcpy(c.u.text + bl + 1, why, wl);
+            c.u.text[bl + 1 + wl] = 0;
+            c.actor = c.participant = r->who.participant;
+            if (submit(r, &c, NULL))
+                http_json(r, 201,
+                          json_pack("{s:s, s:I, s:s, s:s}", "code", code, "qty",
+                                    (json_int_t)c.qty, "beneficiary", ben, "reason", why),
+                          NULL);
+        }
+    }
+    json_decref(b);
+    return r->status;
+}
+
+static json_t *view_transfer(const cets_engine *e, const cets_transfer_info *t)
+{
+    char code[CETS_CODE_LEN];
+    return json_pack("{s:I, s:I, s:I, s:s, s:I, s:s, s:I, s:o}", "id", (json_int_t)t->id, "from",
+                     (json_int_t)t->from, "to", (json_int_t)t->to, "code",
+                     instrument_code(e, t->instrument, code), "qty", (json_int_t)t->qty, "status",
+                     t->status <= 3 ? transfer_statuses[t->status] : "", "requested_by_user",
+                     (json_int_t)t->user, "ts", view_time(t->ts));
+}
+
+static void transfer_cb(void *ctx, const cets_transfer_info *t)
+{
+    listctx *l = ctx;
+    json_array_append_new(l->a, view_transfer(l->e, t));
+}
+
+static int transfer_answer(req *r, uint64_t id, int status)
+{
+    cets_transfer_info t;
+    const cets_engine *e = core_read_begin(r->s->core);
+    json_t *o = cets_transfer_get(e, id, &t) == 0 ? view_transfer(e, &t) : NULL;
+    core_read_end(r->s->core);
+    return o ? http_json(r, status, o, NULL)
+             : http_json(r, status, json_pack("{s:I}", "id", (json_int_t)id), NULL);
+}
+
+static int transfer_new(req *r)
+{
+    static const char *const fields[] = {"to", "code", "qty", NULL};
+    if (!http_auth(r, ROLE_COMPLIANCE, HTTP_SELF))
+        return r->status;
+    json_t *b = http_body(r, fields);
+    cets_cmd c = {.type = CETS_CMD_TRANSFER};
+    const char *code;
+    int64_t to = 0;
+    cets_result res;
+    if (b && http_int(r, b, "to", true, 1, UINT32_MAX - 1, &to) &&
+        http_str(r, b, "code", true, CETS_CODE_LEN - 1, &code) &&
+        http_int(r, b, "qty", true, -QTY_LIM, QTY_LIM, &c.qty) &&
+        find_instrument(r, code, &c.instrument)) {
+        c.actor = c.participant = r->who.participant;
+        c.counterparty = (uint32_t)to;
+        c.user = user_number(r->who.user);
+        if (submit(r, &c, &res))
+            transfer_answer(r, res.order_id, 201);
+    }
+    json_decref(b);
+    return r->status;
+}
+
+static int transfer_decide(req *r, uint64_t id, bool approve)
+{
+    if (!http_auth(r, ROLE_COMPLIANCE, HTTP_SELF))
+        return r->status;
+    cets_cmd c = {.type = approve ? CETS_CMD_TRANSFER_APPROVE : CETS_CMD_TRANSFER_REJECT,
+                  .order_id = id, .actor = r->who.participant, .participant = r->who.participant,
+                  .user = user_number(r->who.user)};
+    if (!submit(r, &c, NULL))
+        return r->status;
+    return transfer_answer(r, id, 200);
+}
+
+static int transfers_list(req *r)
+{
+    if (!auth_any(r, ROLE_COMPLIANCE | ROLE_AUTHORITY | ROLE_ADMIN))
+        return r->status;
+    bool all = r->who.roles & (ROLE_AUTHORITY | ROLE_ADMIN);
+    listctx l = {.a = json_array()};
+    l.e = core_read_begin(r->s->core);
+    cets_transfers_foreach(l.e, all ? 0 : r->who.participant, transfer_cb, &l);
+    core_read_end(r->s->core);
+    return http_json(r, 200, l.a, NULL);
+}
+
+static int freeze(req *r)
+{
+    static const char *const fields[] = {"participant", "frozen", NULL};
+    if (!auth_any(r, ROLE_AUTHORITY | ROLE_ADMIN))
+        return r->status;
+    json_t *b = http_body(r, fields);
+    int64_t pid = 0;
+    bool frozen = false;
+    if (b && http_int(r, b, "participant", true, 1, UINT32_MAX - 1, &pid) &&
+        http_bool(r, b, "frozen", true, &frozen)) {
+        cets_cmd c = {.type = CETS_CMD_JUDICIAL, .participant = (uint32_t)pid, .aux = frozen};
+        c.actor = has_role(r, ROLE_AUTHORITY) ? r->who.participant : CETS_EXCHANGE_ID;
+        if (submit(r, &c, NULL))
+            http_json(r, 200, json_pack("{s:I, s:b}", "participant", (json_int_t)pid, "frozen",
+                                        frozen),
+                      NULL);
+    }
+    json_decref(b);
+    return r->status;
+}
+
+static int deadline(req *r)
+{
+    static const char *const fields[] = {"year", NULL};
+    if (!http_auth(r, ROLE_AUTHORITY, 0))
+        return r->status;
+    json_t *b = http_body(r, fields);
+    cets_cmd c = {.type = CETS_CMD_DEADLINE};
+    if (b && http_int(r, b, "year", true, 0, 9999, &c.aux)) {
+        c.actor = r->who.participant;
+        if (submit(r, &c, NULL))
+            http_json(r, 200, json_pack("{s:I, s:s}", "year", (json_int_t)c.aux, "status",
+                                        "closed"),
+                      NULL);
+    }
+    json_decref(b);
+    return r->status;
+}
+
+static json_t *view_compliance(const cets_compliance *c)
+{
+    return json_pack("{s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:s}", "participant",
+                     (json_int_t)c->participant, "year", (int)c->year, "obligation",
+                     (json_int_t)c->obligation, "surrendered_cea", (json_int_t)c->surrendered_cea,
+                     "surrendered_ccer", (json_int_t)c->surrendered_ccer, "outstanding",
+                     (json_int_t)(c->obligation - c->surrendered_cea - c->surrendered_ccer),
+                     "shortfall", (json_int_t)c->shortfall, "penalty", view_money(c->penalty),
+                     "status", c->status <= 2 ? comp_statuses[c->status] : "");
+}
+
+/* GET compliance?year=Y[&format=csv]: the registry.h report; a compliance
+ * user (neither authority nor admin) sees its own row only. */
+static int compliance_report(req *r)
+{
+    if (!auth_any(r, ROLE_COMPLIANCE | ROLE_AUTHORITY | ROLE_ADMIN))
+        return r->status;
+    int64_t year = 0;
+    char fmt[8] = "json";
+    if (!http_query_int(r, "year", 0, 2000, 2200, &year))
+        return r->status;
+    if (!year)
+        return http_field_error(r, "year", "give ?year=YYYY");
+    if (!http_query_str(r, "format", fmt, sizeof fmt) || !fmt[0])
+        snprintf(fmt, sizeof fmt, "json");
+    bool csv = strcmp(fmt, "csv") == 0;
+    if (!csv && strcmp(fmt, "json") != 0)
+        return http_field_error(r, "format", "\"format\" must be json or csv");
+    bool all = r->who.roles & (ROLE_AUTHORITY | ROLE_ADMIN);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
+    const cets_engine *e = core_read_begin(r->s->core);
+    int rc = csv ? cets_report_compliance_csv(e, (int32_t)year, f)
+                 : cets_report_compliance_json(e, (int32_t)year, f);
+    core_read_end(r->s->core);
+    fclose(f);
+    if (rc != 0) {
+        free(buf);
+        return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "report failed");
+    }
+    if (csv) {
+        if (!all) { /* keep the header and the caller's own row */
+            char pfx[16];
+            int pl = snprintf(pfx, sizeof pfx, "%u,", r->who.participant);
+            char *w = strchr(buf, '\n');
+            w = w ? w + 1 : buf + len;
+            for (char *p = w; *p;) {
+                char *nl = strchr(p, '\n');
+                size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+                if (strncmp(p, pfx, (size_t)pl) == 0) {
+                    memmove(w, p, n);
+                    w += n;
+                }
+                p += n;
+            }
+            *w = 0;
+            len = (size_t)(w - buf);
+        }
+        r->answered = true;
+        r->status = 200;
+        mg_printf(r->conn,
+                  "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: %zu\r\n"
+                  "Cache-Control: no-store\r\n\r\n",
+                  len);
+        mg_write(r->conn, buf, len);
+        free(buf);
+        return 200;
+    }
+    json_t *o = json_loadb(buf, len, 0, NULL);
+    free(buf);
+    if (!o)
+        return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "report failed");
+    if (!all) {
+        json_t *ents = json_object_get(o, "entities"), *mine = json_array();
+        size_t i;
+        json_t *v;
+        json_array_foreach(ents, i, v) {
+            if (json_integer_value(json_object_get(v, "entity")) == r->who.participant)
+                json_array_append(mine, v);
+        }
+        json_object_set_new(o, "entities", mine);
+        json_object_del(o, "totals");
+    }
+    return http_json(r, 200, o, NULL);
+}
+
+static int compliance_one(req *r, const char *seg)
+{
+    uint64_t pid = 0;
+    int64_t year = 0;
+    if (!api_id_segment(r, seg, &pid))
+        return r->status;
+    if (pid > UINT32_MAX - 1)
+        return http_not_found(r, "no such participant");
+    if (!auth_any(r, ROLE_COMPLIANCE | ROLE_AUTHORITY | ROLE_ADMIN))
+        return r->status;
+    if (!(r->who.roles & (ROLE_AUTHORITY | ROLE_ADMIN)) && pid != r->who.participant)
+        return http_error(r, 403, "forbidden", HTTP_E_FORBIDDEN, "participant %u is not yours",
+                          (unsigned)pid);
+    if (!http_query_int(r, "year", 0, 2000, 2200, &year))
+        return r->status;
+    if (!year)
+        return http_field_error(r, "year", "give ?year=YYYY");
+    cets_compliance c;
+    const cets_engine *e = core_read_begin(r->s->core);
+    int rc = cets_compliance_get(e, (uint32_t)pid, (int32_t)year, &c);
+    int64_t owed = cets_deduction_owed(e, (uint32_t)pid);
+    core_read_end(r->s->core);
+    if (rc != 0)
+        return http_reason(r, rc, NULL);
+    json_t *o = view_compliance(&c);
+    json_object_set_new(o, "deduction_owed", json_integer(owed));
+    return http_json(r, 200, o, NULL);
+}
+
+static int h_registry(struct mg_connection *conn, void *cb)
+{
+    req r;
+    uint64_t id = 0;
+    if (!http_begin(&r, cb, conn))
+        return r.status;
+    const char *s1 = r.nseg > 1 ? r.seg[1] : "";
+    const char *s2 = r.nseg > 2 ? r.seg[2] : "";
+    const char *s3 = r.nseg > 3 ? r.seg[3] : "";
+    bool post = http_is(&r, "POST"), get = http_is(&r, "GET");
+    if (r.nseg == 2) {
+        if (!strcmp(s1, "allocations"))
+            return post ? allocation(&r) : http_bad_method(&r);
+        if (!strcmp(s1, "emissions"))
+            return post ? emissions(&r) : http_bad_method(&r);
+        if (!strcmp(s1, "surrenders"))
+            return post ? surrender(&r) : http_bad_method(&r);
+        if (!strcmp(s1, "retirements"))
+            return post ? retirement(&r) : http_bad_method(&r);
+        if (!strcmp(s1, "transfers"))
+            return post ? transfer_new(&r) : get ? transfers_list(&r) : http_bad_method(&r);
+        if (!strcmp(s1, "freeze"))
+            return post ? freeze(&r) : http_bad_method(&r);
+        if (!strcmp(s1, "deadline"))
+            return post ? deadline(&r) : http_bad_method(&r);
+        if (!strcmp(s1, "compliance"))
+            return get ? compliance_report(&r) : http_bad_method(&r);
+    } else if (r.nseg == 3) {
+        if (!strcmp(s2, "csv") && (!strcmp(s1, "allocations") || !strcmp(s1, "emissions")))
+            return post ? csv_load(&r, s1[0] == 'a') : http_bad_method(&r);
+        if (!strcmp(s1, "compliance"))
+            return get ? compliance_one(&r, s2) : http_bad_method(&r);
+    } else if (r.nseg == 4 && !strcmp(s1, "transfers") &&
+               (!strcmp(s3, "approve") || !strcmp(s3, "reject"))) {
+        if (!api_id_segment(&r, s2, &id))
+            return r.status;
+        return post ? transfer_decide(&r, id, s3[0] == 'a') : http_bad_method(&r);
+    }
+    return http_not_found(&r, "no such resource");
+}
+
+void api_registry_register(server *s)
+{
+    mg_set_request_handler(s->mg, "/api/v1/blocks", h_blocks, s);
+    mg_set_request_handler(s->mg, "/api/v1/auctions", h_auctions, s);
+    mg_set_request_handler(s->mg, "/api/v1/admin/auctions", h_admin_auctions, s);
+    mg_set_request_handler(s->mg, "/api/v1/registry", h_registry, s);
+}
