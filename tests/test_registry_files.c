@@ -249,7 +249,7 @@ static void test_csv_emissions(void **state)
         "emissions.csv:5: year must be an integer from 2000 to 2200",
         "emissions.csv:6: tonnes must be an integer from 0 to 10000000000",
         "emissions.csv:7: entity 6 is not a compliance entity",
-        "emissions.csv:8: year 2024 is already closed for entity 5",
+        "emissions.csv:8: year 2024 is already closed (its deadline has been processed)",
         "emissions.csv:9: tonnes 49 is below the 50 t entity 4 has already surrendered",
         "emissions.csv:10: expected 3 fields (entity,year,tonnes), found 2",
     };

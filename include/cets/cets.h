@@ -523,6 +523,8 @@ typedef struct cets_totals {
 int32_t cets_trading_date(const cets_engine *e);
 /* Whether trading is halted market-wide (MARKET_HALT). */
 bool cets_market_halted(const cets_engine *e);
+/* Whether the deadline of a compliance year has been processed. */
+bool cets_year_closed(const cets_engine *e, int32_t year);
 uint32_t cets_instrument_count(const cets_engine *e);
 uint32_t cets_participant_count(const cets_engine *e); /* ids are 1..count */
 int cets_instrument_find(const cets_engine *e, const char *code); /* id or -1 */

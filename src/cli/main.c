@@ -11,6 +11,7 @@
 
 #include "cets/registry.h"
 #include "cli.h"
+#include "client_cmds.h"
 
 #define CETS_VERSION "0.1.0"
 
@@ -37,6 +38,29 @@ static const cli_command commands[] = {
      "print a participant's settlement statement from a data directory"},
     {"audit", cets_audit_verify_main, cets_audit_usage,
      "check an audit log's hash chain (cets audit verify FILE)"},
+    {"login", cmd_login, login_usage, "log in to a cetsd server and save the token in the profile"},
+    {"logout", cmd_logout, logout_usage, "end the session and forget the token"},
+    {"whoami", cmd_whoami, whoami_usage, "show the user, participant and roles of the token"},
+    {"token", cmd_token, token_usage, "API tokens for programs: create, list, delete"},
+    {"market", cmd_market, market_usage, "server: the trading date, session and instruments"},
+    {"instruments", cmd_instruments, instruments_usage, "server: every instrument with prices"},
+    {"depth", cmd_depth, depth_usage, "server: the best five levels of a book, with listing ids"},
+    {"trades", cmd_trades, trades_usage, "server: today's trades of an instrument"},
+    {"bars", cmd_bars, bars_usage, "server: 1-minute or daily price bars"},
+    {"daily-report", cmd_daily_report, daily_report_usage,
+     "server: the daily market report of the last closed day"},
+    {"post", cmd_post, post_usage, "server: post a listing or a limit order"},
+    {"take", cmd_take, take_usage, "server: take listings by id, or by quantity and limit"},
+    {"modify", cmd_modify, modify_usage, "server: change an order's price and quantity"},
+    {"cancel", cmd_cancel, cancel_usage, "server: cancel an order"},
+    {"orders", cmd_orders, orders_usage, "server: own live orders"},
+    {"order", cmd_order, order_usage, "server: one own live order"},
+    {"fills", cmd_fills, fills_usage, "server: own trades today, with fees"},
+    {"account", cmd_account, account_usage, "server: funds and holdings"},
+    {"statement-last", cmd_statement_last, statement_last_usage,
+     "server: the statement of the last closed day"},
+    {"withdraw", cmd_withdraw, withdraw_usage, "server: withdraw funds"},
+    {"admin", cmd_admin, admin_usage, "server: operator commands (cets admin --help)"},
     {"help", cmd_help, help_usage, "show this list, or the usage of one command"},
     {"version", cmd_version, version_usage, "print the version"},
 };
@@ -53,7 +77,7 @@ static void commands_list(FILE *f)
 {
     fprintf(f, "usage: cets <command> [flags]\n\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n`cets help <command>` or `cets <command> --help` shows a command's flags.\n");
 }
 

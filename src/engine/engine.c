@@ -60,7 +60,9 @@ static bool config_valid(const cets_config *c)
         c->listing_max_qty < c->listing_min_qty || c->listing_band_bp < 0 ||
         c->listing_band_bp >= 10000 || c->tz_offset_min < -1440 || c->tz_offset_min > 1440 ||
         c->block_band_bp < 0 || c->block_band_bp >= 10000 || c->block_min_qty < 1 ||
-        c->ccer_cap_bp < 0 || c->ccer_cap_bp > 10000 || c->penalty_multiple_bp < 0)
+        c->ccer_cap_bp < 0 || c->ccer_cap_bp > 10000 || c->penalty_multiple_bp < 0 ||
+        c->penalty_multiple_bp > 1000000 || c->tick > 1000000 || c->order_capacity > (1u << 26) ||
+        c->listing_max_qty > 1000000000 || c->block_min_qty > 1000000000)
         return false;
     for (int i = 0; i < 4; i++)
         if (c->sessions[i] < 0 || c->sessions[i] > 1440 || (i && c->sessions[i] < c->sessions[i - 1]))
@@ -208,6 +210,14 @@ int64_t cets_last_ts(const cets_engine *e) { return e->last_ts; }
 int32_t cets_trading_date(const cets_engine *e) { return e->date; }
 bool cets_market_halted(const cets_engine *e) { return e->market_halted; }
 
+bool cets_year_closed(const cets_engine *e, int32_t year)
+{
+    for (uint32_t i = 0; i < e->nclosed_years; i++)
+        if (e->closed_years[i] == year)
+            return true;
+    return false;
+}
+
 void engine_touch(cets_engine *e, uint32_t iid, int is_bid, int32_t idx)
 {
     if (idx < 0 || book_rank(&e->inst[iid].bk, is_bid, idx, CETS_DEPTH) < CETS_DEPTH)
@@ -300,8 +310,8 @@ static int instrument_add(cets_engine *e, const cets_cmd *c)
     if (c->flags != CETS_MATCH_LISTING && c->flags != CETS_MATCH_CONTINUOUS)
         return CETS_BAD_ARGUMENT;
     int64_t tick = e->cfg.tick;
-    if (c->price <= 0 || c->price > 100000000 || c->price % tick)
-        return c->price > 0 && c->price <= 100000000 ? CETS_PRICE_TICK : CETS_BAD_ARGUMENT;
+    if (c->price <= 0 || c->price > 10000000 || c->price % tick) /* up to 100,000 CNY/t */
+        return c->price > 0 && c->price <= 10000000 ? CETS_PRICE_TICK : CETS_BAD_ARGUMENT;
     if (e->ninst >= CETS_MAX_INSTRUMENTS || !engine_grow_stride(e, e->ninst + 1))
         return CETS_CAPACITY;
     instrument *in = &e->inst[e->ninst];

@@ -24,7 +24,7 @@ void eod_day_stats(const cets_engine *e, uint32_t iid, cets_day_stats *out)
     out->instrument = iid;
     memcpy(out->code, in->code, CETS_CODE_LEN);
     out->prev_close = in->prev_close;
-    out->traded = d->trades[CETS_METHOD_LISTING] > 0;
+    out->traded = d->trades[CETS_METHOD_LISTING] > 0 && d->volume[CETS_METHOD_LISTING] > 0;
     if (out->traded) {
         out->open = d->open;
         out->high = d->high;

@@ -17,6 +17,8 @@
 
 #define STATE_MAGIC 0x3141545353544543ULL /* "CETSSTA1" */
 #define STATE_VERSION 2
+#define STATE_PRICE_MAX 100000000LL          /* fen: 1,000,000 CNY a tonne */
+#define STATE_AMOUNT_MAX 4000000000000000000LL /* any balance or total */
 
 typedef struct codec {
     bool reading;
@@ -225,7 +227,8 @@ static void k_instrument(codec *k, cets_engine *e, uint32_t iid)
     }
     in->code[CETS_CODE_LEN - 1] = 0;
     if (k->err || in->tick <= 0 || in->lower <= 0 || in->upper < in->lower ||
-        (in->upper - in->lower) / in->tick > 100000000) {
+        in->upper > STATE_PRICE_MAX || (in->upper - in->lower) / in->tick > 4000000 ||
+        in->prev_close <= 0 || in->prev_close > STATE_PRICE_MAX) {
         k->err = k->err ? k->err : "snapshot instrument band is corrupt";
         return;
     }
@@ -397,6 +400,101 @@ int cets_snapshot_save(const cets_engine *e, void **buf, size_t *len)
     return 0;
 }
 
+static bool amount_ok(int64_t v) { return v >= 0 && v <= STATE_AMOUNT_MAX; }
+
+/* Sums with overflow checks: false when a sum leaves int64. */
+static bool add_ok(int64_t *sum, int64_t v) { return !__builtin_add_overflow(*sum, v, sum); }
+
+static const char *validate_instruments(const cets_engine *e)
+{
+    for (uint32_t i = 0; i < e->ninst; i++) {
+        const instrument *in = &e->inst[i];
+        const day_acc *d = &in->day;
+        for (int m = 0; m < CETS_METHOD_COUNT; m++) {
+            if (!amount_ok(d->volume[m]) || !amount_ok(d->value[m]) ||
+                !amount_ok(in->cum_volume[m]) || !amount_ok(in->cum_value[m]) ||
+                (d->trades[m] > 0) != (d->volume[m] > 0))
+                return "snapshot day statistics are corrupt";
+        }
+        int64_t vol = d->volume[CETS_METHOD_LISTING], val = d->value[CETS_METHOD_LISTING];
+        if (vol && (val / vol < in->lower - 1 || val / vol > in->upper))
+            return "snapshot day statistics are corrupt";
+        if (!amount_ok(in->issued) || !amount_ok(in->retired) || in->retired > in->issued ||
+            in->product > CETS_PRODUCT_CCER || in->matching > CETS_MATCH_CONTINUOUS)
+            return "snapshot instrument is corrupt";
+    }
+    for (uint32_t i = 0; i < e->nlast_stats; i++)
+        if (e->last_stats[i].close <= 0 || e->last_stats[i].close > STATE_PRICE_MAX)
+            return "snapshot statistics are corrupt";
+    return NULL;
+}
+
+/* Whole-state checks a well-formed snapshot always passes: ids in range,
+ * nothing negative, and funds and holdings conserved (with overflow checks),
+ * so that nothing later indexes, divides or sums its way into trouble. */
+static const char *state_validate(const cets_engine *e)
+{
+    if (!calendar_valid_date(e->date) || (e->last_date && !calendar_valid_date(e->last_date)))
+        return "snapshot dates are corrupt";
+    const char *bad = validate_instruments(e);
+    if (bad)
+        return bad;
+    int64_t funds = 0, held[CETS_MAX_INSTRUMENTS] = {0};
+    for (uint32_t p = 1; p <= e->nparts; p++) {
+        const participant *pp = &e->parts[p];
+        if (!amount_ok(pp->avail) || !amount_ok(pp->frozen) || !amount_ok(pp->unsettled) ||
+            !amount_ok(pp->owed) || !add_ok(&funds, pp->avail) || !add_ok(&funds, pp->frozen) ||
+            pp->kind < CETS_PK_EXCHANGE || pp->kind > CETS_PK_INDIVIDUAL ||
+            pp->status > CETS_PS_FROZEN)
+            return "snapshot participant is corrupt";
+        for (uint32_t i = 0; i < e->ninst; i++) {
+            const holding *h = &e->hold[(size_t)p * e->stride + i];
+            if (!amount_ok(h->avail) || !amount_ok(h->frozen) || !amount_ok(h->locked) ||
+                !add_ok(&held[i], h->avail) || !add_ok(&held[i], h->frozen) ||
+                !add_ok(&held[i], h->locked))
+                return "snapshot holding is corrupt";
+        }
+    }
+    if (!amount_ok(e->deposits) || !amount_ok(e->withdrawals) ||
+        funds != e->deposits - e->withdrawals)
+        return "snapshot funds are not conserved";
+    for (uint32_t i = 0; i < e->ninst; i++)
+        if (held[i] != e->inst[i].issued - e->inst[i].retired)
+            return "snapshot holdings are not conserved";
+    for (uint32_t i = 0; i < e->nblocks; i++)
+        if (e->blocks[i].instrument >= e->ninst || e->blocks[i].owner < 1 ||
+            e->blocks[i].owner > e->nparts || e->blocks[i].counterparty > e->nparts ||
+            !amount_ok(e->blocks[i].reserved))
+            return "snapshot block records are corrupt";
+    for (uint32_t i = 0; i < e->nauctions; i++)
+        if (e->auctions[i].instrument >= e->ninst || e->auctions[i].initiator < 1 ||
+            e->auctions[i].initiator > e->nparts || e->auctions[i].id != i + 1 ||
+            !amount_ok(e->auctions[i].reserved) || !amount_ok(e->auctions[i].lot))
+            return "snapshot auctions are corrupt";
+    for (uint32_t i = 0; i < e->nbids; i++)
+        if (e->bids[i].auction < 1 || e->bids[i].auction > e->nauctions ||
+            e->bids[i].participant < 1 || e->bids[i].participant > e->nparts ||
+            !amount_ok(e->bids[i].reserved) || !amount_ok(e->bids[i].qty))
+            return "snapshot bids are corrupt";
+    for (uint32_t i = 0; i < e->ntransfers; i++)
+        if (e->transfers[i].instrument >= e->ninst || e->transfers[i].from < 1 ||
+            e->transfers[i].from > e->nparts || e->transfers[i].to < 1 ||
+            e->transfers[i].to > e->nparts || !amount_ok(e->transfers[i].qty))
+            return "snapshot transfers are corrupt";
+    for (uint32_t i = 0; i < e->ninst; i++) {
+        const book *b = &e->inst[i].bk;
+        const side_book *sides[2] = {&b->bid, &b->ask};
+        for (int s = 0; s < 2; s++)
+            for (int32_t idx = sides[s]->best; idx >= 0;
+                 idx = book_next(sides[s], b->nlevels, s == 0, s == 0 ? idx - 1 : idx + 1))
+                for (uint32_t k = sides[s]->levels[idx].head; k; k = e->orders[k].next)
+                    if (e->orders[k].participant < 1 || e->orders[k].participant > e->nparts ||
+                        !amount_ok(e->orders[k].reserved) || !amount_ok(e->orders[k].filled_value))
+                        return "snapshot order is corrupt";
+    }
+    return NULL;
+}
+
 cets_engine *cets_snapshot_load(const void *buf, size_t len, const char **err)
 {
     codec k = {.reading = true, .in = buf, .len = len};
@@ -423,6 +521,8 @@ cets_engine *cets_snapshot_load(const void *buf, size_t len, const char **err)
         state_codec(&k, e);
         if (!k.err && k.pos != k.len)
             k.err = "snapshot has trailing bytes";
+        if (!k.err)
+            k.err = state_validate(e);
     }
     if (k.err) {
         cets_engine_free(e);

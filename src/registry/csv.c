@@ -344,8 +344,9 @@ static void emis_row_check(loader *ld, int line, char **f, int nf)
     }
     cets_compliance cc;
     bool have = cets_compliance_get(ld->e, ent, (int32_t)year, &cc) == CETS_OK;
-    if (have && cc.status != CETS_COMPLIANCE_OPEN) {
-        row_error(ld, line, "year %lld is already closed for entity %u", (long long)year, ent);
+    if ((have && cc.status != CETS_COMPLIANCE_OPEN) || cets_year_closed(ld->e, (int32_t)year)) {
+        row_error(ld, line, "year %lld is already closed (its deadline has been processed)",
+                  (long long)year);
         return;
     }
     if (have && cc.surrendered_cea + cc.surrendered_ccer > tonnes) {

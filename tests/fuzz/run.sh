@@ -16,9 +16,12 @@
 # Each target starts from its seeds in tests/fuzz/corpus/<target>/ plus what
 # earlier runs found (kept in the build directory, not in the repository).
 # A crash, a sanitizer report, a failed fuzz_check(), a timeout or running
-# out of memory fails the run; the input is saved as
-# tests/fuzz/findings/<target>-<kind>-<sha1>, to be replayed with
-#   $FUZZ_BUILD/<target> tests/fuzz/findings/<file>
+# out of memory fails the run; the input is saved in the build directory as
+# $FUZZ_BUILD/findings/<target>-<kind>-<sha1>, to be replayed with
+#   $FUZZ_BUILD/<target> $FUZZ_BUILD/findings/<file>
+# and, once understood, copied into tests/fuzz/findings/ under a name that
+# says what it is (the repository keeps one reproducer per bug, not every
+# input a run happens to find).
 # (FUZZ_VERBOSE=1 makes the journal and CSV targets say what they did).
 # Before fuzzing, every file already in tests/fuzz/findings/ is run once
 # against its target: a finding that is still open fails the run.
@@ -38,7 +41,11 @@ if [ -z "$cc" ] || ! command -v "$cc" >/dev/null; then
     exit 77
 fi
 probe=$(mktemp -d)
-trap 'rm -rf "$probe"' EXIT
+# the targets' scratch directories go under one directory removed at the end
+# (a target that finds something aborts before it can clean up after itself)
+scratch=$(mktemp -d "$( [ -d /dev/shm ] && echo /dev/shm || echo /tmp )/cets-fuzz-run.XXXXXX")
+export FUZZ_TMP=$scratch
+trap 'rm -rf "$probe" "$scratch"' EXIT
 echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }' \
     >"$probe/p.c"
 if ! "$cc" -fsanitize=fuzzer,address,undefined "$probe/p.c" -o "$probe/p" 2>"$probe/err"; then
@@ -69,7 +76,7 @@ if ! cmake --build "$build" -j"$jobs" --target "${targets[@]}" >"$build/build.lo
 fi
 
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
-mkdir -p "$here/findings"
+mkdir -p "$here/findings" "$build/findings"
 failed=0
 total=0
 
@@ -95,7 +102,7 @@ for t in "${targets[@]}"; do
     mkdir -p "$work" "$seeds"
     log="$build/$t.log"
     "$build/$t" "$work" "$seeds" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1 -artifact_prefix="$here/findings/$t-" >"$log" 2>&1
+        -print_final_stats=1 -artifact_prefix="$build/findings/$t-" >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
@@ -103,7 +110,7 @@ for t in "${targets[@]}"; do
     if [ $rc -eq 0 ]; then
         result=ok
     else
-        result="FINDING (exit $rc): $(grep -o "$here/findings/$t-[^ ]*" "$log" | tail -1)"
+        result="FINDING (exit $rc): $(grep -o "$build/findings/$t-[^ ]*" "$log" | tail -1)"
         failed=1
     fi
     printf '%-16s %12s %10s %8s  %s\n' "$t" "${execs:-?}" "${speed:-?}" "$units" "$result"

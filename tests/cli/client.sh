@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# client.sh -- cets as the HTTP client of a running cetsd, end to end.
+#
+# Run by ctest as: bash client.sh <path to cets> <tmp dir>; cetsd is taken
+# from the same build directory. Starts its own cetsd on a free local port
+# with a fresh data directory (sessions not enforced, so any hour works),
+# then as the operator sets up a market, as A posts a sell listing, as B
+# takes it by id, and checks balances, orders, fills, depth, error reporting
+# (reason name, exit 1), usage errors (exit 2) and that --json parses.
+set -u
+CETS=${1:?usage: client.sh <cets binary> <tmp dir>}
+TMP=${2:?usage: client.sh <cets binary> <tmp dir>}
+CETSD=$(dirname "$CETS")/cetsd
+mkdir -p "$TMP"
+WORK=$(mktemp -d "$TMP/cli-client.XXXXXX")
+fails=0
+PID=
+cleanup() {
+    [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+pass() { echo "PASS: $*"; }
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+printf 'enforce_sessions = false\nlog_level = warn\nlisten = 127.0.0.1:%s\ndata_dir = %s/data\n' \
+    "$PORT" "$WORK" >"$WORK/cetsd.conf"
+CETSD_ADMIN_PASSWORD=some-long-password "$CETSD" --config "$WORK/cetsd.conf" >"$WORK/cetsd.log" 2>&1 &
+PID=$!
+for _ in $(seq 50); do
+    curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+    sleep 0.2
+done
+export CETS_PROFILE=$WORK/profile CETS_SERVER=http://127.0.0.1:$PORT
+unset CETS_TOKEN CETS_PASSWORD
+
+# run <what> <want rc> cmd...: output in $WORK/out
+run() {
+    local what=$1 want=$2
+    shift 2
+    "$CETS" "$@" >"$WORK/out" 2>&1
+    local rc=$?
+    if [ "$rc" -eq "$want" ]; then pass "$what"; else
+        fail "$what: exit $rc, want $want"; sed 's/^/    /' "$WORK/out" | head -20; fi
+}
+has() { grep -qF -- "$1" "$WORK/out" && pass "$2" || { fail "$2: output lacks '$1'"; sed 's/^/    /' "$WORK/out" | head -20; }; }
+json_ok() { python3 -m json.tool "$WORK/out" >/dev/null 2>&1 && pass "$1 --json parses" || fail "$1 --json does not parse"; }
+field() { python3 -c "import json,sys; d=json.load(open('$WORK/out')); print($1)"; }
+
+run "login admin" 0 login admin --password some-long-password
+[ "$(stat -c %a "$WORK/profile")" = 600 ] && pass "profile mode 0600" || fail "profile mode $(stat -c %a "$WORK/profile")"
+run "whoami" 0 whoami; has "view,trade,funds,admin" "whoami shows the roles"
+run "instrument-add" 0 admin instrument-add CEA25 --product CEA --matching listing --prev-close 74.60
+run "participant-add A" 0 admin participant-add entity "华电 Power A"
+run "participant-add B" 0 admin participant-add entity "B Steel"
+run "deposit A" 0 admin deposit 2 100000.00
+run "deposit B" 0 admin deposit 3 100000.00
+run "credit A" 0 admin credit 2 CEA25 1000
+run "user-add alice" 0 admin user-add alice --participant 2 --roles view,trade --password alice-password
+run "user-add bob" 0 admin user-add bob --participant 3 --roles view,trade,funds --password bob-password
+run "admin users" 0 admin users; has "bob" "users lists bob"
+run "admin participants" 0 admin participants; has "华电 Power A" "participants lists A"
+
+run "login alice" 0 login alice --password alice-password
+run "post sell" 0 post CEA25 sell 75.00 100 --json; json_ok post
+LID=$(field 'd["order_id"]')
+run "orders" 0 orders; has "CEA25" "orders shows the listing"
+run "depth" 0 depth CEA25; has "$LID:100" "depth names the listing"
+run "depth --json" 0 depth CEA25 --json; json_ok depth
+
+run "login bob" 0 login bob --password bob-password
+run "account B before" 0 account --json; json_ok account
+before=$(field 'd["available"]')
+run "take by listing" 0 take CEA25 buy --listing "$LID:40"
+has "filled" "take filled"
+run "account B after" 0 account --json
+after=$(field 'd["available"]')
+# 40 * 75.00 = 3000.00, fee 0.05% = 1.50
+want=$(python3 -c "print('%.2f' % ($before - 3000.00 - 1.50))")
+[ "$after" = "$want" ] && pass "B paid price*qty + fee ($after)" || fail "B available $after, want $want"
+run "fills" 0 fills; has "75.00" "fills shows the trade"
+run "trades" 0 trades CEA25 --limit 5; has "40" "trades shows the qty"
+run "market" 0 market; has "CEA25" "market lists CEA25"
+run "instruments --json" 0 instruments --json; json_ok instruments
+
+run "login alice again" 0 login alice --password alice-password
+run "account A" 0 account --json
+a_unsettled=$(field 'd["unsettled"]')
+[ "$a_unsettled" = "2998.50" ] && pass "A got price*qty - fee (2998.50 unsettled)" || fail "A unsettled $a_unsettled, want 2998.50"
+run "cancel" 0 cancel "$LID"
+
+# rejections come back by reason name, exit 1
+run "out of band rejected" 1 post CEA25 sell 99.00 10; has "price_out_of_band" "rejection names its reason"
+run "admin as alice forbidden" 1 admin users; has "forbidden" "forbidden by name"
+# usage errors exit 2
+run "post without qty" 2 post CEA25 sell 75.00
+run "bad side" 2 post CEA25 hold 75.00 10
+run "take both forms" 2 take CEA25 buy --listing 1:1 --qty 1 --limit 75
+run "unknown flag" 2 market --bogus
+# transport errors
+run "unreachable" 1 market --server http://127.0.0.1:1; has "cannot reach" "transport error is clear"
+run "logout" 0 logout
+grep -q token "$WORK/profile" && fail "token left in the profile" || pass "logout removed the token"
+run "after logout" 1 account; has "unauthenticated" "no token: unauthenticated"
+
+kill -TERM "$PID"; wait "$PID"; rc=$?; PID=
+[ "$rc" -eq 0 ] && pass "cetsd stopped on SIGTERM" || fail "cetsd exit $rc on SIGTERM"
+if [ "$fails" -ne 0 ]; then echo "client.sh: $fails failed"; exit 1; fi
+echo "client.sh: all passed"
