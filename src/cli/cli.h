@@ -79,7 +79,7 @@ char *fmt_bp(int64_t bp, char *buf);      /* basis points as "+0.43%" */
 char *fmt_date(int32_t date, char *buf);  /* "2026-11-30" */
 char *fmt_tod(int64_t ts, int32_t tz_offset_min, char *buf); /* "10:31:05.123" local */
 char *fmt_json_money(int64_t fen, char *buf); /* a JSON number with 2 decimals: "-1.50" */
-void json_string(FILE *f, const char *s);      /* a quoted, escaped JSON string */
+void json_quote(FILE *f, const char *s);      /* a quoted, escaped JSON string */
 
 /* A table for people: a two-line header (Chinese above English), cells of
  * text, numbers right-aligned, widths measured in terminal columns. */

@@ -70,7 +70,7 @@ char *fmt_tod(int64_t ts, int32_t tz_offset_min, char *buf)
 
 char *fmt_json_money(int64_t fen, char *buf) { return cets_fmt_money(fen, buf); }
 
-void json_string(FILE *f, const char *s)
+void json_quote(FILE *f, const char *s)
 {
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {

@@ -180,7 +180,7 @@ static void report_json(FILE *f, const cets_day_stats *st, uint32_t n, int64_t c
     for (uint32_t i = 0; i < n; i++) {
         const cets_day_stats *s = &st[i];
         fprintf(f, "{\"type\":\"instrument\",\"date\":%d,\"code\":", date);
-        json_string(f, s->code);
+        json_quote(f, s->code);
         fprintf(f, ",\"prev_close\":%s,\"open\":%s,\"high\":%s,\"low\":%s,\"close\":%s",
                 fmt_json_money(s->prev_close, a), fmt_json_money(s->open, b),
                 fmt_json_money(s->high, c), fmt_json_money(s->low, d),

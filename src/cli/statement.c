@@ -63,7 +63,7 @@ static void trade_row(void *ctx, const cets_trade *tr)
                 "\"seq\":%llu,\"time\":\"%s\",\"code\":",
                 s->pid, (unsigned long long)tr->trade_id, (unsigned long long)tr->seq,
                 fmt_tod(tr->ts, tz, a));
-        json_string(s->f, ii.code);
+        json_quote(s->f, ii.code);
         fprintf(s->f,
                 ",\"method\":\"%s\",\"side\":\"%s\",\"price\":%s,\"qty\":%lld,\"value\":%s,"
                 "\"fee\":%s,\"counterparty\":%u}\n",
@@ -203,7 +203,7 @@ static void statement_json(FILE *f, const cets_engine *e, const cets_statement *
     char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN], d[FMT_LEN];
     fprintf(f, "{\"type\":\"statement\",\"date\":%d,\"participant\":%u,\"name\":", st->date,
             st->participant);
-    json_string(f, pi->name);
+    json_quote(f, pi->name);
     fprintf(f, ",\"kind\":\"%s\",\"funds_open\":%s,\"funds_close\":%s", kind_name(pi->kind, false),
             fmt_json_money(st->funds_open, a), fmt_json_money(st->funds_close, b));
     fprintf(f, ",\"deposits\":%s,\"withdrawals\":%s", fmt_json_money(st->deposits, a),
@@ -216,7 +216,7 @@ static void statement_json(FILE *f, const cets_engine *e, const cets_statement *
         cets_instrument_info ii;
         if (cets_instrument_get(e, l->instrument, &ii) != 0) snprintf(ii.code, sizeof ii.code, "#%u", l->instrument);
         fprintf(f, "%s{\"code\":", i ? "," : "");
-        json_string(f, ii.code);
+        json_quote(f, ii.code);
         fprintf(f, ",\"open\":%lld,\"close\":%lld,\"bought\":%lld,\"bought_value\":%s,"
                    "\"sold\":%lld,\"sold_value\":%s}",
                 (long long)l->open_qty, (long long)l->close_qty, (long long)l->bought_qty,
