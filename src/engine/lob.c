@@ -50,8 +50,9 @@ cets_lob *cets_lob_new(int64_t min_price, int64_t max_price, cets_lob_trade_fn f
     }
     lob->fn = fn;
     lob->ctx = ctx;
+    /* any valid reference price: the band is set to the caller's range below */
     cets_cmd c = {.seq = ++lob->seq, .type = CETS_CMD_INSTRUMENT_ADD, .actor = CETS_EXCHANGE_ID,
-                  .flags = CETS_MATCH_CONTINUOUS, .price = min_price};
+                  .flags = CETS_MATCH_CONTINUOUS, .price = 100};
     memcpy(c.u.text, "LOB", 4);
     if (cets_apply(lob->e, &c, NULL) != CETS_OK) {
         cets_lob_free(lob);
