@@ -37,8 +37,8 @@ static int opposite(int side) { return side == CETS_BUY ? CETS_SELL : CETS_BUY; 
 static void auction_prices(const cets_engine *e, const instrument *in, int side, int64_t limit,
                            int64_t *reserve_price, int64_t *bid_limit)
 {
-    int64_t bp = e->cfg.listing_band_bp, prev = in->prev_close;
-    int64_t up = prev * (10000 + bp) / 10000, down = (prev * (10000 - bp) + 9999) / 10000;
+    int64_t prev = in->prev_close, up, down;
+    engine_band_limits(prev, e->cfg.listing_band_bp, &down, &up);
     if (side == CETS_SELL) {
         *reserve_price = limit ? down : prev;
         *bid_limit = up;

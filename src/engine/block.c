@@ -45,9 +45,8 @@ static int check_terms(const cets_engine *e, const cets_cmd *c, uint32_t iid)
         return CETS_BAD_SIDE;
     if (c->qty < e->cfg.block_min_qty || c->qty > 1000000000)
         return CETS_QTY_OUT_OF_RANGE;
-    int64_t bp = e->cfg.block_band_bp;
-    int64_t upper = in->prev_close * (10000 + bp) / 10000;
-    int64_t lower = (in->prev_close * (10000 - bp) + 9999) / 10000;
+    int64_t lower, upper;
+    engine_band_limits(in->prev_close, e->cfg.block_band_bp, &lower, &upper);
     if (c->price <= 0 || c->price % in->tick)
         return c->price <= 0 ? CETS_PRICE_OUT_OF_BAND : CETS_PRICE_TICK;
     if (c->price < lower || c->price > upper)

@@ -264,12 +264,19 @@ void engine_emit(cets_engine *e, cets_event *ev)
 
 /* ---- operator commands ---------------------------------------------- */
 
+/* A band of bp basis points around a price, never wider than its percentage:
+ * upper = floor(close x (1 + b)), lower = ceil(close x (1 - b)). */
+void engine_band_limits(int64_t close, int64_t bp, int64_t *lower, int64_t *upper)
+{
+    *upper = close * (10000 + bp) / 10000;
+    *lower = (close * (10000 - bp) + 9999) / 10000;
+}
+
 void engine_compute_band(const cets_config *cfg, int64_t close, int64_t tick, int64_t *lower,
                          int64_t *upper)
 {
-    int64_t bp = cfg->listing_band_bp;
-    int64_t up = close * (10000 + bp) / 10000;                /* floor */
-    int64_t lo = (close * (10000 - bp) + 9999) / 10000;       /* ceil */
+    int64_t lo, up;
+    engine_band_limits(close, cfg->listing_band_bp, &lo, &up);
     up -= up % tick;                                          /* stay inside: round to the tick inwards */
     lo += (tick - lo % tick) % tick;
     if (lo < tick)

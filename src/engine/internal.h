@@ -196,6 +196,7 @@ static inline hday *engine_hday(cets_engine *e, uint32_t pid, uint32_t iid)
 void engine_touch(cets_engine *e, uint32_t iid, int is_bid, int32_t idx);
 void engine_order_info(const cets_engine *e, const order *o, cets_order_info *out);
 void engine_set_band(instrument *in, int64_t lower, int64_t upper);
+void engine_band_limits(int64_t close, int64_t bp, int64_t *lower, int64_t *upper);
 void engine_compute_band(const cets_config *cfg, int64_t close, int64_t tick, int64_t *lower,
                          int64_t *upper);
 uint32_t engine_participant_new(cets_engine *e, uint8_t kind, const char *name);

@@ -48,14 +48,6 @@ static cets_compliance *comp_add(cets_engine *e, uint32_t pid, int32_t year)
     return c;
 }
 
-static bool year_closed(const cets_engine *e, int32_t year)
-{
-    for (uint32_t i = 0; i < e->nclosed_years; i++)
-        if (e->closed_years[i] == year)
-            return true;
-    return false;
-}
-
 static int check_entity(const cets_engine *e, uint32_t pid)
 {
     if (pid < 1 || pid > e->nparts)
@@ -121,7 +113,7 @@ static int emissions(cets_engine *e, const cets_cmd *c)
     if (c->aux < 2000 || c->aux > 2200 || c->qty < 0 || c->qty > 10000000000LL)
         return CETS_BAD_ARGUMENT;
     cets_compliance *r = comp_find(e, c->participant, (int32_t)c->aux);
-    if ((r && r->status != CETS_COMPLIANCE_OPEN) || year_closed(e, (int32_t)c->aux))
+    if ((r && r->status != CETS_COMPLIANCE_OPEN) || cets_year_closed(e, (int32_t)c->aux))
         return CETS_YEAR_CLOSED;
     if (r && r->surrendered_cea + r->surrendered_ccer > c->qty)
         return CETS_OVER_SURRENDER;
@@ -392,7 +384,7 @@ static int deadline(cets_engine *e, const cets_cmd *c)
     if (c->aux < 2000 || c->aux > 2200)
         return CETS_BAD_ARGUMENT;
     int32_t year = (int32_t)c->aux;
-    if (year_closed(e, year))
+    if (cets_year_closed(e, year))
         return CETS_YEAR_CLOSED;
     if (!engine_vec_grow((void **)&e->closed_years, &e->capclosed_years, e->nclosed_years + 1,
                          sizeof *e->closed_years))
