@@ -41,7 +41,7 @@
 #include "../src/fix/gateway.h"
 #include "../src/server/auth.h"
 #include "../src/server/config.h"
-#include "../src/server/log.h"
+#include "core/log.h"
 #include "hist.h"
 #include "jsonl.h"
 
@@ -90,7 +90,6 @@ static void exchange_start(const char *dir)
     config_finish(&srv.cfg, wall_ns());
     if (!(srv.core = core_open(&srv.cfg.core)))
         die("core_open");
-    core_add_listener(srv.core, fix_gateway_on_event, NULL);
     if (core_start(srv.core, err, sizeof err) != 0 ||
         !(srv.auth = auth_open(dir, 3600, 100, err, sizeof err)))
         die(err);
@@ -109,7 +108,7 @@ static void exchange_start(const char *dir)
     snprintf(state, sizeof state, "%s/fix", dir);
     o.listen = "127.0.0.1:0";
     o.state_dir = state;
-    if (!(gw = fix_gateway_start_with(&srv, &o, err, sizeof err)))
+    if (!(gw = fix_gateway_start_with(srv.core, srv.auth, &o, err, sizeof err)))
         die(err);
 }
 

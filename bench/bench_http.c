@@ -30,7 +30,7 @@
 
 #include "../src/server/auth.h"
 #include "../src/server/config.h"
-#include "../src/server/log.h"
+#include "core/log.h"
 #include "../src/server/service.h"
 #include "hist.h"
 #include "jsonl.h"

@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "../src/server/config.h"
-#include "../src/server/log.h"
+#include "core/log.h"
 #include "../src/server/service.h"
 #include "../src/server/ws.h"
 #include "../src/server/ws_int.h"

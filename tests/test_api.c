@@ -694,8 +694,9 @@ static void test_admin(void **state)
     json_decref(w);
     expect_error("POST", "/api/v1/withdrawals", F.bob, "{\"amount\":\"1.00\"}", 403, "forbidden", NULL);
 
-    json_t *snap = post("/api/v1/admin/snapshot", F.t.admin, 202, "{}");
-    assert_string_equal(tj_str(snap, "status"), "requested");
+    json_t *snap = post("/api/v1/admin/snapshot", F.t.admin, 200, "{}");
+    assert_string_equal(tj_str(snap, "status"), "written");
+    assert_true(json_integer_value(json_object_get(snap, "seq")) > 0);
     json_decref(snap);
 }
 
@@ -1016,6 +1017,11 @@ static void test_config_file(void **state)
     assert_false(c.core.cfg.enforce_sessions);
     assert_int_equal(c.start_date, 20261201);
     assert_int_equal(c.core.snapshot_every, 0);
+    /* the bus's limits, at each end */
+    assert_int_equal(config_set(&c, "bus_events", "16", err, sizeof err), 0);
+    assert_int_equal(c.core.bus_events, 16);
+    assert_int_equal(config_set(&c, "bus_events", "67108864", err, sizeof err), 0);
+    assert_int_equal(c.core.bus_events, 67108864);
 
     /* what --print-config writes reads back to the same configuration */
     FILE *out = fopen(path, "w");
@@ -1032,6 +1038,8 @@ static void test_config_file(void **state)
                             {"http_threads = 1\n", ":1: http_threads: bad value"},
                             {"demo = maybe\n", ":1: demo: bad value"},
                             {"start_date = 2026-1-1\n", ":1: start_date: bad value"},
+                            {"bus_events = 15\n", ":1: bus_events: bad value"},
+                            {"bus_events = 67108865\n", ":1: bus_events: bad value"},
                             {"just words\n", ":1: expected key = value"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         f = fopen(path, "w");

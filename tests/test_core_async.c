@@ -1,5 +1,5 @@
 /* test_core_async.c -- core_submit_async(): every command completes once,
- * in submission order, after its events reached the listeners and after it
+ * in submission order, after its events reached the bus's readers and after it
  * is durable; the result is the engine's; a stopping core refuses. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../src/server/core.h"
-#include "../src/server/log.h"
+#include "core/core.h"
+#include "core/log.h"
 
 #define N 2000
 
@@ -70,7 +70,9 @@ static void test_async_submit(void **state)
     o.cfg.start_date = 20261130;
     core *c = core_open(&o);
     assert_non_null(c);
-    core_add_listener(c, on_event, NULL);
+    bus_reader_opts ro = {.name = "test", .mode = BUS_ON_CORE, .on_event = on_event};
+    bus_reader *r = bus_join(core_bus(c), &ro);
+    assert_non_null(r);
     char err[256];
     assert_int_equal(core_start(c, err, sizeof err), 0);
     cets_cmd add = {.type = CETS_CMD_INSTRUMENT_ADD, .actor = 1, .price = 5000,
@@ -102,6 +104,7 @@ static void test_async_submit(void **state)
     core_stop(c);
     cets_cmd late = {.type = CETS_CMD_POST, .actor = 2, .participant = 2};
     assert_int_equal(core_submit_async(c, &late, on_done, NULL), CETS_CAPACITY);
+    bus_leave(r);
     core_close(c);
 }
 

@@ -34,8 +34,8 @@
 #include <unistd.h>
 
 #include "cets/journal.h"
-#include "../src/server/core.h"
-#include "../src/server/log.h"
+#include "core/core.h"
+#include "core/log.h"
 
 /* ---- the fault: hooks every journal gets ------------------------------- */
 
@@ -572,6 +572,39 @@ static void corrupt_snapshot_falls_back(void **state)
     assert_true(log_has(f, "no valid snapshot: replaying the whole journal"));
 }
 
+/* A snapshot asked for is written at once, on an idle core too, and a
+ * failure (here: a directory where its temporary file must go) is answered,
+ * logged and counted, and changes nothing else. Finding 15 of the hardening
+ * issue: before, the request was only noted, answered 202, and written (or
+ * failed silently) after the next command. */
+static void snapshot_now_and_its_failure(void **state)
+{
+    fx *f = *state;
+    core_up(f);
+    market(f);
+    uint64_t live_seq;
+    live_hash(f, &live_seq);
+    uint64_t seq = 0;
+    char err[256] = "", path[1200], names[8][64];
+    assert_int_equal(core_snapshot(f->c, &seq, err, sizeof err), 0);
+    assert_int_equal(seq, live_seq);
+    assert_int_equal(snapshots(f->dir, names), 1); /* there already, the core idle */
+    assert_int_equal(stats(f)->snapshots, 1);
+
+    submit_ok(f, post(f, 3, CETS_SELL, 5010, 10));
+    snprintf(path, sizeof path, "%s/snapshot-%020llu.snap.tmp", f->dir,
+             (unsigned long long)(live_seq + 1));
+    assert_int_equal(mkdir(path, 0755), 0);
+    assert_int_equal(core_snapshot(f->c, &seq, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot create"));
+    assert_int_equal(stats(f)->snapshot_failures, 1);
+    assert_true(log_has(f, "snapshot failed"));
+    rmdir(path);
+    submit_ok(f, post(f, 3, CETS_SELL, 5011, 10)); /* the core goes on */
+    assert_int_equal(core_snapshot(f->c, &seq, err, sizeof err), 0);
+    assert_int_equal(seq, live_seq + 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -581,6 +614,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(fault_while_starting_a_segment, setup, teardown),
         cmocka_unit_test_setup_teardown(dir_fsync_fails_on_a_new_segment, setup, teardown),
         cmocka_unit_test_setup_teardown(corrupt_snapshot_falls_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(snapshot_now_and_its_failure, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

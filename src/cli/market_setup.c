@@ -63,7 +63,7 @@ static void participant_name(rng *r, int kind, uint32_t n, char *name)
         snprintf(name, CETS_NAME_LEN, "个人投资者 #%05u", n);
 }
 
-static int admin(pipeline *p, int64_t *ts, int type, uint32_t pid, uint32_t iid, int64_t qty,
+static int admin(sim_pipeline *p, int64_t *ts, int type, uint32_t pid, uint32_t iid, int64_t qty,
                  int64_t aux, uint32_t *id_out)
 {
     cets_cmd c = {.type = (uint8_t)type, .actor = CETS_EXCHANGE_ID, .participant = pid,
@@ -89,7 +89,7 @@ static void kinds_assign(sim_market *m, rng *r)
     for (uint32_t i = 0; i < n; i++) m->by_kind[m->kind[i]][m->nkind[m->kind[i]]++] = i;
 }
 
-static int setup_fail(pipeline *p, const char *what)
+static int setup_fail(sim_pipeline *p, const char *what)
 {
     if (p->err[0] == '\0')
         snprintf(p->err, sizeof p->err, "setup: %s rejected: %s (%s)", what,
@@ -97,7 +97,7 @@ static int setup_fail(pipeline *p, const char *what)
     return -1;
 }
 
-static int instruments_add(pipeline *p, sim_market *m, int64_t *ts)
+static int instruments_add(sim_pipeline *p, sim_market *m, int64_t *ts)
 {
     m->ninstr = SIM_INSTRUMENTS;
     for (int i = 0; i < SIM_INSTRUMENTS; i++) {
@@ -113,7 +113,7 @@ static int instruments_add(pipeline *p, sim_market *m, int64_t *ts)
     return 0;
 }
 
-static int participants_add(pipeline *p, sim_market *m, rng *r, int64_t *ts)
+static int participants_add(sim_pipeline *p, sim_market *m, rng *r, int64_t *ts)
 {
     for (uint32_t i = 0; i < m->nparts; i++) {
         cets_cmd c = {.type = CETS_CMD_PARTICIPANT_ADD, .actor = CETS_EXCHANGE_ID,
@@ -126,7 +126,7 @@ static int participants_add(pipeline *p, sim_market *m, rng *r, int64_t *ts)
 }
 
 /* Opening balances: funds and holdings per kind. */
-static int accounts_fund(pipeline *p, sim_market *m, rng *r, int64_t *ts)
+static int accounts_fund(sim_pipeline *p, sim_market *m, rng *r, int64_t *ts)
 {
     for (uint32_t i = 0; i < m->nparts; i++) {
         int kind = m->kind[i];
@@ -154,13 +154,13 @@ static int accounts_fund(pipeline *p, sim_market *m, rng *r, int64_t *ts)
     return 0;
 }
 
-int market_setup(pipeline *p, sim_market *m, uint64_t seed, int32_t date, uint32_t participants,
+int market_setup(sim_pipeline *p, sim_market *m, uint64_t seed, int32_t date, uint32_t participants,
                  const int32_t *holidays, int nholidays)
 {
     memset(m, 0, sizeof *m);
     rng r = {seed ^ 0x5E7C0DE5EEDULL};
     m->date = date;
-    m->tz = cets_engine_config(p->e)->tz_offset_min;
+    m->tz = cets_engine_config(p->core.e)->tz_offset_min;
     m->nparts = participants;
     m->pid = calloc(participants, sizeof *m->pid);
     m->kind = calloc(participants, sizeof *m->kind);

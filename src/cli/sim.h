@@ -1,7 +1,7 @@
 /* sim.h -- the parts of `cets simulate`: the exchange's pipeline, the
  * simulated market's setup and its order flow.
  *
- * The simulation plays the exchange: a pipeline (pipeline.c) gives each
+ * The simulation plays the exchange: the core's pipeline gives each
  * command its sequence number and time, journals it and, once a batch is
  * durable, applies it to the engine. The market (market_setup.c) is created
  * through ordinary operator commands; the participants' orders (orderflow.c)
@@ -13,6 +13,7 @@
 #define CETS_SIM_H
 
 #include "cli.h"
+#include "core/pipeline.h"
 
 /* ---- a small deterministic PRNG: splitmix64 -------------------------------
  * Never rand(): the run must be the same on every libc for a given seed. */
@@ -38,18 +39,18 @@ static inline int64_t rng_range(rng *r, int64_t lo, int64_t hi)
 /* True with probability per_mille / 1000. */
 static inline bool rng_chance(rng *r, int per_mille) { return (int)rng_below(r, 1000) < per_mille; }
 
-/* ---- the pipeline: sequencer -> journal -> engine (pipeline.c) ------------- */
+/* ---- the exchange's side: the core's pipeline (sim_pipeline.c) ---------------
+ * The commands of the simulation go through the core's pipeline
+ * (core/pipeline.h: sequencer -> journal -> engine -> bus), exactly as in
+ * cetsd, with market time instead of the wall clock. */
 
 #define PL_MAX_CODE 1000 /* reason codes are below 1000 (errors.h) */
 #define PL_MAX_TYPE 256  /* command types fit in a byte (cets_cmd.type) */
 
-typedef struct pipeline {
-    cets_engine *e;    /* the exchange's engine: sees a batch once it is durable */
+typedef struct sim_pipeline {
+    pipeline core;     /* the exchange's engine sees a batch once it is durable */
     cets_engine *view; /* the participants' picture: sees each command at once */
-    cets_journal *j;
     cets_result view_res; /* the view's result of the last command submitted */
-    uint64_t next_seq;
-    int64_t last_ts;
     size_t batch_max, n;
     cets_cmd *cmds;   /* the batch, journaled, not yet applied */
     uint32_t **ids;   /* where to store each command's result.id, or NULL */
@@ -58,22 +59,23 @@ typedef struct pipeline {
     uint64_t by_reason[PL_MAX_CODE];
     uint64_t by_type[PL_MAX_TYPE], rejected_by_type[PL_MAX_TYPE];
     int last_reject_code, last_reject_type; /* for setup, where none is expected */
-    char err[256];
-} pipeline;
+    char err[512];
+} sim_pipeline;
 
-/* view: a copy of e, or NULL. */
-int pl_init(pipeline *p, cets_engine *e, cets_engine *view, cets_journal *j, uint64_t next_seq,
+/* The engine e recovered from backend; its events go to bus (may be NULL);
+ * view: a copy of e, or NULL. 0, or -1 with p->err. */
+int pl_init(sim_pipeline *p, cets_engine *e, cets_engine *view, core_backend *backend, bus *events,
             size_t batch_max);
-void pl_free(pipeline *p);
+void pl_free(sim_pipeline *p);
 /* Give c the next sequence number and time ts (clamped so time never goes
  * back), journal it and show it to the view. id_out, if set, receives
  * result.id once applied. 0, or -1 with p->err. The caller flushes when
  * pl_full(). */
-int pl_submit(pipeline *p, cets_cmd *c, int64_t ts, uint32_t *id_out);
-static inline bool pl_full(const pipeline *p) { return p->n == p->batch_max; }
+int pl_submit(sim_pipeline *p, cets_cmd *c, int64_t ts, uint32_t *id_out);
+static inline bool pl_full(const sim_pipeline *p) { return p->n == p->batch_max; }
 /* Commit the batch (one fdatasync), then apply it. 0, or -1 with p->err:
  * then nothing of the batch was applied. */
-int pl_flush(pipeline *p);
+int pl_flush(sim_pipeline *p);
 
 /* ---- the market (market_setup.c) ---------------------------------------------- */
 
@@ -96,7 +98,7 @@ typedef struct sim_market {
 
 /* Holidays, instruments, participants, deposits and holdings, at 09:00 on
  * the date. 0, or -1 with p->err. */
-int market_setup(pipeline *p, sim_market *m, uint64_t seed, int32_t date, uint32_t participants,
+int market_setup(sim_pipeline *p, sim_market *m, uint64_t seed, int32_t date, uint32_t participants,
                  const int32_t *holidays, int nholidays);
 void market_free(sim_market *m);
 

@@ -161,7 +161,7 @@ static int64_t schedule_at(schedule *s, uint64_t k, bool *lunch)
     return start + (int64_t)i * slot + (int64_t)rng_below(&s->r, (uint64_t)slot);
 }
 
-static void progress(const sim_opts *o, const pipeline *p, int32_t tz, int64_t ts, uint64_t done)
+static void progress(const sim_opts *o, const sim_pipeline *p, int32_t tz, int64_t ts, uint64_t done)
 {
     if (o->quiet) return;
     char t[FMT_LEN], a[FMT_LEN], b[FMT_LEN], c[FMT_LEN];
@@ -171,7 +171,7 @@ static void progress(const sim_opts *o, const pipeline *p, int32_t tz, int64_t t
 }
 
 typedef struct day {
-    pipeline *p;
+    sim_pipeline *p;
     flow *f;
     bigtrades *big;
 } day;
@@ -198,7 +198,7 @@ static int day_due(day *d, int64_t ts)
 }
 
 /* The participants' day: orders 09:30-15:00, then the end of day at 15:30. */
-static int day_run(const sim_opts *o, pipeline *p, const sim_market *m, double *flow_secs)
+static int day_run(const sim_opts *o, sim_pipeline *p, const sim_market *m, double *flow_secs)
 {
     day d = {p, flow_new(m, (uint64_t)o->seed), bigtrades_new(m, (uint64_t)o->seed)};
     if (!d.f || !d.big) {
@@ -240,7 +240,7 @@ static int day_run(const sim_opts *o, pipeline *p, const sim_market *m, double *
 
 typedef struct sim_result {
     const sim_opts *o;
-    const pipeline *p;
+    const sim_pipeline *p;
     const sim_market *m;
     cets_journal_stats js;
     uint64_t hash, snapshot_seq;
@@ -265,7 +265,7 @@ static void kv(FILE *f, const char *label, const char *fmt, ...)
 
 /* Conservation over the whole state after the day (docs/rules.md), and the
  * events against the queries: two views of one day must agree. */
-static const char *day_check(const cets_engine *e, const pipeline *p, const sim_events *ev,
+static const char *day_check(const cets_engine *e, const sim_pipeline *p, const sim_events *ev,
                              int32_t next_date)
 {
     static cets_totals t;
@@ -293,7 +293,7 @@ static const char *day_check(const cets_engine *e, const pipeline *p, const sim_
 
 static void summary_text(FILE *f, const sim_result *r)
 {
-    const pipeline *p = r->p;
+    const sim_pipeline *p = r->p;
     char a[FMT_LEN], b[FMT_LEN];
     fprintf(f, "五、运行摘要 Run summary\n\n");
     kv(f, "参与人 Participants", "%s (%u entities, %u institutions, %u individuals)",
@@ -337,7 +337,7 @@ static void summary_text(FILE *f, const sim_result *r)
 
 static void summary_json(FILE *f, const sim_result *r)
 {
-    const pipeline *p = r->p;
+    const sim_pipeline *p = r->p;
     fprintf(f, "{\"type\":\"summary\",\"seed\":%lld,\"participants\":%u,\"orders\":%lld",
             (long long)r->o->seed, r->m->nparts, (long long)r->o->orders);
     fprintf(f, ",\"commands\":%" PRIu64 ",\"accepted\":%" PRIu64 ",\"rejected\":%" PRIu64,
@@ -375,28 +375,19 @@ static cets_engine *engine_copy(const cets_engine *e)
 }
 
 /* The exchange's side: the engine recovered from the fresh directory (it
- * stores the configuration there), the journal opened after it. */
-static int sim_open(const sim_opts *o, sim_events *ev, cets_engine **e, cets_journal **j,
-                    uint64_t *next_seq)
+ * stores the configuration there) through the file backend, with the
+ * simulation's counter on the bus. */
+static cets_engine *sim_open(const sim_opts *o, core_backend *backend, bus *events)
 {
     char err[1024];
     cets_config cfg;
     cets_config_default(&cfg);
     cfg.start_date = o->date;
     cets_recovery rep;
-    *e = cets_recover(o->dir, &cfg, sim_listener, ev, &rep, err, sizeof err);
-    if (!*e) {
-        fprintf(stderr, "cets: recovery of %s failed: %s\n", o->dir, err);
-        return -1;
-    }
-    *next_seq = rep.last_seq + 1;
-    *j = cets_journal_open(o->dir, *next_seq, err, sizeof err);
-    if (!*j) {
-        fprintf(stderr, "cets: cannot open the journal in %s: %s\n", o->dir, err);
-        cets_engine_free(*e);
-        return -1;
-    }
-    return 0;
+    cets_engine *e = backend->recover(backend, &cfg, bus_publish, events, &rep, err, sizeof err);
+    bus_batch_end(events);
+    if (!e) fprintf(stderr, "cets: recovery of %s failed: %s\n", o->dir, err);
+    return e;
 }
 
 static int sim_print(const sim_opts *o, sim_result *r, const cets_engine *e)
@@ -412,15 +403,26 @@ static int sim_print(const sim_opts *o, sim_result *r, const cets_engine *e)
 static int sim_run(const sim_opts *o, const int32_t *hol, int nhol, const char *hpath, double t0)
 {
     sim_events ev = {0};
-    cets_engine *e;
-    cets_journal *j;
-    uint64_t next_seq;
-    if (sim_open(o, &ev, &e, &j, &next_seq) != 0) return CLI_FAIL;
-    pipeline p;
+    core_backend *backend = core_backend_file(o->dir);
+    bus *events = bus_new(BUS_DEFAULT_CAPACITY);
+    bus_reader_opts ro = {.name = "simulate", .mode = BUS_ON_CORE, .on_event = sim_listener,
+                          .ctx = &ev,
+                          .types = BUS_TYPE(CETS_EV_TRADE) | BUS_TYPE(CETS_EV_DAY_STATS) |
+                                   BUS_TYPE(CETS_EV_STATEMENT) | BUS_TYPE(CETS_EV_DAY_CLOSED)};
+    bus_reader *reader = events ? bus_join(events, &ro) : NULL;
+    cets_engine *e = backend && reader ? sim_open(o, backend, events) : NULL;
+    if (!e) {
+        if (!backend || !reader) fprintf(stderr, "cets: out of memory\n");
+        bus_leave(reader);
+        bus_free(events);
+        if (backend) backend->free(backend);
+        return CLI_FAIL;
+    }
+    sim_pipeline p;
     sim_market m = {0};
     sim_result r = {.o = o, .p = &p, .m = &m, .holidays_path = hpath};
     cets_engine *view = engine_copy(e);
-    int rc = pl_init(&p, e, view, j, next_seq, (size_t)o->batch);
+    int rc = pl_init(&p, e, view, backend, events, (size_t)o->batch);
     if (!view) {
         snprintf(p.err, sizeof p.err, "cannot copy the engine (no memory)");
         rc = -1;
@@ -442,7 +444,7 @@ static int sim_run(const sim_opts *o, const int32_t *hol, int nhol, const char *
         r.hash = cets_state_hash(e);
         r.snapshot_seq = cets_last_seq(e);
         r.check = day_check(e, &p, &ev, cal_next_trading_day(o->date, hol, nhol));
-        cets_journal_get_stats(j, &r.js);
+        p.core.j->ops->stats(p.core.j, &r.js);
         rc = sim_print(o, &r, e);
         if (r.check) {
             fprintf(stderr, "cets: simulate: check failed: %s\n", r.check);
@@ -453,9 +455,11 @@ static int sim_run(const sim_opts *o, const int32_t *hol, int nhol, const char *
     }
     pl_free(&p);
     market_free(&m);
-    cets_journal_close(j);
     cets_engine_free(view);
     cets_engine_free(e);
+    bus_leave(reader);
+    bus_free(events);
+    backend->free(backend);
     return rc == 0 ? CLI_OK : CLI_FAIL;
 }
 

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "../server/log.h"
+#include "core/log.h"
 #include "gw.h"
 
 enum { REJ_REQUIRED = 1, REJ_VALUE = 5, REJ_FORMAT = 6 };
@@ -374,6 +374,37 @@ void app_restore_orders(gw *g, sess *s, const cets_engine *e)
     fix_store_flush(s->st);
     if (n)
         log_info("fix", "msg=\"live orders restored\" comp=%s orders=%d", s->comp, n);
+}
+
+/* After missed events (gw_resync): every tracked order as the engine has it
+ * now; those no longer live are forgotten (their reports were missed). */
+void app_resync(gw *g, const cets_engine *e)
+{
+    size_t it = 0;
+    uint64_t id;
+    void *v;
+    ordrec **gone = NULL;
+    size_t ngone = 0, cap = 0;
+    while (fix_map_next(&g->orders, &it, &id, &v)) {
+        ordrec *o = v;
+        cets_order_info in;
+        if (cets_order_get(e, id, &in) == 0 && in.participant == o->s->participant) {
+            order_fill_from(o, &in);
+            continue;
+        }
+        if (ngone == cap) { /* not dropped while iterating the map */
+            size_t nc = cap ? 2 * cap : 64;
+            ordrec **ng = realloc(gone, nc * sizeof *ng);
+            if (!ng)
+                break;
+            gone = ng;
+            cap = nc;
+        }
+        gone[ngone++] = o;
+    }
+    for (size_t i = 0; i < ngone; i++)
+        order_drop(g, gone[i]);
+    free(gone);
 }
 
 /* ---- inbound ---------------------------------------------------------------- */

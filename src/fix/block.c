@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../server/log.h"
+#include "core/log.h"
 #include "gw.h"
 
 static void block_ack(gw *g, sess *s, const inflight *f, int code, uint64_t block_id)

@@ -27,7 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../server/log.h"
+#include "core/log.h"
 
 #define IN_CAP (2 * FIX_MAX_MSG)
 

@@ -2,8 +2,9 @@
  *
  * One thread runs an epoll loop over the listening socket, every
  * connection (conn.c) and an eventfd that says "the hub has news" (hub.c).
- * One turn: read and handle what arrived, drain the hub (engine events,
- * command completions, password answers), run the timers, then write the
+ * One turn: read and handle what arrived, drain the hub (command
+ * completions, password answers, then the engine's events from the bus),
+ * run the timers, then write the
  * session stores and only after that the sockets -- a message a peer has
  * seen is always in its session's outbound log (store.h).
  *
@@ -28,7 +29,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "../server/log.h"
+#include "core/log.h"
 
 #define TICK_NS 100000000LL
 
@@ -78,7 +79,7 @@ sess *gw_session_get(gw *g, const char *comp, char *err, size_t errlen)
     fix_map_init(&s->clord);
     g->sess[g->nsess++] = s;
     if (s->participant)
-        gw_participant_watch(s->participant);
+        gw_participant_watch(g, s->participant);
     return s;
 }
 
@@ -148,6 +149,7 @@ int gw_instrument_find(gw *g, const char *code, size_t len)
 
 bool gw_submit(gw *g, inflight *f)
 {
+    f->g = g;
     if (f->client_ref && !fix_map_put(&g->inflight, f->client_ref, f))
         f->client_ref = 0;
     if (core_submit_async(g->core, &f->cmd, hub_on_done, f) != 0) {
@@ -187,20 +189,20 @@ static conn *conn_by_id(gw *g, uint32_t id)
     return NULL;
 }
 
-/* Take everything queued by the core and the password worker. */
+/* Take everything queued by the core and the password worker, then read the
+ * bus: the events of a command are on the bus before its completion is
+ * queued, so taking the queue first and the events second keeps them in
+ * order (hub.c). */
 static void hub_drain(gw *g, hub_item **buf, size_t *cap)
 {
     uint64_t v;
     if (read(g->efd, &v, sizeof v) < 0 && errno != EAGAIN)
         log_warn("fix", "msg=\"eventfd read failed\" error=\"%s\"", strerror(errno));
-    size_t n = hub_take(buf, cap);
+    size_t n = hub_take(g, buf, cap);
+    hub_read_events(g);
     for (size_t i = 0; i < n; i++) {
         hub_item *it = &(*buf)[i];
-        if (it->kind == HUB_EVENT) {
-            app_on_event(g, &it->u.ev);
-            block_on_event(g, &it->u.ev);
-            md_on_event(g, &it->u.ev);
-        } else if (it->kind == HUB_DONE) {
+        if (it->kind == HUB_DONE) {
             done_item(g, it->u.done.f, it->u.done.code, &it->u.done.res);
         } else if (it->kind == HUB_AUTH) {
             conn *c = conn_by_id(g, it->u.auth.conn_id);
@@ -326,7 +328,10 @@ static void *gw_main(void *arg)
         if (stop_deadline && ((g->total_inflight == 0 && g->nconns == 0) ||
                               g->mono > stop_deadline)) {
             hub_drain(g, &spare, &spare_cap);
-            break;
+            /* the core answers every command it took: wait for them, so no
+             * completion can arrive after the gateway is freed */
+            if (g->total_inflight == 0 || g->mono > stop_deadline + 25000000000LL)
+                break;
         }
         if (stop_deadline) /* stop reading; let the replies and Logouts out */
             for (int i = 0; i < g->nconns; i++)
@@ -406,6 +411,10 @@ static void gw_free(gw *g)
     free(g->sess);
     free(g->conns);
     free(g->subs);
+    free(g->evbuf);
+    free(g->hub_q);
+    bus_leave(g->reader);
+    pthread_mutex_destroy(&g->hub_mu);
     if (g->lfd >= 0)
         close(g->lfd);
     if (g->efd >= 0)
@@ -415,49 +424,74 @@ static void gw_free(gw *g)
     free(g);
 }
 
-/* Load instruments and sessions, and open the hub, all inside one read
- * section: no event can fall between what we read and what we queue. */
-static void gw_attach(gw *g)
+/* Load instruments and sessions, and join the bus, all inside one read
+ * section: no event can fall between what we read and what we are sent. */
+static int gw_attach(gw *g)
 {
+    bus_reader_opts ro = {.name = "fix",
+                          .types = BUS_TYPE(CETS_EV_ACCEPTED) | BUS_TYPE(CETS_EV_REPLACED) |
+                                   BUS_TYPE(CETS_EV_ORDER_DONE) | BUS_TYPE(CETS_EV_TRADE) |
+                                   BUS_TYPE(CETS_EV_BLOCK) | BUS_TYPE(CETS_EV_DEPTH) |
+                                   BUS_TYPE(CETS_EV_DAY_STATS) | BUS_TYPE(CETS_EV_DAY_CLOSED) |
+                                   BUS_TYPE(CETS_EV_ADMIN),
+                          .mode = BUS_THREADED,
+                          .wake = hub_bus_wake,
+                          .ctx = g};
     const cets_engine *e = core_read_begin(g->core);
     gw_instruments_load(g, e);
     sessions_load(g, e);
-    hub_open(g->efd);
+    g->reader = bus_join(core_bus(g->core), &ro);
     core_read_end(g->core);
+    return g->reader ? 0 : -1;
 }
 
-fix_gateway *fix_gateway_start_with(server *s, const fix_gateway_options *o, char *err,
+void gw_resync(gw *g, uint64_t lost)
+{
+    log_error("fix", "msg=\"the gateway fell a whole event bus behind: every session is logged "
+                     "out\" alarm=1 events_lost=%llu",
+              (unsigned long long)lost);
+    for (int i = 0; i < g->nconns; i++)
+        if (g->conns[i]->s)
+            sess_logout(g->conns[i]->s, "the gateway fell behind the exchange's events; "
+                                        "log on again to resynchronise");
+    /* orders and market data are read again from the engine */
+    const cets_engine *e = core_read_begin(g->core);
+    app_resync(g, e);
+    core_read_end(g->core);
+    g->md_ready = false;
+    g->md_on = false;
+}
+
+fix_gateway *fix_gateway_start_with(core *c, auth *a, const fix_gateway_options *o, char *err,
                                     size_t errlen)
 {
-    if (hub_is_open()) {
-        snprintf(err, errlen, "a FIX gateway is already running in this process");
-        return NULL;
-    }
     gw *g = calloc(1, sizeof *g);
     if (!g) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     g->lfd = g->efd = g->ep = -1;
-    g->srv = s;
-    g->core = s->core;
+    g->core = c;
+    g->auth = a;
+    pthread_mutex_init(&g->hub_mu, NULL);
     g->o = *o;
     snprintf(g->state_dir, sizeof g->state_dir, "%s", o->state_dir);
     g->o.state_dir = g->state_dir;
     g->o.listen = NULL;
     g->conns = calloc((size_t)(o->max_connections > 0 ? o->max_connections : 1), sizeof *g->conns);
+    g->evbuf = malloc(GW_EVBUF * sizeof *g->evbuf);
     fix_map_init(&g->orders);
     fix_map_init(&g->inflight);
     err[0] = 0;
-    if (!g->conns || (mkdir(g->state_dir, 0700) != 0 && errno != EEXIST)) {
+    if (!g->conns || !g->evbuf || (mkdir(g->state_dir, 0700) != 0 && errno != EEXIST)) {
         snprintf(err, errlen, "fix: cannot create %s: %s", g->state_dir,
-                 g->conns ? strerror(errno) : "out of memory");
+                 g->conns && g->evbuf ? strerror(errno) : "out of memory");
         gw_free(g);
         return NULL;
     }
     if (listen_on(g, o->listen, err, errlen) != 0 ||
         (g->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
-        (g->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 || !(g->aw = auth_worker_start(s->auth))) {
+        (g->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 || !(g->aw = auth_worker_start(g, a))) {
         if (!err[0])
             snprintf(err, errlen, "fix: %s", strerror(errno));
         gw_free(g);
@@ -471,7 +505,11 @@ fix_gateway *fix_gateway_start_with(server *s, const fix_gateway_options *o, cha
     g->wall = clock_ns(CLOCK_REALTIME);
     g->next_tick = g->mono + TICK_NS;
     g->next_sync = g->mono + (int64_t)o->sync_interval_ms * 1000000;
-    gw_attach(g);
+    if (gw_attach(g) != 0) {
+        snprintf(err, errlen, "fix: cannot join the event bus (out of memory)");
+        fix_gateway_stop(g);
+        return NULL;
+    }
     if (pthread_create(&g->thread, NULL, gw_main, g) != 0) {
         snprintf(err, errlen, "fix: cannot start a thread");
         g->thread = 0;
@@ -483,8 +521,8 @@ fix_gateway *fix_gateway_start_with(server *s, const fix_gateway_options *o, cha
     return g;
 }
 
-fix_gateway *fix_gateway_start(server *s, const char *listen_addr, const char *state_dir,
-                               char *err, size_t errlen)
+fix_gateway *fix_gateway_start(core *c, auth *a, const char *listen_addr,
+                               const char *state_dir, char *err, size_t errlen)
 {
     fix_gateway_options o;
     fix_gateway_options_default(&o);
@@ -492,7 +530,7 @@ fix_gateway *fix_gateway_start(server *s, const char *listen_addr, const char *s
         o.listen = listen_addr;
     if (state_dir && state_dir[0])
         o.state_dir = state_dir;
-    return fix_gateway_start_with(s, &o, err, errlen);
+    return fix_gateway_start_with(c, a, &o, err, errlen);
 }
 
 int fix_gateway_port(const fix_gateway *g) { return g ? g->port : 0; }
@@ -508,12 +546,15 @@ void fix_gateway_stop(fix_gateway *g)
             log_warn("fix", "msg=\"cannot wake the gateway\"");
         pthread_join(g->thread, NULL);
     }
-    hub_close();
+    bus_leave(g->reader); /* no more wake-ups */
+    g->reader = NULL;
     auth_worker_stop(g->aw);
     g->aw = NULL;
-    if (g->total_inflight)
-        log_warn("fix", "msg=\"stopped with commands in flight\" n=%llu",
-                 (unsigned long long)g->total_inflight);
     log_info("fix", "msg=\"stopped\" sessions=%d", g->nsess);
+    if (g->total_inflight) { /* a completion may still come: keep what it touches */
+        log_error("fix", "msg=\"stopped with commands in flight; the gateway is not freed\" "
+                         "n=%llu", (unsigned long long)g->total_inflight);
+        return;
+    }
     gw_free(g);
 }

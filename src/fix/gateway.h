@@ -2,16 +2,14 @@
  *
  * One thread runs an epoll loop over every FIX connection; commands go to
  * the core with core_submit_async() (pipelined: a session may have thousands
- * in flight), and what the engine does comes back through a core listener,
- * fix_gateway_on_event(), which copies the events the gateway needs into a
- * queue and never blocks the core thread.
+ * in flight), and what the engine does comes back through the core's event
+ * bus, which the gateway reads on its own thread (it joins the bus when it
+ * starts). Any number of gateways may run in one process, each on its own
+ * core or sharing one.
  *
- * Wiring in cetsd (service.c):
- *   core_add_listener(s->core, fix_gateway_on_event, NULL);   before core_start()
- *   g = fix_gateway_start(s, "127.0.0.1:9878", "<data_dir>/fix", err, sizeof err);
- *                                                              after auth_open()
- *   fix_gateway_stop(g);                                       before core_stop()
- * There is one gateway per process (the listener has no other context).
+ * Wiring (cetsd's main.c, the tests, bench_fix):
+ *   g = fix_gateway_start_with(core, auth, &options, err, sizeof err);  after core_start()
+ *   fix_gateway_stop(g);                                               before core_stop()
  */
 #ifndef CETS_FIX_GATEWAY_H
 #define CETS_FIX_GATEWAY_H
@@ -22,7 +20,8 @@
 
 #include "cets/cets.h"
 
-struct server;
+struct core;
+struct auth;
 typedef struct fix_gateway fix_gateway;
 
 typedef struct fix_gateway_options {
@@ -42,18 +41,16 @@ typedef struct fix_gateway_options {
 
 void fix_gateway_options_default(fix_gateway_options *o);
 
-/* Start listening with the defaults. NULL with err on failure. */
-fix_gateway *fix_gateway_start(struct server *s, const char *listen_addr, const char *state_dir,
-                               char *err, size_t errlen);
-fix_gateway *fix_gateway_start_with(struct server *s, const fix_gateway_options *o, char *err,
-                                    size_t errlen);
+/* Start listening on a running core; passwords are checked by the credential
+ * store a. NULL with err on failure. */
+fix_gateway *fix_gateway_start(struct core *c, struct auth *a, const char *listen_addr,
+                               const char *state_dir, char *err, size_t errlen);
+fix_gateway *fix_gateway_start_with(struct core *c, struct auth *a, const fix_gateway_options *o,
+                                    char *err, size_t errlen);
 /* The TCP port it listens on. */
 int fix_gateway_port(const fix_gateway *g);
-/* Log every session out, wait (up to 5 s) for the commands in flight,
- * sync the stores and stop. */
+/* Log every session out, wait (up to 5 s) for the peers and until the core
+ * has answered every command in flight, sync the stores and stop. */
 void fix_gateway_stop(fix_gateway *g);
-
-/* The core listener (ctx is unused: pass NULL). */
-void fix_gateway_on_event(void *ctx, const cets_event *ev);
 
 #endif

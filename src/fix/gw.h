@@ -10,8 +10,8 @@
  *   block.c    block agreements as TradeCaptureReport
  *   md.c       market data and trading session status
  *
- * Everything here belongs to the gateway thread; only the hub (hub.c) is
- * touched by other threads.
+ * Everything here belongs to the gateway thread; only the hub's queue
+ * (hub.c) is touched by other threads.
  */
 #ifndef CETS_FIX_GW_H
 #define CETS_FIX_GW_H
@@ -22,9 +22,8 @@
 #include <stdint.h>
 
 #include "../server/auth.h"
-#include "../server/core.h"
-#include "../server/server.h"
 #include "cets/cets.h"
+#include "core/core.h"
 #include "fix.h"
 #include "gateway.h"
 #include "map.h"
@@ -34,6 +33,8 @@
 #define GW_COMP_MAX 32        /* SenderCompID: 1-32 of [A-Za-z0-9._-] */
 #define GW_ID_MAX 40          /* ClOrdID, MDReqID, TradeReportID: 1-40 printable */
 #define GW_RESEND_CHUNK (1 << 20) /* refill a connection being resent to below this */
+#define GW_EVBUF 1024         /* events read from the bus at a time */
+#define GW_WATCH_MAX 65536    /* participants below this are filtered by a bit each */
 
 /* custom tags (docs/fix.md) */
 enum {
@@ -142,6 +143,7 @@ typedef struct mass_cancel {
 
 /* A command sent to the core and not answered yet. */
 typedef struct inflight {
+    gw *g;
     inflight_kind kind;
     sess *s;
     uint64_t client_ref; /* key in gw.inflight (0: not in it) */
@@ -174,8 +176,18 @@ typedef struct md_sub {
 } md_sub;
 
 struct fix_gateway {
-    server *srv;
     core *core;
+    auth *auth;
+    bus_reader *reader;  /* the core's events */
+    cets_event *evbuf;   /* GW_EVBUF */
+    uint8_t watch[GW_WATCH_MAX / 8]; /* participants with a FIX session */
+    bool md_on;          /* market data wanted: depth and every trade */
+    uint64_t md_seq;     /* the market copy was read after this command */
+    /* the queue other threads fill (hub.c) */
+    pthread_mutex_t hub_mu;
+    struct hub_item *hub_q;
+    size_t hub_n, hub_cap;
+    bool hub_signalled;
     fix_gateway_options o;
     char state_dir[1024];
     int lfd, efd, ep, port;
@@ -209,12 +221,11 @@ struct fix_gateway {
 };
 
 /* ---- hub.c ---- */
-typedef enum hub_kind { HUB_EVENT = 1, HUB_DONE = 2, HUB_AUTH = 3 } hub_kind;
+typedef enum hub_kind { HUB_DONE = 2, HUB_AUTH = 3 } hub_kind;
 
 typedef struct hub_item {
     uint8_t kind;
     union {
-        cets_event ev;
         struct {
             inflight *f;
             int code;
@@ -228,19 +239,20 @@ typedef struct hub_item {
     } u;
 } hub_item;
 
-void hub_open(int efd);
-bool hub_is_open(void);
-void hub_close(void);
 /* Swap the queue with *buf (capacity *cap); the items taken are then in
  * *buf; returns how many. */
-size_t hub_take(hub_item **buf, size_t *cap);
+size_t hub_take(gw *g, hub_item **buf, size_t *cap);
+/* Read the bus to its end and hand each event wanted to app, block and md. */
+void hub_read_events(gw *g);
+/* The bus reader's wake-up (ctx: the gateway). */
+void hub_bus_wake(void *ctx);
 /* The core_done_fn of every command the gateway submits (ctx: inflight). */
 void hub_on_done(void *ctx, int code, const cets_cmd *cmd, const cets_result *res);
 /* Watch this participant's orders and blocks (cheap; never undone). */
-void gw_participant_watch(uint32_t participant);
+void gw_participant_watch(gw *g, uint32_t participant);
 /* Market data wanted: depth and every trade from now on. */
-void gw_md_enable(void);
-struct auth_worker *auth_worker_start(auth *a);
+void gw_md_enable(gw *g);
+struct auth_worker *auth_worker_start(gw *g, auth *a);
 void auth_worker_stop(struct auth_worker *w);
 /* Queue a password check; the answer comes back through sess_on_auth(). */
 void gw_auth_ask(gw *g, conn *c, const char *password);
@@ -259,6 +271,9 @@ void gw_conn_write(conn *c, const char *p, size_t n);
 void gw_conn_kill(conn *c, const char *why, bool flush_first);
 
 /* ---- gateway.c ---- */
+/* The gateway fell a whole bus behind and missed events: log every session
+ * out and read the market again (docs/fix.md, "Falling behind"). */
+void gw_resync(gw *g, uint64_t lost);
 sess *gw_session_get(gw *g, const char *comp, char *err, size_t errlen);
 void gw_flush_later(sess *s);
 /* Send a command to the core; false (and f freed) when the core is stopping. */
@@ -288,6 +303,7 @@ void app_on_event(gw *g, const cets_event *ev);
 void app_on_done(gw *g, inflight *f, int code, const cets_result *res);
 void app_on_disconnect(gw *g, sess *s);
 void app_restore_orders(gw *g, sess *s, const cets_engine *e);
+void app_resync(gw *g, const cets_engine *e);
 /* Shared field readers: 0, or -1 after a session Reject was sent. */
 int app_get_id(sess *s, const fix_msg *m, uint32_t tag, char out[GW_ID_MAX + 1], bool required);
 int app_get_qty(sess *s, const fix_msg *m, uint32_t tag, int64_t *qty);

@@ -1,21 +1,24 @@
-/* hub.c -- what other threads hand to the gateway thread: the core's events
- * and command completions, and the password worker's answers.
+/* hub.c -- what reaches the gateway thread from other threads: the engine's
+ * events (through the core's bus), command completions and the password
+ * worker's answers.
  *
- * The core thread never waits for us. Its listener (fix_gateway_on_event)
- * and the completions of core_submit_async() append to one queue under a
- * mutex held for a copy, and poke the gateway's eventfd when the queue was
- * empty; the gateway swaps the whole queue out at once (hub_take). Events of
- * a command always come before its completion, so an order's "new" report
- * is sent before any fill and before we forget which session asked.
+ * The engine thread never waits for us. The gateway is a threaded reader of
+ * the core's bus: after each batch that brought events it wants, the engine
+ * thread pokes the gateway's eventfd (once, until the gateway has read).
+ * Completions of core_submit_async() and password answers are appended to
+ * the gateway's own queue under a mutex held for a copy, and poke the same
+ * eventfd. The gateway takes the queue FIRST, then reads the bus to its end:
+ * a command's completion is queued only after every event of its batch is
+ * on the bus, so an order's "new" report is sent before any fill and before
+ * we forget which session asked.
  *
- * The hub is static: a core listener has no context to find a gateway by,
- * so there is one FIX gateway per process. Events are filtered before the
- * copy: a participant's orders only once it has a FIX session, depth and
- * every trade only once someone asked for market data.
+ * Events are filtered on the gateway thread: a participant's orders only
+ * once it has a FIX session, depth and every trade only once someone asked
+ * for market data.
  *
  * Passwords are checked (argon2id, deliberately slow, up to 2 s on failure)
  * by one worker thread, so a Logon never stalls the loop; the answer comes
- * back through the hub.
+ * back through the queue.
  */
 #include "gw.h"
 
@@ -26,52 +29,39 @@
 #include <string.h>
 #include <unistd.h>
 
-/* ---- the hub: core thread -> gateway thread ------------------------------- */
+#include "core/log.h"
 
+/* ---- filters (gateway thread) ------------------------------------------------ */
 
-/* Static: the core listener has no context to find a gateway by. */
-static struct {
-    pthread_mutex_t mu;
-    hub_item *q;
-    size_t n, cap;
-    int efd;
-    bool signalled;
-    uint8_t active;        /* atomic: read without the lock by the listener */
-    uint8_t md_on;         /* atomic: market data wanted (depth, all trades) */
-    uint8_t parts[8192];   /* atomic bits: participants with a FIX session */
-} hub = {.mu = PTHREAD_MUTEX_INITIALIZER, .efd = -1};
-
-void gw_participant_watch(uint32_t p)
+void gw_participant_watch(gw *g, uint32_t p)
 {
-    if (p < 65536)
-        __atomic_or_fetch(&hub.parts[p >> 3], (uint8_t)(1u << (p & 7)), __ATOMIC_RELAXED);
+    if (p < GW_WATCH_MAX)
+        g->watch[p >> 3] |= (uint8_t)(1u << (p & 7));
 }
 
-void gw_md_enable(void) { __atomic_store_n(&hub.md_on, 1, __ATOMIC_RELAXED); }
+void gw_md_enable(gw *g) { g->md_on = true; }
 
-static bool watched(uint32_t p)
+static bool watched(const gw *g, uint32_t p)
 {
-    return p >= 65536 ||
-           (__atomic_load_n(&hub.parts[p >> 3], __ATOMIC_RELAXED) & (1u << (p & 7)));
+    return p >= GW_WATCH_MAX || (g->watch[p >> 3] & (1u << (p & 7)));
 }
 
 /* Which events the gateway needs: its participants' orders and blocks,
  * market data once someone subscribed, and the rare market-wide ones. */
-static bool hub_wants(const cets_event *ev)
+static bool hub_wants(const gw *g, const cets_event *ev)
 {
-    bool md = __atomic_load_n(&hub.md_on, __ATOMIC_RELAXED);
     switch (ev->type) {
     case CETS_EV_ACCEPTED:
     case CETS_EV_REPLACED:
-        return watched(ev->u.order.participant);
+        return watched(g, ev->u.order.participant);
     case CETS_EV_ORDER_DONE:
-        return watched(ev->u.done.order.participant);
+        return watched(g, ev->u.done.order.participant);
     case CETS_EV_TRADE:
-        return md || watched(ev->u.trade.buyer) || watched(ev->u.trade.seller);
+        return g->md_on || watched(g, ev->u.trade.buyer) || watched(g, ev->u.trade.seller);
     case CETS_EV_BLOCK:
-        return watched(ev->u.block.owner) || watched(ev->u.block.counterparty);
+        return watched(g, ev->u.block.owner) || watched(g, ev->u.block.counterparty);
     case CETS_EV_DEPTH:
-        return md;
+        return g->md_on;
     case CETS_EV_DAY_STATS:
     case CETS_EV_DAY_CLOSED:
     case CETS_EV_ADMIN:
@@ -80,100 +70,97 @@ static bool hub_wants(const cets_event *ev)
     return false;
 }
 
+/* ---- the queue: other threads -> gateway thread -------------------------------- */
+
+static void hub_poke(gw *g)
+{
+    uint64_t one = 1;
+    if (write(g->efd, &one, sizeof one) != (ssize_t)sizeof one && errno != EAGAIN)
+        log_warn("fix", "msg=\"cannot wake the gateway\" error=\"%s\"", strerror(errno));
+}
+
 /* A slot at the end of the queue, with the lock held; NULL (lock released)
- * when no gateway runs or memory is short. */
-static hub_item *hub_reserve(void)
+ * when memory is short. */
+static hub_item *hub_reserve(gw *g)
 {
-    pthread_mutex_lock(&hub.mu);
-    if (!hub.active)
-        goto none;
-    if (hub.n == hub.cap) {
-        size_t cap = hub.cap ? hub.cap * 2 : 1024;
-        hub_item *q = realloc(hub.q, cap * sizeof *q);
-        if (!q)
-            goto none;
-        hub.q = q;
-        hub.cap = cap;
+    pthread_mutex_lock(&g->hub_mu);
+    if (g->hub_n == g->hub_cap) {
+        size_t cap = g->hub_cap ? g->hub_cap * 2 : 1024;
+        hub_item *q = realloc(g->hub_q, cap * sizeof *q);
+        if (!q) {
+            pthread_mutex_unlock(&g->hub_mu);
+            return NULL;
+        }
+        g->hub_q = q;
+        g->hub_cap = cap;
     }
-    return &hub.q[hub.n++];
-none:
-    pthread_mutex_unlock(&hub.mu);
-    return NULL;
+    return &g->hub_q[g->hub_n++];
 }
 
-static void hub_commit(void)
+static void hub_commit(gw *g)
 {
-    if (!hub.signalled) {
-        uint64_t one = 1;
-        hub.signalled = write(hub.efd, &one, sizeof one) == (ssize_t)sizeof one;
-    }
-    pthread_mutex_unlock(&hub.mu);
+    bool poke = !g->hub_signalled;
+    g->hub_signalled = true;
+    pthread_mutex_unlock(&g->hub_mu);
+    if (poke)
+        hub_poke(g);
 }
 
-void fix_gateway_on_event(void *ctx, const cets_event *ev)
-{
-    (void)ctx;
-    if (!__atomic_load_n(&hub.active, __ATOMIC_RELAXED) || !hub_wants(ev))
-        return;
-    hub_item *it = hub_reserve();
-    if (!it)
-        return;
-    it->kind = HUB_EVENT;
-    it->u.ev = *ev;
-    hub_commit();
-}
+/* The bus's wake-up, on the engine thread. */
+void hub_bus_wake(void *ctx) { hub_poke(ctx); }
 
 void hub_on_done(void *ctx, int code, const cets_cmd *cmd, const cets_result *res)
 {
     (void)cmd;
-    hub_item *it = hub_reserve();
-    if (!it) /* cannot happen while commands are in flight: stop waits for them */
+    inflight *f = ctx;
+    gw *g = f->g;
+    hub_item *it = hub_reserve(g);
+    if (!it) { /* out of memory: the session waits for an answer that never comes */
+        log_error("fix", "msg=\"completion lost: out of memory\" alarm=1 client_ref=%llu",
+                  (unsigned long long)f->client_ref);
         return;
+    }
     it->kind = HUB_DONE;
-    it->u.done.f = ctx;
+    it->u.done.f = f;
     it->u.done.code = code;
     it->u.done.res = *res;
-    hub_commit();
+    hub_commit(g);
 }
 
-/* Open the hub for a gateway whose loop polls efd. Called inside a read
- * section of the engine: no event falls between what the gateway read and
- * what it is sent. */
-void hub_open(int efd)
+size_t hub_take(gw *g, hub_item **buf, size_t *cap)
 {
-    pthread_mutex_lock(&hub.mu);
-    hub.n = 0;
-    hub.efd = efd;
-    hub.signalled = false;
-    __atomic_store_n(&hub.md_on, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&hub.active, 1, __ATOMIC_RELAXED);
-    pthread_mutex_unlock(&hub.mu);
-}
-
-bool hub_is_open(void) { return __atomic_load_n(&hub.active, __ATOMIC_RELAXED); }
-
-void hub_close(void)
-{
-    pthread_mutex_lock(&hub.mu);
-    __atomic_store_n(&hub.active, 0, __ATOMIC_RELAXED);
-    hub.efd = -1;
-    hub.n = 0;
-    pthread_mutex_unlock(&hub.mu);
-}
-
-size_t hub_take(hub_item **buf, size_t *cap)
-{
-    pthread_mutex_lock(&hub.mu);
-    hub_item *q = hub.q; /* swap buffers: the core fills the other one meanwhile */
-    size_t n = hub.n, qcap = hub.cap;
-    hub.q = *buf;
-    hub.cap = *cap;
-    hub.n = 0;
-    hub.signalled = false;
-    pthread_mutex_unlock(&hub.mu);
+    pthread_mutex_lock(&g->hub_mu);
+    hub_item *q = g->hub_q; /* swap buffers: the others fill the other one meanwhile */
+    size_t n = g->hub_n, qcap = g->hub_cap;
+    g->hub_q = *buf;
+    g->hub_cap = *cap;
+    g->hub_n = 0;
+    g->hub_signalled = false;
+    pthread_mutex_unlock(&g->hub_mu);
     *buf = q;
     *cap = qcap;
     return n;
+}
+
+/* Every event on the bus up to its end, in order, filtered. */
+void hub_read_events(gw *g)
+{
+    uint64_t lost;
+    long n;
+    while ((n = bus_read(g->reader, g->evbuf, GW_EVBUF, &lost)) != 0) {
+        if (n == BUS_CUT_OFF) {
+            gw_resync(g, lost);
+            continue;
+        }
+        for (long i = 0; i < n; i++) {
+            const cets_event *ev = &g->evbuf[i];
+            if (!hub_wants(g, ev))
+                continue;
+            app_on_event(g, ev);
+            block_on_event(g, ev);
+            md_on_event(g, ev);
+        }
+    }
 }
 
 /* ---- the password worker ---------------------------------------------------- */
@@ -190,6 +177,7 @@ struct auth_worker {
     auth_job *head, *tail;
     bool stop;
     auth *a;
+    gw *g;
     pthread_t thread;
 };
 
@@ -212,13 +200,13 @@ static void *auth_main(void *arg)
         principal p;
         bool ok = w->a && auth_password_check(w->a, j->user, j->password, j->addr, &p);
         sodium_memzero(j->password, sizeof j->password);
-        hub_item *it = hub_reserve();
+        hub_item *it = hub_reserve(w->g);
         if (it) {
             it->kind = HUB_AUTH;
             it->u.auth.conn_id = j->conn_id;
             it->u.auth.ok = ok;
             it->u.auth.p = ok ? p : (principal){0};
-            hub_commit();
+            hub_commit(w->g);
         }
         free(j);
     }
@@ -249,7 +237,7 @@ void gw_auth_ask(gw *g, conn *c, const char *password)
     pthread_mutex_unlock(&w->mu);
 }
 
-struct auth_worker *auth_worker_start(auth *a)
+struct auth_worker *auth_worker_start(gw *g, auth *a)
 {
     struct auth_worker *w = calloc(1, sizeof *w);
     if (!w)
@@ -257,6 +245,7 @@ struct auth_worker *auth_worker_start(auth *a)
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     w->a = a;
+    w->g = g;
     if (pthread_create(&w->thread, NULL, auth_main, w) != 0) {
         pthread_mutex_destroy(&w->mu);
         pthread_cond_destroy(&w->cv);
@@ -266,7 +255,7 @@ struct auth_worker *auth_worker_start(auth *a)
     return w;
 }
 
-/* Finish what is queued (its answers are dropped once the hub is closed). */
+/* Finish what is queued (the answers still reach the queue; the gateway frees it). */
 void auth_worker_stop(struct auth_worker *w)
 {
     if (!w)

@@ -3,9 +3,10 @@
  *
  * The gateway keeps, per instrument, the last best five levels and today's
  * statistics as the engine's events told them. They are read from the
- * engine once, when the first subscription arrives, inside the same read
- * section that switches the event filter on (gw_md_enable), so the events
- * that follow continue exactly where the read left off. Snapshots are made
+ * engine once, when the first subscription arrives, with the engine's last
+ * sequence number; market events of that command or older are already in
+ * the copy and are skipped, so the events that follow continue exactly
+ * where the read left off. Snapshots are made
  * from this copy, never from the engine, so a snapshot and the increments
  * after it always agree.
  *
@@ -18,7 +19,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "../server/projection.h"
 #include "gw.h"
 
 enum {
@@ -69,7 +69,8 @@ static void md_init(gw *g)
             g->stats[i].low = d->low;
         }
     }
-    gw_md_enable(); /* inside the read section: no event can fall in between */
+    g->md_seq = cets_last_seq(e); /* what the copy already holds */
+    gw_md_enable(g);
     core_read_end(g->core);
     g->md_ready = true;
 }
@@ -337,7 +338,7 @@ static void on_day_stats(gw *g, const cets_day_stats *d)
 
 void md_on_event(gw *g, const cets_event *ev)
 {
-    if (!g->md_ready)
+    if (!g->md_ready || ev->seq <= g->md_seq)
         return;
     if (ev->type == CETS_EV_DEPTH)
         on_depth(g, &ev->u.depth);
@@ -352,11 +353,13 @@ void md_on_event(gw *g, const cets_event *ev)
 /* 2 open, 3 closed, 1 halted: the same test as the HTTP API's "session". */
 static int session_status(gw *g)
 {
-    if (g->srv->proj && projection_market_halted(g->srv->proj))
-        return 1;
     const cets_engine *e = core_read_begin(g->core);
     const cets_config *cfg = cets_engine_config(e);
     int status = 3;
+    if (cets_market_halted(e)) {
+        core_read_end(g->core);
+        return 1;
+    }
     int32_t date = cets_trading_date(e);
     if (!cfg->enforce_sessions) {
         status = 2;

@@ -25,7 +25,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../server/log.h"
+#include "core/log.h"
 #include "gw.h"
 
 enum { REJ_REQUIRED = 1, REJ_VALUE = 5, REJ_FORMAT = 6, REJ_NO_VALUE = 4, REJ_COMPID = 9,
@@ -261,7 +261,7 @@ static void logon_accept(gw *g, conn *c, sess *s, const principal *p)
     if (!s->participant) {
         s->participant = p->participant;
         fix_store_set_participant(s->st, p->participant);
-        gw_participant_watch(p->participant);
+        gw_participant_watch(g, p->participant);
     }
     s->roles = p->roles;
     snprintf(s->user, sizeof s->user, "%s", p->user);

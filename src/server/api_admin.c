@@ -328,8 +328,13 @@ static int h_snapshot(struct mg_connection *conn, void *cb)
         return http_not_found(&r, "no such resource");
     if (!http_is(&r, "POST"))
         return http_bad_method(&r);
-    core_request_snapshot(r.s->core);
-    return http_json(&r, 202, json_pack("{s:s}", "status", "requested"), NULL);
+    /* written now, between two batches; a failure is answered (and logged
+     * and counted by the core: cets_snapshot_failures_total) */
+    char err[256];
+    uint64_t seq = 0;
+    if (core_snapshot(r.s->core, &seq, err, sizeof err) != 0)
+        return http_error(&r, 503, "snapshot_failed", HTTP_E_UNAVAILABLE, "the snapshot was not written: %s", err);
+    return http_json(&r, 200, json_pack("{s:s, s:I}", "status", "written", "seq", (json_int_t)seq), NULL);
 }
 
 void api_admin_register(server *s)

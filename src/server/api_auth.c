@@ -17,7 +17,7 @@
 #include "auth.h"
 #include "auth_int.h"
 #include "http.h"
-#include "log.h"
+#include "core/log.h"
 
 /* The caller with what kind of token it used; false after answering 401. */
 static bool caller(req *r, auth_token_info *info)

@@ -39,7 +39,7 @@
 
 #include "auth_int.h"
 #include "http.h"
-#include "log.h"
+#include "core/log.h"
 #include "throttle.h"
 
 #define AUTH_HASHERS 2

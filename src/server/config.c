@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "core/log.h"
 
 typedef enum ktype { K_STR, K_INT, K_U32, K_U64, K_BOOL, K_LEVEL, K_DATE } ktype;
 
@@ -50,6 +50,9 @@ static const key keys[] = {
     NUM("snapshot_every", K_U64, core.snapshot_every, 0, INT64_MAX,
         "commands between automatic snapshots (0 = only at shutdown)"),
     NUM("snapshot_keep", K_INT, core.snapshot_keep, 1, 1000, "snapshots kept"),
+    NUM("bus_events", K_U32, core.bus_events, 16, 1 << 26,
+        "events the core's event bus holds (a power of two; 280 bytes each): a WebSocket feed or "
+        "FIX gateway this far behind is cut off and resynchronised (docs/architecture.md)"),
     STR("fix_listen", fix_listen,
         "FIX 4.4 acceptor address and port (docs/fix.md); empty = no FIX gateway"),
     NUM("fix_heartbeat_s", K_INT, fix_heartbeat_s, 1, 300,

@@ -11,7 +11,7 @@
 
 #include "auth.h"
 #include "demo_traders.h"
-#include "log.h"
+#include "core/log.h"
 
 typedef struct demo_instrument {
     const char *code;

@@ -21,7 +21,7 @@
 #include <time.h>
 
 #include "auth.h"
-#include "log.h"
+#include "core/log.h"
 
 #define MAXTRADERS 64
 #define NTHREADS 3

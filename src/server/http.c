@@ -23,7 +23,7 @@
 #include <time.h>
 
 #include "cets/errors.h"
-#include "log.h"
+#include "core/log.h"
 
 static _Thread_local struct {
     int64_t t0;

@@ -92,6 +92,33 @@ static void core_metrics(buf *b, const core_stats *st)
     out(b, "cets_journal_ok %d\n", st->journal_ok ? 1 : 0);
     metric(b, "cets_last_seq", "gauge", "Sequence number of the last applied command.");
     out(b, "cets_last_seq %" PRIu64 "\n", st->last_seq);
+    metric(b, "cets_snapshots_total", "counter", "Snapshots written.");
+    out(b, "cets_snapshots_total %" PRIu64 "\n", st->snapshots);
+    metric(b, "cets_snapshot_failures_total", "counter", "Snapshots that could not be written.");
+    out(b, "cets_snapshot_failures_total %" PRIu64 "\n", st->snapshot_failures);
+}
+
+/* The event bus: what was published, and per reader how far behind it is
+ * and how often it was cut off (core/bus.h). */
+static void bus_metrics(buf *b, bus *events)
+{
+    bus_reader_stats rs[16];
+    int n = bus_stats(events, rs, 16);
+    if (n > 16)
+        n = 16;
+    metric(b, "cets_bus_events_total", "counter", "Events published on the core's event bus.");
+    out(b, "cets_bus_events_total %" PRIu64 "\n", bus_published(events));
+    metric(b, "cets_bus_reader_behind", "gauge", "Events published and not yet read, per reader.");
+    for (int i = 0; i < n; i++)
+        out(b, "cets_bus_reader_behind{reader=\"%s\"} %" PRIu64 "\n", rs[i].name, rs[i].behind);
+    metric(b, "cets_bus_reader_cut_offs_total", "counter",
+           "Times a reader fell a whole bus behind and was cut off.");
+    for (int i = 0; i < n; i++)
+        out(b, "cets_bus_reader_cut_offs_total{reader=\"%s\"} %" PRIu64 "\n", rs[i].name,
+            rs[i].cut_offs);
+    metric(b, "cets_bus_reader_lost_total", "counter", "Events readers missed by being cut off.");
+    for (int i = 0; i < n; i++)
+        out(b, "cets_bus_reader_lost_total{reader=\"%s\"} %" PRIu64 "\n", rs[i].name, rs[i].lost);
 }
 
 static int h_metrics(struct mg_connection *conn, void *cb)
@@ -104,6 +131,7 @@ static int h_metrics(struct mg_connection *conn, void *cb)
         core_get_stats(s->core, st);
         http_status_counts(http);
         core_metrics(&b, st);
+        bus_metrics(&b, core_bus(s->core));
         metric(&b, "cets_ws_clients", "gauge", "Open WebSocket connections.");
         out(&b, "cets_ws_clients %d\n", s->ws ? ws_client_count(s->ws) : 0);
         metric(&b, "cets_http_requests_total", "counter", "HTTP requests answered, by status.");

@@ -25,7 +25,7 @@
 #include <xxhash.h>
 
 #include "cets/journal.h"
-#include "log.h"
+#include "core/log.h"
 #include "views.h"
 
 #define MINUTES 1440

@@ -3,9 +3,9 @@
  * bars of closed days, the market-wide halt flag, and the idempotency map of
  * client order ids.
  *
- * It is a core listener: written on the core thread, read by HTTP threads,
- * guarded by its own mutex (never the engine's lock, so a slow reader of bars
- * cannot hold up matching).
+ * It is an on-core reader of the core's event bus: written on the engine
+ * thread, read by HTTP threads, guarded by its own mutex (never the engine's
+ * lock, so a slow reader of bars cannot hold up matching).
  *
  * After a restart, events before the last snapshot are not replayed, so
  * projection_seed() rebuilds what it can from the recovered engine (today's
@@ -26,7 +26,12 @@
 
 projection *projection_new(const char *data_dir, int32_t tz_offset_min);
 void projection_free(projection *p);
-/* The core listener. */
+/* The events it reads from the bus, and its on-core reader's callback
+ * (bus.h: BUS_ON_CORE, so it is current before a reply goes out). Join the
+ * bus before core_start(): it needs the recovery replay. */
+#define PROJECTION_EVENTS                                                                     \
+    (BUS_TYPE(CETS_EV_ACCEPTED) | BUS_TYPE(CETS_EV_REJECTED) | BUS_TYPE(CETS_EV_TRADE) |       \
+     BUS_TYPE(CETS_EV_ORDER_DONE) | BUS_TYPE(CETS_EV_DAY_STATS) | BUS_TYPE(CETS_EV_DAY_CLOSED))
 void projection_on_event(void *p, const cets_event *ev);
 /* After core_start(): rebuild from the engine and the journal. What cannot
  * be rebuilt is logged, not fatal; returns 0 (err kept for later failures). */

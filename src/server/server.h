@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core.h"
+#include "core/core.h"
 
 struct mg_context;
 struct mg_connection;
@@ -45,7 +45,7 @@ typedef struct server {
     projection *proj;           /* bars, tapes, idempotency map: built from events */
     struct mg_context *mg;
     struct demo_traders *traders; /* --demo: simulated traders */
-    struct fix_gateway *fix;      /* FIX 4.4 gateway, when fix_listen is set */
+    bus_reader *proj_reader;      /* the projection's place on the core's bus */
     volatile int stop;          /* set by SIGTERM/SIGINT */
 } server;
 

@@ -19,13 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../fix/gateway.h"
 #include "api.h"
 #include "auth.h"
 #include "config.h"
 #include "demo.h"
 #include "http.h"
-#include "log.h"
+#include "core/log.h"
 #include "projection.h"
 #include "ws.h"
 
@@ -197,29 +196,18 @@ int service_start(server *s, const server_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create the core (bad options or out of memory)");
         goto fail;
     }
-    s->ws = ws_hub_new(s);
-    core_add_listener(s->core, projection_on_event, s->proj);
-    if (s->ws)
-        core_add_listener(s->core, ws_on_event, s->ws);
-    if (c->fix_listen[0])
-        core_add_listener(s->core, fix_gateway_on_event, NULL);
+    bus_reader_opts po = {.name = "projection", .types = PROJECTION_EVENTS, .mode = BUS_ON_CORE,
+                          .on_event = projection_on_event, .ctx = s->proj};
+    if (!(s->proj_reader = bus_join(core_bus(s->core), &po))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     if (core_start(s->core, err, errlen) != 0 || projection_seed(s->proj, s->core, err, errlen) != 0)
         goto fail;
+    s->ws = ws_hub_new(s);
     if (!(s->auth = auth_open(c->data_dir, c->session_ttl_s, c->login_max_failures, err, errlen)) ||
         users_bootstrap(s, err, errlen) != 0 || http_start(s, err, errlen) != 0)
         goto fail;
-    if (c->fix_listen[0]) {
-        fix_gateway_options fo;
-        fix_gateway_options_default(&fo);
-        char fixdir[1100];
-        snprintf(fixdir, sizeof fixdir, "%s/fix", c->data_dir);
-        fo.listen = c->fix_listen;
-        fo.state_dir = fixdir;
-        fo.heartbeat_s = c->fix_heartbeat_s;
-        fo.cancel_on_disconnect = c->fix_cancel_on_disconnect;
-        if (!(s->fix = fix_gateway_start_with(s, &fo, err, errlen)))
-            goto fail;
-    }
     if (c->demo && demo_start(s) != 0) {
         snprintf(err, errlen, "the demo market could not be set up (see the log)");
         goto fail;
@@ -240,18 +228,17 @@ void service_stop(server *s)
     if (s->mg)
         mg_stop(s->mg); /* waits for the requests in flight */
     s->mg = NULL;
-    if (s->fix)
-        fix_gateway_stop(s->fix); /* before the core: its sessions submit to it */
-    s->fix = NULL;
     if (s->core)
         core_stop(s->core);
     if (s->ws)
         ws_hub_free(s->ws);
+    bus_leave(s->proj_reader);
     if (s->auth)
         auth_close(s->auth);
     core_close(s->core);
     projection_free(s->proj);
     s->core = NULL;
+    s->proj_reader = NULL;
     s->ws = NULL;
     s->auth = NULL;
     s->proj = NULL;

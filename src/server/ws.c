@@ -5,9 +5,8 @@
  *  - civetweb gives each connection a worker thread, which runs our data
  *    handler for the client's messages (subscribe, unsubscribe, auth) and
  *    the close handler at the end;
- *  - the core thread calls ws_on_event(), which only copies the event into
- *    the feed's ring (ws_feed.c) -- no allocation, no I/O, no wait but the
- *    ring's short lock -- so a slow client can never hold up the engine;
+ *  - the feed thread (ws_feed.c) reads the core's event bus, which never
+ *    waits for it, so a slow client can never hold up the engine;
  *  - the feed thread turns events into JSON and queues each message, shared
  *    and reference-counted, on every subscribed client's queue;
  *  - WS_WRITERS writer threads take clients with queued messages, one at a
@@ -31,7 +30,7 @@
 #include <string.h>
 
 #include "auth.h"
-#include "log.h"
+#include "core/log.h"
 #include "views.h"
 #include "ws_int.h"
 
@@ -334,7 +333,7 @@ ws_hub *ws_hub_new(server *s)
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->work, NULL);
     pthread_cond_init(&h->idle, NULL);
-    h->feed = ws_feed_new(h);
+    h->feed = ws_feed_new(h, core_bus(s->core));
     if (!h->feed) {
         ws_hub_free(h);
         return NULL;
@@ -377,16 +376,6 @@ void ws_hub_free(ws_hub *h)
 int ws_client_count(ws_hub *h)
 {
     return __atomic_load_n(&h->nclients, __ATOMIC_RELAXED);
-}
-
-void ws_on_event(void *hub, const cets_event *ev)
-{
-    ws_hub *h = hub;
-    if (h->s && h->s->core && core_replaying(h->s->core))
-        return; /* recovery: history, not news */
-    if (__atomic_load_n(&h->nclients, __ATOMIC_RELAXED) == 0)
-        return;
-    ws_feed_push(h->feed, ev);
 }
 
 /* ---- connections ------------------------------------------------------------ */

@@ -1,8 +1,8 @@
 /* ws_feed.c -- engine events to WebSocket messages.
  *
- * The core thread copies each event it reports into a fixed ring (nothing
- * else: the engine's write lock is held while it does). The feed thread
- * reads the ring in batches and
+ * The feed is a threaded reader of the core's event bus (core/bus.h): the
+ * engine thread wakes it once per batch, and it reads the events it wants in
+ * batches and
  *  - publishes each trade (public: no participants) and each fill (to the
  *    buyer's and the seller's private streams) and order change, at once;
  *  - keeps only the last depth of each instrument in the batch, and notes
@@ -15,14 +15,15 @@
  *    balances). A depth snapshot carries the engine's last seq; depth
  *    changes at or before it are skipped for that client, so a client never
  *    sees an older book after a newer one.
- * If the ring overflows (the feed fell far behind), the lost events are
- * counted, every client gets {"op":"gap","lost":n} and fresh snapshots.
+ * If the feed falls a whole bus behind, the bus cuts it off and says how many
+ * events it missed: every client gets {"op":"gap","lost":n} and fresh
+ * snapshots.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "core/log.h"
 #include "projection.h"
 #include "views.h"
 #include "ws_int.h"
@@ -40,10 +41,9 @@ struct ws_feed {
     ws_hub *h;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    cets_event *ring;
-    uint32_t head, len;
-    uint64_t lost;
-    bool wake, stop;
+    bus_reader *reader;
+    cets_event *batch; /* FEED_BATCH events read at a time */
+    bool wake, stop, started;
     pthread_t thread;
 
     /* the feed thread's own */
@@ -55,28 +55,16 @@ struct ws_feed {
     bool all_dirty;
 };
 
-/* ---- the ring (core thread side) ------------------------------------------ */
+/* The events the feed turns into messages: rejections, statements (read
+ * from the engine) and day statistics are not among them. */
+#define FEED_TYPES                                                                            \
+    (BUS_TYPE(CETS_EV_TRADE) | BUS_TYPE(CETS_EV_DEPTH) | BUS_TYPE(CETS_EV_ACCEPTED) |          \
+     BUS_TYPE(CETS_EV_ORDER_DONE) | BUS_TYPE(CETS_EV_REPLACED) | BUS_TYPE(CETS_EV_DAY_CLOSED) | \
+     BUS_TYPE(CETS_EV_ADMIN) | BUS_TYPE(CETS_EV_BLOCK) | BUS_TYPE(CETS_EV_AUCTION) |          \
+     BUS_TYPE(CETS_EV_REGISTRY))
 
-void ws_feed_push(ws_feed *f, const cets_event *ev)
-{
-    switch (ev->type) {
-    case CETS_EV_TRADE: case CETS_EV_DEPTH: case CETS_EV_ACCEPTED: case CETS_EV_ORDER_DONE:
-    case CETS_EV_REPLACED: case CETS_EV_DAY_CLOSED: case CETS_EV_ADMIN: case CETS_EV_BLOCK:
-    case CETS_EV_AUCTION: case CETS_EV_REGISTRY:
-        break;
-    default:
-        return; /* rejections, statements (which point into the engine), day stats */
-    }
-    pthread_mutex_lock(&f->mu);
-    if (f->len == WS_RING) {
-        f->lost++;
-    } else {
-        f->ring[(f->head + f->len) & (WS_RING - 1)] = *ev;
-        if (f->len++ == 0)
-            pthread_cond_signal(&f->cv);
-    }
-    pthread_mutex_unlock(&f->mu);
-}
+/* The bus's wake-up, on the engine thread: only a signal. */
+static void feed_bus_wake(void *ctx) { ws_feed_wake(ctx); }
 
 void ws_feed_wake(ws_feed *f)
 {
@@ -454,50 +442,54 @@ static void *feed_main(void *arg)
     pthread_setname_np(pthread_self(), "ws-feed");
     for (;;) {
         pthread_mutex_lock(&f->mu);
-        while (!f->len && !f->wake && !f->lost && !f->stop)
+        while (!f->wake && !f->stop)
             pthread_cond_wait(&f->cv, &f->mu);
         if (f->stop) {
             pthread_mutex_unlock(&f->mu);
             break;
         }
-        uint32_t start = f->head, n = f->len < FEED_BATCH ? f->len : FEED_BATCH;
-        uint64_t lost = f->lost;
-        f->lost = 0;
         f->wake = false;
         pthread_mutex_unlock(&f->mu);
 
-        if (lost)
-            feed_gap(f, lost);
-        /* The core writes only past head + len, so these slots are ours
-         * until head moves. */
-        for (uint32_t i = 0; i < n; i++)
-            feed_event(f, &f->ring[(start + i) & (WS_RING - 1)]);
-        pthread_mutex_lock(&f->mu);
-        f->head = (f->head + n) & (WS_RING - 1);
-        f->len -= n;
-        pthread_mutex_unlock(&f->mu);
-        feed_flush(f);
+        uint64_t lost = 0;
+        long n;
+        while ((n = bus_read(f->reader, f->batch, FEED_BATCH, &lost)) != 0) {
+            if (n == BUS_CUT_OFF) {
+                feed_gap(f, lost);
+                continue;
+            }
+            if (ws_client_count(f->h) > 0)
+                for (long i = 0; i < n; i++)
+                    feed_event(f, &f->batch[i]);
+            feed_flush(f);
+        }
         feed_snapshots(f);
     }
     return NULL;
 }
 
-ws_feed *ws_feed_new(ws_hub *h)
+ws_feed *ws_feed_new(ws_hub *h, bus *b)
 {
     ws_feed *f = calloc(1, sizeof *f);
     if (!f)
         return NULL;
     f->h = h;
-    f->ring = malloc(WS_RING * sizeof *f->ring);
+    f->batch = malloc(FEED_BATCH * sizeof *f->batch);
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
-    if (!f->ring || pthread_create(&f->thread, NULL, feed_main, f) != 0) {
-        free(f->ring);
-        pthread_mutex_destroy(&f->mu);
-        pthread_cond_destroy(&f->cv);
-        free(f);
+    bus_reader_opts o = {.name = "ws", .types = FEED_TYPES, .mode = BUS_THREADED,
+                         .wake = feed_bus_wake, .ctx = f};
+    if (!f->batch || !(f->reader = bus_join(b, &o))) {
+        ws_feed_free(f);
         return NULL;
     }
+    if (pthread_create(&f->thread, NULL, feed_main, f) != 0) {
+        bus_leave(f->reader);
+        f->reader = NULL;
+        ws_feed_free(f);
+        return NULL;
+    }
+    f->started = true;
     return f;
 }
 
@@ -505,12 +497,15 @@ void ws_feed_free(ws_feed *f)
 {
     if (!f)
         return;
-    pthread_mutex_lock(&f->mu);
-    f->stop = true;
-    pthread_cond_signal(&f->cv);
-    pthread_mutex_unlock(&f->mu);
-    pthread_join(f->thread, NULL);
-    free(f->ring);
+    if (f->started) {
+        pthread_mutex_lock(&f->mu);
+        f->stop = true;
+        pthread_cond_signal(&f->cv);
+        pthread_mutex_unlock(&f->mu);
+        pthread_join(f->thread, NULL);
+    }
+    bus_leave(f->reader);
+    free(f->batch);
     free(f->dirty);
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);

@@ -18,7 +18,6 @@
 #include "auth.h"
 #include "ws.h"
 
-#define WS_RING 16384        /* events between the core thread and the feed (power of 2) */
 #define WS_QUEUE_MAX 4096    /* messages waiting for one client before it is dropped, */
 #define WS_QUEUE_MAX_BYTES (4 << 20) /* or bytes */
 #define WS_WRITERS 3         /* socket writers; a client that stops reading can hold one */
@@ -90,10 +89,9 @@ void ws_publish(ws_hub *h, ws_match match, const void *arg, ws_msg *m);
 /* Under mu: queue m (a new reference is taken) to one client. */
 void ws_enqueue(ws_hub *h, ws_client *c, ws_msg *m);
 
-/* The feed: a ring fed by the core thread and a thread that reads it. */
-ws_feed *ws_feed_new(ws_hub *h);
+/* The feed: a thread reading the core's event bus. */
+ws_feed *ws_feed_new(ws_hub *h, bus *b);
 void ws_feed_free(ws_feed *f);
-void ws_feed_push(ws_feed *f, const cets_event *ev);
 /* Some client wants snapshots (want_*): wake the feed. */
 void ws_feed_wake(ws_feed *f);
 

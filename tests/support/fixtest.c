@@ -23,7 +23,7 @@
 
 #include "../../src/server/auth.h"
 #include "../../src/server/config.h"
-#include "../../src/server/log.h"
+#include "core/log.h"
 
 static void fx_tmpdir(char *out, size_t len)
 {
@@ -96,7 +96,6 @@ void fx_start(fixsrv *f, const char *dir, void (*opt)(fix_gateway_options *o))
     config_finish(&f->s.cfg, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
     f->s.core = core_open(&f->s.cfg.core);
     assert_non_null(f->s.core);
-    core_add_listener(f->s.core, fix_gateway_on_event, NULL);
     if (core_start(f->s.core, err, sizeof err) != 0)
         fail_msg("core_start: %s", err);
     f->s.auth = auth_open(f->dir, 3600, 1000, err, sizeof err);
@@ -110,7 +109,7 @@ void fx_start(fixsrv *f, const char *dir, void (*opt)(fix_gateway_options *o))
     o.state_dir = f->state;
     if (opt)
         opt(&o);
-    f->g = fix_gateway_start_with(&f->s, &o, err, sizeof err);
+    f->g = fix_gateway_start_with(f->s.core, f->s.auth, &o, err, sizeof err);
     if (!f->g)
         fail_msg("fix_gateway_start: %s", err);
     f->port = fix_gateway_port(f->g);

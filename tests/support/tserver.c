@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "../../src/server/config.h"
-#include "../../src/server/log.h"
+#include "core/log.h"
 #include "../../src/server/service.h"
 
 void ts_tmpdir(char *out, size_t len, const char *prefix)

@@ -1,17 +1,22 @@
-/* core.c -- sequencer, group-committed journal and the engine thread (core.h).
+/* core.c -- the engine thread: queue, group commit, replies (core.h).
  *
  * Submitters queue a `pending` that lives on their own stack and sleep on a
- * shared condition variable. The core thread takes everything queued (up to
- * max_batch), numbers and timestamps it, appends it to the journal, commits
- * once, applies the batch under the engine's write lock, then wakes everyone.
- * While one batch is being synced the next one accumulates: that is the
- * group commit, and its size adapts to the load by itself.
+ * shared condition variable. The engine thread takes everything queued (up
+ * to max_batch), runs it through the pipeline (stamp and journal each, one
+ * commit, apply each under the engine's write lock, the bus's batch end),
+ * then wakes everyone. While one batch is being synced the next one
+ * accumulates: that is the group commit, and its size adapts to the load by
+ * itself.
  *
  * core_submit_async() queues a heap-allocated pending that owns a copy of
- * the command; after the batch is applied its callback runs on the core
+ * the command; after the batch is applied its callback runs on the engine
  * thread, outside the queue lock and in submission order, and the pending is
  * freed. A pipelining gateway (FIX) keeps thousands in flight that way
  * without a thread each.
+ *
+ * Snapshots are written by the engine thread between two batches: every
+ * snapshot_every commands, at stop, and at once when core_snapshot() asks
+ * (an idle core is woken for it).
  */
 #include "core.h"
 
@@ -24,6 +29,7 @@
 
 #include "cets/journal.h"
 #include "log.h"
+#include "pipeline.h"
 
 typedef struct pending {
     cets_cmd *cmd;
@@ -33,7 +39,7 @@ typedef struct pending {
     struct pending *next;
     core_done_fn fn; /* core_submit_async(): called, then the pending is freed */
     void *ctx;
-    int64_t t0;      /* async: submit time, for the latency buckets */
+    int64_t t0;      /* submit time, for the latency buckets */
 } pending;
 
 /* An asynchronous submission owns its command and result. */
@@ -43,29 +49,33 @@ typedef struct async_pending {
     cets_result res;
 } async_pending;
 
-typedef struct listener {
-    cets_listener fn;
-    void *ctx;
-} listener;
+/* A core_snapshot() caller waiting for the engine thread. */
+typedef struct snap_wait {
+    int rc;
+    uint64_t seq;
+    char err[256];
+    bool done;
+    struct snap_wait *next;
+} snap_wait;
 
 struct core {
     core_options o;
     char dir[1024];
     cets_engine *e;
-    cets_journal *j;
+    core_backend *backend;
+    bus *bus;
+    pipeline pl;
+    bool pl_open;
     pthread_t thread;
-    bool running, stopping, replaying, snap_req;
+    bool running, stopping, replaying;
 
     pthread_mutex_t qm;
     pthread_cond_t qcv, donecv;
     pending *head, *tail;
+    snap_wait *snaps;
 
     pthread_rwlock_t rw;
-    listener ls[16];
-    int nls;
-
-    uint64_t next_seq, since_snapshot;
-    int64_t last_ts;
+    uint64_t since_snapshot;
     core_stats st; /* under qm */
 };
 
@@ -84,13 +94,7 @@ void core_options_default(core_options *o)
     o->max_batch = 4096;
     o->snapshot_every = 1000000;
     o->snapshot_keep = 3;
-}
-
-static void core_dispatch(void *ctx, const cets_event *ev)
-{
-    core *c = ctx;
-    for (int i = 0; i < c->nls; i++)
-        c->ls[i].fn(c->ls[i].ctx, ev);
+    o->bus_events = BUS_DEFAULT_CAPACITY;
 }
 
 core *core_open(const core_options *o)
@@ -107,6 +111,15 @@ core *core_open(const core_options *o)
         c->o.max_batch = 4096;
     if (c->o.snapshot_keep < 1)
         c->o.snapshot_keep = 3;
+    c->backend = o->backend ? o->backend : core_backend_file(c->dir);
+    c->bus = bus_new(c->o.bus_events ? c->o.bus_events : BUS_DEFAULT_CAPACITY);
+    if (!c->backend || !c->bus) {
+        if (c->backend)
+            c->backend->free(c->backend);
+        bus_free(c->bus);
+        free(c);
+        return NULL;
+    }
     pthread_mutex_init(&c->qm, NULL);
     pthread_cond_init(&c->qcv, NULL);
     pthread_cond_init(&c->donecv, NULL);
@@ -115,67 +128,52 @@ core *core_open(const core_options *o)
     return c;
 }
 
-void core_add_listener(core *c, cets_listener fn, void *ctx)
-{
-    if (c->nls < (int)(sizeof c->ls / sizeof c->ls[0]))
-        c->ls[c->nls++] = (listener){fn, ctx};
-}
+bus *core_bus(core *c) { return c->bus; }
 
-static void write_snapshot(core *c)
+/* On the engine thread, between batches. */
+static int write_snapshot(core *c, char *err, size_t errlen)
 {
-    char err[256];
     int64_t t0 = now_ns(CLOCK_MONOTONIC);
-    if (cets_snapshot_write(c->dir, c->e, c->o.snapshot_keep, err, sizeof err) != 0) {
-        log_error("snapshot", "msg=\"snapshot failed\" error=\"%s\"", err);
-        return;
+    int rc = cets_snapshot_write(c->dir, c->e, c->o.snapshot_keep, err, errlen);
+    pthread_mutex_lock(&c->qm);
+    if (rc == 0)
+        c->st.snapshots++;
+    else
+        c->st.snapshot_failures++;
+    pthread_mutex_unlock(&c->qm);
+    if (rc != 0) {
+        log_error("snapshot", "msg=\"snapshot failed\" alarm=1 error=\"%s\"", err);
+        return -1;
     }
     c->since_snapshot = 0;
     log_info("snapshot", "seq=%llu ms=%.1f", (unsigned long long)cets_last_seq(c->e),
              (now_ns(CLOCK_MONOTONIC) - t0) / 1e6);
+    return 0;
 }
 
-/* Number, stamp and journal a batch; returns false when it is not durable. */
+/* Stamp, journal and commit a batch; false when it is not durable. */
 static bool journal_batch(core *c, pending *batch)
 {
-    if (!c->j) { /* reopen after a failure */
-        char err[256];
-        c->j = cets_journal_open(c->dir, c->next_seq, err, sizeof err);
-        if (!c->j) {
-            log_error("journal", "msg=\"journal reopen failed\" error=\"%s\"", err);
-            return false;
-        }
-    }
-    uint64_t first = c->next_seq;
     int64_t ts = now_ns(CLOCK_REALTIME);
-    if (ts < c->last_ts)
-        ts = c->last_ts; /* the engine needs non-decreasing time */
-    for (pending *p = batch; p; p = p->next) {
-        p->cmd->seq = c->next_seq++;
-        p->cmd->ts = ts;
-        if (cets_journal_append(c->j, p->cmd) != 0)
+    for (pending *p = batch; p; p = p->next)
+        if (pipeline_add(&c->pl, p->cmd, ts) != 0)
             goto failed;
-    }
-    int64_t t0 = now_ns(CLOCK_MONOTONIC);
-    if (cets_journal_commit(c->j) != 0)
+    uint64_t dt = 0;
+    if (pipeline_commit(&c->pl, &dt) != 0)
         goto failed;
-    uint64_t dt = (uint64_t)(now_ns(CLOCK_MONOTONIC) - t0);
-    c->last_ts = ts;
     pthread_mutex_lock(&c->qm);
     c->st.sync_ns_total += dt;
     if (dt > c->st.sync_ns_max)
         c->st.sync_ns_max = dt;
     if (!c->st.journal_ok)
         log_info("journal", "msg=\"journal writes succeed again\" seq=%llu",
-                 (unsigned long long)first);
+                 (unsigned long long)batch->cmd->seq);
     c->st.journal_ok = true;
     pthread_mutex_unlock(&c->qm);
     return true;
 failed:
     log_error("journal", "msg=\"journal commit failed; commands refused\" alarm=1 error=\"%s\"",
-              cets_journal_error(c->j));
-    cets_journal_close(c->j); /* reopened, and the tail re-checked, on the next batch */
-    c->j = NULL;
-    c->next_seq = first;
+              c->pl.err);
     pthread_mutex_lock(&c->qm);
     c->st.journal_failures++;
     c->st.journal_ok = false;
@@ -188,7 +186,7 @@ static void apply_batch(core *c, pending *batch)
     uint64_t n = 0, rejected = 0;
     pthread_rwlock_wrlock(&c->rw);
     for (pending *p = batch; p; p = p->next) {
-        p->code = cets_apply(c->e, p->cmd, p->res);
+        p->code = pipeline_apply(&c->pl, p->cmd, p->res);
         n++;
         if (p->code != CETS_OK) {
             rejected++;
@@ -196,6 +194,8 @@ static void apply_batch(core *c, pending *batch)
                 __atomic_fetch_add(&c->st.rejects_by_reason[p->code], 1, __ATOMIC_RELAXED);
         }
     }
+    /* on-core readers (the projection) are current before anyone is answered */
+    pipeline_publish(&c->pl);
     pthread_rwlock_unlock(&c->rw);
     c->since_snapshot += n;
     pthread_mutex_lock(&c->qm);
@@ -229,27 +229,56 @@ static void async_complete(pending *p)
     }
 }
 
+/* Under qm: take up to max_batch pending commands off the queue. */
+static pending *take_batch(core *c)
+{
+    pending *batch = c->head, *last = c->head;
+    if (!batch)
+        return NULL;
+    for (uint32_t n = 1; n < c->o.max_batch && last->next; n++)
+        last = last->next;
+    c->head = last->next;
+    if (!c->head)
+        c->tail = NULL;
+    last->next = NULL;
+    return batch;
+}
+
+/* The snapshots asked for, and the automatic one, after a batch. */
+static void snapshots(core *c, snap_wait *asked, bool automatic)
+{
+    if (!asked && !automatic)
+        return;
+    char err[256] = "";
+    int rc = write_snapshot(c, err, sizeof err);
+    uint64_t seq = cets_last_seq(c->e);
+    pthread_mutex_lock(&c->qm);
+    for (snap_wait *w = asked; w; w = w->next) {
+        w->rc = rc;
+        w->seq = seq;
+        snprintf(w->err, sizeof w->err, "%s", err);
+        w->done = true;
+    }
+    if (asked)
+        pthread_cond_broadcast(&c->donecv);
+    pthread_mutex_unlock(&c->qm);
+}
+
 static void *core_main(void *arg)
 {
     core *c = arg;
     for (;;) {
         pthread_mutex_lock(&c->qm);
-        while (!c->head && !c->stopping)
+        while (!c->head && !c->snaps && !c->stopping)
             pthread_cond_wait(&c->qcv, &c->qm);
-        if (!c->head && c->stopping) {
+        if (!c->head && !c->snaps && c->stopping) {
             pthread_mutex_unlock(&c->qm);
             break;
         }
-        pending *batch = c->head, *last = c->head;
-        for (uint32_t n = 1; n < c->o.max_batch && last->next; n++)
-            last = last->next;
-        c->head = last->next;
-        if (!c->head)
-            c->tail = NULL;
-        last->next = NULL;
+        pending *batch = take_batch(c);
         pthread_mutex_unlock(&c->qm);
 
-        bool durable = journal_batch(c, batch);
+        bool durable = batch && journal_batch(c, batch);
         if (durable)
             apply_batch(c, batch);
         pthread_mutex_lock(&c->qm);
@@ -258,8 +287,8 @@ static void *core_main(void *arg)
             next = p->next;
             if (!durable)
                 p->code = CETS_JOURNAL_FAILED;
+            latency_count(c, p->t0);
             if (p->fn) { /* completed below, outside the lock, in order */
-                latency_count(c, p->t0);
                 p->next = NULL;
                 *async_tail = p;
                 async_tail = &p->next;
@@ -267,13 +296,15 @@ static void *core_main(void *arg)
                 p->done = true;
             }
         }
-        pthread_cond_broadcast(&c->donecv);
-        bool snap = c->snap_req || (c->o.snapshot_every && c->since_snapshot >= c->o.snapshot_every);
-        c->snap_req = false;
+        if (batch)
+            pthread_cond_broadcast(&c->donecv);
+        snap_wait *asked = c->snaps;
+        c->snaps = NULL;
+        bool automatic =
+            durable && c->o.snapshot_every && c->since_snapshot >= c->o.snapshot_every;
         pthread_mutex_unlock(&c->qm);
         async_complete(async);
-        if (snap && durable)
-            write_snapshot(c);
+        snapshots(c, asked, automatic);
     }
     return NULL;
 }
@@ -282,34 +313,32 @@ int core_start(core *c, char *err, size_t errlen)
 {
     cets_recovery rep;
     c->replaying = true;
-    c->e = cets_recover(c->dir, &c->o.cfg, core_dispatch, c, &rep, err, errlen);
+    c->e = c->backend->recover(c->backend, &c->o.cfg, bus_publish, c->bus, &rep, err, errlen);
+    bus_batch_end(c->bus); /* the replay's last events */
     c->replaying = false;
     if (!c->e)
         return -1;
-    log_info("recovery", "snapshot_seq=%llu replayed=%llu last_seq=%llu truncated_bytes=%llu msg=\"%s\"",
-             (unsigned long long)rep.snapshot_seq, (unsigned long long)rep.replayed,
-             (unsigned long long)rep.last_seq, (unsigned long long)rep.truncated_bytes,
-             rep.message);
-    cets_engine_set_listener(c->e, core_dispatch, c);
-    c->next_seq = cets_last_seq(c->e) + 1;
-    c->last_ts = cets_last_ts(c->e);
+    log_info("recovery", "backend=%s snapshot_seq=%llu replayed=%llu last_seq=%llu "
+                         "truncated_bytes=%llu msg=\"%s\"",
+             c->backend->name, (unsigned long long)rep.snapshot_seq,
+             (unsigned long long)rep.replayed, (unsigned long long)rep.last_seq,
+             (unsigned long long)rep.truncated_bytes, rep.message);
     c->st.last_seq = cets_last_seq(c->e);
-    c->j = cets_journal_open(c->dir, c->next_seq, err, errlen);
-    if (!c->j)
+    if (pipeline_init(&c->pl, c->e, c->backend, c->bus) != 0) {
+        snprintf(err, errlen, "%s", c->pl.err);
         return -1;
+    }
+    c->pl_open = true;
     if (pthread_create(&c->thread, NULL, core_main, c) != 0) {
-        snprintf(err, errlen, "cannot start the core thread: %s", strerror(errno));
+        snprintf(err, errlen, "cannot start the engine thread: %s", strerror(errno));
         return -1;
     }
     c->running = true;
     return 0;
 }
 
-int core_submit(core *c, cets_cmd *cmd, cets_result *res)
+static int enqueue(core *c, pending *p)
 {
-    cets_result tmp;
-    pending p = {.cmd = cmd, .res = res ? res : &tmp};
-    int64_t t0 = now_ns(CLOCK_MONOTONIC);
     pthread_mutex_lock(&c->qm);
     if (c->stopping || !c->running) {
         pthread_mutex_unlock(&c->qm);
@@ -317,14 +346,22 @@ int core_submit(core *c, cets_cmd *cmd, cets_result *res)
     }
     c->st.submitted++;
     if (c->tail)
-        c->tail->next = &p;
+        c->tail->next = p;
     else
-        c->head = &p;
-    c->tail = &p;
+        c->head = p;
+    c->tail = p;
     pthread_cond_signal(&c->qcv);
+    return 0; /* qm still held */
+}
+
+int core_submit(core *c, cets_cmd *cmd, cets_result *res)
+{
+    cets_result tmp;
+    pending p = {.cmd = cmd, .res = res ? res : &tmp, .t0 = now_ns(CLOCK_MONOTONIC)};
+    if (enqueue(c, &p) != 0)
+        return CETS_CAPACITY;
     while (!p.done)
         pthread_cond_wait(&c->donecv, &c->qm);
-    latency_count(c, t0);
     pthread_mutex_unlock(&c->qm);
     if (p.code == CETS_JOURNAL_FAILED && res) {
         memset(res, 0, sizeof *res);
@@ -342,19 +379,10 @@ int core_submit_async(core *c, const cets_cmd *cmd, core_done_fn done, void *ctx
     memset(&a->res, 0, sizeof a->res);
     a->p = (pending){.cmd = &a->cmd, .res = &a->res, .fn = done, .ctx = ctx,
                      .t0 = now_ns(CLOCK_MONOTONIC)};
-    pthread_mutex_lock(&c->qm);
-    if (c->stopping || !c->running) {
-        pthread_mutex_unlock(&c->qm);
+    if (enqueue(c, &a->p) != 0) {
         free(a);
         return CETS_CAPACITY;
     }
-    c->st.submitted++;
-    if (c->tail)
-        c->tail->next = &a->p;
-    else
-        c->head = &a->p;
-    c->tail = &a->p;
-    pthread_cond_signal(&c->qcv);
     pthread_mutex_unlock(&c->qm);
     return 0;
 }
@@ -379,11 +407,26 @@ void core_get_stats(core *c, core_stats *out)
             __atomic_load_n(&c->st.rejects_by_reason[i], __ATOMIC_RELAXED);
 }
 
-void core_request_snapshot(core *c)
+int core_snapshot(core *c, uint64_t *seq, char *err, size_t errlen)
 {
+    snap_wait w = {0};
     pthread_mutex_lock(&c->qm);
-    c->snap_req = true;
+    if (c->stopping || !c->running) {
+        pthread_mutex_unlock(&c->qm);
+        snprintf(err, errlen, "the core is not running");
+        return -1;
+    }
+    w.next = c->snaps;
+    c->snaps = &w;
+    pthread_cond_signal(&c->qcv);
+    while (!w.done)
+        pthread_cond_wait(&c->donecv, &c->qm);
     pthread_mutex_unlock(&c->qm);
+    if (seq)
+        *seq = w.seq;
+    if (w.rc != 0)
+        snprintf(err, errlen, "%s", w.err);
+    return w.rc;
 }
 
 void core_stop(core *c)
@@ -396,8 +439,9 @@ void core_stop(core *c)
     pthread_mutex_unlock(&c->qm);
     pthread_join(c->thread, NULL);
     c->running = false;
-    if (c->j && cets_journal_commit(c->j) == 0)
-        write_snapshot(c);
+    char err[256];
+    if (c->pl.j && core_journal_commit(c->pl.j) == 0)
+        write_snapshot(c, err, sizeof err);
     log_info("core", "msg=\"stopped\" last_seq=%llu", (unsigned long long)cets_last_seq(c->e));
 }
 
@@ -406,9 +450,11 @@ void core_close(core *c)
     if (!c)
         return;
     core_stop(c);
-    if (c->j)
-        cets_journal_close(c->j);
+    if (c->pl_open)
+        pipeline_close(&c->pl);
     cets_engine_free(c->e);
+    c->backend->free(c->backend);
+    bus_free(c->bus);
     pthread_mutex_destroy(&c->qm);
     pthread_cond_destroy(&c->qcv);
     pthread_cond_destroy(&c->donecv);

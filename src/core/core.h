@@ -1,35 +1,42 @@
-/* core.h -- the exchange core inside cetsd: sequencer -> journal -> engine.
+/* core.h -- the exchange core: sequencer -> journal -> engine -> event bus,
+ * on one engine thread. Every gateway (HTTP, WebSocket, FIX) and every tool
+ * runs the engine through it.
  *
- * Gateways (HTTP, WebSocket, FIX) call core_submit() from their own threads.
- * One core thread drains the queue of submitted commands, gives each a
- * sequence number and a timestamp, appends the batch to the journal, commits
- * it with one fdatasync (group commit), applies it to the engine, and only
- * then wakes the submitters with their results. So no command is
- * acknowledged before it is durable, and the engine stays single-threaded.
+ * Gateways call core_submit() or core_submit_async() from their own threads.
+ * The engine thread drains the queue of submitted commands, runs the batch
+ * through the pipeline (pipeline.h: stamp, journal, one commit, apply) and
+ * only then answers the submitters. So no command is acknowledged before it
+ * is durable, and the engine stays single-threaded.
  *
- * Reads: core_read_begin() takes a shared lock on the engine (the core thread
- * takes it exclusively while applying a batch); keep read sections short.
- * Events: listeners registered before core_start() run on the core thread,
- * inside the exclusive section, for every event of every applied command
- * (and of the replay during recovery, flagged by core_replaying()).
+ * Reads: core_read_begin() takes a shared lock on the engine (the engine
+ * thread takes it exclusively while applying a batch); keep read sections
+ * short.
+ *
+ * Events: the engine's events go to the core's bus (bus.h). Readers join it
+ * at any time. A reader that joined before core_start() sees the events of
+ * the recovery replay (core_replaying() is true while they come).
  */
-#ifndef CETS_SERVER_CORE_H
-#define CETS_SERVER_CORE_H
+#ifndef CETS_CORE_CORE_H
+#define CETS_CORE_CORE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend.h"
+#include "bus.h"
 #include "cets/cets.h"
 
 typedef struct core core;
 
 typedef struct core_options {
-    const char *data_dir;      /* journal, snapshots, engine.config */
+    const char *data_dir;      /* journal (file backend), snapshots, engine.config */
     cets_config cfg;           /* seeds a fresh data directory only */
     uint32_t max_batch;        /* commands per group commit, default 4096 */
     uint64_t snapshot_every;   /* commands between automatic snapshots, default 1,000,000 (0 = never) */
     int snapshot_keep;         /* snapshots kept, default 3 */
+    uint32_t bus_events;       /* capacity of the event bus, default BUS_DEFAULT_CAPACITY */
+    core_backend *backend;     /* NULL: the file journal in data_dir (the core frees it) */
 } core_options;
 
 typedef struct core_stats {
@@ -37,6 +44,7 @@ typedef struct core_stats {
     uint64_t rejects_by_reason[1000]; /* index = reason code (< 1000) */
     uint64_t sync_ns_total, sync_ns_max, last_seq;
     uint64_t latency_buckets[16];     /* submit -> reply, bucket i: < 2^(i+4) us, last: more */
+    uint64_t snapshots, snapshot_failures;
     bool journal_ok;                  /* false while the journal is failing */
 } core_stats;
 
@@ -44,11 +52,10 @@ void core_options_default(core_options *o);
 
 /* Create a core (nothing is read yet). NULL on bad options. */
 core *core_open(const core_options *o);
-/* Listeners must be added between core_open() and core_start(). */
-void core_add_listener(core *c, cets_listener fn, void *ctx);
-/* Recover the data directory (snapshot + journal replay; listeners see the
- * replayed events with core_replaying() true), open the journal and start
- * the core thread. 0, or -1 with err. */
+/* The bus the engine's events go to (valid from core_open to core_close). */
+bus *core_bus(core *c);
+/* Recover (snapshot + journal replay), open the journal and start the engine
+ * thread. 0, or -1 with err. */
 int core_start(core *c, char *err, size_t errlen);
 /* Stop accepting, finish the queue, sync, write a snapshot, join the thread. */
 void core_stop(core *c);
@@ -62,10 +69,10 @@ int core_submit(core *c, cets_cmd *cmd, cets_result *res);
 
 /* Submit without waiting (for gateways that pipeline, e.g. FIX). The
  * command is copied; seq and ts are filled in by the core. done() runs on the
- * core thread once the command is durable and applied -- after every event
- * of its batch has reached the listeners -- or refused (CETS_JOURNAL_FAILED:
- * not applied). It gets the command as journaled (seq, ts) and its result,
- * both valid only during the call. done() must be quick and must not call
+ * engine thread once the command is durable and applied -- after every event
+ * of its batch is on the bus -- or refused (CETS_JOURNAL_FAILED: not
+ * applied). It gets the command as journaled (seq, ts) and its result, both
+ * valid only during the call. done() must be quick and must not call
  * core_submit, core_submit_async or core_read_begin. Returns 0, or
  * CETS_CAPACITY (done is then never called) if the core is stopping. */
 typedef void (*core_done_fn)(void *ctx, int code, const cets_cmd *cmd, const cets_result *res);
@@ -77,7 +84,9 @@ void core_read_end(core *c);
 
 bool core_replaying(const core *c);
 void core_get_stats(core *c, core_stats *out);
-/* Ask for a snapshot after the current batch (e.g. from an admin endpoint). */
-void core_request_snapshot(core *c);
+/* Write a snapshot now, on the engine thread between two batches, and wait
+ * for it. 0 and *seq = the state's last command, or -1 with err (logged and
+ * counted). */
+int core_snapshot(core *c, uint64_t *seq, char *err, size_t errlen);
 
 #endif

@@ -1,4 +1,7 @@
-/* main.c -- cetsd: the exchange as a service.
+/* main.c -- cetsd: the exchange as a service, and the one place its parts are
+ * wired together: the server (core, HTTP/JSON, WebSocket: server/service.h)
+ * and, beside it, the FIX gateway on the same core (fix/gateway.h). The two
+ * gateways never know of each other.
  *
  *   cetsd [--config FILE] [--listen ADDR:PORT] [--data DIR] [--demo]
  *         [--log-level L] [--print-config]
@@ -14,10 +17,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
-#include "log.h"
-#include "server.h"
-#include "service.h"
+#include "core/log.h"
+#include "fix/gateway.h"
+#include "server/config.h"
+#include "server/server.h"
+#include "server/service.h"
 
 static volatile sig_atomic_t got_signal;
 
@@ -75,6 +79,20 @@ static int parse_args(int argc, char **argv, server_config *c, bool *print)
     return 0;
 }
 
+/* The FIX gateway on the server's core and credential store. */
+static fix_gateway *fix_start(server *s, char *err, size_t errlen)
+{
+    fix_gateway_options fo;
+    fix_gateway_options_default(&fo);
+    char fixdir[1100];
+    snprintf(fixdir, sizeof fixdir, "%s/fix", s->cfg.data_dir);
+    fo.listen = s->cfg.fix_listen;
+    fo.state_dir = fixdir;
+    fo.heartbeat_s = s->cfg.fix_heartbeat_s;
+    fo.cancel_on_disconnect = s->cfg.fix_cancel_on_disconnect;
+    return fix_gateway_start_with(s->core, s->auth, &fo, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
     static server_config cfg;
@@ -111,12 +129,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "cetsd: %s\n", err);
         return 1;
     }
+    fix_gateway *fix = NULL;
+    if (cfg.fix_listen[0] && !(fix = fix_start(&s, err, sizeof err))) {
+        log_error("cetsd", "msg=\"cannot start\" error=\"%s\"", err);
+        fprintf(stderr, "cetsd: %s\n", err);
+        service_stop(&s);
+        return 1;
+    }
     while (!got_signal) {
         struct timespec t = {0, 100 * 1000 * 1000};
         nanosleep(&t, NULL);
     }
     s.stop = 1;
     log_info("cetsd", "msg=\"stopping\" signal=%d", (int)got_signal);
+    fix_gateway_stop(fix); /* before the core: its sessions submit to it */
     service_stop(&s);
     log_info("cetsd", "msg=\"stopped\" exit=0");
     if (logf)

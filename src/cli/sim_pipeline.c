@@ -1,11 +1,12 @@
-/* pipeline.c -- the exchange's order of things: sequencer, journal, engine.
+/* sim_pipeline.c -- the simulation's exchange side, on the core's pipeline.
  *
- * A command gets its sequence number and time (the sequencer), is appended to
- * the journal, and is applied to the engine only after the commit that makes
- * it durable has returned: an effect is never visible before its cause is on
- * disk. Commits are grouped: one fdatasync for a whole batch, not one per
- * command. The batch's results are counted here (accepted, rejected by
- * reason, trades), which is all the simulation reports about them.
+ * A command gets its sequence number and time (the sequencer), is appended
+ * to the journal, and is applied to the engine only after the commit that
+ * makes it durable has returned (core/pipeline.h): an effect is never
+ * visible before its cause is on disk. Commits are grouped: one fdatasync
+ * for a whole batch, not one per command. The batch's results are counted
+ * here (accepted, rejected by reason, trades), which is all the simulation
+ * reports about them.
  *
  * The view is the simulation's model of what participants see: market data
  * is milliseconds old in a real market, while one simulated group commit
@@ -18,16 +19,16 @@
 
 #include "sim.h"
 
-int pl_init(pipeline *p, cets_engine *e, cets_engine *view, cets_journal *j, uint64_t next_seq,
+int pl_init(sim_pipeline *p, cets_engine *e, cets_engine *view, core_backend *backend, bus *events,
             size_t batch_max)
 {
     memset(p, 0, sizeof *p);
-    p->e = e;
     p->view = view;
-    p->j = j;
-    p->next_seq = next_seq;
-    p->last_ts = cets_last_ts(e);
     p->batch_max = batch_max;
+    if (pipeline_init(&p->core, e, backend, events) != 0) {
+        snprintf(p->err, sizeof p->err, "%s", p->core.err);
+        return -1;
+    }
     p->cmds = calloc(batch_max, sizeof *p->cmds);
     p->ids = calloc(batch_max, sizeof *p->ids);
     if (!p->cmds || !p->ids) {
@@ -37,26 +38,22 @@ int pl_init(pipeline *p, cets_engine *e, cets_engine *view, cets_journal *j, uin
     return 0;
 }
 
-void pl_free(pipeline *p)
+void pl_free(sim_pipeline *p)
 {
+    pipeline_close(&p->core);
     free(p->cmds);
     free(p->ids);
     p->cmds = NULL;
     p->ids = NULL;
 }
 
-int pl_submit(pipeline *p, cets_cmd *c, int64_t ts, uint32_t *id_out)
+int pl_submit(sim_pipeline *p, cets_cmd *c, int64_t ts, uint32_t *id_out)
 {
     if (p->n == p->batch_max && pl_flush(p) != 0) return -1;
-    c->seq = p->next_seq;
-    c->ts = ts > p->last_ts ? ts : p->last_ts; /* the sequencer's clock never goes back */
-    if (cets_journal_append(p->j, c) != 0) {
-        snprintf(p->err, sizeof p->err, "journal append of seq %llu failed: %s",
-                 (unsigned long long)c->seq, cets_journal_error(p->j));
+    if (pipeline_add(&p->core, c, ts) != 0) {
+        snprintf(p->err, sizeof p->err, "%s", p->core.err);
         return -1;
     }
-    p->next_seq++;
-    p->last_ts = c->ts;
     if (p->view) cets_apply(p->view, c, &p->view_res);
     p->cmds[p->n] = *c;
     p->ids[p->n] = id_out;
@@ -64,7 +61,7 @@ int pl_submit(pipeline *p, cets_cmd *c, int64_t ts, uint32_t *id_out)
     return 0;
 }
 
-static void pl_count(pipeline *p, const cets_cmd *c, const cets_result *r)
+static void pl_count(sim_pipeline *p, const cets_cmd *c, const cets_result *r)
 {
     p->commands++;
     p->by_type[c->type]++; /* a byte: within PL_MAX_TYPE */
@@ -80,21 +77,22 @@ static void pl_count(pipeline *p, const cets_cmd *c, const cets_result *r)
     p->by_reason[r->code >= 0 && r->code < PL_MAX_CODE ? r->code : 0]++;
 }
 
-int pl_flush(pipeline *p)
+int pl_flush(sim_pipeline *p)
 {
     if (p->n == 0) return 0;
-    if (cets_journal_commit(p->j) != 0) {
-        snprintf(p->err, sizeof p->err, "journal commit failed: %s", cets_journal_error(p->j));
+    if (pipeline_commit(&p->core, NULL) != 0) {
+        snprintf(p->err, sizeof p->err, "%s", p->core.err);
         return -1;
     }
     p->commits++;
     /* Durable: now, and only now, the engine may see the batch. */
     for (size_t i = 0; i < p->n; i++) {
         cets_result r;
-        cets_apply(p->e, &p->cmds[i], &r);
+        pipeline_apply(&p->core, &p->cmds[i], &r);
         if (p->ids[i]) *p->ids[i] = r.code == CETS_OK ? r.id : 0;
         pl_count(p, &p->cmds[i], &r);
     }
+    pipeline_publish(&p->core);
     p->n = 0;
     return 0;
 }
