@@ -3,6 +3,7 @@
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config libcmocka-dev libxxhash-dev libzstd-dev
+      libnats-dev nats-server
       libcivetweb-dev libjansson-dev libsodium-dev libcurl4-openssl-dev
       libquickfix-dev clang) # FIX tests: the QuickFIX client, the parser's fuzzer
 missing=()
@@ -14,5 +15,5 @@ if ((${#missing[@]})); then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-remove "${missing[@]}" >/dev/null
 fi

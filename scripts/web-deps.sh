@@ -11,7 +11,7 @@ if ! command -v npm >/dev/null 2>&1; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-remove nodejs npm >/dev/null
 fi
 want=$(node -e 'console.log(require("./package-lock.json").packages["node_modules/lightweight-charts"].version)')
 file=vendor/lightweight-charts.standalone.production.js

@@ -15,7 +15,8 @@ declare -A allowed=(
   [server]="core auth"
   [fix]="core auth"
   [cli]="core"
-  [cetsd]="core auth server fix"
+  [cluster]="core"
+  [cetsd]="core auth server fix cluster"
 )
 bad=0
 for dir in "$src"/*/; do

@@ -83,6 +83,7 @@
     X(JOURNAL_FAILED, 800, "journal_failed",                                                  \
       "the journal could not be written; the command was not accepted")                       \
     X(DUPLICATE_REQUEST, 801, "duplicate_request", "this client order id was already used")  \
+    X(NOT_LEADER, 802, "not_leader", "this node is a standby: send commands to the leader")  \
     /* 9xx: registry and compliance */                                                        \
     X(NOT_ENTITY, 900, "not_entity", "only compliance entities have allocations and obligations") \
     X(NO_OBLIGATION, 901, "no_obligation",                                                    \

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cluster/cluster.h"
 #include "core/log.h"
 #include "fix/gateway.h"
 #include "server/config.h"
@@ -79,6 +80,35 @@ static int parse_args(int argc, char **argv, server_config *c, bool *print)
     return 0;
 }
 
+/* Cluster mode: the journal is the NATS stream, the core starts as a standby
+ * and the lease decides when it leads (cluster/cluster.h). */
+static core_backend *cluster_backend(server_config *c, char *err, size_t errlen)
+{
+    cluster_options o;
+    cluster_options_default(&o);
+    char adv[300];
+    if (c->cluster_advertise[0])
+        snprintf(adv, sizeof adv, "%s", c->cluster_advertise);
+    else
+        snprintf(adv, sizeof adv, "http://%s", c->listen);
+    o.nats_url = c->cluster_nats;
+    o.node_id = c->cluster_node;
+    o.advertise = adv;
+    o.data_dir = c->data_dir;
+    o.stream = c->cluster_stream;
+    o.replicas = c->cluster_replicas;
+    o.lease_ttl_ms = c->cluster_lease_ms;
+    o.publish_timeout_ms = c->cluster_publish_timeout_ms;
+    o.snapshot_every = c->cluster_snapshot_every;
+    core_backend *b = cluster_backend_new(&o, err, errlen);
+    if (b) {
+        c->core.backend = b;
+        c->core.standby = true;
+        c->core.demote_on_failure = true;
+    }
+    return b;
+}
+
 /* The FIX gateway on the server's core and credential store. */
 static fix_gateway *fix_start(server *s, char *err, size_t errlen)
 {
@@ -124,15 +154,24 @@ int main(int argc, char **argv)
 
     char err[1024];
     log_info("cetsd", "msg=\"starting\" data_dir=\"%s\" listen=%s", cfg.data_dir, cfg.listen);
+    core_backend *cb = NULL;
+    if (cfg.cluster_nats[0] && !(cb = cluster_backend(&cfg, err, sizeof err))) {
+        log_error("cetsd", "msg=\"cannot start\" error=\"%s\"", err);
+        fprintf(stderr, "cetsd: %s\n", err);
+        return 1;
+    }
     if (service_start(&s, &cfg, err, sizeof err) != 0) {
         log_error("cetsd", "msg=\"cannot start\" error=\"%s\"", err);
         fprintf(stderr, "cetsd: %s\n", err);
         return 1;
     }
     fix_gateway *fix = NULL;
-    if (cfg.fix_listen[0] && !(fix = fix_start(&s, err, sizeof err))) {
+    cluster *cl = NULL;
+    if ((cfg.fix_listen[0] && !(fix = fix_start(&s, err, sizeof err))) ||
+        (cb && !(cl = cluster_start(cb, s.core, err, sizeof err)))) {
         log_error("cetsd", "msg=\"cannot start\" error=\"%s\"", err);
         fprintf(stderr, "cetsd: %s\n", err);
+        fix_gateway_stop(fix);
         service_stop(&s);
         return 1;
     }
@@ -142,6 +181,7 @@ int main(int argc, char **argv)
     }
     s.stop = 1;
     log_info("cetsd", "msg=\"stopping\" signal=%d", (int)got_signal);
+    cluster_stop(cl); /* the lease is given back before anything stops */
     fix_gateway_stop(fix); /* before the core: its sessions submit to it */
     service_stop(&s);
     log_info("cetsd", "msg=\"stopped\" exit=0");

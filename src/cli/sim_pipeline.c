@@ -25,7 +25,7 @@ int pl_init(sim_pipeline *p, cets_engine *e, cets_engine *view, core_backend *ba
     memset(p, 0, sizeof *p);
     p->view = view;
     p->batch_max = batch_max;
-    if (pipeline_init(&p->core, e, backend, events) != 0) {
+    if (pipeline_init(&p->core, e, backend, events, true) != 0) {
         snprintf(p->err, sizeof p->err, "%s", p->core.err);
         return -1;
     }

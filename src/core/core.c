@@ -49,14 +49,18 @@ typedef struct async_pending {
     cets_result res;
 } async_pending;
 
-/* A core_snapshot() caller waiting for the engine thread. */
-typedef struct snap_wait {
+/* Work another thread hands to the engine thread and waits for: a snapshot,
+ * a change of role, a replicated batch. Run between two batches, in order. */
+typedef struct task {
+    int (*fn)(core *c, struct task *t);
+    void *arg;
+    size_t n;
     int rc;
     uint64_t seq;
-    char err[256];
+    char err[600];
     bool done;
-    struct snap_wait *next;
-} snap_wait;
+    struct task *next;
+} task;
 
 struct core {
     core_options o;
@@ -72,7 +76,9 @@ struct core {
     pthread_mutex_t qm;
     pthread_cond_t qcv, donecv;
     pending *head, *tail;
-    snap_wait *snaps;
+    task *tasks, *tasks_tail;
+    core_role role;
+    char leader[256]; /* where the leader is, for a standby's refusals (under qm) */
 
     pthread_rwlock_t rw;
     uint64_t since_snapshot;
@@ -244,24 +250,46 @@ static pending *take_batch(core *c)
     return batch;
 }
 
-/* The snapshots asked for, and the automatic one, after a batch. */
-static void snapshots(core *c, snap_wait *asked, bool automatic)
+static int task_snapshot(core *c, task *t)
 {
-    if (!asked && !automatic)
-        return;
-    char err[256] = "";
-    int rc = write_snapshot(c, err, sizeof err);
-    uint64_t seq = cets_last_seq(c->e);
-    pthread_mutex_lock(&c->qm);
-    for (snap_wait *w = asked; w; w = w->next) {
-        w->rc = rc;
-        w->seq = seq;
-        snprintf(w->err, sizeof w->err, "%s", err);
-        w->done = true;
-    }
-    if (asked)
+    int rc = write_snapshot(c, t->err, sizeof t->err);
+    t->seq = cets_last_seq(c->e);
+    return rc;
+}
+
+/* Run the tasks taken off the queue, in order, and wake their callers. */
+static void tasks_run(core *c, task *list)
+{
+    for (task *t = list, *next; t; t = next) {
+        next = t->next;
+        t->rc = t->fn(c, t);
+        pthread_mutex_lock(&c->qm);
+        t->done = true;
         pthread_cond_broadcast(&c->donecv);
+        pthread_mutex_unlock(&c->qm);
+    }
+}
+
+/* Hand t to the engine thread and wait until it has run. */
+static int task_wait(core *c, task *t)
+{
+    pthread_mutex_lock(&c->qm);
+    if (c->stopping || !c->running) {
+        pthread_mutex_unlock(&c->qm);
+        snprintf(t->err, sizeof t->err, "the core is not running");
+        return -1;
+    }
+    t->next = NULL;
+    if (c->tasks_tail)
+        c->tasks_tail->next = t;
+    else
+        c->tasks = t;
+    c->tasks_tail = t;
+    pthread_cond_signal(&c->qcv);
+    while (!t->done)
+        pthread_cond_wait(&c->donecv, &c->qm);
     pthread_mutex_unlock(&c->qm);
+    return t->rc;
 }
 
 static void *core_main(void *arg)
@@ -269,9 +297,9 @@ static void *core_main(void *arg)
     core *c = arg;
     for (;;) {
         pthread_mutex_lock(&c->qm);
-        while (!c->head && !c->snaps && !c->stopping)
+        while (!c->head && !c->tasks && !c->stopping)
             pthread_cond_wait(&c->qcv, &c->qm);
-        if (!c->head && !c->snaps && c->stopping) {
+        if (!c->head && !c->tasks && c->stopping) {
             pthread_mutex_unlock(&c->qm);
             break;
         }
@@ -298,13 +326,22 @@ static void *core_main(void *arg)
         }
         if (batch)
             pthread_cond_broadcast(&c->donecv);
-        snap_wait *asked = c->snaps;
-        c->snaps = NULL;
+        if (batch && !durable && c->o.demote_on_failure && c->role == CORE_LEADER) {
+            /* a replicated journal refused: another node may lead now */
+            __atomic_store_n(&c->role, CORE_STANDBY, __ATOMIC_RELEASE);
+            log_warn("core", "msg=\"the journal refused a batch: now a standby\"");
+        }
+        task *tasks = c->tasks;
+        c->tasks = c->tasks_tail = NULL;
         bool automatic =
             durable && c->o.snapshot_every && c->since_snapshot >= c->o.snapshot_every;
         pthread_mutex_unlock(&c->qm);
         async_complete(async);
-        snapshots(c, asked, automatic);
+        if (automatic) {
+            char err[256];
+            write_snapshot(c, err, sizeof err);
+        }
+        tasks_run(c, tasks);
     }
     return NULL;
 }
@@ -324,7 +361,8 @@ int core_start(core *c, char *err, size_t errlen)
              (unsigned long long)rep.replayed, (unsigned long long)rep.last_seq,
              (unsigned long long)rep.truncated_bytes, rep.message);
     c->st.last_seq = cets_last_seq(c->e);
-    if (pipeline_init(&c->pl, c->e, c->backend, c->bus) != 0) {
+    c->role = c->o.standby ? CORE_STANDBY : CORE_LEADER;
+    if (pipeline_init(&c->pl, c->e, c->backend, c->bus, !c->o.standby) != 0) {
         snprintf(err, errlen, "%s", c->pl.err);
         return -1;
     }
@@ -344,6 +382,10 @@ static int enqueue(core *c, pending *p)
         pthread_mutex_unlock(&c->qm);
         return CETS_CAPACITY;
     }
+    if (c->role != CORE_LEADER) {
+        pthread_mutex_unlock(&c->qm);
+        return CETS_NOT_LEADER;
+    }
     c->st.submitted++;
     if (c->tail)
         c->tail->next = p;
@@ -358,8 +400,14 @@ int core_submit(core *c, cets_cmd *cmd, cets_result *res)
 {
     cets_result tmp;
     pending p = {.cmd = cmd, .res = res ? res : &tmp, .t0 = now_ns(CLOCK_MONOTONIC)};
-    if (enqueue(c, &p) != 0)
-        return CETS_CAPACITY;
+    int code = enqueue(c, &p);
+    if (code != 0) {
+        if (res) {
+            memset(res, 0, sizeof *res);
+            res->code = code;
+        }
+        return code;
+    }
     while (!p.done)
         pthread_cond_wait(&c->donecv, &c->qm);
     pthread_mutex_unlock(&c->qm);
@@ -379,9 +427,10 @@ int core_submit_async(core *c, const cets_cmd *cmd, core_done_fn done, void *ctx
     memset(&a->res, 0, sizeof a->res);
     a->p = (pending){.cmd = &a->cmd, .res = &a->res, .fn = done, .ctx = ctx,
                      .t0 = now_ns(CLOCK_MONOTONIC)};
-    if (enqueue(c, &a->p) != 0) {
+    int code = enqueue(c, &a->p);
+    if (code != 0) {
         free(a);
-        return CETS_CAPACITY;
+        return code;
     }
     pthread_mutex_unlock(&c->qm);
     return 0;
@@ -409,24 +458,127 @@ void core_get_stats(core *c, core_stats *out)
 
 int core_snapshot(core *c, uint64_t *seq, char *err, size_t errlen)
 {
-    snap_wait w = {0};
+    task t = {.fn = task_snapshot};
+    int rc = task_wait(c, &t);
+    if (seq)
+        *seq = t.seq;
+    if (rc != 0)
+        snprintf(err, errlen, "%s", t.err);
+    return rc;
+}
+
+/* ---- roles (cluster mode) --------------------------------------------------- */
+
+core_role core_get_role(core *c)
+{
+    return __atomic_load_n(&c->role, __ATOMIC_ACQUIRE); /* written under qm */
+}
+
+void core_set_leader(core *c, const char *where)
+{
     pthread_mutex_lock(&c->qm);
-    if (c->stopping || !c->running) {
-        pthread_mutex_unlock(&c->qm);
-        snprintf(err, errlen, "the core is not running");
+    snprintf(c->leader, sizeof c->leader, "%s", where ? where : "");
+    pthread_mutex_unlock(&c->qm);
+}
+
+void core_get_leader(core *c, char *out, size_t len)
+{
+    pthread_mutex_lock(&c->qm);
+    snprintf(out, len, "%s", c->leader);
+    pthread_mutex_unlock(&c->qm);
+}
+
+static int task_promote(core *c, task *t)
+{
+    if (c->role == CORE_LEADER)
+        return 0;
+    pipeline_close(&c->pl); /* a journal left from before: the new one fences */
+    sequencer_init(&c->pl.seq, c->e);
+    if (pipeline_open(&c->pl) != 0) {
+        snprintf(t->err, sizeof t->err, "%s", c->pl.err);
         return -1;
     }
-    w.next = c->snaps;
-    c->snaps = &w;
-    pthread_cond_signal(&c->qcv);
-    while (!w.done)
-        pthread_cond_wait(&c->donecv, &c->qm);
+    pthread_mutex_lock(&c->qm);
+    __atomic_store_n(&c->role, CORE_LEADER, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&c->qm);
-    if (seq)
-        *seq = w.seq;
-    if (w.rc != 0)
-        snprintf(err, errlen, "%s", w.err);
-    return w.rc;
+    log_info("core", "msg=\"leader: accepting commands\" next_seq=%llu",
+             (unsigned long long)c->pl.seq.next_seq);
+    return 0;
+}
+
+static int task_demote(core *c, task *t)
+{
+    (void)t;
+    pipeline_close(&c->pl);
+    pthread_mutex_lock(&c->qm);
+    bool was = c->role == CORE_LEADER;
+    __atomic_store_n(&c->role, CORE_STANDBY, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&c->qm);
+    if (was)
+        log_warn("core", "msg=\"standby: commands refused from now on\" last_seq=%llu",
+                 (unsigned long long)cets_last_seq(c->e));
+    return 0;
+}
+
+int core_promote(core *c, char *err, size_t errlen)
+{
+    task t = {.fn = task_promote};
+    int rc = task_wait(c, &t);
+    if (rc != 0)
+        snprintf(err, errlen, "%s", t.err);
+    return rc;
+}
+
+void core_demote(core *c)
+{
+    task t = {.fn = task_demote};
+    task_wait(c, &t);
+}
+
+/* A standby applies what the leader made durable: already stamped, never
+ * journaled again; its events go to the bus like any others. */
+static int task_replicate(core *c, task *t)
+{
+    const cets_cmd *cmds = t->arg;
+    if (c->role != CORE_STANDBY) {
+        snprintf(t->err, sizeof t->err, "a leader does not take replicated commands");
+        return -1;
+    }
+    uint64_t next = cets_last_seq(c->e) + 1;
+    if (t->n && cmds[0].seq != next) {
+        snprintf(t->err, sizeof t->err, "replicated seq %llu, expected %llu",
+                 (unsigned long long)cmds[0].seq, (unsigned long long)next);
+        return -1;
+    }
+    uint64_t rejected = 0;
+    pthread_rwlock_wrlock(&c->rw);
+    for (size_t i = 0; i < t->n; i++) {
+        cets_result r;
+        if (pipeline_apply(&c->pl, &cmds[i], &r) != CETS_OK)
+            rejected++;
+    }
+    pipeline_publish(&c->pl);
+    pthread_rwlock_unlock(&c->rw);
+    c->since_snapshot += t->n;
+    pthread_mutex_lock(&c->qm);
+    c->st.applied += t->n;
+    c->st.rejected += rejected;
+    c->st.last_seq = cets_last_seq(c->e);
+    pthread_mutex_unlock(&c->qm);
+    if (c->o.snapshot_every && c->since_snapshot >= c->o.snapshot_every) {
+        char err[256];
+        write_snapshot(c, err, sizeof err);
+    }
+    return 0;
+}
+
+int core_replicate(core *c, const cets_cmd *cmds, size_t n, char *err, size_t errlen)
+{
+    task t = {.fn = task_replicate, .arg = (void *)cmds, .n = n};
+    int rc = task_wait(c, &t);
+    if (rc != 0)
+        snprintf(err, errlen, "%s", t.err);
+    return rc;
 }
 
 void core_stop(core *c)
@@ -440,8 +592,7 @@ void core_stop(core *c)
     pthread_join(c->thread, NULL);
     c->running = false;
     char err[256];
-    if (c->pl.j && core_journal_commit(c->pl.j) == 0)
-        write_snapshot(c, err, sizeof err);
+    write_snapshot(c, err, sizeof err); /* every applied command is durable already */
     log_info("core", "msg=\"stopped\" last_seq=%llu", (unsigned long long)cets_last_seq(c->e));
 }
 

@@ -37,7 +37,13 @@ typedef struct core_options {
     int snapshot_keep;         /* snapshots kept, default 3 */
     uint32_t bus_events;       /* capacity of the event bus, default BUS_DEFAULT_CAPACITY */
     core_backend *backend;     /* NULL: the file journal in data_dir (the core frees it) */
+    bool standby;              /* cluster mode: start as a standby (core_promote to lead) */
+    bool demote_on_failure;    /* cluster mode: a failed commit makes the leader a standby */
 } core_options;
+
+/* A leader sequences and journals commands; a standby refuses them
+ * (CETS_NOT_LEADER) and applies what core_replicate() hands it. */
+typedef enum core_role { CORE_LEADER = 0, CORE_STANDBY = 1 } core_role;
 
 typedef struct core_stats {
     uint64_t submitted, applied, rejected, batches, journal_failures;
@@ -88,5 +94,21 @@ void core_get_stats(core *c, core_stats *out);
  * for it. 0 and *seq = the state's last command, or -1 with err (logged and
  * counted). */
 int core_snapshot(core *c, uint64_t *seq, char *err, size_t errlen);
+
+/* ---- cluster mode (src/cluster drives these) ------------------------------ */
+core_role core_get_role(core *c);
+/* Become the leader: between two batches the engine thread opens a journal
+ * after the engine's last command (a replicated backend fences it there).
+ * 0, or -1 with err: still a standby. */
+int core_promote(core *c, char *err, size_t errlen);
+/* Become a standby: the journal is closed, commands are refused. */
+void core_demote(core *c);
+/* A standby applies n commands the leader made durable (stamped, in order,
+ * continuing the engine's sequence), as one batch, and returns once their
+ * events are on the bus. 0, or -1 with err (a gap, or not a standby). */
+int core_replicate(core *c, const cets_cmd *cmds, size_t n, char *err, size_t errlen);
+/* Where the leader is (said to clients a standby refuses); "" = unknown. */
+void core_set_leader(core *c, const char *where);
+void core_get_leader(core *c, char *out, size_t len);
 
 #endif

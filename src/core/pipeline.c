@@ -25,7 +25,7 @@ static int journal_open(pipeline *p)
     return 0;
 }
 
-int pipeline_init(pipeline *p, cets_engine *e, core_backend *backend, bus *events)
+int pipeline_init(pipeline *p, cets_engine *e, core_backend *backend, bus *events, bool open)
 {
     memset(p, 0, sizeof *p);
     p->e = e;
@@ -34,6 +34,13 @@ int pipeline_init(pipeline *p, cets_engine *e, core_backend *backend, bus *event
     sequencer_init(&p->seq, e);
     p->batch0 = p->seq;
     cets_engine_set_listener(e, events ? bus_publish : NULL, events);
+    return open ? journal_open(p) : 0;
+}
+
+int pipeline_open(pipeline *p)
+{
+    if (p->j)
+        return 0;
     return journal_open(p);
 }
 

@@ -33,9 +33,12 @@ typedef struct pipeline {
     char err[512];
 } pipeline;
 
-/* Set e's listener to the bus and open the journal after e's last command.
+/* Set e's listener to the bus and, when open is true, open the journal after
+ * e's last command (otherwise the first pipeline_add or pipeline_open does).
  * 0, or -1 with p->err. */
-int pipeline_init(pipeline *p, cets_engine *e, core_backend *backend, bus *events);
+int pipeline_init(pipeline *p, cets_engine *e, core_backend *backend, bus *events, bool open);
+/* Open the journal after the sequencer's last number, if it is not open. 0 or -1. */
+int pipeline_open(pipeline *p);
 void pipeline_close(pipeline *p); /* closes the journal, not the engine or the bus */
 
 /* Stamp cmd (time ts, or later) and append it to the open batch. 0, or -1

@@ -432,7 +432,12 @@ static bool may_trade(sess *s, const fix_msg *m)
 
 static void submit_or_refuse(gw *g, sess *s, const fix_msg *m, inflight *f)
 {
-    if (!gw_submit(g, f))
+    if (gw_submit(g, f))
+        return;
+    if (core_get_role(g->core) == CORE_STANDBY) /* the cluster changed leader */
+        sess_business_reject(s, m, 4, "Application not available: this node is now a standby; "
+                                      "log on to the leader");
+    else
         sess_business_reject(s, m, 4, "Application not available: the exchange is stopping");
 }
 

@@ -320,6 +320,14 @@ void sess_on_auth(gw *g, conn *c, bool ok, const principal *p)
         gw_conn_kill(c, "the user may neither trade nor view", false);
         return;
     }
+    if (core_get_role(g->core) == CORE_STANDBY) { /* cluster mode: docs/fix.md */
+        char leader[200];
+        core_get_leader(g->core, leader, sizeof leader);
+        snprintf(err, sizeof err, "this node is a standby; log on to the leader%s%s",
+                 leader[0] ? " at " : "", leader);
+        gw_conn_kill(c, err, false);
+        return;
+    }
     sess *s = gw_session_get(g, l->comp, err, sizeof err);
     if (!s) {
         gw_conn_kill(c, err, false);

@@ -53,6 +53,20 @@ static const key keys[] = {
     NUM("bus_events", K_U32, core.bus_events, 16, 1 << 26,
         "events the core's event bus holds (a power of two; 280 bytes each): a WebSocket feed or "
         "FIX gateway this far behind is cut off and resynchronised (docs/architecture.md)"),
+    STR("cluster_nats", cluster_nats,
+        "cluster mode: the NATS servers holding the replicated journal, comma-separated; empty = "
+        "the file journal in data_dir (docs/operations.md, \"Cluster mode\")"),
+    STR("cluster_node", cluster_node, "cluster mode: this node's id, 1-32 of [A-Za-z0-9_-], unique"),
+    STR("cluster_advertise", cluster_advertise,
+        "cluster mode: this node's address as a standby names it to clients (empty: http://listen)"),
+    STR("cluster_stream", cluster_stream, "cluster mode: the JetStream stream of the journal"),
+    NUM("cluster_replicas", K_INT, cluster_replicas, 1, 5, "cluster mode: JetStream replicas"),
+    NUM("cluster_lease_ms", K_INT, cluster_lease_ms, 500, 600000,
+        "cluster mode: the leader's lease; a leader silent this long is replaced"),
+    NUM("cluster_publish_timeout_ms", K_INT, cluster_publish_timeout_ms, 100, 600000,
+        "cluster mode: how long a commit retries an unacknowledged publish"),
+    NUM("cluster_snapshot_every", K_U64, cluster_snapshot_every, 0, INT64_MAX,
+        "cluster mode: commands between snapshots the leader publishes for new nodes (0 = never)"),
     STR("fix_listen", fix_listen,
         "FIX 4.4 acceptor address and port (docs/fix.md); empty = no FIX gateway"),
     NUM("fix_heartbeat_s", K_INT, fix_heartbeat_s, 1, 300,
@@ -79,6 +93,11 @@ void config_default(server_config *c)
     c->max_body = 65536;
     c->login_max_failures = 5;
     c->fix_heartbeat_s = 30;
+    snprintf(c->cluster_stream, sizeof c->cluster_stream, "CETS");
+    c->cluster_replicas = 3;
+    c->cluster_lease_ms = 4000;
+    c->cluster_publish_timeout_ms = 15000;
+    c->cluster_snapshot_every = 1000000;
     c->demo_participants = 24;
     c->demo_rate = 20;
     c->demo_seed = 1;

@@ -155,9 +155,16 @@ int http_field_error(req *r, const char *field, const char *fmt, ...)
 
 int http_reason(req *r, int code, const char *extra)
 {
-    int status = code == CETS_JOURNAL_FAILED ? 503 : code == CETS_DUPLICATE_REQUEST ? 409 : 422;
+    int status = code == CETS_JOURNAL_FAILED || code == CETS_NOT_LEADER ? 503
+                 : code == CETS_DUPLICATE_REQUEST                      ? 409
+                                                                       : 422;
     json_t *o = json_pack("{s:s, s:i, s:s}", "error", cets_reason_name(code), "code", code,
                           "message", cets_reason_message(code));
+    if (code == CETS_NOT_LEADER) { /* a standby names the leader */
+        char leader[256];
+        core_get_leader(r->s->core, leader, sizeof leader);
+        json_object_set_new(o, "leader", leader[0] ? json_string(leader) : json_null());
+    }
     return http_json(r, status, o, extra);
 }
 

@@ -163,8 +163,11 @@ static int h_healthz(struct mg_connection *conn, void *cb)
     if (!st)
         return http_error(&r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
     core_get_stats(r.s->core, st);
-    ok = st->journal_ok;
+    bool standby = core_get_role(r.s->core) == CORE_STANDBY;
+    ok = st->journal_ok || standby; /* a standby writes no journal of its own */
     free(st);
+    char leader[256];
+    core_get_leader(r.s->core, leader, sizeof leader);
     const cets_engine *e = core_read_begin(r.s->core);
     char hash[24];
     snprintf(hash, sizeof hash, "%016" PRIx64, cets_state_hash(e));
@@ -173,11 +176,13 @@ static int h_healthz(struct mg_connection *conn, void *cb)
     core_read_end(r.s->core);
     char d[16];
     snprintf(d, sizeof d, "%04d-%02d-%02d", date / 10000, date / 100 % 100, date % 100);
-    return http_json(&r, ok ? 200 : 503,
-                     json_pack("{s:s, s:I, s:s, s:b, s:s}", "status", ok ? "ok" : "journal_failed",
-                               "seq", (json_int_t)seq, "state_hash", hash, "journal_ok", ok,
-                               "date", d),
-                     NULL);
+    json_t *o = json_pack("{s:s, s:I, s:s, s:b, s:s}", "status", ok ? "ok" : "journal_failed",
+                          "seq", (json_int_t)seq, "state_hash", hash, "journal_ok", ok, "date", d);
+    if (standby || leader[0]) { /* cluster mode */
+        json_object_set_new(o, "role", json_string(standby ? "standby" : "leader"));
+        json_object_set_new(o, "leader", leader[0] ? json_string(leader) : json_null());
+    }
+    return http_json(&r, ok ? 200 : 503, o, NULL);
 }
 
 void metrics_register(server *s)

@@ -55,6 +55,7 @@ struct projection {
     char dir[1024];
     FILE *days_file; /* bars-1d.tsv, appended to after seeding */
     bool seeded, market_halted;
+    core *core; /* set by projection_seed */
     inst_proj inst[CETS_MAX_INSTRUMENTS];
     idem_map idem;
     /* the replayed command being followed, for its first result */
@@ -253,7 +254,10 @@ void projection_on_event(void *ctx, const cets_event *ev)
 {
     projection *p = ctx;
     pthread_mutex_lock(&p->mu);
-    if (!p->seeded)
+    /* what this node did not execute itself (the recovery replay, and on a
+     * standby the leader's commands) is learnt from the events, so a client
+     * order id keeps its first result across a restart and a failover */
+    if (!p->seeded || (p->core && core_get_role(p->core) == CORE_STANDBY))
         replay_idem(p, ev);
     switch (ev->type) {
     case CETS_EV_TRADE:
@@ -365,6 +369,7 @@ int projection_seed(projection *p, core *c, char *err, size_t errlen)
      * or idempotency across the restart, and says so in the log. */
     (void)err, (void)errlen;
     char why[1400];
+    p->core = c;
     const cets_engine *e = core_read_begin(c);
     pthread_mutex_lock(&p->mu);
     p->tz = cets_engine_config(e)->tz_offset_min;

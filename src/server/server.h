@@ -31,6 +31,15 @@ typedef struct server_config {
     uint32_t demo_participants; /* simulated traders, at most 64 */
     uint32_t demo_rate;         /* their actions per second in all (0 = none) */
     uint64_t demo_seed;
+    /* cluster mode (src/cluster): the journal on NATS JetStream; "" = off */
+    char cluster_nats[512];    /* NATS servers: "nats://127.0.0.1:4222,nats://127.0.0.1:4223" */
+    char cluster_node[40];     /* this node's id, unique in the cluster */
+    char cluster_advertise[256]; /* what a standby tells clients about this node when it leads */
+    char cluster_stream[40];   /* "CETS" */
+    int cluster_replicas;      /* 3 */
+    int cluster_lease_ms;      /* 4000 */
+    int cluster_publish_timeout_ms; /* 15000 */
+    uint64_t cluster_snapshot_every; /* 1000000 */
     char fix_listen[128];      /* FIX 4.4 acceptor, "" = off */
     int fix_heartbeat_s;       /* HeartBtInt when a Logon asks for 0; 30 */
     bool fix_cancel_on_disconnect;
