@@ -16,7 +16,11 @@
  *               the last report.
  *
  *   bench_fix [--dir DIR] [--roundtrips 2000] [--orders 200000] [--window 8192]
+ *             [--nats URLS]
  *
+ * --nats runs the exchange on the replicated journal (cluster mode, a fresh
+ * stream on the NATS servers given) instead of the file journal; every line
+ * says which ("journal":"file" or "nats"). bench_cluster runs both.
  * --dir picks the file system of the journal (default: a fresh directory
  * under the current one, removed at exit); a tmpfs there (/dev/shm) shows
  * the gateway's own cost without the disk's fdatasync. Prints one JSON line
@@ -41,11 +45,14 @@
 #include "../src/fix/gateway.h"
 #include "../src/server/auth.h"
 #include "../src/server/config.h"
+#include "cluster/cluster.h"
 #include "core/log.h"
 #include "hist.h"
 #include "jsonl.h"
 
 static server srv;
+static const char *nats_urls; /* --nats: the replicated journal */
+static const char *journal_name = "file";
 static fix_gateway *gw;
 static int fd;
 static char rbuf[1 << 20];
@@ -88,6 +95,20 @@ static void exchange_start(const char *dir)
     snprintf(srv.cfg.data_dir, sizeof srv.cfg.data_dir, "%s", dir);
     srv.cfg.core.cfg.enforce_sessions = false;
     config_finish(&srv.cfg, wall_ns());
+    if (nats_urls) { /* a leader from the start: no lease in a benchmark */
+        cluster_options co;
+        cluster_options_default(&co);
+        char stream[40], node[24];
+        snprintf(stream, sizeof stream, "FIXB%lld", (long long)(wall_ns() % 1000000000));
+        snprintf(node, sizeof node, "bench-fix");
+        co.nats_url = nats_urls;
+        co.node_id = node;
+        co.data_dir = dir;
+        co.stream = stream;
+        if (!(srv.cfg.core.backend = cluster_backend_new(&co, err, sizeof err)))
+            die(err);
+        journal_name = "nats";
+    }
     if (!(srv.core = core_open(&srv.cfg.core)))
         die("core_open");
     if (core_start(srv.core, err, sizeof err) != 0 ||
@@ -221,6 +242,7 @@ static void run_roundtrip(int n)
     core_get_stats(srv.core, &s1);
     uint64_t batches = s1.batches - s0.batches;
     jsonl_begin("fix_roundtrip");
+    jsonl_str("journal", journal_name);
     jsonl_u64("orders", (uint64_t)n);
     jsonl_num("p50_us", hist_quantile(&h, 0.5) / 1e3, 1);
     jsonl_num("p99_us", hist_quantile(&h, 0.99) / 1e3, 1);
@@ -277,6 +299,7 @@ static void run_throughput(uint64_t n, uint64_t window)
     core_get_stats(srv.core, &s1);
     uint64_t batches = s1.batches - s0.batches;
     jsonl_begin("fix_throughput");
+    jsonl_str("journal", journal_name);
     jsonl_u64("orders", n);
     jsonl_u64("window", window);
     jsonl_u64("rejected", rejected);
@@ -311,8 +334,10 @@ int main(int argc, char **argv)
             orders = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--window") && i + 1 < argc)
             window = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--nats") && i + 1 < argc)
+            nats_urls = argv[++i];
         else {
-            fprintf(stderr, "usage: bench_fix [--dir DIR] [--roundtrips N] [--orders N] [--window W]\n");
+            fprintf(stderr, "usage: bench_fix [--dir DIR] [--roundtrips N] [--orders N] [--window W] [--nats URLS]\n");
             return 2;
         }
     }

@@ -443,16 +443,29 @@ static cets_engine *cb_recover(core_backend *cb, const cets_config *cfg, cets_li
 
 /* ---- the core backend: the leader's journal --------------------------------------- */
 
+/* One message of a commit in flight (pipelined), and its answer. */
+typedef struct cl_part {
+    uint32_t from, to;  /* commands [from, to) of the batch */
+    bool answered, ok;
+    uint64_t seq;
+} cl_part;
+
 typedef struct cl_journal {
     core_journal j;
     cl_backend *b;
-    unsigned char *buf;
+    unsigned char *buf; /* the commands: u32 len + bytes each, from offset 16 */
     size_t len, cap;
+    size_t *off;        /* where each command starts in buf */
+    size_t offcap;
     uint32_t count;
     uint64_t first, last;
     char err[512];
     bool failed;
     uint64_t commits, records, bytes;
+    pthread_mutex_t mu; /* parts' answers (the ack handler's thread) */
+    cl_part parts[CL_MAX_PIPE];
+    int nparts;
+    uint64_t gen;       /* which commit the parts belong to: a late answer is ignored */
 } cl_journal;
 
 static int grow(cl_journal *j, size_t more)
@@ -467,6 +480,17 @@ static int grow(cl_journal *j, size_t more)
         return -1;
     j->buf = p;
     j->cap = cap;
+    return 0;
+}
+
+static int grow_off(cl_journal *j)
+{
+    size_t cap = j->offcap ? 2 * j->offcap : 4096;
+    size_t *p = realloc(j->off, cap * sizeof *p);
+    if (!p)
+        return -1;
+    j->off = p;
+    j->offcap = cap;
     return 0;
 }
 
@@ -487,10 +511,11 @@ static int cj_append(core_journal *cj, const cets_cmd *c)
                  (unsigned long long)c->seq, (unsigned long long)j->last);
         return -1;
     }
-    if (grow(j, 4 + n + 8) != 0) {
+    if (grow(j, 4 + n + 8) != 0 || (j->count == j->offcap && grow_off(j) != 0)) {
         snprintf(j->err, sizeof j->err, "out of memory");
         return -1;
     }
+    j->off[j->count] = j->len;
     memcpy(j->buf + j->len, &n, 4);
     memcpy(j->buf + j->len + 4, c, n);
     j->len += 4 + n;
@@ -563,29 +588,156 @@ static int publish(cl_backend *b, const char *kind, const void *data, size_t len
     }
 }
 
+/* The payload of commands [from, to) as one batch message (malloc'd). */
+static unsigned char *part_payload(cl_journal *j, uint32_t from, uint32_t to, size_t *len)
+{
+    size_t a = j->off[from], z = to < j->count ? j->off[to] : j->len;
+    size_t n = 16 + (z - a) + 8;
+    unsigned char *p = malloc(n);
+    if (!p)
+        return NULL;
+    uint32_t count = to - from, zero = 0;
+    memcpy(p, CL_BATCH_MAGIC, 8);
+    memcpy(p + 8, &count, 4);
+    memcpy(p + 12, &zero, 4);
+    memcpy(p + 16, j->buf + a, z - a);
+    uint64_t sum = XXH3_64bits(p, n - 8);
+    memcpy(p + n - 8, &sum, 8);
+    *len = n;
+    return p;
+}
+
+static uint64_t part_seq(cl_journal *j, uint32_t i)
+{
+    cets_cmd c;
+    memcpy(&c, j->buf + j->off[i] + 4, offsetof(cets_cmd, type));
+    return c.seq;
+}
+
+static void part_msgid(cl_journal *j, uint32_t from, char *out, size_t len)
+{
+    snprintf(out, len, "%s-%llu", j->b->node, (unsigned long long)part_seq(j, from));
+}
+
+/* The ack handler of pipelined publishes (a libnats thread). */
+static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
+{
+    (void)js, (void)pae;
+    cl_backend *b = closure;
+    const char *part = NULL;
+    natsMsgHeader_Get(msg, "Cets-Part", &part);
+    pthread_mutex_lock(&b->mu);
+    cl_journal *j = b->j;
+    pthread_mutex_unlock(&b->mu);
+    unsigned long long gen = 0;
+    int i = -1;
+    if (!part || sscanf(part, "%llu.%d", &gen, &i) != 2)
+        i = -1;
+    if (j && i >= 0 && i < j->nparts) {
+        pthread_mutex_lock(&j->mu);
+        if (gen != j->gen) {
+            pthread_mutex_unlock(&j->mu);
+            natsMsg_Destroy(msg);
+            return;
+        }
+        j->parts[i].answered = true;
+        j->parts[i].ok = pa != NULL;
+        j->parts[i].seq = pa ? pa->Sequence : 0;
+        pthread_mutex_unlock(&j->mu);
+    }
+    natsMsg_Destroy(msg);
+}
+
+/* Send every part at once, each fenced on the stream seq the one before it
+ * will get; a part that was not acknowledged in order is sent again, one at
+ * a time, by publish() (same message id: de-duplicated if it was stored). */
 static int cj_commit(core_journal *cj)
 {
     cl_journal *j = (cl_journal *)cj;
+    cl_backend *b = j->b;
     if (j->failed)
         return -1;
     if (j->count == 0)
         return 0;
-    memcpy(j->buf + 8, &j->count, 4);
-    memset(j->buf + 12, 0, 4);
-    uint64_t sum = XXH3_64bits(j->buf, j->len);
-    memcpy(j->buf + j->len, &sum, 8);
-    char msgid[80];
-    snprintf(msgid, sizeof msgid, "%s-%llu", j->b->node, (unsigned long long)j->first);
-    uint64_t sseq = 0;
-    if (publish(j->b, "batch", j->buf, j->len + 8, j->first, j->last, msgid, &sseq, NULL, j->err,
-                sizeof j->err) != 0) {
-        j->failed = true; /* final, like the file journal's */
-        return -1;
+    /* split into parts of about CL_MSG_TARGET bytes */
+    pthread_mutex_lock(&j->mu);
+    j->gen++;
+    j->nparts = 0;
+    pthread_mutex_unlock(&j->mu);
+    for (uint32_t from = 0; from < j->count && j->nparts < CL_MAX_PIPE;) {
+        uint32_t to = from + 1;
+        while (to < j->count && j->off[to] - j->off[from] < CL_MSG_TARGET)
+            to++;
+        if (j->nparts == CL_MAX_PIPE - 1)
+            to = j->count;
+        j->parts[j->nparts++] = (cl_part){.from = from, .to = to};
+        from = to;
     }
-    cl_applied(j->b, sseq, j->last);
+    pthread_mutex_lock(&b->mu);
+    uint64_t base = b->applied;
+    pthread_mutex_unlock(&b->mu);
+    char msgid[80], v1[24], v2[24], pi[40];
+    for (int i = 0; i < j->nparts; i++) {
+        cl_part *p = &j->parts[i];
+        size_t len;
+        unsigned char *pl = part_payload(j, p->from, p->to, &len);
+        natsMsg *m = NULL;
+        if (!pl || natsMsg_Create(&m, b->subj, NULL, (const char *)pl, (int)len) != NATS_OK) {
+            free(pl);
+            break; /* the rest go one at a time below */
+        }
+        free(pl);
+        snprintf(v1, sizeof v1, "%llu", (unsigned long long)part_seq(j, p->to - 1));
+        snprintf(v2, sizeof v2, "%llu", (unsigned long long)part_seq(j, p->from));
+        snprintf(pi, sizeof pi, "%llu.%d", (unsigned long long)j->gen, i);
+        natsMsgHeader_Set(m, "Cets-Kind", "batch");
+        natsMsgHeader_Set(m, "Cets-Node", b->node);
+        natsMsgHeader_Set(m, "Cets-Last", v1);
+        natsMsgHeader_Set(m, "Cets-First", v2);
+        natsMsgHeader_Set(m, "Cets-Part", pi);
+        part_msgid(j, p->from, msgid, sizeof msgid);
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MsgId = msgid;
+        po.ExpectLastSeq = base + (uint64_t)i;
+        if (js_PublishMsgAsync(b->js_async, &m, &po) != NATS_OK) {
+            natsMsg_Destroy(m);
+            break;
+        }
+    }
+    jsPubOptions wo;
+    jsPubOptions_Init(&wo);
+    wo.MaxWait = b->o.publish_timeout_ms;
+    js_PublishAsyncComplete(b->js_async, &wo);
+    for (int i = 0; i < j->nparts; i++) {
+        cl_part *p = &j->parts[i];
+        pthread_mutex_lock(&j->mu);
+        bool ok = p->answered && p->ok && p->seq == base + (uint64_t)i + 1;
+        pthread_mutex_unlock(&j->mu);
+        if (!ok) { /* in order from here: the one-at-a-time path with its retries */
+            size_t len;
+            unsigned char *pl = part_payload(j, p->from, p->to, &len);
+            uint64_t sseq = 0;
+            part_msgid(j, p->from, msgid, sizeof msgid);
+            int rc = pl ? publish(b, "batch", pl, len, part_seq(j, p->from),
+                                  part_seq(j, p->to - 1), msgid, &sseq, NULL, j->err,
+                                  sizeof j->err)
+                        : -1;
+            free(pl);
+            if (rc != 0) {
+                if (!pl)
+                    snprintf(j->err, sizeof j->err, "out of memory");
+                j->failed = true; /* final, like the file journal's */
+                return -1;
+            }
+            p->seq = sseq;
+        }
+        cl_applied(b, p->seq, part_seq(j, p->to - 1));
+        base = p->seq - (uint64_t)i - 1; /* the parts after continue from here */
+    }
     j->commits++;
     j->records += j->count;
-    j->bytes += j->len + 8;
+    j->bytes += j->len;
     j->count = 0;
     j->len = 0;
     return 0;
@@ -610,7 +762,9 @@ static void cj_close(core_journal *cj)
     if (j->b->j == j)
         j->b->j = NULL;
     pthread_mutex_unlock(&j->b->mu);
+    pthread_mutex_destroy(&j->mu);
     free(j->buf);
+    free(j->off);
     free(j);
 }
 
@@ -654,6 +808,7 @@ static core_journal *cb_open(core_backend *cb, uint64_t next_seq, char *err, siz
     }
     j->j.ops = &cl_ops;
     j->b = b;
+    pthread_mutex_init(&j->mu, NULL);
     pthread_mutex_lock(&b->mu);
     b->j = j;
     pthread_mutex_unlock(&b->mu);
@@ -670,6 +825,8 @@ static void cb_free(core_backend *cb)
         kvStore_Destroy(b->kv);
     if (b->js)
         jsCtx_Destroy(b->js);
+    if (b->js_async)
+        jsCtx_Destroy(b->js_async);
     if (b->nc) {
         natsConnection_Close(b->nc);
         natsConnection_Destroy(b->nc);
@@ -751,7 +908,13 @@ core_backend *cluster_backend_new(const cluster_options *o, char *err, size_t er
     }
     char snap_subj[80];
     snprintf(snap_subj, sizeof snap_subj, "%s.s.>", b->stream);
-    if ((s = natsConnection_JetStream(&b->js, b->nc, NULL)) != NATS_OK) {
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.PublishAsync.AckHandler = on_ack;
+    jo.PublishAsync.AckHandlerClosure = b;
+    jo.PublishAsync.MaxPending = CL_MAX_PIPE;
+    if ((s = natsConnection_JetStream(&b->js, b->nc, NULL)) != NATS_OK ||
+        (s = natsConnection_JetStream(&b->js_async, b->nc, &jo)) != NATS_OK) {
         nerr(err, errlen, "JetStream", s);
         cb_free(&b->b);
         return NULL;

@@ -48,18 +48,20 @@
 
 #include "cluster/cluster.h"
 #include "core/log.h"
+#include "natsproc.h"
 
 #define PASSWORD "cluster-test-admin-password"
-#define NNATS 3
 #define NNODES 2
 #define MAX_CLIENTS 8
 #define MAX_ACKS 2000000
 
 static const char *cetsd_bin;
-static char tmp[512], urls[512];
+static char tmp[512];
+static np_cluster nc3; /* the NATS servers */
+#define urls nc3.urls
+#define ns nc3.n
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
+void np_die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -71,6 +73,7 @@ static void die(const char *fmt, ...)
     kill(0, SIGKILL); /* our children too: nats-server and cetsd */
     _exit(1);
 }
+#define die np_die
 
 static double now_s(void)
 {
@@ -79,138 +82,7 @@ static double now_s(void)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000};
-    nanosleep(&t, NULL);
-}
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
-        die("no free port: %s", strerror(errno));
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-static pid_t spawn(const char *log, char *const argv[], const char *password)
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        die("fork: %s", strerror(errno));
-    if (pid == 0) {
-        FILE *f = fopen(log, "a");
-        if (f) {
-            dup2(fileno(f), 1);
-            dup2(fileno(f), 2);
-        }
-        if (password)
-            setenv("CETSD_ADMIN_PASSWORD", password, 1);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-static void reap(pid_t *pid, int sig)
-{
-    if (*pid <= 0)
-        return;
-    kill(*pid, sig);
-    waitpid(*pid, NULL, 0);
-    *pid = 0;
-}
-
-/* ---- NATS ------------------------------------------------------------------------- */
-
-typedef struct natsnode {
-    pid_t pid;
-    int port, cport;
-    char name[8], conf[700], log[700], store[700];
-} natsnode;
-static natsnode ns[NNATS];
-
-static void nats_conf(void)
-{
-    for (int i = 0; i < NNATS; i++) {
-        natsnode *n = &ns[i];
-        n->port = free_port();
-        n->cport = free_port();
-        snprintf(n->name, sizeof n->name, "n%d", i + 1);
-        snprintf(n->conf, sizeof n->conf, "%s/nats-%d.conf", tmp, i + 1);
-        snprintf(n->log, sizeof n->log, "%s/nats-%d.log", tmp, i + 1);
-        snprintf(n->store, sizeof n->store, "%s/nats-%d", tmp, i + 1);
-    }
-    urls[0] = 0;
-    for (int i = 0; i < NNATS; i++) {
-        FILE *f = fopen(ns[i].conf, "w");
-        if (!f)
-            die("%s: %s", ns[i].conf, strerror(errno));
-        fprintf(f, "listen: 127.0.0.1:%d\nserver_name: %s\nmax_payload: 8MB\n"
-                   "jetstream { store_dir: \"%s\" }\ncluster { name: cets, listen: 127.0.0.1:%d, routes: [",
-                ns[i].port, ns[i].name, ns[i].store, ns[i].cport);
-        for (int k = 0, first = 1; k < NNATS; k++)
-            if (k != i) {
-                fprintf(f, "%snats-route://127.0.0.1:%d", first ? "" : ", ", ns[k].cport);
-                first = 0;
-            }
-        fprintf(f, "] }\n");
-        fclose(f);
-        char u[64];
-        snprintf(u, sizeof u, "%snats://127.0.0.1:%d", i ? "," : "", ns[i].port);
-        strcat(urls, u);
-    }
-}
-
-static void nats_start(int i)
-{
-    char *argv[] = {"nats-server", "-c", ns[i].conf, NULL};
-    ns[i].pid = spawn(ns[i].log, argv, NULL);
-}
-
-/* Until JetStream answers (its meta leader is elected). */
-static void nats_wait(void)
-{
-    for (int t = 0; t < 300; t++) {
-        natsConnection *nc = NULL;
-        jsCtx *js = NULL;
-        jsAccountInfo *ai = NULL;
-        bool ok = natsConnection_ConnectTo(&nc, urls) == NATS_OK &&
-                  natsConnection_JetStream(&js, nc, NULL) == NATS_OK &&
-                  js_GetAccountInfo(&ai, js, NULL, NULL) == NATS_OK;
-        jsAccountInfo_Destroy(ai);
-        jsCtx_Destroy(js);
-        natsConnection_Destroy(nc);
-        if (ok)
-            return;
-        sleep_ms(100);
-    }
-    die("JetStream did not come up (see %s/nats-*.log)", tmp);
-}
-
-/* The NATS server that leads the journal stream. */
-static int nats_stream_leader(void)
-{
-    natsConnection *nc = NULL;
-    jsCtx *js = NULL;
-    jsStreamInfo *si = NULL;
-    int who = -1;
-    if (natsConnection_ConnectTo(&nc, urls) == NATS_OK &&
-        natsConnection_JetStream(&js, nc, NULL) == NATS_OK &&
-        js_GetStreamInfo(&si, js, "CETS", NULL, NULL) == NATS_OK && si->Cluster &&
-        si->Cluster->Leader)
-        for (int i = 0; i < NNATS; i++)
-            if (strcmp(si->Cluster->Leader, ns[i].name) == 0)
-                who = i;
-    jsStreamInfo_Destroy(si);
-    jsCtx_Destroy(js);
-    natsConnection_Destroy(nc);
-    return who;
-}
+#define sleep_ms np_sleep_ms
 
 /* ---- HTTP ---------------------------------------------------------------------------- */
 
@@ -284,7 +156,7 @@ static void node_conf(int i, long snapshot_every)
 {
     node *n = &nodes[i];
     if (!n->port)
-        n->port = free_port();
+        n->port = np_free_port();
     snprintf(n->id, sizeof n->id, "c%d", i + 1);
     snprintf(n->dir, sizeof n->dir, "%s/cetsd-%d", tmp, i + 1);
     snprintf(n->conf, sizeof n->conf, "%s/cetsd-%d.conf", tmp, i + 1);
@@ -331,7 +203,7 @@ static void login(CURL *c, int i)
 static void node_start(CURL *c, int i)
 {
     char *argv[] = {(char *)cetsd_bin, "--config", nodes[i].conf, NULL};
-    nodes[i].pid = spawn(nodes[i].log, argv, PASSWORD);
+    nodes[i].pid = np_spawn(nodes[i].log, argv, PASSWORD);
     for (int t = 0; t < 600; t++) { /* 30 s: recovery replays the stream */
         json_t *j = healthz(c, i);
         if (j) {
@@ -684,7 +556,7 @@ static void scenario_failover(CURL *c, long cycles)
         sleep_ms(200 + rand_r(&seed) % 600);
         int l = wait_leader(c, 20);
         double t0 = now_s();
-        reap(&nodes[l].pid, SIGKILL);
+        np_reap(&nodes[l].pid, SIGKILL);
         t[k] = until_ack(t0, 10, l);
         node_start(c, l); /* back as a standby: it follows the stream */
         printf("{\"scenario\":\"failover\",\"cycle\":%ld,\"killed\":\"%s\",\"kill_to_accepted_ms\":%.0f}\n",
@@ -738,16 +610,16 @@ static void scenario_pause(CURL *c)
 static void scenario_nats(void)
 {
     load_wait(100, 30);
-    int sl = nats_stream_leader();
+    int sl = np_stream_leader(&nc3, "CETS");
     if (sl < 0)
         die("no stream leader");
     double t0 = now_s();
-    reap(&ns[sl].pid, SIGKILL);
+    np_reap(&ns[sl].pid, SIGKILL);
     double took = until_ack(t0 + 0.05, 30, -1);
     load_wait(200, 60);
     printf("{\"scenario\":\"nats\",\"killed_nats\":\"%s\",\"kill_to_accepted_ms\":%.0f}\n",
            ns[sl].name, took * 1e3);
-    nats_start(sl);
+    np_start_node(&nc3, sl);
     load_wait(100, 60);
 }
 
@@ -757,7 +629,7 @@ static void scenario_bootstrap(CURL *c)
     int l = wait_leader(c, 20), s = 1 - l;
     atomic_store(&L.pause, 1);
     sleep_ms(300);
-    reap(&nodes[s].pid, SIGTERM);
+    np_reap(&nodes[s].pid, SIGTERM);
     char cmd[1400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", nodes[s].dir);
     if (system(cmd) != 0)
@@ -802,10 +674,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < NNODES; i++)
         pthread_mutex_init(&nodes[i].mu, NULL);
 
-    nats_conf();
-    for (int i = 0; i < NNATS; i++)
-        nats_start(i);
-    nats_wait();
+    np_start(&nc3, tmp);
     CURL *c = curl_easy_init();
     long snap_every = strcmp(sc, "bootstrap") == 0 ? 300 : 0;
     for (int i = 0; i < NNODES; i++) {
@@ -833,9 +702,8 @@ int main(int argc, char **argv)
     printf("cluster %s: ok in %.1f s (%lld acknowledged, %lld unknown outcomes, 0 lost, 0 doubled)\n",
            sc, now_s() - t0, atomic_load(&L.acked_total), atomic_load(&L.unknown_total));
     for (int i = 0; i < NNODES; i++)
-        reap(&nodes[i].pid, SIGTERM);
-    for (int i = 0; i < NNATS; i++)
-        reap(&ns[i].pid, SIGTERM);
+        np_reap(&nodes[i].pid, SIGTERM);
+    np_stop(&nc3);
     curl_easy_cleanup(c);
     if (!getenv("CLUSTER_KEEP")) {
         char cmd[700];
