@@ -13,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../src/server/auth.h"
-#include "../src/server/auth_int.h"
-#include "../src/server/throttle.h"
+#include "../src/auth/auth.h"
+#include "../src/auth/auth_int.h"
+#include "../src/auth/throttle.h"
 
 #define PW "correct horse battery"
 
@@ -38,10 +38,20 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+static auth *open_with(int ttl, int max_failures, char *err, size_t errlen)
+{
+    auth_options o;
+    auth_options_default(&o);
+    o.data_dir = dir;
+    o.session_ttl_s = ttl;
+    o.max_failures = max_failures;
+    return auth_open(&o, err, errlen);
+}
+
 static auth *open_auth(int ttl, int max_failures)
 {
     char err[256] = "";
-    auth *a = auth_open(dir, ttl, max_failures, err, sizeof err);
+    auth *a = open_with(ttl, max_failures, err, sizeof err);
     if (!a)
         fail_msg("auth_open: %s", err);
     return a;
@@ -280,7 +290,7 @@ static void test_corrupt_file_refused(void **state)
     fputs("{\"version\":1,\"users\":[{\"username\":", f);
     fclose(f);
     char err[256] = "";
-    auth *a = auth_open(dir, 3600, 5, err, sizeof err);
+    auth *a = open_with(3600, 5, err, sizeof err);
     assert_null(a);
     assert_non_null(strstr(err, "users.json"));
     /* and nothing was overwritten */

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../server/auth.h"
+#include "../auth/auth.h"
 #include "../server/core.h"
 #include "../server/server.h"
 #include "cets/cets.h"

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
-#include "auth_int.h"
+#include "../auth/auth_int.h"
+#include "api.h"
 #include "http.h"
 #include "log.h"
 
@@ -23,12 +23,12 @@
 static bool caller(req *r, auth_token_info *info)
 {
     char tok[AUTH_TOKEN_HEX + 2];
-    bool ok = auth_bearer(r->conn, tok, sizeof tok) &&
+    bool ok = http_auth_bearer(r->conn, tok, sizeof tok) &&
               auth_token_lookup(r->s->auth, tok, &r->who, info);
     sodium_memzero(tok, sizeof tok);
     if (!ok) {
         memset(&r->who, 0, sizeof r->who);
-        auth_require(r->s->auth, r->conn, &r->who, 0, 0); /* answers 401 and logs */
+        http_auth_require(r, &r->who, 0, 0); /* answers 401 and logs */
         r->answered = true;
         return false;
     }
@@ -102,7 +102,7 @@ static int on_logout(struct mg_connection *conn, void *cb)
     if (!caller(&r, &info))
         return 401;
     char tok[AUTH_TOKEN_HEX + 2];
-    auth_bearer(conn, tok, sizeof tok);
+    http_auth_bearer(conn, tok, sizeof tok);
     bool ended = !info.api && auth_logout(r.s->auth, tok);
     sodium_memzero(tok, sizeof tok);
     if (ended)

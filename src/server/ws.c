@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
+#include "../auth/auth.h"
 #include "log.h"
 #include "views.h"
 #include "ws_int.h"

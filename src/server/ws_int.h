@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "auth.h"
+#include "../auth/auth.h"
 #include "ws.h"
 
 #define WS_RING 16384        /* events between the core thread and the feed (power of 2) */

@@ -25,11 +25,11 @@
  */
 #include "auth.h"
 
-#include <civetweb.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +38,6 @@
 #include <unistd.h>
 
 #include "auth_int.h"
-#include "http.h"
-#include "log.h"
 #include "throttle.h"
 
 #define AUTH_HASHERS 2
@@ -71,6 +69,7 @@ struct auth {
     pthread_mutex_t mu;
     char path[1100], dir[1024];
     int session_ttl_s;
+    auth_log_fn log;
     user *users;
     int nusers, capusers;
     session *sessions;
@@ -98,6 +97,22 @@ static void sleep_ns(int64_t ns)
     struct timespec t = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
     while (nanosleep(&t, &t) != 0 && errno == EINTR)
         ;
+}
+
+enum { LV_DEBUG, LV_INFO, LV_WARN, LV_ERROR }; /* log.h's levels */
+
+static void auth_log(const auth *a, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void auth_log(const auth *a, int level, const char *fmt, ...)
+{
+    if (!a->log)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    a->log(level, line);
 }
 
 void auth_fmt_time(int64_t ns, char *buf, size_t len)
@@ -368,9 +383,16 @@ static int users_load(auth *a, char *err, size_t errlen)
 
 /* ---- lifecycle -------------------------------------------------------- */
 
-auth *auth_open(const char *data_dir, int session_ttl_s, int max_failures, char *err,
-                size_t errlen)
+void auth_options_default(auth_options *o)
 {
+    memset(o, 0, sizeof *o);
+    o->session_ttl_s = 28800;
+    o->max_failures = 5;
+}
+
+auth *auth_open(const auth_options *o, char *err, size_t errlen)
+{
+    const char *data_dir = o->data_dir;
     if (sodium_init() < 0) { /* safe to call again; it initialises once */
         snprintf(err, errlen, "libsodium could not initialise");
         return NULL;
@@ -382,8 +404,9 @@ auth *auth_open(const char *data_dir, int session_ttl_s, int max_failures, char 
     auth *a = calloc(1, sizeof *a);
     snprintf(a->dir, sizeof a->dir, "%s", data_dir);
     snprintf(a->path, sizeof a->path, "%s/users.json", data_dir);
-    a->session_ttl_s = session_ttl_s > 0 ? session_ttl_s : 28800;
-    a->limit = throttle_new(max_failures, (int64_t)15 * 60 * 1000000000, 100000000, 2000000000);
+    a->session_ttl_s = o->session_ttl_s > 0 ? o->session_ttl_s : 28800;
+    a->log = o->log;
+    a->limit = throttle_new(o->max_failures, (int64_t)15 * 60 * 1000000000, 100000000, 2000000000);
     pthread_mutex_init(&a->mu, NULL);
     pthread_mutex_init(&a->hash_mu, NULL);
     pthread_cond_init(&a->hash_cv, NULL);
@@ -529,7 +552,7 @@ int auth_user_put(auth *a, const char *name, const char *password, uint32_t part
     pthread_mutex_unlock(&a->mu);
     sodium_memzero(hash, sizeof hash);
     if (rc == 0)
-        log_info("auth", "msg=\"user %s\" user=%s participant=%u", fresh ? "created" : "replaced",
+        auth_log(a, LV_INFO, "msg=\"user %s\" user=%s participant=%u", fresh ? "created" : "replaced",
                  name, participant);
     return rc;
 }
@@ -667,14 +690,14 @@ auth_login_status auth_login(auth *a, const char *name, const char *password, co
             *retry_after_s = 60;
             return AUTH_LOGIN_LIMITED; /* session table full */
         }
-        log_info("auth", "msg=\"login\" user=%s addr=%s", p->user, addr ? addr : "");
+        auth_log(a, LV_INFO, "msg=\"login\" user=%s addr=%s", p->user, addr ? addr : "");
         return AUTH_LOGIN_OK;
     }
     int nu = throttle_fail(a->limit, ukey, now), na = throttle_fail(a->limit, akey, now);
     int n = nu > na ? nu : na;
     int64_t delay = throttle_delay(a->limit, n);
     pthread_mutex_unlock(&a->mu);
-    log_warn("auth", "msg=\"login failed\" user=%.60s addr=%s failures=%d delay_ms=%lld",
+    auth_log(a, LV_WARN, "msg=\"login failed\" user=%.60s addr=%s failures=%d delay_ms=%lld",
              known ? name : "(unknown)", addr ? addr : "", n, (long long)(delay / 1000000));
     sleep_ns(delay);
     return AUTH_LOGIN_BAD;
@@ -796,7 +819,7 @@ int auth_token_create(auth *a, const char *name, const char *tname, int ttl_days
 out:
     pthread_mutex_unlock(&a->mu);
     if (rc == 0)
-        log_info("auth", "msg=\"api token created\" user=%s name=%s", name, tname);
+        auth_log(a, LV_INFO, "msg=\"api token created\" user=%s name=%s", name, tname);
     return rc;
 }
 
@@ -833,89 +856,15 @@ int auth_token_delete(auth *a, const char *name, const char *tname)
         if (rc != 0) { /* put it back: memory stays equal to the file */
             u->tokens[u->ntokens++] = u->tokens[k];
             u->tokens[k] = gone;
-            log_error("auth", "msg=\"token delete not saved\" error=\"%s\"", err);
+            auth_log(a, LV_ERROR, "msg=\"token delete not saved\" error=\"%s\"", err);
             rc = -2;
         }
         break;
     }
     pthread_mutex_unlock(&a->mu);
     if (rc == 0)
-        log_info("auth", "msg=\"api token deleted\" user=%s name=%s", name, tname);
+        auth_log(a, LV_INFO, "msg=\"api token deleted\" user=%s name=%s", name, tname);
     return rc;
-}
-
-/* ---- requests --------------------------------------------------------- */
-
-bool auth_bearer(struct mg_connection *conn, char *tok, size_t len)
-{
-    const char *h = mg_get_header(conn, "Authorization");
-    if (!h)
-        return false;
-    if (strncasecmp(h, "Bearer ", 7) != 0) {
-        snprintf(tok, len, "%s", ""); /* present but not a bearer token: invalid */
-        return true;
-    }
-    h += 7;
-    while (*h == ' ')
-        h++;
-    size_t n = strcspn(h, " \t\r\n");
-    if (n >= len)
-        n = 0; /* too long to be one of ours */
-    memcpy(tok, h, n);
-    tok[n] = 0;
-    return true;
-}
-
-bool auth_identify(auth *a, struct mg_connection *conn, principal *out)
-{
-    char tok[AUTH_TOKEN_HEX + 2];
-    memset(out, 0, sizeof *out);
-    if (!auth_bearer(conn, tok, sizeof tok))
-        return true; /* anonymous */
-    bool ok = auth_token_lookup(a, tok, out, NULL);
-    sodium_memzero(tok, sizeof tok);
-    return ok;
-}
-
-bool auth_require(auth *a, struct mg_connection *conn, const principal *p, uint32_t role,
-                  uint32_t participant)
-{
-    (void)a;
-    char why[128];
-    int status = 0;
-    if (!p || !p->authenticated) {
-        status = 401;
-        snprintf(why, sizeof why, "%s",
-                 mg_get_header(conn, "Authorization")
-                     ? "the token is not valid (expired, revoked or malformed): log in again"
-                     : "login required: send Authorization: Bearer <token>");
-    } else if ((p->roles & role) != role) {
-        char need[96];
-        auth_roles_format(role & ~p->roles, need, sizeof need);
-        status = 403;
-        snprintf(why, sizeof why, "role %s required", need);
-    } else if (participant && participant != p->participant && !(p->roles & ROLE_ADMIN)) {
-        status = 403;
-        snprintf(why, sizeof why, "participant %u is not yours", participant);
-    }
-    if (!status)
-        return true;
-    const struct mg_request_info *ri = mg_get_request_info(conn);
-    req r; /* only to answer: not http_begin(), which may answer 404 itself */
-    memset(&r, 0, sizeof r);
-    r.conn = conn;
-    r.method = ri->request_method ? ri->request_method : "-";
-    snprintf(r.path, sizeof r.path, "%s", ri->local_uri ? ri->local_uri : "-");
-    for (char *c = r.path; *c; c++) /* keep the log line parseable */
-        if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
-            *c = '_';
-    log_warn("auth", "msg=\"denied\" status=%d user=%s method=%s path=\"%s\" reason=\"%s\"",
-             status, p && p->authenticated ? p->user : "-", r.method, r.path, why);
-    if (status == 401)
-        http_error(&r, 401, "unauthenticated", HTTP_E_UNAUTHENTICATED, "%s", why);
-    else
-        http_error(&r, 403, "forbidden", HTTP_E_FORBIDDEN, "%s", why);
-    return false;
 }
 
 /* ---- password check for other gateways (FIX) ---------------------------- */

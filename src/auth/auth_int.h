@@ -1,15 +1,14 @@
-/* auth_int.h -- the parts of auth.c that only the account endpoints
- * (api_auth.c) and the tests use: logging in and out, API tokens, the user
- * list, and the failed-login policy. Everyone else needs only auth.h. */
-#ifndef CETS_SERVER_AUTH_INT_H
-#define CETS_SERVER_AUTH_INT_H
+/* auth_int.h -- the parts of the credential store that only the account
+ * endpoints (src/server/api_auth.c), the HTTP middleware and the tests use:
+ * logging in and out, API tokens, the user list, and the failed-login
+ * policy. Everyone else needs only auth.h. */
+#ifndef CETS_AUTH_AUTH_INT_H
+#define CETS_AUTH_AUTH_INT_H
 
 #include <jansson.h>
 
 #include "auth.h"
 
-#define AUTH_TOKEN_HEX 64 /* 32 random bytes, hex */
-#define AUTH_NAME_MAX 32  /* user and token names: 1-32 of [A-Za-z0-9._-] */
 #define AUTH_PASSWORD_MIN 8
 #define AUTH_PASSWORD_MAX 128
 
@@ -19,13 +18,6 @@ typedef enum auth_login_status {
     AUTH_LOGIN_LIMITED = 2, /* too many recent failures: answer 429 */
 } auth_login_status;
 
-/* What a presented token is: a login session or a named API token. */
-typedef struct auth_token_info {
-    bool api;
-    char name[AUTH_NAME_MAX + 1]; /* API tokens */
-    int64_t expires_ns;
-} auth_token_info;
-
 /* Check a password and open a session. addr is the client's address (for
  * the failure count). A failure sleeps 2^(n-1) x base before returning.
  * On AUTH_LOGIN_LIMITED, *retry_after_s says when the window ends. */
@@ -34,10 +26,6 @@ auth_login_status auth_login(auth *a, const char *user, const char *password, co
                              int *retry_after_s);
 /* End the session of this token; false when it is not a live session. */
 bool auth_logout(auth *a, const char *token);
-/* Like auth_token_check(), and also says what kind of token it is. */
-bool auth_token_lookup(auth *a, const char *token, principal *out, auth_token_info *info);
-/* The bearer token of a request, if any (copied to tok). */
-bool auth_bearer(struct mg_connection *conn, char *tok, size_t len);
 
 /* API tokens of a user: create (persisted, hashed), list, delete. */
 int auth_token_create(auth *a, const char *user, const char *name, int ttl_days,
