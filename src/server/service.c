@@ -169,6 +169,8 @@ static auth *auth_start(const server_config *c, char *err, size_t errlen)
     o.data_dir = c->data_dir;
     o.session_ttl_s = c->session_ttl_s;
     o.max_failures = c->login_max_failures;
+    o.max_address_failures = c->login_max_address_failures;
+    o.sessions_per_user = c->sessions_per_user;
     o.log = auth_log;
     return auth_open(&o, err, errlen);
 }
