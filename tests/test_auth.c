@@ -802,6 +802,27 @@ static void test_roles(void **state)
     assert_true(strlen(buf) < 8);
 }
 
+static void hear_nothing(void *ctx, const auth_notice *n, size_t count)
+{
+    (void)ctx, (void)n, (void)count;
+}
+
+/* AUTH_MAX_LISTENERS may listen, one more is refused; leaving makes room. */
+static void test_listeners_bounded(void **state)
+{
+    (void)state;
+    auth *a = open_auth(3600, 5);
+    static int ctx[AUTH_MAX_LISTENERS + 1];
+    for (int i = 0; i < AUTH_MAX_LISTENERS; i++)
+        assert_int_equal(auth_listen(a, hear_nothing, &ctx[i]), 0);
+    assert_int_equal(auth_listen(a, hear_nothing, &ctx[AUTH_MAX_LISTENERS]), -1);
+    auth_unlisten(a, hear_nothing, &ctx[3]);
+    assert_int_equal(auth_listen(a, hear_nothing, &ctx[AUTH_MAX_LISTENERS]), 0);
+    for (int i = 0; i <= AUTH_MAX_LISTENERS; i++)
+        auth_unlisten(a, hear_nothing, &ctx[i]);
+    auth_close(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -827,6 +848,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_session_cap_option, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_table_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_listeners_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failure_delay_grows, setup, teardown),
         cmocka_unit_test(test_roles),
     };
