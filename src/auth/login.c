@@ -13,9 +13,10 @@
  *
  * A user holds at most sessions_per_user live sessions: a login beyond
  * that ends the oldest, so one user cannot fill the session table that all
- * share (max_sessions, a bound on memory; a login past it is refused). Expired sessions are ended by a timer thread (every sweep_ms), which
- * also announces API tokens that reached their expiry, so a WebSocket is
- * told when its token runs out even if it never asks again.
+ * share (max_sessions, a bound on memory; a login past it is refused).
+ * Expired sessions are ended by a timer thread (every sweep_ms), which also
+ * announces API tokens that reached their expiry, so a WebSocket is told
+ * when its token runs out even if it never asks again.
  */
 #include <errno.h>
 #include <pthread.h>

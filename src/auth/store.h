@@ -84,7 +84,8 @@ struct auth {
 };
 
 /* auth.c */
-void store_log(const auth *a, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void store_log(const auth *a, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int64_t store_now(void);
 void store_token_hash(const char *token, uint8_t out[crypto_generichash_BYTES]);
 void store_token_new(char hex[AUTH_TOKEN_HEX + 1]);

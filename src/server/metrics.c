@@ -109,7 +109,8 @@ static void auth_metrics(buf *b, auth *a)
     metric(b, "cets_auth_lockouts_total", "counter",
            "Lockouts begun: a user at an address, or an address, after too many failures.");
     out(b, "cets_auth_lockouts_total %" PRIu64 "\n", st.lockouts);
-    metric(b, "cets_auth_locked_attempts_total", "counter", "Logins refused while locked out (429).");
+    metric(b, "cets_auth_locked_attempts_total", "counter",
+           "Logins refused while locked out (429).");
     out(b, "cets_auth_locked_attempts_total %" PRIu64 "\n", st.limited);
     metric(b, "cets_auth_sessions", "gauge", "Live login sessions.");
     out(b, "cets_auth_sessions %" PRIu64 "\n", st.sessions);

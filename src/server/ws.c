@@ -27,9 +27,11 @@
  * deletion, the user's session cap) or its user changes (new password,
  * another participant, fewer roles, deleted), the client's identity is
  * cleared, its private subscriptions end, and it is told so with
- * {"op":"auth_ended","reason",...}, after what was already queued for it. A client is freed only by civetweb's close
- * handler, which first waits until no writer is using it: civetweb reuses
- * the connection struct for the next client of that worker.
+ * {"op":"auth_ended","reason",...}, after what was already queued for it.
+ *
+ * A client is freed only by civetweb's close handler, which first waits
+ * until no writer is using it: civetweb reuses the connection struct for
+ * the next client of that worker.
  */
 #include "ws.h"
 
@@ -548,7 +550,8 @@ static void on_auth_notice(void *ctx, const auth_notice *n, size_t count)
             recheck *r = bsearch(&c->id, rc, nr, sizeof *rc, u64_cmp);
             if (!r || !c->who.authenticated || c->cred != r->cred)
                 continue; /* authenticated anew meanwhile */
-            bool fewer = r->now.participant != c->who.participant || (c->who.roles & ~r->now.roles);
+            bool fewer = r->now.participant != c->who.participant ||
+                         (c->who.roles & ~r->now.roles);
             if (!r->alive || fewer)
                 client_unauth(h, c, auth_end_name(r->why), auth_end_message(r->why));
             else
