@@ -43,7 +43,7 @@
 
 #include "../src/fix/fix.h"
 #include "../src/fix/gateway.h"
-#include "../src/server/auth.h"
+#include "../src/auth/auth.h"
 #include "../src/server/config.h"
 #include "cluster/cluster.h"
 #include "core/log.h"
@@ -111,8 +111,12 @@ static void exchange_start(const char *dir)
     }
     if (!(srv.core = core_open(&srv.cfg.core)))
         die("core_open");
-    if (core_start(srv.core, err, sizeof err) != 0 ||
-        !(srv.auth = auth_open(dir, 3600, 100, err, sizeof err)))
+    auth_options ao;
+    auth_options_default(&ao);
+    ao.data_dir = dir;
+    ao.session_ttl_s = 3600;
+    ao.max_failures = 100;
+    if (core_start(srv.core, err, sizeof err) != 0 || !(srv.auth = auth_open(&ao, err, sizeof err)))
         die(err);
     cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD, .flags = CETS_MATCH_CONTINUOUS, .price = 6000};
     snprintf(c.u.text, sizeof c.u.text, "CEA26");

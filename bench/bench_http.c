@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../src/server/auth.h"
+#include "../src/auth/auth.h"
 #include "../src/server/config.h"
 #include "core/log.h"
 #include "../src/server/service.h"

@@ -88,6 +88,7 @@ static const endpoint endpoints[] = {
     {"POST", "/api/v1/admin/users",
      "{\"username\":\"made{n}\",\"password\":\"made-password\",\"participant\":{pid},\"roles\":[\"view\"]}",
      ADMINS, false},
+    {"DELETE", "/api/v1/admin/users/made{n}", NULL, ADMINS, true},
     /* the caller's own login and tokens */
     {"GET", "/api/v1/me", NULL, LOGGED_IN, false},
     {"GET", "/api/v1/tokens", NULL, LOGGED_IN, false},

@@ -2,7 +2,8 @@
  * fills reported to the resting side's session, takes (by limit and by
  * naming listings), cancels, replaces, rejections with the engine's reason,
  * mass cancel, cancel on disconnect, expiry, market data, trading session
- * status and block agreements (docs/fix.md). */
+ * status and block agreements (docs/fix.md); and sessions logged out when
+ * their user's rights end. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../src/auth/auth.h"
 #include "fixtest.h"
 
 static fixsrv srv;
@@ -287,6 +289,37 @@ static void test_view_only_user_may_not_trade(void **state)
     assert_string_equal(fxc_get(&w, 380), "6");
 }
 
+/* A user deleted (or given a new password, moved, stripped of a role) is
+ * logged out of FIX at once, saying why; other users' sessions go on. */
+static void test_user_deleted_logged_out(void **state)
+{
+    (void)state;
+    fxc_logon(&w, srv.port, "WATCH1", "watcher", 30, NULL);
+    char err[200];
+    assert_int_equal(auth_user_delete(srv.s.auth, "watcher", err, sizeof err), 0);
+    fxc_expect(&w, "5");
+    assert_string_equal(fxc_get(&w, 58), "the user was deleted");
+    assert_true(fxc_closed(&w, 5000));
+    order(&a, "still-here", "CEA25", "2", 10, "50.00", "0"); /* alice trades on */
+}
+
+static void test_password_reset_logged_out(void **state)
+{
+    (void)state;
+    char err[200];
+    assert_int_equal(auth_user_put(srv.s.auth, "bob", "pw-bob-changed", FX_BOB,
+                                   ROLE_TRADE | ROLE_VIEW, err, sizeof err),
+                     0);
+    fxc_expect(&b, "5");
+    assert_string_equal(fxc_get(&b, 58), auth_end_message(AUTH_END_PASSWORD_RESET));
+    assert_true(fxc_closed(&b, 5000));
+    /* the same password and roles again end nothing */
+    assert_int_equal(auth_user_put(srv.s.auth, "alice", "pw-alice-12345", FX_ALICE,
+                                   ROLE_TRADE | ROLE_VIEW, err, sizeof err),
+                     0);
+    order(&a, "after-reset", "CEA25", "2", 10, "50.00", "0");
+}
+
 static void test_market_data(void **state)
 {
     (void)state;
@@ -395,6 +428,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cancel_on_disconnect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expiry_at_end_of_day, setup, teardown),
         cmocka_unit_test_setup_teardown(test_view_only_user_may_not_trade, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_user_deleted_logged_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_password_reset_logged_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_market_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trading_session_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_block_agreement, setup, teardown),

@@ -377,6 +377,202 @@ static void test_private_denied(void **state)
     wsc_close(w);
 }
 
+/* ---- rights checked again after auth ------------------------------------------------ */
+
+/* Each test below gives one socket a user of its own in participant A, lets
+ * something end that user's rights, and checks that the socket is told why,
+ * that its private subscriptions are over and stay closed, and that A's next
+ * fill no longer reaches it. */
+
+/* A fresh user of A with roles, and its login token (malloc'd). */
+static char *fresh_user(const char *name, const char *roles)
+{
+    return tseed_user(&T, name, A, roles);
+}
+
+/* POST /api/v1/admin/users for an existing user: a replacement (200). */
+static void admin_replace(const char *name, const char *password, uint32_t participant,
+                          const char *roles_json)
+{
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"username\":\"%s\",\"password\":\"%s\",\"participant\":%u,\"roles\":%s}", name,
+             password, participant, roles_json);
+    json_decref(ts_expect(&T, "POST", "/api/v1/admin/users", T.admin, body, 200));
+}
+
+/* A socket watching A's fills and orders as token's user. */
+static wsc *watch_a(const char *token)
+{
+    wsc *w = ws_open();
+    ws_auth(w, token, A);
+    ws_sub(w, "fills", NULL);
+    ws_sub(w, "orders", NULL);
+    return w;
+}
+
+/* w was told that its authentication ended, and why; asking for a private
+ * stream again is refused; and a trade of A reaches a socket still watching
+ * A but not w. */
+static void expect_ended(wsc *w, const char *reason)
+{
+    json_t *j = ws_expect(w, "op", "auth_ended");
+    assert_string_equal(tj_str(j, "reason"), reason);
+    assert_true(strlen(tj_str(j, "message")) > 10);
+    json_decref(j);
+    ws_say(w, "{\"op\":\"subscribe\",\"channel\":\"fills\"}");
+    ws_expect_error(w, "unauthenticated");
+
+    wsc *ctl = watch_a(alice);
+    post(alice, "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":1}");
+    take(bob, "{\"code\":\"CEA25\",\"side\":\"buy\",\"qty\":1,\"limit\":\"50.00\"}");
+    json_decref(ws_until(ctl, "fills", any, NULL));
+    ws_say(w, "{\"op\":\"ping\"}");
+    j = wsc_recv(w, WAIT_MS);
+    if (!j || strcmp(tj_str(j, "op"), "pong") != 0)
+        fail_msg("wanted only a pong after the end, got %s", j ? json_dumps(j, 0) : "nothing");
+    json_decref(j);
+    wsc_close(ctl);
+}
+
+static void test_ws_ends_at_logout(void **state)
+{
+    (void)state;
+    char *tok = fresh_user("ev_logout", "view");
+    wsc *w = watch_a(tok);
+    json_decref(ts_expect(&T, "POST", "/api/v1/logout", tok, NULL, 200));
+    expect_ended(w, "logout");
+    wsc_close(w);
+    free(tok);
+}
+
+static void cfg_short_sessions(server_config *c) { c->session_ttl_s = 2; }
+
+/* A session that expires ends its sockets' rights on the store's timer,
+ * without any request. A server of its own: its sessions last 2 s. */
+static void test_ws_ends_at_expiry(void **state)
+{
+    (void)state;
+    tserver t2;
+    memset(&t2, 0, sizeof t2);
+    ts_start(&t2, NULL, cfg_short_sessions);
+    uint32_t p = tseed_participant(&t2, "entity", "Short Lived");
+    char *tok = tseed_user(&t2, "ev_expiry", p, "view");
+    wsc *w = wsc_connect(t2.port, "/ws");
+    assert_non_null(w);
+    ws_auth(w, tok, p);
+    ws_sub(w, "fills", NULL);
+    json_t *j = ws_expect(w, "op", "auth_ended"); /* within WAIT_MS of the 2 s */
+    assert_string_equal(tj_str(j, "reason"), "expired");
+    json_decref(j);
+    ws_say(w, "{\"op\":\"subscribe\",\"channel\":\"fills\"}");
+    ws_expect_error(w, "unauthenticated");
+    wsc_close(w);
+    free(tok);
+    ts_stop(&t2);
+    ts_rmtree(t2.dir);
+}
+
+static void test_ws_ends_at_token_deletion(void **state)
+{
+    (void)state;
+    char *tok = fresh_user("ev_token", "view");
+    json_t *made = ts_expect(&T, "POST", "/api/v1/tokens", tok, "{\"name\":\"watch\"}", 201);
+    char *api = strdup(tj_str(made, "token"));
+    json_decref(made);
+    wsc *w = watch_a(api);
+    json_decref(ts_expect(&T, "DELETE", "/api/v1/tokens/watch", tok, NULL, 200));
+    expect_ended(w, "token_deleted");
+    wsc_close(w);
+    free(api);
+    free(tok);
+}
+
+static void test_ws_ends_when_moved(void **state)
+{
+    (void)state;
+    char *tok = fresh_user("ev_moved", "view");
+    wsc *w = watch_a(tok);
+    admin_replace("ev_moved", TSEED_PASSWORD, B, "[\"view\"]");
+    expect_ended(w, "participant_changed");
+    wsc_close(w);
+    free(tok);
+}
+
+static void test_ws_ends_when_roles_removed(void **state)
+{
+    (void)state;
+    char *tok = fresh_user("ev_roles", "view,funds");
+    wsc *w = watch_a(tok);
+    admin_replace("ev_roles", TSEED_PASSWORD, A, "[\"funds\"]");
+    expect_ended(w, "roles_reduced");
+    wsc_close(w);
+    free(tok);
+}
+
+static void test_ws_ends_at_password_reset(void **state)
+{
+    (void)state;
+    char *tok = fresh_user("ev_reset", "view");
+    wsc *w = watch_a(tok);
+    admin_replace("ev_reset", "a-new-password-42", A, "[\"view\"]");
+    expect_ended(w, "password_reset");
+    wsc_close(w);
+    free(tok);
+}
+
+static void test_ws_ends_when_user_deleted(void **state)
+{
+    (void)state;
+    char *tok = fresh_user("ev_deleted", "view");
+    wsc *w = watch_a(tok);
+    json_decref(ts_expect(&T, "DELETE", "/api/v1/admin/users/ev_deleted", T.admin, NULL, 200));
+    expect_ended(w, "user_deleted");
+    wsc_close(w);
+    free(tok);
+}
+
+/* A login past the per-user session cap (16 by default) ends the user's
+ * oldest session, and the socket that used it. */
+static void test_ws_ends_at_session_limit(void **state)
+{
+    (void)state;
+    char *first = fresh_user("ev_limit", "view");
+    wsc *w = watch_a(first);
+    char *more[16];
+    for (int i = 0; i < 15; i++) /* 16 sessions: all alive */
+        more[i] = ts_login(&T, "ev_limit", TSEED_PASSWORD);
+    ws_say(w, "{\"op\":\"ping\"}");
+    json_t *j = wsc_recv(w, WAIT_MS);
+    assert_string_equal(tj_str(j, "op"), "pong"); /* nothing ended yet */
+    json_decref(j);
+    more[15] = ts_login(&T, "ev_limit", TSEED_PASSWORD); /* the 17th */
+    expect_ended(w, "session_limit");
+    for (int i = 0; i < 16; i++)
+        free(more[i]);
+    wsc_close(w);
+    free(first);
+}
+
+/* An auth that fails ends the identity the socket had. */
+static void test_ws_failed_reauth_clears_identity(void **state)
+{
+    (void)state;
+    char *tok = fresh_user("ev_reauth", "view");
+    wsc *w = watch_a(tok);
+    ws_say(w, "{\"op\":\"auth\",\"token\":\"%064d\"}", 9);
+    json_t *j = ws_expect(w, "op", "auth_ended");
+    assert_string_equal(tj_str(j, "reason"), "auth_failed");
+    json_decref(j);
+    ws_expect_error(w, "unauthenticated");
+    ws_say(w, "{\"op\":\"subscribe\",\"channel\":\"orders\"}");
+    ws_expect_error(w, "unauthenticated");
+    ws_auth(w, tok, A); /* the token itself is still good */
+    ws_sub(w, "fills", NULL);
+    wsc_close(w);
+    free(tok);
+}
+
 /* ---- the protocol --------------------------------------------------------------- */
 
 static void test_bad_messages(void **state)
@@ -527,6 +723,15 @@ int main(void)
         cmocka_unit_test(test_private_fills_and_orders),
         cmocka_unit_test(test_private_balances),
         cmocka_unit_test(test_private_denied),
+        cmocka_unit_test(test_ws_ends_at_logout),
+        cmocka_unit_test(test_ws_ends_at_expiry),
+        cmocka_unit_test(test_ws_ends_at_token_deletion),
+        cmocka_unit_test(test_ws_ends_when_moved),
+        cmocka_unit_test(test_ws_ends_when_roles_removed),
+        cmocka_unit_test(test_ws_ends_at_password_reset),
+        cmocka_unit_test(test_ws_ends_when_user_deleted),
+        cmocka_unit_test(test_ws_ends_at_session_limit),
+        cmocka_unit_test(test_ws_failed_reauth_clears_identity),
         cmocka_unit_test(test_bad_messages),
         cmocka_unit_test(test_client_count),
         cmocka_unit_test(test_slow_client_dropped),

@@ -210,6 +210,8 @@ static void hub_drain(gw *g, hub_item **buf, size_t *cap)
                 sess_on_auth(g, c, it->u.auth.ok, &it->u.auth.p);
                 conn_parse(g, c); /* what came after the Logon */
             }
+        } else if (it->kind == HUB_USER) {
+            sess_user_ended(g, it->u.user.name, it->u.user.why);
         }
     }
 }

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../server/auth.h"
+#include "auth/auth.h"
 #include "cets/cets.h"
 #include "core/core.h"
 #include "fix.h"
@@ -221,7 +221,7 @@ struct fix_gateway {
 };
 
 /* ---- hub.c ---- */
-typedef enum hub_kind { HUB_DONE = 2, HUB_AUTH = 3 } hub_kind;
+typedef enum hub_kind { HUB_DONE = 2, HUB_AUTH = 3, HUB_USER = 4 } hub_kind;
 
 typedef struct hub_item {
     uint8_t kind;
@@ -236,6 +236,10 @@ typedef struct hub_item {
             bool ok;
             principal p;
         } auth;
+        struct {
+            char name[AUTH_NAME_MAX + 1];
+            uint8_t why; /* auth_end */
+        } user; /* the user's rights ended: its sessions log out */
     } u;
 } hub_item;
 
@@ -252,6 +256,8 @@ void hub_on_done(void *ctx, int code, const cets_cmd *cmd, const cets_result *re
 void gw_participant_watch(gw *g, uint32_t participant);
 /* Market data wanted: depth and every trade from now on. */
 void gw_md_enable(gw *g);
+/* The worker also listens to the credential store: a user deleted, given a
+ * new password, moved or stripped of a role comes back as a HUB_USER item. */
 struct auth_worker *auth_worker_start(gw *g, auth *a);
 void auth_worker_stop(struct auth_worker *w);
 /* Queue a password check; the answer comes back through sess_on_auth(). */
@@ -285,6 +291,9 @@ uint64_t gw_client_ref(const sess *s, const char *id);
 /* ---- session.c ---- */
 void sess_on_message(gw *g, conn *c, const fix_msg *m);
 void sess_on_auth(gw *g, conn *c, bool ok, const principal *p);
+/* The rights of user ended (why: auth_end): its logged-on sessions get a
+ * Logout saying why and are closed. */
+void sess_user_ended(gw *g, const char *user, int why);
 /* Begin an outbound message (header filled), then add fields, then end. */
 void sess_begin(sess *s, const char *type);
 void sess_end(sess *s);

@@ -18,7 +18,9 @@
  *
  * Passwords are checked (argon2id, deliberately slow, up to 2 s on failure)
  * by one worker thread, so a Logon never stalls the loop; the answer comes
- * back through the queue.
+ * back through the queue. The credential store's notices come the same way: a
+ * session logged on with a password the operator has since changed, or as
+ * a user since deleted, moved or stripped of a role, is logged out.
  */
 #include "gw.h"
 
@@ -212,6 +214,24 @@ static void *auth_main(void *arg)
     }
 }
 
+/* The store's listener (auth.h): a notice without a credential is a change
+ * of its user, which ends everything that user had logged on with. */
+static void on_auth_notice(void *ctx, const auth_notice *n, size_t count)
+{
+    struct auth_worker *w = ctx;
+    for (size_t i = 0; i < count; i++) {
+        if (n[i].cred)
+            continue; /* one HTTP session or API token: none of ours */
+        hub_item *it = hub_reserve(w->g);
+        if (!it)
+            return;
+        it->kind = HUB_USER;
+        snprintf(it->u.user.name, sizeof it->u.user.name, "%s", n[i].user);
+        it->u.user.why = (uint8_t)n[i].why;
+        hub_commit(w->g);
+    }
+}
+
 /* Queue a password check for c; the answer comes back as a HUB_AUTH item. */
 void gw_auth_ask(gw *g, conn *c, const char *password)
 {
@@ -246,7 +266,11 @@ struct auth_worker *auth_worker_start(gw *g, auth *a)
     pthread_cond_init(&w->cv, NULL);
     w->a = a;
     w->g = g;
-    if (pthread_create(&w->thread, NULL, auth_main, w) != 0) {
+    /* without the store's notices a session would keep rights that ended */
+    if ((a && auth_listen(a, on_auth_notice, w) != 0) ||
+        pthread_create(&w->thread, NULL, auth_main, w) != 0) {
+        if (a)
+            auth_unlisten(a, on_auth_notice, w);
         pthread_mutex_destroy(&w->mu);
         pthread_cond_destroy(&w->cv);
         free(w);
@@ -260,6 +284,8 @@ void auth_worker_stop(struct auth_worker *w)
 {
     if (!w)
         return;
+    if (w->a)
+        auth_unlisten(w->a, on_auth_notice, w);
     pthread_mutex_lock(&w->mu);
     w->stop = true;
     pthread_cond_signal(&w->cv);

@@ -346,6 +346,18 @@ void sess_on_auth(gw *g, conn *c, bool ok, const principal *p)
     logon_accept(g, c, s, p);
 }
 
+void sess_user_ended(gw *g, const char *user, int why)
+{
+    for (int i = 0; i < g->nsess; i++) {
+        sess *s = g->sess[i];
+        if (!s->c || s->c->state != CS_ACTIVE || strcmp(s->user, user) != 0)
+            continue;
+        log_info("fix", "msg=\"logout: the user's rights ended\" comp=%s user=%s reason=%s",
+                 s->comp, user, auth_end_name((auth_end)why));
+        fail(s, auth_end_message((auth_end)why));
+    }
+}
+
 /* ---- inbound, logged on ----------------------------------------------------- */
 
 /* Checks every message gets once it is in sequence. false: rejected. */

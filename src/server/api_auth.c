@@ -1,11 +1,14 @@
 /* api_auth.c -- the account endpoints of docs/api.md: login, logout, me,
- * API tokens, and the operator's user list.
+ * API tokens, and the operator's users (list, create or replace, delete),
+ * over the credential store (src/auth).
  *
  * Bodies go through http.h's strict checks (size, JSON, known fields,
  * types), so a bad request is answered 400/413 and changes nothing. An API
  * token may not create tokens: a leaked program token must not be able to
  * mint itself a longer life. A logout ends only a session; API tokens are
- * revoked by name.
+ * revoked by name. When users.json cannot be written the answer is 503
+ * unavailable and the store is as it was: that is the server's trouble,
+ * not a bad field.
  */
 #include <civetweb.h>
 #include <jansson.h>
@@ -14,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
-#include "auth_int.h"
+#include "../auth/auth_int.h"
+#include "api.h"
 #include "http.h"
 #include "core/log.h"
 
@@ -23,17 +26,28 @@
 static bool caller(req *r, auth_token_info *info)
 {
     char tok[AUTH_TOKEN_HEX + 2];
-    bool ok = auth_bearer(r->conn, tok, sizeof tok) &&
+    bool ok = http_auth_bearer(r->conn, tok, sizeof tok) &&
               auth_token_lookup(r->s->auth, tok, &r->who, info);
     sodium_memzero(tok, sizeof tok);
     if (!ok) {
         memset(&r->who, 0, sizeof r->who);
-        auth_require(r->s->auth, r->conn, &r->who, 0, 0); /* answers 401 and logs */
+        http_auth_require(r, &r->who, 0, 0); /* answers 401 and logs */
         r->answered = true;
         return false;
     }
     http_note_user(r->who.user);
     return true;
+}
+
+/* users.json could not be written (disk full, permissions): 503, and the
+ * store undid the change. The reason (err, when the store has not logged it
+ * itself) goes to the log, not to the client. */
+static int unwritten(req *r, const char *err)
+{
+    if (err)
+        log_error("auth", "msg=\"users file not written\" error=\"%s\"", err);
+    return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE,
+                      "the users file could not be written: nothing changed, try again later");
 }
 
 /* Exactly this path: civetweb also routes to a handler what merely starts
@@ -75,9 +89,13 @@ static int on_login(struct mg_connection *conn, void *cb)
         snprintf(hdr, sizeof hdr, "Retry-After: %d", retry);
         json_t *e = json_pack("{s:s, s:i, s:s}", "error", "rate_limited", "code",
                               HTTP_E_RATE_LIMITED, "message",
-                              "too many failed logins: wait before trying again");
+                              "too many failed logins from this address: wait as Retry-After "
+                              "says (other addresses are not affected)");
         return http_json(&r, 429, e, hdr);
     }
+    if (st == AUTH_LOGIN_FULL)
+        return http_error(&r, 503, "unavailable", HTTP_E_UNAVAILABLE,
+                          "too many sessions are open: try again later");
     if (st != AUTH_LOGIN_OK)
         return http_error(&r, 401, "unauthenticated", HTTP_E_UNAUTHENTICATED,
                           "wrong user name or password");
@@ -102,7 +120,7 @@ static int on_logout(struct mg_connection *conn, void *cb)
     if (!caller(&r, &info))
         return 401;
     char tok[AUTH_TOKEN_HEX + 2];
-    auth_bearer(conn, tok, sizeof tok);
+    http_auth_bearer(conn, tok, sizeof tok);
     bool ended = !info.api && auth_logout(r.s->auth, tok);
     sodium_memzero(tok, sizeof tok);
     if (ended)
@@ -156,8 +174,11 @@ static int tokens_create(req *r, const auth_token_info *info)
     char token[AUTH_TOKEN_HEX + 1], err[160], when[32];
     int64_t expires;
     int rc;
-    if (auth_token_create(r->s->auth, r->who.user, name, (int)days, token, &expires, err,
-                          sizeof err) != 0) {
+    int made = auth_token_create(r->s->auth, r->who.user, name, (int)days, token, &expires, err,
+                                 sizeof err);
+    if (made == AUTH_E_UNWRITTEN) {
+        rc = unwritten(r, err);
+    } else if (made != 0) {
         rc = http_field_error(r, "name", "%s", err);
     } else {
         auth_fmt_time(expires, when, sizeof when);
@@ -187,11 +208,10 @@ static int on_tokens(struct mg_connection *conn, void *cb)
         return http_json(&r, 200, auth_tokens_json(r.s->auth, r.who.user), NULL);
     if (r.nseg == 2 && http_is(&r, "DELETE")) {
         int rc = auth_token_delete(r.s->auth, r.who.user, r.seg[1]);
-        if (rc == -1)
+        if (rc == AUTH_E_INVALID)
             return http_not_found(&r, "you have no API token of that name");
         if (rc != 0)
-            return http_error(&r, 503, "unavailable", HTTP_E_UNAVAILABLE,
-                              "the users file could not be written");
+            return unwritten(&r, NULL); /* logged by the store */
         return http_json(&r, 200, json_pack("{s:s, s:b}", "name", r.seg[1], "deleted", 1),
                          NULL);
     }
@@ -254,7 +274,12 @@ static int users_create(req *r)
     }
     bool existed = auth_user_exists(r->s->auth, name);
     char err[200];
-    if (auth_user_put(r->s->auth, name, pass, (uint32_t)pid, roles, err, sizeof err) != 0) {
+    int put = auth_user_put(r->s->auth, name, pass, (uint32_t)pid, roles, err, sizeof err);
+    if (put == AUTH_E_UNWRITTEN) {
+        rc = unwritten(r, err);
+        goto out;
+    }
+    if (put != 0) {
         rc = http_field_error(r, strstr(err, "password") ? "password" : "username", "%s", err);
         goto out;
     }
@@ -266,13 +291,36 @@ out:
     return rc;
 }
 
+/* DELETE /api/v1/admin/users/{name}: the user, its sessions and API tokens
+ * end at once. An operator may not delete itself, so that a slip cannot
+ * leave the exchange without one. */
+static int users_delete(req *r, const char *name)
+{
+    if (strcmp(name, r->who.user) == 0)
+        return http_field_error(r, "username",
+                                "you cannot delete your own user: another operator must");
+    char err[200];
+    int rc = auth_user_delete(r->s->auth, name, err, sizeof err);
+    if (rc == AUTH_E_INVALID)
+        return http_not_found(r, "no such user");
+    if (rc != 0)
+        return unwritten(r, err);
+    log_info("auth", "msg=\"user deleted by operator\" user=%s by=%s", name, r->who.user);
+    return http_json(r, 200, json_pack("{s:s, s:b}", "username", name, "deleted", 1), NULL);
+}
+
 static int on_admin_users(struct mg_connection *conn, void *cb)
 {
     req r;
-    if (!http_begin(&r, cb, conn) || !path_exact(&r, "/api/v1/admin/users"))
+    if (!http_begin(&r, cb, conn))
         return 404;
+    if (r.nseg < 2 || r.nseg > 3 || strcmp(r.seg[0], "admin") != 0 ||
+        strcmp(r.seg[1], "users") != 0)
+        return http_not_found(&r, "no such resource");
     if (!http_auth(&r, ROLE_ADMIN, 0))
         return r.who.authenticated ? 403 : 401;
+    if (r.nseg == 3)
+        return http_is(&r, "DELETE") ? users_delete(&r, r.seg[2]) : http_bad_method(&r);
     if (http_is(&r, "GET"))
         return http_json(&r, 200, auth_users_json(r.s->auth), NULL);
     if (http_is(&r, "POST"))

@@ -456,7 +456,7 @@ static int h_auctions(struct mg_connection *conn, void *cb)
         if (!http_is(&r, "GET"))
             return http_bad_method(&r);
         /* public; a valid token adds the caller's bids (all of them for an admin) */
-        if (!auth_identify(r.s->auth, r.conn, &r.who))
+        if (!http_auth_identify(r.s->auth, r.conn, &r.who, NULL))
             memset(&r.who, 0, sizeof r.who);
         r.identified = true;
         return auction_answer(&r, id, 200, true);

@@ -41,7 +41,11 @@ static const key keys[] = {
     NUM("session_ttl", K_INT, session_ttl_s, 60, 31 * 86400, "login token lifetime, seconds"),
     NUM("max_body", K_INT, max_body, 256, 64 << 20, "largest request body, bytes (413 above)"),
     NUM("login_max_failures", K_INT, login_max_failures, 1, 1000,
-        "failed logins (per user or address) before 429"),
+        "failed logins of one user from one address before it is locked out there (429)"),
+    NUM("login_max_address_failures", K_INT, login_max_address_failures, 1, 100000,
+        "failed logins from one address, for any users, before the address is locked out (429)"),
+    NUM("sessions_per_user", K_INT, sessions_per_user, 1, 1000,
+        "live login sessions of one user; a login past it ends the user's oldest session"),
     NUM("start_date", K_DATE, start_date, 0, 0,
         "fresh data dir only: first trading date, today (a weekend: the Monday after) or YYYY-MM-DD"),
     NUM("enforce_sessions", K_BOOL, core.cfg.enforce_sessions, 0, 1,
@@ -92,6 +96,8 @@ void config_default(server_config *c)
     c->session_ttl_s = 28800;
     c->max_body = 65536;
     c->login_max_failures = 5;
+    c->login_max_address_failures = 50;
+    c->sessions_per_user = 16;
     c->fix_heartbeat_s = 30;
     snprintf(c->cluster_stream, sizeof c->cluster_stream, "CETS");
     c->cluster_replicas = 3;

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "auth.h"
+#include "auth/auth.h"
 #include "demo_traders.h"
 #include "core/log.h"
 

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "auth.h"
+#include "auth/auth.h"
 #include "core/log.h"
 
 #define MAXTRADERS 64

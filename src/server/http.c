@@ -179,24 +179,6 @@ int http_bad_method(req *r)
                       r->method, r->path);
 }
 
-/* ---- who is asking --------------------------------------------------- */
-
-bool http_auth(req *r, uint32_t role, uint32_t participant)
-{
-    if (!r->identified && !auth_identify(r->s->auth, r->conn, &r->who))
-        memset(&r->who, 0, sizeof r->who); /* a bad token: auth_require answers 401 */
-    r->identified = true;
-    if (r->who.authenticated)
-        http_note_user(r->who.user);
-    if (participant == HTTP_SELF)
-        participant = r->who.participant;
-    if (auth_require(r->s->auth, r->conn, &r->who, role, participant))
-        return true;
-    r->answered = true;
-    r->status = r->who.authenticated ? 403 : 401; /* auth.h: no valid token 401, else 403 */
-    return false;
-}
-
 /* ---- bodies ------------------------------------------------------------ */
 
 static char *read_body(req *r, size_t *len)

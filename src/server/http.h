@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "auth.h"
+#include "auth/auth.h"
 #include "server.h"
 
 struct mg_callbacks;
@@ -73,12 +73,24 @@ int http_reason(req *r, int code, const char *extra);
 int http_not_found(req *r, const char *what);
 int http_bad_method(req *r);
 
-/* ---- who is asking ------------------------------------------------------ */
+/* ---- who is asking (http_auth.c) ----------------------------------------- */
 /* Identify the caller (once per request) and check role on participant (0 =
  * none in particular; HTTP_SELF = the caller's own). false when denied
  * (401/403 answered). */
 #define HTTP_SELF UINT32_MAX
 bool http_auth(req *r, uint32_t role, uint32_t participant);
+/* The bearer token of the request, if any (copied to tok; "" when the
+ * header is there but holds no bearer token). false: no Authorization. */
+bool http_auth_bearer(struct mg_connection *conn, char *tok, size_t len);
+/* Who is calling: an anonymous principal (authenticated = false) when there
+ * is no Authorization header; false when a token is given but invalid or
+ * expired (answer 401). info (may be NULL) says what kind of token. */
+bool http_auth_identify(auth *a, struct mg_connection *conn, principal *out,
+                        auth_token_info *info);
+/* Check that p may act with `role` on `participant` (0 = no particular
+ * participant). Answers 401/403 itself and logs the denial when not
+ * allowed; true when allowed. Admins may act on any participant. */
+bool http_auth_require(req *r, const principal *p, uint32_t role, uint32_t participant);
 
 /* ---- bodies and fields ------------------------------------------------ */
 /* Read and parse the body as a JSON object whose keys are all in fields

@@ -1,7 +1,8 @@
 /* metrics.c -- GET /metrics (Prometheus text format 0.0.4) and GET /healthz.
  *
  * Figures come from core_get_stats() (commands, rejects by reason, latency
- * buckets, journal syncs), the HTTP status counters and the WebSocket hub.
+ * buckets, journal syncs), the HTTP status counters, the WebSocket hub and
+ * the credential store (logins, failures, lockouts, sessions).
  * Every reason in the table is written, zeros included, so a rate() over a
  * reason that has not happened yet is 0 rather than missing.
  *
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/auth.h"
 #include "api.h"
 #include "ws.h"
 
@@ -121,6 +123,31 @@ static void bus_metrics(buf *b, bus *events)
         out(b, "cets_bus_reader_lost_total{reader=\"%s\"} %" PRIu64 "\n", rs[i].name, rs[i].lost);
 }
 
+static void auth_metrics(buf *b, auth *a)
+{
+    auth_stats st;
+    memset(&st, 0, sizeof st);
+    if (a)
+        auth_get_stats(a, &st);
+    metric(b, "cets_auth_logins_total", "counter", "Passwords accepted (HTTP logins, FIX Logons).");
+    out(b, "cets_auth_logins_total %" PRIu64 "\n", st.logins);
+    metric(b, "cets_auth_login_failures_total", "counter", "Passwords refused.");
+    out(b, "cets_auth_login_failures_total %" PRIu64 "\n", st.login_failures);
+    metric(b, "cets_auth_lockouts_total", "counter",
+           "Lockouts begun: a user at an address, or an address, after too many failures.");
+    out(b, "cets_auth_lockouts_total %" PRIu64 "\n", st.lockouts);
+    metric(b, "cets_auth_locked_attempts_total", "counter",
+           "Logins refused while locked out (429).");
+    out(b, "cets_auth_locked_attempts_total %" PRIu64 "\n", st.limited);
+    metric(b, "cets_auth_sessions", "gauge", "Live login sessions.");
+    out(b, "cets_auth_sessions %" PRIu64 "\n", st.sessions);
+    metric(b, "cets_auth_credentials_ended_total", "counter",
+           "Sessions and API tokens ended, by reason.");
+    for (int i = 1; i < AUTH_END_COUNT; i++)
+        out(b, "cets_auth_credentials_ended_total{reason=\"%s\"} %" PRIu64 "\n",
+            auth_end_name((auth_end)i), st.ended[i]);
+}
+
 static int h_metrics(struct mg_connection *conn, void *cb)
 {
     server *s = cb;
@@ -132,6 +159,7 @@ static int h_metrics(struct mg_connection *conn, void *cb)
         http_status_counts(http);
         core_metrics(&b, st);
         bus_metrics(&b, core_bus(s->core));
+        auth_metrics(&b, s->auth);
         metric(&b, "cets_ws_clients", "gauge", "Open WebSocket connections.");
         out(&b, "cets_ws_clients %d\n", s->ws ? ws_client_count(s->ws) : 0);
         metric(&b, "cets_http_requests_total", "counter", "HTTP requests answered, by status.");

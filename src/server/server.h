@@ -25,7 +25,9 @@ typedef struct server_config {
     int http_threads;          /* civetweb worker threads, 16 */
     int session_ttl_s;         /* login token lifetime, 28800 */
     int max_body;              /* bytes, 65536 */
-    int login_max_failures;    /* failures before 429, 5 */
+    int login_max_failures;    /* failures of one user from one address before 429, 5 */
+    int login_max_address_failures; /* failures from one address, any users, before 429, 50 */
+    int sessions_per_user;     /* live login sessions of one user; the oldest ends, 16 */
     int64_t start_date;        /* for a fresh data dir; 0 = today (Asia/Shanghai) */
     bool demo;                 /* seed a demo market and run simulated traders */
     uint32_t demo_participants; /* simulated traders, at most 64 */

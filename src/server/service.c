@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/auth.h"
 #include "api.h"
-#include "auth.h"
 #include "config.h"
 #include "demo.h"
 #include "http.h"
@@ -155,6 +155,25 @@ static int http_start(server *s, char *err, size_t errlen)
     return 0;
 }
 
+/* The credential store's log lines, in cetsd's log. */
+static void auth_log(int level, const char *fields)
+{
+    log_write((log_level)level, "auth", "%s", fields);
+}
+
+static auth *auth_start(const server_config *c, char *err, size_t errlen)
+{
+    auth_options o;
+    auth_options_default(&o);
+    o.data_dir = c->data_dir;
+    o.session_ttl_s = c->session_ttl_s;
+    o.max_failures = c->login_max_failures;
+    o.max_address_failures = c->login_max_address_failures;
+    o.sessions_per_user = c->sessions_per_user;
+    o.log = auth_log;
+    return auth_open(&o, err, errlen);
+}
+
 /* A fresh data directory has no users: create "admin" for the exchange. */
 static int users_bootstrap(server *s, char *err, size_t errlen)
 {
@@ -205,7 +224,7 @@ int service_start(server *s, const server_config *cfg, char *err, size_t errlen)
     if (core_start(s->core, err, errlen) != 0 || projection_seed(s->proj, s->core, err, errlen) != 0)
         goto fail;
     s->ws = ws_hub_new(s);
-    if (!(s->auth = auth_open(c->data_dir, c->session_ttl_s, c->login_max_failures, err, errlen)) ||
+    if (!(s->auth = auth_start(c, err, errlen)) ||
         users_bootstrap(s, err, errlen) != 0 || http_start(s, err, errlen) != 0)
         goto fail;
     if (c->demo && demo_start(s) != 0) {

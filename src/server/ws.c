@@ -18,9 +18,19 @@
  *
  * Replies to a client's own messages (acknowledgements, errors, snapshots)
  * go through the same queue, so a client sees "subscribed" before the first
- * message of that subscription. A client is freed only by civetweb's close
- * handler, which first waits until no writer is using it: civetweb reuses
- * the connection struct for the next client of that worker.
+ * message of that subscription.
+ *
+ * Rights are not checked once at "auth" and kept: the client holds the id
+ * of the credential it authenticated with, and the hub listens to the
+ * credential store. When that session or API token ends (logout, expiry,
+ * deletion, the user's session cap) or its user changes (new password,
+ * another participant, fewer roles, deleted), the client's identity is
+ * cleared, its private subscriptions end, and it is told so with
+ * {"op":"auth_ended","reason",...}, after what was already queued for it.
+ *
+ * A client is freed only by civetweb's close handler, which first waits
+ * until no writer is using it: civetweb reuses the connection struct for
+ * the next client of that worker.
  */
 #include "ws.h"
 
@@ -29,7 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
+#include "auth/auth.h"
 #include "core/log.h"
 #include "views.h"
 #include "ws_int.h"
@@ -322,6 +332,8 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+static void on_auth_notice(void *ctx, const auth_notice *n, size_t count);
+
 /* ---- the hub ---------------------------------------------------------------- */
 
 ws_hub *ws_hub_new(server *s)
@@ -354,6 +366,8 @@ void ws_hub_free(ws_hub *h)
 {
     if (!h)
         return;
+    if (h->listening) /* before anything goes: a notice may be on its way */
+        auth_unlisten(h->s->auth, on_auth_notice, h);
     ws_feed_free(h->feed);
     pthread_mutex_lock(&h->mu);
     h->stop = true;
@@ -436,6 +450,108 @@ static void on_close(const struct mg_connection *conn, void *cb)
     free(c);
 }
 
+/* ---- rights that end ---------------------------------------------------------- */
+
+/* Under mu: c's identity is gone. Its private subscriptions end, and it is
+ * told why. */
+static void client_unauth(ws_hub *h, ws_client *c, const char *reason, const char *message)
+{
+    log_info("ws", "msg=\"auth ended\" id=%llu addr=%s user=%s reason=%s private=%d",
+             (unsigned long long)c->id, c->addr, c->who.user, reason,
+             c->orders || c->fills || c->balances);
+    memset(&c->who, 0, sizeof c->who);
+    c->cred = 0;
+    c->owner = 0;
+    c->orders = c->fills = c->balances = c->want_balances = false;
+    ws_msg *m = ws_msg_new(json_pack("{s:s, s:s, s:s}", "op", "auth_ended", "reason", reason,
+                                     "message", message));
+    ws_enqueue(h, c, m);
+    ws_msg_unref(m);
+}
+
+static int u64_cmp(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* A client whose user changed, to be looked at again outside mu. */
+typedef struct recheck {
+    uint64_t client; /* first: sorted and searched by it */
+    uint64_t cred;
+    auth_end why;
+    bool alive;
+    principal now;
+} recheck;
+
+/* The credential store's listener (auth.h). A notice naming a credential
+ * ends the clients that hold it. A notice naming only a user means "look
+ * again": each of that user's clients asks the store whether its credential
+ * lives and with which rights, without mu held (the store's lock may wait
+ * for a file write), and is ended when the credential is gone or its rights
+ * shrank. */
+static void on_auth_notice(void *ctx, const auth_notice *n, size_t count)
+{
+    ws_hub *h = ctx;
+    uint64_t *ended = malloc(count * sizeof *ended);
+    recheck *rc = NULL;
+    size_t ne = 0, nr = 0, cap = 0;
+    for (size_t i = 0; ended && i < count; i++)
+        if (n[i].cred)
+            ended[ne++] = n[i].cred;
+    if (ended)
+        qsort(ended, ne, sizeof *ended, u64_cmp);
+    pthread_mutex_lock(&h->mu);
+    for (ws_client *c = h->clients; c; c = c->next) {
+        if (!c->who.authenticated)
+            continue;
+        if (ne && bsearch(&c->cred, ended, ne, sizeof *ended, u64_cmp)) {
+            size_t i = 0;
+            while (n[i].cred != c->cred)
+                i++;
+            client_unauth(h, c, auth_end_name(n[i].why), auth_end_message(n[i].why));
+            continue;
+        }
+        for (size_t i = 0; i < count; i++) {
+            if (n[i].cred || strcmp(n[i].user, c->who.user) != 0)
+                continue;
+            if (nr == cap) {
+                size_t ncap = cap ? 2 * cap : 8;
+                recheck *nrc = realloc(rc, ncap * sizeof *nrc);
+                if (!nrc) { /* cannot look again: end it, to be safe */
+                    client_unauth(h, c, auth_end_name(n[i].why), auth_end_message(n[i].why));
+                    break;
+                }
+                rc = nrc;
+                cap = ncap;
+            }
+            rc[nr++] = (recheck){.client = c->id, .cred = c->cred, .why = n[i].why};
+            break;
+        }
+    }
+    pthread_mutex_unlock(&h->mu);
+    for (size_t i = 0; i < nr; i++)
+        rc[i].alive = auth_cred_check(h->s->auth, rc[i].cred, &rc[i].now);
+    if (nr) {
+        qsort(rc, nr, sizeof *rc, u64_cmp);
+        pthread_mutex_lock(&h->mu);
+        for (ws_client *c = h->clients; c; c = c->next) {
+            recheck *r = bsearch(&c->id, rc, nr, sizeof *rc, u64_cmp);
+            if (!r || !c->who.authenticated || c->cred != r->cred)
+                continue; /* authenticated anew meanwhile */
+            bool fewer = r->now.participant != c->who.participant ||
+                         (c->who.roles & ~r->now.roles);
+            if (!r->alive || fewer)
+                client_unauth(h, c, auth_end_name(r->why), auth_end_message(r->why));
+            else
+                c->who = r->now; /* only more rights */
+        }
+        pthread_mutex_unlock(&h->mu);
+    }
+    free(ended);
+    free(rc);
+}
+
 /* ---- what a client may say -------------------------------------------------- */
 
 enum { CH_DEPTH, CH_TRADES, CH_STATS, CH_ORDERS, CH_FILLS, CH_BALANCES, CH_COUNT };
@@ -467,24 +583,44 @@ static void ws_auth(ws_hub *h, ws_client *c, json_t *msg)
 {
     json_t *tok = json_object_get(msg, "token");
     principal p;
-    if (!json_is_string(tok) || !auth_token_check(h->s->auth, json_string_value(tok), &p)) {
+    auth_token_info info;
+    bool ok = json_is_string(tok) &&
+              auth_token_lookup(h->s->auth, json_string_value(tok), &p, &info);
+    if (ok) {
+        pthread_mutex_lock(&h->mu);
+        if (c->owner && c->owner != p.participant) /* another user: their streams end */
+            c->orders = c->fills = c->balances = false;
+        c->who = p;
+        c->owner = p.participant;
+        c->cred = info.cred;
+        pthread_mutex_unlock(&h->mu);
+        /* A notice that the credential ended may have come between the
+         * lookup and now, and found the identity before: ask again. */
+        ok = auth_cred_check(h->s->auth, info.cred, NULL);
+    }
+    if (!ok) {
+        pthread_mutex_lock(&h->mu); /* a failed auth leaves no identity behind */
+        if (c->who.authenticated)
+            client_unauth(h, c, "auth_failed",
+                          "the token sent with auth is not valid: the identity held before and "
+                          "its private subscriptions have ended");
+        pthread_mutex_unlock(&h->mu);
         deny(h, c, 401, "the token is not valid (expired, revoked or malformed)");
         return;
     }
     char roles[96];
     auth_roles_format(p.roles, roles, sizeof roles);
-    pthread_mutex_lock(&h->mu);
-    if (c->owner && c->owner != p.participant) /* another user: their streams end */
-        c->orders = c->fills = c->balances = false;
-    c->who = p;
-    c->owner = p.participant;
-    pthread_mutex_unlock(&h->mu);
     json_t *list = json_array(); /* as GET /api/v1/me has them */
     char *save = NULL;
     for (char *r = strtok_r(roles, ",", &save); r; r = strtok_r(NULL, ",", &save))
         json_array_append_new(list, json_string(r));
-    reply(h, c, json_pack("{s:s, s:s, s:i, s:o}", "op", "authed", "user", p.user, "participant",
-                          (int)p.participant, "roles", list));
+    ws_msg *m = ws_msg_new(json_pack("{s:s, s:s, s:i, s:o}", "op", "authed", "user", p.user,
+                                     "participant", (int)p.participant, "roles", list));
+    pthread_mutex_lock(&h->mu);
+    if (c->cred == info.cred) /* not ended meanwhile (it was told so then) */
+        ws_enqueue(h, c, m);
+    pthread_mutex_unlock(&h->mu);
+    ws_msg_unref(m);
 }
 
 /* The instrument id of a subscription's "code"; -1 after an error reply. */
@@ -660,4 +796,10 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
 void ws_register(server *s)
 {
     mg_set_websocket_handler(s->mg, "/ws", on_connect, on_ready, on_data, on_close, s->ws);
+    if (s->auth && !s->ws->listening) {
+        if (auth_listen(s->auth, on_auth_notice, s->ws) == 0)
+            s->ws->listening = true;
+        else
+            log_error("ws", "msg=\"cannot listen to the credential store\"");
+    }
 }

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "auth.h"
+#include "auth/auth.h"
 #include "ws.h"
 
 #define WS_QUEUE_MAX 4096    /* messages waiting for one client before it is dropped, */
@@ -37,7 +37,8 @@ typedef struct ws_client {
     struct mg_connection *conn;
     uint64_t id;
     char addr[48];
-    principal who;      /* after {"op":"auth"} */
+    principal who;      /* after {"op":"auth"}; cleared when the credential ends */
+    uint64_t cred;      /* the credential of who (auth_token_info.cred); 0 = none */
     uint32_t owner;     /* participant of the private channels; 0 = none yet */
     uint64_t depth, trades, stats;  /* public subscriptions: instrument id bits */
     bool orders, fills, balances;   /* private subscriptions */
@@ -74,6 +75,7 @@ struct ws_hub {
     int nwriters, idle_writers;
     uint64_t dropped;     /* clients dropped for being slow */
     ws_feed *feed;
+    bool listening;       /* to the credential store's notices */
 };
 
 /* Which clients get a message. */

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/server/auth.h"
+#include "../../src/auth/auth.h"
 #include "../../src/server/config.h"
 #include "core/log.h"
 
@@ -98,7 +98,12 @@ void fx_start(fixsrv *f, const char *dir, void (*opt)(fix_gateway_options *o))
     assert_non_null(f->s.core);
     if (core_start(f->s.core, err, sizeof err) != 0)
         fail_msg("core_start: %s", err);
-    f->s.auth = auth_open(f->dir, 3600, 1000, err, sizeof err);
+    auth_options ao;
+    auth_options_default(&ao);
+    ao.data_dir = f->dir;
+    ao.session_ttl_s = 3600;
+    ao.max_failures = 1000;
+    f->s.auth = auth_open(&ao, err, sizeof err);
     if (!f->s.auth)
         fail_msg("auth_open: %s", err);
     if (fresh)

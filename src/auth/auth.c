@@ -1,35 +1,37 @@
-/* auth.c -- users, roles, passwords, tokens, and slowing down guessers.
+/* auth.c -- the credential store (auth.h): users, roles, users.json, API
+ * tokens, looking up any token, and telling listeners what ended. Passwords,
+ * failed logins and login sessions are login.c's.
  *
  * Users live in memory and in <data_dir>/users.json, which is rewritten
  * whole on every change (temporary file, fsync, rename, fsync of the
- * directory), so a crash leaves the old file or the new one, never half.
- * Passwords are stored as argon2id strings (libsodium's crypto_pwhash_str,
- * "interactive" limits); tokens are 32 random bytes shown to the client once
- * as hex, and only their BLAKE2b hash is kept. Tokens are found by comparing
- * hashes in constant time (sodium_memcmp) over the live ones.
+ * directory), so a crash leaves the old file or the new one, never half;
+ * a change that cannot be written is undone in memory too, so memory is
+ * always what the file says. Passwords are stored as argon2id strings
+ * (libsodium's crypto_pwhash_str, "interactive" limits); tokens are 32
+ * random bytes shown to the client once as hex, and only their BLAKE2b hash
+ * is kept. Tokens are found by comparing hashes in constant time
+ * (sodium_memcmp) over the live ones.
  *
  * Session tokens live in memory only: a restart logs everyone out, which is
  * what an operator restarting an exchange wants anyway. API tokens are for
  * programs and persist (hashed) in users.json with name, owner and expiry.
- * A token's rights are looked up at every use, so changing a user's roles or
- * participant takes effect at once for all of that user's tokens.
+ * A token's rights are looked up at every use, so changing a user's roles
+ * takes effect at once for all of that user's tokens. What outlives one
+ * request (a WebSocket, a FIX session) holds a credential id instead and is
+ * told by a notice when that credential ends or its user changes: every
+ * change below gathers its notices under the lock and hands them to the
+ * listeners after it.
  *
- * Failed logins are counted per user name and per client address within a
- * window (15 min): each failure is answered after 2^(n-1) x 100 ms (at most
- * 2 s), and from login_max_failures on, the answer is 429 until the window
- * has passed. A success clears both counts.
- *
- * One mutex guards everything; the slow parts (argon2id, the failure delay)
- * run outside it. At most AUTH_HASHERS hashes run at once, because each one
- * takes 64 MiB.
+ * At most AUTH_HASHERS argon2id hashes run at once, because each one takes
+ * 64 MiB; none runs under the lock.
  */
 #include "auth.h"
 
-#include <civetweb.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,66 +40,31 @@
 #include <unistd.h>
 
 #include "auth_int.h"
-#include "http.h"
-#include "core/log.h"
-#include "throttle.h"
+#include "store.h"
 
 #define AUTH_HASHERS 2
-#define AUTH_MAX_SESSIONS 100000
 #define AUTH_MAX_TOKENS 64 /* API tokens per user */
-
-typedef struct api_token {
-    char name[AUTH_NAME_MAX + 1];
-    uint8_t hash[crypto_generichash_BYTES];
-    int64_t created_ns, expires_ns;
-} api_token;
-
-typedef struct user {
-    char name[AUTH_NAME_MAX + 1];
-    char pwhash[crypto_pwhash_STRBYTES];
-    uint32_t participant, roles;
-    int64_t created_ns;
-    api_token *tokens;
-    int ntokens;
-} user;
-
-typedef struct session {
-    uint8_t hash[crypto_generichash_BYTES];
-    char user[AUTH_NAME_MAX + 1];
-    int64_t expires_ns;
-} session;
-
-struct auth {
-    pthread_mutex_t mu;
-    char path[1100], dir[1024];
-    int session_ttl_s;
-    user *users;
-    int nusers, capusers;
-    session *sessions;
-    int nsessions, capsessions;
-    throttle *limit; /* failed logins per "u:<name>" and "a:<address>" */
-    char dummy_hash[crypto_pwhash_STRBYTES]; /* verified for unknown users */
-
-    pthread_mutex_t hash_mu;
-    pthread_cond_t hash_cv;
-    int hashing;
-};
 
 static const char *role_names[] = {"view", "trade", "funds", "compliance", "authority", "admin"};
 #define NROLES ((int)(sizeof role_names / sizeof role_names[0]))
 
-static int64_t now_ns(void)
+int64_t store_now(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_REALTIME, &t);
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-static void sleep_ns(int64_t ns)
+void store_log(const auth *a, int level, const char *fmt, ...)
 {
-    struct timespec t = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
-    while (nanosleep(&t, &t) != 0 && errno == EINTR)
-        ;
+    if (!a->o.log)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    a->o.log(level, line);
 }
 
 void auth_fmt_time(int64_t ns, char *buf, size_t len)
@@ -123,13 +90,13 @@ static bool name_valid(const char *s)
     return true;
 }
 
-static void token_hash(const char *token, uint8_t out[crypto_generichash_BYTES])
+void store_token_hash(const char *token, uint8_t out[crypto_generichash_BYTES])
 {
     crypto_generichash(out, crypto_generichash_BYTES, (const unsigned char *)token,
                        strlen(token), NULL, 0);
 }
 
-static void token_new(char hex[AUTH_TOKEN_HEX + 1])
+void store_token_new(char hex[AUTH_TOKEN_HEX + 1])
 {
     uint8_t raw[AUTH_TOKEN_HEX / 2];
     randombytes_buf(raw, sizeof raw);
@@ -198,7 +165,7 @@ static uint32_t roles_effective(uint32_t roles)
 
 /* ---- the users file --------------------------------------------------- */
 
-static user *user_find(auth *a, const char *name)
+user *store_user_find(auth *a, const char *name)
 {
     for (int i = 0; i < a->nusers; i++)
         if (strcmp(a->users[i].name, name) == 0)
@@ -351,7 +318,7 @@ static int users_load(auth *a, char *err, size_t errlen)
     {
         user *u = &a->users[a->nusers];
         int rc = user_from_json(ju, u, err, errlen);
-        if (rc == 0 && user_find(a, u->name)) {
+        if (rc == 0 && store_user_find(a, u->name)) {
             snprintf(err, errlen, "%s: user \"%s\" appears twice", a->path, u->name);
             rc = -1;
         }
@@ -366,11 +333,23 @@ static int users_load(auth *a, char *err, size_t errlen)
     return 0;
 }
 
+
 /* ---- lifecycle -------------------------------------------------------- */
 
-auth *auth_open(const char *data_dir, int session_ttl_s, int max_failures, char *err,
-                size_t errlen)
+void auth_options_default(auth_options *o)
 {
+    memset(o, 0, sizeof *o);
+    o->session_ttl_s = 28800;
+    o->sessions_per_user = 16;
+    o->max_sessions = 100000;
+    o->max_failures = 5;
+    o->max_address_failures = 50;
+    o->sweep_ms = 1000;
+}
+
+auth *auth_open(const auth_options *o, char *err, size_t errlen)
+{
+    const char *data_dir = o->data_dir;
     if (sodium_init() < 0) { /* safe to call again; it initialises once */
         snprintf(err, errlen, "libsodium could not initialise");
         return NULL;
@@ -380,13 +359,34 @@ auth *auth_open(const char *data_dir, int session_ttl_s, int max_failures, char 
         return NULL;
     }
     auth *a = calloc(1, sizeof *a);
+    if (!a) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
     snprintf(a->dir, sizeof a->dir, "%s", data_dir);
     snprintf(a->path, sizeof a->path, "%s/users.json", data_dir);
-    a->session_ttl_s = session_ttl_s > 0 ? session_ttl_s : 28800;
-    a->limit = throttle_new(max_failures, (int64_t)15 * 60 * 1000000000, 100000000, 2000000000);
+    auth_options_default(&a->o);
+    a->o.data_dir = a->dir;
+    a->o.log = o->log;
+    if (o->session_ttl_s > 0)
+        a->o.session_ttl_s = o->session_ttl_s;
+    if (o->sessions_per_user > 0)
+        a->o.sessions_per_user = o->sessions_per_user;
+    if (o->max_sessions > 0)
+        a->o.max_sessions = o->max_sessions;
+    if (o->max_failures > 0)
+        a->o.max_failures = o->max_failures;
+    if (o->max_address_failures > 0)
+        a->o.max_address_failures = o->max_address_failures;
+    if (o->sweep_ms > 0)
+        a->o.sweep_ms = o->sweep_ms;
+    a->next_cred = 1;
+    a->swept_ns = store_now();
     pthread_mutex_init(&a->mu, NULL);
     pthread_mutex_init(&a->hash_mu, NULL);
     pthread_cond_init(&a->hash_cv, NULL);
+    pthread_mutex_init(&a->lmu, NULL);
+    store_throttle_open(a);
     if (err && errlen)
         err[0] = 0;
     if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
@@ -398,6 +398,14 @@ auth *auth_open(const char *data_dir, int session_ttl_s, int max_failures, char 
         auth_close(a);
         return NULL;
     }
+    for (int i = 0; i < a->nusers; i++)
+        for (int k = 0; k < a->users[i].ntokens; k++)
+            a->users[i].tokens[k].id = a->next_cred++;
+    if (!a->pairs || !a->addrs || store_sweeper_start(a) != 0) {
+        snprintf(err, errlen, "out of memory or threads");
+        auth_close(a);
+        return NULL;
+    }
     return a;
 }
 
@@ -405,24 +413,109 @@ void auth_close(auth *a)
 {
     if (!a)
         return;
+    store_sweeper_stop(a);
     for (int i = 0; i < a->nusers; i++)
         free(a->users[i].tokens);
     free(a->users);
     sodium_memzero(a->sessions, sizeof *a->sessions * (size_t)a->nsessions);
     free(a->sessions);
-    throttle_free(a->limit);
+    throttle_free(a->pairs);
+    throttle_free(a->addrs);
     pthread_mutex_destroy(&a->mu);
     pthread_mutex_destroy(&a->hash_mu);
     pthread_cond_destroy(&a->hash_cv);
+    pthread_mutex_destroy(&a->lmu);
     free(a);
 }
 
-void auth_set_failure_policy(auth *a, int window_ms, int delay_base_ms, int delay_cap_ms)
+void auth_get_stats(auth *a, auth_stats *out)
 {
     pthread_mutex_lock(&a->mu);
-    throttle_policy(a->limit, (int64_t)window_ms * 1000000, (int64_t)delay_base_ms * 1000000,
-                    (int64_t)delay_cap_ms * 1000000);
+    *out = a->st;
+    out->sessions = (uint64_t)a->nsessions;
     pthread_mutex_unlock(&a->mu);
+}
+
+/* ---- listeners ---------------------------------------------------------- */
+
+int auth_listen(auth *a, auth_listener_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&a->lmu);
+    int rc = -1;
+    if (a->nlisteners < AUTH_MAX_LISTENERS) {
+        a->listeners[a->nlisteners].fn = fn;
+        a->listeners[a->nlisteners].ctx = ctx;
+        a->nlisteners++;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&a->lmu);
+    return rc;
+}
+
+void auth_unlisten(auth *a, auth_listener_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&a->lmu); /* waits for a notification in progress */
+    for (int i = 0; i < a->nlisteners; i++)
+        if (a->listeners[i].fn == fn && a->listeners[i].ctx == ctx) {
+            a->listeners[i] = a->listeners[--a->nlisteners];
+            break;
+        }
+    pthread_mutex_unlock(&a->lmu);
+}
+
+void notices_add(notices *ns, auth_end why, const char *name, uint64_t cred)
+{
+    if (ns->n == ns->cap) {
+        size_t cap = ns->cap ? 2 * ns->cap : 8;
+        auth_notice *v = realloc(ns->v, cap * sizeof *v);
+        if (!v)
+            return; /* the listeners still learn of it: their own checks and the sweep */
+        ns->v = v;
+        ns->cap = cap;
+    }
+    auth_notice *n = &ns->v[ns->n++];
+    memset(n, 0, sizeof *n);
+    n->why = why;
+    snprintf(n->user, sizeof n->user, "%s", name);
+    n->cred = cred;
+}
+
+void store_notify(auth *a, notices *ns)
+{
+    if (ns->n) {
+        pthread_mutex_lock(&a->lmu);
+        for (int i = 0; i < a->nlisteners; i++)
+            a->listeners[i].fn(a->listeners[i].ctx, ns->v, ns->n);
+        pthread_mutex_unlock(&a->lmu);
+    }
+    free(ns->v);
+    memset(ns, 0, sizeof *ns);
+}
+
+static const struct {
+    const char *name, *message;
+} end_text[AUTH_END_COUNT] = {
+    [AUTH_END_LOGOUT] = {"logout", "the session was logged out"},
+    [AUTH_END_EXPIRED] = {"expired", "the token has expired: log in again"},
+    [AUTH_END_SESSION_LIMIT] = {"session_limit",
+                                "a newer login of this user ended its oldest session"},
+    [AUTH_END_TOKEN_DELETED] = {"token_deleted", "the API token was deleted"},
+    [AUTH_END_PASSWORD_RESET] = {"password_reset",
+                                 "the user's password was changed: log in with the new one"},
+    [AUTH_END_MOVED] = {"participant_changed",
+                        "the user was moved to another participant: log in again"},
+    [AUTH_END_ROLES_REDUCED] = {"roles_reduced", "a role was taken from the user: log in again"},
+    [AUTH_END_USER_DELETED] = {"user_deleted", "the user was deleted"},
+};
+
+const char *auth_end_name(auth_end why)
+{
+    return why > 0 && why < AUTH_END_COUNT ? end_text[why].name : "ended";
+}
+
+const char *auth_end_message(auth_end why)
+{
+    return why > 0 && why < AUTH_END_COUNT ? end_text[why].message : "the credential ended";
 }
 
 /* ---- users ------------------------------------------------------------ */
@@ -445,7 +538,7 @@ static void hasher_leave(auth *a)
     pthread_mutex_unlock(&a->hash_mu);
 }
 
-static int password_hash(auth *a, const char *password, char out[crypto_pwhash_STRBYTES])
+int store_password_hash(auth *a, const char *password, char out[crypto_pwhash_STRBYTES])
 {
     hasher_enter(a);
     int rc = crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
@@ -454,12 +547,38 @@ static int password_hash(auth *a, const char *password, char out[crypto_pwhash_S
     return rc;
 }
 
-static bool password_verify(auth *a, const char *hash, const char *password)
+bool store_password_verify(auth *a, const char *hash, const char *password)
 {
     hasher_enter(a);
     bool ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
     hasher_leave(a);
     return ok;
+}
+
+/* Under mu: end (count and notice) every API token of u; the array itself
+ * is the caller's to free once the file says so. */
+static void tokens_end(auth *a, const user *u, auth_end why, notices *ns)
+{
+    int64_t now = store_now();
+    for (int k = 0; k < u->ntokens; k++)
+        if (u->tokens[k].expires_ns > now) {
+            a->st.ended[why]++;
+            notices_add(ns, why, u->name, u->tokens[k].id);
+        }
+}
+
+/* What replacing old by (participant, roles, new password or not) ends, the
+ * strongest reason first; 0 when nothing. */
+static auth_end replace_ends(const user *old, uint32_t participant, uint32_t roles,
+                             bool same_password)
+{
+    if (!same_password)
+        return AUTH_END_PASSWORD_RESET;
+    if (old->participant != participant)
+        return AUTH_END_MOVED;
+    if (roles_effective(old->roles) & ~roles_effective(roles))
+        return AUTH_END_ROLES_REDUCED;
+    return 0;
 }
 
 int auth_user_put(auth *a, const char *name, const char *password, uint32_t participant,
@@ -468,25 +587,37 @@ int auth_user_put(auth *a, const char *name, const char *password, uint32_t part
     if (!name_valid(name)) {
         snprintf(err, errlen, "user name must be 1-%d of letters, digits, '.', '_', '-'",
                  AUTH_NAME_MAX);
-        return -1;
+        return AUTH_E_INVALID;
     }
     size_t plen = password ? strlen(password) : 0;
     if (plen < AUTH_PASSWORD_MIN || plen > AUTH_PASSWORD_MAX) {
         snprintf(err, errlen, "password must be %d to %d bytes", AUTH_PASSWORD_MIN,
                  AUTH_PASSWORD_MAX);
-        return -1;
+        return AUTH_E_INVALID;
     }
     if (roles & ~((1u << NROLES) - 1)) {
         snprintf(err, errlen, "unknown role bits");
-        return -1;
+        return AUTH_E_INVALID;
     }
-    char hash[crypto_pwhash_STRBYTES];
-    if (password_hash(a, password, hash) != 0) {
-        snprintf(err, errlen, "password hashing failed (out of memory)");
-        return -1;
-    }
+    /* Is it the password the user has now? Then nothing made with it ends
+     * and the stored hash stays (a login verifying it meanwhile succeeds). */
+    char old_hash[crypto_pwhash_STRBYTES] = "", hash[crypto_pwhash_STRBYTES];
     pthread_mutex_lock(&a->mu);
-    user *u = user_find(a, name);
+    user *u = store_user_find(a, name);
+    if (u)
+        memcpy(old_hash, u->pwhash, sizeof old_hash);
+    pthread_mutex_unlock(&a->mu);
+    bool same_password = old_hash[0] && store_password_verify(a, old_hash, password);
+    if (!same_password && store_password_hash(a, password, hash) != 0) {
+        snprintf(err, errlen, "password hashing failed (out of memory)");
+        return AUTH_E_INVALID;
+    }
+    if (same_password)
+        memcpy(hash, old_hash, sizeof hash);
+
+    notices ns = {0};
+    pthread_mutex_lock(&a->mu);
+    u = store_user_find(a, name);
     user saved = {0};
     bool fresh = !u;
     if (fresh) {
@@ -496,7 +627,7 @@ int auth_user_put(auth *a, const char *name, const char *password, uint32_t part
             if (!nu) {
                 pthread_mutex_unlock(&a->mu);
                 snprintf(err, errlen, "out of memory");
-                return -1;
+                return AUTH_E_INVALID;
             }
             a->users = nu;
             a->capusers = cap;
@@ -504,34 +635,80 @@ int auth_user_put(auth *a, const char *name, const char *password, uint32_t part
         u = &a->users[a->nusers++];
         memset(u, 0, sizeof *u);
         snprintf(u->name, sizeof u->name, "%s", name);
-        u->created_ns = now_ns();
+        u->created_ns = store_now();
     } else {
         saved = *u;
     }
+    /* replaced meanwhile by someone else: not the password we checked */
+    auth_end ends = fresh ? 0
+                          : replace_ends(u, participant, roles,
+                                         same_password && strcmp(u->pwhash, old_hash) == 0);
     snprintf(u->pwhash, sizeof u->pwhash, "%s", hash);
-    /* A user moved to another participant must not keep tokens that were
-     * made for the old one. */
-    bool moved = !fresh && u->participant != participant;
-    if (moved)
+    /* A new password or another participant: API tokens made before must
+     * not outlive the change. */
+    bool drop_tokens = ends == AUTH_END_PASSWORD_RESET || ends == AUTH_END_MOVED;
+    if (drop_tokens)
         u->ntokens = 0;
     u->participant = participant;
     u->roles = roles;
     int rc = users_save(a, err, errlen);
     if (rc != 0) { /* keep memory equal to the file */
+        rc = AUTH_E_UNWRITTEN;
         if (fresh)
             a->nusers--;
         else
             *u = saved;
-    } else if (moved) {
-        free(u->tokens);
-        u->tokens = NULL;
+    } else if (ends) {
+        if (drop_tokens) {
+            tokens_end(a, &saved, ends, &ns);
+            free(u->tokens);
+            u->tokens = NULL;
+        }
+        store_sessions_end_user(a, name, ends, &ns);
+        notices_add(&ns, ends, name, 0);
     }
     pthread_mutex_unlock(&a->mu);
     sodium_memzero(hash, sizeof hash);
+    sodium_memzero(old_hash, sizeof old_hash);
     if (rc == 0)
-        log_info("auth", "msg=\"user %s\" user=%s participant=%u", fresh ? "created" : "replaced",
-                 name, participant);
+        store_log(a, LV_INFO, "msg=\"user %s\" user=%s participant=%u%s%s",
+                  fresh ? "created" : "replaced", name, participant, ends ? " ended=" : "",
+                  ends ? auth_end_name(ends) : "");
+    store_notify(a, &ns);
     return rc;
+}
+
+int auth_user_delete(auth *a, const char *name, char *err, size_t errlen)
+{
+    notices ns = {0};
+    pthread_mutex_lock(&a->mu);
+    user *u = name ? store_user_find(a, name) : NULL;
+    if (!u) {
+        pthread_mutex_unlock(&a->mu);
+        snprintf(err, errlen, "no such user");
+        return AUTH_E_INVALID;
+    }
+    int i = (int)(u - a->users);
+    user gone = *u;
+    memmove(&a->users[i], &a->users[i + 1], (size_t)(a->nusers - i - 1) * sizeof *u);
+    a->nusers--;
+    if (users_save(a, err, errlen) != 0) { /* put it back where it was */
+        memmove(&a->users[i + 1], &a->users[i], (size_t)(a->nusers - i) * sizeof *u);
+        a->users[i] = gone;
+        a->nusers++;
+        pthread_mutex_unlock(&a->mu);
+        return AUTH_E_UNWRITTEN;
+    }
+    tokens_end(a, &gone, AUTH_END_USER_DELETED, &ns);
+    free(gone.tokens);
+    store_sessions_end_user(a, gone.name, AUTH_END_USER_DELETED, &ns);
+    notices_add(&ns, AUTH_END_USER_DELETED, gone.name, 0);
+    pthread_mutex_unlock(&a->mu);
+    sodium_memzero(gone.pwhash, sizeof gone.pwhash);
+    store_log(a, LV_INFO, "msg=\"user deleted\" user=%s participant=%u", gone.name,
+              gone.participant);
+    store_notify(a, &ns);
+    return 0;
 }
 
 bool auth_has_users(auth *a)
@@ -545,7 +722,7 @@ bool auth_has_users(auth *a)
 bool auth_user_exists(auth *a, const char *name)
 {
     pthread_mutex_lock(&a->mu);
-    bool found = user_find(a, name) != NULL;
+    bool found = store_user_find(a, name) != NULL;
     pthread_mutex_unlock(&a->mu);
     return found;
 }
@@ -569,13 +746,14 @@ json_t *auth_users_json(auth *a)
 json_t *auth_user_json(auth *a, const char *name)
 {
     pthread_mutex_lock(&a->mu);
-    user *u = user_find(a, name);
+    user *u = store_user_find(a, name);
     json_t *j = u ? user_public_json(u) : NULL;
     pthread_mutex_unlock(&a->mu);
     return j;
 }
 
-static void principal_of(const user *u, principal *p)
+
+void store_principal_of(const user *u, principal *p)
 {
     memset(p, 0, sizeof *p);
     p->authenticated = true;
@@ -584,117 +762,7 @@ static void principal_of(const user *u, principal *p)
     p->roles = roles_effective(u->roles);
 }
 
-/* ---- sessions and tokens ---------------------------------------------- */
-
-static void sessions_purge(auth *a, int64_t now)
-{
-    for (int i = 0; i < a->nsessions;)
-        if (a->sessions[i].expires_ns <= now)
-            a->sessions[i] = a->sessions[--a->nsessions];
-        else
-            i++;
-}
-
-static int session_add(auth *a, const char *name, const uint8_t *hash, int64_t expires)
-{
-    if (a->nsessions == AUTH_MAX_SESSIONS)
-        return -1;
-    if (a->nsessions == a->capsessions) {
-        int cap = a->capsessions ? 2 * a->capsessions : 64;
-        session *ns = realloc(a->sessions, (size_t)cap * sizeof *ns);
-        if (!ns)
-            return -1;
-        a->sessions = ns;
-        a->capsessions = cap;
-    }
-    session *s = &a->sessions[a->nsessions++];
-    memcpy(s->hash, hash, sizeof s->hash);
-    snprintf(s->user, sizeof s->user, "%s", name);
-    s->expires_ns = expires;
-    return 0;
-}
-
-auth_login_status auth_login(auth *a, const char *name, const char *password, const char *addr,
-                             char token[AUTH_TOKEN_HEX + 1], int64_t *expires_ns, principal *p,
-                             int *retry_after_s)
-{
-    char ukey[80], akey[80], hash[crypto_pwhash_STRBYTES];
-    snprintf(ukey, sizeof ukey, "u:%.60s", name ? name : "");
-    snprintf(akey, sizeof akey, "a:%.60s", addr ? addr : "");
-    if (!password)
-        password = "";
-    int64_t now = now_ns();
-
-    pthread_mutex_lock(&a->mu);
-    int wait_u = throttle_blocked(a->limit, ukey, now);
-    int wait_a = throttle_blocked(a->limit, akey, now);
-    if (wait_u || wait_a) {
-        pthread_mutex_unlock(&a->mu);
-        *retry_after_s = wait_u > wait_a ? wait_u : wait_a;
-        return AUTH_LOGIN_LIMITED;
-    }
-    /* An unknown user costs one hash like a known one: the answer's timing
-     * must not tell which user names exist. */
-    user *u = name ? user_find(a, name) : NULL;
-    bool known = u != NULL;
-    snprintf(hash, sizeof hash, "%s", u ? u->pwhash : a->dummy_hash);
-    pthread_mutex_unlock(&a->mu);
-
-    if (!known && !hash[0]) {
-        password_hash(a, "not a password of anyone", hash);
-        pthread_mutex_lock(&a->mu);
-        memcpy(a->dummy_hash, hash, sizeof hash);
-        pthread_mutex_unlock(&a->mu);
-    }
-    bool ok = password_verify(a, hash, password) && known;
-
-    pthread_mutex_lock(&a->mu);
-    u = ok ? user_find(a, name) : NULL; /* it may have been replaced meanwhile */
-    if (u && strcmp(u->pwhash, hash) == 0) {
-        throttle_clear(a->limit, ukey);
-        throttle_clear(a->limit, akey);
-        sessions_purge(a, now);
-        uint8_t th[crypto_generichash_BYTES];
-        token_new(token);
-        token_hash(token, th);
-        *expires_ns = now + (int64_t)a->session_ttl_s * 1000000000;
-        int rc = session_add(a, u->name, th, *expires_ns);
-        if (rc == 0)
-            principal_of(u, p);
-        pthread_mutex_unlock(&a->mu);
-        if (rc != 0) {
-            sodium_memzero(token, AUTH_TOKEN_HEX + 1);
-            *retry_after_s = 60;
-            return AUTH_LOGIN_LIMITED; /* session table full */
-        }
-        log_info("auth", "msg=\"login\" user=%s addr=%s", p->user, addr ? addr : "");
-        return AUTH_LOGIN_OK;
-    }
-    int nu = throttle_fail(a->limit, ukey, now), na = throttle_fail(a->limit, akey, now);
-    int n = nu > na ? nu : na;
-    int64_t delay = throttle_delay(a->limit, n);
-    pthread_mutex_unlock(&a->mu);
-    log_warn("auth", "msg=\"login failed\" user=%.60s addr=%s failures=%d delay_ms=%lld",
-             known ? name : "(unknown)", addr ? addr : "", n, (long long)(delay / 1000000));
-    sleep_ns(delay);
-    return AUTH_LOGIN_BAD;
-}
-
-bool auth_logout(auth *a, const char *token)
-{
-    uint8_t th[crypto_generichash_BYTES];
-    token_hash(token, th);
-    bool found = false;
-    pthread_mutex_lock(&a->mu);
-    for (int i = 0; i < a->nsessions; i++)
-        if (sodium_memcmp(a->sessions[i].hash, th, sizeof th) == 0) {
-            a->sessions[i] = a->sessions[--a->nsessions];
-            found = true;
-            break;
-        }
-    pthread_mutex_unlock(&a->mu);
-    return found;
-}
+/* ---- tokens --------------------------------------------------------------- */
 
 bool auth_token_lookup(auth *a, const char *token, principal *out, auth_token_info *info)
 {
@@ -704,18 +772,20 @@ bool auth_token_lookup(auth *a, const char *token, principal *out, auth_token_in
     if (!token || strlen(token) != AUTH_TOKEN_HEX)
         return false;
     uint8_t th[crypto_generichash_BYTES];
-    token_hash(token, th);
-    int64_t now = now_ns();
+    store_token_hash(token, th);
+    int64_t now = store_now();
     bool found = false;
     pthread_mutex_lock(&a->mu);
     for (int i = 0; i < a->nsessions && !found; i++) {
         const session *s = &a->sessions[i];
         if (s->expires_ns > now && sodium_memcmp(s->hash, th, sizeof th) == 0) {
-            user *u = user_find(a, s->user);
+            user *u = store_user_find(a, s->user);
             if (u) {
-                principal_of(u, out);
-                if (info)
+                store_principal_of(u, out);
+                if (info) {
                     info->expires_ns = s->expires_ns;
+                    info->cred = s->id;
+                }
                 found = true;
             }
         }
@@ -725,11 +795,12 @@ bool auth_token_lookup(auth *a, const char *token, principal *out, auth_token_in
         for (int k = 0; k < u->ntokens; k++) {
             const api_token *t = &u->tokens[k];
             if (t->expires_ns > now && sodium_memcmp(t->hash, th, sizeof th) == 0) {
-                principal_of(u, out);
+                store_principal_of(u, out);
                 if (info) {
                     info->api = true;
                     snprintf(info->name, sizeof info->name, "%s", t->name);
                     info->expires_ns = t->expires_ns;
+                    info->cred = t->id;
                 }
                 found = true;
                 break;
@@ -745,6 +816,35 @@ bool auth_token_check(auth *a, const char *token, principal *out)
     return auth_token_lookup(a, token, out, NULL);
 }
 
+bool auth_cred_check(auth *a, uint64_t cred, principal *out)
+{
+    principal p;
+    memset(&p, 0, sizeof p);
+    int64_t now = store_now();
+    bool found = false;
+    pthread_mutex_lock(&a->mu);
+    for (int i = 0; cred && i < a->nsessions && !found; i++) {
+        const session *s = &a->sessions[i];
+        if (s->id == cred && s->expires_ns > now) {
+            user *u = store_user_find(a, s->user);
+            if (u) {
+                store_principal_of(u, &p);
+                found = true;
+            }
+        }
+    }
+    for (int i = 0; cred && i < a->nusers && !found; i++)
+        for (int k = 0; k < a->users[i].ntokens && !found; k++)
+            if (a->users[i].tokens[k].id == cred && a->users[i].tokens[k].expires_ns > now) {
+                store_principal_of(&a->users[i], &p);
+                found = true;
+            }
+    pthread_mutex_unlock(&a->mu);
+    if (out)
+        *out = p;
+    return found;
+}
+
 int auth_token_create(auth *a, const char *name, const char *tname, int ttl_days,
                       char token[AUTH_TOKEN_HEX + 1], int64_t *expires_ns, char *err,
                       size_t errlen)
@@ -752,15 +852,15 @@ int auth_token_create(auth *a, const char *name, const char *tname, int ttl_days
     if (!name_valid(tname)) {
         snprintf(err, errlen, "token name must be 1-%d of letters, digits, '.', '_', '-'",
                  AUTH_NAME_MAX);
-        return -1;
+        return AUTH_E_INVALID;
     }
     if (ttl_days < 1 || ttl_days > 3650) {
         snprintf(err, errlen, "ttl_days must be 1 to 3650");
-        return -1;
+        return AUTH_E_INVALID;
     }
     pthread_mutex_lock(&a->mu);
-    user *u = user_find(a, name);
-    int rc = -1;
+    user *u = store_user_find(a, name);
+    int rc = AUTH_E_INVALID;
     if (!u) {
         snprintf(err, errlen, "no such user");
         goto out;
@@ -783,20 +883,22 @@ int auth_token_create(auth *a, const char *name, const char *tname, int ttl_days
     api_token *t = &u->tokens[u->ntokens++];
     memset(t, 0, sizeof *t);
     snprintf(t->name, sizeof t->name, "%s", tname);
-    token_new(token);
-    token_hash(token, t->hash);
-    t->created_ns = now_ns();
+    store_token_new(token);
+    store_token_hash(token, t->hash);
+    t->created_ns = store_now();
     t->expires_ns = t->created_ns + (int64_t)ttl_days * 86400 * 1000000000;
+    t->id = a->next_cred++;
     *expires_ns = t->expires_ns;
     rc = users_save(a, err, errlen);
     if (rc != 0) {
+        rc = AUTH_E_UNWRITTEN;
         u->ntokens--;
         sodium_memzero(token, AUTH_TOKEN_HEX + 1);
     }
 out:
     pthread_mutex_unlock(&a->mu);
     if (rc == 0)
-        log_info("auth", "msg=\"api token created\" user=%s name=%s", name, tname);
+        store_log(a, LV_INFO, "msg=\"api token created\" user=%s name=%s", name, tname);
     return rc;
 }
 
@@ -804,8 +906,8 @@ json_t *auth_tokens_json(auth *a, const char *name)
 {
     json_t *arr = json_array();
     pthread_mutex_lock(&a->mu);
-    user *u = user_find(a, name);
-    int64_t now = now_ns();
+    user *u = store_user_find(a, name);
+    int64_t now = store_now();
     for (int k = 0; u && k < u->ntokens; k++) {
         char c[32], e[32];
         auth_fmt_time(u->tokens[k].created_ns, c, sizeof c);
@@ -818,12 +920,14 @@ json_t *auth_tokens_json(auth *a, const char *name)
     return arr;
 }
 
+
 int auth_token_delete(auth *a, const char *name, const char *tname)
 {
     char err[256];
-    int rc = -1;
+    int rc = AUTH_E_INVALID;
+    notices ns = {0};
     pthread_mutex_lock(&a->mu);
-    user *u = user_find(a, name);
+    user *u = store_user_find(a, name);
     for (int k = 0; u && k < u->ntokens; k++) {
         if (strcmp(u->tokens[k].name, tname) != 0)
             continue;
@@ -833,106 +937,17 @@ int auth_token_delete(auth *a, const char *name, const char *tname)
         if (rc != 0) { /* put it back: memory stays equal to the file */
             u->tokens[u->ntokens++] = u->tokens[k];
             u->tokens[k] = gone;
-            log_error("auth", "msg=\"token delete not saved\" error=\"%s\"", err);
-            rc = -2;
+            store_log(a, LV_ERROR, "msg=\"token delete not saved\" error=\"%s\"", err);
+            rc = AUTH_E_UNWRITTEN;
+        } else {
+            a->st.ended[AUTH_END_TOKEN_DELETED]++;
+            notices_add(&ns, AUTH_END_TOKEN_DELETED, u->name, gone.id);
         }
         break;
     }
     pthread_mutex_unlock(&a->mu);
     if (rc == 0)
-        log_info("auth", "msg=\"api token deleted\" user=%s name=%s", name, tname);
+        store_log(a, LV_INFO, "msg=\"api token deleted\" user=%s name=%s", name, tname);
+    store_notify(a, &ns);
     return rc;
-}
-
-/* ---- requests --------------------------------------------------------- */
-
-bool auth_bearer(struct mg_connection *conn, char *tok, size_t len)
-{
-    const char *h = mg_get_header(conn, "Authorization");
-    if (!h)
-        return false;
-    if (strncasecmp(h, "Bearer ", 7) != 0) {
-        snprintf(tok, len, "%s", ""); /* present but not a bearer token: invalid */
-        return true;
-    }
-    h += 7;
-    while (*h == ' ')
-        h++;
-    size_t n = strcspn(h, " \t\r\n");
-    if (n >= len)
-        n = 0; /* too long to be one of ours */
-    memcpy(tok, h, n);
-    tok[n] = 0;
-    return true;
-}
-
-bool auth_identify(auth *a, struct mg_connection *conn, principal *out)
-{
-    char tok[AUTH_TOKEN_HEX + 2];
-    memset(out, 0, sizeof *out);
-    if (!auth_bearer(conn, tok, sizeof tok))
-        return true; /* anonymous */
-    bool ok = auth_token_lookup(a, tok, out, NULL);
-    sodium_memzero(tok, sizeof tok);
-    return ok;
-}
-
-bool auth_require(auth *a, struct mg_connection *conn, const principal *p, uint32_t role,
-                  uint32_t participant)
-{
-    (void)a;
-    char why[128];
-    int status = 0;
-    if (!p || !p->authenticated) {
-        status = 401;
-        snprintf(why, sizeof why, "%s",
-                 mg_get_header(conn, "Authorization")
-                     ? "the token is not valid (expired, revoked or malformed): log in again"
-                     : "login required: send Authorization: Bearer <token>");
-    } else if ((p->roles & role) != role) {
-        char need[96];
-        auth_roles_format(role & ~p->roles, need, sizeof need);
-        status = 403;
-        snprintf(why, sizeof why, "role %s required", need);
-    } else if (participant && participant != p->participant && !(p->roles & ROLE_ADMIN)) {
-        status = 403;
-        snprintf(why, sizeof why, "participant %u is not yours", participant);
-    }
-    if (!status)
-        return true;
-    const struct mg_request_info *ri = mg_get_request_info(conn);
-    req r; /* only to answer: not http_begin(), which may answer 404 itself */
-    memset(&r, 0, sizeof r);
-    r.conn = conn;
-    r.method = ri->request_method ? ri->request_method : "-";
-    snprintf(r.path, sizeof r.path, "%s", ri->local_uri ? ri->local_uri : "-");
-    for (char *c = r.path; *c; c++) /* keep the log line parseable */
-        if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
-            *c = '_';
-    log_warn("auth", "msg=\"denied\" status=%d user=%s method=%s path=\"%s\" reason=\"%s\"",
-             status, p && p->authenticated ? p->user : "-", r.method, r.path, why);
-    if (status == 401)
-        http_error(&r, 401, "unauthenticated", HTTP_E_UNAUTHENTICATED, "%s", why);
-    else
-        http_error(&r, 403, "forbidden", HTTP_E_FORBIDDEN, "%s", why);
-    return false;
-}
-
-/* ---- password check for other gateways (FIX) ---------------------------- */
-
-/* Reuses auth_login() whole -- throttle, dummy hash for unknown users,
- * failure delay -- so the policy lives in one place; the session it opens
- * is closed again at once, since FIX keeps its own session state. */
-bool auth_password_check(auth *a, const char *name, const char *password, const char *addr,
-                         principal *out)
-{
-    char token[AUTH_TOKEN_HEX + 1];
-    int64_t expires;
-    int retry;
-    memset(out, 0, sizeof *out);
-    if (auth_login(a, name, password, addr, token, &expires, out, &retry) != AUTH_LOGIN_OK)
-        return false;
-    auth_logout(a, token);
-    sodium_memzero(token, sizeof token);
-    return true;
 }
