@@ -67,6 +67,8 @@ typedef struct timed_journal {
     core_journal j;
     core_journal *inner;
     timed *t;
+    int64_t t0[2];       /* when each commit in flight started, oldest first */
+    int nfly;
 } timed_journal;
 
 static int tj_append(core_journal *j, const cets_cmd *c)
@@ -102,7 +104,33 @@ static void tj_close(core_journal *j)
     free(j);
 }
 
-static const core_journal_ops tj_ops = {tj_append, tj_commit, tj_error, tj_stats, tj_close};
+/* A split commit: timed from its start to the end of its wait. */
+static int tj_commit_start(core_journal *j, uint64_t *ticket)
+{
+    timed_journal *tj = (timed_journal *)j;
+    if (tj->nfly < 2)
+        tj->t0[tj->nfly++] = now_ns();
+    return tj->inner->ops->commit_start(tj->inner, ticket);
+}
+
+static int tj_commit_wait(core_journal *j, uint64_t ticket)
+{
+    timed_journal *tj = (timed_journal *)j;
+    int rc = tj->inner->ops->commit_wait(tj->inner, ticket);
+    if (ticket && tj->nfly) {
+        timed *t = tj->t;
+        if (t->n < t->cap)
+            t->commits[t->n++] = now_ns() - tj->t0[0];
+        tj->t0[0] = tj->t0[1];
+        tj->nfly--;
+    }
+    return rc;
+}
+
+static const core_journal_ops tj_ops = {tj_append, tj_commit, tj_error, tj_stats,
+                                        tj_close,  NULL,      NULL};
+static const core_journal_ops tj_split_ops = {tj_append, tj_commit,       tj_error,      tj_stats,
+                                              tj_close,  tj_commit_start, tj_commit_wait};
 
 static cets_engine *tb_recover(core_backend *b, const cets_config *cfg, cets_listener fn, void *ctx,
                                cets_recovery *rep, char *err, size_t errlen)
@@ -120,7 +148,8 @@ static core_journal *tb_open(core_backend *b, uint64_t next_seq, char *err, size
         core_journal_close(in);
         return NULL;
     }
-    *j = (timed_journal){.j = {&tj_ops}, .inner = in, .t = t};
+    *j = (timed_journal){.j = {in->ops->commit_start ? &tj_split_ops : &tj_ops}, .inner = in,
+                         .t = t};
     return &j->j;
 }
 

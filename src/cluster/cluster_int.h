@@ -31,7 +31,7 @@
 #define CL_BATCH_MAGIC "CETSB1\0\0"
 #define CL_WRONG_LAST_SEQ 10071 /* JetStream: "wrong last sequence" */
 #define CL_SNAP_CHUNK (512u << 10)
-#define CL_MSG_TARGET (64u << 10) /* a commit's batch goes out as messages of about this */
+#define CL_MSG_TARGET (256u << 10) /* a commit's batch goes out as messages of about this */
 #define CL_MAX_PIPE 256           /* messages of one commit in flight at once */
 
 typedef struct cl_backend {

@@ -450,77 +450,85 @@ typedef struct cl_part {
     uint64_t seq;
 } cl_part;
 
-typedef struct cl_journal {
-    core_journal j;
-    cl_backend *b;
-    unsigned char *buf; /* the commands: u32 len + bytes each, from offset 16 */
+/* The commands of one commit, appended or in flight. */
+typedef struct cl_batch {
+    unsigned char *buf; /* the commands: u32 len + bytes each */
     size_t len, cap;
     size_t *off;        /* where each command starts in buf */
     size_t offcap;
     uint32_t count;
     uint64_t first, last;
+    cl_part parts[CL_MAX_PIPE];
+    int nparts, answered;
+    uint64_t gen;       /* the commit's ticket; a late answer to an older one is ignored */
+    uint64_t base;      /* the stream seq its first message is fenced on */
+} cl_batch;
+
+typedef struct cl_journal {
+    core_journal j;
+    cl_backend *b;
+    cl_batch cur;       /* being appended */
+    cl_batch fly[2];    /* started, oldest first */
+    int nfly;
+    uint64_t gen;
     char err[512];
     bool failed;
     uint64_t commits, records, bytes;
-    pthread_mutex_t mu; /* parts' answers (the ack handler's thread) */
-    cl_part parts[CL_MAX_PIPE];
-    int nparts;
-    uint64_t gen;       /* which commit the parts belong to: a late answer is ignored */
+    pthread_mutex_t mu; /* fly's answers (the ack handler's thread) */
+    pthread_cond_t cv;
 } cl_journal;
 
-static int grow(cl_journal *j, size_t more)
+static int grow(cl_batch *t, size_t more)
 {
-    if (j->len + more <= j->cap)
+    if (t->len + more <= t->cap)
         return 0;
-    size_t cap = j->cap ? j->cap : 1 << 16;
-    while (cap < j->len + more)
+    size_t cap = t->cap ? t->cap : 1 << 16;
+    while (cap < t->len + more)
         cap *= 2;
-    unsigned char *p = realloc(j->buf, cap);
+    unsigned char *p = realloc(t->buf, cap);
     if (!p)
         return -1;
-    j->buf = p;
-    j->cap = cap;
+    t->buf = p;
+    t->cap = cap;
     return 0;
 }
 
-static int grow_off(cl_journal *j)
+static int grow_off(cl_batch *t)
 {
-    size_t cap = j->offcap ? 2 * j->offcap : 4096;
-    size_t *p = realloc(j->off, cap * sizeof *p);
+    size_t cap = t->offcap ? 2 * t->offcap : 4096;
+    size_t *p = realloc(t->off, cap * sizeof *p);
     if (!p)
         return -1;
-    j->off = p;
-    j->offcap = cap;
+    t->off = p;
+    t->offcap = cap;
     return 0;
 }
 
 static int cj_append(core_journal *cj, const cets_cmd *c)
 {
     cl_journal *j = (cl_journal *)cj;
+    cl_batch *t = &j->cur;
     if (j->failed)
         return -1;
     uint32_t n = (uint32_t)cets_cmd_size(c);
-    if (j->count == 0) {
-        j->len = 16;
-        if (grow(j, 16) != 0)
-            return -1;
-        memcpy(j->buf, CL_BATCH_MAGIC, 8);
-        j->first = c->seq;
-    } else if (c->seq != j->last + 1) {
+    if (t->count == 0) {
+        t->len = 0;
+        t->first = c->seq;
+    } else if (c->seq != t->last + 1) {
         snprintf(j->err, sizeof j->err, "append of seq %llu after %llu",
-                 (unsigned long long)c->seq, (unsigned long long)j->last);
+                 (unsigned long long)c->seq, (unsigned long long)t->last);
         return -1;
     }
-    if (grow(j, 4 + n + 8) != 0 || (j->count == j->offcap && grow_off(j) != 0)) {
+    if (grow(t, 4 + n) != 0 || (t->count == t->offcap && grow_off(t) != 0)) {
         snprintf(j->err, sizeof j->err, "out of memory");
         return -1;
     }
-    j->off[j->count] = j->len;
-    memcpy(j->buf + j->len, &n, 4);
-    memcpy(j->buf + j->len + 4, c, n);
-    j->len += 4 + n;
-    j->count++;
-    j->last = c->seq;
+    t->off[t->count] = t->len;
+    memcpy(t->buf + t->len, &n, 4);
+    memcpy(t->buf + t->len + 4, c, n);
+    t->len += 4 + n;
+    t->count++;
+    t->last = c->seq;
     return 0;
 }
 
@@ -589,9 +597,9 @@ static int publish(cl_backend *b, const char *kind, const void *data, size_t len
 }
 
 /* The payload of commands [from, to) as one batch message (malloc'd). */
-static unsigned char *part_payload(cl_journal *j, uint32_t from, uint32_t to, size_t *len)
+static unsigned char *part_payload(const cl_batch *t, uint32_t from, uint32_t to, size_t *len)
 {
-    size_t a = j->off[from], z = to < j->count ? j->off[to] : j->len;
+    size_t a = t->off[from], z = to < t->count ? t->off[to] : t->len;
     size_t n = 16 + (z - a) + 8;
     unsigned char *p = malloc(n);
     if (!p)
@@ -600,23 +608,24 @@ static unsigned char *part_payload(cl_journal *j, uint32_t from, uint32_t to, si
     memcpy(p, CL_BATCH_MAGIC, 8);
     memcpy(p + 8, &count, 4);
     memcpy(p + 12, &zero, 4);
-    memcpy(p + 16, j->buf + a, z - a);
+    memcpy(p + 16, t->buf + a, z - a);
     uint64_t sum = XXH3_64bits(p, n - 8);
     memcpy(p + n - 8, &sum, 8);
     *len = n;
     return p;
 }
 
-static uint64_t part_seq(cl_journal *j, uint32_t i)
+static uint64_t part_seq(const cl_batch *t, uint32_t i)
 {
-    cets_cmd c;
-    memcpy(&c, j->buf + j->off[i] + 4, offsetof(cets_cmd, type));
-    return c.seq;
+    uint64_t seq;
+    memcpy(&seq, t->buf + t->off[i] + 4 + offsetof(cets_cmd, seq), sizeof seq);
+    return seq;
 }
 
-static void part_msgid(cl_journal *j, uint32_t from, char *out, size_t len)
+static void part_msgid(const cl_journal *j, const cl_batch *t, uint32_t from, char *out,
+                       size_t len)
 {
-    snprintf(out, len, "%s-%llu", j->b->node, (unsigned long long)part_seq(j, from));
+    snprintf(out, len, "%s-%llu", j->b->node, (unsigned long long)part_seq(t, from));
 }
 
 /* The ack handler of pipelined publishes (a libnats thread). */
@@ -626,121 +635,186 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
     cl_backend *b = closure;
     const char *part = NULL;
     natsMsgHeader_Get(msg, "Cets-Part", &part);
-    pthread_mutex_lock(&b->mu);
-    cl_journal *j = b->j;
-    pthread_mutex_unlock(&b->mu);
     unsigned long long gen = 0;
     int i = -1;
     if (!part || sscanf(part, "%llu.%d", &gen, &i) != 2)
         i = -1;
-    if (j && i >= 0 && i < j->nparts) {
+    pthread_mutex_lock(&b->mu);
+    cl_journal *j = b->j;
+    if (j) { /* b->mu keeps j from being freed under us */
         pthread_mutex_lock(&j->mu);
-        if (gen != j->gen) {
-            pthread_mutex_unlock(&j->mu);
-            natsMsg_Destroy(msg);
-            return;
+        for (int k = 0; k < j->nfly; k++) {
+            cl_batch *t = &j->fly[k];
+            if (t->gen == gen && i >= 0 && i < t->nparts && !t->parts[i].answered) {
+                t->parts[i].answered = true;
+                t->parts[i].ok = pa != NULL;
+                t->parts[i].seq = pa ? pa->Sequence : 0;
+                t->answered++;
+                pthread_cond_broadcast(&j->cv);
+            }
         }
-        j->parts[i].answered = true;
-        j->parts[i].ok = pa != NULL;
-        j->parts[i].seq = pa ? pa->Sequence : 0;
         pthread_mutex_unlock(&j->mu);
     }
+    pthread_mutex_unlock(&b->mu);
     natsMsg_Destroy(msg);
 }
 
-/* Send every part at once, each fenced on the stream seq the one before it
- * will get; a part that was not acknowledged in order is sent again, one at
- * a time, by publish() (same message id: de-duplicated if it was stored). */
-static int cj_commit(core_journal *cj)
+/* Send every part of the batch at once, each fenced on the stream seq the
+ * one before it will get. */
+static void parts_send(cl_journal *j, cl_batch *t)
 {
-    cl_journal *j = (cl_journal *)cj;
     cl_backend *b = j->b;
-    if (j->failed)
-        return -1;
-    if (j->count == 0)
-        return 0;
-    /* split into parts of about CL_MSG_TARGET bytes */
-    pthread_mutex_lock(&j->mu);
-    j->gen++;
-    j->nparts = 0;
-    pthread_mutex_unlock(&j->mu);
-    for (uint32_t from = 0; from < j->count && j->nparts < CL_MAX_PIPE;) {
-        uint32_t to = from + 1;
-        while (to < j->count && j->off[to] - j->off[from] < CL_MSG_TARGET)
-            to++;
-        if (j->nparts == CL_MAX_PIPE - 1)
-            to = j->count;
-        j->parts[j->nparts++] = (cl_part){.from = from, .to = to};
-        from = to;
-    }
-    pthread_mutex_lock(&b->mu);
-    uint64_t base = b->applied;
-    pthread_mutex_unlock(&b->mu);
     char msgid[80], v1[24], v2[24], pi[40];
-    for (int i = 0; i < j->nparts; i++) {
-        cl_part *p = &j->parts[i];
+    for (int i = 0; i < t->nparts; i++) {
+        cl_part *p = &t->parts[i];
         size_t len;
-        unsigned char *pl = part_payload(j, p->from, p->to, &len);
+        unsigned char *pl = part_payload(t, p->from, p->to, &len);
         natsMsg *m = NULL;
         if (!pl || natsMsg_Create(&m, b->subj, NULL, (const char *)pl, (int)len) != NATS_OK) {
             free(pl);
-            break; /* the rest go one at a time below */
+            return; /* the rest go one at a time at the wait */
         }
         free(pl);
-        snprintf(v1, sizeof v1, "%llu", (unsigned long long)part_seq(j, p->to - 1));
-        snprintf(v2, sizeof v2, "%llu", (unsigned long long)part_seq(j, p->from));
-        snprintf(pi, sizeof pi, "%llu.%d", (unsigned long long)j->gen, i);
+        snprintf(v1, sizeof v1, "%llu", (unsigned long long)part_seq(t, p->to - 1));
+        snprintf(v2, sizeof v2, "%llu", (unsigned long long)part_seq(t, p->from));
+        snprintf(pi, sizeof pi, "%llu.%d", (unsigned long long)t->gen, i);
         natsMsgHeader_Set(m, "Cets-Kind", "batch");
         natsMsgHeader_Set(m, "Cets-Node", b->node);
         natsMsgHeader_Set(m, "Cets-Last", v1);
         natsMsgHeader_Set(m, "Cets-First", v2);
         natsMsgHeader_Set(m, "Cets-Part", pi);
-        part_msgid(j, p->from, msgid, sizeof msgid);
+        part_msgid(j, t, p->from, msgid, sizeof msgid);
         jsPubOptions po;
         jsPubOptions_Init(&po);
         po.MsgId = msgid;
-        po.ExpectLastSeq = base + (uint64_t)i;
+        po.ExpectLastSeq = t->base + (uint64_t)i;
         if (js_PublishMsgAsync(b->js_async, &m, &po) != NATS_OK) {
             natsMsg_Destroy(m);
-            break;
+            return;
         }
     }
-    jsPubOptions wo;
-    jsPubOptions_Init(&wo);
-    wo.MaxWait = b->o.publish_timeout_ms;
-    js_PublishAsyncComplete(b->js_async, &wo);
-    for (int i = 0; i < j->nparts; i++) {
-        cl_part *p = &j->parts[i];
+}
+
+/* Split the appended commands into parts of about CL_MSG_TARGET bytes, move
+ * them in flight and send them. */
+static int cj_commit_start(core_journal *cj, uint64_t *ticket)
+{
+    cl_journal *j = (cl_journal *)cj;
+    *ticket = 0;
+    if (j->failed)
+        return -1;
+    if (j->cur.count == 0)
+        return 0;
+    pthread_mutex_lock(&j->mu);
+    if (j->nfly == 2) {
+        pthread_mutex_unlock(&j->mu);
+        snprintf(j->err, sizeof j->err, "a third commit started before the first was waited for");
+        j->failed = true;
+        return -1;
+    }
+    cl_batch *t = &j->fly[j->nfly], spare = *t;
+    *t = j->cur;             /* the commands move in flight ... */
+    j->cur = spare;          /* ... and the slot's old buffers take new ones */
+    j->cur.count = 0;
+    t->gen = ++j->gen;
+    t->nparts = t->answered = 0;
+    if (j->nfly) {
+        const cl_batch *before = &j->fly[j->nfly - 1];
+        t->base = before->base + (uint64_t)before->nparts;
+    } else {
+        pthread_mutex_lock(&j->b->mu);
+        t->base = j->b->applied;
+        pthread_mutex_unlock(&j->b->mu);
+    }
+    for (uint32_t from = 0; from < t->count;) {
+        uint32_t to = from + 1;
+        while (to < t->count && t->off[to] - t->off[from] < CL_MSG_TARGET)
+            to++;
+        if (t->nparts == CL_MAX_PIPE - 1)
+            to = t->count;
+        t->parts[t->nparts++] = (cl_part){.from = from, .to = to};
+        from = to;
+    }
+    j->nfly++;
+    pthread_mutex_unlock(&j->mu);
+    parts_send(j, t);
+    *ticket = t->gen;
+    return 0;
+}
+
+/* Wait for the oldest commit's answers; a part that was not acknowledged in
+ * order is sent again, one at a time, by publish() (same message id:
+ * de-duplicated if it was stored). */
+static int cj_commit_wait(core_journal *cj, uint64_t ticket)
+{
+    cl_journal *j = (cl_journal *)cj;
+    cl_backend *b = j->b;
+    if (j->failed)
+        return -1;
+    if (ticket == 0)
+        return 0;
+    pthread_mutex_lock(&j->mu);
+    cl_batch *t = &j->fly[0];
+    if (!j->nfly || t->gen != ticket) {
+        pthread_mutex_unlock(&j->mu);
+        snprintf(j->err, sizeof j->err, "commits waited for out of order");
+        j->failed = true;
+        return -1;
+    }
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    int64_t ns = dl.tv_nsec + (int64_t)b->o.publish_timeout_ms * 1000000;
+    dl.tv_sec += ns / 1000000000;
+    dl.tv_nsec = ns % 1000000000;
+    while (t->answered < t->nparts && pthread_cond_timedwait(&j->cv, &j->mu, &dl) == 0)
+        ;
+    pthread_mutex_unlock(&j->mu);
+    char msgid[80];
+    uint64_t base = t->base;
+    for (int i = 0; i < t->nparts; i++) {
+        cl_part *p = &t->parts[i];
         pthread_mutex_lock(&j->mu);
         bool ok = p->answered && p->ok && p->seq == base + (uint64_t)i + 1;
         pthread_mutex_unlock(&j->mu);
         if (!ok) { /* in order from here: the one-at-a-time path with its retries */
             size_t len;
-            unsigned char *pl = part_payload(j, p->from, p->to, &len);
+            unsigned char *pl = part_payload(t, p->from, p->to, &len);
             uint64_t sseq = 0;
-            part_msgid(j, p->from, msgid, sizeof msgid);
-            int rc = pl ? publish(b, "batch", pl, len, part_seq(j, p->from),
-                                  part_seq(j, p->to - 1), msgid, &sseq, NULL, j->err,
+            part_msgid(j, t, p->from, msgid, sizeof msgid);
+            int rc = pl ? publish(b, "batch", pl, len, part_seq(t, p->from),
+                                  part_seq(t, p->to - 1), msgid, &sseq, NULL, j->err,
                                   sizeof j->err)
                         : -1;
+            if (!pl)
+                snprintf(j->err, sizeof j->err, "out of memory");
             free(pl);
             if (rc != 0) {
-                if (!pl)
-                    snprintf(j->err, sizeof j->err, "out of memory");
                 j->failed = true; /* final, like the file journal's */
                 return -1;
             }
             p->seq = sseq;
+            base = sseq - (uint64_t)i - 1; /* the parts after continue from here */
         }
-        cl_applied(b, p->seq, part_seq(j, p->to - 1));
-        base = p->seq - (uint64_t)i - 1; /* the parts after continue from here */
+        cl_applied(b, p->seq, part_seq(t, p->to - 1));
     }
     j->commits++;
-    j->records += j->count;
-    j->bytes += j->len;
-    j->count = 0;
-    j->len = 0;
+    j->records += t->count;
+    j->bytes += t->len;
+    pthread_mutex_lock(&j->mu);
+    cl_batch done = j->fly[0];
+    j->fly[0] = j->fly[1];
+    j->fly[1] = done; /* keeps its buffers for a later commit */
+    j->fly[1].count = 0;
+    j->nfly--;
+    pthread_mutex_unlock(&j->mu);
     return 0;
+}
+
+static int cj_commit(core_journal *cj)
+{
+    uint64_t ticket;
+    int rc = cj_commit_start(cj, &ticket);
+    return rc == 0 ? cj_commit_wait(cj, ticket) : rc;
 }
 
 static const char *cj_error(const core_journal *cj) { return ((const cl_journal *)cj)->err; }
@@ -763,12 +837,18 @@ static void cj_close(core_journal *cj)
         j->b->j = NULL;
     pthread_mutex_unlock(&j->b->mu);
     pthread_mutex_destroy(&j->mu);
-    free(j->buf);
-    free(j->off);
+    pthread_cond_destroy(&j->cv);
+    free(j->cur.buf);
+    free(j->cur.off);
+    for (int i = 0; i < 2; i++) {
+        free(j->fly[i].buf);
+        free(j->fly[i].off);
+    }
     free(j);
 }
 
-static const core_journal_ops cl_ops = {cj_append, cj_commit, cj_error, cj_stats, cj_close};
+static const core_journal_ops cl_ops = {cj_append, cj_commit,       cj_error,      cj_stats,
+                                        cj_close,  cj_commit_start, cj_commit_wait};
 
 static core_journal *cb_open(core_backend *cb, uint64_t next_seq, char *err, size_t errlen)
 {
@@ -809,6 +889,7 @@ static core_journal *cb_open(core_backend *cb, uint64_t next_seq, char *err, siz
     j->j.ops = &cl_ops;
     j->b = b;
     pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv, NULL);
     pthread_mutex_lock(&b->mu);
     b->j = j;
     pthread_mutex_unlock(&b->mu);

@@ -29,6 +29,15 @@ typedef struct core_journal_ops {
     const char *(*error)(const core_journal *j);
     void (*stats)(const core_journal *j, cets_journal_stats *out);
     void (*close)(core_journal *j);
+    /* Optional, for a journal whose commits take a round trip (replicated):
+     * commit_start sends what was appended since the last start and returns
+     * at once with a ticket; commit_wait(ticket) returns 0 once that commit is
+     * durable. Commits complete in the order they started, and at most two are
+     * in flight: the core starts the next batch's commit before it waits for
+     * the one before. A failure (of either) is final, as for commit(). NULL:
+     * the core calls commit() and has one batch in flight. */
+    int (*commit_start)(core_journal *j, uint64_t *ticket);
+    int (*commit_wait)(core_journal *j, uint64_t ticket);
 } core_journal_ops;
 
 struct core_journal {

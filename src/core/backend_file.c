@@ -38,7 +38,8 @@ static void fj_close(core_journal *j)
     free(j);
 }
 
-static const core_journal_ops file_ops = {fj_append, fj_commit, fj_error, fj_stats, fj_close};
+static const core_journal_ops file_ops = {fj_append, fj_commit, fj_error, fj_stats, fj_close,
+                                          NULL, NULL};
 
 static cets_engine *fb_recover(core_backend *b, const cets_config *cfg, cets_listener fn, void *ctx,
                                cets_recovery *rep, char *err, size_t errlen)

@@ -40,6 +40,7 @@ typedef struct pending {
     core_done_fn fn; /* core_submit_async(): called, then the pending is freed */
     void *ctx;
     int64_t t0;      /* submit time, for the latency buckets */
+    int64_t t_commit; /* the batch's first pending: when its commit started */
 } pending;
 
 /* An asynchronous submission owns its command and result. */
@@ -157,16 +158,42 @@ static int write_snapshot(core *c, char *err, size_t errlen)
     return 0;
 }
 
-/* Stamp, journal and commit a batch; false when it is not durable. */
-static bool journal_batch(core *c, pending *batch)
+static void journal_failed(core *c)
+{
+    log_error("journal", "msg=\"journal commit failed; commands refused\" alarm=1 error=\"%s\"",
+              c->pl.err);
+    pthread_mutex_lock(&c->qm);
+    c->st.journal_failures++;
+    c->st.journal_ok = false;
+    pthread_mutex_unlock(&c->qm);
+}
+
+/* Stamp and journal a batch, and start its commit; false when it cannot be
+ * durable. */
+static bool journal_start(core *c, pending *batch, uint64_t *ticket)
 {
     int64_t ts = now_ns(CLOCK_REALTIME);
     for (pending *p = batch; p; p = p->next)
         if (pipeline_add(&c->pl, p->cmd, ts) != 0)
             goto failed;
-    uint64_t dt = 0;
-    if (pipeline_commit(&c->pl, &dt) != 0)
+    int64_t t0 = now_ns(CLOCK_MONOTONIC);
+    if (pipeline_commit_start(&c->pl, ticket) != 0)
         goto failed;
+    batch->t_commit = t0;
+    return true;
+failed:
+    journal_failed(c);
+    return false;
+}
+
+/* Wait until the batch's commit is durable; false when it is not. */
+static bool journal_wait(core *c, pending *batch, uint64_t ticket)
+{
+    if (pipeline_commit_wait(&c->pl, ticket, NULL) != 0) {
+        journal_failed(c);
+        return false;
+    }
+    uint64_t dt = (uint64_t)(now_ns(CLOCK_MONOTONIC) - batch->t_commit);
     pthread_mutex_lock(&c->qm);
     c->st.sync_ns_total += dt;
     if (dt > c->st.sync_ns_max)
@@ -177,14 +204,6 @@ static bool journal_batch(core *c, pending *batch)
     c->st.journal_ok = true;
     pthread_mutex_unlock(&c->qm);
     return true;
-failed:
-    log_error("journal", "msg=\"journal commit failed; commands refused\" alarm=1 error=\"%s\"",
-              c->pl.err);
-    pthread_mutex_lock(&c->qm);
-    c->st.journal_failures++;
-    c->st.journal_ok = false;
-    pthread_mutex_unlock(&c->qm);
-    return false;
 }
 
 static void apply_batch(core *c, pending *batch)
@@ -292,55 +311,85 @@ static int task_wait(core *c, task *t)
     return t->rc;
 }
 
+/* The batch is durable (or not): apply it, answer everyone, run the
+ * snapshot that is due. */
+static void batch_finish(core *c, pending *batch, bool durable)
+{
+    if (durable)
+        apply_batch(c, batch);
+    pthread_mutex_lock(&c->qm);
+    pending *async = NULL, **async_tail = &async;
+    for (pending *p = batch, *next; p; p = next) {
+        next = p->next;
+        if (!durable)
+            p->code = CETS_JOURNAL_FAILED;
+        latency_count(c, p->t0);
+        if (p->fn) { /* completed below, outside the lock, in order */
+            p->next = NULL;
+            *async_tail = p;
+            async_tail = &p->next;
+        } else {
+            p->done = true;
+        }
+    }
+    pthread_cond_broadcast(&c->donecv);
+    if (!durable && c->o.demote_on_failure && c->role == CORE_LEADER) {
+        /* a replicated journal refused: another node may lead now */
+        __atomic_store_n(&c->role, CORE_STANDBY, __ATOMIC_RELEASE);
+        log_warn("core", "msg=\"the journal refused a batch: now a standby\"");
+    }
+    bool automatic = durable && c->o.snapshot_every && c->since_snapshot >= c->o.snapshot_every;
+    pthread_mutex_unlock(&c->qm);
+    async_complete(async);
+    if (automatic) {
+        char err[256];
+        write_snapshot(c, err, sizeof err);
+    }
+}
+
+/* One batch after another. With a journal whose commits can be split (the
+ * replicated one), the next batch's commit is started before the previous
+ * one is waited for: two batches in flight, so a commit's round trip does
+ * not leave the journal idle. Tasks run with nothing in flight. */
 static void *core_main(void *arg)
 {
     core *c = arg;
+    pending *prev = NULL;   /* started, not yet waited for */
+    uint64_t prev_ticket = 0;
+    bool prev_ok = false;
     for (;;) {
         pthread_mutex_lock(&c->qm);
-        while (!c->head && !c->tasks && !c->stopping)
+        while (!c->head && !c->tasks && !c->stopping && !prev)
             pthread_cond_wait(&c->qcv, &c->qm);
-        if (!c->head && !c->tasks && c->stopping) {
+        if (!c->head && !c->tasks && c->stopping && !prev) {
             pthread_mutex_unlock(&c->qm);
             break;
         }
-        pending *batch = take_batch(c);
+        pending *batch = c->tasks ? NULL : take_batch(c); /* tasks wait for nothing in flight */
         pthread_mutex_unlock(&c->qm);
 
-        bool durable = batch && journal_batch(c, batch);
-        if (durable)
-            apply_batch(c, batch);
-        pthread_mutex_lock(&c->qm);
-        pending *async = NULL, **async_tail = &async;
-        for (pending *p = batch, *next; p; p = next) {
-            next = p->next;
-            if (!durable)
-                p->code = CETS_JOURNAL_FAILED;
-            latency_count(c, p->t0);
-            if (p->fn) { /* completed below, outside the lock, in order */
-                p->next = NULL;
-                *async_tail = p;
-                async_tail = &p->next;
-            } else {
-                p->done = true;
+        uint64_t ticket = 0;
+        bool started = batch && (!prev || prev_ok) && journal_start(c, batch, &ticket);
+        if (prev) { /* the one before is answered first */
+            bool durable = prev_ok && journal_wait(c, prev, prev_ticket);
+            if (!durable && started) /* a failure is final for what followed it too */
+                started = false;
+            batch_finish(c, prev, durable);
+            prev = NULL;
+        }
+        if (batch) {
+            if (started && pipeline_split(&c->pl)) {
+                prev = batch, prev_ticket = ticket, prev_ok = true;
+                continue;
             }
+            batch_finish(c, batch, started && journal_wait(c, batch, ticket));
         }
-        if (batch)
-            pthread_cond_broadcast(&c->donecv);
-        if (batch && !durable && c->o.demote_on_failure && c->role == CORE_LEADER) {
-            /* a replicated journal refused: another node may lead now */
-            __atomic_store_n(&c->role, CORE_STANDBY, __ATOMIC_RELEASE);
-            log_warn("core", "msg=\"the journal refused a batch: now a standby\"");
-        }
+        if (prev)
+            continue;
+        pthread_mutex_lock(&c->qm);
         task *tasks = c->tasks;
         c->tasks = c->tasks_tail = NULL;
-        bool automatic =
-            durable && c->o.snapshot_every && c->since_snapshot >= c->o.snapshot_every;
         pthread_mutex_unlock(&c->qm);
-        async_complete(async);
-        if (automatic) {
-            char err[256];
-            write_snapshot(c, err, sizeof err);
-        }
         tasks_run(c, tasks);
     }
     return NULL;

@@ -50,13 +50,15 @@ void pipeline_close(pipeline *p)
     p->j = NULL;
 }
 
-/* Nothing of the open batch is durable: close the journal, give the numbers back. */
+/* Nothing unfinished is durable: close the journal, give the numbers back. */
 static void batch_drop(pipeline *p)
 {
     core_journal_close(p->j);
     p->j = NULL;
-    sequencer_rewind(&p->seq, p->batch0.next_seq, p->batch0.last_ts);
+    sequencer s = p->started ? p->started_at[0] : p->batch0;
+    sequencer_rewind(&p->seq, s.next_seq, s.last_ts);
     p->batch_n = 0;
+    p->started = 0;
 }
 
 int pipeline_add(pipeline *p, cets_cmd *cmd, int64_t ts)
@@ -76,22 +78,56 @@ int pipeline_add(pipeline *p, cets_cmd *cmd, int64_t ts)
     return 0;
 }
 
-int pipeline_commit(pipeline *p, uint64_t *sync_ns)
+bool pipeline_split(const pipeline *p) { return p->j && p->j->ops->commit_start; }
+
+int pipeline_commit_start(pipeline *p, uint64_t *ticket)
 {
+    *ticket = 0;
     if (p->batch_n == 0)
         return 0;
-    assert(p->j);
-    int64_t t0 = mono_ns();
-    int rc = core_journal_commit(p->j);
-    if (sync_ns)
-        *sync_ns = (uint64_t)(mono_ns() - t0);
+    assert(p->j && p->started < 2);
+    int rc = p->j->ops->commit_start ? p->j->ops->commit_start(p->j, ticket)
+                                     : core_journal_commit(p->j);
     if (rc != 0) {
         snprintf(p->err, sizeof p->err, "journal commit failed: %s", core_journal_error(p->j));
         batch_drop(p);
         return -1;
     }
+    if (p->j->ops->commit_start)
+        p->started_at[p->started++] = p->batch0;
     p->batch_n = 0;
     return 0;
+}
+
+int pipeline_commit_wait(pipeline *p, uint64_t ticket, uint64_t *sync_ns)
+{
+    if (!p->started)
+        return p->j || ticket == 0 ? 0 : -1;
+    int64_t t0 = mono_ns();
+    int rc = p->j ? p->j->ops->commit_wait(p->j, ticket) : -1;
+    if (sync_ns)
+        *sync_ns = (uint64_t)(mono_ns() - t0);
+    if (rc != 0) {
+        snprintf(p->err, sizeof p->err, "journal commit failed: %s",
+                 p->j ? core_journal_error(p->j) : "the journal was closed");
+        batch_drop(p);
+        return -1;
+    }
+    p->started_at[0] = p->started_at[1];
+    p->started--;
+    return 0;
+}
+
+int pipeline_commit(pipeline *p, uint64_t *sync_ns)
+{
+    int64_t t0 = mono_ns();
+    uint64_t ticket;
+    int rc = pipeline_commit_start(p, &ticket);
+    if (rc == 0)
+        rc = pipeline_commit_wait(p, ticket, NULL);
+    if (sync_ns)
+        *sync_ns = (uint64_t)(mono_ns() - t0);
+    return rc;
 }
 
 void pipeline_publish(pipeline *p)

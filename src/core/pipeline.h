@@ -8,6 +8,11 @@
  * cause is durable. cetsd's core thread (core.c) and `cets simulate` both run
  * commands through this and nothing else.
  *
+ * A commit may be split in two (pipeline_commit_start, then _wait): with a
+ * journal whose commits take a round trip (the replicated one), the core
+ * starts the next batch's commit before it waits for the previous one, so
+ * two batches are in flight; with the file journal, start commits at once.
+ *
  * A pipeline belongs to one thread (the engine's).
  */
 #ifndef CETS_CORE_PIPELINE_H
@@ -29,7 +34,9 @@ typedef struct pipeline {
     bus *bus;
     sequencer seq;
     sequencer batch0;  /* where the open batch began, to give its numbers back */
-    size_t batch_n;    /* commands appended since the last commit */
+    size_t batch_n;    /* commands appended since the last commit started */
+    sequencer started_at[2]; /* where each started, unfinished commit began, oldest first */
+    int started;       /* commits started and not yet waited for (0..2) */
     char err[512];
 } pipeline;
 
@@ -43,13 +50,21 @@ void pipeline_close(pipeline *p); /* closes the journal, not the engine or the b
 
 /* Stamp cmd (time ts, or later) and append it to the open batch. 0, or -1
  * with p->err (the journal could not be opened or refused it: the whole
- * batch is then dropped, nothing of it durable). */
+ * batch, and any commit in flight, is then dropped, nothing of it durable). */
 int pipeline_add(pipeline *p, cets_cmd *cmd, int64_t ts);
 /* Make the batch durable with one commit. 0, or -1 with p->err: nothing of
  * the batch is durable, its sequence numbers are given back, and the journal
  * is closed (the next pipeline_add opens a new one). *sync_ns: the commit's
  * duration. */
 int pipeline_commit(pipeline *p, uint64_t *sync_ns);
+/* Whether commits may be split (the journal has commit_start). */
+bool pipeline_split(const pipeline *p);
+/* Start the open batch's commit; 0 and *ticket, or -1 (as pipeline_commit:
+ * every unfinished commit then fails). */
+int pipeline_commit_start(pipeline *p, uint64_t *ticket);
+/* Wait for the oldest started commit. 0, or -1: it and every later one
+ * failed (numbers given back, journal closed). */
+int pipeline_commit_wait(pipeline *p, uint64_t ticket, uint64_t *sync_ns);
 /* Apply one command of a committed batch; its events go to the bus. */
 static inline int pipeline_apply(pipeline *p, const cets_cmd *cmd, cets_result *res)
 {
