@@ -547,10 +547,65 @@ static void market(CURL *c, int l)
     }
 }
 
+/* ---- client order ids across a failover ---------------------------------------------------
+ * The same trader on both nodes (users are per node); orders with client
+ * order ids on the leader; after its death, the same requests to the new
+ * leader must be answered as replays of the first results, never executed. */
+
+#define IDEM_N 20
+static long long idem_order[IDEM_N];
+
+static void trader_login(CURL *c, int i, char *token, size_t len)
+{
+    json_t *j = NULL;
+    if (http(c, nodes[i].port, "POST", "/api/v1/login", NULL,
+             "{\"username\":\"trader\",\"password\":\"trader-password-1\"}", &j) != 200)
+        die("trader login on %s", nodes[i].id);
+    snprintf(token, len, "%s", jstr(j, "token"));
+    json_decref(j);
+}
+
+static void idem_user(CURL *c)
+{
+    for (int i = 0; i < NNODES; i++) {
+        json_t *j = NULL;
+        long st = http(c, nodes[i].port, "POST", "/api/v1/admin/users", nodes[i].token,
+                       "{\"username\":\"trader\",\"password\":\"trader-password-1\","
+                       "\"participant\":2,\"roles\":[\"view\",\"trade\"]}", &j);
+        if (st / 100 != 2)
+            die("trader user on %s: status %ld %s", nodes[i].id, st, j ? jstr(j, "message") : "");
+        json_decref(j);
+    }
+}
+
+static void idem_orders(CURL *c, int at, bool again)
+{
+    char token[200], body[256];
+    trader_login(c, at, token, sizeof token);
+    for (int k = 0; k < IDEM_N; k++) {
+        snprintf(body, sizeof body, "{\"code\":\"CEA25\",\"side\":\"buy\",\"price\":\"49.%02d\","
+                                    "\"qty\":1,\"client_order_id\":\"fo-%d\"}", k, k);
+        json_t *j = NULL;
+        long st = http(c, nodes[at].port, "POST", "/api/v1/orders", token, body, &j);
+        long long id = j ? json_integer_value(json_object_get(j, "order_id")) : 0;
+        if (st / 100 != 2 || !id)
+            die("order fo-%d on %s: status %ld %s", k, nodes[at].id, st, j ? jstr(j, "message") : "");
+        json_decref(j);
+        if (!again)
+            idem_order[k] = id;
+        else if (id != idem_order[k])
+            die("client order id fo-%d after the failover: order %lld, first %lld (executed twice?)",
+                k, id, idem_order[k]);
+    }
+}
+
 static void scenario_failover(CURL *c, long cycles)
 {
     double *t = calloc((size_t)cycles, sizeof *t);
     unsigned seed = 1;
+    load_wait(50, 30); /* participant 2 has funds */
+    idem_user(c);
+    idem_orders(c, wait_leader(c, 20), false);
     for (long k = 0; k < cycles; k++) {
         load_wait(50, 30);
         sleep_ms(200 + rand_r(&seed) % 600);
@@ -563,6 +618,10 @@ static void scenario_failover(CURL *c, long cycles)
                k + 1, nodes[l].id, t[k] * 1e3);
         fflush(stdout);
     }
+    int nl = wait_leader(c, 20);
+    idem_orders(c, nl, true); /* every answer a replay of the first */
+    printf("{\"scenario\":\"failover\",\"client_order_ids_replayed\":%d,\"on\":\"%s\"}\n",
+           IDEM_N, nodes[nl].id);
     qsort(t, (size_t)cycles, sizeof *t, cmp_d);
     printf("{\"bench\":\"cluster_failover\",\"cycles\":%ld,\"kill_to_accepted_ms_median\":%.0f,"
            "\"kill_to_accepted_ms_worst\":%.0f,\"kill_to_accepted_ms_best\":%.0f}\n",
