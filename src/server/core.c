@@ -286,10 +286,12 @@ int core_start(core *c, char *err, size_t errlen)
     c->replaying = false;
     if (!c->e)
         return -1;
-    log_info("recovery", "snapshot_seq=%llu replayed=%llu last_seq=%llu truncated_bytes=%llu msg=\"%s\"",
-             (unsigned long long)rep.snapshot_seq, (unsigned long long)rep.replayed,
-             (unsigned long long)rep.last_seq, (unsigned long long)rep.truncated_bytes,
-             rep.message);
+    log_write(rep.warn ? LOG_WARN : LOG_INFO, "recovery",
+              "snapshot_seq=%llu replayed=%llu last_seq=%llu truncated_bytes=%llu "
+              "truncated_records=%llu msg=\"%s\"",
+              (unsigned long long)rep.snapshot_seq, (unsigned long long)rep.replayed,
+              (unsigned long long)rep.last_seq, (unsigned long long)rep.truncated_bytes,
+              (unsigned long long)rep.truncated_records, rep.message);
     cets_engine_set_listener(c->e, core_dispatch, c);
     c->next_seq = cets_last_seq(c->e) + 1;
     c->last_ts = cets_last_ts(c->e);
