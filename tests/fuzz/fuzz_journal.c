@@ -73,13 +73,17 @@ static void fix_records(unsigned char *b, size_t n, unsigned flags, layout *lo)
     uint64_t seq = 1;
     int64_t ts = cets_time_at(START_DATE, 9, 30, cfg.tz_offset_min);
     size_t off = JSEG_HDR;
+    /* version 2 keeps the record's index in its commit above the length */
+    uint32_t version = n >= 12 ? jget32(b + 8) : JSEG_VERSION;
     while (off + JREC_HDR + JREC_MIN <= n) {
-        uint32_t len = jget32(b + off + 8);
+        uint32_t word = jget32(b + off + 8);
+        uint32_t len = version >= 2 ? word & JREC_LEN_MASK : word;
+        uint32_t high = version >= 2 ? word & ~JREC_LEN_MASK : 0;
         if (len < JREC_MIN || len > JREC_MAX)
             len = JREC_MIN + len % (JREC_MAX - JREC_MIN + 1);
         if (off + JREC_HDR + len > n)
             break;
-        jput32(b + off + 8, len);
+        jput32(b + off + 8, len | high);
         unsigned char *p = b + off + JREC_HDR;
         if (flags & FIX_SEQ)
             jput64(p, seq++);
