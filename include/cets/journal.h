@@ -9,6 +9,7 @@
  * A data directory holds:
  *   engine.config                        the engine's configuration, written once
  *   journal-<first seq, 20 digits>.log   segments of records
+ *   journal-<first seq>.log.tmp          a segment until its first commit is durable
  *   snapshot-<seq, 20 digits>.snap       engine state after command <seq>
  * Recovery loads the newest valid snapshot and replays every later record.
  * Only a torn tail -- the incomplete last commit, which was never
