@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <xxhash.h>
 
+#include "../src/journal/journal_int.h" /* the record layout, for crafted records */
 #include "../src/server/core.h"
 #include "../src/server/log.h"
 #include "cets/journal.h"
@@ -299,6 +301,52 @@ static void damage_across_snapshot_refused(void **state)
     cets_engine_free(e);
 }
 
+/* Bytes between two consecutive records (found by fuzzing): whatever they
+ * are, no command is missing, so recovery goes on after them, says so, and
+ * leaves the file alone; the journal continues in a new segment. */
+static void garbage_between_records_accepted(void **state)
+{
+    tjdir *d = *state;
+    tstream s;
+    cets_engine *e = tj_journaled(d, 300, 16, 0, &s);
+    const char *seg = tj_seg(d, 1);
+    off_t offs[400];
+    assert_int_equal(tj_records(seg, offs, 400), 300);
+    off_t size = tj_size(seg);
+    /* the file again with 100 bytes of junk before seq 101 */
+    unsigned char *b = malloc((size_t)size + 100);
+    FILE *f = fopen(seg, "rb");
+    assert_int_equal(fread(b, 1, (size_t)size, f), size);
+    fclose(f);
+    memmove(b + offs[100] + 100, b + offs[100], (size_t)(size - offs[100]));
+    memset(b + offs[100], 0x5a, 100);
+    f = fopen(seg, "wb");
+    assert_int_equal(fwrite(b, 1, (size_t)size + 100, f), size + 100);
+    fclose(f);
+    free(b);
+    uint64_t before = tj_digest(seg);
+    cets_recovery rep;
+    cets_engine *r = tj_recover(d, &rep);
+    assert_int_equal(rep.last_seq, 300);
+    assert_int_equal(rep.warn, 1);
+    expect_in(rep.message, "(after seq 100): damaged bytes, but seq 101 follows whole, so no "
+                           "command is missing");
+    assert_int_equal(cets_state_hash(r), cets_state_hash(e));
+    assert_int_equal(tj_digest(seg), before);
+    cets_journal *j = tj_open(d, 301);
+    tj_feed(r, j, &s, 10, 4);
+    cets_journal_close(j);
+    uint64_t segs[4];
+    assert_int_equal(tj_segments(d, segs, 4), 2);
+    assert_int_equal(segs[1], 301);
+    cets_engine *r2 = tj_recover(d, &rep);
+    assert_int_equal(rep.last_seq, 310);
+    assert_int_equal(cets_state_hash(r2), tj_ref_hash(d, 310));
+    cets_engine_free(r2);
+    cets_engine_free(r);
+    cets_engine_free(e);
+}
+
 /* A segment wholly covered by the snapshot is not read at all: here it is
  * not even there to read (a dangling link). */
 static void covered_segment_not_read(void **state)
@@ -319,6 +367,60 @@ static void covered_segment_not_read(void **state)
     assert_int_equal(rep.warn, 0);
     assert_int_equal(cets_state_hash(r), cets_state_hash(e));
     cets_engine_free(r);
+    cets_engine_free(e);
+}
+
+/* Set record k's index in its commit (the length word's high bits) and fix
+ * its checksum: records as a writer with other commits would have made them. */
+static void set_index(const char *seg, off_t off, uint64_t idx)
+{
+    FILE *f = fopen(seg, "r+b");
+    assert_non_null(f);
+    unsigned char rec[12 + JREC_MAX];
+    fseek(f, off, SEEK_SET);
+    assert_int_equal(fread(rec, 1, 12, f), 12);
+    uint32_t len = jget32(rec + 8) & JREC_LEN_MASK;
+    assert_int_equal(fread(rec + 12, 1, len, f), len);
+    jput32(rec + 8, jrec_word(len, idx));
+    jput64(rec, XXH3_64bits(rec + 8, 4 + len));
+    fseek(f, off, SEEK_SET);
+    assert_int_equal(fwrite(rec, 1, 12 + len, f), 12 + len);
+    fclose(f);
+}
+
+/* The index in the commit saturates at JREC_IDX_MAX (a commit of a million
+ * records or more); a saturated index, or one past the record's own seq,
+ * proves nothing, a small one does. */
+static void index_in_commit_limit(void **state)
+{
+    tjdir *d = *state;
+    assert_int_equal(jrec_word(100, JREC_IDX_MAX - 1) >> JREC_LEN_BITS, JREC_IDX_MAX - 1);
+    assert_int_equal(jrec_word(100, JREC_IDX_MAX) >> JREC_LEN_BITS, JREC_IDX_MAX);
+    assert_int_equal(jrec_word(100, JREC_IDX_MAX + 1) >> JREC_LEN_BITS, JREC_IDX_MAX);
+    assert_int_equal(jrec_word(100, UINT64_MAX) & JREC_LEN_MASK, 100);
+    tstream s;
+    cets_engine *e = tj_journaled(d, 60, 1000, 0, &s); /* one commit of 60 */
+    const char *seg = tj_seg(d, 1);
+    off_t offs[70];
+    assert_int_equal(tj_records(seg, offs, 70), 60);
+    tj_flip(seg, offs[14] + 30); /* seq 15 */
+    char err[1024] = "";
+    /* all one commit: a torn tail to the reader */
+    assert_int_equal(cets_journal_scan(d->dir, 1, NULL, NULL, err, sizeof err), 14);
+    expect_in(err, "a torn tail");
+    /* seq 40 at index JREC_IDX_MAX - 1 or more, or at 40 and more: still */
+    const uint64_t says_nothing[] = {JREC_IDX_MAX - 1, JREC_IDX_MAX, 40, 41};
+    for (int i = 0; i < 4; i++) {
+        set_index(seg, offs[39], says_nothing[i]);
+        assert_int_equal(cets_journal_scan(d->dir, 1, NULL, NULL, err, sizeof err), 14);
+    }
+    /* seq 40 at index 24: its commit began at seq 16, after the damage */
+    set_index(seg, offs[39], 24);
+    assert_int_equal(cets_journal_scan(d->dir, 1, NULL, NULL, err, sizeof err), -1);
+    expect_in(err, "whole records of later commits follow");
+    /* at index 25 it began at seq 15, the damaged record's own commit */
+    set_index(seg, offs[39], 25);
+    assert_int_equal(cets_journal_scan(d->dir, 1, NULL, NULL, err, sizeof err), 14);
     cets_engine_free(e);
 }
 
@@ -471,6 +573,49 @@ static void repair_cuts_and_keeps_the_bytes(void **state)
     cets_engine_free(e);
 }
 
+/* A repair interrupted after it saved the bytes finishes when run again; a
+ * different file in the way is not overwritten. */
+static void repair_resumes_after_interruption(void **state)
+{
+    tjdir *d = *state;
+    tstream s;
+    cets_engine *e = tj_journaled(d, 600, 32, 0, &s);
+    const char *seg = tj_seg(d, 1);
+    off_t offs[700];
+    assert_int_equal(tj_records(seg, offs, 700), 600);
+    off_t size = tj_size(seg);
+    tj_flip(seg, offs[100] + 30);
+    char saved[1400];
+    snprintf(saved, sizeof saved, "%s.cut-%lld", seg, (long long)offs[100]);
+    FILE *f = fopen(saved, "wb");
+    fputs("something else", f);
+    fclose(f);
+    cets_journal_cut cut;
+    char err[1024] = "";
+    assert_int_equal(cets_journal_repair(d->dir, &cut, err, sizeof err), -1);
+    expect_in(err, "already exists; move it away and repair again");
+    assert_int_equal(tj_size(seg), size);
+    /* the bytes it would have saved, as an interrupted repair leaves them */
+    unsigned char *tail = malloc((size_t)(size - offs[100]));
+    f = fopen(seg, "rb");
+    fseek(f, offs[100], SEEK_SET);
+    assert_int_equal(fread(tail, 1, (size_t)(size - offs[100]), f), size - offs[100]);
+    fclose(f);
+    f = fopen(saved, "wb");
+    assert_int_equal(fwrite(tail, 1, (size_t)(size - offs[100]), f), size - offs[100]);
+    fclose(f);
+    free(tail);
+    assert_int_equal(cets_journal_repair(d->dir, &cut, err, sizeof err), 0);
+    assert_int_equal(cut.offset, offs[100]);
+    assert_int_equal(tj_size(seg), offs[100]);
+    assert_int_equal(tj_size(saved), size - offs[100]);
+    cets_recovery rep;
+    cets_engine *r = tj_recover(d, &rep);
+    assert_int_equal(rep.last_seq, 100);
+    cets_engine_free(r);
+    cets_engine_free(e);
+}
+
 /* Damage in a segment that is not the last: the repair cuts there and sets
  * the later segments aside. */
 static void repair_sets_later_segments_aside(void **state)
@@ -561,10 +706,13 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(damage_before_snapshot_in_last_segment, setup, teardown),
         cmocka_unit_test_setup_teardown(damage_across_snapshot_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(garbage_between_records_accepted, setup, teardown),
         cmocka_unit_test_setup_teardown(covered_segment_not_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(index_in_commit_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(torn_tail_logged_at_warn, setup, teardown),
         cmocka_unit_test_setup_teardown(check_names_the_cut, setup, teardown),
         cmocka_unit_test_setup_teardown(repair_cuts_and_keeps_the_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(repair_resumes_after_interruption, setup, teardown),
         cmocka_unit_test_setup_teardown(repair_sets_later_segments_aside, setup, teardown),
         cmocka_unit_test_setup_teardown(repair_emptied_segment, setup, teardown),
         cmocka_unit_test_setup_teardown(repair_cannot_invent_a_config, setup, teardown),

@@ -164,14 +164,23 @@ int cets_journal_check(const char *dir, cets_recovery *rep, cets_journal_cut *cu
     return rc;
 }
 
-/* Copy bytes [from, end) of path into a new file `to`, synced. */
+/* Copy bytes [from, end) of path into a new file `to`, synced. A `to` that
+ * already holds exactly those bytes (a repair interrupted after saving them)
+ * is kept; anything else there is not overwritten. */
 static int repair_save(const char *path, const char *to, uint64_t from, char *err,
                        size_t errlen)
 {
-    unsigned char *b;
-    size_t len;
+    unsigned char *b, *old;
+    size_t len, oldlen;
     if (durable_read_file(path, &b, &len) != 0)
         return jerr(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+    if (durable_read_file(to, &old, &oldlen) == 0) {
+        bool same = len > from && oldlen == len - from && !memcmp(old, b + from, oldlen);
+        free(old);
+        free(b);
+        return same ? 0 : jerr(err, errlen, "%s: already exists; move it away and repair again",
+                               to);
+    }
     int fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     int rc = 0;
     if (fd < 0)

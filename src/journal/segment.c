@@ -189,8 +189,8 @@ static bool jrec_later_commit(const jrec *rec, uint32_t version, uint64_t after)
 {
     if (version < 2)
         return true;
-    if (rec->idx >= JREC_IDX_MAX)
-        return false; /* began at least a million records earlier: cannot tell */
+    if (rec->idx >= JREC_IDX_MAX || rec->idx >= rec->seq)
+        return false; /* began a million records earlier or more (or says nonsense) */
     return rec->seq - rec->idx > after + 1;
 }
 

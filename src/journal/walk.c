@@ -119,6 +119,16 @@ static int walk_damage(jwalk *w, size_t i, const jmap *mp, const jread *rr, uint
     else /* the end of the last segment: a snapshot is taken after a whole commit */
         covered = in_snapshot;
     char range[64];
+    if ((sv->resume_off || !last) && lost_hi == g) {
+        /* bytes between two consecutive records: no command is missing */
+        w->damaged = true;
+        jnote(w->rep,
+              "%s: %s at offset %" PRIu64 " (after seq %" PRIu64 "): damaged bytes, but seq "
+              "%" PRIu64 " follows whole, so no command is missing; the file is left as it is "
+              "and the journal goes on in a new segment",
+              s->name, rr->bad, rr->end, g, g + 1);
+        return sv->resume_off ? 0 : 1;
+    }
     if (covered) {
         w->damaged = true;
         jnote(w->rep,
