@@ -347,6 +347,47 @@ static void garbage_between_records_accepted(void **state)
     cets_engine_free(e);
 }
 
+/* A second recovery judges the directory as the first did (found by
+ * fuzzing): junk between seq 25 and 26 loses nothing; the last commit (31..40)
+ * lost its first record, so it is a torn tail and is cut, and with it the
+ * records of a later commit that had followed the junk. The junk must not
+ * become a torn tail then, or the second recovery would cut 26..30, which
+ * the first one replayed. */
+static void judgement_stable_across_recoveries(void **state)
+{
+    tjdir *d = *state;
+    tstream s;
+    cets_engine *e = tj_journaled(d, 40, 10, 0, &s);
+    const char *seg = tj_seg(d, 1);
+    off_t offs[50];
+    assert_int_equal(tj_records(seg, offs, 50), 40);
+    off_t size = tj_size(seg);
+    tj_zero(seg, offs[30], 12); /* seq 31's record header */
+    unsigned char *b = malloc((size_t)size + 50);
+    FILE *f = fopen(seg, "rb");
+    assert_int_equal(fread(b, 1, (size_t)size, f), size);
+    fclose(f);
+    memmove(b + offs[25] + 50, b + offs[25], (size_t)(size - offs[25]));
+    memset(b + offs[25], 0x33, 50); /* junk before seq 26 */
+    f = fopen(seg, "wb");
+    assert_int_equal(fwrite(b, 1, (size_t)size + 50, f), size + 50);
+    fclose(f);
+    free(b);
+    cets_recovery rep;
+    cets_engine *r1 = tj_recover(d, &rep);
+    assert_int_equal(rep.last_seq, 30);
+    assert_int_equal(rep.truncated_bytes, size - offs[30]);
+    expect_in(rep.message, "(after seq 25): damaged bytes, but seq 26 follows whole");
+    cets_engine *r2 = tj_recover(d, &rep);
+    assert_int_equal(rep.last_seq, 30);
+    assert_int_equal(rep.truncated_bytes, 0);
+    assert_int_equal(cets_state_hash(r2), cets_state_hash(r1));
+    assert_int_equal(cets_state_hash(r2), tj_ref_hash(d, 30));
+    cets_engine_free(r2);
+    cets_engine_free(r1);
+    cets_engine_free(e);
+}
+
 /* A segment wholly covered by the snapshot is not read at all: here it is
  * not even there to read (a dangling link). */
 static void covered_segment_not_read(void **state)
@@ -707,6 +748,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(damage_before_snapshot_in_last_segment, setup, teardown),
         cmocka_unit_test_setup_teardown(damage_across_snapshot_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(garbage_between_records_accepted, setup, teardown),
+        cmocka_unit_test_setup_teardown(judgement_stable_across_recoveries, setup, teardown),
         cmocka_unit_test_setup_teardown(covered_segment_not_read, setup, teardown),
         cmocka_unit_test_setup_teardown(index_in_commit_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(torn_tail_logged_at_warn, setup, teardown),

@@ -139,7 +139,8 @@ int cmd_journal(int argc, char **argv)
     int n = cli_parse(journal_usage, argc, argv, flags, 1, pos, 2);
     if (n == -2) return CLI_OK;
     if (n < 0) return CLI_USAGE;
-    if (n < 2) return cli_usage_error(journal_usage, "journal needs check or repair, and a data directory");
+    if (n < 2)
+        return cli_usage_error(journal_usage, "journal needs check or repair, and a data directory");
     const char *what = pos[0], *dir = pos[1];
     if (strcmp(what, "check") == 0) {
         if (yes) return cli_usage_error(journal_usage, "--yes is for repair");

@@ -96,6 +96,25 @@ static int walk_damage(jwalk *w, size_t i, const jmap *mp, const jread *rr, uint
     bool last = i + 1 == w->n;
     bool named = head && (mp->version >= 2 || !mp->m);
     bool in_snapshot = g + 1 <= w->skip;
+    /* What it lost: g+1 .. lost_hi (unknown at the end of the last segment). */
+    uint64_t lost_hi = 0;
+    if (sv->resume_off)
+        lost_hi = sv->resume_seq - 1;
+    else if (!last)
+        lost_hi = w->segs[i + 1].first_seq - 1;
+    if ((sv->resume_off || !last) && lost_hi == g) {
+        /* Bytes between two consecutive records: no command is missing, and
+         * that needs no proof. (Judged before the torn tail: a proof found
+         * after it could be cut off with a later torn tail, and the next
+         * recovery must judge the directory as this one did.) */
+        w->damaged = true;
+        jnote(w->rep,
+              "%s: %s at offset %" PRIu64 " (after seq %" PRIu64 "): damaged bytes, but seq "
+              "%" PRIu64 " follows whole, so no command is missing; the file is left as it is "
+              "and the journal goes on in a new segment",
+              s->name, rr->bad, rr->end, g, g + 1);
+        return sv->resume_off ? 0 : 1;
+    }
     if (last && !named && !sv->later_commit && !in_snapshot) {
         w->torn = true;
         w->cut.seg = i;
@@ -107,28 +126,14 @@ static int walk_damage(jwalk *w, size_t i, const jmap *mp, const jread *rr, uint
         snprintf(w->cut.bad, sizeof w->cut.bad, "%s", rr->bad);
         return 1;
     }
-    /* Proven acknowledged. What it lost: g+1 .. lost_hi. */
+    /* Proven acknowledged. Accepted only when the snapshot holds all it lost:
+     * that proof does not depend on anything after it either. */
     bool covered;
-    uint64_t lost_hi = 0;
-    if (sv->resume_off)
-        lost_hi = sv->resume_seq - 1;
-    else if (!last)
-        lost_hi = w->segs[i + 1].first_seq - 1;
     if (sv->resume_off || !last)
         covered = lost_hi <= w->skip;
     else /* the end of the last segment: a snapshot is taken after a whole commit */
         covered = in_snapshot;
     char range[64];
-    if ((sv->resume_off || !last) && lost_hi == g) {
-        /* bytes between two consecutive records: no command is missing */
-        w->damaged = true;
-        jnote(w->rep,
-              "%s: %s at offset %" PRIu64 " (after seq %" PRIu64 "): damaged bytes, but seq "
-              "%" PRIu64 " follows whole, so no command is missing; the file is left as it is "
-              "and the journal goes on in a new segment",
-              s->name, rr->bad, rr->end, g, g + 1);
-        return sv->resume_off ? 0 : 1;
-    }
     if (covered) {
         w->damaged = true;
         jnote(w->rep,
