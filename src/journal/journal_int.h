@@ -104,6 +104,8 @@ typedef struct jsurvey {
     bool later_commit;    /* one of them belongs to a commit begun after the damaged
                              place (version 1, which cannot tell: any record at all) */
     bool ends_clean;      /* the file ends exactly after a whole record */
+    bool complete;        /* the survey went to the end of the file (else records and
+                             last_seq count only what it read before it could judge) */
 } jsurvey;
 
 /* One run of whole, consecutive records, and why it stopped before the end. */
@@ -141,11 +143,17 @@ void jseg_unmap(jmap *mp);
 /* Read the run of records starting at off, which must carry seq `expect`
  * onwards, calling fn (may be NULL) for each; a record that is not whole or
  * carries another seq ends the run (r->bad, and r->after describes what
- * follows). A segment without any record is damage too. 0, or
- * fn's nonzero value. Never changes the file. */
-int jseg_run(const jmap *mp, uint64_t off, uint64_t expect, jseg_fn fn, void *ctx, jread *r);
-/* Map, read the first run (from the header on), unmap. 0, -1 or -2 with err
- * (as jseg_map), or fn's value. */
+ * follows: to the end of the file with full, else only until the resume
+ * point and a record of a later commit are found, so that a segment with
+ * many damaged places is not surveyed to its end at each). A segment without
+ * any record is damage too. 0, or fn's nonzero value. Never changes the file. */
+int jseg_run(const jmap *mp, uint64_t off, uint64_t expect, bool full, jseg_fn fn, void *ctx,
+             jread *r);
+/* The survey of the rest of the file after a bad record at off (last good
+ * seq: after), as jseg_run makes it. */
+void jseg_survey(const jmap *mp, uint64_t off, uint64_t after, bool full, jsurvey *sv);
+/* Map, read the first run (from the header on, surveyed in full), unmap. 0,
+ * -1 or -2 with err (as jseg_map), or fn's value. */
 int jseg_read(const char *dir, const jseg *s, jseg_fn fn, void *ctx, jread *r, char *err,
               size_t errlen);
 

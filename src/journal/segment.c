@@ -194,8 +194,7 @@ static bool jrec_later_commit(const jrec *rec, uint32_t version, uint64_t after)
     return rec->seq - rec->idx > after + 1;
 }
 
-/* Scan the rest of the file after a bad record at off (last good seq: after). */
-static void jseg_survey(const jmap *mp, uint64_t off, uint64_t after, jsurvey *sv)
+void jseg_survey(const jmap *mp, uint64_t off, uint64_t after, bool full, jsurvey *sv)
 {
     const unsigned char *m = mp->m;
     uint64_t size = mp->size, hole = off, prev = after;
@@ -219,8 +218,11 @@ static void jseg_survey(const jmap *mp, uint64_t off, uint64_t after, jsurvey *s
             q += JREC_HDR + rec.len;
             if (q == size) {
                 sv->ends_clean = true;
+                sv->complete = true;
                 return;
             }
+            if (!full && sv->later_commit)
+                return; /* enough to judge; at most about one commit after the damage */
             jrec next;
             if (jrec_check(m + q, size - q, mp->version, &next, NULL, 0) != 0 ||
                 next.seq != prev + 1)
@@ -230,9 +232,11 @@ static void jseg_survey(const jmap *mp, uint64_t off, uint64_t after, jsurvey *s
         hole = q;
         q++;
     }
+    sv->complete = true;
 }
 
-int jseg_run(const jmap *mp, uint64_t off, uint64_t expect, jseg_fn fn, void *ctx, jread *r)
+int jseg_run(const jmap *mp, uint64_t off, uint64_t expect, bool full, jseg_fn fn, void *ctx,
+             jread *r)
 {
     memset(r, 0, sizeof *r);
     r->size = mp->size;
@@ -256,7 +260,7 @@ int jseg_run(const jmap *mp, uint64_t off, uint64_t expect, jseg_fn fn, void *ct
             snprintf(r->bad, sizeof r->bad, "seq %" PRIu64 " where seq %" PRIu64 " belongs",
                      rec.seq, expect);
         if (r->bad[0]) {
-            jseg_survey(mp, off, expect - 1, &r->after);
+            jseg_survey(mp, off, expect - 1, full, &r->after);
             return 0;
         }
         memcpy(&cmd, mp->m + off + JREC_HDR, rec.len);
@@ -322,7 +326,7 @@ int jseg_read(const char *dir, const jseg *s, jseg_fn fn, void *ctx, jread *r, c
         memset(r, 0, sizeof *r);
         return -1;
     }
-    int rc = jseg_run(&mp, JSEG_HDR, s->first_seq, fn, ctx, r);
+    int rc = jseg_run(&mp, JSEG_HDR, s->first_seq, true, fn, ctx, r);
     jseg_unmap(&mp);
     return rc;
 }

@@ -88,11 +88,10 @@ static const char *walk_range(char *buf, size_t len, uint64_t lo, uint64_t hi)
 
 /* Damage at rr->end of segment i, after seq g: refuse, note it, or mark the torn tail.
  * Returns -1 refused, 0 go on at rr->after.resume_off, 1 stop reading this segment. */
-static int walk_damage(jwalk *w, size_t i, const jmap *mp, const jread *rr, uint64_t g,
-                       bool head)
+static int walk_damage(jwalk *w, size_t i, const jmap *mp, jread *rr, uint64_t g, bool head)
 {
     const jseg *s = &w->segs[i];
-    const jsurvey *sv = &rr->after;
+    jsurvey *sv = &rr->after;
     bool last = i + 1 == w->n;
     bool named = head && (mp->version >= 2 || !mp->m);
     bool in_snapshot = g + 1 <= w->skip;
@@ -143,6 +142,8 @@ static int walk_damage(jwalk *w, size_t i, const jmap *mp, const jread *rr, uint
               s->name, rr->bad, rr->end, g, w->skip);
         return sv->resume_off ? 0 : 1;
     }
+    if (!sv->complete) /* what a cut would take, for the message and the repair */
+        jseg_survey(mp, rr->end, g, true, sv);
     walk_refuse(w, i, rr->end, rr->size, g + 1, sv);
     /* at risk: what is not in the snapshot, up to the last record a cut would take */
     uint64_t lo = g + 1 > w->skip ? g + 1 : w->skip + 1;
@@ -192,7 +193,7 @@ static int walk_segment(jwalk *w, size_t i, uint64_t *seg_last)
     *seg_last = 0;
     for (;;) {
         jread rr;
-        rc = jseg_run(&mp, off, expect, walk_record, w, &rr);
+        rc = jseg_run(&mp, off, expect, false, walk_record, w, &rr);
         if (rc != 0)
             break;
         if (rr.records)

@@ -7,6 +7,8 @@
  *   - a recovery that succeeds replays exactly the records the scan found,
  *     into the same state as a fresh engine fed those records (the journal
  *     alone determines the state);
+ *   - a second recovery agrees with the first (same seq and state, nothing
+ *     more cut): recovery judges a directory the same way every time;
  *   - after it, the journal scans to the same records, clean unless recovery
  *     reported damage it left in place ("left as it is": bytes between two
  *     consecutive records, say), and cets_journal_open() accepts the
@@ -184,6 +186,15 @@ static void check_recovery(long scanned, const char *scan_err, const fresh *f)
     fuzz_check(again == scanned && (err2[0] == 0 || kept),
                "after recovery the scan finds %ld records (%s), recovery replayed %ld", again,
                err2, scanned);
+    cets_recovery rep2;
+    cets_engine *e2 = cets_recover(fuzz_dir(), NULL, NULL, NULL, &rep2, err2, sizeof err2);
+    fuzz_check(e2 != NULL, "a second recovery refuses what the first accepted: %s", err2);
+    fuzz_check(rep2.last_seq == rep.last_seq && rep2.truncated_bytes == 0 &&
+                   cets_state_hash(e2) == cets_state_hash(e),
+               "a second recovery disagrees: seq %llu, %llu bytes cut (the first: seq %llu): %s",
+               (unsigned long long)rep2.last_seq, (unsigned long long)rep2.truncated_bytes,
+               (unsigned long long)rep.last_seq, rep2.message);
+    cets_engine_free(e2);
     cets_journal *j = cets_journal_open(fuzz_dir(), rep.last_seq + 1, err2, sizeof err2);
     fuzz_check(j != NULL, "the journal refuses a recovered directory: %s", err2);
     cets_journal_close(j);
