@@ -6,6 +6,8 @@
  * without a gap, and at each damaged place decides from what the reader
  * found after it (jsurvey, segment.c) what the damage can have cost:
  *
+ *   - nothing, when the record that follows the damaged bytes is the next
+ *     seq: no command is missing, and the walk goes on;
  *   - proven acknowledged: the damaged place is in a segment that is not the
  *     last (a later segment exists only once every earlier commit is
  *     durable), or a whole record of a later commit follows it (a commit is
@@ -23,6 +25,11 @@
  * w->cut saying where an operator's repair would cut. The damage such rules
  * cannot see is the one a power cut also makes: inside the last commit, with
  * nothing of a later commit after it.
+ *
+ * Invariant: whatever the walk accepts short of the torn tail is judged from
+ * the damage and what precedes it (or the snapshot), never from what lies
+ * after the torn tail, so a recovery that cut the tail judges the directory
+ * again exactly as before (fuzz_journal checks it).
  */
 #include "journal_int.h"
 
