@@ -9,16 +9,22 @@
  * A data directory holds:
  *   engine.config                        the engine's configuration, written once
  *   journal-<first seq, 20 digits>.log   segments of records
+ *   journal-<first seq>.log.tmp          a segment until its first commit is durable
  *   snapshot-<seq, 20 digits>.snap       engine state after command <seq>
  * Recovery loads the newest valid snapshot and replays every later record.
- * A torn or corrupt tail is truncated back to the last whole record, and the
- * message says where and how much. docs/operations.md describes the files.
+ * Only a torn tail -- the incomplete last commit, which was never
+ * acknowledged -- is cut, and the message says where and how much; damage
+ * anywhere else is refused, unless the snapshot already holds every command
+ * it touched. docs/operations.md describes the files and the rules.
  *
  * Record format (see src/journal/journal_int.h for the byte layout): a u64
  * XXH3_64bits checksum over the next two fields, a u32 payload length, and
  * the payload: the first cets_cmd_size(cmd) bytes of the cets_cmd struct as
  * they are in memory (little-endian; cets builds only on little-endian hosts).
  * Each segment starts with a 32-byte header: "CETSJNL1", version, first seq.
+ * Version 2 (written by this build; version 1 is still read) also records
+ * each record's index in its group commit, and a segment gets its name only
+ * once its first commit is durable (journal-<seq>.log.tmp until then).
  *
  * One process at a time: cets_journal_open() and cets_recover() take an
  * exclusive flock() on the directory (the journal holds it until closed).
@@ -46,10 +52,12 @@ typedef struct cets_journal_stats {
  * next_seq is the sequence number the next command must carry (normally
  * cets_recovery.last_seq + 1). Call cets_recover() first even on a new
  * directory: it stores engine.config, without which the journal cannot be
- * recovered. Refuses a directory whose last segment has a
- * bad tail (run cets_recover() first) or already holds next_seq. Appends go
- * to the last segment when it ends at next_seq - 1, else to a new segment
- * created at the first commit. Returns NULL with a message in err. */
+ * recovered. Refuses a directory whose last segment ends in a torn tail right
+ * before next_seq (run cets_recover() first) or already holds next_seq.
+ * Appends go to the last segment when it is whole, of this version and ends
+ * at next_seq - 1, else to a new segment created at the first commit (so a
+ * damaged segment that a snapshot covers is never written to again). Returns
+ * NULL with a message in err. */
 cets_journal *cets_journal_open(const char *dir, uint64_t next_seq, char *err, size_t errlen);
 /* Close without committing: whatever is still buffered is dropped (it was
  * never durable, so never acknowledged). */
@@ -79,14 +87,25 @@ uint64_t cets_journal_next_seq(const cets_journal *j);
  * minimum 4 KiB). A segment may exceed it by one commit's batch. */
 void cets_journal_set_segment_limit(cets_journal *j, uint64_t bytes);
 
-/* I/O hooks, for fault injection in tests. write behaves like write(2) (may
- * write less, may fail with errno set, EINTR included); sync like
- * fdatasync(2) for a segment (is_dir 0) or fsync(2) for the directory
- * (is_dir 1). NULL members, or io NULL, mean the system calls. */
+/* I/O hooks, for fault injection and power-cut simulation in tests. write
+ * behaves like write(2) (may write less, may fail with errno set, EINTR
+ * included); sync like fdatasync(2) for a segment (is_dir 0) or fsync(2) for
+ * the directory (is_dir 1). The members after ctx are every other call by
+ * which the journal changes the directory, so that a test can model what a
+ * power cut keeps of names and sizes too: open_file like open(2) with mode
+ * 0644 (the journal adds O_CLOEXEC itself), truncate_file like ftruncate(2),
+ * rename_file like rename(2), unlink_file like unlink(2). They were added
+ * after ctx, so code that sets only the first three keeps working (with
+ * designated initialisers, as -Wextra wants). NULL members, or io NULL, mean
+ * the system calls. */
 typedef struct cets_journal_io {
     ssize_t (*write)(void *ctx, int fd, const void *buf, size_t len);
     int (*sync)(void *ctx, int fd, int is_dir);
     void *ctx;
+    int (*open_file)(void *ctx, const char *path, int flags);
+    int (*truncate_file)(void *ctx, int fd, off_t len);
+    int (*rename_file)(void *ctx, const char *from, const char *to);
+    int (*unlink_file)(void *ctx, const char *path);
 } cets_journal_io;
 void cets_journal_set_io(cets_journal *j, const cets_journal_io *io);
 /* The hooks every journal opened from now on starts with (io NULL: the
@@ -115,8 +134,10 @@ typedef struct cets_recovery {
     uint64_t snapshot_seq;   /* 0: none used */
     uint64_t replayed;       /* records applied after the snapshot */
     uint64_t last_seq;       /* last command in the state */
-    uint64_t truncated_bytes;/* cut from a torn or corrupt tail */
-    char message[512];       /* what was done, for the log */
+    uint64_t truncated_bytes;/* cut from a torn tail */
+    uint64_t truncated_records; /* whole records cut with it (the same unacknowledged commit) */
+    int warn;                /* 1: something was cut, removed or found damaged: log at warn */
+    char message[1024];      /* what was done, for the log */
 } cets_recovery;
 
 /* Rebuild the engine from dir (created if missing): newest valid snapshot
@@ -127,10 +148,19 @@ typedef struct cets_recovery {
  * rules that produced the journal. The listener (may be NULL) is set before
  * the replay, sees the events of the replayed commands and stays set.
  *
- * Refuses (NULL with err, no file changed) a bad record in any segment but the
- * last, a break in the sequence numbers, or corruption in the last segment
- * that is followed by valid records (cutting would lose them). A torn tail of
- * the last segment is cut (ftruncate + fsync). rep may be NULL. */
+ * Damage is judged by what it can have cost (docs/operations.md, Recovery):
+ *   - a torn tail, the incomplete last commit of the last segment, was never
+ *     acknowledged: it is cut (ftruncate + fsync; rep->truncated_*), and so is
+ *     a leftover journal-<seq>.log.tmp removed;
+ *   - damage whose lost commands are all in the snapshot is left as it is
+ *     and reported; the journal then continues in a new segment;
+ *   - anything else is refused (NULL with err naming the segment, the offset
+ *     and the seq range at risk; no file changed): damage followed by records
+ *     of a later commit, damage in a segment that is not the last, a segment
+ *     without records (only a directory whose journal was never written
+ *     starts empty), a break in the sequence numbers, a missing
+ *     engine.config. cets_journal_repair() is the operator's way past it.
+ * rep may be NULL; rep->warn says whether the message should be a warning. */
 cets_engine *cets_recover(const char *dir, const cets_config *cfg, cets_listener fn, void *ctx,
                           cets_recovery *rep, char *err, size_t errlen);
 
@@ -140,13 +170,46 @@ int cets_data_config(const char *dir, cets_config *out, char *err, size_t errlen
 
 /* Iterate the records of a journal directory without an engine (for tools
  * and tests): calls fn for each whole record with seq >= from_seq, in order;
- * fn returns nonzero to stop (fn NULL: only count and check). Never changes a file. Returns the number of
- * records passed to fn, or -1 with err (unreadable file, bad header, sequence
- * gap, bad record in a segment that is not the last). A bad tail in the last
- * segment ends the scan without error: the count is returned and err
- * describes the tail (err[0] == 0 when the journal is clean). */
+ * fn returns nonzero to stop (fn NULL: only count and check). Never changes a
+ * file. The records are judged as cets_recover() judges them with a snapshot
+ * at from_seq - 1: returns the number of records passed to fn, or -1 with err
+ * where recovery would refuse (unreadable file, bad header, sequence gap,
+ * damage that recovery does not accept). A torn tail, or damage before
+ * from_seq, ends or interrupts the scan without error: the count is returned
+ * and err describes it (err[0] == 0 when the journal is clean). */
 long cets_journal_scan(const char *dir, uint64_t from_seq,
                        int (*fn)(void *ctx, const cets_cmd *cmd), void *ctx, char *err,
                        size_t errlen);
+
+/* Where cets_journal_repair() cuts the journal, or would cut it. */
+typedef struct cets_journal_cut {
+    char segment[40];         /* the segment cut ("": nothing to cut) */
+    uint64_t offset;          /* it keeps its bytes before this offset (0: set aside whole) */
+    uint64_t bytes;           /* bytes taken out of the journal, there and in later segments */
+    uint64_t records;         /* whole records among them (damaged ones cannot be counted) */
+    uint64_t first_seq;       /* the seq range taken out: first_seq .. last_seq */
+    uint64_t last_seq;        /* (0: no whole record after the damage, the end is unknown) */
+    uint32_t later_segments;  /* later segments set aside with it */
+    char saved[64];           /* the file that keeps the bytes cut from the segment */
+} cets_journal_cut;
+
+/* What cets_recover() would do with dir, without doing it and without
+ * creating anything (`cets journal check`). 0: it would recover (rep as it
+ * would report, its truncated_* fields saying what it would cut). 1: it would
+ * refuse: err says why, and cut says what cets_journal_repair() would do
+ * (cut->segment "" when a repair cannot help, e.g. engine.config is missing).
+ * -1 with err: the directory cannot be read, or a journal has it open. */
+int cets_journal_check(const char *dir, cets_recovery *rep, cets_journal_cut *cut, char *err,
+                       size_t errlen);
+
+/* The operator's repair (`cets journal repair DIR --yes`) of a directory that
+ * recovery refuses: the journal is cut at the first damage recovery does not
+ * accept, so that the commands from there on are given up explicitly. The
+ * bytes cut from that segment are kept in <segment>.cut-<offset>, later
+ * segments are renamed <segment>.cut-0 (recovery ignores both), everything is
+ * synced, and cut says what was taken out. 0: cut, or nothing to cut because
+ * recovery would start (cut->segment ""). -1 with err (no file changed when
+ * the cut itself could not start): repair cannot help, or an I/O error. */
+int cets_journal_repair(const char *dir, cets_journal_cut *cut, char *err, size_t errlen);
 
 #endif

@@ -28,7 +28,9 @@ int cmd_simulate(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
+int cmd_journal(int argc, char **argv);
 extern const char simulate_usage[], replay_usage[], report_usage[], statement_usage[];
+extern const char journal_usage[];
 
 /* ---- flags (args.c) ----------------------------------------------------- */
 

@@ -36,6 +36,8 @@ static const cli_command commands[] = {
     {"report", cmd_report, report_usage, "print the daily market report of a data directory"},
     {"statement", cmd_statement, statement_usage,
      "print a participant's settlement statement from a data directory"},
+    {"journal", cmd_journal, journal_usage,
+     "check a data directory's journal as recovery would, or repair it (cut at damage)"},
     {"audit", cets_audit_verify_main, cets_audit_usage,
      "check an audit log's hash chain (cets audit verify FILE)"},
     {"login", cmd_login, login_usage, "log in to a cetsd server and save the token in the profile"},

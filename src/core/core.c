@@ -404,11 +404,13 @@ int core_start(core *c, char *err, size_t errlen)
     c->replaying = false;
     if (!c->e)
         return -1;
-    log_info("recovery", "backend=%s snapshot_seq=%llu replayed=%llu last_seq=%llu "
-                         "truncated_bytes=%llu msg=\"%s\"",
-             c->backend->name, (unsigned long long)rep.snapshot_seq,
-             (unsigned long long)rep.replayed, (unsigned long long)rep.last_seq,
-             (unsigned long long)rep.truncated_bytes, rep.message);
+    log_write(rep.warn ? LOG_WARN : LOG_INFO, "recovery",
+              "backend=%s snapshot_seq=%llu replayed=%llu last_seq=%llu truncated_bytes=%llu "
+              "truncated_records=%llu msg=\"%s\"",
+              c->backend->name, (unsigned long long)rep.snapshot_seq,
+              (unsigned long long)rep.replayed, (unsigned long long)rep.last_seq,
+              (unsigned long long)rep.truncated_bytes, (unsigned long long)rep.truncated_records,
+              rep.message);
     c->st.last_seq = cets_last_seq(c->e);
     c->role = c->o.standby ? CORE_STANDBY : CORE_LEADER;
     if (pipeline_init(&c->pl, c->e, c->backend, c->bus, !c->o.standby) != 0) {

@@ -39,6 +39,30 @@ int jio_sync_default(void *ctx, int fd, int is_dir)
     return is_dir ? fsync(fd) : fdatasync(fd);
 }
 
+int jio_open_default(void *ctx, const char *path, int flags)
+{
+    (void)ctx;
+    return open(path, flags, 0644);
+}
+
+int jio_truncate_default(void *ctx, int fd, off_t len)
+{
+    (void)ctx;
+    return ftruncate(fd, len);
+}
+
+int jio_rename_default(void *ctx, const char *from, const char *to)
+{
+    (void)ctx;
+    return rename(from, to);
+}
+
+int jio_unlink_default(void *ctx, const char *path)
+{
+    (void)ctx;
+    return unlink(path);
+}
+
 int durable_write_all(const cets_journal_io *io, int fd, const void *buf, size_t len)
 {
     const unsigned char *p = buf;

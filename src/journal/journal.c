@@ -14,9 +14,15 @@
  * (cets_journal_set_default_io: a journal inside a server they cannot reach).
  *
  * Segments roll between commits: once the current one has reached the size
- * limit, the next commit starts journal-<its first seq>.log. A new segment's
- * header goes out with its first batch under the same fdatasync, followed by
- * an fsync of the directory so the new name is durable too.
+ * limit, the next commit starts journal-<its first seq>.log. A new segment is
+ * written as journal-<seq>.log.tmp: its header and first batch, one
+ * fdatasync, then the rename to its real name and an fsync of the directory
+ * so the name is durable too. A segment's name therefore proves that its first
+ * commit was durable, and recovery can tell a segment emptied by damage from
+ * a crash while one was being created (that leaves only the .tmp file).
+ *
+ * Each record's length word carries its index in the batch (journal_int.h):
+ * recovery uses it to tell the torn last commit from damage to earlier ones.
  */
 #include "journal_int.h"
 
@@ -43,6 +49,8 @@ struct cets_journal {
     unsigned char *buf; /* the batch: whole records, ready to write */
     size_t len, cap;
     uint64_t batch_first, batch_records;
+    bool seg_new;      /* the current segment's first commit has not completed */
+    bool seg_named;    /* ... and it has its real name already (else the .tmp one) */
     bool failed;
     cets_journal_io io;
     cets_journal_stats st;
@@ -68,9 +76,14 @@ static uint64_t journal_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Pick up the last segment when it ends right before next_seq, so a restart
- * does not start a new file each time. Anything odd is refused, not repaired:
- * repairing is recovery's job, and it reports what it did. */
+/* Pick up the last segment when it is whole, of this version, and ends right
+ * before next_seq, so a restart does not start a new file each time. A
+ * damaged last segment is never written to again: when the damage lies
+ * before next_seq - 1 (a snapshot holds those commands: recovery accepted
+ * it), the first commit starts a new segment; when it is a tail right before
+ * next_seq, recovery has not been run, and opening is refused. So is a
+ * segment that already holds next_seq. Repairing is recovery's job, and it
+ * reports what it did. */
 static int journal_resume(cets_journal *j, char *err, size_t errlen)
 {
     jseg *segs;
@@ -86,20 +99,33 @@ static int journal_resume(cets_journal *j, char *err, size_t errlen)
     jread r;
     if (jseg_read(j->dir, &last, NULL, NULL, &r, err, errlen) != 0)
         return -1;
-    if (r.bad[0])
-        return jerr(err, errlen, "%s/%s: %s at offset %" PRIu64 "; recover the directory first",
-                    j->dir, last.name, r.bad, r.end);
-    if (last.first_seq > j->next_seq || (r.records && r.last_seq >= j->next_seq))
+    bool damaged = r.bad[0] != 0;
+    uint64_t held = r.records ? r.last_seq : 0; /* the last seq a whole record holds */
+    if (damaged && r.after.last_seq > held)
+        held = r.after.last_seq;
+    if (last.first_seq > j->next_seq || (held && held >= j->next_seq))
         return jerr(err, errlen,
                     "%s/%s: the journal already holds seq %" PRIu64 " (next seq %" PRIu64
                     "); recover the directory first",
-                    j->dir, last.name, r.records ? r.last_seq : last.first_seq, j->next_seq);
-    bool follows = r.records ? r.last_seq + 1 == j->next_seq : last.first_seq == j->next_seq;
-    if (!follows || r.size >= j->seg_limit)
-        return 0; /* the first commit starts a new segment */
+                    j->dir, last.name, held ? held : last.first_seq, j->next_seq);
+    bool torn_end = damaged && !r.after.ends_clean;
+    uint64_t whole_to = held ? held : last.first_seq - 1;
+    if (torn_end && j->next_seq <= whole_to + 1)
+        return jerr(err, errlen, "%s/%s: %s at offset %" PRIu64 "; recover the directory first",
+                    j->dir, last.name, r.bad, r.end);
+    bool follows = !damaged && r.version == JSEG_VERSION && r.records &&
+                   r.last_seq + 1 == j->next_seq;
+    if (!follows || r.size >= j->seg_limit) { /* the first commit starts a new segment */
+        if (last.first_seq == j->next_seq)    /* ... which would need this one's name */
+            return jerr(err, errlen,
+                        "%s/%s: holds no whole record, yet its name is the next segment's; "
+                        "recover the directory first",
+                        j->dir, last.name);
+        return 0;
+    }
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", j->dir, last.name);
-    j->fd = open(path, O_WRONLY | O_CLOEXEC);
+    j->fd = j->io.open_file(j->io.ctx, path, O_WRONLY | O_CLOEXEC);
     if (j->fd < 0 || lseek(j->fd, (off_t)r.size, SEEK_SET) < 0)
         return jerr(err, errlen, "%s: cannot open for appending: %s", path, strerror(errno));
     j->seg_size = r.size;
@@ -164,6 +190,10 @@ void cets_journal_set_io(cets_journal *j, const cets_journal_io *io)
 {
     j->io.write = io && io->write ? io->write : jio_write_default;
     j->io.sync = io && io->sync ? io->sync : jio_sync_default;
+    j->io.open_file = io && io->open_file ? io->open_file : jio_open_default;
+    j->io.truncate_file = io && io->truncate_file ? io->truncate_file : jio_truncate_default;
+    j->io.rename_file = io && io->rename_file ? io->rename_file : jio_rename_default;
+    j->io.unlink_file = io && io->unlink_file ? io->unlink_file : jio_unlink_default;
     j->io.ctx = io ? io->ctx : NULL;
 }
 
@@ -208,7 +238,7 @@ int cets_journal_append(cets_journal *j, const cets_cmd *cmd)
     if (j->cap - j->len < JREC_HDR + n && journal_grow(j, JREC_HDR + n) != 0)
         return -1;
     unsigned char *p = j->buf + j->len;
-    jput32(p + 8, (uint32_t)n);
+    jput32(p + 8, jrec_word((uint32_t)n, j->batch_records));
     memcpy(p + JREC_HDR, cmd, n);
     jput64(p, XXH3_64bits(p + 8, 4 + n));
     if (j->batch_records++ == 0)
@@ -227,28 +257,29 @@ static int journal_fail(cets_journal *j, const char *what, int errnum)
              "writes",
              j->dir, what, strerror(errnum), j->batch_first, j->next_seq - 1);
     j->failed = true;
-    if (j->fd >= 0 && j->seg_size == 0) {
-        /* The segment was being created and not even its header was written:
-         * remove it, as recovery would. An empty file left behind would make
-         * cets_journal_open() refuse the directory (incomplete header) and
-         * the next roll fail (O_EXCL), so a writer that reopens the journal
-         * once the fault is gone, as cetsd's core does, could never resume. */
+    if (j->fd >= 0 && j->seg_new) {
+        /* The segment was being created with this batch: remove it, under
+         * whichever name it has. Its real name must not stay (it would claim
+         * a durable first commit), nor its .tmp file be in the way of a writer
+         * that reopens the journal once the fault is gone, as cetsd's core does. */
         char name[40], path[4096];
         jseg_name(name, sizeof name, j->batch_first);
-        snprintf(path, sizeof path, "%s/%s", j->dir, name);
+        snprintf(path, sizeof path, "%s/%s%s", j->dir, name, j->seg_named ? "" : JSEG_TMP_SUFFIX);
         close(j->fd);
         j->fd = -1;
-        if (unlink(path) == 0)
-            (void)fsync(j->dirfd);
-    } else if (j->fd >= 0 && ftruncate(j->fd, (off_t)j->seg_size) == 0) {
-        (void)fdatasync(j->fd);
+        if (j->io.unlink_file(j->io.ctx, path) == 0)
+            (void)j->io.sync(j->io.ctx, j->dirfd, 1);
+    } else if (j->fd >= 0 && j->io.truncate_file(j->io.ctx, j->fd, (off_t)j->seg_size) == 0) {
+        (void)j->io.sync(j->io.ctx, j->fd, 0);
     }
     j->len = 0;
     j->batch_records = 0;
     return -1;
 }
 
-/* Start journal-<first seq of the batch>.log and write its header. */
+/* Start journal-<first seq of the batch>.log.tmp and write its header. A
+ * leftover .tmp of that name (a crash while creating it) held nothing durable,
+ * and is overwritten. */
 static int journal_roll(cets_journal *j)
 {
     if (j->fd >= 0)
@@ -256,11 +287,16 @@ static int journal_roll(cets_journal *j)
     j->fd = -1;
     char path[4096], name[40];
     jseg_name(name, sizeof name, j->batch_first);
-    snprintf(path, sizeof path, "%s/%s", j->dir, name);
-    j->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (j->fd < 0)
-        return journal_fail(j, "creating a segment", errno);
+    snprintf(path, sizeof path, "%s/%s%s", j->dir, name, JSEG_TMP_SUFFIX);
+    j->seg_new = true;
+    j->seg_named = false;
     j->seg_size = 0;
+    j->fd = j->io.open_file(j->io.ctx, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
+    if (j->fd < 0) {
+        int saved = errno;
+        j->seg_new = false; /* nothing to remove */
+        return journal_fail(j, "creating a segment", saved);
+    }
     unsigned char hdr[JSEG_HDR];
     jseg_header(hdr, j->batch_first);
     if (durable_write_all(&j->io, j->fd, hdr, sizeof hdr) != 0)
@@ -287,9 +323,17 @@ int cets_journal_commit(cets_journal *j)
     if (rc != 0)
         return journal_fail(j, "fdatasync", errno);
     if (fresh) {
+        char name[40], from[4096], to[4096];
+        jseg_name(name, sizeof name, j->batch_first);
+        snprintf(to, sizeof to, "%s/%s", j->dir, name);
+        snprintf(from, sizeof from, "%s/%s%s", j->dir, name, JSEG_TMP_SUFFIX);
+        if (j->io.rename_file(j->io.ctx, from, to) != 0)
+            return journal_fail(j, "naming a new segment", errno);
+        j->seg_named = true;
         j->st.syncs++;
         if (j->io.sync(j->io.ctx, j->dirfd, 1) != 0)
             return journal_fail(j, "fsync of the directory", errno);
+        j->seg_new = false;
     }
     j->seg_size += j->len;
     j->st.records += j->batch_records;

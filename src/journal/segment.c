@@ -1,18 +1,18 @@
 /* segment.c -- journal segment files: names, headers, and the one reader.
  *
  * The writer (journal.c), recovery and cets_journal_scan() all read segments
- * through jseg_read(), so a record is judged whole or bad in one place. The
+ * through jseg_run(), so a record is judged whole or bad in one place. The
  * file is mapped read-only and walked in place: replay speed is the point
  * (millions of records a second), so there is no syscall or allocation per
  * record, only a checksum and a copy into a zeroed cets_cmd.
  *
  * A bad record is not an error here: the reader stops, says where and why,
- * and the caller decides (cut a torn tail, or refuse). To help it tell a torn
- * write from corruption, the reader looks past a bad record for a valid one.
- * A crash in the middle of a group commit can leave whole records after a
- * hole, but the hole reads as zeros (a page the disk never got); a valid
- * record after a bad one with no zero-filled sector between them means the
- * bad one was once written whole, so it may have been acknowledged.
+ * and the caller decides (cut a torn tail, go on, or refuse; see walk.c). To
+ * let it decide, the reader surveys the rest of the file for whole records
+ * whose seq numbers fit after the last good one (jsurvey): where they resume,
+ * up to which seq, and whether one of them belongs to a commit that began
+ * after the damaged place (version 2 records carry their index in their
+ * commit), which proves the damage lies in acknowledged commands.
  */
 #include "journal_int.h"
 
@@ -26,8 +26,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
-
-#define SECTOR 512u
 
 void jseg_name(char *out, size_t outlen, uint64_t first_seq)
 {
@@ -43,10 +41,13 @@ void jseg_header(unsigned char hdr[JSEG_HDR], uint64_t first_seq)
     jput64(hdr + 24, XXH3_64bits(hdr, 24));
 }
 
-/* "journal-" 20 digits ".log" exactly; anything else in the directory is ignored. */
-static int jseg_parse_name(const char *name, uint64_t *seq)
+/* "journal-" 20 digits ".log" exactly (with tmp: followed by ".tmp"); anything
+ * else in the directory is ignored. */
+static int jseg_parse_name(const char *name, bool tmp, uint64_t *seq)
 {
-    if (strlen(name) != 32 || memcmp(name, "journal-", 8) != 0 || strcmp(name + 28, ".log") != 0)
+    size_t want = tmp ? 32 + strlen(JSEG_TMP_SUFFIX) : 32;
+    if (strlen(name) != want || memcmp(name, "journal-", 8) != 0 ||
+        memcmp(name + 28, ".log", 4) != 0 || (tmp && strcmp(name + 32, JSEG_TMP_SUFFIX) != 0))
         return -1;
     uint64_t v = 0;
     for (int i = 8; i < 28; i++) {
@@ -64,7 +65,8 @@ static int jseg_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-int jseg_list(const char *dir, jseg **out, size_t *n, char *err, size_t errlen)
+static int jseg_list_kind(const char *dir, bool tmp, jseg **out, size_t *n, char *err,
+                          size_t errlen)
 {
     *out = NULL;
     *n = 0;
@@ -75,7 +77,7 @@ int jseg_list(const char *dir, jseg **out, size_t *n, char *err, size_t errlen)
     struct dirent *de;
     while ((de = readdir(d))) {
         uint64_t seq;
-        if (jseg_parse_name(de->d_name, &seq) != 0)
+        if (jseg_parse_name(de->d_name, tmp, &seq) != 0)
             continue;
         if (*n == cap) {
             cap = cap ? cap * 2 : 16;
@@ -89,7 +91,7 @@ int jseg_list(const char *dir, jseg **out, size_t *n, char *err, size_t errlen)
             *out = grown;
         }
         (*out)[*n].first_seq = seq;
-        jseg_name((*out)[*n].name, sizeof (*out)[*n].name, seq);
+        memcpy((*out)[*n].name, de->d_name, strlen(de->d_name) + 1); /* <= 36: parsed */
         (*n)++;
     }
     closedir(d);
@@ -98,14 +100,24 @@ int jseg_list(const char *dir, jseg **out, size_t *n, char *err, size_t errlen)
     return 0;
 }
 
+int jseg_list(const char *dir, jseg **out, size_t *n, char *err, size_t errlen)
+{
+    return jseg_list_kind(dir, false, out, n, err, errlen);
+}
+
+int jseg_list_tmp(const char *dir, jseg **out, size_t *n, char *err, size_t errlen)
+{
+    return jseg_list_kind(dir, true, out, n, err, errlen);
+}
+
 static int jseg_check_header(const unsigned char *m, const jseg *s, char *err, size_t errlen)
 {
     if (memcmp(m, JSEG_MAGIC, 8) != 0)
         return jerr(err, errlen, "%s: not a journal segment (bad magic)", s->name);
     if (jget64(m + 24) != XXH3_64bits(m, 24))
         return jerr(err, errlen, "%s: segment header checksum mismatch", s->name);
-    if (jget32(m + 8) != JSEG_VERSION)
-        return jerr(err, errlen, "%s: segment version %u, this build reads %u", s->name,
+    if (jget32(m + 8) != 1 && jget32(m + 8) != JSEG_VERSION)
+        return jerr(err, errlen, "%s: segment version %u, this build reads 1 and %u", s->name,
                     jget32(m + 8), JSEG_VERSION);
     if (jget64(m + 16) != s->first_seq)
         return jerr(err, errlen, "%s: header says first seq %" PRIu64 ", the name %" PRIu64,
@@ -113,78 +125,148 @@ static int jseg_check_header(const unsigned char *m, const jseg *s, char *err, s
     return 0;
 }
 
-/* Whether p (avail bytes) starts with a whole record; why not into bad. */
-static int jrec_check(const unsigned char *p, uint64_t avail, char *bad, size_t badlen)
+/* A record as the reader sees it. */
+typedef struct jrec {
+    uint32_t len;  /* payload length */
+    uint64_t idx;  /* index in its commit (version 2; JREC_IDX_MAX: that far or further) */
+    uint64_t seq;
+} jrec;
+
+/* Whether p (avail bytes) starts with a whole record of a segment of this
+ * version; why not into bad (may be NULL: the survey only asks). */
+static int jrec_check(const unsigned char *p, uint64_t avail, uint32_t version, jrec *rec,
+                      char *bad, size_t badlen)
 {
     if (avail < JREC_HDR) {
-        snprintf(bad, badlen, "short record header (%" PRIu64 " bytes)", avail);
+        if (bad)
+            snprintf(bad, badlen, "short record header (%" PRIu64 " bytes)", avail);
         return -1;
     }
-    uint32_t len = jget32(p + 8);
+    uint32_t word = jget32(p + 8);
+    uint32_t len = version >= 2 ? word & JREC_LEN_MASK : word;
     if (len < JREC_MIN || len > JREC_MAX) {
-        snprintf(bad, badlen, "bad length %u", len);
+        if (bad)
+            snprintf(bad, badlen, "bad length %u", len);
         return -1;
     }
     if (avail - JREC_HDR < len) {
-        snprintf(bad, badlen, "short record (%" PRIu64 " of %u bytes)", avail - JREC_HDR, len);
+        if (bad)
+            snprintf(bad, badlen, "short record (%" PRIu64 " of %u bytes)", avail - JREC_HDR,
+                     len);
         return -1;
     }
     if (jget64(p) != XXH3_64bits(p + 8, 4 + (size_t)len)) {
-        snprintf(bad, badlen, "checksum mismatch");
+        if (bad)
+            snprintf(bad, badlen, "checksum mismatch");
         return -1;
     }
+    rec->len = len;
+    rec->idx = version >= 2 ? word >> JREC_LEN_BITS : JREC_IDX_MAX;
+    rec->seq = jget64(p + JREC_HDR);
     return 0;
 }
 
-static bool jseg_zero_sector(const unsigned char *m, uint64_t from, uint64_t to)
+/* The smallest a record can be: what a gap of n missing records needs at least. */
+#define JREC_SMALLEST ((uint64_t)JREC_HDR + JREC_MIN)
+
+/* Whether the record rec (at q, after a hole that began at hole_off, the last
+ * good seq before it being prev) belongs after the hole: a later seq, and no
+ * more missing records than the hole's bytes could have held. Stale or
+ * foreign bytes with a valid checksum fail this; the journal's own records
+ * pass it. */
+static bool jrec_fits(const jrec *rec, uint64_t prev, uint64_t hole_off, uint64_t q)
 {
-    for (uint64_t b = (from + SECTOR - 1) / SECTOR * SECTOR; b + SECTOR <= to; b += SECTOR) {
-        const unsigned char *p = m + b;
-        unsigned i = 0;
-        while (i < SECTOR && p[i] == 0)
-            i++;
-        if (i == SECTOR)
-            return true;
-    }
-    return false;
+    if (rec->seq <= prev)
+        return false;
+    uint64_t missing = rec->seq - prev - 1;
+    return missing <= (q - hole_off) / JREC_SMALLEST;
 }
 
-/* After a bad record at off: the offset of a later valid record when nothing
- * between looks like a hole from a torn write; 0 otherwise. Costs a length
- * test per byte of the tail, and a checksum only where a length is plausible. */
-static uint64_t jseg_resumes(const unsigned char *m, uint64_t off, uint64_t size)
+/* Whether rec's commit began after seq `after` + 1, i.e. after the first
+ * record the hole lost: then that record's commit had been synced before
+ * rec's was written. Version 1 records do not say: any record counts. */
+static bool jrec_later_commit(const jrec *rec, uint32_t version, uint64_t after)
 {
-    char bad[80];
-    for (uint64_t q = off + 1; q + JREC_HDR + JREC_MIN <= size; q++) {
-        uint32_t len = jget32(m + q + 8);
-        if (len < JREC_MIN || len > JREC_MAX || jrec_check(m + q, size - q, bad, sizeof bad))
+    if (version < 2)
+        return true;
+    if (rec->idx >= JREC_IDX_MAX || rec->idx >= rec->seq)
+        return false; /* began a million records earlier or more (or says nonsense) */
+    return rec->seq - rec->idx > after + 1;
+}
+
+void jseg_survey(const jmap *mp, uint64_t off, uint64_t after, bool full, jsurvey *sv)
+{
+    const unsigned char *m = mp->m;
+    uint64_t size = mp->size, hole = off, prev = after;
+    memset(sv, 0, sizeof *sv);
+    for (uint64_t q = off + 1; q + JREC_SMALLEST <= size;) {
+        jrec rec;
+        if (jrec_check(m + q, size - q, mp->version, &rec, NULL, 0) != 0 ||
+            !jrec_fits(&rec, prev, hole, q)) {
+            q++;
             continue;
-        return jseg_zero_sector(m, off, q) ? 0 : q;
+        }
+        if (!sv->resume_off) {
+            sv->resume_off = q;
+            sv->resume_seq = rec.seq;
+        }
+        for (;;) { /* the run of consecutive records from q */
+            sv->records++;
+            sv->last_seq = prev = rec.seq;
+            if (jrec_later_commit(&rec, mp->version, after))
+                sv->later_commit = true;
+            q += JREC_HDR + rec.len;
+            if (q == size) {
+                sv->ends_clean = true;
+                sv->complete = true;
+                return;
+            }
+            if (!full && sv->later_commit)
+                return; /* enough to judge; at most about one commit after the damage */
+            jrec next;
+            if (jrec_check(m + q, size - q, mp->version, &next, NULL, 0) != 0 ||
+                next.seq != prev + 1)
+                break;
+            rec = next;
+        }
+        hole = q;
+        q++;
     }
-    return 0;
+    sv->complete = true;
 }
 
-static int jseg_walk(const unsigned char *m, const jseg *s, jseg_fn fn, void *ctx, jread *r,
-                     char *err, size_t errlen)
+int jseg_run(const jmap *mp, uint64_t off, uint64_t expect, bool full, jseg_fn fn, void *ctx,
+             jread *r)
 {
-    uint64_t off = JSEG_HDR, expect = s->first_seq;
-    cets_cmd cmd;
+    memset(r, 0, sizeof *r);
+    r->size = mp->size;
+    r->version = mp->version;
     r->end = off;
-    while (off < r->size) {
-        if (jrec_check(m + off, r->size - off, r->bad, sizeof r->bad) != 0) {
-            r->resumes = jseg_resumes(m, off, r->size);
+    if (!mp->m) {
+        snprintf(r->bad, sizeof r->bad, "incomplete segment header (%" PRIu64 " bytes)",
+                 mp->size);
+        return 0;
+    }
+    if (off == JSEG_HDR && mp->size == JSEG_HDR) {
+        snprintf(r->bad, sizeof r->bad, "no record after the segment header");
+        return 0;
+    }
+    cets_cmd cmd;
+    while (off < mp->size) {
+        jrec rec;
+        if (jrec_check(mp->m + off, mp->size - off, mp->version, &rec, r->bad, sizeof r->bad) ==
+                0 &&
+            rec.seq != expect)
+            snprintf(r->bad, sizeof r->bad, "seq %" PRIu64 " where seq %" PRIu64 " belongs",
+                     rec.seq, expect);
+        if (r->bad[0]) {
+            jseg_survey(mp, off, expect - 1, full, &r->after);
             return 0;
         }
-        uint32_t len = jget32(m + off + 8);
-        memcpy(&cmd, m + off + JREC_HDR, len);
-        memset((unsigned char *)&cmd + len, 0, sizeof cmd - len);
-        if (cmd.seq != expect)
-            return jerr(err, errlen,
-                        "%s: seq %" PRIu64 " at offset %" PRIu64 ", expected %" PRIu64
-                        " (sequence break)",
-                        s->name, cmd.seq, off, expect);
+        memcpy(&cmd, mp->m + off + JREC_HDR, rec.len);
+        memset((unsigned char *)&cmd + rec.len, 0, sizeof cmd - rec.len);
         expect++;
-        off += JREC_HDR + len;
+        off += JREC_HDR + rec.len;
         r->end = off;
         r->records++;
         r->last_seq = cmd.seq;
@@ -197,10 +279,9 @@ static int jseg_walk(const unsigned char *m, const jseg *s, jseg_fn fn, void *ct
     return 0;
 }
 
-int jseg_read(const char *dir, const jseg *s, jseg_fn fn, void *ctx, jread *r, char *err,
-              size_t errlen)
+int jseg_map(const char *dir, const jseg *s, jmap *mp, char *err, size_t errlen)
 {
-    memset(r, 0, sizeof *r);
+    memset(mp, 0, sizeof *mp);
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, s->name);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -211,20 +292,41 @@ int jseg_read(const char *dir, const jseg *s, jseg_fn fn, void *ctx, jread *r, c
         close(fd);
         return jerr(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
     }
-    r->size = (uint64_t)st.st_size;
-    if (r->size < JSEG_HDR) {
+    mp->size = (uint64_t)st.st_size;
+    if (mp->size < JSEG_HDR) {
         close(fd);
-        snprintf(r->bad, sizeof r->bad, "incomplete segment header (%" PRIu64 " bytes)", r->size);
         return 0;
     }
-    void *map = mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    void *map = mmap(NULL, mp->size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (map == MAP_FAILED)
         return jerr(err, errlen, "%s: cannot map: %s", path, strerror(errno));
-    madvise(map, r->size, MADV_SEQUENTIAL);
-    int rc = jseg_check_header(map, s, err, errlen);
-    if (rc == 0)
-        rc = jseg_walk(map, s, fn, ctx, r, err, errlen);
-    munmap(map, r->size);
+    madvise(map, mp->size, MADV_SEQUENTIAL);
+    if (jseg_check_header(map, s, err, errlen) != 0) {
+        munmap(map, mp->size);
+        return -2;
+    }
+    mp->m = map;
+    mp->version = jget32(mp->m + 8);
+    return 0;
+}
+
+void jseg_unmap(jmap *mp)
+{
+    if (mp->m)
+        munmap((void *)mp->m, mp->size);
+    mp->m = NULL;
+}
+
+int jseg_read(const char *dir, const jseg *s, jseg_fn fn, void *ctx, jread *r, char *err,
+              size_t errlen)
+{
+    jmap mp;
+    if (jseg_map(dir, s, &mp, err, errlen) != 0) {
+        memset(r, 0, sizeof *r);
+        return -1;
+    }
+    int rc = jseg_run(&mp, JSEG_HDR, s->first_seq, true, fn, ctx, r);
+    jseg_unmap(&mp);
     return rc;
 }
