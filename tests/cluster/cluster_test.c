@@ -146,7 +146,7 @@ static long http(CURL *c, int port, const char *method, const char *path, const 
 typedef struct node {
     pid_t pid;
     int port;
-    char id[8], dir[600], conf[700], log[700];
+    char id[16], dir[600], conf[700], log[700];
     char token[200];
     pthread_mutex_t mu; /* token */
 } node;

@@ -13,7 +13,7 @@
 typedef struct np_node {
     pid_t pid;
     int port, cport;
-    char name[8], conf[700], log[700], store[700];
+    char name[16], conf[700], log[700], store[700];
 } np_node;
 
 typedef struct np_cluster {
