@@ -140,6 +140,12 @@ typedef struct cets_target {
     int64_t qty;       /* how much of it to take */
 } cets_target;
 
+/* The version of the byte layout of everything a data directory stores:
+ * journal records (cets_cmd), engine.config (cets_config) and the engine
+ * state in snapshots. src/engine/layout.c pins the size and offsets of each
+ * stored struct to it; a change of layout bumps it (docs/operations.md). */
+#define CETS_JOURNAL_VERSION 1
+
 /* A command. Fixed layout without padding; the journal stores the first
  * cets_cmd_size(cmd) bytes of it. Unused fields are zero. */
 typedef struct cets_cmd {
