@@ -1,5 +1,6 @@
 /* test_engine_basics.c -- a first walk through the engine: a listing posted
- * and taken, settlement, end of day, snapshot round trip. */
+ * and taken, settlement, end of day, snapshot round trip; and the calendar
+ * helpers every part of cets uses, against dates known from elsewhere. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -73,11 +74,49 @@ static void test_snapshot_roundtrip(void **state)
     tm_free(&m);
 }
 
+/* The one calendar: day counts, weekdays and date steps of known dates. */
+static void test_calendar(void **state)
+{
+    (void)state;
+    assert_int_equal(cets_days_from_civil(19700101), 0);
+    assert_int_equal(cets_days_from_civil(20000301), 11017);
+    assert_int_equal(cets_days_from_civil(20261130), 20787);
+    assert_int_equal(cets_civil_from_days(20787), 20261130);
+    assert_int_equal(cets_civil_from_days(0), 19700101);
+    assert_int_equal(cets_weekday(19700101), 3); /* a Thursday */
+    assert_int_equal(cets_weekday(20261130), 0); /* a Monday */
+    assert_int_equal(cets_weekday(20261001), 3); /* National Day 2026, a Thursday */
+    assert_int_equal(cets_weekday(20240229), 3);
+    assert_int_equal(cets_weekday(20261206), 6); /* a Sunday */
+    assert_int_equal(cets_date_add(20261231, 1), 20270101);
+    assert_int_equal(cets_date_add(20240228, 1), 20240229);
+    assert_int_equal(cets_date_add(20230228, 1), 20230301);
+    assert_int_equal(cets_date_add(21000228, 1), 21000301); /* not a leap year */
+    assert_int_equal(cets_date_add(20000228, 1), 20000229); /* a leap year */
+    assert_int_equal(cets_date_add(20270101, -1), 20261231);
+    assert_int_equal(cets_date_add(20261130, 365), 20271130);
+    assert_true(cets_date_valid(20240229));
+    assert_true(cets_date_valid(19700101));
+    assert_true(cets_date_valid(99991231));
+    assert_false(cets_date_valid(20230229));
+    assert_false(cets_date_valid(20261301));
+    assert_false(cets_date_valid(20261100));
+    assert_false(cets_date_valid(19691231));
+    assert_false(cets_date_valid(100000101));
+    for (int32_t d = 20200101; d < 20300101; d = cets_date_add(d, 1)) {
+        assert_true(cets_date_valid(d));
+        assert_int_equal(cets_civil_from_days(cets_days_from_civil(d)), d);
+        assert_int_equal(cets_weekday(cets_date_add(d, 7)), cets_weekday(d));
+        assert_int_equal(cets_weekday(cets_date_add(d, 1)), (cets_weekday(d) + 1) % 7);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_post_take_settle),
         cmocka_unit_test(test_snapshot_roundtrip),
+        cmocka_unit_test(test_calendar),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -585,6 +585,17 @@ int64_t cets_composite_price(const cets_engine *e);
 
 /* ---- helpers ----------------------------------------------------------- */
 
+/* The calendar (proleptic Gregorian, no time zone): the engine's, and the
+ * one the tools and tests use. Dates are yyyymmdd. */
+/* A real day from 1970-01-01 to 9999-12-31. */
+bool cets_date_valid(int32_t date);
+/* Days since 1970-01-01 of a date, and the date of such a day count. */
+int64_t cets_days_from_civil(int32_t date);
+int32_t cets_civil_from_days(int64_t days);
+/* The date `days` days after (negative: before) date. */
+int32_t cets_date_add(int32_t date, int64_t days);
+/* Day of the week: 0 Monday .. 6 Sunday. */
+int cets_weekday(int32_t date);
 /* ns since epoch (UTC) of local date yyyymmdd at hh:mm under tz_offset_min. */
 int64_t cets_time_at(int32_t date, int hh, int mm, int32_t tz_offset_min);
 /* Local date (yyyymmdd) of a time. */

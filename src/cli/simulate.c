@@ -88,7 +88,7 @@ static int opts_parse(sim_opts *o, int argc, char **argv)
                             (long long)o->statements.v[i], (long long)o->participants + 1);
             return -1;
         }
-    if (cal_weekday(o->date) >= 5) {
+    if (cets_weekday(o->date) >= 5) {
         cli_usage_error(simulate_usage, "--date %d is a %s, not a trading day", o->date,
                         cal_weekday_name(o->date, false));
         return -1;
@@ -96,8 +96,10 @@ static int opts_parse(sim_opts *o, int argc, char **argv)
     return 0;
 }
 
-/* The calendar: the file given, the default one if it exists, or none.
- * Returns the count, -1 when the file is bad, -2 when --date is a holiday. */
+/* The calendar: the file given, else the default one, or none when asked.
+ * Returns the count, -1 when the file is bad or missing, -2 when --date is a
+ * holiday. Without a calendar every weekday would trade, holidays too: a
+ * missing default file is an error, not a quiet run on weekends only. */
 static int holidays_load(const sim_opts *o, int32_t *dates, int cap, char *path, size_t plen)
 {
     char err[512];
@@ -105,8 +107,13 @@ static int holidays_load(const sim_opts *o, int32_t *dates, int cap, char *path,
     if (o->holidays && strcmp(o->holidays, "none") == 0) return 0;
     if (o->holidays)
         snprintf(path, plen, "%s", o->holidays);
-    else if (!cal_default_path(path, plen))
-        return 0;
+    else if (!cal_default_path(path, plen)) {
+        fprintf(stderr,
+                "cets: no holiday calendar: data/holidays-cn.txt is not in the current "
+                "directory, under $CETS_SOURCE_DIR or in the source tree of this binary; "
+                "name one with --holidays FILE (or --holidays none: weekends only)\n");
+        return -1;
+    }
     int n = cal_load(path, dates, cap, err, sizeof err);
     if (n < 0) {
         fprintf(stderr, "cets: %s\n", err);

@@ -56,7 +56,7 @@ bool engine_vec_grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
 
 static bool config_valid(const cets_config *c)
 {
-    if (!calendar_valid_date(c->start_date) || c->tick <= 0 || c->listing_min_qty < 1 ||
+    if (!cets_date_valid(c->start_date) || c->tick <= 0 || c->listing_min_qty < 1 ||
         c->listing_max_qty < c->listing_min_qty || c->listing_band_bp < 0 ||
         c->listing_band_bp >= 10000 || c->tz_offset_min < -1440 || c->tz_offset_min > 1440 ||
         c->block_band_bp < 0 || c->block_band_bp >= 10000 || c->block_min_qty < 1 ||

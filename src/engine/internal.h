@@ -205,7 +205,6 @@ uint32_t engine_participant_new(cets_engine *e, uint8_t kind, const char *name);
 void calendar_set_date(cets_engine *e, int32_t date);
 bool calendar_session_open(const cets_engine *e, int64_t ts);
 int32_t calendar_next_trading_day(const cets_engine *e, int32_t date);
-bool calendar_valid_date(int32_t date);
 int calendar_holiday_add(cets_engine *e, int32_t date);
 int calendar_holiday_remove(cets_engine *e, int32_t date);
 

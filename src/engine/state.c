@@ -434,7 +434,7 @@ static const char *validate_instruments(const cets_engine *e)
  * so that nothing later indexes, divides or sums its way into trouble. */
 static const char *state_validate(const cets_engine *e)
 {
-    if (!calendar_valid_date(e->date) || (e->last_date && !calendar_valid_date(e->last_date)))
+    if (!cets_date_valid(e->date) || (e->last_date && !cets_date_valid(e->last_date)))
         return "snapshot dates are corrupt";
     const char *bad = validate_instruments(e);
     if (bad)
