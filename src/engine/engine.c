@@ -264,35 +264,6 @@ void engine_emit(cets_engine *e, cets_event *ev)
 
 /* ---- operator commands ---------------------------------------------- */
 
-/* A band of bp basis points around a price, never wider than its percentage:
- * upper = floor(close x (1 + b)), lower = ceil(close x (1 - b)). */
-void engine_band_limits(int64_t close, int64_t bp, int64_t *lower, int64_t *upper)
-{
-    *upper = close * (10000 + bp) / 10000;
-    *lower = (close * (10000 - bp) + 9999) / 10000;
-}
-
-void engine_compute_band(const cets_config *cfg, int64_t close, int64_t tick, int64_t *lower,
-                         int64_t *upper)
-{
-    int64_t lo, up;
-    engine_band_limits(close, cfg->listing_band_bp, &lo, &up);
-    up -= up % tick;                                          /* stay inside: round to the tick inwards */
-    lo += (tick - lo % tick) % tick;
-    if (lo < tick)
-        lo = tick;
-    if (up < lo)
-        up = lo;
-    *lower = lo;
-    *upper = up;
-}
-
-void engine_set_band(instrument *in, int64_t lower, int64_t upper)
-{
-    in->lower = lower;
-    in->upper = upper;
-}
-
 static bool code_valid(const char *s)
 {
     size_t n = strnlen(s, CETS_NAME_LEN);
@@ -324,7 +295,7 @@ static int instrument_add(cets_engine *e, const cets_cmd *c)
     instrument *in = &e->inst[e->ninst];
     memset(in, 0, sizeof *in);
     int64_t lo, up;
-    engine_compute_band(&e->cfg, c->price, tick, &lo, &up);
+    band_listing(&e->cfg, c->price, tick, &lo, &up);
     if (!book_init(&in->bk, lo, up, tick))
         return CETS_CAPACITY;
     memcpy(in->code, c->u.text, strnlen(c->u.text, CETS_CODE_LEN - 1));
@@ -332,7 +303,7 @@ static int instrument_add(cets_engine *e, const cets_cmd *c)
     in->matching = c->flags;
     in->prev_close = c->price;
     in->tick = tick;
-    engine_set_band(in, lo, up);
+    band_set(in, lo, up);
     e->res->id = e->ninst++;
     return CETS_OK;
 }
