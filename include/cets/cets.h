@@ -48,8 +48,8 @@ typedef enum cets_pkind {
 
 typedef enum cets_pstatus {
     CETS_PS_ACTIVE = 0,
-    CETS_PS_SUSPENDED = 1, /* no new orders; resting ones may be cancelled */
-    CETS_PS_FROZEN = 2,    /* judicially frozen: holdings may not move */
+    CETS_PS_SUSPENDED = 1, /* no new business on the market; resting orders may be cancelled */
+    CETS_PS_FROZEN = 2,    /* judicially frozen: no business, no funds or holdings leave */
 } cets_pstatus;
 
 typedef enum cets_istatus { CETS_IS_OPEN = 0, CETS_IS_HALTED = 1 } cets_istatus;
@@ -78,7 +78,8 @@ typedef enum cets_cmd_type {
     CETS_CMD_PARTICIPANT_ADD = 5, /* aux=kind, text=name; result.id = the new participant */
     CETS_CMD_PARTICIPANT_STATUS = 6, /* participant, aux=cets_pstatus */
     CETS_CMD_DEPOSIT = 7,         /* participant, qty=amount in fen */
-    CETS_CMD_WITHDRAW = 8,        /* participant, qty=amount in fen (actor: exchange or itself) */
+    CETS_CMD_WITHDRAW = 8,        /* participant, qty=amount in fen (actor: exchange or itself);
+                                     refused while the participant is frozen */
     CETS_CMD_HOLDING_CREDIT = 9,  /* participant, instrument, qty=tonnes (issuance) */
     CETS_CMD_HOLIDAY_ADD = 10,    /* aux=yyyymmdd */
     CETS_CMD_HOLIDAY_REMOVE = 11, /* aux=yyyymmdd */

@@ -24,7 +24,7 @@
     X(PARTICIPANT_SUSPENDED, 201, "participant_suspended",                                    \
       "the participant is suspended and may not place new orders")                            \
     X(PARTICIPANT_FROZEN, 202, "participant_frozen",                                          \
-      "the participant's holdings are judicially frozen")                                     \
+      "the participant's funds and holdings are judicially frozen")                                     \
     X(NOT_AUTHORISED, 203, "not_authorised", "this command needs the exchange operator")      \
     X(KIND_NOT_ALLOWED, 204, "kind_not_allowed",                                              \
       "this kind of participant may not trade this instrument")                               \

@@ -366,6 +366,9 @@ static int admin_funds(cets_engine *e, const cets_cmd *c)
         e->deposits += c->qty;
         return CETS_OK;
     }
+    int rc = risk_check_movement(e, c->participant); /* a judicial freeze keeps the cash in */
+    if (rc)
+        return rc;
     int64_t free_cash = p->avail - p->unsettled;
     if (c->qty > p->avail)
         return CETS_INSUFFICIENT_FUNDS;
