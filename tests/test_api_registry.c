@@ -169,6 +169,32 @@ static void test_block_accept(void **state)
     json_decref(w);
 }
 
+/* A block refused for its band or size says the block rule's numbers, not
+ * the listing defaults (issue 9: it said "+/-10%" and "1 to 99,999 t"). */
+static void test_block_reject_messages(void **state)
+{
+    (void)state;
+    tresp r;
+    assert_int_equal(ts_req(&F.t, "POST", "/api/v1/blocks/quotes", F.alice,
+                            "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"66.00\","
+                            "\"qty\":200000}",
+                            &r),
+                     422);
+    assert_string_equal(tj_str(r.json, "error"), "price_out_of_band");
+    assert_string_equal(tj_str(r.json, "message"),
+                        "price is outside the block band (previous close +/-30%)");
+    tresp_free(&r);
+    assert_int_equal(ts_req(&F.t, "POST", "/api/v1/blocks/proposals", F.alice,
+                            "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\","
+                            "\"qty\":5000,\"counterparty\":3}",
+                            &r),
+                     422);
+    assert_string_equal(tj_str(r.json, "error"), "qty_out_of_range");
+    assert_string_equal(tj_str(r.json, "message"),
+                        "quantity is outside the limits (block: 100,000 to 1,000,000,000 t)");
+    tresp_free(&r);
+}
+
 static long long now_ns(void)
 {
     struct timespec ts;
@@ -390,6 +416,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_block_accept),
+        cmocka_unit_test(test_block_reject_messages),
         cmocka_unit_test(test_auction),
         cmocka_unit_test(test_allocation_csv),
         cmocka_unit_test(test_emissions_surrender_deadline),

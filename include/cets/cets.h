@@ -474,6 +474,17 @@ const cets_config *cets_engine_config(const cets_engine *e);
  * (state hash unchanged) and emits one CETS_EV_REJECTED. res may be NULL. */
 int cets_apply(cets_engine *e, const cets_cmd *cmd, cets_result *res);
 
+/* The message of a rejection for a person, built from the rule that refused
+ * and the engine's configured numbers: a block refused for its band names
+ * the block band (+/-30% by default), a 5,000 t block the block sizes. cmd
+ * is the command refused: its type says which method's rule it was (NULL:
+ * the reason table's sentence, as cets_reason_message()). Reads only the
+ * configuration, which never changes after cets_engine_new(), so a gateway
+ * may call it from any thread while the engine runs. Writes at most len
+ * bytes (the NUL included) into buf and returns buf. */
+const char *cets_reject_message(const cets_engine *e, const cets_cmd *cmd, int code, char *buf,
+                                size_t len);
+
 /* Sequence number and time of the last command applied (accepted or not). */
 uint64_t cets_last_seq(const cets_engine *e);
 int64_t cets_last_ts(const cets_engine *e);

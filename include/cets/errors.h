@@ -4,6 +4,10 @@
  * these codes. The numbers and the snake-case names are stable: clients store
  * them, FIX carries them in Text, the HTTP API in JSON. Add new codes at the
  * end of a group; never renumber.
+ *
+ * The messages here are the fixed sentences. Where a rule has configured
+ * numbers (bands, sizes, tick, the CCER cap), cets_reject_message() (cets.h)
+ * gives the sentence with those numbers for the command refused.
  */
 #ifndef CETS_ERRORS_H
 #define CETS_ERRORS_H
@@ -40,11 +44,10 @@
     X(BOOK_NOT_EMPTY, 306, "book_not_empty",                                                  \
       "the matching mode can change only while the book is empty")                            \
     /* 4xx: price and size */                                                                 \
-    X(PRICE_TICK, 400, "price_tick", "price is not a multiple of the tick (0.01 CNY)")        \
+    X(PRICE_TICK, 400, "price_tick", "price is not a multiple of the tick")                   \
     X(PRICE_OUT_OF_BAND, 401, "price_out_of_band",                                            \
-      "price is outside today's band (previous close +/-10%)")                                \
-    X(QTY_OUT_OF_RANGE, 402, "qty_out_of_range",                                              \
-      "quantity is outside the limits (listing: 1 to 99,999 t)")                              \
+      "price is outside the band around the previous close")                                  \
+    X(QTY_OUT_OF_RANGE, 402, "qty_out_of_range", "quantity is outside the size limits")       \
     X(NOTHING_CHANGED, 403, "nothing_changed", "the modification changes nothing")            \
     /* 5xx: funds and holdings */                                                             \
     X(INSUFFICIENT_FUNDS, 500, "insufficient_funds",                                          \
@@ -88,7 +91,7 @@
     X(NO_OBLIGATION, 901, "no_obligation",                                                    \
       "no verified emissions are recorded for this entity and year")                          \
     X(YEAR_CLOSED, 902, "year_closed", "the deadline for this year has already been processed") \
-    X(CCER_CAP, 903, "ccer_cap", "CCER may cover at most 5% of an obligation")                \
+    X(CCER_CAP, 903, "ccer_cap", "CCER may cover only a capped share of an obligation")       \
     X(OVER_SURRENDER, 904, "over_surrender", "the surrender would exceed the obligation")     \
     X(UNKNOWN_TRANSFER, 905, "unknown_transfer", "no such pending transfer")                  \
     X(FOUR_EYES, 906, "four_eyes", "a transfer must be approved by a second user")            \

@@ -108,35 +108,6 @@ int band_check_bid(const cets_engine *e, const cets_auction_info *au, int64_t pr
 
 /* ---- messages ------------------------------------------------------------ */
 
-/* 99999 -> "99,999" */
-static const char *thousands(int64_t v, char *buf, size_t len)
-{
-    char digits[32];
-    int n = snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
-    size_t o = 0;
-    if (v < 0 && o + 1 < len)
-        buf[o++] = '-';
-    for (int i = 0; i < n && o + 1 < len; i++) {
-        if (i && (n - i) % 3 == 0 && o + 2 < len)
-            buf[o++] = ',';
-        buf[o++] = digits[i];
-    }
-    buf[o] = 0;
-    return buf;
-}
-
-/* 1000 bp -> "10%", 1250 -> "12.5%" */
-static const char *percent(int64_t bp, char *buf, size_t len)
-{
-    if (bp % 100 == 0)
-        snprintf(buf, len, "%lld%%", (long long)(bp / 100));
-    else if (bp % 10 == 0)
-        snprintf(buf, len, "%lld.%lld%%", (long long)(bp / 100), (long long)(bp / 10 % 10));
-    else
-        snprintf(buf, len, "%lld.%02lld%%", (long long)(bp / 100), (long long)(bp % 100));
-    return buf;
-}
-
 typedef enum rule { RULE_LISTING, RULE_BLOCK, RULE_LOT, RULE_BID, RULE_NONE } rule;
 
 static rule rule_of(int cmd_type)
@@ -162,26 +133,26 @@ bool band_message(const cets_config *cfg, int cmd_type, int code, char *buf, siz
 {
     char a[32], b[32], p[16];
     rule r = rule_of(cmd_type);
-    if (code == CETS_PRICE_TICK) {
+    if (code == CETS_PRICE_TICK) { /* one tick for every method */
         cets_fmt_money(cfg->tick, a);
         snprintf(buf, len, "price is not a multiple of the tick (%s CNY)", a);
         return true;
     }
     if (code == CETS_PRICE_OUT_OF_BAND && r == RULE_LISTING) {
         snprintf(buf, len, "price is outside today's band (previous close +/-%s)",
-                 percent(cfg->listing_band_bp, p, sizeof p));
+                 fmt_percent(cfg->listing_band_bp, p, sizeof p));
         return true;
     }
     if (code == CETS_PRICE_OUT_OF_BAND && r == RULE_BLOCK) {
         snprintf(buf, len, "price is outside the block band (previous close +/-%s)",
-                 percent(cfg->block_band_bp, p, sizeof p));
+                 fmt_percent(cfg->block_band_bp, p, sizeof p));
         return true;
     }
     if (code == CETS_PRICE_OUT_OF_BAND && r == RULE_BID) {
         snprintf(buf, len,
                  "price is outside the auction's limits (from its reserve price to the previous "
                  "close +/-%s)",
-                 percent(cfg->listing_band_bp, p, sizeof p));
+                 fmt_percent(cfg->listing_band_bp, p, sizeof p));
         return true;
     }
     if (code != CETS_QTY_OUT_OF_RANGE || r == RULE_NONE)
@@ -189,18 +160,18 @@ bool band_message(const cets_config *cfg, int cmd_type, int code, char *buf, siz
     switch (r) {
     case RULE_LISTING:
         snprintf(buf, len, "quantity is outside the limits (listing: %s to %s t)",
-                 thousands(cfg->listing_min_qty, a, sizeof a),
-                 thousands(cfg->listing_max_qty, b, sizeof b));
+                 fmt_thousands(cfg->listing_min_qty, a, sizeof a),
+                 fmt_thousands(cfg->listing_max_qty, b, sizeof b));
         break;
     case RULE_BLOCK:
         snprintf(buf, len, "quantity is outside the limits (block: %s to %s t)",
-                 thousands(cfg->block_min_qty, a, sizeof a),
-                 thousands(BLOCK_MAX_QTY, b, sizeof b));
+                 fmt_thousands(cfg->block_min_qty, a, sizeof a),
+                 fmt_thousands(BLOCK_MAX_QTY, b, sizeof b));
         break;
     case RULE_LOT:
         snprintf(buf, len, "quantity is outside the limits (auction lot: %s to %s t)",
-                 thousands(cfg->block_min_qty, a, sizeof a),
-                 thousands(AUCTION_MAX_LOT, b, sizeof b));
+                 fmt_thousands(cfg->block_min_qty, a, sizeof a),
+                 fmt_thousands(AUCTION_MAX_LOT, b, sizeof b));
         break;
     default:
         snprintf(buf, len, "quantity is outside the limits (auction bid: 1 t to the lot)");

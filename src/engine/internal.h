@@ -306,6 +306,13 @@ void auction_drop_participant(cets_engine *e, uint32_t pid); /* judicial freeze 
 
 /* registry.c */
 int registry_apply(cets_engine *e, const cets_cmd *c);
+/* The message of a registry rejection with the configured numbers (the CCER
+ * cap); false for other codes. */
+bool registry_message(const cets_config *cfg, int code, char *buf, size_t len);
+
+/* reject.c -- numbers in messages: 99999 -> "99,999"; 1250 bp -> "12.5%" */
+const char *fmt_thousands(int64_t v, char *buf, size_t len);
+const char *fmt_percent(int64_t bp, char *buf, size_t len);
 
 /* eod.c */
 int eod_run(cets_engine *e, const cets_cmd *c);

@@ -409,6 +409,16 @@ static int deadline(cets_engine *e, const cets_cmd *c)
     return CETS_OK;
 }
 
+bool registry_message(const cets_config *cfg, int code, char *buf, size_t len)
+{
+    if (code != CETS_CCER_CAP)
+        return false;
+    char p[16];
+    snprintf(buf, len, "CCER may cover at most %s of an obligation",
+             fmt_percent(cfg->ccer_cap_bp, p, sizeof p));
+    return true;
+}
+
 int registry_apply(cets_engine *e, const cets_cmd *c)
 {
     switch (c->type) {
