@@ -8,8 +8,9 @@
  * forward through the sessions, the lunch break and the calendar.
  *
  * After every command:
- *   - tm_invariants() holds (conservation, reservations, nothing negative,
- *     no crossed continuous book);
+ *   - the engine's invariant check holds (cets_check() through tm_invariants:
+ *     conservation counting retirements, frozen = reservations, nothing
+ *     negative, no crossed book, the order index and the books agree);
  *   - a rejected command emitted exactly one REJECTED event with its code and
  *     changed nothing: every rejection is checked against a digest of all
  *     the public queries (funds, holdings, books, instruments, totals), and

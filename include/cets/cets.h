@@ -494,11 +494,30 @@ int64_t cets_last_ts(const cets_engine *e);
  * and counters. Not over the last seq/ts or reject counters. */
 uint64_t cets_state_hash(const cets_engine *e);
 
+/* ---- invariants -------------------------------------------------------- */
+
+typedef struct cets_check_report {
+    const char *rule;  /* the first invariant that fails, a stable phrase; NULL when all hold */
+    char message[256]; /* "<rule>: <where and the numbers>"; "" when all hold */
+} cets_check_report;
+
+/* Check what must hold after every command (docs/rules.md, "Conservation"):
+ * nothing negative; funds conserved (available + frozen = deposits -
+ * withdrawals); holdings conserved per instrument counting surrenders and
+ * retirements (available + frozen + locked = issued - retired); frozen funds
+ * and tonnes equal to the live reservations of each participant (orders,
+ * block proposals, auction lots and bids, pending transfers); no crossed
+ * book; the order index consistent with the books. Returns 0 when all hold,
+ * else -1 with rep (may be NULL) naming the first violation. Reads only;
+ * walks the whole state. */
+int cets_check(const cets_engine *e, cets_check_report *rep);
+
 /* ---- snapshots (bytes only; files are the journal's business) ---------- */
 
 /* Serialise the whole state into a malloc'd buffer. Returns 0 or -1 (no memory). */
 int cets_snapshot_save(const cets_engine *e, void **buf, size_t *len);
-/* Rebuild an engine from a buffer; NULL with *err set on a malformed buffer. */
+/* Rebuild an engine from a buffer; NULL with *err set on a malformed buffer
+ * or a state that fails cets_check() (err is then the invariant's phrase). */
 cets_engine *cets_snapshot_load(const void *buf, size_t len, const char **err);
 
 /* ---- queries ----------------------------------------------------------- */

@@ -270,8 +270,9 @@ static void kv(FILE *f, const char *label, const char *fmt, ...)
     fputc('\n', f);
 }
 
-/* Conservation over the whole state after the day (docs/rules.md), and the
- * events against the queries: two views of one day must agree. */
+/* The engine's invariants over the whole state after the day (cets_check:
+ * conservation, reservations, the books), and the events against the
+ * queries: two views of one day must agree. */
 static const char *day_check(const cets_engine *e, const pipeline *p, const sim_events *ev,
                              int32_t next_date)
 {
@@ -279,7 +280,6 @@ static const char *day_check(const cets_engine *e, const pipeline *p, const sim_
     static cets_day_stats st[CETS_MAX_INSTRUMENTS];
     int64_t composite = 0;
     int32_t date = 0;
-    uint32_t ninstr = cets_instrument_count(e);
     cets_totals_get(e, &t);
     uint32_t n = cets_last_day_stats(e, st, CETS_MAX_INSTRUMENTS, &composite, &date);
     if (ev->trades != p->trades) return "TRADE events != trades counted in results";
@@ -290,10 +290,8 @@ static const char *day_check(const cets_engine *e, const pipeline *p, const sim_
         return "the participants' view and the engine differ after the same commands";
     const char *w = daycheck_run(e, next_date);
     if (w) return w;
-    if (t.funds != t.deposits - t.withdrawals) return "funds != deposits - withdrawals";
-    for (uint32_t i = 0; i < ninstr && i < CETS_MAX_INSTRUMENTS; i++)
-        if (t.held[i] != t.issued[i]) return "holdings != issuance";
-    if (t.frozen_funds != t.reserved_funds) return "frozen funds != live reservations";
+    static cets_check_report rep;
+    if (cets_check(e, &rep) != 0) return rep.message;
     if (t.live_orders != 0) return "live orders after the end of day";
     return NULL;
 }
