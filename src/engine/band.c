@@ -18,7 +18,8 @@
 #define BLOCK_MAX_QTY 1000000000LL    /* t: one block trade */
 #define AUCTION_MAX_LOT 10000000000LL /* t: one auction's lot */
 
-void band_limits(int64_t close, int64_t bp, int64_t *lower, int64_t *upper)
+/* A band of bp basis points around close, rounded inwards. */
+static void band_limits(int64_t close, int64_t bp, int64_t *lower, int64_t *upper)
 {
     *upper = close * (10000 + bp) / 10000;
     *lower = (close * (10000 - bp) + 9999) / 10000;

@@ -174,6 +174,14 @@ cets_engine *cets_engine_new(const cets_config *cfg)
     return e;
 }
 
+static void trade_log_free(trade_log *l)
+{
+    for (size_t i = 0; i < l->nchunks; i++)
+        free(l->chunks[i]);
+    free(l->chunks);
+    memset(l, 0, sizeof *l);
+}
+
 void cets_engine_free(cets_engine *e)
 {
     if (!e)
@@ -222,14 +230,6 @@ void engine_touch(cets_engine *e, uint32_t iid, int is_bid, int32_t idx)
 {
     if (idx < 0 || book_rank(&e->inst[iid].bk, is_bid, idx, CETS_DEPTH) < CETS_DEPTH)
         e->touched |= 1ULL << iid;
-}
-
-void trade_log_free(trade_log *l)
-{
-    for (size_t i = 0; i < l->nchunks; i++)
-        free(l->chunks[i]);
-    free(l->chunks);
-    memset(l, 0, sizeof *l);
 }
 
 cets_trade *trade_log_push(trade_log *l)

@@ -115,7 +115,6 @@ static inline cets_trade *trade_at(const trade_log *l, size_t i)
 {
     return &l->chunks[i / TRADE_CHUNK][i % TRADE_CHUNK];
 }
-void trade_log_free(trade_log *l);
 cets_trade *trade_log_push(trade_log *l); /* NULL when out of memory */
 
 struct cets_engine {
@@ -254,8 +253,6 @@ int64_t fee_buy_reserve(const cets_engine *e, int method, int64_t filled_value, 
                         int64_t value);
 
 /* band.c -- price bands and size limits of each method */
-/* A band of bp basis points around close, rounded inwards. */
-void band_limits(int64_t close, int64_t bp, int64_t *lower, int64_t *upper);
 /* The listing band of a previous close, on the tick. */
 void band_listing(const cets_config *cfg, int64_t close, int64_t tick, int64_t *lower,
                   int64_t *upper);
@@ -318,13 +315,5 @@ const char *fmt_percent(int64_t bp, char *buf, size_t len);
 int eod_run(cets_engine *e, const cets_cmd *c);
 void eod_day_stats(const cets_engine *e, uint32_t iid, cets_day_stats *out);
 void eod_open_day(cets_engine *e);
-
-/* state.c -- serialisation shared by the hash and snapshots */
-typedef struct sbuf {
-    unsigned char *p;
-    size_t n, cap;
-    bool oom;
-} sbuf;
-void state_write(const cets_engine *e, sbuf *b, size_t *hash_from);
 
 #endif

@@ -16,9 +16,17 @@
 #include "internal.h"
 
 #define STATE_MAGIC 0x3141545353544543ULL /* "CETSSTA1" */
-#define STATE_VERSION 2
+#define STATE_VERSION 2 /* the state bytes of CETS_JOURNAL_VERSION 1 (layout.c) */
+_Static_assert(CETS_JOURNAL_VERSION == 1 && STATE_VERSION == 2,
+               "a new CETS_JOURNAL_VERSION writes a new STATE_VERSION: bump both");
 #define STATE_PRICE_MAX 100000000LL          /* fen: 1,000,000 CNY a tonne */
 #define STATE_AMOUNT_MAX 4000000000000000000LL /* any balance or total */
+
+typedef struct sbuf {
+    unsigned char *p;
+    size_t n, cap;
+    bool oom;
+} sbuf;
 
 typedef struct codec {
     bool reading;
@@ -356,7 +364,8 @@ static void state_codec(codec *k, cets_engine *e)
     }
 }
 
-void state_write(const cets_engine *ce, sbuf *b, size_t *hash_from)
+/* Serialise the state into b; *hash_from is where the hashed bytes start. */
+static void state_write(const cets_engine *ce, sbuf *b, size_t *hash_from)
 {
     cets_engine *e = (cets_engine *)ce; /* the codec only reads when writing */
     codec k = {.reading = false, .out = b};

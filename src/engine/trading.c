@@ -11,6 +11,7 @@
  * frozen for its remaining quantity; fills consume value + fee increment from
  * it; whatever is left when the order ends goes back to available.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,6 +149,7 @@ void trading_end_order(cets_engine *e, uint32_t slot, int why, bool on_book)
         e->parts[o->participant].open_orders--;
     }
     reserve(e, o, -o->reserved);
+    assert(!e->cfg.enforce_risk || o->reserved == 0);
     if (e->fn) {
         cets_event ev;
         event_head(&ev, CETS_EV_ORDER_DONE);
@@ -254,6 +256,7 @@ static void execute(cets_engine *e, uint32_t iid, order *t, order *m, level *l, 
     if (e->cfg.enforce_risk) {
         b->reserved -= value + bfee;
         s->reserved -= q;
+        assert(b->reserved >= 0 && s->reserved >= 0); /* a fill never costs more than reserved */
         trading_settle(e, iid, b->participant, s->participant, q, value, bfee, sfee);
     }
     cets_trade tr = {.instrument = iid, .method = CETS_METHOD_LISTING, .aggressor = t->side,

@@ -37,6 +37,9 @@
 
 #define JSEG_MAGIC "CETSJNL1"
 #define JSEG_VERSION 1u
+/* A segment's version is the layout of the cets_cmd its records hold. */
+_Static_assert(JSEG_VERSION == CETS_JOURNAL_VERSION,
+               "the journal format changed: the segment header carries CETS_JOURNAL_VERSION");
 #define JSEG_HDR 32u
 #define JREC_HDR 12u
 #define JREC_MIN ((uint32_t)offsetof(cets_cmd, actor)) /* seq, ts and the type bytes */
