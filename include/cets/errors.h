@@ -12,6 +12,8 @@
 #ifndef CETS_ERRORS_H
 #define CETS_ERRORS_H
 
+#include "cets/api.h"
+
 /* X(NAME, number, "stable_name", "message") */
 #define CETS_REASONS(X)                                                                       \
     X(OK, 0, "ok", "accepted")                                                                \
@@ -105,10 +107,10 @@ typedef enum cets_reason {
 } cets_reason;
 
 /* "price_out_of_band" for CETS_PRICE_OUT_OF_BAND; "unknown" for a number not in the table. */
-const char *cets_reason_name(int code);
+CETS_API const char *cets_reason_name(int code);
 /* A sentence for a person. */
-const char *cets_reason_message(int code);
+CETS_API const char *cets_reason_message(int code);
 /* Every code in the table, in order; returns how many (fills at most cap). */
-int cets_reason_all(int *codes, int cap);
+CETS_API int cets_reason_all(int *codes, int cap);
 
 #endif
