@@ -483,8 +483,8 @@ CETS_API int cets_apply(cets_engine *e, const cets_cmd *cmd, cets_result *res);
  * configuration, which never changes after cets_engine_new(), so a gateway
  * may call it from any thread while the engine runs. Writes at most len
  * bytes (the NUL included) into buf and returns buf. */
-CETS_API const char *cets_reject_message(const cets_engine *e, const cets_cmd *cmd, int code, char *buf,
-                                size_t len);
+CETS_API const char *cets_reject_message(const cets_engine *e, const cets_cmd *cmd, int code,
+                                         char *buf, size_t len);
 
 /* Sequence number and time of the last command applied (accepted or not). */
 CETS_API uint64_t cets_last_seq(const cets_engine *e);
@@ -569,20 +569,20 @@ CETS_API int cets_instrument_find(const cets_engine *e, const char *code); /* id
 CETS_API int cets_instrument_get(const cets_engine *e, uint32_t id, cets_instrument_info *out);
 CETS_API int cets_participant_get(const cets_engine *e, uint32_t id, cets_participant_info *out);
 CETS_API int cets_holding_get(const cets_engine *e, uint32_t participant, uint32_t instrument,
-                     cets_holding *out);
+                              cets_holding *out);
 CETS_API int cets_depth_get(const cets_engine *e, uint32_t instrument, cets_depth *out);
 CETS_API int cets_order_get(const cets_engine *e, uint64_t order_id, cets_order_info *out);
 /* Every live order (participant 0 = all), book by book in priority order. */
 CETS_API void cets_orders_foreach(const cets_engine *e, uint32_t participant,
-                         void (*fn)(void *ctx, const cets_order_info *o), void *ctx);
+                                  void (*fn)(void *ctx, const cets_order_info *o), void *ctx);
 /* Today's trades, or those of the last closed day (last_day = true). */
 CETS_API void cets_trades_foreach(const cets_engine *e, bool last_day,
-                         void (*fn)(void *ctx, const cets_trade *t), void *ctx);
+                                  void (*fn)(void *ctx, const cets_trade *t), void *ctx);
 /* Conservation figures, computed by walking the whole state. */
 CETS_API void cets_totals_get(const cets_engine *e, cets_totals *out);
 /* The last closed day: statistics per instrument (returns count) and composite. */
 CETS_API uint32_t cets_last_day_stats(const cets_engine *e, cets_day_stats *out, uint32_t cap,
-                             int64_t *composite, int32_t *date);
+                                      int64_t *composite, int32_t *date);
 /* The statement of one participant for the last closed day. */
 CETS_API int cets_statement_get(const cets_engine *e, uint32_t participant, cets_statement *out);
 /* Whether the date (yyyymmdd) is a trading day under the calendar. */
@@ -590,22 +590,22 @@ CETS_API bool cets_is_trading_day(const cets_engine *e, int32_t date);
 /* Block board and proposals of the day (participant 0 = all; otherwise those it
  * owns or that are addressed to it, and every board quote). */
 CETS_API void cets_blocks_foreach(const cets_engine *e, uint32_t participant,
-                         void (*fn)(void *ctx, const cets_block_info *b), void *ctx);
+                                  void (*fn)(void *ctx, const cets_block_info *b), void *ctx);
 CETS_API int cets_block_get(const cets_engine *e, uint64_t id, cets_block_info *out);
 CETS_API int cets_auction_get(const cets_engine *e, uint64_t id, cets_auction_info *out);
 CETS_API void cets_auctions_foreach(const cets_engine *e,
-                           void (*fn)(void *ctx, const cets_auction_info *a), void *ctx);
+                                    void (*fn)(void *ctx, const cets_auction_info *a), void *ctx);
 CETS_API void cets_bids_foreach(const cets_engine *e, uint64_t auction,
-                       void (*fn)(void *ctx, const cets_bid_info *b), void *ctx);
+                                void (*fn)(void *ctx, const cets_bid_info *b), void *ctx);
 /* Compliance of an entity for a year; CETS_NO_OBLIGATION when none recorded. */
 CETS_API int cets_compliance_get(const cets_engine *e, uint32_t participant, int32_t year,
-                        cets_compliance *out);
+                                 cets_compliance *out);
 /* Every compliance record of a year (year 0 = all), by participant. */
 CETS_API void cets_compliance_foreach(const cets_engine *e, int32_t year,
-                             void (*fn)(void *ctx, const cets_compliance *c), void *ctx);
+                                      void (*fn)(void *ctx, const cets_compliance *c), void *ctx);
 CETS_API int cets_transfer_get(const cets_engine *e, uint64_t id, cets_transfer_info *out);
 CETS_API void cets_transfers_foreach(const cets_engine *e, uint32_t participant,
-                            void (*fn)(void *ctx, const cets_transfer_info *t), void *ctx);
+                                     void (*fn)(void *ctx, const cets_transfer_info *t), void *ctx);
 /* Tonnes an entity still owes from past shortfalls (taken from its next allocations). */
 CETS_API int64_t cets_deduction_owed(const cets_engine *e, uint32_t participant);
 /* The instrument of the vintage of a compliance year (CEA1920 for 2019 and 2020,

@@ -51,7 +51,8 @@ typedef struct cets_journal_stats {
  * bad tail (run cets_recover() first) or already holds next_seq. Appends go
  * to the last segment when it ends at next_seq - 1, else to a new segment
  * created at the first commit. Returns NULL with a message in err. */
-CETS_API cets_journal *cets_journal_open(const char *dir, uint64_t next_seq, char *err, size_t errlen);
+CETS_API cets_journal *cets_journal_open(const char *dir, uint64_t next_seq, char *err,
+                                         size_t errlen);
 /* Close without committing: whatever is still buffered is dropped (it was
  * never durable, so never acknowledged). */
 CETS_API void cets_journal_close(cets_journal *j);
@@ -105,7 +106,7 @@ CETS_API void cets_journal_set_default_io(const cets_journal_io *io);
  * older ones. Snapshot committed state only: recovery falls back to an older
  * snapshot plus the journal, which must then hold every later command. 0 or -1. */
 CETS_API int cets_snapshot_write(const char *dir, const cets_engine *e, int keep, char *err,
-                        size_t errlen);
+                                 size_t errlen);
 /* Load and validate one snapshot file (header, length, checksum, zstd frame,
  * engine state, seq). Returns the engine (listener unset) and its seq, or
  * NULL with err naming the file and what is wrong with it. */
@@ -132,8 +133,8 @@ typedef struct cets_recovery {
  * last, a break in the sequence numbers, or corruption in the last segment
  * that is followed by valid records (cutting would lose them). A torn tail of
  * the last segment is cut (ftruncate + fsync). rep may be NULL. */
-CETS_API cets_engine *cets_recover(const char *dir, const cets_config *cfg, cets_listener fn, void *ctx,
-                          cets_recovery *rep, char *err, size_t errlen);
+CETS_API cets_engine *cets_recover(const char *dir, const cets_config *cfg, cets_listener fn,
+                                   void *ctx, cets_recovery *rep, char *err, size_t errlen);
 
 /* The configuration stored in dir/engine.config. 1 and *out filled, 0 when
  * there is none, -1 with err when it is unreadable or corrupt. */
@@ -147,7 +148,7 @@ CETS_API int cets_data_config(const char *dir, cets_config *out, char *err, size
  * segment ends the scan without error: the count is returned and err
  * describes the tail (err[0] == 0 when the journal is clean). */
 CETS_API long cets_journal_scan(const char *dir, uint64_t from_seq,
-                       int (*fn)(void *ctx, const cets_cmd *cmd), void *ctx, char *err,
-                       size_t errlen);
+                                int (*fn)(void *ctx, const cets_cmd *cmd), void *ctx, char *err,
+                                size_t errlen);
 
 #endif

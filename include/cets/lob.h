@@ -20,7 +20,8 @@ typedef void (*cets_lob_trade_fn)(void *ctx, uint64_t maker_id, uint64_t taker_i
                                   int64_t price, int64_t qty);
 
 /* Prices are integers in [min_price, max_price], tick 1. NULL on bad range. */
-CETS_API cets_lob *cets_lob_new(int64_t min_price, int64_t max_price, cets_lob_trade_fn fn, void *ctx);
+CETS_API cets_lob *cets_lob_new(int64_t min_price, int64_t max_price, cets_lob_trade_fn fn,
+                                void *ctx);
 CETS_API void cets_lob_free(cets_lob *lob);
 
 /* side: 1 buy, 2 sell. owner: any number >= 1 (orders of one owner never

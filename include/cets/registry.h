@@ -42,15 +42,15 @@ typedef struct cets_load {
  * in order (deductions owed, take-backs covered), so that a file that loads
  * applies without a rejection. 0 when the file is good, -1 otherwise. */
 CETS_API int cets_load_allocations(const cets_engine *e, const char *path, uint32_t authority,
-                          cets_load *out);
+                                   cets_load *out);
 /* Verified emissions: header "entity,year,tonnes". */
 CETS_API int cets_load_emissions(const cets_engine *e, const char *path, uint32_t authority,
-                        cets_load *out);
+                                 cets_load *out);
 /* The same from text in memory; name is used in the messages. */
 CETS_API int cets_load_allocations_text(const cets_engine *e, const char *name, const char *text,
-                               size_t len, uint32_t authority, cets_load *out);
+                                        size_t len, uint32_t authority, cets_load *out);
 CETS_API int cets_load_emissions_text(const cets_engine *e, const char *name, const char *text,
-                             size_t len, uint32_t authority, cets_load *out);
+                                      size_t len, uint32_t authority, cets_load *out);
 CETS_API void cets_load_free(cets_load *l);
 
 /* ---- compliance report (src/registry/report.c) -------------------------- */
