@@ -53,6 +53,16 @@ CETS_API int cets_load_emissions_text(const cets_engine *e, const char *name, co
                                       size_t len, uint32_t authority, cets_load *out);
 CETS_API void cets_load_free(cets_load *l);
 
+/* ---- the holiday calendar file (src/registry/holidays.c) ----------------- */
+
+/* Read a holiday file: one YYYYMMDD per line, '#' starts a comment, blank
+ * lines ignored. Returns the number of dates (at most cap), in file order, or
+ * -1 with err ("<path>: No such file or directory", "<path>:<line>: not a
+ * date (YYYYMMDD): ..."). The caller stops on -1: no calendar is not a
+ * calendar without holidays. */
+CETS_API int cets_holidays_load(const char *path, int32_t *dates, int cap, char *err,
+                                size_t errlen);
+
 /* ---- compliance report (src/registry/report.c) -------------------------- */
 
 /* One row per compliance entity (every participant of kind ENTITY, by id):

@@ -3,7 +3,8 @@
  * The engine knows trading days only through HOLIDAY_ADD commands; the
  * operator keeps the list in a plain file (data/holidays-cn.txt: one
  * yyyymmdd per line, '#' starts a comment) and the tool turns it into those
- * commands. Dates and weekdays are the engine's calendar (cets_date_valid,
+ * commands (the file is read by cets_holidays_load, shared with cetsd).
+ * Dates and weekdays are the engine's calendar (cets_date_valid,
  * cets_weekday, cets_date_add), with no locale and no time zone involved.
  *
  * A missing calendar is an error, never a silent trading day: without the
@@ -12,8 +13,6 @@
  * tests set it, wherever their build folder is), then in the source tree
  * the binary was built in; only --holidays none runs on weekends alone.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,41 +37,6 @@ int32_t cal_next_trading_day(int32_t date, const int32_t *holidays, int n)
         for (int i = 0; i < n && !holiday; i++) holiday = holidays[i] == date;
         if (!holiday) return date;
     }
-}
-
-int cal_load(const char *path, int32_t *dates, int cap, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    char line[256];
-    int n = 0, lineno = 0;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        char *hash = strchr(line, '#');
-        if (hash) *hash = '\0';
-        char *p = line;
-        while (isspace((unsigned char)*p)) p++;
-        if (!*p) continue;
-        char *end;
-        long v = strtol(p, &end, 10);
-        while (isspace((unsigned char)*end)) end++;
-        if (*end || v > INT32_MAX || !cets_date_valid((int32_t)v)) {
-            snprintf(err, errlen, "%s:%d: not a date (YYYYMMDD): %s", path, lineno, p);
-            fclose(f);
-            return -1;
-        }
-        if (n == cap) {
-            snprintf(err, errlen, "%s: more than %d holidays", path, cap);
-            fclose(f);
-            return -1;
-        }
-        dates[n++] = (int32_t)v;
-    }
-    fclose(f);
-    return n;
 }
 
 const char *cal_default_path(char *buf, size_t len)

@@ -108,9 +108,6 @@ void table_free(table *t);
 const char *cal_weekday_name(int32_t date, bool chinese);
 /* The trading day after date: the next weekday not among the holidays. */
 int32_t cal_next_trading_day(int32_t date, const int32_t *holidays, int n);
-/* Read a holiday file (one yyyymmdd per line, '#' comments). Returns the
- * count (at most cap) or -1 with err. */
-int cal_load(const char *path, int32_t *dates, int cap, char *err, size_t errlen);
 /* The operator's calendar file: ./data/holidays-cn.txt, else
  * $CETS_SOURCE_DIR/data/holidays-cn.txt, else the one of the source tree the
  * binary was built in (<exe>/../../data/). NULL if none: an error for the

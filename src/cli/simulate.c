@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cets/registry.h"
 #include "sim.h"
 
 const char simulate_usage[] =
@@ -114,7 +115,7 @@ static int holidays_load(const sim_opts *o, int32_t *dates, int cap, char *path,
                 "name one with --holidays FILE (or --holidays none: weekends only)\n");
         return -1;
     }
-    int n = cal_load(path, dates, cap, err, sizeof err);
+    int n = cets_holidays_load(path, dates, cap, err, sizeof err);
     if (n < 0) {
         fprintf(stderr, "cets: %s\n", err);
         return -1;

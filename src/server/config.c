@@ -35,6 +35,8 @@ static const key keys[] = {
     STR("tls_cert", tls_cert, "PEM certificate; TLS is on when tls_cert and tls_key are both set"),
     STR("tls_key", tls_key, "PEM private key (may be the same file as tls_cert)"),
     STR("log_file", log_file, "empty = stderr"),
+    STR("holidays", holidays,
+        "holiday calendar (one YYYYMMDD per line, # comments), journaled at start from the trading date on; unreadable = cetsd stops; empty = none (weekdays trade: a warning)"),
     NUM("log_level", K_LEVEL, log_level, 0, 3, "debug, info, warn or error"),
     NUM("http_threads", K_INT, http_threads, 2, 1024,
         "HTTP worker threads: one per open connection (each WebSocket holds one), so also the connection limit"),
