@@ -1116,6 +1116,27 @@ static void test_config_file(void **state)
     ts_rmtree(dir);
 }
 
+/* start_date = today: the date in the market's time zone, a weekend moved
+ * to the Monday after (the engine's calendar). */
+static void test_config_start_today(void **state)
+{
+    (void)state;
+    struct { int32_t local_date; int hh, mm; int32_t want; } cases[] = {
+        {20261204, 10, 0, 20261204},  /* a Friday */
+        {20261205, 10, 0, 20261207},  /* a Saturday */
+        {20261206, 23, 59, 20261207}, /* late on a Sunday */
+        {20261207, 0, 1, 20261207},   /* early on the Monday (Sunday 16:01 UTC) */
+        {20261231, 12, 0, 20261231},  /* a Thursday, the year's last day */
+        {20270102, 8, 0, 20270104},   /* a Saturday, the Monday after is in January */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        server_config c;
+        config_default(&c);
+        config_finish(&c, cets_time_at(cases[i].local_date, cases[i].hh, cases[i].mm, 480));
+        assert_int_equal(c.core.cfg.start_date, cases[i].want);
+    }
+}
+
 /* docs/cetsd.conf.example lists every key, with its default value. The
  * file is found through the source tree (CETS_SOURCE_DIR), wherever the
  * build directory is. */
@@ -1155,6 +1176,7 @@ int main(void)
         cmocka_unit_test(test_parse_money),
         cmocka_unit_test(test_config_file),
         cmocka_unit_test(test_config_example),
+        cmocka_unit_test(test_config_start_today),
         cmocka_unit_test(test_holiday_calendar),
         cmocka_unit_test(test_holiday_calendar_refused),
     };
