@@ -307,6 +307,8 @@ static void k_config(codec *k, cets_config *c)
 static void state_codec(codec *k, cets_engine *e)
 {
     K(k, e->date);
+    if (k->reading && !k->err && !cets_date_valid(e->date)) /* before the calendar uses it */
+        k->err = "snapshot dates are corrupt";
     uint8_t halted = e->market_halted;
     K(k, halted);
     e->market_halted = halted != 0;
@@ -349,7 +351,10 @@ static void state_codec(codec *k, cets_engine *e)
     k_array(k, (void **)&e->auctions, &e->nauctions, &e->capauctions, sizeof *e->auctions);
     k_array(k, (void **)&e->bids, &e->nbids, &e->capbids, sizeof *e->bids);
     k_array(k, (void **)&e->comp, &e->ncomp, &e->capcomp, sizeof *e->comp);
+    uint32_t ncomp = e->ncomp; /* the links array has one link per record */
     k_array(k, (void **)&e->comp_next, &e->ncomp, &e->capcomp_next, sizeof *e->comp_next);
+    if (k->reading && !k->err && e->ncomp != ncomp)
+        k->err = "snapshot compliance records are corrupt";
     k_array(k, (void **)&e->transfers, &e->ntransfers, &e->captransfers, sizeof *e->transfers);
     k_array(k, (void **)&e->closed_years, &e->nclosed_years, &e->capclosed_years,
             sizeof *e->closed_years);
