@@ -20,7 +20,6 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
-#include <libgen.h>
 #include <unistd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -799,6 +798,78 @@ static void test_metrics(void **state)
     tresp_free(&r);
 }
 
+/* ---- the holiday calendar ------------------------------------------------------------ */
+
+static char holiday_path[900];
+
+static void with_calendar(server_config *c)
+{
+    snprintf(c->holidays, sizeof c->holidays, "%s", holiday_path);
+    c->start_date = 20260928; /* the Monday before the National Day week */
+}
+
+/* cetsd journals the operator's calendar file at start: 2026-10-01 is a
+ * holiday of data/holidays-cn.txt, not a trading day (issue 9 item 7: it
+ * used to trade when the file was not found). A restart adds nothing again. */
+static void test_holiday_calendar(void **state)
+{
+    (void)state;
+    snprintf(holiday_path, sizeof holiday_path, "%s/data/holidays-cn.txt", CETS_SOURCE_DIR);
+    tserver t = {0};
+    ts_start(&t, NULL, with_calendar);
+    const cets_engine *e = core_read_begin(t.s.core);
+    assert_int_equal(cets_trading_date(e), 20260928);
+    assert_false(cets_is_trading_day(e, 20261001));
+    assert_false(cets_is_trading_day(e, 20261007));
+    assert_true(cets_is_trading_day(e, 20261009));
+    assert_true(cets_is_trading_day(e, 20260929));
+    uint64_t seq = cets_last_seq(e);
+    core_read_end(t.s.core);
+    assert_true(seq > 0);
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", t.dir);
+    ts_stop(&t);
+    tserver u = {0};
+    ts_start(&u, dir, with_calendar);
+    e = core_read_begin(u.s.core);
+    assert_int_equal(cets_last_seq(e), seq);
+    assert_false(cets_is_trading_day(e, 20261001));
+    core_read_end(u.s.core);
+    ts_stop(&u);
+    ts_rmtree(dir);
+}
+
+/* A holiday file that is missing or has a bad line stops cetsd with a
+ * message naming it, before the data directory is touched. */
+static void test_holiday_calendar_refused(void **state)
+{
+    (void)state;
+    char dir[512], err[1024] = "", file[700];
+    ts_tmpdir(dir, sizeof dir, "holidays");
+    const char *cases[][2] = {{"missing", "No such file or directory"},
+                              {"bad", ":2: not a date (YYYYMMDD): 2026-10-01"}};
+    for (int i = 0; i < 2; i++) {
+        snprintf(file, sizeof file, "%s/%s.txt", dir, cases[i][0]);
+        if (i == 1) {
+            FILE *f = fopen(file, "w");
+            fputs("20261001 # National Day\n2026-10-01\n", f);
+            fclose(f);
+        }
+        server_config c;
+        config_default(&c);
+        snprintf(c.listen, sizeof c.listen, "127.0.0.1:0");
+        snprintf(c.data_dir, sizeof c.data_dir, "%s/data", dir);
+        snprintf(c.holidays, sizeof c.holidays, "%s", file);
+        server s;
+        assert_int_equal(service_start(&s, &c, err, sizeof err), -1);
+        if (!strstr(err, "holiday calendar") || !strstr(err, file) || !strstr(err, cases[i][1]))
+            fail_msg("error \"%s\" does not name the calendar, %s and \"%s\"", err, file,
+                     cases[i][1]);
+        assert_int_equal(access(c.data_dir, F_OK), -1); /* nothing created */
+    }
+    ts_rmtree(dir);
+}
+
 /* ---- restarts ------------------------------------------------------------------------ */
 
 /* In this process: stop and start on the same directory. */
@@ -1053,17 +1124,38 @@ static void test_config_file(void **state)
     ts_rmtree(dir);
 }
 
-/* docs/cetsd.conf.example lists every key, with its default value. */
+/* start_date = today: the date in the market's time zone, a weekend moved
+ * to the Monday after (the engine's calendar). */
+static void test_config_start_today(void **state)
+{
+    (void)state;
+    struct { int32_t local_date; int hh, mm; int32_t want; } cases[] = {
+        {20261204, 10, 0, 20261204},  /* a Friday */
+        {20261205, 10, 0, 20261207},  /* a Saturday */
+        {20261206, 23, 59, 20261207}, /* late on a Sunday */
+        {20261207, 0, 1, 20261207},   /* early on the Monday (Sunday 16:01 UTC) */
+        {20261231, 12, 0, 20261231},  /* a Thursday, the year's last day */
+        {20270102, 8, 0, 20270104},   /* a Saturday, the Monday after is in January */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        server_config c;
+        config_default(&c);
+        config_finish(&c, cets_time_at(cases[i].local_date, cases[i].hh, cases[i].mm, 480));
+        assert_int_equal(c.core.cfg.start_date, cases[i].want);
+    }
+}
+
+/* docs/cetsd.conf.example lists every key, with its default value. The
+ * file is found through the source tree (CETS_SOURCE_DIR), wherever the
+ * build directory is. */
 static void test_config_example(void **state)
 {
     (void)state;
-    char exe[1024] = "", path[1200], err[512], line[512];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    exe[n > 0 ? n : 0] = 0;
-    snprintf(path, sizeof path, "%s/../docs/cetsd.conf.example", dirname(exe));
+    char path[1200], err[512], line[512];
+    snprintf(path, sizeof path, "%s/docs/cetsd.conf.example", CETS_SOURCE_DIR);
     FILE *f = fopen(path, "r");
     if (!f)
-        skip(); /* a build directory outside the source tree */
+        fail_msg("%s: cannot open (CETS_SOURCE_DIR=%s)", path, CETS_SOURCE_DIR);
     int keys = 0;
     while (fgets(line, sizeof line, f))
         keys += line[0] != '#' && strstr(line, " = ") != NULL;
@@ -1092,6 +1184,9 @@ int main(void)
         cmocka_unit_test(test_parse_money),
         cmocka_unit_test(test_config_file),
         cmocka_unit_test(test_config_example),
+        cmocka_unit_test(test_config_start_today),
+        cmocka_unit_test(test_holiday_calendar),
+        cmocka_unit_test(test_holiday_calendar_refused),
     };
     const struct CMUnitTest live[] = {
         cmocka_unit_test(test_market_data),

@@ -169,6 +169,32 @@ static void test_block_accept(void **state)
     json_decref(w);
 }
 
+/* A block refused for its band or size says the block rule's numbers, not
+ * the listing defaults (issue 9: it said "+/-10%" and "1 to 99,999 t"). */
+static void test_block_reject_messages(void **state)
+{
+    (void)state;
+    tresp r;
+    assert_int_equal(ts_req(&F.t, "POST", "/api/v1/blocks/quotes", F.alice,
+                            "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"66.00\","
+                            "\"qty\":200000}",
+                            &r),
+                     422);
+    assert_string_equal(tj_str(r.json, "error"), "price_out_of_band");
+    assert_string_equal(tj_str(r.json, "message"),
+                        "price is outside the block band (previous close +/-30%)");
+    tresp_free(&r);
+    assert_int_equal(ts_req(&F.t, "POST", "/api/v1/blocks/proposals", F.alice,
+                            "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\","
+                            "\"qty\":5000,\"counterparty\":3}",
+                            &r),
+                     422);
+    assert_string_equal(tj_str(r.json, "error"), "qty_out_of_range");
+    assert_string_equal(tj_str(r.json, "message"),
+                        "quantity is outside the limits (block: 100,000 to 1,000,000,000 t)");
+    tresp_free(&r);
+}
+
 static long long now_ns(void)
 {
     struct timespec ts;
@@ -320,6 +346,40 @@ static void test_transfer_four_eyes(void **state)
     json_decref(t);
 }
 
+/* A judicially frozen participant cannot take its cash out (issue 10,
+ * finding 2): after POST /registry/freeze, POST /withdrawals is refused with
+ * 422 participant_frozen and the balance stays; after the freeze is lifted
+ * the same withdrawal goes through. */
+static void test_freeze_stops_withdrawal(void **state)
+{
+    (void)state;
+    char *cfo = tseed_user(&F.t, "carl_cfo", F.pc, "view,funds");
+    long long before = available_funds(F.pc);
+    json_decref(post("/api/v1/registry/freeze", F.gov, 200,
+                     "{\"participant\":%u,\"frozen\":true}", F.pc));
+    tresp r;
+    assert_int_equal(ts_req(&F.t, "POST", "/api/v1/withdrawals", cfo, "{\"amount\":\"1000.00\"}",
+                            &r),
+                     422);
+    assert_string_equal(tj_str(r.json, "error"), "participant_frozen");
+    assert_int_equal(tj_int(r.json, "code"), CETS_PARTICIPANT_FROZEN);
+    tresp_free(&r);
+    /* nor may an admin withdraw for it, as the exchange */
+    char body[96];
+    snprintf(body, sizeof body, "{\"amount\":\"1000.00\",\"participant\":%u}", F.pc);
+    assert_int_equal(ts_req(&F.t, "POST", "/api/v1/withdrawals", F.t.admin, body, &r), 422);
+    assert_string_equal(tj_str(r.json, "error"), "participant_frozen");
+    tresp_free(&r);
+    assert_int_equal(available_funds(F.pc), before);
+    json_decref(post("/api/v1/registry/freeze", F.gov, 200,
+                     "{\"participant\":%u,\"frozen\":false}", F.pc));
+    json_t *w = post("/api/v1/withdrawals", cfo, 200, "{\"amount\":\"1000.00\"}");
+    assert_string_equal(tj_str(w, "withdrawn"), "1000.00");
+    json_decref(w);
+    assert_int_equal(available_funds(F.pc), before - 100000);
+    free(cfo);
+}
+
 static void test_denials(void **state)
 {
     (void)state;
@@ -356,10 +416,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_block_accept),
+        cmocka_unit_test(test_block_reject_messages),
         cmocka_unit_test(test_auction),
         cmocka_unit_test(test_allocation_csv),
         cmocka_unit_test(test_emissions_surrender_deadline),
         cmocka_unit_test(test_transfer_four_eyes),
+        cmocka_unit_test(test_freeze_stops_withdrawal),
         cmocka_unit_test(test_denials),
     };
     return cmocka_run_group_tests_name("api_registry", tests, setup, teardown);

@@ -120,6 +120,56 @@ static void test_block_band_edges(void **state)
     tm_free(&f.m);
 }
 
+/* A rejected block command's message names the block rule with the
+ * configured numbers, not the listing defaults (issue 9): the band +/-30%,
+ * the sizes 100,000 to 1,000,000,000 t; a listing command's names the
+ * listing rule. A market configured otherwise says its own numbers. */
+static void test_block_reject_messages(void **state)
+{
+    (void)state;
+    char buf[256];
+    cets_cmd c = {.type = CETS_CMD_BLOCK_QUOTE};
+    fx f;
+    fx_init(&f, NULL, 5000);
+    TR_REJECT(&f.m, CETS_PRICE_OUT_OF_BAND, quote(&f, f.s, CETS_SELL, 6501, 100000, NULL));
+    assert_string_equal(cets_reject_message(f.m.e, &c, CETS_PRICE_OUT_OF_BAND, buf, sizeof buf),
+                        "price is outside the block band (previous close +/-30%)");
+    TR_REJECT(&f.m, CETS_QTY_OUT_OF_RANGE, quote(&f, f.s, CETS_SELL, 5000, 5000, NULL));
+    assert_string_equal(cets_reject_message(f.m.e, &c, CETS_QTY_OUT_OF_RANGE, buf, sizeof buf),
+                        "quantity is outside the limits (block: 100,000 to 1,000,000,000 t)");
+    c.type = CETS_CMD_BLOCK_ACCEPT;
+    assert_string_equal(cets_reject_message(f.m.e, &c, CETS_PRICE_OUT_OF_BAND, buf, sizeof buf),
+                        "price is outside the block band (previous close +/-30%)");
+    c.type = CETS_CMD_POST;
+    assert_string_equal(cets_reject_message(f.m.e, &c, CETS_PRICE_OUT_OF_BAND, buf, sizeof buf),
+                        "price is outside today's band (previous close +/-10%)");
+    assert_string_equal(cets_reject_message(f.m.e, &c, CETS_QTY_OUT_OF_RANGE, buf, sizeof buf),
+                        "quantity is outside the limits (listing: 1 to 99,999 t)");
+    tm_free(&f.m);
+
+    cets_config cfg;
+    cets_config_default(&cfg);
+    cfg.start_date = TM_DATE;
+    cfg.block_band_bp = 2250;
+    cfg.block_min_qty = 50000;
+    cfg.listing_band_bp = 500;
+    cfg.listing_max_qty = 1000000;
+    fx_init(&f, &cfg, 5000);
+    TR_REJECT(&f.m, CETS_PRICE_OUT_OF_BAND, quote(&f, f.s, CETS_SELL, 6200, 100000, NULL));
+    c.type = CETS_CMD_BLOCK_PROPOSE;
+    assert_string_equal(cets_reject_message(f.m.e, &c, CETS_PRICE_OUT_OF_BAND, buf, sizeof buf),
+                        "price is outside the block band (previous close +/-22.5%)");
+    TR_REJECT(&f.m, CETS_QTY_OUT_OF_RANGE, quote(&f, f.s, CETS_SELL, 5000, 49999, NULL));
+    assert_string_equal(cets_reject_message(f.m.e, &c, CETS_QTY_OUT_OF_RANGE, buf, sizeof buf),
+                        "quantity is outside the limits (block: 50,000 to 1,000,000,000 t)");
+    c.type = CETS_CMD_TAKE;
+    assert_string_equal(cets_reject_message(f.m.e, &c, CETS_PRICE_OUT_OF_BAND, buf, sizeof buf),
+                        "price is outside today's band (previous close +/-5%)");
+    assert_string_equal(cets_reject_message(f.m.e, &c, CETS_QTY_OUT_OF_RANGE, buf, sizeof buf),
+                        "quantity is outside the limits (listing: 1 to 1,000,000 t)");
+    tm_free(&f.m);
+}
+
 /* The band follows the previous close: a listing trade at 52.00 makes
  * tomorrow's block band 36.40 .. 67.60. */
 static void test_block_band_follows_close(void **state)
@@ -659,6 +709,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_block_minimum_size),
         cmocka_unit_test(test_block_band_edges),
+        cmocka_unit_test(test_block_reject_messages),
         cmocka_unit_test(test_block_band_follows_close),
         cmocka_unit_test(test_block_price_tick),
         cmocka_unit_test(test_block_afternoon_only),

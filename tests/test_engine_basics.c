@@ -1,9 +1,12 @@
 /* test_engine_basics.c -- a first walk through the engine: a listing posted
- * and taken, settlement, end of day, snapshot round trip. */
+ * and taken, settlement, end of day, snapshot round trip; and the calendar
+ * helpers every part of cets uses, against dates known from elsewhere. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -73,11 +76,139 @@ static void test_snapshot_roundtrip(void **state)
     tm_free(&m);
 }
 
+/* A snapshot stores the compliance records and their links as two arrays,
+ * each with its own count; counts that disagree are refused, not read past
+ * (found by fuzz_snapshot: a zero record count with links to read indexed a
+ * null array). The snapshot's tail here: the records (count, 1 x 56 bytes),
+ * the links (count, 1 x 4), no transfers, no closed years (a count each). */
+static void test_snapshot_compliance_counts(void **state)
+{
+    (void)state;
+    tmarket m;
+    tm_init(&m, NULL);
+    uint32_t au = tm_participant(&m, CETS_PK_AUTHORITY, "MEE", 0);
+    uint32_t ent = tm_participant(&m, CETS_PK_ENTITY, "steel", 0);
+    cets_cmd c = {.type = CETS_CMD_EMISSIONS, .actor = au, .participant = ent, .aux = 2025,
+                  .qty = 1000};
+    assert_int_equal(tm_apply(&m, &c, NULL), CETS_OK);
+    void *buf;
+    size_t len;
+    assert_int_equal(cets_snapshot_save(m.e, &buf, &len), 0);
+    unsigned char *b = buf;
+    uint32_t n;
+    const size_t links = len - 4 - 4 - 4 - 4, records = links - 56 - 4;
+    memcpy(&n, b + links, 4);
+    assert_int_equal(n, 1);
+    memcpy(&n, b + records, 4);
+    assert_int_equal(n, 1);
+    const char *err = NULL;
+    cets_engine *ok = cets_snapshot_load(buf, len, &err);
+    assert_non_null(ok);
+    cets_engine_free(ok);
+    uint32_t bad[] = {0, 2, 7};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memcpy(b + links, &bad[i], 4); /* links disagree with the records */
+        err = NULL;
+        assert_null(cets_snapshot_load(buf, len, &err));
+        assert_non_null(err);
+        n = 1;
+        memcpy(b + links, &n, 4);
+        memcpy(b + records, &bad[i], 4); /* records disagree with the links */
+        err = NULL;
+        assert_null(cets_snapshot_load(buf, len, &err));
+        assert_non_null(err);
+        memcpy(b + records, &n, 4);
+    }
+    free(buf);
+    tm_free(&m);
+}
+
+/* A snapshot's trading date is checked before the calendar uses it: the
+ * holidays that follow it are added to the calendar as they are read, which
+ * computes that date's session times (found by fuzz_snapshot: a date
+ * millions of days before 1970 overflowed the time arithmetic). The date is
+ * the second copy of 20261130 in the bytes (the first is the configuration's
+ * start date). */
+static void test_snapshot_bad_trading_date(void **state)
+{
+    (void)state;
+    tmarket m;
+    tm_init(&m, NULL);
+    assert_int_equal(tm_admin(&m, CETS_CMD_HOLIDAY_ADD, 0, 0, 0, 20261225), CETS_OK);
+    void *buf;
+    size_t len;
+    assert_int_equal(cets_snapshot_save(m.e, &buf, &len), 0);
+    unsigned char *b = buf;
+    int32_t date = TM_DATE;
+    size_t at = 0;
+    for (size_t i = 0, seen = 0; i + 4 <= len && !at; i++)
+        if (memcmp(b + i, &date, 4) == 0 && ++seen == 2)
+            at = i;
+    assert_true(at > 0);
+    int32_t bad[] = {INT32_MIN, -61580000, 0, 19691231, 20261131, 100000101, INT32_MAX};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memcpy(b + at, &bad[i], 4);
+        const char *err = NULL;
+        cets_engine *e = cets_snapshot_load(buf, len, &err);
+        if (e)
+            fail_msg("trading date %d loaded", bad[i]);
+        assert_non_null(err);
+    }
+    memcpy(b + at, &date, 4);
+    const char *err = NULL;
+    cets_engine *e = cets_snapshot_load(buf, len, &err);
+    assert_non_null(e);
+    assert_false(cets_is_trading_day(e, 20261225));
+    cets_engine_free(e);
+    free(buf);
+    tm_free(&m);
+}
+
+/* The one calendar: day counts, weekdays and date steps of known dates. */
+static void test_calendar(void **state)
+{
+    (void)state;
+    assert_int_equal(cets_days_from_civil(19700101), 0);
+    assert_int_equal(cets_days_from_civil(20000301), 11017);
+    assert_int_equal(cets_days_from_civil(20261130), 20787);
+    assert_int_equal(cets_civil_from_days(20787), 20261130);
+    assert_int_equal(cets_civil_from_days(0), 19700101);
+    assert_int_equal(cets_weekday(19700101), 3); /* a Thursday */
+    assert_int_equal(cets_weekday(20261130), 0); /* a Monday */
+    assert_int_equal(cets_weekday(20261001), 3); /* National Day 2026, a Thursday */
+    assert_int_equal(cets_weekday(20240229), 3);
+    assert_int_equal(cets_weekday(20261206), 6); /* a Sunday */
+    assert_int_equal(cets_date_add(20261231, 1), 20270101);
+    assert_int_equal(cets_date_add(20240228, 1), 20240229);
+    assert_int_equal(cets_date_add(20230228, 1), 20230301);
+    assert_int_equal(cets_date_add(21000228, 1), 21000301); /* not a leap year */
+    assert_int_equal(cets_date_add(20000228, 1), 20000229); /* a leap year */
+    assert_int_equal(cets_date_add(20270101, -1), 20261231);
+    assert_int_equal(cets_date_add(20261130, 365), 20271130);
+    assert_true(cets_date_valid(20240229));
+    assert_true(cets_date_valid(19700101));
+    assert_true(cets_date_valid(99991231));
+    assert_false(cets_date_valid(20230229));
+    assert_false(cets_date_valid(20261301));
+    assert_false(cets_date_valid(20261100));
+    assert_false(cets_date_valid(19691231));
+    assert_false(cets_date_valid(100000101));
+    for (int32_t d = 20200101; d < 20300101; d = cets_date_add(d, 1)) {
+        assert_true(cets_date_valid(d));
+        assert_int_equal(cets_civil_from_days(cets_days_from_civil(d)), d);
+        assert_int_equal(cets_weekday(cets_date_add(d, 7)), cets_weekday(d));
+        assert_int_equal(cets_weekday(cets_date_add(d, 1)), (cets_weekday(d) + 1) % 7);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_post_take_settle),
         cmocka_unit_test(test_snapshot_roundtrip),
+        cmocka_unit_test(test_snapshot_compliance_counts),
+        cmocka_unit_test(test_snapshot_bad_trading_date),
+        cmocka_unit_test(test_calendar),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -167,6 +167,8 @@ static void test_rejections_carry_the_reason(void **state)
     assert_string_equal(fxc_get(&a, 20030), "400");
     assert_int_equal(order(&a, "r4", "CEA25", "2", 2000000, "50.00", "0"), 0);
     assert_string_equal(fxc_get(&a, 103), "13");
+    assert_string_equal(fxc_get(&a, 58),
+                        "qty_out_of_range: quantity is outside the limits (listing: 1 to 99,999 t)");
     order(&a, "dup", "CEA25", "2", 10, "51.00", "0");
     assert_int_equal(order(&a, "dup", "CEA25", "2", 10, "51.00", "0"), 0);
     assert_string_equal(fxc_get(&a, 103), "6");

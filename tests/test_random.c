@@ -8,8 +8,9 @@
  * forward through the sessions, the lunch break and the calendar.
  *
  * After every command:
- *   - tm_invariants() holds (conservation, reservations, nothing negative,
- *     no crossed continuous book);
+ *   - the engine's invariant check holds (cets_check() through tm_invariants:
+ *     conservation counting retirements, frozen = reservations, nothing
+ *     negative, no crossed book, the order index and the books agree);
  *   - a rejected command emitted exactly one REJECTED event with its code and
  *     changed nothing: every rejection is checked against a digest of all
  *     the public queries (funds, holdings, books, instruments, totals), and
@@ -78,38 +79,17 @@ static int64_t rnd_in(int64_t lo, int64_t hi) /* inclusive */
 
 static bool chance(int per_mille) { return (int)(rnd() % 1000) < per_mille; }
 
-/* ---- calendar, independent of the engine ------------------------------ */
-
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int32_t civil_from_days(int64_t z)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = yoe + era * 400;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    int64_t m = mp + (mp < 10 ? 3 : -9);
-    return (int32_t)((y + (m <= 2)) * 10000 + m * 100 + d);
-}
+/* ---- calendar ------------------------------------------------------------ */
+/* Day arithmetic is the one calendar's (cets_days_from_civil, cets_date_add:
+ * checked against known dates in test_engine_basics); which days trade is
+ * the model's own rule below. */
 
 static const int32_t holidays[] = {20261209, 20261225, 20270101, 20270211, 20270212};
 #define NHOLIDAYS (sizeof holidays / sizeof holidays[0])
 
 static bool is_trading_day(int32_t date)
 {
-    int64_t days = days_from_civil(date / 10000, date / 100 % 100, date % 100);
+    int64_t days = cets_days_from_civil(date);
     int64_t wd = (days % 7 + 7 + 4) % 7; /* 1970-01-01 was a Thursday (4); 0 = Sunday */
     if (wd == 0 || wd == 6)
         return false;
@@ -121,9 +101,8 @@ static bool is_trading_day(int32_t date)
 
 static int32_t next_trading_day(int32_t date)
 {
-    int64_t days = days_from_civil(date / 10000, date / 100 % 100, date % 100);
     do
-        date = civil_from_days(++days);
+        date = cets_date_add(date, 1);
     while (!is_trading_day(date));
     return date;
 }

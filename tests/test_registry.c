@@ -538,6 +538,49 @@ static void test_judicial_freeze(void **state)
     tm_free(&f.m);
 }
 
+/* A freeze stops every movement of the frozen participant's funds too, not
+ * only of its holdings: no withdrawal, neither by itself nor by the exchange
+ * for it (issue 10, finding 2). Money may still come in, and a bad command
+ * is still refused for what is wrong with it first. */
+static void test_judicial_freeze_funds(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, NULL);
+    TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_WITHDRAW, f.e1, f.e1, 0, 1000, 0));
+    TR_OK(&f.m, tg_judicial(&f.m, f.au, f.e1, 1));
+    int64_t before = tm_avail(&f.m, f.e1);
+    TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN, tr_cmd(&f.m, CETS_CMD_WITHDRAW, f.e1, f.e1, 0, 100000, 0));
+    TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN,
+              tr_cmd(&f.m, CETS_CMD_WITHDRAW, CETS_EXCHANGE_ID, f.e1, 0, 100000, 0));
+    TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN, tr_cmd(&f.m, CETS_CMD_WITHDRAW, f.e1, f.e1, 0, 1, 0));
+    TR_REJECT(&f.m, CETS_BAD_ARGUMENT, tr_cmd(&f.m, CETS_CMD_WITHDRAW, f.e1, f.e1, 0, 0, 0));
+    TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT,
+              tr_cmd(&f.m, CETS_CMD_WITHDRAW, CETS_EXCHANGE_ID, 999, 0, 100, 0));
+    assert_int_equal(tm_avail(&f.m, f.e1), before);
+    /* others' withdrawals go on */
+    TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_WITHDRAW, f.e2, f.e2, 0, 100000, 0));
+    /* deposits and allocations still arrive */
+    TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_DEPOSIT, CETS_EXCHANGE_ID, f.e1, 0, 5000, 0));
+    TR_OK(&f.m, tg_allocate(&f.m, f.au, f.e1, f.c25, 1000, 0, 0, 0));
+    assert_int_equal(tm_avail(&f.m, f.e1), before + 5000);
+    /* the same through a status set by the operator */
+    TR_OK(&f.m, tg_judicial(&f.m, f.au, f.e1, 0));
+    TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_PARTICIPANT_STATUS, CETS_EXCHANGE_ID, f.e1, 0, 0,
+                       CETS_PS_FROZEN));
+    TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN, tr_cmd(&f.m, CETS_CMD_WITHDRAW, f.e1, f.e1, 0, 100, 0));
+    /* a suspension does not stop withdrawals */
+    TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_PARTICIPANT_STATUS, CETS_EXCHANGE_ID, f.e1, 0, 0,
+                       CETS_PS_SUSPENDED));
+    TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_WITHDRAW, f.e1, f.e1, 0, 100, 0));
+    /* lifted: withdrawals work again */
+    TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_PARTICIPANT_STATUS, CETS_EXCHANGE_ID, f.e1, 0, 0,
+                       CETS_PS_ACTIVE));
+    TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_WITHDRAW, CETS_EXCHANGE_ID, f.e1, 0, 100000, 0));
+    assert_int_equal(tm_avail(&f.m, f.e1), before + 5000 - 100 - 100000);
+    tm_free(&f.m);
+}
+
 /* A freeze cancels the frozen participant's resting listings: nothing of it
  * can trade afterwards, so its holdings do not move. */
 static void test_judicial_freeze_resting_orders(void **state)
@@ -741,6 +784,7 @@ int main(void)
         cmocka_unit_test(test_transfer_four_eyes),
         cmocka_unit_test(test_transfer_rejections),
         cmocka_unit_test(test_judicial_freeze),
+        cmocka_unit_test(test_judicial_freeze_funds),
         cmocka_unit_test(test_judicial_freeze_resting_orders),
         cmocka_unit_test(test_closed_year),
         cmocka_unit_test(test_deadline),

@@ -65,6 +65,57 @@ static void test_reason_unknown(void **state)
     }
 }
 
+/* cets_reject_message: the sentence of the rule that refused, with the
+ * configured numbers, per method; the table's sentence for every other code
+ * and without a command; always NUL-terminated within len. */
+static void test_reject_messages(void **state)
+{
+    (void)state;
+    cets_config cfg;
+    cets_config_default(&cfg);
+    cfg.tick = 5;
+    cfg.ccer_cap_bp = 1000;
+    cets_engine *e = cets_engine_new(&cfg);
+    assert_non_null(e);
+    char buf[256];
+    cets_cmd c = {.type = CETS_CMD_MODIFY};
+    assert_string_equal(cets_reject_message(e, &c, CETS_PRICE_TICK, buf, sizeof buf),
+                        "price is not a multiple of the tick (0.05 CNY)");
+    c.type = CETS_CMD_AUCTION_CREATE;
+    assert_string_equal(cets_reject_message(e, &c, CETS_QTY_OUT_OF_RANGE, buf, sizeof buf),
+                        "quantity is outside the limits (auction lot: 100,000 to 10,000,000,000 t)");
+    c.type = CETS_CMD_AUCTION_BID;
+    assert_string_equal(cets_reject_message(e, &c, CETS_QTY_OUT_OF_RANGE, buf, sizeof buf),
+                        "quantity is outside the limits (auction bid: 1 t to the lot)");
+    assert_string_equal(cets_reject_message(e, &c, CETS_PRICE_OUT_OF_BAND, buf, sizeof buf),
+                        "price is outside the auction's limits (from its reserve price to the "
+                        "previous close +/-10%)");
+    c.type = CETS_CMD_SURRENDER;
+    assert_string_equal(cets_reject_message(e, &c, CETS_CCER_CAP, buf, sizeof buf),
+                        "CCER may cover at most 10% of an obligation");
+    /* codes without configured numbers, and no command: the table */
+    for (size_t i = 0; i < NTABLE; i++) {
+        int code = table[i].code;
+        if (code != CETS_PRICE_TICK && code != CETS_CCER_CAP)
+            assert_string_equal(cets_reject_message(e, NULL, code, buf, sizeof buf),
+                                table[i].msg);
+        c.type = CETS_CMD_CANCEL;
+        if (code != CETS_PRICE_TICK && code != CETS_CCER_CAP)
+            assert_string_equal(cets_reject_message(e, &c, code, buf, sizeof buf), table[i].msg);
+    }
+    assert_string_equal(cets_reject_message(e, NULL, 12345, buf, sizeof buf),
+                        "unknown reason code");
+    /* a short buffer is cut, never overrun */
+    char small[12];
+    memset(small, 'x', sizeof small);
+    c.type = CETS_CMD_POST;
+    cets_reject_message(e, &c, CETS_QTY_OUT_OF_RANGE, small, 8);
+    assert_string_equal(small, "quantit");
+    assert_int_equal(small[8], 'x');
+    assert_string_equal(cets_reject_message(e, &c, CETS_QTY_OUT_OF_RANGE, small, 0), "");
+    cets_engine_free(e);
+}
+
 static void test_command_names(void **state)
 {
     (void)state;
@@ -259,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_reason_table),
         cmocka_unit_test(test_reason_unknown),
         cmocka_unit_test(test_command_names),
+        cmocka_unit_test(test_reject_messages),
         cmocka_unit_test(test_config_defaults),
         cmocka_unit_test(test_helpers),
         cmocka_unit_test(test_bad_command_type),

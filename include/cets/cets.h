@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cets/api.h"
 #include "cets/errors.h"
 
 #define CETS_MAX_INSTRUMENTS 64
@@ -48,8 +49,8 @@ typedef enum cets_pkind {
 
 typedef enum cets_pstatus {
     CETS_PS_ACTIVE = 0,
-    CETS_PS_SUSPENDED = 1, /* no new orders; resting ones may be cancelled */
-    CETS_PS_FROZEN = 2,    /* judicially frozen: holdings may not move */
+    CETS_PS_SUSPENDED = 1, /* no new business on the market; resting orders may be cancelled */
+    CETS_PS_FROZEN = 2,    /* judicially frozen: no business, no funds or holdings leave */
 } cets_pstatus;
 
 typedef enum cets_istatus { CETS_IS_OPEN = 0, CETS_IS_HALTED = 1 } cets_istatus;
@@ -78,7 +79,8 @@ typedef enum cets_cmd_type {
     CETS_CMD_PARTICIPANT_ADD = 5, /* aux=kind, text=name; result.id = the new participant */
     CETS_CMD_PARTICIPANT_STATUS = 6, /* participant, aux=cets_pstatus */
     CETS_CMD_DEPOSIT = 7,         /* participant, qty=amount in fen */
-    CETS_CMD_WITHDRAW = 8,        /* participant, qty=amount in fen (actor: exchange or itself) */
+    CETS_CMD_WITHDRAW = 8,        /* participant, qty=amount in fen (actor: exchange or itself);
+                                     refused while the participant is frozen */
     CETS_CMD_HOLDING_CREDIT = 9,  /* participant, instrument, qty=tonnes (issuance) */
     CETS_CMD_HOLIDAY_ADD = 10,    /* aux=yyyymmdd */
     CETS_CMD_HOLIDAY_REMOVE = 11, /* aux=yyyymmdd */
@@ -140,6 +142,12 @@ typedef struct cets_target {
     int64_t qty;       /* how much of it to take */
 } cets_target;
 
+/* The version of the byte layout of everything a data directory stores:
+ * journal records (cets_cmd), engine.config (cets_config) and the engine
+ * state in snapshots. src/engine/layout.c pins the size and offsets of each
+ * stored struct to it; a change of layout bumps it (docs/operations.md). */
+#define CETS_JOURNAL_VERSION 1
+
 /* A command. Fixed layout without padding; the journal stores the first
  * cets_cmd_size(cmd) bytes of it. Unused fields are zero. */
 typedef struct cets_cmd {
@@ -167,9 +175,9 @@ typedef struct cets_cmd {
 } cets_cmd;
 
 /* Bytes of *cmd that carry information (the journal writes this many). */
-size_t cets_cmd_size(const cets_cmd *cmd);
+CETS_API size_t cets_cmd_size(const cets_cmd *cmd);
 /* Short stable name of a command type ("post", "take", ...), "unknown" otherwise. */
-const char *cets_cmd_name(int type);
+CETS_API const char *cets_cmd_name(int type);
 
 typedef struct cets_result {
     int code;            /* CETS_OK or a cets_reason */
@@ -452,36 +460,66 @@ typedef struct cets_config {
 } cets_config;
 
 /* The market's defaults (see docs/rules.md). */
-void cets_config_default(cets_config *cfg);
+CETS_API void cets_config_default(cets_config *cfg);
 
 /* ---- lifecycle --------------------------------------------------------- */
 
 typedef struct cets_engine cets_engine;
 
-cets_engine *cets_engine_new(const cets_config *cfg);
-void cets_engine_free(cets_engine *e);
-void cets_engine_set_listener(cets_engine *e, cets_listener fn, void *ctx);
-const cets_config *cets_engine_config(const cets_engine *e);
+CETS_API cets_engine *cets_engine_new(const cets_config *cfg);
+CETS_API void cets_engine_free(cets_engine *e);
+CETS_API void cets_engine_set_listener(cets_engine *e, cets_listener fn, void *ctx);
+CETS_API const cets_config *cets_engine_config(const cets_engine *e);
 
 /* Apply one command. Returns res->code. A rejected command changes nothing
  * (state hash unchanged) and emits one CETS_EV_REJECTED. res may be NULL. */
-int cets_apply(cets_engine *e, const cets_cmd *cmd, cets_result *res);
+CETS_API int cets_apply(cets_engine *e, const cets_cmd *cmd, cets_result *res);
+
+/* The message of a rejection for a person, built from the rule that refused
+ * and the engine's configured numbers: a block refused for its band names
+ * the block band (+/-30% by default), a 5,000 t block the block sizes. cmd
+ * is the command refused: its type says which method's rule it was (NULL:
+ * the reason table's sentence, as cets_reason_message()). Reads only the
+ * configuration, which never changes after cets_engine_new(), so a gateway
+ * may call it from any thread while the engine runs. Writes at most len
+ * bytes (the NUL included) into buf and returns buf. */
+CETS_API const char *cets_reject_message(const cets_engine *e, const cets_cmd *cmd, int code,
+                                         char *buf, size_t len);
 
 /* Sequence number and time of the last command applied (accepted or not). */
-uint64_t cets_last_seq(const cets_engine *e);
-int64_t cets_last_ts(const cets_engine *e);
+CETS_API uint64_t cets_last_seq(const cets_engine *e);
+CETS_API int64_t cets_last_ts(const cets_engine *e);
 
 /* 64-bit hash over the whole business state: instruments, books (in priority
  * order), participants, funds, holdings, statistics, the day's trades, totals
  * and counters. Not over the last seq/ts or reject counters. */
-uint64_t cets_state_hash(const cets_engine *e);
+CETS_API uint64_t cets_state_hash(const cets_engine *e);
+
+/* ---- invariants -------------------------------------------------------- */
+
+typedef struct cets_check_report {
+    const char *rule;  /* the first invariant that fails, a stable phrase; NULL when all hold */
+    char message[256]; /* "<rule>: <where and the numbers>"; "" when all hold */
+} cets_check_report;
+
+/* Check what must hold after every command (docs/rules.md, "Conservation"):
+ * nothing negative; funds conserved (available + frozen = deposits -
+ * withdrawals); holdings conserved per instrument counting surrenders and
+ * retirements (available + frozen + locked = issued - retired); frozen funds
+ * and tonnes equal to the live reservations of each participant (orders,
+ * block proposals, auction lots and bids, pending transfers); no crossed
+ * book; the order index consistent with the books. Returns 0 when all hold,
+ * else -1 with rep (may be NULL) naming the first violation. Reads only;
+ * walks the whole state. */
+CETS_API int cets_check(const cets_engine *e, cets_check_report *rep);
 
 /* ---- snapshots (bytes only; files are the journal's business) ---------- */
 
 /* Serialise the whole state into a malloc'd buffer. Returns 0 or -1 (no memory). */
-int cets_snapshot_save(const cets_engine *e, void **buf, size_t *len);
-/* Rebuild an engine from a buffer; NULL with *err set on a malformed buffer. */
-cets_engine *cets_snapshot_load(const void *buf, size_t len, const char **err);
+CETS_API int cets_snapshot_save(const cets_engine *e, void **buf, size_t *len);
+/* Rebuild an engine from a buffer; NULL with *err set on a malformed buffer
+ * or a state that fails cets_check() (err is then the invariant's phrase). */
+CETS_API cets_engine *cets_snapshot_load(const void *buf, size_t len, const char **err);
 
 /* ---- queries ----------------------------------------------------------- */
 
@@ -520,72 +558,83 @@ typedef struct cets_totals {
     uint32_t live_orders;  /* reserved_* include blocks, bids, auctions and transfers too */
 } cets_totals;
 
-int32_t cets_trading_date(const cets_engine *e);
+CETS_API int32_t cets_trading_date(const cets_engine *e);
 /* Whether trading is halted market-wide (MARKET_HALT). */
-bool cets_market_halted(const cets_engine *e);
+CETS_API bool cets_market_halted(const cets_engine *e);
 /* Whether the deadline of a compliance year has been processed. */
-bool cets_year_closed(const cets_engine *e, int32_t year);
-uint32_t cets_instrument_count(const cets_engine *e);
-uint32_t cets_participant_count(const cets_engine *e); /* ids are 1..count */
-int cets_instrument_find(const cets_engine *e, const char *code); /* id or -1 */
-int cets_instrument_get(const cets_engine *e, uint32_t id, cets_instrument_info *out);
-int cets_participant_get(const cets_engine *e, uint32_t id, cets_participant_info *out);
-int cets_holding_get(const cets_engine *e, uint32_t participant, uint32_t instrument,
-                     cets_holding *out);
-int cets_depth_get(const cets_engine *e, uint32_t instrument, cets_depth *out);
-int cets_order_get(const cets_engine *e, uint64_t order_id, cets_order_info *out);
+CETS_API bool cets_year_closed(const cets_engine *e, int32_t year);
+CETS_API uint32_t cets_instrument_count(const cets_engine *e);
+CETS_API uint32_t cets_participant_count(const cets_engine *e); /* ids are 1..count */
+CETS_API int cets_instrument_find(const cets_engine *e, const char *code); /* id or -1 */
+CETS_API int cets_instrument_get(const cets_engine *e, uint32_t id, cets_instrument_info *out);
+CETS_API int cets_participant_get(const cets_engine *e, uint32_t id, cets_participant_info *out);
+CETS_API int cets_holding_get(const cets_engine *e, uint32_t participant, uint32_t instrument,
+                              cets_holding *out);
+CETS_API int cets_depth_get(const cets_engine *e, uint32_t instrument, cets_depth *out);
+CETS_API int cets_order_get(const cets_engine *e, uint64_t order_id, cets_order_info *out);
 /* Every live order (participant 0 = all), book by book in priority order. */
-void cets_orders_foreach(const cets_engine *e, uint32_t participant,
-                         void (*fn)(void *ctx, const cets_order_info *o), void *ctx);
+CETS_API void cets_orders_foreach(const cets_engine *e, uint32_t participant,
+                                  void (*fn)(void *ctx, const cets_order_info *o), void *ctx);
 /* Today's trades, or those of the last closed day (last_day = true). */
-void cets_trades_foreach(const cets_engine *e, bool last_day,
-                         void (*fn)(void *ctx, const cets_trade *t), void *ctx);
+CETS_API void cets_trades_foreach(const cets_engine *e, bool last_day,
+                                  void (*fn)(void *ctx, const cets_trade *t), void *ctx);
 /* Conservation figures, computed by walking the whole state. */
-void cets_totals_get(const cets_engine *e, cets_totals *out);
+CETS_API void cets_totals_get(const cets_engine *e, cets_totals *out);
 /* The last closed day: statistics per instrument (returns count) and composite. */
-uint32_t cets_last_day_stats(const cets_engine *e, cets_day_stats *out, uint32_t cap,
-                             int64_t *composite, int32_t *date);
+CETS_API uint32_t cets_last_day_stats(const cets_engine *e, cets_day_stats *out, uint32_t cap,
+                                      int64_t *composite, int32_t *date);
 /* The statement of one participant for the last closed day. */
-int cets_statement_get(const cets_engine *e, uint32_t participant, cets_statement *out);
+CETS_API int cets_statement_get(const cets_engine *e, uint32_t participant, cets_statement *out);
 /* Whether the date (yyyymmdd) is a trading day under the calendar. */
-bool cets_is_trading_day(const cets_engine *e, int32_t date);
+CETS_API bool cets_is_trading_day(const cets_engine *e, int32_t date);
 /* Block board and proposals of the day (participant 0 = all; otherwise those it
  * owns or that are addressed to it, and every board quote). */
-void cets_blocks_foreach(const cets_engine *e, uint32_t participant,
-                         void (*fn)(void *ctx, const cets_block_info *b), void *ctx);
-int cets_block_get(const cets_engine *e, uint64_t id, cets_block_info *out);
-int cets_auction_get(const cets_engine *e, uint64_t id, cets_auction_info *out);
-void cets_auctions_foreach(const cets_engine *e,
-                           void (*fn)(void *ctx, const cets_auction_info *a), void *ctx);
-void cets_bids_foreach(const cets_engine *e, uint64_t auction,
-                       void (*fn)(void *ctx, const cets_bid_info *b), void *ctx);
+CETS_API void cets_blocks_foreach(const cets_engine *e, uint32_t participant,
+                                  void (*fn)(void *ctx, const cets_block_info *b), void *ctx);
+CETS_API int cets_block_get(const cets_engine *e, uint64_t id, cets_block_info *out);
+CETS_API int cets_auction_get(const cets_engine *e, uint64_t id, cets_auction_info *out);
+CETS_API void cets_auctions_foreach(const cets_engine *e,
+                                    void (*fn)(void *ctx, const cets_auction_info *a), void *ctx);
+CETS_API void cets_bids_foreach(const cets_engine *e, uint64_t auction,
+                                void (*fn)(void *ctx, const cets_bid_info *b), void *ctx);
 /* Compliance of an entity for a year; CETS_NO_OBLIGATION when none recorded. */
-int cets_compliance_get(const cets_engine *e, uint32_t participant, int32_t year,
-                        cets_compliance *out);
+CETS_API int cets_compliance_get(const cets_engine *e, uint32_t participant, int32_t year,
+                                 cets_compliance *out);
 /* Every compliance record of a year (year 0 = all), by participant. */
-void cets_compliance_foreach(const cets_engine *e, int32_t year,
-                             void (*fn)(void *ctx, const cets_compliance *c), void *ctx);
-int cets_transfer_get(const cets_engine *e, uint64_t id, cets_transfer_info *out);
-void cets_transfers_foreach(const cets_engine *e, uint32_t participant,
-                            void (*fn)(void *ctx, const cets_transfer_info *t), void *ctx);
+CETS_API void cets_compliance_foreach(const cets_engine *e, int32_t year,
+                                      void (*fn)(void *ctx, const cets_compliance *c), void *ctx);
+CETS_API int cets_transfer_get(const cets_engine *e, uint64_t id, cets_transfer_info *out);
+CETS_API void cets_transfers_foreach(const cets_engine *e, uint32_t participant,
+                                     void (*fn)(void *ctx, const cets_transfer_info *t), void *ctx);
 /* Tonnes an entity still owes from past shortfalls (taken from its next allocations). */
-int64_t cets_deduction_owed(const cets_engine *e, uint32_t participant);
+CETS_API int64_t cets_deduction_owed(const cets_engine *e, uint32_t participant);
 /* The instrument of the vintage of a compliance year (CEA1920 for 2019 and 2020,
  * CEAyy otherwise), or -1. */
-int cets_vintage_of_year(const cets_engine *e, int32_t year);
+CETS_API int cets_vintage_of_year(const cets_engine *e, int32_t year);
 
 /* Composite price now: equal-weighted mean of the CEA closes (fen, half-up). */
-int64_t cets_composite_price(const cets_engine *e);
+CETS_API int64_t cets_composite_price(const cets_engine *e);
 
 /* ---- helpers ----------------------------------------------------------- */
 
+/* The calendar (proleptic Gregorian, no time zone): the engine's, and the
+ * one the tools and tests use. Dates are yyyymmdd. */
+/* A real day from 1970-01-01 to 9999-12-31. */
+CETS_API bool cets_date_valid(int32_t date);
+/* Days since 1970-01-01 of a date, and the date of such a day count. */
+CETS_API int64_t cets_days_from_civil(int32_t date);
+CETS_API int32_t cets_civil_from_days(int64_t days);
+/* The date `days` days after (negative: before) date. */
+CETS_API int32_t cets_date_add(int32_t date, int64_t days);
+/* Day of the week: 0 Monday .. 6 Sunday. */
+CETS_API int cets_weekday(int32_t date);
 /* ns since epoch (UTC) of local date yyyymmdd at hh:mm under tz_offset_min. */
-int64_t cets_time_at(int32_t date, int hh, int mm, int32_t tz_offset_min);
+CETS_API int64_t cets_time_at(int32_t date, int hh, int mm, int32_t tz_offset_min);
 /* Local date (yyyymmdd) of a time. */
-int32_t cets_date_of(int64_t ts, int32_t tz_offset_min);
+CETS_API int32_t cets_date_of(int64_t ts, int32_t tz_offset_min);
 /* Money half-up: round(x * ppm / 1e6). */
-int64_t cets_fee(int64_t value, int32_t ppm);
+CETS_API int64_t cets_fee(int64_t value, int32_t ppm);
 /* Format fen as "51.23" into buf (at least 24 bytes); returns buf. */
-char *cets_fmt_money(int64_t fen, char *buf);
+CETS_API char *cets_fmt_money(int64_t fen, char *buf);
 
 #endif

@@ -4,9 +4,15 @@
  * these codes. The numbers and the snake-case names are stable: clients store
  * them, FIX carries them in Text, the HTTP API in JSON. Add new codes at the
  * end of a group; never renumber.
+ *
+ * The messages here are the fixed sentences. Where a rule has configured
+ * numbers (bands, sizes, tick, the CCER cap), cets_reject_message() (cets.h)
+ * gives the sentence with those numbers for the command refused.
  */
 #ifndef CETS_ERRORS_H
 #define CETS_ERRORS_H
+
+#include "cets/api.h"
 
 /* X(NAME, number, "stable_name", "message") */
 #define CETS_REASONS(X)                                                                       \
@@ -24,7 +30,7 @@
     X(PARTICIPANT_SUSPENDED, 201, "participant_suspended",                                    \
       "the participant is suspended and may not place new orders")                            \
     X(PARTICIPANT_FROZEN, 202, "participant_frozen",                                          \
-      "the participant's holdings are judicially frozen")                                     \
+      "the participant's funds and holdings are judicially frozen")                                     \
     X(NOT_AUTHORISED, 203, "not_authorised", "this command needs the exchange operator")      \
     X(KIND_NOT_ALLOWED, 204, "kind_not_allowed",                                              \
       "this kind of participant may not trade this instrument")                               \
@@ -40,11 +46,10 @@
     X(BOOK_NOT_EMPTY, 306, "book_not_empty",                                                  \
       "the matching mode can change only while the book is empty")                            \
     /* 4xx: price and size */                                                                 \
-    X(PRICE_TICK, 400, "price_tick", "price is not a multiple of the tick (0.01 CNY)")        \
+    X(PRICE_TICK, 400, "price_tick", "price is not a multiple of the tick")                   \
     X(PRICE_OUT_OF_BAND, 401, "price_out_of_band",                                            \
-      "price is outside today's band (previous close +/-10%)")                                \
-    X(QTY_OUT_OF_RANGE, 402, "qty_out_of_range",                                              \
-      "quantity is outside the limits (listing: 1 to 99,999 t)")                              \
+      "price is outside the band around the previous close")                                  \
+    X(QTY_OUT_OF_RANGE, 402, "qty_out_of_range", "quantity is outside the size limits")       \
     X(NOTHING_CHANGED, 403, "nothing_changed", "the modification changes nothing")            \
     /* 5xx: funds and holdings */                                                             \
     X(INSUFFICIENT_FUNDS, 500, "insufficient_funds",                                          \
@@ -89,7 +94,7 @@
     X(NO_OBLIGATION, 901, "no_obligation",                                                    \
       "no verified emissions are recorded for this entity and year")                          \
     X(YEAR_CLOSED, 902, "year_closed", "the deadline for this year has already been processed") \
-    X(CCER_CAP, 903, "ccer_cap", "CCER may cover at most 5% of an obligation")                \
+    X(CCER_CAP, 903, "ccer_cap", "CCER may cover only a capped share of an obligation")       \
     X(OVER_SURRENDER, 904, "over_surrender", "the surrender would exceed the obligation")     \
     X(UNKNOWN_TRANSFER, 905, "unknown_transfer", "no such pending transfer")                  \
     X(FOUR_EYES, 906, "four_eyes", "a transfer must be approved by a second user")            \
@@ -103,10 +108,10 @@ typedef enum cets_reason {
 } cets_reason;
 
 /* "price_out_of_band" for CETS_PRICE_OUT_OF_BAND; "unknown" for a number not in the table. */
-const char *cets_reason_name(int code);
+CETS_API const char *cets_reason_name(int code);
 /* A sentence for a person. */
-const char *cets_reason_message(int code);
+CETS_API const char *cets_reason_message(int code);
 /* Every code in the table, in order; returns how many (fills at most cap). */
-int cets_reason_all(int *codes, int cap);
+CETS_API int cets_reason_all(int *codes, int cap);
 
 #endif

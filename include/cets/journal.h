@@ -37,6 +37,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cets/api.h"
 #include "cets/cets.h"
 
 typedef struct cets_journal cets_journal;
@@ -58,14 +59,15 @@ typedef struct cets_journal_stats {
  * at next_seq - 1, else to a new segment created at the first commit (so a
  * damaged segment that a snapshot covers is never written to again). Returns
  * NULL with a message in err. */
-cets_journal *cets_journal_open(const char *dir, uint64_t next_seq, char *err, size_t errlen);
+CETS_API cets_journal *cets_journal_open(const char *dir, uint64_t next_seq, char *err,
+                                         size_t errlen);
 /* Close without committing: whatever is still buffered is dropped (it was
  * never durable, so never acknowledged). */
-void cets_journal_close(cets_journal *j);
+CETS_API void cets_journal_close(cets_journal *j);
 
 /* Buffer one command (cmd->seq must be the next sequence number). 0 or -1.
  * No I/O: a copy and a checksum. */
-int cets_journal_append(cets_journal *j, const cets_cmd *cmd);
+CETS_API int cets_journal_append(cets_journal *j, const cets_cmd *cmd);
 /* Write everything buffered and fdatasync once. 0 when durable, -1 on an I/O
  * error (message in cets_journal_error()); nothing buffered is then durable.
  *
@@ -77,15 +79,15 @@ int cets_journal_append(cets_journal *j, const cets_cmd *cmd);
  * durable byte, so a recovery sees exactly the durable commands; commands of
  * the failed batch must be reported as not accepted (CETS_JOURNAL_FAILED).
  * Starting a new segment costs one more fdatasync and a directory fsync. */
-int cets_journal_commit(cets_journal *j);
+CETS_API int cets_journal_commit(cets_journal *j);
 /* The last error ("" when none). */
-const char *cets_journal_error(const cets_journal *j);
-void cets_journal_get_stats(const cets_journal *j, cets_journal_stats *out);
+CETS_API const char *cets_journal_error(const cets_journal *j);
+CETS_API void cets_journal_get_stats(const cets_journal *j, cets_journal_stats *out);
 /* The sequence number the next append must carry. */
-uint64_t cets_journal_next_seq(const cets_journal *j);
+CETS_API uint64_t cets_journal_next_seq(const cets_journal *j);
 /* Start a new segment once the current one reaches this size (default 256 MiB,
  * minimum 4 KiB). A segment may exceed it by one commit's batch. */
-void cets_journal_set_segment_limit(cets_journal *j, uint64_t bytes);
+CETS_API void cets_journal_set_segment_limit(cets_journal *j, uint64_t bytes);
 
 /* I/O hooks, for fault injection and power-cut simulation in tests. write
  * behaves like write(2) (may write less, may fail with errno set, EINTR
@@ -107,7 +109,7 @@ typedef struct cets_journal_io {
     int (*rename_file)(void *ctx, const char *from, const char *to);
     int (*unlink_file)(void *ctx, const char *path);
 } cets_journal_io;
-void cets_journal_set_io(cets_journal *j, const cets_journal_io *io);
+CETS_API void cets_journal_set_io(cets_journal *j, const cets_journal_io *io);
 /* The hooks every journal opened from now on starts with (io NULL: the
  * system calls again); the table is copied. Process-wide, for tests that
  * inject faults into a journal they do not hold, such as the one cetsd's
@@ -115,19 +117,19 @@ void cets_journal_set_io(cets_journal *j, const cets_journal_io *io);
  * opens journals, and change the behaviour through io->ctx rather than by
  * calling this again while they run: it is not synchronised with
  * cets_journal_open(). */
-void cets_journal_set_default_io(const cets_journal_io *io);
+CETS_API void cets_journal_set_default_io(const cets_journal_io *io);
 
 /* Write a snapshot of e (state after cets_last_seq(e)) into dir, atomically
  * (temporary file, fsync, rename, directory fsync), zstd-compressed with a
  * checksummed header. Keeps the newest `keep` snapshots (at least 1), deletes
  * older ones. Snapshot committed state only: recovery falls back to an older
  * snapshot plus the journal, which must then hold every later command. 0 or -1. */
-int cets_snapshot_write(const char *dir, const cets_engine *e, int keep, char *err,
-                        size_t errlen);
+CETS_API int cets_snapshot_write(const char *dir, const cets_engine *e, int keep, char *err,
+                                 size_t errlen);
 /* Load and validate one snapshot file (header, length, checksum, zstd frame,
  * engine state, seq). Returns the engine (listener unset) and its seq, or
  * NULL with err naming the file and what is wrong with it. */
-cets_engine *cets_snapshot_read(const char *path, uint64_t *seq, char *err, size_t errlen);
+CETS_API cets_engine *cets_snapshot_read(const char *path, uint64_t *seq, char *err, size_t errlen);
 
 /* Recovery report. */
 typedef struct cets_recovery {
@@ -161,12 +163,12 @@ typedef struct cets_recovery {
  *     starts empty), a break in the sequence numbers, a missing
  *     engine.config. cets_journal_repair() is the operator's way past it.
  * rep may be NULL; rep->warn says whether the message should be a warning. */
-cets_engine *cets_recover(const char *dir, const cets_config *cfg, cets_listener fn, void *ctx,
-                          cets_recovery *rep, char *err, size_t errlen);
+CETS_API cets_engine *cets_recover(const char *dir, const cets_config *cfg, cets_listener fn,
+                                   void *ctx, cets_recovery *rep, char *err, size_t errlen);
 
 /* The configuration stored in dir/engine.config. 1 and *out filled, 0 when
  * there is none, -1 with err when it is unreadable or corrupt. */
-int cets_data_config(const char *dir, cets_config *out, char *err, size_t errlen);
+CETS_API int cets_data_config(const char *dir, cets_config *out, char *err, size_t errlen);
 
 /* Iterate the records of a journal directory without an engine (for tools
  * and tests): calls fn for each whole record with seq >= from_seq, in order;
@@ -177,9 +179,9 @@ int cets_data_config(const char *dir, cets_config *out, char *err, size_t errlen
  * damage that recovery does not accept). A torn tail, or damage before
  * from_seq, ends or interrupts the scan without error: the count is returned
  * and err describes it (err[0] == 0 when the journal is clean). */
-long cets_journal_scan(const char *dir, uint64_t from_seq,
-                       int (*fn)(void *ctx, const cets_cmd *cmd), void *ctx, char *err,
-                       size_t errlen);
+CETS_API long cets_journal_scan(const char *dir, uint64_t from_seq,
+                                int (*fn)(void *ctx, const cets_cmd *cmd), void *ctx, char *err,
+                                size_t errlen);
 
 /* Where cets_journal_repair() cuts the journal, or would cut it. */
 typedef struct cets_journal_cut {

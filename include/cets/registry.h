@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cets/api.h"
 #include "cets/cets.h"
 
 /* ---- CSV loaders (src/registry/csv.c) ---------------------------------- */
@@ -40,17 +41,27 @@ typedef struct cets_load {
  * checked against the engine's state as it will be when the rows are applied
  * in order (deductions owed, take-backs covered), so that a file that loads
  * applies without a rejection. 0 when the file is good, -1 otherwise. */
-int cets_load_allocations(const cets_engine *e, const char *path, uint32_t authority,
-                          cets_load *out);
+CETS_API int cets_load_allocations(const cets_engine *e, const char *path, uint32_t authority,
+                                   cets_load *out);
 /* Verified emissions: header "entity,year,tonnes". */
-int cets_load_emissions(const cets_engine *e, const char *path, uint32_t authority,
-                        cets_load *out);
+CETS_API int cets_load_emissions(const cets_engine *e, const char *path, uint32_t authority,
+                                 cets_load *out);
 /* The same from text in memory; name is used in the messages. */
-int cets_load_allocations_text(const cets_engine *e, const char *name, const char *text,
-                               size_t len, uint32_t authority, cets_load *out);
-int cets_load_emissions_text(const cets_engine *e, const char *name, const char *text,
-                             size_t len, uint32_t authority, cets_load *out);
-void cets_load_free(cets_load *l);
+CETS_API int cets_load_allocations_text(const cets_engine *e, const char *name, const char *text,
+                                        size_t len, uint32_t authority, cets_load *out);
+CETS_API int cets_load_emissions_text(const cets_engine *e, const char *name, const char *text,
+                                      size_t len, uint32_t authority, cets_load *out);
+CETS_API void cets_load_free(cets_load *l);
+
+/* ---- the holiday calendar file (src/registry/holidays.c) ----------------- */
+
+/* Read a holiday file: one YYYYMMDD per line, '#' starts a comment, blank
+ * lines ignored. Returns the number of dates (at most cap), in file order, or
+ * -1 with err ("<path>: No such file or directory", "<path>:<line>: not a
+ * date (YYYYMMDD): ..."). The caller stops on -1: no calendar is not a
+ * calendar without holidays. */
+CETS_API int cets_holidays_load(const char *path, int32_t *dates, int cap, char *err,
+                                size_t errlen);
 
 /* ---- compliance report (src/registry/report.c) -------------------------- */
 
@@ -58,8 +69,8 @@ void cets_load_free(cets_load *l);
  * obligation, surrendered allowances and CCER, outstanding, shortfall,
  * penalty, status. No access control: callers decide who may see it.
  * 0, or -1 on a write error. */
-int cets_report_compliance_csv(const cets_engine *e, int32_t year, FILE *out);
-int cets_report_compliance_json(const cets_engine *e, int32_t year, FILE *out);
+CETS_API int cets_report_compliance_csv(const cets_engine *e, int32_t year, FILE *out);
+CETS_API int cets_report_compliance_json(const cets_engine *e, int32_t year, FILE *out);
 
 /* ---- audit log (src/registry/audit.c) ----------------------------------- */
 
@@ -78,40 +89,40 @@ typedef struct cets_audit cets_audit;
 /* Open <dir>/audit.log for appending (created if missing). An existing file
  * continues its chain: its last line gives the previous hash and the last
  * seq; a torn last line (no newline) is cut off. NULL with err on failure. */
-cets_audit *cets_audit_open(const char *dir, char *err, size_t errlen);
+CETS_API cets_audit *cets_audit_open(const char *dir, char *err, size_t errlen);
 /* Commit what is buffered (sync: and fdatasync), then free. */
-int cets_audit_close(cets_audit *a);
+CETS_API int cets_audit_close(cets_audit *a);
 /* Feed one engine event: registry movements, block steps, auction steps and
  * trades become lines (buffered, no I/O); others are ignored. Events of a
  * command whose seq is not above the file's last seq at open are skipped, so
  * a recovery replay does not write lines twice. */
-void cets_audit_event(cets_audit *a, const cets_event *ev);
+CETS_API void cets_audit_event(cets_audit *a, const cets_event *ev);
 /* The same as a cets_listener (ctx = the cets_audit). */
-void cets_audit_listener(void *ctx, const cets_event *ev);
+CETS_API void cets_audit_listener(void *ctx, const cets_event *ev);
 /* Write the buffered lines; with sync, fdatasync too. 0 or -1 (err set). */
-int cets_audit_commit(cets_audit *a, bool sync);
-const char *cets_audit_error(const cets_audit *a);
+CETS_API int cets_audit_commit(cets_audit *a, bool sync);
+CETS_API const char *cets_audit_error(const cets_audit *a);
 /* Seq of the last line written or buffered (0: none). */
-uint64_t cets_audit_last_seq(const cets_audit *a);
+CETS_API uint64_t cets_audit_last_seq(const cets_audit *a);
 /* The hash of the last line (hex, 64 chars and NUL). */
-const char *cets_audit_head(const cets_audit *a);
+CETS_API const char *cets_audit_head(const cets_audit *a);
 
 /* Replay the journal of data directory dir from its first command with a
  * fresh engine under the stored configuration, into a new audit file written
  * beside it and renamed over <dir>/audit.log (atomic). Reads the journal
  * only (never the snapshots, which would skip history). 0 or -1 with err. */
-int cets_audit_rebuild(const char *dir, char *err, size_t errlen);
+CETS_API int cets_audit_rebuild(const char *dir, char *err, size_t errlen);
 
 /* Check the whole chain of an audit file. 0 when every line is well formed,
  * links to the previous one and hashes right; 1 with msg naming the first
  * broken link ("audit.log:17: seq 1234: ..."); -1 when the file cannot be
  * read (msg says why). msg may be NULL. */
-int cets_audit_verify(const char *path, char *msg, size_t msglen);
+CETS_API int cets_audit_verify(const char *path, char *msg, size_t msglen);
 
 /* `cets audit verify FILE`: argv[0] is "verify" (or the subcommand's name),
  * argv[1] the file. Prints the outcome; exit codes 0 ok, 1 broken or
  * unreadable, 2 usage. */
-int cets_audit_verify_main(int argc, char **argv);
+CETS_API int cets_audit_verify_main(int argc, char **argv);
 /* Its usage text, for the tool's table of commands. */
 extern const char cets_audit_usage[];
 

@@ -56,7 +56,7 @@ static bool flag_store(const char *usage, const cli_flag *f, const char *val)
         *(const char **)f->dst = val;
         return true;
     case ARG_DATE:
-        if (!parse_i64(val, &v) || v > INT32_MAX || !cal_valid((int32_t)v)) {
+        if (!parse_i64(val, &v) || v > INT32_MAX || !cets_date_valid((int32_t)v)) {
             cli_usage_error(usage, "%s wants a date as YYYYMMDD, not '%s'", f->name, val);
             return false;
         }

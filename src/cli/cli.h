@@ -106,16 +106,14 @@ void table_free(table *t);
 
 /* ---- calendar (calendar.c) --------------------------------------------- */
 
-bool cal_valid(int32_t date);
-int cal_weekday(int32_t date); /* 0 Monday .. 6 Sunday */
+/* Dates and weekdays: the engine's calendar (cets_date_valid, cets_weekday). */
 const char *cal_weekday_name(int32_t date, bool chinese);
 /* The trading day after date: the next weekday not among the holidays. */
 int32_t cal_next_trading_day(int32_t date, const int32_t *holidays, int n);
-/* Read a holiday file (one yyyymmdd per line, '#' comments). Returns the
- * count (at most cap) or -1 with err. */
-int cal_load(const char *path, int32_t *dates, int cap, char *err, size_t errlen);
-/* The operator's calendar file: ./data/holidays-cn.txt, else the one next to
- * the source tree the binary was built in (<exe>/../data/). NULL if none. */
+/* The operator's calendar file: ./data/holidays-cn.txt, else
+ * $CETS_SOURCE_DIR/data/holidays-cn.txt, else the one of the source tree the
+ * binary was built in (<exe>/../../data/). NULL if none: an error for the
+ * caller unless the user asked for no holidays. */
 const char *cal_default_path(char *buf, size_t len);
 
 /* ---- data directories (datadir.c) ---------------------------------------- */

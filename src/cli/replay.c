@@ -6,7 +6,8 @@
  * printed. --from-scratch ignores snapshots and applies every journal record
  * to a fresh engine, read straight from the files (cets_journal_scan): the
  * proof that the journal alone determines the state. --verify does both and
- * fails unless they agree and the state conserves money and allowances.
+ * fails unless they agree and the state passes the engine's invariant check
+ * (cets_check: money and allowances conserved, reservations, the books).
  *
  * Output is key=value lines, one fact per line, for people and for scripts
  * (state_hash=<16 hex digits> is what tests compare with simulate's).
@@ -21,7 +22,7 @@ const char replay_usage[] =
     "Rebuild the state of data directory DIR from its snapshot and journal, without\n"
     "changing any file, and print its state hash.\n\n"
     "  --from-scratch   ignore snapshots: replay the whole journal into a fresh engine\n"
-    "  --verify         both ways; fail unless they agree and conservation holds\n";
+    "  --verify         both ways; fail unless they agree and the invariants hold\n";
 
 typedef struct replay_out {
     const char *mode;
@@ -81,18 +82,12 @@ static cets_engine *replay_scratch(const char *dir, const cets_config *cfg, repl
     return e;
 }
 
-/* The conservation laws of docs/rules.md, over the whole state. */
-static const char *conserved(const cets_engine *e)
+/* The engine's invariants (cets_check: conservation counting surrenders and
+ * retirements, reservations, the books), over the whole state. */
+static const char *invariants(const cets_engine *e)
 {
-    static cets_totals t;
-    cets_totals_get(e, &t);
-    if (t.funds != t.deposits - t.withdrawals) return "funds != deposits - withdrawals";
-    for (uint32_t i = 0; i < cets_instrument_count(e) && i < CETS_MAX_INSTRUMENTS; i++) {
-        if (t.held[i] != t.issued[i]) return "holdings != issuance";
-        if (t.frozen_qty[i] != t.reserved_qty[i]) return "frozen holdings != live sell orders";
-    }
-    if (t.frozen_funds != t.reserved_funds) return "frozen funds != live buy reservations";
-    return NULL;
+    static cets_check_report rep;
+    return cets_check(e, &rep) == 0 ? NULL : rep.message;
 }
 
 static int replay_verify(const char *dir, const cets_config *guess)
@@ -109,7 +104,7 @@ static int replay_verify(const char *dir, const cets_config *guess)
     }
     const char *why = a.hash != b.hash         ? "the snapshot and the journal disagree"
                       : a.last_seq != b.last_seq ? "the two replays end at different commands"
-                                                 : conserved(ea);
+                                                 : invariants(ea);
     printf("verify=%s%s\n", why ? "FAILED: " : "ok", why ? why : "");
     cets_engine_free(ea);
     cets_engine_free(eb);

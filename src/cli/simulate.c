@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cets/registry.h"
 #include "sim.h"
 
 const char simulate_usage[] =
@@ -88,7 +89,7 @@ static int opts_parse(sim_opts *o, int argc, char **argv)
                             (long long)o->statements.v[i], (long long)o->participants + 1);
             return -1;
         }
-    if (cal_weekday(o->date) >= 5) {
+    if (cets_weekday(o->date) >= 5) {
         cli_usage_error(simulate_usage, "--date %d is a %s, not a trading day", o->date,
                         cal_weekday_name(o->date, false));
         return -1;
@@ -96,8 +97,10 @@ static int opts_parse(sim_opts *o, int argc, char **argv)
     return 0;
 }
 
-/* The calendar: the file given, the default one if it exists, or none.
- * Returns the count, -1 when the file is bad, -2 when --date is a holiday. */
+/* The calendar: the file given, else the default one, or none when asked.
+ * Returns the count, -1 when the file is bad or missing, -2 when --date is a
+ * holiday. Without a calendar every weekday would trade, holidays too: a
+ * missing default file is an error, not a quiet run on weekends only. */
 static int holidays_load(const sim_opts *o, int32_t *dates, int cap, char *path, size_t plen)
 {
     char err[512];
@@ -105,9 +108,14 @@ static int holidays_load(const sim_opts *o, int32_t *dates, int cap, char *path,
     if (o->holidays && strcmp(o->holidays, "none") == 0) return 0;
     if (o->holidays)
         snprintf(path, plen, "%s", o->holidays);
-    else if (!cal_default_path(path, plen))
-        return 0;
-    int n = cal_load(path, dates, cap, err, sizeof err);
+    else if (!cal_default_path(path, plen)) {
+        fprintf(stderr,
+                "cets: no holiday calendar: data/holidays-cn.txt is not in the current "
+                "directory, under $CETS_SOURCE_DIR or in the source tree of this binary; "
+                "name one with --holidays FILE (or --holidays none: weekends only)\n");
+        return -1;
+    }
+    int n = cets_holidays_load(path, dates, cap, err, sizeof err);
     if (n < 0) {
         fprintf(stderr, "cets: %s\n", err);
         return -1;
@@ -263,8 +271,9 @@ static void kv(FILE *f, const char *label, const char *fmt, ...)
     fputc('\n', f);
 }
 
-/* Conservation over the whole state after the day (docs/rules.md), and the
- * events against the queries: two views of one day must agree. */
+/* The engine's invariants over the whole state after the day (cets_check:
+ * conservation, reservations, the books), and the events against the
+ * queries: two views of one day must agree. */
 static const char *day_check(const cets_engine *e, const sim_pipeline *p, const sim_events *ev,
                              int32_t next_date)
 {
@@ -272,7 +281,6 @@ static const char *day_check(const cets_engine *e, const sim_pipeline *p, const 
     static cets_day_stats st[CETS_MAX_INSTRUMENTS];
     int64_t composite = 0;
     int32_t date = 0;
-    uint32_t ninstr = cets_instrument_count(e);
     cets_totals_get(e, &t);
     uint32_t n = cets_last_day_stats(e, st, CETS_MAX_INSTRUMENTS, &composite, &date);
     if (ev->trades != p->trades) return "TRADE events != trades counted in results";
@@ -283,10 +291,8 @@ static const char *day_check(const cets_engine *e, const sim_pipeline *p, const 
         return "the participants' view and the engine differ after the same commands";
     const char *w = daycheck_run(e, next_date);
     if (w) return w;
-    if (t.funds != t.deposits - t.withdrawals) return "funds != deposits - withdrawals";
-    for (uint32_t i = 0; i < ninstr && i < CETS_MAX_INSTRUMENTS; i++)
-        if (t.held[i] != t.issued[i]) return "holdings != issuance";
-    if (t.frozen_funds != t.reserved_funds) return "frozen funds != live reservations";
+    static cets_check_report rep;
+    if (cets_check(e, &rep) != 0) return rep.message;
     if (t.live_orders != 0) return "live orders after the end of day";
     return NULL;
 }

@@ -14,8 +14,6 @@
 
 #include "internal.h"
 
-#define AUCTION_FEE(e, side) ((e)->cfg.fee_ppm[CETS_METHOD_AUCTION][(side) == CETS_BUY ? 0 : 1])
-
 static cets_auction_info *auction_find(cets_engine *e, uint64_t id)
 {
     return id >= 1 && id <= e->nauctions ? &e->auctions[id - 1] : NULL;
@@ -31,22 +29,6 @@ static void emit_auction(cets_engine *e, const cets_auction_info *a, const cets_
 }
 
 static int opposite(int side) { return side == CETS_BUY ? CETS_SELL : CETS_BUY; }
-
-/* Reserve prices from the previous close: a seller's floor is the close or
- * close -10%, buyers bid at most close +10%; mirrored for a buyer's auction. */
-static void auction_prices(const cets_engine *e, const instrument *in, int side, int64_t limit,
-                           int64_t *reserve_price, int64_t *bid_limit)
-{
-    int64_t prev = in->prev_close, up, down;
-    engine_band_limits(prev, e->cfg.listing_band_bp, &down, &up);
-    if (side == CETS_SELL) {
-        *reserve_price = limit ? down : prev;
-        *bid_limit = up;
-    } else {
-        *reserve_price = limit ? up : prev;
-        *bid_limit = down;
-    }
-}
 
 static bool may_initiate(const cets_engine *e, const cets_cmd *c)
 {
@@ -66,21 +48,15 @@ int auction_create(cets_engine *e, const cets_cmd *c)
         return CETS_KIND_NOT_ALLOWED;
     if (c->instrument >= e->ninst)
         return CETS_UNKNOWN_INSTRUMENT;
-    const participant *ip = &e->parts[c->participant];
-    if (ip->status == CETS_PS_SUSPENDED)
-        return CETS_PARTICIPANT_SUSPENDED;
-    if (ip->status == CETS_PS_FROZEN)
-        return CETS_PARTICIPANT_FROZEN;
-    if (ip->kind == CETS_PK_INDIVIDUAL && e->inst[c->instrument].product != CETS_PRODUCT_CCER)
-        return CETS_KIND_NOT_ALLOWED;
-    if (e->market_halted)
-        return CETS_MARKET_HALTED;
-    if (e->inst[c->instrument].status == CETS_IS_HALTED)
-        return CETS_INSTRUMENT_HALTED;
+    int rc;
+    if ((rc = risk_check_status(e, c->participant)) ||
+        (rc = risk_check_product(e, c->participant, c->instrument)) ||
+        (rc = risk_check_halts(e, c->instrument)))
+        return rc;
     if (c->side != CETS_BUY && c->side != CETS_SELL)
         return CETS_BAD_SIDE;
-    if (c->qty < e->cfg.block_min_qty || c->qty > 10000000000LL)
-        return CETS_QTY_OUT_OF_RANGE;
+    if ((rc = band_check_lot(e, c->qty)))
+        return rc;
     const int64_t *a = c->u.args;
     if (a[CETS_AUCTION_ARG_END] <= a[CETS_AUCTION_ARG_START] || a[CETS_AUCTION_ARG_END] <= c->ts)
         return CETS_BAD_WINDOW;
@@ -89,13 +65,12 @@ int auction_create(cets_engine *e, const cets_cmd *c)
         a[CETS_AUCTION_ARG_MIN_FILL] < 0 || a[CETS_AUCTION_ARG_MIN_FILL] > 10000)
         return CETS_BAD_ARGUMENT;
     int64_t reserve_price, bid_limit;
-    auction_prices(e, &e->inst[c->instrument], c->side, a[CETS_AUCTION_ARG_LIMIT], &reserve_price,
-                   &bid_limit);
+    band_auction(e, &e->inst[c->instrument], c->side, a[CETS_AUCTION_ARG_LIMIT], &reserve_price,
+                 &bid_limit);
     int64_t value = reserve_price * c->qty;
-    int64_t need = c->side == CETS_SELL ? c->qty : value + cets_fee(value, AUCTION_FEE(e, CETS_BUY));
-    int rc = c->side == CETS_SELL ? trading_check_holding(e, c->participant, c->instrument, need)
-                                  : trading_check_funds(e, c->participant, need);
-    if (rc)
+    int64_t need = c->side == CETS_SELL ? c->qty
+                                        : fee_buy_reserve(e, CETS_METHOD_AUCTION, 0, 0, value);
+    if ((rc = risk_check_cover(e, c->participant, c->instrument, c->side, need)))
         return rc;
     if (!engine_vec_grow((void **)&e->auctions, &e->capauctions, e->nauctions + 1,
                          sizeof *e->auctions))
@@ -116,7 +91,7 @@ int auction_create(cets_engine *e, const cets_cmd *c)
     au->min_fill_bp = a[CETS_AUCTION_ARG_MIN_FILL];
     if (e->cfg.enforce_risk) {
         au->reserved = need;
-        trading_hold(e, c->participant, c->instrument, c->side, need);
+        risk_hold(e, c->participant, c->instrument, c->side, need);
     }
     e->res->order_id = au->id;
     emit_auction(e, au, NULL);
@@ -129,33 +104,19 @@ int auction_bid(cets_engine *e, const cets_cmd *c)
     cets_auction_info *au = auction_find(e, c->order_id);
     if (!au)
         return CETS_UNKNOWN_AUCTION;
-    if ((rc = trading_check_trader(e, c)))
+    if ((rc = risk_check_trader(e, c)))
         return rc;
     if (au->status != CETS_AUCTION_OPEN || c->ts < au->start || c->ts >= au->end)
         return CETS_AUCTION_NOT_OPEN;
     if (c->participant == au->initiator)
         return CETS_SELF_TRADE;
-    if (e->parts[c->participant].kind == CETS_PK_INDIVIDUAL &&
-        e->inst[au->instrument].product != CETS_PRODUCT_CCER)
-        return CETS_KIND_NOT_ALLOWED;
-    if (e->market_halted)
-        return CETS_MARKET_HALTED;
-    if (e->inst[au->instrument].status == CETS_IS_HALTED)
-        return CETS_INSTRUMENT_HALTED;
-    if (c->qty < 1 || c->qty > au->lot)
-        return CETS_QTY_OUT_OF_RANGE;
-    if (c->price <= 0 || c->price % e->inst[au->instrument].tick)
-        return c->price <= 0 ? CETS_PRICE_OUT_OF_BAND : CETS_PRICE_TICK;
-    int64_t lo = au->side == CETS_SELL ? au->reserve_price : au->bid_limit;
-    int64_t hi = au->side == CETS_SELL ? au->bid_limit : au->reserve_price;
-    if (c->price < lo || c->price > hi)
-        return CETS_PRICE_OUT_OF_BAND;
+    if ((rc = risk_check_product(e, c->participant, au->instrument)) ||
+        (rc = risk_check_halts(e, au->instrument)) || (rc = band_check_bid(e, au, c->price, c->qty)))
+        return rc;
     int bside = opposite(au->side);
     int64_t value = c->price * c->qty;
-    int64_t need = bside == CETS_BUY ? value + cets_fee(value, AUCTION_FEE(e, CETS_BUY)) : c->qty;
-    rc = bside == CETS_BUY ? trading_check_funds(e, c->participant, need)
-                           : trading_check_holding(e, c->participant, au->instrument, need);
-    if (rc)
+    int64_t need = bside == CETS_BUY ? fee_buy_reserve(e, CETS_METHOD_AUCTION, 0, 0, value) : c->qty;
+    if ((rc = risk_check_cover(e, c->participant, au->instrument, bside, need)))
         return rc;
     if (!engine_vec_grow((void **)&e->bids, &e->capbids, e->nbids + 1, sizeof *e->bids))
         return CETS_CAPACITY;
@@ -169,7 +130,7 @@ int auction_bid(cets_engine *e, const cets_cmd *c)
     b->ts = c->ts;
     if (e->cfg.enforce_risk) {
         b->reserved = need;
-        trading_hold(e, c->participant, au->instrument, bside, need);
+        risk_hold(e, c->participant, au->instrument, bside, need);
     }
     au->nbids++;
     e->res->order_id = b->id;
@@ -180,14 +141,14 @@ int auction_bid(cets_engine *e, const cets_cmd *c)
 static void release_bid(cets_engine *e, const cets_auction_info *au, cets_bid_info *b)
 {
     if (b->reserved && e->cfg.enforce_risk)
-        trading_hold(e, b->participant, au->instrument, opposite(au->side), -b->reserved);
+        risk_hold(e, b->participant, au->instrument, opposite(au->side), -b->reserved);
     b->reserved = 0;
 }
 
 static void release_initiator(cets_engine *e, cets_auction_info *au)
 {
     if (au->reserved && e->cfg.enforce_risk)
-        trading_hold(e, au->initiator, au->instrument, au->side, -au->reserved);
+        risk_hold(e, au->initiator, au->instrument, au->side, -au->reserved);
     au->reserved = 0;
 }
 
@@ -208,11 +169,10 @@ static void settle_win(cets_engine *e, cets_auction_info *au, cets_bid_info *b, 
                        int64_t price, int64_t *cum_value, int64_t *cum_fee)
 {
     int64_t value = price * take;
-    int ifee = AUCTION_FEE(e, au->side);
-    int64_t init_fee = cets_fee(*cum_value + value, ifee) - *cum_fee;
+    int64_t init_fee = fee_charge(e, CETS_METHOD_AUCTION, au->side, *cum_value + value, *cum_fee);
     *cum_value += value;
     *cum_fee += init_fee;
-    int64_t bid_fee = cets_fee(value, AUCTION_FEE(e, opposite(au->side)));
+    int64_t bid_fee = fee_of(e, CETS_METHOD_AUCTION, opposite(au->side), value);
     bool init_sells = au->side == CETS_SELL;
     uint32_t buyer = init_sells ? b->participant : au->initiator;
     uint32_t seller = init_sells ? au->initiator : b->participant;

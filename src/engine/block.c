@@ -13,8 +13,6 @@
 
 #include "internal.h"
 
-#define BLOCK_FEE(e, side) ((e)->cfg.fee_ppm[CETS_METHOD_BLOCK][(side) == CETS_BUY ? 0 : 1])
-
 static cets_block_info *block_find(cets_engine *e, uint64_t id)
 {
     uint32_t lo = 0, hi = e->nblocks;
@@ -35,35 +33,20 @@ static void emit_block(cets_engine *e, const cets_block_info *b)
     engine_emit(e, &ev);
 }
 
-/* The afternoon session only, ±30% of the previous close, at least 100,000 t. */
+/* The afternoon session only; then the block band and size (band.c). */
 static int check_terms(const cets_engine *e, const cets_cmd *c, uint32_t iid)
 {
-    const instrument *in = &e->inst[iid];
     if (e->cfg.enforce_sessions && !(c->ts >= e->sess[2] && c->ts < e->sess[3]))
         return CETS_SESSION_CLOSED;
     if (c->side != CETS_BUY && c->side != CETS_SELL)
         return CETS_BAD_SIDE;
-    if (c->qty < e->cfg.block_min_qty || c->qty > 1000000000)
-        return CETS_QTY_OUT_OF_RANGE;
-    int64_t lower, upper;
-    engine_band_limits(in->prev_close, e->cfg.block_band_bp, &lower, &upper);
-    if (c->price <= 0 || c->price % in->tick)
-        return c->price <= 0 ? CETS_PRICE_OUT_OF_BAND : CETS_PRICE_TICK;
-    if (c->price < lower || c->price > upper)
-        return CETS_PRICE_OUT_OF_BAND;
-    return CETS_OK;
+    return band_check_block(e, &e->inst[iid], c->price, c->qty);
 }
 
+/* A proposal's reservation: a buyer's value + fee, a seller's tonnes. */
 static int64_t block_need(const cets_engine *e, int side, int64_t price, int64_t qty)
 {
-    int64_t value = price * qty;
-    return side == CETS_BUY ? value + cets_fee(value, BLOCK_FEE(e, CETS_BUY)) : qty;
-}
-
-static int check_can_hold(cets_engine *e, uint32_t pid, uint32_t iid, int side, int64_t need)
-{
-    return side == CETS_BUY ? trading_check_funds(e, pid, need)
-                            : trading_check_holding(e, pid, iid, need);
+    return side == CETS_BUY ? fee_buy_reserve(e, CETS_METHOD_BLOCK, 0, 0, price * qty) : qty;
 }
 
 static cets_block_info *block_push(cets_engine *e)
@@ -80,7 +63,7 @@ static cets_block_info *block_push(cets_engine *e)
 static void block_release(cets_engine *e, cets_block_info *b, int status)
 {
     if (b->reserved && e->cfg.enforce_risk)
-        trading_hold(e, b->owner, b->instrument, b->side, -b->reserved);
+        risk_hold(e, b->owner, b->instrument, b->side, -b->reserved);
     b->reserved = 0;
     b->status = (uint8_t)status;
     emit_block(e, b);
@@ -89,7 +72,7 @@ static void block_release(cets_engine *e, cets_block_info *b, int status)
 int block_quote(cets_engine *e, const cets_cmd *c)
 {
     int rc;
-    if ((rc = trading_check_trader(e, c)) || (rc = trading_check_market(e, c, c->instrument)) ||
+    if ((rc = risk_check_trader(e, c)) || (rc = risk_check_market(e, c, c->instrument)) ||
         (rc = check_terms(e, c, c->instrument)))
         return rc;
     cets_block_info *b = block_push(e);
@@ -119,9 +102,7 @@ static int propose_target(cets_engine *e, const cets_cmd *c, uint32_t *to,
             return CETS_UNKNOWN_PARTICIPANT;
         if (c->counterparty == c->participant)
             return CETS_SELF_TRADE;
-        uint8_t kind = e->parts[c->counterparty].kind;
-        if (kind == CETS_PK_EXCHANGE || kind == CETS_PK_AUTHORITY ||
-            (kind == CETS_PK_INDIVIDUAL && e->inst[c->instrument].product != CETS_PRODUCT_CCER))
+        if (!risk_may_deal(e, c->counterparty, c->instrument))
             return CETS_KIND_NOT_ALLOWED;
         *to = c->counterparty;
         return CETS_OK;
@@ -143,7 +124,7 @@ static int propose_target(cets_engine *e, const cets_cmd *c, uint32_t *to,
 int block_propose(cets_engine *e, const cets_cmd *c)
 {
     int rc;
-    if ((rc = trading_check_trader(e, c)) || (rc = trading_check_market(e, c, c->instrument)) ||
+    if ((rc = risk_check_trader(e, c)) || (rc = risk_check_market(e, c, c->instrument)) ||
         (rc = check_terms(e, c, c->instrument)))
         return rc;
     uint32_t to;
@@ -151,7 +132,7 @@ int block_propose(cets_engine *e, const cets_cmd *c)
     if ((rc = propose_target(e, c, &to, &answered)))
         return rc;
     int64_t need = block_need(e, c->side, c->price, c->qty);
-    if ((rc = check_can_hold(e, c->participant, c->instrument, c->side, need)))
+    if ((rc = risk_check_cover(e, c->participant, c->instrument, c->side, need)))
         return rc;
     uint64_t answered_id = answered ? answered->id : 0;
     cets_block_info *b = block_push(e); /* may move the array: find `answered` again */
@@ -168,7 +149,7 @@ int block_propose(cets_engine *e, const cets_cmd *c)
     b->ts = c->ts;
     if (e->cfg.enforce_risk) {
         b->reserved = need;
-        trading_hold(e, c->participant, c->instrument, c->side, need);
+        risk_hold(e, c->participant, c->instrument, c->side, need);
     }
     e->res->order_id = b->id;
     uint64_t id = b->id;
@@ -181,7 +162,7 @@ int block_propose(cets_engine *e, const cets_cmd *c)
 int block_accept(cets_engine *e, const cets_cmd *c)
 {
     int rc;
-    if ((rc = trading_check_trader(e, c)))
+    if ((rc = risk_check_trader(e, c)))
         return rc;
     cets_block_info *p = block_find(e, c->order_id);
     if (!p || p->is_quote || p->status != CETS_BLOCK_OPEN)
@@ -191,10 +172,10 @@ int block_accept(cets_engine *e, const cets_cmd *c)
     if (c->instrument != p->instrument || c->price != p->price || c->qty != p->qty ||
         c->side == p->side || (c->side != CETS_BUY && c->side != CETS_SELL))
         return CETS_TERMS_MISMATCH;
-    if ((rc = trading_check_market(e, c, p->instrument)) || (rc = check_terms(e, c, p->instrument)))
+    if ((rc = risk_check_market(e, c, p->instrument)) || (rc = check_terms(e, c, p->instrument)))
         return rc;
     int64_t need = block_need(e, c->side, c->price, c->qty);
-    if ((rc = check_can_hold(e, c->participant, c->instrument, c->side, need)))
+    if ((rc = risk_check_cover(e, c->participant, c->instrument, c->side, need)))
         return rc;
     /* act: both sides are now confirmed and reserved; settle */
     uint32_t iid = p->instrument;
@@ -202,10 +183,10 @@ int block_accept(cets_engine *e, const cets_cmd *c)
     bool buyer_is_proposer = p->side == CETS_BUY;
     uint32_t buyer = buyer_is_proposer ? p->owner : c->participant;
     uint32_t seller = buyer_is_proposer ? c->participant : p->owner;
-    int64_t bfee = cets_fee(value, BLOCK_FEE(e, CETS_BUY));
-    int64_t sfee = cets_fee(value, BLOCK_FEE(e, CETS_SELL));
+    int64_t bfee = fee_of(e, CETS_METHOD_BLOCK, CETS_BUY, value);
+    int64_t sfee = fee_of(e, CETS_METHOD_BLOCK, CETS_SELL, value);
     if (e->cfg.enforce_risk) {
-        trading_hold(e, c->participant, iid, c->side, need);
+        risk_hold(e, c->participant, iid, c->side, need);
         trading_settle(e, iid, buyer, seller, p->qty, value, bfee, sfee);
     }
     p->reserved = 0;

@@ -5,7 +5,12 @@
  * price is an index. A bitmap of non-empty levels finds the next best level
  * with one count-leading/trailing-zeros per 64 ticks. Within a level, orders
  * form a FIFO (time priority) linked through the order pool by slot index.
+ *
+ * Debug builds assert the local invariants of each change (an order lands on
+ * a level of the ladder, a level's count and quantity never go below what
+ * it holds, an emptied level has no links); cets_check() checks the whole.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +36,7 @@ static bool side_init(side_book *s, int32_t nlevels)
 /* A book across [lower, upper]; the book must be empty (it is rebuilt). */
 bool book_init(book *b, int64_t lower, int64_t upper, int64_t tick)
 {
+    assert(tick > 0 && lower > 0 && upper >= lower);
     book_free(b);
     b->base = lower;
     b->tick = tick;
@@ -82,7 +88,10 @@ void book_insert(book *b, order *pool, uint32_t slot)
     int is_bid = o->side == CETS_BUY;
     side_book *s = is_bid ? &b->bid : &b->ask;
     int32_t idx = book_index(b, o->price);
+    assert(o->qty > 0 && (o->price - b->base) % b->tick == 0);
+    assert(idx >= 0 && idx < b->nlevels);
     level *l = &s->levels[idx];
+    assert((l->head == 0) == (l->tail == 0) && (l->count == 0) == (l->head == 0));
     o->next = 0;
     o->prev = l->tail;
     if (l->tail)
@@ -104,7 +113,11 @@ void book_remove(book *b, order *pool, uint32_t slot)
     int is_bid = o->side == CETS_BUY;
     side_book *s = is_bid ? &b->bid : &b->ask;
     int32_t idx = book_index(b, o->price);
+    assert(idx >= 0 && idx < b->nlevels);
     level *l = &s->levels[idx];
+    assert(l->count > 0 && l->qty >= o->qty && s->norders > 0);
+    assert(o->prev ? pool[o->prev].next == slot : l->head == slot);
+    assert(o->next ? pool[o->next].prev == slot : l->tail == slot);
     if (o->prev)
         pool[o->prev].next = o->next;
     else
@@ -118,6 +131,7 @@ void book_remove(book *b, order *pool, uint32_t slot)
     l->qty -= o->qty;
     s->norders--;
     if (l->count == 0) {
+        assert(l->head == 0 && l->tail == 0 && l->qty == 0);
         s->bits[idx >> 6] &= ~(1ULL << (idx & 63));
         if (s->best == idx)
             s->best = book_next(s, b->nlevels, is_bid, is_bid ? idx - 1 : idx + 1);

@@ -5,6 +5,8 @@
  * sessions, so the check on every order is two comparisons. Dates use the
  * proleptic Gregorian calendar (days-from-civil arithmetic); local time is a
  * fixed offset from UTC, which is exact for Asia/Shanghai (no daylight saving).
+ * The date helpers are exported (cets_days_from_civil, cets_date_add, ...):
+ * the tools and the tests use this one calendar.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +16,8 @@
 #define NS_PER_MIN 60000000000LL
 #define NS_PER_DAY (1440 * NS_PER_MIN)
 
-/* Days since 1970-01-01 of y-m-d. */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+/* Days since 1970-01-01 of y-m-d (the days-from-civil algorithm). */
+static int64_t days_of(int64_t y, int64_t m, int64_t d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -25,7 +27,7 @@ static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
     return era * 146097 + doe - 719468;
 }
 
-static int32_t civil_from_days(int64_t z)
+int32_t cets_civil_from_days(int64_t z)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -40,28 +42,39 @@ static int32_t civil_from_days(int64_t z)
     return (int32_t)(y * 10000 + m * 100 + d);
 }
 
-static int64_t date_days(int32_t date)
+int64_t cets_days_from_civil(int32_t date)
 {
-    return days_from_civil(date / 10000, date / 100 % 100, date % 100);
+    return days_of(date / 10000, date / 100 % 100, date % 100);
 }
 
-bool calendar_valid_date(int32_t date)
+/* A real day: the round trip through the day count gives the same date. */
+bool cets_date_valid(int32_t date)
 {
     if (date < 19700101 || date > 99991231)
         return false;
-    return civil_from_days(date_days(date)) == date;
+    return cets_civil_from_days(cets_days_from_civil(date)) == date;
+}
+
+int32_t cets_date_add(int32_t date, int64_t days)
+{
+    return cets_civil_from_days(cets_days_from_civil(date) + days);
+}
+
+int cets_weekday(int32_t date)
+{
+    return (int)((cets_days_from_civil(date) % 7 + 10) % 7); /* 1970-01-01 was a Thursday */
 }
 
 int64_t cets_time_at(int32_t date, int hh, int mm, int32_t tz_offset_min)
 {
-    return date_days(date) * NS_PER_DAY + ((int64_t)hh * 60 + mm - tz_offset_min) * NS_PER_MIN;
+    return cets_days_from_civil(date) * NS_PER_DAY + ((int64_t)hh * 60 + mm - tz_offset_min) * NS_PER_MIN;
 }
 
 int32_t cets_date_of(int64_t ts, int32_t tz_offset_min)
 {
     int64_t local = ts + (int64_t)tz_offset_min * NS_PER_MIN;
     int64_t days = local >= 0 ? local / NS_PER_DAY : -((-local + NS_PER_DAY - 1) / NS_PER_DAY);
-    return civil_from_days(days);
+    return cets_civil_from_days(days);
 }
 
 static bool is_holiday(const cets_engine *e, int32_t date)
@@ -79,21 +92,17 @@ static bool is_holiday(const cets_engine *e, int32_t date)
 
 bool cets_is_trading_day(const cets_engine *e, int32_t date)
 {
-    if (!calendar_valid_date(date))
-        return false;
-    int64_t wd = (date_days(date) % 7 + 10) % 7; /* 0 = Monday (1970-01-01 was a Thursday) */
-    return wd < 5 && !is_holiday(e, date);
+    return cets_date_valid(date) && cets_weekday(date) < 5 && !is_holiday(e, date);
 }
 
 int32_t calendar_next_trading_day(const cets_engine *e, int32_t date)
 {
-    int64_t d = date_days(date);
-    for (int i = 0; i < 3660; i++) {
-        int32_t next = civil_from_days(++d);
+    for (int i = 1; i <= 3660; i++) {
+        int32_t next = cets_date_add(date, i);
         if (cets_is_trading_day(e, next))
             return next;
     }
-    return civil_from_days(date_days(date) + 1); /* a decade of holidays: give up */
+    return cets_date_add(date, 1); /* a decade of holidays: give up */
 }
 
 /* Make date the current trading date and cache its session bounds. */
@@ -116,7 +125,7 @@ bool calendar_session_open(const cets_engine *e, int64_t ts)
 
 int calendar_holiday_add(cets_engine *e, int32_t date)
 {
-    if (!calendar_valid_date(date))
+    if (!cets_date_valid(date))
         return CETS_BAD_ARGUMENT;
     if (is_holiday(e, date))
         return CETS_OK;
@@ -141,7 +150,7 @@ int calendar_holiday_add(cets_engine *e, int32_t date)
 
 int calendar_holiday_remove(cets_engine *e, int32_t date)
 {
-    if (!calendar_valid_date(date) || !is_holiday(e, date))
+    if (!cets_date_valid(date) || !is_holiday(e, date))
         return CETS_BAD_ARGUMENT;
     uint32_t i = 0;
     while (e->holidays[i] != date)

@@ -56,7 +56,7 @@ bool engine_vec_grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
 
 static bool config_valid(const cets_config *c)
 {
-    if (!calendar_valid_date(c->start_date) || c->tick <= 0 || c->listing_min_qty < 1 ||
+    if (!cets_date_valid(c->start_date) || c->tick <= 0 || c->listing_min_qty < 1 ||
         c->listing_max_qty < c->listing_min_qty || c->listing_band_bp < 0 ||
         c->listing_band_bp >= 10000 || c->tz_offset_min < -1440 || c->tz_offset_min > 1440 ||
         c->block_band_bp < 0 || c->block_band_bp >= 10000 || c->block_min_qty < 1 ||
@@ -174,6 +174,14 @@ cets_engine *cets_engine_new(const cets_config *cfg)
     return e;
 }
 
+static void trade_log_free(trade_log *l)
+{
+    for (size_t i = 0; i < l->nchunks; i++)
+        free(l->chunks[i]);
+    free(l->chunks);
+    memset(l, 0, sizeof *l);
+}
+
 void cets_engine_free(cets_engine *e)
 {
     if (!e)
@@ -224,14 +232,6 @@ void engine_touch(cets_engine *e, uint32_t iid, int is_bid, int32_t idx)
         e->touched |= 1ULL << iid;
 }
 
-void trade_log_free(trade_log *l)
-{
-    for (size_t i = 0; i < l->nchunks; i++)
-        free(l->chunks[i]);
-    free(l->chunks);
-    memset(l, 0, sizeof *l);
-}
-
 cets_trade *trade_log_push(trade_log *l)
 {
     if (l->n == l->nchunks * TRADE_CHUNK) {
@@ -264,35 +264,6 @@ void engine_emit(cets_engine *e, cets_event *ev)
 
 /* ---- operator commands ---------------------------------------------- */
 
-/* A band of bp basis points around a price, never wider than its percentage:
- * upper = floor(close x (1 + b)), lower = ceil(close x (1 - b)). */
-void engine_band_limits(int64_t close, int64_t bp, int64_t *lower, int64_t *upper)
-{
-    *upper = close * (10000 + bp) / 10000;
-    *lower = (close * (10000 - bp) + 9999) / 10000;
-}
-
-void engine_compute_band(const cets_config *cfg, int64_t close, int64_t tick, int64_t *lower,
-                         int64_t *upper)
-{
-    int64_t lo, up;
-    engine_band_limits(close, cfg->listing_band_bp, &lo, &up);
-    up -= up % tick;                                          /* stay inside: round to the tick inwards */
-    lo += (tick - lo % tick) % tick;
-    if (lo < tick)
-        lo = tick;
-    if (up < lo)
-        up = lo;
-    *lower = lo;
-    *upper = up;
-}
-
-void engine_set_band(instrument *in, int64_t lower, int64_t upper)
-{
-    in->lower = lower;
-    in->upper = upper;
-}
-
 static bool code_valid(const char *s)
 {
     size_t n = strnlen(s, CETS_NAME_LEN);
@@ -324,7 +295,7 @@ static int instrument_add(cets_engine *e, const cets_cmd *c)
     instrument *in = &e->inst[e->ninst];
     memset(in, 0, sizeof *in);
     int64_t lo, up;
-    engine_compute_band(&e->cfg, c->price, tick, &lo, &up);
+    band_listing(&e->cfg, c->price, tick, &lo, &up);
     if (!book_init(&in->bk, lo, up, tick))
         return CETS_CAPACITY;
     memcpy(in->code, c->u.text, strnlen(c->u.text, CETS_CODE_LEN - 1));
@@ -332,7 +303,7 @@ static int instrument_add(cets_engine *e, const cets_cmd *c)
     in->matching = c->flags;
     in->prev_close = c->price;
     in->tick = tick;
-    engine_set_band(in, lo, up);
+    band_set(in, lo, up);
     e->res->id = e->ninst++;
     return CETS_OK;
 }
@@ -395,6 +366,9 @@ static int admin_funds(cets_engine *e, const cets_cmd *c)
         e->deposits += c->qty;
         return CETS_OK;
     }
+    int rc = risk_check_movement(e, c->participant); /* a judicial freeze keeps the cash in */
+    if (rc)
+        return rc;
     int64_t free_cash = p->avail - p->unsettled;
     if (c->qty > p->avail)
         return CETS_INSUFFICIENT_FUNDS;

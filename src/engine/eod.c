@@ -43,7 +43,7 @@ void eod_day_stats(const cets_engine *e, uint32_t iid, cets_day_stats *out)
         out->cum_volume[m] = in->cum_volume[m] + d->volume[m];
         out->cum_value[m] = in->cum_value[m] + d->value[m];
     }
-    engine_compute_band(&e->cfg, out->close, in->tick, &out->next_lower, &out->next_upper);
+    band_listing(&e->cfg, out->close, in->tick, &out->next_lower, &out->next_upper);
 }
 
 /* Start-of-day balances for the statements. */
@@ -88,7 +88,7 @@ static void close_instruments(cets_engine *e, book *fresh)
         memcpy(in->cum_volume, st->cum_volume, sizeof in->cum_volume);
         memcpy(in->cum_value, st->cum_value, sizeof in->cum_value);
         in->prev_close = st->close;
-        engine_set_band(in, st->next_lower, st->next_upper);
+        band_set(in, st->next_lower, st->next_upper);
         book_free(&in->bk);
         in->bk = fresh[i];
         memset(&in->day, 0, sizeof in->day);

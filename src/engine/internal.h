@@ -13,6 +13,7 @@
 #define CETS_ENGINE_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cets/cets.h"
@@ -114,7 +115,6 @@ static inline cets_trade *trade_at(const trade_log *l, size_t i)
 {
     return &l->chunks[i / TRADE_CHUNK][i % TRADE_CHUNK];
 }
-void trade_log_free(trade_log *l);
 cets_trade *trade_log_push(trade_log *l); /* NULL when out of memory */
 
 struct cets_engine {
@@ -195,17 +195,12 @@ static inline hday *engine_hday(cets_engine *e, uint32_t pid, uint32_t iid)
  * side is among them (or always, with idx < 0). */
 void engine_touch(cets_engine *e, uint32_t iid, int is_bid, int32_t idx);
 void engine_order_info(const cets_engine *e, const order *o, cets_order_info *out);
-void engine_set_band(instrument *in, int64_t lower, int64_t upper);
-void engine_band_limits(int64_t close, int64_t bp, int64_t *lower, int64_t *upper);
-void engine_compute_band(const cets_config *cfg, int64_t close, int64_t tick, int64_t *lower,
-                         int64_t *upper);
 uint32_t engine_participant_new(cets_engine *e, uint8_t kind, const char *name);
 
 /* calendar.c */
 void calendar_set_date(cets_engine *e, int32_t date);
 bool calendar_session_open(const cets_engine *e, int64_t ts);
 int32_t calendar_next_trading_day(const cets_engine *e, int32_t date);
-bool calendar_valid_date(int32_t date);
 int calendar_holiday_add(cets_engine *e, int32_t date);
 int calendar_holiday_remove(cets_engine *e, int32_t date);
 
@@ -247,14 +242,48 @@ void trading_record(cets_engine *e, cets_trade *tr); /* fills trade_id, seq, ts 
 /* engine.c: grow *p (elements of size elem) to hold need; false when out of memory */
 bool engine_vec_grow(void **p, uint32_t *cap, uint32_t need, size_t elem);
 
-/* trading.c: shared checks and reservations */
-int trading_check_trader(const cets_engine *e, const cets_cmd *c);
-int trading_check_market(const cets_engine *e, const cets_cmd *c, uint32_t iid);
-int trading_check_holding(cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty);
-int trading_check_funds(const cets_engine *e, uint32_t pid, int64_t need);
+/* fee.c -- every method's fees (cets_config.fee_ppm[method][side]) */
+/* The fee on one trade's value. */
+int64_t fee_of(const cets_engine *e, int method, int side, int64_t value);
+/* A fill's fee for whoever has filled cum_value in all (this fill included)
+ * and was charged `charged` before: fee(cum_value) - charged. */
+int64_t fee_charge(const cets_engine *e, int method, int side, int64_t cum_value, int64_t charged);
+/* What a buyer reserves to fill `value` more: value + its fee by fee_charge. */
+int64_t fee_buy_reserve(const cets_engine *e, int method, int64_t filled_value, int64_t charged,
+                        int64_t value);
+
+/* band.c -- price bands and size limits of each method */
+/* The listing band of a previous close, on the tick. */
+void band_listing(const cets_config *cfg, int64_t close, int64_t tick, int64_t *lower,
+                  int64_t *upper);
+void band_set(instrument *in, int64_t lower, int64_t upper);
+int band_check_listing(const cets_engine *e, const instrument *in, int64_t price, int64_t qty);
+int band_check_listing_qty(const cets_engine *e, int64_t qty);
+int band_check_block(const cets_engine *e, const instrument *in, int64_t price, int64_t qty);
+int band_check_lot(const cets_engine *e, int64_t qty);
+/* An auction's reserve price and its bids' other bound. */
+void band_auction(const cets_engine *e, const instrument *in, int side, int64_t limit,
+                  int64_t *reserve_price, int64_t *bid_limit);
+int band_check_bid(const cets_engine *e, const cets_auction_info *au, int64_t price, int64_t qty);
+/* The message of a price or size rejection of a command type, with the
+ * configured numbers; false when the code is not one of band.c's. */
+bool band_message(const cets_config *cfg, int cmd_type, int code, char *buf, size_t len);
+
+/* risk.c -- the checks shared by trading, blocks, auctions and the registry */
+int risk_check_trader(const cets_engine *e, const cets_cmd *c); /* who, kind, status */
+int risk_check_market(const cets_engine *e, const cets_cmd *c, uint32_t iid); /* what, when */
+int risk_check_status(const cets_engine *e, uint32_t pid);   /* suspended, frozen */
+int risk_check_movement(const cets_engine *e, uint32_t pid); /* the judicial freeze */
+int risk_check_product(const cets_engine *e, uint32_t pid, uint32_t iid); /* individuals: CCER */
+bool risk_may_deal(const cets_engine *e, uint32_t pid, uint32_t iid); /* a counterparty */
+int risk_check_halts(const cets_engine *e, uint32_t iid);
+int risk_check_funds(const cets_engine *e, uint32_t pid, int64_t need);
+int risk_check_holding(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty);
+/* Funds (buy) or holdings (sell) cover need. */
+int risk_check_cover(const cets_engine *e, uint32_t pid, uint32_t iid, int side, int64_t need);
 /* Move amount from available to frozen (negative: back), funds for a buyer,
  * tonnes of iid for a seller. */
-void trading_hold(cets_engine *e, uint32_t pid, uint32_t iid, int side, int64_t amount);
+void risk_hold(cets_engine *e, uint32_t pid, uint32_t iid, int side, int64_t amount);
 
 /* block.c */
 int block_quote(cets_engine *e, const cets_cmd *c);
@@ -274,18 +303,17 @@ void auction_drop_participant(cets_engine *e, uint32_t pid); /* judicial freeze 
 
 /* registry.c */
 int registry_apply(cets_engine *e, const cets_cmd *c);
+/* The message of a registry rejection with the configured numbers (the CCER
+ * cap); false for other codes. */
+bool registry_message(const cets_config *cfg, int code, char *buf, size_t len);
+
+/* reject.c -- numbers in messages: 99999 -> "99,999"; 1250 bp -> "12.5%" */
+const char *fmt_thousands(int64_t v, char *buf, size_t len);
+const char *fmt_percent(int64_t bp, char *buf, size_t len);
 
 /* eod.c */
 int eod_run(cets_engine *e, const cets_cmd *c);
 void eod_day_stats(const cets_engine *e, uint32_t iid, cets_day_stats *out);
 void eod_open_day(cets_engine *e);
-
-/* state.c -- serialisation shared by the hash and snapshots */
-typedef struct sbuf {
-    unsigned char *p;
-    size_t n, cap;
-    bool oom;
-} sbuf;
-void state_write(const cets_engine *e, sbuf *b, size_t *hash_from);
 
 #endif

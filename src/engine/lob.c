@@ -63,7 +63,7 @@ cets_lob *cets_lob_new(int64_t min_price, int64_t max_price, cets_lob_trade_fn f
         cets_lob_free(lob);
         return NULL;
     }
-    engine_set_band(in, min_price, max_price);
+    band_set(in, min_price, max_price);
     cets_engine_set_listener(lob->e, lob_listen, lob);
     return lob;
 }

@@ -1,17 +1,7 @@
-/* money.c -- integer money: fees rounded half-up, and formatting fen as CNY. */
+/* money.c -- formatting fen as CNY. (Fees, and their rounding, are fee.c's.) */
 #include <stdio.h>
 
 #include "cets/cets.h"
-
-/* round(value * ppm / 1e6), half-up, without overflowing value * ppm:
- * value = q * 1e6 + r, and q * ppm is already whole. */
-int64_t cets_fee(int64_t value, int32_t ppm)
-{
-    if (value <= 0 || ppm <= 0)
-        return 0;
-    int64_t q = value / 1000000, r = value % 1000000;
-    return q * ppm + (r * ppm + 500000) / 1000000;
-}
 
 char *cets_fmt_money(int64_t fen, char *buf)
 {

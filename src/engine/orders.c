@@ -4,7 +4,10 @@
  * allocates once the pool has grown to the day's peak. Order ids are given in
  * sequence by the engine; the table is open addressing with linear probing
  * and backward-shift deletion (no tombstones), kept at most half full.
+ * Debug builds assert that slots stay inside the pool, that an id is indexed
+ * once and only while it is, and that the table never fills.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +73,7 @@ uint32_t orders_alloc(cets_engine *e)
         e->capord = cap;
     }
     uint32_t slot = e->free_head;
+    assert(slot > 0 && slot < e->capord);
     e->free_head = e->orders[slot].next;
     memset(&e->orders[slot], 0, sizeof(order));
     return slot;
@@ -77,6 +81,7 @@ uint32_t orders_alloc(cets_engine *e)
 
 void orders_release(cets_engine *e, uint32_t slot)
 {
+    assert(slot > 0 && slot < e->capord);
     e->orders[slot].id = 0;
     e->orders[slot].next = e->free_head;
     e->free_head = slot;
@@ -123,6 +128,7 @@ static bool table_grow(cets_engine *e)
 
 bool orders_index(cets_engine *e, uint64_t id, uint32_t slot)
 {
+    assert(id != 0 && slot > 0 && slot < e->capord && orders_find(e, id) == 0);
     if ((uint64_t)(e->nlive + 1) * 2 > (uint64_t)e->idmask + 1 && !table_grow(e))
         return false;
     uint32_t i = id_hash(id, e->idmask);
@@ -138,10 +144,12 @@ void orders_unindex(cets_engine *e, uint64_t id)
 {
     uint32_t i = id_hash(id, e->idmask);
     while (e->idkeys[i] != id) {
+        assert(e->idkeys[i] != 0); /* only indexed ids leave the index */
         if (!e->idkeys[i])
             return;
         i = (i + 1) & e->idmask;
     }
+    assert(e->nlive > 0);
     /* backward-shift: pull later members of the cluster into the hole */
     uint32_t j = i;
     for (;;) {

@@ -193,8 +193,8 @@ static int surrender(cets_engine *e, const cets_cmd *c)
     bool compulsory = is_authority(e, c->actor);
     if (!compulsory && c->actor != c->participant)
         return CETS_NOT_AUTHORISED;
-    if (!compulsory && e->parts[c->participant].status == CETS_PS_FROZEN)
-        return CETS_PARTICIPANT_FROZEN;
+    if (!compulsory && (rc = risk_check_movement(e, c->participant)))
+        return rc;
     cets_compliance *r = comp_find(e, c->participant, (int32_t)c->aux);
     if (!r)
         return CETS_NO_OBLIGATION;
@@ -241,8 +241,9 @@ static int retire(cets_engine *e, const cets_cmd *c)
         return CETS_UNKNOWN_PARTICIPANT;
     if (c->actor != c->participant)
         return CETS_NOT_AUTHORISED;
-    if (e->parts[c->participant].status == CETS_PS_FROZEN)
-        return CETS_PARTICIPANT_FROZEN;
+    int rc = risk_check_movement(e, c->participant);
+    if (rc)
+        return rc;
     if (c->instrument >= e->ninst)
         return CETS_UNKNOWN_INSTRUMENT;
     if (c->qty <= 0)
@@ -253,8 +254,7 @@ static int retire(cets_engine *e, const cets_cmd *c)
     const char *bar = strchr(text, '|');
     if (!bar || bar == text || !bar[1])
         return CETS_BAD_TEXT;
-    int rc = trading_check_holding(e, c->participant, c->instrument, c->qty);
-    if (rc)
+    if ((rc = risk_check_holding(e, c->participant, c->instrument, c->qty)))
         return rc;
     engine_holding(e, c->participant, c->instrument)->avail -= c->qty;
     e->inst[c->instrument].retired += c->qty;
@@ -277,17 +277,15 @@ static int transfer_request(cets_engine *e, const cets_cmd *c)
         return CETS_UNKNOWN_PARTICIPANT;
     if (c->actor != from)
         return CETS_NOT_AUTHORISED;
-    if (e->parts[from].status == CETS_PS_FROZEN)
-        return CETS_PARTICIPANT_FROZEN;
+    int rc = risk_check_movement(e, from);
+    if (rc)
+        return rc;
     if (c->instrument >= e->ninst)
         return CETS_UNKNOWN_INSTRUMENT;
     if (to == from || c->qty <= 0 || c->user == 0)
         return CETS_BAD_ARGUMENT;
-    if (e->parts[to].kind == CETS_PK_INDIVIDUAL &&
-        e->inst[c->instrument].product != CETS_PRODUCT_CCER)
-        return CETS_KIND_NOT_ALLOWED;
-    int rc = trading_check_holding(e, from, c->instrument, c->qty);
-    if (rc)
+    if ((rc = risk_check_product(e, to, c->instrument)) ||
+        (rc = risk_check_holding(e, from, c->instrument, c->qty)))
         return rc;
     if (!engine_vec_grow((void **)&e->transfers, &e->captransfers, e->ntransfers + 1,
                          sizeof *e->transfers))
@@ -297,7 +295,7 @@ static int transfer_request(cets_engine *e, const cets_cmd *c)
     *t = (cets_transfer_info){.id = e->ntransfers, .from = from, .to = to,
                               .instrument = c->instrument, .user = c->user, .qty = c->qty,
                               .ts = c->ts, .status = 1};
-    trading_hold(e, from, c->instrument, CETS_SELL, c->qty);
+    risk_hold(e, from, c->instrument, CETS_SELL, c->qty);
     e->res->order_id = t->id;
     cets_registry_move m = {.kind = CETS_REG_TRANSFER_REQUEST, .participant = from,
                             .counterparty = to, .instrument = c->instrument, .user = c->user,
@@ -316,9 +314,10 @@ static int transfer_decide(cets_engine *e, const cets_cmd *c)
     bool approve = c->type == CETS_CMD_TRANSFER_APPROVE;
     if (approve && (c->user == 0 || c->user == t->user))
         return CETS_FOUR_EYES;
-    if (approve && e->parts[t->from].status == CETS_PS_FROZEN)
-        return CETS_PARTICIPANT_FROZEN;
-    trading_hold(e, t->from, t->instrument, CETS_SELL, -t->qty);
+    int rc;
+    if (approve && (rc = risk_check_movement(e, t->from)))
+        return rc;
+    risk_hold(e, t->from, t->instrument, CETS_SELL, -t->qty);
     if (approve) {
         engine_holding(e, t->from, t->instrument)->avail -= t->qty;
         engine_holding(e, t->to, t->instrument)->avail += t->qty;
@@ -408,6 +407,16 @@ static int deadline(cets_engine *e, const cets_cmd *c)
         emit_move(e, &m);
     }
     return CETS_OK;
+}
+
+bool registry_message(const cets_config *cfg, int code, char *buf, size_t len)
+{
+    if (code != CETS_CCER_CAP)
+        return false;
+    char p[16];
+    snprintf(buf, len, "CCER may cover at most %s of an obligation",
+             fmt_percent(cfg->ccer_cap_bp, p, sizeof p));
+    return true;
 }
 
 int registry_apply(cets_engine *e, const cets_cmd *c)

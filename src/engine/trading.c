@@ -11,13 +11,11 @@
  * frozen for its remaining quantity; fills consume value + fee increment from
  * it; whatever is left when the order ends goes back to available.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-
-#define BUY_FEE(e) ((e)->cfg.fee_ppm[CETS_METHOD_LISTING][0])
-#define SELL_FEE(e) ((e)->cfg.fee_ppm[CETS_METHOD_LISTING][1])
 
 static inline void event_head(cets_event *ev, int type)
 {
@@ -43,73 +41,14 @@ void engine_order_info(const cets_engine *e, const order *o, cets_order_info *ou
     out->ts = o->ts;
 }
 
+/* What a buy order at price for qty more must hold: value + fee on its
+ * cumulative value (fee.c), less the fees already charged. */
 static int64_t funds_needed(const cets_engine *e, const order *o, int64_t price, int64_t qty)
 {
-    int64_t v = price * qty;
-    return v + cets_fee(o->filled_value + v, BUY_FEE(e)) - o->fees;
+    return fee_buy_reserve(e, CETS_METHOD_LISTING, o->filled_value, o->fees, price * qty);
 }
 
-/* ---- checks ----------------------------------------------------------- */
-
-int trading_check_trader(const cets_engine *e, const cets_cmd *c)
-{
-    if (c->participant < 1 || c->participant > e->nparts)
-        return CETS_UNKNOWN_PARTICIPANT;
-    if (c->actor != c->participant)
-        return CETS_NOT_AUTHORISED;
-    const participant *p = &e->parts[c->participant];
-    if (p->kind == CETS_PK_EXCHANGE || p->kind == CETS_PK_AUTHORITY)
-        return CETS_KIND_NOT_ALLOWED;
-    if (p->status == CETS_PS_SUSPENDED)
-        return CETS_PARTICIPANT_SUSPENDED;
-    if (p->status == CETS_PS_FROZEN)
-        return CETS_PARTICIPANT_FROZEN;
-    return CETS_OK;
-}
-
-int trading_check_market(const cets_engine *e, const cets_cmd *c, uint32_t iid)
-{
-    if (iid >= e->ninst)
-        return CETS_UNKNOWN_INSTRUMENT;
-    const instrument *in = &e->inst[iid];
-    if (e->parts[c->participant].kind == CETS_PK_INDIVIDUAL && in->product != CETS_PRODUCT_CCER)
-        return CETS_KIND_NOT_ALLOWED;
-    if (e->market_halted)
-        return CETS_MARKET_HALTED;
-    if (in->status == CETS_IS_HALTED)
-        return CETS_INSTRUMENT_HALTED;
-    if (e->cfg.enforce_sessions && !calendar_session_open(e, c->ts))
-        return CETS_SESSION_CLOSED;
-    return CETS_OK;
-}
-
-static int check_price_qty(const cets_engine *e, const instrument *in, int64_t price, int64_t qty)
-{
-    if (qty < e->cfg.listing_min_qty || qty > e->cfg.listing_max_qty)
-        return CETS_QTY_OUT_OF_RANGE;
-    if (price <= 0 || price % in->tick)
-        return price <= 0 ? CETS_PRICE_OUT_OF_BAND : CETS_PRICE_TICK;
-    if (price < in->lower || price > in->upper)
-        return CETS_PRICE_OUT_OF_BAND;
-    return CETS_OK;
-}
-
-int trading_check_holding(cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty)
-{
-    if (!e->cfg.enforce_risk)
-        return CETS_OK;
-    const holding *h = engine_holding(e, pid, iid);
-    if (qty <= h->avail)
-        return CETS_OK;
-    return qty <= h->avail + h->locked ? CETS_T1_LOCKED : CETS_INSUFFICIENT_HOLDINGS;
-}
-
-int trading_check_funds(const cets_engine *e, uint32_t pid, int64_t need)
-{
-    if (!e->cfg.enforce_risk || need <= e->parts[pid].avail)
-        return CETS_OK;
-    return CETS_INSUFFICIENT_FUNDS;
-}
+/* ---- checks: who and when (risk.c), price and size (band.c) ------------ */
 
 /* Would a listing at price cross the other side? */
 static bool crosses(const instrument *in, int side, int64_t price)
@@ -180,26 +119,13 @@ static uint32_t order_new(cets_engine *e, const cets_cmd *c, uint32_t iid, int s
     return slot;
 }
 
-void trading_hold(cets_engine *e, uint32_t pid, uint32_t iid, int side, int64_t amount)
-{
-    if (side == CETS_BUY) {
-        participant *p = &e->parts[pid];
-        p->avail -= amount;
-        p->frozen += amount;
-    } else {
-        holding *h = engine_holding(e, pid, iid);
-        h->avail -= amount;
-        h->frozen += amount;
-    }
-}
-
 /* Move `amount` from available to frozen for the order (funds or holding). */
 static void reserve(cets_engine *e, order *o, int64_t amount)
 {
     if (!e->cfg.enforce_risk)
         return;
     o->reserved += amount;
-    trading_hold(e, o->participant, o->instrument, o->side, amount);
+    risk_hold(e, o->participant, o->instrument, o->side, amount);
 }
 
 static void emit_order(cets_engine *e, int type, const order *o)
@@ -223,6 +149,7 @@ void trading_end_order(cets_engine *e, uint32_t slot, int why, bool on_book)
         e->parts[o->participant].open_orders--;
     }
     reserve(e, o, -o->reserved);
+    assert(!e->cfg.enforce_risk || o->reserved == 0);
     if (e->fn) {
         cets_event ev;
         event_head(&ev, CETS_EV_ORDER_DONE);
@@ -315,8 +242,8 @@ static void execute(cets_engine *e, uint32_t iid, order *t, order *m, level *l, 
 {
     order *b = t->side == CETS_BUY ? t : m, *s = t->side == CETS_BUY ? m : t;
     int64_t value = price * q;
-    int64_t bfee = cets_fee(b->filled_value + value, BUY_FEE(e)) - b->fees;
-    int64_t sfee = cets_fee(s->filled_value + value, SELL_FEE(e)) - s->fees;
+    int64_t bfee = fee_charge(e, CETS_METHOD_LISTING, CETS_BUY, b->filled_value + value, b->fees);
+    int64_t sfee = fee_charge(e, CETS_METHOD_LISTING, CETS_SELL, s->filled_value + value, s->fees);
     b->filled_value += value;
     b->fees += bfee;
     b->filled_qty += q;
@@ -329,6 +256,7 @@ static void execute(cets_engine *e, uint32_t iid, order *t, order *m, level *l, 
     if (e->cfg.enforce_risk) {
         b->reserved -= value + bfee;
         s->reserved -= q;
+        assert(b->reserved >= 0 && s->reserved >= 0); /* a fill never costs more than reserved */
         trading_settle(e, iid, b->participant, s->participant, q, value, bfee, sfee);
     }
     cets_trade tr = {.instrument = iid, .method = CETS_METHOD_LISTING, .aggressor = t->side,
@@ -388,12 +316,12 @@ static void finish(cets_engine *e, uint32_t slot)
 int trading_post(cets_engine *e, const cets_cmd *c)
 {
     int rc;
-    if ((rc = trading_check_trader(e, c)) || (rc = trading_check_market(e, c, c->instrument)))
+    if ((rc = risk_check_trader(e, c)) || (rc = risk_check_market(e, c, c->instrument)))
         return rc;
     instrument *in = &e->inst[c->instrument];
     if (c->side != CETS_BUY && c->side != CETS_SELL)
         return CETS_BAD_SIDE;
-    if ((rc = check_price_qty(e, in, c->price, c->qty)))
+    if ((rc = band_check_listing(e, in, c->price, c->qty)))
         return rc;
     if (c->flags > CETS_TIF_IOC)
         return CETS_BAD_ARGUMENT;
@@ -408,8 +336,8 @@ int trading_post(cets_engine *e, const cets_cmd *c)
     }
     order proto = {0};
     int64_t need = c->side == CETS_BUY ? funds_needed(e, &proto, c->price, c->qty) : c->qty;
-    if (c->side == CETS_BUY ? (rc = trading_check_funds(e, c->participant, need))
-                            : (rc = trading_check_holding(e, c->participant, c->instrument, c->qty)))
+    if (c->side == CETS_BUY ? (rc = risk_check_funds(e, c->participant, need))
+                            : (rc = risk_check_holding(e, c->participant, c->instrument, c->qty)))
         return rc;
     uint32_t slot = order_new(e, c, c->instrument, c->side, c->price, c->qty, c->flags);
     if (!slot)
@@ -454,9 +382,7 @@ static int check_targets(const cets_engine *e, const cets_cmd *c, const instrume
         *qty += t->qty;
         *cost += t->qty * m->price;
     }
-    if (*qty < e->cfg.listing_min_qty || *qty > e->cfg.listing_max_qty)
-        return CETS_QTY_OUT_OF_RANGE;
-    return CETS_OK;
+    return band_check_listing_qty(e, *qty);
 }
 
 static void take_targets(cets_engine *e, const cets_cmd *c, uint32_t tslot)
@@ -476,7 +402,7 @@ static void take_targets(cets_engine *e, const cets_cmd *c, uint32_t tslot)
 int trading_take(cets_engine *e, const cets_cmd *c)
 {
     int rc;
-    if ((rc = trading_check_trader(e, c)) || (rc = trading_check_market(e, c, c->instrument)))
+    if ((rc = risk_check_trader(e, c)) || (rc = risk_check_market(e, c, c->instrument)))
         return rc;
     instrument *in = &e->inst[c->instrument];
     if (c->side != CETS_BUY && c->side != CETS_SELL)
@@ -495,7 +421,7 @@ int trading_take(cets_engine *e, const cets_cmd *c)
         if ((rc = check_targets(e, c, in, &qty, &cost)))
             return rc;
     } else {
-        if ((rc = check_price_qty(e, in, c->price, c->qty)))
+        if ((rc = band_check_listing(e, in, c->price, c->qty)))
             return rc;
         limit = c->price;
         plan pl = plan_fills(e, in, c->side, limit, c->qty, c->participant, CETS_DEPTH);
@@ -506,9 +432,9 @@ int trading_take(cets_engine *e, const cets_cmd *c)
         qty = pl.qty;
         cost = pl.cost;
     }
-    int64_t need = c->side == CETS_BUY ? cost + cets_fee(cost, BUY_FEE(e)) : qty;
-    if (c->side == CETS_BUY ? (rc = trading_check_funds(e, c->participant, need))
-                            : (rc = trading_check_holding(e, c->participant, c->instrument, qty)))
+    int64_t need = c->side == CETS_BUY ? fee_buy_reserve(e, CETS_METHOD_LISTING, 0, 0, cost) : qty;
+    if (c->side == CETS_BUY ? (rc = risk_check_funds(e, c->participant, need))
+                            : (rc = risk_check_holding(e, c->participant, c->instrument, qty)))
         return rc;
     uint32_t slot = order_new(e, c, c->instrument, c->side, limit,
                               c->ntargets ? qty : c->qty, CETS_TIF_IOC);
@@ -556,12 +482,12 @@ int trading_modify(cets_engine *e, const cets_cmd *c)
 {
     uint32_t slot;
     int rc;
-    if ((rc = find_own_order(e, c, &slot)) || (rc = trading_check_trader(e, c)))
+    if ((rc = find_own_order(e, c, &slot)) || (rc = risk_check_trader(e, c)))
         return rc;
     order *o = &e->orders[slot];
     uint32_t iid = o->instrument;
     instrument *in = &e->inst[iid];
-    if ((rc = trading_check_market(e, c, iid)) || (rc = check_price_qty(e, in, c->price, c->qty)))
+    if ((rc = risk_check_market(e, c, iid)) || (rc = band_check_listing(e, in, c->price, c->qty)))
         return rc;
     if (c->price == o->price && c->qty == o->qty)
         return CETS_NOTHING_CHANGED;
@@ -573,8 +499,8 @@ int trading_modify(cets_engine *e, const cets_cmd *c)
         return CETS_SELF_TRADE;
     int64_t need = o->side == CETS_BUY ? funds_needed(e, o, c->price, c->qty) : c->qty;
     int64_t delta = need - o->reserved;
-    if (delta > 0 && (o->side == CETS_BUY ? (rc = trading_check_funds(e, o->participant, delta))
-                                          : (rc = trading_check_holding(e, o->participant, iid, delta))))
+    if (delta > 0 && (o->side == CETS_BUY ? (rc = risk_check_funds(e, o->participant, delta))
+                                          : (rc = risk_check_holding(e, o->participant, iid, delta))))
         return rc;
     /* act */
     engine_touch(e, iid, o->side == CETS_BUY, book_index(&in->bk, o->price));

@@ -113,10 +113,15 @@ int app_get_price(sess *s, const fix_msg *m, uint32_t tag, int64_t *fen)
     return -1;
 }
 
-void app_add_reason(fix_builder *b, int code)
+void app_add_reason(gw *g, fix_builder *b, const cets_cmd *cmd, int code)
 {
-    char t[300];
-    snprintf(t, sizeof t, "%s: %s", cets_reason_name(code), cets_reason_message(code));
+    /* the message names the refusing rule's configured numbers (cets.h) */
+    char msg[256], t[300];
+    const cets_engine *e = cmd ? core_read_begin(g->core) : NULL;
+    cets_reject_message(e, cmd, code, msg, sizeof msg);
+    if (e)
+        core_read_end(g->core);
+    snprintf(t, sizeof t, "%s: %s", cets_reason_name(code), msg);
     fix_add_str(b, 58, t);
     fix_add_int(b, TAG_REASON_CODE, code);
 }
@@ -142,6 +147,7 @@ typedef struct er {
     uint64_t trade_id;
     int64_t leaves, cum, cum_value, ts;
     int code;                   /* engine reason of a rejection */
+    const cets_cmd *cmd;        /* the command rejected, when known */
     const char *text;
 } er;
 
@@ -212,7 +218,7 @@ static void er_send(gw *g, sess *s, const er *r)
         fix_add_str(b, 58, r->text);
         fix_add_int(b, TAG_REASON_CODE, r->code);
     } else if (r->code) {
-        app_add_reason(b, r->code);
+        app_add_reason(g, b, r->cmd, r->code);
     } else if (r->text) {
         fix_add_str(b, 58, r->text);
     }
@@ -235,7 +241,7 @@ static void er_reject(gw *g, sess *s, const inflight *f, const char *symbol, int
     er r = {.clordid = f->id, .exec_type = '8', .status = '8', .instrument = f->cmd.instrument,
             .symbol = symbol, .side = f->cmd.side, .ordtype = f->ordtype, .tif = f->tif,
             .order_qty = f->order_qty, .price = f->cmd.price, .ts = g->wall, .code = code,
-            .text = text};
+            .cmd = &f->cmd, .text = text};
     er_send(g, s, &r);
 }
 
@@ -257,7 +263,7 @@ static void cancel_reject(gw *g, sess *s, const inflight *f, const ordrec *o, in
         fix_add_str(b, 58, text);
         fix_add_int(b, TAG_REASON_CODE, code);
     } else {
-        app_add_reason(b, code);
+        app_add_reason(g, b, &f->cmd, code);
     }
     sess_end(s);
 }

@@ -39,7 +39,7 @@ static void block_ack(gw *g, sess *s, const inflight *f, int code, uint64_t bloc
     if (f->cmd.instrument < g->ninst && f->trtype != 3 && f->trtype != 6)
         fix_add_str(b, 55, g->inst[f->cmd.instrument].code);
     if (code != CETS_OK)
-        app_add_reason(b, code);
+        app_add_reason(g, b, &f->cmd, code);
     sess_end(s);
 }
 

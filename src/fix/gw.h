@@ -320,7 +320,9 @@ int app_get_side(sess *s, const fix_msg *m, uint32_t tag, uint8_t *side);
 int app_get_symbol(gw *g, sess *s, const fix_msg *m, uint32_t *instrument);
 /* Price: 0; -1 Reject sent; 1 well-formed but not in fen (off the tick). */
 int app_get_price(sess *s, const fix_msg *m, uint32_t tag, int64_t *fen);
-void app_add_reason(fix_builder *b, int code);
+/* Text (58) "name: message" and CetsReasonCode of a rejection of cmd (NULL
+ * when there is none): the message of the rule that refused (cets.h). */
+void app_add_reason(gw *g, fix_builder *b, const cets_cmd *cmd, int code);
 
 /* ---- block.c ---- */
 void block_on_message(gw *g, sess *s, const fix_msg *m);

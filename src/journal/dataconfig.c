@@ -22,6 +22,9 @@
 
 #define CFG_MAGIC "CETSCFG1"
 #define CFG_VERSION 1u
+/* engine.config is cets_config as it is in memory (src/engine/layout.c pins it). */
+_Static_assert(CFG_VERSION == CETS_JOURNAL_VERSION,
+               "the format changed: engine.config carries CETS_JOURNAL_VERSION");
 #define CFG_NAME "engine.config"
 #define CFG_LEN (16 + sizeof(cets_config) + 8)
 

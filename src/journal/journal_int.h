@@ -50,6 +50,11 @@
 
 #define JSEG_MAGIC "CETSJNL1"
 #define JSEG_VERSION 2u
+/* A segment's version is its own layout and that of the cets_cmd its records
+ * hold: version 2 (commit indices in the length word) holds the commands of
+ * CETS_JOURNAL_VERSION 1, as version 1 did. */
+_Static_assert(CETS_JOURNAL_VERSION == 1 && JSEG_VERSION == 2,
+               "the journal format changed: a new CETS_JOURNAL_VERSION needs a new segment version");
 #define JSEG_HDR 32u
 #define JREC_HDR 12u
 #define JREC_MIN ((uint32_t)offsetof(cets_cmd, actor)) /* seq, ts and the type bytes */

@@ -21,7 +21,7 @@ static bool admin_submit(req *r, cets_cmd *c, cets_result *res)
     c->actor = CETS_EXCHANGE_ID;
     int code = core_submit(r->s->core, c, res);
     if (code != CETS_OK) {
-        http_reason(r, code, NULL);
+        http_reject(r, c, code, NULL);
         return false;
     }
     return true;

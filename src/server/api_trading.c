@@ -21,13 +21,13 @@
 
 #define REPLAY_HEADER "Idempotent-Replay: true\r\n"
 
-/* The result of an order, take or modification: 201 when it created an
- * order, 200 for a modification or an idempotent replay. */
-static int answer_result(req *r, const idem_result *res, const char *coid, bool replay,
-                         bool created)
+/* The result of command cmd, an order, take or modification: 201 when it
+ * created an order, 200 for a modification or an idempotent replay. */
+static int answer_result(req *r, const cets_cmd *cmd, const idem_result *res, const char *coid,
+                         bool replay, bool created)
 {
     if (res->code != CETS_OK)
-        return http_reason(r, res->code, replay ? REPLAY_HEADER : NULL);
+        return http_reject(r, cmd, res->code, replay ? REPLAY_HEADER : NULL);
     const char *status = res->resting_qty > 0            ? "resting"
                          : res->filled_qty == res->qty ? "filled"
                                                        : "done";
@@ -51,7 +51,7 @@ static int submit_order(req *r, cets_cmd *cmd, int64_t qty, const char *coid)
         cmd->client_ref = projection_client_ref(coid);
         switch (projection_idem_claim(r->s->proj, cmd->participant, cmd->client_ref, coid, &res)) {
         case CLAIM_DONE:
-            return answer_result(r, &res, coid, true, true);
+            return answer_result(r, cmd, &res, coid, true, true);
         case CLAIM_KNOWN:
             return http_error(r, 409, "duplicate_request", CETS_DUPLICATE_REQUEST,
                               "this client_order_id was used earlier today, before the server "
@@ -73,7 +73,7 @@ static int submit_order(req *r, cets_cmd *cmd, int64_t qty, const char *coid)
         projection_idem_release(r->s->proj, cmd->participant, cmd->client_ref); /* not executed */
     else if (coid)
         projection_idem_finish(r->s->proj, cmd->participant, cmd->client_ref, &res);
-    return answer_result(r, &res, coid, false, true);
+    return answer_result(r, cmd, &res, coid, false, true);
 }
 
 /* Fields shared by orders and takes: instrument, side, client order id. */
@@ -228,12 +228,12 @@ static int order_modify(req *r, uint64_t id)
     cets_result res;
     int code = core_submit(r->s->core, &cmd, &res);
     if (code != CETS_OK) {
-        http_reason(r, code, NULL);
+        http_reject(r, &cmd, code, NULL);
         goto out;
     }
     idem_result ir = {code, res.order_id, cmd.qty, res.filled_qty, res.filled_value,
                       res.resting_qty, res.ntrades};
-    answer_result(r, &ir, NULL, false, false);
+    answer_result(r, &cmd, &ir, NULL, false, false);
 out:
     json_decref(b);
     return r->status;
@@ -247,7 +247,7 @@ static int order_cancel(req *r, uint64_t id)
                     .participant = r->who.participant};
     int code = core_submit(r->s->core, &cmd, NULL);
     if (code != CETS_OK)
-        return http_reason(r, code, NULL);
+        return http_reject(r, &cmd, code, NULL);
     return http_json(r, 200,
                      json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "status", "cancelled"),
                      NULL);
@@ -304,7 +304,7 @@ static int withdraw(req *r)
                     .actor = pid == r->who.participant ? (uint32_t)pid : CETS_EXCHANGE_ID};
     int code = core_submit(r->s->core, &cmd, NULL);
     if (code != CETS_OK) {
-        http_reason(r, code, NULL);
+        http_reject(r, &cmd, code, NULL);
         goto out;
     }
     const cets_engine *e = core_read_begin(r->s->core);

@@ -35,6 +35,8 @@ static const key keys[] = {
     STR("tls_cert", tls_cert, "PEM certificate; TLS is on when tls_cert and tls_key are both set"),
     STR("tls_key", tls_key, "PEM private key (may be the same file as tls_cert)"),
     STR("log_file", log_file, "empty = stderr"),
+    STR("holidays", holidays,
+        "holiday calendar (one YYYYMMDD per line, # comments), journaled at start from the trading date on; unreadable = cetsd stops; empty = none (weekdays trade: a warning)"),
     NUM("log_level", K_LEVEL, log_level, 0, 3, "debug, info, warn or error"),
     NUM("http_threads", K_INT, http_threads, 2, 1024,
         "HTTP worker threads: one per open connection (each WebSocket holds one), so also the connection limit"),
@@ -300,16 +302,11 @@ void config_finish(server_config *c, int64_t now_ns)
     int32_t date = (int32_t)c->start_date;
     if (date == 0) {
         /* today in the market's time zone; a weekend moves to Monday (holidays
-         * are the operator's, loaded later as journaled commands) */
-        const int64_t day = 86400LL * 1000000000LL;
-        int64_t t = now_ns;
-        for (int i = 0; i < 7; i++, t += day) {
-            date = cets_date_of(t, tz);
-            int64_t days = (t + (int64_t)tz * 60000000000LL) / day;
-            int wd = (int)((days % 7 + 10) % 7); /* 0 = Monday; 1970-01-01 was a Thursday */
-            if (wd < 5)
-                break;
-        }
+         * are the operator's, loaded later as journaled commands). The
+         * engine's calendar: cets_weekday, cets_date_add. */
+        date = cets_date_of(now_ns, tz);
+        while (cets_weekday(date) >= 5)
+            date = cets_date_add(date, 1);
     }
     c->core.cfg.start_date = date;
 }

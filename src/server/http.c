@@ -153,13 +153,19 @@ int http_field_error(req *r, const char *field, const char *fmt, ...)
     return rc;
 }
 
-int http_reason(req *r, int code, const char *extra)
+int http_reject(req *r, const cets_cmd *cmd, int code, const char *extra)
 {
     int status = code == CETS_JOURNAL_FAILED || code == CETS_NOT_LEADER ? 503
                  : code == CETS_DUPLICATE_REQUEST                      ? 409
                                                                        : 422;
+    /* the message names the refusing rule's configured numbers (cets.h) */
+    char msg[256];
+    const cets_engine *e = cmd ? core_read_begin(r->s->core) : NULL;
+    cets_reject_message(e, cmd, code, msg, sizeof msg);
+    if (e)
+        core_read_end(r->s->core);
     json_t *o = json_pack("{s:s, s:i, s:s}", "error", cets_reason_name(code), "code", code,
-                          "message", cets_reason_message(code));
+                          "message", msg);
     if (code == CETS_NOT_LEADER) { /* a standby names the leader */
         char leader[256];
         core_get_leader(r->s->core, leader, sizeof leader);
@@ -167,6 +173,8 @@ int http_reason(req *r, int code, const char *extra)
     }
     return http_json(r, status, o, extra);
 }
+
+int http_reason(req *r, int code, const char *extra) { return http_reject(r, NULL, code, extra); }
 
 int http_not_found(req *r, const char *what)
 {

@@ -70,6 +70,9 @@ int http_field_error(req *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* An engine or core result code: 422 with the reason, 503 journal_failed. */
 int http_reason(req *r, int code, const char *extra);
+/* The same for the rejection of command cmd: the message has the numbers of
+ * the rule that refused it (cets_reject_message). */
+int http_reject(req *r, const cets_cmd *cmd, int code, const char *extra);
 int http_not_found(req *r, const char *what);
 int http_bad_method(req *r);
 

@@ -21,6 +21,7 @@ typedef struct server_config {
     char tls_cert[1024];       /* PEM; TLS on when both cert and key are set */
     char tls_key[1024];
     char log_file[1024];       /* "" = stderr */
+    char holidays[1024];       /* holiday calendar file, journaled at start; "" = none */
     int log_level;             /* 0 debug .. 3 error; 1 */
     int http_threads;          /* civetweb worker threads, 16 */
     int session_ttl_s;         /* login token lifetime, 28800 */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
+#include "cets/registry.h"
 #include "api.h"
 #include "config.h"
 #include "demo.h"
@@ -201,11 +202,68 @@ static int users_bootstrap(server *s, char *err, size_t errlen)
     return rc;
 }
 
+#define MAX_HOLIDAYS 4096
+
+/* The operator's holiday calendar (key holidays), read before anything
+ * starts: a file that cannot be read stops cetsd, since without it every
+ * weekday would trade, holidays included. None configured is allowed (the
+ * operator may keep holidays through the admin API) but said at start. */
+static int holidays_read(const server_config *c, int32_t *dates, int *n, char *err, size_t errlen)
+{
+    *n = 0;
+    if (!c->holidays[0]) {
+        log_warn("cetsd", "msg=\"no holiday calendar configured (holidays =): every weekday is a "
+                          "trading day unless the operator adds holidays\"");
+        return 0;
+    }
+    char why[1200];
+    *n = cets_holidays_load(c->holidays, dates, MAX_HOLIDAYS, why, sizeof why);
+    if (*n < 0) {
+        snprintf(err, errlen, "holiday calendar (holidays = %s): %s", c->holidays, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* Journal the calendar's holidays from the trading date on that the engine
+ * does not know yet (a restart adds nothing twice). */
+static int holidays_apply(server *s, const int32_t *dates, int n, char *err, size_t errlen)
+{
+    int added = 0;
+    for (int i = 0; i < n; i++) {
+        const cets_engine *e = core_read_begin(s->core);
+        bool add = dates[i] >= cets_trading_date(e) && cets_is_trading_day(e, dates[i]);
+        core_read_end(s->core);
+        if (!add)
+            continue;
+        cets_cmd hc = {.type = CETS_CMD_HOLIDAY_ADD, .actor = CETS_EXCHANGE_ID, .aux = dates[i]};
+        int rc = core_submit(s->core, &hc, NULL);
+        if (rc != CETS_OK) {
+            snprintf(err, errlen, "holiday %d of %s: %s", (int)dates[i], s->cfg.holidays,
+                     cets_reason_name(rc));
+            return -1;
+        }
+        added++;
+    }
+    if (s->cfg.holidays[0])
+        log_info("cetsd", "msg=\"holiday calendar\" file=\"%s\" holidays=%d added=%d",
+                 s->cfg.holidays, n, added);
+    return 0;
+}
+
 int service_start(server *s, const server_config *cfg, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
     s->cfg = *cfg;
     server_config *c = &s->cfg;
+    int32_t *holidays = malloc(MAX_HOLIDAYS * sizeof *holidays); /* read before the core opens */
+    int nholidays;
+    if (!holidays || holidays_read(c, holidays, &nholidays, err, errlen) != 0) {
+        if (!holidays)
+            snprintf(err, errlen, "out of memory");
+        free(holidays);
+        return -1;
+    }
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     config_finish(c, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
@@ -219,9 +277,15 @@ int service_start(server *s, const server_config *cfg, char *err, size_t errlen)
                           .on_event = projection_on_event, .ctx = s->proj};
     if (!(s->proj_reader = bus_join(core_bus(s->core), &po))) {
         snprintf(err, errlen, "out of memory");
+        free(holidays);
         goto fail;
     }
-    if (core_start(s->core, err, errlen) != 0 || projection_seed(s->proj, s->core, err, errlen) != 0)
+    int hrc = core_start(s->core, err, errlen) != 0 ||
+              projection_seed(s->proj, s->core, err, errlen) != 0 ||
+              holidays_apply(s, holidays, nholidays, err, errlen) != 0;
+    free(holidays);
+    holidays = NULL;
+    if (hrc)
         goto fail;
     s->ws = ws_hub_new(s);
     if (!(s->auth = auth_start(c, err, errlen)) ||
@@ -236,6 +300,7 @@ int service_start(server *s, const server_config *cfg, char *err, size_t errlen)
              c->web_root, c->http_threads);
     return 0;
 fail:
+    free(holidays);
     service_stop(s);
     return -1;
 }

@@ -55,7 +55,7 @@ int tm_modify(tmarket *m, uint32_t pid, uint64_t order_id, int64_t price, int64_
 int tm_admin(tmarket *m, int type, uint32_t pid, uint32_t iid, int64_t qty, int64_t aux);
 int tm_eod(tmarket *m); /* at 15:30 on the trading date */
 
-/* Conservation and reservation invariants over the whole state. Returns NULL
+/* The engine's invariants over the whole state (cets_check). Returns NULL
  * when all hold, else a static message naming the first broken one. */
 const char *tm_invariants(const cets_engine *e);
 
