@@ -39,6 +39,7 @@
 
 #include "auth_int.h"
 #include "http.h"
+#include "jsonin.h"
 #include "log.h"
 #include "throttle.h"
 
@@ -330,9 +331,10 @@ static int user_from_json(json_t *ju, user *u, char *err, size_t errlen)
 static int users_load(auth *a, char *err, size_t errlen)
 {
     json_error_t je;
-    json_t *doc = json_load_file(a->path, 0, &je);
+    bool missing;
+    json_t *doc = jsonin_load_file(a->path, 0, &je, &missing); /* depth-checked, jsonin.h */
     if (!doc) {
-        if (access(a->path, F_OK) != 0)
+        if (missing)
             return 0; /* no file yet: no users */
         snprintf(err, errlen, "%s: %s (line %d)", a->path, je.text, je.line);
         return -1;

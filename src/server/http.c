@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "cets/errors.h"
+#include "jsonin.h"
 #include "log.h"
 
 static _Thread_local struct {
@@ -77,6 +78,27 @@ static bool keep_alive(struct mg_connection *conn)
     return c && strcasecmp(c, "keep-alive") == 0;
 }
 
+/* Reason phrases as RFC 9110 names them: civetweb's table has typos
+ * ("Unproccessable entity" for 422). Others fall back to civetweb's. */
+static const struct {
+    int status;
+    const char *text;
+} status_texts[] = {
+    {200, "OK"},           {201, "Created"},          {202, "Accepted"},
+    {204, "No Content"},   {400, "Bad Request"},      {401, "Unauthorized"},
+    {403, "Forbidden"},    {404, "Not Found"},        {405, "Method Not Allowed"},
+    {409, "Conflict"},     {413, "Content Too Large"}, {422, "Unprocessable Content"},
+    {429, "Too Many Requests"}, {500, "Internal Server Error"}, {503, "Service Unavailable"},
+};
+
+const char *http_status_text(int status)
+{
+    for (size_t i = 0; i < sizeof status_texts / sizeof status_texts[0]; i++)
+        if (status_texts[i].status == status)
+            return status_texts[i].text;
+    return mg_get_response_code_text(NULL, status);
+}
+
 /* The whole answer goes out in one write: civetweb's header functions send
  * each header line as its own write, which with TCP_NODELAY (needed, see
  * service.c) is a packet per line. */
@@ -105,7 +127,7 @@ int http_json(req *r, int status, json_t *body, const char *extra)
                       "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
                       "Content-Length: %zu\r\nCache-Control: no-store\r\nDate: %s\r\n"
                       "Connection: %s\r\n%s%s\r\n",
-                      status, mg_get_response_code_text(r->conn, status), n, date,
+                      status, http_status_text(status), n, date,
                       !r->close && keep_alive(r->conn) ? "keep-alive" : "close", extra ? extra : "", eol);
     if (hn < 0) /* asprintf leaves head undefined then */
         head = NULL;
@@ -228,7 +250,7 @@ json_t *http_body(req *r, const char *const fields[])
     if (!buf)
         return NULL;
     json_error_t je;
-    json_t *o = n ? json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je) : NULL;
+    json_t *o = n ? jsonin_loadb(buf, n, JSON_REJECT_DUPLICATES, &je) : NULL;
     free(buf);
     if (!o) {
         if (n)
@@ -464,12 +486,110 @@ static void log_clean(char *dst, size_t len, const char *s)
     dst[i] = 0;
 }
 
+/* ---- before any handler: framing and what may be served ------------------ */
+
+/* Why the body of this request is not framed one way only, or NULL. With
+ * Content-Length and Transfer-Encoding together, or two lengths, a proxy in
+ * front and we could each read a different request out of the same bytes
+ * (request smuggling); civetweb would quietly pick one. */
+static const char *framing_problem(const struct mg_request_info *ri)
+{
+    const char *len = NULL;
+    bool chunked = false;
+    for (int i = 0; i < ri->num_headers; i++) {
+        const char *name = ri->http_headers[i].name, *v = ri->http_headers[i].value;
+        if (strcasecmp(name, "Transfer-Encoding") == 0) {
+            chunked = true;
+        } else if (strcasecmp(name, "Content-Length") == 0) {
+            if (!v[0] || strspn(v, "0123456789") != strlen(v))
+                return "Content-Length must be a decimal number";
+            if (len && strcmp(len, v) != 0)
+                return "two different Content-Length headers";
+            len = v;
+        }
+    }
+    return chunked && len ? "Content-Length together with Transfer-Encoding" : NULL;
+}
+
+/* Paths our request handlers answer (api_*_register, metrics_register,
+ * ws_register): a path equal to one or below it. Every other path is a file
+ * of the web root. */
+static const char *const handled_paths[] = {"/api", "/ws", "/metrics", "/healthz"};
+
+/* The dashboard's files (web/): the pages and the stylesheet at the top, its
+ * modules in js/, the chart library in vendor/. Nothing else under the web
+ * root is served -- not package.json, the lock file, node_modules or dot
+ * files -- and a file name is plain: letters, digits, '.', '_', '-', not
+ * starting with '.'. */
+static const struct {
+    const char *dir, *ext;
+} web_files[] = {{"/", ".html"}, {"/", ".css"}, {"/js/", ".js"}, {"/vendor/", ".js"}};
+
+static bool path_handled(const char *path)
+{
+    for (size_t i = 0; i < sizeof handled_paths / sizeof handled_paths[0]; i++) {
+        size_t n = strlen(handled_paths[i]);
+        if (strncmp(path, handled_paths[i], n) == 0 && (path[n] == 0 || path[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
+static bool path_is_web_file(const char *path)
+{
+    if (strcmp(path, "/") == 0)
+        return true; /* index.html */
+    for (size_t i = 0; i < sizeof web_files / sizeof web_files[0]; i++) {
+        size_t dl = strlen(web_files[i].dir), el = strlen(web_files[i].ext);
+        if (strncmp(path, web_files[i].dir, dl) != 0)
+            continue;
+        const char *name = path + dl;
+        size_t n = strlen(name);
+        if (n > el && name[0] != '.' && strcmp(name + n - el, web_files[i].ext) == 0 &&
+            strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n)
+            return true;
+    }
+    return false;
+}
+
+/* Answer from begin_request (no handler has run); returns the status, which
+ * civetweb then takes as handled. */
+static int begin_refuse(struct mg_connection *conn, const struct mg_request_info *ri, int status,
+                        const char *name, int code, const char *extra, const char *msg)
+{
+    req r;
+    memset(&r, 0, sizeof r);
+    r.conn = conn;
+    r.method = ri->request_method;
+    snprintf(r.path, sizeof r.path, "%s", ri->local_uri ? ri->local_uri : "/");
+    if (status == 400) { /* the rest of the connection cannot be trusted */
+        r.close = true;
+        mg_disable_connection_keep_alive(conn);
+    }
+    char m[256];
+    snprintf(m, sizeof m, "%s", msg);
+    json_t *o = json_pack("{s:s, s:i, s:s}", "error", name, "code", code, "message", m);
+    return http_json(&r, status, o, extra);
+}
+
 static int on_begin(struct mg_connection *conn)
 {
-    (void)conn;
     tl.t0 = mono_ns();
     tl.user[0] = 0;
-    return 0; /* let civetweb route the request */
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    const char *why = framing_problem(ri);
+    if (why)
+        return begin_refuse(conn, ri, 400, "bad_request", HTTP_E_BAD_REQUEST, NULL, why);
+    const char *path = ri->local_uri ? ri->local_uri : "/";
+    if (path_handled(path))
+        return 0; /* let civetweb route the request to its handler */
+    if (!path_is_web_file(path))
+        return begin_refuse(conn, ri, 404, "not_found", HTTP_E_NOT_FOUND, NULL, "no such file");
+    const char *m = ri->request_method ? ri->request_method : "";
+    if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0) /* civetweb would offer PUT, DELETE */
+        return begin_refuse(conn, ri, 405, "method_not_allowed", HTTP_E_METHOD, "Allow: GET, HEAD",
+                            "the dashboard's files are read-only: GET or HEAD");
+    return 0; /* civetweb serves the file */
 }
 
 static void on_end(const struct mg_connection *conn, int status)
@@ -509,7 +629,7 @@ static int on_http_error(struct mg_connection *conn, int status, const char *msg
         http_not_found(&r, "no such resource");
     else
         http_error(&r, status, status == 405 ? "method_not_allowed" : "bad_request",
-                   status == 405 ? HTTP_E_METHOD : HTTP_E_BAD_JSON, "%s", msg ? msg : "error");
+                   status == 405 ? HTTP_E_METHOD : HTTP_E_BAD_REQUEST, "%s", msg ? msg : "error");
     return 0;
 }
 

@@ -33,6 +33,7 @@ enum {
     HTTP_E_RATE_LIMITED = 1007,
     HTTP_E_METHOD = 1008,
     HTTP_E_UNAVAILABLE = 1009,
+    HTTP_E_BAD_REQUEST = 1010, /* the request itself: ambiguous framing (smuggling) */
 };
 
 #define HTTP_MAX_SEGS 8
@@ -110,6 +111,8 @@ int http_parse_date(const char *s, int32_t *date);
 /* civetweb callbacks: request timing and log, JSON 404s under /api/, and
  * civetweb's own messages into our log. */
 void http_set_callbacks(struct mg_callbacks *cb);
+/* The reason phrase of an HTTP status ("Unprocessable Content"). */
+const char *http_status_text(int status);
 /* Name the user of the current request for the request log. */
 void http_note_user(const char *user);
 /* Requests answered per status code (index 100..599). */

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "jsonin.h"
 #include "log.h"
 #include "views.h"
 #include "ws_int.h"
@@ -606,16 +607,18 @@ static void ws_subscribe(ws_hub *h, ws_client *c, json_t *msg, bool on)
         ws_subscribe_private(h, c, msg, ch, on);
 }
 
-/* One client message: a JSON object with "op" and that op's fields only. */
-static void ws_message(ws_hub *h, ws_client *c, const char *data, size_t len)
+/* One client message: a JSON object with "op" and that op's fields only
+ * (ws_int.h). */
+void ws_message(ws_hub *h, ws_client *c, const char *data, size_t len)
 {
     static const char *const fields[] = {"op", "channel", "code", "token", "participant", NULL};
     json_error_t je;
-    json_t *msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *msg = jsonin_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
     const char *key;
     json_t *v;
     if (!json_is_object(msg)) {
-        reply_error(h, c, "bad_json", "each message must be one JSON object");
+        bool deep = !msg && json_error_code(&je) == json_error_stack_overflow;
+        reply_error(h, c, "bad_json", deep ? je.text : "each message must be one JSON object");
         goto out;
     }
     json_object_foreach(msg, key, v)

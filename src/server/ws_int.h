@@ -90,6 +90,11 @@ void ws_publish(ws_hub *h, ws_match match, const void *arg, ws_msg *m);
 /* Under mu: queue m (a new reference is taken) to one client. */
 void ws_enqueue(ws_hub *h, ws_client *c, ws_msg *m);
 
+/* Handle one text message of client c (its worker thread calls this; the
+ * fuzz target tests/fuzz/fuzz_ws.c calls it without a socket). Replies are
+ * queued on c. Locks mu itself. */
+void ws_message(ws_hub *h, ws_client *c, const char *data, size_t len);
+
 /* The feed: a ring fed by the core thread and a thread that reads it. */
 ws_feed *ws_feed_new(ws_hub *h);
 void ws_feed_free(ws_feed *f);

@@ -1,0 +1,428 @@
+/* test_http_hostile.c -- what an outsider, or a member, sends to break the
+ * HTTP/JSON front of cetsd, and the small lies the API told (issue 10,
+ * findings 1, 13, 14 and 16). Each test reproduces one finding against a
+ * server started in this process on 127.0.0.1, and checks that the server
+ * refuses it with a clear reason, changes nothing, and stays up.
+ *
+ * Raw sockets where libcurl would tidy the request up (duplicate headers,
+ * Content-Length with Transfer-Encoding, PUT on a file); libcurl elsewhere.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../src/server/config.h"
+#include "../src/server/jsonin.h"
+#include "../src/server/service.h"
+#include "tseed.h"
+#include "tserver.h"
+#include "wsclient.h"
+
+static tserver T;
+static uint32_t A, B;
+static char *alice, *bob;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    ts_start(&T, NULL, NULL);
+    tseed_instrument(&T, "CEA25", "listing", "50.00");
+    A = tseed_participant(&T, "entity", "Alpha Power");
+    B = tseed_participant(&T, "entity", "Beta Steel");
+    tseed_deposit(&T, A, "100000.00");
+    tseed_credit(&T, A, "CEA25", 1000);
+    tseed_credit(&T, B, "CEA25", 1000);
+    alice = tseed_user(&T, "alice", A, "view,trade,funds,compliance");
+    bob = tseed_user(&T, "bob", B, "view,trade,funds");
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    ts_stop(&T);
+    ts_rmtree(T.dir);
+    free(alice), free(bob);
+    return 0;
+}
+
+/* ---- helpers --------------------------------------------------------------- */
+
+/* Send raw bytes to the server and read what it answers until it closes the
+ * connection or 3 s pass. *closed: the server closed it. Caller frees. */
+static char *raw_exchange(const char *req, size_t len, bool *closed)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)T.port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = send(fd, req + off, len - off, MSG_NOSIGNAL);
+        if (w <= 0)
+            break; /* the server may close before reading everything */
+        off += (size_t)w;
+    }
+    size_t n = 0, cap = 65536;
+    char *out = malloc(cap + 1);
+    *closed = false;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (ms >= 3000 || poll(&p, 1, (int)(3000 - ms)) <= 0)
+            break;
+        ssize_t r = recv(fd, out + n, cap - n, 0);
+        if (r <= 0) {
+            *closed = true;
+            break;
+        }
+        n += (size_t)r;
+        if (n == cap)
+            break;
+    }
+    out[n] = 0;
+    close(fd);
+    return out;
+}
+
+static char *raw(const char *req, bool *closed) { return raw_exchange(req, strlen(req), closed); }
+
+/* The status of the first answer in an HTTP response text, 0 if none. */
+static int raw_status(const char *resp)
+{
+    int st = 0;
+    return sscanf(resp, "HTTP/1.%*d %d", &st) == 1 ? st : 0;
+}
+
+/* How many answers a response text holds. */
+static int raw_answers(const char *resp)
+{
+    int k = 0;
+    for (const char *p = resp; (p = strstr(p, "HTTP/1.")); p++)
+        k++;
+    return k;
+}
+
+static void still_up(void)
+{
+    json_decref(ts_expect(&T, "GET", "/healthz", NULL, NULL, 200));
+}
+
+/* '[' x depth-1 inside an object: a body nested depth levels deep. */
+static char *nested_body(const char *key, int depth)
+{
+    size_t n = strlen(key) + 2 * (size_t)depth + 64;
+    char *b = malloc(n), *p = b;
+    p += sprintf(p, "{\"%s\":", key);
+    for (int i = 1; i < depth; i++)
+        *p++ = '[';
+    for (int i = 1; i < depth; i++)
+        *p++ = ']';
+    strcpy(p, "}");
+    return b;
+}
+
+static void expect_error(const char *method, const char *path, const char *token,
+                         const char *body, long status, const char *error, const char *msg_has)
+{
+    tresp r;
+    ts_req(&T, method, path, token, body, &r);
+    if (r.status != status || strcmp(tj_str(r.json, "error"), error) != 0 ||
+        (msg_has && !strstr(tj_str(r.json, "message"), msg_has)))
+        fail_msg("%s %s %.60s: got %ld %s, want %ld %s \"%s\"", method, path, body ? body : "",
+                 r.status, r.body, status, error, msg_has ? msg_has : "");
+    tresp_free(&r);
+}
+
+/* ---- finding 1: nesting depth ---------------------------------------------- */
+
+/* The reproduction of the issue: 800 levels to /login killed the process. */
+static void test_deep_json_login_does_not_kill(void **state)
+{
+    (void)state;
+    char *b = malloc(1601);
+    memset(b, '[', 800);
+    memset(b + 800, ']', 800);
+    b[1600] = 0;
+    expect_error("POST", "/api/v1/login", NULL, b, 400, "bad_json", "nested too deep");
+    free(b);
+    still_up();
+}
+
+/* At the limit the body is parsed (and refused for what it says); one level
+ * more is refused before parsing. */
+static void test_deep_json_limit(void **state)
+{
+    (void)state;
+    char *at = nested_body("username", JSONIN_MAX_DEPTH);
+    char *past = nested_body("username", JSONIN_MAX_DEPTH + 1);
+    expect_error("POST", "/api/v1/login", NULL, at, 400, "bad_field", NULL);
+    expect_error("POST", "/api/v1/login", NULL, past, 400, "bad_json", "nested too deep");
+    expect_error("POST", "/api/v1/orders", alice, past, 400, "bad_json", "nested too deep");
+    /* brackets inside strings do not count */
+    char strs[256];
+    snprintf(strs, sizeof strs, "{\"username\":\"%s\",\"password\":\"x\"}",
+             "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{");
+    expect_error("POST", "/api/v1/login", NULL, strs, 400, "bad_field", NULL);
+    free(at);
+    free(past);
+    still_up();
+}
+
+static void test_deep_json_websocket(void **state)
+{
+    (void)state;
+    wsc *w = wsc_connect(T.port, "/ws");
+    assert_non_null(w);
+    char msg[2100];
+    memset(msg, '[', 1000);
+    memset(msg + 1000, ']', 1000);
+    msg[2000] = 0;
+    assert_int_equal(wsc_send(w, msg), 0);
+    json_t *j = wsc_recv(w, 5000);
+    assert_non_null(j);
+    assert_string_equal(tj_str(j, "error"), "bad_json");
+    assert_non_null(strstr(tj_str(j, "message"), "nested too deep"));
+    json_decref(j);
+    /* at the limit: a ping with a "code" nested 31 levels below the message */
+    char *at = nested_body("code", JSONIN_MAX_DEPTH), *past = nested_body("code", JSONIN_MAX_DEPTH + 1);
+    char buf[256];
+    snprintf(buf, sizeof buf, "{\"op\":\"ping\",%s", at + 1);
+    assert_int_equal(wsc_send(w, buf), 0);
+    j = wsc_recv(w, 5000);
+    assert_string_equal(tj_str(j, "op"), "pong");
+    json_decref(j);
+    snprintf(buf, sizeof buf, "{\"op\":\"ping\",%s", past + 1);
+    assert_int_equal(wsc_send(w, buf), 0);
+    j = wsc_recv(w, 5000);
+    assert_string_equal(tj_str(j, "error"), "bad_json");
+    json_decref(j);
+    free(at);
+    free(past);
+    wsc_close(w);
+    still_up();
+}
+
+/* The users file is read through the same check: a deep one stops the start
+ * with a message, one at the limit starts. */
+static void users_file_start(int depth, bool want_ok)
+{
+    char dir[512], path[600], err[512];
+    ts_tmpdir(dir, sizeof dir, "users-deep");
+    snprintf(path, sizeof path, "%s/users.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"version\":1,\"users\":[],\"note\":");
+    for (int i = 1; i < depth; i++)
+        fputc('[', f);
+    for (int i = 1; i < depth; i++)
+        fputc(']', f);
+    fprintf(f, "}\n");
+    fclose(f);
+    server_config cfg;
+    config_default(&cfg);
+    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
+    snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", dir);
+    cfg.http_threads = 4;
+    server s;
+    int rc = service_start(&s, &cfg, err, sizeof err);
+    if (want_ok) {
+        if (rc != 0)
+            fail_msg("users file %d deep: %s", depth, err);
+        service_stop(&s);
+    } else {
+        assert_int_equal(rc, -1);
+        if (!strstr(err, "nested too deep") || !strstr(err, "users.json"))
+            fail_msg("users file %d deep: error \"%s\"", depth, err);
+    }
+    ts_rmtree(dir);
+}
+
+static void test_deep_json_users_file(void **state)
+{
+    (void)state;
+    users_file_start(JSONIN_MAX_DEPTH, true);
+    users_file_start(JSONIN_MAX_DEPTH + 1, false);
+    users_file_start(5000, false);
+}
+
+/* ---- finding 13: request smuggling ------------------------------------------ */
+
+/* Content-Length and Transfer-Encoding together, or two Content-Lengths that
+ * differ, frame the body two ways: a proxy in front may read another request
+ * out of it than we do. Refused with 400, and the connection is closed, so
+ * that nothing after it on the connection is read as a request. */
+static void expect_refused_and_closed(const char *req)
+{
+    bool closed;
+    char *resp = raw(req, &closed);
+    if (raw_status(resp) != 400 || raw_answers(resp) != 1 || !closed ||
+        !strstr(resp, "\"bad_request\""))
+        fail_msg("want one 400 bad_request and a close (closed=%d) for\n%s\ngot\n%s", closed, req,
+                 resp);
+    free(resp);
+}
+
+static void test_smuggling_cl_and_te(void **state)
+{
+    (void)state;
+    expect_refused_and_closed("POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                              "0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    expect_refused_and_closed("POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Transfer-Encoding: chunked\r\nContent-Length: 60\r\n\r\n"
+                              "0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    /* the same on a static file and on the WebSocket path */
+    expect_refused_and_closed("GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    expect_refused_and_closed("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Transfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n0\r\n\r\n");
+    still_up();
+}
+
+static void test_smuggling_two_content_lengths(void **state)
+{
+    (void)state;
+    expect_refused_and_closed("POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Content-Length: 2\r\nContent-Length: 48\r\n\r\n{}"
+                              "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    expect_refused_and_closed("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Content-Length: 0\r\ncontent-length: 1\r\n\r\nx");
+    /* a value that is not a plain number frames nothing for sure either */
+    expect_refused_and_closed("POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Content-Length: 2, 48\r\n\r\n{}");
+    expect_refused_and_closed("POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Content-Length: +2\r\n\r\n{}");
+    /* the same length twice is one length (RFC 9110, 8.6): answered */
+    bool closed;
+    char *resp = raw("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+                     "Content-Length: 0\r\nConnection: close\r\n\r\n",
+                     &closed);
+    assert_int_equal(raw_status(resp), 200);
+    free(resp);
+    /* and one Content-Length, or chunked alone, as before */
+    resp = raw("POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n"
+               "Connection: close\r\n\r\n{}",
+               &closed);
+    assert_int_equal(raw_status(resp), 400);
+    assert_non_null(strstr(resp, "\"bad_field\""));
+    free(resp);
+    resp = raw("POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+               "Connection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+               &closed);
+    assert_int_equal(raw_status(resp), 400);
+    assert_non_null(strstr(resp, "\"bad_field\""));
+    free(resp);
+    still_up();
+}
+
+/* ---- finding 16: what the web root serves -------------------------------------- */
+
+static void test_static_files_read_only(void **state)
+{
+    (void)state;
+    assert_true(service_web_root(&T.s)[0]); /* the repository's web/ */
+    static const char *const writes[] = {
+        "PUT /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx",
+        "DELETE /style.css HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        "PUT /js/new.js HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx",
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
+        bool closed;
+        char *resp = raw(writes[i], &closed);
+        if (raw_status(resp) != 405 || strcasestr(resp, "WWW-Authenticate") ||
+            strcasestr(resp, "mydomain") || !strstr(resp, "Allow: GET, HEAD"))
+            fail_msg("%s\n-> %s", writes[i], resp);
+        free(resp);
+    }
+    char path[700];
+    snprintf(path, sizeof path, "%s/index.html", service_web_root(&T.s));
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > 100); /* not replaced by the PUT */
+}
+
+static void test_static_files_only_the_dashboard(void **state)
+{
+    (void)state;
+    static const char *const refused[] = {"/package.json", "/package-lock.json", "/.gitignore",
+                                          "/js/../package.json", "/node_modules/x.js",
+                                          "/js/.hidden.js", "/js/sub/x.js", "/README.md",
+                                          "/vendor/"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        tresp r;
+        ts_req(&T, "GET", refused[i], NULL, NULL, &r);
+        if (r.status != 404 || strstr(r.body, "lightweight-charts") || strstr(r.body, "\"name\""))
+            fail_msg("GET %s: %ld %.200s", refused[i], r.status, r.body);
+        tresp_free(&r);
+    }
+    static const char *const served[] = {"/", "/index.html", "/login.html", "/style.css",
+                                         "/js/api.js", "/js/ws.js"};
+    for (size_t i = 0; i < sizeof served / sizeof served[0]; i++) {
+        tresp r;
+        ts_req(&T, "GET", served[i], NULL, NULL, &r);
+        if (r.status != 200 || strlen(r.body) < 100)
+            fail_msg("GET %s: %ld", served[i], r.status);
+        tresp_free(&r);
+    }
+}
+
+/* ---- finding 16: the 422 reason phrase -------------------------------------------- */
+
+static void test_reason_phrase_422(void **state)
+{
+    (void)state;
+    char req[1024];
+    snprintf(req, sizeof req,
+             "POST /api/v1/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+             "Content-Length: 57\r\nConnection: close\r\n\r\n"
+             "{\"code\":\"NOPE\",\"side\":\"buy\",\"price\":\"50.00\",\"qty\":1}     ",
+             alice);
+    bool closed;
+    char *resp = raw(req, &closed);
+    static const char want[] = "HTTP/1.1 422 Unprocessable Content\r\n";
+    if (strncmp(resp, want, sizeof want - 1) != 0)
+        fail_msg("%s", resp);
+    free(resp);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_deep_json_login_does_not_kill),
+        cmocka_unit_test(test_deep_json_limit),
+        cmocka_unit_test(test_deep_json_websocket),
+        cmocka_unit_test(test_deep_json_users_file),
+        cmocka_unit_test(test_smuggling_cl_and_te),
+        cmocka_unit_test(test_smuggling_two_content_lengths),
+        cmocka_unit_test(test_static_files_read_only),
+        cmocka_unit_test(test_static_files_only_the_dashboard),
+        cmocka_unit_test(test_reason_phrase_422),
+    };
+    /* CETS_TEST_FILTER=test_smuggling* runs some of them (cmocka's pattern) */
+    if (getenv("CETS_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("CETS_TEST_FILTER"));
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
