@@ -408,6 +408,31 @@ static void test_reason_phrase_422(void **state)
     free(resp);
 }
 
+/* Found by fuzz_http: civetweb answered a request line it could not read
+ * with its own page and the client's protocol token in the status line
+ * ("HTTP/HVTP/1.1 400"). Every answer has our status line and JSON shape. */
+static void test_bad_request_line_answered_in_shape(void **state)
+{
+    (void)state;
+    static const char *const reqs[] = {
+        "GET /healthz HVTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        "GET /healthz HTTP/2.1\r\nHost: 127.0.0.1\r\n\r\n",
+        "GET /js/no-such-file.js HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++) {
+        bool closed;
+        char *resp = raw(reqs[i], &closed);
+        const char *body = strstr(resp, "\r\n\r\n");
+        json_t *j = body ? json_loads(body + 4, 0, NULL) : NULL;
+        if (strncmp(resp, "HTTP/1.1 ", 9) != 0 || raw_status(resp) < 400 || !json_is_string(json_object_get(j, "error")) ||
+            !json_is_integer(json_object_get(j, "code")))
+            fail_msg("%s\n-> %s", reqs[i], resp);
+        json_decref(j);
+        free(resp);
+    }
+    still_up();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -420,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_static_files_read_only),
         cmocka_unit_test(test_static_files_only_the_dashboard),
         cmocka_unit_test(test_reason_phrase_422),
+        cmocka_unit_test(test_bad_request_line_answered_in_shape),
     };
     /* CETS_TEST_FILTER=test_smuggling* runs some of them (cmocka's pattern) */
     if (getenv("CETS_TEST_FILTER"))

@@ -89,6 +89,7 @@ static const struct {
     {403, "Forbidden"},    {404, "Not Found"},        {405, "Method Not Allowed"},
     {409, "Conflict"},     {413, "Content Too Large"}, {422, "Unprocessable Content"},
     {429, "Too Many Requests"}, {500, "Internal Server Error"}, {503, "Service Unavailable"},
+    {505, "HTTP Version Not Supported"},
 };
 
 const char *http_status_text(int status)
@@ -614,22 +615,24 @@ static int on_log(const struct mg_connection *conn, const char *message)
     return 1;
 }
 
-/* civetweb's own errors (no handler for a path, bad request line): JSON under
- * /api/, civetweb's page elsewhere. */
+/* civetweb's own errors (no such file, a request line it cannot read): in
+ * our JSON shape on every path, with our status line -- civetweb's echoes
+ * the client's protocol token ("HTTP/HVTP/1.1 400"). */
 static int on_http_error(struct mg_connection *conn, int status, const char *msg)
 {
     const struct mg_request_info *ri = mg_get_request_info(conn);
-    if (!ri || !ri->local_uri || strncmp(ri->local_uri, "/api/", 5) != 0)
-        return 1;
     req r;
     memset(&r, 0, sizeof r);
     r.conn = conn;
-    snprintf(r.path, sizeof r.path, "%s", ri->local_uri);
+    r.method = ri && ri->request_method ? ri->request_method : "-";
+    snprintf(r.path, sizeof r.path, "%s", ri && ri->local_uri ? ri->local_uri : "-");
     if (status == 404)
         http_not_found(&r, "no such resource");
+    else if (status == 405)
+        http_bad_method(&r);
     else
-        http_error(&r, status, status == 405 ? "method_not_allowed" : "bad_request",
-                   status == 405 ? HTTP_E_METHOD : HTTP_E_BAD_REQUEST, "%s", msg ? msg : "error");
+        http_error(&r, status, status == 413 ? "too_large" : "bad_request",
+                   status == 413 ? HTTP_E_TOO_LARGE : HTTP_E_BAD_REQUEST, "%s", msg ? msg : "error");
     return 0;
 }
 
