@@ -532,7 +532,7 @@ int auth_user_put(auth *a, const char *name, const char *password, uint32_t part
     sodium_memzero(hash, sizeof hash);
     if (rc == 0)
         log_info("auth", "msg=\"user %s\" user=%s participant=%u", fresh ? "created" : "replaced",
-                 name, participant);
+                 log_q(name), participant);
     return rc;
 }
 
@@ -669,15 +669,16 @@ auth_login_status auth_login(auth *a, const char *name, const char *password, co
             *retry_after_s = 60;
             return AUTH_LOGIN_LIMITED; /* session table full */
         }
-        log_info("auth", "msg=\"login\" user=%s addr=%s", p->user, addr ? addr : "");
+        log_info("auth", "msg=\"login\" user=%s addr=%s", log_q(p->user), log_q(addr ? addr : ""));
         return AUTH_LOGIN_OK;
     }
     int nu = throttle_fail(a->limit, ukey, now), na = throttle_fail(a->limit, akey, now);
     int n = nu > na ? nu : na;
     int64_t delay = throttle_delay(a->limit, n);
     pthread_mutex_unlock(&a->mu);
-    log_warn("auth", "msg=\"login failed\" user=%.60s addr=%s failures=%d delay_ms=%lld",
-             known ? name : "(unknown)", addr ? addr : "", n, (long long)(delay / 1000000));
+    log_warn("auth", "msg=\"login failed\" user=%s addr=%s failures=%d delay_ms=%lld",
+             log_q(known ? name : "(unknown)"), log_q(addr ? addr : ""), n,
+             (long long)(delay / 1000000));
     sleep_ns(delay);
     return AUTH_LOGIN_BAD;
 }
@@ -798,7 +799,7 @@ int auth_token_create(auth *a, const char *name, const char *tname, int ttl_days
 out:
     pthread_mutex_unlock(&a->mu);
     if (rc == 0)
-        log_info("auth", "msg=\"api token created\" user=%s name=%s", name, tname);
+        log_info("auth", "msg=\"api token created\" user=%s name=%s", log_q(name), log_q(tname));
     return rc;
 }
 
@@ -835,14 +836,14 @@ int auth_token_delete(auth *a, const char *name, const char *tname)
         if (rc != 0) { /* put it back: memory stays equal to the file */
             u->tokens[u->ntokens++] = u->tokens[k];
             u->tokens[k] = gone;
-            log_error("auth", "msg=\"token delete not saved\" error=\"%s\"", err);
+            log_error("auth", "msg=\"token delete not saved\" error=%s", log_q(err));
             rc = -2;
         }
         break;
     }
     pthread_mutex_unlock(&a->mu);
     if (rc == 0)
-        log_info("auth", "msg=\"api token deleted\" user=%s name=%s", name, tname);
+        log_info("auth", "msg=\"api token deleted\" user=%s name=%s", log_q(name), log_q(tname));
     return rc;
 }
 
@@ -908,11 +909,9 @@ bool auth_require(auth *a, struct mg_connection *conn, const principal *p, uint3
     r.conn = conn;
     r.method = ri->request_method ? ri->request_method : "-";
     snprintf(r.path, sizeof r.path, "%s", ri->local_uri ? ri->local_uri : "-");
-    for (char *c = r.path; *c; c++) /* keep the log line parseable */
-        if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
-            *c = '_';
-    log_warn("auth", "msg=\"denied\" status=%d user=%s method=%s path=\"%s\" reason=\"%s\"",
-             status, p && p->authenticated ? p->user : "-", r.method, r.path, why);
+    log_warn("auth", "msg=\"denied\" status=%d user=%s method=%s path=%s reason=%s",
+             status, log_q(p && p->authenticated ? p->user : "-"), log_q(r.method), log_q(r.path),
+             log_q(why));
     if (status == 401)
         http_error(&r, 401, "unauthenticated", HTTP_E_UNAUTHENTICATED, "%s", why);
     else

@@ -126,7 +126,7 @@ static void write_snapshot(core *c)
     char err[256];
     int64_t t0 = now_ns(CLOCK_MONOTONIC);
     if (cets_snapshot_write(c->dir, c->e, c->o.snapshot_keep, err, sizeof err) != 0) {
-        log_error("snapshot", "msg=\"snapshot failed\" error=\"%s\"", err);
+        log_error("snapshot", "msg=\"snapshot failed\" error=%s", log_q(err));
         return;
     }
     c->since_snapshot = 0;
@@ -141,7 +141,7 @@ static bool journal_batch(core *c, pending *batch)
         char err[256];
         c->j = cets_journal_open(c->dir, c->next_seq, err, sizeof err);
         if (!c->j) {
-            log_error("journal", "msg=\"journal reopen failed\" error=\"%s\"", err);
+            log_error("journal", "msg=\"journal reopen failed\" error=%s", log_q(err));
             return false;
         }
     }
@@ -171,8 +171,8 @@ static bool journal_batch(core *c, pending *batch)
     pthread_mutex_unlock(&c->qm);
     return true;
 failed:
-    log_error("journal", "msg=\"journal commit failed; commands refused\" alarm=1 error=\"%s\"",
-              cets_journal_error(c->j));
+    log_error("journal", "msg=\"journal commit failed; commands refused\" alarm=1 error=%s",
+              log_q(cets_journal_error(c->j)));
     cets_journal_close(c->j); /* reopened, and the tail re-checked, on the next batch */
     c->j = NULL;
     c->next_seq = first;
@@ -286,10 +286,10 @@ int core_start(core *c, char *err, size_t errlen)
     c->replaying = false;
     if (!c->e)
         return -1;
-    log_info("recovery", "snapshot_seq=%llu replayed=%llu last_seq=%llu truncated_bytes=%llu msg=\"%s\"",
+    log_info("recovery", "snapshot_seq=%llu replayed=%llu last_seq=%llu truncated_bytes=%llu msg=%s",
              (unsigned long long)rep.snapshot_seq, (unsigned long long)rep.replayed,
              (unsigned long long)rep.last_seq, (unsigned long long)rep.truncated_bytes,
-             rep.message);
+             log_q(rep.message));
     cets_engine_set_listener(c->e, core_dispatch, c);
     c->next_seq = cets_last_seq(c->e) + 1;
     c->last_ts = cets_last_ts(c->e);

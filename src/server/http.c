@@ -108,7 +108,7 @@ int http_json(req *r, int status, json_t *body, const char *extra)
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     if (r->answered) {
-        log_error("http", "msg=\"second answer to one request\" path=\"%s\"", r->path);
+        log_error("http", "msg=\"second answer to one request\" path=%s", log_q(r->path));
         free(text);
         return status;
     }
@@ -478,15 +478,6 @@ void http_status_counts(uint64_t out[600])
         out[i] = __atomic_load_n(&status_counts[i], __ATOMIC_RELAXED);
 }
 
-/* Copy s for a log value in double quotes: no quotes, no control bytes. */
-static void log_clean(char *dst, size_t len, const char *s)
-{
-    size_t i = 0;
-    for (; s && *s && i + 1 < len; s++)
-        dst[i++] = (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20) ? '_' : *s;
-    dst[i] = 0;
-}
-
 /* ---- before any handler: framing and what may be served ------------------ */
 
 /* Why the body of this request is not framed one way only, or NULL. With
@@ -599,19 +590,15 @@ static void on_end(const struct mg_connection *conn, int status)
     if (status >= 100 && status < 600)
         __atomic_fetch_add(&status_counts[status], 1, __ATOMIC_RELAXED);
     const struct mg_request_info *ri = mg_get_request_info(conn);
-    char path[256];
-    log_clean(path, sizeof path, ri->local_uri);
-    log_info("http", "method=%s path=\"%s\" status=%d us=%lld user=%s remote=%s",
-             ri->request_method ? ri->request_method : "-", path, status, (long long)us,
-             tl.user[0] ? tl.user : "-", ri->remote_addr);
+    log_info("http", "method=%s path=%s status=%d us=%lld user=%s remote=%s",
+             log_q(ri->request_method), log_q(ri->local_uri), status, (long long)us,
+             log_q(tl.user[0] ? tl.user : "-"), log_q(ri->remote_addr));
 }
 
 static int on_log(const struct mg_connection *conn, const char *message)
 {
     (void)conn;
-    char msg[512];
-    log_clean(msg, sizeof msg, message);
-    log_warn("http", "msg=\"%s\"", msg);
+    log_warn("http", "msg=%s", log_q(message));
     return 1;
 }
 

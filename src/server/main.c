@@ -105,9 +105,10 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
 
     char err[1024];
-    log_info("cetsd", "msg=\"starting\" data_dir=\"%s\" listen=%s", cfg.data_dir, cfg.listen);
+    log_info("cetsd", "msg=\"starting\" data_dir=%s listen=%s", log_q(cfg.data_dir),
+             log_q(cfg.listen));
     if (service_start(&s, &cfg, err, sizeof err) != 0) {
-        log_error("cetsd", "msg=\"cannot start\" error=\"%s\"", err);
+        log_error("cetsd", "msg=\"cannot start\" error=%s", log_q(err));
         fprintf(stderr, "cetsd: %s\n", err);
         return 1;
     }

@@ -126,8 +126,9 @@ static void client_drop(ws_hub *h, ws_client *c, const char *why)
     queue_clear(c);
     c->dropped = true;
     h->dropped++;
-    log_warn("ws", "msg=\"client dropped\" id=%llu addr=%s user=%s reason=\"%s\"",
-             (unsigned long long)c->id, c->addr, c->who.authenticated ? c->who.user : "-", why);
+    log_warn("ws", "msg=\"client dropped\" id=%llu addr=%s user=%s reason=%s",
+             (unsigned long long)c->id, log_q(c->addr),
+             log_q(c->who.authenticated ? c->who.user : "-"), log_q(why));
     ready_push(h, c); /* a writer sends the close frame */
 }
 
@@ -398,7 +399,7 @@ static int on_connect(const struct mg_connection *conn, void *cb)
     if (ws_client_count(h) < WS_MAX_CLIENTS)
         return 0;
     log_warn("ws", "msg=\"connection refused: too many clients\" addr=%s",
-             mg_get_request_info(conn)->remote_addr);
+             log_q(mg_get_request_info(conn)->remote_addr));
     return 1;
 }
 
@@ -419,7 +420,7 @@ static void on_ready(struct mg_connection *conn, void *cb)
     __atomic_store_n(&h->nclients, h->nclients + 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&h->mu);
     mg_set_user_connection_data(conn, c);
-    log_debug("ws", "msg=\"connected\" id=%llu addr=%s", (unsigned long long)c->id, c->addr);
+    log_debug("ws", "msg=\"connected\" id=%llu addr=%s", (unsigned long long)c->id, log_q(c->addr));
 }
 
 static void on_close(const struct mg_connection *conn, void *cb)
@@ -443,7 +444,7 @@ static void on_close(const struct mg_connection *conn, void *cb)
     queue_clear(c);
     pthread_mutex_unlock(&h->mu);
     mg_set_user_connection_data(conn, NULL);
-    log_debug("ws", "msg=\"closed\" id=%llu addr=%s", (unsigned long long)c->id, c->addr);
+    log_debug("ws", "msg=\"closed\" id=%llu addr=%s", (unsigned long long)c->id, log_q(c->addr));
     free(c->q);
     free(c);
 }
@@ -470,8 +471,8 @@ static void reply_error(ws_hub *h, ws_client *c, const char *name, const char *m
 
 static void deny(ws_hub *h, ws_client *c, int status, const char *why)
 {
-    log_warn("auth", "msg=\"denied\" status=%d user=%s path=\"/ws\" addr=%s reason=\"%s\"", status,
-             c->who.authenticated ? c->who.user : "-", c->addr, why);
+    log_warn("auth", "msg=\"denied\" status=%d user=%s path=\"/ws\" addr=%s reason=%s", status,
+             log_q(c->who.authenticated ? c->who.user : "-"), log_q(c->addr), log_q(why));
     reply_error(h, c, status == 401 ? "unauthenticated" : "forbidden", why);
 }
 
