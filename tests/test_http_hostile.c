@@ -433,6 +433,32 @@ static void test_bad_request_line_answered_in_shape(void **state)
     still_up();
 }
 
+/* ---- finding 14: formula injection in CSV exports ------------------------------- */
+
+/* A participant named like a spreadsheet formula comes out of the compliance
+ * CSV as text (a leading '), the numbers as numbers. */
+static void test_csv_formula_injection_compliance(void **state)
+{
+    (void)state;
+    uint32_t evil = tseed_participant(&T, "entity", "=cmd|' /C calc'!A0");
+    uint32_t comma = tseed_participant(&T, "entity", "@SUM(1,2)");
+    tresp r;
+    ts_req(&T, "GET", "/api/v1/registry/compliance?year=2026&format=csv", T.admin, NULL, &r);
+    assert_int_equal(r.status, 200);
+    char want[128];
+    snprintf(want, sizeof want, "\n%u,'=cmd|' /C calc'!A0,2026,", evil);
+    if (!strstr(r.body, want))
+        fail_msg("no row [%s] in\n%s", want + 1, r.body);
+    snprintf(want, sizeof want, "\n%u,\"'@SUM(1,2)\",2026,", comma);
+    if (!strstr(r.body, want))
+        fail_msg("no row [%s] in\n%s", want + 1, r.body);
+    /* no cell of any row starts a formula */
+    for (const char *p = r.body; (p = strpbrk(p, ",\n")); p++)
+        if (p[1] && strchr("=+@", p[1]))
+            fail_msg("a cell starts with '%c': %.40s", p[1], p + 1);
+    tresp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -446,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_static_files_only_the_dashboard),
         cmocka_unit_test(test_reason_phrase_422),
         cmocka_unit_test(test_bad_request_line_answered_in_shape),
+        cmocka_unit_test(test_csv_formula_injection_compliance),
     };
     /* CETS_TEST_FILTER=test_smuggling* runs some of them (cmocka's pattern) */
     if (getenv("CETS_TEST_FILTER"))

@@ -781,6 +781,41 @@ static void test_audit_verify_main(void **state)
     rm_tree(root);
 }
 
+/* ---- CSV text cells (csvout.c; issue 10, finding 14) ---------------------------- */
+
+static void test_csv_text_cells(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"Alpha Power", "Alpha Power"},
+        {"=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"},
+        {"+1", "'+1"},
+        {"-1", "'-1"},
+        {"@SUM(A1)", "'@SUM(A1)"},
+        {"\tx", "'\tx"},
+        {"\rx", "\"'\rx\""},
+        {"=1,2", "\"'=1,2\""},
+        {"a,b", "\"a,b\""},
+        {"say \"hi\"", "\"say \"\"hi\"\"\""},
+        {"=\"x\"", "\"'=\"\"x\"\"\""},
+        {"line\nbreak", "\"line\nbreak\""},
+        {"a=b", "a=b"},
+        {"a-b", "a-b"},
+        {"", ""},
+        {"华电 Power", "华电 Power"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&got, &len);
+        assert_int_equal(cets_csv_text(f, cases[i][0]), 0);
+        fclose(f);
+        if (strcmp(got, cases[i][1]) != 0)
+            fail_msg("cell \"%s\": got [%s], want [%s]", cases[i][0], got, cases[i][1]);
+        free(got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -790,6 +825,7 @@ int main(void)
         cmocka_unit_test(test_csv_file_level_errors),
         cmocka_unit_test(test_csv_files),
         cmocka_unit_test(test_compliance_report),
+        cmocka_unit_test(test_csv_text_cells),
         cmocka_unit_test(test_audit_chain),
         cmocka_unit_test(test_audit_restart),
         cmocka_unit_test(test_audit_verify_main),
