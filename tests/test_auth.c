@@ -298,11 +298,12 @@ static void test_save_failure_changes_nothing(void **state)
     int64_t exp;
     snprintf(tmp, sizeof tmp, "%s/users.json.tmp", dir);
     assert_int_equal(mkdir(tmp, 0700), 0);
-    assert_int_equal(auth_user_put(a, "mona", PW, 16, ROLE_VIEW, err, sizeof err), -1);
+    assert_int_equal(auth_user_put(a, "mona", PW, 16, ROLE_VIEW, err, sizeof err), AUTH_E_STORE);
     assert_non_null(strstr(err, "users.json"));
     assert_false(auth_user_exists(a, "mona"));
-    assert_int_equal(auth_user_put(a, "lena", PW, 99, ROLE_VIEW, err, sizeof err), -1);
-    assert_int_equal(auth_token_create(a, "lena", "t", 5, api, &exp, err, sizeof err), -1);
+    assert_int_equal(auth_user_put(a, "lena", PW, 99, ROLE_VIEW, err, sizeof err), AUTH_E_STORE);
+    assert_int_equal(auth_token_create(a, "lena", "t", 5, api, &exp, err, sizeof err),
+                     AUTH_E_STORE);
     json_t *u = auth_user_json(a, "lena");
     assert_int_equal(tj_participant(u), 15); /* the replacement did not happen */
     json_decref(u);

@@ -46,6 +46,14 @@ static bool path_exact(req *r, const char *path)
     return false;
 }
 
+/* users.json could not be written (auth logged why): nothing changed, and
+ * it is the server's trouble, not the request's. */
+static int users_file_unavailable(req *r)
+{
+    return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE,
+                      "the users file could not be written; nothing changed");
+}
+
 /* ---- login, logout, me ------------------------------------------------ */
 
 static int on_login(struct mg_connection *conn, void *cb)
@@ -156,8 +164,11 @@ static int tokens_create(req *r, const auth_token_info *info)
     char token[AUTH_TOKEN_HEX + 1], err[160], when[32];
     int64_t expires;
     int rc;
-    if (auth_token_create(r->s->auth, r->who.user, name, (int)days, token, &expires, err,
-                          sizeof err) != 0) {
+    int made = auth_token_create(r->s->auth, r->who.user, name, (int)days, token, &expires, err,
+                                 sizeof err);
+    if (made == AUTH_E_STORE) {
+        rc = users_file_unavailable(r);
+    } else if (made != 0) {
         rc = http_field_error(r, "name", "%s", err);
     } else {
         auth_fmt_time(expires, when, sizeof when);
@@ -190,8 +201,7 @@ static int on_tokens(struct mg_connection *conn, void *cb)
         if (rc == -1)
             return http_not_found(&r, "you have no API token of that name");
         if (rc != 0)
-            return http_error(&r, 503, "unavailable", HTTP_E_UNAVAILABLE,
-                              "the users file could not be written");
+            return users_file_unavailable(&r);
         return http_json(&r, 200, json_pack("{s:s, s:b}", "name", r.seg[1], "deleted", 1),
                          NULL);
     }
@@ -254,7 +264,12 @@ static int users_create(req *r)
     }
     bool existed = auth_user_exists(r->s->auth, name);
     char err[200];
-    if (auth_user_put(r->s->auth, name, pass, (uint32_t)pid, roles, err, sizeof err) != 0) {
+    int put = auth_user_put(r->s->auth, name, pass, (uint32_t)pid, roles, err, sizeof err);
+    if (put == AUTH_E_STORE) {
+        rc = users_file_unavailable(r);
+        goto out;
+    }
+    if (put != 0) {
         rc = http_field_error(r, strstr(err, "password") ? "password" : "username", "%s", err);
         goto out;
     }

@@ -231,7 +231,8 @@ static json_t *users_file_json(const auth *a)
     return json_pack("{s:i, s:o}", "version", 1, "users", arr);
 }
 
-/* Write users.json atomically; called with a->mu held. */
+/* Write users.json atomically; called with a->mu held. 0, or AUTH_E_STORE
+ * (logged) when the file could not be written. */
 static int users_save(auth *a, char *err, size_t errlen)
 {
     char tmp[1200];
@@ -240,8 +241,9 @@ static int users_save(auth *a, char *err, size_t errlen)
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
         snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        log_error("auth", "msg=\"users file not written\" error=%s", log_q(err));
         json_decref(doc);
-        return -1;
+        return AUTH_E_STORE;
     }
     int rc = json_dumpfd(doc, fd, JSON_INDENT(1) | JSON_SORT_KEYS);
     json_decref(doc);
@@ -253,8 +255,9 @@ static int users_save(auth *a, char *err, size_t errlen)
         rc = -1;
     if (rc != 0) {
         snprintf(err, errlen, "cannot write %s: %s", a->path, strerror(errno));
+        log_error("auth", "msg=\"users file not written\" error=%s", log_q(err));
         unlink(tmp);
-        return -1;
+        return AUTH_E_STORE;
     }
     int dfd = open(a->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
@@ -837,7 +840,7 @@ int auth_token_delete(auth *a, const char *name, const char *tname)
             u->tokens[u->ntokens++] = u->tokens[k];
             u->tokens[k] = gone;
             log_error("auth", "msg=\"token delete not saved\" error=%s", log_q(err));
-            rc = -2;
+            rc = AUTH_E_STORE;
         }
         break;
     }

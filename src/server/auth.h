@@ -35,7 +35,12 @@ auth *auth_open(const char *data_dir, int session_ttl_s, int max_failures, char 
                 size_t errlen);
 void auth_close(auth *a);
 
-/* Create or replace a user; roles as bits. 0, or -1 with err. */
+/* What a change of users or tokens returns when users.json could not be
+ * written: nothing changed, and the caller answers 503, not 400. */
+#define AUTH_E_STORE (-2)
+
+/* Create or replace a user; roles as bits. 0, -1 with err for a bad name,
+ * password or role, or AUTH_E_STORE with err. */
 int auth_user_put(auth *a, const char *user, const char *password, uint32_t participant,
                   uint32_t roles, char *err, size_t errlen);
 bool auth_has_users(auth *a);

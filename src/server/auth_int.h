@@ -39,13 +39,14 @@ bool auth_token_lookup(auth *a, const char *token, principal *out, auth_token_in
 /* The bearer token of a request, if any (copied to tok). */
 bool auth_bearer(struct mg_connection *conn, char *tok, size_t len);
 
-/* API tokens of a user: create (persisted, hashed), list, delete. */
+/* API tokens of a user: create (persisted, hashed; 0, -1 with err, or
+ * AUTH_E_STORE with err), list, delete. */
 int auth_token_create(auth *a, const char *user, const char *name, int ttl_days,
                       char token[AUTH_TOKEN_HEX + 1], int64_t *expires_ns, char *err,
                       size_t errlen);
 json_t *auth_tokens_json(auth *a, const char *user);
-/* 0; -1 when the user has no token of that name; -2 when users.json could
- * not be written (then nothing changed). */
+/* 0; -1 when the user has no token of that name; AUTH_E_STORE when
+ * users.json could not be written (then nothing changed). */
 int auth_token_delete(auth *a, const char *user, const char *name);
 
 /* Users without secrets: [{"username","participant","roles"}]; one user or NULL. */
