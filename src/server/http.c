@@ -398,11 +398,23 @@ bool http_date(req *r, json_t *o, const char *k, bool required, int32_t *out)
     return true;
 }
 
-bool http_query_str(req *r, const char *name, char *buf, size_t len)
+int http_query_str(req *r, const char *name, char *buf, size_t len)
 {
     if (!r->query)
-        return false;
-    return mg_get_var(r->query, strlen(r->query), name, buf, len) >= 0;
+        return 0;
+    char tmp[256];
+    /* civetweb: -1 absent, -2 longer than the buffer (it must not pass for
+     * absent: "?limit=" and 40 digits used to be silently the default) */
+    int n = mg_get_var(r->query, strlen(r->query), name, tmp, len < sizeof tmp ? len : sizeof tmp);
+    if (n == -1)
+        return 0;
+    if (n < 0) {
+        http_field_error(r, name, "\"%s\" is longer than %zu bytes", name,
+                         (len < sizeof tmp ? len : sizeof tmp) - 1);
+        return -1;
+    }
+    snprintf(buf, len, "%s", tmp);
+    return 1;
 }
 
 bool http_query_int(req *r, const char *name, int64_t def, int64_t min, int64_t max,
@@ -410,8 +422,9 @@ bool http_query_int(req *r, const char *name, int64_t def, int64_t min, int64_t 
 {
     char buf[32], *end;
     *out = def;
-    if (!http_query_str(r, name, buf, sizeof buf))
-        return true;
+    int q = http_query_str(r, name, buf, sizeof buf);
+    if (q <= 0)
+        return q == 0;
     long long v = strtoll(buf, &end, 10);
     if (!isdigit((unsigned char)buf[0]) || *end || v < min || v > max) {
         http_field_error(r, name, "\"%s\" must be an integer from %lld to %lld", name,

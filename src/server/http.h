@@ -99,7 +99,9 @@ bool http_date(req *r, json_t *o, const char *k, bool required, int32_t *out);
 /* Query string parameters. */
 bool http_query_int(req *r, const char *name, int64_t def, int64_t min, int64_t max,
                     int64_t *out);
-bool http_query_str(req *r, const char *name, char *buf, size_t len); /* false: absent */
+/* A parameter into buf: 1 present, 0 absent (buf untouched), -1 after
+ * answering 400 bad_field when its value is longer than len - 1 bytes. */
+int http_query_str(req *r, const char *name, char *buf, size_t len);
 
 /* ---- parsing ------------------------------------------------------------- */
 /* Strict decimal money: digits, optionally '.' and one or two digits; no sign,
