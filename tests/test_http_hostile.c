@@ -459,6 +459,204 @@ static void test_csv_formula_injection_compliance(void **state)
     tresp_free(&r);
 }
 
+/* ---- finding 16: the smaller ones ------------------------------------------------- */
+
+static char hash0[32];
+static long long seq0;
+
+static void health(char hash[32], long long *seq)
+{
+    json_t *h = ts_expect(&T, "GET", "/healthz", NULL, NULL, 200);
+    snprintf(hash, 32, "%s", tj_str(h, "state_hash"));
+    *seq = tj_int(h, "seq");
+    json_decref(h);
+}
+
+static void health_mark(void) { health(hash0, &seq0); }
+
+/* seq too: a request refused before the engine is not even journaled */
+static void health_unchanged(bool same_seq)
+{
+    char h[32];
+    long long seq;
+    health(h, &seq);
+    assert_string_equal(h, hash0);
+    if (same_seq)
+        assert_int_equal(seq, seq0);
+}
+
+/* users.json that cannot be written is the server's trouble: 503, and
+ * nothing changed (it was 400 bad_field, as if the name were wrong). */
+static void test_users_file_write_failure_is_503(void **state)
+{
+    (void)state;
+    char tmp[700];
+    snprintf(tmp, sizeof tmp, "%s/users.json.tmp", T.dir);
+    assert_int_equal(mkdir(tmp, 0700), 0); /* the temporary file cannot be created */
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"username\":\"zed\",\"password\":\"zed-password\",\"participant\":%u,\"roles\":[\"view\"]}",
+             A);
+    expect_error("POST", "/api/v1/admin/users", T.admin, body, 503, "unavailable", "users file");
+    expect_error("POST", "/api/v1/tokens", alice, "{\"name\":\"bot\"}", 503, "unavailable",
+                 "users file");
+    tresp r;
+    ts_req(&T, "GET", "/api/v1/admin/users", T.admin, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(r.body, "\"zed\""));
+    tresp_free(&r);
+    ts_req(&T, "GET", "/api/v1/tokens", alice, NULL, &r);
+    assert_null(strstr(r.body, "\"bot\""));
+    tresp_free(&r);
+    assert_int_equal(rmdir(tmp), 0);
+    json_decref(ts_expect(&T, "POST", "/api/v1/admin/users", T.admin, body, 201));
+}
+
+/* docs/api.md: beneficiary and reason without '|'; and no line breaks. */
+static void test_retirement_text_refused(void **state)
+{
+    (void)state;
+    health_mark();
+    static const char *const bad[][3] = {
+        {"Town", "offset|more", "reason"},
+        {"Town", "line\nbreak", "reason"},
+        {"Town", "tab\there", "reason"},
+        {"To|wn", "offset", "beneficiary"},
+        {"To\r\nwn", "offset", "beneficiary"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *b = json_pack("{s:s, s:i, s:s, s:s}", "code", "CEA25", "qty", 1, "beneficiary",
+                              bad[i][0], "reason", bad[i][1]);
+        char *text = json_dumps(b, JSON_COMPACT);
+        tresp r;
+        ts_req(&T, "POST", "/api/v1/registry/retirements", alice, text, &r);
+        if (r.status != 400 || strcmp(tj_str(r.json, "error"), "bad_field") ||
+            strcmp(tj_str(r.json, "field"), bad[i][2]))
+            fail_msg("%s -> %ld %s", text, r.status, r.body);
+        tresp_free(&r);
+        free(text);
+        json_decref(b);
+    }
+    health_unchanged(true);
+    json_decref(ts_expect(&T, "POST", "/api/v1/registry/retirements", alice,
+                          "{\"code\":\"CEA25\",\"qty\":1,\"beneficiary\":\"Town\",\"reason\":\"offset 2026\"}",
+                          201));
+}
+
+/* Proceeds of today's sale may be spent at once: available can then be
+ * below unsettled, and nothing (not a negative amount) is withdrawable. */
+static void test_withdrawable_never_negative(void **state)
+{
+    (void)state;
+    json_t *o = ts_expect(&T, "POST", "/api/v1/orders", bob,
+                          "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":100}", 201);
+    long long ask = tj_int(o, "order_id");
+    json_decref(o);
+    char body[160];
+    snprintf(body, sizeof body,
+             "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":100}]}", ask);
+    json_decref(ts_expect(&T, "POST", "/api/v1/takes", alice, body, 201));
+    /* bob has only the proceeds, and reserves most of them for a bid */
+    json_decref(ts_expect(&T, "POST", "/api/v1/orders", bob,
+                          "{\"code\":\"CEA25\",\"side\":\"buy\",\"price\":\"45.00\",\"qty\":100}", 201));
+    json_t *a = ts_expect(&T, "GET", "/api/v1/account", bob, NULL, 200);
+    double avail = strtod(tj_str(a, "available"), NULL);
+    double unsettled = strtod(tj_str(a, "unsettled"), NULL);
+    assert_true(unsettled > 0 && avail < unsettled); /* the case of the finding */
+    assert_string_equal(tj_str(a, "withdrawable"), "0.00");
+    json_decref(a);
+    json_t *list = ts_expect(&T, "GET", "/api/v1/admin/participants", T.admin, NULL, 200);
+    size_t i;
+    json_t *p;
+    json_array_foreach(list, i, p)
+        if (tj_int(p, "id") == B)
+            assert_string_equal(tj_str(p, "withdrawable"), "0.00");
+        else
+            assert_null(strchr(tj_str(p, "withdrawable"), '-'));
+    json_decref(list);
+    expect_error("POST", "/api/v1/withdrawals", bob, "{\"amount\":\"0.01\"}", 422, "funds_unsettled",
+                 NULL);
+}
+
+/* A query value longer than its buffer was taken as absent: ?limit= with 40
+ * digits gave the default 100 trades. At 31 bytes it is read; at 32 refused. */
+static void test_query_value_too_long(void **state)
+{
+    (void)state;
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/instruments/CEA25/trades?limit=%031d", 1); /* 31 bytes */
+    json_t *t = ts_expect(&T, "GET", path, NULL, NULL, 200);
+    assert_int_equal(json_array_size(t), 1);
+    json_decref(t);
+    snprintf(path, sizeof path, "/api/v1/instruments/CEA25/trades?limit=%032d", 1);
+    expect_error("GET", path, NULL, NULL, 400, "bad_field", "longer than 31 bytes");
+    expect_error("GET", "/api/v1/instruments/CEA25/trades?limit=1000000000000000000000000000000000000000",
+                 NULL, NULL, 400, "bad_field", NULL);
+    expect_error("GET", "/api/v1/instruments/CEA25/bars?interval=1dxxxxxxxxx", NULL, NULL, 400,
+                 "bad_field", NULL);
+    expect_error("GET", "/api/v1/registry/compliance?year=2026&format=csvxxxxxxxxxx", T.admin, NULL,
+                 400, "bad_field", NULL);
+    /* absent still means the default, with other parameters present */
+    json_decref(ts_expect(&T, "GET", "/api/v1/instruments/CEA25/bars?x=1", NULL, NULL, 200));
+}
+
+/* target_qty said "exceeds" for 0 and negative quantities too. */
+static void test_target_qty_message(void **state)
+{
+    (void)state;
+    json_t *o = ts_expect(&T, "POST", "/api/v1/orders", bob,
+                          "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":10}", 201);
+    long long ask = tj_int(o, "order_id");
+    json_decref(o);
+    health_mark();
+    static const int qtys[] = {0, -5, 11};
+    for (size_t i = 0; i < 3; i++) {
+        char body[160];
+        snprintf(body, sizeof body,
+                 "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":%d}]}",
+                 ask, qtys[i]);
+        tresp r;
+        ts_req(&T, "POST", "/api/v1/takes", alice, body, &r);
+        assert_int_equal(r.status, 422);
+        assert_string_equal(tj_str(r.json, "error"), "target_qty");
+        assert_null(strstr(tj_str(r.json, "message"), "exceed"));
+        assert_non_null(strstr(tj_str(r.json, "message"), "from 1 to"));
+        tresp_free(&r);
+    }
+    health_unchanged(false); /* the engine refused: journaled, but nothing changed */
+}
+
+/* docs/rules.md said a frozen participant's resting listings keep trading;
+ * the engine cancels them at the freeze, and the document now says so. */
+static void test_frozen_participant_listings_cancelled(void **state)
+{
+    (void)state;
+    uint32_t f = tseed_participant(&T, "entity", "Frozen Fox");
+    tseed_credit(&T, f, "CEA25", 100);
+    char *frank = tseed_user(&T, "frank", f, "view,trade");
+    json_t *o = ts_expect(&T, "POST", "/api/v1/orders", frank,
+                          "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":10}", 201);
+    long long id = tj_int(o, "order_id");
+    json_decref(o);
+    char body[128], path[64];
+    snprintf(body, sizeof body, "{\"participant\":%u,\"frozen\":true}", f);
+    json_decref(ts_expect(&T, "POST", "/api/v1/registry/freeze", T.admin, body, 200));
+    snprintf(path, sizeof path, "/api/v1/orders/%lld", id);
+    expect_error("GET", path, frank, NULL, 404, "not_found", NULL);
+    json_t *live = ts_expect(&T, "GET", "/api/v1/orders", frank, NULL, 200);
+    assert_int_equal(json_array_size(live), 0);
+    json_decref(live);
+    snprintf(body, sizeof body,
+             "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":1}]}", id);
+    expect_error("POST", "/api/v1/takes", alice, body, 422, "unknown_order", NULL);
+    json_t *a = ts_expect(&T, "GET", "/api/v1/account", frank, NULL, 200);
+    json_t *h = json_array_get(json_object_get(a, "holdings"), 0);
+    assert_int_equal(tj_int(h, "available"), 100); /* the reservation went back */
+    assert_int_equal(tj_int(h, "frozen"), 0);
+    json_decref(a);
+    free(frank);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,6 +671,12 @@ int main(void)
         cmocka_unit_test(test_reason_phrase_422),
         cmocka_unit_test(test_bad_request_line_answered_in_shape),
         cmocka_unit_test(test_csv_formula_injection_compliance),
+        cmocka_unit_test(test_users_file_write_failure_is_503),
+        cmocka_unit_test(test_retirement_text_refused),
+        cmocka_unit_test(test_withdrawable_never_negative),
+        cmocka_unit_test(test_query_value_too_long),
+        cmocka_unit_test(test_target_qty_message),
+        cmocka_unit_test(test_frozen_participant_listings_cancelled),
     };
     /* CETS_TEST_FILTER=test_smuggling* runs some of them (cmocka's pattern) */
     if (getenv("CETS_TEST_FILTER"))
