@@ -64,6 +64,10 @@ printf '{"participant":3,"amount":"1000000.00"}' >"$js/deposit"
 printf '{"date":"2026-12-31","halted":true}' >"$js/holiday"
 printf '{"code":"CEA25","side":"hold","price":"-1","qty":1.5}' >"$js/bad-fields"
 printf '{"price":"0123.4","price":"1"}' >"$js/duplicate-key"
+# nesting at the depth limit (32), one past it, and brackets inside strings (jsonin.h)
+{ printf '{"a":'; printf '[%.0s' $(seq 31); printf ']%.0s' $(seq 31); printf '}'; } >"$js/depth-32"
+{ printf '{"a":'; printf '[%.0s' $(seq 32); printf ']%.0s' $(seq 32); printf '}'; } >"$js/depth-33"
+printf '{"a":"[[[[{{{{\\"[[[[","b":[[{"c":"]]]]"}]]}' >"$js/brackets-in-strings"
 # whole HTTP exchanges as a client writes them; @ADMIN@ / @USER@ become live
 # tokens (lib/fuzzserver.h). No login seed: every login hashes a password
 # (argon2id, slow on purpose), which would spend the run on the hash.
