@@ -657,6 +657,49 @@ static void test_frozen_participant_listings_cancelled(void **state)
     free(frank);
 }
 
+/* Found by fuzz_http: a message that quotes what the client sent (a path
+ * with %de in it, a code cut at 20 bytes in the middle of a character, a
+ * long field name) was not valid UTF-8, jansson refused it, and the answer
+ * was the body "null". Every answer keeps the error shape. */
+static void test_error_messages_quoting_bad_utf8(void **state)
+{
+    (void)state;
+    static const char *const paths[][2] = {
+        {"GET", "/api/v1/instruments/%de"},
+        {"GET", "/api/v1/instruments/%E7%A2%B3%E7%A2%B3%E7%A2%B3%E7%A2%B3%E7%A2%B3%E7%A2%B3%E7%A2%B3"},
+        {"PUT", "/api/v1/market%de"},
+        {"GET", "/api/v1/instruments'CEA54/%depth"},
+    };
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        tresp r;
+        ts_req(&T, paths[i][0], paths[i][1], NULL, NULL, &r);
+        if (r.status < 400 || !json_is_string(json_object_get(r.json, "error")) ||
+            !json_is_string(json_object_get(r.json, "message")))
+            fail_msg("%s %s -> %ld %s", paths[i][0], paths[i][1], r.status, r.body);
+        tresp_free(&r);
+    }
+    /* a field name of 40 three-byte characters: cut to 95 bytes, mid-character */
+    char key[200] = "", body[400];
+    for (int i = 0; i < 40; i++)
+        strcat(key, "\xe7\xa2\xb3");
+    snprintf(body, sizeof body, "{\"%s\":1}", key);
+    tresp r;
+    ts_req(&T, "POST", "/api/v1/orders", alice, body, &r);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(tj_str(r.json, "error"), "unknown_field");
+    assert_true(strlen(tj_str(r.json, "field")) > 80);
+    tresp_free(&r);
+    wsc *w = wsc_connect(T.port, "/ws");
+    assert_non_null(w);
+    snprintf(body, sizeof body, "{\"op\":\"ping\",\"%s\":1}", key);
+    assert_int_equal(wsc_send(w, body), 0);
+    json_t *j = wsc_recv(w, 5000);
+    assert_non_null(j);
+    assert_string_equal(tj_str(j, "error"), "unknown_field");
+    json_decref(j);
+    wsc_close(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -670,6 +713,7 @@ int main(void)
         cmocka_unit_test(test_static_files_only_the_dashboard),
         cmocka_unit_test(test_reason_phrase_422),
         cmocka_unit_test(test_bad_request_line_answered_in_shape),
+        cmocka_unit_test(test_error_messages_quoting_bad_utf8),
         cmocka_unit_test(test_csv_formula_injection_compliance),
         cmocka_unit_test(test_users_file_write_failure_is_503),
         cmocka_unit_test(test_retirement_text_refused),

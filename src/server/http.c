@@ -145,11 +145,39 @@ int http_json(req *r, int status, json_t *body, const char *extra)
     return status;
 }
 
+/* (http.h) Make s valid UTF-8 in place, as a JSON string must be: each byte that is
+ * not part of a well-formed character becomes '?', and a character cut
+ * short at the end (a "%.20s" of a path) is dropped. A message quotes what
+ * the client sent -- a path, a code -- and jansson refuses invalid UTF-8, so
+ * such an answer was the body "null" (found by fuzz_http). */
+void http_utf8_clean(char *str)
+{
+    unsigned char *s = (unsigned char *)str;
+    while (*s) {
+        int n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
+              : s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
+        int k = 1;
+        while (k < n && (s[k] & 0xc0) == 0x80)
+            k++;
+        if (n > 1 && k < n && !s[k]) { /* cut short by the end */
+            *s = 0;
+            return;
+        }
+        if (k < n || (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))) ||
+            (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))))
+            n = 0; /* broken, overlong, a surrogate, or past U+10FFFF */
+        if (!n)
+            *s = '?';
+        s += n ? n : 1;
+    }
+}
+
 static int error_v(req *r, int status, const char *name, int code, const char *field,
                    const char *extra, const char *fmt, va_list ap)
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
+    http_utf8_clean(msg);
     json_t *o = json_pack("{s:s, s:i, s:s}", "error", name, "code", code, "message", msg);
     if (field)
         json_object_set_new(o, "field", json_string(field));
@@ -169,6 +197,7 @@ int http_field_error(req *r, const char *field, const char *fmt, ...)
 {
     char name[96];
     snprintf(name, sizeof name, "%s", field);
+    http_utf8_clean(name);
     va_list ap;
     va_start(ap, fmt);
     int rc = error_v(r, 400, "bad_field", HTTP_E_BAD_FIELD, name, NULL, fmt, ap);
@@ -275,6 +304,7 @@ json_t *http_body(req *r, const char *const fields[])
         if (!known) {
             char name[96];
             snprintf(name, sizeof name, "%s", k);
+            http_utf8_clean(name); /* the cut may split a character */
             json_t *e = json_pack("{s:s, s:i, s:s, s:s}", "error", "unknown_field", "code",
                                   HTTP_E_UNKNOWN_FIELD, "message", "this field is not part of the request",
                                   "field", name);

@@ -109,6 +109,11 @@ int http_query_str(req *r, const char *name, char *buf, size_t len);
 int http_parse_money(const char *s, int64_t *fen);
 int http_parse_date(const char *s, int32_t *date);
 
+/* Make s valid UTF-8 in place for a JSON string: a byte that is not part
+ * of a well-formed character becomes '?', a character cut short at the end
+ * is dropped. For messages that quote what a client sent. */
+void http_utf8_clean(char *s);
+
 /* ---- plumbing ------------------------------------------------------------- */
 /* civetweb callbacks: request timing and log, JSON 404s under /api/, and
  * civetweb's own messages into our log. */

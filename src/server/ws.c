@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "http.h"
 #include "jsonin.h"
 #include "log.h"
 #include "views.h"
@@ -466,7 +467,10 @@ static void reply(ws_hub *h, ws_client *c, json_t *j)
 
 static void reply_error(ws_hub *h, ws_client *c, const char *name, const char *message)
 {
-    reply(h, c, json_pack("{s:s, s:s}", "error", name, "message", message));
+    char m[256];
+    snprintf(m, sizeof m, "%s", message);
+    http_utf8_clean(m); /* it may quote a field name the client sent, cut */
+    reply(h, c, json_pack("{s:s, s:s}", "error", name, "message", m));
 }
 
 static void deny(ws_hub *h, ws_client *c, int status, const char *why)

@@ -19,8 +19,10 @@
  * run the target on the file, which starts a fresh service first.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -53,14 +55,14 @@ static int64_t now_ms(void)
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+static int hang_state;      /* TCP_INFO state of a connection that hung */
+static size_t hang_written; /* and how much of the input had been written */
+
 /* Send req on a new connection, half-close, read to the end. */
 static char *exchange(const char *req, size_t len, size_t *n, bool *ended)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)fuzz_server_port()),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    fuzz_check(fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0,
-               "cannot connect to the service");
+    int fd = fuzz_server_connect();
+    fuzz_check(fd >= 0, "cannot connect to the service");
     size_t off = 0;
     char *out = malloc(ANSWER_MAX + 1);
     *n = 0;
@@ -73,10 +75,15 @@ static char *exchange(const char *req, size_t len, size_t *n, bool *ended)
         shutdown(fd, SHUT_WR);
     while (now_ms() - t0 < ANSWER_MS) {
         struct pollfd p = {.fd = fd, .events = POLLIN | (wrote_all ? 0 : POLLOUT)};
-        if (poll(&p, 1, (int)(ANSWER_MS - (now_ms() - t0))) <= 0)
+        int ready = poll(&p, 1, (int)(ANSWER_MS - (now_ms() - t0)));
+        if (ready < 0 && errno == EINTR)
+            continue; /* libFuzzer's SIGALRM (-timeout) interrupts system calls */
+        if (ready <= 0)
             break;
         if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
             ssize_t r = recv(fd, out + *n, ANSWER_MAX - *n, 0);
+            if (r < 0 && errno == EINTR)
+                continue;
             if (r <= 0) {
                 *ended = true;
                 break;
@@ -90,11 +97,17 @@ static char *exchange(const char *req, size_t len, size_t *n, bool *ended)
             ssize_t w = send(fd, req + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
             if (w > 0)
                 off += (size_t)w;
-            if (w < 0 || off == len) {
+            if ((w < 0 && errno != EAGAIN && errno != EINTR) || off == len) {
                 wrote_all = true;
                 shutdown(fd, SHUT_WR);
             }
         }
+    }
+    if (!*ended) { /* say where it hangs: the connection's TCP state */
+        struct tcp_info ti;
+        socklen_t tl = sizeof ti;
+        hang_state = getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0 ? ti.tcpi_state : -1;
+        hang_written = off;
     }
     close(fd);
     out[*n] = 0;
@@ -134,7 +147,10 @@ static void check_first_answer(const char *req, size_t reqlen, const char *resp,
     size_t tl = 0, cl = 0;
     const char *type = header(resp, end, "Content-Type", &tl);
     const char *len = header(resp, end, "Content-Length", &cl);
-    bool head = reqlen >= 5 && strncmp(req, "HEAD ", 5) == 0;
+    size_t lead = 0; /* empty lines before a request line are skipped (RFC 9112, 2.2) */
+    while (lead < reqlen && (req[lead] == '\r' || req[lead] == '\n'))
+        lead++;
+    bool head = reqlen - lead >= 5 && strncmp(req + lead, "HEAD ", 5) == 0;
     if (!type || !len || head || strncmp(type, "application/json", 16) != 0)
         return;
     size_t body_len = (size_t)strtoull(len, NULL, 10);
@@ -162,7 +178,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool ended;
     char *resp = exchange(req, len, &n, &ended);
     fuzz_check(ended, "no answer and no close within %d ms of the end of the input (%zu bytes "
-                      "answered)", ANSWER_MS, n);
+                      "answered, %zu of %zu written, TCP state %d): %.*s", ANSWER_MS, n,
+               hang_written, len, hang_state, (int)(len < 300 ? len : 300), req);
     check_first_answer(req, len, resp, n);
     free(resp);
     free(req);

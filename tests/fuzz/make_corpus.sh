@@ -114,6 +114,8 @@ printf 'POST /api/v1/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer
 printf 'POST /api/v1/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 9\r\n\r\n{}' >"$h/smuggle-two-cl"
 # found by fuzz_http: civetweb's own error page echoed the protocol token ("HTTP/HVTP/1.1 400")
 printf 'GET /healthz HVTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' >"$h/bad-protocol-token"
+# found by fuzz_http: an error message quoting a path with %de in it was not UTF-8: body "null"
+printf 'GET /api/v1/instruments/%%de HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' >"$h/bad-utf8-in-path"
 printf 'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n' >"$h/ws-upgrade"
 { printf 'POST /api/v1/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer @USER@\r\nContent-Length: 80\r\n\r\n'
   printf '[%.0s' $(seq 40); printf ']%.0s' $(seq 40); } >"$h/deep"

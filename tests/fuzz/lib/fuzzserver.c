@@ -7,6 +7,7 @@
 #include "fuzzserver.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -44,6 +45,40 @@ static void server_down(void)
     nftw(data_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+int fuzz_server_connect(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (fd < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
+        return fd;
+    if (errno == EINTR) { /* the connection goes on: wait for it */
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        int err = 0;
+        socklen_t el = sizeof err;
+        while (poll(&p, 1, 10000) < 0 && errno == EINTR)
+            ;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0 && (p.revents & POLLOUT))
+            return fd;
+    }
+    close(fd);
+    return -1;
+}
+
+static void send_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        p += w, n -= (size_t)w;
+    }
+}
+
 /* A whole exchange on one connection; the answer (malloc'd) or NULL. */
 static char *http_call(const char *method, const char *path, const char *token, const char *body)
 {
@@ -55,26 +90,26 @@ static char *http_call(const char *method, const char *path, const char *token, 
                       "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sContent-Length: %zu\r\n"
                       "Connection: close\r\n\r\n",
                       method, path, auth, blen);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        if (fd >= 0)
-            close(fd);
+    int fd = fuzz_server_connect();
+    if (fd < 0)
         return NULL;
-    }
-    send(fd, head, (size_t)hn, MSG_NOSIGNAL);
-    if (blen)
-        send(fd, body, blen, MSG_NOSIGNAL);
+    send_all(fd, head, (size_t)hn);
+    send_all(fd, body, blen);
     size_t n = 0, cap = 4096;
     char *out = malloc(cap + 1);
     for (;;) {
+        /* libFuzzer's SIGALRM (-timeout) interrupts system calls: EINTR */
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 10000) <= 0)
+        int ready = poll(&p, 1, 10000);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready <= 0)
             break;
         if (n == cap)
             out = realloc(out, (cap *= 2) + 1);
         ssize_t r = recv(fd, out + n, cap - n, 0);
+        if (r < 0 && errno == EINTR)
+            continue;
         if (r <= 0)
             break;
         n += (size_t)r;
@@ -98,6 +133,8 @@ int fuzz_server_request(const char *method, const char *path, const char *token,
     return st;
 }
 
+static char last_answer[300]; /* of the last failed set-up request, for the message */
+
 static bool login(const char *user, const char *password, char *token, size_t len)
 {
     char body[200];
@@ -111,6 +148,8 @@ static bool login(const char *user, const char *password, char *token, size_t le
         ok = n > 0 && n < len;
         snprintf(token, len, "%.*s", (int)n, t);
     }
+    if (!ok)
+        snprintf(last_answer, sizeof last_answer, "%s", r ? r : "(no connection)");
     free(r);
     return ok;
 }
@@ -139,7 +178,7 @@ static void admin_back(void)
                              sizeof err) == 0,
                "cannot put the operator back: %s", err);
     fuzz_check(login("admin", ADMIN_PASSWORD, admin_token, sizeof admin_token),
-               "the operator cannot log in");
+               "the operator cannot log in: %s", last_answer);
 }
 
 static void user_back(void)
@@ -152,7 +191,7 @@ static void user_back(void)
         "\",\"participant\":2,\"roles\":[\"view\",\"trade\",\"funds\",\"compliance\"]}");
     fuzz_check(st == 200 || st == 201, "cannot put user fuzz back: %d", st);
     fuzz_check(login("fuzz", USER_PASSWORD, user_token, sizeof user_token),
-               "user fuzz cannot log in");
+               "user fuzz cannot log in: %s", last_answer);
 }
 
 void fuzz_server_tokens_refresh(void)

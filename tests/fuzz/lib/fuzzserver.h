@@ -32,6 +32,11 @@ void fuzz_server_tokens_refresh(void);
 /* data with every placeholder replaced by its token: malloc'd, *outlen. */
 char *fuzz_server_tokens_in(const uint8_t *data, size_t size, size_t *outlen);
 
+/* A TCP connection to the service (a blocking socket), or -1. Every system
+ * call here and in the targets retries on EINTR: libFuzzer's -timeout is a
+ * SIGALRM that interrupts them. */
+int fuzz_server_connect(void);
+
 /* One HTTP request on a connection of its own (Connection: close); the
  * status, or 0 when no answer came. For setting the market up. */
 int fuzz_server_request(const char *method, const char *path, const char *token,
