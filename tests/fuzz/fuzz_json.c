@@ -115,17 +115,24 @@ static void strings(json_t *v, int *budget)
 /* Levels of arrays and objects in v (a scalar is 0). */
 static int depth(json_t *v)
 {
-    int d = 0;
+    int d = 0, k;
     const char *key;
     json_t *x;
     size_t i;
-    if (json_is_object(v))
-        json_object_foreach(v, key, x) d = d > depth(x) ? d : depth(x);
-    else if (json_is_array(v))
-        json_array_foreach(v, i, x) d = d > depth(x) ? d : depth(x);
-    else
+    if (!json_is_object(v) && !json_is_array(v))
         return 0;
-    return d + 1;
+    if (json_is_object(v)) {
+        json_object_foreach(v, key, x) {
+            if ((k = depth(x)) > d)
+                d = k;
+        }
+    } else {
+        json_array_foreach(v, i, x) {
+            if ((k = depth(x)) > d)
+                d = k;
+        }
+    }
+    return d + 1; /* each child once: twice per level would be 2^depth calls */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
