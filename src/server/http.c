@@ -6,6 +6,12 @@
  * "client_order_idd" cannot silently turn off idempotency), then each field's
  * type. Only a request that passes all of it becomes a command.
  *
+ * Before any handler runs, begin_request checks what civetweb would let
+ * through: a body framed two ways (Content-Length with Transfer-Encoding, two
+ * lengths) is refused and the connection closed, and outside the handlers'
+ * paths only the dashboard's own files are served, read-only. civetweb's own
+ * error answers go out in the same JSON shape as ours.
+ *
  * The request log is written from civetweb's end_request callback, which
  * knows the final status whoever answered (our handlers, the authentication
  * helper, the static file server); a thread-local holds the start time and
