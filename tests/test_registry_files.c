@@ -350,6 +350,41 @@ static void test_csv_files(void **state)
     tm_free(&f.m);
 }
 
+/* Excel's "CSV UTF-8" starts the file with a byte-order mark (issue 10,
+ * finding 16): skipped, so the header is found; line numbers are unchanged.
+ * Only one, at the very start: anywhere else it is a byte like any other. */
+static void test_csv_byte_order_mark(void **state)
+{
+    (void)state;
+    csvfx f;
+    csv_init(&f);
+    static const char good[] = "\xEF\xBB\xBF" "entity,year,tonnes\r\n3,2025,77\r\n";
+    cets_load l;
+    assert_int_equal(cets_load_emissions_text(f.m.e, "emissions.csv", good, strlen(good), f.au, &l), 0);
+    assert_int_equal(l.ncmds, 1);
+    assert_int_equal(l.cmds[0].qty, 77);
+    cets_load_free(&l);
+    static const char bad_row[] = "\xEF\xBB\xBF" "entity,year,tonnes\n3,2025,x\n";
+    assert_int_equal(cets_load_emissions_text(f.m.e, "emissions.csv", bad_row, strlen(bad_row), f.au, &l), -1);
+    assert_int_equal(l.nerrors, 1);
+    assert_non_null(strstr(l.errors[0], "emissions.csv:2: "));
+    cets_load_free(&l);
+    static const char twice[] = "\xEF\xBB\xBF\xEF\xBB\xBF" "entity,year,tonnes\n3,2025,77\n";
+    assert_int_equal(cets_load_emissions_text(f.m.e, "emissions.csv", twice, strlen(twice), f.au, &l), -1);
+    assert_string_equal(l.errors[0], "emissions.csv:1: the header must be entity,year,tonnes");
+    cets_load_free(&l);
+    char dir[600], path[700];
+    tmp_dir(dir, sizeof dir, "csv-bom");
+    snprintf(path, sizeof path, "%s/allocations.csv", dir);
+    static const char alloc[] = "\xEF\xBB\xBF" "entity,vintage,kind,qty,output,benchmark\n3,CEA25,pre,5,1,1\n";
+    spit(path, alloc, strlen(alloc));
+    assert_int_equal(cets_load_allocations(f.m.e, path, f.au, &l), 0);
+    assert_int_equal(l.ncmds, 1);
+    cets_load_free(&l);
+    rm_tree(dir);
+    tm_free(&f.m);
+}
+
 /* ---- the compliance report ---------------------------------------------------------- */
 
 static char *report(const cets_engine *e, int32_t year, bool json)
@@ -781,6 +816,41 @@ static void test_audit_verify_main(void **state)
     rm_tree(root);
 }
 
+/* ---- CSV text cells (csvout.c; issue 10, finding 14) ---------------------------- */
+
+static void test_csv_text_cells(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"Alpha Power", "Alpha Power"},
+        {"=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"},
+        {"+1", "'+1"},
+        {"-1", "'-1"},
+        {"@SUM(A1)", "'@SUM(A1)"},
+        {"\tx", "'\tx"},
+        {"\rx", "\"'\rx\""},
+        {"=1,2", "\"'=1,2\""},
+        {"a,b", "\"a,b\""},
+        {"say \"hi\"", "\"say \"\"hi\"\"\""},
+        {"=\"x\"", "\"'=\"\"x\"\"\""},
+        {"line\nbreak", "\"line\nbreak\""},
+        {"a=b", "a=b"},
+        {"a-b", "a-b"},
+        {"", ""},
+        {"华电 Power", "华电 Power"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&got, &len);
+        assert_int_equal(cets_csv_text(f, cases[i][0]), 0);
+        fclose(f);
+        if (strcmp(got, cases[i][1]) != 0)
+            fail_msg("cell \"%s\": got [%s], want [%s]", cases[i][0], got, cases[i][1]);
+        free(got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -789,7 +859,9 @@ int main(void)
         cmocka_unit_test(test_csv_emissions),
         cmocka_unit_test(test_csv_file_level_errors),
         cmocka_unit_test(test_csv_files),
+        cmocka_unit_test(test_csv_byte_order_mark),
         cmocka_unit_test(test_compliance_report),
+        cmocka_unit_test(test_csv_text_cells),
         cmocka_unit_test(test_audit_chain),
         cmocka_unit_test(test_audit_restart),
         cmocka_unit_test(test_audit_verify_main),

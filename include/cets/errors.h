@@ -73,7 +73,8 @@
     X(NOT_IN_BEST_FIVE, 702, "not_in_best_five",                                              \
       "a take may only name listings within the best five price levels")                      \
     X(TARGET_SIDE, 703, "target_side", "a named listing is on the same side as the take")     \
-    X(TARGET_QTY, 704, "target_qty", "the quantity asked exceeds the named listing's")       \
+    X(TARGET_QTY, 704, "target_qty",                                                          \
+      "the quantity asked for a named listing must be from 1 to what it still offers")        \
     X(NO_LIQUIDITY, 705, "no_liquidity", "nothing to take within the limit price")            \
     X(DUPLICATE_TARGET, 706, "duplicate_target", "a take names the same listing twice")      \
     X(UNKNOWN_BLOCK, 710, "unknown_block", "no such open block quote or proposal")           \

@@ -63,6 +63,17 @@ CETS_API void cets_load_free(cets_load *l);
 CETS_API int cets_holidays_load(const char *path, int32_t *dates, int cap, char *err,
                                 size_t errlen);
 
+/* ---- CSV output (src/registry/csvout.c) ---------------------------------- */
+
+/* Write s as one text cell of a CSV file: quoted (RFC 4180) when it holds a
+ * comma, a double quote or a line break, and with a leading ' when it starts
+ * with =, +, -, @, a tab or a carriage return, so that a spreadsheet shows
+ * it as text instead of running it as a formula. Every CSV the system writes
+ * puts its text cells through here; numbers it formats itself are written
+ * as they are (a negative one starts with '-' and stays a number).
+ * 0, or -1 on a write error. */
+int cets_csv_text(FILE *out, const char *s);
+
 /* ---- compliance report (src/registry/report.c) -------------------------- */
 
 /* One row per compliance entity (every participant of kind ENTITY, by id):

@@ -40,6 +40,8 @@
 #include <unistd.h>
 
 #include "auth_int.h"
+#include "core/jsonin.h"
+#include "core/log.h"
 #include "store.h"
 
 #define AUTH_HASHERS 2
@@ -297,9 +299,10 @@ static int user_from_json(json_t *ju, user *u, char *err, size_t errlen)
 static int users_load(auth *a, char *err, size_t errlen)
 {
     json_error_t je;
-    json_t *doc = json_load_file(a->path, 0, &je);
+    bool missing;
+    json_t *doc = jsonin_load_file(a->path, 0, &je, &missing); /* depth-checked, jsonin.h */
     if (!doc) {
-        if (access(a->path, F_OK) != 0)
+        if (missing)
             return 0; /* no file yet: no users */
         snprintf(err, errlen, "%s: %s (line %d)", a->path, je.text, je.line);
         return -1;
@@ -937,7 +940,7 @@ int auth_token_delete(auth *a, const char *name, const char *tname)
         if (rc != 0) { /* put it back: memory stays equal to the file */
             u->tokens[u->ntokens++] = u->tokens[k];
             u->tokens[k] = gone;
-            store_log(a, LV_ERROR, "msg=\"token delete not saved\" error=\"%s\"", err);
+            store_log(a, LV_ERROR, "msg=\"token delete not saved\" error=%s", log_q(err));
             rc = AUTH_E_UNWRITTEN;
         } else {
             a->st.ended[AUTH_END_TOKEN_DELETED]++;

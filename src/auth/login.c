@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/log.h"
 #include "store.h"
 
 static void sleep_ns(int64_t ns)
@@ -127,8 +128,8 @@ static void sessions_cap_user(auth *a, const char *name, notices *ns)
         }
         if (n < a->o.sessions_per_user)
             return;
-        store_log(a, LV_INFO, "msg=\"session ended\" user=%s reason=session_limit limit=%d", name,
-                  a->o.sessions_per_user);
+        store_log(a, LV_INFO, "msg=\"session ended\" user=%s reason=session_limit limit=%d",
+                  log_q(name), a->o.sessions_per_user);
         session_remove(a, oldest, AUTH_END_SESSION_LIMIT, ns);
     }
 }
@@ -179,19 +180,21 @@ static int64_t failure_count(auth *a, const char *name, bool known, const char *
     if (lock_p) {
         a->st.lockouts++;
         store_log(a, LV_WARN,
-                  "msg=\"login locked out\" scope=user_address user=%.60s addr=%s failures=%d "
+                  "msg=\"login locked out\" scope=user_address user=%s addr=%s failures=%d "
                   "lock_s=%lld",
-                  who, addr ? addr : "", a->o.max_failures, (long long)(lock_p / 1000000000));
+                  log_q(who), log_q(addr ? addr : ""), a->o.max_failures,
+                  (long long)(lock_p / 1000000000));
     }
     if (lock_a) {
         a->st.lockouts++;
         store_log(a, LV_WARN,
                   "msg=\"login locked out\" scope=address addr=%s failures=%d lock_s=%lld",
-                  addr ? addr : "", a->o.max_address_failures, (long long)(lock_a / 1000000000));
+                  log_q(addr ? addr : ""), a->o.max_address_failures,
+                  (long long)(lock_a / 1000000000));
     }
     int64_t delay = throttle_delay(a->pairs, n);
-    store_log(a, LV_WARN, "msg=\"login failed\" user=%.60s addr=%s failures=%d delay_ms=%lld", who,
-              addr ? addr : "", n, (long long)(delay / 1000000));
+    store_log(a, LV_WARN, "msg=\"login failed\" user=%s addr=%s failures=%d delay_ms=%lld",
+              log_q(who), log_q(addr ? addr : ""), n, (long long)(delay / 1000000));
     return delay;
 }
 
@@ -255,11 +258,12 @@ static auth_login_status check(auth *a, const char *name, const char *password, 
         if (rc != 0) {
             sodium_memzero(token, AUTH_TOKEN_HEX + 1);
             store_log(a, LV_ERROR, "msg=\"login refused: the session table is full\" user=%s",
-                      name);
+                      log_q(name));
             return AUTH_LOGIN_FULL;
         }
         if (token)
-            store_log(a, LV_INFO, "msg=\"login\" user=%s addr=%s", p->user, addr ? addr : "");
+            store_log(a, LV_INFO, "msg=\"login\" user=%s addr=%s", log_q(p->user),
+                      log_q(addr ? addr : ""));
         return AUTH_LOGIN_OK;
     }
     int64_t delay = failure_count(a, name, known, addr, pk, ak, now);

@@ -153,15 +153,16 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
 
     char err[1024];
-    log_info("cetsd", "msg=\"starting\" data_dir=\"%s\" listen=%s", cfg.data_dir, cfg.listen);
+    log_info("cetsd", "msg=\"starting\" data_dir=%s listen=%s", log_q(cfg.data_dir),
+             log_q(cfg.listen));
     core_backend *cb = NULL;
     if (cfg.cluster_nats[0] && !(cb = cluster_backend(&cfg, err, sizeof err))) {
-        log_error("cetsd", "msg=\"cannot start\" error=\"%s\"", err);
+        log_error("cetsd", "msg=\"cannot start\" error=%s", log_q(err));
         fprintf(stderr, "cetsd: %s\n", err);
         return 1;
     }
     if (service_start(&s, &cfg, err, sizeof err) != 0) {
-        log_error("cetsd", "msg=\"cannot start\" error=\"%s\"", err);
+        log_error("cetsd", "msg=\"cannot start\" error=%s", log_q(err));
         fprintf(stderr, "cetsd: %s\n", err);
         return 1;
     }
@@ -169,7 +170,7 @@ int main(int argc, char **argv)
     cluster *cl = NULL;
     if ((cfg.fix_listen[0] && !(fix = fix_start(&s, err, sizeof err))) ||
         (cb && !(cl = cluster_start(cb, s.core, err, sizeof err)))) {
-        log_error("cetsd", "msg=\"cannot start\" error=\"%s\"", err);
+        log_error("cetsd", "msg=\"cannot start\" error=%s", log_q(err));
         fprintf(stderr, "cetsd: %s\n", err);
         fix_gateway_stop(fix);
         service_stop(&s);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "core/jsonin.h"
 
 #define DEFAULT_SERVER "http://127.0.0.1:8080"
 
@@ -157,7 +158,7 @@ static CURL *handle(void)
 
 static void api_error(long status, const char *body)
 {
-    json_t *j = body ? json_loads(body, 0, NULL) : NULL;
+    json_t *j = body ? jsonin_loadb(body, strlen(body), 0, &(json_error_t){0}) : NULL;
     const char *reason = json_string_value(json_object_get(j, "error"));
     const char *msg = json_string_value(json_object_get(j, "message"));
     const char *field = json_string_value(json_object_get(j, "field"));
@@ -228,7 +229,8 @@ int cl_call(const cl_opts *o, const char *method, const char *path, json_t *body
         return CLI_FAIL;
     }
     json_error_t jerr;
-    *out = json_loads(resp.p ? resp.p : "null", JSON_DECODE_ANY, &jerr);
+    const char *text = resp.p ? resp.p : "null";
+    *out = jsonin_loadb(text, strlen(text), JSON_DECODE_ANY, &jerr);
     if (!*out) {
         fprintf(stderr, "cets: the server's answer is not JSON: %s\n", jerr.text);
         free(resp.p);

@@ -431,7 +431,9 @@ int cluster_publish_snapshot(cluster *cl, char *err, size_t errlen)
     return 0;
 }
 
-cets_engine *cl_snapshot_fetch(cl_backend *b, uint64_t *stream_seq, char *err, size_t errlen)
+/* One try: the newest snapshot the meta bucket names. */
+static cets_engine *snapshot_fetch_once(cl_backend *b, uint64_t *stream_seq, char *err,
+                                        size_t errlen)
 {
     kvStore *meta = meta_bucket(b);
     snap_meta m;
@@ -483,5 +485,20 @@ cets_engine *cl_snapshot_fetch(cl_backend *b, uint64_t *stream_seq, char *err, s
         return NULL;
     }
     *stream_seq = 0;
+    return e;
+}
+
+/* The leader publishes and purges while we read: a snapshot can be gone
+ * between reading its place and fetching its chunks (two newer ones were
+ * published meanwhile). Read the place again, a few times. */
+cets_engine *cl_snapshot_fetch(cl_backend *b, uint64_t *stream_seq, char *err, size_t errlen)
+{
+    cets_engine *e = NULL;
+    for (int attempt = 0; attempt < 5 && !e; attempt++) {
+        err[0] = 0;
+        e = snapshot_fetch_once(b, stream_seq, err, errlen);
+        if (!e && !err[0])
+            return NULL; /* none was ever published */
+    }
     return e;
 }

@@ -379,7 +379,7 @@ void app_restore_orders(gw *g, sess *s, const cets_engine *e)
     fix_map_free(&r.ids);
     fix_store_flush(s->st);
     if (n)
-        log_info("fix", "msg=\"live orders restored\" comp=%s orders=%d", s->comp, n);
+        log_info("fix", "msg=\"live orders restored\" compid=%s orders=%d", log_q(s->comp), n);
 }
 
 /* After missed events (gw_resync): every tracked order as the engine has it
@@ -924,8 +924,8 @@ void app_on_done(gw *g, inflight *f, int code, const cets_result *res)
         break;
     case IF_COD:
         if (code != CETS_OK && code != CETS_UNKNOWN_ORDER)
-            log_warn("fix", "msg=\"cancel on disconnect failed\" comp=%s order=%" PRIu64 " reason=%s",
-                     f->s->comp, f->cmd.order_id, cets_reason_name(code));
+            log_warn("fix", "msg=\"cancel on disconnect failed\" compid=%s order=%" PRIu64 " reason=%s",
+                     log_q(f->s->comp), f->cmd.order_id, log_q(cets_reason_name(code)));
         break;
     case IF_BLOCK:
         break;
@@ -948,5 +948,5 @@ void app_on_disconnect(gw *g, sess *s)
         f->cmd.order_id = o->order_id;
         n += gw_submit(g, f);
     }
-    log_info("fix", "msg=\"cancel on disconnect\" comp=%s orders=%zu", s->comp, n);
+    log_info("fix", "msg=\"cancel on disconnect\" compid=%s orders=%zu", log_q(s->comp), n);
 }

@@ -83,8 +83,8 @@ void gw_conn_kill(conn *c, const char *why, bool flush_first)
 {
     if (c->state == CS_DEAD)
         return;
-    log_info("fix", "msg=\"disconnect\" conn=%u peer=%s comp=%s why=\"%s\"", c->id, c->peer,
-             c->s ? c->s->comp : "-", why);
+    log_info("fix", "msg=\"disconnect\" conn=%u peer=%s compid=%s why=%s", c->id, log_q(c->peer),
+             log_q(c->s ? c->s->comp : "-"), log_q(why));
     sess *s = c->s;
     c->state = CS_DEAD;
     c->flush_first = flush_first;
@@ -147,7 +147,7 @@ void conn_accept(gw *g)
             continue;
         }
         g->conns[g->nconns++] = c;
-        log_debug("fix", "msg=\"connection\" conn=%u peer=%s", c->id, c->peer);
+        log_debug("fix", "msg=\"connection\" conn=%u peer=%s", c->id, log_q(c->peer));
     }
 }
 
@@ -165,8 +165,8 @@ void conn_parse(gw *g, conn *c)
         if (st == FIX_OK)
             sess_on_message(g, c, &g->imsg);
         else if (st != FIX_GARBAGE) /* garbled: ignored, no sequence number consumed */
-            log_warn("fix", "msg=\"garbled message ignored\" conn=%u comp=%s error=%s bytes=%zu",
-                     c->id, c->s ? c->s->comp : "-", fix_status_name(st), used);
+            log_warn("fix", "msg=\"garbled message ignored\" conn=%u compid=%s error=%s bytes=%zu",
+                     c->id, log_q(c->s ? c->s->comp : "-"), log_q(fix_status_name(st)), used);
     }
     if (off) {
         memmove(c->in, c->in + off, c->inlen - off);

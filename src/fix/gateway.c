@@ -107,7 +107,8 @@ static void sessions_load(gw *g, const cets_engine *e)
         comp[n - 6] = 0;
         sess *s = gw_session_get(g, comp, err, sizeof err);
         if (!s)
-            log_error("fix", "msg=\"cannot open session store\" comp=%s error=\"%s\"", comp, err);
+            log_error("fix", "msg=\"cannot open session store\" compid=%s error=%s", log_q(comp),
+                      log_q(err));
         else if (s->participant)
             app_restore_orders(g, s, e);
     }
@@ -197,7 +198,7 @@ static void hub_drain(gw *g, hub_item **buf, size_t *cap)
 {
     uint64_t v;
     if (read(g->efd, &v, sizeof v) < 0 && errno != EAGAIN)
-        log_warn("fix", "msg=\"eventfd read failed\" error=\"%s\"", strerror(errno));
+        log_warn("fix", "msg=\"eventfd read failed\" error=%s", log_q(strerror(errno)));
     size_t n = hub_take(g, buf, cap);
     hub_read_events(g);
     for (size_t i = 0; i < n; i++) {
@@ -244,8 +245,8 @@ static void timers(gw *g)
         g->next_sync = g->mono + (int64_t)g->o.sync_interval_ms * 1000000;
         for (int i = 0; i < g->nsess; i++)
             if (fix_store_unsynced(g->sess[i]->st) && fix_store_sync(g->sess[i]->st) != 0)
-                log_error("fix", "msg=\"session store sync failed\" comp=%s error=\"%s\"",
-                          g->sess[i]->comp, fix_store_error(g->sess[i]->st));
+                log_error("fix", "msg=\"session store sync failed\" compid=%s error=%s",
+                          log_q(g->sess[i]->comp), log_q(fix_store_error(g->sess[i]->st)));
     }
 }
 
@@ -256,8 +257,8 @@ static void turn_end(gw *g)
         next = s->next_flush;
         s->flush_listed = false;
         if (fix_store_flush(s->st) != 0) {
-            log_error("fix", "msg=\"session store write failed\" alarm=1 comp=%s error=\"%s\"",
-                      s->comp, fix_store_error(s->st));
+            log_error("fix", "msg=\"session store write failed\" alarm=1 compid=%s error=%s",
+                      log_q(s->comp), log_q(fix_store_error(s->st)));
             if (s->c) { /* what is not stored must not be sent */
                 s->c->outlen = s->c->outoff = 0;
                 gw_conn_kill(s->c, "store write failed", false);
@@ -518,8 +519,8 @@ fix_gateway *fix_gateway_start_with(core *c, auth *a, const fix_gateway_options 
         fix_gateway_stop(g);
         return NULL;
     }
-    log_info("fix", "msg=\"listening\" listen=%s port=%d state_dir=\"%s\" sessions=%d", o->listen,
-             g->port, g->state_dir, g->nsess);
+    log_info("fix", "msg=\"listening\" listen=%s port=%d state_dir=%s sessions=%d", log_q(o->listen),
+             g->port, log_q(g->state_dir), g->nsess);
     return g;
 }
 

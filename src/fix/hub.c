@@ -78,7 +78,7 @@ static void hub_poke(gw *g)
 {
     uint64_t one = 1;
     if (write(g->efd, &one, sizeof one) != (ssize_t)sizeof one && errno != EAGAIN)
-        log_warn("fix", "msg=\"cannot wake the gateway\" error=\"%s\"", strerror(errno));
+        log_warn("fix", "msg=\"cannot wake the gateway\" error=%s", log_q(strerror(errno)));
 }
 
 /* A slot at the end of the queue, with the lock held; NULL (lock released)

@@ -105,12 +105,12 @@ void sess_end(sess *s)
     size_t len;
     const char *m = fix_build_finish(&s->g->b, &len);
     if (!m) {
-        log_error("fix", "msg=\"outbound message too large, not sent\" comp=%s", s->comp);
+        log_error("fix", "msg=\"outbound message too large, not sent\" compid=%s", log_q(s->comp));
         return;
     }
     uint64_t seq = fix_store_next_out(s->st);
     if (fix_store_append(s->st, m, len) != 0) {
-        log_error("fix", "msg=\"out of memory storing a message\" comp=%s", s->comp);
+        log_error("fix", "msg=\"out of memory storing a message\" compid=%s", log_q(s->comp));
         if (s->c)
             gw_conn_kill(s->c, "out of memory", false);
         return;
@@ -125,8 +125,8 @@ void sess_end(sess *s)
 
 void sess_reject(sess *s, const fix_msg *m, uint32_t tag, int reason, const char *text)
 {
-    log_info("fix", "msg=\"session reject\" comp=%s ref_seq=%" PRIu64 " type=%s tag=%u reason=%d text=\"%s\"",
-             s->comp, s->cur_seq, m->type, tag, reason, text);
+    log_info("fix", "msg=\"session reject\" compid=%s ref_seq=%" PRIu64 " type=%s tag=%u reason=%d text=%s",
+             log_q(s->comp), s->cur_seq, log_q(m->type), tag, reason, log_q(text));
     fix_builder *b = &s->g->b;
     sess_begin(s, "3");
     fix_add_int(b, 45, (int64_t)s->cur_seq);
@@ -183,7 +183,7 @@ static void send_heartbeat(sess *s, const fix_field *test_id)
 
 static void send_resend_request(sess *s, uint64_t from)
 {
-    log_info("fix", "msg=\"gap: resend requested\" comp=%s from=%" PRIu64, s->comp, from);
+    log_info("fix", "msg=\"gap: resend requested\" compid=%s from=%" PRIu64, log_q(s->comp), from);
     sess_begin(s, "2");
     fix_add_int(&s->g->b, 7, (int64_t)from);
     fix_add_int(&s->g->b, 16, 0);
@@ -194,7 +194,7 @@ static void send_resend_request(sess *s, uint64_t from)
 static void fail(sess *s, const char *text)
 {
     conn *c = s->c;
-    log_warn("fix", "msg=\"session ended\" comp=%s why=\"%s\"", s->comp, text);
+    log_warn("fix", "msg=\"session ended\" compid=%s why=%s", log_q(s->comp), log_q(text));
     sess_logout(s, text);
     if (c)
         gw_conn_kill(c, text, true);
@@ -275,8 +275,8 @@ static void logon_accept(gw *g, conn *c, sess *s, const principal *p)
     s->logout_sent = false;
     s->gap_until = s->resend_end = 0;
     if (l->reset && fix_store_reset(s->st) != 0)
-        log_error("fix", "msg=\"sequence reset failed\" comp=%s error=\"%s\"", s->comp,
-                  fix_store_error(s->st));
+        log_error("fix", "msg=\"sequence reset failed\" compid=%s error=%s", log_q(s->comp),
+                  log_q(fix_store_error(s->st)));
     s->cursor = s->sent_hw = fix_store_next_out(s->st);
     gw_flush_later(s);
     uint64_t expected = fix_store_next_in(s->st);
@@ -294,10 +294,10 @@ static void logon_accept(gw *g, conn *c, sess *s, const principal *p)
     if (l->reset)
         fix_add_str(&g->b, 141, "Y");
     sess_end(s);
-    log_info("fix", "msg=\"logon\" comp=%s user=%s participant=%u conn=%u peer=%s in=%" PRIu64
+    log_info("fix", "msg=\"logon\" compid=%s user=%s participant=%u conn=%u peer=%s in=%" PRIu64
              " out=%" PRIu64 " hb=%d reset=%d cod=%d",
-             s->comp, s->user, s->participant, c->id, c->peer, l->seq, s->cursor - 1, s->hb_s,
-             l->reset, s->cod);
+             log_q(s->comp), log_q(s->user), s->participant, c->id, log_q(c->peer), l->seq,
+             s->cursor - 1, s->hb_s, l->reset, s->cod);
     if (l->seq == expected) {
         fix_store_set_next_in(s->st, expected + 1);
     } else {
@@ -311,8 +311,8 @@ void sess_on_auth(gw *g, conn *c, bool ok, const principal *p)
     logon_req *l = &c->logon;
     char err[256];
     if (!ok) {
-        log_warn("fix", "msg=\"logon refused: unknown user or wrong password\" comp=%s user=%.60s peer=%s",
-                 l->comp, l->user, c->peer);
+        log_warn("fix", "msg=\"logon refused: unknown user or wrong password\" compid=%s user=%s peer=%s",
+                 log_q(l->comp), log_q(l->user), log_q(c->peer));
         gw_conn_kill(c, "logon refused", false);
         return;
     }
@@ -411,8 +411,8 @@ static void on_resend_request(sess *s, const fix_msg *m)
         return;
     }
     uint64_t last = fix_store_next_out(s->st) - 1;
-    log_info("fix", "msg=\"resend asked\" comp=%s from=%" PRId64 " to=%" PRId64 " last=%" PRIu64,
-             s->comp, from, to, last);
+    log_info("fix", "msg=\"resend asked\" compid=%s from=%" PRId64 " to=%" PRId64 " last=%" PRIu64,
+             log_q(s->comp), from, to, last);
     if ((uint64_t)from > last)
         return; /* nothing of ours in that range */
     uint64_t end = to == 0 || (uint64_t)to > last ? last : (uint64_t)to;
@@ -458,8 +458,8 @@ static void dispatch(gw *g, sess *s, const fix_msg *m)
             char ref[24] = "", text[256] = "";
             fix_get_str(m, 45, ref, sizeof ref);
             fix_get_str(m, 58, text, sizeof text);
-            log_warn("fix", "msg=\"peer rejected a message\" comp=%s ref_seq=%s text=\"%s\"",
-                     s->comp, ref, text);
+            log_warn("fix", "msg=\"peer rejected a message\" compid=%s ref_seq=%s text=%s",
+                     log_q(s->comp), log_q(ref), log_q(text));
             break;
         }
         case '4':
@@ -468,7 +468,8 @@ static void dispatch(gw *g, sess *s, const fix_msg *m)
         case '5': {
             bool ours = s->logout_sent;
             sess_logout(s, NULL);
-            log_info("fix", "msg=\"logout\" comp=%s initiated_by=%s", s->comp, ours ? "us" : "peer");
+            log_info("fix", "msg=\"logout\" compid=%s initiated_by=%s", log_q(s->comp),
+                     ours ? "us" : "peer");
             gw_conn_kill(s->c, "logout", true);
             break;
         }
@@ -682,6 +683,6 @@ void sess_offline(gw *g, sess *s)
     s->logout_sent = false;
     s->gap_until = s->resend_end = 0;
     if (fix_store_sync(s->st) != 0)
-        log_error("fix", "msg=\"session store sync failed\" comp=%s error=\"%s\"", s->comp,
-                  fix_store_error(s->st));
+        log_error("fix", "msg=\"session store sync failed\" compid=%s error=%s", log_q(s->comp),
+                  log_q(fix_store_error(s->st)));
 }

@@ -456,6 +456,10 @@ static int load_text(const cets_engine *e, const char *name, const char *text, s
         load_message(&ld, "%s: participant %u is not the competent authority", name, authority);
         return -1;
     }
+    /* Excel's "CSV UTF-8" starts the file with a byte-order mark: it is
+     * not part of the header */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        text += 3, len -= 3;
     load_rows(&ld, text, len, header, fn);
     free(ld.map.s);
     if (ld.bad > CETS_LOAD_MAX_ERRORS)

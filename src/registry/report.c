@@ -55,21 +55,6 @@ static bool report_row_get(const cets_engine *e, uint32_t pid, int32_t year, rep
 
 /* ---- CSV ----------------------------------------------------------------- */
 
-static void csv_text(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 int cets_report_compliance_csv(const cets_engine *e, int32_t year, FILE *out)
 {
     fputs("entity,name,year,obligation,surrendered_cea,surrendered_ccer,outstanding,shortfall,"
@@ -81,7 +66,7 @@ int cets_report_compliance_csv(const cets_engine *e, int32_t year, FILE *out)
             continue;
         char money[24];
         fprintf(out, "%u,", r.entity);
-        csv_text(out, r.name);
+        cets_csv_text(out, r.name); /* the only text cell: a name users chose */
         fprintf(out, ",%d,%lld,%lld,%lld,%lld,%lld,%s,%s\n", (int)year,
                 (long long)r.c.obligation, (long long)r.c.surrendered_cea,
                 (long long)r.c.surrendered_ccer, (long long)r.outstanding,

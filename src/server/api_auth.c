@@ -45,7 +45,7 @@ static bool caller(req *r, auth_token_info *info)
 static int unwritten(req *r, const char *err)
 {
     if (err)
-        log_error("auth", "msg=\"users file not written\" error=\"%s\"", err);
+        log_error("auth", "msg=\"users file not written\" error=%s", log_q(err));
     return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE,
                       "the users file could not be written: nothing changed, try again later");
 }
@@ -124,7 +124,7 @@ static int on_logout(struct mg_connection *conn, void *cb)
     bool ended = !info.api && auth_logout(r.s->auth, tok);
     sodium_memzero(tok, sizeof tok);
     if (ended)
-        log_info("auth", "msg=\"logout\" user=%s", r.who.user);
+        log_info("auth", "msg=\"logout\" user=%s", log_q(r.who.user));
     return http_json(&r, 200, json_pack("{s:b}", "ended", ended), NULL);
 }
 
@@ -158,7 +158,7 @@ static int tokens_create(req *r, const auth_token_info *info)
     if (info->api) {
         log_warn("auth", "msg=\"denied\" status=403 user=%s method=POST path=\"/api/v1/tokens\" "
                          "reason=\"API tokens cannot create tokens\"",
-                 r->who.user);
+                 log_q(r->who.user));
         return http_error(r, 403, "forbidden", HTTP_E_FORBIDDEN,
                           "an API token cannot create tokens: log in with a password");
     }
@@ -284,7 +284,7 @@ static int users_create(req *r)
         goto out;
     }
     log_info("auth", "msg=\"user %s by operator\" user=%s by=%s", existed ? "replaced" : "created",
-             name, r->who.user);
+             log_q(name), log_q(r->who.user));
     rc = http_json(r, existed ? 200 : 201, auth_user_json(r->s->auth, name), NULL);
 out:
     json_decref(b);

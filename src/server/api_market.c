@@ -117,7 +117,8 @@ static int trades_get(req *r, uint32_t id)
 static int bars_get(req *r, uint32_t id)
 {
     char iv[8] = "1m";
-    http_query_str(r, "interval", iv, sizeof iv);
+    if (http_query_str(r, "interval", iv, sizeof iv) < 0)
+        return r->status;
     if (strcmp(iv, "1m") == 0)
         return http_json(r, 200, projection_bars_1m(r->s->proj, id), NULL);
     if (strcmp(iv, "1d") == 0)

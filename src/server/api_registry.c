@@ -679,6 +679,22 @@ out:
     return r->status;
 }
 
+/* The engine keeps a retirement's text as "beneficiary|reason" (and the
+ * audit log's lines are '|'-separated too): neither part may hold a '|', and
+ * no control character (a line break, a tab) belongs in a public register.
+ * false after answering 400 naming the field. */
+static bool retire_text_ok(req *r, const char *field, const char *v)
+{
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p == '|' || *p < 0x20 || *p == 0x7f) {
+            http_field_error(r, field,
+                             "\"%s\" may not hold '|' or control characters (line breaks, tabs)",
+                             field);
+            return false;
+        }
+    return true;
+}
+
 static int retirement(req *r)
 {
     static const char *const fields[] = {"code", "qty", "beneficiary", "reason", NULL};
@@ -691,11 +707,12 @@ static int retirement(req *r)
         http_int(r, b, "qty", true, -QTY_LIM, QTY_LIM, &c.qty) &&
         http_str(r, b, "beneficiary", true, CETS_NAME_LEN - 3, &ben) &&
         http_str(r, b, "reason", true, CETS_NAME_LEN - 3, &why) &&
+        retire_text_ok(r, "beneficiary", ben) && retire_text_ok(r, "reason", why) &&
         find_instrument(r, code, &c.instrument)) {
-        if (strchr(ben, '|') || strlen(ben) + strlen(why) + 1 >= CETS_NAME_LEN) {
+        if (strlen(ben) + strlen(why) + 1 >= CETS_NAME_LEN) {
             http_field_error(r, "beneficiary",
-                             "\"beneficiary\" and \"reason\" together at most %d characters, "
-                             "without '|'", CETS_NAME_LEN - 2);
+                             "\"beneficiary\" and \"reason\" together at most %d characters",
+                             CETS_NAME_LEN - 2);
         } else {
             size_t bl = strlen(ben), wl = strlen(why); /* bl + 1 + wl < CETS_NAME_LEN */
             memcpy(c.u.text, ben, bl);
@@ -850,7 +867,10 @@ static int compliance_report(req *r)
         return r->status;
     if (!year)
         return http_field_error(r, "year", "give ?year=YYYY");
-    if (!http_query_str(r, "format", fmt, sizeof fmt) || !fmt[0])
+    int q = http_query_str(r, "format", fmt, sizeof fmt);
+    if (q < 0)
+        return r->status;
+    if (q == 0 || !fmt[0])
         snprintf(fmt, sizeof fmt, "json");
     bool csv = strcmp(fmt, "csv") == 0;
     if (!csv && strcmp(fmt, "json") != 0)

@@ -44,8 +44,8 @@ static int op(server *s, cets_cmd *c, cets_result *r)
     c->actor = CETS_EXCHANGE_ID;
     int code = core_submit(s->core, c, r);
     if (code != CETS_OK)
-        log_error("demo", "msg=\"seeding failed\" cmd=%s reason=%s", cets_cmd_name(c->type),
-                  cets_reason_name(code));
+        log_error("demo", "msg=\"seeding failed\" cmd=%s reason=%s", log_q(cets_cmd_name(c->type)),
+                  log_q(cets_reason_name(code)));
     return code;
 }
 
@@ -81,7 +81,8 @@ static int demo_seed(server *s)
         char err[256];
         if (d->user && auth_user_put(s->auth, d->user, d->password, pid,
                                      ROLE_VIEW | ROLE_TRADE | ROLE_FUNDS, err, sizeof err) != 0) {
-            log_error("demo", "msg=\"cannot create user\" user=%s error=\"%s\"", d->user, err);
+            log_error("demo", "msg=\"cannot create user\" user=%s error=%s", log_q(d->user),
+                      log_q(err));
             return -1;
         }
     }

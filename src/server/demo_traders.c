@@ -252,7 +252,7 @@ static void *trader_thread(void *arg)
     }
     for (int i = a->index; i < d->ntraders && !d->stop; i += d->nth)
         if (login(h, d, &d->t[i]) != 0)
-            log_warn("demo", "msg=\"trader cannot log in\" user=%s", d->t[i].user);
+            log_warn("demo", "msg=\"trader cannot log in\" user=%s", log_q(d->t[i].user));
     long pause_ns = (long)(1e9 * d->nth / d->rate);
     while (!d->stop && nm > 0) {
         int ti = a->index + d->nth * (int)(rnd(&rs) % (d->ntraders / d->nth));
@@ -306,7 +306,7 @@ static int seed_traders(demo_traders *d)
     for (int i = 0; i < d->ntraders; i++)
         if (auth_user_put(s->auth, d->t[i].user, d->t[i].password, d->t[i].pid,
                           ROLE_VIEW | ROLE_TRADE, err, sizeof err) != 0) {
-            log_error("demo", "msg=\"cannot create trader user\" error=\"%s\"", err);
+            log_error("demo", "msg=\"cannot create trader user\" error=%s", log_q(err));
             return -1;
         }
     return 0;

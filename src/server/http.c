@@ -6,6 +6,12 @@
  * "client_order_idd" cannot silently turn off idempotency), then each field's
  * type. Only a request that passes all of it becomes a command.
  *
+ * Before any handler runs, begin_request checks what civetweb would let
+ * through: a body framed two ways (Content-Length with Transfer-Encoding, two
+ * lengths) is refused and the connection closed, and outside the handlers'
+ * paths only the dashboard's own files are served, read-only. civetweb's own
+ * error answers go out in the same JSON shape as ours.
+ *
  * The request log is written from civetweb's end_request callback, which
  * knows the final status whoever answered (our handlers, the authentication
  * helper, the static file server); a thread-local holds the start time and
@@ -23,6 +29,7 @@
 #include <time.h>
 
 #include "cets/errors.h"
+#include "core/jsonin.h"
 #include "core/log.h"
 
 static _Thread_local struct {
@@ -77,6 +84,28 @@ static bool keep_alive(struct mg_connection *conn)
     return c && strcasecmp(c, "keep-alive") == 0;
 }
 
+/* Reason phrases as RFC 9110 names them: civetweb's table has typos
+ * ("Unproccessable entity" for 422). Others fall back to civetweb's. */
+static const struct {
+    int status;
+    const char *text;
+} status_texts[] = {
+    {200, "OK"},           {201, "Created"},          {202, "Accepted"},
+    {204, "No Content"},   {400, "Bad Request"},      {401, "Unauthorized"},
+    {403, "Forbidden"},    {404, "Not Found"},        {405, "Method Not Allowed"},
+    {409, "Conflict"},     {413, "Content Too Large"}, {422, "Unprocessable Content"},
+    {429, "Too Many Requests"}, {500, "Internal Server Error"}, {503, "Service Unavailable"},
+    {505, "HTTP Version Not Supported"},
+};
+
+const char *http_status_text(int status)
+{
+    for (size_t i = 0; i < sizeof status_texts / sizeof status_texts[0]; i++)
+        if (status_texts[i].status == status)
+            return status_texts[i].text;
+    return mg_get_response_code_text(NULL, status);
+}
+
 /* The whole answer goes out in one write: civetweb's header functions send
  * each header line as its own write, which with TCP_NODELAY (needed, see
  * service.c) is a packet per line. */
@@ -85,7 +114,7 @@ int http_json(req *r, int status, json_t *body, const char *extra)
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     if (r->answered) {
-        log_error("http", "msg=\"second answer to one request\" path=\"%s\"", r->path);
+        log_error("http", "msg=\"second answer to one request\" path=%s", log_q(r->path));
         free(text);
         return status;
     }
@@ -105,7 +134,7 @@ int http_json(req *r, int status, json_t *body, const char *extra)
                       "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
                       "Content-Length: %zu\r\nCache-Control: no-store\r\nDate: %s\r\n"
                       "Connection: %s\r\n%s%s\r\n",
-                      status, mg_get_response_code_text(r->conn, status), n, date,
+                      status, http_status_text(status), n, date,
                       !r->close && keep_alive(r->conn) ? "keep-alive" : "close", extra ? extra : "", eol);
     if (hn < 0) /* asprintf leaves head undefined then */
         head = NULL;
@@ -122,11 +151,39 @@ int http_json(req *r, int status, json_t *body, const char *extra)
     return status;
 }
 
+/* (http.h) Make s valid UTF-8 in place, as a JSON string must be: each byte that is
+ * not part of a well-formed character becomes '?', and a character cut
+ * short at the end (a "%.20s" of a path) is dropped. A message quotes what
+ * the client sent -- a path, a code -- and jansson refuses invalid UTF-8, so
+ * such an answer was the body "null" (found by fuzz_http). */
+void http_utf8_clean(char *str)
+{
+    unsigned char *s = (unsigned char *)str;
+    while (*s) {
+        int n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
+              : s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
+        int k = 1;
+        while (k < n && (s[k] & 0xc0) == 0x80)
+            k++;
+        if (n > 1 && k < n && !s[k]) { /* cut short by the end */
+            *s = 0;
+            return;
+        }
+        if (k < n || (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))) ||
+            (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))))
+            n = 0; /* broken, overlong, a surrogate, or past U+10FFFF */
+        if (!n)
+            *s = '?';
+        s += n ? n : 1;
+    }
+}
+
 static int error_v(req *r, int status, const char *name, int code, const char *field,
                    const char *extra, const char *fmt, va_list ap)
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
+    http_utf8_clean(msg);
     json_t *o = json_pack("{s:s, s:i, s:s}", "error", name, "code", code, "message", msg);
     if (field)
         json_object_set_new(o, "field", json_string(field));
@@ -146,6 +203,7 @@ int http_field_error(req *r, const char *field, const char *fmt, ...)
 {
     char name[96];
     snprintf(name, sizeof name, "%s", field);
+    http_utf8_clean(name);
     va_list ap;
     va_start(ap, fmt);
     int rc = error_v(r, 400, "bad_field", HTTP_E_BAD_FIELD, name, NULL, fmt, ap);
@@ -225,7 +283,7 @@ json_t *http_body(req *r, const char *const fields[])
     if (!buf)
         return NULL;
     json_error_t je;
-    json_t *o = n ? json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je) : NULL;
+    json_t *o = n ? jsonin_loadb(buf, n, JSON_REJECT_DUPLICATES, &je) : NULL;
     free(buf);
     if (!o) {
         if (n)
@@ -249,6 +307,7 @@ json_t *http_body(req *r, const char *const fields[])
         if (!known) {
             char name[96];
             snprintf(name, sizeof name, "%s", k);
+            http_utf8_clean(name); /* the cut may split a character */
             json_t *e = json_pack("{s:s, s:i, s:s, s:s}", "error", "unknown_field", "code",
                                   HTTP_E_UNKNOWN_FIELD, "message", "this field is not part of the request",
                                   "field", name);
@@ -372,11 +431,23 @@ bool http_date(req *r, json_t *o, const char *k, bool required, int32_t *out)
     return true;
 }
 
-bool http_query_str(req *r, const char *name, char *buf, size_t len)
+int http_query_str(req *r, const char *name, char *buf, size_t len)
 {
     if (!r->query)
-        return false;
-    return mg_get_var(r->query, strlen(r->query), name, buf, len) >= 0;
+        return 0;
+    char tmp[256];
+    /* civetweb: -1 absent, -2 longer than the buffer (it must not pass for
+     * absent: "?limit=" and 40 digits used to be silently the default) */
+    int n = mg_get_var(r->query, strlen(r->query), name, tmp, len < sizeof tmp ? len : sizeof tmp);
+    if (n == -1)
+        return 0;
+    if (n < 0) {
+        http_field_error(r, name, "\"%s\" is longer than %zu bytes", name,
+                         (len < sizeof tmp ? len : sizeof tmp) - 1);
+        return -1;
+    }
+    snprintf(buf, len, "%s", tmp);
+    return 1;
 }
 
 bool http_query_int(req *r, const char *name, int64_t def, int64_t min, int64_t max,
@@ -384,8 +455,9 @@ bool http_query_int(req *r, const char *name, int64_t def, int64_t min, int64_t 
 {
     char buf[32], *end;
     *out = def;
-    if (!http_query_str(r, name, buf, sizeof buf))
-        return true;
+    int q = http_query_str(r, name, buf, sizeof buf);
+    if (q <= 0)
+        return q == 0;
     long long v = strtoll(buf, &end, 10);
     if (!isdigit((unsigned char)buf[0]) || *end || v < min || v > max) {
         http_field_error(r, name, "\"%s\" must be an integer from %lld to %lld", name,
@@ -452,21 +524,110 @@ void http_status_counts(uint64_t out[600])
         out[i] = __atomic_load_n(&status_counts[i], __ATOMIC_RELAXED);
 }
 
-/* Copy s for a log value in double quotes: no quotes, no control bytes. */
-static void log_clean(char *dst, size_t len, const char *s)
+/* ---- before any handler: framing and what may be served ------------------ */
+
+/* Why the body of this request is not framed one way only, or NULL. With
+ * Content-Length and Transfer-Encoding together, or two lengths, a proxy in
+ * front and we could each read a different request out of the same bytes
+ * (request smuggling); civetweb would quietly pick one. */
+static const char *framing_problem(const struct mg_request_info *ri)
 {
-    size_t i = 0;
-    for (; s && *s && i + 1 < len; s++)
-        dst[i++] = (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20) ? '_' : *s;
-    dst[i] = 0;
+    const char *len = NULL;
+    bool chunked = false;
+    for (int i = 0; i < ri->num_headers; i++) {
+        const char *name = ri->http_headers[i].name, *v = ri->http_headers[i].value;
+        if (strcasecmp(name, "Transfer-Encoding") == 0) {
+            chunked = true;
+        } else if (strcasecmp(name, "Content-Length") == 0) {
+            if (!v[0] || strspn(v, "0123456789") != strlen(v))
+                return "Content-Length must be a decimal number";
+            if (len && strcmp(len, v) != 0)
+                return "two different Content-Length headers";
+            len = v;
+        }
+    }
+    return chunked && len ? "Content-Length together with Transfer-Encoding" : NULL;
+}
+
+/* Paths our request handlers answer (api_*_register, metrics_register,
+ * ws_register): a path equal to one or below it. Every other path is a file
+ * of the web root. */
+static const char *const handled_paths[] = {"/api", "/ws", "/metrics", "/healthz"};
+
+/* The dashboard's files (web/): the pages and the stylesheet at the top, its
+ * modules in js/, the chart library in vendor/. Nothing else under the web
+ * root is served -- not package.json, the lock file, node_modules or dot
+ * files -- and a file name is plain: letters, digits, '.', '_', '-', not
+ * starting with '.'. */
+static const struct {
+    const char *dir, *ext;
+} web_files[] = {{"/", ".html"}, {"/", ".css"}, {"/js/", ".js"}, {"/vendor/", ".js"}};
+
+static bool path_handled(const char *path)
+{
+    for (size_t i = 0; i < sizeof handled_paths / sizeof handled_paths[0]; i++) {
+        size_t n = strlen(handled_paths[i]);
+        if (strncmp(path, handled_paths[i], n) == 0 && (path[n] == 0 || path[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
+static bool path_is_web_file(const char *path)
+{
+    if (strcmp(path, "/") == 0)
+        return true; /* index.html */
+    for (size_t i = 0; i < sizeof web_files / sizeof web_files[0]; i++) {
+        size_t dl = strlen(web_files[i].dir), el = strlen(web_files[i].ext);
+        if (strncmp(path, web_files[i].dir, dl) != 0)
+            continue;
+        const char *name = path + dl;
+        size_t n = strlen(name);
+        if (n > el && name[0] != '.' && strcmp(name + n - el, web_files[i].ext) == 0 &&
+            strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n)
+            return true;
+    }
+    return false;
+}
+
+/* Answer from begin_request (no handler has run); returns the status, which
+ * civetweb then takes as handled. */
+static int begin_refuse(struct mg_connection *conn, const struct mg_request_info *ri, int status,
+                        const char *name, int code, const char *extra, const char *msg)
+{
+    req r;
+    memset(&r, 0, sizeof r);
+    r.conn = conn;
+    r.method = ri->request_method;
+    snprintf(r.path, sizeof r.path, "%s", ri->local_uri ? ri->local_uri : "/");
+    if (status == 400) { /* the rest of the connection cannot be trusted */
+        r.close = true;
+        mg_disable_connection_keep_alive(conn);
+    }
+    char m[256];
+    snprintf(m, sizeof m, "%s", msg);
+    json_t *o = json_pack("{s:s, s:i, s:s}", "error", name, "code", code, "message", m);
+    return http_json(&r, status, o, extra);
 }
 
 static int on_begin(struct mg_connection *conn)
 {
-    (void)conn;
     tl.t0 = mono_ns();
     tl.user[0] = 0;
-    return 0; /* let civetweb route the request */
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    const char *why = framing_problem(ri);
+    if (why)
+        return begin_refuse(conn, ri, 400, "bad_request", HTTP_E_BAD_REQUEST, NULL, why);
+    const char *path = ri->local_uri ? ri->local_uri : "/";
+    if (path_handled(path))
+        return 0; /* let civetweb route the request to its handler */
+    if (!path_is_web_file(path))
+        return begin_refuse(conn, ri, 404, "not_found", HTTP_E_NOT_FOUND, NULL, "no such file");
+    const char *m = ri->request_method ? ri->request_method : "";
+    if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0) /* civetweb would offer PUT, DELETE */
+        return begin_refuse(conn, ri, 405, "method_not_allowed", HTTP_E_METHOD, "Allow: GET, HEAD",
+                            "the dashboard's files are read-only: GET or HEAD");
+    return 0; /* civetweb serves the file */
 }
 
 static void on_end(const struct mg_connection *conn, int status)
@@ -475,38 +636,36 @@ static void on_end(const struct mg_connection *conn, int status)
     if (status >= 100 && status < 600)
         __atomic_fetch_add(&status_counts[status], 1, __ATOMIC_RELAXED);
     const struct mg_request_info *ri = mg_get_request_info(conn);
-    char path[256];
-    log_clean(path, sizeof path, ri->local_uri);
-    log_info("http", "method=%s path=\"%s\" status=%d us=%lld user=%s remote=%s",
-             ri->request_method ? ri->request_method : "-", path, status, (long long)us,
-             tl.user[0] ? tl.user : "-", ri->remote_addr);
+    log_info("http", "method=%s path=%s status=%d us=%lld user=%s remote=%s",
+             log_q(ri->request_method), log_q(ri->local_uri), status, (long long)us,
+             log_q(tl.user[0] ? tl.user : "-"), log_q(ri->remote_addr));
 }
 
 static int on_log(const struct mg_connection *conn, const char *message)
 {
     (void)conn;
-    char msg[512];
-    log_clean(msg, sizeof msg, message);
-    log_warn("http", "msg=\"%s\"", msg);
+    log_warn("http", "msg=%s", log_q(message));
     return 1;
 }
 
-/* civetweb's own errors (no handler for a path, bad request line): JSON under
- * /api/, civetweb's page elsewhere. */
+/* civetweb's own errors (no such file, a request line it cannot read): in
+ * our JSON shape on every path, with our status line -- civetweb's echoes
+ * the client's protocol token ("HTTP/HVTP/1.1 400"). */
 static int on_http_error(struct mg_connection *conn, int status, const char *msg)
 {
     const struct mg_request_info *ri = mg_get_request_info(conn);
-    if (!ri || !ri->local_uri || strncmp(ri->local_uri, "/api/", 5) != 0)
-        return 1;
     req r;
     memset(&r, 0, sizeof r);
     r.conn = conn;
-    snprintf(r.path, sizeof r.path, "%s", ri->local_uri);
+    r.method = ri && ri->request_method ? ri->request_method : "-";
+    snprintf(r.path, sizeof r.path, "%s", ri && ri->local_uri ? ri->local_uri : "-");
     if (status == 404)
         http_not_found(&r, "no such resource");
+    else if (status == 405)
+        http_bad_method(&r);
     else
-        http_error(&r, status, status == 405 ? "method_not_allowed" : "bad_request",
-                   status == 405 ? HTTP_E_METHOD : HTTP_E_BAD_JSON, "%s", msg ? msg : "error");
+        http_error(&r, status, status == 413 ? "too_large" : "bad_request",
+                   status == 413 ? HTTP_E_TOO_LARGE : HTTP_E_BAD_REQUEST, "%s", msg ? msg : "error");
     return 0;
 }
 

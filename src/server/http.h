@@ -33,6 +33,7 @@ enum {
     HTTP_E_RATE_LIMITED = 1007,
     HTTP_E_METHOD = 1008,
     HTTP_E_UNAVAILABLE = 1009,
+    HTTP_E_BAD_REQUEST = 1010, /* the request itself: ambiguous framing (smuggling) */
 };
 
 #define HTTP_MAX_SEGS 8
@@ -113,7 +114,9 @@ bool http_date(req *r, json_t *o, const char *k, bool required, int32_t *out);
 /* Query string parameters. */
 bool http_query_int(req *r, const char *name, int64_t def, int64_t min, int64_t max,
                     int64_t *out);
-bool http_query_str(req *r, const char *name, char *buf, size_t len); /* false: absent */
+/* A parameter into buf: 1 present, 0 absent (buf untouched), -1 after
+ * answering 400 bad_field when its value is longer than len - 1 bytes. */
+int http_query_str(req *r, const char *name, char *buf, size_t len);
 
 /* ---- parsing ------------------------------------------------------------- */
 /* Strict decimal money: digits, optionally '.' and one or two digits; no sign,
@@ -121,10 +124,17 @@ bool http_query_str(req *r, const char *name, char *buf, size_t len); /* false: 
 int http_parse_money(const char *s, int64_t *fen);
 int http_parse_date(const char *s, int32_t *date);
 
+/* Make s valid UTF-8 in place for a JSON string: a byte that is not part
+ * of a well-formed character becomes '?', a character cut short at the end
+ * is dropped. For messages that quote what a client sent. */
+void http_utf8_clean(char *s);
+
 /* ---- plumbing ------------------------------------------------------------- */
 /* civetweb callbacks: request timing and log, JSON 404s under /api/, and
  * civetweb's own messages into our log. */
 void http_set_callbacks(struct mg_callbacks *cb);
+/* The reason phrase of an HTTP status ("Unprocessable Content"). */
+const char *http_status_text(int status);
 /* Name the user of the current request for the request log. */
 void http_note_user(const char *user);
 /* Requests answered per status code (index 100..599). */

@@ -79,9 +79,9 @@ bool http_auth_require(req *r, const principal *p, uint32_t role, uint32_t parti
     for (char *c = path; *c; c++) /* keep the log line parseable */
         if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
             *c = '_';
-    log_warn("auth", "msg=\"denied\" status=%d user=%s method=%s path=\"%s\" reason=\"%s\"",
-             status, p && p->authenticated ? p->user : "-",
-             ri->request_method ? ri->request_method : "-", path, why);
+    log_warn("auth", "msg=\"denied\" status=%d user=%s method=%s path=%s reason=%s", status,
+             log_q(p && p->authenticated ? p->user : "-"),
+             log_q(ri->request_method ? ri->request_method : "-"), log_q(path), log_q(why));
     if (status == 401)
         http_error(r, 401, "unauthenticated", HTTP_E_UNAUTHENTICATED, "%s", why);
     else

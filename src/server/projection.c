@@ -377,7 +377,7 @@ int projection_seed(projection *p, core *c, char *err, size_t errlen)
     tapes_clear(p);
     cets_trades_foreach(e, false, seed_trade, p);
     if (days_load(p, e, why, sizeof why) != 0)
-        log_error("projection", "msg=\"daily bars not kept\" error=\"%s\"", why);
+        log_error("projection", "msg=\"daily bars not kept\" error=%s", log_q(why));
     pthread_mutex_unlock(&p->mu);
     core_read_end(c);
 
@@ -386,7 +386,7 @@ int projection_seed(projection *p, core *c, char *err, size_t errlen)
     pthread_mutex_unlock(&p->mu);
     if (n < 0)
         log_error("projection", "msg=\"journal scan failed: client order ids used before this "
-                                "start are not recognised\" error=\"%s\"", why);
+                                "start are not recognised\" error=%s", log_q(why));
 
     e = core_read_begin(c);
     pthread_mutex_lock(&p->mu);

@@ -246,8 +246,8 @@ static int holidays_apply(server *s, const int32_t *dates, int n, char *err, siz
         added++;
     }
     if (s->cfg.holidays[0])
-        log_info("cetsd", "msg=\"holiday calendar\" file=\"%s\" holidays=%d added=%d",
-                 s->cfg.holidays, n, added);
+        log_info("cetsd", "msg=\"holiday calendar\" file=%s holidays=%d added=%d",
+                 log_q(s->cfg.holidays), n, added);
     return 0;
 }
 
@@ -295,9 +295,9 @@ int service_start(server *s, const server_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "the demo market could not be set up (see the log)");
         goto fail;
     }
-    log_info("cetsd", "msg=\"listening\" listen=%s port=%d tls=%d data_dir=\"%s\" web_root=\"%s\" threads=%d",
-             c->listen, service_port(s), c->tls_cert[0] && c->tls_key[0], c->data_dir,
-             c->web_root, c->http_threads);
+    log_info("cetsd", "msg=\"listening\" listen=%s port=%d tls=%d data_dir=%s web_root=%s threads=%d",
+             log_q(c->listen), service_port(s), c->tls_cert[0] && c->tls_key[0], log_q(c->data_dir),
+             log_q(c->web_root), c->http_threads);
     return 0;
 fail:
     free(holidays);

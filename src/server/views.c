@@ -216,7 +216,10 @@ json_t *view_participant(const cets_participant_info *p)
     json_object_set_new(o, "available", view_money(p->available));
     json_object_set_new(o, "frozen", view_money(p->frozen));
     json_object_set_new(o, "unsettled", view_money(p->unsettled));
-    json_object_set_new(o, "withdrawable", view_money(p->available - p->unsettled));
+    /* today's proceeds may already be spent (T+0), so available can be below
+     * unsettled: then nothing is withdrawable, not a negative amount */
+    int64_t withdrawable = p->available > p->unsettled ? p->available - p->unsettled : 0;
+    json_object_set_new(o, "withdrawable", view_money(withdrawable));
     json_object_set_new(o, "open_orders", json_integer(p->open_orders));
     return o;
 }

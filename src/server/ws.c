@@ -40,7 +40,9 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "core/jsonin.h"
 #include "core/log.h"
+#include "http.h"
 #include "views.h"
 #include "ws_int.h"
 
@@ -134,8 +136,9 @@ static void client_drop(ws_hub *h, ws_client *c, const char *why)
     queue_clear(c);
     c->dropped = true;
     h->dropped++;
-    log_warn("ws", "msg=\"client dropped\" id=%llu addr=%s user=%s reason=\"%s\"",
-             (unsigned long long)c->id, c->addr, c->who.authenticated ? c->who.user : "-", why);
+    log_warn("ws", "msg=\"client dropped\" id=%llu addr=%s user=%s reason=%s",
+             (unsigned long long)c->id, log_q(c->addr),
+             log_q(c->who.authenticated ? c->who.user : "-"), log_q(why));
     ready_push(h, c); /* a writer sends the close frame */
 }
 
@@ -400,7 +403,7 @@ static int on_connect(const struct mg_connection *conn, void *cb)
     if (ws_client_count(h) < WS_MAX_CLIENTS)
         return 0;
     log_warn("ws", "msg=\"connection refused: too many clients\" addr=%s",
-             mg_get_request_info(conn)->remote_addr);
+             log_q(mg_get_request_info(conn)->remote_addr));
     return 1;
 }
 
@@ -421,7 +424,7 @@ static void on_ready(struct mg_connection *conn, void *cb)
     __atomic_store_n(&h->nclients, h->nclients + 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&h->mu);
     mg_set_user_connection_data(conn, c);
-    log_debug("ws", "msg=\"connected\" id=%llu addr=%s", (unsigned long long)c->id, c->addr);
+    log_debug("ws", "msg=\"connected\" id=%llu addr=%s", (unsigned long long)c->id, log_q(c->addr));
 }
 
 static void on_close(const struct mg_connection *conn, void *cb)
@@ -445,7 +448,7 @@ static void on_close(const struct mg_connection *conn, void *cb)
     queue_clear(c);
     pthread_mutex_unlock(&h->mu);
     mg_set_user_connection_data(conn, NULL);
-    log_debug("ws", "msg=\"closed\" id=%llu addr=%s", (unsigned long long)c->id, c->addr);
+    log_debug("ws", "msg=\"closed\" id=%llu addr=%s", (unsigned long long)c->id, log_q(c->addr));
     free(c->q);
     free(c);
 }
@@ -569,13 +572,16 @@ static void reply(ws_hub *h, ws_client *c, json_t *j)
 
 static void reply_error(ws_hub *h, ws_client *c, const char *name, const char *message)
 {
-    reply(h, c, json_pack("{s:s, s:s}", "error", name, "message", message));
+    char m[256];
+    snprintf(m, sizeof m, "%s", message);
+    http_utf8_clean(m); /* it may quote a field name the client sent, cut */
+    reply(h, c, json_pack("{s:s, s:s}", "error", name, "message", m));
 }
 
 static void deny(ws_hub *h, ws_client *c, int status, const char *why)
 {
-    log_warn("auth", "msg=\"denied\" status=%d user=%s path=\"/ws\" addr=%s reason=\"%s\"", status,
-             c->who.authenticated ? c->who.user : "-", c->addr, why);
+    log_warn("auth", "msg=\"denied\" status=%d user=%s path=\"/ws\" addr=%s reason=%s", status,
+             log_q(c->who.authenticated ? c->who.user : "-"), log_q(c->addr), log_q(why));
     reply_error(h, c, status == 401 ? "unauthenticated" : "forbidden", why);
 }
 
@@ -731,16 +737,18 @@ static void ws_subscribe(ws_hub *h, ws_client *c, json_t *msg, bool on)
         ws_subscribe_private(h, c, msg, ch, on);
 }
 
-/* One client message: a JSON object with "op" and that op's fields only. */
-static void ws_message(ws_hub *h, ws_client *c, const char *data, size_t len)
+/* One client message: a JSON object with "op" and that op's fields only
+ * (ws_int.h). */
+void ws_message(ws_hub *h, ws_client *c, const char *data, size_t len)
 {
     static const char *const fields[] = {"op", "channel", "code", "token", "participant", NULL};
     json_error_t je;
-    json_t *msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *msg = jsonin_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
     const char *key;
     json_t *v;
     if (!json_is_object(msg)) {
-        reply_error(h, c, "bad_json", "each message must be one JSON object");
+        bool deep = !msg && json_error_code(&je) == json_error_stack_overflow;
+        reply_error(h, c, "bad_json", deep ? je.text : "each message must be one JSON object");
         goto out;
     }
     json_object_foreach(msg, key, v)

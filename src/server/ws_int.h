@@ -91,6 +91,11 @@ void ws_publish(ws_hub *h, ws_match match, const void *arg, ws_msg *m);
 /* Under mu: queue m (a new reference is taken) to one client. */
 void ws_enqueue(ws_hub *h, ws_client *c, ws_msg *m);
 
+/* Handle one text message of client c (its worker thread calls this; the
+ * fuzz target tests/fuzz/fuzz_ws.c calls it without a socket). Replies are
+ * queued on c. Locks mu itself. */
+void ws_message(ws_hub *h, ws_client *c, const char *data, size_t len);
+
 /* The feed: a thread reading the core's event bus. */
 ws_feed *ws_feed_new(ws_hub *h, bus *b);
 void ws_feed_free(ws_feed *f);

@@ -100,6 +100,31 @@ run "take both forms" 2 take CEA25 buy --listing 1:1 --qty 1 --limit 75
 run "unknown flag" 2 market --bogus
 # transport errors
 run "unreachable" 1 market --server http://127.0.0.1:1; has "cannot reach" "transport error is clear"
+# a server's answer is outside input: nested deeper than 32 levels it is refused unparsed
+# (jsonin.h); at 32 it parses (and is then just not a market)
+deep_server() { # deep_server DEPTH: answers one request with a JSON value DEPTH deep, prints its port
+    python3 - "$1" <<'PY' &
+import socket, sys
+d = int(sys.argv[1]); body = ('[' * d + ']' * d).encode()
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+s.settimeout(10); c, _ = s.accept(); c.recv(65536)
+c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+c.close()
+PY
+}
+for depth in 32 33; do
+    exec 3< <(deep_server $depth)
+    read -r DPORT <&3
+    if [ $depth -eq 33 ]; then
+        run "server answer 33 deep" 1 market --server "http://127.0.0.1:$DPORT"
+        has "nested too deep" "an answer 33 deep is refused unparsed"
+    else # parsed: what the market table makes of an array is the table's business
+        "$CETS" market --server "http://127.0.0.1:$DPORT" >"$WORK/out" 2>&1
+        grep -q "nested too deep" "$WORK/out" && fail "an answer 32 deep was refused" || pass "an answer 32 deep is parsed"
+    fi
+    exec 3<&-
+done
 run "logout" 0 logout
 grep -q token "$WORK/profile" && fail "token left in the profile" || pass "logout removed the token"
 run "after logout" 1 account; has "unauthenticated" "no token: unauthenticated"

@@ -4,15 +4,18 @@
  * http_body() and the typed field helpers of src/server/http.h (http_str,
  * http_int, http_money, ...) read from and answer on a civetweb connection,
  * so they cannot be called without one; what is pure is the parsing: the
- * body is parsed the way http_body() does it (jansson's json_loadb() with
- * JSON_REJECT_DUPLICATES), and every string in it goes through
- * http_parse_money() and http_parse_date(), the two hand-written parsers
- * behind http_money() and http_date().
+ * body is parsed the way http_body() does it (jsonin_loadb(), the depth
+ * check and then jansson with JSON_REJECT_DUPLICATES), and every string in
+ * it goes through http_parse_money() and http_parse_date(), the two
+ * hand-written parsers behind http_money() and http_date().
  *
  * Checked: both agree with a naive reference -- money is digits without a
  * leading zero (at most 13), then optionally '.' and one or two digits; a
  * date is YYYY-MM-DD from 1970 on, a day that exists -- and every value they
- * accept prints back to itself (money through cets_fmt_money()).
+ * accept prints back to itself (money through cets_fmt_money()). And the
+ * depth scanner agrees with the document: whatever jansson itself parses
+ * (here, on the main thread's large stack) passes jsonin_depth_ok() exactly
+ * when its nesting is at most JSONIN_MAX_DEPTH.
  */
 #include <inttypes.h>
 #include <stddef.h>
@@ -22,6 +25,7 @@
 
 #include "fuzztmp.h"
 #include "../../src/server/http.h"
+#include "core/jsonin.h"
 
 static bool ref_money(const char *s, int64_t *fen)
 {
@@ -108,10 +112,41 @@ static void strings(json_t *v, int *budget)
     }
 }
 
+/* Levels of arrays and objects in v (a scalar is 0). */
+static int depth(json_t *v)
+{
+    int d = 0, k;
+    const char *key;
+    json_t *x;
+    size_t i;
+    if (!json_is_object(v) && !json_is_array(v))
+        return 0;
+    if (json_is_object(v)) {
+        json_object_foreach(v, key, x) {
+            if ((k = depth(x)) > d)
+                d = k;
+        }
+    } else {
+        json_array_foreach(v, i, x) {
+            if ((k = depth(x)) > d)
+                d = k;
+        }
+    }
+    return d + 1; /* each child once: twice per level would be 2^depth calls */
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_error_t je;
-    json_t *o = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &je);
+    json_t *doc = json_loadb((const char *)data, size, JSON_DECODE_ANY, &je);
+    if (doc) {
+        int d = depth(doc);
+        fuzz_check(jsonin_depth_ok((const char *)data, size, &je) == (d <= JSONIN_MAX_DEPTH),
+                   "a document %d levels deep, the scanner says %d", d,
+                   jsonin_depth_ok((const char *)data, size, &je));
+        json_decref(doc);
+    }
+    json_t *o = jsonin_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &je);
     if (!o) {
         fuzz_check(je.text[0] != 0, "jansson refused without a message");
         return 0;

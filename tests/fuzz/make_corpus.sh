@@ -64,4 +64,73 @@ printf '{"participant":3,"amount":"1000000.00"}' >"$js/deposit"
 printf '{"date":"2026-12-31","halted":true}' >"$js/holiday"
 printf '{"code":"CEA25","side":"hold","price":"-1","qty":1.5}' >"$js/bad-fields"
 printf '{"price":"0123.4","price":"1"}' >"$js/duplicate-key"
+# nesting at the depth limit (32), one past it, and brackets inside strings (jsonin.h)
+{ printf '{"a":'; printf '[%.0s' $(seq 31); printf ']%.0s' $(seq 31); printf '}'; } >"$js/depth-32"
+{ printf '{"a":'; printf '[%.0s' $(seq 32); printf ']%.0s' $(seq 32); printf '}'; } >"$js/depth-33"
+printf '{"a":"[[[[{{{{\\"[[[[","b":[[{"c":"]]]]"}]]}' >"$js/brackets-in-strings"
+# whole HTTP exchanges as a client writes them; @ADMIN@ / @USER@ become live
+# tokens (lib/fuzzserver.h). No login seed: every login hashes a password
+# (argon2id, slow on purpose), which would spend the run on the hash.
+h="$here/corpus/fuzz_http"
+rm -rf "$h" && mkdir -p "$h"
+req() { # req NAME METHOD PATH TOKEN BODY: one request with Content-Length
+    local auth=""
+    [ -n "$4" ] && auth="Authorization: Bearer $4\r\n"
+    printf "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n${auth}Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" \
+        "$2" "$3" "${#5}" "$5" >"$h/$1"
+}
+req healthz GET /healthz "" ""
+req market GET /api/v1/market "" ""
+req depth GET /api/v1/instruments/CEA25/depth "" ""
+req trades GET "/api/v1/instruments/CEA25/trades?limit=5" "" ""
+req bars GET "/api/v1/instruments/CEA25/bars?interval=1d" "" ""
+req index GET / "" ""
+req script GET /js/api.js "" ""
+req head-page HEAD /index.html "" ""
+req put-page PUT /index.html "" "x"
+req account GET /api/v1/account @USER@ ""
+req fills GET /api/v1/fills @USER@ ""
+req me GET /api/v1/me @USER@ ""
+req order POST /api/v1/orders @USER@ '{"code":"CEA25","side":"sell","price":"50.00","qty":10,"client_order_id":"f-1"}'
+req order-continuous POST /api/v1/orders @USER@ '{"code":"CEAC","side":"buy","price":"49.00","qty":5,"tif":"ioc"}'
+req take POST /api/v1/takes @USER@ '{"code":"CEA25","side":"buy","qty":5,"limit":"51.00"}'
+req take-named POST /api/v1/takes @USER@ '{"code":"CEA25","side":"buy","targets":[{"order_id":1,"qty":1}]}'
+req modify PATCH /api/v1/orders/1 @USER@ '{"price":"50.10","qty":5}'
+req cancel DELETE /api/v1/orders/1 @USER@ ""
+req withdraw POST /api/v1/withdrawals @USER@ '{"amount":"10.00"}'
+req token-create POST /api/v1/tokens @USER@ '{"name":"bot","ttl_days":1}'
+req retire POST /api/v1/registry/retirements @USER@ '{"code":"CEA25","qty":1,"beneficiary":"Town","reason":"offset"}'
+req transfer POST /api/v1/registry/transfers @USER@ '{"to":3,"code":"CEA25","qty":1}'
+req compliance-csv GET "/api/v1/registry/compliance?year=2026&format=csv" @ADMIN@ ""
+req participants GET /api/v1/admin/participants @ADMIN@ ""
+req deposit POST /api/v1/admin/deposits @ADMIN@ '{"participant":3,"amount":"5.00"}'
+req participant-add POST /api/v1/admin/participants @ADMIN@ '{"kind":"institution","name":"=cmd|x"}'
+req halt POST /api/v1/admin/instruments/CEA25/halt @ADMIN@ '{"halted":false}'
+req holiday POST /api/v1/admin/holidays @ADMIN@ '{"date":"2030-01-02"}'
+req metrics GET /metrics "" ""
+printf 'POST /api/v1/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer @USER@\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n{"code":\r\n0\r\n\r\n' >"$h/chunked"
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/market HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >"$h/pipelined"
+printf 'POST /api/v1/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' >"$h/smuggle-cl-te"
+printf 'POST /api/v1/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 9\r\n\r\n{}' >"$h/smuggle-two-cl"
+# found by fuzz_http: civetweb's own error page echoed the protocol token ("HTTP/HVTP/1.1 400")
+printf 'GET /healthz HVTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' >"$h/bad-protocol-token"
+# found by fuzz_http: an error message quoting a path with %de in it was not UTF-8: body "null"
+printf 'GET /api/v1/instruments/%%de HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' >"$h/bad-utf8-in-path"
+printf 'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n' >"$h/ws-upgrade"
+{ printf 'POST /api/v1/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer @USER@\r\nContent-Length: 80\r\n\r\n'
+  printf '[%.0s' $(seq 40); printf ']%.0s' $(seq 40); } >"$h/deep"
+
+# WebSocket client messages, one per line (fuzz_ws.c)
+w="$here/corpus/fuzz_ws"
+rm -rf "$w" && mkdir -p "$w"
+printf '{"op":"ping"}' >"$w/ping"
+printf '{"op":"subscribe","channel":"depth","code":"CEA25"}\n{"op":"unsubscribe","channel":"depth","code":"CEA25"}' >"$w/depth"
+printf '{"op":"subscribe","channel":"trades","code":"CEAC"}\n{"op":"subscribe","channel":"stats","code":"CEA25"}' >"$w/public"
+printf '{"op":"auth","token":"@USER@"}\n{"op":"subscribe","channel":"fills"}\n{"op":"subscribe","channel":"orders"}\n{"op":"subscribe","channel":"balances"}' >"$w/private"
+printf '{"op":"auth","token":"@USER@"}\n{"op":"subscribe","channel":"fills","participant":3}' >"$w/other-participant"
+printf '{"op":"auth","token":"@ADMIN@"}\n{"op":"subscribe","channel":"balances","participant":2}\n{"op":"auth","token":"@USER@"}\n{"op":"subscribe","channel":"orders"}' >"$w/admin-then-user"
+printf '{"op":"auth","token":"nope"}\n{"op":"subscribe","channel":"orders"}' >"$w/bad-token"
+printf '{"op":"subscribe","channel":"depth","code":"CEA25","x":1}\n{"op":1}\n[1]\n{"op":"ping","op":"ping"}' >"$w/bad"
+{ printf '[%.0s' $(seq 40); printf ']%.0s' $(seq 40); } >"$w/deep"
+
 echo "corpora written under $here/corpus"

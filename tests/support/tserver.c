@@ -86,6 +86,9 @@ void ts_start(tserver *t, const char *dir, void (*cfg_fn)(server_config *c))
     snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", t->dir);
     cfg.core.cfg.enforce_sessions = false;
     cfg.http_threads = 32; /* WebSocket clients hold a worker each */
+    const char *src = getenv("CETS_SOURCE_DIR"); /* the dashboard, wherever the build is */
+    if (src && *src)
+        snprintf(cfg.web_root, sizeof cfg.web_root, "%s/web", src);
     if (cfg_fn)
         cfg_fn(&cfg);
     if (service_start(&t->s, &cfg, err, sizeof err) != 0)

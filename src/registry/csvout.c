@@ -1,0 +1,39 @@
+/* csvout.c -- one text cell of a CSV file the system writes, safe to open in
+ * a spreadsheet (registry.h, cets_csv_text).
+ *
+ * Two things can go wrong with free text in a cell. A comma, a double quote
+ * or a line break would shift the columns: such a cell is quoted as RFC 4180
+ * says. And a cell that starts with '=', '+', '-' or '@' (or a tab or
+ * carriage return, which some spreadsheets skip before looking) is taken as
+ * a formula by Excel and LibreOffice: a participant named
+ * "=cmd|' /C calc'!A0" would run a command on the authority's desk (CSV or
+ * formula injection, OWASP). Such a cell gets a leading apostrophe, which
+ * spreadsheets read as "this is text" and do not show.
+ *
+ * Only text goes through here. Numbers the system formats itself (ids,
+ * tonnes, "1234.56", and a negative "-5") are written as they are: they are
+ * not text a user chose, and quoting them would turn them into text for
+ * every program that reads the file.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cets/registry.h"
+
+int cets_csv_text(FILE *out, const char *s)
+{
+    bool formula = s[0] && strchr("=+-@\t\r", s[0]) != NULL;
+    bool quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (quote)
+        fputc('"', out);
+    if (formula)
+        fputc('\'', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    if (quote)
+        fputc('"', out);
+    return ferror(out) ? -1 : 0;
+}
