@@ -447,8 +447,12 @@ static cets_engine *snapshot_fetch_once(cl_backend *b, uint64_t *stream_seq, cha
     size_t off = 0;
     for (uint64_t i = 0; z && i < m.chunks; i++) {
         natsMsg *msg = NULL;
-        if (js_GetMsg(&msg, b->js, b->snap_stream, m.first + i, NULL, NULL) != NATS_OK) {
-            snprintf(err, errlen, "snapshot chunk %llu is gone", (unsigned long long)i);
+        natsStatus st = js_GetMsg(&msg, b->js, b->snap_stream, m.first + i, NULL, NULL);
+        if (st != NATS_OK) {
+            const char *why = nats_GetLastError(NULL);
+            snprintf(err, errlen, "snapshot chunk %llu (stream seq %llu of %s) cannot be read: %s%s%s",
+                     (unsigned long long)i, (unsigned long long)(m.first + i), b->snap_stream,
+                     natsStatus_GetText(st), why ? ": " : "", why ? why : "");
             free(z);
             return NULL;
         }
@@ -495,6 +499,8 @@ cets_engine *cl_snapshot_fetch(cl_backend *b, uint64_t *stream_seq, char *err, s
 {
     cets_engine *e = NULL;
     for (int attempt = 0; attempt < 5 && !e; attempt++) {
+        if (attempt)
+            sleep_ms(200 * attempt); /* a JetStream request that timed out under load */
         err[0] = 0;
         e = snapshot_fetch_once(b, stream_seq, err, errlen);
         if (!e && !err[0])

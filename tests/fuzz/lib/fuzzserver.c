@@ -17,10 +17,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../../src/server/auth.h"
-#include "../../../src/server/auth_int.h"
+#include "auth/auth.h"
+#include "auth/auth_int.h"
+#include "core/log.h"
 #include "../../../src/server/config.h"
-#include "../../../src/server/log.h"
 #include "../../../src/server/service.h"
 #include "fuzztmp.h"
 
@@ -229,7 +229,7 @@ server *fuzz_server(void)
     /* every input comes from 127.0.0.1: failed logins are forgotten after a
      * second, and answered at once, or the address would soon be locked
      * out and each failure would sleep (what the policy does is test_auth's) */
-    auth_set_failure_policy(S.auth, 1000, 0, 0);
+    auth_set_failure_policy(S.auth, 1000, 0, 0, 0, 0);
     fuzz_check(login("admin", ADMIN_PASSWORD, admin_token, sizeof admin_token), "admin login");
     seed("POST", "/api/v1/admin/instruments",
          "{\"code\":\"CEA25\",\"product\":\"CEA\",\"matching\":\"listing\",\"prev_close\":\"50.00\"}");
