@@ -92,6 +92,12 @@ int jseg_list(const char *dir, jseg **out, size_t *n, char *err, size_t errlen);
  * segment, or fn's nonzero value. Never changes the file. */
 int jseg_read(const char *dir, const jseg *s, jseg_fn fn, void *ctx, jread *r, char *err,
               size_t errlen);
+/* The one judgement of a segment header (magic, checksum, version, first seq
+ * against the name) and of a record (whole, plausible length, checksum), for
+ * the readers that do not walk a mapped file (reader.c). 0, or -1 with the
+ * reason in err / bad. */
+int jseg_check_header(const unsigned char *m, const jseg *s, char *err, size_t errlen);
+int jrec_check(const unsigned char *p, uint64_t avail, char *bad, size_t badlen);
 
 /* ---- durable.c: writing files so they survive a crash ------------------ */
 

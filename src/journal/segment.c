@@ -98,7 +98,7 @@ int jseg_list(const char *dir, jseg **out, size_t *n, char *err, size_t errlen)
     return 0;
 }
 
-static int jseg_check_header(const unsigned char *m, const jseg *s, char *err, size_t errlen)
+int jseg_check_header(const unsigned char *m, const jseg *s, char *err, size_t errlen)
 {
     if (memcmp(m, JSEG_MAGIC, 8) != 0)
         return jerr(err, errlen, "%s: not a journal segment (bad magic)", s->name);
@@ -114,7 +114,7 @@ static int jseg_check_header(const unsigned char *m, const jseg *s, char *err, s
 }
 
 /* Whether p (avail bytes) starts with a whole record; why not into bad. */
-static int jrec_check(const unsigned char *p, uint64_t avail, char *bad, size_t badlen)
+int jrec_check(const unsigned char *p, uint64_t avail, char *bad, size_t badlen)
 {
     if (avail < JREC_HDR) {
         snprintf(bad, badlen, "short record header (%" PRIu64 " bytes)", avail);
