@@ -388,22 +388,23 @@ static void test_compliance_report(void **state)
     char *csv = report(m.e, 2025, false);
     assert_string_equal(csv,
         "entity,name,year,obligation,surrendered_cea,surrendered_ccer,outstanding,shortfall,"
-        "penalty,status\n"
-        "3,\"Steel, \"\"North\"\"\",2025,100000,95000,5000,0,0,0.00,open\n"
-        "4,宝钢集团,2025,1234,1000,0,234,0,0.00,open\n"
-        "6,tab\there \xe5\xae,2025,0,0,0,0,0,0.00,no_emissions\n");
+        "penalty,status,withheld,surrendered_late,settled_on\n"
+        "3,\"Steel, \"\"North\"\"\",2025,100000,95000,5000,0,0,0.00,open,0,0,\n"
+        "4,宝钢集团,2025,1234,1000,0,234,0,0.00,open,0,0,\n"
+        "6,tab\there \xe5\xae,2025,0,0,0,0,0,0.00,no_emissions,0,0,\n");
     free(csv);
     TR_OK(&m, tg_deadline(&m, au, 2025));
     csv = report(m.e, 2025, false);
     /* 234 t x 50.00 x 5 = 58,500.00 */
-    assert_non_null(strstr(csv, "\n4,宝钢集团,2025,1234,1000,0,234,234,58500.00,shortfall\n"));
-    assert_non_null(strstr(csv, "\n3,\"Steel, \"\"North\"\"\",2025,100000,95000,5000,0,0,0.00,compliant\n"));
+    assert_non_null(strstr(csv, "\n4,宝钢集团,2025,1234,1000,0,234,234,58500.00,shortfall,0,0,\n"));
+    assert_non_null(strstr(csv, "\n3,\"Steel, \"\"North\"\"\",2025,100000,95000,5000,0,0,0.00,compliant,0,0,\n"));
     free(csv);
     char *js = report(m.e, 2025, true);
     assert_non_null(strstr(js, "{\"entity\": 3, \"name\": \"Steel, \\\"North\\\"\", \"obligation\": "
                                "100000, \"surrendered_cea\": 95000, \"surrendered_ccer\": 5000, "
                                "\"outstanding\": 0, \"shortfall\": 0, \"penalty\": \"0.00\", "
-                               "\"penalty_fen\": 0, \"status\": \"compliant\"}"));
+                               "\"penalty_fen\": 0, \"status\": \"compliant\", \"withheld\": 0, "
+                               "\"surrendered_late\": 0, \"settled_on\": null}"));
     json_error_t err;
     json_t *root = json_loads(js, 0, &err);
     if (!root)
@@ -426,6 +427,34 @@ static void test_compliance_report(void **state)
     assert_int_equal(json_integer_value(json_object_get(by, "compliant")), 1);
     assert_int_equal(json_integer_value(json_object_get(by, "shortfall")), 1);
     assert_int_equal(json_integer_value(json_object_get(by, "no_emissions")), 1);
+    json_decref(root);
+    free(js);
+    /* the shortfall made up later by withholding: still a shortfall, settled on that day */
+    TR_OK(&m, tm_eod(&m));
+    tm_at(&m, 10, 0);
+    int32_t day = cets_trading_date(m.e);
+    char on[16];
+    snprintf(on, sizeof on, "%04d-%02d-%02d", day / 10000, day / 100 % 100, day % 100);
+    TR_OK(&m, tg_allocate(&m, au, e2, c25, 1000, 0, 0, 0)); /* 234 withheld */
+    csv = report(m.e, 2025, false);
+    char want[200];
+    snprintf(want, sizeof want, "\n4,宝钢集团,2025,1234,1000,0,0,234,58500.00,shortfall_settled,234,0,"
+             "%s\n", on);
+    if (!strstr(csv, want))
+        fail_msg("no line %s in\n%s", want, csv);
+    free(csv);
+    js = report(m.e, 2025, true);
+    root = json_loads(js, 0, &err);
+    assert_non_null(root);
+    r2 = json_array_get(json_object_get(root, "entities"), 1);
+    assert_string_equal(json_string_value(json_object_get(r2, "status")), "shortfall_settled");
+    assert_int_equal(json_integer_value(json_object_get(r2, "shortfall")), 234);
+    assert_int_equal(json_integer_value(json_object_get(r2, "withheld")), 234);
+    assert_int_equal(json_integer_value(json_object_get(r2, "outstanding")), 0);
+    assert_string_equal(json_string_value(json_object_get(r2, "settled_on")), on);
+    by = json_object_get(json_object_get(root, "totals"), "by_status");
+    assert_int_equal(json_integer_value(json_object_get(by, "shortfall")), 0);
+    assert_int_equal(json_integer_value(json_object_get(by, "shortfall_settled")), 1);
     json_decref(root);
     free(js);
     (void)e3;

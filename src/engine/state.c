@@ -16,7 +16,11 @@
 #include "internal.h"
 
 #define STATE_MAGIC 0x3141545353544543ULL /* "CETSSTA1" */
-#define STATE_VERSION 2
+/* 3: compliance records keep the deadline's shortfall, and what was withheld
+ * or surrendered late apart from it (a version-2 snapshot is refused, and
+ * recovery replays the journal under the rules of this build). */
+#define STATE_VERSION 3
+_Static_assert(sizeof(cets_compliance) == 72, "cets_compliance is written raw into snapshots");
 #define STATE_PRICE_MAX 100000000LL          /* fen: 1,000,000 CNY a tonne */
 #define STATE_AMOUNT_MAX 4000000000000000000LL /* any balance or total */
 

@@ -34,7 +34,8 @@ static const char *const auction_statuses[] = {"", "open", "closed", "cancelled"
 static const char *const auction_modes[] = {"uniform", "pay_as_bid", NULL};
 static const char *const auction_reserves[] = {"previous_close", "limit", NULL};
 static const char *const transfer_statuses[] = {"", "pending", "approved", "rejected"};
-static const char *const comp_statuses[] = {"open", "compliant", "shortfall"};
+static const char *const comp_statuses[] = {"open", "compliant", "shortfall",
+                                             "shortfall_settled"};
 static const char *const alloc_kinds[] = {"pre", "trueup", NULL};
 
 /* The four-eyes user number of a user name: FNV-1a 32, never 0. */
@@ -829,13 +830,17 @@ static int deadline(req *r)
 
 static json_t *view_compliance(const cets_compliance *c)
 {
-    return json_pack("{s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:s}", "participant",
-                     (json_int_t)c->participant, "year", (int)c->year, "obligation",
-                     (json_int_t)c->obligation, "surrendered_cea", (json_int_t)c->surrendered_cea,
-                     "surrendered_ccer", (json_int_t)c->surrendered_ccer, "outstanding",
-                     (json_int_t)(c->obligation - c->surrendered_cea - c->surrendered_ccer),
-                     "shortfall", (json_int_t)c->shortfall, "penalty", view_money(c->penalty),
-                     "status", c->status <= 2 ? comp_statuses[c->status] : "");
+    json_t *o = json_pack(
+        "{s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:s, s:I, s:I}", "participant",
+        (json_int_t)c->participant, "year", (int)c->year, "obligation", (json_int_t)c->obligation,
+        "surrendered_cea", (json_int_t)c->surrendered_cea, "surrendered_ccer",
+        (json_int_t)c->surrendered_ccer, "outstanding",
+        (json_int_t)(c->obligation - c->surrendered_cea - c->surrendered_ccer - c->withheld),
+        "shortfall", (json_int_t)c->shortfall, "penalty", view_money(c->penalty), "status",
+        c->status <= CETS_COMPLIANCE_SETTLED ? comp_statuses[c->status] : "", "withheld",
+        (json_int_t)c->withheld, "surrendered_late", (json_int_t)c->late_surrendered);
+    json_object_set_new(o, "settled_on", c->settled_date ? view_date(c->settled_date) : json_null());
+    return o;
 }
 
 /* GET compliance?year=Y[&format=csv]: the registry.h report; a compliance
