@@ -1,0 +1,24 @@
+/* sqlproj.h -- the SQL projection: a follower sink (follower.h) that turns
+ * the journal into the tables of schema.c, in SQLite or PostgreSQL.
+ *
+ * A commit is one transaction: the batch's rows, table by table (COPY on
+ * PostgreSQL), the pruning of old 1-minute bars, and bo_meta's `position`,
+ * the last command the rows include. Reading the position back is how the
+ * projection knows where to go on after a restart or an outage, so it
+ * neither skips nor repeats a command. docs/backoffice.md.
+ */
+#ifndef CETS_BACKOFFICE_SQLPROJ_H
+#define CETS_BACKOFFICE_SQLPROJ_H
+
+#include "follower.h"
+
+typedef struct sqlproj sqlproj;
+
+/* target: a SQLite path or a PostgreSQL URL (db.h). bars_days: keep 1-minute
+ * bars this many days (0: forever). Nothing is opened yet. */
+sqlproj *sqlproj_new(const char *target, int bars_days);
+void sqlproj_free(sqlproj *p);
+/* The sink to start a follower with; p must outlive the follower. */
+follower_sink sqlproj_sink(sqlproj *p);
+
+#endif
