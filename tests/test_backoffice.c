@@ -166,7 +166,7 @@ static void check_totals(const char *target, const cets_engine *e)
         cets_participant_info pi;
         assert_int_equal(cets_participant_get(e, p, &pi), CETS_OK);
         db_val v[2] = {db_int(p)};
-        int64_t funds = q1(d, "SELECT COALESCE(SUM(amount), 0) FROM funds_movements "
+        int64_t funds = q1(d, "SELECT COALESCE(SUM(amount), 0) FROM funds_ledger "
                               "WHERE participant = $1", 1, v);
         if (funds != pi.available + pi.frozen)
             fail_msg("participant %u: funds in SQL %lld, in the engine %lld", p, (long long)funds,
@@ -176,7 +176,7 @@ static void check_totals(const char *target, const cets_engine *e)
             cets_holding h;
             assert_int_equal(cets_holding_get(e, p, i, &h), CETS_OK);
             v[1] = db_int(i);
-            int64_t held = q1(d, "SELECT COALESCE(SUM(qty), 0) FROM holdings_movements "
+            int64_t held = q1(d, "SELECT COALESCE(SUM(qty), 0) FROM holdings_ledger "
                                  "WHERE participant = $1 AND instrument = $2", 2, v);
             if (held != h.available + h.frozen + h.locked)
                 fail_msg("participant %u, instrument %u: holding in SQL %lld, in the engine %lld",

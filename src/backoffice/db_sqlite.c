@@ -8,6 +8,7 @@
  * statement is prepared once per connection and kept; parameters are
  * written $1..$n as for PostgreSQL and mapped to SQLite's indexes once.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,8 +206,14 @@ static const db_ops sqlite_ops = {sq_exec,     sq_run,    sq_copy_begin, sq_copy
                                   sq_copy_end, sq_broken, sq_close,      "max",
                                   "min"};
 
+/* Before SQLite's first use in the process: no memory statistics (they take a
+ * global mutex on every allocation, a tenth of the projection's time). */
+static void sq_configure(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 db *db_sqlite_open(const char *path, char *err, size_t errlen)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sq_configure);
     sdb *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, errlen, "out of memory");
@@ -225,7 +232,8 @@ db *db_sqlite_open(const char *path, char *err, size_t errlen)
     }
     sqlite3_busy_timeout(s->h, 10000);
     if (sq_exec(&s->d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                       "PRAGMA foreign_keys=OFF") != 0) {
+                       "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-131072; "
+                       "PRAGMA wal_autocheckpoint=20000; PRAGMA temp_store=MEMORY") != 0) {
         snprintf(err, errlen, "%s: %s", path, s->d.err);
         sq_close(&s->d);
         return NULL;

@@ -6,11 +6,13 @@
  * tonnes, times in ns (UTC), dates yyyymmdd: the engine's trading date when
  * the command came, the date its statements and statistics carry.
  *
- * Each funds row is one change of a participant's funds (available +
- * frozen): a buy costs value + fee, a sale brings value - fee, the exchange
- * receives both fees; so the sum of a participant's rows is its funds, and
- * the sum of its holdings rows per instrument its holding. Reservations by
- * orders, proposals or bids move nothing and make no row.
+ * A trade is one row; its settlement (the buyer pays value + fee, the
+ * seller gets value - fee, the exchange both fees, the tonnes move) is not
+ * written again as movements: the views funds_ledger and holdings_ledger
+ * (schema.c) add a trade's legs to the other movements, so the sum of a
+ * participant's ledger rows is its funds (available + frozen) and per
+ * instrument its holding. Half the rows, and the projection's speed, hang on
+ * that. Reservations by orders, proposals or bids move nothing: no row.
  */
 #include "rows.h"
 
@@ -311,14 +313,7 @@ static void on_trade(bo_rows *r, const cets_trade *t)
     v[9] = db_int((int64_t)t->buy_order), v[10] = db_int((int64_t)t->sell_order);
     v[11] = db_int(t->price), v[12] = db_int(t->qty), v[13] = db_int(t->value);
     v[14] = db_int(t->buyer_fee), v[15] = db_int(t->seller_fee);
-    funds(r, t->buyer, "buy", -(t->value + t->buyer_fee), t->buyer_fee, t->trade_id, NULL);
-    funds(r, t->seller, "sell", t->value - t->seller_fee, t->seller_fee, t->trade_id, NULL);
-    if (t->buyer_fee + t->seller_fee)
-        funds(r, CETS_EXCHANGE_ID, "fee_income", t->buyer_fee + t->seller_fee, 0, t->trade_id,
-              NULL);
-    holding(r, t->buyer, t->instrument, "buy", t->qty, t->trade_id);
-    holding(r, t->seller, t->instrument, "sell", -t->qty, t->trade_id);
-    bar_trade(r, t);
+    bar_trade(r, t); /* its funds and holdings legs: the ledger views */
 }
 
 static void on_done(bo_rows *r, const cets_event *ev)

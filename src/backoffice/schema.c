@@ -39,6 +39,8 @@ static const migration migrations[] = {
      " qty BIGINT NOT NULL, value BIGINT NOT NULL, buyer_fee BIGINT NOT NULL,"
      " seller_fee BIGINT NOT NULL);"
      "CREATE INDEX trades_date ON trades (date, trade_id);"
+     "CREATE INDEX trades_buyer ON trades (buyer, date, trade_id);"
+     "CREATE INDEX trades_seller ON trades (seller, date, trade_id);"
      "CREATE TABLE orders (order_id BIGINT PRIMARY KEY, participant BIGINT NOT NULL,"
      " instrument BIGINT NOT NULL, side TEXT NOT NULL, tif TEXT NOT NULL, price BIGINT NOT NULL,"
      " filled_qty BIGINT NOT NULL, filled_value BIGINT NOT NULL, left_qty BIGINT NOT NULL,"
@@ -112,7 +114,27 @@ static const migration migrations[] = {
      "CREATE TABLE bars_1m (instrument BIGINT NOT NULL, t BIGINT NOT NULL, date BIGINT NOT NULL,"
      " open BIGINT NOT NULL, high BIGINT NOT NULL, low BIGINT NOT NULL, close BIGINT NOT NULL,"
      " volume BIGINT NOT NULL, value BIGINT NOT NULL, PRIMARY KEY (instrument, t));"
-     "CREATE INDEX bars_1m_date ON bars_1m (date);"},
+     "CREATE INDEX bars_1m_date ON bars_1m (date);"
+     /* A trade's settlement is in its row once: the ledgers add its legs to the
+      * movements that are not trades. A leg's k, 2^20 + 4 x trade id + leg, is
+      * above any other row's k of the same command. */
+     "CREATE VIEW funds_ledger AS"
+     " SELECT seq, k, ts, date, participant, kind, amount, fee, ref, bank_ref"
+     " FROM funds_movements"
+     " UNION ALL SELECT seq, 1048576 + 4 * trade_id, ts, date, buyer, 'buy',"
+     " -(value + buyer_fee), buyer_fee, trade_id, NULL FROM trades"
+     " UNION ALL SELECT seq, 1048576 + 4 * trade_id + 1, ts, date, seller, 'sell',"
+     " value - seller_fee, seller_fee, trade_id, NULL FROM trades"
+     " UNION ALL SELECT seq, 1048576 + 4 * trade_id + 2, ts, date, 1, 'fee_income',"
+     " buyer_fee + seller_fee, 0, trade_id, NULL FROM trades"
+     " WHERE buyer_fee + seller_fee <> 0;"
+     "CREATE VIEW holdings_ledger AS"
+     " SELECT seq, k, ts, date, participant, instrument, kind, qty, ref"
+     " FROM holdings_movements"
+     " UNION ALL SELECT seq, 1048576 + 4 * trade_id, ts, date, buyer, instrument, 'buy', qty,"
+     " trade_id FROM trades"
+     " UNION ALL SELECT seq, 1048576 + 4 * trade_id + 1, ts, date, seller, instrument, 'sell',"
+     " -qty, trade_id FROM trades;"},
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 
