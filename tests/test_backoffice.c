@@ -66,7 +66,7 @@ static uint64_t limit_of(void *ctx) { return *(uint64_t *)ctx; }
 
 static void run_start(run *r, const char *dir, const char *target, uint64_t *limit)
 {
-    r->p = sqlproj_new(target, 30);
+    r->p = sqlproj_new(target, 30, NULL);
     assert_non_null(r->p);
     follower_options o;
     follower_options_default(&o);
@@ -425,7 +425,7 @@ static void test_newer_schema_refused(void **state)
     assert_int_equal(schema_migrate(d, &v, err, sizeof err), -1);
     assert_non_null(strstr(err, "version 99"));
     db_close(d);
-    sqlproj *p = sqlproj_new(t, 0);
+    sqlproj *p = sqlproj_new(t, 0, NULL);
     follower_sink s = sqlproj_sink(p);
     uint64_t pos;
     assert_int_equal(s.open(s.ctx, &pos, err, sizeof err), -1);

@@ -104,6 +104,9 @@ void cets_audit_listener(void *ctx, const cets_event *ev);
 /* Write the buffered lines; with sync, fdatasync too. 0 or -1 (err set). */
 int cets_audit_commit(cets_audit *a, bool sync);
 const char *cets_audit_error(const cets_audit *a);
+/* Drop the buffered lines (their commands were not made durable by their
+ * owner, or a write failed): the log may then only be closed, and reopened. */
+void cets_audit_discard(cets_audit *a);
 /* Seq of the last line written or buffered (0: none). */
 uint64_t cets_audit_last_seq(const cets_audit *a);
 /* The hash of the last line (hex, 64 chars and NUL). */

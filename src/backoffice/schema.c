@@ -113,7 +113,7 @@ static const migration migrations[] = {
      " sold_value BIGINT NOT NULL, PRIMARY KEY (date, participant, instrument));"
      "CREATE TABLE bars_1m (instrument BIGINT NOT NULL, t BIGINT NOT NULL, date BIGINT NOT NULL,"
      " open BIGINT NOT NULL, high BIGINT NOT NULL, low BIGINT NOT NULL, close BIGINT NOT NULL,"
-     " volume BIGINT NOT NULL, value BIGINT NOT NULL, PRIMARY KEY (instrument, t));"
+     " volume BIGINT NOT NULL, value BIGINT NOT NULL, PRIMARY KEY (instrument, date, t));"
      "CREATE INDEX bars_1m_date ON bars_1m (date);"
      /* A trade's settlement is in its row once: the ledgers add its legs to the
       * movements that are not trades. A leg's k, 2^20 + 4 x trade id + leg, is
@@ -191,7 +191,8 @@ const bo_table_def bo_tables[T_NTABLES] = {
                            "date,participant,instrument,open_qty,close_qty,bought_qty,"
                            "bought_value,sold_qty,sold_value",
                            9, "date,participant,instrument", false, ""},
-    [T_BARS] = {"bars_1m", "instrument,t,date,open,high,low,close,volume,value", 9, "instrument,t", true, ""},
+    [T_BARS] = {"bars_1m", "instrument,t,date,open,high,low,close,volume,value", 9,
+                "instrument,date,t", true, ""},
 };
 
 typedef struct dumper {

@@ -1,17 +1,24 @@
 /* sqlproj.c -- see sqlproj.h. */
 #include "sqlproj.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "bank.h"
 #include "batch.h"
+#include "core/log.h"
 #include "db.h"
+#include "regfile.h"
 #include "rows.h"
 #include "schema.h"
 
 struct sqlproj {
     char target[1024];
+    char files[1024]; /* "" none */
     int bars_days;
     db *d;
     bo_batch b;
@@ -46,14 +53,16 @@ static char *upsert_sql(const bo_table_def *t)
     return sql;
 }
 
-sqlproj *sqlproj_new(const char *target, int bars_days)
+sqlproj *sqlproj_new(const char *target, int bars_days, const char *files_dir)
 {
     sqlproj *p = calloc(1, sizeof *p);
-    if (!p || strlen(target) >= sizeof p->target) {
+    if (!p || strlen(target) >= sizeof p->target ||
+        (files_dir && strlen(files_dir) >= sizeof p->files)) {
         free(p);
         return NULL;
     }
     snprintf(p->target, sizeof p->target, "%s", target);
+    snprintf(p->files, sizeof p->files, "%s", files_dir ? files_dir : "");
     p->bars_days = bars_days;
     batch_init(&p->b);
     bool ok = rows_init(&p->r, &p->b, bars_days) == 0;
@@ -157,10 +166,49 @@ static int sp_table(sqlproj *p, int t)
     return db_copy_end(p->d) != 0 || rc != 0 ? -1 : 0;
 }
 
+/* One of the day's files, whole or not at all. */
+static int day_file(sqlproj *p, const char *what, int32_t date,
+                    int (*write)(db *, int32_t, FILE *, char *, size_t))
+{
+    char path[1200], tmp[1210], err[512] = "";
+    snprintf(path, sizeof path, "%s/%s-%d.csv", p->files, what, (int)date);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    int rc = f ? write(p->d, date, f, err, sizeof err) : -1;
+    if (f && (fflush(f) != 0 || fsync(fileno(f)) != 0))
+        rc = -1;
+    if (f && fclose(f) != 0)
+        rc = -1;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = -1;
+    if (rc != 0) {
+        log_error("backoffice", "msg=\"cannot write the day's file; GET it from the API\" "
+                                "file=\"%s\" error=\"%s\"",
+                  path, err[0] ? err : strerror(errno));
+        unlink(tmp);
+    }
+    return rc;
+}
+
+static void day_files(sqlproj *p, const int32_t *dates, int n)
+{
+    if (!p->files[0] || !n)
+        return;
+    mkdir(p->files, 0755);
+    for (int i = 0; i < n; i++) {
+        day_file(p, "withdrawals", dates[i], bank_withdrawals_csv);
+        day_file(p, "registry", dates[i], regfile_csv);
+    }
+}
+
 static int sp_commit(void *ctx, const cets_engine *e, uint64_t seq, char *err, size_t errlen)
 {
     (void)e;
     sqlproj *p = ctx;
+    int32_t closed[8];
+    int nclosed = 0;
+    for (size_t i = 0; i < p->b.nrows[T_DAYS] && nclosed < 8; i++)
+        closed[nclosed++] = (int32_t)p->b.rows[T_DAYS][i * (size_t)bo_tables[T_DAYS].ncols].i;
     rows_flush_bars(&p->r);
     if (p->b.oom) {
         snprintf(err, errlen, "out of memory for the batch's rows");
@@ -187,6 +235,7 @@ static int sp_commit(void *ctx, const cets_engine *e, uint64_t seq, char *err, s
     }
     batch_clear(&p->b);
     p->fresh = false;
+    day_files(p, closed, nclosed);
     return 0;
 }
 

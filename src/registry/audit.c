@@ -328,6 +328,12 @@ int cets_audit_commit(cets_audit *a, bool sync)
 }
 
 const char *cets_audit_error(const cets_audit *a) { return a->err; }
+
+void cets_audit_discard(cets_audit *a)
+{
+    a->n = 0;
+    a->failed = true; /* the head counts the dropped lines: only a reopen may go on */
+}
 uint64_t cets_audit_last_seq(const cets_audit *a) { return a->last_seq; }
 uint64_t cets_audit_resume_at(const cets_audit *a) { return a->skip_seq ? a->skip_seq - 1 : 0; }
 const char *cets_audit_head(const cets_audit *a) { return a->prev; }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "auth.h"
 #include "auth_int.h"
 #include "http.h"
@@ -260,6 +261,7 @@ static int users_create(req *r)
     }
     log_info("auth", "msg=\"user %s by operator\" user=%s by=%s", existed ? "replaced" : "created",
              name, r->who.user);
+    api_user_changed(r->s, r->who.user, name, (uint32_t)pid, roles); /* the audit log's line */
     rc = http_json(r, existed ? 200 : 201, auth_user_json(r->s->auth, name), NULL);
 out:
     json_decref(b);

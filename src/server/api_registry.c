@@ -2,7 +2,7 @@
  * (docs/api.md "Block agreements", "Auctions", "Registry").
  *
  * Same pattern as api_trading.c: check who asks and what is asked, then one
- * engine command through core_submit(); every market and registry rule is the
+ * engine command through api_submit(); every market and registry rule is the
  * engine's (docs/rules.md) and its rejections come back as 422 with the reason.
  *
  * Actors: trading-style commands (blocks, bids, own surrender, retirement,
@@ -12,9 +12,9 @@
  * refuses them unless that participant is of kind authority. An admin's
  * auction and freeze commands act as the exchange (CETS_EXCHANGE_ID).
  *
- * Four-eyes user numbers: cets_cmd.user is the 32-bit FNV-1a hash of the user
- * name (0 mapped to 1), so the same user name always gives the same number
- * across restarts and the journal can be replayed.
+ * Four-eyes user numbers: cets_cmd.user is the acting user's number (the
+ * 32-bit FNV-1a hash of the user name, api_submit.c), so the same user name
+ * always gives the same number across restarts and the journal can be replayed.
  */
 #include <civetweb.h>
 #include <stdio.h>
@@ -38,15 +38,6 @@ static const char *const comp_statuses[] = {"open", "compliant", "shortfall",
                                              "shortfall_settled"};
 static const char *const alloc_kinds[] = {"pre", "trueup", NULL};
 
-/* The four-eyes user number of a user name: FNV-1a 32, never 0. */
-static uint32_t user_number(const char *user)
-{
-    uint32_t h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)user; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h ? h : 1;
-}
-
 static bool has_role(const req *r, uint32_t role)
 {
     return (r->who.roles & role) == role;
@@ -67,7 +58,7 @@ static bool auth_any(req *r, uint32_t roles)
 
 static bool submit(req *r, cets_cmd *c, cets_result *res)
 {
-    int code = core_submit(r->s->core, c, res);
+    int code = api_submit(r, c, res);
     if (code != CETS_OK) {
         http_reason(r, code, NULL);
         return false;
@@ -598,7 +589,7 @@ static int csv_load(req *r, bool alloc)
     for (; done < l.ncmds; done++) {
         cets_cmd c = l.cmds[done];
         c.actor = r->who.participant;
-        if ((code = core_submit(r->s->core, &c, NULL)) != CETS_OK)
+        if ((code = api_submit(r, &c, NULL)) != CETS_OK)
             break;
     }
     size_t n = l.ncmds;
@@ -757,7 +748,7 @@ static int transfer_new(req *r)
         find_instrument(r, code, &c.instrument)) {
         c.actor = c.participant = r->who.participant;
         c.counterparty = (uint32_t)to;
-        c.user = user_number(r->who.user);
+        c.user = api_user_number(r->who.user);
         if (submit(r, &c, &res))
             transfer_answer(r, res.order_id, 201);
     }
@@ -771,7 +762,7 @@ static int transfer_decide(req *r, uint64_t id, bool approve)
         return r->status;
     cets_cmd c = {.type = approve ? CETS_CMD_TRANSFER_APPROVE : CETS_CMD_TRANSFER_REJECT,
                   .order_id = id, .actor = r->who.participant, .participant = r->who.participant,
-                  .user = user_number(r->who.user)};
+                  .user = api_user_number(r->who.user)};
     if (!submit(r, &c, NULL))
         return r->status;
     return transfer_answer(r, id, 200);

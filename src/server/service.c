@@ -21,6 +21,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "backoffice/backoffice.h"
 #include "config.h"
 #include "demo.h"
 #include "http.h"
@@ -148,11 +149,40 @@ static int http_start(server *s, char *err, size_t errlen)
     api_trading_register(s);
     api_admin_register(s);
     api_registry_register(s); /* api_registry.c */
+    api_history_register(s);  /* api_history.c: the back office */
     api_auth_register(s);
     metrics_register(s);
     if (s->ws)
         ws_register(s);
     return 0;
+}
+
+/* ---- the back office (src/backoffice): followers of the journal ----------- */
+
+/* The last command the core made durable and applied: the followers read no
+ * further. */
+static uint64_t core_durable(void *ctx)
+{
+    core_stats st;
+    core_get_stats(ctx, &st);
+    return st.last_seq;
+}
+
+static int backoffice_start(server *s, char *err, size_t errlen)
+{
+    server_config *c = &s->cfg;
+    if (!c->backoffice_sql && !c->audit_log)
+        return 0;
+    bo_options o;
+    bo_options_default(&o);
+    o.data_dir = c->data_dir;
+    o.database = c->backoffice_db;
+    o.bars_days = c->bars_1m_days;
+    o.sql = c->backoffice_sql;
+    o.audit = c->audit_log;
+    o.durable = core_durable;
+    o.durable_ctx = s->core;
+    return (s->bo = bo_start(&o, err, errlen)) ? 0 : -1;
 }
 
 /* A fresh data directory has no users: create "admin" for the exchange. */
@@ -176,6 +206,8 @@ static int users_bootstrap(server *s, char *err, size_t errlen)
                         "cetsd: (shown only this once; set CETSD_ADMIN_PASSWORD to choose it)\n",
                 pw);
     sodium_memzero(pw, sizeof pw);
+    if (rc == 0)
+        api_user_changed(s, NULL, "admin", CETS_EXCHANGE_ID, roles); /* the audit log's line */
     if (rc == 0)
         log_warn("bootstrap", "msg=\"created user admin (participant 1, roles view,trade,funds,admin)\" "
                               "password_from=%s", env && env[0] ? "CETSD_ADMIN_PASSWORD" : "generated_printed_once");
@@ -202,7 +234,8 @@ int service_start(server *s, const server_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (core_start(s->core, err, errlen) != 0 || projection_seed(s->proj, s->core, err, errlen) != 0)
+    if (core_start(s->core, err, errlen) != 0 || projection_seed(s->proj, s->core, err, errlen) != 0 ||
+        backoffice_start(s, err, errlen) != 0)
         goto fail;
     s->ws = ws_hub_new(s);
     if (!(s->auth = auth_open(c->data_dir, c->session_ttl_s, c->login_max_failures, err, errlen)) ||
@@ -230,6 +263,8 @@ void service_stop(server *s)
     s->mg = NULL;
     if (s->core)
         core_stop(s->core);
+    bo_stop(s->bo, 30000); /* after the core: it projects everything durable first */
+    s->bo = NULL;
     if (s->ws)
         ws_hub_free(s->ws);
     bus_leave(s->proj_reader);
