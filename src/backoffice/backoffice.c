@@ -138,6 +138,12 @@ db *bo_db_acquire(backoffice *b, char *err, size_t errlen)
     if (!d)
         b->nopen++;
     pthread_mutex_unlock(&b->mu);
+    /* an idle PostgreSQL connection may have died with its server since it was
+     * last used (libpq only notices at the next call): try it, else a new one */
+    if (d && db_kind_of(d) == DB_POSTGRES && db_exec(d, "SELECT 1") != 0) {
+        db_close(d);
+        d = NULL;
+    }
     if (d)
         return d;
     d = db_open(b->target, err, errlen);

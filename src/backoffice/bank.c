@@ -110,6 +110,7 @@ int bank_deposits_check(db *d, const cets_engine *e, const char *name, const cha
                                " WHERE bank_ref = $1 ORDER BY seq LIMIT 1",
                             1, &p, take_applied, &a) != 0) {
             csv_error(&c, 0, "the back office's database: %s", db_error(d));
+            out->db_failed = true;
             break;
         }
         if (a.found && (a.participant != n.participant || a.amount != n.amount)) {
@@ -251,8 +252,10 @@ int bank_reconcile(db *d, const char *name, const char *text, size_t len, recon 
     ours_map ours = {0};
     int64_t count = 0;
     (void)rc; /* the rows that split well are checked all the same */
-    if (db_int_query(d, "SELECT COALESCE(MAX(id), 0) FROM participants", 0, NULL, &count) < 0)
+    if (db_int_query(d, "SELECT COALESCE(MAX(id), 0) FROM participants", 0, NULL, &count) < 0) {
         csv_error(&c, 0, "the back office's database: %s", db_error(d));
+        r->db_failed = true;
+    }
     size_t np = (size_t)count + 1;
     if (!(bank = calloc(np, sizeof *bank)) || !(seen = calloc(np, sizeof *seen)))
         csv_error(&c, 0, "out of memory");
@@ -295,15 +298,20 @@ int bank_reconcile(db *d, const char *name, const char *text, size_t len, recon 
     }
     int64_t closed = 0;
     db_val p = db_int(r->date);
-    if (!c.nerrors &&
-        db_int_query(d, "SELECT COUNT(*) FROM days WHERE date = $1", 1, &p, &closed) >= 0 &&
-        !closed)
+    int got = c.nerrors ? 1 : db_int_query(d, "SELECT COUNT(*) FROM days WHERE date = $1", 1, &p,
+                                           &closed);
+    if (got < 0) {
+        csv_error(&c, 0, "the back office's database: %s", db_error(d));
+        r->db_failed = true;
+    } else if (!c.nerrors && !closed)
         csv_error(&c, 0, "the day %s is not a closed trading day of the back office",
                   c.nrows ? c.rows[0].f[0] : "?");
     if (!c.nerrors &&
         db_run(d, "SELECT participant, funds_close FROM statements WHERE date = $1"
-                  " ORDER BY participant", 1, &p, take_funds, &ours) != 0)
+                  " ORDER BY participant", 1, &p, take_funds, &ours) != 0) {
         csv_error(&c, 0, "the back office's database: %s", db_error(d));
+        r->db_failed = true;
+    }
     if (!c.nerrors) {
         /* every participant: ours (0 without a statement: no activity, no funds) */
         int64_t *mine = calloc(np, sizeof *mine);

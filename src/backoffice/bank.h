@@ -40,6 +40,7 @@ typedef struct bank_deposits {
     size_t ndups;
     char **errors;       /* "<name>:<line>: ..." ; nothing may be applied when any */
     size_t nerrors;
+    bool db_failed;      /* the errors are the database's, not the file's */
 } bank_deposits;
 
 /* Check a file of deposit notices against the engine (participants) and the
@@ -69,6 +70,7 @@ typedef struct recon {
     size_t nlines, cap;
     char **errors;          /* a malformed file: nothing is reconciled */
     size_t nerrors;
+    bool db_failed;         /* the errors are the database's, not the file's */
 } recon;
 
 void recon_free(recon *r);

@@ -127,12 +127,12 @@ int regfile_reconcile(db *d, const char *name, const char *text, size_t len, rec
     int64_t closed = 0;
     db_val p = db_int(r->date);
     if (r->date && db_int_query(d, "SELECT COUNT(*) FROM days WHERE date = $1", 1, &p, &closed) < 0)
-        csv_error(&c, 0, "the back office's database: %s", db_error(d));
+        csv_error(&c, 0, "the back office's database: %s", db_error(d)), r->db_failed = true;
     else if (r->date && !closed)
         csv_error(&c, 0, "the day %s is not a closed trading day of the back office",
                   c.rows[0].f[0]);
     else if (r->date && lines_get(d, r->date, true, &all, err, sizeof err) != 0)
-        csv_error(&c, 0, "the back office's database: %s", err);
+        csv_error(&c, 0, "the back office's database: %s", err), r->db_failed = true;
     if (all.n && !(confirmed = calloc(all.n, sizeof *confirmed)))
         csv_error(&c, 0, "out of memory");
     for (size_t i = 0; i < c.nrows && (confirmed || !all.n); i++) {
@@ -186,7 +186,7 @@ int regfile_reconcile(db *d, const char *name, const char *text, size_t len, rec
     /* what the exchange sent that day (the lines that moved) and the registry did not book */
     collect moved = {0};
     if (!c.nerrors && r->date && lines_get(d, r->date, false, &moved, err, sizeof err) != 0)
-        csv_error(&c, 0, "the back office's database: %s", err);
+        csv_error(&c, 0, "the back office's database: %s", err), r->db_failed = true;
     for (size_t m = 0; !c.nerrors && m < moved.n; m++) {
         size_t k = 0;
         while (k < all.n && !(all.v[k].participant == moved.v[m].participant &&

@@ -505,7 +505,9 @@ static int bank_import(req *r)
     int rc = bank_deposits_check(d, e, "deposits.csv", text, len, &b);
     core_read_end(r->s->core);
     if (rc != 0) {
-        status = bad_file(r, b.errors, b.nerrors);
+        status = b.db_failed ? http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "%s",
+                                          b.nerrors ? b.errors[0] : "the back office's database")
+                             : bad_file(r, b.errors, b.nerrors);
         goto out;
     }
     size_t done = 0;
@@ -590,7 +592,9 @@ static int reconcile(req *r, bool bank)
     free(text);
     int status;
     if (ok != 0) {
-        status = bad_file(r, rc.errors, rc.nerrors);
+        status = rc.db_failed ? http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "%s",
+                                           rc.nerrors ? rc.errors[0] : "the back office's database")
+                              : bad_file(r, rc.errors, rc.nerrors);
     } else if (want_csv(r)) {
         char *buf = NULL;
         size_t n = 0;
