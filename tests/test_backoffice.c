@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../src/backoffice/csvout.h"
 #include "../src/backoffice/db.h"
 #include "../src/backoffice/follower.h"
 #include "../src/backoffice/schema.h"
@@ -433,6 +434,32 @@ static void test_newer_schema_refused(void **state)
     sqlproj_free(p);
 }
 
+/* The CSV writers format by hand (for speed): the same text as printf would. */
+static void test_csvout(void **state)
+{
+    (void)state;
+    char b[40];
+    assert_string_equal(csvout_time(0, b), "1970-01-01T00:00:00.000Z");
+    assert_string_equal(csvout_time(1796197260123456789LL, b), "2026-12-02T07:41:00.123Z");
+    assert_string_equal(csvout_time(951782400999000000LL, b), "2000-02-29T00:00:00.999Z");
+    assert_string_equal(csvout_money(0, b), "0.00");
+    assert_string_equal(csvout_money(5, b), "0.05");
+    assert_string_equal(csvout_money(-123456, b), "-1234.56");
+    assert_string_equal(csvout_money(INT64_MAX, b), "92233720368547758.07");
+    assert_string_equal(csvout_money(INT64_MIN, b), "-92233720368547758.08");
+    assert_string_equal(csvout_date(20261130, b), "2026-11-30");
+    for (int64_t t = 1700000000000000000LL; t < 1900000000000000000LL; t += 86399999999937LL) {
+        char want[96];
+        time_t sec = (time_t)(t / 1000000000);
+        struct tm tm;
+        gmtime_r(&sec, &tm);
+        snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (int)(t % 1000000000 / 1000000));
+        assert_string_equal(csvout_time(t, b), want);
+    }
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -455,6 +482,7 @@ static int group_teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csvout),
         cmocka_unit_test_setup_teardown(test_sqlite_totals, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_sqlite_restarts, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, fx_setup, fx_teardown),

@@ -138,22 +138,40 @@ static int64_t num(const char *s) { return s ? strtoll(s, NULL, 10) : 0; }
 static int row_out(void *ctx, const char *const *v)
 {
     rows_out *o = ctx;
-    if (o->csv) {
-        for (int i = 0; i < o->ncols; i++) {
-            char buf[40];
+    if (o->csv) { /* one line assembled, one write: an export is a million values */
+        char line[2048], *p = line, *end = line + sizeof line - 48;
+        for (int i = 0; i < o->ncols && p < end; i++) {
             if (i)
-                fputc(',', o->f);
+                *p++ = ',';
             if (!v[i])
                 continue;
             switch (o->cols[i].type) {
-            case HC_MONEY: fputs(csvout_money(num(v[i]), buf), o->f); break;
-            case HC_DATE: fputs(csvout_date((int32_t)num(v[i]), buf), o->f); break;
-            case HC_TIME: fputs(csvout_time(num(v[i]), buf), o->f); break;
-            case HC_TEXT: csvout_text(o->f, v[i]); break;
-            case HC_INT: fputs(v[i], o->f); break;
+            case HC_MONEY: p += strlen(csvout_money(num(v[i]), p)); break;
+            case HC_DATE: p += strlen(csvout_date((int32_t)num(v[i]), p)); break;
+            case HC_TIME: p += strlen(csvout_time(num(v[i]), p)); break;
+            case HC_INT: {
+                size_t n = strlen(v[i]);
+                if (n > 40)
+                    n = 40;
+                memcpy(p, v[i], n);
+                p += n;
+                break;
+            }
+            case HC_TEXT:
+                if (strpbrk(v[i], ",\"\r\n") || strlen(v[i]) > 200) {
+                    fwrite(line, 1, (size_t)(p - line), o->f);
+                    p = line;
+                    csvout_text(o->f, v[i]);
+                } else {
+                    size_t n = strlen(v[i]);
+                    memcpy(p, v[i], n);
+                    p += n;
+                }
+                break;
             }
         }
-        fputc('\n', o->f);
+        *p++ = '\n';
+        fwrite(line, 1, (size_t)(p - line), o->f);
         return 0;
     }
     json_t *row = json_object();
