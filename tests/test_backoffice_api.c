@@ -187,6 +187,17 @@ static void test_history_trades_pages(void **state)
     assert_non_null(strstr(r.body, fmt(",%s,", f->d2)));
     tresp_free(&r);
     json_decref(all);
+    /* where the followers stand, for monitoring */
+    ts_req(&f->t, "GET", "/metrics", NULL, NULL, &r);
+    assert_non_null(strstr(r.body, "\ncets_backoffice_behind{follower=\"sql\"} 0\n"));
+    assert_non_null(strstr(r.body, "\ncets_backoffice_ok{follower=\"audit\"} 1\n"));
+    assert_non_null(strstr(r.body, "\ncets_backoffice_position{follower=\"sql\"} "));
+    tresp_free(&r);
+    json_t *bo = ts_expect(&f->t, "GET", "/api/v1/admin/backoffice", f->t.admin, NULL, 200);
+    assert_string_equal(tj_str(bo, "database"), "sqlite");
+    assert_int_equal(tj_int(json_object_get(bo, "sql"), "behind"), 0);
+    json_decref(bo);
+    json_decref(ts_expect(&f->t, "GET", "/api/v1/admin/backoffice", f->alice, NULL, 403));
 }
 
 static void test_history_own(void **state)
