@@ -93,7 +93,7 @@ static void items_table(const json_t *items)
         if (n == 32 || (kl > 3 && strcmp(k + kl - 3, "_ns") == 0))
             continue;
         keys[n] = k;
-        cols[n] = (tcol){k, k, json_is_string(v)};
+        cols[n] = (tcol){"", k, json_is_string(v)};
         n++;
     }
     table t;

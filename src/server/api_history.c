@@ -475,7 +475,7 @@ static char *csv_body(req *r, size_t *len)
     return buf;
 }
 
-static int bad_file(req *r, char **errors, size_t n)
+static int bad_file(req *r, char **errors, size_t n, const char *nothing)
 {
     json_t *errs = json_array();
     for (size_t i = 0; i < n; i++)
@@ -483,7 +483,7 @@ static int bad_file(req *r, char **errors, size_t n)
     return http_json(r, 422,
                      json_pack("{s:s, s:i, s:s, s:o}", "error", "bad_file", "code",
                                HTTP_E_BAD_FIELD, "message",
-                               "the file has errors: nothing was applied", "errors", errs),
+                               nothing, "errors", errs),
                      NULL);
 }
 
@@ -525,7 +525,8 @@ static int bank_import(req *r)
     if (rc != 0) {
         status = b.db_failed ? http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "%s",
                                           b.nerrors ? b.errors[0] : "the back office's database")
-                             : bad_file(r, b.errors, b.nerrors);
+                             : bad_file(r, b.errors, b.nerrors,
+                                        "the file has errors: nothing was applied");
         goto out;
     }
     size_t done = 0;
@@ -612,7 +613,8 @@ static int reconcile(req *r, bool bank)
     if (ok != 0) {
         status = rc.db_failed ? http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "%s",
                                            rc.nerrors ? rc.errors[0] : "the back office's database")
-                              : bad_file(r, rc.errors, rc.nerrors);
+                              : bad_file(r, rc.errors, rc.nerrors,
+                                         "the file has errors: nothing was reconciled");
     } else if (want_csv(r)) {
         char *buf = NULL;
         size_t n = 0;
