@@ -412,6 +412,36 @@ static void test_postgres_outage(void **state)
     check_totals(t, f->day.m.e);
 }
 
+/* 1-minute bars are kept bars_1m_days days: with 2, both days' bars stay
+ * after the second end of day; with 1, the first day's are pruned then. */
+static void test_bars_kept_days(void **state)
+{
+    fx *f = *state;
+    int64_t per_day[2][2];
+    for (int days = 1; days <= 2; days++) {
+        char t[800], err[512];
+        snprintf(t, sizeof t, "%s/bars%d.sqlite", f->work, days);
+        run r = {.p = sqlproj_new(t, days, NULL)};
+        follower_options o;
+        follower_options_default(&o);
+        o.dir = f->dir;
+        follower_sink sk = sqlproj_sink(r.p);
+        r.f = follower_start(&o, &sk, err, sizeof err);
+        run_wait(&r, cets_last_seq(f->day.m.e));
+        run_stop(&r);
+        db *d = db_open(t, err, sizeof err);
+        for (int k = 0; k < 2; k++) {
+            db_val v = db_int(k == 0 ? TM_DATE : 20261201);
+            per_day[days - 1][k] = q1(d, "SELECT COUNT(*) FROM bars_1m WHERE date = $1", 1, &v);
+        }
+        db_close(d);
+    }
+    assert_int_equal(per_day[0][0], 0); /* 1 day: the first day's are gone */
+    assert_true(per_day[0][1] > 0);
+    assert_true(per_day[1][0] > 0);     /* 2 days: both kept */
+    assert_int_equal(per_day[1][1], per_day[0][1]);
+}
+
 /* A database of a newer schema is refused, not written to. */
 static void test_newer_schema_refused(void **state)
 {
@@ -486,6 +516,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sqlite_totals, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_sqlite_restarts, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_bars_kept_days, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_postgres_totals, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_postgres_restarts, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_postgres_outage, fx_setup, fx_teardown),

@@ -289,6 +289,18 @@ static void test_history_own(void **state)
                   NULL, 400);
     json_decref(e);
     json_decref(ts_expect(&f->t, "GET", fmt("/api/v1/history/bars?from=%s", f->d1), NULL, NULL, 400));
+    /* the page size: 1 to 100,000 rows in JSON */
+    json_decref(ts_expect(&f->t, "GET", fmt("/api/v1/history/trades?from=%s&limit=0", f->d1), NULL,
+                          NULL, 400));
+    json_decref(ts_expect(&f->t, "GET", fmt("/api/v1/history/trades?from=%s&limit=100001", f->d1),
+                          NULL, NULL, 400));
+    json_decref(ts_expect(&f->t, "GET", fmt("/api/v1/history/trades?from=%s&limit=100000", f->d1),
+                          NULL, NULL, 200));
+    json_t *one = ts_expect(&f->t, "GET", fmt("/api/v1/history/trades?from=%s&limit=1", f->d1), NULL,
+                            NULL, 200);
+    assert_int_equal(json_array_size(json_object_get(one, "items")), 1);
+    assert_string_equal(tj_str(one, "next_cursor"), "1");
+    json_decref(one);
     json_decref(ts_expect(&f->t, "GET", fmt("/api/v1/history/ticks?from=%s", f->d1), NULL, NULL, 404));
     json_decref(ts_expect(&f->t, "GET", fmt("/api/v1/history/trades?from=%s&code=XX", f->d1), NULL,
                           NULL, 404));
@@ -425,6 +437,38 @@ static void test_bank_deposits(void **state)
                         "deposits.csv:1: the header must be bank_ref,participant,amount,value_date");
     json_decref(j);
     json_decref(ts_expect(&f->t, "POST", "/api/v1/admin/bank/deposits", f->alice, file, 403));
+    /* a bank reference of 40 characters is one, of 41 not */
+    char ref40[41], ref41[42], body[400];
+    memset(ref40, 'R', 40), ref40[40] = 0;
+    memset(ref41, 'R', 41), ref41[41] = 0;
+    snprintf(body, sizeof body, "bank_ref,participant,amount,value_date\n%s,2,1.00,2026-12-01\n", ref40);
+    j = ts_expect(&f->t, "POST", "/api/v1/admin/bank/deposits", f->t.admin, body, 200);
+    assert_int_equal(tj_int(j, "applied"), 1);
+    json_decref(j);
+    snprintf(body, sizeof body, "bank_ref,participant,amount,value_date\n%s,2,1.00,2026-12-01\n", ref41);
+    j = ts_expect(&f->t, "POST", "/api/v1/admin/bank/deposits", f->t.admin, body, 422);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(j, "errors"), 0)),
+                        "deposits.csv:2: bank_ref must be 1-40 of A-Z a-z 0-9 . _ / -");
+    json_decref(j);
+    /* 100 bad lines are listed, then one line for the rest */
+    char *many = malloc(200 * 64);
+    int o = snprintf(many, 64, "bank_ref,participant,amount,value_date\n");
+    for (int i = 0; i < 101; i++)
+        o += snprintf(many + o, 64, "X-%d,2,bad,2026-12-01\n", i);
+    j = ts_expect(&f->t, "POST", "/api/v1/admin/bank/deposits", f->t.admin, many, 422);
+    json_t *errs2 = json_object_get(j, "errors");
+    assert_int_equal(json_array_size(errs2), 101);
+    assert_string_equal(json_string_value(json_array_get(errs2, 100)),
+                        "deposits.csv: 101 bad rows in all (the first 100 are listed)");
+    json_decref(j);
+    /* a file larger than max_body: 413 */
+    size_t big = 70000;
+    char *huge = malloc(big + 1);
+    memset(huge, 'x', big);
+    huge[big] = 0;
+    json_decref(ts_expect(&f->t, "POST", "/api/v1/admin/bank/deposits", f->t.admin, huge, 413));
+    free(huge);
+    free(many);
 }
 
 static void test_bank_withdrawals_and_statement(void **state)
