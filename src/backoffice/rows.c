@@ -116,7 +116,8 @@ static void bars_reset(bar_map *m)
 
 static size_t bars_hash(uint32_t inst, int64_t t, size_t mask)
 {
-    uint64_t h = (uint64_t)t / (uint64_t)MINUTE_NS * 0x9E3779B97F4A7C15ULL ^ inst * 0xC2B2AE3D27D4EB4FULL;
+    uint64_t h = (uint64_t)t / (uint64_t)MINUTE_NS * 0x9E3779B97F4A7C15ULL ^
+                 inst * 0xC2B2AE3D27D4EB4FULL;
     return (size_t)(h ^ (h >> 29)) & mask;
 }
 

@@ -139,9 +139,11 @@ static const migration migrations[] = {
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 
 const bo_table_def bo_tables[T_NTABLES] = {
-    [T_PARTICIPANTS] = {"participants", "id,kind,name,status,created_seq,updated_seq", 6, "id", true, "created_seq"},
+    [T_PARTICIPANTS] = {"participants", "id,kind,name,status,created_seq,updated_seq", 6, "id",
+                        true, "created_seq"},
     [T_INSTRUMENTS] = {"instruments",
-                       "id,code,product,matching,status,prev_close,created_seq,updated_seq", 8, "id", true, "created_seq"},
+                       "id,code,product,matching,status,prev_close,created_seq,updated_seq", 8,
+                       "id", true, "created_seq"},
     [T_TRADES] = {"trades",
                   "trade_id,seq,ts,date,instrument,method,aggressor,buyer,seller,buy_order,"
                   "sell_order,price,qty,value,buyer_fee,seller_fee",
@@ -150,8 +152,10 @@ const bo_table_def bo_tables[T_NTABLES] = {
                   "order_id,participant,instrument,side,tif,price,filled_qty,filled_value,"
                   "left_qty,status,entered_ts,done_seq,done_ts,date,client_ref",
                   15, "order_id", false, ""},
-    [T_FUNDS] = {"funds_movements", "seq,k,ts,date,participant,kind,amount,fee,ref,bank_ref", 10, "seq,k", false, ""},
-    [T_HOLDINGS] = {"holdings_movements", "seq,k,ts,date,participant,instrument,kind,qty,ref", 9, "seq,k", false, ""},
+    [T_FUNDS] = {"funds_movements", "seq,k,ts,date,participant,kind,amount,fee,ref,bank_ref", 10,
+                 "seq,k", false, ""},
+    [T_HOLDINGS] = {"holdings_movements", "seq,k,ts,date,participant,instrument,kind,qty,ref", 9,
+                    "seq,k", false, ""},
     [T_REGISTRY] = {"registry",
                     "seq,k,ts,date,kind,participant,counterparty,instrument,user_id,year,qty,"
                     "deducted,output,benchmark,obligation,shortfall,penalty,compulsory,ref,"
@@ -173,9 +177,11 @@ const bo_table_def bo_tables[T_NTABLES] = {
                     "id,instrument,initiator,side,mode,status,lot,start_ts,end_ts,reserve_price,"
                     "filled,clearing_price,value,bids,winners,updated_seq",
                     16, "id", true, ""},
-    [T_ADMIN] = {"admin_commands", "seq,ts,date,command,participant,instrument,qty,aux,user_id,text",
-                 10, "seq", false, ""},
-    [T_DEPOSITS] = {"deposit_notices", "seq,bank_ref,participant,amount,value_date,ts", 6, "seq", false, ""},
+    [T_ADMIN] = {"admin_commands",
+                 "seq,ts,date,command,participant,instrument,qty,aux,user_id,text", 10, "seq",
+                 false, ""},
+    [T_DEPOSITS] = {"deposit_notices", "seq,bank_ref,participant,amount,value_date,ts", 6, "seq",
+                    false, ""},
     [T_DAYS] = {"days", "date,next_date,composite,closed_seq,closed_ts", 5, "date", false, ""},
     [T_DAY_STATS] = {"day_stats",
                      "date,instrument,code,prev_close,open,high,low,close,change_bp,traded,"
