@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../src/backoffice/db.h"
 #include "../src/backoffice/follower.h"
@@ -142,6 +143,12 @@ static void check_against_journal(const char *dir, const char *target)
     assert_non_null(strstr(a, "== trades\n1|"));
     free(a);
     free(b);
+    char side[850];
+    unlink(fresh);
+    snprintf(side, sizeof side, "%s-wal", fresh);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", fresh);
+    unlink(side);
     char path[800], live[820], cmd[1800];
     snprintf(path, sizeof path, "%s/%s", dir, CETS_AUDIT_FILE);
     snprintf(live, sizeof live, "%s.live", path);
