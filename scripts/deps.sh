@@ -5,7 +5,8 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config libcmocka-dev libxxhash-dev libzstd-dev
       libnats-dev nats-server
       libcivetweb-dev libjansson-dev libsodium-dev libcurl4-openssl-dev
-      libquickfix-dev clang) # FIX tests: the QuickFIX client, the parser's fuzzer
+      libquickfix-dev clang  # FIX tests: the QuickFIX client, the parser's fuzzer
+      libsqlite3-dev libpq-dev postgresql-15) # the back office: SQLite, libpq, a test server
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -15,5 +16,6 @@ if ((${#missing[@]})); then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
+  # --no-remove: installing never takes away a package something else uses
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-remove "${missing[@]}" >/dev/null
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # layers.sh SRC_DIR -- the include graph runs one way (docs/architecture.md):
-#   engine <- journal <- core <- (server, fix, cli); cetsd's main wires them.
+#   engine <- journal <- core <- (backoffice <- server, fix, cli); cetsd's main wires them.
 # Every #include "..." of a file under src/<layer>/ must name a public header
 # (cets/...), a header of its own folder, or a header of a layer below it.
 # A folder never includes a sibling's headers. Prints each violation.
@@ -12,11 +12,12 @@ declare -A allowed=(
   [registry]="journal"
   [core]=""
   [auth]="core"
-  [server]="core auth"
+  [backoffice]="core"
+  [server]="core auth backoffice"
   [fix]="core auth"
   [cli]="core"
   [cluster]="core"
-  [cetsd]="core auth server fix cluster"
+  [cetsd]="core auth server fix cluster backoffice"
 )
 bad=0
 for dir in "$src"/*/; do

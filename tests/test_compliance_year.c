@@ -596,13 +596,14 @@ static void check_report(world *w)
     size_t wlen = 0;
     f = open_memstream(&want, &wlen);
     fprintf(f, "entity,name,year,obligation,surrendered_cea,surrendered_ccer,outstanding,"
-               "shortfall,penalty,status\n");
+               "shortfall,penalty,status,withheld,surrendered_late,settled_on\n");
     const model *md = w->md;
     int64_t total_short = 0;
     for (uint32_t e = E0; e < I0; e++) {
         int64_t s = md->shortfall[e], p = md->penalty[e];
         const char *status = !md->has_record[e] ? "no_emissions" : s ? "shortfall" : "compliant";
-        fprintf(f, "%u,entity-%04u,%d,%lld,%lld,%lld,%lld,%lld,%lld.%02lld,%s\n", e, e, YEAR,
+        /* right after the deadline: nothing withheld or surrendered late yet */
+        fprintf(f, "%u,entity-%04u,%d,%lld,%lld,%lld,%lld,%lld,%lld.%02lld,%s,0,0,\n", e, e, YEAR,
                 (long long)md->obligation[e], (long long)md->s_cea[e], (long long)md->s_ccer[e],
                 (long long)s, (long long)s, (long long)(p / 100), (long long)(p % 100), status);
         total_short += s;

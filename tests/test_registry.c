@@ -709,9 +709,52 @@ static void test_deadline(void **state)
     tm_free(&f.m);
 }
 
+/* Withholding alone settles a shortfall, oldest year first, on the date of the
+ * allocation that makes it up. */
+static void test_deadline_settled_by_withholding(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, NULL);
+    TR_OK(&f.m, tg_emissions(&f.m, f.au, f.e1, Y, 700));
+    TR_OK(&f.m, tg_emissions(&f.m, f.au, f.e1, Y + 1, 300));
+    TR_OK(&f.m, tg_deadline(&f.m, f.au, Y));
+    TR_OK(&f.m, tg_deadline(&f.m, f.au, Y + 1));
+    int32_t deadline_date = cets_trading_date(f.m.e);
+    TR_OK(&f.m, tm_eod(&f.m));
+    tm_at(&f.m, 10, 0);
+    int32_t day2 = cets_trading_date(f.m.e);
+    assert_true(day2 > deadline_date);
+    TR_OK(&f.m, tg_allocate(&f.m, f.au, f.e1, f.c25, 900, 0, 0, 0)); /* 700 + 200 */
+    cets_compliance a = comp(&f, f.e1), b;
+    assert_int_equal(cets_compliance_get(f.m.e, f.e1, Y + 1, &b), CETS_OK);
+    assert_int_equal(a.status, CETS_COMPLIANCE_SETTLED);
+    assert_int_equal(a.settled_date, day2);
+    assert_int_equal(a.shortfall, 700);
+    assert_int_equal(a.withheld, 700);
+    assert_int_equal(a.surrendered_cea, 0);
+    assert_int_equal(b.status, CETS_COMPLIANCE_SHORTFALL);
+    assert_int_equal(b.withheld, 200);
+    assert_int_equal(b.settled_date, 0);
+    TR_OK(&f.m, tm_eod(&f.m));
+    tm_at(&f.m, 10, 0);
+    TR_OK(&f.m, tg_allocate(&f.m, f.au, f.e1, f.c24, 100, 0, 0, 0));
+    assert_int_equal(cets_compliance_get(f.m.e, f.e1, Y + 1, &b), CETS_OK);
+    assert_int_equal(b.status, CETS_COMPLIANCE_SETTLED);
+    assert_int_equal(b.settled_date, cets_trading_date(f.m.e));
+    assert_int_equal(cets_deduction_owed(f.m.e, f.e1), 0);
+    /* settled: nothing more to surrender for those years */
+    tg_credit(&f.m, f.e1, f.c24, 10);
+    TR_REJECT(&f.m, CETS_OVER_SURRENDER, tg_surrender(&f.m, f.au, f.e1, Y, 1, NULL));
+    tm_free(&f.m);
+}
+
 /* A shortfall is made good by what is withheld from the next allocations and
- * by late compulsory surrender: both shrink it, and what is owed; at zero the
- * entity is compliant. The penalty stands. */
+ * by late compulsory surrender: both shrink what is owed, and once nothing is
+ * owed the year shows a shortfall settled on that date. The record keeps what
+ * happened: the shortfall and penalty of the deadline stand, the withheld and
+ * late-surrendered tonnes are counted apart, nothing is re-labelled
+ * "surrendered" or "compliant". */
 static void test_deadline_late_surrender(void **state)
 {
     (void)state;
@@ -724,18 +767,29 @@ static void test_deadline_late_surrender(void **state)
     TR_OK(&f.m, tg_allocate(&f.m, f.au, f.e1, f.c25, 3000, 0, 0, 0)); /* all withheld */
     assert_int_equal(cets_deduction_owed(f.m.e, f.e1), 2000);
     cets_compliance c = comp(&f, f.e1);
-    assert_int_equal(c.shortfall, 2000);
-    assert_int_equal(c.surrendered_cea, 3000);
+    assert_int_equal(c.shortfall, 5000);
+    assert_int_equal(c.withheld, 3000);
+    assert_int_equal(c.surrendered_cea, 0);
+    assert_int_equal(c.status, CETS_COMPLIANCE_SHORTFALL);
+    assert_int_equal(c.settled_date, 0);
     tg_credit(&f.m, f.e1, f.c24, 6000);
     TR_OK(&f.m, tg_surrender(&f.m, f.au, f.e1, Y, 1500, NULL));
     c = comp(&f, f.e1);
-    assert_int_equal(c.shortfall, 500);
+    assert_int_equal(c.shortfall, 5000);
+    assert_int_equal(c.late_surrendered, 1500);
+    assert_int_equal(c.surrendered_cea, 1500);
     assert_int_equal(c.status, CETS_COMPLIANCE_SHORTFALL);
     assert_int_equal(cets_deduction_owed(f.m.e, f.e1), 500);
+    TR_OK(&f.m, tm_eod(&f.m)); /* settled on the next trading day, not the deadline's */
+    int32_t next = cets_trading_date(f.m.e);
+    tm_at(&f.m, 10, 0);
     TR_OK(&f.m, tg_surrender(&f.m, f.au, f.e1, Y, 500, NULL));
     c = comp(&f, f.e1);
-    assert_int_equal(c.shortfall, 0);
-    assert_int_equal(c.status, CETS_COMPLIANCE_COMPLIANT);
+    assert_int_equal(c.shortfall, 5000);
+    assert_int_equal(c.withheld, 3000);
+    assert_int_equal(c.late_surrendered, 2000);
+    assert_int_equal(c.status, CETS_COMPLIANCE_SETTLED);
+    assert_int_equal(c.settled_date, next);
     assert_int_equal(c.penalty, penalty);
     assert_int_equal(cets_deduction_owed(f.m.e, f.e1), 0);
     TR_REJECT(&f.m, CETS_OVER_SURRENDER, tg_surrender(&f.m, f.au, f.e1, Y, 1, NULL));
@@ -789,6 +843,7 @@ int main(void)
         cmocka_unit_test(test_closed_year),
         cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_deadline_late_surrender),
+        cmocka_unit_test(test_deadline_settled_by_withholding),
         cmocka_unit_test(test_deadline_penalty_rounding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -423,22 +423,23 @@ static void test_compliance_report(void **state)
     char *csv = report(m.e, 2025, false);
     assert_string_equal(csv,
         "entity,name,year,obligation,surrendered_cea,surrendered_ccer,outstanding,shortfall,"
-        "penalty,status\n"
-        "3,\"Steel, \"\"North\"\"\",2025,100000,95000,5000,0,0,0.00,open\n"
-        "4,宝钢集团,2025,1234,1000,0,234,0,0.00,open\n"
-        "6,tab\there \xe5\xae,2025,0,0,0,0,0,0.00,no_emissions\n");
+        "penalty,status,withheld,surrendered_late,settled_on\n"
+        "3,\"Steel, \"\"North\"\"\",2025,100000,95000,5000,0,0,0.00,open,0,0,\n"
+        "4,宝钢集团,2025,1234,1000,0,234,0,0.00,open,0,0,\n"
+        "6,tab\there \xe5\xae,2025,0,0,0,0,0,0.00,no_emissions,0,0,\n");
     free(csv);
     TR_OK(&m, tg_deadline(&m, au, 2025));
     csv = report(m.e, 2025, false);
     /* 234 t x 50.00 x 5 = 58,500.00 */
-    assert_non_null(strstr(csv, "\n4,宝钢集团,2025,1234,1000,0,234,234,58500.00,shortfall\n"));
-    assert_non_null(strstr(csv, "\n3,\"Steel, \"\"North\"\"\",2025,100000,95000,5000,0,0,0.00,compliant\n"));
+    assert_non_null(strstr(csv, "\n4,宝钢集团,2025,1234,1000,0,234,234,58500.00,shortfall,0,0,\n"));
+    assert_non_null(strstr(csv, "\n3,\"Steel, \"\"North\"\"\",2025,100000,95000,5000,0,0,0.00,compliant,0,0,\n"));
     free(csv);
     char *js = report(m.e, 2025, true);
     assert_non_null(strstr(js, "{\"entity\": 3, \"name\": \"Steel, \\\"North\\\"\", \"obligation\": "
                                "100000, \"surrendered_cea\": 95000, \"surrendered_ccer\": 5000, "
                                "\"outstanding\": 0, \"shortfall\": 0, \"penalty\": \"0.00\", "
-                               "\"penalty_fen\": 0, \"status\": \"compliant\"}"));
+                               "\"penalty_fen\": 0, \"status\": \"compliant\", \"withheld\": 0, "
+                               "\"surrendered_late\": 0, \"settled_on\": null}"));
     json_error_t err;
     json_t *root = json_loads(js, 0, &err);
     if (!root)
@@ -461,6 +462,34 @@ static void test_compliance_report(void **state)
     assert_int_equal(json_integer_value(json_object_get(by, "compliant")), 1);
     assert_int_equal(json_integer_value(json_object_get(by, "shortfall")), 1);
     assert_int_equal(json_integer_value(json_object_get(by, "no_emissions")), 1);
+    json_decref(root);
+    free(js);
+    /* the shortfall made up later by withholding: still a shortfall, settled on that day */
+    TR_OK(&m, tm_eod(&m));
+    tm_at(&m, 10, 0);
+    int32_t day = cets_trading_date(m.e);
+    char on[16];
+    snprintf(on, sizeof on, "%04d-%02d-%02d", day / 10000, day / 100 % 100, day % 100);
+    TR_OK(&m, tg_allocate(&m, au, e2, c25, 1000, 0, 0, 0)); /* 234 withheld */
+    csv = report(m.e, 2025, false);
+    char want[200];
+    snprintf(want, sizeof want, "\n4,宝钢集团,2025,1234,1000,0,0,234,58500.00,shortfall_settled,234,0,"
+             "%s\n", on);
+    if (!strstr(csv, want))
+        fail_msg("no line %s in\n%s", want, csv);
+    free(csv);
+    js = report(m.e, 2025, true);
+    root = json_loads(js, 0, &err);
+    assert_non_null(root);
+    r2 = json_array_get(json_object_get(root, "entities"), 1);
+    assert_string_equal(json_string_value(json_object_get(r2, "status")), "shortfall_settled");
+    assert_int_equal(json_integer_value(json_object_get(r2, "shortfall")), 234);
+    assert_int_equal(json_integer_value(json_object_get(r2, "withheld")), 234);
+    assert_int_equal(json_integer_value(json_object_get(r2, "outstanding")), 0);
+    assert_string_equal(json_string_value(json_object_get(r2, "settled_on")), on);
+    by = json_object_get(json_object_get(root, "totals"), "by_status");
+    assert_int_equal(json_integer_value(json_object_get(by, "shortfall")), 0);
+    assert_int_equal(json_integer_value(json_object_get(by, "shortfall_settled")), 1);
     json_decref(root);
     free(js);
     (void)e3;
@@ -527,6 +556,7 @@ static int sq(seqr *s, int type, uint32_t actor, uint32_t pid, uint32_t iid, int
     assert_int_equal(cets_journal_append(s->j, &c), 0);
     cets_result tmp;
     uint64_t before = cets_state_hash(s->e);
+    cets_audit_command(s->a, &c); /* as the live writer does: the acting user on every line */
     int rc = cets_apply(s->e, &c, r ? r : &tmp);
     if (rc != CETS_OK && cets_state_hash(s->e) != before)
         fail_msg("seq %" PRIu64 ": a rejected command changed the state", c.seq);
@@ -642,7 +672,7 @@ static void test_audit_chain(void **state)
              "|%" PRId64 "|retire|3|0|1|100|0|0|0|0|user=0;text=Acme%%3B 100%%25 green%%7Cnet%%3Dzero|",
              ts);
     assert_non_null(strstr(text, want));
-    assert_non_null(strstr(text, "|trade|5|3|0|1000|5000|5000000|0|1|method=listing;"));
+    assert_non_null(strstr(text, "|trade|5|3|0|1000|5000|5000000|0|1|user=0;method=listing;"));
     assert_non_null(strstr(text, "|block_lapsed|3|5|0|100000|5000|500000000|0|"));
     assert_non_null(strstr(text, "|auction_close|4|0|0|100000|5000|"));
     assert_non_null(strstr(text, "|deadline|4|0||100000|0|"));
@@ -790,6 +820,55 @@ static void test_audit_restart(void **state)
     rm_tree(s.root);
 }
 
+/* A crash after some of a command's lines were written: reopened, the writer
+ * replays that command and writes only the lines that are missing, so the
+ * file ends as if nothing had happened (before, the rest of that command's
+ * lines were lost until a rebuild). */
+static void test_audit_resume_mid_command(void **state)
+{
+    (void)state;
+    seqr s = {.seq = 0};
+    tmp_dir(s.root, sizeof s.root, "audit");
+    snprintf(s.dir, sizeof s.dir, "%s/data", s.root);
+    snprintf(s.path, sizeof s.path, "%s/%s", s.dir, CETS_AUDIT_FILE);
+    cets_config_default(&s.cfg);
+    s.cfg.start_date = TM_DATE;
+    sq_start(&s);
+    sq_day(&s); /* it ends with the deadline: one line per entity, two of them */
+    uint64_t last = cets_audit_last_seq(s.a);
+    sq_stop(&s);
+    size_t len, starts[256];
+    char *whole = slurp(s.path, &len);
+    size_t n = line_starts(whole, len, starts, 256);
+    assert_int_equal(strtoull(whole + starts[n - 1], NULL, 10), last);
+    assert_int_equal(strtoull(whole + starts[n - 2], NULL, 10), last);
+    assert_true(strtoull(whole + starts[n - 3], NULL, 10) < last);
+    spit(s.path, whole, starts[n - 1]); /* the crash: the second deadline line is lost */
+    char err[512];
+    cets_audit *a = cets_audit_open(s.dir, err, sizeof err);
+    assert_non_null(a);
+    assert_int_equal(cets_audit_resume_at(a), last - 1);
+    cets_engine *e = cets_journal_engine_at(s.dir, cets_audit_resume_at(a), NULL, err, sizeof err);
+    assert_non_null(e);
+    cets_engine_set_listener(e, cets_audit_listener, a);
+    cets_journal_reader *r = cets_journal_reader_open(s.dir, last, err, sizeof err);
+    cets_cmd c;
+    while (cets_journal_reader_next(r, UINT64_MAX, &c, err, sizeof err) == 1) {
+        cets_audit_command(a, &c);
+        cets_apply(e, &c, NULL);
+    }
+    cets_journal_reader_close(r);
+    assert_int_equal(cets_audit_close(a), 0);
+    cets_engine_free(e);
+    size_t len2;
+    char *again = slurp(s.path, &len2);
+    assert_int_equal(len2, len);
+    assert_memory_equal(again, whole, len);
+    free(again);
+    free(whole);
+    rm_tree(s.root);
+}
+
 static void test_audit_verify_main(void **state)
 {
     (void)state;
@@ -864,6 +943,7 @@ int main(void)
         cmocka_unit_test(test_csv_text_cells),
         cmocka_unit_test(test_audit_chain),
         cmocka_unit_test(test_audit_restart),
+        cmocka_unit_test(test_audit_resume_mid_command),
         cmocka_unit_test(test_audit_verify_main),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

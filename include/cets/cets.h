@@ -78,13 +78,22 @@ typedef enum cets_cmd_type {
     CETS_CMD_MARKET_HALT = 4,     /* aux=1 halt, 0 resume */
     CETS_CMD_PARTICIPANT_ADD = 5, /* aux=kind, text=name; result.id = the new participant */
     CETS_CMD_PARTICIPANT_STATUS = 6, /* participant, aux=cets_pstatus */
-    CETS_CMD_DEPOSIT = 7,         /* participant, qty=amount in fen */
+    CETS_CMD_DEPOSIT = 7,         /* participant, qty=amount in fen; text = the settlement
+                                     bank's reference of the deposit notice ("" when entered
+                                     by hand), aux = the notice's value date (0 = none) */
     CETS_CMD_WITHDRAW = 8,        /* participant, qty=amount in fen (actor: exchange or itself);
                                      refused while the participant is frozen */
     CETS_CMD_HOLDING_CREDIT = 9,  /* participant, instrument, qty=tonnes (issuance) */
     CETS_CMD_HOLIDAY_ADD = 10,    /* aux=yyyymmdd */
     CETS_CMD_HOLIDAY_REMOVE = 11, /* aux=yyyymmdd */
     CETS_CMD_END_OF_DAY = 12,     /* lapse, statistics, statements, next day */
+    CETS_CMD_USER_SET = 13,       /* a user of the server was created, changed or removed:
+                                     text = its name, participant = its participant,
+                                     counterparty = its user number, aux = its roles (the
+                                     server's bits; -1 = removed). Users live with the server,
+                                     not in the engine, which only checks the actor and the
+                                     fields and keeps nothing: the command is journaled so that
+                                     the audit log, a projection of the journal, has it */
     /* trading commands: actor must equal participant */
     CETS_CMD_POST = 20,   /* listing post, or limit order in continuous mode (flags=tif) */
     CETS_CMD_TAKE = 21,   /* listing take: ntargets + targets (price and qty are then ignored:
@@ -371,16 +380,25 @@ typedef struct cets_registry_move {
 typedef enum cets_compliance_status {
     CETS_COMPLIANCE_OPEN = 0,      /* before the deadline */
     CETS_COMPLIANCE_COMPLIANT = 1, /* deadline passed, obligation met */
-    CETS_COMPLIANCE_SHORTFALL = 2, /* deadline passed with a shortfall */
+    CETS_COMPLIANCE_SHORTFALL = 2, /* deadline passed with a shortfall still owed */
+    CETS_COMPLIANCE_SETTLED = 3,   /* deadline passed with a shortfall, made up since (withheld
+                                      from allocations, surrendered late) on settled_date */
 } cets_compliance_status;
 
+/* A year's record keeps what happened: what the deadline found stays as it
+ * found it, and what made up a shortfall afterwards is counted apart.
+ * Still owed = shortfall - withheld - late_surrendered. */
 typedef struct cets_compliance {
     uint32_t participant;
     int32_t year;
     int64_t obligation; /* verified emissions, t */
-    int64_t surrendered_cea, surrendered_ccer;
-    int64_t shortfall, penalty; /* set by the deadline */
+    int64_t surrendered_cea, surrendered_ccer; /* surrendered, before and after the deadline */
+    int64_t shortfall, penalty; /* recorded by the deadline, never changed after it */
     uint8_t status;     /* cets_compliance_status */
+    uint8_t pad[3];
+    int32_t settled_date;     /* SETTLED: the trading date nothing was owed any more */
+    int64_t withheld;         /* tonnes withheld from later allocations against the shortfall */
+    int64_t late_surrendered; /* tonnes surrendered after the deadline (compulsory) */
 } cets_compliance;
 
 typedef struct cets_transfer_info {

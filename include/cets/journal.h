@@ -212,6 +212,41 @@ int cets_journal_check(const char *dir, cets_recovery *rep, cets_journal_cut *cu
  * synced, and cut says what was taken out. 0: cut, or nothing to cut because
  * recovery would start (cut->segment ""). -1 with err (no file changed when
  * the cut itself could not start): repair cannot help, or an I/O error. */
-int cets_journal_repair(const char *dir, cets_journal_cut *cut, char *err, size_t errlen);
+CETS_API int cets_journal_repair(const char *dir, cets_journal_cut *cut, char *err, size_t errlen);
+
+/* ---- following a journal (src/journal/reader.c) ------------------------
+ * For consumers that rebuild what they need from the journal itself, at their
+ * own pace, beside the process that writes it (the back office's SQL
+ * projection and the live audit log): records are read with pread() from
+ * where the reader stands, segment after segment, and checked like recovery
+ * checks them. A reader never changes a file and takes no lock.
+ *
+ * Only committed records may be trusted: the writer appends a batch before
+ * its fdatasync, and a failed commit is cut back. So each read names `upto`,
+ * the last sequence number the caller knows to be durable (the core's last
+ * applied command, say): a record above it is never read. With upto =
+ * UINT64_MAX (a journal no one writes) an incomplete tail is the end. */
+typedef struct cets_journal_reader cets_journal_reader;
+
+/* A reader whose first record will be from_seq (>= 1). NULL with err when
+ * dir holds no segment that can hold it (a journal starting later). */
+CETS_API cets_journal_reader *cets_journal_reader_open(const char *dir, uint64_t from_seq, char *err,
+                                              size_t errlen);
+/* The next record into *out: 1, or 0 when it is above upto or not written yet,
+ * or -1 with err (a bad record, a gap, an unreadable file: the reader is then
+ * stuck; close it and open another from where it stood). */
+CETS_API int cets_journal_reader_next(cets_journal_reader *r, uint64_t upto, cets_cmd *out, char *err,
+                             size_t errlen);
+/* The seq the next record will carry. */
+CETS_API uint64_t cets_journal_reader_position(const cets_journal_reader *r);
+CETS_API void cets_journal_reader_close(cets_journal_reader *r);
+
+/* An engine (listener unset) in the state after command seq of dir: the
+ * newest snapshot at or before seq that loads, then the journal up to seq,
+ * under the stored configuration (seq 0: a fresh engine). *from_snapshot (may
+ * be NULL): the snapshot's seq, 0 when none was used. NULL with err when the
+ * journal does not reach seq. Changes no file, takes no lock. */
+CETS_API cets_engine *cets_journal_engine_at(const char *dir, uint64_t seq, uint64_t *from_snapshot,
+                                    char *err, size_t errlen);
 
 #endif

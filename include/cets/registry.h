@@ -101,18 +101,34 @@ typedef struct cets_audit cets_audit;
  * continues its chain: its last line gives the previous hash and the last
  * seq; a torn last line (no newline) is cut off. NULL with err on failure. */
 CETS_API cets_audit *cets_audit_open(const char *dir, char *err, size_t errlen);
+/* Where a writer that reopened the file goes on: the last command all of whose
+ * lines the file surely holds (the one before the last line's, whose lines a
+ * crash may have cut short; 0 for an empty file). Feed the events of every
+ * later command: those of the last line's command that are already in the
+ * file are recognised and not written again. */
+CETS_API uint64_t cets_audit_resume_at(const cets_audit *a);
+/* The command whose events come next (before cets_apply): its user goes on
+ * every line it makes, its free text (a code, a name, a bank reference, a user
+ * name) on operator lines. Without it, lines carry the user of a registry
+ * movement, 0 elsewhere. */
+CETS_API void cets_audit_command(cets_audit *a, const cets_cmd *cmd);
 /* Commit what is buffered (sync: and fdatasync), then free. */
 CETS_API int cets_audit_close(cets_audit *a);
-/* Feed one engine event: registry movements, block steps, auction steps and
- * trades become lines (buffered, no I/O); others are ignored. Events of a
- * command whose seq is not above the file's last seq at open are skipped, so
- * a recovery replay does not write lines twice. */
+/* Feed one engine event: operator commands (ADMIN: deposits, withdrawals,
+ * issuance, instruments, participants, halts, calendar, end of day, users),
+ * registry movements, block steps, auction steps and trades become lines
+ * (buffered, no I/O); others are ignored. Events of commands before the file's
+ * last line's are skipped, and of that command the lines already written, so
+ * a replay does not write lines twice. */
 CETS_API void cets_audit_event(cets_audit *a, const cets_event *ev);
 /* The same as a cets_listener (ctx = the cets_audit). */
 CETS_API void cets_audit_listener(void *ctx, const cets_event *ev);
 /* Write the buffered lines; with sync, fdatasync too. 0 or -1 (err set). */
 CETS_API int cets_audit_commit(cets_audit *a, bool sync);
 CETS_API const char *cets_audit_error(const cets_audit *a);
+/* Drop the buffered lines (their commands were not made durable by their
+ * owner, or a write failed): the log may then only be closed, and reopened. */
+CETS_API void cets_audit_discard(cets_audit *a);
 /* Seq of the last line written or buffered (0: none). */
 CETS_API uint64_t cets_audit_last_seq(const cets_audit *a);
 /* The hash of the last line (hex, 64 chars and NUL). */

@@ -67,8 +67,8 @@ void cl_resolve(cl_opts *o)
 int cl_parse(const char *usage, int argc, char **argv, cl_opts *o, const cli_flag *extra,
              int nextra, const char **pos, int minpos, int maxpos)
 {
-    cli_flag flags[8] = {CL_COMMON_FLAGS(*o)};
-    if (nextra > 5) nextra = 5;
+    cli_flag flags[16] = {CL_COMMON_FLAGS(*o)};
+    if (nextra > 13) nextra = 13;
     for (int i = 0; i < nextra; i++) flags[3 + i] = extra[i];
     int n = cli_parse(usage, argc, argv, flags, 3 + nextra, pos, maxpos);
     if (n == -2) return CLI_OK;
@@ -166,6 +166,9 @@ static void api_error(long status, const char *body)
         fprintf(stderr, "cets: %s: %s", reason, msg ? msg : "");
         if (field) fprintf(stderr, " (field: %s)", field);
         fputc('\n', stderr);
+        const json_t *errs = json_object_get(j, "errors"); /* a file's bad lines */
+        for (size_t i = 0; i < json_array_size(errs); i++)
+            fprintf(stderr, "  %s\n", json_string_value(json_array_get(errs, i)));
     } else {
         fprintf(stderr, "cets: the server answered HTTP %ld%s%.200s\n", status,
                 body && *body ? ": " : "", body ? body : "");
@@ -173,34 +176,35 @@ static void api_error(long status, const char *body)
     json_decref(j);
 }
 
-int cl_call(const cl_opts *o, const char *method, const char *path, json_t *body,
-            json_t **out)
+/* One request; payload (may be NULL) of type ctype. CLI_OK with the 2xx
+ * answer's body in resp, else the error printed and CLI_FAIL. */
+static int perform(const cl_opts *o, const char *method, const char *path, const char *payload,
+                   const char *ctype, const char *accept, growbuf *resp)
 {
     /* static: libcurl keeps the pointer in the handle between requests */
     static char errbuf[CURL_ERROR_SIZE];
-    *out = NULL;
     CURL *h = handle();
-    char url[2048], auth[400];
+    char url[2048], auth[400], accept_hdr[80], ctype_hdr[80];
     size_t slen = strlen(o->server);
     while (slen && o->server[slen - 1] == '/') slen--;
     snprintf(url, sizeof url, "%.*s/api/v1%s", (int)slen, o->server, path);
-    char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
-
-    struct curl_slist *hdr = curl_slist_append(NULL, "Accept: application/json");
-    if (payload) hdr = curl_slist_append(hdr, "Content-Type: application/json");
+    snprintf(accept_hdr, sizeof accept_hdr, "Accept: %s", accept);
+    struct curl_slist *hdr = curl_slist_append(NULL, accept_hdr);
+    if (payload) {
+        snprintf(ctype_hdr, sizeof ctype_hdr, "Content-Type: %s", ctype);
+        hdr = curl_slist_append(hdr, ctype_hdr);
+    }
     if (o->token) {
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", o->token);
         hdr = curl_slist_append(hdr, auth);
     }
-    growbuf resp = {0};
     errbuf[0] = '\0';
     curl_easy_reset(h); /* keeps the connection cache: the keep-alive survives */
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
@@ -212,21 +216,34 @@ int cl_call(const cl_opts *o, const char *method, const char *path, json_t *body
     }
     CURLcode rc = curl_easy_perform(h);
     curl_slist_free_all(hdr);
-    free(payload);
     if (rc != CURLE_OK) {
         const char *why = rc == CURLE_COULDNT_CONNECT ? "connection refused"
                           : errbuf[0]                 ? errbuf
                                                       : curl_easy_strerror(rc);
         fprintf(stderr, "cets: cannot reach %.*s: %s\n", (int)slen, o->server, why);
-        free(resp.p);
         return CLI_FAIL;
     }
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (status < 200 || status >= 300) {
-        api_error(status, resp.p);
-        free(resp.p);
+        api_error(status, resp->p);
         return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+int cl_call(const cl_opts *o, const char *method, const char *path, json_t *body,
+            json_t **out)
+{
+    *out = NULL;
+    char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    growbuf resp = {0};
+    int rc = perform(o, method, path, payload, "application/json", "application/json", &resp);
+    free(payload);
+    if (rc != CLI_OK) {
+        free(resp.p);
+        return rc;
     }
     json_error_t jerr;
     const char *text = resp.p ? resp.p : "null";
@@ -241,6 +258,21 @@ int cl_call(const cl_opts *o, const char *method, const char *path, json_t *body
         if (resp.n && resp.p[resp.n - 1] != '\n') fputc('\n', stdout);
     }
     free(resp.p);
+    return CLI_OK;
+}
+
+int cl_call_text(const cl_opts *o, const char *method, const char *path, const char *text,
+                 const char *ctype, char **out)
+{
+    growbuf resp = {0};
+    int rc = perform(o, method, path, text, ctype ? ctype : "text/csv", "text/csv, application/json",
+                     &resp);
+    if (rc != CLI_OK) {
+        free(resp.p);
+        *out = NULL;
+        return rc;
+    }
+    *out = resp.p ? resp.p : strdup("");
     return CLI_OK;
 }
 

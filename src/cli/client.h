@@ -35,7 +35,7 @@ typedef struct cl_opts {
     "common flags: --server URL  --token T  --json (print the API's JSON as is)\n" \
     "  (defaults: $CETS_SERVER / $CETS_TOKEN, then the profile, see `cets help login`)\n"
 
-/* Parse a client command's flags (the common ones plus extra, at most 5)
+/* Parse a client command's flags (the common ones plus extra, at most 13)
  * and minpos..maxpos positionals, then cl_resolve(). Returns -1 to go on,
  * else the exit code (CLI_OK after --help, CLI_USAGE after an error). */
 int cl_parse(const char *usage, int argc, char **argv, cl_opts *o, const cli_flag *extra,
@@ -51,6 +51,11 @@ void cl_resolve(cl_opts *o);
  * transport's and returns CLI_FAIL. */
 int cl_call(const cl_opts *o, const char *method, const char *path, json_t *body,
             json_t **out);
+
+/* The same with a body that is not JSON (a CSV file; ctype NULL: text/csv),
+ * and the answer as text (*out, malloc'd: CSV, or JSON the caller parses). */
+int cl_call_text(const cl_opts *o, const char *method, const char *path, const char *text,
+                 const char *ctype, char **out);
 
 /* The profile file: $CETS_PROFILE or ~/.config/cets/profile. Writes
  * "server = ..." and, unless token is NULL, "token = ..." (mode 0600). */

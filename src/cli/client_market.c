@@ -210,6 +210,11 @@ int cmd_daily_report(int argc, char **argv)
         cl_cell(v, tot, "volume");
         cl_money_cell(x, tot, "value");
         printf("\n合计 Total: 成交量 volume %s, 成交额 value %s\n", v, x);
+        const json_t *au = json_object_get(a, "audit");
+        if (json_is_object(au))
+            printf("审计链 Audit chain head at seq %lld: %s\n",
+                   (long long)json_integer_value(json_object_get(au, "seq")),
+                   json_string_value(json_object_get(au, "head")));
     }
     json_decref(a);
     return CLI_OK;

@@ -76,7 +76,10 @@ void table_print(FILE *f, const table *t, int indent)
             if (w > width[c]) width[c] = w;
         }
     }
-    line_print(f, t, width, indent, -1, false);
+    bool zh = false; /* a table of field names has one heading line */
+    for (int c = 0; c < ncols; c++)
+        zh |= t->cols[c].zh[0] != 0;
+    if (zh) line_print(f, t, width, indent, -1, false);
     line_print(f, t, width, indent, -1, true);
     rule_print(f, width, ncols, indent);
     for (int r = 0; r < t->nrows; r++) {

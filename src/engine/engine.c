@@ -427,6 +427,10 @@ static int dispatch_admin(cets_engine *e, const cets_cmd *c)
         return calendar_holiday_remove(e, (int32_t)c->aux);
     case CETS_CMD_END_OF_DAY:
         return eod_run(e, c);
+    case CETS_CMD_USER_SET:
+        if (c->participant < 1 || c->participant > e->nparts)
+            return CETS_UNKNOWN_PARTICIPANT;
+        return c->u.text[0] && c->aux >= -1 ? CETS_OK : CETS_BAD_ARGUMENT;
     }
     return CETS_BAD_COMMAND;
 }
@@ -509,7 +513,7 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
             rc = registry_apply(e, c);
             break;
         default:
-            rc = c->type >= CETS_CMD_INSTRUMENT_ADD && c->type <= CETS_CMD_END_OF_DAY
+            rc = c->type >= CETS_CMD_INSTRUMENT_ADD && c->type <= CETS_CMD_USER_SET
                      ? dispatch_admin(e, c)
                      : CETS_BAD_COMMAND;
             if (rc == CETS_OK) {
@@ -549,6 +553,8 @@ size_t cets_cmd_size(const cets_cmd *c)
     case CETS_CMD_INSTRUMENT_ADD:
     case CETS_CMD_PARTICIPANT_ADD:
     case CETS_CMD_RETIRE:
+    case CETS_CMD_DEPOSIT:
+    case CETS_CMD_USER_SET:
         return head + CETS_NAME_LEN;
     case CETS_CMD_AUCTION_CREATE:
     case CETS_CMD_ALLOCATE:
@@ -578,6 +584,7 @@ const char *cets_cmd_name(int type)
     case CETS_CMD_HOLIDAY_ADD: return "holiday_add";
     case CETS_CMD_HOLIDAY_REMOVE: return "holiday_remove";
     case CETS_CMD_END_OF_DAY: return "end_of_day";
+    case CETS_CMD_USER_SET: return "user_set";
     case CETS_CMD_POST: return "post";
     case CETS_CMD_TAKE: return "take";
     case CETS_CMD_CANCEL: return "cancel";

@@ -174,7 +174,9 @@ PIN(cets_bid_info, reserved, 48, 8);
 PIN(cets_bid_info, ts, 56, 8);
 
 /* snapshots: compliance records, an array written whole */
-SIZE(cets_compliance, 56);
+/* state version 3 (state.c); version 2 had the first 56 bytes, up to and with
+ * status, and state.c converts it */
+SIZE(cets_compliance, 72);
 PIN(cets_compliance, participant, 0, 4);
 PIN(cets_compliance, year, 4, 4);
 PIN(cets_compliance, obligation, 8, 8);
@@ -183,6 +185,9 @@ PIN(cets_compliance, surrendered_ccer, 24, 8);
 PIN(cets_compliance, shortfall, 32, 8);
 PIN(cets_compliance, penalty, 40, 8);
 PIN(cets_compliance, status, 48, 1);
+PIN(cets_compliance, settled_date, 52, 4);
+PIN(cets_compliance, withheld, 56, 8);
+PIN(cets_compliance, late_surrendered, 64, 8);
 
 /* snapshots: transfers, an array written whole */
 SIZE(cets_transfer_info, 48);

@@ -55,23 +55,38 @@ static int check_entity(const cets_engine *e, uint32_t pid)
     return e->parts[pid].kind == CETS_PK_ENTITY ? CETS_OK : CETS_NOT_ENTITY;
 }
 
-/* Tonnes withheld from an allocation make up past shortfalls, oldest year
- * first, as if surrendered for those years. */
+/* What a year's shortfall still owes (0 before the deadline). */
+static int64_t comp_owed(const cets_compliance *r)
+{
+    return r->status == CETS_COMPLIANCE_SHORTFALL ? r->shortfall - r->withheld - r->late_surrendered
+                                                  : 0;
+}
+
+/* q tonnes made up the shortfall of r: withheld, or surrendered late. The
+ * record keeps the deadline's shortfall and penalty; once nothing is owed the
+ * year is settled on today's date (docs/rules.md "Deadline"). */
+static void comp_settle(cets_engine *e, cets_compliance *r, int64_t q, bool by_withholding)
+{
+    *(by_withholding ? &r->withheld : &r->late_surrendered) += q;
+    if (comp_owed(r) == 0) {
+        r->status = CETS_COMPLIANCE_SETTLED;
+        r->settled_date = e->date;
+    }
+}
+
+/* Tonnes withheld from an allocation make up past shortfalls, oldest year first. */
 static void settle_shortfalls(cets_engine *e, uint32_t pid, int64_t withheld)
 {
     while (withheld > 0) {
         cets_compliance *oldest = NULL;
         for (uint32_t i = e->parts[pid].comp_head; i; i = e->comp_next[i - 1])
-            if (e->comp[i - 1].shortfall > 0 && (!oldest || e->comp[i - 1].year < oldest->year))
+            if (comp_owed(&e->comp[i - 1]) > 0 && (!oldest || e->comp[i - 1].year < oldest->year))
                 oldest = &e->comp[i - 1];
         if (!oldest)
             return;
-        int64_t q = oldest->shortfall < withheld ? oldest->shortfall : withheld;
-        oldest->shortfall -= q;
-        oldest->surrendered_cea += q;
+        int64_t owed = comp_owed(oldest), q = owed < withheld ? owed : withheld;
+        comp_settle(e, oldest, q, true);
         withheld -= q;
-        if (!oldest->shortfall)
-            oldest->status = CETS_COMPLIANCE_COMPLIANT;
     }
 }
 
@@ -209,7 +224,7 @@ static int surrender(cets_engine *e, const cets_cmd *c)
         *(e->inst[plan[i].iid].product == CETS_PRODUCT_CCER ? &ccer : &cea) += plan[i].qty;
     if ((r->surrendered_ccer + ccer) * 10000 > r->obligation * e->cfg.ccer_cap_bp)
         return CETS_CCER_CAP;
-    if (r->surrendered_cea + r->surrendered_ccer + cea + ccer > r->obligation)
+    if (r->surrendered_cea + r->surrendered_ccer + r->withheld + cea + ccer > r->obligation)
         return CETS_OVER_SURRENDER;
     /* act */
     for (int i = 0; i < n; i++) {
@@ -223,13 +238,11 @@ static int surrender(cets_engine *e, const cets_cmd *c)
     }
     r->surrendered_cea += cea;
     r->surrendered_ccer += ccer;
-    if (r->status != CETS_COMPLIANCE_OPEN) { /* after the deadline: the shortfall shrinks */
-        int64_t fixed = r->shortfall - (r->obligation - r->surrendered_cea - r->surrendered_ccer);
+    if (r->status != CETS_COMPLIANCE_OPEN) { /* after the deadline: less is owed */
+        int64_t fixed = cea + ccer; /* at most what was owed: the check above */
         participant *p = &e->parts[c->participant];
-        r->shortfall -= fixed;
         p->owed -= fixed < p->owed ? fixed : p->owed;
-        if (!r->shortfall)
-            r->status = CETS_COMPLIANCE_COMPLIANT;
+        comp_settle(e, r, fixed, false);
     }
     e->res->filled_qty = cea + ccer;
     return CETS_OK;

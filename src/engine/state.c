@@ -16,9 +16,14 @@
 #include "internal.h"
 
 #define STATE_MAGIC 0x3141545353544543ULL /* "CETSSTA1" */
-#define STATE_VERSION 2 /* the state bytes of CETS_JOURNAL_VERSION 1 (layout.c) */
-_Static_assert(CETS_JOURNAL_VERSION == 1 && STATE_VERSION == 2,
-               "a new CETS_JOURNAL_VERSION writes a new STATE_VERSION: bump both");
+/* The snapshot format. 3: compliance records keep the deadline's shortfall,
+ * and what was withheld or surrendered late apart from it (cets_compliance
+ * grew from 56 to 72 bytes; layout.c pins both). A version-2 snapshot is
+ * read and converted: its records get the new fields zero. The journal's
+ * command layout (CETS_JOURNAL_VERSION 1) did not change. */
+#define STATE_VERSION 3
+#define STATE_VERSION_OLDEST 2
+_Static_assert(CETS_JOURNAL_VERSION == 1, "a new CETS_JOURNAL_VERSION: pin its state here too");
 #define STATE_PRICE_MAX 100000000LL          /* fen: 1,000,000 CNY a tonne */
 #define STATE_AMOUNT_MAX 4000000000000000000LL /* any balance or total */
 
@@ -30,6 +35,7 @@ typedef struct sbuf {
 
 typedef struct codec {
     bool reading;
+    uint32_t version;    /* reading: the snapshot's STATE_VERSION */
     sbuf *out;           /* writing */
     const unsigned char *in; /* reading */
     size_t len, pos;
@@ -157,6 +163,31 @@ static void k_array(codec *k, void **p, uint32_t *n, uint32_t *cap, size_t elem)
     }
     if (count)
         k_bytes(k, *p, (size_t)count * elem);
+}
+
+/* A version-2 snapshot's compliance records: 56 bytes each, the fields up
+ * to status as today, no settled date, withheld or late tonnes (layout.c). */
+#define COMPLIANCE_V2_SIZE 56
+#define COMPLIANCE_V2_KEEP (offsetof(cets_compliance, status) + 1)
+static void k_compliance_v2(codec *k, cets_engine *e)
+{
+    uint32_t count = 0;
+    K(k, count);
+    if (k->err || count > (k->len - k->pos) / COMPLIANCE_V2_SIZE) {
+        k->err = k->err ? k->err : "snapshot array count is corrupt";
+        return;
+    }
+    if (count && !engine_vec_grow((void **)&e->comp, &e->capcomp, count, sizeof *e->comp)) {
+        k->err = "out of memory";
+        return;
+    }
+    e->ncomp = count;
+    for (uint32_t i = 0; i < count; i++) {
+        unsigned char old[COMPLIANCE_V2_SIZE];
+        k_bytes(k, old, sizeof old);
+        memset(&e->comp[i], 0, sizeof e->comp[i]);
+        memcpy(&e->comp[i], old, COMPLIANCE_V2_KEEP);
+    }
 }
 
 static void k_order(codec *k, order *o)
@@ -350,7 +381,10 @@ static void state_codec(codec *k, cets_engine *e)
     k_array(k, (void **)&e->blocks, &e->nblocks, &e->capblocks, sizeof *e->blocks);
     k_array(k, (void **)&e->auctions, &e->nauctions, &e->capauctions, sizeof *e->auctions);
     k_array(k, (void **)&e->bids, &e->nbids, &e->capbids, sizeof *e->bids);
-    k_array(k, (void **)&e->comp, &e->ncomp, &e->capcomp, sizeof *e->comp);
+    if (k->reading && k->version == 2)
+        k_compliance_v2(k, e);
+    else
+        k_array(k, (void **)&e->comp, &e->ncomp, &e->capcomp, sizeof *e->comp);
     uint32_t ncomp = e->ncomp; /* the links array has one link per record */
     k_array(k, (void **)&e->comp_next, &e->ncomp, &e->capcomp_next, sizeof *e->comp_next);
     if (k->reading && !k->err && e->ncomp != ncomp)
@@ -509,8 +543,9 @@ cets_engine *cets_snapshot_load(const void *buf, size_t len, const char **err)
     K(&k, version);
     K(&k, last_seq);
     K(&k, last_ts);
-    if (!k.err && (magic != STATE_MAGIC || version != STATE_VERSION))
-        k.err = "not a cets state snapshot of this version";
+    if (!k.err && (magic != STATE_MAGIC || version < STATE_VERSION_OLDEST || version > STATE_VERSION))
+        k.err = "not a cets state snapshot of a version this build reads (2 or 3)";
+    k.version = version;
     cets_config cfg;
     memset(&cfg, 0, sizeof cfg);
     uint8_t depth = 0;

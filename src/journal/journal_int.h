@@ -161,6 +161,21 @@ void jseg_survey(const jmap *mp, uint64_t off, uint64_t after, bool full, jsurve
  * -1 or -2 with err (as jseg_map), or fn's value. */
 int jseg_read(const char *dir, const jseg *s, jseg_fn fn, void *ctx, jread *r, char *err,
               size_t errlen);
+/* The one judgement of a segment header (magic, checksum, version, first seq
+ * against the name) and of a record (whole, plausible length, checksum), for
+ * the readers that do not walk a mapped file (reader.c). 0, or -1 with the
+ * reason in err / bad. */
+int jseg_check_header(const unsigned char *m, const jseg *s, char *err, size_t errlen);
+/* A record as a reader sees it. */
+typedef struct jrec {
+    uint32_t len;  /* payload length */
+    uint64_t idx;  /* index in its commit (version 2; JREC_IDX_MAX: that far or further) */
+    uint64_t seq;
+} jrec;
+/* version: the segment's (its header's bytes 8..11); rec filled when whole.
+ * bad may be NULL. */
+int jrec_check(const unsigned char *p, uint64_t avail, uint32_t version, jrec *rec, char *bad,
+               size_t badlen);
 
 /* ---- walk.c: the segments of a directory in order, damage judged -------- */
 

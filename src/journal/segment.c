@@ -110,7 +110,7 @@ int jseg_list_tmp(const char *dir, jseg **out, size_t *n, char *err, size_t errl
     return jseg_list_kind(dir, true, out, n, err, errlen);
 }
 
-static int jseg_check_header(const unsigned char *m, const jseg *s, char *err, size_t errlen)
+int jseg_check_header(const unsigned char *m, const jseg *s, char *err, size_t errlen)
 {
     if (memcmp(m, JSEG_MAGIC, 8) != 0)
         return jerr(err, errlen, "%s: not a journal segment (bad magic)", s->name);
@@ -125,17 +125,10 @@ static int jseg_check_header(const unsigned char *m, const jseg *s, char *err, s
     return 0;
 }
 
-/* A record as the reader sees it. */
-typedef struct jrec {
-    uint32_t len;  /* payload length */
-    uint64_t idx;  /* index in its commit (version 2; JREC_IDX_MAX: that far or further) */
-    uint64_t seq;
-} jrec;
-
 /* Whether p (avail bytes) starts with a whole record of a segment of this
  * version; why not into bad (may be NULL: the survey only asks). */
-static int jrec_check(const unsigned char *p, uint64_t avail, uint32_t version, jrec *rec,
-                      char *bad, size_t badlen)
+int jrec_check(const unsigned char *p, uint64_t avail, uint32_t version, jrec *rec, char *bad,
+               size_t badlen)
 {
     if (avail < JREC_HDR) {
         if (bad)

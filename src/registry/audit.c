@@ -41,7 +41,13 @@ struct cets_audit {
     char *buf; /* lines not yet written */
     size_t n, cap;
     char prev[CETS_AUDIT_HASH_HEX + 1];
-    uint64_t last_seq, skip_upto;
+    uint64_t last_seq;
+    /* what the file already holds: every line of the commands up to skip_upto,
+     * and the first skip_lines lines of command skip_seq (skip_upto + 1),
+     * which a crash may have cut in the middle */
+    uint64_t skip_upto, skip_seq, skip_lines, skipped;
+    cets_cmd cmd; /* the command whose events come (cets_audit_command) */
+    bool has_cmd;
     bool failed;
     char err[320];
 };
@@ -106,6 +112,10 @@ static void detail_add(audit_rec *r, const char *fmt, ...)
 /* Append the line of r (seq, ts from the event) to the buffer. */
 static void audit_append(cets_audit *a, const cets_event *ev, const audit_rec *r)
 {
+    if (ev->seq == a->skip_seq && a->skipped < a->skip_lines) {
+        a->skipped++; /* written before the restart */
+        return;
+    }
     char line[AUDIT_LINE_MAX], inst[24] = "";
     if (r->instrument >= 0)
         snprintf(inst, sizeof inst, "%" PRId64, r->instrument);
@@ -154,7 +164,6 @@ static void rec_registry(const cets_registry_move *m, audit_rec *r)
     *r = (audit_rec){.kind = reg_kind(m->kind), .participant = m->participant,
                      .counterparty = m->counterparty, .instrument = has_inst ? (int64_t)m->instrument : -1,
                      .qty = m->qty, .year = m->year, .ref = m->ref};
-    detail_add(r, "user=%u", m->user);
     switch (m->kind) {
     case CETS_REG_ALLOCATE:
         detail_add(r, "phase=%s;deducted=%" PRId64 ";output=%" PRId64 ";benchmark=%" PRId64,
@@ -227,12 +236,48 @@ static void rec_auction(const cets_auction_info *au, const cets_bid_info *bid, a
                au->nbids, au->nwinners);
 }
 
+/* An operator command that took effect (deposits, withdrawals, issuance,
+ * instruments, participants, halts, the calendar, the end of day, users):
+ * money in value, tonnes in qty, the new id in ref, the command's free text
+ * (a code, a name, a bank reference, a user name) in detail. */
+static void rec_admin(const cets_audit *a, const cets_event *ev, audit_rec *r)
+{
+    int type = ev->u.admin.cmd_type;
+    bool money = type == CETS_CMD_DEPOSIT || type == CETS_CMD_WITHDRAW;
+    bool has_inst = type == CETS_CMD_INSTRUMENT_ADD || type == CETS_CMD_INSTRUMENT_HALT ||
+                    type == CETS_CMD_INSTRUMENT_MODE || type == CETS_CMD_HOLDING_CREDIT;
+    bool is_user = type == CETS_CMD_USER_SET;
+    *r = (audit_rec){.kind = cets_cmd_name(type), .participant = ev->u.admin.participant,
+                     .counterparty = is_user && a->has_cmd ? a->cmd.counterparty : 0,
+                     .instrument = !has_inst ? -1
+                                   : type == CETS_CMD_INSTRUMENT_ADD ? (int64_t)ev->u.admin.id
+                                                                     : (int64_t)ev->u.admin.instrument,
+                     .qty = money ? 0 : ev->u.admin.qty, .value = money ? ev->u.admin.qty : 0,
+                     .ref = ev->u.admin.id};
+    if (type == CETS_CMD_PARTICIPANT_ADD)
+        r->participant = ev->u.admin.id;
+    detail_add(r, "actor=%u;aux=%" PRId64, a->has_cmd ? a->cmd.actor : 0, ev->u.admin.aux);
+    bool has_text = type == CETS_CMD_INSTRUMENT_ADD || type == CETS_CMD_PARTICIPANT_ADD ||
+                    type == CETS_CMD_DEPOSIT || is_user;
+    if (has_text && a->has_cmd && a->cmd.u.text[0])
+        detail_text(r->detail, sizeof r->detail, "text", a->cmd.u.text, sizeof a->cmd.u.text);
+}
+
+void cets_audit_command(cets_audit *a, const cets_cmd *cmd)
+{
+    a->cmd = *cmd;
+    a->has_cmd = true;
+}
+
 void cets_audit_event(cets_audit *a, const cets_event *ev)
 {
     if (a->failed || ev->seq <= a->skip_upto)
         return;
     audit_rec r;
     switch (ev->type) {
+    case CETS_EV_ADMIN:
+        rec_admin(a, ev, &r);
+        break;
     case CETS_EV_REGISTRY:
         rec_registry(&ev->u.reg, &r);
         break;
@@ -248,6 +293,15 @@ void cets_audit_event(cets_audit *a, const cets_event *ev)
     default:
         return;
     }
+    /* the acting user first, on every line: the command's, else (a listener
+     * without commands) what a registry movement carries */
+    char detail[sizeof r.detail + 16];
+    uint32_t user = a->has_cmd && a->cmd.seq == ev->seq ? a->cmd.user
+                    : ev->type == CETS_EV_REGISTRY ? ev->u.reg.user : 0;
+    snprintf(detail, sizeof detail, "user=%u%s%s", user, r.detail[0] ? ";" : "", r.detail);
+    size_t dn = strlen(detail) < sizeof r.detail ? strlen(detail) : sizeof r.detail - 1;
+    memcpy(r.detail, detail, dn);
+    r.detail[dn] = 0;
     audit_append(a, ev, &r);
 }
 
@@ -274,7 +328,14 @@ int cets_audit_commit(cets_audit *a, bool sync)
 }
 
 const char *cets_audit_error(const cets_audit *a) { return a->err; }
+
+void cets_audit_discard(cets_audit *a)
+{
+    a->n = 0;
+    a->failed = true; /* the head counts the dropped lines: only a reopen may go on */
+}
 uint64_t cets_audit_last_seq(const cets_audit *a) { return a->last_seq; }
+uint64_t cets_audit_resume_at(const cets_audit *a) { return a->skip_seq ? a->skip_seq - 1 : 0; }
 const char *cets_audit_head(const cets_audit *a) { return a->prev; }
 
 int cets_audit_close(cets_audit *a)
@@ -287,6 +348,41 @@ int cets_audit_close(cets_audit *a)
     free(a->buf);
     free(a);
     return rc;
+}
+
+/* How many lines at the end of the first `size` bytes (whole lines) carry the
+ * last line's seq (a->last_seq). Reads a growing tail until a line with
+ * another seq shows, or the whole file. -1 on a read or memory error. */
+static int64_t audit_count_last(cets_audit *a, off_t size)
+{
+    for (off_t want = 65536;; want *= 2) {
+        off_t from = size > want ? size - want : 0;
+        size_t len = (size_t)(size - from);
+        char *buf = malloc(len + 1);
+        if (!buf || pread(a->fd, buf, len, from) != (ssize_t)len) {
+            free(buf);
+            return -1;
+        }
+        int64_t n = 0;
+        bool other = false;
+        size_t end = len; /* buf[..end) ends with a newline */
+        while (end > 0) {
+            size_t start = end - 1;
+            while (start > 0 && buf[start - 1] != '\n')
+                start--;
+            if (start == 0 && from > 0)
+                break; /* this line may begin before the tail: read more */
+            if (strtoull(buf + start, NULL, 10) != a->last_seq) {
+                other = true;
+                break;
+            }
+            n++;
+            end = start;
+        }
+        free(buf);
+        if (other || from == 0 || end == 0)
+            return n;
+    }
 }
 
 /* Where the existing chain ends: cut a torn last line, then take the last
@@ -317,7 +413,14 @@ static int audit_resume(cets_audit *a, const char *path)
         return audit_fail(a, "%s: the last line is malformed; verify the file and rebuild it",
                           path);
     memcpy(a->prev, bar + 1, CETS_AUDIT_HASH_HEX + 1);
-    a->skip_upto = a->last_seq;
+    /* the last command's lines may be cut short by a crash: count them, so that
+     * replaying it writes only the rest */
+    int64_t n = audit_count_last(a, keep);
+    if (n < 0)
+        return audit_fail(a, "%s: cannot read it back: %s", path, strerror(errno));
+    a->skip_upto = a->last_seq - 1;
+    a->skip_seq = a->last_seq;
+    a->skip_lines = (uint64_t)n;
     return 0;
 }
 
@@ -366,6 +469,7 @@ typedef struct rebuild {
 static int rebuild_apply(void *ctx, const cets_cmd *cmd)
 {
     rebuild *rb = ctx;
+    cets_audit_command(rb->a, cmd);
     cets_apply(rb->e, cmd, NULL); /* rejections replay as rejections: nothing to write */
     if (++rb->applied % 4096 == 0 && cets_audit_commit(rb->a, false) != 0)
         return 1;

@@ -3,6 +3,10 @@
  * still outstanding, the shortfall and penalty set by the deadline, and its
  * status; as CSV for spreadsheets and as JSON for programs.
  *
+ * The report keeps what happened: a year that ended in a shortfall stays a
+ * shortfall, with the tonnes withheld from later allocations or surrendered
+ * late beside it and, once nothing is owed, "shortfall_settled" and the date.
+ *
  * Every entity is listed, also one without verified emissions for the year
  * ("no_emissions"): the authority needs to see who is missing, not only who
  * is short. Quantities are tonnes; the penalty is given in yuan ("1234.56")
@@ -30,6 +34,7 @@ static const char *status_name(int s)
     case CETS_COMPLIANCE_OPEN: return "open";
     case CETS_COMPLIANCE_COMPLIANT: return "compliant";
     case CETS_COMPLIANCE_SHORTFALL: return "shortfall";
+    case CETS_COMPLIANCE_SETTLED: return "shortfall_settled";
     }
     return "unknown";
 }
@@ -48,9 +53,20 @@ static bool report_row_get(const cets_engine *e, uint32_t pid, int32_t year, rep
         r->status = "no_emissions";
         return true;
     }
-    r->outstanding = r->c.obligation - r->c.surrendered_cea - r->c.surrendered_ccer;
+    r->outstanding =
+        r->c.obligation - r->c.surrendered_cea - r->c.surrendered_ccer - r->c.withheld;
     r->status = status_name(r->c.status);
     return true;
+}
+
+/* "2026-12-01" for a settled shortfall, "" otherwise. */
+static const char *settled_on(const cets_compliance *c, char on[16])
+{
+    on[0] = 0;
+    if (c->settled_date)
+        snprintf(on, 16, "%04d-%02d-%02d", (int)(c->settled_date / 10000),
+                 (int)(c->settled_date / 100 % 100), (int)(c->settled_date % 100));
+    return on;
 }
 
 /* ---- CSV ----------------------------------------------------------------- */
@@ -58,19 +74,21 @@ static bool report_row_get(const cets_engine *e, uint32_t pid, int32_t year, rep
 int cets_report_compliance_csv(const cets_engine *e, int32_t year, FILE *out)
 {
     fputs("entity,name,year,obligation,surrendered_cea,surrendered_ccer,outstanding,shortfall,"
-          "penalty,status\n", out);
+          "penalty,status,withheld,surrendered_late,settled_on\n", out);
     uint32_t n = cets_participant_count(e);
     for (uint32_t pid = 1; pid <= n; pid++) {
         report_row r;
         if (!report_row_get(e, pid, year, &r))
             continue;
-        char money[24];
+        char money[24], on[16];
         fprintf(out, "%u,", r.entity);
         cets_csv_text(out, r.name); /* the only text cell: a name users chose */
-        fprintf(out, ",%d,%lld,%lld,%lld,%lld,%lld,%s,%s\n", (int)year,
+        fprintf(out, ",%d,%lld,%lld,%lld,%lld,%lld,%s,%s,%lld,%lld,%s\n", (int)year,
                 (long long)r.c.obligation, (long long)r.c.surrendered_cea,
                 (long long)r.c.surrendered_ccer, (long long)r.outstanding,
-                (long long)r.c.shortfall, cets_fmt_money(r.c.penalty, money), r.status);
+                (long long)r.c.shortfall, cets_fmt_money(r.c.penalty, money), r.status,
+                (long long)r.c.withheld, (long long)r.c.late_surrendered,
+                settled_on(&r.c, on));
     }
     return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }
@@ -113,21 +131,25 @@ static void json_string(FILE *out, const char *str)
 
 typedef struct totals {
     int64_t obligation, cea, ccer, outstanding, shortfall, penalty;
-    uint32_t entities, by_status[4]; /* open, compliant, shortfall, no_emissions */
+    uint32_t entities, by_status[5]; /* open, compliant, shortfall, settled, no_emissions */
 } totals;
 
 static void json_row(FILE *out, const report_row *r, bool first)
 {
-    char money[24];
+    char money[24], on[16], quoted[20] = "null";
+    if (settled_on(&r->c, on)[0])
+        snprintf(quoted, sizeof quoted, "\"%s\"", on);
     fprintf(out, "%s\n    {\"entity\": %u, \"name\": ", first ? "" : ",", r->entity);
     json_string(out, r->name);
     fprintf(out, ", \"obligation\": %lld, \"surrendered_cea\": %lld, \"surrendered_ccer\": %lld, "
                  "\"outstanding\": %lld, \"shortfall\": %lld, \"penalty\": \"%s\", "
-                 "\"penalty_fen\": %lld, \"status\": \"%s\"}",
+                 "\"penalty_fen\": %lld, \"status\": \"%s\", \"withheld\": %lld, "
+                 "\"surrendered_late\": %lld, \"settled_on\": %s}",
             (long long)r->c.obligation, (long long)r->c.surrendered_cea,
             (long long)r->c.surrendered_ccer, (long long)r->outstanding,
             (long long)r->c.shortfall, cets_fmt_money(r->c.penalty, money),
-            (long long)r->c.penalty, r->status);
+            (long long)r->c.penalty, r->status, (long long)r->c.withheld,
+            (long long)r->c.late_surrendered, quoted);
 }
 
 static void totals_add(totals *t, const report_row *r)
@@ -139,7 +161,7 @@ static void totals_add(totals *t, const report_row *r)
     t->outstanding += r->outstanding;
     t->shortfall += r->c.shortfall;
     t->penalty += r->c.penalty;
-    t->by_status[r->status[0] == 'n' ? 3 : r->c.status < 3 ? r->c.status : 0]++;
+    t->by_status[r->status[0] == 'n' ? 4 : r->c.status <= CETS_COMPLIANCE_SETTLED ? r->c.status : 0]++;
 }
 
 int cets_report_compliance_json(const cets_engine *e, int32_t year, FILE *out)
@@ -159,9 +181,10 @@ int cets_report_compliance_json(const cets_engine *e, int32_t year, FILE *out)
                  "\"surrendered_cea\": %lld, \"surrendered_ccer\": %lld, \"outstanding\": %lld, "
                  "\"shortfall\": %lld, \"penalty\": \"%s\", \"penalty_fen\": %lld, "
                  "\"by_status\": {\"open\": %u, \"compliant\": %u, \"shortfall\": %u, "
-                 "\"no_emissions\": %u}}\n}\n",
+                 "\"shortfall_settled\": %u, \"no_emissions\": %u}}\n}\n",
             t.entities, (long long)t.obligation, (long long)t.cea, (long long)t.ccer,
             (long long)t.outstanding, (long long)t.shortfall, cets_fmt_money(t.penalty, money),
-            (long long)t.penalty, t.by_status[0], t.by_status[1], t.by_status[2], t.by_status[3]);
+            (long long)t.penalty, t.by_status[0], t.by_status[1], t.by_status[2], t.by_status[3],
+            t.by_status[4]);
     return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }

@@ -27,4 +27,21 @@ int api_account_orders(req *r);
 /* A path segment as an id; false (404 answered) when it is not one. */
 bool api_id_segment(req *r, const char *seg, uint64_t *id);
 
+/* ---- api_submit.c: every command carries its acting user ------------------ */
+/* The user number of a user name (FNV-1a 32, never 0): cets_cmd.user. */
+uint32_t api_user_number(const char *user);
+/* core_submit() with c->user set to the caller's user number. */
+int api_submit(req *r, cets_cmd *c, cets_result *res);
+/* Journal that user `name` was created or changed (roles: its bits, -1 removed)
+ * by user `by` ("" or NULL: the server itself), for the audit log. Returns the
+ * engine's code; a failure is logged, the change itself stays. */
+int api_user_changed(server *s, const char *by, const char *name, uint32_t participant,
+                     int64_t roles);
+
+/* ---- api_history.c: history, exports, the bank's and the registry's files, the audit head */
+void api_history_register(server *s);
+/* Add "audit":{"seq","head"} (the chain's head at the end of day date) to a
+ * daily report, or "audit":null when the audit log is off or behind. */
+void api_report_audit(server *s, int32_t date, json_t *report);
+
 #endif

@@ -4,7 +4,8 @@
  *
  * Every command here is submitted as the exchange itself (actor =
  * CETS_EXCHANGE_ID), which is what the engine requires of operator commands;
- * the user who asked is in the request log.
+ * the user who asked is in the command (cets_cmd.user, api_submit.c), so in
+ * the audit log, and in the request log.
  */
 #include <civetweb.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 static bool admin_submit(req *r, cets_cmd *c, cets_result *res)
 {
     c->actor = CETS_EXCHANGE_ID;
-    int code = core_submit(r->s->core, c, res);
+    int code = api_submit(r, c, res);
     if (code != CETS_OK) {
         http_reject(r, c, code, NULL);
         return false;

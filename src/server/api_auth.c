@@ -17,8 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../auth/auth_int.h"
 #include "api.h"
+#include "auth/auth.h"
+#include "auth/auth_int.h"
 #include "http.h"
 #include "core/log.h"
 
@@ -285,6 +286,7 @@ static int users_create(req *r)
     }
     log_info("auth", "msg=\"user %s by operator\" user=%s by=%s", existed ? "replaced" : "created",
              log_q(name), log_q(r->who.user));
+    api_user_changed(r->s, r->who.user, name, (uint32_t)pid, roles); /* the audit log's line */
     rc = http_json(r, existed ? 200 : 201, auth_user_json(r->s->auth, name), NULL);
 out:
     json_decref(b);

@@ -2,7 +2,7 @@
  * (docs/api.md "Block agreements", "Auctions", "Registry").
  *
  * Same pattern as api_trading.c: check who asks and what is asked, then one
- * engine command through core_submit(); every market and registry rule is the
+ * engine command through api_submit(); every market and registry rule is the
  * engine's (docs/rules.md) and its rejections come back as 422 with the reason.
  *
  * Actors: trading-style commands (blocks, bids, own surrender, retirement,
@@ -12,9 +12,9 @@
  * refuses them unless that participant is of kind authority. An admin's
  * auction and freeze commands act as the exchange (CETS_EXCHANGE_ID).
  *
- * Four-eyes user numbers: cets_cmd.user is the 32-bit FNV-1a hash of the user
- * name (0 mapped to 1), so the same user name always gives the same number
- * across restarts and the journal can be replayed.
+ * Four-eyes user numbers: cets_cmd.user is the acting user's number (the
+ * 32-bit FNV-1a hash of the user name, api_submit.c), so the same user name
+ * always gives the same number across restarts and the journal can be replayed.
  */
 #include <civetweb.h>
 #include <stdio.h>
@@ -34,17 +34,9 @@ static const char *const auction_statuses[] = {"", "open", "closed", "cancelled"
 static const char *const auction_modes[] = {"uniform", "pay_as_bid", NULL};
 static const char *const auction_reserves[] = {"previous_close", "limit", NULL};
 static const char *const transfer_statuses[] = {"", "pending", "approved", "rejected"};
-static const char *const comp_statuses[] = {"open", "compliant", "shortfall"};
+static const char *const comp_statuses[] = {"open", "compliant", "shortfall",
+                                             "shortfall_settled"};
 static const char *const alloc_kinds[] = {"pre", "trueup", NULL};
-
-/* The four-eyes user number of a user name: FNV-1a 32, never 0. */
-static uint32_t user_number(const char *user)
-{
-    uint32_t h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)user; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h ? h : 1;
-}
 
 static bool has_role(const req *r, uint32_t role)
 {
@@ -66,7 +58,7 @@ static bool auth_any(req *r, uint32_t roles)
 
 static bool submit(req *r, cets_cmd *c, cets_result *res)
 {
-    int code = core_submit(r->s->core, c, res);
+    int code = api_submit(r, c, res);
     if (code != CETS_OK) {
         http_reject(r, c, code, NULL);
         return false;
@@ -597,7 +589,7 @@ static int csv_load(req *r, bool alloc)
     for (; done < l.ncmds; done++) {
         cets_cmd c = l.cmds[done];
         c.actor = r->who.participant;
-        if ((code = core_submit(r->s->core, &c, NULL)) != CETS_OK)
+        if ((code = api_submit(r, &c, NULL)) != CETS_OK)
             break;
     }
     size_t n = l.ncmds;
@@ -773,7 +765,7 @@ static int transfer_new(req *r)
         find_instrument(r, code, &c.instrument)) {
         c.actor = c.participant = r->who.participant;
         c.counterparty = (uint32_t)to;
-        c.user = user_number(r->who.user);
+        c.user = api_user_number(r->who.user);
         if (submit(r, &c, &res))
             transfer_answer(r, res.order_id, 201);
     }
@@ -787,7 +779,7 @@ static int transfer_decide(req *r, uint64_t id, bool approve)
         return r->status;
     cets_cmd c = {.type = approve ? CETS_CMD_TRANSFER_APPROVE : CETS_CMD_TRANSFER_REJECT,
                   .order_id = id, .actor = r->who.participant, .participant = r->who.participant,
-                  .user = user_number(r->who.user)};
+                  .user = api_user_number(r->who.user)};
     if (!submit(r, &c, NULL))
         return r->status;
     return transfer_answer(r, id, 200);
@@ -846,13 +838,17 @@ static int deadline(req *r)
 
 static json_t *view_compliance(const cets_compliance *c)
 {
-    return json_pack("{s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:s}", "participant",
-                     (json_int_t)c->participant, "year", (int)c->year, "obligation",
-                     (json_int_t)c->obligation, "surrendered_cea", (json_int_t)c->surrendered_cea,
-                     "surrendered_ccer", (json_int_t)c->surrendered_ccer, "outstanding",
-                     (json_int_t)(c->obligation - c->surrendered_cea - c->surrendered_ccer),
-                     "shortfall", (json_int_t)c->shortfall, "penalty", view_money(c->penalty),
-                     "status", c->status <= 2 ? comp_statuses[c->status] : "");
+    json_t *o = json_pack(
+        "{s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:s, s:I, s:I}", "participant",
+        (json_int_t)c->participant, "year", (int)c->year, "obligation", (json_int_t)c->obligation,
+        "surrendered_cea", (json_int_t)c->surrendered_cea, "surrendered_ccer",
+        (json_int_t)c->surrendered_ccer, "outstanding",
+        (json_int_t)(c->obligation - c->surrendered_cea - c->surrendered_ccer - c->withheld),
+        "shortfall", (json_int_t)c->shortfall, "penalty", view_money(c->penalty), "status",
+        c->status <= CETS_COMPLIANCE_SETTLED ? comp_statuses[c->status] : "", "withheld",
+        (json_int_t)c->withheld, "surrendered_late", (json_int_t)c->late_surrendered);
+    json_object_set_new(o, "settled_on", c->settled_date ? view_date(c->settled_date) : json_null());
+    return o;
 }
 
 /* GET compliance?year=Y[&format=csv]: the registry.h report; a compliance

@@ -3,7 +3,7 @@
  *
  * Each request becomes one command for the caller's own participant
  * (actor = participant: the engine checks it again), submitted with
- * core_submit(), which returns once the command is durable and applied. The
+ * api_submit(), which returns once the command is durable and applied. The
  * gateway only checks what the engine cannot see (JSON, types, the
  * instrument code, the client order id); every market rule is the engine's,
  * and its rejections come back as 422 with the reason.
@@ -66,7 +66,7 @@ static int submit_order(req *r, cets_cmd *cmd, int64_t qty, const char *coid)
         }
     }
     cets_result cr;
-    int code = core_submit(r->s->core, cmd, &cr);
+    int code = api_submit(r, cmd, &cr);
     res = (idem_result){code, cr.order_id, qty, cr.filled_qty, cr.filled_value, cr.resting_qty,
                         cr.ntrades};
     if (coid && (code == CETS_JOURNAL_FAILED || code == CETS_CAPACITY))
@@ -226,7 +226,7 @@ static int order_modify(req *r, uint64_t id)
         cmd.qty = o.qty;
     cmd.participant = o.participant;
     cets_result res;
-    int code = core_submit(r->s->core, &cmd, &res);
+    int code = api_submit(r, &cmd, &res);
     if (code != CETS_OK) {
         http_reject(r, &cmd, code, NULL);
         goto out;
@@ -245,7 +245,7 @@ static int order_cancel(req *r, uint64_t id)
         return r->status;
     cets_cmd cmd = {.type = CETS_CMD_CANCEL, .order_id = id, .actor = r->who.participant,
                     .participant = r->who.participant};
-    int code = core_submit(r->s->core, &cmd, NULL);
+    int code = api_submit(r, &cmd, NULL);
     if (code != CETS_OK)
         return http_reject(r, &cmd, code, NULL);
     return http_json(r, 200,
@@ -302,7 +302,7 @@ static int withdraw(req *r)
     /* one's own funds as oneself; an admin's withdrawal for another as the exchange */
     cets_cmd cmd = {.type = CETS_CMD_WITHDRAW, .participant = (uint32_t)pid, .qty = amount,
                     .actor = pid == r->who.participant ? (uint32_t)pid : CETS_EXCHANGE_ID};
-    int code = core_submit(r->s->core, &cmd, NULL);
+    int code = api_submit(r, &cmd, NULL);
     if (code != CETS_OK) {
         http_reject(r, &cmd, code, NULL);
         goto out;

@@ -79,6 +79,15 @@ static const key keys[] = {
         "FIX HeartBtInt used when a Logon asks for 0, seconds"),
     NUM("fix_cancel_on_disconnect", K_BOOL, fix_cancel_on_disconnect, 0, 1,
         "FIX: cancel a session's live orders when it disconnects (a Logon may ask with tag 20010)"),
+    STR("backoffice_db", backoffice_db,
+        "the back office's database (docs/backoffice.md): empty = SQLite <data_dir>/backoffice.sqlite; "
+        "a postgresql:// URL for PostgreSQL"),
+    NUM("backoffice_sql", K_BOOL, backoffice_sql, 0, 1,
+        "project the journal into the back office's database (history API, bank and registry files)"),
+    NUM("audit_log", K_BOOL, audit_log, 0, 1,
+        "write the hash-chained audit log <data_dir>/audit.log as commands apply"),
+    NUM("bars_1m_days", K_INT, bars_1m_days, 0, 36500,
+        "days of 1-minute bars the back office keeps (0 = forever; daily bars are kept forever)"),
     NUM("demo", K_BOOL, demo, 0, 1, "seed a demo market (like --demo); a fresh data dir then ignores enforce_sessions"),
     NUM("demo_participants", K_U32, demo_participants, 1, 64,
         "demo: simulated traders, each a participant with a user traderNN"),
@@ -109,6 +118,9 @@ void config_default(server_config *c)
     c->demo_participants = 24;
     c->demo_rate = 20;
     c->demo_seed = 1;
+    c->backoffice_sql = true;
+    c->audit_log = true;
+    c->bars_1m_days = 30;
     core_options_default(&c->core);
     c->core.data_dir = c->data_dir;
 }

@@ -20,6 +20,7 @@
 
 #include "auth/auth.h"
 #include "api.h"
+#include "backoffice/backoffice.h"
 #include "ws.h"
 
 typedef struct buf {
@@ -148,6 +149,39 @@ static void auth_metrics(buf *b, auth *a)
             auth_end_name((auth_end)i), st.ended[i]);
 }
 
+/* The back office's followers (backoffice.h): where each stands, how far
+ * behind the journal, whether it is failing (its database down, say). */
+static void backoffice_metrics(buf *b, backoffice *bo)
+{
+    if (!bo)
+        return;
+    bo_status st;
+    bo_get_status(bo, &st);
+    const char *names[2] = {"sql", "audit"};
+    const follower_stats *fs[2] = {st.sql ? &st.sql_st : NULL, st.audit ? &st.audit_st : NULL};
+    metric(b, "cets_backoffice_position", "gauge",
+           "The last command a back office follower has stored (SQL projection, audit log).");
+    for (int i = 0; i < 2; i++)
+        if (fs[i])
+            out(b, "cets_backoffice_position{follower=\"%s\"} %" PRIu64 "\n", names[i],
+                fs[i]->position);
+    metric(b, "cets_backoffice_behind", "gauge", "Durable commands a follower has not stored yet.");
+    for (int i = 0; i < 2; i++)
+        if (fs[i])
+            out(b, "cets_backoffice_behind{follower=\"%s\"} %" PRIu64 "\n", names[i],
+                fs[i]->durable > fs[i]->position ? fs[i]->durable - fs[i]->position : 0);
+    metric(b, "cets_backoffice_ok", "gauge", "1 while a follower stores, 0 while it is failing.");
+    for (int i = 0; i < 2; i++)
+        if (fs[i])
+            out(b, "cets_backoffice_ok{follower=\"%s\"} %d\n", names[i], fs[i]->ok ? 1 : 0);
+    metric(b, "cets_backoffice_failures_total", "counter",
+           "Times a follower failed and started over from its stored position.");
+    for (int i = 0; i < 2; i++)
+        if (fs[i])
+            out(b, "cets_backoffice_failures_total{follower=\"%s\"} %" PRIu64 "\n", names[i],
+                fs[i]->failures);
+}
+
 static int h_metrics(struct mg_connection *conn, void *cb)
 {
     server *s = cb;
@@ -160,6 +194,7 @@ static int h_metrics(struct mg_connection *conn, void *cb)
         core_metrics(&b, st);
         bus_metrics(&b, core_bus(s->core));
         auth_metrics(&b, s->auth);
+        backoffice_metrics(&b, s->bo);
         metric(&b, "cets_ws_clients", "gauge", "Open WebSocket connections.");
         out(&b, "cets_ws_clients %d\n", s->ws ? ws_client_count(s->ws) : 0);
         metric(&b, "cets_http_requests_total", "counter", "HTTP requests answered, by status.");

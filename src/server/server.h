@@ -13,6 +13,7 @@ struct mg_connection;
 typedef struct auth auth;
 typedef struct ws_hub ws_hub;
 typedef struct projection projection;
+typedef struct backoffice backoffice;
 
 typedef struct server_config {
     char listen[128];          /* "127.0.0.1:8080" */
@@ -46,6 +47,11 @@ typedef struct server_config {
     char fix_listen[128];      /* FIX 4.4 acceptor, "" = off */
     int fix_heartbeat_s;       /* HeartBtInt when a Logon asks for 0; 30 */
     bool fix_cancel_on_disconnect;
+    /* the back office (docs/backoffice.md) */
+    char backoffice_db[1024];  /* "" = SQLite <data_dir>/backoffice.sqlite; postgresql://... */
+    bool backoffice_sql;       /* the SQL projection (history, bank and registry files) */
+    bool audit_log;            /* the live audit log, <data_dir>/audit.log */
+    int bars_1m_days;          /* 1-minute bars kept this many days, 30 (0 = forever) */
     core_options core;
 } server_config;
 
@@ -58,6 +64,7 @@ typedef struct server {
     struct mg_context *mg;
     struct demo_traders *traders; /* --demo: simulated traders */
     bus_reader *proj_reader;      /* the projection's place on the core's bus */
+    backoffice *bo;               /* SQL projection and live audit log (src/backoffice) */
     volatile int stop;          /* set by SIGTERM/SIGINT */
 } server;
 

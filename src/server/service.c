@@ -22,6 +22,7 @@
 #include "auth/auth.h"
 #include "cets/registry.h"
 #include "api.h"
+#include "backoffice/backoffice.h"
 #include "config.h"
 #include "demo.h"
 #include "http.h"
@@ -149,6 +150,7 @@ static int http_start(server *s, char *err, size_t errlen)
     api_trading_register(s);
     api_admin_register(s);
     api_registry_register(s); /* api_registry.c */
+    api_history_register(s);  /* api_history.c: the back office */
     api_auth_register(s);
     metrics_register(s);
     if (s->ws)
@@ -175,6 +177,39 @@ static auth *auth_start(const server_config *c, char *err, size_t errlen)
     return auth_open(&o, err, errlen);
 }
 
+/* ---- the back office (src/backoffice): followers of the journal ----------- */
+
+/* The last command the core made durable and applied: the followers read no
+ * further. */
+static uint64_t core_durable(void *ctx)
+{
+    core_stats st;
+    core_get_stats(ctx, &st);
+    return st.last_seq;
+}
+
+static int backoffice_start(server *s, char *err, size_t errlen)
+{
+    server_config *c = &s->cfg;
+    if (!c->backoffice_sql && !c->audit_log)
+        return 0;
+    if (c->core.backend) { /* cluster mode: the journal is the NATS stream, not data_dir's */
+        log_warn("backoffice", "msg=\"the back office follows the file journal: not started in "
+                               "cluster mode\"");
+        return 0;
+    }
+    bo_options o;
+    bo_options_default(&o);
+    o.data_dir = c->data_dir;
+    o.database = c->backoffice_db;
+    o.bars_days = c->bars_1m_days;
+    o.sql = c->backoffice_sql;
+    o.audit = c->audit_log;
+    o.durable = core_durable;
+    o.durable_ctx = s->core;
+    return (s->bo = bo_start(&o, err, errlen)) ? 0 : -1;
+}
+
 /* A fresh data directory has no users: create "admin" for the exchange. */
 static int users_bootstrap(server *s, char *err, size_t errlen)
 {
@@ -196,6 +231,8 @@ static int users_bootstrap(server *s, char *err, size_t errlen)
                         "cetsd: (shown only this once; set CETSD_ADMIN_PASSWORD to choose it)\n",
                 pw);
     sodium_memzero(pw, sizeof pw);
+    if (rc == 0)
+        api_user_changed(s, NULL, "admin", CETS_EXCHANGE_ID, roles); /* the audit log's line */
     if (rc == 0)
         log_warn("bootstrap", "msg=\"created user admin (participant 1, roles view,trade,funds,admin)\" "
                               "password_from=%s", env && env[0] ? "CETSD_ADMIN_PASSWORD" : "generated_printed_once");
@@ -282,7 +319,8 @@ int service_start(server *s, const server_config *cfg, char *err, size_t errlen)
     }
     int hrc = core_start(s->core, err, errlen) != 0 ||
               projection_seed(s->proj, s->core, err, errlen) != 0 ||
-              holidays_apply(s, holidays, nholidays, err, errlen) != 0;
+              holidays_apply(s, holidays, nholidays, err, errlen) != 0 ||
+              backoffice_start(s, err, errlen) != 0;
     free(holidays);
     holidays = NULL;
     if (hrc)
@@ -314,6 +352,8 @@ void service_stop(server *s)
     s->mg = NULL;
     if (s->core)
         core_stop(s->core);
+    bo_stop(s->bo, 30000); /* after the core: it projects everything durable first */
+    s->bo = NULL;
     if (s->ws)
         ws_hub_free(s->ws);
     bus_leave(s->proj_reader);

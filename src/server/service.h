@@ -2,10 +2,12 @@
  * its parts come up and go down. main.c, the tests and the benchmarks all
  * start the same way, so what they test is what runs.
  *
- * Up:   core (recovery) -> projection seeded -> users (bootstrap admin) ->
- *       HTTP (civetweb) with every handler -> demo.
+ * Up:   core (recovery) -> projection seeded -> back office (its followers
+ *       catch up on their own threads) -> users (bootstrap admin) -> HTTP
+ *       (civetweb) with every handler -> demo.
  * Down: demo -> HTTP (no new requests; those in flight finish) -> core
- *       (finishes the queue, syncs, snapshots) -> the rest.
+ *       (finishes the queue, syncs, snapshots) -> back office (projects what
+ *       is durable, then stops) -> the rest.
  */
 #ifndef CETS_SERVER_SERVICE_H
 #define CETS_SERVER_SERVICE_H

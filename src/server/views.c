@@ -281,6 +281,34 @@ json_t *view_day_stats(const cets_day_stats *st)
     return o;
 }
 
+json_t *view_report(int32_t date, int64_t composite, const cets_day_stats *st, uint32_t n)
+{
+    json_t *a = json_array();
+    int64_t vol[CETS_METHOD_COUNT] = {0}, val[CETS_METHOD_COUNT] = {0};
+    uint64_t trades = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        json_array_append_new(a, view_day_stats(&st[i]));
+        for (int m = 0; m < CETS_METHOD_COUNT; m++) {
+            vol[m] += st[i].volume[m];
+            val[m] += st[i].value[m];
+            trades += st[i].trades[m];
+        }
+    }
+    json_t *tot = json_object();
+    for (int m = 0; m < CETS_METHOD_COUNT; m++) {
+        char k[32];
+        snprintf(k, sizeof k, "%s_volume", view_methods[m]);
+        json_object_set_new(tot, k, json_integer(vol[m]));
+        snprintf(k, sizeof k, "%s_value", view_methods[m]);
+        json_object_set_new(tot, k, view_money(val[m]));
+    }
+    json_object_set_new(tot, "volume", json_integer(vol[0] + vol[1] + vol[2]));
+    json_object_set_new(tot, "value", view_money(val[0] + val[1] + val[2]));
+    json_object_set_new(tot, "trades", json_integer((json_int_t)trades));
+    return json_pack("{s:o, s:o, s:o, s:o}", "date", view_date(date), "composite",
+                     view_money(composite), "instruments", a, "totals", tot);
+}
+
 json_t *view_statement(const cets_engine *e, const cets_statement *st)
 {
     json_t *lines = json_array();

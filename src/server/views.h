@@ -41,5 +41,7 @@ json_t *view_account(const cets_engine *e, uint32_t participant);
 json_t *view_participant(const cets_participant_info *p);
 json_t *view_day_stats(const cets_day_stats *st);
 json_t *view_statement(const cets_engine *e, const cets_statement *st);
+/* The daily report (GET /api/v1/report, and of a past day from the history). */
+json_t *view_report(int32_t date, int64_t composite, const cets_day_stats *st, uint32_t n);
 
 #endif

@@ -66,6 +66,8 @@ int tm_apply(tmarket *m, cets_cmd *c, cets_result *r)
     cets_result tmp;
     c->seq = ++m->seq;
     c->ts = m->now;
+    if (m->journal)
+        m->journal(m->journal_ctx, c);
     return cets_apply(m->e, c, r ? r : &tmp);
 }
 

@@ -19,6 +19,10 @@ typedef struct tmarket {
     size_t nev, capev;
     cets_statement *stmts; /* copies of STATEMENT events */
     size_t nstmts, capstmts;
+    /* called with each command once stamped, before it is applied (may be NULL):
+     * a test that journals what it builds (tday.c) */
+    void (*journal)(void *ctx, const cets_cmd *c);
+    void *journal_ctx;
 } tmarket;
 
 /* cfg NULL: cets_config_default() with start_date TM_DATE. Time starts at 10:00. */

@@ -144,7 +144,9 @@ static bool child_up(tserver *t)
     return false;
 }
 
-void ts_spawn(tserver *t, const char *dir)
+void ts_spawn(tserver *t, const char *dir) { ts_spawn_with(t, dir, NULL); }
+
+void ts_spawn_with(tserver *t, const char *dir, const char *conf_lines)
 {
     char exe[1024] = "", bin[1100], conf[1100], log[1100], listen[64];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -160,7 +162,7 @@ void ts_spawn(tserver *t, const char *dir)
     FILE *f = fopen(conf, "w");
     assert_non_null(f);
     fprintf(f, "# written by tserver.c\nenforce_sessions = false  # any hour\nhttp_threads = 32\n"
-               "log_file = %s\nlog_level = info\n", log);
+               "log_file = %s\nlog_level = info\n%s", log, conf_lines ? conf_lines : "");
     fclose(f);
     for (int attempt = 0; attempt < 5; attempt++) {
         t->port = free_port();

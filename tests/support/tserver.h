@@ -48,6 +48,8 @@ void ts_stop(tserver *t);
 /* Start the cetsd binary (next to the test binary) as a child; asserts it
  * answers /healthz within 10 s. */
 void ts_spawn(tserver *t, const char *dir);
+/* The same with more lines for its configuration file ("key = value\n"...). */
+void ts_spawn_with(tserver *t, const char *dir, const char *conf_lines);
 /* Send sig to the child and wait; returns its exit status (or -1). */
 int ts_signal(tserver *t, int sig);
 
