@@ -87,7 +87,7 @@ int app_get_side(sess *s, const fix_msg *m, uint32_t tag, uint8_t *side)
 int app_get_symbol(gw *g, sess *s, const fix_msg *m, uint32_t *instrument)
 {
     (void)s;
-    const fix_field *f = fix_get(m, 55);
+    const fix_field *f = fix_get(m, TAG_Symbol);
     int i = f ? gw_instrument_find(g, f->val, f->len) : -1;
     if (i < 0)
         return 1;
@@ -117,8 +117,8 @@ void app_add_reason(fix_builder *b, int code)
 {
     char t[300];
     snprintf(t, sizeof t, "%s: %s", cets_reason_name(code), cets_reason_message(code));
-    fix_add_str(b, 58, t);
-    fix_add_int(b, TAG_REASON_CODE, code);
+    fix_add_str(b, TAG_Text, t);
+    fix_add_int(b, TAG_CetsReasonCode, code);
 }
 
 static uint64_t id_hash(const char *id)
@@ -164,13 +164,13 @@ static int ord_rej_reason(int code)
 static void add_avg(fix_builder *b, int64_t value, int64_t qty)
 {
     if (qty <= 0) {
-        fix_add_str(b, 6, "0");
+        fix_add_str(b, TAG_AvgPx, "0");
         return;
     }
     int64_t x = (value * 100 + qty / 2) / qty; /* 1/10000 CNY */
     char t[32];
     int n = snprintf(t, sizeof t, "%lld.%04lld", (long long)(x / 10000), (long long)(x % 10000));
-    fix_add_raw(b, 6, t, (size_t)n);
+    fix_add_raw(b, TAG_AvgPx, t, (size_t)n);
 }
 
 static void er_send(gw *g, sess *s, const er *r)
@@ -180,41 +180,41 @@ static void er_send(gw *g, sess *s, const er *r)
     uint64_t seq = fix_store_next_out(s->st);
     sess_begin(s, "8");
     if (r->order_id)
-        fix_add_int(b, 37, (int64_t)r->order_id);
+        fix_add_int(b, TAG_OrderID, (int64_t)r->order_id);
     else
-        fix_add_str(b, 37, "NONE");
-    fix_add_str(b, 11, r->clordid);
+        fix_add_str(b, TAG_OrderID, "NONE");
+    fix_add_str(b, TAG_ClOrdID, r->clordid);
     if (r->orig && r->orig[0])
-        fix_add_str(b, 41, r->orig);
+        fix_add_str(b, TAG_OrigClOrdID, r->orig);
     snprintf(t, sizeof t, "%" PRIu64 "-%" PRIu64, r->order_id, seq);
-    fix_add_str(b, 17, t);
-    fix_add_raw(b, 150, &r->exec_type, 1);
-    fix_add_raw(b, 39, &r->status, 1);
+    fix_add_str(b, TAG_ExecID, t);
+    fix_add_raw(b, TAG_ExecType, &r->exec_type, 1);
+    fix_add_raw(b, TAG_OrdStatus, &r->status, 1);
     if (r->exec_type == '8')
-        fix_add_int(b, 103, ord_rej_reason(r->code));
-    fix_add_str(b, 55, r->symbol ? r->symbol : g->inst[r->instrument].code);
-    fix_add_int(b, 54, r->side);
-    fix_add_int(b, 38, r->order_qty);
-    fix_add_int(b, 40, r->ordtype);
+        fix_add_int(b, TAG_OrdRejReason, ord_rej_reason(r->code));
+    fix_add_str(b, TAG_Symbol, r->symbol ? r->symbol : g->inst[r->instrument].code);
+    fix_add_int(b, TAG_Side, r->side);
+    fix_add_int(b, TAG_OrderQty, r->order_qty);
+    fix_add_int(b, TAG_OrdType, r->ordtype);
     if (r->ordtype == 2)
-        fix_add_price(b, 44, r->price);
-    fix_add_int(b, 59, r->tif == CETS_TIF_IOC ? 3 : 0);
+        fix_add_price(b, TAG_Price, r->price);
+    fix_add_int(b, TAG_TimeInForce, r->tif == CETS_TIF_IOC ? 3 : 0);
     if (r->last_qty > 0) {
-        fix_add_int(b, 32, r->last_qty);
-        fix_add_price(b, 31, r->last_px);
-        fix_add_int(b, 880, (int64_t)r->trade_id);
+        fix_add_int(b, TAG_LastQty, r->last_qty);
+        fix_add_price(b, TAG_LastPx, r->last_px);
+        fix_add_int(b, TAG_TrdMatchID, (int64_t)r->trade_id);
     }
-    fix_add_int(b, 151, r->leaves);
-    fix_add_int(b, 14, r->cum);
+    fix_add_int(b, TAG_LeavesQty, r->leaves);
+    fix_add_int(b, TAG_CumQty, r->cum);
     add_avg(b, r->cum_value, r->cum);
-    fix_add_time(b, 60, r->ts);
+    fix_add_time(b, TAG_TransactTime, r->ts);
     if (r->code && r->text) {
-        fix_add_str(b, 58, r->text);
-        fix_add_int(b, TAG_REASON_CODE, r->code);
+        fix_add_str(b, TAG_Text, r->text);
+        fix_add_int(b, TAG_CetsReasonCode, r->code);
     } else if (r->code) {
         app_add_reason(b, r->code);
     } else if (r->text) {
-        fix_add_str(b, 58, r->text);
+        fix_add_str(b, TAG_Text, r->text);
     }
     sess_end(s);
 }
@@ -245,17 +245,20 @@ static void cancel_reject(gw *g, sess *s, const inflight *f, const ordrec *o, in
     fix_builder *b = &g->b;
     sess_begin(s, "9");
     if (o || f->cmd.order_id)
-        fix_add_int(b, 37, (int64_t)(o ? o->order_id : f->cmd.order_id));
+        fix_add_int(b, TAG_OrderID, (int64_t)(o ? o->order_id : f->cmd.order_id));
     else
-        fix_add_str(b, 37, "NONE");
-    fix_add_str(b, 11, f->id);
-    fix_add_str(b, 41, f->orig);
-    fix_add_str(b, 39, !o ? "8" : o->cum_qty ? "1" : "0");
-    fix_add_int(b, 434, f->kind == IF_REPLACE ? 2 : 1);
-    fix_add_int(b, 102, code == CETS_UNKNOWN_ORDER ? 1 : code == CETS_DUPLICATE_REQUEST ? 6 : 99);
+        fix_add_str(b, TAG_OrderID, "NONE");
+    fix_add_str(b, TAG_ClOrdID, f->id);
+    fix_add_str(b, TAG_OrigClOrdID, f->orig);
+    fix_add_str(b, TAG_OrdStatus, !o ? "8" : o->cum_qty ? "1" : "0");
+    fix_add_int(b, TAG_CxlRejResponseTo, f->kind == IF_REPLACE ? 2 : 1);
+    fix_add_int(b, TAG_CxlRejReason,
+                code == CETS_UNKNOWN_ORDER       ? 1
+                : code == CETS_DUPLICATE_REQUEST ? 6
+                                                 : 99);
     if (text) {
-        fix_add_str(b, 58, text);
-        fix_add_int(b, TAG_REASON_CODE, code);
+        fix_add_str(b, TAG_Text, text);
+        fix_add_int(b, TAG_CetsReasonCode, code);
     } else {
         app_add_reason(b, code);
     }
@@ -440,16 +443,16 @@ static void submit_or_refuse(gw *g, sess *s, const fix_msg *m, inflight *f)
 static int take_targets(sess *s, const fix_msg *m, cets_cmd *c, int64_t *total)
 {
     int64_t n;
-    int at = fix_find(m, TAG_NO_TAKE_TARGETS, 0);
-    if (fix_get_int(m, TAG_NO_TAKE_TARGETS, &n) != 0 || n < 1 || n > CETS_MAX_TARGETS) {
-        sess_reject(s, m, TAG_NO_TAKE_TARGETS, 16, "Incorrect NumInGroup count: 1-8 targets");
+    int at = fix_find(m, TAG_NoTakeTargets, 0);
+    if (fix_get_int(m, TAG_NoTakeTargets, &n) != 0 || n < 1 || n > CETS_MAX_TARGETS) {
+        sess_reject(s, m, TAG_NoTakeTargets, 16, "Incorrect NumInGroup count: 1-8 targets");
         return -1;
     }
     *total = 0;
     for (int k = 0; k < n; k++) {
         int a = at + 1 + 2 * k, q = a + 1;
-        if (q >= m->n || m->f[a].tag != TAG_TAKE_ORDER_ID || m->f[q].tag != TAG_TAKE_QTY) {
-            sess_reject(s, m, TAG_NO_TAKE_TARGETS, 16,
+        if (q >= m->n || m->f[a].tag != TAG_TakeOrderID || m->f[q].tag != TAG_TakeQty) {
+            sess_reject(s, m, TAG_NoTakeTargets, 16,
                         "Incorrect NumInGroup count or group fields out of order");
             return -1;
         }
@@ -459,7 +462,7 @@ static int take_targets(sess *s, const fix_msg *m, cets_cmd *c, int64_t *total)
         for (uint32_t i = 0; i < m->f[q].len && qty < 1000000000000ULL; i++)
             qty = m->f[q].val[i] >= '0' && m->f[q].val[i] <= '9' ? qty * 10 + (uint64_t)(m->f[q].val[i] - '0') : 0;
         if (!id || !qty) {
-            sess_reject(s, m, id ? TAG_TAKE_QTY : TAG_TAKE_ORDER_ID, REJ_FORMAT,
+            sess_reject(s, m, id ? TAG_TakeQty : TAG_TakeOrderID, REJ_FORMAT,
                         "Incorrect data format for value");
             return -1;
         }
@@ -472,42 +475,44 @@ static int take_targets(sess *s, const fix_msg *m, cets_cmd *c, int64_t *total)
 
 static void on_new_order(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {11, 55, 54, 60, 38, 40, 0};
+    static const uint32_t req[] = {TAG_ClOrdID,  TAG_Symbol,  TAG_Side, TAG_TransactTime,
+                                   TAG_OrderQty, TAG_OrdType, 0};
     if (!sess_require(s, m, req) || !may_trade(s, m))
         return;
     inflight *f = inflight_new(s, IF_NEW, CETS_CMD_POST);
     if (!f)
         return;
     cets_cmd *c = &f->cmd;
-    const fix_field *ot = fix_get(m, 40), *tif = fix_get(m, 59);
+    const fix_field *ot = fix_get(m, TAG_OrdType), *tif = fix_get(m, TAG_TimeInForce);
     int64_t price = 0, qty, total = 0;
     int prc = 0;
-    if (app_get_id(s, m, 11, f->id, true) || app_get_side(s, m, 54, &c->side) ||
-        app_get_qty(s, m, 38, &qty))
+    if (app_get_id(s, m, TAG_ClOrdID, f->id, true) || app_get_side(s, m, TAG_Side, &c->side) ||
+        app_get_qty(s, m, TAG_OrderQty, &qty))
         goto drop;
     if (ot->len != 1 || (ot->val[0] != '1' && ot->val[0] != '2')) {
-        sess_reject(s, m, 40, REJ_VALUE, "Value is incorrect (out of range) for this tag");
+        sess_reject(s, m, TAG_OrdType, REJ_VALUE, "Value is incorrect (out of range) for this tag");
         goto drop;
     }
     if (tif && (tif->len != 1 || (tif->val[0] != '0' && tif->val[0] != '3'))) {
-        sess_reject(s, m, 59, REJ_VALUE, "Value is incorrect (out of range) for this tag");
+        sess_reject(s, m, TAG_TimeInForce, REJ_VALUE,
+                    "Value is incorrect (out of range) for this tag");
         goto drop;
     }
     f->ordtype = (uint8_t)(ot->val[0] - '0');
     f->tif = tif && tif->val[0] == '3' ? CETS_TIF_IOC : CETS_TIF_DAY;
     f->order_qty = qty;
     if (f->ordtype == 2) {
-        static const uint32_t preq[] = {44, 0};
-        if (!sess_require(s, m, preq) || (prc = app_get_price(s, m, 44, &price)) < 0)
+        static const uint32_t preq[] = {TAG_Price, 0};
+        if (!sess_require(s, m, preq) || (prc = app_get_price(s, m, TAG_Price, &price)) < 0)
             goto drop;
     }
-    if (fix_get(m, TAG_NO_TAKE_TARGETS) && take_targets(s, m, c, &total) != 0)
+    if (fix_get(m, TAG_NoTakeTargets) && take_targets(s, m, c, &total) != 0)
         goto drop;
     c->price = price;
     c->qty = qty;
     c->flags = f->tif;
     char sym[CETS_CODE_LEN] = "";
-    fix_get_str(m, 55, sym, sizeof sym);
+    fix_get_str(m, TAG_Symbol, sym, sizeof sym);
     if (app_get_symbol(g, s, m, &c->instrument) != 0) {
         er_reject(g, s, f, sym, CETS_UNKNOWN_INSTRUMENT, NULL);
         goto drop;
@@ -548,11 +553,12 @@ drop:
  * order (OrderID(37), else OrigClOrdID(41)); NULL after answering. */
 static ordrec *cancel_target(gw *g, sess *s, const fix_msg *m, inflight *f)
 {
-    if (app_get_id(s, m, 11, f->id, true) || app_get_id(s, m, 41, f->orig, true))
+    if (app_get_id(s, m, TAG_ClOrdID, f->id, true) ||
+        app_get_id(s, m, TAG_OrigClOrdID, f->orig, true))
         return NULL;
     int64_t oid = 0;
-    const fix_field *of = fix_get(m, 37);
-    if (of && fix_get_int(m, 37, &oid) != 0)
+    const fix_field *of = fix_get(m, TAG_OrderID);
+    if (of && fix_get_int(m, TAG_OrderID, &oid) != 0)
         oid = -1;
     ordrec *o = oid > 0 ? fix_map_get(&g->orders, (uint64_t)oid) : order_by_clordid(s, f->orig);
     if (o && o->s->participant != s->participant)
@@ -577,13 +583,14 @@ static ordrec *cancel_target(gw *g, sess *s, const fix_msg *m, inflight *f)
 
 static void on_cancel(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {11, 41, 55, 54, 60, 0};
+    static const uint32_t req[] = {TAG_ClOrdID, TAG_OrigClOrdID,  TAG_Symbol,
+                                   TAG_Side,    TAG_TransactTime, 0};
     if (!sess_require(s, m, req) || !may_trade(s, m))
         return;
     inflight *f = inflight_new(s, IF_CANCEL, CETS_CMD_CANCEL);
     uint8_t side;
     ordrec *o;
-    if (!f || app_get_side(s, m, 54, &side) || !(o = cancel_target(g, s, m, f))) {
+    if (!f || app_get_side(s, m, TAG_Side, &side) || !(o = cancel_target(g, s, m, f))) {
         free(f);
         return;
     }
@@ -597,7 +604,9 @@ static void on_cancel(gw *g, sess *s, const fix_msg *m)
 
 static void on_replace(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {11, 41, 55, 54, 60, 38, 40, 44, 0};
+    static const uint32_t req[] = {TAG_ClOrdID, TAG_OrigClOrdID,  TAG_Symbol,
+                                   TAG_Side,    TAG_TransactTime, TAG_OrderQty,
+                                   TAG_OrdType, TAG_Price,        0};
     if (!sess_require(s, m, req) || !may_trade(s, m))
         return;
     inflight *f = inflight_new(s, IF_REPLACE, CETS_CMD_MODIFY);
@@ -607,11 +616,13 @@ static void on_replace(gw *g, sess *s, const fix_msg *m)
     ordrec *o;
     if (!f)
         return;
-    if (app_get_side(s, m, 54, &side) || app_get_qty(s, m, 38, &qty) ||
-        (prc = app_get_price(s, m, 44, &price)) < 0)
+    if (app_get_side(s, m, TAG_Side, &side) || app_get_qty(s, m, TAG_OrderQty, &qty) ||
+        (prc = app_get_price(s, m, TAG_Price, &price)) < 0)
         goto drop;
-    if (!fix_get(m, 40) || fix_get(m, 40)->len != 1 || fix_get(m, 40)->val[0] != '2') {
-        sess_reject(s, m, 40, REJ_VALUE, "Value is incorrect: only limit orders (2) are replaced");
+    if (!fix_get(m, TAG_OrdType) || fix_get(m, TAG_OrdType)->len != 1 ||
+        fix_get(m, TAG_OrdType)->val[0] != '2') {
+        sess_reject(s, m, TAG_OrdType, REJ_VALUE,
+                    "Value is incorrect: only limit orders (2) are replaced");
         goto drop;
     }
     if (!(o = cancel_target(g, s, m, f)))
@@ -643,15 +654,15 @@ static void mass_report(gw *g, sess *s, const mass_cancel *mc, int response, int
     char oid[48];
     snprintf(oid, sizeof oid, "MC-%s", mc->clordid);
     sess_begin(s, "r");
-    fix_add_str(b, 11, mc->clordid);
-    fix_add_str(b, 37, oid);
-    fix_add_int(b, 530, mc->req_type);
-    fix_add_int(b, 531, response);
+    fix_add_str(b, TAG_ClOrdID, mc->clordid);
+    fix_add_str(b, TAG_OrderID, oid);
+    fix_add_int(b, TAG_MassCancelRequestType, mc->req_type);
+    fix_add_int(b, TAG_MassCancelResponse, response);
     if (!response)
-        fix_add_int(b, 532, reject_reason);
-    fix_add_int(b, 533, mc->affected);
+        fix_add_int(b, TAG_MassCancelRejectReason, reject_reason);
+    fix_add_int(b, TAG_TotalAffectedOrders, mc->affected);
     if (mc->symbol[0])
-        fix_add_str(b, 55, mc->symbol);
+        fix_add_str(b, TAG_Symbol, mc->symbol);
     sess_end(s);
 }
 
@@ -679,25 +690,26 @@ static void collect_order(void *ctx, const cets_order_info *o)
 
 static void on_mass_cancel(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {11, 530, 60, 0};
+    static const uint32_t req[] = {TAG_ClOrdID, TAG_MassCancelRequestType, TAG_TransactTime, 0};
     if (!sess_require(s, m, req) || !may_trade(s, m))
         return;
     mass_cancel *mc = calloc(1, sizeof *mc);
     if (!mc)
         return;
     mc->s = s;
-    const fix_field *t = fix_get(m, 530);
+    const fix_field *t = fix_get(m, TAG_MassCancelRequestType);
     collect col = {.instrument = -1};
-    if (app_get_id(s, m, 11, mc->clordid, true))
+    if (app_get_id(s, m, TAG_ClOrdID, mc->clordid, true))
         goto done;
     if (t->len != 1 || (t->val[0] != '1' && t->val[0] != '7')) {
-        sess_reject(s, m, 530, REJ_VALUE, "Value is incorrect: 1 (by symbol) or 7 (all orders)");
+        sess_reject(s, m, TAG_MassCancelRequestType, REJ_VALUE,
+                    "Value is incorrect: 1 (by symbol) or 7 (all orders)");
         goto done;
     }
     mc->req_type = t->val[0] - '0';
     if (mc->req_type == 1) {
         uint32_t inst;
-        fix_get_str(m, 55, mc->symbol, sizeof mc->symbol);
+        fix_get_str(m, TAG_Symbol, mc->symbol, sizeof mc->symbol);
         if (app_get_symbol(g, s, m, &inst) != 0) {
             mass_report(g, s, mc, 0, 1); /* unknown security */
             goto done;
@@ -770,7 +782,7 @@ void app_on_message(gw *g, sess *s, const fix_msg *m)
         if (t[0] == 'U') /* user-defined types */
             sess_business_reject(s, m, 3, "Unsupported Message Type");
         else
-            sess_reject(s, m, 35, 11, "Invalid MsgType");
+            sess_reject(s, m, TAG_MsgType, 11, "Invalid MsgType");
     }
 }
 

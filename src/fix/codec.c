@@ -8,6 +8,7 @@
  * SOH. Nothing is allocated; values point into the input.
  */
 #include "fix.h"
+#include "tags.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -115,7 +116,8 @@ fix_status fix_parse(const char *buf, size_t len, fix_msg *m, size_t *used)
     m->raw = buf;
     m->rawlen = total;
     m->type[0] = 0;
-    if (m->n == 0 || m->f[0].tag != 35 || m->f[0].len == 0 || m->f[0].len >= sizeof m->type)
+    if (m->n == 0 || m->f[0].tag != TAG_MsgType || m->f[0].len == 0 ||
+        m->f[0].len >= sizeof m->type)
         return FIX_BAD_SYNTAX; /* MsgType must be the third field */
     memcpy(m->type, m->f[0].val, m->f[0].len);
     m->type[m->f[0].len] = 0;
@@ -230,7 +232,7 @@ void fix_build_begin(fix_builder *b, const char *msg_type)
     b->blen = 0;
     b->olen = 0;
     b->overflow = 0;
-    fix_add_str(b, 35, msg_type);
+    fix_add_str(b, TAG_MsgType, msg_type);
 }
 
 void fix_add_raw(fix_builder *b, uint32_t tag, const char *val, size_t len)

@@ -28,6 +28,7 @@
 #include "gateway.h"
 #include "map.h"
 #include "store.h"
+#include "tags.h"
 
 #define GW_COMP_ID "CETS"     /* our SenderCompID; peers send it as TargetCompID */
 #define GW_COMP_MAX 32        /* SenderCompID: 1-32 of [A-Za-z0-9._-] */
@@ -35,16 +36,6 @@
 #define GW_RESEND_CHUNK (1 << 20) /* refill a connection being resent to below this */
 #define GW_EVBUF 1024         /* events read from the bus at a time */
 #define GW_WATCH_MAX 65536    /* participants below this are filtered by a bit each */
-
-/* custom tags (docs/fix.md) */
-enum {
-    TAG_NO_TAKE_TARGETS = 20001,
-    TAG_TAKE_ORDER_ID = 20002,
-    TAG_TAKE_QTY = 20003,
-    TAG_CANCEL_ON_DISCONNECT = 20010,
-    TAG_REASON_CODE = 20030,
-    TAG_BLOCK_STATUS = 20031,
-};
 
 typedef struct fix_gateway gw;
 typedef struct sess sess;

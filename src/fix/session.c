@@ -92,10 +92,10 @@ void sess_begin(sess *s, const char *type)
 {
     fix_builder *b = &s->g->b;
     fix_build_begin(b, type);
-    fix_add_str(b, 49, GW_COMP_ID);
-    fix_add_str(b, 56, s->comp);
-    fix_add_int(b, 34, (int64_t)fix_store_next_out(s->st));
-    fix_add_time(b, 52, wall_now());
+    fix_add_str(b, TAG_SenderCompID, GW_COMP_ID);
+    fix_add_str(b, TAG_TargetCompID, s->comp);
+    fix_add_int(b, TAG_MsgSeqNum, (int64_t)fix_store_next_out(s->st));
+    fix_add_time(b, TAG_SendingTime, wall_now());
 }
 
 /* Finish, store under its MsgSeqNum, and send at once unless a resend is
@@ -129,12 +129,12 @@ void sess_reject(sess *s, const fix_msg *m, uint32_t tag, int reason, const char
              s->comp, s->cur_seq, m->type, tag, reason, text);
     fix_builder *b = &s->g->b;
     sess_begin(s, "3");
-    fix_add_int(b, 45, (int64_t)s->cur_seq);
+    fix_add_int(b, TAG_RefSeqNum, (int64_t)s->cur_seq);
     if (tag)
-        fix_add_int(b, 371, tag);
-    fix_add_str(b, 372, m->type);
-    fix_add_int(b, 373, reason);
-    fix_add_str(b, 58, text);
+        fix_add_int(b, TAG_RefTagID, tag);
+    fix_add_str(b, TAG_RefMsgType, m->type);
+    fix_add_int(b, TAG_SessionRejectReason, reason);
+    fix_add_str(b, TAG_Text, text);
     sess_end(s);
 }
 
@@ -142,10 +142,10 @@ void sess_business_reject(sess *s, const fix_msg *m, int reason, const char *tex
 {
     fix_builder *b = &s->g->b;
     sess_begin(s, "j");
-    fix_add_int(b, 45, (int64_t)s->cur_seq);
-    fix_add_str(b, 372, m->type);
-    fix_add_int(b, 380, reason);
-    fix_add_str(b, 58, text);
+    fix_add_int(b, TAG_RefSeqNum, (int64_t)s->cur_seq);
+    fix_add_str(b, TAG_RefMsgType, m->type);
+    fix_add_int(b, TAG_BusinessRejectReason, reason);
+    fix_add_str(b, TAG_Text, text);
     sess_end(s);
 }
 
@@ -167,7 +167,7 @@ void sess_logout(sess *s, const char *text)
         return;
     sess_begin(s, "5");
     if (text)
-        fix_add_str(&s->g->b, 58, text);
+        fix_add_str(&s->g->b, TAG_Text, text);
     sess_end(s);
     s->logout_sent = true;
     s->logout_at = s->g->mono;
@@ -177,7 +177,7 @@ static void send_heartbeat(sess *s, const fix_field *test_id)
 {
     sess_begin(s, "0");
     if (test_id)
-        fix_add_raw(&s->g->b, 112, test_id->val, test_id->len);
+        fix_add_raw(&s->g->b, TAG_TestReqID, test_id->val, test_id->len);
     sess_end(s);
 }
 
@@ -185,8 +185,8 @@ static void send_resend_request(sess *s, uint64_t from)
 {
     log_info("fix", "msg=\"gap: resend requested\" comp=%s from=%" PRIu64, s->comp, from);
     sess_begin(s, "2");
-    fix_add_int(&s->g->b, 7, (int64_t)from);
-    fix_add_int(&s->g->b, 16, 0);
+    fix_add_int(&s->g->b, TAG_BeginSeqNo, (int64_t)from);
+    fix_add_int(&s->g->b, TAG_EndSeqNo, 0);
     sess_end(s);
 }
 
@@ -222,20 +222,20 @@ static void logon_first(gw *g, conn *c, const fix_msg *m)
     char password[256];
     int64_t seq, hb;
     const char *bad = NULL;
-    if (!get_bounded(m, 49, l->comp, sizeof l->comp))
+    if (!get_bounded(m, TAG_SenderCompID, l->comp, sizeof l->comp))
         bad = "SenderCompID(49) missing or longer than 32";
-    else if (!field_is(m, 56, GW_COMP_ID))
+    else if (!field_is(m, TAG_TargetCompID, GW_COMP_ID))
         bad = "TargetCompID(56) must be CETS";
-    else if (fix_get_int(m, 34, &seq) != 0 || seq < 1)
+    else if (fix_get_int(m, TAG_MsgSeqNum, &seq) != 0 || seq < 1)
         bad = "MsgSeqNum(34) missing";
-    else if (!field_is(m, 98, "0"))
+    else if (!field_is(m, TAG_EncryptMethod, "0"))
         bad = "EncryptMethod(98) must be 0";
-    else if (fix_get_int(m, 108, &hb) != 0 || hb < 0 || hb > g->o.max_heartbeat_s)
+    else if (fix_get_int(m, TAG_HeartBtInt, &hb) != 0 || hb < 0 || hb > g->o.max_heartbeat_s)
         bad = "HeartBtInt(108) missing or out of range";
-    else if (!get_bounded(m, 553, l->user, sizeof l->user) ||
-             !get_bounded(m, 554, password, sizeof password))
+    else if (!get_bounded(m, TAG_Username, l->user, sizeof l->user) ||
+             !get_bounded(m, TAG_Password, password, sizeof password))
         bad = "Username(553) and Password(554) are required";
-    else if (flag_yes(m, 141) && seq != 1)
+    else if (flag_yes(m, TAG_ResetSeqNumFlag) && seq != 1)
         bad = "ResetSeqNumFlag(141)=Y needs MsgSeqNum(34)=1";
     if (bad) {
         gw_conn_kill(c, bad, false);
@@ -243,14 +243,14 @@ static void logon_first(gw *g, conn *c, const fix_msg *m)
     }
     l->seq = (uint64_t)seq;
     l->hb = (int)hb;
-    l->reset = flag_yes(m, 141);
-    l->cod_given = fix_get(m, TAG_CANCEL_ON_DISCONNECT) != NULL;
-    l->cod = flag_yes(m, TAG_CANCEL_ON_DISCONNECT);
+    l->reset = flag_yes(m, TAG_ResetSeqNumFlag);
+    l->cod_given = fix_get(m, TAG_CancelOnDisconnect) != NULL;
+    l->cod = flag_yes(m, TAG_CancelOnDisconnect);
     c->state = CS_AUTH;
     gw_auth_ask(g, c, password);
     memset(password, 0, sizeof password);
     /* and the copy in the input buffer (m points into it, which we own) */
-    const fix_field *pw = fix_get(m, 554);
+    const fix_field *pw = fix_get(m, TAG_Password);
     memset((char *)(uintptr_t)pw->val, '*', pw->len);
 }
 
@@ -289,10 +289,10 @@ static void logon_accept(gw *g, conn *c, sess *s, const principal *p)
         return;
     }
     sess_begin(s, "A");
-    fix_add_int(&g->b, 98, 0);
-    fix_add_int(&g->b, 108, s->hb_s);
+    fix_add_int(&g->b, TAG_EncryptMethod, 0);
+    fix_add_int(&g->b, TAG_HeartBtInt, s->hb_s);
     if (l->reset)
-        fix_add_str(&g->b, 141, "Y");
+        fix_add_str(&g->b, TAG_ResetSeqNumFlag, "Y");
     sess_end(s);
     log_info("fix", "msg=\"logon\" comp=%s user=%s participant=%u conn=%u peer=%s in=%" PRIu64
              " out=%" PRIu64 " hb=%d reset=%d cod=%d",
@@ -348,30 +348,32 @@ static bool header_ok(sess *s, const fix_msg *m, bool possdup)
             sess_reject(s, m, m->f[i].tag, REJ_NO_VALUE, "Tag specified without a value");
             return false;
         }
-    const fix_field *st = fix_get(m, 52), *orig = fix_get(m, 122);
+    const fix_field *st = fix_get(m, TAG_SendingTime), *orig = fix_get(m, TAG_OrigSendingTime);
     int64_t sent, orig_ns;
     if (!st) {
-        sess_reject(s, m, 52, REJ_REQUIRED, "Required tag missing: 52");
+        sess_reject(s, m, TAG_SendingTime, REJ_REQUIRED, "Required tag missing: 52");
         return false;
     }
     if (parse_utc(st, &sent) != 0) {
-        sess_reject(s, m, 52, REJ_FORMAT, "Incorrect data format for value: SendingTime");
+        sess_reject(s, m, TAG_SendingTime, REJ_FORMAT,
+                    "Incorrect data format for value: SendingTime");
         return false;
     }
     int64_t tol = (int64_t)s->g->o.sending_time_tolerance_s * 1000000000;
     int64_t skew = sent - wall_now();
     if (tol && !possdup && (skew > tol || skew < -tol)) {
-        sess_reject(s, m, 52, REJ_SENDING_TIME, "SendingTime accuracy problem");
+        sess_reject(s, m, TAG_SendingTime, REJ_SENDING_TIME, "SendingTime accuracy problem");
         fail(s, "SendingTime accuracy problem");
         return false;
     }
     if (possdup && !is(m, "4")) {
         if (!orig) {
-            sess_reject(s, m, 122, REJ_REQUIRED, "Required tag missing: 122");
+            sess_reject(s, m, TAG_OrigSendingTime, REJ_REQUIRED, "Required tag missing: 122");
             return false;
         }
         if (parse_utc(orig, &orig_ns) != 0 || orig_ns > sent) {
-            sess_reject(s, m, 122, REJ_SENDING_TIME, "OrigSendingTime after SendingTime");
+            sess_reject(s, m, TAG_OrigSendingTime, REJ_SENDING_TIME,
+                        "OrigSendingTime after SendingTime");
             fail(s, "SendingTime accuracy problem");
             return false;
         }
@@ -381,13 +383,14 @@ static bool header_ok(sess *s, const fix_msg *m, bool possdup)
 
 static void on_resend_request(sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {7, 16, 0};
+    static const uint32_t req[] = {TAG_BeginSeqNo, TAG_EndSeqNo, 0};
     int64_t from, to;
     if (!sess_require(s, m, req))
         return;
-    if (fix_get_int(m, 7, &from) != 0 || fix_get_int(m, 16, &to) != 0 || from < 1 || to < 0 ||
-        (to && to < from)) {
-        sess_reject(s, m, 16, REJ_VALUE, "Value is incorrect (out of range) for this tag");
+    if (fix_get_int(m, TAG_BeginSeqNo, &from) != 0 || fix_get_int(m, TAG_EndSeqNo, &to) != 0 ||
+        from < 1 || to < 0 || (to && to < from)) {
+        sess_reject(s, m, TAG_EndSeqNo, REJ_VALUE,
+                    "Value is incorrect (out of range) for this tag");
         return;
     }
     uint64_t last = fix_store_next_out(s->st) - 1;
@@ -404,14 +407,14 @@ static void on_resend_request(sess *s, const fix_msg *m)
 
 static void on_sequence_reset(sess *s, const fix_msg *m, bool gap_fill)
 {
-    static const uint32_t req[] = {36, 0};
+    static const uint32_t req[] = {TAG_NewSeqNo, 0};
     int64_t to;
     if (!sess_require(s, m, req))
         return;
     uint64_t expected = fix_store_next_in(s->st);
-    if (fix_get_int(m, 36, &to) != 0 || (uint64_t)to < expected ||
+    if (fix_get_int(m, TAG_NewSeqNo, &to) != 0 || (uint64_t)to < expected ||
         (gap_fill && (uint64_t)to <= s->cur_seq)) {
-        sess_reject(s, m, 36, REJ_VALUE, "NewSeqNo(36) would lower the sequence number");
+        sess_reject(s, m, TAG_NewSeqNo, REJ_VALUE, "NewSeqNo(36) would lower the sequence number");
         return;
     }
     fix_store_set_next_in(s->st, (uint64_t)to);
@@ -426,9 +429,9 @@ static void dispatch(gw *g, sess *s, const fix_msg *m)
         case '0': /* Heartbeat: any traffic answers a TestRequest */
             break;
         case '1': {
-            static const uint32_t req[] = {112, 0};
+            static const uint32_t req[] = {TAG_TestReqID, 0};
             if (sess_require(s, m, req))
-                send_heartbeat(s, fix_get(m, 112));
+                send_heartbeat(s, fix_get(m, TAG_TestReqID));
             break;
         }
         case '2':
@@ -436,8 +439,8 @@ static void dispatch(gw *g, sess *s, const fix_msg *m)
             break;
         case '3': {
             char ref[24] = "", text[256] = "";
-            fix_get_str(m, 45, ref, sizeof ref);
-            fix_get_str(m, 58, text, sizeof text);
+            fix_get_str(m, TAG_RefSeqNum, ref, sizeof ref);
+            fix_get_str(m, TAG_Text, text, sizeof text);
             log_warn("fix", "msg=\"peer rejected a message\" comp=%s ref_seq=%s text=\"%s\"",
                      s->comp, ref, text);
             break;
@@ -471,7 +474,7 @@ static void on_gap(sess *s, const fix_msg *m, uint64_t seq, uint64_t expected)
     }
     if (is(m, "2")) {
         s->cur_seq = seq;
-        if (header_ok(s, m, flag_yes(m, 43)))
+        if (header_ok(s, m, flag_yes(m, TAG_PossDupFlag)))
             on_resend_request(s, m);
         if (!s->c)
             return;
@@ -492,18 +495,20 @@ void sess_on_message(gw *g, conn *c, const fix_msg *m)
     }
     sess *s = c->s;
     int64_t seq;
-    if (fix_get_int(m, 34, &seq) != 0 || seq < 1) {
+    if (fix_get_int(m, TAG_MsgSeqNum, &seq) != 0 || seq < 1) {
         fail(s, "MsgSeqNum(34) missing or not a number");
         return;
     }
     s->cur_seq = (uint64_t)seq;
-    if (!field_is(m, 49, s->comp) || !field_is(m, 56, GW_COMP_ID)) {
-        sess_reject(s, m, field_is(m, 49, s->comp) ? 56 : 49, REJ_COMPID, "CompID problem");
+    if (!field_is(m, TAG_SenderCompID, s->comp) || !field_is(m, TAG_TargetCompID, GW_COMP_ID)) {
+        sess_reject(s, m,
+                    field_is(m, TAG_SenderCompID, s->comp) ? TAG_TargetCompID : TAG_SenderCompID,
+                    REJ_COMPID, "CompID problem");
         fail(s, "CompID problem");
         return;
     }
-    bool possdup = flag_yes(m, 43);
-    if (is(m, "4") && !flag_yes(m, 123)) { /* reset mode: the number does not count */
+    bool possdup = flag_yes(m, TAG_PossDupFlag);
+    if (is(m, "4") && !flag_yes(m, TAG_GapFillFlag)) { /* reset mode: the number does not count */
         if (header_ok(s, m, true))
             on_sequence_reset(s, m, false);
         return;
@@ -549,15 +554,15 @@ static void send_gap_fill(sess *s, uint64_t from, uint64_t to)
 {
     fix_builder *b = &s->g->b;
     fix_build_begin(b, "4");
-    fix_add_str(b, 49, GW_COMP_ID);
-    fix_add_str(b, 56, s->comp);
-    fix_add_int(b, 34, (int64_t)from);
-    fix_add_str(b, 43, "Y");
+    fix_add_str(b, TAG_SenderCompID, GW_COMP_ID);
+    fix_add_str(b, TAG_TargetCompID, s->comp);
+    fix_add_int(b, TAG_MsgSeqNum, (int64_t)from);
+    fix_add_str(b, TAG_PossDupFlag, "Y");
     int64_t now = wall_now();
-    fix_add_time(b, 52, now);
-    fix_add_time(b, 122, now);
-    fix_add_str(b, 123, "Y");
-    fix_add_int(b, 36, (int64_t)to);
+    fix_add_time(b, TAG_SendingTime, now);
+    fix_add_time(b, TAG_OrigSendingTime, now);
+    fix_add_str(b, TAG_GapFillFlag, "Y");
+    fix_add_int(b, TAG_NewSeqNo, (int64_t)to);
     size_t len;
     const char *out = fix_build_finish(b, &len);
     if (out)
@@ -570,18 +575,20 @@ static void send_possdup(sess *s, uint64_t seq)
     gw *g = s->g;
     fix_builder *b = &g->b;
     const fix_msg *m = &g->rmsg;
-    const fix_field *orig = fix_get(m, 52);
+    const fix_field *orig = fix_get(m, TAG_SendingTime);
     fix_build_begin(b, m->type);
-    fix_add_str(b, 49, GW_COMP_ID);
-    fix_add_str(b, 56, s->comp);
-    fix_add_int(b, 34, (int64_t)seq);
-    fix_add_str(b, 43, "Y");
-    fix_add_time(b, 52, wall_now());
+    fix_add_str(b, TAG_SenderCompID, GW_COMP_ID);
+    fix_add_str(b, TAG_TargetCompID, s->comp);
+    fix_add_int(b, TAG_MsgSeqNum, (int64_t)seq);
+    fix_add_str(b, TAG_PossDupFlag, "Y");
+    fix_add_time(b, TAG_SendingTime, wall_now());
     if (orig)
-        fix_add_raw(b, 122, orig->val, orig->len);
+        fix_add_raw(b, TAG_OrigSendingTime, orig->val, orig->len);
     for (int i = 1; i < m->n; i++) {
         uint32_t t = m->f[i].tag;
-        if (t != 49 && t != 56 && t != 34 && t != 43 && t != 52 && t != 122 && t != 97)
+        if (t != TAG_SenderCompID && t != TAG_TargetCompID && t != TAG_MsgSeqNum &&
+            t != TAG_PossDupFlag && t != TAG_SendingTime && t != TAG_OrigSendingTime &&
+            t != TAG_PossResend)
             fix_add_raw(b, t, m->f[i].val, m->f[i].len);
     }
     size_t len;
@@ -645,7 +652,7 @@ void sess_timers(gw *g, sess *s)
         char id[32];
         snprintf(id, sizeof id, "TEST%" PRIu64, ++s->test_n);
         sess_begin(s, "1");
-        fix_add_str(&g->b, 112, id);
+        fix_add_str(&g->b, TAG_TestReqID, id);
         sess_end(s);
         s->test_sent = g->mono;
         return;
