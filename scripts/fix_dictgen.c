@@ -1,19 +1,26 @@
-/* fix_dictgen.c -- the FIX gateway's tag constants from its data dictionary.
+/* fix_dictgen.c -- the FIX gateway's tag constants and compiled dictionary,
+ * from its data dictionary.
  *
- *   fix_dictgen DICTIONARY.xml tags.h
+ *   fix_dictgen DICTIONARY.xml tags.h dict_table.c [fix.md]
  *
  * Reads docs/fix/CETS-FIX44.xml (QuickFIX's format, as published to members)
- * and writes src/fix/tags.h: every field of the dictionary as TAG_<FIX name>
- * = number. The XML stays the one source of truth: CMake's target fix_dict
- * regenerates the header in the source tree, and the test fix_dict_sync fails
- * when the committed header is not what this program makes of the XML.
+ * and writes src/fix/tags.h, every field as TAG_<FIX name> = number,
+ * src/fix/dict_table.c, the tables every incoming message is validated
+ * against (dict.h), and, given docs/fix.md, the dictionary's tables in it
+ * (between the markers DOC_BEGIN and DOC_END below). The XML stays the one
+ * source of truth: CMake's target fix_dict regenerates all three in the
+ * source tree, and the test fix_dict_sync fails when the committed files are
+ * not what this program makes of the XML.
  *
  * The reader knows exactly the subset of XML the dictionary uses: elements
  * with double-quoted attributes, comments and the <?xml?> declaration; no
- * entities, no CDATA. Anything else is an error naming the line.
+ * entities, no CDATA, no components. Anything else is an error naming the
+ * line, as is a field used but not defined, or a type the validator does
+ * not know.
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,15 +42,49 @@ typedef struct xtag {
     int line;
 } xtag;
 
+#define MAX_VALUES 64
+#define MAX_MEMBERS 64
+#define MAX_GROUPS 64
+#define MAX_MSGS 64
+
 typedef struct field {
     unsigned number;
     char name[64], type[32];
+    char values[MAX_VALUES][32];
+    int nvalues;
+    int slot;  /* 1.. in order of number */
+    int where; /* 0 body, 1 header, 2 trailer */
 } field;
+
+struct group;
+typedef struct member {
+    int field; /* index in fields[] */
+    int required;
+    struct group *group; /* a NumInGroup field that opens a group */
+} member;
+
+typedef struct group {
+    char owner[64]; /* message name and field, for the C names */
+    member m[MAX_MEMBERS];
+    int n, id;
+} group;
+
+typedef struct msg {
+    char name[64], type[8];
+    int admin;
+    member m[MAX_MEMBERS];
+    int n;
+} msg;
 
 static const char *path;
 static field fields[MAX_FIELDS];
 static int nfields;
-
+static group groups[MAX_GROUPS];
+static int ngroups;
+static msg msgs[MAX_MSGS];
+static int nmsgs;
+static member header[MAX_MEMBERS], trailer[MAX_MEMBERS];
+static int nheader, ntrailer;
 static void die(int line, const char *fmt, ...)
 {
     va_list ap;
@@ -170,19 +211,35 @@ static char *slurp(const char *file)
     return b;
 }
 
-/* The <fields> section: number, name and type of every field. */
+/* The <fields> section: number, name, type and values of every field. */
 static void read_fields(const char *doc)
 {
     const char *p = doc;
     int line = 1, in_fields = 0;
+    field *cur = NULL;
     xtag t;
     while (next_tag(&p, &line, &t)) {
         if (!strcmp(t.name, "fields") && !t.empty) {
             in_fields = !t.closing;
             continue;
         }
-        if (!in_fields || t.closing || strcmp(t.name, "field") != 0)
+        if (!in_fields)
             continue;
+        if (!strcmp(t.name, "field") && t.closing) {
+            cur = NULL;
+            continue;
+        }
+        if (!strcmp(t.name, "value")) {
+            if (!cur)
+                die(t.line, "<value> outside a <field>");
+            if (cur->nvalues == MAX_VALUES)
+                die(t.line, "field %s: too many values", cur->name);
+            snprintf(cur->values[cur->nvalues++], sizeof cur->values[0], "%s",
+                     attr_need(&t, "enum"));
+            continue;
+        }
+        if (strcmp(t.name, "field") != 0)
+            die(t.line, "unexpected <%s> in <fields>", t.name);
         if (nfields == MAX_FIELDS)
             die(t.line, "too many fields");
         field *f = &fields[nfields++];
@@ -194,6 +251,99 @@ static void read_fields(const char *doc)
         for (int i = 0; i < nfields - 1; i++)
             if (fields[i].number == f->number || !strcmp(fields[i].name, f->name))
                 die(t.line, "field %s (%u) defined twice", f->name, f->number);
+        cur = t.empty ? NULL : f;
+    }
+}
+
+static int field_by_name(const char *name, int line)
+{
+    for (int i = 0; i < nfields; i++)
+        if (!strcmp(fields[i].name, name))
+            return i;
+    die(line, "field %s is used but not defined in <fields>", name);
+    return -1;
+}
+
+/* Header, trailer and messages, with their (nested) groups. */
+static void read_layout(const char *doc)
+{
+    const char *p = doc;
+    int line = 1, depth = 0, in_fields = 0;
+    member *list = NULL;
+    int *count = NULL;
+    struct {
+        member *list;
+        int *count;
+    } stack[8];
+    xtag t;
+    while (next_tag(&p, &line, &t)) {
+        const char *n = t.name;
+        if (!strcmp(n, "fields") && !t.empty) {
+            in_fields = !t.closing;
+            continue;
+        }
+        if (in_fields || !strcmp(n, "fix") || !strcmp(n, "messages") || !strcmp(n, "components"))
+            continue;
+        if (!strcmp(n, "component"))
+            die(t.line, "components are not supported: list the fields");
+        if (t.closing) {
+            if (!strcmp(n, "group")) {
+                if (!depth)
+                    die(t.line, "</group> without <group>");
+                depth--;
+                list = stack[depth].list;
+                count = stack[depth].count;
+            } else {
+                list = NULL;
+                count = NULL;
+            }
+            continue;
+        }
+        if (!strcmp(n, "header") || !strcmp(n, "trailer")) {
+            list = n[0] == 'h' ? header : trailer;
+            count = n[0] == 'h' ? &nheader : &ntrailer;
+            continue;
+        }
+        if (!strcmp(n, "message")) {
+            if (nmsgs == MAX_MSGS)
+                die(t.line, "too many messages");
+            msg *m = &msgs[nmsgs++];
+            snprintf(m->name, sizeof m->name, "%s", attr_need(&t, "name"));
+            snprintf(m->type, sizeof m->type, "%s", attr_need(&t, "msgtype"));
+            m->admin = !strcmp(attr_need(&t, "msgcat"), "admin");
+            list = m->m;
+            count = &m->n;
+            continue;
+        }
+        if (strcmp(n, "field") != 0 && strcmp(n, "group") != 0)
+            die(t.line, "unexpected <%s>", n);
+        if (!list)
+            die(t.line, "<%s> outside a header, trailer, message or group", n);
+        if (*count == MAX_MEMBERS)
+            die(t.line, "too many fields in one place");
+        member *m = &list[(*count)++];
+        m->field = field_by_name(attr_need(&t, "name"), t.line);
+        const char *req = attr_need(&t, "required");
+        m->required = !strcmp(req, "Y");
+        if (!m->required && strcmp(req, "N") != 0)
+            die(t.line, "required must be Y or N");
+        if (!strcmp(n, "group")) {
+            if (strcmp(fields[m->field].type, "NUMINGROUP") != 0)
+                die(t.line, "group %s: not a NUMINGROUP field", fields[m->field].name);
+            if (ngroups == MAX_GROUPS || depth == 8)
+                die(t.line, "too many or too deeply nested groups");
+            group *g = &groups[ngroups];
+            g->id = ngroups++;
+            snprintf(g->owner, sizeof g->owner, "%s", fields[m->field].name);
+            m->group = g;
+            stack[depth].list = list;
+            stack[depth].count = count;
+            depth++;
+            list = g->m;
+            count = &g->n;
+            if (t.empty)
+                die(t.line, "an empty group");
+        }
     }
 }
 
@@ -203,13 +353,27 @@ static int by_number(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void write_tags(const char *out)
+static FILE *out_open(const char *out)
 {
     FILE *f = fopen(out, "w");
     if (!f) {
         perror(out);
         exit(1);
     }
+    return f;
+}
+
+static void out_close(FILE *f, const char *out)
+{
+    if (fclose(f) != 0) {
+        perror(out);
+        exit(1);
+    }
+}
+
+static void write_tags(const char *out)
+{
+    FILE *f = out_open(out);
     field sorted[MAX_FIELDS];
     memcpy(sorted, fields, (size_t)nfields * sizeof *fields);
     qsort(sorted, (size_t)nfields, sizeof *sorted, by_number);
@@ -227,16 +391,188 @@ static void write_tags(const char *out)
         fprintf(f, "    %-36s /* %s */\n", item, sorted[i].type);
     }
     fprintf(f, "};\n\n#endif\n");
-    if (fclose(f) != 0) {
-        perror(out);
-        exit(1);
+    out_close(f, out);
+}
+
+static const char *vtype(const field *fd)
+{
+    static const char *const map[][2] = {
+        {"STRING", "FIX_T_STRING"},   {"CHAR", "FIX_T_CHAR"},
+        {"BOOLEAN", "FIX_T_BOOLEAN"}, {"INT", "FIX_T_INT"},
+        {"SEQNUM", "FIX_T_UINT"},     {"LENGTH", "FIX_T_UINT"},
+        {"NUMINGROUP", "FIX_T_UINT"}, {"QTY", "FIX_T_FLOAT"},
+        {"PRICE", "FIX_T_FLOAT"},     {"AMT", "FIX_T_FLOAT"},
+        {"FLOAT", "FIX_T_FLOAT"},     {"UTCTIMESTAMP", "FIX_T_UTCTIMESTAMP"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(fd->type, map[i][0]))
+            return map[i][1];
+    die(0, "field %s: type %s is not one the validator knows (dict.h)", fd->name, fd->type);
+    return NULL;
+}
+
+static void write_members(FILE *f, const char *cname, const member *m, int n)
+{
+    fprintf(f, "static const fix_member_def %s[] = {\n", cname);
+    for (int i = 0; i < n; i++) {
+        const field *fd = &fields[m[i].field];
+        fprintf(f, "    {%d, %s, ", fd->slot, m[i].required ? "true" : "false");
+        if (m[i].group)
+            fprintf(f, "&g%d}, /* %s, group */\n", m[i].group->id, fd->name);
+        else
+            fprintf(f, "NULL}, /* %s */\n", fd->name);
     }
+    fprintf(f, "};\n");
+}
+
+static void write_table(const char *out)
+{
+    if (nfields > 64 * 4 - 1)
+        die(0, "more fields than dict.h's FIX_SLOT_WORDS hold");
+    FILE *f = out_open(out);
+    fprintf(f, "/* dict_table.c -- the data dictionary as tables (dict.h).\n"
+               " *\n"
+               " * Generated by scripts/fix_dictgen.c from docs/fix/CETS-FIX44.xml; do not\n"
+               " * edit: change the XML and run `cmake --build build --target fix_dict`.\n"
+               " */\n"
+               "#include <stddef.h>\n\n#include \"dict.h\"\n\n");
+    for (int i = 0; i < nfields; i++)
+        if (fields[i].nvalues) {
+            fprintf(f, "static const char *const v%u[] = {", fields[i].number);
+            for (int k = 0; k < fields[i].nvalues; k++)
+                fprintf(f, "%s\"%s\"", k ? ", " : "", fields[i].values[k]);
+            fprintf(f, "};\n");
+        }
+    fprintf(f, "\nconst fix_field_def fix_dict_fields[] = {\n    {0, NULL, 0, 0, 0, NULL},\n");
+    for (int i = 0; i < nfields; i++) {
+        const field *fd = &fields[i];
+        static const char *const where[] = {"FIX_IN_BODY", "FIX_IN_HEADER", "FIX_IN_TRAILER"};
+        fprintf(f, "    {%u, \"%s\", %s, %s, %d, ", fd->number, fd->name, vtype(fd),
+                where[fd->where], fd->nvalues);
+        if (fd->nvalues)
+            fprintf(f, "v%u},\n", fd->number);
+        else
+            fprintf(f, "NULL},\n");
+    }
+    fprintf(f, "};\nconst uint16_t fix_dict_nfields = %d;\n\n", nfields);
+    fprintf(f, "const uint16_t fix_dict_slot_lo[1024] = {\n");
+    for (int i = 0; i < nfields; i++)
+        if (fields[i].number < 1024)
+            fprintf(f, "    [%u] = %d,\n", fields[i].number, fields[i].slot);
+    fprintf(f, "};\nconst uint16_t fix_dict_slot_hi[64] = {\n");
+    for (int i = 0; i < nfields; i++)
+        if (fields[i].number >= 1024) {
+            if (fields[i].number < 20000 || fields[i].number >= 20064)
+                die(0, "field %s: custom tags must be 20000-20063", fields[i].name);
+            fprintf(f, "    [%u] = %d, /* %u */\n", fields[i].number - 20000, fields[i].slot,
+                    fields[i].number);
+        }
+    fprintf(f, "};\n\n");
+    /* groups innermost first: a group refers to the groups it contains */
+    for (int g = ngroups - 1; g >= 0; g--) {
+        char cname[96];
+        snprintf(cname, sizeof cname, "g%d_m", g);
+        write_members(f, cname, groups[g].m, groups[g].n);
+        fprintf(f, "static const fix_group_def g%d = {%d, g%d_m}; /* %s */\n\n", g, groups[g].n, g,
+                groups[g].owner);
+    }
+    /* the header without what framing checks: BeginString, BodyLength, MsgType */
+    member h[MAX_MEMBERS];
+    int nh = 0;
+    for (int i = 0; i < nheader; i++)
+        if (fields[header[i].field].number != 8 && fields[header[i].field].number != 9 &&
+            fields[header[i].field].number != 35)
+            h[nh++] = header[i];
+    write_members(f, "header_m", h, nh);
+    for (int i = 0; i < nmsgs; i++) {
+        char cname[96];
+        snprintf(cname, sizeof cname, "m_%.63s", msgs[i].name);
+        write_members(f, cname, msgs[i].m, msgs[i].n);
+    }
+    fprintf(f,
+            "\nconst fix_member_def *const fix_dict_header = header_m;\n"
+            "const uint16_t fix_dict_nheader = %d;\n",
+            nh);
+    fprintf(f, "\nconst fix_msg_def fix_dict_msgs[] = {\n");
+    for (int i = 0; i < nmsgs; i++) {
+        const msg *m = &msgs[i];
+        uint64_t w[4] = {0};
+        for (int k = 0; k < m->n; k++) {
+            int slot = fields[m->m[k].field].slot;
+            w[slot / 64] |= 1ull << (slot % 64);
+        }
+        fprintf(f,
+                "    {\"%s\", \"%s\", %s, %d, m_%s,\n     {0x%llxull, 0x%llxull, 0x%llxull, "
+                "0x%llxull}},\n",
+                m->type, m->name, m->admin ? "true" : "false", m->n, m->name,
+                (unsigned long long)w[0], (unsigned long long)w[1], (unsigned long long)w[2],
+                (unsigned long long)w[3]);
+    }
+    fprintf(f, "};\nconst uint16_t fix_dict_nmsgs = %d;\n", nmsgs);
+    out_close(f, out);
+}
+
+#define DOC_BEGIN                                                                                  \
+    "<!-- dictionary: generated by scripts/fix_dictgen.c from docs/fix/CETS-FIX44.xml -->\n"
+#define DOC_END "<!-- end of dictionary -->\n"
+
+static void doc_members(char **p, size_t *left, const member *m, int n)
+{
+    for (int i = 0; i < n; i++) {
+        int w = snprintf(*p, *left, "%s%u%s", i ? ", " : "", fields[m[i].field].number,
+                         m[i].required ? "*" : "");
+        *p += w, *left -= (size_t)w;
+        if (m[i].group) {
+            w = snprintf(*p, *left, " {");
+            *p += w, *left -= (size_t)w;
+            doc_members(p, left, m[i].group->m, m[i].group->n);
+            w = snprintf(*p, *left, "}");
+            *p += w, *left -= (size_t)w;
+        }
+    }
+}
+
+/* The dictionary as two tables, in place of what is between the markers. */
+static void write_doc(const char *file)
+{
+    char *old = slurp(file);
+    char *b = strstr(old, DOC_BEGIN), *e = b ? strstr(b, DOC_END) : NULL;
+    if (!b || !e)
+        die(0, "%s: no \"%.40s...\" and \"%.20s...\" markers", file, DOC_BEGIN, DOC_END);
+    FILE *f = out_open(file);
+    fwrite(old, 1, (size_t)(b - old) + strlen(DOC_BEGIN), f);
+    static char line[8192];
+    fprintf(f, "\n| MsgType | message | fields (* required; {...} the entries of a repeating "
+               "group) |\n|---|---|---|\n");
+    char *p = line;
+    size_t left = sizeof line;
+    doc_members(&p, &left, header, nheader);
+    fprintf(f, "| | header | %s |\n", line);
+    for (int i = 0; i < nmsgs; i++) {
+        p = line, left = sizeof line;
+        line[0] = 0;
+        doc_members(&p, &left, msgs[i].m, msgs[i].n);
+        fprintf(f, "| %s | %s | %s |\n", msgs[i].type, msgs[i].name, line);
+    }
+    p = line, left = sizeof line;
+    doc_members(&p, &left, trailer, ntrailer);
+    fprintf(f, "| | trailer | %s |\n\n| tag | field | type | values |\n|---|---|---|---|\n", line);
+    for (int i = 0; i < nfields; i++) {
+        fprintf(f, "| %u | %s | %s | ", fields[i].number, fields[i].name, fields[i].type);
+        for (int k = 0; k < fields[i].nvalues; k++)
+            fprintf(f, "%s`%s`", k ? " " : "", fields[i].values[k]);
+        fprintf(f, " |\n");
+    }
+    fprintf(f, "\n");
+    fputs(e, f);
+    out_close(f, file);
+    free(old);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: fix_dictgen DICTIONARY.xml tags.h\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: fix_dictgen DICTIONARY.xml tags.h dict_table.c [fix.md]\n");
         return 2;
     }
     path = argv[1];
@@ -245,6 +581,17 @@ int main(int argc, char **argv)
     if (!nfields)
         die(1, "no <fields>");
     write_tags(argv[2]);
+    qsort(fields, (size_t)nfields, sizeof *fields, by_number); /* slot = index + 1 */
+    for (int i = 0; i < nfields; i++)
+        fields[i].slot = i + 1;
+    read_layout(doc);
+    for (int i = 0; i < nheader; i++)
+        fields[header[i].field].where = 1;
+    for (int i = 0; i < ntrailer; i++)
+        fields[trailer[i].field].where = 2;
+    write_table(argv[3]);
+    if (argc == 5)
+        write_doc(argv[4]);
     free(doc);
     return 0;
 }

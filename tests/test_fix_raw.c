@@ -334,7 +334,7 @@ static void test_possdup_low_ignored(void **state)
     logon_alice();
     uint64_t next = a.out_seq;
     a.out_seq = 1;
-    fxc_send(&a, "1", "112=dup|43=Y|122=20200101-00:00:00");
+    fxc_send(&a, "1", "43=Y|122=20200101-00:00:00|112=dup");
     a.out_seq = next;
     assert_alive(&a, "after-dup");
 }
@@ -356,7 +356,7 @@ static void test_inbound_gap_resend_request(void **state)
     snprintf(body, sizeof body, "43=Y|122=20200101-00:00:00|123=Y|36=%" PRIu64, ahead);
     fxc_send(&a, "4", body);
     a.out_seq = ahead;
-    fxc_send(&a, "1", "112=ahead|43=Y|122=20200101-00:00:00");
+    fxc_send(&a, "1", "43=Y|122=20200101-00:00:00|112=ahead");
     fxc_expect(&a, "0");
     assert_string_equal(fxc_get(&a, 112), "ahead");
     assert_alive(&a, "after-gap");

@@ -24,8 +24,6 @@
 #include "core/log.h"
 #include "gw.h"
 
-enum { REJ_REQUIRED = 1, REJ_VALUE = 5, REJ_FORMAT = 6 };
-
 /* ---- field readers ---------------------------------------------------------- */
 
 int app_get_id(sess *s, const fix_msg *m, uint32_t tag, char out[GW_ID_MAX + 1], bool required)
@@ -37,14 +35,14 @@ int app_get_id(sess *s, const fix_msg *m, uint32_t tag, char out[GW_ID_MAX + 1],
             return 0;
         char t[64];
         snprintf(t, sizeof t, "Required tag missing: %u", tag);
-        sess_reject(s, m, tag, REJ_REQUIRED, t);
+        sess_reject(s, m, tag, FIX_REJ_REQUIRED, t);
         return -1;
     }
     bool ok = f->len >= 1 && f->len <= GW_ID_MAX;
     for (uint32_t i = 0; ok && i < f->len; i++)
         ok = f->val[i] > ' ' && f->val[i] < 127;
     if (!ok) {
-        sess_reject(s, m, tag, REJ_VALUE, "Value is incorrect: 1-40 printable characters");
+        sess_reject(s, m, tag, FIX_REJ_VALUE, "Value is incorrect: 1-40 printable characters");
         return -1;
     }
     memcpy(out, f->val, f->len);
@@ -66,7 +64,7 @@ int app_get_qty(sess *s, const fix_msg *m, uint32_t tag, int64_t *qty)
         for (i++; ok && i < f->len; i++)
             ok = f->val[i] == '0';
     if (!ok) {
-        sess_reject(s, m, tag, REJ_FORMAT, "Incorrect data format: whole tonnes expected");
+        sess_reject(s, m, tag, FIX_REJ_FORMAT, "Incorrect data format: whole tonnes expected");
         return -1;
     }
     *qty = v;
@@ -80,7 +78,7 @@ int app_get_side(sess *s, const fix_msg *m, uint32_t tag, uint8_t *side)
         *side = f->val[0] == '1' ? CETS_BUY : CETS_SELL;
         return 0;
     }
-    sess_reject(s, m, tag, REJ_VALUE, "Value is incorrect (out of range) for this tag");
+    sess_reject(s, m, tag, FIX_REJ_VALUE, "Value is incorrect (out of range) for this tag");
     return -1;
 }
 
@@ -109,7 +107,7 @@ int app_get_price(sess *s, const fix_msg *m, uint32_t tag, int64_t *fen)
         if (i == f->len && f->len <= 15)
             return 1; /* a price, but not in whole fen */
     }
-    sess_reject(s, m, tag, REJ_FORMAT, "Incorrect data format for value: price");
+    sess_reject(s, m, tag, FIX_REJ_FORMAT, "Incorrect data format for value: price");
     return -1;
 }
 
@@ -439,20 +437,24 @@ static void submit_or_refuse(gw *g, sess *s, const fix_msg *m, inflight *f)
         sess_business_reject(s, m, 4, "Application not available: the exchange is stopping");
 }
 
-/* NoTakeTargets(20001) with TakeOrderID(20002) and TakeQty(20003). */
+/* NoTakeTargets(20001) with TakeOrderID(20002) and TakeQty(20003): the
+ * dictionary has checked the entries (two fields each, in order, as many as
+ * the count says); here, what they mean. */
 static int take_targets(sess *s, const fix_msg *m, cets_cmd *c, int64_t *total)
 {
     int64_t n;
     int at = fix_find(m, TAG_NoTakeTargets, 0);
-    if (fix_get_int(m, TAG_NoTakeTargets, &n) != 0 || n < 1 || n > CETS_MAX_TARGETS) {
-        sess_reject(s, m, TAG_NoTakeTargets, 16, "Incorrect NumInGroup count: 1-8 targets");
+    fix_get_int(m, TAG_NoTakeTargets, &n);
+    if (n > CETS_MAX_TARGETS) {
+        sess_reject(s, m, TAG_NoTakeTargets, FIX_REJ_VALUE,
+                    "Value is incorrect (out of range) for this tag: 1-8 targets");
         return -1;
     }
     *total = 0;
     for (int k = 0; k < n; k++) {
         int a = at + 1 + 2 * k, q = a + 1;
         if (q >= m->n || m->f[a].tag != TAG_TakeOrderID || m->f[q].tag != TAG_TakeQty) {
-            sess_reject(s, m, TAG_NoTakeTargets, 16,
+            sess_reject(s, m, TAG_NoTakeTargets, FIX_REJ_GROUP_COUNT,
                         "Incorrect NumInGroup count or group fields out of order");
             return -1;
         }
@@ -462,7 +464,7 @@ static int take_targets(sess *s, const fix_msg *m, cets_cmd *c, int64_t *total)
         for (uint32_t i = 0; i < m->f[q].len && qty < 1000000000000ULL; i++)
             qty = m->f[q].val[i] >= '0' && m->f[q].val[i] <= '9' ? qty * 10 + (uint64_t)(m->f[q].val[i] - '0') : 0;
         if (!id || !qty) {
-            sess_reject(s, m, id ? TAG_TakeQty : TAG_TakeOrderID, REJ_FORMAT,
+            sess_reject(s, m, id ? TAG_TakeQty : TAG_TakeOrderID, FIX_REJ_FORMAT,
                         "Incorrect data format for value");
             return -1;
         }
@@ -473,11 +475,23 @@ static int take_targets(sess *s, const fix_msg *m, cets_cmd *c, int64_t *total)
     return 0;
 }
 
+/* PossResend=Y on a message whose ClOrdID this session already uses: the
+ * peer may be sending it again, and it has been seen (test case 19.a). */
+static bool seen_again(sess *s, const fix_msg *m, const char *id)
+{
+    const fix_field *f = fix_get(m, TAG_PossResend);
+    if (!f || f->len != 1 || f->val[0] != 'Y')
+        return false;
+    log_info("fix",
+             "msg=\"possible resend of a message already seen: ignored\" comp=%s "
+             "clordid=%s",
+             s->comp, id);
+    return true;
+}
+
 static void on_new_order(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {TAG_ClOrdID,  TAG_Symbol,  TAG_Side, TAG_TransactTime,
-                                   TAG_OrderQty, TAG_OrdType, 0};
-    if (!sess_require(s, m, req) || !may_trade(s, m))
+    if (!may_trade(s, m))
         return;
     inflight *f = inflight_new(s, IF_NEW, CETS_CMD_POST);
     if (!f)
@@ -489,15 +503,6 @@ static void on_new_order(gw *g, sess *s, const fix_msg *m)
     if (app_get_id(s, m, TAG_ClOrdID, f->id, true) || app_get_side(s, m, TAG_Side, &c->side) ||
         app_get_qty(s, m, TAG_OrderQty, &qty))
         goto drop;
-    if (ot->len != 1 || (ot->val[0] != '1' && ot->val[0] != '2')) {
-        sess_reject(s, m, TAG_OrdType, REJ_VALUE, "Value is incorrect (out of range) for this tag");
-        goto drop;
-    }
-    if (tif && (tif->len != 1 || (tif->val[0] != '0' && tif->val[0] != '3'))) {
-        sess_reject(s, m, TAG_TimeInForce, REJ_VALUE,
-                    "Value is incorrect (out of range) for this tag");
-        goto drop;
-    }
     f->ordtype = (uint8_t)(ot->val[0] - '0');
     f->tif = tif && tif->val[0] == '3' ? CETS_TIF_IOC : CETS_TIF_DAY;
     f->order_qty = qty;
@@ -506,7 +511,9 @@ static void on_new_order(gw *g, sess *s, const fix_msg *m)
         if (!sess_require(s, m, preq) || (prc = app_get_price(s, m, TAG_Price, &price)) < 0)
             goto drop;
     }
-    if (fix_get(m, TAG_NoTakeTargets) && take_targets(s, m, c, &total) != 0)
+    int64_t ntargets = 0;
+    if (fix_get_int(m, TAG_NoTakeTargets, &ntargets) == 0 && ntargets > 0 &&
+        take_targets(s, m, c, &total) != 0)
         goto drop;
     c->price = price;
     c->qty = qty;
@@ -518,7 +525,8 @@ static void on_new_order(gw *g, sess *s, const fix_msg *m)
         goto drop;
     }
     if (id_in_use(g, s, f->id)) {
-        er_reject(g, s, f, NULL, CETS_DUPLICATE_REQUEST, NULL);
+        if (!seen_again(s, m, f->id))
+            er_reject(g, s, f, NULL, CETS_DUPLICATE_REQUEST, NULL);
         goto drop;
     }
     if (prc == 1) {
@@ -570,7 +578,8 @@ static ordrec *cancel_target(gw *g, sess *s, const fix_msg *m, inflight *f)
         return NULL;
     }
     if (id_in_use(g, s, f->id)) {
-        cancel_reject(g, s, f, o, CETS_DUPLICATE_REQUEST, NULL);
+        if (!seen_again(s, m, f->id))
+            cancel_reject(g, s, f, o, CETS_DUPLICATE_REQUEST, NULL);
         return NULL;
     }
     if (o->pend_kind) {
@@ -583,9 +592,7 @@ static ordrec *cancel_target(gw *g, sess *s, const fix_msg *m, inflight *f)
 
 static void on_cancel(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {TAG_ClOrdID, TAG_OrigClOrdID,  TAG_Symbol,
-                                   TAG_Side,    TAG_TransactTime, 0};
-    if (!sess_require(s, m, req) || !may_trade(s, m))
+    if (!may_trade(s, m))
         return;
     inflight *f = inflight_new(s, IF_CANCEL, CETS_CMD_CANCEL);
     uint8_t side;
@@ -604,10 +611,7 @@ static void on_cancel(gw *g, sess *s, const fix_msg *m)
 
 static void on_replace(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {TAG_ClOrdID, TAG_OrigClOrdID,  TAG_Symbol,
-                                   TAG_Side,    TAG_TransactTime, TAG_OrderQty,
-                                   TAG_OrdType, TAG_Price,        0};
-    if (!sess_require(s, m, req) || !may_trade(s, m))
+    if (!may_trade(s, m))
         return;
     inflight *f = inflight_new(s, IF_REPLACE, CETS_CMD_MODIFY);
     uint8_t side;
@@ -619,9 +623,8 @@ static void on_replace(gw *g, sess *s, const fix_msg *m)
     if (app_get_side(s, m, TAG_Side, &side) || app_get_qty(s, m, TAG_OrderQty, &qty) ||
         (prc = app_get_price(s, m, TAG_Price, &price)) < 0)
         goto drop;
-    if (!fix_get(m, TAG_OrdType) || fix_get(m, TAG_OrdType)->len != 1 ||
-        fix_get(m, TAG_OrdType)->val[0] != '2') {
-        sess_reject(s, m, TAG_OrdType, REJ_VALUE,
+    if (fix_get(m, TAG_OrdType)->val[0] != '2') {
+        sess_reject(s, m, TAG_OrdType, FIX_REJ_VALUE,
                     "Value is incorrect: only limit orders (2) are replaced");
         goto drop;
     }
@@ -690,8 +693,7 @@ static void collect_order(void *ctx, const cets_order_info *o)
 
 static void on_mass_cancel(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {TAG_ClOrdID, TAG_MassCancelRequestType, TAG_TransactTime, 0};
-    if (!sess_require(s, m, req) || !may_trade(s, m))
+    if (!may_trade(s, m))
         return;
     mass_cancel *mc = calloc(1, sizeof *mc);
     if (!mc)
@@ -701,11 +703,6 @@ static void on_mass_cancel(gw *g, sess *s, const fix_msg *m)
     collect col = {.instrument = -1};
     if (app_get_id(s, m, TAG_ClOrdID, mc->clordid, true))
         goto done;
-    if (t->len != 1 || (t->val[0] != '1' && t->val[0] != '7')) {
-        sess_reject(s, m, TAG_MassCancelRequestType, REJ_VALUE,
-                    "Value is incorrect: 1 (by symbol) or 7 (all orders)");
-        goto done;
-    }
     mc->req_type = t->val[0] - '0';
     if (mc->req_type == 1) {
         uint32_t inst;
@@ -749,15 +746,19 @@ done:
     free(mc);
 }
 
+bool app_accepts(const char *t)
+{
+    static const char *const types[] = {"D", "F", "G", "q", "AE", "V", "g"};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(t, types[i]))
+            return true;
+    return false;
+}
+
+/* A message the session layer has checked: a type app_accepts(), valid by
+ * the dictionary. */
 void app_on_message(gw *g, sess *s, const fix_msg *m)
 {
-    static const char *const fix44_types[] = {
-        "6", "7", "8", "9", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N", "P", "Q",
-        "R", "S", "T", "V", "W", "X", "Y", "Z", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j",
-        "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "AA",
-        "AB", "AC", "AD", "AE", "AF", "AG", "AH", "AI", "AJ", "AK", "AL", "AM", "AN", "AO", "AP",
-        "AQ", "AR", "AS", "AT", "AU", "AV", "AW", "AX", "AY", "AZ", "BA", "BB", "BC", "BD", "BE",
-        "BF", "BG", "BH"};
     const char *t = m->type;
     if (!strcmp(t, "D"))
         on_new_order(g, s, m);
@@ -773,17 +774,6 @@ void app_on_message(gw *g, sess *s, const fix_msg *m)
         md_on_request(g, s, m);
     else if (!strcmp(t, "g"))
         md_on_status_request(g, s, m);
-    else {
-        for (size_t i = 0; i < sizeof fix44_types / sizeof *fix44_types; i++)
-            if (!strcmp(t, fix44_types[i])) {
-                sess_business_reject(s, m, 3, "Unsupported Message Type");
-                return;
-            }
-        if (t[0] == 'U') /* user-defined types */
-            sess_business_reject(s, m, 3, "Unsupported Message Type");
-        else
-            sess_reject(s, m, TAG_MsgType, 11, "Invalid MsgType");
-    }
 }
 
 /* ---- events and completions ------------------------------------------------- */

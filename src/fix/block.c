@@ -75,7 +75,7 @@ static int block_terms(gw *g, sess *s, const fix_msg *m, cets_cmd *c)
     if (!sess_require(s, m, req))
         return -1;
     if (fix_get_int(m, TAG_NoSides, &n) != 0 || n != 1) {
-        sess_reject(s, m, TAG_NoSides, 16, "Incorrect NumInGroup count: NoSides must be 1");
+        sess_reject(s, m, TAG_NoSides, FIX_REJ_VALUE, "Value is incorrect: NoSides must be 1");
         return -1;
     }
     int prc;
@@ -89,9 +89,6 @@ static int block_terms(gw *g, sess *s, const fix_msg *m, cets_cmd *c)
 
 void block_on_message(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {TAG_TradeReportID, TAG_TradeReportType, 0};
-    if (!sess_require(s, m, req))
-        return;
     if (!(s->roles & ROLE_TRADE)) {
         sess_business_reject(s, m, 6, "Not authorized: the user has no trade role");
         return;
@@ -111,14 +108,14 @@ void block_on_message(gw *g, sess *s, const fix_msg *m)
     if (app_get_id(s, m, TAG_TradeReportID, f->id, true))
         goto drop;
     if (t->len != 1 || !strchr("0236", t->val[0])) {
-        sess_reject(s, m, TAG_TradeReportType, 5,
+        sess_reject(s, m, TAG_TradeReportType, FIX_REJ_VALUE,
                     "Value is incorrect: TradeReportType 0, 2, 3 or 6");
         goto drop;
     }
     f->trtype = (uint8_t)(t->val[0] - '0');
     if (fix_get(m, TAG_SecondaryTradeReportID) &&
         (fix_get_int(m, TAG_SecondaryTradeReportID, &ref) != 0 || ref < 1)) {
-        sess_reject(s, m, TAG_SecondaryTradeReportID, 6,
+        sess_reject(s, m, TAG_SecondaryTradeReportID, FIX_REJ_FORMAT,
                     "Incorrect data format for value: a block id");
         goto drop;
     }

@@ -10,12 +10,16 @@
 #include "fix.h"
 #include "tags.h"
 
+#include "cets/cets.h"
+
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-static const char BEGIN[] = "8=FIX.4.4\x01" "9=";
+static const char BEGIN[] = "8=FIX.4.4\x01";
 #define BEGIN_LEN (sizeof BEGIN - 1)
+#define BEGIN_VALUE_MAX 16 /* "FIX.4.4", "FIXT.1.1", ...: longer is not a BeginString */
 
 const char *fix_status_name(fix_status s)
 {
@@ -27,6 +31,8 @@ const char *fix_status_name(fix_status s)
     case FIX_BAD_CHECKSUM: return "bad_checksum";
     case FIX_BAD_SYNTAX: return "bad_syntax";
     case FIX_TOO_BIG: return "too_big";
+    case FIX_BAD_BEGIN:
+        return "bad_begin_string";
     }
     return "unknown";
 }
@@ -40,16 +46,24 @@ static size_t skip_to_start(const char *buf, size_t len)
     return len > 4 ? len - 4 : 1; /* keep a tail that may begin "8=FI" */
 }
 
+/* Fields of the body. A tag is digits; "0" and "-<digits>" frame as fields
+ * too, with tag FIX_TAG_INVALID: they are not garbage but a tag no
+ * specification defines, which the session layer rejects by name. */
 static fix_status split_fields(const char *p, const char *end, fix_msg *m)
 {
     m->n = 0;
     while (p < end) {
         uint32_t tag = 0;
         const char *q = p;
-        while (q < end && *q >= '0' && *q <= '9' && q - p < 9)
+        bool neg = q < end && *q == '-';
+        q += neg;
+        const char *digits = q;
+        while (q < end && *q >= '0' && *q <= '9' && q - digits < 9)
             tag = tag * 10 + (uint32_t)(*q++ - '0');
-        if (q == p || q >= end || *q != '=' || tag == 0)
+        if (q == digits || q >= end || *q != '=')
             return FIX_BAD_SYNTAX;
+        if (neg)
+            tag = FIX_TAG_INVALID;
         const char *v = ++q;
         while (q < end && *q != FIX_SOH)
             q++;
@@ -68,23 +82,35 @@ static fix_status split_fields(const char *p, const char *end, fix_msg *m)
 fix_status fix_parse(const char *buf, size_t len, fix_msg *m, size_t *used)
 {
     *used = 0;
-    if (len < BEGIN_LEN) {
-        if (memcmp(buf, BEGIN, len) != 0) {
-            *used = skip_to_start(buf, len);
-            return FIX_GARBAGE;
-        }
-        return FIX_NEED_MORE;
-    }
-    if (memcmp(buf, BEGIN, BEGIN_LEN) != 0) {
+    /* "8=FIX": the start of a message; anything else before it is garbage */
+    size_t pre = len < 5 ? len : 5;
+    if (memcmp(buf, "8=FIX", pre) != 0) {
         *used = skip_to_start(buf, len);
         return FIX_GARBAGE;
     }
-    size_t i = BEGIN_LEN, body = 0;
-    while (i < len && buf[i] >= '0' && buf[i] <= '9' && i - BEGIN_LEN < 6)
+    const char *soh = memchr(buf, FIX_SOH, len < 2 + BEGIN_VALUE_MAX ? len : 2 + BEGIN_VALUE_MAX);
+    if (!soh) {
+        if (len < 2 + BEGIN_VALUE_MAX)
+            return FIX_NEED_MORE;
+        *used = skip_to_start(buf, len);
+        return FIX_GARBAGE;
+    }
+    if ((size_t)(soh - buf) + 1 != BEGIN_LEN || memcmp(buf, BEGIN, BEGIN_LEN) != 0) {
+        *used = skip_to_start(buf, len); /* another FIX version: the session says so */
+        return FIX_BAD_BEGIN;
+    }
+    if (len < BEGIN_LEN + 2)
+        return FIX_NEED_MORE;
+    if (buf[BEGIN_LEN] != '9' || buf[BEGIN_LEN + 1] != '=') {
+        *used = skip_to_start(buf, len); /* BodyLength must be the second field */
+        return FIX_BAD_LENGTH;
+    }
+    size_t i = BEGIN_LEN + 2, body = 0;
+    while (i < len && buf[i] >= '0' && buf[i] <= '9' && i - BEGIN_LEN - 2 < 6)
         body = body * 10 + (size_t)(buf[i++] - '0');
     if (i >= len)
-        return i - BEGIN_LEN < 6 ? FIX_NEED_MORE : (*used = 1, FIX_BAD_LENGTH);
-    if (buf[i] != FIX_SOH || i == BEGIN_LEN) {
+        return i - BEGIN_LEN - 2 < 6 ? FIX_NEED_MORE : (*used = 1, FIX_BAD_LENGTH);
+    if (buf[i] != FIX_SOH || i == BEGIN_LEN + 2) {
         *used = skip_to_start(buf, len);
         return FIX_BAD_LENGTH;
     }
@@ -200,6 +226,38 @@ int fix_get_price(const fix_msg *m, uint32_t tag, int64_t *fen)
     if (fd == 1)
         frac *= 10;
     *fen = whole * 100 + frac;
+    return 0;
+}
+
+int fix_parse_utc(const char *v, size_t len, int64_t *ns)
+{
+    if (len < 17 || v[8] != '-' || v[11] != ':' || v[14] != ':')
+        return -1;
+    int d[6] = {0};
+    static const int pos[6][2] = {{0, 4}, {4, 2}, {6, 2}, {9, 2}, {12, 2}, {15, 2}};
+    for (int k = 0; k < 6; k++)
+        for (int i = 0; i < pos[k][1]; i++) {
+            char ch = v[pos[k][0] + i];
+            if (ch < '0' || ch > '9')
+                return -1;
+            d[k] = d[k] * 10 + (ch - '0');
+        }
+    int64_t frac = 0, scale = 1000000000;
+    if (len > 17) {
+        if (v[17] != '.' || len == 18 || len > 27)
+            return -1;
+        for (size_t i = 18; i < len; i++) {
+            if (v[i] < '0' || v[i] > '9')
+                return -1;
+            frac = frac * 10 + (v[i] - '0');
+            scale /= 10;
+        }
+    }
+    if (d[1] < 1 || d[1] > 12 || d[2] < 1 || d[2] > 31 || d[3] > 23 || d[4] > 59 || d[5] > 60)
+        return -1;
+    /* the engine's calendar arithmetic: no timegm() per message */
+    *ns = cets_time_at(d[0] * 10000 + d[1] * 100 + d[2], d[3], d[4], 0) +
+          (int64_t)d[5] * 1000000000 + frac * scale;
     return 0;
 }
 

@@ -12,7 +12,9 @@
  *
  * A connection is never freed while the turn that killed it may still touch
  * it: gw_conn_kill() marks it dead and detaches its session; turn_end()
- * frees it once what it had to send (a Logout) is out.
+ * frees it once what it had to send (a Logout) is out -- and, after a
+ * Logout we answered (gw_conn_linger), once the peer has closed its side,
+ * as the FIX session test cases ask, or logout_timeout_ms has passed.
  */
 #include "gw.h"
 
@@ -41,6 +43,8 @@ void conn_watch(gw *g, conn *c)
         want |= EPOLLOUT;
     if (c->state == CS_DEAD && !c->flush_first)
         want = 0;
+    if (c->state == CS_DEAD && c->linger && !c->peer_closed)
+        want |= EPOLLIN; /* to see the peer close */
     if (want == c->epoll_mask)
         return;
     struct epoll_event ev = {.events = want, .data.ptr = c};
@@ -94,6 +98,12 @@ void gw_conn_kill(conn *c, const char *why, bool flush_first)
         s->c = NULL;
         sess_offline(c->g, s);
     }
+}
+
+void gw_conn_linger(conn *c, const char *why)
+{
+    c->linger = true;
+    gw_conn_kill(c, why, true);
 }
 
 void conn_free(gw *g, int i)
@@ -164,6 +174,8 @@ void conn_parse(gw *g, conn *c)
         off += used ? used : 1;
         if (st == FIX_OK)
             sess_on_message(g, c, &g->imsg);
+        else if (st == FIX_BAD_BEGIN || c->state == CS_LOGON_WAIT)
+            sess_on_bad_frame(g, c, st);
         else if (st != FIX_GARBAGE) /* garbled: ignored, no sequence number consumed */
             log_warn("fix", "msg=\"garbled message ignored\" conn=%u comp=%s error=%s bytes=%zu",
                      c->id, c->s ? c->s->comp : "-", fix_status_name(st), used);
@@ -176,6 +188,13 @@ void conn_parse(gw *g, conn *c)
 
 void conn_read(gw *g, conn *c)
 {
+    if (c->state == CS_DEAD && c->linger) { /* only waiting for the peer to close */
+        char sink[4096];
+        ssize_t r = recv(c->fd, sink, sizeof sink, 0);
+        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            c->peer_closed = true;
+        return;
+    }
     if (c->state != CS_LOGON_WAIT && c->state != CS_ACTIVE)
         return;
     ssize_t r = recv(c->fd, c->in + c->inlen, IN_CAP - c->inlen, 0);

@@ -76,6 +76,7 @@ sess *gw_session_get(gw *g, const char *comp, char *err, size_t errlen)
     s->g = g;
     snprintf(s->comp, sizeof s->comp, "%s", comp);
     s->participant = fix_store_participant(s->st);
+    s->reset_in_session = true;
     fix_map_init(&s->clord);
     g->sess[g->nsess++] = s;
     if (s->participant)
@@ -275,7 +276,9 @@ static void turn_end(gw *g)
         conn *c = g->conns[i];
         if (c->outlen > c->outoff)
             conn_send(c);
-        if (c->state == CS_DEAD && (!c->flush_first || c->outlen == c->outoff)) {
+        if (c->state == CS_DEAD && (!c->flush_first || c->outlen == c->outoff) &&
+            (!c->linger || c->peer_closed ||
+             g->mono - c->t_dead > (int64_t)g->o.logout_timeout_ms * 1000000)) {
             conn_free(g, i);
             continue;
         }

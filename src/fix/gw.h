@@ -29,6 +29,7 @@
 #include "map.h"
 #include "store.h"
 #include "tags.h"
+#include "validate.h"
 
 #define GW_COMP_ID "CETS"     /* our SenderCompID; peers send it as TargetCompID */
 #define GW_COMP_MAX 32        /* SenderCompID: 1-32 of [A-Za-z0-9._-] */
@@ -72,6 +73,8 @@ struct conn {
     uint32_t epoll_mask;  /* what epoll watches now */
     bool paused;          /* too many commands in flight: not parsing */
     bool flush_first;     /* CS_DEAD: send what is queued before closing */
+    bool linger;          /* CS_DEAD: then wait (logout_timeout_ms) for the peer to close */
+    bool peer_closed;
     logon_req logon;
 };
 
@@ -91,6 +94,8 @@ struct sess {
     int64_t logout_at;
     uint64_t cur_seq;     /* MsgSeqNum of the inbound message being handled */
     uint64_t gap_until;   /* inbound: resend asked for up to here */
+    uint64_t held_logon;  /* inbound: the MsgSeqNum of a Logon beyond the gap */
+    bool reset_in_session; /* a Logon with ResetSeqNumFlag=Y is honoured while logged on */
     uint64_t cursor;      /* outbound: next MsgSeqNum to put on the wire */
     uint64_t sent_hw;     /* outbound: every MsgSeqNum below went out at least once */
     uint64_t resend_end;  /* outbound: MsgSeqNums up to here go out as PossDup */
@@ -260,6 +265,9 @@ void conn_free(gw *g, int i);
 void gw_conn_write(conn *c, const char *p, size_t n);
 /* Close: now, or after what is queued has been sent (flush_first). */
 void gw_conn_kill(conn *c, const char *why, bool flush_first);
+/* Close after what is queued has been sent and the peer has closed its side
+ * (or logout_timeout_ms): how a Logout we answered ends. */
+void gw_conn_linger(conn *c, const char *why);
 
 /* ---- gateway.c ---- */
 /* The gateway fell a whole bus behind and missed events: log every session
@@ -275,6 +283,9 @@ uint64_t gw_client_ref(const sess *s, const char *id);
 
 /* ---- session.c ---- */
 void sess_on_message(gw *g, conn *c, const fix_msg *m);
+/* A message that did not frame: a BeginString of another version is
+ * answered with a Logout; before a Logon, anything garbled closes. */
+void sess_on_bad_frame(gw *g, conn *c, fix_status st);
 void sess_on_auth(gw *g, conn *c, bool ok, const principal *p);
 /* Begin an outbound message (header filled), then add fields, then end. */
 void sess_begin(sess *s, const char *type);
@@ -289,6 +300,8 @@ void sess_pump(sess *s);
 void sess_offline(gw *g, sess *s);
 
 /* ---- app.c ---- */
+/* The application MsgTypes the gateway takes (D F G q AE V g). */
+bool app_accepts(const char *type);
 void app_on_message(gw *g, sess *s, const fix_msg *m);
 void app_on_event(gw *g, const cets_event *ev);
 void app_on_done(gw *g, inflight *f, int code, const cets_result *res);

@@ -185,26 +185,19 @@ static bool subs_add(gw *g, const md_sub *sub)
 
 void md_on_request(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {TAG_MDReqID,      TAG_SubscriptionRequestType,
-                                   TAG_MarketDepth,  TAG_NoMDEntryTypes,
-                                   TAG_NoRelatedSym, 0};
-    char reqid[GW_ID_MAX + 1];
-    if (!sess_require(s, m, req) || app_get_id(s, m, TAG_MDReqID, reqid, true))
+    char reqid[GW_ID_MAX + 1]; /* the dictionary has checked what is required and each value */
+    if (app_get_id(s, m, TAG_MDReqID, reqid, true))
         return;
     const fix_field *t = fix_get(m, TAG_SubscriptionRequestType),
                     *ut = fix_get(m, TAG_MDUpdateType);
     int64_t depth;
-    if (t->len != 1 || !strchr("012", t->val[0])) {
-        sess_reject(s, m, TAG_SubscriptionRequestType, 5,
-                    "Value is incorrect (out of range) for this tag");
-        return;
-    }
     if (t->val[0] == '2') {
         subs_remove(g, s, reqid);
         return;
     }
     if (fix_get_int(m, TAG_MarketDepth, &depth) != 0 || depth < 0) {
-        sess_reject(s, m, TAG_MarketDepth, 5, "Value is incorrect (out of range) for this tag");
+        sess_reject(s, m, TAG_MarketDepth, FIX_REJ_VALUE,
+                    "Value is incorrect (out of range) for this tag");
         return;
     }
     if (ut && (ut->len != 1 || ut->val[0] != '1')) {
@@ -237,7 +230,8 @@ void md_on_request(gw *g, sess *s, const fix_msg *m)
         insts[ni++] = (uint32_t)k;
     }
     if (!ni) {
-        sess_reject(s, m, TAG_NoRelatedSym, 16, "Incorrect NumInGroup count: NoRelatedSym");
+        sess_reject(s, m, TAG_NoRelatedSym, FIX_REJ_VALUE,
+                    "Value is incorrect: at least one symbol");
         return;
     }
     md_init(g);
@@ -395,22 +389,10 @@ static void send_status(gw *g, sess *s, const char *reqid, int status, bool unso
 
 void md_on_status_request(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {TAG_TradSesReqID, TAG_SubscriptionRequestType, 0};
-    char reqid[GW_ID_MAX + 1];
-    if (!sess_require(s, m, req) || app_get_id(s, m, TAG_TradSesReqID, reqid, true))
+    char reqid[GW_ID_MAX + 1]; /* the dictionary has checked 263 and 336 (only CETS) */
+    if (app_get_id(s, m, TAG_TradSesReqID, reqid, true))
         return;
-    const fix_field *t = fix_get(m, TAG_SubscriptionRequestType),
-                    *id = fix_get(m, TAG_TradingSessionID);
-    if (t->len != 1 || !strchr("012", t->val[0])) {
-        sess_reject(s, m, TAG_SubscriptionRequestType, 5,
-                    "Value is incorrect (out of range) for this tag");
-        return;
-    }
-    if (id && !(id->len == 4 && memcmp(id->val, GW_COMP_ID, 4) == 0)) {
-        sess_reject(s, m, TAG_TradingSessionID, 5,
-                    "Value is incorrect: the only TradingSessionID is CETS");
-        return;
-    }
+    const fix_field *t = fix_get(m, TAG_SubscriptionRequestType);
     if (t->val[0] == '2') {
         s->tss_sub = false;
         return;

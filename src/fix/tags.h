@@ -18,6 +18,7 @@ enum fix_tag {
     TAG_CumQty = 14,                     /* QTY */
     TAG_EndSeqNo = 16,                   /* SEQNUM */
     TAG_ExecID = 17,                     /* STRING */
+    TAG_HandlInst = 21,                  /* CHAR */
     TAG_LastPx = 31,                     /* PRICE */
     TAG_LastQty = 32,                    /* QTY */
     TAG_MsgSeqNum = 34,                  /* SEQNUM */
@@ -45,8 +46,10 @@ enum fix_tag {
     TAG_OrdRejReason = 103,              /* INT */
     TAG_HeartBtInt = 108,                /* INT */
     TAG_TestReqID = 112,                 /* STRING */
+    TAG_OnBehalfOfCompID = 115,          /* STRING */
     TAG_OrigSendingTime = 122,           /* UTCTIMESTAMP */
     TAG_GapFillFlag = 123,               /* BOOLEAN */
+    TAG_DeliverToCompID = 128,           /* STRING */
     TAG_ResetSeqNumFlag = 141,           /* BOOLEAN */
     TAG_NoRelatedSym = 146,              /* NUMINGROUP */
     TAG_ExecType = 150,                  /* CHAR */
