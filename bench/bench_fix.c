@@ -41,6 +41,7 @@
 #include "../src/fix/gateway.h"
 #include "../src/server/auth.h"
 #include "../src/server/config.h"
+#include "core/compids.h"
 #include "core/log.h"
 #include "hist.h"
 #include "jsonl.h"
@@ -104,8 +105,15 @@ static void exchange_start(const char *dir)
         die(err);
     fix_gateway_options o;
     fix_gateway_options_default(&o);
-    char state[1100];
+    char state[1100], table[1200];
     snprintf(state, sizeof state, "%s/fix", dir);
+    snprintf(table, sizeof table, "%s/compids", state);
+    compid_table t = {0}; /* the operator provisions the bench's session */
+    compid_entry e = {.comp = "BENCH1", .participant = 2, .in_session_reset = true};
+    mkdir(state, 0700);
+    if (compids_put(&t, &e, err, sizeof err) != 0 || compids_save(&t, table, err, sizeof err) != 0)
+        die(err);
+    compids_free(&t);
     o.listen = "127.0.0.1:0";
     o.state_dir = state;
     if (!(gw = fix_gateway_start_with(srv.core, srv.auth, &o, err, sizeof err)))

@@ -34,6 +34,8 @@
  *   mark C X                   the variable X := C's next expected inbound number
  *   close C                    C closes its connection
  *   sleep MS
+ *   provision COMPID PARTICIPANT [in_session_reset=no]   the operator's table
+ *                              (the gateway reads it again within a second)
  * Values: NOW, NOW+S, NOW-S (UTCTimestamp, S seconds away), $out (C's last
  * MsgSeqNum sent), $in (C's next expected inbound MsgSeqNum), $x; TAG="a b"
  * for a value with blanks.
@@ -58,6 +60,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/compids.h"
 #include "fixtest.h"
 
 #ifndef CETS_SOURCE_DIR
@@ -477,6 +480,20 @@ static void step(scen *sc, fixsrv *srv, char **w, int n)
     if (!strcmp(cmd, "sleep") && n == 2) {
         struct timespec t = {atoi(w[1]) / 1000, (long)(atoi(w[1]) % 1000) * 1000000};
         nanosleep(&t, NULL);
+        return;
+    }
+    if (!strcmp(cmd, "provision") && (n == 3 || n == 4)) { /* the operator's CompID table */
+        compid_table t = {0};
+        compid_entry e = {.participant = (uint32_t)atoi(w[2]), .in_session_reset = true};
+        char path[700], err[256];
+        snprintf(e.comp, sizeof e.comp, "%s", w[1]);
+        if (n == 4)
+            e.in_session_reset = strcmp(w[3], "in_session_reset=no") != 0;
+        snprintf(path, sizeof path, "%s/compids", srv->state);
+        if (compids_load(&t, path, err, sizeof err) != 0 || compids_put(&t, &e, err, sizeof err) ||
+            compids_save(&t, path, err, sizeof err) != 0)
+            FAIL(sc, "%s", err);
+        compids_free(&t);
         return;
     }
     if (n < 2)

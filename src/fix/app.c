@@ -175,8 +175,8 @@ static void er_send(gw *g, sess *s, const er *r)
 {
     fix_builder *b = &g->b;
     char t[48];
-    uint64_t seq = fix_store_next_out(s->st);
     sess_begin(s, "8");
+    uint64_t seq = s->st ? fix_store_next_out(s->st) : 0; /* this report's own */
     if (r->order_id)
         fix_add_int(b, TAG_OrderID, (int64_t)r->order_id);
     else
@@ -297,8 +297,7 @@ static void order_drop(gw *g, ordrec *o)
     fix_map_del(&g->orders, o->order_id);
     if (fix_map_get(&o->s->clord, id_hash(o->clordid)) == o)
         fix_map_del(&o->s->clord, id_hash(o->clordid));
-    fix_store_order_note(o->s->st, 'D', o->order_id, NULL);
-    gw_flush_later(o->s);
+    gw_order_note(o->s, 'D', o->order_id, NULL);
     free(o);
 }
 
@@ -328,8 +327,7 @@ static ordrec *order_adopt(gw *g, sess *s, uint64_t order_id, const char *clordi
     ordrec *o = order_add(g, s, order_id, clordid);
     if (o) {
         order_fill_from(o, &in);
-        fix_store_order_note(s->st, 'A', order_id, clordid);
-        gw_flush_later(s);
+        gw_order_note(s, 'A', order_id, clordid);
     }
     return o;
 }
@@ -792,7 +790,7 @@ static void on_accepted(gw *g, const cets_order_info *in, int64_t ts)
     o->ordtype = f->ordtype;
     o->tif = f->tif;
     o->price = f->ordtype == 2 ? f->cmd.price : 0;
-    fix_store_order_note(f->s->st, 'A', o->order_id, o->clordid);
+    gw_order_note(f->s, 'A', o->order_id, o->clordid);
     er r = er_of(o, '0', '0', ts);
     er_send(g, f->s, &r);
 }
@@ -850,7 +848,7 @@ static void on_replaced(gw *g, const cets_order_info *in, int64_t ts)
             fix_map_del(&o->s->clord, id_hash(o->clordid));
         snprintf(o->clordid, sizeof o->clordid, "%s", o->pend_id);
         fix_map_put(&o->s->clord, id_hash(o->clordid), o);
-        fix_store_order_note(o->s->st, 'R', o->order_id, o->clordid);
+        gw_order_note(o->s, 'R', o->order_id, o->clordid);
         o->pend_kind = 0;
     }
     o->price = in->price;

@@ -27,6 +27,7 @@ typedef struct fix_gateway fix_gateway;
 typedef struct fix_gateway_options {
     const char *listen;        /* "127.0.0.1:9878"; port 0 picks a free one */
     const char *state_dir;     /* session stores: outbound logs, sequence numbers */
+    const char *compids_file;  /* provisioned SenderCompIDs; NULL: <state_dir>/compids */
     int heartbeat_s;           /* 30: HeartBtInt used when a Logon asks for 0 */
     int max_heartbeat_s;       /* 300: larger HeartBtInt values are refused */
     bool cancel_on_disconnect; /* false: default of sessions whose Logon does not say */

@@ -23,6 +23,7 @@
 
 #include "../server/auth.h"
 #include "cets/cets.h"
+#include "core/compids.h"
 #include "core/core.h"
 #include "fix.h"
 #include "gateway.h"
@@ -78,12 +79,14 @@ struct conn {
     logon_req logon;
 };
 
-/* A session: one per SenderCompID, alive for the gateway's lifetime whether
- * connected or not (reports for it are stored and resent on request). */
+/* A session: one per provisioned SenderCompID that has logged on once, alive
+ * for the gateway's lifetime whether connected or not (reports for it are
+ * stored and resent on request). Its files are open while it is logged on;
+ * offline, a report opens them (gw_store) and the next sync closes them. */
 struct sess {
     gw *g;
     char comp[GW_COMP_MAX + 1];
-    fix_store *st;
+    fix_store *st; /* NULL while closed: gw_store() opens it */
     uint32_t participant, roles;
     char user[64];
     conn *c;              /* NULL while offline */
@@ -186,6 +189,13 @@ struct fix_gateway {
     bool hub_signalled;
     fix_gateway_options o;
     char state_dir[1024];
+    compid_table compids; /* the provisioned SenderCompIDs (core/compids.h) */
+    char compids_path[1100];
+    struct {
+        uint64_t ino, size;
+        int64_t mtime;
+        bool exists;
+    } compids_seen; /* as loaded */
     int lfd, efd, ep, port;
     pthread_t thread;
     volatile int stopping;
@@ -273,7 +283,17 @@ void gw_conn_linger(conn *c, const char *why);
 /* The gateway fell a whole bus behind and missed events: log every session
  * out and read the market again (docs/fix.md, "Falling behind"). */
 void gw_resync(gw *g, uint64_t lost);
-sess *gw_session_get(gw *g, const char *comp, char *err, size_t errlen);
+/* The provisioned entry of a SenderCompID (the table read again if it has
+ * changed), or NULL. */
+const compid_entry *gw_compid(gw *g, const char *comp);
+/* The session of a provisioned SenderCompID, created (files and all) on
+ * first use; NULL with err. */
+sess *gw_session_get(gw *g, const compid_entry *e, char *err, size_t errlen);
+/* The session's store, opened if it was closed; NULL (logged) when it
+ * cannot be. */
+fix_store *gw_store(sess *s);
+/* A line of the session's .orders file (fix_store_order_note). */
+void gw_order_note(sess *s, char op, uint64_t order_id, const char *clordid);
 void gw_flush_later(sess *s);
 /* Send a command to the core; false (and f freed) when the core is stopping. */
 bool gw_submit(gw *g, inflight *f);

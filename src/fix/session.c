@@ -63,7 +63,7 @@ void sess_begin(sess *s, const char *type)
     fix_build_begin(b, type);
     fix_add_str(b, TAG_SenderCompID, GW_COMP_ID);
     fix_add_str(b, TAG_TargetCompID, s->comp);
-    fix_add_int(b, TAG_MsgSeqNum, (int64_t)fix_store_next_out(s->st));
+    fix_add_int(b, TAG_MsgSeqNum, gw_store(s) ? (int64_t)fix_store_next_out(s->st) : 0);
     fix_add_time(b, TAG_SendingTime, wall_now());
 }
 
@@ -77,6 +77,8 @@ void sess_end(sess *s)
         log_error("fix", "msg=\"outbound message too large, not sent\" comp=%s", s->comp);
         return;
     }
+    if (!s->st) /* its files cannot be opened (logged): what is not stored is not sent */
+        return;
     uint64_t seq = fix_store_next_out(s->st);
     if (fix_store_append(s->st, m, len) != 0) {
         log_error("fix", "msg=\"out of memory storing a message\" comp=%s", s->comp);
@@ -272,6 +274,10 @@ static void logon_first(gw *g, conn *c, const fix_msg *m)
         bad = "Username(553) and Password(554) are required";
     } else if (flag_yes(m, TAG_ResetSeqNumFlag) && seq != 1) {
         bad = "ResetSeqNumFlag(141)=Y needs MsgSeqNum(34)=1";
+    } else if (!gw_compid(g, l->comp)) { /* nothing is made for it, not even a password check */
+        snprintf(why, sizeof why, "unknown SenderCompID %s: not provisioned by the exchange",
+                 l->comp);
+        bad = why;
     }
     if (bad) {
         logon_refuse(g, c, m, bad);
@@ -294,11 +300,7 @@ static void logon_first(gw *g, conn *c, const fix_msg *m)
 static void logon_accept(gw *g, conn *c, sess *s, const principal *p)
 {
     logon_req *l = &c->logon;
-    if (!s->participant) {
-        s->participant = p->participant;
-        fix_store_set_participant(s->st, p->participant);
-        gw_participant_watch(g, p->participant);
-    }
+    fix_store_set_participant(s->st, s->participant); /* a new session's files learn it */
     s->roles = p->roles;
     snprintf(s->user, sizeof s->user, "%s", p->user);
     c->s = s;
@@ -357,17 +359,33 @@ void sess_on_auth(gw *g, conn *c, bool ok, const principal *p)
         logon_refuse(g, c, NULL, "logon refused: the user may neither trade nor view");
         return;
     }
-    sess *s = gw_session_get(g, l->comp, err, sizeof err);
-    if (!s) {
+    const compid_entry *e = gw_compid(g, l->comp); /* the table may have changed meanwhile */
+    if (!e) {
+        snprintf(err, sizeof err, "unknown SenderCompID %s: not provisioned by the exchange",
+                 l->comp);
         logon_refuse(g, c, NULL, err);
+        return;
+    }
+    if (e->participant != p->participant) {
+        snprintf(err, sizeof err, "SenderCompID %s belongs to another participant", l->comp);
+        logon_refuse(g, c, NULL, err);
+        return;
+    }
+    sess *s = gw_session_get(g, e, err, sizeof err);
+    if (!s || !gw_store(s)) {
+        logon_refuse(g, c, NULL, "the exchange cannot open this session's files");
         return;
     }
     if (s->c) { /* the test cases: no message, it would take a number of the live session */
         gw_conn_kill(c, "this SenderCompID is logged on from another connection", false);
         return;
     }
-    if (s->participant && s->participant != p->participant) {
+    if (s->participant != p->participant) { /* its files are another participant's */
         snprintf(err, sizeof err, "SenderCompID %s belongs to another participant", s->comp);
+        log_error("fix",
+                  "msg=\"session files of another participant than the CompID table's\" "
+                  "comp=%s files=%u table=%u",
+                  s->comp, s->participant, e->participant);
         logon_refuse(g, c, NULL, err);
         return;
     }
@@ -489,8 +507,8 @@ static void in_session_reset(sess *s, const fix_msg *m)
 {
     gw *g = s->g;
     if (!s->reset_in_session) {
-        fail(s, "ResetSeqNumFlag(141)=Y while logged on is not enabled for this SenderCompID: "
-                "log out and log on again with it");
+        fail(s, "ResetSeqNumFlag(141)=Y while logged on is not enabled for this SenderCompID "
+                "(in_session_reset): log out and log on again with it");
         return;
     }
     int64_t hb;
@@ -796,7 +814,9 @@ void sess_offline(gw *g, sess *s)
     s->tss_sub = false;
     s->logout_sent = false;
     s->gap_until = s->resend_end = 0;
-    if (fix_store_sync(s->st) != 0)
+    if (s->st && fix_store_sync(s->st) != 0)
         log_error("fix", "msg=\"session store sync failed\" comp=%s error=\"%s\"", s->comp,
                   fix_store_error(s->st));
+    fix_store_close(s->st); /* a session's files are open only while it is logged on */
+    s->st = NULL;
 }

@@ -33,6 +33,7 @@ enum {
     HTTP_E_RATE_LIMITED = 1007,
     HTTP_E_METHOD = 1008,
     HTTP_E_UNAVAILABLE = 1009,
+    HTTP_E_CONFLICT = 1010, /* the resource is another's (a FIX CompID: api_fix.c) */
 };
 
 #define HTTP_MAX_SEGS 8
