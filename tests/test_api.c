@@ -1022,6 +1022,15 @@ static void test_config_file(void **state)
     assert_int_equal(c.core.bus_events, 16);
     assert_int_equal(config_set(&c, "bus_events", "67108864", err, sizeof err), 0);
     assert_int_equal(c.core.bus_events, 67108864);
+    /* the FIX gateway's connection limits, at each end (the gateway's own test,
+     * test_fix_limits, holds each at its limit and one past it) */
+    assert_int_equal(config_set(&c, "fix_logon_timeout_ms", "100", err, sizeof err), 0);
+    assert_int_equal(config_set(&c, "fix_logon_timeout_ms", "600000", err, sizeof err), 0);
+    assert_int_equal(c.fix_logon_timeout_ms, 600000);
+    assert_int_equal(config_set(&c, "fix_max_connections", "2", err, sizeof err), 0);
+    assert_int_equal(config_set(&c, "fix_max_pending", "1", err, sizeof err), 0);
+    assert_int_equal(config_set(&c, "fix_max_pending_per_addr", "1", err, sizeof err), 0);
+    assert_int_equal(c.fix_max_pending_per_addr, 1);
 
     /* what --print-config writes reads back to the same configuration */
     FILE *out = fopen(path, "w");
@@ -1040,6 +1049,11 @@ static void test_config_file(void **state)
                             {"start_date = 2026-1-1\n", ":1: start_date: bad value"},
                             {"bus_events = 15\n", ":1: bus_events: bad value"},
                             {"bus_events = 67108865\n", ":1: bus_events: bad value"},
+                            {"fix_logon_timeout_ms = 99\n", ":1: fix_logon_timeout_ms: bad value"},
+                            {"fix_logon_timeout_ms = 600001\n", ":1: fix_logon_timeout_ms: bad"},
+                            {"fix_max_connections = 1\n", ":1: fix_max_connections: bad value"},
+                            {"fix_max_pending = 0\n", ":1: fix_max_pending: bad value"},
+                            {"fix_max_pending_per_addr = 0\n", ":1: fix_max_pending_per_addr: bad"},
                             {"just words\n", ":1: expected key = value"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         f = fopen(path, "w");

@@ -8,14 +8,14 @@
  * SOH. Nothing is allocated; values point into the input.
  */
 #include "fix.h"
-#include "tags.h"
-
-#include "cets/cets.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "cets/cets.h"
+#include "tags.h"
 
 static const char BEGIN[] = "8=FIX.4.4\x01";
 #define BEGIN_LEN (sizeof BEGIN - 1)
@@ -31,8 +31,7 @@ const char *fix_status_name(fix_status s)
     case FIX_BAD_CHECKSUM: return "bad_checksum";
     case FIX_BAD_SYNTAX: return "bad_syntax";
     case FIX_TOO_BIG: return "too_big";
-    case FIX_BAD_BEGIN:
-        return "bad_begin_string";
+    case FIX_BAD_BEGIN: return "bad_begin_string";
     }
     return "unknown";
 }

@@ -117,6 +117,38 @@ void conn_free(gw *g, int i)
     g->conns[i] = g->conns[--g->nconns];
 }
 
+/* Which limit a new connection from ip is past: 0 none, 1 connections in
+ * all, 2 not logged on in all, 3 not logged on from ip. A connection that has
+ * logged on no longer counts as pending, so max_connections - max_pending
+ * slots are always there for provisioned sessions, and one address cannot
+ * take all the pending ones. */
+static int over_limit(const gw *g, uint32_t ip)
+{
+    if (g->nconns >= g->o.max_connections)
+        return 1;
+    int pending = 0, from_ip = 0;
+    for (int i = 0; i < g->nconns; i++) {
+        const conn *c = g->conns[i];
+        if (c->state == CS_LOGON_WAIT || c->state == CS_AUTH) {
+            pending++;
+            from_ip += c->ip == ip;
+        }
+    }
+    return pending >= g->o.max_pending ? 2 : from_ip >= g->o.max_pending_per_addr ? 3 : 0;
+}
+
+void conn_refusals_log(gw *g)
+{
+    if (!g->refused[0] && !g->refused[1] && !g->refused[2])
+        return;
+    log_warn("fix",
+             "msg=\"connections refused: limits reached\" max_connections=%llu "
+             "max_pending=%llu max_pending_per_addr=%llu",
+             (unsigned long long)g->refused[0], (unsigned long long)g->refused[1],
+             (unsigned long long)g->refused[2]);
+    memset(g->refused, 0, sizeof g->refused);
+}
+
 void conn_accept(gw *g)
 {
     for (;;) {
@@ -125,8 +157,9 @@ void conn_accept(gw *g)
         int fd = accept4(g->lfd, (struct sockaddr *)&a, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;
-        if (g->nconns >= g->o.max_connections || g->stopping) {
-            log_warn("fix", "msg=\"connection refused: limit reached\" max=%d", g->o.max_connections);
+        int over = g->stopping ? 1 : over_limit(g, a.sin_addr.s_addr);
+        if (over) { /* refused by closing: it is no session, nothing to answer */
+            g->refused[over - 1]++;
             close(fd);
             continue;
         }
@@ -144,6 +177,7 @@ void conn_accept(gw *g)
         c->fd = fd;
         c->in = in;
         c->id = ++g->next_conn_id;
+        c->ip = a.sin_addr.s_addr;
         c->t_open = g->mono;
         char ip[INET_ADDRSTRLEN] = "?";
         inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);

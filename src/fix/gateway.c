@@ -323,8 +323,10 @@ static void timers(gw *g)
     int64_t logout_ns = (int64_t)g->o.logout_timeout_ms * 1000000;
     for (int i = 0; i < g->nconns; i++) {
         conn *c = g->conns[i];
-        if ((c->state == CS_LOGON_WAIT || c->state == CS_AUTH) && g->mono - c->t_open > logon_ns)
+        if (c->state == CS_LOGON_WAIT && g->mono - c->t_open > logon_ns)
             gw_conn_kill(c, "no Logon in time", false);
+        else if (c->state == CS_AUTH && g->mono - c->t_open > logon_ns + GW_AUTH_TIMEOUT_NS)
+            gw_conn_kill(c, "the password check took too long", false);
         else if (c->state == CS_DEAD && c->flush_first && g->mono - c->t_dead > logout_ns)
             c->flush_first = false; /* give up sending */
     }
@@ -332,6 +334,7 @@ static void timers(gw *g)
         if (g->sess[i]->c)
             sess_timers(g, g->sess[i]);
     md_tick(g);
+    conn_refusals_log(g);
     if (g->mono >= g->next_sync) {
         g->next_sync = g->mono + (int64_t)g->o.sync_interval_ms * 1000000;
         for (int i = 0; i < g->nsess; i++) {
@@ -454,10 +457,12 @@ void fix_gateway_options_default(fix_gateway_options *o)
     o->state_dir = "./cetsd-data/fix";
     o->heartbeat_s = 30;
     o->max_heartbeat_s = 300;
-    o->logon_timeout_ms = 10000;
+    o->logon_timeout_ms = 2000;
     o->logout_timeout_ms = 2000;
     o->sync_interval_ms = 1000;
     o->max_connections = 1024;
+    o->max_pending = 256;
+    o->max_pending_per_addr = 16;
     o->max_out_bytes = 16u << 20;
     o->max_inflight = 16384;
     o->sending_time_tolerance_s = 120;
@@ -569,6 +574,14 @@ void gw_resync(gw *g, uint64_t lost)
 fix_gateway *fix_gateway_start_with(core *c, auth *a, const fix_gateway_options *o, char *err,
                                     size_t errlen)
 {
+    if (o->max_connections < 2 || o->max_pending < 1 || o->max_pending >= o->max_connections ||
+        o->max_pending_per_addr < 1) {
+        snprintf(err, errlen,
+                 "fix: max_pending (%d) must be 1 or more and below max_connections "
+                 "(%d), so that sessions keep room; max_pending_per_addr (%d) 1 or more",
+                 o->max_pending, o->max_connections, o->max_pending_per_addr);
+        return NULL;
+    }
     gw *g = calloc(1, sizeof *g);
     if (!g) {
         snprintf(err, errlen, "out of memory");

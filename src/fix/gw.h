@@ -38,6 +38,7 @@
 #define GW_RESEND_CHUNK (1 << 20) /* refill a connection being resent to below this */
 #define GW_EVBUF 1024         /* events read from the bus at a time */
 #define GW_WATCH_MAX 65536    /* participants below this are filtered by a bit each */
+#define GW_AUTH_TIMEOUT_NS 30000000000LL /* a password check, after logon_timeout_ms */
 
 typedef struct fix_gateway gw;
 typedef struct sess sess;
@@ -63,6 +64,7 @@ struct conn {
     gw *g;
     int fd;
     uint32_t id;          /* never reused: auth results name connections by it */
+    uint32_t ip;          /* the peer's IPv4 address, network order */
     conn_state state;
     sess *s;              /* while CS_ACTIVE */
     char peer[64];
@@ -204,6 +206,7 @@ struct fix_gateway {
     uint32_t next_conn_id;
     conn **conns;
     int nconns;
+    uint64_t refused[3]; /* connections refused since the last log line: total, pending, addr */
     sess **sess;
     int nsess, capsess;
     sess *flush_list;
@@ -265,6 +268,8 @@ void gw_auth_ask(gw *g, conn *c, const char *password);
 
 /* ---- conn.c ---- */
 void conn_accept(gw *g);
+/* Once a second: one log line for the connections refused meanwhile. */
+void conn_refusals_log(gw *g);
 void conn_read(gw *g, conn *c);
 /* Handle the whole messages waiting in the input buffer. */
 void conn_parse(gw *g, conn *c);

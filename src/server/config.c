@@ -59,6 +59,15 @@ static const key keys[] = {
         "FIX HeartBtInt used when a Logon asks for 0, seconds"),
     NUM("fix_cancel_on_disconnect", K_BOOL, fix_cancel_on_disconnect, 0, 1,
         "FIX: cancel a session's live orders when it disconnects (a Logon may ask with tag 20010)"),
+    NUM("fix_max_connections", K_INT, fix_max_connections, 2, 1 << 20,
+        "FIX connections at most, logged on or not"),
+    NUM("fix_max_pending", K_INT, fix_max_pending, 1, 1 << 20,
+        "FIX connections not logged on yet, at most: below fix_max_connections, the rest is kept "
+        "for sessions"),
+    NUM("fix_max_pending_per_addr", K_INT, fix_max_pending_per_addr, 1, 1 << 20,
+        "FIX connections not logged on yet from one IP address, at most"),
+    NUM("fix_logon_timeout_ms", K_INT, fix_logon_timeout_ms, 100, 600000,
+        "FIX: a connection must send its Logon within this, ms"),
     NUM("demo", K_BOOL, demo, 0, 1, "seed a demo market (like --demo); a fresh data dir then ignores enforce_sessions"),
     NUM("demo_participants", K_U32, demo_participants, 1, 64,
         "demo: simulated traders, each a participant with a user traderNN"),
@@ -79,6 +88,10 @@ void config_default(server_config *c)
     c->max_body = 65536;
     c->login_max_failures = 5;
     c->fix_heartbeat_s = 30;
+    c->fix_max_connections = 1024;
+    c->fix_max_pending = 256;
+    c->fix_max_pending_per_addr = 16;
+    c->fix_logon_timeout_ms = 2000;
     c->demo_participants = 24;
     c->demo_rate = 20;
     c->demo_seed = 1;

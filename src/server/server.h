@@ -34,6 +34,10 @@ typedef struct server_config {
     char fix_listen[128];      /* FIX 4.4 acceptor, "" = off */
     int fix_heartbeat_s;       /* HeartBtInt when a Logon asks for 0; 30 */
     bool fix_cancel_on_disconnect;
+    int fix_max_connections;      /* 1024 */
+    int fix_max_pending;          /* 256: not logged on yet, in all */
+    int fix_max_pending_per_addr; /* 16: not logged on yet, from one address */
+    int fix_logon_timeout_ms;     /* 2000 */
     core_options core;
 } server_config;
 
