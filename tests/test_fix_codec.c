@@ -260,6 +260,10 @@ static void test_validate_fields(void **state)
                      FIX_REJ_ORDER);
     assert_string_equal(tag, "43");
     assert_int_equal(verdict("1", "43=Y|122=20260101-00:00:00.5|112=t", tag), -1);
+    /* years an int64 of ns cannot hold (fuzz_fix-utctimestamp-year-signed-overflow) */
+    assert_int_equal(verdict("1", "43=Y|122=02621130-01:30:00.000|112=t", tag), FIX_REJ_FORMAT);
+    assert_int_equal(verdict("1", "43=Y|122=22620101-00:00:00|112=t", tag), FIX_REJ_FORMAT);
+    assert_int_equal(verdict("1", "43=Y|122=22611231-23:59:59|112=t", tag), -1);
     assert_int_equal(verdict("1", "43=YES|112=t", tag), FIX_REJ_FORMAT);
 }
 

@@ -254,6 +254,8 @@ int fix_parse_utc(const char *v, size_t len, int64_t *ns)
     }
     if (d[1] < 1 || d[1] > 12 || d[2] < 1 || d[2] > 31 || d[3] > 23 || d[4] > 59 || d[5] > 60)
         return -1;
+    if (d[0] < 1900 || d[0] > 2261) /* ns since 1970 in an int64: 1677-2262 */
+        return -1;
     /* the engine's calendar arithmetic: no timegm() per message */
     *ns = cets_time_at(d[0] * 10000 + d[1] * 100 + d[2], d[3], d[4], 0) +
           (int64_t)d[5] * 1000000000 + frac * scale;

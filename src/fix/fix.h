@@ -63,8 +63,9 @@ int fix_get_int(const fix_msg *m, uint32_t tag, int64_t *out);
 int fix_get_price(const fix_msg *m, uint32_t tag, int64_t *fen);
 /* Index of the first field with tag at or after index from, or -1. */
 int fix_find(const fix_msg *m, uint32_t tag, int from);
-/* UTCTimestamp "YYYYMMDD-HH:MM:SS[.f...]" (1-9 digits of fraction) to ns
- * since the epoch; 0, or -1 when malformed. */
+/* UTCTimestamp "YYYYMMDD-HH:MM:SS[.f...]" (1-9 digits of fraction, years
+ * 1900-2261: what ns since the epoch hold) to ns since the epoch; 0, or -1
+ * when malformed. */
 int fix_parse_utc(const char *v, size_t len, int64_t *ns);
 
 /* Building: fields are appended in order; fix_build_finish() adds the
