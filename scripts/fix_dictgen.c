@@ -425,6 +425,14 @@ static void write_members(FILE *f, const char *cname, const member *m, int n)
     fprintf(f, "};\n");
 }
 
+static void bits_set(uint64_t *w, int slot) { w[slot / 64] |= 1ull << (slot % 64); }
+
+static void bits_print(FILE *f, const uint64_t *w)
+{
+    fprintf(f, "{0x%llxull, 0x%llxull, 0x%llxull, 0x%llxull}", (unsigned long long)w[0],
+            (unsigned long long)w[1], (unsigned long long)w[2], (unsigned long long)w[3]);
+}
+
 static void write_table(const char *out)
 {
     if (nfields > 64 * 4 - 1)
@@ -477,7 +485,7 @@ static void write_table(const char *out)
                 groups[g].owner);
     }
     /* the header without what framing checks: BeginString, BodyLength, MsgType */
-    member h[MAX_MEMBERS];
+    member h[MAX_MEMBERS] = {{0}};
     int nh = 0;
     for (int i = 0; i < nheader; i++)
         if (fields[header[i].field].number != 8 && fields[header[i].field].number != 9 &&
@@ -489,24 +497,37 @@ static void write_table(const char *out)
         snprintf(cname, sizeof cname, "m_%.63s", msgs[i].name);
         write_members(f, cname, msgs[i].m, msgs[i].n);
     }
+    uint64_t hreq[4] = {0}, framed[4] = {0};
+    for (int i = 0; i < nh; i++)
+        if (h[i].required)
+            bits_set(hreq, fields[h[i].field].slot);
+    for (int i = 0; i < nfields; i++) /* what framing has checked: a second one is a repeat */
+        if (fields[i].number == 8 || fields[i].number == 9 || fields[i].number == 35 ||
+            fields[i].number == 10)
+            bits_set(framed, fields[i].slot);
     fprintf(f,
             "\nconst fix_member_def *const fix_dict_header = header_m;\n"
             "const uint16_t fix_dict_nheader = %d;\n",
             nh);
-    fprintf(f, "\nconst fix_msg_def fix_dict_msgs[] = {\n");
+    fprintf(f, "const uint64_t fix_dict_header_required[FIX_SLOT_WORDS] = ");
+    bits_print(f, hreq);
+    fprintf(f, ";\nconst uint64_t fix_dict_framed[FIX_SLOT_WORDS] = ");
+    bits_print(f, framed);
+    fprintf(f, ";\n\nconst fix_msg_def fix_dict_msgs[] = {\n");
     for (int i = 0; i < nmsgs; i++) {
         const msg *m = &msgs[i];
-        uint64_t w[4] = {0};
+        uint64_t w[4] = {0}, req[4] = {0};
         for (int k = 0; k < m->n; k++) {
-            int slot = fields[m->m[k].field].slot;
-            w[slot / 64] |= 1ull << (slot % 64);
+            bits_set(w, fields[m->m[k].field].slot);
+            if (m->m[k].required)
+                bits_set(req, fields[m->m[k].field].slot);
         }
-        fprintf(f,
-                "    {\"%s\", \"%s\", %s, %d, m_%s,\n     {0x%llxull, 0x%llxull, 0x%llxull, "
-                "0x%llxull}},\n",
-                m->type, m->name, m->admin ? "true" : "false", m->n, m->name,
-                (unsigned long long)w[0], (unsigned long long)w[1], (unsigned long long)w[2],
-                (unsigned long long)w[3]);
+        fprintf(f, "    {\"%s\", \"%s\", %s, %d, m_%s,\n     ", m->type, m->name,
+                m->admin ? "true" : "false", m->n, m->name);
+        bits_print(f, w);
+        fprintf(f, ",\n     ");
+        bits_print(f, req);
+        fprintf(f, "},\n");
     }
     fprintf(f, "};\nconst uint16_t fix_dict_nmsgs = %d;\n", nmsgs);
     out_close(f, out);

@@ -54,15 +54,18 @@ static fix_status split_fields(const char *p, const char *end, fix_msg *m)
     while (p < end) {
         uint32_t tag = 0;
         const char *q = p;
-        bool neg = q < end && *q == '-';
-        q += neg;
-        const char *digits = q;
-        while (q < end && *q >= '0' && *q <= '9' && q - digits < 9)
+        while (q < end && *q >= '0' && *q <= '9' && q - p < 9)
             tag = tag * 10 + (uint32_t)(*q++ - '0');
-        if (q == digits || q >= end || *q != '=')
-            return FIX_BAD_SYNTAX;
-        if (neg)
+        if (q == p && q < end && *q == '-') { /* rare: "-1=x", framed as FIX_TAG_INVALID */
+            const char *digits = ++q;
+            while (q < end && *q >= '0' && *q <= '9' && q - digits < 9)
+                q++;
+            if (q == digits)
+                return FIX_BAD_SYNTAX; /* "-=" is no tag */
             tag = FIX_TAG_INVALID;
+        }
+        if (q == p || q >= end || *q != '=')
+            return FIX_BAD_SYNTAX;
         const char *v = ++q;
         while (q < end && *q != FIX_SOH)
             q++;
@@ -81,6 +84,8 @@ static fix_status split_fields(const char *p, const char *end, fix_msg *m)
 fix_status fix_parse(const char *buf, size_t len, fix_msg *m, size_t *used)
 {
     *used = 0;
+    if (len >= BEGIN_LEN + 2 && memcmp(buf, BEGIN, BEGIN_LEN) == 0) /* the usual case */
+        goto begin_ok;
     /* "8=FIX": the start of a message; anything else before it is garbage */
     size_t pre = len < 5 ? len : 5;
     if (memcmp(buf, "8=FIX", pre) != 0) {
@@ -100,6 +105,7 @@ fix_status fix_parse(const char *buf, size_t len, fix_msg *m, size_t *used)
     }
     if (len < BEGIN_LEN + 2)
         return FIX_NEED_MORE;
+begin_ok:
     if (buf[BEGIN_LEN] != '9' || buf[BEGIN_LEN + 1] != '=') {
         *used = skip_to_start(buf, len); /* BodyLength must be the second field */
         return FIX_BAD_LENGTH;
@@ -228,19 +234,22 @@ int fix_get_price(const fix_msg *m, uint32_t tag, int64_t *fen)
     return 0;
 }
 
-int fix_parse_utc(const char *v, size_t len, int64_t *ns)
+/* The parts of a UTCTimestamp, checked: d = year, month, day, hour, minute,
+ * second; *frac_ns the fraction. 0 or -1. */
+static int utc_parts(const char *v, size_t len, int d[6], int64_t *frac_ns)
 {
     if (len < 17 || v[8] != '-' || v[11] != ':' || v[14] != ':')
         return -1;
-    int d[6] = {0};
     static const int pos[6][2] = {{0, 4}, {4, 2}, {6, 2}, {9, 2}, {12, 2}, {15, 2}};
-    for (int k = 0; k < 6; k++)
+    for (int k = 0; k < 6; k++) {
+        d[k] = 0;
         for (int i = 0; i < pos[k][1]; i++) {
             char ch = v[pos[k][0] + i];
             if (ch < '0' || ch > '9')
                 return -1;
             d[k] = d[k] * 10 + (ch - '0');
         }
+    }
     int64_t frac = 0, scale = 1000000000;
     if (len > 17) {
         if (v[17] != '.' || len == 18 || len > 27)
@@ -256,9 +265,26 @@ int fix_parse_utc(const char *v, size_t len, int64_t *ns)
         return -1;
     if (d[0] < 1900 || d[0] > 2261) /* ns since 1970 in an int64: 1677-2262 */
         return -1;
+    *frac_ns = frac * scale;
+    return 0;
+}
+
+bool fix_utc_valid(const char *v, size_t len)
+{
+    int d[6];
+    int64_t frac;
+    return utc_parts(v, len, d, &frac) == 0;
+}
+
+int fix_parse_utc(const char *v, size_t len, int64_t *ns)
+{
+    int d[6];
+    int64_t frac;
+    if (utc_parts(v, len, d, &frac) != 0)
+        return -1;
     /* the engine's calendar arithmetic: no timegm() per message */
     *ns = cets_time_at(d[0] * 10000 + d[1] * 100 + d[2], d[3], d[4], 0) +
-          (int64_t)d[5] * 1000000000 + frac * scale;
+          (int64_t)d[5] * 1000000000 + frac;
     return 0;
 }
 

@@ -55,7 +55,8 @@ typedef struct fix_msg_def {
     bool admin;
     uint16_t n;
     const fix_member_def *m;       /* the body, in the dictionary's order */
-    uint64_t body[FIX_SLOT_WORDS]; /* slots that may appear in the body, top level */
+    uint64_t body[FIX_SLOT_WORDS];     /* slots that may appear in the body, top level */
+    uint64_t required[FIX_SLOT_WORDS]; /* ... and those of them that must */
 } fix_msg_def;
 
 /* ---- dict_table.c (generated) ---- */
@@ -65,6 +66,8 @@ extern const fix_msg_def fix_dict_msgs[];
 extern const uint16_t fix_dict_nmsgs;
 extern const fix_member_def *const fix_dict_header; /* in order, without 8, 9 and 35 */
 extern const uint16_t fix_dict_nheader;
+extern const uint64_t fix_dict_header_required[FIX_SLOT_WORDS];
+extern const uint64_t fix_dict_framed[FIX_SLOT_WORDS]; /* 8, 9, 35, 10: framing checks them */
 extern const uint16_t fix_dict_slot_lo[1024]; /* tag 0-1023 -> slot (0: none) */
 extern const uint16_t fix_dict_slot_hi[64];   /* tag 20000-20063 -> slot */
 

@@ -9,6 +9,7 @@
 #ifndef CETS_FIX_H
 #define CETS_FIX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,6 +68,8 @@ int fix_find(const fix_msg *m, uint32_t tag, int from);
  * 1900-2261: what ns since the epoch hold) to ns since the epoch; 0, or -1
  * when malformed. */
 int fix_parse_utc(const char *v, size_t len, int64_t *ns);
+/* The same check without the conversion (what the dictionary's pass needs). */
+bool fix_utc_valid(const char *v, size_t len);
 
 /* Building: fields are appended in order; fix_build_finish() adds the
  * header's BeginString and BodyLength and the CheckSum trailer. */

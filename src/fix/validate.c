@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tags.h"
 
 typedef struct vctx {
     const fix_msg *m;
@@ -66,7 +65,6 @@ static int value_check(const fix_field_def *d, const fix_field *f)
 {
     const char *p = f->val;
     uint32_t n = f->len;
-    int64_t ns;
     switch (d->type) {
     case FIX_T_STRING:
         break;
@@ -102,16 +100,19 @@ static int value_check(const fix_field_def *d, const fix_field *f)
         break;
     }
     case FIX_T_UTCTIMESTAMP:
-        if (fix_parse_utc(p, n, &ns) != 0)
+        if (!fix_utc_valid(p, n))
             return FIX_REJ_FORMAT;
         break;
     }
-    if (!d->nvalues)
-        return 0;
-    for (uint16_t k = 0; k < d->nvalues; k++)
-        if (strlen(d->values[k]) == n && memcmp(d->values[k], p, n) == 0)
+    for (uint16_t k = 0; k < d->nvalues; k++) { /* the enumeration, when there is one */
+        const char *e = d->values[k];
+        uint32_t i = 0;
+        while (i < n && e[i] == p[i])
+            i++;
+        if (i == n && e[n] == 0)
             return 0;
-    return FIX_REJ_VALUE;
+    }
+    return d->nvalues ? FIX_REJ_VALUE : 0;
 }
 
 static int member_index(const fix_group_def *g, uint32_t tag)
@@ -186,11 +187,7 @@ static const fix_group_def *group_of(const fix_msg_def *def, uint16_t slot)
 bool fix_validate(const fix_msg *m, const fix_msg_def *def, fix_verdict *v)
 {
     vctx c = {.m = m, .v = v};
-    /* framing has seen these: a second one anywhere is a repeat */
-    static const uint32_t framed[] = {TAG_BeginString, TAG_BodyLength, TAG_MsgType, TAG_CheckSum};
-    for (size_t k = 0; k < sizeof framed / sizeof framed[0]; k++)
-        if (fix_dict_slot(framed[k]))
-            bit_set(c.seen, fix_dict_slot(framed[k]));
+    memcpy(c.seen, fix_dict_framed, sizeof c.seen); /* a second one anywhere is a repeat */
     int phase = FIX_IN_HEADER;
     for (int i = 1; i < m->n;) { /* f[0] is MsgType */
         const fix_field *f = &m->f[i];
@@ -227,7 +224,12 @@ bool fix_validate(const fix_msg *m, const fix_msg_def *def, fix_verdict *v)
         if (!g)
             i++;
     }
-    for (uint16_t k = 0; k < fix_dict_nheader; k++)
+    uint64_t missing = 0; /* a word of bits per required field not met: all at once */
+    for (int w = 0; w < FIX_SLOT_WORDS; w++)
+        missing |= (fix_dict_header_required[w] | def->required[w]) & ~c.seen[w];
+    if (!missing)
+        return true;
+    for (uint16_t k = 0; k < fix_dict_nheader; k++) /* the first, in the dictionary's order */
         if (fix_dict_header[k].required && !bit(c.seen, fix_dict_header[k].slot))
             return fail(&c, FIX_REJ_REQUIRED, -1, fix_dict_fields[fix_dict_header[k].slot].tag);
     for (uint16_t k = 0; k < def->n; k++)
