@@ -24,7 +24,9 @@
  * --dir picks the file system of the journal (default: a fresh directory
  * under the current one, removed at exit); a tmpfs there (/dev/shm) shows
  * the gateway's own cost without the disk's fdatasync. Prints one JSON line
- * per run: {"bench":"fix_roundtrip",...} and {"bench":"fix_throughput",...}.
+ * per run: {"bench":"fix_validate",...} (the dictionary's check of one
+ * NewOrderSingle, CPU only), {"bench":"fix_roundtrip",...} and
+ * {"bench":"fix_throughput",...}.
  * Targets (issue 4): p50 <= 30 us, >= 100,000 orders/s on one session.
  */
 #include <arpa/inet.h>
@@ -44,8 +46,10 @@
 #include "../src/fix/fix.h"
 #include "../src/fix/gateway.h"
 #include "../src/auth/auth.h"
+#include "../src/fix/validate.h"
 #include "../src/server/config.h"
 #include "cluster/cluster.h"
+#include "core/compids.h"
 #include "core/log.h"
 #include "hist.h"
 #include "jsonl.h"
@@ -129,8 +133,15 @@ static void exchange_start(const char *dir)
         die(err);
     fix_gateway_options o;
     fix_gateway_options_default(&o);
-    char state[1100];
+    char state[1100], table[1200];
     snprintf(state, sizeof state, "%s/fix", dir);
+    snprintf(table, sizeof table, "%s/compids", state);
+    compid_table t = {0}; /* the operator provisions the bench's session */
+    compid_entry e = {.comp = "BENCH1", .participant = 2, .in_session_reset = true};
+    mkdir(state, 0700);
+    if (compids_put(&t, &e, err, sizeof err) != 0 || compids_save(&t, table, err, sizeof err) != 0)
+        die(err);
+    compids_free(&t);
     o.listen = "127.0.0.1:0";
     o.state_dir = state;
     if (!(gw = fix_gateway_start_with(srv.core, srv.auth, &o, err, sizeof err)))
@@ -318,6 +329,38 @@ static void run_throughput(uint64_t n, uint64_t window)
     free(off);
 }
 
+/* What the dictionary's one pass costs per NewOrderSingle, CPU only: the
+ * best of 5 rounds of framing alone and of framing plus validation. */
+static void run_validate(void)
+{
+    char m[512];
+    size_t n = order(m, 1), used;
+    const fix_msg_def *def = fix_dict_msg("D");
+    fix_verdict v;
+    const int per_round = 200000;
+    double best[2] = {1e18, 1e18};
+    for (int round = 0; round < 5; round++)
+        for (int with = 0; with < 2; with++) {
+            int64_t t0 = now_ns();
+            for (int i = 0; i < per_round; i++) {
+                if (fix_parse(m, n, &msg, &used) != FIX_OK)
+                    die("the bench's order does not parse");
+                if (with && !fix_validate(&msg, def, &v))
+                    die("the bench's order is not valid");
+            }
+            double ns = (double)(now_ns() - t0) / per_round;
+            if (ns < best[with])
+                best[with] = ns;
+        }
+    jsonl_begin("fix_validate");
+    jsonl_u64("fields", (uint64_t)msg.n);
+    jsonl_num("parse_ns", best[0], 1);
+    jsonl_num("parse_and_validate_ns", best[1], 1);
+    jsonl_num("validate_ns", best[1] - best[0], 1);
+    jsonl_end();
+    out_seq = 1; /* the session to come starts at 1 */
+}
+
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
     (void)st, (void)flag, (void)f;
@@ -347,6 +390,7 @@ int main(int argc, char **argv)
     }
     if (orders > 2000000 || window < 1 || roundtrips < 1 || roundtrips > 1000000)
         die("--orders at most 2,000,000; --window and --roundtrips at least 1");
+    run_validate();
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/bench-fix-XXXXXX", dir_arg ? dir_arg : ".");
     if (!mkdtemp(dir))

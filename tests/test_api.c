@@ -1093,6 +1093,15 @@ static void test_config_file(void **state)
     assert_int_equal(c.core.bus_events, 16);
     assert_int_equal(config_set(&c, "bus_events", "67108864", err, sizeof err), 0);
     assert_int_equal(c.core.bus_events, 67108864);
+    /* the FIX gateway's connection limits, at each end (the gateway's own test,
+     * test_fix_limits, holds each at its limit and one past it) */
+    assert_int_equal(config_set(&c, "fix_logon_timeout_ms", "100", err, sizeof err), 0);
+    assert_int_equal(config_set(&c, "fix_logon_timeout_ms", "600000", err, sizeof err), 0);
+    assert_int_equal(c.fix_logon_timeout_ms, 600000);
+    assert_int_equal(config_set(&c, "fix_max_connections", "2", err, sizeof err), 0);
+    assert_int_equal(config_set(&c, "fix_max_pending", "1", err, sizeof err), 0);
+    assert_int_equal(config_set(&c, "fix_max_pending_per_addr", "1", err, sizeof err), 0);
+    assert_int_equal(c.fix_max_pending_per_addr, 1);
 
     /* what --print-config writes reads back to the same configuration */
     FILE *out = fopen(path, "w");
@@ -1111,6 +1120,11 @@ static void test_config_file(void **state)
                             {"start_date = 2026-1-1\n", ":1: start_date: bad value"},
                             {"bus_events = 15\n", ":1: bus_events: bad value"},
                             {"bus_events = 67108865\n", ":1: bus_events: bad value"},
+                            {"fix_logon_timeout_ms = 99\n", ":1: fix_logon_timeout_ms: bad value"},
+                            {"fix_logon_timeout_ms = 600001\n", ":1: fix_logon_timeout_ms: bad"},
+                            {"fix_max_connections = 1\n", ":1: fix_max_connections: bad value"},
+                            {"fix_max_pending = 0\n", ":1: fix_max_pending: bad value"},
+                            {"fix_max_pending_per_addr = 0\n", ":1: fix_max_pending_per_addr: bad"},
                             {"just words\n", ":1: expected key = value"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         f = fopen(path, "w");
@@ -1178,6 +1192,61 @@ static void test_config_example(void **state)
     assert_int_equal(keys, want);
 }
 
+/* The operator provisions FIX sessions (api_fix.c): the table the gateway
+ * reads, <data_dir>/fix/compids. */
+static void test_fix_compids(void **state)
+{
+    (void)state;
+    const char *U = "/api/v1/admin/fix/compids";
+    char body[128], path[128], file[700];
+    snprintf(body, sizeof body, "{\"participant\":%lld}", F.pa);
+    json_t *e = ts_expect(&F.t, "PUT", "/api/v1/admin/fix/compids/ALPHA1", F.t.admin, body, 201);
+    assert_string_equal(tj_str(e, "compid"), "ALPHA1");
+    assert_int_equal(tj_int(e, "participant"), F.pa);
+    assert_true(json_is_true(json_object_get(e, "in_session_reset")));
+    json_decref(e);
+    snprintf(body, sizeof body, "{\"participant\":%lld,\"in_session_reset\":false}", F.pa);
+    json_decref(ts_expect(&F.t, "PUT", "/api/v1/admin/fix/compids/ALPHA1", F.t.admin, body, 200));
+    json_t *l = get(U, F.t.admin, 200);
+    json_t *a = json_object_get(l, "compids");
+    assert_int_equal(json_array_size(a), 1);
+    assert_false(json_is_true(json_object_get(json_array_get(a, 0), "in_session_reset")));
+    json_decref(l);
+    snprintf(file, sizeof file, "%s/fix/compids", F.t.dir); /* what the gateway reads */
+    FILE *f = fopen(file, "r");
+    assert_non_null(f);
+    char text[512] = "";
+    text[fread(text, 1, sizeof text - 1, f)] = 0;
+    fclose(f);
+    snprintf(body, sizeof body, "\nALPHA1 %lld in_session_reset=no\n", F.pa);
+    assert_non_null(strstr(text, body));
+    /* another participant's, an unknown participant, a bad SenderCompID, a bad field */
+    snprintf(body, sizeof body, "{\"participant\":%lld}", F.pb);
+    expect_error("PUT", "/api/v1/admin/fix/compids/ALPHA1", F.t.admin, body, 409, "compid_taken",
+                 NULL);
+    expect_error("PUT", "/api/v1/admin/fix/compids/BETA1", F.t.admin, "{\"participant\":999}", 422,
+                 "unknown_participant", NULL);
+    expect_error("PUT", "/api/v1/admin/fix/compids/BE%20TA", F.t.admin, body, 400, "bad_field",
+                 NULL);
+    expect_error("PUT", "/api/v1/admin/fix/compids/ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456", F.t.admin,
+                 body, 400, "bad_field", NULL); /* 33 characters */
+    json_decref(ts_expect(&F.t, "PUT", "/api/v1/admin/fix/compids/ABCDEFGHIJKLMNOPQRSTUVWXYZ012345",
+                          F.t.admin, body, 201)); /* 32: the limit */
+    expect_error("PUT", "/api/v1/admin/fix/compids/BETA1", F.t.admin, "{\"participant\":0}", 400,
+                 "bad_field", "participant");
+    expect_error("PUT", "/api/v1/admin/fix/compids/BETA1", F.t.admin, "{\"who\":1}", 400,
+                 "unknown_field", "who");
+    /* only the operator */
+    expect_error("GET", U, F.alice, NULL, 403, "forbidden", NULL);
+    expect_error("PUT", "/api/v1/admin/fix/compids/ALPHA2", F.alice, body, 403, "forbidden", NULL);
+    snprintf(path, sizeof path, "%s/ALPHA1", U);
+    json_decref(ts_expect(&F.t, "DELETE", path, F.t.admin, NULL, 200));
+    expect_error("DELETE", path, F.t.admin, NULL, 404, "not_found", NULL);
+    l = get(U, F.t.admin, 200);
+    assert_int_equal(json_array_size(json_object_get(l, "compids")), 1);
+    json_decref(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -1199,6 +1268,7 @@ int main(void)
         cmocka_unit_test(test_flood),
         cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_admin),
+        cmocka_unit_test(test_fix_compids),
         cmocka_unit_test(test_end_of_day),
     };
     const struct CMUnitTest restarts[] = {

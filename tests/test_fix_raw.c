@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,7 +335,7 @@ static void test_possdup_low_ignored(void **state)
     logon_alice();
     uint64_t next = a.out_seq;
     a.out_seq = 1;
-    fxc_send(&a, "1", "112=dup|43=Y|122=20200101-00:00:00");
+    fxc_send(&a, "1", "43=Y|122=20200101-00:00:00|112=dup");
     a.out_seq = next;
     assert_alive(&a, "after-dup");
 }
@@ -356,7 +357,7 @@ static void test_inbound_gap_resend_request(void **state)
     snprintf(body, sizeof body, "43=Y|122=20200101-00:00:00|123=Y|36=%" PRIu64, ahead);
     fxc_send(&a, "4", body);
     a.out_seq = ahead;
-    fxc_send(&a, "1", "112=ahead|43=Y|122=20200101-00:00:00");
+    fxc_send(&a, "1", "43=Y|122=20200101-00:00:00|112=ahead");
     fxc_expect(&a, "0");
     assert_string_equal(fxc_get(&a, 112), "ahead");
     assert_alive(&a, "after-gap");
@@ -479,6 +480,132 @@ static void test_reset_seq_num_flag(void **state)
     assert_alive(&a, "after-reset");
 }
 
+/* ---- provisioning (issue 10, finding 7) ------------------------------------- */
+
+static int count_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *de; d && (de = readdir(d));)
+        n += de->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void provision(const char *line)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/compids", srv.state);
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fprintf(f, "%s\n", line);
+    fclose(f);
+}
+
+/* bob logging on as SQ000..SQ099 used to get a session for each (4 open
+ * files apiece, kept for ever) and so took SQ000 from alice. Now a
+ * SenderCompID the operator has not provisioned is refused with a Logout
+ * saying so, and nothing is created for it. */
+static void test_unknown_compids_create_nothing(void **state)
+{
+    (void)state;
+    int fds = count_dir("/proc/self/fd"), files = count_dir(srv.state);
+    for (int i = 0; i < 100; i++) {
+        char comp[16];
+        snprintf(comp, sizeof comp, "SQ%03d", i);
+        fxc_connect(&b, srv.port, comp);
+        fxc_send(&b, "A", "98=0|108=30|553=bob|554=pw-bob-12345");
+        fxc_expect(&b, "5");
+        assert_non_null(strstr(fxc_get(&b, 58), "not provisioned"));
+        assert_string_equal(fxc_get(&b, 56), comp);
+        assert_true(fxc_closed(&b, 2000));
+        fxc_close(&b);
+    }
+    sleep_ms(100);
+    assert_int_equal(count_dir("/proc/self/fd"), fds);
+    assert_int_equal(count_dir(srv.state), files);
+    /* the operator gives SQ000 to alice's participant: she logs on, bob may not */
+    provision("SQ000 2");
+    fxc_logon(&a, srv.port, "SQ000", "alice", 30, NULL);
+    assert_alive(&a, "alice-on-SQ000");
+    fxc_connect(&b, srv.port, "SQ000");
+    fxc_send(&b, "A", "98=0|108=30|553=bob|554=pw-bob-12345");
+    fxc_expect(&b, "5");
+    assert_non_null(strstr(fxc_get(&b, 58), "another participant"));
+}
+
+/* A session keeps its files open only while it is logged on (each Logon
+ * here resets the numbers: the client keeps none between connections). */
+static void test_files_close_at_logout(void **state)
+{
+    (void)state;
+    int fds = count_dir("/proc/self/fd"); /* ALICE1 has no files yet */
+    fxc_logon(&a, srv.port, "ALICE1", "alice", 30, "141=Y");
+    assert_alive(&a, "on");
+    assert_true(count_dir("/proc/self/fd") > fds); /* the socket and the session's files */
+    fxc_send(&a, "5", "");
+    fxc_expect(&a, "5");
+    fxc_close(&a);
+    sleep_ms(300);
+    assert_int_equal(count_dir("/proc/self/fd"), fds);
+    /* a report made while it is away opens them for the write, and they close again */
+    fxc_logon(&b, srv.port, "BOB1", "bob", 30, "141=Y");
+    fxc_send(&b, "D", "11=x1|55=CEA25|54=2|60=20260101-00:00:00|38=10|40=2|44=51.00");
+    fxc_expect(&b, "8");
+    fxc_send(&b, "5", "");
+    fxc_expect(&b, "5");
+    fxc_close(&b);
+    sleep_ms(300);
+    fds = count_dir("/proc/self/fd");
+    fxc_logon(&a, srv.port, "ALICE1", "alice", 30, "141=Y");
+    fxc_send(&a, "D", "11=y1|55=CEA25|54=1|60=20260101-00:00:00|38=10|40=2|44=51.00|59=3");
+    fxc_expect(&a, "8");
+    fxc_expect(&a, "8"); /* new, then filled */
+    assert_string_equal(fxc_get(&a, 150), "F");
+    fxc_send(&a, "5", "");
+    fxc_expect(&a, "5");
+    fxc_close(&a);
+    sleep_ms(1500); /* the fill for BOB1 was stored; its files close at the next sync */
+    assert_int_equal(count_dir("/proc/self/fd"), fds);
+}
+
+/* Before the CompID table, a SenderCompID was bound by its first Logon. On
+ * the first start with the table, every session in the state directory is
+ * written to it for the participant its files were made for, and goes on. */
+static void test_existing_sessions_stay_provisioned(void **state)
+{
+    (void)state;
+    logon_alice();
+    fxc_send(&a, "5", "");
+    fxc_expect(&a, "5");
+    uint64_t next = a.out_seq;
+    fxc_close(&a);
+    char dir[512], path[700];
+    snprintf(dir, sizeof dir, "%s", srv.dir);
+    fx_stop(&srv);
+    snprintf(path, sizeof path, "%s/fix/compids", dir);
+    assert_int_equal(unlink(path), 0); /* as an older exchange left it */
+    fx_start(&srv, dir, short_timers);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char text[512] = "";
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = 0;
+    fclose(f);
+    assert_non_null(strstr(text, "\nALICE1 2\n"));
+    assert_null(strstr(text, "BOB1")); /* never logged on: nothing to keep */
+    fxc_connect(&a, srv.port, "ALICE1");
+    a.out_seq = next;
+    fxc_send(&a, "A", "98=0|108=30|553=alice|554=pw-alice-12345");
+    fxc_expect(&a, "A");
+    assert_alive(&a, "migrated");
+    fxc_connect(&b, srv.port, "BOB1");
+    fxc_send(&b, "A", "98=0|108=30|553=bob|554=pw-bob-12345");
+    fxc_expect(&b, "5");
+    assert_non_null(strstr(fxc_get(&b, 58), "not provisioned"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +635,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_logout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sequence_numbers_survive_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset_seq_num_flag, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_compids_create_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_files_close_at_logout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_existing_sessions_stay_provisioned, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -120,6 +120,10 @@ static fix_gateway *fix_start(server *s, char *err, size_t errlen)
     fo.state_dir = fixdir;
     fo.heartbeat_s = s->cfg.fix_heartbeat_s;
     fo.cancel_on_disconnect = s->cfg.fix_cancel_on_disconnect;
+    fo.max_connections = s->cfg.fix_max_connections;
+    fo.max_pending = s->cfg.fix_max_pending;
+    fo.max_pending_per_addr = s->cfg.fix_max_pending_per_addr;
+    fo.logon_timeout_ms = s->cfg.fix_logon_timeout_ms;
     return fix_gateway_start_with(s->core, s->auth, &fo, err, errlen);
 }
 

@@ -24,8 +24,6 @@
 #include "core/log.h"
 #include "gw.h"
 
-enum { REJ_REQUIRED = 1, REJ_VALUE = 5, REJ_FORMAT = 6 };
-
 /* ---- field readers ---------------------------------------------------------- */
 
 int app_get_id(sess *s, const fix_msg *m, uint32_t tag, char out[GW_ID_MAX + 1], bool required)
@@ -37,14 +35,14 @@ int app_get_id(sess *s, const fix_msg *m, uint32_t tag, char out[GW_ID_MAX + 1],
             return 0;
         char t[64];
         snprintf(t, sizeof t, "Required tag missing: %u", tag);
-        sess_reject(s, m, tag, REJ_REQUIRED, t);
+        sess_reject(s, m, tag, FIX_REJ_REQUIRED, t);
         return -1;
     }
     bool ok = f->len >= 1 && f->len <= GW_ID_MAX;
     for (uint32_t i = 0; ok && i < f->len; i++)
         ok = f->val[i] > ' ' && f->val[i] < 127;
     if (!ok) {
-        sess_reject(s, m, tag, REJ_VALUE, "Value is incorrect: 1-40 printable characters");
+        sess_reject(s, m, tag, FIX_REJ_VALUE, "Value is incorrect: 1-40 printable characters");
         return -1;
     }
     memcpy(out, f->val, f->len);
@@ -66,7 +64,7 @@ int app_get_qty(sess *s, const fix_msg *m, uint32_t tag, int64_t *qty)
         for (i++; ok && i < f->len; i++)
             ok = f->val[i] == '0';
     if (!ok) {
-        sess_reject(s, m, tag, REJ_FORMAT, "Incorrect data format: whole tonnes expected");
+        sess_reject(s, m, tag, FIX_REJ_FORMAT, "Incorrect data format: whole tonnes expected");
         return -1;
     }
     *qty = v;
@@ -80,14 +78,14 @@ int app_get_side(sess *s, const fix_msg *m, uint32_t tag, uint8_t *side)
         *side = f->val[0] == '1' ? CETS_BUY : CETS_SELL;
         return 0;
     }
-    sess_reject(s, m, tag, REJ_VALUE, "Value is incorrect (out of range) for this tag");
+    sess_reject(s, m, tag, FIX_REJ_VALUE, "Value is incorrect (out of range) for this tag");
     return -1;
 }
 
 int app_get_symbol(gw *g, sess *s, const fix_msg *m, uint32_t *instrument)
 {
     (void)s;
-    const fix_field *f = fix_get(m, 55);
+    const fix_field *f = fix_get(m, TAG_Symbol);
     int i = f ? gw_instrument_find(g, f->val, f->len) : -1;
     if (i < 0)
         return 1;
@@ -109,7 +107,7 @@ int app_get_price(sess *s, const fix_msg *m, uint32_t tag, int64_t *fen)
         if (i == f->len && f->len <= 15)
             return 1; /* a price, but not in whole fen */
     }
-    sess_reject(s, m, tag, REJ_FORMAT, "Incorrect data format for value: price");
+    sess_reject(s, m, tag, FIX_REJ_FORMAT, "Incorrect data format for value: price");
     return -1;
 }
 
@@ -122,8 +120,8 @@ void app_add_reason(gw *g, fix_builder *b, const cets_cmd *cmd, int code)
     if (e)
         core_read_end(g->core);
     snprintf(t, sizeof t, "%s: %s", cets_reason_name(code), msg);
-    fix_add_str(b, 58, t);
-    fix_add_int(b, TAG_REASON_CODE, code);
+    fix_add_str(b, TAG_Text, t);
+    fix_add_int(b, TAG_CetsReasonCode, code);
 }
 
 static uint64_t id_hash(const char *id)
@@ -170,57 +168,57 @@ static int ord_rej_reason(int code)
 static void add_avg(fix_builder *b, int64_t value, int64_t qty)
 {
     if (qty <= 0) {
-        fix_add_str(b, 6, "0");
+        fix_add_str(b, TAG_AvgPx, "0");
         return;
     }
     int64_t x = (value * 100 + qty / 2) / qty; /* 1/10000 CNY */
     char t[32];
     int n = snprintf(t, sizeof t, "%lld.%04lld", (long long)(x / 10000), (long long)(x % 10000));
-    fix_add_raw(b, 6, t, (size_t)n);
+    fix_add_raw(b, TAG_AvgPx, t, (size_t)n);
 }
 
 static void er_send(gw *g, sess *s, const er *r)
 {
     fix_builder *b = &g->b;
     char t[48];
-    uint64_t seq = fix_store_next_out(s->st);
     sess_begin(s, "8");
+    uint64_t seq = s->st ? fix_store_next_out(s->st) : 0; /* this report's own */
     if (r->order_id)
-        fix_add_int(b, 37, (int64_t)r->order_id);
+        fix_add_int(b, TAG_OrderID, (int64_t)r->order_id);
     else
-        fix_add_str(b, 37, "NONE");
-    fix_add_str(b, 11, r->clordid);
+        fix_add_str(b, TAG_OrderID, "NONE");
+    fix_add_str(b, TAG_ClOrdID, r->clordid);
     if (r->orig && r->orig[0])
-        fix_add_str(b, 41, r->orig);
+        fix_add_str(b, TAG_OrigClOrdID, r->orig);
     snprintf(t, sizeof t, "%" PRIu64 "-%" PRIu64, r->order_id, seq);
-    fix_add_str(b, 17, t);
-    fix_add_raw(b, 150, &r->exec_type, 1);
-    fix_add_raw(b, 39, &r->status, 1);
+    fix_add_str(b, TAG_ExecID, t);
+    fix_add_raw(b, TAG_ExecType, &r->exec_type, 1);
+    fix_add_raw(b, TAG_OrdStatus, &r->status, 1);
     if (r->exec_type == '8')
-        fix_add_int(b, 103, ord_rej_reason(r->code));
-    fix_add_str(b, 55, r->symbol ? r->symbol : g->inst[r->instrument].code);
-    fix_add_int(b, 54, r->side);
-    fix_add_int(b, 38, r->order_qty);
-    fix_add_int(b, 40, r->ordtype);
+        fix_add_int(b, TAG_OrdRejReason, ord_rej_reason(r->code));
+    fix_add_str(b, TAG_Symbol, r->symbol ? r->symbol : g->inst[r->instrument].code);
+    fix_add_int(b, TAG_Side, r->side);
+    fix_add_int(b, TAG_OrderQty, r->order_qty);
+    fix_add_int(b, TAG_OrdType, r->ordtype);
     if (r->ordtype == 2)
-        fix_add_price(b, 44, r->price);
-    fix_add_int(b, 59, r->tif == CETS_TIF_IOC ? 3 : 0);
+        fix_add_price(b, TAG_Price, r->price);
+    fix_add_int(b, TAG_TimeInForce, r->tif == CETS_TIF_IOC ? 3 : 0);
     if (r->last_qty > 0) {
-        fix_add_int(b, 32, r->last_qty);
-        fix_add_price(b, 31, r->last_px);
-        fix_add_int(b, 880, (int64_t)r->trade_id);
+        fix_add_int(b, TAG_LastQty, r->last_qty);
+        fix_add_price(b, TAG_LastPx, r->last_px);
+        fix_add_int(b, TAG_TrdMatchID, (int64_t)r->trade_id);
     }
-    fix_add_int(b, 151, r->leaves);
-    fix_add_int(b, 14, r->cum);
+    fix_add_int(b, TAG_LeavesQty, r->leaves);
+    fix_add_int(b, TAG_CumQty, r->cum);
     add_avg(b, r->cum_value, r->cum);
-    fix_add_time(b, 60, r->ts);
+    fix_add_time(b, TAG_TransactTime, r->ts);
     if (r->code && r->text) {
-        fix_add_str(b, 58, r->text);
-        fix_add_int(b, TAG_REASON_CODE, r->code);
+        fix_add_str(b, TAG_Text, r->text);
+        fix_add_int(b, TAG_CetsReasonCode, r->code);
     } else if (r->code) {
         app_add_reason(g, b, r->cmd, r->code);
     } else if (r->text) {
-        fix_add_str(b, 58, r->text);
+        fix_add_str(b, TAG_Text, r->text);
     }
     sess_end(s);
 }
@@ -251,17 +249,20 @@ static void cancel_reject(gw *g, sess *s, const inflight *f, const ordrec *o, in
     fix_builder *b = &g->b;
     sess_begin(s, "9");
     if (o || f->cmd.order_id)
-        fix_add_int(b, 37, (int64_t)(o ? o->order_id : f->cmd.order_id));
+        fix_add_int(b, TAG_OrderID, (int64_t)(o ? o->order_id : f->cmd.order_id));
     else
-        fix_add_str(b, 37, "NONE");
-    fix_add_str(b, 11, f->id);
-    fix_add_str(b, 41, f->orig);
-    fix_add_str(b, 39, !o ? "8" : o->cum_qty ? "1" : "0");
-    fix_add_int(b, 434, f->kind == IF_REPLACE ? 2 : 1);
-    fix_add_int(b, 102, code == CETS_UNKNOWN_ORDER ? 1 : code == CETS_DUPLICATE_REQUEST ? 6 : 99);
+        fix_add_str(b, TAG_OrderID, "NONE");
+    fix_add_str(b, TAG_ClOrdID, f->id);
+    fix_add_str(b, TAG_OrigClOrdID, f->orig);
+    fix_add_str(b, TAG_OrdStatus, !o ? "8" : o->cum_qty ? "1" : "0");
+    fix_add_int(b, TAG_CxlRejResponseTo, f->kind == IF_REPLACE ? 2 : 1);
+    fix_add_int(b, TAG_CxlRejReason,
+                code == CETS_UNKNOWN_ORDER       ? 1
+                : code == CETS_DUPLICATE_REQUEST ? 6
+                                                 : 99);
     if (text) {
-        fix_add_str(b, 58, text);
-        fix_add_int(b, TAG_REASON_CODE, code);
+        fix_add_str(b, TAG_Text, text);
+        fix_add_int(b, TAG_CetsReasonCode, code);
     } else {
         app_add_reason(g, b, &f->cmd, code);
     }
@@ -302,8 +303,7 @@ static void order_drop(gw *g, ordrec *o)
     fix_map_del(&g->orders, o->order_id);
     if (fix_map_get(&o->s->clord, id_hash(o->clordid)) == o)
         fix_map_del(&o->s->clord, id_hash(o->clordid));
-    fix_store_order_note(o->s->st, 'D', o->order_id, NULL);
-    gw_flush_later(o->s);
+    gw_order_note(o->s, 'D', o->order_id, NULL);
     free(o);
 }
 
@@ -333,8 +333,7 @@ static ordrec *order_adopt(gw *g, sess *s, uint64_t order_id, const char *clordi
     ordrec *o = order_add(g, s, order_id, clordid);
     if (o) {
         order_fill_from(o, &in);
-        fix_store_order_note(s->st, 'A', order_id, clordid);
-        gw_flush_later(s);
+        gw_order_note(s, 'A', order_id, clordid);
     }
     return o;
 }
@@ -447,20 +446,24 @@ static void submit_or_refuse(gw *g, sess *s, const fix_msg *m, inflight *f)
         sess_business_reject(s, m, 4, "Application not available: the exchange is stopping");
 }
 
-/* NoTakeTargets(20001) with TakeOrderID(20002) and TakeQty(20003). */
+/* NoTakeTargets(20001) with TakeOrderID(20002) and TakeQty(20003): the
+ * dictionary has checked the entries (two fields each, in order, as many as
+ * the count says); here, what they mean. */
 static int take_targets(sess *s, const fix_msg *m, cets_cmd *c, int64_t *total)
 {
     int64_t n;
-    int at = fix_find(m, TAG_NO_TAKE_TARGETS, 0);
-    if (fix_get_int(m, TAG_NO_TAKE_TARGETS, &n) != 0 || n < 1 || n > CETS_MAX_TARGETS) {
-        sess_reject(s, m, TAG_NO_TAKE_TARGETS, 16, "Incorrect NumInGroup count: 1-8 targets");
+    int at = fix_find(m, TAG_NoTakeTargets, 0);
+    fix_get_int(m, TAG_NoTakeTargets, &n);
+    if (n > CETS_MAX_TARGETS) {
+        sess_reject(s, m, TAG_NoTakeTargets, FIX_REJ_VALUE,
+                    "Value is incorrect (out of range) for this tag: 1-8 targets");
         return -1;
     }
     *total = 0;
     for (int k = 0; k < n; k++) {
         int a = at + 1 + 2 * k, q = a + 1;
-        if (q >= m->n || m->f[a].tag != TAG_TAKE_ORDER_ID || m->f[q].tag != TAG_TAKE_QTY) {
-            sess_reject(s, m, TAG_NO_TAKE_TARGETS, 16,
+        if (q >= m->n || m->f[a].tag != TAG_TakeOrderID || m->f[q].tag != TAG_TakeQty) {
+            sess_reject(s, m, TAG_NoTakeTargets, FIX_REJ_GROUP_COUNT,
                         "Incorrect NumInGroup count or group fields out of order");
             return -1;
         }
@@ -470,7 +473,7 @@ static int take_targets(sess *s, const fix_msg *m, cets_cmd *c, int64_t *total)
         for (uint32_t i = 0; i < m->f[q].len && qty < 1000000000000ULL; i++)
             qty = m->f[q].val[i] >= '0' && m->f[q].val[i] <= '9' ? qty * 10 + (uint64_t)(m->f[q].val[i] - '0') : 0;
         if (!id || !qty) {
-            sess_reject(s, m, id ? TAG_TAKE_QTY : TAG_TAKE_ORDER_ID, REJ_FORMAT,
+            sess_reject(s, m, id ? TAG_TakeQty : TAG_TakeOrderID, FIX_REJ_FORMAT,
                         "Incorrect data format for value");
             return -1;
         }
@@ -481,50 +484,58 @@ static int take_targets(sess *s, const fix_msg *m, cets_cmd *c, int64_t *total)
     return 0;
 }
 
+/* PossResend=Y on a message whose ClOrdID this session already uses: the
+ * peer may be sending it again, and it has been seen (test case 19.a). */
+static bool seen_again(sess *s, const fix_msg *m, const char *id)
+{
+    const fix_field *f = fix_get(m, TAG_PossResend);
+    if (!f || f->len != 1 || f->val[0] != 'Y')
+        return false;
+    log_info("fix",
+             "msg=\"possible resend of a message already seen: ignored\" compid=%s "
+             "clordid=%s",
+             s->comp, id);
+    return true;
+}
+
 static void on_new_order(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {11, 55, 54, 60, 38, 40, 0};
-    if (!sess_require(s, m, req) || !may_trade(s, m))
+    if (!may_trade(s, m))
         return;
     inflight *f = inflight_new(s, IF_NEW, CETS_CMD_POST);
     if (!f)
         return;
     cets_cmd *c = &f->cmd;
-    const fix_field *ot = fix_get(m, 40), *tif = fix_get(m, 59);
+    const fix_field *ot = fix_get(m, TAG_OrdType), *tif = fix_get(m, TAG_TimeInForce);
     int64_t price = 0, qty, total = 0;
     int prc = 0;
-    if (app_get_id(s, m, 11, f->id, true) || app_get_side(s, m, 54, &c->side) ||
-        app_get_qty(s, m, 38, &qty))
+    if (app_get_id(s, m, TAG_ClOrdID, f->id, true) || app_get_side(s, m, TAG_Side, &c->side) ||
+        app_get_qty(s, m, TAG_OrderQty, &qty))
         goto drop;
-    if (ot->len != 1 || (ot->val[0] != '1' && ot->val[0] != '2')) {
-        sess_reject(s, m, 40, REJ_VALUE, "Value is incorrect (out of range) for this tag");
-        goto drop;
-    }
-    if (tif && (tif->len != 1 || (tif->val[0] != '0' && tif->val[0] != '3'))) {
-        sess_reject(s, m, 59, REJ_VALUE, "Value is incorrect (out of range) for this tag");
-        goto drop;
-    }
     f->ordtype = (uint8_t)(ot->val[0] - '0');
     f->tif = tif && tif->val[0] == '3' ? CETS_TIF_IOC : CETS_TIF_DAY;
     f->order_qty = qty;
     if (f->ordtype == 2) {
-        static const uint32_t preq[] = {44, 0};
-        if (!sess_require(s, m, preq) || (prc = app_get_price(s, m, 44, &price)) < 0)
+        static const uint32_t preq[] = {TAG_Price, 0};
+        if (!sess_require(s, m, preq) || (prc = app_get_price(s, m, TAG_Price, &price)) < 0)
             goto drop;
     }
-    if (fix_get(m, TAG_NO_TAKE_TARGETS) && take_targets(s, m, c, &total) != 0)
+    int64_t ntargets = 0;
+    if (fix_get_int(m, TAG_NoTakeTargets, &ntargets) == 0 && ntargets > 0 &&
+        take_targets(s, m, c, &total) != 0)
         goto drop;
     c->price = price;
     c->qty = qty;
     c->flags = f->tif;
     char sym[CETS_CODE_LEN] = "";
-    fix_get_str(m, 55, sym, sizeof sym);
+    fix_get_str(m, TAG_Symbol, sym, sizeof sym);
     if (app_get_symbol(g, s, m, &c->instrument) != 0) {
         er_reject(g, s, f, sym, CETS_UNKNOWN_INSTRUMENT, NULL);
         goto drop;
     }
     if (id_in_use(g, s, f->id)) {
-        er_reject(g, s, f, NULL, CETS_DUPLICATE_REQUEST, NULL);
+        if (!seen_again(s, m, f->id))
+            er_reject(g, s, f, NULL, CETS_DUPLICATE_REQUEST, NULL);
         goto drop;
     }
     if (prc == 1) {
@@ -559,11 +570,12 @@ drop:
  * order (OrderID(37), else OrigClOrdID(41)); NULL after answering. */
 static ordrec *cancel_target(gw *g, sess *s, const fix_msg *m, inflight *f)
 {
-    if (app_get_id(s, m, 11, f->id, true) || app_get_id(s, m, 41, f->orig, true))
+    if (app_get_id(s, m, TAG_ClOrdID, f->id, true) ||
+        app_get_id(s, m, TAG_OrigClOrdID, f->orig, true))
         return NULL;
     int64_t oid = 0;
-    const fix_field *of = fix_get(m, 37);
-    if (of && fix_get_int(m, 37, &oid) != 0)
+    const fix_field *of = fix_get(m, TAG_OrderID);
+    if (of && fix_get_int(m, TAG_OrderID, &oid) != 0)
         oid = -1;
     ordrec *o = oid > 0 ? fix_map_get(&g->orders, (uint64_t)oid) : order_by_clordid(s, f->orig);
     if (o && o->s->participant != s->participant)
@@ -575,7 +587,8 @@ static ordrec *cancel_target(gw *g, sess *s, const fix_msg *m, inflight *f)
         return NULL;
     }
     if (id_in_use(g, s, f->id)) {
-        cancel_reject(g, s, f, o, CETS_DUPLICATE_REQUEST, NULL);
+        if (!seen_again(s, m, f->id))
+            cancel_reject(g, s, f, o, CETS_DUPLICATE_REQUEST, NULL);
         return NULL;
     }
     if (o->pend_kind) {
@@ -588,13 +601,12 @@ static ordrec *cancel_target(gw *g, sess *s, const fix_msg *m, inflight *f)
 
 static void on_cancel(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {11, 41, 55, 54, 60, 0};
-    if (!sess_require(s, m, req) || !may_trade(s, m))
+    if (!may_trade(s, m))
         return;
     inflight *f = inflight_new(s, IF_CANCEL, CETS_CMD_CANCEL);
     uint8_t side;
     ordrec *o;
-    if (!f || app_get_side(s, m, 54, &side) || !(o = cancel_target(g, s, m, f))) {
+    if (!f || app_get_side(s, m, TAG_Side, &side) || !(o = cancel_target(g, s, m, f))) {
         free(f);
         return;
     }
@@ -608,8 +620,7 @@ static void on_cancel(gw *g, sess *s, const fix_msg *m)
 
 static void on_replace(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {11, 41, 55, 54, 60, 38, 40, 44, 0};
-    if (!sess_require(s, m, req) || !may_trade(s, m))
+    if (!may_trade(s, m))
         return;
     inflight *f = inflight_new(s, IF_REPLACE, CETS_CMD_MODIFY);
     uint8_t side;
@@ -618,11 +629,12 @@ static void on_replace(gw *g, sess *s, const fix_msg *m)
     ordrec *o;
     if (!f)
         return;
-    if (app_get_side(s, m, 54, &side) || app_get_qty(s, m, 38, &qty) ||
-        (prc = app_get_price(s, m, 44, &price)) < 0)
+    if (app_get_side(s, m, TAG_Side, &side) || app_get_qty(s, m, TAG_OrderQty, &qty) ||
+        (prc = app_get_price(s, m, TAG_Price, &price)) < 0)
         goto drop;
-    if (!fix_get(m, 40) || fix_get(m, 40)->len != 1 || fix_get(m, 40)->val[0] != '2') {
-        sess_reject(s, m, 40, REJ_VALUE, "Value is incorrect: only limit orders (2) are replaced");
+    if (fix_get(m, TAG_OrdType)->val[0] != '2') {
+        sess_reject(s, m, TAG_OrdType, FIX_REJ_VALUE,
+                    "Value is incorrect: only limit orders (2) are replaced");
         goto drop;
     }
     if (!(o = cancel_target(g, s, m, f)))
@@ -654,15 +666,15 @@ static void mass_report(gw *g, sess *s, const mass_cancel *mc, int response, int
     char oid[48];
     snprintf(oid, sizeof oid, "MC-%s", mc->clordid);
     sess_begin(s, "r");
-    fix_add_str(b, 11, mc->clordid);
-    fix_add_str(b, 37, oid);
-    fix_add_int(b, 530, mc->req_type);
-    fix_add_int(b, 531, response);
+    fix_add_str(b, TAG_ClOrdID, mc->clordid);
+    fix_add_str(b, TAG_OrderID, oid);
+    fix_add_int(b, TAG_MassCancelRequestType, mc->req_type);
+    fix_add_int(b, TAG_MassCancelResponse, response);
     if (!response)
-        fix_add_int(b, 532, reject_reason);
-    fix_add_int(b, 533, mc->affected);
+        fix_add_int(b, TAG_MassCancelRejectReason, reject_reason);
+    fix_add_int(b, TAG_TotalAffectedOrders, mc->affected);
     if (mc->symbol[0])
-        fix_add_str(b, 55, mc->symbol);
+        fix_add_str(b, TAG_Symbol, mc->symbol);
     sess_end(s);
 }
 
@@ -690,25 +702,20 @@ static void collect_order(void *ctx, const cets_order_info *o)
 
 static void on_mass_cancel(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {11, 530, 60, 0};
-    if (!sess_require(s, m, req) || !may_trade(s, m))
+    if (!may_trade(s, m))
         return;
     mass_cancel *mc = calloc(1, sizeof *mc);
     if (!mc)
         return;
     mc->s = s;
-    const fix_field *t = fix_get(m, 530);
+    const fix_field *t = fix_get(m, TAG_MassCancelRequestType);
     collect col = {.instrument = -1};
-    if (app_get_id(s, m, 11, mc->clordid, true))
+    if (app_get_id(s, m, TAG_ClOrdID, mc->clordid, true))
         goto done;
-    if (t->len != 1 || (t->val[0] != '1' && t->val[0] != '7')) {
-        sess_reject(s, m, 530, REJ_VALUE, "Value is incorrect: 1 (by symbol) or 7 (all orders)");
-        goto done;
-    }
     mc->req_type = t->val[0] - '0';
     if (mc->req_type == 1) {
         uint32_t inst;
-        fix_get_str(m, 55, mc->symbol, sizeof mc->symbol);
+        fix_get_str(m, TAG_Symbol, mc->symbol, sizeof mc->symbol);
         if (app_get_symbol(g, s, m, &inst) != 0) {
             mass_report(g, s, mc, 0, 1); /* unknown security */
             goto done;
@@ -748,15 +755,19 @@ done:
     free(mc);
 }
 
+bool app_accepts(const char *t)
+{
+    static const char *const types[] = {"D", "F", "G", "q", "AE", "V", "g"};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(t, types[i]))
+            return true;
+    return false;
+}
+
+/* A message the session layer has checked: a type app_accepts(), valid by
+ * the dictionary. */
 void app_on_message(gw *g, sess *s, const fix_msg *m)
 {
-    static const char *const fix44_types[] = {
-        "6", "7", "8", "9", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N", "P", "Q",
-        "R", "S", "T", "V", "W", "X", "Y", "Z", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j",
-        "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "AA",
-        "AB", "AC", "AD", "AE", "AF", "AG", "AH", "AI", "AJ", "AK", "AL", "AM", "AN", "AO", "AP",
-        "AQ", "AR", "AS", "AT", "AU", "AV", "AW", "AX", "AY", "AZ", "BA", "BB", "BC", "BD", "BE",
-        "BF", "BG", "BH"};
     const char *t = m->type;
     if (!strcmp(t, "D"))
         on_new_order(g, s, m);
@@ -772,17 +783,6 @@ void app_on_message(gw *g, sess *s, const fix_msg *m)
         md_on_request(g, s, m);
     else if (!strcmp(t, "g"))
         md_on_status_request(g, s, m);
-    else {
-        for (size_t i = 0; i < sizeof fix44_types / sizeof *fix44_types; i++)
-            if (!strcmp(t, fix44_types[i])) {
-                sess_business_reject(s, m, 3, "Unsupported Message Type");
-                return;
-            }
-        if (t[0] == 'U') /* user-defined types */
-            sess_business_reject(s, m, 3, "Unsupported Message Type");
-        else
-            sess_reject(s, m, 35, 11, "Invalid MsgType");
-    }
 }
 
 /* ---- events and completions ------------------------------------------------- */
@@ -801,7 +801,7 @@ static void on_accepted(gw *g, const cets_order_info *in, int64_t ts)
     o->ordtype = f->ordtype;
     o->tif = f->tif;
     o->price = f->ordtype == 2 ? f->cmd.price : 0;
-    fix_store_order_note(f->s->st, 'A', o->order_id, o->clordid);
+    gw_order_note(f->s, 'A', o->order_id, o->clordid);
     er r = er_of(o, '0', '0', ts);
     er_send(g, f->s, &r);
 }
@@ -859,7 +859,7 @@ static void on_replaced(gw *g, const cets_order_info *in, int64_t ts)
             fix_map_del(&o->s->clord, id_hash(o->clordid));
         snprintf(o->clordid, sizeof o->clordid, "%s", o->pend_id);
         fix_map_put(&o->s->clord, id_hash(o->clordid), o);
-        fix_store_order_note(o->s->st, 'R', o->order_id, o->clordid);
+        gw_order_note(o->s, 'R', o->order_id, o->clordid);
         o->pend_kind = 0;
     }
     o->price = in->price;

@@ -27,17 +27,18 @@ static void block_ack(gw *g, sess *s, const inflight *f, int code, uint64_t bloc
 {
     fix_builder *b = &g->b;
     sess_begin(s, "AR");
-    fix_add_str(b, 571, f->id);
-    fix_add_int(b, 856, f->trtype);
-    fix_add_int(b, 939, code == CETS_OK ? 0 : 1);
+    fix_add_str(b, TAG_TradeReportID, f->id);
+    fix_add_int(b, TAG_TradeReportType, f->trtype);
+    fix_add_int(b, TAG_TrdRptStatus, code == CETS_OK ? 0 : 1);
     if (code != CETS_OK)
-        fix_add_int(b, 751, code == CETS_UNKNOWN_INSTRUMENT ? 2
-                            : code == CETS_UNKNOWN_PARTICIPANT || code == CETS_NOT_ADDRESSEE ? 1
-                            : 99);
+        fix_add_int(b, TAG_TradeReportRejectReason,
+                    code == CETS_UNKNOWN_INSTRUMENT                                  ? 2
+                    : code == CETS_UNKNOWN_PARTICIPANT || code == CETS_NOT_ADDRESSEE ? 1
+                                                                                     : 99);
     if (block_id)
-        fix_add_int(b, 818, (int64_t)block_id);
+        fix_add_int(b, TAG_SecondaryTradeReportID, (int64_t)block_id);
     if (f->cmd.instrument < g->ninst && f->trtype != 3 && f->trtype != 6)
-        fix_add_str(b, 55, g->inst[f->cmd.instrument].code);
+        fix_add_str(b, TAG_Symbol, g->inst[f->cmd.instrument].code);
     if (code != CETS_OK)
         app_add_reason(g, b, &f->cmd, code);
     sess_end(s);
@@ -46,9 +47,9 @@ static void block_ack(gw *g, sess *s, const inflight *f, int code, uint64_t bloc
 /* The counterparty of a Submit: PartyID (448) with PartyRole (452) 17. */
 static uint32_t contra_party(const fix_msg *m)
 {
-    for (int i = fix_find(m, 448, 0); i >= 0; i = fix_find(m, 448, i + 1)) {
-        int r = fix_find(m, 452, i + 1);
-        int next = fix_find(m, 448, i + 1);
+    for (int i = fix_find(m, TAG_PartyID, 0); i >= 0; i = fix_find(m, TAG_PartyID, i + 1)) {
+        int r = fix_find(m, TAG_PartyRole, i + 1);
+        int next = fix_find(m, TAG_PartyID, i + 1);
         if (r < 0 || (next >= 0 && r > next))
             continue;
         const fix_field *role = &m->f[r], *id = &m->f[i];
@@ -69,17 +70,17 @@ static uint32_t contra_party(const fix_msg *m)
  * a session Reject, or an engine reason for the Ack. */
 static int block_terms(gw *g, sess *s, const fix_msg *m, cets_cmd *c)
 {
-    static const uint32_t req[] = {55, 32, 31, 552, 54, 0};
+    static const uint32_t req[] = {TAG_Symbol, TAG_LastQty, TAG_LastPx, TAG_NoSides, TAG_Side, 0};
     int64_t n;
     if (!sess_require(s, m, req))
         return -1;
-    if (fix_get_int(m, 552, &n) != 0 || n != 1) {
-        sess_reject(s, m, 552, 16, "Incorrect NumInGroup count: NoSides must be 1");
+    if (fix_get_int(m, TAG_NoSides, &n) != 0 || n != 1) {
+        sess_reject(s, m, TAG_NoSides, FIX_REJ_VALUE, "Value is incorrect: NoSides must be 1");
         return -1;
     }
     int prc;
-    if (app_get_qty(s, m, 32, &c->qty) || app_get_side(s, m, 54, &c->side) ||
-        (prc = app_get_price(s, m, 31, &c->price)) < 0)
+    if (app_get_qty(s, m, TAG_LastQty, &c->qty) || app_get_side(s, m, TAG_Side, &c->side) ||
+        (prc = app_get_price(s, m, TAG_LastPx, &c->price)) < 0)
         return -1;
     if (app_get_symbol(g, s, m, &c->instrument) != 0)
         return CETS_UNKNOWN_INSTRUMENT;
@@ -88,9 +89,6 @@ static int block_terms(gw *g, sess *s, const fix_msg *m, cets_cmd *c)
 
 void block_on_message(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {571, 856, 0};
-    if (!sess_require(s, m, req))
-        return;
     if (!(s->roles & ROLE_TRADE)) {
         sess_business_reject(s, m, 6, "Not authorized: the user has no trade role");
         return;
@@ -104,22 +102,25 @@ void block_on_message(gw *g, sess *s, const fix_msg *m)
     cets_cmd *c = &f->cmd;
     c->actor = c->participant = s->participant;
     c->instrument = UINT32_MAX;
-    const fix_field *t = fix_get(m, 856);
+    const fix_field *t = fix_get(m, TAG_TradeReportType);
     int64_t ref = 0;
     int rc = 0;
-    if (app_get_id(s, m, 571, f->id, true))
+    if (app_get_id(s, m, TAG_TradeReportID, f->id, true))
         goto drop;
     if (t->len != 1 || !strchr("0236", t->val[0])) {
-        sess_reject(s, m, 856, 5, "Value is incorrect: TradeReportType 0, 2, 3 or 6");
+        sess_reject(s, m, TAG_TradeReportType, FIX_REJ_VALUE,
+                    "Value is incorrect: TradeReportType 0, 2, 3 or 6");
         goto drop;
     }
     f->trtype = (uint8_t)(t->val[0] - '0');
-    if (fix_get(m, 818) && (fix_get_int(m, 818, &ref) != 0 || ref < 1)) {
-        sess_reject(s, m, 818, 6, "Incorrect data format for value: a block id");
+    if (fix_get(m, TAG_SecondaryTradeReportID) &&
+        (fix_get_int(m, TAG_SecondaryTradeReportID, &ref) != 0 || ref < 1)) {
+        sess_reject(s, m, TAG_SecondaryTradeReportID, FIX_REJ_FORMAT,
+                    "Incorrect data format for value: a block id");
         goto drop;
     }
     if (f->trtype != 0 && !ref) {
-        static const uint32_t rreq[] = {818, 0};
+        static const uint32_t rreq[] = {TAG_SecondaryTradeReportID, 0};
         sess_require(s, m, rreq);
         goto drop;
     }
@@ -171,21 +172,21 @@ static void block_report(gw *g, sess *s, const cets_block_info *b, int type, uin
     char id[48];
     snprintf(id, sizeof id, "B%" PRIu64 "-%u", b->id, b->status);
     sess_begin(s, "AE");
-    fix_add_str(fb, 571, id);
-    fix_add_int(fb, 856, type);
-    fix_add_int(fb, 818, (int64_t)b->id);
+    fix_add_str(fb, TAG_TradeReportID, id);
+    fix_add_int(fb, TAG_TradeReportType, type);
+    fix_add_int(fb, TAG_SecondaryTradeReportID, (int64_t)b->id);
     if (b->trade_id)
-        fix_add_int(fb, 880, (int64_t)b->trade_id);
-    fix_add_str(fb, 55, b->instrument < g->ninst ? g->inst[b->instrument].code : "?");
-    fix_add_int(fb, 32, b->qty);
-    fix_add_price(fb, 31, b->price);
-    fix_add_time(fb, 60, ts);
-    fix_add_int(fb, 552, 1);
-    fix_add_int(fb, 54, owner ? b->side : (b->side == CETS_BUY ? CETS_SELL : CETS_BUY));
-    fix_add_int(fb, 453, 1);
-    fix_add_int(fb, 448, owner ? b->counterparty : b->owner);
-    fix_add_int(fb, 452, 17);
-    fix_add_int(fb, TAG_BLOCK_STATUS, b->status);
+        fix_add_int(fb, TAG_TrdMatchID, (int64_t)b->trade_id);
+    fix_add_str(fb, TAG_Symbol, b->instrument < g->ninst ? g->inst[b->instrument].code : "?");
+    fix_add_int(fb, TAG_LastQty, b->qty);
+    fix_add_price(fb, TAG_LastPx, b->price);
+    fix_add_time(fb, TAG_TransactTime, ts);
+    fix_add_int(fb, TAG_NoSides, 1);
+    fix_add_int(fb, TAG_Side, owner ? b->side : (b->side == CETS_BUY ? CETS_SELL : CETS_BUY));
+    fix_add_int(fb, TAG_NoPartyIDs, 1);
+    fix_add_int(fb, TAG_PartyID, owner ? b->counterparty : b->owner);
+    fix_add_int(fb, TAG_PartyRole, 17);
+    fix_add_int(fb, TAG_CetsBlockStatus, b->status);
     sess_end(s);
 }
 

@@ -9,12 +9,17 @@
  */
 #include "fix.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-static const char BEGIN[] = "8=FIX.4.4\x01" "9=";
+#include "cets/cets.h"
+#include "tags.h"
+
+static const char BEGIN[] = "8=FIX.4.4\x01";
 #define BEGIN_LEN (sizeof BEGIN - 1)
+#define BEGIN_VALUE_MAX 16 /* "FIX.4.4", "FIXT.1.1", ...: longer is not a BeginString */
 
 const char *fix_status_name(fix_status s)
 {
@@ -26,6 +31,7 @@ const char *fix_status_name(fix_status s)
     case FIX_BAD_CHECKSUM: return "bad_checksum";
     case FIX_BAD_SYNTAX: return "bad_syntax";
     case FIX_TOO_BIG: return "too_big";
+    case FIX_BAD_BEGIN: return "bad_begin_string";
     }
     return "unknown";
 }
@@ -39,6 +45,9 @@ static size_t skip_to_start(const char *buf, size_t len)
     return len > 4 ? len - 4 : 1; /* keep a tail that may begin "8=FI" */
 }
 
+/* Fields of the body. A tag is digits; "0" and "-<digits>" frame as fields
+ * too, with tag FIX_TAG_INVALID: they are not garbage but a tag no
+ * specification defines, which the session layer rejects by name. */
 static fix_status split_fields(const char *p, const char *end, fix_msg *m)
 {
     m->n = 0;
@@ -47,7 +56,15 @@ static fix_status split_fields(const char *p, const char *end, fix_msg *m)
         const char *q = p;
         while (q < end && *q >= '0' && *q <= '9' && q - p < 9)
             tag = tag * 10 + (uint32_t)(*q++ - '0');
-        if (q == p || q >= end || *q != '=' || tag == 0)
+        if (q == p && q < end && *q == '-') { /* rare: "-1=x", framed as FIX_TAG_INVALID */
+            const char *digits = ++q;
+            while (q < end && *q >= '0' && *q <= '9' && q - digits < 9)
+                q++;
+            if (q == digits)
+                return FIX_BAD_SYNTAX; /* "-=" is no tag */
+            tag = FIX_TAG_INVALID;
+        }
+        if (q == p || q >= end || *q != '=')
             return FIX_BAD_SYNTAX;
         const char *v = ++q;
         while (q < end && *q != FIX_SOH)
@@ -67,23 +84,38 @@ static fix_status split_fields(const char *p, const char *end, fix_msg *m)
 fix_status fix_parse(const char *buf, size_t len, fix_msg *m, size_t *used)
 {
     *used = 0;
-    if (len < BEGIN_LEN) {
-        if (memcmp(buf, BEGIN, len) != 0) {
-            *used = skip_to_start(buf, len);
-            return FIX_GARBAGE;
-        }
-        return FIX_NEED_MORE;
-    }
-    if (memcmp(buf, BEGIN, BEGIN_LEN) != 0) {
+    if (len >= BEGIN_LEN + 2 && memcmp(buf, BEGIN, BEGIN_LEN) == 0) /* the usual case */
+        goto begin_ok;
+    /* "8=FIX": the start of a message; anything else before it is garbage */
+    size_t pre = len < 5 ? len : 5;
+    if (memcmp(buf, "8=FIX", pre) != 0) {
         *used = skip_to_start(buf, len);
         return FIX_GARBAGE;
     }
-    size_t i = BEGIN_LEN, body = 0;
-    while (i < len && buf[i] >= '0' && buf[i] <= '9' && i - BEGIN_LEN < 6)
+    const char *soh = memchr(buf, FIX_SOH, len < 2 + BEGIN_VALUE_MAX ? len : 2 + BEGIN_VALUE_MAX);
+    if (!soh) {
+        if (len < 2 + BEGIN_VALUE_MAX)
+            return FIX_NEED_MORE;
+        *used = skip_to_start(buf, len);
+        return FIX_GARBAGE;
+    }
+    if ((size_t)(soh - buf) + 1 != BEGIN_LEN || memcmp(buf, BEGIN, BEGIN_LEN) != 0) {
+        *used = skip_to_start(buf, len); /* another FIX version: the session says so */
+        return FIX_BAD_BEGIN;
+    }
+    if (len < BEGIN_LEN + 2)
+        return FIX_NEED_MORE;
+begin_ok:
+    if (buf[BEGIN_LEN] != '9' || buf[BEGIN_LEN + 1] != '=') {
+        *used = skip_to_start(buf, len); /* BodyLength must be the second field */
+        return FIX_BAD_LENGTH;
+    }
+    size_t i = BEGIN_LEN + 2, body = 0;
+    while (i < len && buf[i] >= '0' && buf[i] <= '9' && i - BEGIN_LEN - 2 < 6)
         body = body * 10 + (size_t)(buf[i++] - '0');
     if (i >= len)
-        return i - BEGIN_LEN < 6 ? FIX_NEED_MORE : (*used = 1, FIX_BAD_LENGTH);
-    if (buf[i] != FIX_SOH || i == BEGIN_LEN) {
+        return i - BEGIN_LEN - 2 < 6 ? FIX_NEED_MORE : (*used = 1, FIX_BAD_LENGTH);
+    if (buf[i] != FIX_SOH || i == BEGIN_LEN + 2) {
         *used = skip_to_start(buf, len);
         return FIX_BAD_LENGTH;
     }
@@ -115,7 +147,8 @@ fix_status fix_parse(const char *buf, size_t len, fix_msg *m, size_t *used)
     m->raw = buf;
     m->rawlen = total;
     m->type[0] = 0;
-    if (m->n == 0 || m->f[0].tag != 35 || m->f[0].len == 0 || m->f[0].len >= sizeof m->type)
+    if (m->n == 0 || m->f[0].tag != TAG_MsgType || m->f[0].len == 0 ||
+        m->f[0].len >= sizeof m->type)
         return FIX_BAD_SYNTAX; /* MsgType must be the third field */
     memcpy(m->type, m->f[0].val, m->f[0].len);
     m->type[m->f[0].len] = 0;
@@ -201,6 +234,60 @@ int fix_get_price(const fix_msg *m, uint32_t tag, int64_t *fen)
     return 0;
 }
 
+/* The parts of a UTCTimestamp, checked: d = year, month, day, hour, minute,
+ * second; *frac_ns the fraction. 0 or -1. */
+static int utc_parts(const char *v, size_t len, int d[6], int64_t *frac_ns)
+{
+    if (len < 17 || v[8] != '-' || v[11] != ':' || v[14] != ':')
+        return -1;
+    static const int pos[6][2] = {{0, 4}, {4, 2}, {6, 2}, {9, 2}, {12, 2}, {15, 2}};
+    for (int k = 0; k < 6; k++) {
+        d[k] = 0;
+        for (int i = 0; i < pos[k][1]; i++) {
+            char ch = v[pos[k][0] + i];
+            if (ch < '0' || ch > '9')
+                return -1;
+            d[k] = d[k] * 10 + (ch - '0');
+        }
+    }
+    int64_t frac = 0, scale = 1000000000;
+    if (len > 17) {
+        if (v[17] != '.' || len == 18 || len > 27)
+            return -1;
+        for (size_t i = 18; i < len; i++) {
+            if (v[i] < '0' || v[i] > '9')
+                return -1;
+            frac = frac * 10 + (v[i] - '0');
+            scale /= 10;
+        }
+    }
+    if (d[1] < 1 || d[1] > 12 || d[2] < 1 || d[2] > 31 || d[3] > 23 || d[4] > 59 || d[5] > 60)
+        return -1;
+    if (d[0] < 1900 || d[0] > 2261) /* ns since 1970 in an int64: 1677-2262 */
+        return -1;
+    *frac_ns = frac * scale;
+    return 0;
+}
+
+bool fix_utc_valid(const char *v, size_t len)
+{
+    int d[6];
+    int64_t frac;
+    return utc_parts(v, len, d, &frac) == 0;
+}
+
+int fix_parse_utc(const char *v, size_t len, int64_t *ns)
+{
+    int d[6];
+    int64_t frac;
+    if (utc_parts(v, len, d, &frac) != 0)
+        return -1;
+    /* the engine's calendar arithmetic: no timegm() per message */
+    *ns = cets_time_at(d[0] * 10000 + d[1] * 100 + d[2], d[3], d[4], 0) +
+          (int64_t)d[5] * 1000000000 + frac;
+    return 0;
+}
+
 /* ---- building -------------------------------------------------------------- */
 
 /* Decimal digits of v into out (no NUL); returns how many. The builder runs
@@ -230,7 +317,7 @@ void fix_build_begin(fix_builder *b, const char *msg_type)
     b->blen = 0;
     b->olen = 0;
     b->overflow = 0;
-    fix_add_str(b, 35, msg_type);
+    fix_add_str(b, TAG_MsgType, msg_type);
 }
 
 void fix_add_raw(fix_builder *b, uint32_t tag, const char *val, size_t len)

@@ -12,7 +12,9 @@
  *
  * A connection is never freed while the turn that killed it may still touch
  * it: gw_conn_kill() marks it dead and detaches its session; turn_end()
- * frees it once what it had to send (a Logout) is out.
+ * frees it once what it had to send (a Logout) is out -- and, after a
+ * Logout we answered (gw_conn_linger), once the peer has closed its side,
+ * as the FIX session test cases ask, or logout_timeout_ms has passed.
  */
 #include "gw.h"
 
@@ -41,6 +43,8 @@ void conn_watch(gw *g, conn *c)
         want |= EPOLLOUT;
     if (c->state == CS_DEAD && !c->flush_first)
         want = 0;
+    if (c->state == CS_DEAD && c->linger && !c->peer_closed)
+        want |= EPOLLIN; /* to see the peer close */
     if (want == c->epoll_mask)
         return;
     struct epoll_event ev = {.events = want, .data.ptr = c};
@@ -96,6 +100,12 @@ void gw_conn_kill(conn *c, const char *why, bool flush_first)
     }
 }
 
+void gw_conn_linger(conn *c, const char *why)
+{
+    c->linger = true;
+    gw_conn_kill(c, why, true);
+}
+
 void conn_free(gw *g, int i)
 {
     conn *c = g->conns[i];
@@ -107,6 +117,38 @@ void conn_free(gw *g, int i)
     g->conns[i] = g->conns[--g->nconns];
 }
 
+/* Which limit a new connection from ip is past: 0 none, 1 connections in
+ * all, 2 not logged on in all, 3 not logged on from ip. A connection that has
+ * logged on no longer counts as pending, so max_connections - max_pending
+ * slots are always there for provisioned sessions, and one address cannot
+ * take all the pending ones. */
+static int over_limit(const gw *g, uint32_t ip)
+{
+    if (g->nconns >= g->o.max_connections)
+        return 1;
+    int pending = 0, from_ip = 0;
+    for (int i = 0; i < g->nconns; i++) {
+        const conn *c = g->conns[i];
+        if (c->state == CS_LOGON_WAIT || c->state == CS_AUTH) {
+            pending++;
+            from_ip += c->ip == ip;
+        }
+    }
+    return pending >= g->o.max_pending ? 2 : from_ip >= g->o.max_pending_per_addr ? 3 : 0;
+}
+
+void conn_refusals_log(gw *g)
+{
+    if (!g->refused[0] && !g->refused[1] && !g->refused[2])
+        return;
+    log_warn("fix",
+             "msg=\"connections refused: limits reached\" max_connections=%llu "
+             "max_pending=%llu max_pending_per_addr=%llu",
+             (unsigned long long)g->refused[0], (unsigned long long)g->refused[1],
+             (unsigned long long)g->refused[2]);
+    memset(g->refused, 0, sizeof g->refused);
+}
+
 void conn_accept(gw *g)
 {
     for (;;) {
@@ -115,8 +157,9 @@ void conn_accept(gw *g)
         int fd = accept4(g->lfd, (struct sockaddr *)&a, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;
-        if (g->nconns >= g->o.max_connections || g->stopping) {
-            log_warn("fix", "msg=\"connection refused: limit reached\" max=%d", g->o.max_connections);
+        int over = g->stopping ? 1 : over_limit(g, a.sin_addr.s_addr);
+        if (over) { /* refused by closing: it is no session, nothing to answer */
+            g->refused[over - 1]++;
             close(fd);
             continue;
         }
@@ -134,6 +177,7 @@ void conn_accept(gw *g)
         c->fd = fd;
         c->in = in;
         c->id = ++g->next_conn_id;
+        c->ip = a.sin_addr.s_addr;
         c->t_open = g->mono;
         char ip[INET_ADDRSTRLEN] = "?";
         inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
@@ -164,6 +208,8 @@ void conn_parse(gw *g, conn *c)
         off += used ? used : 1;
         if (st == FIX_OK)
             sess_on_message(g, c, &g->imsg);
+        else if (st == FIX_BAD_BEGIN || c->state == CS_LOGON_WAIT)
+            sess_on_bad_frame(g, c, st);
         else if (st != FIX_GARBAGE) /* garbled: ignored, no sequence number consumed */
             log_warn("fix", "msg=\"garbled message ignored\" conn=%u compid=%s error=%s bytes=%zu",
                      c->id, log_q(c->s ? c->s->comp : "-"), log_q(fix_status_name(st)), used);
@@ -176,6 +222,13 @@ void conn_parse(gw *g, conn *c)
 
 void conn_read(gw *g, conn *c)
 {
+    if (c->state == CS_DEAD && c->linger) { /* only waiting for the peer to close */
+        char sink[4096];
+        ssize_t r = recv(c->fd, sink, sizeof sink, 0);
+        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            c->peer_closed = true;
+        return;
+    }
     if (c->state != CS_LOGON_WAIT && c->state != CS_ACTIVE)
         return;
     ssize_t r = recv(c->fd, c->in + c->inlen, IN_CAP - c->inlen, 0);

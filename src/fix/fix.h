@@ -3,11 +3,13 @@
  * Parsing is zero-copy: a fix_msg holds (tag, pointer, length) for each field
  * in order of appearance, pointing into the caller's buffer, which must stay
  * unchanged while the message is used. Framing checks what the wire can get
- * wrong: BeginString, BodyLength, CheckSum, field syntax, sizes.
+ * wrong: BeginString, BodyLength, CheckSum, field syntax, sizes. What a
+ * field means is checked later, against the dictionary (validate.h).
  */
 #ifndef CETS_FIX_H
 #define CETS_FIX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,7 +26,12 @@ typedef enum fix_status {
     FIX_BAD_CHECKSUM = 4, /* CheckSum wrong or malformed */
     FIX_BAD_SYNTAX = 5,   /* a field is not tag=value<SOH>, or a tag is not a number */
     FIX_TOO_BIG = 6,      /* message, value or field count over the limits */
+    FIX_BAD_BEGIN = 7,    /* "8=FIX..." of another version: not ours to frame */
 } fix_status;
+
+/* The tag of a field whose tag is 0 or negative ("-1=x"): it frames, so the
+ * session can refuse it by name (Reject 373=0) instead of dropping it. */
+#define FIX_TAG_INVALID 0
 
 typedef struct fix_field {
     uint32_t tag;
@@ -57,6 +64,12 @@ int fix_get_int(const fix_msg *m, uint32_t tag, int64_t *out);
 int fix_get_price(const fix_msg *m, uint32_t tag, int64_t *fen);
 /* Index of the first field with tag at or after index from, or -1. */
 int fix_find(const fix_msg *m, uint32_t tag, int from);
+/* UTCTimestamp "YYYYMMDD-HH:MM:SS[.f...]" (1-9 digits of fraction, years
+ * 1900-2261: what ns since the epoch hold) to ns since the epoch; 0, or -1
+ * when malformed. */
+int fix_parse_utc(const char *v, size_t len, int64_t *ns);
+/* The same check without the conversion (what the dictionary's pass needs). */
+bool fix_utc_valid(const char *v, size_t len);
 
 /* Building: fields are appended in order; fix_build_finish() adds the
  * header's BeginString and BodyLength and the CheckSum trailer. */

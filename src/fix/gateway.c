@@ -8,9 +8,11 @@
  * session stores and only after that the sockets -- a message a peer has
  * seen is always in its session's outbound log (store.h).
  *
- * Here too: the sessions (one per SenderCompID, loaded from the state
- * directory at start with the live orders they entered), the instrument
- * codes, sending commands to the core, and starting and stopping.
+ * Here too: the table of provisioned SenderCompIDs (core/compids.h, read
+ * again when it changes), the sessions (one per provisioned SenderCompID,
+ * loaded from the state directory at start with the live orders they
+ * entered), the instrument codes, sending commands to the core, and
+ * starting and stopping.
  */
 #include "gw.h"
 
@@ -33,31 +35,81 @@
 
 #define TICK_NS 100000000LL
 
-/* ---- sessions --------------------------------------------------------------- */
+/* ---- the provisioned SenderCompIDs ------------------------------------------- */
 
-static bool comp_valid(const char *s)
+/* Read the table again when its file changed (or, force, in any case). A
+ * table that does not parse is not taken: the last good one stays. */
+static void compids_reload(gw *g, bool force)
 {
-    size_t n = strlen(s);
-    if (n < 1 || n > GW_COMP_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '.' || ch == '_' || ch == '-'))
-            return false;
+    struct stat st;
+    bool exists = stat(g->compids_path, &st) == 0;
+    if (!force && exists == g->compids_seen.exists &&
+        (!exists ||
+         ((uint64_t)st.st_ino == g->compids_seen.ino &&
+          (uint64_t)st.st_size == g->compids_seen.size &&
+          (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec == g->compids_seen.mtime)))
+        return;
+    compid_table t = {0};
+    char err[256];
+    if (compids_load(&t, g->compids_path, err, sizeof err) != 0) {
+        log_error("fix", "msg=\"CompID table not read, the last one stays\" alarm=1 error=\"%s\"",
+                  err);
+        compids_free(&t);
+        return;
     }
-    return true;
+    compids_free(&g->compids);
+    g->compids = t;
+    g->compids_seen.exists = exists;
+    g->compids_seen.ino = exists ? (uint64_t)st.st_ino : 0;
+    g->compids_seen.size = exists ? (uint64_t)st.st_size : 0;
+    g->compids_seen.mtime =
+        exists ? (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec : 0;
+    for (int i = 0; i < g->nsess; i++) { /* what changed for the sessions there are */
+        sess *s = g->sess[i];
+        const compid_entry *e = compids_find(&g->compids, s->comp);
+        if (e)
+            s->reset_in_session = e->in_session_reset;
+        if (s->c && (!e || e->participant != s->participant))
+            sess_logout(s, "this SenderCompID is no longer provisioned for your participant");
+    }
+    log_info("fix", "msg=\"CompID table read\" path=\"%s\" compids=%zu", g->compids_path,
+             g->compids.n);
 }
 
-sess *gw_session_get(gw *g, const char *comp, char *err, size_t errlen)
+const compid_entry *gw_compid(gw *g, const char *comp)
+{
+    const compid_entry *e = compids_find(&g->compids, comp);
+    if (!e) { /* provisioned a moment ago? */
+        compids_reload(g, false);
+        e = compids_find(&g->compids, comp);
+    }
+    return e;
+}
+
+/* ---- sessions --------------------------------------------------------------- */
+
+fix_store *gw_store(sess *s)
+{
+    char err[256];
+    if (!s->st && !(s->st = fix_store_open(s->g->state_dir, s->comp, err, sizeof err)))
+        log_error("fix", "msg=\"cannot open session store\" alarm=1 compid=%s error=\"%s\"", s->comp,
+                  err);
+    return s->st;
+}
+
+void gw_order_note(sess *s, char op, uint64_t order_id, const char *clordid)
+{
+    if (gw_store(s)) {
+        fix_store_order_note(s->st, op, order_id, clordid);
+        gw_flush_later(s);
+    }
+}
+
+sess *gw_session_get(gw *g, const compid_entry *e, char *err, size_t errlen)
 {
     for (int i = 0; i < g->nsess; i++)
-        if (strcmp(g->sess[i]->comp, comp) == 0)
+        if (strcmp(g->sess[i]->comp, e->comp) == 0)
             return g->sess[i];
-    if (!comp_valid(comp)) {
-        snprintf(err, errlen, "SenderCompID must be 1-%d of [A-Za-z0-9._-]", GW_COMP_MAX);
-        return NULL;
-    }
     if (g->nsess == g->capsess) {
         int cap = g->capsess ? 2 * g->capsess : 16;
         sess **ns = realloc(g->sess, (size_t)cap * sizeof *ns);
@@ -69,17 +121,20 @@ sess *gw_session_get(gw *g, const char *comp, char *err, size_t errlen)
         g->capsess = cap;
     }
     sess *s = calloc(1, sizeof *s);
-    if (!s || !(s->st = fix_store_open(g->state_dir, comp, err, errlen))) {
+    if (!s || !(s->st = fix_store_open(g->state_dir, e->comp, err, errlen))) {
         free(s);
         return NULL;
     }
     s->g = g;
-    snprintf(s->comp, sizeof s->comp, "%s", comp);
+    snprintf(s->comp, sizeof s->comp, "%s", e->comp);
+    /* the participant the files were written for; a new session's is the table's */
     s->participant = fix_store_participant(s->st);
+    if (!s->participant)
+        s->participant = e->participant;
+    s->reset_in_session = e->in_session_reset;
     fix_map_init(&s->clord);
     g->sess[g->nsess++] = s;
-    if (s->participant)
-        gw_participant_watch(g, s->participant);
+    gw_participant_watch(g, s->participant);
     return s;
 }
 
@@ -92,28 +147,66 @@ void gw_flush_later(sess *s)
     }
 }
 
-/* Every session that has a store in the state directory, with its live
- * orders, so fills of orders entered before a restart still reach it. */
-static void sessions_load(gw *g, const cets_engine *e)
+/* Before the table existed, a SenderCompID was whoever's logged on with it
+ * first: each session in the state directory is provisioned to the
+ * participant its files were written for (docs/fix.md, "Connecting"). */
+static void compids_migrate(gw *g)
 {
     DIR *d = opendir(g->state_dir);
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-        size_t n = strlen(de->d_name);
-        if (n <= 6 || strcmp(de->d_name + n - 6, ".state") != 0 || n - 6 > GW_COMP_MAX)
-            continue;
+    int n = 0;
+    for (struct dirent *de; d && (de = readdir(d));) {
+        size_t len = strlen(de->d_name);
         char comp[GW_COMP_MAX + 1], err[256];
-        memcpy(comp, de->d_name, n - 6);
-        comp[n - 6] = 0;
-        sess *s = gw_session_get(g, comp, err, sizeof err);
-        if (!s)
-            log_error("fix", "msg=\"cannot open session store\" compid=%s error=%s", log_q(comp),
-                      log_q(err));
-        else if (s->participant)
-            app_restore_orders(g, s, e);
+        if (len <= 6 || strcmp(de->d_name + len - 6, ".state") != 0 || len - 6 > GW_COMP_MAX)
+            continue;
+        memcpy(comp, de->d_name, len - 6);
+        comp[len - 6] = 0;
+        if (compids_find(&g->compids, comp) || !compids_valid(comp))
+            continue;
+        fix_store *st = fix_store_open(g->state_dir, comp, err, sizeof err);
+        compid_entry e = {.participant = st ? fix_store_participant(st) : 0,
+                          .in_session_reset = true};
+        snprintf(e.comp, sizeof e.comp, "%s", comp);
+        fix_store_close(st);
+        if (e.participant && compids_put(&g->compids, &e, err, sizeof err) == 0) {
+            log_warn("fix", "msg=\"session provisioned from its files\" compid=%s participant=%u",
+                     log_q(comp), e.participant);
+            n++;
+        }
     }
     if (d)
         closedir(d);
+    char err[256];
+    if (n && compids_save(&g->compids, g->compids_path, err, sizeof err) != 0)
+        log_error("fix", "msg=\"CompID table not written\" alarm=1 error=\"%s\"", err);
+    if (n)
+        compids_reload(g, true);
+}
+
+/* Every provisioned session that has files, with its live orders, so fills
+ * of orders entered before a restart still reach it; the files are closed
+ * again until the session logs on or is sent something. */
+static void sessions_load(gw *g, const cets_engine *e)
+{
+    compids_reload(g, true);
+    compids_migrate(g);
+    for (size_t i = 0; i < g->compids.n; i++) {
+        const compid_entry *ce = &g->compids.e[i];
+        char path[1200], err[256];
+        snprintf(path, sizeof path, "%s/%s.state", g->state_dir, ce->comp);
+        if (access(path, F_OK) != 0)
+            continue; /* never logged on: nothing to load */
+        sess *s = gw_session_get(g, ce, err, sizeof err);
+        if (!s) {
+            log_error("fix", "msg=\"cannot open session store\" compid=%s error=\"%s\"", ce->comp,
+                      err);
+            continue;
+        }
+        if (s->participant)
+            app_restore_orders(g, s, e);
+        fix_store_close(s->st);
+        s->st = NULL;
+    }
 }
 
 uint64_t gw_client_ref(const sess *s, const char *id)
@@ -232,8 +325,10 @@ static void timers(gw *g)
     int64_t logout_ns = (int64_t)g->o.logout_timeout_ms * 1000000;
     for (int i = 0; i < g->nconns; i++) {
         conn *c = g->conns[i];
-        if ((c->state == CS_LOGON_WAIT || c->state == CS_AUTH) && g->mono - c->t_open > logon_ns)
+        if (c->state == CS_LOGON_WAIT && g->mono - c->t_open > logon_ns)
             gw_conn_kill(c, "no Logon in time", false);
+        else if (c->state == CS_AUTH && g->mono - c->t_open > logon_ns + GW_AUTH_TIMEOUT_NS)
+            gw_conn_kill(c, "the password check took too long", false);
         else if (c->state == CS_DEAD && c->flush_first && g->mono - c->t_dead > logout_ns)
             c->flush_first = false; /* give up sending */
     }
@@ -241,12 +336,20 @@ static void timers(gw *g)
         if (g->sess[i]->c)
             sess_timers(g, g->sess[i]);
     md_tick(g);
+    conn_refusals_log(g);
     if (g->mono >= g->next_sync) {
         g->next_sync = g->mono + (int64_t)g->o.sync_interval_ms * 1000000;
-        for (int i = 0; i < g->nsess; i++)
-            if (fix_store_unsynced(g->sess[i]->st) && fix_store_sync(g->sess[i]->st) != 0)
+        for (int i = 0; i < g->nsess; i++) {
+            sess *s = g->sess[i];
+            if (s->st && fix_store_unsynced(s->st) && fix_store_sync(s->st) != 0)
                 log_error("fix", "msg=\"session store sync failed\" compid=%s error=%s",
-                          log_q(g->sess[i]->comp), log_q(fix_store_error(g->sess[i]->st)));
+                          log_q(s->comp), log_q(fix_store_error(s->st)));
+            if (s->st && !s->c && !s->flush_listed) { /* offline: no files kept open */
+                fix_store_close(s->st);
+                s->st = NULL;
+            }
+        }
+        compids_reload(g, false);
     }
 }
 
@@ -256,7 +359,7 @@ static void turn_end(gw *g)
     for (sess *s = g->flush_list, *next; s; s = next) {
         next = s->next_flush;
         s->flush_listed = false;
-        if (fix_store_flush(s->st) != 0) {
+        if (s->st && fix_store_flush(s->st) != 0) {
             log_error("fix", "msg=\"session store write failed\" alarm=1 compid=%s error=%s",
                       log_q(s->comp), log_q(fix_store_error(s->st)));
             if (s->c) { /* what is not stored must not be sent */
@@ -278,7 +381,9 @@ static void turn_end(gw *g)
         conn *c = g->conns[i];
         if (c->outlen > c->outoff)
             conn_send(c);
-        if (c->state == CS_DEAD && (!c->flush_first || c->outlen == c->outoff)) {
+        if (c->state == CS_DEAD && (!c->flush_first || c->outlen == c->outoff) &&
+            (!c->linger || c->peer_closed ||
+             g->mono - c->t_dead > (int64_t)g->o.logout_timeout_ms * 1000000)) {
             conn_free(g, i);
             continue;
         }
@@ -354,10 +459,12 @@ void fix_gateway_options_default(fix_gateway_options *o)
     o->state_dir = "./cetsd-data/fix";
     o->heartbeat_s = 30;
     o->max_heartbeat_s = 300;
-    o->logon_timeout_ms = 10000;
+    o->logon_timeout_ms = 2000;
     o->logout_timeout_ms = 2000;
     o->sync_interval_ms = 1000;
     o->max_connections = 1024;
+    o->max_pending = 256;
+    o->max_pending_per_addr = 16;
     o->max_out_bytes = 16u << 20;
     o->max_inflight = 16384;
     o->sending_time_tolerance_s = 120;
@@ -411,6 +518,7 @@ static void gw_free(gw *g)
         fix_map_free(&g->sess[i]->clord);
         free(g->sess[i]);
     }
+    compids_free(&g->compids);
     free(g->sess);
     free(g->conns);
     free(g->subs);
@@ -468,6 +576,14 @@ void gw_resync(gw *g, uint64_t lost)
 fix_gateway *fix_gateway_start_with(core *c, auth *a, const fix_gateway_options *o, char *err,
                                     size_t errlen)
 {
+    if (o->max_connections < 2 || o->max_pending < 1 || o->max_pending >= o->max_connections ||
+        o->max_pending_per_addr < 1) {
+        snprintf(err, errlen,
+                 "fix: max_pending (%d) must be 1 or more and below max_connections "
+                 "(%d), so that sessions keep room; max_pending_per_addr (%d) 1 or more",
+                 o->max_pending, o->max_connections, o->max_pending_per_addr);
+        return NULL;
+    }
     gw *g = calloc(1, sizeof *g);
     if (!g) {
         snprintf(err, errlen, "out of memory");
@@ -480,6 +596,11 @@ fix_gateway *fix_gateway_start_with(core *c, auth *a, const fix_gateway_options 
     g->o = *o;
     snprintf(g->state_dir, sizeof g->state_dir, "%s", o->state_dir);
     g->o.state_dir = g->state_dir;
+    if (o->compids_file && o->compids_file[0])
+        snprintf(g->compids_path, sizeof g->compids_path, "%s", o->compids_file);
+    else
+        snprintf(g->compids_path, sizeof g->compids_path, "%s/compids", g->state_dir);
+    g->o.compids_file = g->compids_path;
     g->o.listen = NULL;
     g->conns = calloc((size_t)(o->max_connections > 0 ? o->max_connections : 1), sizeof *g->conns);
     g->evbuf = malloc(GW_EVBUF * sizeof *g->evbuf);

@@ -23,11 +23,14 @@
 
 #include "auth/auth.h"
 #include "cets/cets.h"
+#include "core/compids.h"
 #include "core/core.h"
 #include "fix.h"
 #include "gateway.h"
 #include "map.h"
 #include "store.h"
+#include "tags.h"
+#include "validate.h"
 
 #define GW_COMP_ID "CETS"     /* our SenderCompID; peers send it as TargetCompID */
 #define GW_COMP_MAX 32        /* SenderCompID: 1-32 of [A-Za-z0-9._-] */
@@ -35,16 +38,7 @@
 #define GW_RESEND_CHUNK (1 << 20) /* refill a connection being resent to below this */
 #define GW_EVBUF 1024         /* events read from the bus at a time */
 #define GW_WATCH_MAX 65536    /* participants below this are filtered by a bit each */
-
-/* custom tags (docs/fix.md) */
-enum {
-    TAG_NO_TAKE_TARGETS = 20001,
-    TAG_TAKE_ORDER_ID = 20002,
-    TAG_TAKE_QTY = 20003,
-    TAG_CANCEL_ON_DISCONNECT = 20010,
-    TAG_REASON_CODE = 20030,
-    TAG_BLOCK_STATUS = 20031,
-};
+#define GW_AUTH_TIMEOUT_NS 30000000000LL /* a password check, after logon_timeout_ms */
 
 typedef struct fix_gateway gw;
 typedef struct sess sess;
@@ -70,6 +64,7 @@ struct conn {
     gw *g;
     int fd;
     uint32_t id;          /* never reused: auth results name connections by it */
+    uint32_t ip;          /* the peer's IPv4 address, network order */
     conn_state state;
     sess *s;              /* while CS_ACTIVE */
     char peer[64];
@@ -81,15 +76,19 @@ struct conn {
     uint32_t epoll_mask;  /* what epoll watches now */
     bool paused;          /* too many commands in flight: not parsing */
     bool flush_first;     /* CS_DEAD: send what is queued before closing */
+    bool linger;          /* CS_DEAD: then wait (logout_timeout_ms) for the peer to close */
+    bool peer_closed;
     logon_req logon;
 };
 
-/* A session: one per SenderCompID, alive for the gateway's lifetime whether
- * connected or not (reports for it are stored and resent on request). */
+/* A session: one per provisioned SenderCompID that has logged on once, alive
+ * for the gateway's lifetime whether connected or not (reports for it are
+ * stored and resent on request). Its files are open while it is logged on;
+ * offline, a report opens them (gw_store) and the next sync closes them. */
 struct sess {
     gw *g;
     char comp[GW_COMP_MAX + 1];
-    fix_store *st;
+    fix_store *st; /* NULL while closed: gw_store() opens it */
     uint32_t participant, roles;
     char user[64];
     conn *c;              /* NULL while offline */
@@ -100,6 +99,8 @@ struct sess {
     int64_t logout_at;
     uint64_t cur_seq;     /* MsgSeqNum of the inbound message being handled */
     uint64_t gap_until;   /* inbound: resend asked for up to here */
+    uint64_t held_logon;  /* inbound: the MsgSeqNum of a Logon beyond the gap */
+    bool reset_in_session; /* a Logon with ResetSeqNumFlag=Y is honoured while logged on */
     uint64_t cursor;      /* outbound: next MsgSeqNum to put on the wire */
     uint64_t sent_hw;     /* outbound: every MsgSeqNum below went out at least once */
     uint64_t resend_end;  /* outbound: MsgSeqNums up to here go out as PossDup */
@@ -190,6 +191,13 @@ struct fix_gateway {
     bool hub_signalled;
     fix_gateway_options o;
     char state_dir[1024];
+    compid_table compids; /* the provisioned SenderCompIDs (core/compids.h) */
+    char compids_path[1100];
+    struct {
+        uint64_t ino, size;
+        int64_t mtime;
+        bool exists;
+    } compids_seen; /* as loaded */
     int lfd, efd, ep, port;
     pthread_t thread;
     volatile int stopping;
@@ -198,6 +206,7 @@ struct fix_gateway {
     uint32_t next_conn_id;
     conn **conns;
     int nconns;
+    uint64_t refused[3]; /* connections refused since the last log line: total, pending, addr */
     sess **sess;
     int nsess, capsess;
     sess *flush_list;
@@ -265,6 +274,8 @@ void gw_auth_ask(gw *g, conn *c, const char *password);
 
 /* ---- conn.c ---- */
 void conn_accept(gw *g);
+/* Once a second: one log line for the connections refused meanwhile. */
+void conn_refusals_log(gw *g);
 void conn_read(gw *g, conn *c);
 /* Handle the whole messages waiting in the input buffer. */
 void conn_parse(gw *g, conn *c);
@@ -275,12 +286,25 @@ void conn_free(gw *g, int i);
 void gw_conn_write(conn *c, const char *p, size_t n);
 /* Close: now, or after what is queued has been sent (flush_first). */
 void gw_conn_kill(conn *c, const char *why, bool flush_first);
+/* Close after what is queued has been sent and the peer has closed its side
+ * (or logout_timeout_ms): how a Logout we answered ends. */
+void gw_conn_linger(conn *c, const char *why);
 
 /* ---- gateway.c ---- */
 /* The gateway fell a whole bus behind and missed events: log every session
  * out and read the market again (docs/fix.md, "Falling behind"). */
 void gw_resync(gw *g, uint64_t lost);
-sess *gw_session_get(gw *g, const char *comp, char *err, size_t errlen);
+/* The provisioned entry of a SenderCompID (the table read again if it has
+ * changed), or NULL. */
+const compid_entry *gw_compid(gw *g, const char *comp);
+/* The session of a provisioned SenderCompID, created (files and all) on
+ * first use; NULL with err. */
+sess *gw_session_get(gw *g, const compid_entry *e, char *err, size_t errlen);
+/* The session's store, opened if it was closed; NULL (logged) when it
+ * cannot be. */
+fix_store *gw_store(sess *s);
+/* A line of the session's .orders file (fix_store_order_note). */
+void gw_order_note(sess *s, char op, uint64_t order_id, const char *clordid);
 void gw_flush_later(sess *s);
 /* Send a command to the core; false (and f freed) when the core is stopping. */
 bool gw_submit(gw *g, inflight *f);
@@ -290,6 +314,9 @@ uint64_t gw_client_ref(const sess *s, const char *id);
 
 /* ---- session.c ---- */
 void sess_on_message(gw *g, conn *c, const fix_msg *m);
+/* A message that did not frame: a BeginString of another version is
+ * answered with a Logout; before a Logon, anything garbled closes. */
+void sess_on_bad_frame(gw *g, conn *c, fix_status st);
 void sess_on_auth(gw *g, conn *c, bool ok, const principal *p);
 /* The rights of user ended (why: auth_end): its logged-on sessions get a
  * Logout saying why and are closed. */
@@ -307,6 +334,8 @@ void sess_pump(sess *s);
 void sess_offline(gw *g, sess *s);
 
 /* ---- app.c ---- */
+/* The application MsgTypes the gateway takes (D F G q AE V g). */
+bool app_accepts(const char *type);
 void app_on_message(gw *g, sess *s, const fix_msg *m);
 void app_on_event(gw *g, const cets_event *ev);
 void app_on_done(gw *g, inflight *f, int code, const cets_result *res);

@@ -126,24 +126,24 @@ static void md_send(gw *g, sess *s, const char *reqid, uint32_t instrument, cons
     fix_builder *b = &g->b;
     const char *sym = g->inst[instrument].code;
     sess_begin(s, snapshot ? "W" : "X");
-    fix_add_str(b, 262, reqid);
+    fix_add_str(b, TAG_MDReqID, reqid);
     if (snapshot)
-        fix_add_str(b, 55, sym);
-    fix_add_int(b, 268, n);
+        fix_add_str(b, TAG_Symbol, sym);
+    fix_add_int(b, TAG_NoMDEntries, n);
     for (int k = 0; k < n; k++) {
         if (!snapshot)
-            fix_add_int(b, 279, e[k].action);
-        fix_add_raw(b, 269, &e[k].type, 1);
+            fix_add_int(b, TAG_MDUpdateAction, e[k].action);
+        fix_add_raw(b, TAG_MDEntryType, &e[k].type, 1);
         if (!snapshot)
-            fix_add_str(b, 55, sym);
+            fix_add_str(b, TAG_Symbol, sym);
         if (e[k].has_px)
-            fix_add_price(b, 270, e[k].px);
+            fix_add_price(b, TAG_MDEntryPx, e[k].px);
         if (e[k].has_qty)
-            fix_add_int(b, 271, e[k].qty);
+            fix_add_int(b, TAG_MDEntrySize, e[k].qty);
         if (e[k].pos) {
-            fix_add_int(b, 290, e[k].pos);
+            fix_add_int(b, TAG_MDEntryPositionNo, e[k].pos);
             if (e[k].action != 2)
-                fix_add_int(b, 346, e[k].count);
+                fix_add_int(b, TAG_NumberOfOrders, e[k].count);
         }
     }
     sess_end(s);
@@ -154,9 +154,9 @@ static void md_send(gw *g, sess *s, const char *reqid, uint32_t instrument, cons
 static void md_reject(gw *g, sess *s, const char *reqid, int reason, const char *text)
 {
     sess_begin(s, "Y");
-    fix_add_str(&g->b, 262, reqid);
-    fix_add_int(&g->b, 281, reason);
-    fix_add_str(&g->b, 58, text);
+    fix_add_str(&g->b, TAG_MDReqID, reqid);
+    fix_add_int(&g->b, TAG_MDReqRejReason, reason);
+    fix_add_str(&g->b, TAG_Text, text);
     sess_end(s);
 }
 
@@ -185,22 +185,19 @@ static bool subs_add(gw *g, const md_sub *sub)
 
 void md_on_request(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {262, 263, 264, 267, 146, 0};
-    char reqid[GW_ID_MAX + 1];
-    if (!sess_require(s, m, req) || app_get_id(s, m, 262, reqid, true))
+    char reqid[GW_ID_MAX + 1]; /* the dictionary has checked what is required and each value */
+    if (app_get_id(s, m, TAG_MDReqID, reqid, true))
         return;
-    const fix_field *t = fix_get(m, 263), *ut = fix_get(m, 265);
+    const fix_field *t = fix_get(m, TAG_SubscriptionRequestType),
+                    *ut = fix_get(m, TAG_MDUpdateType);
     int64_t depth;
-    if (t->len != 1 || !strchr("012", t->val[0])) {
-        sess_reject(s, m, 263, 5, "Value is incorrect (out of range) for this tag");
-        return;
-    }
     if (t->val[0] == '2') {
         subs_remove(g, s, reqid);
         return;
     }
-    if (fix_get_int(m, 264, &depth) != 0 || depth < 0) {
-        sess_reject(s, m, 264, 5, "Value is incorrect (out of range) for this tag");
+    if (fix_get_int(m, TAG_MarketDepth, &depth) != 0 || depth < 0) {
+        sess_reject(s, m, TAG_MarketDepth, FIX_REJ_VALUE,
+                    "Value is incorrect (out of range) for this tag");
         return;
     }
     if (ut && (ut->len != 1 || ut->val[0] != '1')) {
@@ -209,7 +206,7 @@ void md_on_request(gw *g, sess *s, const fix_msg *m)
     }
     md_sub sub = {.s = s, .depth = depth == 0 || depth > CETS_DEPTH ? CETS_DEPTH : (int)depth};
     snprintf(sub.reqid, sizeof sub.reqid, "%s", reqid);
-    for (int i = fix_find(m, 269, 0); i >= 0; i = fix_find(m, 269, i + 1)) {
+    for (int i = fix_find(m, TAG_MDEntryType, 0); i >= 0; i = fix_find(m, TAG_MDEntryType, i + 1)) {
         int bit = m->f[i].len == 1 ? type_bit(m->f[i].val[0]) : 0;
         if (!bit) {
             md_reject(g, s, reqid, 8, "MDEntryType: 0 1 2 4 5 7 8 9 B are supported");
@@ -224,7 +221,7 @@ void md_on_request(gw *g, sess *s, const fix_msg *m)
         }
     uint32_t insts[CETS_MAX_INSTRUMENTS];
     int ni = 0;
-    for (int i = fix_find(m, 55, 0); i >= 0; i = fix_find(m, 55, i + 1)) {
+    for (int i = fix_find(m, TAG_Symbol, 0); i >= 0; i = fix_find(m, TAG_Symbol, i + 1)) {
         int k = gw_instrument_find(g, m->f[i].val, m->f[i].len);
         if (k < 0 || ni == CETS_MAX_INSTRUMENTS) {
             md_reject(g, s, reqid, 0, "unknown symbol");
@@ -233,7 +230,8 @@ void md_on_request(gw *g, sess *s, const fix_msg *m)
         insts[ni++] = (uint32_t)k;
     }
     if (!ni) {
-        sess_reject(s, m, 146, 16, "Incorrect NumInGroup count: NoRelatedSym");
+        sess_reject(s, m, TAG_NoRelatedSym, FIX_REJ_VALUE,
+                    "Value is incorrect: at least one symbol");
         return;
     }
     md_init(g);
@@ -381,29 +379,20 @@ static void send_status(gw *g, sess *s, const char *reqid, int status, bool unso
 {
     sess_begin(s, "h");
     if (reqid && reqid[0])
-        fix_add_str(&g->b, 335, reqid);
-    fix_add_str(&g->b, 336, GW_COMP_ID);
+        fix_add_str(&g->b, TAG_TradSesReqID, reqid);
+    fix_add_str(&g->b, TAG_TradingSessionID, GW_COMP_ID);
     if (unsolicited)
-        fix_add_str(&g->b, 325, "Y");
-    fix_add_int(&g->b, 340, status);
+        fix_add_str(&g->b, TAG_UnsolicitedIndicator, "Y");
+    fix_add_int(&g->b, TAG_TradSesStatus, status);
     sess_end(s);
 }
 
 void md_on_status_request(gw *g, sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {335, 263, 0};
-    char reqid[GW_ID_MAX + 1];
-    if (!sess_require(s, m, req) || app_get_id(s, m, 335, reqid, true))
+    char reqid[GW_ID_MAX + 1]; /* the dictionary has checked 263 and 336 (only CETS) */
+    if (app_get_id(s, m, TAG_TradSesReqID, reqid, true))
         return;
-    const fix_field *t = fix_get(m, 263), *id = fix_get(m, 336);
-    if (t->len != 1 || !strchr("012", t->val[0])) {
-        sess_reject(s, m, 263, 5, "Value is incorrect (out of range) for this tag");
-        return;
-    }
-    if (id && !(id->len == 4 && memcmp(id->val, GW_COMP_ID, 4) == 0)) {
-        sess_reject(s, m, 336, 5, "Value is incorrect: the only TradingSessionID is CETS");
-        return;
-    }
+    const fix_field *t = fix_get(m, TAG_SubscriptionRequestType);
     if (t->val[0] == '2') {
         s->tss_sub = false;
         return;

@@ -1,13 +1,19 @@
 /* session.c -- the FIX 4.4 session layer (docs/fix.md, "Session").
  *
  * Inbound, every message is first placed in the sequence:
- *   - equal to the next expected MsgSeqNum: handled;
+ *   - equal to the next expected MsgSeqNum: checked (the dictionary's one
+ *     pass, validate.h, then SendingTime and the PossDup rules) and handled;
  *   - higher: a gap -- we send one ResendRequest(expected, 0) and drop what
  *     comes beyond the gap until the resend has filled it (the peer resends
  *     everything from there, so dropping loses nothing); ResendRequest and
  *     Logout are still answered;
- *   - lower: ignored when PossDupFlag=Y, otherwise a Logout and disconnect.
- * A SequenceReset in reset mode ignores sequence numbers altogether.
+ *   - lower: ignored when PossDupFlag=Y, otherwise a Logout.
+ * A SequenceReset in reset mode, and a Logon resetting both numbers while
+ * logged on, ignore sequence numbers altogether. After a Logout of ours the
+ * session waits for the peer's Logout and handles nothing else.
+ *
+ * Before a session exists, a Logon is checked the same way; a refused one
+ * is answered with a Logout outside any session and the connection closes.
  *
  * Outbound, every message is stored under its MsgSeqNum before it is sent
  * (store.h). `cursor` is the next MsgSeqNum to put on the wire; normally it
@@ -27,9 +33,6 @@
 
 #include "core/log.h"
 #include "gw.h"
-
-enum { REJ_REQUIRED = 1, REJ_VALUE = 5, REJ_FORMAT = 6, REJ_NO_VALUE = 4, REJ_COMPID = 9,
-       REJ_SENDING_TIME = 10, REJ_OTHER = 99 };
 
 static bool is(const fix_msg *m, const char *type) { return strcmp(m->type, type) == 0; }
 
@@ -52,50 +55,16 @@ static int64_t wall_now(void)
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-/* UTCTimestamp "YYYYMMDD-HH:MM:SS[.fff...]" to ns; -1 when malformed. */
-static int parse_utc(const fix_field *f, int64_t *ns)
-{
-    const char *v = f->val;
-    if (f->len < 17 || v[8] != '-' || v[11] != ':' || v[14] != ':')
-        return -1;
-    int d[7] = {0};
-    static const int pos[6][2] = {{0, 4}, {4, 2}, {6, 2}, {9, 2}, {12, 2}, {15, 2}};
-    for (int k = 0; k < 6; k++)
-        for (int i = 0; i < pos[k][1]; i++) {
-            char ch = v[pos[k][0] + i];
-            if (ch < '0' || ch > '9')
-                return -1;
-            d[k] = d[k] * 10 + (ch - '0');
-        }
-    int64_t frac = 0, scale = 1000000000;
-    if (f->len > 17) {
-        if (v[17] != '.' || f->len == 18 || f->len > 27)
-            return -1;
-        for (uint32_t i = 18; i < f->len; i++) {
-            if (v[i] < '0' || v[i] > '9')
-                return -1;
-            frac = frac * 10 + (v[i] - '0');
-            scale /= 10;
-        }
-    }
-    if (d[1] < 1 || d[1] > 12 || d[2] < 1 || d[2] > 31 || d[3] > 23 || d[4] > 59 || d[5] > 60)
-        return -1;
-    struct tm tm = {.tm_year = d[0] - 1900, .tm_mon = d[1] - 1, .tm_mday = d[2],
-                    .tm_hour = d[3], .tm_min = d[4], .tm_sec = d[5]};
-    *ns = (int64_t)timegm(&tm) * 1000000000 + frac * scale;
-    return 0;
-}
-
 /* ---- building --------------------------------------------------------------- */
 
 void sess_begin(sess *s, const char *type)
 {
     fix_builder *b = &s->g->b;
     fix_build_begin(b, type);
-    fix_add_str(b, 49, GW_COMP_ID);
-    fix_add_str(b, 56, s->comp);
-    fix_add_int(b, 34, (int64_t)fix_store_next_out(s->st));
-    fix_add_time(b, 52, wall_now());
+    fix_add_str(b, TAG_SenderCompID, GW_COMP_ID);
+    fix_add_str(b, TAG_TargetCompID, s->comp);
+    fix_add_int(b, TAG_MsgSeqNum, gw_store(s) ? (int64_t)fix_store_next_out(s->st) : 0);
+    fix_add_time(b, TAG_SendingTime, wall_now());
 }
 
 /* Finish, store under its MsgSeqNum, and send at once unless a resend is
@@ -108,6 +77,8 @@ void sess_end(sess *s)
         log_error("fix", "msg=\"outbound message too large, not sent\" compid=%s", log_q(s->comp));
         return;
     }
+    if (!s->st) /* its files cannot be opened (logged): what is not stored is not sent */
+        return;
     uint64_t seq = fix_store_next_out(s->st);
     if (fix_store_append(s->st, m, len) != 0) {
         log_error("fix", "msg=\"out of memory storing a message\" compid=%s", log_q(s->comp));
@@ -129,12 +100,12 @@ void sess_reject(sess *s, const fix_msg *m, uint32_t tag, int reason, const char
              log_q(s->comp), s->cur_seq, log_q(m->type), tag, reason, log_q(text));
     fix_builder *b = &s->g->b;
     sess_begin(s, "3");
-    fix_add_int(b, 45, (int64_t)s->cur_seq);
+    fix_add_int(b, TAG_RefSeqNum, (int64_t)s->cur_seq);
     if (tag)
-        fix_add_int(b, 371, tag);
-    fix_add_str(b, 372, m->type);
-    fix_add_int(b, 373, reason);
-    fix_add_str(b, 58, text);
+        fix_add_int(b, TAG_RefTagID, tag);
+    fix_add_str(b, TAG_RefMsgType, m->type);
+    fix_add_int(b, TAG_SessionRejectReason, reason);
+    fix_add_str(b, TAG_Text, text);
     sess_end(s);
 }
 
@@ -142,10 +113,10 @@ void sess_business_reject(sess *s, const fix_msg *m, int reason, const char *tex
 {
     fix_builder *b = &s->g->b;
     sess_begin(s, "j");
-    fix_add_int(b, 45, (int64_t)s->cur_seq);
-    fix_add_str(b, 372, m->type);
-    fix_add_int(b, 380, reason);
-    fix_add_str(b, 58, text);
+    fix_add_int(b, TAG_RefSeqNum, (int64_t)s->cur_seq);
+    fix_add_str(b, TAG_RefMsgType, m->type);
+    fix_add_int(b, TAG_BusinessRejectReason, reason);
+    fix_add_str(b, TAG_Text, text);
     sess_end(s);
 }
 
@@ -153,9 +124,10 @@ bool sess_require(sess *s, const fix_msg *m, const uint32_t *tags)
 {
     for (; *tags; tags++)
         if (!fix_get(m, *tags)) {
-            char t[64];
-            snprintf(t, sizeof t, "Required tag missing: %u", *tags);
-            sess_reject(s, m, *tags, REJ_REQUIRED, t);
+            fix_verdict v = {.reason = FIX_REJ_REQUIRED, .tag = *tags};
+            char t[128];
+            fix_verdict_text(&v, t, sizeof t);
+            sess_reject(s, m, *tags, FIX_REJ_REQUIRED, t);
             return false;
         }
     return true;
@@ -167,7 +139,7 @@ void sess_logout(sess *s, const char *text)
         return;
     sess_begin(s, "5");
     if (text)
-        fix_add_str(&s->g->b, 58, text);
+        fix_add_str(&s->g->b, TAG_Text, text);
     sess_end(s);
     s->logout_sent = true;
     s->logout_at = s->g->mono;
@@ -177,7 +149,7 @@ static void send_heartbeat(sess *s, const fix_field *test_id)
 {
     sess_begin(s, "0");
     if (test_id)
-        fix_add_raw(&s->g->b, 112, test_id->val, test_id->len);
+        fix_add_raw(&s->g->b, TAG_TestReqID, test_id->val, test_id->len);
     sess_end(s);
 }
 
@@ -185,19 +157,30 @@ static void send_resend_request(sess *s, uint64_t from)
 {
     log_info("fix", "msg=\"gap: resend requested\" compid=%s from=%" PRIu64, log_q(s->comp), from);
     sess_begin(s, "2");
-    fix_add_int(&s->g->b, 7, (int64_t)from);
-    fix_add_int(&s->g->b, 16, 0);
+    fix_add_int(&s->g->b, TAG_BeginSeqNo, (int64_t)from);
+    fix_add_int(&s->g->b, TAG_EndSeqNo, 0);
     sess_end(s);
 }
 
-/* Protocol violation: Logout with the reason, then close once it is out. */
+/* Protocol violation: Logout with the reason. The connection stays open for
+ * the peer's Logout answer (nothing else is handled meanwhile) and closes
+ * when it comes or after logout_timeout_ms (sess_timers). */
 static void fail(sess *s, const char *text)
 {
-    conn *c = s->c;
     log_warn("fix", "msg=\"session ended\" compid=%s why=%s", log_q(s->comp), log_q(text));
     sess_logout(s, text);
-    if (c)
-        gw_conn_kill(c, text, true);
+}
+
+/* The next expected inbound MsgSeqNum. A Logon that came with a number
+ * beyond the gap is taken as received once the gap is filled up to it. */
+static void set_next_in(sess *s, uint64_t next)
+{
+    if (s->held_logon && next == s->held_logon)
+        next++;
+    if (next > s->held_logon)
+        s->held_logon = 0;
+    fix_store_set_next_in(s->st, next);
+    gw_flush_later(s);
 }
 
 /* ---- Logon ------------------------------------------------------------------ */
@@ -208,9 +191,70 @@ static bool get_bounded(const fix_msg *m, uint32_t tag, char *out, size_t cap)
     return f && f->len > 0 && fix_get_str(m, tag, out, cap) == 0;
 }
 
-/* The first message of a connection: it must be a well-formed Logon. The
- * password then goes to the worker; nothing is answered before it is
- * known, and a refused Logon is answered only by closing. */
+static bool comp_chars(const char *p, size_t n)
+{
+    if (n < 1 || n > GW_COMP_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+              (p[i] >= '0' && p[i] <= '9') || p[i] == '.' || p[i] == '_' || p[i] == '-'))
+            return false;
+    return true;
+}
+
+/* A Logon refused: a Logout saying why, outside any session (MsgSeqNum 1,
+ * stored nowhere: a peer that is not logged on makes nothing last), then
+ * the connection closes once it is sent. */
+static void logon_refuse(gw *g, conn *c, const fix_msg *m, const char *why)
+{
+    const fix_field *sender = m ? fix_get(m, TAG_SenderCompID) : NULL;
+    fix_builder *b = &g->b;
+    char comp[GW_COMP_MAX + 8] = "";
+    if (sender)
+        snprintf(comp, sizeof comp, "%.*s", (int)(sender->len < GW_COMP_MAX + 4 ? sender->len : GW_COMP_MAX + 4),
+                 sender->val);
+    else if (!m)
+        snprintf(comp, sizeof comp, "%s", c->logon.comp);
+    char user[80] = "";
+    const fix_field *un = m ? fix_get(m, TAG_Username) : NULL;
+    if (un)
+        snprintf(user, sizeof user, "%.*s", (int)(un->len < 64 ? un->len : 64), un->val);
+    else if (!m)
+        snprintf(user, sizeof user, "%s", c->logon.user);
+    log_warn("fix", "msg=\"logon refused\" conn=%u compid=%s user=%s peer=%s why=%s", c->id,
+             log_q(comp), log_q(user), log_q(c->peer), log_q(why));
+    fix_build_begin(b, "5");
+    fix_add_str(b, TAG_SenderCompID, GW_COMP_ID);
+    if (sender && comp_chars(sender->val, sender->len))
+        fix_add_raw(b, TAG_TargetCompID, sender->val, sender->len);
+    else if (!m && c->logon.comp[0]) /* after the password check: the Logon's */
+        fix_add_str(b, TAG_TargetCompID, c->logon.comp);
+    else
+        fix_add_str(b, TAG_TargetCompID, "UNKNOWN");
+    fix_add_int(b, TAG_MsgSeqNum, 1);
+    fix_add_time(b, TAG_SendingTime, wall_now());
+    fix_add_str(b, TAG_Text, why);
+    size_t len;
+    const char *out = fix_build_finish(b, &len);
+    if (out)
+        gw_conn_write(c, out, len);
+    gw_conn_kill(c, why, true);
+}
+
+/* SendingTime within the tolerance of our clock (0: not checked). */
+static bool sending_time_ok(gw *g, const fix_msg *m, int64_t *sent)
+{
+    const fix_field *st = fix_get(m, TAG_SendingTime);
+    if (!st || fix_parse_utc(st->val, st->len, sent) != 0)
+        return false; /* the dictionary's check has refused these already */
+    int64_t tol = (int64_t)g->o.sending_time_tolerance_s * 1000000000;
+    int64_t skew = *sent - wall_now();
+    return !tol || (skew <= tol && skew >= -tol);
+}
+
+/* The first message of a connection: it must be a Logon, valid by the
+ * dictionary and the Logon's rules. The password then goes to the worker;
+ * nothing is answered before it is known. */
 static void logon_first(gw *g, conn *c, const fix_msg *m)
 {
     if (!is(m, "A")) {
@@ -219,38 +263,49 @@ static void logon_first(gw *g, conn *c, const fix_msg *m)
     }
     logon_req *l = &c->logon;
     memset(l, 0, sizeof *l);
-    char password[256];
-    int64_t seq, hb;
+    char password[256], why[200];
+    int64_t seq = 0, hb = 0, sent;
+    fix_verdict v;
     const char *bad = NULL;
-    if (!get_bounded(m, 49, l->comp, sizeof l->comp))
-        bad = "SenderCompID(49) missing or longer than 32";
-    else if (!field_is(m, 56, GW_COMP_ID))
+    if (!fix_validate(m, fix_dict_msg("A"), &v)) {
+        fix_verdict_text(&v, why, sizeof why);
+        bad = why;
+    } else if (!field_is(m, TAG_TargetCompID, GW_COMP_ID)) {
         bad = "TargetCompID(56) must be CETS";
-    else if (fix_get_int(m, 34, &seq) != 0 || seq < 1)
-        bad = "MsgSeqNum(34) missing";
-    else if (!field_is(m, 98, "0"))
-        bad = "EncryptMethod(98) must be 0";
-    else if (fix_get_int(m, 108, &hb) != 0 || hb < 0 || hb > g->o.max_heartbeat_s)
-        bad = "HeartBtInt(108) missing or out of range";
-    else if (!get_bounded(m, 553, l->user, sizeof l->user) ||
-             !get_bounded(m, 554, password, sizeof password))
+    } else if (!get_bounded(m, TAG_SenderCompID, l->comp, sizeof l->comp) ||
+               !comp_chars(l->comp, strlen(l->comp))) {
+        bad = "SenderCompID(49) must be 1-32 of A-Z a-z 0-9 . _ -";
+    } else if (fix_get_int(m, TAG_MsgSeqNum, &seq) != 0 || seq < 1) {
+        bad = "MsgSeqNum(34) must be 1 or more";
+    } else if (!sending_time_ok(g, m, &sent)) {
+        bad = "SendingTime accuracy problem: SendingTime(52) is too far from the exchange's clock";
+    } else if (fix_get_int(m, TAG_HeartBtInt, &hb) != 0 || hb < 0 || hb > g->o.max_heartbeat_s) {
+        snprintf(why, sizeof why, "HeartBtInt(108) must be 0-%d", g->o.max_heartbeat_s);
+        bad = why;
+    } else if (!get_bounded(m, TAG_Username, l->user, sizeof l->user) ||
+               !get_bounded(m, TAG_Password, password, sizeof password)) {
         bad = "Username(553) and Password(554) are required";
-    else if (flag_yes(m, 141) && seq != 1)
+    } else if (flag_yes(m, TAG_ResetSeqNumFlag) && seq != 1) {
         bad = "ResetSeqNumFlag(141)=Y needs MsgSeqNum(34)=1";
+    } else if (!gw_compid(g, l->comp)) { /* nothing is made for it, not even a password check */
+        snprintf(why, sizeof why, "unknown SenderCompID %s: not provisioned by the exchange",
+                 l->comp);
+        bad = why;
+    }
     if (bad) {
-        gw_conn_kill(c, bad, false);
+        logon_refuse(g, c, m, bad);
         return;
     }
     l->seq = (uint64_t)seq;
     l->hb = (int)hb;
-    l->reset = flag_yes(m, 141);
-    l->cod_given = fix_get(m, TAG_CANCEL_ON_DISCONNECT) != NULL;
-    l->cod = flag_yes(m, TAG_CANCEL_ON_DISCONNECT);
+    l->reset = flag_yes(m, TAG_ResetSeqNumFlag);
+    l->cod_given = fix_get(m, TAG_CancelOnDisconnect) != NULL;
+    l->cod = flag_yes(m, TAG_CancelOnDisconnect);
     c->state = CS_AUTH;
     gw_auth_ask(g, c, password);
     memset(password, 0, sizeof password);
     /* and the copy in the input buffer (m points into it, which we own) */
-    const fix_field *pw = fix_get(m, 554);
+    const fix_field *pw = fix_get(m, TAG_Password);
     memset((char *)(uintptr_t)pw->val, '*', pw->len);
 }
 
@@ -258,11 +313,7 @@ static void logon_first(gw *g, conn *c, const fix_msg *m)
 static void logon_accept(gw *g, conn *c, sess *s, const principal *p)
 {
     logon_req *l = &c->logon;
-    if (!s->participant) {
-        s->participant = p->participant;
-        fix_store_set_participant(s->st, p->participant);
-        gw_participant_watch(g, p->participant);
-    }
+    fix_store_set_participant(s->st, s->participant); /* a new session's files learn it */
     s->roles = p->roles;
     snprintf(s->user, sizeof s->user, "%s", p->user);
     c->s = s;
@@ -273,7 +324,7 @@ static void logon_accept(gw *g, conn *c, sess *s, const principal *p)
     s->last_recv = s->last_send = g->mono;
     s->test_sent = 0;
     s->logout_sent = false;
-    s->gap_until = s->resend_end = 0;
+    s->gap_until = s->resend_end = s->held_logon = 0;
     if (l->reset && fix_store_reset(s->st) != 0)
         log_error("fix", "msg=\"sequence reset failed\" compid=%s error=%s", log_q(s->comp),
                   log_q(fix_store_error(s->st)));
@@ -289,20 +340,21 @@ static void logon_accept(gw *g, conn *c, sess *s, const principal *p)
         return;
     }
     sess_begin(s, "A");
-    fix_add_int(&g->b, 98, 0);
-    fix_add_int(&g->b, 108, s->hb_s);
+    fix_add_int(&g->b, TAG_EncryptMethod, 0);
+    fix_add_int(&g->b, TAG_HeartBtInt, s->hb_s);
     if (l->reset)
-        fix_add_str(&g->b, 141, "Y");
+        fix_add_str(&g->b, TAG_ResetSeqNumFlag, "Y");
     sess_end(s);
     log_info("fix", "msg=\"logon\" compid=%s user=%s participant=%u conn=%u peer=%s in=%" PRIu64
              " out=%" PRIu64 " hb=%d reset=%d cod=%d",
              log_q(s->comp), log_q(s->user), s->participant, c->id, log_q(c->peer), l->seq,
              s->cursor - 1, s->hb_s, l->reset, s->cod);
     if (l->seq == expected) {
-        fix_store_set_next_in(s->st, expected + 1);
+        set_next_in(s, expected + 1);
     } else {
         send_resend_request(s, expected);
         s->gap_until = l->seq;
+        s->held_logon = l->seq;
     }
 }
 
@@ -313,11 +365,11 @@ void sess_on_auth(gw *g, conn *c, bool ok, const principal *p)
     if (!ok) {
         log_warn("fix", "msg=\"logon refused: unknown user or wrong password\" compid=%s user=%s peer=%s",
                  log_q(l->comp), log_q(l->user), log_q(c->peer));
-        gw_conn_kill(c, "logon refused", false);
+        logon_refuse(g, c, NULL, "logon refused: unknown user or wrong password");
         return;
     }
     if (!(p->roles & (ROLE_TRADE | ROLE_VIEW | ROLE_ADMIN))) {
-        gw_conn_kill(c, "the user may neither trade nor view", false);
+        logon_refuse(g, c, NULL, "logon refused: the user may neither trade nor view");
         return;
     }
     if (core_get_role(g->core) == CORE_STANDBY) { /* cluster mode: docs/fix.md */
@@ -325,22 +377,37 @@ void sess_on_auth(gw *g, conn *c, bool ok, const principal *p)
         core_get_leader(g->core, leader, sizeof leader);
         snprintf(err, sizeof err, "this node is a standby; log on to the leader%s%s",
                  leader[0] ? " at " : "", leader);
-        gw_conn_kill(c, err, false);
+        logon_refuse(g, c, NULL, err);
         return;
     }
-    sess *s = gw_session_get(g, l->comp, err, sizeof err);
-    if (!s) {
-        gw_conn_kill(c, err, false);
+    const compid_entry *e = gw_compid(g, l->comp); /* the table may have changed meanwhile */
+    if (!e) {
+        snprintf(err, sizeof err, "unknown SenderCompID %s: not provisioned by the exchange",
+                 l->comp);
+        logon_refuse(g, c, NULL, err);
         return;
     }
-    if (s->c) {
+    if (e->participant != p->participant) {
+        snprintf(err, sizeof err, "SenderCompID %s belongs to another participant", l->comp);
+        logon_refuse(g, c, NULL, err);
+        return;
+    }
+    sess *s = gw_session_get(g, e, err, sizeof err);
+    if (!s || !gw_store(s)) {
+        logon_refuse(g, c, NULL, "the exchange cannot open this session's files");
+        return;
+    }
+    if (s->c) { /* the test cases: no message, it would take a number of the live session */
         gw_conn_kill(c, "this SenderCompID is logged on from another connection", false);
         return;
     }
-    if (s->participant && s->participant != p->participant) {
-        snprintf(err, sizeof err, "SenderCompID %s belongs to participant %u", s->comp,
-                 s->participant);
-        gw_conn_kill(c, err, false);
+    if (s->participant != p->participant) { /* its files are another participant's */
+        snprintf(err, sizeof err, "SenderCompID %s belongs to another participant", s->comp);
+        log_error("fix",
+                  "msg=\"session files of another participant than the CompID table's\" "
+                  "compid=%s files=%u table=%u",
+                  s->comp, s->participant, e->participant);
+        logon_refuse(g, c, NULL, err);
         return;
     }
     logon_accept(g, c, s, p);
@@ -352,7 +419,7 @@ void sess_user_ended(gw *g, const char *user, int why)
         sess *s = g->sess[i];
         if (!s->c || s->c->state != CS_ACTIVE || strcmp(s->user, user) != 0)
             continue;
-        log_info("fix", "msg=\"logout: the user's rights ended\" comp=%s user=%s reason=%s",
+        log_info("fix", "msg=\"logout: the user's rights ended\" compid=%s user=%s reason=%s",
                  s->comp, user, auth_end_name((auth_end)why));
         fail(s, auth_end_message((auth_end)why));
     }
@@ -360,38 +427,44 @@ void sess_user_ended(gw *g, const char *user, int why)
 
 /* ---- inbound, logged on ----------------------------------------------------- */
 
-/* Checks every message gets once it is in sequence. false: rejected. */
+/* A Reject from a dictionary verdict (RefTagID as the peer wrote it). */
+static void reject_verdict(sess *s, const fix_msg *m, const fix_verdict *v)
+{
+    char text[200];
+    fix_verdict_text(v, text, sizeof text);
+    log_info("fix",
+             "msg=\"session reject\" compid=%s ref_seq=%" PRIu64
+             " type=%s tag=%s reason=%d text=\"%s\"",
+             s->comp, s->cur_seq, m->type, v->tag_text, v->reason, text);
+    fix_builder *b = &s->g->b;
+    sess_begin(s, "3");
+    fix_add_int(b, TAG_RefSeqNum, (int64_t)s->cur_seq);
+    fix_add_str(b, TAG_RefTagID, v->tag_text);
+    fix_add_str(b, TAG_RefMsgType, m->type);
+    fix_add_int(b, TAG_SessionRejectReason, v->reason);
+    fix_add_str(b, TAG_Text, text);
+    sess_end(s);
+}
+
+/* SendingTime accuracy and the PossDup rules, once a message is valid. */
 static bool header_ok(sess *s, const fix_msg *m, bool possdup)
 {
-    for (int i = 0; i < m->n; i++)
-        if (m->f[i].len == 0) {
-            sess_reject(s, m, m->f[i].tag, REJ_NO_VALUE, "Tag specified without a value");
-            return false;
-        }
-    const fix_field *st = fix_get(m, 52), *orig = fix_get(m, 122);
     int64_t sent, orig_ns;
-    if (!st) {
-        sess_reject(s, m, 52, REJ_REQUIRED, "Required tag missing: 52");
-        return false;
-    }
-    if (parse_utc(st, &sent) != 0) {
-        sess_reject(s, m, 52, REJ_FORMAT, "Incorrect data format for value: SendingTime");
-        return false;
-    }
-    int64_t tol = (int64_t)s->g->o.sending_time_tolerance_s * 1000000000;
-    int64_t skew = sent - wall_now();
-    if (tol && !possdup && (skew > tol || skew < -tol)) {
-        sess_reject(s, m, 52, REJ_SENDING_TIME, "SendingTime accuracy problem");
+    const fix_field *orig = fix_get(m, TAG_OrigSendingTime);
+    if (!sending_time_ok(s->g, m, &sent) && !possdup) {
+        sess_reject(s, m, TAG_SendingTime, FIX_REJ_SENDING_TIME, "SendingTime accuracy problem");
         fail(s, "SendingTime accuracy problem");
         return false;
     }
-    if (possdup && !is(m, "4")) {
+    if (possdup && !is(m, "4")) { /* a SequenceReset needs no OrigSendingTime */
         if (!orig) {
-            sess_reject(s, m, 122, REJ_REQUIRED, "Required tag missing: 122");
+            sess_reject(s, m, TAG_OrigSendingTime, FIX_REJ_REQUIRED,
+                        "Required tag missing: OrigSendingTime(122)");
             return false;
         }
-        if (parse_utc(orig, &orig_ns) != 0 || orig_ns > sent) {
-            sess_reject(s, m, 122, REJ_SENDING_TIME, "OrigSendingTime after SendingTime");
+        if (fix_parse_utc(orig->val, orig->len, &orig_ns) != 0 || orig_ns > sent) {
+            sess_reject(s, m, TAG_OrigSendingTime, FIX_REJ_SENDING_TIME,
+                        "SendingTime accuracy problem: OrigSendingTime after SendingTime");
             fail(s, "SendingTime accuracy problem");
             return false;
         }
@@ -399,15 +472,34 @@ static bool header_ok(sess *s, const fix_msg *m, bool possdup)
     return true;
 }
 
+/* Everything a message must pass before it is handled: a MsgType we take,
+ * the dictionary, the header's rules. false: answered (Reject, BMR). */
+static bool checked(sess *s, const fix_msg *m)
+{
+    const fix_msg_def *def = fix_dict_msg(m->type);
+    if (!def || !(def->admin || app_accepts(m->type))) {
+        if (fix44_msg_type(m->type))
+            sess_business_reject(s, m, 3, "Unsupported Message Type");
+        else
+            sess_reject(s, m, TAG_MsgType, FIX_REJ_MSGTYPE, "Invalid MsgType");
+        return false;
+    }
+    fix_verdict v;
+    if (!fix_validate(m, def, &v)) {
+        reject_verdict(s, m, &v);
+        return false;
+    }
+    return header_ok(s, m, flag_yes(m, TAG_PossDupFlag));
+}
+
 static void on_resend_request(sess *s, const fix_msg *m)
 {
-    static const uint32_t req[] = {7, 16, 0};
     int64_t from, to;
-    if (!sess_require(s, m, req))
-        return;
-    if (fix_get_int(m, 7, &from) != 0 || fix_get_int(m, 16, &to) != 0 || from < 1 || to < 0 ||
-        (to && to < from)) {
-        sess_reject(s, m, 16, REJ_VALUE, "Value is incorrect (out of range) for this tag");
+    fix_get_int(m, TAG_BeginSeqNo, &from); /* both there and digits: checked() */
+    fix_get_int(m, TAG_EndSeqNo, &to);
+    if (from < 1 || (to && to < from)) {
+        sess_reject(s, m, from < 1 ? TAG_BeginSeqNo : TAG_EndSeqNo, FIX_REJ_VALUE,
+                    "Value is incorrect (out of range) for this tag");
         return;
     }
     uint64_t last = fix_store_next_out(s->st) - 1;
@@ -422,20 +514,54 @@ static void on_resend_request(sess *s, const fix_msg *m)
         s->resend_end = end;
 }
 
+/* SequenceReset: GapFill moves the expected number past the message's own;
+ * Reset sets it whatever MsgSeqNum said. Neither may lower it. */
 static void on_sequence_reset(sess *s, const fix_msg *m, bool gap_fill)
 {
-    static const uint32_t req[] = {36, 0};
     int64_t to;
-    if (!sess_require(s, m, req))
-        return;
+    fix_get_int(m, TAG_NewSeqNo, &to);
     uint64_t expected = fix_store_next_in(s->st);
-    if (fix_get_int(m, 36, &to) != 0 || (uint64_t)to < expected ||
-        (gap_fill && (uint64_t)to <= s->cur_seq)) {
-        sess_reject(s, m, 36, REJ_VALUE, "NewSeqNo(36) would lower the sequence number");
+    if ((uint64_t)to < expected || (gap_fill && (uint64_t)to <= s->cur_seq)) {
+        sess_reject(s, m, TAG_NewSeqNo, FIX_REJ_VALUE,
+                    "Value is incorrect (out of range) for this tag: NewSeqNo(36) would lower "
+                    "the sequence number");
         return;
     }
-    fix_store_set_next_in(s->st, (uint64_t)to);
-    gw_flush_later(s);
+    if ((uint64_t)to == expected && !gap_fill)
+        log_warn("fix", "msg=\"sequence reset to the expected number\" compid=%s new_seq=%" PRId64,
+                 s->comp, to);
+    set_next_in(s, (uint64_t)to);
+}
+
+/* Logon with ResetSeqNumFlag=Y and MsgSeqNum 1 on a logged-on session: both
+ * sides start again at 1 (FIX 4.4 Volume 2, "Logon"), if the operator lets
+ * this session do so (in_session_reset in the CompID table). */
+static void in_session_reset(sess *s, const fix_msg *m)
+{
+    gw *g = s->g;
+    if (!s->reset_in_session) {
+        fail(s, "ResetSeqNumFlag(141)=Y while logged on is not enabled for this SenderCompID "
+                "(in_session_reset): log out and log on again with it");
+        return;
+    }
+    int64_t hb;
+    if (fix_get_int(m, TAG_HeartBtInt, &hb) == 0 && hb >= 0 && hb <= g->o.max_heartbeat_s)
+        s->hb_s = hb ? (int)hb : g->o.heartbeat_s;
+    if (fix_store_reset(s->st) != 0) {
+        log_error("fix", "msg=\"sequence reset failed\" compid=%s error=\"%s\"", s->comp,
+                  fix_store_error(s->st));
+        fail(s, "the exchange could not reset the sequence numbers");
+        return;
+    }
+    s->cursor = s->sent_hw = 1;
+    s->gap_until = s->resend_end = s->held_logon = 0;
+    sess_begin(s, "A");
+    fix_add_int(&g->b, TAG_EncryptMethod, 0);
+    fix_add_int(&g->b, TAG_HeartBtInt, s->hb_s);
+    fix_add_str(&g->b, TAG_ResetSeqNumFlag, "Y");
+    sess_end(s);
+    set_next_in(s, 2);
+    log_info("fix", "msg=\"sequence numbers reset while logged on\" compid=%s", s->comp);
 }
 
 static void dispatch(gw *g, sess *s, const fix_msg *m)
@@ -445,19 +571,16 @@ static void dispatch(gw *g, sess *s, const fix_msg *m)
         switch (t[0]) {
         case '0': /* Heartbeat: any traffic answers a TestRequest */
             break;
-        case '1': {
-            static const uint32_t req[] = {112, 0};
-            if (sess_require(s, m, req))
-                send_heartbeat(s, fix_get(m, 112));
+        case '1':
+            send_heartbeat(s, fix_get(m, TAG_TestReqID));
             break;
-        }
         case '2':
             on_resend_request(s, m);
             break;
         case '3': {
             char ref[24] = "", text[256] = "";
-            fix_get_str(m, 45, ref, sizeof ref);
-            fix_get_str(m, 58, text, sizeof text);
+            fix_get_str(m, TAG_RefSeqNum, ref, sizeof ref);
+            fix_get_str(m, TAG_Text, text, sizeof text);
             log_warn("fix", "msg=\"peer rejected a message\" compid=%s ref_seq=%s text=%s",
                      log_q(s->comp), log_q(ref), log_q(text));
             break;
@@ -465,16 +588,13 @@ static void dispatch(gw *g, sess *s, const fix_msg *m)
         case '4':
             on_sequence_reset(s, m, true);
             break;
-        case '5': {
-            bool ours = s->logout_sent;
+        case '5':
             sess_logout(s, NULL);
-            log_info("fix", "msg=\"logout\" compid=%s initiated_by=%s", log_q(s->comp),
-                     ours ? "us" : "peer");
-            gw_conn_kill(s->c, "logout", true);
+            log_info("fix", "msg=\"logout\" compid=%s initiated_by=peer", log_q(s->comp));
+            gw_conn_linger(s->c, "logout");
             break;
-        }
         case 'A':
-            sess_reject(s, m, 0, REJ_OTHER, "Logon received while logged on");
+            sess_reject(s, m, 0, FIX_REJ_OTHER, "Logon received while logged on");
             break;
         }
         return;
@@ -487,14 +607,14 @@ static void on_gap(sess *s, const fix_msg *m, uint64_t seq, uint64_t expected)
 {
     if (is(m, "5")) {
         sess_logout(s, NULL);
-        gw_conn_kill(s->c, "logout during a sequence gap", true);
+        gw_conn_linger(s->c, "logout during a sequence gap");
         return;
     }
     if (is(m, "2")) {
         s->cur_seq = seq;
-        if (header_ok(s, m, flag_yes(m, 43)))
+        if (checked(s, m))
             on_resend_request(s, m);
-        if (!s->c)
+        if (!s->c || s->logout_sent)
             return;
     }
     if (s->gap_until < expected) { /* no resend pending */
@@ -505,6 +625,18 @@ static void on_gap(sess *s, const fix_msg *m, uint64_t seq, uint64_t expected)
     }
 }
 
+/* SenderCompID or TargetCompID present, with a value, and not ours: the tag
+ * (a missing or empty one is the dictionary's to refuse). */
+static uint32_t compid_wrong(const sess *s, const fix_msg *m)
+{
+    const fix_field *snd = fix_get(m, TAG_SenderCompID), *tgt = fix_get(m, TAG_TargetCompID);
+    if (snd && snd->len && !field_is(m, TAG_SenderCompID, s->comp))
+        return TAG_SenderCompID;
+    if (tgt && tgt->len && !field_is(m, TAG_TargetCompID, GW_COMP_ID))
+        return TAG_TargetCompID;
+    return 0;
+}
+
 void sess_on_message(gw *g, conn *c, const fix_msg *m)
 {
     if (c->state == CS_LOGON_WAIT) {
@@ -512,30 +644,50 @@ void sess_on_message(gw *g, conn *c, const fix_msg *m)
         return;
     }
     sess *s = c->s;
-    int64_t seq;
-    if (fix_get_int(m, 34, &seq) != 0 || seq < 1) {
+    int64_t seq = 0;
+    bool numbered = fix_get_int(m, TAG_MsgSeqNum, &seq) == 0 && seq >= 0;
+    if (s->logout_sent) { /* waiting for the Logout answer: nothing else counts */
+        if (is(m, "5")) {
+            if (numbered && (uint64_t)seq == fix_store_next_in(s->st))
+                set_next_in(s, (uint64_t)seq + 1);
+            log_info("fix", "msg=\"logout\" compid=%s initiated_by=%s", s->comp, "us");
+            gw_conn_kill(c, "logout", true);
+        }
+        return;
+    }
+    bool reset_mode = is(m, "4") && !flag_yes(m, TAG_GapFillFlag);
+    if (!reset_mode && (!numbered || seq < 1)) {
         fail(s, "MsgSeqNum(34) missing or not a number");
         return;
     }
     s->cur_seq = (uint64_t)seq;
-    if (!field_is(m, 49, s->comp) || !field_is(m, 56, GW_COMP_ID)) {
-        sess_reject(s, m, field_is(m, 49, s->comp) ? 56 : 49, REJ_COMPID, "CompID problem");
-        fail(s, "CompID problem");
+    uint64_t expected = fix_store_next_in(s->st);
+    uint32_t wrong = compid_wrong(s, m);
+    if (wrong) {
+        if ((uint64_t)seq == expected)
+            set_next_in(s, expected + 1);
+        sess_reject(s, m, wrong, FIX_REJ_COMPID,
+                    wrong == TAG_SenderCompID ? "CompID problem: SenderCompID(49)"
+                                              : "CompID problem: TargetCompID(56)");
+        fail(s, "Incorrect SenderCompID or TargetCompID");
         return;
     }
-    bool possdup = flag_yes(m, 43);
-    if (is(m, "4") && !flag_yes(m, 123)) { /* reset mode: the number does not count */
-        if (header_ok(s, m, true))
+    if (reset_mode) { /* SequenceReset-Reset: MsgSeqNum does not count */
+        if (checked(s, m))
             on_sequence_reset(s, m, false);
         return;
     }
-    uint64_t expected = fix_store_next_in(s->st);
+    if (is(m, "A") && seq == 1 && flag_yes(m, TAG_ResetSeqNumFlag)) {
+        if (checked(s, m))
+            in_session_reset(s, m);
+        return;
+    }
     if ((uint64_t)seq > expected) {
         on_gap(s, m, (uint64_t)seq, expected);
         return;
     }
     if ((uint64_t)seq < expected) {
-        if (possdup)
+        if (flag_yes(m, TAG_PossDupFlag))
             return; /* seen already */
         char t[128];
         snprintf(t, sizeof t, "MsgSeqNum too low, expecting %" PRIu64 " but received %" PRId64,
@@ -543,10 +695,21 @@ void sess_on_message(gw *g, conn *c, const fix_msg *m)
         fail(s, t);
         return;
     }
-    fix_store_set_next_in(s->st, expected + 1);
-    gw_flush_later(s);
-    if (header_ok(s, m, possdup))
+    set_next_in(s, expected + 1);
+    if (checked(s, m))
         dispatch(g, s, m);
+}
+
+void sess_on_bad_frame(gw *g, conn *c, fix_status st)
+{
+    if (st == FIX_BAD_BEGIN) {
+        if (c->s)
+            fail(c->s, "Incorrect BeginString value: FIX.4.4 expected");
+        else
+            logon_refuse(g, c, NULL, "Incorrect BeginString value: FIX.4.4 expected");
+    } else if (!c->s) { /* before a Logon, nothing garbled can be answered */
+        gw_conn_kill(c, "garbled message before Logon", false);
+    }
 }
 
 /* ---- resend ----------------------------------------------------------------- */
@@ -570,15 +733,15 @@ static void send_gap_fill(sess *s, uint64_t from, uint64_t to)
 {
     fix_builder *b = &s->g->b;
     fix_build_begin(b, "4");
-    fix_add_str(b, 49, GW_COMP_ID);
-    fix_add_str(b, 56, s->comp);
-    fix_add_int(b, 34, (int64_t)from);
-    fix_add_str(b, 43, "Y");
+    fix_add_str(b, TAG_SenderCompID, GW_COMP_ID);
+    fix_add_str(b, TAG_TargetCompID, s->comp);
+    fix_add_int(b, TAG_MsgSeqNum, (int64_t)from);
+    fix_add_str(b, TAG_PossDupFlag, "Y");
     int64_t now = wall_now();
-    fix_add_time(b, 52, now);
-    fix_add_time(b, 122, now);
-    fix_add_str(b, 123, "Y");
-    fix_add_int(b, 36, (int64_t)to);
+    fix_add_time(b, TAG_SendingTime, now);
+    fix_add_time(b, TAG_OrigSendingTime, now);
+    fix_add_str(b, TAG_GapFillFlag, "Y");
+    fix_add_int(b, TAG_NewSeqNo, (int64_t)to);
     size_t len;
     const char *out = fix_build_finish(b, &len);
     if (out)
@@ -591,18 +754,20 @@ static void send_possdup(sess *s, uint64_t seq)
     gw *g = s->g;
     fix_builder *b = &g->b;
     const fix_msg *m = &g->rmsg;
-    const fix_field *orig = fix_get(m, 52);
+    const fix_field *orig = fix_get(m, TAG_SendingTime);
     fix_build_begin(b, m->type);
-    fix_add_str(b, 49, GW_COMP_ID);
-    fix_add_str(b, 56, s->comp);
-    fix_add_int(b, 34, (int64_t)seq);
-    fix_add_str(b, 43, "Y");
-    fix_add_time(b, 52, wall_now());
+    fix_add_str(b, TAG_SenderCompID, GW_COMP_ID);
+    fix_add_str(b, TAG_TargetCompID, s->comp);
+    fix_add_int(b, TAG_MsgSeqNum, (int64_t)seq);
+    fix_add_str(b, TAG_PossDupFlag, "Y");
+    fix_add_time(b, TAG_SendingTime, wall_now());
     if (orig)
-        fix_add_raw(b, 122, orig->val, orig->len);
+        fix_add_raw(b, TAG_OrigSendingTime, orig->val, orig->len);
     for (int i = 1; i < m->n; i++) {
         uint32_t t = m->f[i].tag;
-        if (t != 49 && t != 56 && t != 34 && t != 43 && t != 52 && t != 122 && t != 97)
+        if (t != TAG_SenderCompID && t != TAG_TargetCompID && t != TAG_MsgSeqNum &&
+            t != TAG_PossDupFlag && t != TAG_SendingTime && t != TAG_OrigSendingTime &&
+            t != TAG_PossResend)
             fix_add_raw(b, t, m->f[i].val, m->f[i].len);
     }
     size_t len;
@@ -666,7 +831,7 @@ void sess_timers(gw *g, sess *s)
         char id[32];
         snprintf(id, sizeof id, "TEST%" PRIu64, ++s->test_n);
         sess_begin(s, "1");
-        fix_add_str(&g->b, 112, id);
+        fix_add_str(&g->b, TAG_TestReqID, id);
         sess_end(s);
         s->test_sent = g->mono;
         return;
@@ -682,7 +847,9 @@ void sess_offline(gw *g, sess *s)
     s->tss_sub = false;
     s->logout_sent = false;
     s->gap_until = s->resend_end = 0;
-    if (fix_store_sync(s->st) != 0)
+    if (s->st && fix_store_sync(s->st) != 0)
         log_error("fix", "msg=\"session store sync failed\" compid=%s error=%s", log_q(s->comp),
                   log_q(fix_store_error(s->st)));
+    fix_store_close(s->st); /* a session's files are open only while it is logged on */
+    s->st = NULL;
 }

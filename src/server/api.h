@@ -19,6 +19,7 @@ void api_trading_register(server *s); /* orders (POST, PATCH, DELETE), takes, wi
 void api_admin_register(server *s);    /* operator endpoints but users */
 void api_registry_register(server *s); /* blocks, auctions, registry and compliance */
 void api_auth_register(server *s);     /* login, logout, me, tokens, admin/users */
+void api_fix_register(server *s);      /* the FIX sessions the operator provisions */
 void metrics_register(server *s);     /* /metrics, /healthz */
 
 /* GET /api/v1/orders[/{id}], answered by api_account.c for the handler of

@@ -88,6 +88,15 @@ static const key keys[] = {
         "write the hash-chained audit log <data_dir>/audit.log as commands apply"),
     NUM("bars_1m_days", K_INT, bars_1m_days, 0, 36500,
         "days of 1-minute bars the back office keeps (0 = forever; daily bars are kept forever)"),
+    NUM("fix_max_connections", K_INT, fix_max_connections, 2, 1 << 20,
+        "FIX connections at most, logged on or not"),
+    NUM("fix_max_pending", K_INT, fix_max_pending, 1, 1 << 20,
+        "FIX connections not logged on yet, at most: below fix_max_connections, the rest is kept "
+        "for sessions"),
+    NUM("fix_max_pending_per_addr", K_INT, fix_max_pending_per_addr, 1, 1 << 20,
+        "FIX connections not logged on yet from one IP address, at most"),
+    NUM("fix_logon_timeout_ms", K_INT, fix_logon_timeout_ms, 100, 600000,
+        "FIX: a connection must send its Logon within this, ms"),
     NUM("demo", K_BOOL, demo, 0, 1, "seed a demo market (like --demo); a fresh data dir then ignores enforce_sessions"),
     NUM("demo_participants", K_U32, demo_participants, 1, 64,
         "demo: simulated traders, each a participant with a user traderNN"),
@@ -115,6 +124,10 @@ void config_default(server_config *c)
     c->cluster_lease_ms = 4000;
     c->cluster_publish_timeout_ms = 15000;
     c->cluster_snapshot_every = 1000000;
+    c->fix_max_connections = 1024;
+    c->fix_max_pending = 256;
+    c->fix_max_pending_per_addr = 16;
+    c->fix_logon_timeout_ms = 2000;
     c->demo_participants = 24;
     c->demo_rate = 20;
     c->demo_seed = 1;

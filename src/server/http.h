@@ -34,6 +34,7 @@ enum {
     HTTP_E_METHOD = 1008,
     HTTP_E_UNAVAILABLE = 1009,
     HTTP_E_BAD_REQUEST = 1010, /* the request itself: ambiguous framing (smuggling) */
+    HTTP_E_CONFLICT = 1011, /* the resource is another's (a FIX CompID: api_fix.c) */
 };
 
 #define HTTP_MAX_SEGS 8

@@ -52,6 +52,10 @@ typedef struct server_config {
     bool backoffice_sql;       /* the SQL projection (history, bank and registry files) */
     bool audit_log;            /* the live audit log, <data_dir>/audit.log */
     int bars_1m_days;          /* 1-minute bars kept this many days, 30 (0 = forever) */
+    int fix_max_connections;      /* 1024 */
+    int fix_max_pending;          /* 256: not logged on yet, in all */
+    int fix_max_pending_per_addr; /* 16: not logged on yet, from one address */
+    int fix_logon_timeout_ms;     /* 2000 */
     core_options core;
 } server_config;
 

@@ -1,5 +1,6 @@
 /* fuzz_fix.c -- libFuzzer target: arbitrary bytes as a FIX peer's stream,
- * through the parser of src/fix/codec.c.
+ * through the parser of src/fix/codec.c and the dictionary's validation
+ * (src/fix/validate.c) that every parsed message gets.
  *
  * The input is framed message by message exactly as the gateway does it
  * (skip garbage, drop garbled messages, keep an incomplete tail), and every
@@ -8,8 +9,9 @@
  *
  * Checked: every call makes progress and uses no more than it was given; a
  * parsed message is exactly the bytes used and its fields lie inside it;
- * fix_find() finds the first occurrence; and the builder's output of any
- * value (without SOH) parses back whole.
+ * fix_find() finds the first occurrence; a verdict names a tag of the
+ * message; and the builder's output of any value (without SOH) parses back
+ * whole.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +19,7 @@
 
 #include "fix.h"
 #include "fuzztmp.h"
+#include "validate.h"
 
 static fix_msg m;
 
@@ -65,6 +68,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (st == FIX_OK) {
             fuzz_check(used == m.rawlen && m.raw == buf + off, "message is not the bytes used");
             read_all(&m, buf + off, used);
+            const fix_msg_def *def = fix_dict_msg(m.type);
+            fix_verdict v;
+            if (def && !fix_validate(&m, def, &v)) {
+                char text[200];
+                fix_verdict_text(&v, text, sizeof text);
+                fuzz_check(v.reason >= 0 && v.reason <= 16 && v.tag_text[0], "bad verdict");
+            }
         }
         off += used ? used : 1;
     }

@@ -23,6 +23,7 @@
 
 #include "../../src/auth/auth.h"
 #include "../../src/server/config.h"
+#include "core/compids.h"
 #include "core/log.h"
 
 static void fx_tmpdir(char *out, size_t len)
@@ -73,6 +74,20 @@ static void seed(fixsrv *f)
     }
     assert_int_equal(auth_user_put(f->s.auth, "watcher", "pw-watcher-12345", FX_CAROL, ROLE_VIEW,
                                    err, sizeof err), 0);
+    /* the FIX sessions the operator provisioned (core/compids.h) */
+    static const compid_entry sessions[] = {{"ALICE1", FX_ALICE, true},
+                                            {"BOB1", FX_BOB, true},
+                                            {"CAROL1", FX_CAROL, true},
+                                            {"WATCH1", FX_CAROL, true}};
+    compid_table t = {0};
+    char path[700];
+    for (size_t i = 0; i < sizeof sessions / sizeof sessions[0]; i++)
+        assert_int_equal(compids_put(&t, &sessions[i], err, sizeof err), 0);
+    mkdir(f->state, 0700);
+    snprintf(path, sizeof path, "%s/compids", f->state);
+    if (compids_save(&t, path, err, sizeof err) != 0)
+        fail_msg("compids_save: %s", err);
+    compids_free(&t);
 }
 
 void fx_start(fixsrv *f, const char *dir, void (*opt)(fix_gateway_options *o))
