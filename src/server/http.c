@@ -469,9 +469,15 @@ static void on_end(const struct mg_connection *conn, int status)
     const struct mg_request_info *ri = mg_get_request_info(conn);
     char path[256];
     log_clean(path, sizeof path, ri->local_uri);
-    log_info("http", "method=%s path=\"%s\" status=%d us=%lld user=%s remote=%s",
-             ri->request_method ? ri->request_method : "-", path, status, (long long)us,
-             tl.user[0] ? tl.user : "-", ri->remote_addr);
+    /* One line per request would drown the log (a dashboard polls): at debug,
+     * except the operator's changes (who asked is their record) at info and
+     * server errors at warn. */
+    const char *m = ri->request_method ? ri->request_method : "-";
+    log_level lv = status >= 500 ? LOG_WARN
+                   : strncmp(path, "/api/v1/admin/", 14) == 0 && strcmp(m, "GET") != 0 ? LOG_INFO
+                                                                                        : LOG_DEBUG;
+    log_write(lv, "http", "method=%s path=\"%s\" status=%d us=%lld user=%s remote=%s", m, path,
+              status, (long long)us, tl.user[0] ? tl.user : "-", ri->remote_addr);
 }
 
 static int on_log(const struct mg_connection *conn, const char *message)
