@@ -128,7 +128,16 @@ static void auction_print(const json_t *a)
         {"value", "成交额(元)", "Value (CNY)", CF_MONEY},
         {"winners", "中标笔数", "Winners", CF_TEXT},
     };
-    cl_print_fields(a, f, 17);
+    /* the words as people read them, in both languages */
+    json_t *shown = json_deep_copy(a);
+    const char *st = status_label(cl_str(a, "status"));
+    const char *mode = strcmp(cl_str(a, "mode"), "pay_as_bid") == 0 ? "按申报价 pay-as-bid"
+                                                                    : "统一价 uniform";
+    json_object_set_new(shown, "mode", json_stringn(mode, strlen(mode)));
+    json_object_set_new(shown, "status", json_stringn(st, strlen(st)));
+    if (strcmp(cl_str(a, "status"), "closed") != 0) json_object_set_new(shown, "clearing_price", json_null());
+    cl_print_fields(shown, f, 17);
+    json_decref(shown);
     const json_t *all = json_object_get(a, "bid_list"), *own = json_object_get(a, "own_bids");
     bool funds = strcmp(cl_str(a, "side"), "sell") == 0;
     if (all) bids_print("全部申报 Every bid", all, funds);

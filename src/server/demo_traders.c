@@ -51,7 +51,7 @@ typedef struct proposal { /* a block proposal waiting for its addressee */
     int64_t due_ns;
 } proposal;
 
-#define MAXPROPOSALS 16
+#define MAXPROPOSALS 64
 
 struct demo_traders {
     server *s;
@@ -195,7 +195,7 @@ static void propose(CURL *h, demo_traders *d, int ti, const market_view *m, uint
             proposal *p = &d->props[d->nprops++];
             p->id = (uint64_t)json_integer_value(json_object_get(j, "id"));
             p->to = to;
-            p->due_ns = now_ns() + (int64_t)(5 + rnd(rs) % 25) * 1000000000LL;
+            p->due_ns = now_ns() + (int64_t)(3 + rnd(rs) % 13) * 1000000000LL;
             snprintf(p->body, sizeof p->body,
                      "{\"code\":\"%s\",\"side\":\"%s\",\"price\":\"%s\",\"qty\":%llu}",
                      m->code, sell ? "buy" : "sell", px, qty);
@@ -292,11 +292,11 @@ static void step(CURL *h, demo_traders *d, int ti, market_view *m, uint64_t *rs)
     if (answer(h, d, rs))
         return;
     uint64_t what = rnd(rs) % 1000;
-    if (what < 13) { /* blocks carry most of the volume: about four fifths */
+    if (what < 20) { /* blocks carry most of the volume: about four fifths */
         propose(h, d, ti, m, rs);
         return;
     }
-    if (what < 25) {
+    if (what < 32) {
         bid(h, d, t, m, rs);
         return;
     }
