@@ -315,6 +315,41 @@ async function retirement(browser, base, env) {
   await a.ctx.close();
 }
 
+// ---- a crowded level, and a success said once -------------------------------------------------
+
+// 19 listings at one price: the level shows four of them and "+15 more", not
+// a column as tall as the page; the post's success message says each thing
+// once ("已成交 · 已成交 1" was the old one).
+async function book(browser, base, env) {
+  const carol = (await must(base, 'POST', '/api/v1/login', { username: 'carol', password: env.users.carol })).token;
+  for (let i = 0; i < 19; i++) {
+    await must(base, 'POST', '/api/v1/orders', { code: 'CEA25', side: 'sell', price: '63.00', qty: 10 + i }, carol);
+  }
+  const b = await login(browser, base, 'bob', env.users.bob, 'zh');
+  await b.page.goto(`${base}/instrument.html?code=CEA25`);
+  const level = '#book-asks tr[data-price="63.00"]';
+  await b.page.waitForSelector(`${level} button.chip`);
+  const chips = async () => b.page.$$eval(`${level} button.chip`, (x) => x.map((c) => c.textContent));
+  const folded = await chips();
+  check('a level of 19 listings shows 4 and "+15 more"', folded.length === 5 && folded[4].startsWith('+15'), JSON.stringify(folded));
+  const height = await b.page.$eval(level, (tr) => tr.getBoundingClientRect().height);
+  check('the level stays short', height < 80, `${height}px`);
+  await b.page.click(`${level} button.chip.more`);
+  check('opening it shows all 19', (await chips()).length === 20);
+  await b.page.fill('#post-form input[name=price]', '57.00');
+  await b.page.fill('#post-form input[name=qty]', '100');
+  await b.page.selectOption('#post-form select[name=side]', 'buy');
+  await b.page.click('#post-form button[type=submit]');
+  await b.page.waitForSelector('#post-msg.ok, #post-msg.error');
+  const said = (await b.page.textContent('#post-msg')).split(' · ');
+  check('the success message says each thing once', said.length === new Set(said).size && said.some((x) => x.includes('挂单中')),
+    JSON.stringify(said));
+  check('the tape holds trades only (no row for the subscription\'s answer)',
+    await b.page.$$eval('#tape-rows tr', (rows) => rows.every((r) => /^\d+$/.test(r.dataset.tradeId || ''))));
+  await shot(b.page, 'instrument-folded-zh');
+  await b.ctx.close();
+}
+
 // ---- Chinese glyphs, not empty boxes -------------------------------------------------------------
 
 // A CJK label's pixels against those of a character no font has (U+E000, a
@@ -392,7 +427,8 @@ async function main() {
     const env = await setup(base, adminPassword);
     browser = await launch();
     for (const [name, fn] of [['blocks', blockNegotiation], ['auction', auction], ['surrender', surrender],
-      ['transfer', transfer], ['upload', upload], ['retirement', retirement], ['compliance', compliance], ['glyphs', glyphs]]) {
+      ['transfer', transfer], ['upload', upload], ['retirement', retirement], ['compliance', compliance], ['book', book],
+      ['glyphs', glyphs]]) {
       try {
         await fn(browser, base, env);
       } catch (e) {
