@@ -164,7 +164,7 @@ int cmd_depth(int argc, char **argv)
     if ((rc = cl_call(&o, "GET", path, NULL, &a))) return rc;
     if (!o.json) {
         static const tcol cols[] = {{"方向", "Side", true},   {"价格", "Price", false},
-                                    {"数量", "Qty", false},   {"笔数", "Orders", false},
+                                    {"数量(吨)", "Qty (t)", false}, {"笔数", "Orders", false},
                                     {"挂牌编号:数量", "Listing id:qty", true}};
         table t;
         table_init(&t, cols, 5);
@@ -179,7 +179,7 @@ int cmd_depth(int argc, char **argv)
                 char(*r)[FMT_LEN] = table_row(&t, s == 1 && k == 0 && t.nrows > 0);
                 snprintf(r[0], FMT_LEN, "%s", names[s]);
                 cl_cell(r[1], lv, "price");
-                cl_cell(r[2], lv, "qty");
+                cl_qty_cell(r[2], lv, "qty");
                 cl_cell(r[3], lv, "count");
                 const json_t *ods = json_object_get(lv, "orders");
                 size_t used = 0;
