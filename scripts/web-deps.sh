@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
-# web-deps.sh -- fetch the dashboard's one npm dependency (lightweight-charts,
-# pinned in web/package-lock.json) and put its standalone build where the
-# pages load it: web/vendor/lightweight-charts.standalone.production.js.
+# web-deps.sh -- what the dashboard needs on this machine:
+#  - a CJK font (Debian's fonts-noto-cjk): without one, every Chinese label
+#    of the dashboard is an empty box in the browser;
+#  - its one npm dependency (lightweight-charts, pinned in
+#    web/package-lock.json), its standalone build put where the pages load
+#    it: web/vendor/lightweight-charts.standalone.production.js.
 # web/node_modules and web/vendor are build products (gitignored).
-# Safe to run again: it does nothing when the vendored file matches the lock.
+# Safe to run again: it installs only what is missing, and does nothing when
+# the vendored file matches the lock.
 set -euo pipefail
 cd "$(dirname "$0")/../web"
-if ! command -v npm >/dev/null 2>&1; then
-  echo "web-deps: installing nodejs and npm" >&2
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+need=()
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+command -v fc-list >/dev/null 2>&1 || need+=(fontconfig)
+if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh family 2>/dev/null)" ]; then
+  need+=(fonts-noto-cjk)
+fi
+if ((${#need[@]})); then
+  echo "web-deps: installing ${need[*]}" >&2
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-remove nodejs npm >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-remove "${need[@]}" >/dev/null
 fi
 want=$(node -e 'console.log(require("./package-lock.json").packages["node_modules/lightweight-charts"].version)')
 file=vendor/lightweight-charts.standalone.production.js

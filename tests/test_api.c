@@ -743,6 +743,62 @@ static void test_end_of_day(void **state)
     json_decref(fills);
 }
 
+/* ---- what a person reads: change, the statement's registry column --------------- */
+
+/* The change shown during the day is the last price against the previous
+ * close (the market's convention), not the day's VWAP so far against it:
+ * 10 t at 74.00 then 10 t at 75.00 on CEA24 (previous close 73.80) is
+ * +1.63%, not the VWAP's +0.95%. A statement line adds up with the registry
+ * column: tonnes credited during the day are in it. The report gives the
+ * cumulative figures by method. Runs after test_end_of_day: a new day. */
+static void test_change_and_statement(void **state)
+{
+    (void)state;
+    json_t *in = get("/api/v1/instruments/CEA24", NULL, 200);
+    assert_true(json_is_null(json_object_get(in, "last")));
+    assert_true(json_is_null(json_object_get(in, "change_pct"))); /* no trade: no change */
+    json_decref(in);
+    long long a = post_order(F.alice, "CEA24", "sell", "74.00", 10, 201);
+    long long b = post_order(F.alice, "CEA24", "sell", "75.00", 10, 201);
+    json_decref(post("/api/v1/takes", F.bob, 201,
+                     "{\"code\":\"CEA24\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":10}]}", a));
+    json_decref(post("/api/v1/takes", F.bob, 201,
+                     "{\"code\":\"CEA24\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":10}]}", b));
+    in = get("/api/v1/instruments/CEA24", NULL, 200);
+    assert_string_equal(tj_str(in, "last"), "75.00");
+    assert_string_equal(tj_str(in, "close"), "74.50"); /* the VWAP so far */
+    assert_string_equal(tj_str(in, "change_pct"), "1.63");
+    json_decref(in);
+
+    credit(F.pa, "CEA24", 500); /* issuance: not trading */
+    json_decref(post("/api/v1/admin/end-of-day", F.t.admin, 200, "{}"));
+    json_t *st = get("/api/v1/statement", F.alice, 200);
+    json_t *lines = json_object_get(st, "lines"), *line = NULL;
+    for (size_t i = 0; i < json_array_size(lines); i++)
+        if (strcmp(tj_str(json_array_get(lines, i), "code"), "CEA24") == 0)
+            line = json_array_get(lines, i);
+    assert_non_null(line);
+    assert_int_equal(tj_int(line, "sold_qty"), 20);
+    assert_int_equal(tj_int(line, "registry_qty"), 500);
+    assert_int_equal(tj_int(line, "open_qty") + tj_int(line, "bought_qty") -
+                         tj_int(line, "sold_qty") + tj_int(line, "registry_qty"),
+                     tj_int(line, "close_qty"));
+    json_decref(st);
+
+    json_t *rep = get("/api/v1/report", NULL, 200);
+    json_t *ins = json_object_get(rep, "instruments"), *day = NULL;
+    for (size_t i = 0; i < json_array_size(ins); i++)
+        if (strcmp(tj_str(json_array_get(ins, i), "code"), "CEA24") == 0)
+            day = json_array_get(ins, i);
+    assert_non_null(day);
+    assert_int_equal(tj_int(day, "cum_listing_volume"), 20);
+    assert_int_equal(tj_int(day, "cum_block_volume"), 0);
+    assert_int_equal(tj_int(day, "cum_auction_volume"), 0);
+    assert_string_equal(tj_str(day, "cum_listing_value"), "1490.00");
+    assert_string_equal(tj_str(day, "change_pct"), "0.95"); /* the day's close is its VWAP */
+    json_decref(rep);
+}
+
 /* ---- a burst of bad requests -------------------------------------------------------- */
 
 static void test_flood(void **state)
@@ -1270,6 +1326,7 @@ int main(void)
         cmocka_unit_test(test_admin),
         cmocka_unit_test(test_fix_compids),
         cmocka_unit_test(test_end_of_day),
+        cmocka_unit_test(test_change_and_statement),
     };
     const struct CMUnitTest restarts[] = {
         cmocka_unit_test(test_restart_in_process),

@@ -291,8 +291,23 @@ static void test_emissions_surrender_deadline(void **state)
              "{\"year\":2025,\"instruments\":[{\"code\":\"CEA25\",\"qty\":200}]}");
     assert_int_equal(tj_int(s, "surrendered"), 200);
     json_decref(s);
-    json_decref(post("/api/v1/registry/retirements", F.alice, 201,
-                     "{\"code\":\"CEA25\",\"qty\":5,\"beneficiary\":\"Town\",\"reason\":\"offset\"}"));
+    /* the answer carries what a certificate prints: its number (the
+     * journal's seq), the time and the holder */
+    json_t *ret = post("/api/v1/registry/retirements", F.alice, 201,
+                       "{\"code\":\"CEA25\",\"qty\":5,\"beneficiary\":\"Town\",\"reason\":\"offset\"}");
+    assert_true(tj_int(ret, "seq") > 0);
+    assert_int_equal(tj_int(ret, "participant"), F.pa);
+    assert_int_equal(strlen(tj_str(ret, "ts")), 24);
+    json_decref(ret);
+    /* what may still be surrendered in CCER, shown before a surrender: 5% of
+     * 1000 t is 50 t */
+    char cpath[96];
+    snprintf(cpath, sizeof cpath, "/api/v1/registry/compliance/%u?year=2025", F.pa);
+    json_t *cc = ts_expect(&F.t, "GET", cpath, F.alice, NULL, 200);
+    assert_string_equal(tj_str(cc, "ccer_cap_pct"), "5.00");
+    assert_int_equal(tj_int(cc, "ccer_max"), 50);
+    assert_int_equal(tj_int(cc, "ccer_left"), 50);
+    json_decref(cc);
     json_decref(post("/api/v1/registry/deadline", F.gov, 200, "{\"year\":2025}"));
 
     json_t *rep = ts_expect(&F.t, "GET", "/api/v1/registry/compliance?year=2025", F.gov, NULL, 200);

@@ -573,6 +573,118 @@ static void test_ws_failed_reauth_clears_identity(void **state)
     free(tok);
 }
 
+/* ---- blocks, auctions and registry movements ---------------------------------------- */
+
+typedef struct block_want {
+    const char *type, *status;
+} block_want;
+
+static bool block_is(json_t *m, const void *arg)
+{
+    const block_want *w = arg;
+    json_t *b = json_object_get(m, "block");
+    return strcmp(tj_str(b, "type"), w->type) == 0 && strcmp(tj_str(b, "status"), w->status) == 0;
+}
+
+static bool auction_is(json_t *m, const void *arg)
+{
+    return strcmp(tj_str(json_object_get(m, "auction"), "status"), arg) == 0;
+}
+
+static bool move_is(json_t *m, const void *arg)
+{
+    return strcmp(tj_str(json_object_get(m, "move"), "kind"), arg) == 0;
+}
+
+/* No message is waiting for c: its pong comes first. */
+static void ws_nothing_before_pong(wsc *c)
+{
+    ws_say(c, "{\"op\":\"ping\"}");
+    json_t *j = wsc_recv(c, WAIT_MS);
+    assert_non_null(j);
+    if (strcmp(tj_str(j, "op"), "pong") != 0)
+        fail_msg("wanted nothing before the pong, got %s", json_dumps(j, 0));
+    json_decref(j);
+}
+
+/* The board's quotes go to every blocks subscriber; a proposal to its two
+ * parties only; auctions to anyone who asked; registry movements to their
+ * participant. The dashboard's block, auction and registry pages live on
+ * these. */
+static void test_blocks_auctions_registry(void **state)
+{
+    (void)state;
+    tseed_credit(&T, A, "CEA25", 300000);
+    tseed_deposit(&T, B, "6000000.00");
+    wsc *wa = ws_open(), *wb = ws_open(), *wc = ws_open(), *wd = ws_open();
+    ws_auth(wa, alice, A);
+    ws_sub(wa, "blocks", NULL);
+    ws_sub(wa, "registry", NULL);
+    ws_auth(wb, bob, B);
+    ws_sub(wb, "blocks", NULL);
+    ws_auth(wc, carol, C);
+    ws_sub(wc, "blocks", NULL);
+    ws_sub(wd, "auctions", NULL); /* public: no login */
+    ws_say(wd, "{\"op\":\"subscribe\",\"channel\":\"blocks\"}");
+    ws_expect_error(wd, "unauthenticated");
+
+    json_decref(ts_expect(&T, "POST", "/api/v1/blocks/quotes", alice,
+                          "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":100000}",
+                          201));
+    block_want quote = {"quote", "open"};
+    wsc *all[] = {wa, wb, wc};
+    for (int i = 0; i < 3; i++) {
+        json_t *m = ws_until(all[i], "blocks", block_is, &quote);
+        assert_string_equal(tj_str(json_object_get(m, "block"), "code"), "CEA25");
+        assert_int_equal(tj_int(json_object_get(m, "block"), "owner"), A);
+        json_decref(m);
+    }
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":100000,"
+             "\"counterparty\":%u}", B);
+    json_t *p = ts_expect(&T, "POST", "/api/v1/blocks/proposals", alice, body, 201);
+    long long pid = tj_int(p, "id");
+    json_decref(p);
+    block_want open = {"proposal", "open"};
+    json_decref(ws_until(wa, "blocks", block_is, &open));
+    json_decref(ws_until(wb, "blocks", block_is, &open));
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/blocks/%lld/accept", pid);
+    json_decref(ts_expect(&T, "POST", path, bob,
+                          "{\"code\":\"CEA25\",\"side\":\"buy\",\"price\":\"50.00\",\"qty\":100000}",
+                          200));
+    block_want accepted = {"proposal", "accepted"};
+    json_t *m = ws_until(wb, "blocks", block_is, &accepted);
+    assert_true(tj_int(json_object_get(m, "block"), "trade_id") > 0);
+    json_decref(m);
+    json_decref(ws_until(wa, "blocks", block_is, &accepted));
+    ws_nothing_before_pong(wc); /* carol is neither party */
+
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    long long t0 = (long long)now.tv_sec * 1000000000LL;
+    snprintf(body, sizeof body,
+             "{\"participant\":%u,\"code\":\"CEA25\",\"side\":\"sell\",\"lot\":100000,"
+             "\"start\":%lld,\"end\":%lld}", A, t0, t0 + 3600LL * 1000000000LL);
+    json_t *au = ts_expect(&T, "POST", "/api/v1/admin/auctions", T.admin, body, 201);
+    snprintf(path, sizeof path, "/api/v1/admin/auctions/%lld/cancel", tj_int(au, "id"));
+    json_decref(au);
+    json_decref(ws_until(wd, "auctions", auction_is, "open"));
+    json_decref(ts_expect(&T, "POST", path, T.admin, NULL, 200));
+    json_decref(ws_until(wd, "auctions", auction_is, "cancelled"));
+
+    snprintf(body, sizeof body, "{\"participant\":%u,\"frozen\":true}", A);
+    json_decref(ts_expect(&T, "POST", "/api/v1/registry/freeze", T.admin, body, 200));
+    m = ws_until(wa, "registry", move_is, "freeze");
+    assert_int_equal(tj_int(json_object_get(m, "move"), "participant"), A);
+    json_decref(m);
+    snprintf(body, sizeof body, "{\"participant\":%u,\"frozen\":false}", A);
+    json_decref(ts_expect(&T, "POST", "/api/v1/registry/freeze", T.admin, body, 200));
+    json_decref(ws_until(wa, "registry", move_is, "unfreeze"));
+    wsc_close(wa), wsc_close(wb), wsc_close(wc), wsc_close(wd);
+}
+
 /* ---- the protocol --------------------------------------------------------------- */
 
 static void test_bad_messages(void **state)
@@ -723,6 +835,7 @@ int main(void)
         cmocka_unit_test(test_private_fills_and_orders),
         cmocka_unit_test(test_private_balances),
         cmocka_unit_test(test_private_denied),
+        cmocka_unit_test(test_blocks_auctions_registry),
         cmocka_unit_test(test_ws_ends_at_logout),
         cmocka_unit_test(test_ws_ends_at_expiry),
         cmocka_unit_test(test_ws_ends_at_token_deletion),

@@ -12,14 +12,21 @@
 
 #include "cli.h"
 
+bool cli_errors_json;
+
 int cli_usage_error(const char *usage, const char *fmt, ...)
 {
+    char msg[1024];
     va_list ap;
-    fputs("cets: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputs("\n", stderr);
+    if (cli_errors_json) { /* a program asked: the error as JSON on stdout too */
+        fputs("{\"error\":\"usage\",\"message\":", stdout);
+        json_quote(stdout, msg);
+        fputs("}\n", stdout);
+    }
+    fprintf(stderr, "cets: %s\n", msg);
     fputs(usage, stderr);
     return CLI_USAGE;
 }
@@ -91,7 +98,10 @@ int cli_parse(const char *usage, int argc, char **argv, const cli_flag *flags, i
     bool flags_done = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (flags_done || a[0] != '-' || a[1] == '\0') { /* "-" alone is positional */
+        /* "-" alone is positional, and so is a negative number ("-5", "-.5"):
+         * the command then says what is wrong with it, not "unknown flag". */
+        bool negative = a[0] == '-' && ((a[1] >= '0' && a[1] <= '9') || a[1] == '.');
+        if (flags_done || a[0] != '-' || a[1] == '\0' || negative) {
             if (npos == maxpos) {
                 cli_usage_error(usage, "unexpected argument '%s'", a);
                 return -1;

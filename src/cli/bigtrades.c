@@ -1,18 +1,22 @@
 /* bigtrades.c -- the day's large trades: block agreements and auctions.
  *
- * Beside the screen's listings, a trading day has a few trades of 100,000 t
- * and more, which never set prices but fill the report's block and one-way
- * bidding columns:
- *  - one-way bidding: the operator runs two auctions in which an entity sells
- *    part of its allowances -- CEA25 at a uniform price, 10:00-10:30 (floor:
- *    the previous close), and CEA24 pay-as-bid, 13:30-14:00 (floor: the
- *    previous close -10%); buyers bid during the window, fully pre-funded,
- *    and the operator closes each auction when its window ends;
+ * Beside the screen's listings, a trading day has trades of 100,000 t and
+ * more, which never set prices but carry most of the national market's
+ * volume (scenario.c):
+ *  - one-way bidding: the operator runs the scenario's auctions (none, one or
+ *    two), in which the entity holding the most of a vintage sells part of
+ *    its allowances -- the newest vintage at a uniform price, 10:00-10:30
+ *    (floor: the previous close), and the one before it pay-as-bid,
+ *    13:30-14:00 (floor: the previous close -10%); buyers bid during the
+ *    window, fully pre-funded, and the operator closes each auction when its
+ *    window ends;
  *  - block agreements (afternoon only): a participant proposes a trade to a
  *    named counterparty, which accepts (most often), declines, or lets the
- *    proposal lapse, minutes later.
+ *    proposal lapse, minutes later; as many proposals as the scenario says,
+ *    on the vintages the flow trades most.
  * The operator's commands are scheduled by time (bigtrades_due); the
- * participants' commands take a small share of the order flow's slots
+ * participants' commands take a share of the order flow's slots sized so that
+ * the scenario's counts come out whatever the number of orders
  * (bigtrades_next). Ids of new auctions and proposals come from the
  * participants' view of the market (bigtrades_seen).
  */
@@ -42,6 +46,7 @@ typedef struct proposal { /* waiting for its counterparty's answer */
 struct bigtrades {
     const sim_market *m;
     rng r;
+    int bid_chance, block_chance; /* per 100,000 slots */
     sim_auction auctions[2];
     int64_t block_open, block_close;
     proposal pending[PENDING_MAX];
@@ -49,24 +54,46 @@ struct bigtrades {
     bool awaiting; /* the last command was a proposal: its id comes next */
 };
 
-bigtrades *bigtrades_new(const sim_market *m, uint64_t seed)
+/* The newest CEA vintage listed (skip: how many newer to pass over), or -1. */
+static int newest_cea(const sim_market *m, int skip)
+{
+    for (int k = (int)m->ninstr - 1; k >= 0; k--)
+        if (m->product[k] == CETS_PRODUCT_CEA && skip-- == 0) return k;
+    return -1;
+}
+
+/* per 100,000 slots, so that want of them happen in slots slots */
+static int chance_of(int64_t want, int64_t slots)
+{
+    if (want <= 0 || slots <= 0) return 0;
+    int64_t c = want * 100000 / slots;
+    return c > 100000 ? 100000 : c < 1 ? 1 : (int)c;
+}
+
+bigtrades *bigtrades_new(const sim_market *m, uint64_t seed, uint64_t orders)
 {
     bigtrades *b = calloc(1, sizeof *b);
     if (!b) return NULL;
     b->m = m;
     b->r.s = seed ^ 0xB10C4A11C7105ULL;
     const sim_auction plan[2] = {
-        {.k = 5, .mode = 0, .limit = 0, .create_hm = 945, .start_hm = 1000, .end_hm = 1030},
-        {.k = 4, .mode = 1, .limit = 1, .create_hm = 1315, .start_hm = 1330, .end_hm = 1400},
+        {.k = 0, .mode = 0, .limit = 0, .create_hm = 945, .start_hm = 1000, .end_hm = 1030},
+        {.k = 0, .mode = 1, .limit = 1, .create_hm = 1315, .start_hm = 1330, .end_hm = 1400},
     };
     for (int i = 0; i < 2; i++) {
         sim_auction *a = &b->auctions[i];
         *a = plan[i];
+        int k = newest_cea(m, i);
+        a->k = k < 0 ? 0 : (uint32_t)k;
         a->create = cets_time_at(m->date, a->create_hm / 100, a->create_hm % 100, m->tz);
         a->start = cets_time_at(m->date, a->start_hm / 100, a->start_hm % 100, m->tz);
         a->end = cets_time_at(m->date, a->end_hm / 100, a->end_hm % 100, m->tz);
-        a->closed = a->k >= m->ninstr; /* no such instrument: no auction */
+        a->closed = k < 0 || i >= m->sc->auctions; /* none planned, or no such vintage */
     }
+    /* A session holds half the day's orders over two hours: an auction's
+     * half-hour window an eighth of them, the afternoon's blocks half. */
+    b->bid_chance = chance_of(m->sc->auction_bids, (int64_t)orders / 8);
+    b->block_chance = chance_of(m->sc->blocks, (int64_t)orders / 2);
     b->block_open = cets_time_at(m->date, 13, 0, m->tz);
     b->block_close = cets_time_at(m->date, 15, 0, m->tz);
     return b;
@@ -179,7 +206,7 @@ static bool auction_bid(bigtrades *b, const cets_engine *e, const sim_auction *a
         return false;
     int64_t price = ii.prev_close + ii.prev_close * rng_range(&b->r, -200, 150) / 10000;
     price = price < ai.reserve_price ? ai.reserve_price : price > ai.bid_limit ? ai.bid_limit : price;
-    int64_t qty = rng_range(&b->r, 5, 60) * 1000;
+    int64_t qty = rng_range(&b->r, 10, 80) * 1000;
     uint32_t pid = find_able(b, e, ai.instrument, CETS_BUY, qty, price, ai.initiator);
     if (!pid) return false;
     c->type = CETS_CMD_AUCTION_BID;
@@ -196,12 +223,18 @@ static bool auction_bid(bigtrades *b, const cets_engine *e, const sim_auction *a
 static bool block_propose(bigtrades *b, const cets_engine *e, int64_t ts, cets_cmd *c)
 {
     if (b->npending == PENDING_MAX) return false;
-    uint32_t k = (uint32_t)rng_below(&b->r, b->m->ninstr);
-    uint32_t iid = b->m->instr[k];
+    const sim_market *m = b->m;
+    int total = 0;
+    for (uint32_t i = 0; i < m->ninstr; i++) total += m->weight[i];
+    int w = (int)rng_below(&b->r, (uint64_t)(total > 0 ? total : 1));
+    uint32_t k = 0;
+    while (k + 1 < m->ninstr && (w -= m->weight[k]) >= 0) k++;
+    uint32_t iid = m->instr[k];
     cets_instrument_info ii;
     if (cets_instrument_get(e, iid, &ii) != 0) return false;
-    int64_t price = ii.prev_close + ii.prev_close * rng_range(&b->r, -200, 200) / 10000;
-    int64_t qty = rng_range(&b->r, 100, 300) * 1000;
+    /* negotiated around the previous close, moved as the day's market is */
+    int64_t price = ii.prev_close + ii.prev_close * (m->sc->drift_bp / 2 + rng_range(&b->r, -200, 200)) / 10000;
+    int64_t qty = rng_range(&b->r, m->sc->block_qty.lo / 1000, m->sc->block_qty.hi / 1000) * 1000;
     int side = rng_chance(&b->r, 500) ? CETS_SELL : CETS_BUY;
     int other = side == CETS_SELL ? CETS_BUY : CETS_SELL;
     uint32_t from = find_able(b, e, iid, side, qty, price, 0);
@@ -245,13 +278,13 @@ bool bigtrades_next(bigtrades *b, const cets_engine *e, int64_t ts, cets_cmd *c)
     memset(c, 0, sizeof *c);
     for (int i = 0; i < 2; i++) {
         const sim_auction *a = &b->auctions[i];
-        if (a->id && !a->closed && ts >= a->start && ts < a->end && rng_chance(&b->r, 4) &&
-            auction_bid(b, e, a, c))
+        if (a->id && !a->closed && ts >= a->start && ts < a->end &&
+            (int)rng_below(&b->r, 100000) < b->bid_chance && auction_bid(b, e, a, c))
             return true;
     }
     if (ts < b->block_open || ts >= b->block_close) return false;
     if (block_answer(b, ts, c)) return true;
-    return rng_chance(&b->r, 3) && block_propose(b, e, ts, c);
+    return (int)rng_below(&b->r, 100000) < b->block_chance && block_propose(b, e, ts, c);
 }
 
 void bigtrades_seen(bigtrades *b, const cets_cmd *c, const cets_result *r)

@@ -62,7 +62,10 @@ typedef struct cli_flag {
  * stdout for --help. */
 int cli_parse(const char *usage, int argc, char **argv, const cli_flag *flags, int nflags,
               const char **pos, int maxpos);
-/* Print "cets: <msg>" and the usage to stderr; returns CLI_USAGE. */
+/* Print "cets: <msg>" and the usage to stderr; returns CLI_USAGE. With
+ * cli_errors_json set (a client command run with --json) the message also
+ * goes to stdout as {"error":"usage","message":"..."}. */
+extern bool cli_errors_json;
 int cli_usage_error(const char *usage, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -73,7 +76,7 @@ int tw_width(const char *s);
 /* Print s padded with spaces to width columns, on the left when right is set. */
 void tw_pad(FILE *f, const char *s, int width, bool right);
 
-#define FMT_LEN 40
+#define FMT_LEN 64
 char *fmt_money(int64_t fen, char *buf);  /* "1,234,567.89" (cets_fmt_money, grouped) */
 char *fmt_price(int64_t fen, char *buf);  /* "51.23": prices are never grouped */
 char *fmt_int(int64_t n, char *buf);      /* "1,234,567" */
@@ -144,6 +147,10 @@ double dd_now(void); /* monotonic seconds, for timings */
 
 /* The last closed day's market report, as the exchange publishes it. */
 int report_print(FILE *f, const cets_engine *e, bool json);
+/* The same from statistics at hand (`cets daily-report` builds them from the
+ * server's answer): the offline report and the server's print alike. */
+void report_print_stats(FILE *f, const cets_day_stats *st, uint32_t n, int64_t composite,
+                        int32_t date, bool json);
 /* One participant's settlement statement for the last closed day. 0, or -1
  * after printing why (unknown participant, no closed day). */
 int statement_print(FILE *f, const cets_engine *e, uint32_t participant, bool json);

@@ -26,6 +26,7 @@
 typedef struct cl_opts {
     const char *server, *token;
     bool json;
+    bool quiet; /* a side request (a name for a heading): its failure is not reported */
 } cl_opts;
 
 #define CL_COMMON_FLAGS(o)                                                         \
@@ -56,6 +57,32 @@ int cl_call(const cl_opts *o, const char *method, const char *path, json_t *body
  * and the answer as text (*out, malloc'd: CSV, or JSON the caller parses). */
 int cl_call_text(const cl_opts *o, const char *method, const char *path, const char *text,
                  const char *ctype, char **out);
+/* The same with a body that is not JSON (a CSV file): payload of plen bytes
+ * sent with Content-Type type (NULL: no body). */
+int cl_call_raw(const cl_opts *o, const char *method, const char *path, const char *type,
+                const char *payload, size_t plen, json_t **out);
+
+/* GET a body that is not JSON (CSV): *text malloc'd, NUL-terminated. */
+int cl_get_text(const cl_opts *o, const char *path, char **text);
+
+/* Take the values of a repeatable text flag (--code X --code Y, or
+ * --code=X) out of argv: at most cap into vals; the rest of argv (argv[0]
+ * included) into rest (argc + 1 entries). Returns how many values, or -1
+ * after a usage error (no value, too many). */
+int cl_take_repeated(const char *usage, const char *flag, int argc, char **argv,
+                     const char **vals, int cap, char **rest, int *nrest);
+
+/* A participant id as an argument (usage error otherwise). */
+bool cl_pid_arg(const char *usage, const char *s, long long *id);
+/* The caller's participant (GET /me), 0 after an error already printed. */
+long long cl_my_participant(const cl_opts *o);
+/* The trading date's year (GET /market), 0 after an error. */
+int cl_trading_year(const cl_opts *o);
+
+/* A failure that is not the API's: "cets: <message>" on stderr, or under
+ * --json {"error":reason,"message":...} on stdout. */
+void cl_error(const cl_opts *o, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* The profile file: $CETS_PROFILE or ~/.config/cets/profile. Writes
  * "server = ..." and, unless token is NULL, "token = ..." (mode 0600). */
@@ -73,10 +100,36 @@ bool cl_is_amount(const char *s);
 /* A whole number within [min, max]. */
 bool cl_int_arg(const char *s, long long min, long long max, long long *out);
 
+/* "挂牌 listing", "大宗 block", "竞价 auction" for the API's method names. */
+const char *cl_method_label(const char *method);
+/* A string member, "" when absent. */
+const char *cl_str(const json_t *obj, const char *key);
+/* A quantity (JSON integer) grouped: "161,440". */
+void cl_qty_cell(char *cell, const json_t *obj, const char *key);
+/* Money string as fen (0 when absent). */
+long long cl_fen(const json_t *obj, const char *key);
+
+/* Times: the API gives UTC ("2026-12-01T22:24:54.123Z"); people read Beijing
+ * time (UTC+8, no daylight saving): "2026-12-02 06:24:54". */
+#define CL_TZ_OFFSET_S (8 * 3600)
+#define CL_TIME_HEAD "时间(北京)", "Time (+08:00)"
+bool cl_parse_time(const char *iso_utc, int64_t *unix_s);
+void cl_time_text(int64_t unix_s, char *cell);
+void cl_time_cell(char *cell, const json_t *obj, const char *key);
+/* A Beijing time as typed ("2026-11-30T13:00", "2026-11-30 13:00:30") to Unix seconds. */
+bool cl_local_time(const char *s, int64_t *unix_s);
+
+/* Arguments as typed, with the reason when they are not right (a usage
+ * error, exit 2): "bad price '75.005': it has more than two decimals ...". */
+bool cl_amount_arg(const char *usage, const char *what, const char *s);
+bool cl_qty_arg(const char *usage, const char *what, const char *s, long long min, long long max,
+                long long *out);
+
 /* Print a JSON object as a two-column "field / value" table. */
+enum { CF_TEXT = 0, CF_MONEY = 1, CF_QTY = 2, CF_TIME = 3 };
 typedef struct cl_field {
     const char *key, *zh, *en;
-    bool money;
+    int kind; /* CF_*: how the value is shown */
 } cl_field;
 void cl_print_fields(const json_t *obj, const cl_field *fields, int n);
 

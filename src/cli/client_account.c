@@ -22,7 +22,7 @@ const char withdraw_usage[] = "usage: cets withdraw AMOUNT [--participant N]\n"
 void cl_print_account(const json_t *a)
 {
     static const cl_field f[] = {
-        {"participant", "会员号", "Participant", false},
+        {"participant", "会员号", "Participant", CF_TEXT},
         {"name", "名称", "Name", false},
         {"kind", "类型", "Kind", false},
         {"status", "状态", "Status", false},
@@ -37,18 +37,18 @@ void cl_print_account(const json_t *a)
     const json_t *h = json_object_get(a, "holdings");
     if (!json_array_size(h)) return;
     static const tcol cols[] = {{"代码", "Code", true},
-                                {"可用", "Available", false},
-                                {"冻结", "Frozen", false},
-                                {"锁定(今买)", "Locked", false}};
+                                {"可用(吨)", "Available (t)", false},
+                                {"冻结(吨)", "Frozen (t)", false},
+                                {"锁定T+1(吨)", "Locked T+1 (t)", false}};
     table t;
     table_init(&t, cols, 4);
     for (size_t i = 0; i < json_array_size(h); i++) {
         const json_t *e = json_array_get(h, i);
         char(*r)[FMT_LEN] = table_row(&t, false);
         cl_cell(r[0], e, "code");
-        cl_cell(r[1], e, "available");
-        cl_cell(r[2], e, "frozen");
-        cl_cell(r[3], e, "locked");
+        cl_qty_cell(r[1], e, "available");
+        cl_qty_cell(r[2], e, "frozen");
+        cl_qty_cell(r[3], e, "locked");
     }
     fputc('\n', stdout);
     table_print(stdout, &t, 0);
@@ -92,24 +92,27 @@ int cmd_statement_last(int argc, char **argv)
             {"trades", "成交笔数", "Trades", false},
         };
         cl_print_fields(a, f, 10);
+        /* 登记变动 is what trading does not explain (allocations, surrenders,
+         * retirements, transfers, issuance): with it each line adds up. */
         static const tcol cols[] = {
-            {"代码", "Code", true},           {"期初", "Open qty", false},
-            {"买入量", "Bought", false},      {"买入额", "Bought value", false},
-            {"卖出量", "Sold", false},        {"卖出额", "Sold value", false},
-            {"期末", "Close qty", false}};
+            {"代码", "Code", true},           {"期初(吨)", "Opening (t)", false},
+            {"买入量", "Bought (t)", false},  {"买入额(元)", "Bought (CNY)", false},
+            {"卖出量", "Sold (t)", false},    {"卖出额(元)", "Sold (CNY)", false},
+            {"登记变动", "Registry (t)", false}, {"期末(吨)", "Closing (t)", false}};
         table t;
-        table_init(&t, cols, 7);
+        table_init(&t, cols, 8);
         const json_t *lines = json_object_get(a, "lines");
         for (size_t i = 0; i < json_array_size(lines); i++) {
             const json_t *e = json_array_get(lines, i);
             char(*r)[FMT_LEN] = table_row(&t, false);
             cl_cell(r[0], e, "code");
-            cl_cell(r[1], e, "open_qty");
-            cl_cell(r[2], e, "bought_qty");
+            cl_qty_cell(r[1], e, "open_qty");
+            cl_qty_cell(r[2], e, "bought_qty");
             cl_money_cell(r[3], e, "bought_value");
-            cl_cell(r[4], e, "sold_qty");
+            cl_qty_cell(r[4], e, "sold_qty");
             cl_money_cell(r[5], e, "sold_value");
-            cl_cell(r[6], e, "close_qty");
+            cl_qty_cell(r[6], e, "registry_qty");
+            cl_qty_cell(r[7], e, "close_qty");
         }
         fputc('\n', stdout);
         table_print(stdout, &t, 0);
@@ -127,7 +130,7 @@ int cmd_withdraw(int argc, char **argv)
     cli_flag extra[] = {{"--participant", ARG_INT, &part, 1, UINT32_MAX}};
     int rc = cl_parse(withdraw_usage, argc, argv, &o, extra, 1, pos, 1, 1);
     if (rc >= 0) return rc;
-    if (!cl_is_amount(pos[0])) return cli_usage_error(withdraw_usage, "bad amount '%s'", pos[0]);
+    if (!cl_amount_arg(withdraw_usage, "amount", pos[0])) return CLI_USAGE;
     json_t *b = json_pack("{s:s}", "amount", pos[0]), *a;
     if (part) json_object_set_new(b, "participant", json_integer(part));
     if ((rc = cl_call(&o, "POST", "/withdrawals", b, &a))) return rc;

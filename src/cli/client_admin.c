@@ -4,6 +4,7 @@
  * /api/v1/admin/... and prints the instrument, the account or the list the
  * API answers. All need a token of a user with role admin.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +23,10 @@ const char admin_usage[] =
     "  end-of-day\n"
     "  users\n"
     "  user-add USER --participant ID --roles view,trade [--password P]\n"
-    "     (the password: --password, else $CETS_PASSWORD)\n" CL_COMMON_USAGE;
+    "     (the password: --password, else $CETS_PASSWORD)\n"
+    "  allocations upload FILE         the authority's allocations CSV (role authority): every\n"
+    "  emissions upload FILE           row is checked first; a bad row applies nothing\n"
+    "  (auctions: `cets auction`; deadline and freeze: `cets registry`)\n" CL_COMMON_USAGE;
 
 static void print_instrument(const json_t *a)
 {
@@ -60,8 +64,8 @@ static int a_instrument_add(int argc, char **argv)
         return cli_usage_error(admin_usage, "--product is CEA or CCER");
     if (strcmp(matching, "listing") != 0 && strcmp(matching, "continuous") != 0)
         return cli_usage_error(admin_usage, "--matching is listing or continuous");
-    if (!prev || !cl_is_amount(prev))
-        return cli_usage_error(admin_usage, "--prev-close wants a price such as 74.60");
+    if (!prev) return cli_usage_error(admin_usage, "--prev-close wants a price such as 74.60");
+    if (!cl_amount_arg(admin_usage, "--prev-close", prev)) return CLI_USAGE;
     return ask(&o, "POST", "/admin/instruments",
                json_pack("{s:s,s:s,s:s,s:s}", "code", pos[0], "product", product, "matching",
                          matching, "prev_close", prev),
@@ -163,7 +167,7 @@ static int a_deposit(int argc, char **argv)
     int rc = cl_parse(admin_usage, argc, argv, &o, NULL, 0, pos, 2, 2);
     if (rc >= 0) return rc;
     if (!id_arg(pos[0], &id)) return CLI_USAGE;
-    if (!cl_is_amount(pos[1])) return cli_usage_error(admin_usage, "bad amount '%s'", pos[1]);
+    if (!cl_amount_arg(admin_usage, "amount", pos[1])) return CLI_USAGE;
     return ask(&o, "POST", "/admin/deposits",
                json_pack("{s:I,s:s}", "participant", (json_int_t)id, "amount", pos[1]),
                cl_print_account);
@@ -177,8 +181,7 @@ static int a_credit(int argc, char **argv)
     int rc = cl_parse(admin_usage, argc, argv, &o, NULL, 0, pos, 3, 3);
     if (rc >= 0) return rc;
     if (!id_arg(pos[0], &id)) return CLI_USAGE;
-    if (!cl_int_arg(pos[2], 1, INT32_MAX, &qty))
-        return cli_usage_error(admin_usage, "bad quantity '%s'", pos[2]);
+    if (!cl_qty_arg(admin_usage, "quantity", pos[2], 1, INT32_MAX, &qty)) return CLI_USAGE;
     return ask(&o, "POST", "/admin/credits",
                json_pack("{s:I,s:s,s:I}", "participant", (json_int_t)id, "code", pos[1], "qty",
                          (json_int_t)qty),
@@ -281,10 +284,59 @@ static int a_user_add(int argc, char **argv)
     return ask(&o, "POST", "/admin/users", b, print_user);
 }
 
+/* `allocations upload FILE`, `emissions upload FILE`: the file as it is,
+ * to the loader that checks every row before anything is applied; its
+ * line-numbered errors are printed one per line (client.c). */
+static int a_upload(int argc, char **argv)
+{
+    bool alloc = strcmp(argv[0], "allocations") == 0;
+    cl_opts o = {0};
+    const char *pos[2];
+    int rc = cl_parse(admin_usage, argc, argv, &o, NULL, 0, pos, 2, 2);
+    if (rc >= 0) return rc;
+    if (strcmp(pos[0], "upload") != 0)
+        return cli_usage_error(admin_usage, "%s wants: upload FILE", argv[0]);
+    FILE *f = fopen(pos[1], "rb");
+    if (!f) {
+        cl_error(&o, "cannot_read", "cannot read %s: %s", pos[1], strerror(errno));
+        return CLI_FAIL;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0, got;
+    char buf[65536];
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (len + got > cap) {
+            cap = (len + got) * 2;
+            char *p = realloc(text, cap);
+            if (!p) {
+                free(text);
+                fclose(f);
+                cl_error(&o, "unavailable", "out of memory");
+                return CLI_FAIL;
+            }
+            text = p;
+        }
+        memcpy(text + len, buf, got);
+        len += got;
+    }
+    fclose(f);
+    json_t *a;
+    rc = cl_call_raw(&o, "POST", alloc ? "/registry/allocations/csv" : "/registry/emissions/csv",
+                     "text/csv", text ? text : "", len, &a);
+    free(text);
+    if (rc) return rc;
+    if (!o.json)
+        printf("%s: %lld rows applied\n", pos[1],
+               (long long)json_integer_value(json_object_get(a, alloc ? "allocations" : "records")));
+    json_decref(a);
+    return CLI_OK;
+}
+
 static const struct {
     const char *name;
     int (*run)(int, char **);
 } subs[] = {
+    {"allocations", a_upload},            {"emissions", a_upload},
     {"instrument-add", a_instrument_add}, {"halt", a_halt},
     {"participants", a_participants},     {"participant-add", a_participant_add},
     {"status", a_status},                 {"deposit", a_deposit},

@@ -73,8 +73,8 @@ int cmd_login(int argc, char **argv)
     rc = cl_profile_save(o.server, tok);
     if (rc == CLI_OK && !o.json) {
         char until[FMT_LEN];
-        cl_cell(until, ans, "expires_at");
-        printf("logged in to %s as %s (participant %lld), until %s\n", o.server, pos[0],
+        cl_time_cell(until, ans, "expires_at");
+        printf("logged in to %s as %s (participant %lld), until %s (+08:00)\n", o.server, pos[0],
                (long long)json_integer_value(
                    json_object_get(json_object_get(ans, "user"), "participant")),
                until);
@@ -116,7 +116,7 @@ int cmd_whoami(int argc, char **argv)
             {"roles", "角色", "Roles", false},
             {"token_kind", "令牌类型", "Token kind", false},
             {"token_name", "令牌名", "Token name", false},
-            {"expires_at", "到期", "Expires", false},
+            {"expires_at", "到期(北京)", "Expires (+08:00)", CF_TIME},
         };
         printf("server %s\n", o.server);
         cl_print_fields(ans, f, 6);
@@ -128,8 +128,8 @@ int cmd_whoami(int argc, char **argv)
 static void print_tokens(const json_t *a)
 {
     static const tcol cols[] = {{"名称", "Name", true},
-                                {"创建", "Created", true},
-                                {"到期", "Expires", true},
+                                {"创建(北京)", "Created (+08:00)", true},
+                                {"到期(北京)", "Expires (+08:00)", true},
                                 {"已过期", "Expired", true}};
     table t;
     table_init(&t, cols, 4);
@@ -137,8 +137,8 @@ static void print_tokens(const json_t *a)
         const json_t *e = json_array_get(a, i);
         char(*r)[FMT_LEN] = table_row(&t, false);
         cl_cell(r[0], e, "name");
-        cl_cell(r[1], e, "created_at");
-        cl_cell(r[2], e, "expires_at");
+        cl_time_cell(r[1], e, "created_at");
+        cl_time_cell(r[2], e, "expires_at");
         cl_cell(r[3], e, "expired");
     }
     table_print(stdout, &t, 0);
@@ -164,8 +164,8 @@ int cmd_token(int argc, char **argv)
         if ((rc = cl_call(&o, "POST", "/tokens", body, &ans))) return rc;
         if (!o.json) {
             char exp[FMT_LEN];
-            cl_cell(exp, ans, "expires_at");
-            printf("token %s (expires %s), shown this once:\n%s\n", name, exp,
+            cl_time_cell(exp, ans, "expires_at");
+            printf("token %s (expires %s +08:00), shown this once:\n%s\n", name, exp,
                    json_string_value(json_object_get(ans, "token")));
         }
     } else if (strcmp(verb, "delete") == 0 && name) {

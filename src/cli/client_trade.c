@@ -33,10 +33,10 @@ void cl_print_order_result(const json_t *r)
         {"order_id", "委托号", "Order", false},
         {"client_order_id", "客户编号", "Client id", false},
         {"status", "状态", "Status", false},
-        {"qty", "数量", "Qty", false},
-        {"filled_qty", "成交量", "Filled", false},
-        {"filled_value", "成交额", "Filled value", true},
-        {"resting_qty", "挂单量", "Resting", false},
+        {"qty", "数量", "Qty", CF_QTY},
+        {"filled_qty", "成交量", "Filled", CF_QTY},
+        {"filled_value", "成交额", "Filled value", CF_MONEY},
+        {"resting_qty", "挂单量", "Resting", CF_QTY},
         {"trades", "成交笔数", "Trades", false},
     };
     cl_print_fields(r, f, 8);
@@ -65,9 +65,8 @@ int cmd_post(int argc, char **argv)
     long long qty;
     if (!side_ok(pos[1]))
         return cli_usage_error(post_usage, "side is buy or sell, not '%s'", pos[1]);
-    if (!cl_is_amount(pos[2])) return cli_usage_error(post_usage, "bad price '%s'", pos[2]);
-    if (!cl_int_arg(pos[3], 1, INT32_MAX, &qty))
-        return cli_usage_error(post_usage, "bad quantity '%s'", pos[3]);
+    if (!cl_amount_arg(post_usage, "price", pos[2])) return CLI_USAGE;
+    if (!cl_qty_arg(post_usage, "quantity", pos[3], 1, INT32_MAX, &qty)) return CLI_USAGE;
     json_t *b = json_pack("{s:s,s:s,s:s,s:I}", "code", pos[0], "side", pos[1], "price", pos[2],
                           "qty", (json_int_t)qty);
     if (ioc) json_object_set_new(b, "tif", json_stringn("ioc", 3));
@@ -133,8 +132,7 @@ int cmd_take(int argc, char **argv)
         return cli_usage_error(take_usage, "give --listing or --qty with --limit, not both");
     if (!nl && (!qty || !limit))
         return cli_usage_error(take_usage, "give --listing ID:QTY, or --qty N with --limit PRICE");
-    if (limit && !cl_is_amount(limit))
-        return cli_usage_error(take_usage, "bad limit price '%s'", limit);
+    if (limit && !cl_amount_arg(take_usage, "limit price", limit)) return CLI_USAGE;
     json_t *b = json_pack("{s:s,s:s}", "code", pos[0], "side", pos[1]);
     if (nl) {
         json_t *targets = json_array();
@@ -171,9 +169,8 @@ int cmd_modify(int argc, char **argv)
     if (rc >= 0) return rc;
     long long id, qty;
     if (!order_id_arg(modify_usage, pos[0], &id)) return CLI_USAGE;
-    if (!cl_is_amount(pos[1])) return cli_usage_error(modify_usage, "bad price '%s'", pos[1]);
-    if (!cl_int_arg(pos[2], 1, INT32_MAX, &qty))
-        return cli_usage_error(modify_usage, "bad quantity '%s'", pos[2]);
+    if (!cl_amount_arg(modify_usage, "price", pos[1])) return CLI_USAGE;
+    if (!cl_qty_arg(modify_usage, "quantity", pos[2], 1, INT32_MAX, &qty)) return CLI_USAGE;
     char path[64];
     snprintf(path, sizeof path, "/orders/%lld", id);
     return order_answer(&o, "PATCH", path,
@@ -201,7 +198,7 @@ static const tcol order_cols[] = {
     {"委托号", "Order", false},      {"代码", "Code", true},           {"方向", "Side", true},
     {"价格", "Price", false},        {"未成交", "Open qty", false},    {"已成交", "Filled", false},
     {"成交额", "Filled value", false}, {"有效期", "TIF", true},          {"客户编号", "Client id", true},
-    {"时间", "Time (UTC)", true},
+    {CL_TIME_HEAD, true},
 };
 
 static void order_row(table *t, const json_t *e)
@@ -211,12 +208,12 @@ static void order_row(table *t, const json_t *e)
     cl_cell(r[1], e, "code");
     cl_cell(r[2], e, "side");
     cl_cell(r[3], e, "price");
-    cl_cell(r[4], e, "qty");
-    cl_cell(r[5], e, "filled_qty");
+    cl_qty_cell(r[4], e, "qty");
+    cl_qty_cell(r[5], e, "filled_qty");
     cl_money_cell(r[6], e, "filled_value");
     cl_cell(r[7], e, "tif");
     cl_cell(r[8], e, "client_order_id");
-    cl_cell(r[9], e, "ts");
+    cl_time_cell(r[9], e, "ts");
 }
 
 /* base, plus "?participant=N" when given (an admin reading another). */
@@ -287,25 +284,27 @@ int cmd_fills(int argc, char **argv)
     if ((rc = cl_call(&o, "GET", path, NULL, &a))) return rc;
     if (!o.json) {
         static const tcol cols[] = {
-            {"成交号", "Trade", false}, {"时间", "Time (UTC)", true}, {"代码", "Code", true},
-            {"方向", "Side", true},     {"价格", "Price", false},     {"数量", "Qty", false},
-            {"金额", "Value", false},   {"手续费", "Fee", false},     {"委托号", "Order", false},
-            {"角色", "Liquidity", true}};
+            {"成交号", "Trade", false}, {CL_TIME_HEAD, true},       {"代码", "Code", true},
+            {"方向", "Side", true},     {"价格", "Price", false},     {"数量(吨)", "Qty (t)", false},
+            {"金额(元)", "Value (CNY)", false}, {"手续费(元)", "Fee (CNY)", false},
+            {"委托号", "Order", false}, {"角色", "Liquidity", true},  {"方式", "Method", true}};
         table t;
-        table_init(&t, cols, 10);
+        table_init(&t, cols, 11);
         for (size_t i = 0; i < json_array_size(a); i++) {
             const json_t *e = json_array_get(a, i);
             char(*r)[FMT_LEN] = table_row(&t, false);
             cl_cell(r[0], e, "trade_id");
-            cl_cell(r[1], e, "ts");
+            cl_time_cell(r[1], e, "ts");
             cl_cell(r[2], e, "code");
             cl_cell(r[3], e, "side");
             cl_cell(r[4], e, "price");
-            cl_cell(r[5], e, "qty");
+            cl_qty_cell(r[5], e, "qty");
             cl_money_cell(r[6], e, "value");
             cl_money_cell(r[7], e, "fee");
             cl_cell(r[8], e, "order_id");
             cl_cell(r[9], e, "liquidity");
+            snprintf(r[10], FMT_LEN, "%s",
+                     cl_method_label(json_string_value(json_object_get(e, "method"))));
         }
         table_print(stdout, &t, 0);
         table_free(&t);

@@ -1,37 +1,23 @@
 /* market_setup.c -- the simulated market before the bell.
  *
  * At 09:00 on the trading day the operator loads the calendar, lists the
- * seven instruments (the CEA vintages 2019-20 to 2025, and CCER) and opens
- * the participants' accounts: mostly compliance entities (~85%), some
- * institutions (~12%) and a few individuals (~3%, who may trade CCER only).
- * All of it goes through the pipeline as ordinary journaled operator
- * commands, so a replay of the journal rebuilds it exactly.
+ * instruments the date had (the CEA vintages issued by then, CCER from its
+ * relaunch: scenario.c) and opens the participants' accounts: mostly
+ * compliance entities, with the scenario's shares of institutions and
+ * individuals (who may trade CCER only). All of it goes through the pipeline
+ * as ordinary journaled operator commands, so a replay of the journal
+ * rebuilds it exactly.
  *
- * Sizes follow the real market's orders of magnitude: entities hold funds of
- * 1-50 million CNY and allocations of 10 thousand to 5 million tonnes per
- * vintage; every amount comes from the seeded PRNG with integer arithmetic
- * only (no libm), so a seed gives the same market on every machine.
+ * Sizes are the scenario's, of the real market's orders of magnitude:
+ * entities hold funds of millions to hundreds of millions of CNY and
+ * allocations of tens of thousands to millions of tonnes per vintage; every
+ * amount comes from the seeded PRNG with integer arithmetic only (no libm),
+ * so a seed gives the same market on every machine.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim.h"
-
-typedef struct instr_spec {
-    const char *code;
-    int product;
-    int64_t prev_close; /* fen */
-    int weight;         /* share of the order flow, per cent */
-} instr_spec;
-
-/* Reference prices of the kind the market has seen (CNY 55-75 for CEA,
- * CCER at a premium); recent vintages trade most. */
-static const instr_spec instr_specs[SIM_INSTRUMENTS] = {
-    {"CEA1920", CETS_PRODUCT_CEA, 5860, 5},  {"CEA21", CETS_PRODUCT_CEA, 6235, 6},
-    {"CEA22", CETS_PRODUCT_CEA, 6680, 8},    {"CEA23", CETS_PRODUCT_CEA, 7120, 14},
-    {"CEA24", CETS_PRODUCT_CEA, 7345, 25},   {"CEA25", CETS_PRODUCT_CEA, 6990, 30},
-    {"CCER", CETS_PRODUCT_CCER, 8015, 12},
-};
 
 static const char *regions[] = {"华北", "华东", "华南", "华中", "西北", "西南", "东北",
                                 "江苏", "浙江", "广东", "山东", "河北", "内蒙古", "山西",
@@ -44,6 +30,7 @@ static const char *firms[] = {"碳资产管理", "证券", "绿色投资", "能�
  * two above lo, then uniform within that octave. */
 static int64_t log_uniform(rng *r, int64_t lo, int64_t hi)
 {
+    if (lo <= 0 || hi < lo) return lo > 0 ? lo : 0;
     int octaves = 0;
     while ((lo << (octaves + 1)) <= hi) octaves++;
     int64_t base = lo << rng_below(r, (uint64_t)octaves + 1);
@@ -72,10 +59,11 @@ static int admin(sim_pipeline *p, int64_t *ts, int type, uint32_t pid, uint32_t 
     return pl_submit(p, &c, *ts, id_out);
 }
 
-/* Kinds in a seeded random order, in the market's proportions. */
+/* Kinds in a seeded random order, in the scenario's proportions. */
 static void kinds_assign(sim_market *m, rng *r)
 {
-    uint32_t n = m->nparts, nind = n * 3 / 100, ninst = n * 12 / 100;
+    uint32_t n = m->nparts, nind = n * (uint32_t)m->sc->pct_individual / 100,
+             ninst = n * (uint32_t)m->sc->pct_institution / 100;
     for (uint32_t i = 0; i < n; i++)
         m->kind[i] = i < nind ? CETS_PK_INDIVIDUAL
                      : i < nind + ninst ? CETS_PK_INSTITUTION
@@ -99,9 +87,11 @@ static int setup_fail(sim_pipeline *p, const char *what)
 
 static int instruments_add(sim_pipeline *p, sim_market *m, int64_t *ts)
 {
-    m->ninstr = SIM_INSTRUMENTS;
-    for (int i = 0; i < SIM_INSTRUMENTS; i++) {
-        const instr_spec *s = &instr_specs[i];
+    sim_instrument list[SIM_INSTRUMENTS];
+    m->ninstr = (uint32_t)scenario_instruments(m->sc, m->date, list);
+    for (uint32_t i = 0; i < m->ninstr; i++) {
+        const sim_instrument *s = &list[i];
+        m->code[i] = s->code;
         cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD, .actor = CETS_EXCHANGE_ID,
                       .flags = CETS_MATCH_LISTING, .price = s->prev_close, .aux = s->product};
         snprintf(c.u.text, sizeof c.u.text, "%s", s->code);
@@ -125,27 +115,29 @@ static int participants_add(sim_pipeline *p, sim_market *m, rng *r, int64_t *ts)
     return 0;
 }
 
-/* Opening balances: funds and holdings per kind. */
+/* Opening balances: funds and holdings per kind, in the scenario's ranges
+ * (entities hold allowances of most vintages, CCER now and then). */
 static int accounts_fund(sim_pipeline *p, sim_market *m, rng *r, int64_t *ts)
 {
+    const sim_scenario *sc = m->sc;
     for (uint32_t i = 0; i < m->nparts; i++) {
         int kind = m->kind[i];
-        int64_t yuan = kind == CETS_PK_ENTITY        ? log_uniform(r, 1000000, 50000000)
-                       : kind == CETS_PK_INSTITUTION ? log_uniform(r, 10000000, 200000000)
-                                                     : log_uniform(r, 50000, 2000000);
+        int ki = kind == CETS_PK_ENTITY ? 0 : kind == CETS_PK_INSTITUTION ? 1 : 2;
+        int64_t yuan = log_uniform(r, sc->funds[ki].lo, sc->funds[ki].hi);
         if (admin(p, ts, CETS_CMD_DEPOSIT, m->pid[i], 0, yuan * 100, 0, NULL) != 0) return -1;
+        const sim_range *h = &sc->holdings[ki];
         for (uint32_t k = 0; k < m->ninstr; k++) {
             int64_t qty = 0;
             bool ccer = m->product[k] == CETS_PRODUCT_CCER;
             if (kind == CETS_PK_ENTITY)
                 qty = ccer ? (rng_chance(r, 300) ? log_uniform(r, 1000, 200000) : 0)
-                           : (rng_chance(r, 800) ? log_uniform(r, 10000, 5000000) : 0);
+                           : (rng_chance(r, 800) ? log_uniform(r, h->lo, h->hi) : 0);
             else if (kind == CETS_PK_INSTITUTION)
-                qty = rng_chance(r, ccer ? 500 : 600) ? log_uniform(r, ccer ? 1000 : 5000,
-                                                                    ccer ? 100000 : 500000)
-                                                      : 0;
+                qty = rng_chance(r, ccer ? 500 : 600)
+                          ? log_uniform(r, ccer ? 1000 : h->lo, ccer ? 100000 : h->hi)
+                          : 0;
             else if (ccer)
-                qty = rng_chance(r, 500) ? log_uniform(r, 100, 20000) : 0;
+                qty = rng_chance(r, 500) ? log_uniform(r, h->lo, h->hi) : 0;
             if (qty && admin(p, ts, CETS_CMD_HOLDING_CREDIT, m->pid[i], m->instr[k], qty, 0,
                              NULL) != 0)
                 return -1;
@@ -154,10 +146,11 @@ static int accounts_fund(sim_pipeline *p, sim_market *m, rng *r, int64_t *ts)
     return 0;
 }
 
-int market_setup(sim_pipeline *p, sim_market *m, uint64_t seed, int32_t date, uint32_t participants,
-                 const int32_t *holidays, int nholidays)
+int market_setup(sim_pipeline *p, sim_market *m, const sim_scenario *sc, uint64_t seed,
+                 int32_t date, uint32_t participants, const int32_t *holidays, int nholidays)
 {
     memset(m, 0, sizeof *m);
+    m->sc = sc;
     rng r = {seed ^ 0x5E7C0DE5EEDULL};
     m->date = date;
     m->tz = cets_engine_config(p->core.e)->tz_offset_min;

@@ -15,10 +15,11 @@
  * are careless (they post through the other side, sell what they bought
  * today, overspend, name their own listings or more than is left, cancel
  * what has just been filled), and funds run short as buy listings reserve
- * them. Prices follow a random walk per instrument around its previous close,
- * pulled back when it strays more than 3%; bids sit below it and offers above,
- * so trades come from takes, as in the listing market. Sizes are mostly small
- * (two in three 100-2,000 t) with a long tail up to the 99,999 t listing limit.
+ * them. Prices follow a random walk per instrument around its previous close
+ * (or towards the scenario's drift), pulled back when it strays more than
+ * 1.5%; bids sit below it and offers above, so trades come from takes, as in
+ * the listing market. Sizes come from the scenario (scenario.c): hundreds to
+ * tens of thousands of tonnes, with a tail up to the 99,999 t listing limit.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -169,29 +170,36 @@ static uint32_t pick_instrument(flow *f, int kind)
     return 0;
 }
 
-/* One step of the instrument's random walk, pulled back beyond +/-3%. */
+/* One step of the instrument's random walk: a unit of about 0.1% of the
+ * price (at least a fen), pulled towards the scenario's target (the
+ * previous close moved by its drift) when it strays more than 1.5% from it,
+ * so a day with a drift trends and one without wanders around the close. */
 static int64_t fair_step(flow *f, uint32_t k)
 {
-    int64_t dev = f->fair[k] - f->prev[k], far = f->prev[k] * 3 / 100;
-    int64_t u = (int64_t)rng_below(&f->r, 8); /* -1 w.p. 2/8, 0 w.p. 4/8, +1 w.p. 2/8 */
-    int64_t step = u < 2 ? -1 : u < 6 ? 0 : 1;
-    if (dev > far && u == 5) step = -1;
-    if (dev < -far && u == 2) step = 1;
-    f->fair[k] += step;
+    int64_t prev = f->prev[k], unit = prev / 1000 > 0 ? prev / 1000 : 1;
+    int64_t target = prev + prev * f->m->sc->drift_bp / 10000;
+    int64_t dev = f->fair[k] - target, zone = prev * 15 / 1000;
+    int64_t u = (int64_t)rng_below(&f->r, 20); /* down 5/20, still 10/20, up 5/20 */
+    int64_t step = u < 5 ? -1 : u < 15 ? 0 : 1;
+    if (dev < -zone && u >= 5 && u < 9) step = 1; /* up 9/20, down 5/20 */
+    if (dev > zone && u >= 11 && u < 15) step = -1;
+    f->fair[k] += step * unit;
     return f->fair[k];
 }
 
 static int64_t clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
+/* A listing order's size from the scenario's buckets, in round hundreds
+ * mostly; one in ten is an odd number of tonnes. */
 static int64_t draw_qty(flow *f)
 {
-    uint64_t u = rng_below(&f->r, 100);
-    int64_t q = u < 65   ? rng_range(&f->r, 1, 20) * 100
-                : u < 90 ? rng_range(&f->r, 20, 100) * 100
-                : u < 98 ? rng_range(&f->r, 10, 50) * 1000
-                         : rng_range(&f->r, 50000, 99999);
+    const sim_size *b = f->m->sc->sizes;
+    int u = (int)rng_below(&f->r, 100), i = 0;
+    while (i < 3 && (u -= b[i].per_cent) >= 0) i++;
+    int64_t q = rng_range(&f->r, b[i].lo / 100, b[i].hi / 100) * 100;
+    if (q < b[i].lo || q > b[i].hi) q = b[i].lo;
     if (rng_chance(&f->r, 100)) q = clamp(q + rng_range(&f->r, -99, 99), 1, 99999);
-    return q;
+    return clamp(q, 1, 99999);
 }
 
 /* Most buyers size their order to their funds: fee 0.05%, with margin. */
@@ -229,7 +237,8 @@ static int choose_side(flow *f, const cets_engine *e, uint32_t pid, uint32_t iid
     cets_participant_info pi = {0};
     cets_participant_get(e, pid, &pi);
     bool broke = pi.available < 100 * f->prev[f->sim_index[iid]]; /* not even 100 t */
-    if (rng_chance(&f->r, 500) && !(careful && broke && h.available > 0)) return CETS_BUY;
+    if (rng_chance(&f->r, f->m->sc->buy_per_mille) && !(careful && broke && h.available > 0))
+        return CETS_BUY;
     if (h.available > 0 || !careful) return CETS_SELL;
     return CETS_BUY;
 }

@@ -214,6 +214,13 @@ int report_print(FILE *f, const cets_engine *e, bool json)
         fprintf(stderr, "cets: no trading day has been closed yet (no END_OF_DAY)\n");
         return -1;
     }
+    report_print_stats(f, st, n, composite, date, json);
+    return 0;
+}
+
+void report_print_stats(FILE *f, const cets_day_stats *st, uint32_t n, int64_t composite,
+                        int32_t date, bool json)
+{
     day_totals tot;
     memset(&tot, 0, sizeof tot);
     for (uint32_t i = 0; i < n; i++) totals_add(&tot, &st[i]);
@@ -221,5 +228,4 @@ int report_print(FILE *f, const cets_engine *e, bool json)
         report_json(f, st, n, composite, date, &tot);
     else
         report_text(f, st, n, composite, date, &tot);
-    return 0;
 }

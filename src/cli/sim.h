@@ -77,15 +77,58 @@ static inline bool pl_full(const sim_pipeline *p) { return p->n == p->batch_max;
  * then nothing of the batch was applied. */
 int pl_flush(sim_pipeline *p);
 
-/* ---- the market (market_setup.c) ---------------------------------------------- */
+/* ---- what the day is calibrated to (scenario.c) ---------------------------------- */
 
 #define SIM_INSTRUMENTS 7
 
+typedef struct sim_instrument {
+    const char *code;
+    int product;
+    int64_t prev_close; /* fen */
+    int weight;         /* share of the order flow, per cent */
+    int32_t listed;     /* first trading date */
+} sim_instrument;
+
+typedef struct sim_range {
+    int64_t lo, hi;
+} sim_range;
+
+typedef struct sim_size { /* a bucket of listing order sizes */
+    int per_cent;
+    int64_t lo, hi;
+} sim_size;
+
+typedef struct sim_scenario {
+    const char *name, *title;
+    int32_t date;                /* default --date */
+    int64_t participants, orders; /* default --participants, --orders */
+    int64_t reference;           /* every previous close (fen), 0: the table's */
+    int pct_institution, pct_individual; /* of the participants; the rest are entities */
+    sim_range funds[3];          /* CNY: entities, institutions, individuals */
+    sim_range holdings[3];       /* tonnes per CEA vintage */
+    sim_size sizes[4];           /* listing order sizes */
+    int drift_bp;                /* where the day's price is pulled: prev close +/- this */
+    int buy_per_mille;           /* how often a trader wants to buy */
+    int blocks;                  /* block proposals in the afternoon */
+    sim_range block_qty;
+    int auctions;                /* one-way bidding auctions (0, 1 or 2) */
+    int auction_bids;            /* bids expected in each */
+} sim_scenario;
+
+const sim_scenario *scenario_find(const char *name);
+const char *scenario_names(void);
+/* The instruments listed on date, with the scenario's previous closes. */
+int scenario_instruments(const sim_scenario *s, int32_t date, sim_instrument *out);
+
+/* ---- the market (market_setup.c) ---------------------------------------------- */
+
 typedef struct sim_market {
+    const sim_scenario *sc;
     int32_t date;
     int32_t tz;
     uint32_t ninstr;
     uint32_t instr[SIM_INSTRUMENTS]; /* engine ids */
+    const char *code[SIM_INSTRUMENTS];
     int product[SIM_INSTRUMENTS];
     int weight[SIM_INSTRUMENTS];     /* share of the order flow */
     uint32_t nparts;
@@ -98,8 +141,8 @@ typedef struct sim_market {
 
 /* Holidays, instruments, participants, deposits and holdings, at 09:00 on
  * the date. 0, or -1 with p->err. */
-int market_setup(sim_pipeline *p, sim_market *m, uint64_t seed, int32_t date, uint32_t participants,
-                 const int32_t *holidays, int nholidays);
+int market_setup(sim_pipeline *p, sim_market *m, const sim_scenario *sc, uint64_t seed,
+                 int32_t date, uint32_t participants, const int32_t *holidays, int nholidays);
 void market_free(sim_market *m);
 
 /* ---- the order flow (orderflow.c) ------------------------------------------------- */
@@ -124,7 +167,7 @@ const char *daycheck_run(const cets_engine *e, int32_t next_date);
 
 typedef struct bigtrades bigtrades;
 
-bigtrades *bigtrades_new(const sim_market *m, uint64_t seed);
+bigtrades *bigtrades_new(const sim_market *m, uint64_t seed, uint64_t orders);
 void bigtrades_free(bigtrades *b);
 /* An operator's command due by ts (create or close an auction): fills *c and
  * its time *at, or false. */

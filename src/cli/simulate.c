@@ -23,10 +23,13 @@ const char simulate_usage[] =
     "and the engine, then print the day's market report.\n\n"
     "  --dir DIR           data directory to create (default ./cets-sim-data)\n"
     "  --force             wipe DIR first if it already holds a market\n"
-    "  --participants N    accounts to open (default 2000)\n"
-    "  --orders N          participants' commands in the day (default 200000)\n"
+    "  --scenario NAME     normal (default), opening-day (2021-07-16: CEA1920 at 48.00),\n"
+    "                      deadline-rush (2023-12-27): sets the defaults of the next three\n"
+    "  --participants N    accounts to open (normal: 2200)\n"
+    "  --orders N          participants' commands in the day (normal: 2000)\n"
+    "  --date YYYYMMDD     the trading day (normal: 20261130, a Monday); only the instruments\n"
+    "                      listed by then are listed\n"
     "  --seed S            seed of the simulation (default 1)\n"
-    "  --date YYYYMMDD     the trading day (default 20261130, a Monday)\n"
     "  --holidays FILE     calendar file (default data/holidays-cn.txt; 'none': no holidays)\n"
     "  --batch N           commands per journal commit (default 1024)\n"
     "  --statement PID     also print participant PID's statement (repeatable)\n"
@@ -34,7 +37,8 @@ const char simulate_usage[] =
     "  --quiet             no progress lines on stderr\n";
 
 typedef struct sim_opts {
-    const char *dir, *holidays;
+    const char *dir, *holidays, *scenario;
+    const sim_scenario *sc;
     int64_t participants, orders, seed, batch;
     int32_t date;
     cli_intlist statements;
@@ -65,11 +69,13 @@ static void sim_listener(void *ctx, const cets_event *ev)
 
 static int opts_parse(sim_opts *o, int argc, char **argv)
 {
-    *o = (sim_opts){.dir = "./cets-sim-data", .participants = 2000, .orders = 200000,
-                    .seed = 1, .batch = 1024, .date = 20261130};
+    /* 0 / -1: not given, the scenario's default */
+    *o = (sim_opts){.dir = "./cets-sim-data", .scenario = "normal", .participants = 0,
+                    .orders = -1, .seed = 1, .batch = 1024, .date = 0};
     const cli_flag flags[] = {
         {"--dir", ARG_STR, &o->dir, 0, 0},
         {"--force", ARG_BOOL, &o->force, 0, 0},
+        {"--scenario", ARG_STR, &o->scenario, 0, 0},
         {"--participants", ARG_INT, &o->participants, 1, 1000000},
         {"--orders", ARG_INT, &o->orders, 0, 100000000},
         {"--seed", ARG_INT, &o->seed, 0, INT64_MAX},
@@ -82,6 +88,19 @@ static int opts_parse(sim_opts *o, int argc, char **argv)
     };
     int n = cli_parse(simulate_usage, argc, argv, flags, sizeof flags / sizeof flags[0], NULL, 0);
     if (n < 0) return n;
+    if (!(o->sc = scenario_find(o->scenario))) {
+        cli_usage_error(simulate_usage, "--scenario is one of %s, not '%s'", scenario_names(),
+                        o->scenario);
+        return -1;
+    }
+    if (!o->date) o->date = o->sc->date;
+    if (!o->participants) o->participants = o->sc->participants;
+    if (o->orders < 0) o->orders = o->sc->orders;
+    if (o->date < 20210716) {
+        cli_usage_error(simulate_usage, "--date %d: the national market opened on 2021-07-16",
+                        o->date);
+        return -1;
+    }
     for (int i = 0; i < o->statements.n; i++)
         if (o->statements.v[i] > o->participants + 1) {
             cli_usage_error(simulate_usage,
@@ -208,7 +227,8 @@ static int day_due(day *d, int64_t ts)
 /* The participants' day: orders 09:30-15:00, then the end of day at 15:30. */
 static int day_run(const sim_opts *o, sim_pipeline *p, const sim_market *m, double *flow_secs)
 {
-    day d = {p, flow_new(m, (uint64_t)o->seed), bigtrades_new(m, (uint64_t)o->seed)};
+    day d = {p, flow_new(m, (uint64_t)o->seed),
+             bigtrades_new(m, (uint64_t)o->seed, (uint64_t)o->orders)};
     if (!d.f || !d.big) {
         snprintf(p->err, sizeof p->err, "out of memory");
         flow_free(d.f);
@@ -302,6 +322,7 @@ static void summary_text(FILE *f, const sim_result *r)
     const sim_pipeline *p = r->p;
     char a[FMT_LEN], b[FMT_LEN];
     fprintf(f, "五、运行摘要 Run summary\n\n");
+    kv(f, "情景 Scenario", "%s: %s", r->o->sc->name, r->o->sc->title);
     kv(f, "参与人 Participants", "%s (%u entities, %u institutions, %u individuals)",
        fmt_int((int64_t)r->m->nparts, a), r->m->nkind[CETS_PK_ENTITY],
        r->m->nkind[CETS_PK_INSTITUTION], r->m->nkind[CETS_PK_INDIVIDUAL]);
@@ -344,8 +365,9 @@ static void summary_text(FILE *f, const sim_result *r)
 static void summary_json(FILE *f, const sim_result *r)
 {
     const sim_pipeline *p = r->p;
-    fprintf(f, "{\"type\":\"summary\",\"seed\":%lld,\"participants\":%u,\"orders\":%lld",
-            (long long)r->o->seed, r->m->nparts, (long long)r->o->orders);
+    fprintf(f, "{\"type\":\"summary\",\"scenario\":\"%s\",\"seed\":%lld,\"participants\":%u,"
+               "\"orders\":%lld",
+            r->o->sc->name, (long long)r->o->seed, r->m->nparts, (long long)r->o->orders);
     fprintf(f, ",\"commands\":%" PRIu64 ",\"accepted\":%" PRIu64 ",\"rejected\":%" PRIu64,
             p->commands, p->accepted, p->rejected);
     fprintf(f, ",\"rejections\":{");
@@ -433,8 +455,8 @@ static int sim_run(const sim_opts *o, const int32_t *hol, int nhol, const char *
         snprintf(p.err, sizeof p.err, "cannot copy the engine (no memory)");
         rc = -1;
     }
-    if (rc == 0) rc = market_setup(&p, &m, (uint64_t)o->seed, o->date, (uint32_t)o->participants,
-                                   hol, nhol);
+    if (rc == 0) rc = market_setup(&p, &m, o->sc, (uint64_t)o->seed, o->date,
+                                   (uint32_t)o->participants, hol, nhol);
     if (rc == 0 && !cets_is_trading_day(e, o->date)) {
         snprintf(p.err, sizeof p.err, "%d is not a trading day for the engine", o->date);
         rc = -1;

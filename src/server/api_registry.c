@@ -28,12 +28,8 @@
 
 #define QTY_LIM 100000000000000LL /* type check only; the engine applies the rules */
 
-static const char *const block_statuses[] = {"",         "open",    "accepted", "declined",
-                                             "withdrawn", "countered", "lapsed", "closed"};
-static const char *const auction_statuses[] = {"", "open", "closed", "cancelled", "failed"};
 static const char *const auction_modes[] = {"uniform", "pay_as_bid", NULL};
 static const char *const auction_reserves[] = {"previous_close", "limit", NULL};
-static const char *const transfer_statuses[] = {"", "pending", "approved", "rejected"};
 static const char *const comp_statuses[] = {"open", "compliant", "shortfall",
                                              "shortfall_settled"};
 static const char *const alloc_kinds[] = {"pre", "trueup", NULL};
@@ -79,16 +75,6 @@ static bool find_instrument(req *r, const char *code, uint32_t *out)
     return true;
 }
 
-static const char *instrument_code(const cets_engine *e, uint32_t id, char *buf)
-{
-    cets_instrument_info in;
-    if (cets_instrument_get(e, id, &in) == 0)
-        snprintf(buf, CETS_CODE_LEN, "%s", in.code);
-    else
-        snprintf(buf, CETS_CODE_LEN, "?");
-    return buf;
-}
-
 /* {code, side, price, qty} into c. */
 static bool terms(req *r, json_t *b, cets_cmd *c)
 {
@@ -105,29 +91,6 @@ static bool terms(req *r, json_t *b, cets_cmd *c)
 }
 
 /* ---- block agreements ------------------------------------------------------ */
-
-static json_t *view_block(const cets_engine *e, const cets_block_info *b)
-{
-    char code[CETS_CODE_LEN];
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer((json_int_t)b->id));
-    json_object_set_new(o, "type", json_string(b->is_quote ? "quote" : "proposal"));
-    json_object_set_new(o, "code", json_string(instrument_code(e, b->instrument, code)));
-    json_object_set_new(o, "side", json_string(view_sides[b->side <= 2 ? b->side : 0]));
-    json_object_set_new(o, "price", view_money(b->price));
-    json_object_set_new(o, "qty", json_integer(b->qty));
-    json_object_set_new(o, "owner", json_integer(b->owner));
-    json_object_set_new(o, "counterparty", b->counterparty ? json_integer(b->counterparty)
-                                                           : json_null());
-    json_object_set_new(o, "answers", b->answers ? json_integer((json_int_t)b->answers)
-                                                 : json_null());
-    json_object_set_new(o, "status", json_string(b->status <= 7 ? block_statuses[b->status] : ""));
-    json_object_set_new(o, "reserved", json_integer(b->reserved));
-    json_object_set_new(o, "ts", view_time(b->ts));
-    json_object_set_new(o, "trade_id", b->trade_id ? json_integer((json_int_t)b->trade_id)
-                                                   : json_null());
-    return o;
-}
 
 typedef struct listctx {
     const cets_engine *e;
@@ -243,33 +206,6 @@ static int h_blocks(struct mg_connection *conn, void *cb)
 }
 
 /* ---- auctions ------------------------------------------------------------------ */
-
-static json_t *view_auction(const cets_engine *e, const cets_auction_info *a)
-{
-    char code[CETS_CODE_LEN];
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer((json_int_t)a->id));
-    json_object_set_new(o, "code", json_string(instrument_code(e, a->instrument, code)));
-    json_object_set_new(o, "initiator", json_integer(a->initiator));
-    json_object_set_new(o, "side", json_string(view_sides[a->side <= 2 ? a->side : 0]));
-    json_object_set_new(o, "mode", json_string(a->mode ? "pay_as_bid" : "uniform"));
-    json_object_set_new(o, "status",
-                        json_string(a->status <= 4 ? auction_statuses[a->status] : ""));
-    json_object_set_new(o, "lot", json_integer(a->lot));
-    json_object_set_new(o, "start", view_time(a->start));
-    json_object_set_new(o, "end", view_time(a->end));
-    json_object_set_new(o, "start_ns", json_integer(a->start));
-    json_object_set_new(o, "end_ns", json_integer(a->end));
-    json_object_set_new(o, "reserve_price", view_money(a->reserve_price));
-    json_object_set_new(o, "bid_limit", view_money(a->bid_limit));
-    json_object_set_new(o, "min_fill_pct", view_pct_bp(a->min_fill_bp));
-    json_object_set_new(o, "filled", json_integer(a->filled));
-    json_object_set_new(o, "clearing_price", view_money(a->clearing_price));
-    json_object_set_new(o, "value", view_money(a->value));
-    json_object_set_new(o, "bids", json_integer(a->nbids));
-    json_object_set_new(o, "winners", json_integer(a->nwinners));
-    return o;
-}
 
 static void auction_cb(void *ctx, const cets_auction_info *a)
 {
@@ -712,25 +648,19 @@ static int retirement(req *r)
             memcpy(c.u.text + bl + 1, why, wl);
             c.u.text[bl + 1 + wl] = 0;
             c.actor = c.participant = r->who.participant;
+            /* seq: the journal's number of the cancellation, which is the
+             * retirement certificate's number */
             if (submit(r, &c, NULL))
                 http_json(r, 201,
-                          json_pack("{s:s, s:I, s:s, s:s}", "code", code, "qty",
-                                    (json_int_t)c.qty, "beneficiary", ben, "reason", why),
+                          json_pack("{s:I, s:s, s:I, s:s, s:s, s:I, s:o}", "participant",
+                                    (json_int_t)c.participant, "code", code, "qty",
+                                    (json_int_t)c.qty, "beneficiary", ben, "reason", why, "seq",
+                                    (json_int_t)c.seq, "ts", view_time(c.ts)),
                           NULL);
         }
     }
     json_decref(b);
     return r->status;
-}
-
-static json_t *view_transfer(const cets_engine *e, const cets_transfer_info *t)
-{
-    char code[CETS_CODE_LEN];
-    return json_pack("{s:I, s:I, s:I, s:s, s:I, s:s, s:I, s:o}", "id", (json_int_t)t->id, "from",
-                     (json_int_t)t->from, "to", (json_int_t)t->to, "code",
-                     instrument_code(e, t->instrument, code), "qty", (json_int_t)t->qty, "status",
-                     t->status <= 3 ? transfer_statuses[t->status] : "", "requested_by_user",
-                     (json_int_t)t->user, "ts", view_time(t->ts));
 }
 
 static void transfer_cb(void *ctx, const cets_transfer_info *t)
@@ -953,11 +883,18 @@ static int compliance_one(req *r, const char *seg)
     const cets_engine *e = core_read_begin(r->s->core);
     int rc = cets_compliance_get(e, (uint32_t)pid, (int32_t)year, &c);
     int64_t owed = cets_deduction_owed(e, (uint32_t)pid);
+    int64_t cap_bp = cets_engine_config(e)->ccer_cap_bp;
     core_read_end(r->s->core);
     if (rc != 0)
         return http_reason(r, rc, NULL);
     json_t *o = view_compliance(&c);
     json_object_set_new(o, "deduction_owed", json_integer(owed));
+    /* The CCER cap as the engine checks it (surrendered + now) x 10000 <=
+     * obligation x cap: what may still be surrendered in CCER this year. */
+    int64_t ccer_max = c.obligation * cap_bp / 10000, left = ccer_max - c.surrendered_ccer;
+    json_object_set_new(o, "ccer_cap_pct", view_pct_bp(cap_bp));
+    json_object_set_new(o, "ccer_max", json_integer(ccer_max));
+    json_object_set_new(o, "ccer_left", json_integer(left > 0 ? left : 0));
     return http_json(r, 200, o, NULL);
 }
 

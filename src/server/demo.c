@@ -1,10 +1,15 @@
-/* demo.c -- a minimal demo market: the seven instruments of the national
- * market with plausible previous closes, four participants with funds and
- * holdings, and two users, alice and bob (docs/operations.md lists the
- * logins). Seeded through core_submit() like any operator command, so the
- * demo is journaled and survives a restart; seeded once only (when the
- * market has no instrument). Then simulated traders (demo_traders.c) trade
- * through the HTTP API at demo_rate actions per second. */
+/* demo.c -- a demo market: the seven instruments of the national market with
+ * plausible previous closes; the competent authority, two compliance
+ * entities, an institution and an individual with funds and allowances of
+ * the real market's orders of magnitude; verified emissions for 2025, so that
+ * the compliance pages have an obligation to show; and the users of
+ * docs/operations.md: alice and bob (traders and compliance officers of
+ * their entities), alice2 (alice's colleague, the second pair of eyes for
+ * transfers) and mee (the authority). Seeded through core_submit() like any
+ * operator command, so the demo is journaled and survives a restart; seeded
+ * once only (when the market has no instrument). Then simulated traders
+ * (demo_traders.c) trade through the HTTP API at demo_rate actions per
+ * second. */
 #include "demo.h"
 
 #include <string.h>
@@ -26,27 +31,72 @@ static const demo_instrument instruments[] = {
     {"CCER", CETS_PRODUCT_CCER, 8500},
 };
 
+typedef struct demo_user {
+    const char *name, *password;
+    uint32_t roles;
+} demo_user;
+
 typedef struct demo_participant {
     const char *name;
     int kind;
-    const char *user, *password; /* NULL: no user */
+    int64_t funds;       /* fen */
+    int64_t cea, ccer;   /* tonnes of each CEA vintage, of CCER */
+    int64_t emissions;   /* verified 2025 emissions: the obligation, t */
+    demo_user users[2];
 } demo_participant;
 
+#define DEMO_YEAR 2025
+#define R_TRADER (ROLE_VIEW | ROLE_TRADE | ROLE_FUNDS | ROLE_COMPLIANCE)
+
 static const demo_participant participants[] = {
-    {"Demo Power Generation Co.", CETS_PK_ENTITY, "alice", "alice-demo"},
-    {"Demo Steel Works", CETS_PK_ENTITY, "bob", "bob-demo"},
-    {"Demo Carbon Asset Management", CETS_PK_INSTITUTION, NULL, NULL},
-    {"Demo Individual Investor", CETS_PK_INDIVIDUAL, NULL, NULL},
+    {"Demo Power Generation Co.", CETS_PK_ENTITY, 10000000000LL, 500000, 20000, 1200000,
+     {{"alice", "alice-demo", R_TRADER}, {"alice2", "alice2-demo", ROLE_VIEW | ROLE_COMPLIANCE}}},
+    {"Demo Steel Works", CETS_PK_ENTITY, 10000000000LL, 300000, 10000, 800000,
+     {{"bob", "bob-demo", R_TRADER}}},
+    {"Demo Carbon Asset Management", CETS_PK_INSTITUTION, 5000000000LL, 200000, 50000, 0, {{0}}},
+    {"Demo Individual Investor", CETS_PK_INDIVIDUAL, 100000000LL, 0, 20000, 0, {{0}}},
+    {"Demo Ministry of Ecology and Environment", CETS_PK_AUTHORITY, 0, 0, 0, 0,
+     {{"mee", "mee-demo", ROLE_VIEW | ROLE_AUTHORITY}}},
 };
+#define NPART (sizeof participants / sizeof participants[0])
 
 static int op(server *s, cets_cmd *c, cets_result *r)
 {
-    c->actor = CETS_EXCHANGE_ID;
+    if (!c->actor)
+        c->actor = CETS_EXCHANGE_ID;
     int code = core_submit(s->core, c, r);
     if (code != CETS_OK)
         log_error("demo", "msg=\"seeding failed\" cmd=%s reason=%s", log_q(cets_cmd_name(c->type)),
                   log_q(cets_reason_name(code)));
     return code;
+}
+
+/* Funds, holdings and users of one participant. */
+static int demo_account(server *s, const demo_participant *d, uint32_t pid)
+{
+    size_t ni = sizeof instruments / sizeof instruments[0];
+    if (d->funds) {
+        cets_cmd dep = {.type = CETS_CMD_DEPOSIT, .participant = pid, .qty = d->funds};
+        if (op(s, &dep, NULL) != CETS_OK)
+            return -1;
+    }
+    for (size_t i = 0; i < ni; i++) {
+        int64_t q = instruments[i].product == CETS_PRODUCT_CCER ? d->ccer : d->cea;
+        cets_cmd cr = {.type = CETS_CMD_HOLDING_CREDIT, .participant = pid,
+                       .instrument = (uint32_t)i, .qty = q};
+        if (q && op(s, &cr, NULL) != CETS_OK)
+            return -1;
+    }
+    for (int u = 0; u < 2 && d->users[u].name; u++) {
+        char err[256];
+        if (auth_user_put(s->auth, d->users[u].name, d->users[u].password, pid, d->users[u].roles,
+                          err, sizeof err) != 0) {
+            log_error("demo", "msg=\"cannot create user\" user=%s error=%s",
+                      log_q(d->users[u].name), log_q(err));
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static int demo_seed(server *s)
@@ -59,35 +109,27 @@ static int demo_seed(server *s)
         if (op(s, &c, NULL) != CETS_OK)
             return -1;
     }
-    for (size_t p = 0; p < sizeof participants / sizeof participants[0]; p++) {
+    uint32_t authority = 0, pids[NPART];
+    for (size_t p = 0; p < NPART; p++) {
         const demo_participant *d = &participants[p];
         cets_cmd c = {.type = CETS_CMD_PARTICIPANT_ADD, .aux = d->kind};
         cets_result r;
         snprintf(c.u.text, sizeof c.u.text, "%s", d->name);
-        if (op(s, &c, &r) != CETS_OK)
+        if (op(s, &c, &r) != CETS_OK || demo_account(s, d, r.id) != 0)
             return -1;
-        uint32_t pid = r.id;
-        cets_cmd dep = {.type = CETS_CMD_DEPOSIT, .participant = pid, .qty = 1000000000}; /* 10m CNY */
-        if (op(s, &dep, NULL) != CETS_OK)
-            return -1;
-        for (size_t i = 0; i < ni; i++) {
-            if (d->kind == CETS_PK_INDIVIDUAL && instruments[i].product != CETS_PRODUCT_CCER)
-                continue;
-            cets_cmd cr = {.type = CETS_CMD_HOLDING_CREDIT, .participant = pid,
-                           .instrument = (uint32_t)i, .qty = 20000};
-            if (op(s, &cr, NULL) != CETS_OK)
-                return -1;
-        }
-        char err[256];
-        if (d->user && auth_user_put(s->auth, d->user, d->password, pid,
-                                     ROLE_VIEW | ROLE_TRADE | ROLE_FUNDS, err, sizeof err) != 0) {
-            log_error("demo", "msg=\"cannot create user\" user=%s error=%s", log_q(d->user),
-                      log_q(err));
-            return -1;
-        }
+        pids[p] = r.id;
+        if (d->kind == CETS_PK_AUTHORITY)
+            authority = r.id;
     }
-    log_info("demo", "msg=\"demo market seeded\" instruments=%zu participants=%zu users=alice,bob",
-             ni, sizeof participants / sizeof participants[0]);
+    for (size_t p = 0; p < NPART; p++) { /* the obligations, recorded by the authority */
+        cets_cmd c = {.type = CETS_CMD_EMISSIONS, .actor = authority, .participant = pids[p],
+                      .aux = DEMO_YEAR, .qty = participants[p].emissions};
+        if (participants[p].emissions && op(s, &c, NULL) != CETS_OK)
+            return -1;
+    }
+    log_info("demo", "msg=\"demo market seeded\" instruments=%zu participants=%zu "
+                     "users=mee,alice,alice2,bob",
+             ni, NPART);
     return 0;
 }
 

@@ -1,14 +1,21 @@
 /* demo_traders.c -- simulated traders for `cetsd --demo`: they trade all day
  * long through the public HTTP API, as a member's program would, so that
- * prices, depth and trades move on the dashboard.
+ * prices, depth, trades, the block board and auctions move on the dashboard.
  *
  * Each trader is a participant with a user of its own (seeded once through
  * the core, like any operator action). A few threads share the traders; each
  * step logs nothing, reads the depth over HTTP, and posts a listing near the
  * mid price, takes listings it sees in the best five levels (by name or by a
- * limit), or cancels one of its own. Prices follow a slow random walk per
- * instrument inside the band, so the chart has a shape. Pacing is bounded
- * (demo_rate actions per second in all), and the threads stop with cetsd.
+ * limit), cancels one of its own, bids in an open auction, or proposes a
+ * block agreement to another trader, who accepts or declines it a few steps
+ * later. Sizes and the method mix follow the national market (as `cets
+ * simulate` does, src/cli/scenario.c): listing orders mostly of hundreds to
+ * a few thousand tonnes, blocks of 100,000-200,000 t carrying about four
+ * fifths of the volume; the operator (thread 0, through the core) runs one
+ * one-way bidding auction after another, ten minutes each. Prices follow a
+ * slow random walk per instrument inside the band, so the chart has a shape.
+ * Pacing is bounded (demo_rate actions per second in all), and the threads
+ * stop with cetsd.
  */
 #include "demo_traders.h"
 
@@ -37,10 +44,24 @@ typedef struct tbuf {
     size_t n;
 } tbuf;
 
+typedef struct proposal { /* a block proposal waiting for its addressee */
+    uint64_t id;
+    int to;             /* trader index */
+    char body[200];     /* the acceptance: the terms, repeated with the other side */
+    int64_t due_ns;
+} proposal;
+
+#define MAXPROPOSALS 64
+
 struct demo_traders {
     server *s;
     trader t[MAXTRADERS];
     int ntraders;
+    pthread_mutex_t mu; /* proposals, auction */
+    proposal props[MAXPROPOSALS];
+    int nprops;
+    uint64_t auction;   /* the auction running, 0 none */
+    int64_t auction_end;
     pthread_t th[NTHREADS];
     int nth;
     volatile int stop;
@@ -137,9 +158,148 @@ typedef struct market_view {
     int64_t lower, upper, mid;
 } market_view;
 
-/* One trading step of trader t on instrument m. */
-static void step(CURL *h, demo_traders *d, trader *t, market_view *m, uint64_t *rs)
+static int64_t now_ns(void)
 {
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* A listing order's size, as the market's: mostly hundreds to a few
+ * thousand tonnes, now and then tens of thousands. */
+static uint64_t listing_qty(uint64_t *rs)
+{
+    uint64_t u = rnd(rs) % 100;
+    uint64_t lo = u < 70 ? 1 : u < 92 ? 10 : u < 98 ? 50 : 200, hi = u < 70 ? 10 : u < 92 ? 50 : u < 98 ? 200 : 999;
+    return (lo + rnd(rs) % (hi - lo + 1)) * 100;
+}
+
+/* Trader t proposes a block to another trader, at the mid +/-2%. */
+static void propose(CURL *h, demo_traders *d, int ti, const market_view *m, uint64_t *rs)
+{
+    int to = (int)(rnd(rs) % (uint64_t)d->ntraders);
+    if (to == ti)
+        return;
+    bool sell = rnd(rs) % 2;
+    int64_t price = m->mid + m->mid * (int64_t)(rnd(rs) % 401 - 200) / 10000;
+    unsigned long long qty = (100 + rnd(rs) % 101) * 1000;
+    char body[256], px[32];
+    price_str(price, px, sizeof px);
+    snprintf(body, sizeof body,
+             "{\"code\":\"%s\",\"side\":\"%s\",\"price\":\"%s\",\"qty\":%llu,"
+             "\"counterparty\":%u}", m->code, sell ? "sell" : "buy", px, qty, d->t[to].pid);
+    json_t *j = NULL;
+    if (http(h, d, "POST", "/api/v1/blocks/proposals", d->t[ti].token, body, &j) == 201 && j) {
+        pthread_mutex_lock(&d->mu);
+        if (d->nprops < MAXPROPOSALS) {
+            proposal *p = &d->props[d->nprops++];
+            p->id = (uint64_t)json_integer_value(json_object_get(j, "id"));
+            p->to = to;
+            p->due_ns = now_ns() + (int64_t)(3 + rnd(rs) % 13) * 1000000000LL;
+            snprintf(p->body, sizeof p->body,
+                     "{\"code\":\"%s\",\"side\":\"%s\",\"price\":\"%s\",\"qty\":%llu}",
+                     m->code, sell ? "buy" : "sell", px, qty);
+        }
+        pthread_mutex_unlock(&d->mu);
+    }
+    json_decref(j);
+}
+
+/* A proposal due for an answer: most are accepted, some declined. */
+static bool answer(CURL *h, demo_traders *d, uint64_t *rs)
+{
+    proposal p = {0};
+    int64_t now = now_ns();
+    pthread_mutex_lock(&d->mu);
+    for (int i = 0; i < d->nprops; i++)
+        if (d->props[i].due_ns <= now) {
+            p = d->props[i];
+            d->props[i] = d->props[--d->nprops];
+            break;
+        }
+    pthread_mutex_unlock(&d->mu);
+    if (!p.id)
+        return false;
+    char path[96];
+    bool yes = rnd(rs) % 100 < 85;
+    snprintf(path, sizeof path, "/api/v1/blocks/%llu/%s", (unsigned long long)p.id,
+             yes ? "accept" : "decline");
+    http(h, d, "POST", path, d->t[p.to].token, yes ? p.body : "{}", NULL);
+    return true;
+}
+
+/* The operator's auctions, one after another: an institution sells 100,000
+ * t of the newest vintage at a uniform price over ten minutes; the window's
+ * end closes it. Thread 0 only, through the core. */
+static void auctioneer(demo_traders *d)
+{
+    int64_t now = now_ns();
+    pthread_mutex_lock(&d->mu);
+    uint64_t id = d->auction;
+    int64_t end = d->auction_end;
+    pthread_mutex_unlock(&d->mu);
+    if (id && now < end)
+        return;
+    if (id) {
+        cets_cmd c = {.type = CETS_CMD_AUCTION_CLOSE, .actor = CETS_EXCHANGE_ID,
+                      .participant = CETS_EXCHANGE_ID, .order_id = id};
+        core_submit(d->s->core, &c, NULL);
+    }
+    const cets_engine *e = core_read_begin(d->s->core);
+    int inst = cets_instrument_find(e, "CEA25");
+    uint32_t seller = 0;
+    for (uint32_t p = 1; p <= cets_participant_count(e) && !seller; p++) {
+        cets_participant_info pi;
+        cets_holding hd;
+        if (cets_participant_get(e, p, &pi) == 0 && pi.kind == CETS_PK_INSTITUTION &&
+            inst >= 0 && cets_holding_get(e, p, (uint32_t)inst, &hd) == 0 && hd.available >= 100000)
+            seller = p;
+    }
+    core_read_end(d->s->core);
+    cets_cmd c = {.type = CETS_CMD_AUCTION_CREATE, .actor = CETS_EXCHANGE_ID,
+                  .participant = seller, .side = CETS_SELL, .instrument = (uint32_t)inst,
+                  .qty = 100000};
+    c.u.args[CETS_AUCTION_ARG_START] = now;
+    c.u.args[CETS_AUCTION_ARG_END] = now + 600LL * 1000000000LL;
+    cets_result r;
+    bool ok = seller && inst >= 0 && core_submit(d->s->core, &c, &r) == CETS_OK;
+    pthread_mutex_lock(&d->mu);
+    d->auction = ok ? r.order_id : 0;
+    d->auction_end = ok ? c.u.args[CETS_AUCTION_ARG_END] : now + 60LL * 1000000000LL;
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* A bid in the running auction, near the mid. */
+static void bid(CURL *h, demo_traders *d, trader *t, const market_view *m, uint64_t *rs)
+{
+    pthread_mutex_lock(&d->mu);
+    uint64_t id = d->auction;
+    pthread_mutex_unlock(&d->mu);
+    if (!id || strcmp(m->code, "CEA25") != 0)
+        return;
+    char path[80], body[128], px[32];
+    price_str(m->mid + m->mid * (int64_t)(rnd(rs) % 301) / 10000, px, sizeof px);
+    snprintf(path, sizeof path, "/api/v1/auctions/%llu/bids", (unsigned long long)id);
+    snprintf(body, sizeof body, "{\"price\":\"%s\",\"qty\":%llu}", px,
+             (unsigned long long)(5 + rnd(rs) % 36) * 1000);
+    http(h, d, "POST", path, t->token, body, NULL);
+}
+
+/* One trading step of trader ti on instrument m. */
+static void step(CURL *h, demo_traders *d, int ti, market_view *m, uint64_t *rs)
+{
+    trader *t = &d->t[ti];
+    if (answer(h, d, rs))
+        return;
+    uint64_t what = rnd(rs) % 1000;
+    if (what < 20) { /* blocks carry most of the volume: about four fifths */
+        propose(h, d, ti, m, rs);
+        return;
+    }
+    if (what < 32) {
+        bid(h, d, t, m, rs);
+        return;
+    }
     char path[160], body[512], px[32];
     snprintf(path, sizeof path, "/api/v1/instruments/%s/depth", m->code);
     json_t *depth = NULL;
@@ -173,7 +333,7 @@ static void step(CURL *h, demo_traders *d, trader *t, market_view *m, uint64_t *
             price_str(parse_price(json_object_get(lvl, "price")), px, sizeof px);
             snprintf(body, sizeof body,
                      "{\"code\":\"%s\",\"side\":\"%s\",\"qty\":%llu,\"limit\":\"%s\"}", m->code,
-                     sname, (unsigned long long)(100 + rnd(rs) % 3000), px);
+                     sname, (unsigned long long)listing_qty(rs), px);
         }
         http(h, d, "POST", "/api/v1/takes", t->token, body, NULL);
     } else if (roll < 85) {
@@ -193,7 +353,7 @@ static void step(CURL *h, demo_traders *d, trader *t, market_view *m, uint64_t *
         price_str(p, px, sizeof px);
         snprintf(body, sizeof body,
                  "{\"code\":\"%s\",\"side\":\"%s\",\"price\":\"%s\",\"qty\":%llu}", m->code,
-                 sname, px, (unsigned long long)(100 + rnd(rs) % 5000));
+                 sname, px, (unsigned long long)listing_qty(rs));
         http(h, d, "POST", "/api/v1/orders", t->token, body, NULL);
     } else {
         /* cancel one of its own listings */
@@ -256,7 +416,9 @@ static void *trader_thread(void *arg)
     long pause_ns = (long)(1e9 * d->nth / d->rate);
     while (!d->stop && nm > 0) {
         int ti = a->index + d->nth * (int)(rnd(&rs) % (d->ntraders / d->nth));
-        step(h, d, &d->t[ti], &mv[rnd(&rs) % (uint64_t)nm], &rs);
+        if (a->index == 0)
+            auctioneer(d);
+        step(h, d, ti, &mv[rnd(&rs) % (uint64_t)nm], &rs);
         nanosleep(&(struct timespec){pause_ns / 1000000000, pause_ns % 1000000000}, NULL);
     }
     curl_easy_cleanup(h);
@@ -292,7 +454,7 @@ static int seed_traders(demo_traders *d)
             return -1;
         d->t[i].pid = r.id;
         cets_cmd dep = {.type = CETS_CMD_DEPOSIT, .actor = CETS_EXCHANGE_ID, .participant = r.id,
-                        .qty = 5000000000LL}; /* 50 million CNY */
+                        .qty = 50000000000LL}; /* 500 million CNY: blocks are of tens of millions */
         if (core_submit(s->core, &dep, NULL) != CETS_OK)
             return -1;
         for (uint32_t k = 0; k < ni; k++) {
@@ -318,6 +480,7 @@ demo_traders *demo_traders_start(server *s, int ntraders, double rate, uint64_t 
     if (!d)
         return NULL;
     d->s = s;
+    pthread_mutex_init(&d->mu, NULL);
     d->ntraders = ntraders < NTHREADS ? NTHREADS : ntraders > MAXTRADERS ? MAXTRADERS : ntraders;
     d->rate = rate > 0 ? rate : 20;
     d->seed = seed ? seed : 20210716;
@@ -351,5 +514,6 @@ void demo_traders_stop(demo_traders *d)
     d->stop = 1;
     for (int i = 0; i < d->nth; i++)
         pthread_join(d->th[i], NULL);
+    pthread_mutex_destroy(&d->mu);
     free(d);
 }

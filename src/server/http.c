@@ -636,9 +636,17 @@ static void on_end(const struct mg_connection *conn, int status)
     if (status >= 100 && status < 600)
         __atomic_fetch_add(&status_counts[status], 1, __ATOMIC_RELAXED);
     const struct mg_request_info *ri = mg_get_request_info(conn);
-    log_info("http", "method=%s path=%s status=%d us=%lld user=%s remote=%s",
-             log_q(ri->request_method), log_q(ri->local_uri), status, (long long)us,
-             log_q(tl.user[0] ? tl.user : "-"), log_q(ri->remote_addr));
+    /* One line per request would drown the log (a dashboard polls): at debug,
+     * except the operator's changes (who asked is their record) at info and
+     * server errors at warn. */
+    const char *m = ri->request_method ? ri->request_method : "-";
+    const char *uri = ri->local_uri ? ri->local_uri : "-";
+    log_level lv = status >= 500 ? LOG_WARN
+                   : strncmp(uri, "/api/v1/admin/", 14) == 0 && strcmp(m, "GET") != 0 ? LOG_INFO
+                                                                                       : LOG_DEBUG;
+    log_write(lv, "http", "method=%s path=%s status=%d us=%lld user=%s remote=%s", log_q(m),
+              log_q(uri), status, (long long)us, log_q(tl.user[0] ? tl.user : "-"),
+              log_q(ri->remote_addr));
 }
 
 static int on_log(const struct mg_connection *conn, const char *message)

@@ -93,7 +93,10 @@ json_t *view_instrument(const cets_instrument_info *in)
     json_object_set_new(o, "high", view_money(t->high));
     json_object_set_new(o, "low", view_money(t->low));
     json_object_set_new(o, "close", view_money(t->close));
-    json_object_set_new(o, "change_pct", view_pct_bp(change_bp(t->close, in->prev_close)));
+    /* The market's display convention: the last price against the previous
+     * close (the day's VWAP becomes the close only at the end of day). */
+    json_object_set_new(o, "change_pct", in->last ? view_pct_bp(change_bp(in->last, in->prev_close))
+                                                  : json_null());
     json_object_set_new(o, "volume", json_integer(t->volume[CETS_METHOD_LISTING]));
     json_object_set_new(o, "turnover", view_money(t->value[CETS_METHOD_LISTING]));
     json_object_set_new(o, "block_volume", json_integer(t->volume[CETS_METHOD_BLOCK]));
@@ -276,6 +279,13 @@ json_t *view_day_stats(const cets_day_stats *st)
         cv += st->cum_volume[m], cval += st->cum_value[m];
     json_object_set_new(o, "cum_volume", json_integer(cv));
     json_object_set_new(o, "cum_value", view_money(cval));
+    for (int m = 0; m < CETS_METHOD_COUNT; m++) {
+        char k[40];
+        snprintf(k, sizeof k, "cum_%s_volume", view_methods[m]);
+        json_object_set_new(o, k, json_integer(st->cum_volume[m]));
+        snprintf(k, sizeof k, "cum_%s_value", view_methods[m]);
+        json_object_set_new(o, k, view_money(st->cum_value[m]));
+    }
     json_object_set_new(o, "next_lower", view_money(st->next_lower));
     json_object_set_new(o, "next_upper", view_money(st->next_upper));
     return o;
@@ -316,12 +326,16 @@ json_t *view_statement(const cets_engine *e, const cets_statement *st)
         const cets_statement_line *l = &st->lines[i];
         cets_instrument_info in;
         const char *code = cets_instrument_get(e, l->instrument, &in) == 0 ? in.code : "";
+        /* What trading does not explain: issuance, allocations, surrenders,
+         * retirements, transfers -- so that the line adds up. */
+        int64_t other = l->close_qty - l->open_qty - l->bought_qty + l->sold_qty;
         json_array_append_new(
-            lines, json_pack("{s:s, s:I, s:I, s:I, s:o, s:I, s:o}", "code", code, "open_qty",
+            lines, json_pack("{s:s, s:I, s:I, s:I, s:o, s:I, s:o, s:I}", "code", code, "open_qty",
                              (json_int_t)l->open_qty, "close_qty", (json_int_t)l->close_qty,
                              "bought_qty", (json_int_t)l->bought_qty, "bought_value",
                              view_money(l->bought_value), "sold_qty", (json_int_t)l->sold_qty,
-                             "sold_value", view_money(l->sold_value)));
+                             "sold_value", view_money(l->sold_value), "registry_qty",
+                             (json_int_t)other));
     }
     json_t *o = json_object();
     json_object_set_new(o, "date", view_date(st->date));
@@ -335,5 +349,124 @@ json_t *view_statement(const cets_engine *e, const cets_statement *st)
     json_object_set_new(o, "fees", view_money(st->fees));
     json_object_set_new(o, "trades", json_integer(st->ntrades));
     json_object_set_new(o, "lines", lines);
+    return o;
+}
+
+/* ---- block agreements, auctions, the registry -------------------------------------- */
+
+static const char *const block_statuses[] = {"",          "open",      "accepted", "declined",
+                                             "withdrawn", "countered", "lapsed",   "closed",
+                                             NULL};
+static const char *const auction_statuses[] = {"", "open", "closed", "cancelled", "failed", NULL};
+static const char *const transfer_statuses[] = {"", "pending", "approved", "rejected", NULL};
+static const char *const move_kinds[] = {"",         "allocation", "emissions",  "surrender",
+                                         "retirement", "transfer", "transfer_approved",
+                                         "transfer_rejected", "freeze", "unfreeze", "deadline",
+                                         NULL};
+
+static const char *instrument_code(const cets_engine *e, uint32_t id, char *buf)
+{
+    cets_instrument_info in;
+    if (cets_instrument_get(e, id, &in) == 0)
+        snprintf(buf, CETS_CODE_LEN, "%s", in.code);
+    else
+        snprintf(buf, CETS_CODE_LEN, "?");
+    return buf;
+}
+
+static json_t *id_or_null(uint64_t id) { return id ? json_integer((json_int_t)id) : json_null(); }
+
+json_t *view_block(const cets_engine *e, const cets_block_info *b)
+{
+    char code[CETS_CODE_LEN];
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer((json_int_t)b->id));
+    json_object_set_new(o, "type", json_string(b->is_quote ? "quote" : "proposal"));
+    json_object_set_new(o, "code", json_string(instrument_code(e, b->instrument, code)));
+    json_object_set_new(o, "side", json_string(PICK(view_sides, b->side)));
+    json_object_set_new(o, "price", view_money(b->price));
+    json_object_set_new(o, "qty", json_integer(b->qty));
+    json_object_set_new(o, "owner", json_integer(b->owner));
+    json_object_set_new(o, "counterparty", id_or_null(b->counterparty));
+    json_object_set_new(o, "answers", id_or_null(b->answers));
+    json_object_set_new(o, "status", json_string(PICK(block_statuses, b->status)));
+    json_object_set_new(o, "reserved", json_integer(b->reserved));
+    json_object_set_new(o, "ts", view_time(b->ts));
+    json_object_set_new(o, "trade_id", id_or_null(b->trade_id));
+    return o;
+}
+
+json_t *view_auction(const cets_engine *e, const cets_auction_info *a)
+{
+    char code[CETS_CODE_LEN];
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer((json_int_t)a->id));
+    json_object_set_new(o, "code", json_string(instrument_code(e, a->instrument, code)));
+    json_object_set_new(o, "initiator", json_integer(a->initiator));
+    json_object_set_new(o, "side", json_string(PICK(view_sides, a->side)));
+    json_object_set_new(o, "mode", json_string(a->mode ? "pay_as_bid" : "uniform"));
+    json_object_set_new(o, "status", json_string(PICK(auction_statuses, a->status)));
+    json_object_set_new(o, "lot", json_integer(a->lot));
+    json_object_set_new(o, "start", view_time(a->start));
+    json_object_set_new(o, "end", view_time(a->end));
+    json_object_set_new(o, "start_ns", json_integer(a->start));
+    json_object_set_new(o, "end_ns", json_integer(a->end));
+    json_object_set_new(o, "reserve_price", view_money(a->reserve_price));
+    json_object_set_new(o, "bid_limit", view_money(a->bid_limit));
+    json_object_set_new(o, "min_fill_pct", view_pct_bp(a->min_fill_bp));
+    json_object_set_new(o, "filled", json_integer(a->filled));
+    json_object_set_new(o, "clearing_price", view_money(a->clearing_price));
+    json_object_set_new(o, "value", view_money(a->value));
+    json_object_set_new(o, "bids", json_integer(a->nbids));
+    json_object_set_new(o, "winners", json_integer(a->nwinners));
+    return o;
+}
+
+json_t *view_transfer(const cets_engine *e, const cets_transfer_info *t)
+{
+    char code[CETS_CODE_LEN];
+    return json_pack("{s:I, s:I, s:I, s:s, s:I, s:s, s:I, s:o}", "id", (json_int_t)t->id, "from",
+                     (json_int_t)t->from, "to", (json_int_t)t->to, "code",
+                     instrument_code(e, t->instrument, code), "qty", (json_int_t)t->qty, "status",
+                     PICK(transfer_statuses, t->status), "requested_by_user",
+                     (json_int_t)t->user, "ts", view_time(t->ts));
+}
+
+json_t *view_move(const cets_engine *e, const cets_registry_move *m, int64_t ts)
+{
+    char code[CETS_CODE_LEN];
+    json_t *o = json_object();
+    json_object_set_new(o, "kind", json_string(PICK(move_kinds, m->kind)));
+    json_object_set_new(o, "participant", json_integer(m->participant));
+    json_object_set_new(o, "counterparty", id_or_null(m->counterparty));
+    bool has_code = m->kind != CETS_REG_EMISSIONS && m->kind != CETS_REG_DEADLINE &&
+                    m->kind != CETS_REG_FREEZE && m->kind != CETS_REG_UNFREEZE;
+    json_object_set_new(o, "code", has_code ? json_string(instrument_code(e, m->instrument, code))
+                                            : json_null());
+    json_object_set_new(o, "qty", json_integer(m->qty));
+    json_object_set_new(o, "year", m->year ? json_integer(m->year) : json_null());
+    json_object_set_new(o, "compulsory", json_boolean(m->compulsory));
+    json_object_set_new(o, "ref", id_or_null(m->ref));
+    if (m->kind == CETS_REG_ALLOCATE) {
+        json_object_set_new(o, "deducted", json_integer(m->deducted));
+        json_object_set_new(o, "output", json_integer(m->output));
+        json_object_set_new(o, "benchmark", json_integer(m->benchmark));
+    }
+    if (m->kind == CETS_REG_DEADLINE) {
+        json_object_set_new(o, "obligation", json_integer(m->obligation));
+        json_object_set_new(o, "shortfall", json_integer(m->shortfall));
+        json_object_set_new(o, "penalty", view_money(m->penalty));
+    }
+    if (m->kind == CETS_REG_RETIRE) {
+        char text[CETS_NAME_LEN];
+        memcpy(text, m->text, sizeof text);
+        text[CETS_NAME_LEN - 1] = 0;
+        char *bar = strchr(text, '|');
+        if (bar)
+            *bar++ = 0;
+        json_object_set_new(o, "beneficiary", json_string(text));
+        json_object_set_new(o, "reason", json_string(bar ? bar : ""));
+    }
+    json_object_set_new(o, "ts", view_time(ts));
     return o;
 }

@@ -43,5 +43,12 @@ json_t *view_day_stats(const cets_day_stats *st);
 json_t *view_statement(const cets_engine *e, const cets_statement *st);
 /* The daily report (GET /api/v1/report, and of a past day from the history). */
 json_t *view_report(int32_t date, int64_t composite, const cets_day_stats *st, uint32_t n);
+/* Block quotes and proposals, auctions, transfers (docs/api.md). */
+json_t *view_block(const cets_engine *e, const cets_block_info *b);
+json_t *view_auction(const cets_engine *e, const cets_auction_info *a);
+json_t *view_transfer(const cets_engine *e, const cets_transfer_info *t);
+/* One registry movement (CETS_EV_REGISTRY) at time ts: the WebSocket's
+ * registry channel. */
+json_t *view_move(const cets_engine *e, const cets_registry_move *m, int64_t ts);
 
 #endif

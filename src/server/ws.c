@@ -461,11 +461,12 @@ static void client_unauth(ws_hub *h, ws_client *c, const char *reason, const cha
 {
     log_info("ws", "msg=\"auth ended\" id=%llu addr=%s user=%s reason=%s private=%d",
              (unsigned long long)c->id, c->addr, c->who.user, reason,
-             c->orders || c->fills || c->balances);
+             c->orders || c->fills || c->balances || c->blocks || c->registry);
     memset(&c->who, 0, sizeof c->who);
     c->cred = 0;
     c->owner = 0;
     c->orders = c->fills = c->balances = c->want_balances = false;
+    c->blocks = c->registry = false;
     ws_msg *m = ws_msg_new(json_pack("{s:s, s:s, s:s}", "op", "auth_ended", "reason", reason,
                                      "message", message));
     ws_enqueue(h, c, m);
@@ -557,9 +558,13 @@ static void on_auth_notice(void *ctx, const auth_notice *n, size_t count)
 
 /* ---- what a client may say -------------------------------------------------- */
 
-enum { CH_DEPTH, CH_TRADES, CH_STATS, CH_ORDERS, CH_FILLS, CH_BALANCES, CH_COUNT };
-static const char *const channel_names[] = {"depth", "trades", "stats",
-                                            "orders", "fills", "balances", NULL};
+/* Public channels first (per instrument, then auctions: all of them), then
+ * the private ones of one participant. */
+enum { CH_DEPTH, CH_TRADES, CH_STATS, CH_AUCTIONS, CH_ORDERS, CH_FILLS, CH_BALANCES,
+       CH_BLOCKS, CH_REGISTRY, CH_COUNT };
+static const char *const channel_names[] = {"depth",    "trades", "stats", "auctions",
+                                            "orders",   "fills",  "balances", "blocks",
+                                            "registry", NULL};
 
 static void reply(ws_hub *h, ws_client *c, json_t *j)
 {
@@ -595,7 +600,7 @@ static void ws_auth(ws_hub *h, ws_client *c, json_t *msg)
     if (ok) {
         pthread_mutex_lock(&h->mu);
         if (c->owner && c->owner != p.participant) /* another user: their streams end */
-            c->orders = c->fills = c->balances = false;
+            c->orders = c->fills = c->balances = c->blocks = c->registry = false;
         c->who = p;
         c->owner = p.participant;
         c->cred = info.cred;
@@ -698,6 +703,18 @@ static void ws_subscribe_public(ws_hub *h, ws_client *c, json_t *msg, int ch, bo
         ws_feed_wake(h->feed);
 }
 
+/* Every auction's changes: public, no instrument. */
+static void ws_subscribe_auctions(ws_hub *h, ws_client *c, bool on)
+{
+    ws_msg *ack = ws_msg_new(json_pack("{s:s, s:s}", "op", on ? "subscribed" : "unsubscribed",
+                                       "channel", "auctions"));
+    pthread_mutex_lock(&h->mu);
+    c->auctions = on;
+    ws_enqueue(h, c, ack);
+    pthread_mutex_unlock(&h->mu);
+    ws_msg_unref(ack);
+}
+
 static void ws_subscribe_private(ws_hub *h, ws_client *c, json_t *msg, int ch, bool on)
 {
     uint32_t owner = on ? ws_owner(h, c, msg) : c->owner;
@@ -707,10 +724,14 @@ static void ws_subscribe_private(ws_hub *h, ws_client *c, json_t *msg, int ch, b
                                        "channel", channel_names[ch], "participant", (int)owner));
     pthread_mutex_lock(&h->mu);
     if (on && owner != c->owner) { /* an admin switching participant */
-        c->orders = c->fills = c->balances = false;
+        c->orders = c->fills = c->balances = c->blocks = c->registry = false;
         c->owner = owner;
     }
-    bool *flag = ch == CH_ORDERS ? &c->orders : ch == CH_FILLS ? &c->fills : &c->balances;
+    bool *flag = ch == CH_ORDERS     ? &c->orders
+                 : ch == CH_FILLS    ? &c->fills
+                 : ch == CH_BLOCKS   ? &c->blocks
+                 : ch == CH_REGISTRY ? &c->registry
+                                     : &c->balances;
     *flag = on;
     if (on && ch == CH_BALANCES)
         c->want_balances = true;
@@ -730,7 +751,10 @@ static void ws_subscribe(ws_hub *h, ws_client *c, json_t *msg, bool on)
         ch++;
     if (ch == CH_COUNT)
         reply_error(h, c, "bad_field",
-                    "\"channel\" must be one of depth, trades, stats, orders, fills, balances");
+                    "\"channel\" must be one of depth, trades, stats, auctions, orders, fills, "
+                    "balances, blocks, registry");
+    else if (ch == CH_AUCTIONS)
+        ws_subscribe_auctions(h, c, on);
     else if (ch <= CH_STATS)
         ws_subscribe_public(h, c, msg, ch, on);
     else

@@ -112,6 +112,25 @@ static bool match_balances(const ws_client *c, const void *arg)
     return c->balances && c->owner == *(const uint32_t *)arg;
 }
 
+static bool match_blocks(const ws_client *c, const void *arg)
+{
+    const cets_block_info *b = arg;
+    return c->blocks && c->owner &&
+           (b->is_quote || c->owner == b->owner || c->owner == b->counterparty);
+}
+
+static bool match_auctions(const ws_client *c, const void *arg)
+{
+    (void)arg;
+    return c->auctions;
+}
+
+static bool match_registry(const ws_client *c, const void *arg)
+{
+    const cets_registry_move *m = arg;
+    return c->registry && c->owner && (c->owner == m->participant || c->owner == m->counterparty);
+}
+
 static bool match_all(const ws_client *c, const void *arg)
 {
     (void)c, (void)arg;
@@ -200,6 +219,36 @@ static ws_msg *order_msg(ws_feed *f, const cets_event *ev, const cets_order_info
     return ws_msg_new(m);
 }
 
+/* A block quote or proposal, an auction or a registry movement as it
+ * changed: {"channel":"blocks","block":{...}} and so on, the objects of the
+ * REST answers (views.c). */
+static void feed_registry_event(ws_feed *f, const cets_event *ev)
+{
+    const char *channel;
+    ws_match match;
+    const void *arg;
+    if (ev->type == CETS_EV_BLOCK) {
+        channel = "blocks", match = match_blocks, arg = &ev->u.block;
+    } else if (ev->type == CETS_EV_AUCTION) {
+        channel = "auctions", match = match_auctions, arg = &ev->u.auction.auction;
+    } else {
+        channel = "registry", match = match_registry, arg = &ev->u.reg;
+    }
+    if (!ws_any(f->h, match, arg))
+        return;
+    const cets_engine *e = core_read_begin(f->h->s->core);
+    json_t *j = ev->type == CETS_EV_BLOCK     ? view_block(e, &ev->u.block)
+                : ev->type == CETS_EV_AUCTION ? view_auction(e, &ev->u.auction.auction)
+                                              : view_move(e, &ev->u.reg, ev->ts);
+    core_read_end(f->h->s->core);
+    const char *key = ev->type == CETS_EV_BLOCK     ? "block"
+                      : ev->type == CETS_EV_AUCTION ? "auction"
+                                                    : "move";
+    ws_publish(f->h, match, arg,
+               ws_msg_new(json_pack("{s:s, s:I, s:o}", "channel", channel, "seq",
+                                    (json_int_t)ev->seq, key, j)));
+}
+
 /* ---- one batch ----------------------------------------------------------------- */
 
 static void dirty_add(ws_feed *f, uint32_t participant)
@@ -278,14 +327,17 @@ static void feed_event(ws_feed *f, const cets_event *ev)
     case CETS_EV_ACCEPTED: case CETS_EV_REPLACED: feed_order(f, ev, &ev->u.order); break;
     case CETS_EV_ORDER_DONE: feed_order(f, ev, &ev->u.done.order); break;
     case CETS_EV_BLOCK:
+        feed_registry_event(f, ev);
         mark_dirty(f, ev->u.block.owner);
         mark_dirty(f, ev->u.block.counterparty);
         break;
     case CETS_EV_AUCTION:
+        feed_registry_event(f, ev);
         mark_dirty(f, ev->u.auction.auction.initiator);
         mark_dirty(f, ev->u.auction.bid.participant);
         break;
     case CETS_EV_REGISTRY:
+        feed_registry_event(f, ev);
         mark_dirty(f, ev->u.reg.participant);
         mark_dirty(f, ev->u.reg.counterparty);
         break;

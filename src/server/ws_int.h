@@ -42,6 +42,8 @@ typedef struct ws_client {
     uint32_t owner;     /* participant of the private channels; 0 = none yet */
     uint64_t depth, trades, stats;  /* public subscriptions: instrument id bits */
     bool orders, fills, balances;   /* private subscriptions */
+    bool blocks, registry;          /* private too: own negotiations (and the board), moves */
+    bool auctions;                  /* public, every auction */
     /* Depth changes at or before this seq are older than the snapshot the
      * client was sent, and are skipped. */
     uint64_t depth_seq[CETS_MAX_INSTRUMENTS];

@@ -13,121 +13,17 @@
 // Usage: node dashboard.test.mjs [path/to/cetsd]   (or CETSD=...)
 // Prints "ok"/"not ok" per check and "N passed, N failed"; exits 1 on failure.
 
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  check, errors, fee, fen, launch, login, money, must, call, outDir, repo, startCetsd, stopCetsd, freePort, summary,
+} from './lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '../..');
-const outDir = path.join(here, 'out');
 const cetsd = path.resolve(process.argv[2] || process.env.CETSD || path.join(repo, 'build-release/cetsd'));
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const CODE = 'CEA25';
 const QTY = 100;
-const FEE_PPM = 500n;
-
-let passed = 0;
-let failed = 0;
-function check(name, cond, detail = '') {
-  if (cond) {
-    passed++;
-    console.log(`ok - ${name}`);
-  } else {
-    failed++;
-    console.log(`not ok - ${name}${detail ? `: ${detail}` : ''}`);
-  }
-  return cond;
-}
-
-// ---- money, exactly as the rules say (integer fen, fee rounded half-up) ----
-function fen(s) {
-  const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(String(s).trim());
-  if (!m) throw new Error(`not a decimal money string: ${s}`);
-  return BigInt(m[1]) * 100n + BigInt((m[2] || '0').padEnd(2, '0'));
-}
-function money(f) {
-  return `${f / 100n}.${String(f % 100n).padStart(2, '0')}`;
-}
-function fee(valueFen) {
-  return (valueFen * FEE_PPM + 500000n) / 1000000n;
-}
-
-// ---- cetsd ----------------------------------------------------------------
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startCetsd(port, dataDir, adminPassword) {
-  const log = fs.openSync(path.join(outDir, 'cetsd.log'), 'w');
-  // Orders are accepted at any hour (a fresh data dir takes this setting);
-  // the pages are this checkout's web/.
-  const conf = path.join(dataDir, 'cetsd.conf');
-  fs.writeFileSync(conf, `enforce_sessions = false\nweb_root = ${path.join(repo, 'web')}\n`);
-  const args = ['--config', conf, '--listen', `127.0.0.1:${port}`, '--data', path.join(dataDir, 'data')];
-  const child = spawn(cetsd, args, {
-    env: { ...process.env, CETSD_ADMIN_PASSWORD: adminPassword },
-    stdio: ['ignore', log, log],
-  });
-  let exited = null;
-  child.on('exit', (code, sig) => {
-    exited = `exit ${code ?? sig}`;
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if (exited) throw new Error(`cetsd ${exited}; see ${path.join(outDir, 'cetsd.log')}`);
-    try {
-      const r = await fetch(`${base}/healthz`);
-      if (r.ok) return { child, base };
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('cetsd did not answer /healthz within 10 s');
-}
-
-async function stopCetsd(child) {
-  if (!child || child.exitCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await gone;
-  clearTimeout(t);
-}
-
-// ---- the admin API: what the browser part needs --------------------------
-async function call(base, method, p, body, token) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const r = await fetch(base + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  let data = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch {
-    data = text;
-  }
-  return { status: r.status, data };
-}
-
-async function must(base, method, p, body, token, ok = [200, 201]) {
-  const r = await call(base, method, p, body, token);
-  if (!ok.includes(r.status)) throw new Error(`${method} ${p} -> ${r.status} ${JSON.stringify(r.data)}`);
-  return r.data;
-}
 
 async function setup(base, adminPassword) {
   const { token } = await must(base, 'POST', '/api/v1/login', { username: 'admin', password: adminPassword });
@@ -151,32 +47,9 @@ async function setup(base, adminPassword) {
   return { inst, users };
 }
 
-// ---- the browser --------------------------------------------------------------
-const errors = [];
-function watch(page, who) {
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`${who} console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`${who} pageerror: ${e.message}`));
-}
-
-async function login(browser, base, name, password) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
-  await ctx.addInitScript(() => {
-    if (!localStorage.getItem('cets.lang')) localStorage.setItem('cets.lang', 'en');
-  });
-  const page = await ctx.newPage();
-  watch(page, name);
-  await page.goto(`${base}/login.html`);
-  await page.fill('#username', name);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForURL(/account\.html/), page.click('#login-submit')]);
-  return { ctx, page };
-}
-
 // The funds shown on the account page, once loaded.
 async function shownFunds(page) {
-  await page.waitForFunction(() => /^\d+\.\d\d$/.test(document.querySelector('#funds-available').textContent));
+  await page.waitForFunction(() => /^[\d,]+\.\d\d$/.test(document.querySelector('#funds-available').textContent));
   return fen(await page.textContent('#funds-available'));
 }
 
@@ -211,21 +84,14 @@ async function main() {
   let server = null;
   let browser = null;
   try {
-    server = await startCetsd(await freePort(), dataDir, adminPassword);
+    server = await startCetsd(cetsd, await freePort(), dataDir, adminPassword);
     const { base } = server;
     const { inst, users } = await setup(base, adminPassword);
     const price = inst.prev_close; // always inside the day's band
     const value = fen(price) * BigInt(QTY);
     const theFee = fee(value);
 
-    // playwright gives every launch a fresh temporary --user-data-dir of its
-    // own (and removes it at close); each context below is a separate profile.
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launch();
 
     // A: post a sell listing with the form on the account page.
     const a = await login(browser, base, 'alice', users.alice.password);
@@ -263,8 +129,8 @@ async function main() {
     const tapeRow = '#tape-rows tr[data-trade-id]';
     await b.page.waitForSelector(tapeRow, { timeout: 6000 }).catch(() => {});
     const cells = await b.page.$$eval(`${tapeRow}:first-child td`, (tds) => tds.map((td) => td.textContent));
-    check('the trade appears in the tape', cells.length === 4 && cells[1] === price && cells[2] === String(QTY),
-      JSON.stringify(cells));
+    check('the trade appears in the tape, with its method', cells.length === 5 && cells[1] === price &&
+      cells[2] === String(QTY) && cells[4] === 'Listing', JSON.stringify(cells));
     await b.page.waitForFunction((id) => !document.querySelector(`#book-asks button.chip[data-order-id="${id}"]`),
       orderId, { timeout: 5000 }).catch(() => {});
     check('the listing left the book', await b.page.$(chip) === null);
@@ -310,7 +176,4 @@ async function main() {
 
 main()
   .catch((e) => check('test ran to the end', false, e.stack || String(e)))
-  .finally(() => {
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exitCode = failed ? 1 : 0;
-  });
+  .finally(summary);

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# run.sh -- the dashboard's browser test: installs what it needs (Debian's
+# run.sh -- the dashboard's browser tests: installs what they need (Debian's
 # chromium, node/npm, playwright-core from tests/browser/package-lock.json,
-# the chart library via scripts/web-deps.sh), locates cetsd ($1, or
-# build-release/cetsd, built if missing) and runs dashboard.test.mjs.
-# Exits with the test's status; screenshots and cetsd.log in tests/browser/out/.
+# the CJK font and the chart library via scripts/web-deps.sh), locates cetsd
+# ($1, or build-release/cetsd, built if missing) and runs dashboard.test.mjs
+# (the listing market) and terminal.test.mjs (blocks, auctions, the registry,
+# compliance, the console, Chinese glyphs). Ends with the sum of their
+# "N passed, N failed" lines and exits non-zero if either failed;
+# screenshots and the servers' logs in tests/browser/out/.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -36,4 +39,15 @@ if [ ! -x "$cetsd" ] && [ -z "${1:-}" ]; then
   cmake --build "$repo/build-release" -j"$(nproc)" --target cetsd >/dev/null
 fi
 cd "$here"
-exec node dashboard.test.mjs "$cetsd"
+passed=0 failed=0 rc=0
+for t in dashboard.test.mjs terminal.test.mjs; do
+  out=$(mktemp)
+  node "$t" "$cetsd" | tee "$out" || rc=1
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+  rm -f "$out"
+  if [ -z "$line" ]; then failed=$((failed + 1)); rc=1; continue; fi
+  passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+  failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+done
+echo "$passed passed, $failed failed"
+exit "$rc"

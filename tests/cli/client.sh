@@ -24,9 +24,9 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 pass() { echo "PASS: $*"; }
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf 'enforce_sessions = false\nlog_level = warn\nlisten = 127.0.0.1:%s\ndata_dir = %s/data\n' \
+printf 'enforce_sessions = false\nlog_level = info\nlisten = 127.0.0.1:%s\ndata_dir = %s/data\n' \
     "$PORT" "$WORK" >"$WORK/cetsd.conf"
-CETSD_ADMIN_PASSWORD=some-long-password "$CETSD" --config "$WORK/cetsd.conf" >"$WORK/cetsd.log" 2>&1 &
+CETSD_ADMIN_PASSWORD=some-long-password "$CETSD" --config "$WORK/cetsd.conf" >"$WORK/cetsd-info.log" 2>&1 &
 PID=$!
 for _ in $(seq 50); do
     curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
@@ -49,6 +49,7 @@ json_ok() { python3 -m json.tool "$WORK/out" >/dev/null 2>&1 && pass "$1 --json 
 field() { python3 -c "import json,sys; d=json.load(open('$WORK/out')); print($1)"; }
 
 run "login admin" 0 login admin --password some-long-password
+ADMIN_TOKEN=$(grep '^token' "$WORK/profile" | sed 's/.*= //')
 [ "$(stat -c %a "$WORK/profile")" = 600 ] && pass "profile mode 0600" || fail "profile mode $(stat -c %a "$WORK/profile")"
 run "whoami" 0 whoami; has "view,trade,funds,admin" "whoami shows the roles"
 run "instrument-add" 0 admin instrument-add CEA25 --product CEA --matching listing --prev-close 74.60
@@ -93,6 +94,35 @@ run "cancel" 0 cancel "$LID"
 # rejections come back by reason name, exit 1
 run "out of band rejected" 1 post CEA25 sell 99.00 10; has "price_out_of_band" "rejection names its reason"
 run "admin as alice forbidden" 1 admin users; has "forbidden" "forbidden by name"
+# what a person reads: reasons for a bad number, Beijing time, grouped volumes
+run "negative quantity" 2 post CEA25 sell 75.00 -5; has "bad quantity '-5': it must be at least 1" "a negative quantity says why"
+grep -q "unknown flag" "$WORK/out" && fail "a negative quantity is no flag"
+run "third decimal" 2 post CEA25 sell 75.005 10; has "bad price '75.005': it has more than two decimals" "75.005 says why"
+run "price with a sign" 2 post CEA25 sell -75 10; has "it must be positive" "a negative price says why"
+run "fills in Beijing time" 0 fills; has "Time (+08:00)" "times are headed Beijing time"
+grep -qE '[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}' "$WORK/out" && pass "a time reads 2026-12-02 06:24:54" || fail "no Beijing time in fills"
+grep -qE 'T[0-9:.]+Z' "$WORK/out" && fail "a UTC time is printed to a person"
+utc=$("$CETS" fills --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ts"])')
+want=$(python3 -c "import datetime; t=datetime.datetime.strptime('$utc','%Y-%m-%dT%H:%M:%S.%fZ')+datetime.timedelta(hours=8); print(t.strftime('%Y-%m-%d %H:%M:%S'))")
+has "$want" "the fill's time is its UTC time + 8 h ($want)"
+"$CETS" admin credit 2 CEA25 161440 --token "$ADMIN_TOKEN" >/dev/null 2>&1
+run "account groups tonnes" 0 account --participant 2 --token "$ADMIN_TOKEN"; has "162,400" "holdings are grouped (162,400 t)"
+run "market by method" 0 market; has "Block (t)" "market shows volumes by method"; has "the last price against the previous close" "market says what its change is against"
+# --json errors are JSON on stdout
+"$CETS" post CEA25 sell 99.00 10 --json >"$WORK/out" 2>/dev/null
+python3 -c "import json; d=json.load(open('$WORK/out')); assert d['error']=='price_out_of_band' and d['code']==401" 2>/dev/null &&
+    pass "--json: an API error is its JSON on stdout" || { fail "--json: the API error is not JSON"; cat "$WORK/out"; }
+"$CETS" post CEA25 sell 75.00 -5 --json >"$WORK/out" 2>/dev/null
+python3 -c "import json; d=json.load(open('$WORK/out')); assert d['error']=='usage' and 'at least 1' in d['message']" 2>/dev/null &&
+    pass "--json: a usage error is JSON on stdout" || { fail "--json: the usage error is not JSON"; cat "$WORK/out"; }
+"$CETS" market --json --server http://127.0.0.1:1 >"$WORK/out" 2>/dev/null
+python3 -c "import json; d=json.load(open('$WORK/out')); assert d['error']=='unreachable'" 2>/dev/null &&
+    pass "--json: an unreachable server is JSON on stdout" || { fail "--json: unreachable is not JSON"; cat "$WORK/out"; }
+# one request, one line at debug: none at the default level, the operator's changes at info
+grep -q 'comp=http method=GET' "$WORK/cetsd-info.log" && fail "a GET was logged at info" || pass "requests are not logged one line each at info"
+grep -q 'comp=http method=POST path=/api/v1/admin/credits ' "$WORK/cetsd-info.log" && pass "the operator's changes are logged at info" ||
+    fail "the operator's credit is not in the info log"
+
 # usage errors exit 2
 run "post without qty" 2 post CEA25 sell 75.00
 run "bad side" 2 post CEA25 hold 75.00 10

@@ -134,6 +134,50 @@ if command -v python3 >/dev/null; then
         fail "--json: python cannot parse the output"
 fi
 
+# ---- the real market's scale and method mix (scenarios) ----
+# totals_of <file> <python expression over t (the totals line) and n (instrument lines)>
+check_json() {
+    python3 - "$1" "$2" <<'PY' || fail "$3"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{')]
+t = next(l for l in lines if l['type'] == 'totals')
+n = [l for l in lines if l['type'] == 'instrument']
+s = next(l for l in lines if l['type'] == 'summary')
+ok = eval(sys.argv[2])
+if not ok:
+    print('   ', {k: t[k] for k in ('total_volume', 'total_turnover', 'listing_volume', 'block_volume', 'auction_volume')},
+          [(i['code'], i['prev_close'], i['close']) for i in n], s['checks'])
+sys.exit(0 if ok else 1)
+PY
+}
+# The opening day, 2021-07-16: CEA1920 only, at the reference price 48.00; the
+# real day traded 4.104 Mt for 210 M CNY: the simulated one within a factor of two.
+expect_rc 0 "simulate --scenario opening-day" -- "$CETS" simulate --scenario opening-day --dir "$WORK/open" --quiet --json
+check_json "$WORK/out" "len(n) == 1 and n[0]['code'] == 'CEA1920' and n[0]['prev_close'] == 48.0" \
+    "opening day: CEA1920 alone at 48.00"
+check_json "$WORK/out" "4104000 / 2 <= t['total_volume'] <= 4104000 * 2" "opening day: volume near 4.104 Mt"
+check_json "$WORK/out" "210e6 / 2 <= t['total_turnover'] <= 210e6 * 2" "opening day: turnover near 210 M CNY"
+check_json "$WORK/out" "n[0]['close'] > 48.0 and s['checks'] == 'ok' and s['scenario'] == 'opening-day'" \
+    "opening day: closes up, checks hold"
+# a date before the later vintages were issued lists only what existed
+expect_rc 0 "simulate --date 20210716" -- "$CETS" simulate --date 20210716 --participants 300 --orders 300 --dir "$WORK/d2021" --quiet --json
+check_json "$WORK/out" "[i['code'] for i in n] == ['CEA1920']" "--date 20210716 lists CEA1920 only"
+# a normal day: about a million tonnes, most of it by block agreement
+expect_rc 0 "simulate (normal day)" -- "$CETS" simulate --dir "$WORK/normal" --quiet --json
+check_json "$WORK/out" "200000 <= t['total_volume'] <= 5000000" "normal day: 0.2 to 5 Mt"
+check_json "$WORK/out" "t['block_volume'] * 2 > t['total_volume'] and t['listing_volume'] > 0 and t['auction_volume'] > 0" \
+    "normal day: blocks carry most of the volume, every method trades"
+check_json "$WORK/out" "len(n) == 7 and s['participants'] == 2200 and s['checks'] == 'ok'" "normal day: 7 instruments, 2,200 participants"
+# the rush before a deadline: the vintages listed in December 2023, blocks
+expect_rc 0 "simulate --scenario deadline-rush" -- "$CETS" simulate --scenario deadline-rush --dir "$WORK/rush" --quiet --json
+check_json "$WORK/out" "[i['code'] for i in n] == ['CEA1920', 'CEA21', 'CEA22']" "deadline rush: CEA1920, CEA21, CEA22"
+check_json "$WORK/out" "t['block_volume'] * 4 > t['total_volume'] * 3 and t['total_volume'] > 2000000" \
+    "deadline rush: millions of tonnes, three quarters by block"
+expect_rc 2 "simulate --scenario bogus" -- "$CETS" simulate --scenario bogus --dir "$WORK/never"
+contains "$WORK/out" "opening-day" "the scenarios are named"
+expect_rc 2 "simulate before the market opened" -- "$CETS" simulate --date 20210715 --dir "$WORK/never"
+contains "$WORK/out" "opened on 2021-07-16" "a date before the opening"
+
 # ---- a directory that holds a market is refused, unless --force ----
 expect_rc 1 "simulate into a used dir" -- "$CETS" "${SIM[@]}" --seed 7 --dir "$D1" --quiet
 contains "$WORK/out" "already holds a market" "refusal"

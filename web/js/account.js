@@ -5,7 +5,7 @@
 
 import { del, get, post, userRoles } from './api.js';
 import { onLangChange, t } from './i18n.js';
-import { $, clock, h, jsonView, qty, show } from './format.js';
+import { $, clock, h, jsonView, money, qty, show } from './format.js';
 import { feed, formMessage, initLayout, requireLogin, toast } from './layout.js';
 import { debounce, poll } from './ws.js';
 import { postForm, takeForm } from './tradeforms.js';
@@ -25,9 +25,9 @@ function showError(e) {
 function renderAccount() {
   if (!account) return;
   $('#acct-name').textContent = `${show(account.name)} #${show(account.participant)} · ${t(`kind_${account.kind}`)}`;
-  $('#funds-available').textContent = show(account.available);
-  $('#funds-frozen').textContent = show(account.frozen);
-  $('#funds-withdrawable').textContent = show(account.withdrawable);
+  $('#funds-available').textContent = money(account.available);
+  $('#funds-frozen').textContent = money(account.frozen);
+  $('#funds-withdrawable').textContent = money(account.withdrawable);
   $('#acct-status').textContent = t(`pstatus_${account.status}`);
   const rows = (account.holdings || []).map((x) => h('tr', { dataset: { code: x.code } },
     h('td', {}, h('a', { class: 'code', href: `instrument.html?code=${encodeURIComponent(x.code)}` }, x.code)),
@@ -54,13 +54,17 @@ function renderOrders() {
 }
 
 function renderFills() {
-  const cols = ['ts', 'code', 'side', 'price', 'qty', 'value', 'fee', 'liquidity', 'order_id', 'trade_id'];
+  const cols = ['ts', 'code', 'side', 'method', 'price', 'qty', 'value', 'fee', 'liquidity', 'order_id', 'trade_id'];
   const rows = fills.map((f) => Object.fromEntries(cols.map((c) => [c, f[c]])));
   $('#fills').replaceChildren(jsonView(rows, t, cols) || h('p', { class: 'empty' }, t('no_fills')));
 }
 
+// The statement's lines add up: opening + bought - sold + registry moves
+// (allocations, surrenders, retirements, transfers, issuance) = closing.
 function renderStatement() {
-  $('#statement').replaceChildren((statement && jsonView(statement, t)) || h('p', { class: 'empty' }, t('no_statement')));
+  const lineCols = ['code', 'open_qty', 'bought_qty', 'bought_value', 'sold_qty', 'sold_value', 'registry_qty', 'close_qty'];
+  const st = statement && { ...statement, lines: (statement.lines || []).map((l) => Object.fromEntries(lineCols.map((c) => [c, l[c]]))) };
+  $('#statement').replaceChildren((st && jsonView(st, t)) || h('p', { class: 'empty' }, t('no_statement')));
 }
 
 async function cancel(o, button) {

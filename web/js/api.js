@@ -4,6 +4,9 @@
 // The token lives in sessionStorage (one browser tab = one session); it is
 // sent as "Authorization: Bearer <token>".
 
+import { getLang } from './i18n.js';
+import { reasonText } from './reasons.js';
+
 const TOKEN = 'cets.token';
 const USER = 'cets.user';
 
@@ -15,10 +18,12 @@ export class ApiError extends Error {
     this.status = status;
     this.reason = reason;
     this.code = body && body.code;
+    this.field = body && body.field;
+    this.errors = (body && Array.isArray(body.errors) && body.errors) || []; // a file's bad rows
   }
-  // What the user sees: the API's sentence and its reason name.
+  // What the user sees: the reason in the page's language, with its name.
   get display() {
-    return `${this.message} (${this.reason}${this.code ? ' ' + this.code : ''})`;
+    return reasonText(this, getLang());
   }
 }
 
@@ -46,14 +51,14 @@ export function isAdmin(u = currentUser()) {
   return userRoles(u).includes('admin');
 }
 
-export async function api(method, path, body) {
+export async function api(method, path, body, contentType = 'application/json') {
   const headers = { Accept: 'application/json' };
   const tok = token();
   if (tok) headers.Authorization = `Bearer ${tok}`;
   const init = { method, headers };
   if (body !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
+    headers['Content-Type'] = contentType;
+    init.body = typeof body === 'string' && contentType !== 'application/json' ? body : JSON.stringify(body);
   }
   let res;
   try {
@@ -81,6 +86,13 @@ export async function api(method, path, body) {
 export const get = (p) => api('GET', p);
 export const post = (p, b = {}) => api('POST', p, b);
 export const del = (p) => api('DELETE', p);
+// A file as it is (a CSV upload).
+export const postText = (p, text, type = 'text/csv') => api('POST', p, text, type);
+
+export function hasRole(role, u = currentUser()) {
+  const r = userRoles(u);
+  return r.includes(role) || (role === 'view' && (r.includes('trade') || r.includes('admin')));
+}
 
 export async function login(username, password) {
   const r = await api('POST', '/api/v1/login', { username, password });

@@ -1,8 +1,9 @@
 // format.js -- small DOM and display helpers shared by the pages.
 //
-// Prices and money are shown exactly as the API gives them (decimal
-// strings); only change percentages get a sign and a colour. Times are shown
-// in the market's local time (UTC+8, Asia/Shanghai has no daylight saving).
+// Prices are shown exactly as the API gives them (decimal strings); money
+// and quantities with their thousands grouped (25,576,672.54); change
+// percentages get a sign and a colour. Times are shown in the market's local
+// time, Beijing time (UTC+8, Asia/Shanghai has no daylight saving).
 
 export const TZ_OFFSET_S = 8 * 3600;
 
@@ -41,6 +42,30 @@ export function num(v) {
 export function qty(v) {
   const n = num(v);
   return n === null ? show(v) : n.toLocaleString('en-US');
+}
+
+// A money string as it reads: "25576672.54" -> "25,576,672.54". Only the
+// integer part's digits move: no float ever touches an amount.
+export function money(v) {
+  if (v === null || v === undefined || v === '') return '—';
+  const m = /^(-?)(\d+)(\.\d+)?$/.exec(String(v));
+  if (!m) return show(v);
+  return `${m[1]}${m[2].replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${m[3] || ''}`;
+}
+
+// "2026-12-02 15:37:21" in Beijing time.
+export function datetime(t) {
+  const s = toUnixSeconds(t);
+  if (s === null) return show(t);
+  return new Date((s + TZ_OFFSET_S) * 1000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+// A Beijing time typed in an <input type="datetime-local"> ("2026-12-02T13:00")
+// as the API's UTC ISO string.
+export function beijingToIso(local) {
+  const ms = Date.parse(/T\d\d:\d\d$/.test(local) ? `${local}:00Z` : `${local}Z`);
+  if (!Number.isFinite(ms)) return null;
+  return new Date(ms - TZ_OFFSET_S * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 // "1.25" / 1.25 -> "+1.25%", with the class for its colour.
@@ -103,8 +128,15 @@ export function fenToStr(f) {
   return `${neg ? '-' : ''}${a / 100n}.${String(a % 100n).padStart(2, '0')}`;
 }
 
+const MONEY_KEYS = /(^|_)(value|fee|fees|amount|funds_open|funds_close|deposits|withdrawals|available|frozen|unsettled|withdrawable|turnover|penalty)$/;
+// Numbers that are counts of tonnes (grouped), not ids, years or counters.
+const NOT_QTY = /(^|_)(id|participant|year|seq|entity|counterparty|from|to|owner|initiator|answers|bids|winners|trades|code|user|orders|open_orders)$/;
+
 function cellText(key, v, label) {
   if (key === 'ts') return clock(v);
+  if (key === 'method' && typeof v === 'string') return label(`method_${v}`);
+  if (typeof v === 'string' && MONEY_KEYS.test(key)) return money(v);
+  if (typeof v === 'number' && !NOT_QTY.test(key)) return qty(v);
   if ((key === 'side' || key === 'aggressor') && typeof v === 'string') return label(v);
   const prefix = { kind: 'kind_', status: 'pstatus_', liquidity: 'liq_' }[key];
   if (prefix && typeof v === 'string' && label(prefix + v) !== prefix + v) return label(prefix + v);
@@ -139,8 +171,8 @@ export function jsonView(v, label = (k) => k, order = []) {
     const scalars = Object.entries(v).filter(([k, x]) => (x === null || typeof x !== 'object') && !k.endsWith('_ns'));
     const nested = Object.entries(v).filter(([, x]) => x !== null && typeof x === 'object');
     return h('div', { class: 'json' },
-      scalars.length ? h('dl', { class: 'kv' }, scalars.flatMap(([k, x]) => [h('dt', {}, label(k)), h('dd', {}, show(x))])) : null,
-      nested.map(([k, x]) => h('div', { class: 'nested' }, h('h4', {}, label(k)), jsonView(x, label) || h('p', { class: 'muted' }, '—'))));
+      scalars.length ? h('dl', { class: 'kv' }, scalars.flatMap(([k, x]) => [h('dt', {}, label(k)), h('dd', {}, cellText(k, x, label))])) : null,
+      nested.map(([k, x]) => h('div', { class: 'nested' }, h('h4', {}, label(k)), jsonView(x, label, order) || h('p', { class: 'muted' }, '—'))));
   }
   return document.createTextNode(show(v));
 }

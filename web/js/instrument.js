@@ -5,7 +5,7 @@
 
 import { currentUser, get } from './api.js';
 import { onLangChange, t } from './i18n.js';
-import { $, changePct, clock, h, qty, show, trendClass } from './format.js';
+import { $, changePct, clock, h, money, qty, show, trendClass } from './format.js';
 import { feed, initLayout, toast } from './layout.js';
 import { debounce, poll } from './ws.js';
 import { CandleChart, DepthChart } from './charts.js';
@@ -47,23 +47,44 @@ function renderHead() {
     ...stat('open', show(inst.open), trendClass(inst.open, inst.prev_close)),
     ...stat('high', show(inst.high), trendClass(inst.high, inst.prev_close)),
     ...stat('low', show(inst.low), trendClass(inst.low, inst.prev_close)),
-    ...stat('volume', `${qty(inst.volume)} ${t('tonnes')}`),
-    ...stat('turnover', show(inst.turnover)),
+    ...stat('listing_volume', `${qty(inst.volume)} ${t('tonnes')}`),
+    ...stat('turnover', money(inst.turnover)),
+    ...stat('block_volume', `${qty(inst.block_volume)} ${t('tonnes')}`),
+    ...stat('auction_volume', `${qty(inst.auction_volume)} ${t('tonnes')}`),
     ...stat('trades_count', qty(inst.trades)),
     ...stat('band', `${show(inst.lower)} – ${show(inst.upper)}`));
 }
+
+// Listings shown per level before "+N more": a level with 19 listings must
+// not make a column as tall as the page. The level's price opens them all.
+const CHIPS_SHOWN = 4;
+const expanded = new Set(); // "ask|75.00": levels opened by a click
 
 // Asks from the fifth level down to the best, then bids from the best: the
 // spread sits in the middle, as on every exchange screen.
 function renderBook() {
   const row = (side, lvl, i) => {
     const takeSide = side === 'ask' ? 'buy' : 'sell';
-    const chips = (lvl ? lvl.orders || [] : []).map((o) =>
+    const orders = lvl ? lvl.orders || [] : [];
+    const key = `${side}|${lvl ? lvl.price : ''}`;
+    const open = expanded.has(key);
+    const chips = (open ? orders : orders.slice(0, CHIPS_SHOWN)).map((o) =>
       h('button', {
         class: `chip ${side}`, type: 'button', title: `${t('take')} #${o.order_id}`,
         dataset: { orderId: String(o.order_id), qty: String(o.qty), side },
         onclick: () => onListing(o, takeSide),
       }, `#${o.order_id}·${qty(o.qty)}`));
+    const hidden = (lvl ? lvl.count || orders.length : 0) - chips.length;
+    if (hidden > 0 || open) {
+      chips.push(h('button', {
+        class: 'chip more', type: 'button',
+        onclick: () => {
+          if (open) expanded.delete(key);
+          else expanded.add(key);
+          renderBook();
+        },
+      }, open ? t('less') : `+${hidden} ${t('more')}`));
+    }
     return h('tr', { class: side, dataset: lvl ? { price: lvl.price } : {} },
       h('td', { class: 'lvl' }, `${t(side === 'ask' ? 'ask_n' : 'bid_n')}${i + 1}`),
       h('td', { class: 'num strong' }, lvl ? show(lvl.price) : '—'),
@@ -87,14 +108,20 @@ function onListing(o, takeSide) {
   take.addTarget(o.order_id, o.qty, takeSide);
 }
 
+// The tape names each trade's method: a 100,000 t block or auction print is
+// not a listing trade, and never moves the last price.
 function renderTape() {
-  const rows = tape.slice(0, 100).map((tr) => h('tr', { dataset: { tradeId: String(tr.trade_id) } },
+  const rows = tape.slice(0, 100).map((tr) => h('tr', {
+    class: tr.method && tr.method !== 'listing' ? `big ${tr.method}` : null,
+    dataset: { tradeId: String(tr.trade_id), method: tr.method || 'listing' },
+  },
     h('td', {}, clock(tr.ts ?? tr.ts_ns)),
     h('td', { class: 'num strong' }, show(tr.price)),
     h('td', { class: 'num' }, qty(tr.qty)),
-    h('td', { class: tr.aggressor === 'buy' ? 'up' : 'down' }, t(tr.aggressor === 'buy' ? 'buy' : 'sell'))));
+    h('td', { class: tr.aggressor === 'buy' ? 'up' : 'down' }, t(tr.aggressor === 'buy' ? 'buy' : 'sell')),
+    h('td', { class: 'method' }, t(`method_${tr.method || 'listing'}`))));
   $('#tape-rows').replaceChildren(...(rows.length ? rows
-    : [h('tr', {}, h('td', { colspan: 4, class: 'empty' }, t('no_data')))]));
+    : [h('tr', {}, h('td', { colspan: 5, class: 'empty' }, t('no_data')))]));
 }
 
 async function loadInstrument() {

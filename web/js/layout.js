@@ -2,7 +2,7 @@
 // indicator, user, language toggle), messages to the user, and the page's
 // live feed.
 
-import { currentUser, isAdmin, logout } from './api.js';
+import { currentUser, hasRole, logout } from './api.js';
 import { applyLabels, getLang, onLangChange, setLang, t } from './i18n.js';
 import { h, $ } from './format.js';
 import { Feed } from './ws.js';
@@ -20,8 +20,12 @@ export function initLayout(active) {
       h('span', { 'data-i18n': 'brand' }, t('brand'))),
     h('nav', {},
       link('index.html', 'nav_market', 'market'),
+      link('blocks.html', 'nav_blocks', 'blocks'),
+      link('auctions.html', 'nav_auctions', 'auctions'),
+      link('registry.html', 'nav_registry', 'registry'),
+      link('compliance.html', 'nav_compliance', 'compliance'),
       link('account.html', 'nav_account', 'account'),
-      u && isAdmin(u) ? link('operator.html', 'nav_operator', 'operator') : null),
+      u && (hasRole('admin', u) || hasRole('authority', u)) ? link('operator.html', 'nav_operator', 'operator') : null),
     h('div', { class: 'spacer' }),
     h('span', { id: 'feed-status', class: 'feed' }),
     u

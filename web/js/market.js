@@ -1,11 +1,13 @@
 // market.js -- the market overview (index.html): every instrument with its
-// day's statistics, the trading date, the session and the composite price.
+// day's statistics (volumes by method: listing, block, auction; change
+// against the previous close), the trading date, the session and the
+// composite price.
 // Live over the WebSocket (stats and trades of every instrument); a REST
 // refresh every 5 s (every 30 s while the feed is up) is the fallback.
 
 import { get } from './api.js';
 import { onLangChange, t } from './i18n.js';
-import { $, changePct, fenToStr, h, qty, show, toFen, trendClass } from './format.js';
+import { $, changePct, fenToStr, h, money, qty, show, toFen, trendClass } from './format.js';
 import { feed, initLayout } from './layout.js';
 import { debounce, poll } from './ws.js';
 
@@ -25,8 +27,10 @@ function render() {
   let total = 0n;
   const rows = (market.instruments || []).map((i) => {
     const ch = changePct(i.change_pct);
-    const f = toFen(i.turnover);
-    if (f !== null) total += f;
+    // every method's turnover: the screen's listings, blocks and auctions
+    let turnover = 0n;
+    for (const k of ['turnover', 'block_turnover', 'auction_turnover']) turnover += toFen(i[k]) || 0n;
+    total += turnover;
     return h('tr', { dataset: { code: i.code } },
       h('td', {}, h('a', { class: 'code', href: `instrument.html?code=${encodeURIComponent(i.code)}` }, i.code),
         h('span', { class: 'muted small' }, ` ${show(i.product)}`)),
@@ -39,13 +43,15 @@ function render() {
       h('td', { class: `num ${trendClass(i.high, i.prev_close)}` }, show(i.high)),
       h('td', { class: `num ${trendClass(i.low, i.prev_close)}` }, show(i.low)),
       h('td', { class: 'num', dataset: { f: 'volume' } }, qty(i.volume)),
-      h('td', { class: 'num', dataset: { f: 'turnover' } }, show(i.turnover)),
+      h('td', { class: 'num', dataset: { f: 'block_volume' } }, qty(i.block_volume)),
+      h('td', { class: 'num', dataset: { f: 'auction_volume' } }, qty(i.auction_volume)),
+      h('td', { class: 'num', dataset: { f: 'turnover' } }, money(fenToStr(turnover))),
       h('td', { class: 'num' }, qty(i.trades)));
   });
-  $('#total-turnover').textContent = fenToStr(total);
+  $('#total-turnover').textContent = money(fenToStr(total));
   const body = $('#market-rows');
   if (rows.length) body.replaceChildren(...rows);
-  else body.replaceChildren(h('tr', {}, h('td', { colspan: 12, class: 'empty' }, t('no_data'))));
+  else body.replaceChildren(h('tr', {}, h('td', { colspan: 14, class: 'empty' }, t('no_data'))));
 }
 
 async function refresh() {

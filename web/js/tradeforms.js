@@ -9,7 +9,7 @@
 
 import { post } from './api.js';
 import { applyLabels, t } from './i18n.js';
-import { h } from './format.js';
+import { h, money, qty } from './format.js';
 import { formMessage } from './layout.js';
 
 let seq = 0;
@@ -37,11 +37,17 @@ function sideField(name = 'side') {
   return field('side', h('select', { name }, option('buy', 'buy_long'), option('sell', 'sell_long')));
 }
 
+// "委托已受理: 委托号 12 · 全部成交 · 成交数量 100 吨 · 金额 7,460.00": the
+// status once, then the figures, each with its own label.
 function describe(r) {
   const parts = [`${t('order_done')}: ${t('order_id')} ${r.order_id ?? '—'}`];
-  if (r.status) parts.push(t(r.status) !== r.status ? t(r.status) : r.status);
-  if (r.filled_qty !== undefined) parts.push(`${t('filled')} ${r.filled_qty}`);
-  if (r.filled_value !== undefined) parts.push(`${t('value')} ${r.filled_value}`);
+  if (r.status) {
+    const k = `status_${r.status}`;
+    parts.push(t(k) !== k ? t(k) : r.status);
+  }
+  if (r.filled_qty) parts.push(`${t('filled_qty')} ${qty(r.filled_qty)} ${t('tonnes')}`);
+  if (r.filled_qty && r.filled_value !== undefined) parts.push(`${t('value')} ${money(r.filled_value)}`);
+  if (r.resting_qty) parts.push(`${t('remaining')} ${qty(r.resting_qty)} ${t('tonnes')}`);
   return parts.join(' · ');
 }
 

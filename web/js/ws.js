@@ -112,6 +112,12 @@ export class Feed {
       console.warn('ws:', msg.error, msg.message || '');
       return;
     }
+    // Answers to the page's own requests ({"op":"subscribed","channel":...})
+    // are no data of their channel: a trade handler must not see an ack.
+    if (msg.op) {
+      for (const fn of this.handlers.get(`op:${msg.op}`) || []) fn(msg);
+      return;
+    }
     for (const fn of this.handlers.get(msg.channel) || []) fn(msg);
     for (const fn of this.handlers.get('*') || []) fn(msg);
   }
