@@ -142,15 +142,18 @@ def main():
                 break
             except Exception:
                 time.sleep(0.1)
-        now = datetime.datetime.utcnow() + datetime.timedelta(hours=8)
         shell_env = dict(os.environ, PATH=f'{bindir}:{os.environ["PATH"]}', CETS_PROFILE=f'{work}/profile',
-                         CETS_SERVER=f'http://127.0.0.1:{port}', WORK=work, TZ='UTC',
-                         START=(now - datetime.timedelta(minutes=1)).strftime('%Y-%m-%dT%H:%M'),
-                         END=(now + datetime.timedelta(seconds=6)).strftime('%Y-%m-%d %H:%M:%S'))
+                         CETS_SERVER=f'http://127.0.0.1:{port}', WORK=work, TZ='UTC')
         for k in ('CETS_TOKEN', 'CETS_PASSWORD'):
             shell_env.pop(k, None)
         steps = sessions(guide)
         for at, cmd, expected in steps:
+            # $START and $END: a window from a minute ago to a few seconds after this very
+            # command (not after the run's start: on a loaded machine the steps before it
+            # may take longer than the window)
+            now = datetime.datetime.utcnow() + datetime.timedelta(hours=8)
+            shell_env['START'] = (now - datetime.timedelta(minutes=1)).strftime('%Y-%m-%dT%H:%M')
+            shell_env['END'] = (now + datetime.timedelta(seconds=8)).strftime('%Y-%m-%d %H:%M:%S')
             r = subprocess.run(['bash', '-c', cmd], cwd=work, env=shell_env, capture_output=True, text=True,
                                timeout=300)
             actual = (r.stdout + r.stderr).splitlines()
