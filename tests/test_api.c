@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -695,7 +696,21 @@ static void test_admin(void **state)
 
     json_t *snap = post("/api/v1/admin/snapshot", F.t.admin, 200, "{}");
     assert_string_equal(tj_str(snap, "status"), "written");
-    assert_true(json_integer_value(json_object_get(snap, "seq")) > 0);
+    long long snap_seq = json_integer_value(json_object_get(snap, "seq"));
+    assert_true(snap_seq > 0);
+    json_decref(snap);
+
+    /* a snapshot that cannot be written is answered 503 (finding 15), and the
+     * next one, once the way is clear, is written: here a directory stands
+     * where the next snapshot's temporary file must go */
+    json_decref(post("/api/v1/withdrawals", F.alice, 200, "{\"amount\":\"1.00\"}"));
+    char tmp[700];
+    snprintf(tmp, sizeof tmp, "%s/snapshot-%020lld.snap.tmp", F.t.dir, snap_seq + 1);
+    assert_int_equal(mkdir(tmp, 0755), 0);
+    expect_error("POST", "/api/v1/admin/snapshot", F.t.admin, "{}", 503, "snapshot_failed", NULL);
+    assert_int_equal(rmdir(tmp), 0);
+    snap = post("/api/v1/admin/snapshot", F.t.admin, 200, "{}");
+    assert_int_equal(json_integer_value(json_object_get(snap, "seq")), snap_seq + 1);
     json_decref(snap);
 }
 
