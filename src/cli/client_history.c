@@ -17,6 +17,7 @@
 
 #include "cets/registry.h"
 #include "client.h"
+#include "core/jsonin.h"
 
 const char history_usage[] =
     "usage: cets history KIND FROM [TO] [--code C] [--participant N] [--limit N] [--all] [--csv]\n"
@@ -238,13 +239,22 @@ static int post_file(cl_opts *o, const char *path, const char *file, bool csv, c
     return rc;
 }
 
+/* A server's answer read as the outside input it is (jsonin.h: nesting
+ * bounded); NULL after saying why. */
+static json_t *answer_json(const char *answer)
+{
+    json_error_t je;
+    json_t *a = jsonin_loadb(answer, strlen(answer), 0, &je);
+    if (!a)
+        fprintf(stderr, "cets: the server's answer is not JSON: %s\n", je.text);
+    return a;
+}
+
 static int print_recon(const char *answer, bool money)
 {
-    json_t *a = json_loads(answer, 0, NULL);
-    if (!a) {
-        fprintf(stderr, "cets: the server's answer is not JSON\n");
+    json_t *a = answer_json(answer);
+    if (!a)
         return CLI_FAIL;
-    }
     char d[FMT_LEN], c[FMT_LEN], m[FMT_LEN];
     cl_cell(d, a, "date");
     cl_cell(c, a, "compared");
@@ -268,10 +278,12 @@ int cmd_bank(int argc, char **argv)
     char *out = NULL;
     if (strcmp(pos[0], "deposits") == 0) {
         if ((rc = post_file(&o, "/admin/bank/deposits", pos[1], false, &out)) == CLI_OK) {
-            json_t *a = json_loads(out, 0, NULL);
+            json_t *a = o.json ? NULL : answer_json(out);
             if (o.json)
                 puts(out);
-            else if (a)
+            else if (!a)
+                rc = CLI_FAIL;
+            else
                 printf("applied %lld notices, %s yuan; %zu already applied (recognised by their "
                        "bank reference)\n",
                        (long long)json_integer_value(json_object_get(a, "applied")),

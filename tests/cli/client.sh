@@ -155,6 +155,15 @@ for depth in 32 33; do
     fi
     exec 3<&-
 done
+# the same for the answers the bank commands read themselves
+printf 'date,ref,participant,amount\n' >"$WORK/bank.csv"
+for cmd in deposits reconcile; do
+    exec 3< <(deep_server 33)
+    read -r DPORT <&3
+    run "bank $cmd answer 33 deep" 1 bank $cmd "$WORK/bank.csv" --server "http://127.0.0.1:$DPORT"
+    has "nested too deep" "bank $cmd: an answer 33 deep is refused unparsed"
+    exec 3<&-
+done
 run "logout" 0 logout
 grep -q token "$WORK/profile" && fail "token left in the profile" || pass "logout removed the token"
 run "after logout" 1 account; has "unauthenticated" "no token: unauthenticated"
