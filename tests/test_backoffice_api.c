@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "../src/backoffice/backoffice.h"
+#include "../src/backoffice/csvout.h"
 #include "../src/server/api.h"
 #include "cets/registry.h"
 #include "tseed.h"
@@ -479,7 +480,11 @@ static void test_bank_withdrawals_and_statement(void **state)
     ts_req(&f->t, "GET", fmt("/api/v1/admin/bank/withdrawals?date=%s", f->d1), f->t.admin, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_true(strncmp(r.body, "instruction,participant,name,amount,requested_at,date\nW", 55) == 0);
-    assert_non_null(strstr(r.body, fmt(",2,Alpha Fund,100.00,%sT", f->d1)));
+    /* requested_at is UTC, the date column the trading day (Beijing): from 16:00 UTC on they
+     * are different days */
+    const char *w = strstr(r.body, ",2,Alpha Fund,100.00,");
+    if (!w || !strstr(w, fmt("Z,%s\n", f->d1)))
+        fail_msg("no withdrawal of Alpha Fund on %s:\n%s", f->d1, r.body);
     char path[800], ymd[16];
     snprintf(ymd, sizeof ymd, "%.4s%.2s%.2s", f->d1, f->d1 + 5, f->d1 + 8);
     snprintf(path, sizeof path, "%s/backoffice/withdrawals-%s.csv", f->t.dir, ymd);
@@ -541,6 +546,36 @@ static void test_bank_withdrawals_and_statement(void **state)
         missing |= strcmp(tj_str(json_array_get(dis, i), "finding"), "missing_at_bank") == 0;
     assert_true(missing);
     json_decref(j);
+}
+
+/* Issue 10, finding 14, in the back office's CSVs: a cell a spreadsheet would
+ * run as a formula gets a leading ' (cets_csv_text), in the history export
+ * (a bank reference -2/3, a division to a spreadsheet) as in the files written by hand. */
+static void test_csv_formula_guard(void **state)
+{
+    fx *f = *state;
+    const char *file = "bank_ref,participant,amount,value_date\n"
+                       "-2/3,2,3.00,2026-12-01\n";
+    json_decref(ts_expect(&f->t, "POST", "/api/v1/admin/bank/deposits", f->t.admin, file, 200));
+    caught_up(f);
+    char today[16];
+    market_date(f, today);
+    tresp r;
+    ts_req(&f->t, "GET", fmt("/api/v1/history/funds?from=%s&to=%s&format=csv", f->d1, today),
+           f->alice, NULL, &r);
+    assert_int_equal(r.status, 200);
+    if (!strstr(r.body, ",'-2/3\n") || strstr(r.body, ",-2/3\n"))
+        fail_msg("the bank reference is not guarded:\n%s", r.body);
+    tresp_free(&r);
+    char b[64];
+    FILE *m = fmemopen(b, sizeof b, "w");
+    csvout_text(m, "=cmd|' /C calc'!A0");
+    fputc('|', m);
+    csvout_text(m, "@SUM(1,2)");
+    fputc('|', m);
+    csvout_text(m, "Alpha Fund");
+    fclose(m);
+    assert_string_equal(b, "'=cmd|' /C calc'!A0|\"'@SUM(1,2)\"|Alpha Fund");
 }
 
 /* ---- the registry file -------------------------------------------------------------- */
@@ -660,6 +695,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_history_past_day, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_bank_deposits, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_bank_withdrawals_and_statement, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_csv_formula_guard, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_registry_file, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_audit_live, fx_setup, fx_teardown),
     };

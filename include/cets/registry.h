@@ -73,6 +73,9 @@ CETS_API int cets_holidays_load(const char *path, int32_t *dates, int cap, char 
  * as they are (a negative one starts with '-' and stays a number).
  * 0, or -1 on a write error. */
 int cets_csv_text(FILE *out, const char *s);
+/* True when cets_csv_text writes s exactly as it is (nothing to quote, no
+ * formula to guard): for writers that copy such cells themselves. */
+bool cets_csv_text_plain(const char *s);
 
 /* ---- compliance report (src/registry/report.c) -------------------------- */
 

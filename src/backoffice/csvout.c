@@ -4,6 +4,8 @@
  * formats a million values, and these are most of its time. */
 #include "csvout.h"
 
+#include "cets/registry.h"
+
 #include <string.h>
 
 /* Digits of v at the end of a 24-byte scratch: returns where they start. */
@@ -88,15 +90,5 @@ char *csvout_time(int64_t ts, char *buf)
 
 void csvout_text(FILE *out, const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
+    cets_csv_text(out, s); /* the one text-cell writer: quoting and the formula guard */
 }

@@ -20,9 +20,19 @@
 
 #include "cets/registry.h"
 
+static bool formula_start(const char *s)
+{
+    return s[0] && strchr("=+-@\t\r", s[0]) != NULL;
+}
+
+bool cets_csv_text_plain(const char *s)
+{
+    return !formula_start(s) && !strpbrk(s, ",\"\r\n");
+}
+
 int cets_csv_text(FILE *out, const char *s)
 {
-    bool formula = s[0] && strchr("=+-@\t\r", s[0]) != NULL;
+    bool formula = formula_start(s);
     bool quote = strpbrk(s, ",\"\r\n") != NULL;
     if (quote)
         fputc('"', out);

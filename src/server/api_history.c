@@ -158,7 +158,7 @@ static int row_out(void *ctx, const char *const *v)
                 break;
             }
             case HC_TEXT:
-                if (strpbrk(v[i], ",\"\r\n") || strlen(v[i]) > 200) {
+                if (!cets_csv_text_plain(v[i]) || strlen(v[i]) > 200) {
                     fwrite(line, 1, (size_t)(p - line), o->f);
                     p = line;
                     csvout_text(o->f, v[i]);
