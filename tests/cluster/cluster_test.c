@@ -417,7 +417,7 @@ static int cmp_ll(const void *a, const void *b)
 
 static bool has(const long long *v, size_t n, long long x)
 {
-    return bsearch(&x, v, n, sizeof *v, cmp_ll) != NULL;
+    return n && bsearch(&x, v, n, sizeof *v, cmp_ll) != NULL;
 }
 
 /* Both nodes equal, the stream replayed to the same hash, every acknowledged
@@ -462,7 +462,8 @@ static void check_all(CURL *c, const char *scenario)
     cets_engine_free(e);
     b->free(b);
 
-    qsort(s.v, s.n, sizeof *s.v, cmp_ll);
+    if (s.n) /* a replay from a snapshot may see no deposit after it (and qsort no NULL) */
+        qsort(s.v, s.n, sizeof *s.v, cmp_ll);
     size_t doubled = 0, lost = 0;
     for (size_t i = 1; i < s.n; i++)
         doubled += s.v[i] == s.v[i - 1] && s.v[i] >= 1000000000LL;
