@@ -16,11 +16,14 @@
  *               the last report.
  *
  *   bench_fix [--dir DIR] [--roundtrips 2000] [--orders 200000] [--window 8192]
- *             [--nats URLS]
+ *             [--nats URLS] [--tls]
  *
  * --nats runs the exchange on the replicated journal (cluster mode, a fresh
  * stream on the NATS servers given) instead of the file journal; every line
  * says which ("journal":"file" or "nats"). bench_cluster runs both.
+ * --tls: the gateway with a TLS listener (a self-signed certificate made
+ * with the openssl command in the data directory) and the client over
+ * OpenSSL; every line says "tls":true or false.
  * --dir picks the file system of the journal (default: a fresh directory
  * under the current one, removed at exit); a tmpfs there (/dev/shm) shows
  * the gateway's own cost without the disk's fdatasync. Prints one JSON line
@@ -43,6 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include "../src/fix/fix.h"
 #include "../src/fix/gateway.h"
 #include "../src/auth/auth.h"
@@ -56,6 +61,10 @@
 
 static server srv;
 static const char *nats_urls; /* --nats: the replicated journal */
+static bool tls;              /* --tls */
+static char tls_cert[1100], tls_key[1100];
+static SSL_CTX *tls_ctx;
+static SSL *ssl;
 static const char *journal_name = "file";
 static fix_gateway *gw;
 static int fd;
@@ -94,7 +103,9 @@ static void admin(cets_cmd c)
 static void exchange_start(const char *dir)
 {
     char err[1024];
-    log_setup(NULL, LOG_WARN);
+    const char *lv = getenv("CETS_BENCH_LOG"); /* info or debug: the gateway's log on stderr */
+    log_setup(NULL, lv && !strcmp(lv, "debug") ? LOG_DEBUG : lv && !strcmp(lv, "info") ? LOG_INFO
+                                                                                    : LOG_WARN);
     config_default(&srv.cfg);
     snprintf(srv.cfg.data_dir, sizeof srv.cfg.data_dir, "%s", dir);
     srv.cfg.core.cfg.enforce_sessions = false;
@@ -144,6 +155,19 @@ static void exchange_start(const char *dir)
     compids_free(&t);
     o.listen = "127.0.0.1:0";
     o.state_dir = state;
+    if (tls) {
+        char cmd[3000];
+        snprintf(tls_cert, sizeof tls_cert, "%s/cert.pem", dir);
+        snprintf(tls_key, sizeof tls_key, "%s/key.pem", dir);
+        snprintf(cmd, sizeof cmd,
+                 "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                 "-keyout '%s' -out '%s' >/dev/null 2>&1",
+                 tls_key, tls_cert);
+        if (system(cmd) != 0)
+            die("openssl req failed (the openssl command makes the bench's certificate)");
+        o.tls_cert = tls_cert;
+        o.tls_key = tls_key;
+    }
     if (!(gw = fix_gateway_start_with(srv.core, srv.auth, &o, err, sizeof err)))
         die(err);
 }
@@ -168,10 +192,35 @@ static size_t build(char *out, const char *type, const char *body)
     return n;
 }
 
+static ssize_t io_send(const void *p, size_t n)
+{
+    if (!ssl)
+        return send(fd, p, n, MSG_NOSIGNAL);
+    int w = SSL_write(ssl, p, (int)n);
+    return w > 0 ? w : -1;
+}
+
+static ssize_t io_recv(void *p, size_t n)
+{
+    if (!ssl)
+        return recv(fd, p, n, 0);
+    int r = SSL_read(ssl, p, (int)n);
+    return r > 0 ? r : -1;
+}
+
+/* Something to read without waiting (TLS: decrypted bytes held by OpenSSL). */
+static bool io_ready(int timeout_ms)
+{
+    if (ssl && SSL_pending(ssl) > 0)
+        return true;
+    struct pollfd q = {.fd = fd, .events = POLLIN};
+    return poll(&q, 1, timeout_ms) > 0;
+}
+
 static void send_all(const char *p, size_t n)
 {
     while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        ssize_t w = io_send(p, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0 && errno == EAGAIN) {
@@ -186,10 +235,12 @@ static void send_all(const char *p, size_t n)
     }
 }
 
+/* Bytes of rbuf that next_msg handed out last (msg points into them). */
+static size_t used_last;
+
 /* Read until one whole message is parsed into msg (blocking). */
 static void next_msg(void)
 {
-    static size_t used_last;
     memmove(rbuf, rbuf + used_last, rlen - used_last);
     rlen -= used_last;
     used_last = 0;
@@ -202,7 +253,7 @@ static void next_msg(void)
         }
         if (st != FIX_NEED_MORE)
             die("bad message from the gateway");
-        ssize_t r = recv(fd, rbuf + rlen, sizeof rbuf - rlen, 0);
+        ssize_t r = io_recv(rbuf + rlen, sizeof rbuf - rlen);
         if (r <= 0)
             die("the gateway closed the connection");
         rlen += (size_t)r;
@@ -218,6 +269,17 @@ static void connect_and_logon(void)
         die("connect");
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (tls) {
+        if (!(tls_ctx = SSL_CTX_new(TLS_client_method())) ||
+            SSL_CTX_load_verify_locations(tls_ctx, tls_cert, NULL) != 1)
+            die("cannot set up the client's TLS");
+        SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_PEER, NULL);
+        ssl = SSL_new(tls_ctx);
+        SSL_set_fd(ssl, fd);
+        if (SSL_connect(ssl) != 1)
+            die("TLS handshake failed");
+        fprintf(stderr, "bench_fix: %s %s\n", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+    }
     char m[512];
     size_t n = build(m, "A", "98=0|108=30|553=bench|554=bench-password");
     send_all(m, n);
@@ -258,6 +320,7 @@ static void run_roundtrip(int n)
     uint64_t batches = s1.batches - s0.batches;
     jsonl_begin("fix_roundtrip");
     jsonl_str("journal", journal_name);
+    jsonl_bool("tls", tls);
     jsonl_u64("orders", (uint64_t)n);
     jsonl_num("p50_us", hist_quantile(&h, 0.5) / 1e3, 1);
     jsonl_num("p99_us", hist_quantile(&h, 0.99) / 1e3, 1);
@@ -276,6 +339,12 @@ static void run_throughput(uint64_t n, uint64_t window)
     size_t *off = malloc((size_t)(n + 1) * sizeof *off);
     if (!all || !off)
         die("out of memory");
+    /* the round trip's last report is still in rbuf: it must not count here
+     * (counted, a run whose answers all came before the next send waited for
+     * one answer too many, forever) */
+    memmove(rbuf, rbuf + used_last, rlen - used_last);
+    rlen -= used_last;
+    used_last = 0;
     off[0] = 0;
     for (uint64_t i = 0; i < n; i++) /* prepared before the clock starts */
         off[i + 1] = off[i] + order(all + off[i], next_id++);
@@ -291,10 +360,9 @@ static void run_throughput(uint64_t n, uint64_t window)
             send_all(all + off[sent], off[k] - off[sent]);
             sent = k;
         }
-        struct pollfd q = {.fd = fd, .events = POLLIN};
-        if (poll(&q, 1, sent - got >= window || sent == n ? 1000 : 0) <= 0)
+        if (!io_ready(sent - got >= window || sent == n ? 1000 : 0))
             continue;
-        ssize_t r = recv(fd, rbuf + rlen, sizeof rbuf - rlen, 0);
+        ssize_t r = io_recv(rbuf + rlen, sizeof rbuf - rlen);
         if (r <= 0)
             die("the gateway closed the connection");
         rlen += (size_t)r;
@@ -315,6 +383,7 @@ static void run_throughput(uint64_t n, uint64_t window)
     uint64_t batches = s1.batches - s0.batches;
     jsonl_begin("fix_throughput");
     jsonl_str("journal", journal_name);
+    jsonl_bool("tls", tls);
     jsonl_u64("orders", n);
     jsonl_u64("window", window);
     jsonl_u64("rejected", rejected);
@@ -383,8 +452,10 @@ int main(int argc, char **argv)
             window = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--nats") && i + 1 < argc)
             nats_urls = argv[++i];
+        else if (!strcmp(argv[i], "--tls"))
+            tls = true;
         else {
-            fprintf(stderr, "usage: bench_fix [--dir DIR] [--roundtrips N] [--orders N] [--window W] [--nats URLS]\n");
+            fprintf(stderr, "usage: bench_fix [--dir DIR] [--roundtrips N] [--orders N] [--window W] [--nats URLS] [--tls]\n");
             return 2;
         }
     }
@@ -400,6 +471,8 @@ int main(int argc, char **argv)
     connect_and_logon();
     run_roundtrip(roundtrips);
     run_throughput(orders, window);
+    SSL_free(ssl);
+    SSL_CTX_free(tls_ctx);
     close(fd);
     fix_gateway_stop(gw);
     core_stop(srv.core);

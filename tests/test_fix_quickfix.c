@@ -4,7 +4,10 @@
  * (tests/fix/qf_client.cpp, built when libquickfix-dev is installed) runs
  * the scenario against it with our data dictionary and validation on. A
  * scenario may ask for a restart of the exchange (same data, same port)
- * through a pipe; the client's exit status is the verdict. */
+ * through a pipe; the client's exit status is the verdict. Every scenario
+ * runs twice: over plain TCP, and over TLS ("tls/" before its name: the
+ * gateway with fix_tls_cert/fix_tls_key, QuickFIX's SSL initiator verifying
+ * the exchange's certificate). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,12 +36,25 @@
 
 static char client[1100];
 static int fixed_port;
+static bool use_tls;
+static char certdir[600], cert[700], key[700];
 
-static void same_port(fix_gateway_options *o)
+typedef struct scenario {
+    char *path;
+    bool tls;
+} scenario;
+
+static void options(fix_gateway_options *o)
 {
     static char listen[64];
-    snprintf(listen, sizeof listen, "127.0.0.1:%d", fixed_port);
-    o->listen = listen;
+    if (fixed_port) {
+        snprintf(listen, sizeof listen, "127.0.0.1:%d", fixed_port);
+        o->listen = listen;
+    }
+    if (use_tls) {
+        o->tls_cert = cert;
+        o->tls_key = key;
+    }
 }
 
 static int64_t mono_ms(void)
@@ -69,7 +85,7 @@ static int supervise(fixsrv *srv, pid_t pid, int from_child, int to_child)
                 char dir[512];
                 snprintf(dir, sizeof dir, "%s", srv->dir);
                 fx_stop(srv);
-                fx_start(srv, dir, same_port);
+                fx_start(srv, dir, options);
                 if (write(to_child, "ok\n", 3) != 3)
                     fail_msg("cannot answer the client");
             }
@@ -79,14 +95,24 @@ static int supervise(fixsrv *srv, pid_t pid, int from_child, int to_child)
 
 static void run_scenario(void **state)
 {
-    const char *path = *state;
+    const scenario *sc = *state;
+    const char *path = sc->path;
     if (access(client, X_OK) != 0) {
         print_message("qf_client not built (no libquickfix-dev): skipped\n");
         skip();
     }
     static fixsrv srv;
     fixed_port = 0;
-    fx_start(&srv, NULL, NULL);
+    use_tls = sc->tls;
+    if (use_tls && !certdir[0]) {
+        const char *base = getenv("CETS_TEST_TMP");
+        snprintf(certdir, sizeof certdir, "%s/qftls-XXXXXX", base && base[0] ? base : "/tmp");
+        assert_non_null(mkdtemp(certdir));
+        fx_make_cert(certdir, "127.0.0.1");
+        snprintf(cert, sizeof cert, "%s/cert.pem", certdir);
+        snprintf(key, sizeof key, "%s/key.pem", certdir);
+    }
+    fx_start(&srv, NULL, options);
     fixed_port = srv.port;
     char work[600], port[16], dict[1100], cin[16], cout[16];
     snprintf(work, sizeof work, "%s/qf", srv.dir);
@@ -103,8 +129,12 @@ static void run_scenario(void **state)
     if (pid == 0) {
         close(up[0]);
         close(down[1]);
-        execl(client, client, "--port", port, "--dict", dict, "--dir", work, "--ctl-in", cin,
-              "--ctl-out", cout, path, (char *)NULL);
+        if (use_tls)
+            execl(client, client, "--port", port, "--dict", dict, "--dir", work, "--ctl-in", cin,
+                  "--ctl-out", cout, "--tls", cert, path, (char *)NULL);
+        else
+            execl(client, client, "--port", port, "--dict", dict, "--dir", work, "--ctl-in",
+                  cin, "--ctl-out", cout, path, (char *)NULL);
         _exit(127);
     }
     close(up[1]);
@@ -130,18 +160,25 @@ int main(void)
     snprintf(client, sizeof client, "%s/qf_client", dirname(exe));
     char dir[1100];
     snprintf(dir, sizeof dir, "%s/tests/fix/scenarios", CETS_SOURCE_DIR);
-    struct CMUnitTest tests[64];
+    struct CMUnitTest tests[128];
     size_t nt = 0;
     DIR *d = opendir(dir);
     struct dirent *de;
-    while (d && (de = readdir(d)) && nt < 64) {
+    while (d && (de = readdir(d)) && nt + 2 <= 128) {
         size_t len = strlen(de->d_name);
         if (len < 5 || strcmp(de->d_name + len - 4, ".txt") != 0)
             continue;
-        char *path = malloc(strlen(dir) + len + 2);
-        sprintf(path, "%s/%s", dir, de->d_name);
-        tests[nt++] = (struct CMUnitTest){.name = strdup(de->d_name), .test_func = run_scenario,
-                                          .initial_state = path};
+        for (int tls = 0; tls < 2; tls++) {
+            scenario *sc = calloc(1, sizeof *sc);
+            char *name = malloc(len + 5);
+            sc->path = malloc(strlen(dir) + len + 2);
+            assert_true(sc && name && sc->path);
+            sprintf(sc->path, "%s/%s", dir, de->d_name);
+            sprintf(name, "%s%s", tls ? "tls/" : "", de->d_name);
+            sc->tls = tls;
+            tests[nt++] = (struct CMUnitTest){.name = name, .test_func = run_scenario,
+                                              .initial_state = sc};
+        }
     }
     if (d)
         closedir(d);
@@ -152,8 +189,10 @@ int main(void)
     qsort(tests, nt, sizeof tests[0], by_name);
     int rc = _cmocka_run_group_tests("fix_quickfix", tests, nt, NULL, NULL);
     for (size_t i = 0; i < nt; i++) {
+        scenario *sc = tests[i].initial_state;
         free((char *)tests[i].name);
-        free(tests[i].initial_state);
+        free(sc->path);
+        free(sc);
     }
     return rc;
 }

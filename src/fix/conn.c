@@ -39,7 +39,7 @@ void conn_watch(gw *g, conn *c)
     if (c->state == CS_LOGON_WAIT || c->state == CS_ACTIVE)
         if (!c->paused && c->inlen < IN_CAP)
             want |= EPOLLIN;
-    if (c->outlen > c->outoff)
+    if (c->outlen > c->outoff || c->tls_want_write)
         want |= EPOLLOUT;
     if (c->state == CS_DEAD && !c->flush_first)
         want = 0;
@@ -110,6 +110,7 @@ void conn_free(gw *g, int i)
 {
     conn *c = g->conns[i];
     epoll_ctl(g->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    conn_tls_close(c);
     close(c->fd);
     free(c->in);
     free(c->out);
@@ -179,12 +180,19 @@ void conn_accept(gw *g)
         c->id = ++g->next_conn_id;
         c->ip = a.sin_addr.s_addr;
         c->t_open = g->mono;
+        if (!conn_tls_start(g, c)) {
+            free(c->in);
+            free(c);
+            close(fd);
+            continue;
+        }
         char ip[INET_ADDRSTRLEN] = "?";
         inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
         snprintf(c->peer, sizeof c->peer, "%s:%d", ip, ntohs(a.sin_port));
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
         c->epoll_mask = EPOLLIN;
         if (epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            conn_tls_close(c);
             free(c->in);
             free(c);
             close(fd);
@@ -224,40 +232,55 @@ void conn_read(gw *g, conn *c)
 {
     if (c->state == CS_DEAD && c->linger) { /* only waiting for the peer to close */
         char sink[4096];
-        ssize_t r = recv(c->fd, sink, sizeof sink, 0);
-        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+        ssize_t r = conn_io_recv(c, sink, sizeof sink);
+        if (r == 0 || r == CONN_IO_TLS_ERROR ||
+            (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
             c->peer_closed = true;
         return;
     }
-    if (c->state != CS_LOGON_WAIT && c->state != CS_ACTIVE)
-        return;
-    ssize_t r = recv(c->fd, c->in + c->inlen, IN_CAP - c->inlen, 0);
-    if (r == 0) {
-        gw_conn_kill(c, "closed by peer", false);
-        return;
-    }
-    if (r < 0) {
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-            gw_conn_kill(c, strerror(errno), false);
-        return;
-    }
-    c->inlen += (size_t)r;
-    if (c->s)
-        c->s->last_recv = g->mono;
-    conn_parse(g, c);
+    /* TLS: the handshake goes on inside the reads, and what OpenSSL decrypted
+     * may exceed the room left: read while there is room and bytes wait */
+    do {
+        if (c->state != CS_LOGON_WAIT && c->state != CS_ACTIVE)
+            return;
+        ssize_t r = conn_io_recv(c, c->in + c->inlen, IN_CAP - c->inlen);
+        if (r == 0) {
+            gw_conn_kill(c, "closed by peer", false);
+            return;
+        }
+        if (r == CONN_IO_TLS_ERROR) {
+            gw_conn_kill(c, conn_tls_error(c), false);
+            return;
+        }
+        if (r < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                gw_conn_kill(c, strerror(errno), false);
+            return;
+        }
+        c->inlen += (size_t)r;
+        if (c->s)
+            c->s->last_recv = g->mono;
+        conn_parse(g, c);
+    } while (conn_readable_now(c));
+}
+
+bool conn_readable_now(const conn *c)
+{
+    return (c->state == CS_LOGON_WAIT || c->state == CS_ACTIVE) && !c->paused &&
+           c->inlen < IN_CAP && conn_tls_pending(c);
 }
 
 void conn_send(conn *c)
 {
     while (c->outoff < c->outlen) {
-        ssize_t w = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t w = conn_io_send(c, c->out + c->outoff, c->outlen - c->outoff);
         if (w < 0) {
-            if (errno == EINTR)
+            if (w != CONN_IO_TLS_ERROR && errno == EINTR)
                 continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            if (w == CONN_IO_TLS_ERROR || (errno != EAGAIN && errno != EWOULDBLOCK)) {
                 c->flush_first = false;
-                gw_conn_kill(c, strerror(errno), false);
+                gw_conn_kill(c, w == CONN_IO_TLS_ERROR ? conn_tls_error(c) : strerror(errno),
+                             false);
                 c->outoff = c->outlen;
             }
             return;

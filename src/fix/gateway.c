@@ -379,6 +379,8 @@ static void turn_end(gw *g)
     g->flush_list = NULL;
     for (int i = 0; i < g->nconns;) {
         conn *c = g->conns[i];
+        if (conn_readable_now(c)) /* TLS bytes held while the buffer was full or paused */
+            conn_read(g, c);
         if (c->outlen > c->outoff)
             conn_send(c);
         if (c->state == CS_DEAD && (!c->flush_first || c->outlen == c->outoff) &&
@@ -414,6 +416,8 @@ static void *gw_main(void *arg)
                 conn *c = p;
                 if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
                     conn_read(g, c);
+                if (evs[i].events & EPOLLOUT && c->tls_want_write)
+                    conn_read(g, c); /* the TLS handshake waited to write */
                 if (evs[i].events & EPOLLOUT && c->outlen > c->outoff)
                     conn_send(c);
                 /* epoll reports these even when not asked (a connection
@@ -501,6 +505,7 @@ static int listen_on(gw *g, const char *addr, char *err, size_t errlen)
 static void gw_free(gw *g)
 {
     for (int i = 0; i < g->nconns; i++) {
+        conn_tls_close(g->conns[i]);
         close(g->conns[i]->fd);
         free(g->conns[i]->in);
         free(g->conns[i]->out);
@@ -532,6 +537,7 @@ static void gw_free(gw *g)
         close(g->efd);
     if (g->ep >= 0)
         close(g->ep);
+    gw_tls_free(g);
     free(g);
 }
 
@@ -613,6 +619,12 @@ fix_gateway *fix_gateway_start_with(core *c, auth *a, const fix_gateway_options 
         gw_free(g);
         return NULL;
     }
+    if (((o->tls_cert && o->tls_cert[0]) || (o->tls_key && o->tls_key[0])) &&
+        gw_tls_init(g, o->tls_cert, o->tls_key, err, errlen) != 0) {
+        gw_free(g);
+        return NULL;
+    }
+    g->o.tls_cert = g->o.tls_key = NULL; /* the caller's strings; the context holds the files */
     if (listen_on(g, o->listen, err, errlen) != 0 ||
         (g->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
         (g->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 || !(g->aw = auth_worker_start(g, a))) {
@@ -640,8 +652,8 @@ fix_gateway *fix_gateway_start_with(core *c, auth *a, const fix_gateway_options 
         fix_gateway_stop(g);
         return NULL;
     }
-    log_info("fix", "msg=\"listening\" listen=%s port=%d state_dir=%s sessions=%d", log_q(o->listen),
-             g->port, log_q(g->state_dir), g->nsess);
+    log_info("fix", "msg=\"listening\" listen=%s port=%d tls=%s state_dir=%s sessions=%d",
+             log_q(o->listen), g->port, g->tls ? "on" : "off", log_q(g->state_dir), g->nsess);
     return g;
 }
 

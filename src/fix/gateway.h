@@ -41,6 +41,8 @@ typedef struct fix_gateway_options {
     size_t max_out_bytes;      /* 16 MiB unsent per connection: then disconnect */
     uint32_t max_inflight;     /* 16384 commands per session: then stop reading */
     int sending_time_tolerance_s; /* 120: SendingTime accuracy (0 = not checked) */
+    const char *tls_cert;      /* PEM certificate (chain) and key: the listener speaks only */
+    const char *tls_key;       /* TLS 1.2/1.3; NULL or "": plain TCP */
 } fix_gateway_options;
 
 void fix_gateway_options_default(fix_gateway_options *o);

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "auth/auth.h"
 #include "cets/cets.h"
@@ -79,6 +80,10 @@ struct conn {
     bool linger;          /* CS_DEAD: then wait (logout_timeout_ms) for the peer to close */
     bool peer_closed;
     logon_req logon;
+    struct ssl_st *ssl;   /* TLS (tls.c), or NULL on a plain listener */
+    bool tls_want_write;  /* the handshake waits for the socket to be writable */
+    bool tls_logged;
+    char tls_err[200];
 };
 
 /* A session: one per provisioned SenderCompID that has logged on once, alive
@@ -199,6 +204,7 @@ struct fix_gateway {
         bool exists;
     } compids_seen; /* as loaded */
     int lfd, efd, ep, port;
+    struct ssl_ctx_st *tls; /* NULL: plain TCP */
     pthread_t thread;
     volatile int stopping;
     int64_t mono, wall; /* now, once per turn */
@@ -272,6 +278,20 @@ void auth_worker_stop(struct auth_worker *w);
 /* Queue a password check; the answer comes back through sess_on_auth(). */
 void gw_auth_ask(gw *g, conn *c, const char *password);
 
+/* ---- tls.c ---- */
+#define CONN_IO_TLS_ERROR (-2)
+/* The listener's TLS context from PEM files; 0, or -1 with err. */
+int gw_tls_init(gw *g, const char *cert, const char *key, char *err, size_t errlen);
+void gw_tls_free(gw *g);
+/* A new connection's TLS object (nothing on a plain listener); false: out of memory. */
+bool conn_tls_start(gw *g, conn *c);
+/* recv/send on either kind of connection (tls.c's opening comment). */
+ssize_t conn_io_recv(conn *c, void *buf, size_t n);
+ssize_t conn_io_send(conn *c, const void *buf, size_t n);
+bool conn_tls_pending(const conn *c);
+const char *conn_tls_error(const conn *c);
+void conn_tls_close(conn *c);
+
 /* ---- conn.c ---- */
 void conn_accept(gw *g);
 /* Once a second: one log line for the connections refused meanwhile. */
@@ -283,6 +303,9 @@ void conn_send(conn *c);
 /* Tell epoll what the connection waits for now. */
 void conn_watch(gw *g, conn *c);
 void conn_free(gw *g, int i);
+/* The connection can read now without waiting for epoll (TLS bytes decrypted
+ * and held inside OpenSSL while the input buffer was full). */
+bool conn_readable_now(const conn *c);
 void gw_conn_write(conn *c, const char *p, size_t n);
 /* Close: now, or after what is queued has been sent (flush_first). */
 void gw_conn_kill(conn *c, const char *why, bool flush_first);

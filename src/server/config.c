@@ -75,6 +75,10 @@ static const key keys[] = {
         "cluster mode: commands between snapshots the leader publishes for new nodes (0 = never)"),
     STR("fix_listen", fix_listen,
         "FIX 4.4 acceptor address and port (docs/fix.md); empty = no FIX gateway"),
+    STR("fix_tls_cert", fix_tls_cert,
+        "FIX over TLS 1.2/1.3: the PEM certificate (chain) file; with fix_tls_key the FIX listener "
+        "speaks only TLS; empty = plain TCP"),
+    STR("fix_tls_key", fix_tls_key, "FIX over TLS: the PEM private key file of fix_tls_cert"),
     NUM("fix_heartbeat_s", K_INT, fix_heartbeat_s, 1, 300,
         "FIX HeartBtInt used when a Logon asks for 0, seconds"),
     NUM("fix_cancel_on_disconnect", K_BOOL, fix_cancel_on_disconnect, 0, 1,

@@ -45,6 +45,8 @@ typedef struct server_config {
     int cluster_publish_timeout_ms; /* 15000 */
     uint64_t cluster_snapshot_every; /* 1000000 */
     char fix_listen[128];      /* FIX 4.4 acceptor, "" = off */
+    char fix_tls_cert[1024];   /* PEM certificate chain: the FIX listener speaks TLS */
+    char fix_tls_key[1024];    /* its PEM private key */
     int fix_heartbeat_s;       /* HeartBtInt when a Logon asks for 0; 30 */
     bool fix_cancel_on_disconnect;
     /* the back office (docs/backoffice.md) */

@@ -3,7 +3,10 @@
 // with QuickFIX validating everything it receives against our data
 // dictionary (docs/fix/CETS-FIX44.xml). The exchange is C; only this links C++.
 //
-//   qf_client --port P --dict FILE --dir WORKDIR [--ctl-in FD --ctl-out FD] SCENARIO
+//   qf_client --port P --dict FILE --dir WORKDIR [--ctl-in FD --ctl-out FD] [--tls CAFILE] SCENARIO
+//
+// --tls: connect with QuickFIX's SSL initiator, the exchange's certificate
+// verified against CAFILE (QuickFIX's SSL settings).
 //
 // Scenario lines (# starts a comment; $name is a variable; NOW is the time):
 //   session NAME SENDERCOMPID USER PASSWORD [hb=N] [TAG=VALUE ...]  (Logon extras)
@@ -41,6 +44,7 @@
 #include <quickfix/FileStore.h>
 #include <quickfix/Message.h>
 #include <quickfix/Session.h>
+#include <quickfix/SSLSocketInitiator.h>
 #include <quickfix/SessionSettings.h>
 #include <quickfix/SocketInitiator.h>
 
@@ -60,7 +64,7 @@ struct Sess {
     FIX::SessionID id;
     std::unique_ptr<FIX::SessionSettings> settings;
     std::unique_ptr<FIX::FileStoreFactory> store;
-    std::unique_ptr<FIX::SocketInitiator> initiator;
+    std::unique_ptr<FIX::Initiator> initiator;
     std::deque<Received> app, admin;
     bool logged_on = false;
     int last_in = 0; // MsgSeqNum of the last message handed to us
@@ -158,7 +162,7 @@ class App : public FIX::Application {
 
 App app;
 int port;
-std::string dict, workdir;
+std::string dict, workdir, tls_ca;
 int ctl_in = -1, ctl_out = -1;
 FIX::DataDictionary *dd;
 
@@ -243,6 +247,9 @@ void define(const std::vector<std::string> &w)
         << "SocketConnectHost=127.0.0.1\nSocketConnectPort=" << port << "\n"
         << "[SESSION]\nBeginString=FIX.4.4\nSenderCompID=" << s.comp << "\nTargetCompID=CETS\n"
         << "HeartBtInt=" << s.hb << "\n";
+    if (!tls_ca.empty())
+        cfg << "SSLProtocol=all -SSLv2 -SSLv3 -TLSv1 -TLSv1_1\nCertificationAuthoritiesFile="
+            << tls_ca << "\nCertificateVerifyLevel=1\n";
     std::istringstream in(cfg.str());
     s.settings.reset(new FIX::SessionSettings(in));
     s.store.reset(new FIX::FileStoreFactory(*s.settings));
@@ -268,7 +275,10 @@ template <class Pred> void wait_for(Pred p, int ms, const std::string &what)
 void logon(Sess &s)
 {
     if (!s.initiator) {
-        s.initiator.reset(new FIX::SocketInitiator(app, *s.store, *s.settings));
+        if (tls_ca.empty())
+            s.initiator.reset(new FIX::SocketInitiator(app, *s.store, *s.settings));
+        else
+            s.initiator.reset(new FIX::SSLSocketInitiator(app, *s.store, *s.settings));
         s.initiator->start();
     } else {
         // QuickFIX drops its old connection on its next timer tick (1 s); a
@@ -469,6 +479,8 @@ int main(int argc, char **argv)
             ctl_in = std::atoi(argv[++i]);
         else if (a == "--ctl-out" && i + 1 < argc)
             ctl_out = std::atoi(argv[++i]);
+        else if (a == "--tls" && i + 1 < argc)
+            tls_ca = argv[++i];
         else
             scenario = a;
     }

@@ -21,6 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include "../../src/auth/auth.h"
 #include "../../src/server/config.h"
 #include "core/compids.h"
@@ -171,8 +175,55 @@ void fxc_connect(fxc *c, int port, const char *comp)
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+bool fxc_connect_tls(fxc *c, int port, const char *comp, const char *ca_file, int max_version,
+                     char *err, size_t errlen)
+{
+    fxc_connect(c, port, comp);
+    c->tls = SSL_CTX_new(TLS_client_method());
+    assert_non_null(c->tls);
+    SSL_CTX_set_verify(c->tls, SSL_VERIFY_PEER, NULL);
+    assert_int_equal(SSL_CTX_load_verify_locations(c->tls, ca_file, NULL), 1);
+    if (max_version)
+        SSL_CTX_set_max_proto_version(c->tls, max_version);
+    c->ssl = SSL_new(c->tls);
+    assert_non_null(c->ssl);
+    SSL_set_fd(c->ssl, c->fd);
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), "127.0.0.1");
+    ERR_clear_error();
+    if (SSL_connect(c->ssl) == 1)
+        return true;
+    unsigned long e = ERR_get_error();
+    char why[200] = "no reason";
+    if (e)
+        ERR_error_string_n(e, why, sizeof why);
+    snprintf(err, errlen, "%s", why);
+    return false;
+}
+
+const char *fxc_tls_version(const fxc *c) { return c->ssl ? SSL_get_version(c->ssl) : "none"; }
+
+void fx_make_cert(const char *dir, const char *name)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=%s' "
+             "-addext 'subjectAltName=IP:127.0.0.1' -keyout '%s/key.pem' -out '%s/cert.pem' "
+             ">/dev/null 2>&1",
+             name, dir, dir);
+    if (system(cmd) != 0)
+        fail_msg("openssl req failed (is the openssl command installed?)");
+}
+
 void fxc_close(fxc *c)
 {
+    if (c->ssl) {
+        SSL_free(c->ssl);
+        c->ssl = NULL;
+    }
+    if (c->tls) {
+        SSL_CTX_free(c->tls);
+        c->tls = NULL;
+    }
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
@@ -182,7 +233,7 @@ void fxc_send_raw(fxc *c, const void *p, size_t n)
 {
     const char *q = p;
     while (n) {
-        ssize_t w = send(c->fd, q, n, MSG_NOSIGNAL);
+        ssize_t w = c->ssl ? SSL_write(c->ssl, q, (int)n) : send(c->fd, q, n, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
@@ -253,9 +304,10 @@ static int recv_one(fxc *c, int timeout_ms)
         if (left <= 0 || c->fd < 0)
             return 0;
         struct pollfd p = {.fd = c->fd, .events = POLLIN};
-        if (poll(&p, 1, (int)left) <= 0)
+        if (!(c->ssl && SSL_pending(c->ssl) > 0) && poll(&p, 1, (int)left) <= 0)
             return 0;
-        ssize_t r = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
+        ssize_t r = c->ssl ? SSL_read(c->ssl, c->buf + c->len, (int)(sizeof c->buf - c->len))
+                           : recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
         if (r <= 0)
             return -1;
         c->len += (size_t)r;

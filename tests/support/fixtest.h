@@ -44,8 +44,12 @@ int fx_admin(fixsrv *f, cets_cmd *c);
 int64_t fx_order_qty(fixsrv *f, uint64_t order_id);
 
 /* ---- the raw client ---- */
+struct ssl_st;
+struct ssl_ctx_st;
 typedef struct fxc {
     int fd;
+    struct ssl_st *ssl;        /* over TLS (fxc_connect_tls), else NULL */
+    struct ssl_ctx_st *tls;
     char comp[40];
     uint64_t out_seq;   /* MsgSeqNum of the next message sent */
     char buf[1 << 18];
@@ -55,6 +59,16 @@ typedef struct fxc {
 } fxc;
 
 void fxc_connect(fxc *c, int port, const char *comp);
+/* Connect over TLS, the server's certificate verified against ca_file (PEM)
+ * for the address 127.0.0.1; max_version 0 or e.g. TLS1_2_VERSION. False
+ * when the handshake fails (why in err). */
+bool fxc_connect_tls(fxc *c, int port, const char *comp, const char *ca_file, int max_version,
+                     char *err, size_t errlen);
+/* The TLS version the connection agreed, e.g. "TLSv1.3". */
+const char *fxc_tls_version(const fxc *c);
+/* Write a self-signed certificate for 127.0.0.1 and its key (PEM files
+ * dir/cert.pem, dir/key.pem) with the openssl command. */
+void fx_make_cert(const char *dir, const char *name);
 void fxc_close(fxc *c);
 void fxc_send_raw(fxc *c, const void *p, size_t n);
 /* Build with header (49, 56, 34 = out_seq++, 52 = now) and send. body is
