@@ -2,7 +2,12 @@
  * Cases and Expected Behaviors, one scenario file per acceptor-side test case
  * (tests/fix/session/, one .txt each), each on a fresh exchange (fixtest.h) over raw
  * sockets: what the scenario sends goes out byte for byte, what comes back
- * is checked field by field. docs/fix.md ("Conformance") lists the test cases
+ * is checked field by field. With CETS_FIX_CETSD=path/to/cetsd (ctest
+ * test_fix_session_cetsd) every scenario runs against a real cetsd process
+ * instead: the exchange is seeded in this process, stopped, and its data
+ * directory served by cetsd on the same FIX port (the options as its
+ * configuration keys), then stopped with SIGTERM and its exit checked.
+ * docs/fix.md ("Conformance") lists the test cases
  * and what the exchange does for each.
  *
  * Scenario lines (# starts a comment; words are separated by blanks):
@@ -56,7 +61,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -573,6 +581,105 @@ static void step(scen *sc, fixsrv *srv, char **w, int n)
     }
 }
 
+/* ---- a real cetsd (CETS_FIX_CETSD) -------------------------------------------------- */
+
+static const char *cetsd_path;
+static pid_t cetsd_pid;
+static char cetsd_log[700];
+
+static void cetsd_log_tail(void)
+{
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "tail -n 20 '%s' >&2", cetsd_log);
+    if (system(cmd) != 0)
+        fprintf(stderr, "(no log %s)\n", cetsd_log);
+}
+
+/* The seeded exchange in srv is stopped and its data directory served by
+ * cetsd on the same FIX port, with the scenario's options as configuration. */
+static void cetsd_start(scen *sc, fixsrv *srv)
+{
+    int port = srv->port;
+    fx_stop(srv);
+    if (opt_set[2])
+        FAIL(sc, "sending_time_tolerance_s is not a cetsd setting");
+    char conf[700];
+    snprintf(conf, sizeof conf, "%s/cetsd.conf", srv->dir);
+    snprintf(cetsd_log, sizeof cetsd_log, "%s/cetsd.log", srv->dir);
+    FILE *f = fopen(conf, "w");
+    assert_non_null(f);
+    fprintf(f, "data_dir = %s\nlisten = 127.0.0.1:0\nfix_listen = 127.0.0.1:%d\n"
+               "log_file = %s\nlog_level = info\nbackoffice_sql = false\naudit_log = false\n",
+            srv->dir, port, cetsd_log);
+    if (opt_set[0])
+        fprintf(f, "fix_logon_timeout_ms = %d\n", opt_over.logon_timeout_ms);
+    if (opt_set[1])
+        fprintf(f, "fix_logout_timeout_ms = %d\n", opt_over.logout_timeout_ms);
+    fclose(f);
+    cetsd_pid = fork();
+    assert_true(cetsd_pid >= 0);
+    if (cetsd_pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* not left behind if this test dies */
+        execl(cetsd_path, cetsd_path, "--config", conf, (char *)NULL);
+        _exit(127);
+    }
+    /* ready when the FIX gateway says it listens */
+    for (int64_t deadline = mono_ms() + 20000;;) {
+        char cmd[800];
+        snprintf(cmd, sizeof cmd, "grep -q 'comp=fix msg=\"listening\"' '%s' 2>/dev/null",
+                 cetsd_log);
+        if (system(cmd) == 0)
+            break;
+        int st;
+        if (waitpid(cetsd_pid, &st, WNOHANG) == cetsd_pid) {
+            cetsd_pid = 0;
+            cetsd_log_tail();
+            FAIL(sc, "cetsd exited before its FIX gateway listened");
+        }
+        if (mono_ms() > deadline) {
+            cetsd_log_tail();
+            FAIL(sc, "cetsd's FIX gateway did not listen within 20 s");
+        }
+        usleep(20000);
+    }
+}
+
+/* SIGTERM; cetsd must stop cleanly (exit 0) within 20 s. */
+static void cetsd_stop(void)
+{
+    if (!cetsd_pid)
+        return;
+    kill(cetsd_pid, SIGTERM);
+    int st = 0;
+    pid_t pid = cetsd_pid;
+    cetsd_pid = 0;
+    for (int64_t deadline = mono_ms() + 20000; waitpid(pid, &st, WNOHANG) != pid;) {
+        if (mono_ms() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            cetsd_log_tail();
+            fail_msg("cetsd did not stop within 20 s of SIGTERM");
+        }
+        usleep(20000);
+    }
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        cetsd_log_tail();
+        fail_msg("cetsd stopped with status %d", st);
+    }
+}
+
+/* After a scenario that failed midway: its cetsd goes too. */
+static int scenario_teardown(void **state)
+{
+    (void)state;
+    if (cetsd_pid) {
+        kill(cetsd_pid, SIGKILL);
+        waitpid(cetsd_pid, NULL, 0);
+        cetsd_pid = 0;
+    }
+    return 0;
+}
+
 static void run_scenario(void **state)
 {
     const char *path = *state;
@@ -612,6 +719,8 @@ static void run_scenario(void **state)
         }
         if (!started) {
             fx_start(&srv, NULL, apply_options);
+            if (cetsd_path)
+                cetsd_start(&sc, &srv);
             started = true;
         }
         step(&sc, &srv, w, n);
@@ -620,7 +729,9 @@ static void run_scenario(void **state)
     for (int i = 0; i < sc.nc; i++)
         if (sc.c[i].fd >= 0)
             close(sc.c[i].fd);
-    if (started)
+    if (started && cetsd_path)
+        cetsd_stop();
+    else if (started)
         fx_stop(&srv);
 }
 
@@ -633,6 +744,9 @@ int main(int argc, char **argv)
 {
     char dir[1100];
     snprintf(dir, sizeof dir, "%s/tests/fix/session", CETS_SOURCE_DIR);
+    cetsd_path = getenv("CETS_FIX_CETSD");
+    if (cetsd_path && !cetsd_path[0])
+        cetsd_path = NULL;
     static struct CMUnitTest tests[256];
     size_t nt = 0;
     DIR *d = opendir(dir);
@@ -646,7 +760,8 @@ int main(int argc, char **argv)
         char *path = malloc(strlen(dir) + len + 2);
         sprintf(path, "%s/%s", dir, de->d_name);
         tests[nt++] = (struct CMUnitTest){
-            .name = strdup(de->d_name), .test_func = run_scenario, .initial_state = path};
+            .name = strdup(de->d_name), .test_func = run_scenario, .teardown_func = scenario_teardown,
+            .initial_state = path};
     }
     if (d)
         closedir(d);
@@ -655,7 +770,8 @@ int main(int argc, char **argv)
         return 1;
     }
     qsort(tests, nt, sizeof tests[0], by_name);
-    int rc = _cmocka_run_group_tests("fix_session", tests, nt, NULL, NULL);
+    int rc = _cmocka_run_group_tests(cetsd_path ? "fix_session_cetsd" : "fix_session", tests, nt,
+                                     NULL, NULL);
     for (size_t i = 0; i < nt; i++) {
         free((char *)tests[i].name);
         free(tests[i].initial_state);

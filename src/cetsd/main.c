@@ -124,6 +124,7 @@ static fix_gateway *fix_start(server *s, char *err, size_t errlen)
     fo.max_pending = s->cfg.fix_max_pending;
     fo.max_pending_per_addr = s->cfg.fix_max_pending_per_addr;
     fo.logon_timeout_ms = s->cfg.fix_logon_timeout_ms;
+    fo.logout_timeout_ms = s->cfg.fix_logout_timeout_ms;
     fo.tls_cert = s->cfg.fix_tls_cert;
     fo.tls_key = s->cfg.fix_tls_key;
     return fix_gateway_start_with(s->core, s->auth, &fo, err, errlen);

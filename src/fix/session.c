@@ -827,6 +827,10 @@ void sess_timers(gw *g, sess *s)
             gw_conn_kill(s->c, "silent peer: no answer to TestRequest", false);
         return;
     }
+    /* the Heartbeat first when both are due (a turn that came late, under load): the
+     * order the peer sees does not depend on how late the turn was */
+    if (g->mono - s->last_send >= hb)
+        send_heartbeat(s, NULL);
     if (g->mono - s->last_recv >= hb + grace) {
         char id[32];
         snprintf(id, sizeof id, "TEST%" PRIu64, ++s->test_n);
@@ -834,10 +838,7 @@ void sess_timers(gw *g, sess *s)
         fix_add_str(&g->b, TAG_TestReqID, id);
         sess_end(s);
         s->test_sent = g->mono;
-        return;
     }
-    if (g->mono - s->last_send >= hb)
-        send_heartbeat(s, NULL);
 }
 
 void sess_offline(gw *g, sess *s)

@@ -101,6 +101,9 @@ static const key keys[] = {
         "FIX connections not logged on yet from one IP address, at most"),
     NUM("fix_logon_timeout_ms", K_INT, fix_logon_timeout_ms, 100, 600000,
         "FIX: a connection must send its Logon within this, ms"),
+    NUM("fix_logout_timeout_ms", K_INT, fix_logout_timeout_ms, 100, 600000,
+        "FIX: how long the exchange waits for the peer's answer to its Logout, or for the peer to "
+        "close after answering one, ms"),
     NUM("demo", K_BOOL, demo, 0, 1, "seed a demo market (like --demo); a fresh data dir then ignores enforce_sessions"),
     NUM("demo_participants", K_U32, demo_participants, 1, 64,
         "demo: simulated traders, each a participant with a user traderNN"),
@@ -132,6 +135,7 @@ void config_default(server_config *c)
     c->fix_max_pending = 256;
     c->fix_max_pending_per_addr = 16;
     c->fix_logon_timeout_ms = 2000;
+    c->fix_logout_timeout_ms = 2000;
     c->demo_participants = 24;
     c->demo_rate = 20;
     c->demo_seed = 1;

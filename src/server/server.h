@@ -58,6 +58,7 @@ typedef struct server_config {
     int fix_max_pending;          /* 256: not logged on yet, in all */
     int fix_max_pending_per_addr; /* 16: not logged on yet, from one address */
     int fix_logon_timeout_ms;     /* 2000 */
+    int fix_logout_timeout_ms;    /* 2000 */
     core_options core;
 } server_config;
 

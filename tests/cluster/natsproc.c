@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -38,6 +39,9 @@ pid_t np_spawn(const char *log, char *const argv[], const char *env_password)
     if (pid < 0)
         np_die("fork: %s", strerror(errno));
     if (pid == 0) {
+        /* not left running when the harness dies (a failed check exits at once); forked by
+         * the main thread, which lives as long as the harness */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         FILE *f = fopen(log, "a");
         if (f) {
             dup2(fileno(f), 1);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -170,6 +171,7 @@ void ts_spawn_with(tserver *t, const char *dir, const char *conf_lines)
         t->pid = fork();
         assert_true(t->pid >= 0);
         if (t->pid == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL); /* not left running when the test dies */
             setenv("CETSD_ADMIN_PASSWORD", TS_ADMIN_PASSWORD, 1);
             execl(bin, bin, "--config", conf, "--data", t->dir, "--listen", listen, (char *)NULL);
             _exit(127);
