@@ -94,6 +94,12 @@ typedef enum cets_cmd_type {
                                      not in the engine, which only checks the actor and the
                                      fields and keeps nothing: the command is journaled so that
                                      the audit log, a projection of the journal, has it */
+    CETS_CMD_PARAM_SET = 14,      /* a market parameter (docs/rules.md, "Market parameters"):
+                                     aux = cets_param_id, qty = the new value, price = the
+                                     trading date from whose open it applies (yyyymmdd, after
+                                     today), or flags = CETS_PARAM_URGENT: at once (price 0) */
+    CETS_CMD_LIMIT_EXEMPT = 15,   /* actor: the authority; participant, aux = 1 exempt from the
+                                     position limits, 0 no longer; text = the reason */
     /* trading commands: actor must equal participant */
     CETS_CMD_POST = 20,   /* listing post, or limit order in continuous mode (flags=tif) */
     CETS_CMD_TAKE = 21,   /* listing take: ntargets + targets (price and qty are then ignored:
@@ -629,6 +635,115 @@ CETS_API int64_t cets_deduction_owed(const cets_engine *e, uint32_t participant)
 /* The instrument of the vintage of a compliance year (CEA1920 for 2019 and 2020,
  * CEAyy otherwise), or -1. */
 CETS_API int cets_vintage_of_year(const cets_engine *e, int32_t year);
+
+/* ---- market parameters (params.c, docs/rules.md "Market parameters") ---- */
+
+/* Every number a rule uses that the operator may change at run time, by
+ * CETS_CMD_PARAM_SET. The numbers are journaled: never renumber, add at the end. */
+typedef enum cets_param_id {
+    CETS_PARAM_FEE_LISTING_BUY = 0, /* ppm of turnover; 500 = 0.05% */
+    CETS_PARAM_FEE_LISTING_SELL = 1,
+    CETS_PARAM_FEE_BLOCK_BUY = 2,
+    CETS_PARAM_FEE_BLOCK_SELL = 3,
+    CETS_PARAM_FEE_AUCTION_BUY = 4,
+    CETS_PARAM_FEE_AUCTION_SELL = 5,
+    CETS_PARAM_BAND_LISTING = 6,    /* bp of the previous close */
+    CETS_PARAM_BAND_BLOCK = 7,
+    CETS_PARAM_BAND_AUCTION = 8,    /* an auction's limits around the previous close */
+    CETS_PARAM_LISTING_MIN_QTY = 9, /* t */
+    CETS_PARAM_LISTING_MAX_QTY = 10,
+    CETS_PARAM_BLOCK_MIN_QTY = 11,  /* also an auction lot's minimum */
+    CETS_PARAM_BLOCK_MAX_QTY = 12,
+    CETS_PARAM_AUCTION_MAX_LOT = 13,
+    CETS_PARAM_TICK = 14,           /* fen */
+    CETS_PARAM_CCER_CAP = 15,       /* bp of an obligation */
+    CETS_PARAM_PENALTY_MULTIPLE = 16, /* bp: 50000 = 5 x */
+    CETS_PARAM_COMPOSITE = 17,      /* bit i: instrument i is in the composite; 0 = every CEA */
+    CETS_PARAM_AM_OPEN = 18,        /* minutes after local midnight */
+    CETS_PARAM_AM_CLOSE = 19,
+    CETS_PARAM_PM_OPEN = 20,
+    CETS_PARAM_PM_CLOSE = 21,
+    CETS_PARAM_BLOCK_OPEN = 22,
+    CETS_PARAM_BLOCK_CLOSE = 23,
+    /* position limits (limits.c): the most a participant may hold, available + frozen +
+       bought today, t; 0 = no limit */
+    CETS_PARAM_LIMIT_ENTITY_CEA = 24,       /* a compliance entity, all CEA vintages together */
+    CETS_PARAM_LIMIT_ENTITY_CCER = 25,
+    CETS_PARAM_LIMIT_INSTITUTION_CEA = 26,
+    CETS_PARAM_LIMIT_INSTITUTION_CCER = 27,
+    CETS_PARAM_LIMIT_INDIVIDUAL_CCER = 28,
+    CETS_PARAM_LIMIT_VINTAGE = 29,          /* any trading participant, one CEA vintage */
+    CETS_PARAM_COUNT = 30,
+} cets_param_id;
+
+#define CETS_PARAM_URGENT 1 /* PARAM_SET flags: applies at once */
+
+typedef struct cets_param_info {
+    const char *name; /* "fee.listing.buy" */
+    const char *unit; /* "ppm", "bp", "t", "fen", "min", "mask" */
+    const char *what; /* one line for a person */
+    int64_t min, max; /* the values a change may have */
+    bool urgent;      /* may apply at once (flags = CETS_PARAM_URGENT) */
+} cets_param_info;
+
+typedef enum cets_param_status {
+    CETS_PARAM_PENDING = 1,    /* waits for its date's open */
+    CETS_PARAM_APPLIED = 2,    /* took effect on `applied` */
+    CETS_PARAM_SUPERSEDED = 3, /* replaced by a later change for the same date before it applied */
+} cets_param_status;
+
+/* One accepted PARAM_SET, kept for good: the history. */
+typedef struct cets_param_change {
+    uint64_t seq;      /* the command */
+    int64_t ts;
+    int64_t value;
+    int64_t old;       /* the value it replaced, once applied */
+    int32_t id;        /* cets_param_id */
+    int32_t effective; /* the date asked for (urgent: the trading date it was set on) */
+    int32_t applied;   /* the trading date it took effect, 0 before */
+    uint32_t user;     /* the command's user */
+    uint8_t status;    /* cets_param_status */
+    uint8_t urgent;
+    uint8_t pad[6];
+} cets_param_change;
+
+/* The table of parameters (NULL past CETS_PARAM_COUNT); the id of a name or -1. */
+CETS_API const cets_param_info *cets_param_info_get(int id);
+CETS_API int cets_param_find(const char *name);
+/* The value in force, and the engine's default (from its cets_config). */
+CETS_API int64_t cets_param_value(const cets_engine *e, int id);
+CETS_API int64_t cets_param_default(const cets_engine *e, int id);
+/* Every accepted change, oldest first: fills at most cap from index `from`,
+ * returns the number of changes in all. */
+CETS_API uint32_t cets_param_changes(const cets_engine *e, uint32_t from, cets_param_change *out,
+                                     uint32_t cap);
+/* Why a PARAM_SET would be refused, in words, with the numbers ("fee.listing.buy
+ * must be from 0 to 100000 ppm, not -5"); "" when it would be accepted. */
+CETS_API const char *cets_param_check(const cets_engine *e, const cets_cmd *cmd, char *buf,
+                                      size_t len);
+
+/* ---- position limits (limits.c, docs/rules.md "Position limits") ---------- */
+
+/* One LIMIT_EXEMPT, kept for good; the last one of a participant is in force. */
+typedef struct cets_limit_exemption {
+    uint64_t seq;
+    int64_t ts;
+    uint32_t participant;
+    uint32_t user;
+    uint8_t exempt; /* 1 exempted, 0 exemption withdrawn */
+    uint8_t pad[7];
+    char reason[CETS_NAME_LEN];
+} cets_limit_exemption;
+
+/* Whether a participant is exempt from the position limits now. */
+CETS_API bool cets_limit_exempt(const cets_engine *e, uint32_t participant);
+/* Every exemption and withdrawal, oldest first (as cets_param_changes). */
+CETS_API uint32_t cets_limit_exemptions(const cets_engine *e, uint32_t from,
+                                        cets_limit_exemption *out, uint32_t cap);
+/* The limits that bind participant on instrument now (0 = none): all of the
+ * instrument's product together, and the instrument alone. */
+CETS_API void cets_position_limits(const cets_engine *e, uint32_t participant,
+                                   uint32_t instrument, int64_t *product, int64_t *vintage);
 
 /* Composite price now: equal-weighted mean of the CEA closes (fen, half-up). */
 CETS_API int64_t cets_composite_price(const cets_engine *e);

@@ -70,6 +70,8 @@ static const cli_command commands[] = {
     {"compliance", cmd_compliance, compliance_usage,
      "server: obligation, surrendered, shortfall and status per year"},
     {"admin", cmd_admin, admin_usage, "server: operator commands (cets admin --help)"},
+    {"params", cmd_params, params_usage,
+     "server: market parameters in force, their history; the operator's changes"},
     {"history", cmd_history, history_usage,
      "server: trades, fills, orders, funds and holdings of past days; past reports"},
     {"bank", cmd_bank, bank_usage,

@@ -336,7 +336,7 @@ int trading_post(cets_engine *e, const cets_cmd *c)
     }
     order proto = {0};
     int64_t need = c->side == CETS_BUY ? funds_needed(e, &proto, c->price, c->qty) : c->qty;
-    if (c->side == CETS_BUY ? (rc = risk_check_funds(e, c->participant, need))
+    if (c->side == CETS_BUY ? (rc = risk_check_buy(e, c->participant, c->instrument, need, c->qty))
                             : (rc = risk_check_holding(e, c->participant, c->instrument, c->qty)))
         return rc;
     uint32_t slot = order_new(e, c, c->instrument, c->side, c->price, c->qty, c->flags);
@@ -433,7 +433,7 @@ int trading_take(cets_engine *e, const cets_cmd *c)
         cost = pl.cost;
     }
     int64_t need = c->side == CETS_BUY ? fee_buy_reserve(e, CETS_METHOD_LISTING, 0, 0, cost) : qty;
-    if (c->side == CETS_BUY ? (rc = risk_check_funds(e, c->participant, need))
+    if (c->side == CETS_BUY ? (rc = risk_check_buy(e, c->participant, c->instrument, need, qty))
                             : (rc = risk_check_holding(e, c->participant, c->instrument, qty)))
         return rc;
     uint32_t slot = order_new(e, c, c->instrument, c->side, limit,
@@ -499,7 +499,8 @@ int trading_modify(cets_engine *e, const cets_cmd *c)
         return CETS_SELF_TRADE;
     int64_t need = o->side == CETS_BUY ? funds_needed(e, o, c->price, c->qty) : c->qty;
     int64_t delta = need - o->reserved;
-    if (delta > 0 && (o->side == CETS_BUY ? (rc = risk_check_funds(e, o->participant, delta))
+    if (delta > 0 && (o->side == CETS_BUY ? (rc = risk_check_buy(e, o->participant, iid, delta,
+                                                                 c->qty))
                                           : (rc = risk_check_holding(e, o->participant, iid, delta))))
         return rc;
     /* act */

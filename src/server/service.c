@@ -149,6 +149,7 @@ static int http_start(server *s, char *err, size_t errlen)
     api_account_register(s);
     api_trading_register(s);
     api_admin_register(s);
+    api_params_register(s);
     api_registry_register(s); /* api_registry.c */
     api_history_register(s);  /* api_history.c: the back office */
     api_fix_register(s);

@@ -1,0 +1,135 @@
+/* client_params.c -- `cets params`: the market's parameters (GET
+ * /api/v1/params), their history, and the operator's changes (POST
+ * /api/v1/admin/params, role admin). Values are the engine's integers in
+ * the parameter's unit (ppm, bp, t, fen, minutes after local midnight). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+
+const char params_usage[] =
+    "usage: cets params [list]                  every parameter: in force, default, pending\n"
+    "       cets params history                 every accepted change, oldest first\n"
+    "       cets params set NAME VALUE --from DATE   from the open of DATE (YYYY-MM-DD)\n"
+    "       cets params set NAME VALUE --urgent      at once (not fees, listing band, tick,\n"
+    "                                                hours)\n" CL_COMMON_USAGE;
+
+static void print_params(const json_t *a)
+{
+    static const tcol cols[] = {{"参数", "Parameter", true}, {"现值", "Value", false},
+                                {"默认", "Default", false},  {"单位", "Unit", true},
+                                {"待生效", "Pending", true}};
+    table t;
+    table_init(&t, cols, 5);
+    const json_t *ps = json_object_get(a, "params");
+    for (size_t i = 0; i < json_array_size(ps); i++) {
+        const json_t *p = json_array_get(ps, i);
+        char(*r)[FMT_LEN] = table_row(&t, false);
+        cl_cell(r[0], p, "name");
+        cl_cell(r[1], p, "value");
+        cl_cell(r[2], p, "default");
+        cl_cell(r[3], p, "unit");
+        const json_t *pend = json_object_get(p, "pending");
+        size_t o = 0;
+        r[4][0] = 0;
+        for (size_t k = 0; k < json_array_size(pend) && o + 40 < FMT_LEN; k++) {
+            const json_t *c = json_array_get(pend, k);
+            o += (size_t)snprintf(r[4] + o, FMT_LEN - o, "%s%lld from %s", k ? ", " : "",
+                                  (long long)json_integer_value(json_object_get(c, "value")),
+                                  cl_str(c, "from"));
+        }
+        if (!o)
+            snprintf(r[4], FMT_LEN, "-");
+    }
+    printf("trading date %s\n", cl_str(a, "trading_date"));
+    table_print(stdout, &t, 0);
+}
+
+static void print_history(const json_t *a)
+{
+    static const tcol cols[] = {{"序号", "Seq", false},     {"参数", "Parameter", true},
+                                {"新值", "Value", false},   {"原值", "Old", false},
+                                {"生效日", "From", true},   {"状态", "Status", true},
+                                {"实施日", "Applied", true}};
+    table t;
+    table_init(&t, cols, 7);
+    const json_t *hs = json_object_get(a, "history");
+    for (size_t i = 0; i < json_array_size(hs); i++) {
+        const json_t *h = json_array_get(hs, i);
+        char(*r)[FMT_LEN] = table_row(&t, false);
+        cl_cell(r[0], h, "seq");
+        cl_cell(r[1], h, "name");
+        cl_cell(r[2], h, "value");
+        cl_cell(r[3], h, "old");
+        cl_cell(r[4], h, "from");
+        snprintf(r[5], FMT_LEN, "%s%s", cl_str(h, "status"),
+                 json_is_true(json_object_get(h, "urgent")) ? " (urgent)" : "");
+        cl_cell(r[6], h, "applied");
+    }
+    table_print(stdout, &t, 0);
+}
+
+static int p_show(int argc, char **argv, bool history)
+{
+    cl_opts o = {0};
+    int rc = cl_parse(params_usage, argc, argv, &o, NULL, 0, NULL, 0, 0);
+    if (rc >= 0) return rc;
+    json_t *a;
+    rc = cl_call(&o, "GET", "/params", NULL, &a);
+    if (rc) return rc;
+    if (!o.json) (history ? print_history : print_params)(a);
+    json_decref(a);
+    return CLI_OK;
+}
+
+static int p_set(int argc, char **argv)
+{
+    cl_opts o = {0};
+    const char *pos[2];
+    int32_t from = 0;
+    bool urgent = false;
+    cli_flag extra[] = {{"--from", ARG_DATE, &from, 0, 0}, {"--urgent", ARG_BOOL, &urgent, 0, 0}};
+    int rc = cl_parse(params_usage, argc, argv, &o, extra, 2, pos, 2, 2);
+    if (rc >= 0) return rc;
+    long long value;
+    if (!cl_int_arg(pos[1], -(1LL << 62), 1LL << 62, &value))
+        return cli_usage_error(params_usage, "VALUE is a whole number, not '%s'", pos[1]);
+    if (urgent == (from != 0))
+        return cli_usage_error(params_usage, "give either --from DATE or --urgent");
+    json_t *b = json_pack("{s:s, s:I}", "name", pos[0], "value", (json_int_t)value);
+    if (urgent) {
+        json_object_set_new(b, "urgent", json_true());
+    } else {
+        char d[16];
+        snprintf(d, sizeof d, "%04d-%02d-%02d", from / 10000, from / 100 % 100, from % 100);
+        json_object_set_new(b, "from", json_string(d));
+    }
+    json_t *a;
+    rc = cl_call(&o, "POST", "/admin/params", b, &a);
+    if (rc) return rc;
+    if (!o.json) {
+        const json_t *hs = json_object_get(a, "history");
+        const json_t *h = json_array_get(hs, json_array_size(hs) - 1);
+        if (strcmp(cl_str(h, "status"), "applied") == 0)
+            printf("%s = %lld, in force now\n", pos[0],
+                   (long long)json_integer_value(json_object_get(h, "value")));
+        else
+            printf("%s = %lld from the open of %s\n", pos[0],
+                   (long long)json_integer_value(json_object_get(h, "value")), cl_str(h, "from"));
+    }
+    json_decref(a);
+    return CLI_OK;
+}
+
+int cmd_params(int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(params_usage, stdout);
+        return CLI_OK;
+    }
+    if (argc < 2 || argv[1][0] == '-') return p_show(argc, argv, false);
+    if (strcmp(argv[1], "list") == 0) return p_show(argc - 1, argv + 1, false);
+    if (strcmp(argv[1], "history") == 0) return p_show(argc - 1, argv + 1, true);
+    if (strcmp(argv[1], "set") == 0) return p_set(argc - 1, argv + 1);
+    return cli_usage_error(params_usage, "unknown params subcommand '%s'", argv[1]);
+}

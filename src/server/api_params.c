@@ -1,0 +1,130 @@
+/* api_params.c -- the market's parameters (docs/api.md, "Market parameters").
+ *
+ * GET /api/v1/params answers every parameter with its value in force, its
+ * default, its range and the changes waiting for their date, and the whole
+ * history of accepted changes; like the market data it needs no login (the
+ * rules are announced). POST /api/v1/admin/params (role admin) submits one
+ * PARAM_SET: {"name", "value", "from": "YYYY-MM-DD"} or {"name", "value",
+ * "urgent": true}; a refusal names the bound or the other parameter it broke
+ * (cets_reject_message, params.c).
+ */
+#include <civetweb.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "views.h"
+
+#define HISTORY_MAX 4096 /* changes listed, the newest */
+
+static const char *const status_names[] = {"", "pending", "applied", "superseded"};
+
+static json_t *view_change(const cets_param_change *c)
+{
+    const cets_param_info *pi = cets_param_info_get(c->id);
+    json_t *o = json_pack("{s:I, s:o, s:s, s:I, s:o, s:s, s:b, s:I}", "seq", (json_int_t)c->seq,
+                          "time", view_time(c->ts), "name", pi ? pi->name : "?", "value",
+                          (json_int_t)c->value, "from", view_date(c->effective), "status",
+                          c->status <= 3 ? status_names[c->status] : "?", "urgent",
+                          c->urgent != 0, "user", (json_int_t)c->user);
+    json_object_set_new(o, "applied", c->applied ? view_date(c->applied) : json_null());
+    json_object_set_new(o, "old", c->status == CETS_PARAM_APPLIED ? json_integer(c->old)
+                                                                  : json_null());
+    return o;
+}
+
+/* The parameters and the history; NULL when out of memory. */
+static json_t *view_params(const cets_engine *e)
+{
+    uint32_t n = cets_param_changes(e, 0, NULL, 0);
+    uint32_t from = n > HISTORY_MAX ? n - HISTORY_MAX : 0;
+    cets_param_change *ch = n ? malloc((size_t)(n - from) * sizeof *ch) : NULL;
+    if (n && !ch)
+        return NULL;
+    cets_param_changes(e, from, ch, n - from);
+    json_t *params = json_array(), *hist = json_array();
+    for (int id = 0; id < CETS_PARAM_COUNT; id++) {
+        const cets_param_info *pi = cets_param_info_get(id);
+        json_t *pending = json_array();
+        for (uint32_t i = 0; i < n - from; i++)
+            if (ch[i].id == id && ch[i].status == CETS_PARAM_PENDING)
+                json_array_append_new(pending,
+                                      json_pack("{s:I, s:o}", "value", (json_int_t)ch[i].value,
+                                                "from", view_date(ch[i].effective)));
+        json_array_append_new(
+            params, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:b, s:o}", "name", pi->name,
+                              "unit", pi->unit, "what", pi->what, "value",
+                              (json_int_t)cets_param_value(e, id), "default",
+                              (json_int_t)cets_param_default(e, id), "min", (json_int_t)pi->min,
+                              "max", (json_int_t)pi->max, "urgent", pi->urgent, "pending",
+                              pending));
+    }
+    for (uint32_t i = 0; i < n - from; i++)
+        json_array_append_new(hist, view_change(&ch[i]));
+    free(ch);
+    return json_pack("{s:o, s:o, s:o, s:I}", "trading_date", view_date(cets_trading_date(e)),
+                     "params", params, "history", hist, "changes", (json_int_t)n);
+}
+
+static int params_answer(req *r, int status)
+{
+    const cets_engine *e = core_read_begin(r->s->core);
+    json_t *o = view_params(e);
+    core_read_end(r->s->core);
+    if (!o)
+        return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
+    return http_json(r, status, o, NULL);
+}
+
+static int h_params(struct mg_connection *conn, void *cb)
+{
+    req r;
+    if (!http_begin(&r, cb, conn))
+        return r.status;
+    if (r.nseg != 1)
+        return http_not_found(&r, "no such resource");
+    if (!http_is(&r, "GET"))
+        return http_bad_method(&r);
+    return params_answer(&r, 200);
+}
+
+static int h_admin_params(struct mg_connection *conn, void *cb)
+{
+    static const char *const fields[] = {"name", "value", "from", "urgent", NULL};
+    req r;
+    if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0))
+        return r.status;
+    if (r.nseg != 2)
+        return http_not_found(&r, "no such resource");
+    if (!http_is(&r, "POST"))
+        return http_bad_method(&r);
+    json_t *b = http_body(&r, fields);
+    const char *name = NULL;
+    int64_t value = 0;
+    int32_t from = 0;
+    bool urgent = false;
+    bool ok = b && http_str(&r, b, "name", true, 64, &name) &&
+              http_int(&r, b, "value", true, INT64_MIN, INT64_MAX, &value) &&
+              http_bool(&r, b, "urgent", false, &urgent) && http_date(&r, b, "from", !urgent, &from);
+    int id = ok ? cets_param_find(name) : -1;
+    if (ok && id < 0)
+        http_field_error(&r, "name", "no market parameter \"%.64s\" (GET /api/v1/params lists them)",
+                         name);
+    else if (ok && urgent && from)
+        http_field_error(&r, "from", "an urgent change applies at once: give no date");
+    json_decref(b);
+    if (!ok || id < 0 || (urgent && from))
+        return r.status;
+    cets_cmd c = {.type = CETS_CMD_PARAM_SET, .actor = CETS_EXCHANGE_ID, .aux = id, .qty = value,
+                  .price = urgent ? 0 : from, .flags = urgent ? CETS_PARAM_URGENT : 0};
+    int code = api_submit(&r, &c, NULL);
+    if (code != CETS_OK)
+        return http_reject(&r, &c, code, NULL);
+    return params_answer(&r, 201);
+}
+
+void api_params_register(server *s)
+{
+    mg_set_request_handler(s->mg, "/api/v1/params", h_params, s);
+    mg_set_request_handler(s->mg, "/api/v1/admin/params", h_admin_params, s);
+}
