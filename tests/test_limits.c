@@ -237,18 +237,24 @@ static void test_exemptions(void **state)
     TR_REJECT(m, CETS_BAD_TEXT, exempt(m, x.au, x.k, 1, ""));
     TR_REJECT(m, CETS_UNKNOWN_PARTICIPANT, exempt(m, x.au, 99, 1, "nobody"));
     TR_REJECT(m, CETS_BAD_ARGUMENT, exempt(m, x.au, x.k, 2, "what"));
+    cets_cmd full = {.type = CETS_CMD_LIMIT_EXEMPT, .actor = x.au, .participant = x.k, .aux = 0};
+    memset(full.u.text, 'r', CETS_NAME_LEN); /* 48 bytes: no room for the end */
+    TR_REJECT(m, CETS_BAD_TEXT, tm_apply(m, &full, NULL));
+    full.u.text[CETS_NAME_LEN - 1] = 0; /* 47: the most */
+    TR_OK(m, tm_apply(m, &full, NULL));
     assert_false(cets_limit_exempt(m->e, x.k));
     TR_OK(m, exempt(m, x.au, x.k, 1, "designated market maker"));
     assert_true(cets_limit_exempt(m->e, x.k));
     TR_OK(m, tm_post(m, x.k, x.b, CETS_BUY, 5000, 5000, NULL));
     TR_OK(m, exempt(m, x.au, x.k, 0, "market making ended"));
     TR_REJECT(m, CETS_POSITION_LIMIT, tm_post(m, x.k, x.b, CETS_BUY, 5000, 101, NULL));
-    cets_limit_exemption ex[2];
-    assert_int_equal(cets_limit_exemptions(m->e, 0, ex, 2), 2);
-    assert_string_equal(ex[0].reason, "designated market maker");
-    assert_int_equal(ex[0].exempt, 1);
-    assert_int_equal(ex[1].exempt, 0);
-    assert_int_equal(ex[1].participant, x.k);
+    cets_limit_exemption ex[3];
+    assert_int_equal(cets_limit_exemptions(m->e, 0, ex, 3), 3);
+    assert_int_equal(strlen(ex[0].reason), 47);
+    assert_string_equal(ex[1].reason, "designated market maker");
+    assert_int_equal(ex[1].exempt, 1);
+    assert_int_equal(ex[2].exempt, 0);
+    assert_int_equal(ex[2].participant, x.k);
     tm_free(m);
 }
 

@@ -86,23 +86,21 @@ static int p_set(int argc, char **argv)
 {
     cl_opts o = {0};
     const char *pos[2];
-    int32_t from = 0;
+    const char *from = NULL; /* YYYY-MM-DD: the server checks it */
     bool urgent = false;
-    cli_flag extra[] = {{"--from", ARG_DATE, &from, 0, 0}, {"--urgent", ARG_BOOL, &urgent, 0, 0}};
+    cli_flag extra[] = {{"--from", ARG_STR, &from, 0, 0}, {"--urgent", ARG_BOOL, &urgent, 0, 0}};
     int rc = cl_parse(params_usage, argc, argv, &o, extra, 2, pos, 2, 2);
     if (rc >= 0) return rc;
     long long value;
     if (!cl_int_arg(pos[1], -(1LL << 62), 1LL << 62, &value))
         return cli_usage_error(params_usage, "VALUE is a whole number, not '%s'", pos[1]);
-    if (urgent == (from != 0))
+    if (urgent == (from != NULL))
         return cli_usage_error(params_usage, "give either --from DATE or --urgent");
     json_t *b = json_pack("{s:s, s:I}", "name", pos[0], "value", (json_int_t)value);
     if (urgent) {
         json_object_set_new(b, "urgent", json_true());
     } else {
-        char d[16];
-        snprintf(d, sizeof d, "%04d-%02d-%02d", from / 10000, from / 100 % 100, from % 100);
-        json_object_set_new(b, "from", json_string(d));
+        json_object_set_new(b, "from", json_string(from));
     }
     json_t *a;
     rc = cl_call(&o, "POST", "/admin/params", b, &a);

@@ -7,6 +7,11 @@
  * PARAM_SET: {"name", "value", "from": "YYYY-MM-DD"} or {"name", "value",
  * "urgent": true}; a refusal names the bound or the other parameter it broke
  * (cets_reject_message, params.c).
+ *
+ * Position limits (limits.c) are parameters too; their exemptions are the
+ * authority's: GET /api/v1/limits (roles admin or authority) lists the
+ * limits in force and every exemption, POST /api/v1/limits/exemptions
+ * (role authority) {"participant", "exempt", "reason"} grants or ends one.
  */
 #include <civetweb.h>
 #include <stdlib.h>
@@ -123,8 +128,85 @@ static int h_admin_params(struct mg_connection *conn, void *cb)
     return params_answer(&r, 201);
 }
 
+/* ---- position limits' exemptions --------------------------------------- */
+
+static json_t *view_limits(const cets_engine *e)
+{
+    uint32_t n = cets_limit_exemptions(e, 0, NULL, 0);
+    uint32_t from = n > HISTORY_MAX ? n - HISTORY_MAX : 0;
+    cets_limit_exemption *x = n ? malloc((size_t)(n - from) * sizeof *x) : NULL;
+    if (n && !x)
+        return NULL;
+    cets_limit_exemptions(e, from, x, n - from);
+    json_t *lim = json_object(), *ex = json_array();
+    for (int id = CETS_PARAM_LIMIT_ENTITY_CEA; id <= CETS_PARAM_LIMIT_VINTAGE; id++)
+        json_object_set_new(lim, cets_param_info_get(id)->name,
+                            json_integer(cets_param_value(e, id)));
+    for (uint32_t i = 0; i < n - from; i++)
+        json_array_append_new(ex, json_pack("{s:I, s:o, s:I, s:b, s:s, s:I, s:b}", "seq",
+                                            (json_int_t)x[i].seq, "time", view_time(x[i].ts),
+                                            "participant", (json_int_t)x[i].participant,
+                                            "exempt", x[i].exempt != 0, "reason", x[i].reason,
+                                            "user", (json_int_t)x[i].user, "in_force",
+                                            cets_limit_exempt(e, x[i].participant) ==
+                                                (x[i].exempt != 0)));
+    free(x);
+    return json_pack("{s:o, s:o}", "limits", lim, "exemptions", ex);
+}
+
+static int limits_answer(req *r, int status)
+{
+    const cets_engine *e = core_read_begin(r->s->core);
+    json_t *o = view_limits(e);
+    core_read_end(r->s->core);
+    if (!o)
+        return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
+    return http_json(r, status, o, NULL);
+}
+
+static int h_limits(struct mg_connection *conn, void *cb)
+{
+    static const char *const fields[] = {"participant", "exempt", "reason", NULL};
+    req r;
+    if (!http_begin(&r, cb, conn) || !http_auth(&r, 0, 0))
+        return r.status;
+    if (r.nseg == 1 && http_is(&r, "GET")) {
+        if (!(r.who.roles & (ROLE_ADMIN | ROLE_AUTHORITY)))
+            return http_error(&r, 403, "forbidden", HTTP_E_FORBIDDEN,
+                              "one of the roles admin, authority required");
+        return limits_answer(&r, 200);
+    }
+    if (r.nseg != 2 || strcmp(r.seg[1], "exemptions") != 0)
+        return r.nseg == 1 ? http_bad_method(&r) : http_not_found(&r, "no such resource");
+    if (!http_is(&r, "POST"))
+        return http_bad_method(&r);
+    if (!(r.who.roles & ROLE_AUTHORITY))
+        return http_error(&r, 403, "forbidden", HTTP_E_FORBIDDEN, "the role authority is required");
+    json_t *b = http_body(&r, fields);
+    int64_t pid = 0;
+    bool on = false;
+    const char *why = NULL;
+    cets_cmd c = {.type = CETS_CMD_LIMIT_EXEMPT};
+    bool ok = b && http_int(&r, b, "participant", true, 1, UINT32_MAX - 1, &pid) &&
+              http_bool(&r, b, "exempt", true, &on) &&
+              http_str(&r, b, "reason", true, CETS_NAME_LEN - 1, &why);
+    if (ok)
+        snprintf(c.u.text, sizeof c.u.text, "%s", why); /* the engine checks it is not empty */
+    json_decref(b);
+    if (!ok)
+        return r.status;
+    c.actor = r.who.participant;
+    c.participant = (uint32_t)pid;
+    c.aux = on;
+    int code = api_submit(&r, &c, NULL);
+    if (code != CETS_OK)
+        return http_reject(&r, &c, code, NULL);
+    return limits_answer(&r, 201);
+}
+
 void api_params_register(server *s)
 {
+    mg_set_request_handler(s->mg, "/api/v1/limits", h_limits, s);
     mg_set_request_handler(s->mg, "/api/v1/params", h_params, s);
     mg_set_request_handler(s->mg, "/api/v1/admin/params", h_admin_params, s);
 }
