@@ -1421,6 +1421,23 @@ static void test_params(void **state)
     assert_false(json_is_true(json_object_get(json_array_get(json_object_get(l, "exemptions"), 0),
                                               "in_force")));
     json_decref(l);
+    /* the large-holder report: above 5% of the issuance */
+    l = get("/api/v1/large-holders", gt, 200);
+    json_t *hs = json_object_get(l, "holders");
+    assert_true(json_array_size(hs) > 0);
+    for (size_t i = 0; i < json_array_size(hs); i++) {
+        json_t *lh = json_array_get(hs, i);
+        assert_true(tj_int(lh, "held") * 10000 > 500 * tj_int(lh, "issued"));
+        assert_true(tj_int(lh, "share_bp") >= 500);
+    }
+    assert_int_equal(tj_int(l, "share_bp"), 500);
+    assert_string_equal(tj_str(l, "day"), "now");
+    json_decref(l);
+    l = get("/api/v1/large-holders?day=last", F.t.admin, 200);
+    assert_string_equal(tj_str(l, "day"), "last");
+    json_decref(l);
+    expect_error("GET", "/api/v1/large-holders?day=yesterday", F.t.admin, NULL, 400, "bad_field", "day");
+    expect_error("GET", "/api/v1/large-holders", F.alice, NULL, 403, "forbidden", NULL);
     free(gt);
 }
 

@@ -221,6 +221,7 @@ typedef enum cets_event_type {
     CETS_EV_AUCTION = 12,    /* an auction was created, bid on, closed or cancelled */
     CETS_EV_REGISTRY = 13,   /* a registry movement (allocation, surrender, retirement,
                                 transfer, freeze, deadline): the audit trail's input */
+    CETS_EV_LARGE_HOLDER = 14, /* end of day: a holding crossed the large-holder threshold */
 } cets_event_type;
 
 typedef enum cets_done {
@@ -415,6 +416,16 @@ typedef struct cets_transfer_info {
     uint8_t pad[7];
 } cets_transfer_info;
 
+/* A holder above the large-holder threshold (docs/rules.md, "Large holders"). */
+typedef struct cets_large_holder {
+    uint32_t participant, instrument;
+    int64_t held;     /* available + frozen + locked, t */
+    int64_t issued;   /* the instrument's issuance, t */
+    int64_t share_bp; /* held / issued, basis points, rounded down */
+    uint8_t above;    /* LARGE_HOLDER event: 1 crossed above, 0 fell back below */
+    uint8_t pad[7];
+} cets_large_holder;
+
 typedef struct cets_event {
     uint8_t type; /* cets_event_type */
     uint8_t pad[7];
@@ -455,6 +466,7 @@ typedef struct cets_event {
             cets_bid_info bid;     /* the bid placed, when a bid caused it */
         } auction;
         cets_registry_move reg;    /* REGISTRY */
+        cets_large_holder large;   /* LARGE_HOLDER */
     } u;
 } cets_event;
 
@@ -673,7 +685,10 @@ typedef enum cets_param_id {
     CETS_PARAM_LIMIT_INSTITUTION_CCER = 27,
     CETS_PARAM_LIMIT_INDIVIDUAL_CCER = 28,
     CETS_PARAM_LIMIT_VINTAGE = 29,          /* any trading participant, one CEA vintage */
-    CETS_PARAM_COUNT = 30,
+    /* the large-holder report (holders.c): above either threshold; 0 = that one is off */
+    CETS_PARAM_LARGE_SHARE = 30,            /* bp of the instrument's issuance */
+    CETS_PARAM_LARGE_TONNES = 31,           /* t */
+    CETS_PARAM_COUNT = 32,
 } cets_param_id;
 
 #define CETS_PARAM_URGENT 1 /* PARAM_SET flags: applies at once */
@@ -744,6 +759,12 @@ CETS_API uint32_t cets_limit_exemptions(const cets_engine *e, uint32_t from,
  * instrument's product together, and the instrument alone. */
 CETS_API void cets_position_limits(const cets_engine *e, uint32_t participant,
                                    uint32_t instrument, int64_t *product, int64_t *vintage);
+
+/* The large-holder report: every holding above the thresholds, by
+ * participant then instrument; now (last_day false), or as the last end of
+ * day closed it (true). fn may be NULL; returns how many. */
+CETS_API uint32_t cets_large_holders(const cets_engine *e, bool last_day,
+                                     void (*fn)(void *ctx, const cets_large_holder *h), void *ctx);
 
 /* Composite price now: equal-weighted mean of the CEA closes (fen, half-up). */
 CETS_API int64_t cets_composite_price(const cets_engine *e);

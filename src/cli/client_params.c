@@ -1,6 +1,7 @@
 /* client_params.c -- `cets params`: the market's parameters (GET
  * /api/v1/params), their history, and the operator's changes (POST
- * /api/v1/admin/params, role admin). Values are the engine's integers in
+ * /api/v1/admin/params, role admin); `cets large-holders`: the report of
+ * GET /api/v1/large-holders. Values are the engine's integers in
  * the parameter's unit (ppm, bp, t, fen, minutes after local midnight). */
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,55 @@ static int p_set(int argc, char **argv)
             printf("%s = %lld from the open of %s\n", pos[0],
                    (long long)json_integer_value(json_object_get(h, "value")), cl_str(h, "from"));
     }
+    json_decref(a);
+    return CLI_OK;
+}
+
+const char large_holders_usage[] =
+    "usage: cets large-holders [--last-day]   holders above the large-holder threshold, now or\n"
+    "                                         as the last end of day closed (admin, authority)\n"
+    CL_COMMON_USAGE;
+
+static void print_holders(const json_t *a)
+{
+    static const tcol cols[] = {{"会员号", "Id", false},      {"名称", "Name", true},
+                                {"品种", "Code", true},       {"持有(吨)", "Held (t)", false},
+                                {"发行(吨)", "Issued (t)", false}, {"占比", "Share", false}};
+    table t;
+    table_init(&t, cols, 6);
+    const json_t *hs = json_object_get(a, "holders");
+    for (size_t i = 0; i < json_array_size(hs); i++) {
+        const json_t *h = json_array_get(hs, i);
+        char(*r)[FMT_LEN] = table_row(&t, false);
+        cl_cell(r[0], h, "participant");
+        cl_cell(r[1], h, "name");
+        cl_cell(r[2], h, "code");
+        cl_qty_cell(r[3], h, "held");
+        cl_qty_cell(r[4], h, "issued");
+        long long bp = (long long)json_integer_value(json_object_get(h, "share_bp"));
+        snprintf(r[5], FMT_LEN, "%lld.%02lld%%", bp / 100, bp % 100);
+    }
+    long long share = (long long)json_integer_value(json_object_get(a, "share_bp"));
+    long long tonnes = (long long)json_integer_value(json_object_get(a, "tonnes"));
+    printf("%s %s: above %lld.%02lld%% of the issuance", strcmp(cl_str(a, "day"), "last") == 0
+                                                            ? "end of day" : "now",
+           cl_str(a, "date"), share / 100, share % 100);
+    if (tonnes) printf(" or %lld t", tonnes);
+    printf(" (%zu holdings)\n", json_array_size(hs));
+    table_print(stdout, &t, 0);
+}
+
+int cmd_large_holders(int argc, char **argv)
+{
+    cl_opts o = {0};
+    bool last = false;
+    cli_flag extra[] = {{"--last-day", ARG_BOOL, &last, 0, 0}};
+    int rc = cl_parse(large_holders_usage, argc, argv, &o, extra, 1, NULL, 0, 0);
+    if (rc >= 0) return rc;
+    json_t *a;
+    rc = cl_call(&o, "GET", last ? "/large-holders?day=last" : "/large-holders", NULL, &a);
+    if (rc) return rc;
+    if (!o.json) print_holders(a);
     json_decref(a);
     return CLI_OK;
 }

@@ -72,6 +72,8 @@ static const cli_command commands[] = {
     {"admin", cmd_admin, admin_usage, "server: operator commands (cets admin --help)"},
     {"params", cmd_params, params_usage,
      "server: market parameters in force, their history; the operator's changes"},
+    {"large-holders", cmd_large_holders, large_holders_usage,
+     "server: holders above the large-holder threshold, now or at the last end of day"},
     {"history", cmd_history, history_usage,
      "server: trades, fills, orders, funds and holdings of past days; past reports"},
     {"bank", cmd_bank, bank_usage,

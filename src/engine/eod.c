@@ -159,6 +159,7 @@ int eod_run(cets_engine *e, const cets_cmd *c)
     e->touched = e->ninst >= 64 ? ~0ULL : (1ULL << e->ninst) - 1; /* every book is empty now */
     close_instruments(e, fresh);
     close_accounts(e);
+    holders_day_end(e);
     trade_log tmp = e->lastday;
     e->lastday = e->today;
     e->today = tmp;

@@ -341,6 +341,9 @@ int limits_check(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty);
 int limits_exempt_set(cets_engine *e, const cets_cmd *c); /* LIMIT_EXEMPT */
 bool limits_message(const cets_engine *e, const cets_cmd *c, int code, char *buf, size_t len);
 
+/* holders.c -- the large-holder report */
+void holders_day_end(cets_engine *e); /* after the day's accounts closed: crossings as events */
+
 /* eod.c */
 int eod_run(cets_engine *e, const cets_cmd *c);
 void eod_day_stats(const cets_engine *e, uint32_t iid, cets_day_stats *out);

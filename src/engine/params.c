@@ -67,6 +67,8 @@ static const cets_param_info table[CETS_PARAM_COUNT] = {
     [CETS_PARAM_LIMIT_INSTITUTION_CCER] = {"limit.institution.ccer", "t", "most an institution may hold of CCER (0 = none)", 0, 1000000000000LL, true},
     [CETS_PARAM_LIMIT_INDIVIDUAL_CCER] = {"limit.individual.ccer", "t", "most an individual may hold of CCER (0 = none)", 0, 1000000000000LL, true},
     [CETS_PARAM_LIMIT_VINTAGE] = {"limit.vintage", "t", "most anyone may hold of one CEA vintage (0 = none)", 0, 1000000000000LL, true},
+    [CETS_PARAM_LARGE_SHARE] = {"large.share", "bp", "large holder: above this share of the issuance (0 = off)", 0, 10000, true},
+    [CETS_PARAM_LARGE_TONNES] = {"large.tonnes", "t", "large holder: above this many tonnes (0 = off)", 0, 1000000000000LL, true},
 };
 
 const cets_param_info *cets_param_info_get(int id)
@@ -131,6 +133,7 @@ void params_init(cets_engine *e)
         d[CETS_PARAM_AM_OPEN + i] = c->sessions[i];
     d[CETS_PARAM_BLOCK_OPEN] = c->sessions[2];
     d[CETS_PARAM_BLOCK_CLOSE] = c->sessions[3];
+    d[CETS_PARAM_LARGE_SHARE] = 500;
     memcpy(e->pv, e->pdef, sizeof e->pv);
 }
 

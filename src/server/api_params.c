@@ -12,6 +12,8 @@
  * authority's: GET /api/v1/limits (roles admin or authority) lists the
  * limits in force and every exemption, POST /api/v1/limits/exemptions
  * (role authority) {"participant", "exempt", "reason"} grants or ends one.
+ * GET /api/v1/large-holders[?day=now|last] (roles admin or authority) is the
+ * large-holder report (holders.c), now or as the last end of day closed.
  */
 #include <civetweb.h>
 #include <stdlib.h>
@@ -204,8 +206,67 @@ static int h_limits(struct mg_connection *conn, void *cb)
     return limits_answer(&r, 201);
 }
 
+/* ---- the large-holder report -------------------------------------------- */
+
+typedef struct holders_ctx {
+    const cets_engine *e;
+    json_t *list;
+} holders_ctx;
+
+static void add_holder(void *ctx, const cets_large_holder *h)
+{
+    holders_ctx *x = ctx;
+    cets_instrument_info in;
+    cets_participant_info p;
+    cets_instrument_get(x->e, h->instrument, &in);
+    cets_participant_get(x->e, h->participant, &p);
+    json_array_append_new(x->list,
+                          json_pack("{s:I, s:s, s:s, s:I, s:I, s:I}", "participant",
+                                    (json_int_t)h->participant, "name", p.name, "code", in.code,
+                                    "held", (json_int_t)h->held, "issued", (json_int_t)h->issued,
+                                    "share_bp", (json_int_t)h->share_bp));
+}
+
+static int h_large_holders(struct mg_connection *conn, void *cb)
+{
+    req r;
+    if (!http_begin(&r, cb, conn) || !http_auth(&r, 0, 0))
+        return r.status;
+    if (r.nseg != 1)
+        return http_not_found(&r, "no such resource");
+    if (!http_is(&r, "GET"))
+        return http_bad_method(&r);
+    if (!(r.who.roles & (ROLE_ADMIN | ROLE_AUTHORITY)))
+        return http_error(&r, 403, "forbidden", HTTP_E_FORBIDDEN,
+                          "one of the roles admin, authority required");
+    char day[8] = "now";
+    int q = http_query_str(&r, "day", day, sizeof day);
+    if (q < 0)
+        return r.status;
+    bool last = strcmp(day, "last") == 0;
+    if (!last && strcmp(day, "now") != 0)
+        return http_field_error(&r, "day", "day is now or last");
+    holders_ctx x = {.list = json_array()};
+    x.e = core_read_begin(r.s->core);
+    cets_large_holders(x.e, last, add_holder, &x);
+    int32_t date = 0;
+    cets_day_stats none;
+    if (last)
+        cets_last_day_stats(x.e, &none, 0, NULL, &date);
+    else
+        date = cets_trading_date(x.e);
+    json_t *o = json_pack("{s:s, s:o, s:I, s:I, s:o}", "day", last ? "last" : "now", "date",
+                          date ? view_date(date) : json_null(), "share_bp",
+                          (json_int_t)cets_param_value(x.e, CETS_PARAM_LARGE_SHARE), "tonnes",
+                          (json_int_t)cets_param_value(x.e, CETS_PARAM_LARGE_TONNES), "holders",
+                          x.list);
+    core_read_end(r.s->core);
+    return http_json(&r, 200, o, NULL);
+}
+
 void api_params_register(server *s)
 {
+    mg_set_request_handler(s->mg, "/api/v1/large-holders", h_large_holders, s);
     mg_set_request_handler(s->mg, "/api/v1/limits", h_limits, s);
     mg_set_request_handler(s->mg, "/api/v1/params", h_params, s);
     mg_set_request_handler(s->mg, "/api/v1/admin/params", h_admin_params, s);
