@@ -688,7 +688,13 @@ typedef enum cets_param_id {
     /* the large-holder report (holders.c): above either threshold; 0 = that one is off */
     CETS_PARAM_LARGE_SHARE = 30,            /* bp of the instrument's issuance */
     CETS_PARAM_LARGE_TONNES = 31,           /* t */
-    CETS_PARAM_COUNT = 32,
+    /* abnormal-trading alerts (surveil.c): each rule's thresholds; 0 = the rule is off */
+    CETS_PARAM_SURV_SELF_TRADE = 32,        /* self-trade attempts by one participant in a day */
+    CETS_PARAM_SURV_OTR_RATIO = 33,         /* orders per trade at the day's end */
+    CETS_PARAM_SURV_OTR_MIN = 34,           /* ... counted from this many orders in the day */
+    CETS_PARAM_SURV_VOLUME_SHARE = 35,      /* bp of an instrument's day volume */
+    CETS_PARAM_SURV_FAR = 36,               /* bp from the last price (or previous close) */
+    CETS_PARAM_COUNT = 37,
 } cets_param_id;
 
 #define CETS_PARAM_URGENT 1 /* PARAM_SET flags: applies at once */
@@ -765,6 +771,50 @@ CETS_API void cets_position_limits(const cets_engine *e, uint32_t participant,
  * day closed it (true). fn may be NULL; returns how many. */
 CETS_API uint32_t cets_large_holders(const cets_engine *e, bool last_day,
                                      void (*fn)(void *ctx, const cets_large_holder *h), void *ctx);
+
+/* ---- abnormal-trading alerts (surveil.c, docs/rules.md "Surveillance") --- */
+
+/* A deterministic consumer of the engine's events: fed every event in order
+ * (with the engine, whose parameters hold the thresholds), it raises alerts
+ * with their evidence; the same events give the same alerts. It never
+ * changes the engine: halts and suspensions stay the operator's. */
+typedef enum cets_alert_rule {
+    CETS_ALERT_SELF_TRADE = 1,   /* repeated self-trade attempts */
+    CETS_ALERT_ORDER_TRADE = 2,  /* many orders for few trades (spoofing-like) */
+    CETS_ALERT_VOLUME_SHARE = 3, /* one participant's share of a day's volume */
+    CETS_ALERT_FAR = 4,          /* an order far from the market */
+} cets_alert_rule;
+
+typedef struct cets_alert {
+    uint64_t id;       /* 1, 2, ... */
+    uint64_t seq;      /* the command whose event raised it */
+    int64_t ts;
+    uint32_t participant, instrument; /* instrument: UINT32_MAX when none */
+    int32_t date;      /* trading date */
+    uint8_t rule;      /* cets_alert_rule */
+    uint8_t pad[3];
+    int64_t figure;    /* what was measured: attempts, orders per trade, share bp, distance bp */
+    int64_t threshold; /* the parameter it passed */
+    int64_t count[2];  /* self trade: -, -; order/trade: orders, trades; share: its volume,
+                          the day's; far: price, reference price */
+    uint64_t evidence[4]; /* order ids (far: the order; self trade: the attempts' seq) */
+    uint32_t nevidence, pad2;
+} cets_alert;
+
+typedef struct cets_surveil cets_surveil;
+CETS_API cets_surveil *cets_surveil_new(void);
+CETS_API void cets_surveil_free(cets_surveil *s);
+/* Feed one event; e is the engine that emitted it (read for the thresholds
+ * and prices). Returns the number of alerts it raised (0 when out of memory). */
+CETS_API int cets_surveil_event(cets_surveil *s, const cets_engine *e, const cets_event *ev);
+/* The alerts raised so far, oldest first; returns how many in all. */
+CETS_API uint32_t cets_surveil_alerts(const cets_surveil *s, uint32_t from, cets_alert *out,
+                                      uint32_t cap);
+/* Feed s every event the engine emits from now on, before its listener
+ * (NULL: stop). The engine does not own s. */
+CETS_API void cets_engine_set_surveil(cets_engine *e, cets_surveil *s);
+/* "self_trade", "order_trade", "volume_share", "far_from_market"; "unknown". */
+CETS_API const char *cets_alert_rule_name(int rule);
 
 /* Composite price now: equal-weighted mean of the CEA closes (fen, half-up). */
 CETS_API int64_t cets_composite_price(const cets_engine *e);

@@ -258,12 +258,17 @@ cets_trade *trade_log_push(trade_log *l)
 
 void engine_emit(cets_engine *e, cets_event *ev)
 {
-    if (!e->fn)
+    if (!e->fn && !e->surveil)
         return;
     ev->seq = e->cmd ? e->cmd->seq : e->last_seq;
     ev->ts = e->cmd ? e->cmd->ts : e->last_ts;
-    e->fn(e->ctx, ev);
+    if (e->surveil)
+        cets_surveil_event(e->surveil, e, ev);
+    if (e->fn)
+        e->fn(e->ctx, ev);
 }
+
+void cets_engine_set_surveil(cets_engine *e, cets_surveil *s) { e->surveil = s; }
 
 /* ---- operator commands ---------------------------------------------- */
 

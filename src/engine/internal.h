@@ -183,6 +183,8 @@ struct cets_engine {
     cets_limit_exemption *exempt;
     uint32_t nexempt, capexempt;
 
+    cets_surveil *surveil; /* fed every event (surveil.c); not state */
+
     /* per-command scratch (not state) */
     uint64_t touched; /* instruments whose book changed, bit per instrument */
     cets_result *res;
@@ -191,6 +193,8 @@ struct cets_engine {
 
 /* engine.c */
 void engine_emit(cets_engine *e, cets_event *ev);
+/* Whether an event would reach anyone (the listener or the surveillance). */
+static inline bool engine_listening(const cets_engine *e) { return e->fn || e->surveil; }
 bool engine_grow_stride(cets_engine *e, uint32_t need);
 static inline holding *engine_holding(cets_engine *e, uint32_t pid, uint32_t iid)
 {

@@ -69,6 +69,11 @@ static const cets_param_info table[CETS_PARAM_COUNT] = {
     [CETS_PARAM_LIMIT_VINTAGE] = {"limit.vintage", "t", "most anyone may hold of one CEA vintage (0 = none)", 0, 1000000000000LL, true},
     [CETS_PARAM_LARGE_SHARE] = {"large.share", "bp", "large holder: above this share of the issuance (0 = off)", 0, 10000, true},
     [CETS_PARAM_LARGE_TONNES] = {"large.tonnes", "t", "large holder: above this many tonnes (0 = off)", 0, 1000000000000LL, true},
+    [CETS_PARAM_SURV_SELF_TRADE] = {"surv.self_trade", "count", "alert: self-trade attempts in a day (0 = off)", 0, 1000000, true},
+    [CETS_PARAM_SURV_OTR_RATIO] = {"surv.otr.ratio", "count", "alert: orders per trade in a day (0 = off)", 0, 1000000, true},
+    [CETS_PARAM_SURV_OTR_MIN] = {"surv.otr.min", "count", "alert: orders in a day before the ratio counts", 1, 1000000, true},
+    [CETS_PARAM_SURV_VOLUME_SHARE] = {"surv.volume_share", "bp", "alert: share of an instrument's day volume (0 = off)", 0, 10000, true},
+    [CETS_PARAM_SURV_FAR] = {"surv.far", "bp", "alert: order this far from the last price (0 = off)", 0, 10000, true},
 };
 
 const cets_param_info *cets_param_info_get(int id)
@@ -134,6 +139,11 @@ void params_init(cets_engine *e)
     d[CETS_PARAM_BLOCK_OPEN] = c->sessions[2];
     d[CETS_PARAM_BLOCK_CLOSE] = c->sessions[3];
     d[CETS_PARAM_LARGE_SHARE] = 500;
+    d[CETS_PARAM_SURV_SELF_TRADE] = 3;
+    d[CETS_PARAM_SURV_OTR_RATIO] = 20;
+    d[CETS_PARAM_SURV_OTR_MIN] = 50;
+    d[CETS_PARAM_SURV_VOLUME_SHARE] = 3000;
+    d[CETS_PARAM_SURV_FAR] = 500;
     memcpy(e->pv, e->pdef, sizeof e->pv);
 }
 
