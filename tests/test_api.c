@@ -1438,6 +1438,34 @@ static void test_params(void **state)
     json_decref(l);
     expect_error("GET", "/api/v1/large-holders?day=yesterday", F.t.admin, NULL, 400, "bad_field", "day");
     expect_error("GET", "/api/v1/large-holders", F.alice, NULL, 403, "forbidden", NULL);
+    /* abnormal-trading alerts: three self-trade attempts in a day raise one */
+    long long ask = post_order(F.alice, "CEA25", "sell", "74.60", 1, 201);
+    snprintf(body, sizeof body,
+             "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":1}]}", ask);
+    for (int i = 0; i < 3; i++)
+        expect_error("POST", "/api/v1/takes", F.alice, body, 422, "self_trade", NULL);
+    l = get("/api/v1/alerts", gt, 200);
+    json_t *al = json_object_get(l, "alerts");
+    bool found = false;
+    for (size_t i = 0; i < json_array_size(al); i++) {
+        json_t *a = json_array_get(al, i);
+        if (strcmp(tj_str(a, "rule"), "self_trade") == 0 && tj_int(a, "participant") == F.pa) {
+            found = true;
+            assert_int_equal(tj_int(a, "threshold"), 3);
+            assert_int_equal(json_array_size(json_object_get(a, "evidence")), 3);
+        }
+    }
+    assert_true(found);
+    assert_int_equal(tj_int(l, "total"), (long long)json_array_size(al));
+    json_decref(l);
+    expect_error("GET", "/api/v1/alerts", F.alice, NULL, 403, "forbidden", NULL);
+    expect_error("GET", "/api/v1/alerts?limit=1001", F.t.admin, NULL, 400, "bad_field", "limit");
+    tresp mr;
+    ts_req(&F.t, "GET", "/metrics", NULL, NULL, &mr);
+    assert_int_equal(mr.status, 200);
+    assert_non_null(strstr(mr.body, "cets_alerts_total{rule=\"self_trade\"} "));
+    assert_null(strstr(mr.body, "cets_alerts_total{rule=\"self_trade\"} 0\n"));
+    tresp_free(&mr);
     free(gt);
 }
 

@@ -264,8 +264,56 @@ static int h_large_holders(struct mg_connection *conn, void *cb)
     return http_json(&r, 200, o, NULL);
 }
 
+/* ---- abnormal-trading alerts (surveil.c) ---------------------------------- */
+
+static json_t *view_alert(const cets_engine *e, const cets_alert *a)
+{
+    json_t *ev = json_array();
+    for (uint32_t i = 0; i < a->nevidence && i < 4; i++)
+        json_array_append_new(ev, json_integer((json_int_t)a->evidence[i]));
+    cets_instrument_info in;
+    bool has = a->instrument != UINT32_MAX && cets_instrument_get(e, a->instrument, &in) == 0;
+    return json_pack("{s:I, s:s, s:I, s:o, s:I, s:o, s:o, s:I, s:I, s:[I,I], s:o}", "id",
+                     (json_int_t)a->id, "rule", cets_alert_rule_name(a->rule), "seq",
+                     (json_int_t)a->seq, "time", view_time(a->ts), "participant",
+                     (json_int_t)a->participant, "code",
+                     has ? json_string(in.code) : json_null(), "date", view_date(a->date),
+                     "figure", (json_int_t)a->figure, "threshold", (json_int_t)a->threshold,
+                     "counts", (json_int_t)a->count[0], (json_int_t)a->count[1], "evidence", ev);
+}
+
+static int h_alerts(struct mg_connection *conn, void *cb)
+{
+    req r;
+    if (!http_begin(&r, cb, conn) || !http_auth(&r, 0, 0))
+        return r.status;
+    if (r.nseg != 1)
+        return http_not_found(&r, "no such resource");
+    if (!http_is(&r, "GET"))
+        return http_bad_method(&r);
+    if (!(r.who.roles & (ROLE_ADMIN | ROLE_AUTHORITY)))
+        return http_error(&r, 403, "forbidden", HTTP_E_FORBIDDEN,
+                          "one of the roles admin, authority required");
+    int64_t from = 0, limit = 100;
+    if (!http_query_int(&r, "from", 0, 0, UINT32_MAX, &from) ||
+        !http_query_int(&r, "limit", 100, 1, 1000, &limit))
+        return r.status;
+    json_t *list = json_array();
+    const cets_engine *e = core_read_begin(r.s->core);
+    uint32_t n = r.s->surveil ? cets_surveil_alerts(r.s->surveil, 0, NULL, 0) : 0;
+    for (uint32_t i = (uint32_t)from; i < n && i < from + limit; i++) {
+        cets_alert a;
+        cets_surveil_alerts(r.s->surveil, i, &a, 1);
+        json_array_append_new(list, view_alert(e, &a));
+    }
+    core_read_end(r.s->core);
+    return http_json(&r, 200, json_pack("{s:I, s:o}", "total", (json_int_t)n, "alerts", list),
+                     NULL);
+}
+
 void api_params_register(server *s)
 {
+    mg_set_request_handler(s->mg, "/api/v1/alerts", h_alerts, s);
     mg_set_request_handler(s->mg, "/api/v1/large-holders", h_large_holders, s);
     mg_set_request_handler(s->mg, "/api/v1/limits", h_limits, s);
     mg_set_request_handler(s->mg, "/api/v1/params", h_params, s);
