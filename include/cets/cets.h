@@ -515,9 +515,10 @@ CETS_API int cets_apply(cets_engine *e, const cets_cmd *cmd, cets_result *res);
  * and the engine's configured numbers: a block refused for its band names
  * the block band (+/-30% by default), a 5,000 t block the block sizes. cmd
  * is the command refused: its type says which method's rule it was (NULL:
- * the reason table's sentence, as cets_reason_message()). Reads only the
- * configuration, which never changes after cets_engine_new(), so a gateway
- * may call it from any thread while the engine runs. Writes at most len
+ * the reason table's sentence, as cets_reason_message()). Reads the market
+ * parameters in force, which change only inside cets_apply(): a gateway may
+ * call it from its own thread while no command is applied (under the lock
+ * that serialises it with cets_apply). Writes at most len
  * bytes (the NUL included) into buf and returns buf. */
 CETS_API const char *cets_reject_message(const cets_engine *e, const cets_cmd *cmd, int code,
                                          char *buf, size_t len);
