@@ -44,6 +44,7 @@ static void print_params(const json_t *a)
     }
     printf("trading date %s\n", cl_str(a, "trading_date"));
     table_print(stdout, &t, 0);
+    table_free(&t);
 }
 
 static void print_history(const json_t *a)
@@ -68,6 +69,7 @@ static void print_history(const json_t *a)
         cl_cell(r[6], h, "applied");
     }
     table_print(stdout, &t, 0);
+    table_free(&t);
 }
 
 static int p_show(int argc, char **argv, bool history)
@@ -152,6 +154,7 @@ static void print_holders(const json_t *a)
     if (tonnes) printf(" or %lld t", tonnes);
     printf(" (%zu holdings)\n", json_array_size(hs));
     table_print(stdout, &t, 0);
+    table_free(&t);
 }
 
 int cmd_large_holders(int argc, char **argv)
