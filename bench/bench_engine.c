@@ -8,12 +8,14 @@
  *   bench_engine [--commands N] [--seed S] [--dir DIR] [--only NAME]
  *                [--depth on|off|both] [--instruments K] [--accounts A]
  *                [--batch B] [--rate R] [--paced-commands N] [--memory-orders N]
- *                [--repeat N]
+ *                [--repeat N] [--controls N]
  *
  * NAME is one of memory, throughput, latency, engine (both), group, replay
  * (runs group first, as it replays that journal), paced, journal (group,
  * replay and paced), lob. --repeat runs the throughput run N times (for
- * profiling, and to see the spread).
+ * profiling, and to see the spread). --controls N runs the workload N times
+ * with position limits and surveillance on and N times off, alternating
+ * (bench/lib/run_controls.c); with --only controls, nothing else.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -31,6 +33,7 @@ typedef struct args {
     bool depth_off, depth_on;
     size_t batch, paced_commands;
     uint64_t rate, memory_orders, repeat;
+    uint64_t controls; /* --controls N: limits and surveillance on vs off, N runs each */
 } args;
 
 static void usage(void)
@@ -38,7 +41,8 @@ static void usage(void)
     fprintf(stderr, "usage: bench_engine [--commands N] [--seed S] [--dir DIR] [--only NAME]\n"
                     "         [--depth on|off|both] [--instruments K] [--accounts A] [--batch B]\n"
                     "         [--rate R] [--paced-commands N] [--memory-orders N] [--repeat N]\n"
-                    "NAME: memory throughput latency engine group replay paced journal lob\n");
+                    "         [--controls N]\n"
+                    "NAME: memory throughput latency engine group replay paced journal lob controls\n");
     exit(2);
 }
 
@@ -86,6 +90,8 @@ static void parse(int argc, char **argv, args *a)
             a->paced_commands = num(v);
         else if (!strcmp(f, "--memory-orders"))
             a->memory_orders = num(v);
+        else if (!strcmp(f, "--controls"))
+            a->controls = strtoull(v, NULL, 10);
         else if (!strcmp(f, "--repeat"))
             a->repeat = num(v);
         else if (!strcmp(f, "--depth")) {
@@ -181,7 +187,7 @@ int main(int argc, char **argv)
         rc |= run_memory(&a.wl, a.memory_orders);
     bool engine = want(&a, "throughput") || want(&a, "latency");
     bool journal = want(&a, "group") || want(&a, "paced");
-    if (engine || journal) {
+    if (engine || journal || a.controls) {
         workload w;
         if (workload_build(&w, &a.wl) != 0)
             return 1;
@@ -189,6 +195,8 @@ int main(int argc, char **argv)
             return 1;
         if (engine)
             rc |= run_engine_all(&a, &w);
+        if (a.controls)
+            rc |= run_engine_controls(&w, a.controls);
         if (journal) {
             char tmp[] = "/tmp/cets-bench-XXXXXX";
             const char *root = a.dir;

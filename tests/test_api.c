@@ -1318,6 +1318,157 @@ static void test_fix_compids(void **state)
     json_decref(l);
 }
 
+/* Market parameters: listed to anyone, changed by the operator with a date or
+ * at once; a refusal names the bound and changes nothing; the authority's
+ * position limit exemptions. */
+static void expect_message(const char *path, const char *token, const char *body, long status,
+                           const char *error, const char *message)
+{
+    tresp r;
+    ts_req(&F.t, "POST", path, token, body, &r);
+    if (r.status != status || strcmp(tj_str(r.json, "error"), error) != 0 ||
+        strcmp(tj_str(r.json, "message"), message) != 0)
+        fail_msg("POST %s %s: got %ld %s", path, body, r.status, r.body);
+    tresp_free(&r);
+}
+
+static void test_params(void **state)
+{
+    (void)state;
+    const char *P = "/api/v1/admin/params";
+    json_t *l = get("/api/v1/params", NULL, 200);
+    json_t *ps = json_object_get(l, "params");
+    assert_int_equal(json_array_size(ps), CETS_PARAM_COUNT);
+    json_t *fee = json_array_get(ps, CETS_PARAM_FEE_LISTING_BUY);
+    assert_string_equal(tj_str(fee, "name"), "fee.listing.buy");
+    assert_int_equal(tj_int(fee, "value"), 500);
+    assert_int_equal(tj_int(fee, "default"), 500);
+    assert_string_equal(tj_str(fee, "unit"), "ppm");
+    assert_int_equal(json_array_size(json_object_get(l, "history")), 0);
+    json_decref(l);
+    char before[32], after[32];
+    long long seq0, seq1;
+    health(before, &seq0);
+    expect_message(P, F.t.admin, "{\"name\":\"fee.listing.buy\",\"value\":-5,\"from\":\"2030-01-02\"}",
+                   422, "bad_param", "fee.listing.buy must be from 0 ppm to 100,000 ppm, not -5 ppm");
+    expect_message(P, F.t.admin, "{\"name\":\"band.block\",\"value\":10000,\"urgent\":true}", 422,
+                   "bad_param", "band.block must be from 0 bp to 9,999 bp, not 10,000 bp");
+    expect_message(P, F.t.admin, "{\"name\":\"session.pm.close\",\"value\":700,\"from\":\"2030-01-02\"}",
+                   422, "bad_param",
+                   "session.pm.open (13:00) must be before session.pm.close (11:40) from 20300102");
+    expect_message(P, F.t.admin, "{\"name\":\"tick\",\"value\":5,\"urgent\":true}", 422,
+                   "param_not_urgent",
+                   "tick changes only from a later trading day's open, not at once");
+    health(after, &seq1);
+    assert_string_equal(before, after);
+    expect_error("POST", P, F.t.admin, "{\"name\":\"fee.nothing\",\"value\":1,\"urgent\":true}", 400,
+                 "bad_field", "name");
+    expect_error("POST", P, F.t.admin, "{\"name\":\"tick\",\"value\":2}", 400, "bad_field", "from");
+    expect_error("POST", P, F.t.admin,
+                 "{\"name\":\"ccer.cap\",\"value\":2,\"urgent\":true,\"from\":\"2030-01-02\"}", 400,
+                 "bad_field", "from");
+    expect_error("POST", P, F.t.admin, "{\"name\":\"tick\",\"value\":\"2\",\"from\":\"2030-01-02\"}",
+                 400, "bad_field", "value");
+    expect_error("POST", P, F.alice, "{\"name\":\"tick\",\"value\":2,\"from\":\"2030-01-02\"}", 403,
+                 "forbidden", NULL);
+    /* a dated change waits; an urgent one applies */
+    l = post(P, F.t.admin, 201, "{\"name\":\"ccer.cap\",\"value\":1000,\"from\":\"2030-01-02\"}");
+    json_t *cap = json_array_get(json_object_get(l, "params"), CETS_PARAM_CCER_CAP);
+    assert_int_equal(tj_int(cap, "value"), 500);
+    json_t *pend = json_array_get(json_object_get(cap, "pending"), 0);
+    assert_int_equal(tj_int(pend, "value"), 1000);
+    assert_string_equal(tj_str(pend, "from"), "2030-01-02");
+    json_decref(l);
+    l = post(P, F.t.admin, 201, "{\"name\":\"limit.individual.ccer\",\"value\":800,\"urgent\":true}");
+    json_t *h = json_object_get(l, "history");
+    assert_int_equal(json_array_size(h), 2);
+    assert_string_equal(tj_str(json_array_get(h, 0), "status"), "pending");
+    assert_string_equal(tj_str(json_array_get(h, 1), "status"), "applied");
+    assert_int_equal(tj_int(json_array_get(h, 1), "old"), 0);
+    assert_true(json_is_null(json_object_get(json_array_get(h, 0), "applied")));
+    json_decref(l);
+    /* the limits and the authority's exemptions */
+    long long gov = create_participant("authority", "Ministry");
+    ts_user(&F.t, "gov", "gov-password", (uint32_t)gov, "authority");
+    char *gt = ts_login(&F.t, "gov", "gov-password");
+    l = get("/api/v1/limits", F.t.admin, 200);
+    assert_int_equal(tj_int(json_object_get(l, "limits"), "limit.individual.ccer"), 800);
+    json_decref(l);
+    expect_error("GET", "/api/v1/limits", F.alice, NULL, 403, "forbidden", NULL);
+    char body[200];
+    snprintf(body, sizeof body, "{\"participant\":%lld,\"exempt\":true,\"reason\":\"research\"}", F.pc);
+    expect_error("POST", "/api/v1/limits/exemptions", F.t.admin, body, 403, "forbidden", NULL);
+    snprintf(body, sizeof body, "{\"participant\":%lld,\"exempt\":true,\"reason\":\"\"}", F.pc);
+    expect_error("POST", "/api/v1/limits/exemptions", gt, body, 400, "bad_field", "reason");
+    char r48[49];
+    memset(r48, 'r', 48);
+    r48[48] = 0;
+    snprintf(body, sizeof body, "{\"participant\":%lld,\"exempt\":false,\"reason\":\"%s\"}", F.pc, r48);
+    expect_error("POST", "/api/v1/limits/exemptions", gt, body, 400, "bad_field", "reason");
+    snprintf(body, sizeof body, "{\"participant\":%lld,\"exempt\":true,\"reason\":\"research\"}", F.pc);
+    l = post("/api/v1/limits/exemptions", gt, 201, "%s", body);
+    json_t *x = json_array_get(json_object_get(l, "exemptions"), 0);
+    assert_int_equal(tj_int(x, "participant"), F.pc);
+    assert_true(json_is_true(json_object_get(x, "in_force")));
+    assert_string_equal(tj_str(x, "reason"), "research");
+    json_decref(l);
+    r48[47] = 0; /* 47 bytes: the most a reason has */
+    snprintf(body, sizeof body, "{\"participant\":%lld,\"exempt\":false,\"reason\":\"%s\"}", F.pc, r48);
+    l = post("/api/v1/limits/exemptions", gt, 201, "%s", body);
+    x = json_array_get(json_object_get(l, "exemptions"), 1);
+    assert_string_equal(tj_str(x, "reason"), r48);
+    assert_true(json_is_true(json_object_get(x, "in_force")));
+    assert_false(json_is_true(json_object_get(json_array_get(json_object_get(l, "exemptions"), 0),
+                                              "in_force")));
+    json_decref(l);
+    /* the large-holder report: above 5% of the issuance */
+    l = get("/api/v1/large-holders", gt, 200);
+    json_t *hs = json_object_get(l, "holders");
+    assert_true(json_array_size(hs) > 0);
+    for (size_t i = 0; i < json_array_size(hs); i++) {
+        json_t *lh = json_array_get(hs, i);
+        assert_true(tj_int(lh, "held") * 10000 > 500 * tj_int(lh, "issued"));
+        assert_true(tj_int(lh, "share_bp") >= 500);
+    }
+    assert_int_equal(tj_int(l, "share_bp"), 500);
+    assert_string_equal(tj_str(l, "day"), "now");
+    json_decref(l);
+    l = get("/api/v1/large-holders?day=last", F.t.admin, 200);
+    assert_string_equal(tj_str(l, "day"), "last");
+    json_decref(l);
+    expect_error("GET", "/api/v1/large-holders?day=yesterday", F.t.admin, NULL, 400, "bad_field", "day");
+    expect_error("GET", "/api/v1/large-holders", F.alice, NULL, 403, "forbidden", NULL);
+    /* abnormal-trading alerts: three self-trade attempts in a day raise one */
+    long long ask = post_order(F.alice, "CEA25", "sell", "74.60", 1, 201);
+    snprintf(body, sizeof body,
+             "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":1}]}", ask);
+    for (int i = 0; i < 3; i++)
+        expect_error("POST", "/api/v1/takes", F.alice, body, 422, "self_trade", NULL);
+    l = get("/api/v1/alerts", gt, 200);
+    json_t *al = json_object_get(l, "alerts");
+    bool found = false;
+    for (size_t i = 0; i < json_array_size(al); i++) {
+        json_t *a = json_array_get(al, i);
+        if (strcmp(tj_str(a, "rule"), "self_trade") == 0 && tj_int(a, "participant") == F.pa) {
+            found = true;
+            assert_int_equal(tj_int(a, "threshold"), 3);
+            assert_int_equal(json_array_size(json_object_get(a, "evidence")), 3);
+        }
+    }
+    assert_true(found);
+    assert_int_equal(tj_int(l, "total"), (long long)json_array_size(al));
+    json_decref(l);
+    expect_error("GET", "/api/v1/alerts", F.alice, NULL, 403, "forbidden", NULL);
+    expect_error("GET", "/api/v1/alerts?limit=1001", F.t.admin, NULL, 400, "bad_field", "limit");
+    tresp mr;
+    ts_req(&F.t, "GET", "/metrics", NULL, NULL, &mr);
+    assert_int_equal(mr.status, 200);
+    assert_non_null(strstr(mr.body, "cets_alerts_total{rule=\"self_trade\"} "));
+    assert_null(strstr(mr.body, "cets_alerts_total{rule=\"self_trade\"} 0\n"));
+    tresp_free(&mr);
+    free(gt);
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -1342,6 +1493,7 @@ int main(void)
         cmocka_unit_test(test_fix_compids),
         cmocka_unit_test(test_end_of_day),
         cmocka_unit_test(test_change_and_statement),
+        cmocka_unit_test(test_params),
     };
     const struct CMUnitTest restarts[] = {
         cmocka_unit_test(test_restart_in_process),

@@ -80,7 +80,8 @@ static void test_snapshot_roundtrip(void **state)
  * each with its own count; counts that disagree are refused, not read past
  * (found by fuzz_snapshot: a zero record count with links to read indexed a
  * null array). The snapshot's tail here: the records (count, 1 x cets_compliance),
- * the links (count, 1 x 4), no transfers, no closed years (a count each). */
+ * the links (count, 1 x 4), no transfers, no closed years, no parameter
+ * changes, no position limit exemptions (a count each). */
 static void test_snapshot_compliance_counts(void **state)
 {
     (void)state;
@@ -96,7 +97,7 @@ static void test_snapshot_compliance_counts(void **state)
     assert_int_equal(cets_snapshot_save(m.e, &buf, &len), 0);
     unsigned char *b = buf;
     uint32_t n;
-    const size_t links = len - 4 - 4 - 4 - 4, records = links - sizeof(cets_compliance) - 4;
+    const size_t links = len - 4 - 4 - 4 - 4 - 4 - 4, records = links - sizeof(cets_compliance) - 4;
     memcpy(&n, b + links, 4);
     assert_int_equal(n, 1);
     memcpy(&n, b + records, 4);

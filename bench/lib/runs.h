@@ -19,6 +19,8 @@
 int run_engine_throughput(const workload *w, bool depth);
 /* Journal off: a TSC read around every command; percentiles overall and per kind. */
 int run_engine_latency(const workload *w, bool depth);
+/* Position limits and surveillance on against off, `repeat` times each (run_controls.c). */
+int run_engine_controls(const workload *w, uint64_t repeat);
 
 typedef struct journal_opts {
     const char *dir; /* a fresh directory for this run's journal */

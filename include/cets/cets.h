@@ -94,6 +94,12 @@ typedef enum cets_cmd_type {
                                      not in the engine, which only checks the actor and the
                                      fields and keeps nothing: the command is journaled so that
                                      the audit log, a projection of the journal, has it */
+    CETS_CMD_PARAM_SET = 14,      /* a market parameter (docs/rules.md, "Market parameters"):
+                                     aux = cets_param_id, qty = the new value, price = the
+                                     trading date from whose open it applies (yyyymmdd, after
+                                     today), or flags = CETS_PARAM_URGENT: at once (price 0) */
+    CETS_CMD_LIMIT_EXEMPT = 15,   /* actor: the authority; participant, aux = 1 exempt from the
+                                     position limits, 0 no longer; text = the reason */
     /* trading commands: actor must equal participant */
     CETS_CMD_POST = 20,   /* listing post, or limit order in continuous mode (flags=tif) */
     CETS_CMD_TAKE = 21,   /* listing take: ntargets + targets (price and qty are then ignored:
@@ -215,6 +221,7 @@ typedef enum cets_event_type {
     CETS_EV_AUCTION = 12,    /* an auction was created, bid on, closed or cancelled */
     CETS_EV_REGISTRY = 13,   /* a registry movement (allocation, surrender, retirement,
                                 transfer, freeze, deadline): the audit trail's input */
+    CETS_EV_LARGE_HOLDER = 14, /* end of day: a holding crossed the large-holder threshold */
 } cets_event_type;
 
 typedef enum cets_done {
@@ -409,6 +416,16 @@ typedef struct cets_transfer_info {
     uint8_t pad[7];
 } cets_transfer_info;
 
+/* A holder above the large-holder threshold (docs/rules.md, "Large holders"). */
+typedef struct cets_large_holder {
+    uint32_t participant, instrument;
+    int64_t held;     /* available + frozen + locked, t */
+    int64_t issued;   /* the instrument's issuance, t */
+    int64_t share_bp; /* held / issued, basis points, rounded down */
+    uint8_t above;    /* LARGE_HOLDER event: 1 crossed above, 0 fell back below */
+    uint8_t pad[7];
+} cets_large_holder;
+
 typedef struct cets_event {
     uint8_t type; /* cets_event_type */
     uint8_t pad[7];
@@ -449,6 +466,7 @@ typedef struct cets_event {
             cets_bid_info bid;     /* the bid placed, when a bid caused it */
         } auction;
         cets_registry_move reg;    /* REGISTRY */
+        cets_large_holder large;   /* LARGE_HOLDER */
     } u;
 } cets_event;
 
@@ -497,9 +515,10 @@ CETS_API int cets_apply(cets_engine *e, const cets_cmd *cmd, cets_result *res);
  * and the engine's configured numbers: a block refused for its band names
  * the block band (+/-30% by default), a 5,000 t block the block sizes. cmd
  * is the command refused: its type says which method's rule it was (NULL:
- * the reason table's sentence, as cets_reason_message()). Reads only the
- * configuration, which never changes after cets_engine_new(), so a gateway
- * may call it from any thread while the engine runs. Writes at most len
+ * the reason table's sentence, as cets_reason_message()). Reads the market
+ * parameters in force, which change only inside cets_apply(): a gateway may
+ * call it from its own thread while no command is applied (under the lock
+ * that serialises it with cets_apply). Writes at most len
  * bytes (the NUL included) into buf and returns buf. */
 CETS_API const char *cets_reject_message(const cets_engine *e, const cets_cmd *cmd, int code,
                                          char *buf, size_t len);
@@ -629,6 +648,174 @@ CETS_API int64_t cets_deduction_owed(const cets_engine *e, uint32_t participant)
 /* The instrument of the vintage of a compliance year (CEA1920 for 2019 and 2020,
  * CEAyy otherwise), or -1. */
 CETS_API int cets_vintage_of_year(const cets_engine *e, int32_t year);
+
+/* ---- market parameters (params.c, docs/rules.md "Market parameters") ---- */
+
+/* Every number a rule uses that the operator may change at run time, by
+ * CETS_CMD_PARAM_SET. The numbers are journaled: never renumber, add at the end. */
+typedef enum cets_param_id {
+    CETS_PARAM_FEE_LISTING_BUY = 0, /* ppm of turnover; 500 = 0.05% */
+    CETS_PARAM_FEE_LISTING_SELL = 1,
+    CETS_PARAM_FEE_BLOCK_BUY = 2,
+    CETS_PARAM_FEE_BLOCK_SELL = 3,
+    CETS_PARAM_FEE_AUCTION_BUY = 4,
+    CETS_PARAM_FEE_AUCTION_SELL = 5,
+    CETS_PARAM_BAND_LISTING = 6,    /* bp of the previous close */
+    CETS_PARAM_BAND_BLOCK = 7,
+    CETS_PARAM_BAND_AUCTION = 8,    /* an auction's limits around the previous close */
+    CETS_PARAM_LISTING_MIN_QTY = 9, /* t */
+    CETS_PARAM_LISTING_MAX_QTY = 10,
+    CETS_PARAM_BLOCK_MIN_QTY = 11,  /* also an auction lot's minimum */
+    CETS_PARAM_BLOCK_MAX_QTY = 12,
+    CETS_PARAM_AUCTION_MAX_LOT = 13,
+    CETS_PARAM_TICK = 14,           /* fen */
+    CETS_PARAM_CCER_CAP = 15,       /* bp of an obligation */
+    CETS_PARAM_PENALTY_MULTIPLE = 16, /* bp: 50000 = 5 x */
+    CETS_PARAM_COMPOSITE = 17,      /* bit i: instrument i is in the composite; 0 = every CEA */
+    CETS_PARAM_AM_OPEN = 18,        /* minutes after local midnight */
+    CETS_PARAM_AM_CLOSE = 19,
+    CETS_PARAM_PM_OPEN = 20,
+    CETS_PARAM_PM_CLOSE = 21,
+    CETS_PARAM_BLOCK_OPEN = 22,
+    CETS_PARAM_BLOCK_CLOSE = 23,
+    /* position limits (limits.c): the most a participant may hold, available + frozen +
+       bought today, t; 0 = no limit */
+    CETS_PARAM_LIMIT_ENTITY_CEA = 24,       /* a compliance entity, all CEA vintages together */
+    CETS_PARAM_LIMIT_ENTITY_CCER = 25,
+    CETS_PARAM_LIMIT_INSTITUTION_CEA = 26,
+    CETS_PARAM_LIMIT_INSTITUTION_CCER = 27,
+    CETS_PARAM_LIMIT_INDIVIDUAL_CCER = 28,
+    CETS_PARAM_LIMIT_VINTAGE = 29,          /* any trading participant, one CEA vintage */
+    /* the large-holder report (holders.c): above either threshold; 0 = that one is off */
+    CETS_PARAM_LARGE_SHARE = 30,            /* bp of the instrument's issuance */
+    CETS_PARAM_LARGE_TONNES = 31,           /* t */
+    /* abnormal-trading alerts (surveil.c): each rule's thresholds; 0 = the rule is off */
+    CETS_PARAM_SURV_SELF_TRADE = 32,        /* self-trade attempts by one participant in a day */
+    CETS_PARAM_SURV_OTR_RATIO = 33,         /* orders per trade at the day's end */
+    CETS_PARAM_SURV_OTR_MIN = 34,           /* ... counted from this many orders in the day */
+    CETS_PARAM_SURV_VOLUME_SHARE = 35,      /* bp of an instrument's day volume */
+    CETS_PARAM_SURV_FAR = 36,               /* bp from the last price (or previous close) */
+    CETS_PARAM_COUNT = 37,
+} cets_param_id;
+
+#define CETS_PARAM_URGENT 1 /* PARAM_SET flags: applies at once */
+
+typedef struct cets_param_info {
+    const char *name; /* "fee.listing.buy" */
+    const char *unit; /* "ppm", "bp", "t", "fen", "min", "mask" */
+    const char *what; /* one line for a person */
+    int64_t min, max; /* the values a change may have */
+    bool urgent;      /* may apply at once (flags = CETS_PARAM_URGENT) */
+} cets_param_info;
+
+typedef enum cets_param_status {
+    CETS_PARAM_PENDING = 1,    /* waits for its date's open */
+    CETS_PARAM_APPLIED = 2,    /* took effect on `applied` */
+    CETS_PARAM_SUPERSEDED = 3, /* replaced by a later change for the same date before it applied */
+} cets_param_status;
+
+/* One accepted PARAM_SET, kept for good: the history. */
+typedef struct cets_param_change {
+    uint64_t seq;      /* the command */
+    int64_t ts;
+    int64_t value;
+    int64_t old;       /* the value it replaced, once applied */
+    int32_t id;        /* cets_param_id */
+    int32_t effective; /* the date asked for (urgent: the trading date it was set on) */
+    int32_t applied;   /* the trading date it took effect, 0 before */
+    uint32_t user;     /* the command's user */
+    uint8_t status;    /* cets_param_status */
+    uint8_t urgent;
+    uint8_t pad[6];
+} cets_param_change;
+
+/* The table of parameters (NULL past CETS_PARAM_COUNT); the id of a name or -1. */
+CETS_API const cets_param_info *cets_param_info_get(int id);
+CETS_API int cets_param_find(const char *name);
+/* The value in force, and the engine's default (from its cets_config). */
+CETS_API int64_t cets_param_value(const cets_engine *e, int id);
+CETS_API int64_t cets_param_default(const cets_engine *e, int id);
+/* Every accepted change, oldest first: fills at most cap from index `from`,
+ * returns the number of changes in all. */
+CETS_API uint32_t cets_param_changes(const cets_engine *e, uint32_t from, cets_param_change *out,
+                                     uint32_t cap);
+/* Why a PARAM_SET would be refused, in words, with the numbers ("fee.listing.buy
+ * must be from 0 to 100000 ppm, not -5"); "" when it would be accepted. */
+CETS_API const char *cets_param_check(const cets_engine *e, const cets_cmd *cmd, char *buf,
+                                      size_t len);
+
+/* ---- position limits (limits.c, docs/rules.md "Position limits") ---------- */
+
+/* One LIMIT_EXEMPT, kept for good; the last one of a participant is in force. */
+typedef struct cets_limit_exemption {
+    uint64_t seq;
+    int64_t ts;
+    uint32_t participant;
+    uint32_t user;
+    uint8_t exempt; /* 1 exempted, 0 exemption withdrawn */
+    uint8_t pad[7];
+    char reason[CETS_NAME_LEN];
+} cets_limit_exemption;
+
+/* Whether a participant is exempt from the position limits now. */
+CETS_API bool cets_limit_exempt(const cets_engine *e, uint32_t participant);
+/* Every exemption and withdrawal, oldest first (as cets_param_changes). */
+CETS_API uint32_t cets_limit_exemptions(const cets_engine *e, uint32_t from,
+                                        cets_limit_exemption *out, uint32_t cap);
+/* The limits that bind participant on instrument now (0 = none): all of the
+ * instrument's product together, and the instrument alone. */
+CETS_API void cets_position_limits(const cets_engine *e, uint32_t participant,
+                                   uint32_t instrument, int64_t *product, int64_t *vintage);
+
+/* The large-holder report: every holding above the thresholds, by
+ * participant then instrument; now (last_day false), or as the last end of
+ * day closed it (true). fn may be NULL; returns how many. */
+CETS_API uint32_t cets_large_holders(const cets_engine *e, bool last_day,
+                                     void (*fn)(void *ctx, const cets_large_holder *h), void *ctx);
+
+/* ---- abnormal-trading alerts (surveil.c, docs/rules.md "Surveillance") --- */
+
+/* A deterministic consumer of the engine's events: fed every event in order
+ * (with the engine, whose parameters hold the thresholds), it raises alerts
+ * with their evidence; the same events give the same alerts. It never
+ * changes the engine: halts and suspensions stay the operator's. */
+typedef enum cets_alert_rule {
+    CETS_ALERT_SELF_TRADE = 1,   /* repeated self-trade attempts */
+    CETS_ALERT_ORDER_TRADE = 2,  /* many orders for few trades (spoofing-like) */
+    CETS_ALERT_VOLUME_SHARE = 3, /* one participant's share of a day's volume */
+    CETS_ALERT_FAR = 4,          /* an order far from the market */
+} cets_alert_rule;
+
+typedef struct cets_alert {
+    uint64_t id;       /* 1, 2, ... */
+    uint64_t seq;      /* the command whose event raised it */
+    int64_t ts;
+    uint32_t participant, instrument; /* instrument: UINT32_MAX when none */
+    int32_t date;      /* trading date */
+    uint8_t rule;      /* cets_alert_rule */
+    uint8_t pad[3];
+    int64_t figure;    /* what was measured: attempts, orders per trade, share bp, distance bp */
+    int64_t threshold; /* the parameter it passed */
+    int64_t count[2];  /* self trade: -, -; order/trade: orders, trades; share: its volume,
+                          the day's; far: price, reference price */
+    uint64_t evidence[4]; /* order ids (far: the order; self trade: the attempts' seq) */
+    uint32_t nevidence, pad2;
+} cets_alert;
+
+typedef struct cets_surveil cets_surveil;
+CETS_API cets_surveil *cets_surveil_new(void);
+CETS_API void cets_surveil_free(cets_surveil *s);
+/* Feed one event; e is the engine that emitted it (read for the thresholds
+ * and prices). Returns the number of alerts it raised (0 when out of memory). */
+CETS_API int cets_surveil_event(cets_surveil *s, const cets_engine *e, const cets_event *ev);
+/* The alerts raised so far, oldest first; returns how many in all. */
+CETS_API uint32_t cets_surveil_alerts(const cets_surveil *s, uint32_t from, cets_alert *out,
+                                      uint32_t cap);
+/* Feed s every event the engine emits from now on, before its listener
+ * (NULL: stop). The engine does not own s. */
+CETS_API void cets_engine_set_surveil(cets_engine *e, cets_surveil *s);
+/* "self_trade", "order_trade", "volume_share", "far_from_market"; "unknown". */
+CETS_API const char *cets_alert_rule_name(int rule);
 
 /* Composite price now: equal-weighted mean of the CEA closes (fen, half-up). */
 CETS_API int64_t cets_composite_price(const cets_engine *e);

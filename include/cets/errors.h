@@ -25,6 +25,10 @@
     X(BAD_CODE, 104, "bad_code", "instrument code must be 1-15 letters and digits")           \
     X(TOO_MANY_TARGETS, 105, "too_many_targets", "a take names at most 8 listings")           \
     X(CAPACITY, 106, "capacity", "the engine is full (instruments, participants or orders)") \
+    X(BAD_PARAM, 107, "bad_param",                                                            \
+      "the parameter's value is outside its range or inconsistent with the others")           \
+    X(PARAM_NOT_URGENT, 108, "param_not_urgent",                                              \
+      "this parameter changes only from a later trading day's open, not at once")             \
     /* 2xx: who is asking */                                                                  \
     X(UNKNOWN_PARTICIPANT, 200, "unknown_participant", "no such participant")                 \
     X(PARTICIPANT_SUSPENDED, 201, "participant_suspended",                                    \
@@ -61,6 +65,8 @@
     X(FUNDS_UNSETTLED, 503, "funds_unsettled",                                                \
       "today's sale proceeds can be withdrawn after the day's settlement")                    \
     X(OVERFLOW, 504, "overflow", "the amount is too large")                                   \
+    X(POSITION_LIMIT, 505, "position_limit",                                                  \
+      "the holding would exceed the participant's position limit")                           \
     /* 6xx: sessions and calendar */                                                          \
     X(SESSION_CLOSED, 600, "session_closed", "the market is not in a trading session now")    \
     X(SESSION_OPEN, 601, "session_open",                                                      \

@@ -404,6 +404,8 @@ int core_start(core *c, char *err, size_t errlen)
     c->replaying = false;
     if (!c->e)
         return -1;
+    if (c->o.surveil) /* from here on: alerts of the replayed commands are not raised again */
+        cets_engine_set_surveil(c->e, c->o.surveil);
     log_write(rep.warn ? LOG_WARN : LOG_INFO, "recovery",
               "backend=%s snapshot_seq=%llu replayed=%llu last_seq=%llu truncated_bytes=%llu "
               "truncated_records=%llu msg=\"%s\"",

@@ -70,7 +70,8 @@ int auction_create(cets_engine *e, const cets_cmd *c)
     int64_t value = reserve_price * c->qty;
     int64_t need = c->side == CETS_SELL ? c->qty
                                         : fee_buy_reserve(e, CETS_METHOD_AUCTION, 0, 0, value);
-    if ((rc = risk_check_cover(e, c->participant, c->instrument, c->side, need)))
+    if ((rc = risk_check_cover(e, c->participant, c->instrument, c->side, need)) ||
+        (c->side == CETS_BUY && (rc = limits_check(e, c->participant, c->instrument, c->qty))))
         return rc;
     if (!engine_vec_grow((void **)&e->auctions, &e->capauctions, e->nauctions + 1,
                          sizeof *e->auctions))
@@ -116,7 +117,8 @@ int auction_bid(cets_engine *e, const cets_cmd *c)
     int bside = opposite(au->side);
     int64_t value = c->price * c->qty;
     int64_t need = bside == CETS_BUY ? fee_buy_reserve(e, CETS_METHOD_AUCTION, 0, 0, value) : c->qty;
-    if ((rc = risk_check_cover(e, c->participant, au->instrument, bside, need)))
+    if ((rc = risk_check_cover(e, c->participant, au->instrument, bside, need)) ||
+        (bside == CETS_BUY && (rc = limits_check(e, c->participant, au->instrument, c->qty))))
         return rc;
     if (!engine_vec_grow((void **)&e->bids, &e->capbids, e->nbids + 1, sizeof *e->bids))
         return CETS_CAPACITY;

@@ -2,7 +2,8 @@
  * listing band and size, the block band and size, the auction's price limits
  * and lot; and the rejection messages that name those numbers.
  *
- * Every band is a share of the previous close (basis points in cets_config),
+ * Every band is a share of the previous close (basis points; the parameters
+ * in force, params.c),
  * rounded inwards so that it is never wider than its percentage:
  * upper = floor(close x (1 + b)), lower = ceil(close x (1 - b)). The listing
  * band is then moved onto the tick, because listings rest on a ladder with
@@ -15,8 +16,6 @@
 
 #include "internal.h"
 
-#define BLOCK_MAX_QTY 1000000000LL    /* t: one block trade */
-#define AUCTION_MAX_LOT 10000000000LL /* t: one auction's lot */
 
 /* A band of bp basis points around close, rounded inwards. */
 static void band_limits(int64_t close, int64_t bp, int64_t *lower, int64_t *upper)
@@ -69,7 +68,7 @@ int band_check_listing(const cets_engine *e, const instrument *in, int64_t price
 
 int band_check_block(const cets_engine *e, const instrument *in, int64_t price, int64_t qty)
 {
-    if (qty < e->cfg.block_min_qty || qty > BLOCK_MAX_QTY)
+    if (qty < e->cfg.block_min_qty || qty > e->pv[CETS_PARAM_BLOCK_MAX_QTY])
         return CETS_QTY_OUT_OF_RANGE;
     int64_t lower, upper;
     band_limits(in->prev_close, e->cfg.block_band_bp, &lower, &upper);
@@ -78,17 +77,19 @@ int band_check_block(const cets_engine *e, const instrument *in, int64_t price, 
 
 int band_check_lot(const cets_engine *e, int64_t qty)
 {
-    return qty < e->cfg.block_min_qty || qty > AUCTION_MAX_LOT ? CETS_QTY_OUT_OF_RANGE : CETS_OK;
+    return qty < e->cfg.block_min_qty || qty > e->pv[CETS_PARAM_AUCTION_MAX_LOT] ? CETS_QTY_OUT_OF_RANGE
+                                                                               : CETS_OK;
 }
 
-/* From the previous close with the listing band: a seller's floor is the close
- * (limit 0) or close -10% (limit 1) and buyers bid at most close +10%;
+/* From the previous close with the auction band (band.auction, the listing
+ * band's 10% by default): a seller's floor is the close (limit 0) or close
+ * -10% (limit 1) and buyers bid at most close +10%;
  * mirrored for a buyer's auction. */
 void band_auction(const cets_engine *e, const instrument *in, int side, int64_t limit,
                   int64_t *reserve_price, int64_t *bid_limit)
 {
     int64_t prev = in->prev_close, up, down;
-    band_limits(prev, e->cfg.listing_band_bp, &down, &up);
+    band_limits(prev, e->pv[CETS_PARAM_BAND_AUCTION], &down, &up);
     if (side == CETS_SELL) {
         *reserve_price = limit ? down : prev;
         *bid_limit = up;
@@ -130,8 +131,9 @@ static rule rule_of(int cmd_type)
     return RULE_NONE;
 }
 
-bool band_message(const cets_config *cfg, int cmd_type, int code, char *buf, size_t len)
+bool band_message(const cets_engine *e, int cmd_type, int code, char *buf, size_t len)
 {
+    const cets_config *cfg = &e->cfg;
     char a[32], b[32], p[16];
     rule r = rule_of(cmd_type);
     if (code == CETS_PRICE_TICK) { /* one tick for every method */
@@ -153,7 +155,7 @@ bool band_message(const cets_config *cfg, int cmd_type, int code, char *buf, siz
         snprintf(buf, len,
                  "price is outside the auction's limits (from its reserve price to the previous "
                  "close +/-%s)",
-                 fmt_percent(cfg->listing_band_bp, p, sizeof p));
+                 fmt_percent(e->pv[CETS_PARAM_BAND_AUCTION], p, sizeof p));
         return true;
     }
     if (code != CETS_QTY_OUT_OF_RANGE || r == RULE_NONE)
@@ -167,12 +169,12 @@ bool band_message(const cets_config *cfg, int cmd_type, int code, char *buf, siz
     case RULE_BLOCK:
         snprintf(buf, len, "quantity is outside the limits (block: %s to %s t)",
                  fmt_thousands(cfg->block_min_qty, a, sizeof a),
-                 fmt_thousands(BLOCK_MAX_QTY, b, sizeof b));
+                 fmt_thousands(e->pv[CETS_PARAM_BLOCK_MAX_QTY], b, sizeof b));
         break;
     case RULE_LOT:
         snprintf(buf, len, "quantity is outside the limits (auction lot: %s to %s t)",
                  fmt_thousands(cfg->block_min_qty, a, sizeof a),
-                 fmt_thousands(AUCTION_MAX_LOT, b, sizeof b));
+                 fmt_thousands(e->pv[CETS_PARAM_AUCTION_MAX_LOT], b, sizeof b));
         break;
     default:
         snprintf(buf, len, "quantity is outside the limits (auction bid: 1 t to the lot)");

@@ -33,10 +33,11 @@ static void emit_block(cets_engine *e, const cets_block_info *b)
     engine_emit(e, &ev);
 }
 
-/* The afternoon session only; then the block band and size (band.c). */
+/* The block hours only (block.open to block.close, the afternoon session by
+ * default); then the block band and size (band.c). */
 static int check_terms(const cets_engine *e, const cets_cmd *c, uint32_t iid)
 {
-    if (e->cfg.enforce_sessions && !(c->ts >= e->sess[2] && c->ts < e->sess[3]))
+    if (e->cfg.enforce_sessions && !(c->ts >= e->bsess[0] && c->ts < e->bsess[1]))
         return CETS_SESSION_CLOSED;
     if (c->side != CETS_BUY && c->side != CETS_SELL)
         return CETS_BAD_SIDE;
@@ -132,7 +133,8 @@ int block_propose(cets_engine *e, const cets_cmd *c)
     if ((rc = propose_target(e, c, &to, &answered)))
         return rc;
     int64_t need = block_need(e, c->side, c->price, c->qty);
-    if ((rc = risk_check_cover(e, c->participant, c->instrument, c->side, need)))
+    if ((rc = risk_check_cover(e, c->participant, c->instrument, c->side, need)) ||
+        (c->side == CETS_BUY && (rc = limits_check(e, c->participant, c->instrument, c->qty))))
         return rc;
     uint64_t answered_id = answered ? answered->id : 0;
     cets_block_info *b = block_push(e); /* may move the array: find `answered` again */
@@ -175,7 +177,10 @@ int block_accept(cets_engine *e, const cets_cmd *c)
     if ((rc = risk_check_market(e, c, p->instrument)) || (rc = check_terms(e, c, p->instrument)))
         return rc;
     int64_t need = block_need(e, c->side, c->price, c->qty);
-    if ((rc = risk_check_cover(e, c->participant, c->instrument, c->side, need)))
+    /* the buyer, whichever side accepts: its holding may have grown since the proposal */
+    uint32_t receiver = c->side == CETS_BUY ? c->participant : p->owner;
+    if ((rc = risk_check_cover(e, c->participant, c->instrument, c->side, need)) ||
+        (rc = limits_check(e, receiver, c->instrument, c->qty)))
         return rc;
     /* act: both sides are now confirmed and reserved; settle */
     uint32_t iid = p->instrument;

@@ -111,10 +111,16 @@ void calendar_set_date(cets_engine *e, int32_t date)
     const cets_config *c = &e->cfg;
     e->date = date;
     memset(e->sess, 0, sizeof e->sess);
-    if (cets_is_trading_day(e, date))
+    memset(e->bsess, 0, sizeof e->bsess);
+    if (cets_is_trading_day(e, date)) {
         for (int i = 0; i < 4; i++)
             e->sess[i] = cets_time_at(date, c->sessions[i] / 60, c->sessions[i] % 60,
                                       c->tz_offset_min);
+        for (int i = 0; i < 2; i++) {
+            int64_t m = e->pv[CETS_PARAM_BLOCK_OPEN + i];
+            e->bsess[i] = cets_time_at(date, (int)(m / 60), (int)(m % 60), c->tz_offset_min);
+        }
+    }
     e->eod_from = cets_time_at(date, c->sessions[3] / 60, c->sessions[3] % 60, c->tz_offset_min);
 }
 

@@ -169,6 +169,7 @@ cets_engine *cets_engine_new(const cets_config *cfg)
         cets_engine_free(e);
         return NULL;
     }
+    params_init(e);
     calendar_set_date(e, cfg->start_date);
     eod_open_day(e);
     return e;
@@ -203,6 +204,8 @@ void cets_engine_free(cets_engine *e)
     free(e->comp_next);
     free(e->transfers);
     free(e->closed_years);
+    free(e->pchg);
+    free(e->exempt);
     free(e);
 }
 
@@ -255,12 +258,17 @@ cets_trade *trade_log_push(trade_log *l)
 
 void engine_emit(cets_engine *e, cets_event *ev)
 {
-    if (!e->fn)
+    if (!e->fn && !e->surveil)
         return;
     ev->seq = e->cmd ? e->cmd->seq : e->last_seq;
     ev->ts = e->cmd ? e->cmd->ts : e->last_ts;
-    e->fn(e->ctx, ev);
+    if (e->surveil)
+        cets_surveil_event(e->surveil, e, ev);
+    if (e->fn)
+        e->fn(e->ctx, ev);
 }
+
+void cets_engine_set_surveil(cets_engine *e, cets_surveil *s) { e->surveil = s; }
 
 /* ---- operator commands ---------------------------------------------- */
 
@@ -400,8 +408,8 @@ static int dispatch_admin(cets_engine *e, const cets_cmd *c)
 {
     bool self_withdraw = c->type == CETS_CMD_WITHDRAW && c->actor == c->participant &&
                          c->actor >= 1 && c->actor <= e->nparts;
-    if (c->actor != CETS_EXCHANGE_ID && !self_withdraw)
-        return CETS_NOT_AUTHORISED;
+    if (c->actor != CETS_EXCHANGE_ID && !self_withdraw && c->type != CETS_CMD_LIMIT_EXEMPT)
+        return CETS_NOT_AUTHORISED; /* the authority's exemptions: limits.c checks */
     switch (c->type) {
     case CETS_CMD_INSTRUMENT_ADD:
         return instrument_add(e, c);
@@ -431,6 +439,10 @@ static int dispatch_admin(cets_engine *e, const cets_cmd *c)
         if (c->participant < 1 || c->participant > e->nparts)
             return CETS_UNKNOWN_PARTICIPANT;
         return c->u.text[0] && c->aux >= -1 ? CETS_OK : CETS_BAD_ARGUMENT;
+    case CETS_CMD_PARAM_SET:
+        return params_set(e, c);
+    case CETS_CMD_LIMIT_EXEMPT:
+        return limits_exempt_set(e, c);
     }
     return CETS_BAD_COMMAND;
 }
@@ -513,7 +525,7 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
             rc = registry_apply(e, c);
             break;
         default:
-            rc = c->type >= CETS_CMD_INSTRUMENT_ADD && c->type <= CETS_CMD_USER_SET
+            rc = c->type >= CETS_CMD_INSTRUMENT_ADD && c->type <= CETS_CMD_LIMIT_EXEMPT
                      ? dispatch_admin(e, c)
                      : CETS_BAD_COMMAND;
             if (rc == CETS_OK) {
@@ -555,6 +567,7 @@ size_t cets_cmd_size(const cets_cmd *c)
     case CETS_CMD_RETIRE:
     case CETS_CMD_DEPOSIT:
     case CETS_CMD_USER_SET:
+    case CETS_CMD_LIMIT_EXEMPT:
         return head + CETS_NAME_LEN;
     case CETS_CMD_AUCTION_CREATE:
     case CETS_CMD_ALLOCATE:
@@ -585,6 +598,8 @@ const char *cets_cmd_name(int type)
     case CETS_CMD_HOLIDAY_REMOVE: return "holiday_remove";
     case CETS_CMD_END_OF_DAY: return "end_of_day";
     case CETS_CMD_USER_SET: return "user_set";
+    case CETS_CMD_PARAM_SET: return "param_set";
+    case CETS_CMD_LIMIT_EXEMPT: return "limit_exempt";
     case CETS_CMD_POST: return "post";
     case CETS_CMD_TAKE: return "take";
     case CETS_CMD_CANCEL: return "cancel";

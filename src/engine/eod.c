@@ -92,7 +92,7 @@ static void close_instruments(cets_engine *e, book *fresh)
         book_free(&in->bk);
         in->bk = fresh[i];
         memset(&in->day, 0, sizeof in->day);
-        if (in->product == CETS_PRODUCT_CEA) {
+        if (params_in_composite(e, i)) {
             sum += st->close;
             n++;
         }
@@ -137,6 +137,10 @@ int eod_run(cets_engine *e, const cets_cmd *c)
 {
     if (e->cfg.enforce_sessions && c->ts < e->eod_from)
         return CETS_SESSION_OPEN;
+    /* the next day's parameters first: its bands and tick follow them */
+    int32_t next = calendar_next_trading_day(e, e->date);
+    int64_t saved[CETS_PARAM_COUNT];
+    params_roll(e, next, saved);
     book fresh[CETS_MAX_INSTRUMENTS];
     memset(fresh, 0, sizeof fresh);
     for (uint32_t i = 0; i < e->ninst; i++) {
@@ -145,6 +149,7 @@ int eod_run(cets_engine *e, const cets_cmd *c)
         if (!book_init(&fresh[i], st.next_lower, st.next_upper, e->inst[i].tick)) {
             for (uint32_t j = 0; j <= i; j++)
                 book_free(&fresh[j]);
+            params_roll_undo(e, next, saved);
             return CETS_CAPACITY;
         }
     }
@@ -154,12 +159,13 @@ int eod_run(cets_engine *e, const cets_cmd *c)
     e->touched = e->ninst >= 64 ? ~0ULL : (1ULL << e->ninst) - 1; /* every book is empty now */
     close_instruments(e, fresh);
     close_accounts(e);
+    holders_day_end(e);
     trade_log tmp = e->lastday;
     e->lastday = e->today;
     e->today = tmp;
     e->today.n = 0;
     int32_t closed = e->date;
-    calendar_set_date(e, calendar_next_trading_day(e, closed));
+    calendar_set_date(e, next);
     eod_open_day(e);
     cets_event ev = {.type = CETS_EV_DAY_CLOSED};
     ev.u.day.closed_date = closed;

@@ -174,6 +174,17 @@ struct cets_engine {
     int32_t *closed_years; /* compliance years whose deadline has been processed */
     uint32_t nclosed_years, capclosed_years;
 
+    /* market parameters (params.c): in force, the defaults, every accepted change */
+    int64_t pv[CETS_PARAM_COUNT], pdef[CETS_PARAM_COUNT];
+    cets_param_change *pchg;
+    uint32_t npchg, cappchg;
+    int64_t bsess[2]; /* block hours (ns) on the trading date; 0 when not a trading day */
+    /* position limit exemptions (limits.c), all time; the last of a participant holds */
+    cets_limit_exemption *exempt;
+    uint32_t nexempt, capexempt;
+
+    cets_surveil *surveil; /* fed every event (surveil.c); not state */
+
     /* per-command scratch (not state) */
     uint64_t touched; /* instruments whose book changed, bit per instrument */
     cets_result *res;
@@ -182,6 +193,8 @@ struct cets_engine {
 
 /* engine.c */
 void engine_emit(cets_engine *e, cets_event *ev);
+/* Whether an event would reach anyone (the listener or the surveillance). */
+static inline bool engine_listening(const cets_engine *e) { return e->fn || e->surveil; }
 bool engine_grow_stride(cets_engine *e, uint32_t need);
 static inline holding *engine_holding(cets_engine *e, uint32_t pid, uint32_t iid)
 {
@@ -267,7 +280,7 @@ void band_auction(const cets_engine *e, const instrument *in, int side, int64_t 
 int band_check_bid(const cets_engine *e, const cets_auction_info *au, int64_t price, int64_t qty);
 /* The message of a price or size rejection of a command type, with the
  * configured numbers; false when the code is not one of band.c's. */
-bool band_message(const cets_config *cfg, int cmd_type, int code, char *buf, size_t len);
+bool band_message(const cets_engine *e, int cmd_type, int code, char *buf, size_t len);
 
 /* risk.c -- the checks shared by trading, blocks, auctions and the registry */
 int risk_check_trader(const cets_engine *e, const cets_cmd *c); /* who, kind, status */
@@ -278,6 +291,8 @@ int risk_check_product(const cets_engine *e, uint32_t pid, uint32_t iid); /* ind
 bool risk_may_deal(const cets_engine *e, uint32_t pid, uint32_t iid); /* a counterparty */
 int risk_check_halts(const cets_engine *e, uint32_t iid);
 int risk_check_funds(const cets_engine *e, uint32_t pid, int64_t need);
+/* A buy of qty tonnes of iid needing `need` fen: funds, then the position limits. */
+int risk_check_buy(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t need, int64_t qty);
 int risk_check_holding(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty);
 /* Funds (buy) or holdings (sell) cover need. */
 int risk_check_cover(const cets_engine *e, uint32_t pid, uint32_t iid, int side, int64_t need);
@@ -310,6 +325,28 @@ bool registry_message(const cets_config *cfg, int code, char *buf, size_t len);
 /* reject.c -- numbers in messages: 99999 -> "99,999"; 1250 bp -> "12.5%" */
 const char *fmt_thousands(int64_t v, char *buf, size_t len);
 const char *fmt_percent(int64_t bp, char *buf, size_t len);
+
+/* params.c -- the market's parameters (cets_param_id) */
+void params_init(cets_engine *e); /* defaults from e->cfg; values in force = defaults */
+int params_set(cets_engine *e, const cets_cmd *c); /* PARAM_SET */
+/* Apply the pending changes due by date's open (saved: the values before, for
+ * params_roll_undo); returns how many applied. */
+int params_roll(cets_engine *e, int32_t date, int64_t *saved);
+void params_roll_undo(cets_engine *e, int32_t date, const int64_t *saved);
+bool params_in_composite(const cets_engine *e, uint32_t iid);
+/* After a snapshot's parameters were read: NULL, or what is corrupt. */
+const char *params_loaded(cets_engine *e);
+/* A PARAM_SET's refusal in words; false when code is not its refusal. */
+bool params_message(const cets_engine *e, const cets_cmd *c, int code, char *buf, size_t len);
+
+/* limits.c -- position limits */
+/* Whether pid may come to hold qty more of iid (position_limit otherwise). */
+int limits_check(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty);
+int limits_exempt_set(cets_engine *e, const cets_cmd *c); /* LIMIT_EXEMPT */
+bool limits_message(const cets_engine *e, const cets_cmd *c, int code, char *buf, size_t len);
+
+/* holders.c -- the large-holder report */
+void holders_day_end(cets_engine *e); /* after the day's accounts closed: crossings as events */
 
 /* eod.c */
 int eod_run(cets_engine *e, const cets_cmd *c);

@@ -297,6 +297,28 @@ FIELD(struct cets_engine, holidays[0], 4);
 FIELD(struct cets_engine, comp_next[0], 4);
 FIELD(struct cets_engine, closed_years[0], 4);
 
+/* snapshots (version 4): the market parameters' changes, whole; the values */
+SIZE(cets_param_change, 56);
+PIN(cets_param_change, seq, 0, 8);
+PIN(cets_param_change, ts, 8, 8);
+PIN(cets_param_change, value, 16, 8);
+PIN(cets_param_change, old, 24, 8);
+PIN(cets_param_change, id, 32, 4);
+PIN(cets_param_change, effective, 36, 4);
+PIN(cets_param_change, applied, 40, 4);
+PIN(cets_param_change, user, 44, 4);
+PIN(cets_param_change, status, 48, 1);
+PIN(cets_param_change, urgent, 49, 1);
+SIZE(cets_limit_exemption, 80);
+PIN(cets_limit_exemption, seq, 0, 8);
+PIN(cets_limit_exemption, ts, 8, 8);
+PIN(cets_limit_exemption, participant, 16, 4);
+PIN(cets_limit_exemption, user, 20, 4);
+PIN(cets_limit_exemption, exempt, 24, 1);
+PIN(cets_limit_exemption, reason, 32, 48);
+FIELD(struct cets_engine, pv, 8 * CETS_PARAM_COUNT);
+FIELD(struct cets_engine, pdef, 8 * CETS_PARAM_COUNT);
+
 /* the lengths of the arrays inside those structs */
 _Static_assert(CETS_MAX_TARGETS == 8 && CETS_NAME_LEN == 48 && CETS_CODE_LEN == 16 &&
                    CETS_METHOD_COUNT == 3 && CETS_AUCTION_NARGS == 5,

@@ -222,7 +222,7 @@ int64_t cets_composite_price(const cets_engine *e)
 {
     int64_t sum = 0, n = 0;
     for (uint32_t i = 0; i < e->ninst; i++) {
-        if (e->inst[i].product != CETS_PRODUCT_CEA)
+        if (!params_in_composite(e, i))
             continue;
         sum += e->inst[i].prev_close;
         n++;

@@ -298,7 +298,8 @@ static int transfer_request(cets_engine *e, const cets_cmd *c)
     if (to == from || c->qty <= 0 || c->user == 0)
         return CETS_BAD_ARGUMENT;
     if ((rc = risk_check_product(e, to, c->instrument)) ||
-        (rc = risk_check_holding(e, from, c->instrument, c->qty)))
+        (rc = risk_check_holding(e, from, c->instrument, c->qty)) ||
+        (rc = limits_check(e, to, c->instrument, c->qty)))
         return rc;
     if (!engine_vec_grow((void **)&e->transfers, &e->captransfers, e->ntransfers + 1,
                          sizeof *e->transfers))
@@ -328,7 +329,8 @@ static int transfer_decide(cets_engine *e, const cets_cmd *c)
     if (approve && (c->user == 0 || c->user == t->user))
         return CETS_FOUR_EYES;
     int rc;
-    if (approve && (rc = risk_check_movement(e, t->from)))
+    if (approve && ((rc = risk_check_movement(e, t->from)) ||
+                    (rc = limits_check(e, t->to, t->instrument, t->qty))))
         return rc;
     risk_hold(e, t->from, t->instrument, CETS_SELL, -t->qty);
     if (approve) {

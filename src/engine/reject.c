@@ -5,9 +5,10 @@
  * bands, the sizes, the tick, the CCER cap. cets_reject_message() asks the
  * rule's own file for the sentence with the engine's numbers, for the method
  * of the command refused, so a block refused for its band names the block
- * band and a listing the listing band. It reads only the configuration,
- * which never changes after cets_engine_new(): gateways call it from their
- * own threads.
+ * band and a listing the listing band; a refused PARAM_SET says which
+ * bound or which other parameter it broke (params.c). It reads the
+ * parameters in force, which change only in cets_apply(): gateways call it
+ * from their own threads under the core's read lock.
  */
 #include <stdio.h>
 
@@ -47,7 +48,8 @@ const char *cets_reject_message(const cets_engine *e, const cets_cmd *cmd, int c
     if (!buf || !len)
         return "";
     int type = cmd ? cmd->type : CETS_CMD_NONE;
-    if (e && (band_message(&e->cfg, type, code, buf, len) ||
+    if (e && (params_message(e, cmd, code, buf, len) || limits_message(e, cmd, code, buf, len) ||
+              band_message(e, type, code, buf, len) ||
               registry_message(&e->cfg, code, buf, len)))
         return buf;
     snprintf(buf, len, "%s", cets_reason_message(code));

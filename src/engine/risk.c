@@ -2,7 +2,8 @@
  *
  * Who may trade (kind, status), what it may trade (individuals: CCER only),
  * whether the market is open (halts, sessions), whether its funds or holdings
- * cover what it commits, and the judicial freeze: trading, blocks, auctions
+ * cover what it commits, whether a buy stays within the position limits
+ * (limits.c), and the judicial freeze: trading, blocks, auctions
  * and the registry all ask here, so each rule has one home and one reason
  * code. The checks change nothing; risk_hold() moves amounts between
  * available and frozen once a command has passed them all.
@@ -100,6 +101,12 @@ int risk_check_funds(const cets_engine *e, uint32_t pid, int64_t need)
     if (!e->cfg.enforce_risk || need <= e->parts[pid].avail)
         return CETS_OK;
     return CETS_INSUFFICIENT_FUNDS;
+}
+
+int risk_check_buy(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t need, int64_t qty)
+{
+    int rc = risk_check_funds(e, pid, need);
+    return rc ? rc : limits_check(e, pid, iid, qty);
 }
 
 int risk_check_cover(const cets_engine *e, uint32_t pid, uint32_t iid, int side, int64_t need)

@@ -19,9 +19,16 @@
 /* The snapshot format. 3: compliance records keep the deadline's shortfall,
  * and what was withheld or surrendered late apart from it (cets_compliance
  * grew from 56 to 72 bytes; layout.c pins both). A version-2 snapshot is
- * read and converted: its records get the new fields zero. The journal's
- * command layout (CETS_JOURNAL_VERSION 1) did not change. */
-#define STATE_VERSION 3
+ * read and converted: its records get the new fields zero. 4: the market
+ * parameters (params.c) follow everything else: the changes, the position
+ * limits' exemptions (limits.c), then, when there are any of either, the
+ * values in force and the defaults; a version-2 or 3
+ * snapshot has none, and loads with the defaults in force. The state hash
+ * leaves the section out while no change was ever accepted, so the hash of
+ * a market that never changed a parameter is what it was before version 4
+ * (tests/golden). The journal's command layout (CETS_JOURNAL_VERSION 1) did
+ * not change: PARAM_SET is a new command type in it. */
+#define STATE_VERSION 4
 #define STATE_VERSION_OLDEST 2
 _Static_assert(CETS_JOURNAL_VERSION == 1, "a new CETS_JOURNAL_VERSION: pin its state here too");
 #define STATE_PRICE_MAX 100000000LL          /* fen: 1,000,000 CNY a tonne */
@@ -36,6 +43,7 @@ typedef struct sbuf {
 typedef struct codec {
     bool reading;
     uint32_t version;    /* reading: the snapshot's STATE_VERSION */
+    bool hashing;        /* writing for the state hash */
     sbuf *out;           /* writing */
     const unsigned char *in; /* reading */
     size_t len, pos;
@@ -333,6 +341,28 @@ static void k_config(codec *k, cets_config *c)
     K(k, c->penalty_multiple_bp);
 }
 
+/* The market parameters (version 4): every change, then the values in force
+ * and the defaults when there is a change. Left out of the hash without one. */
+static void k_params(codec *k, cets_engine *e)
+{
+    if (k->hashing && e->npchg == 0 && e->nexempt == 0)
+        return;
+    k_array(k, (void **)&e->pchg, &e->npchg, &e->cappchg, sizeof *e->pchg);
+    k_array(k, (void **)&e->exempt, &e->nexempt, &e->capexempt, sizeof *e->exempt);
+    if ((e->npchg == 0 && e->nexempt == 0) || k->err)
+        return;
+    uint32_t n = CETS_PARAM_COUNT;
+    K(k, n);
+    if (k->reading && n != CETS_PARAM_COUNT) {
+        k->err = "snapshot parameters are corrupt";
+        return;
+    }
+    K(k, e->pv);
+    K(k, e->pdef);
+    if (k->reading && !k->err)
+        k->err = params_loaded(e);
+}
+
 /* Everything after the config: calendar, counters, instruments, participants,
  * trades, the last closed day. */
 static void state_codec(codec *k, cets_engine *e)
@@ -392,6 +422,8 @@ static void state_codec(codec *k, cets_engine *e)
     k_array(k, (void **)&e->transfers, &e->ntransfers, &e->captransfers, sizeof *e->transfers);
     k_array(k, (void **)&e->closed_years, &e->nclosed_years, &e->capclosed_years,
             sizeof *e->closed_years);
+    if (!k->reading || k->version >= 4)
+        k_params(k, e);
     if (k->reading && !k->err) {
         for (uint32_t i = 0; i < e->ncomp; i++)
             if (e->comp_next[i] > e->ncomp || e->comp[i].participant < 1 ||
@@ -404,10 +436,10 @@ static void state_codec(codec *k, cets_engine *e)
 }
 
 /* Serialise the state into b; *hash_from is where the hashed bytes start. */
-static void state_write(const cets_engine *ce, sbuf *b, size_t *hash_from)
+static void state_write(const cets_engine *ce, sbuf *b, size_t *hash_from, bool hashing)
 {
     cets_engine *e = (cets_engine *)ce; /* the codec only reads when writing */
-    codec k = {.reading = false, .out = b};
+    codec k = {.reading = false, .out = b, .hashing = hashing};
     uint64_t magic = STATE_MAGIC;
     uint32_t version = STATE_VERSION;
     K(&k, magic);
@@ -428,7 +460,7 @@ uint64_t cets_state_hash(const cets_engine *e)
 {
     sbuf b = {0};
     size_t from;
-    state_write(e, &b, &from);
+    state_write(e, &b, &from, true);
     uint64_t h = b.oom ? 0 : XXH3_64bits(b.p + from, b.n - from);
     free(b.p);
     return h;
@@ -438,7 +470,7 @@ int cets_snapshot_save(const cets_engine *e, void **buf, size_t *len)
 {
     sbuf b = {0};
     size_t from;
-    state_write(e, &b, &from);
+    state_write(e, &b, &from, false);
     if (b.oom) {
         free(b.p);
         return -1;
@@ -544,7 +576,7 @@ cets_engine *cets_snapshot_load(const void *buf, size_t len, const char **err)
     K(&k, last_seq);
     K(&k, last_ts);
     if (!k.err && (magic != STATE_MAGIC || version < STATE_VERSION_OLDEST || version > STATE_VERSION))
-        k.err = "not a cets state snapshot of a version this build reads (2 or 3)";
+        k.err = "not a cets state snapshot of a version this build reads (2 to 4)";
     k.version = version;
     cets_config cfg;
     memset(&cfg, 0, sizeof cfg);

@@ -130,7 +130,7 @@ static void reserve(cets_engine *e, order *o, int64_t amount)
 
 static void emit_order(cets_engine *e, int type, const order *o)
 {
-    if (!e->fn)
+    if (!engine_listening(e))
         return;
     cets_event ev; /* only the header and the member in use are written: the hot path */
     event_head(&ev, type);
@@ -150,7 +150,7 @@ void trading_end_order(cets_engine *e, uint32_t slot, int why, bool on_book)
     }
     reserve(e, o, -o->reserved);
     assert(!e->cfg.enforce_risk || o->reserved == 0);
-    if (e->fn) {
+    if (engine_listening(e)) {
         cets_event ev;
         event_head(&ev, CETS_EV_ORDER_DONE);
         engine_order_info(e, o, &ev.u.done.order);
@@ -227,7 +227,7 @@ void trading_record(cets_engine *e, cets_trade *tr)
     tr->ts = e->cmd->ts;
     if (e->cfg.keep_trades)
         log_trade(e, tr);
-    if (e->fn) {
+    if (engine_listening(e)) {
         cets_event ev;
         event_head(&ev, CETS_EV_TRADE);
         ev.u.trade = *tr;
@@ -336,7 +336,7 @@ int trading_post(cets_engine *e, const cets_cmd *c)
     }
     order proto = {0};
     int64_t need = c->side == CETS_BUY ? funds_needed(e, &proto, c->price, c->qty) : c->qty;
-    if (c->side == CETS_BUY ? (rc = risk_check_funds(e, c->participant, need))
+    if (c->side == CETS_BUY ? (rc = risk_check_buy(e, c->participant, c->instrument, need, c->qty))
                             : (rc = risk_check_holding(e, c->participant, c->instrument, c->qty)))
         return rc;
     uint32_t slot = order_new(e, c, c->instrument, c->side, c->price, c->qty, c->flags);
@@ -433,7 +433,7 @@ int trading_take(cets_engine *e, const cets_cmd *c)
         cost = pl.cost;
     }
     int64_t need = c->side == CETS_BUY ? fee_buy_reserve(e, CETS_METHOD_LISTING, 0, 0, cost) : qty;
-    if (c->side == CETS_BUY ? (rc = risk_check_funds(e, c->participant, need))
+    if (c->side == CETS_BUY ? (rc = risk_check_buy(e, c->participant, c->instrument, need, qty))
                             : (rc = risk_check_holding(e, c->participant, c->instrument, qty)))
         return rc;
     uint32_t slot = order_new(e, c, c->instrument, c->side, limit,
@@ -499,7 +499,8 @@ int trading_modify(cets_engine *e, const cets_cmd *c)
         return CETS_SELF_TRADE;
     int64_t need = o->side == CETS_BUY ? funds_needed(e, o, c->price, c->qty) : c->qty;
     int64_t delta = need - o->reserved;
-    if (delta > 0 && (o->side == CETS_BUY ? (rc = risk_check_funds(e, o->participant, delta))
+    if (delta > 0 && (o->side == CETS_BUY ? (rc = risk_check_buy(e, o->participant, iid, delta,
+                                                                 c->qty))
                                           : (rc = risk_check_holding(e, o->participant, iid, delta))))
         return rc;
     /* act */

@@ -20,6 +20,7 @@ void api_admin_register(server *s);    /* operator endpoints but users */
 void api_registry_register(server *s); /* blocks, auctions, registry and compliance */
 void api_auth_register(server *s);     /* login, logout, me, tokens, admin/users */
 void api_fix_register(server *s);      /* the FIX sessions the operator provisions */
+void api_params_register(server *s);   /* market parameters: list, operator's changes */
 void metrics_register(server *s);     /* /metrics, /healthz */
 
 /* GET /api/v1/orders[/{id}], answered by api_account.c for the handler of

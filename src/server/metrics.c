@@ -182,6 +182,24 @@ static void backoffice_metrics(buf *b, backoffice *bo)
                 fs[i]->failures);
 }
 
+/* Alerts raised since the server started, by rule (surveil.c). */
+static void alert_metrics(buf *b, server *s)
+{
+    uint64_t n[5] = {0};
+    const cets_engine *e = core_read_begin(s->core);
+    uint32_t total = s->surveil ? cets_surveil_alerts(s->surveil, 0, NULL, 0) : 0;
+    for (uint32_t i = 0; i < total; i++) {
+        cets_alert a;
+        cets_surveil_alerts(s->surveil, i, &a, 1);
+        n[a.rule < 5 ? a.rule : 0]++;
+    }
+    (void)e;
+    core_read_end(s->core);
+    metric(b, "cets_alerts_total", "counter", "Abnormal-trading alerts raised, by rule.");
+    for (int r = CETS_ALERT_SELF_TRADE; r <= CETS_ALERT_FAR; r++)
+        out(b, "cets_alerts_total{rule=\"%s\"} %" PRIu64 "\n", cets_alert_rule_name(r), n[r]);
+}
+
 static int h_metrics(struct mg_connection *conn, void *cb)
 {
     server *s = cb;
@@ -195,6 +213,7 @@ static int h_metrics(struct mg_connection *conn, void *cb)
         bus_metrics(&b, core_bus(s->core));
         auth_metrics(&b, s->auth);
         backoffice_metrics(&b, s->bo);
+        alert_metrics(&b, s);
         metric(&b, "cets_ws_clients", "gauge", "Open WebSocket connections.");
         out(&b, "cets_ws_clients %d\n", s->ws ? ws_client_count(s->ws) : 0);
         metric(&b, "cets_http_requests_total", "counter", "HTTP requests answered, by status.");

@@ -72,6 +72,7 @@ typedef struct server {
     struct demo_traders *traders; /* --demo: simulated traders */
     bus_reader *proj_reader;      /* the projection's place on the core's bus */
     backoffice *bo;               /* SQL projection and live audit log (src/backoffice) */
+    cets_surveil *surveil;        /* abnormal-trading alerts, fed on the engine thread */
     volatile int stop;          /* set by SIGTERM/SIGINT */
 } server;
 

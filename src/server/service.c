@@ -149,6 +149,7 @@ static int http_start(server *s, char *err, size_t errlen)
     api_account_register(s);
     api_trading_register(s);
     api_admin_register(s);
+    api_params_register(s);
     api_registry_register(s); /* api_registry.c */
     api_history_register(s);  /* api_history.c: the back office */
     api_fix_register(s);
@@ -306,7 +307,9 @@ int service_start(server *s, const server_config *cfg, char *err, size_t errlen)
     clock_gettime(CLOCK_REALTIME, &now);
     config_finish(c, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
     web_root_find(c);
-    if (!(s->core = core_open(&c->core)) ||
+    s->surveil = cets_surveil_new();
+    c->core.surveil = s->surveil;
+    if (!s->surveil || !(s->core = core_open(&c->core)) ||
         !(s->proj = projection_new(c->data_dir, c->core.cfg.tz_offset_min))) {
         snprintf(err, errlen, "cannot create the core (bad options or out of memory)");
         goto fail;
@@ -361,6 +364,8 @@ void service_stop(server *s)
     if (s->auth)
         auth_close(s->auth);
     core_close(s->core);
+    cets_surveil_free(s->surveil);
+    s->surveil = NULL;
     projection_free(s->proj);
     s->core = NULL;
     s->proj_reader = NULL;

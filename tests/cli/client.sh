@@ -164,6 +164,25 @@ for cmd in deposits reconcile; do
     has "nested too deep" "bank $cmd: an answer 33 deep is refused unparsed"
     exec 3<&-
 done
+# market parameters: the list, a dated and an urgent change, the history, refusals
+run "params" 0 params; has "fee.listing.buy" "params lists the fees"; has "limit.vintage" "params lists the limits"
+run "params set dated" 0 params set ccer.cap 1000 --from 2031-01-02 --token "$ADMIN_TOKEN"
+has "ccer.cap = 1000 from the open of 2031-01-02" "a dated change waits for its date"
+run "params set urgent" 0 params set band.block 2500 --urgent --token "$ADMIN_TOKEN"
+has "band.block = 2500, in force now" "an urgent change applies at once"
+run "params list pending" 0 params list; has "1000 from 2031-01-02" "the list shows what is pending"
+run "params history" 0 params history; has "pending" "the history has the dated change pending"
+grep -q "applied (urgent)" "$WORK/out" && pass "history shows the urgent change applied" || fail "history lacks the urgent change"
+run "params bad value" 1 params set fee.listing.buy -5 --from 2031-01-02 --token "$ADMIN_TOKEN"
+has "fee.listing.buy must be from 0 ppm to 100,000 ppm, not -5 ppm" "a bad value names its bounds"
+run "params not urgent" 1 params set tick 5 --urgent --token "$ADMIN_TOKEN"; has "param_not_urgent" "the tick is never urgent"
+run "params neither" 2 params set tick 5 --token "$ADMIN_TOKEN"
+run "params both" 2 params set tick 5 --urgent --from 2031-01-02 --token "$ADMIN_TOKEN"
+run "params not a number" 2 params set tick five --from 2031-01-02 --token "$ADMIN_TOKEN"
+run "params --json" 0 params --json; json_ok "params"
+run "large-holders" 0 large-holders --token "$ADMIN_TOKEN"; has "above 5.00% of the issuance" "large-holders names its threshold"; has "CEA25" "large-holders lists the CEA25 holders"
+run "large-holders last day" 0 large-holders --last-day --token "$ADMIN_TOKEN"; has "end of day" "large-holders --last-day"
+run "large-holders as a trader" 1 large-holders; has "forbidden" "large-holders is for the operator and the authority"
 run "logout" 0 logout
 grep -q token "$WORK/profile" && fail "token left in the profile" || pass "logout removed the token"
 run "after logout" 1 account; has "unauthenticated" "no token: unauthenticated"

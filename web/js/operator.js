@@ -9,7 +9,8 @@
 //    line-numbered errors are shown and after which nothing was applied,
 //    the deadline of a compliance year, its own auctions (paid allocation),
 //    freezes.
-// Market parameters and surveillance alerts have their place kept (issue 13).
+// Both see the market parameters in force with what is pending (GET
+// /api/v1/params) and the abnormal-trading alerts (GET /api/v1/alerts).
 
 import { currentUser, del, get, hasRole, post, postText } from './api.js';
 import { onLangChange, t } from './i18n.js';
@@ -21,6 +22,8 @@ let market = null;
 let participants = null;
 let users = null;
 let auctions = [];
+let params = null;
+let alerts = null;
 const ROLES = ['view', 'trade', 'funds', 'compliance', 'authority', 'admin'];
 
 // Outcomes go to a toast; an error also stays on the page until the next success.
@@ -105,23 +108,65 @@ function renderLists() {
     : h('p', { class: 'empty' }, t('no_auctions')));
 }
 
+function renderParams() {
+  if (!params) return;
+  const rows = (params.params || []).map((p) => h('tr', {},
+    h('td', {}, h('code', {}, p.name)), h('td', {}, p.what),
+    h('td', { class: 'num' }, String(p.value)), h('td', { class: 'num' }, String(p.default)),
+    h('td', {}, p.unit),
+    h('td', {}, (p.pending || []).map((c) => `${c.value} ${t('from_date')} ${c.from}`).join(', ') || '—')));
+  $('#op-param-list').replaceChildren(h('table', { class: 'grid', id: 'op-param-table' },
+    h('thead', {}, h('tr', {}, ...['param_name', 'param_what', 'param_value', 'param_default',
+      'param_unit', 'param_pending'].map((k) => h('th', { 'data-i18n': k }, t(k))))),
+    h('tbody', {}, ...rows)));
+}
+
+function renderAlerts() {
+  const box = $('#op-alert-list');
+  if (!alerts) {
+    box.replaceChildren();
+    return;
+  }
+  const list = (alerts.alerts || []).slice().reverse(); // newest first
+  if (!list.length) {
+    box.replaceChildren(h('p', { class: 'hint', 'data-i18n': 'no_alerts' }, t('no_alerts')));
+    return;
+  }
+  box.replaceChildren(h('table', { class: 'grid', id: 'op-alert-table' },
+    h('thead', {}, h('tr', {}, ...['alert_id', 'alert_rule', 'participant', 'code', 'trading_date',
+      'alert_figure', 'alert_threshold', 'alert_evidence'].map((k) => h('th', { 'data-i18n': k }, t(k))))),
+    h('tbody', {}, ...list.map((a) => h('tr', {},
+      h('td', { class: 'num' }, String(a.id)), h('td', {}, t(`alert_${a.rule}`)),
+      h('td', { class: 'num' }, String(a.participant)), h('td', {}, a.code || '—'),
+      h('td', {}, a.date), h('td', { class: 'num' }, String(a.figure)),
+      h('td', { class: 'num' }, String(a.threshold)),
+      h('td', {}, [...(a.counts || []), ...(a.evidence || [])].join(' ')))))));
+}
+
 function render() {
   renderMarket();
   renderLists();
+  renderParams();
+  renderAlerts();
 }
 
 async function refresh() {
   try {
     const admin = hasRole('admin');
-    const [m, p, u, a] = await Promise.all([
+    const watch = admin || hasRole('authority');
+    const [m, p, u, a, pr, al] = await Promise.all([
       get('/api/v1/market'),
       admin ? get('/api/v1/admin/participants') : null,
       admin ? get('/api/v1/admin/users') : null,
-      get('/api/v1/auctions')]);
+      get('/api/v1/auctions'),
+      get('/api/v1/params'),
+      watch ? get('/api/v1/alerts?limit=1000') : null]);
     market = m;
     participants = p;
     users = u;
     auctions = a;
+    params = pr;
+    alerts = al;
     render();
   } catch (e) {
     say(`${t('error')}: ${e.display || e.message}`, 'error');

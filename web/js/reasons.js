@@ -16,6 +16,8 @@ export const REASONS_ZH = {
   bad_code: '品种代码须为1至15位字母或数字',
   too_many_targets: '一次摘牌最多指定8笔挂牌单',
   capacity: '系统容量已满（品种、交易主体或委托）',
+  bad_param: '参数值超出允许范围或与其他参数矛盾',
+  param_not_urgent: '该参数只能自以后某个交易日开盘起生效，不能立即生效',
   // 2xx: who is asking
   unknown_participant: '交易主体不存在',
   participant_suspended: '交易主体已暂停，不得新增申报',
@@ -42,6 +44,7 @@ export const REASONS_ZH = {
   t1_locked: '当日买入的配额须下一交易日方可卖出（T+1）',
   funds_unsettled: '当日卖出所得须日终结算后方可出金',
   overflow: '金额过大',
+  position_limit: '持仓将超过该交易主体的持仓限额',
   // 6xx: sessions and calendar
   session_closed: '当前不在交易时段',
   session_open: '日终处理须在当日最后一个交易时段结束后进行',
