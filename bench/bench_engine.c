@@ -9,6 +9,7 @@
  *                [--depth on|off|both] [--instruments K] [--accounts A]
  *                [--batch B] [--rate R] [--paced-commands N] [--memory-orders N]
  *                [--repeat N]
+ *   bench_engine --scale [--scale-commands N] [--repeat N]
  *
  * NAME is one of memory, throughput, latency, engine (both), group, replay
  * (runs group first, as it replays that journal), paced, journal (group,
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "jsonl.h"
 #include "runs.h"
 #include "workload.h"
 
@@ -31,6 +33,8 @@ typedef struct args {
     bool depth_off, depth_on;
     size_t batch, paced_commands;
     uint64_t rate, memory_orders, repeat;
+    bool scale;
+    size_t scale_commands;
 } args;
 
 static void usage(void)
@@ -38,6 +42,7 @@ static void usage(void)
     fprintf(stderr, "usage: bench_engine [--commands N] [--seed S] [--dir DIR] [--only NAME]\n"
                     "         [--depth on|off|both] [--instruments K] [--accounts A] [--batch B]\n"
                     "         [--rate R] [--paced-commands N] [--memory-orders N] [--repeat N]\n"
+                    "       bench_engine --scale [--scale-commands N] [--repeat N] [--seed S]\n"
                     "NAME: memory throughput latency engine group replay paced journal lob\n");
     exit(2);
 }
@@ -61,8 +66,13 @@ static void parse(int argc, char **argv, args *a)
     a->paced_commands = 2000000;
     a->memory_orders = 1000000;
     a->repeat = 1;
+    a->scale_commands = 1000000;
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(f, "--scale")) {
+            a->scale = true;
+            continue;
+        }
         if (!v)
             usage();
         i++;
@@ -86,6 +96,8 @@ static void parse(int argc, char **argv, args *a)
             a->paced_commands = num(v);
         else if (!strcmp(f, "--memory-orders"))
             a->memory_orders = num(v);
+        else if (!strcmp(f, "--scale-commands"))
+            a->scale_commands = num(v);
         else if (!strcmp(f, "--repeat"))
             a->repeat = num(v);
         else if (!strcmp(f, "--depth")) {
@@ -96,7 +108,8 @@ static void parse(int argc, char **argv, args *a)
         } else
             usage();
     }
-    if (a->wl.commands < 1 || a->batch < 1 || a->rate < 1)
+    if (a->wl.commands < 1 || a->batch < 1 || a->rate < 1 || a->repeat < 1 ||
+        a->scale_commands < 1)
         usage();
 }
 
@@ -125,6 +138,55 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
     return remove(path);
 }
 
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The engine against the floor over `runs` throughput runs: min and median
+ * of each, and the ratios of the minima and of the medians. */
+typedef struct floor_summary {
+    double engine_min, engine_median, floor_min, floor_median;
+} floor_summary;
+
+static int run_throughputs(const workload *w, bool depth, uint64_t runs, floor_summary *s)
+{
+    double *en = calloc(runs, sizeof *en), *fl = calloc(runs, sizeof *fl);
+    int rc = en && fl ? 0 : -1;
+    for (uint64_t i = 0; rc == 0 && i < runs; i++) {
+        throughput_figures f;
+        rc = run_engine_throughput(w, depth, &f);
+        en[i] = f.engine_ns;
+        fl[i] = f.floor_ns;
+    }
+    if (rc == 0) {
+        s->engine_median = median(en, runs);
+        s->floor_median = median(fl, runs);
+        s->engine_min = en[0]; /* median() sorted them */
+        s->floor_min = fl[0];
+    }
+    free(en);
+    free(fl);
+    return rc;
+}
+
+static void put_summary(const floor_summary *s)
+{
+    jsonl_num("engine_min_ns", s->engine_min, 1);
+    jsonl_num("engine_median_ns", s->engine_median, 1);
+    jsonl_num("floor_min_ns", s->floor_min, 1);
+    jsonl_num("floor_median_ns", s->floor_median, 1);
+    jsonl_num("ratio_of_min", s->engine_min / s->floor_min, 2);
+    jsonl_num("ratio_of_median", s->engine_median / s->floor_median, 2);
+}
+
 static int run_engine_all(const args *a, const workload *w)
 {
     int rc = 0;
@@ -132,10 +194,74 @@ static int run_engine_all(const args *a, const workload *w)
         bool depth = d == 1;
         if (depth ? !a->depth_on : !a->depth_off)
             continue;
-        for (uint64_t i = 0; i < a->repeat && want(a, "throughput"); i++)
-            rc |= run_engine_throughput(w, depth);
+        if (want(a, "throughput")) {
+            floor_summary s;
+            int trc = run_throughputs(w, depth, a->repeat, &s);
+            rc |= trc;
+            if (trc == 0) {
+                jsonl_begin("floor");
+                jsonl_str("depth", depth ? "on" : "off");
+                jsonl_u64("runs", a->repeat);
+                put_summary(&s);
+                jsonl_end();
+            }
+        }
         if (want(a, "latency"))
             rc |= run_engine_latency(w, depth);
+    }
+    return rc;
+}
+
+/* --scale: the engine as the market grows along one axis at a time, the
+ * others at the default (10,000 accounts, 1,000 resting orders, one
+ * instrument); depth events off. vs_default: this row's engine median over
+ * the first row's (the default market). */
+static int run_scale(const args *a)
+{
+    static const uint32_t accounts[] = {1000, 10000, 100000, 1000000};
+    static const uint32_t resting[] = {1000, 10000, 100000, 1000000};
+    static const uint32_t instruments[] = {1, 2, 4, 8, 16, 32, 63};
+    struct row {
+        const char *axis;
+        uint32_t accounts, resting, instruments;
+    } rows[32];
+    size_t n = 0;
+    rows[n++] = (struct row){"default", 10000, 1000, 1};
+    for (size_t i = 0; i < sizeof accounts / sizeof *accounts; i++)
+        rows[n++] = (struct row){"accounts", accounts[i], 1000, 1};
+    for (size_t i = 0; i < sizeof resting / sizeof *resting; i++)
+        rows[n++] = (struct row){"resting", 10000, resting[i], 1};
+    for (size_t i = 0; i < sizeof instruments / sizeof *instruments; i++)
+        rows[n++] = (struct row){"instruments", 10000, 1000 * instruments[i], instruments[i]};
+    double base = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        workload_opts o = a->wl;
+        o.commands = a->scale_commands;
+        o.accounts = rows[i].accounts;
+        o.instruments = rows[i].instruments;
+        o.book_orders = rows[i].resting / rows[i].instruments;
+        workload w;
+        floor_summary s;
+        if (workload_build(&w, &o) != 0)
+            return 1;
+        int rrc = run_throughputs(&w, false, a->repeat, &s);
+        rc |= rrc;
+        if (rrc == 0) {
+            if (i == 0)
+                base = s.engine_median;
+            jsonl_begin("scale");
+            jsonl_str("axis", rows[i].axis);
+            jsonl_u64("accounts", rows[i].accounts);
+            jsonl_u64("resting", rows[i].resting);
+            jsonl_u64("instruments", rows[i].instruments);
+            jsonl_u64("commands", w.ncmds);
+            jsonl_u64("runs", a->repeat);
+            put_summary(&s);
+            jsonl_num("vs_default", s.engine_median / base, 2);
+            jsonl_end();
+        }
+        workload_free(&w);
     }
     return rc;
 }
@@ -177,6 +303,8 @@ int main(int argc, char **argv)
     args a = {0};
     parse(argc, argv, &a);
     int rc = 0;
+    if (a.scale)
+        return run_scale(&a) ? 1 : 0;
     if (want(&a, "memory"))
         rc |= run_memory(&a.wl, a.memory_orders);
     bool engine = want(&a, "throughput") || want(&a, "latency");

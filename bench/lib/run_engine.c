@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 
+#include "floor.h"
 #include "hist.h"
 #include "jsonl.h"
 #include "runs.h"
@@ -41,30 +42,57 @@ static void put_common(const workload *w, bool depth, size_t n, double secs, con
     jsonl_bool("hash_match", hash == workload_hash(w, depth));
 }
 
-int run_engine_throughput(const workload *w, bool depth)
+int run_engine_throughput(const workload *w, bool depth, throughput_figures *out)
 {
     ev_count ev = {0};
     cets_engine *e = workload_engine(w, depth, ev_count_listener, &ev);
-    if (!e)
+    floor_book *fb = floor_new(w);
+    if (!e || !fb) {
+        cets_engine_free(e);
+        floor_free(fb);
         return -1;
+    }
     cets_result res;
-    uint64_t rejects = 0;
+    fill_digest de = {0}, df = {0};
     int64_t t0 = timing_now_ns();
-    for (size_t i = 0; i < w->ncmds; i++)
-        if (cets_apply(e, &w->cmds[i], &res) != CETS_OK)
-            rejects++;
+    for (size_t i = 0; i < w->ncmds; i++) {
+        cets_apply(e, &w->cmds[i], &res);
+        fill_digest_add(&de, i, res.code, res.ntrades, res.filled_qty, res.filled_value);
+    }
     int64_t t1 = timing_now_ns();
+    floor_run(fb, w->cmds, w->ncmds, &df);
+    int64_t t2 = timing_now_ns();
     double secs = (double)(t1 - t0) / 1e9;
+    double ns = (double)(t1 - t0) / (double)w->ncmds, fns = (double)(t2 - t1) / (double)w->ncmds;
     uint64_t hash = cets_state_hash(e);
     bool conserved = workload_conserved(w, e);
+    bool fills_match = fill_digest_equal(&de, &df) && de.trades == ev.n[CETS_EV_TRADE] &&
+                       floor_live(fb) == w->live_end;
+    if (!fills_match)
+        fprintf(stderr, "floor: fills differ from the engine's: trades %llu/%llu qty %lld/%lld "
+                        "value %lld/%lld rejects %llu/%llu live %llu/%llu\n",
+                (unsigned long long)de.trades, (unsigned long long)df.trades, (long long)de.qty,
+                (long long)df.qty, (long long)de.value, (long long)df.value,
+                (unsigned long long)de.rejects, (unsigned long long)df.rejects,
+                (unsigned long long)w->live_end, (unsigned long long)floor_live(fb));
     jsonl_begin("engine");
     jsonl_str("mode", "throughput");
-    put_common(w, depth, w->ncmds, secs, &ev, rejects, hash);
+    put_common(w, depth, w->ncmds, secs, &ev, de.rejects, hash);
     jsonl_bool("conserved", conserved);
-    jsonl_num("ns_per_command", (double)(t1 - t0) / (double)w->ncmds, 1);
+    jsonl_num("ns_per_command", ns, 1);
+    jsonl_num("floor_ns_per_command", fns, 1);
+    jsonl_num("floor_ratio", ns / fns, 2);
+    jsonl_bool("fills_match", fills_match);
+    jsonl_u64("fill_qty", (uint64_t)de.qty);
+    jsonl_u64("fill_value", (uint64_t)de.value);
     jsonl_end();
+    if (out) {
+        out->engine_ns = ns;
+        out->floor_ns = fns;
+    }
     cets_engine_free(e);
-    return hash == workload_hash(w, depth) && conserved ? 0 : -1;
+    floor_free(fb);
+    return hash == workload_hash(w, depth) && conserved && fills_match ? 0 : -1;
 }
 
 /* Ticks to ns, less the timer's own cost. */

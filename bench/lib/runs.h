@@ -15,8 +15,13 @@
 
 #include "workload.h"
 
-/* Journal off: all commands back to back, one clock read at each end. */
-int run_engine_throughput(const workload *w, bool depth);
+/* Journal off: all commands back to back, one clock read at each end; then
+ * the same commands on the floor (floor.h), its fills checked equal to the
+ * engine's. out (may be NULL) gets both figures. */
+typedef struct throughput_figures {
+    double engine_ns, floor_ns; /* per command */
+} throughput_figures;
+int run_engine_throughput(const workload *w, bool depth, throughput_figures *out);
 /* Journal off: a TSC read around every command; percentiles overall and per kind. */
 int run_engine_latency(const workload *w, bool depth);
 
