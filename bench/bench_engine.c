@@ -335,6 +335,6 @@ int main(int argc, char **argv)
         workload_free(&w);
     }
     if (want(&a, "lob"))
-        rc |= run_lob(&a.wl);
+        rc |= run_lob(&a.wl, a.memory_orders);
     return rc ? 1 : 0;
 }

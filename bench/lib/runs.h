@@ -43,7 +43,9 @@ int run_replay(const char *dir, bool listener, uint64_t live_hash);
 
 /* Bytes of RSS per resting order, with `orders` orders resting. */
 int run_memory(const workload_opts *o, uint64_t orders);
-/* The embedder API (lob.h) with a similar flow of adds and cancels. */
-int run_lob(const workload_opts *o);
+/* The embedder API (lob.h): a flow like the workload's, a cancel-heavy flow
+ * (half the cancels of orders already gone), then (memory_orders > 0) RSS
+ * per resting order. */
+int run_lob(const workload_opts *o, uint64_t memory_orders);
 
 #endif

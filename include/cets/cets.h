@@ -487,6 +487,13 @@ typedef struct cets_engine cets_engine;
 CETS_API cets_engine *cets_engine_new(const cets_config *cfg);
 CETS_API void cets_engine_free(cets_engine *e);
 CETS_API void cets_engine_set_listener(cets_engine *e, cets_listener fn, void *ctx);
+/* The event types the listener wants: bit (1u << type) per cets_event_type;
+ * events of other types are not built at all (and without DEPTH no depth
+ * ranking is done). The default, and after each cets_engine_set_listener(),
+ * is every type (CETS_EVENTS_ALL). A filter only: the state, the results and
+ * the state hash do not depend on it. */
+#define CETS_EVENTS_ALL 0xFFFFFFFFu
+CETS_API void cets_engine_set_event_mask(cets_engine *e, uint32_t mask);
 CETS_API const cets_config *cets_engine_config(const cets_engine *e);
 
 /* Apply one command. Returns res->code. A rejected command changes nothing

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -174,10 +175,21 @@ cets_engine *cets_engine_new(const cets_config *cfg)
     return e;
 }
 
+#define TRADE_CHUNK_BYTES (TRADE_CHUNK * sizeof(cets_trade))
+
+/* A chunk of the trade tape, its pages faulted in by the kernel in one call
+ * (MAP_POPULATE) instead of one fault per page as the tape reaches it. */
+static cets_trade *trade_chunk_new(void)
+{
+    void *p = mmap(NULL, TRADE_CHUNK_BYTES, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
 static void trade_log_free(trade_log *l)
 {
     for (size_t i = 0; i < l->nchunks; i++)
-        free(l->chunks[i]);
+        munmap(l->chunks[i], TRADE_CHUNK_BYTES);
     free(l->chunks);
     memset(l, 0, sizeof *l);
 }
@@ -210,7 +222,10 @@ void cets_engine_set_listener(cets_engine *e, cets_listener fn, void *ctx)
 {
     e->fn = fn;
     e->ctx = ctx;
+    e->evmask = fn ? CETS_EVENTS_ALL : 0;
 }
+
+void cets_engine_set_event_mask(cets_engine *e, uint32_t mask) { e->evmask = e->fn ? mask : 0; }
 
 const cets_config *cets_engine_config(const cets_engine *e) { return &e->cfg; }
 uint64_t cets_last_seq(const cets_engine *e) { return e->last_seq; }
@@ -226,8 +241,12 @@ bool cets_year_closed(const cets_engine *e, int32_t year)
     return false;
 }
 
+/* Only a depth consumer (emit_depth and a listener) needs to know: without
+ * one the rank is not computed. */
 void engine_touch(cets_engine *e, uint32_t iid, int is_bid, int32_t idx)
 {
+    if (!e->cfg.emit_depth || !engine_wants(e, CETS_EV_DEPTH))
+        return;
     if (idx < 0 || book_rank(&e->inst[iid].bk, is_bid, idx, CETS_DEPTH) < CETS_DEPTH)
         e->touched |= 1ULL << iid;
 }
@@ -243,7 +262,7 @@ cets_trade *trade_log_push(trade_log *l)
             l->chunks = c;
             l->capchunks = cap;
         }
-        cets_trade *chunk = malloc(TRADE_CHUNK * sizeof *chunk);
+        cets_trade *chunk = trade_chunk_new();
         if (!chunk)
             return NULL;
         l->chunks[l->nchunks++] = chunk;
@@ -255,7 +274,7 @@ cets_trade *trade_log_push(trade_log *l)
 
 void engine_emit(cets_engine *e, cets_event *ev)
 {
-    if (!e->fn)
+    if (!engine_wants(e, ev->type))
         return;
     ev->seq = e->cmd ? e->cmd->seq : e->last_seq;
     ev->ts = e->cmd ? e->cmd->ts : e->last_ts;
@@ -441,7 +460,9 @@ static void emit_depths(cets_engine *e)
     while (t) {
         uint32_t i = (uint32_t)__builtin_ctzll(t);
         t &= t - 1;
-        cets_event ev = {.type = CETS_EV_DEPTH};
+        cets_event ev; /* the header here, the depth by cets_depth_get (which zeroes it) */
+        ev.type = CETS_EV_DEPTH;
+        memset(ev.pad, 0, sizeof ev.pad);
         cets_depth_get(e, i, &ev.u.depth);
         engine_emit(e, &ev);
     }
@@ -531,14 +552,19 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
     e->last_seq = c->seq;
     res->code = rc;
     if (rc != CETS_OK) {
-        cets_event ev = {.type = CETS_EV_REJECTED};
-        ev.u.reject.code = rc;
-        ev.u.reject.cmd_type = c->type;
-        ev.u.reject.participant = c->participant;
-        ev.u.reject.client_ref = c->client_ref;
-        ev.u.reject.order_id = c->order_id;
-        engine_emit(e, &ev);
-    } else if (e->touched && e->cfg.emit_depth && e->fn) {
+        if (engine_wants(e, CETS_EV_REJECTED)) { /* the header and the member only */
+            cets_event ev;
+            ev.type = CETS_EV_REJECTED;
+            memset(ev.pad, 0, sizeof ev.pad);
+            memset(&ev.u.reject, 0, sizeof ev.u.reject);
+            ev.u.reject.code = rc;
+            ev.u.reject.cmd_type = c->type;
+            ev.u.reject.participant = c->participant;
+            ev.u.reject.client_ref = c->client_ref;
+            ev.u.reject.order_id = c->order_id;
+            engine_emit(e, &ev);
+        }
+    } else if (e->touched && e->cfg.emit_depth && engine_wants(e, CETS_EV_DEPTH)) {
         emit_depths(e);
     }
     e->cmd = NULL;
