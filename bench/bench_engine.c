@@ -153,27 +153,42 @@ static double median(double *v, size_t n)
 /* The engine against the floor over `runs` throughput runs: min and median
  * of each, and the ratios of the minima and of the medians. */
 typedef struct floor_summary {
-    double engine_min, engine_median, floor_min, floor_median;
+    double engine_min, engine_median, floor_min, floor_median; /* wall */
+    double cpu_min, cpu_median, floor_cpu_min, floor_cpu_median; /* the thread's CPU time */
+    double batch_min, batch_median, batch_cpu_min, batch_cpu_median; /* cets_apply_batch */
 } floor_summary;
 
 static int run_throughputs(const workload *w, bool depth, uint64_t runs, floor_summary *s)
 {
-    double *en = calloc(runs, sizeof *en), *fl = calloc(runs, sizeof *fl);
-    int rc = en && fl ? 0 : -1;
+    double *v = calloc(6 * runs, sizeof *v);
+    double *en = v, *fl = v + runs, *ec = v + 2 * runs, *fc = v + 3 * runs;
+    double *bn = v + 4 * runs, *bc = v + 5 * runs;
+    int rc = v ? 0 : -1;
     for (uint64_t i = 0; rc == 0 && i < runs; i++) {
         throughput_figures f;
         rc = run_engine_throughput(w, depth, &f);
         en[i] = f.engine_ns;
         fl[i] = f.floor_ns;
+        ec[i] = f.engine_cpu_ns;
+        fc[i] = f.floor_cpu_ns;
+        bn[i] = f.batch_ns;
+        bc[i] = f.batch_cpu_ns;
     }
-    if (rc == 0) {
+    if (rc == 0) { /* median() sorts: [0] is then the minimum */
         s->engine_median = median(en, runs);
         s->floor_median = median(fl, runs);
-        s->engine_min = en[0]; /* median() sorted them */
+        s->cpu_median = median(ec, runs);
+        s->floor_cpu_median = median(fc, runs);
+        s->engine_min = en[0];
         s->floor_min = fl[0];
+        s->cpu_min = ec[0];
+        s->floor_cpu_min = fc[0];
+        s->batch_median = median(bn, runs);
+        s->batch_cpu_median = median(bc, runs);
+        s->batch_min = bn[0];
+        s->batch_cpu_min = bc[0];
     }
-    free(en);
-    free(fl);
+    free(v);
     return rc;
 }
 
@@ -185,6 +200,20 @@ static void put_summary(const floor_summary *s)
     jsonl_num("floor_median_ns", s->floor_median, 1);
     jsonl_num("ratio_of_min", s->engine_min / s->floor_min, 2);
     jsonl_num("ratio_of_median", s->engine_median / s->floor_median, 2);
+    jsonl_num("cpu_min_ns", s->cpu_min, 1);
+    jsonl_num("cpu_median_ns", s->cpu_median, 1);
+    jsonl_num("floor_cpu_min_ns", s->floor_cpu_min, 1);
+    jsonl_num("floor_cpu_median_ns", s->floor_cpu_median, 1);
+    jsonl_num("cpu_ratio_of_min", s->cpu_min / s->floor_cpu_min, 2);
+    jsonl_num("cpu_ratio_of_median", s->cpu_median / s->floor_cpu_median, 2);
+    jsonl_num("batch_min_ns", s->batch_min, 1);
+    jsonl_num("batch_median_ns", s->batch_median, 1);
+    jsonl_num("batch_ratio_of_min", s->batch_min / s->floor_min, 2);
+    jsonl_num("batch_ratio_of_median", s->batch_median / s->floor_median, 2);
+    jsonl_num("batch_cpu_min_ns", s->batch_cpu_min, 1);
+    jsonl_num("batch_cpu_median_ns", s->batch_cpu_median, 1);
+    jsonl_num("batch_cpu_ratio_of_min", s->batch_cpu_min / s->floor_cpu_min, 2);
+    jsonl_num("batch_cpu_ratio_of_median", s->batch_cpu_median / s->floor_cpu_median, 2);
 }
 
 static int run_engine_all(const args *a, const workload *w)
@@ -215,7 +244,8 @@ static int run_engine_all(const args *a, const workload *w)
 /* --scale: the engine as the market grows along one axis at a time, the
  * others at the default (10,000 accounts, 1,000 resting orders, one
  * instrument); depth events off. vs_default: this row's engine median over
- * the first row's (the default market). */
+ * the first row's (the default market), wall clock; cpu_vs_default the same
+ * in the thread's CPU time. */
 static int run_scale(const args *a)
 {
     static const uint32_t accounts[] = {1000, 10000, 100000, 1000000};
@@ -233,7 +263,7 @@ static int run_scale(const args *a)
         rows[n++] = (struct row){"resting", 10000, resting[i], 1};
     for (size_t i = 0; i < sizeof instruments / sizeof *instruments; i++)
         rows[n++] = (struct row){"instruments", 10000, 1000 * instruments[i], instruments[i]};
-    double base = 0;
+    double base = 0, base_cpu = 0;
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         workload_opts o = a->wl;
@@ -248,8 +278,10 @@ static int run_scale(const args *a)
         int rrc = run_throughputs(&w, false, a->repeat, &s);
         rc |= rrc;
         if (rrc == 0) {
-            if (i == 0)
+            if (i == 0) {
                 base = s.engine_median;
+                base_cpu = s.cpu_median;
+            }
             jsonl_begin("scale");
             jsonl_str("axis", rows[i].axis);
             jsonl_u64("accounts", rows[i].accounts);
@@ -259,6 +291,7 @@ static int run_scale(const args *a)
             jsonl_u64("runs", a->repeat);
             put_summary(&s);
             jsonl_num("vs_default", s.engine_median / base, 2);
+            jsonl_num("cpu_vs_default", s.cpu_median / base_cpu, 2);
             jsonl_end();
         }
         workload_free(&w);

@@ -3,7 +3,7 @@
  * and growing around an old order, its span limit, a snapshot restoring it),
  * the event mask (events of unwanted types are not built, DEPTH ranking only
  * with a depth consumer, state and results the same either way), and the
- * trade tape across chunks. White-box where a limit is too large to reach
+ * trade tape across chunks, the batch apply equal to single applies. White-box where a limit is too large to reach
  * through commands (the id span). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -276,6 +276,77 @@ static void test_trade_tape_chunks(void **state)
     tm_free(&m);
 }
 
+/* ---- the batch apply ------------------------------------------------------------ */
+
+/* cets_apply_batch() is n calls of cets_apply(): the same results, events and
+ * state, across posts, crossing orders, cancels (of live orders, of orders
+ * gone, of ids never given), modifies, rejects and a command of a
+ * participant that does not exist (nothing to prefetch). */
+static void test_apply_batch(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    cets_cmd *cmds = calloc(N, sizeof *cmds);
+    cets_result *r1 = calloc(N, sizeof *r1), *r2 = calloc(N, sizeof *r2);
+    assert_true(cmds && r1 && r2);
+    tmarket a, b;
+    market(&a, NULL);
+    market(&b, NULL);
+    uint64_t x = 12345;
+    for (int i = 0; i < N; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint32_t k = (uint32_t)(x >> 33);
+        cets_cmd *c = &cmds[i];
+        c->seq = a.seq + 1 + (uint64_t)i;
+        c->ts = a.now;
+        c->participant = c->actor = k % 7 == 0 ? 99 : k % 2 ? g_a : g_b;
+        c->instrument = g_cea;
+        if (k % 5 < 3) {
+            c->type = CETS_CMD_POST;
+            c->side = (uint8_t)(k % 3 == 0 ? CETS_BUY : CETS_SELL);
+            c->price = 4950 + (int64_t)(k % 100);
+            c->qty = 1 + (int64_t)(k % 40);
+            c->flags = (uint8_t)(k % 11 == 0 ? CETS_TIF_IOC : CETS_TIF_DAY);
+        } else {
+            c->type = (uint8_t)(k % 5 == 3 ? CETS_CMD_CANCEL : CETS_CMD_MODIFY);
+            c->order_id = 1 + (uint64_t)(k % (uint32_t)(i + 2)) + (k % 13 == 0 ? 100000 : 0);
+            c->price = 4950 + (int64_t)(k % 100);
+            c->qty = 1 + (int64_t)(k % 30);
+        }
+    }
+    size_t rejects = 0;
+    tm_clear_events(&a);
+    tm_clear_events(&b);
+    for (int i = 0; i < N; i++)
+        rejects += cets_apply(a.e, &cmds[i], &r1[i]) != CETS_OK;
+    assert_int_equal(cets_apply_batch(b.e, cmds, N, r2), rejects);
+    assert_true(rejects > 100 && rejects < N - 100);
+    assert_memory_equal(r1, r2, N * sizeof *r1);
+    assert_int_equal(cets_state_hash(a.e), cets_state_hash(b.e));
+    assert_int_equal(a.nev, b.nev);
+    for (size_t i = 0; i < a.nev; i++) { /* the header and the member in use */
+        const cets_event *p = &a.ev[i], *q = &b.ev[i];
+        assert_int_equal(p->type, q->type);
+        assert_int_equal(p->seq, q->seq);
+        if (p->type == CETS_EV_TRADE)
+            assert_memory_equal(&p->u.trade, &q->u.trade, sizeof p->u.trade);
+        else if (p->type == CETS_EV_ACCEPTED || p->type == CETS_EV_REPLACED)
+            assert_memory_equal(&p->u.order, &q->u.order, sizeof p->u.order);
+        else if (p->type == CETS_EV_REJECTED)
+            assert_memory_equal(&p->u.reject, &q->u.reject, sizeof p->u.reject);
+        else if (p->type == CETS_EV_DEPTH)
+            assert_memory_equal(&p->u.depth, &q->u.depth, sizeof p->u.depth);
+    }
+    assert_null(tm_invariants(b.e));
+    /* without results, and empty */
+    assert_int_equal(cets_apply_batch(b.e, cmds, 0, NULL), 0);
+    tm_free(&a);
+    tm_free(&b);
+    free(cmds);
+    free(r1);
+    free(r2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_event_mask),
         cmocka_unit_test(test_event_mask_reset),
         cmocka_unit_test(test_trade_tape_chunks),
+        cmocka_unit_test(test_apply_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

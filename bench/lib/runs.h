@@ -15,11 +15,14 @@
 
 #include "workload.h"
 
-/* Journal off: all commands back to back, one clock read at each end; then
- * the same commands on the floor (floor.h), its fills checked equal to the
- * engine's. out (may be NULL) gets both figures. */
+/* Journal off: all commands back to back through cets_apply(), one clock
+ * read at each end; then the same commands on the floor (floor.h), its fills
+ * checked equal to the engine's; then through cets_apply_batch() in batches
+ * of 4,096 (clock read around each batch). out (may be NULL) gets the figures. */
 typedef struct throughput_figures {
-    double engine_ns, floor_ns; /* per command */
+    double engine_ns, floor_ns;         /* per command, wall clock */
+    double engine_cpu_ns, floor_cpu_ns; /* per command, the thread's CPU time */
+    double batch_ns, batch_cpu_ns;      /* the engine through cets_apply_batch() */
 } throughput_figures;
 int run_engine_throughput(const workload *w, bool depth, throughput_figures *out);
 /* Journal off: a TSC read around every command; percentiles overall and per kind. */

@@ -572,6 +572,54 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
     return rc;
 }
 
+/* Prefetch what command c will touch first: its participant's hot line, its
+ * holding, and for a cancel or modify the order it names (whose id-map entry
+ * was prefetched PREFETCH_ID_AHEAD commands before). Hints only: whatever
+ * changes meanwhile, nothing but the cache is affected. */
+#define PREFETCH_AHEAD 4
+#define PREFETCH_ID_AHEAD 8
+
+static inline void prefetch_cmd(const cets_engine *e, const cets_cmd *c)
+{
+    uint32_t p = c->participant;
+    if (p > e->nparts)
+        return;
+    __builtin_prefetch(&e->parts[p], 1);
+    if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
+        uint32_t slot = orders_find(e, c->order_id);
+        if (slot)
+            __builtin_prefetch(&e->orders[slot], 1);
+    } else if (c->instrument < e->ninst) {
+        __builtin_prefetch(&e->hold[(size_t)p * e->stride + c->instrument], 1);
+    }
+}
+
+static inline void prefetch_id(const cets_engine *e, const cets_cmd *c)
+{
+    if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
+        uint64_t k = c->order_id - e->idbase;
+        if (k < e->idcap)
+            __builtin_prefetch(&e->idmap[k]);
+    }
+}
+
+size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_result *res)
+{
+    size_t rejects = 0;
+    for (size_t i = 0; i < n && i < PREFETCH_ID_AHEAD; i++)
+        prefetch_id(e, &cmds[i]);
+    for (size_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+        prefetch_cmd(e, &cmds[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (i + PREFETCH_ID_AHEAD < n)
+            prefetch_id(e, &cmds[i + PREFETCH_ID_AHEAD]);
+        if (i + PREFETCH_AHEAD < n)
+            prefetch_cmd(e, &cmds[i + PREFETCH_AHEAD]);
+        rejects += cets_apply(e, &cmds[i], res ? &res[i] : NULL) != CETS_OK;
+    }
+    return rejects;
+}
+
 size_t cets_cmd_size(const cets_cmd *c)
 {
     size_t head = offsetof(cets_cmd, u);

@@ -215,9 +215,10 @@ int calendar_holiday_remove(cets_engine *e, int32_t date);
 bool book_init(book *b, int64_t lower, int64_t upper, int64_t tick);
 void book_free(book *b);
 static inline int64_t book_price(const book *b, int32_t idx) { return b->base + idx * b->tick; }
+/* The level of a price on the tick; tick 1 (the market's) needs no division. */
 static inline int32_t book_index(const book *b, int64_t price)
 {
-    return (int32_t)((price - b->base) / b->tick);
+    return (int32_t)(b->tick == 1 ? price - b->base : (price - b->base) / b->tick);
 }
 int32_t book_next(const side_book *s, int32_t nlevels, int is_bid, int32_t from);
 void book_insert(book *b, order *pool, uint32_t slot);
