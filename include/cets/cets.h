@@ -505,6 +505,10 @@ CETS_API int cets_apply(cets_engine *e, const cets_cmd *cmd, cets_result *res);
  * cost of a large market. res: n results, or NULL. Returns how many were
  * rejected. */
 CETS_API size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_result *res);
+/* The prefetch of cets_apply_batch() for one command, for callers that hold
+ * their commands otherwise (a list): call it a few commands ahead of
+ * cets_apply(). A hint only: it changes nothing. */
+CETS_API void cets_prefetch(const cets_engine *e, const cets_cmd *cmd);
 
 /* The message of a rejection for a person, built from the rule that refused
  * and the engine's configured numbers: a block refused for its band names

@@ -71,14 +71,29 @@ static bool config_valid(const cets_config *c)
     return true;
 }
 
-/* Zeroed memory aligned to a cache line, holding `n` elements of `size`. */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void engine_hugepages(void *p, size_t bytes)
+{
+    if (!p || bytes < 2 * HUGE_PAGE)
+        return;
+    uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    uintptr_t hi = ((uintptr_t)p + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
+    if (hi > lo)
+        madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}
+
+/* Zeroed memory aligned to a cache line (to a huge page when large, which
+ * then backs it), holding `n` elements of `size`. */
 static void *alloc_lines(size_t n, size_t size)
 {
     void *p = NULL;
-    if (n && posix_memalign(&p, 64, n * size) != 0)
+    size_t bytes = n * size;
+    if (n && posix_memalign(&p, bytes >= 2 * HUGE_PAGE ? HUGE_PAGE : 64, bytes) != 0)
         return NULL;
+    engine_hugepages(p, bytes);
     if (p)
-        memset(p, 0, n * size);
+        memset(p, 0, bytes);
     return p;
 }
 
@@ -601,6 +616,12 @@ static inline void prefetch_id(const cets_engine *e, const cets_cmd *c)
         if (k < e->idcap)
             __builtin_prefetch(&e->idmap[k]);
     }
+}
+
+void cets_prefetch(const cets_engine *e, const cets_cmd *cmd)
+{
+    prefetch_id(e, cmd);
+    prefetch_cmd(e, cmd);
 }
 
 size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_result *res)

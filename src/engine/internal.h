@@ -252,6 +252,11 @@ void trading_settle(cets_engine *e, uint32_t iid, uint32_t buyer, uint32_t selle
                     int64_t value, int64_t bfee, int64_t sfee);
 void trading_record(cets_engine *e, cets_trade *tr); /* fills trade_id, seq, ts */
 
+/* engine.c: ask for transparent huge pages over the 2 MiB pages inside
+ * [p, p + bytes) when that is large (4 MiB or more): the random accesses to
+ * participants, holdings and orders of a large market then cost no TLB
+ * misses. Advice only (nothing when the kernel does not take it). */
+void engine_hugepages(void *p, size_t bytes);
 /* engine.c: grow *p (elements of size elem) to hold need; false when out of memory */
 bool engine_vec_grow(void **p, uint32_t *cap, uint32_t need, size_t elem);
 

@@ -43,6 +43,7 @@ static bool idmap_refit(cets_engine *e, uint64_t id)
     uint32_t *m = calloc(cap, sizeof *m);
     if (!m)
         return false;
+    engine_hugepages(m, (size_t)cap * sizeof *m);
     if (e->nlive)
         memcpy(m + (e->idbase + first - lo), e->idmap + first,
                (size_t)(last - first + 1) * sizeof *m);
@@ -90,6 +91,7 @@ uint32_t orders_alloc(cets_engine *e)
         order *p = realloc(e->orders, (size_t)cap * sizeof *p);
         if (!p)
             return 0;
+        engine_hugepages(p, (size_t)cap * sizeof *p);
         memset(p + e->capord, 0, (size_t)(cap - e->capord) * sizeof *p);
         for (uint32_t i = cap - 1; i >= e->capord; i--) {
             p[i].next = e->free_head;
