@@ -245,7 +245,7 @@ static int run_engine_all(const args *a, const workload *w)
  * others at the default (10,000 accounts, 1,000 resting orders, one
  * instrument); depth events off. vs_default: this row's engine median over
  * the first row's (the default market), wall clock; cpu_vs_default the same
- * in the thread's CPU time. */
+ * in the thread's CPU time, batch_cpu_vs_default for cets_apply_batch(). */
 static int run_scale(const args *a)
 {
     static const uint32_t accounts[] = {1000, 10000, 100000, 1000000};
@@ -263,7 +263,7 @@ static int run_scale(const args *a)
         rows[n++] = (struct row){"resting", 10000, resting[i], 1};
     for (size_t i = 0; i < sizeof instruments / sizeof *instruments; i++)
         rows[n++] = (struct row){"instruments", 10000, 1000 * instruments[i], instruments[i]};
-    double base = 0, base_cpu = 0;
+    double base = 0, base_cpu = 0, base_batch = 0;
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         workload_opts o = a->wl;
@@ -281,6 +281,7 @@ static int run_scale(const args *a)
             if (i == 0) {
                 base = s.engine_median;
                 base_cpu = s.cpu_median;
+                base_batch = s.batch_cpu_median;
             }
             jsonl_begin("scale");
             jsonl_str("axis", rows[i].axis);
@@ -292,6 +293,7 @@ static int run_scale(const args *a)
             put_summary(&s);
             jsonl_num("vs_default", s.engine_median / base, 2);
             jsonl_num("cpu_vs_default", s.cpu_median / base_cpu, 2);
+            jsonl_num("batch_cpu_vs_default", s.batch_cpu_median / base_batch, 2);
             jsonl_end();
         }
         workload_free(&w);
