@@ -9,6 +9,7 @@
  *                [--depth on|off|both] [--instruments K] [--accounts A]
  *                [--batch B] [--rate R] [--paced-commands N] [--memory-orders N]
  *                [--repeat N] [--controls N]
+ *   bench_engine --scale [--scale-commands N] [--repeat N]
  *
  * NAME is one of memory, throughput, latency, engine (both), group, replay
  * (runs group first, as it replays that journal), paced, journal (group,
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "jsonl.h"
 #include "runs.h"
 #include "workload.h"
 
@@ -34,6 +36,8 @@ typedef struct args {
     size_t batch, paced_commands;
     uint64_t rate, memory_orders, repeat;
     uint64_t controls; /* --controls N: limits and surveillance on vs off, N runs each */
+    bool scale;
+    size_t scale_commands;
 } args;
 
 static void usage(void)
@@ -42,6 +46,7 @@ static void usage(void)
                     "         [--depth on|off|both] [--instruments K] [--accounts A] [--batch B]\n"
                     "         [--rate R] [--paced-commands N] [--memory-orders N] [--repeat N]\n"
                     "         [--controls N]\n"
+                    "       bench_engine --scale [--scale-commands N] [--repeat N] [--seed S]\n"
                     "NAME: memory throughput latency engine group replay paced journal lob controls\n");
     exit(2);
 }
@@ -65,8 +70,13 @@ static void parse(int argc, char **argv, args *a)
     a->paced_commands = 2000000;
     a->memory_orders = 1000000;
     a->repeat = 1;
+    a->scale_commands = 1000000;
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(f, "--scale")) {
+            a->scale = true;
+            continue;
+        }
         if (!v)
             usage();
         i++;
@@ -92,6 +102,8 @@ static void parse(int argc, char **argv, args *a)
             a->memory_orders = num(v);
         else if (!strcmp(f, "--controls"))
             a->controls = strtoull(v, NULL, 10);
+        else if (!strcmp(f, "--scale-commands"))
+            a->scale_commands = num(v);
         else if (!strcmp(f, "--repeat"))
             a->repeat = num(v);
         else if (!strcmp(f, "--depth")) {
@@ -102,7 +114,8 @@ static void parse(int argc, char **argv, args *a)
         } else
             usage();
     }
-    if (a->wl.commands < 1 || a->batch < 1 || a->rate < 1)
+    if (a->wl.commands < 1 || a->batch < 1 || a->rate < 1 || a->repeat < 1 ||
+        a->scale_commands < 1)
         usage();
 }
 
@@ -131,6 +144,84 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
     return remove(path);
 }
 
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The engine against the floor over `runs` throughput runs: min and median
+ * of each, and the ratios of the minima and of the medians. */
+typedef struct floor_summary {
+    double engine_min, engine_median, floor_min, floor_median; /* wall */
+    double cpu_min, cpu_median, floor_cpu_min, floor_cpu_median; /* the thread's CPU time */
+    double batch_min, batch_median, batch_cpu_min, batch_cpu_median; /* cets_apply_batch */
+} floor_summary;
+
+static int run_throughputs(const workload *w, bool depth, uint64_t runs, floor_summary *s)
+{
+    double *v = calloc(6 * runs, sizeof *v);
+    double *en = v, *fl = v + runs, *ec = v + 2 * runs, *fc = v + 3 * runs;
+    double *bn = v + 4 * runs, *bc = v + 5 * runs;
+    int rc = v ? 0 : -1;
+    for (uint64_t i = 0; rc == 0 && i < runs; i++) {
+        throughput_figures f;
+        rc = run_engine_throughput(w, depth, &f);
+        en[i] = f.engine_ns;
+        fl[i] = f.floor_ns;
+        ec[i] = f.engine_cpu_ns;
+        fc[i] = f.floor_cpu_ns;
+        bn[i] = f.batch_ns;
+        bc[i] = f.batch_cpu_ns;
+    }
+    if (rc == 0) { /* median() sorts: [0] is then the minimum */
+        s->engine_median = median(en, runs);
+        s->floor_median = median(fl, runs);
+        s->cpu_median = median(ec, runs);
+        s->floor_cpu_median = median(fc, runs);
+        s->engine_min = en[0];
+        s->floor_min = fl[0];
+        s->cpu_min = ec[0];
+        s->floor_cpu_min = fc[0];
+        s->batch_median = median(bn, runs);
+        s->batch_cpu_median = median(bc, runs);
+        s->batch_min = bn[0];
+        s->batch_cpu_min = bc[0];
+    }
+    free(v);
+    return rc;
+}
+
+static void put_summary(const floor_summary *s)
+{
+    jsonl_num("engine_min_ns", s->engine_min, 1);
+    jsonl_num("engine_median_ns", s->engine_median, 1);
+    jsonl_num("floor_min_ns", s->floor_min, 1);
+    jsonl_num("floor_median_ns", s->floor_median, 1);
+    jsonl_num("ratio_of_min", s->engine_min / s->floor_min, 2);
+    jsonl_num("ratio_of_median", s->engine_median / s->floor_median, 2);
+    jsonl_num("cpu_min_ns", s->cpu_min, 1);
+    jsonl_num("cpu_median_ns", s->cpu_median, 1);
+    jsonl_num("floor_cpu_min_ns", s->floor_cpu_min, 1);
+    jsonl_num("floor_cpu_median_ns", s->floor_cpu_median, 1);
+    jsonl_num("cpu_ratio_of_min", s->cpu_min / s->floor_cpu_min, 2);
+    jsonl_num("cpu_ratio_of_median", s->cpu_median / s->floor_cpu_median, 2);
+    jsonl_num("batch_min_ns", s->batch_min, 1);
+    jsonl_num("batch_median_ns", s->batch_median, 1);
+    jsonl_num("batch_ratio_of_min", s->batch_min / s->floor_min, 2);
+    jsonl_num("batch_ratio_of_median", s->batch_median / s->floor_median, 2);
+    jsonl_num("batch_cpu_min_ns", s->batch_cpu_min, 1);
+    jsonl_num("batch_cpu_median_ns", s->batch_cpu_median, 1);
+    jsonl_num("batch_cpu_ratio_of_min", s->batch_cpu_min / s->floor_cpu_min, 2);
+    jsonl_num("batch_cpu_ratio_of_median", s->batch_cpu_median / s->floor_cpu_median, 2);
+}
+
 static int run_engine_all(const args *a, const workload *w)
 {
     int rc = 0;
@@ -138,10 +229,80 @@ static int run_engine_all(const args *a, const workload *w)
         bool depth = d == 1;
         if (depth ? !a->depth_on : !a->depth_off)
             continue;
-        for (uint64_t i = 0; i < a->repeat && want(a, "throughput"); i++)
-            rc |= run_engine_throughput(w, depth);
+        if (want(a, "throughput")) {
+            floor_summary s;
+            int trc = run_throughputs(w, depth, a->repeat, &s);
+            rc |= trc;
+            if (trc == 0) {
+                jsonl_begin("floor");
+                jsonl_str("depth", depth ? "on" : "off");
+                jsonl_u64("runs", a->repeat);
+                put_summary(&s);
+                jsonl_end();
+            }
+        }
         if (want(a, "latency"))
             rc |= run_engine_latency(w, depth);
+    }
+    return rc;
+}
+
+/* --scale: the engine as the market grows along one axis at a time, the
+ * others at the default (10,000 accounts, 1,000 resting orders, one
+ * instrument); depth events off. vs_default: this row's engine median over
+ * the first row's (the default market), wall clock; cpu_vs_default the same
+ * in the thread's CPU time, batch_cpu_vs_default for cets_apply_batch(). */
+static int run_scale(const args *a)
+{
+    static const uint32_t accounts[] = {1000, 10000, 100000, 1000000};
+    static const uint32_t resting[] = {1000, 10000, 100000, 1000000};
+    static const uint32_t instruments[] = {1, 2, 4, 8, 16, 32, 63};
+    struct row {
+        const char *axis;
+        uint32_t accounts, resting, instruments;
+    } rows[32];
+    size_t n = 0;
+    rows[n++] = (struct row){"default", 10000, 1000, 1};
+    for (size_t i = 0; i < sizeof accounts / sizeof *accounts; i++)
+        rows[n++] = (struct row){"accounts", accounts[i], 1000, 1};
+    for (size_t i = 0; i < sizeof resting / sizeof *resting; i++)
+        rows[n++] = (struct row){"resting", 10000, resting[i], 1};
+    for (size_t i = 0; i < sizeof instruments / sizeof *instruments; i++)
+        rows[n++] = (struct row){"instruments", 10000, 1000 * instruments[i], instruments[i]};
+    double base = 0, base_cpu = 0, base_batch = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        workload_opts o = a->wl;
+        o.commands = a->scale_commands;
+        o.accounts = rows[i].accounts;
+        o.instruments = rows[i].instruments;
+        o.book_orders = rows[i].resting / rows[i].instruments;
+        workload w;
+        floor_summary s;
+        if (workload_build(&w, &o) != 0)
+            return 1;
+        int rrc = run_throughputs(&w, false, a->repeat, &s);
+        rc |= rrc;
+        if (rrc == 0) {
+            if (i == 0) {
+                base = s.engine_median;
+                base_cpu = s.cpu_median;
+                base_batch = s.batch_cpu_median;
+            }
+            jsonl_begin("scale");
+            jsonl_str("axis", rows[i].axis);
+            jsonl_u64("accounts", rows[i].accounts);
+            jsonl_u64("resting", rows[i].resting);
+            jsonl_u64("instruments", rows[i].instruments);
+            jsonl_u64("commands", w.ncmds);
+            jsonl_u64("runs", a->repeat);
+            put_summary(&s);
+            jsonl_num("vs_default", s.engine_median / base, 2);
+            jsonl_num("cpu_vs_default", s.cpu_median / base_cpu, 2);
+            jsonl_num("batch_cpu_vs_default", s.batch_cpu_median / base_batch, 2);
+            jsonl_end();
+        }
+        workload_free(&w);
     }
     return rc;
 }
@@ -183,6 +344,8 @@ int main(int argc, char **argv)
     args a = {0};
     parse(argc, argv, &a);
     int rc = 0;
+    if (a.scale)
+        return run_scale(&a) ? 1 : 0;
     if (want(&a, "memory"))
         rc |= run_memory(&a.wl, a.memory_orders);
     bool engine = want(&a, "throughput") || want(&a, "latency");
@@ -215,6 +378,6 @@ int main(int argc, char **argv)
         workload_free(&w);
     }
     if (want(&a, "lob"))
-        rc |= run_lob(&a.wl);
+        rc |= run_lob(&a.wl, a.memory_orders);
     return rc ? 1 : 0;
 }

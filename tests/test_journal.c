@@ -824,6 +824,9 @@ static void test_group_commit_stats(void **state)
     assert_int_equal(st.last_seq, 100);
     assert_int_equal(st.bytes, file_size(seg_path(f, 1)));
     assert_true(st.sync_ns_max <= st.sync_ns_total);
+    assert_true(st.write_ns_max <= st.write_ns_total && st.write_ns_total > 0);
+    assert_true(st.roll_ns_total > 0); /* the first commit made the segment */
+    uint64_t roll = st.roll_ns_total, written = st.write_ns_total;
 
     assert_int_equal(cets_journal_commit(j), 0); /* nothing buffered: no sync */
     assert_int_equal(q.data_syncs, 1);
@@ -834,6 +837,8 @@ static void test_group_commit_stats(void **state)
     assert_int_equal(st.commits, 2);
     assert_int_equal(st.records, 150);
     assert_int_equal(st.last_seq, 150);
+    assert_int_equal(st.roll_ns_total, roll); /* no new segment: the same */
+    assert_true(st.write_ns_total > written);
     assert_int_equal(cets_journal_next_seq(j), 151);
     cets_journal_close(j);
     cets_engine_free(e);

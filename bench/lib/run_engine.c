@@ -7,7 +7,9 @@
  * timer_overhead_ns, so the figures are the engine's own.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "floor.h"
 #include "hist.h"
 #include "jsonl.h"
 #include "runs.h"
@@ -41,30 +43,115 @@ static void put_common(const workload *w, bool depth, size_t n, double secs, con
     jsonl_bool("hash_match", hash == workload_hash(w, depth));
 }
 
-int run_engine_throughput(const workload *w, bool depth)
+typedef struct batch_figures {
+    double ns, cpu_ns; /* per command */
+} batch_figures;
+
+/* The same commands through cets_apply_batch() in batches of 4,096 (what the
+ * engine thread holds at a time), on a fresh engine: same fills per command
+ * (*want, from the single-command run), same state hash, conserved. */
+static bool run_batch(const workload *w, bool depth, const fill_digest *want, batch_figures *out)
+{
+    enum { BATCH = 4096 };
+    ev_count ev = {0};
+    cets_engine *e = workload_engine(w, depth, ev_count_listener, &ev);
+    cets_result *res = malloc(BATCH * sizeof *res);
+    *out = (batch_figures){0, 0};
+    if (!e || !res) {
+        cets_engine_free(e);
+        free(res);
+        return false;
+    }
+    fill_digest d = {0};
+    int64_t busy = 0, cbusy = 0;
+    for (size_t i = 0; i < w->ncmds; i += BATCH) {
+        size_t m = w->ncmds - i < BATCH ? w->ncmds - i : BATCH;
+        int64_t c0 = timing_cpu_ns(), t0 = timing_now_ns();
+        cets_apply_batch(e, &w->cmds[i], m, res);
+        int64_t t1 = timing_now_ns(), c1 = timing_cpu_ns();
+        busy += t1 - t0;
+        cbusy += c1 - c0;
+        for (size_t k = 0; k < m; k++) /* untimed: the results as the engine left them */
+            fill_digest_add(&d, i + k, res[k].code, res[k].ntrades, res[k].filled_qty,
+                            res[k].filled_value);
+    }
+    out->ns = (double)busy / (double)w->ncmds;
+    out->cpu_ns = (double)cbusy / (double)w->ncmds;
+    bool ok = fill_digest_equal(&d, want) && cets_state_hash(e) == workload_hash(w, depth) &&
+              workload_conserved(w, e);
+    if (!ok)
+        fprintf(stderr, "engine: the batch run differs from the single-command run\n");
+    cets_engine_free(e);
+    free(res);
+    return ok;
+}
+
+int run_engine_throughput(const workload *w, bool depth, throughput_figures *out)
 {
     ev_count ev = {0};
     cets_engine *e = workload_engine(w, depth, ev_count_listener, &ev);
-    if (!e)
+    floor_book *fb = floor_new(w);
+    if (!e || !fb) {
+        cets_engine_free(e);
+        floor_free(fb);
         return -1;
+    }
     cets_result res;
-    uint64_t rejects = 0;
-    int64_t t0 = timing_now_ns();
-    for (size_t i = 0; i < w->ncmds; i++)
-        if (cets_apply(e, &w->cmds[i], &res) != CETS_OK)
-            rejects++;
-    int64_t t1 = timing_now_ns();
+    fill_digest de = {0}, df = {0};
+    int64_t c0 = timing_cpu_ns(), t0 = timing_now_ns();
+    for (size_t i = 0; i < w->ncmds; i++) {
+        cets_apply(e, &w->cmds[i], &res);
+        fill_digest_add(&de, i, res.code, res.ntrades, res.filled_qty, res.filled_value);
+    }
+    int64_t t1 = timing_now_ns(), c1 = timing_cpu_ns();
+    floor_run(fb, w->cmds, w->ncmds, &df);
+    int64_t t2 = timing_now_ns(), c2 = timing_cpu_ns();
+    double cns = (double)(c1 - c0) / (double)w->ncmds, cfns = (double)(c2 - c1) / (double)w->ncmds;
+    batch_figures bf;
+    bool batch_ok = run_batch(w, depth, &de, &bf);
     double secs = (double)(t1 - t0) / 1e9;
+    double ns = (double)(t1 - t0) / (double)w->ncmds, fns = (double)(t2 - t1) / (double)w->ncmds;
     uint64_t hash = cets_state_hash(e);
     bool conserved = workload_conserved(w, e);
+    bool fills_match = fill_digest_equal(&de, &df) && de.trades == ev.n[CETS_EV_TRADE] &&
+                       floor_live(fb) == w->live_end;
+    if (!fills_match)
+        fprintf(stderr, "floor: fills differ from the engine's: trades %llu/%llu qty %lld/%lld "
+                        "value %lld/%lld rejects %llu/%llu live %llu/%llu\n",
+                (unsigned long long)de.trades, (unsigned long long)df.trades, (long long)de.qty,
+                (long long)df.qty, (long long)de.value, (long long)df.value,
+                (unsigned long long)de.rejects, (unsigned long long)df.rejects,
+                (unsigned long long)w->live_end, (unsigned long long)floor_live(fb));
     jsonl_begin("engine");
     jsonl_str("mode", "throughput");
-    put_common(w, depth, w->ncmds, secs, &ev, rejects, hash);
+    put_common(w, depth, w->ncmds, secs, &ev, de.rejects, hash);
     jsonl_bool("conserved", conserved);
-    jsonl_num("ns_per_command", (double)(t1 - t0) / (double)w->ncmds, 1);
+    jsonl_num("ns_per_command", ns, 1);
+    jsonl_num("floor_ns_per_command", fns, 1);
+    jsonl_num("floor_ratio", ns / fns, 2);
+    jsonl_num("cpu_ns_per_command", cns, 1);
+    jsonl_num("floor_cpu_ns_per_command", cfns, 1);
+    jsonl_num("floor_cpu_ratio", cns / cfns, 2);
+    jsonl_bool("fills_match", fills_match);
+    jsonl_num("batch_ns_per_command", bf.ns, 1);
+    jsonl_num("batch_cpu_ns_per_command", bf.cpu_ns, 1);
+    jsonl_num("batch_floor_ratio", bf.ns / fns, 2);
+    jsonl_num("batch_floor_cpu_ratio", bf.cpu_ns / cfns, 2);
+    jsonl_bool("batch_match", batch_ok);
+    jsonl_u64("fill_qty", (uint64_t)de.qty);
+    jsonl_u64("fill_value", (uint64_t)de.value);
     jsonl_end();
+    if (out) {
+        out->engine_ns = ns;
+        out->floor_ns = fns;
+        out->engine_cpu_ns = cns;
+        out->floor_cpu_ns = cfns;
+        out->batch_ns = bf.ns;
+        out->batch_cpu_ns = bf.cpu_ns;
+    }
     cets_engine_free(e);
-    return hash == workload_hash(w, depth) && conserved ? 0 : -1;
+    floor_free(fb);
+    return hash == workload_hash(w, depth) && conserved && fills_match && batch_ok ? 0 : -1;
 }
 
 /* Ticks to ns, less the timer's own cost. */

@@ -48,6 +48,8 @@ typedef struct jrun {
     hist sync;    /* ns, per batch: the commit call (write + fdatasync) */
     hist batches; /* commands per batch */
     hist applied; /* ns, per command (paced): arrival to applied */
+    int64_t append_ns; /* journal thread: in cets_journal_append, all batches */
+    int64_t journal_cpu_ns, engine_cpu_ns; /* each thread's CPU time over the run */
 } jrun;
 
 static int64_t arrival(const jrun *r, size_t i)
@@ -90,13 +92,16 @@ static void *journal_thread(void *arg)
 {
     jrun *r = arg;
     size_t i = 0, n = r->jo->commands;
+    int64_t cpu0 = timing_cpu_ns();
     while (i < n) {
         int64_t start;
         size_t end = batch_end(r, i, &start);
+        int64_t a0 = timing_now_ns();
         for (size_t k = i; k < end; k++)
             if (cets_journal_append(r->j, &r->w->cmds[k]) != 0)
                 goto fail;
         int64_t s0 = timing_now_ns();
+        r->append_ns += s0 - a0;
         if (cets_journal_commit(r->j) != 0)
             goto fail;
         int64_t done = timing_now_ns();
@@ -110,6 +115,7 @@ static void *journal_thread(void *arg)
             hist_add(&r->commit, (uint64_t)(done - start), end - i);
         i = end;
     }
+    r->journal_cpu_ns = timing_cpu_ns() - cpu0;
     return NULL;
 fail:
     fprintf(stderr, "journal: %s\n", cets_journal_error(r->j));
@@ -141,6 +147,7 @@ static size_t engine_follow(jrun *r, cets_engine *e, uint64_t *rejects)
 {
     size_t applied = 0, n = r->jo->commands;
     cets_result res;
+    int64_t cpu0 = timing_cpu_ns();
     while (applied < n) {
         size_t d = engine_wait(r, applied);
         if (d == applied)
@@ -152,6 +159,7 @@ static size_t engine_follow(jrun *r, cets_engine *e, uint64_t *rejects)
                 hist_add(&r->applied, (uint64_t)(timing_now_ns() - arrival(r, applied)), 1);
         }
     }
+    r->engine_cpu_ns = timing_cpu_ns() - cpu0;
     return applied;
 }
 
@@ -230,6 +238,15 @@ static void journal_report(const jrun *r, size_t n, double secs, const ev_count 
     jsonl_num("batch_commit_max_us", us(r->sync.max), 1);
     jsonl_num("fdatasync_mean_us", st->commits ? us(st->sync_ns_total / st->commits) : 0, 1);
     jsonl_num("fdatasync_max_us", us(st->sync_ns_max), 1);
+    /* where a batch's time goes in the journal thread, mean per batch */
+    double nb = st->commits ? (double)st->commits : 1;
+    jsonl_num("append_mean_us", (double)r->append_ns / 1e3 / nb, 1);
+    jsonl_num("write_mean_us", (double)st->write_ns_total / 1e3 / nb, 1);
+    jsonl_num("write_max_us", us(st->write_ns_max), 1);
+    jsonl_num("roll_total_ms", (double)st->roll_ns_total / 1e6, 2);
+    jsonl_num("append_ns_per_command", n ? (double)r->append_ns / (double)n : 0, 1);
+    jsonl_num("journal_thread_cpu_s", (double)r->journal_cpu_ns / 1e9, 3);
+    jsonl_num("engine_thread_cpu_s", (double)r->engine_cpu_ns / 1e9, 3);
     jsonl_num("bytes_per_command", st->records ? (double)st->bytes / (double)st->records : 0, 1);
     jsonl_u64("trades", ev->n[CETS_EV_TRADE]);
     jsonl_u64("rejects", rejects);

@@ -15,8 +15,16 @@
 
 #include "workload.h"
 
-/* Journal off: all commands back to back, one clock read at each end. */
-int run_engine_throughput(const workload *w, bool depth);
+/* Journal off: all commands back to back through cets_apply(), one clock
+ * read at each end; then the same commands on the floor (floor.h), its fills
+ * checked equal to the engine's; then through cets_apply_batch() in batches
+ * of 4,096 (clock read around each batch). out (may be NULL) gets the figures. */
+typedef struct throughput_figures {
+    double engine_ns, floor_ns;         /* per command, wall clock */
+    double engine_cpu_ns, floor_cpu_ns; /* per command, the thread's CPU time */
+    double batch_ns, batch_cpu_ns;      /* the engine through cets_apply_batch() */
+} throughput_figures;
+int run_engine_throughput(const workload *w, bool depth, throughput_figures *out);
 /* Journal off: a TSC read around every command; percentiles overall and per kind. */
 int run_engine_latency(const workload *w, bool depth);
 /* Position limits and surveillance on against off, `repeat` times each (run_controls.c). */
@@ -40,7 +48,9 @@ int run_replay(const char *dir, bool listener, uint64_t live_hash);
 
 /* Bytes of RSS per resting order, with `orders` orders resting. */
 int run_memory(const workload_opts *o, uint64_t orders);
-/* The embedder API (lob.h) with a similar flow of adds and cancels. */
-int run_lob(const workload_opts *o);
+/* The embedder API (lob.h): a flow like the workload's, a cancel-heavy flow
+ * (half the cancels of orders already gone), then (memory_orders > 0) RSS
+ * per resting order. */
+int run_lob(const workload_opts *o, uint64_t memory_orders);
 
 #endif

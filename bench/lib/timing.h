@@ -15,6 +15,9 @@
 #include <x86intrin.h>
 
 int64_t timing_now_ns(void);
+/* CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID): on a shared
+ * machine it leaves out the time other processes had the core. */
+int64_t timing_cpu_ns(void);
 
 static inline uint64_t timing_tsc(void)
 {

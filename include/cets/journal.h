@@ -47,6 +47,8 @@ typedef struct cets_journal_stats {
     uint64_t syncs;                   /* fdatasync/fsync calls (segment and directory) */
     uint64_t last_seq;                /* last durable sequence number */
     uint64_t sync_ns_total, sync_ns_max; /* time in the segment fdatasync (CLOCK_MONOTONIC) */
+    uint64_t write_ns_total, write_ns_max; /* time in write() of the batches */
+    uint64_t roll_ns_total;                /* making new segments (create, header, name, fsync) */
 } cets_journal_stats;
 
 /* Open (create if needed) the journal in dir for appending after recovery.

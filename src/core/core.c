@@ -210,7 +210,14 @@ static void apply_batch(core *c, pending *batch)
 {
     uint64_t n = 0, rejected = 0;
     pthread_rwlock_wrlock(&c->rw);
+    pending *ahead = batch; /* prefetched four commands ahead of the one applied */
+    for (int k = 0; k < 4 && ahead; k++, ahead = ahead->next)
+        pipeline_prefetch(&c->pl, ahead->cmd);
     for (pending *p = batch; p; p = p->next) {
+        if (ahead) {
+            pipeline_prefetch(&c->pl, ahead->cmd);
+            ahead = ahead->next;
+        }
         p->code = pipeline_apply(&c->pl, p->cmd, p->res);
         n++;
         if (p->code != CETS_OK) {

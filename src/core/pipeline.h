@@ -70,6 +70,11 @@ static inline int pipeline_apply(pipeline *p, const cets_cmd *cmd, cets_result *
 {
     return cets_apply(p->e, cmd, res);
 }
+/* Prefetch what a command a few places ahead will touch (cets_prefetch). */
+static inline void pipeline_prefetch(const pipeline *p, const cets_cmd *cmd)
+{
+    cets_prefetch(p->e, cmd);
+}
 /* The batch is applied: its events become visible to every reader. */
 void pipeline_publish(pipeline *p);
 

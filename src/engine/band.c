@@ -47,7 +47,7 @@ void band_set(instrument *in, int64_t lower, int64_t upper)
 
 static int check_price(int64_t price, int64_t tick, int64_t lower, int64_t upper)
 {
-    if (price <= 0 || price % tick)
+    if (price <= 0 || (tick != 1 && price % tick)) /* tick 1: no 64-bit division */
         return price <= 0 ? CETS_PRICE_OUT_OF_BAND : CETS_PRICE_TICK;
     if (price < lower || price > upper)
         return CETS_PRICE_OUT_OF_BAND;

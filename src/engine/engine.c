@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -70,14 +71,29 @@ static bool config_valid(const cets_config *c)
     return true;
 }
 
-/* Zeroed memory aligned to a cache line, holding `n` elements of `size`. */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void engine_hugepages(void *p, size_t bytes)
+{
+    if (!p || bytes < 2 * HUGE_PAGE)
+        return;
+    uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    uintptr_t hi = ((uintptr_t)p + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
+    if (hi > lo)
+        madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}
+
+/* Zeroed memory aligned to a cache line (to a huge page when large, which
+ * then backs it), holding `n` elements of `size`. */
 static void *alloc_lines(size_t n, size_t size)
 {
     void *p = NULL;
-    if (n && posix_memalign(&p, 64, n * size) != 0)
+    size_t bytes = n * size;
+    if (n && posix_memalign(&p, bytes >= 2 * HUGE_PAGE ? HUGE_PAGE : 64, bytes) != 0)
         return NULL;
+    engine_hugepages(p, bytes);
     if (p)
-        memset(p, 0, n * size);
+        memset(p, 0, bytes);
     return p;
 }
 
@@ -175,10 +191,21 @@ cets_engine *cets_engine_new(const cets_config *cfg)
     return e;
 }
 
+#define TRADE_CHUNK_BYTES (TRADE_CHUNK * sizeof(cets_trade))
+
+/* A chunk of the trade tape, its pages faulted in by the kernel in one call
+ * (MAP_POPULATE) instead of one fault per page as the tape reaches it. */
+static cets_trade *trade_chunk_new(void)
+{
+    void *p = mmap(NULL, TRADE_CHUNK_BYTES, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
 static void trade_log_free(trade_log *l)
 {
     for (size_t i = 0; i < l->nchunks; i++)
-        free(l->chunks[i]);
+        munmap(l->chunks[i], TRADE_CHUNK_BYTES);
     free(l->chunks);
     memset(l, 0, sizeof *l);
 }
@@ -209,10 +236,25 @@ void cets_engine_free(cets_engine *e)
     free(e);
 }
 
+/* The events built: what the listener asked for, and every type while the
+ * surveillance reads them. */
+static void engine_mask_update(cets_engine *e)
+{
+    e->evmask = (e->fn ? e->usermask : 0) | (e->surveil ? CETS_EVENTS_ALL : 0);
+}
+
 void cets_engine_set_listener(cets_engine *e, cets_listener fn, void *ctx)
 {
     e->fn = fn;
     e->ctx = ctx;
+    e->usermask = CETS_EVENTS_ALL;
+    engine_mask_update(e);
+}
+
+void cets_engine_set_event_mask(cets_engine *e, uint32_t mask)
+{
+    e->usermask = mask;
+    engine_mask_update(e);
 }
 
 const cets_config *cets_engine_config(const cets_engine *e) { return &e->cfg; }
@@ -229,8 +271,12 @@ bool cets_year_closed(const cets_engine *e, int32_t year)
     return false;
 }
 
+/* Only a depth consumer (emit_depth and a listener) needs to know: without
+ * one the rank is not computed. */
 void engine_touch(cets_engine *e, uint32_t iid, int is_bid, int32_t idx)
 {
+    if (!e->cfg.emit_depth || !engine_wants(e, CETS_EV_DEPTH))
+        return;
     if (idx < 0 || book_rank(&e->inst[iid].bk, is_bid, idx, CETS_DEPTH) < CETS_DEPTH)
         e->touched |= 1ULL << iid;
 }
@@ -246,7 +292,7 @@ cets_trade *trade_log_push(trade_log *l)
             l->chunks = c;
             l->capchunks = cap;
         }
-        cets_trade *chunk = malloc(TRADE_CHUNK * sizeof *chunk);
+        cets_trade *chunk = trade_chunk_new();
         if (!chunk)
             return NULL;
         l->chunks[l->nchunks++] = chunk;
@@ -258,17 +304,21 @@ cets_trade *trade_log_push(trade_log *l)
 
 void engine_emit(cets_engine *e, cets_event *ev)
 {
-    if (!e->fn && !e->surveil)
+    if (!engine_wants(e, ev->type))
         return;
     ev->seq = e->cmd ? e->cmd->seq : e->last_seq;
     ev->ts = e->cmd ? e->cmd->ts : e->last_ts;
     if (e->surveil)
         cets_surveil_event(e->surveil, e, ev);
-    if (e->fn)
+    if (e->fn && ((e->usermask >> (ev->type & 31)) & 1))
         e->fn(e->ctx, ev);
 }
 
-void cets_engine_set_surveil(cets_engine *e, cets_surveil *s) { e->surveil = s; }
+void cets_engine_set_surveil(cets_engine *e, cets_surveil *s)
+{
+    e->surveil = s;
+    engine_mask_update(e);
+}
 
 /* ---- operator commands ---------------------------------------------- */
 
@@ -453,7 +503,9 @@ static void emit_depths(cets_engine *e)
     while (t) {
         uint32_t i = (uint32_t)__builtin_ctzll(t);
         t &= t - 1;
-        cets_event ev = {.type = CETS_EV_DEPTH};
+        cets_event ev; /* the header here, the depth by cets_depth_get (which zeroes it) */
+        ev.type = CETS_EV_DEPTH;
+        memset(ev.pad, 0, sizeof ev.pad);
         cets_depth_get(e, i, &ev.u.depth);
         engine_emit(e, &ev);
     }
@@ -543,19 +595,78 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
     e->last_seq = c->seq;
     res->code = rc;
     if (rc != CETS_OK) {
-        cets_event ev = {.type = CETS_EV_REJECTED};
-        ev.u.reject.code = rc;
-        ev.u.reject.cmd_type = c->type;
-        ev.u.reject.participant = c->participant;
-        ev.u.reject.client_ref = c->client_ref;
-        ev.u.reject.order_id = c->order_id;
-        engine_emit(e, &ev);
-    } else if (e->touched && e->cfg.emit_depth && e->fn) {
+        if (engine_wants(e, CETS_EV_REJECTED)) { /* the header and the member only */
+            cets_event ev;
+            ev.type = CETS_EV_REJECTED;
+            memset(ev.pad, 0, sizeof ev.pad);
+            memset(&ev.u.reject, 0, sizeof ev.u.reject);
+            ev.u.reject.code = rc;
+            ev.u.reject.cmd_type = c->type;
+            ev.u.reject.participant = c->participant;
+            ev.u.reject.client_ref = c->client_ref;
+            ev.u.reject.order_id = c->order_id;
+            engine_emit(e, &ev);
+        }
+    } else if (e->touched && e->cfg.emit_depth && engine_wants(e, CETS_EV_DEPTH)) {
         emit_depths(e);
     }
     e->cmd = NULL;
     e->res = NULL;
     return rc;
+}
+
+/* Prefetch what command c will touch first: its participant's hot line, its
+ * holding, and for a cancel or modify the order it names (whose id-map entry
+ * was prefetched PREFETCH_ID_AHEAD commands before). Hints only: whatever
+ * changes meanwhile, nothing but the cache is affected. */
+#define PREFETCH_AHEAD 4
+#define PREFETCH_ID_AHEAD 8
+
+static inline void prefetch_cmd(const cets_engine *e, const cets_cmd *c)
+{
+    uint32_t p = c->participant;
+    if (p > e->nparts)
+        return;
+    __builtin_prefetch(&e->parts[p], 1);
+    if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
+        uint32_t slot = orders_find(e, c->order_id);
+        if (slot)
+            __builtin_prefetch(&e->orders[slot], 1);
+    } else if (c->instrument < e->ninst) {
+        __builtin_prefetch(&e->hold[(size_t)p * e->stride + c->instrument], 1);
+    }
+}
+
+static inline void prefetch_id(const cets_engine *e, const cets_cmd *c)
+{
+    if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
+        uint64_t k = c->order_id - e->idbase;
+        if (k < e->idcap)
+            __builtin_prefetch(&e->idmap[k]);
+    }
+}
+
+void cets_prefetch(const cets_engine *e, const cets_cmd *cmd)
+{
+    prefetch_id(e, cmd);
+    prefetch_cmd(e, cmd);
+}
+
+size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_result *res)
+{
+    size_t rejects = 0;
+    for (size_t i = 0; i < n && i < PREFETCH_ID_AHEAD; i++)
+        prefetch_id(e, &cmds[i]);
+    for (size_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+        prefetch_cmd(e, &cmds[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (i + PREFETCH_ID_AHEAD < n)
+            prefetch_id(e, &cmds[i + PREFETCH_ID_AHEAD]);
+        if (i + PREFETCH_AHEAD < n)
+            prefetch_cmd(e, &cmds[i + PREFETCH_AHEAD]);
+        rejects += cets_apply(e, &cmds[i], res ? &res[i] : NULL) != CETS_OK;
+    }
+    return rejects;
 }
 
 size_t cets_cmd_size(const cets_cmd *c)

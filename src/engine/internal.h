@@ -2,7 +2,7 @@
  *
  * Layout decisions (see docs/engine.md):
  * - Orders live in one pool of fixed-size slots addressed by 32-bit index
- *   (0 = none); an open-addressing table maps order ids to slots.
+ *   (0 = none); a window of the id space maps order ids to slots directly.
  * - Each side of a book is a ladder: one level per tick across today's band,
  *   with a bitmap of non-empty levels, so finding the next best price is a
  *   count-leading/trailing-zeros away and inserting is O(1).
@@ -121,6 +121,8 @@ struct cets_engine {
     cets_config cfg;
     cets_listener fn;
     void *ctx;
+    uint32_t evmask;   /* the event types built: engine_mask_update (engine.c) */
+    uint32_t usermask; /* the listener's, cets_engine_set_event_mask */
     uint64_t last_seq;
     int64_t last_ts;
 
@@ -143,9 +145,10 @@ struct cets_engine {
 
     order *orders; /* pool; [0] unused */
     uint32_t capord, free_head, nlive;
-    uint64_t *idkeys; /* id table: key 0 = empty */
-    uint32_t *idvals;
-    uint32_t idmask;
+    uint32_t *idmap; /* id -> slot over the window [idbase, idbase + idcap) (orders.c) */
+    uint64_t idbase;
+    uint32_t idcap;
+    uint32_t idspan_max; /* ORDERS_ID_SPAN_MAX (white-box tests lower it) */
 
     uint64_t next_order_id, next_trade_id;
     int64_t deposits, withdrawals;
@@ -192,9 +195,12 @@ struct cets_engine {
 };
 
 /* engine.c */
+/* Whether an event of this type goes to a listener (build it only then). */
+static inline bool engine_wants(const cets_engine *e, int type)
+{
+    return (e->evmask >> (type & 31)) & 1;
+}
 void engine_emit(cets_engine *e, cets_event *ev);
-/* Whether an event would reach anyone (the listener or the surveillance). */
-static inline bool engine_listening(const cets_engine *e) { return e->fn || e->surveil; }
 bool engine_grow_stride(cets_engine *e, uint32_t need);
 static inline holding *engine_holding(cets_engine *e, uint32_t pid, uint32_t iid)
 {
@@ -221,9 +227,10 @@ int calendar_holiday_remove(cets_engine *e, int32_t date);
 bool book_init(book *b, int64_t lower, int64_t upper, int64_t tick);
 void book_free(book *b);
 static inline int64_t book_price(const book *b, int32_t idx) { return b->base + idx * b->tick; }
+/* The level of a price on the tick; tick 1 (the market's) needs no division. */
 static inline int32_t book_index(const book *b, int64_t price)
 {
-    return (int32_t)((price - b->base) / b->tick);
+    return (int32_t)(b->tick == 1 ? price - b->base : (price - b->base) / b->tick);
 }
 int32_t book_next(const side_book *s, int32_t nlevels, int is_bid, int32_t from);
 void book_insert(book *b, order *pool, uint32_t slot);
@@ -233,7 +240,12 @@ int32_t book_nth_level(const book *b, int is_bid, int n); /* index of the nth be
 int book_rank(const book *b, int is_bid, int32_t idx, int cap);
 void book_depth(const book *b, int is_bid, cets_level *out, uint32_t *n);
 
-/* orders.c -- pool and id table */
+/* orders.c -- pool and id map */
+/* The id map's span limit: a new order's id must be less than this after
+ * the oldest live order's (2^28; the window is at most as many slots, 1 GiB),
+ * else it is refused with CETS_CAPACITY until older orders end. A power of
+ * two, at least 1024. */
+#define ORDERS_ID_SPAN_MAX (1u << 28)
 bool orders_init(cets_engine *e, uint32_t cap);
 void orders_free(cets_engine *e);
 uint32_t orders_alloc(cets_engine *e); /* 0 when out of memory; may move the pool */
@@ -252,6 +264,11 @@ void trading_settle(cets_engine *e, uint32_t iid, uint32_t buyer, uint32_t selle
                     int64_t value, int64_t bfee, int64_t sfee);
 void trading_record(cets_engine *e, cets_trade *tr); /* fills trade_id, seq, ts */
 
+/* engine.c: ask for transparent huge pages over the 2 MiB pages inside
+ * [p, p + bytes) when that is large (4 MiB or more): the random accesses to
+ * participants, holdings and orders of a large market then cost no TLB
+ * misses. Advice only (nothing when the kernel does not take it). */
+void engine_hugepages(void *p, size_t bytes);
 /* engine.c: grow *p (elements of size elem) to hold need; false when out of memory */
 bool engine_vec_grow(void **p, uint32_t *cap, uint32_t need, size_t elem);
 

@@ -1,11 +1,17 @@
-/* orders.c -- the order pool and the id -> slot table.
+/* orders.c -- the order pool and the id -> slot map.
  *
  * Slots are recycled through a free list, so resting and cancelling never
  * allocates once the pool has grown to the day's peak. Order ids are given in
- * sequence by the engine; the table is open addressing with linear probing
- * and backward-shift deletion (no tombstones), kept at most half full.
- * Debug builds assert that slots stay inside the pool, that an id is indexed
- * once and only while it is, and that the table never fills.
+ * sequence by the engine and every order ends by the day's end at the latest,
+ * so the live ids lie in a window that moves forward: idmap[id - idbase] is
+ * an order's slot (0 = none), one load for a lookup, a cancel of an order
+ * already gone included (an id outside the window costs no load at all).
+ * When an id falls outside the window, a new one is made around the live
+ * span (from the lowest live id to the new one) with as much room again
+ * (up to the span limit), so that happens once per half a window of new ids
+ * at most. An id idspan_max or more after the oldest live one is refused.
+ * Debug builds assert that slots stay inside the pool and that an id is
+ * indexed once and only while it is.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -13,17 +19,39 @@
 
 #include "internal.h"
 
-static uint32_t id_hash(uint64_t id, uint32_t mask)
-{
-    return (uint32_t)((id * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
-}
+#define IDMAP_MIN 1024u
 
-static bool table_alloc(cets_engine *e, uint32_t size)
+/* A new window holding every live id and `id`, at least twice their span. */
+static bool idmap_refit(cets_engine *e, uint64_t id)
 {
-    e->idkeys = calloc(size, sizeof *e->idkeys);
-    e->idvals = calloc(size, sizeof *e->idvals);
-    e->idmask = size - 1;
-    return e->idkeys && e->idvals;
+    uint64_t lo = id, hi = id;
+    uint32_t first = 0, last = 0;
+    if (e->nlive) {
+        while (!e->idmap[first])
+            first++;
+        last = e->idcap - 1;
+        while (!e->idmap[last])
+            last--;
+        lo = e->idbase + first < lo ? e->idbase + first : lo;
+        hi = e->idbase + last > hi ? e->idbase + last : hi;
+    }
+    if (hi - lo >= e->idspan_max) /* at most idspan_max ids from the oldest live one on */
+        return false;
+    uint32_t cap = IDMAP_MIN; /* twice the span, or all the span limit allows */
+    while (cap < (hi - lo + 1) * 2 && cap < e->idspan_max)
+        cap *= 2;
+    uint32_t *m = calloc(cap, sizeof *m);
+    if (!m)
+        return false;
+    engine_hugepages(m, (size_t)cap * sizeof *m);
+    if (e->nlive)
+        memcpy(m + (e->idbase + first - lo), e->idmap + first,
+               (size_t)(last - first + 1) * sizeof *m);
+    free(e->idmap);
+    e->idmap = m;
+    e->idcap = cap;
+    e->idbase = lo;
+    return true;
 }
 
 bool orders_init(cets_engine *e, uint32_t cap)
@@ -39,20 +67,19 @@ bool orders_init(cets_engine *e, uint32_t cap)
         e->orders[i].next = e->free_head;
         e->free_head = i;
     }
-    uint32_t size = 128;
-    while (size < cap * 2)
-        size *= 2;
-    return table_alloc(e, size);
+    e->idbase = 1;
+    e->idspan_max = ORDERS_ID_SPAN_MAX;
+    e->idcap = IDMAP_MIN;
+    e->idmap = calloc(e->idcap, sizeof *e->idmap);
+    return e->idmap != NULL;
 }
 
 void orders_free(cets_engine *e)
 {
     free(e->orders);
-    free(e->idkeys);
-    free(e->idvals);
+    free(e->idmap);
     e->orders = NULL;
-    e->idkeys = NULL;
-    e->idvals = NULL;
+    e->idmap = NULL;
 }
 
 uint32_t orders_alloc(cets_engine *e)
@@ -64,6 +91,7 @@ uint32_t orders_alloc(cets_engine *e)
         order *p = realloc(e->orders, (size_t)cap * sizeof *p);
         if (!p)
             return 0;
+        engine_hugepages(p, (size_t)cap * sizeof *p);
         memset(p + e->capord, 0, (size_t)(cap - e->capord) * sizeof *p);
         for (uint32_t i = cap - 1; i >= e->capord; i--) {
             p[i].next = e->free_head;
@@ -89,81 +117,26 @@ void orders_release(cets_engine *e, uint32_t slot)
 
 uint32_t orders_find(const cets_engine *e, uint64_t id)
 {
-    if (!id)
-        return 0;
-    for (uint32_t i = id_hash(id, e->idmask);; i = (i + 1) & e->idmask) {
-        if (e->idkeys[i] == id)
-            return e->idvals[i];
-        if (!e->idkeys[i])
-            return 0;
-    }
-}
-
-static bool table_grow(cets_engine *e)
-{
-    uint64_t *keys = e->idkeys;
-    uint32_t *vals = e->idvals;
-    uint32_t size = e->idmask + 1;
-    if (!table_alloc(e, size * 2)) {
-        free(e->idkeys);
-        free(e->idvals);
-        e->idkeys = keys;
-        e->idvals = vals;
-        e->idmask = size - 1;
-        return false;
-    }
-    for (uint32_t i = 0; i < size; i++) {
-        if (!keys[i])
-            continue;
-        uint32_t j = id_hash(keys[i], e->idmask);
-        while (e->idkeys[j])
-            j = (j + 1) & e->idmask;
-        e->idkeys[j] = keys[i];
-        e->idvals[j] = vals[i];
-    }
-    free(keys);
-    free(vals);
-    return true;
+    uint64_t k = id - e->idbase; /* id 0 (none) wraps: idbase >= 1 */
+    return k < e->idcap ? e->idmap[k] : 0;
 }
 
 bool orders_index(cets_engine *e, uint64_t id, uint32_t slot)
 {
     assert(id != 0 && slot > 0 && slot < e->capord && orders_find(e, id) == 0);
-    if ((uint64_t)(e->nlive + 1) * 2 > (uint64_t)e->idmask + 1 && !table_grow(e))
+    if (id - e->idbase >= e->idcap && !idmap_refit(e, id))
         return false;
-    uint32_t i = id_hash(id, e->idmask);
-    while (e->idkeys[i])
-        i = (i + 1) & e->idmask;
-    e->idkeys[i] = id;
-    e->idvals[i] = slot;
+    e->idmap[id - e->idbase] = slot;
     e->nlive++;
     return true;
 }
 
 void orders_unindex(cets_engine *e, uint64_t id)
 {
-    uint32_t i = id_hash(id, e->idmask);
-    while (e->idkeys[i] != id) {
-        assert(e->idkeys[i] != 0); /* only indexed ids leave the index */
-        if (!e->idkeys[i])
-            return;
-        i = (i + 1) & e->idmask;
-    }
-    assert(e->nlive > 0);
-    /* backward-shift: pull later members of the cluster into the hole */
-    uint32_t j = i;
-    for (;;) {
-        j = (j + 1) & e->idmask;
-        if (!e->idkeys[j])
-            break;
-        uint32_t home = id_hash(e->idkeys[j], e->idmask);
-        /* move j into i unless its home lies cyclically in (i, j] */
-        if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
-            e->idkeys[i] = e->idkeys[j];
-            e->idvals[i] = e->idvals[j];
-            i = j;
-        }
-    }
-    e->idkeys[i] = 0;
+    assert(orders_find(e, id) != 0 && e->nlive > 0); /* only indexed ids leave the index */
+    uint64_t k = id - e->idbase;
+    if (k >= e->idcap || !e->idmap[k])
+        return;
+    e->idmap[k] = 0;
     e->nlive--;
 }

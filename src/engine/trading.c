@@ -130,7 +130,7 @@ static void reserve(cets_engine *e, order *o, int64_t amount)
 
 static void emit_order(cets_engine *e, int type, const order *o)
 {
-    if (!engine_listening(e))
+    if (!engine_wants(e, type))
         return;
     cets_event ev; /* only the header and the member in use are written: the hot path */
     event_head(&ev, type);
@@ -150,7 +150,7 @@ void trading_end_order(cets_engine *e, uint32_t slot, int why, bool on_book)
     }
     reserve(e, o, -o->reserved);
     assert(!e->cfg.enforce_risk || o->reserved == 0);
-    if (engine_listening(e)) {
+    if (engine_wants(e, CETS_EV_ORDER_DONE)) {
         cets_event ev;
         event_head(&ev, CETS_EV_ORDER_DONE);
         engine_order_info(e, o, &ev.u.done.order);
@@ -227,7 +227,7 @@ void trading_record(cets_engine *e, cets_trade *tr)
     tr->ts = e->cmd->ts;
     if (e->cfg.keep_trades)
         log_trade(e, tr);
-    if (engine_listening(e)) {
+    if (engine_wants(e, CETS_EV_TRADE)) {
         cets_event ev;
         event_head(&ev, CETS_EV_TRADE);
         ev.u.trade = *tr;

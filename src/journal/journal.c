@@ -312,11 +312,13 @@ int cets_journal_commit(cets_journal *j)
     if (j->len == 0)
         return 0;
     bool fresh = j->fd < 0 || j->seg_size >= j->seg_limit;
+    uint64_t r0 = journal_now_ns();
     if (fresh && journal_roll(j) != 0)
         return -1;
+    uint64_t w0 = journal_now_ns();
     if (durable_write_all(&j->io, j->fd, j->buf, j->len) != 0)
         return journal_fail(j, "write", errno);
-    uint64_t t0 = journal_now_ns();
+    uint64_t t0 = journal_now_ns(), wt = t0 - w0;
     int rc = j->io.sync(j->io.ctx, j->fd, 0);
     uint64_t dt = journal_now_ns() - t0;
     j->st.syncs++;
@@ -334,7 +336,11 @@ int cets_journal_commit(cets_journal *j)
         if (j->io.sync(j->io.ctx, j->dirfd, 1) != 0)
             return journal_fail(j, "fsync of the directory", errno);
         j->seg_new = false;
+        j->st.roll_ns_total += (w0 - r0) + (journal_now_ns() - t0 - dt);
     }
+    j->st.write_ns_total += wt;
+    if (wt > j->st.write_ns_max)
+        j->st.write_ns_max = wt;
     j->seg_size += j->len;
     j->st.records += j->batch_records;
     j->st.commits++;

@@ -66,9 +66,29 @@ cets_engine *jsnap_newest(const char *dir, const cets_config *cfg, const uint64_
     return cets_engine_new(cfg);
 }
 
+/* Commands are applied in batches (cets_apply_batch prefetches what the
+ * next ones touch); in order, each exactly once, the last batch by
+ * replay_flush() once the walk is done. Rejections are part of the history
+ * too. */
+#define REPLAY_BATCH 256
+typedef struct replay {
+    cets_engine *e;
+    size_t n;
+    cets_cmd cmds[REPLAY_BATCH];
+} replay;
+
+static void replay_flush(replay *r)
+{
+    cets_apply_batch(r->e, r->cmds, r->n, NULL);
+    r->n = 0;
+}
+
 static int replay_apply(void *ctx, const cets_cmd *cmd)
 {
-    cets_apply(ctx, cmd, NULL); /* rejections are part of the history too */
+    replay *r = ctx;
+    r->cmds[r->n++] = *cmd;
+    if (r->n == REPLAY_BATCH)
+        replay_flush(r);
     return 0;
 }
 
@@ -171,9 +191,21 @@ cets_engine *cets_recover(const char *dir, const cets_config *cfg, cets_listener
         goto done;
     }
     cets_engine_set_listener(e, fn, ctx);
+    replay *rb = malloc(sizeof *rb);
+    if (!rb) {
+        jerr(err, errlen, "%s: out of memory", dir);
+        cets_engine_free(e);
+        e = NULL;
+        goto done;
+    }
+    rb->e = e;
+    rb->n = 0;
     jwalk w = {.dir = dir, .segs = segs, .n = nsegs, .skip = rep->snapshot_seq,
-               .fn = replay_apply, .ctx = e, .rep = rep, .err = err, .errlen = errlen};
-    if (jwalk_run(&w) != 0 || (w.torn && recover_cut(dir, &segs[w.cut.seg], &w.cut, rep, err,
+               .fn = replay_apply, .ctx = rb, .rep = rep, .err = err, .errlen = errlen};
+    int wrc = jwalk_run(&w);
+    replay_flush(rb);
+    free(rb);
+    if (wrc != 0 || (w.torn && recover_cut(dir, &segs[w.cut.seg], &w.cut, rep, err,
                                                       errlen) != 0) ||
         recover_tidy(dir, rep, err, errlen) != 0) {
         cets_engine_free(e);

@@ -247,12 +247,14 @@ int jseg_run(const jmap *mp, uint64_t off, uint64_t expect, bool full, jseg_fn f
     cets_cmd cmd;
     while (off < mp->size) {
         jrec rec;
-        if (jrec_check(mp->m + off, mp->size - off, mp->version, &rec, r->bad, sizeof r->bad) ==
-                0 &&
-            rec.seq != expect)
+        bool bad = jrec_check(mp->m + off, mp->size - off, mp->version, &rec, r->bad,
+                              sizeof r->bad) != 0;
+        if (!bad && rec.seq != expect) {
             snprintf(r->bad, sizeof r->bad, "seq %" PRIu64 " where seq %" PRIu64 " belongs",
                      rec.seq, expect);
-        if (r->bad[0]) {
+            bad = true;
+        }
+        if (bad) {
             jseg_survey(mp, off, expect - 1, full, &r->after);
             return 0;
         }
