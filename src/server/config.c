@@ -42,6 +42,8 @@ static const key keys[] = {
         "HTTP worker threads: one per open connection (each WebSocket holds one), so also the connection limit"),
     NUM("session_ttl", K_INT, session_ttl_s, 60, 31 * 86400, "login token lifetime, seconds"),
     NUM("max_body", K_INT, max_body, 256, 64 << 20, "largest request body, bytes (413 above)"),
+    NUM("batch_max_body", K_INT, batch_max_body, 256, 64 << 20,
+        "largest body of POST /api/v1/orders/batch (up to 1000 orders), bytes (413 above)"),
     NUM("login_max_failures", K_INT, login_max_failures, 1, 1000,
         "failed logins of one user from one address before it is locked out there (429)"),
     NUM("login_max_address_failures", K_INT, login_max_address_failures, 1, 100000,
@@ -115,6 +117,7 @@ void config_default(server_config *c)
     c->http_threads = 128;
     c->session_ttl_s = 28800;
     c->max_body = 65536;
+    c->batch_max_body = 1 << 20;
     c->login_max_failures = 5;
     c->login_max_address_failures = 50;
     c->sessions_per_user = 16;

@@ -111,6 +111,12 @@ const char *http_status_text(int status)
  * service.c) is a packet per line. */
 int http_json(req *r, int status, json_t *body, const char *extra)
 {
+    if (r->capture && !r->answered) { /* a batch's entry: kept for the batch's answer */
+        r->answered = true;
+        r->status = status;
+        r->captured = body;
+        return status;
+    }
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     if (r->answered) {
@@ -250,7 +256,7 @@ int http_bad_method(req *r)
 static char *read_body(req *r, size_t *len)
 {
     const struct mg_request_info *ri = mg_get_request_info(r->conn);
-    size_t max = (size_t)r->s->cfg.max_body;
+    size_t max = r->max_body ? r->max_body : (size_t)r->s->cfg.max_body;
     if (ri->content_length > (long long)max) {
         /* civetweb reads and drops an unread body to keep the connection; for
          * a huge one, close the connection instead of spending a worker on it */
@@ -298,6 +304,15 @@ json_t *http_body(req *r, const char *const fields[])
         http_error(r, 400, "bad_json", HTTP_E_BAD_JSON, "the body must be a JSON object");
         return NULL;
     }
+    if (!http_known_fields(r, o, fields, NULL)) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+bool http_known_fields(req *r, json_t *o, const char *const fields[], const char *prefix)
+{
     const char *k;
     json_t *v;
     json_object_foreach(o, k, v) {
@@ -305,18 +320,17 @@ json_t *http_body(req *r, const char *const fields[])
         for (int i = 0; fields[i] && !known; i++)
             known = strcmp(fields[i], k) == 0;
         if (!known) {
-            char name[96];
-            snprintf(name, sizeof name, "%s", k);
+            char name[128];
+            snprintf(name, sizeof name, "%s%.95s", prefix ? prefix : "", k);
             http_utf8_clean(name); /* the cut may split a character */
             json_t *e = json_pack("{s:s, s:i, s:s, s:s}", "error", "unknown_field", "code",
                                   HTTP_E_UNKNOWN_FIELD, "message", "this field is not part of the request",
                                   "field", name);
-            json_decref(o);
             http_json(r, 400, e, NULL);
-            return NULL;
+            return false;
         }
     }
-    return o;
+    return true;
 }
 
 /* Get o[k]; *v NULL when absent. false when absent and required (answered). */

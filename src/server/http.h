@@ -53,6 +53,9 @@ typedef struct req {
     bool answered;
     int status;                 /* of the answer: what a civetweb handler must return */
     bool close;                 /* close the connection after the answer */
+    size_t max_body;            /* 0: the configured max_body */
+    bool capture;               /* one entry of a batch: the answer is kept, not sent */
+    json_t *captured;           /* ... its body (the reference is the caller's) */
 } req;
 
 /* Set up r for a request on conn; false (404 answered) for a path with too
@@ -101,6 +104,10 @@ bool http_auth_require(req *r, const principal *p, uint32_t role, uint32_t parti
 /* Read and parse the body as a JSON object whose keys are all in fields
  * (NULL-terminated). NULL after answering 413 / 400. Free with json_decref. */
 json_t *http_body(req *r, const char *const fields[]);
+/* Check that every key of the JSON object o is in fields (NULL-terminated);
+ * false after answering 400 unknown_field (prefix, e.g. "orders[3].", goes
+ * before the key in the message; NULL for none). */
+bool http_known_fields(req *r, json_t *o, const char *const fields[], const char *prefix);
 /* Typed fields of o. Absent and not required: *out untouched, true. */
 bool http_str(req *r, json_t *o, const char *k, bool required, size_t maxlen, const char **out);
 bool http_int(req *r, json_t *o, const char *k, bool required, int64_t min, int64_t max,

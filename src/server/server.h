@@ -27,6 +27,7 @@ typedef struct server_config {
     int http_threads;          /* civetweb worker threads, 16 */
     int session_ttl_s;         /* login token lifetime, 28800 */
     int max_body;              /* bytes, 65536 */
+    int batch_max_body;        /* bytes of POST /api/v1/orders/batch, 1048576 */
     int login_max_failures;    /* failures of one user from one address before 429, 5 */
     int login_max_address_failures; /* failures from one address, any users, before 429, 50 */
     int sessions_per_user;     /* live login sessions of one user; the oldest ends, 16 */
