@@ -12,7 +12,6 @@
  * command is submitted, so two concurrent requests with the same id execute
  * once; the second waits for the first and answers its result.
  */
-#include <civetweb.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -413,7 +412,7 @@ out:
     return r->status;
 }
 
-static int h_orders(struct mg_connection *conn, void *cb)
+static int h_orders(http_conn *conn, void *cb)
 {
     req r;
     uint64_t id = 0;
@@ -436,7 +435,7 @@ static int h_orders(struct mg_connection *conn, void *cb)
     return http_bad_method(&r);
 }
 
-static int h_takes(struct mg_connection *conn, void *cb)
+static int h_takes(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn))
@@ -479,7 +478,7 @@ out:
     return r->status;
 }
 
-static int h_withdrawals(struct mg_connection *conn, void *cb)
+static int h_withdrawals(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn))
@@ -493,7 +492,7 @@ static int h_withdrawals(struct mg_connection *conn, void *cb)
 
 void api_trading_register(server *s)
 {
-    mg_set_request_handler(s->mg, "/api/v1/orders", h_orders, s);
-    mg_set_request_handler(s->mg, "/api/v1/takes", h_takes, s);
-    mg_set_request_handler(s->mg, "/api/v1/withdrawals", h_withdrawals, s);
+    http_handle(s, "/api/v1/orders", h_orders);
+    http_handle(s, "/api/v1/takes", h_takes);
+    http_handle(s, "/api/v1/withdrawals", h_withdrawals);
 }

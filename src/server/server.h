@@ -67,6 +67,7 @@ typedef struct server {
     ws_hub *ws;
     projection *proj;           /* bars, tapes, idempotency map: built from events */
     struct mg_context *mg;
+    void *http_routes;          /* the front end's table of routes (http_civet.c) */
     struct demo_traders *traders; /* --demo: simulated traders */
     bus_reader *proj_reader;      /* the projection's place on the core's bus */
     backoffice *bo;               /* SQL projection and live audit log (src/backoffice) */

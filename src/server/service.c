@@ -25,6 +25,7 @@
 #include "backoffice/backoffice.h"
 #include "config.h"
 #include "demo.h"
+#include "frontend.h"
 #include "http.h"
 #include "core/log.h"
 #include "projection.h"
@@ -154,6 +155,7 @@ static int http_start(server *s, char *err, size_t errlen)
     api_fix_register(s);
     api_auth_register(s);
     metrics_register(s);
+    http_civet_routes(s);
     if (s->ws)
         ws_register(s);
     return 0;
@@ -351,6 +353,8 @@ void service_stop(server *s)
     if (s->mg)
         mg_stop(s->mg); /* waits for the requests in flight */
     s->mg = NULL;
+    free(s->http_routes);
+    s->http_routes = NULL;
     if (s->core)
         core_stop(s->core);
     bo_stop(s->bo, 30000); /* after the core: it projects everything durable first */
