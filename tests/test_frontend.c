@@ -28,6 +28,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+#include <sys/stat.h>
+
+#include "../src/server/config.h"
+#include "../src/server/service.h"
+#include "../src/server/tls.h"
 #include "tserver.h"
 
 #define DEADLINE_MS 1500
@@ -317,6 +323,93 @@ static void test_websocket_refused_clearly(void **state)
     stop(&t);
 }
 
+/* ---- TLS ------------------------------------------------------------------ */
+
+static size_t sink(char *p, size_t size, size_t n, void *ctx)
+{
+    (void)p, (void)ctx;
+    return size * n;
+}
+
+/* GET url with curl verifying against ca (NULL: no verification) and at
+ * most TLS version maxv (0: any); the status, 0 when it failed. */
+static long curl_get(const char *url, const char *ca, long maxv)
+{
+    CURL *c = curl_easy_init();
+    long status = 0;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
+    if (ca)
+        curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    else
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    if (maxv)
+        curl_easy_setopt(c, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1 | maxv);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    return status;
+}
+
+static char tls_dir[512];
+
+static void tls_cfg(server_config *c)
+{
+    evloop_cfg(c);
+    char err[256];
+    assert_int_equal(tls_self_signed(tls_dir, c->tls_cert, sizeof c->tls_cert, c->tls_key,
+                                     sizeof c->tls_key, err, sizeof err), 0);
+}
+
+/* https with the certificate cetsd --tls-self-signed makes: verified by
+ * curl for 127.0.0.1 and localhost; TLS 1.1 and plain HTTP refused; the
+ * files are kept for the next start (the key readable by the owner only). */
+static void test_tls_self_signed(void **state)
+{
+    (void)state;
+    ts_tmpdir(tls_dir, sizeof tls_dir, "tls");
+    char crt[1024], key[1024], err[256];
+    assert_int_equal(tls_self_signed(tls_dir, crt, sizeof crt, key, sizeof key, err, sizeof err), 0);
+    struct stat st;
+    assert_int_equal(stat(key, &st), 0);
+    assert_int_equal(st.st_mode & 077, 0);
+    assert_int_equal(stat(crt, &st), 0);
+    time_t made = st.st_mtime;
+    /* a server on it (the test client speaks plain HTTP: started by hand) */
+    server_config cfg;
+    config_default(&cfg);
+    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
+    ts_tmpdir(cfg.data_dir, sizeof cfg.data_dir, "tls-data");
+    cfg.core.cfg.enforce_sessions = false;
+    tls_cfg(&cfg);
+    static server s;
+    assert_int_equal(service_start(&s, &cfg, err, sizeof err), 0);
+    char url[96];
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/healthz", service_port(&s));
+    assert_int_equal(curl_get(url, crt, 0), 200);
+    snprintf(url, sizeof url, "https://localhost:%d/healthz", service_port(&s));
+    assert_int_equal(curl_get(url, crt, 0), 200);
+    assert_int_equal(curl_get(url, crt, CURL_SSLVERSION_MAX_TLSv1_1), 0);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/healthz", service_port(&s));
+    assert_int_equal(curl_get(url, NULL, 0), 0);
+    service_stop(&s);
+    assert_int_equal(stat(crt, &st), 0);
+    assert_true(st.st_mtime == made); /* kept, not made again */
+    ts_rmtree(cfg.data_dir);
+    /* a certificate that cannot be read: cetsd does not start, and says why */
+    config_default(&cfg);
+    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
+    ts_tmpdir(cfg.data_dir, sizeof cfg.data_dir, "tls-data");
+    snprintf(cfg.frontend, sizeof cfg.frontend, "evloop");
+    snprintf(cfg.tls_cert, sizeof cfg.tls_cert, "%s/missing.crt", tls_dir);
+    snprintf(cfg.tls_key, sizeof cfg.tls_key, "%s", key);
+    assert_int_equal(service_start(&s, &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "missing.crt"));
+    ts_rmtree(cfg.data_dir);
+    ts_rmtree(tls_dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_connections_total),
         cmocka_unit_test(test_body_limit),
         cmocka_unit_test(test_websocket_refused_clearly),
+        cmocka_unit_test(test_tls_self_signed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

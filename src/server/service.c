@@ -130,8 +130,8 @@ static int http_start(server *s, char *err, size_t errlen)
          * OpenSSL 1.1 symbols; with OpenSSL 3 that fails, and a server
          * started anyway accepts TLS handshakes but answers nothing. */
         snprintf(err, errlen, "TLS is configured but civetweb could not initialise OpenSSL "
-                              "(its libssl does not match this civetweb build); terminate TLS in a "
-                              "reverse proxy instead (docs/operations.md)");
+                              "(its libssl does not match this civetweb build); set frontend = "
+                              "\"evloop\", which speaks TLS itself (docs/operations.md)");
         return -1;
     }
     char ports[160], threads[16], pem[1100];
