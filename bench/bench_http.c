@@ -1,7 +1,8 @@
 /* bench_http.c -- order entry over HTTP/JSON: how many orders a second cetsd
  * takes from keep-alive clients on loopback, and at what latency.
  *
- *   bench_http [--orders N] [--connections C] [--batch K] [--dir DIR]
+ *   bench_http [--orders N] [--connections C] [--batch K] [--frontend civetweb|evloop]
+ *              [--tls] [--dir DIR]
  *
  * cetsd runs in this process (service_start, the same start as the binary)
  * on a fresh temporary data directory: the journal really syncs, so every
@@ -19,6 +20,10 @@
  * (the same orders, K at a time); an order counts when its entry in the
  * answer is 201 ("accepted" of the answer), latency is per request, and the
  * line is {"bench":"http_batch", …, "batch":K, "requests":…}.
+ *
+ * --frontend picks cetsd's HTTP front end (docs/architecture.md); --tls
+ * serves https with a self-signed certificate (the event loop only) and the
+ * clients speak TLS; both are in the JSON line ("frontend", "tls").
  *
  * Client and server share the machine's cores, so on a small machine the
  * figure is a floor for what a separate client would see.
@@ -38,6 +43,7 @@
 #include "../src/server/config.h"
 #include "core/log.h"
 #include "../src/server/service.h"
+#include "../src/server/tls.h"
 #include "hist.h"
 #include "jsonl.h"
 
@@ -49,6 +55,7 @@ typedef struct client {
     char token[160];
     size_t n;        /* orders to send */
     size_t batch;    /* orders per request: 0 = POST /orders, one each */
+    bool tls;
     size_t nreq;     /* requests to send */
     char **bodies;
     uint32_t *lat_us; /* per request */
@@ -146,7 +153,8 @@ static void login(client *c)
 {
     CURL *h = curl_easy_init();
     char url[64], body[96];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/login", c->port);
+    snprintf(url, sizeof url, "%s://127.0.0.1:%d/api/v1/login", c->tls ? "https" : "http", c->port);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
     snprintf(body, sizeof body, "{\"username\":\"bench%d\",\"password\":\"bench-password\"}", c->index);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
@@ -191,8 +199,9 @@ static void *run_client(void *arg)
     client *c = arg;
     CURL *h = curl_easy_init();
     char url[64], authz[200];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/orders%s", c->port,
-             c->batch ? "/batch" : "");
+    snprintf(url, sizeof url, "%s://127.0.0.1:%d/api/v1/orders%s", c->tls ? "https" : "http",
+             c->port, c->batch ? "/batch" : "");
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
     snprintf(authz, sizeof authz, "Authorization: Bearer %s", c->token);
     struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
     hdr = curl_slist_append(hdr, authz);
@@ -236,19 +245,31 @@ int main(int argc, char **argv)
 {
     size_t orders = 200000, batch = 0;
     int conns = 16;
+    bool tls = false;
+    const char *frontend = "civetweb";
     const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
+        if (i + 1 >= argc && strcmp(argv[i], "--tls") != 0) {
+            fprintf(stderr, "bench_http: %s wants a value\n", argv[i]);
+            return 2;
+        }
         if (!strcmp(argv[i], "--orders"))
             orders = strtoull(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--connections"))
             conns = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--batch"))
+        else if (!strcmp(argv[i], "--frontend"))
+            frontend = argv[i + 1];
+        else if (!strcmp(argv[i], "--tls")) {
+            tls = true;
+            i--; /* no value */
+        } else if (!strcmp(argv[i], "--batch"))
             batch = strtoull(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--dir"))
             base = argv[i + 1];
         else {
             fprintf(stderr,
-                    "usage: bench_http [--orders N] [--connections C] [--batch K] [--dir DIR]\n");
+                    "usage: bench_http [--orders N] [--connections C] [--batch K] "
+                    "[--frontend civetweb|evloop] [--tls] [--dir DIR]\n");
             return 2;
         }
     }
@@ -277,6 +298,13 @@ int main(int argc, char **argv)
     cfg.core.cfg.enforce_sessions = false;
     cfg.core.snapshot_every = 0;
     cfg.http_threads = conns + 4;
+    snprintf(cfg.frontend, sizeof cfg.frontend, "%s", frontend);
+    cfg.http_workers = conns + 4; /* as many handler threads as civetweb has workers */
+    if (tls && tls_self_signed(dir, cfg.tls_cert, sizeof cfg.tls_cert, cfg.tls_key,
+                               sizeof cfg.tls_key, err, sizeof err) != 0) {
+        fprintf(stderr, "bench_http: %s\n", err);
+        return 1;
+    }
     if (service_start(&s, &cfg, err, sizeof err) != 0) {
         fprintf(stderr, "bench_http: %s\n", err);
         return 1;
@@ -288,6 +316,7 @@ int main(int argc, char **argv)
         cl[i].index = i;
         cl[i].n = orders / (size_t)conns + ((size_t)i < orders % (size_t)conns);
         cl[i].batch = batch;
+        cl[i].tls = tls;
         login(&cl[i]);
         make_bodies(&cl[i]);
     }
@@ -318,6 +347,8 @@ int main(int argc, char **argv)
     jsonl_begin(batch ? "http_batch" : "http_orders");
     jsonl_u64("orders", ok + errors);
     jsonl_u64("connections", (uint64_t)conns);
+    jsonl_str("frontend", frontend);
+    jsonl_bool("tls", tls);
     if (batch) {
         jsonl_u64("batch", batch);
         jsonl_u64("requests", requests);

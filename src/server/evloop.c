@@ -590,11 +590,11 @@ void evloop_stop(server *s)
             continue;
         if (io->listener)
             h2o_socket_close(io->listener);
-        h2o_evloop_run(io->loop, 0);
         h2o_multithread_unregister_receiver(io->queue, &io->answers);
         h2o_multithread_unregister_receiver(io->queue, &io->stopper);
         h2o_multithread_destroy_queue(io->queue);
         h2o_context_dispose(&io->ctx);
+        h2o_evloop_run(io->loop, 0); /* h2o frees closed sockets on the loop's next turn */
         h2o_evloop_destroy(io->loop);
     }
     if (e->fd >= 0)
