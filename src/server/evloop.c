@@ -137,7 +137,8 @@ static int job_read(http_conn *c, char *buf, size_t len)
     size_t n = j->body_len - j->body_pos;
     if (n > len)
         n = len;
-    memcpy(buf, j->body + j->body_pos, n);
+    if (n) /* no body: j->body is NULL */
+        memcpy(buf, j->body + j->body_pos, n);
     j->body_pos += n;
     return (int)n;
 }
@@ -154,7 +155,7 @@ static void job_answer(http_conn *c, int status, const char *reason, const char 
     j->ctype = strdup(ctype);
     j->extra = strdup(extra ? extra : "");
     j->resp = malloc(len ? len : 1);
-    if (j->resp)
+    if (j->resp && len)
         memcpy(j->resp, body, len);
     j->resp_len = j->resp ? len : 0;
     j->close = close;
