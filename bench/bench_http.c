@@ -1,7 +1,8 @@
 /* bench_http.c -- order entry over HTTP/JSON: how many orders a second cetsd
  * takes from keep-alive clients on loopback, and at what latency.
  *
- *   bench_http [--orders N] [--connections C] [--dir DIR]
+ *   bench_http [--orders N] [--connections C] [--batch K] [--frontend civetweb|evloop]
+ *              [--tls] [--dir DIR]
  *
  * cetsd runs in this process (service_start, the same start as the binary)
  * on a fresh temporary data directory: the journal really syncs, so every
@@ -13,7 +14,16 @@
  *
  *   {"bench":"http_orders","orders":…,"connections":…,"seconds":…,
  *    "orders_per_s":…,"p50_us":…,"p99_us":…,"p999_us":…,"max_us":…,
- *    "errors":…,"avg_batch":…}
+ *    "errors":…,"cpu_us_per_order":…,"avg_batch":…}
+ *
+ * With --batch K, each request is a POST /api/v1/orders/batch of K orders
+ * (the same orders, K at a time); an order counts when its entry in the
+ * answer is 201 ("accepted" of the answer), latency is per request, and the
+ * line is {"bench":"http_batch", …, "batch":K, "requests":…}.
+ *
+ * --frontend picks cetsd's HTTP front end (docs/architecture.md); --tls
+ * serves https with a self-signed certificate (the event loop only) and the
+ * clients speak TLS; both are in the JSON line ("frontend", "tls").
  *
  * Client and server share the machine's cores, so on a small machine the
  * figure is a floor for what a separate client would see.
@@ -25,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +43,7 @@
 #include "../src/server/config.h"
 #include "core/log.h"
 #include "../src/server/service.h"
+#include "../src/server/tls.h"
 #include "hist.h"
 #include "jsonl.h"
 
@@ -42,10 +54,25 @@ typedef struct client {
     uint32_t participant;
     char token[160];
     size_t n;        /* orders to send */
+    size_t batch;    /* orders per request: 0 = POST /orders, one each */
+    bool tls;
+    size_t nreq;     /* requests to send */
     char **bodies;
-    uint32_t *lat_us; /* per order */
+    uint32_t *lat_us; /* per request */
     size_t ok, errors;
+    char *resp;      /* the answer being read (batch mode) */
+    size_t resp_len, resp_cap;
 } client;
+
+/* CPU time of the whole process (client and server), microseconds: on a
+ * shared machine the figure that the other load does not change. */
+static double cpu_us(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec * 1e6 + ru.ru_utime.tv_usec + ru.ru_stime.tv_sec * 1e6 +
+           ru.ru_stime.tv_usec;
+}
 
 static int64_t mono_ns(void)
 {
@@ -56,10 +83,18 @@ static int64_t mono_ns(void)
 
 static size_t sink(char *p, size_t size, size_t n, void *ctx)
 {
-    long *status_ok = ctx;
-    (void)p;
-    (void)status_ok;
-    return size * n;
+    client *c = ctx;
+    size_t k = size * n;
+    if (!c->batch)
+        return k;
+    if (c->resp_len + k + 1 > c->resp_cap) {
+        c->resp_cap = (c->resp_len + k + 1) * 2;
+        c->resp = realloc(c->resp, c->resp_cap);
+    }
+    memcpy(c->resp + c->resp_len, p, k);
+    c->resp_len += k;
+    c->resp[c->resp_len] = 0;
+    return k;
 }
 
 static int op(server *s, cets_cmd *c, cets_result *r)
@@ -118,7 +153,8 @@ static void login(client *c)
 {
     CURL *h = curl_easy_init();
     char url[64], body[96];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/login", c->port);
+    snprintf(url, sizeof url, "%s://127.0.0.1:%d/api/v1/login", c->tls ? "https" : "http", c->port);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
     snprintf(body, sizeof body, "{\"username\":\"bench%d\",\"password\":\"bench-password\"}", c->index);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
@@ -134,17 +170,27 @@ static void login(client *c)
 /* Buys at 67.14 .. 74.59, sells at 74.61 .. 82.06: never crossing. */
 static void make_bodies(client *c)
 {
-    c->bodies = malloc(c->n * sizeof *c->bodies);
-    c->lat_us = calloc(c->n, sizeof *c->lat_us);
+    size_t per = c->batch ? c->batch : 1;
+    c->nreq = (c->n + per - 1) / per;
+    c->bodies = malloc(c->nreq * sizeof *c->bodies);
+    c->lat_us = calloc(c->nreq, sizeof *c->lat_us);
     uint64_t x = 0x9E3779B97F4A7C15ULL * (uint64_t)(c->index + 1);
-    for (size_t i = 0; i < c->n; i++) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        bool buy = i % 2 == 0;
-        int64_t px = buy ? 6714 + (int64_t)(x % 745) : 7461 + (int64_t)(x % 746);
-        char b[160];
-        snprintf(b, sizeof b, "{\"code\":\"CEA25\",\"side\":\"%s\",\"price\":\"%lld.%02lld\",\"qty\":%d}",
-                 buy ? "buy" : "sell", (long long)(px / 100), (long long)(px % 100), 1 + (int)(x % 50));
-        c->bodies[i] = strdup(b);
+    size_t cap = per * 96 + 32;
+    for (size_t r = 0, i = 0; r < c->nreq; r++) {
+        char *body = malloc(cap);
+        size_t len = c->batch ? (size_t)snprintf(body, cap, "{\"orders\":[") : 0;
+        for (size_t k = 0; k < per && i < c->n; k++, i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            bool buy = i % 2 == 0;
+            int64_t px = buy ? 6714 + (int64_t)(x % 745) : 7461 + (int64_t)(x % 746);
+            len += (size_t)snprintf(body + len, cap - len,
+                                    "%s{\"code\":\"CEA25\",\"side\":\"%s\",\"price\":\"%lld.%02lld\",\"qty\":%d}",
+                                    k ? "," : "", buy ? "buy" : "sell", (long long)(px / 100),
+                                    (long long)(px % 100), 1 + (int)(x % 50));
+        }
+        if (c->batch)
+            snprintf(body + len, cap - len, "]}");
+        c->bodies[r] = body;
     }
 }
 
@@ -153,26 +199,36 @@ static void *run_client(void *arg)
     client *c = arg;
     CURL *h = curl_easy_init();
     char url[64], authz[200];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/orders", c->port);
+    snprintf(url, sizeof url, "%s://127.0.0.1:%d/api/v1/orders%s", c->tls ? "https" : "http",
+             c->port, c->batch ? "/batch" : "");
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
     snprintf(authz, sizeof authz, "Authorization: Bearer %s", c->token);
     struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
     hdr = curl_slist_append(hdr, authz);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* no sigaction() per request */
-    for (size_t i = 0; i < c->n; i++) {
+    size_t per = c->batch ? c->batch : 1;
+    for (size_t i = 0; i < c->nreq; i++) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->bodies[i]);
+        c->resp_len = 0;
         int64_t t0 = mono_ns();
         long status = 0;
         if (curl_easy_perform(h) == CURLE_OK)
             curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         c->lat_us[i] = (uint32_t)((mono_ns() - t0) / 1000);
-        if (status == 201)
-            c->ok++;
-        else
-            c->errors++;
+        size_t in_req = i + 1 < c->nreq ? per : c->n - i * per;
+        if (!c->batch) {
+            status == 201 ? c->ok++ : c->errors++;
+            continue;
+        }
+        const char *acc = status == 200 && c->resp ? strstr(c->resp, "\"accepted\":") : NULL;
+        size_t ok = acc ? strtoull(acc + 11, NULL, 10) : 0;
+        c->ok += ok;
+        c->errors += in_req - (ok < in_req ? ok : in_req);
     }
     curl_slist_free_all(hdr);
     curl_easy_cleanup(h);
@@ -187,20 +243,39 @@ static int rm_one(const char *p, const struct stat *st, int f, struct FTW *w)
 
 int main(int argc, char **argv)
 {
-    size_t orders = 200000;
+    size_t orders = 200000, batch = 0;
     int conns = 16;
+    bool tls = false;
+    const char *frontend = "civetweb";
     const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
+        if (i + 1 >= argc && strcmp(argv[i], "--tls") != 0) {
+            fprintf(stderr, "bench_http: %s wants a value\n", argv[i]);
+            return 2;
+        }
         if (!strcmp(argv[i], "--orders"))
             orders = strtoull(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--connections"))
             conns = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--frontend"))
+            frontend = argv[i + 1];
+        else if (!strcmp(argv[i], "--tls")) {
+            tls = true;
+            i--; /* no value */
+        } else if (!strcmp(argv[i], "--batch"))
+            batch = strtoull(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--dir"))
             base = argv[i + 1];
         else {
-            fprintf(stderr, "usage: bench_http [--orders N] [--connections C] [--dir DIR]\n");
+            fprintf(stderr,
+                    "usage: bench_http [--orders N] [--connections C] [--batch K] "
+                    "[--frontend civetweb|evloop] [--tls] [--dir DIR]\n");
             return 2;
         }
+    }
+    if (batch > 1000) {
+        fprintf(stderr, "bench_http: a batch holds at most 1000 orders\n");
+        return 2;
     }
     if (conns < 1 || conns > 256 || orders < (size_t)conns) {
         fprintf(stderr, "bench_http: 1..256 connections, at least one order each\n");
@@ -223,6 +298,13 @@ int main(int argc, char **argv)
     cfg.core.cfg.enforce_sessions = false;
     cfg.core.snapshot_every = 0;
     cfg.http_threads = conns + 4;
+    snprintf(cfg.frontend, sizeof cfg.frontend, "%s", frontend);
+    cfg.http_workers = conns + 4; /* as many handler threads as civetweb has workers */
+    if (tls && tls_self_signed(dir, cfg.tls_cert, sizeof cfg.tls_cert, cfg.tls_key,
+                               sizeof cfg.tls_key, err, sizeof err) != 0) {
+        fprintf(stderr, "bench_http: %s\n", err);
+        return 1;
+    }
     if (service_start(&s, &cfg, err, sizeof err) != 0) {
         fprintf(stderr, "bench_http: %s\n", err);
         return 1;
@@ -233,33 +315,44 @@ int main(int argc, char **argv)
         cl[i].port = service_port(&s);
         cl[i].index = i;
         cl[i].n = orders / (size_t)conns + ((size_t)i < orders % (size_t)conns);
+        cl[i].batch = batch;
+        cl[i].tls = tls;
         login(&cl[i]);
         make_bodies(&cl[i]);
     }
     core_stats before, after;
     core_get_stats(s.core, &before);
     pthread_t *th = calloc((size_t)conns, sizeof *th);
+    double cpu0 = cpu_us();
     int64_t t0 = mono_ns();
     for (int i = 0; i < conns; i++)
         pthread_create(&th[i], NULL, run_client, &cl[i]);
     for (int i = 0; i < conns; i++)
         pthread_join(th[i], NULL);
     double secs = (mono_ns() - t0) / 1e9;
+    double cpu = cpu_us() - cpu0;
     core_get_stats(s.core, &after);
 
     hist h;
     hist_init(&h);
-    size_t ok = 0, errors = 0;
+    size_t ok = 0, errors = 0, requests = 0;
     for (int i = 0; i < conns; i++) {
-        for (size_t k = 0; k < cl[i].n; k++)
+        for (size_t k = 0; k < cl[i].nreq; k++)
             hist_add(&h, cl[i].lat_us[k], 1);
+        requests += cl[i].nreq;
         ok += cl[i].ok;
         errors += cl[i].errors;
     }
     uint64_t batches = after.batches - before.batches;
-    jsonl_begin("http_orders");
+    jsonl_begin(batch ? "http_batch" : "http_orders");
     jsonl_u64("orders", ok + errors);
     jsonl_u64("connections", (uint64_t)conns);
+    jsonl_str("frontend", frontend);
+    jsonl_bool("tls", tls);
+    if (batch) {
+        jsonl_u64("batch", batch);
+        jsonl_u64("requests", requests);
+    }
     jsonl_num("seconds", secs, 3);
     jsonl_num("orders_per_s", ok / secs, 0);
     jsonl_u64("p50_us", hist_quantile(&h, 0.50));
@@ -267,14 +360,16 @@ int main(int argc, char **argv)
     jsonl_u64("p999_us", hist_quantile(&h, 0.999));
     jsonl_u64("max_us", h.max);
     jsonl_u64("errors", errors);
+    jsonl_num("cpu_us_per_order", ok + errors ? cpu / (double)(ok + errors) : 0, 2);
     jsonl_num("avg_batch", batches ? (double)(after.applied - before.applied) / batches : 0, 1);
     jsonl_end();
 
     service_stop(&s);
     for (int i = 0; i < conns; i++) {
-        for (size_t k = 0; k < cl[i].n; k++)
+        for (size_t k = 0; k < cl[i].nreq; k++)
             free(cl[i].bodies[k]);
         free(cl[i].bodies);
+        free(cl[i].resp);
         free(cl[i].lat_us);
     }
     free(cl);

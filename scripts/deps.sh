@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config libcmocka-dev libxxhash-dev libzstd-dev
       libnats-dev nats-server
       libcivetweb-dev libjansson-dev libsodium-dev libcurl4-openssl-dev
-      libssl-dev openssl  # TLS (the FIX gateway), test certificates
+      libh2o-evloop-dev libssl-dev openssl  # the event-loop front end, TLS (HTTP, FIX), test certificates
       libquickfix-dev clang  # FIX tests: the QuickFIX client, the parser's fuzzer
       libsqlite3-dev libpq-dev postgresql-15) # the back office: SQLite, libpq, a test server
 missing=()

@@ -353,6 +353,154 @@ static void test_continuous(void **state)
     (void)sell;
 }
 
+/* ---- POST /api/v1/orders/batch ------------------------------------------------ */
+
+/* A batch body of n orders "{...}" made by fmt(i) into a malloc'd string. */
+static char *batch_body(int n, const char *price, const char *coid_prefix)
+{
+    size_t cap = (size_t)n * 128 + 64, len = 0;
+    char *b = malloc(cap);
+    len += (size_t)snprintf(b + len, cap - len, "{\"orders\":[");
+    for (int i = 0; i < n; i++) {
+        char coid[48] = "";
+        if (coid_prefix)
+            snprintf(coid, sizeof coid, ",\"client_order_id\":\"%s%d\"", coid_prefix, i);
+        len += (size_t)snprintf(b + len, cap - len,
+                                "%s{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"%s\",\"qty\":1%s}",
+                                i ? "," : "", price, coid);
+    }
+    snprintf(b + len, cap - len, "]}");
+    return b;
+}
+
+/* 1,000 orders are accepted, each answered in the order given, all in one
+ * journal batch; 1,001 are refused whole; bad entries are answered on their
+ * own and the others go through. */
+static void test_orders_batch(void **state)
+{
+    (void)state;
+    char h0[32], h1[32];
+    long long s0, s1;
+    health(h0, &s0);
+    core_stats c0, c1;
+    core_get_stats(F.t.s.core, &c0);
+    char *body = batch_body(1000, "70.00", NULL);
+    json_t *a = ts_expect(&F.t, "POST", "/api/v1/orders/batch", F.alice, body, 200);
+    free(body);
+    core_get_stats(F.t.s.core, &c1);
+    assert_int_equal(tj_int(a, "orders"), 1000);
+    assert_int_equal(tj_int(a, "accepted"), 1000);
+    assert_int_equal(tj_int(a, "refused"), 0);
+    json_t *res = json_object_get(a, "results");
+    assert_int_equal(json_array_size(res), 1000);
+    long long prev = 0;
+    for (size_t i = 0; i < 1000; i++) {
+        json_t *e = json_array_get(res, i);
+        assert_int_equal(tj_int(e, "index"), (long long)i);
+        assert_int_equal(tj_int(e, "http_status"), 201);
+        assert_true(tj_int(e, "order_id") > prev); /* in the order given */
+        prev = tj_int(e, "order_id");
+        assert_int_equal(tj_int(e, "resting_qty"), 1);
+        assert_string_equal(tj_str(e, "status"), "resting"); /* the order's, as POST /orders */
+    }
+    json_decref(a);
+    health(h1, &s1);
+    assert_int_equal(s1 - s0, 1000);
+    assert_int_equal(c1.applied - c0.applied, 1000);
+    assert_int_equal(c1.batches - c0.batches, 1); /* one journal batch */
+
+    /* 1,001: refused, nothing submitted */
+    body = batch_body(1001, "70.00", NULL);
+    tresp r;
+    ts_req(&F.t, "POST", "/api/v1/orders/batch", F.alice, body, &r);
+    free(body);
+    assert_int_equal(r.status, 413);
+    assert_string_equal(tj_str(r.json, "error"), "too_large");
+    assert_non_null(strstr(tj_str(r.json, "message"), "at most 1000 orders"));
+    tresp_free(&r);
+    health(h0, &s0);
+    assert_int_equal(s0, s1);
+    assert_string_equal(h0, h1);
+
+    /* bad entries, each answered on its own; the good ones are submitted */
+    json_t *m = post("/api/v1/orders/batch", F.alice, 200,
+                     "{\"orders\":["
+                     "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"70.00\",\"qty\":2},"
+                     "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"7x\",\"qty\":2},"
+                     "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"70.00\",\"qty\":2,\"colour\":1},"
+                     "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"99.00\",\"qty\":2},"
+                     "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"70.00\",\"qty\":2,\"client_order_id\":\"bx-1\"},"
+                     "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"70.00\",\"qty\":2,\"client_order_id\":\"bx-1\"},"
+                     "7,"
+                     "{\"code\":\"NOPE\",\"side\":\"buy\",\"price\":\"70.00\",\"qty\":2}"
+                     "]}");
+    assert_int_equal(tj_int(m, "orders"), 8);
+    assert_int_equal(tj_int(m, "accepted"), 2);
+    assert_int_equal(tj_int(m, "refused"), 6);
+    res = json_object_get(m, "results");
+    static const struct {
+        long status;
+        const char *error, *field;
+    } want[] = {{201, NULL, NULL},         {400, "bad_field", "price"},
+                {400, "unknown_field", "orders[2].colour"}, {422, "price_out_of_band", NULL},
+                {201, NULL, NULL},         {409, "duplicate_request", NULL},
+                {400, "bad_field", "orders"}, {422, "unknown_instrument", NULL}};
+    for (size_t i = 0; i < 8; i++) {
+        json_t *e = json_array_get(res, i);
+        if (tj_int(e, "http_status") != want[i].status)
+            fail_msg("entry %zu: %s", i, json_dumps(e, 0));
+        assert_int_equal(tj_int(e, "index"), (long long)i);
+        if (want[i].error)
+            assert_string_equal(tj_str(e, "error"), want[i].error);
+        else
+            assert_true(tj_int(e, "order_id") > 0);
+        if (want[i].field)
+            assert_string_equal(tj_str(e, "field"), want[i].field);
+    }
+    assert_string_equal(tj_str(json_array_get(res, 4), "client_order_id"), "bx-1");
+    json_decref(m);
+    health(h1, &s1);
+    assert_int_equal(s1 - s0, 3); /* the two accepted and the one out of the band */
+    /* the same client_order_id again: the first answer, replayed */
+    m = post("/api/v1/orders/batch", F.alice, 200,
+             "{\"orders\":[{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"70.00\",\"qty\":2,"
+             "\"client_order_id\":\"bx-1\"}]}");
+    json_t *e = json_array_get(json_object_get(m, "results"), 0);
+    assert_int_equal(tj_int(e, "http_status"), 200);
+    assert_string_equal(tj_str(e, "client_order_id"), "bx-1");
+    json_decref(m);
+    health(h0, &s0);
+    assert_int_equal(s0, s1);
+
+    /* the batch itself: its shape, the caller's role, the body's size */
+    expect_error("POST", "/api/v1/orders/batch", F.alice, "{\"orders\":[]}", 400, "bad_field",
+                 "orders");
+    expect_error("POST", "/api/v1/orders/batch", F.alice, "{\"orders\":{}}", 400, "bad_field",
+                 "orders");
+    expect_error("POST", "/api/v1/orders/batch", F.alice, "{\"order\":[]}", 400, "unknown_field",
+                 "order");
+    expect_error("POST", "/api/v1/orders/batch", F.carol, "{\"orders\":[]}", 403, "forbidden",
+                 NULL);
+    expect_error("GET", "/api/v1/orders/batch", F.alice, NULL, 405, "method_not_allowed", NULL);
+    size_t big = (size_t)F.t.s.cfg.batch_max_body;
+    body = malloc(big + 2);
+    char *inner = batch_body(1, "70.00", NULL);
+    size_t il = strlen(inner);
+    for (int past = 0; past <= 1; past++) { /* at the limit, then one byte past it */
+        memcpy(body, inner, il - 1);
+        memset(body + il - 1, ' ', big + (size_t)past - il);
+        body[big + (size_t)past - 1] = '}';
+        body[big + (size_t)past] = 0;
+        ts_req(&F.t, "POST", "/api/v1/orders/batch", F.alice, body, &r);
+        assert_int_equal(r.status, past ? 413 : 200);
+        tresp_free(&r);
+    }
+    free(inner);
+    free(body);
+    health(h1, &s1);
+    assert_int_equal(s1 - s0, 1);
+}
+
 /* ---- engine rejections: 422 with the reason ------------------------------------- */
 
 static void test_rejections(void **state)
@@ -1483,6 +1631,7 @@ int main(void)
         cmocka_unit_test(test_market_data),
         cmocka_unit_test(test_listing_flow),
         cmocka_unit_test(test_continuous),
+        cmocka_unit_test(test_orders_batch),
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_bad_input_changes_nothing),
         cmocka_unit_test(test_idempotent_retry),

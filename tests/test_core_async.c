@@ -108,8 +108,98 @@ static void test_async_submit(void **state)
     core_close(c);
 }
 
+static void on_done_quiet(void *ctx, int code, const cets_cmd *cmd, const cets_result *res)
+{
+    (void)ctx, (void)code, (void)cmd, (void)res;
+}
+
+/* core_submit_batch(): n commands in one journal batch (one timestamp,
+ * consecutive sequence numbers), in the order given, each with its own
+ * result; never split by max_batch, even behind other commands. */
+static void test_batch_submit(void **state)
+{
+    (void)state;
+    log_setup(NULL, LOG_ERROR);
+    char dir[256];
+    const char *base = getenv("CETS_TEST_TMP");
+    snprintf(dir, sizeof dir, "%s/batch-XXXXXX", base ? base : "/tmp");
+    assert_non_null(mkdtemp(dir));
+    core_options o;
+    core_options_default(&o);
+    o.data_dir = dir;
+    o.max_batch = 16;
+    o.cfg.enforce_sessions = false;
+    o.cfg.start_date = 20261130;
+    core *c = core_open(&o);
+    assert_non_null(c);
+    char err[256];
+    assert_int_equal(core_start(c, err, sizeof err), 0);
+    cets_cmd add = {.type = CETS_CMD_INSTRUMENT_ADD, .actor = 1, .price = 5000,
+                    .flags = CETS_MATCH_CONTINUOUS};
+    snprintf(add.u.text, sizeof add.u.text, "CEA25");
+    assert_int_equal(core_submit(c, &add, NULL), CETS_OK);
+    cets_cmd p = {.type = CETS_CMD_PARTICIPANT_ADD, .actor = 1, .aux = CETS_PK_INSTITUTION};
+    snprintf(p.u.text, sizeof p.u.text, "p");
+    assert_int_equal(core_submit(c, &p, NULL), CETS_OK);
+    cets_cmd dep = {.type = CETS_CMD_DEPOSIT, .actor = 1, .participant = 2, .qty = 1000000000};
+    assert_int_equal(core_submit(c, &dep, NULL), CETS_OK);
+
+    /* 100 commands, more than max_batch: one batch of their own */
+    enum { BN = 100 };
+    cets_cmd cmds[BN];
+    cets_result res[BN];
+    int codes[BN];
+    for (int i = 0; i < BN; i++)
+        cmds[i] = (cets_cmd){.type = CETS_CMD_POST, .actor = 2, .participant = 2,
+                             .side = CETS_BUY, .qty = 1, .price = i % 10 ? 4900 : 9999};
+    core_stats before, after;
+    core_get_stats(c, &before);
+    assert_int_equal(core_submit_batch(c, cmds, res, codes, BN), 0);
+    core_get_stats(c, &after);
+    assert_int_equal(after.batches - before.batches, 1);
+    assert_int_equal(after.applied - before.applied, BN);
+    for (int i = 0; i < BN; i++) {
+        assert_int_equal(codes[i], i % 10 ? CETS_OK : CETS_PRICE_OUT_OF_BAND);
+        assert_int_equal(res[i].code, codes[i]);
+        if (codes[i] == CETS_OK)
+            assert_true(res[i].order_id > 0);
+        assert_int_equal(cmds[i].seq, cmds[0].seq + (uint64_t)i);
+        assert_true(cmds[i].ts == cmds[0].ts);
+    }
+    /* a group of 10 behind k queued commands, k = 1..31: with max_batch 16
+     * most of these would straddle two batches if the group could be split */
+    for (int k = 1; k < 32; k++) {
+        for (int j = 0; j < k; j++) {
+            cets_cmd a = {.type = CETS_CMD_POST, .actor = 2, .participant = 2, .side = CETS_BUY,
+                          .qty = 1, .price = 4800};
+            assert_int_equal(core_submit_async(c, &a, on_done_quiet, NULL), 0);
+        }
+        for (int i = 0; i < 10; i++)
+            cmds[i] = (cets_cmd){.type = CETS_CMD_POST, .actor = 2, .participant = 2,
+                                 .side = CETS_BUY, .qty = 1, .price = 4850};
+        assert_int_equal(core_submit_batch(c, cmds, res, codes, 10), 0);
+        for (int i = 0; i < 10; i++) {
+            assert_int_equal(codes[i], CETS_OK);
+            assert_int_equal(cmds[i].seq, cmds[0].seq + (uint64_t)i);
+            assert_true(cmds[i].ts == cmds[0].ts);
+        }
+    }
+    /* nothing to submit; too many; a stopped core submits nothing */
+    assert_int_equal(core_submit_batch(c, cmds, res, codes, 0), 0);
+    assert_int_equal(core_submit_batch(c, cmds, res, codes, CORE_BATCH_MAX + 1), CETS_CAPACITY);
+    core_stop(c);
+    core_get_stats(c, &before);
+    assert_int_equal(core_submit_batch(c, cmds, res, codes, 3), CETS_CAPACITY);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(codes[i], CETS_CAPACITY);
+    core_get_stats(c, &after);
+    assert_int_equal(after.submitted, before.submitted);
+    core_close(c);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_async_submit)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_async_submit),
+                                       cmocka_unit_test(test_batch_submit)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,7 @@
  * gateways never know of each other.
  *
  *   cetsd [--config FILE] [--listen ADDR:PORT] [--data DIR] [--demo]
- *         [--log-level L] [--print-config]
+ *         [--log-level L] [--tls-self-signed] [--print-config]
  *
  * Configuration: compiled-in defaults, then the file, then the flags (so a
  * flag wins). SIGTERM or SIGINT stops it gracefully: HTTP stops accepting and
@@ -23,6 +23,7 @@
 #include "server/config.h"
 #include "server/server.h"
 #include "server/service.h"
+#include "server/tls.h"
 
 static volatile sig_atomic_t got_signal;
 
@@ -32,12 +33,15 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: cetsd [--config FILE] [--listen ADDR:PORT] [--data DIR] [--demo]\n"
                  "             [--fix ADDR:PORT] [--log-level debug|info|warn|error] [--print-config]\n"
+                 "             [--tls-self-signed]\n"
                  "Every configuration key is listed, with its default, by --print-config\n"
                  "and in docs/cetsd.conf.example.\n");
 }
 
 /* Flags override the file: apply them after it. Returns 0, 1 (--print-config
  * or --help: done) or -1 (bad usage). */
+static bool self_signed; /* --tls-self-signed */
+
 static int parse_args(int argc, char **argv, server_config *c, bool *print)
 {
     const char *file = NULL;
@@ -66,6 +70,8 @@ static int parse_args(int argc, char **argv, server_config *c, bool *print)
             }
         } else if (strcmp(a, "--demo") == 0) {
             c->demo = true;
+        } else if (strcmp(a, "--tls-self-signed") == 0) {
+            self_signed = true;
         } else if (strcmp(a, "--print-config") == 0) {
             *print = true;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -162,6 +168,19 @@ int main(int argc, char **argv)
     char err[1024];
     log_info("cetsd", "msg=\"starting\" data_dir=%s listen=%s", log_q(cfg.data_dir),
              log_q(cfg.listen));
+    if (self_signed) { /* a local demo over https: a certificate of its own, on the event loop */
+        char crt[1024], key[1024];
+        if (tls_self_signed(cfg.data_dir, crt, sizeof crt, key, sizeof key, err, sizeof err) != 0) {
+            fprintf(stderr, "cetsd: --tls-self-signed: %s\n", err);
+            return 1;
+        }
+        snprintf(cfg.tls_cert, sizeof cfg.tls_cert, "%s", crt);
+        snprintf(cfg.tls_key, sizeof cfg.tls_key, "%s", key);
+        snprintf(cfg.frontend, sizeof cfg.frontend, "evloop");
+        log_warn("cetsd", "msg=\"TLS with a self-signed certificate: for a local demo only\" "
+                          "cert=%s frontend=evloop",
+                 log_q(crt));
+    }
     core_backend *cb = NULL;
     if (cfg.cluster_nats[0] && !(cb = cluster_backend(&cfg, err, sizeof err))) {
         log_error("cetsd", "msg=\"cannot start\" error=%s", log_q(err));

@@ -41,6 +41,7 @@ typedef struct pending {
     void *ctx;
     int64_t t0;      /* submit time, for the latency buckets */
     int64_t t_commit; /* the batch's first pending: when its commit started */
+    uint32_t group;  /* core_submit_batch(): on the group's first, its size (taken whole) */
 } pending;
 
 /* An asynchronous submission owns its command and result. */
@@ -261,14 +262,23 @@ static void async_complete(pending *p)
     }
 }
 
-/* Under qm: take up to max_batch pending commands off the queue. */
+/* Under qm: take up to max_batch pending commands off the queue. A group of
+ * core_submit_batch() is never split: it ends a batch that has no room for
+ * it, and a group larger than max_batch is a batch of its own. */
 static pending *take_batch(core *c)
 {
-    pending *batch = c->head, *last = c->head;
+    pending *batch = c->head, *last = NULL;
     if (!batch)
         return NULL;
-    for (uint32_t n = 1; n < c->o.max_batch && last->next; n++)
-        last = last->next;
+    uint32_t n = 0;
+    for (pending *p = batch; p && n < c->o.max_batch;) {
+        uint32_t g = p->group ? p->group : 1;
+        if (n && n + g > c->o.max_batch)
+            break;
+        for (uint32_t i = 0; i < g; i++, p = p->next)
+            last = p;
+        n += g;
+    }
     c->head = last->next;
     if (!c->head)
         c->tail = NULL;
@@ -476,6 +486,57 @@ int core_submit(core *c, cets_cmd *cmd, cets_result *res)
         res->code = CETS_JOURNAL_FAILED;
     }
     return p.code;
+}
+
+int core_submit_batch(core *c, cets_cmd *cmds, cets_result *res, int *codes, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (n > CORE_BATCH_MAX)
+        return CETS_CAPACITY;
+    pending *p = calloc(n, sizeof *p);
+    if (!p)
+        return CETS_CAPACITY;
+    int64_t t0 = now_ns(CLOCK_MONOTONIC);
+    for (size_t i = 0; i < n; i++) {
+        p[i] = (pending){.cmd = &cmds[i], .res = &res[i], .t0 = t0,
+                         .next = i + 1 < n ? &p[i + 1] : NULL};
+        memset(&res[i], 0, sizeof res[i]);
+    }
+    p[0].group = (uint32_t)n;
+    pthread_mutex_lock(&c->qm);
+    int code = c->stopping || !c->running  ? CETS_CAPACITY
+               : c->role != CORE_LEADER ? CETS_NOT_LEADER
+                                        : 0;
+    if (code) {
+        pthread_mutex_unlock(&c->qm);
+        for (size_t i = 0; i < n; i++) {
+            res[i].code = code;
+            codes[i] = code;
+        }
+        free(p);
+        return code;
+    }
+    c->st.submitted += n;
+    if (c->tail)
+        c->tail->next = &p[0];
+    else
+        c->head = &p[0];
+    c->tail = &p[n - 1];
+    pthread_cond_signal(&c->qcv);
+    /* one batch: every pending of the group is done at the same moment */
+    while (!p[n - 1].done)
+        pthread_cond_wait(&c->donecv, &c->qm);
+    pthread_mutex_unlock(&c->qm);
+    for (size_t i = 0; i < n; i++) {
+        codes[i] = p[i].code;
+        if (p[i].code == CETS_JOURNAL_FAILED) {
+            memset(&res[i], 0, sizeof res[i]);
+            res[i].code = CETS_JOURNAL_FAILED;
+        }
+    }
+    free(p);
+    return 0;
 }
 
 int core_submit_async(core *c, const cets_cmd *cmd, core_done_fn done, void *ctx)

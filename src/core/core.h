@@ -74,6 +74,15 @@ void core_close(core *c);
  * CETS_CAPACITY if the core is stopping. res may be NULL. */
 int core_submit(core *c, cets_cmd *cmd, cets_result *res);
 
+/* Submit n commands (n <= CORE_BATCH_MAX) as one group: they are stamped,
+ * journaled and committed in the same journal batch, in the order given,
+ * and this returns once all of them are durable and applied (one wake-up
+ * for the group). codes[i] and res[i] are command i's. Returns 0, or
+ * CETS_CAPACITY / CETS_NOT_LEADER when nothing was submitted (every codes[i]
+ * is then that code). */
+#define CORE_BATCH_MAX 65536
+int core_submit_batch(core *c, cets_cmd *cmds, cets_result *res, int *codes, size_t n);
+
 /* Submit without waiting (for gateways that pipeline, e.g. FIX). The
  * command is copied; seq and ts are filled in by the core. done() runs on the
  * engine thread once the command is durable and applied -- after every event

@@ -5,7 +5,6 @@
  * named with ?participant=N. auth_require() decides; a user naming another
  * participant gets 403 and learns nothing about it.
  */
-#include <civetweb.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,7 +133,7 @@ static int statement_get(req *r)
     return o ? http_json(r, 200, o, NULL) : http_not_found(r, "no trading day has been closed yet");
 }
 
-static int h_account(struct mg_connection *conn, void *cb)
+static int h_account(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn))
@@ -152,7 +151,7 @@ static int h_account(struct mg_connection *conn, void *cb)
 
 void api_account_register(server *s)
 {
-    mg_set_request_handler(s->mg, "/api/v1/account", h_account, s);
-    mg_set_request_handler(s->mg, "/api/v1/fills", h_account, s);
-    mg_set_request_handler(s->mg, "/api/v1/statement", h_account, s);
+    http_handle(s, "/api/v1/account", h_account);
+    http_handle(s, "/api/v1/fills", h_account);
+    http_handle(s, "/api/v1/statement", h_account);
 }

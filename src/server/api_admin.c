@@ -7,7 +7,6 @@
  * the user who asked is in the command (cets_cmd.user, api_submit.c), so in
  * the audit log, and in the request log.
  */
-#include <civetweb.h>
 #include <string.h>
 
 #include "api.h"
@@ -95,7 +94,7 @@ static int instrument_change(req *r, json_t *b, const char *code, const char *wh
     return instrument_answer(r, (uint32_t)id, 200);
 }
 
-static int h_instruments(struct mg_connection *conn, void *cb)
+static int h_instruments(http_conn *conn, void *cb)
 {
     static const char *const add_fields[] = {"code", "product", "matching", "prev_close", NULL};
     static const char *const halt_fields[] = {"halted", NULL};
@@ -119,7 +118,7 @@ static int h_instruments(struct mg_connection *conn, void *cb)
     return r.status;
 }
 
-static int h_halt(struct mg_connection *conn, void *cb)
+static int h_halt(http_conn *conn, void *cb)
 {
     static const char *const fields[] = {"halted", NULL};
     req r;
@@ -192,7 +191,7 @@ static int participant_status(req *r, uint32_t pid)
     return r->status;
 }
 
-static int h_participants(struct mg_connection *conn, void *cb)
+static int h_participants(http_conn *conn, void *cb)
 {
     req r;
     uint64_t id = 0;
@@ -246,7 +245,7 @@ out:
     return r->status;
 }
 
-static int h_funds(struct mg_connection *conn, void *cb)
+static int h_funds(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0))
@@ -267,7 +266,7 @@ static int holiday_answer(req *r, int32_t date)
                      NULL);
 }
 
-static int h_holidays(struct mg_connection *conn, void *cb)
+static int h_holidays(http_conn *conn, void *cb)
 {
     static const char *const fields[] = {"date", NULL};
     req r;
@@ -295,7 +294,7 @@ static int h_holidays(struct mg_connection *conn, void *cb)
     return holiday_answer(&r, date);
 }
 
-static int h_end_of_day(struct mg_connection *conn, void *cb)
+static int h_end_of_day(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0))
@@ -320,7 +319,7 @@ static int h_end_of_day(struct mg_connection *conn, void *cb)
                      NULL);
 }
 
-static int h_snapshot(struct mg_connection *conn, void *cb)
+static int h_snapshot(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0))
@@ -340,12 +339,12 @@ static int h_snapshot(struct mg_connection *conn, void *cb)
 
 void api_admin_register(server *s)
 {
-    mg_set_request_handler(s->mg, "/api/v1/admin/instruments", h_instruments, s);
-    mg_set_request_handler(s->mg, "/api/v1/admin/halt", h_halt, s);
-    mg_set_request_handler(s->mg, "/api/v1/admin/participants", h_participants, s);
-    mg_set_request_handler(s->mg, "/api/v1/admin/deposits", h_funds, s);
-    mg_set_request_handler(s->mg, "/api/v1/admin/credits", h_funds, s);
-    mg_set_request_handler(s->mg, "/api/v1/admin/holidays", h_holidays, s);
-    mg_set_request_handler(s->mg, "/api/v1/admin/end-of-day", h_end_of_day, s);
-    mg_set_request_handler(s->mg, "/api/v1/admin/snapshot", h_snapshot, s);
+    http_handle(s, "/api/v1/admin/instruments", h_instruments);
+    http_handle(s, "/api/v1/admin/halt", h_halt);
+    http_handle(s, "/api/v1/admin/participants", h_participants);
+    http_handle(s, "/api/v1/admin/deposits", h_funds);
+    http_handle(s, "/api/v1/admin/credits", h_funds);
+    http_handle(s, "/api/v1/admin/holidays", h_holidays);
+    http_handle(s, "/api/v1/admin/end-of-day", h_end_of_day);
+    http_handle(s, "/api/v1/admin/snapshot", h_snapshot);
 }

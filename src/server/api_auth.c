@@ -10,7 +10,6 @@
  * unavailable and the store is as it was: that is the server's trouble,
  * not a bad field.
  */
-#include <civetweb.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -27,7 +26,7 @@
 static bool caller(req *r, auth_token_info *info)
 {
     char tok[AUTH_TOKEN_HEX + 2];
-    bool ok = http_auth_bearer(r->conn, tok, sizeof tok) &&
+    bool ok = http_auth_bearer(http_header(r, "Authorization"), tok, sizeof tok) &&
               auth_token_lookup(r->s->auth, tok, &r->who, info);
     sodium_memzero(tok, sizeof tok);
     if (!ok) {
@@ -63,7 +62,7 @@ static bool path_exact(req *r, const char *path)
 
 /* ---- login, logout, me ------------------------------------------------ */
 
-static int on_login(struct mg_connection *conn, void *cb)
+static int on_login(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn) || !path_exact(&r, "/api/v1/login"))
@@ -82,7 +81,7 @@ static int on_login(struct mg_connection *conn, void *cb)
     int64_t expires = 0;
     int retry = 0;
     principal p;
-    auth_login_status st = auth_login(r.s->auth, user, pass, mg_get_request_info(conn)->remote_addr,
+    auth_login_status st = auth_login(r.s->auth, user, pass, http_remote(&r),
                                       token, &expires, &p, &retry);
     json_decref(b);
     if (st == AUTH_LOGIN_LIMITED) {
@@ -110,7 +109,7 @@ static int on_login(struct mg_connection *conn, void *cb)
     return rc;
 }
 
-static int on_logout(struct mg_connection *conn, void *cb)
+static int on_logout(http_conn *conn, void *cb)
 {
     req r;
     auth_token_info info;
@@ -121,7 +120,7 @@ static int on_logout(struct mg_connection *conn, void *cb)
     if (!caller(&r, &info))
         return 401;
     char tok[AUTH_TOKEN_HEX + 2];
-    http_auth_bearer(conn, tok, sizeof tok);
+    http_auth_bearer(http_header(&r, "Authorization"), tok, sizeof tok);
     bool ended = !info.api && auth_logout(r.s->auth, tok);
     sodium_memzero(tok, sizeof tok);
     if (ended)
@@ -129,7 +128,7 @@ static int on_logout(struct mg_connection *conn, void *cb)
     return http_json(&r, 200, json_pack("{s:b}", "ended", ended), NULL);
 }
 
-static int on_me(struct mg_connection *conn, void *cb)
+static int on_me(http_conn *conn, void *cb)
 {
     req r;
     auth_token_info info;
@@ -193,7 +192,7 @@ static int tokens_create(req *r, const auth_token_info *info)
     return rc;
 }
 
-static int on_tokens(struct mg_connection *conn, void *cb)
+static int on_tokens(http_conn *conn, void *cb)
 {
     req r;
     auth_token_info info;
@@ -311,7 +310,7 @@ static int users_delete(req *r, const char *name)
     return http_json(r, 200, json_pack("{s:s, s:b}", "username", name, "deleted", 1), NULL);
 }
 
-static int on_admin_users(struct mg_connection *conn, void *cb)
+static int on_admin_users(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn))
@@ -334,9 +333,9 @@ void api_auth_register(server *s)
 {
     /* civetweb gives a handler its path and everything below it; the
      * handlers answer 404 for what is below when they have nothing there. */
-    mg_set_request_handler(s->mg, "/api/v1/login", on_login, s);
-    mg_set_request_handler(s->mg, "/api/v1/logout", on_logout, s);
-    mg_set_request_handler(s->mg, "/api/v1/me", on_me, s);
-    mg_set_request_handler(s->mg, "/api/v1/tokens", on_tokens, s);
-    mg_set_request_handler(s->mg, "/api/v1/admin/users", on_admin_users, s);
+    http_handle(s, "/api/v1/login", on_login);
+    http_handle(s, "/api/v1/logout", on_logout);
+    http_handle(s, "/api/v1/me", on_me);
+    http_handle(s, "/api/v1/tokens", on_tokens);
+    http_handle(s, "/api/v1/admin/users", on_admin_users);
 }

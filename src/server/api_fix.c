@@ -10,7 +10,6 @@
  * at once when a Logon names a SenderCompID it does not know. The server and
  * the gateway share the file, not code: neither includes the other.
  */
-#include <civetweb.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,7 +88,7 @@ static int compid_put(req *r, compid_table *t, const char *path, const char *com
     return http_json(r, existed ? 200 : 201, entry_json(&e), NULL);
 }
 
-static int h_compids(struct mg_connection *conn, void *cb)
+static int h_compids(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0))
@@ -129,5 +128,5 @@ static int h_compids(struct mg_connection *conn, void *cb)
 
 void api_fix_register(server *s)
 {
-    mg_set_request_handler(s->mg, "/api/v1/admin/fix/compids", h_compids, s);
+    http_handle(s, "/api/v1/admin/fix/compids", h_compids);
 }

@@ -17,7 +17,6 @@
  * (trades, bars, reports) is public; a participant's own history needs role
  * view, as for GET /api/v1/account.
  */
-#include <civetweb.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,14 +40,7 @@
 
 static int answer_csv(req *r, const char *body, size_t len, const char *extra)
 {
-    r->answered = true;
-    r->status = 200;
-    mg_printf(r->conn,
-              "HTTP/1.1 200 OK\r\nContent-Type: text/csv; charset=utf-8\r\nContent-Length: %zu\r\n"
-              "Cache-Control: no-store\r\n%s\r\n",
-              len, extra ? extra : "");
-    mg_write(r->conn, body, len);
-    return 200;
+    return http_send(r, 200, "text/csv; charset=utf-8", extra, body, len);
 }
 
 static bool want_csv(req *r)
@@ -392,7 +384,7 @@ static int history_day_statement(req *r)
     return http_json(r, 200, o, NULL);
 }
 
-static int on_history(struct mg_connection *conn, void *cb)
+static int on_history(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn))
@@ -410,7 +402,7 @@ static int on_history(struct mg_connection *conn, void *cb)
 
 /* ---- the audit log's head and the back office's state ----------------------------- */
 
-static int on_audit_head(struct mg_connection *conn, void *cb)
+static int on_audit_head(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn))
@@ -463,7 +455,7 @@ static char *csv_body(req *r, size_t *len)
     char *buf = malloc(max + 2);
     size_t n = 0;
     int got;
-    while (buf && n <= max && (got = mg_read(r->conn, buf + n, max + 1 - n)) > 0)
+    while (buf && n <= max && (got = http_read(r, buf + n, max + 1 - n)) > 0)
         n += (size_t)got;
     if (!buf || n > max) {
         free(buf);
@@ -654,7 +646,7 @@ static int reconcile(req *r, bool bank)
     return status;
 }
 
-static int on_admin_bo(struct mg_connection *conn, void *cb)
+static int on_admin_bo(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn))
@@ -680,9 +672,9 @@ static int on_admin_bo(struct mg_connection *conn, void *cb)
 
 void api_history_register(server *s)
 {
-    mg_set_request_handler(s->mg, "/api/v1/history", on_history, s);
-    mg_set_request_handler(s->mg, "/api/v1/audit", on_audit_head, s);
-    mg_set_request_handler(s->mg, "/api/v1/admin/backoffice", on_admin_bo, s);
-    mg_set_request_handler(s->mg, "/api/v1/admin/bank", on_admin_bo, s);
-    mg_set_request_handler(s->mg, "/api/v1/admin/registry-file", on_admin_bo, s);
+    http_handle(s, "/api/v1/history", on_history);
+    http_handle(s, "/api/v1/audit", on_audit_head);
+    http_handle(s, "/api/v1/admin/backoffice", on_admin_bo);
+    http_handle(s, "/api/v1/admin/bank", on_admin_bo);
+    http_handle(s, "/api/v1/admin/registry-file", on_admin_bo);
 }

@@ -6,7 +6,6 @@
  * the JSON inside it (small: at most 64 instruments, five levels); tapes and
  * bars come from the projection, which has its own lock.
  */
-#include <civetweb.h>
 #include <string.h>
 #include <time.h>
 
@@ -63,7 +62,7 @@ static int market_get(req *r)
     return http_json(r, 200, o, NULL);
 }
 
-static int h_market(struct mg_connection *conn, void *cb)
+static int h_market(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn))
@@ -126,7 +125,7 @@ static int bars_get(req *r, uint32_t id)
     return http_field_error(r, "interval", "\"interval\" must be \"1m\" or \"1d\"");
 }
 
-static int h_instruments(struct mg_connection *conn, void *cb)
+static int h_instruments(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn))
@@ -155,7 +154,7 @@ static int h_instruments(struct mg_connection *conn, void *cb)
     return http_not_found(&r, "no such resource");
 }
 
-static int h_report(struct mg_connection *conn, void *cb)
+static int h_report(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn))
@@ -179,7 +178,7 @@ static int h_report(struct mg_connection *conn, void *cb)
 
 void api_market_register(server *s)
 {
-    mg_set_request_handler(s->mg, "/api/v1/market", h_market, s);
-    mg_set_request_handler(s->mg, "/api/v1/instruments", h_instruments, s);
-    mg_set_request_handler(s->mg, "/api/v1/report", h_report, s);
+    http_handle(s, "/api/v1/market", h_market);
+    http_handle(s, "/api/v1/instruments", h_instruments);
+    http_handle(s, "/api/v1/report", h_report);
 }

@@ -15,7 +15,6 @@
  * GET /api/v1/large-holders[?day=now|last] (roles admin or authority) is the
  * large-holder report (holders.c), now or as the last end of day closed.
  */
-#include <civetweb.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,7 +82,7 @@ static int params_answer(req *r, int status)
     return http_json(r, status, o, NULL);
 }
 
-static int h_params(struct mg_connection *conn, void *cb)
+static int h_params(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn))
@@ -95,7 +94,7 @@ static int h_params(struct mg_connection *conn, void *cb)
     return params_answer(&r, 200);
 }
 
-static int h_admin_params(struct mg_connection *conn, void *cb)
+static int h_admin_params(http_conn *conn, void *cb)
 {
     static const char *const fields[] = {"name", "value", "from", "urgent", NULL};
     req r;
@@ -166,7 +165,7 @@ static int limits_answer(req *r, int status)
     return http_json(r, status, o, NULL);
 }
 
-static int h_limits(struct mg_connection *conn, void *cb)
+static int h_limits(http_conn *conn, void *cb)
 {
     static const char *const fields[] = {"participant", "exempt", "reason", NULL};
     req r;
@@ -227,7 +226,7 @@ static void add_holder(void *ctx, const cets_large_holder *h)
                                     "share_bp", (json_int_t)h->share_bp));
 }
 
-static int h_large_holders(struct mg_connection *conn, void *cb)
+static int h_large_holders(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn) || !http_auth(&r, 0, 0))
@@ -282,7 +281,7 @@ static json_t *view_alert(const cets_engine *e, const cets_alert *a)
                      "counts", (json_int_t)a->count[0], (json_int_t)a->count[1], "evidence", ev);
 }
 
-static int h_alerts(struct mg_connection *conn, void *cb)
+static int h_alerts(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn) || !http_auth(&r, 0, 0))
@@ -313,9 +312,9 @@ static int h_alerts(struct mg_connection *conn, void *cb)
 
 void api_params_register(server *s)
 {
-    mg_set_request_handler(s->mg, "/api/v1/alerts", h_alerts, s);
-    mg_set_request_handler(s->mg, "/api/v1/large-holders", h_large_holders, s);
-    mg_set_request_handler(s->mg, "/api/v1/limits", h_limits, s);
-    mg_set_request_handler(s->mg, "/api/v1/params", h_params, s);
-    mg_set_request_handler(s->mg, "/api/v1/admin/params", h_admin_params, s);
+    http_handle(s, "/api/v1/alerts", h_alerts);
+    http_handle(s, "/api/v1/large-holders", h_large_holders);
+    http_handle(s, "/api/v1/limits", h_limits);
+    http_handle(s, "/api/v1/params", h_params);
+    http_handle(s, "/api/v1/admin/params", h_admin_params);
 }

@@ -16,7 +16,6 @@
  * 32-bit FNV-1a hash of the user name, api_submit.c), so the same user name
  * always gives the same number across restarts and the journal can be replayed.
  */
-#include <civetweb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,7 +177,7 @@ out:
     return r->status;
 }
 
-static int h_blocks(struct mg_connection *conn, void *cb)
+static int h_blocks(http_conn *conn, void *cb)
 {
     req r;
     uint64_t id = 0;
@@ -363,7 +362,7 @@ static int auction_end(req *r, uint64_t id, bool cancel)
     return auction_answer(r, id, 200, true);
 }
 
-static int h_auctions(struct mg_connection *conn, void *cb)
+static int h_auctions(http_conn *conn, void *cb)
 {
     req r;
     uint64_t id = 0;
@@ -384,7 +383,7 @@ static int h_auctions(struct mg_connection *conn, void *cb)
         if (!http_is(&r, "GET"))
             return http_bad_method(&r);
         /* public; a valid token adds the caller's bids (all of them for an admin) */
-        if (!http_auth_identify(r.s->auth, r.conn, &r.who, NULL))
+        if (!http_auth_identify(r.s->auth, http_header(&r, "Authorization"), &r.who, NULL))
             memset(&r.who, 0, sizeof r.who);
         r.identified = true;
         return auction_answer(&r, id, 200, true);
@@ -394,7 +393,7 @@ static int h_auctions(struct mg_connection *conn, void *cb)
     return http_is(&r, "POST") ? auction_bid(&r, id) : http_bad_method(&r);
 }
 
-static int h_admin_auctions(struct mg_connection *conn, void *cb)
+static int h_admin_auctions(http_conn *conn, void *cb)
 {
     req r;
     uint64_t id = 0;
@@ -481,7 +480,7 @@ static char *raw_body(req *r, size_t *len)
     char *buf = malloc(max + 2);
     size_t n = 0;
     int got;
-    while (buf && n <= max && (got = mg_read(r->conn, buf + n, max + 1 - n)) > 0)
+    while (buf && n <= max && (got = http_read(r, buf + n, max + 1 - n)) > 0)
         n += (size_t)got;
     if (!buf || n > max) {
         free(buf);
@@ -834,13 +833,7 @@ static int compliance_report(req *r)
             *w = 0;
             len = (size_t)(w - buf);
         }
-        r->answered = true;
-        r->status = 200;
-        mg_printf(r->conn,
-                  "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: %zu\r\n"
-                  "Cache-Control: no-store\r\n\r\n",
-                  len);
-        mg_write(r->conn, buf, len);
+        http_send(r, 200, "text/csv", NULL, buf, len);
         free(buf);
         return 200;
     }
@@ -898,7 +891,7 @@ static int compliance_one(req *r, const char *seg)
     return http_json(r, 200, o, NULL);
 }
 
-static int h_registry(struct mg_connection *conn, void *cb)
+static int h_registry(http_conn *conn, void *cb)
 {
     req r;
     uint64_t id = 0;
@@ -941,8 +934,8 @@ static int h_registry(struct mg_connection *conn, void *cb)
 
 void api_registry_register(server *s)
 {
-    mg_set_request_handler(s->mg, "/api/v1/blocks", h_blocks, s);
-    mg_set_request_handler(s->mg, "/api/v1/auctions", h_auctions, s);
-    mg_set_request_handler(s->mg, "/api/v1/admin/auctions", h_admin_auctions, s);
-    mg_set_request_handler(s->mg, "/api/v1/registry", h_registry, s);
+    http_handle(s, "/api/v1/blocks", h_blocks);
+    http_handle(s, "/api/v1/auctions", h_auctions);
+    http_handle(s, "/api/v1/admin/auctions", h_admin_auctions);
+    http_handle(s, "/api/v1/registry", h_registry);
 }

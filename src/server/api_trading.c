@@ -12,7 +12,7 @@
  * command is submitted, so two concurrent requests with the same id execute
  * once; the second waits for the first and answers its result.
  */
-#include <civetweb.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
@@ -104,7 +104,8 @@ static bool order_common(req *r, json_t *b, cets_cmd *cmd, const char **coid)
     return true;
 }
 
-#define QTY_LIMIT 1000000000000000LL /* type check only; the engine applies the rules */
+#define QTY_LIMIT 1000000000000000LL
+#define BATCH_MAX 1000 /* orders in one POST /api/v1/orders/batch */ /* type check only; the engine applies the rules */
 
 static int order_post(req *r)
 {
@@ -253,12 +254,172 @@ static int order_cancel(req *r, uint64_t id)
                      NULL);
 }
 
-static int h_orders(struct mg_connection *conn, void *cb)
+/* ---- POST /api/v1/orders/batch ------------------------------------------- */
+
+/* One order of a batch: what it submits, or the answer it already has. */
+typedef struct batch_entry {
+    cets_cmd cmd;
+    const char *coid;
+    json_t *answer;  /* NULL: submitted */
+    int status;
+} batch_entry;
+
+/* The answer of entry r (captured) as an element of the batch's results. */
+static json_t *entry_answer(req *e, size_t i)
+{
+    json_t *o = e->captured ? e->captured : json_object();
+    json_object_set_new(o, "index", json_integer((json_int_t)i));
+    json_object_set_new(o, "http_status", json_integer(e->status));
+    return o;
+}
+
+/* Check entry i of "orders" into b->cmd (e answers it otherwise). */
+static void batch_check(req *e, json_t *o, size_t i, batch_entry *b)
+{
+    static const char *const fields[] = {"code", "side", "price", "qty", "tif",
+                                         "client_order_id", NULL};
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "orders[%zu].", i);
+    b->cmd = (cets_cmd){.type = CETS_CMD_POST};
+    int tif = CETS_TIF_DAY;
+    if (!json_is_object(o)) {
+        http_field_error(e, "orders", "\"orders[%zu]\" must be an object", i);
+        return;
+    }
+    if (http_known_fields(e, o, fields, prefix) && order_common(e, o, &b->cmd, &b->coid) &&
+        http_money(e, o, "price", true, &b->cmd.price) &&
+        http_int(e, o, "qty", true, -QTY_LIMIT, QTY_LIMIT, &b->cmd.qty) &&
+        http_enum(e, o, "tif", false, view_tifs, &tif))
+        b->cmd.flags = (uint8_t)tif;
+    if (e->answered || !b->coid)
+        return;
+    idem_result res = {0};
+    b->cmd.client_ref = projection_client_ref(b->coid);
+    switch (projection_idem_claim(e->s->proj, b->cmd.participant, b->cmd.client_ref, b->coid,
+                                  &res)) {
+    case CLAIM_DONE:
+        answer_result(e, &b->cmd, &res, b->coid, true, true);
+        break;
+    case CLAIM_KNOWN:
+        http_error(e, 409, "duplicate_request", CETS_DUPLICATE_REQUEST,
+                   "this client_order_id was used earlier today, before the server restarted; "
+                   "see GET /api/v1/orders and /api/v1/fills");
+        break;
+    case CLAIM_BUSY:
+        http_error(e, 409, "duplicate_request", CETS_DUPLICATE_REQUEST,
+                   "a request with this client_order_id is still being executed");
+        break;
+    case CLAIM_NOMEM:
+        http_error(e, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
+        break;
+    case CLAIM_NEW:
+        break;
+    }
+}
+
+/* Up to BATCH_MAX orders, each checked and answered on its own, those that
+ * pass submitted to the core together: one journal batch, one wake-up. */
+static int orders_batch(req *r)
+{
+    static const char *const fields[] = {"orders", NULL};
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
+        return r->status;
+    r->max_body = (size_t)r->s->cfg.batch_max_body;
+    json_t *b = http_body(r, fields);
+    if (!b)
+        return r->status;
+    json_t *orders = json_object_get(b, "orders");
+    batch_entry *ent = NULL;
+    cets_cmd *cmds = NULL;
+    cets_result *res = NULL;
+    int *codes = NULL;
+    size_t *which = NULL;
+    if (!json_is_array(orders) || json_array_size(orders) == 0) {
+        http_field_error(r, "orders", "\"orders\" must be a non-empty array of orders");
+        goto out;
+    }
+    size_t n = json_array_size(orders);
+    if (n > BATCH_MAX) {
+        http_error(r, 413, "too_large", HTTP_E_TOO_LARGE,
+                   "a batch holds at most %d orders; this one has %zu (nothing was submitted)",
+                   BATCH_MAX, n);
+        goto out;
+    }
+    ent = calloc(n, sizeof *ent);
+    cmds = calloc(n, sizeof *cmds);
+    res = calloc(n, sizeof *res);
+    codes = calloc(n, sizeof *codes);
+    which = calloc(n, sizeof *which);
+    if (!ent || !cmds || !res || !codes || !which) {
+        http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
+        goto out;
+    }
+    req e = *r;
+    e.capture = true;
+    size_t ns = 0;
+    for (size_t i = 0; i < n; i++) {
+        e.answered = false;
+        e.captured = NULL;
+        batch_check(&e, json_array_get(orders, i), i, &ent[i]);
+        if (e.answered) {
+            ent[i].answer = entry_answer(&e, i);
+            continue;
+        }
+        ent[i].cmd.user = r->who.authenticated ? api_user_number(r->who.user) : 0;
+        cmds[ns] = ent[i].cmd;
+        which[ns++] = i;
+    }
+    int refused = ns ? core_submit_batch(r->s->core, cmds, res, codes, ns) : 0;
+    size_t accepted = 0;
+    for (size_t k = 0; k < ns; k++) {
+        batch_entry *b1 = &ent[which[k]];
+        int code = refused ? refused : codes[k];
+        idem_result ir = {code, res[k].order_id, cmds[k].qty, res[k].filled_qty,
+                          res[k].filled_value, res[k].resting_qty, res[k].ntrades};
+        if (b1->coid && (code == CETS_JOURNAL_FAILED || code == CETS_CAPACITY ||
+                         code == CETS_NOT_LEADER))
+            projection_idem_release(r->s->proj, b1->cmd.participant, b1->cmd.client_ref);
+        else if (b1->coid)
+            projection_idem_finish(r->s->proj, b1->cmd.participant, b1->cmd.client_ref, &ir);
+        e.answered = false;
+        e.captured = NULL;
+        answer_result(&e, &cmds[k], &ir, b1->coid, false, true);
+        b1->answer = entry_answer(&e, which[k]);
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if (ent[i].answer && json_integer_value(json_object_get(ent[i].answer, "http_status")) < 300)
+            accepted++;
+        json_array_append_new(list, ent[i].answer);
+        ent[i].answer = NULL;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "orders", json_integer((json_int_t)n));
+    json_object_set_new(o, "accepted", json_integer((json_int_t)accepted));
+    json_object_set_new(o, "refused", json_integer((json_int_t)(n - accepted)));
+    json_object_set_new(o, "results", list);
+    http_json(r, 200, o, NULL);
+out:
+    if (ent)
+        for (size_t i = 0; i < json_array_size(orders); i++)
+            json_decref(ent[i].answer);
+    free(ent);
+    free(cmds);
+    free(res);
+    free(codes);
+    free(which);
+    json_decref(b);
+    return r->status;
+}
+
+static int h_orders(http_conn *conn, void *cb)
 {
     req r;
     uint64_t id = 0;
     if (!http_begin(&r, cb, conn))
         return r.status;
+    if (r.nseg == 2 && strcmp(r.seg[1], "batch") == 0)
+        return http_is(&r, "POST") ? orders_batch(&r) : http_bad_method(&r);
     if (http_is(&r, "GET"))
         return api_account_orders(&r);
     if (r.nseg > 2)
@@ -274,7 +435,7 @@ static int h_orders(struct mg_connection *conn, void *cb)
     return http_bad_method(&r);
 }
 
-static int h_takes(struct mg_connection *conn, void *cb)
+static int h_takes(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn))
@@ -317,7 +478,7 @@ out:
     return r->status;
 }
 
-static int h_withdrawals(struct mg_connection *conn, void *cb)
+static int h_withdrawals(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn))
@@ -331,7 +492,7 @@ static int h_withdrawals(struct mg_connection *conn, void *cb)
 
 void api_trading_register(server *s)
 {
-    mg_set_request_handler(s->mg, "/api/v1/orders", h_orders, s);
-    mg_set_request_handler(s->mg, "/api/v1/takes", h_takes, s);
-    mg_set_request_handler(s->mg, "/api/v1/withdrawals", h_withdrawals, s);
+    http_handle(s, "/api/v1/orders", h_orders);
+    http_handle(s, "/api/v1/takes", h_takes);
+    http_handle(s, "/api/v1/withdrawals", h_withdrawals);
 }

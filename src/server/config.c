@@ -40,8 +40,22 @@ static const key keys[] = {
     NUM("log_level", K_LEVEL, log_level, 0, 3, "debug, info, warn or error"),
     NUM("http_threads", K_INT, http_threads, 2, 1024,
         "HTTP worker threads: one per open connection (each WebSocket holds one), so also the connection limit"),
+    STR("frontend", frontend,
+        "HTTP front end: civetweb (a thread per connection, WebSocket) or evloop (h2o's event loop: "
+        "thousands of connections, TLS; no WebSocket yet)"),
+    NUM("http_io_threads", K_INT, http_io_threads, 1, 64, "evloop: I/O threads"),
+    NUM("http_workers", K_INT, http_workers, 1, 1024,
+        "evloop: handler threads (a request waiting for the journal holds one)"),
+    NUM("http_request_timeout_ms", K_INT, http_request_timeout_ms, 100, 3600000,
+        "evloop: deadline for a request's header and body, and a keep-alive connection's idle time"),
+    NUM("http_max_connections", K_INT, http_max_connections, 1, 1000000,
+        "evloop: open HTTP connections in all; one past it is closed at once"),
+    NUM("http_max_connections_per_addr", K_INT, http_max_connections_per_addr, 1, 1000000,
+        "evloop: open HTTP connections from one address; one past it is closed at once"),
     NUM("session_ttl", K_INT, session_ttl_s, 60, 31 * 86400, "login token lifetime, seconds"),
     NUM("max_body", K_INT, max_body, 256, 64 << 20, "largest request body, bytes (413 above)"),
+    NUM("batch_max_body", K_INT, batch_max_body, 256, 64 << 20,
+        "largest body of POST /api/v1/orders/batch (up to 1000 orders), bytes (413 above)"),
     NUM("login_max_failures", K_INT, login_max_failures, 1, 1000,
         "failed logins of one user from one address before it is locked out there (429)"),
     NUM("login_max_address_failures", K_INT, login_max_address_failures, 1, 100000,
@@ -122,6 +136,13 @@ void config_default(server_config *c)
     c->http_threads = 128;
     c->session_ttl_s = 28800;
     c->max_body = 65536;
+    snprintf(c->frontend, sizeof c->frontend, "civetweb");
+    c->http_io_threads = 2;
+    c->http_workers = 16;
+    c->http_request_timeout_ms = 10000;
+    c->http_max_connections = 10000;
+    c->http_max_connections_per_addr = 1000;
+    c->batch_max_body = 1 << 20;
     c->login_max_failures = 5;
     c->login_max_address_failures = 50;
     c->sessions_per_user = 16;

@@ -6,20 +6,19 @@
  * "client_order_idd" cannot silently turn off idempotency), then each field's
  * type. Only a request that passes all of it becomes a command.
  *
- * Before any handler runs, begin_request checks what civetweb would let
- * through: a body framed two ways (Content-Length with Transfer-Encoding, two
- * lengths) is refused and the connection closed, and outside the handlers'
- * paths only the dashboard's own files are served, read-only. civetweb's own
- * error answers go out in the same JSON shape as ours.
+ * Before any handler runs, http_static_check() refuses what a front end
+ * would let through: a body framed two ways (Content-Length with
+ * Transfer-Encoding, two lengths) is refused and the connection closed, and
+ * outside the handlers' paths only the dashboard's own files are served,
+ * read-only. The front ends (frontend.h: civetweb in http_civet.c, the event
+ * loop in evloop.c) only carry requests and answers; routes, the checks, the
+ * answers' shape and the request log are here, the same on both.
  *
- * The request log is written from civetweb's end_request callback, which
- * knows the final status whoever answered (our handlers, the authentication
- * helper, the static file server); a thread-local holds the start time and
- * the user, since civetweb runs one request at a time per worker thread.
+ * The request log's start time and user are thread-locals: a request runs on
+ * one thread from its first check to its answer.
  */
 #include "http.h"
 
-#include <civetweb.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +30,7 @@
 #include "cets/errors.h"
 #include "core/jsonin.h"
 #include "core/log.h"
+#include "frontend.h"
 
 static _Thread_local struct {
     int64_t t0;
@@ -46,15 +46,14 @@ static int64_t mono_ns(void)
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-bool http_begin(req *r, server *s, struct mg_connection *conn)
+bool http_begin(req *r, server *s, http_conn *conn)
 {
-    const struct mg_request_info *ri = mg_get_request_info(conn);
     memset(r, 0, sizeof *r);
     r->s = s;
     r->conn = conn;
-    r->method = ri->request_method ? ri->request_method : "";
-    r->query = ri->query_string;
-    snprintf(r->path, sizeof r->path, "%s", ri->local_uri ? ri->local_uri : "/");
+    r->method = conn->method ? conn->method : "";
+    r->query = conn->query;
+    snprintf(r->path, sizeof r->path, "%s", conn->path ? conn->path : "/");
     const char *p = r->path;
     if (strncmp(p, "/api/v1/", 8) == 0)
         p += 8;
@@ -70,18 +69,40 @@ bool http_begin(req *r, server *s, struct mg_connection *conn)
     return true;
 }
 
+static const char *conn_header(const http_conn *c, const char *name)
+{
+    for (int i = 0; i < c->nhdr; i++)
+        if (strcasecmp(c->hdr[i].name, name) == 0)
+            return c->hdr[i].value;
+    return NULL;
+}
+
+const char *http_header(const req *r, const char *name)
+{
+    return r->conn ? conn_header(r->conn, name) : NULL;
+}
+
+const char *http_remote(const req *r)
+{
+    return r->conn && r->conn->remote ? r->conn->remote : "-";
+}
+
+int http_read(req *r, char *buf, size_t len)
+{
+    return r->conn ? r->conn->ops->read(r->conn, buf, len) : -1;
+}
+
 bool http_is(const req *r, const char *method) { return strcmp(r->method, method) == 0; }
 
 /* ---- answers ------------------------------------------------------------- */
 
 /* Does the client want the connection kept open after this answer? */
-static bool keep_alive(struct mg_connection *conn)
+static bool keep_alive(const http_conn *c)
 {
-    const struct mg_request_info *ri = mg_get_request_info(conn);
-    const char *c = mg_get_header(conn, "Connection");
-    if (ri->http_version && strcmp(ri->http_version, "1.1") == 0)
-        return !c || strcasecmp(c, "close") != 0;
-    return c && strcasecmp(c, "keep-alive") == 0;
+    const char *h = conn_header(c, "Connection");
+    if (c->version && strcmp(c->version, "1.1") == 0)
+        return !h || strcasecmp(h, "close") != 0;
+    return h && strcasecmp(h, "keep-alive") == 0;
 }
 
 /* Reason phrases as RFC 9110 names them: civetweb's table has typos
@@ -95,7 +116,10 @@ static const struct {
     {403, "Forbidden"},    {404, "Not Found"},        {405, "Method Not Allowed"},
     {409, "Conflict"},     {413, "Content Too Large"}, {422, "Unprocessable Content"},
     {429, "Too Many Requests"}, {500, "Internal Server Error"}, {503, "Service Unavailable"},
-    {505, "HTTP Version Not Supported"},
+    {505, "HTTP Version Not Supported"}, {206, "Partial Content"}, {301, "Moved Permanently"},
+    {302, "Found"}, {304, "Not Modified"}, {408, "Request Timeout"}, {411, "Length Required"},
+    {414, "URI Too Long"}, {416, "Range Not Satisfiable"}, {431, "Request Header Fields Too Large"},
+    {501, "Not Implemented"}, {502, "Bad Gateway"},
 };
 
 const char *http_status_text(int status)
@@ -103,50 +127,51 @@ const char *http_status_text(int status)
     for (size_t i = 0; i < sizeof status_texts / sizeof status_texts[0]; i++)
         if (status_texts[i].status == status)
             return status_texts[i].text;
-    return mg_get_response_code_text(NULL, status);
+    static const char *const classes[] = {"Unknown", "Informational", "Success", "Redirection",
+                                          "Client Error", "Server Error"};
+    return status >= 100 && status < 600 ? classes[status / 100] : classes[0];
 }
 
-/* The whole answer goes out in one write: civetweb's header functions send
- * each header line as its own write, which with TCP_NODELAY (needed, see
- * service.c) is a packet per line. */
-int http_json(req *r, int status, json_t *body, const char *extra)
+/* The answer through the front end: it adds Content-Length, Date,
+ * Cache-Control and Connection, and sends it in one write. */
+int http_send(req *r, int status, const char *ctype, const char *extra, const char *body,
+              size_t len)
 {
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
     if (r->answered) {
         log_error("http", "msg=\"second answer to one request\" path=%s", log_q(r->path));
-        free(text);
         return status;
     }
     r->answered = true;
     r->status = status;
-    const char *payload = text ? text : "null";
-    size_t n = strlen(payload);
-    char date[64];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
     size_t el = extra ? strlen(extra) : 0;
-    const char *eol = el >= 2 && !strcmp(extra + el - 2, "\r\n") ? "" : el ? "\r\n" : "";
-    char *head = NULL;
-    int hn = asprintf(&head,
-                      "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
-                      "Content-Length: %zu\r\nCache-Control: no-store\r\nDate: %s\r\n"
-                      "Connection: %s\r\n%s%s\r\n",
-                      status, http_status_text(status), n, date,
-                      !r->close && keep_alive(r->conn) ? "keep-alive" : "close", extra ? extra : "", eol);
-    if (hn < 0) /* asprintf leaves head undefined then */
-        head = NULL;
-    size_t body_len = r->method && strcmp(r->method, "HEAD") == 0 ? 0 : n;
-    char *all = head ? malloc((size_t)hn + body_len) : NULL;
-    if (all) {
-        memcpy(all, head, (size_t)hn);
-        memcpy(all + hn, payload, body_len);
-        mg_write(r->conn, all, (size_t)hn + body_len);
+    char *lines = NULL;
+    if (el && (el < 2 || strcmp(extra + el - 2, "\r\n") != 0)) {
+        if (asprintf(&lines, "%s\r\n", extra) < 0)
+            lines = NULL;
     }
-    free(all);
-    free(head);
+    if (r->close && r->conn)
+        r->conn->close = true;
+    if (r->conn) {
+        bool close = r->close || r->conn->close || !keep_alive(r->conn);
+        r->conn->ops->answer(r->conn, status, http_status_text(status), ctype,
+                             lines ? lines : extra ? extra : "", body, len, close);
+    }
+    free(lines);
+    return status;
+}
+
+int http_json(req *r, int status, json_t *body, const char *extra)
+{
+    if (r->capture && !r->answered) { /* a batch's entry: kept for the batch's answer */
+        r->answered = true;
+        r->status = status;
+        r->captured = body;
+        return status;
+    }
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    const char *payload = text ? text : "null";
+    http_send(r, status, "application/json; charset=utf-8", extra, payload, strlen(payload));
     free(text);
     return status;
 }
@@ -249,22 +274,20 @@ int http_bad_method(req *r)
 
 static char *read_body(req *r, size_t *len)
 {
-    const struct mg_request_info *ri = mg_get_request_info(r->conn);
-    size_t max = (size_t)r->s->cfg.max_body;
-    if (ri->content_length > (long long)max) {
-        /* civetweb reads and drops an unread body to keep the connection; for
-         * a huge one, close the connection instead of spending a worker on it */
-        if (ri->content_length > (long long)max + (1 << 20)) {
+    size_t max = r->max_body ? r->max_body : (size_t)r->s->cfg.max_body;
+    long long cl = r->conn ? r->conn->content_length : -1;
+    if (cl > (long long)max) {
+        /* a front end reads and drops an unread body to keep the connection;
+         * for a huge one, close the connection instead */
+        if (cl > (long long)max + (1 << 20))
             r->close = true;
-            mg_disable_connection_keep_alive(r->conn);
-        }
         http_error(r, 413, "too_large", HTTP_E_TOO_LARGE, "the body is larger than %zu bytes", max);
         return NULL;
     }
     char *buf = malloc(max + 2);
     size_t n = 0;
     int got;
-    while (buf && n <= max && (got = mg_read(r->conn, buf + n, max + 1 - n)) > 0)
+    while (buf && n <= max && (got = http_read(r, buf + n, max + 1 - n)) > 0)
         n += (size_t)got;
     if (!buf || n > max) {
         free(buf);
@@ -298,6 +321,15 @@ json_t *http_body(req *r, const char *const fields[])
         http_error(r, 400, "bad_json", HTTP_E_BAD_JSON, "the body must be a JSON object");
         return NULL;
     }
+    if (!http_known_fields(r, o, fields, NULL)) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+bool http_known_fields(req *r, json_t *o, const char *const fields[], const char *prefix)
+{
     const char *k;
     json_t *v;
     json_object_foreach(o, k, v) {
@@ -305,18 +337,17 @@ json_t *http_body(req *r, const char *const fields[])
         for (int i = 0; fields[i] && !known; i++)
             known = strcmp(fields[i], k) == 0;
         if (!known) {
-            char name[96];
-            snprintf(name, sizeof name, "%s", k);
+            char name[128];
+            snprintf(name, sizeof name, "%s%.95s", prefix ? prefix : "", k);
             http_utf8_clean(name); /* the cut may split a character */
             json_t *e = json_pack("{s:s, s:i, s:s, s:s}", "error", "unknown_field", "code",
                                   HTTP_E_UNKNOWN_FIELD, "message", "this field is not part of the request",
                                   "field", name);
-            json_decref(o);
             http_json(r, 400, e, NULL);
-            return NULL;
+            return false;
         }
     }
-    return o;
+    return true;
 }
 
 /* Get o[k]; *v NULL when absent. false when absent and required (answered). */
@@ -431,14 +462,48 @@ bool http_date(req *r, json_t *o, const char *k, bool required, int32_t *out)
     return true;
 }
 
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* The URL-decoded value of name in query q into out (len bytes with its
+ * NUL): its length, -1 absent, -2 longer than len - 1. */
+static int query_var(const char *q, const char *name, char *out, size_t len)
+{
+    size_t nl = strlen(name);
+    for (const char *p = q; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+        if (strncasecmp(p, name, nl) != 0 || p[nl] != '=')
+            continue;
+        const char *v = p + nl + 1;
+        size_t n = 0;
+        for (; *v && *v != '&'; v++) {
+            int c = (unsigned char)*v;
+            if (c == '+')
+                c = ' ';
+            else if (c == '%' && hexval(v[1]) >= 0 && hexval(v[2]) >= 0) {
+                c = hexval(v[1]) * 16 + hexval(v[2]);
+                v += 2;
+            }
+            if (n + 1 >= len)
+                return -2;
+            out[n++] = (char)c;
+        }
+        out[n] = 0;
+        return (int)n;
+    }
+    return -1;
+}
+
 int http_query_str(req *r, const char *name, char *buf, size_t len)
 {
     if (!r->query)
         return 0;
     char tmp[256];
-    /* civetweb: -1 absent, -2 longer than the buffer (it must not pass for
-     * absent: "?limit=" and 40 digits used to be silently the default) */
-    int n = mg_get_var(r->query, strlen(r->query), name, tmp, len < sizeof tmp ? len : sizeof tmp);
+    /* -1 absent, -2 longer than the buffer (it must not pass for absent:
+     * "?limit=" and 40 digits used to be silently the default) */
+    int n = query_var(r->query, name, tmp, len < sizeof tmp ? len : sizeof tmp);
     if (n == -1)
         return 0;
     if (n < 0) {
@@ -524,18 +589,89 @@ void http_status_counts(uint64_t out[600])
         out[i] = __atomic_load_n(&status_counts[i], __ATOMIC_RELAXED);
 }
 
+void http_tl_begin(void)
+{
+    tl.t0 = mono_ns();
+    tl.user[0] = 0;
+}
+
+/* One line per request would drown the log (a dashboard polls): at debug,
+ * except the operator's changes (who asked is their record) at info and
+ * server errors at warn. */
+void http_tl_end(const http_conn *c, int status)
+{
+    int64_t us = (mono_ns() - tl.t0) / 1000;
+    if (status >= 100 && status < 600)
+        __atomic_fetch_add(&status_counts[status], 1, __ATOMIC_RELAXED);
+    const char *m = c && c->method ? c->method : "-";
+    const char *uri = c && c->path ? c->path : "-";
+    log_level lv = status >= 500 ? LOG_WARN
+                   : strncmp(uri, "/api/v1/admin/", 14) == 0 && strcmp(m, "GET") != 0 ? LOG_INFO
+                                                                                       : LOG_DEBUG;
+    log_write(lv, "http", "method=%s path=%s status=%d us=%lld user=%s remote=%s", log_q(m),
+              log_q(uri), status, (long long)us, log_q(tl.user[0] ? tl.user : "-"),
+              log_q(c && c->remote ? c->remote : "-"));
+}
+
+/* ---- routes ---------------------------------------------------------------- */
+
+static struct {
+    const char *prefix;
+    http_handler fn;
+} routes[HTTP_MAX_ROUTES];
+static int nroutes;
+static const char *route_prefixes[HTTP_MAX_ROUTES];
+static http_handler route_fns[HTTP_MAX_ROUTES];
+
+void http_handle(server *s, const char *prefix, http_handler fn)
+{
+    (void)s;
+    for (int i = 0; i < nroutes; i++)
+        if (strcmp(routes[i].prefix, prefix) == 0) {
+            routes[i].fn = route_fns[i] = fn;
+            return;
+        }
+    if (nroutes == HTTP_MAX_ROUTES) {
+        log_error("http", "msg=\"too many routes\" path=%s", log_q(prefix));
+        return;
+    }
+    routes[nroutes].prefix = route_prefixes[nroutes] = prefix;
+    routes[nroutes].fn = route_fns[nroutes] = fn;
+    nroutes++;
+}
+
+int http_routes(const char **prefixes[], http_handler **fns)
+{
+    *prefixes = route_prefixes;
+    *fns = route_fns;
+    return nroutes;
+}
+
+http_handler http_route(const char *path)
+{
+    http_handler best = NULL;
+    size_t best_len = 0;
+    for (int i = 0; i < nroutes; i++) {
+        size_t n = strlen(routes[i].prefix);
+        if (n > best_len && strncmp(path, routes[i].prefix, n) == 0 &&
+            (path[n] == 0 || path[n] == '/'))
+            best = routes[i].fn, best_len = n;
+    }
+    return best;
+}
+
 /* ---- before any handler: framing and what may be served ------------------ */
 
 /* Why the body of this request is not framed one way only, or NULL. With
  * Content-Length and Transfer-Encoding together, or two lengths, a proxy in
  * front and we could each read a different request out of the same bytes
- * (request smuggling); civetweb would quietly pick one. */
-static const char *framing_problem(const struct mg_request_info *ri)
+ * (request smuggling); a front end would quietly pick one. */
+static const char *framing_problem(const http_conn *c)
 {
     const char *len = NULL;
     bool chunked = false;
-    for (int i = 0; i < ri->num_headers; i++) {
-        const char *name = ri->http_headers[i].name, *v = ri->http_headers[i].value;
+    for (int i = 0; i < c->nhdr; i++) {
+        const char *name = c->hdr[i].name, *v = c->hdr[i].value;
         if (strcasecmp(name, "Transfer-Encoding") == 0) {
             chunked = true;
         } else if (strcasecmp(name, "Content-Length") == 0) {
@@ -549,9 +685,8 @@ static const char *framing_problem(const struct mg_request_info *ri)
     return chunked && len ? "Content-Length together with Transfer-Encoding" : NULL;
 }
 
-/* Paths our request handlers answer (api_*_register, metrics_register,
- * ws_register): a path equal to one or below it. Every other path is a file
- * of the web root. */
+/* Paths our request handlers answer (http_handle) and the WebSocket: a path
+ * equal to one or below it. Every other path is a file of the web root. */
 static const char *const handled_paths[] = {"/api", "/ws", "/metrics", "/healthz"};
 
 /* The dashboard's files (web/): the pages and the stylesheet at the top, its
@@ -590,97 +725,49 @@ static bool path_is_web_file(const char *path)
     return false;
 }
 
-/* Answer from begin_request (no handler has run); returns the status, which
- * civetweb then takes as handled. */
-static int begin_refuse(struct mg_connection *conn, const struct mg_request_info *ri, int status,
-                        const char *name, int code, const char *extra, const char *msg)
+int http_conn_error(http_conn *c, int status, const char *name, int code, const char *extra,
+                    const char *msg)
 {
     req r;
     memset(&r, 0, sizeof r);
-    r.conn = conn;
-    r.method = ri->request_method;
-    snprintf(r.path, sizeof r.path, "%s", ri->local_uri ? ri->local_uri : "/");
-    if (status == 400) { /* the rest of the connection cannot be trusted */
+    r.conn = c;
+    r.method = c->method ? c->method : "-";
+    snprintf(r.path, sizeof r.path, "%s", c->path ? c->path : "/");
+    if (status == 400) /* the rest of the connection cannot be trusted */
         r.close = true;
-        mg_disable_connection_keep_alive(conn);
-    }
     char m[256];
     snprintf(m, sizeof m, "%s", msg);
+    http_utf8_clean(m);
     json_t *o = json_pack("{s:s, s:i, s:s}", "error", name, "code", code, "message", m);
     return http_json(&r, status, o, extra);
 }
 
-static int on_begin(struct mg_connection *conn)
+/* The checks before any handler: -1 to go on to the handler, 0 to serve a
+ * file, else the status answered. */
+int http_static_check(http_conn *c)
 {
-    tl.t0 = mono_ns();
-    tl.user[0] = 0;
-    const struct mg_request_info *ri = mg_get_request_info(conn);
-    const char *why = framing_problem(ri);
+    const char *why = framing_problem(c);
     if (why)
-        return begin_refuse(conn, ri, 400, "bad_request", HTTP_E_BAD_REQUEST, NULL, why);
-    const char *path = ri->local_uri ? ri->local_uri : "/";
+        return http_conn_error(c, 400, "bad_request", HTTP_E_BAD_REQUEST, NULL, why);
+    const char *path = c->path ? c->path : "/";
     if (path_handled(path))
-        return 0; /* let civetweb route the request to its handler */
+        return -1;
     if (!path_is_web_file(path))
-        return begin_refuse(conn, ri, 404, "not_found", HTTP_E_NOT_FOUND, NULL, "no such file");
-    const char *m = ri->request_method ? ri->request_method : "";
-    if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0) /* civetweb would offer PUT, DELETE */
-        return begin_refuse(conn, ri, 405, "method_not_allowed", HTTP_E_METHOD, "Allow: GET, HEAD",
-                            "the dashboard's files are read-only: GET or HEAD");
-    return 0; /* civetweb serves the file */
-}
-
-static void on_end(const struct mg_connection *conn, int status)
-{
-    int64_t us = (mono_ns() - tl.t0) / 1000;
-    if (status >= 100 && status < 600)
-        __atomic_fetch_add(&status_counts[status], 1, __ATOMIC_RELAXED);
-    const struct mg_request_info *ri = mg_get_request_info(conn);
-    /* One line per request would drown the log (a dashboard polls): at debug,
-     * except the operator's changes (who asked is their record) at info and
-     * server errors at warn. */
-    const char *m = ri->request_method ? ri->request_method : "-";
-    const char *uri = ri->local_uri ? ri->local_uri : "-";
-    log_level lv = status >= 500 ? LOG_WARN
-                   : strncmp(uri, "/api/v1/admin/", 14) == 0 && strcmp(m, "GET") != 0 ? LOG_INFO
-                                                                                       : LOG_DEBUG;
-    log_write(lv, "http", "method=%s path=%s status=%d us=%lld user=%s remote=%s", log_q(m),
-              log_q(uri), status, (long long)us, log_q(tl.user[0] ? tl.user : "-"),
-              log_q(ri->remote_addr));
-}
-
-static int on_log(const struct mg_connection *conn, const char *message)
-{
-    (void)conn;
-    log_warn("http", "msg=%s", log_q(message));
-    return 1;
-}
-
-/* civetweb's own errors (no such file, a request line it cannot read): in
- * our JSON shape on every path, with our status line -- civetweb's echoes
- * the client's protocol token ("HTTP/HVTP/1.1 400"). */
-static int on_http_error(struct mg_connection *conn, int status, const char *msg)
-{
-    const struct mg_request_info *ri = mg_get_request_info(conn);
-    req r;
-    memset(&r, 0, sizeof r);
-    r.conn = conn;
-    r.method = ri && ri->request_method ? ri->request_method : "-";
-    snprintf(r.path, sizeof r.path, "%s", ri && ri->local_uri ? ri->local_uri : "-");
-    if (status == 404)
-        http_not_found(&r, "no such resource");
-    else if (status == 405)
-        http_bad_method(&r);
-    else
-        http_error(&r, status, status == 413 ? "too_large" : "bad_request",
-                   status == 413 ? HTTP_E_TOO_LARGE : HTTP_E_BAD_REQUEST, "%s", msg ? msg : "error");
+        return http_conn_error(c, 404, "not_found", HTTP_E_NOT_FOUND, NULL, "no such file");
+    const char *m = c->method ? c->method : "";
+    if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0) /* a file server could offer PUT, DELETE */
+        return http_conn_error(c, 405, "method_not_allowed", HTTP_E_METHOD, "Allow: GET, HEAD",
+                               "the dashboard's files are read-only: GET or HEAD");
     return 0;
 }
 
-void http_set_callbacks(struct mg_callbacks *cb)
+int http_dispatch(server *s, http_conn *c)
 {
-    cb->begin_request = on_begin;
-    cb->end_request = on_end;
-    cb->log_message = on_log;
-    cb->http_error = on_http_error;
+    int st = http_static_check(c);
+    if (st >= 0)
+        return st;
+    http_handler fn = http_route(c->path);
+    if (!fn)
+        return http_conn_error(c, 404, "not_found", HTTP_E_NOT_FOUND, NULL, "no such resource");
+    return fn(c, s);
 }

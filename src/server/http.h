@@ -21,6 +21,13 @@
 
 struct mg_callbacks;
 
+/* A request on one of the front ends (civetweb, or the event loop of
+ * evloop.c): what every handler sees of the connection. Defined in
+ * frontend.h; handlers reach it only through the functions below. */
+typedef struct http_conn http_conn;
+/* A request handler: conn is the request, cb the server. Returns the status. */
+typedef int (*http_handler)(http_conn *conn, void *cb);
+
 /* Gateway reason codes (the engine's are in cets/errors.h, 100..899). */
 enum {
     HTTP_E_BAD_JSON = 1000,
@@ -41,7 +48,7 @@ enum {
 
 typedef struct req {
     server *s;
-    struct mg_connection *conn;
+    http_conn *conn;
     const char *method;
     const char *query;          /* after '?', or NULL */
     char path[512];             /* URL-decoded local path */
@@ -53,11 +60,28 @@ typedef struct req {
     bool answered;
     int status;                 /* of the answer: what a civetweb handler must return */
     bool close;                 /* close the connection after the answer */
+    size_t max_body;            /* 0: the configured max_body */
+    bool capture;               /* one entry of a batch: the answer is kept, not sent */
+    json_t *captured;           /* ... its body (the reference is the caller's) */
 } req;
 
 /* Set up r for a request on conn; false (404 answered) for a path with too
  * many segments. */
-bool http_begin(req *r, server *s, struct mg_connection *conn);
+bool http_begin(req *r, server *s, http_conn *conn);
+/* Register fn for the requests on path prefix (a path equal to it or below
+ * it); on whichever front end runs. At most HTTP_MAX_ROUTES. */
+#define HTTP_MAX_ROUTES 48
+void http_handle(server *s, const char *prefix, http_handler fn);
+/* The value of request header name (case-insensitive), or NULL. */
+const char *http_header(const req *r, const char *name);
+/* The client's address ("127.0.0.1"). */
+const char *http_remote(const req *r);
+/* Read up to len bytes of the body: the count, 0 at its end, <0 on error. */
+int http_read(req *r, char *buf, size_t len);
+/* Answer status with a ready body of content type ctype (extra as for
+ * http_json); returns the status. */
+int http_send(req *r, int status, const char *ctype, const char *extra, const char *body,
+              size_t len);
 bool http_is(const req *r, const char *method);
 
 /* ---- answers --------------------------------------------------------- */
@@ -86,11 +110,12 @@ int http_bad_method(req *r);
 bool http_auth(req *r, uint32_t role, uint32_t participant);
 /* The bearer token of the request, if any (copied to tok; "" when the
  * header is there but holds no bearer token). false: no Authorization. */
-bool http_auth_bearer(struct mg_connection *conn, char *tok, size_t len);
-/* Who is calling: an anonymous principal (authenticated = false) when there
- * is no Authorization header; false when a token is given but invalid or
+bool http_auth_bearer(const char *authorization, char *tok, size_t len);
+/* Who is calling (authorization: the Authorization header's value, or NULL):
+ * an anonymous principal (authenticated = false) when there is no
+ * Authorization header; false when a token is given but invalid or
  * expired (answer 401). info (may be NULL) says what kind of token. */
-bool http_auth_identify(auth *a, struct mg_connection *conn, principal *out,
+bool http_auth_identify(auth *a, const char *authorization, principal *out,
                         auth_token_info *info);
 /* Check that p may act with `role` on `participant` (0 = no particular
  * participant). Answers 401/403 itself and logs the denial when not
@@ -101,6 +126,10 @@ bool http_auth_require(req *r, const principal *p, uint32_t role, uint32_t parti
 /* Read and parse the body as a JSON object whose keys are all in fields
  * (NULL-terminated). NULL after answering 413 / 400. Free with json_decref. */
 json_t *http_body(req *r, const char *const fields[]);
+/* Check that every key of the JSON object o is in fields (NULL-terminated);
+ * false after answering 400 unknown_field (prefix, e.g. "orders[3].", goes
+ * before the key in the message; NULL for none). */
+bool http_known_fields(req *r, json_t *o, const char *const fields[], const char *prefix);
 /* Typed fields of o. Absent and not required: *out untouched, true. */
 bool http_str(req *r, json_t *o, const char *k, bool required, size_t maxlen, const char **out);
 bool http_int(req *r, json_t *o, const char *k, bool required, int64_t min, int64_t max,

@@ -8,7 +8,6 @@
  * the role or for another participant: 403; an admin may act on any
  * participant" is written once.
  */
-#include <civetweb.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,9 +17,8 @@
 #include "http.h"
 #include "core/log.h"
 
-bool http_auth_bearer(struct mg_connection *conn, char *tok, size_t len)
+bool http_auth_bearer(const char *h, char *tok, size_t len)
 {
-    const char *h = mg_get_header(conn, "Authorization");
     if (!h)
         return false;
     if (strncasecmp(h, "Bearer ", 7) != 0) {
@@ -38,14 +36,14 @@ bool http_auth_bearer(struct mg_connection *conn, char *tok, size_t len)
     return true;
 }
 
-bool http_auth_identify(auth *a, struct mg_connection *conn, principal *out,
+bool http_auth_identify(auth *a, const char *authorization, principal *out,
                         auth_token_info *info)
 {
     char tok[AUTH_TOKEN_HEX + 2];
     memset(out, 0, sizeof *out);
     if (info)
         memset(info, 0, sizeof *info);
-    if (!http_auth_bearer(conn, tok, sizeof tok))
+    if (!http_auth_bearer(authorization, tok, sizeof tok))
         return true; /* anonymous */
     bool ok = auth_token_lookup(a, tok, out, info);
     sodium_memzero(tok, sizeof tok);
@@ -59,7 +57,7 @@ bool http_auth_require(req *r, const principal *p, uint32_t role, uint32_t parti
     if (!p || !p->authenticated) {
         status = 401;
         snprintf(why, sizeof why, "%s",
-                 mg_get_header(r->conn, "Authorization")
+                 http_header(r, "Authorization")
                      ? "the token is not valid (expired, revoked or malformed): log in again"
                      : "login required: send Authorization: Bearer <token>");
     } else if ((p->roles & role) != role) {
@@ -73,15 +71,14 @@ bool http_auth_require(req *r, const principal *p, uint32_t role, uint32_t parti
     }
     if (!status)
         return true;
-    const struct mg_request_info *ri = mg_get_request_info(r->conn);
     char path[512];
-    snprintf(path, sizeof path, "%s", ri->local_uri ? ri->local_uri : "-");
+    snprintf(path, sizeof path, "%s", r->path[0] ? r->path : "-");
     for (char *c = path; *c; c++) /* keep the log line parseable */
         if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
             *c = '_';
     log_warn("auth", "msg=\"denied\" status=%d user=%s method=%s path=%s reason=%s", status,
              log_q(p && p->authenticated ? p->user : "-"),
-             log_q(ri->request_method ? ri->request_method : "-"), log_q(path), log_q(why));
+             log_q(r->method && r->method[0] ? r->method : "-"), log_q(path), log_q(why));
     if (status == 401)
         http_error(r, 401, "unauthenticated", HTTP_E_UNAUTHENTICATED, "%s", why);
     else
@@ -91,7 +88,7 @@ bool http_auth_require(req *r, const principal *p, uint32_t role, uint32_t parti
 
 bool http_auth(req *r, uint32_t role, uint32_t participant)
 {
-    if (!r->identified && !http_auth_identify(r->s->auth, r->conn, &r->who, NULL))
+    if (!r->identified && !http_auth_identify(r->s->auth, http_header(r, "Authorization"), &r->who, NULL))
         memset(&r->who, 0, sizeof r->who); /* a bad token: http_auth_require answers 401 */
     r->identified = true;
     if (r->who.authenticated)

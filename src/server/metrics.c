@@ -11,7 +11,6 @@
  * the same business state. The hash walks the whole state under the shared
  * lock, so /healthz is for probes every few seconds, not for a tight loop.
  */
-#include <civetweb.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -200,9 +199,12 @@ static void alert_metrics(buf *b, server *s)
         out(b, "cets_alerts_total{rule=\"%s\"} %" PRIu64 "\n", cets_alert_rule_name(r), n[r]);
 }
 
-static int h_metrics(struct mg_connection *conn, void *cb)
+static int h_metrics(http_conn *conn, void *cb)
 {
     server *s = cb;
+    req r;
+    if (!http_begin(&r, s, conn))
+        return r.status;
     core_stats *st = malloc(sizeof *st);
     uint64_t *http = calloc(600, sizeof *http);
     buf b = {0};
@@ -222,20 +224,14 @@ static int h_metrics(struct mg_connection *conn, void *cb)
                 out(&b, "cets_http_requests_total{status=\"%d\"} %" PRIu64 "\n", i, http[i]);
     }
     int status = b.p ? 200 : 503;
-    mg_response_header_start(conn, status);
-    mg_response_header_add(conn, "Content-Type", "text/plain; version=0.0.4; charset=utf-8", -1);
-    char len[32];
-    snprintf(len, sizeof len, "%zu", b.n);
-    mg_response_header_add(conn, "Content-Length", len, -1);
-    mg_response_header_send(conn);
-    mg_write(conn, b.p ? b.p : "", b.n);
+    http_send(&r, status, "text/plain; version=0.0.4; charset=utf-8", NULL, b.p ? b.p : "", b.n);
     free(b.p);
     free(st);
     free(http);
     return status;
 }
 
-static int h_healthz(struct mg_connection *conn, void *cb)
+static int h_healthz(http_conn *conn, void *cb)
 {
     req r;
     if (!http_begin(&r, cb, conn))
@@ -269,6 +265,6 @@ static int h_healthz(struct mg_connection *conn, void *cb)
 
 void metrics_register(server *s)
 {
-    mg_set_request_handler(s->mg, "/metrics", h_metrics, s);
-    mg_set_request_handler(s->mg, "/healthz", h_healthz, s);
+    http_handle(s, "/metrics", h_metrics);
+    http_handle(s, "/healthz", h_healthz);
 }

@@ -24,9 +24,16 @@ typedef struct server_config {
     char log_file[1024];       /* "" = stderr */
     char holidays[1024];       /* holiday calendar file, journaled at start; "" = none */
     int log_level;             /* 0 debug .. 3 error; 1 */
-    int http_threads;          /* civetweb worker threads, 16 */
+    int http_threads;          /* civetweb worker threads, 128 */
+    char frontend[16];         /* "civetweb" (default) or "evloop" (evloop.c) */
+    int http_io_threads;       /* evloop: I/O threads, 2 */
+    int http_workers;          /* evloop: handler threads, 16 */
+    int http_request_timeout_ms; /* evloop: a request's header and body, and keep-alive idle, 10000 */
+    int http_max_connections;  /* evloop: open connections in all, 10000 */
+    int http_max_connections_per_addr; /* evloop: from one address, 1000 */
     int session_ttl_s;         /* login token lifetime, 28800 */
     int max_body;              /* bytes, 65536 */
+    int batch_max_body;        /* bytes of POST /api/v1/orders/batch, 1048576 */
     int login_max_failures;    /* failures of one user from one address before 429, 5 */
     int login_max_address_failures; /* failures from one address, any users, before 429, 50 */
     int sessions_per_user;     /* live login sessions of one user; the oldest ends, 16 */
@@ -69,6 +76,8 @@ typedef struct server {
     ws_hub *ws;
     projection *proj;           /* bars, tapes, idempotency map: built from events */
     struct mg_context *mg;
+    void *http_routes;          /* the front end's table of routes (http_civet.c) */
+    struct evl *evl;            /* frontend = "evloop" (evloop.c) */
     struct demo_traders *traders; /* --demo: simulated traders */
     bus_reader *proj_reader;      /* the projection's place on the core's bus */
     backoffice *bo;               /* SQL projection and live audit log (src/backoffice) */

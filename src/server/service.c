@@ -25,10 +25,12 @@
 #include "backoffice/backoffice.h"
 #include "config.h"
 #include "demo.h"
+#include "frontend.h"
 #include "http.h"
 #include "core/log.h"
 #include "projection.h"
 #include "ws.h"
+#include "evloop.h"
 
 static bool is_dir(const char *p)
 {
@@ -92,9 +94,31 @@ static int tls_pem(const server_config *c, char *out, size_t len, char *err, siz
     return 0;
 }
 
+static void routes_register(server *s)
+{
+    api_market_register(s);
+    api_account_register(s);
+    api_trading_register(s);
+    api_admin_register(s);
+    api_params_register(s);
+    api_registry_register(s); /* api_registry.c */
+    api_history_register(s);  /* api_history.c: the back office */
+    api_fix_register(s);
+    api_auth_register(s);
+    metrics_register(s);
+}
+
 static int http_start(server *s, char *err, size_t errlen)
 {
     server_config *c = &s->cfg;
+    if (strcmp(c->frontend, "evloop") == 0) {
+        routes_register(s);
+        return evloop_start(s, err, errlen);
+    }
+    if (strcmp(c->frontend, "civetweb") != 0) {
+        snprintf(err, errlen, "frontend = \"%s\": want \"civetweb\" or \"evloop\"", c->frontend);
+        return -1;
+    }
     bool tls = c->tls_cert[0] && c->tls_key[0];
     /* once per process; again when TLS is wanted and not yet initialised */
     static bool inited;
@@ -107,8 +131,8 @@ static int http_start(server *s, char *err, size_t errlen)
          * OpenSSL 1.1 symbols; with OpenSSL 3 that fails, and a server
          * started anyway accepts TLS handshakes but answers nothing. */
         snprintf(err, errlen, "TLS is configured but civetweb could not initialise OpenSSL "
-                              "(its libssl does not match this civetweb build); terminate TLS in a "
-                              "reverse proxy instead (docs/operations.md)");
+                              "(its libssl does not match this civetweb build); set frontend = "
+                              "\"evloop\", which speaks TLS itself (docs/operations.md)");
         return -1;
     }
     char ports[160], threads[16], pem[1100];
@@ -145,16 +169,8 @@ static int http_start(server *s, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start HTTP on %s: %s", c->listen, mgerr[0] ? mgerr : "unknown error");
         return -1;
     }
-    api_market_register(s);
-    api_account_register(s);
-    api_trading_register(s);
-    api_admin_register(s);
-    api_params_register(s);
-    api_registry_register(s); /* api_registry.c */
-    api_history_register(s);  /* api_history.c: the back office */
-    api_fix_register(s);
-    api_auth_register(s);
-    metrics_register(s);
+    routes_register(s);
+    http_civet_routes(s);
     if (s->ws)
         ws_register(s);
     return 0;
@@ -351,9 +367,12 @@ void service_stop(server *s)
 {
     if (s->cfg.demo && s->core)
         demo_stop(s);
+    evloop_stop(s);
     if (s->mg)
         mg_stop(s->mg); /* waits for the requests in flight */
     s->mg = NULL;
+    free(s->http_routes);
+    s->http_routes = NULL;
     if (s->core)
         core_stop(s->core);
     bo_stop(s->bo, 30000); /* after the core: it projects everything durable first */
@@ -376,6 +395,8 @@ void service_stop(server *s)
 
 int service_port(const server *s)
 {
+    if (s->evl)
+        return evloop_port(s);
     struct mg_server_port p[4];
     int n = s->mg ? mg_get_server_ports(s->mg, 4, p) : 0;
     return n > 0 ? p[0].port : 0;

@@ -90,6 +90,9 @@ void ts_start(tserver *t, const char *dir, void (*cfg_fn)(server_config *c))
     const char *src = getenv("CETS_SOURCE_DIR"); /* the dashboard, wherever the build is */
     if (src && *src)
         snprintf(cfg.web_root, sizeof cfg.web_root, "%s/web", src);
+    const char *fe = getenv("CETS_TEST_FRONTEND"); /* run a suite on another front end */
+    if (fe && *fe)
+        snprintf(cfg.frontend, sizeof cfg.frontend, "%s", fe);
     if (cfg_fn)
         cfg_fn(&cfg);
     if (service_start(&t->s, &cfg, err, sizeof err) != 0)
@@ -162,8 +165,10 @@ void ts_spawn_with(tserver *t, const char *dir, const char *conf_lines)
     snprintf(log, sizeof log, "%s.log", t->dir);
     FILE *f = fopen(conf, "w");
     assert_non_null(f);
+    const char *fe = getenv("CETS_TEST_FRONTEND");
     fprintf(f, "# written by tserver.c\nenforce_sessions = false  # any hour\nhttp_threads = 32\n"
-               "log_file = %s\nlog_level = info\n%s", log, conf_lines ? conf_lines : "");
+               "log_file = %s\nlog_level = info\nfrontend = %s\n%s", log,
+            fe && *fe ? fe : "civetweb", conf_lines ? conf_lines : "");
     fclose(f);
     for (int attempt = 0; attempt < 5; attempt++) {
         t->port = free_port();

@@ -1,0 +1,426 @@
+/* test_frontend.c -- the event-loop front end (frontend = "evloop",
+ * src/server/evloop.c) and its limits, each at the limit and just past it,
+ * with short configured deadlines so that every test is quick and bounded.
+ *
+ * The hardening issue's finding 4 on this front end: 200 connections
+ * trickling a header line every half second do not stop /healthz, and are
+ * cut at the request deadline; a POST trickling its body is cut at the same
+ * deadline and submits nothing; an idle keep-alive connection is closed at
+ * it; the caps on connections in total and per address refuse the next
+ * connection and no other, and free a place when one closes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <sys/stat.h>
+
+#include "../src/server/config.h"
+#include "../src/server/service.h"
+#include "../src/server/tls.h"
+#include "tserver.h"
+
+#define DEADLINE_MS 1500
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void msleep(int ms)
+{
+    struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000};
+    nanosleep(&t, NULL);
+}
+
+static int connect_to(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* Wait up to ms for the server to close fd (recv() == 0 or an error): the
+ * milliseconds it took, or -1 if it is still open. Data is read and dropped. */
+static int64_t wait_closed(int fd, int ms)
+{
+    int64_t t0 = now_ms();
+    char buf[4096];
+    for (;;) {
+        int64_t left = ms - (now_ms() - t0);
+        if (left <= 0)
+            return -1;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, (int)left) <= 0)
+            return -1;
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN))
+            return now_ms() - t0;
+    }
+}
+
+/* One request on fd, the status of its answer (0: none within 3 s). */
+static int raw_request(int fd, const char *req)
+{
+    if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
+        return 0;
+    char buf[8192];
+    size_t n = 0;
+    int64_t t0 = now_ms();
+    while (n < sizeof buf - 1 && now_ms() - t0 < 3000) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        ssize_t k = recv(fd, buf + n, sizeof buf - 1 - n, 0);
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+        buf[n] = 0;
+        char *end = strstr(buf, "\r\n\r\n");
+        const char *cl = strcasestr(buf, "content-length:");
+        if (end && cl && (size_t)(end + 4 - buf) + (size_t)atol(cl + 15) <= n)
+            break;
+    }
+    buf[n] = 0;
+    int status = 0;
+    sscanf(buf, "HTTP/1.%*d %d", &status);
+    return status;
+}
+
+static int cap_total = 10000, cap_addr = 1000, max_body = 65536;
+
+static void evloop_cfg(server_config *c)
+{
+    snprintf(c->frontend, sizeof c->frontend, "evloop");
+    c->http_request_timeout_ms = DEADLINE_MS;
+    c->http_max_connections = cap_total;
+    c->http_max_connections_per_addr = cap_addr;
+    c->max_body = max_body;
+}
+
+static void start(tserver *t)
+{
+    memset(t, 0, sizeof *t);
+    ts_start(t, NULL, evloop_cfg);
+}
+
+static void stop(tserver *t)
+{
+    ts_stop(t);
+    ts_rmtree(t->dir);
+    cap_total = 10000, cap_addr = 1000, max_body = 65536;
+}
+
+/* ---- finding 4: slow headers ------------------------------------------------ */
+
+#define SLOW 200
+
+typedef struct slow {
+    int port, fd[SLOW];
+    volatile int stop;
+} slow;
+
+/* Every connection sends a request line, then a header line every 500 ms. */
+static void *slow_headers(void *arg)
+{
+    slow *s = arg;
+    for (int i = 0; i < SLOW; i++) {
+        s->fd[i] = connect_to(s->port);
+        send(s->fd[i], "GET /healthz HTTP/1.1\r\n", 23, MSG_NOSIGNAL);
+    }
+    while (!s->stop) {
+        for (int i = 0; i < SLOW; i++)
+            send(s->fd[i], "X-Slow: 1\r\n", 11, MSG_NOSIGNAL);
+        msleep(500);
+    }
+    return NULL;
+}
+
+static void test_slow_headers_do_not_stop_healthz(void **state)
+{
+    (void)state;
+    tserver t;
+    start(&t);
+    slow s = {.port = t.port};
+    pthread_t th;
+    pthread_create(&th, NULL, slow_headers, &s);
+    msleep(300);
+    /* /healthz answers at once, over and over, while the 200 trickle */
+    int64_t worst = 0;
+    for (int i = 0; i < 10; i++) {
+        int64_t t0 = now_ms();
+        json_decref(ts_expect(&t, "GET", "/healthz", NULL, NULL, 200));
+        int64_t dt = now_ms() - t0;
+        if (dt > worst)
+            worst = dt;
+        msleep(100);
+    }
+    assert_true(worst < 500);
+    /* and each of the 200 is cut at the deadline, header lines or not */
+    int cut = 0;
+    for (int i = 0; i < SLOW; i++)
+        cut += wait_closed(s.fd[i], DEADLINE_MS + 2000) >= 0;
+    s.stop = 1;
+    pthread_join(th, NULL);
+    assert_int_equal(cut, SLOW);
+    for (int i = 0; i < SLOW; i++)
+        close(s.fd[i]);
+    json_decref(ts_expect(&t, "GET", "/healthz", NULL, NULL, 200));
+    stop(&t);
+}
+
+/* A POST that sends 1 byte of a 60,000-byte body now and then is cut at the
+ * deadline, and nothing is submitted. */
+static void test_trickled_body_cut(void **state)
+{
+    (void)state;
+    tserver t;
+    start(&t);
+    json_t *h0 = ts_expect(&t, "GET", "/healthz", NULL, NULL, 200);
+    int fd = connect_to(t.port);
+    const char *head = "POST /api/v1/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n{";
+    send(fd, head, strlen(head), MSG_NOSIGNAL);
+    int64_t t0 = now_ms(), closed = -1;
+    for (int i = 0; i < 40 && closed < 0; i++) {
+        send(fd, " ", 1, MSG_NOSIGNAL);
+        closed = wait_closed(fd, 200);
+    }
+    int64_t took = now_ms() - t0;
+    close(fd);
+    assert_true(closed >= 0);
+    assert_true(took >= DEADLINE_MS - 300 && took <= DEADLINE_MS + 1500);
+    json_t *h1 = ts_expect(&t, "GET", "/healthz", NULL, NULL, 200);
+    assert_int_equal(tj_int(h0, "seq"), tj_int(h1, "seq"));
+    json_decref(h0);
+    json_decref(h1);
+    stop(&t);
+}
+
+/* A keep-alive connection is served while it is within the deadline and
+ * closed once it has been idle for it. */
+static void test_keepalive_idle_closed(void **state)
+{
+    (void)state;
+    tserver t;
+    start(&t);
+    int fd = connect_to(t.port);
+    const char *get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert_int_equal(raw_request(fd, get), 200);
+    msleep(DEADLINE_MS / 2);
+    assert_int_equal(raw_request(fd, get), 200); /* still open, and the clock restarted */
+    int64_t took = wait_closed(fd, DEADLINE_MS + 2000);
+    close(fd);
+    assert_true(took >= DEADLINE_MS - 300);
+    assert_true(took <= DEADLINE_MS + 1500);
+    stop(&t);
+}
+
+/* The per-address cap: cap_addr connections are served, the next one is
+ * closed at once, and a place frees when one of them closes. */
+static void caps_check(tserver *t, int cap)
+{
+    int fd[64];
+    const char *get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (int i = 0; i < cap; i++)
+        fd[i] = connect_to(t->port);
+    for (int i = 0; i < cap; i++) /* all of them at the cap: served */
+        assert_int_equal(raw_request(fd[i], get), 200);
+    int past = connect_to(t->port);
+    assert_true(wait_closed(past, 1000) >= 0); /* one past it: closed */
+    close(past);
+    assert_int_equal(raw_request(fd[0], get), 200); /* the others are not affected */
+    close(fd[0]);
+    msleep(200);
+    fd[0] = connect_to(t->port); /* a place is free again */
+    assert_int_equal(raw_request(fd[0], get), 200);
+    for (int i = 0; i < cap; i++)
+        close(fd[i]);
+}
+
+static void test_connections_per_address(void **state)
+{
+    (void)state;
+    tserver t;
+    cap_addr = 8;
+    start(&t);
+    msleep(DEADLINE_MS + 500); /* the test client's connection has been closed as idle */
+    caps_check(&t, 8);
+    stop(&t);
+}
+
+static void test_connections_total(void **state)
+{
+    (void)state;
+    tserver t;
+    cap_total = 6;
+    start(&t);
+    msleep(DEADLINE_MS + 500);
+    caps_check(&t, 6);
+    stop(&t);
+}
+
+/* max_body on this front end: a body of max_body bytes is read, one more
+ * is 413 too_large. */
+static void test_body_limit(void **state)
+{
+    (void)state;
+    tserver t;
+    max_body = 1000;
+    start(&t);
+    for (int past = 0; past <= 1; past++) {
+        char body[1002];
+        const char *json = "{\"username\":\"nobody\",\"password\":\"wrong-password\"}";
+        size_t n = 1000 + (size_t)past, jl = strlen(json);
+        memcpy(body, json, jl - 1);
+        memset(body + jl - 1, ' ', n - jl);
+        body[n - 1] = '}';
+        body[n] = 0;
+        tresp r;
+        ts_req(&t, "POST", "/api/v1/login", NULL, body, &r);
+        if (past) {
+            assert_int_equal(r.status, 413);
+            assert_string_equal(tj_str(r.json, "error"), "too_large");
+        } else {
+            assert_int_equal(r.status, 401); /* read whole and checked: wrong password */
+        }
+        tresp_free(&r);
+    }
+    stop(&t);
+}
+
+/* The WebSocket is not on this front end yet: a clear answer, not a hang. */
+static void test_websocket_refused_clearly(void **state)
+{
+    (void)state;
+    tserver t;
+    start(&t);
+    tresp r;
+    ts_req(&t, "GET", "/ws", NULL, NULL, &r);
+    assert_int_equal(r.status, 501);
+    assert_non_null(strstr(tj_str(r.json, "message"), "civetweb"));
+    tresp_free(&r);
+    stop(&t);
+}
+
+/* ---- TLS ------------------------------------------------------------------ */
+
+static size_t sink(char *p, size_t size, size_t n, void *ctx)
+{
+    (void)p, (void)ctx;
+    return size * n;
+}
+
+/* GET url with curl verifying against ca (NULL: no verification) and at
+ * most TLS version maxv (0: any); the status, 0 when it failed. */
+static long curl_get(const char *url, const char *ca, long maxv)
+{
+    CURL *c = curl_easy_init();
+    long status = 0;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
+    if (ca)
+        curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    else
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    if (maxv)
+        curl_easy_setopt(c, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1 | maxv);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    return status;
+}
+
+static char tls_dir[512];
+
+static void tls_cfg(server_config *c)
+{
+    evloop_cfg(c);
+    char err[256];
+    assert_int_equal(tls_self_signed(tls_dir, c->tls_cert, sizeof c->tls_cert, c->tls_key,
+                                     sizeof c->tls_key, err, sizeof err), 0);
+}
+
+/* https with the certificate cetsd --tls-self-signed makes: verified by
+ * curl for 127.0.0.1 and localhost; TLS 1.1 and plain HTTP refused; the
+ * files are kept for the next start (the key readable by the owner only). */
+static void test_tls_self_signed(void **state)
+{
+    (void)state;
+    ts_tmpdir(tls_dir, sizeof tls_dir, "tls");
+    char crt[1024], key[1024], err[256];
+    assert_int_equal(tls_self_signed(tls_dir, crt, sizeof crt, key, sizeof key, err, sizeof err), 0);
+    struct stat st;
+    assert_int_equal(stat(key, &st), 0);
+    assert_int_equal(st.st_mode & 077, 0);
+    assert_int_equal(stat(crt, &st), 0);
+    time_t made = st.st_mtime;
+    /* a server on it (the test client speaks plain HTTP: started by hand) */
+    server_config cfg;
+    config_default(&cfg);
+    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
+    ts_tmpdir(cfg.data_dir, sizeof cfg.data_dir, "tls-data");
+    cfg.core.cfg.enforce_sessions = false;
+    tls_cfg(&cfg);
+    static server s;
+    assert_int_equal(service_start(&s, &cfg, err, sizeof err), 0);
+    char url[96];
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/healthz", service_port(&s));
+    assert_int_equal(curl_get(url, crt, 0), 200);
+    snprintf(url, sizeof url, "https://localhost:%d/healthz", service_port(&s));
+    assert_int_equal(curl_get(url, crt, 0), 200);
+    assert_int_equal(curl_get(url, crt, CURL_SSLVERSION_MAX_TLSv1_1), 0);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/healthz", service_port(&s));
+    assert_int_equal(curl_get(url, NULL, 0), 0);
+    service_stop(&s);
+    assert_int_equal(stat(crt, &st), 0);
+    assert_true(st.st_mtime == made); /* kept, not made again */
+    ts_rmtree(cfg.data_dir);
+    /* a certificate that cannot be read: cetsd does not start, and says why */
+    config_default(&cfg);
+    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
+    ts_tmpdir(cfg.data_dir, sizeof cfg.data_dir, "tls-data");
+    snprintf(cfg.frontend, sizeof cfg.frontend, "evloop");
+    snprintf(cfg.tls_cert, sizeof cfg.tls_cert, "%s/missing.crt", tls_dir);
+    snprintf(cfg.tls_key, sizeof cfg.tls_key, "%s", key);
+    assert_int_equal(service_start(&s, &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "missing.crt"));
+    ts_rmtree(cfg.data_dir);
+    ts_rmtree(tls_dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_slow_headers_do_not_stop_healthz),
+        cmocka_unit_test(test_trickled_body_cut),
+        cmocka_unit_test(test_keepalive_idle_closed),
+        cmocka_unit_test(test_connections_per_address),
+        cmocka_unit_test(test_connections_total),
+        cmocka_unit_test(test_body_limit),
+        cmocka_unit_test(test_websocket_refused_clearly),
+        cmocka_unit_test(test_tls_self_signed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
