@@ -17,7 +17,9 @@ void api_market_register(server *s);  /* market, instruments, depth, trades, bar
 void api_account_register(server *s); /* account, own orders (GET), fills, statement */
 void api_trading_register(server *s); /* orders (POST, PATCH, DELETE), takes, withdrawals */
 void api_admin_register(server *s);    /* operator endpoints but users */
-void api_registry_register(server *s); /* blocks, auctions, registry and compliance */
+void api_blocks_register(server *s);   /* api_blocks.c */
+void api_auctions_register(server *s); /* api_auctions.c */
+void api_registry_register(server *s); /* api_registry.c: registry and compliance */
 void api_auth_register(server *s);     /* login, logout, me, tokens, admin/users */
 void api_fix_register(server *s);      /* the FIX sessions the operator provisions */
 void api_params_register(server *s);   /* market parameters: list, operator's changes */

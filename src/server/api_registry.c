@@ -1,5 +1,6 @@
-/* api_registry.c -- block agreements, one-way bidding and the registry
- * (docs/api.md "Block agreements", "Auctions", "Registry").
+/* api_registry.c -- the registry: allocation, emissions, surrender, retirement, transfers,
+ * freeze, the deadline and compliance (docs/api.md "Registry"); and the request helpers that
+ * api_blocks.c and api_auctions.c share with it (api_reg.h).
  *
  * Same pattern as api_trading.c: check who asks and what is asked, then one
  * engine command through api_submit(); every market and registry rule is the
@@ -22,24 +23,23 @@
 #include <time.h>
 
 #include "api.h"
+#include "api_reg.h"
 #include "cets/registry.h"
 #include "views.h"
 
-#define QTY_LIM 100000000000000LL /* type check only; the engine applies the rules */
-
-static const char *const auction_modes[] = {"uniform", "pay_as_bid", NULL};
-static const char *const auction_reserves[] = {"previous_close", "limit", NULL};
 static const char *const comp_statuses[] = {"open", "compliant", "shortfall",
                                              "shortfall_settled"};
 static const char *const alloc_kinds[] = {"pre", "trueup", NULL};
 
-static bool has_role(const req *r, uint32_t role)
+
+
+bool api_has_role(const req *r, uint32_t role)
 {
     return (r->who.roles & role) == role;
 }
 
 /* Authenticated and holding at least one of roles; false after 401/403. */
-static bool auth_any(req *r, uint32_t roles)
+bool api_auth_any(req *r, uint32_t roles)
 {
     if (!http_auth(r, 0, 0))
         return false;
@@ -51,7 +51,7 @@ static bool auth_any(req *r, uint32_t roles)
     return false;
 }
 
-static bool submit(req *r, cets_cmd *c, cets_result *res)
+bool api_submit_checked(req *r, cets_cmd *c, cets_result *res)
 {
     int code = api_submit(r, c, res);
     if (code != CETS_OK) {
@@ -61,7 +61,7 @@ static bool submit(req *r, cets_cmd *c, cets_result *res)
     return true;
 }
 
-static bool find_instrument(req *r, const char *code, uint32_t *out)
+bool api_find_instrument(req *r, const char *code, uint32_t *out)
 {
     const cets_engine *e = core_read_begin(r->s->core);
     int id = cets_instrument_find(e, code);
@@ -75,7 +75,7 @@ static bool find_instrument(req *r, const char *code, uint32_t *out)
 }
 
 /* {code, side, price, qty} into c. */
-static bool terms(req *r, json_t *b, cets_cmd *c)
+bool api_terms(req *r, json_t *b, cets_cmd *c)
 {
     const char *code;
     int side;
@@ -83,330 +83,10 @@ static bool terms(req *r, json_t *b, cets_cmd *c)
         !http_enum(r, b, "side", true, view_sides, &side) ||
         !http_money(r, b, "price", true, &c->price) ||
         !http_int(r, b, "qty", true, -QTY_LIM, QTY_LIM, &c->qty) ||
-        !find_instrument(r, code, &c->instrument))
+        !api_find_instrument(r, code, &c->instrument))
         return false;
     c->side = (uint8_t)side;
     return true;
-}
-
-/* ---- block agreements ------------------------------------------------------ */
-
-typedef struct listctx {
-    const cets_engine *e;
-    json_t *a;
-    uint32_t participant; /* filter (0 = none) */
-} listctx;
-
-static void block_cb(void *ctx, const cets_block_info *b)
-{
-    listctx *l = ctx;
-    json_array_append_new(l->a, view_block(l->e, b));
-}
-
-static int block_answer(req *r, uint64_t id, int status)
-{
-    cets_block_info b;
-    const cets_engine *e = core_read_begin(r->s->core);
-    json_t *o = cets_block_get(e, id, &b) == 0 ? view_block(e, &b) : NULL;
-    core_read_end(r->s->core);
-    if (!o)
-        return http_json(r, status, json_pack("{s:I}", "id", (json_int_t)id), NULL);
-    return http_json(r, status, o, NULL);
-}
-
-static int blocks_list(req *r)
-{
-    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
-        return r->status;
-    listctx l = {.a = json_array()};
-    l.e = core_read_begin(r->s->core);
-    cets_blocks_foreach(l.e, r->who.participant, block_cb, &l);
-    core_read_end(r->s->core);
-    return http_json(r, 200, l.a, NULL);
-}
-
-static int block_new(req *r, bool quote)
-{
-    static const char *const qfields[] = {"code", "side", "price", "qty", NULL};
-    static const char *const pfields[] = {"code", "side", "price", "qty", "counterparty",
-                                          "answers", NULL};
-    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
-        return r->status;
-    json_t *b = http_body(r, quote ? qfields : pfields);
-    cets_cmd c = {.type = quote ? CETS_CMD_BLOCK_QUOTE : CETS_CMD_BLOCK_PROPOSE};
-    int64_t cp = 0, ans = 0;
-    cets_result res;
-    if (!b || !terms(r, b, &c))
-        goto out;
-    if (!quote) {
-        if (!http_int(r, b, "counterparty", false, 1, UINT32_MAX - 1, &cp) ||
-            !http_int(r, b, "answers", false, 1, INT64_MAX, &ans))
-            goto out;
-        if (!cp == !ans) {
-            http_field_error(r, "counterparty", "give either \"counterparty\" or \"answers\"");
-            goto out;
-        }
-        c.counterparty = (uint32_t)cp;
-        c.order_id = (uint64_t)ans;
-    }
-    c.actor = c.participant = r->who.participant;
-    if (submit(r, &c, &res))
-        block_answer(r, res.order_id, 201);
-out:
-    json_decref(b);
-    return r->status;
-}
-
-static int block_act(req *r, uint64_t id, int type)
-{
-    static const char *const afields[] = {"code", "side", "price", "qty", NULL};
-    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
-        return r->status;
-    cets_cmd c = {.type = (uint8_t)type, .order_id = id};
-    json_t *b = NULL;
-    if (type == CETS_CMD_BLOCK_ACCEPT) {
-        b = http_body(r, afields);
-        if (!b || !terms(r, b, &c))
-            goto out;
-    }
-    c.actor = c.participant = r->who.participant;
-    if (submit(r, &c, NULL))
-        block_answer(r, id, 200);
-out:
-    json_decref(b);
-    return r->status;
-}
-
-static int h_blocks(http_conn *conn, void *cb)
-{
-    req r;
-    uint64_t id = 0;
-    if (!http_begin(&r, cb, conn))
-        return r.status;
-    if (r.nseg == 1)
-        return http_is(&r, "GET") ? blocks_list(&r) : http_bad_method(&r);
-    if (r.nseg == 2 && strcmp(r.seg[1], "quotes") == 0)
-        return http_is(&r, "POST") ? block_new(&r, true) : http_bad_method(&r);
-    if (r.nseg == 2 && strcmp(r.seg[1], "proposals") == 0)
-        return http_is(&r, "POST") ? block_new(&r, false) : http_bad_method(&r);
-    if (r.nseg < 2 || r.nseg > 3)
-        return http_not_found(&r, "no such resource");
-    if (!api_id_segment(&r, r.seg[1], &id))
-        return r.status;
-    if (r.nseg == 2)
-        return http_is(&r, "DELETE") ? block_act(&r, id, CETS_CMD_BLOCK_WITHDRAW)
-                                     : http_bad_method(&r);
-    int type = strcmp(r.seg[2], "accept") == 0    ? CETS_CMD_BLOCK_ACCEPT
-               : strcmp(r.seg[2], "decline") == 0 ? CETS_CMD_BLOCK_DECLINE
-                                                  : 0;
-    if (!type)
-        return http_not_found(&r, "no such resource");
-    return http_is(&r, "POST") ? block_act(&r, id, type) : http_bad_method(&r);
-}
-
-/* ---- auctions ------------------------------------------------------------------ */
-
-static void auction_cb(void *ctx, const cets_auction_info *a)
-{
-    listctx *l = ctx;
-    json_array_append_new(l->a, view_auction(l->e, a));
-}
-
-static void bid_cb(void *ctx, const cets_bid_info *b)
-{
-    listctx *l = ctx;
-    if (l->participant && b->participant != l->participant)
-        return;
-    json_array_append_new(
-        l->a, json_pack("{s:I, s:I, s:o, s:I, s:I, s:I, s:o}", "id", (json_int_t)b->id,
-                        "participant", (json_int_t)b->participant, "price", view_money(b->price),
-                        "qty", (json_int_t)b->qty, "filled", (json_int_t)b->filled, "reserved",
-                        (json_int_t)b->reserved, "ts", view_time(b->ts)));
-}
-
-static int auction_answer(req *r, uint64_t id, int status, bool with_bids)
-{
-    cets_auction_info a;
-    const cets_engine *e = core_read_begin(r->s->core);
-    json_t *o = NULL;
-    if (cets_auction_get(e, id, &a) == 0) {
-        o = view_auction(e, &a);
-        if (with_bids && r->who.authenticated) {
-            listctx l = {.e = e, .a = json_array(),
-                         .participant = has_role(r, ROLE_ADMIN) ? 0 : r->who.participant};
-            cets_bids_foreach(e, id, bid_cb, &l);
-            json_object_set_new(o, has_role(r, ROLE_ADMIN) ? "bid_list" : "own_bids", l.a);
-        }
-    }
-    core_read_end(r->s->core);
-    return o ? http_json(r, status, o, NULL) : http_reason(r, CETS_UNKNOWN_AUCTION, NULL);
-}
-
-/* ISO 8601 UTC "YYYY-MM-DDTHH:MM:SS[.fff…]Z" or an integer of ns. */
-static bool time_field(req *r, json_t *b, const char *k, int64_t *out)
-{
-    json_t *v = json_object_get(b, k);
-    if (json_is_integer(v) && json_integer_value(v) > 0) {
-        *out = json_integer_value(v);
-        return true;
-    }
-    const char *s = json_string_value(v);
-    struct tm tm = {0};
-    int n = 0;
-    if (s && sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) == 6) {
-        int64_t frac = 0, scale = 1000000000;
-        const char *p = s + n;
-        if (*p == '.')
-            for (p++; *p >= '0' && *p <= '9'; p++)
-                if (scale > 1) {
-                    scale /= 10;
-                    frac += (*p - '0') * scale;
-                }
-        if (strcmp(p, "Z") == 0) {
-            tm.tm_year -= 1900;
-            tm.tm_mon -= 1;
-            time_t t = timegm(&tm);
-            if (t > 0) {
-                *out = (int64_t)t * 1000000000 + frac;
-                return true;
-            }
-        }
-    }
-    http_field_error(r, k, "\"%s\" must be an ISO 8601 UTC time (\"2026-11-30T05:00:00Z\") or ns",
-                     k);
-    return false;
-}
-
-static int auction_create(req *r)
-{
-    static const char *const fields[] = {"participant", "code", "side", "lot", "start", "end",
-                                         "mode", "reserve", "min_fill_pct", NULL};
-    if (!auth_any(r, ROLE_ADMIN | ROLE_AUTHORITY))
-        return r->status;
-    json_t *b = http_body(r, fields);
-    cets_cmd c = {.type = CETS_CMD_AUCTION_CREATE};
-    const char *code, *pct = "0";
-    int side, mode = 0, reserve = 0;
-    int64_t pid = 0, bp = 0;
-    cets_result res;
-    if (!b || !http_int(r, b, "participant", true, 1, UINT32_MAX - 1, &pid) ||
-        !http_str(r, b, "code", true, CETS_CODE_LEN - 1, &code) ||
-        !http_enum(r, b, "side", true, view_sides, &side) ||
-        !http_int(r, b, "lot", true, -QTY_LIM, QTY_LIM, &c.qty) ||
-        !time_field(r, b, "start", &c.u.args[CETS_AUCTION_ARG_START]) ||
-        !time_field(r, b, "end", &c.u.args[CETS_AUCTION_ARG_END]) ||
-        !http_enum(r, b, "mode", false, auction_modes, &mode) ||
-        !http_enum(r, b, "reserve", false, auction_reserves, &reserve) ||
-        !http_str(r, b, "min_fill_pct", false, 8, &pct))
-        goto out;
-    if (http_parse_money(pct, &bp) != 0 || bp > 10000) { /* "12.5" -> 1250 bp */
-        http_field_error(r, "min_fill_pct", "\"min_fill_pct\" must be a percentage 0 to 100");
-        goto out;
-    }
-    if (!find_instrument(r, code, &c.instrument))
-        goto out;
-    if (has_role(r, ROLE_ADMIN)) {
-        c.actor = CETS_EXCHANGE_ID;
-    } else if ((uint32_t)pid != r->who.participant) {
-        http_error(r, 403, "forbidden", HTTP_E_FORBIDDEN,
-                   "an authority may only auction its own lot (participant %u)", r->who.participant);
-        goto out;
-    } else {
-        c.actor = r->who.participant;
-    }
-    c.participant = (uint32_t)pid;
-    c.side = (uint8_t)side;
-    c.u.args[CETS_AUCTION_ARG_MODE] = mode;
-    c.u.args[CETS_AUCTION_ARG_LIMIT] = reserve;
-    c.u.args[CETS_AUCTION_ARG_MIN_FILL] = bp;
-    if (submit(r, &c, &res))
-        auction_answer(r, res.order_id, 201, false);
-out:
-    json_decref(b);
-    return r->status;
-}
-
-static int auction_bid(req *r, uint64_t id)
-{
-    static const char *const fields[] = {"price", "qty", NULL};
-    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
-        return r->status;
-    json_t *b = http_body(r, fields);
-    cets_cmd c = {.type = CETS_CMD_AUCTION_BID, .order_id = id};
-    cets_result res;
-    if (b && http_money(r, b, "price", true, &c.price) &&
-        http_int(r, b, "qty", true, -QTY_LIM, QTY_LIM, &c.qty)) {
-        c.actor = c.participant = r->who.participant;
-        if (submit(r, &c, &res))
-            http_json(r, 201,
-                      json_pack("{s:I, s:I, s:o, s:I}", "bid_id", (json_int_t)res.order_id,
-                                "auction", (json_int_t)id, "price", view_money(c.price), "qty",
-                                (json_int_t)c.qty),
-                      NULL);
-    }
-    json_decref(b);
-    return r->status;
-}
-
-static int auction_end(req *r, uint64_t id, bool cancel)
-{
-    if (!auth_any(r, cancel ? ROLE_ADMIN : ROLE_ADMIN | ROLE_AUTHORITY))
-        return r->status;
-    cets_cmd c = {.type = cancel ? CETS_CMD_AUCTION_CANCEL : CETS_CMD_AUCTION_CLOSE,
-                  .order_id = id};
-    c.actor = has_role(r, ROLE_ADMIN) ? CETS_EXCHANGE_ID : r->who.participant;
-    c.participant = c.actor;
-    if (!submit(r, &c, NULL))
-        return r->status;
-    return auction_answer(r, id, 200, true);
-}
-
-static int h_auctions(http_conn *conn, void *cb)
-{
-    req r;
-    uint64_t id = 0;
-    if (!http_begin(&r, cb, conn))
-        return r.status;
-    if (r.nseg == 1) {
-        if (!http_is(&r, "GET"))
-            return http_bad_method(&r);
-        listctx l = {.a = json_array()};
-        l.e = core_read_begin(r.s->core);
-        cets_auctions_foreach(l.e, auction_cb, &l);
-        core_read_end(r.s->core);
-        return http_json(&r, 200, l.a, NULL);
-    }
-    if (r.nseg > 3 || !api_id_segment(&r, r.seg[1], &id))
-        return r.answered ? r.status : http_not_found(&r, "no such resource");
-    if (r.nseg == 2) {
-        if (!http_is(&r, "GET"))
-            return http_bad_method(&r);
-        /* public; a valid token adds the caller's bids (all of them for an admin) */
-        if (!http_auth_identify(r.s->auth, http_header(&r, "Authorization"), &r.who, NULL))
-            memset(&r.who, 0, sizeof r.who);
-        r.identified = true;
-        return auction_answer(&r, id, 200, true);
-    }
-    if (strcmp(r.seg[2], "bids") != 0)
-        return http_not_found(&r, "no such resource");
-    return http_is(&r, "POST") ? auction_bid(&r, id) : http_bad_method(&r);
-}
-
-static int h_admin_auctions(http_conn *conn, void *cb)
-{
-    req r;
-    uint64_t id = 0;
-    if (!http_begin(&r, cb, conn))
-        return r.status;
-    if (r.nseg == 2)
-        return http_is(&r, "POST") ? auction_create(&r) : http_bad_method(&r);
-    if (r.nseg != 4 || !api_id_segment(&r, r.seg[2], &id))
-        return r.answered ? r.status : http_not_found(&r, "no such resource");
-    bool cancel = strcmp(r.seg[3], "cancel") == 0;
-    if (!cancel && strcmp(r.seg[3], "close") != 0)
-        return http_not_found(&r, "no such resource");
-    return http_is(&r, "POST") ? auction_end(&r, id, cancel) : http_bad_method(&r);
 }
 
 /* ---- registry -------------------------------------------------------------- */
@@ -428,11 +108,11 @@ static int allocation(req *r)
         http_enum(r, b, "kind", true, alloc_kinds, &kind) &&
         http_int(r, b, "output", false, 0, QTY_LIM, &c.u.args[0]) &&
         http_int(r, b, "benchmark", false, 0, QTY_LIM, &c.u.args[1]) &&
-        find_instrument(r, code, &c.instrument)) {
+        api_find_instrument(r, code, &c.instrument)) {
         c.actor = r->who.participant;
         c.participant = (uint32_t)pid;
         c.aux = kind;
-        if (submit(r, &c, NULL)) {
+        if (api_submit_checked(r, &c, NULL)) {
             cets_holding h = {0};
             const cets_engine *e = core_read_begin(r->s->core);
             cets_holding_get(e, c.participant, c.instrument, &h);
@@ -463,7 +143,7 @@ static int emissions(req *r)
         http_int(r, b, "tonnes", true, -QTY_LIM, QTY_LIM, &c.qty)) {
         c.actor = r->who.participant;
         c.participant = (uint32_t)pid;
-        if (submit(r, &c, NULL))
+        if (api_submit_checked(r, &c, NULL))
             http_json(r, 201,
                       json_pack("{s:I, s:I, s:I}", "participant", (json_int_t)pid, "year",
                                 (json_int_t)c.aux, "tonnes", (json_int_t)c.qty),
@@ -587,7 +267,7 @@ static int surrender(req *r)
             }
             if (!http_str(r, o, "code", true, CETS_CODE_LEN - 1, &code) ||
                 !http_int(r, o, "qty", true, -QTY_LIM, QTY_LIM, &q) ||
-                !find_instrument(r, code, &iid))
+                !api_find_instrument(r, code, &iid))
                 goto out;
             c.u.targets[i] = (cets_target){iid, q};
         }
@@ -595,7 +275,7 @@ static int surrender(req *r)
     }
     c.actor = r->who.participant;
     c.participant = pid ? (uint32_t)pid : r->who.participant;
-    if (submit(r, &c, &res))
+    if (api_submit_checked(r, &c, &res))
         http_json(r, 201,
                   json_pack("{s:I, s:I, s:I, s:b}", "participant", (json_int_t)c.participant,
                             "year", (json_int_t)c.aux, "surrendered", (json_int_t)res.filled_qty,
@@ -635,7 +315,7 @@ static int retirement(req *r)
         http_str(r, b, "beneficiary", true, CETS_NAME_LEN - 3, &ben) &&
         http_str(r, b, "reason", true, CETS_NAME_LEN - 3, &why) &&
         retire_text_ok(r, "beneficiary", ben) && retire_text_ok(r, "reason", why) &&
-        find_instrument(r, code, &c.instrument)) {
+        api_find_instrument(r, code, &c.instrument)) {
         if (strlen(ben) + strlen(why) + 1 >= CETS_NAME_LEN) {
             http_field_error(r, "beneficiary",
                              "\"beneficiary\" and \"reason\" together at most %d characters",
@@ -649,7 +329,7 @@ static int retirement(req *r)
             c.actor = c.participant = r->who.participant;
             /* seq: the journal's number of the cancellation, which is the
              * retirement certificate's number */
-            if (submit(r, &c, NULL))
+            if (api_submit_checked(r, &c, NULL))
                 http_json(r, 201,
                           json_pack("{s:I, s:s, s:I, s:s, s:s, s:I, s:o}", "participant",
                                     (json_int_t)c.participant, "code", code, "qty",
@@ -691,11 +371,11 @@ static int transfer_new(req *r)
     if (b && http_int(r, b, "to", true, 1, UINT32_MAX - 1, &to) &&
         http_str(r, b, "code", true, CETS_CODE_LEN - 1, &code) &&
         http_int(r, b, "qty", true, -QTY_LIM, QTY_LIM, &c.qty) &&
-        find_instrument(r, code, &c.instrument)) {
+        api_find_instrument(r, code, &c.instrument)) {
         c.actor = c.participant = r->who.participant;
         c.counterparty = (uint32_t)to;
         c.user = api_user_number(r->who.user);
-        if (submit(r, &c, &res))
+        if (api_submit_checked(r, &c, &res))
             transfer_answer(r, res.order_id, 201);
     }
     json_decref(b);
@@ -709,14 +389,14 @@ static int transfer_decide(req *r, uint64_t id, bool approve)
     cets_cmd c = {.type = approve ? CETS_CMD_TRANSFER_APPROVE : CETS_CMD_TRANSFER_REJECT,
                   .order_id = id, .actor = r->who.participant, .participant = r->who.participant,
                   .user = api_user_number(r->who.user)};
-    if (!submit(r, &c, NULL))
+    if (!api_submit_checked(r, &c, NULL))
         return r->status;
     return transfer_answer(r, id, 200);
 }
 
 static int transfers_list(req *r)
 {
-    if (!auth_any(r, ROLE_COMPLIANCE | ROLE_AUTHORITY | ROLE_ADMIN))
+    if (!api_auth_any(r, ROLE_COMPLIANCE | ROLE_AUTHORITY | ROLE_ADMIN))
         return r->status;
     bool all = r->who.roles & (ROLE_AUTHORITY | ROLE_ADMIN);
     listctx l = {.a = json_array()};
@@ -729,7 +409,7 @@ static int transfers_list(req *r)
 static int freeze(req *r)
 {
     static const char *const fields[] = {"participant", "frozen", NULL};
-    if (!auth_any(r, ROLE_AUTHORITY | ROLE_ADMIN))
+    if (!api_auth_any(r, ROLE_AUTHORITY | ROLE_ADMIN))
         return r->status;
     json_t *b = http_body(r, fields);
     int64_t pid = 0;
@@ -737,8 +417,8 @@ static int freeze(req *r)
     if (b && http_int(r, b, "participant", true, 1, UINT32_MAX - 1, &pid) &&
         http_bool(r, b, "frozen", true, &frozen)) {
         cets_cmd c = {.type = CETS_CMD_JUDICIAL, .participant = (uint32_t)pid, .aux = frozen};
-        c.actor = has_role(r, ROLE_AUTHORITY) ? r->who.participant : CETS_EXCHANGE_ID;
-        if (submit(r, &c, NULL))
+        c.actor = api_has_role(r, ROLE_AUTHORITY) ? r->who.participant : CETS_EXCHANGE_ID;
+        if (api_submit_checked(r, &c, NULL))
             http_json(r, 200, json_pack("{s:I, s:b}", "participant", (json_int_t)pid, "frozen",
                                         frozen),
                       NULL);
@@ -756,7 +436,7 @@ static int deadline(req *r)
     cets_cmd c = {.type = CETS_CMD_DEADLINE};
     if (b && http_int(r, b, "year", true, 0, 9999, &c.aux)) {
         c.actor = r->who.participant;
-        if (submit(r, &c, NULL))
+        if (api_submit_checked(r, &c, NULL))
             http_json(r, 200, json_pack("{s:I, s:s}", "year", (json_int_t)c.aux, "status",
                                         "closed"),
                       NULL);
@@ -784,7 +464,7 @@ static json_t *view_compliance(const cets_compliance *c)
  * user (neither authority nor admin) sees its own row only. */
 static int compliance_report(req *r)
 {
-    if (!auth_any(r, ROLE_COMPLIANCE | ROLE_AUTHORITY | ROLE_ADMIN))
+    if (!api_auth_any(r, ROLE_COMPLIANCE | ROLE_AUTHORITY | ROLE_ADMIN))
         return r->status;
     int64_t year = 0;
     char fmt[8] = "json";
@@ -863,7 +543,7 @@ static int compliance_one(req *r, const char *seg)
         return r->status;
     if (pid > UINT32_MAX - 1)
         return http_not_found(r, "no such participant");
-    if (!auth_any(r, ROLE_COMPLIANCE | ROLE_AUTHORITY | ROLE_ADMIN))
+    if (!api_auth_any(r, ROLE_COMPLIANCE | ROLE_AUTHORITY | ROLE_ADMIN))
         return r->status;
     if (!(r->who.roles & (ROLE_AUTHORITY | ROLE_ADMIN)) && pid != r->who.participant)
         return http_error(r, 403, "forbidden", HTTP_E_FORBIDDEN, "participant %u is not yours",
@@ -934,8 +614,5 @@ static int h_registry(http_conn *conn, void *cb)
 
 void api_registry_register(server *s)
 {
-    http_handle(s, "/api/v1/blocks", h_blocks);
-    http_handle(s, "/api/v1/auctions", h_auctions);
-    http_handle(s, "/api/v1/admin/auctions", h_admin_auctions);
     http_handle(s, "/api/v1/registry", h_registry);
 }

@@ -101,7 +101,9 @@ static void routes_register(server *s)
     api_trading_register(s);
     api_admin_register(s);
     api_params_register(s);
-    api_registry_register(s); /* api_registry.c */
+    api_blocks_register(s);
+    api_auctions_register(s);
+    api_registry_register(s);
     api_history_register(s);  /* api_history.c: the back office */
     api_fix_register(s);
     api_auth_register(s);
