@@ -511,7 +511,7 @@ int http_query_str(req *r, const char *name, char *buf, size_t len)
                          (len < sizeof tmp ? len : sizeof tmp) - 1);
         return -1;
     }
-    snprintf(buf, len, "%s", tmp);
+    memcpy(buf, tmp, (size_t)n + 1); /* query_var kept it under len */
     return 1;
 }
 
