@@ -188,12 +188,24 @@ static void test_calendar(void **state)
     assert_int_equal(cets_date_add(20261130, 365), 20271130);
     assert_true(cets_date_valid(20240229));
     assert_true(cets_date_valid(19700101));
-    assert_true(cets_date_valid(99991231));
+    assert_true(cets_date_valid(22611231));
+    assert_false(cets_date_valid(22620101)); /* its times would not fit int64 ns */
+    assert_false(cets_date_valid(99991231));
     assert_false(cets_date_valid(20230229));
     assert_false(cets_date_valid(20261301));
     assert_false(cets_date_valid(20261100));
     assert_false(cets_date_valid(19691231));
     assert_false(cets_date_valid(100000101));
+    /* an engine cannot start on such a day (fuzz_snapshot: year 2932896 days on overflowed
+     * cets_time_at in calendar_set_date) */
+    cets_config far;
+    cets_config_default(&far);
+    far.start_date = 99990104;
+    assert_null(cets_engine_new(&far));
+    far.start_date = 22611231;
+    cets_engine *late = cets_engine_new(&far);
+    assert_non_null(late);
+    cets_engine_free(late);
     for (int32_t d = 20200101; d < 20300101; d = cets_date_add(d, 1)) {
         assert_true(cets_date_valid(d));
         assert_int_equal(cets_civil_from_days(cets_days_from_civil(d)), d);

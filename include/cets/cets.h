@@ -492,7 +492,7 @@ typedef struct cets_config {
     bool keep_trades;                          /* keep the day's trades for statements */
     int32_t ccer_cap_bp;                       /* CCER share of an obligation: 500 = 5% */
     int32_t penalty_multiple_bp;               /* penalty = shortfall x composite x this: 50000 = 5x */
-    uint32_t order_capacity;                   /* initial order pool size (grows) */
+    uint32_t order_capacity;                   /* initial order pool size, at most 2^24 (grows) */
 } cets_config;
 
 /* The market's defaults (see docs/rules.md). */
@@ -841,7 +841,7 @@ CETS_API int64_t cets_composite_price(const cets_engine *e);
 
 /* The calendar (proleptic Gregorian, no time zone): the engine's, and the
  * one the tools and tests use. Dates are yyyymmdd. */
-/* A real day from 1970-01-01 to 9999-12-31. */
+/* A real day from 1970-01-01 to 2261-12-31 (times are int64 ns since 1970). */
 CETS_API bool cets_date_valid(int32_t date);
 /* Days since 1970-01-01 of a date, and the date of such a day count. */
 CETS_API int64_t cets_days_from_civil(int32_t date);

@@ -47,10 +47,12 @@ int64_t cets_days_from_civil(int32_t date)
     return days_of(date / 10000, date / 100 % 100, date % 100);
 }
 
-/* A real day: the round trip through the day count gives the same date. */
+/* A real day: the round trip through the day count gives the same date; and
+ * every instant of it fits the int64 nanoseconds since 1970 that times are
+ * (2262-04-11 is the last such day: 2261-12-31 the bound, a whole year). */
 bool cets_date_valid(int32_t date)
 {
-    if (date < 19700101 || date > 99991231)
+    if (date < 19700101 || date > 22611231)
         return false;
     return cets_civil_from_days(cets_days_from_civil(date)) == date;
 }

@@ -62,7 +62,7 @@ static bool config_valid(const cets_config *c)
         c->listing_band_bp >= 10000 || c->tz_offset_min < -1440 || c->tz_offset_min > 1440 ||
         c->block_band_bp < 0 || c->block_band_bp >= 10000 || c->block_min_qty < 1 ||
         c->ccer_cap_bp < 0 || c->ccer_cap_bp > 10000 || c->penalty_multiple_bp < 0 ||
-        c->penalty_multiple_bp > 1000000 || c->tick > 1000000 || c->order_capacity > (1u << 26) ||
+        c->penalty_multiple_bp > 1000000 || c->tick > 1000000 || c->order_capacity > (1u << 24) ||
         c->listing_max_qty > INT32_MAX || c->block_min_qty > 1000000000)
         return false;
     for (int i = 0; i < 4; i++)
