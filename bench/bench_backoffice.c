@@ -60,8 +60,7 @@ static void parse(int argc, char **argv, args *a)
     a->batch = 16384;
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v)
-            usage();
+        if (!v) usage();
         i++;
         if (!strcmp(f, "--commands"))
             a->wl.commands = strtoull(v, NULL, 10);
@@ -102,10 +101,8 @@ static int write_journal(const workload *w, const char *dir)
     size_t counts[2] = {w->nsetup, w->ncmds};
     for (int k = 0; k < 2; k++)
         for (size_t i = 0; i < counts[k]; i++) {
-            if (cets_journal_append(j, &parts[k][i]) != 0)
-                return -1;
-            if (++n % 4096 == 0 && cets_journal_commit(j) != 0)
-                return -1;
+            if (cets_journal_append(j, &parts[k][i]) != 0) return -1;
+            if (++n % 4096 == 0 && cets_journal_commit(j) != 0) return -1;
         }
     int rc = cets_journal_commit(j);
     cets_journal_close(j);
@@ -116,18 +113,16 @@ static int64_t count_rows(const char *target)
 {
     char err[512];
     db *d = db_open(target, err, sizeof err);
-    if (!d)
-        return -1;
-    static const char *const tables[] = {"trades", "orders", "funds_movements",
-                                         "holdings_movements", "participants", "admin_commands",
-                                         "bars_1m"};
+    if (!d) return -1;
+    static const char *const tables[] = {
+        "trades",       "orders",         "funds_movements", "holdings_movements",
+        "participants", "admin_commands", "bars_1m"};
     int64_t total = 0;
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char sql[128];
         int64_t v = 0;
         snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s", tables[i]);
-        if (db_int_query(d, sql, 0, NULL, &v) == 1)
-            total += v;
+        if (db_int_query(d, sql, 0, NULL, &v) == 1) total += v;
     }
     db_close(d);
     return total;
@@ -143,8 +138,8 @@ static int64_t cpu_ns(void)
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-static int run_projection(const char *dir, const char *target, const char *backend,
-                          uint64_t last, uint32_t batch)
+static int run_projection(const char *dir, const char *target, const char *backend, uint64_t last,
+                          uint32_t batch)
 {
     int64_t rows0 = count_rows(target);
     if (rows0 > 0) {
@@ -203,8 +198,7 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ctx)
     body *b = ctx;
     size_t n = size * nmemb;
     b->n += n;
-    for (size_t i = 0; i < n; i++)
-        b->lines += p[i] == '\n';
+    for (size_t i = 0; i < n; i++) b->lines += p[i] == '\n';
     return n;
 }
 
@@ -226,7 +220,8 @@ static int run_history(const char *dir, int32_t date, uint64_t trades, int repea
         return -1;
     }
     char url[256];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/history/trades?from=%04d-%02d-%02d&format=csv",
+    snprintf(url, sizeof url,
+             "http://127.0.0.1:%d/api/v1/history/trades?from=%04d-%02d-%02d&format=csv",
              service_port(&s), date / 10000, date / 100 % 100, date % 100);
     CURL *h = curl_easy_init();
     int rc = 0;
@@ -269,15 +264,13 @@ int main(int argc, char **argv)
         snprintf(tmp, sizeof tmp, "%s", a.dir);
     } else {
         snprintf(tmp, sizeof tmp, "/tmp/cets-bench-bo-XXXXXX");
-        if (!mkdtemp(tmp))
-            return 1;
+        if (!mkdtemp(tmp)) return 1;
     }
     char dir[600], target[700];
     snprintf(dir, sizeof dir, "%s/data", tmp);
     workload w;
     fprintf(stderr, "bench_backoffice: building %zu commands\n", a.wl.commands);
-    if (workload_build(&w, &a.wl) != 0 || write_journal(&w, dir) != 0)
-        return 1;
+    if (workload_build(&w, &a.wl) != 0 || write_journal(&w, dir) != 0) return 1;
     uint64_t last = w.nsetup + w.ncmds;
     fprintf(stderr, "bench_backoffice: journal of %llu commands, %llu trades\n",
             (unsigned long long)last, (unsigned long long)w.trades);
@@ -293,8 +286,7 @@ int main(int argc, char **argv)
     if (!a.dir) {
         char cmd[700];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-        if (system(cmd) != 0)
-            fprintf(stderr, "bench_backoffice: could not remove %s\n", tmp);
+        if (system(cmd) != 0) fprintf(stderr, "bench_backoffice: could not remove %s\n", tmp);
     }
     return rc ? 1 : 0;
 }

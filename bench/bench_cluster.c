@@ -67,7 +67,7 @@ typedef struct timed_journal {
     core_journal j;
     core_journal *inner;
     timed *t;
-    int64_t t0[2];       /* when each commit in flight started, oldest first */
+    int64_t t0[2]; /* when each commit in flight started, oldest first */
     int nfly;
 } timed_journal;
 
@@ -82,8 +82,7 @@ static int tj_commit(core_journal *j)
     int64_t t0 = now_ns();
     int rc = core_journal_commit(tj->inner);
     timed *t = tj->t;
-    if (t->n < t->cap)
-        t->commits[t->n++] = now_ns() - t0;
+    if (t->n < t->cap) t->commits[t->n++] = now_ns() - t0;
     return rc;
 }
 
@@ -108,8 +107,7 @@ static void tj_close(core_journal *j)
 static int tj_commit_start(core_journal *j, uint64_t *ticket)
 {
     timed_journal *tj = (timed_journal *)j;
-    if (tj->nfly < 2)
-        tj->t0[tj->nfly++] = now_ns();
+    if (tj->nfly < 2) tj->t0[tj->nfly++] = now_ns();
     return tj->inner->ops->commit_start(tj->inner, ticket);
 }
 
@@ -119,8 +117,7 @@ static int tj_commit_wait(core_journal *j, uint64_t ticket)
     int rc = tj->inner->ops->commit_wait(tj->inner, ticket);
     if (ticket && tj->nfly) {
         timed *t = tj->t;
-        if (t->n < t->cap)
-            t->commits[t->n++] = now_ns() - tj->t0[0];
+        if (t->n < t->cap) t->commits[t->n++] = now_ns() - tj->t0[0];
         tj->t0[0] = tj->t0[1];
         tj->nfly--;
     }
@@ -148,8 +145,8 @@ static core_journal *tb_open(core_backend *b, uint64_t next_seq, char *err, size
         core_journal_close(in);
         return NULL;
     }
-    *j = (timed_journal){.j = {in->ops->commit_start ? &tj_split_ops : &tj_ops}, .inner = in,
-                         .t = t};
+    *j = (timed_journal){
+        .j = {in->ops->commit_start ? &tj_split_ops : &tj_ops}, .inner = in, .t = t};
     return &j->j;
 }
 
@@ -192,13 +189,15 @@ static int cmp64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static run one(const char *journal, core_backend *inner, const char *dir, uint64_t n, uint64_t window)
+static run one(const char *journal, core_backend *inner, const char *dir, uint64_t n,
+               uint64_t window)
 {
     timed *t = calloc(1, sizeof *t);
     t->cap = n + 16;
     t->commits = malloc(t->cap * sizeof *t->commits);
     t->inner = inner;
-    t->b = (core_backend){.name = inner->name, .recover = tb_recover, .open = tb_open, .free = tb_free};
+    t->b = (core_backend){
+        .name = inner->name, .recover = tb_recover, .open = tb_open, .free = tb_free};
     core_options o;
     core_options_default(&o);
     o.data_dir = dir;
@@ -211,30 +210,29 @@ static run one(const char *journal, core_backend *inner, const char *dir, uint64
         np_die("%s: core_start: %s", journal, c ? err : "core_open");
     cets_cmd p = {.type = CETS_CMD_PARTICIPANT_ADD, .actor = 1, .aux = CETS_PK_INSTITUTION};
     snprintf(p.u.text, sizeof p.u.text, "bench");
-    if (core_submit(c, &p, NULL) != CETS_OK)
-        np_die("%s: cannot add a participant", journal);
+    if (core_submit(c, &p, NULL) != CETS_OK) np_die("%s: cannot add a participant", journal);
     t->n = 0;
     W.done = W.failed = 0;
     int64_t t0 = now_ns();
     cets_cmd d = {.type = CETS_CMD_DEPOSIT, .actor = 1, .participant = 2, .qty = 1};
     for (uint64_t i = 0; i < n; i++) {
         pthread_mutex_lock(&W.mu);
-        while (i - W.done >= window)
-            pthread_cond_wait(&W.cv, &W.mu);
+        while (i - W.done >= window) pthread_cond_wait(&W.cv, &W.mu);
         pthread_mutex_unlock(&W.mu);
-        if (core_submit_async(c, &d, on_done, NULL) != 0)
-            np_die("%s: submit refused", journal);
+        if (core_submit_async(c, &d, on_done, NULL) != 0) np_die("%s: submit refused", journal);
     }
     pthread_mutex_lock(&W.mu);
-    while (W.done < n)
-        pthread_cond_wait(&W.cv, &W.mu);
+    while (W.done < n) pthread_cond_wait(&W.cv, &W.mu);
     pthread_mutex_unlock(&W.mu);
     double secs = (now_ns() - t0) / 1e9;
-    if (W.failed)
-        np_die("%s: %llu commands failed", journal, (unsigned long long)W.failed);
+    if (W.failed) np_die("%s: %llu commands failed", journal, (unsigned long long)W.failed);
     qsort(t->commits, t->n, sizeof *t->commits, cmp64);
-    run r = {journal, n / secs, t->commits[t->n / 2] / 1e6, t->commits[t->n * 99 / 100] / 1e6,
-             t->commits[t->n - 1] / 1e6, t->n};
+    run r = {journal,
+             n / secs,
+             t->commits[t->n / 2] / 1e6,
+             t->commits[t->n * 99 / 100] / 1e6,
+             t->commits[t->n - 1] / 1e6,
+             t->n};
     printf("{\"bench\":\"cluster_durable\",\"journal\":\"%s\",\"commands\":%llu,\"window\":%llu,"
            "\"cmds_per_s\":%.0f,\"commits\":%llu,\"commands_per_commit\":%.0f,"
            "\"commit_p50_ms\":%.3f,\"commit_p99_ms\":%.3f,\"commit_max_ms\":%.3f}\n",
@@ -276,8 +274,7 @@ static void fix_run(const char *bench_fix, const char *nats)
     }
     int st;
     waitpid(pid, &st, 0);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        np_die("%s failed", bench_fix);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) np_die("%s failed", bench_fix);
 }
 
 int main(int argc, char **argv)
@@ -295,7 +292,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--no-fix"))
             fix = false;
         else {
-            fprintf(stderr, "usage: bench_cluster [--commands N] [--rounds R] [--window W] [--no-fix]\n");
+            fprintf(stderr,
+                    "usage: bench_cluster [--commands N] [--rounds R] [--window W] [--no-fix]\n");
             return 2;
         }
     }
@@ -304,8 +302,7 @@ int main(int argc, char **argv)
     setpgid(0, 0);
     log_setup(NULL, LOG_WARN);
     char tmp[] = "/tmp/bench-cluster-XXXXXX";
-    if (!mkdtemp(tmp))
-        np_die("mkdtemp: %s", strerror(errno));
+    if (!mkdtemp(tmp)) np_die("mkdtemp: %s", strerror(errno));
     np_cluster nc;
     np_start(&nc, tmp);
     run fr[20], nr[20];
@@ -324,8 +321,7 @@ int main(int argc, char **argv)
         o.data_dir = dir;
         o.stream = stream;
         core_backend *b = cluster_backend_new(&o, err, sizeof err);
-        if (!b)
-            np_die("nats backend: %s", err);
+        if (!b) np_die("nats backend: %s", err);
         nr[r] = one("nats", b, dir, n, window);
     }
     double fmed, nmed;
@@ -346,7 +342,6 @@ int main(int argc, char **argv)
     np_stop(&nc);
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    if (system(cmd) != 0)
-        fprintf(stderr, "bench_cluster: could not remove %s\n", tmp);
+    if (system(cmd) != 0) fprintf(stderr, "bench_cluster: could not remove %s\n", tmp);
     return 0;
 }

@@ -42,12 +42,13 @@ typedef struct args {
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: bench_engine [--commands N] [--seed S] [--dir DIR] [--only NAME]\n"
-                    "         [--depth on|off|both] [--instruments K] [--accounts A] [--batch B]\n"
-                    "         [--rate R] [--paced-commands N] [--memory-orders N] [--repeat N]\n"
-                    "         [--controls N]\n"
-                    "       bench_engine --scale [--scale-commands N] [--repeat N] [--seed S]\n"
-                    "NAME: memory throughput latency engine group replay paced journal lob controls\n");
+    fprintf(stderr,
+            "usage: bench_engine [--commands N] [--seed S] [--dir DIR] [--only NAME]\n"
+            "         [--depth on|off|both] [--instruments K] [--accounts A] [--batch B]\n"
+            "         [--rate R] [--paced-commands N] [--memory-orders N] [--repeat N]\n"
+            "         [--controls N]\n"
+            "       bench_engine --scale [--scale-commands N] [--repeat N] [--seed S]\n"
+            "NAME: memory throughput latency engine group replay paced journal lob controls\n");
     exit(2);
 }
 
@@ -56,8 +57,7 @@ static uint64_t num(const char *s)
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 0);
-    if (errno || *end || end == s)
-        usage();
+    if (errno || *end || end == s) usage();
     return v;
 }
 
@@ -77,8 +77,7 @@ static void parse(int argc, char **argv, args *a)
             a->scale = true;
             continue;
         }
-        if (!v)
-            usage();
+        if (!v) usage();
         i++;
         if (!strcmp(f, "--commands"))
             a->wl.commands = num(v);
@@ -109,13 +108,11 @@ static void parse(int argc, char **argv, args *a)
         else if (!strcmp(f, "--depth")) {
             a->depth_on = strcmp(v, "off") != 0;
             a->depth_off = strcmp(v, "on") != 0;
-            if (strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "both"))
-                usage();
+            if (strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "both")) usage();
         } else
             usage();
     }
-    if (a->wl.commands < 1 || a->batch < 1 || a->rate < 1 || a->repeat < 1 ||
-        a->scale_commands < 1)
+    if (a->wl.commands < 1 || a->batch < 1 || a->rate < 1 || a->repeat < 1 || a->scale_commands < 1)
         usage();
 }
 
@@ -123,16 +120,12 @@ static void parse(int argc, char **argv, args *a)
  * where "engine" and "journal" name groups. */
 static bool want(const args *a, const char *name)
 {
-    if (!a->only)
-        return true;
-    if (!strcmp(a->only, name))
-        return true;
-    if (!strcmp(a->only, "engine"))
-        return !strcmp(name, "throughput") || !strcmp(name, "latency");
+    if (!a->only) return true;
+    if (!strcmp(a->only, name)) return true;
+    if (!strcmp(a->only, "engine")) return !strcmp(name, "throughput") || !strcmp(name, "latency");
     if (!strcmp(a->only, "journal"))
         return !strcmp(name, "group") || !strcmp(name, "replay") || !strcmp(name, "paced");
-    if (!strcmp(a->only, "replay"))
-        return !strcmp(name, "group");
+    if (!strcmp(a->only, "replay")) return !strcmp(name, "group");
     return false;
 }
 
@@ -159,8 +152,8 @@ static double median(double *v, size_t n)
 /* The engine against the floor over `runs` throughput runs: min and median
  * of each, and the ratios of the minima and of the medians. */
 typedef struct floor_summary {
-    double engine_min, engine_median, floor_min, floor_median; /* wall */
-    double cpu_min, cpu_median, floor_cpu_min, floor_cpu_median; /* the thread's CPU time */
+    double engine_min, engine_median, floor_min, floor_median;       /* wall */
+    double cpu_min, cpu_median, floor_cpu_min, floor_cpu_median;     /* the thread's CPU time */
     double batch_min, batch_median, batch_cpu_min, batch_cpu_median; /* cets_apply_batch */
 } floor_summary;
 
@@ -227,8 +220,7 @@ static int run_engine_all(const args *a, const workload *w)
     int rc = 0;
     for (int d = 0; d < 2; d++) {
         bool depth = d == 1;
-        if (depth ? !a->depth_on : !a->depth_off)
-            continue;
+        if (depth ? !a->depth_on : !a->depth_off) continue;
         if (want(a, "throughput")) {
             floor_summary s;
             int trc = run_throughputs(w, depth, a->repeat, &s);
@@ -241,8 +233,7 @@ static int run_engine_all(const args *a, const workload *w)
                 jsonl_end();
             }
         }
-        if (want(a, "latency"))
-            rc |= run_engine_latency(w, depth);
+        if (want(a, "latency")) rc |= run_engine_latency(w, depth);
     }
     return rc;
 }
@@ -279,8 +270,7 @@ static int run_scale(const args *a)
         o.book_orders = rows[i].resting / rows[i].instruments;
         workload w;
         floor_summary s;
-        if (workload_build(&w, &o) != 0)
-            return 1;
+        if (workload_build(&w, &o) != 0) return 1;
         int rrc = run_throughputs(&w, false, a->repeat, &s);
         rc |= rrc;
         if (rrc == 0) {
@@ -316,8 +306,7 @@ static int run_journal_all(const args *a, const workload *w, const char *root)
     journal_opts jo = {.dir = dir, .batch = a->batch};
     for (int d = 0; d < 2 && want(a, "group"); d++) {
         jo.depth = d == 1;
-        if (jo.depth ? !a->depth_on : !a->depth_off)
-            continue;
+        if (jo.depth ? !a->depth_on : !a->depth_off) continue;
         uint64_t hash = 0;
         snprintf(dir, sizeof dir, "%s/group-depth-%s", root, jo.depth ? "on" : "off");
         jo.commands = w->ncmds;
@@ -344,22 +333,16 @@ int main(int argc, char **argv)
     args a = {0};
     parse(argc, argv, &a);
     int rc = 0;
-    if (a.scale)
-        return run_scale(&a) ? 1 : 0;
-    if (want(&a, "memory"))
-        rc |= run_memory(&a.wl, a.memory_orders);
+    if (a.scale) return run_scale(&a) ? 1 : 0;
+    if (want(&a, "memory")) rc |= run_memory(&a.wl, a.memory_orders);
     bool engine = want(&a, "throughput") || want(&a, "latency");
     bool journal = want(&a, "group") || want(&a, "paced");
     if (engine || journal || a.controls) {
         workload w;
-        if (workload_build(&w, &a.wl) != 0)
-            return 1;
-        if (a.depth_on && workload_hash_depth(&w) != 0)
-            return 1;
-        if (engine)
-            rc |= run_engine_all(&a, &w);
-        if (a.controls)
-            rc |= run_engine_controls(&w, a.controls);
+        if (workload_build(&w, &a.wl) != 0) return 1;
+        if (a.depth_on && workload_hash_depth(&w) != 0) return 1;
+        if (engine) rc |= run_engine_all(&a, &w);
+        if (a.controls) rc |= run_engine_controls(&w, a.controls);
         if (journal) {
             char tmp[] = "/tmp/cets-bench-XXXXXX";
             const char *root = a.dir;
@@ -372,12 +355,10 @@ int main(int argc, char **argv)
                 return 1;
             }
             rc |= run_journal_all(&a, &w, root);
-            if (!a.dir)
-                nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+            if (!a.dir) nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
         }
         workload_free(&w);
     }
-    if (want(&a, "lob"))
-        rc |= run_lob(&a.wl, a.memory_orders);
+    if (want(&a, "lob")) rc |= run_lob(&a.wl, a.memory_orders);
     return rc ? 1 : 0;
 }

@@ -53,26 +53,29 @@ static uint64_t apply(bench *b, cets_cmd *c)
     return r.order_id ? r.order_id : r.id;
 }
 
-static void at(bench *b, int hh, int mm) { b->now = cets_time_at(cets_trading_date(b->e), hh, mm, 480); }
+static void at(bench *b, int hh, int mm)
+{
+    b->now = cets_time_at(cets_trading_date(b->e), hh, mm, 480);
+}
 
 static uint32_t add_party(bench *b, int kind, int64_t funds)
 {
     cets_cmd c = {.type = CETS_CMD_PARTICIPANT_ADD, .actor = CETS_EXCHANGE_ID, .aux = kind};
     snprintf(c.u.text, sizeof c.u.text, "p%llu", (unsigned long long)b->seq);
     uint32_t id = (uint32_t)apply(b, &c);
-    cets_cmd d = {.type = CETS_CMD_DEPOSIT, .actor = CETS_EXCHANGE_ID, .participant = id,
-                  .qty = funds};
-    if (funds)
-        apply(b, &d);
+    cets_cmd d = {
+        .type = CETS_CMD_DEPOSIT, .actor = CETS_EXCHANGE_ID, .participant = id, .qty = funds};
+    if (funds) apply(b, &d);
     return id;
 }
 
 static void market(bench *b, uint32_t *au)
 {
-    static const char *const codes[] = {"CEA1920", "CEA21", "CEA22", "CEA23", "CEA24", "CEA25",
-                                        "CCER"};
+    static const char *const codes[] = {"CEA1920", "CEA21", "CEA22", "CEA23",
+                                        "CEA24",   "CEA25", "CCER"};
     for (int i = 0; i < 7; i++) {
-        cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD, .actor = CETS_EXCHANGE_ID,
+        cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD,
+                      .actor = CETS_EXCHANGE_ID,
                       .aux = i == 6 ? CETS_PRODUCT_CCER : CETS_PRODUCT_CEA,
                       .price = 4000 + 200 * i};
         snprintf(c.u.text, sizeof c.u.text, "%s", codes[i]);
@@ -88,21 +91,30 @@ static void entities(bench *b, uint32_t au, uint32_t first, int n)
         uint32_t p = first + (uint32_t)k;
         for (uint32_t v = 0; v < 7; v++) {
             cets_cmd c = {.type = v < NVINT ? CETS_CMD_ALLOCATE : CETS_CMD_HOLDING_CREDIT,
-                          .actor = v < NVINT ? au : CETS_EXCHANGE_ID, .participant = p,
+                          .actor = v < NVINT ? au : CETS_EXCHANGE_ID,
+                          .participant = p,
                           .instrument = v,
                           .qty = (v == NVINT - 1 ? 200000 : 20000) + 1000 * (k % 50)};
             apply(b, &c);
         }
         uint32_t v = (uint32_t)(k % NVINT);
         int64_t close = 4000 + 200 * v;
-        cets_cmd s = {.type = CETS_CMD_POST, .actor = p, .participant = p, .instrument = v,
-                      .side = CETS_SELL, .price = close + 1 + k % 50, .qty = 100 + k % 900};
+        cets_cmd s = {.type = CETS_CMD_POST,
+                      .actor = p,
+                      .participant = p,
+                      .instrument = v,
+                      .side = CETS_SELL,
+                      .price = close + 1 + k % 50,
+                      .qty = 100 + k % 900};
         apply(b, &s);
         cets_cmd bb = s;
         bb.side = CETS_BUY;
         bb.price = close - 1 - k % 50;
         apply(b, &bb);
-        cets_cmd em = {.type = CETS_CMD_EMISSIONS, .actor = au, .participant = p, .aux = YEAR,
+        cets_cmd em = {.type = CETS_CMD_EMISSIONS,
+                       .actor = au,
+                       .participant = p,
+                       .aux = YEAR,
                        .qty = 100000 + 500 * (k % 200)};
         apply(b, &em);
     }
@@ -114,21 +126,34 @@ static void activity(bench *b, uint32_t au, uint32_t first, int n)
 {
     for (int k = 0; k + 1 < n; k += 4) {
         uint32_t p = first + (uint32_t)k + 1, v = (uint32_t)(k % NVINT);
-        cets_cmd t = {.type = CETS_CMD_TAKE, .actor = p, .participant = p, .instrument = v,
-                      .side = CETS_BUY, .qty = 50, .price = 4000 + 200 * v + 60};
+        cets_cmd t = {.type = CETS_CMD_TAKE,
+                      .actor = p,
+                      .participant = p,
+                      .instrument = v,
+                      .side = CETS_BUY,
+                      .qty = 50,
+                      .price = 4000 + 200 * v + 60};
         apply(b, &t);
     }
     for (int k = 0; k < n; k += 2) {
         uint32_t p = first + (uint32_t)k;
-        cets_cmd s = {.type = CETS_CMD_SURRENDER, .actor = k % 4 ? p : au, .participant = p,
-                      .aux = YEAR, .qty = 60000};
+        cets_cmd s = {.type = CETS_CMD_SURRENDER,
+                      .actor = k % 4 ? p : au,
+                      .participant = p,
+                      .aux = YEAR,
+                      .qty = 60000};
         apply(b, &s);
     }
     at(b, 13, 30);
     for (int k = 0; k + 1 < n && k < 400; k += 2) {
         uint32_t p = first + (uint32_t)k;
-        cets_cmd c = {.type = CETS_CMD_BLOCK_PROPOSE, .actor = p, .participant = p,
-                      .instrument = NVINT - 1, .side = CETS_SELL, .price = 5000, .qty = 100000,
+        cets_cmd c = {.type = CETS_CMD_BLOCK_PROPOSE,
+                      .actor = p,
+                      .participant = p,
+                      .instrument = NVINT - 1,
+                      .side = CETS_SELL,
+                      .price = 5000,
+                      .qty = 100000,
                       .counterparty = p + 1};
         apply(b, &c);
     }
@@ -138,8 +163,7 @@ static int conserved(const cets_engine *e)
 {
     cets_totals t;
     cets_totals_get(e, &t);
-    if (t.funds != t.deposits - t.withdrawals || t.frozen_funds != t.reserved_funds)
-        return 0;
+    if (t.funds != t.deposits - t.withdrawals || t.frozen_funds != t.reserved_funds) return 0;
     for (uint32_t i = 0; i < cets_instrument_count(e); i++)
         if (t.held[i] != t.issued[i] - t.retired[i] || t.frozen_qty[i] != t.reserved_qty[i])
             return 0;
@@ -159,15 +183,13 @@ int main(int argc, char **argv)
     cets_config_default(&cfg);
     cfg.start_date = DATE;
     bench b = {.e = cets_engine_new(&cfg)};
-    if (!b.e)
-        return 1;
+    if (!b.e) return 1;
     cets_engine_set_listener(b.e, count_event, &b);
     at(&b, 10, 0);
     uint32_t au;
     market(&b, &au);
     uint32_t first = au + 1;
-    for (int k = 0; k < n; k++)
-        add_party(&b, CETS_PK_ENTITY, 2000000000);
+    for (int k = 0; k < n; k++) add_party(&b, CETS_PK_ENTITY, 2000000000);
     entities(&b, au, first, n);
     activity(&b, au, first, n);
     fprintf(stderr, "bench_eod: %d entities, %llu commands of setup\n", n,

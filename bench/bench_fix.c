@@ -96,16 +96,16 @@ static void die(const char *what)
 static void admin(cets_cmd c)
 {
     c.actor = CETS_EXCHANGE_ID;
-    if (core_submit(srv.core, &c, NULL) != CETS_OK)
-        die("seeding the market failed");
+    if (core_submit(srv.core, &c, NULL) != CETS_OK) die("seeding the market failed");
 }
 
 static void exchange_start(const char *dir)
 {
     char err[1024];
     const char *lv = getenv("CETS_BENCH_LOG"); /* info or debug: the gateway's log on stderr */
-    log_setup(NULL, lv && !strcmp(lv, "debug") ? LOG_DEBUG : lv && !strcmp(lv, "info") ? LOG_INFO
-                                                                                    : LOG_WARN);
+    log_setup(NULL, lv && !strcmp(lv, "debug")  ? LOG_DEBUG
+                    : lv && !strcmp(lv, "info") ? LOG_INFO
+                                                : LOG_WARN);
     config_default(&srv.cfg);
     snprintf(srv.cfg.data_dir, sizeof srv.cfg.data_dir, "%s", dir);
     srv.cfg.core.cfg.enforce_sessions = false;
@@ -120,12 +120,10 @@ static void exchange_start(const char *dir)
         co.node_id = node;
         co.data_dir = dir;
         co.stream = stream;
-        if (!(srv.cfg.core.backend = cluster_backend_new(&co, err, sizeof err)))
-            die(err);
+        if (!(srv.cfg.core.backend = cluster_backend_new(&co, err, sizeof err))) die(err);
         journal_name = "nats";
     }
-    if (!(srv.core = core_open(&srv.cfg.core)))
-        die("core_open");
+    if (!(srv.core = core_open(&srv.cfg.core))) die("core_open");
     auth_options ao;
     auth_options_default(&ao);
     ao.data_dir = dir;
@@ -168,8 +166,7 @@ static void exchange_start(const char *dir)
         o.tls_cert = tls_cert;
         o.tls_key = tls_key;
     }
-    if (!(gw = fix_gateway_start_with(srv.core, srv.auth, &o, err, sizeof err)))
-        die(err);
+    if (!(gw = fix_gateway_start_with(srv.core, srv.auth, &o, err, sizeof err))) die(err);
 }
 
 static size_t build(char *out, const char *type, const char *body)
@@ -194,16 +191,14 @@ static size_t build(char *out, const char *type, const char *body)
 
 static ssize_t io_send(const void *p, size_t n)
 {
-    if (!ssl)
-        return send(fd, p, n, MSG_NOSIGNAL);
+    if (!ssl) return send(fd, p, n, MSG_NOSIGNAL);
     int w = SSL_write(ssl, p, (int)n);
     return w > 0 ? w : -1;
 }
 
 static ssize_t io_recv(void *p, size_t n)
 {
-    if (!ssl)
-        return recv(fd, p, n, 0);
+    if (!ssl) return recv(fd, p, n, 0);
     int r = SSL_read(ssl, p, (int)n);
     return r > 0 ? r : -1;
 }
@@ -211,8 +206,7 @@ static ssize_t io_recv(void *p, size_t n)
 /* Something to read without waiting (TLS: decrypted bytes held by OpenSSL). */
 static bool io_ready(int timeout_ms)
 {
-    if (ssl && SSL_pending(ssl) > 0)
-        return true;
+    if (ssl && SSL_pending(ssl) > 0) return true;
     struct pollfd q = {.fd = fd, .events = POLLIN};
     return poll(&q, 1, timeout_ms) > 0;
 }
@@ -221,15 +215,13 @@ static void send_all(const char *p, size_t n)
 {
     while (n) {
         ssize_t w = io_send(p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
+        if (w < 0 && errno == EINTR) continue;
         if (w < 0 && errno == EAGAIN) {
             struct pollfd q = {.fd = fd, .events = POLLOUT};
             poll(&q, 1, 100);
             continue;
         }
-        if (w <= 0)
-            die("send failed");
+        if (w <= 0) die("send failed");
         p += w;
         n -= (size_t)w;
     }
@@ -251,11 +243,9 @@ static void next_msg(void)
             used_last = used;
             return;
         }
-        if (st != FIX_NEED_MORE)
-            die("bad message from the gateway");
+        if (st != FIX_NEED_MORE) die("bad message from the gateway");
         ssize_t r = io_recv(rbuf + rlen, sizeof rbuf - rlen);
-        if (r <= 0)
-            die("the gateway closed the connection");
+        if (r <= 0) die("the gateway closed the connection");
         rlen += (size_t)r;
     }
 }
@@ -263,10 +253,10 @@ static void next_msg(void)
 static void connect_and_logon(void)
 {
     fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)fix_gateway_port(gw)),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)fix_gateway_port(gw)),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
-        die("connect");
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) die("connect");
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (tls) {
@@ -276,16 +266,14 @@ static void connect_and_logon(void)
         SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_PEER, NULL);
         ssl = SSL_new(tls_ctx);
         SSL_set_fd(ssl, fd);
-        if (SSL_connect(ssl) != 1)
-            die("TLS handshake failed");
+        if (SSL_connect(ssl) != 1) die("TLS handshake failed");
         fprintf(stderr, "bench_fix: %s %s\n", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
     }
     char m[512];
     size_t n = build(m, "A", "98=0|108=30|553=bench|554=bench-password");
     send_all(m, n);
     next_msg();
-    if (strcmp(msg.type, "A") != 0)
-        die("logon refused");
+    if (strcmp(msg.type, "A") != 0) die("logon refused");
 }
 
 /* A resting buy: prices walk down from 59.99 over 500 ticks (the band is 54.00-66.00). */
@@ -293,7 +281,8 @@ static size_t order(char *out, uint64_t i)
 {
     char body[160];
     int64_t px = 5999 - (int64_t)(i % 500);
-    snprintf(body, sizeof body, "11=o%llu|55=CEA26|54=1|60=20260101-00:00:00|38=1|40=2|44=%lld.%02lld|59=0",
+    snprintf(body, sizeof body,
+             "11=o%llu|55=CEA26|54=1|60=20260101-00:00:00|38=1|40=2|44=%lld.%02lld|59=0",
              (unsigned long long)i, (long long)(px / 100), (long long)(px % 100));
     return build(out, "D", body);
 }
@@ -311,8 +300,7 @@ static void run_roundtrip(int n)
         size_t len = order(m, next_id++);
         int64_t t0 = now_ns();
         send_all(m, len);
-        do
-            next_msg();
+        do next_msg();
         while (strcmp(msg.type, "8") != 0);
         hist_add(&h, (uint64_t)(now_ns() - t0), 1);
     }
@@ -327,7 +315,8 @@ static void run_roundtrip(int n)
     jsonl_num("max_us", h.max / 1e3, 1);
     jsonl_num("mean_us", h.sum / 1e3 / (double)h.count, 1);
     jsonl_num("mean_fdatasync_us",
-              batches ? (double)(s1.sync_ns_total - s0.sync_ns_total) / 1e3 / (double)batches : 0, 1);
+              batches ? (double)(s1.sync_ns_total - s0.sync_ns_total) / 1e3 / (double)batches : 0,
+              1);
     jsonl_end();
     hist_free(&h);
 }
@@ -337,8 +326,7 @@ static void run_throughput(uint64_t n, uint64_t window)
     size_t cap = (size_t)n * 160;
     char *all = malloc(cap);
     size_t *off = malloc((size_t)(n + 1) * sizeof *off);
-    if (!all || !off)
-        die("out of memory");
+    if (!all || !off) die("out of memory");
     /* the round trip's last report is still in rbuf: it must not count here
      * (counted, a run whose answers all came before the next send waited for
      * one answer too many, forever) */
@@ -355,16 +343,13 @@ static void run_throughput(uint64_t n, uint64_t window)
     while (got < n) {
         if (sent < n && sent - got < window) {
             uint64_t k = sent + 256 < n ? sent + 256 : n; /* a few hundred per write */
-            if (k - got > window)
-                k = got + window;
+            if (k - got > window) k = got + window;
             send_all(all + off[sent], off[k] - off[sent]);
             sent = k;
         }
-        if (!io_ready(sent - got >= window || sent == n ? 1000 : 0))
-            continue;
+        if (!io_ready(sent - got >= window || sent == n ? 1000 : 0)) continue;
         ssize_t r = io_recv(rbuf + rlen, sizeof rbuf - rlen);
-        if (r <= 0)
-            die("the gateway closed the connection");
+        if (r <= 0) die("the gateway closed the connection");
         rlen += (size_t)r;
         size_t pos = 0, used;
         while (fix_parse(rbuf + pos, rlen - pos, &msg, &used) == FIX_OK) {
@@ -390,9 +375,11 @@ static void run_throughput(uint64_t n, uint64_t window)
     jsonl_num("seconds", secs, 3);
     jsonl_num("orders_per_s", (double)n / secs, 0);
     jsonl_u64("group_commits", batches);
-    jsonl_num("orders_per_commit", batches ? (double)(s1.applied - s0.applied) / (double)batches : 0, 1);
+    jsonl_num("orders_per_commit",
+              batches ? (double)(s1.applied - s0.applied) / (double)batches : 0, 1);
     jsonl_num("mean_fdatasync_us",
-              batches ? (double)(s1.sync_ns_total - s0.sync_ns_total) / 1e3 / (double)batches : 0, 1);
+              batches ? (double)(s1.sync_ns_total - s0.sync_ns_total) / 1e3 / (double)batches : 0,
+              1);
     jsonl_end();
     free(all);
     free(off);
@@ -412,14 +399,11 @@ static void run_validate(void)
         for (int with = 0; with < 2; with++) {
             int64_t t0 = now_ns();
             for (int i = 0; i < per_round; i++) {
-                if (fix_parse(m, n, &msg, &used) != FIX_OK)
-                    die("the bench's order does not parse");
-                if (with && !fix_validate(&msg, def, &v))
-                    die("the bench's order is not valid");
+                if (fix_parse(m, n, &msg, &used) != FIX_OK) die("the bench's order does not parse");
+                if (with && !fix_validate(&msg, def, &v)) die("the bench's order is not valid");
             }
             double ns = (double)(now_ns() - t0) / per_round;
-            if (ns < best[with])
-                best[with] = ns;
+            if (ns < best[with]) best[with] = ns;
         }
     jsonl_begin("fix_validate");
     jsonl_u64("fields", (uint64_t)msg.n);
@@ -455,7 +439,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--tls"))
             tls = true;
         else {
-            fprintf(stderr, "usage: bench_fix [--dir DIR] [--roundtrips N] [--orders N] [--window W] [--nats URLS] [--tls]\n");
+            fprintf(stderr, "usage: bench_fix [--dir DIR] [--roundtrips N] [--orders N] [--window "
+                            "W] [--nats URLS] [--tls]\n");
             return 2;
         }
     }
@@ -464,8 +449,7 @@ int main(int argc, char **argv)
     run_validate();
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/bench-fix-XXXXXX", dir_arg ? dir_arg : ".");
-    if (!mkdtemp(dir))
-        die("cannot create the data directory");
+    if (!mkdtemp(dir)) die("cannot create the data directory");
     fprintf(stderr, "bench_fix: data directory %s\n", dir);
     exchange_start(dir);
     connect_and_logon();

@@ -61,8 +61,7 @@ static long rss_kib(void)
     FILE *f = fopen("/proc/self/statm", "r");
     long pages = 0, res = 0;
     if (f) {
-        if (fscanf(f, "%ld %ld", &pages, &res) != 2)
-            res = 0;
+        if (fscanf(f, "%ld %ld", &pages, &res) != 2) res = 0;
         fclose(f);
     }
     return res * (sysconf(_SC_PAGESIZE) / 1024);
@@ -95,32 +94,25 @@ static void crowd(int port, int nidle, int nslow, int up, int down)
     const char *get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
     for (int i = 0; i < nidle; i++) {
         idle[i] = dial(port);
-        if (idle[i] < 0 || send(idle[i], get, strlen(get), MSG_NOSIGNAL) < 0)
-            continue;
+        if (idle[i] < 0 || send(idle[i], get, strlen(get), MSG_NOSIGNAL) < 0) continue;
         char buf[1024];
         struct pollfd p = {.fd = idle[i], .events = POLLIN};
-        if (poll(&p, 1, 5000) == 1 && recv(idle[i], buf, sizeof buf, 0) > 0)
-            ok++;
+        if (poll(&p, 1, 5000) == 1 && recv(idle[i], buf, sizeof buf, 0) > 0) ok++;
     }
     char c = 'I';
-    if (write(up, &c, 1) != 1 || read(down, &c, 1) != 1)
-        _exit(1);
+    if (write(up, &c, 1) != 1 || read(down, &c, 1) != 1) _exit(1);
     for (int i = 0; i < nslow; i++) {
         slow[i] = dial(port);
-        if (slow[i] >= 0)
-            send(slow[i], "GET /healthz HTTP/1.1\r\n", 23, MSG_NOSIGNAL);
+        if (slow[i] >= 0) send(slow[i], "GET /healthz HTTP/1.1\r\n", 23, MSG_NOSIGNAL);
     }
     c = 'S';
-    if (write(up, &c, 1) != 1)
-        _exit(1);
+    if (write(up, &c, 1) != 1) _exit(1);
     int64_t t0 = mono_ns();
     for (;;) { /* a header line a second, until the parent closes the pipe */
         struct pollfd p = {.fd = down, .events = POLLIN};
-        if (poll(&p, 1, 1000) != 0 || mono_ns() - t0 > 120 * 1000000000LL)
-            break;
+        if (poll(&p, 1, 1000) != 0 || mono_ns() - t0 > 120 * 1000000000LL) break;
         for (int i = 0; i < nslow; i++)
-            if (slow[i] >= 0)
-                send(slow[i], "X-Slow: 1\r\n", 11, MSG_NOSIGNAL);
+            if (slow[i] >= 0) send(slow[i], "X-Slow: 1\r\n", 11, MSG_NOSIGNAL);
     }
     fprintf(stderr, "bench_frontend: crowd: %d of %d idle connections answered\n", ok, nidle);
     _exit(0);
@@ -141,8 +133,7 @@ static size_t grab_token(char *p, size_t size, size_t n, void *ctx)
     if (t) {
         t += 9;
         size_t len = strcspn(t, "\"");
-        if (len < sizeof c->token)
-            memcpy(c->token, t, len), c->token[len] = 0;
+        if (len < sizeof c->token) memcpy(c->token, t, len), c->token[len] = 0;
     }
     return size * n;
 }
@@ -161,12 +152,12 @@ static void *order_client(void *arg)
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
     for (int i = 0; i < ORDERS_PER_CLIENT; i++) {
-        snprintf(body, sizeof body, "{\"code\":\"CEA25\",\"side\":\"buy\",\"price\":\"%d.%02d\",\"qty\":1}",
+        snprintf(body, sizeof body,
+                 "{\"code\":\"CEA25\",\"side\":\"buy\",\"price\":\"%d.%02d\",\"qty\":1}",
                  70 + i % 7, i % 100);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         long status = 0;
-        if (curl_easy_perform(h) == CURLE_OK)
-            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        if (curl_easy_perform(h) == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         status == 201 ? c->ok++ : c->errors++;
     }
     curl_slist_free_all(hdr);
@@ -190,18 +181,15 @@ static void measure(server *s, oclient *oc, const char *fe, int nidle, int nslow
     for (int i = 0; i < 1000; i++) {
         int64_t t0 = mono_ns();
         long status = 0;
-        if (curl_easy_perform(c) == CURLE_OK)
-            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         hist_add(&h, (uint64_t)(mono_ns() - t0) / 1000, 1);
         herr += status != 200;
     }
     curl_easy_cleanup(c);
     pthread_t th[CLIENTS];
-    for (int i = 0; i < CLIENTS; i++)
-        oc[i].ok = oc[i].errors = 0, oc[i].port = port;
+    for (int i = 0; i < CLIENTS; i++) oc[i].ok = oc[i].errors = 0, oc[i].port = port;
     int64_t t0 = mono_ns();
-    for (int i = 0; i < CLIENTS; i++)
-        pthread_create(&th[i], NULL, order_client, &oc[i]);
+    for (int i = 0; i < CLIENTS; i++) pthread_create(&th[i], NULL, order_client, &oc[i]);
     size_t ok = 0, oerr = 0;
     for (int i = 0; i < CLIENTS; i++) {
         pthread_join(th[i], NULL);
@@ -282,7 +270,9 @@ int main(int argc, char **argv)
         return 1;
     }
     /* one instrument; a funded participant and a user per order client */
-    cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD, .aux = CETS_PRODUCT_CEA, .price = 7460,
+    cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD,
+                  .aux = CETS_PRODUCT_CEA,
+                  .price = 7460,
                   .actor = CETS_EXCHANGE_ID};
     snprintf(c.u.text, sizeof c.u.text, "CEA25");
     core_submit(s.core, &c, NULL);
@@ -290,16 +280,19 @@ int main(int argc, char **argv)
     memset(oc, 0, sizeof oc);
     for (int i = 0; i < CLIENTS; i++) {
         cets_result r;
-        cets_cmd p = {.type = CETS_CMD_PARTICIPANT_ADD, .aux = CETS_PK_ENTITY,
-                      .actor = CETS_EXCHANGE_ID};
+        cets_cmd p = {
+            .type = CETS_CMD_PARTICIPANT_ADD, .aux = CETS_PK_ENTITY, .actor = CETS_EXCHANGE_ID};
         snprintf(p.u.text, sizeof p.u.text, "bench %d", i);
         core_submit(s.core, &p, &r);
-        cets_cmd d = {.type = CETS_CMD_DEPOSIT, .participant = r.id, .qty = 100000000000LL,
+        cets_cmd d = {.type = CETS_CMD_DEPOSIT,
+                      .participant = r.id,
+                      .qty = 100000000000LL,
                       .actor = CETS_EXCHANGE_ID};
         core_submit(s.core, &d, NULL);
         char user[32];
         snprintf(user, sizeof user, "bench%d", i);
-        auth_user_put(s.auth, user, "bench-password", r.id, ROLE_VIEW | ROLE_TRADE, err, sizeof err);
+        auth_user_put(s.auth, user, "bench-password", r.id, ROLE_VIEW | ROLE_TRADE, err,
+                      sizeof err);
         oc[i].index = i;
         oc[i].port = service_port(&s);
         CURL *h = curl_easy_init();
@@ -315,8 +308,7 @@ int main(int argc, char **argv)
     }
     measure(&s, oc, fe, nidle, nslow, "unloaded");
     int up[2], down[2];
-    if (pipe(up) != 0 || pipe(down) != 0)
-        return 1;
+    if (pipe(up) != 0 || pipe(down) != 0) return 1;
     long before = rss_kib();
     pid_t pid = fork();
     if (pid == 0) {
@@ -327,8 +319,7 @@ int main(int argc, char **argv)
     close(up[1]);
     close(down[0]);
     char ch;
-    if (read(up[0], &ch, 1) != 1)
-        return 1;
+    if (read(up[0], &ch, 1) != 1) return 1;
     usleep(500000); /* the last accepts */
     long after = rss_kib();
     jsonl_begin("frontend_memory");
@@ -339,8 +330,7 @@ int main(int argc, char **argv)
     jsonl_num("bytes_per_idle_connection", (after - before) * 1024.0 / nidle, 0);
     jsonl_end();
     ch = 'G';
-    if (write(down[1], &ch, 1) != 1 || read(up[0], &ch, 1) != 1)
-        return 1;
+    if (write(down[1], &ch, 1) != 1 || read(up[0], &ch, 1) != 1) return 1;
     usleep(500000);
     measure(&s, oc, fe, nidle, nslow, "loaded");
     close(down[1]); /* the crowd goes */

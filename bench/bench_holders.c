@@ -59,15 +59,21 @@ static uint64_t apply(bench *b, cets_cmd *c)
 
 static void credit(bench *b, uint32_t pid, uint32_t iid, int64_t qty)
 {
-    cets_cmd c = {.type = CETS_CMD_HOLDING_CREDIT, .actor = CETS_EXCHANGE_ID, .participant = pid,
-                  .instrument = iid, .qty = qty};
+    cets_cmd c = {.type = CETS_CMD_HOLDING_CREDIT,
+                  .actor = CETS_EXCHANGE_ID,
+                  .participant = pid,
+                  .instrument = iid,
+                  .qty = qty};
     apply(b, &c);
     b->issued[iid] += qty;
 }
 
 static void param(bench *b, int id, int64_t v)
 {
-    cets_cmd c = {.type = CETS_CMD_PARAM_SET, .actor = CETS_EXCHANGE_ID, .aux = id, .qty = v,
+    cets_cmd c = {.type = CETS_CMD_PARAM_SET,
+                  .actor = CETS_EXCHANGE_ID,
+                  .aux = id,
+                  .qty = v,
                   .flags = CETS_PARAM_URGENT};
     apply(b, &c);
 }
@@ -125,11 +131,13 @@ int main(int argc, char **argv)
     cfg.emit_depth = false;
     bench b = {.e = cets_engine_new(&cfg)};
     cets_engine_set_listener(b.e, on_event, &b);
-    static const char *const codes[] = {"CEA1920", "CEA21", "CEA22", "CEA23", "CEA24", "CEA25",
-                                        "CCER"};
+    static const char *const codes[] = {"CEA1920", "CEA21", "CEA22", "CEA23",
+                                        "CEA24",   "CEA25", "CCER"};
     for (int i = 0; i < 7; i++) {
-        cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD, .actor = CETS_EXCHANGE_ID,
-                      .aux = i == 6 ? CETS_PRODUCT_CCER : CETS_PRODUCT_CEA, .price = 5000};
+        cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD,
+                      .actor = CETS_EXCHANGE_ID,
+                      .aux = i == 6 ? CETS_PRODUCT_CCER : CETS_PRODUCT_CEA,
+                      .price = 5000};
         snprintf(c.u.text, sizeof c.u.text, "%s", codes[i]);
         apply(&b, &c);
     }
@@ -137,21 +145,20 @@ int main(int argc, char **argv)
     rng_seed(&r, 13);
     uint32_t first = 0;
     for (uint32_t p = 0; p < holders; p++) {
-        cets_cmd c = {.type = CETS_CMD_PARTICIPANT_ADD, .actor = CETS_EXCHANGE_ID,
+        cets_cmd c = {.type = CETS_CMD_PARTICIPANT_ADD,
+                      .actor = CETS_EXCHANGE_ID,
                       .aux = p % 4 ? CETS_PK_ENTITY : CETS_PK_INSTITUTION};
         snprintf(c.u.text, sizeof c.u.text, "holder %u", p);
         uint32_t id = (uint32_t)apply(&b, &c);
         first = first ? first : id;
-        for (uint32_t i = 0; i < 7; i++)
-            credit(&b, id, i, 1 + (int64_t)(rng_next(&r) % 20000));
+        for (uint32_t i = 0; i < 7; i++) credit(&b, id, i, 1 + (int64_t)(rng_next(&r) % 20000));
     }
     /* a few large holders: each credited a tenth of what was issued so far */
     for (uint32_t k = 0; k < 21; k++)
         credit(&b, first + (uint32_t)(rng_next(&r) % holders), k % 7, b.issued[k % 7] / 10);
     cets_cmd eod = {.type = CETS_CMD_END_OF_DAY, .actor = CETS_EXCHANGE_ID};
     apply(&b, &eod);
-    double now_ms[RUNS_MAX], last_ms[RUNS_MAX], on_ms[RUNS_MAX], off_ms[RUNS_MAX],
-        ratio[RUNS_MAX];
+    double now_ms[RUNS_MAX], last_ms[RUNS_MAX], on_ms[RUNS_MAX], off_ms[RUNS_MAX], ratio[RUNS_MAX];
     sum s = {0};
     for (int run = 0; run < runs; run++) {
         param(&b, CETS_PARAM_LARGE_SHARE, 500); /* the last end of day may have left it off */
@@ -169,8 +176,7 @@ int main(int argc, char **argv)
             bool on = (run + onoff) % 2 == 0; /* alternate which goes first */
             param(&b, CETS_PARAM_LARGE_SHARE, on ? 500 : 0);
             for (uint32_t k = 0; k < 14; k++) /* some holdings cross the threshold today */
-                credit(&b, first + (uint32_t)(rng_next(&r) % holders), k % 7,
-                       b.issued[k % 7] / 10);
+                credit(&b, first + (uint32_t)(rng_next(&r) % holders), k % 7, b.issued[k % 7] / 10);
             uint64_t before = b.crossings;
             cets_cmd c = {.type = CETS_CMD_END_OF_DAY, .actor = CETS_EXCHANGE_ID};
             int64_t t3 = timing_now_ns();

@@ -53,14 +53,14 @@ typedef struct client {
     int port, index;
     uint32_t participant;
     char token[160];
-    size_t n;        /* orders to send */
-    size_t batch;    /* orders per request: 0 = POST /orders, one each */
+    size_t n;     /* orders to send */
+    size_t batch; /* orders per request: 0 = POST /orders, one each */
     bool tls;
-    size_t nreq;     /* requests to send */
+    size_t nreq; /* requests to send */
     char **bodies;
     uint32_t *lat_us; /* per request */
     size_t ok, errors;
-    char *resp;      /* the answer being read (batch mode) */
+    char *resp; /* the answer being read (batch mode) */
     size_t resp_len, resp_cap;
 } client;
 
@@ -85,8 +85,7 @@ static size_t sink(char *p, size_t size, size_t n, void *ctx)
 {
     client *c = ctx;
     size_t k = size * n;
-    if (!c->batch)
-        return k;
+    if (!c->batch) return k;
     if (c->resp_len + k + 1 > c->resp_cap) {
         c->resp_cap = (c->resp_len + k + 1) * 2;
         c->resp = realloc(c->resp, c->resp_cap);
@@ -121,7 +120,8 @@ static void seed(server *s, client *cl, int nclients)
         snprintf(p.u.text, sizeof p.u.text, "bench %d", i);
         op(s, &p, &r);
         cl[i].participant = r.id;
-        cets_cmd d = {.type = CETS_CMD_DEPOSIT, .participant = r.id, .qty = 4000000000000000LL / 64};
+        cets_cmd d = {
+            .type = CETS_CMD_DEPOSIT, .participant = r.id, .qty = 4000000000000000LL / 64};
         op(s, &d, NULL);
         cets_cmd h = {.type = CETS_CMD_HOLDING_CREDIT, .participant = r.id, .qty = 1000000000000LL};
         op(s, &h, NULL);
@@ -143,8 +143,7 @@ static size_t grab_token(char *p, size_t size, size_t n, void *ctx)
     if (t) {
         t += 9;
         size_t len = strcspn(t, "\"");
-        if (len < sizeof c->token)
-            memcpy(c->token, t, len), c->token[len] = 0;
+        if (len < sizeof c->token) memcpy(c->token, t, len), c->token[len] = 0;
     }
     return k;
 }
@@ -155,7 +154,8 @@ static void login(client *c)
     char url[64], body[96];
     snprintf(url, sizeof url, "%s://127.0.0.1:%d/api/v1/login", c->tls ? "https" : "http", c->port);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-    snprintf(body, sizeof body, "{\"username\":\"bench%d\",\"password\":\"bench-password\"}", c->index);
+    snprintf(body, sizeof body, "{\"username\":\"bench%d\",\"password\":\"bench-password\"}",
+             c->index);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, grab_token);
@@ -183,13 +183,13 @@ static void make_bodies(client *c)
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
             bool buy = i % 2 == 0;
             int64_t px = buy ? 6714 + (int64_t)(x % 745) : 7461 + (int64_t)(x % 746);
-            len += (size_t)snprintf(body + len, cap - len,
-                                    "%s{\"code\":\"CEA25\",\"side\":\"%s\",\"price\":\"%lld.%02lld\",\"qty\":%d}",
-                                    k ? "," : "", buy ? "buy" : "sell", (long long)(px / 100),
-                                    (long long)(px % 100), 1 + (int)(x % 50));
+            len += (size_t)snprintf(
+                body + len, cap - len,
+                "%s{\"code\":\"CEA25\",\"side\":\"%s\",\"price\":\"%lld.%02lld\",\"qty\":%d}",
+                k ? "," : "", buy ? "buy" : "sell", (long long)(px / 100), (long long)(px % 100),
+                1 + (int)(x % 50));
         }
-        if (c->batch)
-            snprintf(body + len, cap - len, "]}");
+        if (c->batch) snprintf(body + len, cap - len, "]}");
         c->bodies[r] = body;
     }
 }
@@ -217,8 +217,7 @@ static void *run_client(void *arg)
         c->resp_len = 0;
         int64_t t0 = mono_ns();
         long status = 0;
-        if (curl_easy_perform(h) == CURLE_OK)
-            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        if (curl_easy_perform(h) == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         c->lat_us[i] = (uint32_t)((mono_ns() - t0) / 1000);
         size_t in_req = i + 1 < c->nreq ? per : c->n - i * per;
         if (!c->batch) {
@@ -267,9 +266,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--dir"))
             base = argv[i + 1];
         else {
-            fprintf(stderr,
-                    "usage: bench_http [--orders N] [--connections C] [--batch K] "
-                    "[--frontend civetweb|evloop] [--tls] [--dir DIR]\n");
+            fprintf(stderr, "usage: bench_http [--orders N] [--connections C] [--batch K] "
+                            "[--frontend civetweb|evloop] [--tls] [--dir DIR]\n");
             return 2;
         }
     }
@@ -325,10 +323,8 @@ int main(int argc, char **argv)
     pthread_t *th = calloc((size_t)conns, sizeof *th);
     double cpu0 = cpu_us();
     int64_t t0 = mono_ns();
-    for (int i = 0; i < conns; i++)
-        pthread_create(&th[i], NULL, run_client, &cl[i]);
-    for (int i = 0; i < conns; i++)
-        pthread_join(th[i], NULL);
+    for (int i = 0; i < conns; i++) pthread_create(&th[i], NULL, run_client, &cl[i]);
+    for (int i = 0; i < conns; i++) pthread_join(th[i], NULL);
     double secs = (mono_ns() - t0) / 1e9;
     double cpu = cpu_us() - cpu0;
     core_get_stats(s.core, &after);
@@ -337,8 +333,7 @@ int main(int argc, char **argv)
     hist_init(&h);
     size_t ok = 0, errors = 0, requests = 0;
     for (int i = 0; i < conns; i++) {
-        for (size_t k = 0; k < cl[i].nreq; k++)
-            hist_add(&h, cl[i].lat_us[k], 1);
+        for (size_t k = 0; k < cl[i].nreq; k++) hist_add(&h, cl[i].lat_us[k], 1);
         requests += cl[i].nreq;
         ok += cl[i].ok;
         errors += cl[i].errors;
@@ -366,8 +361,7 @@ int main(int argc, char **argv)
 
     service_stop(&s);
     for (int i = 0; i < conns; i++) {
-        for (size_t k = 0; k < cl[i].nreq; k++)
-            free(cl[i].bodies[k]);
+        for (size_t k = 0; k < cl[i].nreq; k++) free(cl[i].bodies[k]);
         free(cl[i].bodies);
         free(cl[i].resp);
         free(cl[i].lat_us);

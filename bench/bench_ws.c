@@ -65,13 +65,11 @@ static int send_text(int fd, const char *text)
 {
     size_t n = strlen(text);
     unsigned char f[256];
-    if (n > 125 || n + 6 > sizeof f)
-        return -1;
+    if (n > 125 || n + 6 > sizeof f) return -1;
     f[0] = 0x81;
     f[1] = (unsigned char)(0x80 | n);
     memset(f + 2, 0x5a, 4); /* a fixed mask is as good as any for a benchmark */
-    for (size_t i = 0; i < n; i++)
-        f[6 + i] = (unsigned char)(text[i] ^ 0x5a);
+    for (size_t i = 0; i < n; i++) f[6 + i] = (unsigned char)(text[i] ^ 0x5a);
     return send(fd, f, n + 6, MSG_NOSIGNAL) == (ssize_t)(n + 6) ? 0 : -1;
 }
 
@@ -82,31 +80,26 @@ static int client_open(int port)
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
-        goto fail;
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) goto fail;
     char req[256], resp[1024];
     int n = snprintf(req, sizeof req,
                      "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                      "Sec-WebSocket-Version: 13\r\n\r\n");
-    if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
-        goto fail;
+    if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) goto fail;
     size_t got = 0; /* the server says nothing more until we subscribe */
     while (got < sizeof resp - 1 && !memmem(resp, got, "\r\n\r\n", 4)) {
         ssize_t r = recv(fd, resp + got, sizeof resp - 1 - got, 0);
-        if (r <= 0)
-            goto fail;
+        if (r <= 0) goto fail;
         got += (size_t)r;
     }
-    if (got < 12 || memcmp(resp, "HTTP/1.1 101", 12) != 0)
-        goto fail;
+    if (got < 12 || memcmp(resp, "HTTP/1.1 101", 12) != 0) goto fail;
     if (send_text(fd, "{\"op\":\"subscribe\",\"channel\":\"trades\",\"code\":\"CEA25\"}") != 0)
         goto fail;
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     return fd;
 fail:
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0) close(fd);
     return -1;
 }
 
@@ -114,8 +107,7 @@ fail:
 static void on_message(sub *s, const char *p, size_t n, int64_t now)
 {
     if (memmem(p, n, "\"subscribed\"", 12)) {
-        if (!s->subscribed)
-            __atomic_add_fetch(&acked, 1, __ATOMIC_RELAXED);
+        if (!s->subscribed) __atomic_add_fetch(&acked, 1, __ATOMIC_RELAXED);
         s->subscribed = true;
         return;
     }
@@ -134,8 +126,7 @@ static void on_readable(sub *s)
 {
     for (;;) {
         ssize_t r = recv(s->fd, s->buf + s->len, sizeof s->buf - s->len, 0);
-        if (r <= 0)
-            break;
+        if (r <= 0) break;
         s->len += (size_t)r;
         int64_t now = real_ns();
         size_t off = 0;
@@ -143,17 +134,14 @@ static void on_readable(sub *s)
             const unsigned char *f = (const unsigned char *)s->buf + off;
             size_t len = f[1] & 0x7f, hdr = 2;
             if (len == 126) {
-                if (s->len - off < 4)
-                    break;
+                if (s->len - off < 4) break;
                 len = (size_t)f[2] << 8 | f[3];
                 hdr = 4;
             } else if (len == 127) {
                 break; /* never this large here */
             }
-            if (s->len - off < hdr + len)
-                break;
-            if ((f[0] & 0x0f) == 1)
-                on_message(s, (const char *)f + hdr, len, now);
+            if (s->len - off < hdr + len) break;
+            if ((f[0] & 0x0f) == 1) on_message(s, (const char *)f + hdr, len, now);
             off += hdr + len;
         }
         memmove(s->buf, s->buf + off, s->len - off);
@@ -168,8 +156,7 @@ static void *reader_main(void *arg)
     pthread_setname_np(pthread_self(), "bench-reader");
     while (!reader_stop) {
         int n = epoll_wait(ep, evs, 256, 50);
-        for (int i = 0; i < n; i++)
-            on_readable(&subs[evs[i].data.u32]);
+        for (int i = 0; i < n; i++) on_readable(&subs[evs[i].data.u32]);
     }
     return NULL;
 }
@@ -188,30 +175,46 @@ static int submit(server *s, cets_cmd c)
 
 static int market_setup(server *s)
 {
-    cets_cmd add = {.type = CETS_CMD_INSTRUMENT_ADD, .actor = CETS_EXCHANGE_ID,
-                    .aux = CETS_PRODUCT_CEA, .flags = CETS_MATCH_LISTING, .price = 5000};
+    cets_cmd add = {.type = CETS_CMD_INSTRUMENT_ADD,
+                    .actor = CETS_EXCHANGE_ID,
+                    .aux = CETS_PRODUCT_CEA,
+                    .flags = CETS_MATCH_LISTING,
+                    .price = 5000};
     snprintf(add.u.text, sizeof add.u.text, "CEA25");
     int rc = submit(s, add);
     for (int i = 0; i < 2 && rc == CETS_OK; i++) {
-        cets_cmd p = {.type = CETS_CMD_PARTICIPANT_ADD, .actor = CETS_EXCHANGE_ID,
-                      .aux = CETS_PK_ENTITY};
+        cets_cmd p = {
+            .type = CETS_CMD_PARTICIPANT_ADD, .actor = CETS_EXCHANGE_ID, .aux = CETS_PK_ENTITY};
         snprintf(p.u.text, sizeof p.u.text, "bench %d", i);
         rc = submit(s, p);
     }
-    cets_cmd dep = {.type = CETS_CMD_DEPOSIT, .actor = CETS_EXCHANGE_ID, .participant = 3,
-                    .qty = 100000000000};
-    cets_cmd cred = {.type = CETS_CMD_HOLDING_CREDIT, .actor = CETS_EXCHANGE_ID,
-                     .participant = 2, .instrument = 0, .qty = 10000000};
+    cets_cmd dep = {
+        .type = CETS_CMD_DEPOSIT, .actor = CETS_EXCHANGE_ID, .participant = 3, .qty = 100000000000};
+    cets_cmd cred = {.type = CETS_CMD_HOLDING_CREDIT,
+                     .actor = CETS_EXCHANGE_ID,
+                     .participant = 2,
+                     .instrument = 0,
+                     .qty = 10000000};
     return rc == CETS_OK && submit(s, dep) == CETS_OK && submit(s, cred) == CETS_OK ? 0 : -1;
 }
 
 /* Participant 2 posts one tonne, participant 3 takes it: one trade. */
 static int trade_once(server *s)
 {
-    cets_cmd post = {.type = CETS_CMD_POST, .actor = 2, .participant = 2, .instrument = 0,
-                     .side = CETS_SELL, .price = 5000, .qty = 1};
-    cets_cmd take = {.type = CETS_CMD_TAKE, .actor = 3, .participant = 3, .instrument = 0,
-                     .side = CETS_BUY, .price = 5000, .qty = 1};
+    cets_cmd post = {.type = CETS_CMD_POST,
+                     .actor = 2,
+                     .participant = 2,
+                     .instrument = 0,
+                     .side = CETS_SELL,
+                     .price = 5000,
+                     .qty = 1};
+    cets_cmd take = {.type = CETS_CMD_TAKE,
+                     .actor = 3,
+                     .participant = 3,
+                     .instrument = 0,
+                     .side = CETS_BUY,
+                     .price = 5000,
+                     .qty = 1};
     return submit(s, post) == CETS_OK && submit(s, take) == CETS_OK ? 0 : -1;
 }
 
@@ -245,8 +248,7 @@ static int server_up(server *s, char *dir)
 {
     static server_config cfg;
     char err[512];
-    if (!mkdtemp(dir))
-        return -1;
+    if (!mkdtemp(dir)) return -1;
     config_default(&cfg);
     snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
     snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", dir);
@@ -267,8 +269,7 @@ static int clients_up(int port, int ep)
     fprintf(stderr, "bench_ws: connecting %d subscribers to port %d\n", nsubs, port);
     for (int i = 0; i < nsubs; i++) {
         subs[i].fd = client_open(port);
-        if (subs[i].fd < 0)
-            continue;
+        if (subs[i].fd < 0) continue;
         struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
         epoll_ctl(ep, EPOLL_CTL_ADD, subs[i].fd, &ev);
         connected++;
@@ -313,15 +314,15 @@ int main(int argc, char **argv)
             interval_ms = atoi(argv[i + 1]);
     }
     if (nsubs < 1 || nsubs > 20000 || ntrades < 1 || ntrades > 100000 || interval_ms < 0) {
-        fprintf(stderr, "usage: bench_ws [--subscribers 1..20000] [--trades N] [--interval-ms MS]\n");
+        fprintf(stderr,
+                "usage: bench_ws [--subscribers 1..20000] [--trades N] [--interval-ms MS]\n");
         return 2;
     }
     raise_nofile(2 * nsubs + 256);
     log_setup(NULL, LOG_WARN);
     static server s;
     char dir[] = "/tmp/cets-bench-ws-XXXXXX";
-    if (server_up(&s, dir) != 0)
-        return 1;
+    if (server_up(&s, dir) != 0) return 1;
 
     hist_init(&lat);
     subs = calloc((size_t)nsubs, sizeof *subs);
@@ -335,8 +336,7 @@ int main(int argc, char **argv)
     int traded = 0;
     for (int i = 0; i < ntrades && all_in && trade_once(&s) == 0; i++) {
         traded++;
-        if (interval_ms)
-            usleep((useconds_t)interval_ms * 1000);
+        if (interval_ms) usleep((useconds_t)interval_ms * 1000);
     }
     uint64_t expected = (uint64_t)traded * acked;
     bool complete = wait_until(&received, expected, 30000); /* bounded, whatever happens */
@@ -345,13 +345,11 @@ int main(int argc, char **argv)
     report(&s, connected, traded, interval_ms, expected, complete);
 
     for (int i = 0; i < nsubs; i++)
-        if (subs[i].fd >= 0)
-            close(subs[i].fd);
+        if (subs[i].fd >= 0) close(subs[i].fd);
     service_stop(&s);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "bench_ws: could not remove %s\n", dir);
+    if (system(cmd) != 0) fprintf(stderr, "bench_ws: could not remove %s\n", dir);
     hist_free(&lat);
     free(subs);
     return complete && odd == 0 ? 0 : 1;

@@ -45,36 +45,64 @@ static void engine_example(void)
     cets_engine *e = cets_engine_new(&cfg);
     cets_engine_set_listener(e, on_event, NULL);
     cets_result r;
-    cets_cmd add = {.type = CETS_CMD_INSTRUMENT_ADD, .actor = CETS_EXCHANGE_ID,
-                    .aux = CETS_PRODUCT_CEA, .flags = CETS_MATCH_LISTING, .price = 5123};
+    cets_cmd add = {.type = CETS_CMD_INSTRUMENT_ADD,
+                    .actor = CETS_EXCHANGE_ID,
+                    .aux = CETS_PRODUCT_CEA,
+                    .flags = CETS_MATCH_LISTING,
+                    .price = 5123};
     strcpy(add.u.text, "CEA25");
     apply(e, add, &r);
     uint32_t cea = r.id;
-    cets_cmd who = {.type = CETS_CMD_PARTICIPANT_ADD, .actor = CETS_EXCHANGE_ID,
-                    .aux = CETS_PK_ENTITY};
+    cets_cmd who = {
+        .type = CETS_CMD_PARTICIPANT_ADD, .actor = CETS_EXCHANGE_ID, .aux = CETS_PK_ENTITY};
     strcpy(who.u.text, "seller");
     apply(e, who, &r);
     uint32_t seller = r.id;
     strcpy(who.u.text, "buyer");
     apply(e, who, &r);
     uint32_t buyer = r.id;
-    apply(e, (cets_cmd){.type = CETS_CMD_HOLDING_CREDIT, .actor = CETS_EXCHANGE_ID,
-                        .participant = seller, .instrument = cea, .qty = 1000}, NULL);
-    apply(e, (cets_cmd){.type = CETS_CMD_DEPOSIT, .actor = CETS_EXCHANGE_ID,
-                        .participant = buyer, .qty = 10000000 /* 100,000.00 CNY */}, NULL);
+    apply(e,
+          (cets_cmd){.type = CETS_CMD_HOLDING_CREDIT,
+                     .actor = CETS_EXCHANGE_ID,
+                     .participant = seller,
+                     .instrument = cea,
+                     .qty = 1000},
+          NULL);
+    apply(e,
+          (cets_cmd){.type = CETS_CMD_DEPOSIT,
+                     .actor = CETS_EXCHANGE_ID,
+                     .participant = buyer,
+                     .qty = 10000000 /* 100,000.00 CNY */},
+          NULL);
 
-    apply(e, (cets_cmd){.type = CETS_CMD_POST, .actor = seller, .participant = seller,
-                        .instrument = cea, .side = CETS_SELL, .price = 5150, .qty = 500}, &r);
+    apply(e,
+          (cets_cmd){.type = CETS_CMD_POST,
+                     .actor = seller,
+                     .participant = seller,
+                     .instrument = cea,
+                     .side = CETS_SELL,
+                     .price = 5150,
+                     .qty = 500},
+          &r);
     uint64_t listing = r.order_id;
     printf("listing %llu: sell 500 t at 51.50\n", (unsigned long long)listing);
-    cets_cmd take = {.type = CETS_CMD_TAKE, .actor = buyer, .participant = buyer,
-                     .instrument = cea, .side = CETS_BUY, .ntargets = 1};
+    cets_cmd take = {.type = CETS_CMD_TAKE,
+                     .actor = buyer,
+                     .participant = buyer,
+                     .instrument = cea,
+                     .side = CETS_BUY,
+                     .ntargets = 1};
     take.u.targets[0] = (cets_target){listing, 200};
     apply(e, take, &r);
     printf("take: filled %lld t\n", (long long)r.filled_qty);
 
-    cets_cmd far = {.type = CETS_CMD_POST, .actor = buyer, .participant = buyer,
-                    .instrument = cea, .side = CETS_BUY, .price = 6000, .qty = 10};
+    cets_cmd far = {.type = CETS_CMD_POST,
+                    .actor = buyer,
+                    .participant = buyer,
+                    .instrument = cea,
+                    .side = CETS_BUY,
+                    .price = 6000,
+                    .qty = 10};
     char msg[160];
     int rc = apply(e, far, &r);
     printf("rejected: %s: %s\n", cets_reason_name(rc),

@@ -6,7 +6,7 @@ PKGS=(build-essential cmake pkg-config libcmocka-dev libxxhash-dev libzstd-dev
       libnats-dev nats-server
       libcivetweb-dev libjansson-dev libsodium-dev libcurl4-openssl-dev
       libh2o-evloop-dev libssl-dev openssl  # the event-loop front end, TLS (HTTP, FIX), test certificates
-      libquickfix-dev clang  # FIX tests: the QuickFIX client, the parser's fuzzer
+      libquickfix-dev clang clang-format  # FIX tests: the QuickFIX client, the parser's fuzzer, the format check
       libsqlite3-dev libpq-dev postgresql-15) # the back office: SQLite, libpq, a test server
 missing=()
 for p in "${PKGS[@]}"; do

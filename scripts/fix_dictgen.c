@@ -99,16 +99,14 @@ static void die(int line, const char *fmt, ...)
 static const char *attr_get(const xtag *t, const char *name)
 {
     for (int i = 0; i < t->na; i++)
-        if (!strcmp(t->a[i].name, name))
-            return t->a[i].val;
+        if (!strcmp(t->a[i].name, name)) return t->a[i].val;
     return NULL;
 }
 
 static const char *attr_need(const xtag *t, const char *name)
 {
     const char *v = attr_get(t, name);
-    if (!v)
-        die(t->line, "<%s> without %s=\"...\"", t->name, name);
+    if (!v) die(t->line, "<%s> without %s=\"...\"", t->name, name);
     return v;
 }
 
@@ -118,19 +116,15 @@ static int next_tag(const char **p, int *line, xtag *t)
     const char *s = *p;
     for (;;) {
         while (*s && *s != '<') {
-            if (*s == '\n')
-                (*line)++;
+            if (*s == '\n') (*line)++;
             s++;
         }
-        if (!*s)
-            return 0;
+        if (!*s) return 0;
         if (!strncmp(s, "<!--", 4) || !strncmp(s, "<?", 2)) {
             const char *end = strstr(s, s[1] == '!' ? "-->" : "?>");
-            if (!end)
-                die(*line, "unterminated comment or declaration");
+            if (!end) die(*line, "unterminated comment or declaration");
             for (; s < end; s++)
-                if (*s == '\n')
-                    (*line)++;
+                if (*s == '\n') (*line)++;
             continue;
         }
         break;
@@ -148,12 +142,10 @@ static int next_tag(const char **p, int *line, xtag *t)
             t->name[n++] = *s++;
         else
             die(*line, "element name too long");
-    if (!n)
-        die(*line, "expected an element name");
+    if (!n) die(*line, "expected an element name");
     for (;;) {
         while (isspace((unsigned char)*s))
-            if (*s++ == '\n')
-                (*line)++;
+            if (*s++ == '\n') (*line)++;
         if (*s == '>') {
             s++;
             break;
@@ -163,8 +155,7 @@ static int next_tag(const char **p, int *line, xtag *t)
             s += 2;
             break;
         }
-        if (t->na == MAX_ATTRS)
-            die(*line, "too many attributes");
+        if (t->na == MAX_ATTRS) die(*line, "too many attributes");
         attr *a = &t->a[t->na++];
         n = 0;
         while (isalnum((unsigned char)*s) || *s == '_')
@@ -181,8 +172,7 @@ static int next_tag(const char **p, int *line, xtag *t)
                 a->val[n++] = *s++;
             else
                 die(*line, "attribute value too long");
-        if (*s != '"')
-            die(*line, "unterminated attribute value");
+        if (*s != '"') die(*line, "unterminated attribute value");
         s++;
     }
     *p = s;
@@ -200,8 +190,7 @@ static char *slurp(const char *file)
     char *b = malloc(cap);
     size_t r;
     while (b && (r = fread(b + n, 1, cap - n - 1, f)) > 0)
-        if ((n += r) + 1 == cap)
-            b = realloc(b, cap *= 2);
+        if ((n += r) + 1 == cap) b = realloc(b, cap *= 2);
     fclose(f);
     if (!b) {
         fprintf(stderr, "fix_dictgen: out of memory\n");
@@ -223,31 +212,25 @@ static void read_fields(const char *doc)
             in_fields = !t.closing;
             continue;
         }
-        if (!in_fields)
-            continue;
+        if (!in_fields) continue;
         if (!strcmp(t.name, "field") && t.closing) {
             cur = NULL;
             continue;
         }
         if (!strcmp(t.name, "value")) {
-            if (!cur)
-                die(t.line, "<value> outside a <field>");
-            if (cur->nvalues == MAX_VALUES)
-                die(t.line, "field %s: too many values", cur->name);
+            if (!cur) die(t.line, "<value> outside a <field>");
+            if (cur->nvalues == MAX_VALUES) die(t.line, "field %s: too many values", cur->name);
             snprintf(cur->values[cur->nvalues++], sizeof cur->values[0], "%s",
                      attr_need(&t, "enum"));
             continue;
         }
-        if (strcmp(t.name, "field") != 0)
-            die(t.line, "unexpected <%s> in <fields>", t.name);
-        if (nfields == MAX_FIELDS)
-            die(t.line, "too many fields");
+        if (strcmp(t.name, "field") != 0) die(t.line, "unexpected <%s> in <fields>", t.name);
+        if (nfields == MAX_FIELDS) die(t.line, "too many fields");
         field *f = &fields[nfields++];
         f->number = (unsigned)strtoul(attr_need(&t, "number"), NULL, 10);
         snprintf(f->name, sizeof f->name, "%s", attr_need(&t, "name"));
         snprintf(f->type, sizeof f->type, "%s", attr_need(&t, "type"));
-        if (!f->number)
-            die(t.line, "field %s: bad number", f->name);
+        if (!f->number) die(t.line, "field %s: bad number", f->name);
         for (int i = 0; i < nfields - 1; i++)
             if (fields[i].number == f->number || !strcmp(fields[i].name, f->name))
                 die(t.line, "field %s (%u) defined twice", f->name, f->number);
@@ -258,8 +241,7 @@ static void read_fields(const char *doc)
 static int field_by_name(const char *name, int line)
 {
     for (int i = 0; i < nfields; i++)
-        if (!strcmp(fields[i].name, name))
-            return i;
+        if (!strcmp(fields[i].name, name)) return i;
     die(line, "field %s is used but not defined in <fields>", name);
     return -1;
 }
@@ -284,12 +266,10 @@ static void read_layout(const char *doc)
         }
         if (in_fields || !strcmp(n, "fix") || !strcmp(n, "messages") || !strcmp(n, "components"))
             continue;
-        if (!strcmp(n, "component"))
-            die(t.line, "components are not supported: list the fields");
+        if (!strcmp(n, "component")) die(t.line, "components are not supported: list the fields");
         if (t.closing) {
             if (!strcmp(n, "group")) {
-                if (!depth)
-                    die(t.line, "</group> without <group>");
+                if (!depth) die(t.line, "</group> without <group>");
                 depth--;
                 list = stack[depth].list;
                 count = stack[depth].count;
@@ -305,8 +285,7 @@ static void read_layout(const char *doc)
             continue;
         }
         if (!strcmp(n, "message")) {
-            if (nmsgs == MAX_MSGS)
-                die(t.line, "too many messages");
+            if (nmsgs == MAX_MSGS) die(t.line, "too many messages");
             msg *m = &msgs[nmsgs++];
             snprintf(m->name, sizeof m->name, "%s", attr_need(&t, "name"));
             snprintf(m->type, sizeof m->type, "%s", attr_need(&t, "msgtype"));
@@ -315,18 +294,14 @@ static void read_layout(const char *doc)
             count = &m->n;
             continue;
         }
-        if (strcmp(n, "field") != 0 && strcmp(n, "group") != 0)
-            die(t.line, "unexpected <%s>", n);
-        if (!list)
-            die(t.line, "<%s> outside a header, trailer, message or group", n);
-        if (*count == MAX_MEMBERS)
-            die(t.line, "too many fields in one place");
+        if (strcmp(n, "field") != 0 && strcmp(n, "group") != 0) die(t.line, "unexpected <%s>", n);
+        if (!list) die(t.line, "<%s> outside a header, trailer, message or group", n);
+        if (*count == MAX_MEMBERS) die(t.line, "too many fields in one place");
         member *m = &list[(*count)++];
         m->field = field_by_name(attr_need(&t, "name"), t.line);
         const char *req = attr_need(&t, "required");
         m->required = !strcmp(req, "Y");
-        if (!m->required && strcmp(req, "N") != 0)
-            die(t.line, "required must be Y or N");
+        if (!m->required && strcmp(req, "N") != 0) die(t.line, "required must be Y or N");
         if (!strcmp(n, "group")) {
             if (strcmp(fields[m->field].type, "NUMINGROUP") != 0)
                 die(t.line, "group %s: not a NUMINGROUP field", fields[m->field].name);
@@ -341,8 +316,7 @@ static void read_layout(const char *doc)
             depth++;
             list = g->m;
             count = &g->n;
-            if (t.empty)
-                die(t.line, "an empty group");
+            if (t.empty) die(t.line, "an empty group");
         }
     }
 }
@@ -405,8 +379,7 @@ static const char *vtype(const field *fd)
         {"FLOAT", "FIX_T_FLOAT"},     {"UTCTIMESTAMP", "FIX_T_UTCTIMESTAMP"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (!strcmp(fd->type, map[i][0]))
-            return map[i][1];
+        if (!strcmp(fd->type, map[i][0])) return map[i][1];
     die(0, "field %s: type %s is not one the validator knows (dict.h)", fd->name, fd->type);
     return NULL;
 }
@@ -425,7 +398,10 @@ static void write_members(FILE *f, const char *cname, const member *m, int n)
     fprintf(f, "};\n");
 }
 
-static void bits_set(uint64_t *w, int slot) { w[slot / 64] |= 1ull << (slot % 64); }
+static void bits_set(uint64_t *w, int slot)
+{
+    w[slot / 64] |= 1ull << (slot % 64);
+}
 
 static void bits_print(FILE *f, const uint64_t *w)
 {
@@ -435,8 +411,7 @@ static void bits_print(FILE *f, const uint64_t *w)
 
 static void write_table(const char *out)
 {
-    if (nfields > 64 * 4 - 1)
-        die(0, "more fields than dict.h's FIX_SLOT_WORDS hold");
+    if (nfields > 64 * 4 - 1) die(0, "more fields than dict.h's FIX_SLOT_WORDS hold");
     FILE *f = out_open(out);
     fprintf(f, "/* dict_table.c -- the data dictionary as tables (dict.h).\n"
                " *\n"
@@ -499,8 +474,7 @@ static void write_table(const char *out)
     }
     uint64_t hreq[4] = {0}, framed[4] = {0};
     for (int i = 0; i < nh; i++)
-        if (h[i].required)
-            bits_set(hreq, fields[h[i].field].slot);
+        if (h[i].required) bits_set(hreq, fields[h[i].field].slot);
     for (int i = 0; i < nfields; i++) /* what framing has checked: a second one is a repeat */
         if (fields[i].number == 8 || fields[i].number == 9 || fields[i].number == 35 ||
             fields[i].number == 10)
@@ -519,8 +493,7 @@ static void write_table(const char *out)
         uint64_t w[4] = {0}, req[4] = {0};
         for (int k = 0; k < m->n; k++) {
             bits_set(w, fields[m->m[k].field].slot);
-            if (m->m[k].required)
-                bits_set(req, fields[m->m[k].field].slot);
+            if (m->m[k].required) bits_set(req, fields[m->m[k].field].slot);
         }
         fprintf(f, "    {\"%s\", \"%s\", %s, %d, m_%s,\n     ", m->type, m->name,
                 m->admin ? "true" : "false", m->n, m->name);
@@ -558,8 +531,7 @@ static void write_doc(const char *file)
 {
     char *old = slurp(file);
     char *b = strstr(old, DOC_BEGIN), *e = b ? strstr(b, DOC_END) : NULL;
-    if (!b || !e)
-        die(0, "%s: no \"%.40s...\" and \"%.20s...\" markers", file, DOC_BEGIN, DOC_END);
+    if (!b || !e) die(0, "%s: no \"%.40s...\" and \"%.20s...\" markers", file, DOC_BEGIN, DOC_END);
     FILE *f = out_open(file);
     fwrite(old, 1, (size_t)(b - old) + strlen(DOC_BEGIN), f);
     static char line[8192];
@@ -599,20 +571,15 @@ int main(int argc, char **argv)
     path = argv[1];
     char *doc = slurp(path);
     read_fields(doc);
-    if (!nfields)
-        die(1, "no <fields>");
+    if (!nfields) die(1, "no <fields>");
     write_tags(argv[2]);
     qsort(fields, (size_t)nfields, sizeof *fields, by_number); /* slot = index + 1 */
-    for (int i = 0; i < nfields; i++)
-        fields[i].slot = i + 1;
+    for (int i = 0; i < nfields; i++) fields[i].slot = i + 1;
     read_layout(doc);
-    for (int i = 0; i < nheader; i++)
-        fields[header[i].field].where = 1;
-    for (int i = 0; i < ntrailer; i++)
-        fields[trailer[i].field].where = 2;
+    for (int i = 0; i < nheader; i++) fields[header[i].field].where = 1;
+    for (int i = 0; i < ntrailer; i++) fields[trailer[i].field].where = 2;
     write_table(argv[3]);
-    if (argc == 5)
-        write_doc(argv[4]);
+    if (argc == 5) write_doc(argv[4]);
     free(doc);
     return 0;
 }

@@ -61,8 +61,8 @@ static json_t *get(const char *path, const char *token, long status)
 }
 
 /* Expect an error answer: status, "error" name and the field it names (or NULL). */
-static void expect_error(const char *method, const char *path, const char *token,
-                         const char *body, long status, const char *error, const char *field)
+static void expect_error(const char *method, const char *path, const char *token, const char *body,
+                         long status, const char *error, const char *field)
 {
     tresp r;
     ts_req(&F.t, method, path, token, body, &r);
@@ -71,15 +71,14 @@ static void expect_error(const char *method, const char *path, const char *token
                  r.body, status, error);
     assert_true(tj_int(r.json, "code") > 0);
     assert_true(strlen(tj_str(r.json, "message")) > 0);
-    if (field)
-        assert_string_equal(tj_str(r.json, "field"), field);
+    if (field) assert_string_equal(tj_str(r.json, "field"), field);
     tresp_free(&r);
 }
 
 static long long create_participant(const char *kind, const char *name)
 {
-    json_t *p = post("/api/v1/admin/participants", F.t.admin, 201, "{\"kind\":\"%s\",\"name\":\"%s\"}",
-                     kind, name);
+    json_t *p = post("/api/v1/admin/participants", F.t.admin, 201,
+                     "{\"kind\":\"%s\",\"name\":\"%s\"}", kind, name);
     long long id = tj_int(p, "participant");
     assert_true(id > 1);
     assert_string_equal(tj_str(p, "kind"), kind);
@@ -102,9 +101,10 @@ static void credit(long long pid, const char *code, long long qty)
 static void add_instrument(const char *code, const char *product, const char *matching,
                            const char *prev)
 {
-    json_t *in = post("/api/v1/admin/instruments", F.t.admin, 201,
-                      "{\"code\":\"%s\",\"product\":\"%s\",\"matching\":\"%s\",\"prev_close\":\"%s\"}",
-                      code, product, matching, prev);
+    json_t *in =
+        post("/api/v1/admin/instruments", F.t.admin, 201,
+             "{\"code\":\"%s\",\"product\":\"%s\",\"matching\":\"%s\",\"prev_close\":\"%s\"}", code,
+             product, matching, prev);
     assert_string_equal(tj_str(in, "code"), code);
     assert_string_equal(tj_str(in, "matching"), matching);
     assert_string_equal(tj_str(in, "prev_close"), prev);
@@ -198,9 +198,11 @@ static void test_market_data(void **state)
     assert_string_equal(tj_str(in, "lower"), "67.14"); /* ceil(74.60 x 0.9) */
     assert_string_equal(tj_str(in, "upper"), "82.06"); /* floor(74.60 x 1.1) */
     assert_true(json_is_null(json_object_get(in, "last")));
-    const char *keys[] = {"id", "code", "matching", "prev_close", "open", "high", "low", "close",
-                          "change_pct", "volume", "turnover", "block_volume", "block_turnover",
-                          "auction_volume", "auction_turnover", "trades"};
+    const char *keys[] = {
+        "id",       "code",         "matching",       "prev_close",     "open",
+        "high",     "low",          "close",          "change_pct",     "volume",
+        "turnover", "block_volume", "block_turnover", "auction_volume", "auction_turnover",
+        "trades"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         assert_non_null(json_object_get(in, keys[i]));
     json_decref(in);
@@ -208,15 +210,16 @@ static void test_market_data(void **state)
     expect_error("GET", "/api/v1/instruments/NOPE", NULL, NULL, 404, "unknown_instrument", NULL);
     expect_error("GET", "/api/v1/instruments/CEA25/nothing", NULL, NULL, 404, "not_found", NULL);
     expect_error("GET", "/api/v1/no-such-thing", NULL, NULL, 404, "not_found", NULL);
-    expect_error("GET", "/api/v1/instruments/CEA25/bars?interval=5m", NULL, NULL, 400,
-                 "bad_field", "interval");
+    expect_error("GET", "/api/v1/instruments/CEA25/bars?interval=5m", NULL, NULL, 400, "bad_field",
+                 "interval");
     expect_error("GET", "/api/v1/instruments/CEA25/trades?limit=0", NULL, NULL, 400, "bad_field",
                  "limit");
     expect_error("POST", "/api/v1/market", NULL, "{}", 405, "method_not_allowed", NULL);
 
     json_t *d = get("/api/v1/instruments/CCER/depth", NULL, 200);
     assert_string_equal(tj_str(d, "code"), "CCER");
-    assert_true(json_is_array(json_object_get(d, "bids")) && json_is_array(json_object_get(d, "asks")));
+    assert_true(json_is_array(json_object_get(d, "bids")) &&
+                json_is_array(json_object_get(d, "asks")));
     json_decref(d);
 }
 
@@ -235,15 +238,17 @@ static void test_listing_flow(void **state)
     json_decref(d);
 
     /* take naming the listing */
-    json_t *t = post("/api/v1/takes", F.bob, 201,
-                     "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":40}]}", ask);
+    json_t *t = post(
+        "/api/v1/takes", F.bob, 201,
+        "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":40}]}", ask);
     assert_string_equal(tj_str(t, "status"), "filled");
     assert_int_equal(tj_int(t, "filled_qty"), 40);
     assert_string_equal(tj_str(t, "filled_value"), "3000.00");
     assert_int_equal(tj_int(t, "trades"), 1);
     json_decref(t);
     /* take by quantity and limit */
-    t = post("/api/v1/takes", F.bob, 201, "{\"code\":\"CEA25\",\"side\":\"buy\",\"qty\":10,\"limit\":\"75.00\"}");
+    t = post("/api/v1/takes", F.bob, 201,
+             "{\"code\":\"CEA25\",\"side\":\"buy\",\"qty\":10,\"limit\":\"75.00\"}");
     assert_int_equal(tj_int(t, "filled_qty"), 10);
     assert_int_equal(tj_int(t, "resting_qty"), 0);
     json_decref(t);
@@ -331,8 +336,9 @@ static void test_continuous(void **state)
 {
     (void)state;
     long long sell = post_order(F.alice, "CEAC", "sell", "74.00", 10, 201);
-    json_t *o = post("/api/v1/orders", F.bob, 201,
-                     "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"74.50\",\"qty\":15,\"tif\":\"day\"}");
+    json_t *o =
+        post("/api/v1/orders", F.bob, 201,
+             "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"74.50\",\"qty\":15,\"tif\":\"day\"}");
     assert_string_equal(tj_str(o, "status"), "resting");
     assert_int_equal(tj_int(o, "filled_qty"), 10);
     assert_int_equal(tj_int(o, "resting_qty"), 5);
@@ -345,8 +351,8 @@ static void test_continuous(void **state)
     assert_int_equal(tj_int(o, "filled_qty"), 0);
     json_decref(o);
     expect_error("POST", "/api/v1/takes", F.bob,
-                 "{\"code\":\"CEAC\",\"side\":\"buy\",\"targets\":[{\"order_id\":1,\"qty\":1}]}", 422,
-                 "wrong_mode", NULL);
+                 "{\"code\":\"CEAC\",\"side\":\"buy\",\"targets\":[{\"order_id\":1,\"qty\":1}]}",
+                 422, "wrong_mode", NULL);
     char path[64];
     snprintf(path, sizeof path, "/api/v1/orders/%lld", bid);
     json_decref(ts_expect(&F.t, "DELETE", path, F.bob, NULL, 200));
@@ -365,9 +371,10 @@ static char *batch_body(int n, const char *price, const char *coid_prefix)
         char coid[48] = "";
         if (coid_prefix)
             snprintf(coid, sizeof coid, ",\"client_order_id\":\"%s%d\"", coid_prefix, i);
-        len += (size_t)snprintf(b + len, cap - len,
-                                "%s{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"%s\",\"qty\":1%s}",
-                                i ? "," : "", price, coid);
+        len +=
+            (size_t)snprintf(b + len, cap - len,
+                             "%s{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"%s\",\"qty\":1%s}",
+                             i ? "," : "", price, coid);
     }
     snprintf(b + len, cap - len, "]}");
     return b;
@@ -423,17 +430,20 @@ static void test_orders_batch(void **state)
     assert_string_equal(h0, h1);
 
     /* bad entries, each answered on its own; the good ones are submitted */
-    json_t *m = post("/api/v1/orders/batch", F.alice, 200,
-                     "{\"orders\":["
-                     "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"70.00\",\"qty\":2},"
-                     "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"7x\",\"qty\":2},"
-                     "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"70.00\",\"qty\":2,\"colour\":1},"
-                     "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"99.00\",\"qty\":2},"
-                     "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"70.00\",\"qty\":2,\"client_order_id\":\"bx-1\"},"
-                     "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"70.00\",\"qty\":2,\"client_order_id\":\"bx-1\"},"
-                     "7,"
-                     "{\"code\":\"NOPE\",\"side\":\"buy\",\"price\":\"70.00\",\"qty\":2}"
-                     "]}");
+    json_t *m =
+        post("/api/v1/orders/batch", F.alice, 200,
+             "{\"orders\":["
+             "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"70.00\",\"qty\":2},"
+             "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"7x\",\"qty\":2},"
+             "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"70.00\",\"qty\":2,\"colour\":1},"
+             "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"99.00\",\"qty\":2},"
+             "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"70.00\",\"qty\":2,\"client_order_"
+             "id\":\"bx-1\"},"
+             "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"70.00\",\"qty\":2,\"client_order_"
+             "id\":\"bx-1\"},"
+             "7,"
+             "{\"code\":\"NOPE\",\"side\":\"buy\",\"price\":\"70.00\",\"qty\":2}"
+             "]}");
     assert_int_equal(tj_int(m, "orders"), 8);
     assert_int_equal(tj_int(m, "accepted"), 2);
     assert_int_equal(tj_int(m, "refused"), 6);
@@ -441,10 +451,14 @@ static void test_orders_batch(void **state)
     static const struct {
         long status;
         const char *error, *field;
-    } want[] = {{201, NULL, NULL},         {400, "bad_field", "price"},
-                {400, "unknown_field", "orders[2].colour"}, {422, "price_out_of_band", NULL},
-                {201, NULL, NULL},         {409, "duplicate_request", NULL},
-                {400, "bad_field", "orders"}, {422, "unknown_instrument", NULL}};
+    } want[] = {{201, NULL, NULL},
+                {400, "bad_field", "price"},
+                {400, "unknown_field", "orders[2].colour"},
+                {422, "price_out_of_band", NULL},
+                {201, NULL, NULL},
+                {409, "duplicate_request", NULL},
+                {400, "bad_field", "orders"},
+                {422, "unknown_instrument", NULL}};
     for (size_t i = 0; i < 8; i++) {
         json_t *e = json_array_get(res, i);
         if (tj_int(e, "http_status") != want[i].status)
@@ -454,8 +468,7 @@ static void test_orders_batch(void **state)
             assert_string_equal(tj_str(e, "error"), want[i].error);
         else
             assert_true(tj_int(e, "order_id") > 0);
-        if (want[i].field)
-            assert_string_equal(tj_str(e, "field"), want[i].field);
+        if (want[i].field) assert_string_equal(tj_str(e, "field"), want[i].field);
     }
     assert_string_equal(tj_str(json_array_get(res, 4), "client_order_id"), "bx-1");
     json_decref(m);
@@ -511,19 +524,29 @@ static void test_rejections(void **state)
         const char *token, *body, *reason;
         long long code;
     } cases[] = {
-        {F.alice, "{\"code\":\"CEA24\",\"side\":\"sell\",\"price\":\"90.00\",\"qty\":1}", "price_out_of_band", 401},
-        {F.alice, "{\"code\":\"CEA24\",\"side\":\"sell\",\"price\":\"74.00\",\"qty\":100000}", "qty_out_of_range", 402},
-        {F.alice, "{\"code\":\"CEA24\",\"side\":\"sell\",\"price\":\"74.00\",\"qty\":0}", "qty_out_of_range", 402},
-        {F.bob, "{\"code\":\"CEA24\",\"side\":\"buy\",\"price\":\"74.50\",\"qty\":1}", "crossing_post", 701},
-        {F.bob, "{\"code\":\"CEA24\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1}", "insufficient_holdings", 501},
-        {F.bob, "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1001}", "t1_locked", 502},
-        {F.bob, "{\"code\":\"CEA24\",\"side\":\"buy\",\"price\":\"73.00\",\"qty\":99999}", "insufficient_funds", 500},
-        {F.carol, "{\"code\":\"CEA24\",\"side\":\"buy\",\"price\":\"73.00\",\"qty\":1}", NULL, 0}, /* 403: view only */
-        {F.alice, "{\"code\":\"NOPE\",\"side\":\"buy\",\"price\":\"73.00\",\"qty\":1}", "unknown_instrument", 300},
+        {F.alice, "{\"code\":\"CEA24\",\"side\":\"sell\",\"price\":\"90.00\",\"qty\":1}",
+         "price_out_of_band", 401},
+        {F.alice, "{\"code\":\"CEA24\",\"side\":\"sell\",\"price\":\"74.00\",\"qty\":100000}",
+         "qty_out_of_range", 402},
+        {F.alice, "{\"code\":\"CEA24\",\"side\":\"sell\",\"price\":\"74.00\",\"qty\":0}",
+         "qty_out_of_range", 402},
+        {F.bob, "{\"code\":\"CEA24\",\"side\":\"buy\",\"price\":\"74.50\",\"qty\":1}",
+         "crossing_post", 701},
+        {F.bob, "{\"code\":\"CEA24\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1}",
+         "insufficient_holdings", 501},
+        {F.bob, "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1001}",
+         "t1_locked", 502},
+        {F.bob, "{\"code\":\"CEA24\",\"side\":\"buy\",\"price\":\"73.00\",\"qty\":99999}",
+         "insufficient_funds", 500},
+        {F.carol, "{\"code\":\"CEA24\",\"side\":\"buy\",\"price\":\"73.00\",\"qty\":1}", NULL,
+         0}, /* 403: view only */
+        {F.alice, "{\"code\":\"NOPE\",\"side\":\"buy\",\"price\":\"73.00\",\"qty\":1}",
+         "unknown_instrument", 300},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (!cases[i].reason) {
-            expect_error("POST", "/api/v1/orders", cases[i].token, cases[i].body, 403, "forbidden", NULL);
+            expect_error("POST", "/api/v1/orders", cases[i].token, cases[i].body, 403, "forbidden",
+                         NULL);
             continue;
         }
         tresp r;
@@ -534,29 +557,38 @@ static void test_rejections(void **state)
         tresp_free(&r);
     }
     char body[256];
-    snprintf(body, sizeof body, "{\"code\":\"CEA24\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":1}]}", ask);
+    snprintf(body, sizeof body,
+             "{\"code\":\"CEA24\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":1}]}",
+             ask);
     expect_error("POST", "/api/v1/takes", F.alice, body, 422, "self_trade", NULL);
-    snprintf(body, sizeof body, "{\"code\":\"CEA24\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":101}]}", ask);
+    snprintf(body, sizeof body,
+             "{\"code\":\"CEA24\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":101}]}",
+             ask);
     expect_error("POST", "/api/v1/takes", F.bob, body, 422, "target_qty", NULL);
     expect_error("POST", "/api/v1/takes", F.bob,
-                 "{\"code\":\"CEA24\",\"side\":\"buy\",\"qty\":10,\"limit\":\"73.00\"}", 422, "no_liquidity", NULL);
+                 "{\"code\":\"CEA24\",\"side\":\"buy\",\"qty\":10,\"limit\":\"73.00\"}", 422,
+                 "no_liquidity", NULL);
     char nine[512] = "{\"code\":\"CEA24\",\"side\":\"buy\",\"targets\":[";
     for (int i = 0; i < 9; i++)
-        snprintf(nine + strlen(nine), sizeof nine - strlen(nine), "%s{\"order_id\":%d,\"qty\":1}", i ? "," : "", i + 1);
+        snprintf(nine + strlen(nine), sizeof nine - strlen(nine), "%s{\"order_id\":%d,\"qty\":1}",
+                 i ? "," : "", i + 1);
     strcat(nine, "]}");
     expect_error("POST", "/api/v1/takes", F.bob, nine, 422, "too_many_targets", NULL);
     char path[64];
     snprintf(path, sizeof path, "/api/v1/orders/%lld", ask);
     expect_error("DELETE", path, F.bob, NULL, 422, "not_owner", NULL);
-    expect_error("PATCH", path, F.alice, "{\"price\":\"74.00\",\"qty\":100}", 422, "nothing_changed", NULL);
+    expect_error("PATCH", path, F.alice, "{\"price\":\"74.00\",\"qty\":100}", 422,
+                 "nothing_changed", NULL);
     expect_error("DELETE", "/api/v1/orders/999999", F.alice, NULL, 422, "unknown_order", NULL);
     expect_error("DELETE", "/api/v1/orders/abc", F.alice, NULL, 404, "not_found", NULL);
     expect_error("POST", "/api/v1/withdrawals", F.alice, "{\"amount\":\"99999999.00\"}", 422,
                  "insufficient_funds", NULL);
     expect_error("POST", "/api/v1/admin/instruments", F.t.admin,
-                 "{\"code\":\"CEA25\",\"product\":\"CEA\",\"prev_close\":\"70.00\"}", 422, "duplicate_instrument", NULL);
+                 "{\"code\":\"CEA25\",\"product\":\"CEA\",\"prev_close\":\"70.00\"}", 422,
+                 "duplicate_instrument", NULL);
     expect_error("POST", "/api/v1/admin/instruments", F.t.admin,
-                 "{\"code\":\"AB-1\",\"product\":\"CEA\",\"prev_close\":\"70.00\"}", 422, "bad_code", NULL);
+                 "{\"code\":\"AB-1\",\"product\":\"CEA\",\"prev_close\":\"70.00\"}", 422,
+                 "bad_code", NULL);
     json_decref(ts_expect(&F.t, "DELETE", path, F.alice, NULL, 200));
 }
 
@@ -584,24 +616,59 @@ static void test_bad_input_changes_nothing(void **state)
         {"POST", "/api/v1/orders", "{\"code\":\"CEA25\",}", 400, "bad_json", NULL},
         {"POST", "/api/v1/orders", "{\"qty\":1,\"qty\":2}", 400, "bad_json", NULL},
         {"POST", "/api/v1/orders", "{\"code\":\"CEA25\"} trailing", 400, "bad_json", NULL},
-        {"POST", "/api/v1/orders", "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1,\"colour\":\"red\"}", 400, "unknown_field", "colour"},
-        {"POST", "/api/v1/orders", "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":\"1\"}", 400, "bad_field", "qty"},
-        {"POST", "/api/v1/orders", "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1.5}", 400, "bad_field", "qty"},
-        {"POST", "/api/v1/orders", "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":75.00,\"qty\":1}", 400, "bad_field", "price"},
-        {"POST", "/api/v1/orders", "{\"code\":\"CEA25\",\"side\":\"short\",\"price\":\"75.00\",\"qty\":1}", 400, "bad_field", "side"},
-        {"POST", "/api/v1/orders", "{\"code\":\"CEA25\",\"side\":1,\"price\":\"75.00\",\"qty\":1}", 400, "bad_field", "side"},
-        {"POST", "/api/v1/orders", "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1,\"tif\":\"gtc\"}", 400, "bad_field", "tif"},
-        {"POST", "/api/v1/orders", "{\"code\":7,\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1}", 400, "bad_field", "code"},
-        {"POST", "/api/v1/orders", "{\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1}", 400, "bad_field", "code"},
-        {"POST", "/api/v1/orders", "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1,\"client_order_id\":\"\"}", 400, "bad_field", "client_order_id"},
-        {"POST", "/api/v1/orders", "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1,\"client_order_id\":\"has space\"}", 400, "bad_field", "client_order_id"},
-        {"POST", "/api/v1/orders", "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1,\"client_order_id\":\"123456789012345678901234567890123\"}", 400, "bad_field", "client_order_id"},
-        {"POST", "/api/v1/orders", "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1,\"client_order_id\":42}", 400, "bad_field", "client_order_id"},
-        {"POST", "/api/v1/takes", "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":1}]}", 400, "bad_field", "qty"},
-        {"POST", "/api/v1/takes", "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":1,\"qty\":1,\"x\":1}]}", 400, "unknown_field", NULL},
-        {"POST", "/api/v1/takes", "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[]}", 400, "bad_field", "targets"},
-        {"POST", "/api/v1/takes", "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":1,\"qty\":1}],\"qty\":1}", 400, "bad_field", "targets"},
-        {"POST", "/api/v1/takes", "{\"code\":\"CEA25\",\"side\":\"buy\",\"qty\":1}", 400, "bad_field", "limit"},
+        {"POST", "/api/v1/orders",
+         "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1,\"colour\":\"red\"}",
+         400, "unknown_field", "colour"},
+        {"POST", "/api/v1/orders",
+         "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":\"1\"}", 400,
+         "bad_field", "qty"},
+        {"POST", "/api/v1/orders",
+         "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1.5}", 400, "bad_field",
+         "qty"},
+        {"POST", "/api/v1/orders",
+         "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":75.00,\"qty\":1}", 400, "bad_field",
+         "price"},
+        {"POST", "/api/v1/orders",
+         "{\"code\":\"CEA25\",\"side\":\"short\",\"price\":\"75.00\",\"qty\":1}", 400, "bad_field",
+         "side"},
+        {"POST", "/api/v1/orders", "{\"code\":\"CEA25\",\"side\":1,\"price\":\"75.00\",\"qty\":1}",
+         400, "bad_field", "side"},
+        {"POST", "/api/v1/orders",
+         "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1,\"tif\":\"gtc\"}",
+         400, "bad_field", "tif"},
+        {"POST", "/api/v1/orders", "{\"code\":7,\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1}",
+         400, "bad_field", "code"},
+        {"POST", "/api/v1/orders", "{\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1}", 400,
+         "bad_field", "code"},
+        {"POST", "/api/v1/orders",
+         "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1,\"client_order_id\":"
+         "\"\"}",
+         400, "bad_field", "client_order_id"},
+        {"POST", "/api/v1/orders",
+         "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1,\"client_order_id\":"
+         "\"has space\"}",
+         400, "bad_field", "client_order_id"},
+        {"POST", "/api/v1/orders",
+         "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1,\"client_order_id\":"
+         "\"123456789012345678901234567890123\"}",
+         400, "bad_field", "client_order_id"},
+        {"POST", "/api/v1/orders",
+         "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1,\"client_order_id\":"
+         "42}",
+         400, "bad_field", "client_order_id"},
+        {"POST", "/api/v1/takes",
+         "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":1}]}", 400, "bad_field",
+         "qty"},
+        {"POST", "/api/v1/takes",
+         "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":1,\"qty\":1,\"x\":1}]}",
+         400, "unknown_field", NULL},
+        {"POST", "/api/v1/takes", "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[]}", 400,
+         "bad_field", "targets"},
+        {"POST", "/api/v1/takes",
+         "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":1,\"qty\":1}],\"qty\":1}",
+         400, "bad_field", "targets"},
+        {"POST", "/api/v1/takes", "{\"code\":\"CEA25\",\"side\":\"buy\",\"qty\":1}", 400,
+         "bad_field", "limit"},
         {"PATCH", "/api/v1/orders/1", "{}", 400, "bad_field", "price"},
         {"PATCH", "/api/v1/orders/1", "{\"price\":\"1.234\"}", 400, "bad_field", "price"},
         {"POST", "/api/v1/withdrawals", "{\"amount\":100}", 400, "bad_field", "amount"},
@@ -611,26 +678,49 @@ static void test_bad_input_changes_nothing(void **state)
         expect_error(cases[i].method, cases[i].path, F.alice, cases[i].body, cases[i].status,
                      cases[i].error, cases[i].field);
 
-    static const char *const bad_money[] = {"75.001", "1e2", "-75.00", "+75", " 75", "75 ",
-                                            "75.", ".5", "075.00", "7,5", "0x10", "NaN",
-                                            "99999999999999.00", "\\uff17\\uff15", "75..0"};
+    static const char *const bad_money[] = {"75.001",
+                                            "1e2",
+                                            "-75.00",
+                                            "+75",
+                                            " 75",
+                                            "75 ",
+                                            "75.",
+                                            ".5",
+                                            "075.00",
+                                            "7,5",
+                                            "0x10",
+                                            "NaN",
+                                            "99999999999999.00",
+                                            "\\uff17\\uff15",
+                                            "75..0"};
     for (size_t i = 0; i < sizeof bad_money / sizeof bad_money[0]; i++) {
         char body[256];
-        snprintf(body, sizeof body, "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"%s\",\"qty\":1}", bad_money[i]);
+        snprintf(body, sizeof body,
+                 "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"%s\",\"qty\":1}", bad_money[i]);
         expect_error("POST", "/api/v1/orders", F.alice, body, 400, "bad_field", "price");
     }
     const bad_case admin[] = {
-        {"POST", "/api/v1/admin/deposits", "{\"participant\":2,\"amount\":\"abc\"}", 400, "bad_field", "amount"},
-        {"POST", "/api/v1/admin/deposits", "{\"participant\":\"2\",\"amount\":\"1.00\"}", 400, "bad_field", "participant"},
-        {"POST", "/api/v1/admin/credits", "{\"participant\":2,\"code\":\"CEA25\",\"qty\":1,\"extra\":true}", 400, "unknown_field", "extra"},
+        {"POST", "/api/v1/admin/deposits", "{\"participant\":2,\"amount\":\"abc\"}", 400,
+         "bad_field", "amount"},
+        {"POST", "/api/v1/admin/deposits", "{\"participant\":\"2\",\"amount\":\"1.00\"}", 400,
+         "bad_field", "participant"},
+        {"POST", "/api/v1/admin/credits",
+         "{\"participant\":2,\"code\":\"CEA25\",\"qty\":1,\"extra\":true}", 400, "unknown_field",
+         "extra"},
         {"POST", "/api/v1/admin/holidays", "{\"date\":\"2026-13-01\"}", 400, "bad_field", "date"},
         {"POST", "/api/v1/admin/holidays", "{\"date\":\"2026-02-30\"}", 400, "bad_field", "date"},
-        {"POST", "/api/v1/admin/participants", "{\"kind\":\"alien\",\"name\":\"X\"}", 400, "bad_field", "kind"},
-        {"POST", "/api/v1/admin/participants", "{\"kind\":\"entity\",\"name\":\"\"}", 400, "bad_field", "name"},
-        {"POST", "/api/v1/admin/instruments", "{\"code\":\"NEW1\",\"product\":\"EUA\",\"prev_close\":\"1.00\"}", 400, "bad_field", "product"},
+        {"POST", "/api/v1/admin/participants", "{\"kind\":\"alien\",\"name\":\"X\"}", 400,
+         "bad_field", "kind"},
+        {"POST", "/api/v1/admin/participants", "{\"kind\":\"entity\",\"name\":\"\"}", 400,
+         "bad_field", "name"},
+        {"POST", "/api/v1/admin/instruments",
+         "{\"code\":\"NEW1\",\"product\":\"EUA\",\"prev_close\":\"1.00\"}", 400, "bad_field",
+         "product"},
         {"POST", "/api/v1/admin/halt", "{\"halted\":\"yes\"}", 400, "bad_field", "halted"},
-        {"POST", "/api/v1/admin/instruments/CEA25/mode", "{\"matching\":\"auction\"}", 400, "bad_field", "matching"},
-        {"POST", "/api/v1/admin/participants/2/status", "{\"status\":\"gone\"}", 400, "bad_field", "status"},
+        {"POST", "/api/v1/admin/instruments/CEA25/mode", "{\"matching\":\"auction\"}", 400,
+         "bad_field", "matching"},
+        {"POST", "/api/v1/admin/participants/2/status", "{\"status\":\"gone\"}", 400, "bad_field",
+         "status"},
     };
     for (size_t i = 0; i < sizeof admin / sizeof admin[0]; i++)
         expect_error(admin[i].method, admin[i].path, F.t.admin, admin[i].body, admin[i].status,
@@ -665,7 +755,8 @@ static void test_bad_input_changes_nothing(void **state)
 static void test_idempotent_retry(void **state)
 {
     (void)state;
-    const char *body = "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"80.00\",\"qty\":7,\"client_order_id\":\"retry-1\"}";
+    const char *body = "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"80.00\",\"qty\":7,"
+                       "\"client_order_id\":\"retry-1\"}";
     char h0[32], h1[32];
     long long s0, s1;
     tresp r1, r2;
@@ -674,7 +765,10 @@ static void test_idempotent_retry(void **state)
     health(h0, &s0);
     /* the same id again, even with another price: the first result, nothing new */
     assert_int_equal(ts_req(&F.t, "POST", "/api/v1/orders", F.alice,
-                            "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"81.00\",\"qty\":7,\"client_order_id\":\"retry-1\"}", &r2), 200);
+                            "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"81.00\",\"qty\":7,"
+                            "\"client_order_id\":\"retry-1\"}",
+                            &r2),
+                     200);
     assert_true(r2.replay);
     assert_int_equal(tj_int(r1.json, "order_id"), tj_int(r2.json, "order_id"));
     assert_string_equal(tj_str(r2.json, "client_order_id"), "retry-1");
@@ -684,15 +778,15 @@ static void test_idempotent_retry(void **state)
     json_t *orders = get("/api/v1/orders", F.alice, 200);
     int found = 0;
     for (size_t i = 0; i < json_array_size(orders); i++)
-        if (!strcmp(tj_str(json_array_get(orders, i), "client_order_id"), "retry-1"))
-            found++;
+        if (!strcmp(tj_str(json_array_get(orders, i), "client_order_id"), "retry-1")) found++;
     assert_int_equal(found, 1);
     json_decref(orders);
     tresp_free(&r1);
     tresp_free(&r2);
 
     /* a rejected first request answers the same rejection again */
-    const char *bad = "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"99.00\",\"qty\":7,\"client_order_id\":\"retry-bad\"}";
+    const char *bad = "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"99.00\",\"qty\":7,"
+                      "\"client_order_id\":\"retry-bad\"}";
     assert_int_equal(ts_req(&F.t, "POST", "/api/v1/orders", F.alice, bad, &r1), 422);
     health(h0, &s0);
     assert_int_equal(ts_req(&F.t, "POST", "/api/v1/orders", F.alice, bad, &r2), 422);
@@ -705,7 +799,8 @@ static void test_idempotent_retry(void **state)
 
     /* the id is per participant: bob's "retry-1" is his own order */
     json_t *o = post("/api/v1/orders", F.bob, 201,
-                     "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"80.00\",\"qty\":1,\"client_order_id\":\"retry-1\"}");
+                     "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"80.00\",\"qty\":1,\"client_"
+                     "order_id\":\"retry-1\"}");
     json_decref(o);
 }
 
@@ -722,7 +817,9 @@ static void *race_one(void *arg)
     tresp resp;
     r->t.curl = curl_easy_init();
     ts_req(&r->t, "POST", "/api/v1/orders", F.alice,
-           "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"80.50\",\"qty\":3,\"client_order_id\":\"race-1\"}", &resp);
+           "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"80.50\",\"qty\":3,\"client_order_"
+           "id\":\"race-1\"}",
+           &resp);
     r->status = resp.status;
     r->order_id = tj_int(resp.json, "order_id");
     r->replay = resp.replay;
@@ -761,15 +858,17 @@ static void test_admin(void **state)
     json_t *in = post("/api/v1/admin/instruments/CEA23/halt", F.t.admin, 200, "{\"halted\":true}");
     assert_string_equal(tj_str(in, "status"), "halted");
     json_decref(in);
-    expect_error("POST", "/api/v1/orders", F.alice, "{\"code\":\"CEA23\",\"side\":\"buy\",\"price\":\"72.00\",\"qty\":1}",
-                 422, "instrument_halted", NULL);
+    expect_error("POST", "/api/v1/orders", F.alice,
+                 "{\"code\":\"CEA23\",\"side\":\"buy\",\"price\":\"72.00\",\"qty\":1}", 422,
+                 "instrument_halted", NULL);
     json_decref(post("/api/v1/admin/instruments/CEA23/halt", F.t.admin, 200, "{\"halted\":false}"));
-    in = post("/api/v1/admin/instruments/CEA23/mode", F.t.admin, 200, "{\"matching\":\"continuous\"}");
+    in = post("/api/v1/admin/instruments/CEA23/mode", F.t.admin, 200,
+              "{\"matching\":\"continuous\"}");
     assert_string_equal(tj_str(in, "matching"), "continuous");
     json_decref(in);
     long long id = post_order(F.bob, "CEA23", "buy", "72.00", 1, 201);
-    expect_error("POST", "/api/v1/admin/instruments/CEA23/mode", F.t.admin, "{\"matching\":\"listing\"}",
-                 422, "book_not_empty", NULL);
+    expect_error("POST", "/api/v1/admin/instruments/CEA23/mode", F.t.admin,
+                 "{\"matching\":\"listing\"}", 422, "book_not_empty", NULL);
     expect_error("POST", "/api/v1/admin/instruments/NOPE/halt", F.t.admin, "{\"halted\":true}", 404,
                  "unknown_instrument", NULL);
 
@@ -779,12 +878,13 @@ static void test_admin(void **state)
     json_t *m = get("/api/v1/market", NULL, 200);
     assert_string_equal(tj_str(m, "session"), "halted");
     json_decref(m);
-    expect_error("POST", "/api/v1/orders", F.bob, "{\"code\":\"CEA23\",\"side\":\"buy\",\"price\":\"72.00\",\"qty\":1}",
-                 422, "market_halted", NULL);
+    expect_error("POST", "/api/v1/orders", F.bob,
+                 "{\"code\":\"CEA23\",\"side\":\"buy\",\"price\":\"72.00\",\"qty\":1}", 422,
+                 "market_halted", NULL);
     char path[64];
     snprintf(path, sizeof path, "/api/v1/orders/%lld", id);
     json_decref(ts_expect(&F.t, "DELETE", path, F.bob, NULL, 200)); /* cancels still work */
-    id = post_order(F.alice, "CEA23", "sell", "79.00", 1, 422); /* halted */
+    id = post_order(F.alice, "CEA23", "sell", "79.00", 1, 422);     /* halted */
     json_decref(post("/api/v1/admin/halt", F.t.admin, 200, "{\"halted\":false}"));
     id = post_order(F.bob, "CEA23", "buy", "71.00", 2, 201);
     snprintf(path, sizeof path, "/api/v1/orders/%lld", id);
@@ -809,16 +909,19 @@ static void test_admin(void **state)
     p = post(path, F.t.admin, 200, "{\"status\":\"suspended\"}");
     assert_string_equal(tj_str(p, "status"), "suspended");
     json_decref(p);
-    expect_error("POST", "/api/v1/orders", F.bob, "{\"code\":\"CEA23\",\"side\":\"buy\",\"price\":\"72.00\",\"qty\":1}",
-                 422, "participant_suspended", NULL);
+    expect_error("POST", "/api/v1/orders", F.bob,
+                 "{\"code\":\"CEA23\",\"side\":\"buy\",\"price\":\"72.00\",\"qty\":1}", 422,
+                 "participant_suspended", NULL);
     json_decref(post(path, F.t.admin, 200, "{\"status\":\"active\"}"));
-    expect_error("POST", "/api/v1/admin/participants/999/status", F.t.admin, "{\"status\":\"active\"}",
-                 422, "unknown_participant", NULL);
+    expect_error("POST", "/api/v1/admin/participants/999/status", F.t.admin,
+                 "{\"status\":\"active\"}", 422, "unknown_participant", NULL);
 
-    json_t *a = post("/api/v1/admin/deposits", F.t.admin, 200, "{\"participant\":%lld,\"amount\":\"12.34\"}", pd);
+    json_t *a = post("/api/v1/admin/deposits", F.t.admin, 200,
+                     "{\"participant\":%lld,\"amount\":\"12.34\"}", pd);
     assert_string_equal(tj_str(a, "available"), "12.34");
     json_decref(a);
-    a = post("/api/v1/admin/credits", F.t.admin, 200, "{\"participant\":%lld,\"code\":\"CEA23\",\"qty\":5}", pd);
+    a = post("/api/v1/admin/credits", F.t.admin, 200,
+             "{\"participant\":%lld,\"code\":\"CEA23\",\"qty\":5}", pd);
     json_t *hs = json_object_get(a, "holdings");
     long long held = 0;
     for (size_t i = 0; i < json_array_size(hs); i++)
@@ -826,8 +929,9 @@ static void test_admin(void **state)
             held = tj_int(json_array_get(hs, i), "available");
     assert_int_equal(held, 5);
     json_decref(a);
-    expect_error("POST", "/api/v1/admin/credits", F.t.admin, "{\"participant\":2,\"code\":\"NOPE\",\"qty\":5}",
-                 422, "unknown_instrument", NULL);
+    expect_error("POST", "/api/v1/admin/credits", F.t.admin,
+                 "{\"participant\":2,\"code\":\"NOPE\",\"qty\":5}", 422, "unknown_instrument",
+                 NULL);
 
     json_t *hol = post("/api/v1/admin/holidays", F.t.admin, 200, "{\"date\":\"2031-01-01\"}");
     assert_false(json_is_true(json_object_get(hol, "trading_day")));
@@ -835,12 +939,14 @@ static void test_admin(void **state)
     hol = ts_expect(&F.t, "DELETE", "/api/v1/admin/holidays/2031-01-01", F.t.admin, NULL, 200);
     assert_true(json_is_true(json_object_get(hol, "trading_day"))); /* a Wednesday */
     json_decref(hol);
-    expect_error("DELETE", "/api/v1/admin/holidays/2031-01-01", F.t.admin, NULL, 422, "bad_argument", NULL);
+    expect_error("DELETE", "/api/v1/admin/holidays/2031-01-01", F.t.admin, NULL, 422,
+                 "bad_argument", NULL);
 
     json_t *w = post("/api/v1/withdrawals", F.alice, 200, "{\"amount\":\"100.00\"}");
     assert_string_equal(tj_str(w, "withdrawn"), "100.00");
     json_decref(w);
-    expect_error("POST", "/api/v1/withdrawals", F.bob, "{\"amount\":\"1.00\"}", 403, "forbidden", NULL);
+    expect_error("POST", "/api/v1/withdrawals", F.bob, "{\"amount\":\"1.00\"}", 403, "forbidden",
+                 NULL);
 
     json_t *snap = post("/api/v1/admin/snapshot", F.t.admin, 200, "{}");
     assert_string_equal(tj_str(snap, "status"), "written");
@@ -923,10 +1029,12 @@ static void test_change_and_statement(void **state)
     json_decref(in);
     long long a = post_order(F.alice, "CEA24", "sell", "74.00", 10, 201);
     long long b = post_order(F.alice, "CEA24", "sell", "75.00", 10, 201);
-    json_decref(post("/api/v1/takes", F.bob, 201,
-                     "{\"code\":\"CEA24\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":10}]}", a));
-    json_decref(post("/api/v1/takes", F.bob, 201,
-                     "{\"code\":\"CEA24\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":10}]}", b));
+    json_decref(post(
+        "/api/v1/takes", F.bob, 201,
+        "{\"code\":\"CEA24\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":10}]}", a));
+    json_decref(post(
+        "/api/v1/takes", F.bob, 201,
+        "{\"code\":\"CEA24\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":10}]}", b));
     in = get("/api/v1/instruments/CEA24", NULL, 200);
     assert_string_equal(tj_str(in, "last"), "75.00");
     assert_string_equal(tj_str(in, "close"), "74.50"); /* the VWAP so far */
@@ -971,9 +1079,14 @@ static void test_flood(void **state)
     long long s0, s1;
     health(h0, &s0);
     static const char *const bodies[] = {
-        "{", "nonsense", "{\"code\":1}", "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1,\"z\":0}",
-        "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"7.5e1\",\"qty\":1}", "[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]",
-        "\"just a string\"", "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":-1e999}"};
+        "{",
+        "nonsense",
+        "{\"code\":1}",
+        "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":1,\"z\":0}",
+        "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"7.5e1\",\"qty\":1}",
+        "[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]",
+        "\"just a string\"",
+        "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":-1e999}"};
     int n4xx = 0;
     const int total = 2000;
     for (int i = 0; i < total; i++) {
@@ -996,16 +1109,20 @@ static void test_metrics(void **state)
     (void)state;
     tresp r;
     assert_int_equal(ts_req(&F.t, "GET", "/metrics", NULL, NULL, &r), 200);
-    const char *want[] = {"cets_commands_total ", "cets_rejects_total{reason=\"price_out_of_band\"} ",
+    const char *want[] = {"cets_commands_total ",
+                          "cets_rejects_total{reason=\"price_out_of_band\"} ",
                           "cets_command_latency_seconds_bucket{le=\"+Inf\"} ",
-                          "cets_command_latency_seconds_count ", "cets_journal_sync_seconds_total ",
-                          "cets_journal_sync_seconds_max ", "cets_journal_ok 1\n", "cets_ws_clients ",
+                          "cets_command_latency_seconds_count ",
+                          "cets_journal_sync_seconds_total ",
+                          "cets_journal_sync_seconds_max ",
+                          "cets_journal_ok 1\n",
+                          "cets_ws_clients ",
                           "cets_http_requests_total{status=\"200\"} ",
-                          "cets_http_requests_total{status=\"422\"} ", "cets_last_seq ",
+                          "cets_http_requests_total{status=\"422\"} ",
+                          "cets_last_seq ",
                           "# TYPE cets_command_latency_seconds histogram"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-        if (!strstr(r.body, want[i]))
-            fail_msg("/metrics lacks \"%s\"", want[i]);
+        if (!strstr(r.body, want[i])) fail_msg("/metrics lacks \"%s\"", want[i]);
     long long rejects = -1, last = -1, seq;
     sscanf(strstr(r.body, "cets_rejects_total{reason=\"price_out_of_band\"} "),
            "cets_rejects_total{reason=\"price_out_of_band\"} %lld", &rejects);
@@ -1098,7 +1215,8 @@ static void test_restart_in_process(void **state)
     tserver t = {0};
     ts_start(&t, NULL, NULL);
     json_decref(ts_expect(&t, "POST", "/api/v1/admin/instruments", t.admin,
-                          "{\"code\":\"CEA25\",\"product\":\"CEA\",\"prev_close\":\"74.60\"}", 201));
+                          "{\"code\":\"CEA25\",\"product\":\"CEA\",\"prev_close\":\"74.60\"}",
+                          201));
     json_decref(ts_expect(&t, "POST", "/api/v1/admin/participants", t.admin,
                           "{\"kind\":\"entity\",\"name\":\"P\"}", 201));
     json_decref(ts_expect(&t, "POST", "/api/v1/admin/deposits", t.admin,
@@ -1131,7 +1249,8 @@ static void test_restart_sigterm(void **state)
     tserver t = {0};
     ts_spawn(&t, NULL);
     json_decref(ts_expect(&t, "POST", "/api/v1/admin/instruments", t.admin,
-                          "{\"code\":\"CEA25\",\"product\":\"CEA\",\"prev_close\":\"74.60\"}", 201));
+                          "{\"code\":\"CEA25\",\"product\":\"CEA\",\"prev_close\":\"74.60\"}",
+                          201));
     for (int i = 0; i < 2; i++) {
         json_decref(ts_expect(&t, "POST", "/api/v1/admin/participants", t.admin,
                               "{\"kind\":\"entity\",\"name\":\"P\"}", 201));
@@ -1145,12 +1264,15 @@ static void test_restart_sigterm(void **state)
     ts_user(&t, "buyer", "buyer-password", 3, "view,trade");
     char *seller = ts_login(&t, "seller", "seller-password");
     char *buyer = ts_login(&t, "buyer", "buyer-password");
-    const char *rest = "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":10,\"client_order_id\":\"keep-1\"}";
-    const char *gone = "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"76.00\",\"qty\":5,\"client_order_id\":\"gone-1\"}";
+    const char *rest = "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"75.00\",\"qty\":10,"
+                       "\"client_order_id\":\"keep-1\"}";
+    const char *gone = "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"76.00\",\"qty\":5,"
+                       "\"client_order_id\":\"gone-1\"}";
     json_t *o1 = ts_expect(&t, "POST", "/api/v1/orders", seller, rest, 201);
     json_t *o2 = ts_expect(&t, "POST", "/api/v1/orders", seller, gone, 201);
     char take[160];
-    snprintf(take, sizeof take, "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":5}]}",
+    snprintf(take, sizeof take,
+             "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":5}]}",
              tj_int(o2, "order_id"));
     json_decref(ts_expect(&t, "POST", "/api/v1/takes", buyer, take, 201)); /* fills gone-1 */
     json_t *h0 = ts_expect(&t, "GET", "/healthz", NULL, NULL, 200);
@@ -1223,7 +1345,8 @@ static void test_tls_works_or_refuses(void **state)
     ts_tmpdir(dir, sizeof dir, "cetsd-tls");
     snprintf(cmd, sizeof cmd,
              "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s/key.pem -out %s/cert.pem "
-             "-days 1 -subj /CN=127.0.0.1 >/dev/null 2>&1", dir, dir);
+             "-days 1 -subj /CN=127.0.0.1 >/dev/null 2>&1",
+             dir, dir);
     if (system(cmd) != 0) {
         ts_rmtree(dir);
         skip(); /* no openssl tool */
@@ -1248,8 +1371,7 @@ static void test_tls_works_or_refuses(void **state)
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
     curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(c);
     service_stop(&s);
     ts_rmtree(dir);
@@ -1264,11 +1386,24 @@ static void test_parse_money(void **state)
     struct {
         const char *s;
         long long fen; /* -1: refused */
-    } cases[] = {{"0", 0},          {"0.5", 50},        {"0.05", 5},       {"51.23", 5123},
-                 {"51.2", 5120},    {"51", 5100},       {"100000.00", 10000000},
-                 {"9999999999999.99", 999999999999999}, {"", -1},          {"51.234", -1},
-                 {"-1", -1},        {"+1", -1},         {"1e2", -1},       {"01", -1},
-                 {"1.", -1},        {".1", -1},         {"1 ", -1},        {"1.2.3", -1},
+    } cases[] = {{"0", 0},
+                 {"0.5", 50},
+                 {"0.05", 5},
+                 {"51.23", 5123},
+                 {"51.2", 5120},
+                 {"51", 5100},
+                 {"100000.00", 10000000},
+                 {"9999999999999.99", 999999999999999},
+                 {"", -1},
+                 {"51.234", -1},
+                 {"-1", -1},
+                 {"+1", -1},
+                 {"1e2", -1},
+                 {"01", -1},
+                 {"1.", -1},
+                 {".1", -1},
+                 {"1 ", -1},
+                 {"1.2.3", -1},
                  {"10000000000000", -1}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int64_t fen = -1;
@@ -1296,7 +1431,8 @@ static void test_config_file(void **state)
     snprintf(path, sizeof path, "%s/a.conf", dir);
     FILE *f = fopen(path, "w");
     fprintf(f, "# comment\n\nlisten = 0.0.0.0:9000   # trailing comment\nhttp_threads=32\n"
-               "log_level = warn\nenforce_sessions = false\nstart_date = 2026-12-01\nsnapshot_every = 0\n");
+               "log_level = warn\nenforce_sessions = false\nstart_date = "
+               "2026-12-01\nsnapshot_every = 0\n");
     fclose(f);
     server_config c;
     config_default(&c);
@@ -1362,7 +1498,11 @@ static void test_config_file(void **state)
 static void test_config_start_today(void **state)
 {
     (void)state;
-    struct { int32_t local_date; int hh, mm; int32_t want; } cases[] = {
+    struct {
+        int32_t local_date;
+        int hh, mm;
+        int32_t want;
+    } cases[] = {
         {20261204, 10, 0, 20261204},  /* a Friday */
         {20261205, 10, 0, 20261207},  /* a Saturday */
         {20261206, 23, 59, 20261207}, /* late on a Sunday */
@@ -1387,11 +1527,9 @@ static void test_config_example(void **state)
     char path[1200], err[512], line[512];
     snprintf(path, sizeof path, "%s/docs/cetsd.conf.example", CETS_SOURCE_DIR);
     FILE *f = fopen(path, "r");
-    if (!f)
-        fail_msg("%s: cannot open (CETS_SOURCE_DIR=%s)", path, CETS_SOURCE_DIR);
+    if (!f) fail_msg("%s: cannot open (CETS_SOURCE_DIR=%s)", path, CETS_SOURCE_DIR);
     int keys = 0;
-    while (fgets(line, sizeof line, f))
-        keys += line[0] != '#' && strstr(line, " = ") != NULL;
+    while (fgets(line, sizeof line, f)) keys += line[0] != '#' && strstr(line, " = ") != NULL;
     fclose(f);
     server_config c, d;
     config_default(&c);
@@ -1497,26 +1635,29 @@ static void test_params(void **state)
     char before[32], after[32];
     long long seq0, seq1;
     health(before, &seq0);
-    expect_message(P, F.t.admin, "{\"name\":\"fee.listing.buy\",\"value\":-5,\"from\":\"2030-01-02\"}",
-                   422, "bad_param", "fee.listing.buy must be from 0 ppm to 100,000 ppm, not -5 ppm");
+    expect_message(P, F.t.admin,
+                   "{\"name\":\"fee.listing.buy\",\"value\":-5,\"from\":\"2030-01-02\"}", 422,
+                   "bad_param", "fee.listing.buy must be from 0 ppm to 100,000 ppm, not -5 ppm");
     expect_message(P, F.t.admin, "{\"name\":\"band.block\",\"value\":10000,\"urgent\":true}", 422,
                    "bad_param", "band.block must be from 0 bp to 9,999 bp, not 10,000 bp");
-    expect_message(P, F.t.admin, "{\"name\":\"session.pm.close\",\"value\":700,\"from\":\"2030-01-02\"}",
-                   422, "bad_param",
+    expect_message(P, F.t.admin,
+                   "{\"name\":\"session.pm.close\",\"value\":700,\"from\":\"2030-01-02\"}", 422,
+                   "bad_param",
                    "session.pm.open (13:00) must be before session.pm.close (11:40) from 20300102");
     expect_message(P, F.t.admin, "{\"name\":\"tick\",\"value\":5,\"urgent\":true}", 422,
                    "param_not_urgent",
                    "tick changes only from a later trading day's open, not at once");
     health(after, &seq1);
     assert_string_equal(before, after);
-    expect_error("POST", P, F.t.admin, "{\"name\":\"fee.nothing\",\"value\":1,\"urgent\":true}", 400,
-                 "bad_field", "name");
+    expect_error("POST", P, F.t.admin, "{\"name\":\"fee.nothing\",\"value\":1,\"urgent\":true}",
+                 400, "bad_field", "name");
     expect_error("POST", P, F.t.admin, "{\"name\":\"tick\",\"value\":2}", 400, "bad_field", "from");
     expect_error("POST", P, F.t.admin,
                  "{\"name\":\"ccer.cap\",\"value\":2,\"urgent\":true,\"from\":\"2030-01-02\"}", 400,
                  "bad_field", "from");
-    expect_error("POST", P, F.t.admin, "{\"name\":\"tick\",\"value\":\"2\",\"from\":\"2030-01-02\"}",
-                 400, "bad_field", "value");
+    expect_error("POST", P, F.t.admin,
+                 "{\"name\":\"tick\",\"value\":\"2\",\"from\":\"2030-01-02\"}", 400, "bad_field",
+                 "value");
     expect_error("POST", P, F.alice, "{\"name\":\"tick\",\"value\":2,\"from\":\"2030-01-02\"}", 403,
                  "forbidden", NULL);
     /* a dated change waits; an urgent one applies */
@@ -1527,7 +1668,8 @@ static void test_params(void **state)
     assert_int_equal(tj_int(pend, "value"), 1000);
     assert_string_equal(tj_str(pend, "from"), "2030-01-02");
     json_decref(l);
-    l = post(P, F.t.admin, 201, "{\"name\":\"limit.individual.ccer\",\"value\":800,\"urgent\":true}");
+    l = post(P, F.t.admin, 201,
+             "{\"name\":\"limit.individual.ccer\",\"value\":800,\"urgent\":true}");
     json_t *h = json_object_get(l, "history");
     assert_int_equal(json_array_size(h), 2);
     assert_string_equal(tj_str(json_array_get(h, 0), "status"), "pending");
@@ -1544,16 +1686,19 @@ static void test_params(void **state)
     json_decref(l);
     expect_error("GET", "/api/v1/limits", F.alice, NULL, 403, "forbidden", NULL);
     char body[200];
-    snprintf(body, sizeof body, "{\"participant\":%lld,\"exempt\":true,\"reason\":\"research\"}", F.pc);
+    snprintf(body, sizeof body, "{\"participant\":%lld,\"exempt\":true,\"reason\":\"research\"}",
+             F.pc);
     expect_error("POST", "/api/v1/limits/exemptions", F.t.admin, body, 403, "forbidden", NULL);
     snprintf(body, sizeof body, "{\"participant\":%lld,\"exempt\":true,\"reason\":\"\"}", F.pc);
     expect_error("POST", "/api/v1/limits/exemptions", gt, body, 400, "bad_field", "reason");
     char r48[49];
     memset(r48, 'r', 48);
     r48[48] = 0;
-    snprintf(body, sizeof body, "{\"participant\":%lld,\"exempt\":false,\"reason\":\"%s\"}", F.pc, r48);
+    snprintf(body, sizeof body, "{\"participant\":%lld,\"exempt\":false,\"reason\":\"%s\"}", F.pc,
+             r48);
     expect_error("POST", "/api/v1/limits/exemptions", gt, body, 400, "bad_field", "reason");
-    snprintf(body, sizeof body, "{\"participant\":%lld,\"exempt\":true,\"reason\":\"research\"}", F.pc);
+    snprintf(body, sizeof body, "{\"participant\":%lld,\"exempt\":true,\"reason\":\"research\"}",
+             F.pc);
     l = post("/api/v1/limits/exemptions", gt, 201, "%s", body);
     json_t *x = json_array_get(json_object_get(l, "exemptions"), 0);
     assert_int_equal(tj_int(x, "participant"), F.pc);
@@ -1561,13 +1706,14 @@ static void test_params(void **state)
     assert_string_equal(tj_str(x, "reason"), "research");
     json_decref(l);
     r48[47] = 0; /* 47 bytes: the most a reason has */
-    snprintf(body, sizeof body, "{\"participant\":%lld,\"exempt\":false,\"reason\":\"%s\"}", F.pc, r48);
+    snprintf(body, sizeof body, "{\"participant\":%lld,\"exempt\":false,\"reason\":\"%s\"}", F.pc,
+             r48);
     l = post("/api/v1/limits/exemptions", gt, 201, "%s", body);
     x = json_array_get(json_object_get(l, "exemptions"), 1);
     assert_string_equal(tj_str(x, "reason"), r48);
     assert_true(json_is_true(json_object_get(x, "in_force")));
-    assert_false(json_is_true(json_object_get(json_array_get(json_object_get(l, "exemptions"), 0),
-                                              "in_force")));
+    assert_false(json_is_true(
+        json_object_get(json_array_get(json_object_get(l, "exemptions"), 0), "in_force")));
     json_decref(l);
     /* the large-holder report: above 5% of the issuance */
     l = get("/api/v1/large-holders", gt, 200);
@@ -1584,12 +1730,14 @@ static void test_params(void **state)
     l = get("/api/v1/large-holders?day=last", F.t.admin, 200);
     assert_string_equal(tj_str(l, "day"), "last");
     json_decref(l);
-    expect_error("GET", "/api/v1/large-holders?day=yesterday", F.t.admin, NULL, 400, "bad_field", "day");
+    expect_error("GET", "/api/v1/large-holders?day=yesterday", F.t.admin, NULL, 400, "bad_field",
+                 "day");
     expect_error("GET", "/api/v1/large-holders", F.alice, NULL, 403, "forbidden", NULL);
     /* abnormal-trading alerts: three self-trade attempts in a day raise one */
     long long ask = post_order(F.alice, "CEA25", "sell", "74.60", 1, 201);
     snprintf(body, sizeof body,
-             "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":1}]}", ask);
+             "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":1}]}",
+             ask);
     for (int i = 0; i < 3; i++)
         expect_error("POST", "/api/v1/takes", F.alice, body, 422, "self_trade", NULL);
     /* every page: the suite's other cases (batches of 1,000 orders) raise alerts too */
@@ -1610,8 +1758,7 @@ static void test_params(void **state)
             }
         }
         seen += (long long)json_array_size(al);
-        if (json_array_size(al) == 0)
-            break;
+        if (json_array_size(al) == 0) break;
         json_decref(l);
         l = NULL;
     } while (seen < total);
@@ -1632,12 +1779,9 @@ static void test_params(void **state)
 int main(void)
 {
     const struct CMUnitTest pure[] = {
-        cmocka_unit_test(test_parse_money),
-        cmocka_unit_test(test_config_file),
-        cmocka_unit_test(test_config_example),
-        cmocka_unit_test(test_config_start_today),
-        cmocka_unit_test(test_holiday_calendar),
-        cmocka_unit_test(test_holiday_calendar_refused),
+        cmocka_unit_test(test_parse_money),      cmocka_unit_test(test_config_file),
+        cmocka_unit_test(test_config_example),   cmocka_unit_test(test_config_start_today),
+        cmocka_unit_test(test_holiday_calendar), cmocka_unit_test(test_holiday_calendar_refused),
     };
     const struct CMUnitTest live[] = {
         cmocka_unit_test(test_market_data),

@@ -114,16 +114,14 @@ static void test_session_cap(void **state)
     (void)state;
     char *tok[17];
     tok[0] = tseed_user(&T, "many", A, "view");
-    for (int i = 1; i < 16; i++)
-        tok[i] = ts_login(&T, "many", TSEED_PASSWORD);
+    for (int i = 1; i < 16; i++) tok[i] = ts_login(&T, "many", TSEED_PASSWORD);
     for (int i = 0; i < 16; i++)
         assert_int_equal(status_of("GET", "/api/v1/me", tok[i], NULL), 200);
     tok[16] = ts_login(&T, "many", TSEED_PASSWORD);
     assert_int_equal(status_of("GET", "/api/v1/me", tok[0], NULL), 401);
     for (int i = 1; i < 17; i++)
         assert_int_equal(status_of("GET", "/api/v1/me", tok[i], NULL), 200);
-    for (int i = 0; i < 17; i++)
-        free(tok[i]);
+    for (int i = 0; i < 17; i++) free(tok[i]);
 }
 
 /* A login sent from another local address (127.0.0.2 reaches a server
@@ -142,8 +140,7 @@ static long login_from(const char *source, const char *user, const char *passwor
     FILE *sink = fopen("/dev/null", "w");
     curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
     long st = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
     if (retry_after) {
         curl_off_t ra = 0;
         curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &ra);

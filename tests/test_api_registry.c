@@ -23,7 +23,7 @@
 
 typedef struct fx {
     tserver t;
-    uint32_t pa, pb, pc, pg;                  /* entities A and B, institution C, authority G */
+    uint32_t pa, pb, pc, pg; /* entities A and B, institution C, authority G */
     char *alice, *alice2, *bob, *carl, *gov, *trader; /* tokens */
 } fx;
 
@@ -54,9 +54,9 @@ static long long holding(uint32_t pid, const char *code, const char *what)
     long long v = -1;
     size_t i;
     json_t *h;
-    json_array_foreach(json_object_get(a, "holdings"), i, h) {
-        if (strcmp(tj_str(h, "code"), code) == 0)
-            v = tj_int(h, what);
+    json_array_foreach(json_object_get(a, "holdings"), i, h)
+    {
+        if (strcmp(tj_str(h, "code"), code) == 0) v = tj_int(h, what);
     }
     json_decref(a);
     return v;
@@ -68,8 +68,7 @@ static long long fen(const char *s)
     long long whole = 0, frac = 0;
     int n = 0;
     sscanf(s, "%lld.%n", &whole, &n);
-    if (n && s[n])
-        frac = strtoll(s + n, NULL, 10) * (strlen(s + n) == 1 ? 10 : 1);
+    if (n && s[n]) frac = strtoll(s + n, NULL, 10) * (strlen(s + n) == 1 ? 10 : 1);
     return whole * 100 + frac;
 }
 
@@ -158,9 +157,9 @@ static void test_block_accept(void **state)
     size_t i;
     json_t *b;
     long long qid = 0;
-    json_array_foreach(l, i, b) {
-        if (strcmp(tj_str(b, "type"), "quote") == 0)
-            qid = tj_int(b, "id");
+    json_array_foreach(l, i, b)
+    {
+        if (strcmp(tj_str(b, "type"), "quote") == 0) qid = tj_int(b, "id");
     }
     json_decref(l);
     snprintf(path, sizeof path, "/api/v1/blocks/%lld", qid);
@@ -226,8 +225,7 @@ static void test_auction(void **state)
     tresp r;
     assert_int_equal(ts_req(&F.t, "POST", path, F.t.admin, NULL, &r), 422);
     tresp_free(&r);
-    while (now_ns() < end + 100000000LL)
-        usleep(100000);
+    while (now_ns() < end + 100000000LL) usleep(100000);
     a = ts_expect(&F.t, "POST", path, F.t.admin, NULL, 200);
     assert_string_equal(tj_str(a, "status"), "closed");
     assert_string_equal(tj_str(a, "clearing_price"), "52.00");
@@ -293,8 +291,9 @@ static void test_emissions_surrender_deadline(void **state)
     json_decref(s);
     /* the answer carries what a certificate prints: its number (the
      * journal's seq), the time and the holder */
-    json_t *ret = post("/api/v1/registry/retirements", F.alice, 201,
-                       "{\"code\":\"CEA25\",\"qty\":5,\"beneficiary\":\"Town\",\"reason\":\"offset\"}");
+    json_t *ret =
+        post("/api/v1/registry/retirements", F.alice, 201,
+             "{\"code\":\"CEA25\",\"qty\":5,\"beneficiary\":\"Town\",\"reason\":\"offset\"}");
     assert_true(tj_int(ret, "seq") > 0);
     assert_int_equal(tj_int(ret, "participant"), F.pa);
     assert_int_equal(strlen(tj_str(ret, "ts")), 24);
@@ -315,12 +314,12 @@ static void test_emissions_surrender_deadline(void **state)
     assert_int_equal(json_array_size(ents), 2);
     json_decref(rep);
     tresp r;
-    assert_int_equal(ts_req(&F.t, "GET", "/api/v1/registry/compliance?year=2025&format=csv",
-                            F.gov, NULL, &r), 200);
+    assert_int_equal(
+        ts_req(&F.t, "GET", "/api/v1/registry/compliance?year=2025&format=csv", F.gov, NULL, &r),
+        200);
     assert_true(strncmp(r.body, "entity,", 7) == 0);
     int lines = 0;
-    for (const char *p = r.body; *p; p++)
-        lines += *p == '\n';
+    for (const char *p = r.body; *p; p++) lines += *p == '\n';
     assert_int_equal(lines, 3);
     tresp_free(&r);
     /* a compliance user sees its own row only */
@@ -370,12 +369,11 @@ static void test_freeze_stops_withdrawal(void **state)
     (void)state;
     char *cfo = tseed_user(&F.t, "carl_cfo", F.pc, "view,funds");
     long long before = available_funds(F.pc);
-    json_decref(post("/api/v1/registry/freeze", F.gov, 200,
-                     "{\"participant\":%u,\"frozen\":true}", F.pc));
+    json_decref(
+        post("/api/v1/registry/freeze", F.gov, 200, "{\"participant\":%u,\"frozen\":true}", F.pc));
     tresp r;
-    assert_int_equal(ts_req(&F.t, "POST", "/api/v1/withdrawals", cfo, "{\"amount\":\"1000.00\"}",
-                            &r),
-                     422);
+    assert_int_equal(
+        ts_req(&F.t, "POST", "/api/v1/withdrawals", cfo, "{\"amount\":\"1000.00\"}", &r), 422);
     assert_string_equal(tj_str(r.json, "error"), "participant_frozen");
     assert_int_equal(tj_int(r.json, "code"), CETS_PARTICIPANT_FROZEN);
     tresp_free(&r);
@@ -386,8 +384,8 @@ static void test_freeze_stops_withdrawal(void **state)
     assert_string_equal(tj_str(r.json, "error"), "participant_frozen");
     tresp_free(&r);
     assert_int_equal(available_funds(F.pc), before);
-    json_decref(post("/api/v1/registry/freeze", F.gov, 200,
-                     "{\"participant\":%u,\"frozen\":false}", F.pc));
+    json_decref(
+        post("/api/v1/registry/freeze", F.gov, 200, "{\"participant\":%u,\"frozen\":false}", F.pc));
     json_t *w = post("/api/v1/withdrawals", cfo, 200, "{\"amount\":\"1000.00\"}");
     assert_string_equal(tj_str(w, "withdrawn"), "1000.00");
     json_decref(w);
@@ -399,7 +397,8 @@ static void test_denials(void **state)
 {
     (void)state;
     static const char *const eps[][2] = {
-        {"/api/v1/registry/allocations", "{\"participant\":2,\"code\":\"CEA25\",\"qty\":1,\"kind\":\"pre\"}"},
+        {"/api/v1/registry/allocations",
+         "{\"participant\":2,\"code\":\"CEA25\",\"qty\":1,\"kind\":\"pre\"}"},
         {"/api/v1/registry/allocations/csv", "entity,vintage,kind,qty,output,benchmark\n"},
         {"/api/v1/registry/emissions", "{\"participant\":2,\"year\":2026,\"tonnes\":1}"},
         {"/api/v1/registry/emissions/csv", "entity,year,tonnes\n"},
@@ -413,15 +412,14 @@ static void test_denials(void **state)
     for (size_t i = 0; i < sizeof eps / sizeof eps[0]; i++) {
         tresp r;
         long st = ts_req(&F.t, "POST", eps[i][0], F.trader, eps[i][1], &r);
-        if (st != 403)
-            fprintf(stderr, "%s: %ld %s\n", eps[i][0], st, r.body ? r.body : "");
+        if (st != 403) fprintf(stderr, "%s: %ld %s\n", eps[i][0], st, r.body ? r.body : "");
         assert_int_equal(st, 403);
         tresp_free(&r);
         assert_int_equal(ts_req(&F.t, "POST", eps[i][0], NULL, eps[i][1], &r), 401);
         tresp_free(&r);
     }
-    json_decref(ts_expect(&F.t, "GET", "/api/v1/registry/compliance?year=2025", F.trader, NULL,
-                          403));
+    json_decref(
+        ts_expect(&F.t, "GET", "/api/v1/registry/compliance?year=2025", F.trader, NULL, 403));
     /* an authority cannot trade on the block board */
     json_decref(post("/api/v1/blocks/quotes", F.gov, 403,
                      "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":100000}"));

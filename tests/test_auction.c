@@ -47,8 +47,8 @@ static void fx_init(fx *f, const cets_config *cfg, int64_t close)
     f->end = f->m.now + HOUR;
 }
 
-static int create(fx *f, uint32_t pid, int side, int64_t lot, int mode, int limit,
-                  int64_t min_fill, cets_result *r)
+static int create(fx *f, uint32_t pid, int side, int64_t lot, int mode, int limit, int64_t min_fill,
+                  cets_result *r)
 {
     return tg_auction(&f->m, CETS_EXCHANGE_ID, pid, f->cea, side, lot, f->start, f->end, mode,
                       limit, min_fill, r);
@@ -76,8 +76,7 @@ typedef struct bid_list {
 static void collect_bid(void *ctx, const cets_bid_info *b)
 {
     bid_list *l = ctx;
-    if (l->n < 16)
-        l->b[l->n++] = *b;
+    if (l->n < 16) l->b[l->n++] = *b;
 }
 
 /* ---- creation ---------------------------------------------------------------- */
@@ -94,20 +93,21 @@ static void test_auction_create_rules(void **state)
               tg_auction(&f.m, s, s, f.cea, CETS_SELL, 100000, f.start, f.end, 0, 0, 0, NULL));
     TR_REJECT(&f.m, CETS_NOT_AUTHORISED,
               tg_auction(&f.m, f.au, s, f.cea, CETS_SELL, 100000, f.start, f.end, 0, 0, 0, NULL));
-    TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT, create(&f, CETS_EXCHANGE_ID, CETS_SELL, 100000, 0, 0, 0, NULL));
+    TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT,
+              create(&f, CETS_EXCHANGE_ID, CETS_SELL, 100000, 0, 0, 0, NULL));
     TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT, create(&f, 0, CETS_SELL, 100000, 0, 0, 0, NULL));
     TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT, create(&f, 999, CETS_SELL, 100000, 0, 0, 0, NULL));
-    TR_REJECT(&f.m, CETS_UNKNOWN_INSTRUMENT,
-              tg_auction(&f.m, CETS_EXCHANGE_ID, s, 7, CETS_SELL, 100000, f.start, f.end, 0, 0, 0,
-                         NULL));
+    TR_REJECT(
+        &f.m, CETS_UNKNOWN_INSTRUMENT,
+        tg_auction(&f.m, CETS_EXCHANGE_ID, s, 7, CETS_SELL, 100000, f.start, f.end, 0, 0, 0, NULL));
     TR_REJECT(&f.m, CETS_BAD_SIDE, create(&f, s, 0, 100000, 0, 0, 0, NULL));
     /* the lot: at least 100,000 t */
     TR_REJECT(&f.m, CETS_QTY_OUT_OF_RANGE, create(&f, s, CETS_SELL, 99999, 0, 0, 0, NULL));
     TR_REJECT(&f.m, CETS_QTY_OUT_OF_RANGE, create(&f, s, CETS_SELL, 10000000001LL, 0, 0, 0, NULL));
     /* the window must end after it starts, and after now */
     TR_REJECT(&f.m, CETS_BAD_WINDOW,
-              tg_auction(&f.m, CETS_EXCHANGE_ID, s, f.cea, CETS_SELL, 100000, f.end, f.end, 0, 0,
-                         0, NULL));
+              tg_auction(&f.m, CETS_EXCHANGE_ID, s, f.cea, CETS_SELL, 100000, f.end, f.end, 0, 0, 0,
+                         NULL));
     TR_REJECT(&f.m, CETS_BAD_WINDOW,
               tg_auction(&f.m, CETS_EXCHANGE_ID, s, f.cea, CETS_SELL, 100000, f.start - HOUR,
                          f.m.now, 0, 0, 0, NULL));
@@ -229,8 +229,12 @@ static void test_auction_bid_rules(void **state)
     TR_REJECT(&f.m, CETS_KIND_NOT_ALLOWED, tg_bid(&f.m, f.ind, a, 5000, 1000, NULL));
     TR_REJECT(&f.m, CETS_KIND_NOT_ALLOWED, tg_bid(&f.m, f.au, a, 5000, 1000, NULL));
     TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT, tg_bid(&f.m, 999, a, 5000, 1000, NULL));
-    cets_cmd c = {.type = CETS_CMD_AUCTION_BID, .actor = f.b[1], .participant = b,
-                  .order_id = a, .price = 5000, .qty = 1000};
+    cets_cmd c = {.type = CETS_CMD_AUCTION_BID,
+                  .actor = f.b[1],
+                  .participant = b,
+                  .order_id = a,
+                  .price = 5000,
+                  .qty = 1000};
     TR_REJECT(&f.m, CETS_NOT_AUTHORISED, tm_apply(&f.m, &c, NULL));
     TR_REJECT(&f.m, CETS_QTY_OUT_OF_RANGE, tg_bid(&f.m, b, a, 5000, 0, NULL));
     TR_REJECT(&f.m, CETS_QTY_OUT_OF_RANGE, tg_bid(&f.m, b, a, 5000, 200001, NULL));
@@ -250,8 +254,8 @@ static void test_auction_bid_rules(void **state)
     assert_int_equal(ev->u.auction.bid.participant, poor);
     assert_int_equal(ev->u.auction.bid.reserved, need);
     /* status and halts */
-    TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_PARTICIPANT_STATUS, CETS_EXCHANGE_ID, b, 0, 0,
-                       CETS_PS_SUSPENDED));
+    TR_OK(&f.m,
+          tr_cmd(&f.m, CETS_CMD_PARTICIPANT_STATUS, CETS_EXCHANGE_ID, b, 0, 0, CETS_PS_SUSPENDED));
     TR_REJECT(&f.m, CETS_PARTICIPANT_SUSPENDED, tg_bid(&f.m, b, a, 5000, 1000, NULL));
     TR_OK(&f.m, tg_judicial(&f.m, f.au, f.b[1], 1));
     TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN, tg_bid(&f.m, f.b[1], a, 5000, 1000, NULL));
@@ -561,8 +565,8 @@ static void test_auction_paid_allocation(void **state)
     fx f;
     fx_init(&f, NULL, 5000);
     cets_result r;
-    TR_OK(&f.m, tg_auction(&f.m, f.au, f.au, f.cea, CETS_SELL, 400000, f.start, f.end, UNIFORM,
-                           1, 0, &r));
+    TR_OK(&f.m, tg_auction(&f.m, f.au, f.au, f.cea, CETS_SELL, 400000, f.start, f.end, UNIFORM, 1,
+                           0, &r));
     uint64_t a = r.order_id;
     assert_int_equal(auction(&f, a).reserve_price, 4500);
     TR_OK(&f.m, create(&f, f.s, CETS_SELL, 100000, UNIFORM, 0, 0, &r));

@@ -54,8 +54,7 @@ static auth *open_auth(int ttl, int max_failures)
 {
     char err[256] = "";
     auth *a = open_with(ttl, max_failures, err, sizeof err);
-    if (!a)
-        fail_msg("auth_open: %s", err);
+    if (!a) fail_msg("auth_open: %s", err);
     return a;
 }
 
@@ -186,7 +185,8 @@ static void test_api_token_survives_restart(void **state)
     /* a second token of that name is refused */
     char other[AUTH_TOKEN_HEX + 1];
     assert_int_equal(auth_token_create(a, "erin", "algo1", 90, other, &exp, err, sizeof err), -1);
-    assert_int_equal(auth_token_create(a, "erin", "bad name", 90, other, &exp, err, sizeof err), -1);
+    assert_int_equal(auth_token_create(a, "erin", "bad name", 90, other, &exp, err, sizeof err),
+                     -1);
     assert_int_equal(auth_token_create(a, "erin", "x", 0, other, &exp, err, sizeof err), -1);
     auth_close(a);
 
@@ -313,8 +313,7 @@ static void test_user_delete(void **state)
 static char *slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     static char buf[1 << 16];
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     buf[n] = 0;
@@ -454,7 +453,7 @@ static void test_lockout_is_per_user_and_address(void **state)
     assert_false(auth_password_check(a, "bob", PW, "fix:10.9.0.66", &p)); /* locked there */
     assert_int_equal(login(a, "bob", PW, "fix:10.9.0.66", NULL), AUTH_LOGIN_LIMITED);
     assert_int_equal(login(a, "bob", PW, "10.9.0.2", NULL), AUTH_LOGIN_OK); /* bob's HTTP */
-    assert_true(auth_password_check(a, "bob", PW, "fix:10.9.0.2", &p));   /* bob's FIX */
+    assert_true(auth_password_check(a, "bob", PW, "fix:10.9.0.2", &p));     /* bob's FIX */
     assert_true(auth_password_check(a, "alice", PW, "fix:10.9.0.66", &p));
     auth_close(a);
 }
@@ -552,8 +551,12 @@ static void test_lockouts_grow(void **state)
 {
     (void)state;
     const int64_t S = 1000000000;
-    throttle_policy pol = {.max_failures = 3, .window_ns = 60 * S, .delay_ns = S / 10,
-                           .delay_cap_ns = 2 * S, .lock_ns = 10 * S, .lock_cap_ns = 40 * S};
+    throttle_policy pol = {.max_failures = 3,
+                           .window_ns = 60 * S,
+                           .delay_ns = S / 10,
+                           .delay_cap_ns = 2 * S,
+                           .lock_ns = 10 * S,
+                           .lock_cap_ns = 40 * S};
     throttle *t = throttle_new(&pol);
     int64_t now = 1000 * S, lock;
     static const int want[] = {10, 20, 40, 40};
@@ -572,8 +575,7 @@ static void test_lockouts_grow(void **state)
         assert_int_equal(throttle_blocked(t, "k", now), 0);
     }
     now += 40 * S; /* quiet for the cap */
-    for (int i = 0; i < 3; i++)
-        throttle_fail(t, "k", now, &lock);
+    for (int i = 0; i < 3; i++) throttle_fail(t, "k", now, &lock);
     assert_int_equal(lock, 10 * S);
     throttle_clear(t, "k"); /* a success forgets it all */
     assert_int_equal(throttle_blocked(t, "k", now), 0);
@@ -594,12 +596,10 @@ static void test_session_cap(void **state)
     principal p;
     for (int i = 0; i < 16; i++)
         assert_int_equal(login(a, "rita", PW, "10.6.0.1", tok[i]), AUTH_LOGIN_OK);
-    for (int i = 0; i < 16; i++)
-        assert_true(auth_token_check(a, tok[i], &p));
+    for (int i = 0; i < 16; i++) assert_true(auth_token_check(a, tok[i], &p));
     assert_int_equal(login(a, "rita", PW, "10.6.0.1", tok[16]), AUTH_LOGIN_OK);
     assert_false(auth_token_check(a, tok[0], &p)); /* the oldest */
-    for (int i = 1; i < 17; i++)
-        assert_true(auth_token_check(a, tok[i], &p));
+    for (int i = 1; i < 17; i++) assert_true(auth_token_check(a, tok[i], &p));
     assert_true(auth_token_check(a, other, &p));
     auth_stats st;
     auth_get_stats(a, &st);
@@ -624,8 +624,7 @@ static void test_session_cap_option(void **state)
     principal p;
     assert_int_equal(login(a, "tom", PW, "10.7.0.1", t[0]), AUTH_LOGIN_OK);
     assert_int_equal(login(a, "tom", PW, "10.7.0.1", t[1]), AUTH_LOGIN_OK);
-    for (int i = 0; i < 3; i++)
-        assert_true(auth_password_check(a, "tom", PW, "fix:10.7.0.1", &p));
+    for (int i = 0; i < 3; i++) assert_true(auth_password_check(a, "tom", PW, "fix:10.7.0.1", &p));
     assert_true(auth_token_check(a, t[0], &p));
     assert_true(auth_token_check(a, t[1], &p));
     assert_int_equal(login(a, "tom", PW, "10.7.0.1", t[2]), AUTH_LOGIN_OK);
@@ -655,8 +654,7 @@ static void test_session_table_full(void **state)
     assert_int_equal(login(a, "u2", PW, "10.7.1.1", t[2]), AUTH_LOGIN_OK); /* at the bound */
     assert_int_equal(login(a, "u2", PW, "10.7.1.1", NULL), AUTH_LOGIN_FULL);
     principal p;
-    for (int i = 0; i < 3; i++)
-        assert_true(auth_token_check(a, t[i], &p));
+    for (int i = 0; i < 3; i++) assert_true(auth_token_check(a, t[i], &p));
     assert_true(auth_logout(a, t[0]));
     assert_int_equal(login(a, "u2", PW, "10.7.1.1", NULL), AUTH_LOGIN_OK);
     auth_close(a);
@@ -673,15 +671,13 @@ static void hear(void *ctx, const auth_notice *n, size_t count)
 {
     assert_ptr_equal(ctx, &heard);
     heard.calls++;
-    for (size_t i = 0; i < count && heard.count < 64; i++)
-        heard.n[heard.count++] = n[i];
+    for (size_t i = 0; i < count && heard.count < 64; i++) heard.n[heard.count++] = n[i];
 }
 
 static bool heard_of(auth_end why, const char *user, uint64_t cred)
 {
     for (int i = 0; i < heard.count; i++)
-        if (heard.n[i].why == why && strcmp(heard.n[i].user, user) == 0 &&
-            heard.n[i].cred == cred)
+        if (heard.n[i].why == why && strcmp(heard.n[i].user, user) == 0 && heard.n[i].cred == cred)
             return true;
     return false;
 }
@@ -749,8 +745,11 @@ static int64_t ms_since(const struct timespec *t0)
 static void test_failure_delay_grows(void **state)
 {
     (void)state;
-    throttle_policy pol = {.max_failures = 5, .window_ns = 60000000000LL, .delay_ns = 100000000,
-                           .delay_cap_ns = 2000000000, .lock_ns = 60000000000LL,
+    throttle_policy pol = {.max_failures = 5,
+                           .window_ns = 60000000000LL,
+                           .delay_ns = 100000000,
+                           .delay_cap_ns = 2000000000,
+                           .lock_ns = 60000000000LL,
                            .lock_cap_ns = 3600000000000LL};
     throttle *t = throttle_new(&pol);
     assert_int_equal(throttle_delay(t, 1), 100000000);
@@ -818,8 +817,7 @@ static void test_listeners_bounded(void **state)
     assert_int_equal(auth_listen(a, hear_nothing, &ctx[AUTH_MAX_LISTENERS]), -1);
     auth_unlisten(a, hear_nothing, &ctx[3]);
     assert_int_equal(auth_listen(a, hear_nothing, &ctx[AUTH_MAX_LISTENERS]), 0);
-    for (int i = 0; i <= AUTH_MAX_LISTENERS; i++)
-        auth_unlisten(a, hear_nothing, &ctx[i]);
+    for (int i = 0; i <= AUTH_MAX_LISTENERS; i++) auth_unlisten(a, hear_nothing, &ctx[i]);
     auth_close(a);
 }
 

@@ -26,18 +26,19 @@
 
 /* The principals asking: nobody, then one user per role. */
 enum { P_ANON, P_VIEW, P_TRADE, P_FUNDS, P_COMPLIANCE, P_AUTHORITY, P_ADMIN, NP };
-static const char *const pname[NP] = {"anonymous", "view", "trade", "funds",
+static const char *const pname[NP] = {"anonymous",  "view",      "trade", "funds",
                                       "compliance", "authority", "admin"};
 #define BIT(p) (1u << (p))
-#define PUBLIC 0x7fu                                     /* everyone */
-#define LOGGED_IN (PUBLIC & ~BIT(P_ANON))                /* any valid token */
+#define PUBLIC 0x7fu                                        /* everyone */
+#define LOGGED_IN (PUBLIC & ~BIT(P_ANON))                   /* any valid token */
 #define VIEWERS (BIT(P_VIEW) | BIT(P_TRADE) | BIT(P_ADMIN)) /* trade and admin imply view */
 #define TRADERS BIT(P_TRADE)
 #define FUNDS BIT(P_FUNDS)
 #define ADMINS BIT(P_ADMIN)
 
 typedef struct endpoint {
-    const char *method, *path, *body; /* "{id}": the order id, "{pid}": participant A, "{n}": a counter */
+    const char *method, *path,
+        *body; /* "{id}": the order id, "{pid}": participant A, "{n}": a counter */
     unsigned allowed;
     bool may_404; /* a specific resource the caller may lack (its own order, a closed day) */
 } endpoint;
@@ -60,8 +61,8 @@ static const endpoint endpoints[] = {
     {"GET", "/api/v1/fills", NULL, VIEWERS, false},
     {"GET", "/api/v1/statement", NULL, VIEWERS, true},
     /* trading: trade */
-    {"POST", "/api/v1/orders", "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"55.00\",\"qty\":1}",
-     TRADERS, false},
+    {"POST", "/api/v1/orders",
+     "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"55.00\",\"qty\":1}", TRADERS, false},
     {"POST", "/api/v1/takes", "{\"code\":\"CEA25\",\"side\":\"buy\",\"qty\":1,\"limit\":\"45.00\"}",
      TRADERS, false},
     {"PATCH", "/api/v1/orders/{id}", "{\"price\":\"54.00\",\"qty\":3}", TRADERS, false},
@@ -70,23 +71,27 @@ static const endpoint endpoints[] = {
     {"POST", "/api/v1/withdrawals", "{\"amount\":\"1.00\"}", FUNDS, false},
     /* the operator */
     {"POST", "/api/v1/admin/instruments",
-     "{\"code\":\"CCERZ{n}\",\"product\":\"CCER\",\"matching\":\"listing\",\"prev_close\":\"20.00\"}",
+     "{\"code\":\"CCERZ{n}\",\"product\":\"CCER\",\"matching\":\"listing\",\"prev_close\":\"20."
+     "00\"}",
      ADMINS, false},
     {"POST", "/api/v1/admin/instruments/CEA25/halt", "{\"halted\":false}", ADMINS, false},
-    {"POST", "/api/v1/admin/instruments/CEA24/mode", "{\"matching\":\"continuous\"}", ADMINS, false},
+    {"POST", "/api/v1/admin/instruments/CEA24/mode", "{\"matching\":\"continuous\"}", ADMINS,
+     false},
     {"POST", "/api/v1/admin/halt", "{\"halted\":false}", ADMINS, false},
     {"GET", "/api/v1/admin/participants", NULL, ADMINS, false},
     {"POST", "/api/v1/admin/participants", "{\"kind\":\"institution\",\"name\":\"New {n}\"}",
      ADMINS, false},
     {"POST", "/api/v1/admin/participants/{pid}/status", "{\"status\":\"active\"}", ADMINS, false},
-    {"POST", "/api/v1/admin/deposits", "{\"participant\":{pid},\"amount\":\"1.00\"}", ADMINS, false},
-    {"POST", "/api/v1/admin/credits", "{\"participant\":{pid},\"code\":\"CEA25\",\"qty\":1}", ADMINS,
+    {"POST", "/api/v1/admin/deposits", "{\"participant\":{pid},\"amount\":\"1.00\"}", ADMINS,
      false},
+    {"POST", "/api/v1/admin/credits", "{\"participant\":{pid},\"code\":\"CEA25\",\"qty\":1}",
+     ADMINS, false},
     {"POST", "/api/v1/admin/holidays", "{\"date\":\"2031-01-07\"}", ADMINS, false},
     {"DELETE", "/api/v1/admin/holidays/2031-01-07", NULL, ADMINS, false},
     {"GET", "/api/v1/admin/users", NULL, ADMINS, false},
     {"POST", "/api/v1/admin/users",
-     "{\"username\":\"made{n}\",\"password\":\"made-password\",\"participant\":{pid},\"roles\":[\"view\"]}",
+     "{\"username\":\"made{n}\",\"password\":\"made-password\",\"participant\":{pid},\"roles\":["
+     "\"view\"]}",
      ADMINS, false},
     {"DELETE", "/api/v1/admin/users/made{n}", NULL, ADMINS, true},
     /* the caller's own login and tokens */
@@ -128,15 +133,15 @@ static int group_setup(void **state)
         tseed_credit(&T, p, "CEA25", 10000);
         tseed_credit(&T, p, "CEA24", 10000);
     }
-    static const char *const roles[NP] = {NULL, "view", "trade", "funds", "compliance",
-                                          "authority", "admin"};
+    static const char *const roles[NP] = {NULL,         "view",      "trade", "funds",
+                                          "compliance", "authority", "admin"};
     for (int p = 1; p < NP; p++) {
         char name[32];
         snprintf(name, sizeof name, "u_%s", pname[p]);
         tok[p] = tseed_user(&T, name, p == P_ADMIN ? 1 : A, roles[p]);
     }
-    uint64_t id = post_order(tok[P_TRADE],
-                             "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"52.00\",\"qty\":5}");
+    uint64_t id = post_order(
+        tok[P_TRADE], "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"52.00\",\"qty\":5}");
     snprintf(order_a, sizeof order_a, "%llu", (unsigned long long)id);
     return 0;
 }
@@ -146,8 +151,7 @@ static int group_teardown(void **state)
     (void)state;
     assert_int_equal(ts_signal(&T, SIGTERM), 0); /* a clean stop, too */
     ts_rmtree(T.dir);
-    for (int p = 0; p < NP; p++)
-        free(tok[p]);
+    for (int p = 0; p < NP; p++) free(tok[p]);
     return 0;
 }
 
@@ -175,8 +179,8 @@ static void check_denial(const endpoint *e, int p, const tresp *r)
     long want = p == P_ANON ? 401 : 403;
     const char *name = p == P_ANON ? "unauthenticated" : "forbidden";
     if (r->status != want || strcmp(tj_str(r->json, "error"), name) != 0)
-        fail_msg("%s %s as %s: want %ld %s, got %ld: %s", e->method, e->path, pname[p], want,
-                 name, r->status, r->body);
+        fail_msg("%s %s as %s: want %ld %s, got %ld: %s", e->method, e->path, pname[p], want, name,
+                 r->status, r->body);
 }
 
 static void check_allowed(const endpoint *e, int p, const tresp *r)
@@ -197,8 +201,7 @@ static void test_matrix(void **state)
         for (int p = 0; p < NP; p++) {
             char path[256], body[512];
             fill(path, sizeof path, e->path, counter);
-            if (e->body)
-                fill(body, sizeof body, e->body, counter);
+            if (e->body) fill(body, sizeof body, e->body, counter);
             counter++;
             tresp r;
             ts_req(&T, e->method, path, tok[p], e->body ? body : NULL, &r);
@@ -227,8 +230,8 @@ static void test_bad_token(void **state)
     static const char *const paths[] = {"/api/v1/account", "/api/v1/me", "/api/v1/admin/users"};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         tresp r;
-        ts_req(&T, "GET", paths[i], "0000000000000000000000000000000000000000000000000000000000000000",
-               NULL, &r);
+        ts_req(&T, "GET", paths[i],
+               "0000000000000000000000000000000000000000000000000000000000000000", NULL, &r);
         assert_int_equal(r.status, 401);
         assert_string_equal(tj_str(r.json, "error"), "unauthenticated");
         tresp_free(&r);
@@ -255,10 +258,13 @@ static void test_participants_apart(void **state)
     char *c_trade = tseed_user(&T, "c_trader", C, "trade");
 
     /* A sells to C; A keeps a live order too */
-    uint64_t sold = post_order(a_trade, "{\"code\":\"CEA24\",\"side\":\"sell\",\"price\":\"40.00\",\"qty\":3}");
+    uint64_t sold =
+        post_order(a_trade, "{\"code\":\"CEA24\",\"side\":\"sell\",\"price\":\"40.00\",\"qty\":3}");
     json_decref(ts_expect(&T, "POST", "/api/v1/takes", c_trade,
-                          "{\"code\":\"CEA24\",\"side\":\"buy\",\"qty\":3,\"limit\":\"40.00\"}", 201));
-    uint64_t live = post_order(a_trade, "{\"code\":\"CEA24\",\"side\":\"sell\",\"price\":\"41.00\",\"qty\":2}");
+                          "{\"code\":\"CEA24\",\"side\":\"buy\",\"qty\":3,\"limit\":\"40.00\"}",
+                          201));
+    uint64_t live =
+        post_order(a_trade, "{\"code\":\"CEA24\",\"side\":\"sell\",\"price\":\"41.00\",\"qty\":2}");
     char path[128], body[128];
 
     /* A's own user sees both */
@@ -335,8 +341,7 @@ static void test_denials_logged(void **state)
     assert_non_null(strstr(log, "msg=\"denied\" status=401 user=- method=GET "
                                 "path=/api/v1/account"));
     assert_non_null(strstr(log, "reason=\"participant "));
-    for (int p = 1; p < NP; p++)
-        assert_null(strstr(log, tok[p]));
+    for (int p = 1; p < NP; p++) assert_null(strstr(log, tok[p]));
     assert_null(strstr(log, TSEED_PASSWORD));
     assert_null(strstr(log, TS_ADMIN_PASSWORD));
     assert_null(strstr(log, "made-password"));

@@ -41,8 +41,7 @@ static bool pg_up;
 static void tmpdir(char *out, size_t len, const char *prefix)
 {
     const char *base = getenv("CETS_TEST_TMP");
-    if (!base || !*base)
-        base = "/tmp";
+    if (!base || !*base) base = "/tmp";
     mkdir(base, 0755);
     snprintf(out, len, "%s/%s-XXXXXX", base, prefix);
     assert_non_null(mkdtemp(out));
@@ -63,7 +62,10 @@ typedef struct run {
 } run;
 
 /* durable: only commands up to *limit are read (NULL: the whole journal). */
-static uint64_t limit_of(void *ctx) { return *(uint64_t *)ctx; }
+static uint64_t limit_of(void *ctx)
+{
+    return *(uint64_t *)ctx;
+}
 
 static void run_start(run *r, const char *dir, const char *target, uint64_t *limit)
 {
@@ -115,13 +117,11 @@ static char *dump(const char *target)
 {
     char err[512];
     db *d = db_open(target, err, sizeof err);
-    if (!d)
-        fail_msg("%s", err);
+    if (!d) fail_msg("%s", err);
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    if (schema_dump(d, f, err, sizeof err) != 0)
-        fail_msg("dump: %s", err);
+    if (schema_dump(d, f, err, sizeof err) != 0) fail_msg("dump: %s", err);
     fclose(f);
     db_close(d);
     return buf;
@@ -132,8 +132,7 @@ static void assert_same_dump(const char *a, const char *b)
     char *x = dump(a), *y = dump(b);
     if (strcmp(x, y) != 0) {
         size_t i = 0;
-        while (x[i] && x[i] == y[i])
-            i++;
+        while (x[i] && x[i] == y[i]) i++;
         size_t from = i > 200 ? i - 200 : 0;
         fail_msg("the databases differ at byte %zu:\n--- %s\n%.400s\n--- %s\n%.400s", i, a,
                  x + from, b, y + from);
@@ -147,8 +146,7 @@ static void assert_same_dump(const char *a, const char *b)
 static int64_t q1(db *d, const char *sql, int n, const db_val *p)
 {
     int64_t v = 0;
-    if (db_int_query(d, sql, n, p, &v) < 0)
-        fail_msg("%s: %s", sql, db_error(d));
+    if (db_int_query(d, sql, n, p, &v) < 0) fail_msg("%s: %s", sql, db_error(d));
     return v;
 }
 
@@ -167,8 +165,10 @@ static void check_totals(const char *target, const cets_engine *e)
         cets_participant_info pi;
         assert_int_equal(cets_participant_get(e, p, &pi), CETS_OK);
         db_val v[2] = {db_int(p)};
-        int64_t funds = q1(d, "SELECT COALESCE(SUM(amount), 0) FROM funds_ledger "
-                              "WHERE participant = $1", 1, v);
+        int64_t funds = q1(d,
+                           "SELECT COALESCE(SUM(amount), 0) FROM funds_ledger "
+                           "WHERE participant = $1",
+                           1, v);
         if (funds != pi.available + pi.frozen)
             fail_msg("participant %u: funds in SQL %lld, in the engine %lld", p, (long long)funds,
                      (long long)(pi.available + pi.frozen));
@@ -177,8 +177,10 @@ static void check_totals(const char *target, const cets_engine *e)
             cets_holding h;
             assert_int_equal(cets_holding_get(e, p, i, &h), CETS_OK);
             v[1] = db_int(i);
-            int64_t held = q1(d, "SELECT COALESCE(SUM(qty), 0) FROM holdings_ledger "
-                                 "WHERE participant = $1 AND instrument = $2", 2, v);
+            int64_t held = q1(d,
+                              "SELECT COALESCE(SUM(qty), 0) FROM holdings_ledger "
+                              "WHERE participant = $1 AND instrument = $2",
+                              2, v);
             if (held != h.available + h.frozen + h.locked)
                 fail_msg("participant %u, instrument %u: holding in SQL %lld, in the engine %lld",
                          p, i, (long long)held, (long long)(h.available + h.frozen + h.locked));
@@ -187,16 +189,21 @@ static void check_totals(const char *target, const cets_engine *e)
     cets_totals tot;
     cets_totals_get(e, &tot);
     assert_int_equal(all_funds, tot.funds);
-    assert_int_equal(q1(d, "SELECT COALESCE(SUM(amount), 0) FROM funds_movements "
-                           "WHERE kind = 'deposit'", 0, NULL), tot.deposits);
-    assert_int_equal(q1(d, "SELECT COALESCE(-SUM(amount), 0) FROM funds_movements "
-                           "WHERE kind = 'withdrawal'", 0, NULL), tot.withdrawals);
+    assert_int_equal(q1(d,
+                        "SELECT COALESCE(SUM(amount), 0) FROM funds_movements "
+                        "WHERE kind = 'deposit'",
+                        0, NULL),
+                     tot.deposits);
+    assert_int_equal(q1(d,
+                        "SELECT COALESCE(-SUM(amount), 0) FROM funds_movements "
+                        "WHERE kind = 'withdrawal'",
+                        0, NULL),
+                     tot.withdrawals);
     /* the fees: what the exchange holds (it neither deposits nor trades here) */
     cets_participant_info x;
     cets_participant_get(e, CETS_EXCHANGE_ID, &x);
     assert_true(x.available > 0);
-    assert_int_equal(q1(d, "SELECT SUM(buyer_fee + seller_fee) FROM trades", 0, NULL),
-                     x.available);
+    assert_int_equal(q1(d, "SELECT SUM(buyer_fee + seller_fee) FROM trades", 0, NULL), x.available);
     /* volumes and counts per method, against the engine's cumulative statistics */
     cets_day_stats st[CETS_MAX_INSTRUMENTS];
     int32_t date;
@@ -205,41 +212,44 @@ static void check_totals(const char *target, const cets_engine *e)
     static const char *const methods[] = {"listing", "block", "auction"};
     for (int m = 0; m < CETS_METHOD_COUNT; m++) {
         int64_t vol = 0, val = 0;
-        for (uint32_t i = 0; i < n; i++)
-            vol += st[i].cum_volume[m], val += st[i].cum_value[m];
+        for (uint32_t i = 0; i < n; i++) vol += st[i].cum_volume[m], val += st[i].cum_value[m];
         db_val v = db_text(methods[m]);
         int64_t sv = q1(d, "SELECT COALESCE(SUM(qty), 0) FROM trades WHERE method = $1", 1, &v);
-        int64_t sval = q1(d, "SELECT COALESCE(SUM(value), 0) FROM trades WHERE method = $1", 1,
-                          &v);
+        int64_t sval = q1(d, "SELECT COALESCE(SUM(value), 0) FROM trades WHERE method = $1", 1, &v);
         if (sv != vol || sval != val)
             fail_msg("%s: SQL %lld t / %lld fen, engine %lld t / %lld fen", methods[m],
                      (long long)sv, (long long)sval, (long long)vol, (long long)val);
         assert_true(vol > 0); /* every method traded */
         db_val w[2] = {db_text(methods[m]), db_int(date)};
         int64_t today = 0;
-        for (uint32_t i = 0; i < n; i++)
-            today += (int64_t)st[i].trades[m];
-        assert_int_equal(q1(d, "SELECT COUNT(*) FROM trades WHERE method = $1 AND date = $2", 2,
-                            w), today);
+        for (uint32_t i = 0; i < n; i++) today += (int64_t)st[i].trades[m];
+        assert_int_equal(q1(d, "SELECT COUNT(*) FROM trades WHERE method = $1 AND date = $2", 2, w),
+                         today);
     }
     /* the last day's statistics row by row */
     for (uint32_t i = 0; i < n; i++) {
         db_val w[2] = {db_int(date), db_int(st[i].instrument)};
-        assert_int_equal(q1(d, "SELECT close FROM day_stats WHERE date = $1 AND instrument = $2",
-                            2, w), st[i].close);
-        assert_int_equal(q1(d, "SELECT total_volume FROM day_stats WHERE date = $1 AND "
-                               "instrument = $2", 2, w), st[i].total_volume);
+        assert_int_equal(
+            q1(d, "SELECT close FROM day_stats WHERE date = $1 AND instrument = $2", 2, w),
+            st[i].close);
+        assert_int_equal(q1(d,
+                            "SELECT total_volume FROM day_stats WHERE date = $1 AND "
+                            "instrument = $2",
+                            2, w),
+                         st[i].total_volume);
     }
     /* statements of the last day */
     int64_t stmts = 0;
     for (uint32_t p = 1; p <= np; p++) {
         cets_statement s;
-        if (cets_statement_get(e, p, &s) != CETS_OK)
-            continue;
+        if (cets_statement_get(e, p, &s) != CETS_OK) continue;
         stmts++;
         db_val w[2] = {db_int(date), db_int(p)};
-        assert_int_equal(q1(d, "SELECT funds_close FROM statements WHERE date = $1 AND "
-                               "participant = $2", 2, w), s.funds_close);
+        assert_int_equal(q1(d,
+                            "SELECT funds_close FROM statements WHERE date = $1 AND "
+                            "participant = $2",
+                            2, w),
+                         s.funds_close);
     }
     db_val dv = db_int(date);
     assert_int_equal(q1(d, "SELECT COUNT(*) FROM statements WHERE date = $1", 1, &dv), stmts);
@@ -247,24 +257,31 @@ static void check_totals(const char *target, const cets_engine *e)
     int64_t records = 0, settled = 0;
     for (uint32_t p = 1; p <= np; p++) {
         cets_compliance c;
-        if (cets_compliance_get(e, p, 2024, &c) != CETS_OK)
-            continue;
+        if (cets_compliance_get(e, p, 2024, &c) != CETS_OK) continue;
         records++;
         settled += c.status == CETS_COMPLIANCE_SETTLED;
         db_val w[2] = {db_int(p), db_int(2024)};
-        assert_int_equal(q1(d, "SELECT shortfall FROM compliance WHERE participant = $1 AND "
-                               "year = $2", 2, w), c.shortfall);
-        assert_int_equal(q1(d, "SELECT withheld + surrendered_late FROM compliance WHERE "
-                               "participant = $1 AND year = $2", 2, w),
+        assert_int_equal(q1(d,
+                            "SELECT shortfall FROM compliance WHERE participant = $1 AND "
+                            "year = $2",
+                            2, w),
+                         c.shortfall);
+        assert_int_equal(q1(d,
+                            "SELECT withheld + surrendered_late FROM compliance WHERE "
+                            "participant = $1 AND year = $2",
+                            2, w),
                          c.withheld + c.late_surrendered);
     }
     assert_int_equal(records, TDAY_ENTITIES);
     assert_int_equal(settled, 1);
-    assert_int_equal(q1(d, "SELECT COUNT(*) FROM compliance WHERE status = 'shortfall_settled'",
-                        0, NULL), 1);
+    assert_int_equal(
+        q1(d, "SELECT COUNT(*) FROM compliance WHERE status = 'shortfall_settled'", 0, NULL), 1);
     /* registry rows carry what the audit needs: both approvers of a transfer */
-    assert_int_equal(q1(d, "SELECT COUNT(*) FROM transfers WHERE status = 'approved' AND "
-                           "requested_by = 101 AND decided_by = 202", 0, NULL), 1);
+    assert_int_equal(q1(d,
+                        "SELECT COUNT(*) FROM transfers WHERE status = 'approved' AND "
+                        "requested_by = 101 AND decided_by = 202",
+                        0, NULL),
+                     1);
     assert_int_equal(q1(d, "SELECT COUNT(*) FROM deposit_notices", 0, NULL), TDAY_TRADERS + 1);
     db_close(d);
 }
@@ -292,8 +309,7 @@ static int fx_teardown(void **state)
 {
     fx *f = *state;
     tday_free(&f->day);
-    if (!getenv("CETS_TEST_KEEP"))
-        rmtree(f->work);
+    if (!getenv("CETS_TEST_KEEP")) rmtree(f->work);
     free(f);
     return 0;
 }
@@ -328,8 +344,7 @@ static void test_sqlite_totals(void **state)
 static void test_postgres_totals(void **state)
 {
     fx *f = *state;
-    if (!pg_up)
-        skip();
+    if (!pg_up) skip();
     char t[800];
     pg_target("totals", t, sizeof t);
     totals(f, t);
@@ -370,8 +385,7 @@ static void test_sqlite_restarts(void **state)
 static void test_postgres_restarts(void **state)
 {
     fx *f = *state;
-    if (!pg_up)
-        skip();
+    if (!pg_up) skip();
     char t[800], fresh[800];
     pg_target("restarts", t, sizeof t);
     pg_target("fresh", fresh, sizeof fresh);
@@ -383,8 +397,7 @@ static void test_postgres_restarts(void **state)
 static void test_postgres_outage(void **state)
 {
     fx *f = *state;
-    if (!pg_up)
-        skip();
+    if (!pg_up) skip();
     char t[800], fresh[800];
     pg_target("outage", t, sizeof t);
     pg_target("outage_fresh", fresh, sizeof fresh);
@@ -438,7 +451,7 @@ static void test_bars_kept_days(void **state)
     }
     assert_int_equal(per_day[0][0], 0); /* 1 day: the first day's are gone */
     assert_true(per_day[0][1] > 0);
-    assert_true(per_day[1][0] > 0);     /* 2 days: both kept */
+    assert_true(per_day[1][0] > 0); /* 2 days: both kept */
     assert_int_equal(per_day[1][1], per_day[0][1]);
 }
 
@@ -504,8 +517,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    if (pg_up)
-        tpg_destroy(&pg);
+    if (pg_up) tpg_destroy(&pg);
     return 0;
 }
 

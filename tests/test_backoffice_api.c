@@ -34,7 +34,7 @@ typedef struct fx {
     tserver t;
     uint32_t p2, p3;
     char *alice, *bob;
-    char d1[16], d2[16]; /* the two trading days */
+    char d1[16], d2[16];     /* the two trading days */
     json_t *report1, *stmt1; /* GET /report and /statement right after the first end of day */
 } fx;
 
@@ -68,21 +68,24 @@ static void market_date(fx *f, char *out)
 
 static void order(fx *f, const char *tok, const char *side, const char *price, int qty)
 {
-    json_decref(ts_expect(&f->t, "POST", "/api/v1/orders", tok,
-                          fmt("{\"code\":\"CEA25\",\"side\":\"%s\",\"price\":\"%s\",\"qty\":%d}",
-                              side, price, qty),
-                          201));
+    json_decref(ts_expect(
+        &f->t, "POST", "/api/v1/orders", tok,
+        fmt("{\"code\":\"CEA25\",\"side\":\"%s\",\"price\":\"%s\",\"qty\":%d}", side, price, qty),
+        201));
 }
 
 static void take(fx *f, const char *tok, const char *side, int qty, const char *limit)
 {
-    json_decref(ts_expect(&f->t, "POST", "/api/v1/takes", tok,
-                          fmt("{\"code\":\"CEA25\",\"side\":\"%s\",\"qty\":%d,\"limit\":\"%s\"}",
-                              side, qty, limit),
-                          201));
+    json_decref(ts_expect(
+        &f->t, "POST", "/api/v1/takes", tok,
+        fmt("{\"code\":\"CEA25\",\"side\":\"%s\",\"qty\":%d,\"limit\":\"%s\"}", side, qty, limit),
+        201));
 }
 
-static void eod(fx *f) { json_decref(ts_expect(&f->t, "POST", "/api/v1/admin/end-of-day", f->t.admin, NULL, 200)); }
+static void eod(fx *f)
+{
+    json_decref(ts_expect(&f->t, "POST", "/api/v1/admin/end-of-day", f->t.admin, NULL, 200));
+}
 
 static int fx_setup(void **state)
 {
@@ -103,8 +106,8 @@ static int fx_setup(void **state)
         take(f, f->bob, "buy", 100, "50.00");
     }
     order(f, f->bob, "buy", "49.00", 10); /* rests, then lapses */
-    json_decref(ts_expect(&f->t, "POST", "/api/v1/withdrawals", f->alice,
-                          "{\"amount\":\"100.00\"}", 200));
+    json_decref(
+        ts_expect(&f->t, "POST", "/api/v1/withdrawals", f->alice, "{\"amount\":\"100.00\"}", 200));
     eod(f);
     f->report1 = ts_expect(&f->t, "GET", "/api/v1/report", NULL, NULL, 200);
     f->stmt1 = ts_expect(&f->t, "GET", "/api/v1/statement", f->alice, NULL, 200);
@@ -126,10 +129,8 @@ static int fx_teardown(void **state)
     json_decref(f->stmt1);
     free(f->alice);
     free(f->bob);
-    if (f->t.running)
-        ts_stop(&f->t);
-    if (!getenv("CETS_TEST_KEEP"))
-        ts_rmtree(f->t.dir);
+    if (f->t.running) ts_stop(&f->t);
+    if (!getenv("CETS_TEST_KEEP")) ts_rmtree(f->t.dir);
     free(f);
     return 0;
 }
@@ -158,16 +159,14 @@ static void test_history_trades_pages(void **state)
             assert_true(json_equal(json_array_get(pi, i), json_array_get(items, seen)));
         json_t *next = json_object_get(p, "next_cursor");
         bool last = json_is_null(next);
-        if (!last)
-            snprintf(cursor, sizeof cursor, "%s", json_string_value(next));
+        if (!last) snprintf(cursor, sizeof cursor, "%s", json_string_value(next));
         json_decref(p);
-        if (last)
-            break;
+        if (last) break;
     }
     assert_int_equal(seen, 8);
     /* the first day only, public, without parties */
-    json_t *day1 = ts_expect(&f->t, "GET", fmt("/api/v1/history/trades?from=%s", f->d1), NULL,
-                             NULL, 200);
+    json_t *day1 =
+        ts_expect(&f->t, "GET", fmt("/api/v1/history/trades?from=%s", f->d1), NULL, NULL, 200);
     json_t *t0 = json_array_get(json_object_get(day1, "items"), 0);
     assert_int_equal(json_array_size(json_object_get(day1, "items")), 5);
     assert_string_equal(tj_str(t0, "code"), "CEA25");
@@ -180,10 +179,10 @@ static void test_history_trades_pages(void **state)
     ts_req(&f->t, "GET", fmt("/api/v1/history/trades?from=%s&to=%s&format=csv", f->d1, f->d2), NULL,
            NULL, &r);
     assert_int_equal(r.status, 200);
-    assert_true(strncmp(r.body, "trade_id,date,ts,code,method,aggressor,price,qty,value\n1,", 57) == 0);
+    assert_true(strncmp(r.body, "trade_id,date,ts,code,method,aggressor,price,qty,value\n1,", 57) ==
+                0);
     int lines = 0;
-    for (char *c = r.body; *c; c++)
-        lines += *c == '\n';
+    for (char *c = r.body; *c; c++) lines += *c == '\n';
     assert_int_equal(lines, 9);
     assert_non_null(strstr(r.body, fmt(",%s,", f->d2)));
     tresp_free(&r);
@@ -241,11 +240,9 @@ static void test_history_own(void **state)
         }
         json_t *next = json_object_get(p, "next_cursor");
         bool last = json_is_null(next);
-        if (!last)
-            snprintf(cursor, sizeof cursor, "%s", json_string_value(next));
+        if (!last) snprintf(cursor, sizeof cursor, "%s", json_string_value(next));
         json_decref(p);
-        if (last)
-            break;
+        if (last) break;
     }
     assert_int_equal(rows, 1 + 8 + 1); /* the deposit, 8 trades, the withdrawal */
     assert_true(withdrawal);
@@ -256,13 +253,12 @@ static void test_history_own(void **state)
                           f->alice, NULL, 200);
     long long held = 0;
     json_t *hi = json_object_get(h, "items");
-    for (size_t i = 0; i < json_array_size(hi); i++)
-        held += tj_int(json_array_get(hi, i), "qty");
+    for (size_t i = 0; i < json_array_size(hi); i++) held += tj_int(json_array_get(hi, i), "qty");
     assert_int_equal(held, 10000 - 500 + 50 + 51 + 52);
     json_decref(h);
     /* orders that ended: bob's resting buy lapsed at the end of day one */
-    json_t *o = ts_expect(&f->t, "GET", fmt("/api/v1/history/orders?from=%s", f->d1), f->bob, NULL,
-                          200);
+    json_t *o =
+        ts_expect(&f->t, "GET", fmt("/api/v1/history/orders?from=%s", f->d1), f->bob, NULL, 200);
     json_t *oi = json_object_get(o, "items");
     bool expired = false;
     for (size_t i = 0; i < json_array_size(oi); i++)
@@ -271,11 +267,14 @@ static void test_history_own(void **state)
     assert_true(expired);
     json_decref(o);
     /* who may see what */
-    json_decref(ts_expect(&f->t, "GET", fmt("/api/v1/history/fills?from=%s&participant=%u", f->d1,
-                                            f->p2), f->bob, NULL, 403));
-    json_decref(ts_expect(&f->t, "GET", fmt("/api/v1/history/funds?from=%s", f->d1), NULL, NULL, 401));
-    json_t *adm = ts_expect(&f->t, "GET", fmt("/api/v1/history/fills?from=%s&participant=%u", f->d1,
-                                              f->p2), f->t.admin, NULL, 200);
+    json_decref(ts_expect(&f->t, "GET",
+                          fmt("/api/v1/history/fills?from=%s&participant=%u", f->d1, f->p2), f->bob,
+                          NULL, 403));
+    json_decref(
+        ts_expect(&f->t, "GET", fmt("/api/v1/history/funds?from=%s", f->d1), NULL, NULL, 401));
+    json_t *adm =
+        ts_expect(&f->t, "GET", fmt("/api/v1/history/fills?from=%s&participant=%u", f->d1, f->p2),
+                  f->t.admin, NULL, 200);
     assert_int_equal(json_array_size(json_object_get(adm, "items")), 5);
     json_decref(adm);
     /* bad questions */
@@ -289,7 +288,8 @@ static void test_history_own(void **state)
     e = ts_expect(&f->t, "GET", fmt("/api/v1/history/trades?from=%s&to=2000-01-01", f->d1), NULL,
                   NULL, 400);
     json_decref(e);
-    json_decref(ts_expect(&f->t, "GET", fmt("/api/v1/history/bars?from=%s", f->d1), NULL, NULL, 400));
+    json_decref(
+        ts_expect(&f->t, "GET", fmt("/api/v1/history/bars?from=%s", f->d1), NULL, NULL, 400));
     /* the page size: 1 to 100,000 rows in JSON */
     json_decref(ts_expect(&f->t, "GET", fmt("/api/v1/history/trades?from=%s&limit=0", f->d1), NULL,
                           NULL, 400));
@@ -297,12 +297,13 @@ static void test_history_own(void **state)
                           NULL, NULL, 400));
     json_decref(ts_expect(&f->t, "GET", fmt("/api/v1/history/trades?from=%s&limit=100000", f->d1),
                           NULL, NULL, 200));
-    json_t *one = ts_expect(&f->t, "GET", fmt("/api/v1/history/trades?from=%s&limit=1", f->d1), NULL,
-                            NULL, 200);
+    json_t *one = ts_expect(&f->t, "GET", fmt("/api/v1/history/trades?from=%s&limit=1", f->d1),
+                            NULL, NULL, 200);
     assert_int_equal(json_array_size(json_object_get(one, "items")), 1);
     assert_string_equal(tj_str(one, "next_cursor"), "1");
     json_decref(one);
-    json_decref(ts_expect(&f->t, "GET", fmt("/api/v1/history/ticks?from=%s", f->d1), NULL, NULL, 404));
+    json_decref(
+        ts_expect(&f->t, "GET", fmt("/api/v1/history/ticks?from=%s", f->d1), NULL, NULL, 404));
     json_decref(ts_expect(&f->t, "GET", fmt("/api/v1/history/trades?from=%s&code=XX", f->d1), NULL,
                           NULL, 404));
 }
@@ -311,7 +312,8 @@ static void test_history_past_day(void **state)
 {
     fx *f = *state;
     /* the daily report of day one, asked after day two was closed: as it was */
-    json_t *r1 = ts_expect(&f->t, "GET", fmt("/api/v1/history/report?date=%s", f->d1), NULL, NULL, 200);
+    json_t *r1 =
+        ts_expect(&f->t, "GET", fmt("/api/v1/history/report?date=%s", f->d1), NULL, NULL, 200);
     json_t *then = json_deep_copy(f->report1), *now = json_deep_copy(r1);
     json_object_del(then, "audit");
     json_object_del(now, "audit");
@@ -335,8 +337,7 @@ static void test_history_past_day(void **state)
                           NULL, 200);
     json_t *bi = json_object_get(b, "items");
     long long vol = 0;
-    for (size_t i = 0; i < json_array_size(bi); i++)
-        vol += tj_int(json_array_get(bi, i), "volume");
+    for (size_t i = 0; i < json_array_size(bi); i++) vol += tj_int(json_array_get(bi, i), "volume");
     assert_int_equal(vol, 500);
     json_decref(b);
     b = ts_expect(&f->t, "GET",
@@ -353,7 +354,8 @@ static void test_history_past_day(void **state)
     ts_req(&f->t, "GET", fmt("/api/v1/history/report?date=%s&format=csv", f->d1), NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, fmt("\nCEA25,%s,50.00,50.00,50.00,50.00,50.00,0.00,true,500,"
-                                       "25000.00,5,", f->d1)));
+                                       "25000.00,5,",
+                                       f->d1)));
     tresp_free(&r);
 }
 
@@ -361,8 +363,8 @@ static void test_history_past_day(void **state)
 
 static int64_t funds_of(fx *f, uint32_t pid)
 {
-    json_t *a = ts_expect(&f->t, "GET", fmt("/api/v1/admin/participants/%u", pid), f->t.admin, NULL,
-                          200);
+    json_t *a =
+        ts_expect(&f->t, "GET", fmt("/api/v1/admin/participants/%u", pid), f->t.admin, NULL, 200);
     int64_t x, y;
     assert_int_equal(http_parse_money(tj_str(a, "available"), &x), 0);
     assert_int_equal(http_parse_money(tj_str(a, "frozen"), &y), 0);
@@ -420,9 +422,10 @@ static void test_bank_deposits(void **state)
     assert_string_equal(tj_str(j, "error"), "bad_file");
     json_t *errs = json_object_get(j, "errors");
     assert_int_equal(json_array_size(errs), 5);
-    assert_string_equal(json_string_value(json_array_get(errs, 0)),
-                        "deposits.csv:3: expected 4 fields (bank_ref,participant,amount,value_date), "
-                        "found 5");
+    assert_string_equal(
+        json_string_value(json_array_get(errs, 0)),
+        "deposits.csv:3: expected 4 fields (bank_ref,participant,amount,value_date), "
+        "found 5");
     assert_string_equal(json_string_value(json_array_get(errs, 1)),
                         "deposits.csv:4: participant 99 does not exist");
     assert_string_equal(json_string_value(json_array_get(errs, 2)),
@@ -434,19 +437,22 @@ static void test_bank_deposits(void **state)
     assert_int_equal(last_seq(f), seq);
     assert_int_equal(funds_of(f, f->p2), a0 + 100000 + 700);
     j = ts_expect(&f->t, "POST", "/api/v1/admin/bank/deposits", f->t.admin, "bank_ref,who\n", 422);
-    assert_string_equal(json_string_value(json_array_get(json_object_get(j, "errors"), 0)),
-                        "deposits.csv:1: the header must be bank_ref,participant,amount,value_date");
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(j, "errors"), 0)),
+        "deposits.csv:1: the header must be bank_ref,participant,amount,value_date");
     json_decref(j);
     json_decref(ts_expect(&f->t, "POST", "/api/v1/admin/bank/deposits", f->alice, file, 403));
     /* a bank reference of 40 characters is one, of 41 not */
     char ref40[41], ref41[42], body[400];
     memset(ref40, 'R', 40), ref40[40] = 0;
     memset(ref41, 'R', 41), ref41[41] = 0;
-    snprintf(body, sizeof body, "bank_ref,participant,amount,value_date\n%s,2,1.00,2026-12-01\n", ref40);
+    snprintf(body, sizeof body, "bank_ref,participant,amount,value_date\n%s,2,1.00,2026-12-01\n",
+             ref40);
     j = ts_expect(&f->t, "POST", "/api/v1/admin/bank/deposits", f->t.admin, body, 200);
     assert_int_equal(tj_int(j, "applied"), 1);
     json_decref(j);
-    snprintf(body, sizeof body, "bank_ref,participant,amount,value_date\n%s,2,1.00,2026-12-01\n", ref41);
+    snprintf(body, sizeof body, "bank_ref,participant,amount,value_date\n%s,2,1.00,2026-12-01\n",
+             ref41);
     j = ts_expect(&f->t, "POST", "/api/v1/admin/bank/deposits", f->t.admin, body, 422);
     assert_string_equal(json_string_value(json_array_get(json_object_get(j, "errors"), 0)),
                         "deposits.csv:2: bank_ref must be 1-40 of A-Z a-z 0-9 . _ / -");
@@ -454,8 +460,7 @@ static void test_bank_deposits(void **state)
     /* 100 bad lines are listed, then one line for the rest */
     char *many = malloc(200 * 64);
     int o = snprintf(many, 64, "bank_ref,participant,amount,value_date\n");
-    for (int i = 0; i < 101; i++)
-        o += snprintf(many + o, 64, "X-%d,2,bad,2026-12-01\n", i);
+    for (int i = 0; i < 101; i++) o += snprintf(many + o, 64, "X-%d,2,bad,2026-12-01\n", i);
     j = ts_expect(&f->t, "POST", "/api/v1/admin/bank/deposits", f->t.admin, many, 422);
     json_t *errs2 = json_object_get(j, "errors");
     assert_int_equal(json_array_size(errs2), 101);
@@ -477,9 +482,11 @@ static void test_bank_withdrawals_and_statement(void **state)
     fx *f = *state;
     /* day one's instructions: alice's withdrawal; on disk too, written at the end of day */
     tresp r;
-    ts_req(&f->t, "GET", fmt("/api/v1/admin/bank/withdrawals?date=%s", f->d1), f->t.admin, NULL, &r);
+    ts_req(&f->t, "GET", fmt("/api/v1/admin/bank/withdrawals?date=%s", f->d1), f->t.admin, NULL,
+           &r);
     assert_int_equal(r.status, 200);
-    assert_true(strncmp(r.body, "instruction,participant,name,amount,requested_at,date\nW", 55) == 0);
+    assert_true(strncmp(r.body, "instruction,participant,name,amount,requested_at,date\nW", 55) ==
+                0);
     /* requested_at is UTC, the date column the trading day (Beijing): from 16:00 UTC on they
      * are different days */
     const char *w = strstr(r.body, ",2,Alpha Fund,100.00,");
@@ -513,8 +520,7 @@ static void test_bank_withdrawals_and_statement(void **state)
     json_decref(parts);
     json_t *j = ts_expect(&f->t, "POST", "/api/v1/admin/bank/statement", f->t.admin, stmt, 200);
     json_t *dis = json_object_get(j, "discrepancies");
-    if (json_array_size(dis) != 1)
-        fail_msg("want one discrepancy: %s", json_dumps(j, 0));
+    if (json_array_size(dis) != 1) fail_msg("want one discrepancy: %s", json_dumps(j, 0));
     json_t *x = json_array_get(dis, 0);
     assert_int_equal(tj_int(x, "participant"), f->p3);
     assert_string_equal(tj_str(x, "finding"), "mismatch");
@@ -591,17 +597,18 @@ static void test_registry_file(void **state)
     /* the registry confirms what it booked: the same closings reconcile ... */
     char conf[2048];
     int o = snprintf(conf, sizeof conf, "date,participant,code,closing\n");
-    o += snprintf(conf + o, sizeof conf - (size_t)o, "%s,2,CEA25,9653\n%s,3,CEA25,10347\n", f->d2, f->d2);
-    json_t *j = ts_expect(&f->t, "POST", "/api/v1/admin/registry-file/confirmation", f->t.admin, conf,
-                          200);
+    o += snprintf(conf + o, sizeof conf - (size_t)o, "%s,2,CEA25,9653\n%s,3,CEA25,10347\n", f->d2,
+                  f->d2);
+    json_t *j =
+        ts_expect(&f->t, "POST", "/api/v1/admin/registry-file/confirmation", f->t.admin, conf, 200);
     assert_int_equal(json_array_size(json_object_get(j, "discrepancies")), 0);
     assert_int_equal(tj_int(j, "matched"), 2);
     json_decref(j);
     /* ... one planted difference is that one */
-    j = ts_expect(&f->t, "POST", "/api/v1/admin/registry-file/confirmation", f->t.admin,
-                  fmt("date,participant,code,closing\n%s,2,CEA25,9653\n%s,3,CEA25,10346\n", f->d2,
-                      f->d2),
-                  200);
+    j = ts_expect(
+        &f->t, "POST", "/api/v1/admin/registry-file/confirmation", f->t.admin,
+        fmt("date,participant,code,closing\n%s,2,CEA25,9653\n%s,3,CEA25,10346\n", f->d2, f->d2),
+        200);
     json_t *dis = json_object_get(j, "discrepancies");
     assert_int_equal(json_array_size(dis), 1);
     assert_int_equal(tj_int(json_array_get(dis, 0), "participant"), 3);
@@ -615,9 +622,9 @@ static void test_registry_file(void **state)
     assert_int_equal(json_array_size(dis), 1);
     assert_string_equal(tj_str(json_array_get(dis, 0), "finding"), "not_confirmed");
     json_decref(j);
-    j = ts_expect(&f->t, "POST", "/api/v1/admin/registry-file/confirmation", f->t.admin,
-                  fmt("date,participant,code,closing\n%s,2,CEA25,9653\n%s,3,CEA25,ten\n", f->d2, f->d2),
-                  422);
+    j = ts_expect(
+        &f->t, "POST", "/api/v1/admin/registry-file/confirmation", f->t.admin,
+        fmt("date,participant,code,closing\n%s,2,CEA25,9653\n%s,3,CEA25,ten\n", f->d2, f->d2), 422);
     assert_string_equal(json_string_value(json_array_get(json_object_get(j, "errors"), 0)),
                         "confirmation.csv:3: closing must be a whole number of tonnes");
     json_decref(j);
@@ -649,12 +656,10 @@ static void test_audit_live(void **state)
     while (fgets(line, sizeof line, in)) {
         lines++;
         assert_non_null(strstr(line, "|user="));
-        if (strstr(line, "|deposit|") && strstr(line, fmt("|user=%u;", admin)))
-            deposit = true;
+        if (strstr(line, "|deposit|") && strstr(line, fmt("|user=%u;", admin))) deposit = true;
         if (strstr(line, "|holding_credit|") && strstr(line, fmt("|user=%u;", admin)))
             credit = true;
-        if (strstr(line, "|withdraw|") && strstr(line, fmt("|user=%u;", alice)))
-            withdraw = true;
+        if (strstr(line, "|withdraw|") && strstr(line, fmt("|user=%u;", alice))) withdraw = true;
         if (strstr(line, "|user_set|") && strstr(line, "text=alice") &&
             strstr(line, fmt("|%u|%u|", f->p2, alice)))
             user_set = true;

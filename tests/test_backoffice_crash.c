@@ -58,8 +58,9 @@ static void round_trip(load *l)
     char body[256];
     tresp r;
     int i = l->n++;
-    snprintf(body, sizeof body, "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"%d.%02d\",\"qty\":%d}",
-             50 + i % 3, i % 100, 10 + i % 7);
+    snprintf(body, sizeof body,
+             "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"%d.%02d\",\"qty\":%d}", 50 + i % 3,
+             i % 100, 10 + i % 7);
     assert_int_equal(ts_req(l->t, "POST", "/api/v1/orders", l->alice, body, &r), 201);
     long long id = tj_int(r.json, "order_id");
     tresp_free(&r);
@@ -67,14 +68,15 @@ static void round_trip(load *l)
         snprintf(body, sizeof body, "/api/v1/orders/%lld", id);
         assert_int_equal(ts_req(l->t, "DELETE", body, l->alice, NULL, &r), 200);
     } else {
-        snprintf(body, sizeof body, "{\"code\":\"CEA25\",\"side\":\"buy\",\"qty\":%d,\"limit\":\"53.00\"}",
+        snprintf(body, sizeof body,
+                 "{\"code\":\"CEA25\",\"side\":\"buy\",\"qty\":%d,\"limit\":\"53.00\"}",
                  10 + i % 7);
         assert_int_equal(ts_req(l->t, "POST", "/api/v1/takes", l->bob, body, &r), 201);
     }
     tresp_free(&r);
     if (i % 17 == 0 && !l->db_down) {
-        snprintf(body, sizeof body, "bank_ref,participant,amount,value_date\nN-%d,3,%d.00,2026-12-01\n",
-                 i, 100 + i);
+        snprintf(body, sizeof body,
+                 "bank_ref,participant,amount,value_date\nN-%d,3,%d.00,2026-12-01\n", i, 100 + i);
         if (ts_req(l->t, "POST", "/api/v1/admin/bank/deposits", l->t->admin, body, &r) != 200)
             fail_msg("deposit notice N-%d: %ld %s", i, r.status, r.body);
         tresp_free(&r);
@@ -90,8 +92,7 @@ static void caught_up(tserver *t)
         bool done = tj_int(s, "behind") == 0 && tj_int(a, "behind") == 0 &&
                     json_is_true(json_object_get(s, "ok"));
         json_decref(j);
-        if (done)
-            return;
+        if (done) return;
         struct timespec nap = {0, 50 * 1000000};
         nanosleep(&nap, NULL);
     }
@@ -102,13 +103,11 @@ static char *dump(const char *target)
 {
     char err[512];
     db *d = db_open(target, err, sizeof err);
-    if (!d)
-        fail_msg("%s", err);
+    if (!d) fail_msg("%s", err);
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    if (schema_dump(d, f, err, sizeof err) != 0)
-        fail_msg("dump: %s", err);
+    if (schema_dump(d, f, err, sizeof err) != 0) fail_msg("dump: %s", err);
     fclose(f);
     db_close(d);
     return buf;
@@ -134,11 +133,11 @@ static void check_against_journal(const char *dir, const char *target)
     char *a = dump(target), *b = dump(fresh);
     if (strcmp(a, b) != 0) {
         size_t i = 0;
-        while (a[i] && a[i] == b[i])
-            i++;
+        while (a[i] && a[i] == b[i]) i++;
         size_t from = i > 300 ? i - 300 : 0;
         fail_msg("the server's database differs from a fresh projection at byte %zu:\n"
-                 "--- server\n%.600s\n--- fresh\n%.600s", i, a + from, b + from);
+                 "--- server\n%.600s\n--- fresh\n%.600s",
+                 i, a + from, b + from);
     }
     assert_non_null(strstr(a, "== trades\n1|"));
     free(a);
@@ -184,22 +183,21 @@ static void kill_in_the_middle(const char *conf, const char *target, bool db_out
     seed(&t);
     load l = {.t = &t};
     login(&l);
-    for (int i = 0; i < ORDERS / 2; i++)
-        round_trip(&l);
+    for (int i = 0; i < ORDERS / 2; i++) round_trip(&l);
     assert_int_equal(ts_signal(&t, SIGKILL), -1); /* killed: no goodbye, no exit status */
     ts_spawn_with(&t, dir, conf);
     login(&l);
-    for (int i = 0; i < ORDERS / 4; i++)
-        round_trip(&l);
+    for (int i = 0; i < ORDERS / 4; i++) round_trip(&l);
     if (db_outage) {
         tpg_stop(&pg, true);
         l.db_down = true;
         for (int i = 0; i < ORDERS / 8; i++)
             round_trip(&l); /* answered while the database is down */
-        tresp r; /* only what needs the database waits for it, and then says so */
+        tresp r;            /* only what needs the database waits for it, and then says so */
         assert_int_equal(ts_req(&t, "POST", "/api/v1/admin/bank/deposits", t.admin,
                                 "bank_ref,participant,amount,value_date\nX-1,3,1.00,2026-12-01\n",
-                                &r), 503);
+                                &r),
+                         503);
         tresp_free(&r);
         l.db_down = false;
         json_t *j = ts_expect(&t, "GET", "/api/v1/admin/backoffice", t.admin, NULL, 200);
@@ -208,8 +206,7 @@ static void kill_in_the_middle(const char *conf, const char *target, bool db_out
         json_decref(j);
         tpg_restart(&pg);
     }
-    for (int i = 0; i < ORDERS / 8; i++)
-        round_trip(&l);
+    for (int i = 0; i < ORDERS / 8; i++) round_trip(&l);
     json_decref(ts_expect(&t, "POST", "/api/v1/admin/end-of-day", t.admin, NULL, 200));
     caught_up(&t);
     assert_int_equal(ts_signal(&t, SIGTERM), 0);
@@ -230,8 +227,7 @@ static void test_sqlite_kill(void **state)
 static void test_postgres_kill_and_outage(void **state)
 {
     (void)state;
-    if (!pg_up)
-        skip();
+    if (!pg_up) skip();
     char url[200], conf[300];
     tpg_createdb(&pg, "crash", url, sizeof url);
     snprintf(conf, sizeof conf, "backoffice_db = %s\n", url);
@@ -242,18 +238,15 @@ static int group_setup(void **state)
 {
     (void)state;
     pg_up = tpg_available();
-    if (pg_up)
-        tpg_start(&pg);
+    if (pg_up) tpg_start(&pg);
     return 0;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    if (running && running->pid > 0)
-        ts_signal(running, SIGKILL);
-    if (pg_up)
-        tpg_destroy(&pg);
+    if (running && running->pid > 0) ts_signal(running, SIGKILL);
+    if (pg_up) tpg_destroy(&pg);
     return 0;
 }
 

@@ -113,7 +113,8 @@ static void test_block_band_edges(void **state)
     TR_REJECT(&f.m, CETS_PRICE_OUT_OF_BAND, quote(&f, f.b, CETS_BUY, 3586, 100000, NULL));
     TR_REJECT(&f.m, CETS_PRICE_OUT_OF_BAND, quote(&f, f.b, CETS_BUY, 0, 100000, NULL));
     TR_REJECT(&f.m, CETS_PRICE_OUT_OF_BAND, quote(&f, f.b, CETS_BUY, -5000, 100000, NULL));
-    TR_REJECT(&f.m, CETS_PRICE_OUT_OF_BAND, propose(&f, f.s, CETS_SELL, 6660, 100000, 0, f.b, NULL));
+    TR_REJECT(&f.m, CETS_PRICE_OUT_OF_BAND,
+              propose(&f, f.s, CETS_SELL, 6660, 100000, 0, f.b, NULL));
     TR_REJECT(&f.m, CETS_PRICE_OUT_OF_BAND, propose(&f, f.b, CETS_BUY, 3586, 100000, 0, f.s, NULL));
     TR_OK(&f.m, propose(&f, f.s, CETS_SELL, 6659, 100000, 0, f.b, NULL));
     TR_OK(&f.m, propose(&f, f.b, CETS_BUY, 3587, 100000, 0, f.s, NULL));
@@ -219,7 +220,8 @@ static void test_block_afternoon_only(void **state)
     for (size_t i = 0; i < sizeof hm / sizeof hm[0]; i++) {
         tm_at(&f.m, hm[i][0], hm[i][1]);
         TR_REJECT(&f.m, CETS_SESSION_CLOSED, quote(&f, f.s, CETS_SELL, 5000, 100000, NULL));
-        TR_REJECT(&f.m, CETS_SESSION_CLOSED, propose(&f, f.s, CETS_SELL, 5000, 100000, 0, f.b, NULL));
+        TR_REJECT(&f.m, CETS_SESSION_CLOSED,
+                  propose(&f, f.s, CETS_SELL, 5000, 100000, 0, f.b, NULL));
     }
     tm_at(&f.m, 13, 0);
     TR_OK(&f.m, quote(&f, f.s, CETS_SELL, 5000, 100000, NULL));
@@ -249,20 +251,26 @@ static void test_block_parties(void **state)
     (void)state;
     fx f;
     fx_init(&f, NULL, 5000);
-    TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT, propose(&f, f.s, CETS_SELL, 5000, 100000, 0, 0, NULL));
+    TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT,
+              propose(&f, f.s, CETS_SELL, 5000, 100000, 0, 0, NULL));
     TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT,
               propose(&f, f.s, CETS_SELL, 5000, 100000, 0, CETS_EXCHANGE_ID, NULL));
-    TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT, propose(&f, f.s, CETS_SELL, 5000, 100000, 0, 999, NULL));
+    TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT,
+              propose(&f, f.s, CETS_SELL, 5000, 100000, 0, 999, NULL));
     TR_REJECT(&f.m, CETS_SELF_TRADE, propose(&f, f.s, CETS_SELL, 5000, 100000, 0, f.s, NULL));
-    TR_REJECT(&f.m, CETS_KIND_NOT_ALLOWED, propose(&f, f.s, CETS_SELL, 5000, 100000, 0, f.au, NULL));
-    TR_REJECT(&f.m, CETS_KIND_NOT_ALLOWED, propose(&f, f.s, CETS_SELL, 5000, 100000, 0, f.ind, NULL));
-    TR_REJECT(&f.m, CETS_KIND_NOT_ALLOWED, propose(&f, f.ind, CETS_BUY, 5000, 100000, 0, f.s, NULL));
+    TR_REJECT(&f.m, CETS_KIND_NOT_ALLOWED,
+              propose(&f, f.s, CETS_SELL, 5000, 100000, 0, f.au, NULL));
+    TR_REJECT(&f.m, CETS_KIND_NOT_ALLOWED,
+              propose(&f, f.s, CETS_SELL, 5000, 100000, 0, f.ind, NULL));
+    TR_REJECT(&f.m, CETS_KIND_NOT_ALLOWED,
+              propose(&f, f.ind, CETS_BUY, 5000, 100000, 0, f.s, NULL));
     TR_REJECT(&f.m, CETS_KIND_NOT_ALLOWED, quote(&f, f.au, CETS_BUY, 5000, 100000, NULL));
-    TR_REJECT(&f.m, CETS_KIND_NOT_ALLOWED, quote(&f, CETS_EXCHANGE_ID, CETS_BUY, 5000, 100000, NULL));
+    TR_REJECT(&f.m, CETS_KIND_NOT_ALLOWED,
+              quote(&f, CETS_EXCHANGE_ID, CETS_BUY, 5000, 100000, NULL));
     TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT, quote(&f, 999, CETS_BUY, 5000, 100000, NULL));
     TR_REJECT(&f.m, CETS_NOT_AUTHORISED,
-              tg_block_as(&f.m, CETS_CMD_BLOCK_PROPOSE, f.c, f.s, f.cea, CETS_SELL, 5000, 100000,
-                          0, f.b, NULL));
+              tg_block_as(&f.m, CETS_CMD_BLOCK_PROPOSE, f.c, f.s, f.cea, CETS_SELL, 5000, 100000, 0,
+                          f.b, NULL));
     TR_REJECT(&f.m, CETS_BAD_SIDE, quote(&f, f.s, 0, 5000, 100000, NULL));
     TR_REJECT(&f.m, CETS_BAD_SIDE, propose(&f, f.s, 3, 5000, 100000, 0, f.b, NULL));
     TR_REJECT(&f.m, CETS_UNKNOWN_INSTRUMENT,
@@ -273,12 +281,14 @@ static void test_block_parties(void **state)
     /* status and halts */
     TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_PARTICIPANT_STATUS, CETS_EXCHANGE_ID, f.s, 0, 0,
                        CETS_PS_SUSPENDED));
-    TR_REJECT(&f.m, CETS_PARTICIPANT_SUSPENDED, propose(&f, f.s, CETS_SELL, 5000, 100000, 0, f.b, NULL));
+    TR_REJECT(&f.m, CETS_PARTICIPANT_SUSPENDED,
+              propose(&f, f.s, CETS_SELL, 5000, 100000, 0, f.b, NULL));
     TR_OK(&f.m, tg_judicial(&f.m, f.au, f.s, 1));
     TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN, quote(&f, f.s, CETS_SELL, 5000, 100000, NULL));
     TR_OK(&f.m, tg_judicial(&f.m, f.au, f.s, 0));
     TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_INSTRUMENT_HALT, CETS_EXCHANGE_ID, 0, f.cea, 0, 1));
-    TR_REJECT(&f.m, CETS_INSTRUMENT_HALTED, propose(&f, f.s, CETS_SELL, 5000, 100000, 0, f.b, NULL));
+    TR_REJECT(&f.m, CETS_INSTRUMENT_HALTED,
+              propose(&f, f.s, CETS_SELL, 5000, 100000, 0, f.b, NULL));
     TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_INSTRUMENT_HALT, CETS_EXCHANGE_ID, 0, f.cea, 0, 0));
     TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_MARKET_HALT, CETS_EXCHANGE_ID, 0, 0, 0, 1));
     TR_REJECT(&f.m, CETS_MARKET_HALTED, quote(&f, f.s, CETS_SELL, 5000, 100000, NULL));
@@ -380,9 +390,9 @@ static void test_block_answer_to_quote(void **state)
     uint64_t q = r.order_id;
     assert_int_equal(tm_frozen(&f.m, f.b), 0);
     TR_REJECT(&f.m, CETS_TERMS_MISMATCH, propose(&f, f.c, CETS_BUY, 5200, 300000, q, 0, NULL));
-    TR_REJECT(&f.m, CETS_TERMS_MISMATCH,
-              tg_block(&f.m, CETS_CMD_BLOCK_PROPOSE, f.ind, f.ccer, CETS_SELL, 5200, 300000, q,
-                       0, NULL));
+    TR_REJECT(
+        &f.m, CETS_TERMS_MISMATCH,
+        tg_block(&f.m, CETS_CMD_BLOCK_PROPOSE, f.ind, f.ccer, CETS_SELL, 5200, 300000, q, 0, NULL));
     TR_REJECT(&f.m, CETS_SELF_TRADE, propose(&f, f.b, CETS_SELL, 5200, 300000, q, 0, NULL));
     TR_REJECT(&f.m, CETS_UNKNOWN_BLOCK, propose(&f, f.s, CETS_SELL, 5200, 300000, 999, 0, NULL));
     /* the answer may change the terms; it goes to the quote's owner */
@@ -469,15 +479,15 @@ static void test_block_accept_terms(void **state)
     TR_REJECT(&f.m, CETS_TERMS_MISMATCH, accept(&f, f.b, CETS_BUY, 5100, 200001, id, NULL));
     TR_REJECT(&f.m, CETS_TERMS_MISMATCH, accept(&f, f.b, CETS_SELL, 5100, 200000, id, NULL));
     TR_REJECT(&f.m, CETS_TERMS_MISMATCH, accept(&f, f.b, 0, 5100, 200000, id, NULL));
-    TR_REJECT(&f.m, CETS_TERMS_MISMATCH,
-              tg_block(&f.m, CETS_CMD_BLOCK_ACCEPT, f.b, f.ccer, CETS_BUY, 5100, 200000, id, 0,
-                       NULL));
+    TR_REJECT(
+        &f.m, CETS_TERMS_MISMATCH,
+        tg_block(&f.m, CETS_CMD_BLOCK_ACCEPT, f.b, f.ccer, CETS_BUY, 5100, 200000, id, 0, NULL));
     TR_REJECT(&f.m, CETS_NOT_ADDRESSEE, accept(&f, f.c, CETS_BUY, 5100, 200000, id, NULL));
     TR_REJECT(&f.m, CETS_NOT_ADDRESSEE, accept(&f, f.s, CETS_BUY, 5100, 200000, id, NULL));
     TR_REJECT(&f.m, CETS_UNKNOWN_BLOCK, accept(&f, f.b, CETS_BUY, 5100, 200000, 999, NULL));
     TR_REJECT(&f.m, CETS_NOT_AUTHORISED,
-              tg_block_as(&f.m, CETS_CMD_BLOCK_ACCEPT, f.c, f.b, f.cea, CETS_BUY, 5100, 200000,
-                          id, 0, NULL));
+              tg_block_as(&f.m, CETS_CMD_BLOCK_ACCEPT, f.c, f.b, f.cea, CETS_BUY, 5100, 200000, id,
+                          0, NULL));
     TR_OK(&f.m, accept(&f, f.b, CETS_BUY, 5100, 200000, id, NULL));
     tm_free(&f.m);
 }
@@ -548,7 +558,8 @@ static void test_block_prefunding(void **state)
     int64_t value = 5001LL * 100001, fee = tg_fee(value, FEE_PPM);
     uint32_t buyer = tg_party(&f.m, CETS_PK_INSTITUTION, "exact", value + fee - 1);
     /* the proposer's confirmation needs value + fee available */
-    TR_REJECT(&f.m, CETS_INSUFFICIENT_FUNDS, propose(&f, buyer, CETS_BUY, 5001, 100001, 0, f.s, NULL));
+    TR_REJECT(&f.m, CETS_INSUFFICIENT_FUNDS,
+              propose(&f, buyer, CETS_BUY, 5001, 100001, 0, f.s, NULL));
     TR_OK(&f.m, tm_admin(&f.m, CETS_CMD_DEPOSIT, buyer, 0, 1, 0));
     TR_OK(&f.m, propose(&f, buyer, CETS_BUY, 5001, 100001, 0, f.s, &r));
     assert_int_equal(tm_avail(&f.m, buyer), 0);
@@ -575,7 +586,8 @@ static void test_block_prefunding(void **state)
     /* tonnes frozen by a proposal cannot be offered twice */
     assert_int_equal(tm_hold(&f.m, f.s, f.cea).available, 1000000 - 100001);
     TR_OK(&f.m, propose(&f, f.s, CETS_SELL, 5000, 1000000 - 100001, 0, f.c, NULL));
-    TR_REJECT(&f.m, CETS_INSUFFICIENT_HOLDINGS, propose(&f, f.s, CETS_SELL, 5000, 100000, 0, f.b, NULL));
+    TR_REJECT(&f.m, CETS_INSUFFICIENT_HOLDINGS,
+              propose(&f, f.s, CETS_SELL, 5000, 100000, 0, f.b, NULL));
     tm_free(&f.m);
 }
 

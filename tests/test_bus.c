@@ -44,8 +44,7 @@ typedef struct rec {
 static void rec_on(void *ctx, const cets_event *ev)
 {
     rec *r = ctx;
-    if (r->n && ev->seq <= r->last)
-        r->bad_order++;
+    if (r->n && ev->seq <= r->last) r->bad_order++;
     r->last = ev->seq;
     r->n++;
     r->types_seen |= (uint8_t)(1u << (ev->type & 7));
@@ -56,7 +55,10 @@ static void test_join_at_end_and_filter(void **state)
     (void)state;
     bus *b = bus_new(64);
     rec early = {0}, late = {0};
-    bus_reader_opts o = {.name = "early", .mode = BUS_ON_CORE, .on_event = rec_on, .ctx = &early,
+    bus_reader_opts o = {.name = "early",
+                         .mode = BUS_ON_CORE,
+                         .on_event = rec_on,
+                         .ctx = &early,
                          .types = BUS_TYPE(CETS_EV_TRADE)};
     bus_reader *r1 = bus_join(b, &o);
     assert_non_null(r1);
@@ -72,8 +74,8 @@ static void test_join_at_end_and_filter(void **state)
     publish(b, CETS_EV_DEPTH, 11, 3);
     publish(b, CETS_EV_TRADE, 14, 2);
     bus_batch_end(b);
-    assert_int_equal(late.n, 5);             /* nothing from before it joined */
-    assert_int_equal(early.n, 7);            /* trades only */
+    assert_int_equal(late.n, 5);  /* nothing from before it joined */
+    assert_int_equal(early.n, 7); /* trades only */
     assert_int_equal(early.types_seen, 1u << CETS_EV_TRADE);
     assert_int_equal(early.bad_order + late.bad_order, 0);
     bus_leave(r2);
@@ -121,11 +123,16 @@ static void test_wake_once_per_batch(void **state)
     (void)state;
     bus *b = bus_new(64);
     wakes = 0;
-    bus_reader_opts o = {.name = "t", .mode = BUS_THREADED, .wake = count_wake,
+    bus_reader_opts o = {.name = "t",
+                         .mode = BUS_THREADED,
+                         .wake = count_wake,
                          .types = BUS_TYPE(CETS_EV_TRADE) | BUS_TYPE(CETS_EV_DEPTH)};
     bus_reader *r = bus_join(b, &o);
     rec other = {0};
-    bus_reader_opts oc = {.name = "c", .mode = BUS_ON_CORE, .on_event = rec_on, .ctx = &other,
+    bus_reader_opts oc = {.name = "c",
+                          .mode = BUS_ON_CORE,
+                          .on_event = rec_on,
+                          .ctx = &other,
                           .types = BUS_TYPE(CETS_EV_ACCEPTED)};
     bus_reader *rc = bus_join(b, &oc);
     publish(b, CETS_EV_ACCEPTED, 1, 3); /* not its type: no wake */
@@ -248,8 +255,7 @@ static void *racer_main(void *arg)
     cets_event *buf = malloc(256 * sizeof *buf);
     for (uint64_t reads = 0;; reads++) {
         pthread_mutex_lock(&x->mu);
-        while (!x->woken && !x->stop)
-            pthread_cond_wait(&x->cv, &x->mu);
+        while (!x->woken && !x->stop) pthread_cond_wait(&x->cv, &x->mu);
         bool stop = x->stop && !x->woken;
         x->woken = false;
         pthread_mutex_unlock(&x->mu);
@@ -263,8 +269,7 @@ static void *racer_main(void *arg)
             }
             for (long i = 0; i < n; i++) {
                 /* in order, and every gap is a reported loss */
-                if (buf[i].seq <= x->last)
-                    x->bad++;
+                if (buf[i].seq <= x->last) x->bad++;
                 x->last = buf[i].seq;
             }
             x->got += (uint64_t)n;
@@ -272,8 +277,7 @@ static void *racer_main(void *arg)
                 for (volatile int k = 0; k < 200000; k++)
                     ;
         }
-        if (stop)
-            break;
+        if (stop) break;
     }
     free(buf);
     return NULL;
@@ -289,16 +293,15 @@ static void test_race(void **state)
     for (int i = 0; i < 2; i++) {
         pthread_mutex_init(&x[i].mu, NULL);
         pthread_cond_init(&x[i].cv, NULL);
-        bus_reader_opts o = {.name = i ? "slow" : "fast", .mode = BUS_THREADED,
-                             .wake = racer_wake, .ctx = &x[i]};
+        bus_reader_opts o = {
+            .name = i ? "slow" : "fast", .mode = BUS_THREADED, .wake = racer_wake, .ctx = &x[i]};
         x[i].r = bus_join(b, &o);
         pthread_create(&th[i], NULL, racer_main, &x[i]);
     }
     for (uint64_t s = 1; s <= RACE_EVENTS; s++) {
         cets_event e = ev_make(CETS_EV_TRADE, s);
         bus_publish(b, &e);
-        if (s % RACE_BATCH == 0)
-            bus_batch_end(b);
+        if (s % RACE_BATCH == 0) bus_batch_end(b);
     }
     bus_batch_end(b);
     for (int i = 0; i < 2; i++) {

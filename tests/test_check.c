@@ -75,8 +75,7 @@ static void expect_violation(const char *rule, const char *where)
 {
     cets_check_report rep;
     int rc = cets_check(F.m.e, &rep);
-    if (rc == 0)
-        fail_msg("cets_check passed; expected \"%s\"", rule);
+    if (rc == 0) fail_msg("cets_check passed; expected \"%s\"", rule);
     assert_int_equal(rc, -1);
     assert_non_null(rep.rule);
     if (strcmp(rep.rule, rule) != 0)
@@ -89,8 +88,7 @@ static void expect_violation(const char *rule, const char *where)
 static void expect_ok(void)
 {
     cets_check_report rep;
-    if (cets_check(F.m.e, &rep) != 0)
-        fail_msg("%s", rep.message);
+    if (cets_check(F.m.e, &rep) != 0) fail_msg("%s", rep.message);
     assert_null(rep.rule);
     assert_string_equal(rep.message, "");
     assert_int_equal(cets_check(F.m.e, NULL), 0);

@@ -49,16 +49,14 @@ static void test_statement_json_name_cut_mid_character(void **state)
     cfg.start_date = TM_DATE;
     cets_recovery rep;
     cets_engine *e = cets_recover(dir, &cfg, NULL, NULL, &rep, err, sizeof err);
-    if (!e)
-        fail_msg("recover: %s", err);
+    if (!e) fail_msg("recover: %s", err);
     cets_journal *j = cets_journal_open(dir, 1, err, sizeof err);
     assert_non_null(j);
     uint64_t seq = 0;
-    cets_cmd c = {.type = CETS_CMD_PARTICIPANT_ADD, .actor = CETS_EXCHANGE_ID,
-                  .aux = CETS_PK_ENTITY};
+    cets_cmd c = {
+        .type = CETS_CMD_PARTICIPANT_ADD, .actor = CETS_EXCHANGE_ID, .aux = CETS_PK_ENTITY};
     _Static_assert(sizeof c.u.text == 48, "the name field is 48 bytes");
-    for (int i = 0; i < 16; i++)
-        memcpy(c.u.text + 3 * i, CHAR3, 3); /* 48 bytes, no terminator */
+    for (int i = 0; i < 16; i++) memcpy(c.u.text + 3 * i, CHAR3, 3); /* 48 bytes, no terminator */
     apply(e, j, &c, &seq);
     cets_participant_info pi;
     assert_int_equal(cets_participant_get(e, 2, &pi), 0);
@@ -82,11 +80,9 @@ static void test_statement_json_name_cut_mid_character(void **state)
     assert_int_equal(pclose(p), 0);
     json_error_t je;
     json_t *doc = json_loads(out, JSON_DISABLE_EOF_CHECK, &je); /* refuses invalid UTF-8 */
-    if (!doc)
-        fail_msg("not valid JSON (%s): %.300s", je.text, out);
+    if (!doc) fail_msg("not valid JSON (%s): %.300s", je.text, out);
     char want[64] = "";
-    for (int i = 0; i < 15; i++)
-        strcat(want, CHAR3);
+    for (int i = 0; i < 15; i++) strcat(want, CHAR3);
     assert_string_equal(json_string_value(json_object_get(doc, "name")), want);
     json_decref(doc);
     ts_rmtree(root);

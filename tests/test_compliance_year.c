@@ -53,14 +53,14 @@
 #define INST_FUNDS 5000000000LL
 
 /* Apply a command that must be accepted; check the invariants after it. */
-#define OK(m, call)                                                                       \
-    do {                                                                                  \
-        tm_clear_events(m);                                                               \
-        int ok_rc_ = (call);                                                              \
-        if (ok_rc_ != CETS_OK)                                                            \
-            fail_msg("%s:%d: %s rejected: %s", __FILE__, __LINE__, #call,                 \
-                     cets_reason_name(ok_rc_));                                           \
-        TG_INV(m);                                                                        \
+#define OK(m, call)                                                                                \
+    do {                                                                                           \
+        tm_clear_events(m);                                                                        \
+        int ok_rc_ = (call);                                                                       \
+        if (ok_rc_ != CETS_OK)                                                                     \
+            fail_msg("%s:%d: %s rejected: %s", __FILE__, __LINE__, #call,                          \
+                     cets_reason_name(ok_rc_));                                                    \
+        TG_INV(m);                                                                                 \
     } while (0)
 
 /* ---- the model ------------------------------------------------------------------ */
@@ -71,15 +71,17 @@ typedef struct model {
     int64_t owed[NP + 1];
     int64_t issued[NV], retired[NV];
     int64_t fees; /* the exchange's account */
-    int64_t obligation[NP + 1], s_cea[NP + 1], s_ccer[NP + 1], shortfall[NP + 1],
-        penalty[NP + 1];
+    int64_t obligation[NP + 1], s_cea[NP + 1], s_ccer[NP + 1], shortfall[NP + 1], penalty[NP + 1];
     bool has_record[NP + 1];
     /* the day's screen trades per instrument, and block and auction totals */
     int64_t open[NV], high[NV], low[NV], lvol[NV], lval[NV], bvol, bval, avol, aval;
     uint64_t btrades, atrades;
 } model;
 
-static int64_t fee(int64_t value) { return tg_fee(value, FEE_PPM); }
+static int64_t fee(int64_t value)
+{
+    return tg_fee(value, FEE_PPM);
+}
 
 static void model_trade(model *md, uint32_t iid, int method, uint32_t buyer, uint32_t seller,
                         int64_t price, int64_t qty, int64_t bfee, int64_t sfee)
@@ -91,8 +93,7 @@ static void model_trade(model *md, uint32_t iid, int method, uint32_t buyer, uin
     md->held[buyer][iid] += qty;
     md->held[seller][iid] -= qty;
     if (method == CETS_METHOD_LISTING) {
-        if (!md->lvol[iid])
-            md->open[iid] = md->high[iid] = md->low[iid] = price;
+        if (!md->lvol[iid]) md->open[iid] = md->high[iid] = md->low[iid] = price;
         md->high[iid] = price > md->high[iid] ? price : md->high[iid];
         md->low[iid] = price < md->low[iid] ? price : md->low[iid];
         md->lvol[iid] += qty;
@@ -135,8 +136,7 @@ static void model_surrender(model *md, uint32_t e, int64_t qty)
 static int64_t model_cea(const model *md, uint32_t e)
 {
     int64_t n = 0;
-    for (int i = 0; i <= C25; i++)
-        n += md->held[e][i];
+    for (int i = 0; i <= C25; i++) n += md->held[e][i];
     return n;
 }
 
@@ -167,12 +167,27 @@ static uint64_t rnd(world *w)
     return z ^ (z >> 31);
 }
 
-static int64_t rnd_in(world *w, int64_t lo, int64_t hi) { return lo + (int64_t)(rnd(w) % (uint64_t)(hi - lo + 1)); }
+static int64_t rnd_in(world *w, int64_t lo, int64_t hi)
+{
+    return lo + (int64_t)(rnd(w) % (uint64_t)(hi - lo + 1));
+}
 
-static uint32_t ent(int i) { return (uint32_t)(E0 + i); }
-static uint32_t inst(int i) { return (uint32_t)(I0 + i); }
-static uint32_t indiv(int i) { return (uint32_t)(D0 + i); }
-static bool big(int i) { return i % 80 == 5; } /* 25 large emitters: auction and block sellers */
+static uint32_t ent(int i)
+{
+    return (uint32_t)(E0 + i);
+}
+static uint32_t inst(int i)
+{
+    return (uint32_t)(I0 + i);
+}
+static uint32_t indiv(int i)
+{
+    return (uint32_t)(D0 + i);
+}
+static bool big(int i)
+{
+    return i % 80 == 5;
+} /* 25 large emitters: auction and block sellers */
 
 static const char *const codes[NV] = {"CEA1920", "CEA21", "CEA22", "CEA23",
                                       "CEA24",   "CEA25", "CCER",  "CEA26"};
@@ -199,11 +214,10 @@ static void world_setup(world *w)
     }
     /* older vintages held from earlier years, and individuals' CCER */
     for (int i = 0; i < NENT; i++) {
-        int64_t q24 = i % 3 == 0 ? rnd_in(w, 1, 5000) : 0, q23 = i % 5 == 0 ? rnd_in(w, 1, 3000) : 0;
-        if (q24)
-            OK(&w->m, tm_admin(&w->m, CETS_CMD_HOLDING_CREDIT, ent(i), 4, q24, 0));
-        if (q23)
-            OK(&w->m, tm_admin(&w->m, CETS_CMD_HOLDING_CREDIT, ent(i), 3, q23, 0));
+        int64_t q24 = i % 3 == 0 ? rnd_in(w, 1, 5000) : 0,
+                q23 = i % 5 == 0 ? rnd_in(w, 1, 3000) : 0;
+        if (q24) OK(&w->m, tm_admin(&w->m, CETS_CMD_HOLDING_CREDIT, ent(i), 4, q24, 0));
+        if (q23) OK(&w->m, tm_admin(&w->m, CETS_CMD_HOLDING_CREDIT, ent(i), 3, q23, 0));
         w->md->held[ent(i)][4] += q24, w->md->issued[4] += q24;
         w->md->held[ent(i)][3] += q23, w->md->issued[3] += q23;
     }
@@ -229,11 +243,9 @@ static void csv_apply(world *w, const char *path, bool allocations, size_t expec
     cets_load l;
     int rc = allocations ? cets_load_allocations(w->m.e, path, AU, &l)
                          : cets_load_emissions(w->m.e, path, AU, &l);
-    if (rc != 0)
-        fail_msg("%s: %s", path, l.nerrors ? l.errors[0] : "?");
+    if (rc != 0) fail_msg("%s: %s", path, l.nerrors ? l.errors[0] : "?");
     assert_int_equal(l.ncmds, expect);
-    for (size_t i = 0; i < l.ncmds; i++)
-        OK(&w->m, tm_apply(&w->m, &l.cmds[i], NULL));
+    for (size_t i = 0; i < l.ncmds; i++) OK(&w->m, tm_apply(&w->m, &l.cmds[i], NULL));
     cets_load_free(&l);
 }
 
@@ -258,15 +270,15 @@ static void last_year(world *w)
 static void allocations(world *w)
 {
     char path[700];
-    FILE *f = csv_open(w, "pre2025.csv", "entity,vintage,kind,qty,output,benchmark", path,
-                       sizeof path);
+    FILE *f =
+        csv_open(w, "pre2025.csv", "entity,vintage,kind,qty,output,benchmark", path, sizeof path);
     for (int i = 0; i < NENT; i++) {
         uint32_t e = ent(i);
         w->base_output[e] = big(i) ? rnd_in(w, 40000, 50000) : rnd_in(w, 1000, 20000);
         w->benchmark[e] = big(i) ? 10 : rnd_in(w, 5, 12);
         int64_t pre = w->base_output[e] * w->benchmark[e] * 7 / 10;
-        fprintf(f, "%u,CEA25,pre,%lld,%lld,%lld\n", e, (long long)pre,
-                (long long)w->base_output[e], (long long)w->benchmark[e]);
+        fprintf(f, "%u,CEA25,pre,%lld,%lld,%lld\n", e, (long long)pre, (long long)w->base_output[e],
+                (long long)w->benchmark[e]);
         model_allocate(w->md, e, C25, pre);
     }
     fclose(f);
@@ -281,10 +293,8 @@ static void allocations(world *w)
         int64_t q = out * w->benchmark[e] - pre;
         if (i % 7 == 3) /* the final figures came in lower: take back */
             q = -(pre / 10);
-        if (q < -w->md->held[e][C25])
-            q = -w->md->held[e][C25];
-        if (q == 0)
-            continue;
+        if (q < -w->md->held[e][C25]) q = -w->md->held[e][C25];
+        if (q == 0) continue;
         fprintf(f, "%u,CEA25,trueup,%lld,%lld,%lld\n", e, (long long)q, (long long)out,
                 (long long)w->benchmark[e]);
         model_allocate(w->md, e, C25, q);
@@ -322,13 +332,11 @@ static void listing_day(world *w, listing *ls, int *nls, listing *cc)
     for (int i = 1; i < NENT; i += 10) {
         uint32_t e = ent(i);
         int64_t q = rnd_in(w, 1000, 4000);
-        if (q > md->held[e][C25] / 2)
-            q = md->held[e][C25] / 2;
-        if (q < 100)
-            continue;
+        if (q > md->held[e][C25] / 2) q = md->held[e][C25] / 2;
+        if (q < 100) continue;
         listing *l = &ls[(*nls)++];
-        *l = (listing){.owner = e, .iid = C25, .price = 5000 + 10 * (*nls % 5), .left = q,
-                       .seq = *nls};
+        *l = (listing){
+            .owner = e, .iid = C25, .price = 5000 + 10 * (*nls % 5), .left = q, .seq = *nls};
         OK(&w->m, tm_post(&w->m, e, C25, CETS_SELL, l->price, q, &r));
         l->id = r.order_id;
     }
@@ -346,12 +354,12 @@ static void listing_day(world *w, listing *ls, int *nls, listing *cc)
         listing *todo[400];
         int n = 0;
         for (int a = 0; a < *nls; a++)
-            if (ls[a].left)
-                todo[n++] = &ls[a];
+            if (ls[a].left) todo[n++] = &ls[a];
         for (int a = 1; a < n; a++) /* insertion sort by (price, seq) */
             for (int b = a; b > 0 && (todo[b - 1]->price > todo[b]->price ||
                                       (todo[b - 1]->price == todo[b]->price &&
-                                       todo[b - 1]->seq > todo[b]->seq)); b--) {
+                                       todo[b - 1]->seq > todo[b]->seq));
+                 b--) {
                 listing *t = todo[b];
                 todo[b] = todo[b - 1];
                 todo[b - 1] = t;
@@ -368,8 +376,8 @@ static void listing_day(world *w, listing *ls, int *nls, listing *cc)
         OK(&w->m, tm_post(&w->m, inst(j), C25, CETS_BUY, 4900, 1000, NULL));
     /* CCER: 10 individuals sell 2,000 t each; 200 entities take 100 t each */
     for (int d = 0; d < NIND; d++) {
-        cc[d] = (listing){.owner = indiv(d), .iid = CCER, .price = 3000 + 10 * (d % 3),
-                          .left = 2000};
+        cc[d] =
+            (listing){.owner = indiv(d), .iid = CCER, .price = 3000 + 10 * (d % 3), .left = 2000};
         OK(&w->m, tm_post(&w->m, indiv(d), CCER, CETS_SELL, cc[d].price, 2000, &r));
         cc[d].id = r.order_id;
     }
@@ -387,13 +395,12 @@ static uint64_t auction_open(world *w, uint32_t seller)
 {
     cets_result r;
     int64_t end = cets_time_at(TM_DATE, 14, 0, 480);
-    OK(&w->m, tg_auction(&w->m, CETS_EXCHANGE_ID, seller, C25, CETS_SELL, 200000, w->m.now, end,
-                         0, 1, 0, &r));
+    OK(&w->m, tg_auction(&w->m, CETS_EXCHANGE_ID, seller, C25, CETS_SELL, 200000, w->m.now, end, 0,
+                         1, 0, &r));
     uint64_t a = r.order_id;
     tm_at(&w->m, 10, 5);
     static const int64_t price[8] = {5200, 4800, 5100, 4800, 5000, 4900, 4600, 4500};
-    for (int j = 0; j < 8; j++)
-        OK(&w->m, tg_bid(&w->m, inst(20 + j), a, price[j], 45000, NULL));
+    for (int j = 0; j < 8; j++) OK(&w->m, tg_bid(&w->m, inst(20 + j), a, price[j], 45000, NULL));
     return a;
 }
 
@@ -401,8 +408,7 @@ static void auction_clear(world *w, uint64_t a, uint32_t seller)
 {
     static const int64_t price[8] = {5200, 4800, 5100, 4800, 5000, 4900, 4600, 4500};
     int rank[8];
-    for (int j = 0; j < 8; j++)
-        rank[j] = j;
+    for (int j = 0; j < 8; j++) rank[j] = j;
     for (int x = 1; x < 8; x++) /* price high first, then earlier */
         for (int y = x; y > 0 && price[rank[y]] > price[rank[y - 1]]; y--) {
             int t = rank[y];
@@ -421,8 +427,8 @@ static void auction_clear(world *w, uint64_t a, uint32_t seller)
     for (int k = 0; k < 8 && take[k]; k++) {
         int64_t v = marginal * take[k], sf = fee(cum + v) - cf;
         cum += v, cf += sf;
-        model_trade(w->md, C25, CETS_METHOD_AUCTION, inst(20 + rank[k]), seller, marginal,
-                    take[k], fee(v), sf);
+        model_trade(w->md, C25, CETS_METHOD_AUCTION, inst(20 + rank[k]), seller, marginal, take[k],
+                    fee(v), sf);
     }
     assert_int_equal(marginal, 4800);
 }
@@ -488,8 +494,7 @@ static void trading_day(world *w)
     int nls;
     uint32_t bigs[25];
     for (int i = 0, n = 0; i < NENT; i++)
-        if (big(i))
-            bigs[n++] = ent(i);
+        if (big(i)) bigs[n++] = ent(i);
     tm_at(&w->m, 10, 0);
     uint64_t a = auction_open(w, bigs[0]);
     listing_day(w, ls, &nls, cc);
@@ -505,10 +510,8 @@ enum { G_FULL, G_CCER, G_SHORT, G_NONE, G_NOREC };
 
 static int group(int i)
 {
-    if (i % 250 == 7)
-        return G_NOREC;
-    if (i % 10 == 3)
-        return G_CCER;
+    if (i % 250 == 7) return G_NOREC;
+    if (i % 10 == 3) return G_CCER;
     return i % 4 == 2 ? G_SHORT : i % 4 == 3 ? G_NONE : G_FULL;
 }
 
@@ -522,7 +525,9 @@ static void emissions(world *w)
         int64_t cea = model_cea(w->md, e), t;
         switch (group(i)) {
         case G_FULL: t = cea * rnd_in(w, 80, 100) / 100; break;
-        case G_CCER: t = i % 20 == 3 ? 2000 : rnd_in(w, 2000, 5000); break; /* 100 t = 5% at 2,000 */
+        case G_CCER:
+            t = i % 20 == 3 ? 2000 : rnd_in(w, 2000, 5000);
+            break; /* 100 t = 5% at 2,000 */
         case G_SHORT: t = cea + rnd_in(w, 1000, 6000); break;
         case G_NONE: t = rnd_in(w, 500, 3500); break;
         default: continue;
@@ -544,28 +549,22 @@ static void surrenders(world *w)
         int64_t ob = md->obligation[e], q;
         switch (group(i)) {
         case G_FULL:
-            if (ob)
-                OK(&w->m, tg_surrender(&w->m, actor, e, YEAR, ob, NULL));
-            if (ob)
-                model_surrender(md, e, ob);
+            if (ob) OK(&w->m, tg_surrender(&w->m, actor, e, YEAR, ob, NULL));
+            if (ob) model_surrender(md, e, ob);
             break;
         case G_CCER: {
             cets_target t = {CCER, md->held[e][CCER]};
             OK(&w->m, tg_surrender_named(&w->m, actor, e, YEAR, 1, &t, NULL));
             model_retire(md, e, CCER, t.qty);
             q = ob - t.qty < model_cea(md, e) ? ob - t.qty : model_cea(md, e);
-            if (q > 0)
-                OK(&w->m, tg_surrender(&w->m, actor, e, YEAR, q, NULL));
-            if (q > 0)
-                model_surrender(md, e, q);
+            if (q > 0) OK(&w->m, tg_surrender(&w->m, actor, e, YEAR, q, NULL));
+            if (q > 0) model_surrender(md, e, q);
             break;
         }
         case G_SHORT:
             q = model_cea(md, e);
-            if (q > 0)
-                OK(&w->m, tg_surrender(&w->m, actor, e, YEAR, q, NULL));
-            if (q > 0)
-                model_surrender(md, e, q);
+            if (q > 0) OK(&w->m, tg_surrender(&w->m, actor, e, YEAR, q, NULL));
+            if (q > 0) model_surrender(md, e, q);
             break;
         }
     }
@@ -580,8 +579,7 @@ static void deadline(world *w)
     assert_int_equal(cets_composite_price(w->m.e), composite);
     OK(&w->m, tg_deadline(&w->m, AU, YEAR));
     for (uint32_t e = E0; e < I0; e++)
-        if (w->md->has_record[e])
-            model_deadline(w->md, e, composite);
+        if (w->md->has_record[e]) model_deadline(w->md, e, composite);
 }
 
 /* The report, line by line from the model. */
@@ -611,8 +609,7 @@ static void check_report(world *w)
     fclose(f);
     if (strcmp(got, want)) {
         size_t k = 0;
-        while (got[k] == want[k])
-            k++;
+        while (got[k] == want[k]) k++;
         fail_msg("report differs at byte %zu:\n got: %.120s\nwant: %.120s", k, got + k, want + k);
     }
     free(got);
@@ -637,8 +634,8 @@ static void next_year(world *w)
     OK(&w->m, tr_add_instrument(&w->m, CETS_EXCHANGE_ID, "CEA26", CETS_PRODUCT_CEA,
                                 CETS_MATCH_LISTING, closes[C26], NULL));
     char path[700];
-    FILE *f = csv_open(w, "pre2026.csv", "entity,vintage,kind,qty,output,benchmark", path,
-                       sizeof path);
+    FILE *f =
+        csv_open(w, "pre2026.csv", "entity,vintage,kind,qty,output,benchmark", path, sizeof path);
     for (int i = 0; i < NENT; i++) {
         int64_t q = 1000 + (i % 500) * 10;
         fprintf(f, "%u,CEA26,pre,%lld,%lld,%d\n", ent(i), (long long)q, (long long)(q / 10), 10);
@@ -688,13 +685,11 @@ static void rm_dir(const char *dir)
     struct dirent *de;
     while (d && (de = readdir(d))) {
         char p[900];
-        if (de->d_name[0] == '.')
-            continue;
+        if (de->d_name[0] == '.') continue;
         snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
         unlink(p);
     }
-    if (d)
-        closedir(d);
+    if (d) closedir(d);
     rmdir(dir);
 }
 
@@ -707,8 +702,7 @@ static void test_whole_compliance_year(void **state)
     assert_non_null(w->md);
     w->rng = 2025;
     const char *base = getenv("CETS_TEST_TMP");
-    if (!base || !*base)
-        base = "/tmp";
+    if (!base || !*base) base = "/tmp";
     mkdir(base, 0755);
     snprintf(w->dir, sizeof w->dir, "%s/year-XXXXXX", base);
     assert_non_null(mkdtemp(w->dir));

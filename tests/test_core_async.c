@@ -41,14 +41,12 @@ static void on_done(void *ctx, int code, const cets_cmd *cmd, const cets_result 
 {
     int i = (int)(intptr_t)ctx;
     pthread_mutex_lock(&t.mu);
-    if (cmd->seq <= t.last_seq)
-        t.bad_order++;
+    if (cmd->seq <= t.last_seq) t.bad_order++;
     t.last_seq = cmd->seq;
     if (t.last_event_seq >= cmd->seq) /* its events were delivered before */
         t.events_before++;
     t.codes[i] = code;
-    if (code == CETS_OK && res->order_id == 0 && cmd->type == CETS_CMD_POST)
-        t.bad_order++;
+    if (code == CETS_OK && res->order_id == 0 && cmd->type == CETS_CMD_POST) t.bad_order++;
     t.done++;
     pthread_cond_signal(&t.cv);
     pthread_mutex_unlock(&t.mu);
@@ -75,8 +73,8 @@ static void test_async_submit(void **state)
     assert_non_null(r);
     char err[256];
     assert_int_equal(core_start(c, err, sizeof err), 0);
-    cets_cmd add = {.type = CETS_CMD_INSTRUMENT_ADD, .actor = 1, .price = 5000,
-                    .flags = CETS_MATCH_CONTINUOUS};
+    cets_cmd add = {
+        .type = CETS_CMD_INSTRUMENT_ADD, .actor = 1, .price = 5000, .flags = CETS_MATCH_CONTINUOUS};
     snprintf(add.u.text, sizeof add.u.text, "CEA25");
     assert_int_equal(core_submit(c, &add, NULL), CETS_OK);
     cets_cmd p = {.type = CETS_CMD_PARTICIPANT_ADD, .actor = 1, .aux = CETS_PK_INSTITUTION};
@@ -86,13 +84,16 @@ static void test_async_submit(void **state)
     assert_int_equal(core_submit(c, &dep, NULL), CETS_OK);
     for (int i = 0; i < N; i++) {
         /* every tenth is out of the band: rejected, still completed */
-        cets_cmd cmd = {.type = CETS_CMD_POST, .actor = 2, .participant = 2, .side = CETS_BUY,
-                        .qty = 1, .price = i % 10 ? 4900 - i % 50 : 9999};
+        cets_cmd cmd = {.type = CETS_CMD_POST,
+                        .actor = 2,
+                        .participant = 2,
+                        .side = CETS_BUY,
+                        .qty = 1,
+                        .price = i % 10 ? 4900 - i % 50 : 9999};
         assert_int_equal(core_submit_async(c, &cmd, on_done, (void *)(intptr_t)i), 0);
     }
     pthread_mutex_lock(&t.mu);
-    while (t.done < N)
-        pthread_cond_wait(&t.cv, &t.mu);
+    while (t.done < N) pthread_cond_wait(&t.cv, &t.mu);
     pthread_mutex_unlock(&t.mu);
     assert_int_equal(t.bad_order, 0);
     assert_int_equal(t.events_before, N);
@@ -134,8 +135,8 @@ static void test_batch_submit(void **state)
     assert_non_null(c);
     char err[256];
     assert_int_equal(core_start(c, err, sizeof err), 0);
-    cets_cmd add = {.type = CETS_CMD_INSTRUMENT_ADD, .actor = 1, .price = 5000,
-                    .flags = CETS_MATCH_CONTINUOUS};
+    cets_cmd add = {
+        .type = CETS_CMD_INSTRUMENT_ADD, .actor = 1, .price = 5000, .flags = CETS_MATCH_CONTINUOUS};
     snprintf(add.u.text, sizeof add.u.text, "CEA25");
     assert_int_equal(core_submit(c, &add, NULL), CETS_OK);
     cets_cmd p = {.type = CETS_CMD_PARTICIPANT_ADD, .actor = 1, .aux = CETS_PK_INSTITUTION};
@@ -150,8 +151,12 @@ static void test_batch_submit(void **state)
     cets_result res[BN];
     int codes[BN];
     for (int i = 0; i < BN; i++)
-        cmds[i] = (cets_cmd){.type = CETS_CMD_POST, .actor = 2, .participant = 2,
-                             .side = CETS_BUY, .qty = 1, .price = i % 10 ? 4900 : 9999};
+        cmds[i] = (cets_cmd){.type = CETS_CMD_POST,
+                             .actor = 2,
+                             .participant = 2,
+                             .side = CETS_BUY,
+                             .qty = 1,
+                             .price = i % 10 ? 4900 : 9999};
     core_stats before, after;
     core_get_stats(c, &before);
     assert_int_equal(core_submit_batch(c, cmds, res, codes, BN), 0);
@@ -161,8 +166,7 @@ static void test_batch_submit(void **state)
     for (int i = 0; i < BN; i++) {
         assert_int_equal(codes[i], i % 10 ? CETS_OK : CETS_PRICE_OUT_OF_BAND);
         assert_int_equal(res[i].code, codes[i]);
-        if (codes[i] == CETS_OK)
-            assert_true(res[i].order_id > 0);
+        if (codes[i] == CETS_OK) assert_true(res[i].order_id > 0);
         assert_int_equal(cmds[i].seq, cmds[0].seq + (uint64_t)i);
         assert_true(cmds[i].ts == cmds[0].ts);
     }
@@ -170,13 +174,21 @@ static void test_batch_submit(void **state)
      * most of these would straddle two batches if the group could be split */
     for (int k = 1; k < 32; k++) {
         for (int j = 0; j < k; j++) {
-            cets_cmd a = {.type = CETS_CMD_POST, .actor = 2, .participant = 2, .side = CETS_BUY,
-                          .qty = 1, .price = 4800};
+            cets_cmd a = {.type = CETS_CMD_POST,
+                          .actor = 2,
+                          .participant = 2,
+                          .side = CETS_BUY,
+                          .qty = 1,
+                          .price = 4800};
             assert_int_equal(core_submit_async(c, &a, on_done_quiet, NULL), 0);
         }
         for (int i = 0; i < 10; i++)
-            cmds[i] = (cets_cmd){.type = CETS_CMD_POST, .actor = 2, .participant = 2,
-                                 .side = CETS_BUY, .qty = 1, .price = 4850};
+            cmds[i] = (cets_cmd){.type = CETS_CMD_POST,
+                                 .actor = 2,
+                                 .participant = 2,
+                                 .side = CETS_BUY,
+                                 .qty = 1,
+                                 .price = 4850};
         assert_int_equal(core_submit_batch(c, cmds, res, codes, 10), 0);
         for (int i = 0; i < 10; i++) {
             assert_int_equal(codes[i], CETS_OK);
@@ -190,8 +202,7 @@ static void test_batch_submit(void **state)
     core_stop(c);
     core_get_stats(c, &before);
     assert_int_equal(core_submit_batch(c, cmds, res, codes, 3), CETS_CAPACITY);
-    for (int i = 0; i < 3; i++)
-        assert_int_equal(codes[i], CETS_CAPACITY);
+    for (int i = 0; i < 3; i++) assert_int_equal(codes[i], CETS_CAPACITY);
     core_get_stats(c, &after);
     assert_int_equal(after.submitted, before.submitted);
     core_close(c);

@@ -89,8 +89,8 @@ static void test_snapshot_compliance_counts(void **state)
     tm_init(&m, NULL);
     uint32_t au = tm_participant(&m, CETS_PK_AUTHORITY, "MEE", 0);
     uint32_t ent = tm_participant(&m, CETS_PK_ENTITY, "steel", 0);
-    cets_cmd c = {.type = CETS_CMD_EMISSIONS, .actor = au, .participant = ent, .aux = 2025,
-                  .qty = 1000};
+    cets_cmd c = {
+        .type = CETS_CMD_EMISSIONS, .actor = au, .participant = ent, .aux = 2025, .qty = 1000};
     assert_int_equal(tm_apply(&m, &c, NULL), CETS_OK);
     void *buf;
     size_t len;
@@ -143,16 +143,14 @@ static void test_snapshot_bad_trading_date(void **state)
     int32_t date = TM_DATE;
     size_t at = 0;
     for (size_t i = 0, seen = 0; i + 4 <= len && !at; i++)
-        if (memcmp(b + i, &date, 4) == 0 && ++seen == 2)
-            at = i;
+        if (memcmp(b + i, &date, 4) == 0 && ++seen == 2) at = i;
     assert_true(at > 0);
     int32_t bad[] = {INT32_MIN, -61580000, 0, 19691231, 20261131, 100000101, INT32_MAX};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         memcpy(b + at, &bad[i], 4);
         const char *err = NULL;
         cets_engine *e = cets_snapshot_load(buf, len, &err);
-        if (e)
-            fail_msg("trading date %d loaded", bad[i]);
+        if (e) fail_msg("trading date %d loaded", bad[i]);
         assert_non_null(err);
     }
     memcpy(b + at, &date, 4);

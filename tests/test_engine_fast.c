@@ -56,10 +56,9 @@ static void test_id_window_moves(void **state)
     cets_order_info info;
     assert_int_equal(cets_order_get(m.e, old, &info), CETS_OK);
     assert_int_equal(info.qty, 5);
-    for (int i = 0; i < nlive; i++)
-        assert_int_equal(cets_order_get(m.e, live[i], &info), CETS_OK);
+    for (int i = 0; i < nlive; i++) assert_int_equal(cets_order_get(m.e, live[i], &info), CETS_OK);
     uint64_t h = cets_state_hash(m.e);
-    assert_int_equal(tm_cancel(&m, g_b, last), CETS_UNKNOWN_ORDER); /* cancelled above */
+    assert_int_equal(tm_cancel(&m, g_b, last), CETS_UNKNOWN_ORDER);     /* cancelled above */
     assert_int_equal(tm_cancel(&m, g_b, last + 1), CETS_UNKNOWN_ORDER); /* not given yet */
     assert_int_equal(tm_cancel(&m, g_b, last + 100000000), CETS_UNKNOWN_ORDER);
     assert_int_equal(tm_cancel(&m, g_b, 0), CETS_UNKNOWN_ORDER);
@@ -67,8 +66,7 @@ static void test_id_window_moves(void **state)
     assert_int_equal(cets_state_hash(m.e), h);
     assert_int_equal(tm_cancel(&m, g_a, old), CETS_OK);
     assert_int_equal(cets_order_get(m.e, old, &info), CETS_UNKNOWN_ORDER);
-    for (int i = 0; i < nlive; i++)
-        assert_int_equal(tm_cancel(&m, g_b, live[i]), CETS_OK);
+    for (int i = 0; i < nlive; i++) assert_int_equal(tm_cancel(&m, g_b, live[i]), CETS_OK);
     free(live);
     assert_null(tm_invariants(m.e));
     /* nothing live: the next window is made around the new ids only, small */
@@ -157,7 +155,10 @@ typedef struct evcount {
     uint64_t n[32];
 } evcount;
 
-static void count_ev(void *ctx, const cets_event *ev) { ((evcount *)ctx)->n[ev->type & 31]++; }
+static void count_ev(void *ctx, const cets_event *ev)
+{
+    ((evcount *)ctx)->n[ev->type & 31]++;
+}
 
 /* A crossing flow with a reject and a cancel, on an engine with the mask
  * given (CETS_EVENTS_ALL: none set). Returns the state hash. */
@@ -170,17 +171,15 @@ static uint64_t flow(uint32_t mask, evcount *c, bool emit_depth, cets_result *re
     tmarket m;
     market(&m, &cfg);
     cets_engine_set_listener(m.e, count_ev, c);
-    if (mask != CETS_EVENTS_ALL)
-        cets_engine_set_event_mask(m.e, mask);
+    if (mask != CETS_EVENTS_ALL) cets_engine_set_event_mask(m.e, mask);
     memset(c, 0, sizeof *c);
     cets_result r;
-    for (int i = 0; i < 30; i++)
-        tm_post(&m, g_a, g_cea, CETS_SELL, 5000 + i, 10, NULL);
+    for (int i = 0; i < 30; i++) tm_post(&m, g_a, g_cea, CETS_SELL, 5000 + i, 10, NULL);
     tm_post(&m, g_b, g_cea, CETS_BUY, 5010, 125, &r); /* 11 levels of 10, 15 rest */
     *res = r;
-    tm_post(&m, g_a, g_cea, CETS_BUY, 5100, 1, NULL);          /* self-trade: rejected */
-    tm_cancel(&m, g_a, 3);                                       /* filled: unknown */
-    tm_modify(&m, g_a, 30, 5020, 4, NULL);                       /* shrink */
+    tm_post(&m, g_a, g_cea, CETS_BUY, 5100, 1, NULL); /* self-trade: rejected */
+    tm_cancel(&m, g_a, 3);                            /* filled: unknown */
+    tm_modify(&m, g_a, 30, 5020, 4, NULL);            /* shrink */
     tm_cancel(&m, g_a, 29);
     uint64_t h = cets_state_hash(m.e);
     assert_null(tm_invariants(m.e));
@@ -321,8 +320,7 @@ static void test_apply_batch(void **state)
     size_t rejects = 0;
     tm_clear_events(&a);
     tm_clear_events(&b);
-    for (int i = 0; i < N; i++)
-        rejects += cets_apply(a.e, &cmds[i], &r1[i]) != CETS_OK;
+    for (int i = 0; i < N; i++) rejects += cets_apply(a.e, &cmds[i], &r1[i]) != CETS_OK;
     assert_int_equal(cets_apply_batch(b.e, cmds, N, r2), rejects);
     assert_true(rejects > 100 && rejects < N - 100);
     assert_memory_equal(r1, r2, N * sizeof *r1);
@@ -354,12 +352,9 @@ static void test_apply_batch(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_id_window_moves),
-        cmocka_unit_test(test_id_span_limit),
-        cmocka_unit_test(test_id_window_snapshot),
-        cmocka_unit_test(test_event_mask),
-        cmocka_unit_test(test_event_mask_reset),
-        cmocka_unit_test(test_trade_tape_chunks),
+        cmocka_unit_test(test_id_window_moves),    cmocka_unit_test(test_id_span_limit),
+        cmocka_unit_test(test_id_window_snapshot), cmocka_unit_test(test_event_mask),
+        cmocka_unit_test(test_event_mask_reset),   cmocka_unit_test(test_trade_tape_chunks),
         cmocka_unit_test(test_apply_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,12 +15,19 @@
 #define INV(m) assert_null(tm_invariants((m)->e))
 
 static int cmd(tmarket *m, int type, uint32_t actor, uint32_t pid, uint32_t iid, int side,
-               int64_t price, int64_t qty, uint64_t ref, uint32_t cpty, int64_t aux,
-               cets_result *r)
+               int64_t price, int64_t qty, uint64_t ref, uint32_t cpty, int64_t aux, cets_result *r)
 {
-    cets_cmd c = {.type = (uint8_t)type, .actor = actor, .participant = pid, .instrument = iid,
-                  .side = (uint8_t)side, .price = price, .qty = qty, .order_id = ref,
-                  .counterparty = cpty, .aux = aux, .user = 1};
+    cets_cmd c = {.type = (uint8_t)type,
+                  .actor = actor,
+                  .participant = pid,
+                  .instrument = iid,
+                  .side = (uint8_t)side,
+                  .price = price,
+                  .qty = qty,
+                  .order_id = ref,
+                  .counterparty = cpty,
+                  .aux = aux,
+                  .user = 1};
     return tm_apply(m, &c, r);
 }
 
@@ -57,8 +64,9 @@ static void test_block_propose_counter_accept(void **state)
     assert_int_equal(tm_hold(&m, s, cea).frozen, 200000);
     INV(&m);
     /* accepting with other terms is refused */
-    assert_int_equal(cmd(&m, CETS_CMD_BLOCK_ACCEPT, b, b, cea, CETS_BUY, 5000, 200000, p2, 0, 0, &r),
-                     CETS_TERMS_MISMATCH);
+    assert_int_equal(
+        cmd(&m, CETS_CMD_BLOCK_ACCEPT, b, b, cea, CETS_BUY, 5000, 200000, p2, 0, 0, &r),
+        CETS_TERMS_MISMATCH);
     OK(cmd(&m, CETS_CMD_BLOCK_ACCEPT, b, b, cea, CETS_BUY, 5100, 200000, p2, 0, 0, &r));
     value = 5100LL * 200000;
     assert_int_equal(tm_hold(&m, b, cea).locked, 200000);
@@ -92,8 +100,9 @@ static void test_block_lapse(void **state)
     OK(cmd(&m, CETS_CMD_BLOCK_PROPOSE, s, s, cea, CETS_SELL, 5000, 300000, 0, b, 0, &r));
     assert_int_equal(tm_hold(&m, s, cea).frozen, 300000);
     /* a buyer without funds cannot confirm */
-    assert_int_equal(cmd(&m, CETS_CMD_BLOCK_ACCEPT, b, b, cea, CETS_BUY, 5000, 300000, r.order_id,
-                         0, 0, NULL), CETS_INSUFFICIENT_FUNDS);
+    assert_int_equal(
+        cmd(&m, CETS_CMD_BLOCK_ACCEPT, b, b, cea, CETS_BUY, 5000, 300000, r.order_id, 0, 0, NULL),
+        CETS_INSUFFICIENT_FUNDS);
     OK(tm_eod(&m));
     assert_int_equal(tm_hold(&m, s, cea).frozen, 0);
     assert_int_equal(tm_hold(&m, s, cea).available, 500000);
@@ -104,8 +113,12 @@ static void test_block_lapse(void **state)
 static int auction(tmarket *m, uint32_t pid, uint32_t iid, int side, int64_t lot, int mode,
                    int limit, int64_t min_fill, cets_result *r)
 {
-    cets_cmd c = {.type = CETS_CMD_AUCTION_CREATE, .actor = CETS_EXCHANGE_ID, .participant = pid,
-                  .instrument = iid, .side = (uint8_t)side, .qty = lot};
+    cets_cmd c = {.type = CETS_CMD_AUCTION_CREATE,
+                  .actor = CETS_EXCHANGE_ID,
+                  .participant = pid,
+                  .instrument = iid,
+                  .side = (uint8_t)side,
+                  .qty = lot};
     c.u.args[CETS_AUCTION_ARG_START] = m->now;
     c.u.args[CETS_AUCTION_ARG_END] = m->now + 3600LL * 1000000000;
     c.u.args[CETS_AUCTION_ARG_MODE] = mode;
@@ -187,7 +200,10 @@ static void test_registry_year(void **state)
     uint32_t ccer = tm_instrument(&m, "CCER", CETS_PRODUCT_CCER, CETS_MATCH_LISTING, 8000);
     uint32_t au = tm_participant(&m, CETS_PK_AUTHORITY, "MEE", 0);
     uint32_t ent = tm_participant(&m, CETS_PK_ENTITY, "plant", 0);
-    cets_cmd c = {.type = CETS_CMD_ALLOCATE, .actor = au, .participant = ent, .instrument = c25,
+    cets_cmd c = {.type = CETS_CMD_ALLOCATE,
+                  .actor = au,
+                  .participant = ent,
+                  .instrument = c25,
                   .qty = 90000};
     c.u.args[0] = 1000;
     c.u.args[1] = 90;
@@ -198,8 +214,8 @@ static void test_registry_year(void **state)
     tm_credit(&m, ent, ccer, 10000);
     OK(cmd(&m, CETS_CMD_EMISSIONS, au, ent, 0, 0, 0, 100000, 0, 0, 2025, NULL));
     /* CCER over 5% of 100,000 t */
-    cets_cmd s = {.type = CETS_CMD_SURRENDER, .actor = ent, .participant = ent, .aux = 2025,
-                  .ntargets = 1};
+    cets_cmd s = {
+        .type = CETS_CMD_SURRENDER, .actor = ent, .participant = ent, .aux = 2025, .ntargets = 1};
     s.u.targets[0] = (cets_target){ccer, 5001};
     assert_int_equal(tm_apply(&m, &s, NULL), CETS_CCER_CAP);
     s.u.targets[0].qty = 5000;

@@ -50,8 +50,14 @@ typedef struct fault {
 
 static fault F;
 
-static int fault_get(int *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
-static void fault_set(int *p, int v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
+static int fault_get(int *p)
+{
+    return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+static void fault_set(int *p, int v)
+{
+    __atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+}
 
 static void fault_clear(void)
 {
@@ -67,14 +73,12 @@ static ssize_t fault_write(void *ctx, int fd, const void *buf, size_t len)
 {
     fault *f = ctx;
     int e = fault_get(&f->write_errno);
-    if (!e)
-        return write(fd, buf, len);
+    if (!e) return write(fd, buf, len);
     if (fault_get(&f->partial) && len > 1) {
         fault_set(&f->partial, 0);
         return write(fd, buf, len / 2); /* the disk takes some, then is full */
     }
-    if (fault_get(&f->once))
-        fault_set(&f->write_errno, 0);
+    if (fault_get(&f->once)) fault_set(&f->write_errno, 0);
     __atomic_add_fetch(&f->failures, 1, __ATOMIC_SEQ_CST);
     errno = e;
     return -1;
@@ -85,10 +89,8 @@ static int fault_sync(void *ctx, int fd, int is_dir)
     fault *f = ctx;
     int *which = is_dir ? &f->dir_errno : &f->sync_errno;
     int e = fault_get(which);
-    if (!e)
-        return is_dir ? fsync(fd) : fdatasync(fd);
-    if (fault_get(&f->once))
-        fault_set(which, 0);
+    if (!e) return is_dir ? fsync(fd) : fdatasync(fd);
+    if (fault_get(&f->once)) fault_set(which, 0);
     __atomic_add_fetch(&f->failures, 1, __ATOMIC_SEQ_CST);
     errno = e;
     return -1;
@@ -101,7 +103,7 @@ typedef struct fx {
     char logpath[600];
     FILE *log;
     core *c;
-    uint64_t ref; /* next client_ref */
+    uint64_t ref;          /* next client_ref */
     uint64_t refused[256]; /* client_refs answered CETS_JOURNAL_FAILED */
     int nrefused;
 } fx;
@@ -116,16 +118,13 @@ static void refused_add(fx *f, uint64_t ref)
 static void rm_tree(const char *dir)
 {
     DIR *d = opendir(dir);
-    if (!d)
-        return;
+    if (!d) return;
     struct dirent *de;
     while ((de = readdir(d))) {
         char p[1200];
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
         snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        if (unlink(p) != 0)
-            rm_tree(p);
+        if (unlink(p) != 0) rm_tree(p);
     }
     closedir(d);
     rmdir(dir);
@@ -141,8 +140,7 @@ static void core_up(fx *f)
     f->c = core_open(&o);
     assert_non_null(f->c);
     char err[1024];
-    if (core_start(f->c, err, sizeof err) != 0)
-        fail_msg("core_start: %s", err);
+    if (core_start(f->c, err, sizeof err) != 0) fail_msg("core_start: %s", err);
 }
 
 static void core_down(fx *f)
@@ -155,8 +153,7 @@ static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
     const char *base = getenv("CETS_TEST_TMP");
-    if (!base || !*base)
-        base = "/tmp";
+    if (!base || !*base) base = "/tmp";
     mkdir(base, 0755);
     snprintf(f->dir, sizeof f->dir, "%s/faults-XXXXXX", base);
     assert_non_null(mkdtemp(f->dir));
@@ -176,15 +173,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    if (f->c)
-        core_down(f);
+    if (f->c) core_down(f);
     cets_journal_set_default_io(NULL);
     log_setup(NULL, LOG_ERROR);
     if (getenv("CETS_TEST_LOG")) { /* show the core's log */
         rewind(f->log);
         char line[2048];
-        while (fgets(line, sizeof line, f->log))
-            fputs(line, stderr);
+        while (fgets(line, sizeof line, f->log)) fputs(line, stderr);
     }
     fclose(f->log);
     unlink(f->logpath);
@@ -199,8 +194,7 @@ static int submit(fx *f, cets_cmd c, cets_result *r)
 {
     cets_result tmp;
     int code = core_submit(f->c, &c, r ? r : &tmp);
-    if (code == CETS_JOURNAL_FAILED)
-        refused_add(f, c.client_ref);
+    if (code == CETS_JOURNAL_FAILED) refused_add(f, c.client_ref);
     return code;
 }
 
@@ -225,17 +219,22 @@ static void market(fx *f)
     submit_ok(f, named(CETS_CMD_INSTRUMENT_ADD, CETS_PRODUCT_CEA, 5000, "CEA25"));
     submit_ok(f, named(CETS_CMD_PARTICIPANT_ADD, CETS_PK_INSTITUTION, 0, "buyer"));
     submit_ok(f, named(CETS_CMD_PARTICIPANT_ADD, CETS_PK_INSTITUTION, 0, "seller"));
-    submit_ok(f, (cets_cmd){.type = CETS_CMD_DEPOSIT, .actor = 1, .participant = 2,
-                            .qty = 100000000});
-    submit_ok(f, (cets_cmd){.type = CETS_CMD_HOLDING_CREDIT, .actor = 1, .participant = 3,
-                            .qty = 1000});
+    submit_ok(f,
+              (cets_cmd){.type = CETS_CMD_DEPOSIT, .actor = 1, .participant = 2, .qty = 100000000});
+    submit_ok(
+        f, (cets_cmd){.type = CETS_CMD_HOLDING_CREDIT, .actor = 1, .participant = 3, .qty = 1000});
 }
 
 /* A post with a fresh client_ref (so the journal can be searched for it). */
 static cets_cmd post(fx *f, uint32_t pid, int side, int64_t price, int64_t qty)
 {
-    return (cets_cmd){.type = CETS_CMD_POST, .actor = pid, .participant = pid, .side = (uint8_t)side,
-                      .price = price, .qty = qty, .client_ref = f->ref++};
+    return (cets_cmd){.type = CETS_CMD_POST,
+                      .actor = pid,
+                      .participant = pid,
+                      .side = (uint8_t)side,
+                      .price = price,
+                      .qty = qty,
+                      .client_ref = f->ref++};
 }
 
 /* A listing take of qty at up to price (buy) or down to it (sell). */
@@ -250,8 +249,7 @@ static uint64_t live_hash(fx *f, uint64_t *seq)
 {
     const cets_engine *e = core_read_begin(f->c);
     uint64_t h = cets_state_hash(e);
-    if (seq)
-        *seq = cets_last_seq(e);
+    if (seq) *seq = cets_last_seq(e);
     core_read_end(f->c);
     return h;
 }
@@ -274,8 +272,7 @@ static void async_done(void *ctx, int code, const cets_cmd *cmd, const cets_resu
 {
     async_wait *w = ctx;
     assert_int_equal(res->code, code);
-    if (code == CETS_JOURNAL_FAILED)
-        refused_add(w->f, cmd->client_ref);
+    if (code == CETS_JOURNAL_FAILED) refused_add(w->f, cmd->client_ref);
     __atomic_add_fetch(code == CETS_JOURNAL_FAILED ? &w->failed : &w->other, 1, __ATOMIC_SEQ_CST);
     __atomic_add_fetch(&w->done, 1, __ATOMIC_SEQ_CST);
 }
@@ -307,8 +304,7 @@ static int refs_scan(void *ctx, const cets_cmd *c)
 {
     refs *r = ctx;
     for (int i = 0; c->client_ref && i < r->f->nrefused; i++)
-        if (c->client_ref == r->f->refused[i])
-            r->found++;
+        if (c->client_ref == r->f->refused[i]) r->found++;
     return 0;
 }
 
@@ -337,8 +333,7 @@ static void restart_and_compare(fx *f)
     char err[1024];
     refs r = {.f = f};
     long n = cets_journal_scan(f->dir, 0, refs_scan, &r, err, sizeof err);
-    if (n < 0 || err[0])
-        fail_msg("the journal does not scan clean: %s", err);
+    if (n < 0 || err[0]) fail_msg("the journal does not scan clean: %s", err);
     assert_int_equal(r.found, 0);
     assert_int_equal((uint64_t)n, seq);
     core_up(f);
@@ -353,8 +348,7 @@ static bool log_has(fx *f, const char *what)
     rewind(f->log);
     char line[2048];
     bool found = false;
-    while (!found && fgets(line, sizeof line, f->log))
-        found = strstr(line, what) != NULL;
+    while (!found && fgets(line, sizeof line, f->log)) found = strstr(line, what) != NULL;
     fseek(f->log, 0, SEEK_END);
     return found;
 }
@@ -469,9 +463,9 @@ static void fault_while_starting_a_segment(void **state)
     fx *f = *state;
     core_up(f);
     fault_set(&F.write_errno, ENOSPC);
-    assert_int_equal(submit(f, named(CETS_CMD_INSTRUMENT_ADD, CETS_PRODUCT_CEA, 5000, "CEA25"),
-                            NULL),
-                     CETS_JOURNAL_FAILED);
+    assert_int_equal(
+        submit(f, named(CETS_CMD_INSTRUMENT_ADD, CETS_PRODUCT_CEA, 5000, "CEA25"), NULL),
+        CETS_JOURNAL_FAILED);
     uint64_t seq;
     live_hash(f, &seq);
     assert_int_equal(seq, 0);
@@ -490,9 +484,9 @@ static void dir_fsync_fails_on_a_new_segment(void **state)
     core_up(f);
     fault_set(&F.once, 1);
     fault_set(&F.dir_errno, EIO);
-    assert_int_equal(submit(f, named(CETS_CMD_INSTRUMENT_ADD, CETS_PRODUCT_CEA, 5000, "CEA25"),
-                            NULL),
-                     CETS_JOURNAL_FAILED);
+    assert_int_equal(
+        submit(f, named(CETS_CMD_INSTRUMENT_ADD, CETS_PRODUCT_CEA, 5000, "CEA25"), NULL),
+        CETS_JOURNAL_FAILED);
     assert_true(log_has(f, "fsync of the directory failed"));
     market(f);
     submit_ok(f, post(f, 3, CETS_SELL, 5010, 10));
@@ -516,7 +510,10 @@ static void corrupt_file(const char *path)
     assert_int_equal(fclose(fp), 0);
 }
 
-static int name_cmp(const void *a, const void *b) { return strcmp(a, b); }
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
 
 /* Names of the snapshots in dir, oldest first (at most 8). */
 static int snapshots(const char *dir, char names[8][64])

@@ -58,8 +58,7 @@ static uint64_t order(fxc *c, const char *id, const char *sym, const char *side,
              qty, px, tif);
     fxc_send(c, "D", body);
     fxc_expect(c, "8");
-    if (strcmp(fxc_get(c, 150), "0") != 0)
-        return 0;
+    if (strcmp(fxc_get(c, 150), "0") != 0) return 0;
     assert_string_equal(fxc_get(c, 11), id);
     assert_string_equal(fxc_get(c, 39), "0");
     assert_int_equal(atoi(fxc_get(c, 151)), qty);
@@ -167,8 +166,9 @@ static void test_rejections_carry_the_reason(void **state)
     assert_string_equal(fxc_get(&a, 20030), "400");
     assert_int_equal(order(&a, "r4", "CEA25", "2", 2000000, "50.00", "0"), 0);
     assert_string_equal(fxc_get(&a, 103), "13");
-    assert_string_equal(fxc_get(&a, 58),
-                        "qty_out_of_range: quantity is outside the limits (listing: 1 to 99,999 t)");
+    assert_string_equal(
+        fxc_get(&a, 58),
+        "qty_out_of_range: quantity is outside the limits (listing: 1 to 99,999 t)");
     order(&a, "dup", "CEA25", "2", 10, "51.00", "0");
     assert_int_equal(order(&a, "dup", "CEA25", "2", 10, "51.00", "0"), 0);
     assert_string_equal(fxc_get(&a, 103), "6");
@@ -253,8 +253,7 @@ static void test_cancel_on_disconnect(void **state)
     uint64_t id = order(&w, "k1", "CEA25", "2", 10, "53.00", "0");
     uint64_t keep = order(&a, "k2", "CEA25", "2", 10, "53.00", "0");
     fxc_close(&w);
-    for (int i = 0; i < 100 && fx_order_qty(&srv, id); i++)
-        sleep_ms(20);
+    for (int i = 0; i < 100 && fx_order_qty(&srv, id); i++) sleep_ms(20);
     assert_int_equal(fx_order_qty(&srv, id), 0);
     assert_int_equal(fx_order_qty(&srv, keep), 10);
     /* the report of the cancellation was kept for the session: ask for it */

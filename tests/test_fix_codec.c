@@ -101,12 +101,15 @@ static void test_bad_syntax_and_huge(void **state)
     size_t len, used;
     fix_builder *b = malloc(sizeof *b);
     /* well framed, but one field has no '=' */
-    const char *body = "35=D\x01" "58ok\x01";
+    const char *body = "35=D\x01"
+                       "58ok\x01";
     char wire[256];
-    int n = snprintf(wire, sizeof wire, "8=FIX.4.4\x01" "9=%zu\x01%s", strlen(body), body);
+    int n = snprintf(wire, sizeof wire,
+                     "8=FIX.4.4\x01"
+                     "9=%zu\x01%s",
+                     strlen(body), body);
     unsigned sum = 0;
-    for (int i = 0; i < n; i++)
-        sum += (unsigned char)wire[i];
+    for (int i = 0; i < n; i++) sum += (unsigned char)wire[i];
     n += snprintf(wire + n, sizeof wire - (size_t)n, "10=%03u\x01", sum % 256);
     assert_int_equal(fix_parse(wire, (size_t)n, &msg, &used), FIX_BAD_SYNTAX);
     const char *raw;
@@ -156,8 +159,7 @@ static size_t frame_as(const char *begin, const char *body, char *wire, size_t c
                      "9=%zu\x01%s",
                      begin, strlen(body), body);
     unsigned sum = 0;
-    for (int i = 0; i < n; i++)
-        sum += (unsigned char)wire[i];
+    for (int i = 0; i < n; i++) sum += (unsigned char)wire[i];
     n += snprintf(wire + n, cap - (size_t)n, "10=%03u\x01", sum % 256);
     return (size_t)n;
 }
@@ -224,8 +226,7 @@ static int verdict(const char *type, const char *body, char *tag)
     const fix_msg_def *def = fix_dict_msg(type);
     assert_non_null(def);
     fix_verdict v;
-    if (fix_validate(&msg, def, &v))
-        return -1;
+    if (fix_validate(&msg, def, &v)) return -1;
     snprintf(tag, 16, "%s", v.tag_text);
     return v.reason;
 }

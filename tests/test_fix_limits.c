@@ -46,22 +46,17 @@ static void with_options(fix_gateway_options *o)
 static void start(int max_connections, int max_pending, int per_addr, int logon_timeout_ms)
 {
     fix_gateway_options_default(&want);
-    if (max_connections)
-        want.max_connections = max_connections;
-    if (max_pending)
-        want.max_pending = max_pending;
-    if (per_addr)
-        want.max_pending_per_addr = per_addr;
-    if (logon_timeout_ms)
-        want.logon_timeout_ms = logon_timeout_ms;
+    if (max_connections) want.max_connections = max_connections;
+    if (max_pending) want.max_pending = max_pending;
+    if (per_addr) want.max_pending_per_addr = per_addr;
+    if (logon_timeout_ms) want.logon_timeout_ms = logon_timeout_ms;
     fx_start(&srv, NULL, with_options);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    for (int i = 0; i < ncrowd; i++)
-        close(crowd[i]);
+    for (int i = 0; i < ncrowd; i++) close(crowd[i]);
     ncrowd = 0;
     fxc_close(&a);
     fxc_close(&b);
@@ -83,7 +78,8 @@ static int raw_connect(const char *from)
     struct sockaddr_in src = {.sin_family = AF_INET};
     assert_int_equal(inet_pton(AF_INET, from, &src.sin_addr), 1);
     assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof src), 0);
-    struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port),
+    struct sockaddr_in dst = {.sin_family = AF_INET,
+                              .sin_port = htons((uint16_t)srv.port),
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     assert_int_equal(connect(fd, (struct sockaddr *)&dst, sizeof dst), 0);
     crowd[ncrowd++] = fd;
@@ -94,8 +90,7 @@ static int raw_connect(const char *from)
 static bool closed_within(int fd, int ms)
 {
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    if (poll(&p, 1, ms) <= 0)
-        return false;
+    if (poll(&p, 1, ms) <= 0) return false;
     char c;
     return recv(fd, &c, 1, 0) <= 0;
 }
@@ -106,8 +101,7 @@ static void test_flood_leaves_room_for_a_logon(void **state)
 {
     (void)state;
     start(0, 0, 0, 0); /* the defaults */
-    for (int i = 0; i < 1100; i++)
-        raw_connect("127.0.0.2");
+    for (int i = 0; i < 1100; i++) raw_connect("127.0.0.2");
     fxc_logon(&a, srv.port, "ALICE1", "alice", 30, NULL);
     fxc_send(&a, "1", "112=through");
     fxc_expect(&a, "0");
@@ -120,11 +114,10 @@ static void test_pending_per_address(void **state)
     start(0, 0, 4, 0);
     for (int i = 0; i < 4; i++) /* at the limit: all kept */
         raw_connect("127.0.0.3");
-    for (int i = 0; i < 4; i++)
-        assert_false(closed_within(crowd[i], i ? 0 : 300));
+    for (int i = 0; i < 4; i++) assert_false(closed_within(crowd[i], i ? 0 : 300));
     assert_true(closed_within(raw_connect("127.0.0.3"), 1000)); /* one past: closed at once */
     assert_false(closed_within(raw_connect("127.0.0.4"), 300)); /* another address: room */
-    fxc_logon(&a, srv.port, "ALICE1", "alice", 30, NULL); /* and a member */
+    fxc_logon(&a, srv.port, "ALICE1", "alice", 30, NULL);       /* and a member */
     /* a connection that has logged on is no longer pending */
     fxc_logon(&b, srv.port, "BOB1", "bob", 30, NULL);
 }
@@ -133,14 +126,12 @@ static void test_pending_in_all(void **state)
 {
     (void)state;
     start(0, 6, 4, 0);
-    for (int i = 0; i < 4; i++)
-        raw_connect("127.0.0.5");
+    for (int i = 0; i < 4; i++) raw_connect("127.0.0.5");
     raw_connect("127.0.0.6");
     raw_connect("127.0.0.6"); /* 6: at the limit */
-    for (int i = 0; i < 6; i++)
-        assert_false(closed_within(crowd[i], i ? 0 : 300));
+    for (int i = 0; i < 6; i++) assert_false(closed_within(crowd[i], i ? 0 : 300));
     assert_true(closed_within(raw_connect("127.0.0.7"), 1000)); /* the 7th: closed */
-    close(crowd[0]); /* one leaves: room for one more */
+    close(crowd[0]);                                            /* one leaves: room for one more */
     crowd[0] = -1;
     sleep_ms(200);
     fxc_logon(&a, srv.port, "ALICE1", "alice", 30, NULL);

@@ -86,8 +86,7 @@ static int supervise(fixsrv *srv, pid_t pid, int from_child, int to_child)
                 snprintf(dir, sizeof dir, "%s", srv->dir);
                 fx_stop(srv);
                 fx_start(srv, dir, options);
-                if (write(to_child, "ok\n", 3) != 3)
-                    fail_msg("cannot answer the client");
+                if (write(to_child, "ok\n", 3) != 3) fail_msg("cannot answer the client");
             }
         }
     }
@@ -133,8 +132,8 @@ static void run_scenario(void **state)
             execl(client, client, "--port", port, "--dict", dict, "--dir", work, "--ctl-in", cin,
                   "--ctl-out", cout, "--tls", cert, path, (char *)NULL);
         else
-            execl(client, client, "--port", port, "--dict", dict, "--dir", work, "--ctl-in",
-                  cin, "--ctl-out", cout, path, (char *)NULL);
+            execl(client, client, "--port", port, "--dict", dict, "--dir", work, "--ctl-in", cin,
+                  "--ctl-out", cout, path, (char *)NULL);
         _exit(127);
     }
     close(up[1]);
@@ -143,8 +142,7 @@ static void run_scenario(void **state)
     close(up[0]);
     close(down[1]);
     fx_stop(&srv);
-    if (rc != 0)
-        fail_msg("scenario %s failed (exit %d); the client's message is above", path, rc);
+    if (rc != 0) fail_msg("scenario %s failed (exit %d); the client's message is above", path, rc);
 }
 
 static int by_name(const void *a, const void *b)
@@ -166,8 +164,7 @@ int main(void)
     struct dirent *de;
     while (d && (de = readdir(d)) && nt + 2 <= 128) {
         size_t len = strlen(de->d_name);
-        if (len < 5 || strcmp(de->d_name + len - 4, ".txt") != 0)
-            continue;
+        if (len < 5 || strcmp(de->d_name + len - 4, ".txt") != 0) continue;
         for (int tls = 0; tls < 2; tls++) {
             scenario *sc = calloc(1, sizeof *sc);
             char *name = malloc(len + 5);
@@ -176,12 +173,11 @@ int main(void)
             sprintf(sc->path, "%s/%s", dir, de->d_name);
             sprintf(name, "%s%s", tls ? "tls/" : "", de->d_name);
             sc->tls = tls;
-            tests[nt++] = (struct CMUnitTest){.name = name, .test_func = run_scenario,
-                                              .initial_state = sc};
+            tests[nt++] =
+                (struct CMUnitTest){.name = name, .test_func = run_scenario, .initial_state = sc};
         }
     }
-    if (d)
-        closedir(d);
+    if (d) closedir(d);
     if (!nt) {
         fprintf(stderr, "no scenarios in %s\n", dir);
         return 1;

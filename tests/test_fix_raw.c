@@ -61,7 +61,10 @@ static void assert_alive(fxc *c, const char *id)
     assert_string_equal(fxc_get(c, 112), id);
 }
 
-static void logon_alice(void) { fxc_logon(&a, srv.port, "ALICE1", "alice", 30, NULL); }
+static void logon_alice(void)
+{
+    fxc_logon(&a, srv.port, "ALICE1", "alice", 30, NULL);
+}
 
 /* ---- logon ------------------------------------------------------------------ */
 
@@ -198,8 +201,7 @@ static void test_split_and_coalesced(void **state)
     size_t n = fxc_build(&a, "1", "112=split", m, sizeof m);
     for (size_t i = 0; i < n; i++) { /* one byte per write */
         fxc_send_raw(&a, m + i, 1);
-        if (i % 16 == 0)
-            sleep_ms(1);
+        if (i % 16 == 0) sleep_ms(1);
     }
     fxc_expect(&a, "0");
     assert_string_equal(fxc_get(&a, 112), "split");
@@ -486,10 +488,8 @@ static int count_dir(const char *dir)
 {
     DIR *d = opendir(dir);
     int n = 0;
-    for (struct dirent *de; d && (de = readdir(d));)
-        n += de->d_name[0] != '.';
-    if (d)
-        closedir(d);
+    for (struct dirent *de; d && (de = readdir(d));) n += de->d_name[0] != '.';
+    if (d) closedir(d);
     return n;
 }
 

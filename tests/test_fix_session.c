@@ -106,12 +106,9 @@ static bool opt_set[3];
 
 static void apply_options(fix_gateway_options *o)
 {
-    if (opt_set[0])
-        o->logon_timeout_ms = opt_over.logon_timeout_ms;
-    if (opt_set[1])
-        o->logout_timeout_ms = opt_over.logout_timeout_ms;
-    if (opt_set[2])
-        o->sending_time_tolerance_s = opt_over.sending_time_tolerance_s;
+    if (opt_set[0]) o->logon_timeout_ms = opt_over.logon_timeout_ms;
+    if (opt_set[1]) o->logout_timeout_ms = opt_over.logout_timeout_ms;
+    if (opt_set[2]) o->sending_time_tolerance_s = opt_over.sending_time_tolerance_s;
 }
 
 #define FAIL(sc, ...)                                                                              \
@@ -138,10 +135,8 @@ static int64_t wall_ns(void)
 static client *client_get(scen *sc, const char *name, bool create)
 {
     for (int i = 0; i < sc->nc; i++)
-        if (!strcmp(sc->c[i].name, name))
-            return &sc->c[i];
-    if (!create || sc->nc == MAX_CLIENTS)
-        FAIL(sc, "unknown client %s", name);
+        if (!strcmp(sc->c[i].name, name)) return &sc->c[i];
+    if (!create || sc->nc == MAX_CLIENTS) FAIL(sc, "unknown client %s", name);
     client *c = &sc->c[sc->nc++];
     memset(c, 0, sizeof *c);
     snprintf(c->name, sizeof c->name, "%s", name);
@@ -153,15 +148,13 @@ static client *client_get(scen *sc, const char *name, bool create)
 static const char *var_get(scen *sc, const char *name)
 {
     for (int i = 0; i < sc->nvar; i++)
-        if (!strcmp(sc->var[i][0], name))
-            return sc->var[i][1];
+        if (!strcmp(sc->var[i][0], name)) return sc->var[i][1];
     return NULL;
 }
 
 static void var_set(scen *sc, const char *name, const char *val)
 {
-    if (sc->nvar == MAX_VARS)
-        FAIL(sc, "too many variables");
+    if (sc->nvar == MAX_VARS) FAIL(sc, "too many variables");
     snprintf(sc->var[sc->nvar][0], sizeof sc->var[0][0], "%s", name);
     snprintf(sc->var[sc->nvar][1], sizeof sc->var[0][1], "%s", val);
     sc->nvar++;
@@ -183,8 +176,7 @@ static void value_of(scen *sc, client *c, const char *v, char *out, size_t cap)
         snprintf(out, cap, "%llu", (unsigned long long)c->in);
     } else if (v[0] == '$') {
         const char *x = var_get(sc, v + 1);
-        if (!x)
-            FAIL(sc, "variable %s not set", v);
+        if (!x) FAIL(sc, "variable %s not set", v);
         snprintf(out, cap, "%s", x);
     } else {
         snprintf(out, cap, "%s", v);
@@ -195,12 +187,10 @@ static void value_of(scen *sc, client *c, const char *v, char *out, size_t cap)
 
 static void client_connect(scen *sc, client *c, int port, const char *from)
 {
-    if (c->fd >= 0)
-        close(c->fd);
+    if (c->fd >= 0) close(c->fd);
     c->len = 0;
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (c->fd < 0)
-        FAIL(sc, "socket: %s", strerror(errno));
+    if (c->fd < 0) FAIL(sc, "socket: %s", strerror(errno));
     if (from) {
         struct sockaddr_in b = {.sin_family = AF_INET};
         if (inet_pton(AF_INET, from, &b.sin_addr) != 1 ||
@@ -218,14 +208,11 @@ static void client_connect(scen *sc, client *c, int port, const char *from)
 
 static void client_write(scen *sc, client *c, const char *p, size_t n)
 {
-    if (c->fd < 0)
-        FAIL(sc, "%s is not connected", c->name);
+    if (c->fd < 0) FAIL(sc, "%s is not connected", c->name);
     while (n) {
         ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return; /* closed by the exchange: the next step sees it */
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return; /* closed by the exchange: the next step sees it */
         p += w;
         n -= (size_t)w;
     }
@@ -257,13 +244,10 @@ static int client_recv(scen *sc, client *c, int ms)
         if (st != FIX_NEED_MORE)
             FAIL(sc, "the exchange sent a message that does not frame: %s", fix_status_name(st));
         int64_t left = deadline - mono_ms();
-        if (c->fd < 0)
-            return -1;
-        if (left <= 0)
-            return 0;
+        if (c->fd < 0) return -1;
+        if (left <= 0) return 0;
         struct pollfd p = {.fd = c->fd, .events = POLLIN};
-        if (poll(&p, 1, (int)left) <= 0)
-            return 0;
+        if (poll(&p, 1, (int)left) <= 0) return 0;
         ssize_t r = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
         if (r <= 0) {
             close(c->fd);
@@ -278,8 +262,7 @@ static const char *shown(client *c)
 {
     static char t[FIX_MAX_MSG + 64];
     size_t n = c->m.rawlen < sizeof t - 1 ? c->m.rawlen : sizeof t - 1;
-    for (size_t i = 0; i < n; i++)
-        t[i] = c->last[i] == FIX_SOH ? '|' : c->last[i];
+    for (size_t i = 0; i < n; i++) t[i] = c->last[i] == FIX_SOH ? '|' : c->last[i];
     t[n] = 0;
     return t;
 }
@@ -314,8 +297,7 @@ static size_t frame(const char *begin, const char *body, size_t blen, int dlen, 
     memcpy(out + n, body, blen);
     size_t total = (size_t)n + blen;
     unsigned sum = 0;
-    for (size_t i = 0; i < total; i++)
-        sum += (unsigned char)out[i];
+    for (size_t i = 0; i < total; i++) sum += (unsigned char)out[i];
     sum = (sum + (bad_sum ? 1 : 0)) % 256;
     total += (size_t)snprintf(out + total, cap - total, "10=%03u\001", sum);
     return total;
@@ -331,8 +313,7 @@ static void do_send(scen *sc, client *c, char **w, int n)
 {
     static kv f[128];
     static char body[FIX_MAX_MSG], out[FIX_MAX_MSG + 128];
-    if (n < 1 || n > 128)
-        FAIL(sc, "send C TYPE [TAG=V ...]");
+    if (n < 1 || n > 128) FAIL(sc, "send C TYPE [TAG=V ...]");
     int nf = parse_fields(sc, c, w + 1, n - 1, f);
     const char *hdr[4] = {"49", "56", "34", "52"};
     char hv[4][FIX_MAX_VALUE + 1];
@@ -347,19 +328,16 @@ static void do_send(scen *sc, client *c, char **w, int n)
                 snprintf(hv[k], sizeof hv[k], "%s", f[i].val);
                 used[i] = true;
             }
-    if (!hv[2][0])
-        snprintf(hv[2], sizeof hv[2], "%llu", (unsigned long long)c->out);
+    if (!hv[2][0]) snprintf(hv[2], sizeof hv[2], "%llu", (unsigned long long)c->out);
     if (strcmp(hv[2], "-") != 0) {
         c->last_out = strtoull(hv[2], NULL, 10);
         c->out = c->last_out + 1;
     }
     size_t bl = body_add(body, 0, "35", w[0]);
     for (int k = 0; k < 4; k++)
-        if (strcmp(hv[k], "-") != 0)
-            bl = body_add(body, bl, hdr[k], hv[k]);
+        if (strcmp(hv[k], "-") != 0) bl = body_add(body, bl, hdr[k], hv[k]);
     for (int i = 0; i < nf; i++)
-        if (!used[i])
-            bl = body_add(body, bl, f[i].tag, f[i].val);
+        if (!used[i]) bl = body_add(body, bl, f[i].tag, f[i].val);
     size_t len = frame("FIX.4.4", body, bl, 0, false, out, sizeof out);
     client_write(sc, c, out, len);
 }
@@ -382,8 +360,7 @@ static void do_raw(scen *sc, client *c, char **w, int n)
         else
             break;
     }
-    if (i >= n || n - i > 128)
-        FAIL(sc, "raw C [begin=S] [len=+N] [sum=bad] TYPE [TAG=V ...]");
+    if (i >= n || n - i > 128) FAIL(sc, "raw C [begin=S] [len=+N] [sum=bad] TYPE [TAG=V ...]");
     size_t bl = strcmp(w[i], "-") ? body_add(body, 0, "35", w[i]) : 0;
     int nf = parse_fields(sc, c, w + i + 1, n - i - 1, f);
     for (int k = 0; k < nf; k++) {
@@ -403,17 +380,13 @@ static void check_field(scen *sc, client *c, const char *tag, const char *want)
 {
     const fix_field *f = fix_get(&c->m, (uint32_t)atoi(tag));
     char have[FIX_MAX_VALUE + 1] = "";
-    if (f)
-        snprintf(have, sizeof have, "%.*s", (int)f->len, f->val);
+    if (f) snprintf(have, sizeof have, "%.*s", (int)f->len, f->val);
     if (!strcmp(want, "!")) {
-        if (f)
-            FAIL(sc, "%s=%s present, expected absent in %s", tag, have, shown(c));
+        if (f) FAIL(sc, "%s=%s present, expected absent in %s", tag, have, shown(c));
         return;
     }
-    if (!f)
-        FAIL(sc, "%s missing in %s", tag, shown(c));
-    if (!strcmp(want, "*"))
-        return;
+    if (!f) FAIL(sc, "%s missing in %s", tag, shown(c));
+    if (!strcmp(want, "*")) return;
     if (want[0] == '~') {
         if (!strstr(have, want + 1))
             FAIL(sc, "%s=%s does not contain \"%s\" in %s", tag, have, want + 1, shown(c));
@@ -425,28 +398,23 @@ static void check_field(scen *sc, client *c, const char *tag, const char *want)
         return;
     }
     value_of(sc, c, want, v, sizeof v);
-    if (strcmp(have, v) != 0)
-        FAIL(sc, "%s=%s, expected %s in %s", tag, have, v, shown(c));
+    if (strcmp(have, v) != 0) FAIL(sc, "%s=%s, expected %s in %s", tag, have, v, shown(c));
 }
 
 static void do_expect(scen *sc, client *c, char **w, int n)
 {
-    if (n < 1)
-        FAIL(sc, "expect C TYPE [TAG=V ...]");
+    if (n < 1) FAIL(sc, "expect C TYPE [TAG=V ...]");
     uint64_t in_before = c->in;
     int r = client_recv(sc, c, 5000);
-    if (r == 0)
-        FAIL(sc, "nothing received within 5 s");
-    if (r < 0)
-        FAIL(sc, "the exchange closed the connection");
+    if (r == 0) FAIL(sc, "nothing received within 5 s");
+    if (r < 0) FAIL(sc, "the exchange closed the connection");
     if (strcmp(c->m.type, w[0]) != 0)
         FAIL(sc, "MsgType %s, expected %s: %s", c->m.type, w[0], shown(c));
     uint64_t in_after = c->in;
     c->in = in_before; /* $in in this line means what was expected before it */
     for (int i = 1; i < n; i++) {
         char *eq = strchr(w[i], '=');
-        if (!eq)
-            FAIL(sc, "expected TAG=VALUE, got \"%s\"", w[i]);
+        if (!eq) FAIL(sc, "expected TAG=VALUE, got \"%s\"", w[i]);
         *eq = 0;
         check_field(sc, c, w[i], eq + 1);
         *eq = '=';
@@ -462,10 +430,8 @@ static int split(char *s, char **w, int max)
     int n = 0;
     char *p = s;
     while (*p && n < max) {
-        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-            p++;
-        if (!*p)
-            break;
+        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
+        if (!*p) break;
         w[n++] = p;
         char *o = p;
         bool quoted = false;
@@ -475,8 +441,7 @@ static int split(char *s, char **w, int max)
             else
                 *o++ = *p;
         }
-        if (*p)
-            p++;
+        if (*p) p++;
         *o = 0;
     }
     return n;
@@ -495,8 +460,7 @@ static void step(scen *sc, fixsrv *srv, char **w, int n)
         compid_entry e = {.participant = (uint32_t)atoi(w[2]), .in_session_reset = true};
         char path[700], err[256];
         snprintf(e.comp, sizeof e.comp, "%s", w[1]);
-        if (n == 4)
-            e.in_session_reset = strcmp(w[3], "in_session_reset=no") != 0;
+        if (n == 4) e.in_session_reset = strcmp(w[3], "in_session_reset=no") != 0;
         snprintf(path, sizeof path, "%s/compids", srv->state);
         if (compids_load(&t, path, err, sizeof err) != 0 || compids_put(&t, &e, err, sizeof err) ||
             compids_save(&t, path, err, sizeof err) != 0)
@@ -504,19 +468,15 @@ static void step(scen *sc, fixsrv *srv, char **w, int n)
         compids_free(&t);
         return;
     }
-    if (n < 2)
-        FAIL(sc, "unknown or incomplete line");
+    if (n < 2) FAIL(sc, "unknown or incomplete line");
     client *c = client_get(sc, w[1], !strcmp(cmd, "logon") || !strcmp(cmd, "connect"));
     if (!strcmp(cmd, "connect") || !strcmp(cmd, "logon")) {
-        if (n < 3)
-            FAIL(sc, "%s C COMPID ...", cmd);
+        if (n < 3) FAIL(sc, "%s C COMPID ...", cmd);
         snprintf(c->comp, sizeof c->comp, "%s", w[2]);
         const char *from = n > 3 && !strncmp(w[3], "from=", 5) ? w[3] + 5 : NULL;
         client_connect(sc, c, srv->port, from);
-        if (!strcmp(cmd, "connect"))
-            return;
-        if (n < 4)
-            FAIL(sc, "logon C COMPID USER [hb=N] [TAG=V ...]");
+        if (!strcmp(cmd, "connect")) return;
+        if (n < 4) FAIL(sc, "logon C COMPID USER [hb=N] [TAG=V ...]");
         char *lw[64];
         char hb[16] = "108=30", user[80], pw[96];
         int k = 0, first = 4;
@@ -528,14 +488,12 @@ static void step(scen *sc, fixsrv *srv, char **w, int n)
         snprintf(pw, sizeof pw, "554=pw-%s-12345", w[3]);
         lw[k++] = "A";
         for (int i = first; i < n && k < 60; i++)
-            if (!strcmp(w[i], "141=Y"))
-                c->out = 1;
+            if (!strcmp(w[i], "141=Y")) c->out = 1;
         lw[k++] = "98=0";
         lw[k++] = hb;
         lw[k++] = user;
         lw[k++] = pw;
-        for (int i = first; i < n && k < 60; i++)
-            lw[k++] = w[i];
+        for (int i = first; i < n && k < 60; i++) lw[k++] = w[i];
         do_send(sc, c, lw, k);
         char *ew[] = {"A"};
         do_expect(sc, c, ew, 1);
@@ -549,23 +507,18 @@ static void step(scen *sc, fixsrv *srv, char **w, int n)
         for (int i = 2; i < n; i++)
             k += (size_t)snprintf(t + k, sizeof t - k, "%s%s", i > 2 ? " " : "", w[i]);
         for (size_t i = 0; i < k; i++)
-            if (t[i] == '|')
-                t[i] = FIX_SOH;
+            if (t[i] == '|') t[i] = FIX_SOH;
         client_write(sc, c, t, k);
     } else if (!strcmp(cmd, "expect")) {
         do_expect(sc, c, w + 2, n - 2);
     } else if (!strcmp(cmd, "silent") && n == 3) {
         int r = client_recv(sc, c, atoi(w[2]));
-        if (r > 0)
-            FAIL(sc, "received %s", shown(c));
-        if (r < 0)
-            FAIL(sc, "the exchange closed the connection");
+        if (r > 0) FAIL(sc, "received %s", shown(c));
+        if (r < 0) FAIL(sc, "the exchange closed the connection");
     } else if (!strcmp(cmd, "closed")) {
         int r = client_recv(sc, c, n > 2 ? atoi(w[2]) : 3000);
-        if (r > 0)
-            FAIL(sc, "received %s, expected the connection to close", shown(c));
-        if (r == 0)
-            FAIL(sc, "the connection is still open");
+        if (r > 0) FAIL(sc, "received %s, expected the connection to close", shown(c));
+        if (r == 0) FAIL(sc, "the connection is still open");
     } else if (!strcmp(cmd, "mark") && n == 3) {
         char v[32];
         snprintf(v, sizeof v, "%llu", (unsigned long long)c->in);
@@ -573,8 +526,7 @@ static void step(scen *sc, fixsrv *srv, char **w, int n)
     } else if (!strcmp(cmd, "seq") && n == 3 && !strncmp(w[2], "out=", 4)) {
         c->out = strtoull(w[2] + 4, NULL, 10);
     } else if (!strcmp(cmd, "close")) {
-        if (c->fd >= 0)
-            close(c->fd);
+        if (c->fd >= 0) close(c->fd);
         c->fd = -1;
     } else {
         FAIL(sc, "unknown or incomplete line");
@@ -591,8 +543,7 @@ static void cetsd_log_tail(void)
 {
     char cmd[800];
     snprintf(cmd, sizeof cmd, "tail -n 20 '%s' >&2", cetsd_log);
-    if (system(cmd) != 0)
-        fprintf(stderr, "(no log %s)\n", cetsd_log);
+    if (system(cmd) != 0) fprintf(stderr, "(no log %s)\n", cetsd_log);
 }
 
 /* The seeded exchange in srv is stopped and its data directory served by
@@ -601,20 +552,18 @@ static void cetsd_start(scen *sc, fixsrv *srv)
 {
     int port = srv->port;
     fx_stop(srv);
-    if (opt_set[2])
-        FAIL(sc, "sending_time_tolerance_s is not a cetsd setting");
+    if (opt_set[2]) FAIL(sc, "sending_time_tolerance_s is not a cetsd setting");
     char conf[700];
     snprintf(conf, sizeof conf, "%s/cetsd.conf", srv->dir);
     snprintf(cetsd_log, sizeof cetsd_log, "%s/cetsd.log", srv->dir);
     FILE *f = fopen(conf, "w");
     assert_non_null(f);
-    fprintf(f, "data_dir = %s\nlisten = 127.0.0.1:0\nfix_listen = 127.0.0.1:%d\n"
-               "log_file = %s\nlog_level = info\nbackoffice_sql = false\naudit_log = false\n",
+    fprintf(f,
+            "data_dir = %s\nlisten = 127.0.0.1:0\nfix_listen = 127.0.0.1:%d\n"
+            "log_file = %s\nlog_level = info\nbackoffice_sql = false\naudit_log = false\n",
             srv->dir, port, cetsd_log);
-    if (opt_set[0])
-        fprintf(f, "fix_logon_timeout_ms = %d\n", opt_over.logon_timeout_ms);
-    if (opt_set[1])
-        fprintf(f, "fix_logout_timeout_ms = %d\n", opt_over.logout_timeout_ms);
+    if (opt_set[0]) fprintf(f, "fix_logon_timeout_ms = %d\n", opt_over.logon_timeout_ms);
+    if (opt_set[1]) fprintf(f, "fix_logout_timeout_ms = %d\n", opt_over.logout_timeout_ms);
     fclose(f);
     cetsd_pid = fork();
     assert_true(cetsd_pid >= 0);
@@ -628,8 +577,7 @@ static void cetsd_start(scen *sc, fixsrv *srv)
         char cmd[800];
         snprintf(cmd, sizeof cmd, "grep -q 'comp=fix msg=\"listening\"' '%s' 2>/dev/null",
                  cetsd_log);
-        if (system(cmd) == 0)
-            break;
+        if (system(cmd) == 0) break;
         int st;
         if (waitpid(cetsd_pid, &st, WNOHANG) == cetsd_pid) {
             cetsd_pid = 0;
@@ -647,8 +595,7 @@ static void cetsd_start(scen *sc, fixsrv *srv)
 /* SIGTERM; cetsd must stop cleanly (exit 0) within 20 s. */
 static void cetsd_stop(void)
 {
-    if (!cetsd_pid)
-        return;
+    if (!cetsd_pid) return;
     kill(cetsd_pid, SIGTERM);
     int st = 0;
     pid_t pid = cetsd_pid;
@@ -697,12 +644,10 @@ static void run_scenario(void **state)
         snprintf(sc.text, sizeof sc.text, "%s", line);
         sc.text[strcspn(sc.text, "\r\n")] = 0;
         char *hash = line[0] == '#' ? line : strstr(line, " #");
-        if (hash)
-            *hash = 0;
+        if (hash) *hash = 0;
         char *w[160];
         int n = split(line, w, 160);
-        if (!n)
-            continue;
+        if (!n) continue;
         if (!strcmp(w[0], "option")) {
             if (started || n != 2 || !strchr(w[1], '='))
                 FAIL(&sc, "option KEY=N, before the first step");
@@ -719,16 +664,14 @@ static void run_scenario(void **state)
         }
         if (!started) {
             fx_start(&srv, NULL, apply_options);
-            if (cetsd_path)
-                cetsd_start(&sc, &srv);
+            if (cetsd_path) cetsd_start(&sc, &srv);
             started = true;
         }
         step(&sc, &srv, w, n);
     }
     fclose(f);
     for (int i = 0; i < sc.nc; i++)
-        if (sc.c[i].fd >= 0)
-            close(sc.c[i].fd);
+        if (sc.c[i].fd >= 0) close(sc.c[i].fd);
     if (started && cetsd_path)
         cetsd_stop();
     else if (started)
@@ -745,26 +688,24 @@ int main(int argc, char **argv)
     char dir[1100];
     snprintf(dir, sizeof dir, "%s/tests/fix/session", CETS_SOURCE_DIR);
     cetsd_path = getenv("CETS_FIX_CETSD");
-    if (cetsd_path && !cetsd_path[0])
-        cetsd_path = NULL;
+    if (cetsd_path && !cetsd_path[0]) cetsd_path = NULL;
     static struct CMUnitTest tests[256];
     size_t nt = 0;
     DIR *d = opendir(dir);
     struct dirent *de;
     while (d && (de = readdir(d)) && nt < 256) {
         size_t len = strlen(de->d_name);
-        if (len < 5 || strcmp(de->d_name + len - 4, ".txt") != 0)
-            continue;
+        if (len < 5 || strcmp(de->d_name + len - 4, ".txt") != 0) continue;
         if (argc > 1 && !strstr(de->d_name, argv[1])) /* one scenario: its name or a part */
             continue;
         char *path = malloc(strlen(dir) + len + 2);
         sprintf(path, "%s/%s", dir, de->d_name);
-        tests[nt++] = (struct CMUnitTest){
-            .name = strdup(de->d_name), .test_func = run_scenario, .teardown_func = scenario_teardown,
-            .initial_state = path};
+        tests[nt++] = (struct CMUnitTest){.name = strdup(de->d_name),
+                                          .test_func = run_scenario,
+                                          .teardown_func = scenario_teardown,
+                                          .initial_state = path};
     }
-    if (d)
-        closedir(d);
+    if (d) closedir(d);
     if (!nt) {
         fprintf(stderr, "no scenarios in %s\n", dir);
         return 1;

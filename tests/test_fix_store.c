@@ -35,8 +35,7 @@ static fix_store *open_store(void)
 {
     char err[256];
     fix_store *s = fix_store_open(dir, "S1", err, sizeof err);
-    if (!s)
-        fail_msg("%s", err);
+    if (!s) fail_msg("%s", err);
     return s;
 }
 
@@ -53,8 +52,7 @@ static void test_survives_close(void **state)
     fix_store *s = open_store();
     assert_int_equal(fix_store_next_out(s), 1);
     assert_int_equal(fix_store_next_in(s), 1);
-    for (int i = 1; i <= 100; i++)
-        append(s, i);
+    for (int i = 1; i <= 100; i++) append(s, i);
     fix_store_set_next_in(s, 42);
     fix_store_set_participant(s, 7);
     char buf[128];
@@ -78,8 +76,7 @@ static void test_torn_tail_cut(void **state)
 {
     (void)state;
     fix_store *s = open_store();
-    for (int i = 1; i <= 10; i++)
-        append(s, i);
+    for (int i = 1; i <= 10; i++) append(s, i);
     fix_store_close(s);
     char path[512];
     struct stat st;
@@ -109,8 +106,7 @@ static void test_reset(void **state)
 {
     (void)state;
     fix_store *s = open_store();
-    for (int i = 1; i <= 5; i++)
-        append(s, i);
+    for (int i = 1; i <= 5; i++) append(s, i);
     fix_store_set_next_in(s, 9);
     assert_int_equal(fix_store_reset(s), 0);
     assert_int_equal(fix_store_next_out(s), 1);
@@ -185,8 +181,7 @@ static void test_map_against_reference(void **state)
             size_t it = 0, walked = 0;
             uint64_t k;
             void *v;
-            while (fix_map_next(&m, &it, &k, &v))
-                walked++;
+            while (fix_map_next(&m, &it, &k, &v)) walked++;
             assert_int_equal(walked, n);
         }
     }

@@ -34,8 +34,7 @@ static void tls_options(fix_gateway_options *o)
     o->tls_cert = cert;
     o->tls_key = key;
     o->logon_timeout_ms = logon_timeout_ms;
-    if (max_inflight)
-        o->max_inflight = max_inflight;
+    if (max_inflight) o->max_inflight = max_inflight;
 }
 
 static int setup(void **state)
@@ -44,8 +43,7 @@ static int setup(void **state)
     const char *base = getenv("CETS_TEST_TMP");
     snprintf(certdir, sizeof certdir, "%s/fixtls-XXXXXX", base && base[0] ? base : "/tmp");
     mkdir(base && base[0] ? base : "/tmp", 0755);
-    if (!mkdtemp(certdir))
-        return -1;
+    if (!mkdtemp(certdir)) return -1;
     fx_make_cert(certdir, "127.0.0.1");
     snprintf(cert, sizeof cert, "%s/cert.pem", certdir);
     snprintf(key, sizeof key, "%s/key.pem", certdir);
@@ -57,8 +55,7 @@ static int teardown(void **state)
     (void)state;
     fxc_close(&a);
     fxc_close(&b);
-    if (srv.g)
-        fx_stop(&srv);
+    if (srv.g) fx_stop(&srv);
     logon_timeout_ms = 2000;
     max_inflight = 0;
     return 0;
@@ -157,8 +154,8 @@ static void test_burst_larger_than_buffer(void **state)
         char body[160];
         int px = 6100 + i % 500; /* 61.00-65.99: in the band, above the bids, not crossing */
         snprintf(body, sizeof body,
-                 "11=q%d|55=CEA26|54=2|60=20260101-00:00:00|38=1|40=2|44=%d.%02d|59=0", i,
-                 px / 100, px % 100);
+                 "11=q%d|55=CEA26|54=2|60=20260101-00:00:00|38=1|40=2|44=%d.%02d|59=0", i, px / 100,
+                 px % 100);
         len += fxc_build(&a, "D", body, burst + len, sizeof burst - len);
     }
     fxc_send_raw(&a, burst, len);
@@ -186,8 +183,7 @@ static void start_fails(const char *c, const char *k, const char *want)
         fix_gateway_stop(g);
         fail_msg("a gateway started with certificate %s and key %s", c, k);
     }
-    if (!strstr(err, want))
-        fail_msg("error '%s' does not say '%s'", err, want);
+    if (!strstr(err, want)) fail_msg("error '%s' does not say '%s'", err, want);
 }
 
 static void test_bad_files_refused(void **state)
@@ -218,8 +214,7 @@ static void test_bad_files_refused(void **state)
     o.state_dir = dir;
     o.tls_cert = o.tls_key = both;
     fix_gateway *g = fix_gateway_start_with(srv.s.core, srv.s.auth, &o, err, sizeof err);
-    if (!g)
-        fail_msg("combined PEM refused: %s", err);
+    if (!g) fail_msg("combined PEM refused: %s", err);
     fix_gateway_stop(g);
 }
 

@@ -69,38 +69,31 @@ static int64_t wait_closed(int fd, int ms)
     char buf[4096];
     for (;;) {
         int64_t left = ms - (now_ms() - t0);
-        if (left <= 0)
-            return -1;
+        if (left <= 0) return -1;
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, (int)left) <= 0)
-            return -1;
+        if (poll(&p, 1, (int)left) <= 0) return -1;
         ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN))
-            return now_ms() - t0;
+        if (n == 0 || (n < 0 && errno != EAGAIN)) return now_ms() - t0;
     }
 }
 
 /* One request on fd, the status of its answer (0: none within 3 s). */
 static int raw_request(int fd, const char *req)
 {
-    if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
-        return 0;
+    if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req)) return 0;
     char buf[8192];
     size_t n = 0;
     int64_t t0 = now_ms();
     while (n < sizeof buf - 1 && now_ms() - t0 < 3000) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 100) <= 0)
-            continue;
+        if (poll(&p, 1, 100) <= 0) continue;
         ssize_t k = recv(fd, buf + n, sizeof buf - 1 - n, 0);
-        if (k <= 0)
-            break;
+        if (k <= 0) break;
         n += (size_t)k;
         buf[n] = 0;
         char *end = strstr(buf, "\r\n\r\n");
         const char *cl = strcasestr(buf, "content-length:");
-        if (end && cl && (size_t)(end + 4 - buf) + (size_t)atol(cl + 15) <= n)
-            break;
+        if (end && cl && (size_t)(end + 4 - buf) + (size_t)atol(cl + 15) <= n) break;
     }
     buf[n] = 0;
     int status = 0;
@@ -150,8 +143,7 @@ static void *slow_headers(void *arg)
         send(s->fd[i], "GET /healthz HTTP/1.1\r\n", 23, MSG_NOSIGNAL);
     }
     while (!s->stop) {
-        for (int i = 0; i < SLOW; i++)
-            send(s->fd[i], "X-Slow: 1\r\n", 11, MSG_NOSIGNAL);
+        for (int i = 0; i < SLOW; i++) send(s->fd[i], "X-Slow: 1\r\n", 11, MSG_NOSIGNAL);
         msleep(500);
     }
     return NULL;
@@ -172,20 +164,17 @@ static void test_slow_headers_do_not_stop_healthz(void **state)
         int64_t t0 = now_ms();
         json_decref(ts_expect(&t, "GET", "/healthz", NULL, NULL, 200));
         int64_t dt = now_ms() - t0;
-        if (dt > worst)
-            worst = dt;
+        if (dt > worst) worst = dt;
         msleep(100);
     }
     assert_true(worst < 500);
     /* and each of the 200 is cut at the deadline, header lines or not */
     int cut = 0;
-    for (int i = 0; i < SLOW; i++)
-        cut += wait_closed(s.fd[i], DEADLINE_MS + 2000) >= 0;
+    for (int i = 0; i < SLOW; i++) cut += wait_closed(s.fd[i], DEADLINE_MS + 2000) >= 0;
     s.stop = 1;
     pthread_join(th, NULL);
     assert_int_equal(cut, SLOW);
-    for (int i = 0; i < SLOW; i++)
-        close(s.fd[i]);
+    for (int i = 0; i < SLOW; i++) close(s.fd[i]);
     json_decref(ts_expect(&t, "GET", "/healthz", NULL, NULL, 200));
     stop(&t);
 }
@@ -242,8 +231,7 @@ static void caps_check(tserver *t, int cap)
 {
     int fd[64];
     const char *get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
-    for (int i = 0; i < cap; i++)
-        fd[i] = connect_to(t->port);
+    for (int i = 0; i < cap; i++) fd[i] = connect_to(t->port);
     for (int i = 0; i < cap; i++) /* all of them at the cap: served */
         assert_int_equal(raw_request(fd[i], get), 200);
     int past = connect_to(t->port);
@@ -254,8 +242,7 @@ static void caps_check(tserver *t, int cap)
     msleep(200);
     fd[0] = connect_to(t->port); /* a place is free again */
     assert_int_equal(raw_request(fd[0], get), 200);
-    for (int i = 0; i < cap; i++)
-        close(fd[i]);
+    for (int i = 0; i < cap; i++) close(fd[i]);
 }
 
 static void test_connections_per_address(void **state)
@@ -344,10 +331,8 @@ static long curl_get(const char *url, const char *ca, long maxv)
         curl_easy_setopt(c, CURLOPT_CAINFO, ca);
     else
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    if (maxv)
-        curl_easy_setopt(c, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1 | maxv);
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (maxv) curl_easy_setopt(c, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1 | maxv);
+    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(c);
     return status;
 }
@@ -359,7 +344,8 @@ static void tls_cfg(server_config *c)
     evloop_cfg(c);
     char err[256];
     assert_int_equal(tls_self_signed(tls_dir, c->tls_cert, sizeof c->tls_cert, c->tls_key,
-                                     sizeof c->tls_key, err, sizeof err), 0);
+                                     sizeof c->tls_key, err, sizeof err),
+                     0);
 }
 
 /* https with the certificate cetsd --tls-self-signed makes: verified by
@@ -370,7 +356,8 @@ static void test_tls_self_signed(void **state)
     (void)state;
     ts_tmpdir(tls_dir, sizeof tls_dir, "tls");
     char crt[1024], key[1024], err[256];
-    assert_int_equal(tls_self_signed(tls_dir, crt, sizeof crt, key, sizeof key, err, sizeof err), 0);
+    assert_int_equal(tls_self_signed(tls_dir, crt, sizeof crt, key, sizeof key, err, sizeof err),
+                     0);
     struct stat st;
     assert_int_equal(stat(key, &st), 0);
     assert_int_equal(st.st_mode & 077, 0);

@@ -47,8 +47,7 @@ static uint64_t field(const char *text, const char *key, int base)
     char pat[64];
     snprintf(pat, sizeof pat, "\n%s=", key);
     const char *p = strstr(text, pat);
-    if (!p)
-        fail_msg("golden.txt has no %s", key);
+    if (!p) fail_msg("golden.txt has no %s", key);
     return strtoull(p + strlen(pat), NULL, base);
 }
 
@@ -59,8 +58,7 @@ static void copy_file(const char *from, const char *to)
     assert_non_null(out);
     char buf[8192];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        assert_int_equal(fwrite(buf, 1, n, out), n);
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) assert_int_equal(fwrite(buf, 1, n, out), n);
     fclose(in);
     assert_int_equal(fclose(out), 0);
 }
@@ -71,8 +69,7 @@ static int setup(void **state)
     char path[1200], text[4096];
     snprintf(path, sizeof path, "%s/tests/golden/golden.txt", CETS_SOURCE_DIR);
     FILE *f = fopen(path, "r");
-    if (!f)
-        fail_msg("%s: missing (CETS_SOURCE_DIR=%s)", path, CETS_SOURCE_DIR);
+    if (!f) fail_msg("%s: missing (CETS_SOURCE_DIR=%s)", path, CETS_SOURCE_DIR);
     text[0] = '\n';
     size_t n = fread(text + 1, 1, sizeof text - 2, f);
     text[n + 1] = 0;
@@ -90,16 +87,14 @@ static int setup(void **state)
 
     /* recovery may cut a torn tail in place: it works on a copy */
     const char *base = getenv("CETS_TEST_TMP");
-    if (!base || !*base)
-        base = "/tmp";
+    if (!base || !*base) base = "/tmp";
     mkdir(base, 0755);
     snprintf(G.dir, sizeof G.dir, "%s/golden-XXXXXX", base);
     assert_non_null(mkdtemp(G.dir));
     DIR *d = opendir(G.src);
     assert_non_null(d);
     for (struct dirent *de; (de = readdir(d));) {
-        if (de->d_name[0] == '.')
-            continue;
+        if (de->d_name[0] == '.') continue;
         char from[2400], to[2400];
         snprintf(from, sizeof from, "%s/%s", G.src, de->d_name);
         snprintf(to, sizeof to, "%s/%s", G.dir, de->d_name);
@@ -115,13 +110,11 @@ static int teardown(void **state)
     DIR *d = opendir(G.dir);
     for (struct dirent *de; d && (de = readdir(d));) {
         char p[2400];
-        if (de->d_name[0] == '.')
-            continue;
+        if (de->d_name[0] == '.') continue;
         snprintf(p, sizeof p, "%s/%s", G.dir, de->d_name);
         unlink(p);
     }
-    if (d)
-        closedir(d);
+    if (d) closedir(d);
     rmdir(G.dir);
     return 0;
 }
@@ -159,8 +152,7 @@ static int apply_one(void *ctx, const cets_cmd *c)
         r->accepted++;
     else
         r->rejected++;
-    if (++r->n == G.snapshot_seq)
-        r->hash_at_snapshot = cets_state_hash(r->e);
+    if (++r->n == G.snapshot_seq) r->hash_at_snapshot = cets_state_hash(r->e);
     return 0;
 }
 
@@ -174,8 +166,7 @@ static void test_journal_from_scratch(void **state)
     replay r = {.e = cets_engine_new(&cfg)};
     assert_non_null(r.e);
     long n = cets_journal_scan(G.src, 1, apply_one, &r, err, sizeof err);
-    if (n < 0 || err[0])
-        fail_msg("scan: %s", err);
+    if (n < 0 || err[0]) fail_msg("scan: %s", err);
     assert_int_equal(n, G.records);
     assert_int_equal(r.accepted, G.accepted);
     assert_int_equal(r.rejected, G.rejected);
@@ -198,8 +189,7 @@ static void test_snapshot(void **state)
     snprintf(path, sizeof path, "%s/snapshot-%020" PRIu64 ".snap", G.src, G.snapshot_seq);
     uint64_t seq = 0;
     cets_engine *e = cets_snapshot_read(path, &seq, err, sizeof err);
-    if (!e)
-        fail_msg("%s", err);
+    if (!e) fail_msg("%s", err);
     assert_int_equal(seq, G.snapshot_seq);
     assert_int_equal(cets_last_seq(e), G.snapshot_seq);
     if (cets_state_hash(e) != G.snapshot_hash)
@@ -216,8 +206,7 @@ static void test_recover(void **state)
     char err[512] = "";
     cets_recovery rep;
     cets_engine *e = cets_recover(G.dir, NULL, NULL, NULL, &rep, err, sizeof err);
-    if (!e)
-        fail_msg("recover: %s", err);
+    if (!e) fail_msg("recover: %s", err);
     assert_int_equal(rep.snapshot_seq, G.snapshot_seq);
     assert_int_equal(rep.replayed, G.records - G.snapshot_seq);
     assert_int_equal(rep.truncated_bytes, 0);

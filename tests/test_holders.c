@@ -25,13 +25,15 @@ typedef struct got {
 static void collect(void *ctx, const cets_large_holder *h)
 {
     got *g = ctx;
-    if (g->n < 16)
-        g->h[g->n++] = *h;
+    if (g->n < 16) g->h[g->n++] = *h;
 }
 
 static int purge(tmarket *m, int id, int64_t v)
 {
-    cets_cmd c = {.type = CETS_CMD_PARAM_SET, .actor = CETS_EXCHANGE_ID, .aux = id, .qty = v,
+    cets_cmd c = {.type = CETS_CMD_PARAM_SET,
+                  .actor = CETS_EXCHANGE_ID,
+                  .aux = id,
+                  .qty = v,
                   .flags = CETS_PARAM_URGENT};
     return tm_apply(m, &c, NULL);
 }
@@ -97,8 +99,7 @@ static size_t crossings(const tmarket *m, cets_large_holder *out, size_t cap)
 {
     size_t n = 0;
     for (size_t i = 0; i < m->nev; i++)
-        if (m->ev[i].type == CETS_EV_LARGE_HOLDER && n < cap)
-            out[n++] = m->ev[i].u.large;
+        if (m->ev[i].type == CETS_EV_LARGE_HOLDER && n < cap) out[n++] = m->ev[i].u.large;
     return n;
 }
 
@@ -158,8 +159,7 @@ typedef struct evlog {
 static void on_event(void *ctx, const cets_event *ev)
 {
     evlog *l = ctx;
-    if (ev->type == CETS_EV_LARGE_HOLDER && l->n < 16)
-        l->h[l->n++] = ev->u.large;
+    if (ev->type == CETS_EV_LARGE_HOLDER && l->n < 16) l->h[l->n++] = ev->u.large;
 }
 
 static void test_replay(void **state)
@@ -173,19 +173,25 @@ static void test_replay(void **state)
         cets_engine *e = cets_engine_new(&cfg);
         cets_engine_set_listener(e, on_event, run ? (void *)&b : (void *)&a);
         uint64_t seq = 0;
-        cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD, .actor = 1, .aux = CETS_PRODUCT_CEA,
-                      .price = 5000, .seq = ++seq};
+        cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD,
+                      .actor = 1,
+                      .aux = CETS_PRODUCT_CEA,
+                      .price = 5000,
+                      .seq = ++seq};
         snprintf(c.u.text, sizeof c.u.text, "CEA25");
         assert_int_equal(cets_apply(e, &c, NULL), CETS_OK);
         for (int p = 0; p < 3; p++) {
-            cets_cmd pa = {.type = CETS_CMD_PARTICIPANT_ADD, .actor = 1, .aux = CETS_PK_ENTITY,
-                           .seq = ++seq};
+            cets_cmd pa = {
+                .type = CETS_CMD_PARTICIPANT_ADD, .actor = 1, .aux = CETS_PK_ENTITY, .seq = ++seq};
             snprintf(pa.u.text, sizeof pa.u.text, "p%d", p);
             assert_int_equal(cets_apply(e, &pa, NULL), CETS_OK);
         }
         for (uint32_t p = 2; p <= 4; p++) {
-            cets_cmd cr = {.type = CETS_CMD_HOLDING_CREDIT, .actor = 1, .participant = p,
-                           .qty = p * 1000, .seq = ++seq};
+            cets_cmd cr = {.type = CETS_CMD_HOLDING_CREDIT,
+                           .actor = 1,
+                           .participant = p,
+                           .qty = p * 1000,
+                           .seq = ++seq};
             assert_int_equal(cets_apply(e, &cr, NULL), CETS_OK);
             cets_cmd eod = {.type = CETS_CMD_END_OF_DAY, .actor = 1, .seq = ++seq};
             assert_int_equal(cets_apply(e, &eod, NULL), CETS_OK);

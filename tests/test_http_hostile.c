@@ -70,15 +70,15 @@ static int group_teardown(void **state)
 static char *raw_exchange(const char *req, size_t len, bool *closed)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)T.port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)T.port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     assert_true(fd >= 0);
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
     size_t off = 0;
     while (off < len) {
         ssize_t w = send(fd, req + off, len - off, MSG_NOSIGNAL);
-        if (w <= 0)
-            break; /* the server may close before reading everything */
+        if (w <= 0) break; /* the server may close before reading everything */
         off += (size_t)w;
     }
     size_t n = 0, cap = 65536;
@@ -90,23 +90,24 @@ static char *raw_exchange(const char *req, size_t len, bool *closed)
         clock_gettime(CLOCK_MONOTONIC, &t1);
         long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (ms >= 3000 || poll(&p, 1, (int)(3000 - ms)) <= 0)
-            break;
+        if (ms >= 3000 || poll(&p, 1, (int)(3000 - ms)) <= 0) break;
         ssize_t r = recv(fd, out + n, cap - n, 0);
         if (r <= 0) {
             *closed = true;
             break;
         }
         n += (size_t)r;
-        if (n == cap)
-            break;
+        if (n == cap) break;
     }
     out[n] = 0;
     close(fd);
     return out;
 }
 
-static char *raw(const char *req, bool *closed) { return raw_exchange(req, strlen(req), closed); }
+static char *raw(const char *req, bool *closed)
+{
+    return raw_exchange(req, strlen(req), closed);
+}
 
 /* The status of the first answer in an HTTP response text, 0 if none. */
 static int raw_status(const char *resp)
@@ -119,8 +120,7 @@ static int raw_status(const char *resp)
 static int raw_answers(const char *resp)
 {
     int k = 0;
-    for (const char *p = resp; (p = strstr(p, "HTTP/1.")); p++)
-        k++;
+    for (const char *p = resp; (p = strstr(p, "HTTP/1.")); p++) k++;
     return k;
 }
 
@@ -135,16 +135,14 @@ static char *nested_body(const char *key, int depth)
     size_t n = strlen(key) + 2 * (size_t)depth + 64;
     char *b = malloc(n), *p = b;
     p += sprintf(p, "{\"%s\":", key);
-    for (int i = 1; i < depth; i++)
-        *p++ = '[';
-    for (int i = 1; i < depth; i++)
-        *p++ = ']';
+    for (int i = 1; i < depth; i++) *p++ = '[';
+    for (int i = 1; i < depth; i++) *p++ = ']';
     strcpy(p, "}");
     return b;
 }
 
-static void expect_error(const char *method, const char *path, const char *token,
-                         const char *body, long status, const char *error, const char *msg_has)
+static void expect_error(const char *method, const char *path, const char *token, const char *body,
+                         long status, const char *error, const char *msg_has)
 {
     tresp r;
     ts_req(&T, method, path, token, body, &r);
@@ -183,7 +181,8 @@ static void test_deep_json_limit(void **state)
     /* brackets inside strings do not count */
     char strs[256];
     snprintf(strs, sizeof strs, "{\"username\":\"%s\",\"password\":\"x\"}",
-             "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{");
+             "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"{{{{{{{{{{{{{{{{{{{{"
+             "{{{{{{{{{{{{{{{{");
     expect_error("POST", "/api/v1/login", NULL, strs, 400, "bad_field", NULL);
     free(at);
     free(past);
@@ -206,7 +205,8 @@ static void test_deep_json_websocket(void **state)
     assert_non_null(strstr(tj_str(j, "message"), "nested too deep"));
     json_decref(j);
     /* at the limit: a ping with a "code" nested 31 levels below the message */
-    char *at = nested_body("code", JSONIN_MAX_DEPTH), *past = nested_body("code", JSONIN_MAX_DEPTH + 1);
+    char *at = nested_body("code", JSONIN_MAX_DEPTH),
+         *past = nested_body("code", JSONIN_MAX_DEPTH + 1);
     char buf[256];
     snprintf(buf, sizeof buf, "{\"op\":\"ping\",%s", at + 1);
     assert_int_equal(wsc_send(w, buf), 0);
@@ -234,10 +234,8 @@ static void users_file_start(int depth, bool want_ok)
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fprintf(f, "{\"version\":1,\"users\":[],\"note\":");
-    for (int i = 1; i < depth; i++)
-        fputc('[', f);
-    for (int i = 1; i < depth; i++)
-        fputc(']', f);
+    for (int i = 1; i < depth; i++) fputc('[', f);
+    for (int i = 1; i < depth; i++) fputc(']', f);
     fprintf(f, "}\n");
     fclose(f);
     server_config cfg;
@@ -248,8 +246,7 @@ static void users_file_start(int depth, bool want_ok)
     server s;
     int rc = service_start(&s, &cfg, err, sizeof err);
     if (want_ok) {
-        if (rc != 0)
-            fail_msg("users file %d deep: %s", depth, err);
+        if (rc != 0) fail_msg("users file %d deep: %s", depth, err);
         service_stop(&s);
     } else {
         assert_int_equal(rc, -1);
@@ -344,9 +341,11 @@ static void test_static_files_read_only(void **state)
     (void)state;
     assert_true(service_web_root(&T.s)[0]); /* the repository's web/ */
     static const char *const writes[] = {
-        "PUT /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx",
+        "PUT /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\nConnection: "
+        "close\r\n\r\nx",
         "DELETE /style.css HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-        "PUT /js/new.js HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx",
+        "PUT /js/new.js HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\nConnection: "
+        "close\r\n\r\nx",
         "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
     };
     for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
@@ -367,10 +366,10 @@ static void test_static_files_read_only(void **state)
 static void test_static_files_only_the_dashboard(void **state)
 {
     (void)state;
-    static const char *const refused[] = {"/package.json", "/package-lock.json", "/.gitignore",
-                                          "/js/../package.json", "/node_modules/x.js",
-                                          "/js/.hidden.js", "/js/sub/x.js", "/README.md",
-                                          "/vendor/"};
+    static const char *const refused[] = {
+        "/package.json",       "/package-lock.json", "/.gitignore",
+        "/js/../package.json", "/node_modules/x.js", "/js/.hidden.js",
+        "/js/sub/x.js",        "/README.md",         "/vendor/"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         tresp r;
         ts_req(&T, "GET", refused[i], NULL, NULL, &r);
@@ -378,13 +377,12 @@ static void test_static_files_only_the_dashboard(void **state)
             fail_msg("GET %s: %ld %.200s", refused[i], r.status, r.body);
         tresp_free(&r);
     }
-    static const char *const served[] = {"/", "/index.html", "/login.html", "/style.css",
-                                         "/js/api.js", "/js/ws.js"};
+    static const char *const served[] = {"/",          "/index.html", "/login.html",
+                                         "/style.css", "/js/api.js",  "/js/ws.js"};
     for (size_t i = 0; i < sizeof served / sizeof served[0]; i++) {
         tresp r;
         ts_req(&T, "GET", served[i], NULL, NULL, &r);
-        if (r.status != 200 || strlen(r.body) < 100)
-            fail_msg("GET %s: %ld", served[i], r.status);
+        if (r.status != 200 || strlen(r.body) < 100) fail_msg("GET %s: %ld", served[i], r.status);
         tresp_free(&r);
     }
 }
@@ -403,8 +401,7 @@ static void test_reason_phrase_422(void **state)
     bool closed;
     char *resp = raw(req, &closed);
     static const char want[] = "HTTP/1.1 422 Unprocessable Content\r\n";
-    if (strncmp(resp, want, sizeof want - 1) != 0)
-        fail_msg("%s", resp);
+    if (strncmp(resp, want, sizeof want - 1) != 0) fail_msg("%s", resp);
     free(resp);
 }
 
@@ -424,7 +421,8 @@ static void test_bad_request_line_answered_in_shape(void **state)
         char *resp = raw(reqs[i], &closed);
         const char *body = strstr(resp, "\r\n\r\n");
         json_t *j = body ? json_loads(body + 4, 0, NULL) : NULL;
-        if (strncmp(resp, "HTTP/1.1 ", 9) != 0 || raw_status(resp) < 400 || !json_is_string(json_object_get(j, "error")) ||
+        if (strncmp(resp, "HTTP/1.1 ", 9) != 0 || raw_status(resp) < 400 ||
+            !json_is_string(json_object_get(j, "error")) ||
             !json_is_integer(json_object_get(j, "code")))
             fail_msg("%s\n-> %s", reqs[i], resp);
         json_decref(j);
@@ -447,15 +445,12 @@ static void test_csv_formula_injection_compliance(void **state)
     assert_int_equal(r.status, 200);
     char want[128];
     snprintf(want, sizeof want, "\n%u,'=cmd|' /C calc'!A0,2026,", evil);
-    if (!strstr(r.body, want))
-        fail_msg("no row [%s] in\n%s", want + 1, r.body);
+    if (!strstr(r.body, want)) fail_msg("no row [%s] in\n%s", want + 1, r.body);
     snprintf(want, sizeof want, "\n%u,\"'@SUM(1,2)\",2026,", comma);
-    if (!strstr(r.body, want))
-        fail_msg("no row [%s] in\n%s", want + 1, r.body);
+    if (!strstr(r.body, want)) fail_msg("no row [%s] in\n%s", want + 1, r.body);
     /* no cell of any row starts a formula */
     for (const char *p = r.body; (p = strpbrk(p, ",\n")); p++)
-        if (p[1] && strchr("=+@", p[1]))
-            fail_msg("a cell starts with '%c': %.40s", p[1], p + 1);
+        if (p[1] && strchr("=+@", p[1])) fail_msg("a cell starts with '%c': %.40s", p[1], p + 1);
     tresp_free(&r);
 }
 
@@ -472,7 +467,10 @@ static void health(char hash[32], long long *seq)
     json_decref(h);
 }
 
-static void health_mark(void) { health(hash0, &seq0); }
+static void health_mark(void)
+{
+    health(hash0, &seq0);
+}
 
 /* seq too: a request refused before the engine is not even journaled */
 static void health_unchanged(bool same_seq)
@@ -481,8 +479,7 @@ static void health_unchanged(bool same_seq)
     long long seq;
     health(h, &seq);
     assert_string_equal(h, hash0);
-    if (same_seq)
-        assert_int_equal(seq, seq0);
+    if (same_seq) assert_int_equal(seq, seq0);
 }
 
 /* users.json that cannot be written is the server's trouble: 503, and
@@ -495,7 +492,8 @@ static void test_users_file_write_failure_is_503(void **state)
     assert_int_equal(mkdir(tmp, 0700), 0); /* the temporary file cannot be created */
     char body[256];
     snprintf(body, sizeof body,
-             "{\"username\":\"zed\",\"password\":\"zed-password\",\"participant\":%u,\"roles\":[\"view\"]}",
+             "{\"username\":\"zed\",\"password\":\"zed-password\",\"participant\":%u,\"roles\":["
+             "\"view\"]}",
              A);
     expect_error("POST", "/api/v1/admin/users", T.admin, body, 503, "unavailable", "users file");
     expect_error("POST", "/api/v1/tokens", alice, "{\"name\":\"bot\"}", 503, "unavailable",
@@ -518,10 +516,8 @@ static void test_retirement_text_refused(void **state)
     (void)state;
     health_mark();
     static const char *const bad[][3] = {
-        {"Town", "offset|more", "reason"},
-        {"Town", "line\nbreak", "reason"},
-        {"Town", "tab\there", "reason"},
-        {"To|wn", "offset", "beneficiary"},
+        {"Town", "offset|more", "reason"},     {"Town", "line\nbreak", "reason"},
+        {"Town", "tab\there", "reason"},       {"To|wn", "offset", "beneficiary"},
         {"To\r\nwn", "offset", "beneficiary"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -538,9 +534,9 @@ static void test_retirement_text_refused(void **state)
         json_decref(b);
     }
     health_unchanged(true);
-    json_decref(ts_expect(&T, "POST", "/api/v1/registry/retirements", alice,
-                          "{\"code\":\"CEA25\",\"qty\":1,\"beneficiary\":\"Town\",\"reason\":\"offset 2026\"}",
-                          201));
+    json_decref(ts_expect(
+        &T, "POST", "/api/v1/registry/retirements", alice,
+        "{\"code\":\"CEA25\",\"qty\":1,\"beneficiary\":\"Town\",\"reason\":\"offset 2026\"}", 201));
 }
 
 /* Proceeds of today's sale may be spent at once: available can then be
@@ -548,17 +544,20 @@ static void test_retirement_text_refused(void **state)
 static void test_withdrawable_never_negative(void **state)
 {
     (void)state;
-    json_t *o = ts_expect(&T, "POST", "/api/v1/orders", bob,
-                          "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":100}", 201);
+    json_t *o =
+        ts_expect(&T, "POST", "/api/v1/orders", bob,
+                  "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":100}", 201);
     long long ask = tj_int(o, "order_id");
     json_decref(o);
     char body[160];
     snprintf(body, sizeof body,
-             "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":100}]}", ask);
+             "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":100}]}",
+             ask);
     json_decref(ts_expect(&T, "POST", "/api/v1/takes", alice, body, 201));
     /* bob has only the proceeds, and reserves most of them for a bid */
     json_decref(ts_expect(&T, "POST", "/api/v1/orders", bob,
-                          "{\"code\":\"CEA25\",\"side\":\"buy\",\"price\":\"45.00\",\"qty\":100}", 201));
+                          "{\"code\":\"CEA25\",\"side\":\"buy\",\"price\":\"45.00\",\"qty\":100}",
+                          201));
     json_t *a = ts_expect(&T, "GET", "/api/v1/account", bob, NULL, 200);
     double avail = strtod(tj_str(a, "available"), NULL);
     double unsettled = strtod(tj_str(a, "unsettled"), NULL);
@@ -568,14 +567,12 @@ static void test_withdrawable_never_negative(void **state)
     json_t *list = ts_expect(&T, "GET", "/api/v1/admin/participants", T.admin, NULL, 200);
     size_t i;
     json_t *p;
-    json_array_foreach(list, i, p)
-        if (tj_int(p, "id") == B)
-            assert_string_equal(tj_str(p, "withdrawable"), "0.00");
-        else
-            assert_null(strchr(tj_str(p, "withdrawable"), '-'));
+    json_array_foreach(list, i, p) if (tj_int(p, "id") == B)
+        assert_string_equal(tj_str(p, "withdrawable"), "0.00");
+    else assert_null(strchr(tj_str(p, "withdrawable"), '-'));
     json_decref(list);
-    expect_error("POST", "/api/v1/withdrawals", bob, "{\"amount\":\"0.01\"}", 422, "funds_unsettled",
-                 NULL);
+    expect_error("POST", "/api/v1/withdrawals", bob, "{\"amount\":\"0.01\"}", 422,
+                 "funds_unsettled", NULL);
 }
 
 /* A query value longer than its buffer was taken as absent: ?limit= with 40
@@ -590,7 +587,8 @@ static void test_query_value_too_long(void **state)
     json_decref(t);
     snprintf(path, sizeof path, "/api/v1/instruments/CEA25/trades?limit=%032d", 1);
     expect_error("GET", path, NULL, NULL, 400, "bad_field", "longer than 31 bytes");
-    expect_error("GET", "/api/v1/instruments/CEA25/trades?limit=1000000000000000000000000000000000000000",
+    expect_error("GET",
+                 "/api/v1/instruments/CEA25/trades?limit=1000000000000000000000000000000000000000",
                  NULL, NULL, 400, "bad_field", NULL);
     expect_error("GET", "/api/v1/instruments/CEA25/bars?interval=1dxxxxxxxxx", NULL, NULL, 400,
                  "bad_field", NULL);
@@ -604,17 +602,19 @@ static void test_query_value_too_long(void **state)
 static void test_target_qty_message(void **state)
 {
     (void)state;
-    json_t *o = ts_expect(&T, "POST", "/api/v1/orders", bob,
-                          "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":10}", 201);
+    json_t *o =
+        ts_expect(&T, "POST", "/api/v1/orders", bob,
+                  "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":10}", 201);
     long long ask = tj_int(o, "order_id");
     json_decref(o);
     health_mark();
     static const int qtys[] = {0, -5, 11};
     for (size_t i = 0; i < 3; i++) {
         char body[160];
-        snprintf(body, sizeof body,
-                 "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":%d}]}",
-                 ask, qtys[i]);
+        snprintf(
+            body, sizeof body,
+            "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":%d}]}",
+            ask, qtys[i]);
         tresp r;
         ts_req(&T, "POST", "/api/v1/takes", alice, body, &r);
         assert_int_equal(r.status, 422);
@@ -634,8 +634,9 @@ static void test_frozen_participant_listings_cancelled(void **state)
     uint32_t f = tseed_participant(&T, "entity", "Frozen Fox");
     tseed_credit(&T, f, "CEA25", 100);
     char *frank = tseed_user(&T, "frank", f, "view,trade");
-    json_t *o = ts_expect(&T, "POST", "/api/v1/orders", frank,
-                          "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":10}", 201);
+    json_t *o =
+        ts_expect(&T, "POST", "/api/v1/orders", frank,
+                  "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":10}", 201);
     long long id = tj_int(o, "order_id");
     json_decref(o);
     char body[128], path[64];
@@ -647,7 +648,8 @@ static void test_frozen_participant_listings_cancelled(void **state)
     assert_int_equal(json_array_size(live), 0);
     json_decref(live);
     snprintf(body, sizeof body,
-             "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":1}]}", id);
+             "{\"code\":\"CEA25\",\"side\":\"buy\",\"targets\":[{\"order_id\":%lld,\"qty\":1}]}",
+             id);
     expect_error("POST", "/api/v1/takes", alice, body, 422, "unknown_order", NULL);
     json_t *a = ts_expect(&T, "GET", "/api/v1/account", frank, NULL, 200);
     json_t *h = json_array_get(json_object_get(a, "holdings"), 0);
@@ -666,7 +668,8 @@ static void test_error_messages_quoting_bad_utf8(void **state)
     (void)state;
     static const char *const paths[][2] = {
         {"GET", "/api/v1/instruments/%de"},
-        {"GET", "/api/v1/instruments/%E7%A2%B3%E7%A2%B3%E7%A2%B3%E7%A2%B3%E7%A2%B3%E7%A2%B3%E7%A2%B3"},
+        {"GET",
+         "/api/v1/instruments/%E7%A2%B3%E7%A2%B3%E7%A2%B3%E7%A2%B3%E7%A2%B3%E7%A2%B3%E7%A2%B3"},
         {"PUT", "/api/v1/market%de"},
         {"GET", "/api/v1/instruments'CEA54/%depth"},
     };
@@ -680,8 +683,7 @@ static void test_error_messages_quoting_bad_utf8(void **state)
     }
     /* a field name of 40 three-byte characters: cut to 95 bytes, mid-character */
     char key[200] = "", body[400];
-    for (int i = 0; i < 40; i++)
-        strcat(key, "\xe7\xa2\xb3");
+    for (int i = 0; i < 40; i++) strcat(key, "\xe7\xa2\xb3");
     snprintf(body, sizeof body, "{\"%s\":1}", key);
     tresp r;
     ts_req(&T, "POST", "/api/v1/orders", alice, body, &r);
@@ -723,7 +725,6 @@ int main(void)
         cmocka_unit_test(test_frozen_participant_listings_cancelled),
     };
     /* CETS_TEST_FILTER=test_smuggling* runs some of them (cmocka's pattern) */
-    if (getenv("CETS_TEST_FILTER"))
-        cmocka_set_test_filter(getenv("CETS_TEST_FILTER"));
+    if (getenv("CETS_TEST_FILTER")) cmocka_set_test_filter(getenv("CETS_TEST_FILTER"));
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -41,8 +41,7 @@ static int fx_setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
     const char *base = getenv("CETS_TEST_TMP");
-    if (!base || !*base)
-        base = "/tmp";
+    if (!base || !*base) base = "/tmp";
     mkdir(base, 0755);
     snprintf(f->dir, sizeof f->dir, "%s/journal-XXXXXX", base);
     assert_non_null(mkdtemp(f->dir));
@@ -56,13 +55,11 @@ static int fx_setup(void **state)
 static void rm_dir(const char *dir)
 {
     DIR *d = opendir(dir);
-    if (!d)
-        return;
+    if (!d) return;
     struct dirent *de;
     while ((de = readdir(d))) {
         char p[1200];
-        if (de->d_name[0] == '.')
-            continue;
+        if (de->d_name[0] == '.') continue;
         snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
         unlink(p);
     }
@@ -126,8 +123,7 @@ static int count_files(const fx *f, const char *prefix)
     DIR *d = opendir(f->dir);
     int n = 0;
     struct dirent *de;
-    while ((de = readdir(d)))
-        n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+    while ((de = readdir(d))) n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
     closedir(d);
     return n;
 }
@@ -168,8 +164,7 @@ static int record_offsets(const char *p, off_t *out, int max)
         uint32_t len;
         assert_int_equal(pread(fd, &len, 4, off + 8), 4);
         len &= 0xfff;
-        if (off + 12 + (off_t)len > size)
-            break;
+        if (off + 12 + (off_t)len > size) break;
         out[n++] = off;
         off += 12 + len;
     }
@@ -183,8 +178,7 @@ static cets_engine *recover_ok(const fx *f, cets_recovery *rep)
 {
     char err[512] = "";
     cets_engine *e = cets_recover(f->dir, &f->cfg, NULL, NULL, rep, err, sizeof err);
-    if (!e)
-        fail_msg("recover: %s", err);
+    if (!e) fail_msg("recover: %s", err);
     return e;
 }
 
@@ -192,8 +186,7 @@ static cets_journal *open_ok(const fx *f, uint64_t next)
 {
     char err[512] = "";
     cets_journal *j = cets_journal_open(f->dir, next, err, sizeof err);
-    if (!j)
-        fail_msg("journal open: %s", err);
+    if (!j) fail_msg("journal open: %s", err);
     return j;
 }
 
@@ -212,8 +205,7 @@ static void feed(cets_engine *e, cets_journal *j, tstream *s, int n, int batch)
         if (j && (i + 1) % batch == 0 && cets_journal_commit(j) != 0)
             fail_msg("commit: %s", cets_journal_error(j));
     }
-    if (j && cets_journal_commit(j) != 0)
-        fail_msg("commit: %s", cets_journal_error(j));
+    if (j && cets_journal_commit(j) != 0) fail_msg("commit: %s", cets_journal_error(j));
 }
 
 /* The state after the first n commands of the stream, on a fresh engine. */
@@ -241,8 +233,7 @@ static cets_engine *journaled(const fx *f, int n, int batch, uint64_t seg_limit,
     cets_recovery rep;
     cets_engine *e = recover_ok(f, &rep);
     cets_journal *j = open_ok(f, rep.last_seq + 1);
-    if (seg_limit)
-        cets_journal_set_segment_limit(j, seg_limit);
+    if (seg_limit) cets_journal_set_segment_limit(j, seg_limit);
     ts_init(s, SEED, DAY);
     feed(e, j, s, n, batch);
     cets_journal_close(j);
@@ -251,8 +242,7 @@ static cets_engine *journaled(const fx *f, int n, int batch, uint64_t seg_limit,
 
 static void expect_in(const char *hay, const char *needle)
 {
-    if (!strstr(hay, needle))
-        fail_msg("expected \"%s\" in \"%s\"", needle, hay);
+    if (!strstr(hay, needle)) fail_msg("expected \"%s\" in \"%s\"", needle, hay);
 }
 
 static void count_event(void *ctx, const cets_event *ev)
@@ -335,8 +325,7 @@ static void test_segments_roll(void **state)
     int n = segments(f, segs, 64);
     assert_true(n >= 5);
     for (int i = 0; i < n; i++) /* every segment but the last is at least the limit */
-        if (i + 1 < n)
-            assert_true(file_size(seg_path(f, segs[i])) >= 8192);
+        if (i + 1 < n) assert_true(file_size(seg_path(f, segs[i])) >= 8192);
     cets_recovery rep;
     cets_engine *r = recover_ok(f, &rep);
     assert_int_equal(rep.replayed, 1500);
@@ -553,8 +542,7 @@ static void test_torn_garbage(void **state)
     cets_engine *e = journaled(f, 600, 64, 0, &s);
     off_t size = file_size(seg_path(f, 1));
     unsigned char junk[37];
-    for (size_t i = 0; i < sizeof junk; i++)
-        junk[i] = (unsigned char)(i * 73 + 11);
+    for (size_t i = 0; i < sizeof junk; i++) junk[i] = (unsigned char)(i * 73 + 11);
     append_bytes(seg_path(f, 1), junk, sizeof junk);
     expect_cut(f, 600, size, 37);
 
@@ -634,8 +622,7 @@ static void test_bad_record_middle_segment(void **state)
     int n = segments(f, segs, 64);
     assert_true(n >= 4);
     off_t sizes[64];
-    for (int i = 0; i < n; i++)
-        sizes[i] = file_size(seg_path(f, segs[i]));
+    for (int i = 0; i < n; i++) sizes[i] = file_size(seg_path(f, segs[i]));
     flip_byte(seg_path(f, segs[1]), sizes[1] / 2);
 
     char err[512] = "", name[64];
@@ -643,8 +630,7 @@ static void test_bad_record_middle_segment(void **state)
     snprintf(name, sizeof name, "journal-%020" PRIu64 ".log: ", segs[1]);
     expect_in(err, name);
     expect_in(err, "not the last: refusing to recover; nothing was changed");
-    for (int i = 0; i < n; i++)
-        assert_int_equal(file_size(seg_path(f, segs[i])), sizes[i]);
+    for (int i = 0; i < n; i++) assert_int_equal(file_size(seg_path(f, segs[i])), sizes[i]);
     assert_int_equal(cets_journal_scan(f->dir, 1, NULL, NULL, err, sizeof err), -1);
 
     /* a snapshot past the damage makes the segment irrelevant */
@@ -753,7 +739,7 @@ typedef struct faults {
     int fail_sync;     /* errno to fail the segment sync with, 0: pass */
     int fail_write_at; /* fail the write that starts at this many bytes written (0: never) */
     size_t written;
-    bool dribble;      /* short writes of at most 7 bytes, EINTR every third call */
+    bool dribble; /* short writes of at most 7 bytes, EINTR every third call */
 } faults;
 
 static ssize_t fault_write(void *ctx, int fd, const void *buf, size_t len)
@@ -768,13 +754,10 @@ static ssize_t fault_write(void *ctx, int fd, const void *buf, size_t len)
         errno = ENOSPC;
         return -1;
     }
-    if (q->dribble && len > 7)
-        len = 7;
-    if (q->fail_write_at && len > 100)
-        len /= 2; /* leave half a batch behind */
+    if (q->dribble && len > 7) len = 7;
+    if (q->fail_write_at && len > 100) len /= 2; /* leave half a batch behind */
     ssize_t n = write(fd, buf, len);
-    if (n > 0)
-        q->written += (size_t)n;
+    if (n > 0) q->written += (size_t)n;
     return n;
 }
 
@@ -986,8 +969,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_torn_garbage, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_torn_flipped_byte, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_torn_hole, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_corrupt_middle_of_last_segment, fx_setup,
-                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_middle_of_last_segment, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_bad_record_middle_segment, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_sequence_gap, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_config_damage_refused, fx_setup, fx_teardown),

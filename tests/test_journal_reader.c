@@ -38,8 +38,7 @@ static int fx_setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
     const char *base = getenv("CETS_TEST_TMP");
-    if (!base || !*base)
-        base = "/tmp";
+    if (!base || !*base) base = "/tmp";
     mkdir(base, 0755);
     snprintf(f->dir, sizeof f->dir, "%s/jreader-XXXXXX", base);
     assert_non_null(mkdtemp(f->dir));
@@ -58,11 +57,9 @@ static int fx_teardown(void **state)
     while (d && (de = readdir(d))) {
         char p[1200];
         snprintf(p, sizeof p, "%s/%s", f->dir, de->d_name);
-        if (de->d_name[0] != '.')
-            unlink(p);
+        if (de->d_name[0] != '.') unlink(p);
     }
-    if (d)
-        closedir(d);
+    if (d) closedir(d);
     rmdir(f->dir);
     free(f->cmds);
     free(f);
@@ -93,8 +90,7 @@ static void write_stream(fx *f, cets_journal *j, cets_engine *e, tstream *s, int
         ts_result(s, &c, &r);
         f->cmds[c.seq] = c;
         f->hash_at[c.seq] = cets_state_hash(e);
-        if ((i + 1) % batch == 0)
-            assert_int_equal(cets_journal_commit(j), 0);
+        if ((i + 1) % batch == 0) assert_int_equal(cets_journal_commit(j), 0);
     }
     assert_int_equal(cets_journal_commit(j), 0);
 }
@@ -112,8 +108,7 @@ static int segments(const char *dir)
     int n = 0;
     DIR *d = opendir(dir);
     struct dirent *de;
-    while ((de = readdir(d)))
-        n += strncmp(de->d_name, "journal-", 8) == 0;
+    while ((de = readdir(d))) n += strncmp(de->d_name, "journal-", 8) == 0;
     closedir(d);
     return n;
 }
@@ -203,8 +198,7 @@ typedef struct fail_io {
 static int sync_then_fail(void *ctx, int fd, int is_dir)
 {
     fail_io *io = ctx;
-    if (!io->fail || is_dir)
-        return fdatasync(fd);
+    if (!io->fail || is_dir) return fdatasync(fd);
     char err[512];
     cets_cmd c;
     int rc;
@@ -322,8 +316,7 @@ static void test_engine_at(void **state)
         assert_non_null(x);
         assert_int_equal(cets_last_seq(x), at[i]);
         assert_int_equal(from, snap[i]);
-        if (at[i])
-            assert_int_equal(cets_state_hash(x), f->hash_at[at[i]]);
+        if (at[i]) assert_int_equal(cets_state_hash(x), f->hash_at[at[i]]);
         cets_engine_free(x);
     }
     assert_null(cets_journal_engine_at(f->dir, 2001, NULL, err, sizeof err));

@@ -27,7 +27,10 @@ typedef struct lm {
 
 static int plimit(tmarket *m, int id, int64_t v)
 {
-    cets_cmd c = {.type = CETS_CMD_PARAM_SET, .actor = CETS_EXCHANGE_ID, .aux = id, .qty = v,
+    cets_cmd c = {.type = CETS_CMD_PARAM_SET,
+                  .actor = CETS_EXCHANGE_ID,
+                  .aux = id,
+                  .qty = v,
                   .flags = CETS_PARAM_URGENT};
     return tm_apply(m, &c, NULL);
 }
@@ -51,8 +54,7 @@ static void lm_init(lm *x)
     x->au = tm_participant(&x->m, CETS_PK_AUTHORITY, "MEE", 0);
     tm_credit(&x->m, x->k, x->a, 600);
     tm_credit(&x->m, x->k, x->b, 300);
-    for (uint32_t i = 0; i < 3; i++)
-        tm_credit(&x->m, x->s, i, 10000000);
+    for (uint32_t i = 0; i < 3; i++) tm_credit(&x->m, x->s, i, 10000000);
     assert_int_equal(plimit(&x->m, CETS_PARAM_LIMIT_INSTITUTION_CEA, 1000), CETS_OK);
 }
 
@@ -72,7 +74,8 @@ static void test_post_and_take(void **state)
     cets_result r;
     TR_REJECT(m, CETS_POSITION_LIMIT, tm_post(m, x.k, x.b, CETS_BUY, 5000, 101, &r));
     cets_cmd post = {.type = CETS_CMD_POST, .participant = x.k, .instrument = x.b};
-    expect_message(&x, &post, "the holding would exceed the position limit (1,000 t of CEA in all)");
+    expect_message(&x, &post,
+                   "the holding would exceed the position limit (1,000 t of CEA in all)");
     TR_OK(m, tm_post(m, x.k, x.b, CETS_BUY, 5000, 100, &r)); /* 1,000: at the limit */
     assert_int_equal(tm_cancel(m, x.k, r.order_id), CETS_OK);
     /* a take: 101 refused, 100 fills (bought today: locked, still counted) */
@@ -126,18 +129,18 @@ static void test_blocks(void **state)
     TR_OK(m, tg_block(m, CETS_CMD_BLOCK_PROPOSE, x.k, x.b, CETS_BUY, 5000, 100000, 0, x.s, &r));
     uint64_t kprop = r.order_id;
     /* a seller proposes to the limited buyer, which accepts: checked on acceptance */
-    assert_int_equal(tg_block(m, CETS_CMD_BLOCK_PROPOSE, x.s, x.b, CETS_SELL, 5000, 100001, 0, x.k,
-                              &r),
-                     CETS_OK);
-    TR_REJECT(m, CETS_POSITION_LIMIT,
-              tg_block(m, CETS_CMD_BLOCK_ACCEPT, x.k, x.b, CETS_BUY, 5000, 100001, r.order_id, 0,
-                       NULL));
+    assert_int_equal(
+        tg_block(m, CETS_CMD_BLOCK_PROPOSE, x.s, x.b, CETS_SELL, 5000, 100001, 0, x.k, &r),
+        CETS_OK);
+    TR_REJECT(
+        m, CETS_POSITION_LIMIT,
+        tg_block(m, CETS_CMD_BLOCK_ACCEPT, x.k, x.b, CETS_BUY, 5000, 100001, r.order_id, 0, NULL));
     /* the buyer's own proposal: accepted by the seller, the buyer is checked again */
     TR_OK(m, tg_block(m, CETS_CMD_BLOCK_ACCEPT, x.s, x.b, CETS_SELL, 5000, 100000, kprop, 0, NULL));
     assert_int_equal(tg_held(m, x.k, x.b), 100300);
-    assert_int_equal(tg_block(m, CETS_CMD_BLOCK_PROPOSE, x.k, x.a, CETS_BUY, 5000, 100000, 0, x.s,
-                              &r),
-                     CETS_POSITION_LIMIT);
+    assert_int_equal(
+        tg_block(m, CETS_CMD_BLOCK_PROPOSE, x.k, x.a, CETS_BUY, 5000, 100000, 0, x.s, &r),
+        CETS_POSITION_LIMIT);
     assert_null(tm_invariants(m->e));
     tm_free(m);
 }
@@ -150,19 +153,21 @@ static void test_auctions(void **state)
     tmarket *m = &x.m;
     int64_t start = cets_time_at(TM_DATE, 10, 0, 480), end = cets_time_at(TM_DATE, 11, 0, 480);
     cets_result r;
-    assert_int_equal(tg_auction(m, CETS_EXCHANGE_ID, x.s, x.b, CETS_SELL, 100000, start, end, 0, 0,
-                                0, &r),
-                     CETS_OK);
+    assert_int_equal(
+        tg_auction(m, CETS_EXCHANGE_ID, x.s, x.b, CETS_SELL, 100000, start, end, 0, 0, 0, &r),
+        CETS_OK);
     uint64_t au = r.order_id;
     TR_REJECT(m, CETS_POSITION_LIMIT, tg_bid(m, x.k, au, 5000, 101, NULL));
     cets_cmd bid = {.type = CETS_CMD_AUCTION_BID, .participant = x.k, .order_id = au};
     expect_message(&x, &bid, "the holding would exceed the position limit (1,000 t of CEA in all)");
     TR_OK(m, tg_bid(m, x.k, au, 5000, 100, NULL));
     /* a buyer's auction: the lot is what its initiator would buy */
-    TR_REJECT(m, CETS_POSITION_LIMIT, tg_auction(m, CETS_EXCHANGE_ID, x.k, x.a, CETS_BUY, 100000,
-                                                 start, end, 0, 0, 0, NULL));
+    TR_REJECT(
+        m, CETS_POSITION_LIMIT,
+        tg_auction(m, CETS_EXCHANGE_ID, x.k, x.a, CETS_BUY, 100000, start, end, 0, 0, 0, NULL));
     assert_int_equal(plimit(m, CETS_PARAM_LIMIT_INSTITUTION_CEA, 100900), CETS_OK);
-    TR_OK(m, tg_auction(m, CETS_EXCHANGE_ID, x.k, x.a, CETS_BUY, 100000, start, end, 0, 0, 0, NULL));
+    TR_OK(m,
+          tg_auction(m, CETS_EXCHANGE_ID, x.k, x.a, CETS_BUY, 100000, start, end, 0, 0, 0, NULL));
     tm_free(m);
 }
 
@@ -174,8 +179,8 @@ static void test_transfers(void **state)
     tmarket *m = &x.m;
     cets_result r;
     TR_REJECT(m, CETS_POSITION_LIMIT, tg_transfer(m, x.s, x.s, x.k, x.b, 101, 7, NULL));
-    cets_cmd tr = {.type = CETS_CMD_TRANSFER, .participant = x.s, .counterparty = x.k,
-                   .instrument = x.b};
+    cets_cmd tr = {
+        .type = CETS_CMD_TRANSFER, .participant = x.s, .counterparty = x.k, .instrument = x.b};
     expect_message(&x, &tr, "the holding would exceed the position limit (1,000 t of CEA in all)");
     TR_OK(m, tg_transfer(m, x.s, x.s, x.k, x.b, 100, 7, &r));
     uint64_t t1 = r.order_id;
@@ -211,8 +216,9 @@ static void test_vintage_and_kinds(void **state)
     /* both: the message names both */
     assert_int_equal(plimit(m, CETS_PARAM_LIMIT_INSTITUTION_CEA, 950), CETS_OK);
     TR_REJECT(m, CETS_POSITION_LIMIT, tm_post(m, x.k, x.b, CETS_BUY, 5000, 51, NULL));
-    expect_message(&x, &post, "the holding would exceed the position limit (950 t of CEA in all, "
-                              "700 t of one vintage)");
+    expect_message(&x, &post,
+                   "the holding would exceed the position limit (950 t of CEA in all, "
+                   "700 t of one vintage)");
     /* an individual's CCER; an entity's CEA */
     uint32_t ind = tm_participant(m, CETS_PK_INDIVIDUAL, "li", RICH);
     assert_int_equal(plimit(m, CETS_PARAM_LIMIT_INDIVIDUAL_CCER, 50), CETS_OK);
@@ -286,10 +292,10 @@ static void test_snapshot(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_post_and_take),  cmocka_unit_test(test_modify),
-        cmocka_unit_test(test_blocks),         cmocka_unit_test(test_auctions),
-        cmocka_unit_test(test_transfers),      cmocka_unit_test(test_vintage_and_kinds),
-        cmocka_unit_test(test_exemptions),     cmocka_unit_test(test_snapshot),
+        cmocka_unit_test(test_post_and_take), cmocka_unit_test(test_modify),
+        cmocka_unit_test(test_blocks),        cmocka_unit_test(test_auctions),
+        cmocka_unit_test(test_transfers),     cmocka_unit_test(test_vintage_and_kinds),
+        cmocka_unit_test(test_exemptions),    cmocka_unit_test(test_snapshot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -229,12 +229,9 @@ static void test_random_against_reference(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_add_rest_best),
-        cmocka_unit_test(test_cross_trades_at_maker_price),
-        cmocka_unit_test(test_cancel),
-        cmocka_unit_test(test_self_trade_rejected),
-        cmocka_unit_test(test_bad_arguments),
-        cmocka_unit_test(test_random_against_reference),
+        cmocka_unit_test(test_add_rest_best), cmocka_unit_test(test_cross_trades_at_maker_price),
+        cmocka_unit_test(test_cancel),        cmocka_unit_test(test_self_trade_rejected),
+        cmocka_unit_test(test_bad_arguments), cmocka_unit_test(test_random_against_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

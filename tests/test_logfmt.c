@@ -40,19 +40,16 @@ static int logfmt_parse(const char *s, kv *out, int max, const char **why)
 {
     int n = 0;
     while (*s) {
-        if (n == max)
-            return *why = "too many pairs", -1;
+        if (n == max) return *why = "too many pairs", -1;
         kv *p = &out[n];
         size_t k = 0;
         while ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
                *s == '_' || *s == '.' || *s == '-') {
-            if (k + 1 < sizeof p->key)
-                p->key[k++] = *s;
+            if (k + 1 < sizeof p->key) p->key[k++] = *s;
             s++;
         }
         p->key[k] = 0;
-        if (!k || *s++ != '=')
-            return *why = "a key without '='", -1;
+        if (!k || *s++ != '=') return *why = "a key without '='", -1;
         size_t v = 0;
         if (*s == '"') {
             for (s++; *s != '"'; s++) {
@@ -61,10 +58,14 @@ static int logfmt_parse(const char *s, kv *out, int max, const char **why)
                 char ch = *s;
                 if (ch == '\\') {
                     s++;
-                    if (*s == 'n') ch = '\n';
-                    else if (*s == 'r') ch = '\r';
-                    else if (*s == 't') ch = '\t';
-                    else if (*s == '"' || *s == '\\') ch = *s;
+                    if (*s == 'n')
+                        ch = '\n';
+                    else if (*s == 'r')
+                        ch = '\r';
+                    else if (*s == 't')
+                        ch = '\t';
+                    else if (*s == '"' || *s == '\\')
+                        ch = *s;
                     else if (*s == 'u') {
                         unsigned cp;
                         if (sscanf(s + 1, "%4x", &cp) != 1 || cp > 0x7f)
@@ -74,24 +75,20 @@ static int logfmt_parse(const char *s, kv *out, int max, const char **why)
                     } else
                         return *why = "an unknown escape", -1;
                 }
-                if (v + 1 < sizeof p->val)
-                    p->val[v++] = ch;
+                if (v + 1 < sizeof p->val) p->val[v++] = ch;
             }
             s++;
         } else {
             for (; *s && *s != ' '; s++) {
                 if (*s == '"' || *s == '=' || (unsigned char)*s < 0x20 || *s == 0x7f)
                     return *why = "a bare value with a quote, '=' or a control byte", -1;
-                if (v + 1 < sizeof p->val)
-                    p->val[v++] = *s;
+                if (v + 1 < sizeof p->val) p->val[v++] = *s;
             }
-            if (!v)
-                return *why = "an empty bare value", -1;
+            if (!v) return *why = "an empty bare value", -1;
         }
         p->val[v] = 0;
         for (int i = 0; i < n; i++)
-            if (!strcmp(out[i].key, p->key))
-                return *why = "a key twice", -1;
+            if (!strcmp(out[i].key, p->key)) return *why = "a key twice", -1;
         n++;
         if (*s == ' ')
             s++;
@@ -106,8 +103,7 @@ static int logfmt_parse(const char *s, kv *out, int max, const char **why)
 static const char *kv_get(const kv *p, int n, const char *key)
 {
     for (int i = 0; i < n; i++)
-        if (!strcmp(p[i].key, key))
-            return p[i].val;
+        if (!strcmp(p[i].key, key)) return p[i].val;
     return NULL;
 }
 
@@ -140,10 +136,10 @@ static char *capture_end(int *nlines)
         kv p[48];
         const char *why = "";
         int n = logfmt_parse(line, p, 48, &why);
-        if (n < 3 || strcmp(p[0].key, "ts") || strcmp(p[1].key, "level") || strcmp(p[2].key, "comp"))
+        if (n < 3 || strcmp(p[0].key, "ts") || strcmp(p[1].key, "level") ||
+            strcmp(p[2].key, "comp"))
             fail_msg("not a logfmt line (%s): %s", why, line);
-        if (kv_get(p, n, "FORGED"))
-            fail_msg("a forged key: %s", line);
+        if (kv_get(p, n, "FORGED")) fail_msg("a forged key: %s", line);
         ++*nlines;
     }
     return text;
@@ -157,8 +153,7 @@ static bool captured_has(const char *text, const char *key, const char *want)
         const char *why;
         int n = logfmt_parse(line, p, 48, &why);
         const char *v = n > 0 ? kv_get(p, n, key) : NULL;
-        if (v && !strcmp(v, want))
-            return true;
+        if (v && !strcmp(v, want)) return true;
     }
     return false;
 }
@@ -185,8 +180,24 @@ static void test_log_values_round_trip(void **state)
 {
     (void)state;
     static const char *const values[] = {
-        "", " ", "a b", "a=b", "=", "\"", "\\", "\\\"", "\t", "\r\n", "\x01\x1f\x7f", "x\n",
-        "level=error", "msg=\"x\" y=1", "日本語 テスト", "plain", "-", "a\"b\\c\nd",
+        "",
+        " ",
+        "a b",
+        "a=b",
+        "=",
+        "\"",
+        "\\",
+        "\\\"",
+        "\t",
+        "\r\n",
+        "\x01\x1f\x7f",
+        "x\n",
+        "level=error",
+        "msg=\"x\" y=1",
+        "日本語 テスト",
+        "plain",
+        "-",
+        "a\"b\\c\nd",
     };
     capture_start();
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
@@ -214,8 +225,7 @@ static void test_log_long_value_cut_well_formed(void **state)
 {
     (void)state;
     char big[2000] = "", fits[LOG_VALUE_MAX];
-    while (strlen(big) + 8 < sizeof big)
-        strcat(big, "碳 \"x\"\n");
+    while (strlen(big) + 8 < sizeof big) strcat(big, "碳 \"x\"\n");
     memset(fits, 'a', sizeof fits - 1);
     fits[sizeof fits - 1] = 0; /* 319 bytes: a bare word that just fits */
     capture_start();
@@ -279,7 +289,8 @@ static void test_fix_logon_cannot_forge_a_line(void **state)
     int n;
     char *text = capture_end(&n);
     assert_true(n >= 2);
-    assert_true(captured_has(text, "compid", FORGED)); /* the SenderCompID (comp is the component) */
+    assert_true(
+        captured_has(text, "compid", FORGED)); /* the SenderCompID (comp is the component) */
     assert_true(captured_has(text, "user", FORGED));
     free(text);
     char cmd[700];

@@ -22,8 +22,12 @@
 
 static int pset(tmarket *m, int id, int64_t value, int32_t date, bool urgent)
 {
-    cets_cmd c = {.type = CETS_CMD_PARAM_SET, .actor = CETS_EXCHANGE_ID, .aux = id, .qty = value,
-                  .price = urgent ? 0 : date, .flags = urgent ? CETS_PARAM_URGENT : 0};
+    cets_cmd c = {.type = CETS_CMD_PARAM_SET,
+                  .actor = CETS_EXCHANGE_ID,
+                  .aux = id,
+                  .qty = value,
+                  .price = urgent ? 0 : date,
+                  .flags = urgent ? CETS_PARAM_URGENT : 0};
     return tm_apply(m, &c, NULL);
 }
 
@@ -31,8 +35,12 @@ static int pset(tmarket *m, int id, int64_t value, int32_t date, bool urgent)
 static const char *pwhy(tmarket *m, int id, int64_t value, int32_t date, bool urgent)
 {
     static char buf[256];
-    cets_cmd c = {.type = CETS_CMD_PARAM_SET, .actor = CETS_EXCHANGE_ID, .aux = id, .qty = value,
-                  .price = urgent ? 0 : date, .flags = urgent ? CETS_PARAM_URGENT : 0};
+    cets_cmd c = {.type = CETS_CMD_PARAM_SET,
+                  .actor = CETS_EXCHANGE_ID,
+                  .aux = id,
+                  .qty = value,
+                  .price = urgent ? 0 : date,
+                  .flags = urgent ? CETS_PARAM_URGENT : 0};
     return cets_param_check(m->e, &c, buf, sizeof buf);
 }
 
@@ -174,9 +182,8 @@ static void test_urgent(void **state)
     tm_credit(&x.m, x.s, x.a, 10000000);
     tm_at(&x.m, 13, 30);
     cets_result r;
-    assert_int_equal(tg_block(&x.m, CETS_CMD_BLOCK_QUOTE, x.s, x.a, CETS_SELL, 5000, 600000, 0, 0,
-                              &r),
-                     CETS_OK);
+    assert_int_equal(
+        tg_block(&x.m, CETS_CMD_BLOCK_QUOTE, x.s, x.a, CETS_SELL, 5000, 600000, 0, 0, &r), CETS_OK);
     TR_OK(&x.m, pset(&x.m, CETS_PARAM_BLOCK_MAX_QTY, 500000, 0, true));
     TR_REJECT(&x.m, CETS_QTY_OUT_OF_RANGE,
               tg_block(&x.m, CETS_CMD_BLOCK_QUOTE, x.s, x.a, CETS_SELL, 5000, 500001, 0, 0, &r));
@@ -184,9 +191,8 @@ static void test_urgent(void **state)
     cets_cmd q = {.type = CETS_CMD_BLOCK_QUOTE};
     cets_reject_message(x.m.e, &q, CETS_QTY_OUT_OF_RANGE, msg, sizeof msg);
     assert_string_equal(msg, "quantity is outside the limits (block: 100,000 to 500,000 t)");
-    assert_int_equal(tg_block(&x.m, CETS_CMD_BLOCK_QUOTE, x.s, x.a, CETS_SELL, 5000, 500000, 0, 0,
-                              &r),
-                     CETS_OK);
+    assert_int_equal(
+        tg_block(&x.m, CETS_CMD_BLOCK_QUOTE, x.s, x.a, CETS_SELL, 5000, 500000, 0, 0, &r), CETS_OK);
     TR_OK(&x.m, pset(&x.m, CETS_PARAM_BAND_BLOCK, 1000, 0, true));
     TR_REJECT(&x.m, CETS_PRICE_OUT_OF_BAND,
               tg_block(&x.m, CETS_CMD_BLOCK_QUOTE, x.s, x.a, CETS_SELL, 5501, 100000, 0, 0, &r));
@@ -246,8 +252,12 @@ static void test_bad_values(void **state)
     char want[64];
     snprintf(want, sizeof want, "no market parameter has the number %d", CETS_PARAM_COUNT);
     assert_string_equal(pwhy(m, CETS_PARAM_COUNT, 1, TUE, false), want);
-    cets_cmd c = {.type = CETS_CMD_PARAM_SET, .actor = CETS_EXCHANGE_ID, .aux = 0, .qty = 1,
-                  .price = TUE, .flags = 2};
+    cets_cmd c = {.type = CETS_CMD_PARAM_SET,
+                  .actor = CETS_EXCHANGE_ID,
+                  .aux = 0,
+                  .qty = 1,
+                  .price = TUE,
+                  .flags = 2};
     TR_REJECT(m, CETS_BAD_ARGUMENT, tm_apply(m, &c, NULL));
     c.flags = 0;
     c.actor = x.s;
@@ -305,8 +315,11 @@ static void test_pending_limit(void **state)
         assert_int_equal(pset(m, CETS_PARAM_CCER_CAP, i, cets_date_add(TUE, i), false), CETS_OK);
     TR_REJECT(m, CETS_CAPACITY, pset(m, CETS_PARAM_CCER_CAP, 99, cets_date_add(TUE, 64), false));
     char buf[200];
-    cets_cmd c = {.type = CETS_CMD_PARAM_SET, .actor = CETS_EXCHANGE_ID,
-                  .aux = CETS_PARAM_CCER_CAP, .qty = 99, .price = cets_date_add(TUE, 64)};
+    cets_cmd c = {.type = CETS_CMD_PARAM_SET,
+                  .actor = CETS_EXCHANGE_ID,
+                  .aux = CETS_PARAM_CCER_CAP,
+                  .qty = 99,
+                  .price = cets_date_add(TUE, 64)};
     assert_string_equal(cets_reject_message(m->e, &c, CETS_CAPACITY, buf, sizeof buf),
                         "at most 64 changes may wait for their date");
     /* urgent changes do not wait: still accepted */
@@ -373,9 +386,9 @@ static void test_auction_fee_waits(void **state)
     tm_credit(m, x.s, x.a, 1000000);
     cets_result r;
     int64_t start = cets_time_at(TM_DATE, 10, 0, 480), end = cets_time_at(TUE, 11, 0, 480);
-    assert_int_equal(tg_auction(m, CETS_EXCHANGE_ID, x.s, x.a, CETS_SELL, 100000, start, end, 0, 0,
-                                0, &r),
-                     CETS_OK);
+    assert_int_equal(
+        tg_auction(m, CETS_EXCHANGE_ID, x.s, x.a, CETS_SELL, 100000, start, end, 0, 0, 0, &r),
+        CETS_OK);
     uint64_t au = r.order_id ? r.order_id : r.id;
     assert_int_equal(tg_bid(m, x.k, au, 5000, 100000, &r), CETS_OK);
     TR_OK(m, pset(m, CETS_PARAM_FEE_AUCTION_BUY, 2000, TUE, false));
@@ -447,8 +460,8 @@ static void test_replay_and_snapshot(void **state)
     free(buf);
     assert_int_equal(tm_eod(&m), CETS_OK);
     /* the copy applies the pending change on its own END_OF_DAY */
-    cets_cmd eod = {.type = CETS_CMD_END_OF_DAY, .actor = CETS_EXCHANGE_ID,
-                    .seq = m.seq, .ts = m.now};
+    cets_cmd eod = {
+        .type = CETS_CMD_END_OF_DAY, .actor = CETS_EXCHANGE_ID, .seq = m.seq, .ts = m.now};
     assert_int_equal(cets_apply(copy, &eod, NULL), CETS_OK);
     assert_int_equal(cets_param_value(copy, CETS_PARAM_BAND_LISTING), 2000);
     assert_int_equal(cets_state_hash(copy), cets_state_hash(m.e));
@@ -458,8 +471,7 @@ static void test_replay_and_snapshot(void **state)
     cets_config_default(&cfg);
     cfg.start_date = TM_DATE;
     cets_engine *re = cets_engine_new(&cfg);
-    for (size_t i = 0; i < log.n; i++)
-        cets_apply(re, &log.c[i], NULL);
+    for (size_t i = 0; i < log.n; i++) cets_apply(re, &log.c[i], NULL);
     assert_int_equal(cets_state_hash(re), cets_state_hash(m.e));
     cets_param_change x1[3], x2[3];
     assert_int_equal(cets_param_changes(re, 0, x1, 3), 3);
@@ -500,8 +512,7 @@ static void fmt_num(int64_t v, char *buf, size_t len)
     int n = snprintf(d, sizeof d, "%lld", (long long)v);
     size_t o = 0;
     for (int i = 0; i < n && o + 2 < len; i++) {
-        if (i && d[0] != '-' && (n - i) % 3 == 0)
-            buf[o++] = ',';
+        if (i && d[0] != '-' && (n - i) % 3 == 0) buf[o++] = ',';
         buf[o++] = d[i];
     }
     buf[o] = 0;
@@ -535,8 +546,7 @@ static void test_docs_table(void **state)
     size_t n = fread(doc, 1, sizeof doc - 1, f);
     fclose(f);
     doc[n] = 0;
-    if (!strstr(doc, expect))
-        fail_msg("docs/rules.md does not hold this table:\n%s", expect);
+    if (!strstr(doc, expect)) fail_msg("docs/rules.md does not hold this table:\n%s", expect);
 }
 
 int main(void)

@@ -74,11 +74,11 @@ typedef struct pfile {
     char path[PATH_MAX];  /* its current name ("" once unlinked or replaced) */
     char dname[PATH_MAX]; /* its name after a cut, as of the last directory fsync ("" none) */
     int fd;
-    unsigned char *cur;   /* what the real file holds */
+    unsigned char *cur; /* what the real file holds */
     size_t cur_len, cur_cap;
-    unsigned char *dur;   /* what survives for sure: the content at its last sync */
+    unsigned char *dur; /* what survives for sure: the content at its last sync */
     size_t dur_len;
-    pcwrite *pend;         /* writes since the last sync */
+    pcwrite *pend; /* writes since the last sync */
     size_t npend, cappend;
 } pfile;
 
@@ -96,11 +96,18 @@ typedef struct image {
     size_t len;
 } image;
 
-enum { M_NOTHING, M_ALL, M_PREFIX_WRITES, M_SUBSET_WRITES, M_SECTORS, M_PAGES, M_PREFIX_BYTES,
-       M_MODES };
-static const char *const mode_names[M_MODES] = {"nothing", "all", "write_prefix",
-                                                "write_subset", "sectors", "pages",
-                                                "byte_prefix"};
+enum {
+    M_NOTHING,
+    M_ALL,
+    M_PREFIX_WRITES,
+    M_SUBSET_WRITES,
+    M_SECTORS,
+    M_PAGES,
+    M_PREFIX_BYTES,
+    M_MODES
+};
+static const char *const mode_names[M_MODES] = {"nothing", "all",   "write_prefix", "write_subset",
+                                                "sectors", "pages", "byte_prefix"};
 
 typedef struct psim {
     pfile f[PC_FILES];
@@ -123,15 +130,16 @@ static uint64_t pc_rand(psim *s)
     return z ^ (z >> 31);
 }
 
-static uint64_t pc_below(psim *s, uint64_t n) { return n ? pc_rand(s) % n : 0; }
+static uint64_t pc_below(psim *s, uint64_t n)
+{
+    return n ? pc_rand(s) % n : 0;
+}
 
 static void pf_reserve(pfile *p, size_t len)
 {
-    if (len <= p->cur_cap)
-        return;
+    if (len <= p->cur_cap) return;
     size_t cap = p->cur_cap ? p->cur_cap : 4096;
-    while (cap < len)
-        cap *= 2;
+    while (cap < len) cap *= 2;
     p->cur = realloc(p->cur, cap);
     assert_non_null(p->cur);
     memset(p->cur + p->cur_cap, 0, cap - p->cur_cap);
@@ -140,8 +148,7 @@ static void pf_reserve(pfile *p, size_t len)
 
 static void pf_clear_pending(pfile *p)
 {
-    for (size_t i = 0; i < p->npend; i++)
-        free(p->pend[i].data);
+    for (size_t i = 0; i < p->npend; i++) free(p->pend[i].data);
     p->npend = 0;
 }
 
@@ -157,8 +164,7 @@ static void pf_free(pfile *p)
 static pfile *pf_by_fd(psim *s, int fd)
 {
     for (int i = 0; i < PC_FILES; i++)
-        if (s->f[i].used && s->f[i].fd == fd)
-            return &s->f[i];
+        if (s->f[i].used && s->f[i].fd == fd) return &s->f[i];
     return NULL;
 }
 
@@ -201,8 +207,7 @@ static void dirops_apply(psim *s, size_t k)
                 snprintf(s->f[o->file].dname, PATH_MAX, "%s", o->to);
         } else {
             for (int j = 0; j < PC_FILES; j++)
-                if (s->f[j].used && !strcmp(s->f[j].dname, o->from))
-                    s->f[j].dname[0] = 0;
+                if (s->f[j].used && !strcmp(s->f[j].dname, o->from)) s->f[j].dname[0] = 0;
         }
     }
 }
@@ -211,10 +216,8 @@ static void dirops_apply(psim *s, size_t k)
 
 static void img_copy(unsigned char *b, const pfile *p, uint64_t from, uint64_t to)
 {
-    if (to > p->cur_len)
-        to = p->cur_len;
-    if (from < to)
-        memcpy(b + from, p->cur + from, to - from);
+    if (to > p->cur_len) to = p->cur_len;
+    if (from < to) memcpy(b + from, p->cur + from, to - from);
 }
 
 /* What survives of p: its durable bytes and some of the rest. */
@@ -223,14 +226,11 @@ static void pc_image_of(psim *s, const pfile *p, image *im)
     size_t cap = p->cur_len > p->dur_len ? p->cur_len : p->dur_len;
     unsigned char *b = calloc(1, cap ? cap : 1);
     assert_non_null(b);
-    if (p->dur_len)
-        memcpy(b, p->dur, p->dur_len);
+    if (p->dur_len) memcpy(b, p->dur, p->dur_len);
     uint64_t lo = UINT64_MAX, hi = 0; /* the unsynced range */
     for (size_t i = 0; i < p->npend; i++) {
-        if (p->pend[i].off < lo)
-            lo = p->pend[i].off;
-        if (p->pend[i].off + p->pend[i].len > hi)
-            hi = p->pend[i].off + p->pend[i].len;
+        if (p->pend[i].off < lo) lo = p->pend[i].off;
+        if (p->pend[i].off + p->pend[i].len > hi) hi = p->pend[i].off + p->pend[i].len;
     }
     int mode = p->npend ? (int)pc_below(s, M_MODES) : M_NOTHING;
     if (p->npend) {
@@ -239,19 +239,16 @@ static void pc_image_of(psim *s, const pfile *p, image *im)
     }
     uint64_t kept_end = p->dur_len, size;
     switch (mode) {
-    case M_NOTHING:
-        break;
+    case M_NOTHING: break;
     case M_ALL:
-        if (p->cur_len)
-            memcpy(b, p->cur, p->cur_len);
+        if (p->cur_len) memcpy(b, p->cur, p->cur_len);
         kept_end = p->cur_len;
         break;
     case M_PREFIX_WRITES:
     case M_SUBSET_WRITES: {
         size_t upto = mode == M_PREFIX_WRITES ? pc_below(s, p->npend + 1) : p->npend;
         for (size_t i = 0; i < upto; i++) {
-            if (mode == M_SUBSET_WRITES && pc_below(s, 2))
-                continue;
+            if (mode == M_SUBSET_WRITES && pc_below(s, 2)) continue;
             memcpy(b + p->pend[i].off, p->pend[i].data, p->pend[i].len);
             if (p->pend[i].off + p->pend[i].len > kept_end)
                 kept_end = p->pend[i].off + p->pend[i].len;
@@ -263,20 +260,17 @@ static void pc_image_of(psim *s, const pfile *p, image *im)
         uint64_t unit = mode == M_SECTORS ? SECTOR : PAGE;
         for (uint64_t u = lo / unit * unit; u < hi; u += unit) {
             uint64_t r = pc_below(s, 4); /* pages: 0-1 kept, 2 torn, 3 lost; sectors: 0-1 kept */
-            if (mode == M_SECTORS ? r >= 2 : r == 3)
-                continue;
+            if (mode == M_SECTORS ? r >= 2 : r == 3) continue;
             if (mode == M_PAGES && r == 2) {
                 for (uint64_t q = u; q < u + unit; q += SECTOR)
                     if (pc_below(s, 2)) {
                         img_copy(b, p, q, q + SECTOR);
-                        if (q + SECTOR > kept_end)
-                            kept_end = q + SECTOR;
+                        if (q + SECTOR > kept_end) kept_end = q + SECTOR;
                     }
                 continue;
             }
             img_copy(b, p, u, u + unit);
-            if (u + unit > kept_end)
-                kept_end = u + unit;
+            if (u + unit > kept_end) kept_end = u + unit;
         }
         break;
     }
@@ -285,8 +279,7 @@ static void pc_image_of(psim *s, const pfile *p, image *im)
         img_copy(b, p, lo, kept_end);
         break;
     }
-    if (kept_end > cap)
-        kept_end = cap;
+    if (kept_end > cap) kept_end = cap;
     /* the size: as written, as far as something was kept, or in between */
     uint64_t r = pc_below(s, 3);
     if (mode == M_ALL || r == 0)
@@ -295,8 +288,7 @@ static void pc_image_of(psim *s, const pfile *p, image *im)
         size = kept_end;
     else
         size = kept_end + pc_below(s, cap - kept_end + 1);
-    if (size < p->dur_len)
-        size = p->dur_len;
+    if (size < p->dur_len) size = p->dur_len;
     im->data = b;
     im->len = size;
 }
@@ -308,8 +300,7 @@ static void pc_cut(psim *s)
     s->nimg = 0;
     for (int i = 0; i < PC_FILES; i++) {
         pfile *p = &s->f[i];
-        if (!p->used)
-            continue;
+        if (!p->used) continue;
         if (!p->dname[0]) { /* its name never became durable */
             s->names_lost++;
             continue;
@@ -323,8 +314,7 @@ static void pc_cut(psim *s)
 /* Each hook call: the power may fail now. */
 static bool pc_power(psim *s)
 {
-    if (s->dead)
-        return false;
+    if (s->dead) return false;
     if (++s->calls >= s->cut_at) {
         pc_cut(s);
         return false;
@@ -336,8 +326,7 @@ static bool pc_power(psim *s)
 static void pc_restore(psim *s)
 {
     for (int i = 0; i < PC_FILES; i++)
-        if (s->f[i].used && s->f[i].path[0])
-            unlink(s->f[i].path);
+        if (s->f[i].used && s->f[i].path[0]) unlink(s->f[i].path);
     for (int i = 0; i < s->nimg; i++) {
         image *im = &s->img[i];
         int fd = open(im->name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -348,8 +337,7 @@ static void pc_restore(psim *s)
     }
     s->nimg = 0;
     for (int i = 0; i < PC_FILES; i++)
-        if (s->f[i].used)
-            pf_free(&s->f[i]);
+        if (s->f[i].used) pf_free(&s->f[i]);
     s->nops = 0;
     s->dead = false;
 }
@@ -365,14 +353,11 @@ static int pc_fail(void)
 static int hook_open(void *ctx, const char *path, int flags)
 {
     psim *s = ctx;
-    if (!pc_power(s))
-        return pc_fail();
+    if (!pc_power(s)) return pc_fail();
     int fd = open(path, flags, 0644);
-    if (fd < 0)
-        return fd;
+    if (fd < 0) return fd;
     pfile *old = pf_by_fd(s, fd);
-    if (old)
-        old->fd = -1; /* the journal closed it (close() is not a hook) */
+    if (old) old->fd = -1; /* the journal closed it (close() is not a hook) */
     int i = pf_new(s);
     pfile *p = &s->f[i];
     p->fd = fd;
@@ -391,8 +376,7 @@ static int hook_open(void *ctx, const char *path, int flags)
     close(rfd);
     p->cur_len = (size_t)st.st_size;
     p->dur = malloc(p->cur_len ? p->cur_len : 1);
-    if (p->cur_len)
-        memcpy(p->dur, p->cur, p->cur_len);
+    if (p->cur_len) memcpy(p->dur, p->cur, p->cur_len);
     p->dur_len = p->cur_len;
     return fd;
 }
@@ -400,8 +384,7 @@ static int hook_open(void *ctx, const char *path, int flags)
 static ssize_t hook_write(void *ctx, int fd, const void *buf, size_t len)
 {
     psim *s = ctx;
-    if (s->dead)
-        return pc_fail();
+    if (s->dead) return pc_fail();
     /* The write in flight when the power fails may have reached the disk in
      * part: it is made, and counts as unsynced, before the cut is taken. */
     bool cut_now = ++s->calls >= s->cut_at;
@@ -413,8 +396,7 @@ static ssize_t hook_write(void *ctx, int fd, const void *buf, size_t len)
     assert_int_equal(n, (ssize_t)len);
     pf_reserve(p, (size_t)off + len);
     memcpy(p->cur + off, buf, len);
-    if ((size_t)off + len > p->cur_len)
-        p->cur_len = (size_t)off + len;
+    if ((size_t)off + len > p->cur_len) p->cur_len = (size_t)off + len;
     if (p->npend == p->cappend) {
         p->cappend = p->cappend ? p->cappend * 2 : 8;
         p->pend = realloc(p->pend, p->cappend * sizeof *p->pend);
@@ -435,8 +417,7 @@ static ssize_t hook_write(void *ctx, int fd, const void *buf, size_t len)
 static int hook_sync(void *ctx, int fd, int is_dir)
 {
     psim *s = ctx;
-    if (!pc_power(s))
-        return pc_fail();
+    if (!pc_power(s)) return pc_fail();
     if (is_dir) {
         dirops_apply(s, s->nops);
         s->nops = 0;
@@ -446,8 +427,7 @@ static int hook_sync(void *ctx, int fd, int is_dir)
     assert_non_null(p);
     free(p->dur);
     p->dur = malloc(p->cur_len ? p->cur_len : 1);
-    if (p->cur_len)
-        memcpy(p->dur, p->cur, p->cur_len);
+    if (p->cur_len) memcpy(p->dur, p->cur, p->cur_len);
     p->dur_len = p->cur_len;
     pf_clear_pending(p);
     return 0;
@@ -456,15 +436,12 @@ static int hook_sync(void *ctx, int fd, int is_dir)
 static int hook_truncate(void *ctx, int fd, off_t len)
 {
     psim *s = ctx;
-    if (!pc_power(s))
-        return pc_fail();
+    if (!pc_power(s)) return pc_fail();
     pfile *p = pf_by_fd(s, fd);
     assert_non_null(p);
-    if (ftruncate(fd, len) != 0)
-        return -1;
+    if (ftruncate(fd, len) != 0) return -1;
     pf_reserve(p, (size_t)len);
-    if ((size_t)len > p->cur_len)
-        memset(p->cur + p->cur_len, 0, (size_t)len - p->cur_len);
+    if ((size_t)len > p->cur_len) memset(p->cur + p->cur_len, 0, (size_t)len - p->cur_len);
     p->cur_len = (size_t)len;
     return 0;
 }
@@ -472,14 +449,11 @@ static int hook_truncate(void *ctx, int fd, off_t len)
 static int hook_rename(void *ctx, const char *from, const char *to)
 {
     psim *s = ctx;
-    if (!pc_power(s))
-        return pc_fail();
-    if (rename(from, to) != 0)
-        return -1;
+    if (!pc_power(s)) return pc_fail();
+    if (rename(from, to) != 0) return -1;
     int who = -1;
     for (int i = 0; i < PC_FILES; i++) {
-        if (!s->f[i].used)
-            continue;
+        if (!s->f[i].used) continue;
         if (!strcmp(s->f[i].path, to))
             s->f[i].path[0] = 0;
         else if (!strcmp(s->f[i].path, from))
@@ -494,13 +468,10 @@ static int hook_rename(void *ctx, const char *from, const char *to)
 static int hook_unlink(void *ctx, const char *path)
 {
     psim *s = ctx;
-    if (!pc_power(s))
-        return pc_fail();
-    if (unlink(path) != 0)
-        return -1;
+    if (!pc_power(s)) return pc_fail();
+    if (unlink(path) != 0) return -1;
     for (int i = 0; i < PC_FILES; i++)
-        if (s->f[i].used && !strcmp(s->f[i].path, path))
-            s->f[i].path[0] = 0;
+        if (s->f[i].used && !strcmp(s->f[i].path, path)) s->f[i].path[0] = 0;
     dirop_add(s, OP_UNLINK, -1, path, NULL);
     return 0;
 }
@@ -515,17 +486,20 @@ typedef struct run {
     tstream s;
     cets_cmd *pending; /* appended since the last acknowledged commit */
     size_t npend, cappend;
-    uint64_t *hash;    /* hash[seq]: XXH3 of the command journaled as seq */
+    uint64_t *hash; /* hash[seq]: XXH3 of the command journaled as seq */
     size_t caphash;
-    uint64_t acked;    /* last acknowledged seq */
-    uint64_t checked;  /* the journal was checked record by record up to here */
+    uint64_t acked;   /* last acknowledged seq */
+    uint64_t checked; /* the journal was checked record by record up to here */
     uint64_t seg_limit;
     /* figures */
     uint64_t cuts, acked_total, acked_checked, recovered_unacked, torn_cuts, tmp_removed;
     uint64_t records_cut, snapshots, lost;
 } run;
 
-static uint64_t cmd_hash(const cets_cmd *c) { return XXH3_64bits(c, cets_cmd_size(c)); }
+static uint64_t cmd_hash(const cets_cmd *c)
+{
+    return XXH3_64bits(c, cets_cmd_size(c));
+}
 
 static cets_engine *engine_clone(const cets_engine *e)
 {
@@ -535,8 +509,7 @@ static cets_engine *engine_clone(const cets_engine *e)
     const char *why = NULL;
     cets_engine *c = cets_snapshot_load(buf, len, &why);
     free(buf);
-    if (!c)
-        fail_msg("engine copy: %s", why ? why : "?");
+    if (!c) fail_msg("engine copy: %s", why ? why : "?");
     return c;
 }
 
@@ -544,8 +517,7 @@ static void hash_set(run *r, uint64_t seq, uint64_t h)
 {
     if (seq >= r->caphash) {
         size_t cap = r->caphash ? r->caphash : 4096;
-        while (cap <= seq)
-            cap *= 2;
+        while (cap <= seq) cap *= 2;
         r->hash = realloc(r->hash, cap * sizeof *r->hash);
         assert_non_null(r->hash);
         r->caphash = cap;
@@ -562,8 +534,7 @@ typedef struct scanchk {
 static int scan_check(void *ctx, const cets_cmd *c)
 {
     scanchk *k = ctx;
-    if (c->seq != k->next || c->seq >= k->r->caphash || k->r->hash[c->seq] != cmd_hash(c))
-        k->bad++;
+    if (c->seq != k->next || c->seq >= k->r->caphash || k->r->hash[c->seq] != cmd_hash(c)) k->bad++;
     k->next = c->seq + 1;
     return 0;
 }
@@ -575,8 +546,7 @@ static void journal_check(run *r, uint64_t from, uint64_t to)
     char err[1024] = "";
     scanchk k = {r, from, 0};
     long n = cets_journal_scan(r->d.dir, from, scan_check, &k, err, sizeof err);
-    if (n < 0 || err[0])
-        fail_msg("powercut: seed run: scan from %" PRIu64 ": %s", from, err);
+    if (n < 0 || err[0]) fail_msg("powercut: seed run: scan from %" PRIu64 ": %s", from, err);
     assert_int_equal(k.bad, 0);
     assert_int_equal((uint64_t)n, to + 1 - from);
 }
@@ -617,8 +587,7 @@ static void run_until_cut(run *r)
             cets_cmd c;
             cets_result res = {0};
             ts_next(&r->s, r->e, &c);
-            if (cets_journal_append(j, &c) != 0)
-                fail_msg("append: %s", cets_journal_error(j));
+            if (cets_journal_append(j, &c) != 0) fail_msg("append: %s", cets_journal_error(j));
             cets_apply(r->e, &c, &res);
             ts_result(&r->s, &c, &res);
             if (r->npend == r->cappend) {
@@ -635,8 +604,7 @@ static void run_until_cut(run *r)
             break;
         }
         /* acknowledged */
-        for (size_t i = 0; i < r->npend; i++)
-            cets_apply(r->ref, &r->pending[i], NULL);
+        for (size_t i = 0; i < r->npend; i++) cets_apply(r->ref, &r->pending[i], NULL);
         r->acked = r->pending[r->npend - 1].seq;
         r->acked_total += r->npend;
         r->npend = 0;
@@ -656,8 +624,7 @@ static void run_recover_and_check(run *r, uint64_t seed, int cycle)
     cets_recovery rep;
     char err[1024] = "";
     cets_engine *got = cets_recover(r->d.dir, &r->d.cfg, NULL, NULL, &rep, err, sizeof err);
-    if (!got)
-        fail_msg("powercut seed %" PRIu64 " cut %d: recovery refused: %s", seed, cycle, err);
+    if (!got) fail_msg("powercut seed %" PRIu64 " cut %d: recovery refused: %s", seed, cycle, err);
     uint64_t last = rep.last_seq, issued = r->acked + r->npend;
     if (last < r->acked) {
         r->lost += r->acked - last;
@@ -666,13 +633,12 @@ static void run_recover_and_check(run *r, uint64_t seed, int cycle)
                  seed, cycle, r->acked, last, rep.message);
     }
     if (last > issued)
-        fail_msg("powercut seed %" PRIu64 " cut %d: recovered to seq %" PRIu64
-                 " but only %" PRIu64 " were appended",
+        fail_msg("powercut seed %" PRIu64 " cut %d: recovered to seq %" PRIu64 " but only %" PRIu64
+                 " were appended",
                  seed, cycle, last, issued);
     /* the state of a replay: the acknowledged one plus what survived of the rest */
     cets_engine *want = r->ref;
-    for (uint64_t k = 0; k < last - r->acked; k++)
-        cets_apply(want, &r->pending[k], NULL);
+    for (uint64_t k = 0; k < last - r->acked; k++) cets_apply(want, &r->pending[k], NULL);
     if (cets_state_hash(got) != cets_state_hash(want))
         fail_msg("powercut seed %" PRIu64 " cut %d: recovered state differs from the replay "
                  "(seq %" PRIu64 ")",
@@ -701,9 +667,13 @@ static void powercut_cycles(void **state)
     run *r = calloc(1, sizeof *r);
     assert_non_null(r);
     r->sim.rng = seed;
-    cets_journal_io io = {.write = hook_write, .sync = hook_sync, .ctx = &r->sim,
-                          .open_file = hook_open, .truncate_file = hook_truncate,
-                          .rename_file = hook_rename, .unlink_file = hook_unlink};
+    cets_journal_io io = {.write = hook_write,
+                          .sync = hook_sync,
+                          .ctx = &r->sim,
+                          .open_file = hook_open,
+                          .truncate_file = hook_truncate,
+                          .rename_file = hook_rename,
+                          .unlink_file = hook_unlink};
     cets_journal_set_default_io(&io);
     uint64_t ndirs = 0;
     run_dir_start(r, seed * 1000 + ndirs++);
@@ -720,14 +690,13 @@ static void powercut_cycles(void **state)
     cets_journal_set_default_io(NULL);
     printf("powercut: seed=%" PRIu64 " cuts=%" PRIu64 " directories=%" PRIu64
            " acknowledged=%" PRIu64 " acknowledged_checked=%" PRIu64 " lost=%" PRIu64
-           " recovered_unacknowledged=%" PRIu64 " torn_tails_cut=%" PRIu64
-           " records_cut=%" PRIu64 " unfinished_segments_removed=%" PRIu64
-           " names_lost=%" PRIu64 " snapshots=%" PRIu64 " unsynced_files=%" PRIu64,
-           seed, r->cuts, ndirs, r->acked_total, r->acked_checked, r->lost,
-           r->recovered_unacked, r->torn_cuts, r->records_cut, r->tmp_removed,
-           r->sim.names_lost, r->snapshots, r->sim.unsynced_files);
-    for (int m = 0; m < M_MODES; m++)
-        printf(" %s=%" PRIu64, mode_names[m], r->sim.modes[m]);
+           " recovered_unacknowledged=%" PRIu64 " torn_tails_cut=%" PRIu64 " records_cut=%" PRIu64
+           " unfinished_segments_removed=%" PRIu64 " names_lost=%" PRIu64 " snapshots=%" PRIu64
+           " unsynced_files=%" PRIu64,
+           seed, r->cuts, ndirs, r->acked_total, r->acked_checked, r->lost, r->recovered_unacked,
+           r->torn_cuts, r->records_cut, r->tmp_removed, r->sim.names_lost, r->snapshots,
+           r->sim.unsynced_files);
+    for (int m = 0; m < M_MODES; m++) printf(" %s=%" PRIu64, mode_names[m], r->sim.modes[m]);
     printf("\n");
     free(r->pending);
     free(r->hash);

@@ -77,7 +77,10 @@ static int64_t rnd_in(int64_t lo, int64_t hi) /* inclusive */
     return lo + (int64_t)(rnd() % (uint64_t)(hi - lo + 1));
 }
 
-static bool chance(int per_mille) { return (int)(rnd() % 1000) < per_mille; }
+static bool chance(int per_mille)
+{
+    return (int)(rnd() % 1000) < per_mille;
+}
 
 /* ---- calendar ------------------------------------------------------------ */
 /* Day arithmetic is the one calendar's (cets_days_from_civil, cets_date_add:
@@ -91,18 +94,15 @@ static bool is_trading_day(int32_t date)
 {
     int64_t days = cets_days_from_civil(date);
     int64_t wd = (days % 7 + 7 + 4) % 7; /* 1970-01-01 was a Thursday (4); 0 = Sunday */
-    if (wd == 0 || wd == 6)
-        return false;
+    if (wd == 0 || wd == 6) return false;
     for (size_t i = 0; i < NHOLIDAYS; i++)
-        if (holidays[i] == date)
-            return false;
+        if (holidays[i] == date) return false;
     return true;
 }
 
 static int32_t next_trading_day(int32_t date)
 {
-    do
-        date = cets_date_add(date, 1);
+    do date = cets_date_add(date, 1);
     while (!is_trading_day(date));
     return date;
 }
@@ -159,38 +159,51 @@ typedef struct expect {
     uint32_t owner;
     bool use_plan, named, rests_remainder;
     bool is_modify, keep_prio;
-    rb_order old;           /* MODIFY, CANCEL: the order before */
-    bool deviation_take;    /* listing take by limit: accepted only if reserving the fills */
-    int64_t avail_before;   /* funds available before it */
+    rb_order old;         /* MODIFY, CANCEL: the order before */
+    bool deviation_take;  /* listing take by limit: accepted only if reserving the fills */
+    int64_t avail_before; /* funds available before it */
 } expect;
 
-enum { OP_POST, OP_IOC, OP_TAKE, OP_NAMED, OP_CANCEL, OP_MODIFY, OP_DEPOSIT, OP_WITHDRAW,
-       OP_CREDIT, OP_HALT, OP_MHALT, OP_EOD, OP_COUNT };
-static const char *op_names[OP_COUNT] = {"post", "post_ioc", "take_limit", "take_named", "cancel",
-                                         "modify", "deposit", "withdraw", "credit", "halt",
-                                         "market_halt", "end_of_day"};
+enum {
+    OP_POST,
+    OP_IOC,
+    OP_TAKE,
+    OP_NAMED,
+    OP_CANCEL,
+    OP_MODIFY,
+    OP_DEPOSIT,
+    OP_WITHDRAW,
+    OP_CREDIT,
+    OP_HALT,
+    OP_MHALT,
+    OP_EOD,
+    OP_COUNT
+};
+static const char *op_names[OP_COUNT] = {"post",   "post_ioc", "take_limit",  "take_named",
+                                         "cancel", "modify",   "deposit",     "withdraw",
+                                         "credit", "halt",     "market_halt", "end_of_day"};
 
 static void must(expect *x, int code)
 {
-    if (x->nmust < 64)
-        x->must[x->nmust++] = code;
+    if (x->nmust < 64) x->must[x->nmust++] = code;
 }
 
 static void may(expect *x, int code)
 {
-    if (x->nmay < 64)
-        x->may[x->nmay++] = code;
+    if (x->nmay < 64) x->may[x->nmay++] = code;
 }
 
 static bool has(const int *a, int n, int code)
 {
     for (int i = 0; i < n; i++)
-        if (a[i] == code)
-            return true;
+        if (a[i] == code) return true;
     return false;
 }
 
-static int other_side(int side) { return side == CETS_BUY ? CETS_SELL : CETS_BUY; }
+static int other_side(int side)
+{
+    return side == CETS_BUY ? CETS_SELL : CETS_BUY;
+}
 
 static cets_participant_info pinfo(uint32_t pid)
 {
@@ -206,29 +219,22 @@ static void trader_conditions(expect *x, const part_model *pm, const inst_model 
     if (pm->kind == CETS_PK_AUTHORITY ||
         (pm->kind == CETS_PK_INDIVIDUAL && im->product != CETS_PRODUCT_CCER))
         must(x, CETS_KIND_NOT_ALLOWED);
-    if (!S.in_session)
-        must(x, CETS_SESSION_CLOSED);
+    if (!S.in_session) must(x, CETS_SESSION_CLOSED);
     if (modify) {
         /* docs/rules.md says halts reject "new orders and takes"; a modification
          * may go either way */
-        if (S.market_halted)
-            may(x, CETS_MARKET_HALTED);
-        if (im->halted)
-            may(x, CETS_INSTRUMENT_HALTED);
+        if (S.market_halted) may(x, CETS_MARKET_HALTED);
+        if (im->halted) may(x, CETS_INSTRUMENT_HALTED);
     } else {
-        if (S.market_halted)
-            must(x, CETS_MARKET_HALTED);
-        if (im->halted)
-            must(x, CETS_INSTRUMENT_HALTED);
+        if (S.market_halted) must(x, CETS_MARKET_HALTED);
+        if (im->halted) must(x, CETS_INSTRUMENT_HALTED);
     }
 }
 
 static void size_conditions(expect *x, const inst_model *im, int64_t price, int64_t qty)
 {
-    if (qty < 1 || qty > 99999)
-        must(x, CETS_QTY_OUT_OF_RANGE);
-    if (price < im->lower || price > im->upper)
-        must(x, CETS_PRICE_OUT_OF_BAND);
+    if (qty < 1 || qty > 99999) must(x, CETS_QTY_OUT_OF_RANGE);
+    if (price < im->lower || price > im->upper) must(x, CETS_PRICE_OUT_OF_BAND);
 }
 
 /* Funds for a buy of `value` (+ fee), holdings for a sell of qty. */
@@ -236,8 +242,7 @@ static void cover_conditions(expect *x, uint32_t pid, uint32_t iid, int side, in
                              int64_t qty)
 {
     if (side == CETS_BUY) {
-        if (pinfo(pid).available < value + rb_fee(value, FEE_PPM))
-            must(x, CETS_INSUFFICIENT_FUNDS);
+        if (pinfo(pid).available < value + rb_fee(value, FEE_PPM)) must(x, CETS_INSUFFICIENT_FUNDS);
     } else {
         cets_holding h = tm_hold(&S.m, pid, iid);
         if (qty > h.available + h.locked)
@@ -250,8 +255,7 @@ static void cover_conditions(expect *x, uint32_t pid, uint32_t iid, int side, in
 static bool crosses(const inst_model *im, int side, int64_t price)
 {
     int64_t best = rb_level_price(&im->book, other_side(side), 0);
-    if (!best)
-        return false;
+    if (!best) return false;
     return side == CETS_BUY ? price >= best : price <= best;
 }
 
@@ -260,51 +264,38 @@ static bool crosses(const inst_model *im, int side, int64_t price)
 static part_model *pick_trader(void)
 {
     /* mostly participants who may trade; now and then anyone (kind rejections) */
-    if (chance(20))
-        return &S.p[rnd() % NPART];
+    if (chance(20)) return &S.p[rnd() % NPART];
     return &S.p[4 + rnd() % (NPART - 4)];
 }
 
 static part_model *part_of(uint32_t pid)
 {
     for (int i = 0; i < NPART; i++)
-        if (S.p[i].id == pid)
-            return &S.p[i];
+        if (S.p[i].id == pid) return &S.p[i];
     return NULL;
 }
 
 static int64_t gen_price(const inst_model *im)
 {
     int r = (int)(rnd() % 1000);
-    if (r < 5)
-        return im->upper + 1;
-    if (r < 10)
-        return im->lower - 1;
-    if (r < 15)
-        return im->upper;
-    if (r < 20)
-        return im->lower;
+    if (r < 5) return im->upper + 1;
+    if (r < 10) return im->lower - 1;
+    if (r < 15) return im->upper;
+    if (r < 20) return im->lower;
     int64_t p = im->prev_close + rnd_in(-30, 30);
-    if (p < im->lower)
-        p = im->lower;
-    if (p > im->upper)
-        p = im->upper;
+    if (p < im->lower) p = im->lower;
+    if (p > im->upper) p = im->upper;
     return p;
 }
 
 static int64_t gen_qty(void)
 {
     int r = (int)(rnd() % 1000);
-    if (r < 3)
-        return 0;
-    if (r < 6)
-        return 100000;
-    if (r < 9)
-        return 99999;
-    if (r < 700)
-        return rnd_in(1, 20);
-    if (r < 960)
-        return rnd_in(21, 300);
+    if (r < 3) return 0;
+    if (r < 6) return 100000;
+    if (r < 9) return 99999;
+    if (r < 700) return rnd_in(1, 20);
+    if (r < 960) return rnd_in(21, 300);
     return rnd_in(301, 5000);
 }
 
@@ -320,8 +311,7 @@ static void post_expect(expect *x, const part_model *pm, inst_model *im, int sid
     x->tif = tif;
     x->owner = pm->id;
     if (im->matching == CETS_MATCH_LISTING) {
-        if (crosses(im, side, price))
-            must(x, CETS_CROSSING_POST);
+        if (crosses(im, side, price)) must(x, CETS_CROSSING_POST);
         plan.self_trade = false; /* a listing post never trades */
         plan.n = 0;
         plan.qty = plan.value = 0;
@@ -329,8 +319,7 @@ static void post_expect(expect *x, const part_model *pm, inst_model *im, int sid
         x->rests_remainder = true;
     } else {
         rb_plan_match(&im->book, side, price, qty, pm->id, 0, 0, FEE_PPM, FEE_PPM, &plan);
-        if (plan.self_trade)
-            must(x, CETS_SELF_TRADE);
+        if (plan.self_trade) must(x, CETS_SELF_TRADE);
         x->use_plan = true;
         x->rests_remainder = tif == CETS_TIF_DAY;
     }
@@ -341,8 +330,7 @@ static void gen_post(cets_cmd *c, expect *x, int tif)
 {
     part_model *pm = pick_trader();
     inst_model *im = &S.in[rnd() % NINST];
-    if (im->matching == CETS_MATCH_LISTING)
-        tif = CETS_TIF_DAY;
+    if (im->matching == CETS_MATCH_LISTING) tif = CETS_TIF_DAY;
     int side = chance(500) ? CETS_BUY : CETS_SELL;
     int64_t price = gen_price(im);
     /* in listing mode, steer most posts away from crossing */
@@ -353,8 +341,13 @@ static void gen_post(cets_cmd *c, expect *x, int tif)
             price = side == CETS_BUY ? im->lower : im->upper;
     }
     int64_t qty = gen_qty();
-    *c = (cets_cmd){.type = CETS_CMD_POST, .actor = pm->id, .participant = pm->id,
-                    .instrument = im->id, .side = (uint8_t)side, .price = price, .qty = qty,
+    *c = (cets_cmd){.type = CETS_CMD_POST,
+                    .actor = pm->id,
+                    .participant = pm->id,
+                    .instrument = im->id,
+                    .side = (uint8_t)side,
+                    .price = price,
+                    .qty = qty,
                     .flags = (uint8_t)tif};
     x->op = tif == CETS_TIF_IOC ? OP_IOC : OP_POST;
     post_expect(x, pm, im, side, price, qty, tif);
@@ -366,11 +359,15 @@ static void gen_take_limit(cets_cmd *c, expect *x)
     inst_model *im = &S.in[rnd() % NINST];
     int side = chance(500) ? CETS_BUY : CETS_SELL;
     int64_t limit = rb_level_price(&im->book, other_side(side), (int)(rnd() % 5));
-    if (!limit || chance(200))
-        limit = gen_price(im);
+    if (!limit || chance(200)) limit = gen_price(im);
     int64_t qty = gen_qty();
-    *c = (cets_cmd){.type = CETS_CMD_TAKE, .actor = pm->id, .participant = pm->id,
-                    .instrument = im->id, .side = (uint8_t)side, .price = limit, .qty = qty};
+    *c = (cets_cmd){.type = CETS_CMD_TAKE,
+                    .actor = pm->id,
+                    .participant = pm->id,
+                    .instrument = im->id,
+                    .side = (uint8_t)side,
+                    .price = limit,
+                    .qty = qty};
     x->op = OP_TAKE;
     trader_conditions(x, pm, im, false);
     size_conditions(x, im, limit, qty);
@@ -405,8 +402,7 @@ static void gen_take_named(cets_cmd *c, expect *x)
 {
     part_model *pm = pick_trader();
     inst_model *im = &S.in[2];
-    if (chance(50))
-        im = &S.in[rnd() % 2]; /* continuous: wrong_mode */
+    if (chance(50)) im = &S.in[rnd() % 2]; /* continuous: wrong_mode */
     int side = chance(500) ? CETS_BUY : CETS_SELL;
     int opp = other_side(side);
     rb_book *b = &im->book;
@@ -426,10 +422,13 @@ static void gen_take_named(cets_cmd *c, expect *x)
             far[nfar++] = i;
     }
     int n = (int)rnd_in(1, 3);
-    if (chance(10))
-        n = 9;
-    *c = (cets_cmd){.type = CETS_CMD_TAKE, .actor = pm->id, .participant = pm->id,
-                    .instrument = im->id, .side = (uint8_t)side, .ntargets = (uint8_t)n};
+    if (chance(10)) n = 9;
+    *c = (cets_cmd){.type = CETS_CMD_TAKE,
+                    .actor = pm->id,
+                    .participant = pm->id,
+                    .instrument = im->id,
+                    .side = (uint8_t)side,
+                    .ntargets = (uint8_t)n};
     int64_t total = 0, cost = 0;
     bool bad = false;
     for (int k = 0; k < n && k < CETS_MAX_TARGETS; k++) {
@@ -461,10 +460,8 @@ static void gen_take_named(cets_cmd *c, expect *x)
     /* the model's verdict, target by target */
     x->op = OP_NAMED;
     trader_conditions(x, pm, im, false);
-    if (n > CETS_MAX_TARGETS)
-        must(x, CETS_TOO_MANY_TARGETS);
-    if (im->matching != CETS_MATCH_LISTING)
-        must(x, CETS_WRONG_MODE);
+    if (n > CETS_MAX_TARGETS) must(x, CETS_TOO_MANY_TARGETS);
+    if (im->matching != CETS_MATCH_LISTING) must(x, CETS_WRONG_MODE);
     for (int k = 0; k < n && k < CETS_MAX_TARGETS; k++) {
         const cets_target *t = &c->u.targets[k];
         const rb_order *o = rb_find(b, t->order_id);
@@ -499,8 +496,7 @@ static void gen_take_named(cets_cmd *c, expect *x)
         }
     }
     c->qty = total;
-    if (total < 1 || total > 99999)
-        must(x, CETS_QTY_OUT_OF_RANGE);
+    if (total < 1 || total > 99999) must(x, CETS_QTY_OUT_OF_RANGE);
     if (!bad && n <= CETS_MAX_TARGETS)
         cover_conditions(x, pm->id, im->id, side, cost, total);
     else {
@@ -519,10 +515,8 @@ static void gen_take_named(cets_cmd *c, expect *x)
 static rb_order *random_live(inst_model **imp)
 {
     size_t total = 0;
-    for (int i = 0; i < NINST; i++)
-        total += S.in[i].book.n;
-    if (!total)
-        return NULL;
+    for (int i = 0; i < NINST; i++) total += S.in[i].book.n;
+    if (!total) return NULL;
     size_t k = rnd() % total;
     for (int i = 0; i < NINST; i++) {
         if (k < S.in[i].book.n) {
@@ -551,14 +545,12 @@ static void gen_cancel(cets_cmd *c, expect *x)
     *c = (cets_cmd){.type = CETS_CMD_CANCEL, .actor = pid, .participant = pid, .order_id = id};
     o = NULL;
     for (int i = 0; i < NINST && !o; i++)
-        if ((o = rb_find(&S.in[i].book, id)))
-            im = &S.in[i];
+        if ((o = rb_find(&S.in[i].book, id))) im = &S.in[i];
     if (!o) {
         must(x, CETS_UNKNOWN_ORDER);
         return;
     }
-    if (o->owner != pid)
-        must(x, CETS_NOT_OWNER);
+    if (o->owner != pid) must(x, CETS_NOT_OWNER);
     x->im = im;
     x->old = *o;
 }
@@ -569,13 +561,11 @@ static bool gen_modify(cets_cmd *c, expect *x)
     rb_order *o = NULL;
     for (int tries = 0; tries < 8; tries++) {
         o = random_live(&im);
-        if (!o || o->filled_qty == 0)
-            break;
+        if (!o || o->filled_qty == 0) break;
         o = NULL; /* only unfilled orders: the meaning of a new quantity for a
                    * partly filled order is not fixed by the docs */
     }
-    if (!o)
-        return false;
+    if (!o) return false;
     uint32_t pid = chance(950) ? o->owner : S.p[4 + rnd() % (NPART - 4)].id;
     int64_t price = o->price, qty = o->qty;
     int r = (int)(rnd() % 1000);
@@ -583,21 +573,21 @@ static bool gen_modify(cets_cmd *c, expect *x)
         /* unchanged: nothing_changed */
     } else if (r < 350) {
         qty = o->qty - rnd_in(1, 5); /* down at the same price: keeps priority */
-        if (qty < 1)
-            qty = o->qty + 1;
+        if (qty < 1) qty = o->qty + 1;
     } else if (r < 450) {
         qty = o->qty + rnd_in(1, 20);
     } else {
         price = o->price + rnd_in(-8, 8);
-        if (chance(300))
-            qty = o->qty + rnd_in(-5, 5);
-        if (chance(20))
-            price = im->upper + 1;
-        if (chance(10))
-            qty = 0;
+        if (chance(300)) qty = o->qty + rnd_in(-5, 5);
+        if (chance(20)) price = im->upper + 1;
+        if (chance(10)) qty = 0;
     }
-    *c = (cets_cmd){.type = CETS_CMD_MODIFY, .actor = pid, .participant = pid,
-                    .order_id = o->id, .price = price, .qty = qty};
+    *c = (cets_cmd){.type = CETS_CMD_MODIFY,
+                    .actor = pid,
+                    .participant = pid,
+                    .order_id = o->id,
+                    .price = price,
+                    .qty = qty};
     x->op = OP_MODIFY;
     x->is_modify = true;
     x->im = im;
@@ -623,8 +613,7 @@ static bool gen_modify(cets_cmd *c, expect *x)
     }
     trader_conditions(x, pm, im, true);
     size_conditions(x, im, price, qty);
-    if (price == o->price && qty == o->qty)
-        must(x, CETS_NOTHING_CHANGED);
+    if (price == o->price && qty == o->qty) must(x, CETS_NOTHING_CHANGED);
     x->keep_prio = price == o->price && qty < o->qty;
     if (!x->keep_prio && crosses(im, o->side, price)) {
         if (im->matching == CETS_MATCH_LISTING) {
@@ -632,10 +621,8 @@ static bool gen_modify(cets_cmd *c, expect *x)
         } else {
             /* cancel-replace: the new order matches like a post */
             /* the order itself is on its own side: it cannot meet itself */
-            rb_plan_match(&im->book, o->side, price, qty, o->owner, 0, 0, FEE_PPM, FEE_PPM,
-                          &plan);
-            if (plan.self_trade)
-                must(x, CETS_SELF_TRADE);
+            rb_plan_match(&im->book, o->side, price, qty, o->owner, 0, 0, FEE_PPM, FEE_PPM, &plan);
+            if (plan.self_trade) must(x, CETS_SELF_TRADE);
             x->use_plan = true;
         }
     }
@@ -651,8 +638,7 @@ static bool gen_modify(cets_cmd *c, expect *x)
     if (o->side == CETS_BUY) {
         int64_t oldv = o->price * o->qty, newv = price * qty;
         int64_t delta = newv + rb_fee(newv, FEE_PPM) - oldv - rb_fee(oldv, FEE_PPM);
-        if (delta > 0 && delta > pinfo(pid).available)
-            must(x, CETS_INSUFFICIENT_FUNDS);
+        if (delta > 0 && delta > pinfo(pid).available) must(x, CETS_INSUFFICIENT_FUNDS);
     } else if (qty > o->qty) {
         cets_holding h = tm_hold(&S.m, pid, im->id);
         int64_t delta = qty - o->qty;
@@ -670,8 +656,10 @@ static void gen_admin(cets_cmd *c, expect *x, int op)
     x->op = op;
     switch (op) {
     case OP_DEPOSIT:
-        *c = (cets_cmd){.type = CETS_CMD_DEPOSIT, .actor = CETS_EXCHANGE_ID,
-                        .participant = pm->id, .qty = rnd_in(1, 20000000)};
+        *c = (cets_cmd){.type = CETS_CMD_DEPOSIT,
+                        .actor = CETS_EXCHANGE_ID,
+                        .participant = pm->id,
+                        .qty = rnd_in(1, 20000000)};
         break;
     case OP_WITHDRAW: {
         cets_participant_info pi = pinfo(pm->id);
@@ -684,11 +672,10 @@ static void gen_admin(cets_cmd *c, expect *x, int op)
             amount = free_funds;
         else if (r < 500)
             amount = free_funds + 1;
-        if (amount < 1)
-            amount = 1;
+        if (amount < 1) amount = 1;
         uint32_t actor = chance(500) ? CETS_EXCHANGE_ID : pm->id;
-        *c = (cets_cmd){.type = CETS_CMD_WITHDRAW, .actor = actor, .participant = pm->id,
-                        .qty = amount};
+        *c = (cets_cmd){
+            .type = CETS_CMD_WITHDRAW, .actor = actor, .participant = pm->id, .qty = amount};
         if (amount > pi.available) {
             must(x, CETS_INSUFFICIENT_FUNDS);
             may(x, CETS_FUNDS_UNSETTLED);
@@ -699,19 +686,25 @@ static void gen_admin(cets_cmd *c, expect *x, int op)
     }
     case OP_CREDIT: {
         inst_model *im = &S.in[rnd() % NINST];
-        *c = (cets_cmd){.type = CETS_CMD_HOLDING_CREDIT, .actor = CETS_EXCHANGE_ID,
-                        .participant = pm->id, .instrument = im->id, .qty = rnd_in(1, 500)};
+        *c = (cets_cmd){.type = CETS_CMD_HOLDING_CREDIT,
+                        .actor = CETS_EXCHANGE_ID,
+                        .participant = pm->id,
+                        .instrument = im->id,
+                        .qty = rnd_in(1, 500)};
         break;
     }
     case OP_HALT: {
         inst_model *im = &S.in[rnd() % NINST];
-        *c = (cets_cmd){.type = CETS_CMD_INSTRUMENT_HALT, .actor = CETS_EXCHANGE_ID,
-                        .instrument = im->id, .aux = im->halted ? 0 : 1};
+        *c = (cets_cmd){.type = CETS_CMD_INSTRUMENT_HALT,
+                        .actor = CETS_EXCHANGE_ID,
+                        .instrument = im->id,
+                        .aux = im->halted ? 0 : 1};
         x->im = im;
         break;
     }
     case OP_MHALT:
-        *c = (cets_cmd){.type = CETS_CMD_MARKET_HALT, .actor = CETS_EXCHANGE_ID,
+        *c = (cets_cmd){.type = CETS_CMD_MARKET_HALT,
+                        .actor = CETS_EXCHANGE_ID,
                         .aux = S.market_halted ? 0 : 1};
         break;
     }
@@ -744,14 +737,15 @@ static void check_depths(const cets_cmd *c)
         rb_depth(&S.in[i].book, &want);
         bool same = got.nbids == want.nbids && got.nasks == want.nasks;
         for (uint32_t k = 0; same && k < want.nbids; k++)
-            same = got.bids[k].price == want.bids[k].price &&
-                   got.bids[k].qty == want.bids[k].qty && got.bids[k].count == want.bids[k].count;
+            same = got.bids[k].price == want.bids[k].price && got.bids[k].qty == want.bids[k].qty &&
+                   got.bids[k].count == want.bids[k].count;
         for (uint32_t k = 0; same && k < want.nasks; k++)
-            same = got.asks[k].price == want.asks[k].price &&
-                   got.asks[k].qty == want.asks[k].qty && got.asks[k].count == want.asks[k].count;
+            same = got.asks[k].price == want.asks[k].price && got.asks[k].qty == want.asks[k].qty &&
+                   got.asks[k].count == want.asks[k].count;
         if (!same)
-            fail_cmd(c, "instrument %d: depth differs from the reference book "
-                        "(engine %u bids %u asks, best %lld/%lld; reference %u/%u, %lld/%lld)",
+            fail_cmd(c,
+                     "instrument %d: depth differs from the reference book "
+                     "(engine %u bids %u asks, best %lld/%lld; reference %u/%u, %lld/%lld)",
                      i, got.nbids, got.nasks, (long long)got.bids[0].price,
                      (long long)got.asks[0].price, want.nbids, want.nasks,
                      (long long)want.bids[0].price, (long long)want.asks[0].price);
@@ -759,14 +753,12 @@ static void check_depths(const cets_cmd *c)
     /* the DEPTH events of this command (if any) show what the engine shows now */
     for (size_t k = S.m.nev; k-- > 0;) {
         const cets_event *ev = &S.m.ev[k];
-        if (ev->type != CETS_EV_DEPTH)
-            continue;
+        if (ev->type != CETS_EV_DEPTH) continue;
         bool later = false;
         for (size_t j = k + 1; j < S.m.nev; j++)
             later |= S.m.ev[j].type == CETS_EV_DEPTH &&
                      S.m.ev[j].u.depth.instrument == ev->u.depth.instrument;
-        if (later)
-            continue;
+        if (later) continue;
         cets_depth got;
         cets_depth_get(S.m.e, ev->u.depth.instrument, &got);
         const cets_depth *d = &ev->u.depth;
@@ -814,10 +806,8 @@ static void check_orders(const cets_cmd *c)
     s.n = 0;
     cets_orders_foreach(S.m.e, 0, collect, &s);
     size_t total = 0;
-    for (int i = 0; i < NINST; i++)
-        total += S.in[i].book.n;
-    if (s.n != total)
-        fail_cmd(c, "engine has %zu live orders, the reference %zu", s.n, total);
+    for (int i = 0; i < NINST; i++) total += S.in[i].book.n;
+    if (s.n != total) fail_cmd(c, "engine has %zu live orders, the reference %zu", s.n, total);
     static rb_order want[1 << 16];
     for (int i = 0; i < NINST; i++) {
         for (int side = CETS_BUY; side <= CETS_SELL; side++) {
@@ -830,14 +820,14 @@ static void check_orders(const cets_cmd *c)
             size_t j = 0;
             for (size_t k = 0; k < s.n; k++) {
                 const cets_order_info *o = &s.o[k];
-                if (o->instrument != S.in[i].id || o->side != side)
-                    continue;
+                if (o->instrument != S.in[i].id || o->side != side) continue;
                 if (j >= nw || o->order_id != want[j].id || o->price != want[j].price ||
                     o->qty != want[j].qty || o->participant != want[j].owner ||
                     o->filled_qty != want[j].filled_qty)
-                    fail_cmd(c, "instrument %d side %d: live order #%zu differs (engine id %llu "
-                                "price %lld qty %lld filled %lld; reference id %llu price %lld "
-                                "qty %lld filled %lld)",
+                    fail_cmd(c,
+                             "instrument %d side %d: live order #%zu differs (engine id %llu "
+                             "price %lld qty %lld filled %lld; reference id %llu price %lld "
+                             "qty %lld filled %lld)",
                              i, side, j, (unsigned long long)o->order_id, (long long)o->price,
                              (long long)o->qty, (long long)o->filled_qty,
                              j < nw ? (unsigned long long)want[j].id : 0ULL,
@@ -856,12 +846,9 @@ static void check_orders(const cets_cmd *c)
 
 static void note_trade(inst_model *im, int64_t price, int64_t qty)
 {
-    if (im->ntrades == 0)
-        im->open = im->high = im->low = price;
-    if (price > im->high)
-        im->high = price;
-    if (price < im->low)
-        im->low = price;
+    if (im->ntrades == 0) im->open = im->high = im->low = price;
+    if (price > im->high) im->high = price;
+    if (price < im->low) im->low = price;
     im->vol += qty;
     im->val += price * qty;
     im->ntrades++;
@@ -887,10 +874,10 @@ static void check_trading(const cets_cmd *c, const expect *x, const cets_result 
 {
     inst_model *im = x->im;
     uint64_t taker = r->order_id;
-    if (!x->is_modify && r->order_id == 0)
-        fail_cmd(c, "accepted without an order id");
+    if (!x->is_modify && r->order_id == 0) fail_cmd(c, "accepted without an order id");
     if (!x->is_modify && tm_count_events(&S.m, CETS_EV_ACCEPTED) != 1)
-        fail_cmd(c, "expected one ACCEPTED event, got %zu", tm_count_events(&S.m, CETS_EV_ACCEPTED));
+        fail_cmd(c, "expected one ACCEPTED event, got %zu",
+                 tm_count_events(&S.m, CETS_EV_ACCEPTED));
     if (x->is_modify && tm_count_events(&S.m, CETS_EV_REPLACED) != 1)
         fail_cmd(c, "expected one REPLACED event");
     if (x->named) {
@@ -900,8 +887,7 @@ static void check_trading(const cets_cmd *c, const expect *x, const cets_result 
         plan.qty = plan.value = 0;
         for (int k = 0; k < c->ntargets; k++) {
             const rb_order *o = rb_find(&im->book, c->u.targets[k].order_id);
-            if (!o)
-                fail_cmd(c, "accepted a take naming an unknown listing");
+            if (!o) fail_cmd(c, "accepted a take naming an unknown listing");
             rb_fill *f = &plan.f[plan.n++];
             int64_t v = o->price * c->u.targets[k].qty;
             f->maker_id = o->id;
@@ -919,16 +905,14 @@ static void check_trading(const cets_cmd *c, const expect *x, const cets_result 
     size_t ng = 0;
     int64_t taker_fees = 0;
     for (size_t k = 0; k < S.m.nev; k++) {
-        if (S.m.ev[k].type != CETS_EV_TRADE)
-            continue;
+        if (S.m.ev[k].type != CETS_EV_TRADE) continue;
         const cets_trade *t = &S.m.ev[k].u.trade;
         bool buy = x->side == CETS_BUY;
         if (t->instrument != im->id || t->aggressor != x->side || t->value != t->price * t->qty ||
             t->method != CETS_METHOD_LISTING || (buy ? t->buy_order : t->sell_order) != taker ||
             (buy ? t->buyer : t->seller) != x->owner)
             fail_cmd(c, "trade %zu: wrong instrument, aggressor, value, method or taker", ng);
-        if (ng == RB_MAX_FILLS)
-            fail_cmd(c, "too many trades");
+        if (ng == RB_MAX_FILLS) fail_cmd(c, "too many trades");
         rb_fill *f = &got[ng++];
         f->maker_id = buy ? t->sell_order : t->buy_order;
         f->maker_owner = buy ? t->seller : t->buyer;
@@ -938,12 +922,10 @@ static void check_trading(const cets_cmd *c, const expect *x, const cets_result 
         f->taker_fee = buy ? t->buyer_fee : t->seller_fee;
         taker_fees += f->taker_fee;
     }
-    if (ng != plan.n)
-        fail_cmd(c, "%zu trades, the reference book predicts %zu", ng, plan.n);
+    if (ng != plan.n) fail_cmd(c, "%zu trades, the reference book predicts %zu", ng, plan.n);
     /* the day's statistics follow the trades in the engine's order (which, for
      * named listings, is the engine's choice) */
-    for (size_t k = 0; k < ng; k++)
-        note_trade(im, got[k].price, got[k].qty);
+    for (size_t k = 0; k < ng; k++) note_trade(im, got[k].price, got[k].qty);
     if (x->named) {
         /* the order of fills across named listings is not fixed: compare as a set,
          * and the taker's fees as a total */
@@ -958,8 +940,9 @@ static void check_trading(const cets_cmd *c, const expect *x, const cets_result 
         if (g->maker_id != w->maker_id || g->price != w->price || g->qty != w->qty ||
             g->maker_owner != w->maker_owner || g->maker_fee != w->maker_fee ||
             (!x->named && g->taker_fee != w->taker_fee))
-            fail_cmd(c, "trade %zu: engine maker %llu %lld x %lld fees %lld/%lld, reference "
-                        "maker %llu %lld x %lld fees %lld/%lld",
+            fail_cmd(c,
+                     "trade %zu: engine maker %llu %lld x %lld fees %lld/%lld, reference "
+                     "maker %llu %lld x %lld fees %lld/%lld",
                      k, (unsigned long long)g->maker_id, (long long)g->price, (long long)g->qty,
                      (long long)g->maker_fee, (long long)g->taker_fee,
                      (unsigned long long)w->maker_id, (long long)w->price, (long long)w->qty,
@@ -1013,8 +996,7 @@ static void check_trading(const cets_cmd *c, const expect *x, const cets_result 
         o->filled_qty = plan.qty;
         o->filled_value = plan.value;
     }
-    if (taker > S.max_id)
-        S.max_id = taker;
+    if (taker > S.max_id) S.max_id = taker;
 }
 
 static void check_eod(const cets_cmd *c)
@@ -1035,16 +1017,14 @@ static void check_eod(const cets_cmd *c)
                  tm_count_events(&S.m, CETS_EV_ORDER_DONE), lapsed);
     int64_t cea_sum = 0, cea_n = 0;
     S.lastday_trades = 0;
-    for (int i = 0; i < NINST; i++)
-        S.lastday_trades += S.in[i].ntrades;
+    for (int i = 0; i < NINST; i++) S.lastday_trades += S.in[i].ntrades;
     for (int i = 0; i < NINST; i++) {
         inst_model *im = &S.in[i];
         const cets_day_stats *st = NULL;
         for (size_t k = 0; k < S.m.nev; k++)
             if (S.m.ev[k].type == CETS_EV_DAY_STATS && S.m.ev[k].u.stats.instrument == im->id)
                 st = &S.m.ev[k].u.stats;
-        if (!st)
-            fail_cmd(c, "no DAY_STATS for instrument %d", i);
+        if (!st) fail_cmd(c, "no DAY_STATS for instrument %d", i);
         int64_t close = im->vol ? (2 * im->val + im->vol) / (2 * im->vol) : im->prev_close;
         int64_t open = im->vol ? im->open : im->prev_close;
         int64_t high = im->vol ? im->high : im->prev_close;
@@ -1053,10 +1033,10 @@ static void check_eod(const cets_cmd *c)
             st->value[CETS_METHOD_LISTING] != im->val ||
             st->trades[CETS_METHOD_LISTING] != im->ntrades || st->close != close ||
             st->open != open || st->high != high || st->low != low ||
-            st->prev_close != im->prev_close || st->traded != (im->vol > 0) ||
-            st->date != S.date)
-            fail_cmd(c, "instrument %d day stats: engine vol %lld val %lld o/h/l/c %lld/%lld/%lld/"
-                        "%lld; reference vol %lld val %lld o/h/l/c %lld/%lld/%lld/%lld",
+            st->prev_close != im->prev_close || st->traded != (im->vol > 0) || st->date != S.date)
+            fail_cmd(c,
+                     "instrument %d day stats: engine vol %lld val %lld o/h/l/c %lld/%lld/%lld/"
+                     "%lld; reference vol %lld val %lld o/h/l/c %lld/%lld/%lld/%lld",
                      i, (long long)st->volume[0], (long long)st->value[0], (long long)st->open,
                      (long long)st->high, (long long)st->low, (long long)st->close,
                      (long long)im->vol, (long long)im->val, (long long)open, (long long)high,
@@ -1132,10 +1112,8 @@ static uint64_t observable_digest(void)
         h = mix(h, ii.today.value[CETS_METHOD_LISTING]);
         cets_depth d;
         cets_depth_get(S.m.e, S.in[k].id, &d);
-        for (uint32_t j = 0; j < d.nbids; j++)
-            h = mix(mix(h, d.bids[j].price), d.bids[j].qty);
-        for (uint32_t j = 0; j < d.nasks; j++)
-            h = mix(mix(h, d.asks[j].price), d.asks[j].qty);
+        for (uint32_t j = 0; j < d.nbids; j++) h = mix(mix(h, d.bids[j].price), d.bids[j].qty);
+        for (uint32_t j = 0; j < d.nasks; j++) h = mix(mix(h, d.asks[j].price), d.asks[j].qty);
     }
     cets_totals t;
     cets_totals_get(S.m.e, &t);
@@ -1158,8 +1136,7 @@ static void run(cets_cmd *c, expect *x)
      * every one. */
     bool may_reject = x->nmust + x->nmay > 0;
     uint64_t kept = S.lastday_trades; /* the engine keeps yesterday's trades too */
-    for (int i = 0; i < NINST; i++)
-        kept += S.in[i].ntrades;
+    for (int i = 0; i < NINST; i++) kept += S.in[i].ntrades;
     bool hash_it = may_reject && (kept < HASH_ALL_BELOW || rnd() % HASH_SAMPLE == 0);
     uint64_t h0 = hash_it ? cets_state_hash(S.m.e) : 0;
     uint64_t d0 = may_reject ? observable_digest() : 0;
@@ -1169,11 +1146,9 @@ static void run(cets_cmd *c, expect *x)
     int rc = tm_apply(&S.m, c, &r);
     S.st.commands++;
     S.st.by_type[x->op]++;
-    if (r.code != rc)
-        fail_cmd(c, "result code %d but returned %d", r.code, rc);
+    if (r.code != rc) fail_cmd(c, "result code %d but returned %d", r.code, rc);
     const char *bad = tm_invariants(S.m.e);
-    if (bad)
-        fail_cmd(c, "invariant: %s", bad);
+    if (bad) fail_cmd(c, "invariant: %s", bad);
     if (rc != CETS_OK) {
         S.st.rejected++;
         S.st.by_code[rc >= 0 && rc < MAXCODE ? rc : 0]++;
@@ -1189,8 +1164,9 @@ static void run(cets_cmd *c, expect *x)
                 fail_cmd(c, "rejected (%s) but the state hash changed", cets_reason_name(rc));
         }
         if (S.m.nev != 1 || S.m.ev[0].type != CETS_EV_REJECTED || S.m.ev[0].u.reject.code != rc)
-            fail_cmd(c, "rejected (%s): expected exactly one REJECTED event with that code, "
-                        "got %zu events",
+            fail_cmd(c,
+                     "rejected (%s): expected exactly one REJECTED event with that code, "
+                     "got %zu events",
                      cets_reason_name(rc), S.m.nev);
         if (!has(x->must, x->nmust, rc) && !has(x->may, x->nmay, rc))
             fail_cmd(c, "rejected with %s, which the model does not allow (%d conditions: %s)",
@@ -1199,8 +1175,7 @@ static void run(cets_cmd *c, expect *x)
     } else {
         S.st.accepted++;
         S.st.acc_by_type[x->op]++;
-        if (tm_count_events(&S.m, CETS_EV_REJECTED))
-            fail_cmd(c, "accepted but emitted REJECTED");
+        if (tm_count_events(&S.m, CETS_EV_REJECTED)) fail_cmd(c, "accepted but emitted REJECTED");
         if (x->nmust)
             fail_cmd(c, "accepted, but the model says it must be rejected (%s)",
                      cets_reason_name(x->must[0]));
@@ -1218,8 +1193,7 @@ static void run(cets_cmd *c, expect *x)
                               c->side == CETS_BUY ? "buy" : "sell", (long long)c->qty,
                               (long long)c->price, (long long)r.filled_qty,
                               (long long)r.filled_value, (long long)x->avail_before,
-                              (long long)(c->price * c->qty +
-                                          rb_fee(c->price * c->qty, FEE_PPM)));
+                              (long long)(c->price * c->qty + rb_fee(c->price * c->qty, FEE_PPM)));
             }
             check_trading(c, x, &r);
             break;
@@ -1239,8 +1213,7 @@ static void run(cets_cmd *c, expect *x)
                     rb_add_prio(&x->im->book, &o);
                 else
                     rb_add(&x->im->book, o.id, o.owner, o.side, o.price, o.qty);
-                if (r.order_id > S.max_id)
-                    S.max_id = r.order_id;
+                if (r.order_id > S.max_id) S.max_id = r.order_id;
             }
             break;
         case OP_CANCEL: {
@@ -1251,22 +1224,14 @@ static void run(cets_cmd *c, expect *x)
             rb_remove(&x->im->book, x->old.id);
             break;
         }
-        case OP_HALT:
-            x->im->halted = !x->im->halted;
-            break;
-        case OP_MHALT:
-            S.market_halted = !S.market_halted;
-            break;
-        case OP_EOD:
-            check_eod(c);
-            break;
-        default:
-            break;
+        case OP_HALT: x->im->halted = !x->im->halted; break;
+        case OP_MHALT: S.market_halted = !S.market_halted; break;
+        case OP_EOD: check_eod(c); break;
+        default: break;
         }
     }
     check_depths(c);
-    if (S.st.commands % 64 == 0)
-        check_orders(c);
+    if (S.st.commands % 64 == 0) check_orders(c);
 }
 
 static void one_command(void)
@@ -1275,8 +1240,7 @@ static void one_command(void)
     expect x;
     memset(&x, 0, sizeof x);
     size_t live = 0;
-    for (int i = 0; i < NINST; i++)
-        live += S.in[i].book.n;
+    for (int i = 0; i < NINST; i++) live += S.in[i].book.n;
     /* weights, per mille-ish; cancels grow with the number of live orders */
     int w[OP_COUNT] = {0};
     w[OP_POST] = 300;
@@ -1289,22 +1253,21 @@ static void one_command(void)
     w[OP_WITHDRAW] = 20;
     w[OP_CREDIT] = 20;
     bool any_halt = S.market_halted;
-    for (int i = 0; i < NINST; i++)
-        any_halt |= S.in[i].halted;
+    for (int i = 0; i < NINST; i++) any_halt |= S.in[i].halted;
     w[OP_HALT] = any_halt ? 40 : 2;
     w[OP_MHALT] = S.market_halted ? 60 : 1;
     int sum = 0;
-    for (int i = 0; i < OP_COUNT; i++)
-        sum += w[i];
+    for (int i = 0; i < OP_COUNT; i++) sum += w[i];
     int pick = (int)(rnd() % (uint64_t)sum), op = 0;
-    while (pick >= w[op])
-        pick -= w[op++];
+    while (pick >= w[op]) pick -= w[op++];
     if (op == OP_HALT && any_halt && !S.market_halted) {
         /* resume the halted instrument rather than halting another */
         for (int i = 0; i < NINST; i++)
             if (S.in[i].halted) {
-                c = (cets_cmd){.type = CETS_CMD_INSTRUMENT_HALT, .actor = CETS_EXCHANGE_ID,
-                               .instrument = S.in[i].id, .aux = 0};
+                c = (cets_cmd){.type = CETS_CMD_INSTRUMENT_HALT,
+                               .actor = CETS_EXCHANGE_ID,
+                               .instrument = S.in[i].id,
+                               .aux = 0};
                 x.op = OP_HALT;
                 x.im = &S.in[i];
                 run(&c, &x);
@@ -1334,8 +1297,7 @@ static void eod_command(bool early)
     expect x;
     memset(&x, 0, sizeof x);
     x.op = OP_EOD;
-    if (early)
-        must(&x, CETS_SESSION_OPEN);
+    if (early) must(&x, CETS_SESSION_OPEN);
     run(&c, &x);
 }
 
@@ -1366,10 +1328,10 @@ static void setup(void)
     char name[16];
     for (int i = 0; i < NPART; i++) {
         part_model *pm = &S.p[i];
-        pm->kind = i == 0   ? CETS_PK_AUTHORITY
-                   : i < 4  ? CETS_PK_INDIVIDUAL
-                   : i % 2  ? CETS_PK_INSTITUTION
-                            : CETS_PK_ENTITY;
+        pm->kind = i == 0  ? CETS_PK_AUTHORITY
+                   : i < 4 ? CETS_PK_INDIVIDUAL
+                   : i % 2 ? CETS_PK_INSTITUTION
+                           : CETS_PK_ENTITY;
         snprintf(name, sizeof name, "p%02d", i);
         /* a few poor participants, so funds rejections happen */
         int64_t funds = i < 10 ? rnd_in(100000, 2000000) : rnd_in(5000000, 100000000);
@@ -1392,7 +1354,10 @@ static void run_phase(int64_t from, int64_t to, uint64_t n, uint64_t total)
     }
 }
 
-static int64_t at(int32_t date, int hh, int mm) { return cets_time_at(date, hh, mm, 480); }
+static int64_t at(int32_t date, int hh, int mm)
+{
+    return cets_time_at(date, hh, mm, 480);
+}
 
 static double now_s(void)
 {
@@ -1406,11 +1371,9 @@ static void test_random_market(void **state)
     (void)state;
     uint64_t total = DEFAULT_COMMANDS, seed = 20210716;
     const char *env = getenv("CETS_RANDOM_COMMANDS");
-    if (env && *env)
-        total = strtoull(env, NULL, 10);
+    if (env && *env) total = strtoull(env, NULL, 10);
     env = getenv("CETS_RANDOM_SEED");
-    if (env && *env)
-        seed = strtoull(env, NULL, 10);
+    if (env && *env) seed = strtoull(env, NULL, 10);
     rng_state = seed;
     print_message("random: %llu commands, seed %llu\n", (unsigned long long)total,
                   (unsigned long long)seed);
@@ -1464,15 +1427,29 @@ static void test_random_market(void **state)
     if (total >= 100000) {
         assert_true(S.st.trades > total / 20);
         assert_true(S.st.eods >= 2);
-        const int wanted[] = {CETS_SELF_TRADE, CETS_CROSSING_POST, CETS_NO_LIQUIDITY,
-                              CETS_INSUFFICIENT_FUNDS, CETS_INSUFFICIENT_HOLDINGS,
-                              CETS_T1_LOCKED, CETS_SESSION_CLOSED, CETS_NOT_OWNER,
-                              CETS_UNKNOWN_ORDER, CETS_NOTHING_CHANGED, CETS_QTY_OUT_OF_RANGE,
-                              CETS_PRICE_OUT_OF_BAND, CETS_KIND_NOT_ALLOWED,
-                              CETS_NOT_IN_BEST_FIVE, CETS_TARGET_QTY, CETS_TARGET_SIDE,
-                              CETS_DUPLICATE_TARGET, CETS_TOO_MANY_TARGETS, CETS_WRONG_MODE,
-                              CETS_FUNDS_UNSETTLED, CETS_INSTRUMENT_HALTED,
-                              CETS_MARKET_HALTED, CETS_SESSION_OPEN};
+        const int wanted[] = {CETS_SELF_TRADE,
+                              CETS_CROSSING_POST,
+                              CETS_NO_LIQUIDITY,
+                              CETS_INSUFFICIENT_FUNDS,
+                              CETS_INSUFFICIENT_HOLDINGS,
+                              CETS_T1_LOCKED,
+                              CETS_SESSION_CLOSED,
+                              CETS_NOT_OWNER,
+                              CETS_UNKNOWN_ORDER,
+                              CETS_NOTHING_CHANGED,
+                              CETS_QTY_OUT_OF_RANGE,
+                              CETS_PRICE_OUT_OF_BAND,
+                              CETS_KIND_NOT_ALLOWED,
+                              CETS_NOT_IN_BEST_FIVE,
+                              CETS_TARGET_QTY,
+                              CETS_TARGET_SIDE,
+                              CETS_DUPLICATE_TARGET,
+                              CETS_TOO_MANY_TARGETS,
+                              CETS_WRONG_MODE,
+                              CETS_FUNDS_UNSETTLED,
+                              CETS_INSTRUMENT_HALTED,
+                              CETS_MARKET_HALTED,
+                              CETS_SESSION_OPEN};
         for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++)
             if (!S.st.by_code[wanted[i]])
                 fail_msg("the run never produced %s", cets_reason_name(wanted[i]));
@@ -1482,8 +1459,7 @@ static void test_random_market(void **state)
         fail_msg("%llu listing takes by limit were accepted although docs/rules.md says a take "
                  "by limit reserves at its limit price (and a sell its quantity)",
                  (unsigned long long)S.st.deviation_take_reserve);
-    for (int i = 0; i < NINST; i++)
-        rb_free(&S.in[i].book);
+    for (int i = 0; i < NINST; i++) rb_free(&S.in[i].book);
     tm_free(&S.m);
 }
 

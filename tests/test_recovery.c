@@ -46,8 +46,7 @@ static int teardown(void **state)
 
 static void expect_in(const char *hay, const char *needle)
 {
-    if (!strstr(hay, needle))
-        fail_msg("expected \"%s\" in \"%s\"", needle, hay);
+    if (!strstr(hay, needle)) fail_msg("expected \"%s\" in \"%s\"", needle, hay);
 }
 
 /* Recovery must refuse, naming what it names, and change no segment. */
@@ -108,11 +107,9 @@ static void torn_last_commit_cut_with_counts(void **state)
     off_t size = tj_size(seg), page = (offs[300] + 4095) / 4096 * 4096;
     tj_zero(seg, page, 4096);
     int g = 0;
-    while (offs[g + 1] <= page)
-        g++;
+    while (offs[g + 1] <= page) g++;
     int after = 0; /* whole records of the commit after the page */
-    for (int k = g + 1; k < 500; k++)
-        after += offs[k] >= page + 4096;
+    for (int k = g + 1; k < 500; k++) after += offs[k] >= page + 4096;
     assert_true(after > 20);
     assert_true(offs[g] < page); /* the damaged record's checksum is intact: it is bad */
     cets_engine *c = tj_recover(d, &rep);
@@ -486,8 +483,7 @@ static void torn_tail_logged_at_warn(void **state)
     core *c = core_open(&o);
     assert_non_null(c);
     char err[1024] = "";
-    if (core_start(c, err, sizeof err) != 0)
-        fail_msg("core_start: %s", err);
+    if (core_start(c, err, sizeof err) != 0) fail_msg("core_start: %s", err);
     core_close(c);
     log_setup(NULL, LOG_ERROR);
     rewind(log);
@@ -526,8 +522,7 @@ static void check_names_the_cut(void **state)
     int g = 90;
     tj_zero(seg, offs[g], 4096);
     int after = 0;
-    for (int k = g + 1; k < 3000; k++)
-        after += offs[k] >= offs[g] + 4096;
+    for (int k = g + 1; k < 3000; k++) after += offs[k] >= offs[g] + 4096;
     uint64_t damaged = tj_digest(seg);
     assert_int_equal(cets_journal_check(d->dir, &rep, &cut, err, sizeof err), 1);
     expect_in(err, "whole records of later commits follow");
@@ -743,8 +738,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(torn_last_commit_cut_with_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(truncated_only_segment_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(unfinished_first_segment_starts_empty, setup, teardown),
-        cmocka_unit_test_setup_teardown(damaged_last_record_covered_by_snapshot, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(damaged_last_record_covered_by_snapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(damage_before_snapshot_in_last_segment, setup, teardown),
         cmocka_unit_test_setup_teardown(damage_across_snapshot_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(garbage_between_records_accepted, setup, teardown),

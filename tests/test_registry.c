@@ -111,7 +111,8 @@ static void test_allocation_rejections(void **state)
     (void)state;
     fx f;
     fx_init(&f, NULL);
-    TR_REJECT(&f.m, CETS_NOT_AUTHORISED, tg_allocate(&f.m, CETS_EXCHANGE_ID, f.e1, f.c25, 1, 0, 0, 0));
+    TR_REJECT(&f.m, CETS_NOT_AUTHORISED,
+              tg_allocate(&f.m, CETS_EXCHANGE_ID, f.e1, f.c25, 1, 0, 0, 0));
     TR_REJECT(&f.m, CETS_NOT_AUTHORISED, tg_allocate(&f.m, f.e1, f.e1, f.c25, 1, 0, 0, 0));
     TR_REJECT(&f.m, CETS_NOT_AUTHORISED, tg_allocate(&f.m, 999, f.e1, f.c25, 1, 0, 0, 0));
     TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT, tg_allocate(&f.m, f.au, 999, f.c25, 1, 0, 0, 0));
@@ -275,8 +276,7 @@ static void test_surrender_named(void **state)
     tg_credit(&f.m, f.e1, f.ccer, 10000);
     TR_OK(&f.m, tg_emissions(&f.m, f.au, f.e1, Y, 100000));
     cets_target bad[9];
-    for (int i = 0; i < 9; i++)
-        bad[i] = (cets_target){f.c24, 1};
+    for (int i = 0; i < 9; i++) bad[i] = (cets_target){f.c24, 1};
     TR_REJECT(&f.m, CETS_TOO_MANY_TARGETS, tg_surrender_named(&f.m, f.e1, f.e1, Y, 9, bad, NULL));
     cets_target t[3] = {{f.c24, 1000}, {f.c24, 1000}};
     TR_REJECT(&f.m, CETS_DUPLICATE_TARGET, tg_surrender_named(&f.m, f.e1, f.e1, Y, 2, t, NULL));
@@ -285,7 +285,8 @@ static void test_surrender_named(void **state)
     t[1] = (cets_target){f.c25, 0};
     TR_REJECT(&f.m, CETS_BAD_ARGUMENT, tg_surrender_named(&f.m, f.e1, f.e1, Y, 2, t, NULL));
     t[1] = (cets_target){f.c25, 20001};
-    TR_REJECT(&f.m, CETS_INSUFFICIENT_HOLDINGS, tg_surrender_named(&f.m, f.e1, f.e1, Y, 2, t, NULL));
+    TR_REJECT(&f.m, CETS_INSUFFICIENT_HOLDINGS,
+              tg_surrender_named(&f.m, f.e1, f.e1, Y, 2, t, NULL));
     /* the named vintage is used even though the current one is there */
     t[1] = (cets_target){f.ccer, 3000};
     cets_result r;
@@ -390,7 +391,8 @@ static void test_retire(void **state)
     TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT, tg_retire(&f.m, 999, 999, f.c25, 10, "a|b"));
     TR_REJECT(&f.m, CETS_UNKNOWN_INSTRUMENT, tg_retire(&f.m, f.inst, f.inst, 9, 10, "a|b"));
     TR_REJECT(&f.m, CETS_BAD_ARGUMENT, tg_retire(&f.m, f.inst, f.inst, f.c25, 0, "a|b"));
-    TR_REJECT(&f.m, CETS_INSUFFICIENT_HOLDINGS, tg_retire(&f.m, f.inst, f.inst, f.c25, 1001, "a|b"));
+    TR_REJECT(&f.m, CETS_INSUFFICIENT_HOLDINGS,
+              tg_retire(&f.m, f.inst, f.inst, f.c25, 1001, "a|b"));
     TR_OK(&f.m, tg_retire(&f.m, f.inst, f.inst, f.c25, 400, "Shanghai Marathon|event 2025"));
     cets_registry_move mv[2];
     assert_int_equal(tg_moves(&f.m, mv, 2), 1);
@@ -434,13 +436,16 @@ static void test_transfer_four_eyes(void **state)
     assert_int_equal(avail(&f, f.e1, f.c25), 6000);
     TR_REJECT(&f.m, CETS_INSUFFICIENT_HOLDINGS,
               tm_post(&f.m, f.e1, f.c25, CETS_SELL, 6001, 6001, NULL));
-    TR_REJECT(&f.m, CETS_INSUFFICIENT_HOLDINGS,
-              tg_retire(&f.m, f.e1, f.e1, f.c25, 6001, "a|b"));
+    TR_REJECT(&f.m, CETS_INSUFFICIENT_HOLDINGS, tg_retire(&f.m, f.e1, f.e1, f.c25, 6001, "a|b"));
     /* the asker's user may not approve it */
-    TR_REJECT(&f.m, CETS_FOUR_EYES, tg_transfer_decide(&f.m, CETS_CMD_TRANSFER_APPROVE, f.e1, id, 7));
-    TR_REJECT(&f.m, CETS_FOUR_EYES, tg_transfer_decide(&f.m, CETS_CMD_TRANSFER_APPROVE, f.e1, id, 0));
-    TR_REJECT(&f.m, CETS_NOT_OWNER, tg_transfer_decide(&f.m, CETS_CMD_TRANSFER_APPROVE, f.e2, id, 8));
-    TR_REJECT(&f.m, CETS_NOT_OWNER, tg_transfer_decide(&f.m, CETS_CMD_TRANSFER_APPROVE, f.au, id, 8));
+    TR_REJECT(&f.m, CETS_FOUR_EYES,
+              tg_transfer_decide(&f.m, CETS_CMD_TRANSFER_APPROVE, f.e1, id, 7));
+    TR_REJECT(&f.m, CETS_FOUR_EYES,
+              tg_transfer_decide(&f.m, CETS_CMD_TRANSFER_APPROVE, f.e1, id, 0));
+    TR_REJECT(&f.m, CETS_NOT_OWNER,
+              tg_transfer_decide(&f.m, CETS_CMD_TRANSFER_APPROVE, f.e2, id, 8));
+    TR_REJECT(&f.m, CETS_NOT_OWNER,
+              tg_transfer_decide(&f.m, CETS_CMD_TRANSFER_APPROVE, f.au, id, 8));
     TR_REJECT(&f.m, CETS_UNKNOWN_TRANSFER,
               tg_transfer_decide(&f.m, CETS_CMD_TRANSFER_APPROVE, f.e1, 99, 8));
     TR_OK(&f.m, tg_transfer_decide(&f.m, CETS_CMD_TRANSFER_APPROVE, f.e1, id, 8));
@@ -459,12 +464,14 @@ static void test_transfer_four_eyes(void **state)
               tg_transfer_decide(&f.m, CETS_CMD_TRANSFER_REJECT, f.e1, id, 9));
     /* rejected: the tonnes come back; the exchange may decide too */
     TR_OK(&f.m, tg_transfer(&f.m, f.e1, f.e1, f.inst, f.c25, 1000, 7, &r));
-    TR_OK(&f.m, tg_transfer_decide(&f.m, CETS_CMD_TRANSFER_REJECT, CETS_EXCHANGE_ID, r.order_id, 7));
+    TR_OK(&f.m,
+          tg_transfer_decide(&f.m, CETS_CMD_TRANSFER_REJECT, CETS_EXCHANGE_ID, r.order_id, 7));
     assert_int_equal(avail(&f, f.e1, f.c25), 6000);
     assert_int_equal(cets_transfer_get(f.m.e, r.order_id, &ti), CETS_OK);
     assert_int_equal(ti.status, 3);
     TR_OK(&f.m, tg_transfer(&f.m, f.e1, f.e1, f.inst, f.c25, 1000, 7, &r));
-    TR_OK(&f.m, tg_transfer_decide(&f.m, CETS_CMD_TRANSFER_APPROVE, CETS_EXCHANGE_ID, r.order_id, 3));
+    TR_OK(&f.m,
+          tg_transfer_decide(&f.m, CETS_CMD_TRANSFER_APPROVE, CETS_EXCHANGE_ID, r.order_id, 3));
     assert_int_equal(avail(&f, f.inst, f.c25), 1000);
     tm_free(&f.m);
 }
@@ -478,11 +485,14 @@ static void test_transfer_rejections(void **state)
     TR_REJECT(&f.m, CETS_BAD_ARGUMENT, tg_transfer(&f.m, f.e1, f.e1, f.e2, f.c25, 100, 0, NULL));
     TR_REJECT(&f.m, CETS_BAD_ARGUMENT, tg_transfer(&f.m, f.e1, f.e1, f.e1, f.c25, 100, 7, NULL));
     TR_REJECT(&f.m, CETS_BAD_ARGUMENT, tg_transfer(&f.m, f.e1, f.e1, f.e2, f.c25, 0, 7, NULL));
-    TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT, tg_transfer(&f.m, f.e1, f.e1, 999, f.c25, 100, 7, NULL));
-    TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT, tg_transfer(&f.m, f.e1, f.e1, 0, f.c25, 100, 7, NULL));
+    TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT,
+              tg_transfer(&f.m, f.e1, f.e1, 999, f.c25, 100, 7, NULL));
+    TR_REJECT(&f.m, CETS_UNKNOWN_PARTICIPANT,
+              tg_transfer(&f.m, f.e1, f.e1, 0, f.c25, 100, 7, NULL));
     TR_REJECT(&f.m, CETS_NOT_AUTHORISED, tg_transfer(&f.m, f.e2, f.e1, f.e2, f.c25, 100, 7, NULL));
     TR_REJECT(&f.m, CETS_UNKNOWN_INSTRUMENT, tg_transfer(&f.m, f.e1, f.e1, f.e2, 9, 100, 7, NULL));
-    TR_REJECT(&f.m, CETS_KIND_NOT_ALLOWED, tg_transfer(&f.m, f.e1, f.e1, f.ind, f.c25, 100, 7, NULL));
+    TR_REJECT(&f.m, CETS_KIND_NOT_ALLOWED,
+              tg_transfer(&f.m, f.e1, f.e1, f.ind, f.c25, 100, 7, NULL));
     TR_REJECT(&f.m, CETS_INSUFFICIENT_HOLDINGS,
               tg_transfer(&f.m, f.e1, f.e1, f.e2, f.c25, 10001, 7, NULL));
     tg_credit(&f.m, f.e1, f.ccer, 100);
@@ -519,7 +529,8 @@ static void test_judicial_freeze(void **state)
     TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN,
               tg_block(&f.m, CETS_CMD_BLOCK_PROPOSE, f.e1, f.c25, CETS_SELL, 6001, 100000, 0,
                        f.inst, NULL));
-    TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN, tg_transfer(&f.m, f.e1, f.e1, f.e2, f.c25, 10, 7, NULL));
+    TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN,
+              tg_transfer(&f.m, f.e1, f.e1, f.e2, f.c25, 10, 7, NULL));
     TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN,
               tg_transfer_decide(&f.m, CETS_CMD_TRANSFER_APPROVE, f.e1, pending, 8));
     TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN, tg_retire(&f.m, f.e1, f.e1, f.c25, 10, "a|b"));
@@ -550,7 +561,8 @@ static void test_judicial_freeze_funds(void **state)
     TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_WITHDRAW, f.e1, f.e1, 0, 1000, 0));
     TR_OK(&f.m, tg_judicial(&f.m, f.au, f.e1, 1));
     int64_t before = tm_avail(&f.m, f.e1);
-    TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN, tr_cmd(&f.m, CETS_CMD_WITHDRAW, f.e1, f.e1, 0, 100000, 0));
+    TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN,
+              tr_cmd(&f.m, CETS_CMD_WITHDRAW, f.e1, f.e1, 0, 100000, 0));
     TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN,
               tr_cmd(&f.m, CETS_CMD_WITHDRAW, CETS_EXCHANGE_ID, f.e1, 0, 100000, 0));
     TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN, tr_cmd(&f.m, CETS_CMD_WITHDRAW, f.e1, f.e1, 0, 1, 0));
@@ -566,16 +578,17 @@ static void test_judicial_freeze_funds(void **state)
     assert_int_equal(tm_avail(&f.m, f.e1), before + 5000);
     /* the same through a status set by the operator */
     TR_OK(&f.m, tg_judicial(&f.m, f.au, f.e1, 0));
-    TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_PARTICIPANT_STATUS, CETS_EXCHANGE_ID, f.e1, 0, 0,
-                       CETS_PS_FROZEN));
-    TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN, tr_cmd(&f.m, CETS_CMD_WITHDRAW, f.e1, f.e1, 0, 100, 0));
+    TR_OK(&f.m,
+          tr_cmd(&f.m, CETS_CMD_PARTICIPANT_STATUS, CETS_EXCHANGE_ID, f.e1, 0, 0, CETS_PS_FROZEN));
+    TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN,
+              tr_cmd(&f.m, CETS_CMD_WITHDRAW, f.e1, f.e1, 0, 100, 0));
     /* a suspension does not stop withdrawals */
     TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_PARTICIPANT_STATUS, CETS_EXCHANGE_ID, f.e1, 0, 0,
                        CETS_PS_SUSPENDED));
     TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_WITHDRAW, f.e1, f.e1, 0, 100, 0));
     /* lifted: withdrawals work again */
-    TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_PARTICIPANT_STATUS, CETS_EXCHANGE_ID, f.e1, 0, 0,
-                       CETS_PS_ACTIVE));
+    TR_OK(&f.m,
+          tr_cmd(&f.m, CETS_CMD_PARTICIPANT_STATUS, CETS_EXCHANGE_ID, f.e1, 0, 0, CETS_PS_ACTIVE));
     TR_OK(&f.m, tr_cmd(&f.m, CETS_CMD_WITHDRAW, CETS_EXCHANGE_ID, f.e1, 0, 100000, 0));
     assert_int_equal(tm_avail(&f.m, f.e1), before + 5000 - 100 - 100000);
     tm_free(&f.m);
@@ -617,8 +630,9 @@ static void test_judicial_freeze_resting_orders(void **state)
     assert_int_equal(ai.status, CETS_AUCTION_CANCELLED);
     int rc = tm_take_limit(&f.m, f.inst, f.c25, CETS_BUY, 1000, 6001, NULL);
     assert_int_equal(rc, CETS_NO_LIQUIDITY);
-    TR_REJECT(&f.m, CETS_UNKNOWN_BLOCK, tg_block(&f.m, CETS_CMD_BLOCK_ACCEPT, f.inst, f.c25,
-                                                 CETS_BUY, 6000, 100000, proposal, 0, NULL));
+    TR_REJECT(&f.m, CETS_UNKNOWN_BLOCK,
+              tg_block(&f.m, CETS_CMD_BLOCK_ACCEPT, f.inst, f.c25, CETS_BUY, 6000, 100000, proposal,
+                       0, NULL));
     /* a frozen participant may not start an auction either */
     TR_REJECT(&f.m, CETS_PARTICIPANT_FROZEN,
               tg_auction(&f.m, CETS_EXCHANGE_ID, f.e1, f.c25, CETS_SELL, 100000, f.m.now,

@@ -31,8 +31,7 @@
 static void tmp_dir(char *out, size_t cap, const char *name)
 {
     const char *base = getenv("CETS_TEST_TMP");
-    if (!base || !*base)
-        base = "/tmp";
+    if (!base || !*base) base = "/tmp";
     mkdir(base, 0755);
     snprintf(out, cap, "%s/%s-XXXXXX", base, name);
     assert_non_null(mkdtemp(out));
@@ -41,16 +40,13 @@ static void tmp_dir(char *out, size_t cap, const char *name)
 static void rm_tree(const char *dir)
 {
     DIR *d = opendir(dir);
-    if (!d)
-        return;
+    if (!d) return;
     struct dirent *de;
     while ((de = readdir(d))) {
         char p[1200];
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
         snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        if (unlink(p) != 0)
-            rm_tree(p);
+        if (unlink(p) != 0) rm_tree(p);
     }
     closedir(d);
     rmdir(dir);
@@ -71,8 +67,7 @@ static char *slurp(const char *path, size_t *len)
         }
         size_t n = fread(buf + *len, 1, cap - *len - 1, f);
         *len += n;
-        if (n == 0)
-            break;
+        if (n == 0) break;
     }
     fclose(f);
     buf[*len] = 0;
@@ -134,29 +129,28 @@ static void test_csv_allocations_bad_rows(void **state)
     (void)state;
     csvfx f;
     csv_init(&f);
-    static const char text[] =
-        "entity,vintage,kind,qty,output,benchmark\n"
-        "3,CEA25,pre,1000,100,10\n"
-        "3,CEA25,pre,500,100,10\n"
-        "6,CEA25,pre,100,1,1\n"
-        "99,CEA25,pre,100,1,1\n"
-        "abc,CEA25,pre,100,1,1\n"
-        "3,CEA99,pre,100,1,1\n"
-        "3,CCER,pre,100,1,1\n"
-        "3,CEA24,final,100,1,1\n"
-        "3,CEA24,pre,0,1,1\n"
-        "3,CEA24,pre,12.5,1,1\n"
-        "4,CEA24,trueup,0,1,1\n"
-        "4,CEA24,pre,10000000001,1,1\n"
-        "4,CEA24,pre,100,-1,1\n"
-        "4,CEA24,pre,100,1,x\n"
-        "4,CEA24,pre,100,1\n"
-        "5,CEA25,trueup,-2001,1,1\n"
-        "\"5\",\"CEA25\",pre,\"1,000\",1,1\n"
-        "5,\"CEA25,x\n"
-        "\n"
-        "4,CEA25,trueup,-1,1,1\n"
-        "4,CEA25,pre,100,1,1\n";
+    static const char text[] = "entity,vintage,kind,qty,output,benchmark\n"
+                               "3,CEA25,pre,1000,100,10\n"
+                               "3,CEA25,pre,500,100,10\n"
+                               "6,CEA25,pre,100,1,1\n"
+                               "99,CEA25,pre,100,1,1\n"
+                               "abc,CEA25,pre,100,1,1\n"
+                               "3,CEA99,pre,100,1,1\n"
+                               "3,CCER,pre,100,1,1\n"
+                               "3,CEA24,final,100,1,1\n"
+                               "3,CEA24,pre,0,1,1\n"
+                               "3,CEA24,pre,12.5,1,1\n"
+                               "4,CEA24,trueup,0,1,1\n"
+                               "4,CEA24,pre,10000000001,1,1\n"
+                               "4,CEA24,pre,100,-1,1\n"
+                               "4,CEA24,pre,100,1,x\n"
+                               "4,CEA24,pre,100,1\n"
+                               "5,CEA25,trueup,-2001,1,1\n"
+                               "\"5\",\"CEA25\",pre,\"1,000\",1,1\n"
+                               "5,\"CEA25,x\n"
+                               "\n"
+                               "4,CEA25,trueup,-1,1,1\n"
+                               "4,CEA25,pre,100,1,1\n";
     static const char *const want[] = {
         "allocations.csv:3: duplicate row: entity 3, CEA25, pre is already on line 2",
         "allocations.csv:4: entity 6 is not a compliance entity",
@@ -179,8 +173,8 @@ static void test_csv_allocations_bad_rows(void **state)
     };
     uint64_t h = cets_state_hash(f.m.e);
     cets_load l;
-    assert_int_equal(cets_load_allocations_text(f.m.e, "allocations.csv", text, strlen(text), f.au,
-                                                &l), -1);
+    assert_int_equal(
+        cets_load_allocations_text(f.m.e, "allocations.csv", text, strlen(text), f.au, &l), -1);
     assert_errors(&l, want, sizeof want / sizeof want[0]);
     assert_int_equal(cets_state_hash(f.m.e), h);
     cets_load_free(&l);
@@ -255,7 +249,8 @@ static void test_csv_emissions(void **state)
     };
     uint64_t h = cets_state_hash(f.m.e);
     cets_load l;
-    assert_int_equal(cets_load_emissions_text(f.m.e, "emissions.csv", bad, strlen(bad), f.au, &l), -1);
+    assert_int_equal(cets_load_emissions_text(f.m.e, "emissions.csv", bad, strlen(bad), f.au, &l),
+                     -1);
     assert_errors(&l, want, sizeof want / sizeof want[0]);
     assert_int_equal(cets_state_hash(f.m.e), h);
     cets_load_free(&l);
@@ -304,8 +299,7 @@ static void test_csv_file_level_errors(void **state)
     char *text = malloc(200 * 32);
     assert_non_null(text);
     size_t n = (size_t)sprintf(text, "entity,year,tonnes\n");
-    for (int i = 0; i < 150; i++)
-        n += (size_t)sprintf(text + n, "3,%d,-1\n", 2000 + i);
+    for (int i = 0; i < 150; i++) n += (size_t)sprintf(text + n, "3,%d,-1\n", 2000 + i);
     assert_int_equal(cets_load_emissions_text(f.m.e, "big.csv", text, n, f.au, &l), -1);
     assert_int_equal(l.nerrors, CETS_LOAD_MAX_ERRORS + 1);
     assert_string_equal(l.errors[99],
@@ -358,25 +352,32 @@ static void test_csv_byte_order_mark(void **state)
     (void)state;
     csvfx f;
     csv_init(&f);
-    static const char good[] = "\xEF\xBB\xBF" "entity,year,tonnes\r\n3,2025,77\r\n";
+    static const char good[] = "\xEF\xBB\xBF"
+                               "entity,year,tonnes\r\n3,2025,77\r\n";
     cets_load l;
-    assert_int_equal(cets_load_emissions_text(f.m.e, "emissions.csv", good, strlen(good), f.au, &l), 0);
+    assert_int_equal(cets_load_emissions_text(f.m.e, "emissions.csv", good, strlen(good), f.au, &l),
+                     0);
     assert_int_equal(l.ncmds, 1);
     assert_int_equal(l.cmds[0].qty, 77);
     cets_load_free(&l);
-    static const char bad_row[] = "\xEF\xBB\xBF" "entity,year,tonnes\n3,2025,x\n";
-    assert_int_equal(cets_load_emissions_text(f.m.e, "emissions.csv", bad_row, strlen(bad_row), f.au, &l), -1);
+    static const char bad_row[] = "\xEF\xBB\xBF"
+                                  "entity,year,tonnes\n3,2025,x\n";
+    assert_int_equal(
+        cets_load_emissions_text(f.m.e, "emissions.csv", bad_row, strlen(bad_row), f.au, &l), -1);
     assert_int_equal(l.nerrors, 1);
     assert_non_null(strstr(l.errors[0], "emissions.csv:2: "));
     cets_load_free(&l);
-    static const char twice[] = "\xEF\xBB\xBF\xEF\xBB\xBF" "entity,year,tonnes\n3,2025,77\n";
-    assert_int_equal(cets_load_emissions_text(f.m.e, "emissions.csv", twice, strlen(twice), f.au, &l), -1);
+    static const char twice[] = "\xEF\xBB\xBF\xEF\xBB\xBF"
+                                "entity,year,tonnes\n3,2025,77\n";
+    assert_int_equal(
+        cets_load_emissions_text(f.m.e, "emissions.csv", twice, strlen(twice), f.au, &l), -1);
     assert_string_equal(l.errors[0], "emissions.csv:1: the header must be entity,year,tonnes");
     cets_load_free(&l);
     char dir[600], path[700];
     tmp_dir(dir, sizeof dir, "csv-bom");
     snprintf(path, sizeof path, "%s/allocations.csv", dir);
-    static const char alloc[] = "\xEF\xBB\xBF" "entity,vintage,kind,qty,output,benchmark\n3,CEA25,pre,5,1,1\n";
+    static const char alloc[] = "\xEF\xBB\xBF"
+                                "entity,vintage,kind,qty,output,benchmark\n3,CEA25,pre,5,1,1\n";
     spit(path, alloc, strlen(alloc));
     assert_int_equal(cets_load_allocations(f.m.e, path, f.au, &l), 0);
     assert_int_equal(l.ncmds, 1);
@@ -393,7 +394,8 @@ static char *report(const cets_engine *e, int32_t year, bool json)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
-    int rc = json ? cets_report_compliance_json(e, year, f) : cets_report_compliance_csv(e, year, f);
+    int rc =
+        json ? cets_report_compliance_json(e, year, f) : cets_report_compliance_csv(e, year, f);
     assert_int_equal(rc, 0);
     fclose(f);
     return buf;
@@ -421,29 +423,30 @@ static void test_compliance_report(void **state)
     TR_OK(&m, tg_surrender(&m, e1, e1, 2025, 95000, NULL));
     TR_OK(&m, tg_surrender(&m, e2, e2, 2025, 1000, NULL));
     char *csv = report(m.e, 2025, false);
-    assert_string_equal(csv,
-        "entity,name,year,obligation,surrendered_cea,surrendered_ccer,outstanding,shortfall,"
-        "penalty,status,withheld,surrendered_late,settled_on\n"
-        "3,\"Steel, \"\"North\"\"\",2025,100000,95000,5000,0,0,0.00,open,0,0,\n"
-        "4,宝钢集团,2025,1234,1000,0,234,0,0.00,open,0,0,\n"
-        "6,tab\there \xe5\xae,2025,0,0,0,0,0,0.00,no_emissions,0,0,\n");
+    assert_string_equal(
+        csv, "entity,name,year,obligation,surrendered_cea,surrendered_ccer,outstanding,shortfall,"
+             "penalty,status,withheld,surrendered_late,settled_on\n"
+             "3,\"Steel, \"\"North\"\"\",2025,100000,95000,5000,0,0,0.00,open,0,0,\n"
+             "4,宝钢集团,2025,1234,1000,0,234,0,0.00,open,0,0,\n"
+             "6,tab\there \xe5\xae,2025,0,0,0,0,0,0.00,no_emissions,0,0,\n");
     free(csv);
     TR_OK(&m, tg_deadline(&m, au, 2025));
     csv = report(m.e, 2025, false);
     /* 234 t x 50.00 x 5 = 58,500.00 */
     assert_non_null(strstr(csv, "\n4,宝钢集团,2025,1234,1000,0,234,234,58500.00,shortfall,0,0,\n"));
-    assert_non_null(strstr(csv, "\n3,\"Steel, \"\"North\"\"\",2025,100000,95000,5000,0,0,0.00,compliant,0,0,\n"));
+    assert_non_null(strstr(
+        csv, "\n3,\"Steel, \"\"North\"\"\",2025,100000,95000,5000,0,0,0.00,compliant,0,0,\n"));
     free(csv);
     char *js = report(m.e, 2025, true);
-    assert_non_null(strstr(js, "{\"entity\": 3, \"name\": \"Steel, \\\"North\\\"\", \"obligation\": "
-                               "100000, \"surrendered_cea\": 95000, \"surrendered_ccer\": 5000, "
-                               "\"outstanding\": 0, \"shortfall\": 0, \"penalty\": \"0.00\", "
-                               "\"penalty_fen\": 0, \"status\": \"compliant\", \"withheld\": 0, "
-                               "\"surrendered_late\": 0, \"settled_on\": null}"));
+    assert_non_null(strstr(js,
+                           "{\"entity\": 3, \"name\": \"Steel, \\\"North\\\"\", \"obligation\": "
+                           "100000, \"surrendered_cea\": 95000, \"surrendered_ccer\": 5000, "
+                           "\"outstanding\": 0, \"shortfall\": 0, \"penalty\": \"0.00\", "
+                           "\"penalty_fen\": 0, \"status\": \"compliant\", \"withheld\": 0, "
+                           "\"surrendered_late\": 0, \"settled_on\": null}"));
     json_error_t err;
     json_t *root = json_loads(js, 0, &err);
-    if (!root)
-        fail_msg("report JSON does not parse: %s (line %d)", err.text, err.line);
+    if (!root) fail_msg("report JSON does not parse: %s (line %d)", err.text, err.line);
     assert_int_equal(json_integer_value(json_object_get(root, "year")), 2025);
     json_t *ents = json_object_get(root, "entities");
     assert_int_equal(json_array_size(ents), 3);
@@ -452,7 +455,8 @@ static void test_compliance_report(void **state)
     assert_int_equal(json_integer_value(json_object_get(r2, "penalty_fen")), 5850000);
     assert_string_equal(json_string_value(json_object_get(r2, "status")), "shortfall");
     json_t *r3 = json_array_get(ents, 2);
-    assert_string_equal(json_string_value(json_object_get(r3, "name")), "tab\there \xef\xbf\xbd\xef\xbf\xbd");
+    assert_string_equal(json_string_value(json_object_get(r3, "name")),
+                        "tab\there \xef\xbf\xbd\xef\xbf\xbd");
     assert_string_equal(json_string_value(json_object_get(r3, "status")), "no_emissions");
     json_t *tot = json_object_get(root, "totals");
     assert_int_equal(json_integer_value(json_object_get(tot, "entities")), 3);
@@ -473,10 +477,11 @@ static void test_compliance_report(void **state)
     TR_OK(&m, tg_allocate(&m, au, e2, c25, 1000, 0, 0, 0)); /* 234 withheld */
     csv = report(m.e, 2025, false);
     char want[200];
-    snprintf(want, sizeof want, "\n4,宝钢集团,2025,1234,1000,0,0,234,58500.00,shortfall_settled,234,0,"
-             "%s\n", on);
-    if (!strstr(csv, want))
-        fail_msg("no line %s in\n%s", want, csv);
+    snprintf(want, sizeof want,
+             "\n4,宝钢集团,2025,1234,1000,0,0,234,58500.00,shortfall_settled,234,0,"
+             "%s\n",
+             on);
+    if (!strstr(csv, want)) fail_msg("no line %s in\n%s", want, csv);
     free(csv);
     js = report(m.e, 2025, true);
     root = json_loads(js, 0, &err);
@@ -516,16 +521,13 @@ static void sq_start(seqr *s)
     char err[512];
     cets_recovery rep;
     s->e = cets_recover(s->dir, &s->cfg, NULL, NULL, &rep, err, sizeof err);
-    if (!s->e)
-        fail_msg("recover: %s", err);
+    if (!s->e) fail_msg("recover: %s", err);
     s->seq = rep.last_seq;
     s->a = cets_audit_open(s->dir, err, sizeof err);
-    if (!s->a)
-        fail_msg("audit open: %s", err);
+    if (!s->a) fail_msg("audit open: %s", err);
     cets_engine_set_listener(s->e, cets_audit_listener, s->a);
     s->j = cets_journal_open(s->dir, s->seq + 1, err, sizeof err);
-    if (!s->j)
-        fail_msg("journal open: %s", err);
+    if (!s->j) fail_msg("journal open: %s", err);
 }
 
 static void sq_stop(seqr *s)
@@ -537,16 +539,23 @@ static void sq_stop(seqr *s)
 }
 
 static int sq(seqr *s, int type, uint32_t actor, uint32_t pid, uint32_t iid, int side,
-              int64_t price, int64_t qty, uint64_t ref, uint32_t cpty, int64_t aux,
-              cets_result *r)
+              int64_t price, int64_t qty, uint64_t ref, uint32_t cpty, int64_t aux, cets_result *r)
 {
-    cets_cmd c = {.seq = ++s->seq, .ts = s->now, .type = (uint8_t)type, .actor = actor,
-                  .participant = pid, .instrument = iid, .side = (uint8_t)side, .price = price,
-                  .qty = qty, .order_id = ref, .counterparty = cpty, .aux = aux};
+    cets_cmd c = {.seq = ++s->seq,
+                  .ts = s->now,
+                  .type = (uint8_t)type,
+                  .actor = actor,
+                  .participant = pid,
+                  .instrument = iid,
+                  .side = (uint8_t)side,
+                  .price = price,
+                  .qty = qty,
+                  .order_id = ref,
+                  .counterparty = cpty,
+                  .aux = aux};
     if (type == CETS_CMD_INSTRUMENT_ADD || type == CETS_CMD_PARTICIPANT_ADD)
         snprintf(c.u.text, sizeof c.u.text, "%s", (const char *)(uintptr_t)ref), c.order_id = 0;
-    if (type == CETS_CMD_RETIRE)
-        snprintf(c.u.text, sizeof c.u.text, "Acme; 100%% green|net=zero");
+    if (type == CETS_CMD_RETIRE) snprintf(c.u.text, sizeof c.u.text, "Acme; 100%% green|net=zero");
     if (type == CETS_CMD_AUCTION_CREATE) {
         c.u.args[CETS_AUCTION_ARG_START] = s->now;
         c.u.args[CETS_AUCTION_ARG_END] = s->now + 3600000000000LL;
@@ -561,8 +570,7 @@ static int sq(seqr *s, int type, uint32_t actor, uint32_t pid, uint32_t iid, int
     if (rc != CETS_OK && cets_state_hash(s->e) != before)
         fail_msg("seq %" PRIu64 ": a rejected command changed the state", c.seq);
     const char *bad = tm_invariants(s->e);
-    if (bad)
-        fail_msg("after seq %" PRIu64 ": %s", c.seq, bad);
+    if (bad) fail_msg("after seq %" PRIu64 ": %s", c.seq, bad);
     return rc;
 }
 
@@ -632,8 +640,7 @@ static size_t line_starts(const char *text, size_t len, size_t *starts, size_t c
 {
     size_t n = 0;
     for (size_t i = 0; i < len; i++)
-        if ((i == 0 || text[i - 1] == '\n') && n < cap)
-            starts[n++] = i;
+        if ((i == 0 || text[i - 1] == '\n') && n < cap) starts[n++] = i;
     return n;
 }
 
@@ -641,8 +648,7 @@ static void expect_verify(const char *path, int rc, const char *want)
 {
     char msg[1024];
     assert_int_equal(cets_audit_verify(path, msg, sizeof msg), rc);
-    if (want && strcmp(msg, want))
-        fail_msg("verify:\n  got  %s\n  want %s", msg, want);
+    if (want && strcmp(msg, want)) fail_msg("verify:\n  got  %s\n  want %s", msg, want);
 }
 
 static void test_audit_chain(void **state)
@@ -669,7 +675,8 @@ static void test_audit_chain(void **state)
     /* the retirement's free text cannot split the line */
     int64_t ts = cets_time_at(TM_DATE, 13, 30, 480);
     snprintf(want, sizeof want,
-             "|%" PRId64 "|retire|3|0|1|100|0|0|0|0|user=0;text=Acme%%3B 100%%25 green%%7Cnet%%3Dzero|",
+             "|%" PRId64
+             "|retire|3|0|1|100|0|0|0|0|user=0;text=Acme%%3B 100%%25 green%%7Cnet%%3Dzero|",
              ts);
     assert_non_null(strstr(text, want));
     assert_non_null(strstr(text, "|trade|5|3|0|1000|5000|5000000|0|1|user=0;method=listing;"));
@@ -681,8 +688,7 @@ static void test_audit_chain(void **state)
     char live[900], err[512];
     snprintf(live, sizeof live, "%s.live", s.path);
     assert_int_equal(rename(s.path, live), 0);
-    if (cets_audit_rebuild(s.dir, err, sizeof err) != 0)
-        fail_msg("rebuild: %s", err);
+    if (cets_audit_rebuild(s.dir, err, sizeof err) != 0) fail_msg("rebuild: %s", err);
     size_t len2;
     char *again = slurp(s.path, &len2);
     assert_int_equal(len2, len);
@@ -694,8 +700,7 @@ static void test_audit_chain(void **state)
     char *bad = malloc(len);
     assert_non_null(bad);
     memcpy(bad, text, len);
-    while (bad[at] != '|')
-        at++;
+    while (bad[at] != '|') at++;
     at++; /* first digit of ts */
     bad[at] = bad[at] == '1' ? '2' : '1';
     spit(live, bad, len);
@@ -729,12 +734,16 @@ static void test_audit_chain(void **state)
     /* a torn end */
     spit(live, text, len - 5);
     uint64_t seq_last = strtoull(text + starts[n - 1], NULL, 10);
-    snprintf(want, sizeof want, "%s:%zu: seq %" PRIu64 ": malformed line: a hash is not 64 hex "
-             "digits", live, n, seq_last);
+    snprintf(want, sizeof want,
+             "%s:%zu: seq %" PRIu64 ": malformed line: a hash is not 64 hex "
+             "digits",
+             live, n, seq_last);
     expect_verify(live, 1, want);
     spit(live, text, len - 1);
-    snprintf(want, sizeof want, "%s:%zu: seq %" PRIu64 ": the last line is torn (no newline): an "
-             "unfinished write", live, n, seq_last);
+    snprintf(want, sizeof want,
+             "%s:%zu: seq %" PRIu64 ": the last line is torn (no newline): an "
+             "unfinished write",
+             live, n, seq_last);
     expect_verify(live, 1, want);
     /* garbage */
     spit(live, "hello\n", 6);
@@ -802,7 +811,8 @@ static void test_audit_restart(void **state)
     second = slurp(s.path, &len2);
     assert_true(len2 > len);
     assert_memory_equal(first, second, len);
-    assert_non_null(strstr(second + len, "|allocate|4|0|0|0|0|0|0|0|user=0;phase=pre;deducted=20000;"));
+    assert_non_null(
+        strstr(second + len, "|allocate|4|0|0|0|0|0|0|0|user=0;phase=pre;deducted=20000;"));
     char moved[900];
     snprintf(moved, sizeof moved, "%s.old", s.path);
     assert_int_equal(rename(s.path, moved), 0);

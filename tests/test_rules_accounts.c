@@ -16,8 +16,8 @@
 
 typedef struct am {
     tmarket m;
-    uint32_t cea, ccer;     /* listing instruments, prev close 50.00 and 30.00 */
-    uint32_t ent, inst;     /* an entity and an institution, rich, with holdings */
+    uint32_t cea, ccer; /* listing instruments, prev close 50.00 and 30.00 */
+    uint32_t ent, inst; /* an entity and an institution, rich, with holdings */
 } am;
 
 static void am_init(am *a)
@@ -104,10 +104,8 @@ static void test_exchange_and_authority_do_not_trade(void **state)
     uint32_t who[2] = {auth, CETS_EXCHANGE_ID};
     for (int i = 0; i < 2; i++) {
         TR_REJECT(m, CETS_KIND_NOT_ALLOWED, tm_post(m, who[i], a.cea, CETS_BUY, 4800, 1, NULL));
-        TR_REJECT(m, CETS_KIND_NOT_ALLOWED,
-                  tm_post(m, who[i], a.cea, CETS_SELL, 5100, 1, NULL));
-        TR_REJECT(m, CETS_KIND_NOT_ALLOWED,
-                  tm_post(m, who[i], a.ccer, CETS_BUY, 2900, 1, NULL));
+        TR_REJECT(m, CETS_KIND_NOT_ALLOWED, tm_post(m, who[i], a.cea, CETS_SELL, 5100, 1, NULL));
+        TR_REJECT(m, CETS_KIND_NOT_ALLOWED, tm_post(m, who[i], a.ccer, CETS_BUY, 2900, 1, NULL));
         TR_REJECT(m, CETS_KIND_NOT_ALLOWED,
                   tm_take_limit(m, who[i], a.cea, CETS_BUY, 1, 5000, NULL));
         TR_REJECT(m, CETS_KIND_NOT_ALLOWED,
@@ -166,8 +164,7 @@ static void test_judicially_frozen(void **state)
     TR_OK(m, set_status(m, a.ent, CETS_PS_FROZEN));
     TR_REJECT(m, CETS_PARTICIPANT_FROZEN, tm_post(m, a.ent, a.cea, CETS_SELL, 5020, 1, NULL));
     TR_REJECT(m, CETS_PARTICIPANT_FROZEN, tm_post(m, a.ent, a.cea, CETS_BUY, 4800, 1, NULL));
-    TR_REJECT(m, CETS_PARTICIPANT_FROZEN,
-              tm_take_limit(m, a.ent, a.cea, CETS_BUY, 1, 5000, NULL));
+    TR_REJECT(m, CETS_PARTICIPANT_FROZEN, tm_take_limit(m, a.ent, a.cea, CETS_BUY, 1, 5000, NULL));
     cets_target t = {other, 1};
     TR_REJECT(m, CETS_PARTICIPANT_FROZEN, tm_take_targets(m, a.ent, a.cea, CETS_BUY, 1, &t, NULL));
     TR_OK(m, tm_cancel(m, a.ent, mine));
@@ -317,8 +314,7 @@ static void test_prepositioning(void **state)
     TR_OK(m, tm_post(m, s, a.cea, CETS_SELL, 5000, 6, NULL));
     TR_REJECT(m, CETS_INSUFFICIENT_HOLDINGS, tm_post(m, s, a.cea, CETS_SELL, 5001, 5, NULL));
     TR_OK(m, tm_post(m, a.ent, a.cea, CETS_BUY, 4990, 10, NULL));
-    TR_REJECT(m, CETS_INSUFFICIENT_HOLDINGS,
-              tm_take_limit(m, s, a.cea, CETS_SELL, 5, 4990, NULL));
+    TR_REJECT(m, CETS_INSUFFICIENT_HOLDINGS, tm_take_limit(m, s, a.cea, CETS_SELL, 5, 4990, NULL));
     TR_OK(m, tm_take_limit(m, s, a.cea, CETS_SELL, 4, 4990, NULL));
     cets_holding h = tm_hold(m, s, a.cea);
     assert_int_equal(h.available, 0);
@@ -381,8 +377,7 @@ static void test_release_exact(void **state)
     /* filled to the end in 1 t steps: fees 3, 2, 3 -> 8 = fee(15,000) */
     TR_OK(m, tm_post(m, b, a.cea, CETS_BUY, 5000, 3, &r)); /* 15,000 + 8 */
     id = r.order_id;
-    for (int i = 0; i < 3; i++)
-        TR_OK(m, tm_take_limit(m, a.inst, a.cea, CETS_SELL, 1, 5000, NULL));
+    for (int i = 0; i < 3; i++) TR_OK(m, tm_take_limit(m, a.inst, a.cea, CETS_SELL, 1, 5000, NULL));
     assert_false(tr_live(m, id));
     assert_int_equal(tm_frozen(m, b), 0);
     assert_int_equal(tm_avail(m, b), 1000000 - 20010 - 15008);

@@ -18,8 +18,12 @@
 
 static int user_set(tmarket *m, uint32_t actor, uint32_t pid, const char *name, int64_t roles)
 {
-    cets_cmd c = {.type = CETS_CMD_USER_SET, .actor = actor, .participant = pid,
-                  .counterparty = 12345, .user = 777, .aux = roles};
+    cets_cmd c = {.type = CETS_CMD_USER_SET,
+                  .actor = actor,
+                  .participant = pid,
+                  .counterparty = 12345,
+                  .user = 777,
+                  .aux = roles};
     snprintf(c.u.text, sizeof c.u.text, "%s", name);
     return tm_apply(m, &c, NULL);
 }
@@ -63,8 +67,11 @@ static void test_text_is_journaled(void **state)
     tmarket m;
     tm_init(&m, NULL);
     uint32_t p = tm_participant(&m, CETS_PK_INSTITUTION, "fund", 0);
-    cets_cmd d = {.type = CETS_CMD_DEPOSIT, .actor = CETS_EXCHANGE_ID, .participant = p,
-                  .qty = 500, .aux = 20261130};
+    cets_cmd d = {.type = CETS_CMD_DEPOSIT,
+                  .actor = CETS_EXCHANGE_ID,
+                  .participant = p,
+                  .qty = 500,
+                  .aux = 20261130};
     snprintf(d.u.text, sizeof d.u.text, "BOC-2026-000017");
     TR_OK(&m, tm_apply(&m, &d, NULL));
     assert_int_equal(tm_avail(&m, p), 500);

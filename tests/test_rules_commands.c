@@ -58,7 +58,8 @@ static void test_reason_table(void **state)
 static void test_reason_unknown(void **state)
 {
     (void)state;
-    int unknown[] = {-1, 1, 99, 109, 299, 999, 12345, 809}; /* 107, 108: bad_param, param_not_urgent */
+    int unknown[] = {-1,  1,   99,    109,
+                     299, 999, 12345, 809}; /* 107, 108: bad_param, param_not_urgent */
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         assert_string_equal(cets_reason_name(unknown[i]), "unknown");
         assert_non_null(cets_reason_message(unknown[i]));
@@ -82,8 +83,9 @@ static void test_reject_messages(void **state)
     assert_string_equal(cets_reject_message(e, &c, CETS_PRICE_TICK, buf, sizeof buf),
                         "price is not a multiple of the tick (0.05 CNY)");
     c.type = CETS_CMD_AUCTION_CREATE;
-    assert_string_equal(cets_reject_message(e, &c, CETS_QTY_OUT_OF_RANGE, buf, sizeof buf),
-                        "quantity is outside the limits (auction lot: 100,000 to 10,000,000,000 t)");
+    assert_string_equal(
+        cets_reject_message(e, &c, CETS_QTY_OUT_OF_RANGE, buf, sizeof buf),
+        "quantity is outside the limits (auction lot: 100,000 to 10,000,000,000 t)");
     c.type = CETS_CMD_AUCTION_BID;
     assert_string_equal(cets_reject_message(e, &c, CETS_QTY_OUT_OF_RANGE, buf, sizeof buf),
                         "quantity is outside the limits (auction bid: 1 t to the lot)");
@@ -97,8 +99,7 @@ static void test_reject_messages(void **state)
     for (size_t i = 0; i < NTABLE; i++) {
         int code = table[i].code;
         if (code != CETS_PRICE_TICK && code != CETS_CCER_CAP)
-            assert_string_equal(cets_reject_message(e, NULL, code, buf, sizeof buf),
-                                table[i].msg);
+            assert_string_equal(cets_reject_message(e, NULL, code, buf, sizeof buf), table[i].msg);
         c.type = CETS_CMD_CANCEL;
         if (code != CETS_PRICE_TICK && code != CETS_CCER_CAP)
             assert_string_equal(cets_reject_message(e, &c, code, buf, sizeof buf), table[i].msg);
@@ -123,8 +124,7 @@ static void test_command_names(void **state)
     assert_string_equal(cets_cmd_name(CETS_CMD_TAKE), "take");
     assert_string_equal(cets_cmd_name(200), "unknown");
     assert_string_equal(cets_cmd_name(-3), "unknown");
-    for (int t = 1; t <= 23; t++)
-        assert_non_null(cets_cmd_name(t));
+    for (int t = 1; t <= 23; t++) assert_non_null(cets_cmd_name(t));
 }
 
 static void test_config_defaults(void **state)
@@ -222,8 +222,7 @@ static void test_time_backwards(void **state)
     TR_OK(&k.m, tm_post(&k.m, k.p, k.cea, CETS_SELL, 5000, 1, NULL));
     tm_at(&k.m, 10, 29);
     TR_REJECT(&k.m, CETS_TIME_BACKWARDS, tm_post(&k.m, k.p, k.cea, CETS_SELL, 5001, 1, NULL));
-    TR_REJECT(&k.m, CETS_TIME_BACKWARDS,
-              tm_admin(&k.m, CETS_CMD_DEPOSIT, k.q, 0, 100, 0));
+    TR_REJECT(&k.m, CETS_TIME_BACKWARDS, tm_admin(&k.m, CETS_CMD_DEPOSIT, k.q, 0, 100, 0));
     tm_at(&k.m, 10, 30); /* the same time again is fine */
     TR_OK(&k.m, tm_post(&k.m, k.p, k.cea, CETS_SELL, 5001, 1, NULL));
     tm_free(&k.m);
@@ -253,14 +252,13 @@ static void test_trading_actor_must_be_participant(void **state)
     mk k;
     mk_init(&k);
     cets_result r;
-    TR_REJECT(&k.m, CETS_NOT_AUTHORISED,
-              tr_post_as(&k.m, k.q, k.p, k.cea, CETS_SELL, 5000, 1));
+    TR_REJECT(&k.m, CETS_NOT_AUTHORISED, tr_post_as(&k.m, k.q, k.p, k.cea, CETS_SELL, 5000, 1));
     /* not even the exchange may trade for a participant */
     TR_REJECT(&k.m, CETS_NOT_AUTHORISED,
               tr_post_as(&k.m, CETS_EXCHANGE_ID, k.p, k.cea, CETS_SELL, 5000, 1));
     TR_OK(&k.m, tm_post(&k.m, k.p, k.cea, CETS_SELL, 5000, 1, &r));
-    cets_cmd c = {.type = CETS_CMD_CANCEL, .actor = k.q, .participant = k.p,
-                  .order_id = r.order_id};
+    cets_cmd c = {
+        .type = CETS_CMD_CANCEL, .actor = k.q, .participant = k.p, .order_id = r.order_id};
     TR_REJECT(&k.m, CETS_NOT_AUTHORISED, tm_apply(&k.m, &c, NULL));
     assert_true(tr_live(&k.m, r.order_id));
     tm_free(&k.m);
@@ -279,8 +277,7 @@ static void test_operator_commands_need_exchange(void **state)
     TR_REJECT(&k.m, CETS_NOT_AUTHORISED,
               tr_cmd(&k.m, CETS_CMD_HOLIDAY_ADD, k.p, 0, 0, 0, 20261225));
     TR_REJECT(&k.m, CETS_NOT_AUTHORISED, tr_cmd(&k.m, CETS_CMD_END_OF_DAY, k.p, 0, 0, 0, 0));
-    TR_REJECT(&k.m, CETS_NOT_AUTHORISED,
-              tr_add_participant(&k.m, k.p, CETS_PK_ENTITY, "x", NULL));
+    TR_REJECT(&k.m, CETS_NOT_AUTHORISED, tr_add_participant(&k.m, k.p, CETS_PK_ENTITY, "x", NULL));
     TR_REJECT(&k.m, CETS_NOT_AUTHORISED,
               tr_cmd(&k.m, CETS_CMD_WITHDRAW, k.q, k.p, 0, 100, 0)); /* another's funds */
     tm_free(&k.m);
@@ -295,12 +292,9 @@ static void test_deposit_credit_bad_amounts(void **state)
     TR_REJECT(&k.m, CETS_BAD_ARGUMENT, tm_admin(&k.m, CETS_CMD_DEPOSIT, k.p, 0, -5, 0));
     TR_REJECT(&k.m, CETS_BAD_ARGUMENT, tm_admin(&k.m, CETS_CMD_WITHDRAW, k.p, 0, 0, 0));
     TR_REJECT(&k.m, CETS_BAD_ARGUMENT, tm_admin(&k.m, CETS_CMD_WITHDRAW, k.p, 0, -5, 0));
-    TR_REJECT(&k.m, CETS_BAD_ARGUMENT,
-              tm_admin(&k.m, CETS_CMD_HOLDING_CREDIT, k.p, k.cea, 0, 0));
-    TR_REJECT(&k.m, CETS_BAD_ARGUMENT,
-              tm_admin(&k.m, CETS_CMD_HOLDING_CREDIT, k.p, k.cea, -1, 0));
-    TR_REJECT(&k.m, CETS_OVERFLOW,
-              tm_admin(&k.m, CETS_CMD_DEPOSIT, k.p, 0, INT64_MAX - 5, 0));
+    TR_REJECT(&k.m, CETS_BAD_ARGUMENT, tm_admin(&k.m, CETS_CMD_HOLDING_CREDIT, k.p, k.cea, 0, 0));
+    TR_REJECT(&k.m, CETS_BAD_ARGUMENT, tm_admin(&k.m, CETS_CMD_HOLDING_CREDIT, k.p, k.cea, -1, 0));
+    TR_REJECT(&k.m, CETS_OVERFLOW, tm_admin(&k.m, CETS_CMD_DEPOSIT, k.p, 0, INT64_MAX - 5, 0));
     tm_free(&k.m);
 }
 

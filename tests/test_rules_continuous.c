@@ -35,8 +35,7 @@ static uint64_t post_ok(cm *c, int who, int side, int64_t price, int64_t qty, in
                         cets_result *r)
 {
     cets_result tmp;
-    if (!r)
-        r = &tmp;
+    if (!r) r = &tmp;
     int rc = tm_post_tif(&c->m, c->p[who], c->cea, side, price, qty, tif, r);
     if (rc != CETS_OK)
         fail_msg("post %lld x %lld: %s", (long long)price, (long long)qty, cets_reason_name(rc));
@@ -121,8 +120,7 @@ static void test_price_time_priority_sweep(void **state)
     check_trade(&tr[0], b, 5001, 10);
     check_trade(&tr[1], d, 5001, 10);
     check_trade(&tr[2], a, 5002, 10);
-    for (int i = 0; i < 6; i++)
-        check_trade(&tr[3 + i], ids[i], 5003 + i, 1);
+    for (int i = 0; i < 6; i++) check_trade(&tr[3 + i], ids[i], 5003 + i, 1);
     assert_int_equal(r.filled_qty, 36);
     assert_int_equal(r.resting_qty, 0);
     cets_depth dp;

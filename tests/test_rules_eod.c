@@ -43,8 +43,7 @@ static void trade(em *x, uint32_t iid, int64_t price, int64_t qty)
     tmarket *m = &x->m;
     cets_result r;
     int rc = tm_post(m, x->s, iid, CETS_SELL, price, qty, &r);
-    if (rc != CETS_OK)
-        fail_msg("post: %s", cets_reason_name(rc));
+    if (rc != CETS_OK) fail_msg("post: %s", cets_reason_name(rc));
     cets_instrument_info ii;
     cets_instrument_get(m->e, iid, &ii);
     if (ii.matching == CETS_MATCH_CONTINUOUS) {
@@ -53,8 +52,7 @@ static void trade(em *x, uint32_t iid, int64_t price, int64_t qty)
         cets_target t = {r.order_id, qty};
         rc = tm_take_targets(m, x->k, iid, CETS_BUY, 1, &t, &r);
     }
-    if (rc != CETS_OK)
-        fail_msg("take: %s", cets_reason_name(rc));
+    if (rc != CETS_OK) fail_msg("take: %s", cets_reason_name(rc));
     assert_int_equal(r.filled_qty, qty);
 }
 
@@ -268,16 +266,14 @@ static void test_lapse_of_day_orders(void **state)
 static const cets_statement *stmt_of(const tmarket *m, uint32_t pid)
 {
     for (size_t i = 0; i < m->nstmts; i++)
-        if (m->stmts[i].participant == pid)
-            return &m->stmts[i];
+        if (m->stmts[i].participant == pid) return &m->stmts[i];
     return NULL;
 }
 
 static const cets_statement_line *line_of(const cets_statement *s, uint32_t iid)
 {
     for (uint32_t i = 0; i < s->nlines; i++)
-        if (s->lines[i].instrument == iid)
-            return &s->lines[i];
+        if (s->lines[i].instrument == iid) return &s->lines[i];
     return NULL;
 }
 

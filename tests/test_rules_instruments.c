@@ -16,8 +16,8 @@ static void test_add_gives_ids_in_order_and_band(void **state)
     tmarket m;
     tm_init(&m, NULL);
     cets_result r;
-    TR_OK(&m, tr_add_instrument(&m, CETS_EXCHANGE_ID, "CEA21", CETS_PRODUCT_CEA,
-                                CETS_MATCH_LISTING, 5123, &r));
+    TR_OK(&m, tr_add_instrument(&m, CETS_EXCHANGE_ID, "CEA21", CETS_PRODUCT_CEA, CETS_MATCH_LISTING,
+                                5123, &r));
     assert_int_equal(r.id, 0);
     const cets_event *ev = tm_last_event(&m, CETS_EV_ADMIN);
     assert_non_null(ev);
@@ -58,8 +58,8 @@ static void test_add_duplicate_code(void **state)
     tm_init(&m, NULL);
     tm_instrument(&m, "CEA21", CETS_PRODUCT_CEA, CETS_MATCH_LISTING, 5000);
     TR_REJECT(&m, CETS_DUPLICATE_INSTRUMENT,
-              tr_add_instrument(&m, CETS_EXCHANGE_ID, "CEA21", CETS_PRODUCT_CEA,
-                                CETS_MATCH_LISTING, 4000, NULL));
+              tr_add_instrument(&m, CETS_EXCHANGE_ID, "CEA21", CETS_PRODUCT_CEA, CETS_MATCH_LISTING,
+                                4000, NULL));
     TR_REJECT(&m, CETS_DUPLICATE_INSTRUMENT,
               tr_add_instrument(&m, CETS_EXCHANGE_ID, "CEA21", CETS_PRODUCT_CCER,
                                 CETS_MATCH_CONTINUOUS, 5000, NULL));
@@ -80,8 +80,8 @@ static void test_add_bad_code(void **state)
     /* 15 letters and digits is the longest code */
     TR_OK(&m, tr_add_instrument(&m, CETS_EXCHANGE_ID, "ABCDEFGHIJ12345", CETS_PRODUCT_CEA,
                                 CETS_MATCH_LISTING, 5000, NULL));
-    TR_OK(&m, tr_add_instrument(&m, CETS_EXCHANGE_ID, "X", CETS_PRODUCT_CEA,
-                                CETS_MATCH_LISTING, 5000, NULL));
+    TR_OK(&m, tr_add_instrument(&m, CETS_EXCHANGE_ID, "X", CETS_PRODUCT_CEA, CETS_MATCH_LISTING,
+                                5000, NULL));
     assert_int_equal(cets_instrument_count(m.e), 2);
     tm_free(&m);
 }
@@ -92,14 +92,13 @@ static void test_add_bad_arguments(void **state)
     tmarket m;
     tm_init(&m, NULL);
     TR_REJECT(&m, CETS_BAD_ARGUMENT,
-              tr_add_instrument(&m, CETS_EXCHANGE_ID, "CEA21", CETS_PRODUCT_CEA,
-                                CETS_MATCH_LISTING, 0, NULL));
+              tr_add_instrument(&m, CETS_EXCHANGE_ID, "CEA21", CETS_PRODUCT_CEA, CETS_MATCH_LISTING,
+                                0, NULL));
     TR_REJECT(&m, CETS_BAD_ARGUMENT,
-              tr_add_instrument(&m, CETS_EXCHANGE_ID, "CEA21", CETS_PRODUCT_CEA,
-                                CETS_MATCH_LISTING, -5000, NULL));
+              tr_add_instrument(&m, CETS_EXCHANGE_ID, "CEA21", CETS_PRODUCT_CEA, CETS_MATCH_LISTING,
+                                -5000, NULL));
     TR_REJECT(&m, CETS_BAD_ARGUMENT,
-              tr_add_instrument(&m, CETS_EXCHANGE_ID, "CEA21", 7, CETS_MATCH_LISTING, 5000,
-                                NULL));
+              tr_add_instrument(&m, CETS_EXCHANGE_ID, "CEA21", 7, CETS_MATCH_LISTING, 5000, NULL));
     TR_REJECT(&m, CETS_BAD_ARGUMENT,
               tr_add_instrument(&m, CETS_EXCHANGE_ID, "CEA21", CETS_PRODUCT_CEA, 9, 5000, NULL));
     assert_int_equal(cets_instrument_count(m.e), 0);
@@ -113,8 +112,7 @@ static void test_add_needs_exchange(void **state)
     tm_init(&m, NULL);
     uint32_t p = tm_participant(&m, CETS_PK_ENTITY, "ent", 0);
     TR_REJECT(&m, CETS_NOT_AUTHORISED,
-              tr_add_instrument(&m, p, "CEA21", CETS_PRODUCT_CEA, CETS_MATCH_LISTING, 5000,
-                                NULL));
+              tr_add_instrument(&m, p, "CEA21", CETS_PRODUCT_CEA, CETS_MATCH_LISTING, 5000, NULL));
     assert_int_equal(cets_instrument_count(m.e), 0);
     tm_free(&m);
 }
@@ -139,7 +137,7 @@ static void test_add_capacity_64(void **state)
 /* A market with two listing instruments, a buyer and a seller. */
 typedef struct two {
     tmarket m;
-    uint32_t a, b;       /* instruments */
+    uint32_t a, b; /* instruments */
     uint32_t buyer, seller;
 } two;
 
@@ -172,8 +170,7 @@ static void test_instrument_halt(void **state)
     assert_int_equal(ii.status, CETS_IS_HALTED);
     TR_REJECT(m, CETS_INSTRUMENT_HALTED, tm_post(m, t.seller, t.a, CETS_SELL, 5100, 5, NULL));
     TR_REJECT(m, CETS_INSTRUMENT_HALTED, tm_post(m, t.buyer, t.a, CETS_BUY, 4800, 5, NULL));
-    TR_REJECT(m, CETS_INSTRUMENT_HALTED,
-              tm_take_limit(m, t.buyer, t.a, CETS_BUY, 5, 5000, NULL));
+    TR_REJECT(m, CETS_INSTRUMENT_HALTED, tm_take_limit(m, t.buyer, t.a, CETS_BUY, 5, 5000, NULL));
     cets_target tg = {sell, 5};
     TR_REJECT(m, CETS_INSTRUMENT_HALTED, tm_take_targets(m, t.buyer, t.a, CETS_BUY, 1, &tg, NULL));
     /* the other instrument trades on */
@@ -218,8 +215,7 @@ static void test_halt_needs_exchange_and_instrument(void **state)
     two t;
     two_init(&t);
     tmarket *m = &t.m;
-    TR_REJECT(m, CETS_NOT_AUTHORISED,
-              tr_cmd(m, CETS_CMD_INSTRUMENT_HALT, t.buyer, 0, t.a, 0, 1));
+    TR_REJECT(m, CETS_NOT_AUTHORISED, tr_cmd(m, CETS_CMD_INSTRUMENT_HALT, t.buyer, 0, t.a, 0, 1));
     TR_REJECT(m, CETS_NOT_AUTHORISED, tr_cmd(m, CETS_CMD_MARKET_HALT, t.buyer, 0, 0, 0, 1));
     TR_REJECT(m, CETS_UNKNOWN_INSTRUMENT,
               tr_cmd(m, CETS_CMD_INSTRUMENT_HALT, CETS_EXCHANGE_ID, 0, 7, 0, 1));
@@ -230,7 +226,9 @@ static void test_halt_needs_exchange_and_instrument(void **state)
 
 static int mode_cmd(tmarket *m, uint32_t actor, uint32_t iid, int matching)
 {
-    cets_cmd c = {.type = CETS_CMD_INSTRUMENT_MODE, .actor = actor, .instrument = iid,
+    cets_cmd c = {.type = CETS_CMD_INSTRUMENT_MODE,
+                  .actor = actor,
+                  .instrument = iid,
                   .flags = (uint8_t)matching};
     return tm_apply(m, &c, NULL);
 }

@@ -37,7 +37,10 @@ static void lm_init_cfg(lm *l, int64_t prev_close, const cets_config *cfg)
     tm_clear_events(&l->m);
 }
 
-static void lm_init(lm *l, int64_t prev_close) { lm_init_cfg(l, prev_close, NULL); }
+static void lm_init(lm *l, int64_t prev_close)
+{
+    lm_init_cfg(l, prev_close, NULL);
+}
 
 static uint64_t post_ok(lm *l, uint32_t p, int side, int64_t price, int64_t qty)
 {
@@ -71,8 +74,7 @@ static void test_qty_limits(void **state)
     tmarket *m = &l.m;
     TR_REJECT(m, CETS_QTY_OUT_OF_RANGE, tm_post(m, l.s[0], l.cea, CETS_SELL, 5100, 0, NULL));
     TR_REJECT(m, CETS_QTY_OUT_OF_RANGE, tm_post(m, l.s[0], l.cea, CETS_SELL, 5100, -1, NULL));
-    TR_REJECT(m, CETS_QTY_OUT_OF_RANGE,
-              tm_post(m, l.s[0], l.cea, CETS_SELL, 5100, 100000, NULL));
+    TR_REJECT(m, CETS_QTY_OUT_OF_RANGE, tm_post(m, l.s[0], l.cea, CETS_SELL, 5100, 100000, NULL));
     TR_REJECT(m, CETS_QTY_OUT_OF_RANGE, tm_post(m, l.b[0], l.cea, CETS_BUY, 4900, 100000, NULL));
     TR_OK(m, tm_post(m, l.s[0], l.cea, CETS_SELL, 5100, 1, NULL));
     cets_result r;
@@ -144,10 +146,8 @@ static void test_band_edges(void **state)
     uint64_t up = post_ok(&l, l.s[0], CETS_SELL, 5635, 1);
     uint64_t lo = post_ok(&l, l.b[0], CETS_BUY, 4611, 1);
     /* take limits are checked against the band too */
-    TR_REJECT(m, CETS_PRICE_OUT_OF_BAND,
-              tm_take_limit(m, l.b[1], l.cea, CETS_BUY, 1, 5636, NULL));
-    TR_REJECT(m, CETS_PRICE_OUT_OF_BAND,
-              tm_take_limit(m, l.s[1], l.cea, CETS_SELL, 1, 4610, NULL));
+    TR_REJECT(m, CETS_PRICE_OUT_OF_BAND, tm_take_limit(m, l.b[1], l.cea, CETS_BUY, 1, 5636, NULL));
+    TR_REJECT(m, CETS_PRICE_OUT_OF_BAND, tm_take_limit(m, l.s[1], l.cea, CETS_SELL, 1, 4610, NULL));
     /* and modifications */
     TR_REJECT(m, CETS_PRICE_OUT_OF_BAND, tm_modify(m, l.s[0], up, 5636, 1, NULL));
     TR_REJECT(m, CETS_PRICE_OUT_OF_BAND, tm_modify(m, l.b[0], lo, 4610, 1, NULL));
@@ -223,8 +223,7 @@ static void seven_levels(lm *l, uint64_t ids[8])
 {
     ids[0] = post_ok(l, l->s[0], CETS_SELL, 5001, 10);
     ids[1] = post_ok(l, l->s[1], CETS_SELL, 5001, 10);
-    for (int i = 2; i < 8; i++)
-        ids[i] = post_ok(l, l->s[i], CETS_SELL, 5000 + i, 10);
+    for (int i = 2; i < 8; i++) ids[i] = post_ok(l, l->s[i], CETS_SELL, 5000 + i, 10);
 }
 
 static void test_take_named_best_five(void **state)
@@ -234,7 +233,7 @@ static void test_take_named_best_five(void **state)
     lm_init(&l, 5000);
     tmarket *m = &l.m;
     uint64_t ids[8];
-    seven_levels(&l, ids); /* levels: 5001 5002 5003 5004 5005 | 5006 5007 */
+    seven_levels(&l, ids);         /* levels: 5001 5002 5003 5004 5005 | 5006 5007 */
     cets_target t6 = {ids[6], 10}; /* 5006: sixth level */
     TR_REJECT(m, CETS_NOT_IN_BEST_FIVE, tm_take_targets(m, l.b[0], l.cea, CETS_BUY, 1, &t6, NULL));
     cets_target mix[2] = {{ids[2], 1}, {ids[7], 1}};
@@ -285,16 +284,13 @@ static void test_take_named_rejections(void **state)
     t = (cets_target){ids[0], 1};
     TR_REJECT(m, CETS_TARGET_SIDE, tm_take_targets(m, l.s[3], l.cea, CETS_SELL, 1, &t, NULL));
     cets_target dup[2] = {{ids[0], 2}, {ids[0], 3}};
-    TR_REJECT(m, CETS_DUPLICATE_TARGET,
-              tm_take_targets(m, l.b[0], l.cea, CETS_BUY, 2, dup, NULL));
+    TR_REJECT(m, CETS_DUPLICATE_TARGET, tm_take_targets(m, l.b[0], l.cea, CETS_BUY, 2, dup, NULL));
     /* nine distinct listings, all within the best five levels */
     cets_target nine[9];
-    for (int i = 0; i < 6; i++)
-        nine[i] = (cets_target){ids[i], 1};
+    for (int i = 0; i < 6; i++) nine[i] = (cets_target){ids[i], 1};
     for (int i = 6; i < 9; i++)
         nine[i] = (cets_target){post_ok(&l, l.s[i - 1], CETS_SELL, 5001, 1), 1};
-    TR_REJECT(m, CETS_TOO_MANY_TARGETS,
-              tm_take_targets(m, l.b[0], l.cea, CETS_BUY, 9, nine, NULL));
+    TR_REJECT(m, CETS_TOO_MANY_TARGETS, tm_take_targets(m, l.b[0], l.cea, CETS_BUY, 9, nine, NULL));
     t = (cets_target){999999, 1};
     TR_REJECT(m, CETS_UNKNOWN_ORDER, tm_take_targets(m, l.b[0], l.cea, CETS_BUY, 1, &t, NULL));
     /* a listing that is gone cannot be named */
@@ -304,8 +300,7 @@ static void test_take_named_rejections(void **state)
     /* eight distinct targets are fine */
     cets_target eight[8];
     uint64_t in5[6] = {ids[0], ids[1], ids[3], ids[4], ids[5], ids[6]}; /* 5001..5006 now 5 lv */
-    for (int i = 0; i < 6; i++)
-        eight[i] = (cets_target){in5[i], 1};
+    for (int i = 0; i < 6; i++) eight[i] = (cets_target){in5[i], 1};
     eight[6] = (cets_target){post_ok(&l, l.s[2], CETS_SELL, 5001, 5), 1};
     eight[7] = (cets_target){post_ok(&l, l.s[7], CETS_SELL, 5003, 5), 1};
     cets_result r;

@@ -28,7 +28,10 @@ static void sm_init_cfg(sm *k, const cets_config *cfg)
     tm_credit(&k->m, k->b, k->cea, 100000);
 }
 
-static void sm_init(sm *k) { sm_init_cfg(k, NULL); }
+static void sm_init(sm *k)
+{
+    sm_init_cfg(k, NULL);
+}
 
 static int sell(sm *k, int64_t price, cets_result *r)
 {
@@ -148,10 +151,8 @@ static void test_weekend(void **state)
     assert_false(cets_is_trading_day(m->e, 20261205));
     assert_false(cets_is_trading_day(m->e, 20261206));
     const int32_t week[] = {20261130, 20261201, 20261202, 20261203, 20261204};
-    for (int i = 0; i < 5; i++)
-        assert_true(cets_is_trading_day(m->e, week[i]));
-    for (int i = 0; i < 4; i++)
-        TR_OK(m, tm_eod(m));
+    for (int i = 0; i < 5; i++) assert_true(cets_is_trading_day(m->e, week[i]));
+    for (int i = 0; i < 4; i++) TR_OK(m, tm_eod(m));
     assert_int_equal(cets_trading_date(m->e), 20261204); /* Friday */
     tm_at(m, 10, 0);
     cets_result r;

@@ -24,7 +24,10 @@ typedef struct sm {
 
 static int pset(tmarket *m, int id, int64_t v)
 {
-    cets_cmd c = {.type = CETS_CMD_PARAM_SET, .actor = CETS_EXCHANGE_ID, .aux = id, .qty = v,
+    cets_cmd c = {.type = CETS_CMD_PARAM_SET,
+                  .actor = CETS_EXCHANGE_ID,
+                  .aux = id,
+                  .qty = v,
                   .flags = CETS_PARAM_URGENT};
     return tm_apply(m, &c, NULL);
 }
@@ -40,8 +43,7 @@ static void sm_init(sm *x)
     x->c = tm_participant(&x->m, CETS_PK_INSTITUTION, "c", RICH);
     x->d = tm_participant(&x->m, CETS_PK_INSTITUTION, "d", RICH);
     uint32_t all[4] = {x->a, x->b, x->c, x->d};
-    for (int i = 0; i < 4; i++)
-        tm_credit(&x->m, all[i], x->iid, 100000);
+    for (int i = 0; i < 4; i++) tm_credit(&x->m, all[i], x->iid, 100000);
 }
 
 static void sm_free(sm *x)
@@ -103,8 +105,7 @@ static void test_self_trade(void **state)
     tm_at(&x.m, 10, 0);
     assert_int_equal(tm_post(&x.m, x.a, x.iid, CETS_SELL, 5000, 10, &ra), CETS_OK);
     assert_int_equal(pset(&x.m, CETS_PARAM_SURV_SELF_TRADE, 0), CETS_OK);
-    for (int i = 0; i < 5; i++)
-        self_attempt(&x, x.a, ra.order_id);
+    for (int i = 0; i < 5; i++) self_attempt(&x, x.a, ra.order_id);
     assert_int_equal(alerts(&x, NULL, 0), 1);
     sm_free(&x);
 }
@@ -205,8 +206,7 @@ static void run_day(sm *x)
 {
     cets_result r;
     assert_int_equal(tm_post(&x->m, x->a, x->iid, CETS_SELL, 5000, 10, &r), CETS_OK);
-    for (int i = 0; i < 3; i++)
-        self_attempt(x, x->a, r.order_id);
+    for (int i = 0; i < 3; i++) self_attempt(x, x->a, r.order_id);
     trade(x, x->b, x->c, 5000, 200);
     assert_int_equal(tm_post(&x->m, x->d, x->iid, CETS_BUY, 4600, 1, &r), CETS_OK);
     assert_int_equal(tm_eod(&x->m), CETS_OK);

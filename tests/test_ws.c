@@ -81,8 +81,7 @@ static void ws_say(wsc *c, const char *fmt, ...)
 static json_t *ws_expect(wsc *c, const char *key, const char *value)
 {
     json_t *j = wsc_wait(c, key, value, WAIT_MS);
-    if (!j)
-        fail_msg("no message with %s = \"%s\" within %d ms", key, value, WAIT_MS);
+    if (!j) fail_msg("no message with %s = \"%s\" within %d ms", key, value, WAIT_MS);
     return j;
 }
 
@@ -124,10 +123,8 @@ static json_t *ws_until(wsc *c, const char *channel, bool (*ok)(json_t *, const 
         clock_gettime(CLOCK_MONOTONIC, &t);
         long left = WAIT_MS - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
         json_t *j = left > 0 ? wsc_wait(c, "channel", channel, (int)left) : NULL;
-        if (!j)
-            fail_msg("no matching \"%s\" message within %d ms", channel, WAIT_MS);
-        if (ok(j, arg))
-            return j;
+        if (!j) fail_msg("no matching \"%s\" message within %d ms", channel, WAIT_MS);
+        if (ok(j, arg)) return j;
         json_decref(j);
     }
 }
@@ -281,8 +278,9 @@ static void test_private_fills_and_orders(void **state)
     ws_sub(wc, "fills", NULL);
     ws_sub(wc, "orders", NULL);
 
-    uint64_t id = post(alice, "{\"code\":\"CEA24\",\"side\":\"sell\",\"price\":\"40.00\",\"qty\":10,"
-                              "\"client_order_id\":\"ws-test-1\"}");
+    uint64_t id =
+        post(alice, "{\"code\":\"CEA24\",\"side\":\"sell\",\"price\":\"40.00\",\"qty\":10,"
+                    "\"client_order_id\":\"ws-test-1\"}");
     order_want acc = {id, "accepted"};
     json_t *o = ws_until(wa, "orders", order_is, &acc);
     assert_string_equal(tj_str(json_object_get(o, "order"), "side"), "sell");
@@ -446,7 +444,10 @@ static void test_ws_ends_at_logout(void **state)
     free(tok);
 }
 
-static void cfg_short_sessions(server_config *c) { c->session_ttl_s = 2; }
+static void cfg_short_sessions(server_config *c)
+{
+    c->session_ttl_s = 2;
+}
 
 /* A session that expires ends its sockets' rights on the store's timer,
  * without any request. A server of its own: its sessions last 2 s. */
@@ -548,8 +549,7 @@ static void test_ws_ends_at_session_limit(void **state)
     json_decref(j);
     more[15] = ts_login(&T, "ev_limit", TSEED_PASSWORD); /* the 17th */
     expect_ended(w, "session_limit");
-    for (int i = 0; i < 16; i++)
-        free(more[i]);
+    for (int i = 0; i < 16; i++) free(more[i]);
     wsc_close(w);
     free(first);
 }
@@ -628,9 +628,9 @@ static void test_blocks_auctions_registry(void **state)
     ws_say(wd, "{\"op\":\"subscribe\",\"channel\":\"blocks\"}");
     ws_expect_error(wd, "unauthenticated");
 
-    json_decref(ts_expect(&T, "POST", "/api/v1/blocks/quotes", alice,
-                          "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":100000}",
-                          201));
+    json_decref(ts_expect(
+        &T, "POST", "/api/v1/blocks/quotes", alice,
+        "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":100000}", 201));
     block_want quote = {"quote", "open"};
     wsc *all[] = {wa, wb, wc};
     for (int i = 0; i < 3; i++) {
@@ -642,7 +642,8 @@ static void test_blocks_auctions_registry(void **state)
     char body[256];
     snprintf(body, sizeof body,
              "{\"code\":\"CEA25\",\"side\":\"sell\",\"price\":\"50.00\",\"qty\":100000,"
-             "\"counterparty\":%u}", B);
+             "\"counterparty\":%u}",
+             B);
     json_t *p = ts_expect(&T, "POST", "/api/v1/blocks/proposals", alice, body, 201);
     long long pid = tj_int(p, "id");
     json_decref(p);
@@ -651,9 +652,9 @@ static void test_blocks_auctions_registry(void **state)
     json_decref(ws_until(wb, "blocks", block_is, &open));
     char path[64];
     snprintf(path, sizeof path, "/api/v1/blocks/%lld/accept", pid);
-    json_decref(ts_expect(&T, "POST", path, bob,
-                          "{\"code\":\"CEA25\",\"side\":\"buy\",\"price\":\"50.00\",\"qty\":100000}",
-                          200));
+    json_decref(
+        ts_expect(&T, "POST", path, bob,
+                  "{\"code\":\"CEA25\",\"side\":\"buy\",\"price\":\"50.00\",\"qty\":100000}", 200));
     block_want accepted = {"proposal", "accepted"};
     json_t *m = ws_until(wb, "blocks", block_is, &accepted);
     assert_true(tj_int(json_object_get(m, "block"), "trade_id") > 0);
@@ -666,7 +667,8 @@ static void test_blocks_auctions_registry(void **state)
     long long t0 = (long long)now.tv_sec * 1000000000LL;
     snprintf(body, sizeof body,
              "{\"participant\":%u,\"code\":\"CEA25\",\"side\":\"sell\",\"lot\":100000,"
-             "\"start\":%lld,\"end\":%lld}", A, t0, t0 + 3600LL * 1000000000LL);
+             "\"start\":%lld,\"end\":%lld}",
+             A, t0, t0 + 3600LL * 1000000000LL);
     json_t *au = ts_expect(&T, "POST", "/api/v1/admin/auctions", T.admin, body, 201);
     snprintf(path, sizeof path, "/api/v1/admin/auctions/%lld/cancel", tj_int(au, "id"));
     json_decref(au);
@@ -735,11 +737,9 @@ static void test_client_count(void **state)
     wait_count(0); /* the sockets of the tests before are closed, but maybe not yet seen */
     int n0 = 0;
     wsc *w[3];
-    for (int i = 0; i < 3; i++)
-        w[i] = ws_open();
+    for (int i = 0; i < 3; i++) w[i] = ws_open();
     wait_count(n0 + 3);
-    for (int i = 0; i < 3; i++)
-        wsc_close(w[i]);
+    for (int i = 0; i < 3; i++) wsc_close(w[i]);
     wait_count(n0);
 }
 
@@ -756,8 +756,7 @@ static void test_slow_client_dropped(void **state)
     ws_msg *m = ws_msg_new(json_pack("{s:s}", "op", "x"));
     pthread_mutex_lock(&h->mu);
     uint64_t dropped0 = h->dropped;
-    for (int i = 0; i < WS_QUEUE_MAX; i++)
-        ws_enqueue(h, &c, m);
+    for (int i = 0; i < WS_QUEUE_MAX; i++) ws_enqueue(h, &c, m);
     assert_int_equal(c.qlen, WS_QUEUE_MAX);
     assert_false(c.dropped);
     assert_int_equal(m->refs, WS_QUEUE_MAX + 1);
@@ -800,8 +799,9 @@ static void test_slow_socket_dropped_others_served(void **state)
     int sent = 0;
     bool dropped = false;
     for (int i = 0; i < 2000 && !dropped; i++) {
-        ws_publish(h, on_cea22, NULL,
-                   ws_msg_new(json_pack("{s:s, s:i, s:s}", "channel", "trades", "i", i, "pad", pad)));
+        ws_publish(
+            h, on_cea22, NULL,
+            ws_msg_new(json_pack("{s:s, s:i, s:s}", "channel", "trades", "i", i, "pad", pad)));
         json_t *j = wsc_recv(good, WAIT_MS);
         if (!j || tj_int(j, "i") != i)
             fail_msg("the reading client did not get message %d at once", i);

@@ -44,14 +44,12 @@ struct floor_book {
 /* Bids: the highest non-empty level <= from; asks: the lowest >= from. */
 static int32_t next_level(const fside *s, int32_t nlevels, bool is_bid, int32_t from)
 {
-    if (from < 0 || from >= nlevels)
-        return -1;
+    if (from < 0 || from >= nlevels) return -1;
     int32_t w = from >> 6;
     if (is_bid) {
         uint64_t word = s->bits[w] & (~0ULL >> (63 - (from & 63)));
         while (!word) {
-            if (--w < 0)
-                return -1;
+            if (--w < 0) return -1;
             word = s->bits[w];
         }
         return (w << 6) + 63 - __builtin_clzll(word);
@@ -59,8 +57,7 @@ static int32_t next_level(const fside *s, int32_t nlevels, bool is_bid, int32_t 
     int32_t nwords = (nlevels + 63) >> 6;
     uint64_t word = s->bits[w] & (~0ULL << (from & 63));
     while (!word) {
-        if (++w >= nwords)
-            return -1;
+        if (++w >= nwords) return -1;
         word = s->bits[w];
     }
     return (w << 6) + __builtin_ctzll(word);
@@ -79,8 +76,7 @@ static void level_push(floor_book *f, finst *in, uint32_t slot)
         l->head = slot;
     l->tail = slot;
     s->bits[o->idx >> 6] |= 1ULL << (o->idx & 63);
-    if (s->best < 0 || (o->is_bid ? o->idx > s->best : o->idx < s->best))
-        s->best = o->idx;
+    if (s->best < 0 || (o->is_bid ? o->idx > s->best : o->idx < s->best)) s->best = o->idx;
 }
 
 static void level_unlink(floor_book *f, finst *in, uint32_t slot)
@@ -110,8 +106,7 @@ static uint32_t order_alloc(floor_book *f)
     if (!f->free_head) {
         uint32_t cap = f->cap * 2;
         forder *p = realloc(f->pool, (size_t)cap * sizeof *p);
-        if (!p)
-            return 0;
+        if (!p) return 0;
         for (uint32_t i = cap - 1; i >= f->cap; i--) {
             p[i].next = f->free_head;
             f->free_head = i;
@@ -147,8 +142,7 @@ static bool self_trade(const floor_book *f, const finst *in, bool is_bid, int32_
     for (int32_t i = opp->best; i >= 0 && qty > 0 && (is_bid ? i <= idx : i >= idx);
          i = next_level(opp, in->nlevels, !is_bid, is_bid ? i + 1 : i - 1)) {
         for (uint32_t s = opp->lv[i].head; s && qty > 0; s = f->pool[s].next) {
-            if (f->pool[s].participant == pid)
-                return true;
+            if (f->pool[s].participant == pid) return true;
             qty -= f->pool[s].qty;
         }
     }
@@ -160,7 +154,8 @@ static void sweep(floor_book *f, finst *in, uint32_t t, fills *fl)
 {
     forder *o = &f->pool[t];
     fside *opp = o->is_bid ? &in->ask : &in->bid;
-    while (o->qty > 0 && opp->best >= 0 && (o->is_bid ? opp->best <= o->idx : opp->best >= o->idx)) {
+    while (o->qty > 0 && opp->best >= 0 &&
+           (o->is_bid ? opp->best <= o->idx : opp->best >= o->idx)) {
         int32_t idx = opp->best;
         int64_t px = in->base + idx * in->tick;
         flevel *l = &opp->lv[idx];
@@ -188,17 +183,19 @@ static int post(floor_book *f, const cets_cmd *c, fills *fl)
     int32_t idx = (int32_t)((c->price - in->base) / in->tick);
     const fside *opp = is_bid ? &in->ask : &in->bid;
     bool cross = opp->best >= 0 && (is_bid ? opp->best <= idx : opp->best >= idx);
-    if (cross && self_trade(f, in, is_bid, idx, c->qty, c->participant))
-        return FLOOR_REJECT;
+    if (cross && self_trade(f, in, is_bid, idx, c->qty, c->participant)) return FLOOR_REJECT;
     uint32_t slot = order_alloc(f);
     uint64_t id = f->next_id++;
     forder *o = &f->pool[slot];
-    *o = (forder){.id = (uint32_t)id, .participant = c->participant, .qty = (int32_t)c->qty,
-                  .idx = idx, .is_bid = is_bid, .inst = (uint8_t)c->instrument};
+    *o = (forder){.id = (uint32_t)id,
+                  .participant = c->participant,
+                  .qty = (int32_t)c->qty,
+                  .idx = idx,
+                  .is_bid = is_bid,
+                  .inst = (uint8_t)c->instrument};
     f->slot_of[id] = slot;
     f->nlive++;
-    if (cross)
-        sweep(f, in, slot, fl);
+    if (cross) sweep(f, in, slot, fl);
     if (o->qty > 0 && c->flags == CETS_TIF_DAY)
         level_push(f, in, slot);
     else
@@ -215,8 +212,7 @@ static uint32_t own_order(const floor_book *f, const cets_cmd *c)
 static int cancel(floor_book *f, const cets_cmd *c)
 {
     uint32_t slot = own_order(f, c);
-    if (!slot)
-        return FLOOR_REJECT;
+    if (!slot) return FLOOR_REJECT;
     level_unlink(f, &f->inst[f->pool[slot].inst], slot);
     order_end(f, slot);
     return 0;
@@ -225,26 +221,22 @@ static int cancel(floor_book *f, const cets_cmd *c)
 static int modify(floor_book *f, const cets_cmd *c, fills *fl)
 {
     uint32_t slot = own_order(f, c);
-    if (!slot)
-        return FLOOR_REJECT;
+    if (!slot) return FLOOR_REJECT;
     forder *o = &f->pool[slot];
     finst *in = &f->inst[o->inst];
     int32_t idx = (int32_t)((c->price - in->base) / in->tick);
-    if (idx == o->idx && c->qty == o->qty)
-        return FLOOR_REJECT;
+    if (idx == o->idx && c->qty == o->qty) return FLOOR_REJECT;
     if (idx == o->idx && c->qty < o->qty) { /* keeps its place */
         o->qty = (int32_t)c->qty;
         return 0;
     }
     const fside *opp = o->is_bid ? &in->ask : &in->bid;
     bool cross = opp->best >= 0 && (o->is_bid ? opp->best <= idx : opp->best >= idx);
-    if (cross && self_trade(f, in, o->is_bid, idx, c->qty, o->participant))
-        return FLOOR_REJECT;
+    if (cross && self_trade(f, in, o->is_bid, idx, c->qty, o->participant)) return FLOOR_REJECT;
     level_unlink(f, in, slot);
     o->idx = idx;
     o->qty = (int32_t)c->qty;
-    if (cross)
-        sweep(f, in, slot, fl);
+    if (cross) sweep(f, in, slot, fl);
     if (o->qty > 0)
         level_push(f, in, slot);
     else
@@ -255,14 +247,10 @@ static int modify(floor_book *f, const cets_cmd *c, fills *fl)
 static int apply(floor_book *f, const cets_cmd *c, fills *fl)
 {
     switch (c->type) {
-    case CETS_CMD_POST:
-        return post(f, c, fl);
-    case CETS_CMD_CANCEL:
-        return cancel(f, c);
-    case CETS_CMD_MODIFY:
-        return modify(f, c, fl);
-    default:
-        return FLOOR_REJECT;
+    case CETS_CMD_POST: return post(f, c, fl);
+    case CETS_CMD_CANCEL: return cancel(f, c);
+    case CETS_CMD_MODIFY: return modify(f, c, fl);
+    default: return FLOOR_REJECT;
     }
 }
 
@@ -288,13 +276,10 @@ static bool side_alloc(fside *s, int32_t nlevels)
 floor_book *floor_new(const workload *w)
 {
     floor_book *f = calloc(1, sizeof *f);
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     uint64_t posts = 0;
-    for (size_t i = 0; i < w->nsetup; i++)
-        posts += w->setup[i].type == CETS_CMD_POST;
-    for (size_t i = 0; i < w->ncmds; i++)
-        posts += w->cmds[i].type == CETS_CMD_POST;
+    for (size_t i = 0; i < w->nsetup; i++) posts += w->setup[i].type == CETS_CMD_POST;
+    for (size_t i = 0; i < w->ncmds; i++) posts += w->cmds[i].type == CETS_CMD_POST;
     f->nids = posts + 2;
     f->next_id = 1;
     f->cap = 1024;
@@ -326,8 +311,7 @@ floor_book *floor_new(const workload *w)
     cets_engine_free(e);
     for (size_t i = 0; ok && i < w->nsetup; i++) {
         fills fl = {0, 0, 0};
-        if (w->setup[i].type == CETS_CMD_POST && apply(f, &w->setup[i], &fl) != 0)
-            ok = false;
+        if (w->setup[i].type == CETS_CMD_POST && apply(f, &w->setup[i], &fl) != 0) ok = false;
     }
     if (!ok) {
         fprintf(stderr, "floor: set-up failed\n");
@@ -339,8 +323,7 @@ floor_book *floor_new(const workload *w)
 
 void floor_free(floor_book *f)
 {
-    if (!f)
-        return;
+    if (!f) return;
     for (int k = 0; k < CETS_MAX_INSTRUMENTS; k++) {
         free(f->inst[k].bid.lv);
         free(f->inst[k].bid.bits);
@@ -352,4 +335,7 @@ void floor_free(floor_book *f)
     free(f);
 }
 
-uint64_t floor_live(const floor_book *f) { return f->nlive; }
+uint64_t floor_live(const floor_book *f)
+{
+    return f->nlive;
+}

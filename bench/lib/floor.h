@@ -29,17 +29,16 @@ typedef struct floor_book floor_book;
 
 /* What a run of commands filled, per command, folded. */
 typedef struct fill_digest {
-    uint64_t digest;           /* over (index, ntrades, qty, value) of every command that filled */
-    uint64_t trades, rejects;  /* totals */
-    int64_t qty, value;        /* sum of qty and of qty x price over all fills */
+    uint64_t digest;          /* over (index, ntrades, qty, value) of every command that filled */
+    uint64_t trades, rejects; /* totals */
+    int64_t qty, value;       /* sum of qty and of qty x price over all fills */
 } fill_digest;
 
 static inline void fill_digest_add(fill_digest *d, size_t i, int code, uint32_t ntrades,
                                    int64_t qty, int64_t value)
 {
     d->rejects += code != 0;
-    if (!ntrades)
-        return;
+    if (!ntrades) return;
     uint64_t x = ((uint64_t)i << 20) ^ ntrades;
     x = (x ^ (uint64_t)qty * 0x9E3779B97F4A7C15ULL) * 0xBF58476D1CE4E5B9ULL;
     x ^= (uint64_t)value * 0x94D049BB133111EBULL;

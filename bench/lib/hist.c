@@ -18,19 +18,16 @@
  * significant bits (range SUB..2*SUB-1) and place it in block `shift`. */
 static uint32_t hist_index(uint64_t v)
 {
-    if (v < 2 * SUB)
-        return (uint32_t)v;
+    if (v < 2 * SUB) return (uint32_t)v;
     int shift = (63 - __builtin_clzll(v)) - SUB_BITS;
-    if (shift > MAX_SHIFT)
-        return NBUCKETS - 1;
+    if (shift > MAX_SHIFT) return NBUCKETS - 1;
     return (uint32_t)(shift * SUB + (v >> shift));
 }
 
 /* The middle of the values that map to index i. */
 static uint64_t hist_value(uint32_t i)
 {
-    if (i < 2 * SUB)
-        return i;
+    if (i < 2 * SUB) return i;
     int shift = (int)(i / SUB) - 1;
     uint64_t lo = (uint64_t)(i - (uint32_t)shift * SUB) << shift;
     return lo + ((1ull << shift) >> 1);
@@ -54,17 +51,14 @@ void hist_add(hist *h, uint64_t v, uint64_t n)
     h->bucket[hist_index(v)] += n;
     h->count += n;
     h->sum += v * n;
-    if (v > h->max)
-        h->max = v;
+    if (v > h->max) h->max = v;
 }
 
 uint64_t hist_quantile(const hist *h, double q)
 {
-    if (h->count == 0)
-        return 0;
+    if (h->count == 0) return 0;
     uint64_t want = (uint64_t)(q * (double)h->count);
-    if (want < 1)
-        want = 1;
+    if (want < 1) want = 1;
     uint64_t seen = 0;
     for (uint32_t i = 0; i < NBUCKETS; i++) {
         seen += h->bucket[i];

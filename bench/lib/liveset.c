@@ -8,13 +8,10 @@
 static int liveset_grow_pos(liveset *s, uint64_t id)
 {
     uint64_t cap = s->poscap ? s->poscap : 1 << 16;
-    while (cap <= id)
-        cap *= 2;
+    while (cap <= id) cap *= 2;
     uint32_t *p = realloc(s->pos, cap * sizeof *p);
-    if (!p)
-        return -1;
-    for (uint64_t i = s->poscap; i < cap; i++)
-        p[i] = NO_POS;
+    if (!p) return -1;
+    for (uint64_t i = s->poscap; i < cap; i++) p[i] = NO_POS;
     s->pos = p;
     s->poscap = cap;
     return 0;
@@ -22,15 +19,12 @@ static int liveset_grow_pos(liveset *s, uint64_t id)
 
 int liveset_add(liveset *s, uint64_t id)
 {
-    if (id >= s->poscap && liveset_grow_pos(s, id) != 0)
-        return -1;
-    if (s->pos[id] != NO_POS)
-        return 0;
+    if (id >= s->poscap && liveset_grow_pos(s, id) != 0) return -1;
+    if (s->pos[id] != NO_POS) return 0;
     if (s->n == s->cap) {
         uint32_t cap = s->cap ? s->cap * 2 : 4096;
         uint64_t *ids = realloc(s->ids, cap * sizeof *ids);
-        if (!ids)
-            return -1;
+        if (!ids) return -1;
         s->ids = ids;
         s->cap = cap;
     }
@@ -41,8 +35,7 @@ int liveset_add(liveset *s, uint64_t id)
 
 void liveset_remove(liveset *s, uint64_t id)
 {
-    if (id >= s->poscap || s->pos[id] == NO_POS)
-        return;
+    if (id >= s->poscap || s->pos[id] == NO_POS) return;
     uint32_t at = s->pos[id];
     uint64_t last = s->ids[--s->n];
     s->ids[at] = last;

@@ -16,8 +16,8 @@
 #include "runs.h"
 #include "timing.h"
 
-static const int limit_ids[] = {CETS_PARAM_LIMIT_ENTITY_CEA,       CETS_PARAM_LIMIT_ENTITY_CCER,
-                                CETS_PARAM_LIMIT_INSTITUTION_CEA,  CETS_PARAM_LIMIT_INSTITUTION_CCER,
+static const int limit_ids[] = {CETS_PARAM_LIMIT_ENTITY_CEA,      CETS_PARAM_LIMIT_ENTITY_CCER,
+                                CETS_PARAM_LIMIT_INSTITUTION_CEA, CETS_PARAM_LIMIT_INSTITUTION_CCER,
                                 CETS_PARAM_LIMIT_INDIVIDUAL_CCER, CETS_PARAM_LIMIT_VINTAGE};
 
 /* ns per command of one pass; -1 on a failure. */
@@ -25,14 +25,16 @@ static double one_pass(const workload *w, bool on, uint64_t *rejects, uint64_t *
 {
     ev_count ev = {0};
     cets_engine *e = workload_engine(w, false, ev_count_listener, &ev);
-    if (!e)
-        return -1;
+    if (!e) return -1;
     cets_surveil *s = NULL;
     if (on) {
         for (size_t i = 0; i < sizeof limit_ids / sizeof limit_ids[0]; i++) {
-            cets_cmd c = {.type = CETS_CMD_PARAM_SET, .actor = CETS_EXCHANGE_ID,
-                          .aux = limit_ids[i], .qty = 1000000000000LL,
-                          .flags = CETS_PARAM_URGENT, .seq = cets_last_seq(e),
+            cets_cmd c = {.type = CETS_CMD_PARAM_SET,
+                          .actor = CETS_EXCHANGE_ID,
+                          .aux = limit_ids[i],
+                          .qty = 1000000000000LL,
+                          .flags = CETS_PARAM_URGENT,
+                          .seq = cets_last_seq(e),
                           .ts = cets_last_ts(e)};
             if (cets_apply(e, &c, NULL) != CETS_OK) {
                 cets_engine_free(e);
@@ -46,8 +48,7 @@ static double one_pass(const workload *w, bool on, uint64_t *rejects, uint64_t *
     uint64_t rj = 0;
     int64_t t0 = timing_now_ns();
     for (size_t i = 0; i < w->ncmds; i++)
-        if (cets_apply(e, &w->cmds[i], &res) != CETS_OK)
-            rj++;
+        if (cets_apply(e, &w->cmds[i], &res) != CETS_OK) rj++;
     int64_t t1 = timing_now_ns();
     bool conserved = workload_conserved(w, e);
     *rejects = rj;
@@ -66,10 +67,8 @@ static int cmp(const void *a, const void *b)
 
 int run_engine_controls(const workload *w, uint64_t repeat)
 {
-    if (repeat < 1)
-        repeat = 1;
-    if (repeat > 64)
-        repeat = 64;
+    if (repeat < 1) repeat = 1;
+    if (repeat > 64) repeat = 64;
     double off[64], on[64];
     int rc = 0;
     for (uint64_t r = 0; r < repeat; r++) {
@@ -77,8 +76,7 @@ int run_engine_controls(const workload *w, uint64_t repeat)
         for (int k = 0; k < 2; k++) {
             bool is_on = (r + (uint64_t)k) % 2 == 1;
             double ns = one_pass(w, is_on, &rj[is_on], &al[is_on]);
-            if (ns < 0)
-                return -1;
+            if (ns < 0) return -1;
             *(is_on ? &on[r] : &off[r]) = ns;
         }
         rc |= rj[0] == rj[1] ? 0 : -1; /* the limits refused nothing the engine would not */
@@ -93,8 +91,7 @@ int run_engine_controls(const workload *w, uint64_t repeat)
         jsonl_end();
     }
     double so[64], sn[64];
-    for (uint64_t r = 0; r < repeat; r++)
-        so[r] = off[r], sn[r] = on[r];
+    for (uint64_t r = 0; r < repeat; r++) so[r] = off[r], sn[r] = on[r];
     qsort(so, repeat, sizeof *so, cmp);
     qsort(sn, repeat, sizeof *sn, cmp);
     jsonl_begin("engine_controls");

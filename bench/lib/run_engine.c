@@ -20,12 +20,9 @@ static const char *kind_name[WL_KINDS] = {"limit", "ioc", "cancel", "modify"};
 static wl_kind cmd_kind(const cets_cmd *c)
 {
     switch (c->type) {
-    case CETS_CMD_POST:
-        return c->flags == CETS_TIF_IOC ? WL_IOC : WL_LIMIT;
-    case CETS_CMD_CANCEL:
-        return WL_CANCEL;
-    default:
-        return WL_MODIFY;
+    case CETS_CMD_POST: return c->flags == CETS_TIF_IOC ? WL_IOC : WL_LIMIT;
+    case CETS_CMD_CANCEL: return WL_CANCEL;
+    default: return WL_MODIFY;
     }
 }
 
@@ -79,8 +76,7 @@ static bool run_batch(const workload *w, bool depth, const fill_digest *want, ba
     out->cpu_ns = (double)cbusy / (double)w->ncmds;
     bool ok = fill_digest_equal(&d, want) && cets_state_hash(e) == workload_hash(w, depth) &&
               workload_conserved(w, e);
-    if (!ok)
-        fprintf(stderr, "engine: the batch run differs from the single-command run\n");
+    if (!ok) fprintf(stderr, "engine: the batch run differs from the single-command run\n");
     cets_engine_free(e);
     free(res);
     return ok;
@@ -116,8 +112,9 @@ int run_engine_throughput(const workload *w, bool depth, throughput_figures *out
     bool fills_match = fill_digest_equal(&de, &df) && de.trades == ev.n[CETS_EV_TRADE] &&
                        floor_live(fb) == w->live_end;
     if (!fills_match)
-        fprintf(stderr, "floor: fills differ from the engine's: trades %llu/%llu qty %lld/%lld "
-                        "value %lld/%lld rejects %llu/%llu live %llu/%llu\n",
+        fprintf(stderr,
+                "floor: fills differ from the engine's: trades %llu/%llu qty %lld/%lld "
+                "value %lld/%lld rejects %llu/%llu live %llu/%llu\n",
                 (unsigned long long)de.trades, (unsigned long long)df.trades, (long long)de.qty,
                 (long long)df.qty, (long long)de.value, (long long)df.value,
                 (unsigned long long)de.rejects, (unsigned long long)df.rejects,
@@ -200,8 +197,7 @@ int run_engine_latency(const workload *w, bool depth)
 {
     hist all, kind[WL_KINDS];
     int rc = hist_init(&all);
-    for (int k = 0; k < WL_KINDS; k++)
-        rc |= hist_init(&kind[k]);
+    for (int k = 0; k < WL_KINDS; k++) rc |= hist_init(&kind[k]);
     ev_count ev = {0};
     cets_engine *e = rc == 0 ? workload_engine(w, depth, ev_count_listener, &ev) : NULL;
     if (e) {
@@ -226,7 +222,6 @@ int run_engine_latency(const workload *w, bool depth)
         rc = -1;
     }
     hist_free(&all);
-    for (int k = 0; k < WL_KINDS; k++)
-        hist_free(&kind[k]);
+    for (int k = 0; k < WL_KINDS; k++) hist_free(&kind[k]);
     return rc;
 }

@@ -44,10 +44,10 @@ typedef struct jrun {
     _Atomic int sleeping; /* the engine thread waits on cv */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    hist commit;  /* ns, per command: batch start (closed) or arrival (paced) to durable */
-    hist sync;    /* ns, per batch: the commit call (write + fdatasync) */
-    hist batches; /* commands per batch */
-    hist applied; /* ns, per command (paced): arrival to applied */
+    hist commit;       /* ns, per command: batch start (closed) or arrival (paced) to durable */
+    hist sync;         /* ns, per batch: the commit call (write + fdatasync) */
+    hist batches;      /* commands per batch */
+    hist applied;      /* ns, per command (paced): arrival to applied */
     int64_t append_ns; /* journal thread: in cets_journal_append, all batches */
     int64_t journal_cpu_ns, engine_cpu_ns; /* each thread's CPU time over the run */
 } jrun;
@@ -63,11 +63,9 @@ static size_t batch_end(const jrun *r, size_t i, int64_t *start)
     size_t n = r->jo->commands, end = i + r->jo->batch;
     if (r->jo->rate) {
         int64_t now;
-        while ((now = timing_now_ns()) < arrival(r, i))
-            _mm_pause();
+        while ((now = timing_now_ns()) < arrival(r, i)) _mm_pause();
         size_t arrived = (size_t)((uint64_t)(now - r->t0) * r->jo->rate / 1000000000ull) + 1;
-        if (arrived < end)
-            end = arrived;
+        if (arrived < end) end = arrived;
         *start = now;
     } else {
         *start = timing_now_ns();
@@ -98,12 +96,10 @@ static void *journal_thread(void *arg)
         size_t end = batch_end(r, i, &start);
         int64_t a0 = timing_now_ns();
         for (size_t k = i; k < end; k++)
-            if (cets_journal_append(r->j, &r->w->cmds[k]) != 0)
-                goto fail;
+            if (cets_journal_append(r->j, &r->w->cmds[k]) != 0) goto fail;
         int64_t s0 = timing_now_ns();
         r->append_ns += s0 - a0;
-        if (cets_journal_commit(r->j) != 0)
-            goto fail;
+        if (cets_journal_commit(r->j) != 0) goto fail;
         int64_t done = timing_now_ns();
         journal_publish(r, end);
         hist_add(&r->sync, (uint64_t)(done - s0), 1);
@@ -129,8 +125,7 @@ static size_t engine_wait(jrun *r, size_t applied)
 {
     size_t d;
     for (int spin = 0; spin < 1000; spin++) {
-        if ((d = atomic_load(&r->durable)) != applied || atomic_load(&r->failed))
-            return d;
+        if ((d = atomic_load(&r->durable)) != applied || atomic_load(&r->failed)) return d;
         _mm_pause();
     }
     pthread_mutex_lock(&r->mu);
@@ -150,11 +145,9 @@ static size_t engine_follow(jrun *r, cets_engine *e, uint64_t *rejects)
     int64_t cpu0 = timing_cpu_ns();
     while (applied < n) {
         size_t d = engine_wait(r, applied);
-        if (d == applied)
-            break; /* the journal failed */
+        if (d == applied) break; /* the journal failed */
         for (; applied < d; applied++) {
-            if (cets_apply(e, &r->w->cmds[applied], &res) != CETS_OK)
-                (*rejects)++;
+            if (cets_apply(e, &r->w->cmds[applied], &res) != CETS_OK) (*rejects)++;
             if (r->jo->rate)
                 hist_add(&r->applied, (uint64_t)(timing_now_ns() - arrival(r, applied)), 1);
         }
@@ -187,12 +180,9 @@ static cets_engine *journal_prepare(jrun *r, ev_count *ev)
         goto fail;
     }
     for (size_t i = 0; i < r->w->nsetup; i++)
-        if (cets_journal_append(r->j, &r->w->setup[i]) != 0)
-            goto fail_journal;
-    if (cets_journal_commit(r->j) != 0)
-        goto fail_journal;
-    if (workload_setup(r->w, e, ev_count_listener, ev) != 0)
-        goto fail;
+        if (cets_journal_append(r->j, &r->w->setup[i]) != 0) goto fail_journal;
+    if (cets_journal_commit(r->j) != 0) goto fail_journal;
+    if (workload_setup(r->w, e, ev_count_listener, ev) != 0) goto fail;
     return e;
 fail_journal:
     fprintf(stderr, "journal: setup: %s\n", cets_journal_error(r->j));
@@ -213,8 +203,7 @@ static void journal_report(const jrun *r, size_t n, double secs, const ev_count 
     jsonl_str("mode", r->jo->rate ? "paced" : "group_commit");
     jsonl_str("journal", "on");
     jsonl_str("depth", r->jo->depth ? "on" : "off");
-    if (r->jo->rate)
-        jsonl_u64("rate", r->jo->rate);
+    if (r->jo->rate) jsonl_u64("rate", r->jo->rate);
     jsonl_u64("commands", n);
     jsonl_num("seconds", secs, 3);
     jsonl_num("commands_per_s", (double)n / secs, 0);
@@ -250,16 +239,14 @@ static void journal_report(const jrun *r, size_t n, double secs, const ev_count 
     jsonl_num("bytes_per_command", st->records ? (double)st->bytes / (double)st->records : 0, 1);
     jsonl_u64("trades", ev->n[CETS_EV_TRADE]);
     jsonl_u64("rejects", rejects);
-    if (n == r->w->ncmds)
-        jsonl_bool("hash_match", hash_ok);
+    if (n == r->w->ncmds) jsonl_bool("hash_match", hash_ok);
     jsonl_end();
 }
 
 int run_journal(const workload *w, const journal_opts *jo, uint64_t *hash)
 {
     jrun *r = calloc(1, sizeof *r);
-    if (!r)
-        return -1;
+    if (!r) return -1;
     r->w = w;
     r->jo = jo;
     pthread_mutex_init(&r->mu, NULL);
@@ -270,8 +257,7 @@ int run_journal(const workload *w, const journal_opts *jo, uint64_t *hash)
         hist_init(&r->applied))
         goto out;
     cets_engine *e = journal_prepare(r, &ev);
-    if (!e)
-        goto out;
+    if (!e) goto out;
     pthread_t th;
     uint64_t rejects = 0;
     r->t0 = timing_now_ns();
@@ -290,8 +276,7 @@ int run_journal(const workload *w, const journal_opts *jo, uint64_t *hash)
     }
     cets_engine_free(e);
 out:
-    if (r->j)
-        cets_journal_close(r->j);
+    if (r->j) cets_journal_close(r->j);
     hist_free(&r->commit);
     hist_free(&r->sync);
     hist_free(&r->batches);
@@ -325,8 +310,7 @@ int run_replay(const char *dir, bool listener, uint64_t live_hash)
     jsonl_num("commands_per_s", (double)rep.replayed / secs, 0);
     jsonl_u64("snapshot_seq", rep.snapshot_seq);
     jsonl_u64("truncated_bytes", rep.truncated_bytes);
-    if (listener)
-        jsonl_u64("events", ev_count_total(&ev));
+    if (listener) jsonl_u64("events", ev_count_total(&ev));
     jsonl_str("depth", cets_engine_config(e)->emit_depth ? "on" : "off");
     jsonl_bool("hash_match", hash == live_hash);
     jsonl_end();

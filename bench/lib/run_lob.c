@@ -51,7 +51,10 @@ typedef struct lobgen {
     uint64_t ngone;
 } lobgen;
 
-static void gone_add(lobgen *g, uint64_t id) { g->gone[g->ngone++ % GONE_RING] = id; }
+static void gone_add(lobgen *g, uint64_t id)
+{
+    g->gone[g->ngone++ % GONE_RING] = id;
+}
 
 static void lobgen_trade(void *ctx, uint64_t maker, uint64_t taker, int64_t price, int64_t qty)
 {
@@ -87,10 +90,8 @@ static int64_t lob_price(lobgen *g, int side, bool cross, int half)
         int64_t mid = bid && ask ? (bid + ask) / 2 : bid ? bid + 1 : ask ? ask - 1 : LOB_MID;
         int64_t d = (int64_t)rng_below(&g->r, 1 + rng_below(&g->r, (uint64_t)half + 1));
         p = side == CETS_BUY ? mid - d : mid + 1 + d;
-        if (side == CETS_BUY && ask && p >= ask)
-            p = ask - 1;
-        if (side == CETS_SELL && bid && p <= bid)
-            p = bid + 1;
+        if (side == CETS_BUY && ask && p >= ask) p = ask - 1;
+        if (side == CETS_SELL && bid && p <= bid) p = bid + 1;
     }
     return p < LOB_LOW ? LOB_LOW : p > LOB_HIGH ? LOB_HIGH : p;
 }
@@ -104,10 +105,8 @@ static int lobgen_next(lobgen *g, const workload_opts *o, lob_op *op)
         op->id = g->gone[rng_below(&g->r, g->ngone < GONE_RING ? g->ngone : GONE_RING)];
         return cets_lob_cancel(g->lob, op->id) == CETS_UNKNOWN_ORDER ? 0 : -1;
     }
-    if (cancel && g->live.n * 10 < (uint64_t)o->book_orders * 9)
-        cancel = false;
-    if (!cancel && g->live.n * 10 > (uint64_t)o->book_orders * 11)
-        cancel = true;
+    if (cancel && g->live.n * 10 < (uint64_t)o->book_orders * 9) cancel = false;
+    if (!cancel && g->live.n * 10 > (uint64_t)o->book_orders * 11) cancel = true;
     if (cancel && g->live.n) {
         op->cancel = 1;
         op->id = g->live.ids[rng_below(&g->r, g->live.n)];
@@ -122,21 +121,17 @@ static int lobgen_next(lobgen *g, const workload_opts *o, lob_op *op)
     op->owner = 1 + (uint32_t)rng_below(&g->r, o->accounts);
     g->taker_filled = 0;
     op->id = cets_lob_add(g->lob, op->side, op->price, op->qty, op->owner);
-    if (!op->id)
-        return 0; /* rejected (self-trade): the replay must reject it too */
+    if (!op->id) return 0; /* rejected (self-trade): the replay must reject it too */
     if (op->id >= g->leftcap) {
         uint64_t cap = g->leftcap ? g->leftcap * 2 : 1 << 16;
-        while (cap <= op->id)
-            cap *= 2;
+        while (cap <= op->id) cap *= 2;
         int64_t *p = realloc(g->left, cap * sizeof *p);
-        if (!p)
-            return -1;
+        if (!p) return -1;
         g->left = p;
         g->leftcap = cap;
     }
     g->left[op->id] = op->qty - g->taker_filled;
-    if (g->left[op->id] > 0)
-        return liveset_add(&g->live, op->id);
+    if (g->left[op->id] > 0) return liveset_add(&g->live, op->id);
     gone_add(g, op->id);
     return 0;
 }
@@ -150,10 +145,8 @@ static lob_op *lob_generate(const workload_opts *o, int add_pct, int gone_pct, u
     rng_seed(&g.r, o->seed ^ 0x10b10b10bULL);
     g.lob = cets_lob_new(LOB_LOW, LOB_HIGH, lobgen_trade, &g);
     int rc = ops && g.lob ? 0 : -1;
-    for (size_t i = 0; rc == 0 && i < o->commands; i++)
-        rc = lobgen_next(&g, o, &ops[i]);
-    if (g.lob)
-        cets_lob_free(g.lob);
+    for (size_t i = 0; rc == 0 && i < o->commands; i++) rc = lobgen_next(&g, o, &ops[i]);
+    if (g.lob) cets_lob_free(g.lob);
     liveset_free(&g.live);
     free(g.left);
     *trades = g.trades;
@@ -170,8 +163,7 @@ static lob_op *lob_generate(const workload_opts *o, int add_pct, int gone_pct, u
 static uint64_t lob_replay(const lob_op *ops, size_t n, hist *h, uint64_t *trades, double *secs)
 {
     cets_lob *lob = cets_lob_new(LOB_LOW, LOB_HIGH, count_trade, trades);
-    if (!lob)
-        return n;
+    if (!lob) return n;
     uint64_t bad = 0;
     int64_t t0 = timing_now_ns();
     for (size_t i = 0; i < n; i++) {
@@ -181,8 +173,7 @@ static uint64_t lob_replay(const lob_op *ops, size_t n, hist *h, uint64_t *trade
             bad += cets_lob_cancel(lob, op->id) != (op->gone ? CETS_UNKNOWN_ORDER : 0);
         else
             bad += cets_lob_add(lob, op->side, op->price, op->qty, op->owner) != op->id;
-        if (h)
-            hist_add(h, timing_tsc() - a, 1);
+        if (h) hist_add(h, timing_tsc() - a, 1);
     }
     *secs = (double)(timing_now_ns() - t0) / 1e9;
     cets_lob_free(lob);
@@ -242,8 +233,7 @@ static int lob_memory(uint64_t orders)
     uint64_t trades = 0;
     int64_t rss0 = timing_rss_bytes();
     cets_lob *lob = cets_lob_new(LOB_LOW, LOB_HIGH, count_trade, &trades);
-    if (!lob)
-        return -1;
+    if (!lob) return -1;
     for (uint32_t owner = 1; owner <= 10000; owner++) /* the owners' accounts first */
         cets_lob_cancel(lob, cets_lob_add(lob, CETS_BUY, LOB_LOW, 1, owner));
     int64_t rss1 = timing_rss_bytes();
@@ -274,7 +264,6 @@ int run_lob(const workload_opts *o, uint64_t memory_orders)
 {
     int rc = run_flow(o, "mixed", 60, 0);
     rc |= run_flow(o, "cancel_heavy", 40, 50);
-    if (memory_orders)
-        rc |= lob_memory(memory_orders);
+    if (memory_orders) rc |= lob_memory(memory_orders);
     return rc;
 }

@@ -41,16 +41,14 @@ int run_memory(const workload_opts *base, uint64_t orders)
     o.commands = 0;
     o.book_orders = 0;
     workload w;
-    if (workload_build(&w, &o) != 0)
-        return -1;
+    if (workload_build(&w, &o) != 0) return -1;
     int64_t rss0 = timing_rss_bytes();
     cets_engine *e = workload_engine(&w, false, NULL, NULL);
     int rc = -1;
     cets_instrument_info in;
     char code[CETS_CODE_LEN];
     workload_code(0, code);
-    if (!e || cets_instrument_get(e, (uint32_t)cets_instrument_find(e, code), &in) != 0)
-        goto out;
+    if (!e || cets_instrument_get(e, (uint32_t)cets_instrument_find(e, code), &in) != 0) goto out;
     int64_t rss1 = timing_rss_bytes();
     uint32_t first = cets_participant_count(e) - o.accounts + 1;
     int64_t ts = cets_time_at(o.date, 10, 0, cets_engine_config(e)->tz_offset_min);
@@ -60,8 +58,7 @@ int run_memory(const workload_opts *base, uint64_t orders)
     for (uint64_t i = 0; i < orders; i++) {
         order_at(&in, first, o.accounts, i, ts + (int64_t)i, &c);
         c.seq = ++seq;
-        if (cets_apply(e, &c, NULL) != CETS_OK)
-            rejects++;
+        if (cets_apply(e, &c, NULL) != CETS_OK) rejects++;
     }
     int64_t t1 = timing_now_ns();
     int64_t rss2 = timing_rss_bytes();
@@ -77,8 +74,7 @@ int run_memory(const workload_opts *base, uint64_t orders)
     jsonl_end();
     rc = rejects ? -1 : 0;
 out:
-    if (e)
-        cets_engine_free(e);
+    if (e) cets_engine_free(e);
     workload_free(&w);
     return rc;
 }

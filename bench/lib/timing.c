@@ -23,8 +23,7 @@ int64_t timing_cpu_ns(void)
 double timing_tsc_per_ns(void)
 {
     static double per_ns;
-    if (per_ns > 0)
-        return per_ns;
+    if (per_ns > 0) return per_ns;
     /* Bracket the TSC reads tightly with clock reads at both ends so the
      * error is a few tens of ns over 100 ms, well below 1e-5. */
     int64_t n0 = timing_now_ns();
@@ -60,12 +59,10 @@ uint64_t timing_tsc_overhead(void)
 int64_t timing_rss_bytes(void)
 {
     FILE *f = fopen("/proc/self/statm", "r");
-    if (!f)
-        return -1;
+    if (!f) return -1;
     long size = 0, resident = 0;
     int ok = fscanf(f, "%ld %ld", &size, &resident);
     fclose(f);
-    if (ok != 2)
-        return -1;
+    if (ok != 2) return -1;
     return (int64_t)resident * sysconf(_SC_PAGESIZE);
 }

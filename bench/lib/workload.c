@@ -95,11 +95,9 @@ static int gen_apply(gen *g, cets_cmd *cmd, cets_result *res)
     cmd->ts = g->ts;
     g->ts += g->ts_step;
     cets_apply(g->e, cmd, res);
-    if (res->code != CETS_OK)
-        return res->code;
+    if (res->code != CETS_OK) return res->code;
     bool order = cmd->type == CETS_CMD_POST || cmd->type == CETS_CMD_MODIFY;
-    if (order && res->resting_qty > 0 && liveset_add(&g->live, res->order_id) != 0)
-        return -1;
+    if (order && res->resting_qty > 0 && liveset_add(&g->live, res->order_id) != 0) return -1;
     if (cmd->type == CETS_CMD_MODIFY && res->order_id != cmd->order_id) {
         cets_order_info info;
         if (cets_order_get(g->e, cmd->order_id, &info) != 0)
@@ -133,12 +131,9 @@ static void book_best(gen *g, uint32_t instr, int64_t *bid, int64_t *ask)
 
 static int64_t book_middle(int64_t bid, int64_t ask)
 {
-    if (bid && ask)
-        return (bid + ask) / 2;
-    if (bid)
-        return bid + 1;
-    if (ask)
-        return ask - 1;
+    if (bid && ask) return (bid + ask) / 2;
+    if (bid) return bid + 1;
+    if (ask) return ask - 1;
     return PREV_CLOSE;
 }
 
@@ -154,12 +149,10 @@ static int64_t price_passive(gen *g, int k, int side, int64_t bid, int64_t ask)
     int64_t p;
     if (side == CETS_BUY) {
         p = mid - d;
-        if (ask && p >= ask)
-            p = ask - 1;
+        if (ask && p >= ask) p = ask - 1;
     } else {
         p = mid + 1 + d;
-        if (bid && p <= bid)
-            p = bid + 1;
+        if (bid && p <= bid) p = bid + 1;
     }
     return clamp(p, g->lower[k], g->upper[k]);
 }
@@ -208,8 +201,7 @@ static bool pick_live(gen *g, cets_order_info *info)
 {
     while (g->live.n > 0) {
         uint64_t id = g->live.ids[rng_below(&g->r, g->live.n)];
-        if (cets_order_get(g->e, id, info) == 0)
-            return true;
+        if (cets_order_get(g->e, id, info) == 0) return true;
         g->stale++;
         liveset_remove(&g->live, id);
     }
@@ -219,8 +211,7 @@ static bool pick_live(gen *g, cets_order_info *info)
 static bool make_cancel(gen *g, cets_cmd *cmd)
 {
     cets_order_info o;
-    if (!pick_live(g, &o))
-        return false;
+    if (!pick_live(g, &o)) return false;
     cmd->type = CETS_CMD_CANCEL;
     cmd->side = o.side;
     cmd->actor = cmd->participant = o.participant;
@@ -235,22 +226,19 @@ static bool make_cancel(gen *g, cets_cmd *cmd)
 static bool make_modify(gen *g, cets_cmd *cmd)
 {
     cets_order_info o;
-    if (!pick_live(g, &o))
-        return false;
+    if (!pick_live(g, &o)) return false;
     int64_t left = o.qty; /* cets_order_info.qty is what remains */
     int64_t price = o.price, qty;
     if (left > 1 && rng_pct(&g->r, 50)) {
         qty = rng_range(&g->r, 1, left - 1);
     } else {
         int k = 0;
-        while (g->instr[k] != o.instrument)
-            k++;
+        while (g->instr[k] != o.instrument) k++;
         int64_t bid, ask;
         book_best(g, o.instrument, &bid, &ask);
         price = price_passive(g, k, o.side, bid, ask);
         qty = rng_range(&g->r, 1, MAX_QTY);
-        if (price == o.price && qty == left)
-            qty = left == MAX_QTY ? left - 1 : left + 1;
+        if (price == o.price && qty == left) qty = left == MAX_QTY ? left - 1 : left + 1;
     }
     cmd->type = CETS_CMD_MODIFY;
     cmd->side = o.side;
@@ -270,13 +258,10 @@ static bool make_modify(gen *g, cets_cmd *cmd)
 static wl_kind pick_kind(gen *g)
 {
     int x = (int)rng_below(&g->r, 100), k = 0;
-    while (k < WL_KINDS - 1 && x >= g->o->pct[k])
-        x -= g->o->pct[k++];
+    while (k < WL_KINDS - 1 && x >= g->o->pct[k]) x -= g->o->pct[k++];
     uint64_t target = (uint64_t)g->o->book_orders * g->o->instruments;
-    if (k == WL_LIMIT && g->live.n * 10 > target * 11)
-        return WL_CANCEL;
-    if (k == WL_CANCEL && g->live.n * 10 < target * 9)
-        return WL_LIMIT;
+    if (k == WL_LIMIT && g->live.n * 10 > target * 11) return WL_CANCEL;
+    if (k == WL_CANCEL && g->live.n * 10 < target * 9) return WL_LIMIT;
     return (wl_kind)k;
 }
 
@@ -286,13 +271,9 @@ static bool make_next(gen *g, wl_kind kind, cets_cmd *cmd)
     case WL_LIMIT:
         make_post(g, cmd, CETS_TIF_DAY, rng_pct(&g->r, g->o->limit_cross_pct));
         return true;
-    case WL_IOC:
-        make_post(g, cmd, CETS_TIF_IOC, rng_pct(&g->r, g->o->ioc_market_pct));
-        return true;
-    case WL_CANCEL:
-        return make_cancel(g, cmd);
-    default:
-        return make_modify(g, cmd);
+    case WL_IOC: make_post(g, cmd, CETS_TIF_IOC, rng_pct(&g->r, g->o->ioc_market_pct)); return true;
+    case WL_CANCEL: return make_cancel(g, cmd);
+    default: return make_modify(g, cmd);
     }
 }
 
@@ -310,11 +291,9 @@ static int setup_instruments(gen *g)
         c.flags = CETS_MATCH_CONTINUOUS;
         c.price = PREV_CLOSE;
         workload_code(k, c.u.text);
-        if (gen_setup_cmd(g, &c, &res) != 0)
-            return -1;
+        if (gen_setup_cmd(g, &c, &res) != 0) return -1;
         cets_instrument_info info;
-        if (cets_instrument_get(g->e, res.id, &info) != 0)
-            return -1;
+        if (cets_instrument_get(g->e, res.id, &info) != 0) return -1;
         g->instr[k] = res.id;
         g->lower[k] = info.lower;
         g->upper[k] = info.upper;
@@ -332,10 +311,8 @@ static int setup_accounts(gen *g)
         c.actor = CETS_EXCHANGE_ID;
         c.aux = CETS_PK_INSTITUTION;
         snprintf(c.u.text, sizeof c.u.text, "bench account %u", a + 1);
-        if (gen_setup_cmd(g, &c, &res) != 0)
-            return -1;
-        if (a == 0)
-            g->first_acct = res.id;
+        if (gen_setup_cmd(g, &c, &res) != 0) return -1;
+        if (a == 0) g->first_acct = res.id;
         if (res.id != g->first_acct + a) {
             fprintf(stderr, "workload: participant ids are not consecutive\n");
             return -1;
@@ -346,8 +323,7 @@ static int setup_accounts(gen *g)
         c.actor = CETS_EXCHANGE_ID;
         c.participant = id;
         c.qty = DEPOSIT;
-        if (gen_setup_cmd(g, &c, &res) != 0)
-            return -1;
+        if (gen_setup_cmd(g, &c, &res) != 0) return -1;
         for (uint32_t k = 0; k < g->o->instruments; k++) {
             memset(&c, 0, sizeof c);
             c.type = CETS_CMD_HOLDING_CREDIT;
@@ -355,8 +331,7 @@ static int setup_accounts(gen *g)
             c.participant = id;
             c.instrument = g->instr[k];
             c.qty = HOLDING;
-            if (gen_setup_cmd(g, &c, &res) != 0)
-                return -1;
+            if (gen_setup_cmd(g, &c, &res) != 0) return -1;
         }
     }
     return 0;
@@ -371,8 +346,7 @@ static int setup_book(gen *g)
     for (uint64_t tries = 0; g->live.n < target && tries < 4 * target; tries++) {
         memset(&c, 0, sizeof c);
         make_post(g, &c, CETS_TIF_DAY, false);
-        if (gen_setup_cmd(g, &c, &res) != 0)
-            return -1;
+        if (gen_setup_cmd(g, &c, &res) != 0) return -1;
     }
     return 0;
 }
@@ -383,13 +357,11 @@ static int gen_setup(gen *g)
     size_t cap = o->instruments + (size_t)o->accounts * (2 + o->instruments) +
                  4 * (size_t)o->book_orders * o->instruments;
     g->w->setup = malloc(cap * sizeof *g->w->setup);
-    if (!g->w->setup)
-        return -1;
+    if (!g->w->setup) return -1;
     const cets_config *cfg = cets_engine_config(g->e);
     g->ts = cets_time_at(o->date, 9, 30, cfg->tz_offset_min);
     g->ts_step = 1000;
-    if (setup_instruments(g) || setup_accounts(g) || setup_book(g))
-        return -1;
+    if (setup_instruments(g) || setup_accounts(g) || setup_book(g)) return -1;
     return 0;
 }
 
@@ -402,10 +374,8 @@ static void gen_note(gen *g, const cets_result *res)
         w->rejects++;
         g->rejects_by_code[res->code > 0 && res->code < MAX_CODE ? res->code : 0]++;
     }
-    if (g->live.n < w->live_min)
-        w->live_min = g->live.n;
-    if (g->live.n > w->live_max)
-        w->live_max = g->live.n;
+    if (g->live.n < w->live_min) w->live_min = g->live.n;
+    if (g->live.n > w->live_max) w->live_max = g->live.n;
 }
 
 static int gen_commands(gen *g)
@@ -414,13 +384,11 @@ static int gen_commands(gen *g)
     const workload_opts *o = g->o;
     const cets_config *cfg = cets_engine_config(g->e);
     w->cmds = malloc((o->commands ? o->commands : 1) * sizeof *w->cmds);
-    if (!w->cmds)
-        return -1;
+    if (!w->cmds) return -1;
     /* The whole run fits in 10:00-11:30 of the start date. */
     g->ts = cets_time_at(o->date, 10, 0, cfg->tz_offset_min);
     g->ts_step = (int64_t)(5400000000000LL / (int64_t)(o->commands + 1));
-    if (g->ts_step < 1)
-        g->ts_step = 1;
+    if (g->ts_step < 1) g->ts_step = 1;
     uint64_t trades0 = g->trades;
     w->live_min = w->live_max = g->live.n;
     cets_result res;
@@ -432,8 +400,7 @@ static int gen_commands(gen *g)
             kind = WL_LIMIT;
             make_next(g, kind, c);
         }
-        if (gen_apply(g, c, &res) < 0)
-            return -1;
+        if (gen_apply(g, c, &res) < 0) return -1;
         w->made[kind]++;
         gen_note(g, &res);
     }
@@ -472,8 +439,7 @@ int workload_build(workload *w, const workload_opts *o)
         return -1;
     }
     gen *g = calloc(1, sizeof *g);
-    if (!g)
-        return -1;
+    if (!g) return -1;
     g->w = w;
     g->o = &w->opts;
     rng_seed(&g->r, o->seed);
@@ -484,8 +450,7 @@ int workload_build(workload *w, const workload_opts *o)
     int64_t t0 = timing_now_ns();
     if (g->e) {
         cets_engine_set_listener(g->e, gen_listener, g);
-        if (gen_setup(g) == 0 && gen_commands(g) == 0)
-            rc = 0;
+        if (gen_setup(g) == 0 && gen_commands(g) == 0) rc = 0;
     }
     if (rc == 0) {
         w->hash = cets_state_hash(g->e);
@@ -494,8 +459,7 @@ int workload_build(workload *w, const workload_opts *o)
     cets_engine_free(g->e);
     liveset_free(&g->live);
     free(g);
-    if (rc != 0)
-        workload_free(w);
+    if (rc != 0) workload_free(w);
     return rc;
 }
 
@@ -535,13 +499,10 @@ cets_engine *workload_engine(const workload *w, bool emit_depth, cets_listener f
 
 int workload_hash_depth(workload *w)
 {
-    if (w->hash_depth)
-        return 0;
+    if (w->hash_depth) return 0;
     cets_engine *e = workload_engine(w, true, NULL, NULL);
-    if (!e)
-        return -1;
-    for (size_t i = 0; i < w->ncmds; i++)
-        cets_apply(e, &w->cmds[i], NULL);
+    if (!e) return -1;
+    for (size_t i = 0; i < w->ncmds; i++) cets_apply(e, &w->cmds[i], NULL);
     w->hash_depth = cets_state_hash(e);
     cets_engine_free(e);
     if (w->hash_depth != w->hash)
@@ -552,8 +513,7 @@ int workload_hash_depth(workload *w)
 
 static bool conserved_check(bool ok, const char *what)
 {
-    if (!ok)
-        fprintf(stderr, "workload: conservation failed: %s\n", what);
+    if (!ok) fprintf(stderr, "workload: conservation failed: %s\n", what);
     return ok;
 }
 
@@ -579,7 +539,6 @@ void ev_count_listener(void *ctx, const cets_event *ev)
 uint64_t ev_count_total(const ev_count *c)
 {
     uint64_t t = 0;
-    for (int i = 0; i < 16; i++)
-        t += c->n[i];
+    for (int i = 0; i < 16; i++) t += c->n[i];
     return t;
 }

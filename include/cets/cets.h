@@ -78,27 +78,27 @@ typedef enum cets_cmd_type {
     CETS_CMD_MARKET_HALT = 4,     /* aux=1 halt, 0 resume */
     CETS_CMD_PARTICIPANT_ADD = 5, /* aux=kind, text=name; result.id = the new participant */
     CETS_CMD_PARTICIPANT_STATUS = 6, /* participant, aux=cets_pstatus */
-    CETS_CMD_DEPOSIT = 7,         /* participant, qty=amount in fen; text = the settlement
+    CETS_CMD_DEPOSIT = 7,            /* participant, qty=amount in fen; text = the settlement
                                      bank's reference of the deposit notice ("" when entered
                                      by hand), aux = the notice's value date (0 = none) */
-    CETS_CMD_WITHDRAW = 8,        /* participant, qty=amount in fen (actor: exchange or itself);
+    CETS_CMD_WITHDRAW = 8,           /* participant, qty=amount in fen (actor: exchange or itself);
                                      refused while the participant is frozen */
-    CETS_CMD_HOLDING_CREDIT = 9,  /* participant, instrument, qty=tonnes (issuance) */
-    CETS_CMD_HOLIDAY_ADD = 10,    /* aux=yyyymmdd */
-    CETS_CMD_HOLIDAY_REMOVE = 11, /* aux=yyyymmdd */
-    CETS_CMD_END_OF_DAY = 12,     /* lapse, statistics, statements, next day */
-    CETS_CMD_USER_SET = 13,       /* a user of the server was created, changed or removed:
+    CETS_CMD_HOLDING_CREDIT = 9,     /* participant, instrument, qty=tonnes (issuance) */
+    CETS_CMD_HOLIDAY_ADD = 10,       /* aux=yyyymmdd */
+    CETS_CMD_HOLIDAY_REMOVE = 11,    /* aux=yyyymmdd */
+    CETS_CMD_END_OF_DAY = 12,        /* lapse, statistics, statements, next day */
+    CETS_CMD_USER_SET = 13,          /* a user of the server was created, changed or removed:
                                      text = its name, participant = its participant,
                                      counterparty = its user number, aux = its roles (the
                                      server's bits; -1 = removed). Users live with the server,
                                      not in the engine, which only checks the actor and the
                                      fields and keeps nothing: the command is journaled so that
                                      the audit log, a projection of the journal, has it */
-    CETS_CMD_PARAM_SET = 14,      /* a market parameter (docs/rules.md, "Market parameters"):
+    CETS_CMD_PARAM_SET = 14,         /* a market parameter (docs/rules.md, "Market parameters"):
                                      aux = cets_param_id, qty = the new value, price = the
                                      trading date from whose open it applies (yyyymmdd, after
                                      today), or flags = CETS_PARAM_URGENT: at once (price 0) */
-    CETS_CMD_LIMIT_EXEMPT = 15,   /* actor: the authority; participant, aux = 1 exempt from the
+    CETS_CMD_LIMIT_EXEMPT = 15,      /* actor: the authority; participant, aux = 1 exempt from the
                                      position limits, 0 no longer; text = the reason */
     /* trading commands: actor must equal participant */
     CETS_CMD_POST = 20,   /* listing post, or limit order in continuous mode (flags=tif) */
@@ -125,30 +125,30 @@ typedef enum cets_cmd_type {
     CETS_CMD_AUCTION_CLOSE = 42,  /* order_id = auction; at or after the window's end */
     CETS_CMD_AUCTION_CANCEL = 43, /* order_id = auction; releases everything */
     /* registry and compliance: actor must be the authority unless said otherwise */
-    CETS_CMD_ALLOCATE = 50,       /* participant (entity), instrument (CEA), qty, aux = 0 pre /
+    CETS_CMD_ALLOCATE = 50,         /* participant (entity), instrument (CEA), qty, aux = 0 pre /
                                      1 true-up, u.args[0] = output, u.args[1] = benchmark */
-    CETS_CMD_EMISSIONS = 51,      /* participant, aux = year, qty = verified tonnes */
-    CETS_CMD_SURRENDER = 52,      /* participant (actor itself, or the authority: compulsory),
+    CETS_CMD_EMISSIONS = 51,        /* participant, aux = year, qty = verified tonnes */
+    CETS_CMD_SURRENDER = 52,        /* participant (actor itself, or the authority: compulsory),
                                      aux = year, qty; or targets = (instrument id, qty) */
-    CETS_CMD_RETIRE = 53,         /* voluntary cancellation by the holder: instrument, qty,
+    CETS_CMD_RETIRE = 53,           /* voluntary cancellation by the holder: instrument, qty,
                                      u.text = "beneficiary|reason" */
-    CETS_CMD_TRANSFER = 54,       /* holder asks: counterparty, instrument, qty, user */
+    CETS_CMD_TRANSFER = 54,         /* holder asks: counterparty, instrument, qty, user */
     CETS_CMD_TRANSFER_APPROVE = 55, /* order_id = transfer; user must differ from the asker */
     CETS_CMD_TRANSFER_REJECT = 56,  /* order_id = transfer */
-    CETS_CMD_JUDICIAL = 57,       /* participant, aux = 1 freeze, 0 unfreeze (authority or exchange);
+    CETS_CMD_JUDICIAL = 57, /* participant, aux = 1 freeze, 0 unfreeze (authority or exchange);
                                      a freeze cancels its live orders, withdraws its open block
                                      quotes and proposals, drops its auction bids and cancels
                                      auctions it initiated */
-    CETS_CMD_DEADLINE = 58,       /* aux = year: shortfalls, penalties, deductions */
+    CETS_CMD_DEADLINE = 58, /* aux = year: shortfalls, penalties, deductions */
 } cets_cmd_type;
 
 /* u.args of AUCTION_CREATE. */
 enum {
-    CETS_AUCTION_ARG_START = 0,   /* window start, ns */
-    CETS_AUCTION_ARG_END = 1,     /* window end, ns */
-    CETS_AUCTION_ARG_MODE = 2,    /* 0 uniform price, 1 pay-as-bid */
-    CETS_AUCTION_ARG_LIMIT = 3,   /* initiator's reserve: 0 previous close, 1 previous close -/+10% */
-    CETS_AUCTION_ARG_MIN_FILL = 4,/* minimum filled share of the lot, basis points (0 = any) */
+    CETS_AUCTION_ARG_START = 0, /* window start, ns */
+    CETS_AUCTION_ARG_END = 1,   /* window end, ns */
+    CETS_AUCTION_ARG_MODE = 2,  /* 0 uniform price, 1 pay-as-bid */
+    CETS_AUCTION_ARG_LIMIT = 3, /* initiator's reserve: 0 previous close, 1 previous close -/+10% */
+    CETS_AUCTION_ARG_MIN_FILL = 4, /* minimum filled share of the lot, basis points (0 = any) */
     CETS_AUCTION_NARGS = 5,
 };
 
@@ -166,22 +166,22 @@ typedef struct cets_target {
 /* A command. Fixed layout without padding; the journal stores the first
  * cets_cmd_size(cmd) bytes of it. Unused fields are zero. */
 typedef struct cets_cmd {
-    uint64_t seq;         /* given by the sequencer, strictly increasing */
-    int64_t ts;           /* given by the sequencer, ns since epoch UTC, non-decreasing */
-    uint8_t type;         /* cets_cmd_type */
-    uint8_t side;         /* cets_side */
-    uint8_t flags;        /* POST/MODIFY: cets_tif; INSTRUMENT_ADD/MODE: cets_matching */
-    uint8_t ntargets;     /* TAKE: number of targets used (0 = take by qty and limit) */
-    uint32_t actor;       /* who asks */
-    uint32_t participant; /* whose account */
-    uint32_t instrument;  /* instrument id (index) */
-    uint32_t user;        /* the server's id of the person acting (four-eyes checks), 0 = none */
-    uint32_t counterparty;/* block proposals, transfers: the other participant */
-    int64_t price;        /* fen */
-    int64_t qty;          /* tonnes, or fen for DEPOSIT and WITHDRAW */
-    uint64_t order_id;    /* CANCEL, MODIFY */
-    uint64_t client_ref;  /* the client's own reference, echoed in events */
-    int64_t aux;          /* per command, see cets_cmd_type */
+    uint64_t seq;          /* given by the sequencer, strictly increasing */
+    int64_t ts;            /* given by the sequencer, ns since epoch UTC, non-decreasing */
+    uint8_t type;          /* cets_cmd_type */
+    uint8_t side;          /* cets_side */
+    uint8_t flags;         /* POST/MODIFY: cets_tif; INSTRUMENT_ADD/MODE: cets_matching */
+    uint8_t ntargets;      /* TAKE: number of targets used (0 = take by qty and limit) */
+    uint32_t actor;        /* who asks */
+    uint32_t participant;  /* whose account */
+    uint32_t instrument;   /* instrument id (index) */
+    uint32_t user;         /* the server's id of the person acting (four-eyes checks), 0 = none */
+    uint32_t counterparty; /* block proposals, transfers: the other participant */
+    int64_t price;         /* fen */
+    int64_t qty;           /* tonnes, or fen for DEPOSIT and WITHDRAW */
+    uint64_t order_id;     /* CANCEL, MODIFY */
+    uint64_t client_ref;   /* the client's own reference, echoed in events */
+    int64_t aux;           /* per command, see cets_cmd_type */
     union {
         cets_target targets[CETS_MAX_TARGETS];
         char text[CETS_NAME_LEN];
@@ -195,31 +195,31 @@ CETS_API size_t cets_cmd_size(const cets_cmd *cmd);
 CETS_API const char *cets_cmd_name(int type);
 
 typedef struct cets_result {
-    int code;            /* CETS_OK or a cets_reason */
-    uint32_t id;         /* PARTICIPANT_ADD / INSTRUMENT_ADD: the new id */
-    uint64_t order_id;   /* POST, TAKE, MODIFY: the order's id */
-    int64_t filled_qty;  /* filled by this command */
-    int64_t filled_value;/* fen */
-    int64_t resting_qty; /* left resting on the book */
+    int code;             /* CETS_OK or a cets_reason */
+    uint32_t id;          /* PARTICIPANT_ADD / INSTRUMENT_ADD: the new id */
+    uint64_t order_id;    /* POST, TAKE, MODIFY: the order's id */
+    int64_t filled_qty;   /* filled by this command */
+    int64_t filled_value; /* fen */
+    int64_t resting_qty;  /* left resting on the book */
     uint32_t ntrades;
 } cets_result;
 
 /* ---- events ---------------------------------------------------------- */
 
 typedef enum cets_event_type {
-    CETS_EV_REJECTED = 1,    /* a command was rejected; nothing changed */
-    CETS_EV_ACCEPTED = 2,    /* an order was accepted (before any fills) */
-    CETS_EV_TRADE = 3,       /* a trade, settled */
-    CETS_EV_ORDER_DONE = 4,  /* an order left the book or ended (see cets_done) */
-    CETS_EV_DEPTH = 5,       /* best five levels of an instrument after a change */
-    CETS_EV_DAY_STATS = 6,   /* end of day: one per instrument */
-    CETS_EV_STATEMENT = 7,   /* end of day: one per participant with activity or balance */
-    CETS_EV_DAY_CLOSED = 8,  /* end of day finished; next trading date set */
-    CETS_EV_REPLACED = 9,    /* MODIFY accepted */
-    CETS_EV_ADMIN = 10,      /* an operator command took effect */
-    CETS_EV_BLOCK = 11,      /* a block quote or proposal changed (see cets_block_info) */
-    CETS_EV_AUCTION = 12,    /* an auction was created, bid on, closed or cancelled */
-    CETS_EV_REGISTRY = 13,   /* a registry movement (allocation, surrender, retirement,
+    CETS_EV_REJECTED = 1,      /* a command was rejected; nothing changed */
+    CETS_EV_ACCEPTED = 2,      /* an order was accepted (before any fills) */
+    CETS_EV_TRADE = 3,         /* a trade, settled */
+    CETS_EV_ORDER_DONE = 4,    /* an order left the book or ended (see cets_done) */
+    CETS_EV_DEPTH = 5,         /* best five levels of an instrument after a change */
+    CETS_EV_DAY_STATS = 6,     /* end of day: one per instrument */
+    CETS_EV_STATEMENT = 7,     /* end of day: one per participant with activity or balance */
+    CETS_EV_DAY_CLOSED = 8,    /* end of day finished; next trading date set */
+    CETS_EV_REPLACED = 9,      /* MODIFY accepted */
+    CETS_EV_ADMIN = 10,        /* an operator command took effect */
+    CETS_EV_BLOCK = 11,        /* a block quote or proposal changed (see cets_block_info) */
+    CETS_EV_AUCTION = 12,      /* an auction was created, bid on, closed or cancelled */
+    CETS_EV_REGISTRY = 13,     /* a registry movement (allocation, surrender, retirement,
                                 transfer, freeze, deadline): the audit trail's input */
     CETS_EV_LARGE_HOLDER = 14, /* end of day: a holding crossed the large-holder threshold */
 } cets_event_type;
@@ -264,7 +264,7 @@ typedef struct cets_order_info {
     uint32_t participant, instrument;
     uint8_t side, tif, pad[6];
     int64_t price;
-    int64_t qty;      /* remaining (not yet filled) quantity */
+    int64_t qty; /* remaining (not yet filled) quantity */
     int64_t filled_qty, filled_value;
     int64_t reserved; /* funds (buy, fen) or holdings (sell, t) still frozen for it */
     int64_t ts;       /* time of entry */
@@ -307,7 +307,7 @@ typedef struct cets_statement {
 
 typedef enum cets_block_status {
     CETS_BLOCK_OPEN = 1,
-    CETS_BLOCK_ACCEPTED = 2,  /* traded */
+    CETS_BLOCK_ACCEPTED = 2, /* traded */
     CETS_BLOCK_DECLINED = 3,
     CETS_BLOCK_WITHDRAWN = 4,
     CETS_BLOCK_COUNTERED = 5, /* answered by a counter-proposal */
@@ -317,15 +317,15 @@ typedef enum cets_block_status {
 
 typedef struct cets_block_info {
     uint64_t id;
-    uint64_t answers;      /* the quote or proposal this one answers, 0 */
+    uint64_t answers; /* the quote or proposal this one answers, 0 */
     uint32_t instrument;
     uint32_t owner;        /* who posted or proposed */
     uint32_t counterparty; /* addressee; 0 for a board quote */
     uint8_t side, is_quote, status, pad;
     int64_t price, qty;
-    int64_t reserved;      /* funds (buy) or tonnes (sell) frozen by a proposal */
+    int64_t reserved; /* funds (buy) or tonnes (sell) frozen by a proposal */
     int64_t ts;
-    uint64_t trade_id;     /* once accepted */
+    uint64_t trade_id; /* once accepted */
 } cets_block_info;
 
 typedef enum cets_auction_status {
@@ -338,14 +338,14 @@ typedef enum cets_auction_status {
 typedef struct cets_auction_info {
     uint64_t id;
     uint32_t instrument, initiator;
-    uint8_t side;   /* initiator's side: SELL = it sells the lot, buyers bid */
-    uint8_t mode;   /* 0 uniform price, 1 pay-as-bid */
+    uint8_t side; /* initiator's side: SELL = it sells the lot, buyers bid */
+    uint8_t mode; /* 0 uniform price, 1 pay-as-bid */
     uint8_t status, pad;
     int64_t lot, start, end;
     int64_t reserve_price; /* the initiator's floor (selling) or cap (buying) */
     int64_t bid_limit;     /* bids' other bound: cap for buyers, floor for sellers */
     int64_t min_fill_bp;
-    int64_t reserved;      /* the initiator's frozen tonnes (selling) or funds (buying) */
+    int64_t reserved; /* the initiator's frozen tonnes (selling) or funds (buying) */
     int64_t filled, clearing_price, value; /* after the close; clearing = marginal price */
     uint32_t nbids, nwinners;
 } cets_auction_info;
@@ -376,12 +376,12 @@ typedef struct cets_registry_move {
     uint16_t pad;
     uint32_t participant, counterparty, instrument, user;
     int32_t year;
-    int64_t qty;        /* tonnes moved (allocation: issued after deduction) */
-    int64_t deducted;   /* allocation: withheld for an earlier shortfall */
-    int64_t output, benchmark; /* allocation basis */
+    int64_t qty;                            /* tonnes moved (allocation: issued after deduction) */
+    int64_t deducted;                       /* allocation: withheld for an earlier shortfall */
+    int64_t output, benchmark;              /* allocation basis */
     int64_t obligation, shortfall, penalty; /* deadline */
-    uint64_t ref;       /* transfer id */
-    char text[CETS_NAME_LEN]; /* retirement: "beneficiary|reason" */
+    uint64_t ref;                           /* transfer id */
+    char text[CETS_NAME_LEN];               /* retirement: "beneficiary|reason" */
 } cets_registry_move;
 
 typedef enum cets_compliance_status {
@@ -398,10 +398,10 @@ typedef enum cets_compliance_status {
 typedef struct cets_compliance {
     uint32_t participant;
     int32_t year;
-    int64_t obligation; /* verified emissions, t */
+    int64_t obligation;                        /* verified emissions, t */
     int64_t surrendered_cea, surrendered_ccer; /* surrendered, before and after the deadline */
     int64_t shortfall, penalty; /* recorded by the deadline, never changed after it */
-    uint8_t status;     /* cets_compliance_status */
+    uint8_t status;             /* cets_compliance_status */
     uint8_t pad[3];
     int32_t settled_date;     /* SETTLED: the trading date nothing was owed any more */
     int64_t withheld;         /* tonnes withheld from later allocations against the shortfall */
@@ -445,13 +445,13 @@ typedef struct cets_event {
             uint8_t pad[7];
             int64_t left_qty;
         } done;
-        cets_trade trade;       /* TRADE */
-        cets_depth depth;       /* DEPTH */
-        cets_day_stats stats;   /* DAY_STATS */
+        cets_trade trade;                /* TRADE */
+        cets_depth depth;                /* DEPTH */
+        cets_day_stats stats;            /* DAY_STATS */
         const cets_statement *statement; /* STATEMENT: valid during the callback */
-        struct {                /* DAY_CLOSED */
+        struct {                         /* DAY_CLOSED */
             int32_t closed_date, next_date;
-            int64_t composite;  /* composite price of the closed day (fen) */
+            int64_t composite; /* composite price of the closed day (fen) */
         } day;
         struct { /* ADMIN: what the operator command did */
             uint8_t cmd_type;
@@ -460,13 +460,13 @@ typedef struct cets_event {
             uint32_t instrument;
             int64_t qty, aux;
         } admin;
-        cets_block_info block;     /* BLOCK */
-        struct {                   /* AUCTION */
+        cets_block_info block; /* BLOCK */
+        struct {               /* AUCTION */
             cets_auction_info auction;
-            cets_bid_info bid;     /* the bid placed, when a bid caused it */
+            cets_bid_info bid; /* the bid placed, when a bid caused it */
         } auction;
-        cets_registry_move reg;    /* REGISTRY */
-        cets_large_holder large;   /* LARGE_HOLDER */
+        cets_registry_move reg;  /* REGISTRY */
+        cets_large_holder large; /* LARGE_HOLDER */
     } u;
 } cets_event;
 
@@ -477,22 +477,22 @@ typedef void (*cets_listener)(void *ctx, const cets_event *ev);
 /* ---- configuration ---------------------------------------------------- */
 
 typedef struct cets_config {
-    int32_t start_date;                        /* first trading date, yyyymmdd */
-    int32_t tz_offset_min;                     /* local time = UTC + this; 480 (Asia/Shanghai) */
-    int32_t sessions[4];                       /* minutes after local midnight: 570,690,780,900 */
-    int32_t listing_band_bp;                   /* 1000 = +/-10% */
-    int32_t block_band_bp;                     /* 3000 */
-    int64_t listing_min_qty, listing_max_qty;  /* 1, 99999 */
-    int64_t block_min_qty;                     /* 100000 */
-    int64_t tick;                              /* 1 fen */
-    int32_t fee_ppm[CETS_METHOD_COUNT][2];     /* [method][0 buy, 1 sell]; 500 = 0.05% */
-    bool enforce_sessions;                     /* true; false for embedders and benchmarks */
-    bool enforce_risk;                         /* true: funds and holdings checks */
-    bool emit_depth;                           /* DEPTH events after each change */
-    bool keep_trades;                          /* keep the day's trades for statements */
-    int32_t ccer_cap_bp;                       /* CCER share of an obligation: 500 = 5% */
-    int32_t penalty_multiple_bp;               /* penalty = shortfall x composite x this: 50000 = 5x */
-    uint32_t order_capacity;                   /* initial order pool size, at most 2^24 (grows) */
+    int32_t start_date;                       /* first trading date, yyyymmdd */
+    int32_t tz_offset_min;                    /* local time = UTC + this; 480 (Asia/Shanghai) */
+    int32_t sessions[4];                      /* minutes after local midnight: 570,690,780,900 */
+    int32_t listing_band_bp;                  /* 1000 = +/-10% */
+    int32_t block_band_bp;                    /* 3000 */
+    int64_t listing_min_qty, listing_max_qty; /* 1, 99999 */
+    int64_t block_min_qty;                    /* 100000 */
+    int64_t tick;                             /* 1 fen */
+    int32_t fee_ppm[CETS_METHOD_COUNT][2];    /* [method][0 buy, 1 sell]; 500 = 0.05% */
+    bool enforce_sessions;                    /* true; false for embedders and benchmarks */
+    bool enforce_risk;                        /* true: funds and holdings checks */
+    bool emit_depth;                          /* DEPTH events after each change */
+    bool keep_trades;                         /* keep the day's trades for statements */
+    int32_t ccer_cap_bp;                      /* CCER share of an obligation: 500 = 5% */
+    int32_t penalty_multiple_bp; /* penalty = shortfall x composite x this: 50000 = 5x */
+    uint32_t order_capacity;     /* initial order pool size, at most 2^24 (grows) */
 } cets_config;
 
 /* The market's defaults (see docs/rules.md). */
@@ -582,7 +582,7 @@ typedef struct cets_instrument_info {
     char code[CETS_CODE_LEN];
     uint8_t product, matching, status, pad;
     int64_t prev_close, lower, upper, tick;
-    int64_t last; /* last listing trade price today, 0 if none */
+    int64_t last;         /* last listing trade price today, 0 if none */
     cets_day_stats today; /* so far today (close = VWAP so far, or previous close) */
 } cets_instrument_info;
 
@@ -602,14 +602,14 @@ typedef struct cets_holding {
 } cets_holding;
 
 typedef struct cets_totals {
-    int64_t deposits, withdrawals;           /* fen, all time */
-    int64_t funds;                           /* sum of all participants' available+frozen */
-    int64_t issued[CETS_MAX_INSTRUMENTS];    /* tonnes credited, all time */
-    int64_t held[CETS_MAX_INSTRUMENTS];      /* sum of all holdings */
-    int64_t frozen_funds, reserved_funds;    /* sum of frozen funds; sum over live orders */
+    int64_t deposits, withdrawals;        /* fen, all time */
+    int64_t funds;                        /* sum of all participants' available+frozen */
+    int64_t issued[CETS_MAX_INSTRUMENTS]; /* tonnes credited, all time */
+    int64_t held[CETS_MAX_INSTRUMENTS];   /* sum of all holdings */
+    int64_t frozen_funds, reserved_funds; /* sum of frozen funds; sum over live orders */
     int64_t frozen_qty[CETS_MAX_INSTRUMENTS], reserved_qty[CETS_MAX_INSTRUMENTS];
-    int64_t retired[CETS_MAX_INSTRUMENTS];   /* surrendered and cancelled: held = issued - retired */
-    uint32_t live_orders;  /* reserved_* include blocks, bids, auctions and transfers too */
+    int64_t retired[CETS_MAX_INSTRUMENTS]; /* surrendered and cancelled: held = issued - retired */
+    uint32_t live_orders; /* reserved_* include blocks, bids, auctions and transfers too */
 } cets_totals;
 
 CETS_API int32_t cets_trading_date(const cets_engine *e);
@@ -618,7 +618,7 @@ CETS_API bool cets_market_halted(const cets_engine *e);
 /* Whether the deadline of a compliance year has been processed. */
 CETS_API bool cets_year_closed(const cets_engine *e, int32_t year);
 CETS_API uint32_t cets_instrument_count(const cets_engine *e);
-CETS_API uint32_t cets_participant_count(const cets_engine *e); /* ids are 1..count */
+CETS_API uint32_t cets_participant_count(const cets_engine *e);            /* ids are 1..count */
 CETS_API int cets_instrument_find(const cets_engine *e, const char *code); /* id or -1 */
 CETS_API int cets_instrument_get(const cets_engine *e, uint32_t id, cets_instrument_info *out);
 CETS_API int cets_participant_get(const cets_engine *e, uint32_t id, cets_participant_info *out);
@@ -677,19 +677,19 @@ typedef enum cets_param_id {
     CETS_PARAM_FEE_BLOCK_SELL = 3,
     CETS_PARAM_FEE_AUCTION_BUY = 4,
     CETS_PARAM_FEE_AUCTION_SELL = 5,
-    CETS_PARAM_BAND_LISTING = 6,    /* bp of the previous close */
+    CETS_PARAM_BAND_LISTING = 6, /* bp of the previous close */
     CETS_PARAM_BAND_BLOCK = 7,
     CETS_PARAM_BAND_AUCTION = 8,    /* an auction's limits around the previous close */
     CETS_PARAM_LISTING_MIN_QTY = 9, /* t */
     CETS_PARAM_LISTING_MAX_QTY = 10,
-    CETS_PARAM_BLOCK_MIN_QTY = 11,  /* also an auction lot's minimum */
+    CETS_PARAM_BLOCK_MIN_QTY = 11, /* also an auction lot's minimum */
     CETS_PARAM_BLOCK_MAX_QTY = 12,
     CETS_PARAM_AUCTION_MAX_LOT = 13,
-    CETS_PARAM_TICK = 14,           /* fen */
-    CETS_PARAM_CCER_CAP = 15,       /* bp of an obligation */
+    CETS_PARAM_TICK = 14,             /* fen */
+    CETS_PARAM_CCER_CAP = 15,         /* bp of an obligation */
     CETS_PARAM_PENALTY_MULTIPLE = 16, /* bp: 50000 = 5 x */
-    CETS_PARAM_COMPOSITE = 17,      /* bit i: instrument i is in the composite; 0 = every CEA */
-    CETS_PARAM_AM_OPEN = 18,        /* minutes after local midnight */
+    CETS_PARAM_COMPOSITE = 17,        /* bit i: instrument i is in the composite; 0 = every CEA */
+    CETS_PARAM_AM_OPEN = 18,          /* minutes after local midnight */
     CETS_PARAM_AM_CLOSE = 19,
     CETS_PARAM_PM_OPEN = 20,
     CETS_PARAM_PM_CLOSE = 21,
@@ -697,21 +697,21 @@ typedef enum cets_param_id {
     CETS_PARAM_BLOCK_CLOSE = 23,
     /* position limits (limits.c): the most a participant may hold, available + frozen +
        bought today, t; 0 = no limit */
-    CETS_PARAM_LIMIT_ENTITY_CEA = 24,       /* a compliance entity, all CEA vintages together */
+    CETS_PARAM_LIMIT_ENTITY_CEA = 24, /* a compliance entity, all CEA vintages together */
     CETS_PARAM_LIMIT_ENTITY_CCER = 25,
     CETS_PARAM_LIMIT_INSTITUTION_CEA = 26,
     CETS_PARAM_LIMIT_INSTITUTION_CCER = 27,
     CETS_PARAM_LIMIT_INDIVIDUAL_CCER = 28,
-    CETS_PARAM_LIMIT_VINTAGE = 29,          /* any trading participant, one CEA vintage */
+    CETS_PARAM_LIMIT_VINTAGE = 29, /* any trading participant, one CEA vintage */
     /* the large-holder report (holders.c): above either threshold; 0 = that one is off */
-    CETS_PARAM_LARGE_SHARE = 30,            /* bp of the instrument's issuance */
-    CETS_PARAM_LARGE_TONNES = 31,           /* t */
+    CETS_PARAM_LARGE_SHARE = 30,  /* bp of the instrument's issuance */
+    CETS_PARAM_LARGE_TONNES = 31, /* t */
     /* abnormal-trading alerts (surveil.c): each rule's thresholds; 0 = the rule is off */
-    CETS_PARAM_SURV_SELF_TRADE = 32,        /* self-trade attempts by one participant in a day */
-    CETS_PARAM_SURV_OTR_RATIO = 33,         /* orders per trade at the day's end */
-    CETS_PARAM_SURV_OTR_MIN = 34,           /* ... counted from this many orders in the day */
-    CETS_PARAM_SURV_VOLUME_SHARE = 35,      /* bp of an instrument's day volume */
-    CETS_PARAM_SURV_FAR = 36,               /* bp from the last price (or previous close) */
+    CETS_PARAM_SURV_SELF_TRADE = 32,   /* self-trade attempts by one participant in a day */
+    CETS_PARAM_SURV_OTR_RATIO = 33,    /* orders per trade at the day's end */
+    CETS_PARAM_SURV_OTR_MIN = 34,      /* ... counted from this many orders in the day */
+    CETS_PARAM_SURV_VOLUME_SHARE = 35, /* bp of an instrument's day volume */
+    CETS_PARAM_SURV_FAR = 36,          /* bp from the last price (or previous close) */
     CETS_PARAM_COUNT = 37,
 } cets_param_id;
 
@@ -733,7 +733,7 @@ typedef enum cets_param_status {
 
 /* One accepted PARAM_SET, kept for good: the history. */
 typedef struct cets_param_change {
-    uint64_t seq;      /* the command */
+    uint64_t seq; /* the command */
     int64_t ts;
     int64_t value;
     int64_t old;       /* the value it replaced, once applied */
@@ -781,8 +781,8 @@ CETS_API uint32_t cets_limit_exemptions(const cets_engine *e, uint32_t from,
                                         cets_limit_exemption *out, uint32_t cap);
 /* The limits that bind participant on instrument now (0 = none): all of the
  * instrument's product together, and the instrument alone. */
-CETS_API void cets_position_limits(const cets_engine *e, uint32_t participant,
-                                   uint32_t instrument, int64_t *product, int64_t *vintage);
+CETS_API void cets_position_limits(const cets_engine *e, uint32_t participant, uint32_t instrument,
+                                   int64_t *product, int64_t *vintage);
 
 /* The large-holder report: every holding above the thresholds, by
  * participant then instrument; now (last_day false), or as the last end of
@@ -804,16 +804,16 @@ typedef enum cets_alert_rule {
 } cets_alert_rule;
 
 typedef struct cets_alert {
-    uint64_t id;       /* 1, 2, ... */
-    uint64_t seq;      /* the command whose event raised it */
+    uint64_t id;  /* 1, 2, ... */
+    uint64_t seq; /* the command whose event raised it */
     int64_t ts;
     uint32_t participant, instrument; /* instrument: UINT32_MAX when none */
-    int32_t date;      /* trading date */
-    uint8_t rule;      /* cets_alert_rule */
+    int32_t date;                     /* trading date */
+    uint8_t rule;                     /* cets_alert_rule */
     uint8_t pad[3];
-    int64_t figure;    /* what was measured: attempts, orders per trade, share bp, distance bp */
-    int64_t threshold; /* the parameter it passed */
-    int64_t count[2];  /* self trade: -, -; order/trade: orders, trades; share: its volume,
+    int64_t figure;       /* what was measured: attempts, orders per trade, share bp, distance bp */
+    int64_t threshold;    /* the parameter it passed */
+    int64_t count[2];     /* self trade: -, -; order/trade: orders, trades; share: its volume,
                           the day's; far: price, reference price */
     uint64_t evidence[4]; /* order ids (far: the order; self trade: the attempts' seq) */
     uint32_t nevidence, pad2;

@@ -43,10 +43,10 @@
 typedef struct cets_journal cets_journal;
 
 typedef struct cets_journal_stats {
-    uint64_t records, commits, bytes; /* durable records, successful commits, bytes written */
-    uint64_t syncs;                   /* fdatasync/fsync calls (segment and directory) */
-    uint64_t last_seq;                /* last durable sequence number */
-    uint64_t sync_ns_total, sync_ns_max; /* time in the segment fdatasync (CLOCK_MONOTONIC) */
+    uint64_t records, commits, bytes;      /* durable records, successful commits, bytes written */
+    uint64_t syncs;                        /* fdatasync/fsync calls (segment and directory) */
+    uint64_t last_seq;                     /* last durable sequence number */
+    uint64_t sync_ns_total, sync_ns_max;   /* time in the segment fdatasync (CLOCK_MONOTONIC) */
     uint64_t write_ns_total, write_ns_max; /* time in write() of the batches */
     uint64_t roll_ns_total;                /* making new segments (create, header, name, fsync) */
 } cets_journal_stats;
@@ -135,13 +135,13 @@ CETS_API cets_engine *cets_snapshot_read(const char *path, uint64_t *seq, char *
 
 /* Recovery report. */
 typedef struct cets_recovery {
-    uint64_t snapshot_seq;   /* 0: none used */
-    uint64_t replayed;       /* records applied after the snapshot */
-    uint64_t last_seq;       /* last command in the state */
-    uint64_t truncated_bytes;/* cut from a torn tail */
+    uint64_t snapshot_seq;      /* 0: none used */
+    uint64_t replayed;          /* records applied after the snapshot */
+    uint64_t last_seq;          /* last command in the state */
+    uint64_t truncated_bytes;   /* cut from a torn tail */
     uint64_t truncated_records; /* whole records cut with it (the same unacknowledged commit) */
-    int warn;                /* 1: something was cut, removed or found damaged: log at warn */
-    char message[1024];      /* what was done, for the log */
+    int warn;                   /* 1: something was cut, removed or found damaged: log at warn */
+    char message[1024];         /* what was done, for the log */
 } cets_recovery;
 
 /* Rebuild the engine from dir (created if missing): newest valid snapshot
@@ -187,14 +187,14 @@ CETS_API long cets_journal_scan(const char *dir, uint64_t from_seq,
 
 /* Where cets_journal_repair() cuts the journal, or would cut it. */
 typedef struct cets_journal_cut {
-    char segment[40];         /* the segment cut ("": nothing to cut) */
-    uint64_t offset;          /* it keeps its bytes before this offset (0: set aside whole) */
-    uint64_t bytes;           /* bytes taken out of the journal, there and in later segments */
-    uint64_t records;         /* whole records among them (damaged ones cannot be counted) */
-    uint64_t first_seq;       /* the seq range taken out: first_seq .. last_seq */
-    uint64_t last_seq;        /* (0: no whole record after the damage, the end is unknown) */
-    uint32_t later_segments;  /* later segments set aside with it */
-    char saved[64];           /* the file that keeps the bytes cut from the segment */
+    char segment[40];        /* the segment cut ("": nothing to cut) */
+    uint64_t offset;         /* it keeps its bytes before this offset (0: set aside whole) */
+    uint64_t bytes;          /* bytes taken out of the journal, there and in later segments */
+    uint64_t records;        /* whole records among them (damaged ones cannot be counted) */
+    uint64_t first_seq;      /* the seq range taken out: first_seq .. last_seq */
+    uint64_t last_seq;       /* (0: no whole record after the damage, the end is unknown) */
+    uint32_t later_segments; /* later segments set aside with it */
+    char saved[64];          /* the file that keeps the bytes cut from the segment */
 } cets_journal_cut;
 
 /* What cets_recover() would do with dir, without doing it and without
@@ -232,13 +232,13 @@ typedef struct cets_journal_reader cets_journal_reader;
 
 /* A reader whose first record will be from_seq (>= 1). NULL with err when
  * dir holds no segment that can hold it (a journal starting later). */
-CETS_API cets_journal_reader *cets_journal_reader_open(const char *dir, uint64_t from_seq, char *err,
-                                              size_t errlen);
+CETS_API cets_journal_reader *cets_journal_reader_open(const char *dir, uint64_t from_seq,
+                                                       char *err, size_t errlen);
 /* The next record into *out: 1, or 0 when it is above upto or not written yet,
  * or -1 with err (a bad record, a gap, an unreadable file: the reader is then
  * stuck; close it and open another from where it stood). */
-CETS_API int cets_journal_reader_next(cets_journal_reader *r, uint64_t upto, cets_cmd *out, char *err,
-                             size_t errlen);
+CETS_API int cets_journal_reader_next(cets_journal_reader *r, uint64_t upto, cets_cmd *out,
+                                      char *err, size_t errlen);
 /* The seq the next record will carry. */
 CETS_API uint64_t cets_journal_reader_position(const cets_journal_reader *r);
 CETS_API void cets_journal_reader_close(cets_journal_reader *r);
@@ -249,6 +249,6 @@ CETS_API void cets_journal_reader_close(cets_journal_reader *r);
  * be NULL): the snapshot's seq, 0 when none was used. NULL with err when the
  * journal does not reach seq. Changes no file, takes no lock. */
 CETS_API cets_engine *cets_journal_engine_at(const char *dir, uint64_t seq, uint64_t *from_snapshot,
-                                    char *err, size_t errlen);
+                                             char *err, size_t errlen);
 
 #endif

@@ -16,8 +16,8 @@
 typedef struct cets_lob cets_lob;
 
 /* One callback per trade: maker is the resting order, taker the incoming one. */
-typedef void (*cets_lob_trade_fn)(void *ctx, uint64_t maker_id, uint64_t taker_id,
-                                  int64_t price, int64_t qty);
+typedef void (*cets_lob_trade_fn)(void *ctx, uint64_t maker_id, uint64_t taker_id, int64_t price,
+                                  int64_t qty);
 
 /* Prices are integers in [min_price, max_price], tick 1. NULL on bad range. */
 CETS_API cets_lob *cets_lob_new(int64_t min_price, int64_t max_price, cets_lob_trade_fn fn,

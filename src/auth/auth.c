@@ -59,8 +59,7 @@ int64_t store_now(void)
 
 void store_log(const auth *a, int level, const char *fmt, ...)
 {
-    if (!a->o.log)
-        return;
+    if (!a->o.log) return;
     char line[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -80,22 +79,20 @@ void auth_fmt_time(int64_t ns, char *buf, size_t len)
 static bool name_valid(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
-    if (n < 1 || n > AUTH_NAME_MAX)
-        return false;
+    if (n < 1 || n > AUTH_NAME_MAX) return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '.' || c == '_' || c == '-';
-        if (!ok)
-            return false;
+        if (!ok) return false;
     }
     return true;
 }
 
 void store_token_hash(const char *token, uint8_t out[crypto_generichash_BYTES])
 {
-    crypto_generichash(out, crypto_generichash_BYTES, (const unsigned char *)token,
-                       strlen(token), NULL, 0);
+    crypto_generichash(out, crypto_generichash_BYTES, (const unsigned char *)token, strlen(token),
+                       NULL, 0);
 }
 
 void store_token_new(char hex[AUTH_TOKEN_HEX + 1])
@@ -113,19 +110,15 @@ int auth_roles_parse(const char *csv, uint32_t *roles)
     uint32_t bits = 0;
     const char *p = csv ? csv : "";
     while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
+        while (*p == ' ' || *p == ',') p++;
         const char *e = p;
-        while (*e && *e != ',' && *e != ' ')
-            e++;
-        if (e == p)
-            break;
+        while (*e && *e != ',' && *e != ' ') e++;
+        if (e == p) break;
         int i = 0;
         while (i < NROLES && !(strlen(role_names[i]) == (size_t)(e - p) &&
                                memcmp(role_names[i], p, (size_t)(e - p)) == 0))
             i++;
-        if (i == NROLES)
-            return -1;
+        if (i == NROLES) return -1;
         bits |= 1u << i;
         p = e;
     }
@@ -136,14 +129,11 @@ int auth_roles_parse(const char *csv, uint32_t *roles)
 void auth_roles_format(uint32_t roles, char *buf, size_t len)
 {
     size_t n = 0;
-    if (len)
-        buf[0] = 0;
+    if (len) buf[0] = 0;
     for (int i = 0; i < NROLES; i++) {
-        if (!(roles & (1u << i)))
-            continue;
+        if (!(roles & (1u << i))) continue;
         int w = snprintf(buf + n, len > n ? len - n : 0, "%s%s", n ? "," : "", role_names[i]);
-        if (w < 0 || (size_t)w >= (len > n ? len - n : 0))
-            return;
+        if (w < 0 || (size_t)w >= (len > n ? len - n : 0)) return;
         n += (size_t)w;
     }
 }
@@ -152,16 +142,14 @@ static json_t *roles_json(uint32_t roles)
 {
     json_t *arr = json_array();
     for (int i = 0; i < NROLES; i++)
-        if (roles & (1u << i))
-            json_array_append_new(arr, json_string(role_names[i]));
+        if (roles & (1u << i)) json_array_append_new(arr, json_string(role_names[i]));
     return arr;
 }
 
 /* The rights a user's roles give: trade and admin both include view. */
 static uint32_t roles_effective(uint32_t roles)
 {
-    if (roles & (ROLE_TRADE | ROLE_ADMIN))
-        roles |= ROLE_VIEW;
+    if (roles & (ROLE_TRADE | ROLE_ADMIN)) roles |= ROLE_VIEW;
     return roles;
 }
 
@@ -170,8 +158,7 @@ static uint32_t roles_effective(uint32_t roles)
 user *store_user_find(auth *a, const char *name)
 {
     for (int i = 0; i < a->nusers; i++)
-        if (strcmp(a->users[i].name, name) == 0)
-            return &a->users[i];
+        if (strcmp(a->users[i].name, name) == 0) return &a->users[i];
     return NULL;
 }
 
@@ -184,17 +171,16 @@ static json_t *users_file_json(const auth *a)
         for (int k = 0; k < u->ntokens; k++) {
             char hex[2 * crypto_generichash_BYTES + 1];
             sodium_bin2hex(hex, sizeof hex, u->tokens[k].hash, sizeof u->tokens[k].hash);
-            json_array_append_new(toks, json_pack("{s:s, s:s, s:I, s:I}", "name",
-                                                  u->tokens[k].name, "hash", hex, "created_ns",
-                                                  (json_int_t)u->tokens[k].created_ns,
-                                                  "expires_ns",
+            json_array_append_new(toks, json_pack("{s:s, s:s, s:I, s:I}", "name", u->tokens[k].name,
+                                                  "hash", hex, "created_ns",
+                                                  (json_int_t)u->tokens[k].created_ns, "expires_ns",
                                                   (json_int_t)u->tokens[k].expires_ns));
         }
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:o, s:I, s:o}", "username",
-                                             u->name, "password_hash", u->pwhash, "participant",
-                                             (json_int_t)u->participant, "roles",
-                                             roles_json(u->roles), "created_ns",
-                                             (json_int_t)u->created_ns, "tokens", toks));
+        json_array_append_new(arr,
+                              json_pack("{s:s, s:s, s:I, s:o, s:I, s:o}", "username", u->name,
+                                        "password_hash", u->pwhash, "participant",
+                                        (json_int_t)u->participant, "roles", roles_json(u->roles),
+                                        "created_ns", (json_int_t)u->created_ns, "tokens", toks));
     }
     return json_pack("{s:i, s:o}", "version", 1, "users", arr);
 }
@@ -213,12 +199,9 @@ static int users_save(auth *a, char *err, size_t errlen)
     }
     int rc = json_dumpfd(doc, fd, JSON_INDENT(1) | JSON_SORT_KEYS);
     json_decref(doc);
-    if (rc == 0 && fsync(fd) != 0)
-        rc = -1;
-    if (close(fd) != 0)
-        rc = -1;
-    if (rc == 0 && rename(tmp, a->path) != 0)
-        rc = -1;
+    if (rc == 0 && fsync(fd) != 0) rc = -1;
+    if (close(fd) != 0) rc = -1;
+    if (rc == 0 && rename(tmp, a->path) != 0) rc = -1;
     if (rc != 0) {
         snprintf(err, errlen, "cannot write %s: %s", a->path, strerror(errno));
         unlink(tmp);
@@ -260,13 +243,13 @@ static int user_from_json(json_t *ju, user *u, char *err, size_t errlen)
     json_error_t je;
     memset(u, 0, sizeof *u);
     if (json_unpack_ex(ju, &je, 0, "{s:s, s:s, s:I, s:o, s?I, s?o}", "username", &name,
-                       "password_hash", &hash, "participant", &pid, "roles", &roles,
-                       "created_ns", &created, "tokens", &toks) != 0) {
+                       "password_hash", &hash, "participant", &pid, "roles", &roles, "created_ns",
+                       &created, "tokens", &toks) != 0) {
         snprintf(err, errlen, "bad user entry: %s", je.text);
         return -1;
     }
-    if (!name_valid(name) || strlen(hash) >= sizeof u->pwhash || pid < 0 ||
-        pid > UINT32_MAX || !json_is_array(roles) || (toks && !json_is_array(toks))) {
+    if (!name_valid(name) || strlen(hash) >= sizeof u->pwhash || pid < 0 || pid > UINT32_MAX ||
+        !json_is_array(roles) || (toks && !json_is_array(toks))) {
         snprintf(err, errlen, "bad user entry \"%.40s\"", name);
         return -1;
     }
@@ -289,8 +272,7 @@ static int user_from_json(json_t *ju, user *u, char *err, size_t errlen)
     u->tokens = nt ? calloc(nt, sizeof *u->tokens) : NULL;
     json_array_foreach(toks, i, v)
     {
-        if (token_from_json(v, &u->tokens[i], err, errlen) != 0)
-            return -1;
+        if (token_from_json(v, &u->tokens[i], err, errlen) != 0) return -1;
         u->ntokens++;
     }
     return 0;
@@ -302,8 +284,7 @@ static int users_load(auth *a, char *err, size_t errlen)
     bool missing;
     json_t *doc = jsonin_load_file(a->path, 0, &je, &missing); /* depth-checked, jsonin.h */
     if (!doc) {
-        if (missing)
-            return 0; /* no file yet: no users */
+        if (missing) return 0; /* no file yet: no users */
         snprintf(err, errlen, "%s: %s (line %d)", a->path, je.text, je.line);
         return -1;
     }
@@ -335,7 +316,6 @@ static int users_load(auth *a, char *err, size_t errlen)
     json_decref(doc);
     return 0;
 }
-
 
 /* ---- lifecycle -------------------------------------------------------- */
 
@@ -371,18 +351,12 @@ auth *auth_open(const auth_options *o, char *err, size_t errlen)
     auth_options_default(&a->o);
     a->o.data_dir = a->dir;
     a->o.log = o->log;
-    if (o->session_ttl_s > 0)
-        a->o.session_ttl_s = o->session_ttl_s;
-    if (o->sessions_per_user > 0)
-        a->o.sessions_per_user = o->sessions_per_user;
-    if (o->max_sessions > 0)
-        a->o.max_sessions = o->max_sessions;
-    if (o->max_failures > 0)
-        a->o.max_failures = o->max_failures;
-    if (o->max_address_failures > 0)
-        a->o.max_address_failures = o->max_address_failures;
-    if (o->sweep_ms > 0)
-        a->o.sweep_ms = o->sweep_ms;
+    if (o->session_ttl_s > 0) a->o.session_ttl_s = o->session_ttl_s;
+    if (o->sessions_per_user > 0) a->o.sessions_per_user = o->sessions_per_user;
+    if (o->max_sessions > 0) a->o.max_sessions = o->max_sessions;
+    if (o->max_failures > 0) a->o.max_failures = o->max_failures;
+    if (o->max_address_failures > 0) a->o.max_address_failures = o->max_address_failures;
+    if (o->sweep_ms > 0) a->o.sweep_ms = o->sweep_ms;
     a->next_cred = 1;
     a->swept_ns = store_now();
     pthread_mutex_init(&a->mu, NULL);
@@ -390,8 +364,7 @@ auth *auth_open(const auth_options *o, char *err, size_t errlen)
     pthread_cond_init(&a->hash_cv, NULL);
     pthread_mutex_init(&a->lmu, NULL);
     store_throttle_open(a);
-    if (err && errlen)
-        err[0] = 0;
+    if (err && errlen) err[0] = 0;
     if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create %s: %s", data_dir, strerror(errno));
         auth_close(a);
@@ -402,8 +375,7 @@ auth *auth_open(const auth_options *o, char *err, size_t errlen)
         return NULL;
     }
     for (int i = 0; i < a->nusers; i++)
-        for (int k = 0; k < a->users[i].ntokens; k++)
-            a->users[i].tokens[k].id = a->next_cred++;
+        for (int k = 0; k < a->users[i].ntokens; k++) a->users[i].tokens[k].id = a->next_cred++;
     if (!a->pairs || !a->addrs || store_sweeper_start(a) != 0) {
         snprintf(err, errlen, "out of memory or threads");
         auth_close(a);
@@ -414,11 +386,9 @@ auth *auth_open(const auth_options *o, char *err, size_t errlen)
 
 void auth_close(auth *a)
 {
-    if (!a)
-        return;
+    if (!a) return;
     store_sweeper_stop(a);
-    for (int i = 0; i < a->nusers; i++)
-        free(a->users[i].tokens);
+    for (int i = 0; i < a->nusers; i++) free(a->users[i].tokens);
     free(a->users);
     sodium_memzero(a->sessions, sizeof *a->sessions * (size_t)a->nsessions);
     free(a->sessions);
@@ -471,8 +441,7 @@ void notices_add(notices *ns, auth_end why, const char *name, uint64_t cred)
     if (ns->n == ns->cap) {
         size_t cap = ns->cap ? 2 * ns->cap : 8;
         auth_notice *v = realloc(ns->v, cap * sizeof *v);
-        if (!v)
-            return; /* the listeners still learn of it: their own checks and the sweep */
+        if (!v) return; /* the listeners still learn of it: their own checks and the sweep */
         ns->v = v;
         ns->cap = cap;
     }
@@ -527,8 +496,7 @@ const char *auth_end_message(auth_end why)
 static void hasher_enter(auth *a)
 {
     pthread_mutex_lock(&a->hash_mu);
-    while (a->hashing >= AUTH_HASHERS)
-        pthread_cond_wait(&a->hash_cv, &a->hash_mu);
+    while (a->hashing >= AUTH_HASHERS) pthread_cond_wait(&a->hash_cv, &a->hash_mu);
     a->hashing++;
     pthread_mutex_unlock(&a->hash_mu);
 }
@@ -575,12 +543,9 @@ static void tokens_end(auth *a, const user *u, auth_end why, notices *ns)
 static auth_end replace_ends(const user *old, uint32_t participant, uint32_t roles,
                              bool same_password)
 {
-    if (!same_password)
-        return AUTH_END_PASSWORD_RESET;
-    if (old->participant != participant)
-        return AUTH_END_MOVED;
-    if (roles_effective(old->roles) & ~roles_effective(roles))
-        return AUTH_END_ROLES_REDUCED;
+    if (!same_password) return AUTH_END_PASSWORD_RESET;
+    if (old->participant != participant) return AUTH_END_MOVED;
+    if (roles_effective(old->roles) & ~roles_effective(roles)) return AUTH_END_ROLES_REDUCED;
     return 0;
 }
 
@@ -607,16 +572,14 @@ int auth_user_put(auth *a, const char *name, const char *password, uint32_t part
     char old_hash[crypto_pwhash_STRBYTES] = "", hash[crypto_pwhash_STRBYTES];
     pthread_mutex_lock(&a->mu);
     user *u = store_user_find(a, name);
-    if (u)
-        memcpy(old_hash, u->pwhash, sizeof old_hash);
+    if (u) memcpy(old_hash, u->pwhash, sizeof old_hash);
     pthread_mutex_unlock(&a->mu);
     bool same_password = old_hash[0] && store_password_verify(a, old_hash, password);
     if (!same_password && store_password_hash(a, password, hash) != 0) {
         snprintf(err, errlen, "password hashing failed (out of memory)");
         return AUTH_E_INVALID;
     }
-    if (same_password)
-        memcpy(hash, old_hash, sizeof hash);
+    if (same_password) memcpy(hash, old_hash, sizeof hash);
 
     notices ns = {0};
     pthread_mutex_lock(&a->mu);
@@ -650,8 +613,7 @@ int auth_user_put(auth *a, const char *name, const char *password, uint32_t part
     /* A new password or another participant: API tokens made before must
      * not outlive the change. */
     bool drop_tokens = ends == AUTH_END_PASSWORD_RESET || ends == AUTH_END_MOVED;
-    if (drop_tokens)
-        u->ntokens = 0;
+    if (drop_tokens) u->ntokens = 0;
     u->participant = participant;
     u->roles = roles;
     int rc = users_save(a, err, errlen);
@@ -740,8 +702,7 @@ json_t *auth_users_json(auth *a)
 {
     json_t *arr = json_array();
     pthread_mutex_lock(&a->mu);
-    for (int i = 0; i < a->nusers; i++)
-        json_array_append_new(arr, user_public_json(&a->users[i]));
+    for (int i = 0; i < a->nusers; i++) json_array_append_new(arr, user_public_json(&a->users[i]));
     pthread_mutex_unlock(&a->mu);
     return arr;
 }
@@ -754,7 +715,6 @@ json_t *auth_user_json(auth *a, const char *name)
     pthread_mutex_unlock(&a->mu);
     return j;
 }
-
 
 void store_principal_of(const user *u, principal *p)
 {
@@ -770,10 +730,8 @@ void store_principal_of(const user *u, principal *p)
 bool auth_token_lookup(auth *a, const char *token, principal *out, auth_token_info *info)
 {
     memset(out, 0, sizeof *out);
-    if (info)
-        memset(info, 0, sizeof *info);
-    if (!token || strlen(token) != AUTH_TOKEN_HEX)
-        return false;
+    if (info) memset(info, 0, sizeof *info);
+    if (!token || strlen(token) != AUTH_TOKEN_HEX) return false;
     uint8_t th[crypto_generichash_BYTES];
     store_token_hash(token, th);
     int64_t now = store_now();
@@ -843,14 +801,12 @@ bool auth_cred_check(auth *a, uint64_t cred, principal *out)
                 found = true;
             }
     pthread_mutex_unlock(&a->mu);
-    if (out)
-        *out = p;
+    if (out) *out = p;
     return found;
 }
 
 int auth_token_create(auth *a, const char *name, const char *tname, int ttl_days,
-                      char token[AUTH_TOKEN_HEX + 1], int64_t *expires_ns, char *err,
-                      size_t errlen)
+                      char token[AUTH_TOKEN_HEX + 1], int64_t *expires_ns, char *err, size_t errlen)
 {
     if (!name_valid(tname)) {
         snprintf(err, errlen, "token name must be 1-%d of letters, digits, '.', '_', '-'",
@@ -900,8 +856,7 @@ int auth_token_create(auth *a, const char *name, const char *tname, int ttl_days
     }
 out:
     pthread_mutex_unlock(&a->mu);
-    if (rc == 0)
-        store_log(a, LV_INFO, "msg=\"api token created\" user=%s name=%s", name, tname);
+    if (rc == 0) store_log(a, LV_INFO, "msg=\"api token created\" user=%s name=%s", name, tname);
     return rc;
 }
 
@@ -923,7 +878,6 @@ json_t *auth_tokens_json(auth *a, const char *name)
     return arr;
 }
 
-
 int auth_token_delete(auth *a, const char *name, const char *tname)
 {
     char err[256];
@@ -932,8 +886,7 @@ int auth_token_delete(auth *a, const char *name, const char *tname)
     pthread_mutex_lock(&a->mu);
     user *u = store_user_find(a, name);
     for (int k = 0; u && k < u->ntokens; k++) {
-        if (strcmp(u->tokens[k].name, tname) != 0)
-            continue;
+        if (strcmp(u->tokens[k].name, tname) != 0) continue;
         api_token gone = u->tokens[k];
         u->tokens[k] = u->tokens[--u->ntokens];
         rc = users_save(a, err, sizeof err);
@@ -949,8 +902,7 @@ int auth_token_delete(auth *a, const char *name, const char *tname)
         break;
     }
     pthread_mutex_unlock(&a->mu);
-    if (rc == 0)
-        store_log(a, LV_INFO, "msg=\"api token deleted\" user=%s name=%s", name, tname);
+    if (rc == 0) store_log(a, LV_INFO, "msg=\"api token deleted\" user=%s name=%s", name, tname);
     store_notify(a, &ns);
     return rc;
 }

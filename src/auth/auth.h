@@ -156,12 +156,12 @@ void auth_unlisten(auth *a, auth_listener_fn fn, void *ctx);
 
 /* Counters for /metrics. */
 typedef struct auth_stats {
-    uint64_t logins;         /* passwords accepted (HTTP logins and FIX Logons) */
-    uint64_t login_failures; /* passwords refused */
-    uint64_t lockouts;       /* a user at an address, or an address, locked out */
-    uint64_t limited;        /* attempts refused while locked out */
+    uint64_t logins;                /* passwords accepted (HTTP logins and FIX Logons) */
+    uint64_t login_failures;        /* passwords refused */
+    uint64_t lockouts;              /* a user at an address, or an address, locked out */
+    uint64_t limited;               /* attempts refused while locked out */
     uint64_t ended[AUTH_END_COUNT]; /* sessions and API tokens ended, by why */
-    uint64_t sessions;       /* live sessions now */
+    uint64_t sessions;              /* live sessions now */
 } auth_stats;
 void auth_get_stats(auth *a, auth_stats *out);
 

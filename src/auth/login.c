@@ -108,8 +108,7 @@ void store_expire(auth *a, int64_t now, notices *ns)
                 notices_add(ns, AUTH_END_EXPIRED, a->users[i].name, t->id);
             }
         }
-    if (now > a->swept_ns)
-        a->swept_ns = now;
+    if (now > a->swept_ns) a->swept_ns = now;
 }
 
 /* Make room for one more session of name: end its oldest while it has
@@ -120,31 +119,27 @@ static void sessions_cap_user(auth *a, const char *name, notices *ns)
         int n = 0, oldest = -1;
         for (int i = 0; i < a->nsessions; i++) {
             const session *s = &a->sessions[i];
-            if (strcmp(s->user, name) != 0)
-                continue;
+            if (strcmp(s->user, name) != 0) continue;
             n++;
             if (oldest < 0 || s->id < a->sessions[oldest].id) /* ids grow with time */
                 oldest = i;
         }
-        if (n < a->o.sessions_per_user)
-            return;
+        if (n < a->o.sessions_per_user) return;
         store_log(a, LV_INFO, "msg=\"session ended\" user=%s reason=session_limit limit=%d",
                   log_q(name), a->o.sessions_per_user);
         session_remove(a, oldest, AUTH_END_SESSION_LIMIT, ns);
     }
 }
 
-static int session_add(auth *a, const char *name, const uint8_t *hash, int64_t now,
-                       int64_t expires, notices *ns)
+static int session_add(auth *a, const char *name, const uint8_t *hash, int64_t now, int64_t expires,
+                       notices *ns)
 {
     sessions_cap_user(a, name, ns);
-    if (a->nsessions >= a->o.max_sessions)
-        return -1;
+    if (a->nsessions >= a->o.max_sessions) return -1;
     if (a->nsessions == a->capsessions) {
         int cap = a->capsessions ? 2 * a->capsessions : 64;
         session *nsv = realloc(a->sessions, (size_t)cap * sizeof *nsv);
-        if (!nsv)
-            return -1;
+        if (!nsv) return -1;
         a->sessions = nsv;
         a->capsessions = cap;
     }
@@ -187,10 +182,9 @@ static int64_t failure_count(auth *a, const char *name, bool known, const char *
     }
     if (lock_a) {
         a->st.lockouts++;
-        store_log(a, LV_WARN,
-                  "msg=\"login locked out\" scope=address addr=%s failures=%d lock_s=%lld",
-                  log_q(addr ? addr : ""), a->o.max_address_failures,
-                  (long long)(lock_a / 1000000000));
+        store_log(
+            a, LV_WARN, "msg=\"login locked out\" scope=address addr=%s failures=%d lock_s=%lld",
+            log_q(addr ? addr : ""), a->o.max_address_failures, (long long)(lock_a / 1000000000));
     }
     int64_t delay = throttle_delay(a->pairs, n);
     store_log(a, LV_WARN, "msg=\"login failed\" user=%s addr=%s failures=%d delay_ms=%lld",
@@ -202,13 +196,11 @@ static int64_t failure_count(auth *a, const char *name, bool known, const char *
  * same critical section that finds the password unchanged) or for another
  * gateway's Logon (token NULL). */
 static auth_login_status check(auth *a, const char *name, const char *password, const char *addr,
-                               char *token, int64_t *expires_ns, principal *p,
-                               int *retry_after_s)
+                               char *token, int64_t *expires_ns, principal *p, int *retry_after_s)
 {
     char pk[THROTTLE_KEY_MAX], ak[THROTTLE_KEY_MAX], hash[crypto_pwhash_STRBYTES];
     keys_of(name, addr, pk, ak);
-    if (!password)
-        password = "";
+    if (!password) password = "";
     memset(p, 0, sizeof *p);
     int64_t now = store_now();
 
@@ -251,8 +243,7 @@ static auth_login_status check(auth *a, const char *name, const char *password, 
             *expires_ns = now + (int64_t)a->o.session_ttl_s * 1000000000;
             rc = session_add(a, u->name, th, now, *expires_ns, &ns);
         }
-        if (rc == 0)
-            store_principal_of(u, p);
+        if (rc == 0) store_principal_of(u, p);
         pthread_mutex_unlock(&a->mu);
         store_notify(a, &ns);
         if (rc != 0) {
@@ -330,8 +321,7 @@ static void *sweeper_main(void *arg)
         t.tv_sec += ns / 1000000000;
         t.tv_nsec = ns % 1000000000;
         pthread_cond_timedwait(&a->scv, &a->smu, &t);
-        if (a->sweep_stop)
-            break;
+        if (a->sweep_stop) break;
         pthread_mutex_unlock(&a->smu);
         auth_sweep(a);
         pthread_mutex_lock(&a->smu);
@@ -359,8 +349,7 @@ int store_sweeper_start(auth *a)
 
 void store_sweeper_stop(auth *a)
 {
-    if (!a->sweeper_on)
-        return;
+    if (!a->sweeper_on) return;
     pthread_mutex_lock(&a->smu);
     a->sweep_stop = true;
     pthread_cond_signal(&a->scv);

@@ -35,24 +35,21 @@ struct throttle {
 throttle *throttle_new(const throttle_policy *p)
 {
     throttle *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
+    if (!t) return NULL;
     throttle_set_policy(t, p);
     return t;
 }
 
 void throttle_free(throttle *t)
 {
-    if (t)
-        free(t->f);
+    if (t) free(t->f);
     free(t);
 }
 
 void throttle_set_policy(throttle *t, const throttle_policy *p)
 {
     t->p = *p;
-    if (t->p.max_failures < 1)
-        t->p.max_failures = 5;
+    if (t->p.max_failures < 1) t->p.max_failures = 5;
 }
 
 /* key's record with its window brought up to date, or NULL. */
@@ -60,8 +57,7 @@ static failure *throttle_find(throttle *t, const char *key, int64_t now)
 {
     for (int i = 0; i < t->n; i++) {
         failure *f = &t->f[i];
-        if (strncmp(f->key, key, sizeof f->key - 1) != 0)
-            continue;
+        if (strncmp(f->key, key, sizeof f->key - 1) != 0) continue;
         int64_t quiet = now - (f->last_ns > f->until_ns ? f->last_ns : f->until_ns);
         if (f->until_ns <= now && quiet >= t->p.lock_cap_ns)
             f->locks = 0; /* quiet long enough after its lock: the next is short again */
@@ -77,8 +73,7 @@ static failure *throttle_find(throttle *t, const char *key, int64_t now)
 int throttle_blocked(throttle *t, const char *key, int64_t now)
 {
     failure *f = throttle_find(t, key, now);
-    if (!f || f->until_ns <= now)
-        return 0;
+    if (!f || f->until_ns <= now) return 0;
     return (int)((f->until_ns - now + 999999999) / 1000000000);
 }
 
@@ -90,8 +85,7 @@ static failure *throttle_slot(throttle *t, int64_t now)
         if (t->n == t->cap) {
             int cap = t->cap ? 2 * t->cap : 64;
             failure *nf = realloc(t->f, (size_t)cap * sizeof *nf);
-            if (!nf)
-                return NULL;
+            if (!nf) return NULL;
             t->f = nf;
             t->cap = cap;
         }
@@ -122,10 +116,8 @@ int throttle_fail(throttle *t, const char *key, int64_t now, int64_t *locked_ns)
     f->last_ns = now;
     if (n >= t->p.max_failures && f->until_ns <= now) {
         int64_t d = t->p.lock_ns;
-        for (int i = 0; i < f->locks && d < t->p.lock_cap_ns; i++)
-            d *= 2;
-        if (d > t->p.lock_cap_ns)
-            d = t->p.lock_cap_ns;
+        for (int i = 0; i < f->locks && d < t->p.lock_cap_ns; i++) d *= 2;
+        if (d > t->p.lock_cap_ns) d = t->p.lock_cap_ns;
         f->locks++;
         f->until_ns = now + d;
         f->count = 0; /* after the lock, counting starts afresh */
@@ -138,8 +130,7 @@ int throttle_fail(throttle *t, const char *key, int64_t now, int64_t *locked_ns)
 int64_t throttle_delay(const throttle *t, int n)
 {
     int64_t d = t->p.delay_ns;
-    for (int i = 1; i < n && d < t->p.delay_cap_ns; i++)
-        d *= 2;
+    for (int i = 1; i < n && d < t->p.delay_cap_ns; i++) d *= 2;
     return d < t->p.delay_cap_ns ? d : t->p.delay_cap_ns;
 }
 

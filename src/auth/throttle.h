@@ -18,12 +18,12 @@
 typedef struct throttle throttle;
 
 typedef struct throttle_policy {
-    int max_failures;       /* failures within window that lock the key */
-    int64_t window_ns;      /* a key's count restarts window_ns after its first failure */
-    int64_t delay_ns;       /* the n-th failure is answered after delay_ns x 2^(n-1), */
-    int64_t delay_cap_ns;   /* at most this */
-    int64_t lock_ns;        /* the k-th lock in a row lasts lock_ns x 2^(k-1), */
-    int64_t lock_cap_ns;    /* at most this; quiet this long after a lock: short again */
+    int max_failures;     /* failures within window that lock the key */
+    int64_t window_ns;    /* a key's count restarts window_ns after its first failure */
+    int64_t delay_ns;     /* the n-th failure is answered after delay_ns x 2^(n-1), */
+    int64_t delay_cap_ns; /* at most this */
+    int64_t lock_ns;      /* the k-th lock in a row lasts lock_ns x 2^(k-1), */
+    int64_t lock_cap_ns;  /* at most this; quiet this long after a lock: short again */
 } throttle_policy;
 
 throttle *throttle_new(const throttle_policy *p);

@@ -44,10 +44,8 @@ audit_live *audit_live_new(const char *dir)
 
 void audit_live_free(audit_live *a)
 {
-    if (!a)
-        return;
-    if (a->a)
-        cets_audit_close(a->a);
+    if (!a) return;
+    if (a->a) cets_audit_close(a->a);
     pthread_mutex_destroy(&a->mu);
     free(a);
 }
@@ -71,8 +69,7 @@ static void head_publish(audit_live *a)
 static int al_open(void *ctx, uint64_t *seq, char *err, size_t errlen)
 {
     audit_live *a = ctx;
-    if (!(a->a = cets_audit_open(a->dir, err, errlen)))
-        return -1;
+    if (!(a->a = cets_audit_open(a->dir, err, errlen))) return -1;
     *seq = cets_audit_resume_at(a->a);
     a->ndays = 0;
     head_publish(a);
@@ -97,16 +94,14 @@ static void al_event(void *ctx, const cets_event *ev)
 {
     audit_live *a = ctx;
     cets_audit_event(a->a, ev);
-    if (ev->type == CETS_EV_DAY_CLOSED)
-        a->closing = ev->u.day.closed_date;
+    if (ev->type == CETS_EV_DAY_CLOSED) a->closing = ev->u.day.closed_date;
 }
 
 static void al_applied(void *ctx, const cets_engine *e, const cets_cmd *c, const cets_result *r)
 {
     (void)e, (void)r;
     audit_live *a = ctx;
-    if (!a->closing || a->ndays == (int)(sizeof a->days / sizeof a->days[0]))
-        return;
+    if (!a->closing || a->ndays == (int)(sizeof a->days / sizeof a->days[0])) return;
     /* every line up to the end of day is buffered by now, none after it */
     day_head *d = &a->days[a->ndays++];
     d->date = a->closing;
@@ -118,8 +113,7 @@ static void al_applied(void *ctx, const cets_engine *e, const cets_cmd *c, const
  * are durable. */
 static int heads_append(audit_live *a, char *err, size_t errlen)
 {
-    if (!a->ndays)
-        return 0;
+    if (!a->ndays) return 0;
     char path[1100];
     snprintf(path, sizeof path, "%s/%s", a->dir, AUDIT_HEADS_FILE);
     FILE *f = fopen(path, "a");
@@ -164,9 +158,15 @@ static void al_close(void *ctx)
 
 follower_sink audit_live_sink(audit_live *a)
 {
-    return (follower_sink){.name = "audit", .ctx = a, .open = al_open, .resume = al_resume,
-                           .command = al_command, .event = al_event, .applied = al_applied,
-                           .commit = al_commit, .close = al_close};
+    return (follower_sink){.name = "audit",
+                           .ctx = a,
+                           .open = al_open,
+                           .resume = al_resume,
+                           .command = al_command,
+                           .event = al_event,
+                           .applied = al_applied,
+                           .commit = al_commit,
+                           .close = al_close};
 }
 
 bool audit_live_head_of_day(const char *dir, int32_t date, uint64_t *seq, char head[65])
@@ -174,8 +174,7 @@ bool audit_live_head_of_day(const char *dir, int32_t date, uint64_t *seq, char h
     char path[1100], line[256];
     snprintf(path, sizeof path, "%s/%s", dir, AUDIT_HEADS_FILE);
     FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
+    if (!f) return false;
     bool found = false;
     while (fgets(line, sizeof line, f)) {
         int d;

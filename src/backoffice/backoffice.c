@@ -59,29 +59,25 @@ backoffice *bo_start(const bo_options *o, char *err, size_t errlen)
     if (o->audit && (!(b->al = audit_live_new(b->dir)) ||
                      !(b->audit = bo_follow(b, o, audit_live_sink(b->al), 4096, err, errlen))))
         goto fail;
-    if (o->sql &&
-        (!(b->sp = sqlproj_new(b->target, o->bars_days, b->files)) ||
-         !(b->sql = bo_follow(b, o, sqlproj_sink(b->sp), o->batch ? o->batch : 16384, err,
-                              errlen))))
+    if (o->sql && (!(b->sp = sqlproj_new(b->target, o->bars_days, b->files)) ||
+                   !(b->sql = bo_follow(b, o, sqlproj_sink(b->sp), o->batch ? o->batch : 16384, err,
+                                        errlen))))
         goto fail;
     return b;
 fail:
-    if (!err[0])
-        snprintf(err, errlen, "back office: out of memory");
+    if (!err[0]) snprintf(err, errlen, "back office: out of memory");
     bo_stop(b, 0);
     return NULL;
 }
 
 void bo_stop(backoffice *b, int timeout_ms)
 {
-    if (!b)
-        return;
+    if (!b) return;
     follower_stop(b->sql, true, timeout_ms);
     follower_stop(b->audit, true, timeout_ms);
     sqlproj_free(b->sp);
     audit_live_free(b->al);
-    for (int i = 0; i < b->nidle; i++)
-        db_close(b->idle[i]);
+    for (int i = 0; i < b->nidle; i++) db_close(b->idle[i]);
     pthread_mutex_destroy(&b->mu);
     pthread_cond_destroy(&b->cv);
     free(b);
@@ -92,10 +88,8 @@ void bo_get_status(backoffice *b, bo_status *out)
     memset(out, 0, sizeof *out);
     out->sql = b->sql != NULL;
     out->audit = b->audit != NULL;
-    if (b->sql)
-        follower_get_stats(b->sql, &out->sql_st);
-    if (b->audit)
-        follower_get_stats(b->audit, &out->audit_st);
+    if (b->sql) follower_get_stats(b->sql, &out->sql_st);
+    if (b->audit) follower_get_stats(b->audit, &out->audit_st);
     bool pg = strncmp(b->target, "postgres", 8) == 0;
     snprintf(out->database, sizeof out->database, "%s", pg ? "postgresql" : "sqlite");
 }
@@ -112,8 +106,7 @@ int bo_audit_wait(backoffice *b, uint64_t seq, int timeout_ms)
 
 bool bo_audit_head(backoffice *b, uint64_t *seq, char head[65])
 {
-    if (!b->al)
-        return false;
+    if (!b->al) return false;
     audit_live_head(b->al, seq, head);
     return true;
 }
@@ -123,7 +116,10 @@ bool bo_audit_head_of_day(backoffice *b, int32_t date, uint64_t *seq, char head[
     return audit_live_head_of_day(b->dir, date, seq, head);
 }
 
-const char *bo_data_dir(const backoffice *b) { return b->dir; }
+const char *bo_data_dir(const backoffice *b)
+{
+    return b->dir;
+}
 
 db *bo_db_acquire(backoffice *b, char *err, size_t errlen)
 {
@@ -132,11 +128,9 @@ db *bo_db_acquire(backoffice *b, char *err, size_t errlen)
         return NULL;
     }
     pthread_mutex_lock(&b->mu);
-    while (!b->nidle && b->nopen >= BO_READERS)
-        pthread_cond_wait(&b->cv, &b->mu);
+    while (!b->nidle && b->nopen >= BO_READERS) pthread_cond_wait(&b->cv, &b->mu);
     db *d = b->nidle ? b->idle[--b->nidle] : NULL;
-    if (!d)
-        b->nopen++;
+    if (!d) b->nopen++;
     pthread_mutex_unlock(&b->mu);
     /* an idle PostgreSQL connection may have died with its server since it was
      * last used (libpq only notices at the next call): try it, else a new one */
@@ -144,8 +138,7 @@ db *bo_db_acquire(backoffice *b, char *err, size_t errlen)
         db_close(d);
         d = NULL;
     }
-    if (d)
-        return d;
+    if (d) return d;
     d = db_open(b->target, err, errlen);
     if (!d) {
         pthread_mutex_lock(&b->mu);
@@ -158,11 +151,9 @@ db *bo_db_acquire(backoffice *b, char *err, size_t errlen)
 
 void bo_db_release(backoffice *b, db *d)
 {
-    if (!d)
-        return;
+    if (!d) return;
     bool keep = !db_broken(d);
-    if (!keep)
-        db_close(d);
+    if (!keep) db_close(d);
     pthread_mutex_lock(&b->mu);
     if (keep)
         b->idle[b->nidle++] = d;

@@ -22,18 +22,18 @@ typedef struct backoffice backoffice;
 
 typedef struct bo_options {
     const char *data_dir;
-    const char *database;  /* "" or NULL: SQLite at <data_dir>/backoffice.sqlite; else a
+    const char *database; /* "" or NULL: SQLite at <data_dir>/backoffice.sqlite; else a
                               PostgreSQL URL, or a SQLite path (db.h) */
-    int bars_days;         /* 1-minute bars kept this many days (0 = forever); default 30 */
-    bool sql, audit;       /* which followers run */
-    uint32_t batch;        /* commands per commit of the SQL projection, at most */
+    int bars_days;        /* 1-minute bars kept this many days (0 = forever); default 30 */
+    bool sql, audit;      /* which followers run */
+    uint32_t batch;       /* commands per commit of the SQL projection, at most */
     uint64_t (*durable)(void *ctx); /* the last durable seq (the core's last applied) */
     void *durable_ctx;
 } bo_options;
 
 #define BO_SQLITE_FILE "backoffice.sqlite"
 #define BO_FILES_DIR "backoffice" /* the day's files for the bank and the registry */
-#define BO_READERS 4 /* database connections for queries, at most */
+#define BO_READERS 4              /* database connections for queries, at most */
 
 void bo_options_default(bo_options *o);
 backoffice *bo_start(const bo_options *o, char *err, size_t errlen);
@@ -41,9 +41,9 @@ backoffice *bo_start(const bo_options *o, char *err, size_t errlen);
 void bo_stop(backoffice *b, int timeout_ms);
 
 typedef struct bo_status {
-    bool sql, audit;       /* running */
+    bool sql, audit; /* running */
     follower_stats sql_st, audit_st;
-    char database[64];     /* "sqlite" or "postgresql" */
+    char database[64]; /* "sqlite" or "postgresql" */
 } bo_status;
 void bo_get_status(backoffice *b, bo_status *out);
 

@@ -8,13 +8,15 @@
 #include "csvfile.h"
 #include "csvout.h"
 
-static int64_t num(const char *s) { return s ? strtoll(s, NULL, 10) : 0; }
+static int64_t num(const char *s)
+{
+    return s ? strtoll(s, NULL, 10) : 0;
+}
 
 static bool ref_ok(const char *s)
 {
     size_t n = strlen(s);
-    if (n < 1 || n > BANK_REF_MAX)
-        return false;
+    if (n < 1 || n > BANK_REF_MAX) return false;
     for (; *s; s++)
         if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
               *s == '-' || *s == '_' || *s == '.' || *s == '/'))
@@ -24,12 +26,10 @@ static bool ref_ok(const char *s)
 
 static bool grow(void **p, size_t *cap, size_t n, size_t elem)
 {
-    if (n < *cap)
-        return true;
+    if (n < *cap) return true;
     size_t c = *cap ? *cap * 2 : 32;
     void *g = realloc(*p, c * elem);
-    if (!g)
-        return false;
+    if (!g) return false;
     *p = g;
     *cap = c;
     return true;
@@ -60,8 +60,8 @@ static bool same_terms(const bank_notice *a, const bank_notice *b)
            a->value_date == b->value_date;
 }
 
-int bank_deposits_check(db *d, const cets_engine *e, const char *name, const char *text,
-                        size_t len, bank_deposits *out)
+int bank_deposits_check(db *d, const cets_engine *e, const char *name, const char *text, size_t len,
+                        bank_deposits *out)
 {
     memset(out, 0, sizeof *out);
     csv_file c;
@@ -94,20 +94,18 @@ int bank_deposits_check(db *d, const cets_engine *e, const char *name, const cha
         /* twice in this file: the same notice once, or a conflict */
         const bank_notice *twin = NULL;
         for (size_t k = 0; k < out->napply && !twin; k++)
-            if (strcmp(out->apply[k].ref, n.ref) == 0)
-                twin = &out->apply[k];
+            if (strcmp(out->apply[k].ref, n.ref) == 0) twin = &out->apply[k];
         for (size_t k = 0; k < out->ndups && !twin; k++)
-            if (strcmp(out->dups[k].ref, n.ref) == 0)
-                twin = &out->dups[k];
+            if (strcmp(out->dups[k].ref, n.ref) == 0) twin = &out->dups[k];
         if (twin && !same_terms(twin, &n)) {
-            csv_error(&c, r->line, "bank_ref %s is on line %d with other terms", n.ref,
-                      twin->line);
+            csv_error(&c, r->line, "bank_ref %s is on line %d with other terms", n.ref, twin->line);
             continue;
         }
         applied a = {0};
         db_val p = db_text(n.ref);
-        if (!twin && db_run(d, "SELECT seq, participant, amount FROM deposit_notices"
-                               " WHERE bank_ref = $1 ORDER BY seq LIMIT 1",
+        if (!twin && db_run(d,
+                            "SELECT seq, participant, amount FROM deposit_notices"
+                            " WHERE bank_ref = $1 ORDER BY seq LIMIT 1",
                             1, &p, take_applied, &a) != 0) {
             csv_error(&c, 0, "the back office's database: %s", db_error(d));
             out->db_failed = true;
@@ -115,19 +113,17 @@ int bank_deposits_check(db *d, const cets_engine *e, const char *name, const cha
         }
         if (a.found && (a.participant != n.participant || a.amount != n.amount)) {
             csv_error(&c, r->line,
-                      "bank_ref %s was applied at seq %" PRIu64 " to participant %u for %s",
-                      n.ref, a.seq, a.participant, csvout_money(a.amount, money));
+                      "bank_ref %s was applied at seq %" PRIu64 " to participant %u for %s", n.ref,
+                      a.seq, a.participant, csvout_money(a.amount, money));
             continue;
         }
         if (twin || a.found) {
             n.seq = twin ? twin->seq : a.seq;
-            if (!grow((void **)&out->dups, &capd, out->ndups, sizeof n))
-                break;
+            if (!grow((void **)&out->dups, &capd, out->ndups, sizeof n)) break;
             out->dups[out->ndups++] = n;
             continue;
         }
-        if (!grow((void **)&out->apply, &capa, out->napply, sizeof n))
-            break;
+        if (!grow((void **)&out->apply, &capa, out->napply, sizeof n)) break;
         out->apply[out->napply++] = n;
     }
     csv_errors_close(&c);
@@ -147,8 +143,7 @@ int bank_deposits_check(db *d, const cets_engine *e, const char *name, const cha
 
 void bank_deposits_free(bank_deposits *b)
 {
-    for (size_t i = 0; i < b->nerrors; i++)
-        free(b->errors[i]);
+    for (size_t i = 0; i < b->nerrors; i++) free(b->errors[i]);
     free(b->errors);
     free(b->apply);
     free(b->dups);
@@ -160,8 +155,7 @@ void bank_deposits_free(bank_deposits *b)
 static int withdrawal_row(void *ctx, int n, const char *const *v)
 {
     FILE *out = ctx;
-    if (n < 6)
-        return 1;
+    if (n < 6) return 1;
     char money[24], ts[32], date[24];
     fprintf(out, "W%s,%s,", v[0], v[1]);
     csvout_text(out, v[2] ? v[2] : "");
@@ -174,9 +168,10 @@ int bank_withdrawals_csv(db *d, int32_t date, FILE *out, char *err, size_t errle
 {
     fputs("instruction,participant,name,amount,requested_at,date\n", out);
     db_val p = db_int(date);
-    if (db_run(d, "SELECT f.seq, f.participant, p.name, -f.amount, f.ts, f.date"
-                  " FROM funds_movements f JOIN participants p ON p.id = f.participant"
-                  " WHERE f.kind = 'withdrawal' AND f.date = $1 ORDER BY f.seq",
+    if (db_run(d,
+               "SELECT f.seq, f.participant, p.name, -f.amount, f.ts, f.date"
+               " FROM funds_movements f JOIN participants p ON p.id = f.participant"
+               " WHERE f.kind = 'withdrawal' AND f.date = $1 ORDER BY f.seq",
                1, &p, withdrawal_row, out) != 0) {
         snprintf(err, errlen, "%s", db_error(d));
         return -1;
@@ -188,8 +183,7 @@ int bank_withdrawals_csv(db *d, int32_t date, FILE *out, char *err, size_t errle
 
 void recon_free(recon *r)
 {
-    for (size_t i = 0; i < r->nerrors; i++)
-        free(r->errors[i]);
+    for (size_t i = 0; i < r->nerrors; i++) free(r->errors[i]);
     free(r->errors);
     free(r->lines);
     memset(r, 0, sizeof *r);
@@ -197,8 +191,7 @@ void recon_free(recon *r)
 
 recon_line *recon_add(recon *r)
 {
-    if (!grow((void **)&r->lines, &r->cap, r->nlines, sizeof *r->lines))
-        return NULL;
+    if (!grow((void **)&r->lines, &r->cap, r->nlines, sizeof *r->lines)) return NULL;
     recon_line *l = &r->lines[r->nlines++];
     memset(l, 0, sizeof *l);
     return l;
@@ -211,8 +204,7 @@ void recon_csv(const recon *r, bool money, const char *theirs_name, FILE *out)
         const recon_line *l = &r->lines[i];
         char a[24], b[24], c[24];
         fprintf(out, "%u,", l->participant);
-        if (!money)
-            fprintf(out, "%s,", l->code);
+        if (!money) fprintf(out, "%s,", l->code);
         if (money)
             fprintf(out, "%s,%s,%s,%s\n", csvout_money(l->ours, a), csvout_money(l->theirs, b),
                     csvout_money(l->theirs - l->ours, c), l->finding);
@@ -232,8 +224,7 @@ typedef struct ours_map {
 static int take_funds(void *ctx, int n, const char *const *v)
 {
     ours_map *m = ctx;
-    if (n < 2)
-        return 1;
+    if (n < 2) return 1;
     if (!grow((void **)&m->pid, &m->cap, m->n, sizeof *m->pid) ||
         !grow((void **)&m->funds, &m->capf, m->n, sizeof *m->funds))
         return 1;
@@ -285,7 +276,8 @@ int bank_reconcile(db *d, const char *name, const char *text, size_t len, recon 
         if ((size_t)pid >= np) { /* a participant the exchange does not know */
             recon_line *l = recon_add(r);
             if (l)
-                *l = (recon_line){.participant = (uint32_t)pid, .theirs = neg ? -bal : bal,
+                *l = (recon_line){.participant = (uint32_t)pid,
+                                  .theirs = neg ? -bal : bal,
                                   .finding = "unknown_participant"};
             continue;
         }
@@ -298,17 +290,19 @@ int bank_reconcile(db *d, const char *name, const char *text, size_t len, recon 
     }
     int64_t closed = 0;
     db_val p = db_int(r->date);
-    int got = c.nerrors ? 1 : db_int_query(d, "SELECT COUNT(*) FROM days WHERE date = $1", 1, &p,
-                                           &closed);
+    int got = c.nerrors
+                  ? 1
+                  : db_int_query(d, "SELECT COUNT(*) FROM days WHERE date = $1", 1, &p, &closed);
     if (got < 0) {
         csv_error(&c, 0, "the back office's database: %s", db_error(d));
         r->db_failed = true;
     } else if (!c.nerrors && !closed)
         csv_error(&c, 0, "the day %s is not a closed trading day of the back office",
                   c.nrows ? c.rows[0].f[0] : "?");
-    if (!c.nerrors &&
-        db_run(d, "SELECT participant, funds_close FROM statements WHERE date = $1"
-                  " ORDER BY participant", 1, &p, take_funds, &ours) != 0) {
+    if (!c.nerrors && db_run(d,
+                             "SELECT participant, funds_close FROM statements WHERE date = $1"
+                             " ORDER BY participant",
+                             1, &p, take_funds, &ours) != 0) {
         csv_error(&c, 0, "the back office's database: %s", db_error(d));
         r->db_failed = true;
     }
@@ -316,11 +310,9 @@ int bank_reconcile(db *d, const char *name, const char *text, size_t len, recon 
         /* every participant: ours (0 without a statement: no activity, no funds) */
         int64_t *mine = calloc(np, sizeof *mine);
         for (size_t i = 0; mine && i < ours.n; i++)
-            if (ours.pid[i] < np)
-                mine[ours.pid[i]] = ours.funds[i];
+            if (ours.pid[i] < np) mine[ours.pid[i]] = ours.funds[i];
         for (size_t pid = 1; mine && pid < np; pid++) {
-            if (!seen[pid] && !mine[pid])
-                continue;
+            if (!seen[pid] && !mine[pid]) continue;
             r->compared++;
             if (seen[pid] && bank[pid] == mine[pid]) {
                 r->matched++;
@@ -328,7 +320,8 @@ int bank_reconcile(db *d, const char *name, const char *text, size_t len, recon 
             }
             recon_line *l = recon_add(r);
             if (l)
-                *l = (recon_line){.participant = (uint32_t)pid, .ours = mine[pid],
+                *l = (recon_line){.participant = (uint32_t)pid,
+                                  .ours = mine[pid],
                                   .theirs = seen[pid] ? bank[pid] : 0,
                                   .finding = seen[pid] ? "mismatch" : "missing_at_bank"};
         }

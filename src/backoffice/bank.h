@@ -28,27 +28,27 @@ typedef struct bank_notice {
     int line;
     char ref[BANK_REF_MAX + 1];
     uint32_t participant;
-    int64_t amount;      /* fen */
-    int32_t value_date;  /* yyyymmdd */
-    uint64_t seq;        /* duplicates: the command that applied it */
+    int64_t amount;     /* fen */
+    int32_t value_date; /* yyyymmdd */
+    uint64_t seq;       /* duplicates: the command that applied it */
 } bank_notice;
 
 typedef struct bank_deposits {
-    bank_notice *apply;  /* new notices, in file order */
+    bank_notice *apply; /* new notices, in file order */
     size_t napply;
-    bank_notice *dups;   /* applied before (seq set), or twice in this file (seq 0) */
+    bank_notice *dups; /* applied before (seq set), or twice in this file (seq 0) */
     size_t ndups;
-    char **errors;       /* "<name>:<line>: ..." ; nothing may be applied when any */
+    char **errors; /* "<name>:<line>: ..." ; nothing may be applied when any */
     size_t nerrors;
-    bool db_failed;      /* the errors are the database's, not the file's */
+    bool db_failed; /* the errors are the database's, not the file's */
 } bank_deposits;
 
 /* Check a file of deposit notices against the engine (participants) and the
  * projection (references already applied). The projection must hold every
  * command up to now (the caller waits for it). 0 when the file is good (then
  * apply is what to submit), -1 with errors. */
-int bank_deposits_check(db *d, const cets_engine *e, const char *name, const char *text,
-                        size_t len, bank_deposits *out);
+int bank_deposits_check(db *d, const cets_engine *e, const char *name, const char *text, size_t len,
+                        bank_deposits *out);
 void bank_deposits_free(bank_deposits *b);
 
 /* The withdrawal instructions of trading day date as the bank's CSV. 0 or -1. */
@@ -58,9 +58,9 @@ int bank_withdrawals_csv(db *d, int32_t date, FILE *out, char *err, size_t errle
  * in regfile.h): what differs, one line each ---------------------------------- */
 typedef struct recon_line {
     uint32_t participant;
-    char code[16];          /* registry: the instrument */
+    char code[16]; /* registry: the instrument */
     int64_t ours, theirs;
-    const char *finding;    /* "mismatch", "missing_at_bank", "unknown_participant", ... */
+    const char *finding; /* "mismatch", "missing_at_bank", "unknown_participant", ... */
 } recon_line;
 
 typedef struct recon {
@@ -68,9 +68,9 @@ typedef struct recon {
     size_t compared, matched;
     recon_line *lines;
     size_t nlines, cap;
-    char **errors;          /* a malformed file: nothing is reconciled */
+    char **errors; /* a malformed file: nothing is reconciled */
     size_t nerrors;
-    bool db_failed;         /* the errors are the database's, not the file's */
+    bool db_failed; /* the errors are the database's, not the file's */
 } recon;
 
 void recon_free(recon *r);

@@ -12,12 +12,14 @@ struct batch_block {
     char data[];
 };
 
-void batch_init(bo_batch *b) { memset(b, 0, sizeof *b); }
+void batch_init(bo_batch *b)
+{
+    memset(b, 0, sizeof *b);
+}
 
 void batch_clear(bo_batch *b)
 {
-    for (int t = 0; t < T_NTABLES; t++)
-        b->nrows[t] = 0;
+    for (int t = 0; t < T_NTABLES; t++) b->nrows[t] = 0;
     /* keep the first text block, free the rest */
     if (b->text) {
         batch_block *k = b->text->next;
@@ -38,8 +40,7 @@ void batch_free(bo_batch *b)
 {
     batch_clear(b);
     free(b->text);
-    for (int t = 0; t < T_NTABLES; t++)
-        free(b->rows[t]);
+    for (int t = 0; t < T_NTABLES; t++) free(b->rows[t]);
     memset(b, 0, sizeof *b);
 }
 

@@ -25,7 +25,7 @@ typedef struct batch_after {
 typedef struct bo_batch {
     db_val *rows[T_NTABLES]; /* nrows[t] rows of bo_tables[t].ncols values */
     size_t nrows[T_NTABLES], cap[T_NTABLES];
-    batch_block *text;       /* blocks of text, never moved */
+    batch_block *text; /* blocks of text, never moved */
     batch_after after[16];
     int nafter;
     size_t total;

@@ -30,8 +30,7 @@ char *csvout_money(int64_t fen, char *buf)
     uint64_t a = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
     char tmp[24], *d = digits(a / 100, tmp + sizeof tmp);
     char *p = buf;
-    if (fen < 0)
-        *p++ = '-';
+    if (fen < 0) *p++ = '-';
     size_t n = (size_t)(tmp + sizeof tmp - d);
     memcpy(p, d, n);
     p += n;
@@ -72,8 +71,7 @@ char *csvout_time(int64_t ts, char *buf)
 {
     const int64_t day_ns = 86400LL * 1000000000LL;
     int64_t days = ts / day_ns, rest = ts % day_ns;
-    if (rest < 0)
-        rest += day_ns, days--;
+    if (rest < 0) rest += day_ns, days--;
     int y, m, d;
     civil(days, &y, &m, &d);
     int64_t sec = rest / 1000000000, ms = rest % 1000000000 / 1000000;

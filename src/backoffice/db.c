@@ -28,17 +28,37 @@ db *db_open(const char *target, char *err, size_t errlen)
 
 void db_close(db *d)
 {
-    if (d)
-        d->ops->close(d);
+    if (d) d->ops->close(d);
 }
 
-db_kind db_kind_of(const db *d) { return d->kind; }
-const char *db_error(const db *d) { return d->err; }
-bool db_broken(const db *d) { return d->ops->broken(d); }
-int db_exec(db *d, const char *sql) { return d->ops->exec(d, sql); }
-int db_begin(db *d) { return d->ops->exec(d, "BEGIN"); }
-int db_commit(db *d) { return d->ops->exec(d, "COMMIT"); }
-int db_rollback(db *d) { return d->ops->exec(d, "ROLLBACK"); }
+db_kind db_kind_of(const db *d)
+{
+    return d->kind;
+}
+const char *db_error(const db *d)
+{
+    return d->err;
+}
+bool db_broken(const db *d)
+{
+    return d->ops->broken(d);
+}
+int db_exec(db *d, const char *sql)
+{
+    return d->ops->exec(d, sql);
+}
+int db_begin(db *d)
+{
+    return d->ops->exec(d, "BEGIN");
+}
+int db_commit(db *d)
+{
+    return d->ops->exec(d, "COMMIT");
+}
+int db_rollback(db *d)
+{
+    return d->ops->exec(d, "ROLLBACK");
+}
 
 int db_run(db *d, const char *sql, int nparams, const db_val *params, db_row_fn fn, void *ctx)
 {
@@ -66,10 +86,8 @@ static int take_first(void *ctx, int ncols, const char *const *vals)
 int db_int_query(db *d, const char *sql, int nparams, const db_val *params, int64_t *out)
 {
     first_int f = {0, 0};
-    if (db_run(d, sql, nparams, params, take_first, &f) != 0)
-        return -1;
-    if (f.found)
-        *out = f.v;
+    if (db_run(d, sql, nparams, params, take_first, &f) != 0) return -1;
+    if (f.found) *out = f.v;
     return f.found;
 }
 
@@ -77,7 +95,19 @@ int db_copy_begin(db *d, const char *table, const char *cols, int ncols)
 {
     return d->ops->copy_begin(d, table, cols, ncols);
 }
-int db_copy_row(db *d, const db_val *vals) { return d->ops->copy_row(d, vals); }
-int db_copy_end(db *d) { return d->ops->copy_end(d); }
-const char *db_greatest(const db *d) { return d->ops->greatest; }
-const char *db_least(const db *d) { return d->ops->least; }
+int db_copy_row(db *d, const db_val *vals)
+{
+    return d->ops->copy_row(d, vals);
+}
+int db_copy_end(db *d)
+{
+    return d->ops->copy_end(d);
+}
+const char *db_greatest(const db *d)
+{
+    return d->ops->greatest;
+}
+const char *db_least(const db *d)
+{
+    return d->ops->least;
+}

@@ -27,9 +27,18 @@ typedef struct db_val {
     const char *s;
 } db_val;
 
-static inline db_val db_int(int64_t i) { return (db_val){DB_INT, i, NULL}; }
-static inline db_val db_text(const char *s) { return (db_val){s ? DB_TEXT : DB_NULL, 0, s}; }
-static inline db_val db_null(void) { return (db_val){DB_NULL, 0, NULL}; }
+static inline db_val db_int(int64_t i)
+{
+    return (db_val){DB_INT, i, NULL};
+}
+static inline db_val db_text(const char *s)
+{
+    return (db_val){s ? DB_TEXT : DB_NULL, 0, s};
+}
+static inline db_val db_null(void)
+{
+    return (db_val){DB_NULL, 0, NULL};
+}
 
 typedef struct db db;
 

@@ -37,16 +37,13 @@ typedef struct pdb {
 static int pg_fail(pdb *p, const char *what, const PGresult *r)
 {
     const char *m = r ? PQresultErrorMessage(r) : NULL;
-    if (!m || !m[0])
-        m = PQerrorMessage(p->c);
+    if (!m || !m[0]) m = PQerrorMessage(p->c);
     char msg[900];
     snprintf(msg, sizeof msg, "%s", m ? m : "");
     size_t n = strlen(msg);
-    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-        msg[--n] = 0;
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) msg[--n] = 0;
     for (char *c = msg; *c; c++) /* one log line */
-        if (*c == '\n' || *c == '\t' || *c == '"')
-            *c = *c == '"' ? '\'' : ' ';
+        if (*c == '\n' || *c == '\t' || *c == '"') *c = *c == '"' ? '\'' : ' ';
     return db_fail(&p->d, "postgresql: %s: %s", what, msg);
 }
 
@@ -63,8 +60,7 @@ static int pg_exec(db *d, const char *sql)
 static pcached *pg_prepare(pdb *p, const char *sql)
 {
     for (size_t i = 0; i < p->n; i++)
-        if (p->ps[i].key == sql && strcmp(p->ps[i].sql, sql) == 0)
-            return &p->ps[i];
+        if (p->ps[i].key == sql && strcmp(p->ps[i].sql, sql) == 0) return &p->ps[i];
     for (size_t i = 0; i < p->n; i++)
         if (strcmp(p->ps[i].sql, sql) == 0) {
             p->ps[i].key = sql;
@@ -84,11 +80,9 @@ static pcached *pg_prepare(pdb *p, const char *sql)
     snprintf(c->name, sizeof c->name, "cets%zu", p->n);
     PGresult *r = PQprepare(p->c, c->name, sql, 0, NULL);
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    if (!ok)
-        pg_fail(p, "prepare", r);
+    if (!ok) pg_fail(p, "prepare", r);
     PQclear(r);
-    if (!ok)
-        return NULL;
+    if (!ok) return NULL;
     c->sql = strdup(sql);
     c->key = sql;
     p->n++;
@@ -98,11 +92,9 @@ static pcached *pg_prepare(pdb *p, const char *sql)
 static int pg_run(db *d, const char *sql, int n, const db_val *params, db_row_fn fn, void *ctx)
 {
     pdb *p = (pdb *)d;
-    if (n > MAX_PARAMS)
-        return db_fail(d, "postgresql: too many parameters");
+    if (n > MAX_PARAMS) return db_fail(d, "postgresql: too many parameters");
     pcached *c = pg_prepare(p, sql);
-    if (!c)
-        return -1;
+    if (!c) return -1;
     char num[MAX_PARAMS][24];
     const char *vals[MAX_PARAMS];
     for (int i = 0; i < n; i++) {
@@ -122,14 +114,11 @@ static int pg_run(db *d, const char *sql, int n, const db_val *params, db_row_fn
     }
     if (fn && st == PGRES_TUPLES_OK) {
         int rows = PQntuples(r), nc = PQnfields(r);
-        if (nc > 64)
-            nc = 64;
+        if (nc > 64) nc = 64;
         const char *row[64];
         for (int i = 0; i < rows; i++) {
-            for (int k = 0; k < nc; k++)
-                row[k] = PQgetisnull(r, i, k) ? NULL : PQgetvalue(r, i, k);
-            if (fn(ctx, nc, row))
-                break;
+            for (int k = 0; k < nc; k++) row[k] = PQgetisnull(r, i, k) ? NULL : PQgetvalue(r, i, k);
+            if (fn(ctx, nc, row)) break;
         }
     }
     PQclear(r);
@@ -164,11 +153,9 @@ static int pg_put(pdb *p, const char *s, size_t n)
 {
     if (p->len + n > p->bcap) {
         size_t cap = p->bcap ? p->bcap : COPY_CHUNK + 4096;
-        while (cap < p->len + n)
-            cap *= 2;
+        while (cap < p->len + n) cap *= 2;
         char *g = realloc(p->buf, cap);
-        if (!g)
-            return db_fail(&p->d, "postgresql: out of memory");
+        if (!g) return db_fail(&p->d, "postgresql: out of memory");
         p->buf = g;
         p->bcap = cap;
     }
@@ -180,8 +167,7 @@ static int pg_put(pdb *p, const char *s, size_t n)
 /* One field in COPY's text format: \N for NULL, backslash escapes. */
 static int pg_field(pdb *p, const db_val *v)
 {
-    if (v->t == DB_NULL)
-        return pg_put(p, "\\N", 2);
+    if (v->t == DB_NULL) return pg_put(p, "\\N", 2);
     if (v->t == DB_INT) {
         char num[24];
         int n = snprintf(num, sizeof num, "%" PRId64, v->i);
@@ -195,8 +181,7 @@ static int pg_field(pdb *p, const db_val *v)
         case '\n': esc[1] = 'n'; break;
         case '\r': esc[1] = 'r'; break;
         }
-        if (esc[1] ? pg_put(p, esc, 2) : pg_put(p, s, 1))
-            return -1;
+        if (esc[1] ? pg_put(p, esc, 2) : pg_put(p, s, 1)) return -1;
     }
     return 0;
 }
@@ -204,41 +189,38 @@ static int pg_field(pdb *p, const db_val *v)
 static int pg_copy_row(db *d, const db_val *vals)
 {
     pdb *p = (pdb *)d;
-    if (!p->copying)
-        return db_fail(d, "postgresql: no copy open");
+    if (!p->copying) return db_fail(d, "postgresql: no copy open");
     for (int i = 0; i < p->copy_n; i++)
-        if ((i && pg_put(p, "\t", 1)) || pg_field(p, &vals[i]))
-            return -1;
-    if (pg_put(p, "\n", 1))
-        return -1;
+        if ((i && pg_put(p, "\t", 1)) || pg_field(p, &vals[i])) return -1;
+    if (pg_put(p, "\n", 1)) return -1;
     return p->len >= COPY_CHUNK ? pg_flush(p) : 0;
 }
 
 static int pg_copy_end(db *d)
 {
     pdb *p = (pdb *)d;
-    if (!p->copying)
-        return 0;
+    if (!p->copying) return 0;
     p->copying = false;
     int rc = pg_flush(p);
     if (PQputCopyEnd(p->c, rc ? "aborted" : NULL) != 1 && rc == 0)
         rc = pg_fail(p, "copy end", NULL);
     PGresult *r;
     while ((r = PQgetResult(p->c))) {
-        if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0)
-            rc = pg_fail(p, "copy", r);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0) rc = pg_fail(p, "copy", r);
         PQclear(r);
     }
     return rc;
 }
 
-static bool pg_broken(const db *d) { return PQstatus(((const pdb *)d)->c) != CONNECTION_OK; }
+static bool pg_broken(const db *d)
+{
+    return PQstatus(((const pdb *)d)->c) != CONNECTION_OK;
+}
 
 static void pg_close(db *d)
 {
     pdb *p = (pdb *)d;
-    for (size_t i = 0; i < p->n; i++)
-        free(p->ps[i].sql);
+    for (size_t i = 0; i < p->n; i++) free(p->ps[i].sql);
     free(p->ps);
     free(p->buf);
     PQfinish(p->c);
@@ -251,9 +233,8 @@ static void pg_quiet(void *arg, const char *msg)
     (void)msg; /* NOTICEs ("relation already exists, skipping") are not errors */
 }
 
-static const db_ops pg_ops = {pg_exec,     pg_run,    pg_copy_begin, pg_copy_row,
-                              pg_copy_end, pg_broken, pg_close,      "GREATEST",
-                              "LEAST"};
+static const db_ops pg_ops = {pg_exec,   pg_run,   pg_copy_begin, pg_copy_row, pg_copy_end,
+                              pg_broken, pg_close, "GREATEST",    "LEAST"};
 
 db *db_pg_open(const char *url, char *err, size_t errlen)
 {
@@ -269,8 +250,7 @@ db *db_pg_open(const char *url, char *err, size_t errlen)
         char m[600];
         snprintf(m, sizeof m, "%s", p->c ? PQerrorMessage(p->c) : "out of memory");
         size_t n = strlen(m);
-        while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
-            m[--n] = 0;
+        while (n && (m[n - 1] == '\n' || m[n - 1] == ' ')) m[--n] = 0;
         snprintf(err, errlen, "postgresql: cannot connect: %s", m);
         PQfinish(p->c);
         free(p);

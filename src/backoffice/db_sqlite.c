@@ -55,8 +55,7 @@ static int sq_exec(db *d, const char *sql)
 static cached *sq_prepare(sdb *s, const char *sql)
 {
     for (size_t i = 0; i < s->n; i++)
-        if (s->c[i].key == sql && strcmp(s->c[i].sql, sql) == 0)
-            return &s->c[i];
+        if (s->c[i].key == sql && strcmp(s->c[i].sql, sql) == 0) return &s->c[i];
     for (size_t i = 0; i < s->n; i++)
         if (strcmp(s->c[i].sql, sql) == 0) {
             s->c[i].key = sql;
@@ -99,8 +98,7 @@ static int sq_bind(sdb *s, sqlite3_stmt *st, const int *index, int n, const db_v
 {
     for (int k = 1; k <= n && k <= MAX_PARAMS; k++) {
         int i = index[k], rc = SQLITE_OK;
-        if (!i)
-            continue;
+        if (!i) continue;
         const db_val *v = &p[k - 1];
         if (v->t == DB_INT)
             rc = sqlite3_bind_int64(st, i, v->i);
@@ -108,8 +106,7 @@ static int sq_bind(sdb *s, sqlite3_stmt *st, const int *index, int n, const db_v
             rc = sqlite3_bind_text(st, i, v->s, -1, SQLITE_STATIC);
         else
             rc = sqlite3_bind_null(st, i);
-        if (rc != SQLITE_OK)
-            return sq_fail(s, "bind");
+        if (rc != SQLITE_OK) return sq_fail(s, "bind");
     }
     return 0;
 }
@@ -118,8 +115,7 @@ static int sq_run(db *d, const char *sql, int n, const db_val *p, db_row_fn fn, 
 {
     sdb *s = (sdb *)d;
     cached *c = sq_prepare(s, sql);
-    if (!c)
-        return -1;
+    if (!c) return -1;
     if (n > MAX_PARAMS || sq_bind(s, c->st, c->index, n, p) != 0) {
         sqlite3_reset(c->st);
         return n > MAX_PARAMS ? db_fail(d, "sqlite: too many parameters") : -1;
@@ -127,18 +123,13 @@ static int sq_run(db *d, const char *sql, int n, const db_val *p, db_row_fn fn, 
     int rc, out = 0;
     const char *vals[64];
     while ((rc = sqlite3_step(c->st)) == SQLITE_ROW) {
-        if (!fn)
-            continue;
+        if (!fn) continue;
         int nc = sqlite3_column_count(c->st);
-        if (nc > 64)
-            nc = 64;
-        for (int i = 0; i < nc; i++)
-            vals[i] = (const char *)sqlite3_column_text(c->st, i);
-        if (fn(ctx, nc, vals))
-            break;
+        if (nc > 64) nc = 64;
+        for (int i = 0; i < nc; i++) vals[i] = (const char *)sqlite3_column_text(c->st, i);
+        if (fn(ctx, nc, vals)) break;
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        out = sq_fail(s, "step");
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) out = sq_fail(s, "step");
     sqlite3_reset(c->st);
     sqlite3_clear_bindings(c->st);
     return out;
@@ -147,16 +138,14 @@ static int sq_run(db *d, const char *sql, int n, const db_val *p, db_row_fn fn, 
 static int sq_copy_begin(db *d, const char *table, const char *cols, int ncols)
 {
     sdb *s = (sdb *)d;
-    if (ncols < 1 || ncols > MAX_PARAMS)
-        return db_fail(d, "sqlite: %d columns", ncols);
+    if (ncols < 1 || ncols > MAX_PARAMS) return db_fail(d, "sqlite: %d columns", ncols);
     char sql[2048];
     int o = snprintf(sql, sizeof sql, "INSERT INTO %s (%s) VALUES (", table, cols);
     for (int i = 1; i <= ncols && o < (int)sizeof sql - 8; i++)
         o += snprintf(sql + o, sizeof sql - (size_t)o, "%s$%d", i > 1 ? "," : "", i);
     snprintf(sql + o, sizeof sql - (size_t)o, ")");
     cached *c = sq_prepare(s, sql);
-    if (!c)
-        return -1;
+    if (!c) return -1;
     s->copy = c->st;
     s->copy_n = ncols;
     memcpy(s->copy_index, c->index, sizeof s->copy_index);
@@ -166,11 +155,9 @@ static int sq_copy_begin(db *d, const char *table, const char *cols, int ncols)
 static int sq_copy_row(db *d, const db_val *vals)
 {
     sdb *s = (sdb *)d;
-    if (!s->copy)
-        return db_fail(d, "sqlite: no copy open");
+    if (!s->copy) return db_fail(d, "sqlite: no copy open");
     int rc = sq_bind(s, s->copy, s->copy_index, s->copy_n, vals);
-    if (rc == 0 && sqlite3_step(s->copy) != SQLITE_DONE)
-        rc = sq_fail(s, "insert");
+    if (rc == 0 && sqlite3_step(s->copy) != SQLITE_DONE) rc = sq_fail(s, "insert");
     sqlite3_reset(s->copy);
     return rc;
 }
@@ -178,8 +165,7 @@ static int sq_copy_row(db *d, const db_val *vals)
 static int sq_copy_end(db *d)
 {
     sdb *s = (sdb *)d;
-    if (s->copy)
-        sqlite3_clear_bindings(s->copy);
+    if (s->copy) sqlite3_clear_bindings(s->copy);
     s->copy = NULL;
     return 0;
 }
@@ -202,13 +188,15 @@ static void sq_close(db *d)
     free(s);
 }
 
-static const db_ops sqlite_ops = {sq_exec,     sq_run,    sq_copy_begin, sq_copy_row,
-                                  sq_copy_end, sq_broken, sq_close,      "max",
-                                  "min"};
+static const db_ops sqlite_ops = {sq_exec,   sq_run,   sq_copy_begin, sq_copy_row, sq_copy_end,
+                                  sq_broken, sq_close, "max",         "min"};
 
 /* Before SQLite's first use in the process: no memory statistics (they take a
  * global mutex on every allocation, a tenth of the projection's time). */
-static void sq_configure(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+static void sq_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
 
 db *db_sqlite_open(const char *path, char *err, size_t errlen)
 {
@@ -221,9 +209,8 @@ db *db_sqlite_open(const char *path, char *err, size_t errlen)
     }
     s->d.kind = DB_SQLITE;
     s->d.ops = &sqlite_ops;
-    int rc = sqlite3_open_v2(path, &s->h,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &s->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "sqlite: %s: %s", path, s->h ? sqlite3_errmsg(s->h) : "cannot open");
         sqlite3_close(s->h);

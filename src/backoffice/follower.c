@@ -24,11 +24,11 @@ struct follower {
     char dir[1024];
     pthread_t thread;
     pthread_mutex_t mu;
-    pthread_cond_t cv;     /* wake-ups of the thread */
-    pthread_cond_t moved;  /* the position moved: follower_wait() */
+    pthread_cond_t cv;    /* wake-ups of the thread */
+    pthread_cond_t moved; /* the position moved: follower_wait() */
     bool stop, drain, woken;
     int64_t drain_deadline; /* CLOCK_MONOTONIC ns */
-    follower_stats st;     /* under mu */
+    follower_stats st;      /* under mu */
     /* the thread's own */
     cets_engine *e;
     cets_journal_reader *r;
@@ -71,8 +71,7 @@ static void follower_fail(follower *f, const char *err)
     f->r = NULL;
     cets_engine_free(f->e);
     f->e = NULL;
-    if (f->open)
-        f->sink.close(f->sink.ctx);
+    if (f->open) f->sink.close(f->sink.ctx);
     f->open = false;
     f->events = 0;
     pthread_mutex_lock(&f->mu);
@@ -82,8 +81,9 @@ static void follower_fail(follower *f, const char *err)
     snprintf(f->st.error, sizeof f->st.error, "%s", err);
     pthread_mutex_unlock(&f->mu);
     if (was_ok)
-        log_error("backoffice", "msg=\"follower failing; it retries from its stored position\" "
-                                "alarm=1 follower=%s error=\"%s\"",
+        log_error("backoffice",
+                  "msg=\"follower failing; it retries from its stored position\" "
+                  "alarm=1 follower=%s error=\"%s\"",
                   f->sink.name, err);
 }
 
@@ -101,8 +101,7 @@ static int follower_begin(follower *f)
     uint64_t snap = 0;
     int64_t t0 = mono_ns();
     f->e = cets_journal_engine_at(f->dir, f->pos, &snap, err, sizeof err);
-    if (f->e)
-        f->r = cets_journal_reader_open(f->dir, f->pos + 1, err, sizeof err);
+    if (f->e) f->r = cets_journal_reader_open(f->dir, f->pos + 1, err, sizeof err);
     if (!f->e || !f->r || f->sink.resume(f->sink.ctx, f->e, err, sizeof err) != 0) {
         follower_fail(f, err);
         return -1;
@@ -129,7 +128,8 @@ static int follower_round(follower *f)
     cets_cmd c;
     cets_result res;
     int rc = 0;
-    while (n < f->o.batch && (rc = cets_journal_reader_next(f->r, upto, &c, err, sizeof err)) == 1) {
+    while (n < f->o.batch &&
+           (rc = cets_journal_reader_next(f->r, upto, &c, err, sizeof err)) == 1) {
         f->sink.command(f->sink.ctx, f->e, &c);
         cets_apply(f->e, &c, &res);
         f->sink.applied(f->sink.ctx, f->e, &c, &res);
@@ -142,8 +142,7 @@ static int follower_round(follower *f)
     pthread_mutex_lock(&f->mu);
     f->st.durable = upto == UINT64_MAX ? cets_last_seq(f->e) : upto;
     pthread_mutex_unlock(&f->mu);
-    if (n == 0)
-        return 0;
+    if (n == 0) return 0;
     int64_t t0 = mono_ns();
     if (f->sink.commit(f->sink.ctx, f->e, c.seq, err, sizeof err) != 0) {
         follower_fail(f, err);
@@ -158,8 +157,7 @@ static int follower_round(follower *f)
     f->events = 0;
     f->st.commits++;
     f->st.commit_ns_total += dt;
-    if (dt > f->st.commit_ns_max)
-        f->st.commit_ns_max = dt;
+    if (dt > f->st.commit_ns_max) f->st.commit_ns_max = dt;
     pthread_cond_broadcast(&f->moved);
     pthread_mutex_unlock(&f->mu);
     if (rc < 0) { /* the reader failed after some commands: those are stored */
@@ -194,16 +192,13 @@ static void *follower_main(void *arg)
         pthread_mutex_lock(&f->mu);
         bool stop = f->stop, drain = f->drain;
         pthread_mutex_unlock(&f->mu);
-        if (stop && (!drain || !f->e || mono_ns() > f->drain_deadline))
-            break;
+        if (stop && (!drain || !f->e || mono_ns() > f->drain_deadline)) break;
         if (!f->e && follower_begin(f) != 0) {
-            if (!stop)
-                follower_sleep(f, f->o.retry_ms);
+            if (!stop) follower_sleep(f, f->o.retry_ms);
             continue;
         }
         int rc = follower_round(f);
-        if (rc == 0 && stop)
-            break; /* drained */
+        if (rc == 0 && stop) break; /* drained */
         if (rc == 0)
             follower_sleep(f, f->o.poll_ms);
         else if (rc < 0 && !stop)
@@ -213,8 +208,7 @@ static void *follower_main(void *arg)
     cets_engine_free(f->e);
     f->r = NULL;
     f->e = NULL;
-    if (f->open)
-        f->sink.close(f->sink.ctx);
+    if (f->open) f->sink.close(f->sink.ctx);
     f->open = false;
     return NULL;
 }
@@ -222,9 +216,9 @@ static void *follower_main(void *arg)
 follower *follower_start(const follower_options *o, const follower_sink *sink, char *err,
                          size_t errlen)
 {
-    if (!o || !o->dir || strlen(o->dir) >= sizeof(((follower *)0)->dir) || !sink ||
-        !sink->open || !sink->resume || !sink->command || !sink->event || !sink->applied ||
-        !sink->commit || !sink->close) {
+    if (!o || !o->dir || strlen(o->dir) >= sizeof(((follower *)0)->dir) || !sink || !sink->open ||
+        !sink->resume || !sink->command || !sink->event || !sink->applied || !sink->commit ||
+        !sink->close) {
         snprintf(err, errlen, "follower: bad options");
         return NULL;
     }
@@ -236,12 +230,9 @@ follower *follower_start(const follower_options *o, const follower_sink *sink, c
     f->o = *o;
     snprintf(f->dir, sizeof f->dir, "%s", o->dir);
     f->o.dir = f->dir;
-    if (!f->o.batch)
-        f->o.batch = 4096;
-    if (!f->o.poll_ms)
-        f->o.poll_ms = 10;
-    if (!f->o.retry_ms)
-        f->o.retry_ms = 1000;
+    if (!f->o.batch) f->o.batch = 4096;
+    if (!f->o.poll_ms) f->o.poll_ms = 10;
+    if (!f->o.retry_ms) f->o.retry_ms = 1000;
     f->sink = *sink;
     f->st.ok = true;
     pthread_mutex_init(&f->mu, NULL);
@@ -264,8 +255,7 @@ follower *follower_start(const follower_options *o, const follower_sink *sink, c
 
 void follower_stop(follower *f, bool drain, int timeout_ms)
 {
-    if (!f)
-        return;
+    if (!f) return;
     pthread_mutex_lock(&f->mu);
     f->stop = true;
     f->drain = drain;

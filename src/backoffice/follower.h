@@ -50,10 +50,10 @@ typedef struct follower_sink {
 } follower_sink;
 
 typedef struct follower_options {
-    const char *dir;            /* the data directory: journal, snapshots, engine.config */
-    uint32_t batch;             /* commands per commit, at most (default 4096) */
-    uint32_t poll_ms;           /* when caught up, look again after this long (default 10) */
-    uint32_t retry_ms;          /* after a failure, try again after this long (default 1000) */
+    const char *dir;   /* the data directory: journal, snapshots, engine.config */
+    uint32_t batch;    /* commands per commit, at most (default 4096) */
+    uint32_t poll_ms;  /* when caught up, look again after this long (default 10) */
+    uint32_t retry_ms; /* after a failure, try again after this long (default 1000) */
     /* The last durable command: nothing above it is read. NULL: the end of
      * the journal (a directory no process writes to). */
     uint64_t (*durable)(void *ctx);
@@ -61,12 +61,12 @@ typedef struct follower_options {
 } follower_options;
 
 typedef struct follower_stats {
-    uint64_t position;   /* the last command the store holds */
-    uint64_t durable;    /* the last durable command when last looked */
+    uint64_t position; /* the last command the store holds */
+    uint64_t durable;  /* the last durable command when last looked */
     uint64_t commands, events, commits, failures;
     uint64_t commit_ns_total, commit_ns_max;
-    bool ok;             /* false while failing */
-    char error[512];     /* the last failure ("" none) */
+    bool ok;         /* false while failing */
+    char error[512]; /* the last failure ("" none) */
 } follower_stats;
 
 void follower_options_default(follower_options *o);

@@ -18,9 +18,9 @@
 
 typedef struct hkind {
     const char *kind;
-    bool own;       /* a participant's own: needs P */
+    bool own; /* a participant's own: needs P */
     const char *params;
-    int nkey;       /* key columns: the first 1 or 2 of the answer */
+    int nkey; /* key columns: the first 1 or 2 of the answer */
     const hcol *cols;
     int ncols;
     const char *sql;
@@ -29,36 +29,35 @@ typedef struct hkind {
 #define COLS(a) a, (int)(sizeof a / sizeof a[0])
 
 static const hcol trades_cols[] = {
-    {"trade_id", HC_INT}, {"date", HC_DATE},      {"ts", HC_TIME},    {"code", HC_TEXT},
-    {"method", HC_TEXT},  {"aggressor", HC_TEXT}, {"price", HC_MONEY}, {"qty", HC_INT},
-    {"value", HC_MONEY},
+    {"trade_id", HC_INT}, {"date", HC_DATE},   {"ts", HC_TIME},
+    {"code", HC_TEXT},    {"method", HC_TEXT}, {"aggressor", HC_TEXT},
+    {"price", HC_MONEY},  {"qty", HC_INT},     {"value", HC_MONEY},
 };
 static const hcol fills_cols[] = {
-    {"trade_id", HC_INT}, {"date", HC_DATE},     {"ts", HC_TIME},       {"code", HC_TEXT},
-    {"method", HC_TEXT},  {"side", HC_TEXT},     {"order_id", HC_INT},  {"price", HC_MONEY},
-    {"qty", HC_INT},      {"value", HC_MONEY},   {"fee", HC_MONEY},     {"liquidity", HC_TEXT},
+    {"trade_id", HC_INT}, {"date", HC_DATE},   {"ts", HC_TIME},      {"code", HC_TEXT},
+    {"method", HC_TEXT},  {"side", HC_TEXT},   {"order_id", HC_INT}, {"price", HC_MONEY},
+    {"qty", HC_INT},      {"value", HC_MONEY}, {"fee", HC_MONEY},    {"liquidity", HC_TEXT},
 };
 static const hcol orders_cols[] = {
-    {"order_id", HC_INT},     {"date", HC_DATE},         {"code", HC_TEXT},
-    {"side", HC_TEXT},        {"tif", HC_TEXT},          {"price", HC_MONEY},
-    {"filled_qty", HC_INT},   {"filled_value", HC_MONEY}, {"left_qty", HC_INT},
-    {"status", HC_TEXT},      {"entered", HC_TIME},      {"done", HC_TIME},
+    {"order_id", HC_INT}, {"date", HC_DATE},   {"code", HC_TEXT},      {"side", HC_TEXT},
+    {"tif", HC_TEXT},     {"price", HC_MONEY}, {"filled_qty", HC_INT}, {"filled_value", HC_MONEY},
+    {"left_qty", HC_INT}, {"status", HC_TEXT}, {"entered", HC_TIME},   {"done", HC_TIME},
 };
 static const hcol funds_cols[] = {
-    {"seq", HC_INT},     {"k", HC_INT},        {"date", HC_DATE},   {"ts", HC_TIME},
-    {"kind", HC_TEXT},   {"amount", HC_MONEY}, {"fee", HC_MONEY},   {"ref", HC_INT},
-    {"bank_ref", HC_TEXT},
+    {"seq", HC_INT},   {"k", HC_INT},     {"date", HC_DATE},
+    {"ts", HC_TIME},   {"kind", HC_TEXT}, {"amount", HC_MONEY},
+    {"fee", HC_MONEY}, {"ref", HC_INT},   {"bank_ref", HC_TEXT},
 };
 static const hcol holdings_cols[] = {
-    {"seq", HC_INT},   {"k", HC_INT},   {"date", HC_DATE}, {"ts", HC_TIME},
-    {"code", HC_TEXT}, {"kind", HC_TEXT}, {"qty", HC_INT}, {"ref", HC_INT},
+    {"seq", HC_INT},   {"k", HC_INT},     {"date", HC_DATE}, {"ts", HC_TIME},
+    {"code", HC_TEXT}, {"kind", HC_TEXT}, {"qty", HC_INT},   {"ref", HC_INT},
 };
 static const hcol bars_1m_cols[] = {
-    {"date", HC_DATE},  {"t", HC_TIME},      {"open", HC_MONEY}, {"high", HC_MONEY},
-    {"low", HC_MONEY},  {"close", HC_MONEY}, {"volume", HC_INT}, {"value", HC_MONEY},
+    {"date", HC_DATE}, {"t", HC_TIME},      {"open", HC_MONEY}, {"high", HC_MONEY},
+    {"low", HC_MONEY}, {"close", HC_MONEY}, {"volume", HC_INT}, {"value", HC_MONEY},
 };
 static const hcol bars_1d_cols[] = {
-    {"t", HC_DATE},     {"open", HC_MONEY}, {"high", HC_MONEY}, {"low", HC_MONEY},
+    {"t", HC_DATE},      {"open", HC_MONEY}, {"high", HC_MONEY},  {"low", HC_MONEY},
     {"close", HC_MONEY}, {"volume", HC_INT}, {"value", HC_MONEY},
 };
 
@@ -112,22 +111,17 @@ static const hkind kinds[] = {
 static const hkind *kind_find(const char *kind)
 {
     for (size_t i = 0; kind && i < NKINDS; i++)
-        if (strcmp(kinds[i].kind, kind) == 0)
-            return &kinds[i];
+        if (strcmp(kinds[i].kind, kind) == 0) return &kinds[i];
     return NULL;
 }
 
 bool history_kind(const char *kind, const hcol **cols, int *ncols, bool *own)
 {
     const hkind *k = kind_find(kind);
-    if (!k)
-        return false;
-    if (cols)
-        *cols = k->cols;
-    if (ncols)
-        *ncols = k->ncols;
-    if (own)
-        *own = k->own;
+    if (!k) return false;
+    if (cols) *cols = k->cols;
+    if (ncols) *ncols = k->ncols;
+    if (own) *own = k->own;
     return true;
 }
 
@@ -135,19 +129,15 @@ bool history_kind(const char *kind, const hcol **cols, int *ncols, bool *own)
 static int cursor_parse(const hkind *k, const char *c, int64_t key[2])
 {
     key[0] = key[1] = -1;
-    if (!c || !c[0])
-        return 0;
+    if (!c || !c[0]) return 0;
     for (int i = 0; i < k->nkey; i++) {
-        if (*c < '0' || *c > '9')
-            return -1;
+        if (*c < '0' || *c > '9') return -1;
         char *end;
         long long v = strtoll(c, &end, 10);
-        if (end - c > 18)
-            return -1;
+        if (end - c > 18) return -1;
         key[i] = v;
         c = end;
-        if (i + 1 < k->nkey && *c++ != '.')
-            return -1;
+        if (i + 1 < k->nkey && *c++ != '.') return -1;
     }
     return *c ? -1 : 0;
 }
@@ -171,22 +161,22 @@ typedef struct pager {
 static int page_row(void *ctx, int n, const char *const *vals)
 {
     pager *p = ctx;
-    if (n < p->k->ncols)
-        return 1;
+    if (n < p->k->ncols) return 1;
     if (p->rows == p->limit) {
         p->more = true; /* the one row more than asked */
         return 1;
     }
     p->rows++;
     if (p->k->nkey == 2)
-        snprintf(p->last, sizeof p->last, "%s.%s", vals[0] ? vals[0] : "0", vals[1] ? vals[1] : "0");
+        snprintf(p->last, sizeof p->last, "%s.%s", vals[0] ? vals[0] : "0",
+                 vals[1] ? vals[1] : "0");
     else
         snprintf(p->last, sizeof p->last, "%s", vals[0] ? vals[0] : "0");
     return p->fn(p->ctx, vals);
 }
 
-int history_query(db *d, const history_req *q, history_row_fn fn, void *ctx, char *next,
-                  char *err, size_t errlen)
+int history_query(db *d, const history_req *q, history_row_fn fn, void *ctx, char *next, char *err,
+                  size_t errlen)
 {
     next[0] = 0;
     const hkind *k = kind_find(q->kind);
@@ -214,8 +204,7 @@ int history_query(db *d, const history_req *q, history_row_fn fn, void *ctx, cha
         snprintf(err, errlen, "%s", db_error(d));
         return -1;
     }
-    if (pg.more)
-        snprintf(next, HISTORY_CURSOR_MAX, "%s", pg.last);
+    if (pg.more) snprintf(next, HISTORY_CURSOR_MAX, "%s", pg.last);
     return 0;
 }
 
@@ -226,13 +215,15 @@ typedef struct report_fill {
     uint32_t cap, n;
 } report_fill;
 
-static int64_t num(const char *s) { return s ? strtoll(s, NULL, 10) : 0; }
+static int64_t num(const char *s)
+{
+    return s ? strtoll(s, NULL, 10) : 0;
+}
 
 static int report_row(void *ctx, int n, const char *const *v)
 {
     report_fill *r = ctx;
-    if (n < 25 || r->n == r->cap)
-        return 1;
+    if (n < 25 || r->n == r->cap) return 1;
     cets_day_stats *s = &r->st[r->n++];
     memset(s, 0, sizeof *s);
     s->instrument = (uint32_t)num(v[0]);
@@ -295,8 +286,7 @@ int history_report(db *d, int32_t date, cets_day_stats *st, uint32_t cap, uint32
 static int stmt_head(void *ctx, int n, const char *const *v)
 {
     cets_statement *s = ctx;
-    if (n < 9)
-        return 1;
+    if (n < 9) return 1;
     s->funds_open = num(v[0]), s->funds_close = num(v[1]), s->deposits = num(v[2]);
     s->withdrawals = num(v[3]), s->bought_value = num(v[4]), s->sold_value = num(v[5]);
     s->fees = num(v[6]), s->fee_income = num(v[7]), s->ntrades = (uint32_t)num(v[8]);
@@ -307,8 +297,7 @@ static int stmt_head(void *ctx, int n, const char *const *v)
 static int stmt_line(void *ctx, int n, const char *const *v)
 {
     cets_statement *s = ctx;
-    if (n < 7 || s->nlines == CETS_MAX_INSTRUMENTS)
-        return 1;
+    if (n < 7 || s->nlines == CETS_MAX_INSTRUMENTS) return 1;
     cets_statement_line *l = &s->lines[s->nlines++];
     l->instrument = (uint32_t)num(v[0]), l->open_qty = num(v[1]), l->close_qty = num(v[2]);
     l->bought_qty = num(v[3]), l->bought_value = num(v[4]), l->sold_qty = num(v[5]);
@@ -316,22 +305,25 @@ static int stmt_line(void *ctx, int n, const char *const *v)
     return 0;
 }
 
-int history_statement(db *d, int32_t date, uint32_t participant, cets_statement *out,
-                      char *err, size_t errlen)
+int history_statement(db *d, int32_t date, uint32_t participant, cets_statement *out, char *err,
+                      size_t errlen)
 {
     memset(out, 0, sizeof *out);
     db_val p[2] = {db_int(date), db_int(participant)};
-    if (db_run(d, "SELECT funds_open, funds_close, deposits, withdrawals, bought_value,"
-                  " sold_value, fees, fee_income, trades FROM statements"
-                  " WHERE date = $1 AND participant = $2", 2, p, stmt_head, out) != 0) {
+    if (db_run(d,
+               "SELECT funds_open, funds_close, deposits, withdrawals, bought_value,"
+               " sold_value, fees, fee_income, trades FROM statements"
+               " WHERE date = $1 AND participant = $2",
+               2, p, stmt_head, out) != 0) {
         snprintf(err, errlen, "%s", db_error(d));
         return -1;
     }
-    if (out->date != -1)
-        return 0;
-    if (db_run(d, "SELECT instrument, open_qty, close_qty, bought_qty, bought_value, sold_qty,"
-                  " sold_value FROM statement_lines WHERE date = $1 AND participant = $2"
-                  " ORDER BY instrument", 2, p, stmt_line, out) != 0) {
+    if (out->date != -1) return 0;
+    if (db_run(d,
+               "SELECT instrument, open_qty, close_qty, bought_qty, bought_value, sold_qty,"
+               " sold_value FROM statement_lines WHERE date = $1 AND participant = $2"
+               " ORDER BY instrument",
+               2, p, stmt_line, out) != 0) {
         snprintf(err, errlen, "%s", db_error(d));
         return -1;
     }

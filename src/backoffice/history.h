@@ -52,8 +52,8 @@ typedef int (*history_row_fn)(void *ctx, const char *const *vals);
 /* Run q; fn gets each row's values as text in the order of the kind's
  * columns. next (HISTORY_CURSOR_MAX bytes) gets the cursor of the next page,
  * "" when this was the last. 0, or -1 with err. */
-int history_query(db *d, const history_req *q, history_row_fn fn, void *ctx, char *next,
-                  char *err, size_t errlen);
+int history_query(db *d, const history_req *q, history_row_fn fn, void *ctx, char *next, char *err,
+                  size_t errlen);
 
 /* ---- the daily report and statements of a past day --------------------------- */
 /* The day's statistics as the engine gave them (cum_volume and cum_value are
@@ -63,8 +63,8 @@ int history_query(db *d, const history_req *q, history_row_fn fn, void *ctx, cha
 int history_report(db *d, int32_t date, cets_day_stats *st, uint32_t cap, uint32_t *n,
                    int64_t *composite, uint64_t *closed_seq, char *err, size_t errlen);
 /* A participant's statement of a past day: 1, 0 none, -1 with err. */
-int history_statement(db *d, int32_t date, uint32_t participant, cets_statement *out,
-                      char *err, size_t errlen);
+int history_statement(db *d, int32_t date, uint32_t participant, cets_statement *out, char *err,
+                      size_t errlen);
 
 /* The last closed trading day in the projection (0 none), -1 on error. */
 int64_t history_last_day(db *d);

@@ -8,7 +8,10 @@
 #include "csvfile.h"
 #include "csvout.h"
 
-static int64_t num(const char *s) { return s ? strtoll(s, NULL, 10) : 0; }
+static int64_t num(const char *s)
+{
+    return s ? strtoll(s, NULL, 10) : 0;
+}
 
 /* Every participant and instrument with a holding, its opening (before the
  * day), the day's movements by kind and its closing. */
@@ -40,10 +43,8 @@ typedef struct collect {
 static int take_line(void *ctx, int n, const char *const *v)
 {
     collect *c = ctx;
-    if (n < 13)
-        return 1;
-    if (!c->all && num(v[12]) == 0)
-        return 0;
+    if (n < 13) return 1;
+    if (!c->all && num(v[12]) == 0) return 0;
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 256;
         regfile_line *g = realloc(c->v, cap * sizeof *g);
@@ -80,8 +81,7 @@ static int lines_get(db *d, int32_t date, bool all, collect *c, char *err, size_
 int regfile_lines(db *d, int32_t date, regfile_line **out, size_t *n, char *err, size_t errlen)
 {
     collect c = {0};
-    if (lines_get(d, date, false, &c, err, errlen) != 0)
-        return -1;
+    if (lines_get(d, date, false, &c, err, errlen) != 0) return -1;
     *out = c.v;
     *n = c.n;
     return 0;
@@ -91,12 +91,12 @@ int regfile_csv(db *d, int32_t date, FILE *out, char *err, size_t errlen)
 {
     regfile_line *v;
     size_t n;
-    if (regfile_lines(d, date, &v, &n, err, errlen) != 0)
-        return -1;
+    if (regfile_lines(d, date, &v, &n, err, errlen) != 0) return -1;
     char day[24];
     csvout_date(date, day);
     fputs("date,participant,code,opening,bought,sold,issued,surrendered,retired,transferred_in,"
-          "transferred_out,closing\n", out);
+          "transferred_out,closing\n",
+          out);
     for (size_t i = 0; i < n; i++) {
         const regfile_line *l = &v[i];
         fprintf(out, "%s,%u,", day, l->participant);
@@ -121,8 +121,7 @@ int regfile_reconcile(db *d, const char *name, const char *text, size_t len, rec
     char err[512];
     for (size_t i = 0; i < c.nrows; i++) { /* the date first: the lines are compared with it */
         int32_t date;
-        if (csv_date(c.rows[i].f[0], &date) && !r->date)
-            r->date = date;
+        if (csv_date(c.rows[i].f[0], &date) && !r->date) r->date = date;
     }
     int64_t closed = 0;
     db_val p = db_int(r->date);
@@ -133,8 +132,7 @@ int regfile_reconcile(db *d, const char *name, const char *text, size_t len, rec
                   c.rows[0].f[0]);
     else if (r->date && lines_get(d, r->date, true, &all, err, sizeof err) != 0)
         csv_error(&c, 0, "the back office's database: %s", err), r->db_failed = true;
-    if (all.n && !(confirmed = calloc(all.n, sizeof *confirmed)))
-        csv_error(&c, 0, "out of memory");
+    if (all.n && !(confirmed = calloc(all.n, sizeof *confirmed))) csv_error(&c, 0, "out of memory");
     for (size_t i = 0; i < c.nrows && (confirmed || !all.n); i++) {
         const csv_row *row = &c.rows[i];
         int32_t date;
@@ -158,8 +156,8 @@ int regfile_reconcile(db *d, const char *name, const char *text, size_t len, rec
             /* a holding the exchange does not have (or an instrument it does not list) */
             recon_line *l = recon_add(r);
             if (l) {
-                *l = (recon_line){.participant = (uint32_t)pid, .theirs = qty,
-                                  .finding = "unknown_holding"};
+                *l = (recon_line){
+                    .participant = (uint32_t)pid, .theirs = qty, .finding = "unknown_holding"};
                 snprintf(l->code, sizeof l->code, "%.15s", row->f[2]);
             }
             r->compared++;
@@ -178,8 +176,10 @@ int regfile_reconcile(db *d, const char *name, const char *text, size_t len, rec
         }
         recon_line *l = recon_add(r);
         if (l) {
-            *l = (recon_line){.participant = (uint32_t)pid, .ours = all.v[k].closing,
-                              .theirs = qty, .finding = "mismatch"};
+            *l = (recon_line){.participant = (uint32_t)pid,
+                              .ours = all.v[k].closing,
+                              .theirs = qty,
+                              .finding = "mismatch"};
             snprintf(l->code, sizeof l->code, "%s", all.v[k].code);
         }
     }
@@ -192,18 +192,17 @@ int regfile_reconcile(db *d, const char *name, const char *text, size_t len, rec
         while (k < all.n && !(all.v[k].participant == moved.v[m].participant &&
                               all.v[k].instrument == moved.v[m].instrument))
             k++;
-        if (k < all.n && confirmed[k])
-            continue;
+        if (k < all.n && confirmed[k]) continue;
         r->compared++;
         recon_line *l = recon_add(r);
         if (l) {
-            *l = (recon_line){.participant = moved.v[m].participant, .ours = moved.v[m].closing,
+            *l = (recon_line){.participant = moved.v[m].participant,
+                              .ours = moved.v[m].closing,
                               .finding = "not_confirmed"};
             snprintf(l->code, sizeof l->code, "%s", moved.v[m].code);
         }
     }
-    if (!r->date && !c.nerrors)
-        csv_error(&c, 0, "no line to reconcile");
+    if (!r->date && !c.nerrors) csv_error(&c, 0, "no line to reconcile");
     csv_errors_close(&c);
     int rc = 0;
     if (c.nerrors) {

@@ -25,7 +25,10 @@
 
 /* ---- names ----------------------------------------------------------------------- */
 
-const char *rows_side(int side) { return side == CETS_BUY ? "buy" : "sell"; }
+const char *rows_side(int side)
+{
+    return side == CETS_BUY ? "buy" : "sell";
+}
 
 const char *rows_method(int m)
 {
@@ -34,8 +37,8 @@ const char *rows_method(int m)
 
 const char *rows_kind(int kind)
 {
-    static const char *const k[] = {"?", "exchange", "authority", "entity", "institution",
-                                    "individual"};
+    static const char *const k[] = {"?",      "exchange",    "authority",
+                                    "entity", "institution", "individual"};
     return kind >= 1 && kind <= 5 ? k[kind] : "?";
 }
 
@@ -52,9 +55,10 @@ static const char *done_why(int w)
 
 static const char *reg_kind(int k)
 {
-    static const char *const n[] = {"?", "allocate", "emissions", "surrender", "retire",
-                                    "transfer_request", "transfer_approve", "transfer_reject",
-                                    "freeze", "unfreeze", "deadline"};
+    static const char *const n[] = {
+        "?",      "allocate",         "emissions",        "surrender",
+        "retire", "transfer_request", "transfer_approve", "transfer_reject",
+        "freeze", "unfreeze",         "deadline"};
     return k >= 1 && k <= CETS_REG_DEADLINE ? n[k] : "?";
 }
 
@@ -103,8 +107,7 @@ static bar_map *bars_new(void)
 
 static void bars_free(bar_map *m)
 {
-    if (m)
-        free(m->s);
+    if (m) free(m->s);
     free(m);
 }
 
@@ -116,8 +119,8 @@ static void bars_reset(bar_map *m)
 
 static size_t bars_hash(uint32_t inst, int64_t t, size_t mask)
 {
-    uint64_t h = (uint64_t)t / (uint64_t)MINUTE_NS * 0x9E3779B97F4A7C15ULL ^
-                 inst * 0xC2B2AE3D27D4EB4FULL;
+    uint64_t h =
+        (uint64_t)t / (uint64_t)MINUTE_NS * 0x9E3779B97F4A7C15ULL ^ inst * 0xC2B2AE3D27D4EB4FULL;
     return (size_t)(h ^ (h >> 29)) & mask;
 }
 
@@ -125,13 +128,11 @@ static bar_slot *bars_get(bar_map *m, uint32_t inst, int64_t t)
 {
     if ((m->n + 1) * 2 > m->cap) {
         bar_map g = {calloc(m->cap * 2, sizeof *m->s), m->cap * 2, 0};
-        if (!g.s)
-            return NULL;
+        if (!g.s) return NULL;
         for (size_t i = 0; i < m->cap; i++)
             if (m->s[i].t) {
                 size_t j = bars_hash(m->s[i].inst, m->s[i].t, g.cap - 1);
-                while (g.s[j].t)
-                    j = (j + 1) & (g.cap - 1);
+                while (g.s[j].t) j = (j + 1) & (g.cap - 1);
                 g.s[j] = m->s[i];
                 g.n++;
             }
@@ -139,8 +140,7 @@ static bar_slot *bars_get(bar_map *m, uint32_t inst, int64_t t)
         *m = g;
     }
     size_t j = bars_hash(inst, t, m->cap - 1);
-    while (m->s[j].t && (m->s[j].t != t || m->s[j].inst != inst))
-        j = (j + 1) & (m->cap - 1);
+    while (m->s[j].t && (m->s[j].t != t || m->s[j].inst != inst)) j = (j + 1) & (m->cap - 1);
     if (!m->s[j].t) {
         m->s[j] = (bar_slot){.t = t, .inst = inst};
         m->n++;
@@ -167,14 +167,11 @@ void rows_free(bo_rows *r)
 static int load_bar(void *ctx, int n, const char *const *v)
 {
     bo_rows *r = ctx;
-    if (n < 8)
-        return 1;
+    if (n < 8) return 1;
     long long x[8];
-    for (int i = 0; i < 8; i++)
-        x[i] = v[i] ? strtoll(v[i], NULL, 10) : 0;
+    for (int i = 0; i < 8; i++) x[i] = v[i] ? strtoll(v[i], NULL, 10) : 0;
     bar_slot *s = bars_get(r->bars, (uint32_t)x[0], x[1]);
-    if (!s)
-        return 1;
+    if (!s) return 1;
     s->open = x[2], s->high = x[3], s->low = x[4], s->close = x[5], s->volume = x[6];
     s->value = x[7];
     return 0;
@@ -186,8 +183,9 @@ int rows_resume(bo_rows *r, const cets_engine *e, db *d)
     bars_reset(r->bars);
     r->bars_date = cets_trading_date(e);
     db_val p[1] = {db_int(r->bars_date)};
-    return db_run(d, "SELECT instrument, t, open, high, low, close, volume, value FROM bars_1m "
-                     "WHERE date = $1",
+    return db_run(d,
+                  "SELECT instrument, t, open, high, low, close, volume, value FROM bars_1m "
+                  "WHERE date = $1",
                   1, p, load_bar, r);
 }
 
@@ -195,12 +193,10 @@ void rows_flush_bars(bo_rows *r)
 {
     for (size_t i = 0; i < r->bars->cap; i++) {
         bar_slot *s = &r->bars->s[i];
-        if (!s->t || !s->touched)
-            continue;
+        if (!s->t || !s->touched) continue;
         s->touched = false;
         db_val *v = batch_row(r->b, T_BARS);
-        if (!v)
-            return;
+        if (!v) return;
         v[0] = db_int(s->inst), v[1] = db_int(s->t), v[2] = db_int(r->bars_date);
         v[3] = db_int(s->open), v[4] = db_int(s->high), v[5] = db_int(s->low);
         v[6] = db_int(s->close), v[7] = db_int(s->volume), v[8] = db_int(s->value);
@@ -217,12 +213,9 @@ static void bar_trade(bo_rows *r, const cets_trade *t)
         r->b->oom = 1;
         return;
     }
-    if (!s->volume)
-        s->open = s->high = s->low = t->price;
-    if (t->price > s->high)
-        s->high = t->price;
-    if (t->price < s->low)
-        s->low = t->price;
+    if (!s->volume) s->open = s->high = s->low = t->price;
+    if (t->price > s->high) s->high = t->price;
+    if (t->price < s->low) s->low = t->price;
     s->close = t->price;
     s->volume += t->qty;
     s->value += t->value;
@@ -234,8 +227,7 @@ static void bar_trade(bo_rows *r, const cets_trade *t)
 static void dirty_part(bo_rows *r, uint32_t pid)
 {
     for (size_t i = 0; i < r->ndirty_part; i++)
-        if (r->dirty_part[i] == pid)
-            return;
+        if (r->dirty_part[i] == pid) return;
     if (r->ndirty_part == r->capdirty_part) {
         size_t cap = r->capdirty_part ? r->capdirty_part * 2 : 16;
         uint32_t *g = realloc(r->dirty_part, cap * sizeof *g);
@@ -270,7 +262,10 @@ static void dirty_comp(bo_rows *r, uint32_t pid, int32_t year)
 
 /* ---- rows ------------------------------------------------------------------------------ */
 
-static db_val *row(bo_rows *r, bo_table t) { return batch_row(r->b, t); }
+static db_val *row(bo_rows *r, bo_table t)
+{
+    return batch_row(r->b, t);
+}
 
 /* seq, k, ts, date: the head of every movement row. */
 static db_val *movement(bo_rows *r, bo_table t)
@@ -287,8 +282,7 @@ static void funds(bo_rows *r, uint32_t pid, const char *kind, int64_t amount, in
                   uint64_t ref, const char *bank_ref)
 {
     db_val *v = movement(r, T_FUNDS);
-    if (!v)
-        return;
+    if (!v) return;
     v[4] = db_int(pid), v[5] = db_text(kind), v[6] = db_int(amount), v[7] = db_int(fee);
     v[8] = db_int((int64_t)ref), v[9] = bank_ref ? db_text(batch_text(r->b, bank_ref)) : db_null();
 }
@@ -297,8 +291,7 @@ static void holding(bo_rows *r, uint32_t pid, int64_t inst, const char *kind, in
                     uint64_t ref)
 {
     db_val *v = movement(r, T_HOLDINGS);
-    if (!v)
-        return;
+    if (!v) return;
     v[4] = db_int(pid), v[5] = inst >= 0 ? db_int(inst) : db_null(), v[6] = db_text(kind);
     v[7] = db_int(qty), v[8] = db_int((int64_t)ref);
 }
@@ -306,8 +299,7 @@ static void holding(bo_rows *r, uint32_t pid, int64_t inst, const char *kind, in
 static void on_trade(bo_rows *r, const cets_trade *t)
 {
     db_val *v = row(r, T_TRADES);
-    if (!v)
-        return;
+    if (!v) return;
     v[0] = db_int((int64_t)t->trade_id), v[1] = db_int((int64_t)t->seq), v[2] = db_int(t->ts);
     v[3] = db_int(r->date), v[4] = db_int(t->instrument), v[5] = db_text(rows_method(t->method));
     v[6] = db_text(rows_side(t->aggressor)), v[7] = db_int(t->buyer), v[8] = db_int(t->seller);
@@ -321,8 +313,7 @@ static void on_done(bo_rows *r, const cets_event *ev)
 {
     const cets_order_info *o = &ev->u.done.order;
     db_val *v = row(r, T_ORDERS);
-    if (!v)
-        return;
+    if (!v) return;
     char ref[24];
     snprintf(ref, sizeof ref, "%016" PRIx64, o->client_ref);
     v[0] = db_int((int64_t)o->order_id), v[1] = db_int(o->participant);
@@ -354,19 +345,11 @@ static void on_admin(bo_rows *r, const cets_event *ev)
         v[9] = has_text && text[0] ? db_text(batch_text(r->b, text)) : db_null();
     }
     switch (type) {
-    case CETS_CMD_INSTRUMENT_ADD:
-        r->dirty_inst |= 1ULL << (ev->u.admin.id & 63);
-        break;
+    case CETS_CMD_INSTRUMENT_ADD: r->dirty_inst |= 1ULL << (ev->u.admin.id & 63); break;
     case CETS_CMD_INSTRUMENT_HALT:
-    case CETS_CMD_INSTRUMENT_MODE:
-        r->dirty_inst |= 1ULL << (ev->u.admin.instrument & 63);
-        break;
-    case CETS_CMD_PARTICIPANT_ADD:
-        dirty_part(r, ev->u.admin.id);
-        break;
-    case CETS_CMD_PARTICIPANT_STATUS:
-        dirty_part(r, pid);
-        break;
+    case CETS_CMD_INSTRUMENT_MODE: r->dirty_inst |= 1ULL << (ev->u.admin.instrument & 63); break;
+    case CETS_CMD_PARTICIPANT_ADD: dirty_part(r, ev->u.admin.id); break;
+    case CETS_CMD_PARTICIPANT_STATUS: dirty_part(r, pid); break;
     case CETS_CMD_DEPOSIT: {
         char ref[CETS_NAME_LEN];
         memcpy(ref, c->u.text, sizeof ref);
@@ -380,9 +363,7 @@ static void on_admin(bo_rows *r, const cets_event *ev)
         }
         break;
     }
-    case CETS_CMD_WITHDRAW:
-        funds(r, pid, "withdrawal", -ev->u.admin.qty, 0, 0, NULL);
-        break;
+    case CETS_CMD_WITHDRAW: funds(r, pid, "withdrawal", -ev->u.admin.qty, 0, 0, NULL); break;
     case CETS_CMD_HOLDING_CREDIT:
         holding(r, pid, ev->u.admin.instrument, "credit", ev->u.admin.qty, 0);
         break;
@@ -398,8 +379,7 @@ static void on_registry(bo_rows *r, const cets_registry_move *m)
         char text[CETS_NAME_LEN], *bar = NULL;
         memcpy(text, m->text, sizeof text);
         text[sizeof text - 1] = 0;
-        if (m->kind == CETS_REG_RETIRE && (bar = strchr(text, '|')))
-            *bar++ = 0;
+        if (m->kind == CETS_REG_RETIRE && (bar = strchr(text, '|'))) *bar++ = 0;
         v[4] = db_text(reg_kind(m->kind)), v[5] = db_int(m->participant);
         v[6] = db_int(m->counterparty), v[7] = has_inst ? db_int(m->instrument) : db_null();
         v[8] = db_int(m->user), v[9] = db_int(m->year), v[10] = db_int(m->qty);
@@ -414,16 +394,13 @@ static void on_registry(bo_rows *r, const cets_registry_move *m)
         if (m->qty)
             holding(r, m->participant, m->instrument, m->compulsory ? "trueup" : "allocation",
                     m->qty, 0);
-        if (m->deducted)
-            dirty_comp(r, m->participant, 0); /* it made up past shortfalls */
+        if (m->deducted) dirty_comp(r, m->participant, 0); /* it made up past shortfalls */
         break;
     case CETS_REG_SURRENDER:
         holding(r, m->participant, m->instrument, "surrender", -m->qty, 0);
         dirty_comp(r, m->participant, m->year);
         break;
-    case CETS_REG_RETIRE:
-        holding(r, m->participant, m->instrument, "retire", -m->qty, 0);
-        break;
+    case CETS_REG_RETIRE: holding(r, m->participant, m->instrument, "retire", -m->qty, 0); break;
     case CETS_REG_TRANSFER_APPROVE:
         holding(r, m->participant, m->instrument, "transfer_out", -m->qty, m->ref);
         holding(r, m->counterparty, m->instrument, "transfer_in", m->qty, m->ref);
@@ -434,17 +411,14 @@ static void on_registry(bo_rows *r, const cets_registry_move *m)
         dirty_part(r, m->participant);
         break;
     case CETS_REG_EMISSIONS:
-    case CETS_REG_DEADLINE:
-        dirty_comp(r, m->participant, m->year);
-        break;
+    case CETS_REG_DEADLINE: dirty_comp(r, m->participant, m->year); break;
     }
 }
 
 static void on_block(bo_rows *r, const cets_block_info *b)
 {
     db_val *v = row(r, T_BLOCKS);
-    if (!v)
-        return;
+    if (!v) return;
     v[0] = db_int((int64_t)b->id), v[1] = db_text(b->is_quote ? "quote" : "proposal");
     v[2] = db_int((int64_t)b->answers), v[3] = db_int(b->instrument), v[4] = db_int(b->owner);
     v[5] = db_int(b->counterparty), v[6] = db_text(rows_side(b->side)), v[7] = db_int(b->price);
@@ -456,8 +430,7 @@ static void on_block(bo_rows *r, const cets_block_info *b)
 static void on_auction(bo_rows *r, const cets_auction_info *a)
 {
     db_val *v = row(r, T_AUCTIONS);
-    if (!v)
-        return;
+    if (!v) return;
     v[0] = db_int((int64_t)a->id), v[1] = db_int(a->instrument), v[2] = db_int(a->initiator);
     v[3] = db_text(rows_side(a->side)), v[4] = db_text(a->mode ? "pay_as_bid" : "uniform");
     v[5] = db_text(auction_status(a->status)), v[6] = db_int(a->lot), v[7] = db_int(a->start);
@@ -469,8 +442,7 @@ static void on_auction(bo_rows *r, const cets_auction_info *a)
 static void on_day_stats(bo_rows *r, const cets_day_stats *s)
 {
     db_val *v = row(r, T_DAY_STATS);
-    if (!v)
-        return;
+    if (!v) return;
     v[0] = db_int(s->date), v[1] = db_int(s->instrument);
     char code[CETS_CODE_LEN];
     memcpy(code, s->code, sizeof code);
@@ -484,8 +456,7 @@ static void on_day_stats(bo_rows *r, const cets_day_stats *s)
         v[12 + 3 * m] = db_int((int64_t)s->trades[m]);
     }
     int64_t cv = 0, cval = 0;
-    for (int m = 0; m < CETS_METHOD_COUNT; m++)
-        cv += s->cum_volume[m], cval += s->cum_value[m];
+    for (int m = 0; m < CETS_METHOD_COUNT; m++) cv += s->cum_volume[m], cval += s->cum_value[m];
     v[19] = db_int(s->total_volume), v[20] = db_int(s->total_value), v[21] = db_int(cv);
     v[22] = db_int(cval), v[23] = db_int(s->next_lower), v[24] = db_int(s->next_upper);
 }
@@ -493,8 +464,7 @@ static void on_day_stats(bo_rows *r, const cets_day_stats *s)
 static void on_statement(bo_rows *r, const cets_statement *s)
 {
     db_val *v = row(r, T_STATEMENTS);
-    if (!v)
-        return;
+    if (!v) return;
     v[0] = db_int(s->date), v[1] = db_int(s->participant), v[2] = db_int(s->funds_open);
     v[3] = db_int(s->funds_close), v[4] = db_int(s->deposits), v[5] = db_int(s->withdrawals);
     v[6] = db_int(s->bought_value), v[7] = db_int(s->sold_value), v[8] = db_int(s->fees);
@@ -502,8 +472,7 @@ static void on_statement(bo_rows *r, const cets_statement *s)
     for (uint32_t i = 0; i < s->nlines && i < CETS_MAX_INSTRUMENTS; i++) {
         const cets_statement_line *l = &s->lines[i];
         db_val *w = row(r, T_STATEMENT_LINES);
-        if (!w)
-            return;
+        if (!w) return;
         w[0] = db_int(s->date), w[1] = db_int(s->participant), w[2] = db_int(l->instrument);
         w[3] = db_int(l->open_qty), w[4] = db_int(l->close_qty), w[5] = db_int(l->bought_qty);
         w[6] = db_int(l->bought_value), w[7] = db_int(l->sold_qty), w[8] = db_int(l->sold_value);
@@ -549,34 +518,17 @@ void rows_command(bo_rows *r, const cets_engine *e, const cets_cmd *c)
 void rows_event(bo_rows *r, const cets_event *ev)
 {
     switch (ev->type) {
-    case CETS_EV_TRADE:
-        on_trade(r, &ev->u.trade);
-        break;
-    case CETS_EV_ORDER_DONE:
-        on_done(r, ev);
-        break;
-    case CETS_EV_ADMIN:
-        on_admin(r, ev);
-        break;
-    case CETS_EV_REGISTRY:
-        on_registry(r, &ev->u.reg);
-        break;
-    case CETS_EV_BLOCK:
-        on_block(r, &ev->u.block);
-        break;
-    case CETS_EV_AUCTION:
-        on_auction(r, &ev->u.auction.auction);
-        break;
-    case CETS_EV_DAY_STATS:
-        on_day_stats(r, &ev->u.stats);
-        break;
+    case CETS_EV_TRADE: on_trade(r, &ev->u.trade); break;
+    case CETS_EV_ORDER_DONE: on_done(r, ev); break;
+    case CETS_EV_ADMIN: on_admin(r, ev); break;
+    case CETS_EV_REGISTRY: on_registry(r, &ev->u.reg); break;
+    case CETS_EV_BLOCK: on_block(r, &ev->u.block); break;
+    case CETS_EV_AUCTION: on_auction(r, &ev->u.auction.auction); break;
+    case CETS_EV_DAY_STATS: on_day_stats(r, &ev->u.stats); break;
     case CETS_EV_STATEMENT:
-        if (ev->u.statement)
-            on_statement(r, ev->u.statement);
+        if (ev->u.statement) on_statement(r, ev->u.statement);
         break;
-    case CETS_EV_DAY_CLOSED:
-        on_day_closed(r, ev);
-        break;
+    case CETS_EV_DAY_CLOSED: on_day_closed(r, ev); break;
     }
 }
 
@@ -585,11 +537,9 @@ void rows_event(bo_rows *r, const cets_event *ev)
 static void put_instrument(bo_rows *r, const cets_engine *e, uint32_t id)
 {
     cets_instrument_info in;
-    if (cets_instrument_get(e, id, &in) != CETS_OK)
-        return;
+    if (cets_instrument_get(e, id, &in) != CETS_OK) return;
     db_val *v = row(r, T_INSTRUMENTS);
-    if (!v)
-        return;
+    if (!v) return;
     char code[CETS_CODE_LEN];
     memcpy(code, in.code, sizeof code);
     code[sizeof code - 1] = 0;
@@ -603,11 +553,9 @@ static void put_instrument(bo_rows *r, const cets_engine *e, uint32_t id)
 static void put_participant(bo_rows *r, const cets_engine *e, uint32_t id)
 {
     cets_participant_info p;
-    if (cets_participant_get(e, id, &p) != CETS_OK)
-        return;
+    if (cets_participant_get(e, id, &p) != CETS_OK) return;
     db_val *v = row(r, T_PARTICIPANTS);
-    if (!v)
-        return;
+    if (!v) return;
     char name[CETS_NAME_LEN];
     memcpy(name, p.name, sizeof name);
     name[sizeof name - 1] = 0;
@@ -619,8 +567,7 @@ static void put_participant(bo_rows *r, const cets_engine *e, uint32_t id)
 static void put_compliance(bo_rows *r, const cets_compliance *c)
 {
     db_val *v = row(r, T_COMPLIANCE);
-    if (!v)
-        return;
+    if (!v) return;
     v[0] = db_int(c->participant), v[1] = db_int(c->year), v[2] = db_int(c->obligation);
     v[3] = db_int(c->surrendered_cea), v[4] = db_int(c->surrendered_ccer);
     v[5] = db_int(c->shortfall), v[6] = db_int(c->penalty), v[7] = db_int(c->withheld);
@@ -637,18 +584,15 @@ typedef struct comp_walk {
 static void comp_of(void *ctx, const cets_compliance *c)
 {
     comp_walk *w = ctx;
-    if (c->participant == w->participant)
-        put_compliance(w->r, c);
+    if (c->participant == w->participant) put_compliance(w->r, c);
 }
 
 static void put_transfer(bo_rows *r, const cets_engine *e, uint64_t id)
 {
     cets_transfer_info t;
-    if (cets_transfer_get(e, id, &t) != CETS_OK)
-        return;
+    if (cets_transfer_get(e, id, &t) != CETS_OK) return;
     db_val *v = row(r, T_TRANSFERS);
-    if (!v)
-        return;
+    if (!v) return;
     static const char *const st[] = {"?", "pending", "approved", "rejected"};
     const cets_cmd *c = r->cmd;
     bool decided = t.status >= 2;
@@ -662,15 +606,12 @@ static void put_transfer(bo_rows *r, const cets_engine *e, uint64_t id)
 
 void rows_applied(bo_rows *r, const cets_engine *e, const cets_cmd *c, const cets_result *res)
 {
-    if (res->code != CETS_OK)
-        return;
+    if (res->code != CETS_OK) return;
     uint64_t inst = r->closed_day ? ~0ULL : r->dirty_inst;
     uint32_t ninst = cets_instrument_count(e);
     for (uint32_t i = 0; i < ninst && i < 64; i++)
-        if (inst & (1ULL << i))
-            put_instrument(r, e, i);
-    for (size_t i = 0; i < r->ndirty_part; i++)
-        put_participant(r, e, r->dirty_part[i]);
+        if (inst & (1ULL << i)) put_instrument(r, e, i);
+    for (size_t i = 0; i < r->ndirty_part; i++) put_participant(r, e, r->dirty_part[i]);
     for (size_t i = 0; i < r->ndirty_comp; i++) {
         comp_key k = r->dirty_comp[i];
         cets_compliance cc;

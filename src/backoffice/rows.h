@@ -28,11 +28,11 @@ typedef struct comp_key {
 
 typedef struct bo_rows {
     bo_batch *b;
-    int bars_days;      /* 1-minute bars kept for this many days (0: forever) */
+    int bars_days; /* 1-minute bars kept for this many days (0: forever) */
     int32_t tz;
     /* the command being applied */
     const cets_cmd *cmd;
-    int32_t date;       /* the engine's trading date when it came */
+    int32_t date; /* the engine's trading date when it came */
     uint32_t k[T_NTABLES];
     /* what it touched, read from the replica afterwards */
     uint64_t dirty_inst;
@@ -40,8 +40,8 @@ typedef struct bo_rows {
     size_t ndirty_part, capdirty_part;
     comp_key *dirty_comp;
     size_t ndirty_comp, capdirty_comp;
-    bool closed_day;    /* an end of day: every instrument's band changed */
-    bar_map *bars;      /* today's bars, so that a bar's row is always the whole bar */
+    bool closed_day; /* an end of day: every instrument's band changed */
+    bar_map *bars;   /* today's bars, so that a bar's row is always the whole bar */
     int32_t bars_date;
 } bo_rows;
 

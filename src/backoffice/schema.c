@@ -208,8 +208,7 @@ typedef struct dumper {
 static int dump_row(void *ctx, int n, const char *const *v)
 {
     dumper *d = ctx;
-    for (int i = 0; i < n; i++)
-        fprintf(d->out, "%s%s", i ? "|" : "", v[i] ? v[i] : "\\N");
+    for (int i = 0; i < n; i++) fprintf(d->out, "%s%s", i ? "|" : "", v[i] ? v[i] : "\\N");
     fputc('\n', d->out);
     return 0;
 }
@@ -225,8 +224,7 @@ int schema_dump(db *d, FILE *out, char *err, size_t errlen)
         snprintf(sql, sizeof sql, "SELECT %s FROM %s ORDER BY %s", bo_tables[t].cols,
                  bo_tables[t].name, bo_tables[t].pk);
         fprintf(out, "== %s\n", bo_tables[t].name);
-        if (db_run(d, sql, 0, NULL, dump_row, &du) != 0)
-            goto fail;
+        if (db_run(d, sql, 0, NULL, dump_row, &du) != 0) goto fail;
     }
     return 0;
 fail:
@@ -234,7 +232,10 @@ fail:
     return -1;
 }
 
-int schema_latest(void) { return migrations[NMIGRATIONS - 1].version; }
+int schema_latest(void)
+{
+    return migrations[NMIGRATIONS - 1].version;
+}
 
 int schema_migrate(db *d, int *version, char *err, size_t errlen)
 {
@@ -258,8 +259,7 @@ int schema_migrate(db *d, int *version, char *err, size_t errlen)
     }
     for (size_t i = 0; i < NMIGRATIONS; i++) {
         const migration *m = &migrations[i];
-        if (m->version <= have)
-            continue;
+        if (m->version <= have) continue;
         db_val p[2] = {db_int(m->version), db_text(m->name)};
         if (db_begin(d) != 0 || db_exec(d, m->sql) != 0 ||
             db_run(d, "INSERT INTO bo_migrations (version, name) VALUES ($1, $2)", 2, p, NULL,
@@ -271,7 +271,6 @@ int schema_migrate(db *d, int *version, char *err, size_t errlen)
         }
         have = m->version;
     }
-    if (version)
-        *version = (int)have;
+    if (version) *version = (int)have;
     return 0;
 }

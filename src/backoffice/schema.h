@@ -12,18 +12,34 @@
 /* The tables the projection writes, as the batch (batch.h) and the commit
  * (sqlproj.c) see them. Columns are listed in the order rows carry them. */
 typedef enum bo_table {
-    T_PARTICIPANTS, T_INSTRUMENTS, T_TRADES, T_ORDERS, T_FUNDS, T_HOLDINGS, T_REGISTRY,
-    T_TRANSFERS, T_COMPLIANCE, T_BLOCKS, T_AUCTIONS, T_ADMIN, T_DEPOSITS, T_DAYS, T_DAY_STATS,
-    T_STATEMENTS, T_STATEMENT_LINES, T_BARS, T_NTABLES
+    T_PARTICIPANTS,
+    T_INSTRUMENTS,
+    T_TRADES,
+    T_ORDERS,
+    T_FUNDS,
+    T_HOLDINGS,
+    T_REGISTRY,
+    T_TRANSFERS,
+    T_COMPLIANCE,
+    T_BLOCKS,
+    T_AUCTIONS,
+    T_ADMIN,
+    T_DEPOSITS,
+    T_DAYS,
+    T_DAY_STATS,
+    T_STATEMENTS,
+    T_STATEMENT_LINES,
+    T_BARS,
+    T_NTABLES
 } bo_table;
 
 typedef struct bo_table_def {
     const char *name;
-    const char *cols;  /* "a,b,c" */
+    const char *cols; /* "a,b,c" */
     int ncols;
-    const char *pk;    /* the primary key's columns */
-    bool upsert;       /* false: rows are only ever inserted (COPY); true: upsert on pk */
-    const char *keep;  /* upsert: columns an update leaves as they were ("" none) */
+    const char *pk;   /* the primary key's columns */
+    bool upsert;      /* false: rows are only ever inserted (COPY); true: upsert on pk */
+    const char *keep; /* upsert: columns an update leaves as they were ("" none) */
 } bo_table_def;
 
 extern const bo_table_def bo_tables[T_NTABLES];

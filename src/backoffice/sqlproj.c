@@ -31,8 +31,7 @@ struct sqlproj {
 static char *upsert_sql(const bo_table_def *t)
 {
     char *sql = malloc(4096);
-    if (!sql)
-        return NULL;
+    if (!sql) return NULL;
     int o = snprintf(sql, 4096, "INSERT INTO %s (%s) VALUES (", t->name, t->cols);
     for (int i = 1; i <= t->ncols; i++)
         o += snprintf(sql + o, 4096 - (size_t)o, "%s$%d", i > 1 ? "," : "", i);
@@ -45,8 +44,7 @@ static char *upsert_sql(const bo_table_def *t)
     for (char *c = strtok(cols + 1, ","); c; c = strtok(NULL, ",")) {
         char probe[80];
         snprintf(probe, sizeof probe, ",%s,", c);
-        if (strstr(keys, probe) || strstr(keep, probe))
-            continue;
+        if (strstr(keys, probe) || strstr(keep, probe)) continue;
         o += snprintf(sql + o, 4096 - (size_t)o, "%s%s = excluded.%s", first ? "" : ", ", c, c);
         first = false;
     }
@@ -67,8 +65,7 @@ sqlproj *sqlproj_new(const char *target, int bars_days, const char *files_dir)
     batch_init(&p->b);
     bool ok = rows_init(&p->r, &p->b, bars_days) == 0;
     for (int t = 0; t < T_NTABLES && ok; t++)
-        if (bo_tables[t].upsert && !(p->upsert[t] = upsert_sql(&bo_tables[t])))
-            ok = false;
+        if (bo_tables[t].upsert && !(p->upsert[t] = upsert_sql(&bo_tables[t]))) ok = false;
     if (!ok) {
         sqlproj_free(p);
         return NULL;
@@ -78,13 +75,11 @@ sqlproj *sqlproj_new(const char *target, int bars_days, const char *files_dir)
 
 void sqlproj_free(sqlproj *p)
 {
-    if (!p)
-        return;
+    if (!p) return;
     db_close(p->d);
     rows_free(&p->r);
     batch_free(&p->b);
-    for (int t = 0; t < T_NTABLES; t++)
-        free(p->upsert[t]);
+    for (int t = 0; t < T_NTABLES; t++) free(p->upsert[t]);
     free(p);
 }
 
@@ -94,8 +89,7 @@ static int sp_open(void *ctx, uint64_t *seq, char *err, size_t errlen)
 {
     sqlproj *p = ctx;
     batch_clear(&p->b);
-    if (!(p->d = db_open(p->target, err, errlen)))
-        return -1;
+    if (!(p->d = db_open(p->target, err, errlen))) return -1;
     int64_t pos = 0;
     int rc = schema_migrate(p->d, NULL, err, errlen);
     if (rc == 0 &&
@@ -137,7 +131,10 @@ static void sp_command(void *ctx, const cets_engine *e, const cets_cmd *c)
     rows_command(&((sqlproj *)ctx)->r, e, c);
 }
 
-static void sp_event(void *ctx, const cets_event *ev) { rows_event(&((sqlproj *)ctx)->r, ev); }
+static void sp_event(void *ctx, const cets_event *ev)
+{
+    rows_event(&((sqlproj *)ctx)->r, ev);
+}
 
 static void sp_applied(void *ctx, const cets_engine *e, const cets_cmd *c, const cets_result *r)
 {
@@ -149,20 +146,17 @@ static int sp_table(sqlproj *p, int t)
     const bo_table_def *def = &bo_tables[t];
     const db_val *rows = p->b.rows[t];
     size_t n = p->b.nrows[t];
-    if (!n)
-        return 0;
+    if (!n) return 0;
     if (def->upsert) {
         for (size_t i = 0; i < n; i++)
-            if (db_run(p->d, p->upsert[t], def->ncols, rows + i * (size_t)def->ncols, NULL,
-                       NULL) != 0)
+            if (db_run(p->d, p->upsert[t], def->ncols, rows + i * (size_t)def->ncols, NULL, NULL) !=
+                0)
                 return -1;
         return 0;
     }
-    if (db_copy_begin(p->d, def->name, def->cols, def->ncols) != 0)
-        return -1;
+    if (db_copy_begin(p->d, def->name, def->cols, def->ncols) != 0) return -1;
     int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = db_copy_row(p->d, rows + i * (size_t)def->ncols);
+    for (size_t i = 0; i < n && rc == 0; i++) rc = db_copy_row(p->d, rows + i * (size_t)def->ncols);
     return db_copy_end(p->d) != 0 || rc != 0 ? -1 : 0;
 }
 
@@ -175,15 +169,13 @@ static int day_file(sqlproj *p, const char *what, int32_t date,
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     int rc = f ? write(p->d, date, f, err, sizeof err) : -1;
-    if (f && (fflush(f) != 0 || fsync(fileno(f)) != 0))
-        rc = -1;
-    if (f && fclose(f) != 0)
-        rc = -1;
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = -1;
+    if (f && (fflush(f) != 0 || fsync(fileno(f)) != 0)) rc = -1;
+    if (f && fclose(f) != 0) rc = -1;
+    if (rc == 0 && rename(tmp, path) != 0) rc = -1;
     if (rc != 0) {
-        log_error("backoffice", "msg=\"cannot write the day's file; GET it from the API\" "
-                                "file=\"%s\" error=\"%s\"",
+        log_error("backoffice",
+                  "msg=\"cannot write the day's file; GET it from the API\" "
+                  "file=\"%s\" error=\"%s\"",
                   path, err[0] ? err : strerror(errno));
         unlink(tmp);
     }
@@ -192,8 +184,7 @@ static int day_file(sqlproj *p, const char *what, int32_t date,
 
 static void day_files(sqlproj *p, const int32_t *dates, int n)
 {
-    if (!p->files[0] || !n)
-        return;
+    if (!p->files[0] || !n) return;
     mkdir(p->files, 0755);
     for (int i = 0; i < n; i++) {
         day_file(p, "withdrawals", dates[i], bank_withdrawals_csv);
@@ -215,8 +206,7 @@ static int sp_commit(void *ctx, const cets_engine *e, uint64_t seq, char *err, s
         return -1;
     }
     int rc = db_begin(p->d);
-    for (int t = 0; t < T_NTABLES && rc == 0; t++)
-        rc = sp_table(p, t);
+    for (int t = 0; t < T_NTABLES && rc == 0; t++) rc = sp_table(p, t);
     for (int i = 0; i < p->b.nafter && rc == 0; i++) {
         db_val v = db_int(p->b.after[i].param);
         rc = db_run(p->d, p->b.after[i].sql, 1, &v, NULL, NULL);
@@ -225,11 +215,9 @@ static int sp_commit(void *ctx, const cets_engine *e, uint64_t seq, char *err, s
     if (rc == 0)
         rc = db_run(p->d, "UPDATE bo_meta SET value = $1 WHERE key = 'position'", 1, &pos, NULL,
                     NULL);
-    if (rc == 0)
-        rc = db_commit(p->d);
+    if (rc == 0) rc = db_commit(p->d);
     if (rc != 0) {
-        snprintf(err, errlen, "commit up to seq %llu: %s", (unsigned long long)seq,
-                 db_error(p->d));
+        snprintf(err, errlen, "commit up to seq %llu: %s", (unsigned long long)seq, db_error(p->d));
         db_rollback(p->d);
         return -1;
     }
@@ -249,7 +237,13 @@ static void sp_close(void *ctx)
 
 follower_sink sqlproj_sink(sqlproj *p)
 {
-    return (follower_sink){.name = "sql", .ctx = p, .open = sp_open, .resume = sp_resume,
-                           .command = sp_command, .event = sp_event, .applied = sp_applied,
-                           .commit = sp_commit, .close = sp_close};
+    return (follower_sink){.name = "sql",
+                           .ctx = p,
+                           .open = sp_open,
+                           .resume = sp_resume,
+                           .command = sp_command,
+                           .event = sp_event,
+                           .applied = sp_applied,
+                           .commit = sp_commit,
+                           .close = sp_close};
 }

@@ -27,15 +27,19 @@
 
 static volatile sig_atomic_t got_signal;
 
-static void on_signal(int sig) { got_signal = sig; }
+static void on_signal(int sig)
+{
+    got_signal = sig;
+}
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: cetsd [--config FILE] [--listen ADDR:PORT] [--data DIR] [--demo]\n"
-                 "             [--fix ADDR:PORT] [--log-level debug|info|warn|error] [--print-config]\n"
-                 "             [--tls-self-signed]\n"
-                 "Every configuration key is listed, with its default, by --print-config\n"
-                 "and in docs/cetsd.conf.example.\n");
+    fprintf(out,
+            "usage: cetsd [--config FILE] [--listen ADDR:PORT] [--data DIR] [--demo]\n"
+            "             [--fix ADDR:PORT] [--log-level debug|info|warn|error] [--print-config]\n"
+            "             [--tls-self-signed]\n"
+            "Every configuration key is listed, with its default, by --print-config\n"
+            "and in docs/cetsd.conf.example.\n");
 }
 
 /* Flags override the file: apply them after it. Returns 0, 1 (--print-config
@@ -47,20 +51,19 @@ static int parse_args(int argc, char **argv, server_config *c, bool *print)
     const char *file = NULL;
     char err[512];
     for (int i = 1; i < argc; i++) /* the file first, wherever --config is */
-        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-            file = argv[++i];
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) file = argv[++i];
     if (file && config_load(c, file, err, sizeof err) != 0) {
         fprintf(stderr, "cetsd: %s\n", err);
         return -1;
     }
-    static const char *const with_value[][2] = {
-        {"--listen", "listen"}, {"--data", "data_dir"}, {"--log-level", "log_level"},
-        {"--fix", "fix_listen"}};
+    static const char *const with_value[][2] = {{"--listen", "listen"},
+                                                {"--data", "data_dir"},
+                                                {"--log-level", "log_level"},
+                                                {"--fix", "fix_listen"}};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *key = NULL;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
-            if (strcmp(a, with_value[k][0]) == 0)
-                key = with_value[k][1];
+            if (strcmp(a, with_value[k][0]) == 0) key = with_value[k][1];
         if (strcmp(a, "--config") == 0 && i + 1 < argc) {
             i++;
         } else if (key && i + 1 < argc) {
@@ -143,8 +146,7 @@ int main(int argc, char **argv)
     bool print = false;
     config_default(&cfg);
     int rc = parse_args(argc, argv, &cfg, &print);
-    if (rc != 0)
-        return rc < 0 ? 2 : 0;
+    if (rc != 0) return rc < 0 ? 2 : 0;
     if (print) {
         config_print(&cfg, stdout);
         return 0;
@@ -177,8 +179,9 @@ int main(int argc, char **argv)
         snprintf(cfg.tls_cert, sizeof cfg.tls_cert, "%s", crt);
         snprintf(cfg.tls_key, sizeof cfg.tls_key, "%s", key);
         snprintf(cfg.frontend, sizeof cfg.frontend, "evloop");
-        log_warn("cetsd", "msg=\"TLS with a self-signed certificate: for a local demo only\" "
-                          "cert=%s frontend=evloop",
+        log_warn("cetsd",
+                 "msg=\"TLS with a self-signed certificate: for a local demo only\" "
+                 "cert=%s frontend=evloop",
                  log_q(crt));
     }
     core_backend *cb = NULL;
@@ -208,11 +211,10 @@ int main(int argc, char **argv)
     }
     s.stop = 1;
     log_info("cetsd", "msg=\"stopping\" signal=%d", (int)got_signal);
-    cluster_stop(cl); /* the lease is given back before anything stops */
+    cluster_stop(cl);      /* the lease is given back before anything stops */
     fix_gateway_stop(fix); /* before the core: its sessions submit to it */
     service_stop(&s);
     log_info("cetsd", "msg=\"stopped\" exit=0");
-    if (logf)
-        fclose(logf);
+    if (logf) fclose(logf);
     return 0;
 }

@@ -56,12 +56,8 @@ static bool flag_store(const char *usage, const cli_flag *f, const char *val)
 {
     int64_t v = 0;
     switch (f->kind) {
-    case ARG_BOOL:
-        *(bool *)f->dst = true;
-        return true;
-    case ARG_STR:
-        *(const char **)f->dst = val;
-        return true;
+    case ARG_BOOL: *(bool *)f->dst = true; return true;
+    case ARG_STR: *(const char **)f->dst = val; return true;
     case ARG_DATE:
         if (!parse_i64(val, &v) || v > INT32_MAX || !cets_date_valid((int32_t)v)) {
             cli_usage_error(usage, "%s wants a date as YYYYMMDD, not '%s'", f->name, val);
@@ -72,8 +68,8 @@ static bool flag_store(const char *usage, const cli_flag *f, const char *val)
     case ARG_INT:
     case ARG_LIST:
         if (!parse_i64(val, &v) || v < f->min || v > f->max) {
-            cli_usage_error(usage, "%s wants a whole number from %lld to %lld, not '%s'",
-                            f->name, (long long)f->min, (long long)f->max, val);
+            cli_usage_error(usage, "%s wants a whole number from %lld to %lld, not '%s'", f->name,
+                            (long long)f->min, (long long)f->max, val);
             return false;
         }
         if (f->kind == ARG_INT) {

@@ -29,11 +29,11 @@
 #define PENDING_MAX 64
 
 typedef struct sim_auction {
-    uint32_t k;         /* sim instrument index */
-    int mode, limit;    /* cets AUCTION_ARG_MODE, AUCTION_ARG_LIMIT */
+    uint32_t k;                      /* sim instrument index */
+    int mode, limit;                 /* cets AUCTION_ARG_MODE, AUCTION_ARG_LIMIT */
     int create_hm, start_hm, end_hm; /* local times, hhmm */
     int64_t create, start, end;
-    uint64_t id;        /* 0 until created */
+    uint64_t id; /* 0 until created */
     bool created, closed;
 } sim_auction;
 
@@ -99,7 +99,10 @@ bigtrades *bigtrades_new(const sim_market *m, uint64_t seed, uint64_t orders)
     return b;
 }
 
-void bigtrades_free(bigtrades *b) { free(b); }
+void bigtrades_free(bigtrades *b)
+{
+    free(b);
+}
 
 /* ---- whom to ask ----------------------------------------------------------- */
 
@@ -126,12 +129,12 @@ static uint32_t big_player(bigtrades *b)
 }
 
 /* One who can sell qty of iid (tonnes) or pay for it (funds), in a few tries. */
-static uint32_t find_able(bigtrades *b, const cets_engine *e, uint32_t iid, int side,
-                          int64_t qty, int64_t price, uint32_t not)
+static uint32_t find_able(bigtrades *b, const cets_engine *e, uint32_t iid, int side, int64_t qty,
+                          int64_t price, uint32_t not )
 {
     for (int tries = 0; tries < 12; tries++) {
         uint32_t pid = big_player(b);
-        if (!pid || pid == not) continue;
+        if (!pid || pid == not ) continue;
         bool able = side == CETS_SELL ? tonnes_of(e, pid, iid) >= qty
                                       : funds_of(e, pid) >= price * qty + price * qty / 1000;
         if (able) return pid;
@@ -205,7 +208,9 @@ static bool auction_bid(bigtrades *b, const cets_engine *e, const sim_auction *a
     if (cets_auction_get(e, a->id, &ai) != 0 || cets_instrument_get(e, ai.instrument, &ii) != 0)
         return false;
     int64_t price = ii.prev_close + ii.prev_close * rng_range(&b->r, -200, 150) / 10000;
-    price = price < ai.reserve_price ? ai.reserve_price : price > ai.bid_limit ? ai.bid_limit : price;
+    price = price < ai.reserve_price ? ai.reserve_price
+            : price > ai.bid_limit   ? ai.bid_limit
+                                     : price;
     int64_t qty = rng_range(&b->r, 10, 80) * 1000;
     uint32_t pid = find_able(b, e, ai.instrument, CETS_BUY, qty, price, ai.initiator);
     if (!pid) return false;
@@ -233,7 +238,8 @@ static bool block_propose(bigtrades *b, const cets_engine *e, int64_t ts, cets_c
     cets_instrument_info ii;
     if (cets_instrument_get(e, iid, &ii) != 0) return false;
     /* negotiated around the previous close, moved as the day's market is */
-    int64_t price = ii.prev_close + ii.prev_close * (m->sc->drift_bp / 2 + rng_range(&b->r, -200, 200)) / 10000;
+    int64_t price =
+        ii.prev_close + ii.prev_close * (m->sc->drift_bp / 2 + rng_range(&b->r, -200, 200)) / 10000;
     int64_t qty = rng_range(&b->r, m->sc->block_qty.lo / 1000, m->sc->block_qty.hi / 1000) * 1000;
     int side = rng_chance(&b->r, 500) ? CETS_SELL : CETS_BUY;
     int other = side == CETS_SELL ? CETS_BUY : CETS_SELL;
@@ -250,8 +256,12 @@ static bool block_propose(bigtrades *b, const cets_engine *e, int64_t ts, cets_c
     proposal *p = &b->pending[b->npending];
     memset(p, 0, sizeof *p);
     p->due = ts + rng_range(&b->r, 1, 20) * MINUTE;
-    p->answer = (cets_cmd){.actor = to, .participant = to, .side = (uint8_t)other,
-                           .instrument = iid, .price = price, .qty = qty};
+    p->answer = (cets_cmd){.actor = to,
+                           .participant = to,
+                           .side = (uint8_t)other,
+                           .instrument = iid,
+                           .price = price,
+                           .qty = qty};
     b->awaiting = true;
     return true;
 }

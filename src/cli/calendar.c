@@ -22,8 +22,9 @@
 
 const char *cal_weekday_name(int32_t date, bool chinese)
 {
-    static const char *zh[7] = {"星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"};
-    static const char *en[7] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+    static const char *zh[7] = {"星期一", "星期二", "星期三", "星期四",
+                                "星期五", "星期六", "星期日"};
+    static const char *en[7] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                 "Friday", "Saturday", "Sunday"};
     int w = cets_weekday(date);
     return chinese ? zh[w] : en[w];

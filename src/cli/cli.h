@@ -66,8 +66,7 @@ int cli_parse(const char *usage, int argc, char **argv, const cli_flag *flags, i
  * cli_errors_json set (a client command run with --json) the message also
  * goes to stdout as {"error":"usage","message":"..."}. */
 extern bool cli_errors_json;
-int cli_usage_error(const char *usage, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- text for people (textwidth.c, numfmt.c, table.c) ----------------- */
 
@@ -77,11 +76,11 @@ int tw_width(const char *s);
 void tw_pad(FILE *f, const char *s, int width, bool right);
 
 #define FMT_LEN 64
-char *fmt_money(int64_t fen, char *buf);  /* "1,234,567.89" (cets_fmt_money, grouped) */
-char *fmt_price(int64_t fen, char *buf);  /* "51.23": prices are never grouped */
-char *fmt_int(int64_t n, char *buf);      /* "1,234,567" */
-char *fmt_bp(int64_t bp, char *buf);      /* basis points as "+0.43%" */
-char *fmt_date(int32_t date, char *buf);  /* "2026-11-30" */
+char *fmt_money(int64_t fen, char *buf); /* "1,234,567.89" (cets_fmt_money, grouped) */
+char *fmt_price(int64_t fen, char *buf); /* "51.23": prices are never grouped */
+char *fmt_int(int64_t n, char *buf);     /* "1,234,567" */
+char *fmt_bp(int64_t bp, char *buf);     /* basis points as "+0.43%" */
+char *fmt_date(int32_t date, char *buf); /* "2026-11-30" */
 char *fmt_tod(int64_t ts, int32_t tz_offset_min, char *buf); /* "10:31:05.123" local */
 char *fmt_json_money(int64_t fen, char *buf); /* a JSON number with 2 decimals: "-1.50" */
 void json_quote(FILE *f, const char *s);      /* a quoted, escaped JSON string */

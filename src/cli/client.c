@@ -519,8 +519,9 @@ static const char *amount_problem(const char *s)
                "decimals (the tick is 0.01)";
     if (strchr(s, ',')) return "give it without thousands separators";
     if (d > 13) return "it has more than 13 digits before the point";
-    if (!cl_is_amount(s)) return "it must be digits with an optional . and one or two decimals, "
-                                 "e.g. 75.00";
+    if (!cl_is_amount(s))
+        return "it must be digits with an optional . and one or two decimals, "
+               "e.g. 75.00";
     return NULL;
 }
 
@@ -544,8 +545,8 @@ bool cl_qty_arg(const char *usage, const char *what, const char *s, long long mi
     else if (strchr(s, '.'))
         cli_usage_error(usage, "bad %s '%s': it is a whole number of tonnes", what, s);
     else
-        cli_usage_error(usage, "bad %s '%s': it must be a whole number from %lld to %lld", what,
-                        s, min, max);
+        cli_usage_error(usage, "bad %s '%s': it must be a whole number from %lld to %lld", what, s,
+                        min, max);
     return false;
 }
 
@@ -564,8 +565,8 @@ long long cl_fen(const json_t *obj, const char *key)
     return neg ? -fen : fen;
 }
 
-int cl_take_repeated(const char *usage, const char *flag, int argc, char **argv,
-                     const char **vals, int cap, char **rest, int *nrest)
+int cl_take_repeated(const char *usage, const char *flag, int argc, char **argv, const char **vals,
+                     int cap, char **rest, int *nrest)
 {
     size_t fl = strlen(flag);
     int n = 0;

@@ -29,11 +29,13 @@ typedef struct cl_opts {
     bool quiet; /* a side request (a name for a heading): its failure is not reported */
 } cl_opts;
 
-#define CL_COMMON_FLAGS(o)                                                         \
-    {"--server", ARG_STR, &(o).server, 0, 0}, {"--token", ARG_STR, &(o).token, 0, 0}, \
-        {"--json", ARG_BOOL, &(o).json, 0, 0}
-#define CL_COMMON_USAGE                                                            \
-    "common flags: --server URL  --token T  --json (print the API's JSON as is)\n" \
+#define CL_COMMON_FLAGS(o)                                                                         \
+    {"--server", ARG_STR, &(o).server, 0, 0}, {"--token", ARG_STR, &(o).token, 0, 0},              \
+    {                                                                                              \
+        "--json", ARG_BOOL, &(o).json, 0, 0                                                        \
+    }
+#define CL_COMMON_USAGE                                                                            \
+    "common flags: --server URL  --token T  --json (print the API's JSON as is)\n"                 \
     "  (defaults: $CETS_SERVER / $CETS_TOKEN, then the profile, see `cets help login`)\n"
 
 /* Parse a client command's flags (the common ones plus extra, at most 13)
@@ -50,8 +52,7 @@ void cl_resolve(cl_opts *o);
  * with *out the parsed answer (caller json_decref()s it) and, with o->json,
  * the raw answer already printed. Otherwise prints the API's error or the
  * transport's and returns CLI_FAIL. */
-int cl_call(const cl_opts *o, const char *method, const char *path, json_t *body,
-            json_t **out);
+int cl_call(const cl_opts *o, const char *method, const char *path, json_t *body, json_t **out);
 
 /* The same with a body that is not JSON (a CSV file; ctype NULL: text/csv),
  * and the answer as text (*out, malloc'd: CSV, or JSON the caller parses). */
@@ -69,8 +70,8 @@ int cl_get_text(const cl_opts *o, const char *path, char **text);
  * --code=X) out of argv: at most cap into vals; the rest of argv (argv[0]
  * included) into rest (argc + 1 entries). Returns how many values, or -1
  * after a usage error (no value, too many). */
-int cl_take_repeated(const char *usage, const char *flag, int argc, char **argv,
-                     const char **vals, int cap, char **rest, int *nrest);
+int cl_take_repeated(const char *usage, const char *flag, int argc, char **argv, const char **vals,
+                     int cap, char **rest, int *nrest);
 
 /* A participant id as an argument (usage error otherwise). */
 bool cl_pid_arg(const char *usage, const char *s, long long *id);

@@ -10,8 +10,9 @@
 
 #include "client.h"
 
-const char account_usage[] = "usage: cets account [--participant N]\n"
-                             "Funds and holdings (an admin may name a participant).\n" CL_COMMON_USAGE;
+const char account_usage[] =
+    "usage: cets account [--participant N]\n"
+    "Funds and holdings (an admin may name a participant).\n" CL_COMMON_USAGE;
 const char statement_last_usage[] =
     "usage: cets statement-last\n"
     "The settlement statement of the last closed day, from the server\n"
@@ -94,11 +95,14 @@ int cmd_statement_last(int argc, char **argv)
         cl_print_fields(a, f, 10);
         /* 登记变动 is what trading does not explain (allocations, surrenders,
          * retirements, transfers, issuance): with it each line adds up. */
-        static const tcol cols[] = {
-            {"代码", "Code", true},           {"期初(吨)", "Opening (t)", false},
-            {"买入量", "Bought (t)", false},  {"买入额(元)", "Bought (CNY)", false},
-            {"卖出量", "Sold (t)", false},    {"卖出额(元)", "Sold (CNY)", false},
-            {"登记变动", "Registry (t)", false}, {"期末(吨)", "Closing (t)", false}};
+        static const tcol cols[] = {{"代码", "Code", true},
+                                    {"期初(吨)", "Opening (t)", false},
+                                    {"买入量", "Bought (t)", false},
+                                    {"买入额(元)", "Bought (CNY)", false},
+                                    {"卖出量", "Sold (t)", false},
+                                    {"卖出额(元)", "Sold (CNY)", false},
+                                    {"登记变动", "Registry (t)", false},
+                                    {"期末(吨)", "Closing (t)", false}};
         table t;
         table_init(&t, cols, 8);
         const json_t *lines = json_object_get(a, "lines");

@@ -96,12 +96,11 @@ static int a_halt(int argc, char **argv)
 
 static void print_participants(const json_t *a)
 {
-    static const tcol cols[] = {
-        {"会员号", "Id", false},         {"名称", "Name", true},
-        {"类型", "Kind", true},          {"状态", "Status", true},
-        {"可用资金", "Available", false}, {"冻结", "Frozen", false},
-        {"未交收", "Unsettled", false},  {"可取", "Withdrawable", false},
-        {"委托", "Orders", false}};
+    static const tcol cols[] = {{"会员号", "Id", false},          {"名称", "Name", true},
+                                {"类型", "Kind", true},           {"状态", "Status", true},
+                                {"可用资金", "Available", false}, {"冻结", "Frozen", false},
+                                {"未交收", "Unsettled", false},   {"可取", "Withdrawable", false},
+                                {"委托", "Orders", false}};
     table t;
     table_init(&t, cols, 9);
     for (size_t i = 0; i < json_array_size(a); i++) {
@@ -278,8 +277,8 @@ static int a_user_add(int argc, char **argv)
     char *save = NULL;
     for (char *r = strtok_r(buf, ",", &save); r; r = strtok_r(NULL, ",", &save))
         json_array_append_new(arr, json_stringn(r, strlen(r)));
-    json_t *b = json_pack("{s:s,s:s,s:I}", "username", pos[0], "password", password,
-                          "participant", (json_int_t)part);
+    json_t *b = json_pack("{s:s,s:s,s:I}", "username", pos[0], "password", password, "participant",
+                          (json_int_t)part);
     json_object_set_new(b, "roles", arr);
     return ask(&o, "POST", "/admin/users", b, print_user);
 }
@@ -326,8 +325,9 @@ static int a_upload(int argc, char **argv)
     free(text);
     if (rc) return rc;
     if (!o.json)
-        printf("%s: %lld rows applied\n", pos[1],
-               (long long)json_integer_value(json_object_get(a, alloc ? "allocations" : "records")));
+        printf(
+            "%s: %lld rows applied\n", pos[1],
+            (long long)json_integer_value(json_object_get(a, alloc ? "allocations" : "records")));
     json_decref(a);
     return CLI_OK;
 }
@@ -336,12 +336,18 @@ static const struct {
     const char *name;
     int (*run)(int, char **);
 } subs[] = {
-    {"allocations", a_upload},            {"emissions", a_upload},
-    {"instrument-add", a_instrument_add}, {"halt", a_halt},
-    {"participants", a_participants},     {"participant-add", a_participant_add},
-    {"status", a_status},                 {"deposit", a_deposit},
-    {"credit", a_credit},                 {"holiday-add", a_holiday_add},
-    {"end-of-day", a_end_of_day},         {"users", a_users},
+    {"allocations", a_upload},
+    {"emissions", a_upload},
+    {"instrument-add", a_instrument_add},
+    {"halt", a_halt},
+    {"participants", a_participants},
+    {"participant-add", a_participant_add},
+    {"status", a_status},
+    {"deposit", a_deposit},
+    {"credit", a_credit},
+    {"holiday-add", a_holiday_add},
+    {"end-of-day", a_end_of_day},
+    {"users", a_users},
     {"user-add", a_user_add},
 };
 

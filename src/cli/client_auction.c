@@ -16,10 +16,12 @@
 
 const char auction_usage[] =
     "usage: cets auction [list]                  every auction: announced, open, closed\n"
-    "       cets auction show ID                 one auction, its result, my bids (admin: every bid)\n"
+    "       cets auction show ID                 one auction, its result, my bids (admin: every "
+    "bid)\n"
     "       cets auction bid ID PRICE QTY        a bid, pre-funded (role trade)\n"
     "       cets auction create CODE sell|buy LOT --participant P --start T --end T\n"
-    "                [--mode uniform|pay_as_bid] [--reserve previous_close|limit] [--min-fill PCT]\n"
+    "                [--mode uniform|pay_as_bid] [--reserve previous_close|limit] [--min-fill "
+    "PCT]\n"
     "                                            (role admin; an authority for its own lot)\n"
     "       cets auction close ID                after the window's end (admin, or the authority)\n"
     "       cets auction cancel ID               (admin)\n"
@@ -38,14 +40,20 @@ static const char *status_label(const char *s)
 
 static void auctions_print(const json_t *list)
 {
-    static const tcol cols[] = {
-        {"编号", "Id", false},          {"代码", "Code", true},
-        {"发起方", "Initiator", false}, {"方向", "Side", true},
-        {"方式", "Mode", true},         {"状态", "Status", true},
-        {"标的(吨)", "Lot (t)", false}, {"开始(北京)", "Start (+08:00)", true},
-        {"结束(北京)", "End (+08:00)", true}, {"底价", "Reserve", false},
-        {"出价上限", "Bid limit", false}, {"申报", "Bids", false},
-        {"成交量(吨)", "Filled (t)", false}, {"成交价", "Clearing", false}};
+    static const tcol cols[] = {{"编号", "Id", false},
+                                {"代码", "Code", true},
+                                {"发起方", "Initiator", false},
+                                {"方向", "Side", true},
+                                {"方式", "Mode", true},
+                                {"状态", "Status", true},
+                                {"标的(吨)", "Lot (t)", false},
+                                {"开始(北京)", "Start (+08:00)", true},
+                                {"结束(北京)", "End (+08:00)", true},
+                                {"底价", "Reserve", false},
+                                {"出价上限", "Bid limit", false},
+                                {"申报", "Bids", false},
+                                {"成交量(吨)", "Filled (t)", false},
+                                {"成交价", "Clearing", false}};
     table t;
     table_init(&t, cols, 14);
     for (size_t i = 0; i < json_array_size(list); i++) {
@@ -57,7 +65,7 @@ static void auctions_print(const json_t *list)
         cl_cell(r[3], a, "side");
         snprintf(r[4], FMT_LEN, "%s",
                  strcmp(cl_str(a, "mode"), "pay_as_bid") == 0 ? "按申报价 pay-as-bid"
-                                                             : "统一价 uniform");
+                                                              : "统一价 uniform");
         snprintf(r[5], FMT_LEN, "%s", status_label(cl_str(a, "status")));
         cl_qty_cell(r[6], a, "lot");
         cl_time_cell(r[7], a, "start");
@@ -79,11 +87,13 @@ static void auctions_print(const json_t *list)
 /* Bids reserve funds (fen) when the initiator sells, tonnes when it buys. */
 static void bids_print(const char *title, const json_t *bids, bool funds)
 {
-    static const tcol cols[] = {
-        {"申报号", "Bid", false},        {"参与人", "Participant", false},
-        {"价格", "Price", false},        {"数量(吨)", "Qty (t)", false},
-        {"成交(吨)", "Filled (t)", false}, {"冻结", "Reserved", false},
-        {CL_TIME_HEAD, true}};
+    static const tcol cols[] = {{"申报号", "Bid", false},
+                                {"参与人", "Participant", false},
+                                {"价格", "Price", false},
+                                {"数量(吨)", "Qty (t)", false},
+                                {"成交(吨)", "Filled (t)", false},
+                                {"冻结", "Reserved", false},
+                                {CL_TIME_HEAD, true}};
     table t;
     table_init(&t, cols, 7);
     for (size_t i = 0; i < json_array_size(bids); i++) {
@@ -131,11 +141,12 @@ static void auction_print(const json_t *a)
     /* the words as people read them, in both languages */
     json_t *shown = json_deep_copy(a);
     const char *st = status_label(cl_str(a, "status"));
-    const char *mode = strcmp(cl_str(a, "mode"), "pay_as_bid") == 0 ? "按申报价 pay-as-bid"
-                                                                    : "统一价 uniform";
+    const char *mode =
+        strcmp(cl_str(a, "mode"), "pay_as_bid") == 0 ? "按申报价 pay-as-bid" : "统一价 uniform";
     json_object_set_new(shown, "mode", json_stringn(mode, strlen(mode)));
     json_object_set_new(shown, "status", json_stringn(st, strlen(st)));
-    if (strcmp(cl_str(a, "status"), "closed") != 0) json_object_set_new(shown, "clearing_price", json_null());
+    if (strcmp(cl_str(a, "status"), "closed") != 0)
+        json_object_set_new(shown, "clearing_price", json_null());
     cl_print_fields(shown, f, 17);
     json_decref(shown);
     const json_t *all = json_object_get(a, "bid_list"), *own = json_object_get(a, "own_bids");
@@ -270,8 +281,7 @@ static int a_create(int argc, char **argv)
         return CLI_USAGE;
     json_t *b = json_pack("{s:I,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "participant", (json_int_t)part,
                           "code", pos[0], "side", pos[1], "lot", (json_int_t)lot, "start", s_utc,
-                          "end", e_utc, "mode", mode, "reserve", reserve, "min_fill_pct",
-                          minfill);
+                          "end", e_utc, "mode", mode, "reserve", reserve, "min_fill_pct", minfill);
     return one(&o, "POST", "/admin/auctions", b);
 }
 
@@ -288,8 +298,14 @@ static int a_end(int argc, char **argv, const char *what)
     return one(&o, "POST", path, NULL);
 }
 
-static int a_close(int argc, char **argv) { return a_end(argc, argv, "close"); }
-static int a_cancel(int argc, char **argv) { return a_end(argc, argv, "cancel"); }
+static int a_close(int argc, char **argv)
+{
+    return a_end(argc, argv, "close");
+}
+static int a_cancel(int argc, char **argv)
+{
+    return a_end(argc, argv, "cancel");
+}
 
 static const struct {
     const char *name;

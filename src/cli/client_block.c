@@ -19,8 +19,10 @@ const char block_usage[] =
     "       cets block quote CODE buy|sell PRICE QTY      a quote on the board (reserves nothing)\n"
     "       cets block propose CODE buy|sell PRICE QTY --to PARTICIPANT\n"
     "                                                     a direct proposal (reserves at once)\n"
-    "       cets block counter ID PRICE QTY               answer a quote or proposal with my terms\n"
-    "       cets block accept ID [--price P --qty Q]      accept a proposal addressed to me: it trades\n"
+    "       cets block counter ID PRICE QTY               answer a quote or proposal with my "
+    "terms\n"
+    "       cets block accept ID [--price P --qty Q]      accept a proposal addressed to me: it "
+    "trades\n"
     "       cets block decline ID\n"
     "       cets block withdraw ID                        my own quote or proposal\n"
     "       cets block history ID                         every step of the negotiation of ID\n"
@@ -28,18 +30,21 @@ const char block_usage[] =
     "+/-30% of the previous close; fees 0.05% each side.\n" CL_COMMON_USAGE;
 
 static const tcol block_cols[] = {
-    {"编号", "Id", false},       {"类型", "Type", true},        {"代码", "Code", true},
-    {"方向", "Side", true},      {"价格", "Price", false},      {"数量(吨)", "Qty (t)", false},
-    {"发起方", "From", false},   {"对手方", "To", false},       {"回应", "Answers", false},
-    {"状态", "Status", true},    {"冻结", "Reserved", false},   {CL_TIME_HEAD, true},
+    {"编号", "Id", false},     {"类型", "Type", true},      {"代码", "Code", true},
+    {"方向", "Side", true},    {"价格", "Price", false},    {"数量(吨)", "Qty (t)", false},
+    {"发起方", "From", false}, {"对手方", "To", false},     {"回应", "Answers", false},
+    {"状态", "Status", true},  {"冻结", "Reserved", false}, {CL_TIME_HEAD, true},
     {"成交号", "Trade", false}};
 
 static const char *status_label(const char *s)
 {
-    static const char *const names[][2] = {
-        {"open", "有效 open"},         {"accepted", "已成交 accepted"}, {"declined", "已拒绝 declined"},
-        {"withdrawn", "已撤回 withdrawn"}, {"countered", "已还价 countered"},
-        {"lapsed", "已失效 lapsed"},   {"closed", "已关闭 closed"}};
+    static const char *const names[][2] = {{"open", "有效 open"},
+                                           {"accepted", "已成交 accepted"},
+                                           {"declined", "已拒绝 declined"},
+                                           {"withdrawn", "已撤回 withdrawn"},
+                                           {"countered", "已还价 countered"},
+                                           {"lapsed", "已失效 lapsed"},
+                                           {"closed", "已关闭 closed"}};
     for (size_t i = 0; s && i < sizeof names / sizeof names[0]; i++)
         if (strcmp(names[i][0], s) == 0) return names[i][1];
     return s ? s : "-";
@@ -50,9 +55,7 @@ static void block_row(table *t, const json_t *b)
     char(*r)[FMT_LEN] = table_row(t, false);
     cl_cell(r[0], b, "id");
     snprintf(r[1], FMT_LEN, "%s",
-             strcmp(cl_str(b, "type"), "quote") == 0
-                 ? "报价 quote"
-                 : "意向 proposal");
+             strcmp(cl_str(b, "type"), "quote") == 0 ? "报价 quote" : "意向 proposal");
     cl_cell(r[2], b, "code");
     cl_cell(r[3], b, "side");
     cl_cell(r[4], b, "price");
@@ -119,7 +122,10 @@ static const json_t *find(const json_t *list, long long id)
     return NULL;
 }
 
-static const char *other_side(const char *s) { return strcmp(s, "buy") == 0 ? "sell" : "buy"; }
+static const char *other_side(const char *s)
+{
+    return strcmp(s, "buy") == 0 ? "sell" : "buy";
+}
 
 static bool side_arg(const char *s)
 {
@@ -201,8 +207,8 @@ static int b_counter(int argc, char **argv)
         return CLI_FAIL;
     }
     json_t *b = json_pack("{s:O,s:s,s:s,s:I,s:I}", "code", json_object_get(was, "code"), "side",
-                          other_side(cl_str(was, "side")),
-                          "price", pos[1], "qty", (json_int_t)qty, "answers", (json_int_t)id);
+                          other_side(cl_str(was, "side")), "price", pos[1], "qty", (json_int_t)qty,
+                          "answers", (json_int_t)id);
     json_decref(list);
     return answer_one(&o, "POST", "/blocks/proposals", b);
 }
@@ -230,9 +236,9 @@ static int b_accept(int argc, char **argv)
     /* the terms read, or the ones the person insists on (then the engine
      * compares them) */
     json_t *b = json_pack("{s:O,s:s,s:s,s:I}", "code", json_object_get(p, "code"), "side",
-                          other_side(cl_str(p, "side")),
-                          "price", price ? price : json_string_value(json_object_get(p, "price")),
-                          "qty", (json_int_t)(qty ? qty : json_integer_value(json_object_get(p, "qty"))));
+                          other_side(cl_str(p, "side")), "price",
+                          price ? price : json_string_value(json_object_get(p, "price")), "qty",
+                          (json_int_t)(qty ? qty : json_integer_value(json_object_get(p, "qty"))));
     json_decref(list);
     char path[64];
     snprintf(path, sizeof path, "/blocks/%lld/accept", id);
@@ -252,8 +258,14 @@ static int b_simple(int argc, char **argv, const char *method, const char *what)
     return answer_one(&o, method, path, NULL);
 }
 
-static int b_decline(int argc, char **argv) { return b_simple(argc, argv, "POST", "/decline"); }
-static int b_withdraw(int argc, char **argv) { return b_simple(argc, argv, "DELETE", ""); }
+static int b_decline(int argc, char **argv)
+{
+    return b_simple(argc, argv, "POST", "/decline");
+}
+static int b_withdraw(int argc, char **argv)
+{
+    return b_simple(argc, argv, "DELETE", "");
+}
 
 /* Does b descend from root (through "answers")? */
 static bool in_chain(const json_t *list, const json_t *b, long long root)
@@ -310,9 +322,8 @@ static const struct {
     const char *name;
     int (*run)(int, char **);
 } subs[] = {
-    {"list", b_list},       {"quote", b_quote},     {"propose", b_propose},
-    {"counter", b_counter}, {"accept", b_accept},   {"decline", b_decline},
-    {"withdraw", b_withdraw}, {"history", b_history},
+    {"list", b_list},     {"quote", b_quote},     {"propose", b_propose},   {"counter", b_counter},
+    {"accept", b_accept}, {"decline", b_decline}, {"withdraw", b_withdraw}, {"history", b_history},
 };
 
 int cmd_block(int argc, char **argv)

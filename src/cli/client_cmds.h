@@ -41,8 +41,7 @@ extern const char login_usage[], logout_usage[], whoami_usage[], token_usage[], 
     instruments_usage[], depth_usage[], trades_usage[], bars_usage[], daily_report_usage[],
     post_usage[], take_usage[], modify_usage[], cancel_usage[], orders_usage[], order_usage[],
     fills_usage[], account_usage[], statement_last_usage[], withdraw_usage[], admin_usage[],
-    history_usage[], bank_usage[], registry_file_usage[], audit_usage[],
-    block_usage[], auction_usage[], registry_usage[], compliance_usage[], params_usage[],
-    large_holders_usage[];
+    history_usage[], bank_usage[], registry_file_usage[], audit_usage[], block_usage[],
+    auction_usage[], registry_usage[], compliance_usage[], params_usage[], large_holders_usage[];
 
 #endif

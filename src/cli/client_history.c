@@ -27,7 +27,8 @@ const char history_usage[] =
     "KIND: trades (the market's), fills, orders, funds, holdings (your participant's; an\n"
     "admin names another with --participant). Dates are YYYY-MM-DD, trading days,\n"
     "inclusive. A page holds --limit rows (1000); --all follows the cursors to the end.\n"
-    "report: the daily market report of a past day (default: the last closed one).\n" CL_COMMON_USAGE;
+    "report: the daily market report of a past day (default: the last closed "
+    "one).\n" CL_COMMON_USAGE;
 const char bank_usage[] =
     "usage: cets bank deposits FILE      import the bank's deposit notices (CSV); a notice\n"
     "                                    already applied is recognised by its reference\n"
@@ -36,12 +37,14 @@ const char bank_usage[] =
     "                                    funds at that day's close: the discrepancies\n"
     "Role admin. Formats: docs/backoffice.md.\n" CL_COMMON_USAGE;
 const char registry_file_usage[] =
-    "usage: cets registry-file DATE            the day's holdings movements for the registry (CSV)\n"
+    "usage: cets registry-file DATE            the day's holdings movements for the registry "
+    "(CSV)\n"
     "       cets registry-file confirm FILE [--csv]  the registry's confirmation reconciled\n"
     "Role admin. Formats: docs/backoffice.md.\n" CL_COMMON_USAGE;
 const char audit_usage[] =
     "usage: cets audit verify FILE   check an audit log's hash chain (a live server's too)\n"
-    "       cets audit head          the server's chain head: the last line's seq and hash\n" CL_COMMON_USAGE;
+    "       cets audit head          the server's chain head: the last line's seq and "
+    "hash\n" CL_COMMON_USAGE;
 
 static char *read_file(const char *path)
 {
@@ -91,8 +94,7 @@ static void items_table(const json_t *items)
     json_object_foreach((json_t *)first, k, v)
     {
         size_t kl = strlen(k);
-        if (n == 32 || (kl > 3 && strcmp(k + kl - 3, "_ns") == 0))
-            continue;
+        if (n == 32 || (kl > 3 && strcmp(k + kl - 3, "_ns") == 0)) continue;
         keys[n] = k;
         cols[n] = (tcol){"", k, json_is_string(v)};
         n++;
@@ -101,8 +103,7 @@ static void items_table(const json_t *items)
     table_init(&t, cols, n);
     for (size_t i = 0; i < json_array_size(items); i++) {
         char(*row)[FMT_LEN] = table_row(&t, false);
-        for (int c = 0; c < n; c++)
-            cl_cell(row[c], json_array_get(items, i), keys[c]);
+        for (int c = 0; c < n; c++) cl_cell(row[c], json_array_get(items, i), keys[c]);
     }
     table_print(stdout, &t, 0);
     table_free(&t);
@@ -113,15 +114,17 @@ static int history_list(cl_opts *o, const char *kind, const char *from, const ch
                         const char *interval)
 {
     char path[1024], esc[64];
-    int n = snprintf(path, sizeof path, "/history/%s?from=%s", kind, cl_escape(from, esc, sizeof esc));
+    int n =
+        snprintf(path, sizeof path, "/history/%s?from=%s", kind, cl_escape(from, esc, sizeof esc));
     if (to)
         n += snprintf(path + n, sizeof path - (size_t)n, "&to=%s", cl_escape(to, esc, sizeof esc));
     if (code)
-        n += snprintf(path + n, sizeof path - (size_t)n, "&code=%s", cl_escape(code, esc, sizeof esc));
+        n += snprintf(path + n, sizeof path - (size_t)n, "&code=%s",
+                      cl_escape(code, esc, sizeof esc));
     if (participant)
-        n += snprintf(path + n, sizeof path - (size_t)n, "&participant=%lld", (long long)participant);
-    if (limit)
-        n += snprintf(path + n, sizeof path - (size_t)n, "&limit=%lld", (long long)limit);
+        n += snprintf(path + n, sizeof path - (size_t)n, "&participant=%lld",
+                      (long long)participant);
+    if (limit) n += snprintf(path + n, sizeof path - (size_t)n, "&limit=%lld", (long long)limit);
     if (interval)
         n += snprintf(path + n, sizeof path - (size_t)n, "&interval=%s",
                       cl_escape(interval, esc, sizeof esc));
@@ -129,8 +132,7 @@ static int history_list(cl_opts *o, const char *kind, const char *from, const ch
         snprintf(path + n, sizeof path - (size_t)n, "&format=csv");
         char *text;
         int rc = cl_call_text(o, "GET", path, NULL, NULL, &text);
-        if (rc == CLI_OK)
-            fputs(text, stdout);
+        if (rc == CLI_OK) fputs(text, stdout);
         free(text);
         return rc;
     }
@@ -141,19 +143,16 @@ static int history_list(cl_opts *o, const char *kind, const char *from, const ch
         char page[1200];
         snprintf(page, sizeof page, "%s%s%s", path, cursor[0] ? "&cursor=" : "", cursor);
         json_t *a;
-        if ((rc = cl_call(o, "GET", page, NULL, &a)))
-            break;
+        if ((rc = cl_call(o, "GET", page, NULL, &a))) break;
         json_array_extend(items, json_object_get(a, "items"));
         const char *next = json_string_value(json_object_get(a, "next_cursor"));
         snprintf(cursor, sizeof cursor, "%s", next ? next : "");
         json_decref(a);
-        if (!all || !cursor[0])
-            break;
+        if (!all || !cursor[0]) break;
     }
     if (rc == CLI_OK && !o->json) {
         items_table(items);
-        if (cursor[0])
-            printf("\n(more: --all, or the next page from cursor %s)\n", cursor);
+        if (cursor[0]) printf("\n(more: --all, or the next page from cursor %s)\n", cursor);
     }
     json_decref(items);
     return rc;
@@ -195,9 +194,11 @@ int cmd_history(int argc, char **argv)
         char path[256], esc[64];
         int n = snprintf(path, sizeof path, "/history/%s?x=1", kind);
         if (pos[1])
-            n += snprintf(path + n, sizeof path - (size_t)n, "&date=%s", cl_escape(pos[1], esc, sizeof esc));
+            n += snprintf(path + n, sizeof path - (size_t)n, "&date=%s",
+                          cl_escape(pos[1], esc, sizeof esc));
         if (participant)
-            n += snprintf(path + n, sizeof path - (size_t)n, "&participant=%lld", (long long)participant);
+            n += snprintf(path + n, sizeof path - (size_t)n, "&participant=%lld",
+                          (long long)participant);
         if (csv) {
             snprintf(path + n, sizeof path - (size_t)n, "&format=csv");
             char *text;
@@ -245,22 +246,21 @@ static json_t *answer_json(const char *answer)
 {
     json_error_t je;
     json_t *a = jsonin_loadb(answer, strlen(answer), 0, &je);
-    if (!a)
-        fprintf(stderr, "cets: the server's answer is not JSON: %s\n", je.text);
+    if (!a) fprintf(stderr, "cets: the server's answer is not JSON: %s\n", je.text);
     return a;
 }
 
 static int print_recon(const char *answer, bool money)
 {
     json_t *a = answer_json(answer);
-    if (!a)
-        return CLI_FAIL;
+    if (!a) return CLI_FAIL;
     char d[FMT_LEN], c[FMT_LEN], m[FMT_LEN];
     cl_cell(d, a, "date");
     cl_cell(c, a, "compared");
     cl_cell(m, a, "matched");
-    printf("%s %s: %s compared, %s matched, %zu discrepancies\n", money ? "对账 Bank" : "对账 Registry",
-           d, c, m, json_array_size(json_object_get(a, "discrepancies")));
+    printf("%s %s: %s compared, %s matched, %zu discrepancies\n",
+           money ? "对账 Bank" : "对账 Registry", d, c, m,
+           json_array_size(json_object_get(a, "discrepancies")));
     if (json_array_size(json_object_get(a, "discrepancies")))
         items_table(json_object_get(a, "discrepancies"));
     json_decref(a);
@@ -293,9 +293,9 @@ int cmd_bank(int argc, char **argv)
         }
     } else if (strcmp(pos[0], "withdrawals") == 0) {
         char path[128], esc[64];
-        snprintf(path, sizeof path, "/admin/bank/withdrawals?date=%s", cl_escape(pos[1], esc, sizeof esc));
-        if ((rc = cl_call_text(&o, "GET", path, NULL, NULL, &out)) == CLI_OK)
-            fputs(out, stdout);
+        snprintf(path, sizeof path, "/admin/bank/withdrawals?date=%s",
+                 cl_escape(pos[1], esc, sizeof esc));
+        if ((rc = cl_call_text(&o, "GET", path, NULL, NULL, &out)) == CLI_OK) fputs(out, stdout);
     } else if (strcmp(pos[0], "reconcile") == 0) {
         if ((rc = post_file(&o, "/admin/bank/statement", pos[1], csv, &out)) == CLI_OK)
             rc = csv || o.json ? (fputs(out, stdout), CLI_OK) : print_recon(out, true);
@@ -322,9 +322,9 @@ int cmd_registry_file(int argc, char **argv)
     } else {
         if (pos[1]) return cli_usage_error(registry_file_usage, "one DATE");
         char path[128], esc[64];
-        snprintf(path, sizeof path, "/admin/registry-file?date=%s", cl_escape(pos[0], esc, sizeof esc));
-        if ((rc = cl_call_text(&o, "GET", path, NULL, NULL, &out)) == CLI_OK)
-            fputs(out, stdout);
+        snprintf(path, sizeof path, "/admin/registry-file?date=%s",
+                 cl_escape(pos[0], esc, sizeof esc));
+        if ((rc = cl_call_text(&o, "GET", path, NULL, NULL, &out)) == CLI_OK) fputs(out, stdout);
     }
     free(out);
     return rc;

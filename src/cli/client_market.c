@@ -9,16 +9,17 @@
 #include "client.h"
 
 #define MU(cmd, what) "usage: cets " cmd "\n" what "\n" CL_COMMON_USAGE
-const char market_usage[] = MU("market", "The trading date, session and today's trading of every instrument\n"
-                               "(volumes by method: listing, block, auction).");
+const char market_usage[] =
+    MU("market", "The trading date, session and today's trading of every instrument\n"
+                 "(volumes by method: listing, block, auction).");
 const char instruments_usage[] = MU("instruments", "Every instrument with today's prices.");
 const char depth_usage[] = MU("depth CODE", "The best five levels of a book, with listing ids.");
 const char trades_usage[] = MU("trades CODE [--limit N]", "Today's trades, newest first.");
-const char bars_usage[] = MU("bars CODE [--interval 1m|1d]",
-                             "Price bars: today's minutes (1m) or closed days (1d).");
-const char daily_report_usage[] = MU("daily-report",
-                                     "The daily market report of the last closed day, as `cets "
-                                     "report DIR` prints it offline.");
+const char bars_usage[] =
+    MU("bars CODE [--interval 1m|1d]", "Price bars: today's minutes (1m) or closed days (1d).");
+const char daily_report_usage[] =
+    MU("daily-report", "The daily market report of the last closed day, as `cets "
+                       "report DIR` prints it offline.");
 
 /* Cells of a list: keys with a leading '$' are money (grouped), '#'
  * quantities (grouped), '@' times (Beijing time), '%' methods. */
@@ -31,7 +32,8 @@ static void list_cell(char *cell, const json_t *e, const char *key)
     else if (key[0] == '@')
         cl_time_cell(cell, e, key + 1);
     else if (key[0] == '%')
-        snprintf(cell, FMT_LEN, "%s", cl_method_label(json_string_value(json_object_get(e, key + 1))));
+        snprintf(cell, FMT_LEN, "%s",
+                 cl_method_label(json_string_value(json_object_get(e, key + 1))));
     else
         cl_cell(cell, e, key);
 }
@@ -64,13 +66,13 @@ static const char change_note[] =
 
 static void instruments_table(const json_t *list)
 {
-    static const tcol cols[] = {
-        {"代码", "Code", true},     {"产品", "Product", true}, {"方式", "Matching", true},
-        {"状态", "Status", true},   {"前收盘", "Prev close", false}, {"最新", "Last", false},
-        {"涨跌幅%", "Chg%", false}, {"跌停", "Lower", false},  {"涨停", "Upper", false},
-        {"最小变动", "Tick", false}};
-    static const char *const keys[] = {"code",   "product",    "matching", "status", "prev_close",
-                                       "last",   "change_pct", "lower",    "upper",  "tick"};
+    static const tcol cols[] = {{"代码", "Code", true},          {"产品", "Product", true},
+                                {"方式", "Matching", true},      {"状态", "Status", true},
+                                {"前收盘", "Prev close", false}, {"最新", "Last", false},
+                                {"涨跌幅%", "Chg%", false},      {"跌停", "Lower", false},
+                                {"涨停", "Upper", false},        {"最小变动", "Tick", false}};
+    static const char *const keys[] = {"code", "product",    "matching", "status", "prev_close",
+                                       "last", "change_pct", "lower",    "upper",  "tick"};
     list_table(list, cols, keys, 10);
     fputs(change_note, stdout);
 }
@@ -79,12 +81,15 @@ static void instruments_table(const json_t *list)
  * volume, blocks and auctions, and what they add up to. */
 static void trading_table(const json_t *list)
 {
-    static const tcol cols[] = {
-        {"代码", "Code", true},          {"最新", "Last", false},
-        {"涨跌幅%", "Chg%", false},      {"挂牌量(吨)", "Listing (t)", false},
-        {"大宗量(吨)", "Block (t)", false}, {"竞价量(吨)", "Auction (t)", false},
-        {"总成交量(吨)", "Volume (t)", false}, {"总成交额(元)", "Turnover (CNY)", false},
-        {"笔数", "Trades", false}};
+    static const tcol cols[] = {{"代码", "Code", true},
+                                {"最新", "Last", false},
+                                {"涨跌幅%", "Chg%", false},
+                                {"挂牌量(吨)", "Listing (t)", false},
+                                {"大宗量(吨)", "Block (t)", false},
+                                {"竞价量(吨)", "Auction (t)", false},
+                                {"总成交量(吨)", "Volume (t)", false},
+                                {"总成交额(元)", "Turnover (CNY)", false},
+                                {"笔数", "Trades", false}};
     table t;
     table_init(&t, cols, 9);
     long long tv = 0, tval = 0, tn = 0;
@@ -97,8 +102,8 @@ static void trading_table(const json_t *list)
             vol = json_integer_value(json_object_get(e, "volume")) +
                   json_integer_value(json_object_get(e, "block_volume")) +
                   json_integer_value(json_object_get(e, "auction_volume"));
-            val = cl_fen(e, "turnover") + cl_fen(e, "block_turnover") +
-                  cl_fen(e, "auction_turnover");
+            val =
+                cl_fen(e, "turnover") + cl_fen(e, "block_turnover") + cl_fen(e, "auction_turnover");
             tv += vol, tval += val, tn += json_integer_value(json_object_get(e, "trades"));
             cl_cell(r[0], e, "code");
             cl_cell(r[1], e, "last");
@@ -163,8 +168,10 @@ int cmd_depth(int argc, char **argv)
     json_t *a;
     if ((rc = cl_call(&o, "GET", path, NULL, &a))) return rc;
     if (!o.json) {
-        static const tcol cols[] = {{"方向", "Side", true},   {"价格", "Price", false},
-                                    {"数量(吨)", "Qty (t)", false}, {"笔数", "Orders", false},
+        static const tcol cols[] = {{"方向", "Side", true},
+                                    {"价格", "Price", false},
+                                    {"数量(吨)", "Qty (t)", false},
+                                    {"笔数", "Orders", false},
                                     {"挂牌编号:数量", "Listing id:qty", true}};
         table t;
         table_init(&t, cols, 5);
@@ -217,9 +224,12 @@ int cmd_trades(int argc, char **argv)
              cl_escape(pos[0], esc, sizeof esc), (long long)limit);
     json_t *a;
     if ((rc = cl_call(&o, "GET", path, NULL, &a))) return rc;
-    static const tcol cols[] = {{"成交号", "Trade", false}, {CL_TIME_HEAD, true},
-                                {"价格", "Price", false},   {"数量(吨)", "Qty (t)", false},
-                                {"金额(元)", "Value (CNY)", false}, {"主动方", "Aggressor", true},
+    static const tcol cols[] = {{"成交号", "Trade", false},
+                                {CL_TIME_HEAD, true},
+                                {"价格", "Price", false},
+                                {"数量(吨)", "Qty (t)", false},
+                                {"金额(元)", "Value (CNY)", false},
+                                {"主动方", "Aggressor", true},
                                 {"方式", "Method", true}};
     static const char *const keys[] = {"trade_id", "@ts",       "price",  "#qty",
                                        "$value",   "aggressor", "%method"};
@@ -242,9 +252,12 @@ int cmd_bars(int argc, char **argv)
              cl_escape(pos[0], esc, sizeof esc), interval);
     json_t *a;
     if ((rc = cl_call(&o, "GET", path, NULL, &a))) return rc;
-    static const tcol cols[] = {{CL_TIME_HEAD, true},     {"开盘", "Open", false},
-                                {"最高", "High", false},  {"最低", "Low", false},
-                                {"收盘", "Close", false}, {"成交量(吨)", "Volume (t)", false},
+    static const tcol cols[] = {{CL_TIME_HEAD, true},
+                                {"开盘", "Open", false},
+                                {"最高", "High", false},
+                                {"最低", "Low", false},
+                                {"收盘", "Close", false},
+                                {"成交量(吨)", "Volume (t)", false},
                                 {"成交额(元)", "Value (CNY)", false}};
     static const char *const keys[] = {"@t", "open", "high", "low", "close", "#volume", "$value"};
     if (!o.json) list_table(a, cols, keys, 7);
@@ -304,8 +317,7 @@ int cmd_daily_report(int argc, char **argv)
         const char *d = json_string_value(json_object_get(a, "date"));
         int y = 0, mo = 0, da = 0;
         if (d) sscanf(d, "%d-%d-%d", &y, &mo, &da);
-        report_print_stats(stdout, st, n, cl_fen(a, "composite"), y * 10000 + mo * 100 + da,
-                           false);
+        report_print_stats(stdout, st, n, cl_fen(a, "composite"), y * 10000 + mo * 100 + da, false);
         const json_t *au = json_object_get(a, "audit");
         if (json_is_object(au))
             printf("审计链 Audit chain head at seq %lld: %s\n",

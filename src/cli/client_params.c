@@ -17,8 +17,10 @@ const char params_usage[] =
 
 static void print_params(const json_t *a)
 {
-    static const tcol cols[] = {{"参数", "Parameter", true}, {"现值", "Value", false},
-                                {"默认", "Default", false},  {"单位", "Unit", true},
+    static const tcol cols[] = {{"参数", "Parameter", true},
+                                {"现值", "Value", false},
+                                {"默认", "Default", false},
+                                {"单位", "Unit", true},
                                 {"待生效", "Pending", true}};
     table t;
     table_init(&t, cols, 5);
@@ -39,8 +41,7 @@ static void print_params(const json_t *a)
                                   (long long)json_integer_value(json_object_get(c, "value")),
                                   cl_str(c, "from"));
         }
-        if (!o)
-            snprintf(r[4], FMT_LEN, "-");
+        if (!o) snprintf(r[4], FMT_LEN, "-");
     }
     printf("trading date %s\n", cl_str(a, "trading_date"));
     table_print(stdout, &t, 0);
@@ -124,14 +125,17 @@ static int p_set(int argc, char **argv)
 
 const char large_holders_usage[] =
     "usage: cets large-holders [--last-day]   holders above the large-holder threshold, now or\n"
-    "                                         as the last end of day closed (admin, authority)\n"
-    CL_COMMON_USAGE;
+    "                                         as the last end of day closed (admin, "
+    "authority)\n" CL_COMMON_USAGE;
 
 static void print_holders(const json_t *a)
 {
-    static const tcol cols[] = {{"会员号", "Id", false},      {"名称", "Name", true},
-                                {"品种", "Code", true},       {"持有(吨)", "Held (t)", false},
-                                {"发行(吨)", "Issued (t)", false}, {"占比", "Share", false}};
+    static const tcol cols[] = {{"会员号", "Id", false},
+                                {"名称", "Name", true},
+                                {"品种", "Code", true},
+                                {"持有(吨)", "Held (t)", false},
+                                {"发行(吨)", "Issued (t)", false},
+                                {"占比", "Share", false}};
     table t;
     table_init(&t, cols, 6);
     const json_t *hs = json_object_get(a, "holders");
@@ -148,9 +152,9 @@ static void print_holders(const json_t *a)
     }
     long long share = (long long)json_integer_value(json_object_get(a, "share_bp"));
     long long tonnes = (long long)json_integer_value(json_object_get(a, "tonnes"));
-    printf("%s %s: above %lld.%02lld%% of the issuance", strcmp(cl_str(a, "day"), "last") == 0
-                                                            ? "end of day" : "now",
-           cl_str(a, "date"), share / 100, share % 100);
+    printf("%s %s: above %lld.%02lld%% of the issuance",
+           strcmp(cl_str(a, "day"), "last") == 0 ? "end of day" : "now", cl_str(a, "date"),
+           share / 100, share % 100);
     if (tonnes) printf(" or %lld t", tonnes);
     printf(" (%zu holdings)\n", json_array_size(hs));
     table_print(stdout, &t, 0);

@@ -15,17 +15,22 @@
 #include "client.h"
 
 const char registry_usage[] =
-    "usage: cets registry holdings [--participant N]   holdings by vintage: available, frozen, T+1\n"
-    "       cets registry surrender YEAR QTY             allowances: the year's vintage first, then older\n"
+    "usage: cets registry holdings [--participant N]   holdings by vintage: available, frozen, "
+    "T+1\n"
+    "       cets registry surrender YEAR QTY             allowances: the year's vintage first, "
+    "then older\n"
     "       cets registry surrender YEAR --code CODE:QTY [--code CODE:QTY ...]\n"
-    "                                                    named instruments (CCER: at most 5% of the\n"
+    "                                                    named instruments (CCER: at most 5% of "
+    "the\n"
     "                                                    obligation, see `cets compliance`)\n"
     "           [--participant N]                        the authority's compulsory surrender\n"
     "       cets registry retire CODE QTY --beneficiary NAME --reason TEXT\n"
-    "                                                    voluntary cancellation; prints the certificate\n"
+    "                                                    voluntary cancellation; prints the "
+    "certificate\n"
     "       cets registry transfer TO CODE QTY           frozen until a second user approves\n"
     "       cets registry transfers                      pending and decided transfers\n"
-    "       cets registry approve ID | reject ID         by another user of the sender (four eyes)\n"
+    "       cets registry approve ID | reject ID         by another user of the sender (four "
+    "eyes)\n"
     "       cets registry allocate PID CODE QTY [--kind pre|trueup] [--output N] [--benchmark N]\n"
     "       cets registry emissions PID YEAR TONNES      verified emissions (the obligation)\n"
     "       cets registry freeze PID on|off              judicial freeze (authority or admin)\n"
@@ -34,7 +39,8 @@ const char registry_usage[] =
     "deadline and a surrender with --participant.\n" CL_COMMON_USAGE;
 
 const char compliance_usage[] =
-    "usage: cets compliance [YEAR] [--participant N]   one entity: obligation, surrendered, CCER share\n"
+    "usage: cets compliance [YEAR] [--participant N]   one entity: obligation, surrendered, CCER "
+    "share\n"
     "       cets compliance [YEAR] --all [--csv]         every entity (authority, admin)\n"
     "YEAR defaults to the year before the trading date's.\n" CL_COMMON_USAGE;
 
@@ -68,10 +74,11 @@ static int r_holdings(int argc, char **argv)
     json_t *a;
     if ((rc = cl_call(&o, "GET", path, NULL, &a))) return rc;
     if (!o.json) {
-        static const tcol cols[] = {
-            {"代码", "Code", true},          {"可用(吨)", "Available (t)", false},
-            {"冻结(吨)", "Frozen (t)", false}, {"锁定T+1(吨)", "Locked T+1 (t)", false},
-            {"合计(吨)", "Total (t)", false}};
+        static const tcol cols[] = {{"代码", "Code", true},
+                                    {"可用(吨)", "Available (t)", false},
+                                    {"冻结(吨)", "Frozen (t)", false},
+                                    {"锁定T+1(吨)", "Locked T+1 (t)", false},
+                                    {"合计(吨)", "Total (t)", false}};
         table t;
         table_init(&t, cols, 5);
         const json_t *h = json_object_get(a, "holdings");
@@ -184,9 +191,10 @@ static void certificate_print(const cl_opts *o, const json_t *a)
     printf("  注销数量 Quantity          %s 吨 t\n", q);
     printf("  受益人 Beneficiary         %s\n", cl_str(a, "beneficiary"));
     printf("  注销原因 Reason            %s\n\n", cl_str(a, "reason"));
-    printf("  上述排放配额已从注册登记系统中永久注销，不再用于交易或清缴。\n"
-           "  The allowances above are retired from the registry for good: they can no longer be\n"
-           "  traded or surrendered. The number is the journal's sequence number of the command.\n");
+    printf(
+        "  上述排放配额已从注册登记系统中永久注销，不再用于交易或清缴。\n"
+        "  The allowances above are retired from the registry for good: they can no longer be\n"
+        "  traded or surrendered. The number is the journal's sequence number of the command.\n");
 }
 
 static int r_retire(int argc, char **argv)
@@ -198,7 +206,8 @@ static int r_retire(int argc, char **argv)
     if (rc >= 0) return rc;
     long long qty;
     if (!cl_qty_arg(registry_usage, "quantity", pos[1], 1, 10000000000LL, &qty)) return CLI_USAGE;
-    if (!ben || !why) return cli_usage_error(registry_usage, "retire needs --beneficiary and --reason");
+    if (!ben || !why)
+        return cli_usage_error(registry_usage, "retire needs --beneficiary and --reason");
     json_t *a;
     if ((rc = cl_call(&o, "POST", "/registry/retirements",
                       json_pack("{s:s,s:I,s:s,s:s}", "code", pos[0], "qty", (json_int_t)qty,
@@ -212,10 +221,14 @@ static int r_retire(int argc, char **argv)
 
 /* ---- transfers ---------------------------------------------------------------------- */
 
-static const tcol transfer_cols[] = {
-    {"编号", "Id", false},   {"转出", "From", false},  {"转入", "To", false},
-    {"代码", "Code", true},  {"数量(吨)", "Qty (t)", false}, {"状态", "Status", true},
-    {"申请人编号", "Requested by", false}, {CL_TIME_HEAD, true}};
+static const tcol transfer_cols[] = {{"编号", "Id", false},
+                                     {"转出", "From", false},
+                                     {"转入", "To", false},
+                                     {"代码", "Code", true},
+                                     {"数量(吨)", "Qty (t)", false},
+                                     {"状态", "Status", true},
+                                     {"申请人编号", "Requested by", false},
+                                     {CL_TIME_HEAD, true}};
 
 static void transfers_print(const json_t *list)
 {
@@ -268,9 +281,9 @@ static int r_transfer(int argc, char **argv)
     if (!cl_pid_arg(registry_usage, pos[0], &to) ||
         !cl_qty_arg(registry_usage, "quantity", pos[2], 1, 10000000000LL, &qty))
         return CLI_USAGE;
-    return transfer_answer(&o, "/registry/transfers",
-                           json_pack("{s:I,s:s,s:I}", "to", (json_int_t)to, "code", pos[1], "qty",
-                                     (json_int_t)qty));
+    return transfer_answer(
+        &o, "/registry/transfers",
+        json_pack("{s:I,s:s,s:I}", "to", (json_int_t)to, "code", pos[1], "qty", (json_int_t)qty));
 }
 
 static int r_transfers(int argc, char **argv)
@@ -298,8 +311,14 @@ static int r_decide(int argc, char **argv, const char *what)
     return transfer_answer(&o, path, NULL);
 }
 
-static int r_approve(int argc, char **argv) { return r_decide(argc, argv, "approve"); }
-static int r_reject(int argc, char **argv) { return r_decide(argc, argv, "reject"); }
+static int r_approve(int argc, char **argv)
+{
+    return r_decide(argc, argv, "approve");
+}
+static int r_reject(int argc, char **argv)
+{
+    return r_decide(argc, argv, "reject");
+}
 
 /* ---- the authority ---------------------------------------------------------------------- */
 
@@ -318,8 +337,8 @@ static int r_allocate(int argc, char **argv)
     if (strcmp(kind, "pre") != 0 && strcmp(kind, "trueup") != 0)
         return cli_usage_error(registry_usage, "--kind is pre or trueup, not '%s'", kind);
     /* a true-up may take back: negative */
-    if (!cl_qty_arg(registry_usage, "quantity", pos[2], strcmp(kind, "trueup") == 0 ? -10000000000LL : 1,
-                    10000000000LL, &qty))
+    if (!cl_qty_arg(registry_usage, "quantity", pos[2],
+                    strcmp(kind, "trueup") == 0 ? -10000000000LL : 1, 10000000000LL, &qty))
         return CLI_USAGE;
     json_t *b = json_pack("{s:I,s:s,s:I,s:s}", "participant", (json_int_t)pid, "code", pos[1],
                           "qty", (json_int_t)qty, "kind", kind);
@@ -365,10 +384,10 @@ static int r_freeze(int argc, char **argv)
         return cli_usage_error(registry_usage, "freeze wants on or off, not '%s'", pos[1]);
     static const cl_field f[] = {{"participant", "参与人", "Participant", CF_TEXT},
                                  {"frozen", "司法冻结", "Frozen", CF_TEXT}};
-    return print_answer(&o, "POST", "/registry/freeze",
-                        json_pack("{s:I,s:b}", "participant", (json_int_t)pid, "frozen",
-                                  strcmp(pos[1], "on") == 0),
-                        f, 2);
+    return print_answer(
+        &o, "POST", "/registry/freeze",
+        json_pack("{s:I,s:b}", "participant", (json_int_t)pid, "frozen", strcmp(pos[1], "on") == 0),
+        f, 2);
 }
 
 static int r_deadline(int argc, char **argv)
@@ -389,10 +408,10 @@ static const struct {
     const char *name;
     int (*run)(int, char **);
 } subs[] = {
-    {"holdings", r_holdings},   {"surrender", r_surrender}, {"retire", r_retire},
-    {"transfer", r_transfer},   {"transfers", r_transfers}, {"approve", r_approve},
-    {"reject", r_reject},       {"allocate", r_allocate},   {"emissions", r_emissions},
-    {"freeze", r_freeze},       {"deadline", r_deadline},
+    {"holdings", r_holdings}, {"surrender", r_surrender}, {"retire", r_retire},
+    {"transfer", r_transfer}, {"transfers", r_transfers}, {"approve", r_approve},
+    {"reject", r_reject},     {"allocate", r_allocate},   {"emissions", r_emissions},
+    {"freeze", r_freeze},     {"deadline", r_deadline},
 };
 
 int cmd_registry(int argc, char **argv)
@@ -439,12 +458,15 @@ static void compliance_one_print(const json_t *a)
 
 static void compliance_all_print(const json_t *a)
 {
-    static const tcol cols[] = {
-        {"参与人", "Entity", false},     {"名称", "Name", true},
-        {"应清缴(吨)", "Obligation", false}, {"配额(吨)", "CEA", false},
-        {"CCER(吨)", "CCER", false},     {"尚需(吨)", "Outstanding", false},
-        {"缺口(吨)", "Shortfall", false}, {"罚款(元)", "Penalty", false},
-        {"状态", "Status", true}};
+    static const tcol cols[] = {{"参与人", "Entity", false},
+                                {"名称", "Name", true},
+                                {"应清缴(吨)", "Obligation", false},
+                                {"配额(吨)", "CEA", false},
+                                {"CCER(吨)", "CCER", false},
+                                {"尚需(吨)", "Outstanding", false},
+                                {"缺口(吨)", "Shortfall", false},
+                                {"罚款(元)", "Penalty", false},
+                                {"状态", "Status", true}};
     table t;
     table_init(&t, cols, 9);
     const json_t *ents = json_object_get(a, "entities");

@@ -42,7 +42,10 @@ void cl_print_order_result(const json_t *r)
     cl_print_fields(r, f, 8);
 }
 
-static bool side_ok(const char *s) { return strcmp(s, "buy") == 0 || strcmp(s, "sell") == 0; }
+static bool side_ok(const char *s)
+{
+    return strcmp(s, "buy") == 0 || strcmp(s, "sell") == 0;
+}
 
 static int order_answer(const cl_opts *o, const char *method, const char *path, json_t *body)
 {
@@ -141,8 +144,7 @@ int cmd_take(int argc, char **argv)
             json_t *t = target(listing[i]);
             if (!t) {
                 json_decref(b);
-                return cli_usage_error(take_usage, "--listing wants ID:QTY, not '%s'",
-                                       listing[i]);
+                return cli_usage_error(take_usage, "--listing wants ID:QTY, not '%s'", listing[i]);
             }
             json_array_append_new(targets, t);
         }
@@ -195,9 +197,15 @@ int cmd_cancel(int argc, char **argv)
 }
 
 static const tcol order_cols[] = {
-    {"委托号", "Order", false},      {"代码", "Code", true},           {"方向", "Side", true},
-    {"价格", "Price", false},        {"未成交", "Open qty", false},    {"已成交", "Filled", false},
-    {"成交额", "Filled value", false}, {"有效期", "TIF", true},          {"客户编号", "Client id", true},
+    {"委托号", "Order", false},
+    {"代码", "Code", true},
+    {"方向", "Side", true},
+    {"价格", "Price", false},
+    {"未成交", "Open qty", false},
+    {"已成交", "Filled", false},
+    {"成交额", "Filled value", false},
+    {"有效期", "TIF", true},
+    {"客户编号", "Client id", true},
     {CL_TIME_HEAD, true},
 };
 
@@ -283,11 +291,17 @@ int cmd_fills(int argc, char **argv)
     json_t *a;
     if ((rc = cl_call(&o, "GET", path, NULL, &a))) return rc;
     if (!o.json) {
-        static const tcol cols[] = {
-            {"成交号", "Trade", false}, {CL_TIME_HEAD, true},       {"代码", "Code", true},
-            {"方向", "Side", true},     {"价格", "Price", false},     {"数量(吨)", "Qty (t)", false},
-            {"金额(元)", "Value (CNY)", false}, {"手续费(元)", "Fee (CNY)", false},
-            {"委托号", "Order", false}, {"角色", "Liquidity", true},  {"方式", "Method", true}};
+        static const tcol cols[] = {{"成交号", "Trade", false},
+                                    {CL_TIME_HEAD, true},
+                                    {"代码", "Code", true},
+                                    {"方向", "Side", true},
+                                    {"价格", "Price", false},
+                                    {"数量(吨)", "Qty (t)", false},
+                                    {"金额(元)", "Value (CNY)", false},
+                                    {"手续费(元)", "Fee (CNY)", false},
+                                    {"委托号", "Order", false},
+                                    {"角色", "Liquidity", true},
+                                    {"方式", "Method", true}};
         table t;
         table_init(&t, cols, 11);
         for (size_t i = 0; i < json_array_size(a); i++) {

@@ -138,7 +138,8 @@ static const char *check_all_stats(const cets_engine *e, const recount *r)
     int64_t composite = 0, sum = 0, n = 0;
     int32_t date = 0;
     uint32_t count = cets_last_day_stats(e, st, CETS_MAX_INSTRUMENTS, &composite, &date);
-    if (count != r->ninst) return fail("%u instruments in the day's stats, want %u", count, r->ninst);
+    if (count != r->ninst)
+        return fail("%u instruments in the day's stats, want %u", count, r->ninst);
     for (uint32_t i = 0; i < count; i++) {
         const char *w = check_stats(e, &st[i], &r->inst[st[i].instrument]);
         if (w) return w;
@@ -164,9 +165,10 @@ static const char *check_statement(const cets_engine *e, const recount *r, uint3
     if (st.bought_value != p->bought || st.sold_value != p->sold || st.fees != p->fees ||
         st.ntrades != p->ntrades)
         return fail("statement %u: bought/sold/fees/trades %lld/%lld/%lld/%u, trades say "
-                    "%lld/%lld/%lld/%u", pid, (long long)st.bought_value, (long long)st.sold_value,
-                    (long long)st.fees, st.ntrades, (long long)p->bought, (long long)p->sold,
-                    (long long)p->fees, p->ntrades);
+                    "%lld/%lld/%lld/%u",
+                    pid, (long long)st.bought_value, (long long)st.sold_value, (long long)st.fees,
+                    st.ntrades, (long long)p->bought, (long long)p->sold, (long long)p->fees,
+                    p->ntrades);
     int64_t income = pid == CETS_EXCHANGE_ID ? r->fee_income : 0;
     if (st.funds_close != st.funds_open + st.deposits - st.withdrawals - st.bought_value +
                               st.sold_value - st.fees + income)
@@ -205,7 +207,8 @@ const char *daycheck_run(const cets_engine *e, int32_t next_date)
     const char *w = NULL;
     if (!r->part || !r->lines) w = "out of memory";
     if (!w) cets_trades_foreach(e, true, recount_trade, r);
-    if (!w && r->bad_trade) w = "a trade names no such instrument or participant, or value != price x qty";
+    if (!w && r->bad_trade)
+        w = "a trade names no such instrument or participant, or value != price x qty";
     if (!w) w = check_all_stats(e, r);
     for (uint32_t pid = 1; !w && pid <= r->nparts; pid++) w = check_statement(e, r, pid);
     if (!w && cets_trading_date(e) != next_date)

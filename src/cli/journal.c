@@ -101,14 +101,12 @@ static int journal_repair(const char *dir, bool yes)
 {
     cets_journal_cut cut;
     int rc = journal_check_print(dir, &cut);
-    if (rc < 0)
-        return CLI_FAIL;
+    if (rc < 0) return CLI_FAIL;
     if (rc == 0) {
         printf("repair: nothing to cut; recovery starts as it is\n");
         return CLI_OK;
     }
-    if (!cut.segment[0])
-        return CLI_FAIL;
+    if (!cut.segment[0]) return CLI_FAIL;
     if (!yes) {
         printf("repair: would cut %s at offset %" PRIu64 "; nothing was changed; run again "
                "with --yes to cut\n",
@@ -140,7 +138,8 @@ int cmd_journal(int argc, char **argv)
     if (n == -2) return CLI_OK;
     if (n < 0) return CLI_USAGE;
     if (n < 2)
-        return cli_usage_error(journal_usage, "journal needs check or repair, and a data directory");
+        return cli_usage_error(journal_usage,
+                               "journal needs check or repair, and a data directory");
     const char *what = pos[0], *dir = pos[1];
     if (strcmp(what, "check") == 0) {
         if (yes) return cli_usage_error(journal_usage, "--yes is for repair");

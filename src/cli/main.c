@@ -135,8 +135,7 @@ int main(int argc, char **argv)
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) name = "help";
     const cli_command *c = command_find(name);
     if (!c) {
-        fprintf(stderr, "cets: unknown %s '%s'\n\n", name[0] == '-' ? "flag" : "command",
-                argv[1]);
+        fprintf(stderr, "cets: unknown %s '%s'\n\n", name[0] == '-' ? "flag" : "command", argv[1]);
         commands_list(stderr);
         return CLI_USAGE;
     }

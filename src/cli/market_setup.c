@@ -19,7 +19,7 @@
 
 #include "sim.h"
 
-static const char *regions[] = {"华北", "华东", "华南", "华中", "西北", "西南", "东北",
+static const char *regions[] = {"华北", "华东", "华南", "华中", "西北", "西南",   "东北",
                                 "江苏", "浙江", "广东", "山东", "河北", "内蒙古", "山西",
                                 "河南", "四川", "湖北", "安徽", "福建", "新疆"};
 static const char *sectors[] = {"电力", "热电", "发电", "钢铁", "水泥", "铝业"};
@@ -53,8 +53,12 @@ static void participant_name(rng *r, int kind, uint32_t n, char *name)
 static int admin(sim_pipeline *p, int64_t *ts, int type, uint32_t pid, uint32_t iid, int64_t qty,
                  int64_t aux, uint32_t *id_out)
 {
-    cets_cmd c = {.type = (uint8_t)type, .actor = CETS_EXCHANGE_ID, .participant = pid,
-                  .instrument = iid, .qty = qty, .aux = aux};
+    cets_cmd c = {.type = (uint8_t)type,
+                  .actor = CETS_EXCHANGE_ID,
+                  .participant = pid,
+                  .instrument = iid,
+                  .qty = qty,
+                  .aux = aux};
     *ts += 10000; /* 10 us apart, as a bulk load would be */
     return pl_submit(p, &c, *ts, id_out);
 }
@@ -65,7 +69,7 @@ static void kinds_assign(sim_market *m, rng *r)
     uint32_t n = m->nparts, nind = n * (uint32_t)m->sc->pct_individual / 100,
              ninst = n * (uint32_t)m->sc->pct_institution / 100;
     for (uint32_t i = 0; i < n; i++)
-        m->kind[i] = i < nind ? CETS_PK_INDIVIDUAL
+        m->kind[i] = i < nind           ? CETS_PK_INDIVIDUAL
                      : i < nind + ninst ? CETS_PK_INSTITUTION
                                         : CETS_PK_ENTITY;
     for (uint32_t i = n; i > 1; i--) {
@@ -92,8 +96,11 @@ static int instruments_add(sim_pipeline *p, sim_market *m, int64_t *ts)
     for (uint32_t i = 0; i < m->ninstr; i++) {
         const sim_instrument *s = &list[i];
         m->code[i] = s->code;
-        cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD, .actor = CETS_EXCHANGE_ID,
-                      .flags = CETS_MATCH_LISTING, .price = s->prev_close, .aux = s->product};
+        cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD,
+                      .actor = CETS_EXCHANGE_ID,
+                      .flags = CETS_MATCH_LISTING,
+                      .price = s->prev_close,
+                      .aux = s->product};
         snprintf(c.u.text, sizeof c.u.text, "%s", s->code);
         m->product[i] = s->product;
         m->weight[i] = s->weight;
@@ -106,8 +113,8 @@ static int instruments_add(sim_pipeline *p, sim_market *m, int64_t *ts)
 static int participants_add(sim_pipeline *p, sim_market *m, rng *r, int64_t *ts)
 {
     for (uint32_t i = 0; i < m->nparts; i++) {
-        cets_cmd c = {.type = CETS_CMD_PARTICIPANT_ADD, .actor = CETS_EXCHANGE_ID,
-                      .aux = m->kind[i]};
+        cets_cmd c = {
+            .type = CETS_CMD_PARTICIPANT_ADD, .actor = CETS_EXCHANGE_ID, .aux = m->kind[i]};
         participant_name(r, m->kind[i], i + 2, c.u.text);
         *ts += 10000;
         if (pl_submit(p, &c, *ts, &m->pid[i]) != 0) return -1;
@@ -138,8 +145,8 @@ static int accounts_fund(sim_pipeline *p, sim_market *m, rng *r, int64_t *ts)
                           : 0;
             else if (ccer)
                 qty = rng_chance(r, 500) ? log_uniform(r, h->lo, h->hi) : 0;
-            if (qty && admin(p, ts, CETS_CMD_HOLDING_CREDIT, m->pid[i], m->instr[k], qty, 0,
-                             NULL) != 0)
+            if (qty &&
+                admin(p, ts, CETS_CMD_HOLDING_CREDIT, m->pid[i], m->instr[k], qty, 0, NULL) != 0)
                 return -1;
         }
     }

@@ -34,7 +34,10 @@ char *fmt_money(int64_t fen, char *buf)
     return group_thousands(buf);
 }
 
-char *fmt_price(int64_t fen, char *buf) { return cets_fmt_money(fen, buf); }
+char *fmt_price(int64_t fen, char *buf)
+{
+    return cets_fmt_money(fen, buf);
+}
 
 char *fmt_int(int64_t n, char *buf)
 {
@@ -45,7 +48,10 @@ char *fmt_int(int64_t n, char *buf)
 char *fmt_bp(int64_t bp, char *buf)
 {
     int64_t a = bp < 0 ? -bp : bp;
-    snprintf(buf, FMT_LEN, "%s%lld.%02lld%%", bp < 0 ? "-" : bp > 0 ? "+" : "",
+    snprintf(buf, FMT_LEN, "%s%lld.%02lld%%",
+             bp < 0   ? "-"
+             : bp > 0 ? "+"
+                      : "",
              (long long)(a / 100), (long long)(a % 100));
     return buf;
 }
@@ -68,22 +74,25 @@ char *fmt_tod(int64_t ts, int32_t tz_offset_min, char *buf)
     return buf;
 }
 
-char *fmt_json_money(int64_t fen, char *buf) { return cets_fmt_money(fen, buf); }
+char *fmt_json_money(int64_t fen, char *buf)
+{
+    return cets_fmt_money(fen, buf);
+}
 
 /* Length of the well-formed UTF-8 character at s (1-4), 0 when it is not
  * one (a stray or overlong byte, a surrogate, past U+10FFFF, or cut short
  * by the end of the string). */
 static int utf8_char_len(const unsigned char *s)
 {
-    int n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
-          : s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
+    int n = s[0] < 0x80                   ? 1
+            : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
+            : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
+            : s[0] >= 0xf0 && s[0] < 0xf5 ? 4
+                                          : 0;
     for (int i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    if (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
-        return 0;
-    if (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
-        return 0;
+        if ((s[i] & 0xc0) != 0x80) return 0;
+    if (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))) return 0;
+    if (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))) return 0;
     return n;
 }
 
@@ -104,10 +113,8 @@ void json_quote(FILE *f, const char *s)
             fwrite(p, 1, (size_t)n, f);
         } else {
             const unsigned char *q = p + 1; /* a cut tail: continuation bytes to the end */
-            while ((*q & 0xc0) == 0x80)
-                q++;
-            if (*p >= 0xc2 && *p < 0xf5 && !*q && q - p < 4)
-                break;
+            while ((*q & 0xc0) == 0x80) q++;
+            if (*p >= 0xc2 && *p < 0xf5 && !*q && q - p < 4) break;
             fputs("\\ufffd", f);
         }
         p += n ? n : 1;

@@ -43,11 +43,11 @@ struct flow {
     int64_t fair[SIM_INSTRUMENTS], prev[SIM_INSTRUMENTS];
     int64_t lower[SIM_INSTRUMENTS], upper[SIM_INSTRUMENTS];
     int sim_index[CETS_MAX_INSTRUMENTS]; /* engine id -> sim index, -1 */
-    vorder *all, *sorted; /* in priority order per book */
+    vorder *all, *sorted;                /* in priority order per book */
     size_t nall, cap;
     size_t start[NBOOKS + 1];
-    uint32_t *own;       /* indices into sorted, grouped by participant */
-    size_t *own_start;   /* per participant id, into own; maxpid + 2 entries */
+    uint32_t *own;     /* indices into sorted, grouped by participant */
+    size_t *own_start; /* per participant id, into own; maxpid + 2 entries */
     uint32_t maxpid;
 };
 
@@ -98,9 +98,11 @@ static void view_collect(void *ctx, const cets_order_info *o)
             exit(CLI_FAIL);
         }
     }
-    f->all[f->nall++] = (vorder){
-        .id = o->order_id, .participant = o->participant, .price = o->price,
-        .book = (uint8_t)(f->sim_index[o->instrument] * 2 + (o->side == CETS_SELL))};
+    f->all[f->nall++] =
+        (vorder){.id = o->order_id,
+                 .participant = o->participant,
+                 .price = o->price,
+                 .book = (uint8_t)(f->sim_index[o->instrument] * 2 + (o->side == CETS_SELL))};
 }
 
 void flow_refresh(flow *f, const cets_engine *e)
@@ -187,7 +189,10 @@ static int64_t fair_step(flow *f, uint32_t k)
     return f->fair[k];
 }
 
-static int64_t clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
 
 /* A listing order's size from the scenario's buckets, in round hundreds
  * mostly; one in ten is an odd number of tonnes. */
@@ -245,8 +250,7 @@ static int choose_side(flow *f, const cets_engine *e, uint32_t pid, uint32_t iid
 
 /* Size a sell: the careful sell what is available, the careless also what
  * is locked today. */
-static int64_t sell_qty(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty,
-                        bool careful)
+static int64_t sell_qty(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty, bool careful)
 {
     cets_holding h = holding(e, pid, iid);
     int64_t have = careful ? h.available : h.available + h.locked;
@@ -254,8 +258,7 @@ static int64_t sell_qty(const cets_engine *e, uint32_t pid, uint32_t iid, int64_
 }
 
 /* Size a buy at price: the careful buy what their funds cover. */
-static int64_t buy_qty(const cets_engine *e, uint32_t pid, int64_t price, int64_t qty,
-                       bool careful)
+static int64_t buy_qty(const cets_engine *e, uint32_t pid, int64_t price, int64_t qty, bool careful)
 {
     int64_t can = careful ? affordable(e, pid, price, qty) : qty;
     return can > 0 ? can : qty; /* nothing affordable: ask anyway */
@@ -295,8 +298,7 @@ static void make_post(flow *f, const cets_engine *e, cets_cmd *c, uint32_t pid, 
     c->flags = CETS_TIF_DAY;
 }
 
-static void make_take_limit(flow *f, const cets_engine *e, cets_cmd *c, uint32_t pid,
-                            uint32_t k)
+static void make_take_limit(flow *f, const cets_engine *e, cets_cmd *c, uint32_t pid, uint32_t k)
 {
     uint32_t iid = f->m->instr[k];
     bool careful = !rng_chance(&f->r, 40);
@@ -344,8 +346,7 @@ static int named_candidates(flow *f, const cets_engine *e, uint32_t k, int side,
     return n;
 }
 
-static void make_take_named(flow *f, const cets_engine *e, cets_cmd *c, uint32_t pid,
-                            uint32_t k)
+static void make_take_named(flow *f, const cets_engine *e, cets_cmd *c, uint32_t pid, uint32_t k)
 {
     uint32_t iid = f->m->instr[k];
     bool careful = !rng_chance(&f->r, 20);

@@ -102,7 +102,7 @@ static int replay_verify(const char *dir, const cets_config *guess)
         cets_engine_free(ea);
         return CLI_FAIL;
     }
-    const char *why = a.hash != b.hash         ? "the snapshot and the journal disagree"
+    const char *why = a.hash != b.hash           ? "the snapshot and the journal disagree"
                       : a.last_seq != b.last_seq ? "the two replays end at different commands"
                                                  : invariants(ea);
     printf("verify=%s%s\n", why ? "FAILED: " : "ok", why ? why : "");
@@ -123,7 +123,8 @@ int cmd_replay(int argc, char **argv)
     if (n == -2) return CLI_OK;
     if (n < 0) return CLI_USAGE;
     if (n == 0) return cli_usage_error(replay_usage, "replay needs a data directory");
-    if (scratch && verify) return cli_usage_error(replay_usage, "--verify already replays from scratch");
+    if (scratch && verify)
+        return cli_usage_error(replay_usage, "--verify already replays from scratch");
     char err[1024];
     cets_config cfg;
     if (dd_guess_config(dir, &cfg, err, sizeof err) != 0) {

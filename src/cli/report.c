@@ -71,15 +71,16 @@ static void prices_print(FILE *f, const cets_day_stats *st, uint32_t n, int64_t 
     if (carried)
         fprintf(f, "  * 当日无挂牌协议成交，沿用前收盘价 No listing trade today: the previous "
                    "close carries over.\n");
-    fprintf(f, "\n  综合价格 Composite price: %s 元/吨 CNY/t (CEA 各年度收盘价等权平均 "
-               "equal-weighted mean of the CEA closes)\n\n",
+    fprintf(f,
+            "\n  综合价格 Composite price: %s 元/吨 CNY/t (CEA 各年度收盘价等权平均 "
+            "equal-weighted mean of the CEA closes)\n\n",
             fmt_price(composite, buf));
 }
 
 /* A volume table of two methods (or of a method and the day's totals). */
 static void volumes_print(FILE *f, const char *title, const tcol *cols, int ncols,
-                          const cets_day_stats *st, uint32_t n, const day_totals *tot,
-                          int method_a, int method_b)
+                          const cets_day_stats *st, uint32_t n, const day_totals *tot, int method_a,
+                          int method_b)
 {
     table t;
     table_init(&t, cols, ncols);
@@ -183,8 +184,7 @@ static void report_json(FILE *f, const cets_day_stats *st, uint32_t n, int64_t c
         json_quote(f, s->code);
         fprintf(f, ",\"prev_close\":%s,\"open\":%s,\"high\":%s,\"low\":%s,\"close\":%s",
                 fmt_json_money(s->prev_close, a), fmt_json_money(s->open, b),
-                fmt_json_money(s->high, c), fmt_json_money(s->low, d),
-                fmt_json_money(s->close, e));
+                fmt_json_money(s->high, c), fmt_json_money(s->low, d), fmt_json_money(s->close, e));
         fprintf(f, ",\"change_bp\":%lld,\"traded\":%s", (long long)s->change_bp,
                 s->traded ? "true" : "false");
         json_methods(f, s->volume, s->value, s->trades);

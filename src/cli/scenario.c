@@ -113,7 +113,10 @@ const sim_scenario *scenario_find(const char *name)
     return NULL;
 }
 
-const char *scenario_names(void) { return "normal, opening-day, deadline-rush"; }
+const char *scenario_names(void)
+{
+    return "normal, opening-day, deadline-rush";
+}
 
 int scenario_instruments(const sim_scenario *s, int32_t date, sim_instrument *out)
 {

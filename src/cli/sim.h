@@ -30,14 +30,20 @@ static inline uint64_t rng_next(rng *r)
 }
 
 /* Uniform in [0, n), n > 0 (the bias of a 64-bit modulo is negligible here). */
-static inline uint64_t rng_below(rng *r, uint64_t n) { return rng_next(r) % n; }
+static inline uint64_t rng_below(rng *r, uint64_t n)
+{
+    return rng_next(r) % n;
+}
 /* Uniform in [lo, hi]. */
 static inline int64_t rng_range(rng *r, int64_t lo, int64_t hi)
 {
     return lo + (int64_t)rng_below(r, (uint64_t)(hi - lo + 1));
 }
 /* True with probability per_mille / 1000. */
-static inline bool rng_chance(rng *r, int per_mille) { return (int)rng_below(r, 1000) < per_mille; }
+static inline bool rng_chance(rng *r, int per_mille)
+{
+    return (int)rng_below(r, 1000) < per_mille;
+}
 
 /* ---- the exchange's side: the core's pipeline (sim_pipeline.c) ---------------
  * The commands of the simulation go through the core's pipeline
@@ -48,12 +54,12 @@ static inline bool rng_chance(rng *r, int per_mille) { return (int)rng_below(r, 
 #define PL_MAX_TYPE 256  /* command types fit in a byte (cets_cmd.type) */
 
 typedef struct sim_pipeline {
-    pipeline core;     /* the exchange's engine sees a batch once it is durable */
-    cets_engine *view; /* the participants' picture: sees each command at once */
+    pipeline core;        /* the exchange's engine sees a batch once it is durable */
+    cets_engine *view;    /* the participants' picture: sees each command at once */
     cets_result view_res; /* the view's result of the last command submitted */
     size_t batch_max, n;
-    cets_cmd *cmds;   /* the batch, journaled, not yet applied */
-    uint32_t **ids;   /* where to store each command's result.id, or NULL */
+    cets_cmd *cmds; /* the batch, journaled, not yet applied */
+    uint32_t **ids; /* where to store each command's result.id, or NULL */
     /* what happened */
     uint64_t commands, accepted, rejected, trades, commits;
     uint64_t by_reason[PL_MAX_CODE];
@@ -72,7 +78,10 @@ void pl_free(sim_pipeline *p);
  * result.id once applied. 0, or -1 with p->err. The caller flushes when
  * pl_full(). */
 int pl_submit(sim_pipeline *p, cets_cmd *c, int64_t ts, uint32_t *id_out);
-static inline bool pl_full(const sim_pipeline *p) { return p->n == p->batch_max; }
+static inline bool pl_full(const sim_pipeline *p)
+{
+    return p->n == p->batch_max;
+}
 /* Commit the batch (one fdatasync), then apply it. 0, or -1 with p->err:
  * then nothing of the batch was applied. */
 int pl_flush(sim_pipeline *p);
@@ -100,19 +109,19 @@ typedef struct sim_size { /* a bucket of listing order sizes */
 
 typedef struct sim_scenario {
     const char *name, *title;
-    int32_t date;                /* default --date */
-    int64_t participants, orders; /* default --participants, --orders */
-    int64_t reference;           /* every previous close (fen), 0: the table's */
+    int32_t date;                        /* default --date */
+    int64_t participants, orders;        /* default --participants, --orders */
+    int64_t reference;                   /* every previous close (fen), 0: the table's */
     int pct_institution, pct_individual; /* of the participants; the rest are entities */
-    sim_range funds[3];          /* CNY: entities, institutions, individuals */
-    sim_range holdings[3];       /* tonnes per CEA vintage */
-    sim_size sizes[4];           /* listing order sizes */
-    int drift_bp;                /* where the day's price is pulled: prev close +/- this */
-    int buy_per_mille;           /* how often a trader wants to buy */
-    int blocks;                  /* block proposals in the afternoon */
+    sim_range funds[3];                  /* CNY: entities, institutions, individuals */
+    sim_range holdings[3];               /* tonnes per CEA vintage */
+    sim_size sizes[4];                   /* listing order sizes */
+    int drift_bp;                        /* where the day's price is pulled: prev close +/- this */
+    int buy_per_mille;                   /* how often a trader wants to buy */
+    int blocks;                          /* block proposals in the afternoon */
     sim_range block_qty;
-    int auctions;                /* one-way bidding auctions (0, 1 or 2) */
-    int auction_bids;            /* bids expected in each */
+    int auctions;     /* one-way bidding auctions (0, 1 or 2) */
+    int auction_bids; /* bids expected in each */
 } sim_scenario;
 
 const sim_scenario *scenario_find(const char *name);
@@ -130,12 +139,12 @@ typedef struct sim_market {
     uint32_t instr[SIM_INSTRUMENTS]; /* engine ids */
     const char *code[SIM_INSTRUMENTS];
     int product[SIM_INSTRUMENTS];
-    int weight[SIM_INSTRUMENTS];     /* share of the order flow */
+    int weight[SIM_INSTRUMENTS]; /* share of the order flow */
     uint32_t nparts;
-    uint32_t *pid;                   /* engine ids of the participants */
-    uint8_t *kind;                   /* cets_pkind of each */
-    uint32_t nkind[6];               /* how many of each kind */
-    uint32_t *by_kind[6];            /* indices into pid, per kind */
+    uint32_t *pid;        /* engine ids of the participants */
+    uint8_t *kind;        /* cets_pkind of each */
+    uint32_t nkind[6];    /* how many of each kind */
+    uint32_t *by_kind[6]; /* indices into pid, per kind */
     int nholidays;
 } sim_market;
 

@@ -70,8 +70,13 @@ static void sim_listener(void *ctx, const cets_event *ev)
 static int opts_parse(sim_opts *o, int argc, char **argv)
 {
     /* 0 / -1: not given, the scenario's default */
-    *o = (sim_opts){.dir = "./cets-sim-data", .scenario = "normal", .participants = 0,
-                    .orders = -1, .seed = 1, .batch = 1024, .date = 0};
+    *o = (sim_opts){.dir = "./cets-sim-data",
+                    .scenario = "normal",
+                    .participants = 0,
+                    .orders = -1,
+                    .seed = 1,
+                    .batch = 1024,
+                    .date = 0};
     const cli_flag flags[] = {
         {"--dir", ARG_STR, &o->dir, 0, 0},
         {"--force", ARG_BOOL, &o->force, 0, 0},
@@ -128,10 +133,9 @@ static int holidays_load(const sim_opts *o, int32_t *dates, int cap, char *path,
     if (o->holidays)
         snprintf(path, plen, "%s", o->holidays);
     else if (!cal_default_path(path, plen)) {
-        fprintf(stderr,
-                "cets: no holiday calendar: data/holidays-cn.txt is not in the current "
-                "directory, under $CETS_SOURCE_DIR or in the source tree of this binary; "
-                "name one with --holidays FILE (or --holidays none: weekends only)\n");
+        fprintf(stderr, "cets: no holiday calendar: data/holidays-cn.txt is not in the current "
+                        "directory, under $CETS_SOURCE_DIR or in the source tree of this binary; "
+                        "name one with --holidays FILE (or --holidays none: weekends only)\n");
         return -1;
     }
     int n = cets_holidays_load(path, dates, cap, err, sizeof err);
@@ -188,7 +192,8 @@ static int64_t schedule_at(schedule *s, uint64_t k, bool *lunch)
     return start + (int64_t)i * slot + (int64_t)rng_below(&s->r, (uint64_t)slot);
 }
 
-static void progress(const sim_opts *o, const sim_pipeline *p, int32_t tz, int64_t ts, uint64_t done)
+static void progress(const sim_opts *o, const sim_pipeline *p, int32_t tz, int64_t ts,
+                     uint64_t done)
 {
     if (o->quiet) return;
     char t[FMT_LEN], a[FMT_LEN], b[FMT_LEN], c[FMT_LEN];
@@ -344,7 +349,8 @@ static void summary_text(FILE *f, const sim_result *r)
     for (int t = 1; t < PL_MAX_TYPE; t++)
         if (p->by_type[t])
             fprintf(f, "    %-24s %10s   rejected %s\n", cets_cmd_name(t),
-                    fmt_int((int64_t)p->by_type[t], a), fmt_int((int64_t)p->rejected_by_type[t], b));
+                    fmt_int((int64_t)p->by_type[t], a),
+                    fmt_int((int64_t)p->rejected_by_type[t], b));
     kv(f, "成交 Trades", "%s", fmt_int((int64_t)p->trades, a));
     kv(f, "日志 Journal", "%s records, %s bytes", fmt_int((int64_t)r->js.records, a),
        fmt_int((int64_t)r->js.bytes, b));
@@ -353,9 +359,10 @@ static void summary_text(FILE *f, const sim_result *r)
     kv(f, "同步 fdatasync", "%.3f s in total, %.2f ms at most", (double)r->js.sync_ns_total / 1e9,
        (double)r->js.sync_ns_max / 1e6);
     kv(f, "快照 Snapshot", "after seq %s", fmt_int((int64_t)r->snapshot_seq, a));
-    kv(f, "核对 Checks", "%s", r->check ? r->check
-                                       : "ok (conservation; statistics and statements "
-                                         "recomputed from the trades; events = queries)");
+    kv(f, "核对 Checks", "%s",
+       r->check ? r->check
+                : "ok (conservation; statistics and statements "
+                  "recomputed from the trades; events = queries)");
     kv(f, "状态哈希 State hash", "%016" PRIx64, r->hash);
     kv(f, "用时 Wall time", "%.3f s, %s commands/s (order flow %.3f s)", r->wall,
        fmt_int((int64_t)((double)p->commands / (r->wall > 0 ? r->wall : 1e-9)), a), r->flow_secs);
@@ -365,8 +372,9 @@ static void summary_text(FILE *f, const sim_result *r)
 static void summary_json(FILE *f, const sim_result *r)
 {
     const sim_pipeline *p = r->p;
-    fprintf(f, "{\"type\":\"summary\",\"scenario\":\"%s\",\"seed\":%lld,\"participants\":%u,"
-               "\"orders\":%lld",
+    fprintf(f,
+            "{\"type\":\"summary\",\"scenario\":\"%s\",\"seed\":%lld,\"participants\":%u,"
+            "\"orders\":%lld",
             r->o->sc->name, (long long)r->o->seed, r->m->nparts, (long long)r->o->orders);
     fprintf(f, ",\"commands\":%" PRIu64 ",\"accepted\":%" PRIu64 ",\"rejected\":%" PRIu64,
             p->commands, p->accepted, p->rejected);
@@ -378,14 +386,16 @@ static void summary_json(FILE *f, const sim_result *r)
         fprintf(f, "%s\"%s\":%" PRIu64, sep, cets_reason_name(codes[i]), p->by_reason[codes[i]]);
         sep = ",";
     }
-    fprintf(f, "},\"trades\":%" PRIu64 ",\"journal_records\":%" PRIu64
-               ",\"journal_commits\":%" PRIu64 ",\"fdatasyncs\":%" PRIu64
-               ",\"journal_bytes\":%" PRIu64 ",\"sync_seconds\":%.6f",
+    fprintf(f,
+            "},\"trades\":%" PRIu64 ",\"journal_records\":%" PRIu64 ",\"journal_commits\":%" PRIu64
+            ",\"fdatasyncs\":%" PRIu64 ",\"journal_bytes\":%" PRIu64 ",\"sync_seconds\":%.6f",
             p->trades, r->js.records, r->js.commits, r->js.syncs, r->js.bytes,
             (double)r->js.sync_ns_total / 1e9);
     fprintf(f, ",\"snapshot_seq\":%" PRIu64 ",\"checks\":\"%s\"", r->snapshot_seq,
             r->check ? r->check : "ok");
-    fprintf(f, ",\"state_hash\":\"%016" PRIx64 "\",\"wall_seconds\":%.6f,\"commands_per_second\":%.0f}\n",
+    fprintf(f,
+            ",\"state_hash\":\"%016" PRIx64
+            "\",\"wall_seconds\":%.6f,\"commands_per_second\":%.0f}\n",
             r->hash, r->wall, (double)p->commands / (r->wall > 0 ? r->wall : 1e-9));
 }
 
@@ -433,7 +443,9 @@ static int sim_run(const sim_opts *o, const int32_t *hol, int nhol, const char *
     sim_events ev = {0};
     core_backend *backend = core_backend_file(o->dir);
     bus *events = bus_new(BUS_DEFAULT_CAPACITY);
-    bus_reader_opts ro = {.name = "simulate", .mode = BUS_ON_CORE, .on_event = sim_listener,
+    bus_reader_opts ro = {.name = "simulate",
+                          .mode = BUS_ON_CORE,
+                          .on_event = sim_listener,
                           .ctx = &ev,
                           .types = BUS_TYPE(CETS_EV_TRADE) | BUS_TYPE(CETS_EV_DAY_STATS) |
                                    BUS_TYPE(CETS_EV_STATEMENT) | BUS_TYPE(CETS_EV_DAY_CLOSED)};
@@ -455,8 +467,9 @@ static int sim_run(const sim_opts *o, const int32_t *hol, int nhol, const char *
         snprintf(p.err, sizeof p.err, "cannot copy the engine (no memory)");
         rc = -1;
     }
-    if (rc == 0) rc = market_setup(&p, &m, o->sc, (uint64_t)o->seed, o->date,
-                                   (uint32_t)o->participants, hol, nhol);
+    if (rc == 0)
+        rc = market_setup(&p, &m, o->sc, (uint64_t)o->seed, o->date, (uint32_t)o->participants, hol,
+                          nhol);
     if (rc == 0 && !cets_is_trading_day(e, o->date)) {
         snprintf(p.err, sizeof p.err, "%d is not a trading day for the engine", o->date);
         rc = -1;

@@ -54,7 +54,8 @@ static void trade_row(void *ctx, const cets_trade *tr)
     *(buy ? &s->bought : &s->sold) += tr->value;
     s->fees += fee;
     cets_instrument_info ii;
-    if (cets_instrument_get(s->e, tr->instrument, &ii) != 0) snprintf(ii.code, sizeof ii.code, "#%u", tr->instrument);
+    if (cets_instrument_get(s->e, tr->instrument, &ii) != 0)
+        snprintf(ii.code, sizeof ii.code, "#%u", tr->instrument);
     int32_t tz = cets_engine_config(s->e)->tz_offset_min;
     char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN], d[FMT_LEN];
     if (s->json) {
@@ -98,11 +99,14 @@ static void funds_print(FILE *f, const cets_engine *e, const cets_statement *st)
     int64_t income = 0;
     bool exchange = st->participant == CETS_EXCHANGE_ID;
     if (exchange) cets_trades_foreach(e, true, fee_sum, &income);
-    const struct { const char *name; int64_t v; } items[] = {
+    const struct {
+        const char *name;
+        int64_t v;
+    } items[] = {
         {"期初资金 Opening funds", st->funds_open}, {"入金 Deposits", st->deposits},
-        {"出金 Withdrawals", -st->withdrawals},      {"买入成交额 Bought", -st->bought_value},
-        {"卖出成交额 Sold", st->sold_value},         {"手续费 Fees", -st->fees},
-        {"手续费收入 Fee income", income},           {"期末资金 Closing funds", st->funds_close},
+        {"出金 Withdrawals", -st->withdrawals},     {"买入成交额 Bought", -st->bought_value},
+        {"卖出成交额 Sold", st->sold_value},        {"手续费 Fees", -st->fees},
+        {"手续费收入 Fee income", income},          {"期末资金 Closing funds", st->funds_close},
     };
     table t;
     table_init(&t, cols, 2);
@@ -119,8 +123,9 @@ static void funds_print(FILE *f, const cets_engine *e, const cets_statement *st)
                      st->sold_value - st->fees + income;
     char a[FMT_LEN];
     if (expect == st->funds_close)
-        fprintf(f, "  核对 Check: 期初 + 入金 - 出金 - 买入 + 卖出 - 手续费%s = 期末 "
-                   "opening + in - out - bought + sold - fees%s = closing: ok\n\n",
+        fprintf(f,
+                "  核对 Check: 期初 + 入金 - 出金 - 买入 + 卖出 - 手续费%s = 期末 "
+                "opening + in - out - bought + sold - fees%s = closing: ok\n\n",
                 exchange ? " + 收入" : "", exchange ? " + income" : "");
     else
         fprintf(f, "  核对 Check: MISMATCH: the items add up to %s, not to the closing funds\n\n",
@@ -130,9 +135,9 @@ static void funds_print(FILE *f, const cets_engine *e, const cets_statement *st)
 static void holdings_print(FILE *f, const cets_engine *e, const cets_statement *st)
 {
     static const tcol cols[] = {
-        {"代码", "Code", true},          {"期初持仓", "Opening (t)", false},
-        {"买入量", "Bought (t)", false}, {"买入额(元)", "Bought (CNY)", false},
-        {"卖出量", "Sold (t)", false},   {"卖出额(元)", "Sold (CNY)", false},
+        {"代码", "Code", true},           {"期初持仓", "Opening (t)", false},
+        {"买入量", "Bought (t)", false},  {"买入额(元)", "Bought (CNY)", false},
+        {"卖出量", "Sold (t)", false},    {"卖出额(元)", "Sold (CNY)", false},
         {"其他变动", "Other (t)", false}, {"期末持仓", "Closing (t)", false},
     };
     table t;
@@ -167,10 +172,16 @@ static void statement_text(FILE *f, const cets_engine *e, const cets_statement *
                            const cets_participant_info *pi)
 {
     static const tcol trade_cols[] = {
-        {"成交编号", "Trade", false}, {"时间", "Time", true},         {"代码", "Code", true},
-        {"方式", "Method", true},     {"方向", "Side", true},         {"价格", "Price", false},
-        {"数量(吨)", "Qty (t)", false}, {"成交额(元)", "Value (CNY)", false},
-        {"手续费(元)", "Fee (CNY)", false}, {"对手方", "Counterparty", false},
+        {"成交编号", "Trade", false},
+        {"时间", "Time", true},
+        {"代码", "Code", true},
+        {"方式", "Method", true},
+        {"方向", "Side", true},
+        {"价格", "Price", false},
+        {"数量(吨)", "Qty (t)", false},
+        {"成交额(元)", "Value (CNY)", false},
+        {"手续费(元)", "Fee (CNY)", false},
+        {"对手方", "Counterparty", false},
     };
     char d[FMT_LEN];
     fprintf(f, "结算单 Settlement Statement\n");
@@ -192,8 +203,10 @@ static void statement_text(FILE *f, const cets_engine *e, const cets_statement *
     table_free(&t);
     if (s.count != st->ntrades || s.bought != st->bought_value || s.sold != st->sold_value ||
         s.fees != st->fees)
-        fprintf(f, "\n  核对 Check: MISMATCH: the trades listed (%u) do not add up to the "
-                   "statement (%u trades)\n", s.count, st->ntrades);
+        fprintf(f,
+                "\n  核对 Check: MISMATCH: the trades listed (%u) do not add up to the "
+                "statement (%u trades)\n",
+                s.count, st->ntrades);
     fputc('\n', f);
 }
 
@@ -214,11 +227,13 @@ static void statement_json(FILE *f, const cets_engine *e, const cets_statement *
     for (uint32_t i = 0; i < st->nlines && i < CETS_MAX_INSTRUMENTS; i++) {
         const cets_statement_line *l = &st->lines[i];
         cets_instrument_info ii;
-        if (cets_instrument_get(e, l->instrument, &ii) != 0) snprintf(ii.code, sizeof ii.code, "#%u", l->instrument);
+        if (cets_instrument_get(e, l->instrument, &ii) != 0)
+            snprintf(ii.code, sizeof ii.code, "#%u", l->instrument);
         fprintf(f, "%s{\"code\":", i ? "," : "");
         json_quote(f, ii.code);
-        fprintf(f, ",\"open\":%lld,\"close\":%lld,\"bought\":%lld,\"bought_value\":%s,"
-                   "\"sold\":%lld,\"sold_value\":%s}",
+        fprintf(f,
+                ",\"open\":%lld,\"close\":%lld,\"bought\":%lld,\"bought_value\":%s,"
+                "\"sold\":%lld,\"sold_value\":%s}",
                 (long long)l->open_qty, (long long)l->close_qty, (long long)l->bought_qty,
                 fmt_json_money(l->bought_value, c), (long long)l->sold_qty,
                 fmt_json_money(l->sold_value, d));

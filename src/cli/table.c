@@ -47,8 +47,7 @@ static void rule_print(FILE *f, const int *width, int ncols, int indent)
     fputc('\n', f);
 }
 
-static void line_print(FILE *f, const table *t, const int *width, int indent, int row,
-                       bool english)
+static void line_print(FILE *f, const table *t, const int *width, int indent, int row, bool english)
 {
     fprintf(f, "%*s", indent, "");
     for (int c = 0; c < t->ncols; c++) {
@@ -77,8 +76,7 @@ void table_print(FILE *f, const table *t, int indent)
         }
     }
     bool zh = false; /* a table of field names has one heading line */
-    for (int c = 0; c < ncols; c++)
-        zh |= t->cols[c].zh[0] != 0;
+    for (int c = 0; c < ncols; c++) zh |= t->cols[c].zh[0] != 0;
     if (zh) line_print(f, t, width, indent, -1, false);
     line_print(f, t, width, indent, -1, true);
     rule_print(f, width, ncols, indent);

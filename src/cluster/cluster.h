@@ -36,16 +36,17 @@
 #include "core/core.h"
 
 typedef struct cluster_options {
-    const char *nats_url;    /* "nats://127.0.0.1:4222,nats://127.0.0.1:4223" */
-    const char *node_id;     /* unique per node, [A-Za-z0-9_-]{1,32} */
-    const char *advertise;   /* told to clients that reach a standby: "http://host:port" */
-    const char *data_dir;    /* the node's own snapshots and engine.config */
-    const char *stream;      /* "CETS": the journal stream; also names the bucket and subjects */
-    int replicas;            /* 3 */
-    int lease_ttl_ms;        /* 4000: a leader silent this long loses the lease */
-    int publish_timeout_ms;  /* 15000: a commit waits this long for JetStream, retrying */
-    int snapshot_keep;       /* 2: snapshots kept in the snapshot stream (fixed for now) */
-    uint64_t snapshot_every; /* 1,000,000: commands between snapshots the leader publishes (0 = never) */
+    const char *nats_url;   /* "nats://127.0.0.1:4222,nats://127.0.0.1:4223" */
+    const char *node_id;    /* unique per node, [A-Za-z0-9_-]{1,32} */
+    const char *advertise;  /* told to clients that reach a standby: "http://host:port" */
+    const char *data_dir;   /* the node's own snapshots and engine.config */
+    const char *stream;     /* "CETS": the journal stream; also names the bucket and subjects */
+    int replicas;           /* 3 */
+    int lease_ttl_ms;       /* 4000: a leader silent this long loses the lease */
+    int publish_timeout_ms; /* 15000: a commit waits this long for JetStream, retrying */
+    int snapshot_keep;      /* 2: snapshots kept in the snapshot stream (fixed for now) */
+    uint64_t
+        snapshot_every; /* 1,000,000: commands between snapshots the leader publishes (0 = never) */
 } cluster_options;
 
 void cluster_options_default(cluster_options *o);
@@ -62,9 +63,9 @@ void cluster_stop(cluster *cl);
 
 typedef struct cluster_stats {
     bool leader;
-    uint64_t stream_seq;   /* the last stream message applied or appended here */
+    uint64_t stream_seq; /* the last stream message applied or appended here */
     uint64_t promotions, demotions, fenced, publish_retries, snapshots_published;
-    char leader_at[256];   /* the lease holder's advertised address */
+    char leader_at[256]; /* the lease holder's advertised address */
 } cluster_stats;
 void cluster_get_stats(cluster *cl, cluster_stats *out);
 

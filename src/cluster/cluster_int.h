@@ -32,21 +32,21 @@
 #define CL_WRONG_LAST_SEQ 10071 /* JetStream: "wrong last sequence" */
 #define CL_SNAP_CHUNK (512u << 10)
 #define CL_MSG_TARGET (256u << 10) /* a commit's batch goes out as messages of about this */
-#define CL_MAX_PIPE 256           /* messages of one commit in flight at once */
+#define CL_MAX_PIPE 256            /* messages of one commit in flight at once */
 
 typedef struct cl_backend {
     core_backend b; /* first: what the core sees */
     cluster_options o;
-    char url[1024], node[40], advertise[256], dir[1024], stream[48], snap_stream[56],
-        bucket[56], subj[64];
+    char url[1024], node[40], advertise[256], dir[1024], stream[48], snap_stream[56], bucket[56],
+        subj[64];
     natsConnection *nc;
     jsCtx *js;
     jsCtx *js_async; /* the same connection, with the ack handler of pipelined publishes */
     kvStore *kv;
 
-    pthread_mutex_t mu;  /* the fields below */
-    uint64_t applied;    /* stream seq of the last journal message in the engine */
-    uint64_t last_cmd;   /* seq of the last command in the engine */
+    pthread_mutex_t mu; /* the fields below */
+    uint64_t applied;   /* stream seq of the last journal message in the engine */
+    uint64_t last_cmd;  /* seq of the last command in the engine */
     uint64_t fenced, publish_retries;
     struct cl_journal *j; /* the leader's open journal, if any */
 } cl_backend;
@@ -54,9 +54,9 @@ typedef struct cl_backend {
 /* One decoded journal message. */
 typedef struct cl_msg {
     uint64_t stream_seq;
-    char kind;           /* 'b' batch, 'm' marker, 'g' genesis */
-    uint64_t last;       /* Cets-Last */
-    cets_cmd *cmds;      /* batch: malloc'd */
+    char kind;      /* 'b' batch, 'm' marker, 'g' genesis */
+    uint64_t last;  /* Cets-Last */
+    cets_cmd *cmds; /* batch: malloc'd */
     size_t n;
 } cl_msg;
 
@@ -70,8 +70,8 @@ int cl_stream_bounds(cl_backend *b, uint64_t *first, uint64_t *last, char *err, 
  * UINT64_MAX: until *stop is set), in order, calling fn for each; fn returns
  * nonzero to stop. 0, or -1 with err. */
 typedef int (*cl_msg_fn)(void *ctx, const cl_msg *m);
-int cl_read(cl_backend *b, uint64_t from, uint64_t until, const volatile int *stop,
-            cl_msg_fn fn, void *ctx, char *err, size_t errlen);
+int cl_read(cl_backend *b, uint64_t from, uint64_t until, const volatile int *stop, cl_msg_fn fn,
+            void *ctx, char *err, size_t errlen);
 /* Record that the engine now holds message m (applied or appended). */
 void cl_applied(cl_backend *b, uint64_t stream_seq, uint64_t last_cmd);
 

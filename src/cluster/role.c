@@ -35,7 +35,7 @@ struct cluster {
     bool following, role_started;
     uint64_t lease_rev;
     uint64_t published_seq; /* the last snapshot this node published */
-    pthread_mutex_t mu;      /* stats */
+    pthread_mutex_t mu;     /* stats */
     cluster_stats st;
 };
 
@@ -61,8 +61,7 @@ static int follow_one(void *ctx, const cl_msg *m)
     uint64_t have = cl->b->last_cmd;
     pthread_mutex_unlock(&cl->b->mu);
     size_t skip = 0;
-    while (skip < m->n && m->cmds[skip].seq <= have)
-        skip++;
+    while (skip < m->n && m->cmds[skip].seq <= have) skip++;
     char err[600];
     if (m->n > skip && core_replicate(cl->c, m->cmds + skip, m->n - skip, err, sizeof err) != 0) {
         log_error("cluster", "msg=\"cannot apply the stream\" alarm=1 stream_seq=%llu error=\"%s\"",
@@ -85,7 +84,8 @@ static void *follow_main(void *arg)
         uint64_t from = cl->b->applied + 1;
         pthread_mutex_unlock(&cl->b->mu);
         char err[600];
-        if (cl_read(cl->b, from, UINT64_MAX, &cl->follow_stop, follow_one, cl, err, sizeof err) != 0) {
+        if (cl_read(cl->b, from, UINT64_MAX, &cl->follow_stop, follow_one, cl, err, sizeof err) !=
+            0) {
             log_warn("cluster", "msg=\"following the stream failed; again in 500 ms\" error=\"%s\"",
                      err);
             sleep_ms(500);
@@ -96,17 +96,14 @@ static void *follow_main(void *arg)
 
 static void follow_start(cluster *cl)
 {
-    if (cl->following)
-        return;
+    if (cl->following) return;
     cl->follow_stop = 0;
-    if (pthread_create(&cl->follow_th, NULL, follow_main, cl) == 0)
-        cl->following = true;
+    if (pthread_create(&cl->follow_th, NULL, follow_main, cl) == 0) cl->following = true;
 }
 
 static void follow_stop(cluster *cl)
 {
-    if (!cl->following)
-        return;
+    if (!cl->following) return;
     cl->follow_stop = 1;
     pthread_join(cl->follow_th, NULL);
     cl->following = false;
@@ -135,8 +132,7 @@ static bool lease_take(cluster *cl)
     char v[256];
     lease_value(cl, v, sizeof v);
     uint64_t rev = 0;
-    if (kvStore_Create(&rev, cl->b->kv, "leader", v, (int)strlen(v)) != NATS_OK)
-        return false;
+    if (kvStore_Create(&rev, cl->b->kv, "leader", v, (int)strlen(v)) != NATS_OK) return false;
     cl->lease_rev = rev;
     log_info("cluster", "msg=\"lease taken\" node=%s revision=%llu", cl->b->node,
              (unsigned long long)rev);
@@ -164,15 +160,14 @@ static void promote(cluster *cl)
     follow_stop(cl);
     uint64_t first, last;
     char err[600];
-    if (cl_stream_bounds(cl->b, &first, &last, err, sizeof err) != 0)
-        goto again;
+    if (cl_stream_bounds(cl->b, &first, &last, err, sizeof err) != 0) goto again;
     pthread_mutex_lock(&cl->b->mu);
     uint64_t applied = cl->b->applied;
     pthread_mutex_unlock(&cl->b->mu);
-    if (last > applied && cl_read(cl->b, applied + 1, last, NULL, follow_one, cl, err, sizeof err) != 0)
+    if (last > applied &&
+        cl_read(cl->b, applied + 1, last, NULL, follow_one, cl, err, sizeof err) != 0)
         goto again;
-    if (core_promote(cl->c, err, sizeof err) != 0)
-        goto again;
+    if (core_promote(cl->c, err, sizeof err) != 0) goto again;
     char v[256];
     lease_value(cl, v, sizeof v);
     core_set_leader(cl->c, v);
@@ -227,16 +222,14 @@ static void *role_main(void *arg)
             if (was_leader) /* the core stepped down by itself: a commit failed */
                 log_warn("cluster", "msg=\"the journal refused a commit: following\"");
             follow_start(cl);
-            if (cl->lease_rev && !lease_renew(cl))
-                cl->lease_rev = 0;
+            if (cl->lease_rev && !lease_renew(cl)) cl->lease_rev = 0;
             if (cl->lease_rev || lease_take(cl))
                 promote(cl);
             else
                 leader_seen(cl);
         }
         int64_t left = tick - (mono_ms() - t0);
-        for (; left > 0 && !cl->stop; left -= 50)
-            sleep_ms(left < 50 ? (int)left : 50);
+        for (; left > 0 && !cl->stop; left -= 50) sleep_ms(left < 50 ? (int)left : 50);
     }
     return NULL;
 }
@@ -264,11 +257,9 @@ cluster *cluster_start(core_backend *cb, core *c, char *err, size_t errlen)
 
 void cluster_stop(cluster *cl)
 {
-    if (!cl)
-        return;
+    if (!cl) return;
     cl->stop = 1;
-    if (cl->role_started)
-        pthread_join(cl->role_th, NULL);
+    if (cl->role_started) pthread_join(cl->role_th, NULL);
     follow_stop(cl);
     if (core_get_role(cl->c) == CORE_LEADER) {
         core_demote(cl->c); /* no command after the lease is given back */
@@ -315,8 +306,7 @@ typedef struct snap_meta {
 static int meta_read(kvStore *kv, snap_meta *m)
 {
     kvEntry *e = NULL;
-    if (kvStore_Get(&e, kv, "snapshot") != NATS_OK)
-        return -1;
+    if (kvStore_Get(&e, kv, "snapshot") != NATS_OK) return -1;
     char v[256];
     snprintf(v, sizeof v, "%.*s", kvEntry_ValueLen(e), (const char *)kvEntry_Value(e));
     kvEntry_Destroy(e);
@@ -368,8 +358,7 @@ int cluster_publish_snapshot(cluster *cl, char *err, size_t errlen)
                      natsStatus_GetText(s));
             return -1;
         }
-        if (i == 0)
-            first = pa->Sequence;
+        if (i == 0) first = pa->Sequence;
         jsPubAck_Destroy(pa);
     }
     uint64_t hash = XXH3_64bits(z, zlen);
@@ -408,22 +397,21 @@ int cluster_publish_snapshot(cluster *cl, char *err, size_t errlen)
             uint64_t keep_from = lo;
             while (keep_from <= hi) {
                 natsMsg *m = NULL;
-                if (js_GetMsg(&m, b->js, b->stream, keep_from, NULL, NULL) != NATS_OK)
-                    break;
+                if (js_GetMsg(&m, b->js, b->stream, keep_from, NULL, NULL) != NATS_OK) break;
                 const char *l = NULL;
                 natsMsgHeader_Get(m, "Cets-Last", &l);
                 bool covered = l && strtoull(l, NULL, 10) <= prev.seq;
                 natsMsg_Destroy(m);
-                if (!covered)
-                    break;
+                if (!covered) break;
                 keep_from++;
             }
             if (keep_from > lo) {
                 jsOptions_Init(&jo);
                 jo.Stream.Purge.Sequence = keep_from;
                 if (js_PurgeStream(b->js, b->stream, &jo, NULL) == NATS_OK)
-                    log_info("cluster", "msg=\"journal stream purged\" before_stream_seq=%llu "
-                                        "covered_by_snapshot=%llu",
+                    log_info("cluster",
+                             "msg=\"journal stream purged\" before_stream_seq=%llu "
+                             "covered_by_snapshot=%llu",
                              (unsigned long long)keep_from, (unsigned long long)prev.seq);
             }
         }
@@ -438,8 +426,7 @@ static cets_engine *snapshot_fetch_once(cl_backend *b, uint64_t *stream_seq, cha
     kvStore *meta = meta_bucket(b);
     snap_meta m;
     if (!meta || meta_read(meta, &m) != 0) {
-        if (meta)
-            kvStore_Destroy(meta);
+        if (meta) kvStore_Destroy(meta);
         return NULL;
     }
     kvStore_Destroy(meta);
@@ -450,7 +437,8 @@ static cets_engine *snapshot_fetch_once(cl_backend *b, uint64_t *stream_seq, cha
         natsStatus st = js_GetMsg(&msg, b->js, b->snap_stream, m.first + i, NULL, NULL);
         if (st != NATS_OK) {
             const char *why = nats_GetLastError(NULL);
-            snprintf(err, errlen, "snapshot chunk %llu (stream seq %llu of %s) cannot be read: %s%s%s",
+            snprintf(err, errlen,
+                     "snapshot chunk %llu (stream seq %llu of %s) cannot be read: %s%s%s",
                      (unsigned long long)i, (unsigned long long)(m.first + i), b->snap_stream,
                      natsStatus_GetText(st), why ? ": " : "", why ? why : "");
             free(z);
@@ -499,12 +487,10 @@ cets_engine *cl_snapshot_fetch(cl_backend *b, uint64_t *stream_seq, char *err, s
 {
     cets_engine *e = NULL;
     for (int attempt = 0; attempt < 5 && !e; attempt++) {
-        if (attempt)
-            sleep_ms(200 * attempt); /* a JetStream request that timed out under load */
+        if (attempt) sleep_ms(200 * attempt); /* a JetStream request that timed out under load */
         err[0] = 0;
         e = snapshot_fetch_once(b, stream_seq, err, errlen);
-        if (!e && !err[0])
-            return NULL; /* none was ever published */
+        if (!e && !err[0]) return NULL; /* none was ever published */
     }
     return e;
 }

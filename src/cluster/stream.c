@@ -69,8 +69,7 @@ void cl_applied(cl_backend *b, uint64_t stream_seq, uint64_t last_cmd)
 static uint64_t hdr_u64(natsMsg *m, const char *key)
 {
     const char *v = NULL;
-    if (natsMsgHeader_Get(m, key, &v) != NATS_OK || !v)
-        return 0;
+    if (natsMsgHeader_Get(m, key, &v) != NATS_OK || !v) return 0;
     return strtoull(v, NULL, 10);
 }
 
@@ -92,8 +91,7 @@ int cl_decode(natsMsg *m, cl_msg *out, char *err, size_t errlen)
         return -1;
     }
     out->kind = kind[0];
-    if (out->kind != 'b')
-        return 0;
+    if (out->kind != 'b') return 0;
     const unsigned char *p = (const unsigned char *)natsMsg_GetData(m);
     size_t len = (size_t)natsMsg_GetDataLength(m);
     uint32_t count;
@@ -158,19 +156,17 @@ int cl_stream_bounds(cl_backend *b, uint64_t *first, uint64_t *last, char *err, 
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
     natsStatus s = js_GetStreamInfo(&si, b->js, b->stream, NULL, &jerr);
-    if (s != NATS_OK)
-        return nerr(err, errlen, "stream info", s);
+    if (s != NATS_OK) return nerr(err, errlen, "stream info", s);
     *first = si->State.FirstSeq;
     *last = si->State.LastSeq;
     jsStreamInfo_Destroy(si);
     return 0;
 }
 
-int cl_read(cl_backend *b, uint64_t from, uint64_t until, const volatile int *stop,
-            cl_msg_fn fn, void *ctx, char *err, size_t errlen)
+int cl_read(cl_backend *b, uint64_t from, uint64_t until, const volatile int *stop, cl_msg_fn fn,
+            void *ctx, char *err, size_t errlen)
 {
-    if (until != UINT64_MAX && until < from)
-        return 0;
+    if (until != UINT64_MAX && until < from) return 0;
     jsSubOptions so;
     jsSubOptions_Init(&so);
     so.Ordered = true;
@@ -180,13 +176,11 @@ int cl_read(cl_backend *b, uint64_t from, uint64_t until, const volatile int *st
     natsSubscription *sub = NULL;
     jsErrCode jerr = 0;
     natsStatus s = js_SubscribeSync(&sub, b->js, b->subj, NULL, &so, &jerr);
-    if (s != NATS_OK)
-        return nerr(err, errlen, "subscribe to the journal stream", s);
+    if (s != NATS_OK) return nerr(err, errlen, "subscribe to the journal stream", s);
     int rc = 0;
     int64_t idle_since = mono_ms();
     for (;;) {
-        if (stop && *stop)
-            break;
+        if (stop && *stop) break;
         natsMsg *m = NULL;
         s = natsSubscription_NextMsg(&m, sub, 200);
         if (s == NATS_TIMEOUT) {
@@ -218,8 +212,7 @@ int cl_read(cl_backend *b, uint64_t from, uint64_t until, const volatile int *st
             rc = r < 0 ? -1 : 0;
             break;
         }
-        if (until != UINT64_MAX && seq >= until)
-            break;
+        if (until != UINT64_MAX && seq >= until) break;
     }
     natsSubscription_Unsubscribe(sub);
     natsSubscription_Destroy(sub);
@@ -231,8 +224,7 @@ static int msg_last(cl_backend *b, uint64_t seq, uint64_t *last, uint64_t *first
 {
     natsMsg *m = NULL;
     jsErrCode jerr = 0;
-    if (js_GetMsg(&m, b->js, b->stream, seq, NULL, &jerr) != NATS_OK)
-        return -1;
+    if (js_GetMsg(&m, b->js, b->stream, seq, NULL, &jerr) != NATS_OK) return -1;
     *last = hdr_u64(m, "Cets-Last");
     *first_cmd = hdr_u64(m, "Cets-First");
     natsMsg_Destroy(m);
@@ -250,8 +242,7 @@ static uint64_t find_after(cl_backend *b, uint64_t lo, uint64_t hi, uint64_t aft
             last = 0;
         if (last > after) {
             end = mid;
-            if (mid == lo)
-                break;
+            if (mid == lo) break;
             hi = mid - 1;
         } else {
             lo = mid + 1;
@@ -292,11 +283,10 @@ static int stream_ensure(cl_backend *b, const char *name, const char *subject, c
     return 0;
 }
 
-static int bucket_ensure(cl_backend *b, kvStore **kv, const char *name, int64_t ttl_ms,
-                         char *err, size_t errlen)
+static int bucket_ensure(cl_backend *b, kvStore **kv, const char *name, int64_t ttl_ms, char *err,
+                         size_t errlen)
 {
-    if (js_KeyValue(kv, b->js, name) == NATS_OK)
-        return 0;
+    if (js_KeyValue(kv, b->js, name) == NATS_OK) return 0;
     kvConfig kc;
     kvConfig_Init(&kc);
     kc.Bucket = name;
@@ -317,8 +307,7 @@ static int config_agree(cl_backend *b, const cets_config *mine, cets_config *out
     kvStore *meta = NULL;
     char name[64];
     snprintf(name, sizeof name, "%s_META", b->stream);
-    if (bucket_ensure(b, &meta, name, 0, err, errlen) != 0)
-        return -1;
+    if (bucket_ensure(b, &meta, name, 0, err, errlen) != 0) return -1;
     uint64_t rev = 0;
     kvStore_Create(&rev, meta, "config", (const void *)mine, (int)sizeof *mine);
     kvEntry *e = NULL;
@@ -353,8 +342,7 @@ static int replay_one(void *ctx, const cl_msg *m)
     for (size_t i = 0; i < m->n; i++) {
         const cets_cmd *c = &m->cmds[i];
         uint64_t want = cets_last_seq(r->e) + 1;
-        if (c->seq < want)
-            continue; /* in the snapshot already */
+        if (c->seq < want) continue; /* in the snapshot already */
         if (c->seq != want) {
             snprintf(r->err, r->errlen, "stream message %llu holds seq %llu, the engine needs %llu",
                      (unsigned long long)m->stream_seq, (unsigned long long)c->seq,
@@ -378,12 +366,10 @@ static cets_engine *cb_recover(core_backend *cb, const cets_config *cfg, cets_li
         cfg = &def;
     }
     memset(rep, 0, sizeof *rep);
-    if (config_agree(b, cfg, &agreed, err, errlen) != 0)
-        return NULL;
+    if (config_agree(b, cfg, &agreed, err, errlen) != 0) return NULL;
     cets_recovery local;
     cets_engine *e = cets_recover(b->dir, &agreed, fn, ctx, &local, err, errlen);
-    if (!e)
-        return NULL;
+    if (!e) return NULL;
     if (memcmp(cets_engine_config(e), &agreed, sizeof agreed) != 0) {
         snprintf(err, errlen, "%s/engine.config differs from the cluster's configuration", b->dir);
         cets_engine_free(e);
@@ -408,8 +394,9 @@ static cets_engine *cb_recover(core_backend *cb, const cets_config *cfg, cets_li
             char why[512] = "";
             cets_engine *boot = cl_snapshot_fetch(b, &sseq, why, sizeof why);
             if (!boot) {
-                snprintf(err, errlen, "the stream no longer holds the commands after seq %llu "
-                                      "and no usable snapshot was published%s%s",
+                snprintf(err, errlen,
+                         "the stream no longer holds the commands after seq %llu "
+                         "and no usable snapshot was published%s%s",
                          (unsigned long long)have, why[0] ? ": " : "", why);
                 cets_engine_free(e);
                 return NULL;
@@ -424,8 +411,7 @@ static cets_engine *cb_recover(core_backend *cb, const cets_config *cfg, cets_li
                      (unsigned long long)have);
         }
     }
-    if (!rep->snapshot_seq)
-        rep->snapshot_seq = local.snapshot_seq;
+    if (!rep->snapshot_seq) rep->snapshot_seq = local.snapshot_seq;
     replay_ctx r = {e, start ? start - 1 : 0, 0, err, errlen};
     if (last && start <= last && cl_read(b, start, last, NULL, replay_one, &r, err, errlen) != 0) {
         cets_engine_free(e);
@@ -445,7 +431,7 @@ static cets_engine *cb_recover(core_backend *cb, const cets_config *cfg, cets_li
 
 /* One message of a commit in flight (pipelined), and its answer. */
 typedef struct cl_part {
-    uint32_t from, to;  /* commands [from, to) of the batch */
+    uint32_t from, to; /* commands [from, to) of the batch */
     bool answered, ok;
     uint64_t seq;
 } cl_part;
@@ -454,21 +440,21 @@ typedef struct cl_part {
 typedef struct cl_batch {
     unsigned char *buf; /* the commands: u32 len + bytes each */
     size_t len, cap;
-    size_t *off;        /* where each command starts in buf */
+    size_t *off; /* where each command starts in buf */
     size_t offcap;
     uint32_t count;
     uint64_t first, last;
     cl_part parts[CL_MAX_PIPE];
     int nparts, answered;
-    uint64_t gen;       /* the commit's ticket; a late answer to an older one is ignored */
-    uint64_t base;      /* the stream seq its first message is fenced on */
+    uint64_t gen;  /* the commit's ticket; a late answer to an older one is ignored */
+    uint64_t base; /* the stream seq its first message is fenced on */
 } cl_batch;
 
 typedef struct cl_journal {
     core_journal j;
     cl_backend *b;
-    cl_batch cur;       /* being appended */
-    cl_batch fly[2];    /* started, oldest first */
+    cl_batch cur;    /* being appended */
+    cl_batch fly[2]; /* started, oldest first */
     int nfly;
     uint64_t gen;
     char err[512];
@@ -480,14 +466,11 @@ typedef struct cl_journal {
 
 static int grow(cl_batch *t, size_t more)
 {
-    if (t->len + more <= t->cap)
-        return 0;
+    if (t->len + more <= t->cap) return 0;
     size_t cap = t->cap ? t->cap : 1 << 16;
-    while (cap < t->len + more)
-        cap *= 2;
+    while (cap < t->len + more) cap *= 2;
     unsigned char *p = realloc(t->buf, cap);
-    if (!p)
-        return -1;
+    if (!p) return -1;
     t->buf = p;
     t->cap = cap;
     return 0;
@@ -497,8 +480,7 @@ static int grow_off(cl_batch *t)
 {
     size_t cap = t->offcap ? 2 * t->offcap : 4096;
     size_t *p = realloc(t->off, cap * sizeof *p);
-    if (!p)
-        return -1;
+    if (!p) return -1;
     t->off = p;
     t->offcap = cap;
     return 0;
@@ -508,15 +490,14 @@ static int cj_append(core_journal *cj, const cets_cmd *c)
 {
     cl_journal *j = (cl_journal *)cj;
     cl_batch *t = &j->cur;
-    if (j->failed)
-        return -1;
+    if (j->failed) return -1;
     uint32_t n = (uint32_t)cets_cmd_size(c);
     if (t->count == 0) {
         t->len = 0;
         t->first = c->seq;
     } else if (c->seq != t->last + 1) {
-        snprintf(j->err, sizeof j->err, "append of seq %llu after %llu",
-                 (unsigned long long)c->seq, (unsigned long long)t->last);
+        snprintf(j->err, sizeof j->err, "append of seq %llu after %llu", (unsigned long long)c->seq,
+                 (unsigned long long)t->last);
         return -1;
     }
     if (grow(t, 4 + n) != 0 || (t->count == t->offcap && grow_off(t) != 0)) {
@@ -534,9 +515,9 @@ static int cj_append(core_journal *cj, const cets_cmd *c)
 
 /* Publish one journal message, fenced on the last stream seq this node
  * holds, retrying a timeout with the same message id until the deadline. */
-static int publish(cl_backend *b, const char *kind, const void *data, size_t len,
-                   uint64_t first, uint64_t last, const char *msgid, uint64_t *stream_seq,
-                   bool *dup, char *err, size_t errlen)
+static int publish(cl_backend *b, const char *kind, const void *data, size_t len, uint64_t first,
+                   uint64_t last, const char *msgid, uint64_t *stream_seq, bool *dup, char *err,
+                   size_t errlen)
 {
     int64_t deadline = mono_ms() + b->o.publish_timeout_ms;
     char v1[24], v2[24];
@@ -552,8 +533,7 @@ static int publish(cl_backend *b, const char *kind, const void *data, size_t len
             natsMsgHeader_Set(m, "Cets-Kind", kind);
             natsMsgHeader_Set(m, "Cets-Node", b->node);
             natsMsgHeader_Set(m, "Cets-Last", v1);
-            if (first)
-                natsMsgHeader_Set(m, "Cets-First", v2);
+            if (first) natsMsgHeader_Set(m, "Cets-First", v2);
         }
         jsPubOptions po;
         jsPubOptions_Init(&po);
@@ -563,13 +543,11 @@ static int publish(cl_backend *b, const char *kind, const void *data, size_t len
         po.MaxWait = left < 2000 ? (left > 50 ? left : 50) : 2000;
         jsPubAck *pa = NULL;
         jsErrCode jerr = 0;
-        if (s == NATS_OK)
-            s = js_PublishMsg(&pa, b->js, m, &po, &jerr);
+        if (s == NATS_OK) s = js_PublishMsg(&pa, b->js, m, &po, &jerr);
         natsMsg_Destroy(m);
         if (s == NATS_OK) {
             *stream_seq = pa->Sequence;
-            if (dup)
-                *dup = pa->Duplicate;
+            if (dup) *dup = pa->Duplicate;
             jsPubAck_Destroy(pa);
             return 0;
         }
@@ -577,8 +555,9 @@ static int publish(cl_backend *b, const char *kind, const void *data, size_t len
             pthread_mutex_lock(&b->mu);
             b->fenced++;
             pthread_mutex_unlock(&b->mu);
-            snprintf(err, errlen, "fenced: the journal stream moved past seq %llu (another node "
-                                  "appended); this node may not append",
+            snprintf(err, errlen,
+                     "fenced: the journal stream moved past seq %llu (another node "
+                     "appended); this node may not append",
                      (unsigned long long)expect);
             return -1;
         }
@@ -602,8 +581,7 @@ static unsigned char *part_payload(const cl_batch *t, uint32_t from, uint32_t to
     size_t a = t->off[from], z = to < t->count ? t->off[to] : t->len;
     size_t n = 16 + (z - a) + 8;
     unsigned char *p = malloc(n);
-    if (!p)
-        return NULL;
+    if (!p) return NULL;
     uint32_t count = to - from, zero = 0;
     memcpy(p, CL_BATCH_MAGIC, 8);
     memcpy(p + 8, &count, 4);
@@ -622,8 +600,7 @@ static uint64_t part_seq(const cl_batch *t, uint32_t i)
     return seq;
 }
 
-static void part_msgid(const cl_journal *j, const cl_batch *t, uint32_t from, char *out,
-                       size_t len)
+static void part_msgid(const cl_journal *j, const cl_batch *t, uint32_t from, char *out, size_t len)
 {
     snprintf(out, len, "%s-%llu", j->b->node, (unsigned long long)part_seq(t, from));
 }
@@ -637,8 +614,7 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
     natsMsgHeader_Get(msg, "Cets-Part", &part);
     unsigned long long gen = 0;
     int i = -1;
-    if (!part || sscanf(part, "%llu.%d", &gen, &i) != 2)
-        i = -1;
+    if (!part || sscanf(part, "%llu.%d", &gen, &i) != 2) i = -1;
     pthread_mutex_lock(&b->mu);
     cl_journal *j = b->j;
     if (j) { /* b->mu keeps j from being freed under us */
@@ -701,10 +677,8 @@ static int cj_commit_start(core_journal *cj, uint64_t *ticket)
 {
     cl_journal *j = (cl_journal *)cj;
     *ticket = 0;
-    if (j->failed)
-        return -1;
-    if (j->cur.count == 0)
-        return 0;
+    if (j->failed) return -1;
+    if (j->cur.count == 0) return 0;
     pthread_mutex_lock(&j->mu);
     if (j->nfly == 2) {
         pthread_mutex_unlock(&j->mu);
@@ -713,8 +687,8 @@ static int cj_commit_start(core_journal *cj, uint64_t *ticket)
         return -1;
     }
     cl_batch *t = &j->fly[j->nfly], spare = *t;
-    *t = j->cur;             /* the commands move in flight ... */
-    j->cur = spare;          /* ... and the slot's old buffers take new ones */
+    *t = j->cur;    /* the commands move in flight ... */
+    j->cur = spare; /* ... and the slot's old buffers take new ones */
     j->cur.count = 0;
     t->gen = ++j->gen;
     t->nparts = t->answered = 0;
@@ -728,10 +702,8 @@ static int cj_commit_start(core_journal *cj, uint64_t *ticket)
     }
     for (uint32_t from = 0; from < t->count;) {
         uint32_t to = from + 1;
-        while (to < t->count && t->off[to] - t->off[from] < CL_MSG_TARGET)
-            to++;
-        if (t->nparts == CL_MAX_PIPE - 1)
-            to = t->count;
+        while (to < t->count && t->off[to] - t->off[from] < CL_MSG_TARGET) to++;
+        if (t->nparts == CL_MAX_PIPE - 1) to = t->count;
         t->parts[t->nparts++] = (cl_part){.from = from, .to = to};
         from = to;
     }
@@ -749,10 +721,8 @@ static int cj_commit_wait(core_journal *cj, uint64_t ticket)
 {
     cl_journal *j = (cl_journal *)cj;
     cl_backend *b = j->b;
-    if (j->failed)
-        return -1;
-    if (ticket == 0)
-        return 0;
+    if (j->failed) return -1;
+    if (ticket == 0) return 0;
     pthread_mutex_lock(&j->mu);
     cl_batch *t = &j->fly[0];
     if (!j->nfly || t->gen != ticket) {
@@ -781,12 +751,10 @@ static int cj_commit_wait(core_journal *cj, uint64_t ticket)
             unsigned char *pl = part_payload(t, p->from, p->to, &len);
             uint64_t sseq = 0;
             part_msgid(j, t, p->from, msgid, sizeof msgid);
-            int rc = pl ? publish(b, "batch", pl, len, part_seq(t, p->from),
-                                  part_seq(t, p->to - 1), msgid, &sseq, NULL, j->err,
-                                  sizeof j->err)
+            int rc = pl ? publish(b, "batch", pl, len, part_seq(t, p->from), part_seq(t, p->to - 1),
+                                  msgid, &sseq, NULL, j->err, sizeof j->err)
                         : -1;
-            if (!pl)
-                snprintf(j->err, sizeof j->err, "out of memory");
+            if (!pl) snprintf(j->err, sizeof j->err, "out of memory");
             free(pl);
             if (rc != 0) {
                 j->failed = true; /* final, like the file journal's */
@@ -817,7 +785,10 @@ static int cj_commit(core_journal *cj)
     return rc == 0 ? cj_commit_wait(cj, ticket) : rc;
 }
 
-static const char *cj_error(const core_journal *cj) { return ((const cl_journal *)cj)->err; }
+static const char *cj_error(const core_journal *cj)
+{
+    return ((const cl_journal *)cj)->err;
+}
 
 static void cj_stats(const core_journal *cj, cets_journal_stats *out)
 {
@@ -833,8 +804,7 @@ static void cj_close(core_journal *cj)
 {
     cl_journal *j = (cl_journal *)cj;
     pthread_mutex_lock(&j->b->mu);
-    if (j->b->j == j)
-        j->b->j = NULL;
+    if (j->b->j == j) j->b->j = NULL;
     pthread_mutex_unlock(&j->b->mu);
     pthread_mutex_destroy(&j->mu);
     pthread_cond_destroy(&j->cv);
@@ -854,14 +824,14 @@ static core_journal *cb_open(core_backend *cb, uint64_t next_seq, char *err, siz
 {
     cl_backend *b = (cl_backend *)cb;
     uint64_t first, last;
-    if (cl_stream_bounds(b, &first, &last, err, errlen) != 0)
-        return NULL;
+    if (cl_stream_bounds(b, &first, &last, err, errlen) != 0) return NULL;
     pthread_mutex_lock(&b->mu);
     uint64_t applied = b->applied, last_cmd = b->last_cmd;
     pthread_mutex_unlock(&b->mu);
     if (last != applied || next_seq != last_cmd + 1) {
-        snprintf(err, errlen, "not caught up: the stream is at %llu, this node applied %llu "
-                              "(next command %llu, engine at %llu)",
+        snprintf(err, errlen,
+                 "not caught up: the stream is at %llu, this node applied %llu "
+                 "(next command %llu, engine at %llu)",
                  (unsigned long long)last, (unsigned long long)applied,
                  (unsigned long long)next_seq, (unsigned long long)last_cmd);
         return NULL;
@@ -893,8 +863,9 @@ static core_journal *cb_open(core_backend *cb, uint64_t next_seq, char *err, siz
     pthread_mutex_lock(&b->mu);
     b->j = j;
     pthread_mutex_unlock(&b->mu);
-    log_info("cluster", "msg=\"fenced the stream: this node appends from here\" node=%s "
-                        "stream_seq=%llu next_seq=%llu",
+    log_info("cluster",
+             "msg=\"fenced the stream: this node appends from here\" node=%s "
+             "stream_seq=%llu next_seq=%llu",
              b->node, (unsigned long long)sseq, (unsigned long long)next_seq);
     return &j->j;
 }
@@ -902,12 +873,9 @@ static core_journal *cb_open(core_backend *cb, uint64_t next_seq, char *err, siz
 static void cb_free(core_backend *cb)
 {
     cl_backend *b = (cl_backend *)cb;
-    if (b->kv)
-        kvStore_Destroy(b->kv);
-    if (b->js)
-        jsCtx_Destroy(b->js);
-    if (b->js_async)
-        jsCtx_Destroy(b->js_async);
+    if (b->kv) kvStore_Destroy(b->kv);
+    if (b->js) jsCtx_Destroy(b->js);
+    if (b->js_async) jsCtx_Destroy(b->js_async);
     if (b->nc) {
         natsConnection_Close(b->nc);
         natsConnection_Destroy(b->nc);
@@ -919,8 +887,7 @@ static void cb_free(core_backend *cb)
 static bool id_ok(const char *s, size_t max)
 {
     size_t n = strlen(s);
-    if (n < 1 || n > max)
-        return false;
+    if (n < 1 || n > max) return false;
     for (size_t i = 0; i < n; i++)
         if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
               (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
@@ -933,8 +900,9 @@ core_backend *cluster_backend_new(const cluster_options *o, char *err, size_t er
     if (!o || !o->nats_url || !o->node_id || !id_ok(o->node_id, 32) || !o->stream ||
         !id_ok(o->stream, 32) || !o->data_dir || o->replicas < 1 || o->replicas > 5 ||
         o->lease_ttl_ms < 500 || o->publish_timeout_ms < 100) {
-        snprintf(err, errlen, "cluster options: node id and stream must be 1-32 of "
-                              "[A-Za-z0-9_-], replicas 1-5, lease at least 500 ms");
+        snprintf(err, errlen,
+                 "cluster options: node id and stream must be 1-32 of "
+                 "[A-Za-z0-9_-], replicas 1-5, lease at least 500 ms");
         return NULL;
     }
     cl_backend *b = calloc(1, sizeof *b);
@@ -971,16 +939,11 @@ core_backend *cluster_backend_new(const cluster_options *o, char *err, size_t er
     natsStatus s = natsOptions_Create(&no);
     if (s == NATS_OK)
         s = nservers ? natsOptions_SetServers(no, servers, nservers) : NATS_INVALID_ARG;
-    if (s == NATS_OK)
-        s = natsOptions_SetMaxReconnect(no, -1);
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectWait(no, 250);
-    if (s == NATS_OK)
-        s = natsOptions_SetTimeout(no, 2000);
-    if (s == NATS_OK)
-        s = natsOptions_SetName(no, b->node);
-    if (s == NATS_OK)
-        s = natsConnection_Connect(&b->nc, no);
+    if (s == NATS_OK) s = natsOptions_SetMaxReconnect(no, -1);
+    if (s == NATS_OK) s = natsOptions_SetReconnectWait(no, 250);
+    if (s == NATS_OK) s = natsOptions_SetTimeout(no, 2000);
+    if (s == NATS_OK) s = natsOptions_SetName(no, b->node);
+    if (s == NATS_OK) s = natsConnection_Connect(&b->nc, no);
     natsOptions_Destroy(no);
     if (s != NATS_OK) {
         nerr(err, errlen, "connect to NATS", s);

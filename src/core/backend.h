@@ -57,13 +57,21 @@ struct core_backend {
 /* The file journal in a data directory (src/journal). */
 core_backend *core_backend_file(const char *dir);
 
-static inline int core_journal_append(core_journal *j, const cets_cmd *c) { return j->ops->append(j, c); }
-static inline int core_journal_commit(core_journal *j) { return j->ops->commit(j); }
-static inline const char *core_journal_error(const core_journal *j) { return j->ops->error(j); }
+static inline int core_journal_append(core_journal *j, const cets_cmd *c)
+{
+    return j->ops->append(j, c);
+}
+static inline int core_journal_commit(core_journal *j)
+{
+    return j->ops->commit(j);
+}
+static inline const char *core_journal_error(const core_journal *j)
+{
+    return j->ops->error(j);
+}
 static inline void core_journal_close(core_journal *j)
 {
-    if (j)
-        j->ops->close(j);
+    if (j) j->ops->close(j);
 }
 
 #endif

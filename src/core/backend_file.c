@@ -20,7 +20,10 @@ static int fj_append(core_journal *j, const cets_cmd *c)
     return cets_journal_append(((file_journal *)j)->f, c);
 }
 
-static int fj_commit(core_journal *j) { return cets_journal_commit(((file_journal *)j)->f); }
+static int fj_commit(core_journal *j)
+{
+    return cets_journal_commit(((file_journal *)j)->f);
+}
 
 static const char *fj_error(const core_journal *j)
 {
@@ -38,8 +41,8 @@ static void fj_close(core_journal *j)
     free(j);
 }
 
-static const core_journal_ops file_ops = {fj_append, fj_commit, fj_error, fj_stats, fj_close,
-                                          NULL, NULL};
+static const core_journal_ops file_ops = {fj_append, fj_commit, fj_error, fj_stats,
+                                          fj_close,  NULL,      NULL};
 
 static cets_engine *fb_recover(core_backend *b, const cets_config *cfg, cets_listener fn, void *ctx,
                                cets_recovery *rep, char *err, size_t errlen)
@@ -62,7 +65,10 @@ static core_journal *fb_open(core_backend *b, uint64_t next_seq, char *err, size
     return &j->j;
 }
 
-static void fb_free(core_backend *b) { free(b); }
+static void fb_free(core_backend *b)
+{
+    free(b);
+}
 
 core_backend *core_backend_file(const char *dir)
 {

@@ -32,9 +32,9 @@ struct bus_reader {
     bus *b;
     bus_reader_opts o;
     char name[32];
-    uint64_t cursor;   /* next position to read (atomic: the writer reads it) */
-    uint8_t cut;       /* atomic: set by the writer, cleared by the reader under mu */
-    uint8_t woken;     /* atomic: wake() called and not read since */
+    uint64_t cursor;                /* next position to read (atomic: the writer reads it) */
+    uint8_t cut;                    /* atomic: set by the writer, cleared by the reader under mu */
+    uint8_t woken;                  /* atomic: wake() called and not read since */
     uint64_t nread, cut_offs, lost; /* atomic: stats */
     bus_reader *next;
 };
@@ -42,22 +42,20 @@ struct bus_reader {
 struct bus {
     cets_event *ring;
     uint32_t cap, mask;
-    uint64_t head;         /* atomic: events published */
-    uint32_t types;        /* atomic: the union of the readers' types */
-    uint32_t batch_types;  /* writer: types published since the last batch end */
-    uint64_t limit;        /* writer: the head may reach this without a look at readers */
-    pthread_mutex_t mu;    /* the reader list, joins, leaves, resumes */
+    uint64_t head;        /* atomic: events published */
+    uint32_t types;       /* atomic: the union of the readers' types */
+    uint32_t batch_types; /* writer: types published since the last batch end */
+    uint64_t limit;       /* writer: the head may reach this without a look at readers */
+    pthread_mutex_t mu;   /* the reader list, joins, leaves, resumes */
     bus_reader *readers;
 };
 
 bus *bus_new(uint32_t capacity)
 {
     uint32_t cap = BUS_MIN_CAPACITY;
-    while (cap < capacity && cap < (1u << 30))
-        cap <<= 1;
+    while (cap < capacity && cap < (1u << 30)) cap <<= 1;
     bus *b = calloc(1, sizeof *b);
-    if (!b)
-        return NULL;
+    if (!b) return NULL;
     b->ring = calloc(cap, sizeof *b->ring);
     if (!b->ring) {
         free(b);
@@ -72,24 +70,28 @@ bus *bus_new(uint32_t capacity)
 
 void bus_free(bus *b)
 {
-    if (!b)
-        return;
+    if (!b) return;
     assert(!b->readers);
     pthread_mutex_destroy(&b->mu);
     free(b->ring);
     free(b);
 }
 
-uint32_t bus_capacity(const bus *b) { return b->cap; }
+uint32_t bus_capacity(const bus *b)
+{
+    return b->cap;
+}
 
-static uint64_t head_load(const bus *b) { return __atomic_load_n(&b->head, __ATOMIC_ACQUIRE); }
+static uint64_t head_load(const bus *b)
+{
+    return __atomic_load_n(&b->head, __ATOMIC_ACQUIRE);
+}
 
 /* Under mu. */
 static void types_update(bus *b)
 {
     uint32_t t = 0;
-    for (bus_reader *r = b->readers; r; r = r->next)
-        t |= r->o.types;
+    for (bus_reader *r = b->readers; r; r = r->next) t |= r->o.types;
     __atomic_store_n(&b->types, t, __ATOMIC_RELAXED);
 }
 
@@ -99,12 +101,10 @@ bus_reader *bus_join(bus *b, const bus_reader_opts *o)
         (o->mode != BUS_ON_CORE && o->mode != BUS_THREADED))
         return NULL;
     bus_reader *r = calloc(1, sizeof *r);
-    if (!r)
-        return NULL;
+    if (!r) return NULL;
     r->b = b;
     r->o = *o;
-    if (!r->o.types)
-        r->o.types = BUS_ALL_TYPES;
+    if (!r->o.types) r->o.types = BUS_ALL_TYPES;
     snprintf(r->name, sizeof r->name, "%s", o->name ? o->name : "reader");
     r->o.name = r->name;
     pthread_mutex_lock(&b->mu);
@@ -118,8 +118,7 @@ bus_reader *bus_join(bus *b, const bus_reader_opts *o)
 
 void bus_leave(bus_reader *r)
 {
-    if (!r)
-        return;
+    if (!r) return;
     bus *b = r->b;
     pthread_mutex_lock(&b->mu);
     for (bus_reader **p = &b->readers; *p; p = &(*p)->next)
@@ -156,15 +155,15 @@ static void make_room(bus *b, uint64_t p)
     pthread_mutex_lock(&b->mu);
     for (bus_reader *r = b->readers; r; r = r->next) {
         if (r->o.mode == BUS_ON_CORE) {
-            if (r->cursor + b->cap <= p)
-                drain(b, r, p);
+            if (r->cursor + b->cap <= p) drain(b, r, p);
         } else if (!__atomic_load_n(&r->cut, __ATOMIC_ACQUIRE)) {
             uint64_t c = __atomic_load_n(&r->cursor, __ATOMIC_ACQUIRE);
             if (c + b->cap <= p) {
                 __atomic_store_n(&r->cut, 1, __ATOMIC_RELAXED);
                 __atomic_fetch_add(&r->cut_offs, 1, __ATOMIC_RELAXED);
-                log_warn("bus", "msg=\"reader fell a whole ring behind: cut off\" reader=%s "
-                                "cursor=%llu head=%llu capacity=%u",
+                log_warn("bus",
+                         "msg=\"reader fell a whole ring behind: cut off\" reader=%s "
+                         "cursor=%llu head=%llu capacity=%u",
                          r->name, (unsigned long long)c, (unsigned long long)p, b->cap);
                 continue;
             }
@@ -172,8 +171,7 @@ static void make_room(bus *b, uint64_t p)
             continue;
         }
         uint64_t c = __atomic_load_n(&r->cursor, __ATOMIC_RELAXED);
-        if (c < min)
-            min = c;
+        if (c < min) min = c;
     }
     pthread_mutex_unlock(&b->mu);
     b->limit = min + b->cap;
@@ -186,23 +184,19 @@ void bus_publish(void *ctx, const cets_event *ev)
 {
     bus *b = ctx;
     uint32_t bit = BUS_TYPE(ev->type & 31);
-    if (!(__atomic_load_n(&b->types, __ATOMIC_RELAXED) & bit))
-        return;
+    if (!(__atomic_load_n(&b->types, __ATOMIC_RELAXED) & bit)) return;
     uint64_t p = b->head; /* only this thread writes it */
-    if (p >= b->limit)
-        make_room(b, p);
+    if (p >= b->limit) make_room(b, p);
     cets_event *slot = &b->ring[p & b->mask];
     memcpy(slot, ev, sizeof *slot);
-    if (ev->type == CETS_EV_STATEMENT)
-        slot->u.statement = NULL;
+    if (ev->type == CETS_EV_STATEMENT) slot->u.statement = NULL;
     b->batch_types |= bit;
     __atomic_store_n(&b->head, p + 1, __ATOMIC_RELEASE);
 }
 
 void bus_batch_end(bus *b)
 {
-    if (!b->batch_types)
-        return;
+    if (!b->batch_types) return;
     uint64_t h = b->head;
     pthread_mutex_lock(&b->mu);
     for (bus_reader *r = b->readers; r; r = r->next) {
@@ -227,23 +221,20 @@ static long resume(bus_reader *r, uint64_t *lost)
     __atomic_store_n(&r->cut, 0, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&b->mu);
     __atomic_fetch_add(&r->lost, n, __ATOMIC_RELAXED);
-    if (lost)
-        *lost = n;
+    if (lost) *lost = n;
     return BUS_CUT_OFF;
 }
 
 long bus_read(bus_reader *r, cets_event *out, size_t max, uint64_t *lost)
 {
     bus *b = r->b;
-    if (__atomic_load_n(&r->cut, __ATOMIC_ACQUIRE))
-        return resume(r, lost);
+    if (__atomic_load_n(&r->cut, __ATOMIC_ACQUIRE)) return resume(r, lost);
     __atomic_store_n(&r->woken, 0, __ATOMIC_RELEASE); /* a later batch wakes us again */
     uint64_t h = head_load(b), c = r->cursor;
     size_t n = 0;
     for (; c < h && n < max; c++) {
         const cets_event *ev = &b->ring[c & b->mask];
-        if (r->o.types & BUS_TYPE(ev->type & 31))
-            memcpy(&out[n++], ev, sizeof *ev);
+        if (r->o.types & BUS_TYPE(ev->type & 31)) memcpy(&out[n++], ev, sizeof *ev);
     }
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (__atomic_load_n(&r->cut, __ATOMIC_RELAXED))
@@ -255,7 +246,10 @@ long bus_read(bus_reader *r, cets_event *out, size_t max, uint64_t *lost)
 
 /* ---- stats ---------------------------------------------------------------------- */
 
-uint64_t bus_published(const bus *b) { return head_load(b); }
+uint64_t bus_published(const bus *b)
+{
+    return head_load(b);
+}
 
 int bus_stats(bus *b, bus_reader_stats *out, int cap)
 {
@@ -263,8 +257,7 @@ int bus_stats(bus *b, bus_reader_stats *out, int cap)
     pthread_mutex_lock(&b->mu);
     uint64_t h = head_load(b);
     for (bus_reader *r = b->readers; r; r = r->next, n++) {
-        if (n >= cap)
-            continue;
+        if (n >= cap) continue;
         bus_reader_stats *s = &out[n];
         snprintf(s->name, sizeof s->name, "%s", r->name);
         s->mode = r->o.mode;

@@ -57,10 +57,10 @@ typedef enum bus_mode {
 } bus_mode;
 
 typedef struct bus_reader_opts {
-    const char *name;      /* for logs and metrics: "ws", "fix", "projection" */
-    uint32_t types;        /* BUS_TYPE() bits of the events wanted; 0 = all */
+    const char *name; /* for logs and metrics: "ws", "fix", "projection" */
+    uint32_t types;   /* BUS_TYPE() bits of the events wanted; 0 = all */
     bus_mode mode;
-    cets_listener on_event; /* BUS_ON_CORE: called for each event wanted */
+    cets_listener on_event;  /* BUS_ON_CORE: called for each event wanted */
     void (*wake)(void *ctx); /* BUS_THREADED: there is something to read; may be NULL */
     void *ctx;
 } bus_reader_opts;

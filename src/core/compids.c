@@ -13,8 +13,7 @@
 bool compids_valid(const char *s)
 {
     size_t n = strlen(s);
-    if (n < 1 || n > COMPID_MAX)
-        return false;
+    if (n < 1 || n > COMPID_MAX) return false;
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
         if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
@@ -87,8 +86,7 @@ bool compids_del(compid_table *t, const char *comp)
 {
     bool found;
     size_t i = find(t, comp, &found);
-    if (!found)
-        return false;
+    if (!found) return false;
     memmove(t->e + i, t->e + i + 1, (t->n - i - 1) * sizeof *t->e);
     t->n--;
     return true;
@@ -140,8 +138,7 @@ int compids_load(compid_table *t, const char *path, char *err, size_t errlen)
     t->n = 0;
     FILE *f = fopen(path, "r");
     if (!f) {
-        if (errno == ENOENT)
-            return 0;
+        if (errno == ENOENT) return 0;
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
@@ -155,11 +152,9 @@ int compids_load(compid_table *t, const char *path, char *err, size_t errlen)
             break;
         }
         char *hash = strchr(line, '#');
-        if (hash)
-            *hash = 0;
+        if (hash) *hash = 0;
         line[strcspn(line, "\r\n")] = 0;
-        if (strspn(line, " \t") == strlen(line))
-            continue;
+        if (strspn(line, " \t") == strlen(line)) continue;
         compid_entry e;
         if (parse_line(line, &e, why, sizeof why) != 0 ||
             (compids_find(t, e.comp) && snprintf(why, sizeof why, "%s listed twice", e.comp)) ||
@@ -187,8 +182,7 @@ int compids_save(const compid_table *t, const char *path, char *err, size_t errl
         fprintf(f, "%s %u%s\n", t->e[i].comp, t->e[i].participant,
                 t->e[i].in_session_reset ? "" : " in_session_reset=no");
     int rc = fflush(f) != 0 || fsync(fileno(f)) != 0 ? -1 : 0;
-    if (fclose(f) != 0)
-        rc = -1;
+    if (fclose(f) != 0) rc = -1;
     if (rc != 0 || rename(tmp, path) != 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         unlink(tmp);

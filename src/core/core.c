@@ -39,9 +39,9 @@ typedef struct pending {
     struct pending *next;
     core_done_fn fn; /* core_submit_async(): called, then the pending is freed */
     void *ctx;
-    int64_t t0;      /* submit time, for the latency buckets */
+    int64_t t0;       /* submit time, for the latency buckets */
     int64_t t_commit; /* the batch's first pending: when its commit started */
-    uint32_t group;  /* core_submit_batch(): on the group's first, its size (taken whole) */
+    uint32_t group;   /* core_submit_batch(): on the group's first, its size (taken whole) */
 } pending;
 
 /* An asynchronous submission owns its command and result. */
@@ -107,23 +107,18 @@ void core_options_default(core_options *o)
 
 core *core_open(const core_options *o)
 {
-    if (!o || !o->data_dir || strlen(o->data_dir) >= sizeof(((core *)0)->dir))
-        return NULL;
+    if (!o || !o->data_dir || strlen(o->data_dir) >= sizeof(((core *)0)->dir)) return NULL;
     core *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
+    if (!c) return NULL;
     c->o = *o;
     snprintf(c->dir, sizeof c->dir, "%s", o->data_dir);
     c->o.data_dir = c->dir;
-    if (!c->o.max_batch)
-        c->o.max_batch = 4096;
-    if (c->o.snapshot_keep < 1)
-        c->o.snapshot_keep = 3;
+    if (!c->o.max_batch) c->o.max_batch = 4096;
+    if (c->o.snapshot_keep < 1) c->o.snapshot_keep = 3;
     c->backend = o->backend ? o->backend : core_backend_file(c->dir);
     c->bus = bus_new(c->o.bus_events ? c->o.bus_events : BUS_DEFAULT_CAPACITY);
     if (!c->backend || !c->bus) {
-        if (c->backend)
-            c->backend->free(c->backend);
+        if (c->backend) c->backend->free(c->backend);
         bus_free(c->bus);
         free(c);
         return NULL;
@@ -136,7 +131,10 @@ core *core_open(const core_options *o)
     return c;
 }
 
-bus *core_bus(core *c) { return c->bus; }
+bus *core_bus(core *c)
+{
+    return c->bus;
+}
 
 /* On the engine thread, between batches. */
 static int write_snapshot(core *c, char *err, size_t errlen)
@@ -175,11 +173,9 @@ static bool journal_start(core *c, pending *batch, uint64_t *ticket)
 {
     int64_t ts = now_ns(CLOCK_REALTIME);
     for (pending *p = batch; p; p = p->next)
-        if (pipeline_add(&c->pl, p->cmd, ts) != 0)
-            goto failed;
+        if (pipeline_add(&c->pl, p->cmd, ts) != 0) goto failed;
     int64_t t0 = now_ns(CLOCK_MONOTONIC);
-    if (pipeline_commit_start(&c->pl, ticket) != 0)
-        goto failed;
+    if (pipeline_commit_start(&c->pl, ticket) != 0) goto failed;
     batch->t_commit = t0;
     return true;
 failed:
@@ -197,8 +193,7 @@ static bool journal_wait(core *c, pending *batch, uint64_t ticket)
     uint64_t dt = (uint64_t)(now_ns(CLOCK_MONOTONIC) - batch->t_commit);
     pthread_mutex_lock(&c->qm);
     c->st.sync_ns_total += dt;
-    if (dt > c->st.sync_ns_max)
-        c->st.sync_ns_max = dt;
+    if (dt > c->st.sync_ns_max) c->st.sync_ns_max = dt;
     if (!c->st.journal_ok)
         log_info("journal", "msg=\"journal writes succeed again\" seq=%llu",
                  (unsigned long long)batch->cmd->seq);
@@ -212,8 +207,7 @@ static void apply_batch(core *c, pending *batch)
     uint64_t n = 0, rejected = 0;
     pthread_rwlock_wrlock(&c->rw);
     pending *ahead = batch; /* prefetched four commands ahead of the one applied */
-    for (int k = 0; k < 4 && ahead; k++, ahead = ahead->next)
-        pipeline_prefetch(&c->pl, ahead->cmd);
+    for (int k = 0; k < 4 && ahead; k++, ahead = ahead->next) pipeline_prefetch(&c->pl, ahead->cmd);
     for (pending *p = batch; p; p = p->next) {
         if (ahead) {
             pipeline_prefetch(&c->pl, ahead->cmd);
@@ -244,8 +238,7 @@ static void latency_count(core *c, int64_t t0)
 {
     uint64_t us = (uint64_t)(now_ns(CLOCK_MONOTONIC) - t0) / 1000;
     int b = 0;
-    while (b < 15 && us >= (1ULL << (b + 4)))
-        b++;
+    while (b < 15 && us >= (1ULL << (b + 4))) b++;
     c->st.latency_buckets[b]++;
 }
 
@@ -268,20 +261,16 @@ static void async_complete(pending *p)
 static pending *take_batch(core *c)
 {
     pending *batch = c->head, *last = NULL;
-    if (!batch)
-        return NULL;
+    if (!batch) return NULL;
     uint32_t n = 0;
     for (pending *p = batch; p && n < c->o.max_batch;) {
         uint32_t g = p->group ? p->group : 1;
-        if (n && n + g > c->o.max_batch)
-            break;
-        for (uint32_t i = 0; i < g; i++, p = p->next)
-            last = p;
+        if (n && n + g > c->o.max_batch) break;
+        for (uint32_t i = 0; i < g; i++, p = p->next) last = p;
         n += g;
     }
     c->head = last->next;
-    if (!c->head)
-        c->tail = NULL;
+    if (!c->head) c->tail = NULL;
     last->next = NULL;
     return batch;
 }
@@ -322,8 +311,7 @@ static int task_wait(core *c, task *t)
         c->tasks = t;
     c->tasks_tail = t;
     pthread_cond_signal(&c->qcv);
-    while (!t->done)
-        pthread_cond_wait(&c->donecv, &c->qm);
+    while (!t->done) pthread_cond_wait(&c->donecv, &c->qm);
     pthread_mutex_unlock(&c->qm);
     return t->rc;
 }
@@ -332,14 +320,12 @@ static int task_wait(core *c, task *t)
  * snapshot that is due. */
 static void batch_finish(core *c, pending *batch, bool durable)
 {
-    if (durable)
-        apply_batch(c, batch);
+    if (durable) apply_batch(c, batch);
     pthread_mutex_lock(&c->qm);
     pending *async = NULL, **async_tail = &async;
     for (pending *p = batch, *next; p; p = next) {
         next = p->next;
-        if (!durable)
-            p->code = CETS_JOURNAL_FAILED;
+        if (!durable) p->code = CETS_JOURNAL_FAILED;
         latency_count(c, p->t0);
         if (p->fn) { /* completed below, outside the lock, in order */
             p->next = NULL;
@@ -371,13 +357,12 @@ static void batch_finish(core *c, pending *batch, bool durable)
 static void *core_main(void *arg)
 {
     core *c = arg;
-    pending *prev = NULL;   /* started, not yet waited for */
+    pending *prev = NULL; /* started, not yet waited for */
     uint64_t prev_ticket = 0;
     bool prev_ok = false;
     for (;;) {
         pthread_mutex_lock(&c->qm);
-        while (!c->head && !c->tasks && !c->stopping && !prev)
-            pthread_cond_wait(&c->qcv, &c->qm);
+        while (!c->head && !c->tasks && !c->stopping && !prev) pthread_cond_wait(&c->qcv, &c->qm);
         if (!c->head && !c->tasks && c->stopping && !prev) {
             pthread_mutex_unlock(&c->qm);
             break;
@@ -401,8 +386,7 @@ static void *core_main(void *arg)
             }
             batch_finish(c, batch, started && journal_wait(c, batch, ticket));
         }
-        if (prev)
-            continue;
+        if (prev) continue;
         pthread_mutex_lock(&c->qm);
         task *tasks = c->tasks;
         c->tasks = c->tasks_tail = NULL;
@@ -419,8 +403,7 @@ int core_start(core *c, char *err, size_t errlen)
     c->e = c->backend->recover(c->backend, &c->o.cfg, bus_publish, c->bus, &rep, err, errlen);
     bus_batch_end(c->bus); /* the replay's last events */
     c->replaying = false;
-    if (!c->e)
-        return -1;
+    if (!c->e) return -1;
     if (c->o.surveil) /* from here on: alerts of the replayed commands are not raised again */
         cets_engine_set_surveil(c->e, c->o.surveil);
     log_write(rep.warn ? LOG_WARN : LOG_INFO, "recovery",
@@ -478,8 +461,7 @@ int core_submit(core *c, cets_cmd *cmd, cets_result *res)
         }
         return code;
     }
-    while (!p.done)
-        pthread_cond_wait(&c->donecv, &c->qm);
+    while (!p.done) pthread_cond_wait(&c->donecv, &c->qm);
     pthread_mutex_unlock(&c->qm);
     if (p.code == CETS_JOURNAL_FAILED && res) {
         memset(res, 0, sizeof *res);
@@ -490,24 +472,21 @@ int core_submit(core *c, cets_cmd *cmd, cets_result *res)
 
 int core_submit_batch(core *c, cets_cmd *cmds, cets_result *res, int *codes, size_t n)
 {
-    if (n == 0)
-        return 0;
-    if (n > CORE_BATCH_MAX)
-        return CETS_CAPACITY;
+    if (n == 0) return 0;
+    if (n > CORE_BATCH_MAX) return CETS_CAPACITY;
     pending *p = calloc(n, sizeof *p);
-    if (!p)
-        return CETS_CAPACITY;
+    if (!p) return CETS_CAPACITY;
     int64_t t0 = now_ns(CLOCK_MONOTONIC);
     for (size_t i = 0; i < n; i++) {
-        p[i] = (pending){.cmd = &cmds[i], .res = &res[i], .t0 = t0,
-                         .next = i + 1 < n ? &p[i + 1] : NULL};
+        p[i] = (pending){
+            .cmd = &cmds[i], .res = &res[i], .t0 = t0, .next = i + 1 < n ? &p[i + 1] : NULL};
         memset(&res[i], 0, sizeof res[i]);
     }
     p[0].group = (uint32_t)n;
     pthread_mutex_lock(&c->qm);
-    int code = c->stopping || !c->running  ? CETS_CAPACITY
-               : c->role != CORE_LEADER ? CETS_NOT_LEADER
-                                        : 0;
+    int code = c->stopping || !c->running ? CETS_CAPACITY
+               : c->role != CORE_LEADER   ? CETS_NOT_LEADER
+                                          : 0;
     if (code) {
         pthread_mutex_unlock(&c->qm);
         for (size_t i = 0; i < n; i++) {
@@ -525,8 +504,7 @@ int core_submit_batch(core *c, cets_cmd *cmds, cets_result *res, int *codes, siz
     c->tail = &p[n - 1];
     pthread_cond_signal(&c->qcv);
     /* one batch: every pending of the group is done at the same moment */
-    while (!p[n - 1].done)
-        pthread_cond_wait(&c->donecv, &c->qm);
+    while (!p[n - 1].done) pthread_cond_wait(&c->donecv, &c->qm);
     pthread_mutex_unlock(&c->qm);
     for (size_t i = 0; i < n; i++) {
         codes[i] = p[i].code;
@@ -542,12 +520,11 @@ int core_submit_batch(core *c, cets_cmd *cmds, cets_result *res, int *codes, siz
 int core_submit_async(core *c, const cets_cmd *cmd, core_done_fn done, void *ctx)
 {
     async_pending *a = malloc(sizeof *a);
-    if (!a)
-        return CETS_CAPACITY;
+    if (!a) return CETS_CAPACITY;
     a->cmd = *cmd;
     memset(&a->res, 0, sizeof a->res);
-    a->p = (pending){.cmd = &a->cmd, .res = &a->res, .fn = done, .ctx = ctx,
-                     .t0 = now_ns(CLOCK_MONOTONIC)};
+    a->p = (pending){
+        .cmd = &a->cmd, .res = &a->res, .fn = done, .ctx = ctx, .t0 = now_ns(CLOCK_MONOTONIC)};
     int code = enqueue(c, &a->p);
     if (code != 0) {
         free(a);
@@ -563,9 +540,15 @@ const cets_engine *core_read_begin(core *c)
     return c->e;
 }
 
-void core_read_end(core *c) { pthread_rwlock_unlock(&c->rw); }
+void core_read_end(core *c)
+{
+    pthread_rwlock_unlock(&c->rw);
+}
 
-bool core_replaying(const core *c) { return c->replaying; }
+bool core_replaying(const core *c)
+{
+    return c->replaying;
+}
 
 void core_get_stats(core *c, core_stats *out)
 {
@@ -573,18 +556,15 @@ void core_get_stats(core *c, core_stats *out)
     *out = c->st;
     pthread_mutex_unlock(&c->qm);
     for (int i = 0; i < 1000; i++)
-        out->rejects_by_reason[i] =
-            __atomic_load_n(&c->st.rejects_by_reason[i], __ATOMIC_RELAXED);
+        out->rejects_by_reason[i] = __atomic_load_n(&c->st.rejects_by_reason[i], __ATOMIC_RELAXED);
 }
 
 int core_snapshot(core *c, uint64_t *seq, char *err, size_t errlen)
 {
     task t = {.fn = task_snapshot};
     int rc = task_wait(c, &t);
-    if (seq)
-        *seq = t.seq;
-    if (rc != 0)
-        snprintf(err, errlen, "%s", t.err);
+    if (seq) *seq = t.seq;
+    if (rc != 0) snprintf(err, errlen, "%s", t.err);
     return rc;
 }
 
@@ -611,8 +591,7 @@ void core_get_leader(core *c, char *out, size_t len)
 
 static int task_promote(core *c, task *t)
 {
-    if (c->role == CORE_LEADER)
-        return 0;
+    if (c->role == CORE_LEADER) return 0;
     pipeline_close(&c->pl); /* a journal left from before: the new one fences */
     sequencer_init(&c->pl.seq, c->e);
     if (pipeline_open(&c->pl) != 0) {
@@ -645,8 +624,7 @@ int core_promote(core *c, char *err, size_t errlen)
 {
     task t = {.fn = task_promote};
     int rc = task_wait(c, &t);
-    if (rc != 0)
-        snprintf(err, errlen, "%s", t.err);
+    if (rc != 0) snprintf(err, errlen, "%s", t.err);
     return rc;
 }
 
@@ -675,8 +653,7 @@ static int task_replicate(core *c, task *t)
     pthread_rwlock_wrlock(&c->rw);
     for (size_t i = 0; i < t->n; i++) {
         cets_result r;
-        if (pipeline_apply(&c->pl, &cmds[i], &r) != CETS_OK)
-            rejected++;
+        if (pipeline_apply(&c->pl, &cmds[i], &r) != CETS_OK) rejected++;
     }
     pipeline_publish(&c->pl);
     pthread_rwlock_unlock(&c->rw);
@@ -697,15 +674,13 @@ int core_replicate(core *c, const cets_cmd *cmds, size_t n, char *err, size_t er
 {
     task t = {.fn = task_replicate, .arg = (void *)cmds, .n = n};
     int rc = task_wait(c, &t);
-    if (rc != 0)
-        snprintf(err, errlen, "%s", t.err);
+    if (rc != 0) snprintf(err, errlen, "%s", t.err);
     return rc;
 }
 
 void core_stop(core *c)
 {
-    if (!c->running)
-        return;
+    if (!c->running) return;
     pthread_mutex_lock(&c->qm);
     c->stopping = true;
     pthread_cond_signal(&c->qcv);
@@ -719,11 +694,9 @@ void core_stop(core *c)
 
 void core_close(core *c)
 {
-    if (!c)
-        return;
+    if (!c) return;
     core_stop(c);
-    if (c->pl_open)
-        pipeline_close(&c->pl);
+    if (c->pl_open) pipeline_close(&c->pl);
     cets_engine_free(c->e);
     c->backend->free(c->backend);
     bus_free(c->bus);

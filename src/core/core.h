@@ -30,16 +30,17 @@
 typedef struct core core;
 
 typedef struct core_options {
-    const char *data_dir;      /* journal (file backend), snapshots, engine.config */
-    cets_config cfg;           /* seeds a fresh data directory only */
-    uint32_t max_batch;        /* commands per group commit, default 4096 */
-    uint64_t snapshot_every;   /* commands between automatic snapshots, default 1,000,000 (0 = never) */
-    int snapshot_keep;         /* snapshots kept, default 3 */
-    uint32_t bus_events;       /* capacity of the event bus, default BUS_DEFAULT_CAPACITY */
-    core_backend *backend;     /* NULL: the file journal in data_dir (the core frees it) */
-    bool standby;              /* cluster mode: start as a standby (core_promote to lead) */
-    bool demote_on_failure;    /* cluster mode: a failed commit makes the leader a standby */
-    cets_surveil *surveil;     /* attached to the engine once recovered (NULL: none) */
+    const char *data_dir; /* journal (file backend), snapshots, engine.config */
+    cets_config cfg;      /* seeds a fresh data directory only */
+    uint32_t max_batch;   /* commands per group commit, default 4096 */
+    uint64_t
+        snapshot_every;    /* commands between automatic snapshots, default 1,000,000 (0 = never) */
+    int snapshot_keep;     /* snapshots kept, default 3 */
+    uint32_t bus_events;   /* capacity of the event bus, default BUS_DEFAULT_CAPACITY */
+    core_backend *backend; /* NULL: the file journal in data_dir (the core frees it) */
+    bool standby;          /* cluster mode: start as a standby (core_promote to lead) */
+    bool demote_on_failure; /* cluster mode: a failed commit makes the leader a standby */
+    cets_surveil *surveil;  /* attached to the engine once recovered (NULL: none) */
 } core_options;
 
 /* A leader sequences and journals commands; a standby refuses them
@@ -50,9 +51,9 @@ typedef struct core_stats {
     uint64_t submitted, applied, rejected, batches, journal_failures;
     uint64_t rejects_by_reason[1000]; /* index = reason code (< 1000) */
     uint64_t sync_ns_total, sync_ns_max, last_seq;
-    uint64_t latency_buckets[16];     /* submit -> reply, bucket i: < 2^(i+4) us, last: more */
+    uint64_t latency_buckets[16]; /* submit -> reply, bucket i: < 2^(i+4) us, last: more */
     uint64_t snapshots, snapshot_failures;
-    bool journal_ok;                  /* false while the journal is failing */
+    bool journal_ok; /* false while the journal is failing */
 } core_stats;
 
 void core_options_default(core_options *o);

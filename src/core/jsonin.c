@@ -18,8 +18,7 @@ static void depth_error(const char *buf, size_t at, json_error_t *je)
     int line = 1, column = 1;
     for (size_t i = 0; i < at; i++) {
         column++;
-        if (buf[i] == '\n')
-            line++, column = 1;
+        if (buf[i] == '\n') line++, column = 1;
     }
     memset(je, 0, sizeof *je);
     je->line = line;
@@ -59,8 +58,7 @@ bool jsonin_depth_ok(const char *buf, size_t len, json_error_t *je)
 
 json_t *jsonin_loadb(const char *buf, size_t len, size_t flags, json_error_t *je)
 {
-    if (!jsonin_depth_ok(buf, len, je))
-        return NULL;
+    if (!jsonin_depth_ok(buf, len, je)) return NULL;
     return json_loadb(buf, len, flags, je);
 }
 

@@ -34,8 +34,12 @@ static bool byte_needs_quote(unsigned char ch)
 static size_t byte_escape(unsigned char ch, char *out)
 {
     static const char hex[] = "0123456789abcdef";
-    const char *two = ch == '"' ? "\\\"" : ch == '\\' ? "\\\\" : ch == '\n' ? "\\n"
-                    : ch == '\r' ? "\\r" : ch == '\t' ? "\\t" : NULL;
+    const char *two = ch == '"'    ? "\\\""
+                      : ch == '\\' ? "\\\\"
+                      : ch == '\n' ? "\\n"
+                      : ch == '\r' ? "\\r"
+                      : ch == '\t' ? "\\t"
+                                   : NULL;
     if (two) {
         memcpy(out, two, 2);
         return 2;
@@ -54,8 +58,7 @@ const char *log_quote(char *buf, size_t len, const char *str)
 {
     char tmp[6];
     if (len < 8) { /* too small to say anything well-formed */
-        if (len)
-            buf[0] = 0;
+        if (len) buf[0] = 0;
         return buf;
     }
     const unsigned char *s = (const unsigned char *)(str ? str : "-");
@@ -67,22 +70,16 @@ const char *log_quote(char *buf, size_t len, const char *str)
     }
     size_t room = len - 1 - (quote ? 2 : 0);
     bool cut = need > room;
-    if (cut)
-        room -= 3; /* for "..." */
+    if (cut) room -= 3; /* for "..." */
     size_t o = 0, used = 0;
-    if (quote)
-        buf[o++] = '"';
+    if (quote) buf[o++] = '"';
     for (const unsigned char *p = s; *p;) {
         size_t unit = 1; /* a whole UTF-8 character is kept or cut */
-        while (unit < 4 && (p[unit] & 0xc0) == 0x80)
-            unit++;
+        while (unit < 4 && (p[unit] & 0xc0) == 0x80) unit++;
         size_t el = 0;
-        for (size_t k = 0; k < unit; k++)
-            el += byte_escape(p[k], tmp);
-        if (used + el > room)
-            break;
-        for (size_t k = 0; k < unit; k++)
-            o += byte_escape(p[k], buf + o);
+        for (size_t k = 0; k < unit; k++) el += byte_escape(p[k], tmp);
+        if (used + el > room) break;
+        for (size_t k = 0; k < unit; k++) o += byte_escape(p[k], buf + o);
         used += el;
         p += unit;
     }
@@ -90,8 +87,7 @@ const char *log_quote(char *buf, size_t len, const char *str)
         memcpy(buf + o, "...", 3);
         o += 3;
     }
-    if (quote)
-        buf[o++] = '"';
+    if (quote) buf[o++] = '"';
     buf[o] = 0;
     return buf;
 }
@@ -99,8 +95,7 @@ const char *log_quote(char *buf, size_t len, const char *str)
 void log_write(log_level lv, const char *comp, const char *fmt, ...)
 {
     static const char *names[] = {"debug", "info", "warn", "error"};
-    if (lv < log_min)
-        return;
+    if (lv < log_min) return;
     struct timespec t;
     clock_gettime(CLOCK_REALTIME, &t);
     struct tm tm;
@@ -111,8 +106,8 @@ void log_write(log_level lv, const char *comp, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     int n = snprintf(line, sizeof line, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s comp=%s ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, t.tv_nsec / 1000000, names[lv], comp);
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     t.tv_nsec / 1000000, names[lv], comp);
     size_t o = n > 0 && n < (int)sizeof line ? (size_t)n : 0;
     /* a control byte here came from a caller that forgot log_q(): escaped
      * all the same, so that the line stays one line */

@@ -39,8 +39,7 @@ int pipeline_init(pipeline *p, cets_engine *e, core_backend *backend, bus *event
 
 int pipeline_open(pipeline *p)
 {
-    if (p->j)
-        return 0;
+    if (p->j) return 0;
     return journal_open(p);
 }
 
@@ -63,10 +62,8 @@ static void batch_drop(pipeline *p)
 
 int pipeline_add(pipeline *p, cets_cmd *cmd, int64_t ts)
 {
-    if (p->batch_n == 0)
-        p->batch0 = p->seq;
-    if (!p->j && journal_open(p) != 0)
-        return -1;
+    if (p->batch_n == 0) p->batch0 = p->seq;
+    if (!p->j && journal_open(p) != 0) return -1;
     sequencer_stamp(&p->seq, cmd, ts);
     if (core_journal_append(p->j, cmd) != 0) {
         snprintf(p->err, sizeof p->err, "journal append of seq %llu failed: %s",
@@ -78,35 +75,34 @@ int pipeline_add(pipeline *p, cets_cmd *cmd, int64_t ts)
     return 0;
 }
 
-bool pipeline_split(const pipeline *p) { return p->j && p->j->ops->commit_start; }
+bool pipeline_split(const pipeline *p)
+{
+    return p->j && p->j->ops->commit_start;
+}
 
 int pipeline_commit_start(pipeline *p, uint64_t *ticket)
 {
     *ticket = 0;
-    if (p->batch_n == 0)
-        return 0;
+    if (p->batch_n == 0) return 0;
     assert(p->j && p->started < 2);
-    int rc = p->j->ops->commit_start ? p->j->ops->commit_start(p->j, ticket)
-                                     : core_journal_commit(p->j);
+    int rc =
+        p->j->ops->commit_start ? p->j->ops->commit_start(p->j, ticket) : core_journal_commit(p->j);
     if (rc != 0) {
         snprintf(p->err, sizeof p->err, "journal commit failed: %s", core_journal_error(p->j));
         batch_drop(p);
         return -1;
     }
-    if (p->j->ops->commit_start)
-        p->started_at[p->started++] = p->batch0;
+    if (p->j->ops->commit_start) p->started_at[p->started++] = p->batch0;
     p->batch_n = 0;
     return 0;
 }
 
 int pipeline_commit_wait(pipeline *p, uint64_t ticket, uint64_t *sync_ns)
 {
-    if (!p->started)
-        return p->j || ticket == 0 ? 0 : -1;
+    if (!p->started) return p->j || ticket == 0 ? 0 : -1;
     int64_t t0 = mono_ns();
     int rc = p->j ? p->j->ops->commit_wait(p->j, ticket) : -1;
-    if (sync_ns)
-        *sync_ns = (uint64_t)(mono_ns() - t0);
+    if (sync_ns) *sync_ns = (uint64_t)(mono_ns() - t0);
     if (rc != 0) {
         snprintf(p->err, sizeof p->err, "journal commit failed: %s",
                  p->j ? core_journal_error(p->j) : "the journal was closed");
@@ -123,15 +119,12 @@ int pipeline_commit(pipeline *p, uint64_t *sync_ns)
     int64_t t0 = mono_ns();
     uint64_t ticket;
     int rc = pipeline_commit_start(p, &ticket);
-    if (rc == 0)
-        rc = pipeline_commit_wait(p, ticket, NULL);
-    if (sync_ns)
-        *sync_ns = (uint64_t)(mono_ns() - t0);
+    if (rc == 0) rc = pipeline_commit_wait(p, ticket, NULL);
+    if (sync_ns) *sync_ns = (uint64_t)(mono_ns() - t0);
     return rc;
 }
 
 void pipeline_publish(pipeline *p)
 {
-    if (p->bus)
-        bus_batch_end(p->bus);
+    if (p->bus) bus_batch_end(p->bus);
 }

@@ -30,13 +30,13 @@
 typedef struct pipeline {
     cets_engine *e;
     core_backend *backend;
-    core_journal *j;   /* NULL after a failed commit: reopened by the next batch */
+    core_journal *j; /* NULL after a failed commit: reopened by the next batch */
     bus *bus;
     sequencer seq;
-    sequencer batch0;  /* where the open batch began, to give its numbers back */
-    size_t batch_n;    /* commands appended since the last commit started */
+    sequencer batch0;        /* where the open batch began, to give its numbers back */
+    size_t batch_n;          /* commands appended since the last commit started */
     sequencer started_at[2]; /* where each started, unfinished commit began, oldest first */
-    int started;       /* commits started and not yet waited for (0..2) */
+    int started;             /* commits started and not yet waited for (0..2) */
     char err[512];
 } pipeline;
 

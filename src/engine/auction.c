@@ -23,40 +23,35 @@ static void emit_auction(cets_engine *e, const cets_auction_info *a, const cets_
 {
     cets_event ev = {.type = CETS_EV_AUCTION};
     ev.u.auction.auction = *a;
-    if (bid)
-        ev.u.auction.bid = *bid;
+    if (bid) ev.u.auction.bid = *bid;
     engine_emit(e, &ev);
 }
 
-static int opposite(int side) { return side == CETS_BUY ? CETS_SELL : CETS_BUY; }
+static int opposite(int side)
+{
+    return side == CETS_BUY ? CETS_SELL : CETS_BUY;
+}
 
 static bool may_initiate(const cets_engine *e, const cets_cmd *c)
 {
-    if (c->actor == CETS_EXCHANGE_ID)
-        return true;
+    if (c->actor == CETS_EXCHANGE_ID) return true;
     return c->actor >= 1 && c->actor <= e->nparts && c->actor == c->participant &&
            e->parts[c->actor].kind == CETS_PK_AUTHORITY;
 }
 
 int auction_create(cets_engine *e, const cets_cmd *c)
 {
-    if (!may_initiate(e, c))
-        return CETS_NOT_AUTHORISED;
-    if (c->participant < 2 || c->participant > e->nparts)
-        return CETS_UNKNOWN_PARTICIPANT;
-    if (e->parts[c->participant].kind == CETS_PK_EXCHANGE)
-        return CETS_KIND_NOT_ALLOWED;
-    if (c->instrument >= e->ninst)
-        return CETS_UNKNOWN_INSTRUMENT;
+    if (!may_initiate(e, c)) return CETS_NOT_AUTHORISED;
+    if (c->participant < 2 || c->participant > e->nparts) return CETS_UNKNOWN_PARTICIPANT;
+    if (e->parts[c->participant].kind == CETS_PK_EXCHANGE) return CETS_KIND_NOT_ALLOWED;
+    if (c->instrument >= e->ninst) return CETS_UNKNOWN_INSTRUMENT;
     int rc;
     if ((rc = risk_check_status(e, c->participant)) ||
         (rc = risk_check_product(e, c->participant, c->instrument)) ||
         (rc = risk_check_halts(e, c->instrument)))
         return rc;
-    if (c->side != CETS_BUY && c->side != CETS_SELL)
-        return CETS_BAD_SIDE;
-    if ((rc = band_check_lot(e, c->qty)))
-        return rc;
+    if (c->side != CETS_BUY && c->side != CETS_SELL) return CETS_BAD_SIDE;
+    if ((rc = band_check_lot(e, c->qty))) return rc;
     const int64_t *a = c->u.args;
     if (a[CETS_AUCTION_ARG_END] <= a[CETS_AUCTION_ARG_START] || a[CETS_AUCTION_ARG_END] <= c->ts)
         return CETS_BAD_WINDOW;
@@ -68,8 +63,8 @@ int auction_create(cets_engine *e, const cets_cmd *c)
     band_auction(e, &e->inst[c->instrument], c->side, a[CETS_AUCTION_ARG_LIMIT], &reserve_price,
                  &bid_limit);
     int64_t value = reserve_price * c->qty;
-    int64_t need = c->side == CETS_SELL ? c->qty
-                                        : fee_buy_reserve(e, CETS_METHOD_AUCTION, 0, 0, value);
+    int64_t need =
+        c->side == CETS_SELL ? c->qty : fee_buy_reserve(e, CETS_METHOD_AUCTION, 0, 0, value);
     if ((rc = risk_check_cover(e, c->participant, c->instrument, c->side, need)) ||
         (c->side == CETS_BUY && (rc = limits_check(e, c->participant, c->instrument, c->qty))))
         return rc;
@@ -103,20 +98,19 @@ int auction_bid(cets_engine *e, const cets_cmd *c)
 {
     int rc;
     cets_auction_info *au = auction_find(e, c->order_id);
-    if (!au)
-        return CETS_UNKNOWN_AUCTION;
-    if ((rc = risk_check_trader(e, c)))
-        return rc;
+    if (!au) return CETS_UNKNOWN_AUCTION;
+    if ((rc = risk_check_trader(e, c))) return rc;
     if (au->status != CETS_AUCTION_OPEN || c->ts < au->start || c->ts >= au->end)
         return CETS_AUCTION_NOT_OPEN;
-    if (c->participant == au->initiator)
-        return CETS_SELF_TRADE;
+    if (c->participant == au->initiator) return CETS_SELF_TRADE;
     if ((rc = risk_check_product(e, c->participant, au->instrument)) ||
-        (rc = risk_check_halts(e, au->instrument)) || (rc = band_check_bid(e, au, c->price, c->qty)))
+        (rc = risk_check_halts(e, au->instrument)) ||
+        (rc = band_check_bid(e, au, c->price, c->qty)))
         return rc;
     int bside = opposite(au->side);
     int64_t value = c->price * c->qty;
-    int64_t need = bside == CETS_BUY ? fee_buy_reserve(e, CETS_METHOD_AUCTION, 0, 0, value) : c->qty;
+    int64_t need =
+        bside == CETS_BUY ? fee_buy_reserve(e, CETS_METHOD_AUCTION, 0, 0, value) : c->qty;
     if ((rc = risk_check_cover(e, c->participant, au->instrument, bside, need)) ||
         (bside == CETS_BUY && (rc = limits_check(e, c->participant, au->instrument, c->qty))))
         return rc;
@@ -160,8 +154,7 @@ static int rank_cmp(const void *pa, const void *pb, void *ctx)
 {
     const cets_bid_info *a = *(cets_bid_info *const *)pa, *b = *(cets_bid_info *const *)pb;
     int side = *(const int *)ctx;
-    if (a->price != b->price)
-        return (side == CETS_SELL) == (a->price > b->price) ? -1 : 1;
+    if (a->price != b->price) return (side == CETS_SELL) == (a->price > b->price) ? -1 : 1;
     return a->id < b->id ? -1 : 1;
 }
 
@@ -185,11 +178,18 @@ static void settle_win(cets_engine *e, cets_auction_info *au, cets_bid_info *b, 
         au->reserved -= init_sells ? take : value + bfee;
     }
     b->filled = take;
-    cets_trade tr = {.instrument = au->instrument, .method = CETS_METHOD_AUCTION,
-                     .aggressor = (uint8_t)opposite(au->side), .buyer = buyer, .seller = seller,
+    cets_trade tr = {.instrument = au->instrument,
+                     .method = CETS_METHOD_AUCTION,
+                     .aggressor = (uint8_t)opposite(au->side),
+                     .buyer = buyer,
+                     .seller = seller,
                      .buy_order = init_sells ? b->id : au->id,
-                     .sell_order = init_sells ? au->id : b->id, .price = price, .qty = take,
-                     .value = value, .buyer_fee = bfee, .seller_fee = sfee};
+                     .sell_order = init_sells ? au->id : b->id,
+                     .price = price,
+                     .qty = take,
+                     .value = value,
+                     .buyer_fee = bfee,
+                     .seller_fee = sfee};
     trading_record(e, &tr);
     au->value += value;
 }
@@ -197,18 +197,14 @@ static void settle_win(cets_engine *e, cets_auction_info *au, cets_bid_info *b, 
 int auction_close(cets_engine *e, const cets_cmd *c)
 {
     cets_auction_info *au = auction_find(e, c->order_id);
-    if (!au)
-        return CETS_UNKNOWN_AUCTION;
+    if (!au) return CETS_UNKNOWN_AUCTION;
     if (c->actor != CETS_EXCHANGE_ID &&
         !(c->actor == au->initiator && e->parts[c->actor].kind == CETS_PK_AUTHORITY))
         return CETS_NOT_AUTHORISED;
-    if (au->status != CETS_AUCTION_OPEN)
-        return CETS_AUCTION_NOT_OPEN;
-    if (c->ts < au->end)
-        return CETS_AUCTION_RUNNING;
+    if (au->status != CETS_AUCTION_OPEN) return CETS_AUCTION_NOT_OPEN;
+    if (c->ts < au->end) return CETS_AUCTION_RUNNING;
     cets_bid_info **rank = malloc((au->nbids ? au->nbids : 1) * sizeof *rank);
-    if (!rank)
-        return CETS_CAPACITY;
+    if (!rank) return CETS_CAPACITY;
     /* act */
     uint32_t n = 0;
     for (uint32_t i = 0; i < e->nbids; i++)
@@ -233,8 +229,7 @@ int auction_close(cets_engine *e, const cets_cmd *c)
         settle_win(e, au, rank[i], take, au->mode == 0 ? marginal : rank[i]->price, &cum_value,
                    &cum_fee);
     }
-    for (uint32_t i = 0; i < n; i++)
-        release_bid(e, au, rank[i]);
+    for (uint32_t i = 0; i < n; i++) release_bid(e, au, rank[i]);
     release_initiator(e, au);
     free(rank);
     au->status = enough ? CETS_AUCTION_CLOSED : CETS_AUCTION_FAILED;
@@ -249,15 +244,11 @@ int auction_close(cets_engine *e, const cets_cmd *c)
 int auction_cancel(cets_engine *e, const cets_cmd *c)
 {
     cets_auction_info *au = auction_find(e, c->order_id);
-    if (!au)
-        return CETS_UNKNOWN_AUCTION;
-    if (c->actor != CETS_EXCHANGE_ID)
-        return CETS_NOT_AUTHORISED;
-    if (au->status != CETS_AUCTION_OPEN)
-        return CETS_AUCTION_NOT_OPEN;
+    if (!au) return CETS_UNKNOWN_AUCTION;
+    if (c->actor != CETS_EXCHANGE_ID) return CETS_NOT_AUTHORISED;
+    if (au->status != CETS_AUCTION_OPEN) return CETS_AUCTION_NOT_OPEN;
     for (uint32_t i = 0; i < e->nbids; i++)
-        if (e->bids[i].auction == au->id)
-            release_bid(e, au, &e->bids[i]);
+        if (e->bids[i].auction == au->id) release_bid(e, au, &e->bids[i]);
     release_initiator(e, au);
     au->status = CETS_AUCTION_CANCELLED;
     emit_auction(e, au, NULL);
@@ -271,8 +262,7 @@ void auction_drop_participant(cets_engine *e, uint32_t pid)
     for (uint32_t i = 0; i < e->nbids; i++) {
         cets_bid_info *b = &e->bids[i];
         cets_auction_info *au = &e->auctions[b->auction - 1];
-        if (b->participant != pid || au->status != CETS_AUCTION_OPEN || !b->qty)
-            continue;
+        if (b->participant != pid || au->status != CETS_AUCTION_OPEN || !b->qty) continue;
         release_bid(e, au, b);
         b->qty = 0;
         au->nbids--;
@@ -280,11 +270,9 @@ void auction_drop_participant(cets_engine *e, uint32_t pid)
     }
     for (uint32_t i = 0; i < e->nauctions; i++) {
         cets_auction_info *au = &e->auctions[i];
-        if (au->initiator != pid || au->status != CETS_AUCTION_OPEN)
-            continue;
+        if (au->initiator != pid || au->status != CETS_AUCTION_OPEN) continue;
         for (uint32_t k = 0; k < e->nbids; k++)
-            if (e->bids[k].auction == au->id)
-                release_bid(e, au, &e->bids[k]);
+            if (e->bids[k].auction == au->id) release_bid(e, au, &e->bids[k]);
         release_initiator(e, au);
         au->status = CETS_AUCTION_CANCELLED;
         emit_auction(e, au, NULL);
@@ -294,23 +282,20 @@ void auction_drop_participant(cets_engine *e, uint32_t pid)
 int cets_auction_get(const cets_engine *e, uint64_t id, cets_auction_info *out)
 {
     const cets_auction_info *a = auction_find((cets_engine *)e, id);
-    if (!a)
-        return CETS_UNKNOWN_AUCTION;
+    if (!a) return CETS_UNKNOWN_AUCTION;
     *out = *a;
     return CETS_OK;
 }
 
-void cets_auctions_foreach(const cets_engine *e,
-                           void (*fn)(void *ctx, const cets_auction_info *a), void *ctx)
+void cets_auctions_foreach(const cets_engine *e, void (*fn)(void *ctx, const cets_auction_info *a),
+                           void *ctx)
 {
-    for (uint32_t i = 0; i < e->nauctions; i++)
-        fn(ctx, &e->auctions[i]);
+    for (uint32_t i = 0; i < e->nauctions; i++) fn(ctx, &e->auctions[i]);
 }
 
 void cets_bids_foreach(const cets_engine *e, uint64_t auction,
                        void (*fn)(void *ctx, const cets_bid_info *b), void *ctx)
 {
     for (uint32_t i = 0; i < e->nbids; i++)
-        if (!auction || e->bids[i].auction == auction)
-            fn(ctx, &e->bids[i]);
+        if (!auction || e->bids[i].auction == auction) fn(ctx, &e->bids[i]);
 }

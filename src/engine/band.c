@@ -16,7 +16,6 @@
 
 #include "internal.h"
 
-
 /* A band of bp basis points around close, rounded inwards. */
 static void band_limits(int64_t close, int64_t bp, int64_t *lower, int64_t *upper)
 {
@@ -31,10 +30,8 @@ void band_listing(const cets_config *cfg, int64_t close, int64_t tick, int64_t *
     band_limits(close, cfg->listing_band_bp, &lo, &up);
     up -= up % tick; /* stay inside: round to the tick inwards */
     lo += (tick - lo % tick) % tick;
-    if (lo < tick)
-        lo = tick;
-    if (up < lo)
-        up = lo;
+    if (lo < tick) lo = tick;
+    if (up < lo) up = lo;
     *lower = lo;
     *upper = up;
 }
@@ -49,15 +46,14 @@ static int check_price(int64_t price, int64_t tick, int64_t lower, int64_t upper
 {
     if (price <= 0 || (tick != 1 && price % tick)) /* tick 1: no 64-bit division */
         return price <= 0 ? CETS_PRICE_OUT_OF_BAND : CETS_PRICE_TICK;
-    if (price < lower || price > upper)
-        return CETS_PRICE_OUT_OF_BAND;
+    if (price < lower || price > upper) return CETS_PRICE_OUT_OF_BAND;
     return CETS_OK;
 }
 
 int band_check_listing_qty(const cets_engine *e, int64_t qty)
 {
     return qty < e->cfg.listing_min_qty || qty > e->cfg.listing_max_qty ? CETS_QTY_OUT_OF_RANGE
-                                                                         : CETS_OK;
+                                                                        : CETS_OK;
 }
 
 int band_check_listing(const cets_engine *e, const instrument *in, int64_t price, int64_t qty)
@@ -77,8 +73,9 @@ int band_check_block(const cets_engine *e, const instrument *in, int64_t price, 
 
 int band_check_lot(const cets_engine *e, int64_t qty)
 {
-    return qty < e->cfg.block_min_qty || qty > e->pv[CETS_PARAM_AUCTION_MAX_LOT] ? CETS_QTY_OUT_OF_RANGE
-                                                                               : CETS_OK;
+    return qty < e->cfg.block_min_qty || qty > e->pv[CETS_PARAM_AUCTION_MAX_LOT]
+               ? CETS_QTY_OUT_OF_RANGE
+               : CETS_OK;
 }
 
 /* From the previous close with the auction band (band.auction, the listing
@@ -101,8 +98,7 @@ void band_auction(const cets_engine *e, const instrument *in, int side, int64_t 
 
 int band_check_bid(const cets_engine *e, const cets_auction_info *au, int64_t price, int64_t qty)
 {
-    if (qty < 1 || qty > au->lot)
-        return CETS_QTY_OUT_OF_RANGE;
+    if (qty < 1 || qty > au->lot) return CETS_QTY_OUT_OF_RANGE;
     int64_t lo = au->side == CETS_SELL ? au->reserve_price : au->bid_limit;
     int64_t hi = au->side == CETS_SELL ? au->bid_limit : au->reserve_price;
     return check_price(price, e->inst[au->instrument].tick, lo, hi);
@@ -117,16 +113,12 @@ static rule rule_of(int cmd_type)
     switch (cmd_type) {
     case CETS_CMD_POST:
     case CETS_CMD_TAKE:
-    case CETS_CMD_MODIFY:
-        return RULE_LISTING;
+    case CETS_CMD_MODIFY: return RULE_LISTING;
     case CETS_CMD_BLOCK_QUOTE:
     case CETS_CMD_BLOCK_PROPOSE:
-    case CETS_CMD_BLOCK_ACCEPT:
-        return RULE_BLOCK;
-    case CETS_CMD_AUCTION_CREATE:
-        return RULE_LOT;
-    case CETS_CMD_AUCTION_BID:
-        return RULE_BID;
+    case CETS_CMD_BLOCK_ACCEPT: return RULE_BLOCK;
+    case CETS_CMD_AUCTION_CREATE: return RULE_LOT;
+    case CETS_CMD_AUCTION_BID: return RULE_BID;
     }
     return RULE_NONE;
 }
@@ -158,8 +150,7 @@ bool band_message(const cets_engine *e, int cmd_type, int code, char *buf, size_
                  fmt_percent(e->pv[CETS_PARAM_BAND_AUCTION], p, sizeof p));
         return true;
     }
-    if (code != CETS_QTY_OUT_OF_RANGE || r == RULE_NONE)
-        return false;
+    if (code != CETS_QTY_OUT_OF_RANGE || r == RULE_NONE) return false;
     switch (r) {
     case RULE_LISTING:
         snprintf(buf, len, "quantity is outside the limits (listing: %s to %s t)",

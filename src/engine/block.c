@@ -39,8 +39,7 @@ static int check_terms(const cets_engine *e, const cets_cmd *c, uint32_t iid)
 {
     if (e->cfg.enforce_sessions && !(c->ts >= e->bsess[0] && c->ts < e->bsess[1]))
         return CETS_SESSION_CLOSED;
-    if (c->side != CETS_BUY && c->side != CETS_SELL)
-        return CETS_BAD_SIDE;
+    if (c->side != CETS_BUY && c->side != CETS_SELL) return CETS_BAD_SIDE;
     return band_check_block(e, &e->inst[iid], c->price, c->qty);
 }
 
@@ -52,8 +51,7 @@ static int64_t block_need(const cets_engine *e, int side, int64_t price, int64_t
 
 static cets_block_info *block_push(cets_engine *e)
 {
-    if (!engine_vec_grow((void **)&e->blocks, &e->capblocks, e->nblocks + 1,
-                         sizeof *e->blocks))
+    if (!engine_vec_grow((void **)&e->blocks, &e->capblocks, e->nblocks + 1, sizeof *e->blocks))
         return NULL;
     cets_block_info *b = &e->blocks[e->nblocks++];
     memset(b, 0, sizeof *b);
@@ -77,8 +75,7 @@ int block_quote(cets_engine *e, const cets_cmd *c)
         (rc = check_terms(e, c, c->instrument)))
         return rc;
     cets_block_info *b = block_push(e);
-    if (!b)
-        return CETS_CAPACITY;
+    if (!b) return CETS_CAPACITY;
     b->instrument = c->instrument;
     b->owner = c->participant;
     b->side = c->side;
@@ -99,24 +96,17 @@ static int propose_target(cets_engine *e, const cets_cmd *c, uint32_t *to,
 {
     *answered = NULL;
     if (!c->order_id) {
-        if (c->counterparty < 2 || c->counterparty > e->nparts)
-            return CETS_UNKNOWN_PARTICIPANT;
-        if (c->counterparty == c->participant)
-            return CETS_SELF_TRADE;
-        if (!risk_may_deal(e, c->counterparty, c->instrument))
-            return CETS_KIND_NOT_ALLOWED;
+        if (c->counterparty < 2 || c->counterparty > e->nparts) return CETS_UNKNOWN_PARTICIPANT;
+        if (c->counterparty == c->participant) return CETS_SELF_TRADE;
+        if (!risk_may_deal(e, c->counterparty, c->instrument)) return CETS_KIND_NOT_ALLOWED;
         *to = c->counterparty;
         return CETS_OK;
     }
     cets_block_info *a = block_find(e, c->order_id);
-    if (!a || a->status != CETS_BLOCK_OPEN)
-        return CETS_UNKNOWN_BLOCK;
-    if (a->instrument != c->instrument || a->side == c->side)
-        return CETS_TERMS_MISMATCH;
-    if (a->owner == c->participant)
-        return CETS_SELF_TRADE;
-    if (!a->is_quote && a->counterparty != c->participant)
-        return CETS_NOT_ADDRESSEE;
+    if (!a || a->status != CETS_BLOCK_OPEN) return CETS_UNKNOWN_BLOCK;
+    if (a->instrument != c->instrument || a->side == c->side) return CETS_TERMS_MISMATCH;
+    if (a->owner == c->participant) return CETS_SELF_TRADE;
+    if (!a->is_quote && a->counterparty != c->participant) return CETS_NOT_ADDRESSEE;
     *to = a->owner;
     *answered = a;
     return CETS_OK;
@@ -130,16 +120,14 @@ int block_propose(cets_engine *e, const cets_cmd *c)
         return rc;
     uint32_t to;
     cets_block_info *answered;
-    if ((rc = propose_target(e, c, &to, &answered)))
-        return rc;
+    if ((rc = propose_target(e, c, &to, &answered))) return rc;
     int64_t need = block_need(e, c->side, c->price, c->qty);
     if ((rc = risk_check_cover(e, c->participant, c->instrument, c->side, need)) ||
         (c->side == CETS_BUY && (rc = limits_check(e, c->participant, c->instrument, c->qty))))
         return rc;
     uint64_t answered_id = answered ? answered->id : 0;
     cets_block_info *b = block_push(e); /* may move the array: find `answered` again */
-    if (!b)
-        return CETS_CAPACITY;
+    if (!b) return CETS_CAPACITY;
     b->answers = answered_id;
     b->instrument = c->instrument;
     b->owner = c->participant;
@@ -164,13 +152,10 @@ int block_propose(cets_engine *e, const cets_cmd *c)
 int block_accept(cets_engine *e, const cets_cmd *c)
 {
     int rc;
-    if ((rc = risk_check_trader(e, c)))
-        return rc;
+    if ((rc = risk_check_trader(e, c))) return rc;
     cets_block_info *p = block_find(e, c->order_id);
-    if (!p || p->is_quote || p->status != CETS_BLOCK_OPEN)
-        return CETS_UNKNOWN_BLOCK;
-    if (p->counterparty != c->participant)
-        return CETS_NOT_ADDRESSEE;
+    if (!p || p->is_quote || p->status != CETS_BLOCK_OPEN) return CETS_UNKNOWN_BLOCK;
+    if (p->counterparty != c->participant) return CETS_NOT_ADDRESSEE;
     if (c->instrument != p->instrument || c->price != p->price || c->qty != p->qty ||
         c->side == p->side || (c->side != CETS_BUY && c->side != CETS_SELL))
         return CETS_TERMS_MISMATCH;
@@ -195,11 +180,18 @@ int block_accept(cets_engine *e, const cets_cmd *c)
         trading_settle(e, iid, buyer, seller, p->qty, value, bfee, sfee);
     }
     p->reserved = 0;
-    cets_trade tr = {.instrument = iid, .method = CETS_METHOD_BLOCK, .aggressor = c->side,
-                     .buyer = buyer, .seller = seller,
+    cets_trade tr = {.instrument = iid,
+                     .method = CETS_METHOD_BLOCK,
+                     .aggressor = c->side,
+                     .buyer = buyer,
+                     .seller = seller,
                      .buy_order = buyer_is_proposer ? p->id : 0,
-                     .sell_order = buyer_is_proposer ? 0 : p->id, .price = p->price,
-                     .qty = p->qty, .value = value, .buyer_fee = bfee, .seller_fee = sfee};
+                     .sell_order = buyer_is_proposer ? 0 : p->id,
+                     .price = p->price,
+                     .qty = p->qty,
+                     .value = value,
+                     .buyer_fee = bfee,
+                     .seller_fee = sfee};
     trading_record(e, &tr);
     p->trade_id = tr.trade_id;
     p->status = CETS_BLOCK_ACCEPTED;
@@ -207,8 +199,7 @@ int block_accept(cets_engine *e, const cets_cmd *c)
     emit_block(e, p);
     /* the negotiation started from a board quote? it is done now */
     cets_block_info *q = p->answers ? block_find(e, p->answers) : NULL;
-    while (q && !q->is_quote)
-        q = q->answers ? block_find(e, q->answers) : NULL;
+    while (q && !q->is_quote) q = q->answers ? block_find(e, q->answers) : NULL;
     if (q && q->status == CETS_BLOCK_OPEN) {
         q->status = CETS_BLOCK_CLOSED;
         emit_block(e, q);
@@ -221,10 +212,8 @@ int block_decline(cets_engine *e, const cets_cmd *c)
     if (c->participant < 1 || c->participant > e->nparts || c->actor != c->participant)
         return c->actor != c->participant ? CETS_NOT_AUTHORISED : CETS_UNKNOWN_PARTICIPANT;
     cets_block_info *p = block_find(e, c->order_id);
-    if (!p || p->is_quote || p->status != CETS_BLOCK_OPEN)
-        return CETS_UNKNOWN_BLOCK;
-    if (p->counterparty != c->participant)
-        return CETS_NOT_ADDRESSEE;
+    if (!p || p->is_quote || p->status != CETS_BLOCK_OPEN) return CETS_UNKNOWN_BLOCK;
+    if (p->counterparty != c->participant) return CETS_NOT_ADDRESSEE;
     block_release(e, p, CETS_BLOCK_DECLINED);
     return CETS_OK;
 }
@@ -234,10 +223,8 @@ int block_withdraw(cets_engine *e, const cets_cmd *c)
     if (c->participant < 1 || c->participant > e->nparts || c->actor != c->participant)
         return c->actor != c->participant ? CETS_NOT_AUTHORISED : CETS_UNKNOWN_PARTICIPANT;
     cets_block_info *b = block_find(e, c->order_id);
-    if (!b || b->status != CETS_BLOCK_OPEN)
-        return CETS_UNKNOWN_BLOCK;
-    if (b->owner != c->participant)
-        return CETS_NOT_OWNER;
+    if (!b || b->status != CETS_BLOCK_OPEN) return CETS_UNKNOWN_BLOCK;
+    if (b->owner != c->participant) return CETS_NOT_OWNER;
     block_release(e, b, CETS_BLOCK_WITHDRAWN);
     return CETS_OK;
 }
@@ -248,8 +235,7 @@ void block_withdraw_all(cets_engine *e, uint32_t pid)
 {
     for (uint32_t i = 0; i < e->nblocks; i++) {
         cets_block_info *b = &e->blocks[i];
-        if (b->status != CETS_BLOCK_OPEN)
-            continue;
+        if (b->status != CETS_BLOCK_OPEN) continue;
         if (b->owner == pid)
             block_release(e, b, CETS_BLOCK_WITHDRAWN);
         else if (b->counterparty == pid)
@@ -269,8 +255,7 @@ void block_lapse_all(cets_engine *e)
 int cets_block_get(const cets_engine *e, uint64_t id, cets_block_info *out)
 {
     const cets_block_info *b = block_find((cets_engine *)e, id);
-    if (!b)
-        return CETS_UNKNOWN_BLOCK;
+    if (!b) return CETS_UNKNOWN_BLOCK;
     *out = *b;
     return CETS_OK;
 }
@@ -280,7 +265,6 @@ void cets_blocks_foreach(const cets_engine *e, uint32_t pid,
 {
     for (uint32_t i = 0; i < e->nblocks; i++) {
         const cets_block_info *b = &e->blocks[i];
-        if (!pid || b->is_quote || b->owner == pid || b->counterparty == pid)
-            fn(ctx, b);
+        if (!pid || b->is_quote || b->owner == pid || b->counterparty == pid) fn(ctx, b);
     }
 }

@@ -58,26 +58,21 @@ void book_free(book *b)
 /* Bids: the highest non-empty level <= from. Asks: the lowest >= from. */
 int32_t book_next(const side_book *s, int32_t nlevels, int is_bid, int32_t from)
 {
-    if (from < 0 || from >= nlevels)
-        return -1;
+    if (from < 0 || from >= nlevels) return -1;
     int32_t w = from >> 6;
     if (is_bid) {
         uint64_t word = s->bits[w] & (~0ULL >> (63 - (from & 63)));
         for (;;) {
-            if (word)
-                return (w << 6) + 63 - __builtin_clzll(word);
-            if (--w < 0)
-                return -1;
+            if (word) return (w << 6) + 63 - __builtin_clzll(word);
+            if (--w < 0) return -1;
             word = s->bits[w];
         }
     }
     int32_t nwords = (nlevels + 63) >> 6;
     uint64_t word = s->bits[w] & (~0ULL << (from & 63));
     for (;;) {
-        if (word)
-            return (w << 6) + __builtin_ctzll(word);
-        if (++w >= nwords)
-            return -1;
+        if (word) return (w << 6) + __builtin_ctzll(word);
+        if (++w >= nwords) return -1;
         word = s->bits[w];
     }
 }
@@ -103,8 +98,7 @@ void book_insert(book *b, order *pool, uint32_t slot)
     l->qty += o->qty;
     s->bits[idx >> 6] |= 1ULL << (idx & 63);
     s->norders++;
-    if (s->best < 0 || (is_bid ? idx > s->best : idx < s->best))
-        s->best = idx;
+    if (s->best < 0 || (is_bid ? idx > s->best : idx < s->best)) s->best = idx;
 }
 
 void book_remove(book *b, order *pool, uint32_t slot)
@@ -133,8 +127,7 @@ void book_remove(book *b, order *pool, uint32_t slot)
     if (l->count == 0) {
         assert(l->head == 0 && l->tail == 0 && l->qty == 0);
         s->bits[idx >> 6] &= ~(1ULL << (idx & 63));
-        if (s->best == idx)
-            s->best = book_next(s, b->nlevels, is_bid, is_bid ? idx - 1 : idx + 1);
+        if (s->best == idx) s->best = book_next(s, b->nlevels, is_bid, is_bid ? idx - 1 : idx + 1);
     }
 }
 
@@ -142,8 +135,7 @@ int32_t book_nth_level(const book *b, int is_bid, int n)
 {
     const side_book *s = is_bid ? &b->bid : &b->ask;
     int32_t idx = s->best;
-    while (idx >= 0 && --n > 0)
-        idx = book_next(s, b->nlevels, is_bid, is_bid ? idx - 1 : idx + 1);
+    while (idx >= 0 && --n > 0) idx = book_next(s, b->nlevels, is_bid, is_bid ? idx - 1 : idx + 1);
     return idx;
 }
 
@@ -164,16 +156,13 @@ int book_rank(const book *b, int is_bid, int32_t idx, int cap)
 {
     const side_book *s = is_bid ? &b->bid : &b->ask;
     int n = 0;
-    if (s->best < 0)
-        return 0;
+    if (s->best < 0) return 0;
     /* the bits strictly between the best level and idx, word by word */
     int32_t lo = is_bid ? idx + 1 : s->best, hi = is_bid ? s->best : idx - 1;
     for (int32_t w = lo >> 6; lo <= hi && w <= hi >> 6 && n < cap; w++) {
         uint64_t word = s->bits[w];
-        if (w == lo >> 6)
-            word &= ~0ULL << (lo & 63);
-        if (w == hi >> 6)
-            word &= ~0ULL >> (63 - (hi & 63));
+        if (w == lo >> 6) word &= ~0ULL << (lo & 63);
+        if (w == hi >> 6) word &= ~0ULL >> (63 - (hi & 63));
         n += __builtin_popcountll(word);
     }
     return n;

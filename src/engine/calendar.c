@@ -52,8 +52,7 @@ int64_t cets_days_from_civil(int32_t date)
  * (2262-04-11 is the last such day: 2261-12-31 the bound, a whole year). */
 bool cets_date_valid(int32_t date)
 {
-    if (date < 19700101 || date > 22611231)
-        return false;
+    if (date < 19700101 || date > 22611231) return false;
     return cets_civil_from_days(cets_days_from_civil(date)) == date;
 }
 
@@ -69,7 +68,8 @@ int cets_weekday(int32_t date)
 
 int64_t cets_time_at(int32_t date, int hh, int mm, int32_t tz_offset_min)
 {
-    return cets_days_from_civil(date) * NS_PER_DAY + ((int64_t)hh * 60 + mm - tz_offset_min) * NS_PER_MIN;
+    return cets_days_from_civil(date) * NS_PER_DAY +
+           ((int64_t)hh * 60 + mm - tz_offset_min) * NS_PER_MIN;
 }
 
 int32_t cets_date_of(int64_t ts, int32_t tz_offset_min)
@@ -101,8 +101,7 @@ int32_t calendar_next_trading_day(const cets_engine *e, int32_t date)
 {
     for (int i = 1; i <= 3660; i++) {
         int32_t next = cets_date_add(date, i);
-        if (cets_is_trading_day(e, next))
-            return next;
+        if (cets_is_trading_day(e, next)) return next;
     }
     return cets_date_add(date, 1); /* a decade of holidays: give up */
 }
@@ -116,8 +115,8 @@ void calendar_set_date(cets_engine *e, int32_t date)
     memset(e->bsess, 0, sizeof e->bsess);
     if (cets_is_trading_day(e, date)) {
         for (int i = 0; i < 4; i++)
-            e->sess[i] = cets_time_at(date, c->sessions[i] / 60, c->sessions[i] % 60,
-                                      c->tz_offset_min);
+            e->sess[i] =
+                cets_time_at(date, c->sessions[i] / 60, c->sessions[i] % 60, c->tz_offset_min);
         for (int i = 0; i < 2; i++) {
             int64_t m = e->pv[CETS_PARAM_BLOCK_OPEN + i];
             e->bsess[i] = cets_time_at(date, (int)(m / 60), (int)(m % 60), c->tz_offset_min);
@@ -133,15 +132,12 @@ bool calendar_session_open(const cets_engine *e, int64_t ts)
 
 int calendar_holiday_add(cets_engine *e, int32_t date)
 {
-    if (!cets_date_valid(date))
-        return CETS_BAD_ARGUMENT;
-    if (is_holiday(e, date))
-        return CETS_OK;
+    if (!cets_date_valid(date)) return CETS_BAD_ARGUMENT;
+    if (is_holiday(e, date)) return CETS_OK;
     if (e->nholidays == e->capholidays) {
         uint32_t cap = e->capholidays ? e->capholidays * 2 : 64;
         int32_t *h = realloc(e->holidays, cap * sizeof *h);
-        if (!h)
-            return CETS_CAPACITY;
+        if (!h) return CETS_CAPACITY;
         e->holidays = h;
         e->capholidays = cap;
     }
@@ -158,11 +154,9 @@ int calendar_holiday_add(cets_engine *e, int32_t date)
 
 int calendar_holiday_remove(cets_engine *e, int32_t date)
 {
-    if (!cets_date_valid(date) || !is_holiday(e, date))
-        return CETS_BAD_ARGUMENT;
+    if (!cets_date_valid(date) || !is_holiday(e, date)) return CETS_BAD_ARGUMENT;
     uint32_t i = 0;
-    while (e->holidays[i] != date)
-        i++;
+    while (e->holidays[i] != date) i++;
     memmove(&e->holidays[i], &e->holidays[i + 1], (e->nholidays - i - 1) * sizeof(int32_t));
     e->nholidays--;
     calendar_set_date(e, e->date);

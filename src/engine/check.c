@@ -40,10 +40,9 @@ typedef struct checker {
 
 /* Record the first violation: rule is a stable phrase, fmt the details. */
 __attribute__((format(printf, 3, 4))) static bool violated(checker *k, const char *rule,
-                                                          const char *fmt, ...)
+                                                           const char *fmt, ...)
 {
-    if (k->failed)
-        return false;
+    if (k->failed) return false;
     k->failed = true;
     if (k->rep) {
         k->rep->rule = rule;
@@ -52,14 +51,16 @@ __attribute__((format(printf, 3, 4))) static bool violated(checker *k, const cha
         int n = snprintf(m, len, "%s: ", rule);
         va_list ap;
         va_start(ap, fmt);
-        if (n > 0 && (size_t)n < len)
-            vsnprintf(m + n, len - (size_t)n, fmt, ap);
+        if (n > 0 && (size_t)n < len) vsnprintf(m + n, len - (size_t)n, fmt, ap);
         va_end(ap);
     }
     return false;
 }
 
-static bool add(int64_t *sum, int64_t v) { return !__builtin_add_overflow(*sum, v, sum); }
+static bool add(int64_t *sum, int64_t v)
+{
+    return !__builtin_add_overflow(*sum, v, sum);
+}
 
 static int64_t *resv_qty(checker *k, uint32_t pid, uint32_t iid)
 {
@@ -74,8 +75,10 @@ static bool reserve(checker *k, uint32_t pid, uint32_t iid, int side, int64_t am
         return violated(k, "a reservation is negative", "%s %llu reserves %lld", what,
                         (unsigned long long)id, (long long)amount);
     if (pid < 1 || pid > k->e->nparts || iid >= k->e->ninst)
-        return violated(k, "a reservation belongs to no one", "%s %llu: participant %u, "
-                        "instrument %u", what, (unsigned long long)id, pid, iid);
+        return violated(k, "a reservation belongs to no one",
+                        "%s %llu: participant %u, "
+                        "instrument %u",
+                        what, (unsigned long long)id, pid, iid);
     if (!add(side == CETS_BUY ? &k->funds[pid] : resv_qty(k, pid, iid), amount))
         return violated(k, "reservations overflow", "participant %u", pid);
     return true;
@@ -125,8 +128,7 @@ static bool check_side(checker *k, uint32_t iid, int is_bid, uint32_t *counted)
                                 (long long)o->qty, (long long)o->filled_qty);
             if (o->id >= e->next_order_id)
                 return violated(k, "an order id was never given", "order %llu, next id %llu",
-                                (unsigned long long)o->id,
-                                (unsigned long long)e->next_order_id);
+                                (unsigned long long)o->id, (unsigned long long)e->next_order_id);
             if (!reserve(k, o->participant, iid, o->side, o->reserved, "order", o->id))
                 return false;
             k->open[o->participant]++;
@@ -154,8 +156,7 @@ static bool check_books(checker *k)
     uint32_t booked = 0;
     for (uint32_t i = 0; i < e->ninst; i++) {
         const book *b = &e->inst[i].bk;
-        if (!check_side(k, i, 1, &booked) || !check_side(k, i, 0, &booked))
-            return false;
+        if (!check_side(k, i, 1, &booked) || !check_side(k, i, 0, &booked)) return false;
         if (b->bid.best >= 0 && b->ask.best >= 0 && b->bid.best >= b->ask.best)
             return violated(k, "a book is crossed", "instrument %u: best bid %lld >= best ask %lld",
                             i, (long long)book_price(b, b->bid.best),
@@ -200,9 +201,8 @@ static bool check_other_reservations(checker *k)
                             (unsigned long long)b->id, (unsigned long long)b->auction);
         const cets_auction_info *a = &e->auctions[b->auction - 1];
         if (a->status != CETS_AUCTION_OPEN && b->reserved)
-            return violated(k, "a bid of a closed auction still reserves",
-                            "bid %llu reserves %lld", (unsigned long long)b->id,
-                            (long long)b->reserved);
+            return violated(k, "a bid of a closed auction still reserves", "bid %llu reserves %lld",
+                            (unsigned long long)b->id, (long long)b->reserved);
         int side = a->side == CETS_SELL ? CETS_BUY : CETS_SELL; /* bidders take the other side */
         if (!reserve(k, b->participant, a->instrument, side, b->reserved, "bid", b->id))
             return false;
@@ -247,8 +247,7 @@ static bool check_accounts(checker *k)
                 return violated(k, "frozen holdings differ from the live reservations",
                                 "participant %u instrument %u: frozen %lld, reserved %lld", p, i,
                                 (long long)h->frozen, (long long)*resv_qty(k, p, i));
-            if (!add(&held[i], h->avail) || !add(&held[i], h->frozen) ||
-                !add(&held[i], h->locked))
+            if (!add(&held[i], h->avail) || !add(&held[i], h->frozen) || !add(&held[i], h->locked))
                 return violated(k, "holdings overflow", "instrument %u", i);
         }
     }
@@ -274,8 +273,7 @@ static bool check_accounts(checker *k)
 
 int cets_check(const cets_engine *e, cets_check_report *rep)
 {
-    if (rep)
-        memset(rep, 0, sizeof *rep);
+    if (rep) memset(rep, 0, sizeof *rep);
     checker k = {.e = e, .rep = rep};
     size_t np = (size_t)e->nparts + 1;
     k.funds = calloc(np, sizeof *k.funds);

@@ -26,8 +26,7 @@ void cets_config_default(cets_config *c)
     c->listing_max_qty = 99999;
     c->block_min_qty = 100000;
     c->tick = 1;
-    for (int m = 0; m < CETS_METHOD_COUNT; m++)
-        c->fee_ppm[m][0] = c->fee_ppm[m][1] = 500;
+    for (int m = 0; m < CETS_METHOD_COUNT; m++) c->fee_ppm[m][0] = c->fee_ppm[m][1] = 500;
     c->enforce_sessions = true;
     c->enforce_risk = true;
     c->emit_depth = true;
@@ -39,17 +38,14 @@ void cets_config_default(cets_config *c)
 
 bool engine_vec_grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
 {
-    if (need <= *cap)
-        return true;
+    if (need <= *cap) return true;
     uint32_t n = *cap ? *cap : 16;
     while (n < need) {
-        if (n > UINT32_MAX / 2)
-            return false;
+        if (n > UINT32_MAX / 2) return false;
         n *= 2;
     }
     void *q = realloc(*p, (size_t)n * elem);
-    if (!q)
-        return false;
+    if (!q) return false;
     *p = q;
     *cap = n;
     return true;
@@ -66,7 +62,8 @@ static bool config_valid(const cets_config *c)
         c->listing_max_qty > INT32_MAX || c->block_min_qty > 1000000000)
         return false;
     for (int i = 0; i < 4; i++)
-        if (c->sessions[i] < 0 || c->sessions[i] > 1440 || (i && c->sessions[i] < c->sessions[i - 1]))
+        if (c->sessions[i] < 0 || c->sessions[i] > 1440 ||
+            (i && c->sessions[i] < c->sessions[i - 1]))
             return false;
     return true;
 }
@@ -75,12 +72,10 @@ static bool config_valid(const cets_config *c)
 
 void engine_hugepages(void *p, size_t bytes)
 {
-    if (!p || bytes < 2 * HUGE_PAGE)
-        return;
+    if (!p || bytes < 2 * HUGE_PAGE) return;
     uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
     uintptr_t hi = ((uintptr_t)p + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
-    if (hi > lo)
-        madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 }
 
 /* Zeroed memory aligned to a cache line (to a huge page when large, which
@@ -89,11 +84,9 @@ static void *alloc_lines(size_t n, size_t size)
 {
     void *p = NULL;
     size_t bytes = n * size;
-    if (n && posix_memalign(&p, bytes >= 2 * HUGE_PAGE ? HUGE_PAGE : 64, bytes) != 0)
-        return NULL;
+    if (n && posix_memalign(&p, bytes >= 2 * HUGE_PAGE ? HUGE_PAGE : 64, bytes) != 0) return NULL;
     engine_hugepages(p, bytes);
-    if (p)
-        memset(p, 0, bytes);
+    if (p) memset(p, 0, bytes);
     return p;
 }
 
@@ -101,10 +94,8 @@ static void *alloc_lines(size_t n, size_t size)
 static bool regrow_lines(void **p, size_t old, size_t n, size_t size)
 {
     void *q = alloc_lines(n, size);
-    if (!q)
-        return false;
-    if (*p)
-        memcpy(q, *p, old * size);
+    if (!q) return false;
+    if (*p) memcpy(q, *p, old * size);
     free(*p);
     *p = q;
     return true;
@@ -134,11 +125,9 @@ uint32_t engine_participant_new(cets_engine *e, uint8_t kind, const char *name)
 /* Widen the participant rows so that `need` instruments fit. */
 bool engine_grow_stride(cets_engine *e, uint32_t need)
 {
-    if (need <= e->stride)
-        return true;
+    if (need <= e->stride) return true;
     uint32_t stride = e->stride;
-    while (stride < need)
-        stride *= 2;
+    while (stride < need) stride *= 2;
     size_t cells = (size_t)e->capparts * stride;
     holding *h = alloc_lines(cells, sizeof *h);
     hday *c = alloc_lines(cells, sizeof *c), *l = alloc_lines(cells, sizeof *l);
@@ -170,11 +159,9 @@ cets_engine *cets_engine_new(const cets_config *cfg)
         cets_config_default(&def);
         cfg = &def;
     }
-    if (!config_valid(cfg))
-        return NULL;
+    if (!config_valid(cfg)) return NULL;
     cets_engine *e = calloc(1, sizeof *e);
-    if (!e)
-        return NULL;
+    if (!e) return NULL;
     e->cfg = *cfg;
     e->stride = 8;
     e->next_order_id = 1;
@@ -204,18 +191,15 @@ static cets_trade *trade_chunk_new(void)
 
 static void trade_log_free(trade_log *l)
 {
-    for (size_t i = 0; i < l->nchunks; i++)
-        munmap(l->chunks[i], TRADE_CHUNK_BYTES);
+    for (size_t i = 0; i < l->nchunks; i++) munmap(l->chunks[i], TRADE_CHUNK_BYTES);
     free(l->chunks);
     memset(l, 0, sizeof *l);
 }
 
 void cets_engine_free(cets_engine *e)
 {
-    if (!e)
-        return;
-    for (uint32_t i = 0; i < e->ninst; i++)
-        book_free(&e->inst[i].bk);
+    if (!e) return;
+    for (uint32_t i = 0; i < e->ninst; i++) book_free(&e->inst[i].bk);
     orders_free(e);
     free(e->parts);
     free(e->hold);
@@ -257,17 +241,31 @@ void cets_engine_set_event_mask(cets_engine *e, uint32_t mask)
     engine_mask_update(e);
 }
 
-const cets_config *cets_engine_config(const cets_engine *e) { return &e->cfg; }
-uint64_t cets_last_seq(const cets_engine *e) { return e->last_seq; }
-int64_t cets_last_ts(const cets_engine *e) { return e->last_ts; }
-int32_t cets_trading_date(const cets_engine *e) { return e->date; }
-bool cets_market_halted(const cets_engine *e) { return e->market_halted; }
+const cets_config *cets_engine_config(const cets_engine *e)
+{
+    return &e->cfg;
+}
+uint64_t cets_last_seq(const cets_engine *e)
+{
+    return e->last_seq;
+}
+int64_t cets_last_ts(const cets_engine *e)
+{
+    return e->last_ts;
+}
+int32_t cets_trading_date(const cets_engine *e)
+{
+    return e->date;
+}
+bool cets_market_halted(const cets_engine *e)
+{
+    return e->market_halted;
+}
 
 bool cets_year_closed(const cets_engine *e, int32_t year)
 {
     for (uint32_t i = 0; i < e->nclosed_years; i++)
-        if (e->closed_years[i] == year)
-            return true;
+        if (e->closed_years[i] == year) return true;
     return false;
 }
 
@@ -275,8 +273,7 @@ bool cets_year_closed(const cets_engine *e, int32_t year)
  * one the rank is not computed. */
 void engine_touch(cets_engine *e, uint32_t iid, int is_bid, int32_t idx)
 {
-    if (!e->cfg.emit_depth || !engine_wants(e, CETS_EV_DEPTH))
-        return;
+    if (!e->cfg.emit_depth || !engine_wants(e, CETS_EV_DEPTH)) return;
     if (idx < 0 || book_rank(&e->inst[iid].bk, is_bid, idx, CETS_DEPTH) < CETS_DEPTH)
         e->touched |= 1ULL << iid;
 }
@@ -287,14 +284,12 @@ cets_trade *trade_log_push(trade_log *l)
         if (l->nchunks == l->capchunks) {
             size_t cap = l->capchunks ? l->capchunks * 2 : 16;
             cets_trade **c = realloc(l->chunks, cap * sizeof *c);
-            if (!c)
-                return NULL;
+            if (!c) return NULL;
             l->chunks = c;
             l->capchunks = cap;
         }
         cets_trade *chunk = trade_chunk_new();
-        if (!chunk)
-            return NULL;
+        if (!chunk) return NULL;
         l->chunks[l->nchunks++] = chunk;
     }
     cets_trade *t = trade_at(l, l->n);
@@ -304,14 +299,11 @@ cets_trade *trade_log_push(trade_log *l)
 
 void engine_emit(cets_engine *e, cets_event *ev)
 {
-    if (!engine_wants(e, ev->type))
-        return;
+    if (!engine_wants(e, ev->type)) return;
     ev->seq = e->cmd ? e->cmd->seq : e->last_seq;
     ev->ts = e->cmd ? e->cmd->ts : e->last_ts;
-    if (e->surveil)
-        cets_surveil_event(e->surveil, e, ev);
-    if (e->fn && ((e->usermask >> (ev->type & 31)) & 1))
-        e->fn(e->ctx, ev);
+    if (e->surveil) cets_surveil_event(e->surveil, e, ev);
+    if (e->fn && ((e->usermask >> (ev->type & 31)) & 1)) e->fn(e->ctx, ev);
 }
 
 void cets_engine_set_surveil(cets_engine *e, cets_surveil *s)
@@ -325,8 +317,7 @@ void cets_engine_set_surveil(cets_engine *e, cets_surveil *s)
 static bool code_valid(const char *s)
 {
     size_t n = strnlen(s, CETS_NAME_LEN);
-    if (n == 0 || n >= CETS_CODE_LEN)
-        return false;
+    if (n == 0 || n >= CETS_CODE_LEN) return false;
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
         if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')))
@@ -337,12 +328,9 @@ static bool code_valid(const char *s)
 
 static int instrument_add(cets_engine *e, const cets_cmd *c)
 {
-    if (!code_valid(c->u.text))
-        return CETS_BAD_CODE;
-    if (cets_instrument_find(e, c->u.text) >= 0)
-        return CETS_DUPLICATE_INSTRUMENT;
-    if (c->aux != CETS_PRODUCT_CEA && c->aux != CETS_PRODUCT_CCER)
-        return CETS_BAD_ARGUMENT;
+    if (!code_valid(c->u.text)) return CETS_BAD_CODE;
+    if (cets_instrument_find(e, c->u.text) >= 0) return CETS_DUPLICATE_INSTRUMENT;
+    if (c->aux != CETS_PRODUCT_CEA && c->aux != CETS_PRODUCT_CCER) return CETS_BAD_ARGUMENT;
     if (c->flags != CETS_MATCH_LISTING && c->flags != CETS_MATCH_CONTINUOUS)
         return CETS_BAD_ARGUMENT;
     int64_t tick = e->cfg.tick;
@@ -354,8 +342,7 @@ static int instrument_add(cets_engine *e, const cets_cmd *c)
     memset(in, 0, sizeof *in);
     int64_t lo, up;
     band_listing(&e->cfg, c->price, tick, &lo, &up);
-    if (!book_init(&in->bk, lo, up, tick))
-        return CETS_CAPACITY;
+    if (!book_init(&in->bk, lo, up, tick)) return CETS_CAPACITY;
     memcpy(in->code, c->u.text, strnlen(c->u.text, CETS_CODE_LEN - 1));
     in->product = (uint8_t)c->aux;
     in->matching = c->flags;
@@ -368,19 +355,16 @@ static int instrument_add(cets_engine *e, const cets_cmd *c)
 
 static int admin_instrument(cets_engine *e, const cets_cmd *c)
 {
-    if (c->instrument >= e->ninst)
-        return CETS_UNKNOWN_INSTRUMENT;
+    if (c->instrument >= e->ninst) return CETS_UNKNOWN_INSTRUMENT;
     instrument *in = &e->inst[c->instrument];
     if (c->type == CETS_CMD_INSTRUMENT_HALT) {
-        if (c->aux != 0 && c->aux != 1)
-            return CETS_BAD_ARGUMENT;
+        if (c->aux != 0 && c->aux != 1) return CETS_BAD_ARGUMENT;
         in->status = c->aux ? CETS_IS_HALTED : CETS_IS_OPEN;
         return CETS_OK;
     }
     if (c->flags != CETS_MATCH_LISTING && c->flags != CETS_MATCH_CONTINUOUS)
         return CETS_BAD_ARGUMENT;
-    if (in->bk.bid.norders || in->bk.ask.norders)
-        return CETS_BOOK_NOT_EMPTY;
+    if (in->bk.bid.norders || in->bk.ask.norders) return CETS_BOOK_NOT_EMPTY;
     in->matching = c->flags;
     return CETS_OK;
 }
@@ -388,19 +372,16 @@ static int admin_instrument(cets_engine *e, const cets_cmd *c)
 static int admin_participant(cets_engine *e, const cets_cmd *c)
 {
     if (c->type == CETS_CMD_PARTICIPANT_ADD) {
-        if (c->aux < CETS_PK_AUTHORITY || c->aux > CETS_PK_INDIVIDUAL)
-            return CETS_BAD_ARGUMENT;
+        if (c->aux < CETS_PK_AUTHORITY || c->aux > CETS_PK_INDIVIDUAL) return CETS_BAD_ARGUMENT;
         char name[CETS_NAME_LEN];
         memcpy(name, c->u.text, sizeof name);
         name[CETS_NAME_LEN - 1] = 0;
         uint32_t id = engine_participant_new(e, (uint8_t)c->aux, name);
-        if (!id)
-            return CETS_CAPACITY;
+        if (!id) return CETS_CAPACITY;
         e->res->id = id;
         return CETS_OK;
     }
-    if (c->participant < 1 || c->participant > e->nparts)
-        return CETS_UNKNOWN_PARTICIPANT;
+    if (c->participant < 1 || c->participant > e->nparts) return CETS_UNKNOWN_PARTICIPANT;
     if (c->aux < CETS_PS_ACTIVE || c->aux > CETS_PS_FROZEN || c->participant == CETS_EXCHANGE_ID)
         return CETS_BAD_ARGUMENT;
     e->parts[c->participant].status = (uint8_t)c->aux;
@@ -411,27 +392,21 @@ static int admin_participant(cets_engine *e, const cets_cmd *c)
 
 static int admin_funds(cets_engine *e, const cets_cmd *c)
 {
-    if (c->participant < 1 || c->participant > e->nparts)
-        return CETS_UNKNOWN_PARTICIPANT;
+    if (c->participant < 1 || c->participant > e->nparts) return CETS_UNKNOWN_PARTICIPANT;
     participant *p = &e->parts[c->participant];
-    if (c->qty <= 0)
-        return CETS_BAD_ARGUMENT;
+    if (c->qty <= 0) return CETS_BAD_ARGUMENT;
     if (c->type == CETS_CMD_DEPOSIT) {
-        if (c->qty > MONEY_LIMIT - e->deposits)
-            return CETS_OVERFLOW;
+        if (c->qty > MONEY_LIMIT - e->deposits) return CETS_OVERFLOW;
         p->avail += c->qty;
         p->cur.deposits += c->qty;
         e->deposits += c->qty;
         return CETS_OK;
     }
     int rc = risk_check_movement(e, c->participant); /* a judicial freeze keeps the cash in */
-    if (rc)
-        return rc;
+    if (rc) return rc;
     int64_t free_cash = p->avail - p->unsettled;
-    if (c->qty > p->avail)
-        return CETS_INSUFFICIENT_FUNDS;
-    if (c->qty > free_cash)
-        return CETS_FUNDS_UNSETTLED;
+    if (c->qty > p->avail) return CETS_INSUFFICIENT_FUNDS;
+    if (c->qty > free_cash) return CETS_FUNDS_UNSETTLED;
     p->avail -= c->qty;
     p->cur.withdrawals += c->qty;
     e->withdrawals += c->qty;
@@ -440,15 +415,11 @@ static int admin_funds(cets_engine *e, const cets_cmd *c)
 
 static int admin_credit(cets_engine *e, const cets_cmd *c)
 {
-    if (c->participant < 1 || c->participant > e->nparts)
-        return CETS_UNKNOWN_PARTICIPANT;
-    if (c->instrument >= e->ninst)
-        return CETS_UNKNOWN_INSTRUMENT;
-    if (c->qty <= 0)
-        return CETS_BAD_ARGUMENT;
+    if (c->participant < 1 || c->participant > e->nparts) return CETS_UNKNOWN_PARTICIPANT;
+    if (c->instrument >= e->ninst) return CETS_UNKNOWN_INSTRUMENT;
+    if (c->qty <= 0) return CETS_BAD_ARGUMENT;
     instrument *in = &e->inst[c->instrument];
-    if (c->qty > MONEY_LIMIT - in->issued)
-        return CETS_OVERFLOW;
+    if (c->qty > MONEY_LIMIT - in->issued) return CETS_OVERFLOW;
     in->issued += c->qty;
     engine_holding(e, c->participant, c->instrument)->avail += c->qty;
     return CETS_OK;
@@ -461,38 +432,26 @@ static int dispatch_admin(cets_engine *e, const cets_cmd *c)
     if (c->actor != CETS_EXCHANGE_ID && !self_withdraw && c->type != CETS_CMD_LIMIT_EXEMPT)
         return CETS_NOT_AUTHORISED; /* the authority's exemptions: limits.c checks */
     switch (c->type) {
-    case CETS_CMD_INSTRUMENT_ADD:
-        return instrument_add(e, c);
+    case CETS_CMD_INSTRUMENT_ADD: return instrument_add(e, c);
     case CETS_CMD_INSTRUMENT_HALT:
-    case CETS_CMD_INSTRUMENT_MODE:
-        return admin_instrument(e, c);
+    case CETS_CMD_INSTRUMENT_MODE: return admin_instrument(e, c);
     case CETS_CMD_MARKET_HALT:
-        if (c->aux != 0 && c->aux != 1)
-            return CETS_BAD_ARGUMENT;
+        if (c->aux != 0 && c->aux != 1) return CETS_BAD_ARGUMENT;
         e->market_halted = c->aux == 1;
         return CETS_OK;
     case CETS_CMD_PARTICIPANT_ADD:
-    case CETS_CMD_PARTICIPANT_STATUS:
-        return admin_participant(e, c);
+    case CETS_CMD_PARTICIPANT_STATUS: return admin_participant(e, c);
     case CETS_CMD_DEPOSIT:
-    case CETS_CMD_WITHDRAW:
-        return admin_funds(e, c);
-    case CETS_CMD_HOLDING_CREDIT:
-        return admin_credit(e, c);
-    case CETS_CMD_HOLIDAY_ADD:
-        return calendar_holiday_add(e, (int32_t)c->aux);
-    case CETS_CMD_HOLIDAY_REMOVE:
-        return calendar_holiday_remove(e, (int32_t)c->aux);
-    case CETS_CMD_END_OF_DAY:
-        return eod_run(e, c);
+    case CETS_CMD_WITHDRAW: return admin_funds(e, c);
+    case CETS_CMD_HOLDING_CREDIT: return admin_credit(e, c);
+    case CETS_CMD_HOLIDAY_ADD: return calendar_holiday_add(e, (int32_t)c->aux);
+    case CETS_CMD_HOLIDAY_REMOVE: return calendar_holiday_remove(e, (int32_t)c->aux);
+    case CETS_CMD_END_OF_DAY: return eod_run(e, c);
     case CETS_CMD_USER_SET:
-        if (c->participant < 1 || c->participant > e->nparts)
-            return CETS_UNKNOWN_PARTICIPANT;
+        if (c->participant < 1 || c->participant > e->nparts) return CETS_UNKNOWN_PARTICIPANT;
         return c->u.text[0] && c->aux >= -1 ? CETS_OK : CETS_BAD_ARGUMENT;
-    case CETS_CMD_PARAM_SET:
-        return params_set(e, c);
-    case CETS_CMD_LIMIT_EXEMPT:
-        return limits_exempt_set(e, c);
+    case CETS_CMD_PARAM_SET: return params_set(e, c);
+    case CETS_CMD_LIMIT_EXEMPT: return limits_exempt_set(e, c);
     }
     return CETS_BAD_COMMAND;
 }
@@ -514,8 +473,7 @@ static void emit_depths(cets_engine *e)
 int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
 {
     cets_result tmp;
-    if (!res)
-        res = &tmp;
+    if (!res) res = &tmp;
     memset(res, 0, sizeof *res);
     e->res = res;
     e->cmd = c;
@@ -526,45 +484,19 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
     } else {
         e->last_ts = c->ts;
         switch (c->type) {
-        case CETS_CMD_POST:
-            rc = trading_post(e, c);
-            break;
-        case CETS_CMD_TAKE:
-            rc = trading_take(e, c);
-            break;
-        case CETS_CMD_CANCEL:
-            rc = trading_cancel(e, c);
-            break;
-        case CETS_CMD_MODIFY:
-            rc = trading_modify(e, c);
-            break;
-        case CETS_CMD_BLOCK_QUOTE:
-            rc = block_quote(e, c);
-            break;
-        case CETS_CMD_BLOCK_PROPOSE:
-            rc = block_propose(e, c);
-            break;
-        case CETS_CMD_BLOCK_ACCEPT:
-            rc = block_accept(e, c);
-            break;
-        case CETS_CMD_BLOCK_DECLINE:
-            rc = block_decline(e, c);
-            break;
-        case CETS_CMD_BLOCK_WITHDRAW:
-            rc = block_withdraw(e, c);
-            break;
-        case CETS_CMD_AUCTION_CREATE:
-            rc = auction_create(e, c);
-            break;
-        case CETS_CMD_AUCTION_BID:
-            rc = auction_bid(e, c);
-            break;
-        case CETS_CMD_AUCTION_CLOSE:
-            rc = auction_close(e, c);
-            break;
-        case CETS_CMD_AUCTION_CANCEL:
-            rc = auction_cancel(e, c);
-            break;
+        case CETS_CMD_POST: rc = trading_post(e, c); break;
+        case CETS_CMD_TAKE: rc = trading_take(e, c); break;
+        case CETS_CMD_CANCEL: rc = trading_cancel(e, c); break;
+        case CETS_CMD_MODIFY: rc = trading_modify(e, c); break;
+        case CETS_CMD_BLOCK_QUOTE: rc = block_quote(e, c); break;
+        case CETS_CMD_BLOCK_PROPOSE: rc = block_propose(e, c); break;
+        case CETS_CMD_BLOCK_ACCEPT: rc = block_accept(e, c); break;
+        case CETS_CMD_BLOCK_DECLINE: rc = block_decline(e, c); break;
+        case CETS_CMD_BLOCK_WITHDRAW: rc = block_withdraw(e, c); break;
+        case CETS_CMD_AUCTION_CREATE: rc = auction_create(e, c); break;
+        case CETS_CMD_AUCTION_BID: rc = auction_bid(e, c); break;
+        case CETS_CMD_AUCTION_CLOSE: rc = auction_close(e, c); break;
+        case CETS_CMD_AUCTION_CANCEL: rc = auction_cancel(e, c); break;
         case CETS_CMD_ALLOCATE:
         case CETS_CMD_EMISSIONS:
         case CETS_CMD_SURRENDER:
@@ -573,9 +505,7 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
         case CETS_CMD_TRANSFER_APPROVE:
         case CETS_CMD_TRANSFER_REJECT:
         case CETS_CMD_JUDICIAL:
-        case CETS_CMD_DEADLINE:
-            rc = registry_apply(e, c);
-            break;
+        case CETS_CMD_DEADLINE: rc = registry_apply(e, c); break;
         default:
             rc = c->type >= CETS_CMD_INSTRUMENT_ADD && c->type <= CETS_CMD_LIMIT_EXEMPT
                      ? dispatch_admin(e, c)
@@ -625,13 +555,11 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
 static inline void prefetch_cmd(const cets_engine *e, const cets_cmd *c)
 {
     uint32_t p = c->participant;
-    if (p > e->nparts)
-        return;
+    if (p > e->nparts) return;
     __builtin_prefetch(&e->parts[p], 1);
     if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
         uint32_t slot = orders_find(e, c->order_id);
-        if (slot)
-            __builtin_prefetch(&e->orders[slot], 1);
+        if (slot) __builtin_prefetch(&e->orders[slot], 1);
     } else if (c->instrument < e->ninst) {
         __builtin_prefetch(&e->hold[(size_t)p * e->stride + c->instrument], 1);
     }
@@ -641,8 +569,7 @@ static inline void prefetch_id(const cets_engine *e, const cets_cmd *c)
 {
     if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
         uint64_t k = c->order_id - e->idbase;
-        if (k < e->idcap)
-            __builtin_prefetch(&e->idmap[k]);
+        if (k < e->idcap) __builtin_prefetch(&e->idmap[k]);
     }
 }
 
@@ -655,15 +582,11 @@ void cets_prefetch(const cets_engine *e, const cets_cmd *cmd)
 size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_result *res)
 {
     size_t rejects = 0;
-    for (size_t i = 0; i < n && i < PREFETCH_ID_AHEAD; i++)
-        prefetch_id(e, &cmds[i]);
-    for (size_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
-        prefetch_cmd(e, &cmds[i]);
+    for (size_t i = 0; i < n && i < PREFETCH_ID_AHEAD; i++) prefetch_id(e, &cmds[i]);
+    for (size_t i = 0; i < n && i < PREFETCH_AHEAD; i++) prefetch_cmd(e, &cmds[i]);
     for (size_t i = 0; i < n; i++) {
-        if (i + PREFETCH_ID_AHEAD < n)
-            prefetch_id(e, &cmds[i + PREFETCH_ID_AHEAD]);
-        if (i + PREFETCH_AHEAD < n)
-            prefetch_cmd(e, &cmds[i + PREFETCH_AHEAD]);
+        if (i + PREFETCH_ID_AHEAD < n) prefetch_id(e, &cmds[i + PREFETCH_ID_AHEAD]);
+        if (i + PREFETCH_AHEAD < n) prefetch_cmd(e, &cmds[i + PREFETCH_AHEAD]);
         rejects += cets_apply(e, &cmds[i], res ? &res[i] : NULL) != CETS_OK;
     }
     return rejects;
@@ -678,18 +601,15 @@ size_t cets_cmd_size(const cets_cmd *c)
     case CETS_CMD_RETIRE:
     case CETS_CMD_DEPOSIT:
     case CETS_CMD_USER_SET:
-    case CETS_CMD_LIMIT_EXEMPT:
-        return head + CETS_NAME_LEN;
+    case CETS_CMD_LIMIT_EXEMPT: return head + CETS_NAME_LEN;
     case CETS_CMD_AUCTION_CREATE:
-    case CETS_CMD_ALLOCATE:
-        return head + sizeof c->u.args;
+    case CETS_CMD_ALLOCATE: return head + sizeof c->u.args;
     case CETS_CMD_TAKE:
     case CETS_CMD_SURRENDER: {
         unsigned n = c->ntargets > CETS_MAX_TARGETS ? CETS_MAX_TARGETS : c->ntargets;
         return head + n * sizeof(cets_target);
     }
-    default:
-        return head;
+    default: return head;
     }
 }
 

@@ -135,8 +135,7 @@ static void close_accounts(cets_engine *e)
 
 int eod_run(cets_engine *e, const cets_cmd *c)
 {
-    if (e->cfg.enforce_sessions && c->ts < e->eod_from)
-        return CETS_SESSION_OPEN;
+    if (e->cfg.enforce_sessions && c->ts < e->eod_from) return CETS_SESSION_OPEN;
     /* the next day's parameters first: its bands and tick follow them */
     int32_t next = calendar_next_trading_day(e, e->date);
     int64_t saved[CETS_PARAM_COUNT];
@@ -147,8 +146,7 @@ int eod_run(cets_engine *e, const cets_cmd *c)
         cets_day_stats st;
         eod_day_stats(e, i, &st);
         if (!book_init(&fresh[i], st.next_lower, st.next_upper, e->inst[i].tick)) {
-            for (uint32_t j = 0; j <= i; j++)
-                book_free(&fresh[j]);
+            for (uint32_t j = 0; j <= i; j++) book_free(&fresh[j]);
             params_roll_undo(e, next, saved);
             return CETS_CAPACITY;
         }

@@ -19,8 +19,7 @@ static const reason_row reasons[] = {
 static const reason_row *reason_find(int code)
 {
     for (size_t i = 0; i < NREASONS; i++)
-        if (reasons[i].code == code)
-            return &reasons[i];
+        if (reasons[i].code == code) return &reasons[i];
     return NULL;
 }
 
@@ -39,7 +38,6 @@ const char *cets_reason_message(int code)
 int cets_reason_all(int *codes, int cap)
 {
     int n = 0;
-    for (size_t i = 0; i < NREASONS && n < cap; i++)
-        codes[n++] = reasons[i].code;
+    for (size_t i = 0; i < NREASONS && n < cap; i++) codes[n++] = reasons[i].code;
     return n;
 }

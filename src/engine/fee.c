@@ -15,8 +15,7 @@
  * value = q * 1e6 + r, and q * ppm is already whole. */
 int64_t cets_fee(int64_t value, int32_t ppm)
 {
-    if (value <= 0 || ppm <= 0)
-        return 0;
+    if (value <= 0 || ppm <= 0) return 0;
     int64_t q = value / 1000000, r = value % 1000000;
     return q * ppm + (r * ppm + 500000) / 1000000;
 }

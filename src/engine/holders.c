@@ -19,8 +19,7 @@ static int64_t threshold(const cets_engine *e, uint32_t iid)
     int64_t t = -1;
     if (share > 0 && e->inst[iid].issued > 0)
         t = (int64_t)((__int128)e->inst[iid].issued * share / 10000);
-    if (tonnes > 0 && (t < 0 || tonnes < t))
-        t = tonnes;
+    if (tonnes > 0 && (t < 0 || tonnes < t)) t = tonnes;
     return t;
 }
 
@@ -28,10 +27,12 @@ static void fill(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t held,
                  cets_large_holder *h)
 {
     int64_t issued = e->inst[iid].issued;
-    *h = (cets_large_holder){.participant = pid, .instrument = iid, .held = held,
+    *h = (cets_large_holder){.participant = pid,
+                             .instrument = iid,
+                             .held = held,
                              .issued = issued,
-                             .share_bp = issued > 0 ? (int64_t)((__int128)held * 10000 / issued)
-                                                    : 0};
+                             .share_bp =
+                                 issued > 0 ? (int64_t)((__int128)held * 10000 / issued) : 0};
 }
 
 uint32_t cets_large_holders(const cets_engine *e, bool last_day,
@@ -39,17 +40,15 @@ uint32_t cets_large_holders(const cets_engine *e, bool last_day,
 {
     int64_t t[CETS_MAX_INSTRUMENTS];
     bool any = false;
-    for (uint32_t i = 0; i < e->ninst; i++)
-        any |= (t[i] = threshold(e, i)) >= 0;
+    for (uint32_t i = 0; i < e->ninst; i++) any |= (t[i] = threshold(e, i)) >= 0;
     uint32_t n = 0;
     for (uint32_t p = 1; any && p <= e->nparts; p++) {
         const holding *row = &e->hold[(size_t)p * e->stride];
         const hday *day = &e->hlast[(size_t)p * e->stride];
         for (uint32_t i = 0; i < e->ninst; i++) {
-            int64_t held = last_day ? day[i].close_qty
-                                    : row[i].avail + row[i].frozen + row[i].locked;
-            if (t[i] < 0 || held <= t[i])
-                continue;
+            int64_t held =
+                last_day ? day[i].close_qty : row[i].avail + row[i].frozen + row[i].locked;
+            if (t[i] < 0 || held <= t[i]) continue;
             n++;
             if (fn) {
                 cets_large_holder h;
@@ -65,17 +64,14 @@ void holders_day_end(cets_engine *e)
 {
     int64_t t[CETS_MAX_INSTRUMENTS];
     bool any = false;
-    for (uint32_t i = 0; i < e->ninst; i++)
-        any |= (t[i] = threshold(e, i)) >= 0;
-    if (!any || !e->fn)
-        return;
+    for (uint32_t i = 0; i < e->ninst; i++) any |= (t[i] = threshold(e, i)) >= 0;
+    if (!any || !e->fn) return;
     for (uint32_t p = 1; p <= e->nparts; p++) {
         const hday *day = &e->hlast[(size_t)p * e->stride];
         for (uint32_t i = 0; i < e->ninst; i++) {
             bool was = t[i] >= 0 && day[i].open_qty > t[i];
             bool is = t[i] >= 0 && day[i].close_qty > t[i];
-            if (was == is)
-                continue;
+            if (was == is) continue;
             cets_event ev = {.type = CETS_EV_LARGE_HOLDER};
             fill(e, p, i, day[i].close_qty, &ev.u.large);
             ev.u.large.above = is;

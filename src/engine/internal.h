@@ -22,7 +22,7 @@ typedef struct order {
     uint64_t id;
     uint64_t client_ref;
     int64_t price;
-    int64_t qty;          /* remaining */
+    int64_t qty; /* remaining */
     int64_t filled_qty;
     int64_t filled_value; /* fen */
     int64_t fees;         /* fen charged so far: fee(filled_value) */
@@ -127,10 +127,10 @@ struct cets_engine {
     int64_t last_ts;
 
     /* calendar */
-    int32_t date;          /* current trading date */
-    int64_t sess[4];       /* session bounds (ns) on that date; all 0 when not a trading day */
-    int64_t eod_from;      /* earliest END_OF_DAY time */
-    int32_t *holidays;     /* sorted */
+    int32_t date;      /* current trading date */
+    int64_t sess[4];   /* session bounds (ns) on that date; all 0 when not a trading day */
+    int64_t eod_from;  /* earliest END_OF_DAY time */
+    int32_t *holidays; /* sorted */
     uint32_t nholidays, capholidays;
     bool market_halted;
 
@@ -226,7 +226,10 @@ int calendar_holiday_remove(cets_engine *e, int32_t date);
 /* book.c */
 bool book_init(book *b, int64_t lower, int64_t upper, int64_t tick);
 void book_free(book *b);
-static inline int64_t book_price(const book *b, int32_t idx) { return b->base + idx * b->tick; }
+static inline int64_t book_price(const book *b, int32_t idx)
+{
+    return b->base + idx * b->tick;
+}
 /* The level of a price on the tick; tick 1 (the market's) needs no division. */
 static inline int32_t book_index(const book *b, int64_t price)
 {
@@ -235,7 +238,8 @@ static inline int32_t book_index(const book *b, int64_t price)
 int32_t book_next(const side_book *s, int32_t nlevels, int is_bid, int32_t from);
 void book_insert(book *b, order *pool, uint32_t slot);
 void book_remove(book *b, order *pool, uint32_t slot);
-int32_t book_nth_level(const book *b, int is_bid, int n); /* index of the nth best level (1-based) or -1 */
+int32_t book_nth_level(const book *b, int is_bid,
+                       int n); /* index of the nth best level (1-based) or -1 */
 /* Number of non-empty levels strictly better than idx, counting at most `cap`. */
 int book_rank(const book *b, int is_bid, int32_t idx, int cap);
 void book_depth(const book *b, int is_bid, cets_level *out, uint32_t *n);
@@ -302,10 +306,10 @@ bool band_message(const cets_engine *e, int cmd_type, int code, char *buf, size_
 /* risk.c -- the checks shared by trading, blocks, auctions and the registry */
 int risk_check_trader(const cets_engine *e, const cets_cmd *c); /* who, kind, status */
 int risk_check_market(const cets_engine *e, const cets_cmd *c, uint32_t iid); /* what, when */
-int risk_check_status(const cets_engine *e, uint32_t pid);   /* suspended, frozen */
-int risk_check_movement(const cets_engine *e, uint32_t pid); /* the judicial freeze */
+int risk_check_status(const cets_engine *e, uint32_t pid);                /* suspended, frozen */
+int risk_check_movement(const cets_engine *e, uint32_t pid);              /* the judicial freeze */
 int risk_check_product(const cets_engine *e, uint32_t pid, uint32_t iid); /* individuals: CCER */
-bool risk_may_deal(const cets_engine *e, uint32_t pid, uint32_t iid); /* a counterparty */
+bool risk_may_deal(const cets_engine *e, uint32_t pid, uint32_t iid);     /* a counterparty */
 int risk_check_halts(const cets_engine *e, uint32_t iid);
 int risk_check_funds(const cets_engine *e, uint32_t pid, int64_t need);
 /* A buy of qty tonnes of iid needing `need` fen: funds, then the position limits. */

@@ -22,12 +22,12 @@
 #include "internal.h"
 
 #define SIZE(T, n) _Static_assert(sizeof(T) == (n), #T " changed size: bump CETS_JOURNAL_VERSION")
-#define PIN(T, f, off, n)                                                                     \
-    _Static_assert(offsetof(T, f) == (off) && sizeof(((T *)0)->f) == (n),                     \
+#define PIN(T, f, off, n)                                                                          \
+    _Static_assert(offsetof(T, f) == (off) && sizeof(((T *)0)->f) == (n),                          \
                    #T "." #f " moved or changed size: bump CETS_JOURNAL_VERSION")
-#define FIELD(T, f, n)                                                                        \
-    _Static_assert(sizeof(((T *)0)->f) == (n),                                               \
-                   #T "." #f " changed size: bump CETS_JOURNAL_VERSION")
+#define FIELD(T, f, n)                                                                             \
+    _Static_assert(sizeof(((T *)0)->f) == (n), #T "." #f " changed size: bump "                    \
+                                                  "CETS_JOURNAL_VERSION")
 
 #if CETS_JOURNAL_VERSION == 1
 

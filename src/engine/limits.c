@@ -32,8 +32,7 @@ static int64_t product_limit(const cets_engine *e, uint8_t kind, uint8_t product
         return e->pv[cea ? CETS_PARAM_LIMIT_ENTITY_CEA : CETS_PARAM_LIMIT_ENTITY_CCER];
     case CETS_PK_INSTITUTION:
         return e->pv[cea ? CETS_PARAM_LIMIT_INSTITUTION_CEA : CETS_PARAM_LIMIT_INSTITUTION_CCER];
-    case CETS_PK_INDIVIDUAL:
-        return cea ? 0 : e->pv[CETS_PARAM_LIMIT_INDIVIDUAL_CCER];
+    case CETS_PK_INDIVIDUAL: return cea ? 0 : e->pv[CETS_PARAM_LIMIT_INDIVIDUAL_CCER];
     }
     return 0;
 }
@@ -46,25 +45,21 @@ void cets_position_limits(const cets_engine *e, uint32_t pid, uint32_t iid, int6
         p = product_limit(e, e->parts[pid].kind, e->inst[iid].product);
         v = e->inst[iid].product == CETS_PRODUCT_CEA ? e->pv[CETS_PARAM_LIMIT_VINTAGE] : 0;
     }
-    if (product)
-        *product = p;
-    if (vintage)
-        *vintage = v;
+    if (product) *product = p;
+    if (vintage) *vintage = v;
 }
 
 bool cets_limit_exempt(const cets_engine *e, uint32_t pid)
 {
     for (uint32_t i = e->nexempt; i-- > 0;)
-        if (e->exempt[i].participant == pid)
-            return e->exempt[i].exempt != 0;
+        if (e->exempt[i].participant == pid) return e->exempt[i].exempt != 0;
     return false;
 }
 
 uint32_t cets_limit_exemptions(const cets_engine *e, uint32_t from, cets_limit_exemption *out,
                                uint32_t cap)
 {
-    for (uint32_t i = 0; out && i < cap && from + i < e->nexempt; i++)
-        out[i] = e->exempt[from + i];
+    for (uint32_t i = 0; out && i < cap && from + i < e->nexempt; i++) out[i] = e->exempt[from + i];
     return e->nexempt;
 }
 
@@ -78,15 +73,13 @@ int limits_check(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty)
 {
     int64_t lp, lv;
     cets_position_limits(e, pid, iid, &lp, &lv);
-    if ((!lp && !lv) || qty <= 0)
-        return CETS_OK;
+    if ((!lp && !lv) || qty <= 0) return CETS_OK;
     bool over = lv && held(e, pid, iid) + qty > lv;
     if (!over && lp) {
         int64_t sum = qty;
         uint8_t product = e->inst[iid].product;
         for (uint32_t i = 0; i < e->ninst; i++)
-            if (e->inst[i].product == product)
-                sum += held(e, pid, i);
+            if (e->inst[i].product == product) sum += held(e, pid, i);
         over = sum > lp;
     }
     return over && !cets_limit_exempt(e, pid) ? CETS_POSITION_LIMIT : CETS_OK;
@@ -96,13 +89,10 @@ int limits_exempt_set(cets_engine *e, const cets_cmd *c)
 {
     if (c->actor < 1 || c->actor > e->nparts || e->parts[c->actor].kind != CETS_PK_AUTHORITY)
         return CETS_NOT_AUTHORISED;
-    if (c->participant < 1 || c->participant > e->nparts)
-        return CETS_UNKNOWN_PARTICIPANT;
-    if (c->aux != 0 && c->aux != 1)
-        return CETS_BAD_ARGUMENT;
+    if (c->participant < 1 || c->participant > e->nparts) return CETS_UNKNOWN_PARTICIPANT;
+    if (c->aux != 0 && c->aux != 1) return CETS_BAD_ARGUMENT;
     size_t n = strnlen(c->u.text, CETS_NAME_LEN);
-    if (n == 0 || n == CETS_NAME_LEN)
-        return CETS_BAD_TEXT;
+    if (n == 0 || n == CETS_NAME_LEN) return CETS_BAD_TEXT;
     if (!engine_vec_grow((void **)&e->exempt, &e->capexempt, e->nexempt + 1, sizeof *e->exempt))
         return CETS_CAPACITY;
     cets_limit_exemption *x = &e->exempt[e->nexempt++];
@@ -125,43 +115,35 @@ static bool limited(const cets_engine *e, const cets_cmd *c, uint32_t *pid, uint
     switch (c->type) {
     case CETS_CMD_MODIFY: {
         cets_order_info o;
-        if (cets_order_get(e, c->order_id, &o) != 0)
-            return false;
+        if (cets_order_get(e, c->order_id, &o) != 0) return false;
         *iid = o.instrument;
         return true;
     }
     case CETS_CMD_AUCTION_BID: {
         cets_auction_info a;
-        if (cets_auction_get(e, c->order_id, &a) != 0)
-            return false;
+        if (cets_auction_get(e, c->order_id, &a) != 0) return false;
         *iid = a.instrument;
         return true;
     }
-    case CETS_CMD_TRANSFER:
-        *pid = c->counterparty;
-        return true;
+    case CETS_CMD_TRANSFER: *pid = c->counterparty; return true;
     case CETS_CMD_TRANSFER_APPROVE: {
         cets_transfer_info t;
-        if (cets_transfer_get(e, c->order_id, &t) != 0)
-            return false;
+        if (cets_transfer_get(e, c->order_id, &t) != 0) return false;
         *pid = t.to;
         *iid = t.instrument;
         return true;
     }
-    default:
-        return true;
+    default: return true;
     }
 }
 
 bool limits_message(const cets_engine *e, const cets_cmd *c, int code, char *buf, size_t len)
 {
     uint32_t pid, iid;
-    if (code != CETS_POSITION_LIMIT || !c || !limited(e, c, &pid, &iid))
-        return false;
+    if (code != CETS_POSITION_LIMIT || !c || !limited(e, c, &pid, &iid)) return false;
     int64_t lp, lv;
     cets_position_limits(e, pid, iid, &lp, &lv);
-    if (!lp && !lv)
-        return false;
+    if (!lp && !lv) return false;
     char a[32], b[32];
     const char *product = e->inst[iid].product == CETS_PRODUCT_CEA ? "CEA" : "CCER";
     if (lp && lv)

@@ -28,8 +28,7 @@ struct cets_lob {
 static void lob_listen(void *ctx, const cets_event *ev)
 {
     cets_lob *lob = ctx;
-    if (ev->type != CETS_EV_TRADE || !lob->fn)
-        return;
+    if (ev->type != CETS_EV_TRADE || !lob->fn) return;
     const cets_trade *t = &ev->u.trade;
     uint64_t taker = t->aggressor == CETS_BUY ? t->buy_order : t->sell_order;
     uint64_t maker = t->aggressor == CETS_BUY ? t->sell_order : t->buy_order;
@@ -38,8 +37,7 @@ static void lob_listen(void *ctx, const cets_event *ev)
 
 cets_lob *cets_lob_new(int64_t min_price, int64_t max_price, cets_lob_trade_fn fn, void *ctx)
 {
-    if (min_price < 1 || max_price < min_price || max_price - min_price > 50000000)
-        return NULL;
+    if (min_price < 1 || max_price < min_price || max_price - min_price > 50000000) return NULL;
     cets_config cfg;
     cets_config_default(&cfg);
     cfg.enforce_sessions = false;
@@ -55,8 +53,11 @@ cets_lob *cets_lob_new(int64_t min_price, int64_t max_price, cets_lob_trade_fn f
     lob->fn = fn;
     lob->ctx = ctx;
     /* any valid reference price: the band is set to the caller's range below */
-    cets_cmd c = {.seq = ++lob->seq, .type = CETS_CMD_INSTRUMENT_ADD, .actor = CETS_EXCHANGE_ID,
-                  .flags = CETS_MATCH_CONTINUOUS, .price = 100};
+    cets_cmd c = {.seq = ++lob->seq,
+                  .type = CETS_CMD_INSTRUMENT_ADD,
+                  .actor = CETS_EXCHANGE_ID,
+                  .flags = CETS_MATCH_CONTINUOUS,
+                  .price = 100};
     memcpy(c.u.text, "LOB", 4);
     if (cets_apply(lob->e, &c, NULL) != CETS_OK) {
         cets_lob_free(lob);
@@ -78,8 +79,7 @@ cets_lob *cets_lob_new(int64_t min_price, int64_t max_price, cets_lob_trade_fn f
 
 void cets_lob_free(cets_lob *lob)
 {
-    if (!lob)
-        return;
+    if (!lob) return;
     cets_engine_free(lob->e);
     free(lob->owner_pid);
     free(lob);
@@ -87,25 +87,23 @@ void cets_lob_free(cets_lob *lob)
 
 static uint32_t owner_participant(cets_lob *lob, uint32_t owner)
 {
-    if (owner == 0 || owner > 10000000)
-        return 0;
+    if (owner == 0 || owner > 10000000) return 0;
     if (owner >= lob->nowners) {
         uint32_t n = lob->nowners ? lob->nowners : 64;
-        while (n <= owner)
-            n *= 2;
+        while (n <= owner) n *= 2;
         uint32_t *p = realloc(lob->owner_pid, n * sizeof *p);
-        if (!p)
-            return 0;
+        if (!p) return 0;
         memset(p + lob->nowners, 0, (n - lob->nowners) * sizeof *p);
         lob->owner_pid = p;
         lob->nowners = n;
     }
     if (!lob->owner_pid[owner]) {
-        cets_cmd c = {.seq = ++lob->seq, .type = CETS_CMD_PARTICIPANT_ADD,
-                      .actor = CETS_EXCHANGE_ID, .aux = CETS_PK_INSTITUTION};
+        cets_cmd c = {.seq = ++lob->seq,
+                      .type = CETS_CMD_PARTICIPANT_ADD,
+                      .actor = CETS_EXCHANGE_ID,
+                      .aux = CETS_PK_INSTITUTION};
         cets_result r;
-        if (cets_apply(lob->e, &c, &r) != CETS_OK)
-            return 0;
+        if (cets_apply(lob->e, &c, &r) != CETS_OK) return 0;
         lob->owner_pid[owner] = r.id;
     }
     return lob->owner_pid[owner];
@@ -138,7 +136,10 @@ int cets_lob_cancel(cets_lob *lob, uint64_t order_id)
     return lob->last_error;
 }
 
-int cets_lob_last_error(const cets_lob *lob) { return lob->last_error; }
+int cets_lob_last_error(const cets_lob *lob)
+{
+    return lob->last_error;
+}
 
 void cets_lob_best(const cets_lob *lob, int64_t *bid, int64_t *ask)
 {

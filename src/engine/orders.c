@@ -27,22 +27,18 @@ static bool idmap_refit(cets_engine *e, uint64_t id)
     uint64_t lo = id, hi = id;
     uint32_t first = 0, last = 0;
     if (e->nlive) {
-        while (!e->idmap[first])
-            first++;
+        while (!e->idmap[first]) first++;
         last = e->idcap - 1;
-        while (!e->idmap[last])
-            last--;
+        while (!e->idmap[last]) last--;
         lo = e->idbase + first < lo ? e->idbase + first : lo;
         hi = e->idbase + last > hi ? e->idbase + last : hi;
     }
     if (hi - lo >= e->idspan_max) /* at most idspan_max ids from the oldest live one on */
         return false;
     uint32_t cap = IDMAP_MIN; /* twice the span, or all the span limit allows */
-    while (cap < (hi - lo + 1) * 2 && cap < e->idspan_max)
-        cap *= 2;
+    while (cap < (hi - lo + 1) * 2 && cap < e->idspan_max) cap *= 2;
     uint32_t *m = calloc(cap, sizeof *m);
-    if (!m)
-        return false;
+    if (!m) return false;
     engine_hugepages(m, (size_t)cap * sizeof *m);
     if (e->nlive)
         memcpy(m + (e->idbase + first - lo), e->idmap + first,
@@ -56,11 +52,9 @@ static bool idmap_refit(cets_engine *e, uint64_t id)
 
 bool orders_init(cets_engine *e, uint32_t cap)
 {
-    if (cap < 64)
-        cap = 64;
+    if (cap < 64) cap = 64;
     e->orders = calloc(cap, sizeof *e->orders);
-    if (!e->orders)
-        return false;
+    if (!e->orders) return false;
     e->capord = cap;
     e->free_head = 0;
     for (uint32_t i = cap - 1; i >= 1; i--) {
@@ -86,11 +80,9 @@ uint32_t orders_alloc(cets_engine *e)
 {
     if (!e->free_head) {
         uint32_t cap = e->capord * 2;
-        if (cap <= e->capord)
-            return 0;
+        if (cap <= e->capord) return 0;
         order *p = realloc(e->orders, (size_t)cap * sizeof *p);
-        if (!p)
-            return 0;
+        if (!p) return 0;
         engine_hugepages(p, (size_t)cap * sizeof *p);
         memset(p + e->capord, 0, (size_t)(cap - e->capord) * sizeof *p);
         for (uint32_t i = cap - 1; i >= e->capord; i--) {
@@ -124,8 +116,7 @@ uint32_t orders_find(const cets_engine *e, uint64_t id)
 bool orders_index(cets_engine *e, uint64_t id, uint32_t slot)
 {
     assert(id != 0 && slot > 0 && slot < e->capord && orders_find(e, id) == 0);
-    if (id - e->idbase >= e->idcap && !idmap_refit(e, id))
-        return false;
+    if (id - e->idbase >= e->idcap && !idmap_refit(e, id)) return false;
     e->idmap[id - e->idbase] = slot;
     e->nlive++;
     return true;
@@ -135,8 +126,7 @@ void orders_unindex(cets_engine *e, uint64_t id)
 {
     assert(orders_find(e, id) != 0 && e->nlive > 0); /* only indexed ids leave the index */
     uint64_t k = id - e->idbase;
-    if (k >= e->idcap || !e->idmap[k])
-        return;
+    if (k >= e->idcap || !e->idmap[k]) return;
     e->idmap[k] = 0;
     e->nlive--;
 }

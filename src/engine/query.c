@@ -4,21 +4,25 @@
 
 #include "internal.h"
 
-uint32_t cets_instrument_count(const cets_engine *e) { return e->ninst; }
-uint32_t cets_participant_count(const cets_engine *e) { return e->nparts; }
+uint32_t cets_instrument_count(const cets_engine *e)
+{
+    return e->ninst;
+}
+uint32_t cets_participant_count(const cets_engine *e)
+{
+    return e->nparts;
+}
 
 int cets_instrument_find(const cets_engine *e, const char *code)
 {
     for (uint32_t i = 0; i < e->ninst; i++)
-        if (strncmp(e->inst[i].code, code, CETS_CODE_LEN) == 0)
-            return (int)i;
+        if (strncmp(e->inst[i].code, code, CETS_CODE_LEN) == 0) return (int)i;
     return -1;
 }
 
 int cets_instrument_get(const cets_engine *e, uint32_t id, cets_instrument_info *out)
 {
-    if (id >= e->ninst)
-        return CETS_UNKNOWN_INSTRUMENT;
+    if (id >= e->ninst) return CETS_UNKNOWN_INSTRUMENT;
     const instrument *in = &e->inst[id];
     memset(out, 0, sizeof *out);
     out->id = id;
@@ -37,8 +41,7 @@ int cets_instrument_get(const cets_engine *e, uint32_t id, cets_instrument_info 
 
 int cets_participant_get(const cets_engine *e, uint32_t id, cets_participant_info *out)
 {
-    if (id < 1 || id > e->nparts)
-        return CETS_UNKNOWN_PARTICIPANT;
+    if (id < 1 || id > e->nparts) return CETS_UNKNOWN_PARTICIPANT;
     const participant *p = &e->parts[id];
     memset(out, 0, sizeof *out);
     out->id = id;
@@ -54,10 +57,8 @@ int cets_participant_get(const cets_engine *e, uint32_t id, cets_participant_inf
 
 int cets_holding_get(const cets_engine *e, uint32_t pid, uint32_t iid, cets_holding *out)
 {
-    if (pid < 1 || pid > e->nparts)
-        return CETS_UNKNOWN_PARTICIPANT;
-    if (iid >= e->ninst)
-        return CETS_UNKNOWN_INSTRUMENT;
+    if (pid < 1 || pid > e->nparts) return CETS_UNKNOWN_PARTICIPANT;
+    if (iid >= e->ninst) return CETS_UNKNOWN_INSTRUMENT;
     const holding *h = &e->hold[(size_t)pid * e->stride + iid];
     out->available = h->avail;
     out->frozen = h->frozen;
@@ -68,8 +69,7 @@ int cets_holding_get(const cets_engine *e, uint32_t pid, uint32_t iid, cets_hold
 int cets_depth_get(const cets_engine *e, uint32_t iid, cets_depth *out)
 {
     memset(out, 0, sizeof *out);
-    if (iid >= e->ninst)
-        return CETS_UNKNOWN_INSTRUMENT;
+    if (iid >= e->ninst) return CETS_UNKNOWN_INSTRUMENT;
     const book *b = &e->inst[iid].bk;
     out->instrument = iid;
     book_depth(b, 1, out->bids, &out->nbids);
@@ -80,8 +80,7 @@ int cets_depth_get(const cets_engine *e, uint32_t iid, cets_depth *out)
 int cets_order_get(const cets_engine *e, uint64_t order_id, cets_order_info *out)
 {
     uint32_t slot = orders_find(e, order_id);
-    if (!slot)
-        return CETS_UNKNOWN_ORDER;
+    if (!slot) return CETS_UNKNOWN_ORDER;
     engine_order_info(e, &e->orders[slot], out);
     return CETS_OK;
 }
@@ -96,8 +95,7 @@ void cets_orders_foreach(const cets_engine *e, uint32_t pid,
             for (int32_t idx = s->best; idx >= 0;
                  idx = book_next(s, b->nlevels, is_bid, is_bid ? idx - 1 : idx + 1)) {
                 for (uint32_t k = s->levels[idx].head; k; k = e->orders[k].next) {
-                    if (pid && e->orders[k].participant != pid)
-                        continue;
+                    if (pid && e->orders[k].participant != pid) continue;
                     cets_order_info info;
                     engine_order_info(e, &e->orders[k], &info);
                     fn(ctx, &info);
@@ -111,8 +109,7 @@ void cets_trades_foreach(const cets_engine *e, bool last_day,
                          void (*fn)(void *ctx, const cets_trade *t), void *ctx)
 {
     const trade_log *l = last_day ? &e->lastday : &e->today;
-    for (size_t i = 0; i < l->n; i++)
-        fn(ctx, trade_at(l, i));
+    for (size_t i = 0; i < l->n; i++) fn(ctx, trade_at(l, i));
 }
 
 static void add_reservation(void *ctx, const cets_order_info *o)
@@ -178,17 +175,14 @@ uint32_t cets_last_day_stats(const cets_engine *e, cets_day_stats *out, uint32_t
 {
     uint32_t n = e->nlast_stats < cap ? e->nlast_stats : cap;
     memcpy(out, e->last_stats, n * sizeof *out);
-    if (composite)
-        *composite = e->last_composite;
-    if (date)
-        *date = e->last_date;
+    if (composite) *composite = e->last_composite;
+    if (date) *date = e->last_date;
     return n;
 }
 
 int cets_statement_get(const cets_engine *e, uint32_t pid, cets_statement *out)
 {
-    if (pid < 1 || pid > e->nparts)
-        return CETS_UNKNOWN_PARTICIPANT;
+    if (pid < 1 || pid > e->nparts) return CETS_UNKNOWN_PARTICIPANT;
     const participant *p = &e->parts[pid];
     memset(out, 0, sizeof *out);
     out->date = e->last_date;
@@ -204,8 +198,7 @@ int cets_statement_get(const cets_engine *e, uint32_t pid, cets_statement *out)
     out->ntrades = p->last.ntrades;
     for (uint32_t i = 0; i < e->nlast_stats; i++) {
         const hday *d = &e->hlast[(size_t)pid * e->stride + i];
-        if (!d->open_qty && !d->close_qty && !d->bought_qty && !d->sold_qty)
-            continue;
+        if (!d->open_qty && !d->close_qty && !d->bought_qty && !d->sold_qty) continue;
         cets_statement_line *l = &out->lines[out->nlines++];
         l->instrument = i;
         l->open_qty = d->open_qty;
@@ -222,8 +215,7 @@ int64_t cets_composite_price(const cets_engine *e)
 {
     int64_t sum = 0, n = 0;
     for (uint32_t i = 0; i < e->ninst; i++) {
-        if (!params_in_composite(e, i))
-            continue;
+        if (!params_in_composite(e, i)) continue;
         sum += e->inst[i].prev_close;
         n++;
     }

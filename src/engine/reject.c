@@ -20,11 +20,9 @@ const char *fmt_thousands(int64_t v, char *buf, size_t len)
     int n = snprintf(digits, sizeof digits, "%llu",
                      (unsigned long long)(v < 0 ? 0 - (uint64_t)v : (uint64_t)v));
     size_t o = 0;
-    if (v < 0 && o + 1 < len)
-        buf[o++] = '-';
+    if (v < 0 && o + 1 < len) buf[o++] = '-';
     for (int i = 0; i < n && o + 1 < len; i++) {
-        if (i && (n - i) % 3 == 0 && o + 2 < len)
-            buf[o++] = ',';
+        if (i && (n - i) % 3 == 0 && o + 2 < len) buf[o++] = ',';
         buf[o++] = digits[i];
     }
     buf[o] = 0;
@@ -45,12 +43,10 @@ const char *fmt_percent(int64_t bp, char *buf, size_t len)
 const char *cets_reject_message(const cets_engine *e, const cets_cmd *cmd, int code, char *buf,
                                 size_t len)
 {
-    if (!buf || !len)
-        return "";
+    if (!buf || !len) return "";
     int type = cmd ? cmd->type : CETS_CMD_NONE;
     if (e && (params_message(e, cmd, code, buf, len) || limits_message(e, cmd, code, buf, len) ||
-              band_message(e, type, code, buf, len) ||
-              registry_message(&e->cfg, code, buf, len)))
+              band_message(e, type, code, buf, len) || registry_message(&e->cfg, code, buf, len)))
         return buf;
     snprintf(buf, len, "%s", cets_reason_message(code));
     return buf;

@@ -24,10 +24,8 @@
 int risk_check_status(const cets_engine *e, uint32_t pid)
 {
     uint8_t status = e->parts[pid].status;
-    if (status == CETS_PS_SUSPENDED)
-        return CETS_PARTICIPANT_SUSPENDED;
-    if (status == CETS_PS_FROZEN)
-        return CETS_PARTICIPANT_FROZEN;
+    if (status == CETS_PS_SUSPENDED) return CETS_PARTICIPANT_SUSPENDED;
+    if (status == CETS_PS_FROZEN) return CETS_PARTICIPANT_FROZEN;
     return CETS_OK;
 }
 
@@ -56,50 +54,40 @@ bool risk_may_deal(const cets_engine *e, uint32_t pid, uint32_t iid)
 
 int risk_check_halts(const cets_engine *e, uint32_t iid)
 {
-    if (e->market_halted)
-        return CETS_MARKET_HALTED;
-    if (e->inst[iid].status == CETS_IS_HALTED)
-        return CETS_INSTRUMENT_HALTED;
+    if (e->market_halted) return CETS_MARKET_HALTED;
+    if (e->inst[iid].status == CETS_IS_HALTED) return CETS_INSTRUMENT_HALTED;
     return CETS_OK;
 }
 
 int risk_check_trader(const cets_engine *e, const cets_cmd *c)
 {
-    if (c->participant < 1 || c->participant > e->nparts)
-        return CETS_UNKNOWN_PARTICIPANT;
-    if (c->actor != c->participant)
-        return CETS_NOT_AUTHORISED;
-    if (!kind_trades(e->parts[c->participant].kind))
-        return CETS_KIND_NOT_ALLOWED;
+    if (c->participant < 1 || c->participant > e->nparts) return CETS_UNKNOWN_PARTICIPANT;
+    if (c->actor != c->participant) return CETS_NOT_AUTHORISED;
+    if (!kind_trades(e->parts[c->participant].kind)) return CETS_KIND_NOT_ALLOWED;
     return risk_check_status(e, c->participant);
 }
 
 int risk_check_market(const cets_engine *e, const cets_cmd *c, uint32_t iid)
 {
-    if (iid >= e->ninst)
-        return CETS_UNKNOWN_INSTRUMENT;
+    if (iid >= e->ninst) return CETS_UNKNOWN_INSTRUMENT;
     int rc;
     if ((rc = risk_check_product(e, c->participant, iid)) || (rc = risk_check_halts(e, iid)))
         return rc;
-    if (e->cfg.enforce_sessions && !calendar_session_open(e, c->ts))
-        return CETS_SESSION_CLOSED;
+    if (e->cfg.enforce_sessions && !calendar_session_open(e, c->ts)) return CETS_SESSION_CLOSED;
     return CETS_OK;
 }
 
 int risk_check_holding(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty)
 {
-    if (!e->cfg.enforce_risk)
-        return CETS_OK;
+    if (!e->cfg.enforce_risk) return CETS_OK;
     const holding *h = &e->hold[(size_t)pid * e->stride + iid];
-    if (qty <= h->avail)
-        return CETS_OK;
+    if (qty <= h->avail) return CETS_OK;
     return qty <= h->avail + h->locked ? CETS_T1_LOCKED : CETS_INSUFFICIENT_HOLDINGS;
 }
 
 int risk_check_funds(const cets_engine *e, uint32_t pid, int64_t need)
 {
-    if (!e->cfg.enforce_risk || need <= e->parts[pid].avail)
-        return CETS_OK;
+    if (!e->cfg.enforce_risk || need <= e->parts[pid].avail) return CETS_OK;
     return CETS_INSUFFICIENT_FUNDS;
 }
 
@@ -111,7 +99,8 @@ int risk_check_buy(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t nee
 
 int risk_check_cover(const cets_engine *e, uint32_t pid, uint32_t iid, int side, int64_t need)
 {
-    return side == CETS_BUY ? risk_check_funds(e, pid, need) : risk_check_holding(e, pid, iid, need);
+    return side == CETS_BUY ? risk_check_funds(e, pid, need)
+                            : risk_check_holding(e, pid, iid, need);
 }
 
 void risk_hold(cets_engine *e, uint32_t pid, uint32_t iid, int side, int64_t amount)

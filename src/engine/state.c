@@ -31,7 +31,7 @@
 #define STATE_VERSION 4
 #define STATE_VERSION_OLDEST 2
 _Static_assert(CETS_JOURNAL_VERSION == 1, "a new CETS_JOURNAL_VERSION: pin its state here too");
-#define STATE_PRICE_MAX 100000000LL          /* fen: 1,000,000 CNY a tonne */
+#define STATE_PRICE_MAX 100000000LL            /* fen: 1,000,000 CNY a tonne */
 #define STATE_AMOUNT_MAX 4000000000000000000LL /* any balance or total */
 
 typedef struct sbuf {
@@ -42,9 +42,9 @@ typedef struct sbuf {
 
 typedef struct codec {
     bool reading;
-    uint32_t version;    /* reading: the snapshot's STATE_VERSION */
-    bool hashing;        /* writing for the state hash */
-    sbuf *out;           /* writing */
+    uint32_t version;        /* reading: the snapshot's STATE_VERSION */
+    bool hashing;            /* writing for the state hash */
+    sbuf *out;               /* writing */
     const unsigned char *in; /* reading */
     size_t len, pos;
     const char *err;
@@ -52,12 +52,10 @@ typedef struct codec {
 
 static void put(sbuf *b, const void *p, size_t n)
 {
-    if (b->oom)
-        return;
+    if (b->oom) return;
     if (b->n + n > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 1 << 16;
-        while (cap < b->n + n)
-            cap *= 2;
+        while (cap < b->n + n) cap *= 2;
         unsigned char *q = realloc(b->p, cap);
         if (!q) {
             b->oom = true;
@@ -146,8 +144,7 @@ static void k_trades(codec *k, trade_log *l)
             k->err = "out of memory";
             return;
         }
-        if (k->reading)
-            memset(t, 0, sizeof *t);
+        if (k->reading) memset(t, 0, sizeof *t);
         k_trade(k, t);
     }
 }
@@ -169,8 +166,7 @@ static void k_array(codec *k, void **p, uint32_t *n, uint32_t *cap, size_t elem)
         }
         *n = count;
     }
-    if (count)
-        k_bytes(k, *p, (size_t)count * elem);
+    if (count) k_bytes(k, *p, (size_t)count * elem);
 }
 
 /* A version-2 snapshot's compliance records: 56 bytes each, the fields up
@@ -234,8 +230,7 @@ static void read_side(codec *k, cets_engine *e, uint32_t iid, int side)
         order o;
         memset(&o, 0, sizeof o);
         k_order(k, &o);
-        if (k->err)
-            return;
+        if (k->err) return;
         if (o.instrument != iid || o.side != side || o.qty <= 0 || o.price < in->lower ||
             o.price > in->upper || (o.price - in->lower) % in->tick || orders_find(e, o.id)) {
             k->err = "snapshot order is inconsistent with its book";
@@ -290,8 +285,7 @@ static void k_instrument(codec *k, cets_engine *e, uint32_t iid)
 static void k_participant(codec *k, cets_engine *e, uint32_t id)
 {
     participant tmp, *p = k->reading ? &tmp : &e->parts[id];
-    if (k->reading)
-        memset(&tmp, 0, sizeof tmp);
+    if (k->reading) memset(&tmp, 0, sizeof tmp);
     K(k, p->kind);
     K(k, p->status);
     K(k, p->name);
@@ -304,8 +298,7 @@ static void k_participant(codec *k, cets_engine *e, uint32_t id)
     K(k, p->owed);
     K(k, p->comp_head);
     if (k->reading) {
-        if (k->err)
-            return;
+        if (k->err) return;
         p->name[CETS_NAME_LEN - 1] = 0;
         if (id > 1 && engine_participant_new(e, p->kind, p->name) != id) {
             k->err = "out of memory";
@@ -345,12 +338,10 @@ static void k_config(codec *k, cets_config *c)
  * and the defaults when there is a change. Left out of the hash without one. */
 static void k_params(codec *k, cets_engine *e)
 {
-    if (k->hashing && e->npchg == 0 && e->nexempt == 0)
-        return;
+    if (k->hashing && e->npchg == 0 && e->nexempt == 0) return;
     k_array(k, (void **)&e->pchg, &e->npchg, &e->cappchg, sizeof *e->pchg);
     k_array(k, (void **)&e->exempt, &e->nexempt, &e->capexempt, sizeof *e->exempt);
-    if ((e->npchg == 0 && e->nexempt == 0) || k->err)
-        return;
+    if ((e->npchg == 0 && e->nexempt == 0) || k->err) return;
     uint32_t n = CETS_PARAM_COUNT;
     K(k, n);
     if (k->reading && n != CETS_PARAM_COUNT) {
@@ -359,8 +350,7 @@ static void k_params(codec *k, cets_engine *e)
     }
     K(k, e->pv);
     K(k, e->pdef);
-    if (k->reading && !k->err)
-        k->err = params_loaded(e);
+    if (k->reading && !k->err) k->err = params_loaded(e);
 }
 
 /* Everything after the config: calendar, counters, instruments, participants,
@@ -394,17 +384,13 @@ static void state_codec(codec *k, cets_engine *e)
         return;
     }
     e->ninst = ni;
-    for (uint32_t i = 0; i < ni && !k->err; i++)
-        k_instrument(k, e, i);
-    for (uint32_t p = 1; p <= np && !k->err; p++)
-        k_participant(k, e, p);
+    for (uint32_t i = 0; i < ni && !k->err; i++) k_instrument(k, e, i);
+    for (uint32_t p = 1; p <= np && !k->err; p++) k_participant(k, e, p);
     k_trades(k, &e->today);
     k_trades(k, &e->lastday);
     K(k, e->nlast_stats);
-    if (k->reading && e->nlast_stats > ni)
-        k->err = "snapshot statistics are corrupt";
-    for (uint32_t i = 0; i < e->nlast_stats && !k->err; i++)
-        k_day_stats(k, &e->last_stats[i]);
+    if (k->reading && e->nlast_stats > ni) k->err = "snapshot statistics are corrupt";
+    for (uint32_t i = 0; i < e->nlast_stats && !k->err; i++) k_day_stats(k, &e->last_stats[i]);
     K(k, e->last_date);
     K(k, e->last_composite);
     K(k, e->next_block_id);
@@ -422,8 +408,7 @@ static void state_codec(codec *k, cets_engine *e)
     k_array(k, (void **)&e->transfers, &e->ntransfers, &e->captransfers, sizeof *e->transfers);
     k_array(k, (void **)&e->closed_years, &e->nclosed_years, &e->capclosed_years,
             sizeof *e->closed_years);
-    if (!k->reading || k->version >= 4)
-        k_params(k, e);
+    if (!k->reading || k->version >= 4) k_params(k, e);
     if (k->reading && !k->err) {
         for (uint32_t i = 0; i < e->ncomp; i++)
             if (e->comp_next[i] > e->ncomp || e->comp[i].participant < 1 ||
@@ -480,7 +465,10 @@ int cets_snapshot_save(const cets_engine *e, void **buf, size_t *len)
     return 0;
 }
 
-static bool amount_ok(int64_t v) { return v >= 0 && v <= STATE_AMOUNT_MAX; }
+static bool amount_ok(int64_t v)
+{
+    return v >= 0 && v <= STATE_AMOUNT_MAX;
+}
 
 static const char *validate_instruments(const cets_engine *e)
 {
@@ -515,13 +503,12 @@ static const char *state_validate(const cets_engine *e)
     if (!cets_date_valid(e->date) || (e->last_date && !cets_date_valid(e->last_date)))
         return "snapshot dates are corrupt";
     const char *bad = validate_instruments(e);
-    if (bad)
-        return bad;
+    if (bad) return bad;
     for (uint32_t p = 1; p <= e->nparts; p++) {
         const participant *pp = &e->parts[p];
         if (!amount_ok(pp->avail) || !amount_ok(pp->frozen) || !amount_ok(pp->unsettled) ||
-            !amount_ok(pp->owed) || pp->kind < CETS_PK_EXCHANGE ||
-            pp->kind > CETS_PK_INDIVIDUAL || pp->status > CETS_PS_FROZEN)
+            !amount_ok(pp->owed) || pp->kind < CETS_PK_EXCHANGE || pp->kind > CETS_PK_INDIVIDUAL ||
+            pp->status > CETS_PS_FROZEN)
             return "snapshot participant is corrupt";
         for (uint32_t i = 0; i < e->ninst; i++) {
             const holding *h = &e->hold[(size_t)p * e->stride + i];
@@ -529,8 +516,7 @@ static const char *state_validate(const cets_engine *e)
                 return "snapshot holding is corrupt";
         }
     }
-    if (!amount_ok(e->deposits) || !amount_ok(e->withdrawals))
-        return "snapshot funds are corrupt";
+    if (!amount_ok(e->deposits) || !amount_ok(e->withdrawals)) return "snapshot funds are corrupt";
     for (uint32_t i = 0; i < e->nblocks; i++)
         if (e->blocks[i].instrument >= e->ninst || e->blocks[i].owner < 1 ||
             e->blocks[i].owner > e->nparts || e->blocks[i].counterparty > e->nparts ||
@@ -575,7 +561,8 @@ cets_engine *cets_snapshot_load(const void *buf, size_t len, const char **err)
     K(&k, version);
     K(&k, last_seq);
     K(&k, last_ts);
-    if (!k.err && (magic != STATE_MAGIC || version < STATE_VERSION_OLDEST || version > STATE_VERSION))
+    if (!k.err &&
+        (magic != STATE_MAGIC || version < STATE_VERSION_OLDEST || version > STATE_VERSION))
         k.err = "not a cets state snapshot of a version this build reads (2 to 4)";
     k.version = version;
     cets_config cfg;
@@ -586,22 +573,18 @@ cets_engine *cets_snapshot_load(const void *buf, size_t len, const char **err)
     cfg.emit_depth = depth != 0;
     k_config(&k, &cfg);
     cets_engine *e = k.err ? NULL : cets_engine_new(&cfg);
-    if (!k.err && !e)
-        k.err = "snapshot configuration is invalid";
+    if (!k.err && !e) k.err = "snapshot configuration is invalid";
     if (e) {
         state_codec(&k, e);
-        if (!k.err && k.pos != k.len)
-            k.err = "snapshot has trailing bytes";
-        if (!k.err)
-            k.err = state_validate(e);
+        if (!k.err && k.pos != k.len) k.err = "snapshot has trailing bytes";
+        if (!k.err) k.err = state_validate(e);
         cets_check_report rep;
         if (!k.err && cets_check(e, &rep) != 0)
             k.err = rep.rule; /* a static phrase; the details are cets_check()'s to give */
     }
     if (k.err) {
         cets_engine_free(e);
-        if (err)
-            *err = k.err;
+        if (err) *err = k.err;
         return NULL;
     }
     e->last_seq = last_seq;

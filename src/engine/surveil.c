@@ -40,7 +40,7 @@ typedef struct pstat {
 } pstat; /* small: a trade touches two of them */
 
 struct cets_surveil {
-    pstat *p;       /* by participant id */
+    pstat *p; /* by participant id */
     uint32_t capp;
     uint32_t *touched; /* participants with anything today */
     uint32_t ntouched, captouched;
@@ -49,12 +49,14 @@ struct cets_surveil {
     bool oom;
 };
 
-cets_surveil *cets_surveil_new(void) { return calloc(1, sizeof(cets_surveil)); }
+cets_surveil *cets_surveil_new(void)
+{
+    return calloc(1, sizeof(cets_surveil));
+}
 
 void cets_surveil_free(cets_surveil *s)
 {
-    if (!s)
-        return;
+    if (!s) return;
     free(s->p);
     free(s->touched);
     free(s->alerts);
@@ -74,8 +76,7 @@ const char *cets_alert_rule_name(int rule)
 
 uint32_t cets_surveil_alerts(const cets_surveil *s, uint32_t from, cets_alert *out, uint32_t cap)
 {
-    for (uint32_t i = 0; out && i < cap && from + i < s->nalerts; i++)
-        out[i] = s->alerts[from + i];
+    for (uint32_t i = 0; out && i < cap && from + i < s->nalerts; i++) out[i] = s->alerts[from + i];
     return s->nalerts;
 }
 
@@ -84,11 +85,9 @@ static pstat *stat_of(cets_surveil *s, uint32_t pid)
 {
     if (pid >= s->capp) {
         uint32_t cap = s->capp ? s->capp : 64;
-        while (cap <= pid)
-            cap *= 2;
+        while (cap <= pid) cap *= 2;
         pstat *q = realloc(s->p, (size_t)cap * sizeof *q);
-        if (!q)
-            return NULL;
+        if (!q) return NULL;
         memset(q + s->capp, 0, (size_t)(cap - s->capp) * sizeof *q);
         s->p = q;
         s->capp = cap;
@@ -111,8 +110,13 @@ static cets_alert *raise_alert(cets_surveil *s, const cets_engine *e, const cets
         return NULL;
     cets_alert *a = &s->alerts[s->nalerts++];
     memset(a, 0, sizeof *a);
-    *a = (cets_alert){.id = s->nalerts, .seq = ev->seq, .ts = ev->ts, .participant = pid,
-                      .instrument = iid, .date = e->date, .rule = (uint8_t)rule};
+    *a = (cets_alert){.id = s->nalerts,
+                      .seq = ev->seq,
+                      .ts = ev->ts,
+                      .participant = pid,
+                      .instrument = iid,
+                      .date = e->date,
+                      .rule = (uint8_t)rule};
     return a;
 }
 
@@ -120,18 +124,14 @@ static int on_reject(cets_surveil *s, const cets_engine *e, const cets_event *ev
 {
     int64_t limit = e->pv[CETS_PARAM_SURV_SELF_TRADE];
     uint32_t pid = ev->u.reject.participant;
-    if (ev->u.reject.code != CETS_SELF_TRADE || !limit)
-        return 0;
+    if (ev->u.reject.code != CETS_SELF_TRADE || !limit) return 0;
     pstat *st = stat_of(s, pid);
-    if (!st)
-        return 0;
+    if (!st) return 0;
     st->self_seq[st->self_attempts % 4] = ev->seq;
     st->self_attempts++;
-    if (st->self_alerted || st->self_attempts < limit)
-        return 0;
+    if (st->self_alerted || st->self_attempts < limit) return 0;
     cets_alert *a = raise_alert(s, e, ev, CETS_ALERT_SELF_TRADE, pid, UINT32_MAX);
-    if (!a)
-        return 0;
+    if (!a) return 0;
     st->self_alerted = true;
     a->figure = st->self_attempts;
     a->threshold = limit;
@@ -145,8 +145,7 @@ static int on_accepted(cets_surveil *s, const cets_engine *e, const cets_event *
 {
     const cets_order_info *o = &ev->u.order;
     pstat *st = stat_of(s, o->participant);
-    if (!st)
-        return 0;
+    if (!st) return 0;
     st->orders++;
     int64_t far = e->pv[CETS_PARAM_SURV_FAR];
     if (!far || o->instrument >= e->ninst || o->tif == CETS_TIF_IOC)
@@ -154,11 +153,9 @@ static int on_accepted(cets_surveil *s, const cets_engine *e, const cets_event *
     const instrument *in = &e->inst[o->instrument];
     int64_t ref = in->day.trades[CETS_METHOD_LISTING] ? in->day.last : in->prev_close;
     int64_t dist = o->price > ref ? o->price - ref : ref - o->price;
-    if (ref <= 0 || dist * 10000 <= far * ref)
-        return 0;
+    if (ref <= 0 || dist * 10000 <= far * ref) return 0;
     cets_alert *a = raise_alert(s, e, ev, CETS_ALERT_FAR, o->participant, o->instrument);
-    if (!a)
-        return 0;
+    if (!a) return 0;
     a->figure = dist * 10000 / ref;
     a->threshold = far;
     a->count[0] = o->price;
@@ -171,31 +168,25 @@ static int on_accepted(cets_surveil *s, const cets_engine *e, const cets_event *
 static void on_trade(cets_surveil *s, const cets_trade *t)
 {
     pstat *b = stat_of(s, t->buyer), *se = stat_of(s, t->seller);
-    if (b)
-        b->trades++;
-    if (se)
-        se->trades++;
+    if (b) b->trades++;
+    if (se) se->trades++;
 }
 
 static int on_day_stats(cets_surveil *s, const cets_engine *e, const cets_event *ev)
 {
     int64_t limit = e->pv[CETS_PARAM_SURV_VOLUME_SHARE];
     const cets_day_stats *d = &ev->u.stats;
-    if (!limit || d->total_volume < VOLUME_MIN || d->instrument >= CETS_MAX_INSTRUMENTS)
-        return 0;
+    if (!limit || d->total_volume < VOLUME_MIN || d->instrument >= CETS_MAX_INSTRUMENTS) return 0;
     int n = 0;
     for (uint32_t k = 0; k < s->ntouched; k++) { /* who traded today: touched by a trade */
         uint32_t pid = s->touched[k];
-        if (!s->p[pid].trades || pid > e->nparts || d->instrument >= e->ninst)
-            continue;
+        if (!s->p[pid].trades || pid > e->nparts || d->instrument >= e->ninst) continue;
         /* the day's bought and sold tonnes, all methods, as the statement has them */
         const holding *h = &e->hold[(size_t)pid * e->stride + d->instrument];
         int64_t v = h->bought_qty + h->sold_qty;
-        if (v * 10000 <= limit * d->total_volume)
-            continue;
+        if (v * 10000 <= limit * d->total_volume) continue;
         cets_alert *a = raise_alert(s, e, ev, CETS_ALERT_VOLUME_SHARE, pid, d->instrument);
-        if (!a)
-            return n;
+        if (!a) return n;
         a->figure = v * 10000 / d->total_volume;
         a->threshold = limit;
         a->count[0] = v;
@@ -233,17 +224,11 @@ static int on_day_closed(cets_surveil *s, const cets_engine *e, const cets_event
 int cets_surveil_event(cets_surveil *s, const cets_engine *e, const cets_event *ev)
 {
     switch (ev->type) {
-    case CETS_EV_REJECTED:
-        return on_reject(s, e, ev);
-    case CETS_EV_ACCEPTED:
-        return on_accepted(s, e, ev);
-    case CETS_EV_TRADE:
-        on_trade(s, &ev->u.trade);
-        return 0;
-    case CETS_EV_DAY_STATS:
-        return on_day_stats(s, e, ev);
-    case CETS_EV_DAY_CLOSED:
-        return on_day_closed(s, e, ev);
+    case CETS_EV_REJECTED: return on_reject(s, e, ev);
+    case CETS_EV_ACCEPTED: return on_accepted(s, e, ev);
+    case CETS_EV_TRADE: on_trade(s, &ev->u.trade); return 0;
+    case CETS_EV_DAY_STATS: return on_day_stats(s, e, ev);
+    case CETS_EV_DAY_CLOSED: return on_day_closed(s, e, ev);
     }
     return 0;
 }

@@ -54,8 +54,7 @@ static int64_t funds_needed(const cets_engine *e, const order *o, int64_t price,
 static bool crosses(const instrument *in, int side, int64_t price)
 {
     const book *b = &in->bk;
-    if (side == CETS_BUY)
-        return b->ask.best >= 0 && price >= book_price(b, b->ask.best);
+    if (side == CETS_BUY) return b->ask.best >= 0 && price >= book_price(b, b->ask.best);
     return b->bid.best >= 0 && price <= book_price(b, b->bid.best);
 }
 
@@ -76,8 +75,7 @@ static plan plan_fills(const cets_engine *e, const instrument *in, int side, int
     int32_t idx = opp->best;
     for (int lv = 0; idx >= 0 && qty > 0 && lv < max_levels; lv++) {
         int64_t px = book_price(b, idx);
-        if (side == CETS_BUY ? px > limit : px < limit)
-            break;
+        if (side == CETS_BUY ? px > limit : px < limit) break;
         for (uint32_t s = opp->levels[idx].head; s && qty > 0; s = e->orders[s].next) {
             const order *m = &e->orders[s];
             if (m->participant == pid) {
@@ -96,12 +94,11 @@ static plan plan_fills(const cets_engine *e, const instrument *in, int side, int
 
 /* ---- act ---------------------------------------------------------------- */
 
-static uint32_t order_new(cets_engine *e, const cets_cmd *c, uint32_t iid, int side,
-                          int64_t price, int64_t qty, int tif)
+static uint32_t order_new(cets_engine *e, const cets_cmd *c, uint32_t iid, int side, int64_t price,
+                          int64_t qty, int tif)
 {
     uint32_t slot = orders_alloc(e);
-    if (!slot)
-        return 0;
+    if (!slot) return 0;
     if (!orders_index(e, e->next_order_id, slot)) {
         orders_release(e, slot);
         return 0;
@@ -122,16 +119,14 @@ static uint32_t order_new(cets_engine *e, const cets_cmd *c, uint32_t iid, int s
 /* Move `amount` from available to frozen for the order (funds or holding). */
 static void reserve(cets_engine *e, order *o, int64_t amount)
 {
-    if (!e->cfg.enforce_risk)
-        return;
+    if (!e->cfg.enforce_risk) return;
     o->reserved += amount;
     risk_hold(e, o->participant, o->instrument, o->side, amount);
 }
 
 static void emit_order(cets_engine *e, int type, const order *o)
 {
-    if (!engine_wants(e, type))
-        return;
+    if (!engine_wants(e, type)) return;
     cets_event ev; /* only the header and the member in use are written: the hot path */
     event_head(&ev, type);
     engine_order_info(e, o, &ev.u.order);
@@ -225,8 +220,7 @@ void trading_record(cets_engine *e, cets_trade *tr)
     tr->trade_id = e->next_trade_id++;
     tr->seq = e->cmd->seq;
     tr->ts = e->cmd->ts;
-    if (e->cfg.keep_trades)
-        log_trade(e, tr);
+    if (e->cfg.keep_trades) log_trade(e, tr);
     if (engine_wants(e, CETS_EV_TRADE)) {
         cets_event ev;
         event_head(&ev, CETS_EV_TRADE);
@@ -259,10 +253,18 @@ static void execute(cets_engine *e, uint32_t iid, order *t, order *m, level *l, 
         assert(b->reserved >= 0 && s->reserved >= 0); /* a fill never costs more than reserved */
         trading_settle(e, iid, b->participant, s->participant, q, value, bfee, sfee);
     }
-    cets_trade tr = {.instrument = iid, .method = CETS_METHOD_LISTING, .aggressor = t->side,
-                     .buyer = b->participant, .seller = s->participant, .buy_order = b->id,
-                     .sell_order = s->id, .price = price, .qty = q, .value = value,
-                     .buyer_fee = bfee, .seller_fee = sfee};
+    cets_trade tr = {.instrument = iid,
+                     .method = CETS_METHOD_LISTING,
+                     .aggressor = t->side,
+                     .buyer = b->participant,
+                     .seller = s->participant,
+                     .buy_order = b->id,
+                     .sell_order = s->id,
+                     .price = price,
+                     .qty = q,
+                     .value = value,
+                     .buyer_fee = bfee,
+                     .seller_fee = sfee};
     trading_record(e, &tr);
     e->touched |= 1ULL << iid;
 }
@@ -278,15 +280,13 @@ static void sweep(cets_engine *e, uint32_t iid, uint32_t tslot, int max_levels)
     for (int lv = 0; t->qty > 0 && opp->best >= 0 && lv < max_levels; lv++) {
         int32_t idx = opp->best;
         int64_t px = book_price(b, idx);
-        if (t->side == CETS_BUY ? px > t->price : px < t->price)
-            break;
+        if (t->side == CETS_BUY ? px > t->price : px < t->price) break;
         level *l = &opp->levels[idx];
         while (t->qty > 0 && l->head) {
             uint32_t ms = l->head;
             order *m = &e->orders[ms];
             execute(e, iid, t, m, l, px, m->qty < t->qty ? m->qty : t->qty);
-            if (m->qty == 0)
-                trading_end_order(e, ms, CETS_DONE_FILLED, true);
+            if (m->qty == 0) trading_end_order(e, ms, CETS_DONE_FILLED, true);
         }
     }
 }
@@ -316,20 +316,14 @@ static void finish(cets_engine *e, uint32_t slot)
 int trading_post(cets_engine *e, const cets_cmd *c)
 {
     int rc;
-    if ((rc = risk_check_trader(e, c)) || (rc = risk_check_market(e, c, c->instrument)))
-        return rc;
+    if ((rc = risk_check_trader(e, c)) || (rc = risk_check_market(e, c, c->instrument))) return rc;
     instrument *in = &e->inst[c->instrument];
-    if (c->side != CETS_BUY && c->side != CETS_SELL)
-        return CETS_BAD_SIDE;
-    if ((rc = band_check_listing(e, in, c->price, c->qty)))
-        return rc;
-    if (c->flags > CETS_TIF_IOC)
-        return CETS_BAD_ARGUMENT;
+    if (c->side != CETS_BUY && c->side != CETS_SELL) return CETS_BAD_SIDE;
+    if ((rc = band_check_listing(e, in, c->price, c->qty))) return rc;
+    if (c->flags > CETS_TIF_IOC) return CETS_BAD_ARGUMENT;
     if (in->matching == CETS_MATCH_LISTING) {
-        if (c->flags != CETS_TIF_DAY)
-            return CETS_WRONG_MODE;
-        if (crosses(in, c->side, c->price))
-            return CETS_CROSSING_POST;
+        if (c->flags != CETS_TIF_DAY) return CETS_WRONG_MODE;
+        if (crosses(in, c->side, c->price)) return CETS_CROSSING_POST;
     } else if (crosses(in, c->side, c->price) &&
                plan_fills(e, in, c->side, c->price, c->qty, c->participant, INT32_MAX).self) {
         return CETS_SELF_TRADE;
@@ -340,15 +334,13 @@ int trading_post(cets_engine *e, const cets_cmd *c)
                             : (rc = risk_check_holding(e, c->participant, c->instrument, c->qty)))
         return rc;
     uint32_t slot = order_new(e, c, c->instrument, c->side, c->price, c->qty, c->flags);
-    if (!slot)
-        return CETS_CAPACITY;
+    if (!slot) return CETS_CAPACITY;
     /* act */
     order *o = &e->orders[slot];
     reserve(e, o, need);
     e->res->order_id = o->id;
     emit_order(e, CETS_EV_ACCEPTED, o);
-    if (in->matching == CETS_MATCH_CONTINUOUS)
-        sweep(e, c->instrument, slot, INT32_MAX);
+    if (in->matching == CETS_MATCH_CONTINUOUS) sweep(e, c->instrument, slot, INT32_MAX);
     finish(e, slot);
     return CETS_OK;
 }
@@ -364,21 +356,15 @@ static int check_targets(const cets_engine *e, const cets_cmd *c, const instrume
     for (int i = 0; i < c->ntargets; i++) {
         const cets_target *t = &c->u.targets[i];
         uint32_t slot = orders_find(e, t->order_id);
-        if (!slot || e->orders[slot].instrument != c->instrument)
-            return CETS_UNKNOWN_ORDER;
+        if (!slot || e->orders[slot].instrument != c->instrument) return CETS_UNKNOWN_ORDER;
         const order *m = &e->orders[slot];
-        if (m->side == c->side)
-            return CETS_TARGET_SIDE;
+        if (m->side == c->side) return CETS_TARGET_SIDE;
         int32_t idx = book_index(b, m->price);
-        if (fifth >= 0 && (opp_bid ? idx < fifth : idx > fifth))
-            return CETS_NOT_IN_BEST_FIVE;
-        if (t->qty < 1 || t->qty > m->qty)
-            return CETS_TARGET_QTY;
+        if (fifth >= 0 && (opp_bid ? idx < fifth : idx > fifth)) return CETS_NOT_IN_BEST_FIVE;
+        if (t->qty < 1 || t->qty > m->qty) return CETS_TARGET_QTY;
         for (int j = 0; j < i; j++)
-            if (c->u.targets[j].order_id == t->order_id)
-                return CETS_DUPLICATE_TARGET;
-        if (m->participant == c->participant)
-            return CETS_SELF_TRADE;
+            if (c->u.targets[j].order_id == t->order_id) return CETS_DUPLICATE_TARGET;
+        if (m->participant == c->participant) return CETS_SELF_TRADE;
         *qty += t->qty;
         *cost += t->qty * m->price;
     }
@@ -394,41 +380,32 @@ static void take_targets(cets_engine *e, const cets_cmd *c, uint32_t tslot)
         side_book *sb = m->side == CETS_BUY ? &b->bid : &b->ask;
         level *l = &sb->levels[book_index(b, m->price)];
         execute(e, c->instrument, &e->orders[tslot], m, l, m->price, c->u.targets[i].qty);
-        if (m->qty == 0)
-            trading_end_order(e, ms, CETS_DONE_FILLED, true);
+        if (m->qty == 0) trading_end_order(e, ms, CETS_DONE_FILLED, true);
     }
 }
 
 int trading_take(cets_engine *e, const cets_cmd *c)
 {
     int rc;
-    if ((rc = risk_check_trader(e, c)) || (rc = risk_check_market(e, c, c->instrument)))
-        return rc;
+    if ((rc = risk_check_trader(e, c)) || (rc = risk_check_market(e, c, c->instrument))) return rc;
     instrument *in = &e->inst[c->instrument];
-    if (c->side != CETS_BUY && c->side != CETS_SELL)
-        return CETS_BAD_SIDE;
+    if (c->side != CETS_BUY && c->side != CETS_SELL) return CETS_BAD_SIDE;
     if (in->matching == CETS_MATCH_CONTINUOUS) {
-        if (c->ntargets)
-            return CETS_WRONG_MODE;
+        if (c->ntargets) return CETS_WRONG_MODE;
         cets_cmd ioc = *c;
         ioc.flags = CETS_TIF_IOC;
         return trading_post(e, &ioc);
     }
-    if (c->ntargets > CETS_MAX_TARGETS)
-        return CETS_TOO_MANY_TARGETS;
+    if (c->ntargets > CETS_MAX_TARGETS) return CETS_TOO_MANY_TARGETS;
     int64_t qty, cost, limit = 0;
     if (c->ntargets) {
-        if ((rc = check_targets(e, c, in, &qty, &cost)))
-            return rc;
+        if ((rc = check_targets(e, c, in, &qty, &cost))) return rc;
     } else {
-        if ((rc = band_check_listing(e, in, c->price, c->qty)))
-            return rc;
+        if ((rc = band_check_listing(e, in, c->price, c->qty))) return rc;
         limit = c->price;
         plan pl = plan_fills(e, in, c->side, limit, c->qty, c->participant, CETS_DEPTH);
-        if (pl.self)
-            return CETS_SELF_TRADE;
-        if (!pl.qty)
-            return CETS_NO_LIQUIDITY;
+        if (pl.self) return CETS_SELF_TRADE;
+        if (!pl.qty) return CETS_NO_LIQUIDITY;
         qty = pl.qty;
         cost = pl.cost;
     }
@@ -436,10 +413,9 @@ int trading_take(cets_engine *e, const cets_cmd *c)
     if (c->side == CETS_BUY ? (rc = risk_check_buy(e, c->participant, c->instrument, need, qty))
                             : (rc = risk_check_holding(e, c->participant, c->instrument, qty)))
         return rc;
-    uint32_t slot = order_new(e, c, c->instrument, c->side, limit,
-                              c->ntargets ? qty : c->qty, CETS_TIF_IOC);
-    if (!slot)
-        return CETS_CAPACITY;
+    uint32_t slot =
+        order_new(e, c, c->instrument, c->side, limit, c->ntargets ? qty : c->qty, CETS_TIF_IOC);
+    if (!slot) return CETS_CAPACITY;
     /* act */
     order *o = &e->orders[slot];
     reserve(e, o, need);
@@ -455,16 +431,12 @@ int trading_take(cets_engine *e, const cets_cmd *c)
 
 static int find_own_order(const cets_engine *e, const cets_cmd *c, uint32_t *slot)
 {
-    bool operator = c->actor == CETS_EXCHANGE_ID;
-    if (!operator && (c->participant < 1 || c->participant > e->nparts))
-        return CETS_UNKNOWN_PARTICIPANT;
-    if (!operator && c->actor != c->participant)
-        return CETS_NOT_AUTHORISED;
+    bool operator= c->actor == CETS_EXCHANGE_ID;
+    if (!operator&&(c->participant<1 || c->participant> e->nparts)) return CETS_UNKNOWN_PARTICIPANT;
+    if (!operator&& c->actor != c->participant) return CETS_NOT_AUTHORISED;
     *slot = orders_find(e, c->order_id);
-    if (!*slot)
-        return CETS_UNKNOWN_ORDER;
-    if (!operator && e->orders[*slot].participant != c->participant)
-        return CETS_NOT_OWNER;
+    if (!*slot) return CETS_UNKNOWN_ORDER;
+    if (!operator&& e->orders[*slot].participant != c->participant) return CETS_NOT_OWNER;
     return CETS_OK;
 }
 
@@ -472,8 +444,7 @@ int trading_cancel(cets_engine *e, const cets_cmd *c)
 {
     uint32_t slot;
     int rc = find_own_order(e, c, &slot);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     trading_end_order(e, slot, CETS_DONE_CANCELLED, true);
     return CETS_OK;
 }
@@ -482,15 +453,13 @@ int trading_modify(cets_engine *e, const cets_cmd *c)
 {
     uint32_t slot;
     int rc;
-    if ((rc = find_own_order(e, c, &slot)) || (rc = risk_check_trader(e, c)))
-        return rc;
+    if ((rc = find_own_order(e, c, &slot)) || (rc = risk_check_trader(e, c))) return rc;
     order *o = &e->orders[slot];
     uint32_t iid = o->instrument;
     instrument *in = &e->inst[iid];
     if ((rc = risk_check_market(e, c, iid)) || (rc = band_check_listing(e, in, c->price, c->qty)))
         return rc;
-    if (c->price == o->price && c->qty == o->qty)
-        return CETS_NOTHING_CHANGED;
+    if (c->price == o->price && c->qty == o->qty) return CETS_NOTHING_CHANGED;
     bool keep = c->price == o->price && c->qty < o->qty;
     if (!keep && in->matching == CETS_MATCH_LISTING && crosses(in, o->side, c->price))
         return CETS_CROSSING_POST;
@@ -499,9 +468,9 @@ int trading_modify(cets_engine *e, const cets_cmd *c)
         return CETS_SELF_TRADE;
     int64_t need = o->side == CETS_BUY ? funds_needed(e, o, c->price, c->qty) : c->qty;
     int64_t delta = need - o->reserved;
-    if (delta > 0 && (o->side == CETS_BUY ? (rc = risk_check_buy(e, o->participant, iid, delta,
-                                                                 c->qty))
-                                          : (rc = risk_check_holding(e, o->participant, iid, delta))))
+    if (delta > 0 &&
+        (o->side == CETS_BUY ? (rc = risk_check_buy(e, o->participant, iid, delta, c->qty))
+                             : (rc = risk_check_holding(e, o->participant, iid, delta))))
         return rc;
     /* act */
     engine_touch(e, iid, o->side == CETS_BUY, book_index(&in->bk, o->price));
@@ -522,8 +491,7 @@ int trading_modify(cets_engine *e, const cets_cmd *c)
     if (keep) {
         e->res->resting_qty = o->qty;
     } else {
-        if (in->matching == CETS_MATCH_CONTINUOUS)
-            sweep(e, iid, slot, INT32_MAX);
+        if (in->matching == CETS_MATCH_CONTINUOUS) sweep(e, iid, slot, INT32_MAX);
         finish(e, slot);
     }
     return CETS_OK;

@@ -31,16 +31,14 @@ int app_get_id(sess *s, const fix_msg *m, uint32_t tag, char out[GW_ID_MAX + 1],
     const fix_field *f = fix_get(m, tag);
     out[0] = 0;
     if (!f) {
-        if (!required)
-            return 0;
+        if (!required) return 0;
         char t[64];
         snprintf(t, sizeof t, "Required tag missing: %u", tag);
         sess_reject(s, m, tag, FIX_REJ_REQUIRED, t);
         return -1;
     }
     bool ok = f->len >= 1 && f->len <= GW_ID_MAX;
-    for (uint32_t i = 0; ok && i < f->len; i++)
-        ok = f->val[i] > ' ' && f->val[i] < 127;
+    for (uint32_t i = 0; ok && i < f->len; i++) ok = f->val[i] > ' ' && f->val[i] < 127;
     if (!ok) {
         sess_reject(s, m, tag, FIX_REJ_VALUE, "Value is incorrect: 1-40 printable characters");
         return -1;
@@ -61,8 +59,7 @@ int app_get_qty(sess *s, const fix_msg *m, uint32_t tag, int64_t *qty)
         ok = f->val[i] >= '0' && f->val[i] <= '9' ? (v = v * 10 + (f->val[i] - '0'), true) : false;
     ok = ok && i > 0;
     if (ok && i < f->len)
-        for (i++; ok && i < f->len; i++)
-            ok = f->val[i] == '0';
+        for (i++; ok && i < f->len; i++) ok = f->val[i] == '0';
     if (!ok) {
         sess_reject(s, m, tag, FIX_REJ_FORMAT, "Incorrect data format: whole tonnes expected");
         return -1;
@@ -87,25 +84,21 @@ int app_get_symbol(gw *g, sess *s, const fix_msg *m, uint32_t *instrument)
     (void)s;
     const fix_field *f = fix_get(m, TAG_Symbol);
     int i = f ? gw_instrument_find(g, f->val, f->len) : -1;
-    if (i < 0)
-        return 1;
+    if (i < 0) return 1;
     *instrument = (uint32_t)i;
     return 0;
 }
 
 int app_get_price(sess *s, const fix_msg *m, uint32_t tag, int64_t *fen)
 {
-    if (fix_get_price(m, tag, fen) == 0)
-        return 0;
+    if (fix_get_price(m, tag, fen) == 0) return 0;
     const fix_field *f = fix_get(m, tag);
     uint32_t i = 0, digits = 0;
-    while (f && i < f->len && f->val[i] >= '0' && f->val[i] <= '9')
-        i++, digits++;
+    while (f && i < f->len && f->val[i] >= '0' && f->val[i] <= '9') i++, digits++;
     if (f && digits && i < f->len && f->val[i] == '.' && i + 1 < f->len) {
         for (i++; i < f->len && f->val[i] >= '0' && f->val[i] <= '9'; i++)
             ;
-        if (i == f->len && f->len <= 15)
-            return 1; /* a price, but not in whole fen */
+        if (i == f->len && f->len <= 15) return 1; /* a price, but not in whole fen */
     }
     sess_reject(s, m, tag, FIX_REJ_FORMAT, "Incorrect data format for value: price");
     return -1;
@@ -117,8 +110,7 @@ void app_add_reason(gw *g, fix_builder *b, const cets_cmd *cmd, int code)
     char msg[256], t[300];
     const cets_engine *e = cmd ? core_read_begin(g->core) : NULL;
     cets_reject_message(e, cmd, code, msg, sizeof msg);
-    if (e)
-        core_read_end(g->core);
+    if (e) core_read_end(g->core);
     snprintf(t, sizeof t, "%s: %s", cets_reason_name(code), msg);
     fix_add_str(b, TAG_Text, t);
     fix_add_int(b, TAG_CetsReasonCode, code);
@@ -134,18 +126,18 @@ static uint64_t id_hash(const char *id)
 
 /* What an ExecutionReport says; built by er_send(). */
 typedef struct er {
-    uint64_t order_id;          /* 0: "NONE" */
+    uint64_t order_id; /* 0: "NONE" */
     const char *clordid, *orig;
     char exec_type, status;
     uint32_t instrument;
-    const char *symbol;         /* when instrument is not known */
+    const char *symbol; /* when instrument is not known */
     uint8_t side, ordtype, tif;
     int64_t order_qty, price;
-    int64_t last_qty, last_px;  /* a fill when last_qty > 0 */
+    int64_t last_qty, last_px; /* a fill when last_qty > 0 */
     uint64_t trade_id;
     int64_t leaves, cum, cum_value, ts;
-    int code;                   /* engine reason of a rejection */
-    const cets_cmd *cmd;        /* the command rejected, when known */
+    int code;            /* engine reason of a rejection */
+    const cets_cmd *cmd; /* the command rejected, when known */
     const char *text;
 } er;
 
@@ -153,13 +145,19 @@ static int ord_rej_reason(int code)
 {
     switch (code) {
     case CETS_UNKNOWN_INSTRUMENT: return 1;
-    case CETS_SESSION_CLOSED: case CETS_MARKET_HALTED: case CETS_INSTRUMENT_HALTED:
+    case CETS_SESSION_CLOSED:
+    case CETS_MARKET_HALTED:
+    case CETS_INSTRUMENT_HALTED:
     case CETS_NOT_TRADING_DAY: return 2;
-    case CETS_INSUFFICIENT_FUNDS: case CETS_INSUFFICIENT_HOLDINGS: case CETS_T1_LOCKED: return 3;
+    case CETS_INSUFFICIENT_FUNDS:
+    case CETS_INSUFFICIENT_HOLDINGS:
+    case CETS_T1_LOCKED: return 3;
     case CETS_UNKNOWN_ORDER: return 5;
     case CETS_DUPLICATE_REQUEST: return 6;
-    case CETS_WRONG_MODE: case CETS_BAD_ARGUMENT: return 11;
-    case CETS_QTY_OUT_OF_RANGE: case CETS_TARGET_QTY: return 13;
+    case CETS_WRONG_MODE:
+    case CETS_BAD_ARGUMENT: return 11;
+    case CETS_QTY_OUT_OF_RANGE:
+    case CETS_TARGET_QTY: return 13;
     case CETS_UNKNOWN_PARTICIPANT: return 15;
     }
     return 99;
@@ -188,20 +186,17 @@ static void er_send(gw *g, sess *s, const er *r)
     else
         fix_add_str(b, TAG_OrderID, "NONE");
     fix_add_str(b, TAG_ClOrdID, r->clordid);
-    if (r->orig && r->orig[0])
-        fix_add_str(b, TAG_OrigClOrdID, r->orig);
+    if (r->orig && r->orig[0]) fix_add_str(b, TAG_OrigClOrdID, r->orig);
     snprintf(t, sizeof t, "%" PRIu64 "-%" PRIu64, r->order_id, seq);
     fix_add_str(b, TAG_ExecID, t);
     fix_add_raw(b, TAG_ExecType, &r->exec_type, 1);
     fix_add_raw(b, TAG_OrdStatus, &r->status, 1);
-    if (r->exec_type == '8')
-        fix_add_int(b, TAG_OrdRejReason, ord_rej_reason(r->code));
+    if (r->exec_type == '8') fix_add_int(b, TAG_OrdRejReason, ord_rej_reason(r->code));
     fix_add_str(b, TAG_Symbol, r->symbol ? r->symbol : g->inst[r->instrument].code);
     fix_add_int(b, TAG_Side, r->side);
     fix_add_int(b, TAG_OrderQty, r->order_qty);
     fix_add_int(b, TAG_OrdType, r->ordtype);
-    if (r->ordtype == 2)
-        fix_add_price(b, TAG_Price, r->price);
+    if (r->ordtype == 2) fix_add_price(b, TAG_Price, r->price);
     fix_add_int(b, TAG_TimeInForce, r->tif == CETS_TIF_IOC ? 3 : 0);
     if (r->last_qty > 0) {
         fix_add_int(b, TAG_LastQty, r->last_qty);
@@ -225,21 +220,40 @@ static void er_send(gw *g, sess *s, const er *r)
 
 static er er_of(const ordrec *o, char exec_type, char status, int64_t ts)
 {
-    return (er){.order_id = o->order_id, .clordid = o->clordid, .exec_type = exec_type,
-                .status = status, .instrument = o->instrument, .side = o->side,
-                .ordtype = o->ordtype, .tif = o->tif, .order_qty = o->order_qty,
-                .price = o->price, .leaves = o->leaves, .cum = o->cum_qty,
-                .cum_value = o->cum_value, .ts = ts};
+    return (er){.order_id = o->order_id,
+                .clordid = o->clordid,
+                .exec_type = exec_type,
+                .status = status,
+                .instrument = o->instrument,
+                .side = o->side,
+                .ordtype = o->ordtype,
+                .tif = o->tif,
+                .order_qty = o->order_qty,
+                .price = o->price,
+                .leaves = o->leaves,
+                .cum = o->cum_qty,
+                .cum_value = o->cum_value,
+                .ts = ts};
 }
 
 /* A NewOrderSingle refused before or by the engine. */
 static void er_reject(gw *g, sess *s, const inflight *f, const char *symbol, int code,
                       const char *text)
 {
-    er r = {.clordid = f->id, .exec_type = '8', .status = '8', .instrument = f->cmd.instrument,
-            .symbol = symbol, .side = f->cmd.side, .ordtype = f->ordtype, .tif = f->tif,
-            .order_qty = f->order_qty, .price = f->cmd.price, .ts = g->wall, .code = code,
-            .cmd = &f->cmd, .text = text};
+    er r = {.clordid = f->id,
+            .exec_type = '8',
+            .status = '8',
+            .instrument = f->cmd.instrument,
+            .symbol = symbol,
+            .side = f->cmd.side,
+            .ordtype = f->ordtype,
+            .tif = f->tif,
+            .order_qty = f->order_qty,
+            .price = f->cmd.price,
+            .ts = g->wall,
+            .code = code,
+            .cmd = &f->cmd,
+            .text = text};
     er_send(g, s, &r);
 }
 
@@ -285,8 +299,7 @@ static bool id_in_use(gw *g, sess *s, const char *id)
 static ordrec *order_add(gw *g, sess *s, uint64_t order_id, const char *clordid)
 {
     ordrec *o = calloc(1, sizeof *o);
-    if (!o)
-        return NULL;
+    if (!o) return NULL;
     o->order_id = order_id;
     o->s = s;
     snprintf(o->clordid, sizeof o->clordid, "%s", clordid);
@@ -328,8 +341,7 @@ static ordrec *order_adopt(gw *g, sess *s, uint64_t order_id, const char *clordi
     const cets_engine *e = core_read_begin(g->core);
     int rc = cets_order_get(e, order_id, &in);
     core_read_end(g->core);
-    if (rc != 0 || in.participant != s->participant)
-        return NULL;
+    if (rc != 0 || in.participant != s->participant) return NULL;
     ordrec *o = order_add(g, s, order_id, clordid);
     if (o) {
         order_fill_from(o, &in);
@@ -348,8 +360,7 @@ static void restore_line(void *ctx, char op, uint64_t id, const char *clordid)
     free(fix_map_del(&r->ids, id));
     if (op == 'A' || op == 'R') {
         char *c = strdup(clordid);
-        if (c && !fix_map_put(&r->ids, id, c))
-            free(c);
+        if (c && !fix_map_put(&r->ids, id, c)) free(c);
     }
 }
 
@@ -377,8 +388,7 @@ void app_restore_orders(gw *g, sess *s, const cets_engine *e)
     }
     fix_map_free(&r.ids);
     fix_store_flush(s->st);
-    if (n)
-        log_info("fix", "msg=\"live orders restored\" compid=%s orders=%d", log_q(s->comp), n);
+    if (n) log_info("fix", "msg=\"live orders restored\" compid=%s orders=%d", log_q(s->comp), n);
 }
 
 /* After missed events (gw_resync): every tracked order as the engine has it
@@ -400,15 +410,13 @@ void app_resync(gw *g, const cets_engine *e)
         if (ngone == cap) { /* not dropped while iterating the map */
             size_t nc = cap ? 2 * cap : 64;
             ordrec **ng = realloc(gone, nc * sizeof *ng);
-            if (!ng)
-                break;
+            if (!ng) break;
             gone = ng;
             cap = nc;
         }
         gone[ngone++] = o;
     }
-    for (size_t i = 0; i < ngone; i++)
-        order_drop(g, gone[i]);
+    for (size_t i = 0; i < ngone; i++) order_drop(g, gone[i]);
     free(gone);
 }
 
@@ -417,8 +425,7 @@ void app_resync(gw *g, const cets_engine *e)
 static inflight *inflight_new(sess *s, inflight_kind kind, uint8_t type)
 {
     inflight *f = calloc(1, sizeof *f);
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     f->kind = kind;
     f->s = s;
     f->in_seq = s->cur_seq;
@@ -429,19 +436,18 @@ static inflight *inflight_new(sess *s, inflight_kind kind, uint8_t type)
 
 static bool may_trade(sess *s, const fix_msg *m)
 {
-    if (s->roles & ROLE_TRADE)
-        return true;
+    if (s->roles & ROLE_TRADE) return true;
     sess_business_reject(s, m, 6, "Not authorized: the user has no trade role");
     return false;
 }
 
 static void submit_or_refuse(gw *g, sess *s, const fix_msg *m, inflight *f)
 {
-    if (gw_submit(g, f))
-        return;
+    if (gw_submit(g, f)) return;
     if (core_get_role(g->core) == CORE_STANDBY) /* the cluster changed leader */
-        sess_business_reject(s, m, 4, "Application not available: this node is now a standby; "
-                                      "log on to the leader");
+        sess_business_reject(s, m, 4,
+                             "Application not available: this node is now a standby; "
+                             "log on to the leader");
     else
         sess_business_reject(s, m, 4, "Application not available: the exchange is stopping");
 }
@@ -469,9 +475,13 @@ static int take_targets(sess *s, const fix_msg *m, cets_cmd *c, int64_t *total)
         }
         uint64_t id = 0, qty = 0;
         for (uint32_t i = 0; i < m->f[a].len && id < UINT64_MAX / 10; i++)
-            id = m->f[a].val[i] >= '0' && m->f[a].val[i] <= '9' ? id * 10 + (uint64_t)(m->f[a].val[i] - '0') : 0;
+            id = m->f[a].val[i] >= '0' && m->f[a].val[i] <= '9'
+                     ? id * 10 + (uint64_t)(m->f[a].val[i] - '0')
+                     : 0;
         for (uint32_t i = 0; i < m->f[q].len && qty < 1000000000000ULL; i++)
-            qty = m->f[q].val[i] >= '0' && m->f[q].val[i] <= '9' ? qty * 10 + (uint64_t)(m->f[q].val[i] - '0') : 0;
+            qty = m->f[q].val[i] >= '0' && m->f[q].val[i] <= '9'
+                      ? qty * 10 + (uint64_t)(m->f[q].val[i] - '0')
+                      : 0;
         if (!id || !qty) {
             sess_reject(s, m, id ? TAG_TakeQty : TAG_TakeOrderID, FIX_REJ_FORMAT,
                         "Incorrect data format for value");
@@ -489,8 +499,7 @@ static int take_targets(sess *s, const fix_msg *m, cets_cmd *c, int64_t *total)
 static bool seen_again(sess *s, const fix_msg *m, const char *id)
 {
     const fix_field *f = fix_get(m, TAG_PossResend);
-    if (!f || f->len != 1 || f->val[0] != 'Y')
-        return false;
+    if (!f || f->len != 1 || f->val[0] != 'Y') return false;
     log_info("fix",
              "msg=\"possible resend of a message already seen: ignored\" compid=%s "
              "clordid=%s",
@@ -500,11 +509,9 @@ static bool seen_again(sess *s, const fix_msg *m, const char *id)
 
 static void on_new_order(gw *g, sess *s, const fix_msg *m)
 {
-    if (!may_trade(s, m))
-        return;
+    if (!may_trade(s, m)) return;
     inflight *f = inflight_new(s, IF_NEW, CETS_CMD_POST);
-    if (!f)
-        return;
+    if (!f) return;
     cets_cmd *c = &f->cmd;
     const fix_field *ot = fix_get(m, TAG_OrdType), *tif = fix_get(m, TAG_TimeInForce);
     int64_t price = 0, qty, total = 0;
@@ -534,8 +541,7 @@ static void on_new_order(gw *g, sess *s, const fix_msg *m)
         goto drop;
     }
     if (id_in_use(g, s, f->id)) {
-        if (!seen_again(s, m, f->id))
-            er_reject(g, s, f, NULL, CETS_DUPLICATE_REQUEST, NULL);
+        if (!seen_again(s, m, f->id)) er_reject(g, s, f, NULL, CETS_DUPLICATE_REQUEST, NULL);
         goto drop;
     }
     if (prc == 1) {
@@ -575,20 +581,16 @@ static ordrec *cancel_target(gw *g, sess *s, const fix_msg *m, inflight *f)
         return NULL;
     int64_t oid = 0;
     const fix_field *of = fix_get(m, TAG_OrderID);
-    if (of && fix_get_int(m, TAG_OrderID, &oid) != 0)
-        oid = -1;
+    if (of && fix_get_int(m, TAG_OrderID, &oid) != 0) oid = -1;
     ordrec *o = oid > 0 ? fix_map_get(&g->orders, (uint64_t)oid) : order_by_clordid(s, f->orig);
-    if (o && o->s->participant != s->participant)
-        o = NULL;
-    if (!o && oid > 0)
-        o = order_adopt(g, s, (uint64_t)oid, f->orig);
+    if (o && o->s->participant != s->participant) o = NULL;
+    if (!o && oid > 0) o = order_adopt(g, s, (uint64_t)oid, f->orig);
     if (!o) {
         cancel_reject(g, s, f, NULL, CETS_UNKNOWN_ORDER, NULL);
         return NULL;
     }
     if (id_in_use(g, s, f->id)) {
-        if (!seen_again(s, m, f->id))
-            cancel_reject(g, s, f, o, CETS_DUPLICATE_REQUEST, NULL);
+        if (!seen_again(s, m, f->id)) cancel_reject(g, s, f, o, CETS_DUPLICATE_REQUEST, NULL);
         return NULL;
     }
     if (o->pend_kind) {
@@ -601,8 +603,7 @@ static ordrec *cancel_target(gw *g, sess *s, const fix_msg *m, inflight *f)
 
 static void on_cancel(gw *g, sess *s, const fix_msg *m)
 {
-    if (!may_trade(s, m))
-        return;
+    if (!may_trade(s, m)) return;
     inflight *f = inflight_new(s, IF_CANCEL, CETS_CMD_CANCEL);
     uint8_t side;
     ordrec *o;
@@ -620,15 +621,13 @@ static void on_cancel(gw *g, sess *s, const fix_msg *m)
 
 static void on_replace(gw *g, sess *s, const fix_msg *m)
 {
-    if (!may_trade(s, m))
-        return;
+    if (!may_trade(s, m)) return;
     inflight *f = inflight_new(s, IF_REPLACE, CETS_CMD_MODIFY);
     uint8_t side;
     int64_t qty, price;
     int prc;
     ordrec *o;
-    if (!f)
-        return;
+    if (!f) return;
     if (app_get_side(s, m, TAG_Side, &side) || app_get_qty(s, m, TAG_OrderQty, &qty) ||
         (prc = app_get_price(s, m, TAG_Price, &price)) < 0)
         goto drop;
@@ -637,8 +636,7 @@ static void on_replace(gw *g, sess *s, const fix_msg *m)
                     "Value is incorrect: only limit orders (2) are replaced");
         goto drop;
     }
-    if (!(o = cancel_target(g, s, m, f)))
-        goto drop;
+    if (!(o = cancel_target(g, s, m, f))) goto drop;
     if (prc == 1 || qty <= o->cum_qty) {
         cancel_reject(g, s, f, o, prc == 1 ? CETS_PRICE_TICK : CETS_QTY_OUT_OF_RANGE,
                       prc == 1 ? NULL : "OrderQty(38) must exceed the quantity already filled");
@@ -670,11 +668,9 @@ static void mass_report(gw *g, sess *s, const mass_cancel *mc, int response, int
     fix_add_str(b, TAG_OrderID, oid);
     fix_add_int(b, TAG_MassCancelRequestType, mc->req_type);
     fix_add_int(b, TAG_MassCancelResponse, response);
-    if (!response)
-        fix_add_int(b, TAG_MassCancelRejectReason, reject_reason);
+    if (!response) fix_add_int(b, TAG_MassCancelRejectReason, reject_reason);
     fix_add_int(b, TAG_TotalAffectedOrders, mc->affected);
-    if (mc->symbol[0])
-        fix_add_str(b, TAG_Symbol, mc->symbol);
+    if (mc->symbol[0]) fix_add_str(b, TAG_Symbol, mc->symbol);
     sess_end(s);
 }
 
@@ -687,13 +683,11 @@ typedef struct collect {
 static void collect_order(void *ctx, const cets_order_info *o)
 {
     collect *c = ctx;
-    if (c->instrument >= 0 && o->instrument != (uint32_t)c->instrument)
-        return;
+    if (c->instrument >= 0 && o->instrument != (uint32_t)c->instrument) return;
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 256;
         uint64_t *p = realloc(c->ids, cap * sizeof *p);
-        if (!p)
-            return;
+        if (!p) return;
         c->ids = p;
         c->cap = cap;
     }
@@ -702,16 +696,13 @@ static void collect_order(void *ctx, const cets_order_info *o)
 
 static void on_mass_cancel(gw *g, sess *s, const fix_msg *m)
 {
-    if (!may_trade(s, m))
-        return;
+    if (!may_trade(s, m)) return;
     mass_cancel *mc = calloc(1, sizeof *mc);
-    if (!mc)
-        return;
+    if (!mc) return;
     mc->s = s;
     const fix_field *t = fix_get(m, TAG_MassCancelRequestType);
     collect col = {.instrument = -1};
-    if (app_get_id(s, m, TAG_ClOrdID, mc->clordid, true))
-        goto done;
+    if (app_get_id(s, m, TAG_ClOrdID, mc->clordid, true)) goto done;
     mc->req_type = t->val[0] - '0';
     if (mc->req_type == 1) {
         uint32_t inst;
@@ -742,13 +733,11 @@ static void on_mass_cancel(gw *g, sess *s, const fix_msg *m)
             o->pend_kind = 'C';
             snprintf(o->pend_id, sizeof o->pend_id, "%s", mc->clordid);
         }
-        if (!f || !gw_submit(g, f))
-            mc->remaining--;
+        if (!f || !gw_submit(g, f)) mc->remaining--;
     }
     free(col.ids);
     col.ids = NULL;
-    if (mc->remaining)
-        return; /* reported when the last cancel completes */
+    if (mc->remaining) return; /* reported when the last cancel completes */
     mass_report(g, s, mc, mc->req_type, 0);
 done:
     free(col.ids);
@@ -759,8 +748,7 @@ bool app_accepts(const char *t)
 {
     static const char *const types[] = {"D", "F", "G", "q", "AE", "V", "g"};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-        if (!strcmp(t, types[i]))
-            return true;
+        if (!strcmp(t, types[i])) return true;
     return false;
 }
 
@@ -790,8 +778,7 @@ void app_on_message(gw *g, sess *s, const fix_msg *m)
 static void on_accepted(gw *g, const cets_order_info *in, int64_t ts)
 {
     inflight *f = fix_map_get(&g->inflight, in->client_ref);
-    if (!f || f->kind != IF_NEW || f->cmd.participant != in->participant)
-        return;
+    if (!f || f->kind != IF_NEW || f->cmd.participant != in->participant) return;
     ordrec *o = order_add(g, f->s, in->order_id, f->id);
     if (!o) {
         log_error("fix", "msg=\"out of memory: order not tracked\" order=%" PRIu64, in->order_id);
@@ -811,8 +798,7 @@ static void on_trade(gw *g, const cets_trade *t)
     uint64_t ids[2] = {t->buy_order, t->sell_order};
     for (int k = 0; k < 2; k++) {
         ordrec *o = fix_map_get(&g->orders, ids[k]);
-        if (!o)
-            continue;
+        if (!o) continue;
         o->cum_qty += t->qty;
         o->cum_value += t->value;
         o->leaves -= t->qty;
@@ -827,8 +813,7 @@ static void on_trade(gw *g, const cets_trade *t)
 static void on_order_done(gw *g, const cets_order_info *in, int why, int64_t ts)
 {
     ordrec *o = fix_map_get(&g->orders, in->order_id);
-    if (!o)
-        return;
+    if (!o) return;
     o->leaves = 0;
     er r = er_of(o, '4', '4', ts);
     if (why == CETS_DONE_CANCELLED && o->pend_kind == 'C') {
@@ -850,8 +835,7 @@ static void on_order_done(gw *g, const cets_order_info *in, int why, int64_t ts)
 static void on_replaced(gw *g, const cets_order_info *in, int64_t ts)
 {
     ordrec *o = fix_map_get(&g->orders, in->order_id);
-    if (!o)
-        return;
+    if (!o) return;
     char old[GW_ID_MAX + 1];
     snprintf(old, sizeof old, "%s", o->clordid);
     if (o->pend_kind == 'R') {
@@ -873,19 +857,12 @@ static void on_replaced(gw *g, const cets_order_info *in, int64_t ts)
 void app_on_event(gw *g, const cets_event *ev)
 {
     switch (ev->type) {
-    case CETS_EV_ACCEPTED:
-        on_accepted(g, &ev->u.order, ev->ts);
-        break;
+    case CETS_EV_ACCEPTED: on_accepted(g, &ev->u.order, ev->ts); break;
     case CETS_EV_TRADE:
-        if (ev->u.trade.method == CETS_METHOD_LISTING)
-            on_trade(g, &ev->u.trade);
+        if (ev->u.trade.method == CETS_METHOD_LISTING) on_trade(g, &ev->u.trade);
         break;
-    case CETS_EV_ORDER_DONE:
-        on_order_done(g, &ev->u.done.order, ev->u.done.why, ev->ts);
-        break;
-    case CETS_EV_REPLACED:
-        on_replaced(g, &ev->u.order, ev->ts);
-        break;
+    case CETS_EV_ORDER_DONE: on_order_done(g, &ev->u.done.order, ev->u.done.why, ev->ts); break;
+    case CETS_EV_REPLACED: on_replaced(g, &ev->u.order, ev->ts); break;
     case CETS_EV_ADMIN:
         if (ev->u.admin.cmd_type == CETS_CMD_INSTRUMENT_ADD ||
             ev->u.admin.cmd_type == CETS_CMD_INSTRUMENT_MODE) {
@@ -903,19 +880,15 @@ void app_on_done(gw *g, inflight *f, int code, const cets_result *res)
     ordrec *o = f->cmd.order_id ? fix_map_get(&g->orders, f->cmd.order_id) : NULL;
     switch (f->kind) {
     case IF_NEW:
-        if (code != CETS_OK)
-            er_reject(g, f->s, f, NULL, code, NULL);
+        if (code != CETS_OK) er_reject(g, f->s, f, NULL, code, NULL);
         break;
     case IF_CANCEL:
     case IF_REPLACE:
-        if (o && o->pend_kind && strcmp(o->pend_id, f->id) == 0)
-            o->pend_kind = 0;
-        if (code != CETS_OK)
-            cancel_reject(g, f->s, f, o, code, NULL);
+        if (o && o->pend_kind && strcmp(o->pend_id, f->id) == 0) o->pend_kind = 0;
+        if (code != CETS_OK) cancel_reject(g, f->s, f, o, code, NULL);
         break;
     case IF_MASS:
-        if (o && o->pend_kind == 'C' && strcmp(o->pend_id, f->id) == 0)
-            o->pend_kind = 0;
+        if (o && o->pend_kind == 'C' && strcmp(o->pend_id, f->id) == 0) o->pend_kind = 0;
         f->mass->affected += code == CETS_OK;
         if (--f->mass->remaining == 0) {
             mass_report(g, f->s, f->mass, f->mass->req_type, 0);
@@ -924,27 +897,25 @@ void app_on_done(gw *g, inflight *f, int code, const cets_result *res)
         break;
     case IF_COD:
         if (code != CETS_OK && code != CETS_UNKNOWN_ORDER)
-            log_warn("fix", "msg=\"cancel on disconnect failed\" compid=%s order=%" PRIu64 " reason=%s",
+            log_warn("fix",
+                     "msg=\"cancel on disconnect failed\" compid=%s order=%" PRIu64 " reason=%s",
                      log_q(f->s->comp), f->cmd.order_id, log_q(cets_reason_name(code)));
         break;
-    case IF_BLOCK:
-        break;
+    case IF_BLOCK: break;
     }
 }
 
 /* Cancel on disconnect: every live order this session entered. */
 void app_on_disconnect(gw *g, sess *s)
 {
-    if (!s->cod || !s->clord.n)
-        return;
+    if (!s->cod || !s->clord.n) return;
     size_t it = 0, n = 0;
     uint64_t k;
     void *v;
     while (fix_map_next(&s->clord, &it, &k, &v)) {
         ordrec *o = v;
         inflight *f = inflight_new(s, IF_COD, CETS_CMD_CANCEL);
-        if (!f)
-            break;
+        if (!f) break;
         f->cmd.order_id = o->order_id;
         n += gw_submit(g, f);
     }

@@ -35,12 +35,10 @@ static void block_ack(gw *g, sess *s, const inflight *f, int code, uint64_t bloc
                     code == CETS_UNKNOWN_INSTRUMENT                                  ? 2
                     : code == CETS_UNKNOWN_PARTICIPANT || code == CETS_NOT_ADDRESSEE ? 1
                                                                                      : 99);
-    if (block_id)
-        fix_add_int(b, TAG_SecondaryTradeReportID, (int64_t)block_id);
+    if (block_id) fix_add_int(b, TAG_SecondaryTradeReportID, (int64_t)block_id);
     if (f->cmd.instrument < g->ninst && f->trtype != 3 && f->trtype != 6)
         fix_add_str(b, TAG_Symbol, g->inst[f->cmd.instrument].code);
-    if (code != CETS_OK)
-        app_add_reason(g, b, &f->cmd, code);
+    if (code != CETS_OK) app_add_reason(g, b, &f->cmd, code);
     sess_end(s);
 }
 
@@ -50,15 +48,12 @@ static uint32_t contra_party(const fix_msg *m)
     for (int i = fix_find(m, TAG_PartyID, 0); i >= 0; i = fix_find(m, TAG_PartyID, i + 1)) {
         int r = fix_find(m, TAG_PartyRole, i + 1);
         int next = fix_find(m, TAG_PartyID, i + 1);
-        if (r < 0 || (next >= 0 && r > next))
-            continue;
+        if (r < 0 || (next >= 0 && r > next)) continue;
         const fix_field *role = &m->f[r], *id = &m->f[i];
-        if (role->len != 2 || memcmp(role->val, "17", 2) != 0 || id->len > 9)
-            continue;
+        if (role->len != 2 || memcmp(role->val, "17", 2) != 0 || id->len > 9) continue;
         uint32_t p = 0;
         for (uint32_t k = 0; k < id->len; k++) {
-            if (id->val[k] < '0' || id->val[k] > '9')
-                return 0;
+            if (id->val[k] < '0' || id->val[k] > '9') return 0;
             p = p * 10 + (uint32_t)(id->val[k] - '0');
         }
         return p;
@@ -72,8 +67,7 @@ static int block_terms(gw *g, sess *s, const fix_msg *m, cets_cmd *c)
 {
     static const uint32_t req[] = {TAG_Symbol, TAG_LastQty, TAG_LastPx, TAG_NoSides, TAG_Side, 0};
     int64_t n;
-    if (!sess_require(s, m, req))
-        return -1;
+    if (!sess_require(s, m, req)) return -1;
     if (fix_get_int(m, TAG_NoSides, &n) != 0 || n != 1) {
         sess_reject(s, m, TAG_NoSides, FIX_REJ_VALUE, "Value is incorrect: NoSides must be 1");
         return -1;
@@ -82,8 +76,7 @@ static int block_terms(gw *g, sess *s, const fix_msg *m, cets_cmd *c)
     if (app_get_qty(s, m, TAG_LastQty, &c->qty) || app_get_side(s, m, TAG_Side, &c->side) ||
         (prc = app_get_price(s, m, TAG_LastPx, &c->price)) < 0)
         return -1;
-    if (app_get_symbol(g, s, m, &c->instrument) != 0)
-        return CETS_UNKNOWN_INSTRUMENT;
+    if (app_get_symbol(g, s, m, &c->instrument) != 0) return CETS_UNKNOWN_INSTRUMENT;
     return prc == 1 ? CETS_PRICE_TICK : 0;
 }
 
@@ -94,8 +87,7 @@ void block_on_message(gw *g, sess *s, const fix_msg *m)
         return;
     }
     inflight *f = calloc(1, sizeof *f);
-    if (!f)
-        return;
+    if (!f) return;
     f->kind = IF_BLOCK;
     f->s = s;
     f->in_seq = s->cur_seq;
@@ -105,8 +97,7 @@ void block_on_message(gw *g, sess *s, const fix_msg *m)
     const fix_field *t = fix_get(m, TAG_TradeReportType);
     int64_t ref = 0;
     int rc = 0;
-    if (app_get_id(s, m, TAG_TradeReportID, f->id, true))
-        goto drop;
+    if (app_get_id(s, m, TAG_TradeReportID, f->id, true)) goto drop;
     if (t->len != 1 || !strchr("0236", t->val[0])) {
         sess_reject(s, m, TAG_TradeReportType, FIX_REJ_VALUE,
                     "Value is incorrect: TradeReportType 0, 2, 3 or 6");
@@ -128,22 +119,15 @@ void block_on_message(gw *g, sess *s, const fix_msg *m)
     switch (f->trtype) {
     case 0:
         c->type = CETS_CMD_BLOCK_PROPOSE;
-        if ((rc = block_terms(g, s, m, c)) < 0)
-            goto drop;
-        if (!rc && !ref && !(c->counterparty = contra_party(m)))
-            rc = CETS_UNKNOWN_PARTICIPANT;
+        if ((rc = block_terms(g, s, m, c)) < 0) goto drop;
+        if (!rc && !ref && !(c->counterparty = contra_party(m))) rc = CETS_UNKNOWN_PARTICIPANT;
         break;
     case 2:
         c->type = CETS_CMD_BLOCK_ACCEPT;
-        if ((rc = block_terms(g, s, m, c)) < 0)
-            goto drop;
+        if ((rc = block_terms(g, s, m, c)) < 0) goto drop;
         break;
-    case 3:
-        c->type = CETS_CMD_BLOCK_DECLINE;
-        break;
-    case 6:
-        c->type = CETS_CMD_BLOCK_WITHDRAW;
-        break;
+    case 3: c->type = CETS_CMD_BLOCK_DECLINE; break;
+    case 6: c->type = CETS_CMD_BLOCK_WITHDRAW; break;
     }
     if (rc) {
         block_ack(g, s, f, rc, (uint64_t)ref);
@@ -158,8 +142,8 @@ drop:
 
 void block_on_done(gw *g, inflight *f, int code, const cets_result *res)
 {
-    uint64_t id = f->cmd.type == CETS_CMD_BLOCK_PROPOSE && code == CETS_OK ? res->order_id
-                                                                           : f->cmd.order_id;
+    uint64_t id =
+        f->cmd.type == CETS_CMD_BLOCK_PROPOSE && code == CETS_OK ? res->order_id : f->cmd.order_id;
     block_ack(g, f->s, f, code, id);
 }
 
@@ -175,8 +159,7 @@ static void block_report(gw *g, sess *s, const cets_block_info *b, int type, uin
     fix_add_str(fb, TAG_TradeReportID, id);
     fix_add_int(fb, TAG_TradeReportType, type);
     fix_add_int(fb, TAG_SecondaryTradeReportID, (int64_t)b->id);
-    if (b->trade_id)
-        fix_add_int(fb, TAG_TrdMatchID, (int64_t)b->trade_id);
+    if (b->trade_id) fix_add_int(fb, TAG_TrdMatchID, (int64_t)b->trade_id);
     fix_add_str(fb, TAG_Symbol, b->instrument < g->ninst ? g->inst[b->instrument].code : "?");
     fix_add_int(fb, TAG_LastQty, b->qty);
     fix_add_price(fb, TAG_LastPx, b->price);
@@ -199,13 +182,10 @@ static void report_to(gw *g, uint32_t participant, const cets_block_info *b, int
 
 void block_on_event(gw *g, const cets_event *ev)
 {
-    if (ev->type != CETS_EV_BLOCK || ev->u.block.is_quote)
-        return;
+    if (ev->type != CETS_EV_BLOCK || ev->u.block.is_quote) return;
     const cets_block_info *b = &ev->u.block;
     switch (b->status) {
-    case CETS_BLOCK_OPEN:
-        report_to(g, b->counterparty, b, 1, ev->ts);
-        return;
+    case CETS_BLOCK_OPEN: report_to(g, b->counterparty, b, 1, ev->ts); return;
     case CETS_BLOCK_ACCEPTED:
         report_to(g, b->owner, b, 2, ev->ts);
         report_to(g, b->counterparty, b, 2, ev->ts);

@@ -40,8 +40,7 @@ const char *fix_status_name(fix_status s)
 static size_t skip_to_start(const char *buf, size_t len)
 {
     for (size_t i = 1; i + 5 <= len; i++)
-        if (memcmp(buf + i, "8=FIX", 5) == 0)
-            return i;
+        if (memcmp(buf + i, "8=FIX", 5) == 0) return i;
     return len > 4 ? len - 4 : 1; /* keep a tail that may begin "8=FI" */
 }
 
@@ -58,23 +57,16 @@ static fix_status split_fields(const char *p, const char *end, fix_msg *m)
             tag = tag * 10 + (uint32_t)(*q++ - '0');
         if (q == p && q < end && *q == '-') { /* rare: "-1=x", framed as FIX_TAG_INVALID */
             const char *digits = ++q;
-            while (q < end && *q >= '0' && *q <= '9' && q - digits < 9)
-                q++;
-            if (q == digits)
-                return FIX_BAD_SYNTAX; /* "-=" is no tag */
+            while (q < end && *q >= '0' && *q <= '9' && q - digits < 9) q++;
+            if (q == digits) return FIX_BAD_SYNTAX; /* "-=" is no tag */
             tag = FIX_TAG_INVALID;
         }
-        if (q == p || q >= end || *q != '=')
-            return FIX_BAD_SYNTAX;
+        if (q == p || q >= end || *q != '=') return FIX_BAD_SYNTAX;
         const char *v = ++q;
-        while (q < end && *q != FIX_SOH)
-            q++;
-        if (q >= end)
-            return FIX_BAD_SYNTAX;
-        if (q - v > FIX_MAX_VALUE)
-            return FIX_TOO_BIG;
-        if (m->n >= FIX_MAX_FIELDS)
-            return FIX_TOO_BIG;
+        while (q < end && *q != FIX_SOH) q++;
+        if (q >= end) return FIX_BAD_SYNTAX;
+        if (q - v > FIX_MAX_VALUE) return FIX_TOO_BIG;
+        if (m->n >= FIX_MAX_FIELDS) return FIX_TOO_BIG;
         m->f[m->n++] = (fix_field){tag, (uint32_t)(q - v), v};
         p = q + 1;
     }
@@ -94,8 +86,7 @@ fix_status fix_parse(const char *buf, size_t len, fix_msg *m, size_t *used)
     }
     const char *soh = memchr(buf, FIX_SOH, len < 2 + BEGIN_VALUE_MAX ? len : 2 + BEGIN_VALUE_MAX);
     if (!soh) {
-        if (len < 2 + BEGIN_VALUE_MAX)
-            return FIX_NEED_MORE;
+        if (len < 2 + BEGIN_VALUE_MAX) return FIX_NEED_MORE;
         *used = skip_to_start(buf, len);
         return FIX_GARBAGE;
     }
@@ -103,8 +94,7 @@ fix_status fix_parse(const char *buf, size_t len, fix_msg *m, size_t *used)
         *used = skip_to_start(buf, len); /* another FIX version: the session says so */
         return FIX_BAD_BEGIN;
     }
-    if (len < BEGIN_LEN + 2)
-        return FIX_NEED_MORE;
+    if (len < BEGIN_LEN + 2) return FIX_NEED_MORE;
 begin_ok:
     if (buf[BEGIN_LEN] != '9' || buf[BEGIN_LEN + 1] != '=') {
         *used = skip_to_start(buf, len); /* BodyLength must be the second field */
@@ -113,8 +103,7 @@ begin_ok:
     size_t i = BEGIN_LEN + 2, body = 0;
     while (i < len && buf[i] >= '0' && buf[i] <= '9' && i - BEGIN_LEN - 2 < 6)
         body = body * 10 + (size_t)(buf[i++] - '0');
-    if (i >= len)
-        return i - BEGIN_LEN - 2 < 6 ? FIX_NEED_MORE : (*used = 1, FIX_BAD_LENGTH);
+    if (i >= len) return i - BEGIN_LEN - 2 < 6 ? FIX_NEED_MORE : (*used = 1, FIX_BAD_LENGTH);
     if (buf[i] != FIX_SOH || i == BEGIN_LEN + 2) {
         *used = skip_to_start(buf, len);
         return FIX_BAD_LENGTH;
@@ -124,16 +113,14 @@ begin_ok:
         *used = skip_to_start(buf, len);
         return FIX_TOO_BIG;
     }
-    if (len < total)
-        return FIX_NEED_MORE;
+    if (len < total) return FIX_NEED_MORE;
     if (memcmp(buf + trailer, "10=", 3) != 0 || buf[trailer + 6] != FIX_SOH ||
         buf[trailer - 1] != FIX_SOH) {
         *used = skip_to_start(buf, len);
         return FIX_BAD_LENGTH;
     }
     unsigned sum = 0;
-    for (size_t k = 0; k < trailer; k++)
-        sum += (unsigned char)buf[k];
+    for (size_t k = 0; k < trailer; k++) sum += (unsigned char)buf[k];
     const char *cs = buf + trailer + 3;
     if (cs[0] < '0' || cs[0] > '9' || cs[1] < '0' || cs[1] > '9' || cs[2] < '0' || cs[2] > '9' ||
         (unsigned)((cs[0] - '0') * 100 + (cs[1] - '0') * 10 + (cs[2] - '0')) != sum % 256) {
@@ -142,8 +129,7 @@ begin_ok:
     }
     *used = total;
     fix_status st = split_fields(buf + body_start, buf + trailer, m);
-    if (st != FIX_OK)
-        return st;
+    if (st != FIX_OK) return st;
     m->raw = buf;
     m->rawlen = total;
     m->type[0] = 0;
@@ -158,8 +144,7 @@ begin_ok:
 int fix_find(const fix_msg *m, uint32_t tag, int from)
 {
     for (int i = from < 0 ? 0 : from; i < m->n; i++)
-        if (m->f[i].tag == tag)
-            return i;
+        if (m->f[i].tag == tag) return i;
     return -1;
 }
 
@@ -172,8 +157,7 @@ const fix_field *fix_get(const fix_msg *m, uint32_t tag)
 int fix_get_str(const fix_msg *m, uint32_t tag, char *out, size_t cap)
 {
     const fix_field *f = fix_get(m, tag);
-    if (!f || f->len >= cap)
-        return -1;
+    if (!f || f->len >= cap) return -1;
     memcpy(out, f->val, f->len);
     out[f->len] = 0;
     return 0;
@@ -182,17 +166,14 @@ int fix_get_str(const fix_msg *m, uint32_t tag, char *out, size_t cap)
 int fix_get_int(const fix_msg *m, uint32_t tag, int64_t *out)
 {
     const fix_field *f = fix_get(m, tag);
-    if (!f || f->len == 0 || f->len > 18)
-        return -1;
+    if (!f || f->len == 0 || f->len > 18) return -1;
     uint32_t i = 0;
     int neg = f->val[0] == '-';
     i += neg;
-    if (i == f->len)
-        return -1;
+    if (i == f->len) return -1;
     int64_t v = 0;
     for (; i < f->len; i++) {
-        if (f->val[i] < '0' || f->val[i] > '9')
-            return -1;
+        if (f->val[i] < '0' || f->val[i] > '9') return -1;
         v = v * 10 + (f->val[i] - '0');
     }
     *out = neg ? -v : v;
@@ -202,8 +183,7 @@ int fix_get_int(const fix_msg *m, uint32_t tag, int64_t *out)
 int fix_get_price(const fix_msg *m, uint32_t tag, int64_t *fen)
 {
     const fix_field *f = fix_get(m, tag);
-    if (!f || f->len == 0 || f->len > 15)
-        return -1;
+    if (!f || f->len == 0 || f->len > 15) return -1;
     int64_t whole = 0, frac = 0;
     int digits = 0, fd = -1;
     for (uint32_t i = 0; i < f->len; i++) {
@@ -226,10 +206,8 @@ int fix_get_price(const fix_msg *m, uint32_t tag, int64_t *fen)
             return -1;
         }
     }
-    if (!digits || fd == 0)
-        return -1;
-    if (fd == 1)
-        frac *= 10;
+    if (!digits || fd == 0) return -1;
+    if (fd == 1) frac *= 10;
     *fen = whole * 100 + frac;
     return 0;
 }
@@ -238,25 +216,21 @@ int fix_get_price(const fix_msg *m, uint32_t tag, int64_t *fen)
  * second; *frac_ns the fraction. 0 or -1. */
 static int utc_parts(const char *v, size_t len, int d[6], int64_t *frac_ns)
 {
-    if (len < 17 || v[8] != '-' || v[11] != ':' || v[14] != ':')
-        return -1;
+    if (len < 17 || v[8] != '-' || v[11] != ':' || v[14] != ':') return -1;
     static const int pos[6][2] = {{0, 4}, {4, 2}, {6, 2}, {9, 2}, {12, 2}, {15, 2}};
     for (int k = 0; k < 6; k++) {
         d[k] = 0;
         for (int i = 0; i < pos[k][1]; i++) {
             char ch = v[pos[k][0] + i];
-            if (ch < '0' || ch > '9')
-                return -1;
+            if (ch < '0' || ch > '9') return -1;
             d[k] = d[k] * 10 + (ch - '0');
         }
     }
     int64_t frac = 0, scale = 1000000000;
     if (len > 17) {
-        if (v[17] != '.' || len == 18 || len > 27)
-            return -1;
+        if (v[17] != '.' || len == 18 || len > 27) return -1;
         for (size_t i = 18; i < len; i++) {
-            if (v[i] < '0' || v[i] > '9')
-                return -1;
+            if (v[i] < '0' || v[i] > '9') return -1;
             frac = frac * 10 + (v[i] - '0');
             scale /= 10;
         }
@@ -280,8 +254,7 @@ int fix_parse_utc(const char *v, size_t len, int64_t *ns)
 {
     int d[6];
     int64_t frac;
-    if (utc_parts(v, len, d, &frac) != 0)
-        return -1;
+    if (utc_parts(v, len, d, &frac) != 0) return -1;
     /* the engine's calendar arithmetic: no timegm() per message */
     *ns = cets_time_at(d[0] * 10000 + d[1] * 100 + d[2], d[3], d[4], 0) +
           (int64_t)d[5] * 1000000000 + frac;
@@ -296,18 +269,15 @@ static size_t fmt_u64(char *out, uint64_t v)
 {
     char t[20];
     size_t n = 0;
-    do
-        t[n++] = (char)('0' + v % 10);
+    do t[n++] = (char)('0' + v % 10);
     while (v /= 10);
-    for (size_t i = 0; i < n; i++)
-        out[i] = t[n - 1 - i];
+    for (size_t i = 0; i < n; i++) out[i] = t[n - 1 - i];
     return n;
 }
 
 static size_t fmt_i64(char *out, int64_t v)
 {
-    if (v >= 0)
-        return fmt_u64(out, (uint64_t)v);
+    if (v >= 0) return fmt_u64(out, (uint64_t)v);
     out[0] = '-';
     return 1 + fmt_u64(out + 1, (uint64_t)0 - (uint64_t)v);
 }
@@ -352,8 +322,7 @@ void fix_add_price(fix_builder *b, uint32_t tag, int64_t fen)
     char s[32];
     size_t n = 0;
     uint64_t a = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
-    if (fen < 0)
-        s[n++] = '-';
+    if (fen < 0) s[n++] = '-';
     n += fmt_u64(s + n, a / 100);
     s[n++] = '.';
     s[n++] = (char)('0' + a % 100 / 10);
@@ -389,9 +358,9 @@ void fix_add_time(fix_builder *b, uint32_t tag, int64_t ns)
 
 const char *fix_build_finish(fix_builder *b, size_t *len)
 {
-    if (b->overflow)
-        return NULL;
-    static const char begin[] = "8=FIX.4.4\x01" "9=";
+    if (b->overflow) return NULL;
+    static const char begin[] = "8=FIX.4.4\x01"
+                                "9=";
     size_t n = sizeof begin - 1;
     memcpy(b->out, begin, n);
     n += fmt_u64(b->out + n, b->blen);
@@ -399,12 +368,12 @@ const char *fix_build_finish(fix_builder *b, size_t *len)
     memcpy(b->out + n, b->body, b->blen);
     size_t total = n + b->blen;
     unsigned sum = 0;
-    for (size_t i = 0; i < total; i++)
-        sum += (unsigned char)b->out[i];
+    for (size_t i = 0; i < total; i++) sum += (unsigned char)b->out[i];
     sum %= 256;
     char *t = b->out + total;
     t[0] = '1', t[1] = '0', t[2] = '=';
-    t[3] = (char)('0' + sum / 100), t[4] = (char)('0' + sum / 10 % 10), t[5] = (char)('0' + sum % 10);
+    t[3] = (char)('0' + sum / 100), t[4] = (char)('0' + sum / 10 % 10),
+    t[5] = (char)('0' + sum % 10);
     t[6] = FIX_SOH;
     total += 7;
     b->olen = total;

@@ -37,16 +37,12 @@ void conn_watch(gw *g, conn *c)
 {
     uint32_t want = 0;
     if (c->state == CS_LOGON_WAIT || c->state == CS_ACTIVE)
-        if (!c->paused && c->inlen < IN_CAP)
-            want |= EPOLLIN;
-    if (c->outlen > c->outoff || c->tls_want_write)
-        want |= EPOLLOUT;
-    if (c->state == CS_DEAD && !c->flush_first)
-        want = 0;
+        if (!c->paused && c->inlen < IN_CAP) want |= EPOLLIN;
+    if (c->outlen > c->outoff || c->tls_want_write) want |= EPOLLOUT;
+    if (c->state == CS_DEAD && !c->flush_first) want = 0;
     if (c->state == CS_DEAD && c->linger && !c->peer_closed)
         want |= EPOLLIN; /* to see the peer close */
-    if (want == c->epoll_mask)
-        return;
+    if (want == c->epoll_mask) return;
     struct epoll_event ev = {.events = want, .data.ptr = c};
     epoll_ctl(g->ep, EPOLL_CTL_MOD, c->fd, &ev);
     c->epoll_mask = want;
@@ -54,10 +50,8 @@ void conn_watch(gw *g, conn *c)
 
 void gw_conn_write(conn *c, const char *p, size_t n)
 {
-    if (c->state == CS_DEAD && !c->flush_first)
-        return;
-    if (c->outoff && c->outoff == c->outlen)
-        c->outoff = c->outlen = 0;
+    if (c->state == CS_DEAD && !c->flush_first) return;
+    if (c->outoff && c->outoff == c->outlen) c->outoff = c->outlen = 0;
     if (c->outlen + n > c->outcap) {
         if (c->outoff) { /* compact before growing */
             memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
@@ -65,8 +59,7 @@ void gw_conn_write(conn *c, const char *p, size_t n)
             c->outoff = 0;
         }
         size_t cap = c->outcap ? c->outcap : 65536;
-        while (cap < c->outlen + n)
-            cap *= 2;
+        while (cap < c->outlen + n) cap *= 2;
         if (c->outlen + n > c->g->o.max_out_bytes) {
             gw_conn_kill(c, "slow consumer: too much unsent output", false);
             return;
@@ -85,8 +78,7 @@ void gw_conn_write(conn *c, const char *p, size_t n)
 
 void gw_conn_kill(conn *c, const char *why, bool flush_first)
 {
-    if (c->state == CS_DEAD)
-        return;
+    if (c->state == CS_DEAD) return;
     log_info("fix", "msg=\"disconnect\" conn=%u peer=%s compid=%s why=%s", c->id, log_q(c->peer),
              log_q(c->s ? c->s->comp : "-"), log_q(why));
     sess *s = c->s;
@@ -125,8 +117,7 @@ void conn_free(gw *g, int i)
  * take all the pending ones. */
 static int over_limit(const gw *g, uint32_t ip)
 {
-    if (g->nconns >= g->o.max_connections)
-        return 1;
+    if (g->nconns >= g->o.max_connections) return 1;
     int pending = 0, from_ip = 0;
     for (int i = 0; i < g->nconns; i++) {
         const conn *c = g->conns[i];
@@ -140,8 +131,7 @@ static int over_limit(const gw *g, uint32_t ip)
 
 void conn_refusals_log(gw *g)
 {
-    if (!g->refused[0] && !g->refused[1] && !g->refused[2])
-        return;
+    if (!g->refused[0] && !g->refused[1] && !g->refused[2]) return;
     log_warn("fix",
              "msg=\"connections refused: limits reached\" max_connections=%llu "
              "max_pending=%llu max_pending_per_addr=%llu",
@@ -156,8 +146,7 @@ void conn_accept(gw *g)
         struct sockaddr_in a;
         socklen_t alen = sizeof a;
         int fd = accept4(g->lfd, (struct sockaddr *)&a, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
-            return;
+        if (fd < 0) return;
         int over = g->stopping ? 1 : over_limit(g, a.sin_addr.s_addr);
         if (over) { /* refused by closing: it is no session, nothing to answer */
             g->refused[over - 1]++;
@@ -211,8 +200,7 @@ void conn_parse(gw *g, conn *c)
     while (off < c->inlen && (c->state == CS_LOGON_WAIT || c->state == CS_ACTIVE) && !c->paused) {
         size_t used = 0;
         fix_status st = fix_parse(c->in + off, c->inlen - off, &g->imsg, &used);
-        if (st == FIX_NEED_MORE)
-            break;
+        if (st == FIX_NEED_MORE) break;
         off += used ? used : 1;
         if (st == FIX_OK)
             sess_on_message(g, c, &g->imsg);
@@ -241,8 +229,7 @@ void conn_read(gw *g, conn *c)
     /* TLS: the handshake goes on inside the reads, and what OpenSSL decrypted
      * may exceed the room left: read while there is room and bytes wait */
     do {
-        if (c->state != CS_LOGON_WAIT && c->state != CS_ACTIVE)
-            return;
+        if (c->state != CS_LOGON_WAIT && c->state != CS_ACTIVE) return;
         ssize_t r = conn_io_recv(c, c->in + c->inlen, IN_CAP - c->inlen);
         if (r == 0) {
             gw_conn_kill(c, "closed by peer", false);
@@ -258,8 +245,7 @@ void conn_read(gw *g, conn *c)
             return;
         }
         c->inlen += (size_t)r;
-        if (c->s)
-            c->s->last_recv = g->mono;
+        if (c->s) c->s->last_recv = g->mono;
         conn_parse(g, c);
     } while (conn_readable_now(c));
 }
@@ -275,8 +261,7 @@ void conn_send(conn *c)
     while (c->outoff < c->outlen) {
         ssize_t w = conn_io_send(c, c->out + c->outoff, c->outlen - c->outoff);
         if (w < 0) {
-            if (w != CONN_IO_TLS_ERROR && errno == EINTR)
-                continue;
+            if (w != CONN_IO_TLS_ERROR && errno == EINTR) continue;
             if (w == CONN_IO_TLS_ERROR || (errno != EAGAIN && errno != EWOULDBLOCK)) {
                 c->flush_first = false;
                 gw_conn_kill(c, w == CONN_IO_TLS_ERROR ? conn_tls_error(c) : strerror(errno),
@@ -286,8 +271,7 @@ void conn_send(conn *c)
             return;
         }
         c->outoff += (size_t)w;
-        if (c->s)
-            c->s->last_send = c->g->mono;
+        if (c->s) c->s->last_send = c->g->mono;
     }
     c->outoff = c->outlen = 0;
 }

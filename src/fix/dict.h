@@ -54,7 +54,7 @@ typedef struct fix_msg_def {
     const char *type, *name;
     bool admin;
     uint16_t n;
-    const fix_member_def *m;       /* the body, in the dictionary's order */
+    const fix_member_def *m;           /* the body, in the dictionary's order */
     uint64_t body[FIX_SLOT_WORDS];     /* slots that may appear in the body, top level */
     uint64_t required[FIX_SLOT_WORDS]; /* ... and those of them that must */
 } fix_msg_def;
@@ -68,17 +68,15 @@ extern const fix_member_def *const fix_dict_header; /* in order, without 8, 9 an
 extern const uint16_t fix_dict_nheader;
 extern const uint64_t fix_dict_header_required[FIX_SLOT_WORDS];
 extern const uint64_t fix_dict_framed[FIX_SLOT_WORDS]; /* 8, 9, 35, 10: framing checks them */
-extern const uint16_t fix_dict_slot_lo[1024]; /* tag 0-1023 -> slot (0: none) */
-extern const uint16_t fix_dict_slot_hi[64];   /* tag 20000-20063 -> slot */
+extern const uint16_t fix_dict_slot_lo[1024];          /* tag 0-1023 -> slot (0: none) */
+extern const uint16_t fix_dict_slot_hi[64];            /* tag 20000-20063 -> slot */
 
 /* ---- validate.c ---- */
 /* The slot of a tag, 0 when the dictionary does not have it. */
 static inline uint16_t fix_dict_slot(uint32_t tag)
 {
-    if (tag < 1024)
-        return fix_dict_slot_lo[tag];
-    if (tag - 20000 < 64)
-        return fix_dict_slot_hi[tag - 20000];
+    if (tag < 1024) return fix_dict_slot_lo[tag];
+    if (tag - 20000 < 64) return fix_dict_slot_hi[tag - 20000];
     return 0;
 }
 /* The definition of a MsgType, NULL when the dictionary has none. */

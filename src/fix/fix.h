@@ -15,8 +15,8 @@
 
 #define FIX_SOH '\x01'
 #define FIX_MAX_FIELDS 512
-#define FIX_MAX_MSG 65536   /* bytes, whole message */
-#define FIX_MAX_VALUE 4096  /* bytes, one value */
+#define FIX_MAX_MSG 65536  /* bytes, whole message */
+#define FIX_MAX_VALUE 4096 /* bytes, one value */
 
 typedef enum fix_status {
     FIX_OK = 0,
@@ -44,7 +44,7 @@ typedef struct fix_msg {
     int n;
     const char *raw; /* the whole message */
     size_t rawlen;
-    char type[8];    /* MsgType (35), NUL-terminated */
+    char type[8]; /* MsgType (35), NUL-terminated */
 } fix_msg;
 
 /* Frame and parse one message at the start of buf[0..len).

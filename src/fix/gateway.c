@@ -67,8 +67,7 @@ static void compids_reload(gw *g, bool force)
     for (int i = 0; i < g->nsess; i++) { /* what changed for the sessions there are */
         sess *s = g->sess[i];
         const compid_entry *e = compids_find(&g->compids, s->comp);
-        if (e)
-            s->reset_in_session = e->in_session_reset;
+        if (e) s->reset_in_session = e->in_session_reset;
         if (s->c && (!e || e->participant != s->participant))
             sess_logout(s, "this SenderCompID is no longer provisioned for your participant");
     }
@@ -92,8 +91,8 @@ fix_store *gw_store(sess *s)
 {
     char err[256];
     if (!s->st && !(s->st = fix_store_open(s->g->state_dir, s->comp, err, sizeof err)))
-        log_error("fix", "msg=\"cannot open session store\" alarm=1 compid=%s error=\"%s\"", s->comp,
-                  err);
+        log_error("fix", "msg=\"cannot open session store\" alarm=1 compid=%s error=\"%s\"",
+                  s->comp, err);
     return s->st;
 }
 
@@ -108,8 +107,7 @@ void gw_order_note(sess *s, char op, uint64_t order_id, const char *clordid)
 sess *gw_session_get(gw *g, const compid_entry *e, char *err, size_t errlen)
 {
     for (int i = 0; i < g->nsess; i++)
-        if (strcmp(g->sess[i]->comp, e->comp) == 0)
-            return g->sess[i];
+        if (strcmp(g->sess[i]->comp, e->comp) == 0) return g->sess[i];
     if (g->nsess == g->capsess) {
         int cap = g->capsess ? 2 * g->capsess : 16;
         sess **ns = realloc(g->sess, (size_t)cap * sizeof *ns);
@@ -129,8 +127,7 @@ sess *gw_session_get(gw *g, const compid_entry *e, char *err, size_t errlen)
     snprintf(s->comp, sizeof s->comp, "%s", e->comp);
     /* the participant the files were written for; a new session's is the table's */
     s->participant = fix_store_participant(s->st);
-    if (!s->participant)
-        s->participant = e->participant;
+    if (!s->participant) s->participant = e->participant;
     s->reset_in_session = e->in_session_reset;
     fix_map_init(&s->clord);
     g->sess[g->nsess++] = s;
@@ -161,8 +158,7 @@ static void compids_migrate(gw *g)
             continue;
         memcpy(comp, de->d_name, len - 6);
         comp[len - 6] = 0;
-        if (compids_find(&g->compids, comp) || !compids_valid(comp))
-            continue;
+        if (compids_find(&g->compids, comp) || !compids_valid(comp)) continue;
         fix_store *st = fix_store_open(g->state_dir, comp, err, sizeof err);
         compid_entry e = {.participant = st ? fix_store_participant(st) : 0,
                           .in_session_reset = true};
@@ -174,13 +170,11 @@ static void compids_migrate(gw *g)
             n++;
         }
     }
-    if (d)
-        closedir(d);
+    if (d) closedir(d);
     char err[256];
     if (n && compids_save(&g->compids, g->compids_path, err, sizeof err) != 0)
         log_error("fix", "msg=\"CompID table not written\" alarm=1 error=\"%s\"", err);
-    if (n)
-        compids_reload(g, true);
+    if (n) compids_reload(g, true);
 }
 
 /* Every provisioned session that has files, with its live orders, so fills
@@ -194,16 +188,14 @@ static void sessions_load(gw *g, const cets_engine *e)
         const compid_entry *ce = &g->compids.e[i];
         char path[1200], err[256];
         snprintf(path, sizeof path, "%s/%s.state", g->state_dir, ce->comp);
-        if (access(path, F_OK) != 0)
-            continue; /* never logged on: nothing to load */
+        if (access(path, F_OK) != 0) continue; /* never logged on: nothing to load */
         sess *s = gw_session_get(g, ce, err, sizeof err);
         if (!s) {
             log_error("fix", "msg=\"cannot open session store\" compid=%s error=\"%s\"", ce->comp,
                       err);
             continue;
         }
-        if (s->participant)
-            app_restore_orders(g, s, e);
+        if (s->participant) app_restore_orders(g, s, e);
         fix_store_close(s->st);
         s->st = NULL;
     }
@@ -244,25 +236,21 @@ int gw_instrument_find(gw *g, const char *code, size_t len)
 bool gw_submit(gw *g, inflight *f)
 {
     f->g = g;
-    if (f->client_ref && !fix_map_put(&g->inflight, f->client_ref, f))
-        f->client_ref = 0;
+    if (f->client_ref && !fix_map_put(&g->inflight, f->client_ref, f)) f->client_ref = 0;
     if (core_submit_async(g->core, &f->cmd, hub_on_done, f) != 0) {
-        if (f->client_ref)
-            fix_map_del(&g->inflight, f->client_ref);
+        if (f->client_ref) fix_map_del(&g->inflight, f->client_ref);
         free(f);
         return false;
     }
     g->total_inflight++;
-    if (f->s && ++f->s->inflight >= g->o.max_inflight && f->s->c)
-        f->s->c->paused = true;
+    if (f->s && ++f->s->inflight >= g->o.max_inflight && f->s->c) f->s->c->paused = true;
     return true;
 }
 
 static void done_item(gw *g, inflight *f, int code, const cets_result *res)
 {
     g->total_inflight--;
-    if (f->client_ref)
-        fix_map_del(&g->inflight, f->client_ref);
+    if (f->client_ref) fix_map_del(&g->inflight, f->client_ref);
     sess *s = f->s;
     if (f->kind == IF_BLOCK)
         block_on_done(g, f, code, res);
@@ -278,8 +266,7 @@ static void done_item(gw *g, inflight *f, int code, const cets_result *res)
 static conn *conn_by_id(gw *g, uint32_t id)
 {
     for (int i = 0; i < g->nconns; i++)
-        if (g->conns[i]->id == id)
-            return g->conns[i];
+        if (g->conns[i]->id == id) return g->conns[i];
     return NULL;
 }
 
@@ -333,8 +320,7 @@ static void timers(gw *g)
             c->flush_first = false; /* give up sending */
     }
     for (int i = 0; i < g->nsess; i++)
-        if (g->sess[i]->c)
-            sess_timers(g, g->sess[i]);
+        if (g->sess[i]->c) sess_timers(g, g->sess[i]);
     md_tick(g);
     conn_refusals_log(g);
     if (g->mono >= g->next_sync) {
@@ -371,8 +357,7 @@ static void turn_end(gw *g)
     g->flush_list = NULL;
     for (int i = 0; i < g->nconns; i++) {
         conn *c = g->conns[i];
-        if (c->s && c->s->cursor < fix_store_next_out(c->s->st))
-            sess_pump(c->s);
+        if (c->s && c->s->cursor < fix_store_next_out(c->s->st)) sess_pump(c->s);
     }
     for (sess *s = g->flush_list; s; s = s->next_flush) /* resends read; nothing new */
         s->flush_listed = false;
@@ -381,8 +366,7 @@ static void turn_end(gw *g)
         conn *c = g->conns[i];
         if (conn_readable_now(c)) /* TLS bytes held while the buffer was full or paused */
             conn_read(g, c);
-        if (c->outlen > c->outoff)
-            conn_send(c);
+        if (c->outlen > c->outoff) conn_send(c);
         if (c->state == CS_DEAD && (!c->flush_first || c->outlen == c->outoff) &&
             (!c->linger || c->peer_closed ||
              g->mono - c->t_dead > (int64_t)g->o.logout_timeout_ms * 1000000)) {
@@ -414,12 +398,10 @@ static void *gw_main(void *arg)
                 hub_drain(g, &spare, &spare_cap);
             } else {
                 conn *c = p;
-                if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-                    conn_read(g, c);
+                if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) conn_read(g, c);
                 if (evs[i].events & EPOLLOUT && c->tls_want_write)
                     conn_read(g, c); /* the TLS handshake waited to write */
-                if (evs[i].events & EPOLLOUT && c->outlen > c->outoff)
-                    conn_send(c);
+                if (evs[i].events & EPOLLOUT && c->outlen > c->outoff) conn_send(c);
                 /* epoll reports these even when not asked (a connection
                  * waiting for its password check): do not spin on them */
                 if (evs[i].events & (EPOLLHUP | EPOLLERR))
@@ -437,13 +419,12 @@ static void *gw_main(void *arg)
                     sess_logout(g->conns[i]->s, "the exchange's FIX gateway is stopping");
         }
         turn_end(g);
-        if (stop_deadline && ((g->total_inflight == 0 && g->nconns == 0) ||
-                              g->mono > stop_deadline)) {
+        if (stop_deadline &&
+            ((g->total_inflight == 0 && g->nconns == 0) || g->mono > stop_deadline)) {
             hub_drain(g, &spare, &spare_cap);
             /* the core answers every command it took: wait for them, so no
              * completion can arrive after the gateway is freed */
-            if (g->total_inflight == 0 || g->mono > stop_deadline + 25000000000LL)
-                break;
+            if (g->total_inflight == 0 || g->mono > stop_deadline + 25000000000LL) break;
         }
         if (stop_deadline) /* stop reading; let the replies and Logouts out */
             for (int i = 0; i < g->nconns; i++)
@@ -514,8 +495,7 @@ static void gw_free(gw *g)
     size_t it = 0;
     uint64_t k;
     void *v;
-    while (fix_map_next(&g->orders, &it, &k, &v))
-        free(v);
+    while (fix_map_next(&g->orders, &it, &k, &v)) free(v);
     fix_map_free(&g->orders);
     fix_map_free(&g->inflight); /* empty unless stop timed out; those leak on purpose */
     for (int i = 0; i < g->nsess; i++) {
@@ -531,12 +511,9 @@ static void gw_free(gw *g)
     free(g->hub_q);
     bus_leave(g->reader);
     pthread_mutex_destroy(&g->hub_mu);
-    if (g->lfd >= 0)
-        close(g->lfd);
-    if (g->efd >= 0)
-        close(g->efd);
-    if (g->ep >= 0)
-        close(g->ep);
+    if (g->lfd >= 0) close(g->lfd);
+    if (g->efd >= 0) close(g->efd);
+    if (g->ep >= 0) close(g->ep);
     gw_tls_free(g);
     free(g);
 }
@@ -564,8 +541,9 @@ static int gw_attach(gw *g)
 
 void gw_resync(gw *g, uint64_t lost)
 {
-    log_error("fix", "msg=\"the gateway fell a whole event bus behind: every session is logged "
-                     "out\" alarm=1 events_lost=%llu",
+    log_error("fix",
+              "msg=\"the gateway fell a whole event bus behind: every session is logged "
+              "out\" alarm=1 events_lost=%llu",
               (unsigned long long)lost);
     for (int i = 0; i < g->nconns; i++)
         if (g->conns[i]->s)
@@ -628,8 +606,7 @@ fix_gateway *fix_gateway_start_with(core *c, auth *a, const fix_gateway_options 
     if (listen_on(g, o->listen, err, errlen) != 0 ||
         (g->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
         (g->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 || !(g->aw = auth_worker_start(g, a))) {
-        if (!err[0])
-            snprintf(err, errlen, "fix: %s", strerror(errno));
+        if (!err[0]) snprintf(err, errlen, "fix: %s", strerror(errno));
         gw_free(g);
         return NULL;
     }
@@ -657,29 +634,28 @@ fix_gateway *fix_gateway_start_with(core *c, auth *a, const fix_gateway_options 
     return g;
 }
 
-fix_gateway *fix_gateway_start(core *c, auth *a, const char *listen_addr,
-                               const char *state_dir, char *err, size_t errlen)
+fix_gateway *fix_gateway_start(core *c, auth *a, const char *listen_addr, const char *state_dir,
+                               char *err, size_t errlen)
 {
     fix_gateway_options o;
     fix_gateway_options_default(&o);
-    if (listen_addr && listen_addr[0])
-        o.listen = listen_addr;
-    if (state_dir && state_dir[0])
-        o.state_dir = state_dir;
+    if (listen_addr && listen_addr[0]) o.listen = listen_addr;
+    if (state_dir && state_dir[0]) o.state_dir = state_dir;
     return fix_gateway_start_with(c, a, &o, err, errlen);
 }
 
-int fix_gateway_port(const fix_gateway *g) { return g ? g->port : 0; }
+int fix_gateway_port(const fix_gateway *g)
+{
+    return g ? g->port : 0;
+}
 
 void fix_gateway_stop(fix_gateway *g)
 {
-    if (!g)
-        return;
+    if (!g) return;
     if (g->thread) {
         g->stopping = 1;
         uint64_t one = 1;
-        if (write(g->efd, &one, sizeof one) < 0)
-            log_warn("fix", "msg=\"cannot wake the gateway\"");
+        if (write(g->efd, &one, sizeof one) < 0) log_warn("fix", "msg=\"cannot wake the gateway\"");
         pthread_join(g->thread, NULL);
     }
     bus_leave(g->reader); /* no more wake-ups */
@@ -688,8 +664,10 @@ void fix_gateway_stop(fix_gateway *g)
     g->aw = NULL;
     log_info("fix", "msg=\"stopped\" sessions=%d", g->nsess);
     if (g->total_inflight) { /* a completion may still come: keep what it touches */
-        log_error("fix", "msg=\"stopped with commands in flight; the gateway is not freed\" "
-                         "n=%llu", (unsigned long long)g->total_inflight);
+        log_error("fix",
+                  "msg=\"stopped with commands in flight; the gateway is not freed\" "
+                  "n=%llu",
+                  (unsigned long long)g->total_inflight);
         return;
     }
     gw_free(g);

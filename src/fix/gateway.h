@@ -25,24 +25,24 @@ struct auth;
 typedef struct fix_gateway fix_gateway;
 
 typedef struct fix_gateway_options {
-    const char *listen;        /* "127.0.0.1:9878"; port 0 picks a free one */
-    const char *state_dir;     /* session stores: outbound logs, sequence numbers */
-    const char *compids_file;  /* provisioned SenderCompIDs; NULL: <state_dir>/compids */
-    int heartbeat_s;           /* 30: HeartBtInt used when a Logon asks for 0 */
-    int max_heartbeat_s;       /* 300: larger HeartBtInt values are refused */
-    bool cancel_on_disconnect; /* false: default of sessions whose Logon does not say */
-    int logon_timeout_ms;      /* 2000: a connection must send its Logon within this */
-    int logout_timeout_ms;     /* 2000: wait for the peer's Logout answer */
-    int sync_interval_ms;      /* 1000: fdatasync of the session stores */
-    int max_connections;       /* 1024, logged on or not */
-    int max_pending;           /* 256 not logged on yet, in all: below max_connections, so
+    const char *listen;           /* "127.0.0.1:9878"; port 0 picks a free one */
+    const char *state_dir;        /* session stores: outbound logs, sequence numbers */
+    const char *compids_file;     /* provisioned SenderCompIDs; NULL: <state_dir>/compids */
+    int heartbeat_s;              /* 30: HeartBtInt used when a Logon asks for 0 */
+    int max_heartbeat_s;          /* 300: larger HeartBtInt values are refused */
+    bool cancel_on_disconnect;    /* false: default of sessions whose Logon does not say */
+    int logon_timeout_ms;         /* 2000: a connection must send its Logon within this */
+    int logout_timeout_ms;        /* 2000: wait for the peer's Logout answer */
+    int sync_interval_ms;         /* 1000: fdatasync of the session stores */
+    int max_connections;          /* 1024, logged on or not */
+    int max_pending;              /* 256 not logged on yet, in all: below max_connections, so
                                   that the rest is always there for sessions */
-    int max_pending_per_addr;  /* 16 not logged on yet from one IP address */
-    size_t max_out_bytes;      /* 16 MiB unsent per connection: then disconnect */
-    uint32_t max_inflight;     /* 16384 commands per session: then stop reading */
+    int max_pending_per_addr;     /* 16 not logged on yet from one IP address */
+    size_t max_out_bytes;         /* 16 MiB unsent per connection: then disconnect */
+    uint32_t max_inflight;        /* 16384 commands per session: then stop reading */
     int sending_time_tolerance_s; /* 120: SendingTime accuracy (0 = not checked) */
-    const char *tls_cert;      /* PEM certificate (chain) and key: the listener speaks only */
-    const char *tls_key;       /* TLS 1.2/1.3; NULL or "": plain TCP */
+    const char *tls_cert;         /* PEM certificate (chain) and key: the listener speaks only */
+    const char *tls_key;          /* TLS 1.2/1.3; NULL or "": plain TCP */
 } fix_gateway_options;
 
 void fix_gateway_options_default(fix_gateway_options *o);

@@ -33,12 +33,12 @@
 #include "tags.h"
 #include "validate.h"
 
-#define GW_COMP_ID "CETS"     /* our SenderCompID; peers send it as TargetCompID */
-#define GW_COMP_MAX 32        /* SenderCompID: 1-32 of [A-Za-z0-9._-] */
-#define GW_ID_MAX 40          /* ClOrdID, MDReqID, TradeReportID: 1-40 printable */
-#define GW_RESEND_CHUNK (1 << 20) /* refill a connection being resent to below this */
-#define GW_EVBUF 1024         /* events read from the bus at a time */
-#define GW_WATCH_MAX 65536    /* participants below this are filtered by a bit each */
+#define GW_COMP_ID "CETS"                /* our SenderCompID; peers send it as TargetCompID */
+#define GW_COMP_MAX 32                   /* SenderCompID: 1-32 of [A-Za-z0-9._-] */
+#define GW_ID_MAX 40                     /* ClOrdID, MDReqID, TradeReportID: 1-40 printable */
+#define GW_RESEND_CHUNK (1 << 20)        /* refill a connection being resent to below this */
+#define GW_EVBUF 1024                    /* events read from the bus at a time */
+#define GW_WATCH_MAX 65536               /* participants below this are filtered by a bit each */
 #define GW_AUTH_TIMEOUT_NS 30000000000LL /* a password check, after logon_timeout_ms */
 
 typedef struct fix_gateway gw;
@@ -64,24 +64,24 @@ typedef struct logon_req {
 struct conn {
     gw *g;
     int fd;
-    uint32_t id;          /* never reused: auth results name connections by it */
-    uint32_t ip;          /* the peer's IPv4 address, network order */
+    uint32_t id; /* never reused: auth results name connections by it */
+    uint32_t ip; /* the peer's IPv4 address, network order */
     conn_state state;
-    sess *s;              /* while CS_ACTIVE */
+    sess *s; /* while CS_ACTIVE */
     char peer[64];
-    char *in;             /* bounded: 2 x FIX_MAX_MSG */
+    char *in; /* bounded: 2 x FIX_MAX_MSG */
     size_t inlen;
     char *out;
     size_t outlen, outoff, outcap;
     int64_t t_open, t_dead;
-    uint32_t epoll_mask;  /* what epoll watches now */
-    bool paused;          /* too many commands in flight: not parsing */
-    bool flush_first;     /* CS_DEAD: send what is queued before closing */
-    bool linger;          /* CS_DEAD: then wait (logout_timeout_ms) for the peer to close */
+    uint32_t epoll_mask; /* what epoll watches now */
+    bool paused;         /* too many commands in flight: not parsing */
+    bool flush_first;    /* CS_DEAD: send what is queued before closing */
+    bool linger;         /* CS_DEAD: then wait (logout_timeout_ms) for the peer to close */
     bool peer_closed;
     logon_req logon;
-    struct ssl_st *ssl;   /* TLS (tls.c), or NULL on a plain listener */
-    bool tls_want_write;  /* the handshake waits for the socket to be writable */
+    struct ssl_st *ssl;  /* TLS (tls.c), or NULL on a plain listener */
+    bool tls_want_write; /* the handshake waits for the socket to be writable */
     bool tls_logged;
     char tls_err[200];
 };
@@ -96,25 +96,25 @@ struct sess {
     fix_store *st; /* NULL while closed: gw_store() opens it */
     uint32_t participant, roles;
     char user[64];
-    conn *c;              /* NULL while offline */
+    conn *c; /* NULL while offline */
     int hb_s;
     int64_t last_recv, last_send, test_sent; /* monotonic ns */
     uint64_t test_n;
     bool logout_sent;
     int64_t logout_at;
-    uint64_t cur_seq;     /* MsgSeqNum of the inbound message being handled */
-    uint64_t gap_until;   /* inbound: resend asked for up to here */
-    uint64_t held_logon;  /* inbound: the MsgSeqNum of a Logon beyond the gap */
+    uint64_t cur_seq;      /* MsgSeqNum of the inbound message being handled */
+    uint64_t gap_until;    /* inbound: resend asked for up to here */
+    uint64_t held_logon;   /* inbound: the MsgSeqNum of a Logon beyond the gap */
     bool reset_in_session; /* a Logon with ResetSeqNumFlag=Y is honoured while logged on */
-    uint64_t cursor;      /* outbound: next MsgSeqNum to put on the wire */
-    uint64_t sent_hw;     /* outbound: every MsgSeqNum below went out at least once */
-    uint64_t resend_end;  /* outbound: MsgSeqNums up to here go out as PossDup */
-    bool cod;             /* cancel on disconnect */
+    uint64_t cursor;       /* outbound: next MsgSeqNum to put on the wire */
+    uint64_t sent_hw;      /* outbound: every MsgSeqNum below went out at least once */
+    uint64_t resend_end;   /* outbound: MsgSeqNums up to here go out as PossDup */
+    bool cod;              /* cancel on disconnect */
     bool flush_listed;
     sess *next_flush;
-    fix_map clord;        /* hash(ClOrdID) -> ordrec: this session's live orders */
+    fix_map clord; /* hash(ClOrdID) -> ordrec: this session's live orders */
     uint32_t inflight;
-    bool tss_sub;         /* TradingSessionStatus subscription */
+    bool tss_sub; /* TradingSessionStatus subscription */
     char tss_reqid[GW_ID_MAX + 1];
 };
 
@@ -131,12 +131,12 @@ typedef struct ordrec {
 } ordrec;
 
 typedef enum inflight_kind {
-    IF_NEW = 1,     /* NewOrderSingle */
-    IF_CANCEL,      /* OrderCancelRequest */
-    IF_REPLACE,     /* OrderCancelReplaceRequest */
-    IF_MASS,        /* one cancel of an OrderMassCancelRequest */
-    IF_COD,         /* one cancel on disconnect */
-    IF_BLOCK,       /* TradeCaptureReport */
+    IF_NEW = 1, /* NewOrderSingle */
+    IF_CANCEL,  /* OrderCancelRequest */
+    IF_REPLACE, /* OrderCancelReplaceRequest */
+    IF_MASS,    /* one cancel of an OrderMassCancelRequest */
+    IF_COD,     /* one cancel on disconnect */
+    IF_BLOCK,   /* TradeCaptureReport */
 } inflight_kind;
 
 typedef struct mass_cancel {
@@ -158,7 +158,7 @@ typedef struct inflight {
     char id[GW_ID_MAX + 1];   /* ClOrdID or TradeReportID */
     char orig[GW_ID_MAX + 1]; /* OrigClOrdID */
     uint8_t ordtype, tif, trtype;
-    int64_t order_qty;        /* FIX OrderQty */
+    int64_t order_qty; /* FIX OrderQty */
     mass_cancel *mass;
 } inflight;
 
@@ -184,11 +184,11 @@ typedef struct md_sub {
 struct fix_gateway {
     core *core;
     auth *auth;
-    bus_reader *reader;  /* the core's events */
-    cets_event *evbuf;   /* GW_EVBUF */
+    bus_reader *reader;              /* the core's events */
+    cets_event *evbuf;               /* GW_EVBUF */
     uint8_t watch[GW_WATCH_MAX / 8]; /* participants with a FIX session */
-    bool md_on;          /* market data wanted: depth and every trade */
-    uint64_t md_seq;     /* the market copy was read after this command */
+    bool md_on;                      /* market data wanted: depth and every trade */
+    uint64_t md_seq;                 /* the market copy was read after this command */
     /* the queue other threads fill (hub.c) */
     pthread_mutex_t hub_mu;
     struct hub_item *hub_q;
@@ -229,8 +229,8 @@ struct fix_gateway {
     int tss_status; /* last TradSesStatus pushed */
     int64_t next_tss;
     struct auth_worker *aw;
-    fix_builder b;  /* one message is built at a time */
-    fix_msg imsg;   /* the inbound message being handled */
+    fix_builder b;               /* one message is built at a time */
+    fix_msg imsg;                /* the inbound message being handled */
     char rbuf[FIX_MAX_MSG + 64]; /* a stored message being resent */
     fix_msg rmsg;
 };
@@ -254,7 +254,7 @@ typedef struct hub_item {
         struct {
             char name[AUTH_NAME_MAX + 1];
             uint8_t why; /* auth_end */
-        } user; /* the user's rights ended: its sessions log out */
+        } user;          /* the user's rights ended: its sessions log out */
     } u;
 } hub_item;
 

@@ -37,11 +37,13 @@
 
 void gw_participant_watch(gw *g, uint32_t p)
 {
-    if (p < GW_WATCH_MAX)
-        g->watch[p >> 3] |= (uint8_t)(1u << (p & 7));
+    if (p < GW_WATCH_MAX) g->watch[p >> 3] |= (uint8_t)(1u << (p & 7));
 }
 
-void gw_md_enable(gw *g) { g->md_on = true; }
+void gw_md_enable(gw *g)
+{
+    g->md_on = true;
+}
 
 static bool watched(const gw *g, uint32_t p)
 {
@@ -54,20 +56,16 @@ static bool hub_wants(const gw *g, const cets_event *ev)
 {
     switch (ev->type) {
     case CETS_EV_ACCEPTED:
-    case CETS_EV_REPLACED:
-        return watched(g, ev->u.order.participant);
-    case CETS_EV_ORDER_DONE:
-        return watched(g, ev->u.done.order.participant);
+    case CETS_EV_REPLACED: return watched(g, ev->u.order.participant);
+    case CETS_EV_ORDER_DONE: return watched(g, ev->u.done.order.participant);
     case CETS_EV_TRADE:
         return g->md_on || watched(g, ev->u.trade.buyer) || watched(g, ev->u.trade.seller);
     case CETS_EV_BLOCK:
         return watched(g, ev->u.block.owner) || watched(g, ev->u.block.counterparty);
-    case CETS_EV_DEPTH:
-        return g->md_on;
+    case CETS_EV_DEPTH: return g->md_on;
     case CETS_EV_DAY_STATS:
     case CETS_EV_DAY_CLOSED:
-    case CETS_EV_ADMIN:
-        return true;
+    case CETS_EV_ADMIN: return true;
     }
     return false;
 }
@@ -104,12 +102,14 @@ static void hub_commit(gw *g)
     bool poke = !g->hub_signalled;
     g->hub_signalled = true;
     pthread_mutex_unlock(&g->hub_mu);
-    if (poke)
-        hub_poke(g);
+    if (poke) hub_poke(g);
 }
 
 /* The bus's wake-up, on the engine thread. */
-void hub_bus_wake(void *ctx) { hub_poke(ctx); }
+void hub_bus_wake(void *ctx)
+{
+    hub_poke(ctx);
+}
 
 void hub_on_done(void *ctx, int code, const cets_cmd *cmd, const cets_result *res)
 {
@@ -156,8 +156,7 @@ void hub_read_events(gw *g)
         }
         for (long i = 0; i < n; i++) {
             const cets_event *ev = &g->evbuf[i];
-            if (!hub_wants(g, ev))
-                continue;
+            if (!hub_wants(g, ev)) continue;
             app_on_event(g, ev);
             block_on_event(g, ev);
             md_on_event(g, ev);
@@ -188,17 +187,14 @@ static void *auth_main(void *arg)
     struct auth_worker *w = arg;
     for (;;) {
         pthread_mutex_lock(&w->mu);
-        while (!w->head && !w->stop)
-            pthread_cond_wait(&w->cv, &w->mu);
+        while (!w->head && !w->stop) pthread_cond_wait(&w->cv, &w->mu);
         auth_job *j = w->head;
         if (j) {
             w->head = j->next;
-            if (!w->head)
-                w->tail = NULL;
+            if (!w->head) w->tail = NULL;
         }
         pthread_mutex_unlock(&w->mu);
-        if (!j)
-            return NULL; /* stopping and nothing left */
+        if (!j) return NULL; /* stopping and nothing left */
         principal p;
         bool ok = w->a && auth_password_check(w->a, j->user, j->password, j->addr, &p);
         sodium_memzero(j->password, sizeof j->password);
@@ -220,11 +216,9 @@ static void on_auth_notice(void *ctx, const auth_notice *n, size_t count)
 {
     struct auth_worker *w = ctx;
     for (size_t i = 0; i < count; i++) {
-        if (n[i].cred)
-            continue; /* one HTTP session or API token: none of ours */
+        if (n[i].cred) continue; /* one HTTP session or API token: none of ours */
         hub_item *it = hub_reserve(w->g);
-        if (!it)
-            return;
+        if (!it) return;
         it->kind = HUB_USER;
         snprintf(it->u.user.name, sizeof it->u.user.name, "%s", n[i].user);
         it->u.user.why = (uint8_t)n[i].why;
@@ -260,8 +254,7 @@ void gw_auth_ask(gw *g, conn *c, const char *password)
 struct auth_worker *auth_worker_start(gw *g, auth *a)
 {
     struct auth_worker *w = calloc(1, sizeof *w);
-    if (!w)
-        return NULL;
+    if (!w) return NULL;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     w->a = a;
@@ -269,8 +262,7 @@ struct auth_worker *auth_worker_start(gw *g, auth *a)
     /* without the store's notices a session would keep rights that ended */
     if ((a && auth_listen(a, on_auth_notice, w) != 0) ||
         pthread_create(&w->thread, NULL, auth_main, w) != 0) {
-        if (a)
-            auth_unlisten(a, on_auth_notice, w);
+        if (a) auth_unlisten(a, on_auth_notice, w);
         pthread_mutex_destroy(&w->mu);
         pthread_cond_destroy(&w->cv);
         free(w);
@@ -282,10 +274,8 @@ struct auth_worker *auth_worker_start(gw *g, auth *a)
 /* Finish what is queued (the answers still reach the queue; the gateway frees it). */
 void auth_worker_stop(struct auth_worker *w)
 {
-    if (!w)
-        return;
-    if (w->a)
-        auth_unlisten(w->a, on_auth_notice, w);
+    if (!w) return;
+    if (w->a) auth_unlisten(w->a, on_auth_notice, w);
     pthread_mutex_lock(&w->mu);
     w->stop = true;
     pthread_cond_signal(&w->cv);

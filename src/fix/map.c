@@ -25,13 +25,10 @@ void fix_map_free(fix_map *m)
 
 void *fix_map_get(const fix_map *m, uint64_t key)
 {
-    if (!m->keys || !key)
-        return NULL;
+    if (!m->keys || !key) return NULL;
     for (size_t i = slot_of(key, m->mask);; i = (i + 1) & m->mask) {
-        if (m->keys[i] == key)
-            return m->vals[i];
-        if (!m->keys[i])
-            return NULL;
+        if (m->keys[i] == key) return m->vals[i];
+        if (!m->keys[i]) return NULL;
     }
 }
 
@@ -46,11 +43,9 @@ static bool grow(fix_map *m)
         return false;
     }
     for (size_t i = 0; m->keys && i <= m->mask; i++) {
-        if (!m->keys[i])
-            continue;
+        if (!m->keys[i]) continue;
         size_t j = slot_of(m->keys[i], size - 1);
-        while (keys[j])
-            j = (j + 1) & (size - 1);
+        while (keys[j]) j = (j + 1) & (size - 1);
         keys[j] = m->keys[i];
         vals[j] = m->vals[i];
     }
@@ -64,15 +59,11 @@ static bool grow(fix_map *m)
 
 bool fix_map_put(fix_map *m, uint64_t key, void *val)
 {
-    if (!key)
-        return false;
-    if ((!m->keys || (m->n + 1) * 2 > m->mask + 1) && !grow(m))
-        return false;
+    if (!key) return false;
+    if ((!m->keys || (m->n + 1) * 2 > m->mask + 1) && !grow(m)) return false;
     size_t i = slot_of(key, m->mask);
-    while (m->keys[i] && m->keys[i] != key)
-        i = (i + 1) & m->mask;
-    if (!m->keys[i])
-        m->n++;
+    while (m->keys[i] && m->keys[i] != key) i = (i + 1) & m->mask;
+    if (!m->keys[i]) m->n++;
     m->keys[i] = key;
     m->vals[i] = val;
     return true;
@@ -80,12 +71,10 @@ bool fix_map_put(fix_map *m, uint64_t key, void *val)
 
 void *fix_map_del(fix_map *m, uint64_t key)
 {
-    if (!m->keys || !key)
-        return NULL;
+    if (!m->keys || !key) return NULL;
     size_t i = slot_of(key, m->mask);
     while (m->keys[i] != key) {
-        if (!m->keys[i])
-            return NULL;
+        if (!m->keys[i]) return NULL;
         i = (i + 1) & m->mask;
     }
     void *val = m->vals[i];
@@ -93,8 +82,7 @@ void *fix_map_del(fix_map *m, uint64_t key)
      * unless their home slot lies cyclically in (hole, j] */
     for (size_t j = i;;) {
         j = (j + 1) & m->mask;
-        if (!m->keys[j])
-            break;
+        if (!m->keys[j]) break;
         size_t home = slot_of(m->keys[j], m->mask);
         bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {

@@ -34,7 +34,10 @@
 #include "core/log.h"
 #include "gw.h"
 
-static bool is(const fix_msg *m, const char *type) { return strcmp(m->type, type) == 0; }
+static bool is(const fix_msg *m, const char *type)
+{
+    return strcmp(m->type, type) == 0;
+}
 
 static bool flag_yes(const fix_msg *m, uint32_t tag)
 {
@@ -82,8 +85,7 @@ void sess_end(sess *s)
     uint64_t seq = fix_store_next_out(s->st);
     if (fix_store_append(s->st, m, len) != 0) {
         log_error("fix", "msg=\"out of memory storing a message\" compid=%s", log_q(s->comp));
-        if (s->c)
-            gw_conn_kill(s->c, "out of memory", false);
+        if (s->c) gw_conn_kill(s->c, "out of memory", false);
         return;
     }
     gw_flush_later(s);
@@ -96,13 +98,14 @@ void sess_end(sess *s)
 
 void sess_reject(sess *s, const fix_msg *m, uint32_t tag, int reason, const char *text)
 {
-    log_info("fix", "msg=\"session reject\" compid=%s ref_seq=%" PRIu64 " type=%s tag=%u reason=%d text=%s",
+    log_info("fix",
+             "msg=\"session reject\" compid=%s ref_seq=%" PRIu64
+             " type=%s tag=%u reason=%d text=%s",
              log_q(s->comp), s->cur_seq, log_q(m->type), tag, reason, log_q(text));
     fix_builder *b = &s->g->b;
     sess_begin(s, "3");
     fix_add_int(b, TAG_RefSeqNum, (int64_t)s->cur_seq);
-    if (tag)
-        fix_add_int(b, TAG_RefTagID, tag);
+    if (tag) fix_add_int(b, TAG_RefTagID, tag);
     fix_add_str(b, TAG_RefMsgType, m->type);
     fix_add_int(b, TAG_SessionRejectReason, reason);
     fix_add_str(b, TAG_Text, text);
@@ -135,11 +138,9 @@ bool sess_require(sess *s, const fix_msg *m, const uint32_t *tags)
 
 void sess_logout(sess *s, const char *text)
 {
-    if (s->logout_sent)
-        return;
+    if (s->logout_sent) return;
     sess_begin(s, "5");
-    if (text)
-        fix_add_str(&s->g->b, TAG_Text, text);
+    if (text) fix_add_str(&s->g->b, TAG_Text, text);
     sess_end(s);
     s->logout_sent = true;
     s->logout_at = s->g->mono;
@@ -148,8 +149,7 @@ void sess_logout(sess *s, const char *text)
 static void send_heartbeat(sess *s, const fix_field *test_id)
 {
     sess_begin(s, "0");
-    if (test_id)
-        fix_add_raw(&s->g->b, TAG_TestReqID, test_id->val, test_id->len);
+    if (test_id) fix_add_raw(&s->g->b, TAG_TestReqID, test_id->val, test_id->len);
     sess_end(s);
 }
 
@@ -175,10 +175,8 @@ static void fail(sess *s, const char *text)
  * beyond the gap is taken as received once the gap is filled up to it. */
 static void set_next_in(sess *s, uint64_t next)
 {
-    if (s->held_logon && next == s->held_logon)
-        next++;
-    if (next > s->held_logon)
-        s->held_logon = 0;
+    if (s->held_logon && next == s->held_logon) next++;
+    if (next > s->held_logon) s->held_logon = 0;
     fix_store_set_next_in(s->st, next);
     gw_flush_later(s);
 }
@@ -193,8 +191,7 @@ static bool get_bounded(const fix_msg *m, uint32_t tag, char *out, size_t cap)
 
 static bool comp_chars(const char *p, size_t n)
 {
-    if (n < 1 || n > GW_COMP_MAX)
-        return false;
+    if (n < 1 || n > GW_COMP_MAX) return false;
     for (size_t i = 0; i < n; i++)
         if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
               (p[i] >= '0' && p[i] <= '9') || p[i] == '.' || p[i] == '_' || p[i] == '-'))
@@ -211,8 +208,8 @@ static void logon_refuse(gw *g, conn *c, const fix_msg *m, const char *why)
     fix_builder *b = &g->b;
     char comp[GW_COMP_MAX + 8] = "";
     if (sender)
-        snprintf(comp, sizeof comp, "%.*s", (int)(sender->len < GW_COMP_MAX + 4 ? sender->len : GW_COMP_MAX + 4),
-                 sender->val);
+        snprintf(comp, sizeof comp, "%.*s",
+                 (int)(sender->len < GW_COMP_MAX + 4 ? sender->len : GW_COMP_MAX + 4), sender->val);
     else if (!m)
         snprintf(comp, sizeof comp, "%s", c->logon.comp);
     char user[80] = "";
@@ -236,8 +233,7 @@ static void logon_refuse(gw *g, conn *c, const fix_msg *m, const char *why)
     fix_add_str(b, TAG_Text, why);
     size_t len;
     const char *out = fix_build_finish(b, &len);
-    if (out)
-        gw_conn_write(c, out, len);
+    if (out) gw_conn_write(c, out, len);
     gw_conn_kill(c, why, true);
 }
 
@@ -342,10 +338,10 @@ static void logon_accept(gw *g, conn *c, sess *s, const principal *p)
     sess_begin(s, "A");
     fix_add_int(&g->b, TAG_EncryptMethod, 0);
     fix_add_int(&g->b, TAG_HeartBtInt, s->hb_s);
-    if (l->reset)
-        fix_add_str(&g->b, TAG_ResetSeqNumFlag, "Y");
+    if (l->reset) fix_add_str(&g->b, TAG_ResetSeqNumFlag, "Y");
     sess_end(s);
-    log_info("fix", "msg=\"logon\" compid=%s user=%s participant=%u conn=%u peer=%s in=%" PRIu64
+    log_info("fix",
+             "msg=\"logon\" compid=%s user=%s participant=%u conn=%u peer=%s in=%" PRIu64
              " out=%" PRIu64 " hb=%d reset=%d cod=%d",
              log_q(s->comp), log_q(s->user), s->participant, c->id, log_q(c->peer), l->seq,
              s->cursor - 1, s->hb_s, l->reset, s->cod);
@@ -363,7 +359,8 @@ void sess_on_auth(gw *g, conn *c, bool ok, const principal *p)
     logon_req *l = &c->logon;
     char err[256];
     if (!ok) {
-        log_warn("fix", "msg=\"logon refused: unknown user or wrong password\" compid=%s user=%s peer=%s",
+        log_warn("fix",
+                 "msg=\"logon refused: unknown user or wrong password\" compid=%s user=%s peer=%s",
                  log_q(l->comp), log_q(l->user), log_q(c->peer));
         logon_refuse(g, c, NULL, "logon refused: unknown user or wrong password");
         return;
@@ -417,8 +414,7 @@ void sess_user_ended(gw *g, const char *user, int why)
 {
     for (int i = 0; i < g->nsess; i++) {
         sess *s = g->sess[i];
-        if (!s->c || s->c->state != CS_ACTIVE || strcmp(s->user, user) != 0)
-            continue;
+        if (!s->c || s->c->state != CS_ACTIVE || strcmp(s->user, user) != 0) continue;
         log_info("fix", "msg=\"logout: the user's rights ended\" compid=%s user=%s reason=%s",
                  s->comp, user, auth_end_name((auth_end)why));
         fail(s, auth_end_message((auth_end)why));
@@ -505,13 +501,10 @@ static void on_resend_request(sess *s, const fix_msg *m)
     uint64_t last = fix_store_next_out(s->st) - 1;
     log_info("fix", "msg=\"resend asked\" compid=%s from=%" PRId64 " to=%" PRId64 " last=%" PRIu64,
              log_q(s->comp), from, to, last);
-    if ((uint64_t)from > last)
-        return; /* nothing of ours in that range */
+    if ((uint64_t)from > last) return; /* nothing of ours in that range */
     uint64_t end = to == 0 || (uint64_t)to > last ? last : (uint64_t)to;
-    if ((uint64_t)from < s->cursor)
-        s->cursor = (uint64_t)from;
-    if (end > s->resend_end)
-        s->resend_end = end;
+    if ((uint64_t)from < s->cursor) s->cursor = (uint64_t)from;
+    if (end > s->resend_end) s->resend_end = end;
 }
 
 /* SequenceReset: GapFill moves the expected number past the message's own;
@@ -569,14 +562,9 @@ static void dispatch(gw *g, sess *s, const fix_msg *m)
     const char *t = m->type;
     if (t[1] == 0 && strchr("012345A", t[0])) {
         switch (t[0]) {
-        case '0': /* Heartbeat: any traffic answers a TestRequest */
-            break;
-        case '1':
-            send_heartbeat(s, fix_get(m, TAG_TestReqID));
-            break;
-        case '2':
-            on_resend_request(s, m);
-            break;
+        case '0': /* Heartbeat: any traffic answers a TestRequest */ break;
+        case '1': send_heartbeat(s, fix_get(m, TAG_TestReqID)); break;
+        case '2': on_resend_request(s, m); break;
         case '3': {
             char ref[24] = "", text[256] = "";
             fix_get_str(m, TAG_RefSeqNum, ref, sizeof ref);
@@ -585,17 +573,13 @@ static void dispatch(gw *g, sess *s, const fix_msg *m)
                      log_q(s->comp), log_q(ref), log_q(text));
             break;
         }
-        case '4':
-            on_sequence_reset(s, m, true);
-            break;
+        case '4': on_sequence_reset(s, m, true); break;
         case '5':
             sess_logout(s, NULL);
             log_info("fix", "msg=\"logout\" compid=%s initiated_by=peer", log_q(s->comp));
             gw_conn_linger(s->c, "logout");
             break;
-        case 'A':
-            sess_reject(s, m, 0, FIX_REJ_OTHER, "Logon received while logged on");
-            break;
+        case 'A': sess_reject(s, m, 0, FIX_REJ_OTHER, "Logon received while logged on"); break;
         }
         return;
     }
@@ -612,10 +596,8 @@ static void on_gap(sess *s, const fix_msg *m, uint64_t seq, uint64_t expected)
     }
     if (is(m, "2")) {
         s->cur_seq = seq;
-        if (checked(s, m))
-            on_resend_request(s, m);
-        if (!s->c || s->logout_sent)
-            return;
+        if (checked(s, m)) on_resend_request(s, m);
+        if (!s->c || s->logout_sent) return;
     }
     if (s->gap_until < expected) { /* no resend pending */
         send_resend_request(s, expected);
@@ -630,10 +612,8 @@ static void on_gap(sess *s, const fix_msg *m, uint64_t seq, uint64_t expected)
 static uint32_t compid_wrong(const sess *s, const fix_msg *m)
 {
     const fix_field *snd = fix_get(m, TAG_SenderCompID), *tgt = fix_get(m, TAG_TargetCompID);
-    if (snd && snd->len && !field_is(m, TAG_SenderCompID, s->comp))
-        return TAG_SenderCompID;
-    if (tgt && tgt->len && !field_is(m, TAG_TargetCompID, GW_COMP_ID))
-        return TAG_TargetCompID;
+    if (snd && snd->len && !field_is(m, TAG_SenderCompID, s->comp)) return TAG_SenderCompID;
+    if (tgt && tgt->len && !field_is(m, TAG_TargetCompID, GW_COMP_ID)) return TAG_TargetCompID;
     return 0;
 }
 
@@ -664,8 +644,7 @@ void sess_on_message(gw *g, conn *c, const fix_msg *m)
     uint64_t expected = fix_store_next_in(s->st);
     uint32_t wrong = compid_wrong(s, m);
     if (wrong) {
-        if ((uint64_t)seq == expected)
-            set_next_in(s, expected + 1);
+        if ((uint64_t)seq == expected) set_next_in(s, expected + 1);
         sess_reject(s, m, wrong, FIX_REJ_COMPID,
                     wrong == TAG_SenderCompID ? "CompID problem: SenderCompID(49)"
                                               : "CompID problem: TargetCompID(56)");
@@ -673,13 +652,11 @@ void sess_on_message(gw *g, conn *c, const fix_msg *m)
         return;
     }
     if (reset_mode) { /* SequenceReset-Reset: MsgSeqNum does not count */
-        if (checked(s, m))
-            on_sequence_reset(s, m, false);
+        if (checked(s, m)) on_sequence_reset(s, m, false);
         return;
     }
     if (is(m, "A") && seq == 1 && flag_yes(m, TAG_ResetSeqNumFlag)) {
-        if (checked(s, m))
-            in_session_reset(s, m);
+        if (checked(s, m)) in_session_reset(s, m);
         return;
     }
     if ((uint64_t)seq > expected) {
@@ -687,8 +664,7 @@ void sess_on_message(gw *g, conn *c, const fix_msg *m)
         return;
     }
     if ((uint64_t)seq < expected) {
-        if (flag_yes(m, TAG_PossDupFlag))
-            return; /* seen already */
+        if (flag_yes(m, TAG_PossDupFlag)) return; /* seen already */
         char t[128];
         snprintf(t, sizeof t, "MsgSeqNum too low, expecting %" PRIu64 " but received %" PRId64,
                  expected, seq);
@@ -696,8 +672,7 @@ void sess_on_message(gw *g, conn *c, const fix_msg *m)
         return;
     }
     set_next_in(s, expected + 1);
-    if (checked(s, m))
-        dispatch(g, s, m);
+    if (checked(s, m)) dispatch(g, s, m);
 }
 
 void sess_on_bad_frame(gw *g, conn *c, fix_status st)
@@ -744,8 +719,7 @@ static void send_gap_fill(sess *s, uint64_t from, uint64_t to)
     fix_add_int(b, TAG_NewSeqNo, (int64_t)to);
     size_t len;
     const char *out = fix_build_finish(b, &len);
-    if (out)
-        gw_conn_write(s->c, out, len);
+    if (out) gw_conn_write(s->c, out, len);
 }
 
 /* The stored message in g->rmsg again, as a possible duplicate. */
@@ -761,8 +735,7 @@ static void send_possdup(sess *s, uint64_t seq)
     fix_add_int(b, TAG_MsgSeqNum, (int64_t)seq);
     fix_add_str(b, TAG_PossDupFlag, "Y");
     fix_add_time(b, TAG_SendingTime, wall_now());
-    if (orig)
-        fix_add_raw(b, TAG_OrigSendingTime, orig->val, orig->len);
+    if (orig) fix_add_raw(b, TAG_OrigSendingTime, orig->val, orig->len);
     for (int i = 1; i < m->n; i++) {
         uint32_t t = m->f[i].tag;
         if (t != TAG_SenderCompID && t != TAG_TargetCompID && t != TAG_MsgSeqNum &&
@@ -772,8 +745,7 @@ static void send_possdup(sess *s, uint64_t seq)
     }
     size_t len;
     const char *out = fix_build_finish(b, &len);
-    if (out)
-        gw_conn_write(s->c, out, len);
+    if (out) gw_conn_write(s->c, out, len);
 }
 
 void sess_pump(sess *s)
@@ -790,8 +762,7 @@ void sess_pump(sess *s)
         bool have = stored(s, q);
         if (q <= s->resend_end && (!have || is_admin_type(g->rmsg.type))) {
             uint64_t to = q + 1;
-            while (to <= s->resend_end && (!stored(s, to) || is_admin_type(g->rmsg.type)))
-                to++;
+            while (to <= s->resend_end && (!stored(s, to) || is_admin_type(g->rmsg.type))) to++;
             send_gap_fill(s, q, to);
             s->cursor = to;
             continue;
@@ -803,8 +774,7 @@ void sess_pump(sess *s)
         else
             send_gap_fill(s, q, q + 1);
         s->cursor = q + 1;
-        if (s->cursor > s->sent_hw)
-            s->sent_hw = s->cursor;
+        if (s->cursor > s->sent_hw) s->sent_hw = s->cursor;
         s->last_send = g->mono;
     }
 }
@@ -820,8 +790,7 @@ void sess_timers(gw *g, sess *s)
             gw_conn_kill(s->c, "no Logout answer", false);
         return;
     }
-    if (s->test_sent && s->last_recv > s->test_sent)
-        s->test_sent = 0;
+    if (s->test_sent && s->last_recv > s->test_sent) s->test_sent = 0;
     if (s->test_sent) {
         if (g->mono - s->test_sent >= hb + grace)
             gw_conn_kill(s->c, "silent peer: no answer to TestRequest", false);
@@ -829,8 +798,7 @@ void sess_timers(gw *g, sess *s)
     }
     /* the Heartbeat first when both are due (a turn that came late, under load): the
      * order the peer sees does not depend on how late the turn was */
-    if (g->mono - s->last_send >= hb)
-        send_heartbeat(s, NULL);
+    if (g->mono - s->last_send >= hb) send_heartbeat(s, NULL);
     if (g->mono - s->last_recv >= hb + grace) {
         char id[32];
         snprintf(id, sizeof id, "TEST%" PRIu64, ++s->test_n);

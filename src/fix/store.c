@@ -33,12 +33,12 @@ typedef struct buf {
 
 struct fix_store {
     int fd[F_COUNT];
-    buf pend[F_COUNT];      /* F_MSGS, F_IDX, F_ORDERS: bytes not yet written */
-    bool dirty[F_COUNT];    /* written since the last sync */
-    bool state_pending;     /* .state must be rewritten */
+    buf pend[F_COUNT];   /* F_MSGS, F_IDX, F_ORDERS: bytes not yet written */
+    bool dirty[F_COUNT]; /* written since the last sync */
+    bool state_pending;  /* .state must be rewritten */
     uint64_t next_out, next_in;
     uint32_t participant;
-    uint64_t msgs_end;      /* size of .msgs including what is buffered */
+    uint64_t msgs_end; /* size of .msgs including what is buffered */
     char err[160];
 };
 
@@ -46,11 +46,9 @@ static int buf_add(buf *b, const void *p, size_t n)
 {
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n)
-            cap *= 2;
+        while (cap < b->len + n) cap *= 2;
         char *np = realloc(b->p, cap);
-        if (!np)
-            return -1;
+        if (!np) return -1;
         b->p = np;
         b->cap = cap;
     }
@@ -63,10 +61,8 @@ static int write_all(int fd, const char *p, size_t n)
 {
     while (n) {
         ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
         p += w;
         n -= (size_t)w;
     }
@@ -81,8 +77,7 @@ static void state_parse(fix_store *s)
     unsigned part = 0;
     if (n > 0) {
         b[n] = 0;
-        if (sscanf(b, "next_in=%llu participant=%u", &in, &part) < 1)
-            in = 1;
+        if (sscanf(b, "next_in=%llu participant=%u", &in, &part) < 1) in = 1;
     }
     s->next_in = in ? in : 1;
     s->participant = part;
@@ -93,11 +88,9 @@ static void state_parse(fix_store *s)
 static int log_recover(fix_store *s)
 {
     struct stat st;
-    if (fstat(s->fd[F_IDX], &st) != 0)
-        return -1;
+    if (fstat(s->fd[F_IDX], &st) != 0) return -1;
     uint64_t n = (uint64_t)st.st_size / sizeof(idx_rec);
-    if (fstat(s->fd[F_MSGS], &st) != 0)
-        return -1;
+    if (fstat(s->fd[F_MSGS], &st) != 0) return -1;
     uint64_t msize = (uint64_t)st.st_size, end = 0;
     while (n > 0) {
         idx_rec r;
@@ -124,8 +117,7 @@ fix_store *fix_store_open(const char *dir, const char *comp_id, char *err, size_
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    for (int i = 0; i < F_COUNT; i++)
-        s->fd[i] = -1;
+    for (int i = 0; i < F_COUNT; i++) s->fd[i] = -1;
     mkdir(dir, 0700);
     for (int i = 0; i < F_COUNT; i++) {
         char path[1200];
@@ -149,22 +141,31 @@ fix_store *fix_store_open(const char *dir, const char *comp_id, char *err, size_
 
 void fix_store_close(fix_store *s)
 {
-    if (!s)
-        return;
-    if (s->fd[F_MSGS] >= 0)
-        fix_store_sync(s);
+    if (!s) return;
+    if (s->fd[F_MSGS] >= 0) fix_store_sync(s);
     for (int i = 0; i < F_COUNT; i++) {
-        if (s->fd[i] >= 0)
-            close(s->fd[i]);
+        if (s->fd[i] >= 0) close(s->fd[i]);
         free(s->pend[i].p);
     }
     free(s);
 }
 
-uint64_t fix_store_next_out(const fix_store *s) { return s->next_out; }
-uint64_t fix_store_next_in(const fix_store *s) { return s->next_in; }
-uint32_t fix_store_participant(const fix_store *s) { return s->participant; }
-const char *fix_store_error(const fix_store *s) { return s->err; }
+uint64_t fix_store_next_out(const fix_store *s)
+{
+    return s->next_out;
+}
+uint64_t fix_store_next_in(const fix_store *s)
+{
+    return s->next_in;
+}
+uint32_t fix_store_participant(const fix_store *s)
+{
+    return s->participant;
+}
+const char *fix_store_error(const fix_store *s)
+{
+    return s->err;
+}
 
 void fix_store_set_next_in(fix_store *s, uint64_t seq)
 {
@@ -186,8 +187,7 @@ int fix_store_append(fix_store *s, const char *msg, size_t len)
 {
     idx_rec r = {.off = s->msgs_end, .len = (uint32_t)len, .seq = (uint32_t)s->next_out};
     size_t mlen = s->pend[F_MSGS].len;
-    if (buf_add(&s->pend[F_MSGS], msg, len) != 0)
-        return -1;
+    if (buf_add(&s->pend[F_MSGS], msg, len) != 0) return -1;
     if (buf_add(&s->pend[F_IDX], &r, sizeof r) != 0) {
         s->pend[F_MSGS].len = mlen;
         return -1;
@@ -199,16 +199,13 @@ int fix_store_append(fix_store *s, const char *msg, size_t len)
 
 int fix_store_get(fix_store *s, uint64_t seq, char *out, size_t cap, size_t *len)
 {
-    if (seq < 1 || seq >= s->next_out)
-        return -1;
-    if ((s->pend[F_MSGS].len || s->pend[F_IDX].len) && fix_store_flush(s) != 0)
-        return -1;
+    if (seq < 1 || seq >= s->next_out) return -1;
+    if ((s->pend[F_MSGS].len || s->pend[F_IDX].len) && fix_store_flush(s) != 0) return -1;
     idx_rec r;
     if (pread(s->fd[F_IDX], &r, sizeof r, (off_t)((seq - 1) * sizeof r)) != (ssize_t)sizeof r ||
         r.seq != (uint32_t)seq || r.len > cap)
         return -1;
-    if (pread(s->fd[F_MSGS], out, r.len, (off_t)r.off) != (ssize_t)r.len)
-        return -1;
+    if (pread(s->fd[F_MSGS], out, r.len, (off_t)r.off) != (ssize_t)r.len) return -1;
     *len = r.len;
     return 0;
 }
@@ -218,8 +215,7 @@ void fix_store_order_note(fix_store *s, char op, uint64_t order_id, const char *
     char line[128];
     int n = snprintf(line, sizeof line, "%c %llu %s\n", op, (unsigned long long)order_id,
                      clordid ? clordid : "-");
-    if (n > 0 && (size_t)n < sizeof line)
-        buf_add(&s->pend[F_ORDERS], line, (size_t)n);
+    if (n > 0 && (size_t)n < sizeof line) buf_add(&s->pend[F_ORDERS], line, (size_t)n);
 }
 
 void fix_store_orders_load(fix_store *s,
@@ -230,16 +226,14 @@ void fix_store_orders_load(fix_store *s,
     int fd = dup(s->fd[F_ORDERS]);
     FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
     if (!f) {
-        if (fd >= 0)
-            close(fd);
+        if (fd >= 0) close(fd);
         return;
     }
     rewind(f);
     char line[256], op, id[128];
     unsigned long long oid;
     while (fgets(line, sizeof line, f))
-        if (sscanf(line, "%c %llu %127s", &op, &oid, id) == 3)
-            fn(ctx, op, oid, id);
+        if (sscanf(line, "%c %llu %127s", &op, &oid, id) == 3) fn(ctx, op, oid, id);
     fclose(f);
 }
 
@@ -270,8 +264,7 @@ int fix_store_flush(fix_store *s)
     static const int order[] = {F_MSGS, F_IDX, F_ORDERS}; /* the log before its index */
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         int i = order[k];
-        if (!s->pend[i].len)
-            continue;
+        if (!s->pend[i].len) continue;
         if (write_all(s->fd[i], s->pend[i].p, s->pend[i].len) != 0) {
             snprintf(s->err, sizeof s->err, "write %s: %s", suffix[i], strerror(errno));
             return -1;
@@ -298,11 +291,9 @@ int fix_store_flush(fix_store *s)
 
 int fix_store_sync(fix_store *s)
 {
-    if (fix_store_flush(s) != 0)
-        return -1;
+    if (fix_store_flush(s) != 0) return -1;
     for (int i = 0; i < F_COUNT; i++) {
-        if (!s->dirty[i])
-            continue;
+        if (!s->dirty[i]) continue;
         if (fdatasync(s->fd[i]) != 0) {
             snprintf(s->err, sizeof s->err, "fdatasync %s: %s", suffix[i], strerror(errno));
             return -1;
@@ -315,7 +306,6 @@ int fix_store_sync(fix_store *s)
 bool fix_store_unsynced(const fix_store *s)
 {
     for (int i = 0; i < F_COUNT; i++)
-        if (s->dirty[i] || s->pend[i].len)
-            return true;
+        if (s->dirty[i] || s->pend[i].len) return true;
     return s->state_pending;
 }

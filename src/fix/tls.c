@@ -34,8 +34,7 @@ static void tls_reason(char *buf, size_t len, const char *what)
 {
     unsigned long e = ERR_get_error();
     char detail[160] = "";
-    if (e)
-        ERR_error_string_n(e, detail, sizeof detail);
+    if (e) ERR_error_string_n(e, detail, sizeof detail);
     ERR_clear_error();
     snprintf(buf, len, "%s%s%s", what, detail[0] ? ": " : "", detail);
 }
@@ -43,14 +42,14 @@ static void tls_reason(char *buf, size_t len, const char *what)
 int gw_tls_init(gw *g, const char *cert, const char *key, char *err, size_t errlen)
 {
     if (!cert || !cert[0] || !key || !key[0]) {
-        snprintf(err, errlen, "fix: TLS needs both a certificate and a key (fix_tls_cert, fix_tls_key)");
+        snprintf(err, errlen,
+                 "fix: TLS needs both a certificate and a key (fix_tls_cert, fix_tls_key)");
         return -1;
     }
     /* OpenSSL writes to the socket without MSG_NOSIGNAL (its close_notify
      * too): a peer gone mid-write must be an error, not the end of cetsd */
     struct sigaction sa;
-    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
-        signal(SIGPIPE, SIG_IGN);
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx) {
         tls_reason(err, errlen, "fix: cannot create a TLS context");
@@ -101,8 +100,7 @@ void gw_tls_free(gw *g)
 
 bool conn_tls_start(gw *g, conn *c)
 {
-    if (!g->tls)
-        return true;
+    if (!g->tls) return true;
     c->ssl = SSL_new(g->tls);
     if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1) {
         SSL_free(c->ssl);
@@ -128,13 +126,10 @@ static ssize_t tls_fail(conn *c, int r, const char *what)
         c->tls_want_write = true;
         errno = EAGAIN;
         return -1;
-    case SSL_ERROR_ZERO_RETURN:
-        ERR_clear_error();
-        return 0;
+    case SSL_ERROR_ZERO_RETURN: ERR_clear_error(); return 0;
     case SSL_ERROR_SYSCALL:
         if (ERR_peek_error() == 0) { /* the socket: closed without close_notify, or reset */
-            if (errno == 0 || errno == EPIPE || errno == ECONNRESET)
-                return 0;
+            if (errno == 0 || errno == EPIPE || errno == ECONNRESET) return 0;
             snprintf(c->tls_err, sizeof c->tls_err, "%s", strerror(errno));
             return CONN_IO_TLS_ERROR;
         }
@@ -151,10 +146,8 @@ static ssize_t tls_fail(conn *c, int r, const char *what)
 
 ssize_t conn_io_recv(conn *c, void *buf, size_t n)
 {
-    if (!c->ssl)
-        return recv(c->fd, buf, n, 0);
-    if (n == 0)
-        return -1;
+    if (!c->ssl) return recv(c->fd, buf, n, 0);
+    if (n == 0) return -1;
     ERR_clear_error();
     errno = 0;
     int r = SSL_read(c->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n);
@@ -172,8 +165,7 @@ ssize_t conn_io_recv(conn *c, void *buf, size_t n)
 
 ssize_t conn_io_send(conn *c, const void *buf, size_t n)
 {
-    if (!c->ssl)
-        return send(c->fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (!c->ssl) return send(c->fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (!SSL_is_init_finished(c->ssl)) { /* nothing goes out before the handshake */
         errno = EAGAIN;
         return -1;
@@ -181,8 +173,7 @@ ssize_t conn_io_send(conn *c, const void *buf, size_t n)
     ERR_clear_error();
     errno = 0;
     int r = SSL_write(c->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n);
-    if (r > 0)
-        return r;
+    if (r > 0) return r;
     ssize_t f = tls_fail(c, r, "TLS write failed");
     if (f == 0) { /* a write cannot "succeed" with nothing: the peer is gone */
         errno = EPIPE;
@@ -203,8 +194,7 @@ const char *conn_tls_error(const conn *c)
 
 void conn_tls_close(conn *c)
 {
-    if (!c->ssl)
-        return;
+    if (!c->ssl) return;
     if (SSL_is_init_finished(c->ssl))
         SSL_shutdown(c->ssl); /* one close_notify, best effort: the socket closes next */
     ERR_clear_error();

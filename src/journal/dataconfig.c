@@ -46,8 +46,7 @@ int cets_data_config(const char *dir, cets_config *out, char *err, size_t errlen
     unsigned char *b;
     size_t len;
     if (durable_read_file(path, &b, &len) != 0) {
-        if (errno == ENOENT)
-            return 0;
+        if (errno == ENOENT) return 0;
         return jerr(err, errlen, "%s: cannot read: %s", path, strerror(errno));
     }
     int rc = 1;
@@ -55,8 +54,8 @@ int cets_data_config(const char *dir, cets_config *out, char *err, size_t errlen
         rc = jerr(err, errlen, "%s: not an engine configuration (bad magic)", path);
     else if (jget32(b + 8) != CFG_VERSION || jget32(b + 12) != sizeof(cets_config))
         rc = jerr(err, errlen,
-                  "%s: written by another build (version %u, %u bytes; this build: %u, %zu)",
-                  path, jget32(b + 8), jget32(b + 12), CFG_VERSION, sizeof(cets_config));
+                  "%s: written by another build (version %u, %u bytes; this build: %u, %zu)", path,
+                  jget32(b + 8), jget32(b + 12), CFG_VERSION, sizeof(cets_config));
     else if (len != CFG_LEN || jget64(b + len - 8) != XXH3_64bits(b, len - 8))
         rc = jerr(err, errlen, "%s: corrupt (length %zu or checksum mismatch)", path, len);
     else

@@ -69,8 +69,7 @@ int durable_write_all(const cets_journal_io *io, int fd, const void *buf, size_t
     while (len > 0) {
         ssize_t n = io ? io->write(io->ctx, fd, p, len) : write(fd, p, len);
         if (n < 0) {
-            if (errno == EINTR)
-                continue;
+            if (errno == EINTR) continue;
             return -1;
         }
         if (n == 0) { /* write(2) never does this for a regular file; do not spin */
@@ -86,8 +85,7 @@ int durable_write_all(const cets_journal_io *io, int fd, const void *buf, size_t
 int durable_sync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     int rc = fsync(fd);
     int saved = errno;
     close(fd);
@@ -101,8 +99,7 @@ static int durable_sync_parent(const char *path)
     char parent[4096];
     snprintf(parent, sizeof parent, "%s", path);
     char *slash = strrchr(parent, '/');
-    if (!slash)
-        return durable_sync_dir(".");
+    if (!slash) return durable_sync_dir(".");
     if (slash == parent)
         slash[1] = 0; /* "/x": the root */
     else
@@ -117,20 +114,17 @@ int durable_mkdir(const char *dir, char *err, size_t errlen)
         return jerr(err, errlen, "%s: path too long", dir);
     /* Create each missing component, left to right, and make its name durable. */
     for (char *p = path + 1;; p++) {
-        if (*p != '/' && *p != 0)
-            continue;
+        if (*p != '/' && *p != 0) continue;
         char c = *p;
         *p = 0;
         if (mkdir(path, 0755) == 0) {
             if (durable_sync_parent(path) != 0)
-                return jerr(err, errlen, "%s: cannot sync its parent: %s", path,
-                            strerror(errno));
+                return jerr(err, errlen, "%s: cannot sync its parent: %s", path, strerror(errno));
         } else if (errno != EEXIST) {
             return jerr(err, errlen, "%s: cannot create: %s", path, strerror(errno));
         }
         *p = c;
-        if (c == 0)
-            break;
+        if (c == 0) break;
     }
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -145,8 +139,7 @@ int durable_replace(const char *dir, const char *name, const void *buf, size_t l
     snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, name);
     snprintf(dst, sizeof dst, "%s/%s", dir, name);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return jerr(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
+    if (fd < 0) return jerr(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
     if (durable_write_all(NULL, fd, buf, len) != 0 || fsync(fd) != 0) {
         int saved = errno;
         close(fd);
@@ -171,8 +164,7 @@ int durable_replace(const char *dir, const char *name, const void *buf, size_t l
 int durable_read_file(const char *path, unsigned char **buf, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int saved = errno;
@@ -189,8 +181,7 @@ int durable_read_file(const char *path, unsigned char **buf, size_t *len)
     }
     while (got < size) {
         ssize_t n = read(fd, b + got, size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
+        if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
             int saved = errno;
             free(b);
@@ -198,8 +189,7 @@ int durable_read_file(const char *path, unsigned char **buf, size_t *len)
             errno = saved;
             return -1;
         }
-        if (n == 0)
-            break; /* shrank under us: take what is there */
+        if (n == 0) break; /* shrank under us: take what is there */
         got += (size_t)n;
     }
     close(fd);

@@ -45,12 +45,12 @@ struct cets_journal {
     int fd;            /* current segment, -1 until a commit opens one */
     uint64_t seg_size; /* durable bytes in the current segment */
     uint64_t seg_limit;
-    uint64_t next_seq; /* seq the next append must carry */
+    uint64_t next_seq;  /* seq the next append must carry */
     unsigned char *buf; /* the batch: whole records, ready to write */
     size_t len, cap;
     uint64_t batch_first, batch_records;
-    bool seg_new;      /* the current segment's first commit has not completed */
-    bool seg_named;    /* ... and it has its real name already (else the .tmp one) */
+    bool seg_new;   /* the current segment's first commit has not completed */
+    bool seg_named; /* ... and it has its real name already (else the .tmp one) */
     bool failed;
     cets_journal_io io;
     cets_journal_stats st;
@@ -88,8 +88,7 @@ static int journal_resume(cets_journal *j, char *err, size_t errlen)
 {
     jseg *segs;
     size_t n;
-    if (jseg_list(j->dir, &segs, &n, err, errlen) != 0)
-        return -1;
+    if (jseg_list(j->dir, &segs, &n, err, errlen) != 0) return -1;
     if (n == 0) {
         free(segs);
         return 0;
@@ -97,12 +96,10 @@ static int journal_resume(cets_journal *j, char *err, size_t errlen)
     jseg last = segs[n - 1];
     free(segs);
     jread r;
-    if (jseg_read(j->dir, &last, NULL, NULL, &r, err, errlen) != 0)
-        return -1;
+    if (jseg_read(j->dir, &last, NULL, NULL, &r, err, errlen) != 0) return -1;
     bool damaged = r.bad[0] != 0;
     uint64_t held = r.records ? r.last_seq : 0; /* the last seq a whole record holds */
-    if (damaged && r.after.last_seq > held)
-        held = r.after.last_seq;
+    if (damaged && r.after.last_seq > held) held = r.after.last_seq;
     if (last.first_seq > j->next_seq || (held && held >= j->next_seq))
         return jerr(err, errlen,
                     "%s/%s: the journal already holds seq %" PRIu64 " (next seq %" PRIu64
@@ -113,8 +110,8 @@ static int journal_resume(cets_journal *j, char *err, size_t errlen)
     if (torn_end && j->next_seq <= whole_to + 1)
         return jerr(err, errlen, "%s/%s: %s at offset %" PRIu64 "; recover the directory first",
                     j->dir, last.name, r.bad, r.end);
-    bool follows = !damaged && r.version == JSEG_VERSION && r.records &&
-                   r.last_seq + 1 == j->next_seq;
+    bool follows =
+        !damaged && r.version == JSEG_VERSION && r.records && r.last_seq + 1 == j->next_seq;
     if (!follows || r.size >= j->seg_limit) { /* the first commit starts a new segment */
         if (last.first_seq == j->next_seq)    /* ... which would need this one's name */
             return jerr(err, errlen,
@@ -138,8 +135,7 @@ cets_journal *cets_journal_open(const char *dir, uint64_t next_seq, char *err, s
         jerr(err, errlen, "next seq must be at least 1");
         return NULL;
     }
-    if (durable_mkdir(dir, err, errlen) != 0)
-        return NULL;
+    if (durable_mkdir(dir, err, errlen) != 0) return NULL;
     cets_journal *j = calloc(1, sizeof *j);
     if (!j) {
         jerr(err, errlen, "out of memory");
@@ -161,12 +157,10 @@ cets_journal *cets_journal_open(const char *dir, uint64_t next_seq, char *err, s
         goto fail;
     }
     if (flock(j->dirfd, LOCK_EX | LOCK_NB) != 0) {
-        jerr(err, errlen, "%s: the data directory is in use by another journal or recovery",
-             dir);
+        jerr(err, errlen, "%s: the data directory is in use by another journal or recovery", dir);
         goto fail;
     }
-    if (journal_resume(j, err, errlen) != 0)
-        goto fail;
+    if (journal_resume(j, err, errlen) != 0) goto fail;
     return j;
 fail:
     cets_journal_close(j);
@@ -175,12 +169,9 @@ fail:
 
 void cets_journal_close(cets_journal *j)
 {
-    if (!j)
-        return;
-    if (j->fd >= 0)
-        close(j->fd);
-    if (j->dirfd >= 0)
-        close(j->dirfd); /* releases the flock */
+    if (!j) return;
+    if (j->fd >= 0) close(j->fd);
+    if (j->dirfd >= 0) close(j->dirfd); /* releases the flock */
     free(j->buf);
     free(j->dir);
     free(j);
@@ -202,15 +193,23 @@ void cets_journal_set_segment_limit(cets_journal *j, uint64_t bytes)
     j->seg_limit = bytes < JSEG_MIN_LIMIT ? JSEG_MIN_LIMIT : bytes;
 }
 
-const char *cets_journal_error(const cets_journal *j) { return j->err; }
-uint64_t cets_journal_next_seq(const cets_journal *j) { return j->next_seq; }
-void cets_journal_get_stats(const cets_journal *j, cets_journal_stats *out) { *out = j->st; }
+const char *cets_journal_error(const cets_journal *j)
+{
+    return j->err;
+}
+uint64_t cets_journal_next_seq(const cets_journal *j)
+{
+    return j->next_seq;
+}
+void cets_journal_get_stats(const cets_journal *j, cets_journal_stats *out)
+{
+    *out = j->st;
+}
 
 static int journal_grow(cets_journal *j, size_t need)
 {
     size_t cap = j->cap;
-    while (cap - j->len < need)
-        cap *= 2;
+    while (cap - j->len < need) cap *= 2;
     unsigned char *b = realloc(j->buf, cap);
     if (!b) {
         snprintf(j->err, sizeof j->err, "out of memory for a batch of %zu bytes", cap);
@@ -223,8 +222,7 @@ static int journal_grow(cets_journal *j, size_t need)
 
 int cets_journal_append(cets_journal *j, const cets_cmd *cmd)
 {
-    if (j->failed)
-        return -1;
+    if (j->failed) return -1;
     if (cmd->seq != j->next_seq) {
         snprintf(j->err, sizeof j->err, "append: seq %" PRIu64 ", expected %" PRIu64, cmd->seq,
                  j->next_seq);
@@ -235,14 +233,12 @@ int cets_journal_append(cets_journal *j, const cets_cmd *cmd)
         snprintf(j->err, sizeof j->err, "append: seq %" PRIu64 ": command size %zu", cmd->seq, n);
         return -1;
     }
-    if (j->cap - j->len < JREC_HDR + n && journal_grow(j, JREC_HDR + n) != 0)
-        return -1;
+    if (j->cap - j->len < JREC_HDR + n && journal_grow(j, JREC_HDR + n) != 0) return -1;
     unsigned char *p = j->buf + j->len;
     jput32(p + 8, jrec_word((uint32_t)n, j->batch_records));
     memcpy(p + JREC_HDR, cmd, n);
     jput64(p, XXH3_64bits(p + 8, 4 + n));
-    if (j->batch_records++ == 0)
-        j->batch_first = cmd->seq;
+    if (j->batch_records++ == 0) j->batch_first = cmd->seq;
     j->len += JREC_HDR + n;
     j->next_seq++;
     return 0;
@@ -267,8 +263,7 @@ static int journal_fail(cets_journal *j, const char *what, int errnum)
         snprintf(path, sizeof path, "%s/%s%s", j->dir, name, j->seg_named ? "" : JSEG_TMP_SUFFIX);
         close(j->fd);
         j->fd = -1;
-        if (j->io.unlink_file(j->io.ctx, path) == 0)
-            (void)j->io.sync(j->io.ctx, j->dirfd, 1);
+        if (j->io.unlink_file(j->io.ctx, path) == 0) (void)j->io.sync(j->io.ctx, j->dirfd, 1);
     } else if (j->fd >= 0 && j->io.truncate_file(j->io.ctx, j->fd, (off_t)j->seg_size) == 0) {
         (void)j->io.sync(j->io.ctx, j->fd, 0);
     }
@@ -282,8 +277,7 @@ static int journal_fail(cets_journal *j, const char *what, int errnum)
  * and is overwritten. */
 static int journal_roll(cets_journal *j)
 {
-    if (j->fd >= 0)
-        close(j->fd);
+    if (j->fd >= 0) close(j->fd);
     j->fd = -1;
     char path[4096], name[40];
     jseg_name(name, sizeof name, j->batch_first);
@@ -307,14 +301,11 @@ static int journal_roll(cets_journal *j)
 
 int cets_journal_commit(cets_journal *j)
 {
-    if (j->failed)
-        return -1;
-    if (j->len == 0)
-        return 0;
+    if (j->failed) return -1;
+    if (j->len == 0) return 0;
     bool fresh = j->fd < 0 || j->seg_size >= j->seg_limit;
     uint64_t r0 = journal_now_ns();
-    if (fresh && journal_roll(j) != 0)
-        return -1;
+    if (fresh && journal_roll(j) != 0) return -1;
     uint64_t w0 = journal_now_ns();
     if (durable_write_all(&j->io, j->fd, j->buf, j->len) != 0)
         return journal_fail(j, "write", errno);
@@ -322,8 +313,7 @@ int cets_journal_commit(cets_journal *j)
     int rc = j->io.sync(j->io.ctx, j->fd, 0);
     uint64_t dt = journal_now_ns() - t0;
     j->st.syncs++;
-    if (rc != 0)
-        return journal_fail(j, "fdatasync", errno);
+    if (rc != 0) return journal_fail(j, "fdatasync", errno);
     if (fresh) {
         char name[40], from[4096], to[4096];
         jseg_name(name, sizeof name, j->batch_first);
@@ -339,16 +329,14 @@ int cets_journal_commit(cets_journal *j)
         j->st.roll_ns_total += (w0 - r0) + (journal_now_ns() - t0 - dt);
     }
     j->st.write_ns_total += wt;
-    if (wt > j->st.write_ns_max)
-        j->st.write_ns_max = wt;
+    if (wt > j->st.write_ns_max) j->st.write_ns_max = wt;
     j->seg_size += j->len;
     j->st.records += j->batch_records;
     j->st.commits++;
     j->st.bytes += j->len + (fresh ? JSEG_HDR : 0);
     j->st.last_seq = j->next_seq - 1;
     j->st.sync_ns_total += dt;
-    if (dt > j->st.sync_ns_max)
-        j->st.sync_ns_max = dt;
+    if (dt > j->st.sync_ns_max) j->st.sync_ns_max = dt;
     j->len = 0;
     j->batch_records = 0;
     return 0;

@@ -53,8 +53,9 @@
 /* A segment's version is its own layout and that of the cets_cmd its records
  * hold: version 2 (commit indices in the length word) holds the commands of
  * CETS_JOURNAL_VERSION 1, as version 1 did. */
-_Static_assert(CETS_JOURNAL_VERSION == 1 && JSEG_VERSION == 2,
-               "the journal format changed: a new CETS_JOURNAL_VERSION needs a new segment version");
+_Static_assert(
+    CETS_JOURNAL_VERSION == 1 && JSEG_VERSION == 2,
+    "the journal format changed: a new CETS_JOURNAL_VERSION needs a new segment version");
 #define JSEG_HDR 32u
 #define JREC_HDR 12u
 #define JREC_MIN ((uint32_t)offsetof(cets_cmd, actor)) /* seq, ts and the type bytes */
@@ -73,8 +74,14 @@ static inline uint32_t jrec_word(uint32_t len, uint64_t idx)
     return len | (uint32_t)(idx < JREC_IDX_MAX ? idx : JREC_IDX_MAX) << JREC_LEN_BITS;
 }
 
-static inline void jput32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
-static inline void jput64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
+static inline void jput32(unsigned char *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+static inline void jput64(unsigned char *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
 static inline uint32_t jget32(const unsigned char *p)
 {
     uint32_t v;
@@ -102,14 +109,14 @@ typedef struct jseg {
  * (valid length and checksum) whose seq numbers fit: greater than the last
  * good one, and no more records missing than the damaged bytes could hold. */
 typedef struct jsurvey {
-    uint64_t resume_off;  /* first such record (0: none) */
-    uint64_t resume_seq;  /* its seq */
-    uint64_t records;     /* whole records found after the damage */
-    uint64_t last_seq;    /* the last of them (0: none) */
-    bool later_commit;    /* one of them belongs to a commit begun after the damaged
+    uint64_t resume_off; /* first such record (0: none) */
+    uint64_t resume_seq; /* its seq */
+    uint64_t records;    /* whole records found after the damage */
+    uint64_t last_seq;   /* the last of them (0: none) */
+    bool later_commit;   /* one of them belongs to a commit begun after the damaged
                              place (version 1, which cannot tell: any record at all) */
-    bool ends_clean;      /* the file ends exactly after a whole record */
-    bool complete;        /* the survey went to the end of the file (else records and
+    bool ends_clean;     /* the file ends exactly after a whole record */
+    bool complete;       /* the survey went to the end of the file (else records and
                              last_seq count only what it read before it could judge) */
 } jsurvey;
 
@@ -168,8 +175,8 @@ int jseg_read(const char *dir, const jseg *s, jseg_fn fn, void *ctx, jread *r, c
 int jseg_check_header(const unsigned char *m, const jseg *s, char *err, size_t errlen);
 /* A record as a reader sees it. */
 typedef struct jrec {
-    uint32_t len;  /* payload length */
-    uint64_t idx;  /* index in its commit (version 2; JREC_IDX_MAX: that far or further) */
+    uint32_t len; /* payload length */
+    uint64_t idx; /* index in its commit (version 2; JREC_IDX_MAX: that far or further) */
     uint64_t seq;
 } jrec;
 /* version: the segment's (its header's bytes 8..11); rec filled when whole.
@@ -195,18 +202,18 @@ typedef struct jwalk {
     const char *dir;
     const jseg *segs;
     size_t n;
-    uint64_t skip;      /* the snapshot's seq: commands up to it are not needed */
-    jseg_fn fn;         /* each record after skip, in order (may be NULL) */
+    uint64_t skip; /* the snapshot's seq: commands up to it are not needed */
+    jseg_fn fn;    /* each record after skip, in order (may be NULL) */
     void *ctx;
     cets_recovery *rep; /* notes on accepted damage go into its message */
     char *err;
     size_t errlen;
     /* out */
-    uint64_t expect;    /* the next seq the state needs: skip + 1 + applied */
-    uint64_t applied;   /* records passed to fn */
-    bool torn;          /* the last segment ends in a torn tail, at cut */
-    bool damaged;       /* damage covered by the snapshot was met (noted) */
-    int refused;        /* 1: err says why, cut says where a repair would cut */
+    uint64_t expect;  /* the next seq the state needs: skip + 1 + applied */
+    uint64_t applied; /* records passed to fn */
+    bool torn;        /* the last segment ends in a torn tail, at cut */
+    bool damaged;     /* damage covered by the snapshot was met (noted) */
+    int refused;      /* 1: err says why, cut says where a repair would cut */
     jcut cut;
 } jwalk;
 
@@ -245,8 +252,8 @@ int jconfig_get(const char *dir, bool has_data, const cets_config *seed, bool st
                 cets_config *out, char *err, size_t errlen);
 /* The newest snapshot of snaps that validates (rep->snapshot_seq), bad ones
  * noted in rep; none: a new engine under cfg. NULL only when out of memory. */
-cets_engine *jsnap_newest(const char *dir, const cets_config *cfg, const uint64_t *snaps,
-                          size_t n, cets_recovery *rep);
+cets_engine *jsnap_newest(const char *dir, const cets_config *cfg, const uint64_t *snaps, size_t n,
+                          cets_recovery *rep);
 /* flock() the directory, exclusive or shared, without waiting: the fd, or -1 with err. */
 int jlock_dir(const char *dir, bool exclusive, char *err, size_t errlen);
 

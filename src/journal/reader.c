@@ -28,15 +28,15 @@
 
 struct cets_journal_reader {
     char *dir;
-    jseg seg;          /* the open segment (fd >= 0) */
+    jseg seg; /* the open segment (fd >= 0) */
     int fd;
-    uint64_t off;      /* file offset of the next record */
-    uint64_t expect;   /* seq of the next record handed out */
+    uint64_t off;    /* file offset of the next record */
+    uint64_t expect; /* seq of the next record handed out */
     unsigned char *buf;
-    uint64_t buf_off;  /* file offset of buf[0] */
+    uint64_t buf_off; /* file offset of buf[0] */
     size_t buf_len;
     uint64_t fill_upto; /* the caller's upto when buf was read: later records may be stale */
-    uint32_t version;  /* of the open segment: how a record's length word reads */
+    uint32_t version;   /* of the open segment: how a record's length word reads */
     bool stuck;
 };
 
@@ -46,8 +46,7 @@ static int reader_switch(cets_journal_reader *r, const jseg *s, char *err, size_
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", r->dir, s->name);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return jerr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    if (fd < 0) return jerr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     unsigned char hdr[JSEG_HDR];
     ssize_t n = pread(fd, hdr, sizeof hdr, 0);
     if (n != (ssize_t)sizeof hdr) {
@@ -59,8 +58,7 @@ static int reader_switch(cets_journal_reader *r, const jseg *s, char *err, size_
         close(fd);
         return -1;
     }
-    if (r->fd >= 0)
-        close(r->fd);
+    if (r->fd >= 0) close(r->fd);
     r->fd = fd;
     r->seg = *s;
     r->version = jget32(hdr + 8);
@@ -77,12 +75,10 @@ static int reader_locate(cets_journal_reader *r, char *err, size_t errlen)
 {
     jseg *segs;
     size_t n;
-    if (jseg_list(r->dir, &segs, &n, err, errlen) != 0)
-        return -1;
+    if (jseg_list(r->dir, &segs, &n, err, errlen) != 0) return -1;
     const jseg *pick = NULL;
     for (size_t i = 0; i < n; i++)
-        if (segs[i].first_seq <= r->expect)
-            pick = &segs[i];
+        if (segs[i].first_seq <= r->expect) pick = &segs[i];
     int rc = 0;
     if (!pick && n > 0)
         rc = jerr(err, errlen, "%s: the journal starts at seq %" PRIu64 ", after seq %" PRIu64,
@@ -105,8 +101,7 @@ static long reader_fill(cets_journal_reader *r, size_t want, uint64_t upto, char
     if (r->off >= r->buf_off && r->off + want <= end && r->expect <= r->fill_upto)
         return (long)(end - r->off);
     ssize_t n;
-    do
-        n = pread(r->fd, r->buf, READER_BUF, (off_t)r->off);
+    do n = pread(r->fd, r->buf, READER_BUF, (off_t)r->off);
     while (n < 0 && errno == EINTR);
     if (n < 0)
         return jerr(err, errlen, "%s/%s: cannot read: %s", r->dir, r->seg.name, strerror(errno));
@@ -140,22 +135,23 @@ cets_journal_reader *cets_journal_reader_open(const char *dir, uint64_t from_seq
 
 void cets_journal_reader_close(cets_journal_reader *r)
 {
-    if (!r)
-        return;
-    if (r->fd >= 0)
-        close(r->fd);
+    if (!r) return;
+    if (r->fd >= 0) close(r->fd);
     free(r->buf);
     free(r->dir);
     free(r);
 }
 
-uint64_t cets_journal_reader_position(const cets_journal_reader *r) { return r->expect; }
+uint64_t cets_journal_reader_position(const cets_journal_reader *r)
+{
+    return r->expect;
+}
 
 static int reader_stuck(cets_journal_reader *r, char *err, size_t errlen, const char *why)
 {
     r->stuck = true;
-    return jerr(err, errlen, "%s/%s: offset %" PRIu64 ", seq %" PRIu64 ": %s", r->dir,
-                r->seg.name, r->off, r->expect, why);
+    return jerr(err, errlen, "%s/%s: offset %" PRIu64 ", seq %" PRIu64 ": %s", r->dir, r->seg.name,
+                r->off, r->expect, why);
 }
 
 /* One record at r->off: 1 (decoded into out), 0 (none there yet), -1. */
@@ -163,17 +159,14 @@ static int reader_record(cets_journal_reader *r, uint64_t upto, cets_cmd *out, c
                          size_t errlen)
 {
     long have = reader_fill(r, JREC_HDR, upto, err, errlen);
-    if (have < 0)
-        return -1;
-    if (have == 0)
-        return 0;
+    if (have < 0) return -1;
+    if (have == 0) return 0;
     const unsigned char *p = r->buf + (r->off - r->buf_off);
     uint32_t word = have >= (long)JREC_HDR ? jget32(p + 8) : 0;
     uint32_t len = r->version >= 2 ? word & JREC_LEN_MASK : word;
     if (have >= (long)JREC_HDR && len >= JREC_MIN && len <= JREC_MAX &&
         have < (long)(JREC_HDR + len)) {
-        if ((have = reader_fill(r, JREC_HDR + len, upto, err, errlen)) < 0)
-            return -1;
+        if ((have = reader_fill(r, JREC_HDR + len, upto, err, errlen)) < 0) return -1;
         p = r->buf + (r->off - r->buf_off);
     }
     char bad[80];
@@ -193,26 +186,21 @@ int cets_journal_reader_next(cets_journal_reader *r, uint64_t upto, cets_cmd *ou
                              size_t errlen)
 {
     if (r->stuck)
-        return jerr(err, errlen, "%s: the reader stopped at seq %" PRIu64 " after an error",
-                    r->dir, r->expect);
+        return jerr(err, errlen, "%s: the reader stopped at seq %" PRIu64 " after an error", r->dir,
+                    r->expect);
     while (r->expect <= upto) {
         if (r->fd < 0) {
             int rc = reader_locate(r, err, errlen);
-            if (rc <= 0)
-                return rc;
+            if (rc <= 0) return rc;
         }
         int rc = reader_record(r, upto, out, err, errlen);
-        if (rc < 0)
-            return -1;
+        if (rc < 0) return -1;
         if (rc == 0) { /* the end of this segment: is the next seq in a newer one? */
-            if ((rc = reader_locate(r, err, errlen)) <= 0)
-                return rc;
+            if ((rc = reader_locate(r, err, errlen)) <= 0) return rc;
             continue;
         }
-        if (out->seq < r->expect)
-            continue; /* positioning: before from_seq */
-        if (out->seq > r->expect)
-            return reader_stuck(r, err, errlen, "sequence gap");
+        if (out->seq < r->expect) continue; /* positioning: before from_seq */
+        if (out->seq > r->expect) return reader_stuck(r, err, errlen, "sequence gap");
         r->expect++;
         return 1;
     }
@@ -226,12 +214,10 @@ static cets_engine *engine_from_snapshot(const char *dir, uint64_t seq, uint64_t
     uint64_t *seqs;
     size_t n;
     char err[300];
-    if (jsnap_list(dir, &seqs, &n, err, sizeof err) != 0)
-        return NULL;
+    if (jsnap_list(dir, &seqs, &n, err, sizeof err) != 0) return NULL;
     cets_engine *e = NULL;
     for (size_t i = n; i-- > 0 && !e;) {
-        if (seqs[i] > seq)
-            continue;
+        if (seqs[i] > seq) continue;
         char name[40], path[4096];
         jsnap_name(name, sizeof name, seqs[i]);
         snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -248,8 +234,7 @@ cets_engine *cets_journal_engine_at(const char *dir, uint64_t seq, uint64_t *fro
     cets_config cfg;
     int rc = cets_data_config(dir, &cfg, err, errlen);
     if (rc <= 0) {
-        if (rc == 0)
-            jerr(err, errlen, "%s: no engine.config: not a data directory", dir);
+        if (rc == 0) jerr(err, errlen, "%s: no engine.config: not a data directory", dir);
         return NULL;
     }
     uint64_t snap = 0;
@@ -258,10 +243,8 @@ cets_engine *cets_journal_engine_at(const char *dir, uint64_t seq, uint64_t *fro
         jerr(err, errlen, "%s: cannot create an engine", dir);
         return NULL;
     }
-    if (from_snapshot)
-        *from_snapshot = snap;
-    if (snap == seq)
-        return e;
+    if (from_snapshot) *from_snapshot = snap;
+    if (snap == seq) return e;
     cets_journal_reader *r = cets_journal_reader_open(dir, snap + 1, err, errlen);
     cets_cmd c;
     while (r && (rc = cets_journal_reader_next(r, seq, &c, err, errlen)) == 1)

@@ -29,8 +29,7 @@ int jconfig_get(const char *dir, bool has_data, const cets_config *seed, bool st
                 cets_config *out, char *err, size_t errlen)
 {
     int rc = cets_data_config(dir, out, err, errlen);
-    if (rc != 0)
-        return rc < 0 ? -1 : 1;
+    if (rc != 0) return rc < 0 ? -1 : 1;
     if (has_data)
         return jerr(err, errlen,
                     "%s: engine.config is missing but the directory holds a journal or "
@@ -40,13 +39,12 @@ int jconfig_get(const char *dir, bool has_data, const cets_config *seed, bool st
         *out = *seed;
     else
         cets_config_default(out);
-    if (store && dataconfig_store(dir, out, err, errlen) != 0)
-        return -1;
+    if (store && dataconfig_store(dir, out, err, errlen) != 0) return -1;
     return 0;
 }
 
-cets_engine *jsnap_newest(const char *dir, const cets_config *cfg, const uint64_t *snaps,
-                          size_t n, cets_recovery *rep)
+cets_engine *jsnap_newest(const char *dir, const cets_config *cfg, const uint64_t *snaps, size_t n,
+                          cets_recovery *rep)
 {
     for (size_t i = n; i-- > 0;) {
         char name[40], path[4096], why[300];
@@ -61,8 +59,7 @@ cets_engine *jsnap_newest(const char *dir, const cets_config *cfg, const uint64_
         rep->warn = 1;
         jnote(rep, "%s; skipped", why);
     }
-    if (n)
-        jnote(rep, "no valid snapshot: replaying the whole journal");
+    if (n) jnote(rep, "no valid snapshot: replaying the whole journal");
     return cets_engine_new(cfg);
 }
 
@@ -87,14 +84,13 @@ static int replay_apply(void *ctx, const cets_cmd *cmd)
 {
     replay *r = ctx;
     r->cmds[r->n++] = *cmd;
-    if (r->n == REPLAY_BATCH)
-        replay_flush(r);
+    if (r->n == REPLAY_BATCH) replay_flush(r);
     return 0;
 }
 
 /* Cut the torn tail the walk found (the last segment), and say so. */
-static int recover_cut(const char *dir, const jseg *s, const jcut *c, cets_recovery *rep,
-                       char *err, size_t errlen)
+static int recover_cut(const char *dir, const jseg *s, const jcut *c, cets_recovery *rep, char *err,
+                       size_t errlen)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, s->name);
@@ -110,8 +106,7 @@ static int recover_cut(const char *dir, const jseg *s, const jcut *c, cets_recov
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0 || ftruncate(fd, (off_t)c->off) != 0 || fsync(fd) != 0) {
         int saved = errno;
-        if (fd >= 0)
-            close(fd);
+        if (fd >= 0) close(fd);
         return jerr(err, errlen, "%s: cannot cut the torn tail: %s", path, strerror(saved));
     }
     close(fd);
@@ -132,8 +127,7 @@ static int recover_tidy(const char *dir, cets_recovery *rep, char *err, size_t e
 {
     jseg *tmp;
     size_t n;
-    if (jseg_list_tmp(dir, &tmp, &n, err, errlen) != 0)
-        return -1;
+    if (jseg_list_tmp(dir, &tmp, &n, err, errlen) != 0) return -1;
     for (size_t i = 0; i < n; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, tmp[i].name);
@@ -155,8 +149,7 @@ static int recover_tidy(const char *dir, cets_recovery *rep, char *err, size_t e
 int jlock_dir(const char *dir, bool exclusive, char *err, size_t errlen)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return jerr(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
+    if (fd < 0) return jerr(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
     if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
         close(fd);
         return jerr(err, errlen, "%s: the data directory is in use by an open journal", dir);
@@ -168,14 +161,11 @@ cets_engine *cets_recover(const char *dir, const cets_config *cfg, cets_listener
                           cets_recovery *rep, char *err, size_t errlen)
 {
     cets_recovery scratch;
-    if (!rep)
-        rep = &scratch;
+    if (!rep) rep = &scratch;
     memset(rep, 0, sizeof *rep);
-    if (durable_mkdir(dir, err, errlen) != 0)
-        return NULL;
+    if (durable_mkdir(dir, err, errlen) != 0) return NULL;
     int lock = jlock_dir(dir, true, err, errlen);
-    if (lock < 0)
-        return NULL;
+    if (lock < 0) return NULL;
     jseg *segs = NULL;
     uint64_t *snaps = NULL;
     size_t nsegs = 0, nsnaps = 0;
@@ -200,20 +190,25 @@ cets_engine *cets_recover(const char *dir, const cets_config *cfg, cets_listener
     }
     rb->e = e;
     rb->n = 0;
-    jwalk w = {.dir = dir, .segs = segs, .n = nsegs, .skip = rep->snapshot_seq,
-               .fn = replay_apply, .ctx = rb, .rep = rep, .err = err, .errlen = errlen};
+    jwalk w = {.dir = dir,
+               .segs = segs,
+               .n = nsegs,
+               .skip = rep->snapshot_seq,
+               .fn = replay_apply,
+               .ctx = rb,
+               .rep = rep,
+               .err = err,
+               .errlen = errlen};
     int wrc = jwalk_run(&w);
     replay_flush(rb);
     free(rb);
-    if (wrc != 0 || (w.torn && recover_cut(dir, &segs[w.cut.seg], &w.cut, rep, err,
-                                                      errlen) != 0) ||
+    if (wrc != 0 || (w.torn && recover_cut(dir, &segs[w.cut.seg], &w.cut, rep, err, errlen) != 0) ||
         recover_tidy(dir, rep, err, errlen) != 0) {
         cets_engine_free(e);
         e = NULL;
         goto done;
     }
-    if (w.damaged)
-        rep->warn = 1;
+    if (w.damaged) rep->warn = 1;
     rep->replayed = w.applied;
     rep->last_seq = w.expect - 1;
     jnote(rep, "recovered to seq %" PRIu64 " (snapshot %" PRIu64 ", %" PRIu64 " records replayed)",
@@ -234,13 +229,19 @@ long cets_journal_scan(const char *dir, uint64_t from_seq,
     jerr(err, errlen, "%s", "");
     jseg *segs;
     size_t n;
-    if (jseg_list(dir, &segs, &n, err, errlen) != 0)
-        return -1;
+    if (jseg_list(dir, &segs, &n, err, errlen) != 0) return -1;
     cets_recovery notes;
     memset(&notes, 0, sizeof notes);
     char why[1024] = "";
-    jwalk w = {.dir = dir, .segs = segs, .n = n, .skip = from_seq ? from_seq - 1 : 0, .fn = fn,
-               .ctx = ctx, .rep = &notes, .err = why, .errlen = sizeof why};
+    jwalk w = {.dir = dir,
+               .segs = segs,
+               .n = n,
+               .skip = from_seq ? from_seq - 1 : 0,
+               .fn = fn,
+               .ctx = ctx,
+               .rep = &notes,
+               .err = why,
+               .errlen = sizeof why};
     int rc = jwalk_run(&w);
     if (rc < 0)
         jerr(err, errlen, "%s", why);

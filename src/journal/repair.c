@@ -49,16 +49,18 @@ static int plan_make(const char *dir, jplan *p, cets_recovery *rep, char *err, s
         jsnap_list(dir, &p->snaps, &p->nsnaps, err, errlen) != 0)
         return -1;
     cets_config c;
-    if (jconfig_get(dir, p->n + p->nsnaps > 0, NULL, false, &c, err, errlen) < 0)
-        return 1;
+    if (jconfig_get(dir, p->n + p->nsnaps > 0, NULL, false, &c, err, errlen) < 0) return 1;
     cets_engine *e = jsnap_newest(dir, &c, p->snaps, p->nsnaps, rep);
-    if (!e)
-        return jerr(err, errlen, "%s: out of memory", dir);
+    if (!e) return jerr(err, errlen, "%s: out of memory", dir);
     cets_engine_free(e);
-    p->w = (jwalk){.dir = dir, .segs = p->segs, .n = p->n, .skip = rep->snapshot_seq,
-                   .rep = rep, .err = err, .errlen = errlen};
-    if (jwalk_run(&p->w) != 0)
-        return p->w.refused ? 1 : -1;
+    p->w = (jwalk){.dir = dir,
+                   .segs = p->segs,
+                   .n = p->n,
+                   .skip = rep->snapshot_seq,
+                   .rep = rep,
+                   .err = err,
+                   .errlen = errlen};
+    if (jwalk_run(&p->w) != 0) return p->w.refused ? 1 : -1;
     return 0;
 }
 
@@ -66,12 +68,10 @@ static int plan_make(const char *dir, jplan *p, cets_recovery *rep, char *err, s
 static void plan_count(const char *dir, const jseg *s, uint64_t *records, uint64_t *last)
 {
     jread rr;
-    if (jseg_read(dir, s, NULL, NULL, &rr, NULL, 0) != 0)
-        return;
+    if (jseg_read(dir, s, NULL, NULL, &rr, NULL, 0) != 0) return;
     *records += rr.records + (rr.bad[0] ? rr.after.records : 0);
     uint64_t l = rr.bad[0] && rr.after.last_seq > rr.last_seq ? rr.after.last_seq : rr.last_seq;
-    if (l > *last)
-        *last = l;
+    if (l > *last) *last = l;
 }
 
 static uint64_t plan_size(const char *dir, const jseg *s)
@@ -87,8 +87,7 @@ static void plan_cut(const char *dir, const jplan *p, cets_journal_cut *cut)
 {
     const jcut *c = &p->w.cut;
     memset(cut, 0, sizeof *cut);
-    if (c->seg == SIZE_MAX)
-        return;
+    if (c->seg == SIZE_MAX) return;
     const jseg *s = &p->segs[c->seg];
     snprintf(cut->segment, sizeof cut->segment, "%s", s->name);
     cut->offset = c->off <= JSEG_HDR ? 0 : c->off;
@@ -113,10 +112,8 @@ int cets_journal_check(const char *dir, cets_recovery *rep, cets_journal_cut *cu
 {
     cets_recovery rscratch;
     cets_journal_cut cscratch;
-    if (!rep)
-        rep = &rscratch;
-    if (!cut)
-        cut = &cscratch;
+    if (!rep) rep = &rscratch;
+    if (!cut) cut = &cscratch;
     memset(rep, 0, sizeof *rep);
     memset(cut, 0, sizeof *cut);
     jerr(err, errlen, "%s", "");
@@ -124,12 +121,10 @@ int cets_journal_check(const char *dir, cets_recovery *rep, cets_journal_cut *cu
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return jerr(err, errlen, "%s: not a directory", dir);
     int lock = jlock_dir(dir, false, err, errlen);
-    if (lock < 0)
-        return -1;
+    if (lock < 0) return -1;
     jplan p;
     int rc = plan_make(dir, &p, rep, err, errlen);
-    if (rc == 1)
-        plan_cut(dir, &p, cut);
+    if (rc == 1) plan_cut(dir, &p, cut);
     if (rc == 0) {
         const jcut *c = &p.w.cut;
         if (p.w.torn) {
@@ -147,17 +142,20 @@ int cets_journal_check(const char *dir, cets_recovery *rep, cets_journal_cut *cu
         if (jseg_list_tmp(dir, &tmp, &ntmp, NULL, 0) == 0) {
             for (size_t i = 0; i < ntmp; i++) {
                 rep->warn = 1;
-                jnote(rep, "%s: a segment whose first commit never completed: recovery would "
-                           "remove it", tmp[i].name);
+                jnote(rep,
+                      "%s: a segment whose first commit never completed: recovery would "
+                      "remove it",
+                      tmp[i].name);
             }
             free(tmp);
         }
-        if (p.w.damaged)
-            rep->warn = 1;
+        if (p.w.damaged) rep->warn = 1;
         rep->replayed = p.w.applied;
         rep->last_seq = p.w.expect - 1;
-        jnote(rep, "recovery would reach seq %" PRIu64 " (snapshot %" PRIu64 ", %" PRIu64
-                   " records to replay)", rep->last_seq, rep->snapshot_seq, rep->replayed);
+        jnote(rep,
+              "recovery would reach seq %" PRIu64 " (snapshot %" PRIu64 ", %" PRIu64
+              " records to replay)",
+              rep->last_seq, rep->snapshot_seq, rep->replayed);
     }
     plan_free(&p);
     close(lock);
@@ -167,8 +165,7 @@ int cets_journal_check(const char *dir, cets_recovery *rep, cets_journal_cut *cu
 /* Copy bytes [from, end) of path into a new file `to`, synced. A `to` that
  * already holds exactly those bytes (a repair interrupted after saving them)
  * is kept; anything else there is not overwritten. */
-static int repair_save(const char *path, const char *to, uint64_t from, char *err,
-                       size_t errlen)
+static int repair_save(const char *path, const char *to, uint64_t from, char *err, size_t errlen)
 {
     unsigned char *b, *old;
     size_t len, oldlen;
@@ -178,8 +175,8 @@ static int repair_save(const char *path, const char *to, uint64_t from, char *er
         bool same = len > from && oldlen == len - from && !memcmp(old, b + from, oldlen);
         free(old);
         free(b);
-        return same ? 0 : jerr(err, errlen, "%s: already exists; move it away and repair again",
-                               to);
+        return same ? 0
+                    : jerr(err, errlen, "%s: already exists; move it away and repair again", to);
     }
     int fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     int rc = 0;
@@ -215,17 +212,14 @@ static int repair_apply(const char *dir, const jplan *p, const cets_journal_cut 
     char path[4096], saved[4200];
     snprintf(path, sizeof path, "%s/%s", dir, s->name);
     snprintf(saved, sizeof saved, "%s/%s", dir, cut->saved);
-    if (cut->offset && repair_save(path, saved, cut->offset, err, errlen) != 0)
-        return -1;
+    if (cut->offset && repair_save(path, saved, cut->offset, err, errlen) != 0) return -1;
     for (size_t k = p->n; k-- > p->w.cut.seg + 1;)
-        if (repair_set_aside(dir, p->segs[k].name, err, errlen) != 0)
-            return -1;
+        if (repair_set_aside(dir, p->segs[k].name, err, errlen) != 0) return -1;
     if (cut->offset) {
         int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0 || ftruncate(fd, (off_t)cut->offset) != 0 || fsync(fd) != 0) {
             int saved_errno = errno;
-            if (fd >= 0)
-                close(fd);
+            if (fd >= 0) close(fd);
             return jerr(err, errlen, "%s: cannot cut: %s", path, strerror(saved_errno));
         }
         close(fd);
@@ -240,16 +234,14 @@ static int repair_apply(const char *dir, const jplan *p, const cets_journal_cut 
 int cets_journal_repair(const char *dir, cets_journal_cut *cut, char *err, size_t errlen)
 {
     cets_journal_cut scratch;
-    if (!cut)
-        cut = &scratch;
+    if (!cut) cut = &scratch;
     memset(cut, 0, sizeof *cut);
     jerr(err, errlen, "%s", "");
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return jerr(err, errlen, "%s: not a directory", dir);
     int lock = jlock_dir(dir, true, err, errlen);
-    if (lock < 0)
-        return -1;
+    if (lock < 0) return -1;
     cets_recovery rep;
     memset(&rep, 0, sizeof rep);
     char why[1024] = "";

@@ -51,8 +51,7 @@ static int jseg_parse_name(const char *name, bool tmp, uint64_t *seq)
         return -1;
     uint64_t v = 0;
     for (int i = 8; i < 28; i++) {
-        if (name[i] < '0' || name[i] > '9')
-            return -1;
+        if (name[i] < '0' || name[i] > '9') return -1;
         v = v * 10 + (uint64_t)(name[i] - '0');
     }
     *seq = v;
@@ -71,14 +70,12 @@ static int jseg_list_kind(const char *dir, bool tmp, jseg **out, size_t *n, char
     *out = NULL;
     *n = 0;
     DIR *d = opendir(dir);
-    if (!d)
-        return jerr(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
+    if (!d) return jerr(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
     size_t cap = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
         uint64_t seq;
-        if (jseg_parse_name(de->d_name, tmp, &seq) != 0)
-            continue;
+        if (jseg_parse_name(de->d_name, tmp, &seq) != 0) continue;
         if (*n == cap) {
             cap = cap ? cap * 2 : 16;
             jseg *grown = realloc(*out, cap * sizeof **out);
@@ -95,8 +92,7 @@ static int jseg_list_kind(const char *dir, bool tmp, jseg **out, size_t *n, char
         (*n)++;
     }
     closedir(d);
-    if (*n > 1)
-        qsort(*out, *n, sizeof **out, jseg_cmp);
+    if (*n > 1) qsort(*out, *n, sizeof **out, jseg_cmp);
     return 0;
 }
 
@@ -131,26 +127,22 @@ int jrec_check(const unsigned char *p, uint64_t avail, uint32_t version, jrec *r
                size_t badlen)
 {
     if (avail < JREC_HDR) {
-        if (bad)
-            snprintf(bad, badlen, "short record header (%" PRIu64 " bytes)", avail);
+        if (bad) snprintf(bad, badlen, "short record header (%" PRIu64 " bytes)", avail);
         return -1;
     }
     uint32_t word = jget32(p + 8);
     uint32_t len = version >= 2 ? word & JREC_LEN_MASK : word;
     if (len < JREC_MIN || len > JREC_MAX) {
-        if (bad)
-            snprintf(bad, badlen, "bad length %u", len);
+        if (bad) snprintf(bad, badlen, "bad length %u", len);
         return -1;
     }
     if (avail - JREC_HDR < len) {
         if (bad)
-            snprintf(bad, badlen, "short record (%" PRIu64 " of %u bytes)", avail - JREC_HDR,
-                     len);
+            snprintf(bad, badlen, "short record (%" PRIu64 " of %u bytes)", avail - JREC_HDR, len);
         return -1;
     }
     if (jget64(p) != XXH3_64bits(p + 8, 4 + (size_t)len)) {
-        if (bad)
-            snprintf(bad, badlen, "checksum mismatch");
+        if (bad) snprintf(bad, badlen, "checksum mismatch");
         return -1;
     }
     rec->len = len;
@@ -169,8 +161,7 @@ int jrec_check(const unsigned char *p, uint64_t avail, uint32_t version, jrec *r
  * pass it. */
 static bool jrec_fits(const jrec *rec, uint64_t prev, uint64_t hole_off, uint64_t q)
 {
-    if (rec->seq <= prev)
-        return false;
+    if (rec->seq <= prev) return false;
     uint64_t missing = rec->seq - prev - 1;
     return missing <= (q - hole_off) / JREC_SMALLEST;
 }
@@ -180,8 +171,7 @@ static bool jrec_fits(const jrec *rec, uint64_t prev, uint64_t hole_off, uint64_
  * rec's was written. Version 1 records do not say: any record counts. */
 static bool jrec_later_commit(const jrec *rec, uint32_t version, uint64_t after)
 {
-    if (version < 2)
-        return true;
+    if (version < 2) return true;
     if (rec->idx >= JREC_IDX_MAX || rec->idx >= rec->seq)
         return false; /* began a million records earlier or more (or says nonsense) */
     return rec->seq - rec->idx > after + 1;
@@ -206,8 +196,7 @@ void jseg_survey(const jmap *mp, uint64_t off, uint64_t after, bool full, jsurve
         for (;;) { /* the run of consecutive records from q */
             sv->records++;
             sv->last_seq = prev = rec.seq;
-            if (jrec_later_commit(&rec, mp->version, after))
-                sv->later_commit = true;
+            if (jrec_later_commit(&rec, mp->version, after)) sv->later_commit = true;
             q += JREC_HDR + rec.len;
             if (q == size) {
                 sv->ends_clean = true;
@@ -236,8 +225,7 @@ int jseg_run(const jmap *mp, uint64_t off, uint64_t expect, bool full, jseg_fn f
     r->version = mp->version;
     r->end = off;
     if (!mp->m) {
-        snprintf(r->bad, sizeof r->bad, "incomplete segment header (%" PRIu64 " bytes)",
-                 mp->size);
+        snprintf(r->bad, sizeof r->bad, "incomplete segment header (%" PRIu64 " bytes)", mp->size);
         return 0;
     }
     if (off == JSEG_HDR && mp->size == JSEG_HDR) {
@@ -247,8 +235,8 @@ int jseg_run(const jmap *mp, uint64_t off, uint64_t expect, bool full, jseg_fn f
     cets_cmd cmd;
     while (off < mp->size) {
         jrec rec;
-        bool bad = jrec_check(mp->m + off, mp->size - off, mp->version, &rec, r->bad,
-                              sizeof r->bad) != 0;
+        bool bad =
+            jrec_check(mp->m + off, mp->size - off, mp->version, &rec, r->bad, sizeof r->bad) != 0;
         if (!bad && rec.seq != expect) {
             snprintf(r->bad, sizeof r->bad, "seq %" PRIu64 " where seq %" PRIu64 " belongs",
                      rec.seq, expect);
@@ -267,8 +255,7 @@ int jseg_run(const jmap *mp, uint64_t off, uint64_t expect, bool full, jseg_fn f
         r->last_seq = cmd.seq;
         if (fn) {
             int rc = fn(ctx, &cmd);
-            if (rc)
-                return rc;
+            if (rc) return rc;
         }
     }
     return 0;
@@ -280,8 +267,7 @@ int jseg_map(const char *dir, const jseg *s, jmap *mp, char *err, size_t errlen)
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, s->name);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return jerr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    if (fd < 0) return jerr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0) {
         close(fd);
@@ -294,8 +280,7 @@ int jseg_map(const char *dir, const jseg *s, jmap *mp, char *err, size_t errlen)
     }
     void *map = mmap(NULL, mp->size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
-    if (map == MAP_FAILED)
-        return jerr(err, errlen, "%s: cannot map: %s", path, strerror(errno));
+    if (map == MAP_FAILED) return jerr(err, errlen, "%s: cannot map: %s", path, strerror(errno));
     madvise(map, mp->size, MADV_SEQUENTIAL);
     if (jseg_check_header(map, s, err, errlen) != 0) {
         munmap(map, mp->size);
@@ -308,8 +293,7 @@ int jseg_map(const char *dir, const jseg *s, jmap *mp, char *err, size_t errlen)
 
 void jseg_unmap(jmap *mp)
 {
-    if (mp->m)
-        munmap((void *)mp->m, mp->size);
+    if (mp->m) munmap((void *)mp->m, mp->size);
     mp->m = NULL;
 }
 

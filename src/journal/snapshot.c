@@ -52,8 +52,7 @@ static int jsnap_parse_name(const char *name, uint64_t *seq)
         return 0;
     uint64_t v = 0;
     for (int i = 9; i < 29; i++) {
-        if (name[i] < '0' || name[i] > '9')
-            return 0;
+        if (name[i] < '0' || name[i] > '9') return 0;
         v = v * 10 + (uint64_t)(name[i] - '0');
     }
     *seq = v;
@@ -73,8 +72,7 @@ static int jsnap_scan(const char *dir, uint64_t **seqs, size_t *n, bool tidy, ch
     *seqs = NULL;
     *n = 0;
     DIR *d = opendir(dir);
-    if (!d)
-        return jerr(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
+    if (!d) return jerr(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
     size_t cap = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
@@ -85,8 +83,7 @@ static int jsnap_scan(const char *dir, uint64_t **seqs, size_t *n, bool tidy, ch
             snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
             unlink(path);
         }
-        if (kind != 1)
-            continue;
+        if (kind != 1) continue;
         if (*n == cap) {
             cap = cap ? cap * 2 : 8;
             uint64_t *grown = realloc(*seqs, cap * sizeof **seqs);
@@ -101,8 +98,7 @@ static int jsnap_scan(const char *dir, uint64_t **seqs, size_t *n, bool tidy, ch
         (*seqs)[(*n)++] = seq;
     }
     closedir(d);
-    if (*n > 1)
-        qsort(*seqs, *n, sizeof **seqs, jsnap_cmp);
+    if (*n > 1) qsort(*seqs, *n, sizeof **seqs, jsnap_cmp);
     return 0;
 }
 
@@ -116,8 +112,7 @@ static void jsnap_prune(const char *dir, int keep)
 {
     uint64_t *seqs;
     size_t n;
-    if (jsnap_scan(dir, &seqs, &n, true, NULL, 0) != 0)
-        return;
+    if (jsnap_scan(dir, &seqs, &n, true, NULL, 0) != 0) return;
     size_t k = keep < 1 ? 1 : (size_t)keep;
     for (size_t i = 0; i + k < n; i++) {
         char name[40], path[4096];
@@ -162,21 +157,17 @@ static int jsnap_pack(const cets_engine *e, unsigned char **out, size_t *outlen,
     return 0;
 }
 
-int cets_snapshot_write(const char *dir, const cets_engine *e, int keep, char *err,
-                        size_t errlen)
+int cets_snapshot_write(const char *dir, const cets_engine *e, int keep, char *err, size_t errlen)
 {
-    if (durable_mkdir(dir, err, errlen) != 0)
-        return -1;
+    if (durable_mkdir(dir, err, errlen) != 0) return -1;
     unsigned char *buf = NULL;
     size_t len = 0;
-    if (jsnap_pack(e, &buf, &len, err, errlen) != 0)
-        return -1;
+    if (jsnap_pack(e, &buf, &len, err, errlen) != 0) return -1;
     char name[40];
     jsnap_name(name, sizeof name, cets_last_seq(e));
     int rc = durable_replace(dir, name, buf, len, err, errlen);
     free(buf);
-    if (rc == 0)
-        jsnap_prune(dir, keep);
+    if (rc == 0) jsnap_prune(dir, keep);
     return rc;
 }
 
@@ -196,12 +187,9 @@ static const char *jsnap_why(char *why, size_t whylen, const char *fmt, ...)
 static const char *jsnap_check(const unsigned char *b, size_t len, uint64_t *seq, uint64_t *raw,
                                char *why, size_t whylen)
 {
-    if (len < SNAP_HDR)
-        return jsnap_why(why, whylen, "too short for a snapshot (%zu bytes)", len);
-    if (memcmp(b, SNAP_MAGIC, 8) != 0)
-        return "not a snapshot (bad magic)";
-    if (jget64(b + 48) != XXH3_64bits(b, 48))
-        return "header checksum mismatch";
+    if (len < SNAP_HDR) return jsnap_why(why, whylen, "too short for a snapshot (%zu bytes)", len);
+    if (memcmp(b, SNAP_MAGIC, 8) != 0) return "not a snapshot (bad magic)";
+    if (jget64(b + 48) != XXH3_64bits(b, 48)) return "header checksum mismatch";
     if (jget32(b + 8) != SNAP_VERSION)
         return jsnap_why(why, whylen, "snapshot version %u, this build reads %u", jget32(b + 8),
                          SNAP_VERSION);
@@ -209,8 +197,7 @@ static const char *jsnap_check(const unsigned char *b, size_t len, uint64_t *seq
     if (len - SNAP_HDR != packed)
         return jsnap_why(why, whylen, "%zu bytes of data, the header says %" PRIu64 " (truncated?)",
                          len - SNAP_HDR, packed);
-    if (jget64(b + 40) != XXH3_64bits(b + SNAP_HDR, packed))
-        return "data checksum mismatch";
+    if (jget64(b + 40) != XXH3_64bits(b + SNAP_HDR, packed)) return "data checksum mismatch";
     *seq = jget64(b + 16);
     *raw = jget64(b + 24);
     unsigned long long framed = ZSTD_getFrameContentSize(b + SNAP_HDR, packed);
@@ -271,7 +258,6 @@ cets_engine *cets_snapshot_read(const char *path, uint64_t *seq, char *err, size
         jerr(err, errlen, "%s: %s", base, bad ? bad : why);
         return NULL;
     }
-    if (seq)
-        *seq = s;
+    if (seq) *seq = s;
     return e;
 }

@@ -40,8 +40,7 @@
 void jnote(cets_recovery *rep, const char *fmt, ...)
 {
     size_t used = strlen(rep->message);
-    if (used + 3 >= sizeof rep->message)
-        return;
+    if (used + 3 >= sizeof rep->message) return;
     if (used) {
         memcpy(rep->message + used, "; ", 3);
         used += 2;
@@ -55,8 +54,7 @@ void jnote(cets_recovery *rep, const char *fmt, ...)
 static int walk_record(void *ctx, const cets_cmd *cmd)
 {
     jwalk *w = ctx;
-    if (cmd->seq <= w->skip)
-        return 0;
+    if (cmd->seq <= w->skip) return 0;
     if (cmd->seq != w->expect) /* the walk checks continuity before reading: a bug if seen */
         return jerr(w->err, w->errlen, "sequence gap: after seq %" PRIu64 " came seq %" PRIu64,
                     w->expect - 1, cmd->seq);
@@ -89,8 +87,8 @@ static const char *walk_range(char *buf, size_t len, uint64_t lo, uint64_t hi)
     return buf;
 }
 
-#define WALK_ADVICE                                                                            \
-    "restore the directory from a backup, or give those commands up with `cets journal "       \
+#define WALK_ADVICE                                                                                \
+    "restore the directory from a backup, or give those commands up with `cets journal "           \
     "repair`"
 
 /* Damage at rr->end of segment i, after seq g: refuse, note it, or mark the torn tail.
@@ -194,19 +192,15 @@ static int walk_segment(jwalk *w, size_t i, uint64_t *seg_last)
     int rc = jseg_map(w->dir, s, &mp, w->err, w->errlen);
     if (rc == -2) /* bad header: nothing in it can be trusted */
         return walk_refuse(w, i, 0, mp.size, s->first_seq, NULL);
-    if (rc != 0)
-        return -1;
+    if (rc != 0) return -1;
     uint64_t off = JSEG_HDR, expect = s->first_seq;
     *seg_last = 0;
     for (;;) {
         jread rr;
         rc = jseg_run(&mp, off, expect, false, walk_record, w, &rr);
-        if (rc != 0)
-            break;
-        if (rr.records)
-            *seg_last = rr.last_seq;
-        if (!rr.bad[0])
-            break;
+        if (rc != 0) break;
+        if (rr.records) *seg_last = rr.last_seq;
+        if (!rr.bad[0]) break;
         uint64_t g = rr.records ? rr.last_seq : expect - 1;
         bool head = !mp.m || (off == JSEG_HDR && rr.records == 0);
         int d = walk_damage(w, i, &mp, &rr, g, head);
@@ -251,10 +245,8 @@ int jwalk_run(jwalk *w)
         }
         uint64_t seg_last;
         int rc = walk_segment(w, i, &seg_last);
-        if (rc != 0)
-            return rc;
-        if (w->torn)
-            break;
+        if (rc != 0) return rc;
+        if (w->torn) break;
         prev_read = true;
         prev_last = seg_last ? seg_last : s->first_seq - 1;
         prev_name = s->name;

@@ -27,11 +27,9 @@ const char cets_audit_usage[] =
 
 static bool is_hex64(const char *s, size_t n)
 {
-    if (n != CETS_AUDIT_HASH_HEX)
-        return false;
+    if (n != CETS_AUDIT_HASH_HEX) return false;
     for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return false;
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
     return true;
 }
 
@@ -48,12 +46,10 @@ static const char *verify_line(chain *c, const char *s, size_t n, char *seq_text
     const char *bars[AUDIT_FIELDS];
     int nb = 0;
     for (size_t i = 0; i < n; i++)
-        if (s[i] == '|' && nb++ < AUDIT_FIELDS)
-            bars[nb - 1] = s + i;
+        if (s[i] == '|' && nb++ < AUDIT_FIELDS) bars[nb - 1] = s + i;
     size_t seq_len = nb ? (size_t)(bars[0] - s) : n;
     snprintf(seq_text, cap, "%.*s", (int)(seq_len < 24 ? seq_len : 24), s);
-    if (nb != AUDIT_FIELDS - 1)
-        return "malformed line: wrong number of fields";
+    if (nb != AUDIT_FIELDS - 1) return "malformed line: wrong number of fields";
     char *end;
     errno = 0;
     uint64_t seq = strtoull(s, &end, 10);
@@ -71,8 +67,7 @@ static const char *verify_line(chain *c, const char *s, size_t n, char *seq_text
                               "before it"
                             : "prev_hash is not the hash of the line before: a line was removed, "
                               "inserted or moved here";
-    if (seq < c->last_seq)
-        return "seq goes backwards";
+    if (seq < c->last_seq) return "seq goes backwards";
     memcpy(c->prev, hash, CETS_AUDIT_HASH_HEX);
     c->last_seq = seq;
     return NULL;
@@ -85,11 +80,9 @@ int cets_audit_verify(const char *path, char *msg, size_t msglen)
         msg = scratch;
         msglen = sizeof scratch;
     }
-    if (sodium_init() < 0)
-        return snprintf(msg, msglen, "libsodium failed to start"), -1;
+    if (sodium_init() < 0) return snprintf(msg, msglen, "libsodium failed to start"), -1;
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return snprintf(msg, msglen, "%s: %s", path, strerror(errno)), -1;
+    if (!f) return snprintf(msg, msglen, "%s: %s", path, strerror(errno)), -1;
     chain c = {.line = 0};
     memcpy(c.prev, audit_zero_hash, sizeof c.prev);
     char *buf = NULL, seq_text[32];
@@ -114,8 +107,7 @@ int cets_audit_verify(const char *path, char *msg, size_t msglen)
         }
         start = ftell(f);
         const char *why = verify_line(&c, buf, (size_t)got - !torn, seq_text, sizeof seq_text);
-        if (!why && torn)
-            why = "the last line is torn (no newline): an unfinished write";
+        if (!why && torn) why = "the last line is torn (no newline): an unfinished write";
         if (why) {
             snprintf(msg, msglen, "%s:%ld: seq %s: %s", path, c.line, seq_text[0] ? seq_text : "?",
                      why);

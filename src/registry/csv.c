@@ -49,23 +49,19 @@ static size_t kmap_home(const kmap *m, uint64_t key)
  * valid until the next kmap_room. */
 static bool kmap_room(kmap *m, size_t extra)
 {
-    if (m->s && (m->n + extra) * 2 <= m->mask + 1)
-        return true;
+    if (m->s && (m->n + extra) * 2 <= m->mask + 1) return true;
     kmap old = *m;
     size_t cap = m->s ? (m->mask + 1) * 2 : 1024;
-    while ((m->n + extra) * 2 > cap)
-        cap *= 2;
+    while ((m->n + extra) * 2 > cap) cap *= 2;
     if (!(m->s = calloc(cap, sizeof *m->s))) {
         *m = old;
         return false;
     }
     m->mask = cap - 1;
     for (size_t i = 0; old.s && i <= old.mask; i++) {
-        if (!old.s[i].key)
-            continue;
+        if (!old.s[i].key) continue;
         size_t j = kmap_home(m, old.s[i].key);
-        while (m->s[j].key)
-            j = (j + 1) & m->mask;
+        while (m->s[j].key) j = (j + 1) & m->mask;
         m->s[j] = old.s[i];
     }
     free(old.s);
@@ -76,8 +72,7 @@ static bool kmap_room(kmap *m, size_t extra)
 static slot *kmap_get(kmap *m, uint64_t key, bool *fresh)
 {
     size_t j = kmap_home(m, key);
-    while (m->s[j].key && m->s[j].key != key)
-        j = (j + 1) & m->mask;
+    while (m->s[j].key && m->s[j].key != key) j = (j + 1) & m->mask;
     *fresh = !m->s[j].key;
     if (*fresh) {
         memset(&m->s[j], 0, sizeof m->s[j]);
@@ -125,11 +120,11 @@ static void load_message(loader *ld, const char *fmt, ...)
 }
 
 /* One bad row: its message, "<name>:<line>: <what>". Past the cap only counted. */
-static bool row_error(loader *ld, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool row_error(loader *ld, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static bool row_error(loader *ld, int line, const char *fmt, ...)
 {
-    if (ld->bad++ >= CETS_LOAD_MAX_ERRORS)
-        return false;
+    if (ld->bad++ >= CETS_LOAD_MAX_ERRORS) return false;
     char what[400];
     va_list ap;
     va_start(ap, fmt);
@@ -160,7 +155,10 @@ static cets_cmd *cmd_push(loader *ld)
 
 /* ---- fields ----------------------------------------------------------- */
 
-static bool is_blank(char ch) { return ch == ' ' || ch == '\t'; }
+static bool is_blank(char ch)
+{
+    return ch == ' ' || ch == '\t';
+}
 
 /* Split a line in place into fields: commas separate, spaces around a field
  * are dropped, a field may be quoted ("a,b" and "" for a quote). Returns the
@@ -170,34 +168,27 @@ static int csv_split(char *p, char **f, int max)
 {
     int n = 0;
     for (;;) {
-        while (is_blank(*p))
-            p++;
+        while (is_blank(*p)) p++;
         char *start = p, *w = p;
         if (*p == '"') {
             for (p++;; p++) {
-                if (!*p)
-                    return -1;
-                if (*p == '"' && p[1] != '"')
-                    break;
+                if (!*p) return -1;
+                if (*p == '"' && p[1] != '"') break;
                 *w++ = *p == '"' ? *++p : *p;
             }
             for (p++; is_blank(*p); p++)
                 ;
-            if (*p && *p != ',')
-                return -1;
+            if (*p && *p != ',') return -1;
         } else {
-            while (*p && *p != ',')
-                p++;
+            while (*p && *p != ',') p++;
             for (w = p; w > start && is_blank(w[-1]); w--)
                 ;
         }
         char sep = *p;
         *w = 0;
-        if (n < max)
-            f[n] = start;
+        if (n < max) f[n] = start;
         n++;
-        if (!sep)
-            return n;
+        if (!sep) return n;
         p++;
     }
 }
@@ -206,14 +197,11 @@ static int csv_split(char *p, char **f, int max)
 static bool parse_int(const char *s, int64_t *v)
 {
     bool neg = *s == '-';
-    if (*s == '-' || *s == '+')
-        s++;
-    if (!*s)
-        return false;
+    if (*s == '-' || *s == '+') s++;
+    if (!*s) return false;
     int64_t x = 0;
     for (; *s; s++) {
-        if (*s < '0' || *s > '9' || x > 100000000000000000LL)
-            return false;
+        if (*s < '0' || *s > '9' || x > 100000000000000000LL) return false;
         x = x * 10 + (*s - '0');
     }
     *v = neg ? -x : x;
@@ -246,8 +234,7 @@ typedef struct alloc_row {
 static bool alloc_parse(loader *ld, int line, char **f, alloc_row *r)
 {
     cets_instrument_info ii;
-    if (!(r->entity = field_entity(ld, line, f[0])))
-        return false;
+    if (!(r->entity = field_entity(ld, line, f[0]))) return false;
     if ((r->iid = cets_instrument_find(ld->e, f[1])) < 0)
         return row_error(ld, line, "vintage %s does not exist", f[1]);
     cets_instrument_get(ld->e, (uint32_t)r->iid, &ii);
@@ -275,11 +262,9 @@ static bool alloc_parse(loader *ld, int line, char **f, alloc_row *r)
 static bool alloc_simulate(loader *ld, int line, const alloc_row *r, const char *code)
 {
     bool fresh;
-    if (!kmap_room(&ld->map, 2))
-        return ld->oom = true, false;
+    if (!kmap_room(&ld->map, 2)) return ld->oom = true, false;
     slot *p = kmap_get(&ld->map, (uint64_t)r->entity << 8 | 0xff, &fresh); /* the entity */
-    if (fresh)
-        p->owed = cets_deduction_owed(ld->e, r->entity);
+    if (fresh) p->owed = cets_deduction_owed(ld->e, r->entity);
     slot *h = kmap_get(&ld->map, (uint64_t)r->entity << 8 | (uint64_t)r->iid, &fresh);
     if (fresh) {
         cets_holding hold;
@@ -304,15 +289,13 @@ static void alloc_row_check(loader *ld, int line, char **f, int nf)
 {
     alloc_row r = {0};
     if (nf != 6) {
-        row_error(ld, line, "expected 6 fields (entity,vintage,kind,qty,output,benchmark), found %d",
-                  nf);
+        row_error(ld, line,
+                  "expected 6 fields (entity,vintage,kind,qty,output,benchmark), found %d", nf);
         return;
     }
-    if (!alloc_parse(ld, line, f, &r) || !alloc_simulate(ld, line, &r, f[1]))
-        return;
+    if (!alloc_parse(ld, line, f, &r) || !alloc_simulate(ld, line, &r, f[1])) return;
     cets_cmd *c = cmd_push(ld);
-    if (!c)
-        return;
+    if (!c) return;
     c->type = CETS_CMD_ALLOCATE;
     c->participant = r.entity;
     c->instrument = (uint32_t)r.iid;
@@ -332,8 +315,7 @@ static void emis_row_check(loader *ld, int line, char **f, int nf)
     }
     uint32_t ent = field_entity(ld, line, f[0]);
     int64_t year, tonnes;
-    if (!ent)
-        return;
+    if (!ent) return;
     if (!parse_int(f[1], &year) || year < 2000 || year > 2200) {
         row_error(ld, line, "year must be an integer from 2000 to 2200");
         return;
@@ -382,17 +364,14 @@ typedef void (*row_fn)(loader *ld, int line, char **f, int nf);
 /* Next line of text[*pos..len) into buf (without \r\n); false at the end. */
 static bool next_line(const char *text, size_t len, size_t *pos, char **buf, size_t *cap)
 {
-    if (*pos >= len)
-        return false;
+    if (*pos >= len) return false;
     const char *s = text + *pos, *nl = memchr(s, '\n', len - *pos);
     size_t n = nl ? (size_t)(nl - s) : len - *pos;
     *pos += n + (nl != NULL);
-    if (n && s[n - 1] == '\r')
-        n--;
+    if (n && s[n - 1] == '\r') n--;
     if (n + 1 > *cap) {
         char *p = realloc(*buf, n + 1);
-        if (!p)
-            return false;
+        if (!p) return false;
         *buf = p;
         *cap = n + 1;
     }
@@ -406,11 +385,9 @@ static bool header_ok(char *line, const char *want)
     char *f[MAX_FIELDS], *g[MAX_FIELDS], expect[128];
     snprintf(expect, sizeof expect, "%s", want);
     int n = csv_split(line, f, MAX_FIELDS), m = csv_split(expect, g, MAX_FIELDS);
-    if (n != m)
-        return false;
+    if (n != m) return false;
     for (int i = 0; i < n; i++)
-        if (strcasecmp(f[i], g[i]))
-            return false;
+        if (strcasecmp(f[i], g[i])) return false;
     return true;
 }
 
@@ -423,10 +400,8 @@ static void load_rows(loader *ld, const char *text, size_t len, const char *head
     while (!ld->oom && next_line(text, len, &pos, &buf, &cap)) {
         line++;
         char *p = buf, *f[MAX_FIELDS];
-        while (is_blank(*p))
-            p++;
-        if (!*p)
-            continue; /* blank lines (a trailing one, say) carry nothing */
+        while (is_blank(*p)) p++;
+        if (!*p) continue; /* blank lines (a trailing one, say) carry nothing */
         if (!seen_header) {
             seen_header = true;
             if (!header_ok(p, header)) {
@@ -458,17 +433,14 @@ static int load_text(const cets_engine *e, const char *name, const char *text, s
     }
     /* Excel's "CSV UTF-8" starts the file with a byte-order mark: it is
      * not part of the header */
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        text += 3, len -= 3;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) text += 3, len -= 3;
     load_rows(&ld, text, len, header, fn);
     free(ld.map.s);
     if (ld.bad > CETS_LOAD_MAX_ERRORS)
         load_message(&ld, "%s: %zu bad rows in all (the first %d are listed)", name, ld.bad,
                      CETS_LOAD_MAX_ERRORS);
-    if (ld.oom)
-        load_message(&ld, "%s: out of memory", name);
-    if (!ld.bad && !ld.oom)
-        return 0;
+    if (ld.oom) load_message(&ld, "%s: out of memory", name);
+    if (!ld.bad && !ld.oom) return 0;
     free(out->cmds); /* a file with any bad row changes nothing */
     out->cmds = NULL;
     out->ncmds = 0;
@@ -494,13 +466,10 @@ static char *read_all(const char *path, size_t *len, int *err)
         }
         size_t n = fread(text + *len, 1, cap - *len, f);
         *len += n;
-        if (n == 0 && ferror(f))
-            *err = EIO;
-        if (n == 0)
-            break;
+        if (n == 0 && ferror(f)) *err = EIO;
+        if (n == 0) break;
     }
-    if (f)
-        fclose(f);
+    if (f) fclose(f);
     return text;
 }
 
@@ -526,14 +495,14 @@ static int load_file(const cets_engine *e, const char *path, uint32_t authority,
 static const char alloc_header[] = "entity,vintage,kind,qty,output,benchmark";
 static const char emis_header[] = "entity,year,tonnes";
 
-int cets_load_allocations_text(const cets_engine *e, const char *name, const char *text,
-                               size_t len, uint32_t authority, cets_load *out)
+int cets_load_allocations_text(const cets_engine *e, const char *name, const char *text, size_t len,
+                               uint32_t authority, cets_load *out)
 {
     return load_text(e, name, text, len, authority, out, alloc_header, alloc_row_check);
 }
 
-int cets_load_emissions_text(const cets_engine *e, const char *name, const char *text,
-                             size_t len, uint32_t authority, cets_load *out)
+int cets_load_emissions_text(const cets_engine *e, const char *name, const char *text, size_t len,
+                             uint32_t authority, cets_load *out)
 {
     return load_text(e, name, text, len, authority, out, emis_header, emis_row_check);
 }
@@ -544,16 +513,14 @@ int cets_load_allocations(const cets_engine *e, const char *path, uint32_t autho
     return load_file(e, path, authority, out, alloc_header, alloc_row_check);
 }
 
-int cets_load_emissions(const cets_engine *e, const char *path, uint32_t authority,
-                        cets_load *out)
+int cets_load_emissions(const cets_engine *e, const char *path, uint32_t authority, cets_load *out)
 {
     return load_file(e, path, authority, out, emis_header, emis_row_check);
 }
 
 void cets_load_free(cets_load *l)
 {
-    for (size_t i = 0; i < l->nerrors; i++)
-        free(l->errors[i]);
+    for (size_t i = 0; i < l->nerrors; i++) free(l->errors[i]);
     free(l->errors);
     free(l->cmds);
     memset(l, 0, sizeof *l);

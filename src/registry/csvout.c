@@ -34,16 +34,12 @@ int cets_csv_text(FILE *out, const char *s)
 {
     bool formula = formula_start(s);
     bool quote = strpbrk(s, ",\"\r\n") != NULL;
-    if (quote)
-        fputc('"', out);
-    if (formula)
-        fputc('\'', out);
+    if (quote) fputc('"', out);
+    if (formula) fputc('\'', out);
     for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
+        if (*s == '"') fputc('"', out);
         fputc(*s, out);
     }
-    if (quote)
-        fputc('"', out);
+    if (quote) fputc('"', out);
     return ferror(out) ? -1 : 0;
 }

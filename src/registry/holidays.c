@@ -29,17 +29,13 @@ int cets_holidays_load(const char *path, int32_t *dates, int cap, char *err, siz
     while (fgets(line, sizeof line, f)) {
         lineno++;
         char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
+        if (hash) *hash = '\0';
         char *p = line;
-        while (isspace((unsigned char)*p))
-            p++;
-        if (!*p)
-            continue;
+        while (isspace((unsigned char)*p)) p++;
+        if (!*p) continue;
         char *end;
         long v = strtol(p, &end, 10);
-        while (isspace((unsigned char)*end))
-            end++;
+        while (isspace((unsigned char)*end)) end++;
         if (*end || v > INT32_MAX || !cets_date_valid((int32_t)v)) {
             p[strcspn(p, "\r\n")] = '\0';
             snprintf(err, errlen, "%s:%d: not a date (YYYYMMDD): %s", path, lineno, p);

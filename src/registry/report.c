@@ -43,8 +43,7 @@ static const char *status_name(int s)
 static bool report_row_get(const cets_engine *e, uint32_t pid, int32_t year, report_row *r)
 {
     cets_participant_info pi;
-    if (cets_participant_get(e, pid, &pi) != CETS_OK || pi.kind != CETS_PK_ENTITY)
-        return false;
+    if (cets_participant_get(e, pid, &pi) != CETS_OK || pi.kind != CETS_PK_ENTITY) return false;
     memset(r, 0, sizeof *r);
     r->entity = pid;
     memcpy(r->name, pi.name, sizeof r->name);
@@ -53,8 +52,7 @@ static bool report_row_get(const cets_engine *e, uint32_t pid, int32_t year, rep
         r->status = "no_emissions";
         return true;
     }
-    r->outstanding =
-        r->c.obligation - r->c.surrendered_cea - r->c.surrendered_ccer - r->c.withheld;
+    r->outstanding = r->c.obligation - r->c.surrendered_cea - r->c.surrendered_ccer - r->c.withheld;
     r->status = status_name(r->c.status);
     return true;
 }
@@ -74,21 +72,20 @@ static const char *settled_on(const cets_compliance *c, char on[16])
 int cets_report_compliance_csv(const cets_engine *e, int32_t year, FILE *out)
 {
     fputs("entity,name,year,obligation,surrendered_cea,surrendered_ccer,outstanding,shortfall,"
-          "penalty,status,withheld,surrendered_late,settled_on\n", out);
+          "penalty,status,withheld,surrendered_late,settled_on\n",
+          out);
     uint32_t n = cets_participant_count(e);
     for (uint32_t pid = 1; pid <= n; pid++) {
         report_row r;
-        if (!report_row_get(e, pid, year, &r))
-            continue;
+        if (!report_row_get(e, pid, year, &r)) continue;
         char money[24], on[16];
         fprintf(out, "%u,", r.entity);
         cets_csv_text(out, r.name); /* the only text cell: a name users chose */
         fprintf(out, ",%d,%lld,%lld,%lld,%lld,%lld,%s,%s,%lld,%lld,%s\n", (int)year,
                 (long long)r.c.obligation, (long long)r.c.surrendered_cea,
-                (long long)r.c.surrendered_ccer, (long long)r.outstanding,
-                (long long)r.c.shortfall, cets_fmt_money(r.c.penalty, money), r.status,
-                (long long)r.c.withheld, (long long)r.c.late_surrendered,
-                settled_on(&r.c, on));
+                (long long)r.c.surrendered_ccer, (long long)r.outstanding, (long long)r.c.shortfall,
+                cets_fmt_money(r.c.penalty, money), r.status, (long long)r.c.withheld,
+                (long long)r.c.late_surrendered, settled_on(&r.c, on));
     }
     return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }
@@ -98,11 +95,13 @@ int cets_report_compliance_csv(const cets_engine *e, int32_t year, FILE *out)
 /* Length of the valid UTF-8 sequence at s (1-4), 0 when it is not valid. */
 static int utf8_len(const unsigned char *s)
 {
-    int n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
-          : s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
+    int n = s[0] < 0x80                   ? 1
+            : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
+            : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
+            : s[0] >= 0xf0 && s[0] < 0xf5 ? 4
+                                          : 0;
     for (int i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
+        if ((s[i] & 0xc0) != 0x80) return 0;
     if (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
         return 0; /* overlong, or a UTF-16 surrogate */
     if (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
@@ -137,19 +136,18 @@ typedef struct totals {
 static void json_row(FILE *out, const report_row *r, bool first)
 {
     char money[24], on[16], quoted[20] = "null";
-    if (settled_on(&r->c, on)[0])
-        snprintf(quoted, sizeof quoted, "\"%s\"", on);
+    if (settled_on(&r->c, on)[0]) snprintf(quoted, sizeof quoted, "\"%s\"", on);
     fprintf(out, "%s\n    {\"entity\": %u, \"name\": ", first ? "" : ",", r->entity);
     json_string(out, r->name);
-    fprintf(out, ", \"obligation\": %lld, \"surrendered_cea\": %lld, \"surrendered_ccer\": %lld, "
-                 "\"outstanding\": %lld, \"shortfall\": %lld, \"penalty\": \"%s\", "
-                 "\"penalty_fen\": %lld, \"status\": \"%s\", \"withheld\": %lld, "
-                 "\"surrendered_late\": %lld, \"settled_on\": %s}",
+    fprintf(out,
+            ", \"obligation\": %lld, \"surrendered_cea\": %lld, \"surrendered_ccer\": %lld, "
+            "\"outstanding\": %lld, \"shortfall\": %lld, \"penalty\": \"%s\", "
+            "\"penalty_fen\": %lld, \"status\": \"%s\", \"withheld\": %lld, "
+            "\"surrendered_late\": %lld, \"settled_on\": %s}",
             (long long)r->c.obligation, (long long)r->c.surrendered_cea,
-            (long long)r->c.surrendered_ccer, (long long)r->outstanding,
-            (long long)r->c.shortfall, cets_fmt_money(r->c.penalty, money),
-            (long long)r->c.penalty, r->status, (long long)r->c.withheld,
-            (long long)r->c.late_surrendered, quoted);
+            (long long)r->c.surrendered_ccer, (long long)r->outstanding, (long long)r->c.shortfall,
+            cets_fmt_money(r->c.penalty, money), (long long)r->c.penalty, r->status,
+            (long long)r->c.withheld, (long long)r->c.late_surrendered, quoted);
 }
 
 static void totals_add(totals *t, const report_row *r)
@@ -161,7 +159,9 @@ static void totals_add(totals *t, const report_row *r)
     t->outstanding += r->outstanding;
     t->shortfall += r->c.shortfall;
     t->penalty += r->c.penalty;
-    t->by_status[r->status[0] == 'n' ? 4 : r->c.status <= CETS_COMPLIANCE_SETTLED ? r->c.status : 0]++;
+    t->by_status[r->status[0] == 'n'                      ? 4
+                 : r->c.status <= CETS_COMPLIANCE_SETTLED ? r->c.status
+                                                          : 0]++;
 }
 
 int cets_report_compliance_json(const cets_engine *e, int32_t year, FILE *out)
@@ -171,17 +171,17 @@ int cets_report_compliance_json(const cets_engine *e, int32_t year, FILE *out)
     uint32_t n = cets_participant_count(e);
     for (uint32_t pid = 1; pid <= n; pid++) {
         report_row r;
-        if (!report_row_get(e, pid, year, &r))
-            continue;
+        if (!report_row_get(e, pid, year, &r)) continue;
         json_row(out, &r, t.entities == 0);
         totals_add(&t, &r);
     }
     char money[24];
-    fprintf(out, "\n  ],\n  \"totals\": {\"entities\": %u, \"obligation\": %lld, "
-                 "\"surrendered_cea\": %lld, \"surrendered_ccer\": %lld, \"outstanding\": %lld, "
-                 "\"shortfall\": %lld, \"penalty\": \"%s\", \"penalty_fen\": %lld, "
-                 "\"by_status\": {\"open\": %u, \"compliant\": %u, \"shortfall\": %u, "
-                 "\"shortfall_settled\": %u, \"no_emissions\": %u}}\n}\n",
+    fprintf(out,
+            "\n  ],\n  \"totals\": {\"entities\": %u, \"obligation\": %lld, "
+            "\"surrendered_cea\": %lld, \"surrendered_ccer\": %lld, \"outstanding\": %lld, "
+            "\"shortfall\": %lld, \"penalty\": \"%s\", \"penalty_fen\": %lld, "
+            "\"by_status\": {\"open\": %u, \"compliant\": %u, \"shortfall\": %u, "
+            "\"shortfall_settled\": %u, \"no_emissions\": %u}}\n}\n",
             t.entities, (long long)t.obligation, (long long)t.cea, (long long)t.ccer,
             (long long)t.outstanding, (long long)t.shortfall, cets_fmt_money(t.penalty, money),
             (long long)t.penalty, t.by_status[0], t.by_status[1], t.by_status[2], t.by_status[3],

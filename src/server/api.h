@@ -13,9 +13,9 @@
 #include "http.h"
 #include "server.h"
 
-void api_market_register(server *s);  /* market, instruments, depth, trades, bars, report */
-void api_account_register(server *s); /* account, own orders (GET), fills, statement */
-void api_trading_register(server *s); /* orders (POST, PATCH, DELETE), takes, withdrawals */
+void api_market_register(server *s);   /* market, instruments, depth, trades, bars, report */
+void api_account_register(server *s);  /* account, own orders (GET), fills, statement */
+void api_trading_register(server *s);  /* orders (POST, PATCH, DELETE), takes, withdrawals */
 void api_admin_register(server *s);    /* operator endpoints but users */
 void api_blocks_register(server *s);   /* api_blocks.c */
 void api_auctions_register(server *s); /* api_auctions.c */
@@ -23,7 +23,7 @@ void api_registry_register(server *s); /* api_registry.c: registry and complianc
 void api_auth_register(server *s);     /* login, logout, me, tokens, admin/users */
 void api_fix_register(server *s);      /* the FIX sessions the operator provisions */
 void api_params_register(server *s);   /* market parameters: list, operator's changes */
-void metrics_register(server *s);     /* /metrics, /healthz */
+void metrics_register(server *s);      /* /metrics, /healthz */
 
 /* GET /api/v1/orders[/{id}], answered by api_account.c for the handler of
  * /api/v1/orders, which api_trading.c owns (one handler per path). */

@@ -59,8 +59,7 @@ static int instrument_add(req *r, json_t *b)
     snprintf(c.u.text, sizeof c.u.text, "%s", code); /* the engine checks the code */
     c.aux = product;
     c.flags = (uint8_t)matching;
-    if (!admin_submit(r, &c, &res))
-        return r->status;
+    if (!admin_submit(r, &c, &res)) return r->status;
     return instrument_answer(r, res.id, 201);
 }
 
@@ -77,20 +76,17 @@ static int instrument_change(req *r, json_t *b, const char *code, const char *wh
     bool halted;
     int matching;
     if (strcmp(what, "halt") == 0) {
-        if (!http_bool(r, b, "halted", true, &halted))
-            return r->status;
+        if (!http_bool(r, b, "halted", true, &halted)) return r->status;
         c.type = CETS_CMD_INSTRUMENT_HALT;
         c.aux = halted;
     } else if (strcmp(what, "mode") == 0) {
-        if (!http_enum(r, b, "matching", true, view_matchings, &matching))
-            return r->status;
+        if (!http_enum(r, b, "matching", true, view_matchings, &matching)) return r->status;
         c.type = CETS_CMD_INSTRUMENT_MODE;
         c.flags = (uint8_t)matching;
     } else {
         return http_not_found(r, "no such resource");
     }
-    if (!admin_submit(r, &c, NULL))
-        return r->status;
+    if (!admin_submit(r, &c, NULL)) return r->status;
     return instrument_answer(r, (uint32_t)id, 200);
 }
 
@@ -100,14 +96,10 @@ static int h_instruments(http_conn *conn, void *cb)
     static const char *const halt_fields[] = {"halted", NULL};
     static const char *const mode_fields[] = {"matching", NULL};
     req r;
-    if (!http_begin(&r, cb, conn))
-        return r.status;
-    if (!http_auth(&r, ROLE_ADMIN, 0))
-        return r.status;
-    if (!http_is(&r, "POST"))
-        return http_bad_method(&r);
-    if (r.nseg != 2 && r.nseg != 4)
-        return http_not_found(&r, "no such resource");
+    if (!http_begin(&r, cb, conn)) return r.status;
+    if (!http_auth(&r, ROLE_ADMIN, 0)) return r.status;
+    if (!http_is(&r, "POST")) return http_bad_method(&r);
+    if (r.nseg != 2 && r.nseg != 4) return http_not_found(&r, "no such resource");
     bool halt = r.nseg == 4 && strcmp(r.seg[3], "halt") == 0;
     json_t *b = http_body(&r, r.nseg == 2 ? add_fields : halt ? halt_fields : mode_fields);
     if (b && r.nseg == 2)
@@ -123,12 +115,9 @@ static int h_halt(http_conn *conn, void *cb)
     static const char *const fields[] = {"halted", NULL};
     req r;
     bool halted = false;
-    if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0))
-        return r.status;
-    if (r.nseg != 2)
-        return http_not_found(&r, "no such resource");
-    if (!http_is(&r, "POST"))
-        return http_bad_method(&r);
+    if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0)) return r.status;
+    if (r.nseg != 2) return http_not_found(&r, "no such resource");
+    if (!http_is(&r, "POST")) return http_bad_method(&r);
     json_t *b = http_body(&r, fields);
     cets_cmd c = {.type = CETS_CMD_MARKET_HALT};
     if (b && http_bool(&r, b, "halted", true, &halted)) {
@@ -150,8 +139,7 @@ static int participants_list(req *r)
     const cets_engine *e = core_read_begin(r->s->core);
     for (uint32_t id = 1; id <= cets_participant_count(e); id++) {
         cets_participant_info p;
-        if (cets_participant_get(e, id, &p) == 0)
-            json_array_append_new(a, view_participant(&p));
+        if (cets_participant_get(e, id, &p) == 0) json_array_append_new(a, view_participant(&p));
     }
     core_read_end(r->s->core);
     return http_json(r, 200, a, NULL);
@@ -169,8 +157,7 @@ static int participant_add(req *r)
         http_str(r, b, "name", true, CETS_NAME_LEN - 1, &name)) {
         c.aux = kind;
         snprintf(c.u.text, sizeof c.u.text, "%s", name);
-        if (admin_submit(r, &c, &res))
-            account_answer(r, res.id, 201);
+        if (admin_submit(r, &c, &res)) account_answer(r, res.id, 201);
     }
     json_decref(b);
     return r->status;
@@ -184,8 +171,7 @@ static int participant_status(req *r, uint32_t pid)
     cets_cmd c = {.type = CETS_CMD_PARTICIPANT_STATUS, .participant = pid};
     if (b && http_enum(r, b, "status", true, view_pstatuses, &st)) {
         c.aux = st;
-        if (admin_submit(r, &c, NULL))
-            account_answer(r, pid, 200);
+        if (admin_submit(r, &c, NULL)) account_answer(r, pid, 200);
     }
     json_decref(b);
     return r->status;
@@ -195,20 +181,16 @@ static int h_participants(http_conn *conn, void *cb)
 {
     req r;
     uint64_t id = 0;
-    if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0))
-        return r.status;
-    if (r.nseg == 2 && http_is(&r, "GET"))
-        return participants_list(&r);
-    if (r.nseg == 2 && http_is(&r, "POST"))
-        return participant_add(&r);
+    if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0)) return r.status;
+    if (r.nseg == 2 && http_is(&r, "GET")) return participants_list(&r);
+    if (r.nseg == 2 && http_is(&r, "POST")) return participant_add(&r);
     if ((r.nseg != 3 && r.nseg != 4) || !api_id_segment(&r, r.seg[2], &id) || id > UINT32_MAX)
         return r.answered ? r.status : http_not_found(&r, "no such participant");
-    if (r.nseg == 3 && http_is(&r, "GET"))
-        return account_answer(&r, (uint32_t)id, 200);
+    if (r.nseg == 3 && http_is(&r, "GET")) return account_answer(&r, (uint32_t)id, 200);
     if (r.nseg == 4 && strcmp(r.seg[3], "status") == 0 && http_is(&r, "POST"))
         return participant_status(&r, (uint32_t)id);
     return r.nseg == 4 && strcmp(r.seg[3], "status") ? http_not_found(&r, "no such resource")
-                                                      : http_bad_method(&r);
+                                                     : http_bad_method(&r);
 }
 
 /* ---- funds, holdings, calendar, end of day ----------------------------------- */
@@ -221,8 +203,7 @@ static int deposit_or_credit(req *r, bool credit)
     int64_t pid = 0;
     const char *code = NULL;
     cets_cmd c = {.type = credit ? CETS_CMD_HOLDING_CREDIT : CETS_CMD_DEPOSIT};
-    if (!b || !http_int(r, b, "participant", true, 1, UINT32_MAX - 1, &pid))
-        goto out;
+    if (!b || !http_int(r, b, "participant", true, 1, UINT32_MAX - 1, &pid)) goto out;
     if (credit ? !http_str(r, b, "code", true, CETS_CODE_LEN - 1, &code) ||
                      !http_int(r, b, "qty", true, -QTY_MAX_ADMIN, QTY_MAX_ADMIN, &c.qty)
                : !http_money(r, b, "amount", true, &c.qty))
@@ -238,8 +219,7 @@ static int deposit_or_credit(req *r, bool credit)
         c.instrument = (uint32_t)id;
     }
     c.participant = (uint32_t)pid;
-    if (admin_submit(r, &c, NULL))
-        account_answer(r, c.participant, 200);
+    if (admin_submit(r, &c, NULL)) account_answer(r, c.participant, 200);
 out:
     json_decref(b);
     return r->status;
@@ -248,12 +228,9 @@ out:
 static int h_funds(http_conn *conn, void *cb)
 {
     req r;
-    if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0))
-        return r.status;
-    if (r.nseg != 2)
-        return http_not_found(&r, "no such resource");
-    if (!http_is(&r, "POST"))
-        return http_bad_method(&r);
+    if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0)) return r.status;
+    if (r.nseg != 2) return http_not_found(&r, "no such resource");
+    if (!http_is(&r, "POST")) return http_bad_method(&r);
     return deposit_or_credit(&r, strcmp(r.seg[1], "credits") == 0);
 }
 
@@ -262,8 +239,8 @@ static int holiday_answer(req *r, int32_t date)
     const cets_engine *e = core_read_begin(r->s->core);
     bool trading = cets_is_trading_day(e, date);
     core_read_end(r->s->core);
-    return http_json(r, 200, json_pack("{s:o, s:b}", "date", view_date(date), "trading_day", trading),
-                     NULL);
+    return http_json(
+        r, 200, json_pack("{s:o, s:b}", "date", view_date(date), "trading_day", trading), NULL);
 }
 
 static int h_holidays(http_conn *conn, void *cb)
@@ -271,41 +248,35 @@ static int h_holidays(http_conn *conn, void *cb)
     static const char *const fields[] = {"date", NULL};
     req r;
     int32_t date = 0;
-    if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0))
-        return r.status;
+    if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0)) return r.status;
     cets_cmd c = {0};
     if (r.nseg == 2 && http_is(&r, "POST")) {
         json_t *b = http_body(&r, fields);
         bool ok = b && http_date(&r, b, "date", true, &date);
         json_decref(b);
-        if (!ok)
-            return r.status;
+        if (!ok) return r.status;
         c.type = CETS_CMD_HOLIDAY_ADD;
     } else if (r.nseg == 3 && http_is(&r, "DELETE")) {
         if (http_parse_date(r.seg[2], &date) != 0)
             return http_not_found(&r, "not a date: use /api/v1/admin/holidays/YYYY-MM-DD");
         c.type = CETS_CMD_HOLIDAY_REMOVE;
     } else {
-        return r.nseg == 2 || r.nseg == 3 ? http_bad_method(&r) : http_not_found(&r, "no such resource");
+        return r.nseg == 2 || r.nseg == 3 ? http_bad_method(&r)
+                                          : http_not_found(&r, "no such resource");
     }
     c.aux = date;
-    if (!admin_submit(&r, &c, NULL))
-        return r.status;
+    if (!admin_submit(&r, &c, NULL)) return r.status;
     return holiday_answer(&r, date);
 }
 
 static int h_end_of_day(http_conn *conn, void *cb)
 {
     req r;
-    if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0))
-        return r.status;
-    if (r.nseg != 2)
-        return http_not_found(&r, "no such resource");
-    if (!http_is(&r, "POST"))
-        return http_bad_method(&r);
+    if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0)) return r.status;
+    if (r.nseg != 2) return http_not_found(&r, "no such resource");
+    if (!http_is(&r, "POST")) return http_bad_method(&r);
     cets_cmd c = {.type = CETS_CMD_END_OF_DAY};
-    if (!admin_submit(&r, &c, NULL))
-        return r.status;
+    if (!admin_submit(&r, &c, NULL)) return r.status;
     int64_t composite;
     int32_t closed;
     cets_day_stats one;
@@ -322,19 +293,18 @@ static int h_end_of_day(http_conn *conn, void *cb)
 static int h_snapshot(http_conn *conn, void *cb)
 {
     req r;
-    if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0))
-        return r.status;
-    if (r.nseg != 2)
-        return http_not_found(&r, "no such resource");
-    if (!http_is(&r, "POST"))
-        return http_bad_method(&r);
+    if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0)) return r.status;
+    if (r.nseg != 2) return http_not_found(&r, "no such resource");
+    if (!http_is(&r, "POST")) return http_bad_method(&r);
     /* written now, between two batches; a failure is answered (and logged
      * and counted by the core: cets_snapshot_failures_total) */
     char err[256];
     uint64_t seq = 0;
     if (core_snapshot(r.s->core, &seq, err, sizeof err) != 0)
-        return http_error(&r, 503, "snapshot_failed", HTTP_E_UNAVAILABLE, "the snapshot was not written: %s", err);
-    return http_json(&r, 200, json_pack("{s:s, s:I}", "status", "written", "seq", (json_int_t)seq), NULL);
+        return http_error(&r, 503, "snapshot_failed", HTTP_E_UNAVAILABLE,
+                          "the snapshot was not written: %s", err);
+    return http_json(&r, 200, json_pack("{s:s, s:I}", "status", "written", "seq", (json_int_t)seq),
+                     NULL);
 }
 
 void api_admin_register(server *s)

@@ -26,8 +26,7 @@ static void auction_cb(void *ctx, const cets_auction_info *a)
 static void bid_cb(void *ctx, const cets_bid_info *b)
 {
     listctx *l = ctx;
-    if (l->participant && b->participant != l->participant)
-        return;
+    if (l->participant && b->participant != l->participant) return;
     json_array_append_new(
         l->a, json_pack("{s:I, s:I, s:o, s:I, s:I, s:I, s:o}", "id", (json_int_t)b->id,
                         "participant", (json_int_t)b->participant, "price", view_money(b->price),
@@ -43,7 +42,8 @@ static int auction_answer(req *r, uint64_t id, int status, bool with_bids)
     if (cets_auction_get(e, id, &a) == 0) {
         o = view_auction(e, &a);
         if (with_bids && r->who.authenticated) {
-            listctx l = {.e = e, .a = json_array(),
+            listctx l = {.e = e,
+                         .a = json_array(),
                          .participant = api_has_role(r, ROLE_ADMIN) ? 0 : r->who.participant};
             cets_bids_foreach(e, id, bid_cb, &l);
             json_object_set_new(o, api_has_role(r, ROLE_ADMIN) ? "bid_list" : "own_bids", l.a);
@@ -91,10 +91,9 @@ static bool time_field(req *r, json_t *b, const char *k, int64_t *out)
 
 static int auction_create(req *r)
 {
-    static const char *const fields[] = {"participant", "code", "side", "lot", "start", "end",
-                                         "mode", "reserve", "min_fill_pct", NULL};
-    if (!api_auth_any(r, ROLE_ADMIN | ROLE_AUTHORITY))
-        return r->status;
+    static const char *const fields[] = {"participant", "code", "side",    "lot",          "start",
+                                         "end",         "mode", "reserve", "min_fill_pct", NULL};
+    if (!api_auth_any(r, ROLE_ADMIN | ROLE_AUTHORITY)) return r->status;
     json_t *b = http_body(r, fields);
     cets_cmd c = {.type = CETS_CMD_AUCTION_CREATE};
     const char *code, *pct = "0";
@@ -115,13 +114,13 @@ static int auction_create(req *r)
         http_field_error(r, "min_fill_pct", "\"min_fill_pct\" must be a percentage 0 to 100");
         goto out;
     }
-    if (!api_find_instrument(r, code, &c.instrument))
-        goto out;
+    if (!api_find_instrument(r, code, &c.instrument)) goto out;
     if (api_has_role(r, ROLE_ADMIN)) {
         c.actor = CETS_EXCHANGE_ID;
     } else if ((uint32_t)pid != r->who.participant) {
         http_error(r, 403, "forbidden", HTTP_E_FORBIDDEN,
-                   "an authority may only auction its own lot (participant %u)", r->who.participant);
+                   "an authority may only auction its own lot (participant %u)",
+                   r->who.participant);
         goto out;
     } else {
         c.actor = r->who.participant;
@@ -131,8 +130,7 @@ static int auction_create(req *r)
     c.u.args[CETS_AUCTION_ARG_MODE] = mode;
     c.u.args[CETS_AUCTION_ARG_LIMIT] = reserve;
     c.u.args[CETS_AUCTION_ARG_MIN_FILL] = bp;
-    if (api_submit_checked(r, &c, &res))
-        auction_answer(r, res.order_id, 201, false);
+    if (api_submit_checked(r, &c, &res)) auction_answer(r, res.order_id, 201, false);
 out:
     json_decref(b);
     return r->status;
@@ -141,8 +139,7 @@ out:
 static int auction_bid(req *r, uint64_t id)
 {
     static const char *const fields[] = {"price", "qty", NULL};
-    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
-        return r->status;
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF)) return r->status;
     json_t *b = http_body(r, fields);
     cets_cmd c = {.type = CETS_CMD_AUCTION_BID, .order_id = id};
     cets_result res;
@@ -162,14 +159,12 @@ static int auction_bid(req *r, uint64_t id)
 
 static int auction_end(req *r, uint64_t id, bool cancel)
 {
-    if (!api_auth_any(r, cancel ? ROLE_ADMIN : ROLE_ADMIN | ROLE_AUTHORITY))
-        return r->status;
+    if (!api_auth_any(r, cancel ? ROLE_ADMIN : ROLE_ADMIN | ROLE_AUTHORITY)) return r->status;
     cets_cmd c = {.type = cancel ? CETS_CMD_AUCTION_CANCEL : CETS_CMD_AUCTION_CLOSE,
                   .order_id = id};
     c.actor = api_has_role(r, ROLE_ADMIN) ? CETS_EXCHANGE_ID : r->who.participant;
     c.participant = c.actor;
-    if (!api_submit_checked(r, &c, NULL))
-        return r->status;
+    if (!api_submit_checked(r, &c, NULL)) return r->status;
     return auction_answer(r, id, 200, true);
 }
 
@@ -177,11 +172,9 @@ static int h_auctions(http_conn *conn, void *cb)
 {
     req r;
     uint64_t id = 0;
-    if (!http_begin(&r, cb, conn))
-        return r.status;
+    if (!http_begin(&r, cb, conn)) return r.status;
     if (r.nseg == 1) {
-        if (!http_is(&r, "GET"))
-            return http_bad_method(&r);
+        if (!http_is(&r, "GET")) return http_bad_method(&r);
         listctx l = {.a = json_array()};
         l.e = core_read_begin(r.s->core);
         cets_auctions_foreach(l.e, auction_cb, &l);
@@ -191,16 +184,14 @@ static int h_auctions(http_conn *conn, void *cb)
     if (r.nseg > 3 || !api_id_segment(&r, r.seg[1], &id))
         return r.answered ? r.status : http_not_found(&r, "no such resource");
     if (r.nseg == 2) {
-        if (!http_is(&r, "GET"))
-            return http_bad_method(&r);
+        if (!http_is(&r, "GET")) return http_bad_method(&r);
         /* public; a valid token adds the caller's bids (all of them for an admin) */
         if (!http_auth_identify(r.s->auth, http_header(&r, "Authorization"), &r.who, NULL))
             memset(&r.who, 0, sizeof r.who);
         r.identified = true;
         return auction_answer(&r, id, 200, true);
     }
-    if (strcmp(r.seg[2], "bids") != 0)
-        return http_not_found(&r, "no such resource");
+    if (strcmp(r.seg[2], "bids") != 0) return http_not_found(&r, "no such resource");
     return http_is(&r, "POST") ? auction_bid(&r, id) : http_bad_method(&r);
 }
 
@@ -208,15 +199,12 @@ static int h_admin_auctions(http_conn *conn, void *cb)
 {
     req r;
     uint64_t id = 0;
-    if (!http_begin(&r, cb, conn))
-        return r.status;
-    if (r.nseg == 2)
-        return http_is(&r, "POST") ? auction_create(&r) : http_bad_method(&r);
+    if (!http_begin(&r, cb, conn)) return r.status;
+    if (r.nseg == 2) return http_is(&r, "POST") ? auction_create(&r) : http_bad_method(&r);
     if (r.nseg != 4 || !api_id_segment(&r, r.seg[2], &id))
         return r.answered ? r.status : http_not_found(&r, "no such resource");
     bool cancel = strcmp(r.seg[3], "cancel") == 0;
-    if (!cancel && strcmp(r.seg[3], "close") != 0)
-        return http_not_found(&r, "no such resource");
+    if (!cancel && strcmp(r.seg[3], "close") != 0) return http_not_found(&r, "no such resource");
     return http_is(&r, "POST") ? auction_end(&r, id, cancel) : http_bad_method(&r);
 }
 

@@ -44,8 +44,7 @@ static bool caller(req *r, auth_token_info *info)
  * itself) goes to the log, not to the client. */
 static int unwritten(req *r, const char *err)
 {
-    if (err)
-        log_error("auth", "msg=\"users file not written\" error=%s", log_q(err));
+    if (err) log_error("auth", "msg=\"users file not written\" error=%s", log_q(err));
     return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE,
                       "the users file could not be written: nothing changed, try again later");
 }
@@ -54,8 +53,7 @@ static int unwritten(req *r, const char *err)
  * with its path ("/api/v1/loginx", "/api/v1/me/x"). */
 static bool path_exact(req *r, const char *path)
 {
-    if (strcmp(r->path, path) == 0)
-        return true;
+    if (strcmp(r->path, path) == 0) return true;
     http_not_found(r, "no such resource");
     return false;
 }
@@ -65,10 +63,8 @@ static bool path_exact(req *r, const char *path)
 static int on_login(http_conn *conn, void *cb)
 {
     req r;
-    if (!http_begin(&r, cb, conn) || !path_exact(&r, "/api/v1/login"))
-        return 404;
-    if (!http_is(&r, "POST"))
-        return http_bad_method(&r);
+    if (!http_begin(&r, cb, conn) || !path_exact(&r, "/api/v1/login")) return 404;
+    if (!http_is(&r, "POST")) return http_bad_method(&r);
     static const char *const fields[] = {"username", "password", NULL};
     json_t *b = http_body(&r, fields);
     const char *user = NULL, *pass = NULL;
@@ -81,8 +77,8 @@ static int on_login(http_conn *conn, void *cb)
     int64_t expires = 0;
     int retry = 0;
     principal p;
-    auth_login_status st = auth_login(r.s->auth, user, pass, http_remote(&r),
-                                      token, &expires, &p, &retry);
+    auth_login_status st =
+        auth_login(r.s->auth, user, pass, http_remote(&r), token, &expires, &p, &retry);
     json_decref(b);
     if (st == AUTH_LOGIN_LIMITED) {
         char hdr[48];
@@ -113,18 +109,14 @@ static int on_logout(http_conn *conn, void *cb)
 {
     req r;
     auth_token_info info;
-    if (!http_begin(&r, cb, conn) || !path_exact(&r, "/api/v1/logout"))
-        return 404;
-    if (!http_is(&r, "POST"))
-        return http_bad_method(&r);
-    if (!caller(&r, &info))
-        return 401;
+    if (!http_begin(&r, cb, conn) || !path_exact(&r, "/api/v1/logout")) return 404;
+    if (!http_is(&r, "POST")) return http_bad_method(&r);
+    if (!caller(&r, &info)) return 401;
     char tok[AUTH_TOKEN_HEX + 2];
     http_auth_bearer(http_header(&r, "Authorization"), tok, sizeof tok);
     bool ended = !info.api && auth_logout(r.s->auth, tok);
     sodium_memzero(tok, sizeof tok);
-    if (ended)
-        log_info("auth", "msg=\"logout\" user=%s", log_q(r.who.user));
+    if (ended) log_info("auth", "msg=\"logout\" user=%s", log_q(r.who.user));
     return http_json(&r, 200, json_pack("{s:b}", "ended", ended), NULL);
 }
 
@@ -132,12 +124,9 @@ static int on_me(http_conn *conn, void *cb)
 {
     req r;
     auth_token_info info;
-    if (!http_begin(&r, cb, conn) || !path_exact(&r, "/api/v1/me"))
-        return 404;
-    if (!http_is(&r, "GET"))
-        return http_bad_method(&r);
-    if (!caller(&r, &info))
-        return 401;
+    if (!http_begin(&r, cb, conn) || !path_exact(&r, "/api/v1/me")) return 404;
+    if (!http_is(&r, "GET")) return http_bad_method(&r);
+    if (!caller(&r, &info)) return 401;
     json_t *u = auth_user_json(r.s->auth, r.who.user);
     if (!u) /* removed since its token was checked */
         return http_error(&r, 401, "unauthenticated", HTTP_E_UNAUTHENTICATED,
@@ -145,8 +134,7 @@ static int on_me(http_conn *conn, void *cb)
     char when[32];
     auth_fmt_time(info.expires_ns, when, sizeof when);
     json_object_set_new(u, "token_kind", json_string(info.api ? "api" : "session"));
-    if (info.api)
-        json_object_set_new(u, "token_name", json_string(info.name));
+    if (info.api) json_object_set_new(u, "token_name", json_string(info.name));
     json_object_set_new(u, "expires_at", json_string(when));
     return http_json(&r, 200, u, NULL);
 }
@@ -156,8 +144,9 @@ static int on_me(http_conn *conn, void *cb)
 static int tokens_create(req *r, const auth_token_info *info)
 {
     if (info->api) {
-        log_warn("auth", "msg=\"denied\" status=403 user=%s method=POST path=\"/api/v1/tokens\" "
-                         "reason=\"API tokens cannot create tokens\"",
+        log_warn("auth",
+                 "msg=\"denied\" status=403 user=%s method=POST path=\"/api/v1/tokens\" "
+                 "reason=\"API tokens cannot create tokens\"",
                  log_q(r->who.user));
         return http_error(r, 403, "forbidden", HTTP_E_FORBIDDEN,
                           "an API token cannot create tokens: log in with a password");
@@ -182,10 +171,9 @@ static int tokens_create(req *r, const auth_token_info *info)
         rc = http_field_error(r, "name", "%s", err);
     } else {
         auth_fmt_time(expires, when, sizeof when);
-        rc = http_json(r, 201,
-                       json_pack("{s:s, s:s, s:s}", "token", token, "name", name, "expires_at",
-                                 when),
-                       NULL);
+        rc = http_json(
+            r, 201, json_pack("{s:s, s:s, s:s}", "token", token, "name", name, "expires_at", when),
+            NULL);
         sodium_memzero(token, sizeof token);
     }
     json_decref(b);
@@ -196,24 +184,18 @@ static int on_tokens(http_conn *conn, void *cb)
 {
     req r;
     auth_token_info info;
-    if (!http_begin(&r, cb, conn))
-        return 404;
+    if (!http_begin(&r, cb, conn)) return 404;
     if (r.nseg > 2 || strcmp(r.seg[0], "tokens") != 0)
         return http_not_found(&r, "no such resource");
-    if (!caller(&r, &info))
-        return 401;
-    if (r.nseg == 1 && http_is(&r, "POST"))
-        return tokens_create(&r, &info);
+    if (!caller(&r, &info)) return 401;
+    if (r.nseg == 1 && http_is(&r, "POST")) return tokens_create(&r, &info);
     if (r.nseg == 1 && http_is(&r, "GET"))
         return http_json(&r, 200, auth_tokens_json(r.s->auth, r.who.user), NULL);
     if (r.nseg == 2 && http_is(&r, "DELETE")) {
         int rc = auth_token_delete(r.s->auth, r.who.user, r.seg[1]);
-        if (rc == AUTH_E_INVALID)
-            return http_not_found(&r, "you have no API token of that name");
-        if (rc != 0)
-            return unwritten(&r, NULL); /* logged by the store */
-        return http_json(&r, 200, json_pack("{s:s, s:b}", "name", r.seg[1], "deleted", 1),
-                         NULL);
+        if (rc == AUTH_E_INVALID) return http_not_found(&r, "you have no API token of that name");
+        if (rc != 0) return unwritten(&r, NULL); /* logged by the store */
+        return http_json(&r, 200, json_pack("{s:s, s:b}", "name", r.seg[1], "deleted", 1), NULL);
     }
     return http_bad_method(&r);
 }
@@ -238,8 +220,9 @@ static bool body_roles(req *r, json_t *b, uint32_t *roles)
         if (json_is_string(v) && auth_roles_parse(json_string_value(v), &bit) == 0)
             auth_roles_format(bit, back, sizeof back);
         if (!bit || strcmp(back, json_string_value(v)) != 0) { /* exactly one role name */
-            http_field_error(r, "roles", "unknown role: the roles are view, trade, funds, "
-                                         "compliance, authority, admin");
+            http_field_error(r, "roles",
+                             "unknown role: the roles are view, trade, funds, "
+                             "compliance, authority, admin");
             return false;
         }
         *roles |= bit;
@@ -302,10 +285,8 @@ static int users_delete(req *r, const char *name)
                                 "you cannot delete your own user: another operator must");
     char err[200];
     int rc = auth_user_delete(r->s->auth, name, err, sizeof err);
-    if (rc == AUTH_E_INVALID)
-        return http_not_found(r, "no such user");
-    if (rc != 0)
-        return unwritten(r, err);
+    if (rc == AUTH_E_INVALID) return http_not_found(r, "no such user");
+    if (rc != 0) return unwritten(r, err);
     log_info("auth", "msg=\"user deleted by operator\" user=%s by=%s", name, r->who.user);
     return http_json(r, 200, json_pack("{s:s, s:b}", "username", name, "deleted", 1), NULL);
 }
@@ -313,19 +294,15 @@ static int users_delete(req *r, const char *name)
 static int on_admin_users(http_conn *conn, void *cb)
 {
     req r;
-    if (!http_begin(&r, cb, conn))
-        return 404;
+    if (!http_begin(&r, cb, conn)) return 404;
     if (r.nseg < 2 || r.nseg > 3 || strcmp(r.seg[0], "admin") != 0 ||
         strcmp(r.seg[1], "users") != 0)
         return http_not_found(&r, "no such resource");
-    if (!http_auth(&r, ROLE_ADMIN, 0))
-        return r.who.authenticated ? 403 : 401;
+    if (!http_auth(&r, ROLE_ADMIN, 0)) return r.who.authenticated ? 403 : 401;
     if (r.nseg == 3)
         return http_is(&r, "DELETE") ? users_delete(&r, r.seg[2]) : http_bad_method(&r);
-    if (http_is(&r, "GET"))
-        return http_json(&r, 200, auth_users_json(r.s->auth), NULL);
-    if (http_is(&r, "POST"))
-        return users_create(&r);
+    if (http_is(&r, "GET")) return http_json(&r, 200, auth_users_json(r.s->auth), NULL);
+    if (http_is(&r, "POST")) return users_create(&r);
     return http_bad_method(&r);
 }
 

@@ -26,15 +26,13 @@ static int block_answer(req *r, uint64_t id, int status)
     const cets_engine *e = core_read_begin(r->s->core);
     json_t *o = cets_block_get(e, id, &b) == 0 ? view_block(e, &b) : NULL;
     core_read_end(r->s->core);
-    if (!o)
-        return http_json(r, status, json_pack("{s:I}", "id", (json_int_t)id), NULL);
+    if (!o) return http_json(r, status, json_pack("{s:I}", "id", (json_int_t)id), NULL);
     return http_json(r, status, o, NULL);
 }
 
 static int blocks_list(req *r)
 {
-    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
-        return r->status;
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF)) return r->status;
     listctx l = {.a = json_array()};
     l.e = core_read_begin(r->s->core);
     cets_blocks_foreach(l.e, r->who.participant, block_cb, &l);
@@ -45,16 +43,14 @@ static int blocks_list(req *r)
 static int block_new(req *r, bool quote)
 {
     static const char *const qfields[] = {"code", "side", "price", "qty", NULL};
-    static const char *const pfields[] = {"code", "side", "price", "qty", "counterparty",
-                                          "answers", NULL};
-    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
-        return r->status;
+    static const char *const pfields[] = {"code",         "side",    "price", "qty",
+                                          "counterparty", "answers", NULL};
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF)) return r->status;
     json_t *b = http_body(r, quote ? qfields : pfields);
     cets_cmd c = {.type = quote ? CETS_CMD_BLOCK_QUOTE : CETS_CMD_BLOCK_PROPOSE};
     int64_t cp = 0, ans = 0;
     cets_result res;
-    if (!b || !api_terms(r, b, &c))
-        goto out;
+    if (!b || !api_terms(r, b, &c)) goto out;
     if (!quote) {
         if (!http_int(r, b, "counterparty", false, 1, UINT32_MAX - 1, &cp) ||
             !http_int(r, b, "answers", false, 1, INT64_MAX, &ans))
@@ -67,8 +63,7 @@ static int block_new(req *r, bool quote)
         c.order_id = (uint64_t)ans;
     }
     c.actor = c.participant = r->who.participant;
-    if (api_submit_checked(r, &c, &res))
-        block_answer(r, res.order_id, 201);
+    if (api_submit_checked(r, &c, &res)) block_answer(r, res.order_id, 201);
 out:
     json_decref(b);
     return r->status;
@@ -77,18 +72,15 @@ out:
 static int block_act(req *r, uint64_t id, int type)
 {
     static const char *const afields[] = {"code", "side", "price", "qty", NULL};
-    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
-        return r->status;
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF)) return r->status;
     cets_cmd c = {.type = (uint8_t)type, .order_id = id};
     json_t *b = NULL;
     if (type == CETS_CMD_BLOCK_ACCEPT) {
         b = http_body(r, afields);
-        if (!b || !api_terms(r, b, &c))
-            goto out;
+        if (!b || !api_terms(r, b, &c)) goto out;
     }
     c.actor = c.participant = r->who.participant;
-    if (api_submit_checked(r, &c, NULL))
-        block_answer(r, id, 200);
+    if (api_submit_checked(r, &c, NULL)) block_answer(r, id, 200);
 out:
     json_decref(b);
     return r->status;
@@ -98,26 +90,21 @@ static int h_blocks(http_conn *conn, void *cb)
 {
     req r;
     uint64_t id = 0;
-    if (!http_begin(&r, cb, conn))
-        return r.status;
-    if (r.nseg == 1)
-        return http_is(&r, "GET") ? blocks_list(&r) : http_bad_method(&r);
+    if (!http_begin(&r, cb, conn)) return r.status;
+    if (r.nseg == 1) return http_is(&r, "GET") ? blocks_list(&r) : http_bad_method(&r);
     if (r.nseg == 2 && strcmp(r.seg[1], "quotes") == 0)
         return http_is(&r, "POST") ? block_new(&r, true) : http_bad_method(&r);
     if (r.nseg == 2 && strcmp(r.seg[1], "proposals") == 0)
         return http_is(&r, "POST") ? block_new(&r, false) : http_bad_method(&r);
-    if (r.nseg < 2 || r.nseg > 3)
-        return http_not_found(&r, "no such resource");
-    if (!api_id_segment(&r, r.seg[1], &id))
-        return r.status;
+    if (r.nseg < 2 || r.nseg > 3) return http_not_found(&r, "no such resource");
+    if (!api_id_segment(&r, r.seg[1], &id)) return r.status;
     if (r.nseg == 2)
         return http_is(&r, "DELETE") ? block_act(&r, id, CETS_CMD_BLOCK_WITHDRAW)
                                      : http_bad_method(&r);
     int type = strcmp(r.seg[2], "accept") == 0    ? CETS_CMD_BLOCK_ACCEPT
                : strcmp(r.seg[2], "decline") == 0 ? CETS_CMD_BLOCK_DECLINE
                                                   : 0;
-    if (!type)
-        return http_not_found(&r, "no such resource");
+    if (!type) return http_not_found(&r, "no such resource");
     return http_is(&r, "POST") ? block_act(&r, id, type) : http_bad_method(&r);
 }
 

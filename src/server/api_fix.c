@@ -42,8 +42,7 @@ static int table_unreadable(req *r, const char *err)
 static int compids_list(req *r, const compid_table *t)
 {
     json_t *a = json_array();
-    for (size_t i = 0; i < t->n; i++)
-        json_array_append_new(a, entry_json(&t->e[i]));
+    for (size_t i = 0; i < t->n; i++) json_array_append_new(a, entry_json(&t->e[i]));
     return http_json(r, 200, json_pack("{s:o}", "compids", a), NULL);
 }
 
@@ -69,8 +68,7 @@ static int compid_put(req *r, compid_table *t, const char *path, const char *com
     bool ok = b && http_int(r, b, "participant", true, 1, UINT32_MAX, &pid) &&
               http_bool(r, b, "in_session_reset", false, &e.in_session_reset);
     json_decref(b);
-    if (!ok)
-        return r->status;
+    if (!ok) return r->status;
     if (!participant_exists(r->s, (uint32_t)pid))
         return http_reason(r, CETS_UNKNOWN_PARTICIPANT, NULL);
     snprintf(e.comp, sizeof e.comp, "%s", comp);
@@ -91,11 +89,9 @@ static int compid_put(req *r, compid_table *t, const char *path, const char *com
 static int h_compids(http_conn *conn, void *cb)
 {
     req r;
-    if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0))
-        return r.status;
+    if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0)) return r.status;
     bool list = r.nseg == 3, one = r.nseg == 4;
-    if (!list && !one)
-        return http_not_found(&r, "no such resource");
+    if (!list && !one) return http_not_found(&r, "no such resource");
     if ((list && !http_is(&r, "GET")) || (one && !http_is(&r, "PUT") && !http_is(&r, "DELETE")))
         return http_bad_method(&r);
     char path[1200], err[256];

@@ -55,7 +55,8 @@ static db *bo_db(req *r)
     char err[300];
     db *d = r->s->bo ? bo_db_acquire(r->s->bo, err, sizeof err) : NULL;
     if (!d)
-        http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "the back office is not available: %s",
+        http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE,
+                   "the back office is not available: %s",
                    r->s->bo ? err : "it is switched off (backoffice_sql, audit_log)");
     return d;
 }
@@ -72,8 +73,7 @@ static bool query_date(req *r, const char *name, bool required, int32_t *out)
 {
     char buf[16];
     if (!http_query_str(r, name, buf, sizeof buf)) {
-        if (required)
-            http_field_error(r, name, "\"%s\" is required: a date, 2026-11-30", name);
+        if (required) http_field_error(r, name, "\"%s\" is required: a date, 2026-11-30", name);
         return !required;
     }
     if (http_parse_date(buf, out) != 0) {
@@ -89,8 +89,7 @@ static bool query_code(req *r, bool required, int *out)
     char code[CETS_CODE_LEN + 1];
     *out = -1;
     if (!http_query_str(r, "code", code, sizeof code)) {
-        if (required)
-            http_field_error(r, "code", "\"code\" is required: an instrument code");
+        if (required) http_field_error(r, "code", "\"code\" is required: an instrument code");
         return !required;
     }
     const cets_engine *e = core_read_begin(r->s->core);
@@ -125,7 +124,10 @@ typedef struct rows_out {
     json_t *arr; /* json */
 } rows_out;
 
-static int64_t num(const char *s) { return s ? strtoll(s, NULL, 10) : 0; }
+static int64_t num(const char *s)
+{
+    return s ? strtoll(s, NULL, 10) : 0;
+}
 
 static int row_out(void *ctx, const char *const *v)
 {
@@ -133,18 +135,15 @@ static int row_out(void *ctx, const char *const *v)
     if (o->csv) { /* one line assembled, one write: an export is a million values */
         char line[2048], *p = line, *end = line + sizeof line - 48;
         for (int i = 0; i < o->ncols && p < end; i++) {
-            if (i)
-                *p++ = ',';
-            if (!v[i])
-                continue;
+            if (i) *p++ = ',';
+            if (!v[i]) continue;
             switch (o->cols[i].type) {
             case HC_MONEY: p += strlen(csvout_money(num(v[i]), p)); break;
             case HC_DATE: p += strlen(csvout_date((int32_t)num(v[i]), p)); break;
             case HC_TIME: p += strlen(csvout_time(num(v[i]), p)); break;
             case HC_INT: {
                 size_t n = strlen(v[i]);
-                if (n > 40)
-                    n = 40;
+                if (n > 40) n = 40;
                 memcpy(p, v[i], n);
                 p += n;
                 break;
@@ -195,8 +194,7 @@ static int row_out(void *ctx, const char *const *v)
 
 static void csv_header(FILE *f, const hcol *cols, int n)
 {
-    for (int i = 0; i < n; i++)
-        fprintf(f, "%s%s", i ? "," : "", cols[i].name);
+    for (int i = 0; i < n; i++) fprintf(f, "%s%s", i ? "," : "", cols[i].name);
     fputc('\n', f);
 }
 
@@ -218,18 +216,14 @@ static int history_list(req *r, const char *kind)
         return http_not_found(r, "no such history: trades, fills, orders, funds, holdings, bars, "
                                  "report, statement");
     history_req q = {.kind = kind, .instrument = -1};
-    if (own && !(q.participant = own_participant(r)))
-        return r->status;
+    if (own && !(q.participant = own_participant(r))) return r->status;
     bool csv = want_csv(r);
     int64_t limit;
     char cursor[HISTORY_CURSOR_MAX] = "";
-    if (!query_date(r, "from", true, &q.from))
-        return r->status;
+    if (!query_date(r, "from", true, &q.from)) return r->status;
     q.to = q.from;
-    if (!query_date(r, "to", false, &q.to))
-        return r->status;
-    if (q.to < q.from)
-        return http_field_error(r, "to", "\"to\" must not be before \"from\"");
+    if (!query_date(r, "to", false, &q.to)) return r->status;
+    if (q.to < q.from) return http_field_error(r, "to", "\"to\" must not be before \"from\"");
     if (!query_code(r, strncmp(kind, "bars", 4) == 0, &q.instrument) ||
         !http_query_int(r, "limit", csv ? HISTORY_LIMIT_MAX : JSON_LIMIT_DEFAULT, 1,
                         csv ? HISTORY_LIMIT_MAX : JSON_LIMIT_MAX, &limit))
@@ -239,8 +233,7 @@ static int history_list(req *r, const char *kind)
     q.cursor = cursor;
     q.limit = (int)limit;
     db *d = bo_db(r);
-    if (!d)
-        return r->status;
+    if (!d) return r->status;
     uint64_t as_of = sql_position(r->s);
     rows_out o = {.cols = cols, .ncols = ncols, .csv = csv};
     char *buf = NULL, next[HISTORY_CURSOR_MAX], err[512];
@@ -253,8 +246,7 @@ static int history_list(req *r, const char *kind)
     }
     int rc = o.f || o.arr ? history_query(d, &q, row_out, &o, next, err, sizeof err) : -1;
     bo_db_release(r->s->bo, d);
-    if (o.f)
-        fclose(o.f);
+    if (o.f) fclose(o.f);
     if (rc != 0) {
         free(buf);
         json_decref(o.arr);
@@ -284,8 +276,8 @@ void api_report_audit(server *s, int32_t date, json_t *report)
     uint64_t seq;
     char head[65];
     if (s->bo && bo_audit_head_of_day(s->bo, date, &seq, head))
-        json_object_set_new(report, "audit", json_pack("{s:I, s:s}", "seq", (json_int_t)seq,
-                                                       "head", head));
+        json_object_set_new(report, "audit",
+                            json_pack("{s:I, s:s}", "seq", (json_int_t)seq, "head", head));
     else
         json_object_set_new(report, "audit", json_null());
 }
@@ -294,13 +286,10 @@ void api_report_audit(server *s, int32_t date, json_t *report)
 static int32_t report_date(req *r, db *d)
 {
     int32_t date = 0;
-    if (!query_date(r, "date", false, &date))
-        return 0;
-    if (date)
-        return date;
+    if (!query_date(r, "date", false, &date)) return 0;
+    if (date) return date;
     int64_t last = history_last_day(d);
-    if (last <= 0)
-        http_not_found(r, "no trading day has been closed yet");
+    if (last <= 0) http_not_found(r, "no trading day has been closed yet");
     return last > 0 ? (int32_t)last : 0;
 }
 
@@ -308,8 +297,7 @@ static int history_day_report(req *r)
 {
     bool csv = want_csv(r);
     db *d = bo_db(r);
-    if (!d)
-        return r->status;
+    if (!d) return r->status;
     static _Thread_local cets_day_stats st[CETS_MAX_INSTRUMENTS];
     uint32_t n = 0;
     int64_t composite = 0;
@@ -320,10 +308,8 @@ static int history_day_report(req *r)
                                    sizeof err)
                   : -2;
     bo_db_release(r->s->bo, d);
-    if (rc == -2)
-        return r->status;
-    if (rc < 0)
-        return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "%s", err);
+    if (rc == -2) return r->status;
+    if (rc < 0) return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "%s", err);
     if (rc == 0)
         return http_not_found(r, "that day is not a closed trading day of the back office");
     if (!csv) {
@@ -336,7 +322,8 @@ static int history_day_report(req *r)
     FILE *f = open_memstream(&buf, &len);
     fputs("code,date,prev_close,open,high,low,close,change_pct,traded,listing_volume,"
           "listing_value,listing_trades,block_volume,block_value,block_trades,auction_volume,"
-          "auction_value,auction_trades,total_volume,total_value,next_lower,next_upper\n", f);
+          "auction_value,auction_trades,total_volume,total_value,next_lower,next_upper\n",
+          f);
     for (uint32_t i = 0; i < n; i++) {
         const cets_day_stats *s = &st[i];
         char m[12][24], day[24];
@@ -347,8 +334,8 @@ static int history_day_report(req *r)
                 csvout_money(s->close, m[4]), bp < 0 ? "-" : "", (long long)(a / 100),
                 (long long)(a % 100), s->traded ? "true" : "false");
         for (int k = 0; k < CETS_METHOD_COUNT; k++)
-            fprintf(f, ",%lld,%s,%llu", (long long)s->volume[k], csvout_money(s->value[k], m[5 + k]),
-                    (unsigned long long)s->trades[k]);
+            fprintf(f, ",%lld,%s,%llu", (long long)s->volume[k],
+                    csvout_money(s->value[k], m[5 + k]), (unsigned long long)s->trades[k]);
         fprintf(f, ",%lld,%s,%s,%s\n", (long long)s->total_volume,
                 csvout_money(s->total_value, m[8]), csvout_money(s->next_lower, m[9]),
                 csvout_money(s->next_upper, m[10]));
@@ -362,22 +349,17 @@ static int history_day_report(req *r)
 static int history_day_statement(req *r)
 {
     uint32_t pid = own_participant(r);
-    if (!pid)
-        return r->status;
+    if (!pid) return r->status;
     db *d = bo_db(r);
-    if (!d)
-        return r->status;
+    if (!d) return r->status;
     static _Thread_local cets_statement st;
     char err[512];
     int32_t date = report_date(r, d);
     int rc = date ? history_statement(d, date, pid, &st, err, sizeof err) : -2;
     bo_db_release(r->s->bo, d);
-    if (rc == -2)
-        return r->status;
-    if (rc < 0)
-        return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "%s", err);
-    if (rc == 0)
-        return http_not_found(r, "no statement of that participant for that day");
+    if (rc == -2) return r->status;
+    if (rc < 0) return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "%s", err);
+    if (rc == 0) return http_not_found(r, "no statement of that participant for that day");
     const cets_engine *e = core_read_begin(r->s->core); /* for the instruments' codes */
     json_t *o = view_statement(e, &st);
     core_read_end(r->s->core);
@@ -387,16 +369,11 @@ static int history_day_statement(req *r)
 static int on_history(http_conn *conn, void *cb)
 {
     req r;
-    if (!http_begin(&r, cb, conn))
-        return r.status;
-    if (r.nseg != 2)
-        return http_not_found(&r, "no such resource");
-    if (!http_is(&r, "GET"))
-        return http_bad_method(&r);
-    if (strcmp(r.seg[1], "report") == 0)
-        return history_day_report(&r);
-    if (strcmp(r.seg[1], "statement") == 0)
-        return history_day_statement(&r);
+    if (!http_begin(&r, cb, conn)) return r.status;
+    if (r.nseg != 2) return http_not_found(&r, "no such resource");
+    if (!http_is(&r, "GET")) return http_bad_method(&r);
+    if (strcmp(r.seg[1], "report") == 0) return history_day_report(&r);
+    if (strcmp(r.seg[1], "statement") == 0) return history_day_statement(&r);
     return history_list(&r, r.seg[1]);
 }
 
@@ -405,21 +382,18 @@ static int on_history(http_conn *conn, void *cb)
 static int on_audit_head(http_conn *conn, void *cb)
 {
     req r;
-    if (!http_begin(&r, cb, conn))
-        return r.status;
-    if (r.nseg != 2 || strcmp(r.seg[1], "head") != 0)
-        return http_not_found(&r, "no such resource");
-    if (!http_is(&r, "GET"))
-        return http_bad_method(&r);
+    if (!http_begin(&r, cb, conn)) return r.status;
+    if (r.nseg != 2 || strcmp(r.seg[1], "head") != 0) return http_not_found(&r, "no such resource");
+    if (!http_is(&r, "GET")) return http_bad_method(&r);
     uint64_t seq;
     char head[65];
     if (!r.s->bo || !bo_audit_head(r.s->bo, &seq, head))
         return http_error(&r, 503, "unavailable", HTTP_E_UNAVAILABLE,
                           "the audit log is switched off (audit_log = false)");
-    return http_json(&r, 200,
-                     json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)seq, "head", head, "file",
-                               CETS_AUDIT_FILE),
-                     NULL);
+    return http_json(
+        &r, 200,
+        json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)seq, "head", head, "file", CETS_AUDIT_FILE),
+        NULL);
 }
 
 static json_t *follower_json(const follower_stats *f)
@@ -455,8 +429,7 @@ static char *csv_body(req *r, size_t *len)
     char *buf = malloc(max + 2);
     size_t n = 0;
     int got;
-    while (buf && n <= max && (got = http_read(r, buf + n, max + 1 - n)) > 0)
-        n += (size_t)got;
+    while (buf && n <= max && (got = http_read(r, buf + n, max + 1 - n)) > 0) n += (size_t)got;
     if (!buf || n > max) {
         free(buf);
         http_error(r, 413, "too_large", HTTP_E_TOO_LARGE, "the file is larger than %zu bytes", max);
@@ -470,12 +443,10 @@ static char *csv_body(req *r, size_t *len)
 static int bad_file(req *r, char **errors, size_t n, const char *nothing)
 {
     json_t *errs = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(errs, json_string(errors[i]));
+    for (size_t i = 0; i < n; i++) json_array_append_new(errs, json_string(errors[i]));
     return http_json(r, 422,
                      json_pack("{s:s, s:i, s:s, s:o}", "error", "bad_file", "code",
-                               HTTP_E_BAD_FIELD, "message",
-                               nothing, "errors", errs),
+                               HTTP_E_BAD_FIELD, "message", nothing, "errors", errs),
                      NULL);
 }
 
@@ -485,8 +456,7 @@ static bool projection_current(req *r)
 {
     core_stats cs;
     core_get_stats(r->s->core, &cs);
-    if (bo_sql_wait(r->s->bo, cs.last_seq, BO_WAIT_MS) == 0)
-        return true;
+    if (bo_sql_wait(r->s->bo, cs.last_seq, BO_WAIT_MS) == 0) return true;
     http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE,
                "the back office's projection is behind the journal (see GET "
                "/api/v1/admin/backoffice); try again");
@@ -501,8 +471,7 @@ static int bank_import(req *r)
 {
     size_t len;
     char *text = csv_body(r, &len);
-    if (!text)
-        return r->status;
+    if (!text) return r->status;
     pthread_mutex_lock(&deposits_mu); /* two imports of one file: the second sees the first */
     int status;
     db *d = NULL;
@@ -515,10 +484,10 @@ static int bank_import(req *r)
     int rc = bank_deposits_check(d, e, "deposits.csv", text, len, &b);
     core_read_end(r->s->core);
     if (rc != 0) {
-        status = b.db_failed ? http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "%s",
-                                          b.nerrors ? b.errors[0] : "the back office's database")
-                             : bad_file(r, b.errors, b.nerrors,
-                                        "the file has errors: nothing was applied");
+        status = b.db_failed
+                     ? http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "%s",
+                                  b.nerrors ? b.errors[0] : "the back office's database")
+                     : bad_file(r, b.errors, b.nerrors, "the file has errors: nothing was applied");
         goto out;
     }
     size_t done = 0;
@@ -526,35 +495,36 @@ static int bank_import(req *r)
     int64_t total = 0;
     for (; done < b.napply; done++) {
         const bank_notice *n = &b.apply[done];
-        cets_cmd c = {.type = CETS_CMD_DEPOSIT, .actor = CETS_EXCHANGE_ID,
-                      .participant = n->participant, .qty = n->amount, .aux = n->value_date};
+        cets_cmd c = {.type = CETS_CMD_DEPOSIT,
+                      .actor = CETS_EXCHANGE_ID,
+                      .participant = n->participant,
+                      .qty = n->amount,
+                      .aux = n->value_date};
         snprintf(c.u.text, sizeof c.u.text, "%s", n->ref);
-        if ((code = api_submit(r, &c, NULL)) != CETS_OK)
-            break;
+        if ((code = api_submit(r, &c, NULL)) != CETS_OK) break;
         total += n->amount;
     }
     if (code != CETS_OK) {
-        status = http_error(r, code == CETS_JOURNAL_FAILED ? 503 : 422, cets_reason_name(code), code,
-                            "the notice on line %d was refused (%s); the %zu before it were "
-                            "applied, importing the file again applies the rest",
-                            b.apply[done].line, cets_reason_message(code), done);
+        status =
+            http_error(r, code == CETS_JOURNAL_FAILED ? 503 : 422, cets_reason_name(code), code,
+                       "the notice on line %d was refused (%s); the %zu before it were "
+                       "applied, importing the file again applies the rest",
+                       b.apply[done].line, cets_reason_message(code), done);
         goto out;
     }
     json_t *dups = json_array();
     for (size_t i = 0; i < b.ndups; i++)
-        json_array_append_new(dups, json_pack("{s:i, s:s, s:I}", "line", b.dups[i].line,
-                                              "bank_ref", b.dups[i].ref, "seq",
-                                              (json_int_t)b.dups[i].seq));
-    log_info("bank", "msg=\"deposit notices imported\" applied=%zu duplicates=%zu by=%s",
-             b.napply, b.ndups, r->who.user);
+        json_array_append_new(dups, json_pack("{s:i, s:s, s:I}", "line", b.dups[i].line, "bank_ref",
+                                              b.dups[i].ref, "seq", (json_int_t)b.dups[i].seq));
+    log_info("bank", "msg=\"deposit notices imported\" applied=%zu duplicates=%zu by=%s", b.napply,
+             b.ndups, r->who.user);
     status = http_json(r, 200,
                        json_pack("{s:I, s:o, s:o}", "applied", (json_int_t)b.napply, "amount",
                                  view_money(total), "duplicates", dups),
                        NULL);
 out:
     pthread_mutex_unlock(&deposits_mu);
-    if (d)
-        bo_db_release(r->s->bo, d);
+    if (d) bo_db_release(r->s->bo, d);
     bank_deposits_free(&b);
     free(text);
     return status;
@@ -564,11 +534,9 @@ out:
 static int day_file(req *r, int (*write)(db *, int32_t, FILE *, char *, size_t))
 {
     int32_t date = 0;
-    if (!query_date(r, "date", true, &date))
-        return r->status;
+    if (!query_date(r, "date", true, &date)) return r->status;
     db *d = bo_db(r);
-    if (!d)
-        return r->status;
+    if (!d) return r->status;
     char *buf = NULL, err[512];
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -589,8 +557,7 @@ static int reconcile(req *r, bool bank)
 {
     size_t len;
     char *text = csv_body(r, &len);
-    if (!text)
-        return r->status;
+    if (!text) return r->status;
     db *d = bo_db(r);
     if (!d) {
         free(text);
@@ -634,12 +601,12 @@ static int reconcile(req *r, bool bank)
             json_array_append_new(lines, o);
         }
         log_info(bank ? "bank" : "registry",
-                 "msg=\"reconciled\" date=%d compared=%zu matched=%zu discrepancies=%zu",
-                 rc.date, rc.compared, rc.matched, rc.nlines);
+                 "msg=\"reconciled\" date=%d compared=%zu matched=%zu discrepancies=%zu", rc.date,
+                 rc.compared, rc.matched, rc.nlines);
         status = http_json(r, 200,
-                           json_pack("{s:o, s:I, s:I, s:o}", "date", view_date(rc.date),
-                                     "compared", (json_int_t)rc.compared, "matched",
-                                     (json_int_t)rc.matched, "discrepancies", lines),
+                           json_pack("{s:o, s:I, s:I, s:o}", "date", view_date(rc.date), "compared",
+                                     (json_int_t)rc.compared, "matched", (json_int_t)rc.matched,
+                                     "discrepancies", lines),
                            NULL);
     }
     recon_free(&rc);
@@ -649,10 +616,8 @@ static int reconcile(req *r, bool bank)
 static int on_admin_bo(http_conn *conn, void *cb)
 {
     req r;
-    if (!http_begin(&r, cb, conn))
-        return r.status;
-    if (!http_auth(&r, ROLE_ADMIN, 0))
-        return r.status;
+    if (!http_begin(&r, cb, conn)) return r.status;
+    if (!http_auth(&r, ROLE_ADMIN, 0)) return r.status;
     const char *a = r.nseg > 1 ? r.seg[1] : "", *b = r.nseg > 2 ? r.seg[2] : "";
     bool get = http_is(&r, "GET"), post = http_is(&r, "POST");
     if (strcmp(a, "backoffice") == 0 && r.nseg == 2)

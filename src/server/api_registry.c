@@ -27,11 +27,8 @@
 #include "cets/registry.h"
 #include "views.h"
 
-static const char *const comp_statuses[] = {"open", "compliant", "shortfall",
-                                             "shortfall_settled"};
+static const char *const comp_statuses[] = {"open", "compliant", "shortfall", "shortfall_settled"};
 static const char *const alloc_kinds[] = {"pre", "trueup", NULL};
-
-
 
 bool api_has_role(const req *r, uint32_t role)
 {
@@ -41,10 +38,8 @@ bool api_has_role(const req *r, uint32_t role)
 /* Authenticated and holding at least one of roles; false after 401/403. */
 bool api_auth_any(req *r, uint32_t roles)
 {
-    if (!http_auth(r, 0, 0))
-        return false;
-    if (r->who.roles & roles)
-        return true;
+    if (!http_auth(r, 0, 0)) return false;
+    if (r->who.roles & roles) return true;
     char need[96];
     auth_roles_format(roles, need, sizeof need);
     http_error(r, 403, "forbidden", HTTP_E_FORBIDDEN, "one of the roles %s required", need);
@@ -93,10 +88,9 @@ bool api_terms(req *r, json_t *b, cets_cmd *c)
 
 static int allocation(req *r)
 {
-    static const char *const fields[] = {"participant", "code", "qty", "kind", "output",
-                                         "benchmark", NULL};
-    if (!http_auth(r, ROLE_AUTHORITY, 0))
-        return r->status;
+    static const char *const fields[] = {"participant", "code",      "qty", "kind",
+                                         "output",      "benchmark", NULL};
+    if (!http_auth(r, ROLE_AUTHORITY, 0)) return r->status;
     json_t *b = http_body(r, fields);
     cets_cmd c = {.type = CETS_CMD_ALLOCATE};
     const char *code;
@@ -133,8 +127,7 @@ static int allocation(req *r)
 static int emissions(req *r)
 {
     static const char *const fields[] = {"participant", "year", "tonnes", NULL};
-    if (!http_auth(r, ROLE_AUTHORITY, 0))
-        return r->status;
+    if (!http_auth(r, ROLE_AUTHORITY, 0)) return r->status;
     json_t *b = http_body(r, fields);
     cets_cmd c = {.type = CETS_CMD_EMISSIONS};
     int64_t pid = 0;
@@ -160,8 +153,7 @@ static char *raw_body(req *r, size_t *len)
     char *buf = malloc(max + 2);
     size_t n = 0;
     int got;
-    while (buf && n <= max && (got = http_read(r, buf + n, max + 1 - n)) > 0)
-        n += (size_t)got;
+    while (buf && n <= max && (got = http_read(r, buf + n, max + 1 - n)) > 0) n += (size_t)got;
     if (!buf || n > max) {
         free(buf);
         http_error(r, 413, "too_large", HTTP_E_TOO_LARGE, "the body is larger than %zu bytes", max);
@@ -176,12 +168,10 @@ static char *raw_body(req *r, size_t *len)
  * registry.h loaders), then submitted in file order. */
 static int csv_load(req *r, bool alloc)
 {
-    if (!http_auth(r, ROLE_AUTHORITY, 0))
-        return r->status;
+    if (!http_auth(r, ROLE_AUTHORITY, 0)) return r->status;
     size_t len = 0;
     char *text = raw_body(r, &len);
-    if (!text)
-        return r->status;
+    if (!text) return r->status;
     cets_load l = {0};
     const char *name = alloc ? "allocations.csv" : "emissions.csv";
     const cets_engine *e = core_read_begin(r->s->core);
@@ -193,9 +183,8 @@ static int csv_load(req *r, bool alloc)
         json_t *errs = json_array();
         for (size_t i = 0; i < l.nerrors; i++)
             json_array_append_new(errs, json_string(l.errors[i]));
-        json_t *o = json_pack("{s:s, s:i, s:s, s:o}", "error", "bad_file", "code",
-                              HTTP_E_BAD_FIELD, "message", "the file has errors: nothing was loaded",
-                              "errors", errs);
+        json_t *o = json_pack("{s:s, s:i, s:s, s:o}", "error", "bad_file", "code", HTTP_E_BAD_FIELD,
+                              "message", "the file has errors: nothing was loaded", "errors", errs);
         cets_load_free(&l);
         return http_json(r, 422, o, NULL);
     }
@@ -204,8 +193,7 @@ static int csv_load(req *r, bool alloc)
     for (; done < l.ncmds; done++) {
         cets_cmd c = l.cmds[done];
         c.actor = r->who.participant;
-        if ((code = api_submit(r, &c, NULL)) != CETS_OK)
-            break;
+        if ((code = api_submit(r, &c, NULL)) != CETS_OK) break;
     }
     size_t n = l.ncmds;
     cets_load_free(&l);
@@ -221,8 +209,7 @@ static int csv_load(req *r, bool alloc)
 static int surrender(req *r)
 {
     static const char *const fields[] = {"year", "qty", "instruments", "participant", NULL};
-    if (!http_auth(r, 0, 0))
-        return r->status;
+    if (!http_auth(r, 0, 0)) return r->status;
     json_t *b = http_body(r, fields);
     cets_cmd c = {.type = CETS_CMD_SURRENDER};
     int64_t pid = 0;
@@ -237,8 +224,7 @@ static int surrender(req *r)
         http_field_error(r, "instruments", "give either \"qty\" or \"instruments\", not both");
         goto out;
     }
-    if (!t && !http_int(r, b, "qty", true, -QTY_LIM, QTY_LIM, &c.qty))
-        goto out;
+    if (!t && !http_int(r, b, "qty", true, -QTY_LIM, QTY_LIM, &c.qty)) goto out;
     if (t) {
         if (!json_is_array(t) || json_array_size(t) == 0) {
             http_field_error(r, "instruments", "\"instruments\" must be a non-empty array");
@@ -258,7 +244,8 @@ static int surrender(req *r)
                 http_field_error(r, "instruments", "each instrument must be {\"code\", \"qty\"}");
                 goto out;
             }
-            json_object_foreach(o, k, v) {
+            json_object_foreach(o, k, v)
+            {
                 if (strcmp(k, "code") && strcmp(k, "qty")) {
                     http_error(r, 400, "unknown_field", HTTP_E_UNKNOWN_FIELD,
                                "\"instruments[%zu].%.40s\" is not part of the request", i, k);
@@ -305,8 +292,7 @@ static bool retire_text_ok(req *r, const char *field, const char *v)
 static int retirement(req *r)
 {
     static const char *const fields[] = {"code", "qty", "beneficiary", "reason", NULL};
-    if (!http_auth(r, ROLE_COMPLIANCE, HTTP_SELF))
-        return r->status;
+    if (!http_auth(r, ROLE_COMPLIANCE, HTTP_SELF)) return r->status;
     json_t *b = http_body(r, fields);
     cets_cmd c = {.type = CETS_CMD_RETIRE};
     const char *code, *ben, *why;
@@ -361,8 +347,7 @@ static int transfer_answer(req *r, uint64_t id, int status)
 static int transfer_new(req *r)
 {
     static const char *const fields[] = {"to", "code", "qty", NULL};
-    if (!http_auth(r, ROLE_COMPLIANCE, HTTP_SELF))
-        return r->status;
+    if (!http_auth(r, ROLE_COMPLIANCE, HTTP_SELF)) return r->status;
     json_t *b = http_body(r, fields);
     cets_cmd c = {.type = CETS_CMD_TRANSFER};
     const char *code;
@@ -375,8 +360,7 @@ static int transfer_new(req *r)
         c.actor = c.participant = r->who.participant;
         c.counterparty = (uint32_t)to;
         c.user = api_user_number(r->who.user);
-        if (api_submit_checked(r, &c, &res))
-            transfer_answer(r, res.order_id, 201);
+        if (api_submit_checked(r, &c, &res)) transfer_answer(r, res.order_id, 201);
     }
     json_decref(b);
     return r->status;
@@ -384,20 +368,19 @@ static int transfer_new(req *r)
 
 static int transfer_decide(req *r, uint64_t id, bool approve)
 {
-    if (!http_auth(r, ROLE_COMPLIANCE, HTTP_SELF))
-        return r->status;
+    if (!http_auth(r, ROLE_COMPLIANCE, HTTP_SELF)) return r->status;
     cets_cmd c = {.type = approve ? CETS_CMD_TRANSFER_APPROVE : CETS_CMD_TRANSFER_REJECT,
-                  .order_id = id, .actor = r->who.participant, .participant = r->who.participant,
+                  .order_id = id,
+                  .actor = r->who.participant,
+                  .participant = r->who.participant,
                   .user = api_user_number(r->who.user)};
-    if (!api_submit_checked(r, &c, NULL))
-        return r->status;
+    if (!api_submit_checked(r, &c, NULL)) return r->status;
     return transfer_answer(r, id, 200);
 }
 
 static int transfers_list(req *r)
 {
-    if (!api_auth_any(r, ROLE_COMPLIANCE | ROLE_AUTHORITY | ROLE_ADMIN))
-        return r->status;
+    if (!api_auth_any(r, ROLE_COMPLIANCE | ROLE_AUTHORITY | ROLE_ADMIN)) return r->status;
     bool all = r->who.roles & (ROLE_AUTHORITY | ROLE_ADMIN);
     listctx l = {.a = json_array()};
     l.e = core_read_begin(r->s->core);
@@ -409,8 +392,7 @@ static int transfers_list(req *r)
 static int freeze(req *r)
 {
     static const char *const fields[] = {"participant", "frozen", NULL};
-    if (!api_auth_any(r, ROLE_AUTHORITY | ROLE_ADMIN))
-        return r->status;
+    if (!api_auth_any(r, ROLE_AUTHORITY | ROLE_ADMIN)) return r->status;
     json_t *b = http_body(r, fields);
     int64_t pid = 0;
     bool frozen = false;
@@ -419,8 +401,8 @@ static int freeze(req *r)
         cets_cmd c = {.type = CETS_CMD_JUDICIAL, .participant = (uint32_t)pid, .aux = frozen};
         c.actor = api_has_role(r, ROLE_AUTHORITY) ? r->who.participant : CETS_EXCHANGE_ID;
         if (api_submit_checked(r, &c, NULL))
-            http_json(r, 200, json_pack("{s:I, s:b}", "participant", (json_int_t)pid, "frozen",
-                                        frozen),
+            http_json(r, 200,
+                      json_pack("{s:I, s:b}", "participant", (json_int_t)pid, "frozen", frozen),
                       NULL);
     }
     json_decref(b);
@@ -430,16 +412,14 @@ static int freeze(req *r)
 static int deadline(req *r)
 {
     static const char *const fields[] = {"year", NULL};
-    if (!http_auth(r, ROLE_AUTHORITY, 0))
-        return r->status;
+    if (!http_auth(r, ROLE_AUTHORITY, 0)) return r->status;
     json_t *b = http_body(r, fields);
     cets_cmd c = {.type = CETS_CMD_DEADLINE};
     if (b && http_int(r, b, "year", true, 0, 9999, &c.aux)) {
         c.actor = r->who.participant;
         if (api_submit_checked(r, &c, NULL))
-            http_json(r, 200, json_pack("{s:I, s:s}", "year", (json_int_t)c.aux, "status",
-                                        "closed"),
-                      NULL);
+            http_json(r, 200,
+                      json_pack("{s:I, s:s}", "year", (json_int_t)c.aux, "status", "closed"), NULL);
     }
     json_decref(b);
     return r->status;
@@ -456,7 +436,8 @@ static json_t *view_compliance(const cets_compliance *c)
         "shortfall", (json_int_t)c->shortfall, "penalty", view_money(c->penalty), "status",
         c->status <= CETS_COMPLIANCE_SETTLED ? comp_statuses[c->status] : "", "withheld",
         (json_int_t)c->withheld, "surrendered_late", (json_int_t)c->late_surrendered);
-    json_object_set_new(o, "settled_on", c->settled_date ? view_date(c->settled_date) : json_null());
+    json_object_set_new(o, "settled_on",
+                        c->settled_date ? view_date(c->settled_date) : json_null());
     return o;
 }
 
@@ -464,19 +445,14 @@ static json_t *view_compliance(const cets_compliance *c)
  * user (neither authority nor admin) sees its own row only. */
 static int compliance_report(req *r)
 {
-    if (!api_auth_any(r, ROLE_COMPLIANCE | ROLE_AUTHORITY | ROLE_ADMIN))
-        return r->status;
+    if (!api_auth_any(r, ROLE_COMPLIANCE | ROLE_AUTHORITY | ROLE_ADMIN)) return r->status;
     int64_t year = 0;
     char fmt[8] = "json";
-    if (!http_query_int(r, "year", 0, 2000, 2200, &year))
-        return r->status;
-    if (!year)
-        return http_field_error(r, "year", "give ?year=YYYY");
+    if (!http_query_int(r, "year", 0, 2000, 2200, &year)) return r->status;
+    if (!year) return http_field_error(r, "year", "give ?year=YYYY");
     int q = http_query_str(r, "format", fmt, sizeof fmt);
-    if (q < 0)
-        return r->status;
-    if (q == 0 || !fmt[0])
-        snprintf(fmt, sizeof fmt, "json");
+    if (q < 0) return r->status;
+    if (q == 0 || !fmt[0]) snprintf(fmt, sizeof fmt, "json");
     bool csv = strcmp(fmt, "csv") == 0;
     if (!csv && strcmp(fmt, "json") != 0)
         return http_field_error(r, "format", "\"format\" must be json or csv");
@@ -484,8 +460,7 @@ static int compliance_report(req *r)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
+    if (!f) return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
     const cets_engine *e = core_read_begin(r->s->core);
     int rc = csv ? cets_report_compliance_csv(e, (int32_t)year, f)
                  : cets_report_compliance_json(e, (int32_t)year, f);
@@ -519,13 +494,13 @@ static int compliance_report(req *r)
     }
     json_t *o = json_loadb(buf, len, 0, NULL);
     free(buf);
-    if (!o)
-        return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "report failed");
+    if (!o) return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "report failed");
     if (!all) {
         json_t *ents = json_object_get(o, "entities"), *mine = json_array();
         size_t i;
         json_t *v;
-        json_array_foreach(ents, i, v) {
+        json_array_foreach(ents, i, v)
+        {
             if (json_integer_value(json_object_get(v, "entity")) == r->who.participant)
                 json_array_append(mine, v);
         }
@@ -539,27 +514,21 @@ static int compliance_one(req *r, const char *seg)
 {
     uint64_t pid = 0;
     int64_t year = 0;
-    if (!api_id_segment(r, seg, &pid))
-        return r->status;
-    if (pid > UINT32_MAX - 1)
-        return http_not_found(r, "no such participant");
-    if (!api_auth_any(r, ROLE_COMPLIANCE | ROLE_AUTHORITY | ROLE_ADMIN))
-        return r->status;
+    if (!api_id_segment(r, seg, &pid)) return r->status;
+    if (pid > UINT32_MAX - 1) return http_not_found(r, "no such participant");
+    if (!api_auth_any(r, ROLE_COMPLIANCE | ROLE_AUTHORITY | ROLE_ADMIN)) return r->status;
     if (!(r->who.roles & (ROLE_AUTHORITY | ROLE_ADMIN)) && pid != r->who.participant)
         return http_error(r, 403, "forbidden", HTTP_E_FORBIDDEN, "participant %u is not yours",
                           (unsigned)pid);
-    if (!http_query_int(r, "year", 0, 2000, 2200, &year))
-        return r->status;
-    if (!year)
-        return http_field_error(r, "year", "give ?year=YYYY");
+    if (!http_query_int(r, "year", 0, 2000, 2200, &year)) return r->status;
+    if (!year) return http_field_error(r, "year", "give ?year=YYYY");
     cets_compliance c;
     const cets_engine *e = core_read_begin(r->s->core);
     int rc = cets_compliance_get(e, (uint32_t)pid, (int32_t)year, &c);
     int64_t owed = cets_deduction_owed(e, (uint32_t)pid);
     int64_t cap_bp = cets_engine_config(e)->ccer_cap_bp;
     core_read_end(r->s->core);
-    if (rc != 0)
-        return http_reason(r, rc, NULL);
+    if (rc != 0) return http_reason(r, rc, NULL);
     json_t *o = view_compliance(&c);
     json_object_set_new(o, "deduction_owed", json_integer(owed));
     /* The CCER cap as the engine checks it (surrendered + now) x 10000 <=
@@ -575,38 +544,28 @@ static int h_registry(http_conn *conn, void *cb)
 {
     req r;
     uint64_t id = 0;
-    if (!http_begin(&r, cb, conn))
-        return r.status;
+    if (!http_begin(&r, cb, conn)) return r.status;
     const char *s1 = r.nseg > 1 ? r.seg[1] : "";
     const char *s2 = r.nseg > 2 ? r.seg[2] : "";
     const char *s3 = r.nseg > 3 ? r.seg[3] : "";
     bool post = http_is(&r, "POST"), get = http_is(&r, "GET");
     if (r.nseg == 2) {
-        if (!strcmp(s1, "allocations"))
-            return post ? allocation(&r) : http_bad_method(&r);
-        if (!strcmp(s1, "emissions"))
-            return post ? emissions(&r) : http_bad_method(&r);
-        if (!strcmp(s1, "surrenders"))
-            return post ? surrender(&r) : http_bad_method(&r);
-        if (!strcmp(s1, "retirements"))
-            return post ? retirement(&r) : http_bad_method(&r);
+        if (!strcmp(s1, "allocations")) return post ? allocation(&r) : http_bad_method(&r);
+        if (!strcmp(s1, "emissions")) return post ? emissions(&r) : http_bad_method(&r);
+        if (!strcmp(s1, "surrenders")) return post ? surrender(&r) : http_bad_method(&r);
+        if (!strcmp(s1, "retirements")) return post ? retirement(&r) : http_bad_method(&r);
         if (!strcmp(s1, "transfers"))
             return post ? transfer_new(&r) : get ? transfers_list(&r) : http_bad_method(&r);
-        if (!strcmp(s1, "freeze"))
-            return post ? freeze(&r) : http_bad_method(&r);
-        if (!strcmp(s1, "deadline"))
-            return post ? deadline(&r) : http_bad_method(&r);
-        if (!strcmp(s1, "compliance"))
-            return get ? compliance_report(&r) : http_bad_method(&r);
+        if (!strcmp(s1, "freeze")) return post ? freeze(&r) : http_bad_method(&r);
+        if (!strcmp(s1, "deadline")) return post ? deadline(&r) : http_bad_method(&r);
+        if (!strcmp(s1, "compliance")) return get ? compliance_report(&r) : http_bad_method(&r);
     } else if (r.nseg == 3) {
         if (!strcmp(s2, "csv") && (!strcmp(s1, "allocations") || !strcmp(s1, "emissions")))
             return post ? csv_load(&r, s1[0] == 'a') : http_bad_method(&r);
-        if (!strcmp(s1, "compliance"))
-            return get ? compliance_one(&r, s2) : http_bad_method(&r);
+        if (!strcmp(s1, "compliance")) return get ? compliance_one(&r, s2) : http_bad_method(&r);
     } else if (r.nseg == 4 && !strcmp(s1, "transfers") &&
                (!strcmp(s3, "approve") || !strcmp(s3, "reject"))) {
-        if (!api_id_segment(&r, s2, &id))
-            return r.status;
+        if (!api_id_segment(&r, s2, &id)) return r.status;
         return post ? transfer_decide(&r, id, s3[0] == 'a') : http_bad_method(&r);
     }
     return http_not_found(&r, "no such resource");

@@ -16,8 +16,7 @@
 uint32_t api_user_number(const char *user)
 {
     uint32_t h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)user; *p; p++)
-        h = (h ^ *p) * 16777619u;
+    for (const unsigned char *p = (const unsigned char *)user; *p; p++) h = (h ^ *p) * 16777619u;
     return h ? h : 1;
 }
 
@@ -30,14 +29,18 @@ int api_submit(req *r, cets_cmd *c, cets_result *res)
 int api_user_changed(server *s, const char *by, const char *name, uint32_t participant,
                      int64_t roles)
 {
-    cets_cmd c = {.type = CETS_CMD_USER_SET, .actor = CETS_EXCHANGE_ID, .participant = participant,
-                  .counterparty = api_user_number(name), .aux = roles,
+    cets_cmd c = {.type = CETS_CMD_USER_SET,
+                  .actor = CETS_EXCHANGE_ID,
+                  .participant = participant,
+                  .counterparty = api_user_number(name),
+                  .aux = roles,
                   .user = by && by[0] ? api_user_number(by) : 0};
     snprintf(c.u.text, sizeof c.u.text, "%s", name);
     int code = core_submit(s->core, &c, NULL);
     if (code != CETS_OK)
-        log_error("auth", "msg=\"user change stored but not journaled: not in the audit log\" "
-                          "alarm=1 user=%s by=%s reason=%s",
+        log_error("auth",
+                  "msg=\"user change stored but not journaled: not in the audit log\" "
+                  "alarm=1 user=%s by=%s reason=%s",
                   name, by && by[0] ? by : "-", cets_reason_name(code));
     return code;
 }

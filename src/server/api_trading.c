@@ -26,9 +26,8 @@
 static int answer_result(req *r, const cets_cmd *cmd, const idem_result *res, const char *coid,
                          bool replay, bool created)
 {
-    if (res->code != CETS_OK)
-        return http_reject(r, cmd, res->code, replay ? REPLAY_HEADER : NULL);
-    const char *status = res->resting_qty > 0            ? "resting"
+    if (res->code != CETS_OK) return http_reject(r, cmd, res->code, replay ? REPLAY_HEADER : NULL);
+    const char *status = res->resting_qty > 0          ? "resting"
                          : res->filled_qty == res->qty ? "filled"
                                                        : "done";
     json_t *o = json_object();
@@ -50,8 +49,7 @@ static int submit_order(req *r, cets_cmd *cmd, int64_t qty, const char *coid)
     if (coid) {
         cmd->client_ref = projection_client_ref(coid);
         switch (projection_idem_claim(r->s->proj, cmd->participant, cmd->client_ref, coid, &res)) {
-        case CLAIM_DONE:
-            return answer_result(r, cmd, &res, coid, true, true);
+        case CLAIM_DONE: return answer_result(r, cmd, &res, coid, true, true);
         case CLAIM_KNOWN:
             return http_error(r, 409, "duplicate_request", CETS_DUPLICATE_REQUEST,
                               "this client_order_id was used earlier today, before the server "
@@ -61,14 +59,13 @@ static int submit_order(req *r, cets_cmd *cmd, int64_t qty, const char *coid)
                               "a request with this client_order_id is still being executed");
         case CLAIM_NOMEM:
             return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
-        case CLAIM_NEW:
-            break;
+        case CLAIM_NEW: break;
         }
     }
     cets_result cr;
     int code = api_submit(r, cmd, &cr);
-    res = (idem_result){code, cr.order_id, qty, cr.filled_qty, cr.filled_value, cr.resting_qty,
-                        cr.ntrades};
+    res = (idem_result){code,           cr.order_id, qty, cr.filled_qty, cr.filled_value,
+                        cr.resting_qty, cr.ntrades};
     if (coid && (code == CETS_JOURNAL_FAILED || code == CETS_CAPACITY))
         projection_idem_release(r->s->proj, cmd->participant, cmd->client_ref); /* not executed */
     else if (coid)
@@ -105,14 +102,14 @@ static bool order_common(req *r, json_t *b, cets_cmd *cmd, const char **coid)
 }
 
 #define QTY_LIMIT 1000000000000000LL
-#define BATCH_MAX 1000 /* orders in one POST /api/v1/orders/batch */ /* type check only; the engine applies the rules */
+#define BATCH_MAX                                                                                  \
+    1000 /* orders in one POST /api/v1/orders/batch */ /* type check only; the engine applies the rules */
 
 static int order_post(req *r)
 {
-    static const char *const fields[] = {"code", "side", "price", "qty", "tif",
-                                         "client_order_id", NULL};
-    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
-        return r->status;
+    static const char *const fields[] = {"code", "side", "price", "qty", "tif", "client_order_id",
+                                         NULL};
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF)) return r->status;
     json_t *b = http_body(r, fields);
     cets_cmd cmd = {.type = CETS_CMD_POST};
     const char *coid = NULL;
@@ -150,7 +147,8 @@ static bool take_targets(req *r, json_t *t, cets_cmd *cmd, int64_t *qty)
             http_field_error(r, name, "\"%s\" must be an object {\"order_id\", \"qty\"}", name);
             return false;
         }
-        json_object_foreach(o, k, v) {
+        json_object_foreach(o, k, v)
+        {
             bool known = !strcmp(k, tfields[0]) || !strcmp(k, tfields[1]);
             if (!known) {
                 http_error(r, 400, "unknown_field", HTTP_E_UNKNOWN_FIELD,
@@ -171,20 +169,19 @@ static bool take_targets(req *r, json_t *t, cets_cmd *cmd, int64_t *qty)
 
 static int take_post(req *r)
 {
-    static const char *const fields[] = {"code", "side", "targets", "qty", "limit",
-                                         "client_order_id", NULL};
-    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
-        return r->status;
+    static const char *const fields[] = {
+        "code", "side", "targets", "qty", "limit", "client_order_id", NULL};
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF)) return r->status;
     json_t *b = http_body(r, fields);
     cets_cmd cmd = {.type = CETS_CMD_TAKE};
     const char *coid = NULL;
     int64_t qty = 0;
-    if (!b || !order_common(r, b, &cmd, &coid))
-        goto out;
+    if (!b || !order_common(r, b, &cmd, &coid)) goto out;
     json_t *t = json_object_get(b, "targets");
     bool by_qty = json_object_get(b, "qty") || json_object_get(b, "limit");
     if (t && by_qty) {
-        http_field_error(r, "targets", "give either \"targets\" or \"qty\" and \"limit\", not both");
+        http_field_error(r, "targets",
+                         "give either \"targets\" or \"qty\" and \"limit\", not both");
         goto out;
     }
     if (t ? !take_targets(r, t, &cmd, &qty)
@@ -200,8 +197,7 @@ out:
 static int order_modify(req *r, uint64_t id)
 {
     static const char *const fields[] = {"price", "qty", NULL};
-    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
-        return r->status;
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF)) return r->status;
     json_t *b = http_body(r, fields);
     cets_cmd cmd = {.type = CETS_CMD_MODIFY, .order_id = id, .price = -1, .qty = -1};
     if (!b || !http_money(r, b, "price", false, &cmd.price) ||
@@ -223,8 +219,7 @@ static int order_modify(req *r, uint64_t id)
     }
     if (cmd.price < 0) /* what is not given stays as it is */
         cmd.price = o.price;
-    if (!has_qty)
-        cmd.qty = o.qty;
+    if (!has_qty) cmd.qty = o.qty;
     cmd.participant = o.participant;
     cets_result res;
     int code = api_submit(r, &cmd, &res);
@@ -232,8 +227,9 @@ static int order_modify(req *r, uint64_t id)
         http_reject(r, &cmd, code, NULL);
         goto out;
     }
-    idem_result ir = {code, res.order_id, cmd.qty, res.filled_qty, res.filled_value,
-                      res.resting_qty, res.ntrades};
+    idem_result ir = {code,           res.order_id,     cmd.qty,
+                      res.filled_qty, res.filled_value, res.resting_qty,
+                      res.ntrades};
     answer_result(r, &cmd, &ir, NULL, false, false);
 out:
     json_decref(b);
@@ -242,16 +238,15 @@ out:
 
 static int order_cancel(req *r, uint64_t id)
 {
-    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
-        return r->status;
-    cets_cmd cmd = {.type = CETS_CMD_CANCEL, .order_id = id, .actor = r->who.participant,
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF)) return r->status;
+    cets_cmd cmd = {.type = CETS_CMD_CANCEL,
+                    .order_id = id,
+                    .actor = r->who.participant,
                     .participant = r->who.participant};
     int code = api_submit(r, &cmd, NULL);
-    if (code != CETS_OK)
-        return http_reject(r, &cmd, code, NULL);
-    return http_json(r, 200,
-                     json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "status", "cancelled"),
-                     NULL);
+    if (code != CETS_OK) return http_reject(r, &cmd, code, NULL);
+    return http_json(
+        r, 200, json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "status", "cancelled"), NULL);
 }
 
 /* ---- POST /api/v1/orders/batch ------------------------------------------- */
@@ -260,7 +255,7 @@ static int order_cancel(req *r, uint64_t id)
 typedef struct batch_entry {
     cets_cmd cmd;
     const char *coid;
-    json_t *answer;  /* NULL: submitted */
+    json_t *answer; /* NULL: submitted */
     int status;
 } batch_entry;
 
@@ -276,8 +271,8 @@ static json_t *entry_answer(req *e, size_t i)
 /* Check entry i of "orders" into b->cmd (e answers it otherwise). */
 static void batch_check(req *e, json_t *o, size_t i, batch_entry *b)
 {
-    static const char *const fields[] = {"code", "side", "price", "qty", "tif",
-                                         "client_order_id", NULL};
+    static const char *const fields[] = {"code", "side", "price", "qty", "tif", "client_order_id",
+                                         NULL};
     char prefix[32];
     snprintf(prefix, sizeof prefix, "orders[%zu].", i);
     b->cmd = (cets_cmd){.type = CETS_CMD_POST};
@@ -291,15 +286,12 @@ static void batch_check(req *e, json_t *o, size_t i, batch_entry *b)
         http_int(e, o, "qty", true, -QTY_LIMIT, QTY_LIMIT, &b->cmd.qty) &&
         http_enum(e, o, "tif", false, view_tifs, &tif))
         b->cmd.flags = (uint8_t)tif;
-    if (e->answered || !b->coid)
-        return;
+    if (e->answered || !b->coid) return;
     idem_result res = {0};
     b->cmd.client_ref = projection_client_ref(b->coid);
-    switch (projection_idem_claim(e->s->proj, b->cmd.participant, b->cmd.client_ref, b->coid,
-                                  &res)) {
-    case CLAIM_DONE:
-        answer_result(e, &b->cmd, &res, b->coid, true, true);
-        break;
+    switch (
+        projection_idem_claim(e->s->proj, b->cmd.participant, b->cmd.client_ref, b->coid, &res)) {
+    case CLAIM_DONE: answer_result(e, &b->cmd, &res, b->coid, true, true); break;
     case CLAIM_KNOWN:
         http_error(e, 409, "duplicate_request", CETS_DUPLICATE_REQUEST,
                    "this client_order_id was used earlier today, before the server restarted; "
@@ -309,11 +301,8 @@ static void batch_check(req *e, json_t *o, size_t i, batch_entry *b)
         http_error(e, 409, "duplicate_request", CETS_DUPLICATE_REQUEST,
                    "a request with this client_order_id is still being executed");
         break;
-    case CLAIM_NOMEM:
-        http_error(e, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
-        break;
-    case CLAIM_NEW:
-        break;
+    case CLAIM_NOMEM: http_error(e, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory"); break;
+    case CLAIM_NEW: break;
     }
 }
 
@@ -322,12 +311,10 @@ static void batch_check(req *e, json_t *o, size_t i, batch_entry *b)
 static int orders_batch(req *r)
 {
     static const char *const fields[] = {"orders", NULL};
-    if (!http_auth(r, ROLE_TRADE, HTTP_SELF))
-        return r->status;
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF)) return r->status;
     r->max_body = (size_t)r->s->cfg.batch_max_body;
     json_t *b = http_body(r, fields);
-    if (!b)
-        return r->status;
+    if (!b) return r->status;
     json_t *orders = json_object_get(b, "orders");
     batch_entry *ent = NULL;
     cets_cmd *cmds = NULL;
@@ -374,10 +361,15 @@ static int orders_batch(req *r)
     for (size_t k = 0; k < ns; k++) {
         batch_entry *b1 = &ent[which[k]];
         int code = refused ? refused : codes[k];
-        idem_result ir = {code, res[k].order_id, cmds[k].qty, res[k].filled_qty,
-                          res[k].filled_value, res[k].resting_qty, res[k].ntrades};
-        if (b1->coid && (code == CETS_JOURNAL_FAILED || code == CETS_CAPACITY ||
-                         code == CETS_NOT_LEADER))
+        idem_result ir = {code,
+                          res[k].order_id,
+                          cmds[k].qty,
+                          res[k].filled_qty,
+                          res[k].filled_value,
+                          res[k].resting_qty,
+                          res[k].ntrades};
+        if (b1->coid &&
+            (code == CETS_JOURNAL_FAILED || code == CETS_CAPACITY || code == CETS_NOT_LEADER))
             projection_idem_release(r->s->proj, b1->cmd.participant, b1->cmd.client_ref);
         else if (b1->coid)
             projection_idem_finish(r->s->proj, b1->cmd.participant, b1->cmd.client_ref, &ir);
@@ -388,7 +380,8 @@ static int orders_batch(req *r)
     }
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {
-        if (ent[i].answer && json_integer_value(json_object_get(ent[i].answer, "http_status")) < 300)
+        if (ent[i].answer &&
+            json_integer_value(json_object_get(ent[i].answer, "http_status")) < 300)
             accepted++;
         json_array_append_new(list, ent[i].answer);
         ent[i].answer = NULL;
@@ -401,8 +394,7 @@ static int orders_batch(req *r)
     http_json(r, 200, o, NULL);
 out:
     if (ent)
-        for (size_t i = 0; i < json_array_size(orders); i++)
-            json_decref(ent[i].answer);
+        for (size_t i = 0; i < json_array_size(orders); i++) json_decref(ent[i].answer);
     free(ent);
     free(cmds);
     free(res);
@@ -416,52 +408,42 @@ static int h_orders(http_conn *conn, void *cb)
 {
     req r;
     uint64_t id = 0;
-    if (!http_begin(&r, cb, conn))
-        return r.status;
+    if (!http_begin(&r, cb, conn)) return r.status;
     if (r.nseg == 2 && strcmp(r.seg[1], "batch") == 0)
         return http_is(&r, "POST") ? orders_batch(&r) : http_bad_method(&r);
-    if (http_is(&r, "GET"))
-        return api_account_orders(&r);
-    if (r.nseg > 2)
-        return http_not_found(&r, "no such resource");
-    if (http_is(&r, "POST") && r.nseg == 1)
-        return order_post(&r);
-    if (r.nseg == 2 && !api_id_segment(&r, r.seg[1], &id))
-        return r.status;
-    if (http_is(&r, "PATCH") && id)
-        return order_modify(&r, id);
-    if (http_is(&r, "DELETE") && id)
-        return order_cancel(&r, id);
+    if (http_is(&r, "GET")) return api_account_orders(&r);
+    if (r.nseg > 2) return http_not_found(&r, "no such resource");
+    if (http_is(&r, "POST") && r.nseg == 1) return order_post(&r);
+    if (r.nseg == 2 && !api_id_segment(&r, r.seg[1], &id)) return r.status;
+    if (http_is(&r, "PATCH") && id) return order_modify(&r, id);
+    if (http_is(&r, "DELETE") && id) return order_cancel(&r, id);
     return http_bad_method(&r);
 }
 
 static int h_takes(http_conn *conn, void *cb)
 {
     req r;
-    if (!http_begin(&r, cb, conn))
-        return r.status;
-    if (r.nseg != 1)
-        return http_not_found(&r, "no such resource");
-    if (!http_is(&r, "POST"))
-        return http_bad_method(&r);
+    if (!http_begin(&r, cb, conn)) return r.status;
+    if (r.nseg != 1) return http_not_found(&r, "no such resource");
+    if (!http_is(&r, "POST")) return http_bad_method(&r);
     return take_post(&r);
 }
 
 static int withdraw(req *r)
 {
     static const char *const fields[] = {"amount", "participant", NULL};
-    if (!http_auth(r, ROLE_FUNDS, HTTP_SELF))
-        return r->status;
+    if (!http_auth(r, ROLE_FUNDS, HTTP_SELF)) return r->status;
     json_t *b = http_body(r, fields);
     int64_t amount = 0, pid = 0;
     if (!b || !http_money(r, b, "amount", true, &amount) ||
         !http_int(r, b, "participant", false, 1, UINT32_MAX - 1, &pid) ||
         (pid && !http_auth(r, ROLE_FUNDS, (uint32_t)pid)))
         goto out;
-    if (!pid)
-        pid = r->who.participant;
+    if (!pid) pid = r->who.participant;
     /* one's own funds as oneself; an admin's withdrawal for another as the exchange */
-    cets_cmd cmd = {.type = CETS_CMD_WITHDRAW, .participant = (uint32_t)pid, .qty = amount,
+    cets_cmd cmd = {.type = CETS_CMD_WITHDRAW,
+                    .participant = (uint32_t)pid,
+                    .qty = amount,
                     .actor = pid == r->who.participant ? (uint32_t)pid : CETS_EXCHANGE_ID};
     int code = api_submit(r, &cmd, NULL);
     if (code != CETS_OK) {
@@ -481,12 +463,9 @@ out:
 static int h_withdrawals(http_conn *conn, void *cb)
 {
     req r;
-    if (!http_begin(&r, cb, conn))
-        return r.status;
-    if (r.nseg != 1)
-        return http_not_found(&r, "no such resource");
-    if (!http_is(&r, "POST"))
-        return http_bad_method(&r);
+    if (!http_begin(&r, cb, conn)) return r.status;
+    if (r.nseg != 1) return http_not_found(&r, "no such resource");
+    if (!http_is(&r, "POST")) return http_bad_method(&r);
     return withdraw(&r);
 }
 

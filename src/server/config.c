@@ -24,30 +24,41 @@ typedef struct key {
 } key;
 
 #define OFF(f) offsetof(server_config, f)
-#define STR(n, f, h) {n, K_STR, OFF(f), sizeof(((server_config *)0)->f), 0, 0, h}
-#define NUM(n, t, f, lo, hi, h) {n, t, OFF(f), 0, lo, hi, h}
+#define STR(n, f, h)                                                                               \
+    {                                                                                              \
+        n, K_STR, OFF(f), sizeof(((server_config *)0)->f), 0, 0, h                                 \
+    }
+#define NUM(n, t, f, lo, hi, h)                                                                    \
+    {                                                                                              \
+        n, t, OFF(f), 0, lo, hi, h                                                                 \
+    }
 
 static const key keys[] = {
     STR("listen", listen, "address and port for HTTP (and WebSocket on /ws)"),
     STR("data_dir", data_dir, "journal, snapshots, engine.config, users.json"),
     STR("web_root", web_root,
-        "dashboard files; empty = the first of <exe dir>/../web, <exe dir>/web, <data_dir>/web, ./web"),
+        "dashboard files; empty = the first of <exe dir>/../web, <exe dir>/web, <data_dir>/web, "
+        "./web"),
     STR("tls_cert", tls_cert, "PEM certificate; TLS is on when tls_cert and tls_key are both set"),
     STR("tls_key", tls_key, "PEM private key (may be the same file as tls_cert)"),
     STR("log_file", log_file, "empty = stderr"),
     STR("holidays", holidays,
-        "holiday calendar (one YYYYMMDD per line, # comments), journaled at start from the trading date on; unreadable = cetsd stops; empty = none (weekdays trade: a warning)"),
+        "holiday calendar (one YYYYMMDD per line, # comments), journaled at start from the trading "
+        "date on; unreadable = cetsd stops; empty = none (weekdays trade: a warning)"),
     NUM("log_level", K_LEVEL, log_level, 0, 3, "debug, info, warn or error"),
     NUM("http_threads", K_INT, http_threads, 2, 1024,
-        "HTTP worker threads: one per open connection (each WebSocket holds one), so also the connection limit"),
+        "HTTP worker threads: one per open connection (each WebSocket holds one), so also the "
+        "connection limit"),
     STR("frontend", frontend,
-        "HTTP front end: civetweb (a thread per connection, WebSocket) or evloop (h2o's event loop: "
+        "HTTP front end: civetweb (a thread per connection, WebSocket) or evloop (h2o's event "
+        "loop: "
         "thousands of connections, TLS; no WebSocket yet)"),
     NUM("http_io_threads", K_INT, http_io_threads, 1, 64, "evloop: I/O threads"),
     NUM("http_workers", K_INT, http_workers, 1, 1024,
         "evloop: handler threads (a request waiting for the journal holds one)"),
     NUM("http_request_timeout_ms", K_INT, http_request_timeout_ms, 100, 3600000,
-        "evloop: deadline for a request's header and body, and a keep-alive connection's idle time"),
+        "evloop: deadline for a request's header and body, and a keep-alive connection's idle "
+        "time"),
     NUM("http_max_connections", K_INT, http_max_connections, 1, 1000000,
         "evloop: open HTTP connections in all; one past it is closed at once"),
     NUM("http_max_connections_per_addr", K_INT, http_max_connections_per_addr, 1, 1000000,
@@ -63,7 +74,8 @@ static const key keys[] = {
     NUM("sessions_per_user", K_INT, sessions_per_user, 1, 1000,
         "live login sessions of one user; a login past it ends the user's oldest session"),
     NUM("start_date", K_DATE, start_date, 0, 0,
-        "fresh data dir only: first trading date, today (a weekend: the Monday after) or YYYY-MM-DD"),
+        "fresh data dir only: first trading date, today (a weekend: the Monday after) or "
+        "YYYY-MM-DD"),
     NUM("enforce_sessions", K_BOOL, core.cfg.enforce_sessions, 0, 1,
         "fresh data dir only: accept orders only in the trading sessions"),
     NUM("max_batch", K_U32, core.max_batch, 1, 1 << 20, "commands per group commit, at most"),
@@ -76,9 +88,11 @@ static const key keys[] = {
     STR("cluster_nats", cluster_nats,
         "cluster mode: the NATS servers holding the replicated journal, comma-separated; empty = "
         "the file journal in data_dir (docs/operations.md, \"Cluster mode\")"),
-    STR("cluster_node", cluster_node, "cluster mode: this node's id, 1-32 of [A-Za-z0-9_-], unique"),
+    STR("cluster_node", cluster_node,
+        "cluster mode: this node's id, 1-32 of [A-Za-z0-9_-], unique"),
     STR("cluster_advertise", cluster_advertise,
-        "cluster mode: this node's address as a standby names it to clients (empty: http://listen)"),
+        "cluster mode: this node's address as a standby names it to clients (empty: "
+        "http://listen)"),
     STR("cluster_stream", cluster_stream, "cluster mode: the JetStream stream of the journal"),
     NUM("cluster_replicas", K_INT, cluster_replicas, 1, 5, "cluster mode: JetStream replicas"),
     NUM("cluster_lease_ms", K_INT, cluster_lease_ms, 500, 600000,
@@ -98,10 +112,12 @@ static const key keys[] = {
     NUM("fix_cancel_on_disconnect", K_BOOL, fix_cancel_on_disconnect, 0, 1,
         "FIX: cancel a session's live orders when it disconnects (a Logon may ask with tag 20010)"),
     STR("backoffice_db", backoffice_db,
-        "the back office's database (docs/backoffice.md): empty = SQLite <data_dir>/backoffice.sqlite; "
+        "the back office's database (docs/backoffice.md): empty = SQLite "
+        "<data_dir>/backoffice.sqlite; "
         "a postgresql:// URL for PostgreSQL"),
     NUM("backoffice_sql", K_BOOL, backoffice_sql, 0, 1,
-        "project the journal into the back office's database (history API, bank and registry files)"),
+        "project the journal into the back office's database (history API, bank and registry "
+        "files)"),
     NUM("audit_log", K_BOOL, audit_log, 0, 1,
         "write the hash-chained audit log <data_dir>/audit.log as commands apply"),
     NUM("bars_1m_days", K_INT, bars_1m_days, 0, 36500,
@@ -118,7 +134,8 @@ static const key keys[] = {
     NUM("fix_logout_timeout_ms", K_INT, fix_logout_timeout_ms, 100, 600000,
         "FIX: how long the exchange waits for the peer's answer to its Logout, or for the peer to "
         "close after answering one, ms"),
-    NUM("demo", K_BOOL, demo, 0, 1, "seed a demo market (like --demo); a fresh data dir then ignores enforce_sessions"),
+    NUM("demo", K_BOOL, demo, 0, 1,
+        "seed a demo market (like --demo); a fresh data dir then ignores enforce_sessions"),
     NUM("demo_participants", K_U32, demo_participants, 1, 64,
         "demo: simulated traders, each a participant with a user traderNN"),
     NUM("demo_rate", K_U32, demo_rate, 0, 10000,
@@ -170,8 +187,7 @@ void config_default(server_config *c)
 static const key *key_find(const char *name)
 {
     for (size_t i = 0; i < NKEYS; i++)
-        if (strcmp(keys[i].name, name) == 0)
-            return &keys[i];
+        if (strcmp(keys[i].name, name) == 0) return &keys[i];
     return NULL;
 }
 
@@ -179,10 +195,8 @@ static const key *key_find(const char *name)
 static int64_t parse_date(const char *s)
 {
     int y, m, d, n = 0;
-    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
-        return -1;
-    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
-        return -1;
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10) return -1;
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31) return -1;
     return (int64_t)y * 10000 + m * 100 + d;
 }
 
@@ -198,8 +212,7 @@ static int parse_number(const key *k, const char *v, long long *out)
     if (k->type == K_LEVEL) {
         static const char *lv[] = {"debug", "info", "warn", "error"};
         for (int i = 0; i < 4; i++)
-            if (!strcmp(v, lv[i]))
-                return *out = i, 0;
+            if (!strcmp(v, lv[i])) return *out = i, 0;
         return -1;
     }
     if (k->type == K_DATE) {
@@ -209,8 +222,7 @@ static int parse_number(const key *k, const char *v, long long *out)
     char *end;
     errno = 0;
     *out = strtoll(v, &end, 10);
-    if (errno || end == v || *end || !isdigit((unsigned char)v[0]))
-        return -1;
+    if (errno || end == v || *end || !isdigit((unsigned char)v[0])) return -1;
     return *out < k->min || *out > k->max ? -1 : 0;
 }
 
@@ -237,34 +249,21 @@ int config_set(server_config *c, const char *name, const char *value, char *err,
     }
     switch (k->type) {
     case K_INT:
-    case K_LEVEL:
-        *(int *)p = (int)v;
-        break;
-    case K_U32:
-        *(uint32_t *)p = (uint32_t)v;
-        break;
-    case K_U64:
-        *(uint64_t *)p = (uint64_t)v;
-        break;
-    case K_BOOL:
-        *(bool *)p = v != 0;
-        break;
-    case K_DATE:
-        *(int64_t *)p = v;
-        break;
-    case K_STR:
-        break;
+    case K_LEVEL: *(int *)p = (int)v; break;
+    case K_U32: *(uint32_t *)p = (uint32_t)v; break;
+    case K_U64: *(uint64_t *)p = (uint64_t)v; break;
+    case K_BOOL: *(bool *)p = v != 0; break;
+    case K_DATE: *(int64_t *)p = v; break;
+    case K_STR: break;
     }
     return 0;
 }
 
 static char *trim(char *s)
 {
-    while (isspace((unsigned char)*s))
-        s++;
+    while (isspace((unsigned char)*s)) s++;
     size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = 0;
+    while (n && isspace((unsigned char)s[n - 1])) s[--n] = 0;
     return s;
 }
 
@@ -285,11 +284,9 @@ int config_load(server_config *c, const char *path, char *err, size_t errlen)
             break;
         }
         char *hash = strchr(line, '#');
-        if (hash)
-            *hash = 0; /* no key or value contains '#' */
+        if (hash) *hash = 0; /* no key or value contains '#' */
         char *s = trim(line);
-        if (!*s)
-            continue;
+        if (!*s) continue;
         char *eq = strchr(s, '=');
         if (!eq) {
             snprintf(err, errlen, "%s:%d: expected key = value", path, ln);
@@ -311,24 +308,12 @@ static void print_value(const key *k, const server_config *c, FILE *out)
     const char *p = (const char *)c + k->off;
     static const char *lv[] = {"debug", "info", "warn", "error"};
     switch (k->type) {
-    case K_STR:
-        fprintf(out, "%s", p);
-        break;
-    case K_INT:
-        fprintf(out, "%d", *(const int *)p);
-        break;
-    case K_LEVEL:
-        fprintf(out, "%s", lv[*(const int *)p & 3]);
-        break;
-    case K_U32:
-        fprintf(out, "%" PRIu32, *(const uint32_t *)p);
-        break;
-    case K_U64:
-        fprintf(out, "%" PRIu64, *(const uint64_t *)p);
-        break;
-    case K_BOOL:
-        fprintf(out, "%s", *(const bool *)p ? "true" : "false");
-        break;
+    case K_STR: fprintf(out, "%s", p); break;
+    case K_INT: fprintf(out, "%d", *(const int *)p); break;
+    case K_LEVEL: fprintf(out, "%s", lv[*(const int *)p & 3]); break;
+    case K_U32: fprintf(out, "%" PRIu32, *(const uint32_t *)p); break;
+    case K_U64: fprintf(out, "%" PRIu64, *(const uint64_t *)p); break;
+    case K_BOOL: fprintf(out, "%s", *(const bool *)p ? "true" : "false"); break;
     case K_DATE: {
         int64_t d = *(const int64_t *)p;
         if (d == 0)
@@ -359,8 +344,7 @@ void config_finish(server_config *c, int64_t now_ns)
          * are the operator's, loaded later as journaled commands). The
          * engine's calendar: cets_weekday, cets_date_add. */
         date = cets_date_of(now_ns, tz);
-        while (cets_weekday(date) >= 5)
-            date = cets_date_add(date, 1);
+        while (cets_weekday(date) >= 5) date = cets_date_add(date, 1);
     }
     c->core.cfg.start_date = date;
 }

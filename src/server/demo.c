@@ -25,9 +25,9 @@ typedef struct demo_instrument {
 } demo_instrument;
 
 static const demo_instrument instruments[] = {
-    {"CEA1920", CETS_PRODUCT_CEA, 6850},  {"CEA21", CETS_PRODUCT_CEA, 7020},
-    {"CEA22", CETS_PRODUCT_CEA, 7100},    {"CEA23", CETS_PRODUCT_CEA, 7235},
-    {"CEA24", CETS_PRODUCT_CEA, 7380},    {"CEA25", CETS_PRODUCT_CEA, 7460},
+    {"CEA1920", CETS_PRODUCT_CEA, 6850}, {"CEA21", CETS_PRODUCT_CEA, 7020},
+    {"CEA22", CETS_PRODUCT_CEA, 7100},   {"CEA23", CETS_PRODUCT_CEA, 7235},
+    {"CEA24", CETS_PRODUCT_CEA, 7380},   {"CEA25", CETS_PRODUCT_CEA, 7460},
     {"CCER", CETS_PRODUCT_CCER, 8500},
 };
 
@@ -39,9 +39,9 @@ typedef struct demo_user {
 typedef struct demo_participant {
     const char *name;
     int kind;
-    int64_t funds;       /* fen */
-    int64_t cea, ccer;   /* tonnes of each CEA vintage, of CCER */
-    int64_t emissions;   /* verified 2025 emissions: the obligation, t */
+    int64_t funds;     /* fen */
+    int64_t cea, ccer; /* tonnes of each CEA vintage, of CCER */
+    int64_t emissions; /* verified 2025 emissions: the obligation, t */
     demo_user users[2];
 } demo_participant;
 
@@ -49,21 +49,35 @@ typedef struct demo_participant {
 #define R_TRADER (ROLE_VIEW | ROLE_TRADE | ROLE_FUNDS | ROLE_COMPLIANCE)
 
 static const demo_participant participants[] = {
-    {"Demo Power Generation Co.", CETS_PK_ENTITY, 10000000000LL, 500000, 20000, 1200000,
+    {"Demo Power Generation Co.",
+     CETS_PK_ENTITY,
+     10000000000LL,
+     500000,
+     20000,
+     1200000,
      {{"alice", "alice-demo", R_TRADER}, {"alice2", "alice2-demo", ROLE_VIEW | ROLE_COMPLIANCE}}},
-    {"Demo Steel Works", CETS_PK_ENTITY, 10000000000LL, 300000, 10000, 800000,
+    {"Demo Steel Works",
+     CETS_PK_ENTITY,
+     10000000000LL,
+     300000,
+     10000,
+     800000,
      {{"bob", "bob-demo", R_TRADER}}},
     {"Demo Carbon Asset Management", CETS_PK_INSTITUTION, 5000000000LL, 200000, 50000, 0, {{0}}},
     {"Demo Individual Investor", CETS_PK_INDIVIDUAL, 100000000LL, 0, 20000, 0, {{0}}},
-    {"Demo Ministry of Ecology and Environment", CETS_PK_AUTHORITY, 0, 0, 0, 0,
+    {"Demo Ministry of Ecology and Environment",
+     CETS_PK_AUTHORITY,
+     0,
+     0,
+     0,
+     0,
      {{"mee", "mee-demo", ROLE_VIEW | ROLE_AUTHORITY}}},
 };
 #define NPART (sizeof participants / sizeof participants[0])
 
 static int op(server *s, cets_cmd *c, cets_result *r)
 {
-    if (!c->actor)
-        c->actor = CETS_EXCHANGE_ID;
+    if (!c->actor) c->actor = CETS_EXCHANGE_ID;
     int code = core_submit(s->core, c, r);
     if (code != CETS_OK)
         log_error("demo", "msg=\"seeding failed\" cmd=%s reason=%s", log_q(cets_cmd_name(c->type)),
@@ -77,15 +91,15 @@ static int demo_account(server *s, const demo_participant *d, uint32_t pid)
     size_t ni = sizeof instruments / sizeof instruments[0];
     if (d->funds) {
         cets_cmd dep = {.type = CETS_CMD_DEPOSIT, .participant = pid, .qty = d->funds};
-        if (op(s, &dep, NULL) != CETS_OK)
-            return -1;
+        if (op(s, &dep, NULL) != CETS_OK) return -1;
     }
     for (size_t i = 0; i < ni; i++) {
         int64_t q = instruments[i].product == CETS_PRODUCT_CCER ? d->ccer : d->cea;
-        cets_cmd cr = {.type = CETS_CMD_HOLDING_CREDIT, .participant = pid,
-                       .instrument = (uint32_t)i, .qty = q};
-        if (q && op(s, &cr, NULL) != CETS_OK)
-            return -1;
+        cets_cmd cr = {.type = CETS_CMD_HOLDING_CREDIT,
+                       .participant = pid,
+                       .instrument = (uint32_t)i,
+                       .qty = q};
+        if (q && op(s, &cr, NULL) != CETS_OK) return -1;
     }
     for (int u = 0; u < 2 && d->users[u].name; u++) {
         char err[256];
@@ -103,11 +117,11 @@ static int demo_seed(server *s)
 {
     size_t ni = sizeof instruments / sizeof instruments[0];
     for (size_t i = 0; i < ni; i++) {
-        cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD, .aux = instruments[i].product,
+        cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD,
+                      .aux = instruments[i].product,
                       .price = instruments[i].prev_close};
         snprintf(c.u.text, sizeof c.u.text, "%s", instruments[i].code);
-        if (op(s, &c, NULL) != CETS_OK)
-            return -1;
+        if (op(s, &c, NULL) != CETS_OK) return -1;
     }
     uint32_t authority = 0, pids[NPART];
     for (size_t p = 0; p < NPART; p++) {
@@ -115,20 +129,21 @@ static int demo_seed(server *s)
         cets_cmd c = {.type = CETS_CMD_PARTICIPANT_ADD, .aux = d->kind};
         cets_result r;
         snprintf(c.u.text, sizeof c.u.text, "%s", d->name);
-        if (op(s, &c, &r) != CETS_OK || demo_account(s, d, r.id) != 0)
-            return -1;
+        if (op(s, &c, &r) != CETS_OK || demo_account(s, d, r.id) != 0) return -1;
         pids[p] = r.id;
-        if (d->kind == CETS_PK_AUTHORITY)
-            authority = r.id;
+        if (d->kind == CETS_PK_AUTHORITY) authority = r.id;
     }
     for (size_t p = 0; p < NPART; p++) { /* the obligations, recorded by the authority */
-        cets_cmd c = {.type = CETS_CMD_EMISSIONS, .actor = authority, .participant = pids[p],
-                      .aux = DEMO_YEAR, .qty = participants[p].emissions};
-        if (participants[p].emissions && op(s, &c, NULL) != CETS_OK)
-            return -1;
+        cets_cmd c = {.type = CETS_CMD_EMISSIONS,
+                      .actor = authority,
+                      .participant = pids[p],
+                      .aux = DEMO_YEAR,
+                      .qty = participants[p].emissions};
+        if (participants[p].emissions && op(s, &c, NULL) != CETS_OK) return -1;
     }
-    log_info("demo", "msg=\"demo market seeded\" instruments=%zu participants=%zu "
-                     "users=mee,alice,alice2,bob",
+    log_info("demo",
+             "msg=\"demo market seeded\" instruments=%zu participants=%zu "
+             "users=mee,alice,alice2,bob",
              ni, NPART);
     return 0;
 }
@@ -138,13 +153,11 @@ int demo_start(server *s)
     const cets_engine *e = core_read_begin(s->core);
     uint32_t n = cets_instrument_count(e);
     core_read_end(s->core);
-    if (!n && demo_seed(s) != 0)
-        return -1;
+    if (!n && demo_seed(s) != 0) return -1;
     if (s->cfg.demo_rate > 0) {
         s->traders = demo_traders_start(s, (int)s->cfg.demo_participants, s->cfg.demo_rate,
                                         s->cfg.demo_seed);
-        if (!s->traders)
-            return -1;
+        if (!s->traders) return -1;
     }
     return 0;
 }

@@ -46,8 +46,8 @@ typedef struct tbuf {
 
 typedef struct proposal { /* a block proposal waiting for its addressee */
     uint64_t id;
-    int to;             /* trader index */
-    char body[200];     /* the acceptance: the terms, repeated with the other side */
+    int to;         /* trader index */
+    char body[200]; /* the acceptance: the terms, repeated with the other side */
     int64_t due_ns;
 } proposal;
 
@@ -60,7 +60,7 @@ struct demo_traders {
     pthread_mutex_t mu; /* proposals, auction */
     proposal props[MAXPROPOSALS];
     int nprops;
-    uint64_t auction;   /* the auction running, 0 none */
+    uint64_t auction; /* the auction running, 0 none */
     int64_t auction_end;
     pthread_t th[NTHREADS];
     int nth;
@@ -83,8 +83,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
     tbuf *b = ctx;
     size_t len = size * n;
     char *p = realloc(b->p, b->n + len + 1);
-    if (!p)
-        return 0;
+    if (!p) return 0;
     memcpy(p + b->n, data, len);
     b->p = p;
     b->n += len;
@@ -109,18 +108,15 @@ static long http(CURL *h, const demo_traders *d, const char *method, const char 
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    if (!body)
-        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    if (!body) curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
     long status = 0;
-    if (curl_easy_perform(h) == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    if (curl_easy_perform(h) == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(hdr);
-    if (out)
-        *out = b.p ? json_loads(b.p, 0, NULL) : NULL;
+    if (out) *out = b.p ? json_loads(b.p, 0, NULL) : NULL;
     free(b.p);
     return status;
 }
@@ -132,8 +128,7 @@ static int login(CURL *h, const demo_traders *d, trader *t)
     json_t *j = NULL;
     long st = http(h, d, "POST", "/api/v1/login", NULL, body, &j);
     const char *tok = j ? json_string_value(json_object_get(j, "token")) : NULL;
-    if (st == 200 && tok)
-        snprintf(t->token, sizeof t->token, "%s", tok);
+    if (st == 200 && tok) snprintf(t->token, sizeof t->token, "%s", tok);
     json_decref(j);
     return st == 200 && tok ? 0 : -1;
 }
@@ -146,8 +141,7 @@ static void price_str(int64_t fen, char *buf, size_t len)
 static int64_t parse_price(const json_t *v)
 {
     const char *s = json_string_value(v);
-    if (!s)
-        return 0;
+    if (!s) return 0;
     long long whole = 0, frac = 0;
     int n = sscanf(s, "%lld.%2lld", &whole, &frac);
     return n >= 1 ? whole * 100 + (n == 2 ? frac : 0) : 0;
@@ -170,7 +164,14 @@ static int64_t now_ns(void)
 static uint64_t listing_qty(uint64_t *rs)
 {
     uint64_t u = rnd(rs) % 100;
-    uint64_t lo = u < 70 ? 1 : u < 92 ? 10 : u < 98 ? 50 : 200, hi = u < 70 ? 10 : u < 92 ? 50 : u < 98 ? 200 : 999;
+    uint64_t lo = u < 70   ? 1
+                  : u < 92 ? 10
+                  : u < 98 ? 50
+                           : 200,
+             hi = u < 70   ? 10
+                  : u < 92 ? 50
+                  : u < 98 ? 200
+                           : 999;
     return (lo + rnd(rs) % (hi - lo + 1)) * 100;
 }
 
@@ -178,8 +179,7 @@ static uint64_t listing_qty(uint64_t *rs)
 static void propose(CURL *h, demo_traders *d, int ti, const market_view *m, uint64_t *rs)
 {
     int to = (int)(rnd(rs) % (uint64_t)d->ntraders);
-    if (to == ti)
-        return;
+    if (to == ti) return;
     bool sell = rnd(rs) % 2;
     int64_t price = m->mid + m->mid * (int64_t)(rnd(rs) % 401 - 200) / 10000;
     unsigned long long qty = (100 + rnd(rs) % 101) * 1000;
@@ -187,7 +187,8 @@ static void propose(CURL *h, demo_traders *d, int ti, const market_view *m, uint
     price_str(price, px, sizeof px);
     snprintf(body, sizeof body,
              "{\"code\":\"%s\",\"side\":\"%s\",\"price\":\"%s\",\"qty\":%llu,"
-             "\"counterparty\":%u}", m->code, sell ? "sell" : "buy", px, qty, d->t[to].pid);
+             "\"counterparty\":%u}",
+             m->code, sell ? "sell" : "buy", px, qty, d->t[to].pid);
     json_t *j = NULL;
     if (http(h, d, "POST", "/api/v1/blocks/proposals", d->t[ti].token, body, &j) == 201 && j) {
         pthread_mutex_lock(&d->mu);
@@ -197,8 +198,8 @@ static void propose(CURL *h, demo_traders *d, int ti, const market_view *m, uint
             p->to = to;
             p->due_ns = now_ns() + (int64_t)(3 + rnd(rs) % 13) * 1000000000LL;
             snprintf(p->body, sizeof p->body,
-                     "{\"code\":\"%s\",\"side\":\"%s\",\"price\":\"%s\",\"qty\":%llu}",
-                     m->code, sell ? "buy" : "sell", px, qty);
+                     "{\"code\":\"%s\",\"side\":\"%s\",\"price\":\"%s\",\"qty\":%llu}", m->code,
+                     sell ? "buy" : "sell", px, qty);
         }
         pthread_mutex_unlock(&d->mu);
     }
@@ -218,8 +219,7 @@ static bool answer(CURL *h, demo_traders *d, uint64_t *rs)
             break;
         }
     pthread_mutex_unlock(&d->mu);
-    if (!p.id)
-        return false;
+    if (!p.id) return false;
     char path[96];
     bool yes = rnd(rs) % 100 < 85;
     snprintf(path, sizeof path, "/api/v1/blocks/%llu/%s", (unsigned long long)p.id,
@@ -238,11 +238,12 @@ static void auctioneer(demo_traders *d)
     uint64_t id = d->auction;
     int64_t end = d->auction_end;
     pthread_mutex_unlock(&d->mu);
-    if (id && now < end)
-        return;
+    if (id && now < end) return;
     if (id) {
-        cets_cmd c = {.type = CETS_CMD_AUCTION_CLOSE, .actor = CETS_EXCHANGE_ID,
-                      .participant = CETS_EXCHANGE_ID, .order_id = id};
+        cets_cmd c = {.type = CETS_CMD_AUCTION_CLOSE,
+                      .actor = CETS_EXCHANGE_ID,
+                      .participant = CETS_EXCHANGE_ID,
+                      .order_id = id};
         core_submit(d->s->core, &c, NULL);
     }
     const cets_engine *e = core_read_begin(d->s->core);
@@ -251,13 +252,16 @@ static void auctioneer(demo_traders *d)
     for (uint32_t p = 1; p <= cets_participant_count(e) && !seller; p++) {
         cets_participant_info pi;
         cets_holding hd;
-        if (cets_participant_get(e, p, &pi) == 0 && pi.kind == CETS_PK_INSTITUTION &&
-            inst >= 0 && cets_holding_get(e, p, (uint32_t)inst, &hd) == 0 && hd.available >= 100000)
+        if (cets_participant_get(e, p, &pi) == 0 && pi.kind == CETS_PK_INSTITUTION && inst >= 0 &&
+            cets_holding_get(e, p, (uint32_t)inst, &hd) == 0 && hd.available >= 100000)
             seller = p;
     }
     core_read_end(d->s->core);
-    cets_cmd c = {.type = CETS_CMD_AUCTION_CREATE, .actor = CETS_EXCHANGE_ID,
-                  .participant = seller, .side = CETS_SELL, .instrument = (uint32_t)inst,
+    cets_cmd c = {.type = CETS_CMD_AUCTION_CREATE,
+                  .actor = CETS_EXCHANGE_ID,
+                  .participant = seller,
+                  .side = CETS_SELL,
+                  .instrument = (uint32_t)inst,
                   .qty = 100000};
     c.u.args[CETS_AUCTION_ARG_START] = now;
     c.u.args[CETS_AUCTION_ARG_END] = now + 600LL * 1000000000LL;
@@ -275,8 +279,7 @@ static void bid(CURL *h, demo_traders *d, trader *t, const market_view *m, uint6
     pthread_mutex_lock(&d->mu);
     uint64_t id = d->auction;
     pthread_mutex_unlock(&d->mu);
-    if (!id || strcmp(m->code, "CEA25") != 0)
-        return;
+    if (!id || strcmp(m->code, "CEA25") != 0) return;
     char path[80], body[128], px[32];
     price_str(m->mid + m->mid * (int64_t)(rnd(rs) % 301) / 10000, px, sizeof px);
     snprintf(path, sizeof path, "/api/v1/auctions/%llu/bids", (unsigned long long)id);
@@ -289,8 +292,7 @@ static void bid(CURL *h, demo_traders *d, trader *t, const market_view *m, uint6
 static void step(CURL *h, demo_traders *d, int ti, market_view *m, uint64_t *rs)
 {
     trader *t = &d->t[ti];
-    if (answer(h, d, rs))
-        return;
+    if (answer(h, d, rs)) return;
     uint64_t what = rnd(rs) % 1000;
     if (what < 20) { /* blocks carry most of the volume: about four fifths */
         propose(h, d, ti, m, rs);
@@ -309,10 +311,8 @@ static void step(CURL *h, demo_traders *d, int ti, market_view *m, uint64_t *rs)
     }
     /* the price wanders: a step of -2..+2 ticks, pulled back inside the band */
     m->mid += (int64_t)(rnd(rs) % 5) - 2;
-    if (m->mid < m->lower + 20)
-        m->mid = m->lower + 20;
-    if (m->mid > m->upper - 20)
-        m->mid = m->upper - 20;
+    if (m->mid < m->lower + 20) m->mid = m->lower + 20;
+    if (m->mid > m->upper - 20) m->mid = m->upper - 20;
     int side = rnd(rs) % 2 ? CETS_BUY : CETS_SELL;
     const char *sname = side == CETS_BUY ? "buy" : "sell";
     json_t *opp = json_object_get(depth, side == CETS_BUY ? "asks" : "bids");
@@ -328,7 +328,8 @@ static void step(CURL *h, demo_traders *d, int ti, market_view *m, uint64_t *rs)
             json_int_t take = 1 + (json_int_t)(rnd(rs) % (uint64_t)(q > 0 ? q : 1));
             snprintf(body, sizeof body,
                      "{\"code\":\"%s\",\"side\":\"%s\",\"targets\":[{\"order_id\":%lld,"
-                     "\"qty\":%lld}]}", m->code, sname, (long long)id, (long long)take);
+                     "\"qty\":%lld}]}",
+                     m->code, sname, (long long)id, (long long)take);
         } else {
             price_str(parse_price(json_object_get(lvl, "price")), px, sizeof px);
             snprintf(body, sizeof body,
@@ -342,18 +343,16 @@ static void step(CURL *h, demo_traders *d, int ti, market_view *m, uint64_t *rs)
         int64_t p = side == CETS_BUY ? m->mid - off : m->mid + off;
         json_t *best = json_array_get(opp, 0);
         int64_t bp = best ? parse_price(json_object_get(best, "price")) : 0;
-        if (bp && side == CETS_BUY && p >= bp)
-            p = bp - 1;
-        if (bp && side == CETS_SELL && p <= bp)
-            p = bp + 1;
+        if (bp && side == CETS_BUY && p >= bp) p = bp - 1;
+        if (bp && side == CETS_SELL && p <= bp) p = bp + 1;
         if (p < m->lower || p > m->upper) {
             json_decref(depth);
             return;
         }
         price_str(p, px, sizeof px);
         snprintf(body, sizeof body,
-                 "{\"code\":\"%s\",\"side\":\"%s\",\"price\":\"%s\",\"qty\":%llu}", m->code,
-                 sname, px, (unsigned long long)listing_qty(rs));
+                 "{\"code\":\"%s\",\"side\":\"%s\",\"price\":\"%s\",\"qty\":%llu}", m->code, sname,
+                 px, (unsigned long long)listing_qty(rs));
         http(h, d, "POST", "/api/v1/orders", t->token, body, NULL);
     } else {
         /* cancel one of its own listings */
@@ -378,14 +377,12 @@ static int load_markets(CURL *h, demo_traders *d, market_view *mv, int cap)
         for (size_t i = 0; i < json_array_size(list) && n < cap; i++) {
             json_t *in = json_array_get(list, i);
             const char *code = json_string_value(json_object_get(in, "code"));
-            if (!code)
-                continue;
+            if (!code) continue;
             snprintf(mv[n].code, sizeof mv[n].code, "%s", code);
             mv[n].lower = parse_price(json_object_get(in, "lower"));
             mv[n].upper = parse_price(json_object_get(in, "upper"));
             mv[n].mid = parse_price(json_object_get(in, "prev_close"));
-            if (mv[n].lower > 0 && mv[n].upper > mv[n].lower + 60)
-                n++;
+            if (mv[n].lower > 0 && mv[n].upper > mv[n].lower + 60) n++;
         }
     }
     json_decref(list);
@@ -407,8 +404,7 @@ static void *trader_thread(void *arg)
     int nm = 0;
     for (int tries = 0; !d->stop && nm == 0 && tries < 100; tries++) {
         nm = load_markets(h, d, mv, CETS_MAX_INSTRUMENTS);
-        if (!nm)
-            nanosleep(&(struct timespec){0, 200000000}, NULL);
+        if (!nm) nanosleep(&(struct timespec){0, 200000000}, NULL);
     }
     for (int i = a->index; i < d->ntraders && !d->stop; i += d->nth)
         if (login(h, d, &d->t[i]) != 0)
@@ -416,8 +412,7 @@ static void *trader_thread(void *arg)
     long pause_ns = (long)(1e9 * d->nth / d->rate);
     while (!d->stop && nm > 0) {
         int ti = a->index + d->nth * (int)(rnd(&rs) % (d->ntraders / d->nth));
-        if (a->index == 0)
-            auctioneer(d);
+        if (a->index == 0) auctioneer(d);
         step(h, d, ti, &mv[rnd(&rs) % (uint64_t)nm], &rs);
         nanosleep(&(struct timespec){pause_ns / 1000000000, pause_ns % 1000000000}, NULL);
     }
@@ -446,22 +441,25 @@ static int seed_traders(demo_traders *d)
                  (unsigned long long)d->seed, i + 1);
     }
     for (uint32_t i = found; i < (uint32_t)d->ntraders; i++) {
-        cets_cmd c = {.type = CETS_CMD_PARTICIPANT_ADD, .actor = CETS_EXCHANGE_ID,
+        cets_cmd c = {.type = CETS_CMD_PARTICIPANT_ADD,
+                      .actor = CETS_EXCHANGE_ID,
                       .aux = i % 4 == 3 ? CETS_PK_INSTITUTION : CETS_PK_ENTITY};
         snprintf(c.u.text, sizeof c.u.text, "Demo Trader %02u", i + 1);
         cets_result r;
-        if (core_submit(s->core, &c, &r) != CETS_OK)
-            return -1;
+        if (core_submit(s->core, &c, &r) != CETS_OK) return -1;
         d->t[i].pid = r.id;
-        cets_cmd dep = {.type = CETS_CMD_DEPOSIT, .actor = CETS_EXCHANGE_ID, .participant = r.id,
+        cets_cmd dep = {.type = CETS_CMD_DEPOSIT,
+                        .actor = CETS_EXCHANGE_ID,
+                        .participant = r.id,
                         .qty = 50000000000LL}; /* 500 million CNY: blocks are of tens of millions */
-        if (core_submit(s->core, &dep, NULL) != CETS_OK)
-            return -1;
+        if (core_submit(s->core, &dep, NULL) != CETS_OK) return -1;
         for (uint32_t k = 0; k < ni; k++) {
-            cets_cmd cr = {.type = CETS_CMD_HOLDING_CREDIT, .actor = CETS_EXCHANGE_ID,
-                           .participant = r.id, .instrument = k, .qty = 2000000};
-            if (core_submit(s->core, &cr, NULL) != CETS_OK)
-                return -1;
+            cets_cmd cr = {.type = CETS_CMD_HOLDING_CREDIT,
+                           .actor = CETS_EXCHANGE_ID,
+                           .participant = r.id,
+                           .instrument = k,
+                           .qty = 2000000};
+            if (core_submit(s->core, &cr, NULL) != CETS_OK) return -1;
         }
     }
     char err[256];
@@ -477,8 +475,7 @@ static int seed_traders(demo_traders *d)
 demo_traders *demo_traders_start(server *s, int ntraders, double rate, uint64_t seed)
 {
     demo_traders *d = calloc(1, sizeof *d);
-    if (!d)
-        return NULL;
+    if (!d) return NULL;
     d->s = s;
     pthread_mutex_init(&d->mu, NULL);
     d->ntraders = ntraders < NTHREADS ? NTHREADS : ntraders > MAXTRADERS ? MAXTRADERS : ntraders;
@@ -493,8 +490,7 @@ demo_traders *demo_traders_start(server *s, int ntraders, double rate, uint64_t 
     d->nth = NTHREADS;
     for (int i = 0; i < NTHREADS; i++) {
         thread_arg *a = malloc(sizeof *a);
-        if (!a)
-            break;
+        if (!a) break;
         *a = (thread_arg){d, i};
         if (pthread_create(&d->th[i], NULL, trader_thread, a) != 0) {
             free(a);
@@ -509,11 +505,9 @@ demo_traders *demo_traders_start(server *s, int ntraders, double rate, uint64_t 
 
 void demo_traders_stop(demo_traders *d)
 {
-    if (!d)
-        return;
+    if (!d) return;
     d->stop = 1;
-    for (int i = 0; i < d->nth; i++)
-        pthread_join(d->th[i], NULL);
+    for (int i = 0; i < d->nth; i++) pthread_join(d->th[i], NULL);
     pthread_mutex_destroy(&d->mu);
     free(d);
 }

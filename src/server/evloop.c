@@ -100,11 +100,11 @@ typedef struct job {
     h2o_multithread_message_t msg; /* first: the queue hands back this */
     struct job *next;
     io_thread *io;
-    h2o_req_t *hr;   /* valid until gone */
-    bool gone;        /* the request's pool was cleared: the connection closed */
-    int refs;         /* the pool's and the answer's (I/O thread only) */
+    h2o_req_t *hr; /* valid until gone */
+    bool gone;     /* the request's pool was cleared: the connection closed */
+    int refs;      /* the pool's and the answer's (I/O thread only) */
     http_conn c;
-    char *strings;    /* method, path, query, version, header names and values */
+    char *strings; /* method, path, query, version, header names and values */
     char remote[64];
     char *body;
     size_t body_len, body_pos;
@@ -118,8 +118,7 @@ typedef struct job {
 
 static void job_unref(job *j)
 {
-    if (--j->refs > 0)
-        return;
+    if (--j->refs > 0) return;
     free(j->strings);
     free(j->body);
     free(j->reason);
@@ -135,8 +134,7 @@ static int job_read(http_conn *c, char *buf, size_t len)
 {
     job *j = c->impl;
     size_t n = j->body_len - j->body_pos;
-    if (n > len)
-        n = len;
+    if (n > len) n = len;
     if (n) /* no body: j->body is NULL */
         memcpy(buf, j->body + j->body_pos, n);
     j->body_pos += n;
@@ -147,16 +145,14 @@ static void job_answer(http_conn *c, int status, const char *reason, const char 
                        const char *extra, const char *body, size_t len, bool close)
 {
     job *j = c->impl;
-    if (j->answered)
-        return;
+    if (j->answered) return;
     j->answered = true;
     j->status = status;
     j->reason = strdup(reason);
     j->ctype = strdup(ctype);
     j->extra = strdup(extra ? extra : "");
     j->resp = malloc(len ? len : 1);
-    if (j->resp && len)
-        memcpy(j->resp, body, len);
+    if (j->resp && len) memcpy(j->resp, body, len);
     j->resp_len = j->resp ? len : 0;
     j->close = close;
 }
@@ -192,8 +188,7 @@ static void send_answer(job *j)
         const char *colon = memchr(p, ':', n);
         if (colon) {
             const char *v = colon + 1;
-            while (v < p + n && *v == ' ')
-                v++;
+            while (v < p + n && *v == ' ') v++;
             h2o_iovec_t name = h2o_strdup(&hr->pool, p, (size_t)(colon - p));
             h2o_iovec_t val = h2o_strdup(&hr->pool, v, (size_t)(p + n - v));
             h2o_add_header_by_str(&hr->pool, &hr->res.headers, name.base, name.len, 0, NULL,
@@ -201,8 +196,7 @@ static void send_answer(job *j)
         }
         p += n + (eol ? 2 : 0);
     }
-    if (j->close)
-        hr->http1_is_persistent = 0;
+    if (j->close) hr->http1_is_persistent = 0;
     hr->res.content_length = j->resp_len;
     h2o_send_inline(hr, j->resp ? j->resp : "", j->resp_len);
 }
@@ -216,8 +210,7 @@ static void on_answers(h2o_multithread_receiver_t *rcv, h2o_linklist_t *messages
             H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
         h2o_linklist_unlink(&m->link);
         job *j = (job *)m;
-        if (!j->gone)
-            send_answer(j);
+        if (!j->gone) send_answer(j);
         job_unref(j);
     }
 }
@@ -241,16 +234,14 @@ static void *worker_main(void *arg)
     evl *e = arg;
     for (;;) {
         pthread_mutex_lock(&e->qm);
-        while (!e->head && !e->stopping)
-            pthread_cond_wait(&e->qcv, &e->qm);
+        while (!e->head && !e->stopping) pthread_cond_wait(&e->qcv, &e->qm);
         job *j = e->head;
         if (!j) {
             pthread_mutex_unlock(&e->qm);
             return NULL;
         }
         e->head = j->next;
-        if (!e->head)
-            e->tail = NULL;
+        if (!e->head) e->tail = NULL;
         pthread_mutex_unlock(&e->qm);
         http_tl_begin();
         int status = http_dispatch(e->s, &j->c);
@@ -272,8 +263,7 @@ static void job_pool_gone(void *p)
 static job *job_make(io_thread *io, h2o_req_t *hr)
 {
     job *j = calloc(1, sizeof *j);
-    if (!j)
-        return NULL;
+    if (!j) return NULL;
     j->io = io;
     j->hr = hr;
     j->refs = 1;
@@ -337,8 +327,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *hr)
     evl *e = *(evl **)(self + 1);
     io_thread *io = NULL;
     for (int i = 0; i < e->nio; i++)
-        if (&e->io[i].ctx == hr->conn->ctx)
-            io = &e->io[i];
+        if (&e->io[i].ctx == hr->conn->ctx) io = &e->io[i];
     job *j = io ? job_make(io, hr) : NULL;
     if (!j) {
         h2o_send_error_503(hr, "Service Unavailable", "out of memory", 0);
@@ -394,8 +383,7 @@ static uint32_t addr_hash(const struct sockaddr *sa)
     else if (sa->sa_family == AF_INET6)
         p = (const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr, n = 16;
     uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 16777619u;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
     return h % ADDR_SLOTS;
 }
 
@@ -405,16 +393,14 @@ static void on_sock_close(void *data)
     evl *e = cs->e;
     pthread_mutex_lock(&e->cm);
     e->conns--;
-    if (e->per_addr[cs->addr_hash])
-        e->per_addr[cs->addr_hash]--;
+    if (e->per_addr[cs->addr_hash]) e->per_addr[cs->addr_hash]--;
     pthread_mutex_unlock(&e->cm);
     if (cs->io) { /* on its I/O thread */
         if (cs->prev)
             cs->prev->next = cs->next;
         else
             cs->io->conns = cs->next;
-        if (cs->next)
-            cs->next->prev = cs->prev;
+        if (cs->next) cs->next->prev = cs->prev;
         cs->io->nconns--;
     }
     free(cs);
@@ -426,14 +412,12 @@ static void on_accept(h2o_socket_t *listener, const char *err)
 {
     io_thread *io = listener->data;
     evl *e = io->e;
-    if (err)
-        return;
+    if (err) return;
     for (int k = 0; k < 64; k++) {
         struct sockaddr_storage sa;
         socklen_t sl = sizeof sa;
         int fd = accept4(e->fd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
-            return;
+        if (fd < 0) return;
         uint32_t ah = addr_hash((struct sockaddr *)&sa);
         pthread_mutex_lock(&e->cm);
         bool total = e->conns >= e->s->cfg.http_max_connections;
@@ -463,11 +447,11 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         *cs = (conn_slot){.e = e, .io = io, .addr_hash = ah, .fd = fd, .next = io->conns};
-        if (io->conns)
-            io->conns->prev = cs;
+        if (io->conns) io->conns->prev = cs;
         io->conns = cs;
         io->nconns++;
-        h2o_socket_t *sock = h2o_evloop_socket_create(io->loop, fd, H2O_SOCKET_FLAG_IS_ACCEPTED_CONNECTION);
+        h2o_socket_t *sock =
+            h2o_evloop_socket_create(io->loop, fd, H2O_SOCKET_FLAG_IS_ACCEPTED_CONNECTION);
         sock->on_close.cb = on_sock_close;
         sock->on_close.data = cs;
         h2o_accept(&io->accept, sock);
@@ -478,15 +462,12 @@ static void *io_main(void *arg)
 {
     io_thread *io = arg;
     h2o_socket_read_start(io->listener, on_accept);
-    while (!io->stop)
-        h2o_evloop_run(io->loop, 200);
+    while (!io->stop) h2o_evloop_run(io->loop, 200);
     /* stop: every connection ends (h2o sees the end and closes it), for at
      * most 2 s */
     h2o_socket_read_stop(io->listener);
-    for (conn_slot *cs = io->conns; cs; cs = cs->next)
-        shutdown(cs->fd, SHUT_RDWR);
-    for (int i = 0; i < 40 && io->nconns > 0; i++)
-        h2o_evloop_run(io->loop, 50);
+    for (conn_slot *cs = io->conns; cs; cs = cs->next) shutdown(cs->fd, SHUT_RDWR);
+    for (int i = 0; i < 40 && io->nconns > 0; i++) h2o_evloop_run(io->loop, 50);
     return NULL;
 }
 
@@ -511,8 +492,7 @@ static int listen_on(const char *addr, int *port, char *err, size_t errlen)
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
         bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0 || listen(fd, SOMAXCONN) != 0) {
         snprintf(err, errlen, "cannot listen on %s: %s", addr, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+        if (fd >= 0) close(fd);
         return -1;
     }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -546,8 +526,7 @@ static SSL_CTX *tls_context(const server_config *c, char *err, size_t errlen)
 void evloop_stop(server *s)
 {
     evl *e = s->evl;
-    if (!e)
-        return;
+    if (!e) return;
     e->accepting = 0; /* new connections are closed at once */
     /* the handler threads answer what is queued, then end */
     pthread_mutex_lock(&e->qm);
@@ -555,8 +534,7 @@ void evloop_stop(server *s)
     pthread_cond_broadcast(&e->qcv);
     pthread_mutex_unlock(&e->qm);
     for (int i = 0; i < e->nworkers; i++)
-        if (e->workers[i])
-            pthread_join(e->workers[i], NULL);
+        if (e->workers[i]) pthread_join(e->workers[i], NULL);
     bool clean = true;
     for (int i = 0; i < e->nio; i++) {
         io_thread *io = &e->io[i];
@@ -567,8 +545,7 @@ void evloop_stop(server *s)
     }
     for (int i = 0; i < e->nio; i++) {
         io_thread *io = &e->io[i];
-        if (io->started)
-            pthread_join(io->th, NULL);
+        if (io->started) pthread_join(io->th, NULL);
         clean = clean && io->nconns == 0;
     }
     /* requests that came after the handler threads ended: their connections
@@ -580,17 +557,14 @@ void evloop_stop(server *s)
     e->head = e->tail = NULL;
     if (!clean) { /* h2o cannot free a context with live connections: leave it */
         log_warn("http", "msg=\"connections still open at stop\"");
-        if (e->fd >= 0)
-            close(e->fd);
+        if (e->fd >= 0) close(e->fd);
         s->evl = NULL;
         return;
     }
     for (int i = 0; i < e->nio; i++) {
         io_thread *io = &e->io[i];
-        if (!io->loop)
-            continue;
-        if (io->listener)
-            h2o_socket_close(io->listener);
+        if (!io->loop) continue;
+        if (io->listener) h2o_socket_close(io->listener);
         h2o_multithread_unregister_receiver(io->queue, &io->answers);
         h2o_multithread_unregister_receiver(io->queue, &io->stopper);
         h2o_multithread_destroy_queue(io->queue);
@@ -598,11 +572,9 @@ void evloop_stop(server *s)
         h2o_evloop_run(io->loop, 0); /* h2o frees closed sockets on the loop's next turn */
         h2o_evloop_destroy(io->loop);
     }
-    if (e->fd >= 0)
-        close(e->fd);
+    if (e->fd >= 0) close(e->fd);
     h2o_config_dispose(&e->conf);
-    if (e->ssl)
-        SSL_CTX_free(e->ssl);
+    if (e->ssl) SSL_CTX_free(e->ssl);
     free(e->workers);
     free(e->io);
     pthread_mutex_destroy(&e->qm);
@@ -643,10 +615,8 @@ int evloop_start(server *s, char *err, size_t errlen)
         static const char *index_files[] = {"index.html", NULL};
         h2o_file_register(pc, c->web_root, index_files, NULL, 0);
     }
-    if (c->tls_cert[0] && c->tls_key[0] && !(e->ssl = tls_context(c, err, errlen)))
-        goto fail;
-    if ((e->fd = listen_on(c->listen, &e->port, err, errlen)) < 0)
-        goto fail;
+    if (c->tls_cert[0] && c->tls_key[0] && !(e->ssl = tls_context(c, err, errlen))) goto fail;
+    if ((e->fd = listen_on(c->listen, &e->port, err, errlen)) < 0) goto fail;
     e->nio = c->http_io_threads;
     e->io = calloc((size_t)e->nio, sizeof *e->io);
     e->nworkers = c->http_workers;
@@ -687,14 +657,16 @@ fail:
     return -1;
 }
 
-int evloop_port(const server *s) { return s->evl ? s->evl->port : 0; }
+int evloop_port(const server *s)
+{
+    return s->evl ? s->evl->port : 0;
+}
 
 void evloop_counts(const server *s, int *conns, uint64_t *refused_total, uint64_t *refused_addr)
 {
     evl *e = s->evl;
     *conns = 0, *refused_total = *refused_addr = 0;
-    if (!e)
-        return;
+    if (!e) return;
     pthread_mutex_lock(&e->cm);
     *conns = e->conns;
     *refused_total = e->refused_total;

@@ -41,7 +41,7 @@ struct http_conn {
     struct {
         const char *name, *value;
     } hdr[HTTP_MAX_HEADERS];
-    bool close;               /* set by the front end or a handler: close after the answer */
+    bool close; /* set by the front end or a handler: close after the answer */
 };
 
 /* Paths outside the handlers' (the dashboard's files): 0 to serve the file

@@ -55,8 +55,7 @@ bool http_begin(req *r, server *s, http_conn *conn)
     r->query = conn->query;
     snprintf(r->path, sizeof r->path, "%s", conn->path ? conn->path : "/");
     const char *p = r->path;
-    if (strncmp(p, "/api/v1/", 8) == 0)
-        p += 8;
+    if (strncmp(p, "/api/v1/", 8) == 0) p += 8;
     snprintf(r->segbuf, sizeof r->segbuf, "%s", p);
     char *save = NULL;
     for (char *t = strtok_r(r->segbuf, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
@@ -72,8 +71,7 @@ bool http_begin(req *r, server *s, http_conn *conn)
 static const char *conn_header(const http_conn *c, const char *name)
 {
     for (int i = 0; i < c->nhdr; i++)
-        if (strcasecmp(c->hdr[i].name, name) == 0)
-            return c->hdr[i].value;
+        if (strcasecmp(c->hdr[i].name, name) == 0) return c->hdr[i].value;
     return NULL;
 }
 
@@ -92,7 +90,10 @@ int http_read(req *r, char *buf, size_t len)
     return r->conn ? r->conn->ops->read(r->conn, buf, len) : -1;
 }
 
-bool http_is(const req *r, const char *method) { return strcmp(r->method, method) == 0; }
+bool http_is(const req *r, const char *method)
+{
+    return strcmp(r->method, method) == 0;
+}
 
 /* ---- answers ------------------------------------------------------------- */
 
@@ -100,8 +101,7 @@ bool http_is(const req *r, const char *method) { return strcmp(r->method, method
 static bool keep_alive(const http_conn *c)
 {
     const char *h = conn_header(c, "Connection");
-    if (c->version && strcmp(c->version, "1.1") == 0)
-        return !h || strcasecmp(h, "close") != 0;
+    if (c->version && strcmp(c->version, "1.1") == 0) return !h || strcasecmp(h, "close") != 0;
     return h && strcasecmp(h, "keep-alive") == 0;
 }
 
@@ -111,24 +111,41 @@ static const struct {
     int status;
     const char *text;
 } status_texts[] = {
-    {200, "OK"},           {201, "Created"},          {202, "Accepted"},
-    {204, "No Content"},   {400, "Bad Request"},      {401, "Unauthorized"},
-    {403, "Forbidden"},    {404, "Not Found"},        {405, "Method Not Allowed"},
-    {409, "Conflict"},     {413, "Content Too Large"}, {422, "Unprocessable Content"},
-    {429, "Too Many Requests"}, {500, "Internal Server Error"}, {503, "Service Unavailable"},
-    {505, "HTTP Version Not Supported"}, {206, "Partial Content"}, {301, "Moved Permanently"},
-    {302, "Found"}, {304, "Not Modified"}, {408, "Request Timeout"}, {411, "Length Required"},
-    {414, "URI Too Long"}, {416, "Range Not Satisfiable"}, {431, "Request Header Fields Too Large"},
-    {501, "Not Implemented"}, {502, "Bad Gateway"},
+    {200, "OK"},
+    {201, "Created"},
+    {202, "Accepted"},
+    {204, "No Content"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {409, "Conflict"},
+    {413, "Content Too Large"},
+    {422, "Unprocessable Content"},
+    {429, "Too Many Requests"},
+    {500, "Internal Server Error"},
+    {503, "Service Unavailable"},
+    {505, "HTTP Version Not Supported"},
+    {206, "Partial Content"},
+    {301, "Moved Permanently"},
+    {302, "Found"},
+    {304, "Not Modified"},
+    {408, "Request Timeout"},
+    {411, "Length Required"},
+    {414, "URI Too Long"},
+    {416, "Range Not Satisfiable"},
+    {431, "Request Header Fields Too Large"},
+    {501, "Not Implemented"},
+    {502, "Bad Gateway"},
 };
 
 const char *http_status_text(int status)
 {
     for (size_t i = 0; i < sizeof status_texts / sizeof status_texts[0]; i++)
-        if (status_texts[i].status == status)
-            return status_texts[i].text;
-    static const char *const classes[] = {"Unknown", "Informational", "Success", "Redirection",
-                                          "Client Error", "Server Error"};
+        if (status_texts[i].status == status) return status_texts[i].text;
+    static const char *const classes[] = {"Unknown",     "Informational", "Success",
+                                          "Redirection", "Client Error",  "Server Error"};
     return status >= 100 && status < 600 ? classes[status / 100] : classes[0];
 }
 
@@ -146,15 +163,16 @@ int http_send(req *r, int status, const char *ctype, const char *extra, const ch
     size_t el = extra ? strlen(extra) : 0;
     char *lines = NULL;
     if (el && (el < 2 || strcmp(extra + el - 2, "\r\n") != 0)) {
-        if (asprintf(&lines, "%s\r\n", extra) < 0)
-            lines = NULL;
+        if (asprintf(&lines, "%s\r\n", extra) < 0) lines = NULL;
     }
-    if (r->close && r->conn)
-        r->conn->close = true;
+    if (r->close && r->conn) r->conn->close = true;
     if (r->conn) {
         bool close = r->close || r->conn->close || !keep_alive(r->conn);
         r->conn->ops->answer(r->conn, status, http_status_text(status), ctype,
-                             lines ? lines : extra ? extra : "", body, len, close);
+                             lines   ? lines
+                             : extra ? extra
+                                     : "",
+                             body, len, close);
     }
     free(lines);
     return status;
@@ -185,20 +203,22 @@ void http_utf8_clean(char *str)
 {
     unsigned char *s = (unsigned char *)str;
     while (*s) {
-        int n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
-              : s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
+        int n = s[0] < 0x80                   ? 1
+                : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
+                : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
+                : s[0] >= 0xf0 && s[0] < 0xf5 ? 4
+                                              : 0;
         int k = 1;
-        while (k < n && (s[k] & 0xc0) == 0x80)
-            k++;
+        while (k < n && (s[k] & 0xc0) == 0x80) k++;
         if (n > 1 && k < n && !s[k]) { /* cut short by the end */
             *s = 0;
             return;
         }
-        if (k < n || (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))) ||
+        if (k < n ||
+            (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))) ||
             (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))))
             n = 0; /* broken, overlong, a surrogate, or past U+10FFFF */
-        if (!n)
-            *s = '?';
+        if (!n) *s = '?';
         s += n ? n : 1;
     }
 }
@@ -210,8 +230,7 @@ static int error_v(req *r, int status, const char *name, int code, const char *f
     vsnprintf(msg, sizeof msg, fmt, ap);
     http_utf8_clean(msg);
     json_t *o = json_pack("{s:s, s:i, s:s}", "error", name, "code", code, "message", msg);
-    if (field)
-        json_object_set_new(o, "field", json_string(field));
+    if (field) json_object_set_new(o, "field", json_string(field));
     return http_json(r, status, o, extra);
 }
 
@@ -239,16 +258,15 @@ int http_field_error(req *r, const char *field, const char *fmt, ...)
 int http_reject(req *r, const cets_cmd *cmd, int code, const char *extra)
 {
     int status = code == CETS_JOURNAL_FAILED || code == CETS_NOT_LEADER ? 503
-                 : code == CETS_DUPLICATE_REQUEST                      ? 409
-                                                                       : 422;
+                 : code == CETS_DUPLICATE_REQUEST                       ? 409
+                                                                        : 422;
     /* the message names the refusing rule's configured numbers (cets.h) */
     char msg[256];
     const cets_engine *e = cmd ? core_read_begin(r->s->core) : NULL;
     cets_reject_message(e, cmd, code, msg, sizeof msg);
-    if (e)
-        core_read_end(r->s->core);
-    json_t *o = json_pack("{s:s, s:i, s:s}", "error", cets_reason_name(code), "code", code,
-                          "message", msg);
+    if (e) core_read_end(r->s->core);
+    json_t *o =
+        json_pack("{s:s, s:i, s:s}", "error", cets_reason_name(code), "code", code, "message", msg);
     if (code == CETS_NOT_LEADER) { /* a standby names the leader */
         char leader[256];
         core_get_leader(r->s->core, leader, sizeof leader);
@@ -257,7 +275,10 @@ int http_reject(req *r, const cets_cmd *cmd, int code, const char *extra)
     return http_json(r, status, o, extra);
 }
 
-int http_reason(req *r, int code, const char *extra) { return http_reject(r, NULL, code, extra); }
+int http_reason(req *r, int code, const char *extra)
+{
+    return http_reject(r, NULL, code, extra);
+}
 
 int http_not_found(req *r, const char *what)
 {
@@ -279,16 +300,14 @@ static char *read_body(req *r, size_t *len)
     if (cl > (long long)max) {
         /* a front end reads and drops an unread body to keep the connection;
          * for a huge one, close the connection instead */
-        if (cl > (long long)max + (1 << 20))
-            r->close = true;
+        if (cl > (long long)max + (1 << 20)) r->close = true;
         http_error(r, 413, "too_large", HTTP_E_TOO_LARGE, "the body is larger than %zu bytes", max);
         return NULL;
     }
     char *buf = malloc(max + 2);
     size_t n = 0;
     int got;
-    while (buf && n <= max && (got = http_read(r, buf + n, max + 1 - n)) > 0)
-        n += (size_t)got;
+    while (buf && n <= max && (got = http_read(r, buf + n, max + 1 - n)) > 0) n += (size_t)got;
     if (!buf || n > max) {
         free(buf);
         http_error(r, 413, "too_large", HTTP_E_TOO_LARGE, "the body is larger than %zu bytes", max);
@@ -303,8 +322,7 @@ json_t *http_body(req *r, const char *const fields[])
 {
     size_t n;
     char *buf = read_body(r, &n);
-    if (!buf)
-        return NULL;
+    if (!buf) return NULL;
     json_error_t je;
     json_t *o = n ? jsonin_loadb(buf, n, JSON_REJECT_DUPLICATES, &je) : NULL;
     free(buf);
@@ -332,17 +350,17 @@ bool http_known_fields(req *r, json_t *o, const char *const fields[], const char
 {
     const char *k;
     json_t *v;
-    json_object_foreach(o, k, v) {
+    json_object_foreach(o, k, v)
+    {
         bool known = false;
-        for (int i = 0; fields[i] && !known; i++)
-            known = strcmp(fields[i], k) == 0;
+        for (int i = 0; fields[i] && !known; i++) known = strcmp(fields[i], k) == 0;
         if (!known) {
             char name[128];
             snprintf(name, sizeof name, "%s%.95s", prefix ? prefix : "", k);
             http_utf8_clean(name); /* the cut may split a character */
             json_t *e = json_pack("{s:s, s:i, s:s, s:s}", "error", "unknown_field", "code",
-                                  HTTP_E_UNKNOWN_FIELD, "message", "this field is not part of the request",
-                                  "field", name);
+                                  HTTP_E_UNKNOWN_FIELD, "message",
+                                  "this field is not part of the request", "field", name);
             http_json(r, 400, e, NULL);
             return false;
         }
@@ -354,8 +372,7 @@ bool http_known_fields(req *r, json_t *o, const char *const fields[], const char
 static bool field_get(req *r, json_t *o, const char *k, bool required, json_t **v)
 {
     *v = json_object_get(o, k);
-    if (*v && json_is_null(*v) && !required)
-        *v = NULL;
+    if (*v && json_is_null(*v) && !required) *v = NULL;
     if (!*v && required) {
         http_field_error(r, k, "\"%s\" is required", k);
         return false;
@@ -366,10 +383,8 @@ static bool field_get(req *r, json_t *o, const char *k, bool required, json_t **
 bool http_str(req *r, json_t *o, const char *k, bool required, size_t maxlen, const char **out)
 {
     json_t *v;
-    if (!field_get(r, o, k, required, &v))
-        return false;
-    if (!v)
-        return true;
+    if (!field_get(r, o, k, required, &v)) return false;
+    if (!v) return true;
     if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > maxlen) {
         http_field_error(r, k, "\"%s\" must be a string of 1 to %zu bytes", k, maxlen);
         return false;
@@ -382,10 +397,8 @@ bool http_int(req *r, json_t *o, const char *k, bool required, int64_t min, int6
               int64_t *out)
 {
     json_t *v;
-    if (!field_get(r, o, k, required, &v))
-        return false;
-    if (!v)
-        return true;
+    if (!field_get(r, o, k, required, &v)) return false;
+    if (!v) return true;
     if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
         http_field_error(r, k, "\"%s\" must be an integer from %lld to %lld", k, (long long)min,
                          (long long)max);
@@ -398,14 +411,12 @@ bool http_int(req *r, json_t *o, const char *k, bool required, int64_t min, int6
 bool http_money(req *r, json_t *o, const char *k, bool required, int64_t *out)
 {
     json_t *v;
-    if (!field_get(r, o, k, required, &v))
-        return false;
-    if (!v)
-        return true;
+    if (!field_get(r, o, k, required, &v)) return false;
+    if (!v) return true;
     if (!json_is_string(v) || http_parse_money(json_string_value(v), out) != 0) {
-        http_field_error(r, k,
-                         "\"%s\" must be a decimal string such as \"51.23\" (at most two decimals, no sign)",
-                         k);
+        http_field_error(
+            r, k,
+            "\"%s\" must be a decimal string such as \"51.23\" (at most two decimals, no sign)", k);
         return false;
     }
     return true;
@@ -414,10 +425,8 @@ bool http_money(req *r, json_t *o, const char *k, bool required, int64_t *out)
 bool http_bool(req *r, json_t *o, const char *k, bool required, bool *out)
 {
     json_t *v;
-    if (!field_get(r, o, k, required, &v))
-        return false;
-    if (!v)
-        return true;
+    if (!field_get(r, o, k, required, &v)) return false;
+    if (!v) return true;
     if (!json_is_boolean(v)) {
         http_field_error(r, k, "\"%s\" must be true or false", k);
         return false;
@@ -426,14 +435,11 @@ bool http_bool(req *r, json_t *o, const char *k, bool required, bool *out)
     return true;
 }
 
-bool http_enum(req *r, json_t *o, const char *k, bool required, const char *const names[],
-               int *out)
+bool http_enum(req *r, json_t *o, const char *k, bool required, const char *const names[], int *out)
 {
     json_t *v;
-    if (!field_get(r, o, k, required, &v))
-        return false;
-    if (!v)
-        return true;
+    if (!field_get(r, o, k, required, &v)) return false;
+    if (!v) return true;
     for (int i = 0; json_is_string(v) && names[i]; i++)
         if (names[i][0] && strcmp(names[i], json_string_value(v)) == 0) {
             *out = i;
@@ -451,10 +457,8 @@ bool http_enum(req *r, json_t *o, const char *k, bool required, const char *cons
 bool http_date(req *r, json_t *o, const char *k, bool required, int32_t *out)
 {
     json_t *v;
-    if (!field_get(r, o, k, required, &v))
-        return false;
-    if (!v)
-        return true;
+    if (!field_get(r, o, k, required, &v)) return false;
+    if (!v) return true;
     if (!json_is_string(v) || http_parse_date(json_string_value(v), out) != 0) {
         http_field_error(r, k, "\"%s\" must be a date \"YYYY-MM-DD\"", k);
         return false;
@@ -464,8 +468,10 @@ bool http_date(req *r, json_t *o, const char *k, bool required, int32_t *out)
 
 static int hexval(int c)
 {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 /* The URL-decoded value of name in query q into out (len bytes with its
@@ -474,8 +480,7 @@ static int query_var(const char *q, const char *name, char *out, size_t len)
 {
     size_t nl = strlen(name);
     for (const char *p = q; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
-        if (strncasecmp(p, name, nl) != 0 || p[nl] != '=')
-            continue;
+        if (strncasecmp(p, name, nl) != 0 || p[nl] != '=') continue;
         const char *v = p + nl + 1;
         size_t n = 0;
         for (; *v && *v != '&'; v++) {
@@ -486,8 +491,7 @@ static int query_var(const char *q, const char *name, char *out, size_t len)
                 c = hexval(v[1]) * 16 + hexval(v[2]);
                 v += 2;
             }
-            if (n + 1 >= len)
-                return -2;
+            if (n + 1 >= len) return -2;
             out[n++] = (char)c;
         }
         out[n] = 0;
@@ -498,14 +502,12 @@ static int query_var(const char *q, const char *name, char *out, size_t len)
 
 int http_query_str(req *r, const char *name, char *buf, size_t len)
 {
-    if (!r->query)
-        return 0;
+    if (!r->query) return 0;
     char tmp[256];
     /* -1 absent, -2 longer than the buffer (it must not pass for absent:
      * "?limit=" and 40 digits used to be silently the default) */
     int n = query_var(r->query, name, tmp, len < sizeof tmp ? len : sizeof tmp);
-    if (n == -1)
-        return 0;
+    if (n == -1) return 0;
     if (n < 0) {
         http_field_error(r, name, "\"%s\" is longer than %zu bytes", name,
                          (len < sizeof tmp ? len : sizeof tmp) - 1);
@@ -515,14 +517,12 @@ int http_query_str(req *r, const char *name, char *buf, size_t len)
     return 1;
 }
 
-bool http_query_int(req *r, const char *name, int64_t def, int64_t min, int64_t max,
-                    int64_t *out)
+bool http_query_int(req *r, const char *name, int64_t def, int64_t min, int64_t max, int64_t *out)
 {
     char buf[32], *end;
     *out = def;
     int q = http_query_str(r, name, buf, sizeof buf);
-    if (q <= 0)
-        return q == 0;
+    if (q <= 0) return q == 0;
     long long v = strtoll(buf, &end, 10);
     if (!isdigit((unsigned char)buf[0]) || *end || v < min || v > max) {
         http_field_error(r, name, "\"%s\" must be an integer from %lld to %lld", name,
@@ -549,15 +549,12 @@ int http_parse_money(const char *s, int64_t *fen)
     int64_t cents = 0;
     if (*s == '.') {
         s++;
-        if (!isdigit((unsigned char)s[0]))
-            return -1;
+        if (!isdigit((unsigned char)s[0])) return -1;
         cents = (s[0] - '0') * 10;
         s++;
-        if (isdigit((unsigned char)*s))
-            cents += *s++ - '0';
+        if (isdigit((unsigned char)*s)) cents += *s++ - '0';
     }
-    if (*s)
-        return -1;
+    if (*s) return -1;
     *fen = yuan * 100 + cents;
     return 0;
 }
@@ -569,8 +566,7 @@ int http_parse_date(const char *s, int32_t *date)
         sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
         return -1;
     for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
-            return -1;
+        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i])) return -1;
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     bool leap = (y % 4 == 0 && y % 100) || y % 400 == 0;
     if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
@@ -581,12 +577,14 @@ int http_parse_date(const char *s, int32_t *date)
 
 /* ---- plumbing ------------------------------------------------------------ */
 
-void http_note_user(const char *user) { snprintf(tl.user, sizeof tl.user, "%s", user); }
+void http_note_user(const char *user)
+{
+    snprintf(tl.user, sizeof tl.user, "%s", user);
+}
 
 void http_status_counts(uint64_t out[600])
 {
-    for (int i = 0; i < 600; i++)
-        out[i] = __atomic_load_n(&status_counts[i], __ATOMIC_RELAXED);
+    for (int i = 0; i < 600; i++) out[i] = __atomic_load_n(&status_counts[i], __ATOMIC_RELAXED);
 }
 
 void http_tl_begin(void)
@@ -605,9 +603,9 @@ void http_tl_end(const http_conn *c, int status)
         __atomic_fetch_add(&status_counts[status], 1, __ATOMIC_RELAXED);
     const char *m = c && c->method ? c->method : "-";
     const char *uri = c && c->path ? c->path : "-";
-    log_level lv = status >= 500 ? LOG_WARN
+    log_level lv = status >= 500                                                      ? LOG_WARN
                    : strncmp(uri, "/api/v1/admin/", 14) == 0 && strcmp(m, "GET") != 0 ? LOG_INFO
-                                                                                       : LOG_DEBUG;
+                                                                                      : LOG_DEBUG;
     log_write(lv, "http", "method=%s path=%s status=%d us=%lld user=%s remote=%s", log_q(m),
               log_q(uri), status, (long long)us, log_q(tl.user[0] ? tl.user : "-"),
               log_q(c && c->remote ? c->remote : "-"));
@@ -677,8 +675,7 @@ static const char *framing_problem(const http_conn *c)
         } else if (strcasecmp(name, "Content-Length") == 0) {
             if (!v[0] || strspn(v, "0123456789") != strlen(v))
                 return "Content-Length must be a decimal number";
-            if (len && strcmp(len, v) != 0)
-                return "two different Content-Length headers";
+            if (len && strcmp(len, v) != 0) return "two different Content-Length headers";
             len = v;
         }
     }
@@ -710,12 +707,10 @@ static bool path_handled(const char *path)
 
 static bool path_is_web_file(const char *path)
 {
-    if (strcmp(path, "/") == 0)
-        return true; /* index.html */
+    if (strcmp(path, "/") == 0) return true; /* index.html */
     for (size_t i = 0; i < sizeof web_files / sizeof web_files[0]; i++) {
         size_t dl = strlen(web_files[i].dir), el = strlen(web_files[i].ext);
-        if (strncmp(path, web_files[i].dir, dl) != 0)
-            continue;
+        if (strncmp(path, web_files[i].dir, dl) != 0) continue;
         const char *name = path + dl;
         size_t n = strlen(name);
         if (n > el && name[0] != '.' && strcmp(name + n - el, web_files[i].ext) == 0 &&
@@ -747,11 +742,9 @@ int http_conn_error(http_conn *c, int status, const char *name, int code, const 
 int http_static_check(http_conn *c)
 {
     const char *why = framing_problem(c);
-    if (why)
-        return http_conn_error(c, 400, "bad_request", HTTP_E_BAD_REQUEST, NULL, why);
+    if (why) return http_conn_error(c, 400, "bad_request", HTTP_E_BAD_REQUEST, NULL, why);
     const char *path = c->path ? c->path : "/";
-    if (path_handled(path))
-        return -1;
+    if (path_handled(path)) return -1;
     if (!path_is_web_file(path))
         return http_conn_error(c, 404, "not_found", HTTP_E_NOT_FOUND, NULL, "no such file");
     const char *m = c->method ? c->method : "";
@@ -764,8 +757,7 @@ int http_static_check(http_conn *c)
 int http_dispatch(server *s, http_conn *c)
 {
     int st = http_static_check(c);
-    if (st >= 0)
-        return st;
+    if (st >= 0) return st;
     http_handler fn = http_route(c->path);
     if (!fn)
         return http_conn_error(c, 404, "not_found", HTTP_E_NOT_FOUND, NULL, "no such resource");

@@ -41,7 +41,7 @@ enum {
     HTTP_E_METHOD = 1008,
     HTTP_E_UNAVAILABLE = 1009,
     HTTP_E_BAD_REQUEST = 1010, /* the request itself: ambiguous framing (smuggling) */
-    HTTP_E_CONFLICT = 1011, /* the resource is another's (a FIX CompID: api_fix.c) */
+    HTTP_E_CONFLICT = 1011,    /* the resource is another's (a FIX CompID: api_fix.c) */
 };
 
 #define HTTP_MAX_SEGS 8
@@ -50,19 +50,19 @@ typedef struct req {
     server *s;
     http_conn *conn;
     const char *method;
-    const char *query;          /* after '?', or NULL */
-    char path[512];             /* URL-decoded local path */
-    char *seg[HTTP_MAX_SEGS];   /* path segments after "/api/v1/" (into segbuf) */
+    const char *query;        /* after '?', or NULL */
+    char path[512];           /* URL-decoded local path */
+    char *seg[HTTP_MAX_SEGS]; /* path segments after "/api/v1/" (into segbuf) */
     int nseg;
     char segbuf[512];
-    principal who;              /* after http_auth() */
+    principal who; /* after http_auth() */
     bool identified;
     bool answered;
-    int status;                 /* of the answer: what a civetweb handler must return */
-    bool close;                 /* close the connection after the answer */
-    size_t max_body;            /* 0: the configured max_body */
-    bool capture;               /* one entry of a batch: the answer is kept, not sent */
-    json_t *captured;           /* ... its body (the reference is the caller's) */
+    int status;       /* of the answer: what a civetweb handler must return */
+    bool close;       /* close the connection after the answer */
+    size_t max_body;  /* 0: the configured max_body */
+    bool capture;     /* one entry of a batch: the answer is kept, not sent */
+    json_t *captured; /* ... its body (the reference is the caller's) */
 } req;
 
 /* Set up r for a request on conn; false (404 answered) for a path with too
@@ -115,8 +115,7 @@ bool http_auth_bearer(const char *authorization, char *tok, size_t len);
  * an anonymous principal (authenticated = false) when there is no
  * Authorization header; false when a token is given but invalid or
  * expired (answer 401). info (may be NULL) says what kind of token. */
-bool http_auth_identify(auth *a, const char *authorization, principal *out,
-                        auth_token_info *info);
+bool http_auth_identify(auth *a, const char *authorization, principal *out, auth_token_info *info);
 /* Check that p may act with `role` on `participant` (0 = no particular
  * participant). Answers 401/403 itself and logs the denial when not
  * allowed; true when allowed. Admins may act on any participant. */
@@ -142,8 +141,7 @@ bool http_enum(req *r, json_t *o, const char *k, bool required, const char *cons
 /* "2026-11-30" -> 20261130 */
 bool http_date(req *r, json_t *o, const char *k, bool required, int32_t *out);
 /* Query string parameters. */
-bool http_query_int(req *r, const char *name, int64_t def, int64_t min, int64_t max,
-                    int64_t *out);
+bool http_query_int(req *r, const char *name, int64_t def, int64_t min, int64_t max, int64_t *out);
 /* A parameter into buf: 1 present, 0 absent (buf untouched), -1 after
  * answering 400 bad_field when its value is longer than len - 1 bytes. */
 int http_query_str(req *r, const char *name, char *buf, size_t len);

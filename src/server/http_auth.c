@@ -19,32 +19,26 @@
 
 bool http_auth_bearer(const char *h, char *tok, size_t len)
 {
-    if (!h)
-        return false;
+    if (!h) return false;
     if (strncasecmp(h, "Bearer ", 7) != 0) {
         snprintf(tok, len, "%s", ""); /* present but not a bearer token: invalid */
         return true;
     }
     h += 7;
-    while (*h == ' ')
-        h++;
+    while (*h == ' ') h++;
     size_t n = strcspn(h, " \t\r\n");
-    if (n >= len)
-        n = 0; /* too long to be one of ours */
+    if (n >= len) n = 0; /* too long to be one of ours */
     memcpy(tok, h, n);
     tok[n] = 0;
     return true;
 }
 
-bool http_auth_identify(auth *a, const char *authorization, principal *out,
-                        auth_token_info *info)
+bool http_auth_identify(auth *a, const char *authorization, principal *out, auth_token_info *info)
 {
     char tok[AUTH_TOKEN_HEX + 2];
     memset(out, 0, sizeof *out);
-    if (info)
-        memset(info, 0, sizeof *info);
-    if (!http_auth_bearer(authorization, tok, sizeof tok))
-        return true; /* anonymous */
+    if (info) memset(info, 0, sizeof *info);
+    if (!http_auth_bearer(authorization, tok, sizeof tok)) return true; /* anonymous */
     bool ok = auth_token_lookup(a, tok, out, info);
     sodium_memzero(tok, sizeof tok);
     return ok;
@@ -69,13 +63,11 @@ bool http_auth_require(req *r, const principal *p, uint32_t role, uint32_t parti
         status = 403;
         snprintf(why, sizeof why, "participant %u is not yours", participant);
     }
-    if (!status)
-        return true;
+    if (!status) return true;
     char path[512];
     snprintf(path, sizeof path, "%s", r->path[0] ? r->path : "-");
     for (char *c = path; *c; c++) /* keep the log line parseable */
-        if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
-            *c = '_';
+        if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20) *c = '_';
     log_warn("auth", "msg=\"denied\" status=%d user=%s method=%s path=%s reason=%s", status,
              log_q(p && p->authenticated ? p->user : "-"),
              log_q(r->method && r->method[0] ? r->method : "-"), log_q(path), log_q(why));
@@ -88,15 +80,13 @@ bool http_auth_require(req *r, const principal *p, uint32_t role, uint32_t parti
 
 bool http_auth(req *r, uint32_t role, uint32_t participant)
 {
-    if (!r->identified && !http_auth_identify(r->s->auth, http_header(r, "Authorization"), &r->who, NULL))
+    if (!r->identified &&
+        !http_auth_identify(r->s->auth, http_header(r, "Authorization"), &r->who, NULL))
         memset(&r->who, 0, sizeof r->who); /* a bad token: http_auth_require answers 401 */
     r->identified = true;
-    if (r->who.authenticated)
-        http_note_user(r->who.user);
-    if (participant == HTTP_SELF)
-        participant = r->who.participant;
-    if (http_auth_require(r, &r->who, role, participant))
-        return true;
+    if (r->who.authenticated) http_note_user(r->who.user);
+    if (participant == HTTP_SELF) participant = r->who.participant;
+    if (http_auth_require(r, &r->who, role, participant)) return true;
     r->answered = true;
     r->status = r->who.authenticated ? 403 : 401; /* no valid token 401, else 403 */
     return false;

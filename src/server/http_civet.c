@@ -34,8 +34,7 @@ static void civet_answer(http_conn *c, int status, const char *reason, const cha
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (close)
-        mg_disable_connection_keep_alive(c->impl);
+    if (close) mg_disable_connection_keep_alive(c->impl);
     char *head = NULL;
     int hn = asprintf(&head,
                       "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"

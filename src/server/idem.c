@@ -16,7 +16,10 @@ static size_t slot_of(const idem_map *m, uint32_t participant, uint64_t ref)
     return (size_t)h & (m->cap - 1);
 }
 
-void idem_init(idem_map *m) { memset(m, 0, sizeof *m); }
+void idem_init(idem_map *m)
+{
+    memset(m, 0, sizeof *m);
+}
 
 void idem_free(idem_map *m)
 {
@@ -26,14 +29,11 @@ void idem_free(idem_map *m)
 
 idem_entry *idem_find(idem_map *m, uint32_t participant, uint64_t ref)
 {
-    if (!m->cap || !ref)
-        return NULL;
+    if (!m->cap || !ref) return NULL;
     for (size_t i = slot_of(m, participant, ref);; i = (i + 1) & (m->cap - 1)) {
         idem_entry *e = &m->slots[i];
-        if (!e->ref)
-            return NULL;
-        if (e->ref == ref && e->participant == participant)
-            return e;
+        if (!e->ref) return NULL;
+        if (e->ref == ref && e->participant == participant) return e;
     }
 }
 
@@ -43,17 +43,14 @@ static bool rehash(idem_map *m, size_t cap, int32_t min_date)
     idem_entry *old = m->slots;
     size_t oldcap = m->cap;
     idem_entry *s = calloc(cap, sizeof *s);
-    if (!s)
-        return false;
+    if (!s) return false;
     m->slots = s;
     m->cap = cap;
     m->n = 0;
     for (size_t i = 0; i < oldcap; i++) {
-        if (!old[i].ref || old[i].date < min_date)
-            continue;
+        if (!old[i].ref || old[i].date < min_date) continue;
         size_t j = slot_of(m, old[i].participant, old[i].ref);
-        while (s[j].ref)
-            j = (j + 1) & (cap - 1);
+        while (s[j].ref) j = (j + 1) & (cap - 1);
         s[j] = old[i];
         m->n++;
     }
@@ -63,16 +60,12 @@ static bool rehash(idem_map *m, size_t cap, int32_t min_date)
 
 idem_entry *idem_put(idem_map *m, uint32_t participant, uint64_t ref)
 {
-    if (!ref)
-        return NULL;
+    if (!ref) return NULL;
     idem_entry *e = idem_find(m, participant, ref);
-    if (e)
-        return e;
-    if ((m->n + 1) * 2 > m->cap && !rehash(m, m->cap ? m->cap * 2 : 1024, INT32_MIN))
-        return NULL;
+    if (e) return e;
+    if ((m->n + 1) * 2 > m->cap && !rehash(m, m->cap ? m->cap * 2 : 1024, INT32_MIN)) return NULL;
     size_t i = slot_of(m, participant, ref);
-    while (m->slots[i].ref)
-        i = (i + 1) & (m->cap - 1);
+    while (m->slots[i].ref) i = (i + 1) & (m->cap - 1);
     e = &m->slots[i];
     memset(e, 0, sizeof *e);
     e->ref = ref;
@@ -92,8 +85,7 @@ static void remove_at(idem_map *m, size_t i)
         size_t home = slot_of(m, m->slots[j].participant, m->slots[j].ref);
         /* j stays if its home lies cyclically in (i, j] */
         bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (stays)
-            continue;
+        if (stays) continue;
         m->slots[i] = m->slots[j];
         m->slots[j].ref = 0;
         i = j;
@@ -103,8 +95,7 @@ static void remove_at(idem_map *m, size_t i)
 void idem_del(idem_map *m, uint32_t participant, uint64_t ref)
 {
     idem_entry *e = idem_find(m, participant, ref);
-    if (e)
-        remove_at(m, (size_t)(e - m->slots));
+    if (e) remove_at(m, (size_t)(e - m->slots));
 }
 
 void idem_prune(idem_map *m, int32_t date)
@@ -112,11 +103,8 @@ void idem_prune(idem_map *m, int32_t date)
     /* Rebuild rather than delete in place: one pass, and the table shrinks
      * back after a busy day. Out of memory: keep the old entries. */
     size_t keep = 0;
-    for (size_t i = 0; i < m->cap; i++)
-        keep += m->slots[i].ref && m->slots[i].date >= date;
+    for (size_t i = 0; i < m->cap; i++) keep += m->slots[i].ref && m->slots[i].date >= date;
     size_t cap = 1024;
-    while (cap < keep * 2 + 2)
-        cap *= 2;
-    if (m->cap)
-        rehash(m, cap, date);
+    while (cap < keep * 2 + 2) cap *= 2;
+    if (m->cap) rehash(m, cap, date);
 }

@@ -22,9 +22,9 @@ typedef enum idem_state {
 } idem_state;
 
 typedef struct idem_result {
-    int code;              /* CETS_OK or the rejection */
+    int code; /* CETS_OK or the rejection */
     uint64_t order_id;
-    int64_t qty;           /* ordered */
+    int64_t qty; /* ordered */
     int64_t filled_qty, filled_value, resting_qty;
     uint32_t ntrades;
 } idem_result;

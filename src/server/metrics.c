@@ -35,18 +35,15 @@ static void out(buf *b, const char *fmt, ...)
         va_start(ap, fmt);
         int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
         va_end(ap);
-        if (k < 0)
-            return;
+        if (k < 0) return;
         if (b->p && b->n + (size_t)k < b->cap) {
             b->n += (size_t)k;
             return;
         }
         size_t cap = b->cap ? b->cap * 2 : 16384;
-        while (cap < b->n + (size_t)k + 1)
-            cap *= 2;
+        while (cap < b->n + (size_t)k + 1) cap *= 2;
         char *p = realloc(b->p, cap);
-        if (!p)
-            return;
+        if (!p) return;
         b->p = p;
         b->cap = cap;
     }
@@ -59,7 +56,8 @@ static void metric(buf *b, const char *name, const char *type, const char *help)
 
 static void core_metrics(buf *b, const core_stats *st)
 {
-    metric(b, "cets_commands_total", "counter", "Commands applied by the engine (accepted or rejected).");
+    metric(b, "cets_commands_total", "counter",
+           "Commands applied by the engine (accepted or rejected).");
     out(b, "cets_commands_total %" PRIu64 "\n", st->applied);
     metric(b, "cets_commands_submitted_total", "counter", "Commands submitted to the core.");
     out(b, "cets_commands_submitted_total %" PRIu64 "\n", st->submitted);
@@ -106,8 +104,7 @@ static void bus_metrics(buf *b, bus *events)
 {
     bus_reader_stats rs[16];
     int n = bus_stats(events, rs, 16);
-    if (n > 16)
-        n = 16;
+    if (n > 16) n = 16;
     metric(b, "cets_bus_events_total", "counter", "Events published on the core's event bus.");
     out(b, "cets_bus_events_total %" PRIu64 "\n", bus_published(events));
     metric(b, "cets_bus_reader_behind", "gauge", "Events published and not yet read, per reader.");
@@ -127,8 +124,7 @@ static void auth_metrics(buf *b, auth *a)
 {
     auth_stats st;
     memset(&st, 0, sizeof st);
-    if (a)
-        auth_get_stats(a, &st);
+    if (a) auth_get_stats(a, &st);
     metric(b, "cets_auth_logins_total", "counter", "Passwords accepted (HTTP logins, FIX Logons).");
     out(b, "cets_auth_logins_total %" PRIu64 "\n", st.logins);
     metric(b, "cets_auth_login_failures_total", "counter", "Passwords refused.");
@@ -152,8 +148,7 @@ static void auth_metrics(buf *b, auth *a)
  * behind the journal, whether it is failing (its database down, say). */
 static void backoffice_metrics(buf *b, backoffice *bo)
 {
-    if (!bo)
-        return;
+    if (!bo) return;
     bo_status st;
     bo_get_status(bo, &st);
     const char *names[2] = {"sql", "audit"};
@@ -171,8 +166,7 @@ static void backoffice_metrics(buf *b, backoffice *bo)
                 fs[i]->durable > fs[i]->position ? fs[i]->durable - fs[i]->position : 0);
     metric(b, "cets_backoffice_ok", "gauge", "1 while a follower stores, 0 while it is failing.");
     for (int i = 0; i < 2; i++)
-        if (fs[i])
-            out(b, "cets_backoffice_ok{follower=\"%s\"} %d\n", names[i], fs[i]->ok ? 1 : 0);
+        if (fs[i]) out(b, "cets_backoffice_ok{follower=\"%s\"} %d\n", names[i], fs[i]->ok ? 1 : 0);
     metric(b, "cets_backoffice_failures_total", "counter",
            "Times a follower failed and started over from its stored position.");
     for (int i = 0; i < 2; i++)
@@ -203,8 +197,7 @@ static int h_metrics(http_conn *conn, void *cb)
 {
     server *s = cb;
     req r;
-    if (!http_begin(&r, s, conn))
-        return r.status;
+    if (!http_begin(&r, s, conn)) return r.status;
     core_stats *st = malloc(sizeof *st);
     uint64_t *http = calloc(600, sizeof *http);
     buf b = {0};
@@ -234,12 +227,10 @@ static int h_metrics(http_conn *conn, void *cb)
 static int h_healthz(http_conn *conn, void *cb)
 {
     req r;
-    if (!http_begin(&r, cb, conn))
-        return r.status;
+    if (!http_begin(&r, cb, conn)) return r.status;
     bool ok;
     core_stats *st = malloc(sizeof *st);
-    if (!st)
-        return http_error(&r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
+    if (!st) return http_error(&r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
     core_get_stats(r.s->core, st);
     bool standby = core_get_role(r.s->core) == CORE_STANDBY;
     ok = st->journal_ok || standby; /* a standby writes no journal of its own */

@@ -70,13 +70,15 @@ static int64_t now_ns(int clk)
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-static int32_t today(const projection *p) { return cets_date_of(now_ns(CLOCK_REALTIME), p->tz); }
+static int32_t today(const projection *p)
+{
+    return cets_date_of(now_ns(CLOCK_REALTIME), p->tz);
+}
 
 projection *projection_new(const char *data_dir, int32_t tz_offset_min)
 {
     projection *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
+    if (!p) return NULL;
     pthread_mutex_init(&p->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -91,15 +93,13 @@ projection *projection_new(const char *data_dir, int32_t tz_offset_min)
 
 void projection_free(projection *p)
 {
-    if (!p)
-        return;
+    if (!p) return;
     for (int i = 0; i < CETS_MAX_INSTRUMENTS; i++) {
         free(p->inst[i].tape);
         free(p->inst[i].bars);
         free(p->inst[i].days);
     }
-    if (p->days_file)
-        fclose(p->days_file);
+    if (p->days_file) fclose(p->days_file);
     idem_free(&p->idem);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
@@ -113,10 +113,8 @@ static void bar_add(bar *b, int64_t price, int64_t qty, int64_t value)
     if (!b->volume) {
         b->open = b->high = b->low = price;
     }
-    if (price > b->high)
-        b->high = price;
-    if (price < b->low)
-        b->low = price;
+    if (price > b->high) b->high = price;
+    if (price < b->low) b->low = price;
     b->close = price;
     b->volume += qty;
     b->value += value;
@@ -124,24 +122,19 @@ static void bar_add(bar *b, int64_t price, int64_t qty, int64_t value)
 
 static void trade_add(projection *p, const cets_trade *t)
 {
-    if (t->instrument >= CETS_MAX_INSTRUMENTS)
-        return;
+    if (t->instrument >= CETS_MAX_INSTRUMENTS) return;
     inst_proj *in = &p->inst[t->instrument];
-    if (!in->tape && !(in->tape = malloc(PROJ_TAPE_LEN * sizeof *in->tape)))
-        return;
+    if (!in->tape && !(in->tape = malloc(PROJ_TAPE_LEN * sizeof *in->tape))) return;
     in->tape[in->tape_next] = *t;
     in->tape_next = (in->tape_next + 1) % PROJ_TAPE_LEN;
-    if (in->tape_n < PROJ_TAPE_LEN)
-        in->tape_n++;
+    if (in->tape_n < PROJ_TAPE_LEN) in->tape_n++;
     if (t->method != CETS_METHOD_LISTING) /* block and auction trades set no prices */
         return;
     int32_t date = cets_date_of(t->ts, p->tz);
     int64_t local = t->ts + (int64_t)p->tz * 60000000000LL;
     int minute = (int)((local / 60000000000LL) % MINUTES);
-    if (minute < 0)
-        minute += MINUTES;
-    if (!in->bars && !(in->bars = calloc(MINUTES, sizeof *in->bars)))
-        return;
+    if (minute < 0) minute += MINUTES;
+    if (!in->bars && !(in->bars = calloc(MINUTES, sizeof *in->bars))) return;
     if (in->bars_date != date) {
         memset(in->bars, 0, MINUTES * sizeof *in->bars);
         in->bars_date = date;
@@ -154,27 +147,22 @@ static void tapes_clear(projection *p)
     for (int i = 0; i < CETS_MAX_INSTRUMENTS; i++) {
         p->inst[i].tape_n = p->inst[i].tape_next = 0;
         p->inst[i].bars_date = 0;
-        if (p->inst[i].bars)
-            memset(p->inst[i].bars, 0, MINUTES * sizeof(bar));
+        if (p->inst[i].bars) memset(p->inst[i].bars, 0, MINUTES * sizeof(bar));
     }
 }
 
 /* Add a closed day's bar unless that date is there; true when added. */
 static bool day_add(projection *p, uint32_t iid, int32_t date, const bar *b)
 {
-    if (iid >= CETS_MAX_INSTRUMENTS)
-        return false;
+    if (iid >= CETS_MAX_INSTRUMENTS) return false;
     inst_proj *in = &p->inst[iid];
     size_t i = in->ndays;
-    while (i > 0 && in->days[i - 1].date > date)
-        i--;
-    if (i > 0 && in->days[i - 1].date == date)
-        return false;
+    while (i > 0 && in->days[i - 1].date > date) i--;
+    if (i > 0 && in->days[i - 1].date == date) return false;
     if (in->ndays == in->capdays) {
         size_t cap = in->capdays ? in->capdays * 2 : 64;
         day_bar *d = realloc(in->days, cap * sizeof *d);
-        if (!d)
-            return false;
+        if (!d) return false;
         in->days = d;
         in->capdays = cap;
     }
@@ -186,13 +174,18 @@ static bool day_add(projection *p, uint32_t iid, int32_t date, const bar *b)
 
 static void day_write(FILE *f, const char *code, int32_t date, const bar *b)
 {
-    fprintf(f, "%s\t%d\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\n",
-            code, date, b->open, b->high, b->low, b->close, b->volume, b->value);
+    fprintf(
+        f, "%s\t%d\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\n",
+        code, date, b->open, b->high, b->low, b->close, b->volume, b->value);
 }
 
 static void on_day_stats(projection *p, const cets_day_stats *st)
 {
-    bar b = {st->open, st->high, st->low, st->close, st->volume[CETS_METHOD_LISTING],
+    bar b = {st->open,
+             st->high,
+             st->low,
+             st->close,
+             st->volume[CETS_METHOD_LISTING],
              st->value[CETS_METHOD_LISTING]};
     if (day_add(p, st->instrument, st->date, &b) && p->days_file) {
         day_write(p->days_file, st->code, st->date, &b);
@@ -214,8 +207,10 @@ static void replay_idem(projection *p, const cets_event *ev)
         e->date = cets_date_of(ev->ts, p->tz);
         e->state = IDEM_DONE;
         e->seq = ev->seq;
-        e->r = (idem_result){.code = CETS_OK, .order_id = ev->u.order.order_id,
-                             .qty = ev->u.order.qty, .resting_qty = ev->u.order.qty};
+        e->r = (idem_result){.code = CETS_OK,
+                             .order_id = ev->u.order.order_id,
+                             .qty = ev->u.order.qty,
+                             .resting_qty = ev->u.order.qty};
         p->cur_seq = ev->seq;
         p->cur_order = ev->u.order.order_id;
         p->cur_part = ev->u.order.participant;
@@ -232,13 +227,10 @@ static void replay_idem(projection *p, const cets_event *ev)
         e->r = (idem_result){.code = ev->u.reject.code};
         return;
     case CETS_EV_TRADE:
-    case CETS_EV_ORDER_DONE:
-        break;
-    default:
-        return;
+    case CETS_EV_ORDER_DONE: break;
+    default: return;
     }
-    if (ev->seq != p->cur_seq || !(e = idem_find(&p->idem, p->cur_part, p->cur_ref)))
-        return;
+    if (ev->seq != p->cur_seq || !(e = idem_find(&p->idem, p->cur_part, p->cur_ref))) return;
     if (ev->type == CETS_EV_TRADE &&
         (ev->u.trade.buy_order == p->cur_order || ev->u.trade.sell_order == p->cur_order)) {
         e->r.filled_qty += ev->u.trade.qty;
@@ -257,29 +249,27 @@ void projection_on_event(void *ctx, const cets_event *ev)
     /* what this node did not execute itself (the recovery replay, and on a
      * standby the leader's commands) is learnt from the events, so a client
      * order id keeps its first result across a restart and a failover */
-    if (!p->seeded || (p->core && core_get_role(p->core) == CORE_STANDBY))
-        replay_idem(p, ev);
+    if (!p->seeded || (p->core && core_get_role(p->core) == CORE_STANDBY)) replay_idem(p, ev);
     switch (ev->type) {
     case CETS_EV_TRADE:
-        if (p->seeded)
-            trade_add(p, &ev->u.trade);
+        if (p->seeded) trade_add(p, &ev->u.trade);
         break;
-    case CETS_EV_DAY_STATS:
-        on_day_stats(p, &ev->u.stats);
-        break;
+    case CETS_EV_DAY_STATS: on_day_stats(p, &ev->u.stats); break;
     case CETS_EV_DAY_CLOSED:
         tapes_clear(p);
         idem_prune(&p->idem, cets_date_of(ev->ts, p->tz));
         break;
-    default:
-        break;
+    default: break;
     }
     pthread_mutex_unlock(&p->mu);
 }
 
 /* ---- seeding after recovery ------------------------------------------------- */
 
-static void seed_trade(void *ctx, const cets_trade *t) { trade_add(ctx, t); }
+static void seed_trade(void *ctx, const cets_trade *t)
+{
+    trade_add(ctx, t);
+}
 
 typedef struct seed_ctx {
     projection *p;
@@ -294,7 +284,8 @@ static int seed_scan(void *ctx, const cets_cmd *c)
         (c->aux == 0 || c->aux == 1))
         p->market_halted = c->aux == 1; /* exactly the engine's acceptance test */
     if ((c->type != CETS_CMD_POST && c->type != CETS_CMD_TAKE) || !c->client_ref ||
-        cets_date_of(c->ts, p->tz) != s->today || idem_find(&p->idem, c->participant, c->client_ref))
+        cets_date_of(c->ts, p->tz) != s->today ||
+        idem_find(&p->idem, c->participant, c->client_ref))
         return 0;
     idem_entry *e = idem_put(&p->idem, c->participant, c->client_ref);
     if (e) {
@@ -308,17 +299,18 @@ static int seed_scan(void *ctx, const cets_cmd *c)
 static void seed_order(void *ctx, const cets_order_info *o)
 {
     seed_ctx *s = ctx;
-    if (!o->client_ref)
-        return;
+    if (!o->client_ref) return;
     idem_entry *e = idem_find(&s->p->idem, o->participant, o->client_ref);
     if (!e && cets_date_of(o->ts, s->p->tz) == s->today)
         e = idem_put(&s->p->idem, o->participant, o->client_ref);
-    if (!e || e->state == IDEM_DONE)
-        return;
+    if (!e || e->state == IDEM_DONE) return;
     e->date = s->today;
     e->state = IDEM_DONE; /* answered from the order as it is now */
-    e->r = (idem_result){.code = CETS_OK, .order_id = o->order_id, .qty = o->qty + o->filled_qty,
-                         .filled_qty = o->filled_qty, .filled_value = o->filled_value,
+    e->r = (idem_result){.code = CETS_OK,
+                         .order_id = o->order_id,
+                         .qty = o->qty + o->filled_qty,
+                         .filled_qty = o->filled_qty,
+                         .filled_value = o->filled_value,
                          .resting_qty = o->qty};
 }
 
@@ -334,17 +326,16 @@ static int days_load(projection *p, const cets_engine *e, char *err, size_t errl
         char code[CETS_CODE_LEN + 8];
         int date;
         bar b;
-        if (sscanf(line, "%23s %d %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64,
+        if (sscanf(line,
+                   "%23s %d %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64,
                    code, &date, &b.open, &b.high, &b.low, &b.close, &b.volume, &b.value) != 8) {
             log_warn("projection", "msg=\"skipping a bad line of bars-1d.tsv\" line=%d", ln);
             continue;
         }
         int iid = cets_instrument_find(e, code);
-        if (iid >= 0)
-            day_add(p, (uint32_t)iid, date, &b);
+        if (iid >= 0) day_add(p, (uint32_t)iid, date, &b);
     }
-    if (f)
-        fclose(f);
+    if (f) fclose(f);
     FILE *out = fopen(tmp, "w");
     for (uint32_t i = 0; out && i < cets_instrument_count(e) && i < CETS_MAX_INSTRUMENTS; i++) {
         cets_instrument_info in;
@@ -385,8 +376,10 @@ int projection_seed(projection *p, core *c, char *err, size_t errlen)
     long n = cets_journal_scan(p->dir, 1, seed_scan, &s, why, sizeof why);
     pthread_mutex_unlock(&p->mu);
     if (n < 0)
-        log_error("projection", "msg=\"journal scan failed: client order ids used before this "
-                                "start are not recognised\" error=%s", log_q(why));
+        log_error("projection",
+                  "msg=\"journal scan failed: client order ids used before this "
+                  "start are not recognised\" error=%s",
+                  log_q(why));
 
     e = core_read_begin(c);
     pthread_mutex_lock(&p->mu);
@@ -396,8 +389,8 @@ int projection_seed(projection *p, core *c, char *err, size_t errlen)
     bool halted = p->market_halted;
     pthread_mutex_unlock(&p->mu);
     core_read_end(c);
-    log_info("projection", "msg=\"seeded\" journal_records=%ld client_refs=%zu market_halted=%d",
-             n, refs, halted);
+    log_info("projection", "msg=\"seeded\" journal_records=%ld client_refs=%zu market_halted=%d", n,
+             refs, halted);
     return 0;
 }
 
@@ -406,8 +399,7 @@ int projection_seed(projection *p, core *c, char *err, size_t errlen)
 json_t *projection_trades(projection *p, uint32_t iid, int limit)
 {
     json_t *a = json_array();
-    if (iid >= CETS_MAX_INSTRUMENTS)
-        return a;
+    if (iid >= CETS_MAX_INSTRUMENTS) return a;
     pthread_mutex_lock(&p->mu);
     const inst_proj *in = &p->inst[iid];
     for (uint32_t k = 0; k < in->tape_n && (int)k < limit; k++) {
@@ -429,8 +421,7 @@ static json_t *bar_json(json_t *t, const bar *b)
 json_t *projection_bars_1m(projection *p, uint32_t iid)
 {
     json_t *a = json_array();
-    if (iid >= CETS_MAX_INSTRUMENTS)
-        return a;
+    if (iid >= CETS_MAX_INSTRUMENTS) return a;
     pthread_mutex_lock(&p->mu);
     const inst_proj *in = &p->inst[iid];
     for (int m = 0; in->bars && m < MINUTES; m++)
@@ -445,8 +436,7 @@ json_t *projection_bars_1m(projection *p, uint32_t iid)
 json_t *projection_bars_1d(projection *p, uint32_t iid)
 {
     json_t *a = json_array();
-    if (iid >= CETS_MAX_INSTRUMENTS)
-        return a;
+    if (iid >= CETS_MAX_INSTRUMENTS) return a;
     pthread_mutex_lock(&p->mu);
     const inst_proj *in = &p->inst[iid];
     for (size_t d = 0; d < in->ndays; d++)
@@ -553,8 +543,7 @@ bool projection_client_order_id(projection *p, uint32_t participant, uint64_t re
     pthread_mutex_lock(&p->mu);
     idem_entry *e = idem_find(&p->idem, participant, ref);
     bool ok = e && e->coid[0];
-    if (ok)
-        memcpy(out, e->coid, IDEM_COID_MAX + 1);
+    if (ok) memcpy(out, e->coid, IDEM_COID_MAX + 1);
     pthread_mutex_unlock(&p->mu);
     return ok;
 }

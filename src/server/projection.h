@@ -29,8 +29,8 @@ void projection_free(projection *p);
 /* The events it reads from the bus, and its on-core reader's callback
  * (bus.h: BUS_ON_CORE, so it is current before a reply goes out). Join the
  * bus before core_start(): it needs the recovery replay. */
-#define PROJECTION_EVENTS                                                                     \
-    (BUS_TYPE(CETS_EV_ACCEPTED) | BUS_TYPE(CETS_EV_REJECTED) | BUS_TYPE(CETS_EV_TRADE) |       \
+#define PROJECTION_EVENTS                                                                          \
+    (BUS_TYPE(CETS_EV_ACCEPTED) | BUS_TYPE(CETS_EV_REJECTED) | BUS_TYPE(CETS_EV_TRADE) |           \
      BUS_TYPE(CETS_EV_ORDER_DONE) | BUS_TYPE(CETS_EV_DAY_STATS) | BUS_TYPE(CETS_EV_DAY_CLOSED))
 void projection_on_event(void *p, const cets_event *ev);
 /* After core_start(): rebuild from the engine and the journal. What cannot

@@ -42,13 +42,13 @@ static bool is_dir(const char *p)
  * directory inside the source tree), <exe dir>/web, <data_dir>/web, ./web. */
 static void web_root_find(server_config *c)
 {
-    if (c->web_root[0])
-        return;
+    if (c->web_root[0]) return;
     char exe[1024] = "", cand[1200];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = 0;
     const char *dir = n > 0 ? dirname(exe) : ".";
-    const char *fmt[][2] = {{dir, "%s/../web"}, {dir, "%s/web"}, {c->data_dir, "%s/web"}, {".", "%s/web"}};
+    const char *fmt[][2] = {
+        {dir, "%s/../web"}, {dir, "%s/web"}, {c->data_dir, "%s/web"}, {".", "%s/web"}};
     for (size_t i = 0; i < sizeof fmt / sizeof fmt[0]; i++) {
         snprintf(cand, sizeof cand, fmt[i][1], fmt[i][0]);
         char *real = realpath(cand, NULL);
@@ -82,8 +82,7 @@ static int tls_pem(const server_config *c, char *out, size_t len, char *err, siz
         }
         char b[4096];
         size_t k;
-        while ((k = fread(b, 1, sizeof b, f)) > 0)
-            fwrite(b, 1, k, w);
+        while ((k = fread(b, 1, sizeof b, f)) > 0) fwrite(b, 1, k, w);
         fclose(f);
         fputc('\n', w);
     }
@@ -104,7 +103,7 @@ static void routes_register(server *s)
     api_blocks_register(s);
     api_auctions_register(s);
     api_registry_register(s);
-    api_history_register(s);  /* api_history.c: the back office */
+    api_history_register(s); /* api_history.c: the back office */
     api_fix_register(s);
     api_auth_register(s);
     metrics_register(s);
@@ -132,9 +131,10 @@ static int http_start(server *s, char *err, size_t errlen)
         /* Debian's civetweb 1.15 loads libssl.so at run time and looks for
          * OpenSSL 1.1 symbols; with OpenSSL 3 that fails, and a server
          * started anyway accepts TLS handshakes but answers nothing. */
-        snprintf(err, errlen, "TLS is configured but civetweb could not initialise OpenSSL "
-                              "(its libssl does not match this civetweb build); set frontend = "
-                              "\"evloop\", which speaks TLS itself (docs/operations.md)");
+        snprintf(err, errlen,
+                 "TLS is configured but civetweb could not initialise OpenSSL "
+                 "(its libssl does not match this civetweb build); set frontend = "
+                 "\"evloop\", which speaks TLS itself (docs/operations.md)");
         return -1;
     }
     char ports[160], threads[16], pem[1100];
@@ -151,11 +151,9 @@ static int http_start(server *s, char *err, size_t errlen)
     opt[n++] = "keep_alive_timeout_ms", opt[n++] = "5000";
     opt[n++] = "request_timeout_ms", opt[n++] = "30000";
     opt[n++] = "enable_directory_listing", opt[n++] = "no";
-    if (c->web_root[0])
-        opt[n++] = "document_root", opt[n++] = c->web_root;
+    if (c->web_root[0]) opt[n++] = "document_root", opt[n++] = c->web_root;
     if (tls) {
-        if (tls_pem(c, pem, sizeof pem, err, errlen) != 0)
-            return -1;
+        if (tls_pem(c, pem, sizeof pem, err, errlen) != 0) return -1;
         opt[n++] = "ssl_certificate", opt[n++] = pem;
         opt[n++] = "ssl_protocol_version", opt[n++] = "4"; /* TLS 1.2 and later */
     }
@@ -168,13 +166,13 @@ static int http_start(server *s, char *err, size_t errlen)
     struct mg_init_data init = {.callbacks = &cb, .user_data = s, .configuration_options = opt};
     s->mg = mg_start2(&init, &ed);
     if (!s->mg) {
-        snprintf(err, errlen, "cannot start HTTP on %s: %s", c->listen, mgerr[0] ? mgerr : "unknown error");
+        snprintf(err, errlen, "cannot start HTTP on %s: %s", c->listen,
+                 mgerr[0] ? mgerr : "unknown error");
         return -1;
     }
     routes_register(s);
     http_civet_routes(s);
-    if (s->ws)
-        ws_register(s);
+    if (s->ws) ws_register(s);
     return 0;
 }
 
@@ -211,8 +209,7 @@ static uint64_t core_durable(void *ctx)
 static int backoffice_start(server *s, char *err, size_t errlen)
 {
     server_config *c = &s->cfg;
-    if (!c->backoffice_sql && !c->audit_log)
-        return 0;
+    if (!c->backoffice_sql && !c->audit_log) return 0;
     if (c->core.backend) { /* cluster mode: the journal is the NATS stream, not data_dir's */
         log_warn("backoffice", "msg=\"the back office follows the file journal: not started in "
                                "cluster mode\"");
@@ -233,8 +230,7 @@ static int backoffice_start(server *s, char *err, size_t errlen)
 /* A fresh data directory has no users: create "admin" for the exchange. */
 static int users_bootstrap(server *s, char *err, size_t errlen)
 {
-    if (auth_has_users(s->auth))
-        return 0;
+    if (auth_has_users(s->auth)) return 0;
     const char *env = getenv("CETSD_ADMIN_PASSWORD");
     char pw[64];
     if (env && env[0]) {
@@ -247,15 +243,18 @@ static int users_bootstrap(server *s, char *err, size_t errlen)
     uint32_t roles = ROLE_ADMIN | ROLE_VIEW | ROLE_TRADE | ROLE_FUNDS;
     int rc = auth_user_put(s->auth, "admin", pw, CETS_EXCHANGE_ID, roles, err, errlen);
     if (rc == 0 && !(env && env[0]))
-        fprintf(stderr, "cetsd: created the operator account: user \"admin\", password \"%s\"\n"
-                        "cetsd: (shown only this once; set CETSD_ADMIN_PASSWORD to choose it)\n",
+        fprintf(stderr,
+                "cetsd: created the operator account: user \"admin\", password \"%s\"\n"
+                "cetsd: (shown only this once; set CETSD_ADMIN_PASSWORD to choose it)\n",
                 pw);
     sodium_memzero(pw, sizeof pw);
     if (rc == 0)
         api_user_changed(s, NULL, "admin", CETS_EXCHANGE_ID, roles); /* the audit log's line */
     if (rc == 0)
-        log_warn("bootstrap", "msg=\"created user admin (participant 1, roles view,trade,funds,admin)\" "
-                              "password_from=%s", env && env[0] ? "CETSD_ADMIN_PASSWORD" : "generated_printed_once");
+        log_warn("bootstrap",
+                 "msg=\"created user admin (participant 1, roles view,trade,funds,admin)\" "
+                 "password_from=%s",
+                 env && env[0] ? "CETSD_ADMIN_PASSWORD" : "generated_printed_once");
     return rc;
 }
 
@@ -291,8 +290,7 @@ static int holidays_apply(server *s, const int32_t *dates, int n, char *err, siz
         const cets_engine *e = core_read_begin(s->core);
         bool add = dates[i] >= cets_trading_date(e) && cets_is_trading_day(e, dates[i]);
         core_read_end(s->core);
-        if (!add)
-            continue;
+        if (!add) continue;
         cets_cmd hc = {.type = CETS_CMD_HOLIDAY_ADD, .actor = CETS_EXCHANGE_ID, .aux = dates[i]};
         int rc = core_submit(s->core, &hc, NULL);
         if (rc != CETS_OK) {
@@ -316,8 +314,7 @@ int service_start(server *s, const server_config *cfg, char *err, size_t errlen)
     int32_t *holidays = malloc(MAX_HOLIDAYS * sizeof *holidays); /* read before the core opens */
     int nholidays;
     if (!holidays || holidays_read(c, holidays, &nholidays, err, errlen) != 0) {
-        if (!holidays)
-            snprintf(err, errlen, "out of memory");
+        if (!holidays) snprintf(err, errlen, "out of memory");
         free(holidays);
         return -1;
     }
@@ -332,8 +329,11 @@ int service_start(server *s, const server_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create the core (bad options or out of memory)");
         goto fail;
     }
-    bus_reader_opts po = {.name = "projection", .types = PROJECTION_EVENTS, .mode = BUS_ON_CORE,
-                          .on_event = projection_on_event, .ctx = s->proj};
+    bus_reader_opts po = {.name = "projection",
+                          .types = PROJECTION_EVENTS,
+                          .mode = BUS_ON_CORE,
+                          .on_event = projection_on_event,
+                          .ctx = s->proj};
     if (!(s->proj_reader = bus_join(core_bus(s->core), &po))) {
         snprintf(err, errlen, "out of memory");
         free(holidays);
@@ -345,17 +345,17 @@ int service_start(server *s, const server_config *cfg, char *err, size_t errlen)
               backoffice_start(s, err, errlen) != 0;
     free(holidays);
     holidays = NULL;
-    if (hrc)
-        goto fail;
+    if (hrc) goto fail;
     s->ws = ws_hub_new(s);
-    if (!(s->auth = auth_start(c, err, errlen)) ||
-        users_bootstrap(s, err, errlen) != 0 || http_start(s, err, errlen) != 0)
+    if (!(s->auth = auth_start(c, err, errlen)) || users_bootstrap(s, err, errlen) != 0 ||
+        http_start(s, err, errlen) != 0)
         goto fail;
     if (c->demo && demo_start(s) != 0) {
         snprintf(err, errlen, "the demo market could not be set up (see the log)");
         goto fail;
     }
-    log_info("cetsd", "msg=\"listening\" listen=%s port=%d tls=%d data_dir=%s web_root=%s threads=%d",
+    log_info("cetsd",
+             "msg=\"listening\" listen=%s port=%d tls=%d data_dir=%s web_root=%s threads=%d",
              log_q(c->listen), service_port(s), c->tls_cert[0] && c->tls_key[0], log_q(c->data_dir),
              log_q(c->web_root), c->http_threads);
     return 0;
@@ -367,23 +367,18 @@ fail:
 
 void service_stop(server *s)
 {
-    if (s->cfg.demo && s->core)
-        demo_stop(s);
+    if (s->cfg.demo && s->core) demo_stop(s);
     evloop_stop(s);
-    if (s->mg)
-        mg_stop(s->mg); /* waits for the requests in flight */
+    if (s->mg) mg_stop(s->mg); /* waits for the requests in flight */
     s->mg = NULL;
     free(s->http_routes);
     s->http_routes = NULL;
-    if (s->core)
-        core_stop(s->core);
+    if (s->core) core_stop(s->core);
     bo_stop(s->bo, 30000); /* after the core: it projects everything durable first */
     s->bo = NULL;
-    if (s->ws)
-        ws_hub_free(s->ws);
+    if (s->ws) ws_hub_free(s->ws);
     bus_leave(s->proj_reader);
-    if (s->auth)
-        auth_close(s->auth);
+    if (s->auth) auth_close(s->auth);
     core_close(s->core);
     cets_surveil_free(s->surveil);
     s->surveil = NULL;
@@ -397,11 +392,13 @@ void service_stop(server *s)
 
 int service_port(const server *s)
 {
-    if (s->evl)
-        return evloop_port(s);
+    if (s->evl) return evloop_port(s);
     struct mg_server_port p[4];
     int n = s->mg ? mg_get_server_ports(s->mg, 4, p) : 0;
     return n > 0 ? p[0].port : 0;
 }
 
-const char *service_web_root(const server *s) { return s->cfg.web_root; }
+const char *service_web_root(const server *s)
+{
+    return s->cfg.web_root;
+}

@@ -28,8 +28,7 @@ static int add_ext(X509 *x, int nid, const char *value)
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
     X509_EXTENSION *ex = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-    if (!ex)
-        return -1;
+    if (!ex) return -1;
     int rc = X509_add_ext(x, ex, -1) == 1 ? 0 : -1;
     X509_EXTENSION_free(ex);
     return rc;
@@ -40,8 +39,7 @@ int tls_self_signed(const char *dir, char *cert, size_t certlen, char *key, size
 {
     snprintf(cert, certlen, "%s/tls-self-signed.crt", dir);
     snprintf(key, keylen, "%s/tls-self-signed.key", dir);
-    if (access(cert, R_OK) == 0 && access(key, R_OK) == 0)
-        return 0;
+    if (access(cert, R_OK) == 0 && access(key, R_OK) == 0) return 0;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "%s: %s", dir, strerror(errno));
         return -1;
@@ -60,10 +58,10 @@ int tls_self_signed(const char *dir, char *cert, size_t certlen, char *key, size
     X509_gmtime_adj(X509_getm_notAfter(x), 365L * 86400);
     X509_set_pubkey(x, pk);
     X509_NAME *name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"cets demo", -1,
-                               -1, 0);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1,
-                               -1, 0);
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"cets demo", -1, -1,
+                               0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1, -1,
+                               0);
     X509_set_issuer_name(x, name);
     if (add_ext(x, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1") != 0 ||
         add_ext(x, NID_basic_constraints, "critical,CA:FALSE") != 0 ||
@@ -76,11 +74,11 @@ int tls_self_signed(const char *dir, char *cert, size_t certlen, char *key, size
     cf = fopen(cert, "w");
     if (!kf || !cf) {
         snprintf(err, errlen, "%s: %s", !kf ? key : cert, strerror(errno));
-        if (kfd >= 0 && !kf)
-            close(kfd);
+        if (kfd >= 0 && !kf) close(kfd);
         goto out;
     }
-    if (PEM_write_PrivateKey(kf, pk, NULL, NULL, 0, NULL, NULL) != 1 || PEM_write_X509(cf, x) != 1) {
+    if (PEM_write_PrivateKey(kf, pk, NULL, NULL, 0, NULL, NULL) != 1 ||
+        PEM_write_X509(cf, x) != 1) {
         ossl_err(err, errlen, "cannot write the key or the certificate");
         goto out;
     }

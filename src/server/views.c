@@ -10,7 +10,7 @@
 const char *const view_sides[] = {"", "buy", "sell", NULL};
 const char *const view_products[] = {"CEA", "CCER", NULL};
 const char *const view_matchings[] = {"listing", "continuous", NULL};
-const char *const view_kinds[] = {"", "exchange", "authority", "entity", "institution",
+const char *const view_kinds[] = {"",           "exchange", "authority", "entity", "institution",
                                   "individual", NULL};
 const char *const view_pstatuses[] = {"active", "suspended", "frozen", NULL};
 const char *const view_tifs[] = {"day", "ioc", NULL};
@@ -20,8 +20,7 @@ const char *const view_methods[] = {"listing", "block", "auction", NULL};
 static const char *pick(const char *const names[], unsigned i)
 {
     for (unsigned k = 0; names[k]; k++)
-        if (k == i)
-            return names[k][0] ? names[k] : "unknown";
+        if (k == i) return names[k][0] ? names[k] : "unknown";
     return "unknown";
 }
 #define PICK(tab, i) pick(tab, (unsigned)(i))
@@ -46,8 +45,7 @@ json_t *view_time(int64_t ts)
 
 json_t *view_date(int32_t d)
 {
-    if (d <= 0)
-        return json_null();
+    if (d <= 0) return json_null();
     char buf[16];
     snprintf(buf, sizeof buf, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
     return json_string(buf);
@@ -65,8 +63,7 @@ json_t *view_pct_bp(int64_t bp)
 /* Change in basis points, half-up away from zero, as the engine rounds. */
 static int64_t change_bp(int64_t close, int64_t prev)
 {
-    if (prev <= 0)
-        return 0;
+    if (prev <= 0) return 0;
     int64_t num = (close - prev) * 10000;
     return num >= 0 ? (num + prev / 2) / prev : -((-num + prev / 2) / prev);
 }
@@ -75,8 +72,7 @@ json_t *view_instrument(const cets_instrument_info *in)
 {
     const cets_day_stats *t = &in->today;
     uint64_t trades = 0;
-    for (int m = 0; m < CETS_METHOD_COUNT; m++)
-        trades += t->trades[m];
+    for (int m = 0; m < CETS_METHOD_COUNT; m++) trades += t->trades[m];
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(in->id));
     json_object_set_new(o, "code", json_string(in->code));
@@ -95,8 +91,8 @@ json_t *view_instrument(const cets_instrument_info *in)
     json_object_set_new(o, "close", view_money(t->close));
     /* The market's display convention: the last price against the previous
      * close (the day's VWAP becomes the close only at the end of day). */
-    json_object_set_new(o, "change_pct", in->last ? view_pct_bp(change_bp(in->last, in->prev_close))
-                                                  : json_null());
+    json_object_set_new(o, "change_pct",
+                        in->last ? view_pct_bp(change_bp(in->last, in->prev_close)) : json_null());
     json_object_set_new(o, "volume", json_integer(t->volume[CETS_METHOD_LISTING]));
     json_object_set_new(o, "turnover", view_money(t->value[CETS_METHOD_LISTING]));
     json_object_set_new(o, "block_volume", json_integer(t->volume[CETS_METHOD_BLOCK]));
@@ -120,19 +116,17 @@ typedef struct depth_walk {
 static void depth_add_order(void *ctx, const cets_order_info *o)
 {
     depth_walk *w = ctx;
-    if (o->instrument != w->instrument)
-        return;
+    if (o->instrument != w->instrument) return;
     bool bid = o->side == CETS_BUY;
     const cets_level *lv = bid ? w->d->bids : w->d->asks;
     uint32_t n = bid ? w->d->nbids : w->d->nasks;
     for (uint32_t i = 0; i < n; i++) {
-        if (lv[i].price != o->price)
-            continue;
+        if (lv[i].price != o->price) continue;
         json_t *orders = json_object_get(json_array_get(bid ? w->bids : w->asks, i), "orders");
         if (json_array_size(orders) < ORDERS_PER_LEVEL)
-            json_array_append_new(orders, json_pack("{s:I, s:I}", "order_id",
-                                                    (json_int_t)o->order_id, "qty",
-                                                    (json_int_t)o->qty));
+            json_array_append_new(orders,
+                                  json_pack("{s:I, s:I}", "order_id", (json_int_t)o->order_id,
+                                            "qty", (json_int_t)o->qty));
         return;
     }
 }
@@ -141,9 +135,9 @@ static json_t *depth_side(const cets_level *lv, uint32_t n)
 {
     json_t *a = json_array();
     for (uint32_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:o, s:I, s:i, s:[]}", "price", view_money(lv[i].price),
-                                           "qty", (json_int_t)lv[i].qty, "count",
-                                           (int)lv[i].count, "orders"));
+        json_array_append_new(a, json_pack("{s:o, s:I, s:i, s:[]}", "price",
+                                           view_money(lv[i].price), "qty", (json_int_t)lv[i].qty,
+                                           "count", (int)lv[i].count, "orders"));
     return a;
 }
 
@@ -179,11 +173,12 @@ json_t *view_fill(const cets_engine *e, const cets_trade *t, uint32_t participan
     if (cets_instrument_get(e, t->instrument, &in) == 0)
         json_object_set_new(o, "code", json_string(in.code));
     json_object_set_new(o, "side", json_string(buyer ? "buy" : "sell"));
-    json_object_set_new(o, "order_id", json_integer((json_int_t)(buyer ? t->buy_order : t->sell_order)));
+    json_object_set_new(o, "order_id",
+                        json_integer((json_int_t)(buyer ? t->buy_order : t->sell_order)));
     json_object_set_new(o, "fee", view_money(buyer ? t->buyer_fee : t->seller_fee));
-    json_object_set_new(o, "liquidity", json_string(t->aggressor == (buyer ? CETS_BUY : CETS_SELL)
-                                                        ? "taker"
-                                                        : "maker"));
+    json_object_set_new(
+        o, "liquidity",
+        json_string(t->aggressor == (buyer ? CETS_BUY : CETS_SELL) ? "taker" : "maker"));
     return o;
 }
 
@@ -230,8 +225,7 @@ json_t *view_participant(const cets_participant_info *p)
 json_t *view_account(const cets_engine *e, uint32_t participant)
 {
     cets_participant_info p;
-    if (cets_participant_get(e, participant, &p) != 0)
-        return NULL;
+    if (cets_participant_get(e, participant, &p) != 0) return NULL;
     json_t *o = view_participant(&p);
     json_object_set_new(o, "participant", json_integer(p.id));
     json_object_del(o, "id");
@@ -275,8 +269,7 @@ json_t *view_day_stats(const cets_day_stats *st)
     json_object_set_new(o, "total_volume", json_integer(st->total_volume));
     json_object_set_new(o, "total_value", view_money(st->total_value));
     int64_t cv = 0, cval = 0;
-    for (int m = 0; m < CETS_METHOD_COUNT; m++)
-        cv += st->cum_volume[m], cval += st->cum_value[m];
+    for (int m = 0; m < CETS_METHOD_COUNT; m++) cv += st->cum_volume[m], cval += st->cum_value[m];
     json_object_set_new(o, "cum_volume", json_integer(cv));
     json_object_set_new(o, "cum_value", view_money(cval));
     for (int m = 0; m < CETS_METHOD_COUNT; m++) {
@@ -330,12 +323,12 @@ json_t *view_statement(const cets_engine *e, const cets_statement *st)
          * retirements, transfers -- so that the line adds up. */
         int64_t other = l->close_qty - l->open_qty - l->bought_qty + l->sold_qty;
         json_array_append_new(
-            lines, json_pack("{s:s, s:I, s:I, s:I, s:o, s:I, s:o, s:I}", "code", code, "open_qty",
-                             (json_int_t)l->open_qty, "close_qty", (json_int_t)l->close_qty,
-                             "bought_qty", (json_int_t)l->bought_qty, "bought_value",
-                             view_money(l->bought_value), "sold_qty", (json_int_t)l->sold_qty,
-                             "sold_value", view_money(l->sold_value), "registry_qty",
-                             (json_int_t)other));
+            lines,
+            json_pack("{s:s, s:I, s:I, s:I, s:o, s:I, s:o, s:I}", "code", code, "open_qty",
+                      (json_int_t)l->open_qty, "close_qty", (json_int_t)l->close_qty, "bought_qty",
+                      (json_int_t)l->bought_qty, "bought_value", view_money(l->bought_value),
+                      "sold_qty", (json_int_t)l->sold_qty, "sold_value", view_money(l->sold_value),
+                      "registry_qty", (json_int_t)other));
     }
     json_t *o = json_object();
     json_object_set_new(o, "date", view_date(st->date));
@@ -354,15 +347,14 @@ json_t *view_statement(const cets_engine *e, const cets_statement *st)
 
 /* ---- block agreements, auctions, the registry -------------------------------------- */
 
-static const char *const block_statuses[] = {"",          "open",      "accepted", "declined",
-                                             "withdrawn", "countered", "lapsed",   "closed",
-                                             NULL};
+static const char *const block_statuses[] = {
+    "", "open", "accepted", "declined", "withdrawn", "countered", "lapsed", "closed", NULL};
 static const char *const auction_statuses[] = {"", "open", "closed", "cancelled", "failed", NULL};
 static const char *const transfer_statuses[] = {"", "pending", "approved", "rejected", NULL};
-static const char *const move_kinds[] = {"",         "allocation", "emissions",  "surrender",
-                                         "retirement", "transfer", "transfer_approved",
-                                         "transfer_rejected", "freeze", "unfreeze", "deadline",
-                                         NULL};
+static const char *const move_kinds[] = {
+    "",           "allocation", "emissions",         "surrender",
+    "retirement", "transfer",   "transfer_approved", "transfer_rejected",
+    "freeze",     "unfreeze",   "deadline",          NULL};
 
 static const char *instrument_code(const cets_engine *e, uint32_t id, char *buf)
 {
@@ -374,7 +366,10 @@ static const char *instrument_code(const cets_engine *e, uint32_t id, char *buf)
     return buf;
 }
 
-static json_t *id_or_null(uint64_t id) { return id ? json_integer((json_int_t)id) : json_null(); }
+static json_t *id_or_null(uint64_t id)
+{
+    return id ? json_integer((json_int_t)id) : json_null();
+}
 
 json_t *view_block(const cets_engine *e, const cets_block_info *b)
 {
@@ -428,8 +423,8 @@ json_t *view_transfer(const cets_engine *e, const cets_transfer_info *t)
     return json_pack("{s:I, s:I, s:I, s:s, s:I, s:s, s:I, s:o}", "id", (json_int_t)t->id, "from",
                      (json_int_t)t->from, "to", (json_int_t)t->to, "code",
                      instrument_code(e, t->instrument, code), "qty", (json_int_t)t->qty, "status",
-                     PICK(transfer_statuses, t->status), "requested_by_user",
-                     (json_int_t)t->user, "ts", view_time(t->ts));
+                     PICK(transfer_statuses, t->status), "requested_by_user", (json_int_t)t->user,
+                     "ts", view_time(t->ts));
 }
 
 json_t *view_move(const cets_engine *e, const cets_registry_move *m, int64_t ts)
@@ -441,8 +436,8 @@ json_t *view_move(const cets_engine *e, const cets_registry_move *m, int64_t ts)
     json_object_set_new(o, "counterparty", id_or_null(m->counterparty));
     bool has_code = m->kind != CETS_REG_EMISSIONS && m->kind != CETS_REG_DEADLINE &&
                     m->kind != CETS_REG_FREEZE && m->kind != CETS_REG_UNFREEZE;
-    json_object_set_new(o, "code", has_code ? json_string(instrument_code(e, m->instrument, code))
-                                            : json_null());
+    json_object_set_new(
+        o, "code", has_code ? json_string(instrument_code(e, m->instrument, code)) : json_null());
     json_object_set_new(o, "qty", json_integer(m->qty));
     json_object_set_new(o, "year", m->year ? json_integer(m->year) : json_null());
     json_object_set_new(o, "compulsory", json_boolean(m->compulsory));
@@ -462,8 +457,7 @@ json_t *view_move(const cets_engine *e, const cets_registry_move *m, int64_t ts)
         memcpy(text, m->text, sizeof text);
         text[CETS_NAME_LEN - 1] = 0;
         char *bar = strchr(text, '|');
-        if (bar)
-            *bar++ = 0;
+        if (bar) *bar++ = 0;
         json_object_set_new(o, "beneficiary", json_string(text));
         json_object_set_new(o, "reason", json_string(bar ? bar : ""));
     }

@@ -17,7 +17,8 @@
 extern const char *const view_sides[];     /* "", "buy", "sell" */
 extern const char *const view_products[];  /* "CEA", "CCER" */
 extern const char *const view_matchings[]; /* "listing", "continuous" */
-extern const char *const view_kinds[];     /* "", "exchange", "authority", "entity", "institution", "individual" */
+extern const char
+    *const view_kinds[]; /* "", "exchange", "authority", "entity", "institution", "individual" */
 extern const char *const view_pstatuses[]; /* "active", "suspended", "frozen" */
 extern const char *const view_tifs[];      /* "day", "ioc" */
 extern const char *const view_methods[];   /* "listing", "block", "auction" */

@@ -52,8 +52,7 @@ ws_msg *ws_msg_new(json_t *j)
 {
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
-    if (!text)
-        return NULL;
+    if (!text) return NULL;
     size_t n = strlen(text), h = n < 126 ? 2 : n <= 0xffff ? 4 : 10;
     ws_msg *m = malloc(sizeof *m + h + n);
     if (!m) {
@@ -70,8 +69,7 @@ ws_msg *ws_msg_new(json_t *j)
         f[3] = (unsigned char)n;
     } else {
         f[1] = 127;
-        for (int i = 0; i < 8; i++)
-            f[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
+        for (int i = 0; i < 8; i++) f[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
     }
     memcpy(f + h, text, n);
     free(text);
@@ -82,8 +80,7 @@ ws_msg *ws_msg_new(json_t *j)
 
 void ws_msg_unref(ws_msg *m)
 {
-    if (m && __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0)
-        free(m);
+    if (m && __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0) free(m);
 }
 
 /* ---- queues and the ready list (under h->mu) ---------------------------- */
@@ -93,8 +90,7 @@ void ws_msg_unref(ws_msg *m)
  * or two, not 1,000. */
 static void ready_push(ws_hub *h, ws_client *c)
 {
-    if (c->ready || c->busy || c->closing)
-        return;
+    if (c->ready || c->busy || c->closing) return;
     bool was_empty = !h->ready_head;
     c->ready = true;
     c->rnext = NULL;
@@ -104,14 +100,12 @@ static void ready_push(ws_hub *h, ws_client *c)
     else
         h->ready_head = c;
     h->ready_tail = c;
-    if (was_empty && h->idle_writers)
-        pthread_cond_signal(&h->work);
+    if (was_empty && h->idle_writers) pthread_cond_signal(&h->work);
 }
 
 static void ready_remove(ws_hub *h, ws_client *c)
 {
-    if (!c->ready)
-        return;
+    if (!c->ready) return;
     if (c->rprev)
         c->rprev->rnext = c->rnext;
     else
@@ -125,8 +119,7 @@ static void ready_remove(ws_hub *h, ws_client *c)
 
 static void queue_clear(ws_client *c)
 {
-    for (uint32_t i = 0; i < c->qlen; i++)
-        ws_msg_unref(c->q[(c->qhead + i) % c->qcap]);
+    for (uint32_t i = 0; i < c->qlen; i++) ws_msg_unref(c->q[(c->qhead + i) % c->qcap]);
     c->qhead = c->qlen = 0;
     c->qbytes = 0;
 }
@@ -144,8 +137,7 @@ static void client_drop(ws_hub *h, ws_client *c, const char *why)
 
 void ws_enqueue(ws_hub *h, ws_client *c, ws_msg *m)
 {
-    if (!m || c->dropped || c->closing)
-        return;
+    if (!m || c->dropped || c->closing) return;
     if (c->qlen == WS_QUEUE_MAX || c->qbytes + m->len > WS_QUEUE_MAX_BYTES) {
         client_drop(h, c, "too slow: its queue is full");
         return;
@@ -157,8 +149,7 @@ void ws_enqueue(ws_hub *h, ws_client *c, ws_msg *m)
             client_drop(h, c, "out of memory");
             return;
         }
-        for (uint32_t i = 0; i < c->qlen; i++)
-            q[i] = c->q[(c->qhead + i) % c->qcap];
+        for (uint32_t i = 0; i < c->qlen; i++) q[i] = c->q[(c->qhead + i) % c->qcap];
         free(c->q);
         c->q = q;
         c->qcap = cap;
@@ -174,20 +165,17 @@ bool ws_any(ws_hub *h, ws_match match, const void *arg)
 {
     bool any = false;
     pthread_mutex_lock(&h->mu);
-    for (ws_client *c = h->clients; c && !any; c = c->next)
-        any = !c->dropped && match(c, arg);
+    for (ws_client *c = h->clients; c && !any; c = c->next) any = !c->dropped && match(c, arg);
     pthread_mutex_unlock(&h->mu);
     return any;
 }
 
 void ws_publish(ws_hub *h, ws_match match, const void *arg, ws_msg *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     pthread_mutex_lock(&h->mu);
     for (ws_client *c = h->clients; c; c = c->next)
-        if (!c->dropped && match(c, arg))
-            ws_enqueue(h, c, m);
+        if (!c->dropped && match(c, arg)) ws_enqueue(h, c, m);
     pthread_mutex_unlock(&h->mu);
     ws_msg_unref(m);
 }
@@ -212,12 +200,10 @@ static bool write_frames(ws_client *c, ws_msg **out, int n, wbuf *b)
     size_t len = out[0]->len;
     if (n > 1) {
         len = 0;
-        for (int i = 0; i < n; i++)
-            len += out[i]->len;
+        for (int i = 0; i < n; i++) len += out[i]->len;
         if (len > b->cap) {
             char *np = realloc(b->p, len);
-            if (!np)
-                return false;
+            if (!np) return false;
             b->p = np;
             b->cap = len;
         }
@@ -276,8 +262,7 @@ static bool job_run(job *j, wbuf *b)
         mg_websocket_write(j->c->conn, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, bye, sizeof bye - 1);
     }
     bool ok = j->n == 0 || write_frames(j->c, j->out, j->n, b);
-    for (int i = 0; i < j->n; i++)
-        ws_msg_unref(j->out[i]);
+    for (int i = 0; i < j->n; i++) ws_msg_unref(j->out[i]);
     return ok;
 }
 
@@ -313,8 +298,7 @@ static void *writer_main(void *arg)
     int n = 0; /* jobs written, to finish with the next take: one lock for both */
     pthread_mutex_lock(&h->mu);
     while (jobs && !h->stop) {
-        for (int i = 0; i < n; i++)
-            job_finish(h, &jobs[i], ok[i]);
+        for (int i = 0; i < n; i++) job_finish(h, &jobs[i], ok[i]);
         n = jobs_take(h, jobs, WS_WRITER_CLIENTS);
         if (!n) {
             h->idle_writers++;
@@ -323,12 +307,10 @@ static void *writer_main(void *arg)
             continue;
         }
         pthread_mutex_unlock(&h->mu);
-        for (int i = 0; i < n; i++)
-            ok[i] = job_run(&jobs[i], &b);
+        for (int i = 0; i < n; i++) ok[i] = job_run(&jobs[i], &b);
         pthread_mutex_lock(&h->mu);
     }
-    for (int i = 0; i < n; i++)
-        job_finish(h, &jobs[i], ok[i]);
+    for (int i = 0; i < n; i++) job_finish(h, &jobs[i], ok[i]);
     pthread_mutex_unlock(&h->mu);
     free(jobs);
     free(b.p);
@@ -342,8 +324,7 @@ static void on_auth_notice(void *ctx, const auth_notice *n, size_t count);
 ws_hub *ws_hub_new(server *s)
 {
     ws_hub *h = calloc(1, sizeof *h);
-    if (!h)
-        return NULL;
+    if (!h) return NULL;
     h->s = s;
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->work, NULL);
@@ -354,8 +335,7 @@ ws_hub *ws_hub_new(server *s)
         return NULL;
     }
     for (int i = 0; i < WS_WRITERS; i++)
-        if (pthread_create(&h->writers[i], NULL, writer_main, h) == 0)
-            h->nwriters++;
+        if (pthread_create(&h->writers[i], NULL, writer_main, h) == 0) h->nwriters++;
     if (h->nwriters == 0) {
         ws_hub_free(h);
         return NULL;
@@ -367,8 +347,7 @@ ws_hub *ws_hub_new(server *s)
  * (no more events). */
 void ws_hub_free(ws_hub *h)
 {
-    if (!h)
-        return;
+    if (!h) return;
     if (h->listening) /* before anything goes: a notice may be on its way */
         auth_unlisten(h->s->auth, on_auth_notice, h);
     ws_feed_free(h->feed);
@@ -376,8 +355,7 @@ void ws_hub_free(ws_hub *h)
     h->stop = true;
     pthread_cond_broadcast(&h->work);
     pthread_mutex_unlock(&h->mu);
-    for (int i = 0; i < h->nwriters; i++)
-        pthread_join(h->writers[i], NULL);
+    for (int i = 0; i < h->nwriters; i++) pthread_join(h->writers[i], NULL);
     for (ws_client *c = h->clients, *next; c; c = next) { /* only if civetweb still runs */
         next = c->next;
         queue_clear(c);
@@ -400,8 +378,7 @@ int ws_client_count(ws_hub *h)
 static int on_connect(const struct mg_connection *conn, void *cb)
 {
     ws_hub *h = cb;
-    if (ws_client_count(h) < WS_MAX_CLIENTS)
-        return 0;
+    if (ws_client_count(h) < WS_MAX_CLIENTS) return 0;
     log_warn("ws", "msg=\"connection refused: too many clients\" addr=%s",
              log_q(mg_get_request_info(conn)->remote_addr));
     return 1;
@@ -411,15 +388,13 @@ static void on_ready(struct mg_connection *conn, void *cb)
 {
     ws_hub *h = cb;
     ws_client *c = calloc(1, sizeof *c);
-    if (!c)
-        return; /* no client data: the data handler closes the connection */
+    if (!c) return; /* no client data: the data handler closes the connection */
     c->conn = conn;
     snprintf(c->addr, sizeof c->addr, "%s", mg_get_request_info(conn)->remote_addr);
     pthread_mutex_lock(&h->mu);
     c->id = ++h->next_id;
     c->next = h->clients;
-    if (h->clients)
-        h->clients->prev = c;
+    if (h->clients) h->clients->prev = c;
     h->clients = c;
     __atomic_store_n(&h->nclients, h->nclients + 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&h->mu);
@@ -431,8 +406,7 @@ static void on_close(const struct mg_connection *conn, void *cb)
 {
     ws_hub *h = cb;
     ws_client *c = mg_get_user_connection_data(conn);
-    if (!c)
-        return;
+    if (!c) return;
     pthread_mutex_lock(&h->mu);
     c->closing = true;
     ready_remove(h, c);
@@ -442,8 +416,7 @@ static void on_close(const struct mg_connection *conn, void *cb)
         c->prev->next = c->next;
     else
         h->clients = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    if (c->next) c->next->prev = c->prev;
     __atomic_store_n(&h->nclients, h->nclients - 1, __ATOMIC_RELAXED);
     queue_clear(c);
     pthread_mutex_unlock(&h->mu);
@@ -467,8 +440,8 @@ static void client_unauth(ws_hub *h, ws_client *c, const char *reason, const cha
     c->owner = 0;
     c->orders = c->fills = c->balances = c->want_balances = false;
     c->blocks = c->registry = false;
-    ws_msg *m = ws_msg_new(json_pack("{s:s, s:s, s:s}", "op", "auth_ended", "reason", reason,
-                                     "message", message));
+    ws_msg *m = ws_msg_new(
+        json_pack("{s:s, s:s, s:s}", "op", "auth_ended", "reason", reason, "message", message));
     ws_enqueue(h, c, m);
     ws_msg_unref(m);
 }
@@ -501,24 +474,19 @@ static void on_auth_notice(void *ctx, const auth_notice *n, size_t count)
     recheck *rc = NULL;
     size_t ne = 0, nr = 0, cap = 0;
     for (size_t i = 0; ended && i < count; i++)
-        if (n[i].cred)
-            ended[ne++] = n[i].cred;
-    if (ended)
-        qsort(ended, ne, sizeof *ended, u64_cmp);
+        if (n[i].cred) ended[ne++] = n[i].cred;
+    if (ended) qsort(ended, ne, sizeof *ended, u64_cmp);
     pthread_mutex_lock(&h->mu);
     for (ws_client *c = h->clients; c; c = c->next) {
-        if (!c->who.authenticated)
-            continue;
+        if (!c->who.authenticated) continue;
         if (ne && bsearch(&c->cred, ended, ne, sizeof *ended, u64_cmp)) {
             size_t i = 0;
-            while (n[i].cred != c->cred)
-                i++;
+            while (n[i].cred != c->cred) i++;
             client_unauth(h, c, auth_end_name(n[i].why), auth_end_message(n[i].why));
             continue;
         }
         for (size_t i = 0; i < count; i++) {
-            if (n[i].cred || strcmp(n[i].user, c->who.user) != 0)
-                continue;
+            if (n[i].cred || strcmp(n[i].user, c->who.user) != 0) continue;
             if (nr == cap) {
                 size_t ncap = cap ? 2 * cap : 8;
                 recheck *nrc = realloc(rc, ncap * sizeof *nrc);
@@ -543,8 +511,7 @@ static void on_auth_notice(void *ctx, const auth_notice *n, size_t count)
             recheck *r = bsearch(&c->id, rc, nr, sizeof *rc, u64_cmp);
             if (!r || !c->who.authenticated || c->cred != r->cred)
                 continue; /* authenticated anew meanwhile */
-            bool fewer = r->now.participant != c->who.participant ||
-                         (c->who.roles & ~r->now.roles);
+            bool fewer = r->now.participant != c->who.participant || (c->who.roles & ~r->now.roles);
             if (!r->alive || fewer)
                 client_unauth(h, c, auth_end_name(r->why), auth_end_message(r->why));
             else
@@ -560,11 +527,20 @@ static void on_auth_notice(void *ctx, const auth_notice *n, size_t count)
 
 /* Public channels first (per instrument, then auctions: all of them), then
  * the private ones of one participant. */
-enum { CH_DEPTH, CH_TRADES, CH_STATS, CH_AUCTIONS, CH_ORDERS, CH_FILLS, CH_BALANCES,
-       CH_BLOCKS, CH_REGISTRY, CH_COUNT };
-static const char *const channel_names[] = {"depth",    "trades", "stats", "auctions",
-                                            "orders",   "fills",  "balances", "blocks",
-                                            "registry", NULL};
+enum {
+    CH_DEPTH,
+    CH_TRADES,
+    CH_STATS,
+    CH_AUCTIONS,
+    CH_ORDERS,
+    CH_FILLS,
+    CH_BALANCES,
+    CH_BLOCKS,
+    CH_REGISTRY,
+    CH_COUNT
+};
+static const char *const channel_names[] = {"depth", "trades",   "stats",  "auctions", "orders",
+                                            "fills", "balances", "blocks", "registry", NULL};
 
 static void reply(ws_hub *h, ws_client *c, json_t *j)
 {
@@ -595,8 +571,8 @@ static void ws_auth(ws_hub *h, ws_client *c, json_t *msg)
     json_t *tok = json_object_get(msg, "token");
     principal p;
     auth_token_info info;
-    bool ok = json_is_string(tok) &&
-              auth_token_lookup(h->s->auth, json_string_value(tok), &p, &info);
+    bool ok =
+        json_is_string(tok) && auth_token_lookup(h->s->auth, json_string_value(tok), &p, &info);
     if (ok) {
         pthread_mutex_lock(&h->mu);
         if (c->owner && c->owner != p.participant) /* another user: their streams end */
@@ -663,8 +639,7 @@ static uint32_t ws_owner(ws_hub *h, ws_client *c, json_t *msg)
         return 0;
     }
     json_t *pid = json_object_get(msg, "participant");
-    if (!pid)
-        return c->who.participant;
+    if (!pid) return c->who.participant;
     if (!json_is_integer(pid) || json_integer_value(pid) < 1 ||
         json_integer_value(pid) > UINT32_MAX) {
         reply_error(h, c, "bad_field", "\"participant\" must be a participant id");
@@ -683,31 +658,27 @@ static uint32_t ws_owner(ws_hub *h, ws_client *c, json_t *msg)
 static void ws_subscribe_public(ws_hub *h, ws_client *c, json_t *msg, int ch, bool on)
 {
     int id = ws_instrument(h, c, msg);
-    if (id < 0)
-        return;
+    if (id < 0) return;
     uint64_t bit = 1ull << id;
-    ws_msg *ack = ws_msg_new(json_pack("{s:s, s:s, s:O}", "op", on ? "subscribed" : "unsubscribed",
-                                       "channel", channel_names[ch], "code",
-                                       json_object_get(msg, "code")));
+    ws_msg *ack =
+        ws_msg_new(json_pack("{s:s, s:s, s:O}", "op", on ? "subscribed" : "unsubscribed", "channel",
+                             channel_names[ch], "code", json_object_get(msg, "code")));
     pthread_mutex_lock(&h->mu);
     uint64_t *set = ch == CH_DEPTH ? &c->depth : ch == CH_TRADES ? &c->trades : &c->stats;
     *set = on ? *set | bit : *set & ~bit;
     ws_enqueue(h, c, ack);
-    if (on && ch == CH_DEPTH)
-        c->want_depth |= bit; /* a snapshot first, then the changes */
-    if (on && ch == CH_STATS)
-        c->want_stats |= bit;
+    if (on && ch == CH_DEPTH) c->want_depth |= bit; /* a snapshot first, then the changes */
+    if (on && ch == CH_STATS) c->want_stats |= bit;
     pthread_mutex_unlock(&h->mu);
     ws_msg_unref(ack);
-    if (on && ch != CH_TRADES)
-        ws_feed_wake(h->feed);
+    if (on && ch != CH_TRADES) ws_feed_wake(h->feed);
 }
 
 /* Every auction's changes: public, no instrument. */
 static void ws_subscribe_auctions(ws_hub *h, ws_client *c, bool on)
 {
-    ws_msg *ack = ws_msg_new(json_pack("{s:s, s:s}", "op", on ? "subscribed" : "unsubscribed",
-                                       "channel", "auctions"));
+    ws_msg *ack = ws_msg_new(
+        json_pack("{s:s, s:s}", "op", on ? "subscribed" : "unsubscribed", "channel", "auctions"));
     pthread_mutex_lock(&h->mu);
     c->auctions = on;
     ws_enqueue(h, c, ack);
@@ -718,8 +689,7 @@ static void ws_subscribe_auctions(ws_hub *h, ws_client *c, bool on)
 static void ws_subscribe_private(ws_hub *h, ws_client *c, json_t *msg, int ch, bool on)
 {
     uint32_t owner = on ? ws_owner(h, c, msg) : c->owner;
-    if (on && !owner)
-        return;
+    if (on && !owner) return;
     ws_msg *ack = ws_msg_new(json_pack("{s:s, s:s, s:i}", "op", on ? "subscribed" : "unsubscribed",
                                        "channel", channel_names[ch], "participant", (int)owner));
     pthread_mutex_lock(&h->mu);
@@ -733,13 +703,11 @@ static void ws_subscribe_private(ws_hub *h, ws_client *c, json_t *msg, int ch, b
                  : ch == CH_REGISTRY ? &c->registry
                                      : &c->balances;
     *flag = on;
-    if (on && ch == CH_BALANCES)
-        c->want_balances = true;
+    if (on && ch == CH_BALANCES) c->want_balances = true;
     ws_enqueue(h, c, ack);
     pthread_mutex_unlock(&h->mu);
     ws_msg_unref(ack);
-    if (on && ch == CH_BALANCES)
-        ws_feed_wake(h->feed);
+    if (on && ch == CH_BALANCES) ws_feed_wake(h->feed);
 }
 
 static void ws_subscribe(ws_hub *h, ws_client *c, json_t *msg, bool on)
@@ -778,8 +746,7 @@ void ws_message(ws_hub *h, ws_client *c, const char *data, size_t len)
     json_object_foreach(msg, key, v)
     {
         int i = 0;
-        while (fields[i] && strcmp(fields[i], key) != 0)
-            i++;
+        while (fields[i] && strcmp(fields[i], key) != 0) i++;
         if (!fields[i]) {
             char why[96];
             snprintf(why, sizeof why, "unknown field \"%.40s\"", key);
@@ -797,8 +764,7 @@ void ws_message(ws_hub *h, ws_client *c, const char *data, size_t len)
     else if (op && strcmp(op, "ping") == 0)
         reply(h, c, json_pack("{s:s}", "op", "pong"));
     else
-        reply_error(h, c, "bad_field",
-                    "\"op\" must be one of subscribe, unsubscribe, auth, ping");
+        reply_error(h, c, "bad_field", "\"op\" must be one of subscribe, unsubscribe, auth, ping");
 out:
     json_decref(msg);
 }
@@ -808,14 +774,12 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
     ws_hub *h = cb;
     ws_client *c = mg_get_user_connection_data(conn);
     int op = bits & 0x0f;
-    if (!c || op == MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE)
-        return 0;
+    if (!c || op == MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE) return 0;
     if (op == MG_WEBSOCKET_OPCODE_PING) {
         mg_websocket_write(conn, MG_WEBSOCKET_OPCODE_PONG, data, len);
         return 1;
     }
-    if (op == MG_WEBSOCKET_OPCODE_PONG)
-        return 1;
+    if (op == MG_WEBSOCKET_OPCODE_PONG) return 1;
     if (op != MG_WEBSOCKET_OPCODE_TEXT || !(bits & 0x80))
         reply_error(h, c, "bad_message", "send each message as one unfragmented text frame");
     else if (len > WS_MAX_IN)

@@ -57,14 +57,17 @@ struct ws_feed {
 
 /* The events the feed turns into messages: rejections, statements (read
  * from the engine) and day statistics are not among them. */
-#define FEED_TYPES                                                                            \
-    (BUS_TYPE(CETS_EV_TRADE) | BUS_TYPE(CETS_EV_DEPTH) | BUS_TYPE(CETS_EV_ACCEPTED) |          \
-     BUS_TYPE(CETS_EV_ORDER_DONE) | BUS_TYPE(CETS_EV_REPLACED) | BUS_TYPE(CETS_EV_DAY_CLOSED) | \
-     BUS_TYPE(CETS_EV_ADMIN) | BUS_TYPE(CETS_EV_BLOCK) | BUS_TYPE(CETS_EV_AUCTION) |          \
+#define FEED_TYPES                                                                                 \
+    (BUS_TYPE(CETS_EV_TRADE) | BUS_TYPE(CETS_EV_DEPTH) | BUS_TYPE(CETS_EV_ACCEPTED) |              \
+     BUS_TYPE(CETS_EV_ORDER_DONE) | BUS_TYPE(CETS_EV_REPLACED) | BUS_TYPE(CETS_EV_DAY_CLOSED) |    \
+     BUS_TYPE(CETS_EV_ADMIN) | BUS_TYPE(CETS_EV_BLOCK) | BUS_TYPE(CETS_EV_AUCTION) |               \
      BUS_TYPE(CETS_EV_REGISTRY))
 
 /* The bus's wake-up, on the engine thread: only a signal. */
-static void feed_bus_wake(void *ctx) { ws_feed_wake(ctx); }
+static void feed_bus_wake(void *ctx)
+{
+    ws_feed_wake(ctx);
+}
 
 void ws_feed_wake(ws_feed *f)
 {
@@ -141,8 +144,7 @@ static bool match_all(const ws_client *c, const void *arg)
 
 static const char *feed_code(ws_feed *f, uint32_t instrument)
 {
-    if (instrument >= CETS_MAX_INSTRUMENTS)
-        return "";
+    if (instrument >= CETS_MAX_INSTRUMENTS) return "";
     if (!f->codes[instrument][0]) { /* codes never change: ask the engine once */
         cets_instrument_info in;
         const cets_engine *e = core_read_begin(f->h->s->core);
@@ -157,9 +159,9 @@ static json_t *depth_levels(const cets_level *lv, uint32_t n)
 {
     json_t *a = json_array();
     for (uint32_t i = 0; i < n && i < CETS_DEPTH; i++)
-        json_array_append_new(a, json_pack("{s:o, s:I, s:i}", "price", view_money(lv[i].price),
-                                           "qty", (json_int_t)lv[i].qty, "count",
-                                           (int)lv[i].count));
+        json_array_append_new(a,
+                              json_pack("{s:o, s:I, s:i}", "price", view_money(lv[i].price), "qty",
+                                        (json_int_t)lv[i].qty, "count", (int)lv[i].count));
     return a;
 }
 
@@ -176,8 +178,8 @@ static ws_msg *stats_msg(ws_feed *f, uint32_t instrument)
     const cets_engine *e = core_read_begin(f->h->s->core);
     json_t *j = cets_instrument_get(e, instrument, &in) == 0 ? view_instrument(&in) : NULL;
     core_read_end(f->h->s->core);
-    return j ? ws_msg_new(json_pack("{s:s, s:s, s:o}", "channel", "stats", "code", in.code,
-                                    "stats", j))
+    return j ? ws_msg_new(
+                   json_pack("{s:s, s:s, s:o}", "channel", "stats", "code", in.code, "stats", j))
              : NULL;
 }
 
@@ -234,8 +236,7 @@ static void feed_registry_event(ws_feed *f, const cets_event *ev)
     } else {
         channel = "registry", match = match_registry, arg = &ev->u.reg;
     }
-    if (!ws_any(f->h, match, arg))
-        return;
+    if (!ws_any(f->h, match, arg)) return;
     const cets_engine *e = core_read_begin(f->h->s->core);
     json_t *j = ev->type == CETS_EV_BLOCK     ? view_block(e, &ev->u.block)
                 : ev->type == CETS_EV_AUCTION ? view_auction(e, &ev->u.auction.auction)
@@ -256,8 +257,7 @@ static void dirty_add(ws_feed *f, uint32_t participant)
     if (f->ndirty == f->capdirty) {
         int cap = f->capdirty ? 2 * f->capdirty : FEED_MAX_DIRTY;
         uint32_t *d = realloc(f->dirty, (size_t)cap * sizeof *d);
-        if (!d)
-            return; /* that account's next change will bring it */
+        if (!d) return; /* that account's next change will bring it */
         f->dirty = d;
         f->capdirty = cap;
     }
@@ -266,11 +266,9 @@ static void dirty_add(ws_feed *f, uint32_t participant)
 
 static void mark_dirty(ws_feed *f, uint32_t participant)
 {
-    if (!participant || f->all_dirty)
-        return;
+    if (!participant || f->all_dirty) return;
     for (int i = 0; i < f->ndirty; i++)
-        if (f->dirty[i] == participant)
-            return;
+        if (f->dirty[i] == participant) return;
     if (f->ndirty == FEED_MAX_DIRTY)
         f->all_dirty = true;
     else
@@ -288,10 +286,10 @@ static void feed_trade(ws_feed *f, const cets_event *ev)
     const cets_trade *t = &ev->u.trade;
     inst_arg a = {t->instrument, ev->seq};
     if (t->instrument < CETS_MAX_INSTRUMENTS && ws_any(f->h, match_trades, &a))
-        ws_publish(f->h, match_trades, &a,
-                   ws_msg_new(json_pack("{s:s, s:s, s:o}", "channel", "trades", "code",
-                                        feed_code(f, t->instrument), "trade",
-                                        view_trade_public(t))));
+        ws_publish(
+            f->h, match_trades, &a,
+            ws_msg_new(json_pack("{s:s, s:s, s:o}", "channel", "trades", "code",
+                                 feed_code(f, t->instrument), "trade", view_trade_public(t))));
     uint32_t sides[2] = {t->buyer, t->seller};
     for (int i = 0; i < 2; i++) {
         if (ws_any(f->h, match_fills, &sides[i]))
@@ -299,8 +297,7 @@ static void feed_trade(ws_feed *f, const cets_event *ev)
         mark_dirty(f, sides[i]);
     }
     mark_dirty(f, CETS_EXCHANGE_ID); /* the fees */
-    if (t->instrument < CETS_MAX_INSTRUMENTS)
-        f->stats_dirty |= 1ull << t->instrument;
+    if (t->instrument < CETS_MAX_INSTRUMENTS) f->stats_dirty |= 1ull << t->instrument;
 }
 
 static void feed_order(ws_feed *f, const cets_event *ev, const cets_order_info *o)
@@ -324,7 +321,8 @@ static void feed_event(ws_feed *f, const cets_event *ev)
         }
         break;
     case CETS_EV_TRADE: feed_trade(f, ev); break;
-    case CETS_EV_ACCEPTED: case CETS_EV_REPLACED: feed_order(f, ev, &ev->u.order); break;
+    case CETS_EV_ACCEPTED:
+    case CETS_EV_REPLACED: feed_order(f, ev, &ev->u.order); break;
     case CETS_EV_ORDER_DONE: feed_order(f, ev, &ev->u.done.order); break;
     case CETS_EV_BLOCK:
         feed_registry_event(f, ev);
@@ -355,14 +353,12 @@ static void dirty_from_subscribers(ws_feed *f)
     f->ndirty = 0;
     pthread_mutex_lock(&f->h->mu);
     for (ws_client *c = f->h->clients; c; c = c->next)
-        if (c->balances && !c->dropped)
-            dirty_add(f, c->owner);
+        if (c->balances && !c->dropped) dirty_add(f, c->owner);
     pthread_mutex_unlock(&f->h->mu);
     qsort(f->dirty, (size_t)f->ndirty, sizeof *f->dirty, cmp_u32);
     int n = 0;
     for (int i = 0; i < f->ndirty; i++)
-        if (n == 0 || f->dirty[n - 1] != f->dirty[i])
-            f->dirty[n++] = f->dirty[i];
+        if (n == 0 || f->dirty[n - 1] != f->dirty[i]) f->dirty[n++] = f->dirty[i];
     f->ndirty = n;
 }
 
@@ -370,8 +366,7 @@ static void dirty_from_subscribers(ws_feed *f)
 static void feed_flush(ws_feed *f)
 {
     for (uint32_t i = 0; f->depth_dirty && i < CETS_MAX_INSTRUMENTS; i++) {
-        if (!(f->depth_dirty >> i & 1))
-            continue;
+        if (!(f->depth_dirty >> i & 1)) continue;
         inst_arg a = {i, f->depth[i].seq};
         if (ws_any(f->h, match_depth, &a))
             ws_publish(f->h, match_depth, &a, depth_msg(feed_code(f, i), &f->depth[i].d, a.seq));
@@ -381,8 +376,7 @@ static void feed_flush(ws_feed *f)
         if ((f->stats_dirty >> i & 1) && ws_any(f->h, match_stats, &a))
             ws_publish(f->h, match_stats, &a, stats_msg(f, i));
     }
-    if (f->all_dirty)
-        dirty_from_subscribers(f);
+    if (f->all_dirty) dirty_from_subscribers(f);
     for (int i = 0; i < f->ndirty; i++)
         if (ws_any(f->h, match_balances, &f->dirty[i]))
             ws_publish(f->h, match_balances, &f->dirty[i], balances_msg(f, f->dirty[i]));
@@ -402,8 +396,7 @@ typedef struct owed {
 static ws_client *client_by_id(ws_hub *h, uint64_t id)
 {
     for (ws_client *c = h->clients; c; c = c->next)
-        if (c->id == id)
-            return c->dropped ? NULL : c;
+        if (c->id == id) return c->dropped ? NULL : c;
     return NULL;
 }
 
@@ -416,10 +409,8 @@ static void owed_send(ws_hub *h, const owed *o, ws_msg *m, int kind, uint32_t i,
     bool still = c && (kind == 0   ? (c->depth >> i & 1)
                        : kind == 1 ? (c->stats >> i & 1)
                                    : (c->balances && c->owner == o->owner));
-    if (still && kind == 0)
-        c->depth_seq[i] = seq;
-    if (still)
-        ws_enqueue(h, c, m);
+    if (still && kind == 0) c->depth_seq[i] = seq;
+    if (still) ws_enqueue(h, c, m);
     pthread_mutex_unlock(&h->mu);
     ws_msg_unref(m);
 }
@@ -433,14 +424,11 @@ static void owed_serve(ws_feed *f, const owed *o)
             int rc = cets_depth_get(e, i, &d);
             uint64_t seq = cets_last_seq(e); /* read with the book: same state */
             core_read_end(f->h->s->core);
-            if (rc == 0)
-                owed_send(f->h, o, depth_msg(feed_code(f, i), &d, seq), 0, i, seq);
+            if (rc == 0) owed_send(f->h, o, depth_msg(feed_code(f, i), &d, seq), 0, i, seq);
         }
-        if (o->stats >> i & 1)
-            owed_send(f->h, o, stats_msg(f, i), 1, i, 0);
+        if (o->stats >> i & 1) owed_send(f->h, o, stats_msg(f, i), 1, i, 0);
     }
-    if (o->balances)
-        owed_send(f->h, o, balances_msg(f, o->owner), 2, 0, 0);
+    if (o->balances) owed_send(f->h, o, balances_msg(f, o->owner), 2, 0, 0);
 }
 
 static void feed_snapshots(ws_feed *f)
@@ -449,13 +437,11 @@ static void feed_snapshots(ws_feed *f)
     int n = 0, cap = 0;
     pthread_mutex_lock(&f->h->mu);
     for (ws_client *c = f->h->clients; c; c = c->next) {
-        if (c->dropped || !(c->want_depth || c->want_stats || c->want_balances))
-            continue;
+        if (c->dropped || !(c->want_depth || c->want_stats || c->want_balances)) continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 16;
             owed *nl = realloc(list, (size_t)cap * sizeof *nl);
-            if (!nl)
-                break; /* the rest stay owed until the next round */
+            if (!nl) break; /* the rest stay owed until the next round */
             list = nl;
         }
         list[n++] = (owed){c->id, c->want_depth, c->want_stats, c->owner, c->want_balances};
@@ -463,8 +449,7 @@ static void feed_snapshots(ws_feed *f)
         c->want_balances = false;
     }
     pthread_mutex_unlock(&f->h->mu);
-    for (int i = 0; i < n; i++)
-        owed_serve(f, &list[i]);
+    for (int i = 0; i < n; i++) owed_serve(f, &list[i]);
     free(list);
 }
 
@@ -494,8 +479,7 @@ static void *feed_main(void *arg)
     pthread_setname_np(pthread_self(), "ws-feed");
     for (;;) {
         pthread_mutex_lock(&f->mu);
-        while (!f->wake && !f->stop)
-            pthread_cond_wait(&f->cv, &f->mu);
+        while (!f->wake && !f->stop) pthread_cond_wait(&f->cv, &f->mu);
         if (f->stop) {
             pthread_mutex_unlock(&f->mu);
             break;
@@ -511,8 +495,7 @@ static void *feed_main(void *arg)
                 continue;
             }
             if (ws_client_count(f->h) > 0)
-                for (long i = 0; i < n; i++)
-                    feed_event(f, &f->batch[i]);
+                for (long i = 0; i < n; i++) feed_event(f, &f->batch[i]);
             feed_flush(f);
         }
         feed_snapshots(f);
@@ -523,14 +506,13 @@ static void *feed_main(void *arg)
 ws_feed *ws_feed_new(ws_hub *h, bus *b)
 {
     ws_feed *f = calloc(1, sizeof *f);
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     f->h = h;
     f->batch = malloc(FEED_BATCH * sizeof *f->batch);
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
-    bus_reader_opts o = {.name = "ws", .types = FEED_TYPES, .mode = BUS_THREADED,
-                         .wake = feed_bus_wake, .ctx = f};
+    bus_reader_opts o = {
+        .name = "ws", .types = FEED_TYPES, .mode = BUS_THREADED, .wake = feed_bus_wake, .ctx = f};
     if (!f->batch || !(f->reader = bus_join(b, &o))) {
         ws_feed_free(f);
         return NULL;
@@ -547,8 +529,7 @@ ws_feed *ws_feed_new(ws_hub *h, bus *b)
 
 void ws_feed_free(ws_feed *f)
 {
-    if (!f)
-        return;
+    if (!f) return;
     if (f->started) {
         pthread_mutex_lock(&f->mu);
         f->stop = true;

@@ -18,18 +18,18 @@
 #include "auth/auth.h"
 #include "ws.h"
 
-#define WS_QUEUE_MAX 4096    /* messages waiting for one client before it is dropped, */
+#define WS_QUEUE_MAX 4096            /* messages waiting for one client before it is dropped, */
 #define WS_QUEUE_MAX_BYTES (4 << 20) /* or bytes */
-#define WS_WRITERS 3         /* socket writers; a client that stops reading can hold one */
+#define WS_WRITERS 3                 /* socket writers; a client that stops reading can hold one */
 #define WS_MAX_CLIENTS 20000
-#define WS_MAX_IN 4096       /* bytes of one client message */
+#define WS_MAX_IN 4096 /* bytes of one client message */
 
 /* One message, shared by every client it goes to, kept as the whole
  * WebSocket frame: a server's frames are not masked, so the same bytes go
  * to every client and are encoded once. */
 typedef struct ws_msg {
-    int refs; /* atomic */
-    size_t len; /* of frame */
+    int refs;     /* atomic */
+    size_t len;   /* of frame */
     char frame[]; /* header, then the JSON text */
 } ws_msg;
 
@@ -37,13 +37,13 @@ typedef struct ws_client {
     struct mg_connection *conn;
     uint64_t id;
     char addr[48];
-    principal who;      /* after {"op":"auth"}; cleared when the credential ends */
-    uint64_t cred;      /* the credential of who (auth_token_info.cred); 0 = none */
-    uint32_t owner;     /* participant of the private channels; 0 = none yet */
-    uint64_t depth, trades, stats;  /* public subscriptions: instrument id bits */
-    bool orders, fills, balances;   /* private subscriptions */
-    bool blocks, registry;          /* private too: own negotiations (and the board), moves */
-    bool auctions;                  /* public, every auction */
+    principal who;                 /* after {"op":"auth"}; cleared when the credential ends */
+    uint64_t cred;                 /* the credential of who (auth_token_info.cred); 0 = none */
+    uint32_t owner;                /* participant of the private channels; 0 = none yet */
+    uint64_t depth, trades, stats; /* public subscriptions: instrument id bits */
+    bool orders, fills, balances;  /* private subscriptions */
+    bool blocks, registry;         /* private too: own negotiations (and the board), moves */
+    bool auctions;                 /* public, every auction */
     /* Depth changes at or before this seq are older than the snapshot the
      * client was sent, and are skipped. */
     uint64_t depth_seq[CETS_MAX_INSTRUMENTS];
@@ -66,18 +66,18 @@ typedef struct ws_feed ws_feed;
 struct ws_hub {
     server *s;
     pthread_mutex_t mu;
-    pthread_cond_t work;  /* writers wait for ready clients */
-    pthread_cond_t idle;  /* a close waits for its writer */
+    pthread_cond_t work; /* writers wait for ready clients */
+    pthread_cond_t idle; /* a close waits for its writer */
     ws_client *clients;
-    int nclients;         /* read without mu by the core thread (atomic) */
+    int nclients; /* read without mu by the core thread (atomic) */
     uint64_t next_id;
     ws_client *ready_head, *ready_tail;
     bool stop;
     pthread_t writers[WS_WRITERS];
     int nwriters, idle_writers;
-    uint64_t dropped;     /* clients dropped for being slow */
+    uint64_t dropped; /* clients dropped for being slow */
     ws_feed *feed;
-    bool listening;       /* to the credential store's notices */
+    bool listening; /* to the credential store's notices */
 };
 
 /* Which clients get a message. */

@@ -96,8 +96,7 @@ static size_t on_body(char *d, size_t size, size_t nm, void *ctx)
     buf *b = ctx;
     size_t k = size * nm;
     char *p = realloc(b->p, b->n + k + 1);
-    if (!p)
-        return 0;
+    if (!p) return 0;
     memcpy(p + b->n, d, k);
     b->p = p;
     b->n += k;
@@ -132,11 +131,9 @@ static long http(CURL *c, int port, const char *method, const char *path, const 
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
     }
     long status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(h);
-    if (out)
-        *out = b.p ? json_loads(b.p, JSON_DECODE_ANY, NULL) : NULL;
+    if (out) *out = b.p ? json_loads(b.p, JSON_DECODE_ANY, NULL) : NULL;
     free(b.p);
     return status;
 }
@@ -155,18 +152,17 @@ static node nodes[NNODES];
 static void node_conf(int i, long snapshot_every)
 {
     node *n = &nodes[i];
-    if (!n->port)
-        n->port = np_free_port();
+    if (!n->port) n->port = np_free_port();
     snprintf(n->id, sizeof n->id, "c%d", i + 1);
     snprintf(n->dir, sizeof n->dir, "%s/cetsd-%d", tmp, i + 1);
     snprintf(n->conf, sizeof n->conf, "%s/cetsd-%d.conf", tmp, i + 1);
     snprintf(n->log, sizeof n->log, "%s/cetsd-%d.log", tmp, i + 1);
     FILE *f = fopen(n->conf, "w");
-    if (!f)
-        die("%s: %s", n->conf, strerror(errno));
-    fprintf(f, "listen = 127.0.0.1:%d\ndata_dir = %s\nlog_file = %s\nenforce_sessions = false\n"
-               "snapshot_every = 700\ncluster_nats = %s\ncluster_node = %s\ncluster_lease_ms = 2000\n"
-               "cluster_publish_timeout_ms = 12000\ncluster_snapshot_every = %ld\n",
+    if (!f) die("%s: %s", n->conf, strerror(errno));
+    fprintf(f,
+            "listen = 127.0.0.1:%d\ndata_dir = %s\nlog_file = %s\nenforce_sessions = false\n"
+            "snapshot_every = 700\ncluster_nats = %s\ncluster_node = %s\ncluster_lease_ms = 2000\n"
+            "cluster_publish_timeout_ms = 12000\ncluster_snapshot_every = %ld\n",
             n->port, n->dir, n->log, urls, n->id, snapshot_every);
     fclose(f);
 }
@@ -223,13 +219,11 @@ static void node_start(CURL *c, int i)
 static int leader(CURL *c)
 {
     for (int i = 0; i < NNODES; i++) {
-        if (nodes[i].pid <= 0)
-            continue;
+        if (nodes[i].pid <= 0) continue;
         json_t *j = healthz(c, i);
         bool lead = j && strcmp(jstr(j, "role"), "leader") == 0;
         json_decref(j);
-        if (lead)
-            return i;
+        if (lead) return i;
     }
     return -1;
 }
@@ -239,8 +233,7 @@ static int wait_leader(CURL *c, double secs)
     double t0 = now_s();
     while (now_s() - t0 < secs) {
         int l = leader(c);
-        if (l >= 0)
-            return l;
+        if (l >= 0) return l;
         sleep_ms(50);
     }
     die("no leader after %.0f s", secs);
@@ -250,12 +243,12 @@ static int wait_leader(CURL *c, double secs)
 
 static struct {
     atomic_int stop, pause;
-    atomic_int lead;          /* the node the clients send to */
+    atomic_int lead; /* the node the clients send to */
     atomic_llong acked_total, unknown_total;
-    _Atomic double last_ack;  /* now_s() of the last acknowledgement */
+    _Atomic double last_ack;            /* now_s() of the last acknowledgement */
     _Atomic double last_ack_by[NNODES]; /* ... by each node */
     pthread_mutex_t mu;
-    long long *acks;          /* acknowledged amounts, fen */
+    long long *acks; /* acknowledged amounts, fen */
     size_t nacks;
 } L = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -290,8 +283,7 @@ static void *client_main(void *arg)
         long st = http(cl->c, nodes[i].port, "POST", "/api/v1/admin/deposits", token, body, &j);
         if (st == 200) {
             pthread_mutex_lock(&L.mu);
-            if (L.nacks < MAX_ACKS)
-                L.acks[L.nacks++] = amount;
+            if (L.nacks < MAX_ACKS) L.acks[L.nacks++] = amount;
             pthread_mutex_unlock(&L.mu);
             atomic_fetch_add(&L.acked_total, 1);
             double t = now_s();
@@ -335,8 +327,7 @@ static void *watch_main(void *arg)
 static void load_start(void)
 {
     L.acks = calloc(MAX_ACKS, sizeof *L.acks);
-    if (!L.acks)
-        die("out of memory");
+    if (!L.acks) die("out of memory");
     atomic_store(&L.lead, -1);
     for (int k = 0; k < nclients; k++) {
         clients[k].k = k;
@@ -371,19 +362,16 @@ static void load_wait(long long n, double secs)
 
 /* Seconds from t until the first acknowledgement after it by a node other
  * than `not` (-1: any node). */
-static double until_ack(double t, double secs, int not)
+static double until_ack(double t, double secs, int not )
 {
     for (;;) {
         double best = 0;
         for (int i = 0; i < NNODES; i++) {
             double a = atomic_load(&L.last_ack_by[i]);
-            if (i != not && a > t && (!best || a < best))
-                best = a;
+            if (i != not &&a > t && (!best || a < best)) best = a;
         }
-        if (best)
-            return best - t;
-        if (now_s() - t > secs)
-            die("no command was accepted within %.0f s", secs);
+        if (best) return best - t;
+        if (now_s() - t > secs) die("no command was accepted within %.0f s", secs);
         sleep_ms(5);
     }
 }
@@ -398,13 +386,11 @@ typedef struct seen {
 static void on_check_event(void *ctx, const cets_event *ev)
 {
     seen *s = ctx;
-    if (ev->type != CETS_EV_ADMIN || ev->u.admin.cmd_type != CETS_CMD_DEPOSIT)
-        return;
+    if (ev->type != CETS_EV_ADMIN || ev->u.admin.cmd_type != CETS_CMD_DEPOSIT) return;
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 4096;
         s->v = realloc(s->v, s->cap * sizeof *s->v);
-        if (!s->v)
-            die("out of memory");
+        if (!s->v) die("out of memory");
     }
     s->v[s->n++] = ev->u.admin.qty;
 }
@@ -436,7 +422,8 @@ static void check_all(CURL *c, const char *scenario)
         sleep_ms(50);
     }
     if (seq[0] != seq[1] || strcmp(hash[0], hash[1]) != 0)
-        die("the nodes differ: seq %lld hash %s, seq %lld hash %s", seq[0], hash[0], seq[1], hash[1]);
+        die("the nodes differ: seq %lld hash %s, seq %lld hash %s", seq[0], hash[0], seq[1],
+            hash[1]);
 
     char dir[700], err[1024];
     snprintf(dir, sizeof dir, "%s/checker", tmp);
@@ -446,13 +433,11 @@ static void check_all(CURL *c, const char *scenario)
     o.node_id = "checker";
     o.data_dir = dir;
     core_backend *b = cluster_backend_new(&o, err, sizeof err);
-    if (!b)
-        die("checker: %s", err);
+    if (!b) die("checker: %s", err);
     seen s = {0};
     cets_recovery rep;
     cets_engine *e = b->recover(b, NULL, on_check_event, &s, &rep, err, sizeof err);
-    if (!e)
-        die("checker: replay of the stream: %s", err);
+    if (!e) die("checker: replay of the stream: %s", err);
     char h[32];
     snprintf(h, sizeof h, "%016llx", (unsigned long long)cets_state_hash(e));
     bool from_snapshot = rep.snapshot_seq != 0;
@@ -465,18 +450,15 @@ static void check_all(CURL *c, const char *scenario)
     if (s.n) /* a replay from a snapshot may see no deposit after it (and qsort no NULL) */
         qsort(s.v, s.n, sizeof *s.v, cmp_ll);
     size_t doubled = 0, lost = 0;
-    for (size_t i = 1; i < s.n; i++)
-        doubled += s.v[i] == s.v[i - 1] && s.v[i] >= 1000000000LL;
+    for (size_t i = 1; i < s.n; i++) doubled += s.v[i] == s.v[i - 1] && s.v[i] >= 1000000000LL;
     if (!from_snapshot) /* a replay from a snapshot sees only the deposits after it */
-        for (size_t i = 0; i < L.nacks; i++)
-            lost += !has(s.v, s.n, L.acks[i]);
+        for (size_t i = 0; i < L.nacks; i++) lost += !has(s.v, s.n, L.acks[i]);
     printf("{\"scenario\":\"%s\",\"seq\":%lld,\"state_hash\":\"%s\",\"acknowledged\":%zu,"
            "\"unknown_outcome\":%lld,\"deposits_in_stream\":%zu,\"lost\":%zu,\"doubled\":%zu,"
            "\"replay_from_snapshot\":%s}\n",
            scenario, seq[0], hash[0], L.nacks, atomic_load(&L.unknown_total), s.n, lost, doubled,
            from_snapshot ? "true" : "false");
-    if (lost || doubled)
-        die("%zu acknowledged deposits lost, %zu doubled", lost, doubled);
+    if (lost || doubled) die("%zu acknowledged deposits lost, %zu doubled", lost, doubled);
     free(s.v);
 }
 
@@ -497,13 +479,11 @@ static void check_fenced(const char *fenced, const char *by)
     uint64_t bad = 0, marker = 0;
     for (uint64_t q = first; q <= last; q++) {
         natsMsg *m = NULL;
-        if (js_GetMsg(&m, js, "CETS", q, NULL, NULL) != NATS_OK)
-            continue;
+        if (js_GetMsg(&m, js, "CETS", q, NULL, NULL) != NATS_OK) continue;
         const char *kind = "", *from = "";
         natsMsgHeader_Get(m, "Cets-Kind", &kind);
         natsMsgHeader_Get(m, "Cets-Node", &from);
-        if (after && strcmp(from, fenced) == 0 && strcmp(kind, "batch") == 0)
-            bad++;
+        if (after && strcmp(from, fenced) == 0 && strcmp(kind, "batch") == 0) bad++;
         if (!after && strcmp(from, by) == 0 && strcmp(kind, "marker") == 0) {
             after = true;
             marker = q;
@@ -512,8 +492,7 @@ static void check_fenced(const char *fenced, const char *by)
     }
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
-    if (!marker)
-        die("no marker of %s in the stream", by);
+    if (!marker) die("no marker of %s in the stream", by);
     if (bad)
         die("%llu batches of the fenced node %s after %s's marker (stream seq %llu)",
             (unsigned long long)bad, fenced, by, (unsigned long long)marker);
@@ -536,13 +515,13 @@ static void market(CURL *c, int l)
     json_t *j = NULL;
     long st = http(c, nodes[l].port, "POST", "/api/v1/admin/instruments", nodes[l].token,
                    "{\"code\":\"CEA25\",\"product\":\"CEA\",\"prev_close\":\"50.00\"}", &j);
-    if (st / 100 != 2)
-        die("instrument: status %ld: %s", st, j ? jstr(j, "message") : "no answer");
+    if (st / 100 != 2) die("instrument: status %ld: %s", st, j ? jstr(j, "message") : "no answer");
     json_decref(j);
     for (int k = 0; k < nclients; k++) {
         snprintf(body, sizeof body, "{\"kind\":\"institution\",\"name\":\"client %d\"}", k);
-        if (http(c, nodes[l].port, "POST", "/api/v1/admin/participants", nodes[l].token, body,
-                 &j) / 100 != 2)
+        if (http(c, nodes[l].port, "POST", "/api/v1/admin/participants", nodes[l].token, body, &j) /
+                100 !=
+            2)
             die("participant: %s", j ? jstr(j, "message") : "no answer");
         json_decref(j);
     }
@@ -572,7 +551,8 @@ static void idem_user(CURL *c)
         json_t *j = NULL;
         long st = http(c, nodes[i].port, "POST", "/api/v1/admin/users", nodes[i].token,
                        "{\"username\":\"trader\",\"password\":\"trader-password-1\","
-                       "\"participant\":2,\"roles\":[\"view\",\"trade\"]}", &j);
+                       "\"participant\":2,\"roles\":[\"view\",\"trade\"]}",
+                       &j);
         if (st / 100 != 2)
             die("trader user on %s: status %ld %s", nodes[i].id, st, j ? jstr(j, "message") : "");
         json_decref(j);
@@ -584,18 +564,22 @@ static void idem_orders(CURL *c, int at, bool again)
     char token[200], body[256];
     trader_login(c, at, token, sizeof token);
     for (int k = 0; k < IDEM_N; k++) {
-        snprintf(body, sizeof body, "{\"code\":\"CEA25\",\"side\":\"buy\",\"price\":\"49.%02d\","
-                                    "\"qty\":1,\"client_order_id\":\"fo-%d\"}", k, k);
+        snprintf(body, sizeof body,
+                 "{\"code\":\"CEA25\",\"side\":\"buy\",\"price\":\"49.%02d\","
+                 "\"qty\":1,\"client_order_id\":\"fo-%d\"}",
+                 k, k);
         json_t *j = NULL;
         long st = http(c, nodes[at].port, "POST", "/api/v1/orders", token, body, &j);
         long long id = j ? json_integer_value(json_object_get(j, "order_id")) : 0;
         if (st / 100 != 2 || !id)
-            die("order fo-%d on %s: status %ld %s", k, nodes[at].id, st, j ? jstr(j, "message") : "");
+            die("order fo-%d on %s: status %ld %s", k, nodes[at].id, st,
+                j ? jstr(j, "message") : "");
         json_decref(j);
         if (!again)
             idem_order[k] = id;
         else if (id != idem_order[k])
-            die("client order id fo-%d after the failover: order %lld, first %lld (executed twice?)",
+            die("client order id fo-%d after the failover: order %lld, first %lld (executed "
+                "twice?)",
                 k, id, idem_order[k]);
     }
 }
@@ -615,14 +599,15 @@ static void scenario_failover(CURL *c, long cycles)
         np_reap(&nodes[l].pid, SIGKILL);
         t[k] = until_ack(t0, 10, l);
         node_start(c, l); /* back as a standby: it follows the stream */
-        printf("{\"scenario\":\"failover\",\"cycle\":%ld,\"killed\":\"%s\",\"kill_to_accepted_ms\":%.0f}\n",
+        printf("{\"scenario\":\"failover\",\"cycle\":%ld,\"killed\":\"%s\",\"kill_to_accepted_ms\":"
+               "%.0f}\n",
                k + 1, nodes[l].id, t[k] * 1e3);
         fflush(stdout);
     }
     int nl = wait_leader(c, 20);
     idem_orders(c, nl, true); /* every answer a replay of the first */
-    printf("{\"scenario\":\"failover\",\"client_order_ids_replayed\":%d,\"on\":\"%s\"}\n",
-           IDEM_N, nodes[nl].id);
+    printf("{\"scenario\":\"failover\",\"client_order_ids_replayed\":%d,\"on\":\"%s\"}\n", IDEM_N,
+           nodes[nl].id);
     qsort(t, (size_t)cycles, sizeof *t, cmp_d);
     printf("{\"bench\":\"cluster_failover\",\"cycles\":%ld,\"kill_to_accepted_ms_median\":%.0f,"
            "\"kill_to_accepted_ms_worst\":%.0f,\"kill_to_accepted_ms_best\":%.0f}\n",
@@ -639,8 +624,7 @@ static void scenario_pause(CURL *c)
     double took = until_ack(t0, 15, l);
     load_wait(50, 30); /* the new leader appends while the old one sleeps */
     int nl = wait_leader(c, 20);
-    if (nl == l)
-        die("the paused node still leads");
+    if (nl == l) die("the paused node still leads");
     kill(nodes[l].pid, SIGCONT);
     /* The woken node must not append: whatever it is asked, it refuses */
     CURL *c2 = curl_easy_init();
@@ -659,8 +643,7 @@ static void scenario_pause(CURL *c)
         sleep_ms(50);
     }
     curl_easy_cleanup(c2);
-    if (accepted)
-        die("the resumed old leader accepted %d commands", accepted);
+    if (accepted) die("the resumed old leader accepted %d commands", accepted);
     printf("{\"scenario\":\"pause\",\"paused_to_accepted_ms\":%.0f,\"old_leader_accepted\":0}\n",
            took * 1e3);
     sleep_ms(1000);
@@ -671,8 +654,7 @@ static void scenario_nats(void)
 {
     load_wait(100, 30);
     int sl = np_stream_leader(&nc3, "CETS");
-    if (sl < 0)
-        die("no stream leader");
+    if (sl < 0) die("no stream leader");
     double t0 = now_s();
     np_reap(&ns[sl].pid, SIGKILL);
     double took = until_ack(t0 + 0.05, 30, -1);
@@ -692,8 +674,7 @@ static void scenario_bootstrap(CURL *c)
     np_reap(&nodes[s].pid, SIGTERM);
     char cmd[1400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", nodes[s].dir);
-    if (system(cmd) != 0)
-        die("rm %s", nodes[s].dir);
+    if (system(cmd) != 0) die("rm %s", nodes[s].dir);
     atomic_store(&L.pause, 0);
     load_wait(100, 30);
     node_start(c, s);
@@ -702,10 +683,10 @@ static void scenario_bootstrap(CURL *c)
     bool boot = false;
     while (f && fgets(line, sizeof line, f))
         boot |= strstr(line, "bootstrapped from the published snapshot") != NULL;
-    if (f)
-        fclose(f);
+    if (f) fclose(f);
     if (!boot)
-        die("the empty standby did not bootstrap from the published snapshot (see %s)", nodes[s].log);
+        die("the empty standby did not bootstrap from the published snapshot (see %s)",
+            nodes[s].log);
     printf("{\"scenario\":\"bootstrap\",\"standby\":\"%s\",\"bootstrapped_from_snapshot\":true}\n",
            nodes[s].id);
     load_wait(100, 30);
@@ -723,16 +704,13 @@ int main(int argc, char **argv)
     const char *base = getenv("CETS_TEST_TMP");
     mkdir(base && *base ? base : "/tmp", 0755);
     snprintf(tmp, sizeof tmp, "%s/cluster-%s-XXXXXX", base && *base ? base : "/tmp", sc);
-    if (!mkdtemp(tmp))
-        die("mkdtemp: %s", strerror(errno));
+    if (!mkdtemp(tmp)) die("mkdtemp: %s", strerror(errno));
     log_setup(NULL, LOG_ERROR);
     curl_global_init(CURL_GLOBAL_ALL);
     const char *ncs = getenv("CLUSTER_CLIENTS");
     nclients = ncs ? atoi(ncs) : 4;
-    if (nclients < 1 || nclients > MAX_CLIENTS)
-        nclients = 4;
-    for (int i = 0; i < NNODES; i++)
-        pthread_mutex_init(&nodes[i].mu, NULL);
+    if (nclients < 1 || nclients > MAX_CLIENTS) nclients = 4;
+    for (int i = 0; i < NNODES; i++) pthread_mutex_init(&nodes[i].mu, NULL);
 
     np_start(&nc3, tmp);
     CURL *c = curl_easy_init();
@@ -759,17 +737,16 @@ int main(int argc, char **argv)
     }
     load_stop();
     check_all(c, sc);
-    printf("cluster %s: ok in %.1f s (%lld acknowledged, %lld unknown outcomes, 0 lost, 0 doubled)\n",
-           sc, now_s() - t0, atomic_load(&L.acked_total), atomic_load(&L.unknown_total));
-    for (int i = 0; i < NNODES; i++)
-        np_reap(&nodes[i].pid, SIGTERM);
+    printf(
+        "cluster %s: ok in %.1f s (%lld acknowledged, %lld unknown outcomes, 0 lost, 0 doubled)\n",
+        sc, now_s() - t0, atomic_load(&L.acked_total), atomic_load(&L.unknown_total));
+    for (int i = 0; i < NNODES; i++) np_reap(&nodes[i].pid, SIGTERM);
     np_stop(&nc3);
     curl_easy_cleanup(c);
     if (!getenv("CLUSTER_KEEP")) {
         char cmd[700];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", tmp);
+        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp);
     }
     return 0;
 }

@@ -36,8 +36,7 @@ int np_free_port(void)
 pid_t np_spawn(const char *log, char *const argv[], const char *env_password)
 {
     pid_t pid = fork();
-    if (pid < 0)
-        np_die("fork: %s", strerror(errno));
+    if (pid < 0) np_die("fork: %s", strerror(errno));
     if (pid == 0) {
         /* not left running when the harness dies (a failed check exits at once); forked by
          * the main thread, which lives as long as the harness */
@@ -47,8 +46,7 @@ pid_t np_spawn(const char *log, char *const argv[], const char *env_password)
             dup2(fileno(f), 1);
             dup2(fileno(f), 2);
         }
-        if (env_password)
-            setenv("CETSD_ADMIN_PASSWORD", env_password, 1);
+        if (env_password) setenv("CETSD_ADMIN_PASSWORD", env_password, 1);
         execvp(argv[0], argv);
         _exit(127);
     }
@@ -57,8 +55,7 @@ pid_t np_spawn(const char *log, char *const argv[], const char *env_password)
 
 void np_reap(pid_t *pid, int sig)
 {
-    if (*pid <= 0)
-        return;
+    if (*pid <= 0) return;
     kill(*pid, sig);
     waitpid(*pid, NULL, 0);
     *pid = 0;
@@ -83,8 +80,7 @@ static void wait_jetstream(np_cluster *c)
         jsAccountInfo_Destroy(ai);
         jsCtx_Destroy(js);
         natsConnection_Destroy(nc);
-        if (ok)
-            return;
+        if (ok) return;
         np_sleep_ms(100);
     }
     np_die("JetStream did not come up (see %s)", c->n[0].log);
@@ -104,11 +100,11 @@ void np_start(np_cluster *c, const char *dir)
     }
     for (int i = 0; i < NP_NODES; i++) {
         FILE *f = fopen(c->n[i].conf, "w");
-        if (!f)
-            np_die("%s: %s", c->n[i].conf, strerror(errno));
-        fprintf(f, "listen: 127.0.0.1:%d\nserver_name: %s\nmax_payload: 8MB\n"
-                   "jetstream { store_dir: \"%s\" }\n"
-                   "cluster { name: cets, listen: 127.0.0.1:%d, routes: [",
+        if (!f) np_die("%s: %s", c->n[i].conf, strerror(errno));
+        fprintf(f,
+                "listen: 127.0.0.1:%d\nserver_name: %s\nmax_payload: 8MB\n"
+                "jetstream { store_dir: \"%s\" }\n"
+                "cluster { name: cets, listen: 127.0.0.1:%d, routes: [",
                 c->n[i].port, c->n[i].name, c->n[i].store, c->n[i].cport);
         for (int k = 0, first = 1; k < NP_NODES; k++)
             if (k != i) {
@@ -121,15 +117,13 @@ void np_start(np_cluster *c, const char *dir)
         snprintf(u, sizeof u, "%snats://127.0.0.1:%d", i ? "," : "", c->n[i].port);
         strcat(c->urls, u);
     }
-    for (int i = 0; i < NP_NODES; i++)
-        np_start_node(c, i);
+    for (int i = 0; i < NP_NODES; i++) np_start_node(c, i);
     wait_jetstream(c);
 }
 
 void np_stop(np_cluster *c)
 {
-    for (int i = 0; i < NP_NODES; i++)
-        np_reap(&c->n[i].pid, SIGTERM);
+    for (int i = 0; i < NP_NODES; i++) np_reap(&c->n[i].pid, SIGTERM);
 }
 
 int np_stream_leader(np_cluster *c, const char *stream)
@@ -143,8 +137,7 @@ int np_stream_leader(np_cluster *c, const char *stream)
         js_GetStreamInfo(&si, js, stream, NULL, NULL) == NATS_OK && si->Cluster &&
         si->Cluster->Leader)
         for (int i = 0; i < NP_NODES; i++)
-            if (strcmp(si->Cluster->Leader, c->n[i].name) == 0)
-                who = i;
+            if (strcmp(si->Cluster->Leader, c->n[i].name) == 0) who = i;
     jsStreamInfo_Destroy(si);
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);

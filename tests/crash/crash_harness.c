@@ -79,20 +79,17 @@ static void replay_verify(const char *cets, const char *dir, replay_out *out)
     char cmd[1400], line[1024];
     snprintf(cmd, sizeof cmd, "'%s' replay '%s' --verify 2>&1", cets, dir);
     FILE *p = popen(cmd, "r");
-    if (!p)
-        die("cannot run %s", cmd);
+    if (!p) die("cannot run %s", cmd);
     memset(out, 0, sizeof *out);
     char all[8192] = "";
     bool hash_differs = false;
     while (fgets(line, sizeof line, p)) {
-        if (strlen(all) + strlen(line) < sizeof all)
-            strcat(all, line);
+        if (strlen(all) + strlen(line) < sizeof all) strcat(all, line);
         if (!strncmp(line, "state_hash=", 11)) {
             char *h = line + 11;
             h[strcspn(h, "\n")] = 0;
             h[16] = 0; /* 16 hex digits */
-            if (out->hash[0] && strcmp(out->hash, h))
-                hash_differs = true;
+            if (out->hash[0] && strcmp(out->hash, h)) hash_differs = true;
             memcpy(out->hash, h, 17);
         } else if (!strncmp(line, "last_seq=", 9)) {
             out->seq = strtoull(line + 9, NULL, 10);
@@ -131,8 +128,7 @@ static void ack_add(const ack *a)
     if (acks.n == acks.cap) {
         acks.cap = acks.cap ? acks.cap * 2 : 4096;
         acks.a = realloc(acks.a, acks.cap * sizeof *acks.a);
-        if (!acks.a)
-            die("out of memory");
+        if (!acks.a) die("out of memory");
     }
     acks.a[acks.n++] = *a;
     pthread_mutex_unlock(&acks.mu);
@@ -153,19 +149,16 @@ static uint32_t *cmap_at(cmap *m, uint64_t key)
         size_t cap = m->key ? (m->mask + 1) * 2 : 1 << 12;
         m->key = calloc(cap, sizeof *m->key);
         m->count = calloc(cap, sizeof *m->count);
-        if (!m->key || !m->count)
-            die("out of memory");
+        if (!m->key || !m->count) die("out of memory");
         m->mask = cap - 1;
         m->n = 0;
         for (size_t i = 0; old.key && i <= old.mask; i++)
-            if (old.key[i])
-                *cmap_at(m, old.key[i]) = old.count[i];
+            if (old.key[i]) *cmap_at(m, old.key[i]) = old.count[i];
         free(old.key);
         free(old.count);
     }
     size_t j = (size_t)(key * 0x9E3779B97F4A7C15ULL >> 17) & m->mask;
-    while (m->key[j] && m->key[j] != key)
-        j = (j + 1) & m->mask;
+    while (m->key[j] && m->key[j] != key) j = (j + 1) & m->mask;
     if (!m->key[j]) {
         m->key[j] = key;
         m->n++;
@@ -224,12 +217,12 @@ static void send_order(client *cl, bool take)
     }
     cresp r;
     cl->sent++;
-    cetsdc_http(cl->curl, "POST", take ? "/api/v1/takes" : "/api/v1/orders", cl->t.token, a.body, &r);
+    cetsdc_http(cl->curl, "POST", take ? "/api/v1/takes" : "/api/v1/orders", cl->t.token, a.body,
+                &r);
     a.status = r.status;
     if (r.status == 201) {
         a.order_id = (uint64_t)cj_int(r.json, "order_id");
-        if (cj_int(r.json, "resting_qty") > 0)
-            live_add(cl, a.order_id);
+        if (cj_int(r.json, "resting_qty") > 0) live_add(cl, a.order_id);
     } else if (r.status == 422) {
         a.code = (int)cj_int(r.json, "code");
     }
@@ -256,8 +249,7 @@ static void send_cancel(client *cl)
     cl->sent++;
     cetsdc_http(cl->curl, "DELETE", path, cl->t.token, NULL, &r);
     a.status = r.status;
-    if (r.status == 422)
-        a.code = (int)cj_int(r.json, "code"); /* e.g. filled meanwhile */
+    if (r.status == 422) a.code = (int)cj_int(r.json, "code"); /* e.g. filled meanwhile */
     if (r.status == 200 || r.status == 422) {
         cl->acked++;
         ack_add(&a);
@@ -281,8 +273,7 @@ static void *client_main(void *arg)
             send_order(cl, true);
         else
             send_cancel(cl);
-        if (cl->unanswered != before)
-            cetsdc_sleep_ms(5); /* cetsd is down: do not spin */
+        if (cl->unanswered != before) cetsdc_sleep_ms(5); /* cetsd is down: do not spin */
     }
     return NULL;
 }
@@ -301,10 +292,8 @@ typedef struct scan_maps {
 static int scan_one(void *ctx, const cets_cmd *c)
 {
     scan_maps *m = ctx;
-    if (c->client_ref)
-        ++*cmap_at(&m->refs, c->client_ref);
-    if (c->type == CETS_CMD_CANCEL)
-        ++*cmap_at(&m->cancels, c->order_id);
+    if (c->client_ref) ++*cmap_at(&m->refs, c->client_ref);
+    if (c->type == CETS_CMD_CANCEL) ++*cmap_at(&m->cancels, c->order_id);
     return 0;
 }
 
@@ -328,12 +317,14 @@ static void check_journal(const char *dir, totals *t, size_t *first_unchecked)
                                            : *cmap_at(&m.refs, projection_client_ref(a->coid));
         if (n == 0) {
             if (a->kind == ACK_CANCEL)
-                fprintf(stderr, "crash: LOST: cycle %d client %d: the cancel of order %" PRIu64
-                                " (status %ld) is not in the journal\n",
+                fprintf(stderr,
+                        "crash: LOST: cycle %d client %d: the cancel of order %" PRIu64
+                        " (status %ld) is not in the journal\n",
                         a->cycle, a->client, a->order_id, a->status);
             else
-                fprintf(stderr, "crash: LOST: cycle %d client %d: %s (status %ld) is not in "
-                                "the journal\n",
+                fprintf(stderr,
+                        "crash: LOST: cycle %d client %d: %s (status %ld) is not in "
+                        "the journal\n",
                         a->cycle, a->client, a->coid, a->status);
             t->lost++;
         } else if (n > 1) {
@@ -363,13 +354,11 @@ static void check_replays(client *cls, int cycle, totals *t)
 {
     for (size_t i = 0; i < acks.n; i++) {
         const ack *a = &acks.a[i];
-        if (a->cycle != cycle)
-            continue;
+        if (a->cycle != cycle) continue;
         client *cl = &cls[a->client];
         cresp r;
         if (a->kind == ACK_CANCEL) {
-            if (a->status != 200)
-                continue;
+            if (a->status != 200) continue;
             char path[64];
             snprintf(path, sizeof path, "/api/v1/orders/%" PRIu64, a->order_id);
             if (cetsdc_http(cl->curl, "GET", path, cl->t.token, NULL, &r) != 404) {
@@ -381,17 +370,19 @@ static void check_replays(client *cls, int cycle, totals *t)
             continue;
         }
         cetsdc_http(cl->curl, "POST", a->kind == ACK_TAKE ? "/api/v1/takes" : "/api/v1/orders",
-             cl->t.token, a->body, &r);
-        bool same = a->status == 201 ? r.status == 200 && r.replay &&
-                                           (uint64_t)cj_int(r.json, "order_id") == a->order_id
-                                     : r.status == 422 && r.replay && cj_int(r.json, "code") == a->code;
+                    cl->t.token, a->body, &r);
+        bool same =
+            a->status == 201
+                ? r.status == 200 && r.replay && (uint64_t)cj_int(r.json, "order_id") == a->order_id
+                : r.status == 422 && r.replay && cj_int(r.json, "code") == a->code;
         if (same) {
             t->replayed++;
         } else if (r.status == 409 && !strcmp(cj_str(r.json, "error"), "duplicate_request")) {
             t->known++; /* used before the snapshot recovery started from: known, not redone */
         } else {
-            fprintf(stderr, "crash: cycle %d %s: first %ld (order %" PRIu64 ", code %d), "
-                            "again %ld%s (order %lld): %s\n",
+            fprintf(stderr,
+                    "crash: cycle %d %s: first %ld (order %" PRIu64 ", code %d), "
+                    "again %ld%s (order %lld): %s\n",
                     cycle, a->coid, a->status, a->order_id, a->code, r.status,
                     r.replay ? " replay" : "", cj_int(r.json, "order_id"),
                     r.json ? cj_str(r.json, "message") : "");
@@ -410,11 +401,11 @@ static void compare(CURL *c, const replay_out *rep, int cycle, totals *t)
 {
     uint64_t seq;
     char hash[24];
-    if (!cetsd_healthz(c, &seq, hash))
-        die("cycle %d: no /healthz after the restart", cycle);
+    if (!cetsd_healthz(c, &seq, hash)) die("cycle %d: no /healthz after the restart", cycle);
     if (seq != rep->seq || strcmp(hash, rep->hash)) {
-        fprintf(stderr, "crash: cycle %d: cetsd recovered seq %" PRIu64 " hash %s, the replay "
-                        "gives seq %" PRIu64 " hash %s\n",
+        fprintf(stderr,
+                "crash: cycle %d: cetsd recovered seq %" PRIu64 " hash %s, the replay "
+                "gives seq %" PRIu64 " hash %s\n",
                 cycle, seq, hash, rep->seq, rep->hash);
         t->mismatches++;
     }
@@ -433,10 +424,8 @@ int main(int argc, char **argv)
     if (nclients < 1 || nclients > MAX_CLIENTS || cycles < 1)
         die("CRASH_CLIENTS must be 1..%d and CRASH_CYCLES at least 1", MAX_CLIENTS);
     const char *tmp = getenv("CRASH_TMP");
-    if (!tmp || !*tmp)
-        tmp = getenv("CETS_TEST_TMP");
-    if (!tmp || !*tmp)
-        tmp = "/tmp";
+    if (!tmp || !*tmp) tmp = getenv("CETS_TEST_TMP");
+    if (!tmp || !*tmp) tmp = "/tmp";
 
     /* snapshots every 600 commands: kills land during snapshots too, and
      * recoveries start from one */
@@ -467,15 +456,13 @@ int main(int argc, char **argv)
         stop_clients = 0;
         for (int k = 0; k < nclients; k++) {
             cls[k].rng = seed ^ ((uint64_t)cycle_no << 32) ^ ((uint64_t)k << 16);
-            if (pthread_create(&th[k], NULL, client_main, &cls[k]) != 0)
-                die("pthread_create");
+            if (pthread_create(&th[k], NULL, client_main, &cls[k]) != 0) die("pthread_create");
         }
         cetsdc_sleep_ms(100 + (long)(rnd(&kill_rng) % 500)); /* the random moment */
         if (cetsd_signal(&d, SIGKILL) != -1)
             die("cycle %d: cetsd had exited before the kill; see %s", cycle_no, d.log);
         stop_clients = 1;
-        for (int k = 0; k < nclients; k++)
-            pthread_join(th[k], NULL);
+        for (int k = 0; k < nclients; k++) pthread_join(th[k], NULL);
 
         replay_out rep;
         replay_verify(argv[2], d.dir, &rep);
@@ -491,16 +478,15 @@ int main(int argc, char **argv)
     /* a graceful stop (final snapshot) and one more replay */
     uint64_t seq;
     char hash[24];
-    if (!cetsd_healthz(main_curl, &seq, hash))
-        die("no /healthz before the final stop");
+    if (!cetsd_healthz(main_curl, &seq, hash)) die("no /healthz before the final stop");
     int rc = cetsd_signal(&d, SIGTERM);
-    if (rc != 0)
-        die("cetsd exited %d on SIGTERM; see %s", rc, d.log);
+    if (rc != 0) die("cetsd exited %d on SIGTERM; see %s", rc, d.log);
     replay_out rep;
     replay_verify(argv[2], d.dir, &rep);
     if (rep.seq != seq || strcmp(rep.hash, hash)) {
-        fprintf(stderr, "crash: after the graceful stop the replay gives seq %" PRIu64
-                        " hash %s, cetsd had seq %" PRIu64 " hash %s\n",
+        fprintf(stderr,
+                "crash: after the graceful stop the replay gives seq %" PRIu64
+                " hash %s, cetsd had seq %" PRIu64 " hash %s\n",
                 rep.seq, rep.hash, seq, hash);
         t.mismatches++;
     }

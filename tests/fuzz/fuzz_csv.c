@@ -27,7 +27,7 @@
 enum { EMISSIONS = 1, VIA_FILE = 2 };
 static const uint32_t loaders[4] = {2, 3, CETS_EXCHANGE_ID, 99};
 
-static void *base;      /* the market, as engine bytes: a fresh copy per input */
+static void *base; /* the market, as engine bytes: a fresh copy per input */
 static size_t base_len;
 static uint64_t seq;
 static int64_t now;
@@ -57,20 +57,24 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     cets_engine *e = cets_engine_new(&cfg);
     fuzz_check(e != NULL, "cannot create an engine");
     now = cets_time_at(cfg.start_date, 10, 0, cfg.tz_offset_min);
-    add_named(e, CETS_CMD_INSTRUMENT_ADD, CETS_PRODUCT_CEA, 5000, "CEA24");     /* 0 */
-    add_named(e, CETS_CMD_INSTRUMENT_ADD, CETS_PRODUCT_CEA, 5000, "CEA25");     /* 1 */
-    add_named(e, CETS_CMD_INSTRUMENT_ADD, CETS_PRODUCT_CCER, 3000, "CCER");     /* 2 */
-    add_named(e, CETS_CMD_PARTICIPANT_ADD, CETS_PK_AUTHORITY, 0, "MEE");        /* 2 */
-    add_named(e, CETS_CMD_PARTICIPANT_ADD, CETS_PK_ENTITY, 0, "e1");            /* 3 */
-    add_named(e, CETS_CMD_PARTICIPANT_ADD, CETS_PK_ENTITY, 0, "e2");            /* 4 */
-    add_named(e, CETS_CMD_PARTICIPANT_ADD, CETS_PK_ENTITY, 0, "e3");            /* 5 */
-    add_named(e, CETS_CMD_PARTICIPANT_ADD, CETS_PK_INSTITUTION, 0, "fund");     /* 6 */
-    apply_ok(e, (cets_cmd){.type = CETS_CMD_ALLOCATE, .actor = 2, .participant = 5,
-                           .instrument = 1, .qty = 2000});
-    apply_ok(e, (cets_cmd){.type = CETS_CMD_EMISSIONS, .actor = 2, .participant = 4,
-                           .aux = 2024, .qty = 300});
-    apply_ok(e, (cets_cmd){.type = CETS_CMD_EMISSIONS, .actor = 2, .participant = 5,
-                           .aux = 2024, .qty = 0});
+    add_named(e, CETS_CMD_INSTRUMENT_ADD, CETS_PRODUCT_CEA, 5000, "CEA24"); /* 0 */
+    add_named(e, CETS_CMD_INSTRUMENT_ADD, CETS_PRODUCT_CEA, 5000, "CEA25"); /* 1 */
+    add_named(e, CETS_CMD_INSTRUMENT_ADD, CETS_PRODUCT_CCER, 3000, "CCER"); /* 2 */
+    add_named(e, CETS_CMD_PARTICIPANT_ADD, CETS_PK_AUTHORITY, 0, "MEE");    /* 2 */
+    add_named(e, CETS_CMD_PARTICIPANT_ADD, CETS_PK_ENTITY, 0, "e1");        /* 3 */
+    add_named(e, CETS_CMD_PARTICIPANT_ADD, CETS_PK_ENTITY, 0, "e2");        /* 4 */
+    add_named(e, CETS_CMD_PARTICIPANT_ADD, CETS_PK_ENTITY, 0, "e3");        /* 5 */
+    add_named(e, CETS_CMD_PARTICIPANT_ADD, CETS_PK_INSTITUTION, 0, "fund"); /* 6 */
+    apply_ok(
+        e,
+        (cets_cmd){
+            .type = CETS_CMD_ALLOCATE, .actor = 2, .participant = 5, .instrument = 1, .qty = 2000});
+    apply_ok(
+        e, (cets_cmd){
+               .type = CETS_CMD_EMISSIONS, .actor = 2, .participant = 4, .aux = 2024, .qty = 300});
+    apply_ok(e,
+             (cets_cmd){
+                 .type = CETS_CMD_EMISSIONS, .actor = 2, .participant = 5, .aux = 2024, .qty = 0});
     apply_ok(e, (cets_cmd){.type = CETS_CMD_DEADLINE, .actor = 2, .aux = 2024});
     fuzz_check(cets_deduction_owed(e, 4) == 300, "the market's shortfall is not set up");
     fuzz_check(cets_snapshot_save(e, &base, &base_len) == 0, "cannot save the market");
@@ -91,11 +95,10 @@ static void check_result(int rc, const cets_load *l, const char *name, uint32_t 
                        l->errors[i] ? l->errors[i] : "(null)");
         return;
     }
-    fuzz_check(l->nerrors == 0, "a loaded file with %zu messages: %s", l->nerrors,
-               l->errors[0]);
+    fuzz_check(l->nerrors == 0, "a loaded file with %zu messages: %s", l->nerrors, l->errors[0]);
     for (size_t i = 0; i < l->ncmds; i++)
-        fuzz_check(l->cmds[i].type == type && l->cmds[i].actor == who &&
-                       l->cmds[i].seq == 0 && l->cmds[i].ts == 0,
+        fuzz_check(l->cmds[i].type == type && l->cmds[i].actor == who && l->cmds[i].seq == 0 &&
+                       l->cmds[i].ts == 0,
                    "command %zu: type %d actor %u", i, l->cmds[i].type, l->cmds[i].actor);
 }
 
@@ -111,16 +114,15 @@ static void check_applies(const cets_load *l)
         c.seq = ++s;
         c.ts = now;
         int code = cets_apply(e, &c, NULL);
-        fuzz_check(code == CETS_OK, "row command %zu of a file that loaded was refused: %d (%s)",
-                   i, code, cets_reason_name(code));
+        fuzz_check(code == CETS_OK, "row command %zu of a file that loaded was refused: %d (%s)", i,
+                   code, cets_reason_name(code));
     }
     cets_engine_free(e);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1)
-        return 0;
+    if (size < 1) return 0;
     unsigned mode = data[0];
     const char *text = (const char *)data + 1;
     size_t len = size - 1;
@@ -148,8 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 emissions ? "emissions" : "allocations", who, rc, l.ncmds, l.nerrors,
                 l.nerrors ? ", first: " : "", l.nerrors ? l.errors[0] : "");
     check_result(rc, &l, name, who, emissions ? CETS_CMD_EMISSIONS : CETS_CMD_ALLOCATE);
-    if (rc == 0)
-        check_applies(&l);
+    if (rc == 0) check_applies(&l);
     cets_load_free(&l);
     cets_engine_free(market);
     return 0;

@@ -40,10 +40,8 @@ static void read_all(const fix_msg *msg, const char *buf, size_t len)
 static void round_trip(const char *val, size_t len)
 {
     static fix_builder b;
-    if (len > FIX_MAX_VALUE)
-        len = FIX_MAX_VALUE;
-    if (memchr(val, FIX_SOH, len))
-        return;
+    if (len > FIX_MAX_VALUE) len = FIX_MAX_VALUE;
+    if (memchr(val, FIX_SOH, len)) return;
     fix_build_begin(&b, "D");
     fix_add_raw(&b, 58, val, len);
     size_t n, used;
@@ -61,8 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (off < size) {
         size_t used = 0;
         fix_status st = fix_parse(buf + off, size - off, &m, &used);
-        if (st == FIX_NEED_MORE)
-            break;
+        if (st == FIX_NEED_MORE) break;
         fuzz_check(used <= size - off, "used %zu of %zu", used, size - off);
         fuzz_check(used > 0, "no progress (%s)", fix_status_name(st));
         if (st == FIX_OK) {

@@ -71,19 +71,16 @@ static char *exchange(const char *req, size_t len, size_t *n, bool *ended)
     /* write and read together: an answer may come (and the server close)
      * before all of a long input is written */
     bool wrote_all = len == 0;
-    if (wrote_all)
-        shutdown(fd, SHUT_WR);
+    if (wrote_all) shutdown(fd, SHUT_WR);
     while (now_ms() - t0 < ANSWER_MS) {
         struct pollfd p = {.fd = fd, .events = POLLIN | (wrote_all ? 0 : POLLOUT)};
         int ready = poll(&p, 1, (int)(ANSWER_MS - (now_ms() - t0)));
         if (ready < 0 && errno == EINTR)
             continue; /* libFuzzer's SIGALRM (-timeout) interrupts system calls */
-        if (ready <= 0)
-            break;
+        if (ready <= 0) break;
         if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
             ssize_t r = recv(fd, out + *n, ANSWER_MAX - *n, 0);
-            if (r < 0 && errno == EINTR)
-                continue;
+            if (r < 0 && errno == EINTR) continue;
             if (r <= 0) {
                 *ended = true;
                 break;
@@ -95,8 +92,7 @@ static char *exchange(const char *req, size_t len, size_t *n, bool *ended)
             }
         } else if (p.revents & POLLOUT) {
             ssize_t w = send(fd, req + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
-            if (w > 0)
-                off += (size_t)w;
+            if (w > 0) off += (size_t)w;
             if ((w < 0 && errno != EAGAIN && errno != EINTR) || off == len) {
                 wrote_all = true;
                 shutdown(fd, SHUT_WR);
@@ -122,8 +118,7 @@ static const char *header(const char *h, const char *end, const char *name, size
         const char *line = p + 2;
         if ((size_t)(end - line) > nl && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
             const char *v = line + nl + 1;
-            while (*v == ' ')
-                v++;
+            while (*v == ' ') v++;
             *vlen = strcspn(v, "\r");
             return v;
         }
@@ -135,28 +130,23 @@ static const char *header(const char *h, const char *end, const char *name, size
  * error contract of docs/api.md. */
 static void check_first_answer(const char *req, size_t reqlen, const char *resp, size_t n)
 {
-    if (n == 0)
-        return; /* the server may close without a word (a request line it cannot read) */
+    if (n == 0) return; /* the server may close without a word (a request line it cannot read) */
     int status = 0, used = 0;
     fuzz_check(n >= 12 && sscanf(resp, "HTTP/1.%*[01] %3d%n", &status, &used) == 1 && used == 12 &&
                    status >= 100 && status < 600,
                "the answer does not start with a status line: %.60s", resp);
     const char *end = strstr(resp, "\r\n\r\n");
-    if (!end)
-        return; /* cut short by the close: not ours to judge */
+    if (!end) return; /* cut short by the close: not ours to judge */
     size_t tl = 0, cl = 0;
     const char *type = header(resp, end, "Content-Type", &tl);
     const char *len = header(resp, end, "Content-Length", &cl);
     size_t lead = 0; /* empty lines before a request line are skipped (RFC 9112, 2.2) */
-    while (lead < reqlen && (req[lead] == '\r' || req[lead] == '\n'))
-        lead++;
+    while (lead < reqlen && (req[lead] == '\r' || req[lead] == '\n')) lead++;
     bool head = reqlen - lead >= 5 && strncmp(req + lead, "HEAD ", 5) == 0;
-    if (!type || !len || head || strncmp(type, "application/json", 16) != 0)
-        return;
+    if (!type || !len || head || strncmp(type, "application/json", 16) != 0) return;
     size_t body_len = (size_t)strtoull(len, NULL, 10);
     const char *body = end + 4;
-    if ((size_t)(resp + n - body) < body_len)
-        return;
+    if ((size_t)(resp + n - body) < body_len) return;
     json_error_t je;
     json_t *j = json_loadb(body, body_len, 0, &je);
     fuzz_check(j != NULL, "status %d: the JSON answer does not parse (%s): %.*s", status, je.text,
@@ -177,9 +167,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *req = fuzz_server_tokens_in(data, size, &len);
     bool ended;
     char *resp = exchange(req, len, &n, &ended);
-    fuzz_check(ended, "no answer and no close within %d ms of the end of the input (%zu bytes "
-                      "answered, %zu of %zu written, TCP state %d): %.*s", ANSWER_MS, n,
-               hang_written, len, hang_state, (int)(len < 300 ? len : 300), req);
+    fuzz_check(ended,
+               "no answer and no close within %d ms of the end of the input (%zu bytes "
+               "answered, %zu of %zu written, TCP state %d): %.*s",
+               ANSWER_MS, n, hang_written, len, hang_state, (int)(len < 300 ? len : 300), req);
     check_first_answer(req, len, resp, n);
     free(resp);
     free(req);

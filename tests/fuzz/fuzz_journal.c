@@ -83,14 +83,11 @@ static void fix_records(unsigned char *b, size_t n, unsigned flags, layout *lo)
         uint32_t word = jget32(b + off + 8);
         uint32_t len = version >= 2 ? word & JREC_LEN_MASK : word;
         uint32_t high = version >= 2 ? word & ~JREC_LEN_MASK : 0;
-        if (len < JREC_MIN || len > JREC_MAX)
-            len = JREC_MIN + len % (JREC_MAX - JREC_MIN + 1);
-        if (off + JREC_HDR + len > n)
-            break;
+        if (len < JREC_MIN || len > JREC_MAX) len = JREC_MIN + len % (JREC_MAX - JREC_MIN + 1);
+        if (off + JREC_HDR + len > n) break;
         jput32(b + off + 8, len | high);
         unsigned char *p = b + off + JREC_HDR;
-        if (flags & FIX_SEQ)
-            jput64(p, seq++);
+        if (flags & FIX_SEQ) jput64(p, seq++);
         if (flags & FIX_TS) {
             ts += (int64_t)(jget64(p + 8) % 4000000000u); /* up to 4 s later */
             jput64(p + 8, (uint64_t)ts);
@@ -184,8 +181,8 @@ static void check_recovery(long scanned, const char *scan_err, const fresh *f)
     long again = cets_journal_scan(fuzz_dir(), 0, NULL, NULL, err2, sizeof err2);
     bool kept = strstr(rep.message, "left as it is") != NULL; /* damage recovery accepted */
     fuzz_check(again == scanned && (err2[0] == 0 || kept),
-               "after recovery the scan finds %ld records (%s), recovery replayed %ld", again,
-               err2, scanned);
+               "after recovery the scan finds %ld records (%s), recovery replayed %ld", again, err2,
+               scanned);
     cets_recovery rep2;
     cets_engine *e2 = cets_recover(fuzz_dir(), NULL, NULL, NULL, &rep2, err2, sizeof err2);
     fuzz_check(e2 != NULL, "a second recovery refuses what the first accepted: %s", err2);
@@ -203,21 +200,18 @@ static void check_recovery(long scanned, const char *scan_err, const fresh *f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1)
-        return 0;
+    if (size < 1) return 0;
     unsigned flags = data[0];
     size_t n = size - 1;
     unsigned char *b = malloc(n > JSEG_HDR ? n : JSEG_HDR);
     fuzz_check(b != NULL, "out of memory");
     memcpy(b, data + 1, n);
     if (flags & FIX_HEADER) {
-        if (n < JSEG_HDR)
-            n = JSEG_HDR;
+        if (n < JSEG_HDR) n = JSEG_HDR;
         jseg_header(b, 1);
     }
     layout lo = {0};
-    if (flags & FIX_RECORDS)
-        fix_records(b, n, flags, &lo);
+    if (flags & FIX_RECORDS) fix_records(b, n, flags, &lo);
 
     fuzz_clear();
     nwritten = 0;

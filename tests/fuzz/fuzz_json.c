@@ -31,19 +31,14 @@ static bool ref_money(const char *s, int64_t *fen)
 {
     size_t n = strlen(s), i = 0;
     int64_t y = 0, c = 0;
-    while (i < n && s[i] >= '0' && s[i] <= '9')
-        i++;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
     size_t digits = i;
-    if (digits == 0 || digits > 13 || (digits > 1 && s[0] == '0'))
-        return false;
-    for (size_t k = 0; k < digits; k++)
-        y = y * 10 + (s[k] - '0');
+    if (digits == 0 || digits > 13 || (digits > 1 && s[0] == '0')) return false;
+    for (size_t k = 0; k < digits; k++) y = y * 10 + (s[k] - '0');
     if (i < n) {
-        if (s[i] != '.' || n - i - 1 < 1 || n - i - 1 > 2)
-            return false;
+        if (s[i] != '.' || n - i - 1 < 1 || n - i - 1 > 2) return false;
         for (size_t k = i + 1; k < n; k++)
-            if (s[k] < '0' || s[k] > '9')
-                return false;
+            if (s[k] < '0' || s[k] > '9') return false;
         c = (s[i + 1] - '0') * 10 + (n - i - 1 == 2 ? s[i + 2] - '0' : 0);
     }
     *fen = y * 100 + c;
@@ -52,17 +47,14 @@ static bool ref_money(const char *s, int64_t *fen)
 
 static bool ref_date(const char *s, int32_t *date)
 {
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return false;
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return false;
     for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return false;
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return false;
     int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
     int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap))
-        return false;
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap)) return false;
     *date = y * 10000 + m * 100 + d;
     return true;
 }
@@ -71,15 +63,15 @@ static void check_parsers(const char *s)
 {
     int64_t fen = -1, want = -1;
     bool ok = http_parse_money(s, &fen) == 0, ref = ref_money(s, &want);
-    fuzz_check(ok == ref && (!ok || fen == want), "money \"%s\": %d %" PRId64 ", reference %d %" PRId64,
-               s, ok, fen, ref, want);
+    fuzz_check(ok == ref && (!ok || fen == want),
+               "money \"%s\": %d %" PRId64 ", reference %d %" PRId64, s, ok, fen, ref, want);
     if (ok) {
         char buf[32];
         cets_fmt_money(fen, buf);
         int64_t back = -1;
         fuzz_check(http_parse_money(buf, &back) == 0 && back == fen,
-                   "money \"%s\" = %" PRId64 " fen prints as \"%s\", which parses as %" PRId64,
-                   s, fen, buf, back);
+                   "money \"%s\" = %" PRId64 " fen prints as \"%s\", which parses as %" PRId64, s,
+                   fen, buf, back);
     }
     int32_t date = -1, dwant = -1;
     ok = http_parse_date(s, &date) == 0;
@@ -96,8 +88,7 @@ static void check_parsers(const char *s)
 /* Every string in the document through the parsers (bounded: 64 strings). */
 static void strings(json_t *v, int *budget)
 {
-    if (*budget <= 0)
-        return;
+    if (*budget <= 0) return;
     if (json_is_string(v)) {
         --*budget;
         check_parsers(json_string_value(v));
@@ -119,17 +110,16 @@ static int depth(json_t *v)
     const char *key;
     json_t *x;
     size_t i;
-    if (!json_is_object(v) && !json_is_array(v))
-        return 0;
+    if (!json_is_object(v) && !json_is_array(v)) return 0;
     if (json_is_object(v)) {
-        json_object_foreach(v, key, x) {
-            if ((k = depth(x)) > d)
-                d = k;
+        json_object_foreach(v, key, x)
+        {
+            if ((k = depth(x)) > d) d = k;
         }
     } else {
-        json_array_foreach(v, i, x) {
-            if ((k = depth(x)) > d)
-                d = k;
+        json_array_foreach(v, i, x)
+        {
+            if ((k = depth(x)) > d) d = k;
         }
     }
     return d + 1; /* each child once: twice per level would be 2^depth calls */

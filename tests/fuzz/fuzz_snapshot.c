@@ -36,8 +36,14 @@ enum { AS_STATE = 1 };
  * length, u64 XXH3 of the frame, u64 XXH3 of bytes 0..47. */
 #define SNAP_HDR 56
 
-static void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
-static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put64(unsigned char *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
+static void put32(unsigned char *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
 
 /* The engine's bytes as a correct snapshot file for seq. */
 static unsigned char *snap_wrap(const uint8_t *raw, size_t rawlen, uint64_t seq, size_t *len)
@@ -59,14 +65,26 @@ static unsigned char *snap_wrap(const uint8_t *raw, size_t rawlen, uint64_t seq,
     return b;
 }
 
-static void count_order(void *ctx, const cets_order_info *o) { (void)o, ++*(uint64_t *)ctx; }
-static void count_trade(void *ctx, const cets_trade *t) { (void)t, ++*(uint64_t *)ctx; }
-static void count_block(void *ctx, const cets_block_info *b) { (void)b, ++*(uint64_t *)ctx; }
+static void count_order(void *ctx, const cets_order_info *o)
+{
+    (void)o, ++*(uint64_t *)ctx;
+}
+static void count_trade(void *ctx, const cets_trade *t)
+{
+    (void)t, ++*(uint64_t *)ctx;
+}
+static void count_block(void *ctx, const cets_block_info *b)
+{
+    (void)b, ++*(uint64_t *)ctx;
+}
 static void count_auction(void *ctx, const cets_auction_info *a)
 {
     (void)a, ++*(uint64_t *)ctx;
 }
-static void count_comp(void *ctx, const cets_compliance *c) { (void)c, ++*(uint64_t *)ctx; }
+static void count_comp(void *ctx, const cets_compliance *c)
+{
+    (void)c, ++*(uint64_t *)ctx;
+}
 static void count_transfer(void *ctx, const cets_transfer_info *t)
 {
     (void)t, ++*(uint64_t *)ctx;
@@ -132,10 +150,12 @@ static void end_of_day(cets_engine *e)
 {
     const cets_config *c = cets_engine_config(e);
     int64_t ts = cets_time_at(cets_trading_date(e), 15, 30, c->tz_offset_min);
-    if (ts < cets_last_ts(e))
-        ts = cets_last_ts(e);
-    cets_cmd cmd = {.seq = cets_last_seq(e) + 1, .ts = ts, .type = CETS_CMD_END_OF_DAY,
-                    .actor = CETS_EXCHANGE_ID, .participant = CETS_EXCHANGE_ID};
+    if (ts < cets_last_ts(e)) ts = cets_last_ts(e);
+    cets_cmd cmd = {.seq = cets_last_seq(e) + 1,
+                    .ts = ts,
+                    .type = CETS_CMD_END_OF_DAY,
+                    .actor = CETS_EXCHANGE_ID,
+                    .participant = CETS_EXCHANGE_ID};
     cets_result r;
     cets_apply(e, &cmd, &r);
     walk(e);
@@ -155,15 +175,14 @@ static cets_engine *read_file(const char *name, char *err, size_t errlen)
     uint64_t seq = 0;
     cets_engine *e = cets_snapshot_read(path, &seq, err, errlen);
     fuzz_check(e || err[0], "cets_snapshot_read refused without a message");
-    fuzz_check(!e || cets_last_seq(e) == seq, "read seq %" PRIu64 ", the state is at %" PRIu64,
-               seq, e ? cets_last_seq(e) : 0);
+    fuzz_check(!e || cets_last_seq(e) == seq, "read seq %" PRIu64 ", the state is at %" PRIu64, seq,
+               e ? cets_last_seq(e) : 0);
     return e;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1)
-        return 0;
+    if (size < 1) return 0;
     unsigned mode = data[0];
     const uint8_t *body = data + 1;
     size_t n = size - 1;
@@ -172,8 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!(mode & AS_STATE)) {
         fuzz_write("snapshot-00000000000000000001.snap", body, n);
         cets_engine *e = read_file("snapshot-00000000000000000001.snap", err, sizeof err);
-        if (e)
-            exercise(e);
+        if (e) exercise(e);
         cets_engine_free(e);
         return 0;
     }

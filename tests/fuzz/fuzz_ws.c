@@ -39,9 +39,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static const char *const error_names[] = {"bad_json", "bad_field", "unknown_field",
-                                          "unknown_instrument", "unauthenticated",
-                                          "forbidden", "too_large", "bad_message", NULL};
+static const char *const error_names[] = {"bad_json",           "bad_field",       "unknown_field",
+                                          "unknown_instrument", "unauthenticated", "forbidden",
+                                          "too_large",          "bad_message",     NULL};
 
 /* The frame's JSON text: FIN and text opcode, no mask, a length that fits. */
 static json_t *frame_json(const ws_msg *m)
@@ -55,14 +55,13 @@ static json_t *frame_json(const ws_msg *m)
     } else if (n == 127) {
         h = 10;
         n = 0;
-        for (int i = 0; i < 8; i++)
-            n = n << 8 | f[2 + i];
+        for (int i = 0; i < 8; i++) n = n << 8 | f[2 + i];
     }
     fuzz_check(h + n == m->len, "frame length %zu + %zu, message %zu", h, n, m->len);
     json_error_t je;
     json_t *j = json_loadb(m->frame + h, n, 0, &je);
-    fuzz_check(json_is_object(j), "a reply that is not a JSON object: %.*s", (int)(n < 200 ? n : 200),
-               m->frame + h);
+    fuzz_check(json_is_object(j), "a reply that is not a JSON object: %.*s",
+               (int)(n < 200 ? n : 200), m->frame + h);
     return j;
 }
 
@@ -74,16 +73,15 @@ static void check_reply(json_t *j)
         return;
     }
     int i = 0;
-    while (error_names[i] && strcmp(error_names[i], err) != 0)
-        i++;
+    while (error_names[i] && strcmp(error_names[i], err) != 0) i++;
     fuzz_check(error_names[i] != NULL, "error \"%s\" is not one docs/api.md lists", err);
-    fuzz_check(json_is_string(json_object_get(j, "message")), "error \"%s\" without a message", err);
+    fuzz_check(json_is_string(json_object_get(j, "message")), "error \"%s\" without a message",
+               err);
 }
 
 static void check_rights(const ws_client *c)
 {
-    if (!(c->orders || c->fills || c->balances))
-        return;
+    if (!(c->orders || c->fills || c->balances)) return;
     fuzz_check(c->who.authenticated && (c->who.roles & ROLE_VIEW),
                "private streams open to a client that is not authenticated with role view");
     fuzz_check(c->owner == c->who.participant || (c->who.roles & ROLE_ADMIN),

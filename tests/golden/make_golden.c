@@ -45,7 +45,10 @@ static void die(const char *what, const char *err)
     exit(1);
 }
 
-static void at(gen *g, int32_t date, int hh, int mm) { g->now = cets_time_at(date, hh, mm, TZ); }
+static void at(gen *g, int32_t date, int hh, int mm)
+{
+    g->now = cets_time_at(date, hh, mm, TZ);
+}
 
 /* Journal c, commit, apply: it must end with `want` (CETS_OK or the
  * rejection the script means to record). Returns the result. */
@@ -77,9 +80,13 @@ static cets_cmd text_cmd(cets_cmd c, const char *text)
 
 static void add_instrument(gen *g, const char *code, int product, int matching, int64_t close)
 {
-    run(g, text_cmd((cets_cmd){.type = CETS_CMD_INSTRUMENT_ADD, .actor = EXCH, .aux = product,
-                               .flags = (uint8_t)matching, .price = close},
-                    code),
+    run(g,
+        text_cmd((cets_cmd){.type = CETS_CMD_INSTRUMENT_ADD,
+                            .actor = EXCH,
+                            .aux = product,
+                            .flags = (uint8_t)matching,
+                            .price = close},
+                 code),
         CETS_OK);
 }
 
@@ -91,17 +98,29 @@ static void add_participant(gen *g, int kind, const char *name)
 
 static void admin(gen *g, int type, uint32_t pid, uint32_t iid, int64_t qty, int64_t aux)
 {
-    run(g, (cets_cmd){.type = (uint8_t)type, .actor = EXCH, .participant = pid, .instrument = iid,
-                      .qty = qty, .aux = aux},
+    run(g,
+        (cets_cmd){.type = (uint8_t)type,
+                   .actor = EXCH,
+                   .participant = pid,
+                   .instrument = iid,
+                   .qty = qty,
+                   .aux = aux},
         CETS_OK);
 }
 
 static uint64_t post(gen *g, uint32_t pid, uint32_t iid, int side, int64_t price, int64_t qty,
                      int tif, int want)
 {
-    return run(g, (cets_cmd){.type = CETS_CMD_POST, .actor = pid, .participant = pid,
-                             .instrument = iid, .side = (uint8_t)side, .price = price,
-                             .qty = qty, .flags = (uint8_t)tif, .client_ref = g->seq + 1000},
+    return run(g,
+               (cets_cmd){.type = CETS_CMD_POST,
+                          .actor = pid,
+                          .participant = pid,
+                          .instrument = iid,
+                          .side = (uint8_t)side,
+                          .price = price,
+                          .qty = qty,
+                          .flags = (uint8_t)tif,
+                          .client_ref = g->seq + 1000},
                want)
         .order_id;
 }
@@ -109,9 +128,16 @@ static uint64_t post(gen *g, uint32_t pid, uint32_t iid, int side, int64_t price
 static uint64_t block(gen *g, int type, uint32_t pid, uint32_t iid, int side, int64_t price,
                       int64_t qty, uint32_t to, uint64_t answers)
 {
-    return run(g, (cets_cmd){.type = (uint8_t)type, .actor = pid, .participant = pid,
-                             .instrument = iid, .side = (uint8_t)side, .price = price,
-                             .qty = qty, .counterparty = to, .order_id = answers},
+    return run(g,
+               (cets_cmd){.type = (uint8_t)type,
+                          .actor = pid,
+                          .participant = pid,
+                          .instrument = iid,
+                          .side = (uint8_t)side,
+                          .price = price,
+                          .qty = qty,
+                          .counterparty = to,
+                          .order_id = answers},
                CETS_OK)
         .order_id;
 }
@@ -119,8 +145,12 @@ static uint64_t block(gen *g, int type, uint32_t pid, uint32_t iid, int side, in
 static uint64_t auction(gen *g, uint32_t initiator, uint32_t iid, int side, int64_t lot,
                         int64_t start, int64_t end, int mode, int limit, int min_fill)
 {
-    cets_cmd c = {.type = CETS_CMD_AUCTION_CREATE, .actor = EXCH, .participant = initiator,
-                  .instrument = iid, .side = (uint8_t)side, .qty = lot};
+    cets_cmd c = {.type = CETS_CMD_AUCTION_CREATE,
+                  .actor = EXCH,
+                  .participant = initiator,
+                  .instrument = iid,
+                  .side = (uint8_t)side,
+                  .qty = lot};
     c.u.args[CETS_AUCTION_ARG_START] = start;
     c.u.args[CETS_AUCTION_ARG_END] = end;
     c.u.args[CETS_AUCTION_ARG_MODE] = mode;
@@ -131,16 +161,26 @@ static uint64_t auction(gen *g, uint32_t initiator, uint32_t iid, int side, int6
 
 static void bid(gen *g, uint32_t pid, uint64_t au, int64_t price, int64_t qty)
 {
-    run(g, (cets_cmd){.type = CETS_CMD_AUCTION_BID, .actor = pid, .participant = pid,
-                      .order_id = au, .price = price, .qty = qty},
+    run(g,
+        (cets_cmd){.type = CETS_CMD_AUCTION_BID,
+                   .actor = pid,
+                   .participant = pid,
+                   .order_id = au,
+                   .price = price,
+                   .qty = qty},
         CETS_OK);
 }
 
 static void allocate(gen *g, uint32_t pid, uint32_t iid, int64_t qty, int phase, int64_t output,
                      int64_t benchmark)
 {
-    cets_cmd c = {.type = CETS_CMD_ALLOCATE, .actor = GOV, .participant = pid, .instrument = iid,
-                  .qty = qty, .aux = phase, .user = 7};
+    cets_cmd c = {.type = CETS_CMD_ALLOCATE,
+                  .actor = GOV,
+                  .participant = pid,
+                  .instrument = iid,
+                  .qty = qty,
+                  .aux = phase,
+                  .user = 7};
     c.u.args[0] = output;
     c.u.args[1] = benchmark;
     run(g, c, CETS_OK);
@@ -149,8 +189,14 @@ static void allocate(gen *g, uint32_t pid, uint32_t iid, int64_t qty, int phase,
 static uint64_t transfer(gen *g, uint32_t from, uint32_t to, uint32_t iid, int64_t qty,
                          uint32_t user)
 {
-    return run(g, (cets_cmd){.type = CETS_CMD_TRANSFER, .actor = from, .participant = from,
-                             .counterparty = to, .instrument = iid, .qty = qty, .user = user},
+    return run(g,
+               (cets_cmd){.type = CETS_CMD_TRANSFER,
+                          .actor = from,
+                          .participant = from,
+                          .counterparty = to,
+                          .instrument = iid,
+                          .qty = qty,
+                          .user = user},
                CETS_OK)
         .order_id;
 }
@@ -169,8 +215,9 @@ static void day1(gen *g)
     add_instrument(g, "CEA25", CETS_PRODUCT_CEA, CETS_MATCH_LISTING, 5123);
     add_instrument(g, "CEA26", CETS_PRODUCT_CEA, CETS_MATCH_CONTINUOUS, 6000);
     add_instrument(g, "CCER", CETS_PRODUCT_CCER, CETS_MATCH_LISTING, 8000);
-    run(g, text_cmd((cets_cmd){.type = CETS_CMD_INSTRUMENT_ADD, .actor = EXCH, .price = 100},
-                    "bad code!"),
+    run(g,
+        text_cmd((cets_cmd){.type = CETS_CMD_INSTRUMENT_ADD, .actor = EXCH, .price = 100},
+                 "bad code!"),
         CETS_BAD_CODE);
     add_participant(g, CETS_PK_AUTHORITY, "Ministry");
     add_participant(g, CETS_PK_ENTITY, "Alpha Power");
@@ -187,11 +234,19 @@ static void day1(gen *g)
     admin(g, CETS_CMD_HOLDING_CREDIT, CARL, CCER, 50000, 0);
     admin(g, CETS_CMD_HOLDING_CREDIT, DORA, CCER, 1000, 0);
     admin(g, CETS_CMD_HOLDING_CREDIT, CARL, CEA25, 150000, 0);
-    run(g, (cets_cmd){.type = CETS_CMD_EMISSIONS, .actor = GOV, .participant = ALPHA,
-                      .aux = 2025, .qty = 100000},
+    run(g,
+        (cets_cmd){.type = CETS_CMD_EMISSIONS,
+                   .actor = GOV,
+                   .participant = ALPHA,
+                   .aux = 2025,
+                   .qty = 100000},
         CETS_OK);
-    run(g, (cets_cmd){.type = CETS_CMD_EMISSIONS, .actor = GOV, .participant = BETA,
-                      .aux = 2025, .qty = 50000},
+    run(g,
+        (cets_cmd){.type = CETS_CMD_EMISSIONS,
+                   .actor = GOV,
+                   .participant = BETA,
+                   .aux = 2025,
+                   .qty = 50000},
         CETS_OK);
 
     /* the morning: listing, continuous, halts, statuses */
@@ -199,30 +254,56 @@ static void day1(gen *g)
     uint64_t a1 = post(g, ALPHA, CEA25, CETS_SELL, 5150, 1000, CETS_TIF_DAY, CETS_OK);
     uint64_t a2 = post(g, ALPHA, CEA25, CETS_SELL, 5160, 2000, CETS_TIF_DAY, CETS_OK);
     uint64_t b1 = post(g, BETA, CEA25, CETS_BUY, 5100, 500, CETS_TIF_DAY, CETS_OK);
-    cets_cmd take = {.type = CETS_CMD_TAKE, .actor = CARL, .participant = CARL,
-                     .instrument = CEA25, .side = CETS_BUY, .ntargets = 2, .qty = 500};
+    cets_cmd take = {.type = CETS_CMD_TAKE,
+                     .actor = CARL,
+                     .participant = CARL,
+                     .instrument = CEA25,
+                     .side = CETS_BUY,
+                     .ntargets = 2,
+                     .qty = 500};
     take.u.targets[0] = (cets_target){a1, 400};
     take.u.targets[1] = (cets_target){a2, 100};
     run(g, take, CETS_OK);
-    run(g, (cets_cmd){.type = CETS_CMD_TAKE, .actor = BETA, .participant = BETA,
-                      .instrument = CEA25, .side = CETS_BUY, .qty = 300, .price = 5160},
+    run(g,
+        (cets_cmd){.type = CETS_CMD_TAKE,
+                   .actor = BETA,
+                   .participant = BETA,
+                   .instrument = CEA25,
+                   .side = CETS_BUY,
+                   .qty = 300,
+                   .price = 5160},
         CETS_OK);
-    run(g, (cets_cmd){.type = CETS_CMD_MODIFY, .actor = ALPHA, .participant = ALPHA,
-                      .order_id = a2, .price = 5170, .qty = 1500},
+    run(g,
+        (cets_cmd){.type = CETS_CMD_MODIFY,
+                   .actor = ALPHA,
+                   .participant = ALPHA,
+                   .order_id = a2,
+                   .price = 5170,
+                   .qty = 1500},
         CETS_OK);
-    run(g, (cets_cmd){.type = CETS_CMD_CANCEL, .actor = BETA, .participant = BETA,
-                      .order_id = b1},
+    run(g, (cets_cmd){.type = CETS_CMD_CANCEL, .actor = BETA, .participant = BETA, .order_id = b1},
         CETS_OK);
     post(g, BETA, CEA25, CETS_BUY, 5400, 100, CETS_TIF_DAY, CETS_CROSSING_POST);
     post(g, BETA, CEA26, CETS_SELL, 6000, 1000, CETS_TIF_DAY, CETS_OK);
     post(g, ALPHA, CEA26, CETS_BUY, 6010, 400, CETS_TIF_DAY, CETS_OK);
     post(g, ALPHA, CEA26, CETS_BUY, 5990, 300, CETS_TIF_IOC, CETS_OK);
-    run(g, (cets_cmd){.type = CETS_CMD_TAKE, .actor = CARL, .participant = CARL,
-                      .instrument = CEA26, .side = CETS_BUY, .qty = 100, .price = 6000},
+    run(g,
+        (cets_cmd){.type = CETS_CMD_TAKE,
+                   .actor = CARL,
+                   .participant = CARL,
+                   .instrument = CEA26,
+                   .side = CETS_BUY,
+                   .qty = 100,
+                   .price = 6000},
         CETS_OK);
     uint64_t d1 = post(g, DORA, CCER, CETS_BUY, 8000, 10, CETS_TIF_DAY, CETS_OK);
-    cets_cmd sell = {.type = CETS_CMD_TAKE, .actor = CARL, .participant = CARL,
-                     .instrument = CCER, .side = CETS_SELL, .ntargets = 1, .qty = 5};
+    cets_cmd sell = {.type = CETS_CMD_TAKE,
+                     .actor = CARL,
+                     .participant = CARL,
+                     .instrument = CCER,
+                     .side = CETS_SELL,
+                     .ntargets = 1,
+                     .qty = 5};
     sell.u.targets[0] = (cets_target){d1, 5};
     run(g, sell, CETS_OK);
     admin(g, CETS_CMD_INSTRUMENT_HALT, 0, CEA25, 0, 1);
@@ -232,12 +313,14 @@ static void day1(gen *g)
     admin(g, CETS_CMD_MARKET_HALT, 0, 0, 0, 0);
     admin(g, CETS_CMD_PARTICIPANT_STATUS, CARL, 0, 0, CETS_PS_SUSPENDED);
     admin(g, CETS_CMD_PARTICIPANT_STATUS, CARL, 0, 0, CETS_PS_ACTIVE);
-    run(g, (cets_cmd){.type = CETS_CMD_WITHDRAW, .actor = BETA, .participant = BETA,
-                      .qty = 100000},
+    run(g, (cets_cmd){.type = CETS_CMD_WITHDRAW, .actor = BETA, .participant = BETA, .qty = 100000},
         CETS_OK);
     add_instrument(g, "CEA24", CETS_PRODUCT_CEA, CETS_MATCH_LISTING, 4800);
-    run(g, (cets_cmd){.type = CETS_CMD_INSTRUMENT_MODE, .actor = EXCH, .instrument = CEA24,
-                      .flags = CETS_MATCH_CONTINUOUS},
+    run(g,
+        (cets_cmd){.type = CETS_CMD_INSTRUMENT_MODE,
+                   .actor = EXCH,
+                   .instrument = CEA24,
+                   .flags = CETS_MATCH_CONTINUOUS},
         CETS_OK);
 
     /* the afternoon: blocks, auctions, the registry */
@@ -247,12 +330,14 @@ static void day1(gen *g)
     uint64_t p2 = block(g, CETS_CMD_BLOCK_PROPOSE, ALPHA, CEA25, CETS_SELL, 4995, 200000, 0, p1);
     block(g, CETS_CMD_BLOCK_ACCEPT, BETA, CEA25, CETS_BUY, 4995, 200000, 0, p2);
     uint64_t p3 = block(g, CETS_CMD_BLOCK_PROPOSE, CARL, CEA25, CETS_SELL, 5000, 100000, BETA, 0);
-    run(g, (cets_cmd){.type = CETS_CMD_BLOCK_DECLINE, .actor = BETA, .participant = BETA,
-                      .order_id = p3},
+    run(g,
+        (cets_cmd){
+            .type = CETS_CMD_BLOCK_DECLINE, .actor = BETA, .participant = BETA, .order_id = p3},
         CETS_OK);
     uint64_t q2 = block(g, CETS_CMD_BLOCK_QUOTE, BETA, CEA26, CETS_SELL, 6000, 100000, 0, 0);
-    run(g, (cets_cmd){.type = CETS_CMD_BLOCK_WITHDRAW, .actor = BETA, .participant = BETA,
-                      .order_id = q2},
+    run(g,
+        (cets_cmd){
+            .type = CETS_CMD_BLOCK_WITHDRAW, .actor = BETA, .participant = BETA, .order_id = q2},
         CETS_OK);
     block(g, CETS_CMD_BLOCK_PROPOSE, BETA, CEA25, CETS_BUY, 5000, 100000, CARL, 0); /* lapses */
 
@@ -260,40 +345,50 @@ static void day1(gen *g)
     uint64_t au1 = auction(g, ALPHA, CEA25, CETS_SELL, 100000, t1330, t1400, 0, 0, 0);
     bid(g, BETA, au1, 5200, 60000);
     bid(g, CARL, au1, 5150, 60000);
-    uint64_t au2 = auction(g, ALPHA, CEA26, CETS_BUY, 100000, t1330, cets_time_at(DAY1, 16, 0, TZ),
-                           1, 1, 0);
+    uint64_t au2 =
+        auction(g, ALPHA, CEA26, CETS_BUY, 100000, t1330, cets_time_at(DAY1, 16, 0, TZ), 1, 1, 0);
     run(g, (cets_cmd){.type = CETS_CMD_AUCTION_CANCEL, .actor = EXCH, .order_id = au2}, CETS_OK);
     at(g, DAY1, 14, 1);
     run(g, (cets_cmd){.type = CETS_CMD_AUCTION_CLOSE, .actor = EXCH, .order_id = au1}, CETS_OK);
     at(g, DAY1, 14, 5);
-    uint64_t au3 = auction(g, CARL, CEA25, CETS_SELL, 100000, g->now,
-                           cets_time_at(DAY2, 14, 0, TZ), 1, 1, 5000); /* spans the night */
+    uint64_t au3 = auction(g, CARL, CEA25, CETS_SELL, 100000, g->now, cets_time_at(DAY2, 14, 0, TZ),
+                           1, 1, 5000); /* spans the night */
     bid(g, BETA, au3, 5200, 30000);
 
-    run(g, (cets_cmd){.type = CETS_CMD_SURRENDER, .actor = ALPHA, .participant = ALPHA,
-                      .aux = 2025, .qty = 50000},
+    run(g,
+        (cets_cmd){.type = CETS_CMD_SURRENDER,
+                   .actor = ALPHA,
+                   .participant = ALPHA,
+                   .aux = 2025,
+                   .qty = 50000},
         CETS_OK);
-    cets_cmd sur = {.type = CETS_CMD_SURRENDER, .actor = GOV, .participant = BETA, .aux = 2025,
-                    .ntargets = 1};
+    cets_cmd sur = {
+        .type = CETS_CMD_SURRENDER, .actor = GOV, .participant = BETA, .aux = 2025, .ntargets = 1};
     sur.u.targets[0] = (cets_target){CEA26, 10000};
     run(g, sur, CETS_OK);
-    run(g, text_cmd((cets_cmd){.type = CETS_CMD_RETIRE, .actor = CARL, .participant = CARL,
-                               .instrument = CCER, .qty = 100},
-                    "Green Fund|offsets of 2026 flights"),
+    run(g,
+        text_cmd((cets_cmd){.type = CETS_CMD_RETIRE,
+                            .actor = CARL,
+                            .participant = CARL,
+                            .instrument = CCER,
+                            .qty = 100},
+                 "Green Fund|offsets of 2026 flights"),
         CETS_OK);
     uint64_t t1 = transfer(g, ALPHA, BETA, CEA25, 1000, 11);
     decide(g, CETS_CMD_TRANSFER_APPROVE, ALPHA, t1, 12);
     uint64_t t2 = transfer(g, ALPHA, CARL, CEA25, 500, 11);
     decide(g, CETS_CMD_TRANSFER_REJECT, ALPHA, t2, 12);
     transfer(g, BETA, ALPHA, CEA26, 2000, 21); /* approved after the snapshot */
-    run(g, (cets_cmd){.type = CETS_CMD_JUDICIAL, .actor = GOV, .participant = DORA, .aux = 1,
-                      .user = 7},
+    run(g,
+        (cets_cmd){
+            .type = CETS_CMD_JUDICIAL, .actor = GOV, .participant = DORA, .aux = 1, .user = 7},
         CETS_OK);
-    run(g, (cets_cmd){.type = CETS_CMD_JUDICIAL, .actor = GOV, .participant = DORA, .aux = 0,
-                      .user = 7},
+    run(g,
+        (cets_cmd){
+            .type = CETS_CMD_JUDICIAL, .actor = GOV, .participant = DORA, .aux = 0, .user = 7},
         CETS_OK);
-    run(g, (cets_cmd){.type = CETS_CMD_WITHDRAW, .actor = DORA, .participant = DORA,
-                      .qty = 900000000},
+    run(g,
+        (cets_cmd){.type = CETS_CMD_WITHDRAW, .actor = DORA, .participant = DORA, .qty = 900000000},
         CETS_INSUFFICIENT_FUNDS);
     at(g, DAY1, 15, 30);
     admin(g, CETS_CMD_END_OF_DAY, 0, 0, 0, 0);
@@ -307,8 +402,14 @@ static uint64_t day2_before_snapshot(gen *g)
     post(g, BETA, CEA25, CETS_BUY, 5100, 300, CETS_TIF_DAY, CETS_OK);
     post(g, BETA, CEA26, CETS_SELL, 6100, 500, CETS_TIF_DAY, CETS_OK);
     post(g, CARL, CEA26, CETS_BUY, 6050, 200, CETS_TIF_DAY, CETS_OK);
-    run(g, (cets_cmd){.type = CETS_CMD_TAKE, .actor = CARL, .participant = CARL,
-                      .instrument = CEA25, .side = CETS_BUY, .qty = 200, .price = 5200},
+    run(g,
+        (cets_cmd){.type = CETS_CMD_TAKE,
+                   .actor = CARL,
+                   .participant = CARL,
+                   .instrument = CEA25,
+                   .side = CETS_BUY,
+                   .qty = 200,
+                   .price = 5200},
         CETS_OK);
     at(g, DAY2, 13, 30);
     block(g, CETS_CMD_BLOCK_QUOTE, BETA, CEA25, CETS_BUY, 5000, 150000, 0, 0);
@@ -342,22 +443,18 @@ int main(int argc, char **argv)
     snprintf(dir, sizeof dir, "%s/data", argv[1]);
     mkdir(argv[1], 0777);
     struct stat st;
-    if (stat(dir, &st) == 0)
-        die(dir, "exists already");
+    if (stat(dir, &st) == 0) die(dir, "exists already");
     char err[1024];
     cets_config cfg;
     cets_config_default(&cfg);
     cfg.start_date = DAY1;
     cets_recovery rep;
     gen g = {0};
-    if (!(g.e = cets_recover(dir, &cfg, NULL, NULL, &rep, err, sizeof err)))
-        die("recover", err);
-    if (!(g.j = cets_journal_open(dir, 1, err, sizeof err)))
-        die("journal", err);
+    if (!(g.e = cets_recover(dir, &cfg, NULL, NULL, &rep, err, sizeof err))) die("recover", err);
+    if (!(g.j = cets_journal_open(dir, 1, err, sizeof err))) die("journal", err);
     day1(&g);
     uint64_t proposal = day2_before_snapshot(&g);
-    if (cets_snapshot_write(dir, g.e, 1, err, sizeof err) != 0)
-        die("snapshot", err);
+    if (cets_snapshot_write(dir, g.e, 1, err, sizeof err) != 0) die("snapshot", err);
     uint64_t snap_seq = cets_last_seq(g.e), snap_hash = cets_state_hash(g.e);
     day2_after_snapshot(&g, proposal);
     cets_journal_close(g.j);
@@ -365,8 +462,7 @@ int main(int argc, char **argv)
     char path[4096];
     snprintf(path, sizeof path, "%s/golden.txt", argv[1]);
     FILE *f = fopen(path, "w");
-    if (!f)
-        die(path, "cannot create");
+    if (!f) die(path, "cannot create");
     fprintf(f, "# written by tests/golden/make_golden.c; see tests/golden/README.md\n");
     fprintf(f, "journal_version=%d\n", CETS_JOURNAL_VERSION);
     fprintf(f, "records=%" PRIu64 "\n", g.seq);

@@ -61,8 +61,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
     growbuf *b = ctx;
     size_t k = size * nmemb;
     char *p = realloc(b->p, b->n + k + 1);
-    if (!p)
-        return 0;
+    if (!p) return 0;
     memcpy(p + b->n, data, k);
     b->p = p;
     b->n += k;
@@ -73,13 +72,12 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 {
     size_t k = size * nmemb;
-    if (k >= 23 && strncasecmp(data, "Idempotent-Replay: true", 23) == 0)
-        *(bool *)ctx = true;
+    if (k >= 23 && strncasecmp(data, "Idempotent-Replay: true", 23) == 0) *(bool *)ctx = true;
     return k;
 }
 
-long cetsdc_http(CURL *c, const char *method, const char *path, const char *token,
-                 const char *body, cresp *out)
+long cetsdc_http(CURL *c, const char *method, const char *path, const char *token, const char *body,
+                 cresp *out)
 {
     char url[512], authz[300];
     growbuf b = {0};
@@ -145,13 +143,11 @@ void cetsd_prepare(cetsd_proc *d, const char *bin, const char *tmp, const char *
     d->bin = bin;
     mkdir(tmp, 0755);
     snprintf(d->dir, sizeof d->dir, "%s/cetsd-load-XXXXXX", tmp);
-    if (!mkdtemp(d->dir))
-        cetsdc_die("mkdtemp %s: %s", d->dir, strerror(errno));
+    if (!mkdtemp(d->dir)) cetsdc_die("mkdtemp %s: %s", d->dir, strerror(errno));
     snprintf(d->conf, sizeof d->conf, "%s.conf", d->dir);
     snprintf(d->log, sizeof d->log, "%s.log", d->dir);
     FILE *f = fopen(d->conf, "w");
-    if (!f)
-        cetsdc_die("%s: %s", d->conf, strerror(errno));
+    if (!f) cetsdc_die("%s: %s", d->conf, strerror(errno));
     fprintf(f, "# written by tests/load/cetsdc.c\nenforce_sessions = false\nlog_file = %s\n%s",
             d->log, conf_extra ? conf_extra : "");
     fclose(f);
@@ -172,8 +168,7 @@ static int free_port(void)
 static bool alive(cetsd_proc *d)
 {
     int st;
-    if (d->pid > 0 && waitpid(d->pid, &st, WNOHANG) == d->pid)
-        d->pid = 0;
+    if (d->pid > 0 && waitpid(d->pid, &st, WNOHANG) == d->pid) d->pid = 0;
     return d->pid > 0;
 }
 
@@ -199,8 +194,7 @@ void cetsd_start(cetsd_proc *d, CURL *c)
         char listen[64];
         snprintf(listen, sizeof listen, "127.0.0.1:%d", d->port);
         d->pid = fork();
-        if (d->pid < 0)
-            cetsdc_die("fork: %s", strerror(errno));
+        if (d->pid < 0) cetsdc_die("fork: %s", strerror(errno));
         if (d->pid == 0) {
             setenv("CETSD_ADMIN_PASSWORD", CETSDC_ADMIN_PASSWORD, 1);
             execl(d->bin, d->bin, "--config", d->conf, "--data", d->dir, "--listen", listen,
@@ -210,8 +204,7 @@ void cetsd_start(cetsd_proc *d, CURL *c)
         for (int i = 0; i < 500 && alive(d); i++) { /* 10 s */
             uint64_t seq;
             char hash[24];
-            if (cetsd_healthz(c, &seq, hash))
-                return;
+            if (cetsd_healthz(c, &seq, hash)) return;
             cetsdc_sleep_ms(20);
         }
         if (alive(d)) {
@@ -226,8 +219,7 @@ void cetsd_start(cetsd_proc *d, CURL *c)
 int cetsd_signal(cetsd_proc *d, int sig)
 {
     int st = 0;
-    if (d->pid <= 0)
-        return -1;
+    if (d->pid <= 0) return -1;
     kill(d->pid, sig);
     waitpid(d->pid, &st, 0);
     d->pid = 0;
@@ -237,16 +229,13 @@ int cetsd_signal(cetsd_proc *d, int sig)
 static void rm_tree(const char *dir)
 {
     DIR *dd = opendir(dir);
-    if (!dd)
-        return;
+    if (!dd) return;
     struct dirent *de;
     while ((de = readdir(dd))) {
         char p[1200];
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
         snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        if (unlink(p) != 0)
-            rm_tree(p);
+        if (unlink(p) != 0) rm_tree(p);
     }
     closedir(dd);
     rmdir(dir);
@@ -264,13 +253,12 @@ void cetsd_remove(cetsd_proc *d)
 void cetsd_market(CURL *c, trader *t, int n, char admin_out[160])
 {
     char body[512], admin[160], session[160];
-    json_t *j = cetsdc_must(c, "POST", "/api/v1/login", NULL,
-                            "{\"username\":\"admin\",\"password\":\"" CETSDC_ADMIN_PASSWORD "\"}",
-                            200);
+    json_t *j =
+        cetsdc_must(c, "POST", "/api/v1/login", NULL,
+                    "{\"username\":\"admin\",\"password\":\"" CETSDC_ADMIN_PASSWORD "\"}", 200);
     snprintf(admin, sizeof admin, "%s", cj_str(j, "token"));
     json_decref(j);
-    if (admin_out)
-        memcpy(admin_out, admin, sizeof admin);
+    if (admin_out) memcpy(admin_out, admin, sizeof admin);
     json_decref(cetsdc_must(c, "POST", "/api/v1/admin/instruments", admin,
                             "{\"code\":\"CEA25\",\"product\":\"CEA\",\"matching\":\"listing\","
                             "\"prev_close\":\"50.00\"}",
@@ -296,8 +284,8 @@ void cetsd_market(CURL *c, trader *t, int n, char admin_out[160])
         j = cetsdc_must(c, "POST", "/api/v1/login", NULL, body, 200);
         snprintf(session, sizeof session, "%s", cj_str(j, "token"));
         json_decref(j);
-        j = cetsdc_must(c, "POST", "/api/v1/tokens", session,
-                        "{\"name\":\"load\",\"ttl_days\":1}", 201);
+        j = cetsdc_must(c, "POST", "/api/v1/tokens", session, "{\"name\":\"load\",\"ttl_days\":1}",
+                        201);
         snprintf(t[k].token, sizeof t[k].token, "%s", cj_str(j, "token"));
         json_decref(j);
     }

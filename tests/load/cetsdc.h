@@ -28,17 +28,17 @@ typedef struct cresp {
     long status; /* 0: no answer (refused, cut, timed out) */
     bool replay; /* the answer carried Idempotent-Replay: true */
     json_t *json;
-    double ms;   /* request to answer */
+    double ms; /* request to answer */
 } cresp;
 
 /* One request to the current cetsd; body and token may be NULL. The caller
  * decrefs out->json. Returns out->status. */
-long cetsdc_http(CURL *c, const char *method, const char *path, const char *token,
-                 const char *body, cresp *out);
+long cetsdc_http(CURL *c, const char *method, const char *path, const char *token, const char *body,
+                 cresp *out);
 /* A request that must answer `want`; returns the parsed body. */
 json_t *cetsdc_must(CURL *c, const char *method, const char *path, const char *token,
                     const char *body, long want);
-long long cj_int(json_t *o, const char *key); /* -1 when absent */
+long long cj_int(json_t *o, const char *key);   /* -1 when absent */
 const char *cj_str(json_t *o, const char *key); /* "" when absent */
 
 /* ---- the process ----------------------------------------------------------------- */

@@ -76,15 +76,12 @@ static void count(const cresp *r, bool behind)
     if (iv.n == iv.cap) {
         iv.cap = iv.cap ? iv.cap * 2 : 4096;
         iv.ms = realloc(iv.ms, iv.cap * sizeof *iv.ms);
-        if (!iv.ms)
-            cetsdc_die("out of memory");
+        if (!iv.ms) cetsdc_die("out of memory");
     }
     iv.ms[iv.n++] = r->ms;
     iv.requests++;
-    if (r->status != 200 && r->status != 201 && r->status != 422)
-        iv.errors++;
-    if (behind)
-        iv.behind++;
+    if (r->status != 200 && r->status != 201 && r->status != 422) iv.errors++;
+    if (behind) iv.behind++;
     pthread_mutex_unlock(&iv.mu);
 }
 
@@ -130,11 +127,9 @@ static void *client_main(void *arg)
     double next = cetsdc_now();
     while (!stop) {
         double now = cetsdc_now();
-        if (next > now)
-            cetsdc_sleep_ms((long)((next - now) * 1e3));
+        if (next > now) cetsdc_sleep_ms((long)((next - now) * 1e3));
         bool behind = cetsdc_now() - next > 1.0;
-        if (behind)
-            next = cetsdc_now(); /* do not try to catch up a backlog in a burst */
+        if (behind) next = cetsdc_now(); /* do not try to catch up a backlog in a burst */
         one(cl, behind);
         next += cl->period;
     }
@@ -148,8 +143,7 @@ static void proc_status(pid_t pid, long *rss_kb, long *threads)
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
     *rss_kb = *threads = -1;
     FILE *f = fopen(path, "r");
-    if (!f)
-        return;
+    if (!f) return;
     while (fgets(line, sizeof line, f)) {
         if (!strncmp(line, "VmRSS:", 6))
             *rss_kb = strtol(line + 6, NULL, 10);
@@ -164,12 +158,10 @@ static long proc_fds(pid_t pid)
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
     DIR *d = opendir(path);
-    if (!d)
-        return -1;
+    if (!d) return -1;
     long n = 0;
     struct dirent *de;
-    while ((de = readdir(d)))
-        n += de->d_name[0] != '.';
+    while ((de = readdir(d))) n += de->d_name[0] != '.';
     closedir(d);
     return n;
 }
@@ -196,8 +188,8 @@ static void sample(FILE *csv, CURL *c, pid_t pid, double t)
         p99 = iv.ms[(size_t)((double)(iv.n - 1) * 0.99)];
         mx = iv.ms[iv.n - 1];
     }
-    fprintf(csv, "%.0f,%ld,%ld,%ld,%" PRIu64 ",%ld,%ld,%ld,%.2f,%.2f,%.2f\n", t, rss, threads,
-            fds, seq, iv.requests, iv.errors, iv.behind, p50, p99, mx);
+    fprintf(csv, "%.0f,%ld,%ld,%ld,%" PRIu64 ",%ld,%ld,%ld,%.2f,%.2f,%.2f\n", t, rss, threads, fds,
+            seq, iv.requests, iv.errors, iv.behind, p50, p99, mx);
     fflush(csv);
     printf("soak: t=%.0fs rss=%ldkB threads=%ld fds=%ld seq=%" PRIu64
            " requests=%ld errors=%ld p50=%.2fms p99=%.2fms max=%.2fms\n",
@@ -223,8 +215,7 @@ int main(int argc, char **argv)
         cetsdc_die("bad SOAK_* settings");
     const char *tmp = getenv("SOAK_TMP");
     FILE *csv = fopen(argv[2], "w");
-    if (!csv)
-        cetsdc_die("cannot write %s", argv[2]);
+    if (!csv) cetsdc_die("cannot write %s", argv[2]);
     fprintf(csv, "t_s,rss_kb,threads,fds,seq,requests,errors,behind,p50_ms,p99_ms,max_ms\n");
 
     cetsd_proc d;
@@ -244,10 +235,12 @@ int main(int argc, char **argv)
     pthread_t th[MAX_CLIENTS];
     memset(cls, 0, sizeof cls);
     for (int k = 0; k < nclients; k++) {
-        cls[k] = (client){.k = k, .t = ts[k], .curl = curl_easy_init(),
-                          .period = (double)nclients / (double)rate, .rng = 0x50A4u + (uint64_t)k};
-        if (pthread_create(&th[k], NULL, client_main, &cls[k]) != 0)
-            cetsdc_die("pthread_create");
+        cls[k] = (client){.k = k,
+                          .t = ts[k],
+                          .curl = curl_easy_init(),
+                          .period = (double)nclients / (double)rate,
+                          .rng = 0x50A4u + (uint64_t)k};
+        if (pthread_create(&th[k], NULL, client_main, &cls[k]) != 0) cetsdc_die("pthread_create");
     }
     double t0 = cetsdc_now(), next_sample = t0 + (double)interval,
            next_eod = eod > 0 ? t0 + (double)eod : 1e300;
@@ -257,8 +250,7 @@ int main(int argc, char **argv)
         if (now >= next_eod) {
             cresp r;
             cetsdc_http(c, "POST", "/api/v1/admin/end-of-day", admin, NULL, &r);
-            if (r.status != 200)
-                printf("soak: end of day answered %ld\n", r.status);
+            if (r.status != 200) printf("soak: end of day answered %ld\n", r.status);
             json_decref(r.json);
             next_eod += (double)eod;
         }
@@ -275,8 +267,7 @@ int main(int argc, char **argv)
     int rc = cetsd_signal(&d, SIGTERM);
     curl_easy_cleanup(c);
     fclose(csv);
-    if (rc != 0)
-        cetsdc_die("cetsd exited %d on SIGTERM; see %s", rc, d.log);
+    if (rc != 0) cetsdc_die("cetsd exited %d on SIGTERM; see %s", rc, d.log);
     cetsd_remove(&d);
     free(iv.ms);
     return 0;

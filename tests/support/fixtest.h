@@ -48,14 +48,14 @@ struct ssl_st;
 struct ssl_ctx_st;
 typedef struct fxc {
     int fd;
-    struct ssl_st *ssl;        /* over TLS (fxc_connect_tls), else NULL */
+    struct ssl_st *ssl; /* over TLS (fxc_connect_tls), else NULL */
     struct ssl_ctx_st *tls;
     char comp[40];
-    uint64_t out_seq;   /* MsgSeqNum of the next message sent */
+    uint64_t out_seq; /* MsgSeqNum of the next message sent */
     char buf[1 << 18];
     size_t len;
     char last[FIX_MAX_MSG + 64]; /* the last message received, raw */
-    fix_msg m;          /* ... parsed */
+    fix_msg m;                   /* ... parsed */
 } fxc;
 
 void fxc_connect(fxc *c, int port, const char *comp);

@@ -19,9 +19,9 @@
 typedef struct rb_order {
     uint64_t id;
     uint32_t owner;
-    int side;             /* CETS_BUY or CETS_SELL */
+    int side; /* CETS_BUY or CETS_SELL */
     int64_t price;
-    int64_t qty;          /* remaining */
+    int64_t qty; /* remaining */
     int64_t filled_qty;
     int64_t filled_value; /* for the order's cumulative fee */
     uint64_t prio;        /* time priority: lower is older */

@@ -33,8 +33,7 @@ static void journal_cmd(void *ctx, const cets_cmd *c)
 {
     tday *d = ctx;
     assert_int_equal(cets_journal_append(d->j, c), 0);
-    if (++d->pending >= d->batch)
-        tday_commit(d);
+    if (++d->pending >= d->batch) tday_commit(d);
 }
 
 void tday_commit(tday *d)
@@ -56,12 +55,10 @@ void tday_open(tday *d, const char *dir, uint64_t seed)
     cfg.start_date = TM_DATE;
     char err[512];
     cets_engine *e = cets_recover(dir, &cfg, NULL, NULL, NULL, err, sizeof err);
-    if (!e)
-        fail_msg("%s", err);
+    if (!e) fail_msg("%s", err);
     cets_engine_free(e);
     d->j = cets_journal_open(dir, 1, err, sizeof err);
-    if (!d->j)
-        fail_msg("%s", err);
+    if (!d->j) fail_msg("%s", err);
     tm_init(&d->m, &cfg);
     d->m.journal = journal_cmd;
     d->m.journal_ctx = d;
@@ -83,10 +80,12 @@ void tday_free(tday *d)
 
 static void deposit(tday *d, uint32_t pid, int64_t fen, const char *bank_ref)
 {
-    cets_cmd c = {.type = CETS_CMD_DEPOSIT, .actor = CETS_EXCHANGE_ID, .participant = pid,
-                  .qty = fen, .aux = bank_ref ? cets_trading_date(d->m.e) : 0};
-    if (bank_ref)
-        snprintf(c.u.text, sizeof c.u.text, "%s", bank_ref);
+    cets_cmd c = {.type = CETS_CMD_DEPOSIT,
+                  .actor = CETS_EXCHANGE_ID,
+                  .participant = pid,
+                  .qty = fen,
+                  .aux = bank_ref ? cets_trading_date(d->m.e) : 0};
+    if (bank_ref) snprintf(c.u.text, sizeof c.u.text, "%s", bank_ref);
     TR_OK(&d->m, tm_apply(&d->m, &c, NULL));
 }
 
@@ -119,8 +118,7 @@ void tday_setup(tday *d)
 
 static void remember(tday *d, const cets_result *r)
 {
-    if (r->code == CETS_OK && r->resting_qty > 0)
-        d->resting[d->nresting++ % 64] = r->order_id;
+    if (r->code == CETS_OK && r->resting_qty > 0) d->resting[d->nresting++ % 64] = r->order_id;
 }
 
 static int64_t tick_price(tday *d, int64_t prev, int bp)
@@ -151,8 +149,7 @@ static void flow_one(tday *d)
     } else if (op < 95 && d->nresting) {
         cets_order_info o;
         uint64_t id = d->resting[rnd(d) % (d->nresting < 64 ? d->nresting : 64)];
-        if (cets_order_get(m->e, id, &o) == CETS_OK)
-            p = o.participant;
+        if (cets_order_get(m->e, id, &o) == CETS_OK) p = o.participant;
         tm_cancel(m, p, id);
     } else if (d->nresting) {
         cets_order_info o;
@@ -170,8 +167,7 @@ void tday_flow(tday *d, int n)
     for (int i = 0; i < n; i++) {
         d->m.now = t0 + step * i;
         flow_one(d);
-        if (d->m.nev > 100000)
-            tm_clear_events(&d->m);
+        if (d->m.nev > 100000) tm_clear_events(&d->m);
     }
 }
 
@@ -194,12 +190,11 @@ static void block_and_auction(tday *d)
                       &r));
     tm_at(m, 13, 10);
     int64_t start = m->now, end = start + 30 * 60 * SEC;
-    TR_OK(m, tg_auction(m, CETS_EXCHANGE_ID, t[4], d->cea24, CETS_SELL, 300000, start, end, 0, 0,
-                        0, &r));
+    TR_OK(m, tg_auction(m, CETS_EXCHANGE_ID, t[4], d->cea24, CETS_SELL, 300000, start, end, 0, 0, 0,
+                        &r));
     uint64_t a = r.order_id;
     tm_at(m, 13, 20);
-    for (int i = 5; i < 9; i++)
-        TR_OK(m, tg_bid(m, t[i], a, 5100 + 50 * (i - 5), 100000, NULL));
+    for (int i = 5; i < 9; i++) TR_OK(m, tg_bid(m, t[i], a, 5100 + 50 * (i - 5), 100000, NULL));
     tm_at(m, 13, 45);
     TR_OK(m, tg_auction_cmd(m, CETS_CMD_AUCTION_CLOSE, CETS_EXCHANGE_ID, a));
 }

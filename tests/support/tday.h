@@ -25,13 +25,13 @@
 #define TDAY_ENTITIES 6
 
 typedef struct tday {
-    tmarket m;            /* the reference engine */
+    tmarket m; /* the reference engine */
     cets_journal *j;
     char dir[600];
     uint64_t rng;
-    int pending;          /* appended since the last commit */
-    int batch;            /* commands per commit */
-    uint32_t au;          /* the authority */
+    int pending; /* appended since the last commit */
+    int batch;   /* commands per commit */
+    uint32_t au; /* the authority */
     uint32_t trader[TDAY_TRADERS];
     uint32_t entity[TDAY_ENTITIES];
     uint32_t cea24, cea25, ccer;

@@ -24,8 +24,7 @@ void tj_init(tjdir *d, const char *name)
 {
     memset(d, 0, sizeof *d);
     const char *base = getenv("CETS_TEST_TMP");
-    if (!base || !*base)
-        base = "/tmp";
+    if (!base || !*base) base = "/tmp";
     mkdir(base, 0755);
     snprintf(d->dir, sizeof d->dir, "%s/%s-XXXXXX", base, name);
     assert_non_null(mkdtemp(d->dir));
@@ -37,16 +36,13 @@ void tj_init(tjdir *d, const char *name)
 static void tj_rm(const char *dir)
 {
     DIR *dd = opendir(dir);
-    if (!dd)
-        return;
+    if (!dd) return;
     struct dirent *de;
     while ((de = readdir(dd))) {
         char p[1300];
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
         snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        if (unlink(p) != 0)
-            tj_rm(p);
+        if (unlink(p) != 0) tj_rm(p);
     }
     closedir(dd);
     rmdir(dir);
@@ -107,8 +103,7 @@ int tj_count(const tjdir *d, const char *prefix)
     assert_non_null(dd);
     int n = 0;
     struct dirent *de;
-    while ((de = readdir(dd)))
-        n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+    while ((de = readdir(dd))) n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
     closedir(dd);
     return n;
 }
@@ -116,12 +111,14 @@ int tj_count(const tjdir *d, const char *prefix)
 off_t tj_size(const char *path)
 {
     struct stat st;
-    if (stat(path, &st) != 0)
-        fail_msg("stat %s: %s", path, strerror(errno));
+    if (stat(path, &st) != 0) fail_msg("stat %s: %s", path, strerror(errno));
     return st.st_size;
 }
 
-void tj_truncate(const char *path, off_t len) { assert_int_equal(truncate(path, len), 0); }
+void tj_truncate(const char *path, off_t len)
+{
+    assert_int_equal(truncate(path, len), 0);
+}
 
 void tj_flip(const char *path, off_t off)
 {
@@ -155,14 +152,12 @@ void tj_append(const char *path, const void *buf, size_t len)
 uint64_t tj_digest(const char *path)
 {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
+    if (!f) return 0;
     XXH3_state_t *st = XXH3_createState();
     XXH3_64bits_reset(st);
     unsigned char buf[65536];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        XXH3_64bits_update(st, buf, n);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) XXH3_64bits_update(st, buf, n);
     fclose(f);
     uint64_t h = XXH3_64bits_digest(st);
     XXH3_freeState(st);
@@ -179,8 +174,7 @@ int tj_records(const char *path, off_t *out, int max)
         uint32_t word;
         assert_int_equal(pread(fd, &word, 4, off + 8), 4);
         off_t len = word & 0xfff; /* the low 12 bits: the payload length */
-        if (off + 12 + len > size)
-            break;
+        if (off + 12 + len > size) break;
         out[n++] = off;
         off += 12 + len;
     }
@@ -192,8 +186,7 @@ cets_engine *tj_recover(const tjdir *d, cets_recovery *rep)
 {
     char err[1024] = "";
     cets_engine *e = cets_recover(d->dir, &d->cfg, NULL, NULL, rep, err, sizeof err);
-    if (!e)
-        fail_msg("recover: %s", err);
+    if (!e) fail_msg("recover: %s", err);
     return e;
 }
 
@@ -201,8 +194,7 @@ cets_journal *tj_open(const tjdir *d, uint64_t next_seq)
 {
     char err[1024] = "";
     cets_journal *j = cets_journal_open(d->dir, next_seq, err, sizeof err);
-    if (!j)
-        fail_msg("journal open: %s", err);
+    if (!j) fail_msg("journal open: %s", err);
     return j;
 }
 
@@ -219,8 +211,7 @@ void tj_feed(cets_engine *e, cets_journal *j, tstream *s, int n, int batch)
         if (j && (i + 1) % batch == 0 && cets_journal_commit(j) != 0)
             fail_msg("commit: %s", cets_journal_error(j));
     }
-    if (j && cets_journal_commit(j) != 0)
-        fail_msg("commit: %s", cets_journal_error(j));
+    if (j && cets_journal_commit(j) != 0) fail_msg("commit: %s", cets_journal_error(j));
 }
 
 cets_engine *tj_journaled(const tjdir *d, int n, int batch, uint64_t seg_limit, tstream *s)
@@ -228,8 +219,7 @@ cets_engine *tj_journaled(const tjdir *d, int n, int batch, uint64_t seg_limit, 
     cets_recovery rep;
     cets_engine *e = tj_recover(d, &rep);
     cets_journal *j = tj_open(d, rep.last_seq + 1);
-    if (seg_limit)
-        cets_journal_set_segment_limit(j, seg_limit);
+    if (seg_limit) cets_journal_set_segment_limit(j, seg_limit);
     ts_init(s, TJ_SEED, TJ_DAY);
     tj_feed(e, j, s, n, batch);
     cets_journal_close(j);

@@ -42,8 +42,8 @@ int tj_count(const tjdir *d, const char *prefix);
 
 off_t tj_size(const char *path);
 void tj_truncate(const char *path, off_t len);
-void tj_flip(const char *path, off_t off);                 /* one byte, xor 0x40 */
-void tj_zero(const char *path, off_t off, size_t len);     /* overwrite with zeros */
+void tj_flip(const char *path, off_t off);             /* one byte, xor 0x40 */
+void tj_zero(const char *path, off_t off, size_t len); /* overwrite with zeros */
 void tj_append(const char *path, const void *buf, size_t len);
 /* XXH3 of the whole file (0 when it does not exist). */
 uint64_t tj_digest(const char *path);

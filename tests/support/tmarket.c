@@ -59,15 +59,17 @@ void tm_at_date(tmarket *m, int32_t date, int hh, int mm)
     m->now = cets_time_at(date, hh, mm, cets_engine_config(m->e)->tz_offset_min);
 }
 
-void tm_at(tmarket *m, int hh, int mm) { tm_at_date(m, cets_trading_date(m->e), hh, mm); }
+void tm_at(tmarket *m, int hh, int mm)
+{
+    tm_at_date(m, cets_trading_date(m->e), hh, mm);
+}
 
 int tm_apply(tmarket *m, cets_cmd *c, cets_result *r)
 {
     cets_result tmp;
     c->seq = ++m->seq;
     c->ts = m->now;
-    if (m->journal)
-        m->journal(m->journal_ctx, c);
+    if (m->journal) m->journal(m->journal_ctx, c);
     return cets_apply(m->e, c, r ? r : &tmp);
 }
 
@@ -80,29 +82,28 @@ void tm_clear_events(tmarket *m)
 size_t tm_count_events(const tmarket *m, int type)
 {
     size_t n = 0;
-    for (size_t i = 0; i < m->nev; i++)
-        n += m->ev[i].type == type;
+    for (size_t i = 0; i < m->nev; i++) n += m->ev[i].type == type;
     return n;
 }
 
 const cets_event *tm_last_event(const tmarket *m, int type)
 {
     for (size_t i = m->nev; i-- > 0;)
-        if (m->ev[i].type == type)
-            return &m->ev[i];
+        if (m->ev[i].type == type) return &m->ev[i];
     return NULL;
 }
 
-uint32_t tm_instrument(tmarket *m, const char *code, int product, int matching,
-                       int64_t prev_close)
+uint32_t tm_instrument(tmarket *m, const char *code, int product, int matching, int64_t prev_close)
 {
-    cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD, .actor = CETS_EXCHANGE_ID,
-                  .aux = product, .flags = (uint8_t)matching, .price = prev_close};
+    cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD,
+                  .actor = CETS_EXCHANGE_ID,
+                  .aux = product,
+                  .flags = (uint8_t)matching,
+                  .price = prev_close};
     snprintf(c.u.text, sizeof c.u.text, "%s", code);
     cets_result r;
     int rc = tm_apply(m, &c, &r);
-    if (rc != CETS_OK)
-        fail_msg("instrument %s: %s", code, cets_reason_name(rc));
+    if (rc != CETS_OK) fail_msg("instrument %s: %s", code, cets_reason_name(rc));
     return r.id;
 }
 
@@ -112,12 +113,10 @@ uint32_t tm_participant(tmarket *m, int kind, const char *name, int64_t funds)
     snprintf(c.u.text, sizeof c.u.text, "%s", name);
     cets_result r;
     int rc = tm_apply(m, &c, &r);
-    if (rc != CETS_OK)
-        fail_msg("participant %s: %s", name, cets_reason_name(rc));
+    if (rc != CETS_OK) fail_msg("participant %s: %s", name, cets_reason_name(rc));
     if (funds > 0) {
         rc = tm_admin(m, CETS_CMD_DEPOSIT, r.id, 0, funds, 0);
-        if (rc != CETS_OK)
-            fail_msg("deposit %s: %s", name, cets_reason_name(rc));
+        if (rc != CETS_OK) fail_msg("deposit %s: %s", name, cets_reason_name(rc));
     }
     return r.id;
 }
@@ -125,22 +124,31 @@ uint32_t tm_participant(tmarket *m, int kind, const char *name, int64_t funds)
 void tm_credit(tmarket *m, uint32_t pid, uint32_t iid, int64_t qty)
 {
     int rc = tm_admin(m, CETS_CMD_HOLDING_CREDIT, pid, iid, qty, 0);
-    if (rc != CETS_OK)
-        fail_msg("credit: %s", cets_reason_name(rc));
+    if (rc != CETS_OK) fail_msg("credit: %s", cets_reason_name(rc));
 }
 
 int tm_admin(tmarket *m, int type, uint32_t pid, uint32_t iid, int64_t qty, int64_t aux)
 {
-    cets_cmd c = {.type = (uint8_t)type, .actor = CETS_EXCHANGE_ID, .participant = pid,
-                  .instrument = iid, .qty = qty, .aux = aux};
+    cets_cmd c = {.type = (uint8_t)type,
+                  .actor = CETS_EXCHANGE_ID,
+                  .participant = pid,
+                  .instrument = iid,
+                  .qty = qty,
+                  .aux = aux};
     return tm_apply(m, &c, NULL);
 }
 
 int tm_post_tif(tmarket *m, uint32_t pid, uint32_t iid, int side, int64_t price, int64_t qty,
                 int tif, cets_result *r)
 {
-    cets_cmd c = {.type = CETS_CMD_POST, .actor = pid, .participant = pid, .instrument = iid,
-                  .side = (uint8_t)side, .price = price, .qty = qty, .flags = (uint8_t)tif};
+    cets_cmd c = {.type = CETS_CMD_POST,
+                  .actor = pid,
+                  .participant = pid,
+                  .instrument = iid,
+                  .side = (uint8_t)side,
+                  .price = price,
+                  .qty = qty,
+                  .flags = (uint8_t)tif};
     return tm_apply(m, &c, r);
 }
 
@@ -153,16 +161,25 @@ int tm_post(tmarket *m, uint32_t pid, uint32_t iid, int side, int64_t price, int
 int tm_take_limit(tmarket *m, uint32_t pid, uint32_t iid, int side, int64_t qty, int64_t limit,
                   cets_result *r)
 {
-    cets_cmd c = {.type = CETS_CMD_TAKE, .actor = pid, .participant = pid, .instrument = iid,
-                  .side = (uint8_t)side, .price = limit, .qty = qty};
+    cets_cmd c = {.type = CETS_CMD_TAKE,
+                  .actor = pid,
+                  .participant = pid,
+                  .instrument = iid,
+                  .side = (uint8_t)side,
+                  .price = limit,
+                  .qty = qty};
     return tm_apply(m, &c, r);
 }
 
-int tm_take_targets(tmarket *m, uint32_t pid, uint32_t iid, int side, int n,
-                    const cets_target *t, cets_result *r)
+int tm_take_targets(tmarket *m, uint32_t pid, uint32_t iid, int side, int n, const cets_target *t,
+                    cets_result *r)
 {
-    cets_cmd c = {.type = CETS_CMD_TAKE, .actor = pid, .participant = pid, .instrument = iid,
-                  .side = (uint8_t)side, .ntargets = (uint8_t)n};
+    cets_cmd c = {.type = CETS_CMD_TAKE,
+                  .actor = pid,
+                  .participant = pid,
+                  .instrument = iid,
+                  .side = (uint8_t)side,
+                  .ntargets = (uint8_t)n};
     for (int i = 0; i < n && i < CETS_MAX_TARGETS; i++) {
         c.u.targets[i] = t[i];
         c.qty += t[i].qty;
@@ -172,16 +189,19 @@ int tm_take_targets(tmarket *m, uint32_t pid, uint32_t iid, int side, int n,
 
 int tm_cancel(tmarket *m, uint32_t pid, uint64_t order_id)
 {
-    cets_cmd c = {.type = CETS_CMD_CANCEL, .actor = pid, .participant = pid,
-                  .order_id = order_id};
+    cets_cmd c = {.type = CETS_CMD_CANCEL, .actor = pid, .participant = pid, .order_id = order_id};
     return tm_apply(m, &c, NULL);
 }
 
 int tm_modify(tmarket *m, uint32_t pid, uint64_t order_id, int64_t price, int64_t qty,
               cets_result *r)
 {
-    cets_cmd c = {.type = CETS_CMD_MODIFY, .actor = pid, .participant = pid,
-                  .order_id = order_id, .price = price, .qty = qty};
+    cets_cmd c = {.type = CETS_CMD_MODIFY,
+                  .actor = pid,
+                  .participant = pid,
+                  .order_id = order_id,
+                  .price = price,
+                  .qty = qty};
     return tm_apply(m, &c, r);
 }
 

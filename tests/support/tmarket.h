@@ -14,8 +14,8 @@
 typedef struct tmarket {
     cets_engine *e;
     uint64_t seq;
-    int64_t now;      /* time given to the next command */
-    cets_event *ev;   /* events recorded since tm_clear_events() */
+    int64_t now;    /* time given to the next command */
+    cets_event *ev; /* events recorded since tm_clear_events() */
     size_t nev, capev;
     cets_statement *stmts; /* copies of STATEMENT events */
     size_t nstmts, capstmts;
@@ -39,8 +39,7 @@ size_t tm_count_events(const tmarket *m, int type);
 const cets_event *tm_last_event(const tmarket *m, int type);
 
 /* Builders: each asserts success (fails the test otherwise) and returns the id. */
-uint32_t tm_instrument(tmarket *m, const char *code, int product, int matching,
-                       int64_t prev_close);
+uint32_t tm_instrument(tmarket *m, const char *code, int product, int matching, int64_t prev_close);
 uint32_t tm_participant(tmarket *m, int kind, const char *name, int64_t funds);
 void tm_credit(tmarket *m, uint32_t pid, uint32_t iid, int64_t qty);
 
@@ -51,8 +50,8 @@ int tm_post_tif(tmarket *m, uint32_t pid, uint32_t iid, int side, int64_t price,
                 int tif, cets_result *r);
 int tm_take_limit(tmarket *m, uint32_t pid, uint32_t iid, int side, int64_t qty, int64_t limit,
                   cets_result *r);
-int tm_take_targets(tmarket *m, uint32_t pid, uint32_t iid, int side, int n,
-                    const cets_target *t, cets_result *r);
+int tm_take_targets(tmarket *m, uint32_t pid, uint32_t iid, int side, int n, const cets_target *t,
+                    cets_result *r);
 int tm_cancel(tmarket *m, uint32_t pid, uint64_t order_id);
 int tm_modify(tmarket *m, uint32_t pid, uint64_t order_id, int64_t price, int64_t qty,
               cets_result *r);

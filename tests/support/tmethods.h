@@ -24,8 +24,8 @@ uint32_t tg_instrument(tmarket *m, const char *code, int product, int64_t prev_c
 void tg_credit(tmarket *m, uint32_t pid, uint32_t iid, int64_t qty);
 
 /* Block agreements: type is one of CETS_CMD_BLOCK_*; ref the quote/proposal. */
-int tg_block(tmarket *m, int type, uint32_t pid, uint32_t iid, int side, int64_t price,
-             int64_t qty, uint64_t ref, uint32_t cpty, cets_result *r);
+int tg_block(tmarket *m, int type, uint32_t pid, uint32_t iid, int side, int64_t price, int64_t qty,
+             uint64_t ref, uint32_t cpty, cets_result *r);
 int tg_block_as(tmarket *m, int type, uint32_t actor, uint32_t pid, uint32_t iid, int side,
                 int64_t price, int64_t qty, uint64_t ref, uint32_t cpty, cets_result *r);
 
@@ -33,8 +33,7 @@ int tg_block_as(tmarket *m, int type, uint32_t actor, uint32_t pid, uint32_t iid
 int tg_auction(tmarket *m, uint32_t actor, uint32_t pid, uint32_t iid, int side, int64_t lot,
                int64_t start, int64_t end, int mode, int limit, int64_t min_fill_bp,
                cets_result *r);
-int tg_bid(tmarket *m, uint32_t pid, uint64_t auction, int64_t price, int64_t qty,
-           cets_result *r);
+int tg_bid(tmarket *m, uint32_t pid, uint64_t auction, int64_t price, int64_t qty, cets_result *r);
 int tg_auction_cmd(tmarket *m, int type, uint32_t actor, uint64_t auction);
 
 /* Registry. */
@@ -47,8 +46,8 @@ int tg_surrender_named(tmarket *m, uint32_t actor, uint32_t pid, int32_t year, i
                        const cets_target *t, cets_result *r);
 int tg_retire(tmarket *m, uint32_t actor, uint32_t pid, uint32_t iid, int64_t qty,
               const char *text);
-int tg_transfer(tmarket *m, uint32_t actor, uint32_t from, uint32_t to, uint32_t iid,
-                int64_t qty, uint32_t user, cets_result *r);
+int tg_transfer(tmarket *m, uint32_t actor, uint32_t from, uint32_t to, uint32_t iid, int64_t qty,
+                uint32_t user, cets_result *r);
 int tg_transfer_decide(tmarket *m, int type, uint32_t actor, uint64_t id, uint32_t user);
 int tg_judicial(tmarket *m, uint32_t actor, uint32_t pid, int freeze);
 int tg_deadline(tmarket *m, uint32_t actor, int32_t year);

@@ -60,8 +60,7 @@ static void pg_ctl(tpg *p, const char *what)
     if (as_postgres(cmd) != 0 && strcmp(what, "start") == 0) {
         char log[1200];
         snprintf(log, sizeof log, "cat %s/log >&2", p->dir);
-        if (system(log) != 0)
-            fprintf(stderr, "(no server log)\n");
+        if (system(log) != 0) fprintf(stderr, "(no server log)\n");
         fail_msg("pg_ctl start failed");
     }
 }
@@ -71,8 +70,7 @@ void tpg_start(tpg *p)
     memset(p, 0, sizeof *p);
     snprintf(p->bin, sizeof p->bin, "%s", PGBIN);
     const char *base = getenv("CETS_TEST_TMP");
-    if (!base || !*base)
-        base = "/tmp";
+    if (!base || !*base) base = "/tmp";
     mkdir(base, 0755);
     snprintf(p->dir, sizeof p->dir, "%s/pg-XXXXXX", base);
     assert_non_null(mkdtemp(p->dir));
@@ -82,24 +80,21 @@ void tpg_start(tpg *p)
     snprintf(cmd, sizeof cmd,
              "%s/initdb -D %s/data -A trust -U postgres -E UTF8 --no-locale >/dev/null", p->bin,
              p->dir);
-    if (as_postgres(cmd) != 0)
-        fail_msg("initdb failed");
+    if (as_postgres(cmd) != 0) fail_msg("initdb failed");
     pg_ctl(p, "start");
     p->running = true;
 }
 
 void tpg_stop(tpg *p, bool immediate)
 {
-    if (!p->running)
-        return;
+    if (!p->running) return;
     pg_ctl(p, immediate ? "immediate" : "fast");
     p->running = false;
 }
 
 void tpg_restart(tpg *p)
 {
-    if (p->running)
-        return;
+    if (p->running) return;
     pg_ctl(p, "start");
     p->running = true;
 }
@@ -109,8 +104,7 @@ void tpg_createdb(tpg *p, const char *name, char *url, size_t len)
     char cmd[1400];
     snprintf(cmd, sizeof cmd, "%s/createdb -h 127.0.0.1 -p %d -U postgres %s", p->bin, p->port,
              name);
-    if (as_postgres(cmd) != 0)
-        fail_msg("createdb %s failed", name);
+    if (as_postgres(cmd) != 0) fail_msg("createdb %s failed", name);
     snprintf(url, len, "postgresql://postgres@127.0.0.1:%d/%s", p->port, name);
 }
 
@@ -120,7 +114,6 @@ void tpg_destroy(tpg *p)
     if (p->dir[0]) {
         char cmd[700];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", p->dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "tpg: could not remove %s\n", p->dir);
+        if (system(cmd) != 0) fprintf(stderr, "tpg: could not remove %s\n", p->dir);
     }
 }

@@ -9,8 +9,8 @@
 #include <stddef.h>
 
 typedef struct tpg {
-    char dir[512];  /* the cluster */
-    char bin[256];  /* /usr/lib/postgresql/15/bin */
+    char dir[512]; /* the cluster */
+    char bin[256]; /* /usr/lib/postgresql/15/bin */
     int port;
     bool running;
 } tpg;

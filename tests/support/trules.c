@@ -68,10 +68,8 @@ size_t tr_trades(const tmarket *m, cets_trade *out, size_t cap)
 {
     size_t n = 0;
     for (size_t i = 0; i < m->nev; i++) {
-        if (m->ev[i].type != CETS_EV_TRADE)
-            continue;
-        if (n < cap)
-            out[n] = m->ev[i].u.trade;
+        if (m->ev[i].type != CETS_EV_TRADE) continue;
+        if (n < cap) out[n] = m->ev[i].u.trade;
         n++;
     }
     return n;
@@ -91,8 +89,7 @@ bool tr_live(const tmarket *m, uint64_t order_id)
     return cets_order_get(m->e, order_id, &o) == 0;
 }
 
-int64_t tr_level(const tmarket *m, uint32_t iid, int side, int k, int64_t *price,
-                 uint32_t *count)
+int64_t tr_level(const tmarket *m, uint32_t iid, int side, int k, int64_t *price, uint32_t *count)
 {
     cets_depth d;
     memset(&d, 0, sizeof d);
@@ -100,16 +97,12 @@ int64_t tr_level(const tmarket *m, uint32_t iid, int side, int k, int64_t *price
     uint32_t n = side == CETS_BUY ? d.nbids : d.nasks;
     const cets_level *l = side == CETS_BUY ? d.bids : d.asks;
     if (k < 0 || (uint32_t)k >= n) {
-        if (price)
-            *price = 0;
-        if (count)
-            *count = 0;
+        if (price) *price = 0;
+        if (count) *count = 0;
         return 0;
     }
-    if (price)
-        *price = l[k].price;
-    if (count)
-        *count = l[k].count;
+    if (price) *price = l[k].price;
+    if (count) *count = l[k].count;
     return l[k].qty;
 }
 
@@ -126,16 +119,23 @@ int64_t tr_fee(int64_t value, int32_t ppm)
 int tr_cmd(tmarket *m, int type, uint32_t actor, uint32_t pid, uint32_t iid, int64_t qty,
            int64_t aux)
 {
-    cets_cmd c = {.type = (uint8_t)type, .actor = actor, .participant = pid,
-                  .instrument = iid, .qty = qty, .aux = aux};
+    cets_cmd c = {.type = (uint8_t)type,
+                  .actor = actor,
+                  .participant = pid,
+                  .instrument = iid,
+                  .qty = qty,
+                  .aux = aux};
     return tm_apply(m, &c, NULL);
 }
 
 int tr_add_instrument(tmarket *m, uint32_t actor, const char *code, int product, int matching,
                       int64_t prev_close, cets_result *r)
 {
-    cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD, .actor = actor, .aux = product,
-                  .flags = (uint8_t)matching, .price = prev_close};
+    cets_cmd c = {.type = CETS_CMD_INSTRUMENT_ADD,
+                  .actor = actor,
+                  .aux = product,
+                  .flags = (uint8_t)matching,
+                  .price = prev_close};
     snprintf(c.u.text, sizeof c.u.text, "%s", code);
     return tm_apply(m, &c, r);
 }
@@ -150,8 +150,13 @@ int tr_add_participant(tmarket *m, uint32_t actor, int kind, const char *name, c
 int tr_post_as(tmarket *m, uint32_t actor, uint32_t pid, uint32_t iid, int side, int64_t price,
                int64_t qty)
 {
-    cets_cmd c = {.type = CETS_CMD_POST, .actor = actor, .participant = pid, .instrument = iid,
-                  .side = (uint8_t)side, .price = price, .qty = qty};
+    cets_cmd c = {.type = CETS_CMD_POST,
+                  .actor = actor,
+                  .participant = pid,
+                  .instrument = iid,
+                  .side = (uint8_t)side,
+                  .price = price,
+                  .qty = qty};
     return tm_apply(m, &c, NULL);
 }
 

@@ -19,18 +19,18 @@ void tr_begin(tmarket *m);
 void tr_end_reject(tmarket *m, int rc, int code, const char *file, int line);
 void tr_end_ok(tmarket *m, int rc, const char *file, int line);
 
-#define TR_REJECT(m, code, call)                              \
-    do {                                                      \
-        tr_begin(m);                                          \
-        int tr_rc_ = (call);                                  \
-        tr_end_reject((m), tr_rc_, (code), __FILE__, __LINE__); \
+#define TR_REJECT(m, code, call)                                                                   \
+    do {                                                                                           \
+        tr_begin(m);                                                                               \
+        int tr_rc_ = (call);                                                                       \
+        tr_end_reject((m), tr_rc_, (code), __FILE__, __LINE__);                                    \
     } while (0)
 
-#define TR_OK(m, call)                                  \
-    do {                                                \
-        tr_begin(m);                                    \
-        int tr_rc_ = (call);                            \
-        tr_end_ok((m), tr_rc_, __FILE__, __LINE__);     \
+#define TR_OK(m, call)                                                                             \
+    do {                                                                                           \
+        tr_begin(m);                                                                               \
+        int tr_rc_ = (call);                                                                       \
+        tr_end_ok((m), tr_rc_, __FILE__, __LINE__);                                                \
     } while (0)
 
 /* The TRADE events recorded since the last tm_clear_events(), in order.
@@ -42,8 +42,7 @@ const cets_event *tr_done(const tmarket *m, uint64_t order_id);
 bool tr_live(const tmarket *m, uint64_t order_id);
 /* Level k (0 = best) of one side of an instrument's depth: its quantity, or 0
  * when there is no such level; *price and *count are set when not NULL. */
-int64_t tr_level(const tmarket *m, uint32_t iid, int side, int k, int64_t *price,
-                 uint32_t *count);
+int64_t tr_level(const tmarket *m, uint32_t iid, int side, int k, int64_t *price, uint32_t *count);
 /* Total funds (available + frozen) of a participant. */
 int64_t tr_funds(const tmarket *m, uint32_t pid);
 /* Independent fee: half-up round(value * ppm / 1e6). */

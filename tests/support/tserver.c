@@ -32,8 +32,7 @@
 void ts_tmpdir(char *out, size_t len, const char *prefix)
 {
     const char *base = getenv("CETS_TEST_TMP");
-    if (!base || !base[0])
-        base = "/tmp";
+    if (!base || !base[0]) base = "/tmp";
     mkdir(base, 0755);
     snprintf(out, len, "%s/%s-XXXXXX", base, prefix);
     assert_non_null(mkdtemp(out));
@@ -45,14 +44,18 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
     return remove(path);
 }
 
-void ts_rmtree(const char *dir) { nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
+void ts_rmtree(const char *dir)
+{
+    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 static void ts_quiet_logs(void)
 {
     /* CETS_TEST_LOG=info shows the server's log; by default only warnings */
     const char *lv = getenv("CETS_TEST_LOG");
-    log_setup(NULL, lv && !strcmp(lv, "info") ? LOG_INFO : lv && !strcmp(lv, "debug") ? LOG_DEBUG
-                                                                                      : LOG_ERROR);
+    log_setup(NULL, lv && !strcmp(lv, "info")    ? LOG_INFO
+                    : lv && !strcmp(lv, "debug") ? LOG_DEBUG
+                                                 : LOG_ERROR);
 }
 
 static void ts_client(tserver *t)
@@ -86,17 +89,13 @@ void ts_start(tserver *t, const char *dir, void (*cfg_fn)(server_config *c))
     snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
     snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", t->dir);
     cfg.core.cfg.enforce_sessions = false;
-    cfg.http_threads = 32; /* WebSocket clients hold a worker each */
+    cfg.http_threads = 32;                       /* WebSocket clients hold a worker each */
     const char *src = getenv("CETS_SOURCE_DIR"); /* the dashboard, wherever the build is */
-    if (src && *src)
-        snprintf(cfg.web_root, sizeof cfg.web_root, "%s/web", src);
+    if (src && *src) snprintf(cfg.web_root, sizeof cfg.web_root, "%s/web", src);
     const char *fe = getenv("CETS_TEST_FRONTEND"); /* run a suite on another front end */
-    if (fe && *fe)
-        snprintf(cfg.frontend, sizeof cfg.frontend, "%s", fe);
-    if (cfg_fn)
-        cfg_fn(&cfg);
-    if (service_start(&t->s, &cfg, err, sizeof err) != 0)
-        fail_msg("service_start: %s", err);
+    if (fe && *fe) snprintf(cfg.frontend, sizeof cfg.frontend, "%s", fe);
+    if (cfg_fn) cfg_fn(&cfg);
+    if (service_start(&t->s, &cfg, err, sizeof err) != 0) fail_msg("service_start: %s", err);
     t->running = true;
     t->port = service_port(&t->s);
     assert_true(t->port > 0);
@@ -109,8 +108,7 @@ void ts_stop(tserver *t)
     if (t->curl) /* first, so that no worker waits on our idle keep-alive connection */
         curl_easy_cleanup(t->curl);
     t->curl = NULL;
-    if (t->running)
-        service_stop(&t->s);
+    if (t->running) service_stop(&t->s);
     t->running = false;
 }
 
@@ -148,7 +146,10 @@ static bool child_up(tserver *t)
     return false;
 }
 
-void ts_spawn(tserver *t, const char *dir) { ts_spawn_with(t, dir, NULL); }
+void ts_spawn(tserver *t, const char *dir)
+{
+    ts_spawn_with(t, dir, NULL);
+}
 
 void ts_spawn_with(tserver *t, const char *dir, const char *conf_lines)
 {
@@ -166,9 +167,10 @@ void ts_spawn_with(tserver *t, const char *dir, const char *conf_lines)
     FILE *f = fopen(conf, "w");
     assert_non_null(f);
     const char *fe = getenv("CETS_TEST_FRONTEND");
-    fprintf(f, "# written by tserver.c\nenforce_sessions = false  # any hour\nhttp_threads = 32\n"
-               "log_file = %s\nlog_level = info\nfrontend = %s\n%s", log,
-            fe && *fe ? fe : "civetweb", conf_lines ? conf_lines : "");
+    fprintf(f,
+            "# written by tserver.c\nenforce_sessions = false  # any hour\nhttp_threads = 32\n"
+            "log_file = %s\nlog_level = info\nfrontend = %s\n%s",
+            log, fe && *fe ? fe : "civetweb", conf_lines ? conf_lines : "");
     fclose(f);
     for (int attempt = 0; attempt < 5; attempt++) {
         t->port = free_port();
@@ -186,8 +188,7 @@ void ts_spawn_with(tserver *t, const char *dir, const char *conf_lines)
             ts_admin_login(t);
             return;
         }
-        if (t->pid > 0)
-            ts_signal(t, SIGKILL);
+        if (t->pid > 0) ts_signal(t, SIGKILL);
     }
     fail_msg("cetsd did not start (%s); see %s", bin, log);
 }
@@ -195,13 +196,11 @@ void ts_spawn_with(tserver *t, const char *dir, const char *conf_lines)
 int ts_signal(tserver *t, int sig)
 {
     int st = 0;
-    if (t->pid <= 0)
-        return -1;
+    if (t->pid <= 0) return -1;
     kill(t->pid, sig);
     pid_t w = waitpid(t->pid, &st, 0);
     t->pid = 0;
-    if (t->curl)
-        curl_easy_cleanup(t->curl);
+    if (t->curl) curl_easy_cleanup(t->curl);
     t->curl = NULL;
     return w > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
@@ -218,8 +217,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
     growbuf *b = ctx;
     size_t k = size * nmemb;
     char *p = realloc(b->p, b->n + k + 1);
-    if (!p)
-        return 0;
+    if (!p) return 0;
     memcpy(p + b->n, data, k);
     b->p = p;
     b->n += k;
@@ -230,13 +228,12 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 {
     size_t k = size * nmemb;
-    if (k >= 24 && strncasecmp(data, "Idempotent-Replay: true", 23) == 0)
-        *(bool *)ctx = true;
+    if (k >= 24 && strncasecmp(data, "Idempotent-Replay: true", 23) == 0) *(bool *)ctx = true;
     return k;
 }
 
-long ts_req(tserver *t, const char *method, const char *path, const char *token,
-            const char *body, tresp *out)
+long ts_req(tserver *t, const char *method, const char *path, const char *token, const char *body,
+            tresp *out)
 {
     CURL *c = t->curl;
     char url[1024], authz[256];

@@ -20,21 +20,21 @@
 #define TS_ADMIN_PASSWORD "admin-test-password"
 
 typedef struct tserver {
-    server s;           /* in-process mode */
+    server s; /* in-process mode */
     bool running;
-    pid_t pid;          /* child mode: > 0 */
+    pid_t pid; /* child mode: > 0 */
     int port;
-    char dir[512];      /* data directory */
-    char base[64];      /* "http://127.0.0.1:<port>" */
-    void *curl;         /* CURL *, kept for keep-alive */
-    char admin[160];    /* admin's token */
+    char dir[512];   /* data directory */
+    char base[64];   /* "http://127.0.0.1:<port>" */
+    void *curl;      /* CURL *, kept for keep-alive */
+    char admin[160]; /* admin's token */
 } tserver;
 
 typedef struct tresp {
     long status;
-    json_t *json;       /* parsed body, or NULL */
-    char *body;         /* raw body (NUL-terminated) */
-    bool replay;        /* Idempotent-Replay: true */
+    json_t *json; /* parsed body, or NULL */
+    char *body;   /* raw body (NUL-terminated) */
+    bool replay;  /* Idempotent-Replay: true */
 } tresp;
 
 /* A fresh temporary directory under $CETS_TEST_TMP (or /tmp). */
@@ -55,8 +55,8 @@ int ts_signal(tserver *t, int sig);
 
 /* One request; body may be NULL. out->json is parsed when the body is JSON.
  * Returns out->status (0 when the request failed at the HTTP level). */
-long ts_req(tserver *t, const char *method, const char *path, const char *token,
-            const char *body, tresp *out);
+long ts_req(tserver *t, const char *method, const char *path, const char *token, const char *body,
+            tresp *out);
 void tresp_free(tresp *r);
 /* GET/POST expecting a status; returns the parsed JSON (caller decrefs).
  * Fails the test on another status, printing the body. */

@@ -59,8 +59,7 @@ static void ts_setup(tstream *s, cets_cmd *c)
 /* A resting order id remembered from earlier results, or 0. */
 static uint64_t ts_recent(tstream *s, const cets_engine *e, cets_order_info *o)
 {
-    if (!s->norders)
-        return 0;
+    if (!s->norders) return 0;
     uint32_t n = s->norders < 32 ? s->norders : 32;
     uint64_t id = s->orders[ts_rand(s) % n];
     return cets_order_get(e, id, o) == 0 ? id : 0;

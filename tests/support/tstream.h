@@ -23,11 +23,11 @@
 
 typedef struct tstream {
     uint64_t rng;
-    uint64_t seq;      /* seq of the last command built */
-    int64_t now;       /* ts of the last command built */
-    uint32_t n;        /* commands built */
-    uint32_t day_len;  /* trading commands between two ends of day */
-    uint32_t in_day;   /* trading commands built today */
+    uint64_t seq;        /* seq of the last command built */
+    int64_t now;         /* ts of the last command built */
+    uint32_t n;          /* commands built */
+    uint32_t day_len;    /* trading commands between two ends of day */
+    uint32_t in_day;     /* trading commands built today */
     uint64_t orders[32]; /* recent resting order ids (a ring) */
     uint32_t norders;
 } tstream;

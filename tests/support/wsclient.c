@@ -36,10 +36,8 @@ static int write_all(int fd, const void *p, size_t n)
     const uint8_t *b = p;
     while (n) {
         ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
         b += w;
         n -= (size_t)w;
     }
@@ -50,13 +48,11 @@ static int write_all(int fd, const void *p, size_t n)
 static int fill(wsc *c, int ms)
 {
     struct pollfd p = {.fd = c->fd, .events = POLLIN};
-    if (poll(&p, 1, ms < 0 ? 0 : ms) <= 0)
-        return -1;
+    if (poll(&p, 1, ms < 0 ? 0 : ms) <= 0) return -1;
     if (c->cap - c->len < 65536) {
         size_t cap = c->cap * 2 + 65536;
         uint8_t *b = realloc(c->buf, cap);
-        if (!b)
-            return -1;
+        if (!b) return -1;
         c->buf = b;
         c->cap = cap;
     }
@@ -80,8 +76,7 @@ static int handshake(wsc *c, int port, const char *path)
                      "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
                      "Sec-WebSocket-Version: 13\r\n\r\n",
                      path, port, key);
-    if (write_all(c->fd, req, (size_t)n) != 0)
-        return -1;
+    if (write_all(c->fd, req, (size_t)n) != 0) return -1;
     int64_t end = ms_now() + 5000;
     for (;;) {
         uint8_t *hdr_end = c->len >= 4 ? memmem(c->buf, c->len, "\r\n\r\n", 4) : NULL;
@@ -92,15 +87,13 @@ static int handshake(wsc *c, int port, const char *path)
             c->len -= hlen;
             return ok ? 0 : -1;
         }
-        if (fill(c, (int)(end - ms_now())) != 0)
-            return -1;
+        if (fill(c, (int)(end - ms_now())) != 0) return -1;
     }
 }
 
 wsc *wsc_connect(int port, const char *path)
 {
-    if (sodium_init() < 0)
-        return NULL;
+    if (sodium_init() < 0) return NULL;
     wsc *c = calloc(1, sizeof *c);
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -117,10 +110,8 @@ wsc *wsc_connect(int port, const char *path)
 
 void wsc_close(wsc *c)
 {
-    if (!c)
-        return;
-    if (c->fd >= 0)
-        close(c->fd);
+    if (!c) return;
+    if (c->fd >= 0) close(c->fd);
     free(c->buf);
     free(c);
 }
@@ -138,22 +129,23 @@ int wsc_send_frame(wsc *c, int opcode, bool fin, const void *data, size_t len)
         hdr[h++] = (uint8_t)len;
     } else {
         hdr[h++] = 0x80 | 127;
-        for (int i = 7; i >= 0; i--)
-            hdr[h++] = (uint8_t)((uint64_t)len >> (8 * i));
+        for (int i = 7; i >= 0; i--) hdr[h++] = (uint8_t)((uint64_t)len >> (8 * i));
     }
     randombytes_buf(mask, sizeof mask);
     memcpy(hdr + h, mask, 4);
     h += 4;
     uint8_t *out = malloc(h + len);
     memcpy(out, hdr, h);
-    for (size_t i = 0; i < len; i++)
-        out[h + i] = ((const uint8_t *)data)[i] ^ mask[i % 4];
+    for (size_t i = 0; i < len; i++) out[h + i] = ((const uint8_t *)data)[i] ^ mask[i % 4];
     int rc = write_all(c->fd, out, h + len);
     free(out);
     return rc;
 }
 
-int wsc_send(wsc *c, const char *text) { return wsc_send_frame(c, 1, true, text, strlen(text)); }
+int wsc_send(wsc *c, const char *text)
+{
+    return wsc_send_frame(c, 1, true, text, strlen(text));
+}
 
 int wsc_send_json(wsc *c, json_t *j)
 {
@@ -168,26 +160,21 @@ int wsc_send_json(wsc *c, json_t *j)
  * terminated); 0 when the buffer holds no whole frame yet. */
 static int frame_take(wsc *c, int *opcode, char **payload, size_t *plen)
 {
-    if (c->len < 2)
-        return 0;
+    if (c->len < 2) return 0;
     size_t need = 2, len = c->buf[1] & 0x7f;
     if (len == 126) {
-        if (c->len < 4)
-            return 0;
+        if (c->len < 4) return 0;
         len = (size_t)c->buf[2] << 8 | c->buf[3];
         need = 4;
     } else if (len == 127) {
-        if (c->len < 10)
-            return 0;
+        if (c->len < 10) return 0;
         len = 0;
-        for (int i = 0; i < 8; i++)
-            len = len << 8 | c->buf[2 + i];
+        for (int i = 0; i < 8; i++) len = len << 8 | c->buf[2 + i];
         need = 10;
     }
     if (c->buf[1] & 0x80) /* a server must not mask; take it anyway */
         need += 4;
-    if (c->len < need + len)
-        return 0;
+    if (c->len < need + len) return 0;
     *opcode = c->buf[0] & 0x0f;
     *payload = malloc(len + 1);
     memcpy(*payload, c->buf + need, len);
@@ -218,11 +205,9 @@ json_t *wsc_recv(wsc *c, int timeout_ms)
                 c->close_code = n >= 2 ? ((uint8_t)p[0] << 8 | (uint8_t)p[1]) : 1005;
             }
             free(p);
-            if (c->closed)
-                return NULL;
+            if (c->closed) return NULL;
         }
-        if (c->closed || fill(c, (int)(end - ms_now())) != 0)
-            return NULL;
+        if (c->closed || fill(c, (int)(end - ms_now())) != 0) return NULL;
     }
 }
 
@@ -231,16 +216,23 @@ json_t *wsc_wait(wsc *c, const char *key, const char *value, int timeout_ms)
     int64_t end = ms_now() + timeout_ms;
     while (ms_now() < end) {
         json_t *j = wsc_recv(c, (int)(end - ms_now()));
-        if (!j)
-            return NULL;
+        if (!j) return NULL;
         const char *v = json_string_value(json_object_get(j, key));
-        if (v && strcmp(v, value) == 0)
-            return j;
+        if (v && strcmp(v, value) == 0) return j;
         json_decref(j);
     }
     return NULL;
 }
 
-bool wsc_closed(const wsc *c) { return c->closed; }
-int wsc_close_code(const wsc *c) { return c->close_code; }
-int wsc_fd(const wsc *c) { return c->fd; }
+bool wsc_closed(const wsc *c)
+{
+    return c->closed;
+}
+int wsc_close_code(const wsc *c)
+{
+    return c->close_code;
+}
+int wsc_fd(const wsc *c)
+{
+    return c->fd;
+}

@@ -48,19 +48,19 @@ static void server_down(void)
 int fuzz_server_connect(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (fd < 0)
-        return -1;
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
-        return fd;
+    if (fd < 0) return -1;
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) return fd;
     if (errno == EINTR) { /* the connection goes on: wait for it */
         struct pollfd p = {.fd = fd, .events = POLLOUT};
         int err = 0;
         socklen_t el = sizeof err;
         while (poll(&p, 1, 10000) < 0 && errno == EINTR)
             ;
-        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0 && (p.revents & POLLOUT))
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0 &&
+            (p.revents & POLLOUT))
             return fd;
     }
     close(fd);
@@ -71,10 +71,8 @@ static void send_all(int fd, const char *p, size_t n)
 {
     while (n > 0) {
         ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return;
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return;
         p += w, n -= (size_t)w;
     }
 }
@@ -83,16 +81,14 @@ static void send_all(int fd, const char *p, size_t n)
 static char *http_call(const char *method, const char *path, const char *token, const char *body)
 {
     char head[1024], auth[200] = "";
-    if (token)
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", token);
+    if (token) snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", token);
     size_t blen = body ? strlen(body) : 0;
     int hn = snprintf(head, sizeof head,
                       "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sContent-Length: %zu\r\n"
                       "Connection: close\r\n\r\n",
                       method, path, auth, blen);
     int fd = fuzz_server_connect();
-    if (fd < 0)
-        return NULL;
+    if (fd < 0) return NULL;
     send_all(fd, head, (size_t)hn);
     send_all(fd, body, blen);
     size_t n = 0, cap = 4096;
@@ -101,17 +97,12 @@ static char *http_call(const char *method, const char *path, const char *token, 
         /* libFuzzer's SIGALRM (-timeout) interrupts system calls: EINTR */
         struct pollfd p = {.fd = fd, .events = POLLIN};
         int ready = poll(&p, 1, 10000);
-        if (ready < 0 && errno == EINTR)
-            continue;
-        if (ready <= 0)
-            break;
-        if (n == cap)
-            out = realloc(out, (cap *= 2) + 1);
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0) break;
+        if (n == cap) out = realloc(out, (cap *= 2) + 1);
         ssize_t r = recv(fd, out + n, cap - n, 0);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
         n += (size_t)r;
     }
     close(fd);
@@ -148,8 +139,7 @@ static bool login(const char *user, const char *password, char *token, size_t le
         ok = n > 0 && n < len;
         snprintf(token, len, "%.*s", (int)n, t);
     }
-    if (!ok)
-        snprintf(last_answer, sizeof last_answer, "%s", r ? r : "(no connection)");
+    if (!ok) snprintf(last_answer, sizeof last_answer, "%s", r ? r : "(no connection)");
     free(r);
     return ok;
 }
@@ -168,8 +158,7 @@ static bool token_good(const char *token, const char *user, uint32_t participant
 
 static void admin_back(void)
 {
-    if (token_good(admin_token, "admin", CETS_EXCHANGE_ID, ADMIN_ROLES))
-        return;
+    if (token_good(admin_token, "admin", CETS_EXCHANGE_ID, ADMIN_ROLES)) return;
     if (login("admin", ADMIN_PASSWORD, admin_token, sizeof admin_token) &&
         token_good(admin_token, "admin", CETS_EXCHANGE_ID, ADMIN_ROLES))
         return;
@@ -183,8 +172,7 @@ static void admin_back(void)
 
 static void user_back(void)
 {
-    if (token_good(user_token, "fuzz", 2, USER_ROLES))
-        return;
+    if (token_good(user_token, "fuzz", 2, USER_ROLES)) return;
     int st = fuzz_server_request(
         "POST", "/api/v1/admin/users", admin_token,
         "{\"username\":\"fuzz\",\"password\":\"" USER_PASSWORD
@@ -208,8 +196,7 @@ static void seed(const char *method, const char *path, const char *body)
 
 server *fuzz_server(void)
 {
-    if (started)
-        return &S;
+    if (started) return &S;
     /* the log is written (its escaping is under test too) but not shown */
     log_setup(fopen("/dev/null", "w"), LOG_DEBUG);
     snprintf(data_dir, sizeof data_dir, "%s/cetsd", fuzz_dir());
@@ -232,9 +219,11 @@ server *fuzz_server(void)
     auth_set_failure_policy(S.auth, 1000, 0, 0, 0, 0);
     fuzz_check(login("admin", ADMIN_PASSWORD, admin_token, sizeof admin_token), "admin login");
     seed("POST", "/api/v1/admin/instruments",
-         "{\"code\":\"CEA25\",\"product\":\"CEA\",\"matching\":\"listing\",\"prev_close\":\"50.00\"}");
+         "{\"code\":\"CEA25\",\"product\":\"CEA\",\"matching\":\"listing\",\"prev_close\":\"50."
+         "00\"}");
     seed("POST", "/api/v1/admin/instruments",
-         "{\"code\":\"CEAC\",\"product\":\"CEA\",\"matching\":\"continuous\",\"prev_close\":\"50.00\"}");
+         "{\"code\":\"CEAC\",\"product\":\"CEA\",\"matching\":\"continuous\",\"prev_close\":\"50."
+         "00\"}");
     for (int i = 0; i < 2; i++) {
         seed("POST", "/api/v1/admin/participants", "{\"kind\":\"entity\",\"name\":\"Fuzz Power\"}");
         char b[128];
@@ -266,8 +255,7 @@ char *fuzz_server_tokens_in(const uint8_t *data, size_t size, size_t *outlen)
                 k = j;
         const char *piece = k >= 0 ? values[k] : (const char *)data + i;
         size_t plen = k >= 0 ? strlen(values[k]) : 1;
-        if (n + plen + 1 > cap)
-            out = realloc(out, cap = 2 * cap + plen);
+        if (n + plen + 1 > cap) out = realloc(out, cap = 2 * cap + plen);
         memcpy(out + n, piece, plen);
         n += plen;
         i += k >= 0 ? strlen(names[k]) : 1;

@@ -39,7 +39,6 @@ int fuzz_server_connect(void);
 
 /* One HTTP request on a connection of its own (Connection: close); the
  * status, or 0 when no answer came. For setting the market up. */
-int fuzz_server_request(const char *method, const char *path, const char *token,
-                        const char *body);
+int fuzz_server_request(const char *method, const char *path, const char *token, const char *body);
 
 #endif

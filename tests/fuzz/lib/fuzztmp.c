@@ -17,8 +17,7 @@ static void fuzz_cleanup(void)
 
 const char *fuzz_dir(void)
 {
-    if (dir[0])
-        return dir;
+    if (dir[0]) return dir;
     struct stat st;
     const char *base = getenv("FUZZ_TMP");
     if (!base || !base[0])
@@ -37,12 +36,10 @@ void fuzz_path(char *out, size_t len, const char *name)
 void fuzz_clear(void)
 {
     DIR *d = opendir(fuzz_dir());
-    if (!d)
-        return;
+    if (!d) return;
     struct dirent *de;
     while ((de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
         char p[600];
         fuzz_path(p, sizeof p, de->d_name);
         unlink(p);
@@ -65,8 +62,7 @@ unsigned char *fuzz_read(const char *name, size_t *len)
     char p[600];
     fuzz_path(p, sizeof p, name);
     FILE *f = fopen(p, "rb");
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
