@@ -21,9 +21,9 @@
  * --nats runs the exchange on the replicated journal (cluster mode, a fresh
  * stream on the NATS servers given) instead of the file journal; every line
  * says which ("journal":"file" or "nats"). bench_cluster runs both.
- * --tls: the gateway with a TLS listener (a self-signed certificate made
- * with the openssl command in the data directory) and the client over
- * OpenSSL; every line says "tls":true or false.
+ * --tls: the gateway with a TLS listener (cetsd's self-signed certificate,
+ * tls_self_signed, in the data directory) and the client over OpenSSL;
+ * every line says "tls":true or false.
  * --dir picks the file system of the journal (default: a fresh directory
  * under the current one, removed at exit); a tmpfs there (/dev/shm) shows
  * the gateway's own cost without the disk's fdatasync. Prints one JSON line
@@ -53,6 +53,7 @@
 #include "../src/auth/auth.h"
 #include "../src/fix/validate.h"
 #include "../src/server/config.h"
+#include "../src/server/tls.h"
 #include "cluster/cluster.h"
 #include "core/compids.h"
 #include "core/log.h"
@@ -153,16 +154,10 @@ static void exchange_start(const char *dir)
     compids_free(&t);
     o.listen = "127.0.0.1:0";
     o.state_dir = state;
-    if (tls) {
-        char cmd[3000];
-        snprintf(tls_cert, sizeof tls_cert, "%s/cert.pem", dir);
-        snprintf(tls_key, sizeof tls_key, "%s/key.pem", dir);
-        snprintf(cmd, sizeof cmd,
-                 "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-                 "-keyout '%s' -out '%s' >/dev/null 2>&1",
-                 tls_key, tls_cert);
-        if (system(cmd) != 0)
-            die("openssl req failed (the openssl command makes the bench's certificate)");
+    if (tls) { /* cetsd's own self-signed certificate (cetsd --tls-self-signed) */
+        if (tls_self_signed(dir, tls_cert, sizeof tls_cert, tls_key, sizeof tls_key, err,
+                            sizeof err) != 0)
+            die(err);
         o.tls_cert = tls_cert;
         o.tls_key = tls_key;
     }

@@ -107,7 +107,7 @@ static void run_scenario(void **state)
         const char *base = getenv("CETS_TEST_TMP");
         snprintf(certdir, sizeof certdir, "%s/qftls-XXXXXX", base && base[0] ? base : "/tmp");
         assert_non_null(mkdtemp(certdir));
-        fx_make_cert(certdir, "127.0.0.1");
+        fx_make_cert(certdir);
         snprintf(cert, sizeof cert, "%s/cert.pem", certdir);
         snprintf(key, sizeof key, "%s/key.pem", certdir);
     }

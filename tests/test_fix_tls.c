@@ -44,7 +44,7 @@ static int setup(void **state)
     snprintf(certdir, sizeof certdir, "%s/fixtls-XXXXXX", base && base[0] ? base : "/tmp");
     mkdir(base && base[0] ? base : "/tmp", 0755);
     if (!mkdtemp(certdir)) return -1;
-    fx_make_cert(certdir, "127.0.0.1");
+    fx_make_cert(certdir);
     snprintf(cert, sizeof cert, "%s/cert.pem", certdir);
     snprintf(key, sizeof key, "%s/key.pem", certdir);
     return 0;
@@ -198,7 +198,7 @@ static void test_bad_files_refused(void **state)
     start_fails("", key, "both a certificate and a key");
     snprintf(other, sizeof other, "%s/other", certdir);
     mkdir(other, 0700);
-    fx_make_cert(other, "someone-else");
+    fx_make_cert(other);
     snprintf(otherkey, sizeof otherkey, "%s/key.pem", other);
     start_fails(cert, otherkey, "does not match");
     /* the same file for both (a combined PEM) is fine */

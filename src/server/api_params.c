@@ -69,10 +69,11 @@ static json_t *view_params(const cets_engine *e)
                      "params", params, "history", hist, "changes", (json_int_t)n);
 }
 
-static int params_answer(req *r, int status)
+/* A view of the engine under the read lock, answered with status. */
+static int view_answer(req *r, int status, json_t *(*view)(const cets_engine *))
 {
     const cets_engine *e = core_read_begin(r->s->core);
-    json_t *o = view_params(e);
+    json_t *o = view(e);
     core_read_end(r->s->core);
     if (!o) return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
     return http_json(r, status, o, NULL);
@@ -84,7 +85,7 @@ static int h_params(http_conn *conn, void *cb)
     if (!http_begin(&r, cb, conn)) return r.status;
     if (r.nseg != 1) return http_not_found(&r, "no such resource");
     if (!http_is(&r, "GET")) return http_bad_method(&r);
-    return params_answer(&r, 200);
+    return view_answer(&r, 200, view_params);
 }
 
 static int h_admin_params(http_conn *conn, void *cb)
@@ -119,7 +120,7 @@ static int h_admin_params(http_conn *conn, void *cb)
                   .flags = urgent ? CETS_PARAM_URGENT : 0};
     int code = api_submit(&r, &c, NULL);
     if (code != CETS_OK) return http_reject(&r, &c, code, NULL);
-    return params_answer(&r, 201);
+    return view_answer(&r, 201, view_params);
 }
 
 /* ---- position limits' exemptions --------------------------------------- */
@@ -146,15 +147,6 @@ static json_t *view_limits(const cets_engine *e)
     return json_pack("{s:o, s:o}", "limits", lim, "exemptions", ex);
 }
 
-static int limits_answer(req *r, int status)
-{
-    const cets_engine *e = core_read_begin(r->s->core);
-    json_t *o = view_limits(e);
-    core_read_end(r->s->core);
-    if (!o) return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
-    return http_json(r, status, o, NULL);
-}
-
 static int h_limits(http_conn *conn, void *cb)
 {
     static const char *const fields[] = {"participant", "exempt", "reason", NULL};
@@ -164,7 +156,7 @@ static int h_limits(http_conn *conn, void *cb)
         if (!(r.who.roles & (ROLE_ADMIN | ROLE_AUTHORITY)))
             return http_error(&r, 403, "forbidden", HTTP_E_FORBIDDEN,
                               "one of the roles admin, authority required");
-        return limits_answer(&r, 200);
+        return view_answer(&r, 200, view_limits);
     }
     if (r.nseg != 2 || strcmp(r.seg[1], "exemptions") != 0)
         return r.nseg == 1 ? http_bad_method(&r) : http_not_found(&r, "no such resource");
@@ -187,7 +179,7 @@ static int h_limits(http_conn *conn, void *cb)
     c.aux = on;
     int code = api_submit(&r, &c, NULL);
     if (code != CETS_OK) return http_reject(&r, &c, code, NULL);
-    return limits_answer(&r, 201);
+    return view_answer(&r, 201, view_limits);
 }
 
 /* ---- the large-holder report -------------------------------------------- */

@@ -67,8 +67,8 @@ bool fxc_connect_tls(fxc *c, int port, const char *comp, const char *ca_file, in
 /* The TLS version the connection agreed, e.g. "TLSv1.3". */
 const char *fxc_tls_version(const fxc *c);
 /* Write a self-signed certificate for 127.0.0.1 and its key (PEM files
- * dir/cert.pem, dir/key.pem) with the openssl command. */
-void fx_make_cert(const char *dir, const char *name);
+ * dir/cert.pem, dir/key.pem), with cetsd's own maker (tls_self_signed). */
+void fx_make_cert(const char *dir);
 void fxc_close(fxc *c);
 void fxc_send_raw(fxc *c, const void *p, size_t n);
 /* Build with header (49, 56, 34 = out_seq++, 52 = now) and send. body is
