@@ -319,12 +319,17 @@ static size_t sink(char *p, size_t size, size_t n, void *ctx)
 }
 
 /* GET url with curl verifying against ca (NULL: no verification) and at
- * most TLS version maxv (0: any); the status, 0 when it failed. */
-static long curl_get(const char *url, const char *ca, long maxv)
+ * most TLS version maxv (0: any) -- or POST "{}" with the header lines hdrs;
+ * the status, 0 when it failed. */
+static long curl_send(const char *url, const char *ca, long maxv, struct curl_slist *hdrs)
 {
     CURL *c = curl_easy_init();
     long status = 0;
     curl_easy_setopt(c, CURLOPT_URL, url);
+    if (hdrs) { /* and a body, which curl sends chunked if the headers say so */
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "{}");
+    }
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
     if (ca)
@@ -335,6 +340,11 @@ static long curl_get(const char *url, const char *ca, long maxv)
     if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(c);
     return status;
+}
+
+static long curl_get(const char *url, const char *ca, long maxv)
+{
+    return curl_send(url, ca, maxv, NULL);
 }
 
 static char tls_dir[512];
@@ -375,6 +385,11 @@ static void test_tls_self_signed(void **state)
     char url[96];
     snprintf(url, sizeof url, "https://127.0.0.1:%d/healthz", service_port(&s));
     assert_int_equal(curl_get(url, crt, 0), 200);
+    /* the framing checks see the headers TLS carried (request smuggling, finding 13) */
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Length: 4");
+    h = curl_slist_append(h, "Transfer-Encoding: chunked");
+    assert_int_equal(curl_send(url, crt, 0, h), 400);
+    curl_slist_free_all(h);
     snprintf(url, sizeof url, "https://localhost:%d/healthz", service_port(&s));
     assert_int_equal(curl_get(url, crt, 0), 200);
     assert_int_equal(curl_get(url, crt, CURL_SSLVERSION_MAX_TLSv1_1), 0);

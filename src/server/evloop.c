@@ -201,6 +201,83 @@ static void send_answer(job *j)
     h2o_send_inline(hr, j->resp ? j->resp : "", j->resp_len);
 }
 
+/* ---- h2o's own refusals ------------------------------------------------------
+ * h2o refuses some requests itself, before any handler: a Content-Length that
+ * is not a number, an unknown Transfer-Encoding, a broken chunk, a body over
+ * max_request_entity_size, an Expect it does not know -- on the host's
+ * fallback path -- and its file handler answers a missing dashboard file,
+ * each with a text/plain body (h2o_send_error_generic); this filter gives them
+ * the API's status line and JSON shape (http_conn_error), h2o's text as the
+ * message. (A request line h2o cannot parse at all gets h2o's fixed
+ * "400 Bad Request" text: it never reaches a filter.) */
+typedef struct {
+    h2o_ostream_t super;
+    bool sent;
+} refusal_ostream;
+
+static void refusal_send(h2o_ostream_t *self, h2o_req_t *hr, h2o_iovec_t *in, size_t n,
+                         h2o_send_state_t state)
+{
+    refusal_ostream *o = (refusal_ostream *)self;
+    if (o->sent) {
+        h2o_ostream_send_next(self, hr, NULL, 0, state);
+        return;
+    }
+    o->sent = true;
+    char msg[200];
+    size_t m = 0;
+    for (size_t i = 0; i < n && m < sizeof msg - 1; i++) {
+        size_t k = in[i].len < sizeof msg - 1 - m ? in[i].len : sizeof msg - 1 - m;
+        memcpy(msg + m, in[i].base, k);
+        m += k;
+    }
+    msg[m] = 0;
+    job t; /* answered in place by http_conn_error: job_answer copies the answer */
+    memset(&t, 0, sizeof t);
+    t.c.ops = &job_ops;
+    t.c.impl = &t;
+    t.c.method = "-";
+    t.c.path = "/";
+    int st = hr->res.status;
+    if (st == 404)
+        http_conn_error(&t.c, 404, "not_found", HTTP_E_NOT_FOUND, NULL, "no such file");
+    else if (st == 403)
+        http_conn_error(&t.c, 403, "forbidden", HTTP_E_FORBIDDEN, NULL, msg);
+    else if (st == 413)
+        http_conn_error(&t.c, 413, "too_large", HTTP_E_TOO_LARGE, NULL, msg);
+    else if (st >= 500)
+        http_conn_error(&t.c, st, "unavailable", HTTP_E_UNAVAILABLE, NULL, msg);
+    else
+        http_conn_error(&t.c, st, "bad_request", HTTP_E_BAD_REQUEST, NULL, msg);
+    h2o_iovec_t body = h2o_strdup(&hr->pool, t.resp ? t.resp : "", t.resp_len);
+    if (t.reason) hr->res.reason = h2o_strdup(&hr->pool, t.reason, SIZE_MAX).base;
+    ssize_t ct = h2o_find_header(&hr->res.headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    if (ct >= 0 && t.ctype)
+        hr->res.headers.entries[ct].value = h2o_strdup(&hr->pool, t.ctype, SIZE_MAX);
+    hr->res.content_length = body.len;
+    if (t.close) hr->http1_is_persistent = 0; /* after a 400: see http_conn_error */
+    free(t.reason);
+    free(t.ctype);
+    free(t.extra);
+    free(t.resp);
+    h2o_ostream_send_next(self, hr, &body, 1, state);
+}
+
+static void refusal_setup(h2o_filter_t *self, h2o_req_t *hr, h2o_ostream_t **slot)
+{
+    (void)self;
+    ssize_t ct = h2o_find_header(&hr->res.headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    if (hr->res.status >= 400 && ct >= 0 && /* what h2o_send_error_generic sends */
+        h2o_memis(hr->res.headers.entries[ct].value.base, hr->res.headers.entries[ct].value.len,
+                  H2O_STRLIT("text/plain; charset=utf-8"))) {
+        refusal_ostream *o = (refusal_ostream *)h2o_add_ostream(hr, sizeof *o, slot);
+        o->super.do_send = refusal_send;
+        o->sent = false;
+        slot = &o->super.next;
+    }
+    h2o_setup_next_ostream(hr, slot);
+}
+
 /* Answers from the handler threads: everything queued since the last wake-up. */
 static void on_answers(h2o_multithread_receiver_t *rcv, h2o_linklist_t *messages)
 {
@@ -259,15 +336,52 @@ static void job_pool_gone(void *p)
     job_unref(j);
 }
 
-/* Copy what the handler needs out of h2o's request. */
-static job *job_make(io_thread *io, h2o_req_t *hr)
+/* The request's head as it came (request line and header lines, up to the
+ * blank line), or NULL. h2o keeps Content-Length and Transfer-Encoding out
+ * of the request's headers -- it frames the body itself, by the first
+ * Content-Length or by Transfer-Encoding -- but the framing checks
+ * (http_static_check) must see every one as sent. h2o leaves the head at the
+ * start of the connection's input until the answer has been sent (then it
+ * consumes the request); the request line is checked to be sure it is this
+ * request's. */
+static const char *request_head(h2o_req_t *hr, size_t *len)
 {
+    h2o_socket_t *sock =
+        hr->conn->callbacks->get_socket ? hr->conn->callbacks->get_socket(hr->conn) : NULL;
+    if (!sock || !sock->input || sock->input->size < hr->method.len + 1) return NULL;
+    const char *b = sock->input->bytes;
+    size_t n = sock->input->size;
+    if (memcmp(b, hr->method.base, hr->method.len) != 0 || b[hr->method.len] != ' ') return NULL;
+    const char *end = memmem(b, n, "\r\n\r\n", 4);
+    if (!end) return NULL;
+    *len = (size_t)(end - b) + 2; /* the last header line's CRLF */
+    return b;
+}
+
+static bool is_framing_header(const char *name, size_t len)
+{
+    return (len == 14 && strncasecmp(name, "content-length", len) == 0) ||
+           (len == 17 && strncasecmp(name, "transfer-encoding", len) == 0);
+}
+
+/* Copy what the handler needs out of h2o's request. */
+static job *job_make(io_thread *io, h2o_req_t *hr, const char **why)
+{
+    *why = "out of memory";
     job *j = calloc(1, sizeof *j);
     if (!j) return NULL;
     j->io = io;
     j->hr = hr;
     j->refs = 1;
-    size_t need = hr->method.len + hr->path.len + hr->path_normalized.len + 16;
+    size_t head_len = 0;
+    const char *head = request_head(hr, &head_len);
+    if (!head) { /* the framing could not be checked: refused (see request_head) */
+        *why = "the request's head is not where it was expected";
+        log_error("http", "msg=%s", log_q(*why));
+        free(j);
+        return NULL;
+    }
+    size_t need = hr->method.len + hr->path.len + hr->path_normalized.len + head_len + 16;
     for (size_t i = 0; i < hr->headers.size; i++)
         need += hr->headers.entries[i].name->len + hr->headers.entries[i].value.len + 2;
     char *s = j->strings = malloc(need);
@@ -292,6 +406,22 @@ static job *job_make(io_thread *io, h2o_req_t *hr)
         PUT(c->query, hr->path.base + hr->query_at + 1, hr->path.len - hr->query_at - 1);
     c->version = hr->version >= 0x101 ? "1.1" : "1.0";
     c->content_length = -1;
+    /* the framing headers first, as sent, so that no cap on the count hides one */
+    for (const char *l = memchr(head, '\n', head_len), *end = head + head_len;
+         l && ++l < end && c->nhdr < HTTP_MAX_HEADERS;) {
+        const char *eol = memchr(l, '\n', (size_t)(end - l));
+        if (!eol) break;
+        const char *colon = memchr(l, ':', (size_t)(eol - l));
+        if (colon && is_framing_header(l, (size_t)(colon - l))) {
+            const char *v = colon + 1, *ve = eol;
+            while (v < ve && (*v == ' ' || *v == '\t')) v++;
+            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+            PUT(c->hdr[c->nhdr].name, l, (size_t)(colon - l));
+            PUT(c->hdr[c->nhdr].value, v, (size_t)(ve - v));
+            c->nhdr++;
+        }
+        l = eol;
+    }
     for (size_t i = 0; i < hr->headers.size && c->nhdr < HTTP_MAX_HEADERS; i++) {
         h2o_header_t *h = &hr->headers.entries[i];
         PUT(c->hdr[c->nhdr].name, h->name->base, h->name->len);
@@ -328,9 +458,10 @@ static int on_req(h2o_handler_t *self, h2o_req_t *hr)
     io_thread *io = NULL;
     for (int i = 0; i < e->nio; i++)
         if (&e->io[i].ctx == hr->conn->ctx) io = &e->io[i];
-    job *j = io ? job_make(io, hr) : NULL;
+    const char *why = "no I/O thread";
+    job *j = io ? job_make(io, hr, &why) : NULL;
     if (!j) {
-        h2o_send_error_503(hr, "Service Unavailable", "out of memory", 0);
+        h2o_send_error_503(hr, "Service Unavailable", why, H2O_SEND_ERROR_HTTP1_CLOSE_CONNECTION);
         return 0;
     }
     /* the request's pool says when the connection is gone */
@@ -607,7 +738,10 @@ int evloop_start(server *s, char *err, size_t errlen)
     e->conf.http1.upgrade_to_http2 = 0;
     e->conf.handshake_timeout = (uint64_t)c->http_request_timeout_ms;
     e->host = h2o_config_register_host(&e->conf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_create_filter(&e->host->fallback_path, sizeof(h2o_filter_t))->on_setup_ostream =
+        refusal_setup;
     h2o_pathconf_t *pc = h2o_config_register_path(e->host, "/", 0);
+    h2o_create_filter(pc, sizeof(h2o_filter_t))->on_setup_ostream = refusal_setup;
     h2o_handler_t *h = h2o_create_handler(pc, sizeof *h + sizeof(evl *));
     h->on_req = on_req;
     *(evl **)(h + 1) = e;
