@@ -324,6 +324,15 @@ static void test_smuggling_two_content_lengths(void **state)
                               "Content-Length: 2, 48\r\n\r\n{}");
     expect_refused_and_closed("POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                               "Content-Length: +2\r\n\r\n{}");
+    /* a header line folded onto the one before (obs-fold, RFC 9112, 5.2) is refused on the
+     * event loop: a length folded so is two readings, and h2o hands any folded line on as a
+     * header without a name (fuzz_http found the NULL name). civetweb drops a folded line. */
+    if (strcmp(T.s.cfg.frontend, "evloop") == 0) {
+        expect_refused_and_closed("POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                  "Content-Length: 2\r\n 48\r\n\r\n{}");
+        expect_refused_and_closed("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: 1\r\n"
+                                  "\t2\r\n\r\n");
+    }
     /* the same length twice is one length (RFC 9110, 8.6): answered */
     bool closed;
     char *resp = raw("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"

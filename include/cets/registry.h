@@ -76,6 +76,11 @@ int cets_csv_text(FILE *out, const char *s);
 /* True when cets_csv_text writes s exactly as it is (nothing to quote, no
  * formula to guard): for writers that copy such cells themselves. */
 bool cets_csv_text_plain(const char *s);
+/* Length of the well-formed UTF-8 character at s (1-4), 0 when it is not one
+ * (a stray or overlong byte, a surrogate, past U+10FFFF, or cut short by the
+ * end of the string). The one check of UTF-8 for the CSV and JSON the
+ * registry, the server and the CLI write. */
+int cets_utf8_char_len(const char *s);
 
 /* ---- compliance report (src/registry/report.c) -------------------------- */
 

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "cets/registry.h"
 #include "cli.h"
 
 /* Insert ',' every three digits of the integer part of the number in buf. */
@@ -79,23 +80,6 @@ char *fmt_json_money(int64_t fen, char *buf)
     return cets_fmt_money(fen, buf);
 }
 
-/* Length of the well-formed UTF-8 character at s (1-4), 0 when it is not
- * one (a stray or overlong byte, a surrogate, past U+10FFFF, or cut short
- * by the end of the string). */
-static int utf8_char_len(const unsigned char *s)
-{
-    int n = s[0] < 0x80                   ? 1
-            : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
-            : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
-            : s[0] >= 0xf0 && s[0] < 0xf5 ? 4
-                                          : 0;
-    for (int i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80) return 0;
-    if (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))) return 0;
-    if (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))) return 0;
-    return n;
-}
-
 /* JSON text must be UTF-8. The engine keeps names in 47 bytes, so a longer
  * one (from a journal written through the library, cets.h) may end in the
  * middle of a character: that tail is dropped, so the name is cut on the
@@ -104,7 +88,7 @@ void json_quote(FILE *f, const char *s)
 {
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        int n = utf8_char_len(p);
+        int n = cets_utf8_char_len((const char *)p);
         if (*p == '"' || *p == '\\') {
             fprintf(f, "\\%c", *p);
         } else if (*p < 0x20) {

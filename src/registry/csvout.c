@@ -25,6 +25,23 @@ static bool formula_start(const char *s)
     return s[0] && strchr("=+-@\t\r", s[0]) != NULL;
 }
 
+int cets_utf8_char_len(const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    int n = s[0] < 0x80                   ? 1
+            : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
+            : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
+            : s[0] >= 0xf0 && s[0] < 0xf5 ? 4
+                                          : 0;
+    for (int i = 1; i < n; i++) /* a NUL ends the string: not a continuation byte */
+        if ((s[i] & 0xc0) != 0x80) return 0;
+    if (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
+        return 0; /* overlong, or a UTF-16 surrogate */
+    if (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
+        return 0; /* overlong, or above U+10FFFF */
+    return n;
+}
+
 bool cets_csv_text_plain(const char *s)
 {
     return !formula_start(s) && !strpbrk(s, ",\"\r\n");

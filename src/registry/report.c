@@ -92,29 +92,12 @@ int cets_report_compliance_csv(const cets_engine *e, int32_t year, FILE *out)
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (1-4), 0 when it is not valid. */
-static int utf8_len(const unsigned char *s)
-{
-    int n = s[0] < 0x80                   ? 1
-            : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
-            : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
-            : s[0] >= 0xf0 && s[0] < 0xf5 ? 4
-                                          : 0;
-    for (int i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80) return 0;
-    if (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
-        return 0; /* overlong, or a UTF-16 surrogate */
-    if (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
-        return 0; /* overlong, or above U+10FFFF */
-    return n;
-}
-
 static void json_string(FILE *out, const char *str)
 {
     const unsigned char *s = (const unsigned char *)str;
     fputc('"', out);
     while (*s) {
-        int n = utf8_len(s);
+        int n = cets_utf8_char_len((const char *)s);
         if (*s == '"' || *s == '\\')
             fprintf(out, "\\%c", *s);
         else if (*s < 0x20)

@@ -391,7 +391,8 @@ static job *job_make(io_thread *io, h2o_req_t *hr, const char **why)
     }
 #define PUT(dst, base, len)                                                                        \
     do {                                                                                           \
-        memcpy(s, base, len);                                                                      \
+        if (len) /* a folded header line has no name: base is NULL (fuzz_http) */                  \
+            memcpy(s, base, len);                                                                  \
         s[len] = 0;                                                                                \
         dst = s;                                                                                   \
         s += (len) + 1;                                                                            \

@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "cets/errors.h"
+#include "cets/registry.h"
 #include "core/jsonin.h"
 #include "core/log.h"
 #include "frontend.h"
@@ -203,23 +204,21 @@ void http_utf8_clean(char *str)
 {
     unsigned char *s = (unsigned char *)str;
     while (*s) {
-        int n = s[0] < 0x80                   ? 1
-                : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
-                : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
-                : s[0] >= 0xf0 && s[0] < 0xf5 ? 4
-                                              : 0;
-        int k = 1;
-        while (k < n && (s[k] & 0xc0) == 0x80) k++;
-        if (n > 1 && k < n && !s[k]) { /* cut short by the end */
-            *s = 0;
-            return;
+        int n = cets_utf8_char_len((const char *)s);
+        if (!n) {
+            int want = s[0] >= 0xc2 && s[0] < 0xe0   ? 2
+                       : s[0] >= 0xe0 && s[0] < 0xf5 ? 3 + (s[0] >= 0xf0)
+                                                     : 0;
+            int k = 1;
+            while (k < want && (s[k] & 0xc0) == 0x80) k++;
+            if (want && k < want && !s[k]) { /* cut short by the end */
+                *s = 0;
+                return;
+            }
+            *s = '?'; /* broken, overlong, a surrogate, or past U+10FFFF */
+            n = 1;
         }
-        if (k < n ||
-            (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))) ||
-            (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))))
-            n = 0; /* broken, overlong, a surrogate, or past U+10FFFF */
-        if (!n) *s = '?';
-        s += n ? n : 1;
+        s += n;
     }
 }
 
@@ -661,15 +660,18 @@ http_handler http_route(const char *path)
 /* ---- before any handler: framing and what may be served ------------------ */
 
 /* Why the body of this request is not framed one way only, or NULL. With
- * Content-Length and Transfer-Encoding together, or two lengths, a proxy in
- * front and we could each read a different request out of the same bytes
- * (request smuggling); a front end would quietly pick one. */
+ * Content-Length and Transfer-Encoding together, two lengths, or a header
+ * line folded onto the one before, a proxy in front and we could each read a
+ * different request out of the same bytes (request smuggling); a front end
+ * would quietly pick one, or drop the folded line. */
 static const char *framing_problem(const http_conn *c)
 {
     const char *len = NULL;
     bool chunked = false;
     for (int i = 0; i < c->nhdr; i++) {
         const char *name = c->hdr[i].name, *v = c->hdr[i].value;
+        if (!name[0] || name[0] == ' ' || name[0] == '\t') /* RFC 9112, 5.2: refused or unfolded */
+            return "a header line folded onto the one before (obs-fold)";
         if (strcasecmp(name, "Transfer-Encoding") == 0) {
             chunked = true;
         } else if (strcasecmp(name, "Content-Length") == 0) {

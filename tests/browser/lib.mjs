@@ -52,6 +52,13 @@ export function freePort() {
   });
 }
 
+// CETS_BROWSER_TLS=1: the same tests over https and wss, on the certificate
+// cetsd --tls-self-signed makes (run.sh runs the dashboard test so too). The
+// browser and this process's fetch accept it unverified: what is under test
+// is cetsd's TLS, not the certificate's chain (test_frontend verifies that).
+export const tls = process.env.CETS_BROWSER_TLS === '1';
+if (tls) process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+
 export async function startCetsd(cetsd, port, dataDir, adminPassword, logName = 'cetsd.log') {
   const log = fs.openSync(path.join(outDir, logName), 'w');
   // Orders are accepted at any hour (a fresh data dir takes this setting);
@@ -59,6 +66,7 @@ export async function startCetsd(cetsd, port, dataDir, adminPassword, logName = 
   const conf = path.join(dataDir, 'cetsd.conf');
   fs.writeFileSync(conf, `enforce_sessions = false\nweb_root = ${path.join(repo, 'web')}\n`);
   const args = ['--config', conf, '--listen', `127.0.0.1:${port}`, '--data', path.join(dataDir, 'data')];
+  if (tls) args.push('--tls-self-signed');
   const child = spawn(cetsd, args, {
     env: { ...process.env, CETSD_ADMIN_PASSWORD: adminPassword },
     stdio: ['ignore', log, log],
@@ -67,7 +75,7 @@ export async function startCetsd(cetsd, port, dataDir, adminPassword, logName = 
   child.on('exit', (code, sig) => {
     exited = `exit ${code ?? sig}`;
   });
-  const base = `http://127.0.0.1:${port}`;
+  const base = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     if (exited) throw new Error(`cetsd ${exited}; see ${path.join(outDir, logName)}`);
     try {
@@ -136,7 +144,9 @@ export function launch() {
 }
 
 export async function login(browser, base, name, password, lang = 'en') {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: lang === 'zh' ? 'zh-CN' : 'en-US' });
+  const ctx = await browser.newContext({
+    viewport: { width: 1280, height: 800 }, locale: lang === 'zh' ? 'zh-CN' : 'en-US', ignoreHTTPSErrors: tls,
+  });
   await ctx.addInitScript((l) => {
     if (!localStorage.getItem('cets.lang')) localStorage.setItem('cets.lang', l);
   }, lang);

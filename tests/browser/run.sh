@@ -4,7 +4,8 @@
 # the CJK font and the chart library via scripts/web-deps.sh), locates cetsd
 # ($1, or build-release/cetsd, built if missing) and runs dashboard.test.mjs
 # (the listing market) and terminal.test.mjs (blocks, auctions, the registry,
-# compliance, the console, Chinese glyphs). Ends with the sum of their
+# compliance, the console, Chinese glyphs), then dashboard.test.mjs again over
+# https and wss (CETS_BROWSER_TLS=1: cetsd --tls-self-signed). Ends with the sum of their
 # "N passed, N failed" lines and exits non-zero if either failed;
 # screenshots and the servers' logs in tests/browser/out/.
 set -euo pipefail
@@ -40,9 +41,13 @@ if [ ! -x "$cetsd" ] && [ -z "${1:-}" ]; then
 fi
 cd "$here"
 passed=0 failed=0 rc=0
-for t in dashboard.test.mjs terminal.test.mjs; do
+# each test over http and ws, and the dashboard's again over https and wss
+for run in dashboard.test.mjs terminal.test.mjs dashboard.test.mjs:tls; do
+  t=${run%%:*}
+  tls=0
+  [ "$run" != "$t" ] && tls=1 && echo "browser test: $t over https and wss"
   out=$(mktemp)
-  node "$t" "$cetsd" | tee "$out" || rc=1
+  CETS_BROWSER_TLS=$tls node "$t" "$cetsd" | tee "$out" || rc=1
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
   rm -f "$out"
   if [ -z "$line" ]; then failed=$((failed + 1)); rc=1; continue; fi

@@ -208,6 +208,8 @@ server *fuzz_server(void)
     cfg.core.cfg.enforce_sessions = false;
     cfg.http_threads = 16;
     cfg.login_max_failures = 1000;
+    const char *fe = getenv("CETS_FUZZ_FRONTEND"); /* fuzz another front end than the default */
+    if (fe && *fe) snprintf(cfg.frontend, sizeof cfg.frontend, "%s", fe);
     char err[1024];
     fuzz_check(service_start(&S, &cfg, err, sizeof err) == 0, "service_start: %s", err);
     started = true;

@@ -2,7 +2,9 @@
  * share: one real cetsd service started in the fuzzing process, on
  * 127.0.0.1 with a port of its own and a data directory under fuzz_dir(),
  * holding a small market, and two logged-in users whose tokens an input
- * names by placeholder.
+ * names by placeholder. It runs the default front end, or the one
+ * CETS_FUZZ_FRONTEND names (civetweb, evloop): tests/fuzz/run.sh fuzzes
+ * fuzz_http on each.
  *
  * The service is started once and lives across inputs (starting one per
  * input would be a thousand times slower), so an input meets the state the
