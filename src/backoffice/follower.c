@@ -83,8 +83,8 @@ static void follower_fail(follower *f, const char *err)
     if (was_ok)
         log_error("backoffice",
                   "msg=\"follower failing; it retries from its stored position\" "
-                  "alarm=1 follower=%s error=\"%s\"",
-                  f->sink.name, err);
+                  "alarm=1 follower=%s error=%s",
+                  f->sink.name, log_q(err));
 }
 
 /* Open the store, build the replica at its position. 0 or -1 (failed). */
@@ -113,9 +113,10 @@ static int follower_begin(follower *f)
     f->st.position = f->pos;
     pthread_cond_broadcast(&f->moved);
     pthread_mutex_unlock(&f->mu);
-    log_info("backoffice", "msg=\"%s\" follower=%s position=%llu snapshot=%llu ms=%.1f",
-             recovered ? "following the journal again" : "following the journal", f->sink.name,
-             (unsigned long long)f->pos, (unsigned long long)snap, (mono_ns() - t0) / 1e6);
+    log_info("backoffice", "msg=%s follower=%s position=%llu snapshot=%llu ms=%.1f",
+             log_q(recovered ? "following the journal again" : "following the journal"),
+             f->sink.name, (unsigned long long)f->pos, (unsigned long long)snap,
+             (mono_ns() - t0) / 1e6);
     return 0;
 }
 

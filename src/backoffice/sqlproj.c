@@ -175,8 +175,8 @@ static int day_file(sqlproj *p, const char *what, int32_t date,
     if (rc != 0) {
         log_error("backoffice",
                   "msg=\"cannot write the day's file; GET it from the API\" "
-                  "file=\"%s\" error=\"%s\"",
-                  path, err[0] ? err : strerror(errno));
+                  "file=%s error=%s",
+                  log_q(path), log_q(err[0] ? err : strerror(errno)));
         unlink(tmp);
     }
     return rc;

@@ -64,8 +64,8 @@ static int follow_one(void *ctx, const cl_msg *m)
     while (skip < m->n && m->cmds[skip].seq <= have) skip++;
     char err[600];
     if (m->n > skip && core_replicate(cl->c, m->cmds + skip, m->n - skip, err, sizeof err) != 0) {
-        log_error("cluster", "msg=\"cannot apply the stream\" alarm=1 stream_seq=%llu error=\"%s\"",
-                  (unsigned long long)m->stream_seq, err);
+        log_error("cluster", "msg=\"cannot apply the stream\" alarm=1 stream_seq=%llu error=%s",
+                  (unsigned long long)m->stream_seq, log_q(err));
         return -1;
     }
     cl_applied(cl->b, m->stream_seq, m->n ? m->cmds[m->n - 1].seq : have);
@@ -86,8 +86,8 @@ static void *follow_main(void *arg)
         char err[600];
         if (cl_read(cl->b, from, UINT64_MAX, &cl->follow_stop, follow_one, cl, err, sizeof err) !=
             0) {
-            log_warn("cluster", "msg=\"following the stream failed; again in 500 ms\" error=\"%s\"",
-                     err);
+            log_warn("cluster", "msg=\"following the stream failed; again in 500 ms\" error=%s",
+                     log_q(err));
             sleep_ms(500);
         }
     }
@@ -179,7 +179,7 @@ static void promote(cluster *cl)
     log_info("cluster", "msg=\"leader\" node=%s", cl->b->node);
     return;
 again:
-    log_warn("cluster", "msg=\"promotion failed; following again\" error=\"%s\"", err);
+    log_warn("cluster", "msg=\"promotion failed; following again\" error=%s", log_q(err));
     follow_start(cl);
 }
 
@@ -190,7 +190,7 @@ static void demote(cluster *cl, const char *why)
     cl->st.demotions++;
     cl->st.leader = false;
     pthread_mutex_unlock(&cl->mu);
-    log_warn("cluster", "msg=\"standby\" node=%s why=\"%s\"", cl->b->node, why);
+    log_warn("cluster", "msg=\"standby\" node=%s why=%s", cl->b->node, log_q(why));
     follow_start(cl);
 }
 
@@ -212,7 +212,7 @@ static void *role_main(void *arg)
                 char err[600];
                 if (have >= cl->published_seq + cl->b->o.snapshot_every &&
                     cluster_publish_snapshot(cl, err, sizeof err) != 0)
-                    log_error("cluster", "msg=\"snapshot not published\" error=\"%s\"", err);
+                    log_error("cluster", "msg=\"snapshot not published\" error=%s", log_q(err));
             }
         } else {
             pthread_mutex_lock(&cl->mu);
@@ -250,8 +250,8 @@ cluster *cluster_start(core_backend *cb, core *c, char *err, size_t errlen)
         return NULL;
     }
     cl->role_started = true;
-    log_info("cluster", "msg=\"started\" node=%s nats=\"%s\" stream=%s advertise=\"%s\"",
-             cl->b->node, cl->b->url, cl->b->stream, cl->b->advertise);
+    log_info("cluster", "msg=\"started\" node=%s nats=%s stream=%s advertise=%s", cl->b->node,
+             log_q(cl->b->url), cl->b->stream, log_q(cl->b->advertise));
     return cl;
 }
 

@@ -569,8 +569,8 @@ static int publish(cl_backend *b, const char *kind, const void *data, size_t len
         b->publish_retries++;
         pthread_mutex_unlock(&b->mu);
         if (attempt == 0)
-            log_warn("cluster", "msg=\"journal publish not acknowledged: retrying\" status=\"%s\"",
-                     natsStatus_GetText(s));
+            log_warn("cluster", "msg=\"journal publish not acknowledged: retrying\" status=%s",
+                     log_q(natsStatus_GetText(s)));
         usleep(100 * 1000);
     }
 }

@@ -52,8 +52,8 @@ static void compids_reload(gw *g, bool force)
     compid_table t = {0};
     char err[256];
     if (compids_load(&t, g->compids_path, err, sizeof err) != 0) {
-        log_error("fix", "msg=\"CompID table not read, the last one stays\" alarm=1 error=\"%s\"",
-                  err);
+        log_error("fix", "msg=\"CompID table not read, the last one stays\" alarm=1 error=%s",
+                  log_q(err));
         compids_free(&t);
         return;
     }
@@ -71,7 +71,7 @@ static void compids_reload(gw *g, bool force)
         if (s->c && (!e || e->participant != s->participant))
             sess_logout(s, "this SenderCompID is no longer provisioned for your participant");
     }
-    log_info("fix", "msg=\"CompID table read\" path=\"%s\" compids=%zu", g->compids_path,
+    log_info("fix", "msg=\"CompID table read\" path=%s compids=%zu", log_q(g->compids_path),
              g->compids.n);
 }
 
@@ -91,8 +91,8 @@ fix_store *gw_store(sess *s)
 {
     char err[256];
     if (!s->st && !(s->st = fix_store_open(s->g->state_dir, s->comp, err, sizeof err)))
-        log_error("fix", "msg=\"cannot open session store\" alarm=1 compid=%s error=\"%s\"",
-                  s->comp, err);
+        log_error("fix", "msg=\"cannot open session store\" alarm=1 compid=%s error=%s", s->comp,
+                  log_q(err));
     return s->st;
 }
 
@@ -173,7 +173,7 @@ static void compids_migrate(gw *g)
     if (d) closedir(d);
     char err[256];
     if (n && compids_save(&g->compids, g->compids_path, err, sizeof err) != 0)
-        log_error("fix", "msg=\"CompID table not written\" alarm=1 error=\"%s\"", err);
+        log_error("fix", "msg=\"CompID table not written\" alarm=1 error=%s", log_q(err));
     if (n) compids_reload(g, true);
 }
 
@@ -191,8 +191,8 @@ static void sessions_load(gw *g, const cets_engine *e)
         if (access(path, F_OK) != 0) continue; /* never logged on: nothing to load */
         sess *s = gw_session_get(g, ce, err, sizeof err);
         if (!s) {
-            log_error("fix", "msg=\"cannot open session store\" compid=%s error=\"%s\"", ce->comp,
-                      err);
+            log_error("fix", "msg=\"cannot open session store\" compid=%s error=%s", ce->comp,
+                      log_q(err));
             continue;
         }
         if (s->participant) app_restore_orders(g, s, e);

@@ -541,8 +541,8 @@ static void in_session_reset(sess *s, const fix_msg *m)
     if (fix_get_int(m, TAG_HeartBtInt, &hb) == 0 && hb >= 0 && hb <= g->o.max_heartbeat_s)
         s->hb_s = hb ? (int)hb : g->o.heartbeat_s;
     if (fix_store_reset(s->st) != 0) {
-        log_error("fix", "msg=\"sequence reset failed\" compid=%s error=\"%s\"", s->comp,
-                  fix_store_error(s->st));
+        log_error("fix", "msg=\"sequence reset failed\" compid=%s error=%s", s->comp,
+                  log_q(fix_store_error(s->st)));
         fail(s, "the exchange could not reset the sequence numbers");
         return;
     }

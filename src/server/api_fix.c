@@ -34,7 +34,7 @@ static json_t *entry_json(const compid_entry *e)
 
 static int table_unreadable(req *r, const char *err)
 {
-    log_error("api", "msg=\"FIX CompID table unreadable\" error=\"%s\"", err);
+    log_error("api", "msg=\"FIX CompID table unreadable\" error=%s", log_q(err));
     return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE,
                       "the FIX CompID table cannot be read or written");
 }

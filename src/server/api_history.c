@@ -250,7 +250,7 @@ static int history_list(req *r, const char *kind)
     if (rc != 0) {
         free(buf);
         json_decref(o.arr);
-        log_error("history", "msg=\"query failed\" kind=%s error=\"%s\"", kind, err);
+        log_error("history", "msg=\"query failed\" kind=%s error=%s", kind, log_q(err));
         return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE,
                           "the back office's database: %s", err);
     }
