@@ -660,6 +660,86 @@ static void test_session_table_full(void **state)
     auth_close(a);
 }
 
+/* A token is found by one probe of an index of every credential's hash
+ * (auth.c): the index follows sessions as they are opened and removed (a
+ * removal moves the last session into the hole), and is rebuilt after a
+ * change of the users or their API tokens. Every live credential is found,
+ * with its user, and no ended one, after each change. */
+#define IX_N 40
+static struct {
+    char tok[IX_N][AUTH_TOKEN_HEX + 1];
+    char user[IX_N][16];
+    bool live[IX_N];
+    int n;
+} ix;
+
+static void ix_check(auth *a)
+{
+    for (int i = 0; i < ix.n; i++) {
+        principal p;
+        bool found = auth_token_check(a, ix.tok[i], &p);
+        if (found != ix.live[i] || (found && strcmp(p.user, ix.user[i]) != 0))
+            fail_msg("credential %d (%s): found=%d user=%s, want live=%d", i, ix.user[i], found,
+                     found ? p.user : "-", ix.live[i]);
+    }
+}
+
+static void ix_login(auth *a, const char *user)
+{
+    assert_true(ix.n < IX_N);
+    assert_int_equal(login(a, user, PW, "10.9.0.1", ix.tok[ix.n]), AUTH_LOGIN_OK);
+    snprintf(ix.user[ix.n], sizeof ix.user[0], "%s", user);
+    ix.live[ix.n++] = true;
+}
+
+static void test_token_index_follows_changes(void **state)
+{
+    (void)state;
+    memset(&ix, 0, sizeof ix);
+    auth *a = open_auth(3600, 5);
+    put(a, "ix1", 8, "view");
+    put(a, "ix2", 9, "view");
+    put(a, "ix3", 10, "view");
+    char err[256];
+    int64_t exp;
+    for (int i = 0; i < 3; i++) { /* API tokens of ix1 */
+        char name[8];
+        snprintf(name, sizeof name, "t%d", i);
+        assert_int_equal(auth_token_create(a, "ix1", name, 30, ix.tok[ix.n], &exp, err, sizeof err),
+                         0);
+        snprintf(ix.user[ix.n], sizeof ix.user[0], "ix1");
+        ix.live[ix.n++] = true;
+    }
+    for (int i = 0; i < 24; i++) ix_login(a, i % 3 == 0 ? "ix1" : i % 3 == 1 ? "ix2" : "ix3");
+    ix_check(a);
+    /* logouts in an order that moves sessions from the end into the middle */
+    static const int order[] = {3, 26, 10, 4, 17, 25, 5, 12};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        assert_true(auth_logout(a, ix.tok[order[i]]));
+        ix.live[order[i]] = false;
+        ix_check(a);
+    }
+    assert_false(auth_logout(a, ix.tok[3])); /* gone already */
+    /* an API token deleted: the index is rebuilt */
+    assert_int_equal(auth_token_delete(a, "ix1", "t1"), 0);
+    ix.live[1] = false;
+    ix_check(a);
+    /* a user deleted: its sessions end, the users after it move */
+    assert_int_equal(auth_user_delete(a, "ix2", err, sizeof err), 0);
+    for (int i = 0; i < ix.n; i++)
+        if (strcmp(ix.user[i], "ix2") == 0) ix.live[i] = false;
+    ix_check(a);
+    for (int i = 0; i < 6; i++) ix_login(a, "ix3"); /* new sessions after the rebuild */
+    ix_check(a);
+    /* a token no one was given */
+    char unknown[AUTH_TOKEN_HEX + 1];
+    memset(unknown, 'a', AUTH_TOKEN_HEX);
+    unknown[AUTH_TOKEN_HEX] = 0;
+    principal p;
+    assert_false(auth_token_check(a, unknown, &p));
+    auth_close(a);
+}
+
 /* ---- notices -------------------------------------------------------------------- */
 
 static struct {
@@ -844,6 +924,7 @@ int main(void)
         cmocka_unit_test(test_lockouts_grow),
         cmocka_unit_test_setup_teardown(test_session_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_cap_option, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_token_index_follows_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_table_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notices, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listeners_bounded, setup, teardown),

@@ -185,9 +185,139 @@ static json_t *users_file_json(const auth *a)
     return json_pack("{s:i, s:o}", "version", 1, "users", arr);
 }
 
-/* Write users.json atomically; called with a->mu held. */
+/* ---- the credential index (under mu) --------------------------------------------
+ * Open addressing with linear probing, keyed by the first 8 bytes of a
+ * credential's BLAKE2b hash; an entry says where the credential is: session
+ * i (k < 0), or API token k of user i, and the user of a session (u, -1 if
+ * unknown). A probe compares the whole hash with sodium_memcmp, as the
+ * pass over every credential did; which prefix a table holds says nothing
+ * about a token that is not known. */
+typedef struct tix_ent {
+    uint64_t key; /* 0: empty */
+    int32_t i, k, u;
+} tix_ent;
+
+static uint64_t tix_key(const uint8_t *h)
+{
+    uint64_t k;
+    memcpy(&k, h, sizeof k);
+    return k ? k : 1;
+}
+
+static void tix_put(tix_ent *t, size_t cap, tix_ent e)
+{
+    size_t p = e.key & (cap - 1);
+    while (t[p].key) p = (p + 1) & (cap - 1);
+    t[p] = e;
+}
+
+static size_t name_slot(const char *name, size_t cap)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        h = (h ^ *c) * 1099511628211ull;
+    return h & (cap - 1);
+}
+
+/* Every credential into a fresh table; false when out of memory (lookups
+ * then pass over every credential). */
+static bool tix_build(auth *a)
+{
+    size_t n = (size_t)a->nsessions;
+    for (int i = 0; i < a->nusers; i++) n += (size_t)a->users[i].ntokens;
+    size_t cap = 64, ucap = 64;
+    while (cap < 2 * n + 2) cap <<= 1;
+    while (ucap < 2 * (size_t)a->nusers + 2) ucap <<= 1;
+    tix_ent *t = calloc(cap, sizeof *t);
+    int32_t *names = malloc(ucap * sizeof *names); /* user name -> index, for the sessions */
+    if (!t || !names) {
+        free(t);
+        free(names);
+        return false;
+    }
+    memset(names, 0xff, ucap * sizeof *names);
+    for (int i = 0; i < a->nusers; i++) {
+        size_t p = name_slot(a->users[i].name, ucap);
+        while (names[p] >= 0) p = (p + 1) & (ucap - 1);
+        names[p] = i;
+        for (int k = 0; k < a->users[i].ntokens; k++)
+            tix_put(t, cap, (tix_ent){tix_key(a->users[i].tokens[k].hash), i, k, i});
+    }
+    for (int i = 0; i < a->nsessions; i++) {
+        const session *s = &a->sessions[i];
+        int32_t u = -1;
+        for (size_t p = name_slot(s->user, ucap); names[p] >= 0 && u < 0; p = (p + 1) & (ucap - 1))
+            if (strcmp(a->users[names[p]].name, s->user) == 0) u = names[p];
+        tix_put(t, cap, (tix_ent){tix_key(s->hash), i, -1, u});
+    }
+    free(names);
+    free(a->tix);
+    a->tix = t;
+    a->tix_cap = cap;
+    a->tix_used = n;
+    a->tix_stale = false;
+    return true;
+}
+
+void store_index_session_added(auth *a)
+{
+    if (a->tix_stale || !a->tix || 2 * (a->tix_used + 1) > a->tix_cap) {
+        a->tix_stale = true; /* rebuilt, larger, at the next lookup */
+        return;
+    }
+    int i = a->nsessions - 1;
+    user *u = store_user_find(a, a->sessions[i].user);
+    tix_put(a->tix, a->tix_cap,
+            (tix_ent){tix_key(a->sessions[i].hash), i, -1, u ? (int32_t)(u - a->users) : -1});
+    a->tix_used++;
+}
+
+/* The slot of session i's entry, or -1. */
+static ssize_t tix_find_session(const auth *a, int i)
+{
+    size_t m = a->tix_cap - 1;
+    uint64_t key = tix_key(a->sessions[i].hash);
+    for (size_t p = key & m; a->tix[p].key; p = (p + 1) & m)
+        if (a->tix[p].key == key && a->tix[p].k < 0 && a->tix[p].i == i) return (ssize_t)p;
+    return -1;
+}
+
+void store_index_session_removing(auth *a, int i)
+{
+    if (a->tix_stale || !a->tix) return;
+    ssize_t at = tix_find_session(a, i);
+    if (at < 0) { /* cannot be: start again from the sessions themselves */
+        a->tix_stale = true;
+        return;
+    }
+    /* delete, shifting back what follows in the run (no tombstones) */
+    size_t m = a->tix_cap - 1, hole = (size_t)at;
+    for (size_t p = (hole + 1) & m; a->tix[p].key; p = (p + 1) & m) {
+        size_t home = a->tix[p].key & m;
+        /* the entry at p may move to hole unless its home lies cyclically in (hole, p] */
+        bool stays = hole <= p ? (home > hole && home <= p) : (home > hole || home <= p);
+        if (!stays) {
+            a->tix[hole] = a->tix[p];
+            hole = p;
+        }
+    }
+    a->tix[hole].key = 0;
+    a->tix_used--;
+    int last = a->nsessions - 1; /* moves into i */
+    if (last != i) {
+        ssize_t q = tix_find_session(a, last);
+        if (q < 0)
+            a->tix_stale = true;
+        else
+            a->tix[q].i = i;
+    }
+}
+
+/* Write users.json atomically; called with a->mu held. The credential index
+ * is rebuilt at the next lookup (users or their tokens changed). */
 static int users_save(auth *a, char *err, size_t errlen)
 {
+    a->tix_stale = true;
     char tmp[1200];
     snprintf(tmp, sizeof tmp, "%s.tmp", a->path);
     json_t *doc = users_file_json(a);
@@ -392,6 +522,7 @@ void auth_close(auth *a)
     free(a->users);
     sodium_memzero(a->sessions, sizeof *a->sessions * (size_t)a->nsessions);
     free(a->sessions);
+    free(a->tix);
     throttle_free(a->pairs);
     throttle_free(a->addrs);
     pthread_mutex_destroy(&a->mu);
@@ -727,6 +858,58 @@ void store_principal_of(const user *u, principal *p)
 
 /* ---- tokens --------------------------------------------------------------- */
 
+static void found_session(const session *s, const user *u, principal *out, auth_token_info *info)
+{
+    store_principal_of(u, out);
+    if (info) {
+        info->expires_ns = s->expires_ns;
+        info->cred = s->id;
+    }
+}
+
+static void found_token(const api_token *t, const user *u, principal *out, auth_token_info *info)
+{
+    store_principal_of(u, out);
+    if (info) {
+        info->api = true;
+        snprintf(info->name, sizeof info->name, "%s", t->name);
+        info->expires_ns = t->expires_ns;
+        info->cred = t->id;
+    }
+}
+
+/* One probe of the credential index for the hash th. */
+static bool tix_lookup(auth *a, const uint8_t *th, int64_t now, principal *out,
+                       auth_token_info *info)
+{
+    size_t m = a->tix_cap - 1;
+    uint64_t key = tix_key(th);
+    for (size_t p = key & m; a->tix[p].key; p = (p + 1) & m) {
+        const tix_ent *e = &a->tix[p];
+        if (e->key != key) continue;
+        if (e->k < 0) {
+            if (e->i >= a->nsessions) continue; /* cannot be: the index follows every removal */
+            const session *s = &a->sessions[e->i];
+            if (sodium_memcmp(s->hash, th, crypto_generichash_BYTES) != 0) continue;
+            if (s->expires_ns <= now) return false;
+            user *u = e->u >= 0 && e->u < a->nusers && strcmp(a->users[e->u].name, s->user) == 0
+                          ? &a->users[e->u]
+                          : store_user_find(a, s->user);
+            if (!u) return false;
+            found_session(s, u, out, info);
+            return true;
+        }
+        if (e->i >= a->nusers || e->k >= a->users[e->i].ntokens) continue; /* nor this */
+        const user *u = &a->users[e->i];
+        const api_token *t = &u->tokens[e->k];
+        if (sodium_memcmp(t->hash, th, crypto_generichash_BYTES) != 0) continue;
+        if (t->expires_ns <= now) return false;
+        found_token(t, u, out, info);
+        return true;
+    }
+    return false;
+}
+
 bool auth_token_lookup(auth *a, const char *token, principal *out, auth_token_info *info)
 {
     memset(out, 0, sizeof *out);
@@ -737,16 +920,17 @@ bool auth_token_lookup(auth *a, const char *token, principal *out, auth_token_in
     int64_t now = store_now();
     bool found = false;
     pthread_mutex_lock(&a->mu);
+    if ((!a->tix_stale && a->tix) || tix_build(a)) {
+        found = tix_lookup(a, th, now, out, info);
+        pthread_mutex_unlock(&a->mu);
+        return found;
+    }
     for (int i = 0; i < a->nsessions && !found; i++) {
         const session *s = &a->sessions[i];
         if (s->expires_ns > now && sodium_memcmp(s->hash, th, sizeof th) == 0) {
             user *u = store_user_find(a, s->user);
             if (u) {
-                store_principal_of(u, out);
-                if (info) {
-                    info->expires_ns = s->expires_ns;
-                    info->cred = s->id;
-                }
+                found_session(s, u, out, info);
                 found = true;
             }
         }
@@ -756,13 +940,7 @@ bool auth_token_lookup(auth *a, const char *token, principal *out, auth_token_in
         for (int k = 0; k < u->ntokens; k++) {
             const api_token *t = &u->tokens[k];
             if (t->expires_ns > now && sodium_memcmp(t->hash, th, sizeof th) == 0) {
-                store_principal_of(u, out);
-                if (info) {
-                    info->api = true;
-                    snprintf(info->name, sizeof info->name, "%s", t->name);
-                    info->expires_ns = t->expires_ns;
-                    info->cred = t->id;
-                }
+                found_token(t, u, out, info);
                 found = true;
                 break;
             }

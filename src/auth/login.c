@@ -80,8 +80,10 @@ static void session_remove(auth *a, int i, auth_end why, notices *ns)
     session *s = &a->sessions[i];
     a->st.ended[why]++;
     notices_add(ns, why, s->user, s->id);
+    store_index_session_removing(a, i);
     sodium_memzero(s->hash, sizeof s->hash);
     *s = a->sessions[--a->nsessions];
+    sodium_memzero(a->sessions[a->nsessions].hash, sizeof s->hash); /* the last one's old place */
 }
 
 void store_sessions_end_user(auth *a, const char *name, auth_end why, notices *ns)
@@ -149,6 +151,7 @@ static int session_add(auth *a, const char *name, const uint8_t *hash, int64_t n
     s->created_ns = now;
     s->expires_ns = expires;
     s->id = a->next_cred++;
+    store_index_session_added(a);
     return 0;
 }
 

@@ -59,6 +59,14 @@ struct auth {
     int nusers, capusers;
     session *sessions;
     int nsessions, capsessions;
+    /* The credential index (auth.c): a token's hash to where its session or
+     * API token is, so that a lookup costs one probe, not a pass over every
+     * credential under mu. Sessions keep it up to date as they come and go;
+     * a change of the users or their API tokens (users_save) marks it stale
+     * and the next lookup rebuilds it. */
+    struct tix_ent *tix;
+    size_t tix_cap, tix_used; /* tix_cap: a power of two, 0 = none */
+    bool tix_stale;
     throttle *pairs; /* failed logins per user at an address ("<addr>\n<user>") */
     throttle *addrs; /* failed logins per address */
     char dummy_hash[crypto_pwhash_STRBYTES]; /* verified for unknown users */
@@ -90,6 +98,10 @@ int64_t store_now(void);
 void store_token_hash(const char *token, uint8_t out[crypto_generichash_BYTES]);
 void store_token_new(char hex[AUTH_TOKEN_HEX + 1]);
 user *store_user_find(auth *a, const char *name);
+/* Under mu: the credential index follows a session just added (the last)... */
+void store_index_session_added(auth *a);
+/* ...or sessions[i], about to be replaced by the last one. */
+void store_index_session_removing(auth *a, int i);
 void store_principal_of(const user *u, principal *p);
 /* Under mu: note that why ended cred (0: the user changed) of user name. */
 void notices_add(notices *ns, auth_end why, const char *name, uint64_t cred);
