@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -412,6 +413,82 @@ static void test_tls_self_signed(void **state)
     ts_rmtree(tls_dir);
 }
 
+/* A curl write callback that takes nothing: the transfer ends at once. */
+static size_t refuse(char *p, size_t size, size_t n, void *ud)
+{
+    (void)p, (void)size, (void)n, (void)ud;
+    return 0;
+}
+
+/* A client that goes away while its answer is still being written (a reset
+ * connection): the server's next write fails with EPIPE, which must not end
+ * the process by SIGPIPE. cetsd died so in the browser test, once the event
+ * loop was the default and civetweb (which ignores SIGPIPE) no longer ran. */
+static void test_client_gone_mid_answer(void **state)
+{
+    (void)state;
+    signal(SIGPIPE, SIG_DFL); /* as a process starts (curl ignores it only during its calls) */
+    tserver t;
+    start(&t);
+    struct sigaction sa;
+    assert_int_equal(sigaction(SIGPIPE, NULL, &sa), 0);
+    assert_true(sa.sa_handler == SIG_IGN); /* the front end's sockets raise none */
+    static const char req[] = "GET /vendor/lightweight-charts.standalone.production.js HTTP/1.1\r\n"
+                              "Host: 127.0.0.1\r\n\r\n";
+    for (int i = 0; i < 20; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        int small = 4096; /* the answer (200 kB) cannot fit: the server is mid-write */
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)t.port)};
+        inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+        assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+        assert_int_equal(send(fd, req, sizeof req - 1, MSG_NOSIGNAL), (ssize_t)(sizeof req - 1));
+        char buf[1024];
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        assert_int_equal(poll(&p, 1, 3000), 1);
+        assert_true(recv(fd, buf, sizeof buf, 0) > 0); /* the answer has begun */
+        struct linger l = {.l_onoff = 1, .l_linger = 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+        close(fd); /* a reset, with most of the answer unsent */
+        msleep(20);
+    }
+    int fd = connect_to(t.port);
+    assert_int_equal(raw_request(fd, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 200);
+    close(fd);
+    stop(&t);
+    /* over TLS: after the reset, closing the connection writes TLS's close_notify to a
+     * socket that is gone (EPIPE, the write that raised SIGPIPE in the browser test) */
+    ts_tmpdir(tls_dir, sizeof tls_dir, "tls");
+    server_config cfg;
+    config_default(&cfg);
+    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
+    ts_tmpdir(cfg.data_dir, sizeof cfg.data_dir, "tls-data");
+    cfg.core.cfg.enforce_sessions = false;
+    snprintf(cfg.web_root, sizeof cfg.web_root, "%s/web", getenv("CETS_SOURCE_DIR"));
+    tls_cfg(&cfg);
+    static server s;
+    char err[256], url[160];
+    assert_int_equal(service_start(&s, &cfg, err, sizeof err), 0);
+    snprintf(url, sizeof url,
+             "https://127.0.0.1:%d/vendor/lightweight-charts.standalone.production.js",
+             service_port(&s));
+    for (int i = 0; i < 20; i++) {
+        CURL *c = curl_easy_init();
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, refuse);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
+        assert_int_equal(curl_easy_perform(c), CURLE_WRITE_ERROR); /* gone after the first bytes */
+        curl_easy_cleanup(c);
+        msleep(20);
+    }
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/healthz", service_port(&s));
+    assert_int_equal(curl_get(url, NULL, 0), 200);
+    service_stop(&s);
+    ts_rmtree(cfg.data_dir);
+    ts_rmtree(tls_dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_trickled_body_cut),
         cmocka_unit_test(test_keepalive_idle_closed),
         cmocka_unit_test(test_connections_per_address),
+        cmocka_unit_test(test_client_gone_mid_answer),
         cmocka_unit_test(test_connections_total),
         cmocka_unit_test(test_body_limit),
         cmocka_unit_test(test_websocket_refused_clearly),

@@ -7,7 +7,7 @@
  * conn_io_recv and conn_io_send are recv and send for both kinds of
  * connection: -1 with errno EAGAIN when the socket (or the handshake) must
  * wait, 0 when the peer closed, CONN_IO_TLS_ERROR when TLS failed
- * (conn_tls_error says why). A process with a TLS listener ignores SIGPIPE.
+ * (conn_tls_error says why). A process with a TLS listener ignores SIGPIPE (core/sigpipe.h).
  *
  * What the loop must know: a read may need the socket writable (the
  * handshake's answer did not fit), then conn->tls_want_write asks epoll for
@@ -29,6 +29,7 @@
 #include <openssl/x509.h>
 
 #include "core/log.h"
+#include "core/sigpipe.h"
 
 static void tls_reason(char *buf, size_t len, const char *what)
 {
@@ -46,10 +47,7 @@ int gw_tls_init(gw *g, const char *cert, const char *key, char *err, size_t errl
                  "fix: TLS needs both a certificate and a key (fix_tls_cert, fix_tls_key)");
         return -1;
     }
-    /* OpenSSL writes to the socket without MSG_NOSIGNAL (its close_notify
-     * too): a peer gone mid-write must be an error, not the end of cetsd */
-    struct sigaction sa;
-    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
+    sigpipe_ignore(); /* OpenSSL writes without MSG_NOSIGNAL, its close_notify too */
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx) {
         tls_reason(err, errlen, "fix: cannot create a TLS context");

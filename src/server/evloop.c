@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/sigpipe.h"
 #include "frontend.h"
 
 typedef struct evl evl;
@@ -719,6 +720,7 @@ void evloop_stop(server *s)
 int evloop_start(server *s, char *err, size_t errlen)
 {
     const server_config *c = &s->cfg;
+    sigpipe_ignore(); /* h2o's writev and OpenSSL's close_notify: a peer gone is EPIPE */
     evl *e = calloc(1, sizeof *e);
     if (!e) {
         snprintf(err, errlen, "out of memory");
