@@ -104,6 +104,10 @@ static void test_cancel(void **state)
     best_is(lob, 0, 110);
     assert_int_equal(cets_lob_cancel(lob, a), CETS_UNKNOWN_ORDER);
     assert_int_equal(cets_lob_cancel(lob, 987654), CETS_UNKNOWN_ORDER);
+    assert_int_equal(cets_lob_last_error(lob), CETS_UNKNOWN_ORDER);
+    assert_int_equal(cets_lob_cancel(lob, 0), CETS_UNKNOWN_ORDER);
+    assert_int_equal(cets_lob_cancel(lob, UINT64_MAX), CETS_UNKNOWN_ORDER);
+    best_is(lob, 0, 110); /* refusals change nothing */
     /* a cancelled order does not trade */
     uint64_t t = cets_lob_add(lob, 1, 110, 3, 2);
     assert_true(t > 0);

@@ -241,6 +241,16 @@ static void test_self_trade(void **state)
     TR_OK(m, tm_post(m, c.p[1], c.cea, CETS_BUY, 5000, 1, &r));
     assert_int_equal(r.resting_qty, 1);
     assert_true(tr_live(m, own));
+    /* a modify moved onto the own order on the other side: rejected */
+    TR_REJECT(m, CETS_SELF_TRADE, tm_modify(m, c.p[1], r.order_id, 5001, 1, NULL));
+    /* a participant whose only order on a book is the one moved: it trades */
+    uint64_t lone = post_ok(&c, 3, CETS_BUY, 4999, 2, CETS_TIF_DAY, NULL);
+    TR_OK(m, tm_modify(m, c.p[3], lone, 5001, 2, &r));
+    assert_int_equal(r.filled_qty, 2);
+    assert_int_equal(tr_level(m, c.cea, CETS_SELL, 0, NULL, NULL), 3);
+    /* and one with no order on any book crossing another's: it trades */
+    TR_OK(m, tm_post(m, c.p[2], c.cea, CETS_BUY, 5001, 1, &r));
+    assert_int_equal(r.filled_qty, 1);
     tm_free(m);
 }
 

@@ -158,8 +158,18 @@ static lob_op *lob_generate(const workload_opts *o, int add_pct, int gone_pct, u
     return ops;
 }
 
-/* Replay ops on a fresh book; with h, time each call. Returns mismatches
- * (an add that got another id than in the pre-pass, or a failed cancel). */
+/* The kinds of op the latency run also times apart (lob_by_kind lines). */
+enum { LOB_ALL, LOB_ADD, LOB_CANCEL_LIVE, LOB_CANCEL_GONE, LOB_KINDS };
+static const char *const lob_kind_name[LOB_KINDS] = {"all", "add", "cancel_live", "cancel_gone"};
+
+static int lob_kind(const lob_op *op)
+{
+    return !op->cancel ? LOB_ADD : op->gone ? LOB_CANCEL_GONE : LOB_CANCEL_LIVE;
+}
+
+/* Replay ops on a fresh book; with h (LOB_KINDS histograms), time each call
+ * into h[LOB_ALL] and h[its kind]. Returns mismatches (an add that got
+ * another id than in the pre-pass, or a failed cancel). */
 static uint64_t lob_replay(const lob_op *ops, size_t n, hist *h, uint64_t *trades, double *secs)
 {
     cets_lob *lob = cets_lob_new(LOB_LOW, LOB_HIGH, count_trade, trades);
@@ -173,7 +183,11 @@ static uint64_t lob_replay(const lob_op *ops, size_t n, hist *h, uint64_t *trade
             bad += cets_lob_cancel(lob, op->id) != (op->gone ? CETS_UNKNOWN_ORDER : 0);
         else
             bad += cets_lob_add(lob, op->side, op->price, op->qty, op->owner) != op->id;
-        if (h) hist_add(h, timing_tsc() - a, 1);
+        if (h) {
+            uint64_t t = timing_tsc() - a;
+            hist_add(&h[LOB_ALL], t, 1);
+            hist_add(&h[lob_kind(op)], t, 1);
+        }
     }
     *secs = (double)(timing_now_ns() - t0) / 1e9;
     cets_lob_free(lob);
@@ -186,15 +200,27 @@ static double lob_ns(const hist *h, double q, uint64_t overhead, double per_ns)
     return t > overhead ? (double)(t - overhead) / per_ns : 0;
 }
 
+static void put_lob_percentiles(const hist *h, uint64_t overhead, double per_ns)
+{
+    jsonl_num("p50_ns", lob_ns(h, 0.50, overhead, per_ns), 0);
+    jsonl_num("p99_ns", lob_ns(h, 0.99, overhead, per_ns), 0);
+    jsonl_num("p999_ns", lob_ns(h, 0.999, overhead, per_ns), 0);
+    jsonl_num("max_ns", h->max > overhead ? (double)(h->max - overhead) / per_ns : 0, 0);
+}
+
 static int run_flow(const workload_opts *o, const char *flow, int add_pct, int gone_pct)
 {
     uint64_t trades0 = 0, trades1 = 0, trades2 = 0;
     lob_op *ops = lob_generate(o, add_pct, gone_pct, &trades0);
-    hist h;
-    if (!ops || hist_init(&h) != 0) {
+    hist hs[LOB_KINDS];
+    int hrc = 0;
+    for (int k = 0; k < LOB_KINDS; k++) hrc |= hist_init(&hs[k]);
+    if (!ops || hrc != 0) {
+        for (int k = 0; k < LOB_KINDS; k++) hist_free(&hs[k]);
         free(ops);
         return -1;
     }
+    const hist *h = &hs[LOB_ALL];
     size_t n = o->commands, gone = 0, cancels = 0;
     for (size_t i = 0; i < n; i++) {
         cancels += ops[i].cancel;
@@ -203,7 +229,7 @@ static int run_flow(const workload_opts *o, const char *flow, int add_pct, int g
     double secs, lat_secs;
     uint64_t bad = lob_replay(ops, n, NULL, &trades1, &secs);
     timing_tsc_per_ns();
-    bad += lob_replay(ops, n, &h, &trades2, &lat_secs);
+    bad += lob_replay(ops, n, hs, &trades2, &lat_secs);
     double per_ns = timing_tsc_per_ns();
     uint64_t overhead = timing_tsc_overhead();
     jsonl_begin("lob");
@@ -215,13 +241,20 @@ static int run_flow(const workload_opts *o, const char *flow, int add_pct, int g
     jsonl_num("commands_per_s", (double)n / secs, 0);
     jsonl_num("ns_per_command", secs * 1e9 / (double)n, 1);
     jsonl_u64("trades", trades1);
-    jsonl_num("p50_ns", lob_ns(&h, 0.50, overhead, per_ns), 0);
-    jsonl_num("p99_ns", lob_ns(&h, 0.99, overhead, per_ns), 0);
-    jsonl_num("p999_ns", lob_ns(&h, 0.999, overhead, per_ns), 0);
-    jsonl_num("max_ns", h.max > overhead ? (double)(h.max - overhead) / per_ns : 0, 0);
+    put_lob_percentiles(h, overhead, per_ns);
     jsonl_bool("replay_match", bad == 0 && trades1 == trades0 && trades2 == trades0);
     jsonl_end();
-    hist_free(&h);
+    for (int k = LOB_ADD; k < LOB_KINDS; k++) { /* the latency run split by kind */
+        jsonl_begin("lob_by_kind");
+        jsonl_str("flow", flow);
+        jsonl_str("kind", lob_kind_name[k]);
+        jsonl_u64("commands", hs[k].count);
+        put_lob_percentiles(&hs[k], overhead, per_ns);
+        double mean = hs[k].count ? (double)hs[k].sum / (double)hs[k].count : 0;
+        jsonl_num("mean_ns", mean > (double)overhead ? (mean - (double)overhead) / per_ns : 0, 1);
+        jsonl_end();
+    }
+    for (int k = 0; k < LOB_KINDS; k++) hist_free(&hs[k]);
     free(ops);
     return bad == 0 && trades1 == trades0 && trades2 == trades0 ? 0 : -1;
 }

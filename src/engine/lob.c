@@ -129,6 +129,10 @@ uint64_t cets_lob_add(cets_lob *lob, int side, int64_t price, int64_t qty, uint3
 
 int cets_lob_cancel(cets_lob *lob, uint64_t order_id)
 {
+    /* An order already gone (or never given) is refused after one lookup:
+     * the answer cets_apply would give (its cancel, by the exchange, fails
+     * on that lookup and changes nothing), without the command around it. */
+    if (!orders_find(lob->e, order_id)) return lob->last_error = CETS_UNKNOWN_ORDER;
     cets_cmd *c = &lob->cancel;
     c->seq = ++lob->seq;
     c->order_id = order_id;

@@ -321,10 +321,13 @@ int trading_post(cets_engine *e, const cets_cmd *c)
     if (c->side != CETS_BUY && c->side != CETS_SELL) return CETS_BAD_SIDE;
     if ((rc = band_check_listing(e, in, c->price, c->qty))) return rc;
     if (c->flags > CETS_TIF_IOC) return CETS_BAD_ARGUMENT;
+    /* A crossing post that would meet its own order is refused. With none of
+     * its orders on any book (open_orders counts them; check.c holds it to
+     * the books) it cannot, and the other side is not walked for it. */
     if (in->matching == CETS_MATCH_LISTING) {
         if (c->flags != CETS_TIF_DAY) return CETS_WRONG_MODE;
         if (crosses(in, c->side, c->price)) return CETS_CROSSING_POST;
-    } else if (crosses(in, c->side, c->price) &&
+    } else if (e->parts[c->participant].open_orders && crosses(in, c->side, c->price) &&
                plan_fills(e, in, c->side, c->price, c->qty, c->participant, INT32_MAX).self) {
         return CETS_SELF_TRADE;
     }
@@ -463,7 +466,9 @@ int trading_modify(cets_engine *e, const cets_cmd *c)
     bool keep = c->price == o->price && c->qty < o->qty;
     if (!keep && in->matching == CETS_MATCH_LISTING && crosses(in, o->side, c->price))
         return CETS_CROSSING_POST;
-    if (!keep && in->matching == CETS_MATCH_CONTINUOUS && crosses(in, o->side, c->price) &&
+    /* as in trading_post; o itself is on a book, on its own side */
+    if (!keep && in->matching == CETS_MATCH_CONTINUOUS &&
+        e->parts[o->participant].open_orders > 1 && crosses(in, o->side, c->price) &&
         plan_fills(e, in, o->side, c->price, c->qty, o->participant, INT32_MAX).self)
         return CETS_SELF_TRADE;
     int64_t need = o->side == CETS_BUY ? funds_needed(e, o, c->price, c->qty) : c->qty;
