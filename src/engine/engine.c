@@ -220,11 +220,11 @@ void cets_engine_free(cets_engine *e)
     free(e);
 }
 
-/* The events built: what the listener asked for, and every type while the
- * surveillance reads them. */
+/* The events built: what the listener asked for, and the types the
+ * surveillance reads while it is attached. */
 static void engine_mask_update(cets_engine *e)
 {
-    e->evmask = (e->fn ? e->usermask : 0) | (e->surveil ? CETS_EVENTS_ALL : 0);
+    e->evmask = (e->fn ? e->usermask : 0) | (e->surveil ? SURVEIL_EVENTS : 0);
 }
 
 void cets_engine_set_listener(cets_engine *e, cets_listener fn, void *ctx)
@@ -302,7 +302,8 @@ void engine_emit(cets_engine *e, cets_event *ev)
     if (!engine_wants(e, ev->type)) return;
     ev->seq = e->cmd ? e->cmd->seq : e->last_seq;
     ev->ts = e->cmd ? e->cmd->ts : e->last_ts;
-    if (e->surveil) cets_surveil_event(e->surveil, e, ev);
+    if (e->surveil && ((SURVEIL_EVENTS >> (ev->type & 31)) & 1))
+        cets_surveil_event(e->surveil, e, ev);
     if (e->fn && ((e->usermask >> (ev->type & 31)) & 1)) e->fn(e->ctx, ev);
 }
 

@@ -186,7 +186,7 @@ struct cets_engine {
     cets_limit_exemption *exempt;
     uint32_t nexempt, capexempt;
 
-    cets_surveil *surveil; /* fed every event (surveil.c); not state */
+    cets_surveil *surveil; /* fed the events it reads (SURVEIL_EVENTS); not state */
 
     /* per-command scratch (not state) */
     uint64_t touched; /* instruments whose book changed, bit per instrument */
@@ -278,6 +278,17 @@ bool engine_vec_grow(void **p, uint32_t *cap, uint32_t need, size_t elem);
 
 /* fee.c -- every method's fees (cets_config.fee_ppm[method][side]) */
 /* The fee on one trade's value. */
+/* num / den rounded half away from zero, den > 0 (the close, eod.c) */
+static inline int64_t div_half_up(int64_t num, int64_t den)
+{
+    return num >= 0 ? (num + den / 2) / den : -((-num + den / 2) / den);
+}
+
+/* The event types surveil.c reads: only these are built for it. */
+#define SURVEIL_EVENTS                                                                             \
+    (1u << CETS_EV_REJECTED | 1u << CETS_EV_ACCEPTED | 1u << CETS_EV_TRADE |                       \
+     1u << CETS_EV_ORDER_DONE | 1u << CETS_EV_DAY_STATS | 1u << CETS_EV_DAY_CLOSED)
+
 int64_t fee_of(const cets_engine *e, int method, int side, int64_t value);
 /* A fill's fee for whoever has filled cum_value in all (this fill included)
  * and was charged `charged` before: fee(cum_value) - charged. */

@@ -244,13 +244,13 @@ static json_t *view_alert(const cets_engine *e, const cets_alert *a)
         json_array_append_new(ev, json_integer((json_int_t)a->evidence[i]));
     cets_instrument_info in;
     bool has = a->instrument != UINT32_MAX && cets_instrument_get(e, a->instrument, &in) == 0;
-    return json_pack("{s:I, s:s, s:I, s:o, s:I, s:o, s:o, s:I, s:I, s:[I,I], s:o}", "id",
-                     (json_int_t)a->id, "rule", cets_alert_rule_name(a->rule), "seq",
-                     (json_int_t)a->seq, "time", view_time(a->ts), "participant",
-                     (json_int_t)a->participant, "code", has ? json_string(in.code) : json_null(),
-                     "date", view_date(a->date), "figure", (json_int_t)a->figure, "threshold",
-                     (json_int_t)a->threshold, "counts", (json_int_t)a->count[0],
-                     (json_int_t)a->count[1], "evidence", ev);
+    return json_pack(
+        "{s:I, s:s, s:I, s:o, s:I, s:o, s:o, s:I, s:I, s:[I,I], s:o, s:I}", "id", (json_int_t)a->id,
+        "rule", cets_alert_rule_name(a->rule), "seq", (json_int_t)a->seq, "time", view_time(a->ts),
+        "participant", (json_int_t)a->participant, "code", has ? json_string(in.code) : json_null(),
+        "date", view_date(a->date), "figure", (json_int_t)a->figure, "threshold",
+        (json_int_t)a->threshold, "counts", (json_int_t)a->count[0], (json_int_t)a->count[1],
+        "evidence", ev, "occurrences", (json_int_t)a->occurrences);
 }
 
 static int h_alerts(http_conn *conn, void *cb)
