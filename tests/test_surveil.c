@@ -382,7 +382,7 @@ static void test_params_limits(void **state)
         CETS_PARAM_SURV_SELF_TRADE,   CETS_PARAM_SURV_OTR_RATIO,     CETS_PARAM_SURV_OTR_MIN,
         CETS_PARAM_SURV_VOLUME_SHARE, CETS_PARAM_SURV_FAR,           CETS_PARAM_SURV_CANCEL_RATIO,
         CETS_PARAM_SURV_CANCEL_MIN,   CETS_PARAM_SURV_CANCEL_WINDOW, CETS_PARAM_SURV_RAMP_MINUTES,
-        CETS_PARAM_SURV_RAMP_MOVE,    CETS_PARAM_SURV_RAMP_SHARE};
+        CETS_PARAM_SURV_RAMP_MOVE,    CETS_PARAM_SURV_RAMP_SHARE,    CETS_PARAM_SURV_RELATED};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         const cets_param_info *pi = cets_param_info_get(ids[i]);
         int64_t was = cets_param_value(x.m.e, ids[i]);
@@ -412,6 +412,93 @@ static void test_params_limits(void **state)
                   .flags = CETS_PARAM_URGENT};
     assert_string_equal(cets_param_check(x.m.e, &c, why, sizeof why),
                         "surv.cancel.window must be from 1 s to 86,400 s, not 0 s");
+    sm_free(&x);
+}
+
+/* related: the operator declares (and revokes) that two participants share an
+ * actual controller; their trades raise one alert per pair, instrument and day. */
+static int relate(sm *x, uint32_t actor, uint32_t a, uint32_t b, int64_t on, const char *why)
+{
+    cets_cmd c = {.type = CETS_CMD_RELATED_SET,
+                  .actor = actor,
+                  .participant = a,
+                  .counterparty = b,
+                  .aux = on};
+    snprintf(c.u.text, sizeof c.u.text, "%s", why);
+    return tm_apply(&x->m, &c, NULL);
+}
+
+static void test_related(void **state)
+{
+    (void)state;
+    sm x;
+    sm_init(&x);
+    /* bad declarations are refused and change nothing */
+    uint64_t h = cets_state_hash(x.m.e);
+    assert_int_equal(relate(&x, x.a, x.a, x.b, 1, "one group"), CETS_NOT_AUTHORISED);
+    assert_int_equal(relate(&x, CETS_EXCHANGE_ID, x.a, x.a, 1, "one group"), CETS_BAD_ARGUMENT);
+    assert_int_equal(relate(&x, CETS_EXCHANGE_ID, x.a, 99, 1, "one group"),
+                     CETS_UNKNOWN_PARTICIPANT);
+    assert_int_equal(relate(&x, CETS_EXCHANGE_ID, CETS_EXCHANGE_ID, x.a, 1, "one group"),
+                     CETS_UNKNOWN_PARTICIPANT);
+    assert_int_equal(relate(&x, CETS_EXCHANGE_ID, x.a, x.b, 2, "one group"), CETS_BAD_ARGUMENT);
+    assert_int_equal(relate(&x, CETS_EXCHANGE_ID, x.a, x.b, 1, ""), CETS_BAD_TEXT);
+    assert_int_equal(cets_state_hash(x.m.e), h);
+    assert_int_equal(cets_related_decls(x.m.e, 0, NULL, 0), 0);
+    /* declared b-a (either order): a and b are related, c and d are not */
+    assert_int_equal(relate(&x, CETS_EXCHANGE_ID, x.b, x.a, 1, "same parent company"), CETS_OK);
+    assert_true(cets_related(x.m.e, x.a, x.b));
+    assert_true(cets_related(x.m.e, x.b, x.a));
+    assert_false(cets_related(x.m.e, x.a, x.c));
+    cets_related_decl d;
+    assert_int_equal(cets_related_decls(x.m.e, 0, &d, 1), 1);
+    assert_int_equal(d.a, x.a);
+    assert_int_equal(d.b, x.b);
+    assert_string_equal(d.reason, "same parent company");
+    trade(&x, x.c, x.d, 5000, 7); /* a near miss: not declared */
+    trade(&x, x.a, x.c, 5000, 7); /* only one of the pair */
+    assert_int_equal(alerts(&x, NULL, 0), 0);
+    trade(&x, x.a, x.b, 5000, 10);
+    uint64_t t1 = tm_last_event(&x.m, CETS_EV_TRADE)->u.trade.trade_id;
+    trade(&x, x.b, x.a, 5010, 5); /* the same pair, the other way: added */
+    uint64_t t2 = tm_last_event(&x.m, CETS_EV_TRADE)->u.trade.trade_id;
+    cets_alert al[4];
+    assert_int_equal(alerts(&x, al, 4), 1);
+    assert_int_equal(al[0].rule, CETS_ALERT_RELATED);
+    assert_string_equal(cets_alert_rule_name(al[0].rule), "related");
+    assert_int_equal(al[0].participant, x.a);
+    assert_int_equal(al[0].counterparty, x.b);
+    assert_int_equal(al[0].instrument, x.iid);
+    assert_int_equal(al[0].figure, 15);
+    assert_int_equal(al[0].count[0], 15);
+    assert_int_equal(al[0].count[1], 10 * 5000 + 5 * 5010);
+    assert_int_equal(al[0].occurrences, 2);
+    assert_int_equal(al[0].nevidence, 2);
+    assert_int_equal(al[0].evidence[0], t1);
+    assert_int_equal(al[0].evidence[1], t2);
+    /* a snapshot keeps the declarations */
+    void *buf;
+    size_t len;
+    assert_int_equal(cets_snapshot_save(x.m.e, &buf, &len), 0);
+    const char *err = NULL;
+    cets_engine *e2 = cets_snapshot_load(buf, len, &err);
+    assert_non_null(e2);
+    assert_true(cets_related(e2, x.a, x.b));
+    assert_int_equal(cets_state_hash(e2), cets_state_hash(x.m.e));
+    cets_engine_free(e2);
+    free(buf);
+    /* off with surv.related 0; revoked: no more alerts */
+    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_RELATED, 0), CETS_OK);
+    assert_int_equal(tm_eod(&x.m), CETS_OK);
+    tm_at(&x.m, 10, 0);
+    trade(&x, x.a, x.b, 5000, 1);
+    assert_int_equal(alerts(&x, NULL, 0), 1);
+    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_RELATED, 1), CETS_OK);
+    assert_int_equal(relate(&x, CETS_EXCHANGE_ID, x.a, x.b, 0, "sold the subsidiary"), CETS_OK);
+    assert_false(cets_related(x.m.e, x.a, x.b));
+    trade(&x, x.a, x.b, 5000, 1);
+    assert_int_equal(alerts(&x, NULL, 0), 1);
+    assert_int_equal(cets_related_decls(x.m.e, 0, NULL, 0), 2);
     sm_free(&x);
 }
 
@@ -455,7 +542,7 @@ int main(void)
         cmocka_unit_test(test_order_trade),   cmocka_unit_test(test_volume_share),
         cmocka_unit_test(test_deterministic), cmocka_unit_test(test_far_once_a_day),
         cmocka_unit_test(test_post_cancel),   cmocka_unit_test(test_ramping),
-        cmocka_unit_test(test_params_limits),
+        cmocka_unit_test(test_params_limits), cmocka_unit_test(test_related),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

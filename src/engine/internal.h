@@ -185,6 +185,9 @@ struct cets_engine {
     /* position limit exemptions (limits.c), all time; the last of a participant holds */
     cets_limit_exemption *exempt;
     uint32_t nexempt, capexempt;
+    /* related-party declarations (related.c), all time; the last of a pair holds */
+    cets_related_decl *related;
+    uint32_t nrelated, caprelated;
 
     cets_surveil *surveil; /* fed the events it reads (SURVEIL_EVENTS); not state */
 
@@ -375,6 +378,7 @@ bool params_message(const cets_engine *e, const cets_cmd *c, int code, char *buf
 /* Whether pid may come to hold qty more of iid (position_limit otherwise). */
 int limits_check(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty);
 int limits_exempt_set(cets_engine *e, const cets_cmd *c); /* LIMIT_EXEMPT */
+int related_set(cets_engine *e, const cets_cmd *c);       /* RELATED_SET (related.c) */
 bool limits_message(const cets_engine *e, const cets_cmd *c, int code, char *buf, size_t len);
 
 /* holders.c -- the large-holder report */

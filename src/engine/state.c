@@ -31,9 +31,10 @@
  * parameters more (the post-then-cancel and ramping rules, surveil.c): the
  * section holds CETS_PARAM_COUNT values where a version-4 one holds
  * PARAM_COUNT_V4; a version-4 snapshot loads with the new ones at their
- * defaults. */
+ * defaults; the related-party declarations (related.c) follow the
+ * exemptions (none in a version-4 one). */
 #define STATE_VERSION 5
-#define PARAM_COUNT_V4 37
+#define PARAM_COUNT_V4 37 /* surv.related and the five before it came with version 5 */
 #define STATE_VERSION_OLDEST 2
 _Static_assert(CETS_JOURNAL_VERSION == 1, "a new CETS_JOURNAL_VERSION: pin its state here too");
 #define STATE_PRICE_MAX 100000000LL            /* fen: 1,000,000 CNY a tonne */
@@ -343,10 +344,12 @@ static void k_config(codec *k, cets_config *c)
  * and the defaults when there is a change. Left out of the hash without one. */
 static void k_params(codec *k, cets_engine *e)
 {
-    if (k->hashing && e->npchg == 0 && e->nexempt == 0) return;
+    if (k->hashing && e->npchg == 0 && e->nexempt == 0 && e->nrelated == 0) return;
     k_array(k, (void **)&e->pchg, &e->npchg, &e->cappchg, sizeof *e->pchg);
     k_array(k, (void **)&e->exempt, &e->nexempt, &e->capexempt, sizeof *e->exempt);
-    if ((e->npchg == 0 && e->nexempt == 0) || k->err) return;
+    if (!k->reading || k->version >= 5)
+        k_array(k, (void **)&e->related, &e->nrelated, &e->caprelated, sizeof *e->related);
+    if ((e->npchg == 0 && e->nexempt == 0 && e->nrelated == 0) || k->err) return;
     uint32_t n = CETS_PARAM_COUNT;
     K(k, n);
     if (k->reading && n != (k->version == 4 ? PARAM_COUNT_V4 : CETS_PARAM_COUNT)) {

@@ -35,8 +35,10 @@
  *    last surv.ramp.minutes before the afternoon close; the previous close
  *    when there were none), a participant with more than surv.ramp.share
  *    of the listing volume traded in the window.
- * Not built yet: trades between declared related parties (docs/rules.md,
- * "Surveillance").
+ *  - related: a trade between two participants the operator declared
+ *    related (RELATED_SET, related.c) while surv.related is 1: one alert per
+ *    pair, instrument and day, raised by the first trade; the later ones are
+ *    added to it (tonnes, value, the first four trade ids).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,16 +52,17 @@ typedef struct pstat {
     bool self_alerted, touched;
     uint64_t self_seq[4];
     uint32_t orders, trades;
-    uint32_t posts, quick;        /* post_cancel: orders that may rest, and those cancelled soon */
-    uint64_t quick_ids[4];        /* the first four quick cancels */
-    uint32_t far_head, ramp_head; /* its pientry lists today (index + 1; 0 = none) */
-} pstat;                          /* small: a trade touches two of them */
+    uint32_t posts, quick; /* post_cancel: orders that may rest, and those cancelled soon */
+    uint64_t quick_ids[4]; /* the first four quick cancels */
+    uint32_t far_head, ramp_head, rel_head; /* its pientry lists today (index + 1; 0 = none) */
+} pstat;                                    /* small: a trade touches two of them */
 
 /* One participant's figures for one instrument today, in a list per
  * participant (at most one entry per instrument in each list). */
 typedef struct pientry {
     uint32_t iid, next; /* next: index + 1 in the same vector, 0 = end */
-    uint32_t alert;     /* far: the day's alert (index + 1) */
+    uint32_t alert;     /* far, related: the day's alert (index + 1) */
+    uint32_t other;     /* related: the counterparty (the list is the lower id's) */
     uint32_t n;         /* ramp: its trades in the window */
     int64_t qty;        /* ramp: its tonnes in the window, bought and sold */
     uint64_t ids[4];    /* ramp: its first four trades in the window */
@@ -83,7 +86,7 @@ struct cets_surveil {
     uint32_t ntouched, captouched;
     cets_alert *alerts;
     uint32_t nalerts, capalerts;
-    pivec far, ramp; /* today's entries (pientry) */
+    pivec far, ramp, rel; /* today's entries (pientry) */
     rinst ri[CETS_MAX_INSTRUMENTS];
     bool oom;
 };
@@ -101,6 +104,7 @@ void cets_surveil_free(cets_surveil *s)
     free(s->alerts);
     free(s->far.v);
     free(s->ramp.v);
+    free(s->rel.v);
     free(s);
 }
 
@@ -113,6 +117,7 @@ const char *cets_alert_rule_name(int rule)
     case CETS_ALERT_FAR: return "far_from_market";
     case CETS_ALERT_POST_CANCEL: return "post_cancel";
     case CETS_ALERT_RAMP: return "ramping";
+    case CETS_ALERT_RELATED: return "related";
     }
     return "unknown";
 }
@@ -166,14 +171,15 @@ static cets_alert *raise_alert(cets_surveil *s, const cets_engine *e, const cets
 
 /* The participant's entry for instrument iid in list *head of v, added when
  * there is none; NULL when out of memory. */
-static pientry *entry_of(pivec *v, uint32_t *head, uint32_t iid)
+static pientry *entry_of(pivec *v, uint32_t *head, uint32_t iid, uint32_t other)
 {
     for (uint32_t i = *head; i; i = v->v[i - 1].next)
-        if (v->v[i - 1].iid == iid) return &v->v[i - 1];
+        if (v->v[i - 1].iid == iid && v->v[i - 1].other == other) return &v->v[i - 1];
     if (!engine_vec_grow((void **)&v->v, &v->cap, v->n + 1, sizeof *v->v)) return NULL;
     pientry *x = &v->v[v->n++];
     memset(x, 0, sizeof *x);
     x->iid = iid;
+    x->other = other;
     x->next = *head;
     *head = v->n;
     return x;
@@ -235,7 +241,7 @@ static int on_accepted(cets_surveil *s, const cets_engine *e, const cets_event *
     int64_t ref = in->day.trades[CETS_METHOD_LISTING] ? in->day.last : in->prev_close;
     int64_t dist = o->price > ref ? o->price - ref : ref - o->price;
     if (ref <= 0 || dist * 10000 <= far * ref) return 0;
-    pientry *x = entry_of(&s->far, &st->far_head, o->instrument);
+    pientry *x = entry_of(&s->far, &st->far_head, o->instrument, 0);
     if (!x) return 0;
     int64_t figure = dist * 10000 / ref;
     if (x->alert) { /* once a day per participant and instrument: this one is added */
@@ -272,30 +278,64 @@ static void on_done(cets_surveil *s, const cets_engine *e, const cets_event *ev)
 /* ramping: one side of a listing trade in the window */
 static void ramp_side(cets_surveil *s, pstat *st, const cets_trade *t)
 {
-    pientry *x = st ? entry_of(&s->ramp, &st->ramp_head, t->instrument) : NULL;
+    pientry *x = st ? entry_of(&s->ramp, &st->ramp_head, t->instrument, 0) : NULL;
     if (!x) return;
     keep_id(x->ids, x->n, t->trade_id);
     x->n++;
     x->qty += t->qty;
 }
 
-static void on_trade(cets_surveil *s, const cets_engine *e, const cets_trade *t)
+/* related: a trade between a declared pair, one alert per pair, instrument
+ * and day (the lower id's, counterparty the other); the later trades are
+ * added to it. */
+static int related_trade(cets_surveil *s, const cets_engine *e, const cets_event *ev)
 {
+    const cets_trade *t = &ev->u.trade;
+    uint32_t lo = t->buyer < t->seller ? t->buyer : t->seller;
+    uint32_t hi = t->buyer < t->seller ? t->seller : t->buyer;
+    pstat *st = stat_of(s, lo);
+    pientry *x = st ? entry_of(&s->rel, &st->rel_head, t->instrument, hi) : NULL;
+    if (!x) return 0;
+    if (x->alert) {
+        cets_alert *a = &s->alerts[x->alert - 1];
+        keep_id(a->evidence, a->occurrences, t->trade_id);
+        if (a->nevidence < 4) a->nevidence++;
+        a->occurrences++;
+        a->figure += t->qty;
+        a->count[0] += t->qty;
+        a->count[1] += t->value;
+        return 0;
+    }
+    cets_alert *a = raise_alert(s, e, ev, CETS_ALERT_RELATED, lo, t->instrument);
+    if (!a) return 0;
+    x->alert = s->nalerts;
+    alert_figures(a, t->qty, 1, t->qty, t->value, &t->trade_id, 1);
+    a->counterparty = hi;
+    return 1;
+}
+
+static int on_trade(cets_surveil *s, const cets_engine *e, const cets_event *ev)
+{
+    const cets_trade *t = &ev->u.trade;
     pstat *b = stat_of(s, t->buyer), *se = stat_of(s, t->seller);
     if (b) b->trades++;
     if (se) se->trades++;
+    int n = e->nrelated && e->pv[CETS_PARAM_SURV_RELATED] && cets_related(e, t->buyer, t->seller)
+                ? related_trade(s, e, ev)
+                : 0;
     int64_t minutes = e->pv[CETS_PARAM_SURV_RAMP_MINUTES];
     if (!minutes || t->method != CETS_METHOD_LISTING || t->instrument >= CETS_MAX_INSTRUMENTS)
-        return;
+        return n;
     rinst *r = &s->ri[t->instrument];
     if (t->ts < e->eod_from - minutes * 60 * 1000000000LL) {
         r->before_qty += t->qty;
         r->before_value += t->value;
-        return;
+        return n;
     }
     r->volume += t->qty;
     ramp_side(s, b, t);
     ramp_side(s, se, t);
+    return n;
 }
 
 /* ramping: the close moved more than surv.ramp.move over the window, and
@@ -381,7 +421,7 @@ static int on_day_closed(cets_surveil *s, const cets_engine *e, const cets_event
         memset(st, 0, sizeof *st);
     }
     s->ntouched = 0;
-    s->far.n = s->ramp.n = 0;
+    s->far.n = s->ramp.n = s->rel.n = 0;
     memset(s->ri, 0, sizeof s->ri);
     return n;
 }
@@ -391,7 +431,7 @@ int cets_surveil_event(cets_surveil *s, const cets_engine *e, const cets_event *
     switch (ev->type) {
     case CETS_EV_REJECTED: return on_reject(s, e, ev);
     case CETS_EV_ACCEPTED: return on_accepted(s, e, ev);
-    case CETS_EV_TRADE: on_trade(s, e, &ev->u.trade); return 0;
+    case CETS_EV_TRADE: return on_trade(s, e, ev);
     case CETS_EV_ORDER_DONE: on_done(s, e, ev); return 0;
     case CETS_EV_DAY_STATS: return on_day_stats(s, e, ev);
     case CETS_EV_DAY_CLOSED: return on_day_closed(s, e, ev);

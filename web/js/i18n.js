@@ -369,6 +369,7 @@ const LABELS = {
   alert_far_from_market: ['偏离市价报单', 'Orders far from the market'],
   alert_post_cancel: ['报撤比过高', 'Posts cancelled soon after'],
   alert_ramping: ['尾盘拉抬打压', 'Ramping near the close'],
+  alert_related: ['关联方之间成交', 'Trades between related parties'],
   authority_only: ['仅限主管部门用户（authority 权限）', 'Users of the competent authority only (role authority)'],
   role_view: ['查看', 'view'],
   role_trade: ['交易', 'trade'],
