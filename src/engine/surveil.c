@@ -49,13 +49,17 @@
 
 typedef struct pstat {
     uint32_t self_attempts;
-    bool self_alerted, touched;
-    uint64_t self_seq[4];
     uint32_t orders, trades;
     uint32_t posts, quick; /* post_cancel: orders that may rest, and those cancelled soon */
-    uint64_t quick_ids[4]; /* the first four quick cancels */
     uint32_t far_head, ramp_head, rel_head; /* its pientry lists today (index + 1; 0 = none) */
-} pstat;                                    /* small: a trade touches two of them */
+    bool self_alerted, touched;
+} pstat; /* small (40 bytes): a trade touches two of them, every order one */
+
+/* What the evidence needs, apart: seldom written, so the counters stay dense. */
+typedef struct pcold {
+    uint64_t self_seq[4];  /* the last four self-trade attempts */
+    uint64_t quick_ids[4]; /* the first four quick cancels */
+} pcold;
 
 /* One participant's figures for one instrument today, in a list per
  * participant (at most one entry per instrument in each list). */
@@ -80,7 +84,8 @@ typedef struct rinst {
 } rinst;
 
 struct cets_surveil {
-    pstat *p; /* by participant id */
+    pstat *p;    /* by participant id */
+    pcold *cold; /* by participant id, as p */
     uint32_t capp;
     uint32_t *touched; /* participants with anything today */
     uint32_t ntouched, captouched;
@@ -100,6 +105,7 @@ void cets_surveil_free(cets_surveil *s)
 {
     if (!s) return;
     free(s->p);
+    free(s->cold);
     free(s->touched);
     free(s->alerts);
     free(s->far.v);
@@ -136,8 +142,12 @@ static pstat *stat_of(cets_surveil *s, uint32_t pid)
         while (cap <= pid) cap *= 2;
         pstat *q = realloc(s->p, (size_t)cap * sizeof *q);
         if (!q) return NULL;
-        memset(q + s->capp, 0, (size_t)(cap - s->capp) * sizeof *q);
         s->p = q;
+        pcold *c = realloc(s->cold, (size_t)cap * sizeof *c);
+        if (!c) return NULL; /* s->p grown, capp not yet: consistent */
+        s->cold = c;
+        memset(q + s->capp, 0, (size_t)(cap - s->capp) * sizeof *q);
+        memset(c + s->capp, 0, (size_t)(cap - s->capp) * sizeof *c);
         s->capp = cap;
     }
     pstat *st = &s->p[pid];
@@ -212,7 +222,8 @@ static int on_reject(cets_surveil *s, const cets_engine *e, const cets_event *ev
     if (ev->u.reject.code != CETS_SELF_TRADE || !limit) return 0;
     pstat *st = stat_of(s, pid);
     if (!st) return 0;
-    st->self_seq[st->self_attempts % 4] = ev->seq;
+    uint64_t *seqs = s->cold[pid].self_seq;
+    seqs[st->self_attempts % 4] = ev->seq;
     st->self_attempts++;
     if (st->self_alerted || st->self_attempts < limit) return 0;
     cets_alert *a = raise_alert(s, e, ev, CETS_ALERT_SELF_TRADE, pid, UINT32_MAX);
@@ -223,7 +234,7 @@ static int on_reject(cets_surveil *s, const cets_engine *e, const cets_event *ev
     a->threshold = limit;
     a->nevidence = st->self_attempts < 4 ? st->self_attempts : 4;
     for (uint32_t i = 0; i < a->nevidence; i++) /* oldest of the last four first */
-        a->evidence[i] = st->self_seq[(st->self_attempts - a->nevidence + i) % 4];
+        a->evidence[i] = seqs[(st->self_attempts - a->nevidence + i) % 4];
     return 1;
 }
 
@@ -271,7 +282,7 @@ static void on_done(cets_surveil *s, const cets_engine *e, const cets_event *ev)
     if (ev->ts - o->ts > e->pv[CETS_PARAM_SURV_CANCEL_WINDOW] * 1000000000LL) return;
     pstat *st = stat_of(s, o->participant);
     if (!st) return;
-    keep_id(st->quick_ids, st->quick, o->order_id);
+    keep_id(s->cold[o->participant].quick_ids, st->quick, o->order_id);
     st->quick++;
 }
 
@@ -414,11 +425,12 @@ static int on_day_closed(cets_surveil *s, const cets_engine *e, const cets_event
             if (a) {
                 a->date = ev->u.day.closed_date;
                 alert_figures(a, st->quick * 10000LL / st->posts, cratio, st->quick, st->posts,
-                              st->quick_ids, st->quick);
+                              s->cold[pid].quick_ids, st->quick);
                 n++;
             }
         }
         memset(st, 0, sizeof *st);
+        memset(&s->cold[pid], 0, sizeof s->cold[pid]);
     }
     s->ntouched = 0;
     s->far.n = s->ramp.n = s->rel.n = 0;
