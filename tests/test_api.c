@@ -1175,6 +1175,56 @@ static void test_holiday_calendar(void **state)
     ts_rmtree(dir);
 }
 
+/* POST /api/v1/admin/holidays/reload reads the configured file again and
+ * journals the dates it did not have; a bad file journals nothing. */
+static void test_holiday_reload(void **state)
+{
+    (void)state;
+    char dir[512];
+    ts_tmpdir(dir, sizeof dir, "reload");
+    snprintf(holiday_path, sizeof holiday_path, "%s/cal.txt", dir);
+    FILE *f = fopen(holiday_path, "w");
+    fputs("20261001 # National Day\n", f);
+    fclose(f);
+    tserver t = {0};
+    ts_start(&t, NULL, with_calendar);
+    const char *R = "/api/v1/admin/holidays/reload";
+    json_t *a = ts_expect(&t, "POST", R, t.admin, "{}", 200);
+    assert_int_equal(tj_int(a, "holidays"), 1);
+    assert_int_equal(tj_int(a, "added"), 0); /* journaled at start already */
+    json_decref(a);
+    f = fopen(holiday_path, "a");
+    fputs("20261002\n20260101 # before the trading date: not journaled\n", f);
+    fclose(f);
+    a = ts_expect(&t, "POST", R, t.admin, "{}", 200);
+    assert_int_equal(tj_int(a, "holidays"), 3);
+    assert_int_equal(tj_int(a, "added"), 1);
+    assert_string_equal(tj_str(a, "file"), holiday_path);
+    json_decref(a);
+    const cets_engine *e = core_read_begin(t.s.core);
+    assert_false(cets_is_trading_day(e, 20261002));
+    uint64_t seq = cets_last_seq(e);
+    core_read_end(t.s.core);
+    /* a bad line: refused, nothing journaled */
+    f = fopen(holiday_path, "a");
+    fputs("20261005\n2026-10-06\n", f);
+    fclose(f);
+    json_t *err = ts_expect(&t, "POST", R, t.admin, "{}", 409);
+    assert_non_null(strstr(tj_str(err, "message"), "not a date"));
+    json_decref(err);
+    e = core_read_begin(t.s.core);
+    assert_int_equal(cets_last_seq(e), seq);
+    assert_true(cets_is_trading_day(e, 20261005));
+    core_read_end(t.s.core);
+    json_decref(ts_expect(&t, "GET", R, t.admin, NULL, 405));
+    json_decref(ts_expect(&t, "POST", R, NULL, "{}", 401));
+    char tdir[512];
+    snprintf(tdir, sizeof tdir, "%s", t.dir);
+    ts_stop(&t);
+    ts_rmtree(tdir);
+    ts_rmtree(dir);
+}
+
 /* A holiday file that is missing or has a bad line stops cetsd with a
  * message naming it, before the data directory is touched. */
 static void test_holiday_calendar_refused(void **state)
@@ -1772,7 +1822,45 @@ static void test_params(void **state)
     assert_int_equal(mr.status, 200);
     assert_non_null(strstr(mr.body, "cets_alerts_total{rule=\"self_trade\"} "));
     assert_null(strstr(mr.body, "cets_alerts_total{rule=\"self_trade\"} 0\n"));
+    assert_non_null(strstr(mr.body, "cets_alerts_total{rule=\"related\"} "));
     tresp_free(&mr);
+    /* related parties: declared by the operator, listed for the authority too */
+    const char *R = "/api/v1/related";
+    snprintf(body, sizeof body,
+             "{\"participant\":%lld,\"counterparty\":%lld,\"related\":true,\"reason\":\"one "
+             "group\"}",
+             F.pc, F.pa);
+    expect_error("POST", R, gt, body, 403, "forbidden", NULL);
+    expect_error("POST", R, F.alice, body, 403, "forbidden", NULL);
+    expect_error("GET", R, F.alice, NULL, 403, "forbidden", NULL);
+    l = post(R, F.t.admin, 201, "%s", body);
+    x = json_array_get(json_object_get(l, "declarations"), 0);
+    assert_int_equal(tj_int(x, "participant"), F.pa < F.pc ? F.pa : F.pc);
+    assert_int_equal(tj_int(x, "counterparty"), F.pa < F.pc ? F.pc : F.pa);
+    assert_true(json_is_true(json_object_get(x, "related")));
+    assert_true(json_is_true(json_object_get(x, "in_force")));
+    assert_string_equal(tj_str(x, "reason"), "one group");
+    json_decref(l);
+    l = get(R, gt, 200);
+    assert_int_equal(json_array_size(json_object_get(l, "declarations")), 1);
+    json_decref(l);
+    snprintf(body, sizeof body,
+             "{\"participant\":%lld,\"counterparty\":%lld,\"related\":false,\"reason\":\"x\"}",
+             F.pa, F.pa);
+    expect_error("POST", R, F.t.admin, body, 422, "bad_argument", NULL);
+    snprintf(body, sizeof body,
+             "{\"participant\":%lld,\"counterparty\":%lld,\"related\":false,\"reason\":\"\"}", F.pa,
+             F.pc);
+    expect_error("POST", R, F.t.admin, body, 400, "bad_field", "reason");
+    snprintf(body, sizeof body,
+             "{\"participant\":%lld,\"counterparty\":%lld,\"related\":false,\"reason\":\"split\"}",
+             F.pa, F.pc);
+    l = post(R, F.t.admin, 201, "%s", body);
+    json_t *ds = json_object_get(l, "declarations");
+    assert_int_equal(json_array_size(ds), 2);
+    assert_false(json_is_true(json_object_get(json_array_get(ds, 0), "in_force")));
+    assert_true(json_is_true(json_object_get(json_array_get(ds, 1), "in_force")));
+    json_decref(l);
     free(gt);
 }
 
@@ -1782,6 +1870,7 @@ int main(void)
         cmocka_unit_test(test_parse_money),      cmocka_unit_test(test_config_file),
         cmocka_unit_test(test_config_example),   cmocka_unit_test(test_config_start_today),
         cmocka_unit_test(test_holiday_calendar), cmocka_unit_test(test_holiday_calendar_refused),
+        cmocka_unit_test(test_holiday_reload),
     };
     const struct CMUnitTest live[] = {
         cmocka_unit_test(test_market_data),

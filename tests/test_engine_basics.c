@@ -81,7 +81,8 @@ static void test_snapshot_roundtrip(void **state)
  * (found by fuzz_snapshot: a zero record count with links to read indexed a
  * null array). The snapshot's tail here: the records (count, 1 x cets_compliance),
  * the links (count, 1 x 4), no transfers, no closed years, no parameter
- * changes, no position limit exemptions (a count each). */
+ * changes, no position limit exemptions, no related-party declarations (a
+ * count each). */
 static void test_snapshot_compliance_counts(void **state)
 {
     (void)state;
@@ -97,7 +98,8 @@ static void test_snapshot_compliance_counts(void **state)
     assert_int_equal(cets_snapshot_save(m.e, &buf, &len), 0);
     unsigned char *b = buf;
     uint32_t n;
-    const size_t links = len - 4 - 4 - 4 - 4 - 4 - 4, records = links - sizeof(cets_compliance) - 4;
+    const size_t links = len - 4 - 4 - 4 - 4 - 4 - 4 - 4,
+                 records = links - sizeof(cets_compliance) - 4;
     memcpy(&n, b + links, 4);
     assert_int_equal(n, 1);
     memcpy(&n, b + records, 4);

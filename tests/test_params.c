@@ -504,6 +504,54 @@ static void test_snapshot_corrupt_params(void **state)
     tm_free(&x.m);
 }
 
+/* A version-4 snapshot (37 parameters) loads with the later ones at their
+ * defaults; a version-5 one must hold them all. */
+static void test_snapshot_v4_params(void **state)
+{
+    (void)state;
+    pm x;
+    pm_init(&x);
+    assert_int_equal(pset(&x.m, CETS_PARAM_CCER_CAP, 700, 0, true), CETS_OK);
+    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_RAMP_MOVE, 300, 0, true), CETS_OK);
+    void *buf;
+    size_t len;
+    assert_int_equal(cets_snapshot_save(x.m.e, &buf, &len), 0);
+    /* the tail: ..., related (count 0), n, pv[n], pdef[n]; rewritten as version 4 would
+       have it: no related declarations, 37 values */
+    const uint32_t n4 = 37;
+    size_t tail = 4 + 2 * 8 * CETS_PARAM_COUNT, head = len - tail - 4;
+    unsigned char *b = buf, *v4 = malloc(head + 4 + 2 * 8 * n4);
+    assert_non_null(v4);
+    memcpy(v4, b, head);
+    b += 4; /* past the related count */
+    uint32_t version = 4;
+    memcpy(v4 + 8, &version, 4);
+    memcpy(v4 + head, &n4, 4);
+    memcpy(v4 + head + 4, b + head + 4, 8 * n4);
+    memcpy(v4 + head + 4 + 8 * n4, b + head + 4 + 8 * CETS_PARAM_COUNT, 8 * n4);
+    const char *err = NULL;
+    cets_engine *e = cets_snapshot_load(v4, head + 4 + 2 * 8 * n4, &err);
+    assert_non_null(e);
+    assert_int_equal(cets_param_value(e, CETS_PARAM_CCER_CAP), 700);
+    for (int i = (int)n4; i < CETS_PARAM_COUNT; i++)
+        assert_int_equal(cets_param_value(e, i), cets_param_default(x.m.e, i));
+    cets_engine_free(e);
+    /* the same bytes under version 5 (no related declarations, 37 values): refused */
+    version = 5;
+    memcpy(v4 + 8, &version, 4);
+    err = NULL;
+    assert_null(cets_snapshot_load(v4, head + 4 + 2 * 8 * n4, &err));
+    assert_non_null(err);
+    /* and the version-5 one keeps the new value */
+    e = cets_snapshot_load(buf, len, &err);
+    assert_non_null(e);
+    assert_int_equal(cets_param_value(e, CETS_PARAM_SURV_RAMP_MOVE), 300);
+    cets_engine_free(e);
+    free(v4);
+    free(buf);
+    tm_free(&x.m);
+}
+
 /* docs/rules.md's table of parameters is the table the engine has, with
  * cets_engine_new()'s defaults: row for row, in id order. */
 static void fmt_num(int64_t v, char *buf, size_t len)
@@ -565,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_auction_fee_waits),
         cmocka_unit_test(test_replay_and_snapshot),
         cmocka_unit_test(test_snapshot_corrupt_params),
+        cmocka_unit_test(test_snapshot_v4_params),
         cmocka_unit_test(test_docs_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,12 +59,18 @@ static uint32_t alerts(sm *x, cets_alert *out, uint32_t cap)
 }
 
 /* seller posts, buyer takes qty at price */
-static void trade(sm *x, uint32_t seller, uint32_t buyer, int64_t price, int64_t qty)
+static void trade_in(sm *x, uint32_t iid, uint32_t seller, uint32_t buyer, int64_t price,
+                     int64_t qty)
 {
     cets_result r;
-    assert_int_equal(tm_post(&x->m, seller, x->iid, CETS_SELL, price, qty, &r), CETS_OK);
+    assert_int_equal(tm_post(&x->m, seller, iid, CETS_SELL, price, qty, &r), CETS_OK);
     cets_target t = {r.order_id, qty};
-    assert_int_equal(tm_take_targets(&x->m, buyer, x->iid, CETS_BUY, 1, &t, NULL), CETS_OK);
+    assert_int_equal(tm_take_targets(&x->m, buyer, iid, CETS_BUY, 1, &t, NULL), CETS_OK);
+}
+
+static void trade(sm *x, uint32_t seller, uint32_t buyer, int64_t price, int64_t qty)
+{
+    trade_in(x, x->iid, seller, buyer, price, qty);
 }
 
 static void self_attempt(sm *x, uint32_t p, uint64_t listing)
@@ -201,6 +207,301 @@ static void test_volume_share(void **state)
     sm_free(&x);
 }
 
+/* far_from_market: one alert per participant, instrument and trading day;
+ * the later far orders are added to it. */
+static void test_far_once_a_day(void **state)
+{
+    (void)state;
+    sm x;
+    sm_init(&x);
+    uint32_t i2 = tm_instrument(&x.m, "CEA26", CETS_PRODUCT_CEA, CETS_MATCH_LISTING, 5000);
+    tm_credit(&x.m, x.a, i2, 1000);
+    cets_result r1, r2, r3, r4;
+    assert_int_equal(tm_post(&x.m, x.a, x.iid, CETS_BUY, 4700, 1, &r1), CETS_OK);  /* 600 bp */
+    assert_int_equal(tm_post(&x.m, x.a, x.iid, CETS_BUY, 4600, 1, &r2), CETS_OK);  /* 800 bp */
+    assert_int_equal(tm_post(&x.m, x.a, x.iid, CETS_SELL, 5300, 1, &r3), CETS_OK); /* 600 bp */
+    assert_int_equal(tm_post(&x.m, x.a, x.iid, CETS_BUY, 4800, 1, &r4), CETS_OK);  /* not far */
+    cets_alert al[8];
+    assert_int_equal(alerts(&x, al, 8), 1);
+    assert_int_equal(al[0].rule, CETS_ALERT_FAR);
+    assert_int_equal(al[0].occurrences, 3);
+    assert_int_equal(al[0].nevidence, 3);
+    assert_int_equal(al[0].evidence[0], r1.order_id);
+    assert_int_equal(al[0].evidence[1], r2.order_id);
+    assert_int_equal(al[0].evidence[2], r3.order_id);
+    assert_int_equal(al[0].figure, 800); /* the farthest, with its prices */
+    assert_int_equal(al[0].count[0], 4600);
+    assert_int_equal(al[0].count[1], 5000);
+    for (int i = 0; i < 3; i++) /* more than four: counted, the first four listed */
+        assert_int_equal(tm_post(&x.m, x.a, x.iid, CETS_BUY, 4700, 1, NULL), CETS_OK);
+    assert_int_equal(alerts(&x, al, 8), 1);
+    assert_int_equal(al[0].occurrences, 6);
+    assert_int_equal(al[0].nevidence, 4);
+    assert_int_equal(al[0].evidence[2], r3.order_id);
+    /* another instrument, another participant: an alert each */
+    assert_int_equal(tm_post(&x.m, x.a, i2, CETS_SELL, 5300, 1, NULL), CETS_OK);
+    assert_int_equal(tm_post(&x.m, x.b, x.iid, CETS_SELL, 5300, 1, NULL), CETS_OK);
+    assert_int_equal(alerts(&x, al, 8), 3);
+    assert_int_equal(al[1].instrument, i2);
+    assert_int_equal(al[2].participant, x.b);
+    assert_int_equal(al[1].occurrences, 1);
+    /* the next trading day: again */
+    assert_int_equal(tm_eod(&x.m), CETS_OK);
+    tm_at(&x.m, 10, 0);
+    assert_int_equal(tm_post(&x.m, x.a, x.iid, CETS_BUY, 4700, 1, NULL), CETS_OK);
+    assert_int_equal(alerts(&x, al, 8), 4);
+    assert_int_equal(al[3].participant, x.a);
+    assert_int_equal(al[3].occurrences, 1);
+    assert_int_not_equal(al[3].date, al[0].date);
+    sm_free(&x);
+}
+
+/* post_cancel: quick cancels of its own posts over its posts, from a minimum. */
+static void posts(sm *x, uint32_t p, int n, uint64_t *ids)
+{
+    cets_result r;
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(tm_post(&x->m, p, x->iid, CETS_SELL, 5100 + i, 1, &r), CETS_OK);
+        ids[i] = r.order_id;
+    }
+}
+
+static void test_post_cancel(void **state)
+{
+    (void)state;
+    sm x;
+    sm_init(&x);
+    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_CANCEL_MIN, 10), CETS_OK);
+    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_CANCEL_RATIO, 5000), CETS_OK);
+    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_CANCEL_WINDOW, 10), CETS_OK);
+    uint64_t a[10], b[10], c[10], d[9];
+    posts(&x, x.a, 10, a);
+    posts(&x, x.b, 10, b);
+    posts(&x, x.c, 10, c);
+    posts(&x, x.d, 9, d);
+    x.m.now += 10 * 1000000000LL; /* exactly the window: still quick */
+    for (int i = 0; i < 6; i++) assert_int_equal(tm_cancel(&x.m, x.a, a[i]), CETS_OK); /* 60% */
+    for (int i = 0; i < 5; i++) assert_int_equal(tm_cancel(&x.m, x.b, b[i]), CETS_OK); /* 50% */
+    for (int i = 0; i < 5; i++) assert_int_equal(tm_cancel(&x.m, x.c, c[i]), CETS_OK);
+    for (int i = 0; i < 9; i++) assert_int_equal(tm_cancel(&x.m, x.d, d[i]), CETS_OK); /* 9 posts */
+    x.m.now += 1000000000LL; /* 11 s after the post: not quick */
+    assert_int_equal(tm_cancel(&x.m, x.c, c[5]), CETS_OK);
+    assert_int_equal(alerts(&x, NULL, 0), 0); /* at the day's end */
+    assert_int_equal(tm_eod(&x.m), CETS_OK);
+    cets_alert al[8];
+    assert_int_equal(alerts(&x, al, 8), 1);
+    assert_int_equal(al[0].rule, CETS_ALERT_POST_CANCEL);
+    assert_string_equal(cets_alert_rule_name(al[0].rule), "post_cancel");
+    assert_int_equal(al[0].participant, x.a);
+    assert_int_equal(al[0].date, TM_DATE);
+    assert_int_equal(al[0].figure, 6000);
+    assert_int_equal(al[0].threshold, 5000);
+    assert_int_equal(al[0].count[0], 6);
+    assert_int_equal(al[0].count[1], 10);
+    assert_int_equal(al[0].occurrences, 6);
+    assert_int_equal(al[0].nevidence, 4);
+    for (int i = 0; i < 4; i++) assert_int_equal(al[0].evidence[i], a[i]);
+    /* off at 0; the day's counters started again */
+    tm_at(&x.m, 10, 0);
+    posts(&x, x.a, 10, a);
+    for (int i = 0; i < 10; i++) assert_int_equal(tm_cancel(&x.m, x.a, a[i]), CETS_OK);
+    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_CANCEL_RATIO, 0), CETS_OK);
+    assert_int_equal(tm_eod(&x.m), CETS_OK);
+    assert_int_equal(alerts(&x, NULL, 0), 1);
+    sm_free(&x);
+}
+
+/* ramping: trades in the last surv.ramp.minutes moving the close more than
+ * surv.ramp.move while the participant has more than surv.ramp.share of the
+ * window's volume. */
+static void test_ramping(void **state)
+{
+    (void)state;
+    sm x;
+    sm_init(&x);
+    uint32_t all[4] = {x.a, x.b, x.c, x.d}, in[4] = {x.iid};
+    const char *codes[4] = {"", "CEA26", "CEA27", "CEA28"};
+    for (int i = 1; i < 4; i++) {
+        in[i] = tm_instrument(&x.m, codes[i], CETS_PRODUCT_CEA, CETS_MATCH_LISTING, 5000);
+        for (int p = 0; p < 4; p++) tm_credit(&x.m, all[p], in[i], 100000);
+    }
+    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_VOLUME_SHARE, 0), CETS_OK);
+    /* before the window (14:50 to the 15:00 close): the reference prices */
+    tm_at(&x.m, 14, 49);
+    trade_in(&x, in[0], x.b, x.c, 5000, 10);
+    trade_in(&x, in[3], x.b, x.c, 5200, 10); /* moved before the window: not ramping */
+    tm_at(&x.m, 14, 50);
+    /* CEA25: a buys from b, c, d, up to 52.00: the close (the day's VWAP) 51.13
+       against 50.00 without the window, +2.26%; a has all the window's 30 t */
+    trade_in(&x, in[0], x.b, x.a, 5100, 10);
+    uint64_t first = tm_last_event(&x.m, CETS_EV_TRADE)->u.trade.trade_id;
+    trade_in(&x, in[0], x.c, x.a, 5150, 10);
+    trade_in(&x, in[0], x.d, x.a, 5200, 10);
+    /* CEA26: +2.0% exactly, a has it all: a near miss */
+    trade_in(&x, in[1], x.b, x.a, 5100, 10);
+    /* CEA27: +4%, but nobody above half the window's volume: a near miss */
+    trade_in(&x, in[2], x.b, x.a, 5200, 10);
+    trade_in(&x, in[2], x.d, x.c, 5200, 10);
+    /* CEA28: the window's trade at the price before it */
+    trade_in(&x, in[3], x.d, x.a, 5200, 10);
+    assert_int_equal(alerts(&x, NULL, 0), 0);
+    assert_int_equal(tm_eod(&x.m), CETS_OK);
+    cets_alert al[8];
+    assert_int_equal(alerts(&x, al, 8), 1);
+    assert_int_equal(al[0].rule, CETS_ALERT_RAMP);
+    assert_string_equal(cets_alert_rule_name(al[0].rule), "ramping");
+    assert_int_equal(al[0].participant, x.a);
+    assert_int_equal(al[0].instrument, in[0]);
+    assert_int_equal(al[0].date, TM_DATE);
+    assert_int_equal(al[0].figure, 226);
+    assert_int_equal(al[0].threshold, 200);
+    assert_int_equal(al[0].count[0], 30);
+    assert_int_equal(al[0].count[1], 30);
+    assert_int_equal(al[0].occurrences, 3);
+    assert_int_equal(al[0].nevidence, 3);
+    for (int i = 0; i < 3; i++) assert_int_equal(al[0].evidence[i], first + (uint64_t)i);
+    /* the same the next day with the window at 5 minutes: 14:50 is before it */
+    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_RAMP_MINUTES, 5), CETS_OK);
+    tm_at(&x.m, 14, 50);
+    trade_in(&x, in[0], x.b, x.a, 5300, 10);
+    tm_at(&x.m, 14, 55);
+    trade_in(&x, in[0], x.c, x.a, 5300, 10);
+    assert_int_equal(tm_eod(&x.m), CETS_OK);
+    assert_int_equal(alerts(&x, NULL, 0), 1);
+    sm_free(&x);
+}
+
+/* Every surveillance parameter: accepted at its limits, refused just past them
+ * with the reason, and the refusal changes nothing. */
+static void test_params_limits(void **state)
+{
+    (void)state;
+    sm x;
+    sm_init(&x);
+    static const int ids[] = {
+        CETS_PARAM_SURV_SELF_TRADE,   CETS_PARAM_SURV_OTR_RATIO,     CETS_PARAM_SURV_OTR_MIN,
+        CETS_PARAM_SURV_VOLUME_SHARE, CETS_PARAM_SURV_FAR,           CETS_PARAM_SURV_CANCEL_RATIO,
+        CETS_PARAM_SURV_CANCEL_MIN,   CETS_PARAM_SURV_CANCEL_WINDOW, CETS_PARAM_SURV_RAMP_MINUTES,
+        CETS_PARAM_SURV_RAMP_MOVE,    CETS_PARAM_SURV_RAMP_SHARE,    CETS_PARAM_SURV_RELATED};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        const cets_param_info *pi = cets_param_info_get(ids[i]);
+        int64_t was = cets_param_value(x.m.e, ids[i]);
+        int64_t bad[2] = {pi->min - 1, pi->max + 1};
+        for (int k = 0; k < 2; k++) {
+            cets_cmd c = {.type = CETS_CMD_PARAM_SET,
+                          .actor = CETS_EXCHANGE_ID,
+                          .aux = ids[i],
+                          .qty = bad[k],
+                          .flags = CETS_PARAM_URGENT};
+            char why[256];
+            assert_string_not_equal(cets_param_check(x.m.e, &c, why, sizeof why), "");
+            assert_non_null(strstr(why, pi->name));
+            assert_int_equal(pset(&x.m, ids[i], bad[k]), CETS_BAD_PARAM);
+            assert_int_equal(cets_param_value(x.m.e, ids[i]), was);
+        }
+        assert_int_equal(pset(&x.m, ids[i], pi->min), CETS_OK);
+        assert_int_equal(cets_param_value(x.m.e, ids[i]), pi->min);
+        assert_int_equal(pset(&x.m, ids[i], pi->max), CETS_OK);
+        assert_int_equal(cets_param_value(x.m.e, ids[i]), pi->max);
+    }
+    char why[256];
+    cets_cmd c = {.type = CETS_CMD_PARAM_SET,
+                  .actor = CETS_EXCHANGE_ID,
+                  .aux = CETS_PARAM_SURV_CANCEL_WINDOW,
+                  .qty = 0,
+                  .flags = CETS_PARAM_URGENT};
+    assert_string_equal(cets_param_check(x.m.e, &c, why, sizeof why),
+                        "surv.cancel.window must be from 1 s to 86,400 s, not 0 s");
+    sm_free(&x);
+}
+
+/* related: the operator declares (and revokes) that two participants share an
+ * actual controller; their trades raise one alert per pair, instrument and day. */
+static int relate(sm *x, uint32_t actor, uint32_t a, uint32_t b, int64_t on, const char *why)
+{
+    cets_cmd c = {.type = CETS_CMD_RELATED_SET,
+                  .actor = actor,
+                  .participant = a,
+                  .counterparty = b,
+                  .aux = on};
+    snprintf(c.u.text, sizeof c.u.text, "%s", why);
+    return tm_apply(&x->m, &c, NULL);
+}
+
+static void test_related(void **state)
+{
+    (void)state;
+    sm x;
+    sm_init(&x);
+    /* bad declarations are refused and change nothing */
+    uint64_t h = cets_state_hash(x.m.e);
+    assert_int_equal(relate(&x, x.a, x.a, x.b, 1, "one group"), CETS_NOT_AUTHORISED);
+    assert_int_equal(relate(&x, CETS_EXCHANGE_ID, x.a, x.a, 1, "one group"), CETS_BAD_ARGUMENT);
+    assert_int_equal(relate(&x, CETS_EXCHANGE_ID, x.a, 99, 1, "one group"),
+                     CETS_UNKNOWN_PARTICIPANT);
+    assert_int_equal(relate(&x, CETS_EXCHANGE_ID, CETS_EXCHANGE_ID, x.a, 1, "one group"),
+                     CETS_UNKNOWN_PARTICIPANT);
+    assert_int_equal(relate(&x, CETS_EXCHANGE_ID, x.a, x.b, 2, "one group"), CETS_BAD_ARGUMENT);
+    assert_int_equal(relate(&x, CETS_EXCHANGE_ID, x.a, x.b, 1, ""), CETS_BAD_TEXT);
+    assert_int_equal(cets_state_hash(x.m.e), h);
+    assert_int_equal(cets_related_decls(x.m.e, 0, NULL, 0), 0);
+    /* declared b-a (either order): a and b are related, c and d are not */
+    assert_int_equal(relate(&x, CETS_EXCHANGE_ID, x.b, x.a, 1, "same parent company"), CETS_OK);
+    assert_true(cets_related(x.m.e, x.a, x.b));
+    assert_true(cets_related(x.m.e, x.b, x.a));
+    assert_false(cets_related(x.m.e, x.a, x.c));
+    cets_related_decl d;
+    assert_int_equal(cets_related_decls(x.m.e, 0, &d, 1), 1);
+    assert_int_equal(d.a, x.a);
+    assert_int_equal(d.b, x.b);
+    assert_string_equal(d.reason, "same parent company");
+    trade(&x, x.c, x.d, 5000, 7); /* a near miss: not declared */
+    trade(&x, x.a, x.c, 5000, 7); /* only one of the pair */
+    assert_int_equal(alerts(&x, NULL, 0), 0);
+    trade(&x, x.a, x.b, 5000, 10);
+    uint64_t t1 = tm_last_event(&x.m, CETS_EV_TRADE)->u.trade.trade_id;
+    trade(&x, x.b, x.a, 5010, 5); /* the same pair, the other way: added */
+    uint64_t t2 = tm_last_event(&x.m, CETS_EV_TRADE)->u.trade.trade_id;
+    cets_alert al[4];
+    assert_int_equal(alerts(&x, al, 4), 1);
+    assert_int_equal(al[0].rule, CETS_ALERT_RELATED);
+    assert_string_equal(cets_alert_rule_name(al[0].rule), "related");
+    assert_int_equal(al[0].participant, x.a);
+    assert_int_equal(al[0].counterparty, x.b);
+    assert_int_equal(al[0].instrument, x.iid);
+    assert_int_equal(al[0].figure, 15);
+    assert_int_equal(al[0].count[0], 15);
+    assert_int_equal(al[0].count[1], 10 * 5000 + 5 * 5010);
+    assert_int_equal(al[0].occurrences, 2);
+    assert_int_equal(al[0].nevidence, 2);
+    assert_int_equal(al[0].evidence[0], t1);
+    assert_int_equal(al[0].evidence[1], t2);
+    /* a snapshot keeps the declarations */
+    void *buf;
+    size_t len;
+    assert_int_equal(cets_snapshot_save(x.m.e, &buf, &len), 0);
+    const char *err = NULL;
+    cets_engine *e2 = cets_snapshot_load(buf, len, &err);
+    assert_non_null(e2);
+    assert_true(cets_related(e2, x.a, x.b));
+    assert_int_equal(cets_state_hash(e2), cets_state_hash(x.m.e));
+    cets_engine_free(e2);
+    free(buf);
+    /* off with surv.related 0; revoked: no more alerts */
+    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_RELATED, 0), CETS_OK);
+    assert_int_equal(tm_eod(&x.m), CETS_OK);
+    tm_at(&x.m, 10, 0);
+    trade(&x, x.a, x.b, 5000, 1);
+    assert_int_equal(alerts(&x, NULL, 0), 1);
+    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_RELATED, 1), CETS_OK);
+    assert_int_equal(relate(&x, CETS_EXCHANGE_ID, x.a, x.b, 0, "sold the subsidiary"), CETS_OK);
+    assert_false(cets_related(x.m.e, x.a, x.b));
+    trade(&x, x.a, x.b, 5000, 1);
+    assert_int_equal(alerts(&x, NULL, 0), 1);
+    assert_int_equal(cets_related_decls(x.m.e, 0, NULL, 0), 2);
+    sm_free(&x);
+}
+
 /* The same commands, twice, from the start: the same alerts. */
 static void run_day(sm *x)
 {
@@ -239,7 +540,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_self_trade),    cmocka_unit_test(test_far_from_market),
         cmocka_unit_test(test_order_trade),   cmocka_unit_test(test_volume_share),
-        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_deterministic), cmocka_unit_test(test_far_once_a_day),
+        cmocka_unit_test(test_post_cancel),   cmocka_unit_test(test_ramping),
+        cmocka_unit_test(test_params_limits), cmocka_unit_test(test_related),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

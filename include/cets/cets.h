@@ -100,6 +100,9 @@ typedef enum cets_cmd_type {
                                      today), or flags = CETS_PARAM_URGENT: at once (price 0) */
     CETS_CMD_LIMIT_EXEMPT = 15,      /* actor: the authority; participant, aux = 1 exempt from the
                                      position limits, 0 no longer; text = the reason */
+    CETS_CMD_RELATED_SET = 16,       /* participant and counterparty share an actual controller:
+                                     aux = 1 declared, 0 revoked; text = the reason
+                                     (surveillance, docs/rules.md) */
     /* trading commands: actor must equal participant */
     CETS_CMD_POST = 20,   /* listing post, or limit order in continuous mode (flags=tif) */
     CETS_CMD_TAKE = 21,   /* listing take: ntargets + targets (price and qty are then ignored:
@@ -707,12 +710,19 @@ typedef enum cets_param_id {
     CETS_PARAM_LARGE_SHARE = 30,  /* bp of the instrument's issuance */
     CETS_PARAM_LARGE_TONNES = 31, /* t */
     /* abnormal-trading alerts (surveil.c): each rule's thresholds; 0 = the rule is off */
-    CETS_PARAM_SURV_SELF_TRADE = 32,   /* self-trade attempts by one participant in a day */
-    CETS_PARAM_SURV_OTR_RATIO = 33,    /* orders per trade at the day's end */
-    CETS_PARAM_SURV_OTR_MIN = 34,      /* ... counted from this many orders in the day */
-    CETS_PARAM_SURV_VOLUME_SHARE = 35, /* bp of an instrument's day volume */
-    CETS_PARAM_SURV_FAR = 36,          /* bp from the last price (or previous close) */
-    CETS_PARAM_COUNT = 37,
+    CETS_PARAM_SURV_SELF_TRADE = 32,    /* self-trade attempts by one participant in a day */
+    CETS_PARAM_SURV_OTR_RATIO = 33,     /* orders per trade at the day's end */
+    CETS_PARAM_SURV_OTR_MIN = 34,       /* ... counted from this many orders in the day */
+    CETS_PARAM_SURV_VOLUME_SHARE = 35,  /* bp of an instrument's day volume */
+    CETS_PARAM_SURV_FAR = 36,           /* bp from the last price (or previous close) */
+    CETS_PARAM_SURV_CANCEL_RATIO = 37,  /* bp: quick cancels of its own posts over its posts */
+    CETS_PARAM_SURV_CANCEL_MIN = 38,    /* ... counted from this many posts in the day */
+    CETS_PARAM_SURV_CANCEL_WINDOW = 39, /* s: a cancel this soon after the post is quick */
+    CETS_PARAM_SURV_RAMP_MINUTES = 40,  /* min: the window before the close */
+    CETS_PARAM_SURV_RAMP_MOVE = 41,     /* bp: the close's move over the window */
+    CETS_PARAM_SURV_RAMP_SHARE = 42,    /* bp: the participant's share of the window's volume */
+    CETS_PARAM_SURV_RELATED = 43,       /* 1: trades between declared related parties alert */
+    CETS_PARAM_COUNT = 44,
 } cets_param_id;
 
 #define CETS_PARAM_URGENT 1 /* PARAM_SET flags: applies at once */
@@ -774,6 +784,23 @@ typedef struct cets_limit_exemption {
     char reason[CETS_NAME_LEN];
 } cets_limit_exemption;
 
+/* One RELATED_SET, kept for good: the last one of a pair is in force. a < b. */
+typedef struct cets_related_decl {
+    uint64_t seq;
+    int64_t ts;
+    uint32_t a, b;
+    uint32_t user;
+    uint8_t related; /* 1 declared, 0 revoked */
+    uint8_t pad[3];
+    char reason[CETS_NAME_LEN];
+} cets_related_decl;
+
+/* Whether the operator declared participants a and b related (in force now). */
+CETS_API bool cets_related(const cets_engine *e, uint32_t a, uint32_t b);
+/* Every declaration and revocation, oldest first (as cets_param_changes). */
+CETS_API uint32_t cets_related_decls(const cets_engine *e, uint32_t from, cets_related_decl *out,
+                                     uint32_t cap);
+
 /* Whether a participant is exempt from the position limits now. */
 CETS_API bool cets_limit_exempt(const cets_engine *e, uint32_t participant);
 /* Every exemption and withdrawal, oldest first (as cets_param_changes). */
@@ -800,7 +827,10 @@ typedef enum cets_alert_rule {
     CETS_ALERT_SELF_TRADE = 1,   /* repeated self-trade attempts */
     CETS_ALERT_ORDER_TRADE = 2,  /* many orders for few trades (spoofing-like) */
     CETS_ALERT_VOLUME_SHARE = 3, /* one participant's share of a day's volume */
-    CETS_ALERT_FAR = 4,          /* an order far from the market */
+    CETS_ALERT_FAR = 4,          /* orders far from the market */
+    CETS_ALERT_POST_CANCEL = 5,  /* posts cancelled soon after (spoofing-like) */
+    CETS_ALERT_RAMP = 6,         /* ramping near the close */
+    CETS_ALERT_RELATED = 7,      /* trades between participants declared related */
 } cets_alert_rule;
 
 typedef struct cets_alert {
@@ -811,12 +841,19 @@ typedef struct cets_alert {
     int32_t date;                     /* trading date */
     uint8_t rule;                     /* cets_alert_rule */
     uint8_t pad[3];
-    int64_t figure;       /* what was measured: attempts, orders per trade, share bp, distance bp */
-    int64_t threshold;    /* the parameter it passed */
-    int64_t count[2];     /* self trade: -, -; order/trade: orders, trades; share: its volume,
-                          the day's; far: price, reference price */
-    uint64_t evidence[4]; /* order ids (far: the order; self trade: the attempts' seq) */
-    uint32_t nevidence, pad2;
+    int64_t figure;        /* what was measured: attempts, orders per trade, share bp, distance bp
+                             (far: the farthest), quick cancels per post bp, the close's move bp */
+    int64_t threshold;     /* the parameter it passed */
+    int64_t count[2];      /* self trade: -, -; order/trade: orders, trades; share: its volume,
+                          the day's; far: the farthest's price, its reference price; post/cancel:
+                          quick cancels, posts; ramp: its window volume, the window's */
+    uint64_t evidence[4];  /* the first four: far: order ids; self trade: the attempts' seq
+                             (the last four); post/cancel: cancelled order ids; ramp: trade ids */
+    uint32_t nevidence;    /* evidence[] filled */
+    uint32_t occurrences;  /* what the evidence stands for in all: attempts, far orders,
+                             quick cancels, window trades, related trades (1 for the others) */
+    uint32_t counterparty; /* related: the other participant (0 for the other rules) */
+    uint32_t pad2;
 } cets_alert;
 
 typedef struct cets_surveil cets_surveil;
@@ -831,7 +868,8 @@ CETS_API uint32_t cets_surveil_alerts(const cets_surveil *s, uint32_t from, cets
 /* Feed s every event the engine emits from now on, before its listener
  * (NULL: stop). The engine does not own s. */
 CETS_API void cets_engine_set_surveil(cets_engine *e, cets_surveil *s);
-/* "self_trade", "order_trade", "volume_share", "far_from_market"; "unknown". */
+/* "self_trade", "order_trade", "volume_share", "far_from_market", "post_cancel",
+ * "ramping", "related"; "unknown". */
 CETS_API const char *cets_alert_rule_name(int rule);
 
 /* Composite price now: equal-weighted mean of the CEA closes (fen, half-up). */

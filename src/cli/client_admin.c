@@ -20,6 +20,8 @@ const char admin_usage[] =
     "  deposit ID AMOUNT\n"
     "  credit ID CODE QTY              issue allowances into a holding\n"
     "  holiday-add DATE                YYYY-MM-DD\n"
+    "  holidays-reload                 read the configured calendar file again, journal its\n"
+    "                                  new dates\n"
     "  end-of-day\n"
     "  users\n"
     "  user-add USER --participant ID --roles view,trade [--password P]\n"
@@ -195,6 +197,21 @@ static void print_holiday(const json_t *a)
     printf("holiday %s (trading day: %s)\n", d, t);
 }
 
+static void print_reload(const json_t *a)
+{
+    printf("holiday calendar %s: %lld dates, %lld added\n", cl_str(a, "file"),
+           (long long)json_integer_value(json_object_get(a, "holidays")),
+           (long long)json_integer_value(json_object_get(a, "added")));
+}
+
+static int a_holidays_reload(int argc, char **argv)
+{
+    cl_opts o = {0};
+    int rc = cl_parse(admin_usage, argc, argv, &o, NULL, 0, NULL, 0, 0);
+    if (rc >= 0) return rc;
+    return ask(&o, "POST", "/admin/holidays/reload", json_object(), print_reload);
+}
+
 static int a_holiday_add(int argc, char **argv)
 {
     cl_opts o = {0};
@@ -346,6 +363,7 @@ static const struct {
     {"deposit", a_deposit},
     {"credit", a_credit},
     {"holiday-add", a_holiday_add},
+    {"holidays-reload", a_holidays_reload},
     {"end-of-day", a_end_of_day},
     {"users", a_users},
     {"user-add", a_user_add},

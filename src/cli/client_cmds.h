@@ -37,11 +37,13 @@ int cmd_registry(int argc, char **argv);
 int cmd_compliance(int argc, char **argv);
 int cmd_params(int argc, char **argv); /* client_params.c */
 int cmd_large_holders(int argc, char **argv);
+int cmd_related(int argc, char **argv);
 extern const char login_usage[], logout_usage[], whoami_usage[], token_usage[], market_usage[],
     instruments_usage[], depth_usage[], trades_usage[], bars_usage[], daily_report_usage[],
     post_usage[], take_usage[], modify_usage[], cancel_usage[], orders_usage[], order_usage[],
     fills_usage[], account_usage[], statement_last_usage[], withdraw_usage[], admin_usage[],
     history_usage[], bank_usage[], registry_file_usage[], audit_usage[], block_usage[],
-    auction_usage[], registry_usage[], compliance_usage[], params_usage[], large_holders_usage[];
+    auction_usage[], registry_usage[], compliance_usage[], params_usage[], large_holders_usage[],
+    related_usage[];
 
 #endif

@@ -1,7 +1,8 @@
 /* client_params.c -- `cets params`: the market's parameters (GET
  * /api/v1/params), their history, and the operator's changes (POST
  * /api/v1/admin/params, role admin); `cets large-holders`: the report of
- * GET /api/v1/large-holders. Values are the engine's integers in
+ * GET /api/v1/large-holders; `cets related`: the related-party declarations
+ * (GET and POST /api/v1/related). Values are the engine's integers in
  * the parameter's unit (ppm, bp, t, fen, minutes after local midnight). */
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,82 @@ int cmd_large_holders(int argc, char **argv)
     if (!o.json) print_holders(a);
     json_decref(a);
     return CLI_OK;
+}
+
+const char related_usage[] =
+    "usage: cets related [list]                       the related-party declarations (admin,\n"
+    "                                                 authority)\n"
+    "       cets related declare ID ID --reason TEXT  the two participants share an actual\n"
+    "                                                 controller (admin)\n"
+    "       cets related revoke ID ID --reason TEXT   no longer (admin)\n" CL_COMMON_USAGE;
+
+static void print_related(const json_t *a)
+{
+    static const tcol cols[] = {{"序号", "Seq", false},          {"会员号", "Id", false},
+                                {"关联方", "Related to", false}, {"状态", "Status", true},
+                                {"现行", "In force", true},      {"原因", "Reason", true}};
+    table t;
+    table_init(&t, cols, 6);
+    const json_t *ds = json_object_get(a, "declarations");
+    for (size_t i = 0; i < json_array_size(ds); i++) {
+        const json_t *d = json_array_get(ds, i);
+        char(*r)[FMT_LEN] = table_row(&t, false);
+        cl_cell(r[0], d, "seq");
+        cl_cell(r[1], d, "participant");
+        cl_cell(r[2], d, "counterparty");
+        snprintf(r[3], FMT_LEN, "%s",
+                 json_is_true(json_object_get(d, "related")) ? "declared" : "revoked");
+        snprintf(r[4], FMT_LEN, "%s", json_is_true(json_object_get(d, "in_force")) ? "yes" : "no");
+        cl_cell(r[5], d, "reason");
+    }
+    table_print(stdout, &t, 0);
+    table_free(&t);
+}
+
+static int r_set(int argc, char **argv, bool on)
+{
+    cl_opts o = {0};
+    const char *pos[2];
+    const char *reason = NULL;
+    cli_flag extra[] = {{"--reason", ARG_STR, &reason, 0, 0}};
+    int rc = cl_parse(related_usage, argc, argv, &o, extra, 1, pos, 2, 2);
+    if (rc >= 0) return rc;
+    long long a, b;
+    if (!cl_int_arg(pos[0], 1, 4294967294LL, &a) || !cl_int_arg(pos[1], 1, 4294967294LL, &b))
+        return cli_usage_error(related_usage, "ID is a participant number");
+    if (!reason) return cli_usage_error(related_usage, "give --reason TEXT");
+    json_t *body = json_pack("{s:I, s:I, s:b, s:s}", "participant", (json_int_t)a, "counterparty",
+                             (json_int_t)b, "related", on, "reason", reason);
+    json_t *ans;
+    rc = cl_call(&o, "POST", "/related", body, &ans);
+    if (rc) return rc;
+    if (!o.json)
+        printf("participants %lld and %lld: %s\n", a, b, on ? "related" : "no longer related");
+    json_decref(ans);
+    return CLI_OK;
+}
+
+int cmd_related(int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(related_usage, stdout);
+        return CLI_OK;
+    }
+    bool list = argc >= 2 && strcmp(argv[1], "list") == 0;
+    if (argc < 2 || argv[1][0] == '-' || list) {
+        cl_opts o = {0};
+        int rc = cl_parse(related_usage, argc - list, argv + list, &o, NULL, 0, NULL, 0, 0);
+        if (rc >= 0) return rc;
+        json_t *a;
+        rc = cl_call(&o, "GET", "/related", NULL, &a);
+        if (rc) return rc;
+        if (!o.json) print_related(a);
+        json_decref(a);
+        return CLI_OK;
+    }
+    if (strcmp(argv[1], "declare") == 0) return r_set(argc - 1, argv + 1, true);
+    if (strcmp(argv[1], "revoke") == 0) return r_set(argc - 1, argv + 1, false);
+    return cli_usage_error(related_usage, "unknown related subcommand '%s'", argv[1]);
 }
 
 int cmd_params(int argc, char **argv)

@@ -74,6 +74,8 @@ static const cli_command commands[] = {
      "server: market parameters in force, their history; the operator's changes"},
     {"large-holders", cmd_large_holders, large_holders_usage,
      "server: holders above the large-holder threshold, now or at the last end of day"},
+    {"related", cmd_related, related_usage,
+     "server: participants declared related (one actual controller), for surveillance"},
     {"history", cmd_history, history_usage,
      "server: trades, fills, orders, funds and holdings of past days; past reports"},
     {"bank", cmd_bank, bank_usage,

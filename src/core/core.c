@@ -396,6 +396,56 @@ static void *core_main(void *arg)
     return NULL;
 }
 
+/* The surveillance's catch-up: a scratch engine replays the file journal
+ * from its first command to the recovered one with the cets_surveil
+ * attached, so that after a restart it holds the alerts it held before, with
+ * the same ids, and the day's counters as they were (surveil.c is
+ * deterministic; a snapshot does not hold them). */
+typedef struct catch_up {
+    cets_engine *e;
+    uint64_t last, next;
+    bool broken;
+} catch_up;
+
+static int catch_up_cmd(void *ctx, const cets_cmd *cmd)
+{
+    catch_up *u = ctx;
+    if (cmd->seq > u->last) return 1;
+    if (cmd->seq != u->next) { /* the journal's start was archived */
+        u->broken = true;
+        return 1;
+    }
+    cets_apply(u->e, cmd, NULL);
+    u->next++;
+    return 0;
+}
+
+static void surveil_catch_up(core *c)
+{
+    uint64_t last = cets_last_seq(c->e);
+    char err[256] = "";
+    cets_config cfg;
+    if (c->o.backend || last == 0) return; /* a replicated log: from its start only */
+    if (cets_data_config(c->dir, &cfg, err, sizeof err) != 1) {
+        log_warn("surveil", "msg=\"no alerts from before the start: %s\"", err);
+        return;
+    }
+    catch_up u = {.e = cets_engine_new(&cfg), .last = last, .next = 1};
+    if (!u.e) return;
+    cets_engine_set_surveil(u.e, c->o.surveil);
+    long n = cets_journal_scan(c->dir, 1, catch_up_cmd, &u, err, sizeof err);
+    cets_engine_set_surveil(u.e, NULL);
+    if (n < 0 || u.broken || u.next != last + 1 || cets_state_hash(u.e) != cets_state_hash(c->e))
+        log_warn("surveil",
+                 "msg=\"the alerts from before the start are incomplete: the journal from seq 1 "
+                 "to %llu did not replay to the recovered state (%s)\"",
+                 (unsigned long long)last, err[0] ? err : "a gap or another state");
+    else
+        log_info("surveil", "replayed=%llu alerts=%u", (unsigned long long)last,
+                 cets_surveil_alerts(c->o.surveil, 0, NULL, 0));
+    cets_engine_free(u.e);
+}
+
 int core_start(core *c, char *err, size_t errlen)
 {
     cets_recovery rep;
@@ -404,8 +454,10 @@ int core_start(core *c, char *err, size_t errlen)
     bus_batch_end(c->bus); /* the replay's last events */
     c->replaying = false;
     if (!c->e) return -1;
-    if (c->o.surveil) /* from here on: alerts of the replayed commands are not raised again */
+    if (c->o.surveil) { /* the journal's alerts so far, then the live ones */
+        surveil_catch_up(c);
         cets_engine_set_surveil(c->e, c->o.surveil);
+    }
     log_write(rep.warn ? LOG_WARN : LOG_INFO, "recovery",
               "backend=%s snapshot_seq=%llu replayed=%llu last_seq=%llu truncated_bytes=%llu "
               "truncated_records=%llu msg=\"%s\"",

@@ -217,14 +217,15 @@ void cets_engine_free(cets_engine *e)
     free(e->closed_years);
     free(e->pchg);
     free(e->exempt);
+    free(e->related);
     free(e);
 }
 
-/* The events built: what the listener asked for, and every type while the
- * surveillance reads them. */
+/* The events built: what the listener asked for, and the types the
+ * surveillance reads while it is attached. */
 static void engine_mask_update(cets_engine *e)
 {
-    e->evmask = (e->fn ? e->usermask : 0) | (e->surveil ? CETS_EVENTS_ALL : 0);
+    e->evmask = (e->fn ? e->usermask : 0) | (e->surveil ? SURVEIL_EVENTS : 0);
 }
 
 void cets_engine_set_listener(cets_engine *e, cets_listener fn, void *ctx)
@@ -302,7 +303,8 @@ void engine_emit(cets_engine *e, cets_event *ev)
     if (!engine_wants(e, ev->type)) return;
     ev->seq = e->cmd ? e->cmd->seq : e->last_seq;
     ev->ts = e->cmd ? e->cmd->ts : e->last_ts;
-    if (e->surveil) cets_surveil_event(e->surveil, e, ev);
+    if (e->surveil && ((SURVEIL_EVENTS >> (ev->type & 31)) & 1))
+        cets_surveil_event(e->surveil, e, ev);
     if (e->fn && ((e->usermask >> (ev->type & 31)) & 1)) e->fn(e->ctx, ev);
 }
 
@@ -452,6 +454,7 @@ static int dispatch_admin(cets_engine *e, const cets_cmd *c)
         return c->u.text[0] && c->aux >= -1 ? CETS_OK : CETS_BAD_ARGUMENT;
     case CETS_CMD_PARAM_SET: return params_set(e, c);
     case CETS_CMD_LIMIT_EXEMPT: return limits_exempt_set(e, c);
+    case CETS_CMD_RELATED_SET: return related_set(e, c);
     }
     return CETS_BAD_COMMAND;
 }
@@ -507,7 +510,7 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
         case CETS_CMD_JUDICIAL:
         case CETS_CMD_DEADLINE: rc = registry_apply(e, c); break;
         default:
-            rc = c->type >= CETS_CMD_INSTRUMENT_ADD && c->type <= CETS_CMD_LIMIT_EXEMPT
+            rc = c->type >= CETS_CMD_INSTRUMENT_ADD && c->type <= CETS_CMD_RELATED_SET
                      ? dispatch_admin(e, c)
                      : CETS_BAD_COMMAND;
             if (rc == CETS_OK) {
@@ -601,7 +604,8 @@ size_t cets_cmd_size(const cets_cmd *c)
     case CETS_CMD_RETIRE:
     case CETS_CMD_DEPOSIT:
     case CETS_CMD_USER_SET:
-    case CETS_CMD_LIMIT_EXEMPT: return head + CETS_NAME_LEN;
+    case CETS_CMD_LIMIT_EXEMPT:
+    case CETS_CMD_RELATED_SET: return head + CETS_NAME_LEN;
     case CETS_CMD_AUCTION_CREATE:
     case CETS_CMD_ALLOCATE: return head + sizeof c->u.args;
     case CETS_CMD_TAKE:
@@ -631,6 +635,7 @@ const char *cets_cmd_name(int type)
     case CETS_CMD_USER_SET: return "user_set";
     case CETS_CMD_PARAM_SET: return "param_set";
     case CETS_CMD_LIMIT_EXEMPT: return "limit_exempt";
+    case CETS_CMD_RELATED_SET: return "related_set";
     case CETS_CMD_POST: return "post";
     case CETS_CMD_TAKE: return "take";
     case CETS_CMD_CANCEL: return "cancel";

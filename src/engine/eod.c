@@ -9,12 +9,6 @@
 
 #include "internal.h"
 
-static int64_t div_half_up(int64_t num, int64_t den)
-{
-    /* half away from zero, den > 0 */
-    return num >= 0 ? (num + den / 2) / den : -((-num + den / 2) / den);
-}
-
 void eod_day_stats(const cets_engine *e, uint32_t iid, cets_day_stats *out)
 {
     const instrument *in = &e->inst[iid];

@@ -185,8 +185,11 @@ struct cets_engine {
     /* position limit exemptions (limits.c), all time; the last of a participant holds */
     cets_limit_exemption *exempt;
     uint32_t nexempt, capexempt;
+    /* related-party declarations (related.c), all time; the last of a pair holds */
+    cets_related_decl *related;
+    uint32_t nrelated, caprelated;
 
-    cets_surveil *surveil; /* fed every event (surveil.c); not state */
+    cets_surveil *surveil; /* fed the events it reads (SURVEIL_EVENTS); not state */
 
     /* per-command scratch (not state) */
     uint64_t touched; /* instruments whose book changed, bit per instrument */
@@ -278,6 +281,17 @@ bool engine_vec_grow(void **p, uint32_t *cap, uint32_t need, size_t elem);
 
 /* fee.c -- every method's fees (cets_config.fee_ppm[method][side]) */
 /* The fee on one trade's value. */
+/* num / den rounded half away from zero, den > 0 (the close, eod.c) */
+static inline int64_t div_half_up(int64_t num, int64_t den)
+{
+    return num >= 0 ? (num + den / 2) / den : -((-num + den / 2) / den);
+}
+
+/* The event types surveil.c reads: only these are built for it. */
+#define SURVEIL_EVENTS                                                                             \
+    (1u << CETS_EV_REJECTED | 1u << CETS_EV_ACCEPTED | 1u << CETS_EV_TRADE |                       \
+     1u << CETS_EV_ORDER_DONE | 1u << CETS_EV_DAY_STATS | 1u << CETS_EV_DAY_CLOSED)
+
 int64_t fee_of(const cets_engine *e, int method, int side, int64_t value);
 /* A fill's fee for whoever has filled cum_value in all (this fill included)
  * and was charged `charged` before: fee(cum_value) - charged. */
@@ -364,6 +378,7 @@ bool params_message(const cets_engine *e, const cets_cmd *c, int code, char *buf
 /* Whether pid may come to hold qty more of iid (position_limit otherwise). */
 int limits_check(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty);
 int limits_exempt_set(cets_engine *e, const cets_cmd *c); /* LIMIT_EXEMPT */
+int related_set(cets_engine *e, const cets_cmd *c);       /* RELATED_SET (related.c) */
 bool limits_message(const cets_engine *e, const cets_cmd *c, int code, char *buf, size_t len);
 
 /* holders.c -- the large-holder report */

@@ -316,6 +316,14 @@ PIN(cets_limit_exemption, participant, 16, 4);
 PIN(cets_limit_exemption, user, 20, 4);
 PIN(cets_limit_exemption, exempt, 24, 1);
 PIN(cets_limit_exemption, reason, 32, 48);
+SIZE(cets_related_decl, 80);
+PIN(cets_related_decl, seq, 0, 8);
+PIN(cets_related_decl, ts, 8, 8);
+PIN(cets_related_decl, a, 16, 4);
+PIN(cets_related_decl, b, 20, 4);
+PIN(cets_related_decl, user, 24, 4);
+PIN(cets_related_decl, related, 28, 1);
+PIN(cets_related_decl, reason, 32, 48);
 FIELD(struct cets_engine, pv, 8 * CETS_PARAM_COUNT);
 FIELD(struct cets_engine, pdef, 8 * CETS_PARAM_COUNT);
 

@@ -113,6 +113,27 @@ static const cets_param_info table[CETS_PARAM_COUNT] = {
                                       10000, true},
     [CETS_PARAM_SURV_FAR] = {"surv.far", "bp",
                              "alert: order this far from the last price (0 = off)", 0, 10000, true},
+    [CETS_PARAM_SURV_CANCEL_RATIO] = {"surv.cancel.ratio", "bp",
+                                      "alert: quick cancels over posts in a day (0 = off)", 0,
+                                      10000, true},
+    [CETS_PARAM_SURV_CANCEL_MIN] = {"surv.cancel.min", "count",
+                                    "alert: posts in a day before the cancel ratio counts", 1,
+                                    1000000, true},
+    [CETS_PARAM_SURV_CANCEL_WINDOW] = {"surv.cancel.window", "s",
+                                       "alert: a cancel this soon after its post is quick", 1,
+                                       86400, true},
+    [CETS_PARAM_SURV_RAMP_MINUTES] = {"surv.ramp.minutes", "minutes",
+                                      "alert: ramping window before the close (0 = off)", 0, 240,
+                                      true},
+    [CETS_PARAM_SURV_RAMP_MOVE] = {"surv.ramp.move", "bp",
+                                   "alert: ramping, the close moved more than this", 1, 10000,
+                                   true},
+    [CETS_PARAM_SURV_RAMP_SHARE] = {"surv.ramp.share", "bp",
+                                    "alert: ramping, above this share of the window's volume", 0,
+                                    9999, true},
+    [CETS_PARAM_SURV_RELATED] = {"surv.related", "flag",
+                                 "alert: trades between declared related parties (0 = off)", 0, 1,
+                                 true},
 };
 
 const cets_param_info *cets_param_info_get(int id)
@@ -179,6 +200,13 @@ void params_init(cets_engine *e)
     d[CETS_PARAM_SURV_OTR_MIN] = 50;
     d[CETS_PARAM_SURV_VOLUME_SHARE] = 3000;
     d[CETS_PARAM_SURV_FAR] = 500;
+    d[CETS_PARAM_SURV_CANCEL_RATIO] = 9000;
+    d[CETS_PARAM_SURV_CANCEL_MIN] = 50;
+    d[CETS_PARAM_SURV_CANCEL_WINDOW] = 10;
+    d[CETS_PARAM_SURV_RAMP_MINUTES] = 10;
+    d[CETS_PARAM_SURV_RAMP_MOVE] = 200;
+    d[CETS_PARAM_SURV_RAMP_SHARE] = 5000;
+    d[CETS_PARAM_SURV_RELATED] = 1;
     memcpy(e->pv, e->pdef, sizeof e->pv);
 }
 
@@ -452,6 +480,10 @@ const char *params_loaded(cets_engine *e)
     for (uint32_t i = 0; i < e->nexempt; i++)
         if (e->exempt[i].participant < 1 || e->exempt[i].participant > e->nparts ||
             e->exempt[i].exempt > 1)
+            return "snapshot parameters are corrupt";
+    for (uint32_t i = 0; i < e->nrelated; i++)
+        if (e->related[i].a < 1 || e->related[i].a >= e->related[i].b ||
+            e->related[i].b > e->nparts || e->related[i].related > 1)
             return "snapshot parameters are corrupt";
     if (consistent(e->pv, e->date, NULL, 0)) return "snapshot parameters are corrupt";
     params_to_cfg(e);

@@ -27,8 +27,14 @@
  * leaves the section out while no change was ever accepted, so the hash of
  * a market that never changed a parameter is what it was before version 4
  * (tests/golden). The journal's command layout (CETS_JOURNAL_VERSION 1) did
- * not change: PARAM_SET is a new command type in it. */
-#define STATE_VERSION 4
+ * not change: PARAM_SET is a new command type in it. 5: six surveillance
+ * parameters more (the post-then-cancel and ramping rules, surveil.c): the
+ * section holds CETS_PARAM_COUNT values where a version-4 one holds
+ * PARAM_COUNT_V4; a version-4 snapshot loads with the new ones at their
+ * defaults; the related-party declarations (related.c) follow the
+ * exemptions (none in a version-4 one). */
+#define STATE_VERSION 5
+#define PARAM_COUNT_V4 37 /* surv.related and the five before it came with version 5 */
 #define STATE_VERSION_OLDEST 2
 _Static_assert(CETS_JOURNAL_VERSION == 1, "a new CETS_JOURNAL_VERSION: pin its state here too");
 #define STATE_PRICE_MAX 100000000LL            /* fen: 1,000,000 CNY a tonne */
@@ -338,18 +344,22 @@ static void k_config(codec *k, cets_config *c)
  * and the defaults when there is a change. Left out of the hash without one. */
 static void k_params(codec *k, cets_engine *e)
 {
-    if (k->hashing && e->npchg == 0 && e->nexempt == 0) return;
+    if (k->hashing && e->npchg == 0 && e->nexempt == 0 && e->nrelated == 0) return;
     k_array(k, (void **)&e->pchg, &e->npchg, &e->cappchg, sizeof *e->pchg);
     k_array(k, (void **)&e->exempt, &e->nexempt, &e->capexempt, sizeof *e->exempt);
-    if ((e->npchg == 0 && e->nexempt == 0) || k->err) return;
+    if (!k->reading || k->version >= 5)
+        k_array(k, (void **)&e->related, &e->nrelated, &e->caprelated, sizeof *e->related);
+    if ((e->npchg == 0 && e->nexempt == 0 && e->nrelated == 0) || k->err) return;
     uint32_t n = CETS_PARAM_COUNT;
     K(k, n);
-    if (k->reading && n != CETS_PARAM_COUNT) {
+    if (k->reading && n != (k->version == 4 ? PARAM_COUNT_V4 : CETS_PARAM_COUNT)) {
         k->err = "snapshot parameters are corrupt";
         return;
     }
-    K(k, e->pv);
-    K(k, e->pdef);
+    /* a version-4 snapshot has the first PARAM_COUNT_V4: the later ones keep
+       the engine's defaults (params_init) */
+    k_bytes(k, e->pv, n * sizeof e->pv[0]);
+    k_bytes(k, e->pdef, n * sizeof e->pdef[0]);
     if (k->reading && !k->err) k->err = params_loaded(e);
 }
 
@@ -563,7 +573,7 @@ cets_engine *cets_snapshot_load(const void *buf, size_t len, const char **err)
     K(&k, last_ts);
     if (!k.err &&
         (magic != STATE_MAGIC || version < STATE_VERSION_OLDEST || version > STATE_VERSION))
-        k.err = "not a cets state snapshot of a version this build reads (2 to 4)";
+        k.err = "not a cets state snapshot of a version this build reads (2 to 5)";
     k.version = version;
     cets_config cfg;
     memset(&cfg, 0, sizeof cfg);

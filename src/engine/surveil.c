@@ -21,9 +21,24 @@
  *    one small trade is no alert);
  *  - far_from_market: an accepted order that may rest (not a take or an IOC
  *    order, which trade at resting prices) whose price is more than surv.far
- *    from the instrument's last listing price today, else its previous close.
- * Not built yet: trades between declared related parties, ramping near the
- * close (docs/rules.md, "Surveillance").
+ *    from the instrument's last listing price today, else its previous close:
+ *    one alert per participant, instrument and day, raised by the first such
+ *    order; the later ones are added to it (its count, the first four ids,
+ *    the farthest's figures);
+ *  - post_cancel: at the day's end, a participant with at least
+ *    surv.cancel.min posts (orders that may rest) of which more than
+ *    surv.cancel.ratio were cancelled by it within surv.cancel.window
+ *    seconds of their entry;
+ *  - ramping: at the day's end, per instrument, when the close (the day's
+ *    listing VWAP) is more than surv.ramp.move from what it would have been
+ *    without the window's trades (the VWAP of those before the window, the
+ *    last surv.ramp.minutes before the afternoon close; the previous close
+ *    when there were none), a participant with more than surv.ramp.share
+ *    of the listing volume traded in the window.
+ *  - related: a trade between two participants the operator declared
+ *    related (RELATED_SET, related.c) while surv.related is 1: one alert per
+ *    pair, instrument and day, raised by the first trade; the later ones are
+ *    added to it (tonnes, value, the first four trade ids).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,18 +49,50 @@
 
 typedef struct pstat {
     uint32_t self_attempts;
-    bool self_alerted, touched;
-    uint64_t self_seq[4];
     uint32_t orders, trades;
-} pstat; /* small: a trade touches two of them */
+    uint32_t posts, quick; /* post_cancel: orders that may rest, and those cancelled soon */
+    uint32_t far_head, ramp_head, rel_head; /* its pientry lists today (index + 1; 0 = none) */
+    bool self_alerted, touched;
+} pstat; /* small (40 bytes): a trade touches two of them, every order one */
+
+/* What the evidence needs, apart: seldom written, so the counters stay dense. */
+typedef struct pcold {
+    uint64_t self_seq[4];  /* the last four self-trade attempts */
+    uint64_t quick_ids[4]; /* the first four quick cancels */
+} pcold;
+
+/* One participant's figures for one instrument today, in a list per
+ * participant (at most one entry per instrument in each list). */
+typedef struct pientry {
+    uint32_t iid, next; /* next: index + 1 in the same vector, 0 = end */
+    uint32_t alert;     /* far, related: the day's alert (index + 1) */
+    uint32_t other;     /* related: the counterparty (the list is the lower id's) */
+    uint32_t n;         /* ramp: its trades in the window */
+    int64_t qty;        /* ramp: its tonnes in the window, bought and sold */
+    uint64_t ids[4];    /* ramp: its first four trades in the window */
+} pientry;
+
+typedef struct pivec {
+    pientry *v;
+    uint32_t n, cap;
+} pivec;
+
+/* ramping: one instrument's listing trades today, before and in the window */
+typedef struct rinst {
+    int64_t before_qty, before_value; /* traded before the window */
+    int64_t volume;                   /* tonnes traded in the window */
+} rinst;
 
 struct cets_surveil {
-    pstat *p; /* by participant id */
+    pstat *p;    /* by participant id */
+    pcold *cold; /* by participant id, as p */
     uint32_t capp;
     uint32_t *touched; /* participants with anything today */
     uint32_t ntouched, captouched;
     cets_alert *alerts;
     uint32_t nalerts, capalerts;
+    pivec far, ramp, rel; /* today's entries (pientry) */
+    rinst ri[CETS_MAX_INSTRUMENTS];
     bool oom;
 };
 
@@ -58,8 +105,12 @@ void cets_surveil_free(cets_surveil *s)
 {
     if (!s) return;
     free(s->p);
+    free(s->cold);
     free(s->touched);
     free(s->alerts);
+    free(s->far.v);
+    free(s->ramp.v);
+    free(s->rel.v);
     free(s);
 }
 
@@ -70,6 +121,9 @@ const char *cets_alert_rule_name(int rule)
     case CETS_ALERT_ORDER_TRADE: return "order_trade";
     case CETS_ALERT_VOLUME_SHARE: return "volume_share";
     case CETS_ALERT_FAR: return "far_from_market";
+    case CETS_ALERT_POST_CANCEL: return "post_cancel";
+    case CETS_ALERT_RAMP: return "ramping";
+    case CETS_ALERT_RELATED: return "related";
     }
     return "unknown";
 }
@@ -88,8 +142,12 @@ static pstat *stat_of(cets_surveil *s, uint32_t pid)
         while (cap <= pid) cap *= 2;
         pstat *q = realloc(s->p, (size_t)cap * sizeof *q);
         if (!q) return NULL;
-        memset(q + s->capp, 0, (size_t)(cap - s->capp) * sizeof *q);
         s->p = q;
+        pcold *c = realloc(s->cold, (size_t)cap * sizeof *c);
+        if (!c) return NULL; /* s->p grown, capp not yet: consistent */
+        s->cold = c;
+        memset(q + s->capp, 0, (size_t)(cap - s->capp) * sizeof *q);
+        memset(c + s->capp, 0, (size_t)(cap - s->capp) * sizeof *c);
         s->capp = cap;
     }
     pstat *st = &s->p[pid];
@@ -116,8 +174,45 @@ static cets_alert *raise_alert(cets_surveil *s, const cets_engine *e, const cets
                       .participant = pid,
                       .instrument = iid,
                       .date = e->date,
-                      .rule = (uint8_t)rule};
+                      .rule = (uint8_t)rule,
+                      .occurrences = 1};
     return a;
+}
+
+/* The participant's entry for instrument iid in list *head of v, added when
+ * there is none; NULL when out of memory. */
+static pientry *entry_of(pivec *v, uint32_t *head, uint32_t iid, uint32_t other)
+{
+    for (uint32_t i = *head; i; i = v->v[i - 1].next)
+        if (v->v[i - 1].iid == iid && v->v[i - 1].other == other) return &v->v[i - 1];
+    if (!engine_vec_grow((void **)&v->v, &v->cap, v->n + 1, sizeof *v->v)) return NULL;
+    pientry *x = &v->v[v->n++];
+    memset(x, 0, sizeof *x);
+    x->iid = iid;
+    x->other = other;
+    x->next = *head;
+    *head = v->n;
+    return x;
+}
+
+/* What an alert measured, and its evidence: n ids of which the first four
+ * (at most) are in ids. */
+static void alert_figures(cets_alert *a, int64_t figure, int64_t threshold, int64_t c0, int64_t c1,
+                          const uint64_t *ids, uint32_t n)
+{
+    a->figure = figure;
+    a->threshold = threshold;
+    a->count[0] = c0;
+    a->count[1] = c1;
+    a->nevidence = n < 4 ? n : 4;
+    if (ids) memcpy(a->evidence, ids, a->nevidence * sizeof *ids);
+    a->occurrences = n;
+}
+
+/* Up to four ids, the first ones. */
+static void keep_id(uint64_t *ids, uint32_t seen, uint64_t id)
+{
+    if (seen < 4) ids[seen] = id;
 }
 
 static int on_reject(cets_surveil *s, const cets_engine *e, const cets_event *ev)
@@ -127,17 +222,19 @@ static int on_reject(cets_surveil *s, const cets_engine *e, const cets_event *ev
     if (ev->u.reject.code != CETS_SELF_TRADE || !limit) return 0;
     pstat *st = stat_of(s, pid);
     if (!st) return 0;
-    st->self_seq[st->self_attempts % 4] = ev->seq;
+    uint64_t *seqs = s->cold[pid].self_seq;
+    seqs[st->self_attempts % 4] = ev->seq;
     st->self_attempts++;
     if (st->self_alerted || st->self_attempts < limit) return 0;
     cets_alert *a = raise_alert(s, e, ev, CETS_ALERT_SELF_TRADE, pid, UINT32_MAX);
     if (!a) return 0;
     st->self_alerted = true;
     a->figure = st->self_attempts;
+    a->occurrences = st->self_attempts;
     a->threshold = limit;
     a->nevidence = st->self_attempts < 4 ? st->self_attempts : 4;
     for (uint32_t i = 0; i < a->nevidence; i++) /* oldest of the last four first */
-        a->evidence[i] = st->self_seq[(st->self_attempts - a->nevidence + i) % 4];
+        a->evidence[i] = seqs[(st->self_attempts - a->nevidence + i) % 4];
     return 1;
 }
 
@@ -147,37 +244,146 @@ static int on_accepted(cets_surveil *s, const cets_engine *e, const cets_event *
     pstat *st = stat_of(s, o->participant);
     if (!st) return 0;
     st->orders++;
+    if (o->tif == CETS_TIF_IOC) return 0; /* takes and IOC orders trade at resting prices */
+    st->posts++;
     int64_t far = e->pv[CETS_PARAM_SURV_FAR];
-    if (!far || o->instrument >= e->ninst || o->tif == CETS_TIF_IOC)
-        return 0; /* takes and IOC orders trade at resting prices: only what rests counts */
+    if (!far || o->instrument >= e->ninst) return 0;
     const instrument *in = &e->inst[o->instrument];
     int64_t ref = in->day.trades[CETS_METHOD_LISTING] ? in->day.last : in->prev_close;
     int64_t dist = o->price > ref ? o->price - ref : ref - o->price;
     if (ref <= 0 || dist * 10000 <= far * ref) return 0;
+    pientry *x = entry_of(&s->far, &st->far_head, o->instrument, 0);
+    if (!x) return 0;
+    int64_t figure = dist * 10000 / ref;
+    if (x->alert) { /* once a day per participant and instrument: this one is added */
+        cets_alert *a = &s->alerts[x->alert - 1];
+        keep_id(a->evidence, a->occurrences, o->order_id);
+        if (a->nevidence < 4) a->nevidence++;
+        a->occurrences++;
+        if (figure > a->figure) {
+            a->figure = figure;
+            a->count[0] = o->price;
+            a->count[1] = ref;
+        }
+        return 0;
+    }
     cets_alert *a = raise_alert(s, e, ev, CETS_ALERT_FAR, o->participant, o->instrument);
     if (!a) return 0;
-    a->figure = dist * 10000 / ref;
-    a->threshold = far;
-    a->count[0] = o->price;
-    a->count[1] = ref;
-    a->evidence[0] = o->order_id;
-    a->nevidence = 1;
+    x->alert = s->nalerts;
+    alert_figures(a, figure, far, o->price, ref, &o->order_id, 1);
     return 1;
 }
 
-static void on_trade(cets_surveil *s, const cets_trade *t)
+/* An order its owner cancelled soon after its entry counts for post_cancel. */
+static void on_done(cets_surveil *s, const cets_engine *e, const cets_event *ev)
 {
+    const cets_order_info *o = &ev->u.done.order;
+    if (ev->u.done.why != CETS_DONE_CANCELLED || o->tif == CETS_TIF_IOC) return;
+    if (ev->ts - o->ts > e->pv[CETS_PARAM_SURV_CANCEL_WINDOW] * 1000000000LL) return;
+    pstat *st = stat_of(s, o->participant);
+    if (!st) return;
+    keep_id(s->cold[o->participant].quick_ids, st->quick, o->order_id);
+    st->quick++;
+}
+
+/* ramping: one side of a listing trade in the window */
+static void ramp_side(cets_surveil *s, pstat *st, const cets_trade *t)
+{
+    pientry *x = st ? entry_of(&s->ramp, &st->ramp_head, t->instrument, 0) : NULL;
+    if (!x) return;
+    keep_id(x->ids, x->n, t->trade_id);
+    x->n++;
+    x->qty += t->qty;
+}
+
+/* related: a trade between a declared pair, one alert per pair, instrument
+ * and day (the lower id's, counterparty the other); the later trades are
+ * added to it. */
+static int related_trade(cets_surveil *s, const cets_engine *e, const cets_event *ev)
+{
+    const cets_trade *t = &ev->u.trade;
+    uint32_t lo = t->buyer < t->seller ? t->buyer : t->seller;
+    uint32_t hi = t->buyer < t->seller ? t->seller : t->buyer;
+    pstat *st = stat_of(s, lo);
+    pientry *x = st ? entry_of(&s->rel, &st->rel_head, t->instrument, hi) : NULL;
+    if (!x) return 0;
+    if (x->alert) {
+        cets_alert *a = &s->alerts[x->alert - 1];
+        keep_id(a->evidence, a->occurrences, t->trade_id);
+        if (a->nevidence < 4) a->nevidence++;
+        a->occurrences++;
+        a->figure += t->qty;
+        a->count[0] += t->qty;
+        a->count[1] += t->value;
+        return 0;
+    }
+    cets_alert *a = raise_alert(s, e, ev, CETS_ALERT_RELATED, lo, t->instrument);
+    if (!a) return 0;
+    x->alert = s->nalerts;
+    alert_figures(a, t->qty, 1, t->qty, t->value, &t->trade_id, 1);
+    a->counterparty = hi;
+    return 1;
+}
+
+static int on_trade(cets_surveil *s, const cets_engine *e, const cets_event *ev)
+{
+    const cets_trade *t = &ev->u.trade;
     pstat *b = stat_of(s, t->buyer), *se = stat_of(s, t->seller);
     if (b) b->trades++;
     if (se) se->trades++;
+    int n = e->nrelated && e->pv[CETS_PARAM_SURV_RELATED] && cets_related(e, t->buyer, t->seller)
+                ? related_trade(s, e, ev)
+                : 0;
+    int64_t minutes = e->pv[CETS_PARAM_SURV_RAMP_MINUTES];
+    if (!minutes || t->method != CETS_METHOD_LISTING || t->instrument >= CETS_MAX_INSTRUMENTS)
+        return n;
+    rinst *r = &s->ri[t->instrument];
+    if (t->ts < e->eod_from - minutes * 60 * 1000000000LL) {
+        r->before_qty += t->qty;
+        r->before_value += t->value;
+        return n;
+    }
+    r->volume += t->qty;
+    ramp_side(s, b, t);
+    ramp_side(s, se, t);
+    return n;
+}
+
+/* ramping: the close moved more than surv.ramp.move over the window, and
+ * who traded more than surv.ramp.share of the window's volume */
+static int ramp_check(cets_surveil *s, const cets_engine *e, const cets_event *ev)
+{
+    const cets_day_stats *d = &ev->u.stats;
+    const rinst *r = &s->ri[d->instrument];
+    int64_t move = e->pv[CETS_PARAM_SURV_RAMP_MOVE], share = e->pv[CETS_PARAM_SURV_RAMP_SHARE];
+    /* the close without the window: the day's listing trades before it */
+    int64_t ref = r->before_qty ? div_half_up(r->before_value, r->before_qty) : d->prev_close;
+    int64_t dist = d->close > ref ? d->close - ref : ref - d->close;
+    if (!e->pv[CETS_PARAM_SURV_RAMP_MINUTES] || !r->volume || ref <= 0 ||
+        dist * 10000 <= move * ref)
+        return 0;
+    int n = 0;
+    for (uint32_t k = 0; k < s->ntouched; k++) {
+        uint32_t pid = s->touched[k];
+        const pientry *x = NULL;
+        for (uint32_t i = s->p[pid].ramp_head; i && !x; i = s->ramp.v[i - 1].next)
+            if (s->ramp.v[i - 1].iid == d->instrument) x = &s->ramp.v[i - 1];
+        if (!x || x->qty * 10000 <= share * r->volume) continue;
+        cets_alert *a = raise_alert(s, e, ev, CETS_ALERT_RAMP, pid, d->instrument);
+        if (!a) return n;
+        alert_figures(a, dist * 10000 / ref, move, x->qty, r->volume, x->ids, x->n);
+        n++;
+    }
+    return n;
 }
 
 static int on_day_stats(cets_surveil *s, const cets_engine *e, const cets_event *ev)
 {
     int64_t limit = e->pv[CETS_PARAM_SURV_VOLUME_SHARE];
     const cets_day_stats *d = &ev->u.stats;
-    if (!limit || d->total_volume < VOLUME_MIN || d->instrument >= CETS_MAX_INSTRUMENTS) return 0;
-    int n = 0;
+    if (d->instrument >= CETS_MAX_INSTRUMENTS) return 0;
+    int n = ramp_check(s, e, ev);
+    if (!limit || d->total_volume < VOLUME_MIN) return n;
     for (uint32_t k = 0; k < s->ntouched; k++) { /* who traded today: touched by a trade */
         uint32_t pid = s->touched[k];
         if (!s->p[pid].trades || pid > e->nparts || d->instrument >= e->ninst) continue;
@@ -199,6 +405,7 @@ static int on_day_stats(cets_surveil *s, const cets_engine *e, const cets_event 
 static int on_day_closed(cets_surveil *s, const cets_engine *e, const cets_event *ev)
 {
     int64_t ratio = e->pv[CETS_PARAM_SURV_OTR_RATIO], min = e->pv[CETS_PARAM_SURV_OTR_MIN];
+    int64_t cratio = e->pv[CETS_PARAM_SURV_CANCEL_RATIO], cmin = e->pv[CETS_PARAM_SURV_CANCEL_MIN];
     int n = 0;
     for (uint32_t k = 0; k < s->ntouched; k++) {
         uint32_t pid = s->touched[k];
@@ -208,16 +415,26 @@ static int on_day_closed(cets_surveil *s, const cets_engine *e, const cets_event
             cets_alert *a = raise_alert(s, e, ev, CETS_ALERT_ORDER_TRADE, pid, UINT32_MAX);
             if (a) {
                 a->date = ev->u.day.closed_date;
-                a->figure = st->orders / trades;
-                a->threshold = ratio;
-                a->count[0] = st->orders;
-                a->count[1] = st->trades;
+                alert_figures(a, st->orders / trades, ratio, st->orders, st->trades, NULL, 1);
+                a->nevidence = 0;
+                n++;
+            }
+        }
+        if (cratio && st->posts >= cmin && st->quick * 10000LL > cratio * st->posts) {
+            cets_alert *a = raise_alert(s, e, ev, CETS_ALERT_POST_CANCEL, pid, UINT32_MAX);
+            if (a) {
+                a->date = ev->u.day.closed_date;
+                alert_figures(a, st->quick * 10000LL / st->posts, cratio, st->quick, st->posts,
+                              s->cold[pid].quick_ids, st->quick);
                 n++;
             }
         }
         memset(st, 0, sizeof *st);
+        memset(&s->cold[pid], 0, sizeof s->cold[pid]);
     }
     s->ntouched = 0;
+    s->far.n = s->ramp.n = s->rel.n = 0;
+    memset(s->ri, 0, sizeof s->ri);
     return n;
 }
 
@@ -226,7 +443,8 @@ int cets_surveil_event(cets_surveil *s, const cets_engine *e, const cets_event *
     switch (ev->type) {
     case CETS_EV_REJECTED: return on_reject(s, e, ev);
     case CETS_EV_ACCEPTED: return on_accepted(s, e, ev);
-    case CETS_EV_TRADE: on_trade(s, &ev->u.trade); return 0;
+    case CETS_EV_TRADE: return on_trade(s, e, ev);
+    case CETS_EV_ORDER_DONE: on_done(s, e, ev); return 0;
     case CETS_EV_DAY_STATS: return on_day_stats(s, e, ev);
     case CETS_EV_DAY_CLOSED: return on_day_closed(s, e, ev);
     }

@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "projection.h"
+#include "service.h"
 #include "views.h"
 
 #define QTY_MAX_ADMIN 1000000000000000LL /* type check only; the engine applies the rules */
@@ -250,6 +251,17 @@ static int h_holidays(http_conn *conn, void *cb)
     int32_t date = 0;
     if (!http_begin(&r, cb, conn) || !http_auth(&r, ROLE_ADMIN, 0)) return r.status;
     cets_cmd c = {0};
+    if (r.nseg == 3 && strcmp(r.seg[2], "reload") == 0) {
+        if (!http_is(&r, "POST")) return http_bad_method(&r);
+        int n, added;
+        char err[1400];
+        if (service_holidays_reload(r.s, &n, &added, err, sizeof err) != 0)
+            return http_error(&r, 409, "conflict", HTTP_E_CONFLICT, "%s", err);
+        return http_json(
+            &r, 200,
+            json_pack("{s:s, s:i, s:i}", "file", r.s->cfg.holidays, "holidays", n, "added", added),
+            NULL);
+    }
     if (r.nseg == 2 && http_is(&r, "POST")) {
         json_t *b = http_body(&r, fields);
         bool ok = b && http_date(&r, b, "date", true, &date);

@@ -182,6 +182,62 @@ static int h_limits(http_conn *conn, void *cb)
     return view_answer(&r, 201, view_limits);
 }
 
+/* ---- related parties (related.c) ----------------------------------------- */
+
+static json_t *view_related(const cets_engine *e)
+{
+    uint32_t n = cets_related_decls(e, 0, NULL, 0);
+    cets_related_decl *x = n ? calloc(n, sizeof *x) : NULL;
+    if (x) cets_related_decls(e, 0, x, n);
+    json_t *list = json_array();
+    for (uint32_t i = 0; x && i < n; i++)
+        json_array_append_new(
+            list, json_pack("{s:I, s:o, s:I, s:I, s:b, s:s, s:I, s:b}", "seq", (json_int_t)x[i].seq,
+                            "time", view_time(x[i].ts), "participant", (json_int_t)x[i].a,
+                            "counterparty", (json_int_t)x[i].b, "related", x[i].related != 0,
+                            "reason", x[i].reason, "user", (json_int_t)x[i].user, "in_force",
+                            cets_related(e, x[i].a, x[i].b) == (x[i].related != 0)));
+    free(x);
+    return json_pack("{s:o}", "declarations", list);
+}
+
+/* GET /api/v1/related (admin, authority): every declaration; POST (admin):
+ * declare or revoke that two participants share an actual controller. */
+static int h_related(http_conn *conn, void *cb)
+{
+    static const char *const fields[] = {"participant", "counterparty", "related", "reason", NULL};
+    req r;
+    if (!http_begin(&r, cb, conn) || !http_auth(&r, 0, 0)) return r.status;
+    if (r.nseg != 1) return http_not_found(&r, "no such resource");
+    if (http_is(&r, "GET")) {
+        if (!(r.who.roles & (ROLE_ADMIN | ROLE_AUTHORITY)))
+            return http_error(&r, 403, "forbidden", HTTP_E_FORBIDDEN,
+                              "one of the roles admin, authority required");
+        return view_answer(&r, 200, view_related);
+    }
+    if (!http_is(&r, "POST")) return http_bad_method(&r);
+    if (!(r.who.roles & ROLE_ADMIN))
+        return http_error(&r, 403, "forbidden", HTTP_E_FORBIDDEN, "the role admin is required");
+    json_t *b = http_body(&r, fields);
+    int64_t a = 0, other = 0;
+    bool on = false;
+    const char *why = NULL;
+    cets_cmd c = {.type = CETS_CMD_RELATED_SET, .actor = CETS_EXCHANGE_ID};
+    bool ok = b && http_int(&r, b, "participant", true, 1, UINT32_MAX - 1, &a) &&
+              http_int(&r, b, "counterparty", true, 1, UINT32_MAX - 1, &other) &&
+              http_bool(&r, b, "related", true, &on) &&
+              http_str(&r, b, "reason", true, CETS_NAME_LEN - 1, &why);
+    if (ok) snprintf(c.u.text, sizeof c.u.text, "%s", why); /* the engine checks it is not empty */
+    json_decref(b);
+    if (!ok) return r.status;
+    c.participant = (uint32_t)a;
+    c.counterparty = (uint32_t)other;
+    c.aux = on;
+    int code = api_submit(&r, &c, NULL);
+    if (code != CETS_OK) return http_reject(&r, &c, code, NULL);
+    return view_answer(&r, 201, view_related);
+}
+
 /* ---- the large-holder report -------------------------------------------- */
 
 typedef struct holders_ctx {
@@ -244,13 +300,16 @@ static json_t *view_alert(const cets_engine *e, const cets_alert *a)
         json_array_append_new(ev, json_integer((json_int_t)a->evidence[i]));
     cets_instrument_info in;
     bool has = a->instrument != UINT32_MAX && cets_instrument_get(e, a->instrument, &in) == 0;
-    return json_pack("{s:I, s:s, s:I, s:o, s:I, s:o, s:o, s:I, s:I, s:[I,I], s:o}", "id",
-                     (json_int_t)a->id, "rule", cets_alert_rule_name(a->rule), "seq",
-                     (json_int_t)a->seq, "time", view_time(a->ts), "participant",
-                     (json_int_t)a->participant, "code", has ? json_string(in.code) : json_null(),
-                     "date", view_date(a->date), "figure", (json_int_t)a->figure, "threshold",
-                     (json_int_t)a->threshold, "counts", (json_int_t)a->count[0],
-                     (json_int_t)a->count[1], "evidence", ev);
+    json_t *o = json_pack(
+        "{s:I, s:s, s:I, s:o, s:I, s:o, s:o, s:I, s:I, s:[I,I], s:o, s:I}", "id", (json_int_t)a->id,
+        "rule", cets_alert_rule_name(a->rule), "seq", (json_int_t)a->seq, "time", view_time(a->ts),
+        "participant", (json_int_t)a->participant, "code", has ? json_string(in.code) : json_null(),
+        "date", view_date(a->date), "figure", (json_int_t)a->figure, "threshold",
+        (json_int_t)a->threshold, "counts", (json_int_t)a->count[0], (json_int_t)a->count[1],
+        "evidence", ev, "occurrences", (json_int_t)a->occurrences);
+    if (a->counterparty) /* related: the other participant of the pair */
+        json_object_set_new(o, "counterparty", json_integer((json_int_t)a->counterparty));
+    return o;
 }
 
 static int h_alerts(http_conn *conn, void *cb)
@@ -282,6 +341,7 @@ static int h_alerts(http_conn *conn, void *cb)
 void api_params_register(server *s)
 {
     http_handle(s, "/api/v1/alerts", h_alerts);
+    http_handle(s, "/api/v1/related", h_related);
     http_handle(s, "/api/v1/large-holders", h_large_holders);
     http_handle(s, "/api/v1/limits", h_limits);
     http_handle(s, "/api/v1/params", h_params);

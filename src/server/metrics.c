@@ -178,18 +178,18 @@ static void backoffice_metrics(buf *b, backoffice *bo)
 /* Alerts raised since the server started, by rule (surveil.c). */
 static void alert_metrics(buf *b, server *s)
 {
-    uint64_t n[5] = {0};
+    uint64_t n[CETS_ALERT_RELATED + 1] = {0};
     const cets_engine *e = core_read_begin(s->core);
     uint32_t total = s->surveil ? cets_surveil_alerts(s->surveil, 0, NULL, 0) : 0;
     for (uint32_t i = 0; i < total; i++) {
         cets_alert a;
         cets_surveil_alerts(s->surveil, i, &a, 1);
-        n[a.rule < 5 ? a.rule : 0]++;
+        n[a.rule <= CETS_ALERT_RELATED ? a.rule : 0]++;
     }
     (void)e;
     core_read_end(s->core);
     metric(b, "cets_alerts_total", "counter", "Abnormal-trading alerts raised, by rule.");
-    for (int r = CETS_ALERT_SELF_TRADE; r <= CETS_ALERT_FAR; r++)
+    for (int r = CETS_ALERT_SELF_TRADE; r <= CETS_ALERT_RELATED; r++)
         out(b, "cets_alerts_total{rule=\"%s\"} %" PRIu64 "\n", cets_alert_rule_name(r), n[r]);
 }
 

@@ -282,8 +282,9 @@ static int holidays_read(const server_config *c, int32_t *dates, int *n, char *e
 }
 
 /* Journal the calendar's holidays from the trading date on that the engine
- * does not know yet (a restart adds nothing twice). */
-static int holidays_apply(server *s, const int32_t *dates, int n, char *err, size_t errlen)
+ * does not know yet (a restart adds nothing twice); *added: how many. */
+static int holidays_apply(server *s, const int32_t *dates, int n, int *added_out, char *err,
+                          size_t errlen)
 {
     int added = 0;
     for (int i = 0; i < n; i++) {
@@ -303,7 +304,26 @@ static int holidays_apply(server *s, const int32_t *dates, int n, char *err, siz
     if (s->cfg.holidays[0])
         log_info("cetsd", "msg=\"holiday calendar\" file=%s holidays=%d added=%d",
                  log_q(s->cfg.holidays), n, added);
+    if (added_out) *added_out = added;
     return 0;
+}
+
+int service_holidays_reload(server *s, int *n, int *added, char *err, size_t errlen)
+{
+    *n = *added = 0;
+    if (!s->cfg.holidays[0]) {
+        snprintf(err, errlen, "no holiday calendar configured (key holidays)");
+        return -1;
+    }
+    int32_t *dates = malloc(MAX_HOLIDAYS * sizeof *dates);
+    if (!dates) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = holidays_read(&s->cfg, dates, n, err, errlen); /* the whole file first */
+    if (rc == 0) rc = holidays_apply(s, dates, *n, added, err, errlen);
+    free(dates);
+    return rc;
 }
 
 int service_start(server *s, const server_config *cfg, char *err, size_t errlen)
@@ -341,7 +361,7 @@ int service_start(server *s, const server_config *cfg, char *err, size_t errlen)
     }
     int hrc = core_start(s->core, err, errlen) != 0 ||
               projection_seed(s->proj, s->core, err, errlen) != 0 ||
-              holidays_apply(s, holidays, nholidays, err, errlen) != 0 ||
+              holidays_apply(s, holidays, nholidays, NULL, err, errlen) != 0 ||
               backoffice_start(s, err, errlen) != 0;
     free(holidays);
     holidays = NULL;

@@ -21,6 +21,11 @@
 int service_start(server *s, const server_config *cfg, char *err, size_t errlen);
 /* Stop and free everything; s may then be started again. */
 void service_stop(server *s);
+/* Read the configured holiday calendar again (key holidays) and journal the
+ * dates from the trading date on that the engine does not know yet: 0 with
+ * *n the file's dates and *added those journaled; -1 with err (none
+ * configured, unreadable, a bad line: nothing journaled). */
+int service_holidays_reload(server *s, int *n, int *added, char *err, size_t errlen);
 /* The TCP port HTTP listens on (useful with "listen = 127.0.0.1:0"). */
 int service_port(const server *s);
 /* The web root in use ("" when none was found). */
