@@ -41,6 +41,8 @@ struct ws_io {
     h2o_multithread_queue_t *q;
     h2o_multithread_receiver_t kicks;
     h2o_timeout_t close_timeout;
+    struct evws **batch; /* the clients of one on_kicks() */
+    size_t cap;
 };
 
 /* One WebSocket, owned by its I/O thread. */
@@ -64,6 +66,9 @@ typedef struct evws {
     bool peer_close; /* the client sent a close: echo it, then close */
     uint16_t peer_code;
     bool close_after; /* the close frame is being written: close after it */
+    bool taken;       /* out and send_close hold what to write next */
+    bool send_close;  /* cut off: its close frame goes next */
+    bool dropped;     /* seen cut off */
     h2o_timeout_entry_t close_deadline;
 } evws;
 
@@ -131,12 +136,20 @@ static size_t control_frame(char *dst, int op, const char *payload, size_t len)
     return 2 + len;
 }
 
-/* Write what is waiting, unless a write is in progress (its end comes back
- * here). */
-static void evws_flush(evws *w)
+/* Under h->mu: take what is queued for w, unless a write is in progress
+ * (its end comes back to evws_flush). */
+static void evws_take(evws *w)
+{
+    if (!w->c || w->writing || w->close_after || w->taken) return;
+    w->nout = ws_take(w->io->h, w->c, w->out, WS_WRITE_BATCH, &w->send_close);
+    w->taken = true;
+}
+
+/* Write what was taken, with a pong or a close frame waiting. */
+static void evws_write(evws *w)
 {
     if (!w->c || w->writing || w->close_after) return;
-    ws_hub *h = w->io->h;
+    w->taken = false;
     h2o_iovec_t iov[WS_WRITE_BATCH + 2];
     size_t n = 0, ctl = 0;
     if (w->pong_len) {
@@ -145,15 +158,11 @@ static void evws_flush(evws *w)
         ctl = w->pong_len;
         w->pong_len = 0;
     }
-    bool send_close = false;
-    pthread_mutex_lock(&h->mu);
-    w->nout = ws_take(h, w->c, w->out, WS_WRITE_BATCH, &send_close);
-    pthread_mutex_unlock(&h->mu);
     for (int i = 0; i < w->nout; i++) iov[n++] = h2o_iovec_init(w->out[i]->frame, w->out[i]->len);
-    if (send_close || w->peer_close) {
+    if (w->send_close || w->peer_close) {
         char p[125];
         size_t pl = 2;
-        if (send_close) {
+        if (w->send_close) {
             pl = ws_close_payload(w->c, p, sizeof p);
         } else {
             p[0] = (char)(w->peer_code >> 8), p[1] = (char)(w->peer_code & 0xff);
@@ -161,11 +170,22 @@ static void evws_flush(evws *w)
         size_t fl = control_frame(w->ctl_w + ctl, WS_OP_CLOSE, p, pl);
         iov[n++] = h2o_iovec_init(w->ctl_w + ctl, fl);
         w->close_after = true;
+        w->send_close = false;
         close_soon(w);
     }
     if (!n) return;
     w->writing = true;
     h2o_socket_write(w->sock, iov, n, on_written);
+}
+
+static void evws_flush(evws *w)
+{
+    ws_hub *h = w->io->h;
+    if (!w->c || w->writing || w->close_after) return;
+    pthread_mutex_lock(&h->mu);
+    evws_take(w);
+    pthread_mutex_unlock(&h->mu);
+    evws_write(w);
 }
 
 /* Under h->mu, any thread: c has something to send. */
@@ -180,25 +200,41 @@ static void evws_kick(ws_hub *h, ws_client *c)
 
 static const ws_transport evloop_transport = {evws_kick};
 
-/* The kicks that arrived since the I/O thread last looked. */
+/* The kicks that arrived since the I/O thread last looked: what is queued
+ * for all of them is taken under one lock, then written. */
 static void on_kicks(h2o_multithread_receiver_t *rcv, h2o_linklist_t *messages)
 {
     ws_io *io = H2O_STRUCT_FROM_MEMBER(ws_io, kicks, rcv);
+    size_t n = 0;
+    for (h2o_linklist_t *l = messages->next; l != messages; l = l->next) n++;
+    if (n > io->cap) {
+        evws **b = realloc(io->batch, n * sizeof *b);
+        if (b) io->batch = b, io->cap = n;
+    }
+    n = 0;
+    pthread_mutex_lock(&io->h->mu);
     while (!h2o_linklist_is_empty(messages)) {
-        h2o_multithread_message_t *m =
-            H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
-        h2o_linklist_unlink(&m->link);
-        evws *w = (evws *)m;
-        if (w->dead) {
+        h2o_linklist_t *l = messages->next;
+        h2o_linklist_unlink(l); /* before kicked is cleared: the next kick links it again */
+        evws *w = (evws *)H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, l);
+        if (w->dead) { /* closed on the way: only its kick was left */
             free(w);
             continue;
         }
-        pthread_mutex_lock(&io->h->mu);
         w->c->kicked = false;
-        bool dropped = w->c->dropped;
-        pthread_mutex_unlock(&io->h->mu);
-        if (dropped) close_soon(w); /* even if it never takes its close frame */
-        evws_flush(w);
+        if (n < io->cap) {
+            w->dropped = w->c->dropped;
+            evws_take(w);
+            io->batch[n++] = w;
+        } else { /* no room to remember it (out of memory): it is kicked again */
+            evws_kick(io->h, w->c);
+        }
+    }
+    pthread_mutex_unlock(&io->h->mu);
+    for (size_t i = 0; i < n; i++) {
+        evws *w = io->batch[i];
+        if (w->dropped) close_soon(w); /* even if it never takes its close frame */
+        evws_write(w);
     }
 }
 
@@ -381,5 +417,6 @@ void ws_io_free(ws_io *w)
     if (!w) return;
     h2o_multithread_unregister_receiver(w->q, &w->kicks);
     h2o_timeout_dispose(w->loop, &w->close_timeout);
+    free(w->batch);
     free(w);
 }
