@@ -140,7 +140,7 @@ static size_t control_frame(char *dst, int op, const char *payload, size_t len)
  * (its end comes back to evws_flush). */
 static void evws_take(evws *w)
 {
-    if (!w->c || w->writing || w->close_after || w->taken) return;
+    if (!w->c || !w->sock || w->writing || w->close_after || w->taken) return;
     w->nout = ws_take(w->io->h, w->c, w->out, WS_WRITE_BATCH, &w->send_close);
     w->taken = true;
 }
@@ -148,7 +148,7 @@ static void evws_take(evws *w)
 /* Write what was taken, with a pong or a close frame waiting. */
 static void evws_write(evws *w)
 {
-    if (!w->c || w->writing || w->close_after) return;
+    if (!w->c || !w->sock || w->writing || w->close_after) return; /* !sock: not upgraded yet */
     w->taken = false;
     h2o_iovec_t iov[WS_WRITE_BATCH + 2];
     size_t n = 0, ctl = 0;
@@ -181,7 +181,7 @@ static void evws_write(evws *w)
 static void evws_flush(evws *w)
 {
     ws_hub *h = w->io->h;
-    if (!w->c || w->writing || w->close_after) return;
+    if (!w->c || !w->sock || w->writing || w->close_after) return;
     pthread_mutex_lock(&h->mu);
     evws_take(w);
     pthread_mutex_unlock(&h->mu);
@@ -335,18 +335,23 @@ static void on_upgraded(void *data, h2o_socket_t *sock, size_t reqsize)
 {
     evws *w = data;
     if (!sock) { /* the 101 could not be sent */
-        if (w->c) {
-            ws_client_remove(w->io->h, w->c);
-            ws_client_free(w->c);
-        }
-        free(w);
+        bool kicked = ws_client_remove(w->io->h, w->c);
+        ws_client_free(w->c);
+        w->c = NULL;
+        if (kicked)
+            w->dead = true; /* freed when its kick comes out */
+        else
+            free(w);
         return;
     }
     w->sock = sock;
     sock->data = w;
     h2o_buffer_consume(&sock->input, reqsize);
     h2o_socket_read_start(sock, on_read);
-    if (sock->input->size) on_read(sock, NULL);
+    if (sock->input->size)
+        on_read(sock, NULL); /* flushes too */
+    else
+        evws_flush(w); /* anything queued before the 101 went */
 }
 
 static const char *header(h2o_req_t *hr, const char *name, size_t *len)
