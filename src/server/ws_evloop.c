@@ -67,6 +67,7 @@ typedef struct evws {
     uint16_t peer_code;
     bool close_after; /* the close frame is being written: close after it */
     bool taken;       /* out and send_close hold what to write next */
+    bool more;        /* kicked while writing, or more queued than taken */
     bool send_close;  /* cut off: its close frame goes next */
     bool dropped;     /* seen cut off */
     h2o_timeout_entry_t close_deadline;
@@ -124,7 +125,9 @@ static void on_written(h2o_socket_t *sock, const char *err)
         evws_close(w);
         return;
     }
-    evws_flush(w);
+    /* only when something came meanwhile: every message queued is kicked,
+     * and a kick during the write set more */
+    if (w->more || w->pong_len || w->peer_close) evws_flush(w);
 }
 
 /* A control frame (FIN, opcode, payload up to 125 bytes) at dst. */
@@ -140,8 +143,13 @@ static size_t control_frame(char *dst, int op, const char *payload, size_t len)
  * (its end comes back to evws_flush). */
 static void evws_take(evws *w)
 {
-    if (!w->c || !w->sock || w->writing || w->close_after || w->taken) return;
+    if (!w->c || w->close_after || w->taken) return;
+    if (!w->sock || w->writing) { /* look again when the 101 or the write is done */
+        w->more = true;
+        return;
+    }
     w->nout = ws_take(w->io->h, w->c, w->out, WS_WRITE_BATCH, &w->send_close);
+    w->more = w->c->qlen > 0;
     w->taken = true;
 }
 
