@@ -47,8 +47,8 @@ static const key keys[] = {
         "date on; unreadable = cetsd stops; empty = none (weekdays trade: a warning)"),
     NUM("log_level", K_LEVEL, log_level, 0, 3, "debug, info, warn or error"),
     NUM("http_threads", K_INT, http_threads, 2, 1024,
-        "HTTP worker threads: one per open connection (each WebSocket holds one), so also the "
-        "connection limit"),
+        "civetweb: HTTP worker threads, one per open connection (each WebSocket holds one), so "
+        "also the connection limit"),
     STR("frontend", frontend,
         "HTTP front end: evloop (h2o's event loop: thousands of connections and WebSockets, TLS) "
         "or civetweb (a thread per connection, no TLS; kept for now)"),
