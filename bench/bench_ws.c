@@ -11,7 +11,7 @@
  * engine, the feed, the writers, the kernel and our own reading. One epoll
  * thread reads all sockets.
  *
- *   bench_ws [--subscribers 1000] [--trades 200] [--interval-ms 5]
+ *   bench_ws [--subscribers 1000] [--trades 200] [--interval-ms 5] [--frontend F]
  *
  * Prints {"bench":"ws_fanout","subscribers":…,"trades":…,"p50_ms":…,"p99_ms":…,…}.
  * Target: p99 <= 50 ms.
@@ -51,6 +51,7 @@ static int nsubs;
 static hist lat; /* ns */
 static uint64_t received, acked, odd;
 static volatile int reader_stop;
+static char frontend[16]; /* "": the default */
 
 static int64_t real_ns(void)
 {
@@ -254,6 +255,11 @@ static int server_up(server *s, char *dir)
     snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", dir);
     cfg.core.cfg.enforce_sessions = false;
     cfg.http_threads = nsubs + 16; /* civetweb: one worker per open connection */
+    if (frontend[0]) snprintf(cfg.frontend, sizeof cfg.frontend, "%s", frontend);
+    /* evloop: every subscriber comes from 127.0.0.1 */
+    if (cfg.http_max_connections < nsubs + 16) cfg.http_max_connections = nsubs + 16;
+    if (cfg.http_max_connections_per_addr < nsubs + 16)
+        cfg.http_max_connections_per_addr = nsubs + 16;
     setenv("CETSD_ADMIN_PASSWORD", "bench-admin-password", 1);
     if (service_start(s, &cfg, err, sizeof err) != 0) {
         fprintf(stderr, "bench_ws: %s\n", err);
@@ -281,6 +287,7 @@ static void report(server *s, int connected, int traded, int interval_ms, uint64
                    bool complete)
 {
     jsonl_begin("ws_fanout");
+    jsonl_str("frontend", s->cfg.frontend);
     jsonl_u64("subscribers", (uint64_t)connected);
     jsonl_u64("trades", (uint64_t)traded);
     jsonl_u64("interval_ms", (uint64_t)interval_ms);
@@ -312,10 +319,12 @@ int main(int argc, char **argv)
             ntrades = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--interval-ms"))
             interval_ms = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--frontend"))
+            snprintf(frontend, sizeof frontend, "%s", argv[i + 1]);
     }
     if (nsubs < 1 || nsubs > 20000 || ntrades < 1 || ntrades > 100000 || interval_ms < 0) {
-        fprintf(stderr,
-                "usage: bench_ws [--subscribers 1..20000] [--trades N] [--interval-ms MS]\n");
+        fprintf(stderr, "usage: bench_ws [--subscribers 1..20000] [--trades N] [--interval-ms MS] "
+                        "[--frontend evloop|civetweb]\n");
         return 2;
     }
     raise_nofile(2 * nsubs + 256);

@@ -7,7 +7,8 @@
  * cut at the request deadline; a POST trickling its body is cut at the same
  * deadline and submits nothing; an idle keep-alive connection is closed at
  * it; the caps on connections in total and per address refuse the next
- * connection and no other, and free a place when one closes.
+ * connection and no other, and free a place when one closes; hundreds of
+ * WebSockets held open hold no thread.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,7 +36,9 @@
 #include "../src/server/config.h"
 #include "../src/server/service.h"
 #include "../src/server/tls.h"
+#include "../src/server/ws.h"
 #include "tserver.h"
+#include "wsclient.h"
 
 #define DEADLINE_MS 1500
 
@@ -297,17 +300,58 @@ static void test_body_limit(void **state)
     stop(&t);
 }
 
-/* The WebSocket is not on this front end yet: a clear answer, not a hang. */
-static void test_websocket_refused_clearly(void **state)
+/* Finding 4 for the WebSocket: sockets that hold WebSockets open and ping
+ * now and then hold no thread on this front end. More WebSockets than
+ * there are handler threads and than civetweb had workers stay open, each
+ * answered, while /healthz answers at once and one more WebSocket is
+ * served. A GET of /ws that is no handshake gets a clear 400. */
+#define WS_HELD 300
+
+static void ws_workers_cfg(server_config *c)
+{
+    evloop_cfg(c);
+    c->http_workers = 2;
+    c->http_threads = 2; /* civetweb's: not used here */
+}
+
+static void test_websockets_hold_no_thread(void **state)
 {
     (void)state;
     tserver t;
-    start(&t);
+    memset(&t, 0, sizeof t);
+    ts_start(&t, NULL, ws_workers_cfg);
     tresp r;
     ts_req(&t, "GET", "/ws", NULL, NULL, &r);
-    assert_int_equal(r.status, 501);
-    assert_non_null(strstr(tj_str(r.json, "message"), "civetweb"));
+    assert_int_equal(r.status, 400);
+    assert_string_equal(tj_str(r.json, "error"), "bad_request");
     tresp_free(&r);
+    wsc **w = calloc(WS_HELD, sizeof *w);
+    for (int i = 0; i < WS_HELD; i++) {
+        w[i] = wsc_connect(t.port, "/ws");
+        assert_non_null(w[i]);
+        assert_int_equal(wsc_send(w[i], "{\"op\":\"ping\"}"), 0);
+    }
+    for (int i = 0; i < WS_HELD; i++) { /* every one answered, all still open */
+        json_t *j = wsc_recv(w[i], 3000);
+        if (!j) fail_msg("WebSocket %d got no pong", i);
+        assert_string_equal(tj_str(j, "op"), "pong");
+        json_decref(j);
+    }
+    assert_int_equal(ws_client_count(t.s.ws), WS_HELD);
+    int64_t t0 = now_ms();
+    assert_int_equal(ts_req(&t, "GET", "/healthz", NULL, NULL, &r), 200);
+    tresp_free(&r);
+    assert_true(now_ms() - t0 < 1000);
+    wsc *one = wsc_connect(t.port, "/ws");
+    assert_non_null(one);
+    assert_int_equal(wsc_send(one, "{\"op\":\"ping\"}"), 0);
+    json_t *j = wsc_recv(one, 3000);
+    assert_non_null(j);
+    assert_string_equal(tj_str(j, "op"), "pong");
+    json_decref(j);
+    wsc_close(one);
+    for (int i = 0; i < WS_HELD; i++) wsc_close(w[i]);
+    free(w);
     stop(&t);
 }
 
@@ -499,7 +543,7 @@ int main(void)
         cmocka_unit_test(test_client_gone_mid_answer),
         cmocka_unit_test(test_connections_total),
         cmocka_unit_test(test_body_limit),
-        cmocka_unit_test(test_websocket_refused_clearly),
+        cmocka_unit_test(test_websockets_hold_no_thread),
         cmocka_unit_test(test_tls_self_signed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -821,9 +821,96 @@ static void test_slow_socket_dropped_others_served(void **state)
     }
     assert_true(wsc_closed(slow));
     assert_int_equal(wsc_close_code(slow), 1008);
+    assert_non_null(strstr(wsc_close_reason(slow), "too slow"));
     assert_true(got > 0 && got < sent);
     wsc_close(slow);
     wsc_close(good);
+}
+
+/* ws_max_message: a message of exactly the limit is read, one byte more is
+ * answered too_large and the connection goes on. */
+static void test_message_size_limit(void **state)
+{
+    (void)state;
+    int max = T.s.cfg.ws_max_message;
+    assert_int_equal(max, WS_MAX_IN); /* the documented default */
+    wsc *w = ws_open();
+    char *msg = malloc((size_t)max + 2);
+    for (int past = 0; past <= 1; past++) {
+        static const char ping[] = "{\"op\":\"ping\"}";
+        memset(msg, ' ', (size_t)max + 1);
+        memcpy(msg, ping, sizeof ping - 1);
+        msg[max + past] = 0;
+        assert_int_equal(wsc_send(w, msg), 0);
+        if (past) {
+            ws_expect_error(w, "too_large");
+        } else {
+            json_t *j = wsc_recv(w, WAIT_MS);
+            assert_string_equal(tj_str(j, "op"), "pong");
+            json_decref(j);
+        }
+    }
+    free(msg);
+    ws_say(w, "{\"op\":\"ping\"}");
+    json_decref(ws_expect(w, "op", "pong"));
+    wsc_close(w);
+}
+
+/* ws_max_subscriptions: public and private subscriptions count alike; the
+ * one past the limit is refused, one already held is not counted twice, and
+ * an unsubscribe frees a place. */
+static void test_subscription_limit(void **state)
+{
+    (void)state;
+    assert_int_equal(T.s.cfg.ws_max_subscriptions, WS_DEFAULT_MAX_SUBSCRIPTIONS);
+    T.s.cfg.ws_max_subscriptions = 3; /* read at each subscribe */
+    wsc *w = ws_open();
+    ws_auth(w, alice, A);
+    ws_sub(w, "trades", "CEA25");
+    ws_sub(w, "depth", "CEA25");
+    ws_sub(w, "fills", NULL); /* 3: the limit */
+    ws_sub(w, "fills", NULL); /* held already */
+    ws_say(w, "{\"op\":\"subscribe\",\"channel\":\"trades\",\"code\":\"CEA24\"}");
+    ws_expect_error(w, "too_many_subscriptions");
+    ws_say(w, "{\"op\":\"subscribe\",\"channel\":\"auctions\"}");
+    ws_expect_error(w, "too_many_subscriptions");
+    ws_say(w, "{\"op\":\"unsubscribe\",\"channel\":\"trades\",\"code\":\"CEA25\"}");
+    json_decref(ws_expect(w, "op", "unsubscribed"));
+    ws_sub(w, "trades", "CEA24");
+    T.s.cfg.ws_max_subscriptions = WS_DEFAULT_MAX_SUBSCRIPTIONS;
+    wsc_close(w);
+}
+
+/* ws_queue_max_bytes, without sockets: a queue may hold exactly the limit;
+ * a byte more cuts the client off, with the reason kept for its close
+ * frame. */
+static void test_slow_client_bytes_limit(void **state)
+{
+    (void)state;
+    ws_hub *h = T.s.ws;
+    ws_client c;
+    memset(&c, 0, sizeof c);
+    c.busy = true;
+    c.id = 424243;
+    ws_msg *m = ws_msg_new(json_pack("{s:s}", "op", "x"));
+    pthread_mutex_lock(&h->mu);
+    int saved = T.s.cfg.ws_queue_max_bytes;
+    T.s.cfg.ws_queue_max_bytes = (int)(10 * m->len);
+    for (int i = 0; i < 10; i++) ws_enqueue(h, &c, m);
+    assert_int_equal(c.qbytes, 10 * m->len);
+    assert_false(c.dropped);
+    ws_enqueue(h, &c, m); /* one byte past would do: a whole message is */
+    assert_true(c.dropped);
+    assert_int_equal(c.qlen, 0);
+    char bye[125];
+    size_t n = ws_close_payload(&c, bye, sizeof bye);
+    assert_true(n > 2);
+    assert_int_equal((uint8_t)bye[0] << 8 | (uint8_t)bye[1], 1008);
+    assert_non_null(strstr(bye + 2, "ws_queue_max_bytes"));
+    T.s.cfg.ws_queue_max_bytes = saved;
+    pthread_mutex_unlock(&h->mu);
+    ws_msg_unref(m);
+    free(c.q);
 }
 
 int main(void)
@@ -849,6 +936,9 @@ int main(void)
         cmocka_unit_test(test_client_count),
         cmocka_unit_test(test_slow_client_dropped),
         cmocka_unit_test(test_slow_socket_dropped_others_served),
+        cmocka_unit_test(test_message_size_limit),
+        cmocka_unit_test(test_subscription_limit),
+        cmocka_unit_test(test_slow_client_bytes_limit),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -47,12 +47,11 @@ static const key keys[] = {
         "date on; unreadable = cetsd stops; empty = none (weekdays trade: a warning)"),
     NUM("log_level", K_LEVEL, log_level, 0, 3, "debug, info, warn or error"),
     NUM("http_threads", K_INT, http_threads, 2, 1024,
-        "HTTP worker threads: one per open connection (each WebSocket holds one), so also the "
-        "connection limit"),
+        "civetweb: HTTP worker threads, one per open connection (each WebSocket holds one), so "
+        "also the connection limit"),
     STR("frontend", frontend,
-        "HTTP front end: civetweb (a thread per connection, WebSocket) or evloop (h2o's event "
-        "loop: "
-        "thousands of connections, TLS; no WebSocket yet)"),
+        "HTTP front end: evloop (h2o's event loop: thousands of connections and WebSockets, TLS) "
+        "or civetweb (a thread per connection, no TLS; kept for now)"),
     NUM("http_io_threads", K_INT, http_io_threads, 1, 64, "evloop: I/O threads"),
     NUM("http_workers", K_INT, http_workers, 1, 1024,
         "evloop: handler threads (a request waiting for the journal holds one)"),
@@ -63,6 +62,16 @@ static const key keys[] = {
         "evloop: open HTTP connections in all; one past it is closed at once"),
     NUM("http_max_connections_per_addr", K_INT, http_max_connections_per_addr, 1, 1000000,
         "evloop: open HTTP connections from one address; one past it is closed at once"),
+    NUM("ws_max_subscriptions", K_INT, ws_max_subscriptions, 1, 1000,
+        "WebSocket: subscriptions one connection may hold (each channel, and each instrument of "
+        "depth, trades and stats, counts one); one past it is refused (too_many_subscriptions)"),
+    NUM("ws_max_message", K_INT, ws_max_message, 64, 1 << 20,
+        "WebSocket: largest message a client may send, bytes (too_large above)"),
+    NUM("ws_queue_max", K_INT, ws_queue_max, 16, 1 << 20,
+        "WebSocket: messages queued for one client; one more and the client is cut off (close "
+        "1008)"),
+    NUM("ws_queue_max_bytes", K_INT, ws_queue_max_bytes, 65536, 1 << 30,
+        "WebSocket: bytes queued for one client; past it the client is cut off (close 1008)"),
     NUM("session_ttl", K_INT, session_ttl_s, 60, 31 * 86400, "login token lifetime, seconds"),
     NUM("max_body", K_INT, max_body, 256, 64 << 20, "largest request body, bytes (413 above)"),
     NUM("batch_max_body", K_INT, batch_max_body, 256, 64 << 20,
@@ -153,7 +162,11 @@ void config_default(server_config *c)
     c->http_threads = 128;
     c->session_ttl_s = 28800;
     c->max_body = 65536;
-    snprintf(c->frontend, sizeof c->frontend, "civetweb");
+    snprintf(c->frontend, sizeof c->frontend, "evloop");
+    c->ws_max_subscriptions = WS_DEFAULT_MAX_SUBSCRIPTIONS;
+    c->ws_max_message = WS_DEFAULT_MAX_MESSAGE;
+    c->ws_queue_max = WS_DEFAULT_QUEUE_MAX;
+    c->ws_queue_max_bytes = WS_DEFAULT_QUEUE_MAX_BYTES;
     c->http_io_threads = 2;
     c->http_workers = 16;
     c->http_request_timeout_ms = 10000;

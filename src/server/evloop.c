@@ -18,8 +18,8 @@
  * If the connection closes before its answer, the job is dropped when the
  * answer arrives (the request's pool tells the job it is gone).
  *
- * Not here yet: the WebSocket (/ws answers 501 on this front end; civetweb
- * serves it), so civetweb stays the default.
+ * /ws: a WebSocket handshake hands the connection to ws_evloop.c, on the
+ * same I/O thread (the hub's transport on the event loop).
  */
 #include "evloop.h"
 
@@ -44,6 +44,7 @@
 #include "core/log.h"
 #include "core/sigpipe.h"
 #include "frontend.h"
+#include "ws_evloop.h"
 
 typedef struct evl evl;
 
@@ -58,6 +59,7 @@ typedef struct io_thread {
     h2o_multithread_queue_t *queue;
     h2o_multithread_receiver_t answers;
     h2o_multithread_receiver_t stopper;
+    ws_io *ws; /* its WebSockets */
     volatile int stop;
     struct conn_slot *conns; /* open connections of this thread */
     int nconns;
@@ -485,11 +487,10 @@ static int on_req(h2o_handler_t *self, h2o_req_t *hr)
         job_unref(j);
         return 0;
     }
-    if (strcmp(j->c.path, "/ws") == 0 || strncmp(j->c.path, "/ws/", 4) == 0) {
-        http_conn_error(&j->c, 501, "not_implemented", HTTP_E_UNAVAILABLE, NULL,
-                        "the WebSocket is served by frontend = \"civetweb\"");
-        http_tl_end(&j->c, 501);
-        send_answer(j);
+    if (strcmp(j->c.path, "/ws") == 0) { /* on this thread, no handler's */
+        st = ws_io_upgrade(io->ws, hr, &j->c);
+        http_tl_end(&j->c, st ? st : 101);
+        if (st) send_answer(j);
         job_unref(j);
         return 0;
     }
@@ -698,6 +699,8 @@ void evloop_stop(server *s)
         io_thread *io = &e->io[i];
         if (!io->loop) continue;
         if (io->listener) h2o_socket_close(io->listener);
+        h2o_evloop_run(io->loop, 0); /* kicks of WebSockets closed meanwhile */
+        ws_io_free(io->ws);
         h2o_multithread_unregister_receiver(io->queue, &io->answers);
         h2o_multithread_unregister_receiver(io->queue, &io->stopper);
         h2o_multithread_destroy_queue(io->queue);
@@ -773,6 +776,11 @@ int evloop_start(server *s, char *err, size_t errlen)
         io->queue = h2o_multithread_create_queue(io->loop);
         h2o_multithread_register_receiver(io->queue, &io->answers, on_answers);
         h2o_multithread_register_receiver(io->queue, &io->stopper, on_stop);
+        io->ws = ws_io_new(s->ws, io->loop, io->queue, (uint64_t)c->http_request_timeout_ms);
+        if (!io->ws) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
         io->listener = h2o_evloop_socket_create(io->loop, dup(e->fd), H2O_SOCKET_FLAG_DONT_READ);
         io->listener->data = io;
     }

@@ -15,6 +15,12 @@ typedef struct ws_hub ws_hub;
 typedef struct projection projection;
 typedef struct backoffice backoffice;
 
+/* The WebSocket limits' defaults (ws_* keys of the configuration). */
+#define WS_DEFAULT_MAX_SUBSCRIPTIONS 200
+#define WS_DEFAULT_MAX_MESSAGE 4096
+#define WS_DEFAULT_QUEUE_MAX 4096
+#define WS_DEFAULT_QUEUE_MAX_BYTES (4 << 20)
+
 typedef struct server_config {
     char listen[128];    /* "127.0.0.1:8080" */
     char data_dir[1024]; /* "./cetsd-data" */
@@ -25,12 +31,16 @@ typedef struct server_config {
     char holidays[1024];         /* holiday calendar file, journaled at start; "" = none */
     int log_level;               /* 0 debug .. 3 error; 1 */
     int http_threads;            /* civetweb worker threads, 128 */
-    char frontend[16];           /* "civetweb" (default) or "evloop" (evloop.c) */
+    char frontend[16];           /* "evloop" (evloop.c, default) or "civetweb" */
     int http_io_threads;         /* evloop: I/O threads, 2 */
     int http_workers;            /* evloop: handler threads, 16 */
     int http_request_timeout_ms; /* evloop: a request's header and body, and keep-alive idle, 10000 */
     int http_max_connections;    /* evloop: open connections in all, 10000 */
     int http_max_connections_per_addr; /* evloop: from one address, 1000 */
+    int ws_max_subscriptions;          /* WebSocket: subscriptions per connection */
+    int ws_max_message;                /* WebSocket: bytes of one client message */
+    int ws_queue_max;                  /* WebSocket: messages queued for one client, */
+    int ws_queue_max_bytes;            /* or bytes, before it is cut off */
     int session_ttl_s;                 /* login token lifetime, 28800 */
     int max_body;                      /* bytes, 65536 */
     int batch_max_body;                /* bytes of POST /api/v1/orders/batch, 1048576 */

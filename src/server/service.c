@@ -172,7 +172,10 @@ static int http_start(server *s, char *err, size_t errlen)
     }
     routes_register(s);
     http_civet_routes(s);
-    if (s->ws) ws_register(s);
+    if (s->ws && ws_register(s) != 0) {
+        snprintf(err, errlen, "cannot start the WebSocket writer threads");
+        return -1;
+    }
     return 0;
 }
 
@@ -370,6 +373,7 @@ int service_start(server *s, const server_config *cfg, char *err, size_t errlen)
     if (!(s->auth = auth_start(c, err, errlen)) || users_bootstrap(s, err, errlen) != 0 ||
         http_start(s, err, errlen) != 0)
         goto fail;
+    ws_listen(s);
     if (c->demo && demo_start(s) != 0) {
         snprintf(err, errlen, "the demo market could not be set up (see the log)");
         goto fail;

@@ -1,20 +1,20 @@
-/* ws.c -- WebSocket streams on /ws (ws.h): connections, what clients may
- * ask, and the threads that write to them.
+/* ws.c -- WebSocket streams on /ws (ws.h): the hub -- clients, their
+ * queues, what they may ask and the rights they hold -- whatever carries
+ * their bytes. Two transports carry them (ws_int.h, ws_transport):
+ *  - on the event loop (ws_evloop.c, the default front end) each client is
+ *    an h2o socket on an I/O thread, which reads its messages and writes
+ *    what is queued for it when the hub kicks it (h2o's multithread queue:
+ *    one wake-up per I/O thread for whatever was queued meanwhile);
+ *  - on civetweb (ws_civet.c) each connection holds a worker thread, which
+ *    reads its messages, and WS_WRITERS writer threads write the queues.
  *
- * Four kinds of threads meet here:
- *  - civetweb gives each connection a worker thread, which runs our data
- *    handler for the client's messages (subscribe, unsubscribe, auth) and
- *    the close handler at the end;
- *  - the feed thread (ws_feed.c) reads the core's event bus, which never
- *    waits for it, so a slow client can never hold up the engine;
- *  - the feed thread turns events into JSON and queues each message, shared
- *    and reference-counted, on every subscribed client's queue;
- *  - WS_WRITERS writer threads take clients with queued messages, one at a
- *    time, and send what each has queued in one mg_write() of ready-made
- *    frames. A client that stops reading blocks at most one writer (until
- *    civetweb's send timeout), and once its queue holds WS_QUEUE_MAX
- *    messages or WS_QUEUE_MAX_BYTES it is dropped: its queue is freed, it
- *    gets a close frame (1008) and a log line, and nothing more.
+ * The feed thread (ws_feed.c) reads the core's event bus, which never waits
+ * for it, so a slow client can never hold up the engine; it turns events
+ * into JSON and queues each message, shared, reference-counted and already
+ * framed, on every subscribed client's queue. A client whose queue reaches
+ * ws_queue_max messages or ws_queue_max_bytes is cut off: its queue is
+ * freed, it gets a close frame (1008 and the reason) and a log line, and
+ * nothing more.
  *
  * Replies to a client's own messages (acknowledgements, errors, snapshots)
  * go through the same queue, so a client sees "subscribed" before the first
@@ -27,14 +27,9 @@
  * another participant, fewer roles, deleted), the client's identity is
  * cleared, its private subscriptions end, and it is told so with
  * {"op":"auth_ended","reason",...}, after what was already queued for it.
- *
- * A client is freed only by civetweb's close handler, which first waits
- * until no writer is using it: civetweb reuses the connection struct for
- * the next client of that worker.
  */
 #include "ws.h"
 
-#include <civetweb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +55,7 @@ ws_msg *ws_msg_new(json_t *j)
         return NULL;
     }
     unsigned char *f = (unsigned char *)m->frame;
-    f[0] = 0x80 | MG_WEBSOCKET_OPCODE_TEXT; /* FIN, text (RFC 6455, 5.2) */
+    f[0] = 0x80 | WS_OP_TEXT; /* FIN, text (RFC 6455, 5.2) */
     if (h == 2) {
         f[1] = (unsigned char)n;
     } else if (h == 4) {
@@ -83,41 +78,14 @@ void ws_msg_unref(ws_msg *m)
     if (m && __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0) free(m);
 }
 
-/* ---- queues and the ready list (under h->mu) ---------------------------- */
+/* ---- queues (under h->mu) ------------------------------------------------ */
 
-/* Wake a writer only when the list was empty: a writer that leaves clients
- * in it wakes the next itself, so a message to 1,000 clients costs a wake-up
- * or two, not 1,000. */
-static void ready_push(ws_hub *h, ws_client *c)
+static void kick(ws_hub *h, ws_client *c)
 {
-    if (c->ready || c->busy || c->closing) return;
-    bool was_empty = !h->ready_head;
-    c->ready = true;
-    c->rnext = NULL;
-    c->rprev = h->ready_tail;
-    if (h->ready_tail)
-        h->ready_tail->rnext = c;
-    else
-        h->ready_head = c;
-    h->ready_tail = c;
-    if (was_empty && h->idle_writers) pthread_cond_signal(&h->work);
+    if (c->tr && !c->closing) c->tr->kick(h, c);
 }
 
-static void ready_remove(ws_hub *h, ws_client *c)
-{
-    if (!c->ready) return;
-    if (c->rprev)
-        c->rprev->rnext = c->rnext;
-    else
-        h->ready_head = c->rnext;
-    if (c->rnext)
-        c->rnext->rprev = c->rprev;
-    else
-        h->ready_tail = c->rprev;
-    c->ready = false;
-}
-
-static void queue_clear(ws_client *c)
+void ws_queue_clear(ws_client *c)
 {
     for (uint32_t i = 0; i < c->qlen; i++) ws_msg_unref(c->q[(c->qhead + i) % c->qcap]);
     c->qhead = c->qlen = 0;
@@ -126,20 +94,26 @@ static void queue_clear(ws_client *c)
 
 static void client_drop(ws_hub *h, ws_client *c, const char *why)
 {
-    queue_clear(c);
+    ws_queue_clear(c);
     c->dropped = true;
+    c->drop_why = why;
     h->dropped++;
-    log_warn("ws", "msg=\"client dropped\" id=%llu addr=%s user=%s reason=%s",
+    log_warn("ws", "msg=\"client cut off\" id=%llu addr=%s user=%s reason=%s",
              (unsigned long long)c->id, log_q(c->addr),
              log_q(c->who.authenticated ? c->who.user : "-"), log_q(why));
-    ready_push(h, c); /* a writer sends the close frame */
+    kick(h, c); /* its transport sends the close frame */
 }
 
 void ws_enqueue(ws_hub *h, ws_client *c, ws_msg *m)
 {
     if (!m || c->dropped || c->closing) return;
-    if (c->qlen == WS_QUEUE_MAX || c->qbytes + m->len > WS_QUEUE_MAX_BYTES) {
-        client_drop(h, c, "too slow: its queue is full");
+    const server_config *cfg = &h->s->cfg;
+    if (c->qlen >= (uint32_t)cfg->ws_queue_max) {
+        client_drop(h, c, "too slow: ws_queue_max messages are queued for it");
+        return;
+    }
+    if (c->qbytes + m->len > (size_t)cfg->ws_queue_max_bytes) {
+        client_drop(h, c, "too slow: ws_queue_max_bytes are queued for it");
         return;
     }
     if (c->qlen == c->qcap) { /* grow, unrolling the ring */
@@ -158,7 +132,34 @@ void ws_enqueue(ws_hub *h, ws_client *c, ws_msg *m)
     __atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
     c->q[(c->qhead + c->qlen++) % c->qcap] = m;
     c->qbytes += m->len;
-    ready_push(h, c);
+    kick(h, c);
+}
+
+int ws_take(ws_hub *h, ws_client *c, ws_msg **out, int max, bool *send_close)
+{
+    (void)h;
+    int n = 0;
+    *send_close = c->dropped && !c->close_sent;
+    c->close_sent |= *send_close;
+    while (!c->dropped && c->qlen && n < max) {
+        out[n++] = c->q[c->qhead];
+        c->qbytes -= c->q[c->qhead]->len;
+        c->qhead = (c->qhead + 1) % c->qcap;
+        c->qlen--;
+    }
+    return n;
+}
+
+size_t ws_close_payload(const ws_client *c, char *buf, size_t cap)
+{
+    const char *why = c->drop_why ? c->drop_why : "too slow";
+    size_t n = strlen(why);
+    if (cap < 2) return 0;
+    if (n > cap - 2) n = cap - 2;
+    if (n > 123) n = 123; /* a control frame's payload: at most 125 bytes */
+    buf[0] = (char)(1008 >> 8), buf[1] = (char)(1008 & 0xff); /* policy violation */
+    memcpy(buf + 2, why, n);
+    return n + 2;
 }
 
 bool ws_any(ws_hub *h, ws_match match, const void *arg)
@@ -180,141 +181,56 @@ void ws_publish(ws_hub *h, ws_match match, const void *arg, ws_msg *m)
     ws_msg_unref(m);
 }
 
-/* ---- writers -------------------------------------------------------------- */
+/* ---- clients ---------------------------------------------------------------- */
 
-#define WS_WRITE_BATCH 64
-
-/* A writer's buffer for joining frames. */
-typedef struct wbuf {
-    char *p;
-    size_t cap;
-} wbuf;
-
-/* Send frames with one write: a client that fell behind catches up with one
- * system call, and a frame never leaves in two pieces for Nagle's algorithm
- * to hold back. mg_lock_connection() keeps our frames whole against the
- * worker thread's own writes (pongs). */
-static bool write_frames(ws_client *c, ws_msg **out, int n, wbuf *b)
+ws_client *ws_client_add(ws_hub *h, const ws_transport *tr, void *conn, const char *addr)
 {
-    const char *p = out[0]->frame;
-    size_t len = out[0]->len;
-    if (n > 1) {
-        len = 0;
-        for (int i = 0; i < n; i++) len += out[i]->len;
-        if (len > b->cap) {
-            char *np = realloc(b->p, len);
-            if (!np) return false;
-            b->p = np;
-            b->cap = len;
-        }
-        size_t off = 0;
-        for (int i = 0; i < n; i++) {
-            memcpy(b->p + off, out[i]->frame, out[i]->len);
-            off += out[i]->len;
-        }
-        p = b->p;
+    if (ws_client_count(h) >= WS_MAX_CLIENTS) {
+        log_warn("ws", "msg=\"connection refused: too many clients\" addr=%s", log_q(addr));
+        return NULL;
     }
-    mg_lock_connection(c->conn);
-    int w = mg_write(c->conn, p, len);
-    mg_unlock_connection(c->conn);
-    return w == (int)len;
-}
-
-/* One client's turn with a writer. */
-typedef struct job {
-    ws_client *c;
-    ws_msg *out[WS_WRITE_BATCH];
-    int n;
-    bool send_close;
-} job;
-
-/* Take up to max ready clients, and of each at most a batch of messages (so
- * one client far behind does not starve the others); under mu. */
-static int jobs_take(ws_hub *h, job *jobs, int max)
-{
-    int k = 0;
-    while (k < max && h->ready_head) {
-        ws_client *c = h->ready_head;
-        ready_remove(h, c);
-        job *j = &jobs[k++];
-        j->c = c;
-        j->n = 0;
-        j->send_close = c->dropped && !c->close_sent;
-        c->close_sent |= j->send_close;
-        while (!c->dropped && c->qlen && j->n < WS_WRITE_BATCH) {
-            j->out[j->n++] = c->q[c->qhead];
-            c->qbytes -= c->q[c->qhead]->len;
-            c->qhead = (c->qhead + 1) % c->qcap;
-            c->qlen--;
-        }
-        c->busy = true;
-    }
-    if (h->ready_head && h->idle_writers) /* more than this writer takes */
-        pthread_cond_signal(&h->work);
-    return k;
-}
-
-/* Write, without mu. Returns false when the connection is broken. */
-static bool job_run(job *j, wbuf *b)
-{
-    if (j->send_close) {
-        static const char bye[] = "\x03\xf0too slow"; /* 1008, policy violation */
-        mg_websocket_write(j->c->conn, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, bye, sizeof bye - 1);
-    }
-    bool ok = j->n == 0 || write_frames(j->c, j->out, j->n, b);
-    for (int i = 0; i < j->n; i++) ws_msg_unref(j->out[i]);
-    return ok;
-}
-
-/* Under mu again: the client may be closed, freed by its close handler, or
- * have more to send. */
-static void job_finish(ws_hub *h, job *j, bool ok)
-{
-    ws_client *c = j->c;
-    c->busy = false;
-    if (!ok && !c->dropped) { /* broken: civetweb will close it */
-        queue_clear(c);
-        c->dropped = c->close_sent = true;
-    }
-    if (c->closing)
-        pthread_cond_broadcast(&h->idle);
-    else if (c->dropped ? !c->close_sent : c->qlen > 0) /* more, or dropped meanwhile */
-        ready_push(h, c);
-}
-
-/* Clients a writer takes at a time. One: a client that stops reading
- * blocks its writer in mg_write() until civetweb's send timeout
- * (request_timeout_ms), and any other client taken with it would wait as
- * long. Taking more saves lock round trips but measured no faster here. */
-#define WS_WRITER_CLIENTS 1
-
-static void *writer_main(void *arg)
-{
-    ws_hub *h = arg;
-    wbuf b = {0};
-    pthread_setname_np(pthread_self(), "ws-writer");
-    job *jobs = malloc(WS_WRITER_CLIENTS * sizeof *jobs);
-    bool ok[WS_WRITER_CLIENTS];
-    int n = 0; /* jobs written, to finish with the next take: one lock for both */
+    ws_client *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->tr = tr;
+    c->conn = conn;
+    snprintf(c->addr, sizeof c->addr, "%s", addr);
     pthread_mutex_lock(&h->mu);
-    while (jobs && !h->stop) {
-        for (int i = 0; i < n; i++) job_finish(h, &jobs[i], ok[i]);
-        n = jobs_take(h, jobs, WS_WRITER_CLIENTS);
-        if (!n) {
-            h->idle_writers++;
-            pthread_cond_wait(&h->work, &h->mu);
-            h->idle_writers--;
-            continue;
-        }
-        pthread_mutex_unlock(&h->mu);
-        for (int i = 0; i < n; i++) ok[i] = job_run(&jobs[i], &b);
-        pthread_mutex_lock(&h->mu);
-    }
-    for (int i = 0; i < n; i++) job_finish(h, &jobs[i], ok[i]);
+    c->id = ++h->next_id;
+    c->next = h->clients;
+    if (h->clients) h->clients->prev = c;
+    h->clients = c;
+    __atomic_store_n(&h->nclients, h->nclients + 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&h->mu);
-    free(jobs);
-    free(b.p);
-    return NULL;
+    log_debug("ws", "msg=\"connected\" id=%llu addr=%s", (unsigned long long)c->id, log_q(c->addr));
+    return c;
+}
+
+bool ws_client_remove(ws_hub *h, ws_client *c)
+{
+    pthread_mutex_lock(&h->mu);
+    c->closing = true;
+    ws_ready_remove(h, c);
+    while (c->busy) /* a civetweb writer still holds its connection */
+        pthread_cond_wait(&h->idle, &h->mu);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        h->clients = c->next;
+    if (c->next) c->next->prev = c->prev;
+    __atomic_store_n(&h->nclients, h->nclients - 1, __ATOMIC_RELAXED);
+    ws_queue_clear(c);
+    bool kicked = c->kicked;
+    pthread_mutex_unlock(&h->mu);
+    log_debug("ws", "msg=\"closed\" id=%llu addr=%s", (unsigned long long)c->id, log_q(c->addr));
+    return kicked;
+}
+
+void ws_client_free(ws_client *c)
+{
+    if (!c) return;
+    ws_queue_clear(c);
+    free(c->q);
+    free(c);
 }
 
 static void on_auth_notice(void *ctx, const auth_notice *n, size_t count);
@@ -334,33 +250,21 @@ ws_hub *ws_hub_new(server *s)
         ws_hub_free(h);
         return NULL;
     }
-    for (int i = 0; i < WS_WRITERS; i++)
-        if (pthread_create(&h->writers[i], NULL, writer_main, h) == 0) h->nwriters++;
-    if (h->nwriters == 0) {
-        ws_hub_free(h);
-        return NULL;
-    }
     return h;
 }
 
-/* Call after mg_stop() (no connections left) and after the core has stopped
- * (no more events). */
+/* Call after the front end has stopped (no connections left) and after the
+ * core has stopped (no more events). */
 void ws_hub_free(ws_hub *h)
 {
     if (!h) return;
     if (h->listening) /* before anything goes: a notice may be on its way */
         auth_unlisten(h->s->auth, on_auth_notice, h);
     ws_feed_free(h->feed);
-    pthread_mutex_lock(&h->mu);
-    h->stop = true;
-    pthread_cond_broadcast(&h->work);
-    pthread_mutex_unlock(&h->mu);
-    for (int i = 0; i < h->nwriters; i++) pthread_join(h->writers[i], NULL);
-    for (ws_client *c = h->clients, *next; c; c = next) { /* only if civetweb still runs */
+    ws_writers_stop(h);
+    for (ws_client *c = h->clients, *next; c; c = next) { /* only if a front end still runs */
         next = c->next;
-        queue_clear(c);
-        free(c->q);
-        free(c);
+        ws_client_free(c);
     }
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->work);
@@ -373,57 +277,14 @@ int ws_client_count(ws_hub *h)
     return __atomic_load_n(&h->nclients, __ATOMIC_RELAXED);
 }
 
-/* ---- connections ------------------------------------------------------------ */
-
-static int on_connect(const struct mg_connection *conn, void *cb)
+void ws_listen(server *s)
 {
-    ws_hub *h = cb;
-    if (ws_client_count(h) < WS_MAX_CLIENTS) return 0;
-    log_warn("ws", "msg=\"connection refused: too many clients\" addr=%s",
-             log_q(mg_get_request_info(conn)->remote_addr));
-    return 1;
-}
-
-static void on_ready(struct mg_connection *conn, void *cb)
-{
-    ws_hub *h = cb;
-    ws_client *c = calloc(1, sizeof *c);
-    if (!c) return; /* no client data: the data handler closes the connection */
-    c->conn = conn;
-    snprintf(c->addr, sizeof c->addr, "%s", mg_get_request_info(conn)->remote_addr);
-    pthread_mutex_lock(&h->mu);
-    c->id = ++h->next_id;
-    c->next = h->clients;
-    if (h->clients) h->clients->prev = c;
-    h->clients = c;
-    __atomic_store_n(&h->nclients, h->nclients + 1, __ATOMIC_RELAXED);
-    pthread_mutex_unlock(&h->mu);
-    mg_set_user_connection_data(conn, c);
-    log_debug("ws", "msg=\"connected\" id=%llu addr=%s", (unsigned long long)c->id, log_q(c->addr));
-}
-
-static void on_close(const struct mg_connection *conn, void *cb)
-{
-    ws_hub *h = cb;
-    ws_client *c = mg_get_user_connection_data(conn);
-    if (!c) return;
-    pthread_mutex_lock(&h->mu);
-    c->closing = true;
-    ready_remove(h, c);
-    while (c->busy) /* a writer still holds conn */
-        pthread_cond_wait(&h->idle, &h->mu);
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        h->clients = c->next;
-    if (c->next) c->next->prev = c->prev;
-    __atomic_store_n(&h->nclients, h->nclients - 1, __ATOMIC_RELAXED);
-    queue_clear(c);
-    pthread_mutex_unlock(&h->mu);
-    mg_set_user_connection_data(conn, NULL);
-    log_debug("ws", "msg=\"closed\" id=%llu addr=%s", (unsigned long long)c->id, log_q(c->addr));
-    free(c->q);
-    free(c);
+    if (s->ws && s->auth && !s->ws->listening) {
+        if (auth_listen(s->auth, on_auth_notice, s->ws) == 0)
+            s->ws->listening = true;
+        else
+            log_error("ws", "msg=\"cannot listen to the credential store\"");
+    }
 }
 
 /* ---- rights that end ---------------------------------------------------------- */
@@ -655,6 +516,27 @@ static uint32_t ws_owner(ws_hub *h, ws_client *c, json_t *msg)
     return want;
 }
 
+/* Under mu: c holds ws_max_subscriptions already (each instrument of a
+ * public channel counts one, each other channel one). */
+static bool subs_full(ws_hub *h, const ws_client *c)
+{
+    int n = __builtin_popcountll(c->depth) + __builtin_popcountll(c->trades) +
+            __builtin_popcountll(c->stats) + c->auctions + c->orders + c->fills + c->balances +
+            c->blocks + c->registry;
+    return n >= h->s->cfg.ws_max_subscriptions;
+}
+
+static void refuse_full(ws_hub *h, ws_client *c, ws_msg *ack)
+{
+    char why[128];
+    ws_msg_unref(ack);
+    snprintf(why, sizeof why,
+             "a connection may hold at most %d subscriptions (ws_max_subscriptions): unsubscribe "
+             "first",
+             h->s->cfg.ws_max_subscriptions);
+    reply_error(h, c, "too_many_subscriptions", why);
+}
+
 static void ws_subscribe_public(ws_hub *h, ws_client *c, json_t *msg, int ch, bool on)
 {
     int id = ws_instrument(h, c, msg);
@@ -665,6 +547,11 @@ static void ws_subscribe_public(ws_hub *h, ws_client *c, json_t *msg, int ch, bo
                              channel_names[ch], "code", json_object_get(msg, "code")));
     pthread_mutex_lock(&h->mu);
     uint64_t *set = ch == CH_DEPTH ? &c->depth : ch == CH_TRADES ? &c->trades : &c->stats;
+    if (on && !(*set & bit) && subs_full(h, c)) {
+        pthread_mutex_unlock(&h->mu);
+        refuse_full(h, c, ack);
+        return;
+    }
     *set = on ? *set | bit : *set & ~bit;
     ws_enqueue(h, c, ack);
     if (on && ch == CH_DEPTH) c->want_depth |= bit; /* a snapshot first, then the changes */
@@ -680,6 +567,11 @@ static void ws_subscribe_auctions(ws_hub *h, ws_client *c, bool on)
     ws_msg *ack = ws_msg_new(
         json_pack("{s:s, s:s}", "op", on ? "subscribed" : "unsubscribed", "channel", "auctions"));
     pthread_mutex_lock(&h->mu);
+    if (on && !c->auctions && subs_full(h, c)) {
+        pthread_mutex_unlock(&h->mu);
+        refuse_full(h, c, ack);
+        return;
+    }
     c->auctions = on;
     ws_enqueue(h, c, ack);
     pthread_mutex_unlock(&h->mu);
@@ -702,6 +594,11 @@ static void ws_subscribe_private(ws_hub *h, ws_client *c, json_t *msg, int ch, b
                  : ch == CH_BLOCKS   ? &c->blocks
                  : ch == CH_REGISTRY ? &c->registry
                                      : &c->balances;
+    if (on && !*flag && subs_full(h, c)) {
+        pthread_mutex_unlock(&h->mu);
+        refuse_full(h, c, ack);
+        return;
+    }
     *flag = on;
     if (on && ch == CH_BALANCES) c->want_balances = true;
     ws_enqueue(h, c, ack);
@@ -769,33 +666,16 @@ out:
     json_decref(msg);
 }
 
-static int on_data(struct mg_connection *conn, int bits, char *data, size_t len, void *cb)
+void ws_frame_in(ws_hub *h, ws_client *c, int opcode, bool fin, const char *data, size_t len)
 {
-    ws_hub *h = cb;
-    ws_client *c = mg_get_user_connection_data(conn);
-    int op = bits & 0x0f;
-    if (!c || op == MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE) return 0;
-    if (op == MG_WEBSOCKET_OPCODE_PING) {
-        mg_websocket_write(conn, MG_WEBSOCKET_OPCODE_PONG, data, len);
-        return 1;
-    }
-    if (op == MG_WEBSOCKET_OPCODE_PONG) return 1;
-    if (op != MG_WEBSOCKET_OPCODE_TEXT || !(bits & 0x80))
+    size_t max = (size_t)h->s->cfg.ws_max_message;
+    if (opcode != WS_OP_TEXT || !fin) {
         reply_error(h, c, "bad_message", "send each message as one unfragmented text frame");
-    else if (len > WS_MAX_IN)
-        reply_error(h, c, "too_large", "a message may have at most 4096 bytes");
-    else
+    } else if (len > max || !data) {
+        char why[96];
+        snprintf(why, sizeof why, "a message may have at most %zu bytes (ws_max_message)", max);
+        reply_error(h, c, "too_large", why);
+    } else {
         ws_message(h, c, data, len);
-    return 1;
-}
-
-void ws_register(server *s)
-{
-    mg_set_websocket_handler(s->mg, "/ws", on_connect, on_ready, on_data, on_close, s->ws);
-    if (s->auth && !s->ws->listening) {
-        if (auth_listen(s->auth, on_auth_notice, s->ws) == 0)
-            s->ws->listening = true;
-        else
-            log_error("ws", "msg=\"cannot listen to the credential store\"");
     }
 }

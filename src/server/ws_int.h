@@ -18,11 +18,21 @@
 #include "auth/auth.h"
 #include "ws.h"
 
-#define WS_QUEUE_MAX 4096            /* messages waiting for one client before it is dropped, */
-#define WS_QUEUE_MAX_BYTES (4 << 20) /* or bytes */
-#define WS_WRITERS 3                 /* socket writers; a client that stops reading can hold one */
+/* The defaults of the limits (server.h; the configuration's ws_* keys set them) */
+#define WS_QUEUE_MAX WS_DEFAULT_QUEUE_MAX             /* messages waiting for one client, */
+#define WS_QUEUE_MAX_BYTES WS_DEFAULT_QUEUE_MAX_BYTES /* or bytes, before it is cut off */
+#define WS_MAX_IN WS_DEFAULT_MAX_MESSAGE              /* bytes of one client message */
+#define WS_WRITERS 3 /* civetweb's socket writers; a client that stops reading can hold one */
 #define WS_MAX_CLIENTS 20000
-#define WS_MAX_IN 4096 /* bytes of one client message */
+#define WS_WRITE_BATCH 64 /* messages a transport takes of one client at a time */
+
+/* Opcodes (RFC 6455, 5.2) */
+#define WS_OP_CONT 0x0
+#define WS_OP_TEXT 0x1
+#define WS_OP_BINARY 0x2
+#define WS_OP_CLOSE 0x8
+#define WS_OP_PING 0x9
+#define WS_OP_PONG 0xa
 
 /* One message, shared by every client it goes to, kept as the whole
  * WebSocket frame: a server's frames are not masked, so the same bytes go
@@ -33,8 +43,20 @@ typedef struct ws_msg {
     char frame[]; /* header, then the JSON text */
 } ws_msg;
 
-typedef struct ws_client {
-    struct mg_connection *conn;
+typedef struct ws_client ws_client;
+
+/* How the hub reaches a client's connection: civetweb's (ws.c: the writer
+ * threads write to it) or an h2o WebSocket on an I/O thread (ws_evloop.c:
+ * that thread writes to it). */
+typedef struct ws_transport {
+    /* Under h->mu: c has something to send (messages, or the close of a
+     * client cut off). */
+    void (*kick)(ws_hub *h, ws_client *c);
+} ws_transport;
+
+struct ws_client {
+    const ws_transport *tr; /* NULL: civetweb's */
+    void *conn;             /* the transport's connection */
     uint64_t id;
     char addr[48];
     principal who;                 /* after {"op":"auth"}; cleared when the credential ends */
@@ -57,9 +79,11 @@ typedef struct ws_client {
     bool ready;   /* in the ready list */
     bool dropped; /* too slow or broken: nothing more is sent but a close */
     bool close_sent, closing;
+    bool kicked;                     /* the transport was told and has not looked yet */
+    const char *drop_why;            /* the reason sent with the close frame (1008) */
     struct ws_client *prev, *next;   /* all clients */
     struct ws_client *rprev, *rnext; /* ready list */
-} ws_client;
+};
 
 typedef struct ws_feed ws_feed;
 
@@ -92,6 +116,30 @@ bool ws_any(ws_hub *h, ws_match match, const void *arg);
 void ws_publish(ws_hub *h, ws_match match, const void *arg, ws_msg *m);
 /* Under mu: queue m (a new reference is taken) to one client. */
 void ws_enqueue(ws_hub *h, ws_client *c, ws_msg *m);
+
+/* Connections, for a transport: a new client (NULL when out of memory or
+ * at WS_MAX_CLIENTS: refuse it), and its end. ws_client_remove waits until
+ * no civetweb writer uses c, takes it off the hub and returns whether a
+ * kick was on its way to the transport; then free it with ws_client_free. */
+ws_client *ws_client_add(ws_hub *h, const ws_transport *tr, void *conn, const char *addr);
+bool ws_client_remove(ws_hub *h, ws_client *c);
+void ws_client_free(ws_client *c);
+/* Under mu: let go of everything queued for c. */
+void ws_queue_clear(ws_client *c);
+/* Under mu: take up to max queued messages of c (references handed over),
+ * and whether its close frame is to be sent now (it was cut off). */
+int ws_take(ws_hub *h, ws_client *c, ws_msg **out, int max, bool *send_close);
+/* The close frame's payload for a client cut off: 1008 and the reason (at
+ * most 125 bytes). */
+size_t ws_close_payload(const ws_client *c, char *buf, size_t cap);
+/* One data frame from c: opcode, FIN, and the payload (data may be NULL
+ * when len is past ws_max_message: it was not kept). */
+void ws_frame_in(ws_hub *h, ws_client *c, int opcode, bool fin, const char *data, size_t len);
+
+/* civetweb's transport (ws_civet.c): under mu, take c off the writers'
+ * ready list; stop the writer threads (at the hub's end). */
+void ws_ready_remove(ws_hub *h, ws_client *c);
+void ws_writers_stop(ws_hub *h);
 
 /* Handle one text message of client c (its worker thread calls this; the
  * fuzz target tests/fuzz/fuzz_ws.c calls it without a socket). Replies are

@@ -20,6 +20,7 @@ struct wsc {
     int fd;
     bool closed;
     int close_code;
+    char close_reason[128];
     uint8_t *buf;
     size_t len, cap;
 };
@@ -203,6 +204,10 @@ json_t *wsc_recv(wsc *c, int timeout_ms)
             if (op == 8) {
                 c->closed = true;
                 c->close_code = n >= 2 ? ((uint8_t)p[0] << 8 | (uint8_t)p[1]) : 1005;
+                size_t rl = n > 2 ? n - 2 : 0;
+                if (rl >= sizeof c->close_reason) rl = sizeof c->close_reason - 1;
+                memcpy(c->close_reason, rl ? p + 2 : "", rl);
+                c->close_reason[rl] = 0;
             }
             free(p);
             if (c->closed) return NULL;
@@ -231,6 +236,10 @@ bool wsc_closed(const wsc *c)
 int wsc_close_code(const wsc *c)
 {
     return c->close_code;
+}
+const char *wsc_close_reason(const wsc *c)
+{
+    return c->close_reason;
 }
 int wsc_fd(const wsc *c)
 {

@@ -28,6 +28,8 @@ json_t *wsc_wait(wsc *c, const char *key, const char *value, int timeout_ms);
 bool wsc_closed(const wsc *c);
 /* The close status code the server sent, 0 if none. */
 int wsc_close_code(const wsc *c);
+/* The reason text of the server's close frame ("" if none). */
+const char *wsc_close_reason(const wsc *c);
 /* Send a raw frame (for protocol tests): opcode, fin bit, payload. */
 int wsc_send_frame(wsc *c, int opcode, bool fin, const void *data, size_t len);
 /* The socket, to stop reading it (tests of slow clients). */
