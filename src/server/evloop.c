@@ -724,6 +724,10 @@ int evloop_start(server *s, char *err, size_t errlen)
 {
     const server_config *c = &s->cfg;
     sigpipe_ignore(); /* h2o's writev and OpenSSL's close_notify: a peer gone is EPIPE */
+    /* OpenSSL set up here, once: left to its first use (a WebSocket's accept
+     * key on an I/O thread), it loads its configuration there and that
+     * thread's error state outlives it (LeakSanitizer, fuzz_http) */
+    OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, NULL);
     evl *e = calloc(1, sizeof *e);
     if (!e) {
         snprintf(err, errlen, "out of memory");
