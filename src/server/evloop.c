@@ -51,7 +51,9 @@ typedef struct evl evl;
 typedef struct io_thread {
     evl *e;
     pthread_t th;
-    bool started;
+    bool started;  /* its thread runs */
+    int ready;     /* its loop is made: 1, or -1 when that failed (under e->cm) */
+    bool disposed; /* its loop is gone again (no connection was left at stop) */
     h2o_evloop_t *loop;
     h2o_context_t ctx;
     h2o_accept_ctx_t accept;
@@ -92,6 +94,7 @@ struct evl {
     struct job *head, *tail;
     bool stopping;
     pthread_mutex_t cm;
+    pthread_cond_t ready_cv; /* an I/O thread has made its loop, or failed to */
     volatile int accepting;
     int conns;
     uint16_t per_addr[ADDR_SLOTS];
@@ -592,9 +595,61 @@ static void on_accept(h2o_socket_t *listener, const char *err)
     }
 }
 
+/* An I/O thread's loop, context, queue, WebSockets and listener are made on
+ * the thread itself, and disposed of there: h2o's socket buffers come from a
+ * cache of the thread that made the socket (h2o_socket_buffer_prototype is
+ * thread-local), so a queue socket made on the main thread had both I/O
+ * threads take and give back its buffers through the main thread's cache at
+ * once -- the use after free ASan found in test_ws (a read into a buffer
+ * freed meanwhile) and h2o's recycle-list assertion. */
+static bool io_setup(io_thread *io)
+{
+    evl *e = io->e;
+    const server_config *c = &e->s->cfg;
+    io->loop = h2o_evloop_create();
+    h2o_context_init(&io->ctx, io->loop, &e->conf);
+    io->accept.ctx = &io->ctx;
+    io->accept.hosts = e->conf.hosts;
+    io->accept.ssl_ctx = e->ssl;
+    io->queue = h2o_multithread_create_queue(io->loop);
+    h2o_multithread_register_receiver(io->queue, &io->answers, on_answers);
+    h2o_multithread_register_receiver(io->queue, &io->stopper, on_stop);
+    io->ws = ws_io_new(e->s->ws, io->loop, io->queue, (uint64_t)c->http_request_timeout_ms);
+    int fd = dup(e->fd);
+    if (!io->ws || fd < 0) {
+        if (fd >= 0) close(fd);
+        return false;
+    }
+    io->listener = h2o_evloop_socket_create(io->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    io->listener->data = io;
+    return true;
+}
+
+static void io_teardown(io_thread *io)
+{
+    if (io->listener) h2o_socket_close(io->listener);
+    h2o_evloop_run(io->loop, 0); /* kicks of WebSockets closed meanwhile */
+    ws_io_free(io->ws);
+    h2o_multithread_unregister_receiver(io->queue, &io->answers);
+    h2o_multithread_unregister_receiver(io->queue, &io->stopper);
+    h2o_multithread_destroy_queue(io->queue);
+    h2o_context_dispose(&io->ctx);
+    h2o_evloop_run(io->loop, 0); /* h2o frees closed sockets on the loop's next turn */
+    h2o_evloop_destroy(io->loop);
+    io->loop = NULL;
+    io->disposed = true;
+}
+
 static void *io_main(void *arg)
 {
     io_thread *io = arg;
+    evl *e = io->e;
+    bool ok = io_setup(io);
+    pthread_mutex_lock(&e->cm);
+    io->ready = ok ? 1 : -1;
+    pthread_cond_broadcast(&e->ready_cv);
+    pthread_mutex_unlock(&e->cm);
+    if (!ok) return NULL; /* evloop_start fails, and stops the rest */
     h2o_socket_read_start(io->listener, on_accept);
     while (!io->stop) h2o_evloop_run(io->loop, 200);
     /* stop: every connection ends (h2o sees the end and closes it), for at
@@ -602,6 +657,10 @@ static void *io_main(void *arg)
     h2o_socket_read_stop(io->listener);
     for (conn_slot *cs = io->conns; cs; cs = cs->next) shutdown(cs->fd, SHUT_RDWR);
     for (int i = 0; i < 40 && io->nconns > 0; i++) h2o_evloop_run(io->loop, 50);
+    /* the handler threads have ended before the stop came: no answer is on
+     * its way. h2o cannot free a context with live connections: then the
+     * loop is left as it is. */
+    if (io->nconns == 0) io_teardown(io);
     return NULL;
 }
 
@@ -672,7 +731,7 @@ void evloop_stop(server *s)
     bool clean = true;
     for (int i = 0; i < e->nio; i++) {
         io_thread *io = &e->io[i];
-        if (io->started) {
+        if (io->started && io->ready == 1) {
             h2o_multithread_message_t *m = calloc(1, sizeof *m);
             h2o_multithread_send_message(&io->stopper, m);
         }
@@ -680,7 +739,7 @@ void evloop_stop(server *s)
     for (int i = 0; i < e->nio; i++) {
         io_thread *io = &e->io[i];
         if (io->started) pthread_join(io->th, NULL);
-        clean = clean && io->nconns == 0;
+        clean = clean && (io->disposed || io->ready != 1);
     }
     /* requests that came after the handler threads ended: their connections
      * are gone now */
@@ -695,19 +754,6 @@ void evloop_stop(server *s)
         s->evl = NULL;
         return;
     }
-    for (int i = 0; i < e->nio; i++) {
-        io_thread *io = &e->io[i];
-        if (!io->loop) continue;
-        if (io->listener) h2o_socket_close(io->listener);
-        h2o_evloop_run(io->loop, 0); /* kicks of WebSockets closed meanwhile */
-        ws_io_free(io->ws);
-        h2o_multithread_unregister_receiver(io->queue, &io->answers);
-        h2o_multithread_unregister_receiver(io->queue, &io->stopper);
-        h2o_multithread_destroy_queue(io->queue);
-        h2o_context_dispose(&io->ctx);
-        h2o_evloop_run(io->loop, 0); /* h2o frees closed sockets on the loop's next turn */
-        h2o_evloop_destroy(io->loop);
-    }
     if (e->fd >= 0) close(e->fd);
     h2o_config_dispose(&e->conf);
     if (e->ssl) SSL_CTX_free(e->ssl);
@@ -716,6 +762,7 @@ void evloop_stop(server *s)
     pthread_mutex_destroy(&e->qm);
     pthread_cond_destroy(&e->qcv);
     pthread_mutex_destroy(&e->cm);
+    pthread_cond_destroy(&e->ready_cv);
     free(e);
     s->evl = NULL;
 }
@@ -740,6 +787,7 @@ int evloop_start(server *s, char *err, size_t errlen)
     pthread_mutex_init(&e->qm, NULL);
     pthread_cond_init(&e->qcv, NULL);
     pthread_mutex_init(&e->cm, NULL);
+    pthread_cond_init(&e->ready_cv, NULL);
     h2o_config_init(&e->conf);
     e->conf.server_name = h2o_iovec_init(H2O_STRLIT("cetsd"));
     size_t maxb = (size_t)(c->batch_max_body > c->max_body ? c->batch_max_body : c->max_body);
@@ -769,25 +817,7 @@ int evloop_start(server *s, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    for (int i = 0; i < e->nio; i++) {
-        io_thread *io = &e->io[i];
-        io->e = e;
-        io->loop = h2o_evloop_create();
-        h2o_context_init(&io->ctx, io->loop, &e->conf);
-        io->accept.ctx = &io->ctx;
-        io->accept.hosts = e->conf.hosts;
-        io->accept.ssl_ctx = e->ssl;
-        io->queue = h2o_multithread_create_queue(io->loop);
-        h2o_multithread_register_receiver(io->queue, &io->answers, on_answers);
-        h2o_multithread_register_receiver(io->queue, &io->stopper, on_stop);
-        io->ws = ws_io_new(s->ws, io->loop, io->queue, (uint64_t)c->http_request_timeout_ms);
-        if (!io->ws) {
-            snprintf(err, errlen, "out of memory");
-            goto fail;
-        }
-        io->listener = h2o_evloop_socket_create(io->loop, dup(e->fd), H2O_SOCKET_FLAG_DONT_READ);
-        io->listener->data = io;
-    }
+    for (int i = 0; i < e->nio; i++) e->io[i].e = e;
     for (int i = 0; i < e->nworkers; i++)
         if (pthread_create(&e->workers[i], NULL, worker_main, e) != 0) {
             snprintf(err, errlen, "cannot start a handler thread: %s", strerror(errno));
@@ -799,6 +829,17 @@ int evloop_start(server *s, char *err, size_t errlen)
             goto fail;
         }
         e->io[i].started = true;
+    }
+    pthread_mutex_lock(&e->cm); /* every I/O thread has made its loop, or said it could not */
+    bool ready = true;
+    for (int i = 0; i < e->nio; i++) {
+        while (!e->io[i].ready) pthread_cond_wait(&e->ready_cv, &e->cm);
+        ready = ready && e->io[i].ready == 1;
+    }
+    pthread_mutex_unlock(&e->cm);
+    if (!ready) {
+        snprintf(err, errlen, "cannot set up an I/O thread's event loop (out of memory or files)");
+        goto fail;
     }
     return 0;
 fail:
