@@ -50,8 +50,8 @@ static const key keys[] = {
         "civetweb: HTTP worker threads, one per open connection (each WebSocket holds one), so "
         "also the connection limit"),
     STR("frontend", frontend,
-        "HTTP front end: civetweb (a thread per connection, no TLS) or evloop (h2o's event "
-        "loop: thousands of connections and WebSockets, TLS; not yet the default)"),
+        "HTTP front end: evloop (h2o's event loop: thousands of connections and WebSockets, TLS) "
+        "or civetweb (a thread per connection, no TLS; kept for now)"),
     NUM("http_io_threads", K_INT, http_io_threads, 1, 64, "evloop: I/O threads"),
     NUM("http_workers", K_INT, http_workers, 1, 1024,
         "evloop: handler threads (a request waiting for the journal holds one)"),
@@ -162,9 +162,7 @@ void config_default(server_config *c)
     c->http_threads = 128;
     c->session_ttl_s = 28800;
     c->max_body = 65536;
-    /* civetweb until the event loop's WebSocket is clear of the memory error
-     * ASan finds when a slow client is cut off (docs/architecture.md) */
-    snprintf(c->frontend, sizeof c->frontend, "civetweb");
+    snprintf(c->frontend, sizeof c->frontend, "evloop");
     c->ws_max_subscriptions = WS_DEFAULT_MAX_SUBSCRIPTIONS;
     c->ws_max_message = WS_DEFAULT_MAX_MESSAGE;
     c->ws_queue_max = WS_DEFAULT_QUEUE_MAX;

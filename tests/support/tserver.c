@@ -170,7 +170,7 @@ void ts_spawn_with(tserver *t, const char *dir, const char *conf_lines)
     fprintf(f,
             "# written by tserver.c\nenforce_sessions = false  # any hour\nhttp_threads = 32\n"
             "log_file = %s\nlog_level = info\nfrontend = %s\n%s",
-            log, fe && *fe ? fe : "civetweb", conf_lines ? conf_lines : "");
+            log, fe && *fe ? fe : "evloop", conf_lines ? conf_lines : "");
     fclose(f);
     for (int attempt = 0; attempt < 5; attempt++) {
         t->port = free_port();
