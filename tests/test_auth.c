@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -664,12 +666,14 @@ static void test_session_table_full(void **state)
  * (auth.c): the index follows sessions as they are opened and removed (a
  * removal moves the last session into the hole), and is rebuilt after a
  * change of the users or their API tokens. Every live credential is found,
- * with its user, and no ended one, after each change. */
+ * with its user, and no ended one, after each change -- by its token and by
+ * its credential id (auth_cred_check). */
 #define IX_N 40
 static struct {
     char tok[IX_N][AUTH_TOKEN_HEX + 1];
     char user[IX_N][16];
     bool live[IX_N];
+    uint64_t cred[IX_N]; /* learnt at the first check */
     int n;
 } ix;
 
@@ -677,10 +681,19 @@ static void ix_check(auth *a)
 {
     for (int i = 0; i < ix.n; i++) {
         principal p;
-        bool found = auth_token_check(a, ix.tok[i], &p);
+        auth_token_info info;
+        bool found = auth_token_lookup(a, ix.tok[i], &p, &info);
         if (found != ix.live[i] || (found && strcmp(p.user, ix.user[i]) != 0))
             fail_msg("credential %d (%s): found=%d user=%s, want live=%d", i, ix.user[i], found,
                      found ? p.user : "-", ix.live[i]);
+        if (found && !ix.cred[i]) ix.cred[i] = info.cred;
+        if (found) assert_int_equal(info.cred, ix.cred[i]);
+        assert_true(ix.cred[i] != 0);
+        found = auth_cred_check(a, ix.cred[i], &p);
+        if (found != ix.live[i] || (found && strcmp(p.user, ix.user[i]) != 0))
+            fail_msg("credential id %llu (%s): found=%d user=%s, want live=%d",
+                     (unsigned long long)ix.cred[i], ix.user[i], found, found ? p.user : "-",
+                     ix.live[i]);
     }
 }
 
@@ -737,6 +750,189 @@ static void test_token_index_follows_changes(void **state)
     unknown[AUTH_TOKEN_HEX] = 0;
     principal p;
     assert_false(auth_token_check(a, unknown, &p));
+    assert_false(auth_cred_check(a, 0, &p));
+    assert_false(auth_cred_check(a, 999999, &p)); /* an id no one was given */
+    auth_close(a);
+}
+
+/* ---- writing users.json holds up no lookup -------------------------------------- */
+
+/* A disk that takes its time: the store's sync hook blocks until released,
+ * and can fail the write. */
+static struct {
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    int entered;  /* syncs begun */
+    bool release; /* let them finish */
+    int fail;     /* answer of the sync: 0, or -1 with errno EIO */
+} disk = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false, 0};
+
+static int slow_sync(int fd, void *ctx)
+{
+    assert_ptr_equal(ctx, &disk);
+    pthread_mutex_lock(&disk.m);
+    disk.entered++;
+    pthread_cond_broadcast(&disk.cv);
+    while (!disk.release) pthread_cond_wait(&disk.cv, &disk.m);
+    int fail = disk.fail;
+    pthread_mutex_unlock(&disk.m);
+    if (fail) {
+        errno = EIO;
+        return -1;
+    }
+    return fsync(fd);
+}
+
+static bool disk_wait(int entered, int seconds)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += seconds;
+    pthread_mutex_lock(&disk.m);
+    int rc = 0;
+    while (disk.entered < entered && rc == 0)
+        rc = pthread_cond_timedwait(&disk.cv, &disk.m, &until);
+    bool ok = disk.entered >= entered;
+    pthread_mutex_unlock(&disk.m);
+    return ok;
+}
+
+static void disk_open(bool release, int fail)
+{
+    pthread_mutex_lock(&disk.m);
+    disk.release = release;
+    disk.fail = fail;
+    pthread_cond_broadcast(&disk.cv);
+    pthread_mutex_unlock(&disk.m);
+}
+
+typedef struct change {
+    auth *a;
+    const char *user, *tname;
+    char token[AUTH_TOKEN_HEX + 1], err[256];
+    int rc;
+} change;
+
+static void *create_token(void *arg)
+{
+    change *c = arg;
+    int64_t exp;
+    c->rc = auth_token_create(c->a, c->user, c->tname, 30, c->token, &exp, c->err, sizeof c->err);
+    return NULL;
+}
+
+typedef struct lookup {
+    auth *a;
+    const char *token;
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    bool done, found;
+} lookup;
+
+static void *look(void *arg)
+{
+    lookup *l = arg;
+    principal p;
+    bool found = auth_token_check(l->a, l->token, &p);
+    pthread_mutex_lock(&l->m);
+    l->done = true;
+    l->found = found;
+    pthread_cond_signal(&l->cv);
+    pthread_mutex_unlock(&l->m);
+    return NULL;
+}
+
+/* Whether a lookup of token answers within seconds (in another thread, so
+ * that a lookup stuck behind the write fails the test instead of hanging it). */
+static bool lookup_answers(auth *a, const char *token, int seconds, bool *found)
+{
+    lookup l = {.a = a, .token = token};
+    pthread_mutex_init(&l.m, NULL);
+    pthread_cond_init(&l.cv, NULL);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, look, &l), 0);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += seconds;
+    pthread_mutex_lock(&l.m);
+    int rc = 0;
+    while (!l.done && rc == 0) rc = pthread_cond_timedwait(&l.cv, &l.m, &until);
+    bool done = l.done;
+    pthread_mutex_unlock(&l.m);
+    if (!done) disk_open(true, disk.fail); /* let it go, then fail */
+    pthread_join(th, NULL);
+    *found = l.found;
+    pthread_mutex_destroy(&l.m);
+    pthread_cond_destroy(&l.cv);
+    return done;
+}
+
+static void test_write_holds_up_no_lookup(void **state)
+{
+    (void)state;
+    auth_options o;
+    auth_options_default(&o);
+    o.data_dir = dir;
+    o.sync = slow_sync;
+    o.sync_ctx = &disk;
+    char err[256];
+    disk_open(true, 0);
+    auth *a = auth_open(&o, err, sizeof err);
+    assert_non_null(a);
+    put(a, "wlk", 11, "trade");
+    char session[AUTH_TOKEN_HEX + 1];
+    assert_int_equal(login(a, "wlk", PW, "10.0.0.9", session), AUTH_LOGIN_OK);
+
+    /* a change waits on the disk: lookups still answer, at once */
+    pthread_mutex_lock(&disk.m);
+    disk.entered = 0;
+    pthread_mutex_unlock(&disk.m);
+    disk_open(false, 0);
+    change c1 = {.a = a, .user = "wlk", .tname = "t1"};
+    pthread_t th1;
+    assert_int_equal(pthread_create(&th1, NULL, create_token, &c1), 0);
+    assert_true(disk_wait(1, 10));
+    bool found = false;
+    assert_true(lookup_answers(a, session, 5, &found));
+    assert_true(found);
+    /* a second change waits for the first: one writer at a time */
+    change c2 = {.a = a, .user = "wlk", .tname = "t2"};
+    pthread_t th2;
+    assert_int_equal(pthread_create(&th2, NULL, create_token, &c2), 0);
+    assert_false(disk_wait(2, 1));
+    disk_open(true, 0);
+    pthread_join(th1, NULL);
+    pthread_join(th2, NULL);
+    assert_int_equal(c1.rc, 0);
+    assert_int_equal(c2.rc, 0);
+    assert_true(lookup_answers(a, c1.token, 5, &found) && found);
+    assert_true(lookup_answers(a, c2.token, 5, &found) && found);
+
+    /* a write that fails: refused, and nothing changed (memory or file) */
+    disk_open(true, 1);
+    change c3 = {.a = a, .user = "wlk", .tname = "t3"};
+    create_token(&c3);
+    assert_int_equal(c3.rc, AUTH_E_UNWRITTEN);
+    assert_non_null(strstr(c3.err, "cannot write"));
+    assert_int_equal(auth_token_delete(a, "wlk", "t1"), AUTH_E_UNWRITTEN);
+    assert_int_equal(auth_user_delete(a, "wlk", err, sizeof err), AUTH_E_UNWRITTEN);
+    uint32_t bits;
+    assert_int_equal(auth_roles_parse("view", &bits), 0);
+    assert_int_equal(auth_user_put(a, "wlk2", PW, 12, bits, err, sizeof err), AUTH_E_UNWRITTEN);
+    assert_false(auth_user_exists(a, "wlk2"));
+    assert_true(lookup_answers(a, c1.token, 5, &found) && found);
+    assert_true(lookup_answers(a, session, 5, &found) && found);
+    json_t *toks = auth_tokens_json(a, "wlk");
+    assert_int_equal(json_array_size(toks), 2);
+    json_decref(toks);
+    disk_open(true, 0);
+    auth_close(a);
+
+    /* the file has what was acknowledged */
+    a = open_auth(3600, 5);
+    assert_true(auth_token_check(a, c1.token, &(principal){0}));
+    assert_true(auth_token_check(a, c2.token, &(principal){0}));
+    assert_false(auth_user_exists(a, "wlk2"));
     auth_close(a);
 }
 
@@ -925,6 +1121,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_session_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_cap_option, setup, teardown),
         cmocka_unit_test_setup_teardown(test_token_index_follows_changes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_holds_up_no_lookup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_table_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notices, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listeners_bounded, setup, teardown),

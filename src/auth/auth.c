@@ -186,15 +186,18 @@ static json_t *users_file_json(const auth *a)
 }
 
 /* ---- the credential index (under mu) --------------------------------------------
- * Open addressing with linear probing, keyed by the first 8 bytes of a
- * credential's BLAKE2b hash; an entry says where the credential is: session
- * i (k < 0), or API token k of user i, and the user of a session (u, -1 if
- * unknown). A probe compares the whole hash with sodium_memcmp, as the
- * pass over every credential did; which prefix a table holds says nothing
- * about a token that is not known. */
+ * Open addressing with linear probing. Every credential has two entries:
+ * one keyed by the first 8 bytes of its BLAKE2b hash (a token's lookup),
+ * one by its credential id (auth_cred_check, for the WebSocket and FIX
+ * sessions that re-check after a notice). An entry says where the
+ * credential is: session i (k < 0), or API token k of user i, and the user
+ * of a session (u, -1 if unknown). A probe by hash compares the whole hash
+ * with sodium_memcmp, as the pass over every credential did; which prefix a
+ * table holds says nothing about a token that is not known. */
 typedef struct tix_ent {
     uint64_t key; /* 0: empty */
     int32_t i, k, u;
+    bool by_id; /* keyed by the credential id */
 } tix_ent;
 
 static uint64_t tix_key(const uint8_t *h)
@@ -202,6 +205,15 @@ static uint64_t tix_key(const uint8_t *h)
     uint64_t k;
     memcpy(&k, h, sizeof k);
     return k ? k : 1;
+}
+
+static uint64_t tix_id_key(uint64_t id)
+{
+    uint64_t z = id + 0x9e3779b97f4a7c15ull; /* splitmix64's finaliser */
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return z ? z : 1;
 }
 
 static void tix_put(tix_ent *t, size_t cap, tix_ent e)
@@ -225,6 +237,7 @@ static bool tix_build(auth *a)
 {
     size_t n = (size_t)a->nsessions;
     for (int i = 0; i < a->nusers; i++) n += (size_t)a->users[i].ntokens;
+    n *= 2; /* by hash and by id */
     size_t cap = 64, ucap = 64;
     while (cap < 2 * n + 2) cap <<= 1;
     while (ucap < 2 * (size_t)a->nusers + 2) ucap <<= 1;
@@ -240,15 +253,18 @@ static bool tix_build(auth *a)
         size_t p = name_slot(a->users[i].name, ucap);
         while (names[p] >= 0) p = (p + 1) & (ucap - 1);
         names[p] = i;
-        for (int k = 0; k < a->users[i].ntokens; k++)
-            tix_put(t, cap, (tix_ent){tix_key(a->users[i].tokens[k].hash), i, k, i});
+        for (int k = 0; k < a->users[i].ntokens; k++) {
+            tix_put(t, cap, (tix_ent){tix_key(a->users[i].tokens[k].hash), i, k, i, false});
+            tix_put(t, cap, (tix_ent){tix_id_key(a->users[i].tokens[k].id), i, k, i, true});
+        }
     }
     for (int i = 0; i < a->nsessions; i++) {
         const session *s = &a->sessions[i];
         int32_t u = -1;
         for (size_t p = name_slot(s->user, ucap); names[p] >= 0 && u < 0; p = (p + 1) & (ucap - 1))
             if (strcmp(a->users[names[p]].name, s->user) == 0) u = names[p];
-        tix_put(t, cap, (tix_ent){tix_key(s->hash), i, -1, u});
+        tix_put(t, cap, (tix_ent){tix_key(s->hash), i, -1, u, false});
+        tix_put(t, cap, (tix_ent){tix_id_key(s->id), i, -1, u, true});
     }
     free(names);
     free(a->tix);
@@ -261,37 +277,34 @@ static bool tix_build(auth *a)
 
 void store_index_session_added(auth *a)
 {
-    if (a->tix_stale || !a->tix || 2 * (a->tix_used + 1) > a->tix_cap) {
+    if (a->tix_stale || !a->tix || 2 * (a->tix_used + 2) > a->tix_cap) {
         a->tix_stale = true; /* rebuilt, larger, at the next lookup */
         return;
     }
     int i = a->nsessions - 1;
     user *u = store_user_find(a, a->sessions[i].user);
-    tix_put(a->tix, a->tix_cap,
-            (tix_ent){tix_key(a->sessions[i].hash), i, -1, u ? (int32_t)(u - a->users) : -1});
-    a->tix_used++;
+    int32_t ui = u ? (int32_t)(u - a->users) : -1;
+    tix_put(a->tix, a->tix_cap, (tix_ent){tix_key(a->sessions[i].hash), i, -1, ui, false});
+    tix_put(a->tix, a->tix_cap, (tix_ent){tix_id_key(a->sessions[i].id), i, -1, ui, true});
+    a->tix_used += 2;
 }
 
-/* The slot of session i's entry, or -1. */
-static ssize_t tix_find_session(const auth *a, int i)
+/* The slot of session i's entry by hash or by id, or -1. */
+static ssize_t tix_find_session(const auth *a, int i, bool by_id)
 {
     size_t m = a->tix_cap - 1;
-    uint64_t key = tix_key(a->sessions[i].hash);
+    uint64_t key = by_id ? tix_id_key(a->sessions[i].id) : tix_key(a->sessions[i].hash);
     for (size_t p = key & m; a->tix[p].key; p = (p + 1) & m)
-        if (a->tix[p].key == key && a->tix[p].k < 0 && a->tix[p].i == i) return (ssize_t)p;
+        if (a->tix[p].key == key && a->tix[p].by_id == by_id && a->tix[p].k < 0 && a->tix[p].i == i)
+            return (ssize_t)p;
     return -1;
 }
 
-void store_index_session_removing(auth *a, int i)
+/* Delete the entry at slot at, shifting back what follows in its run (no
+ * tombstones). */
+static void tix_delete(auth *a, size_t at)
 {
-    if (a->tix_stale || !a->tix) return;
-    ssize_t at = tix_find_session(a, i);
-    if (at < 0) { /* cannot be: start again from the sessions themselves */
-        a->tix_stale = true;
-        return;
-    }
-    /* delete, shifting back what follows in the run (no tombstones) */
-    size_t m = a->tix_cap - 1, hole = (size_t)at;
+    size_t m = a->tix_cap - 1, hole = at;
     for (size_t p = (hole + 1) & m; a->tix[p].key; p = (p + 1) & m) {
         size_t home = a->tix[p].key & m;
         /* the entry at p may move to hole unless its home lies cyclically in (hole, p] */
@@ -303,9 +316,21 @@ void store_index_session_removing(auth *a, int i)
     }
     a->tix[hole].key = 0;
     a->tix_used--;
+}
+
+void store_index_session_removing(auth *a, int i)
+{
+    for (int by_id = 0; by_id < 2 && !a->tix_stale && a->tix; by_id++) {
+        ssize_t at = tix_find_session(a, i, by_id);
+        if (at < 0) { /* cannot be: start again from the sessions themselves */
+            a->tix_stale = true;
+            return;
+        }
+        tix_delete(a, (size_t)at);
+    }
     int last = a->nsessions - 1; /* moves into i */
-    if (last != i) {
-        ssize_t q = tix_find_session(a, last);
+    for (int by_id = 0; by_id < 2 && last != i && !a->tix_stale && a->tix; by_id++) {
+        ssize_t q = tix_find_session(a, last, by_id);
         if (q < 0)
             a->tix_stale = true;
         else
@@ -313,36 +338,73 @@ void store_index_session_removing(auth *a, int i)
     }
 }
 
-/* Write users.json atomically; called with a->mu held. The credential index
- * is rebuilt at the next lookup (users or their tokens changed). */
+/* Write users.json atomically; called with a->wmu and a->mu held, returns
+ * with both. The document is made under mu, then mu is let go while the file
+ * is written and made durable, so that token lookups (one probe under mu) do
+ * not wait for the disk; wmu keeps every other change of the users out
+ * meanwhile. Lookups in that time see the change already (its caller has
+ * not answered yet); when the write fails the caller puts memory back as it
+ * was, under mu, before anyone is told. The credential index is rebuilt at
+ * the next lookup (users or their tokens changed). */
 static int users_save(auth *a, char *err, size_t errlen)
 {
     a->tix_stale = true;
+    json_t *j = users_file_json(a);
+    char *doc = j ? json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
+    json_decref(j);
+    pthread_mutex_unlock(&a->mu);
     char tmp[1200];
     snprintf(tmp, sizeof tmp, "%s.tmp", a->path);
-    json_t *doc = users_file_json(a);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int rc = -1, fd = -1;
+    if (!doc) {
+        snprintf(err, errlen, "cannot write %s: out of memory", a->path);
+        goto out;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
         snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        json_decref(doc);
-        return -1;
+        goto out;
     }
-    int rc = json_dumpfd(doc, fd, JSON_INDENT(1) | JSON_SORT_KEYS);
-    json_decref(doc);
-    if (rc == 0 && fsync(fd) != 0) rc = -1;
-    if (close(fd) != 0) rc = -1;
-    if (rc == 0 && rename(tmp, a->path) != 0) rc = -1;
+    size_t len = strlen(doc), off = 0;
+    rc = 0;
+    while (rc == 0 && off < len) {
+        ssize_t w = write(fd, doc + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            if (w == 0) errno = EIO;
+            rc = -1;
+        } else {
+            off += (size_t)w;
+        }
+    }
+    if (rc == 0 && (a->o.sync ? a->o.sync(fd, a->o.sync_ctx) : fsync(fd)) != 0) rc = -1;
+    int saved_errno = errno;
+    if (close(fd) != 0 && rc == 0) {
+        rc = -1;
+        saved_errno = errno;
+    }
+    if (rc == 0 && rename(tmp, a->path) != 0) {
+        rc = -1;
+        saved_errno = errno;
+    }
     if (rc != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", a->path, strerror(errno));
+        snprintf(err, errlen, "cannot write %s: %s", a->path, strerror(saved_errno));
         unlink(tmp);
-        return -1;
+        goto out;
     }
     int dfd = open(a->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         fsync(dfd);
         close(dfd);
     }
-    return 0;
+out:
+    if (doc) {
+        sodium_memzero(doc, strlen(doc)); /* password hashes */
+        free(doc);
+    }
+    pthread_mutex_lock(&a->mu);
+    a->tix_stale = true; /* lookups meanwhile indexed what may be put back */
+    return rc;
 }
 
 static int token_from_json(json_t *jt, api_token *t, char *err, size_t errlen)
@@ -481,6 +543,8 @@ auth *auth_open(const auth_options *o, char *err, size_t errlen)
     auth_options_default(&a->o);
     a->o.data_dir = a->dir;
     a->o.log = o->log;
+    a->o.sync = o->sync;
+    a->o.sync_ctx = o->sync_ctx;
     if (o->session_ttl_s > 0) a->o.session_ttl_s = o->session_ttl_s;
     if (o->sessions_per_user > 0) a->o.sessions_per_user = o->sessions_per_user;
     if (o->max_sessions > 0) a->o.max_sessions = o->max_sessions;
@@ -490,6 +554,7 @@ auth *auth_open(const auth_options *o, char *err, size_t errlen)
     a->next_cred = 1;
     a->swept_ns = store_now();
     pthread_mutex_init(&a->mu, NULL);
+    pthread_mutex_init(&a->wmu, NULL);
     pthread_mutex_init(&a->hash_mu, NULL);
     pthread_cond_init(&a->hash_cv, NULL);
     pthread_mutex_init(&a->lmu, NULL);
@@ -526,6 +591,7 @@ void auth_close(auth *a)
     throttle_free(a->pairs);
     throttle_free(a->addrs);
     pthread_mutex_destroy(&a->mu);
+    pthread_mutex_destroy(&a->wmu);
     pthread_mutex_destroy(&a->hash_mu);
     pthread_cond_destroy(&a->hash_cv);
     pthread_mutex_destroy(&a->lmu);
@@ -713,6 +779,7 @@ int auth_user_put(auth *a, const char *name, const char *password, uint32_t part
     if (same_password) memcpy(hash, old_hash, sizeof hash);
 
     notices ns = {0};
+    pthread_mutex_lock(&a->wmu);
     pthread_mutex_lock(&a->mu);
     u = store_user_find(a, name);
     user saved = {0};
@@ -723,6 +790,7 @@ int auth_user_put(auth *a, const char *name, const char *password, uint32_t part
             user *nu = realloc(a->users, (size_t)cap * sizeof *nu);
             if (!nu) {
                 pthread_mutex_unlock(&a->mu);
+                pthread_mutex_unlock(&a->wmu);
                 snprintf(err, errlen, "out of memory");
                 return AUTH_E_INVALID;
             }
@@ -764,6 +832,7 @@ int auth_user_put(auth *a, const char *name, const char *password, uint32_t part
         notices_add(&ns, ends, name, 0);
     }
     pthread_mutex_unlock(&a->mu);
+    pthread_mutex_unlock(&a->wmu);
     sodium_memzero(hash, sizeof hash);
     sodium_memzero(old_hash, sizeof old_hash);
     if (rc == 0)
@@ -777,10 +846,12 @@ int auth_user_put(auth *a, const char *name, const char *password, uint32_t part
 int auth_user_delete(auth *a, const char *name, char *err, size_t errlen)
 {
     notices ns = {0};
+    pthread_mutex_lock(&a->wmu);
     pthread_mutex_lock(&a->mu);
     user *u = name ? store_user_find(a, name) : NULL;
     if (!u) {
         pthread_mutex_unlock(&a->mu);
+        pthread_mutex_unlock(&a->wmu);
         snprintf(err, errlen, "no such user");
         return AUTH_E_INVALID;
     }
@@ -793,6 +864,7 @@ int auth_user_delete(auth *a, const char *name, char *err, size_t errlen)
         a->users[i] = gone;
         a->nusers++;
         pthread_mutex_unlock(&a->mu);
+        pthread_mutex_unlock(&a->wmu);
         return AUTH_E_UNWRITTEN;
     }
     tokens_end(a, &gone, AUTH_END_USER_DELETED, &ns);
@@ -800,6 +872,7 @@ int auth_user_delete(auth *a, const char *name, char *err, size_t errlen)
     store_sessions_end_user(a, gone.name, AUTH_END_USER_DELETED, &ns);
     notices_add(&ns, AUTH_END_USER_DELETED, gone.name, 0);
     pthread_mutex_unlock(&a->mu);
+    pthread_mutex_unlock(&a->wmu);
     sodium_memzero(gone.pwhash, sizeof gone.pwhash);
     store_log(a, LV_INFO, "msg=\"user deleted\" user=%s participant=%u", gone.name,
               gone.participant);
@@ -886,7 +959,7 @@ static bool tix_lookup(auth *a, const uint8_t *th, int64_t now, principal *out,
     uint64_t key = tix_key(th);
     for (size_t p = key & m; a->tix[p].key; p = (p + 1) & m) {
         const tix_ent *e = &a->tix[p];
-        if (e->key != key) continue;
+        if (e->key != key || e->by_id) continue;
         if (e->k < 0) {
             if (e->i >= a->nsessions) continue; /* cannot be: the index follows every removal */
             const session *s = &a->sessions[e->i];
@@ -962,7 +1035,33 @@ bool auth_cred_check(auth *a, uint64_t cred, principal *out)
     int64_t now = store_now();
     bool found = false;
     pthread_mutex_lock(&a->mu);
-    for (int i = 0; cred && i < a->nsessions && !found; i++) {
+    if (cred && ((!a->tix_stale && a->tix) || tix_build(a))) {
+        size_t m = a->tix_cap - 1;
+        uint64_t key = tix_id_key(cred);
+        for (size_t p2 = key & m; a->tix[p2].key && !found; p2 = (p2 + 1) & m) {
+            const tix_ent *e = &a->tix[p2];
+            if (e->key != key || !e->by_id) continue;
+            if (e->k < 0) {
+                if (e->i >= a->nsessions) continue; /* cannot be */
+                const session *s = &a->sessions[e->i];
+                if (s->id != cred) continue;
+                user *u = s->expires_ns > now ? store_user_find(a, s->user) : NULL;
+                if (u) store_principal_of(u, &p);
+                found = u != NULL;
+                break;
+            }
+            if (e->i >= a->nusers || e->k >= a->users[e->i].ntokens) continue; /* nor this */
+            const api_token *t = &a->users[e->i].tokens[e->k];
+            if (t->id != cred) continue;
+            if (t->expires_ns > now) store_principal_of(&a->users[e->i], &p);
+            found = t->expires_ns > now;
+            break;
+        }
+        pthread_mutex_unlock(&a->mu);
+        if (out) *out = p;
+        return found;
+    }
+    for (int i = 0; cred && i < a->nsessions && !found; i++) { /* no index: out of memory */
         const session *s = &a->sessions[i];
         if (s->id == cred && s->expires_ns > now) {
             user *u = store_user_find(a, s->user);
@@ -995,6 +1094,7 @@ int auth_token_create(auth *a, const char *name, const char *tname, int ttl_days
         snprintf(err, errlen, "ttl_days must be 1 to 3650");
         return AUTH_E_INVALID;
     }
+    pthread_mutex_lock(&a->wmu);
     pthread_mutex_lock(&a->mu);
     user *u = store_user_find(a, name);
     int rc = AUTH_E_INVALID;
@@ -1034,6 +1134,7 @@ int auth_token_create(auth *a, const char *name, const char *tname, int ttl_days
     }
 out:
     pthread_mutex_unlock(&a->mu);
+    pthread_mutex_unlock(&a->wmu);
     if (rc == 0) store_log(a, LV_INFO, "msg=\"api token created\" user=%s name=%s", name, tname);
     return rc;
 }
@@ -1061,6 +1162,7 @@ int auth_token_delete(auth *a, const char *name, const char *tname)
     char err[256];
     int rc = AUTH_E_INVALID;
     notices ns = {0};
+    pthread_mutex_lock(&a->wmu);
     pthread_mutex_lock(&a->mu);
     user *u = store_user_find(a, name);
     for (int k = 0; u && k < u->ntokens; k++) {
@@ -1080,6 +1182,7 @@ int auth_token_delete(auth *a, const char *name, const char *tname)
         break;
     }
     pthread_mutex_unlock(&a->mu);
+    pthread_mutex_unlock(&a->wmu);
     if (rc == 0) store_log(a, LV_INFO, "msg=\"api token deleted\" user=%s name=%s", name, tname);
     store_notify(a, &ns);
     return rc;

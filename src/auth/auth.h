@@ -56,6 +56,11 @@ typedef struct auth_options {
     int max_address_failures; /* failed logins from one address (any user) before a lockout, 50 */
     int sweep_ms;             /* how often expired sessions and tokens are ended, 1000 */
     auth_log_fn log;          /* NULL: no log lines */
+    /* How users.json is made durable before it replaces the old file: NULL
+     * is fsync(2). 0, or -1 with errno (the change is then refused, nothing
+     * changed). Tests put a slow or failing disk here. */
+    int (*sync)(int fd, void *ctx);
+    void *sync_ctx;
 } auth_options;
 
 void auth_options_default(auth_options *o);

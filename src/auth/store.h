@@ -6,9 +6,11 @@
  *            sessions and their cap per user, the expiry timer
  *
  * Locks: a->mu guards users, sessions, the throttles and the counters; it
- * is never held while hashing, sleeping or calling a listener. Listeners
- * are called with a->lmu held (so auth_unlisten() can wait for them) and
- * a->mu free; so the order is lmu, then mu, never the other way.
+ * is never held while hashing, sleeping, writing users.json or calling a
+ * listener. a->wmu lets one change of the users or their API tokens at a
+ * time write users.json (it is held across the write; lookups never take
+ * it). Listeners are called with a->lmu held (so auth_unlisten() can wait
+ * for them) and a->mu free; so the order is lmu, wmu, mu, never another.
  */
 #ifndef CETS_AUTH_STORE_H
 #define CETS_AUTH_STORE_H
@@ -53,6 +55,7 @@ typedef struct notices {
 
 struct auth {
     pthread_mutex_t mu;
+    pthread_mutex_t wmu; /* one writer of users.json at a time */
     char path[1100], dir[1024];
     auth_options o; /* o.data_dir points at dir */
     user *users;
