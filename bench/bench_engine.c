@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,12 +53,20 @@ static void usage(void)
     exit(2);
 }
 
-static uint64_t num(const char *s)
+/* The value of a numeric flag: a whole number (decimal, or 0x hex), else
+ * the flag and what was wrong with it, and the usage. */
+static uint64_t num(const char *flag, const char *s)
 {
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 0);
-    if (errno || *end || end == s) usage();
+    const char *skip = s;
+    while (*skip == ' ' || *skip == '\t') skip++;
+    if (errno || *end || end == s || *skip == '-' || *skip == '+') {
+        fprintf(stderr, "bench_engine: %s wants a whole number from 0 to %llu, not '%s'\n", flag,
+                ULLONG_MAX, s);
+        usage();
+    }
     return v;
 }
 
@@ -80,31 +89,31 @@ static void parse(int argc, char **argv, args *a)
         if (!v) usage();
         i++;
         if (!strcmp(f, "--commands"))
-            a->wl.commands = num(v);
+            a->wl.commands = num(f, v);
         else if (!strcmp(f, "--seed"))
-            a->wl.seed = num(v);
+            a->wl.seed = num(f, v);
         else if (!strcmp(f, "--dir"))
             a->dir = v;
         else if (!strcmp(f, "--only"))
             a->only = v;
         else if (!strcmp(f, "--instruments"))
-            a->wl.instruments = (uint32_t)num(v);
+            a->wl.instruments = (uint32_t)num(f, v);
         else if (!strcmp(f, "--accounts"))
-            a->wl.accounts = (uint32_t)num(v);
+            a->wl.accounts = (uint32_t)num(f, v);
         else if (!strcmp(f, "--batch"))
-            a->batch = num(v);
+            a->batch = num(f, v);
         else if (!strcmp(f, "--rate"))
-            a->rate = num(v);
+            a->rate = num(f, v);
         else if (!strcmp(f, "--paced-commands"))
-            a->paced_commands = num(v);
+            a->paced_commands = num(f, v);
         else if (!strcmp(f, "--memory-orders"))
-            a->memory_orders = num(v);
+            a->memory_orders = num(f, v);
         else if (!strcmp(f, "--controls"))
-            a->controls = strtoull(v, NULL, 10);
+            a->controls = num(f, v);
         else if (!strcmp(f, "--scale-commands"))
-            a->scale_commands = num(v);
+            a->scale_commands = num(f, v);
         else if (!strcmp(f, "--repeat"))
-            a->repeat = num(v);
+            a->repeat = num(f, v);
         else if (!strcmp(f, "--depth")) {
             a->depth_on = strcmp(v, "off") != 0;
             a->depth_off = strcmp(v, "on") != 0;

@@ -505,7 +505,7 @@ static void test_snapshot_corrupt_params(void **state)
 }
 
 /* A version-4 snapshot (37 parameters) loads with the later ones at their
- * defaults; a version-5 one must hold them all. */
+ * defaults; a version-5 (or later) one must hold them all. */
 static void test_snapshot_v4_params(void **state)
 {
     (void)state;
@@ -542,7 +542,7 @@ static void test_snapshot_v4_params(void **state)
     err = NULL;
     assert_null(cets_snapshot_load(v4, head + 4 + 2 * 8 * n4, &err));
     assert_non_null(err);
-    /* and the version-5 one keeps the new value */
+    /* and the current one keeps the new value */
     e = cets_snapshot_load(buf, len, &err);
     assert_non_null(e);
     assert_int_equal(cets_param_value(e, CETS_PARAM_SURV_RAMP_MOVE), 300);

@@ -502,6 +502,182 @@ static void test_related(void **state)
     sm_free(&x);
 }
 
+/* A day in two halves that leaves state in every rule between them: alerts
+ * raised (far, related) that later orders and trades add to, counters short
+ * of their thresholds (self-trade attempts, quick cancels, orders), today's
+ * lists and the ramping window's figures. */
+static void first_half(sm *x, uint64_t *listing, uint64_t *posted)
+{
+    assert_int_equal(pset(&x->m, CETS_PARAM_SURV_SELF_TRADE, 3), CETS_OK);
+    assert_int_equal(pset(&x->m, CETS_PARAM_SURV_FAR, 500), CETS_OK);
+    assert_int_equal(pset(&x->m, CETS_PARAM_SURV_CANCEL_MIN, 6), CETS_OK);
+    assert_int_equal(pset(&x->m, CETS_PARAM_SURV_CANCEL_RATIO, 5000), CETS_OK);
+    assert_int_equal(pset(&x->m, CETS_PARAM_SURV_OTR_RATIO, 3), CETS_OK);
+    assert_int_equal(pset(&x->m, CETS_PARAM_SURV_OTR_MIN, 8), CETS_OK);
+    assert_int_equal(relate(x, CETS_EXCHANGE_ID, x->a, x->b, 1, "one group"), CETS_OK);
+    tm_at(&x->m, 14, 52); /* all of it in the ramping window */
+    cets_result r;
+    assert_int_equal(tm_post(&x->m, x->a, x->iid, CETS_SELL, 5000, 10, &r), CETS_OK);
+    *listing = r.order_id;
+    self_attempt(x, x->a, *listing);
+    self_attempt(x, x->a, *listing);
+    assert_int_equal(tm_post(&x->m, x->d, x->iid, CETS_BUY, 4700, 1, NULL), CETS_OK); /* far */
+    trade(x, x->a, x->b, 5000, 10);                                                   /* related */
+    posts(x, x->c, 8, posted);
+    for (int i = 0; i < 3; i++) assert_int_equal(tm_cancel(&x->m, x->c, posted[i]), CETS_OK);
+    trade(x, x->c, x->b, 5100, 10);
+}
+
+static void second_half(sm *x, uint64_t listing, const uint64_t *posted)
+{
+    self_attempt(x, x->a, listing); /* the third: an alert */
+    assert_int_equal(tm_post(&x->m, x->d, x->iid, CETS_BUY, 4600, 1, NULL), CETS_OK);
+    trade(x, x->b, x->a, 5010, 5);
+    for (int i = 3; i < 5; i++) assert_int_equal(tm_cancel(&x->m, x->c, posted[i]), CETS_OK);
+    trade(x, x->d, x->b, 5400, 20); /* the close 52.01, +4%: b has all the window's volume */
+    assert_int_equal(tm_eod(&x->m), CETS_OK);
+}
+
+/* The surveillance's state rides in the snapshot (version 6) but not in the
+ * state hash: restored, it goes on exactly as the one that never stopped. */
+static void test_snapshot(void **state)
+{
+    (void)state;
+    sm x, y;
+    sm_init(&x);
+    sm_init(&y);
+    uint64_t lx, ly, px[8], py[8];
+    first_half(&x, &lx, px);
+    first_half(&y, &ly, py);
+    assert_int_equal(alerts(&y, NULL, 0), 2); /* far and related so far */
+    uint64_t h = cets_state_hash(y.m.e);
+    void *buf, *bare;
+    size_t len, barelen;
+    assert_int_equal(cets_snapshot_save(y.m.e, &buf, &len), 0);
+    cets_engine_set_surveil(y.m.e, NULL);
+    assert_int_equal(cets_state_hash(y.m.e), h); /* the hash leaves the surveillance out */
+    assert_int_equal(cets_snapshot_save(y.m.e, &bare, &barelen), 0);
+    assert_true(len > barelen);
+    assert_memory_equal((char *)buf + 12, (char *)bare + 12, barelen - 12);
+    const char *err = NULL;
+    cets_engine *e2 = cets_snapshot_load(buf, len, &err);
+    assert_non_null(e2);
+    assert_int_equal(cets_state_hash(e2), h);
+    cets_surveil *restored = cets_engine_take_surveil(e2);
+    assert_non_null(restored);
+    assert_null(cets_engine_take_surveil(e2)); /* handed over once */
+    cets_engine_free(e2);
+    e2 = cets_snapshot_load(bare, barelen, &err); /* none attached: none saved */
+    assert_non_null(e2);
+    assert_null(cets_engine_take_surveil(e2));
+    cets_engine_free(e2);
+    /* y goes on with the restored surveillance, moved into a new one */
+    cets_surveil_free(y.s);
+    y.s = cets_surveil_new();
+    cets_surveil_move(y.s, restored);
+    assert_int_equal(cets_surveil_alerts(restored, 0, NULL, 0), 0); /* left empty */
+    cets_surveil_free(restored);
+    cets_engine_set_surveil(y.m.e, y.s);
+    second_half(&x, lx, px);
+    second_half(&y, ly, py);
+    cets_alert a[16], b[16];
+    uint32_t n = alerts(&x, a, 16);
+    assert_int_equal(alerts(&y, b, 16), n);
+    assert_memory_equal(a, b, n * sizeof a[0]);
+    /* every rule with state across the halves raised or grew an alert */
+    int rules = 0;
+    for (uint32_t i = 0; i < n; i++) rules |= 1 << a[i].rule;
+    int want = 1 << CETS_ALERT_SELF_TRADE | 1 << CETS_ALERT_FAR | 1 << CETS_ALERT_RELATED |
+               1 << CETS_ALERT_POST_CANCEL | 1 << CETS_ALERT_ORDER_TRADE | 1 << CETS_ALERT_RAMP;
+    assert_int_equal(rules & want, want);
+    for (uint32_t i = 0; i < n; i++) {   /* grown after the restore */
+        if (a[i].rule == CETS_ALERT_FAR) /* d's 47.00 and 46.00 bids, its 54.00 offer */
+            assert_int_equal(a[i].occurrences, 3);
+        if (a[i].rule == CETS_ALERT_RELATED) assert_int_equal(a[i].occurrences, 2);
+    }
+    assert_int_equal(cets_state_hash(x.m.e), cets_state_hash(y.m.e));
+    free(buf);
+    free(bare);
+    sm_free(&x);
+    sm_free(&y);
+}
+
+/* A surveillance section that is cut short or does not hold together is
+ * refused with its reason; a version-5 snapshot (no section) loads with
+ * none, and may not have one. */
+static void test_snapshot_bad(void **state)
+{
+    (void)state;
+    sm x;
+    sm_init(&x);
+    uint64_t listing, posted[8];
+    first_half(&x, &listing, posted);
+    void *buf, *bare;
+    size_t len, barelen;
+    assert_int_equal(cets_snapshot_save(x.m.e, &buf, &len), 0);
+    cets_engine_set_surveil(x.m.e, NULL);
+    assert_int_equal(cets_snapshot_save(x.m.e, &bare, &barelen), 0);
+    cets_engine_set_surveil(x.m.e, x.s);
+    unsigned char *b = malloc(len);
+    assert_non_null(b);
+    const char *err;
+    /* cut anywhere in the section, the tag included */
+    size_t cuts[] = {1, 2, 8, 100, len - barelen - 5, len - barelen - 4, len - barelen - 1};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        err = NULL;
+        assert_null(cets_snapshot_load(buf, len - cuts[i], &err));
+        assert_string_equal(err, "snapshot surveillance section is truncated");
+    }
+    /* not a section */
+    memcpy(b, buf, len);
+    b[barelen] ^= 1;
+    err = NULL;
+    assert_null(cets_snapshot_load(b, len, &err));
+    assert_string_equal(err, "snapshot has trailing bytes that are no surveillance section");
+    /* the first alert's id (after the tag and the count), then its rule */
+    memcpy(b, buf, len);
+    b[barelen + 8] = 7;
+    err = NULL;
+    assert_null(cets_snapshot_load(b, len, &err));
+    assert_string_equal(err, "snapshot surveillance alerts are corrupt");
+    memcpy(b, buf, len);
+    b[barelen + 8 + offsetof(cets_alert, rule)] = 99;
+    err = NULL;
+    assert_null(cets_snapshot_load(b, len, &err));
+    assert_string_equal(err, "snapshot surveillance alerts are corrupt");
+    /* the last instrument's ramping volume (the section's last 8 bytes) negative */
+    memcpy(b, buf, len);
+    memset(b + len - 8, 0xff, 8);
+    err = NULL;
+    assert_null(cets_snapshot_load(b, len, &err));
+    assert_string_equal(err, "snapshot surveillance section is corrupt");
+    /* a byte more */
+    unsigned char *longer = malloc(len + 1);
+    assert_non_null(longer);
+    memcpy(longer, buf, len);
+    longer[len] = 0;
+    err = NULL;
+    assert_null(cets_snapshot_load(longer, len + 1, &err));
+    assert_string_equal(err, "snapshot has trailing bytes");
+    free(longer);
+    /* version 5: no section, and none allowed */
+    uint32_t v5 = 5;
+    memcpy(b, buf, len);
+    memcpy(b + 8, &v5, 4);
+    err = NULL;
+    assert_null(cets_snapshot_load(b, len, &err));
+    assert_string_equal(err, "snapshot has trailing bytes");
+    cets_engine *e = cets_snapshot_load(b, barelen, &err);
+    assert_non_null(e);
+    assert_null(cets_engine_take_surveil(e));
+    assert_int_equal(cets_state_hash(e), cets_state_hash(x.m.e));
+    cets_engine_free(e);
+    free(b);
+    free(buf);
+    free(bare);
+    sm_free(&x);
+}
+
 /* The same commands, twice, from the start: the same alerts. */
 static void run_day(sm *x)
 {
@@ -543,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_deterministic), cmocka_unit_test(test_far_once_a_day),
         cmocka_unit_test(test_post_cancel),   cmocka_unit_test(test_ramping),
         cmocka_unit_test(test_params_limits), cmocka_unit_test(test_related),
+        cmocka_unit_test(test_snapshot),      cmocka_unit_test(test_snapshot_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,11 @@
-/* test_surveil_restart.c -- the alerts survive a restart: core_start feeds
- * the surveillance the journal from its start before it attaches it, so a
- * new cets_surveil after a restart (with or without a snapshot) lists the
- * same alerts with the same ids, and the day's counters go on from where
- * they were. */
+/* test_surveil_restart.c -- the alerts survive a restart: the snapshot holds
+ * the surveillance's state and core_start restores it, fed only the journal
+ * after the snapshot (or, when the snapshot holds none, feeds it the journal
+ * from its start), so a new cets_surveil after a restart lists the same
+ * alerts with the same ids as a run that never stopped, and the day's
+ * counters go on from where they were -- also when the journal before the
+ * snapshot is gone. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -74,18 +78,51 @@ static uint32_t all_alerts(cets_surveil *s, cets_alert *out, uint32_t cap)
     return n;
 }
 
-static void test_restart(void **state)
+static void tmpdir(char *dir, size_t len, const char *name)
 {
-    (void)state;
-    log_setup(NULL, LOG_ERROR);
-    char dir[256];
     const char *base = getenv("CETS_TEST_TMP");
     mkdir(base ? base : "/tmp", 0755);
-    snprintf(dir, sizeof dir, "%s/surveil-restart-XXXXXX", base ? base : "/tmp");
+    snprintf(dir, len, "%s/%s-XXXXXX", base ? base : "/tmp", name);
     assert_non_null(mkdtemp(dir));
+}
 
-    cets_surveil *s1 = cets_surveil_new();
-    core *c = start(dir, s1);
+static void rmdir_all(const char *dir)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Remove the files of dir whose names start with prefix: all of them, or
+ * (newest) the last in name order. Returns how many. */
+static int remove_files(const char *dir, const char *prefix, bool newest)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    char last[256] = "", path[600];
+    int n = 0;
+    for (struct dirent *de; (de = readdir(d));) {
+        if (strncmp(de->d_name, prefix, strlen(prefix)) != 0) continue;
+        if (newest) {
+            if (strcmp(de->d_name, last) > 0) snprintf(last, sizeof last, "%s", de->d_name);
+            continue;
+        }
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        assert_int_equal(unlink(path), 0);
+        n++;
+    }
+    closedir(d);
+    if (newest && last[0]) {
+        snprintf(path, sizeof path, "%s/%s", dir, last);
+        assert_int_equal(unlink(path), 0);
+        n++;
+    }
+    return n;
+}
+
+/* The market, and a participant whose posts cancelled at once count from 10 */
+static void setup(core *c)
+{
     cets_cmd add = {.type = CETS_CMD_INSTRUMENT_ADD,
                     .actor = CETS_EXCHANGE_ID,
                     .price = 5000,
@@ -105,9 +142,66 @@ static void test_restart(void **state)
                    .qty = 10,
                    .flags = CETS_PARAM_URGENT};
     submit(c, &pm, NULL);
-    /* day 1: a far order (alert 1), ten quick cancels (alert 2 at the end of the day) */
+}
+
+/* A start on a fresh dir and the first day: a far order (alert 1), ten quick
+ * cancels (alert 2 at the end of the day). */
+static core *first_day(const char *dir, cets_surveil *s)
+{
+    core *c = start(dir, s);
+    setup(c);
     quick_cancels(c, 10);
     eod(c);
+    return c;
+}
+
+static void stop(core *c)
+{
+    core_stop(c);
+    core_close(c);
+}
+
+/* The alerts a and b are the same but for the time (the core's clock). */
+static void same_alerts(const cets_alert *a, const cets_alert *b, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        cets_alert x = a[i], y = b[i];
+        x.ts = y.ts = 0;
+        assert_memory_equal(&x, &y, sizeof x);
+    }
+}
+
+/* What the restarts below must give: the same commands in one run (made
+ * once, by the group's setup). */
+static cets_alert once[8];
+static uint32_t nonce;
+
+static int no_restart(void **state)
+{
+    (void)state;
+    log_setup(NULL, LOG_ERROR);
+    char dir[256];
+    tmpdir(dir, sizeof dir, "surveil-once");
+    cets_surveil *s = cets_surveil_new();
+    core *c = first_day(dir, s);
+    quick_cancels(c, 10);
+    eod(c);
+    nonce = all_alerts(s, once, 8);
+    stop(c);
+    cets_surveil_free(s);
+    rmdir_all(dir);
+    return 0;
+}
+
+static void test_restart(void **state)
+{
+    (void)state;
+    assert_int_equal(nonce, 4);
+    char dir[256];
+    tmpdir(dir, sizeof dir, "surveil-restart");
+
+    cets_surveil *s1 = cets_surveil_new();
+    core *c = first_day(dir, s1);
     /* a snapshot, then day 2: a far order (alert 3) and six quick cancels so far */
     uint64_t snap;
     char err[256];
@@ -119,8 +213,10 @@ static void test_restart(void **state)
     assert_int_equal(before[0].rule, CETS_ALERT_FAR);
     assert_int_equal(before[1].rule, CETS_ALERT_POST_CANCEL);
     assert_int_equal(before[2].rule, CETS_ALERT_FAR);
-    core_stop(c);
-    core_close(c);
+    stop(c);
+    /* as after a crash: not the snapshot of the stop, the one before it and the
+       journal's commands after it (alert 3 and the six cancels) */
+    assert_int_equal(remove_files(dir, "snapshot-", true), 1);
 
     /* the restart: recovery from the snapshot, a new cets_surveil */
     cets_surveil *s2 = cets_surveil_new();
@@ -135,27 +231,89 @@ static void test_restart(void **state)
     assert_int_equal(after[n].rule, CETS_ALERT_POST_CANCEL);
     assert_int_equal(after[n].count[1], 10);
     assert_int_equal(after[n].id, n + 1);
-    core_stop(c);
-    core_close(c);
+    same_alerts(after, once, nonce);
+    stop(c);
 
-    /* once more, a third start: the same again, the last one included */
+    /* once more, a third start (from the snapshot of the stop): the same again */
     cets_surveil *s3 = cets_surveil_new();
     c = start(dir, s3);
     cets_alert third[8];
     assert_int_equal(all_alerts(s3, third, 8), n + 1);
     assert_memory_equal(after, third, (n + 1) * sizeof after[0]);
-    core_stop(c);
-    core_close(c);
+    stop(c);
     cets_surveil_free(s1);
     cets_surveil_free(s2);
     cets_surveil_free(s3);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    rmdir_all(dir);
+}
+
+/* The journal up to the snapshot archived (its segments deleted): the alerts
+ * and the day's counters come from the snapshot, the commands after it from
+ * the journal that is left. */
+static void test_journal_archived(void **state)
+{
+    (void)state;
+    char dir[256];
+    tmpdir(dir, sizeof dir, "surveil-archived");
+    cets_surveil *s = cets_surveil_new();
+    core *c = first_day(dir, s);
+    quick_cancels(c, 3);
+    stop(c); /* a snapshot of all of it */
+    assert_true(remove_files(dir, "journal-", false) >= 1);
+
+    /* a start from the snapshot alone, then three quick cancels more in a new segment */
+    cets_surveil *s2 = cets_surveil_new();
+    c = start(dir, s2);
+    cets_alert a[8];
+    assert_int_equal(all_alerts(s2, a, 8), 3);
+    quick_cancels(c, 3);
+    stop(c);
+    /* recovery from the first snapshot and the new segment: seq 1 is gone */
+    assert_int_equal(remove_files(dir, "snapshot-", true), 1);
+    cets_surveil *s3 = cets_surveil_new();
+    c = start(dir, s3);
+    assert_int_equal(all_alerts(s3, a, 8), 3);
+    quick_cancels(c, 4); /* 3 + 3 + 4: the minimum */
+    eod(c);
+    assert_int_equal(all_alerts(s3, a, 8), nonce);
+    same_alerts(a, once, nonce);
+    stop(c);
+    cets_surveil_free(s);
+    cets_surveil_free(s2);
+    cets_surveil_free(s3);
+    rmdir_all(dir);
+}
+
+/* Snapshots without the surveillance (a server that ran without it, like one
+ * of version 5): the start replays the journal from seq 1 for the alerts. */
+static void test_snapshot_without(void **state)
+{
+    (void)state;
+    char dir[256];
+    tmpdir(dir, sizeof dir, "surveil-without");
+    core *c = first_day(dir, NULL);
+    quick_cancels(c, 6);
+    uint64_t snap;
+    char err[256];
+    assert_int_equal(core_snapshot(c, &snap, err, sizeof err), 0);
+    stop(c);
+    cets_surveil *s = cets_surveil_new();
+    c = start(dir, s);
+    cets_alert a[8];
+    assert_int_equal(all_alerts(s, a, 8), 3);
+    quick_cancels(c, 4);
+    eod(c);
+    assert_int_equal(all_alerts(s, a, 8), nonce);
+    same_alerts(a, once, nonce);
+    stop(c);
+    cets_surveil_free(s);
+    rmdir_all(dir);
 }
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_restart)};
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_restart),
+                                       cmocka_unit_test(test_journal_archived),
+                                       cmocka_unit_test(test_snapshot_without)};
+    return cmocka_run_group_tests(tests, no_restart, NULL);
 }

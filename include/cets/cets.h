@@ -572,7 +572,8 @@ CETS_API int cets_check(const cets_engine *e, cets_check_report *rep);
 
 /* ---- snapshots (bytes only; files are the journal's business) ---------- */
 
-/* Serialise the whole state into a malloc'd buffer. Returns 0 or -1 (no memory). */
+/* Serialise the whole state into a malloc'd buffer (with the attached
+ * surveillance's, cets_engine_take_surveil()). Returns 0 or -1 (no memory). */
 CETS_API int cets_snapshot_save(const cets_engine *e, void **buf, size_t *len);
 /* Rebuild an engine from a buffer; NULL with *err set on a malformed buffer
  * or a state that fails cets_check() (err is then the invariant's phrase). */
@@ -868,6 +869,16 @@ CETS_API uint32_t cets_surveil_alerts(const cets_surveil *s, uint32_t from, cets
 /* Feed s every event the engine emits from now on, before its listener
  * (NULL: stop). The engine does not own s. */
 CETS_API void cets_engine_set_surveil(cets_engine *e, cets_surveil *s);
+/* A snapshot of an engine with surveillance attached holds the surveillance's
+ * state too (its alerts and the day's counters; never in the state hash):
+ * cets_snapshot_load() restores it into a cets_surveil of the engine's own,
+ * attached, so that the commands replayed after the snapshot feed it. This
+ * detaches that one and hands it over (the caller frees it); NULL when the
+ * snapshot held none (one of version 5 or older, or saved without any). */
+CETS_API cets_surveil *cets_engine_take_surveil(cets_engine *e);
+/* to takes over from's alerts and counters (to's own are dropped); from is
+ * left as cets_surveil_new() makes it. Neither may be attached meanwhile. */
+CETS_API void cets_surveil_move(cets_surveil *to, cets_surveil *from);
 /* "self_trade", "order_trade", "volume_share", "far_from_market", "post_cancel",
  * "ramping", "related"; "unknown". */
 CETS_API const char *cets_alert_rule_name(int rule);

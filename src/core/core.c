@@ -396,11 +396,12 @@ static void *core_main(void *arg)
     return NULL;
 }
 
-/* The surveillance's catch-up: a scratch engine replays the file journal
- * from its first command to the recovered one with the cets_surveil
- * attached, so that after a restart it holds the alerts it held before, with
- * the same ids, and the day's counters as they were (surveil.c is
- * deterministic; a snapshot does not hold them). */
+/* The surveillance's catch-up when the snapshot did not hold it (a
+ * snapshot of version 5 or older, or none): a scratch engine replays the
+ * file journal from its first command to the recovered one with the
+ * cets_surveil attached, so that after a restart it holds the alerts it held
+ * before, with the same ids, and the day's counters as they were (surveil.c
+ * is deterministic). */
 typedef struct catch_up {
     cets_engine *e;
     uint64_t last, next;
@@ -454,10 +455,18 @@ int core_start(core *c, char *err, size_t errlen)
     bus_batch_end(c->bus); /* the replay's last events */
     c->replaying = false;
     if (!c->e) return -1;
-    if (c->o.surveil) { /* the journal's alerts so far, then the live ones */
+    /* the alerts so far: the snapshot's surveillance, fed the commands replayed
+       after it (cets_engine_take_surveil), else the journal's from seq 1 */
+    cets_surveil *restored = cets_engine_take_surveil(c->e);
+    if (c->o.surveil && restored) {
+        cets_surveil_move(c->o.surveil, restored);
+        log_info("surveil", "snapshot_seq=%llu alerts=%u", (unsigned long long)rep.snapshot_seq,
+                 cets_surveil_alerts(c->o.surveil, 0, NULL, 0));
+    } else if (c->o.surveil) {
         surveil_catch_up(c);
-        cets_engine_set_surveil(c->e, c->o.surveil);
     }
+    cets_surveil_free(restored);
+    if (c->o.surveil) cets_engine_set_surveil(c->e, c->o.surveil);
     log_write(rep.warn ? LOG_WARN : LOG_INFO, "recovery",
               "backend=%s snapshot_seq=%llu replayed=%llu last_seq=%llu truncated_bytes=%llu "
               "truncated_records=%llu msg=\"%s\"",

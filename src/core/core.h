@@ -40,7 +40,8 @@ typedef struct core_options {
     core_backend *backend; /* NULL: the file journal in data_dir (the core frees it) */
     bool standby;          /* cluster mode: start as a standby (core_promote to lead) */
     bool demote_on_failure; /* cluster mode: a failed commit makes the leader a standby */
-    cets_surveil *surveil;  /* fed the journal from its start at core_start (file journal),
+    cets_surveil *surveil;  /* at core_start: the snapshot's surveillance (fed the replay after
+                               it) moved into it, else fed the file journal from its start;
                                then attached to the engine (NULL: none) */
 } core_options;
 

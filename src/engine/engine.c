@@ -218,6 +218,7 @@ void cets_engine_free(cets_engine *e)
     free(e->pchg);
     free(e->exempt);
     free(e->related);
+    cets_surveil_free(e->surveil_own);
     free(e);
 }
 
@@ -312,6 +313,14 @@ void cets_engine_set_surveil(cets_engine *e, cets_surveil *s)
 {
     e->surveil = s;
     engine_mask_update(e);
+}
+
+cets_surveil *cets_engine_take_surveil(cets_engine *e)
+{
+    cets_surveil *s = e->surveil_own;
+    e->surveil_own = NULL;
+    if (s && e->surveil == s) cets_engine_set_surveil(e, NULL);
+    return s;
 }
 
 /* ---- operator commands ---------------------------------------------- */

@@ -189,7 +189,8 @@ struct cets_engine {
     cets_related_decl *related;
     uint32_t nrelated, caprelated;
 
-    cets_surveil *surveil; /* fed the events it reads (SURVEIL_EVENTS); not state */
+    cets_surveil *surveil;     /* fed the events it reads (SURVEIL_EVENTS); not state */
+    cets_surveil *surveil_own; /* restored by cets_snapshot_load, until taken; attached */
 
     /* per-command scratch (not state) */
     uint64_t touched; /* instruments whose book changed, bit per instrument */
@@ -388,5 +389,37 @@ void holders_day_end(cets_engine *e); /* after the day's accounts closed: crossi
 int eod_run(cets_engine *e, const cets_cmd *c);
 void eod_day_stats(const cets_engine *e, uint32_t iid, cets_day_stats *out);
 void eod_open_day(cets_engine *e);
+
+/* state.c -- the one walk that writes and reads a snapshot's bytes: writing
+ * appends to out, reading takes from in and sets err (a static phrase) at the
+ * first problem, after which every read gives zeros. */
+typedef struct sbuf {
+    unsigned char *p;
+    size_t n, cap;
+    bool oom;
+} sbuf;
+
+typedef struct codec {
+    bool reading;
+    uint32_t version;        /* reading: the snapshot's STATE_VERSION */
+    bool hashing;            /* writing for the state hash */
+    sbuf *out;               /* writing */
+    const unsigned char *in; /* reading */
+    size_t len, pos;
+    const char *err;
+} codec;
+
+#define STATE_PRICE_MAX 100000000LL            /* fen: 1,000,000 CNY a tonne */
+#define STATE_AMOUNT_MAX 4000000000000000000LL /* any balance or total */
+
+void k_bytes(codec *k, void *p, size_t n);
+#define K(k, field) k_bytes((k), &(field), sizeof(field))
+/* A flat array of plain structs (memset before being filled, so their
+ * padding is zero and the bytes are deterministic). */
+void k_array(codec *k, void **p, uint32_t *n, uint32_t *cap, size_t elem);
+
+/* surveil.c -- the surveillance's state in a snapshot (not in the state
+ * hash): written from s, or read into s (new, empty) and checked against e. */
+void surveil_codec(codec *k, cets_surveil *s, const cets_engine *e);
 
 #endif

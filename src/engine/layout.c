@@ -324,6 +324,22 @@ PIN(cets_related_decl, b, 20, 4);
 PIN(cets_related_decl, user, 24, 4);
 PIN(cets_related_decl, related, 28, 1);
 PIN(cets_related_decl, reason, 32, 48);
+/* the surveillance's section (state version 6; surveil.c pins its own structs) */
+SIZE(cets_alert, 120);
+PIN(cets_alert, id, 0, 8);
+PIN(cets_alert, seq, 8, 8);
+PIN(cets_alert, ts, 16, 8);
+PIN(cets_alert, participant, 24, 4);
+PIN(cets_alert, instrument, 28, 4);
+PIN(cets_alert, date, 32, 4);
+PIN(cets_alert, rule, 36, 1);
+PIN(cets_alert, figure, 40, 8);
+PIN(cets_alert, threshold, 48, 8);
+PIN(cets_alert, count, 56, 16);
+PIN(cets_alert, evidence, 72, 32);
+PIN(cets_alert, nevidence, 104, 4);
+PIN(cets_alert, occurrences, 108, 4);
+PIN(cets_alert, counterparty, 112, 4);
 FIELD(struct cets_engine, pv, 8 * CETS_PARAM_COUNT);
 FIELD(struct cets_engine, pdef, 8 * CETS_PARAM_COUNT);
 

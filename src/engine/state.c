@@ -32,29 +32,17 @@
  * section holds CETS_PARAM_COUNT values where a version-4 one holds
  * PARAM_COUNT_V4; a version-4 snapshot loads with the new ones at their
  * defaults; the related-party declarations (related.c) follow the
- * exemptions (none in a version-4 one). */
-#define STATE_VERSION 5
-#define PARAM_COUNT_V4 37 /* surv.related and the five before it came with version 5 */
+ * exemptions (none in a version-4 one). 6: the surveillance's state
+ * (surveil.c: alerts, the day's counters) after everything else when one is
+ * attached, as a section of its own that opens with SURVEIL_TAG; never in
+ * the state hash, and absent from a version-5 snapshot, which loads with
+ * none (cetsd's start then replays the journal from seq 1 for the alerts,
+ * src/core/core.c). */
+#define STATE_VERSION 6
+#define SURVEIL_TAG 0x56525553u /* "SURV" */
+#define PARAM_COUNT_V4 37       /* surv.related and the five before it came with version 5 */
 #define STATE_VERSION_OLDEST 2
 _Static_assert(CETS_JOURNAL_VERSION == 1, "a new CETS_JOURNAL_VERSION: pin its state here too");
-#define STATE_PRICE_MAX 100000000LL            /* fen: 1,000,000 CNY a tonne */
-#define STATE_AMOUNT_MAX 4000000000000000000LL /* any balance or total */
-
-typedef struct sbuf {
-    unsigned char *p;
-    size_t n, cap;
-    bool oom;
-} sbuf;
-
-typedef struct codec {
-    bool reading;
-    uint32_t version;        /* reading: the snapshot's STATE_VERSION */
-    bool hashing;            /* writing for the state hash */
-    sbuf *out;               /* writing */
-    const unsigned char *in; /* reading */
-    size_t len, pos;
-    const char *err;
-} codec;
 
 static void put(sbuf *b, const void *p, size_t n)
 {
@@ -74,22 +62,20 @@ static void put(sbuf *b, const void *p, size_t n)
     b->n += n;
 }
 
-static void k_bytes(codec *k, void *p, size_t n)
+void k_bytes(codec *k, void *p, size_t n)
 {
     if (!k->reading) {
         put(k->out, p, n);
         return;
     }
     if (k->err || n > k->len - k->pos) {
-        k->err = "snapshot is truncated";
+        k->err = k->err ? k->err : "snapshot is truncated"; /* the first problem is the reason */
         memset(p, 0, n);
         return;
     }
     memcpy(p, k->in + k->pos, n);
     k->pos += n;
 }
-
-#define K(k, field) k_bytes((k), &(field), sizeof(field))
 
 static void k_day_stats(codec *k, cets_day_stats *s)
 {
@@ -155,9 +141,7 @@ static void k_trades(codec *k, trade_log *l)
     }
 }
 
-/* A flat array of plain structs (memset before being filled, so their
- * padding is zero and the bytes are deterministic). */
-static void k_array(codec *k, void **p, uint32_t *n, uint32_t *cap, size_t elem)
+void k_array(codec *k, void **p, uint32_t *n, uint32_t *cap, size_t elem)
 {
     uint32_t count = *n;
     K(k, count);
@@ -449,6 +433,37 @@ static void state_write(const cets_engine *ce, sbuf *b, size_t *hash_from, bool 
     cets_config cfg = e->cfg;
     k_config(&k, &cfg);
     state_codec(&k, e);
+    if (!hashing && e->surveil) { /* the state hash leaves the surveillance out */
+        uint32_t tag = SURVEIL_TAG;
+        K(&k, tag);
+        surveil_codec(&k, e->surveil, e);
+    }
+}
+
+/* Version 6: the surveillance's section, when bytes are left; restored
+ * attached, owned by the engine until cets_engine_take_surveil(). */
+static void read_surveil(codec *k, cets_engine *e)
+{
+    if (k->err || k->version < 6 || k->pos == k->len) return;
+    uint32_t tag = 0;
+    K(k, tag);
+    if (k->err) {
+        k->err = "snapshot surveillance section is truncated";
+        return;
+    }
+    if (tag != SURVEIL_TAG) {
+        k->err = "snapshot has trailing bytes that are no surveillance section";
+        return;
+    }
+    cets_surveil *s = cets_surveil_new();
+    if (!s) {
+        k->err = "out of memory";
+        return;
+    }
+    e->surveil_own = s; /* freed with e if what follows fails */
+    surveil_codec(k, s, e);
+    if (k->err && strcmp(k->err, "snapshot is truncated") == 0)
+        k->err = "snapshot surveillance section is truncated";
 }
 
 uint64_t cets_state_hash(const cets_engine *e)
@@ -573,7 +588,7 @@ cets_engine *cets_snapshot_load(const void *buf, size_t len, const char **err)
     K(&k, last_ts);
     if (!k.err &&
         (magic != STATE_MAGIC || version < STATE_VERSION_OLDEST || version > STATE_VERSION))
-        k.err = "not a cets state snapshot of a version this build reads (2 to 5)";
+        k.err = "not a cets state snapshot of a version this build reads (2 to 6)";
     k.version = version;
     cets_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -586,8 +601,9 @@ cets_engine *cets_snapshot_load(const void *buf, size_t len, const char **err)
     if (!k.err && !e) k.err = "snapshot configuration is invalid";
     if (e) {
         state_codec(&k, e);
-        if (!k.err && k.pos != k.len) k.err = "snapshot has trailing bytes";
         if (!k.err) k.err = state_validate(e);
+        read_surveil(&k, e); /* after the checks: it reads the participants */
+        if (!k.err && k.pos != k.len) k.err = "snapshot has trailing bytes";
         cets_check_report rep;
         if (!k.err && cets_check(e, &rep) != 0)
             k.err = rep.rule; /* a static phrase; the details are cets_check()'s to give */
@@ -600,5 +616,6 @@ cets_engine *cets_snapshot_load(const void *buf, size_t len, const char **err)
     e->last_seq = last_seq;
     e->last_ts = last_ts;
     calendar_set_date(e, e->date);
+    if (e->surveil_own) cets_engine_set_surveil(e, e->surveil_own);
     return e;
 }

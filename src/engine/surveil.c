@@ -40,6 +40,7 @@
  *    pair, instrument and day, raised by the first trade; the later ones are
  *    added to it (tonnes, value, the first four trade ids).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,9 +102,8 @@ cets_surveil *cets_surveil_new(void)
     return calloc(1, sizeof(cets_surveil));
 }
 
-void cets_surveil_free(cets_surveil *s)
+static void surveil_drop(cets_surveil *s)
 {
-    if (!s) return;
     free(s->p);
     free(s->cold);
     free(s->touched);
@@ -111,7 +111,21 @@ void cets_surveil_free(cets_surveil *s)
     free(s->far.v);
     free(s->ramp.v);
     free(s->rel.v);
+}
+
+void cets_surveil_free(cets_surveil *s)
+{
+    if (!s) return;
+    surveil_drop(s);
     free(s);
+}
+
+void cets_surveil_move(cets_surveil *to, cets_surveil *from)
+{
+    if (to == from) return;
+    surveil_drop(to);
+    *to = *from;
+    memset(from, 0, sizeof *from);
 }
 
 const char *cets_alert_rule_name(int rule)
@@ -449,4 +463,111 @@ int cets_surveil_event(cets_surveil *s, const cets_engine *e, const cets_event *
     case CETS_EV_DAY_CLOSED: return on_day_closed(s, e, ev);
     }
     return 0;
+}
+
+/* ---- the state in a snapshot (state.c, version 6) ----------------------- */
+
+/* Written whole, so their layout is the format (layout.c pins cets_alert). */
+_Static_assert(sizeof(pientry) == 64 && offsetof(pientry, qty) == 24 &&
+                   offsetof(pientry, ids) == 32 && sizeof(pcold) == 64 && sizeof(rinst) == 24 &&
+                   CETS_MAX_INSTRUMENTS == 64,
+               "the surveillance's snapshot section changed layout: bump the state version");
+
+/* Tonnes the rules multiply by 10,000 (basis points) without overflow. */
+static bool tonnes_ok(int64_t v)
+{
+    return v >= 0 && v <= STATE_AMOUNT_MAX / 10000;
+}
+
+static bool amount_ok(int64_t v)
+{
+    return v >= -STATE_AMOUNT_MAX && v <= STATE_AMOUNT_MAX;
+}
+
+/* One list of today's entries; in a list an entry links only to one added
+ * before it (entries are put at the head), so no walk can loop. */
+static void k_pivec(codec *k, pivec *v, uint32_t nalerts, uint32_t nparts)
+{
+    k_array(k, (void **)&v->v, &v->n, &v->cap, sizeof *v->v);
+    for (uint32_t i = 0; k->reading && !k->err && i < v->n; i++)
+        if (v->v[i].next > i || v->v[i].iid >= CETS_MAX_INSTRUMENTS || v->v[i].alert > nalerts ||
+            v->v[i].other > nparts || !tonnes_ok(v->v[i].qty))
+            k->err = "snapshot surveillance section is corrupt";
+}
+
+static const char *alerts_check(const cets_surveil *s, const cets_engine *e)
+{
+    for (uint32_t i = 0; i < s->nalerts; i++) {
+        const cets_alert *a = &s->alerts[i];
+        if (a->id != i + 1 || a->rule < CETS_ALERT_SELF_TRADE || a->rule > CETS_ALERT_RELATED ||
+            a->nevidence > 4 || a->participant < 1 || a->participant > e->nparts ||
+            a->counterparty > e->nparts || !amount_ok(a->figure) || !amount_ok(a->count[0]) ||
+            !amount_ok(a->count[1]) ||
+            (a->instrument != UINT32_MAX && a->instrument >= CETS_MAX_INSTRUMENTS))
+            return "snapshot surveillance alerts are corrupt";
+    }
+    return NULL;
+}
+
+/* A participant with anything today: its id, counters and evidence. */
+static void k_touched(codec *k, cets_surveil *s, const cets_engine *e, uint32_t i)
+{
+    uint32_t pid = k->reading ? 0 : s->touched[i];
+    K(k, pid);
+    pstat tmp, *st = &tmp;
+    memset(&tmp, 0, sizeof tmp);
+    if (!k->reading) {
+        st = &s->p[pid];
+    } else if (!k->err && (pid < 1 || pid > e->nparts || (pid < s->capp && s->p[pid].touched))) {
+        k->err = "snapshot surveillance section is corrupt"; /* unknown, or twice */
+        return;
+    }
+    K(k, st->self_attempts);
+    K(k, st->orders);
+    K(k, st->trades);
+    K(k, st->posts);
+    K(k, st->quick);
+    K(k, st->far_head);
+    K(k, st->ramp_head);
+    K(k, st->rel_head);
+    uint8_t alerted = st->self_alerted;
+    K(k, alerted);
+    pcold cold;
+    if (!k->reading) cold = s->cold[pid];
+    K(k, cold);
+    if (!k->reading || k->err) return;
+    if (alerted > 1 || st->far_head > s->far.n || st->ramp_head > s->ramp.n ||
+        st->rel_head > s->rel.n) {
+        k->err = "snapshot surveillance section is corrupt";
+        return;
+    }
+    pstat *to = stat_of(s, pid); /* adds it to the touched list, in the order written */
+    if (!to) {
+        k->err = "out of memory";
+        return;
+    }
+    tmp.self_alerted = alerted;
+    tmp.touched = true;
+    *to = tmp;
+    s->cold[pid] = cold;
+}
+
+void surveil_codec(codec *k, cets_surveil *s, const cets_engine *e)
+{
+    k_array(k, (void **)&s->alerts, &s->nalerts, &s->capalerts, sizeof *s->alerts);
+    if (k->reading && !k->err) k->err = alerts_check(s, e);
+    k_pivec(k, &s->far, s->nalerts, e->nparts);
+    k_pivec(k, &s->ramp, s->nalerts, e->nparts);
+    k_pivec(k, &s->rel, s->nalerts, e->nparts);
+    uint32_t n = s->ntouched;
+    K(k, n);
+    if (k->reading && !k->err && n > e->nparts) k->err = "snapshot surveillance section is corrupt";
+    for (uint32_t i = 0; i < n && !k->err; i++) k_touched(k, s, e, i);
+    k_bytes(k, s->ri, sizeof s->ri);
+    for (uint32_t i = 0; k->reading && !k->err && i < CETS_MAX_INSTRUMENTS; i++)
+        if (!tonnes_ok(s->ri[i].volume) || !tonnes_ok(s->ri[i].before_qty) ||
+            s->ri[i].before_value < 0 || s->ri[i].before_value > STATE_AMOUNT_MAX ||
+            (s->ri[i].before_qty ? s->ri[i].before_value / s->ri[i].before_qty > STATE_PRICE_MAX
+                                 : s->ri[i].before_value != 0))
+            k->err = "snapshot surveillance section is corrupt";
 }

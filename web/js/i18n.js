@@ -363,6 +363,7 @@ const LABELS = {
   alert_figure: ['测得', 'Figure'],
   alert_threshold: ['阈值', 'Threshold'],
   alert_evidence: ['证据', 'Evidence'],
+  alert_occurrences: ['次数', 'Occurrences'],
   alert_self_trade: ['反复自成交尝试', 'Repeated self-trade attempts'],
   alert_order_trade: ['报单成交比过高', 'High order-to-trade ratio'],
   alert_volume_share: ['成交量占比过高', 'Large share of the day volume'],

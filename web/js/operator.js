@@ -132,14 +132,20 @@ function renderAlerts() {
     box.replaceChildren(h('p', { class: 'hint', 'data-i18n': 'no_alerts' }, t('no_alerts')));
     return;
   }
+  // occurrences: what the evidence (at most four ids) stands for in all;
+  // counterparty: the other participant of a related pair (docs/rules.md)
   box.replaceChildren(h('table', { class: 'grid', id: 'op-alert-table' },
-    h('thead', {}, h('tr', {}, ...['alert_id', 'alert_rule', 'participant', 'code', 'trading_date',
-      'alert_figure', 'alert_threshold', 'alert_evidence'].map((k) => h('th', { 'data-i18n': k }, t(k))))),
-    h('tbody', {}, ...list.map((a) => h('tr', {},
+    h('thead', {}, h('tr', {}, ...['alert_id', 'alert_rule', 'participant', 'counterparty',
+      'code', 'trading_date', 'alert_figure', 'alert_threshold', 'alert_occurrences',
+      'alert_evidence'].map((k) => h('th', { 'data-i18n': k }, t(k))))),
+    h('tbody', {}, ...list.map((a) => h('tr', { dataset: { alertId: String(a.id), rule: a.rule } },
       h('td', { class: 'num' }, String(a.id)), h('td', {}, t(`alert_${a.rule}`)),
-      h('td', { class: 'num' }, String(a.participant)), h('td', {}, a.code || '—'),
+      h('td', { class: 'num' }, String(a.participant)),
+      h('td', { class: 'num' }, a.counterparty ? String(a.counterparty) : '—'),
+      h('td', {}, a.code || '—'),
       h('td', {}, a.date), h('td', { class: 'num' }, String(a.figure)),
       h('td', { class: 'num' }, String(a.threshold)),
+      h('td', { class: 'num' }, String(a.occurrences ?? 1)),
       h('td', {}, [...(a.counts || []), ...(a.evidence || [])].join(' ')))))));
 }
 
