@@ -13,6 +13,7 @@
 //  - an allocation upload with a bad row: the line-numbered error is shown
 //    and nothing was applied; then a good file;
 //  - a voluntary cancellation and its printable certificate;
+//  - a related-party alert in the operator's console (counterparty, occurrences);
 //  - the Chinese interface rendering real glyphs, not empty boxes.
 // Screenshots and the server's log go to tests/browser/out/.
 //
@@ -350,6 +351,34 @@ async function book(browser, base, env) {
   await b.ctx.close();
 }
 
+// ---- an alert in the operator's console -----------------------------------------------------------
+
+// The operator declares A and C related (one actual controller); C sells, A
+// takes it: the `related` rule raises one alert, and the console's alerts
+// table shows it with the counterparty and its occurrences (issue 13).
+async function alerts(browser, base, env) {
+  await must(base, 'POST', '/api/v1/related',
+    { participant: env.pid.A, counterparty: env.pid.C, related: true, reason: 'one controller' }, env.admin);
+  const carol = (await must(base, 'POST', '/api/v1/login', { username: 'carol', password: env.users.carol })).token;
+  const alice = (await must(base, 'POST', '/api/v1/login', { username: 'alice', password: env.users.alice })).token;
+  const sell = await must(base, 'POST', '/api/v1/orders', { code: 'CEA25', side: 'sell', price: '61.00', qty: 100 }, carol);
+  await must(base, 'POST', '/api/v1/takes',
+    { code: 'CEA25', side: 'buy', targets: [{ order_id: sell.order_id, qty: 100 }] }, alice);
+  const op = await login(browser, base, 'admin', env.adminPassword);
+  await op.page.goto(`${base}/operator.html`);
+  const row = '#op-alert-table tr[data-rule="related"]';
+  await op.page.waitForSelector(row, { timeout: 6000 }).catch(() => null);
+  const cells = await op.page.$$eval(`${row} td`, (tds) => tds.map((td) => td.textContent)).catch(() => []);
+  const pair = [cells[2], cells[3]].sort().join(',');
+  check('the console lists the related-party alert with its counterparty',
+    pair === [String(env.pid.A), String(env.pid.C)].sort().join(',') && cells[4] === 'CEA25', JSON.stringify(cells));
+  check('and its occurrences: one related trade', cells[8] === '1', JSON.stringify(cells));
+  const heads = await op.page.$$eval('#op-alert-table th', (th) => th.map((x) => x.textContent));
+  check('the table names the columns', heads.includes('Counterparty') && heads.includes('Occurrences'), JSON.stringify(heads));
+  await shot(op.page, 'operator-alerts');
+  await op.ctx.close();
+}
+
 // ---- Chinese glyphs, not empty boxes -------------------------------------------------------------
 
 // A CJK label's pixels against those of a character no font has (U+E000, a
@@ -428,7 +457,7 @@ async function main() {
     browser = await launch();
     for (const [name, fn] of [['blocks', blockNegotiation], ['auction', auction], ['surrender', surrender],
       ['transfer', transfer], ['upload', upload], ['retirement', retirement], ['compliance', compliance], ['book', book],
-      ['glyphs', glyphs]]) {
+      ['alerts', alerts], ['glyphs', glyphs]]) {
       try {
         await fn(browser, base, env);
       } catch (e) {
