@@ -718,6 +718,24 @@ static void test_detach_keeps_counts(void **state)
     assert_int_equal(cets_surveil_alerts(s2, 0, al, 4), 1);
     assert_int_equal(al[0].participant, x.b);
     assert_int_equal(al[0].count[0], 10);
+    /* attached to an engine without those participants: their counts stay with
+       the surveillance, and its end of day still reads them */
+    cets_surveil *s3 = cets_surveil_new();
+    for (size_t i = 0; i < x.m.nev; i++)
+        if (x.m.ev[i].type != CETS_EV_DAY_STATS && x.m.ev[i].type != CETS_EV_DAY_CLOSED)
+            cets_surveil_event(s3, x.m.e, &x.m.ev[i]);
+    tmarket small;
+    tm_init(&small, NULL);
+    assert_int_equal(pset(&small, CETS_PARAM_SURV_CANCEL_MIN, 10), CETS_OK);
+    assert_int_equal(pset(&small, CETS_PARAM_SURV_CANCEL_RATIO, 5000), CETS_OK);
+    cets_engine_set_surveil(small.e, s3);
+    assert_int_equal(tm_eod(&small), CETS_OK);
+    cets_engine_set_surveil(small.e, NULL);
+    assert_int_equal(cets_surveil_alerts(s3, 0, al, 4), 1);
+    assert_int_equal(al[0].participant, x.b);
+    assert_int_equal(al[0].count[0], 10);
+    tm_free(&small);
+    cets_surveil_free(s3);
     cets_surveil_free(s2);
     cets_engine_set_surveil(x.m.e, x.s);
     sm_free(&x);

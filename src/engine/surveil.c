@@ -182,7 +182,8 @@ static pstat *stat_of(cets_surveil *s, uint32_t pid)
  * while s is attached to it, else with its other figures. */
 static surv_counts *counts_at(cets_surveil *s, const cets_engine *e, uint32_t pid)
 {
-    return e->surveil == s ? &((cets_engine *)e)->parts[pid].surv : &s->p[pid].c;
+    return e->surveil == s && pid <= e->nparts ? &((cets_engine *)e)->parts[pid].surv
+                                               : &s->p[pid].c; /* attach leaves the others */
 }
 
 /* The participant's counters, listed among today's participants at their
@@ -191,7 +192,7 @@ static surv_counts *counts_at(cets_surveil *s, const cets_engine *e, uint32_t pi
  * is touched only by the first count of the day. */
 static surv_counts *counts(cets_surveil *s, const cets_engine *e, uint32_t pid)
 {
-    if (e->surveil == s) {
+    if (e->surveil == s && pid <= e->nparts) {
         surv_counts *c = &((cets_engine *)e)->parts[pid].surv;
         return c->orders | c->trades | c->posts | c->quick || stat_of(s, pid) ? c : NULL;
     }
