@@ -678,6 +678,69 @@ static void test_snapshot_bad(void **state)
     sm_free(&x);
 }
 
+/* While attached, the day's counters live beside the engine's participants:
+ * detaching takes them back into the surveillance, attaching (to this engine
+ * or another) puts them there again, and what happened in between is not
+ * counted. */
+static void test_detach_keeps_counts(void **state)
+{
+    (void)state;
+    sm x;
+    sm_init(&x);
+    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_CANCEL_MIN, 10), CETS_OK);
+    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_CANCEL_RATIO, 5000), CETS_OK);
+    uint64_t a[12];
+    posts(&x, x.a, 8, a);
+    for (int i = 0; i < 5; i++) assert_int_equal(tm_cancel(&x.m, x.a, a[i]), CETS_OK);
+    uint64_t h = cets_state_hash(x.m.e);
+    cets_engine_set_surveil(x.m.e, NULL);
+    assert_int_equal(cets_state_hash(x.m.e), h); /* the counters are no state */
+    posts(&x, x.a, 4, a + 8);                    /* not seen */
+    cets_engine_set_surveil(x.m.e, x.s);
+    cets_engine_set_surveil(x.m.e, x.s); /* the same again: nothing moves */
+    posts(&x, x.a, 2, a);                /* posts 10 with the 8 before */
+    assert_int_equal(tm_cancel(&x.m, x.a, a[0]), CETS_OK);
+    assert_int_equal(tm_eod(&x.m), CETS_OK);
+    cets_alert al[4];
+    assert_int_equal(alerts(&x, al, 4), 1);
+    assert_int_equal(al[0].rule, CETS_ALERT_POST_CANCEL);
+    assert_int_equal(al[0].count[0], 6);
+    assert_int_equal(al[0].count[1], 10);
+    /* fed by hand while detached, counted in the surveillance itself */
+    cets_engine_set_surveil(x.m.e, NULL);
+    cets_surveil *s2 = cets_surveil_new();
+    tm_at(&x.m, 10, 0);
+    tm_clear_events(&x.m);
+    posts(&x, x.b, 10, a);
+    for (int i = 0; i < 10; i++) assert_int_equal(tm_cancel(&x.m, x.b, a[i]), CETS_OK);
+    assert_int_equal(tm_eod(&x.m), CETS_OK);
+    for (size_t i = 0; i < x.m.nev; i++) cets_surveil_event(s2, x.m.e, &x.m.ev[i]);
+    assert_int_equal(cets_surveil_alerts(s2, 0, al, 4), 1);
+    assert_int_equal(al[0].participant, x.b);
+    assert_int_equal(al[0].count[0], 10);
+    /* attached to an engine without those participants: their counts stay with
+       the surveillance, and its end of day still reads them */
+    cets_surveil *s3 = cets_surveil_new();
+    for (size_t i = 0; i < x.m.nev; i++)
+        if (x.m.ev[i].type != CETS_EV_DAY_STATS && x.m.ev[i].type != CETS_EV_DAY_CLOSED)
+            cets_surveil_event(s3, x.m.e, &x.m.ev[i]);
+    tmarket small;
+    tm_init(&small, NULL);
+    assert_int_equal(pset(&small, CETS_PARAM_SURV_CANCEL_MIN, 10), CETS_OK);
+    assert_int_equal(pset(&small, CETS_PARAM_SURV_CANCEL_RATIO, 5000), CETS_OK);
+    cets_engine_set_surveil(small.e, s3);
+    assert_int_equal(tm_eod(&small), CETS_OK);
+    cets_engine_set_surveil(small.e, NULL);
+    assert_int_equal(cets_surveil_alerts(s3, 0, al, 4), 1);
+    assert_int_equal(al[0].participant, x.b);
+    assert_int_equal(al[0].count[0], 10);
+    tm_free(&small);
+    cets_surveil_free(s3);
+    cets_surveil_free(s2);
+    cets_engine_set_surveil(x.m.e, x.s);
+    sm_free(&x);
+}
+
 /* The same commands, twice, from the start: the same alerts. */
 static void run_day(sm *x)
 {
@@ -714,12 +777,19 @@ static void test_deterministic(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_self_trade),    cmocka_unit_test(test_far_from_market),
-        cmocka_unit_test(test_order_trade),   cmocka_unit_test(test_volume_share),
-        cmocka_unit_test(test_deterministic), cmocka_unit_test(test_far_once_a_day),
-        cmocka_unit_test(test_post_cancel),   cmocka_unit_test(test_ramping),
-        cmocka_unit_test(test_params_limits), cmocka_unit_test(test_related),
-        cmocka_unit_test(test_snapshot),      cmocka_unit_test(test_snapshot_bad),
+        cmocka_unit_test(test_self_trade),
+        cmocka_unit_test(test_far_from_market),
+        cmocka_unit_test(test_order_trade),
+        cmocka_unit_test(test_volume_share),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_far_once_a_day),
+        cmocka_unit_test(test_post_cancel),
+        cmocka_unit_test(test_ramping),
+        cmocka_unit_test(test_params_limits),
+        cmocka_unit_test(test_related),
+        cmocka_unit_test(test_snapshot),
+        cmocka_unit_test(test_snapshot_bad),
+        cmocka_unit_test(test_detach_keeps_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

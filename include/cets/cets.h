@@ -867,7 +867,9 @@ CETS_API int cets_surveil_event(cets_surveil *s, const cets_engine *e, const cet
 CETS_API uint32_t cets_surveil_alerts(const cets_surveil *s, uint32_t from, cets_alert *out,
                                       uint32_t cap);
 /* Feed s every event the engine emits from now on, before its listener
- * (NULL: stop). The engine does not own s. */
+ * (NULL: stop). The engine does not own s. While attached (to one engine at
+ * a time), s keeps its day counters beside the engine's participants: detach
+ * it (NULL, or another) before freeing the engine if s is to go on. */
 CETS_API void cets_engine_set_surveil(cets_engine *e, cets_surveil *s);
 /* A snapshot of an engine with surveillance attached holds the surveillance's
  * state too (its alerts and the day's counters; never in the state hash):

@@ -78,13 +78,13 @@ void engine_hugepages(void *p, size_t bytes)
     if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 }
 
-/* Zeroed memory aligned to a cache line (to a huge page when large, which
+/* Zeroed memory aligned to a pair of cache lines (to a huge page when large, which
  * then backs it), holding `n` elements of `size`. */
 static void *alloc_lines(size_t n, size_t size)
 {
     void *p = NULL;
     size_t bytes = n * size;
-    if (n && posix_memalign(&p, bytes >= 2 * HUGE_PAGE ? HUGE_PAGE : 64, bytes) != 0) return NULL;
+    if (n && posix_memalign(&p, bytes >= 2 * HUGE_PAGE ? HUGE_PAGE : 128, bytes) != 0) return NULL;
     engine_hugepages(p, bytes);
     if (p) memset(p, 0, bytes);
     return p;
@@ -311,7 +311,10 @@ void engine_emit(cets_engine *e, cets_event *ev)
 
 void cets_engine_set_surveil(cets_engine *e, cets_surveil *s)
 {
+    if (e->surveil == s) return;
+    if (e->surveil) surveil_detach(e->surveil, e);
     e->surveil = s;
+    if (s) surveil_attach(s, e);
     engine_mask_update(e);
 }
 

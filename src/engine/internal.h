@@ -76,14 +76,26 @@ typedef struct pday { /* a participant's day, for the statement; hot fields firs
     int64_t funds_open, deposits, withdrawals, funds_close, fee_income;
 } pday;
 
+/* The attached surveillance's day counters for one participant (surveil.c):
+ * kept beside the participant's record while attached, so that counting an
+ * order or a trade costs no cache miss of its own. Not state: never in a
+ * snapshot's participant or the state hash. */
+typedef struct surv_counts {
+    uint32_t orders, trades; /* accepted orders; fills it was a party to */
+    uint32_t posts, quick;   /* orders that may rest, and those cancelled soon */
+} surv_counts;
+
 /* The fields every order and trade touches (status, balances, today's
- * totals) share the first cache line; the array is 64-byte aligned. */
+ * totals) share the first cache line, the surveillance's counters the
+ * second; the array is 128-byte aligned, so that the two are a pair the
+ * adjacent-line prefetcher fetches together. */
 typedef struct participant {
     uint8_t kind, status;
     uint16_t pad0;
     uint32_t open_orders;
     int64_t avail, frozen, unsettled;
     pday cur; /* bought, sold, fees, ntrades end the first line */
+    surv_counts surv;
     pday last;
     char name[CETS_NAME_LEN];
     int64_t owed;       /* tonnes of past shortfalls to withhold from allocations */
@@ -421,5 +433,9 @@ void k_array(codec *k, void **p, uint32_t *n, uint32_t *cap, size_t elem);
 /* surveil.c -- the surveillance's state in a snapshot (not in the state
  * hash): written from s, or read into s (new, empty) and checked against e. */
 void surveil_codec(codec *k, cets_surveil *s, const cets_engine *e);
+/* cets_engine_set_surveil: the day counters move beside e's participants
+ * (attach) and back into s (detach). */
+void surveil_attach(cets_surveil *s, cets_engine *e);
+void surveil_detach(cets_surveil *s, cets_engine *e);
 
 #endif

@@ -6,8 +6,12 @@
  * the engine thread as each event is emitted, so the state it reads is the
  * state of that moment and the same journal gives the same alerts. It keeps
  * its own counters per participant for the trading day (reset by
- * DAY_CLOSED) and never changes the engine: an alert is information for the
- * operator and the authority, who decide on halts and suspensions.
+ * DAY_CLOSED) and never changes the engine's state: an alert is information
+ * for the operator and the authority, who decide on halts and suspensions.
+ * While attached, the counters every order and trade bumps live beside the
+ * participant's record in the engine (surv_counts, not state), whose lines
+ * the command has just read: counting costs no cache miss of its own;
+ * cets_engine_set_surveil() moves them there and back.
  *
  * Rules, each off when its parameter is 0:
  *  - self_trade: a participant's self_trade rejections in a day reach
@@ -49,12 +53,11 @@
 #define VOLUME_MIN 100 /* t: the least day volume whose shares are looked at */
 
 typedef struct pstat {
+    surv_counts c; /* while detached; attached, beside its record (counts_at) */
     uint32_t self_attempts;
-    uint32_t orders, trades;
-    uint32_t posts, quick; /* post_cancel: orders that may rest, and those cancelled soon */
     uint32_t far_head, ramp_head, rel_head; /* its pientry lists today (index + 1; 0 = none) */
     bool self_alerted, touched;
-} pstat; /* small (40 bytes): a trade touches two of them, every order one */
+} pstat; /* the rest: seldom touched by the attached surveillance */
 
 /* What the evidence needs, apart: seldom written, so the counters stay dense. */
 typedef struct pcold {
@@ -68,8 +71,8 @@ typedef struct pientry {
     uint32_t iid, next; /* next: index + 1 in the same vector, 0 = end */
     uint32_t alert;     /* far, related: the day's alert (index + 1) */
     uint32_t other;     /* related: the counterparty (the list is the lower id's) */
-    uint32_t n;         /* ramp: its trades in the window */
-    int64_t qty;        /* ramp: its tonnes in the window, bought and sold */
+    uint32_t n;         /* ramp: its trades in the window; far: the alert's occurrences */
+    int64_t qty;        /* ramp: its tonnes in the window, bought and sold; far: the farthest */
     uint64_t ids[4];    /* ramp: its first four trades in the window */
 } pientry;
 
@@ -175,6 +178,48 @@ static pstat *stat_of(cets_surveil *s, uint32_t pid)
     return st;
 }
 
+/* Where the participant's day counters are: beside its record in the engine
+ * while s is attached to it, else with its other figures. */
+static surv_counts *counts_at(cets_surveil *s, const cets_engine *e, uint32_t pid)
+{
+    return e->surveil == s && pid <= e->nparts ? &((cets_engine *)e)->parts[pid].surv
+                                               : &s->p[pid].c; /* attach leaves the others */
+}
+
+/* The participant's counters, listed among today's participants at their
+ * first use; NULL when out of memory. Attached, the engine's line is in
+ * cache already (the command just read the record): the surveillance's own
+ * is touched only by the first count of the day. */
+static surv_counts *counts(cets_surveil *s, const cets_engine *e, uint32_t pid)
+{
+    if (e->surveil == s && pid <= e->nparts) {
+        surv_counts *c = &((cets_engine *)e)->parts[pid].surv;
+        return c->orders | c->trades | c->posts | c->quick || stat_of(s, pid) ? c : NULL;
+    }
+    pstat *st = stat_of(s, pid);
+    return st ? &st->c : NULL;
+}
+
+void surveil_attach(cets_surveil *s, cets_engine *e)
+{
+    for (uint32_t k = 0; k < s->ntouched; k++) {
+        uint32_t pid = s->touched[k];
+        if (pid > e->nparts) continue; /* not this engine's participant: kept */
+        e->parts[pid].surv = s->p[pid].c;
+        memset(&s->p[pid].c, 0, sizeof s->p[pid].c);
+    }
+}
+
+void surveil_detach(cets_surveil *s, cets_engine *e)
+{
+    for (uint32_t k = 0; k < s->ntouched; k++) {
+        uint32_t pid = s->touched[k];
+        if (pid > e->nparts) continue;
+        s->p[pid].c = e->parts[pid].surv;
+        memset(&e->parts[pid].surv, 0, sizeof e->parts[pid].surv);
+    }
+}
+
 static cets_alert *raise_alert(cets_surveil *s, const cets_engine *e, const cets_event *ev,
                                int rule, uint32_t pid, uint32_t iid)
 {
@@ -255,26 +300,33 @@ static int on_reject(cets_surveil *s, const cets_engine *e, const cets_event *ev
 static int on_accepted(cets_surveil *s, const cets_engine *e, const cets_event *ev)
 {
     const cets_order_info *o = &ev->u.order;
-    pstat *st = stat_of(s, o->participant);
-    if (!st) return 0;
-    st->orders++;
+    surv_counts *c = counts(s, e, o->participant);
+    if (!c) return 0;
+    c->orders++;
     if (o->tif == CETS_TIF_IOC) return 0; /* takes and IOC orders trade at resting prices */
-    st->posts++;
+    c->posts++;
     int64_t far = e->pv[CETS_PARAM_SURV_FAR];
     if (!far || o->instrument >= e->ninst) return 0;
     const instrument *in = &e->inst[o->instrument];
     int64_t ref = in->day.trades[CETS_METHOD_LISTING] ? in->day.last : in->prev_close;
     int64_t dist = o->price > ref ? o->price - ref : ref - o->price;
     if (ref <= 0 || dist * 10000 <= far * ref) return 0;
-    pientry *x = entry_of(&s->far, &st->far_head, o->instrument, 0);
+    pstat *st = stat_of(s, o->participant);
+    pientry *x = st ? entry_of(&s->far, &st->far_head, o->instrument, 0) : NULL;
     if (!x) return 0;
     int64_t figure = dist * 10000 / ref;
     if (x->alert) { /* once a day per participant and instrument: this one is added */
+        /* x keeps the alert's count (n) and farthest figure (qty) too, so that
+           adding to it only writes the alert: nothing waits for its line */
         cets_alert *a = &s->alerts[x->alert - 1];
-        keep_id(a->evidence, a->occurrences, o->order_id);
-        if (a->nevidence < 4) a->nevidence++;
-        a->occurrences++;
-        if (figure > a->figure) {
+        x->n++;
+        if (x->n <= 4) {
+            a->evidence[x->n - 1] = o->order_id;
+            a->nevidence = x->n;
+        }
+        a->occurrences = x->n;
+        if (figure > x->qty) {
+            x->qty = figure;
             a->figure = figure;
             a->count[0] = o->price;
             a->count[1] = ref;
@@ -284,6 +336,8 @@ static int on_accepted(cets_surveil *s, const cets_engine *e, const cets_event *
     cets_alert *a = raise_alert(s, e, ev, CETS_ALERT_FAR, o->participant, o->instrument);
     if (!a) return 0;
     x->alert = s->nalerts;
+    x->n = 1;
+    x->qty = figure;
     alert_figures(a, figure, far, o->price, ref, &o->order_id, 1);
     return 1;
 }
@@ -294,10 +348,10 @@ static void on_done(cets_surveil *s, const cets_engine *e, const cets_event *ev)
     const cets_order_info *o = &ev->u.done.order;
     if (ev->u.done.why != CETS_DONE_CANCELLED || o->tif == CETS_TIF_IOC) return;
     if (ev->ts - o->ts > e->pv[CETS_PARAM_SURV_CANCEL_WINDOW] * 1000000000LL) return;
-    pstat *st = stat_of(s, o->participant);
-    if (!st) return;
-    keep_id(s->cold[o->participant].quick_ids, st->quick, o->order_id);
-    st->quick++;
+    surv_counts *c = counts(s, e, o->participant);
+    if (!c) return;
+    keep_id(s->cold[o->participant].quick_ids, c->quick, o->order_id);
+    c->quick++;
 }
 
 /* ramping: one side of a listing trade in the window */
@@ -342,7 +396,7 @@ static int related_trade(cets_surveil *s, const cets_engine *e, const cets_event
 static int on_trade(cets_surveil *s, const cets_engine *e, const cets_event *ev)
 {
     const cets_trade *t = &ev->u.trade;
-    pstat *b = stat_of(s, t->buyer), *se = stat_of(s, t->seller);
+    surv_counts *b = counts(s, e, t->buyer), *se = counts(s, e, t->seller);
     if (b) b->trades++;
     if (se) se->trades++;
     int n = e->nrelated && e->pv[CETS_PARAM_SURV_RELATED] && cets_related(e, t->buyer, t->seller)
@@ -358,8 +412,8 @@ static int on_trade(cets_surveil *s, const cets_engine *e, const cets_event *ev)
         return n;
     }
     r->volume += t->qty;
-    ramp_side(s, b, t);
-    ramp_side(s, se, t);
+    ramp_side(s, stat_of(s, t->buyer), t);
+    ramp_side(s, stat_of(s, t->seller), t);
     return n;
 }
 
@@ -400,7 +454,7 @@ static int on_day_stats(cets_surveil *s, const cets_engine *e, const cets_event 
     if (!limit || d->total_volume < VOLUME_MIN) return n;
     for (uint32_t k = 0; k < s->ntouched; k++) { /* who traded today: touched by a trade */
         uint32_t pid = s->touched[k];
-        if (!s->p[pid].trades || pid > e->nparts || d->instrument >= e->ninst) continue;
+        if (pid > e->nparts || !counts_at(s, e, pid)->trades || d->instrument >= e->ninst) continue;
         /* the day's bought and sold tonnes, all methods, as the statement has them */
         const holding *h = &e->hold[(size_t)pid * e->stride + d->instrument];
         int64_t v = h->bought_qty + h->sold_qty;
@@ -423,7 +477,7 @@ static int on_day_closed(cets_surveil *s, const cets_engine *e, const cets_event
     int n = 0;
     for (uint32_t k = 0; k < s->ntouched; k++) {
         uint32_t pid = s->touched[k];
-        pstat *st = &s->p[pid];
+        surv_counts *st = counts_at(s, e, pid);
         uint32_t trades = st->trades ? st->trades : 1;
         if (ratio && st->orders >= min && st->orders > ratio * trades) {
             cets_alert *a = raise_alert(s, e, ev, CETS_ALERT_ORDER_TRADE, pid, UINT32_MAX);
@@ -444,6 +498,7 @@ static int on_day_closed(cets_surveil *s, const cets_engine *e, const cets_event
             }
         }
         memset(st, 0, sizeof *st);
+        memset(&s->p[pid], 0, sizeof s->p[pid]);
         memset(&s->cold[pid], 0, sizeof s->cold[pid]);
     }
     s->ntouched = 0;
@@ -522,11 +577,12 @@ static void k_touched(codec *k, cets_surveil *s, const cets_engine *e, uint32_t 
         k->err = "snapshot surveillance section is corrupt"; /* unknown, or twice */
         return;
     }
+    surv_counts *c = k->reading ? &tmp.c : counts_at(s, e, pid); /* read: s is detached */
     K(k, st->self_attempts);
-    K(k, st->orders);
-    K(k, st->trades);
-    K(k, st->posts);
-    K(k, st->quick);
+    K(k, c->orders);
+    K(k, c->trades);
+    K(k, c->posts);
+    K(k, c->quick);
     K(k, st->far_head);
     K(k, st->ramp_head);
     K(k, st->rel_head);
