@@ -858,6 +858,64 @@ static void test_publish_in_cut_off_midway(void **state)
     assert_int_equal(after, 0);
 }
 
+static void kick_nothing(ws_hub *h, ws_client *c)
+{
+    (void)h, (void)c;
+}
+
+/* The clients by id (ws_client_find: the feed finds the client a snapshot
+ * is owed to by it): found while connected, not once gone, whatever was
+ * removed around it in the table. Without sockets. */
+static void test_client_find(void **state)
+{
+    (void)state;
+    static const ws_transport none = {kick_nothing};
+    ws_hub *h = T.s.ws;
+    enum { N = 3000 };
+    ws_client **c = calloc(N, sizeof *c);
+    uint64_t *ids = calloc(N, sizeof *ids);
+    pthread_mutex_lock(&h->mu);
+    uint64_t next = h->next_id;
+    pthread_mutex_unlock(&h->mu);
+    for (int i = 0; i < N; i++) {
+        /* scattered ids (splitmix64 of i, 2^40 and up: never the hub's own),
+         * so that some share a place and probe on, as consecutive ids
+         * hardly do */
+        uint64_t z = (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ull;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        pthread_mutex_lock(&h->mu);
+        h->next_id = ((z ^ (z >> 31)) | 1ull << 40) - 1;
+        pthread_mutex_unlock(&h->mu);
+        assert_non_null(c[i] = ws_client_add(h, &none, NULL, "find"));
+        ids[i] = c[i]->id;
+    }
+    pthread_mutex_lock(&h->mu);
+    h->next_id = next; /* the hub's own ids go on */
+    pthread_mutex_unlock(&h->mu);
+    for (int i = 0; i < N; i += 3) { /* every third goes */
+        ws_client_remove(h, c[i]);
+        ws_client_free(c[i]);
+        c[i] = NULL;
+    }
+    int wrong = 0;
+    pthread_mutex_lock(&h->mu);
+    for (int i = 0; i < N; i++) wrong += ws_client_find(h, ids[i]) != c[i];
+    wrong += ws_client_find(h, ids[N - 1] + 1000000) != NULL; /* never was */
+    pthread_mutex_unlock(&h->mu);
+    for (int i = 0; i < N; i++) {
+        if (!c[i]) continue;
+        ws_client_remove(h, c[i]);
+        ws_client_free(c[i]);
+    }
+    pthread_mutex_lock(&h->mu);
+    for (int i = 0; i < N; i++) wrong += ws_client_find(h, ids[i]) != NULL;
+    pthread_mutex_unlock(&h->mu);
+    free(ids);
+    free(c);
+    assert_int_equal(wrong, 0);
+}
+
 /* Many clients (spread over the I/O threads as they were accepted) each
  * get every trade of their instrument, once and in order. */
 static void test_many_clients_every_trade_in_order(void **state)
@@ -1092,6 +1150,7 @@ int main(void)
         cmocka_unit_test(test_client_count),
         cmocka_unit_test(test_lists_per_instrument),
         cmocka_unit_test(test_publish_in_cut_off_midway),
+        cmocka_unit_test(test_client_find),
         cmocka_unit_test(test_many_clients_every_trade_in_order),
         cmocka_unit_test(test_slow_client_dropped),
         cmocka_unit_test(test_slow_socket_dropped_others_served),

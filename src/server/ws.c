@@ -268,6 +268,47 @@ void ws_subs_sync(ws_hub *h, ws_client *c)
 
 /* ---- clients ---------------------------------------------------------------- */
 
+/* The clients by id (under mu): linear probing in a table that cannot fill
+ * (WS_MAX_CLIENTS, and a few more that raced past that count, against 1 <<
+ * WS_BYID_BITS places), and a removal shifts back what follows it, so
+ * there are no tombstones. */
+#define BYID_MASK ((1u << WS_BYID_BITS) - 1)
+
+static uint32_t byid_home(uint64_t id)
+{
+    return (uint32_t)((id * 0x9e3779b97f4a7c15ull) >> (64 - WS_BYID_BITS));
+}
+
+static void byid_put(ws_hub *h, ws_client *c)
+{
+    uint32_t i = byid_home(c->id);
+    while (h->byid[i]) i = (i + 1) & BYID_MASK;
+    h->byid[i] = c;
+}
+
+static void byid_del(ws_hub *h, const ws_client *c)
+{
+    uint32_t i = byid_home(c->id);
+    while (h->byid[i] && h->byid[i] != c) i = (i + 1) & BYID_MASK;
+    if (!h->byid[i]) return;
+    h->byid[i] = NULL;
+    for (uint32_t j = (i + 1) & BYID_MASK; h->byid[j]; j = (j + 1) & BYID_MASK) {
+        uint32_t k = byid_home(h->byid[j]->id); /* it may stay if its home is in (i, j] */
+        bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (stays) continue;
+        h->byid[i] = h->byid[j];
+        h->byid[j] = NULL;
+        i = j;
+    }
+}
+
+ws_client *ws_client_find(ws_hub *h, uint64_t id)
+{
+    for (uint32_t i = byid_home(id); h->byid[i]; i = (i + 1) & BYID_MASK)
+        if (h->byid[i]->id == id) return h->byid[i];
+    return NULL;
+}
+
 ws_client *ws_client_add(ws_hub *h, const ws_transport *tr, void *conn, const char *addr)
 {
     if (ws_client_count(h) >= WS_MAX_CLIENTS) {
@@ -281,6 +322,7 @@ ws_client *ws_client_add(ws_hub *h, const ws_transport *tr, void *conn, const ch
     snprintf(c->addr, sizeof c->addr, "%s", addr);
     pthread_mutex_lock(&h->mu);
     c->id = ++h->next_id;
+    byid_put(h, c);
     c->next = h->clients;
     if (h->clients) h->clients->prev = c;
     h->clients = c;
@@ -303,6 +345,7 @@ bool ws_client_remove(ws_hub *h, ws_client *c)
     else
         h->clients = c->next;
     if (c->next) c->next->prev = c->prev;
+    byid_del(h, c);
     __atomic_store_n(&h->nclients, h->nclients - 1, __ATOMIC_RELAXED);
     ws_queue_clear(c);
     bool kicked = c->kicked;
@@ -331,7 +374,8 @@ ws_hub *ws_hub_new(server *s)
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->work, NULL);
     pthread_cond_init(&h->idle, NULL);
-    h->feed = ws_feed_new(h, core_bus(s->core));
+    h->byid = calloc((size_t)1 << WS_BYID_BITS, sizeof *h->byid);
+    h->feed = h->byid ? ws_feed_new(h, core_bus(s->core)) : NULL;
     if (!h->feed) {
         ws_hub_free(h);
         return NULL;
@@ -353,6 +397,7 @@ void ws_hub_free(ws_hub *h)
         ws_client_free(c);
     }
     for (int i = 0; i < WS_LISTS; i++) free(h->lists[i].v);
+    free(h->byid);
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->work);
     pthread_cond_destroy(&h->idle);

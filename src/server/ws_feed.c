@@ -402,19 +402,13 @@ typedef struct owed {
     bool balances;
 } owed;
 
-static ws_client *client_by_id(ws_hub *h, uint64_t id)
-{
-    for (ws_client *c = h->clients; c; c = c->next)
-        if (c->id == id) return c->dropped ? NULL : c;
-    return NULL;
-}
-
 /* Queue m to client o->client if it still has the subscription; depth_seq
  * (when not 0) is recorded for instrument i first. Takes m. */
 static void owed_send(ws_hub *h, const owed *o, ws_msg *m, int kind, uint32_t i, uint64_t seq)
 {
     pthread_mutex_lock(&h->mu);
-    ws_client *c = client_by_id(h, o->client);
+    ws_client *c = ws_client_find(h, o->client);
+    if (c && c->dropped) c = NULL;
     bool still = c && (kind == 0   ? (c->depth >> i & 1)
                        : kind == 1 ? (c->stats >> i & 1)
                                    : (c->balances && c->owner == o->owner));

@@ -24,6 +24,7 @@
 #define WS_MAX_IN WS_DEFAULT_MAX_MESSAGE              /* bytes of one client message */
 #define WS_WRITERS 3 /* civetweb's socket writers; a client that stops reading can hold one */
 #define WS_MAX_CLIENTS 20000
+#define WS_BYID_BITS 16   /* the clients by id: 65,536 places, at most a third filled */
 #define WS_WRITE_BATCH 64 /* messages a transport takes of one client at a time */
 
 /* Opcodes (RFC 6455, 5.2) */
@@ -126,6 +127,7 @@ struct ws_hub {
     pthread_cond_t idle; /* a close waits for its writer */
     ws_client *clients;
     ws_list lists[WS_LISTS]; /* subscribers (ws_subs_sync) */
+    ws_client **byid;        /* 1 << WS_BYID_BITS places: open addressing by id */
     bool owed;               /* some client wants snapshots (want_*): the feed looks */
     int nclients;            /* read without mu by the core thread (atomic) */
     uint64_t next_id;
@@ -166,6 +168,8 @@ void ws_enqueue(ws_hub *h, ws_client *c, ws_msg *m);
 ws_client *ws_client_add(ws_hub *h, const ws_transport *tr, void *conn, const char *addr);
 bool ws_client_remove(ws_hub *h, ws_client *c);
 void ws_client_free(ws_client *c);
+/* Under mu: the client of that id (NULL: gone). */
+ws_client *ws_client_find(ws_hub *h, uint64_t id);
 /* Under mu: let go of everything queued for c. */
 void ws_queue_clear(ws_client *c);
 /* Under mu: take up to max queued messages of c (references handed over),
