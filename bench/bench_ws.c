@@ -8,12 +8,14 @@
  * client's copy of every trade is timed: the client's CLOCK_REALTIME when the
  * frame is read, minus the trade's ts_ns (the sequencer's clock when the
  * take was numbered), so the figure includes the journal's fsync, the
- * engine, the feed, the writers, the kernel and our own reading. One epoll
- * thread reads all sockets.
+ * engine, the feed, the writers, the kernel and our own reading. The
+ * subscribers are a child process (crowd_main), where one epoll thread
+ * reads all sockets.
  *
  *   bench_ws [--subscribers 1000] [--trades 200] [--interval-ms 5] [--frontend F]
  *
- * Prints {"bench":"ws_fanout","subscribers":…,"trades":…,"p50_ms":…,"p99_ms":…,…}.
+ * Prints {"bench":"ws_fanout","subscribers":…,"trades":…,"p50_ms":…,"p99_ms":…,…,
+ * "server_cpu_ms":…,"client_cpu_ms":…}.
  * Target: p99 <= 50 ms.
  */
 #include <arpa/inet.h>
@@ -28,6 +30,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,15 +51,18 @@ typedef struct sub {
 
 static sub *subs;
 static int nsubs;
-static hist lat; /* ns */
+static hist lat;                                           /* ns */
+static pthread_mutex_t lat_mu = PTHREAD_MUTEX_INITIALIZER; /* the readers share lat */
+#define MAX_READERS 8
+static int nreaders = 1;
 static uint64_t received, acked, odd;
 static volatile int reader_stop;
 static char frontend[16]; /* "": the default */
 
-static int64_t real_ns(void)
+static int64_t clock_ns(clockid_t clock)
 {
     struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
+    clock_gettime(clock, &t);
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
@@ -107,7 +113,7 @@ fail:
 /* One text message from the server. */
 static void on_message(sub *s, const char *p, size_t n, int64_t now)
 {
-    if (memmem(p, n, "\"subscribed\"", 12)) {
+    if (!s->subscribed && memmem(p, n, "\"subscribed\"", 12)) {
         if (!s->subscribed) __atomic_add_fetch(&acked, 1, __ATOMIC_RELAXED);
         s->subscribed = true;
         return;
@@ -122,15 +128,20 @@ static void on_message(sub *s, const char *p, size_t n, int64_t now)
     __atomic_add_fetch(&received, 1, __ATOMIC_RELAXED);
 }
 
-/* Cut whole frames (server frames are not masked) from s's buffer. */
+/* Cut whole frames (server frames are not masked) from s's buffer. A read
+ * that leaves room in the buffer took all there was: the next one would
+ * only say EAGAIN (epoll is level-triggered: anything later wakes it). */
 static void on_readable(sub *s)
 {
-    for (;;) {
-        ssize_t r = recv(s->fd, s->buf + s->len, sizeof s->buf - s->len, 0);
+    for (bool more = true; more;) {
+        size_t room = sizeof s->buf - s->len;
+        ssize_t r = recv(s->fd, s->buf + s->len, room, 0);
         if (r <= 0) break;
+        more = (size_t)r == room;
         s->len += (size_t)r;
-        int64_t now = real_ns();
+        int64_t now = clock_ns(CLOCK_REALTIME);
         size_t off = 0;
+        pthread_mutex_lock(&lat_mu);
         while (s->len - off >= 2) {
             const unsigned char *f = (const unsigned char *)s->buf + off;
             size_t len = f[1] & 0x7f, hdr = 2;
@@ -145,6 +156,7 @@ static void on_readable(sub *s)
             if ((f[0] & 0x0f) == 1) on_message(s, (const char *)f + hdr, len, now);
             off += hdr + len;
         }
+        pthread_mutex_unlock(&lat_mu);
         memmove(s->buf, s->buf + off, s->len - off);
         s->len -= off;
     }
@@ -221,17 +233,22 @@ static int trade_once(server *s)
 
 /* ---- the run -------------------------------------------------------------------- */
 
+/* Both ends of every connection are ours: the hard limit too is raised
+ * when we may (root, CAP_SYS_RESOURCE), else the soft one up to it. */
 static void raise_nofile(int want)
 {
     struct rlimit r;
     getrlimit(RLIMIT_NOFILE, &r);
     if (r.rlim_cur < (rlim_t)want) {
-        r.rlim_cur = r.rlim_max < (rlim_t)want ? r.rlim_max : (rlim_t)want;
-        setrlimit(RLIMIT_NOFILE, &r);
+        struct rlimit up = {(rlim_t)want, r.rlim_max < (rlim_t)want ? (rlim_t)want : r.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &up) != 0) {
+            r.rlim_cur = r.rlim_max < (rlim_t)want ? r.rlim_max : (rlim_t)want;
+            setrlimit(RLIMIT_NOFILE, &r);
+        }
     }
     getrlimit(RLIMIT_NOFILE, &r);
-    if (r.rlim_cur < (rlim_t)want) { /* two descriptors per subscriber, and some */
-        nsubs = (int)(r.rlim_cur - 64) / 2;
+    if (r.rlim_cur < (rlim_t)want) { /* a descriptor per subscriber, and some */
+        nsubs = (int)(r.rlim_cur - 128);
         fprintf(stderr, "bench_ws: open file limit %llu: only %d subscribers\n",
                 (unsigned long long)r.rlim_cur, nsubs);
     }
@@ -268,8 +285,9 @@ static int server_up(server *s, char *dir)
     return market_setup(s);
 }
 
-/* Open every subscriber and add it to the epoll set; returns how many. */
-static int clients_up(int port, int ep)
+/* Open every subscriber and add it to a reader's epoll set (in turn);
+ * returns how many. */
+static int clients_up(int port, const int *ep)
 {
     int connected = 0;
     fprintf(stderr, "bench_ws: connecting %d subscribers to port %d\n", nsubs, port);
@@ -277,27 +295,106 @@ static int clients_up(int port, int ep)
         subs[i].fd = client_open(port);
         if (subs[i].fd < 0) continue;
         struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
-        epoll_ctl(ep, EPOLL_CTL_ADD, subs[i].fd, &ev);
+        epoll_ctl(ep[i % nreaders], EPOLL_CTL_ADD, subs[i].fd, &ev);
         connected++;
     }
     return connected;
 }
 
-static void report(server *s, int connected, int traded, int interval_ms, uint64_t expected,
-                   bool complete)
+/* ---- the crowd: a child process ------------------------------------------------
+ *
+ * The subscribers live in a child process forked before the server starts
+ * (no server thread is copied), so that each side has its own open-file
+ * limit (10,000 connections are 20,000 descriptors with both ends in one
+ * process) and the two can be profiled apart. The parent sends the port,
+ * then the number of trades made; the child answers how many connected and
+ * subscribed, then what it measured. */
+
+typedef struct crowd_ready {
+    int32_t connected;
+    uint64_t acked;
+} crowd_ready;
+
+typedef struct crowd_result {
+    uint64_t received, odd;
+    double p50_ms, p99_ms, max_ms, cpu_ms;
+    bool complete;
+} crowd_result;
+
+static bool read_all(int fd, void *p, size_t n)
 {
+    for (size_t got = 0; got < n;) {
+        ssize_t r = read(fd, (char *)p + got, n - got);
+        if (r <= 0) return false;
+        got += (size_t)r;
+    }
+    return true;
+}
+
+static bool write_all(int fd, const void *p, size_t n)
+{
+    return write(fd, p, n) == (ssize_t)n; /* a pipe: these few bytes go at once */
+}
+
+static int crowd_main(int in, int out)
+{
+    pthread_setname_np(pthread_self(), "bench-crowd");
+    int32_t port = 0;
+    if (!read_all(in, &port, sizeof port) || port <= 0) return 1;
+    hist_init(&lat);
+    subs = calloc((size_t)nsubs, sizeof *subs);
+    int ep[MAX_READERS];
+    pthread_t reader[MAX_READERS];
+    for (int i = 0; i < nreaders; i++) {
+        ep[i] = epoll_create1(EPOLL_CLOEXEC);
+        pthread_create(&reader[i], NULL, reader_main, &ep[i]);
+    }
+    crowd_ready ready = {.connected = clients_up(port, ep)};
+    wait_until(&acked, (uint64_t)ready.connected, 30000);
+    ready.acked = __atomic_load_n(&acked, __ATOMIC_RELAXED);
+    if (!write_all(out, &ready, sizeof ready)) return 1;
+    uint64_t traded = 0;
+    int64_t cpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+    if (!read_all(in, &traded, sizeof traded)) return 1;
+    crowd_result res = {0};
+    res.complete = wait_until(&received, traded * ready.acked, 30000); /* bounded */
+    reader_stop = 1;
+    for (int i = 0; i < nreaders; i++) pthread_join(reader[i], NULL);
+    res.cpu_ms = (double)(clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0) / 1e6;
+    res.received = received;
+    res.odd = odd;
+    res.p50_ms = (double)hist_quantile(&lat, 0.50) / 1e6;
+    res.p99_ms = (double)hist_quantile(&lat, 0.99) / 1e6;
+    res.max_ms = (double)lat.max / 1e6;
+    for (int i = 0; i < nsubs; i++)
+        if (subs[i].fd >= 0) close(subs[i].fd);
+    write_all(out, &res, sizeof res);
+    hist_free(&lat);
+    free(subs);
+    return 0;
+}
+
+static void report(server *s, const crowd_ready *r, int traded, int interval_ms,
+                   const crowd_result *res, double server_cpu_ms)
+{
+    uint64_t expected = (uint64_t)traded * r->acked;
     jsonl_begin("ws_fanout");
     jsonl_str("frontend", s->cfg.frontend);
-    jsonl_u64("subscribers", (uint64_t)connected);
+    jsonl_u64("subscribers", (uint64_t)r->connected);
     jsonl_u64("trades", (uint64_t)traded);
     jsonl_u64("interval_ms", (uint64_t)interval_ms);
-    jsonl_u64("messages", received);
+    jsonl_u64("messages", res->received);
     jsonl_u64("expected", expected);
-    jsonl_bool("complete", complete);
-    jsonl_num("p50_ms", (double)hist_quantile(&lat, 0.50) / 1e6, 2);
-    jsonl_num("p99_ms", (double)hist_quantile(&lat, 0.99) / 1e6, 2);
-    jsonl_num("max_ms", (double)lat.max / 1e6, 2);
-    jsonl_bool("p99_within_50ms", hist_quantile(&lat, 0.99) <= 50000000);
+    jsonl_bool("complete", res->complete);
+    jsonl_num("p50_ms", res->p50_ms, 2);
+    jsonl_num("p99_ms", res->p99_ms, 2);
+    jsonl_num("max_ms", res->max_ms, 2);
+    jsonl_bool("p99_within_50ms", res->p99_ms <= 50);
+    /* CPU from the first trade until the crowd had every copy: the
+     * server's includes the loopback's receive side (the kernel does it in
+     * the sender's send) */
+    jsonl_num("server_cpu_ms", server_cpu_ms, 0);
+    jsonl_num("client_cpu_ms", res->cpu_ms, 0);
     core_stats st; /* the journal's part of the figure: each trade waits for one fsync */
     core_get_stats(s->core, &st);
     jsonl_num("fsync_ms_avg", st.batches ? (double)st.sync_ns_total / (double)st.batches / 1e6 : 0,
@@ -319,47 +416,56 @@ int main(int argc, char **argv)
             ntrades = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--interval-ms"))
             interval_ms = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--readers"))
+            nreaders = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--frontend"))
             snprintf(frontend, sizeof frontend, "%s", argv[i + 1]);
     }
-    if (nsubs < 1 || nsubs > 20000 || ntrades < 1 || ntrades > 100000 || interval_ms < 0) {
+    if (nsubs < 1 || nsubs > 20000 || ntrades < 1 || ntrades > 100000 || interval_ms < 0 ||
+        nreaders < 1 || nreaders > MAX_READERS) {
         fprintf(stderr, "usage: bench_ws [--subscribers 1..20000] [--trades N] [--interval-ms MS] "
-                        "[--frontend evloop|civetweb]\n");
+                        "[--readers 1..8] [--frontend evloop|civetweb]\n");
         return 2;
     }
-    raise_nofile(2 * nsubs + 256);
+    raise_nofile(nsubs + 256); /* one end of each connection per process */
+    int down[2], up[2];        /* parent to crowd, crowd to parent */
+    if (pipe(down) != 0 || pipe(up) != 0) return 1;
+    pid_t crowd = fork();
+    if (crowd < 0) return 1;
+    if (crowd == 0) {
+        close(down[1]), close(up[0]);
+        _exit(crowd_main(down[0], up[1]));
+    }
+    close(down[0]), close(up[1]);
     log_setup(NULL, LOG_WARN);
     static server s;
     char dir[] = "/tmp/cets-bench-ws-XXXXXX";
-    if (server_up(&s, dir) != 0) return 1;
-
-    hist_init(&lat);
-    subs = calloc((size_t)nsubs, sizeof *subs);
-    int ep = epoll_create1(EPOLL_CLOEXEC);
-    pthread_t reader;
-    pthread_create(&reader, NULL, reader_main, &ep);
-    int connected = clients_up(service_port(&s), ep);
-    bool all_in = wait_until(&acked, (uint64_t)connected, 30000);
-    fprintf(stderr, "bench_ws: %d connected, %llu subscribed; %d trades every %d ms\n", connected,
-            (unsigned long long)acked, ntrades, interval_ms);
-    int traded = 0;
+    int32_t port = server_up(&s, dir) == 0 ? service_port(&s) : -1;
+    crowd_ready ready = {0};
+    if (!write_all(down[1], &port, sizeof port) || port < 0 ||
+        !read_all(up[0], &ready, sizeof ready)) {
+        fprintf(stderr, "bench_ws: the crowd did not start\n");
+        return 1;
+    }
+    fprintf(stderr, "bench_ws: %d connected, %llu subscribed; %d trades every %d ms\n",
+            ready.connected, (unsigned long long)ready.acked, ntrades, interval_ms);
+    bool all_in = ready.acked == (uint64_t)ready.connected && ready.connected > 0;
+    int64_t cpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+    uint64_t traded = 0;
     for (int i = 0; i < ntrades && all_in && trade_once(&s) == 0; i++) {
         traded++;
         if (interval_ms) usleep((useconds_t)interval_ms * 1000);
     }
-    uint64_t expected = (uint64_t)traded * acked;
-    bool complete = wait_until(&received, expected, 30000); /* bounded, whatever happens */
-    reader_stop = 1;
-    pthread_join(reader, NULL);
-    report(&s, connected, traded, interval_ms, expected, complete);
+    crowd_result res = {0};
+    bool ok = write_all(down[1], &traded, sizeof traded) && read_all(up[0], &res, sizeof res);
+    double server_cpu_ms = (double)(clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0) / 1e6;
+    int status = 1;
+    waitpid(crowd, &status, 0);
+    if (ok) report(&s, &ready, (int)traded, interval_ms, &res, server_cpu_ms);
 
-    for (int i = 0; i < nsubs; i++)
-        if (subs[i].fd >= 0) close(subs[i].fd);
     service_stop(&s);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "bench_ws: could not remove %s\n", dir);
-    hist_free(&lat);
-    free(subs);
-    return complete && odd == 0 ? 0 : 1;
+    return ok && status == 0 && res.complete && res.odd == 0 && all_in ? 0 : 1;
 }

@@ -743,6 +743,219 @@ static void test_client_count(void **state)
     wait_count(n0);
 }
 
+/* ---- subscriber lists ------------------------------------------------------------ */
+
+static uint32_t list_len(int list)
+{
+    pthread_mutex_lock(&T.s.ws->mu);
+    uint32_t n = T.s.ws->lists[list].n;
+    pthread_mutex_unlock(&T.s.ws->mu);
+    return n;
+}
+
+static void lists_all_empty(void)
+{
+    for (int i = 0; i < WS_LISTS; i++)
+        if (list_len(i)) fail_msg("subscriber list %d holds %u with no client", i, list_len(i));
+}
+
+/* A trade touches only its instrument's trades subscribers: each client is
+ * in the list of what it subscribed to and no other; a subscriber of CEA23
+ * gets nothing of a CEA24 trade; an unsubscribe takes it out of that list
+ * only, and a close out of all. */
+static void test_lists_per_instrument(void **state)
+{
+    (void)state;
+    wait_count(0);
+    lists_all_empty();
+    wsc *a = ws_open(), *b = ws_open();
+    ws_sub(a, "trades", "CEA23"); /* instrument 2 */
+    ws_sub(a, "depth", "CEA23");
+    json_decref(ws_expect(a, "channel", "depth")); /* its snapshot */
+    ws_sub(b, "trades", "CEA24");                  /* instrument 1 */
+    assert_int_equal(list_len(WS_LIST_INST(CH_TRADES, 2)), 1);
+    assert_int_equal(list_len(WS_LIST_INST(CH_DEPTH, 2)), 1);
+    assert_int_equal(list_len(WS_LIST_INST(CH_TRADES, 1)), 1);
+    assert_int_equal(list_len(WS_LIST_INST(CH_TRADES, 0)), 0);
+    assert_int_equal(list_len(WS_LIST_INST(CH_DEPTH, 1)), 0);
+
+    post(alice, "{\"code\":\"CEA24\",\"side\":\"sell\",\"price\":\"40.00\",\"qty\":3}");
+    take(bob, "{\"code\":\"CEA24\",\"side\":\"buy\",\"qty\":3,\"limit\":\"40.00\"}");
+    json_t *tr = ws_until(b, "trades", any, NULL);
+    assert_string_equal(tj_str(tr, "code"), "CEA24");
+    json_decref(tr);
+    ws_say(a, "{\"op\":\"ping\"}");
+    json_t *j = wsc_recv(a, WAIT_MS);
+    assert_string_equal(tj_str(j, "op"), "pong"); /* nothing of CEA24 before it */
+    json_decref(j);
+
+    ws_say(a, "{\"op\":\"unsubscribe\",\"channel\":\"trades\",\"code\":\"CEA23\"}");
+    json_decref(ws_expect(a, "op", "unsubscribed"));
+    assert_int_equal(list_len(WS_LIST_INST(CH_TRADES, 2)), 0);
+    assert_int_equal(list_len(WS_LIST_INST(CH_DEPTH, 2)), 1); /* still held */
+    wsc_close(a);
+    wait_count(1);
+    assert_int_equal(list_len(WS_LIST_INST(CH_DEPTH, 2)), 0);
+    assert_int_equal(list_len(WS_LIST_INST(CH_TRADES, 1)), 1);
+    wsc_close(b);
+    wait_count(0);
+    lists_all_empty();
+}
+
+/* A client cut off while a message goes round its list leaves the list
+ * (the last one takes its place): the one moved into its place still gets
+ * the message, and every other subscriber once. Without sockets. */
+static void test_publish_in_cut_off_midway(void **state)
+{
+    (void)state;
+    ws_hub *h = T.s.ws;
+    wait_count(0);
+    enum { N = 4 };
+    ws_client c[N];
+    memset(c, 0, sizeof c);
+    int list = WS_LIST_INST(CH_TRADES, 3);
+    ws_msg *old = ws_msg_new(json_pack("{s:s}", "op", "old"));
+    ws_msg *m = ws_msg_new(json_pack("{s:s}", "op", "new"));
+    pthread_mutex_lock(&h->mu);
+    int saved = T.s.cfg.ws_queue_max;
+    T.s.cfg.ws_queue_max = 1;
+    for (int i = 0; i < N; i++) {
+        c[i].busy = true;
+        c[i].id = 424300 + (uint64_t)i;
+        c[i].trades = 1ull << 3;
+        ws_subs_sync(h, &c[i]);
+    }
+    assert_int_equal(h->lists[list].n, N);
+    ws_enqueue(h, &c[0], old); /* full: the next message cuts 0 and 2 off */
+    ws_enqueue(h, &c[2], old);
+    pthread_mutex_unlock(&h->mu);
+    __atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED); /* kept to look at */
+    ws_publish_in(h, list, NULL, NULL, m);
+    pthread_mutex_lock(&h->mu); /* look, clean up, and only then judge (mu let go) */
+    bool dropped[N], got[N];
+    for (int i = 0; i < N; i++) {
+        dropped[i] = c[i].dropped;
+        got[i] = c[i].qlen == 1 && c[i].q[c[i].qhead] == m;
+    }
+    uint32_t left = h->lists[list].n;
+    int refs = m->refs;
+    for (int i = 0; i < N; i++) {
+        c[i].closing = true;
+        ws_subs_sync(h, &c[i]);
+        ws_queue_clear(&c[i]);
+        free(c[i].q);
+    }
+    uint32_t after = h->lists[list].n;
+    T.s.cfg.ws_queue_max = saved;
+    pthread_mutex_unlock(&h->mu);
+    ws_msg_unref(m);
+    ws_msg_unref(old);
+    assert_true(dropped[0] && dropped[2]);
+    assert_true(!dropped[1] && got[1]);
+    assert_true(!dropped[3] && got[3]); /* moved into 0's place */
+    assert_int_equal(left, 2);
+    assert_int_equal(refs, 1 + 2);
+    assert_int_equal(after, 0);
+}
+
+static void kick_nothing(ws_hub *h, ws_client *c)
+{
+    (void)h, (void)c;
+}
+
+/* The clients by id (ws_client_find: the feed finds the client a snapshot
+ * is owed to by it): found while connected, not once gone, whatever was
+ * removed around it in the table. Without sockets. */
+static void test_client_find(void **state)
+{
+    (void)state;
+    static const ws_transport none = {kick_nothing};
+    ws_hub *h = T.s.ws;
+    enum { N = 3000 };
+    ws_client **c = calloc(N, sizeof *c);
+    uint64_t *ids = calloc(N, sizeof *ids);
+    pthread_mutex_lock(&h->mu);
+    uint64_t next = h->next_id;
+    pthread_mutex_unlock(&h->mu);
+    for (int i = 0; i < N; i++) {
+        /* scattered ids (splitmix64 of i, 2^40 and up: never the hub's own),
+         * so that some share a place and probe on, as consecutive ids
+         * hardly do */
+        uint64_t z = (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ull;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        pthread_mutex_lock(&h->mu);
+        h->next_id = ((z ^ (z >> 31)) | 1ull << 40) - 1;
+        pthread_mutex_unlock(&h->mu);
+        assert_non_null(c[i] = ws_client_add(h, &none, NULL, "find"));
+        ids[i] = c[i]->id;
+    }
+    pthread_mutex_lock(&h->mu);
+    h->next_id = next; /* the hub's own ids go on */
+    pthread_mutex_unlock(&h->mu);
+    for (int i = 0; i < N; i += 3) { /* every third goes */
+        ws_client_remove(h, c[i]);
+        ws_client_free(c[i]);
+        c[i] = NULL;
+    }
+    int wrong = 0;
+    pthread_mutex_lock(&h->mu);
+    for (int i = 0; i < N; i++) wrong += ws_client_find(h, ids[i]) != c[i];
+    wrong += ws_client_find(h, ids[N - 1] + 1000000) != NULL; /* never was */
+    pthread_mutex_unlock(&h->mu);
+    for (int i = 0; i < N; i++) {
+        if (!c[i]) continue;
+        ws_client_remove(h, c[i]);
+        ws_client_free(c[i]);
+    }
+    pthread_mutex_lock(&h->mu);
+    for (int i = 0; i < N; i++) wrong += ws_client_find(h, ids[i]) != NULL;
+    pthread_mutex_unlock(&h->mu);
+    free(ids);
+    free(c);
+    assert_int_equal(wrong, 0);
+}
+
+/* Many clients (spread over the I/O threads as they were accepted) each
+ * get every trade of their instrument, once and in order. */
+static void test_many_clients_every_trade_in_order(void **state)
+{
+    (void)state;
+    enum { N = 16, TRADES = 5 }; /* civetweb: each holds one of its 32 workers */
+    wait_count(0);
+    wsc *w[N];
+    for (int i = 0; i < N; i++) {
+        w[i] = ws_open();
+        ws_sub(w[i], "trades", "CEA24");
+    }
+    assert_int_equal(list_len(WS_LIST_INST(CH_TRADES, 1)), N);
+    for (int t = 1; t <= TRADES; t++) { /* trade t is of t tonnes */
+        char body[128];
+        snprintf(body, sizeof body,
+                 "{\"code\":\"CEA24\",\"side\":\"sell\",\"price\":\"40.00\",\"qty\":%d}", t);
+        post(alice, body);
+        snprintf(body, sizeof body,
+                 "{\"code\":\"CEA24\",\"side\":\"buy\",\"qty\":%d,\"limit\":\"40.00\"}", t);
+        take(bob, body);
+    }
+    for (int i = 0; i < N; i++) {
+        long long last_id = 0;
+        for (int t = 1; t <= TRADES; t++) {
+            json_t *j = wsc_recv(w[i], WAIT_MS); /* nothing but its trades comes */
+            if (!j) fail_msg("client %d: trade %d not received", i, t);
+            assert_string_equal(tj_str(j, "channel"), "trades");
+            json_t *tr = json_object_get(j, "trade");
+            assert_int_equal(tj_int(tr, "qty"), t);
+            assert_true(tj_int(tr, "trade_id") > last_id);
+            last_id = tj_int(tr, "trade_id");
+            json_decref(j);
+        }
+        wsc_close(w[i]);
+    }
+    wait_count(0);
+    lists_all_empty();
+}
+
 /* The slow-client rule, without sockets: a client whose queue is full is
  * dropped, its queue freed, and it gets nothing more. */
 static void test_slow_client_dropped(void **state)
@@ -935,6 +1148,10 @@ int main(void)
         cmocka_unit_test(test_ws_failed_reauth_clears_identity),
         cmocka_unit_test(test_bad_messages),
         cmocka_unit_test(test_client_count),
+        cmocka_unit_test(test_lists_per_instrument),
+        cmocka_unit_test(test_publish_in_cut_off_midway),
+        cmocka_unit_test(test_client_find),
+        cmocka_unit_test(test_many_clients_every_trade_in_order),
         cmocka_unit_test(test_slow_client_dropped),
         cmocka_unit_test(test_slow_socket_dropped_others_served),
         cmocka_unit_test(test_message_size_limit),

@@ -98,6 +98,7 @@ static void client_drop(ws_hub *h, ws_client *c, const char *why)
     c->dropped = true;
     c->drop_why = why;
     h->dropped++;
+    ws_subs_sync(h, c); /* out of every list */
     log_warn("ws", "msg=\"client cut off\" id=%llu addr=%s user=%s reason=%s",
              (unsigned long long)c->id, log_q(c->addr),
              log_q(c->who.authenticated ? c->who.user : "-"), log_q(why));
@@ -181,7 +182,132 @@ void ws_publish(ws_hub *h, ws_match match, const void *arg, ws_msg *m)
     ws_msg_unref(m);
 }
 
+bool ws_any_in(ws_hub *h, int list, ws_match match, const void *arg)
+{
+    bool any = false;
+    pthread_mutex_lock(&h->mu);
+    const ws_list *l = &h->lists[list];
+    for (uint32_t i = 0; i < l->n && !any; i++) any = !match || match(l->v[i], arg);
+    pthread_mutex_unlock(&h->mu);
+    return any;
+}
+
+void ws_publish_in(ws_hub *h, int list, ws_match match, const void *arg, ws_msg *m)
+{
+    if (!m) return;
+    pthread_mutex_lock(&h->mu);
+    const ws_list *l = &h->lists[list];
+    /* a client cut off here leaves the list (ws_subs_sync swaps the last
+     * one into its place): look at the same place again then */
+    for (uint32_t i = 0; i < l->n;) {
+        ws_client *c = l->v[i];
+        if (!match || match(c, arg)) ws_enqueue(h, c, m);
+        if (i < l->n && l->v[i] == c) i++;
+    }
+    pthread_mutex_unlock(&h->mu);
+    ws_msg_unref(m);
+}
+
+/* ---- subscriber lists (under h->mu) ---------------------------------------- */
+
+static bool list_add(ws_list *l, ws_client *c, uint32_t *pos)
+{
+    if (l->n == l->cap) {
+        uint32_t cap = l->cap ? 2 * l->cap : 16;
+        ws_client **v = realloc(l->v, cap * sizeof *v);
+        if (!v) return false;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = c;
+    *pos = l->n;
+    return true;
+}
+
+static void list_remove(ws_list *l, int list, uint32_t *pos)
+{
+    ws_client *last = l->v[--l->n];
+    l->v[*pos - 1] = last;
+    last->lpos[list] = *pos;
+    *pos = 0;
+}
+
+/* Does c belong in list? */
+static bool in_list(const ws_client *c, int list)
+{
+    if (c->dropped || c->closing) return false;
+    if (list < WS_LIST_CH(CH_AUCTIONS)) {
+        uint64_t set = list < WS_LIST_INST(CH_TRADES, 0)  ? c->depth
+                       : list < WS_LIST_INST(CH_STATS, 0) ? c->trades
+                                                          : c->stats;
+        return set >> (list % CETS_MAX_INSTRUMENTS) & 1;
+    }
+    switch (list - WS_LIST_CH(CH_AUCTIONS) + CH_AUCTIONS) {
+    case CH_AUCTIONS: return c->auctions;
+    case CH_ORDERS: return c->orders;
+    case CH_FILLS: return c->fills;
+    case CH_BALANCES: return c->balances;
+    case CH_BLOCKS: return c->blocks;
+    default: return c->registry;
+    }
+}
+
+void ws_subs_sync(ws_hub *h, ws_client *c)
+{
+    for (int i = 0; i < WS_LISTS; i++) {
+        bool want = in_list(c, i);
+        if (want == (c->lpos[i] != 0)) continue;
+        if (!want) {
+            list_remove(&h->lists[i], i, &c->lpos[i]);
+        } else if (!list_add(&h->lists[i], c, &c->lpos[i])) {
+            client_drop(h, c, "out of memory"); /* takes it out of every list */
+            return;
+        }
+    }
+}
+
 /* ---- clients ---------------------------------------------------------------- */
+
+/* The clients by id (under mu): linear probing in a table that cannot fill
+ * (WS_MAX_CLIENTS, and a few more that raced past that count, against 1 <<
+ * WS_BYID_BITS places), and a removal shifts back what follows it, so
+ * there are no tombstones. */
+#define BYID_MASK ((1u << WS_BYID_BITS) - 1)
+
+static uint32_t byid_home(uint64_t id)
+{
+    return (uint32_t)((id * 0x9e3779b97f4a7c15ull) >> (64 - WS_BYID_BITS));
+}
+
+static void byid_put(ws_hub *h, ws_client *c)
+{
+    uint32_t i = byid_home(c->id);
+    while (h->byid[i]) i = (i + 1) & BYID_MASK;
+    h->byid[i] = c;
+}
+
+static void byid_del(ws_hub *h, const ws_client *c)
+{
+    uint32_t i = byid_home(c->id);
+    while (h->byid[i] && h->byid[i] != c) i = (i + 1) & BYID_MASK;
+    if (!h->byid[i]) return;
+    h->byid[i] = NULL;
+    for (uint32_t j = (i + 1) & BYID_MASK; h->byid[j]; j = (j + 1) & BYID_MASK) {
+        uint32_t k = byid_home(h->byid[j]->id); /* it may stay if its home is in (i, j] */
+        bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (stays) continue;
+        h->byid[i] = h->byid[j];
+        h->byid[j] = NULL;
+        i = j;
+    }
+}
+
+ws_client *ws_client_find(ws_hub *h, uint64_t id)
+{
+    for (uint32_t i = byid_home(id); h->byid[i]; i = (i + 1) & BYID_MASK)
+        if (h->byid[i]->id == id) return h->byid[i];
+    return NULL;
+}
 
 ws_client *ws_client_add(ws_hub *h, const ws_transport *tr, void *conn, const char *addr)
 {
@@ -196,6 +322,7 @@ ws_client *ws_client_add(ws_hub *h, const ws_transport *tr, void *conn, const ch
     snprintf(c->addr, sizeof c->addr, "%s", addr);
     pthread_mutex_lock(&h->mu);
     c->id = ++h->next_id;
+    byid_put(h, c);
     c->next = h->clients;
     if (h->clients) h->clients->prev = c;
     h->clients = c;
@@ -209,6 +336,7 @@ bool ws_client_remove(ws_hub *h, ws_client *c)
 {
     pthread_mutex_lock(&h->mu);
     c->closing = true;
+    ws_subs_sync(h, c); /* out of every list */
     ws_ready_remove(h, c);
     while (c->busy) /* a civetweb writer still holds its connection */
         pthread_cond_wait(&h->idle, &h->mu);
@@ -217,6 +345,7 @@ bool ws_client_remove(ws_hub *h, ws_client *c)
     else
         h->clients = c->next;
     if (c->next) c->next->prev = c->prev;
+    byid_del(h, c);
     __atomic_store_n(&h->nclients, h->nclients - 1, __ATOMIC_RELAXED);
     ws_queue_clear(c);
     bool kicked = c->kicked;
@@ -245,7 +374,8 @@ ws_hub *ws_hub_new(server *s)
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->work, NULL);
     pthread_cond_init(&h->idle, NULL);
-    h->feed = ws_feed_new(h, core_bus(s->core));
+    h->byid = calloc((size_t)1 << WS_BYID_BITS, sizeof *h->byid);
+    h->feed = h->byid ? ws_feed_new(h, core_bus(s->core)) : NULL;
     if (!h->feed) {
         ws_hub_free(h);
         return NULL;
@@ -266,6 +396,8 @@ void ws_hub_free(ws_hub *h)
         next = c->next;
         ws_client_free(c);
     }
+    for (int i = 0; i < WS_LISTS; i++) free(h->lists[i].v);
+    free(h->byid);
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->work);
     pthread_cond_destroy(&h->idle);
@@ -301,6 +433,7 @@ static void client_unauth(ws_hub *h, ws_client *c, const char *reason, const cha
     c->owner = 0;
     c->orders = c->fills = c->balances = c->want_balances = false;
     c->blocks = c->registry = false;
+    ws_subs_sync(h, c);
     ws_msg *m = ws_msg_new(
         json_pack("{s:s, s:s, s:s}", "op", "auth_ended", "reason", reason, "message", message));
     ws_enqueue(h, c, m);
@@ -386,20 +519,6 @@ static void on_auth_notice(void *ctx, const auth_notice *n, size_t count)
 
 /* ---- what a client may say -------------------------------------------------- */
 
-/* Public channels first (per instrument, then auctions: all of them), then
- * the private ones of one participant. */
-enum {
-    CH_DEPTH,
-    CH_TRADES,
-    CH_STATS,
-    CH_AUCTIONS,
-    CH_ORDERS,
-    CH_FILLS,
-    CH_BALANCES,
-    CH_BLOCKS,
-    CH_REGISTRY,
-    CH_COUNT
-};
 static const char *const channel_names[] = {"depth", "trades",   "stats",  "auctions", "orders",
                                             "fills", "balances", "blocks", "registry", NULL};
 
@@ -441,6 +560,7 @@ static void ws_auth(ws_hub *h, ws_client *c, json_t *msg)
         c->who = p;
         c->owner = p.participant;
         c->cred = info.cred;
+        ws_subs_sync(h, c);
         pthread_mutex_unlock(&h->mu);
         /* A notice that the credential ended may have come between the
          * lookup and now, and found the identity before: ask again. */
@@ -553,9 +673,11 @@ static void ws_subscribe_public(ws_hub *h, ws_client *c, json_t *msg, int ch, bo
         return;
     }
     *set = on ? *set | bit : *set & ~bit;
+    ws_subs_sync(h, c);
     ws_enqueue(h, c, ack);
     if (on && ch == CH_DEPTH) c->want_depth |= bit; /* a snapshot first, then the changes */
     if (on && ch == CH_STATS) c->want_stats |= bit;
+    h->owed |= on && ch != CH_TRADES;
     pthread_mutex_unlock(&h->mu);
     ws_msg_unref(ack);
     if (on && ch != CH_TRADES) ws_feed_wake(h->feed);
@@ -573,6 +695,7 @@ static void ws_subscribe_auctions(ws_hub *h, ws_client *c, bool on)
         return;
     }
     c->auctions = on;
+    ws_subs_sync(h, c);
     ws_enqueue(h, c, ack);
     pthread_mutex_unlock(&h->mu);
     ws_msg_unref(ack);
@@ -600,7 +723,8 @@ static void ws_subscribe_private(ws_hub *h, ws_client *c, json_t *msg, int ch, b
         return;
     }
     *flag = on;
-    if (on && ch == CH_BALANCES) c->want_balances = true;
+    ws_subs_sync(h, c);
+    if (on && ch == CH_BALANCES) c->want_balances = h->owed = true;
     ws_enqueue(h, c, ack);
     pthread_mutex_unlock(&h->mu);
     ws_msg_unref(ack);

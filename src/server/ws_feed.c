@@ -236,7 +236,10 @@ static void feed_registry_event(ws_feed *f, const cets_event *ev)
     } else {
         channel = "registry", match = match_registry, arg = &ev->u.reg;
     }
-    if (!ws_any(f->h, match, arg)) return;
+    int list = WS_LIST_CH(ev->type == CETS_EV_BLOCK     ? CH_BLOCKS
+                          : ev->type == CETS_EV_AUCTION ? CH_AUCTIONS
+                                                        : CH_REGISTRY);
+    if (!ws_any_in(f->h, list, match, arg)) return;
     const cets_engine *e = core_read_begin(f->h->s->core);
     json_t *j = ev->type == CETS_EV_BLOCK     ? view_block(e, &ev->u.block)
                 : ev->type == CETS_EV_AUCTION ? view_auction(e, &ev->u.auction.auction)
@@ -245,9 +248,9 @@ static void feed_registry_event(ws_feed *f, const cets_event *ev)
     const char *key = ev->type == CETS_EV_BLOCK     ? "block"
                       : ev->type == CETS_EV_AUCTION ? "auction"
                                                     : "move";
-    ws_publish(f->h, match, arg,
-               ws_msg_new(json_pack("{s:s, s:I, s:o}", "channel", channel, "seq",
-                                    (json_int_t)ev->seq, key, j)));
+    ws_publish_in(f->h, list, match, arg,
+                  ws_msg_new(json_pack("{s:s, s:I, s:o}", "channel", channel, "seq",
+                                       (json_int_t)ev->seq, key, j)));
 }
 
 /* ---- one batch ----------------------------------------------------------------- */
@@ -285,15 +288,17 @@ static void feed_trade(ws_feed *f, const cets_event *ev)
 {
     const cets_trade *t = &ev->u.trade;
     inst_arg a = {t->instrument, ev->seq};
-    if (t->instrument < CETS_MAX_INSTRUMENTS && ws_any(f->h, match_trades, &a))
-        ws_publish(
-            f->h, match_trades, &a,
+    int list = WS_LIST_INST(CH_TRADES, t->instrument);
+    if (t->instrument < CETS_MAX_INSTRUMENTS && ws_any_in(f->h, list, match_trades, &a))
+        ws_publish_in(
+            f->h, list, match_trades, &a,
             ws_msg_new(json_pack("{s:s, s:s, s:o}", "channel", "trades", "code",
                                  feed_code(f, t->instrument), "trade", view_trade_public(t))));
     uint32_t sides[2] = {t->buyer, t->seller};
     for (int i = 0; i < 2; i++) {
-        if (ws_any(f->h, match_fills, &sides[i]))
-            ws_publish(f->h, match_fills, &sides[i], fill_msg(f, t, sides[i]));
+        if (ws_any_in(f->h, WS_LIST_CH(CH_FILLS), match_fills, &sides[i]))
+            ws_publish_in(f->h, WS_LIST_CH(CH_FILLS), match_fills, &sides[i],
+                          fill_msg(f, t, sides[i]));
         mark_dirty(f, sides[i]);
     }
     mark_dirty(f, CETS_EXCHANGE_ID); /* the fees */
@@ -303,8 +308,8 @@ static void feed_trade(ws_feed *f, const cets_event *ev)
 static void feed_order(ws_feed *f, const cets_event *ev, const cets_order_info *o)
 {
     uint32_t owner = o->participant;
-    if (ws_any(f->h, match_orders, &owner))
-        ws_publish(f->h, match_orders, &owner, order_msg(f, ev, o));
+    if (ws_any_in(f->h, WS_LIST_CH(CH_ORDERS), match_orders, &owner))
+        ws_publish_in(f->h, WS_LIST_CH(CH_ORDERS), match_orders, &owner, order_msg(f, ev, o));
     mark_dirty(f, owner);
 }
 
@@ -352,8 +357,8 @@ static void dirty_from_subscribers(ws_feed *f)
 {
     f->ndirty = 0;
     pthread_mutex_lock(&f->h->mu);
-    for (ws_client *c = f->h->clients; c; c = c->next)
-        if (c->balances && !c->dropped) dirty_add(f, c->owner);
+    const ws_list *l = &f->h->lists[WS_LIST_CH(CH_BALANCES)];
+    for (uint32_t i = 0; i < l->n; i++) dirty_add(f, l->v[i]->owner);
     pthread_mutex_unlock(&f->h->mu);
     qsort(f->dirty, (size_t)f->ndirty, sizeof *f->dirty, cmp_u32);
     int n = 0;
@@ -368,18 +373,22 @@ static void feed_flush(ws_feed *f)
     for (uint32_t i = 0; f->depth_dirty && i < CETS_MAX_INSTRUMENTS; i++) {
         if (!(f->depth_dirty >> i & 1)) continue;
         inst_arg a = {i, f->depth[i].seq};
-        if (ws_any(f->h, match_depth, &a))
-            ws_publish(f->h, match_depth, &a, depth_msg(feed_code(f, i), &f->depth[i].d, a.seq));
+        int list = WS_LIST_INST(CH_DEPTH, i);
+        if (ws_any_in(f->h, list, match_depth, &a))
+            ws_publish_in(f->h, list, match_depth, &a,
+                          depth_msg(feed_code(f, i), &f->depth[i].d, a.seq));
     }
     for (uint32_t i = 0; f->stats_dirty && i < CETS_MAX_INSTRUMENTS; i++) {
         inst_arg a = {i, 0};
-        if ((f->stats_dirty >> i & 1) && ws_any(f->h, match_stats, &a))
-            ws_publish(f->h, match_stats, &a, stats_msg(f, i));
+        int list = WS_LIST_INST(CH_STATS, i);
+        if ((f->stats_dirty >> i & 1) && ws_any_in(f->h, list, match_stats, &a))
+            ws_publish_in(f->h, list, match_stats, &a, stats_msg(f, i));
     }
     if (f->all_dirty) dirty_from_subscribers(f);
     for (int i = 0; i < f->ndirty; i++)
-        if (ws_any(f->h, match_balances, &f->dirty[i]))
-            ws_publish(f->h, match_balances, &f->dirty[i], balances_msg(f, f->dirty[i]));
+        if (ws_any_in(f->h, WS_LIST_CH(CH_BALANCES), match_balances, &f->dirty[i]))
+            ws_publish_in(f->h, WS_LIST_CH(CH_BALANCES), match_balances, &f->dirty[i],
+                          balances_msg(f, f->dirty[i]));
     f->depth_dirty = f->stats_dirty = 0;
     f->ndirty = 0;
     f->all_dirty = false;
@@ -393,19 +402,13 @@ typedef struct owed {
     bool balances;
 } owed;
 
-static ws_client *client_by_id(ws_hub *h, uint64_t id)
-{
-    for (ws_client *c = h->clients; c; c = c->next)
-        if (c->id == id) return c->dropped ? NULL : c;
-    return NULL;
-}
-
 /* Queue m to client o->client if it still has the subscription; depth_seq
  * (when not 0) is recorded for instrument i first. Takes m. */
 static void owed_send(ws_hub *h, const owed *o, ws_msg *m, int kind, uint32_t i, uint64_t seq)
 {
     pthread_mutex_lock(&h->mu);
-    ws_client *c = client_by_id(h, o->client);
+    ws_client *c = ws_client_find(h, o->client);
+    if (c && c->dropped) c = NULL;
     bool still = c && (kind == 0   ? (c->depth >> i & 1)
                        : kind == 1 ? (c->stats >> i & 1)
                                    : (c->balances && c->owner == o->owner));
@@ -436,18 +439,23 @@ static void feed_snapshots(ws_feed *f)
     owed *list = NULL;
     int n = 0, cap = 0;
     pthread_mutex_lock(&f->h->mu);
-    for (ws_client *c = f->h->clients; c; c = c->next) {
+    bool full = false; /* out of memory: the rest stay owed until the next round */
+    for (ws_client *c = f->h->owed ? f->h->clients : NULL; c && !full; c = c->next) {
         if (c->dropped || !(c->want_depth || c->want_stats || c->want_balances)) continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 16;
             owed *nl = realloc(list, (size_t)cap * sizeof *nl);
-            if (!nl) break; /* the rest stay owed until the next round */
+            if (!nl) {
+                full = true;
+                break;
+            }
             list = nl;
         }
         list[n++] = (owed){c->id, c->want_depth, c->want_stats, c->owner, c->want_balances};
         c->want_depth = c->want_stats = 0;
         c->want_balances = false;
     }
+    f->h->owed = full; /* the scan saw every client that owed one */
     pthread_mutex_unlock(&f->h->mu);
     for (int i = 0; i < n; i++) owed_serve(f, &list[i]);
     free(list);
@@ -468,6 +476,7 @@ static void feed_gap(ws_feed *f, uint64_t lost)
         c->want_balances |= c->balances;
         memset(c->depth_seq, 0, sizeof c->depth_seq);
     }
+    f->h->owed = true;
     pthread_mutex_unlock(&f->h->mu);
 }
 

@@ -24,6 +24,7 @@
 #define WS_MAX_IN WS_DEFAULT_MAX_MESSAGE              /* bytes of one client message */
 #define WS_WRITERS 3 /* civetweb's socket writers; a client that stops reading can hold one */
 #define WS_MAX_CLIENTS 20000
+#define WS_BYID_BITS 16   /* the clients by id: 65,536 places, at most a third filled */
 #define WS_WRITE_BATCH 64 /* messages a transport takes of one client at a time */
 
 /* Opcodes (RFC 6455, 5.2) */
@@ -44,6 +45,36 @@ typedef struct ws_msg {
 } ws_msg;
 
 typedef struct ws_client ws_client;
+
+/* The channels of docs/api.md: public ones first (per instrument, then
+ * auctions: all of them), then the private ones of one participant. */
+enum {
+    CH_DEPTH,
+    CH_TRADES,
+    CH_STATS,
+    CH_AUCTIONS,
+    CH_ORDERS,
+    CH_FILLS,
+    CH_BALANCES,
+    CH_BLOCKS,
+    CH_REGISTRY,
+    CH_COUNT
+};
+
+/* Subscriber lists, so that a message touches only the clients that may
+ * want it: one per public channel of an instrument (depth, trades, stats
+ * of instrument i: WS_LIST_INST), one for each other channel (WS_LIST_CH;
+ * a private channel's list holds every owner's subscribers, its match picks
+ * the owner). A client is in a list while it holds that subscription and is
+ * neither cut off nor closing; ws_subs_sync keeps the lists so. */
+#define WS_LIST_INST(ch, i) ((ch)*CETS_MAX_INSTRUMENTS + (int)(i))   /* ch <= CH_STATS */
+#define WS_LIST_CH(ch) (3 * CETS_MAX_INSTRUMENTS + (ch)-CH_AUCTIONS) /* ch >= CH_AUCTIONS */
+#define WS_LISTS WS_LIST_CH(CH_COUNT)
+
+typedef struct ws_list {
+    ws_client **v; /* in no order */
+    uint32_t n, cap;
+} ws_list;
 
 /* How the hub reaches a client's connection: civetweb's (ws.c: the writer
  * threads write to it) or an h2o WebSocket on an I/O thread (ws_evloop.c:
@@ -72,6 +103,8 @@ struct ws_client {
     uint64_t want_depth, want_stats; /* snapshots the feed owes it */
     bool want_balances;
 
+    uint32_t lpos[WS_LISTS]; /* 1 + its place in each subscriber list; 0: not in it */
+
     ws_msg **q; /* ring of queued messages */
     uint32_t qhead, qlen, qcap;
     size_t qbytes;
@@ -93,7 +126,10 @@ struct ws_hub {
     pthread_cond_t work; /* writers wait for ready clients */
     pthread_cond_t idle; /* a close waits for its writer */
     ws_client *clients;
-    int nclients; /* read without mu by the core thread (atomic) */
+    ws_list lists[WS_LISTS]; /* subscribers (ws_subs_sync) */
+    ws_client **byid;        /* 1 << WS_BYID_BITS places: open addressing by id */
+    bool owed;               /* some client wants snapshots (want_*): the feed looks */
+    int nclients;            /* read without mu by the core thread (atomic) */
     uint64_t next_id;
     ws_client *ready_head, *ready_tail;
     bool stop;
@@ -114,6 +150,14 @@ void ws_msg_unref(ws_msg *m);
 bool ws_any(ws_hub *h, ws_match match, const void *arg);
 /* Locks mu: queue m to every matching client; takes the caller's reference. */
 void ws_publish(ws_hub *h, ws_match match, const void *arg, ws_msg *m);
+/* The same over the clients of one subscriber list (match NULL: all of
+ * them): what the feed uses, touching only the subscribers. */
+bool ws_any_in(ws_hub *h, int list, ws_match match, const void *arg);
+void ws_publish_in(ws_hub *h, int list, ws_match match, const void *arg, ws_msg *m);
+/* Under mu: put c in the lists of the subscriptions it holds, and take it
+ * out of the others (all of them once it is cut off or closing). Out of
+ * memory it is cut off. */
+void ws_subs_sync(ws_hub *h, ws_client *c);
 /* Under mu: queue m (a new reference is taken) to one client. */
 void ws_enqueue(ws_hub *h, ws_client *c, ws_msg *m);
 
@@ -124,6 +168,8 @@ void ws_enqueue(ws_hub *h, ws_client *c, ws_msg *m);
 ws_client *ws_client_add(ws_hub *h, const ws_transport *tr, void *conn, const char *addr);
 bool ws_client_remove(ws_hub *h, ws_client *c);
 void ws_client_free(ws_client *c);
+/* Under mu: the client of that id (NULL: gone). */
+ws_client *ws_client_find(ws_hub *h, uint64_t id);
 /* Under mu: let go of everything queued for c. */
 void ws_queue_clear(ws_client *c);
 /* Under mu: take up to max queued messages of c (references handed over),

@@ -6,7 +6,8 @@
  * (lib/fuzzserver.h), so "auth" checks real tokens ("@ADMIN@", "@USER@" are
  * replaced by live ones) and subscriptions look up real instruments. The
  * client is made here without a socket: it is never put on the hub's list
- * (no engine event is sent to it) and it is marked busy, the flag a writer
+ * of clients, and is taken out of its subscriber lists after each message
+ * (no engine event is sent to it), and it is marked busy, the flag a writer
  * thread sets while it writes, so no writer takes it; the target reads the
  * replies off its queue itself. The input is split at newlines into up to
  * 16 messages, each at most WS_MAX_IN bytes as on_data() allows, so that
@@ -89,6 +90,16 @@ static void check_rights(const ws_client *c)
                c->who.participant);
 }
 
+/* Under mu: take c out of the hub's subscriber lists, which a subscribe put
+ * it in (ws_subs_sync), so that no engine event reaches it and it may be
+ * freed; its subscriptions stay as they are. */
+static void subs_leave(ws_hub *h, ws_client *c)
+{
+    c->closing = true;
+    ws_subs_sync(h, c);
+    c->closing = false;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     server *s = fuzz_server();
@@ -123,6 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         c->qhead = c->qlen = 0;
         c->qbytes = 0;
         check_rights(c);
+        subs_leave(h, c);
         pthread_mutex_unlock(&h->mu);
         at += n + 1;
     }
