@@ -2,7 +2,7 @@
  * takes from keep-alive clients on loopback, and at what latency.
  *
  *   bench_http [--orders N] [--connections C] [--batch K] [--frontend civetweb|evloop]
- *              [--tls] [--dir DIR]
+ *              [--tls] [--client curl|raw] [--dir DIR]
  *
  * cetsd runs in this process (service_start, the same start as the binary)
  * on a fresh temporary data directory: the journal really syncs, so every
@@ -25,11 +25,22 @@
  * serves https with a self-signed certificate (the event loop only) and the
  * clients speak TLS; both are in the JSON line ("frontend", "tls").
  *
+ * --client raw replaces libcurl with a plain-socket client (keep-alive, one
+ * request at a time per connection, no pipelining; not with --tls): the
+ * request is written with one send() and the answer read by its
+ * Content-Length, so that less of the shared CPU goes to the client
+ * ("client" in the JSON line).
+ *
  * Client and server share the machine's cores, so on a small machine the
  * figure is a floor for what a separate client would see.
  */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -55,7 +66,7 @@ typedef struct client {
     char token[160];
     size_t n;     /* orders to send */
     size_t batch; /* orders per request: 0 = POST /orders, one each */
-    bool tls;
+    bool tls, raw;
     size_t nreq; /* requests to send */
     char **bodies;
     uint32_t *lat_us; /* per request */
@@ -234,6 +245,90 @@ static void *run_client(void *arg)
     return NULL;
 }
 
+/* --client raw: one keep-alive connection, a request at a time. The
+ * status of the answer (0: the connection failed); its body in c->resp. */
+static int raw_connect(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        fprintf(stderr, "bench_http: connect: %s\n", strerror(errno));
+        exit(1);
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fd;
+}
+
+static int raw_call(client *c, int fd, const char *head, size_t head_len, const char *body)
+{
+    size_t blen = strlen(body);
+    char *req = malloc(head_len + 32 + blen);
+    int n = snprintf(req, head_len + 32 + blen, "%s%zu\r\n\r\n%s", head, blen, body);
+    for (ssize_t off = 0, k; off < n; off += k)
+        if ((k = send(fd, req + off, (size_t)(n - off), MSG_NOSIGNAL)) <= 0) {
+            free(req);
+            return 0;
+        }
+    free(req);
+    size_t have = 0, need = 0, body_at = 0;
+    for (;;) {
+        if (c->resp_cap < have + 65536 + 1) {
+            c->resp_cap = (have + 65536 + 1) * 2;
+            c->resp = realloc(c->resp, c->resp_cap);
+        }
+        ssize_t k = recv(fd, c->resp + have, c->resp_cap - have - 1, 0);
+        if (k <= 0) return 0;
+        have += (size_t)k;
+        c->resp[have] = 0;
+        if (!body_at) {
+            char *end = strstr(c->resp, "\r\n\r\n");
+            if (!end) continue;
+            body_at = (size_t)(end + 4 - c->resp);
+            const char *cl = strcasestr(c->resp, "\r\ncontent-length:");
+            need = body_at + (cl ? strtoull(cl + 17, NULL, 10) : 0);
+        }
+        if (have >= need) break;
+    }
+    int status = atoi(c->resp + 9); /* "HTTP/1.1 201 ..." */
+    memmove(c->resp, c->resp + body_at, have - body_at + 1);
+    c->resp_len = have - body_at;
+    return status;
+}
+
+static void *run_client_raw(void *arg)
+{
+    client *c = arg;
+    int fd = raw_connect(c->port);
+    char head[400];
+    int hl = snprintf(head, sizeof head,
+                      "POST /api/v1/orders%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                      "Content-Length: ",
+                      c->batch ? "/batch" : "", c->token);
+    size_t per = c->batch ? c->batch : 1;
+    for (size_t i = 0; i < c->nreq; i++) {
+        int64_t t0 = mono_ns();
+        int status = raw_call(c, fd, head, (size_t)hl, c->bodies[i]);
+        c->lat_us[i] = (uint32_t)((mono_ns() - t0) / 1000);
+        if (!status) { /* the connection was closed: again on a new one */
+            close(fd);
+            fd = raw_connect(c->port);
+        }
+        size_t in_req = i + 1 < c->nreq ? per : c->n - i * per;
+        if (!c->batch) {
+            status == 201 ? c->ok++ : c->errors++;
+            continue;
+        }
+        const char *acc = status == 200 ? strstr(c->resp, "\"accepted\":") : NULL;
+        size_t ok = acc ? strtoull(acc + 11, NULL, 10) : 0;
+        c->ok += ok;
+        c->errors += in_req - (ok < in_req ? ok : in_req);
+    }
+    close(fd);
+    return NULL;
+}
+
 static int rm_one(const char *p, const struct stat *st, int f, struct FTW *w)
 {
     (void)st, (void)f, (void)w;
@@ -244,7 +339,7 @@ int main(int argc, char **argv)
 {
     size_t orders = 200000, batch = 0;
     int conns = 16;
-    bool tls = false;
+    bool tls = false, raw = false;
     const char *frontend = "civetweb";
     const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     for (int i = 1; i < argc; i += 2) {
@@ -265,11 +360,19 @@ int main(int argc, char **argv)
             batch = strtoull(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--dir"))
             base = argv[i + 1];
+        else if (!strcmp(argv[i], "--client") &&
+                 (!strcmp(argv[i + 1], "raw") || !strcmp(argv[i + 1], "curl")))
+            raw = !strcmp(argv[i + 1], "raw");
         else {
             fprintf(stderr, "usage: bench_http [--orders N] [--connections C] [--batch K] "
-                            "[--frontend civetweb|evloop] [--tls] [--dir DIR]\n");
+                            "[--frontend civetweb|evloop] [--tls] [--client curl|raw] "
+                            "[--dir DIR]\n");
             return 2;
         }
+    }
+    if (raw && tls) {
+        fprintf(stderr, "bench_http: --client raw speaks plain HTTP only (no --tls)\n");
+        return 2;
     }
     if (batch > 1000) {
         fprintf(stderr, "bench_http: a batch holds at most 1000 orders\n");
@@ -315,6 +418,7 @@ int main(int argc, char **argv)
         cl[i].n = orders / (size_t)conns + ((size_t)i < orders % (size_t)conns);
         cl[i].batch = batch;
         cl[i].tls = tls;
+        cl[i].raw = raw;
         login(&cl[i]);
         make_bodies(&cl[i]);
     }
@@ -323,7 +427,8 @@ int main(int argc, char **argv)
     pthread_t *th = calloc((size_t)conns, sizeof *th);
     double cpu0 = cpu_us();
     int64_t t0 = mono_ns();
-    for (int i = 0; i < conns; i++) pthread_create(&th[i], NULL, run_client, &cl[i]);
+    for (int i = 0; i < conns; i++)
+        pthread_create(&th[i], NULL, raw ? run_client_raw : run_client, &cl[i]);
     for (int i = 0; i < conns; i++) pthread_join(th[i], NULL);
     double secs = (mono_ns() - t0) / 1e9;
     double cpu = cpu_us() - cpu0;
@@ -344,6 +449,7 @@ int main(int argc, char **argv)
     jsonl_u64("connections", (uint64_t)conns);
     jsonl_str("frontend", frontend);
     jsonl_bool("tls", tls);
+    jsonl_str("client", raw ? "raw" : "curl");
     if (batch) {
         jsonl_u64("batch", batch);
         jsonl_u64("requests", requests);
