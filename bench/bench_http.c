@@ -329,6 +329,41 @@ static void *run_client_raw(void *arg)
     return NULL;
 }
 
+/* A counter of the server's /metrics (-1: it has none of that name). */
+static size_t grow(char *p, size_t size, size_t n, void *ctx)
+{
+    char **buf = ctx;
+    size_t k = size * n, have = *buf ? strlen(*buf) : 0;
+    char *b = realloc(*buf, have + k + 1);
+    if (!b) return 0;
+    memcpy(b + have, p, k);
+    b[have + k] = 0;
+    *buf = b;
+    return k;
+}
+
+static char *get_metrics(int port, bool tls)
+{
+    CURL *h = curl_easy_init();
+    char url[64], *buf = NULL;
+    snprintf(url, sizeof url, "%s://127.0.0.1:%d/metrics", tls ? "https" : "http", port);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, grow);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &buf);
+    curl_easy_perform(h);
+    curl_easy_cleanup(h);
+    return buf;
+}
+
+static double metric_of(const char *text, const char *name)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "\n%s ", name);
+    const char *p = text ? strstr(text, pat) : NULL;
+    return p ? strtod(p + strlen(pat), NULL) : -1;
+}
+
 static int rm_one(const char *p, const struct stat *st, int f, struct FTW *w)
 {
     (void)st, (void)f, (void)w;
@@ -423,6 +458,7 @@ int main(int argc, char **argv)
         make_bodies(&cl[i]);
     }
     core_stats before, after;
+    char *m0 = get_metrics(service_port(&s), tls);
     core_get_stats(s.core, &before);
     pthread_t *th = calloc((size_t)conns, sizeof *th);
     double cpu0 = cpu_us();
@@ -433,6 +469,7 @@ int main(int argc, char **argv)
     double secs = (mono_ns() - t0) / 1e9;
     double cpu = cpu_us() - cpu0;
     core_get_stats(s.core, &after);
+    char *m1 = get_metrics(service_port(&s), tls);
 
     hist h;
     hist_init(&h);
@@ -463,6 +500,25 @@ int main(int argc, char **argv)
     jsonl_u64("errors", errors);
     jsonl_num("cpu_us_per_order", ok + errors ? cpu / (double)(ok + errors) : 0, 2);
     jsonl_num("avg_batch", batches ? (double)(after.applied - before.applied) / batches : 0, 1);
+    jsonl_num("sync_us_avg",
+              batches ? (double)(after.sync_ns_total - before.sync_ns_total) / 1e3 / batches : 0,
+              0);
+    /* the event loop's counters, where the server has them: wake-ups of
+     * the I/O threads for answers, completion messages, per journal batch */
+    static const char *const counters[][2] = {
+        {"cets_http_io_wakeups_total", "io_wakeups_per_batch"},
+        {"cets_http_completion_messages_total", "completion_msgs_per_batch"},
+        {"cets_http_io_thread_requests_total", "io_thread_requests"}};
+    for (size_t k = 0; k < sizeof counters / sizeof counters[0]; k++) {
+        double a = metric_of(m0, counters[k][0]), b = metric_of(m1, counters[k][0]);
+        if (a < 0 || b < 0) continue;
+        if (k == 2)
+            jsonl_num(counters[k][1], b - a, 0);
+        else
+            jsonl_num(counters[k][1], batches ? (b - a) / (double)batches : 0, 2);
+    }
+    free(m0);
+    free(m1);
     jsonl_end();
 
     service_stop(&s);

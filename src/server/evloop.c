@@ -103,6 +103,7 @@ struct evl {
     /* requests answered on an I/O thread, on a handler thread, handed from
      * one to the other (a busy id), and completion messages (atomic) */
     uint64_t served_io, served_handler, deferred, completion_msgs;
+    uint64_t wakeups;      /* the I/O threads woke for answers (on_answers) */
     int inflight;          /* submitted from an I/O thread, not yet answered (atomic) */
     volatile int draining; /* stopping: no more submissions from the I/O threads */
 };
@@ -131,6 +132,8 @@ typedef struct job {
     cets_result *out_res;
     http_tl_state tl;
     struct job *chain; /* the next completion of the same batch and I/O thread */
+    bool direct;       /* on its I/O thread: an answer goes to h2o at once (send_to) */
+    bool sent;         /* ... and has gone */
     /* the answer */
     bool answered;
     int status;
@@ -165,6 +168,9 @@ static int job_read(http_conn *c, char *buf, size_t len)
     return (int)n;
 }
 
+static void send_to(h2o_req_t *hr, int status, const char *reason, const char *ctype,
+                    const char *extra, const char *body, size_t len, bool close);
+
 static void job_answer(http_conn *c, int status, const char *reason, const char *ctype,
                        const char *extra, const char *body, size_t len, bool close)
 {
@@ -172,6 +178,11 @@ static void job_answer(http_conn *c, int status, const char *reason, const char 
     if (j->answered) return;
     j->answered = true;
     j->status = status;
+    if (j->direct) { /* on the request's I/O thread: no copy on the way */
+        if (!j->gone) send_to(j->hr, status, reason, ctype, extra, body, len, close);
+        j->sent = true;
+        return;
+    }
     j->reason = strdup(reason);
     j->ctype = strdup(ctype);
     j->extra = strdup(extra ? extra : "");
@@ -243,28 +254,18 @@ static const http_conn_ops job_ops = {job_read, job_answer, job_submit};
 
 /* ---- the answer, on the request's I/O thread ---------------------------- */
 
-static void send_answer(job *j)
+/* The answer to hr: h2o copies what it keeps into the request's pool. */
+static void send_to(h2o_req_t *hr, int status, const char *reason, const char *ctype,
+                    const char *extra, const char *body, size_t len, bool close)
 {
-    h2o_req_t *hr = j->hr;
-    if (!j->answered) { /* a handler that answered nothing */
-        j->answered = true;
-        j->status = 500;
-        j->reason = strdup("Internal Server Error");
-        j->ctype = strdup("application/json; charset=utf-8");
-        j->extra = strdup("");
-        const char *b = "{\"error\":\"internal\",\"code\":1009,\"message\":\"no answer\"}";
-        j->resp = strdup(b);
-        j->resp_len = j->resp ? strlen(b) : 0;
-    }
-    hr->res.status = j->status;
-    hr->res.reason = h2o_strdup(&hr->pool, j->reason ? j->reason : "", SIZE_MAX).base;
-    h2o_add_header(&hr->pool, &hr->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                   h2o_strdup(&hr->pool, j->ctype ? j->ctype : "text/plain", SIZE_MAX).base,
-                   strlen(j->ctype ? j->ctype : "text/plain"));
+    hr->res.status = status;
+    hr->res.reason = h2o_strdup(&hr->pool, reason ? reason : "", SIZE_MAX).base;
+    h2o_iovec_t ct = h2o_strdup(&hr->pool, ctype ? ctype : "text/plain", SIZE_MAX);
+    h2o_add_header(&hr->pool, &hr->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ct.base, ct.len);
     h2o_add_header(&hr->pool, &hr->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
                    H2O_STRLIT("no-store"));
     /* more header lines: "Name: value\r\n"... */
-    for (const char *p = j->extra; p && *p;) {
+    for (const char *p = extra; p && *p;) {
         const char *eol = strstr(p, "\r\n");
         size_t n = eol ? (size_t)(eol - p) : strlen(p);
         const char *colon = memchr(p, ':', n);
@@ -278,9 +279,24 @@ static void send_answer(job *j)
         }
         p += n + (eol ? 2 : 0);
     }
-    if (j->close) hr->http1_is_persistent = 0;
-    hr->res.content_length = j->resp_len;
-    h2o_send_inline(hr, j->resp ? j->resp : "", j->resp_len);
+    if (close) hr->http1_is_persistent = 0;
+    hr->res.content_length = len;
+    h2o_send_inline(hr, body ? body : "", len);
+}
+
+/* The answer a handler thread recorded in j (or a 500 if it recorded none). */
+static void send_answer(job *j)
+{
+    if (j->sent) return; /* sent at once (job_answer, direct) */
+    if (!j->answered) {  /* a handler that answered nothing */
+        j->answered = true;
+        j->status = 500;
+        const char *b = "{\"error\":\"internal\",\"code\":1009,\"message\":\"no answer\"}";
+        send_to(j->hr, 500, "Internal Server Error", "application/json; charset=utf-8", "", b,
+                strlen(b), false);
+        return;
+    }
+    send_to(j->hr, j->status, j->reason, j->ctype, j->extra, j->resp, j->resp_len, j->close);
 }
 
 /* ---- h2o's own refusals ------------------------------------------------------
@@ -366,7 +382,9 @@ static void complete(job *j)
 {
     evl *e = j->io->e;
     http_tl_restore(&j->tl);
+    j->direct = true;
     j->then(j->sr, j->then_ctx);
+    j->direct = false;
     http_tl_end(&j->c, j->answered ? j->status : 500);
     if (!j->gone) send_answer(j);
     job_unref(j);
@@ -377,7 +395,8 @@ static void complete(job *j)
  * queued since the last wake-up. */
 static void on_answers(h2o_multithread_receiver_t *rcv, h2o_linklist_t *messages)
 {
-    (void)rcv;
+    io_thread *io = H2O_STRUCT_FROM_MEMBER(io_thread, answers, rcv);
+    __atomic_fetch_add(&io->e->wakeups, 1, __ATOMIC_RELAXED);
     while (!h2o_linklist_is_empty(messages)) {
         h2o_multithread_message_t *m =
             H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
@@ -596,9 +615,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *hr)
         return 0;
     }
     if (http_route_nonblocking(j->c.method, j->c.path)) { /* on this thread, no handler's */
-        j->c.nonblocking = true;
+        j->c.nonblocking = j->direct = true;
         st = http_dispatch(e->s, &j->c);
-        j->c.nonblocking = false;
+        j->c.nonblocking = j->direct = false;
         if (j->submitted) { /* answered when the completion comes (complete) */
             http_tl_save(&j->tl);
             __atomic_fetch_add(&e->served_io, 1, __ATOMIC_RELAXED);
@@ -994,11 +1013,12 @@ void evloop_counts(const server *s, int *conns, uint64_t *refused_total, uint64_
 }
 
 void evloop_http_counts(const server *s, uint64_t *on_io, uint64_t *on_handler, uint64_t *deferred,
-                        uint64_t *completion_msgs)
+                        uint64_t *completion_msgs, uint64_t *wakeups)
 {
     evl *e = s->evl;
-    *on_io = *on_handler = *deferred = *completion_msgs = 0;
+    *on_io = *on_handler = *deferred = *completion_msgs = *wakeups = 0;
     if (!e) return;
+    *wakeups = __atomic_load_n(&e->wakeups, __ATOMIC_RELAXED);
     *on_io = __atomic_load_n(&e->served_io, __ATOMIC_RELAXED);
     *on_handler = __atomic_load_n(&e->served_handler, __ATOMIC_RELAXED);
     *deferred = __atomic_load_n(&e->deferred, __ATOMIC_RELAXED);

@@ -656,6 +656,7 @@ void http_tl_end(const http_conn *c, int status)
     log_level lv = status >= 500                                                      ? LOG_WARN
                    : strncmp(uri, "/api/v1/admin/", 14) == 0 && strcmp(m, "GET") != 0 ? LOG_INFO
                                                                                       : LOG_DEBUG;
+    if (!log_enabled(lv)) return; /* the quoting below costs more than the rest */
     log_write(lv, "http", "method=%s path=%s status=%d us=%lld user=%s remote=%s", log_q(m),
               log_q(uri), status, (long long)us, log_q(tl.user[0] ? tl.user : "-"),
               log_q(c && c->remote ? c->remote : "-"));
