@@ -26,10 +26,10 @@
  * clients speak TLS; both are in the JSON line ("frontend", "tls").
  *
  * --client raw replaces libcurl with a plain-socket client (keep-alive, one
- * request at a time per connection, no pipelining; not with --tls): the
- * request is written with one send() and the answer read by its
- * Content-Length, so that less of the shared CPU goes to the client
- * ("client" in the JSON line).
+ * request at a time per connection, no pipelining; not with --tls): two
+ * threads drive all the connections with epoll, each request is written
+ * with one send() and its answer read by its Content-Length, so that less
+ * of the shared CPU goes to the client ("client" in the JSON line).
  *
  * Client and server share the machine's cores, so on a small machine the
  * figure is a floor for what a separate client would see.
@@ -40,6 +40,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <ftw.h>
 #include <pthread.h>
@@ -73,6 +74,11 @@ typedef struct client {
     size_t ok, errors;
     char *resp; /* the answer being read (batch mode) */
     size_t resp_len, resp_cap;
+    /* --client raw */
+    int fd, hl;
+    char head[400];
+    size_t cur, have, need, body_at; /* the request on its way, what is read of its answer */
+    int64_t t0;
 } client;
 
 /* CPU time of the whole process (client and server), microseconds: on a
@@ -260,72 +266,113 @@ static int raw_connect(int port)
     return fd;
 }
 
-static int raw_call(client *c, int fd, const char *head, size_t head_len, const char *body)
+/* Send request c->cur on c->fd (a small request: one blocking send). */
+static void raw_send(client *c)
 {
-    size_t blen = strlen(body);
-    char *req = malloc(head_len + 32 + blen);
-    int n = snprintf(req, head_len + 32 + blen, "%s%zu\r\n\r\n%s", head, blen, body);
+    const char *body = c->bodies[c->cur];
+    size_t blen = strlen(body), cap = (size_t)c->hl + 32 + blen;
+    char *req = malloc(cap);
+    int n = snprintf(req, cap, "%s%zu\r\n\r\n%s", c->head, blen, body);
+    c->have = c->need = c->body_at = 0;
+    c->t0 = mono_ns();
     for (ssize_t off = 0, k; off < n; off += k)
-        if ((k = send(fd, req + off, (size_t)(n - off), MSG_NOSIGNAL)) <= 0) {
-            free(req);
-            return 0;
-        }
+        if ((k = send(c->fd, req + off, (size_t)(n - off), MSG_NOSIGNAL)) <= 0) break;
     free(req);
-    size_t have = 0, need = 0, body_at = 0;
-    for (;;) {
-        if (c->resp_cap < have + 65536 + 1) {
-            c->resp_cap = (have + 65536 + 1) * 2;
-            c->resp = realloc(c->resp, c->resp_cap);
-        }
-        ssize_t k = recv(fd, c->resp + have, c->resp_cap - have - 1, 0);
-        if (k <= 0) return 0;
-        have += (size_t)k;
-        c->resp[have] = 0;
-        if (!body_at) {
-            char *end = strstr(c->resp, "\r\n\r\n");
-            if (!end) continue;
-            body_at = (size_t)(end + 4 - c->resp);
-            const char *cl = strcasestr(c->resp, "\r\ncontent-length:");
-            need = body_at + (cl ? strtoull(cl + 17, NULL, 10) : 0);
-        }
-        if (have >= need) break;
-    }
-    int status = atoi(c->resp + 9); /* "HTTP/1.1 201 ..." */
-    memmove(c->resp, c->resp + body_at, have - body_at + 1);
-    c->resp_len = have - body_at;
-    return status;
 }
 
-static void *run_client_raw(void *arg)
+/* Read what is there of the answer: 1 when it is complete, -1 when the
+ * connection closed, 0 for more to come. */
+static int raw_read(client *c)
 {
-    client *c = arg;
-    int fd = raw_connect(c->port);
-    char head[400];
-    int hl = snprintf(head, sizeof head,
-                      "POST /api/v1/orders%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                      "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
-                      "Content-Length: ",
-                      c->batch ? "/batch" : "", c->token);
-    size_t per = c->batch ? c->batch : 1;
-    for (size_t i = 0; i < c->nreq; i++) {
-        int64_t t0 = mono_ns();
-        int status = raw_call(c, fd, head, (size_t)hl, c->bodies[i]);
-        c->lat_us[i] = (uint32_t)((mono_ns() - t0) / 1000);
-        if (!status) { /* the connection was closed: again on a new one */
-            close(fd);
-            fd = raw_connect(c->port);
+    for (;;) {
+        if (c->resp_cap < c->have + 65536 + 1) {
+            c->resp_cap = (c->have + 65536 + 1) * 2;
+            c->resp = realloc(c->resp, c->resp_cap);
         }
-        size_t in_req = i + 1 < c->nreq ? per : c->n - i * per;
-        if (!c->batch) {
-            status == 201 ? c->ok++ : c->errors++;
-            continue;
+        ssize_t k = recv(c->fd, c->resp + c->have, c->resp_cap - c->have - 1, MSG_DONTWAIT);
+        if (k == 0 || (k < 0 && errno != EAGAIN)) return -1;
+        if (k < 0) return 0;
+        c->have += (size_t)k;
+        c->resp[c->have] = 0;
+        if (!c->body_at) {
+            char *end = strstr(c->resp, "\r\n\r\n");
+            if (!end) continue;
+            c->body_at = (size_t)(end + 4 - c->resp);
+            const char *cl = strcasestr(c->resp, "\r\ncontent-length:");
+            c->need = c->body_at + (cl ? strtoull(cl + 17, NULL, 10) : 0);
         }
-        const char *acc = status == 200 ? strstr(c->resp, "\"accepted\":") : NULL;
-        size_t ok = acc ? strtoull(acc + 11, NULL, 10) : 0;
-        c->ok += ok;
-        c->errors += in_req - (ok < in_req ? ok : in_req);
+        if (c->have >= c->need) return 1;
     }
-    close(fd);
+}
+
+/* The answer to request c->cur is in (or the connection failed: status 0). */
+static void raw_answered(client *c, int status)
+{
+    c->lat_us[c->cur] = (uint32_t)((mono_ns() - c->t0) / 1000);
+    size_t per = c->batch ? c->batch : 1;
+    size_t in_req = c->cur + 1 < c->nreq ? per : c->n - c->cur * per;
+    if (!c->batch) {
+        status == 201 ? c->ok++ : c->errors++;
+        return;
+    }
+    const char *acc = status == 200 ? strstr(c->resp + c->body_at, "\"accepted\":") : NULL;
+    size_t ok = acc ? strtoull(acc + 11, NULL, 10) : 0;
+    c->ok += ok;
+    c->errors += in_req - (ok < in_req ? ok : in_req);
+}
+
+/* --client raw: each of RAW_THREADS threads drives its share of the
+ * connections with epoll, one request at a time on each (so that the
+ * client's threads are not woken once per answer). */
+#define RAW_THREADS 2
+typedef struct raw_group {
+    client *cl;
+    int n;
+} raw_group;
+
+static void *run_raw_group(void *arg)
+{
+    raw_group *g = arg;
+    int ep = epoll_create1(0), live = 0;
+    for (int i = 0; i < g->n; i++) {
+        client *c = &g->cl[i];
+        c->fd = raw_connect(c->port);
+        c->hl = snprintf(c->head, sizeof c->head,
+                         "POST /api/v1/orders%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                         "Content-Length: ",
+                         c->batch ? "/batch" : "", c->token);
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+        epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+        if (c->nreq) {
+            raw_send(c);
+            live++;
+        }
+    }
+    struct epoll_event evs[64];
+    while (live > 0) {
+        int k = epoll_wait(ep, evs, 64, 10000);
+        if (k <= 0) break; /* nothing for 10 s: the rest count as errors */
+        for (int e = 0; e < k; e++) {
+            client *c = evs[e].data.ptr;
+            int r = raw_read(c);
+            if (r == 0) continue;
+            raw_answered(c, r > 0 ? atoi(c->resp + 9) : 0); /* "HTTP/1.1 201 ..." */
+            if (r < 0) {                                    /* closed: again on a new connection */
+                epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+                close(c->fd);
+                c->fd = raw_connect(c->port);
+                struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+                epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+            }
+            if (++c->cur < c->nreq)
+                raw_send(c);
+            else
+                live--;
+        }
+    }
+    for (int i = 0; i < g->n; i++) close(g->cl[i].fd);
+    close(ep);
     return NULL;
 }
 
@@ -463,9 +510,18 @@ int main(int argc, char **argv)
     pthread_t *th = calloc((size_t)conns, sizeof *th);
     double cpu0 = cpu_us();
     int64_t t0 = mono_ns();
-    for (int i = 0; i < conns; i++)
-        pthread_create(&th[i], NULL, raw ? run_client_raw : run_client, &cl[i]);
-    for (int i = 0; i < conns; i++) pthread_join(th[i], NULL);
+    raw_group groups[RAW_THREADS];
+    int nth = raw ? (conns < RAW_THREADS ? conns : RAW_THREADS) : conns;
+    for (int i = 0; i < nth; i++) {
+        if (!raw) {
+            pthread_create(&th[i], NULL, run_client, &cl[i]);
+            continue;
+        }
+        int from = conns * i / nth, to = conns * (i + 1) / nth;
+        groups[i] = (raw_group){.cl = &cl[from], .n = to - from};
+        pthread_create(&th[i], NULL, run_raw_group, &groups[i]);
+    }
+    for (int i = 0; i < nth; i++) pthread_join(th[i], NULL);
     double secs = (mono_ns() - t0) / 1e9;
     double cpu = cpu_us() - cpu0;
     core_get_stats(s.core, &after);

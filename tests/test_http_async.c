@@ -271,7 +271,7 @@ static int raw_answer(int fd, char *out, size_t len, int ms)
 
 typedef struct call {
     int port;
-    const char *token, *body;
+    const char *token, *body, *path; /* path NULL: /api/v1/orders */
     int status;
     char out[4096];
 } call;
@@ -280,7 +280,7 @@ static void *call_main(void *arg)
 {
     call *c = arg;
     int fd = connect_to(c->port);
-    raw_send(fd, "POST", "/api/v1/orders", c->token, c->body);
+    raw_send(fd, "POST", c->path ? c->path : "/api/v1/orders", c->token, c->body);
     c->status = raw_answer(fd, c->out, sizeof c->out, 20000);
     close(fd);
     return NULL;
@@ -385,6 +385,48 @@ static void test_idempotency(void **state)
     assert_non_null(strcasestr(c2.out, "Idempotent-Replay: true"));
     assert_int_equal(body_int(c1.out, "order_id"), body_int(c2.out, "order_id"));
     assert_int_equal(seq_now() - s0, 1); /* executed once */
+    assert_int_equal(metric("cets_http_deferred_total") - d0, 1);
+    stop();
+}
+
+/* A batch with an id another request is executing: the batch lets go of
+ * the ids it claimed, is handed to a handler thread and run again there;
+ * the busy entry waits and replays the other's order, the rest executes. */
+static void test_batch_busy_id(void **state)
+{
+    (void)state;
+    start();
+    long long s0 = seq_now(), d0 = metric("cets_http_deferred_total");
+    slow_ms = 400;
+    char *b = order_body("bb-1", "74.00", 4);
+    call c1 = {.port = F.t.port, .token = F.alice, .body = b};
+    call c2 = {.port = F.t.port,
+               .token = F.alice,
+               .path = "/api/v1/orders/batch",
+               .body = "{\"orders\":["
+                       "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"74.00\",\"qty\":1,"
+                       "\"client_order_id\":\"bb-0\"},"
+                       "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"74.00\",\"qty\":4,"
+                       "\"client_order_id\":\"bb-1\"}]}"};
+    pthread_t t1, t2;
+    pthread_create(&t1, NULL, call_main, &c1);
+    msleep(150);
+    pthread_create(&t2, NULL, call_main, &c2);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    slow_ms = 0;
+    free(b);
+    assert_int_equal(c1.status, 201);
+    assert_int_equal(c2.status, 200);
+    const char *body = strstr(c2.out, "\r\n\r\n");
+    json_t *m = body ? json_loads(body + 4, 0, NULL) : NULL;
+    assert_non_null(m);
+    json_t *res = json_object_get(m, "results");
+    assert_int_equal(tj_int(json_array_get(res, 0), "http_status"), 201);
+    assert_int_equal(tj_int(json_array_get(res, 1), "http_status"), 200); /* the replay */
+    assert_int_equal(tj_int(json_array_get(res, 1), "order_id"), body_int(c1.out, "order_id"));
+    json_decref(m);
+    assert_int_equal(seq_now() - s0, 2); /* bb-1 once, bb-0 once */
     assert_int_equal(metric("cets_http_deferred_total") - d0, 1);
     stop();
 }
@@ -563,9 +605,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_answered_on_io_thread), cmocka_unit_test(test_idempotency),
-        cmocka_unit_test(test_batch_repeated_id),     cmocka_unit_test(test_client_gone),
-        cmocka_unit_test(test_journal_failure),       cmocka_unit_test(test_batch_limit),
-        cmocka_unit_test(test_stop_in_flight),
+        cmocka_unit_test(test_batch_busy_id),         cmocka_unit_test(test_batch_repeated_id),
+        cmocka_unit_test(test_client_gone),           cmocka_unit_test(test_journal_failure),
+        cmocka_unit_test(test_batch_limit),           cmocka_unit_test(test_stop_in_flight),
     };
     return cmocka_run_group_tests_name("http_async", tests, NULL, NULL);
 }
