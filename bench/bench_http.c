@@ -12,9 +12,16 @@
  * rests). Bodies are formatted before the clock starts; each request is
  * timed from send to answer. Prints one JSON line:
  *
- *   {"bench":"http_orders","orders":…,"connections":…,"seconds":…,
- *    "orders_per_s":…,"p50_us":…,"p99_us":…,"p999_us":…,"max_us":…,
- *    "errors":…,"cpu_us_per_order":…,"avg_batch":…}
+ *   {"bench":"http_orders","orders":…,"connections":…,"frontend":…,"tls":…,
+ *    "client":…,"seconds":…,"orders_per_s":…,"p50_us":…,"p99_us":…,
+ *    "p999_us":…,"max_us":…,"errors":…,"cpu_us_per_order":…,"avg_batch":…,
+ *    "sync_us_avg":…[,"io_wakeups_per_batch":…,"completion_msgs_per_batch":…,
+ *    "io_thread_requests":…]}
+ *
+ * sync_us_avg is the journal's mean commit per batch; the last three come
+ * from the server's /metrics where it has them (the event loop): the I/O
+ * threads' wake-ups for answers and the core's completion messages per
+ * journal batch, and the requests answered on an I/O thread.
  *
  * With --batch K, each request is a POST /api/v1/orders/batch of K orders
  * (the same orders, K at a time); an order counts when its entry in the

@@ -286,6 +286,19 @@ static void *call_main(void *arg)
     return NULL;
 }
 
+/* c1, and 150 ms later (while c1's commit sleeps) c2; the journal is fast
+ * again after both. */
+static void run_overlapping(call *c1, call *c2)
+{
+    pthread_t t1, t2;
+    pthread_create(&t1, NULL, call_main, c1);
+    msleep(150);
+    pthread_create(&t2, NULL, call_main, c2);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    slow_ms = 0;
+}
+
 static long long body_int(const char *answer, const char *key)
 {
     const char *b = strstr(answer, "\r\n\r\n");
@@ -372,13 +385,7 @@ static void test_idempotency(void **state)
     b = order_body("twice-1", "74.00", 4);
     call c1 = {.port = F.t.port, .token = F.alice, .body = b};
     call c2 = c1;
-    pthread_t t1, t2;
-    pthread_create(&t1, NULL, call_main, &c1);
-    msleep(150);
-    pthread_create(&t2, NULL, call_main, &c2);
-    pthread_join(t1, NULL);
-    pthread_join(t2, NULL);
-    slow_ms = 0;
+    run_overlapping(&c1, &c2);
     free(b);
     assert_int_equal(c1.status, 201);
     assert_int_equal(c2.status, 200);
@@ -408,13 +415,7 @@ static void test_batch_busy_id(void **state)
                        "\"client_order_id\":\"bb-0\"},"
                        "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"74.00\",\"qty\":4,"
                        "\"client_order_id\":\"bb-1\"}]}"};
-    pthread_t t1, t2;
-    pthread_create(&t1, NULL, call_main, &c1);
-    msleep(150);
-    pthread_create(&t2, NULL, call_main, &c2);
-    pthread_join(t1, NULL);
-    pthread_join(t2, NULL);
-    slow_ms = 0;
+    run_overlapping(&c1, &c2);
     free(b);
     assert_int_equal(c1.status, 201);
     assert_int_equal(c2.status, 200);
