@@ -116,16 +116,14 @@ static void on_done_quiet(void *ctx, int code, const cets_cmd *cmd, const cets_r
     (void)ctx, (void)code, (void)cmd, (void)res;
 }
 
-/* core_submit_batch(): n commands in one journal batch (one timestamp,
- * consecutive sequence numbers), in the order given, each with its own
- * result; never split by max_batch, even behind other commands. */
-static void test_batch_submit(void **state)
+/* A started core with max_batch 16, an instrument (CEA25, continuous, 50.00)
+ * and a funded participant 2 (*dep: its deposit, to submit again). */
+static core *small_core(const char *name, cets_cmd *dep)
 {
-    (void)state;
     log_setup(NULL, LOG_ERROR);
     char dir[256];
     const char *base = getenv("CETS_TEST_TMP");
-    snprintf(dir, sizeof dir, "%s/batch-XXXXXX", base ? base : "/tmp");
+    snprintf(dir, sizeof dir, "%s/%s-XXXXXX", base ? base : "/tmp", name);
     assert_non_null(mkdtemp(dir));
     core_options o;
     core_options_default(&o);
@@ -144,8 +142,19 @@ static void test_batch_submit(void **state)
     cets_cmd p = {.type = CETS_CMD_PARTICIPANT_ADD, .actor = 1, .aux = CETS_PK_INSTITUTION};
     snprintf(p.u.text, sizeof p.u.text, "p");
     assert_int_equal(core_submit(c, &p, NULL), CETS_OK);
-    cets_cmd dep = {.type = CETS_CMD_DEPOSIT, .actor = 1, .participant = 2, .qty = 1000000000};
-    assert_int_equal(core_submit(c, &dep, NULL), CETS_OK);
+    *dep = (cets_cmd){.type = CETS_CMD_DEPOSIT, .actor = 1, .participant = 2, .qty = 1000000000};
+    assert_int_equal(core_submit(c, dep, NULL), CETS_OK);
+    return c;
+}
+
+/* core_submit_batch(): n commands in one journal batch (one timestamp,
+ * consecutive sequence numbers), in the order given, each with its own
+ * result; never split by max_batch, even behind other commands. */
+static void test_batch_submit(void **state)
+{
+    (void)state;
+    cets_cmd dep;
+    core *c = small_core("batch", &dep);
 
     /* 100 commands, more than max_batch: one batch of their own */
     enum { BN = 100 };
@@ -255,30 +264,8 @@ static void on_hook(void *arg)
 static void test_batch_async(void **state)
 {
     (void)state;
-    log_setup(NULL, LOG_ERROR);
-    char dir[256];
-    const char *base = getenv("CETS_TEST_TMP");
-    snprintf(dir, sizeof dir, "%s/batch-async-XXXXXX", base ? base : "/tmp");
-    assert_non_null(mkdtemp(dir));
-    core_options o;
-    core_options_default(&o);
-    o.data_dir = dir;
-    o.max_batch = 16;
-    o.cfg.enforce_sessions = false;
-    o.cfg.start_date = 20261130;
-    core *c = core_open(&o);
-    assert_non_null(c);
-    char err[256];
-    assert_int_equal(core_start(c, err, sizeof err), 0);
-    cets_cmd add = {
-        .type = CETS_CMD_INSTRUMENT_ADD, .actor = 1, .price = 5000, .flags = CETS_MATCH_CONTINUOUS};
-    snprintf(add.u.text, sizeof add.u.text, "CEA25");
-    assert_int_equal(core_submit(c, &add, NULL), CETS_OK);
-    cets_cmd p = {.type = CETS_CMD_PARTICIPANT_ADD, .actor = 1, .aux = CETS_PK_INSTITUTION};
-    snprintf(p.u.text, sizeof p.u.text, "p");
-    assert_int_equal(core_submit(c, &p, NULL), CETS_OK);
-    cets_cmd dep = {.type = CETS_CMD_DEPOSIT, .actor = 1, .participant = 2, .qty = 1000000000};
-    assert_int_equal(core_submit(c, &dep, NULL), CETS_OK);
+    cets_cmd dep;
+    core *c = small_core("batch-async", &dep);
     core_set_batch_hook(c, on_hook, NULL);
 
     /* 100 commands, more than max_batch: one batch, one done(), one hook */
