@@ -2,7 +2,7 @@
  * takes from keep-alive clients on loopback, and at what latency.
  *
  *   bench_http [--orders N] [--connections C] [--batch K] [--frontend civetweb|evloop]
- *              [--tls] [--dir DIR]
+ *              [--tls] [--client curl|raw] [--dir DIR]
  *
  * cetsd runs in this process (service_start, the same start as the binary)
  * on a fresh temporary data directory: the journal really syncs, so every
@@ -12,9 +12,16 @@
  * rests). Bodies are formatted before the clock starts; each request is
  * timed from send to answer. Prints one JSON line:
  *
- *   {"bench":"http_orders","orders":…,"connections":…,"seconds":…,
- *    "orders_per_s":…,"p50_us":…,"p99_us":…,"p999_us":…,"max_us":…,
- *    "errors":…,"cpu_us_per_order":…,"avg_batch":…}
+ *   {"bench":"http_orders","orders":…,"connections":…,"frontend":…,"tls":…,
+ *    "client":…,"seconds":…,"orders_per_s":…,"p50_us":…,"p99_us":…,
+ *    "p999_us":…,"max_us":…,"errors":…,"cpu_us_per_order":…,"avg_batch":…,
+ *    "sync_us_avg":…[,"io_wakeups_per_batch":…,"completion_msgs_per_batch":…,
+ *    "io_thread_requests":…]}
+ *
+ * sync_us_avg is the journal's mean commit per batch; the last three come
+ * from the server's /metrics where it has them (the event loop): the I/O
+ * threads' wake-ups for answers and the core's completion messages per
+ * journal batch, and the requests answered on an I/O thread.
  *
  * With --batch K, each request is a POST /api/v1/orders/batch of K orders
  * (the same orders, K at a time); an order counts when its entry in the
@@ -25,11 +32,23 @@
  * serves https with a self-signed certificate (the event loop only) and the
  * clients speak TLS; both are in the JSON line ("frontend", "tls").
  *
+ * --client raw replaces libcurl with a plain-socket client (keep-alive, one
+ * request at a time per connection, no pipelining; not with --tls): two
+ * threads drive all the connections with epoll, each request is written
+ * with one send() and its answer read by its Content-Length, so that less
+ * of the shared CPU goes to the client ("client" in the JSON line).
+ *
  * Client and server share the machine's cores, so on a small machine the
  * figure is a floor for what a separate client would see.
  */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -55,13 +74,18 @@ typedef struct client {
     char token[160];
     size_t n;     /* orders to send */
     size_t batch; /* orders per request: 0 = POST /orders, one each */
-    bool tls;
+    bool tls, raw;
     size_t nreq; /* requests to send */
     char **bodies;
     uint32_t *lat_us; /* per request */
     size_t ok, errors;
     char *resp; /* the answer being read (batch mode) */
     size_t resp_len, resp_cap;
+    /* --client raw */
+    int fd, hl;
+    char head[400];
+    size_t cur, have, need, body_at; /* the request on its way, what is read of its answer */
+    int64_t t0;
 } client;
 
 /* CPU time of the whole process (client and server), microseconds: on a
@@ -234,6 +258,166 @@ static void *run_client(void *arg)
     return NULL;
 }
 
+/* --client raw: one keep-alive connection, a request at a time. The
+ * status of the answer (0: the connection failed); its body in c->resp. */
+static int raw_connect(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        fprintf(stderr, "bench_http: connect: %s\n", strerror(errno));
+        exit(1);
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fd;
+}
+
+/* Send request c->cur on c->fd (a small request: one blocking send). */
+static void raw_send(client *c)
+{
+    const char *body = c->bodies[c->cur];
+    size_t blen = strlen(body), cap = (size_t)c->hl + 32 + blen;
+    char *req = malloc(cap);
+    int n = snprintf(req, cap, "%s%zu\r\n\r\n%s", c->head, blen, body);
+    c->have = c->need = c->body_at = 0;
+    c->t0 = mono_ns();
+    for (ssize_t off = 0, k; off < n; off += k)
+        if ((k = send(c->fd, req + off, (size_t)(n - off), MSG_NOSIGNAL)) <= 0) break;
+    free(req);
+}
+
+/* Read what is there of the answer: 1 when it is complete, -1 when the
+ * connection closed, 0 for more to come. */
+static int raw_read(client *c)
+{
+    for (;;) {
+        if (c->resp_cap < c->have + 65536 + 1) {
+            c->resp_cap = (c->have + 65536 + 1) * 2;
+            c->resp = realloc(c->resp, c->resp_cap);
+        }
+        ssize_t k = recv(c->fd, c->resp + c->have, c->resp_cap - c->have - 1, MSG_DONTWAIT);
+        if (k == 0 || (k < 0 && errno != EAGAIN)) return -1;
+        if (k < 0) return 0;
+        c->have += (size_t)k;
+        c->resp[c->have] = 0;
+        if (!c->body_at) {
+            char *end = strstr(c->resp, "\r\n\r\n");
+            if (!end) continue;
+            c->body_at = (size_t)(end + 4 - c->resp);
+            const char *cl = strcasestr(c->resp, "\r\ncontent-length:");
+            c->need = c->body_at + (cl ? strtoull(cl + 17, NULL, 10) : 0);
+        }
+        if (c->have >= c->need) return 1;
+    }
+}
+
+/* The answer to request c->cur is in (or the connection failed: status 0). */
+static void raw_answered(client *c, int status)
+{
+    c->lat_us[c->cur] = (uint32_t)((mono_ns() - c->t0) / 1000);
+    size_t per = c->batch ? c->batch : 1;
+    size_t in_req = c->cur + 1 < c->nreq ? per : c->n - c->cur * per;
+    if (!c->batch) {
+        status == 201 ? c->ok++ : c->errors++;
+        return;
+    }
+    const char *acc = status == 200 ? strstr(c->resp + c->body_at, "\"accepted\":") : NULL;
+    size_t ok = acc ? strtoull(acc + 11, NULL, 10) : 0;
+    c->ok += ok;
+    c->errors += in_req - (ok < in_req ? ok : in_req);
+}
+
+/* --client raw: each of RAW_THREADS threads drives its share of the
+ * connections with epoll, one request at a time on each (so that the
+ * client's threads are not woken once per answer). */
+#define RAW_THREADS 2
+typedef struct raw_group {
+    client *cl;
+    int n;
+} raw_group;
+
+static void *run_raw_group(void *arg)
+{
+    raw_group *g = arg;
+    int ep = epoll_create1(0), live = 0;
+    for (int i = 0; i < g->n; i++) {
+        client *c = &g->cl[i];
+        c->fd = raw_connect(c->port);
+        c->hl = snprintf(c->head, sizeof c->head,
+                         "POST /api/v1/orders%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                         "Content-Length: ",
+                         c->batch ? "/batch" : "", c->token);
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+        epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+        if (c->nreq) {
+            raw_send(c);
+            live++;
+        }
+    }
+    struct epoll_event evs[64];
+    while (live > 0) {
+        int k = epoll_wait(ep, evs, 64, 10000);
+        if (k <= 0) break; /* nothing for 10 s: the rest count as errors */
+        for (int e = 0; e < k; e++) {
+            client *c = evs[e].data.ptr;
+            int r = raw_read(c);
+            if (r == 0) continue;
+            raw_answered(c, r > 0 ? atoi(c->resp + 9) : 0); /* "HTTP/1.1 201 ..." */
+            if (r < 0) {                                    /* closed: again on a new connection */
+                epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+                close(c->fd);
+                c->fd = raw_connect(c->port);
+                struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+                epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+            }
+            if (++c->cur < c->nreq)
+                raw_send(c);
+            else
+                live--;
+        }
+    }
+    for (int i = 0; i < g->n; i++) close(g->cl[i].fd);
+    close(ep);
+    return NULL;
+}
+
+/* A counter of the server's /metrics (-1: it has none of that name). */
+static size_t grow(char *p, size_t size, size_t n, void *ctx)
+{
+    char **buf = ctx;
+    size_t k = size * n, have = *buf ? strlen(*buf) : 0;
+    char *b = realloc(*buf, have + k + 1);
+    if (!b) return 0;
+    memcpy(b + have, p, k);
+    b[have + k] = 0;
+    *buf = b;
+    return k;
+}
+
+static char *get_metrics(int port, bool tls)
+{
+    CURL *h = curl_easy_init();
+    char url[64], *buf = NULL;
+    snprintf(url, sizeof url, "%s://127.0.0.1:%d/metrics", tls ? "https" : "http", port);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, grow);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &buf);
+    curl_easy_perform(h);
+    curl_easy_cleanup(h);
+    return buf;
+}
+
+static double metric_of(const char *text, const char *name)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "\n%s ", name);
+    const char *p = text ? strstr(text, pat) : NULL;
+    return p ? strtod(p + strlen(pat), NULL) : -1;
+}
+
 static int rm_one(const char *p, const struct stat *st, int f, struct FTW *w)
 {
     (void)st, (void)f, (void)w;
@@ -244,7 +428,7 @@ int main(int argc, char **argv)
 {
     size_t orders = 200000, batch = 0;
     int conns = 16;
-    bool tls = false;
+    bool tls = false, raw = false;
     const char *frontend = "civetweb";
     const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     for (int i = 1; i < argc; i += 2) {
@@ -265,11 +449,19 @@ int main(int argc, char **argv)
             batch = strtoull(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--dir"))
             base = argv[i + 1];
+        else if (!strcmp(argv[i], "--client") &&
+                 (!strcmp(argv[i + 1], "raw") || !strcmp(argv[i + 1], "curl")))
+            raw = !strcmp(argv[i + 1], "raw");
         else {
             fprintf(stderr, "usage: bench_http [--orders N] [--connections C] [--batch K] "
-                            "[--frontend civetweb|evloop] [--tls] [--dir DIR]\n");
+                            "[--frontend civetweb|evloop] [--tls] [--client curl|raw] "
+                            "[--dir DIR]\n");
             return 2;
         }
+    }
+    if (raw && tls) {
+        fprintf(stderr, "bench_http: --client raw speaks plain HTTP only (no --tls)\n");
+        return 2;
     }
     if (batch > 1000) {
         fprintf(stderr, "bench_http: a batch holds at most 1000 orders\n");
@@ -315,19 +507,32 @@ int main(int argc, char **argv)
         cl[i].n = orders / (size_t)conns + ((size_t)i < orders % (size_t)conns);
         cl[i].batch = batch;
         cl[i].tls = tls;
+        cl[i].raw = raw;
         login(&cl[i]);
         make_bodies(&cl[i]);
     }
     core_stats before, after;
+    char *m0 = get_metrics(service_port(&s), tls);
     core_get_stats(s.core, &before);
     pthread_t *th = calloc((size_t)conns, sizeof *th);
     double cpu0 = cpu_us();
     int64_t t0 = mono_ns();
-    for (int i = 0; i < conns; i++) pthread_create(&th[i], NULL, run_client, &cl[i]);
-    for (int i = 0; i < conns; i++) pthread_join(th[i], NULL);
+    raw_group groups[RAW_THREADS];
+    int nth = raw ? (conns < RAW_THREADS ? conns : RAW_THREADS) : conns;
+    for (int i = 0; i < nth; i++) {
+        if (!raw) {
+            pthread_create(&th[i], NULL, run_client, &cl[i]);
+            continue;
+        }
+        int from = conns * i / nth, to = conns * (i + 1) / nth;
+        groups[i] = (raw_group){.cl = &cl[from], .n = to - from};
+        pthread_create(&th[i], NULL, run_raw_group, &groups[i]);
+    }
+    for (int i = 0; i < nth; i++) pthread_join(th[i], NULL);
     double secs = (mono_ns() - t0) / 1e9;
     double cpu = cpu_us() - cpu0;
     core_get_stats(s.core, &after);
+    char *m1 = get_metrics(service_port(&s), tls);
 
     hist h;
     hist_init(&h);
@@ -344,6 +549,7 @@ int main(int argc, char **argv)
     jsonl_u64("connections", (uint64_t)conns);
     jsonl_str("frontend", frontend);
     jsonl_bool("tls", tls);
+    jsonl_str("client", raw ? "raw" : "curl");
     if (batch) {
         jsonl_u64("batch", batch);
         jsonl_u64("requests", requests);
@@ -357,6 +563,25 @@ int main(int argc, char **argv)
     jsonl_u64("errors", errors);
     jsonl_num("cpu_us_per_order", ok + errors ? cpu / (double)(ok + errors) : 0, 2);
     jsonl_num("avg_batch", batches ? (double)(after.applied - before.applied) / batches : 0, 1);
+    jsonl_num("sync_us_avg",
+              batches ? (double)(after.sync_ns_total - before.sync_ns_total) / 1e3 / batches : 0,
+              0);
+    /* the event loop's counters, where the server has them: wake-ups of
+     * the I/O threads for answers, completion messages, per journal batch */
+    static const char *const counters[][2] = {
+        {"cets_http_io_wakeups_total", "io_wakeups_per_batch"},
+        {"cets_http_completion_messages_total", "completion_msgs_per_batch"},
+        {"cets_http_io_thread_requests_total", "io_thread_requests"}};
+    for (size_t k = 0; k < sizeof counters / sizeof counters[0]; k++) {
+        double a = metric_of(m0, counters[k][0]), b = metric_of(m1, counters[k][0]);
+        if (a < 0 || b < 0) continue;
+        if (k == 2)
+            jsonl_num(counters[k][1], b - a, 0);
+        else
+            jsonl_num(counters[k][1], batches ? (b - a) / (double)batches : 0, 2);
+    }
+    free(m0);
+    free(m1);
     jsonl_end();
 
     service_stop(&s);

@@ -1,6 +1,8 @@
 /* test_core_async.c -- core_submit_async(): every command completes once,
  * in submission order, after its events reached the bus's readers and after it
- * is durable; the result is the engine's; a stopping core refuses. */
+ * is durable; the result is the engine's; a stopping core refuses. The same
+ * for groups (core_submit_batch, core_submit_batch_async) and the batch
+ * hook. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -114,16 +116,14 @@ static void on_done_quiet(void *ctx, int code, const cets_cmd *cmd, const cets_r
     (void)ctx, (void)code, (void)cmd, (void)res;
 }
 
-/* core_submit_batch(): n commands in one journal batch (one timestamp,
- * consecutive sequence numbers), in the order given, each with its own
- * result; never split by max_batch, even behind other commands. */
-static void test_batch_submit(void **state)
+/* A started core with max_batch 16, an instrument (CEA25, continuous, 50.00)
+ * and a funded participant 2 (*dep: its deposit, to submit again). */
+static core *small_core(const char *name, cets_cmd *dep)
 {
-    (void)state;
     log_setup(NULL, LOG_ERROR);
     char dir[256];
     const char *base = getenv("CETS_TEST_TMP");
-    snprintf(dir, sizeof dir, "%s/batch-XXXXXX", base ? base : "/tmp");
+    snprintf(dir, sizeof dir, "%s/%s-XXXXXX", base ? base : "/tmp", name);
     assert_non_null(mkdtemp(dir));
     core_options o;
     core_options_default(&o);
@@ -142,8 +142,19 @@ static void test_batch_submit(void **state)
     cets_cmd p = {.type = CETS_CMD_PARTICIPANT_ADD, .actor = 1, .aux = CETS_PK_INSTITUTION};
     snprintf(p.u.text, sizeof p.u.text, "p");
     assert_int_equal(core_submit(c, &p, NULL), CETS_OK);
-    cets_cmd dep = {.type = CETS_CMD_DEPOSIT, .actor = 1, .participant = 2, .qty = 1000000000};
-    assert_int_equal(core_submit(c, &dep, NULL), CETS_OK);
+    *dep = (cets_cmd){.type = CETS_CMD_DEPOSIT, .actor = 1, .participant = 2, .qty = 1000000000};
+    assert_int_equal(core_submit(c, dep, NULL), CETS_OK);
+    return c;
+}
+
+/* core_submit_batch(): n commands in one journal batch (one timestamp,
+ * consecutive sequence numbers), in the order given, each with its own
+ * result; never split by max_batch, even behind other commands. */
+static void test_batch_submit(void **state)
+{
+    (void)state;
+    cets_cmd dep;
+    core *c = small_core("batch", &dep);
 
     /* 100 commands, more than max_batch: one batch of their own */
     enum { BN = 100 };
@@ -208,9 +219,116 @@ static void test_batch_submit(void **state)
     core_close(c);
 }
 
+/* core_submit_batch_async() and the batch hook: a group's done() runs once
+ * with every command's code, the commands stamped in one batch, the hook
+ * after it, once per batch; a group over CORE_BATCH_MAX, an empty one and
+ * one to a stopped core are refused and done() never runs. */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int groups, hooks, hook_before_done;
+    bool done_pending; /* a done() ran and no hook since */
+    size_t n;
+    int codes[128];
+    uint64_t seq[128], ts[128];
+} g = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static void on_group(void *ctx, size_t n, const int *codes, const cets_cmd *cmds,
+                     const cets_result *res)
+{
+    (void)ctx, (void)res;
+    pthread_mutex_lock(&g.mu);
+    g.n = n;
+    for (size_t i = 0; i < n && i < 128; i++) {
+        g.codes[i] = codes[i];
+        g.seq[i] = cmds[i].seq;
+        g.ts[i] = (uint64_t)cmds[i].ts;
+    }
+    g.groups++;
+    g.done_pending = true;
+    pthread_cond_signal(&g.cv);
+    pthread_mutex_unlock(&g.mu);
+}
+
+static void on_hook(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&g.mu);
+    if (!g.done_pending) g.hook_before_done++;
+    g.done_pending = false;
+    g.hooks++;
+    pthread_cond_signal(&g.cv);
+    pthread_mutex_unlock(&g.mu);
+}
+
+static void test_batch_async(void **state)
+{
+    (void)state;
+    cets_cmd dep;
+    core *c = small_core("batch-async", &dep);
+    core_set_batch_hook(c, on_hook, NULL);
+
+    /* 100 commands, more than max_batch: one batch, one done(), one hook */
+    enum { BN = 100 };
+    cets_cmd cmds[BN];
+    for (int i = 0; i < BN; i++)
+        cmds[i] = (cets_cmd){.type = CETS_CMD_POST,
+                             .actor = 2,
+                             .participant = 2,
+                             .side = CETS_BUY,
+                             .qty = 1,
+                             .price = i % 10 ? 4900 : 9999};
+    core_stats before, after;
+    core_get_stats(c, &before);
+    assert_int_equal(core_submit_batch_async(c, cmds, BN, on_group, NULL), 0);
+    pthread_mutex_lock(&g.mu);
+    while (g.hooks < 1) pthread_cond_wait(&g.cv, &g.mu);
+    pthread_mutex_unlock(&g.mu);
+    core_get_stats(c, &after);
+    assert_int_equal(after.batches - before.batches, 1);
+    assert_int_equal(g.groups, 1);
+    assert_int_equal(g.hooks, 1);
+    assert_int_equal(g.hook_before_done, 0);
+    assert_int_equal(g.n, BN);
+    for (int i = 0; i < BN; i++) {
+        assert_int_equal(g.codes[i], i % 10 ? CETS_OK : CETS_PRICE_OUT_OF_BAND);
+        assert_int_equal(g.seq[i], g.seq[0] + (uint64_t)i);
+        assert_true(g.ts[i] == g.ts[0]);
+    }
+    /* a group of one; then the hook removed: done() still, no hook */
+    assert_int_equal(core_submit_batch_async(c, cmds + 1, 1, on_group, NULL), 0);
+    pthread_mutex_lock(&g.mu);
+    while (g.hooks < 2) pthread_cond_wait(&g.cv, &g.mu);
+    pthread_mutex_unlock(&g.mu);
+    assert_int_equal(g.groups, 2);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.codes[0], CETS_OK);
+    core_set_batch_hook(c, NULL, NULL);
+    assert_int_equal(core_submit_batch_async(c, cmds + 1, 1, on_group, NULL), 0);
+    pthread_mutex_lock(&g.mu);
+    while (g.groups < 3) pthread_cond_wait(&g.cv, &g.mu);
+    pthread_mutex_unlock(&g.mu);
+    assert_int_equal(core_submit(c, &dep, NULL), CETS_OK); /* a batch after it */
+    pthread_mutex_lock(&g.mu);
+    assert_int_equal(g.hooks, 2);
+    pthread_mutex_unlock(&g.mu);
+    /* refused: empty, too many, a stopped core; done() never runs */
+    core_get_stats(c, &before);
+    assert_int_equal(core_submit_batch_async(c, cmds, 0, on_group, NULL), CETS_CAPACITY);
+    assert_int_equal(core_submit_batch_async(c, cmds, CORE_BATCH_MAX + 1, on_group, NULL),
+                     CETS_CAPACITY);
+    core_stop(c);
+    assert_int_equal(core_submit_batch_async(c, cmds, 3, on_group, NULL), CETS_CAPACITY);
+    core_get_stats(c, &after);
+    assert_int_equal(after.submitted, before.submitted);
+    assert_int_equal(g.groups, 3);
+    core_close(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_async_submit),
-                                       cmocka_unit_test(test_batch_submit)};
+                                       cmocka_unit_test(test_batch_submit),
+                                       cmocka_unit_test(test_batch_async)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,9 +39,10 @@ typedef struct pending {
     struct pending *next;
     core_done_fn fn; /* core_submit_async(): called, then the pending is freed */
     void *ctx;
-    int64_t t0;       /* submit time, for the latency buckets */
-    int64_t t_commit; /* the batch's first pending: when its commit started */
-    uint32_t group;   /* core_submit_batch(): on the group's first, its size (taken whole) */
+    int64_t t0;              /* submit time, for the latency buckets */
+    int64_t t_commit;        /* the batch's first pending: when its commit started */
+    uint32_t group;          /* core_submit_batch(): on the group's first, its size (taken whole) */
+    struct async_group *grp; /* core_submit_batch_async(): the group it belongs to */
 } pending;
 
 /* An asynchronous submission owns its command and result. */
@@ -50,6 +51,18 @@ typedef struct async_pending {
     cets_cmd cmd;
     cets_result res;
 } async_pending;
+
+/* An asynchronous group owns its commands, results and codes; done() runs
+ * once, at its last command. */
+typedef struct async_group {
+    core_group_done_fn fn;
+    void *ctx;
+    size_t n;
+    cets_cmd *cmds;
+    cets_result *res;
+    int *codes;
+    pending p[];
+} async_group;
 
 /* Work another thread hands to the engine thread and waits for: a snapshot,
  * a change of role, a replicated batch. Run between two batches, in order. */
@@ -83,6 +96,9 @@ struct core {
     char leader[256]; /* where the leader is, for a standby's refusals (under qm) */
 
     pthread_rwlock_t rw;
+    void (*batch_hook)(void *arg); /* core_set_batch_hook() (under qm) */
+    void *batch_hook_arg;
+    bool hook_running; /* the engine thread is in the hook (under qm) */
     uint64_t since_snapshot;
     core_stats st; /* under qm */
 };
@@ -250,8 +266,15 @@ static void async_complete(pending *p)
             memset(p->res, 0, sizeof *p->res);
             p->res->code = CETS_JOURNAL_FAILED;
         }
-        p->fn(p->ctx, p->code, p->cmd, p->res);
-        free(p);
+        async_group *g = p->grp;
+        if (!g) {
+            p->fn(p->ctx, p->code, p->cmd, p->res);
+            free(p);
+        } else if (p == &g->p[g->n - 1]) { /* a group is never split: all of it is here */
+            for (size_t i = 0; i < g->n; i++) g->codes[i] = g->p[i].code;
+            g->fn(g->ctx, g->n, g->codes, g->cmds, g->res);
+            free(g);
+        }
     }
 }
 
@@ -327,7 +350,7 @@ static void batch_finish(core *c, pending *batch, bool durable)
         next = p->next;
         if (!durable) p->code = CETS_JOURNAL_FAILED;
         latency_count(c, p->t0);
-        if (p->fn) { /* completed below, outside the lock, in order */
+        if (p->fn || p->grp) { /* completed below, outside the lock, in order */
             p->next = NULL;
             *async_tail = p;
             async_tail = &p->next;
@@ -342,8 +365,18 @@ static void batch_finish(core *c, pending *batch, bool durable)
         log_warn("core", "msg=\"the journal refused a batch: now a standby\"");
     }
     bool automatic = durable && c->o.snapshot_every && c->since_snapshot >= c->o.snapshot_every;
+    void (*hook)(void *) = async ? c->batch_hook : NULL;
+    void *hook_arg = c->batch_hook_arg;
+    c->hook_running = hook != NULL;
     pthread_mutex_unlock(&c->qm);
     async_complete(async);
+    if (hook) { /* the batch's completions are all made */
+        hook(hook_arg);
+        pthread_mutex_lock(&c->qm);
+        c->hook_running = false;
+        pthread_cond_broadcast(&c->donecv);
+        pthread_mutex_unlock(&c->qm);
+    }
     if (automatic) {
         char err[256];
         write_snapshot(c, err, sizeof err);
@@ -531,18 +564,11 @@ int core_submit(core *c, cets_cmd *cmd, cets_result *res)
     return p.code;
 }
 
-int core_submit_batch(core *c, cets_cmd *cmds, cets_result *res, int *codes, size_t n)
+/* Link the n pendings of p[] (a group when n > 1) at the queue's tail:
+ * 0 with qm held, or the refusal. */
+static int enqueue_group(core *c, pending *p, size_t n)
 {
-    if (n == 0) return 0;
-    if (n > CORE_BATCH_MAX) return CETS_CAPACITY;
-    pending *p = calloc(n, sizeof *p);
-    if (!p) return CETS_CAPACITY;
-    int64_t t0 = now_ns(CLOCK_MONOTONIC);
-    for (size_t i = 0; i < n; i++) {
-        p[i] = (pending){
-            .cmd = &cmds[i], .res = &res[i], .t0 = t0, .next = i + 1 < n ? &p[i + 1] : NULL};
-        memset(&res[i], 0, sizeof res[i]);
-    }
+    for (size_t i = 0; i + 1 < n; i++) p[i].next = &p[i + 1];
     p[0].group = (uint32_t)n;
     pthread_mutex_lock(&c->qm);
     int code = c->stopping || !c->running ? CETS_CAPACITY
@@ -550,11 +576,6 @@ int core_submit_batch(core *c, cets_cmd *cmds, cets_result *res, int *codes, siz
                                           : 0;
     if (code) {
         pthread_mutex_unlock(&c->qm);
-        for (size_t i = 0; i < n; i++) {
-            res[i].code = code;
-            codes[i] = code;
-        }
-        free(p);
         return code;
     }
     c->st.submitted += n;
@@ -564,6 +585,29 @@ int core_submit_batch(core *c, cets_cmd *cmds, cets_result *res, int *codes, siz
         c->head = &p[0];
     c->tail = &p[n - 1];
     pthread_cond_signal(&c->qcv);
+    return 0;
+}
+
+int core_submit_batch(core *c, cets_cmd *cmds, cets_result *res, int *codes, size_t n)
+{
+    if (n == 0) return 0;
+    if (n > CORE_BATCH_MAX) return CETS_CAPACITY;
+    pending *p = calloc(n, sizeof *p);
+    if (!p) return CETS_CAPACITY;
+    int64_t t0 = now_ns(CLOCK_MONOTONIC);
+    for (size_t i = 0; i < n; i++) {
+        p[i] = (pending){.cmd = &cmds[i], .res = &res[i], .t0 = t0};
+        memset(&res[i], 0, sizeof res[i]);
+    }
+    int code = enqueue_group(c, p, n);
+    if (code) {
+        for (size_t i = 0; i < n; i++) {
+            res[i].code = code;
+            codes[i] = code;
+        }
+        free(p);
+        return code;
+    }
     /* one batch: every pending of the group is done at the same moment */
     while (!p[n - 1].done) pthread_cond_wait(&c->donecv, &c->qm);
     pthread_mutex_unlock(&c->qm);
@@ -576,6 +620,43 @@ int core_submit_batch(core *c, cets_cmd *cmds, cets_result *res, int *codes, siz
     }
     free(p);
     return 0;
+}
+
+int core_submit_batch_async(core *c, const cets_cmd *cmds, size_t n, core_group_done_fn done,
+                            void *ctx)
+{
+    if (n == 0 || n > CORE_BATCH_MAX) return CETS_CAPACITY;
+    size_t head = sizeof(async_group) + n * sizeof(pending);
+    head = (head + 15) & ~(size_t)15; /* the arrays after it stay aligned */
+    async_group *g = malloc(head + n * (sizeof(cets_cmd) + sizeof(cets_result) + sizeof(int)));
+    if (!g) return CETS_CAPACITY;
+    g->fn = done;
+    g->ctx = ctx;
+    g->n = n;
+    g->cmds = (cets_cmd *)((char *)g + head);
+    g->res = (cets_result *)(g->cmds + n);
+    g->codes = (int *)(g->res + n);
+    memcpy(g->cmds, cmds, n * sizeof *cmds);
+    memset(g->res, 0, n * sizeof *g->res);
+    int64_t t0 = now_ns(CLOCK_MONOTONIC);
+    for (size_t i = 0; i < n; i++)
+        g->p[i] = (pending){.cmd = &g->cmds[i], .res = &g->res[i], .t0 = t0, .grp = g};
+    int code = enqueue_group(c, g->p, n);
+    if (code) {
+        free(g);
+        return code;
+    }
+    pthread_mutex_unlock(&c->qm);
+    return 0;
+}
+
+void core_set_batch_hook(core *c, void (*fn)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&c->qm);
+    while (c->hook_running) pthread_cond_wait(&c->donecv, &c->qm); /* the old one has returned */
+    c->batch_hook = fn;
+    c->batch_hook_arg = arg;
+    pthread_mutex_unlock(&c->qm);
 }
 
 int core_submit_async(core *c, const cets_cmd *cmd, core_done_fn done, void *ctx)

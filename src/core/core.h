@@ -97,6 +97,26 @@ int core_submit_batch(core *c, cets_cmd *cmds, cets_result *res, int *codes, siz
 typedef void (*core_done_fn)(void *ctx, int code, const cets_cmd *cmd, const cets_result *res);
 int core_submit_async(core *c, const cets_cmd *cmd, core_done_fn done, void *ctx);
 
+/* core_submit_batch() without waiting: the n commands are copied and
+ * submitted as one group (one journal batch); done() runs once on the engine
+ * thread when all of them are durable and applied -- or refused
+ * (CETS_JOURNAL_FAILED) -- with each command's code, the commands as
+ * journaled and their results (valid only during the call), under the same
+ * rules as core_submit_async()'s done(). Returns 0, or CETS_CAPACITY /
+ * CETS_NOT_LEADER (done is then never called). */
+typedef void (*core_group_done_fn)(void *ctx, size_t n, const int *codes, const cets_cmd *cmds,
+                                   const cets_result *res);
+int core_submit_batch_async(core *c, const cets_cmd *cmds, size_t n, core_group_done_fn done,
+                            void *ctx);
+
+/* fn(arg) runs on the engine thread after the done() calls of each batch
+ * that had asynchronous submissions in it (once per batch, after the last
+ * done()): a gateway that collects its completions in done() hands them on
+ * there at once -- one wake-up per batch. Quick, like done(). One hook per
+ * core; NULL removes it. A change waits until a hook running meanwhile has
+ * returned, so after removing it its arg may be freed. */
+void core_set_batch_hook(core *c, void (*fn)(void *arg), void *arg);
+
 /* Shared read access to the engine. */
 const cets_engine *core_read_begin(core *c);
 void core_read_end(core *c);

@@ -92,6 +92,11 @@ const char *log_quote(char *buf, size_t len, const char *str)
     return buf;
 }
 
+bool log_enabled(log_level lv)
+{
+    return lv >= log_min;
+}
+
 void log_write(log_level lv, const char *comp, const char *fmt, ...)
 {
     static const char *names[] = {"debug", "info", "warn", "error"};

@@ -15,12 +15,15 @@
 #define CETS_SERVER_LOG_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef enum log_level { LOG_DEBUG = 0, LOG_INFO = 1, LOG_WARN = 2, LOG_ERROR = 3 } log_level;
 
 /* Where and from which level; default stderr, info. */
 void log_setup(FILE *out, log_level min);
+/* Whether a line of level lv is written (to skip preparing one that is not). */
+bool log_enabled(log_level lv);
 void log_write(log_level lv, const char *comp, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

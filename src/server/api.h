@@ -36,6 +36,16 @@ bool api_id_segment(req *r, const char *seg, uint64_t *id);
 uint32_t api_user_number(const char *user);
 /* core_submit() with c->user set to the caller's user number. */
 int api_submit(req *r, cets_cmd *c, cets_result *res);
+/* Submit cmds[0..n) (one journal batch when n > 1) with the acting user on
+ * them; codes[i] and res[i] get command i's code and result, then
+ * then(r, ctx) runs: at once after waiting (civetweb, the handler threads),
+ * or -- on an event-loop I/O thread (http_nonblocking) -- without waiting,
+ * when the completion comes back to that thread, with a copy of r. So the
+ * three arrays must live until then() runs (in ctx). n = 0 runs then() at
+ * once. The one way the hot handlers submit, on every front end. Returns
+ * r->status (0 while the answer is to come). */
+int api_submit_then(req *r, cets_cmd *cmds, int *codes, cets_result *res, size_t n,
+                    http_then_fn then, void *ctx);
 /* Journal that user `name` was created or changed (roles: its bits, -1 removed)
  * by user `by` ("" or NULL: the server itself), for the audit log. Returns the
  * engine's code; a failure is logged, the change itself stays. */

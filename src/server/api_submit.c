@@ -26,6 +26,28 @@ int api_submit(req *r, cets_cmd *c, cets_result *res)
     return core_submit(r->s->core, c, res);
 }
 
+int api_submit_then(req *r, cets_cmd *cmds, int *codes, cets_result *res, size_t n,
+                    http_then_fn then, void *ctx)
+{
+    uint32_t user = r->who.authenticated ? api_user_number(r->who.user) : 0;
+    for (size_t i = 0; i < n; i++) cmds[i].user = user;
+    int refused = n ? http_submit_nonblocking(r, cmds, codes, res, n, then, ctx) : -1;
+    if (refused == 0) return 0; /* then() answers when the completion comes */
+    if (refused > 0) {
+        for (size_t i = 0; i < n; i++) {
+            codes[i] = refused;
+            memset(&res[i], 0, sizeof res[i]);
+            res[i].code = refused;
+        }
+    } else if (n == 1) {
+        codes[0] = core_submit(r->s->core, cmds, res);
+    } else if (n > 1) {
+        core_submit_batch(r->s->core, cmds, res, codes, n); /* a refusal is in every codes[i] */
+    }
+    then(r, ctx);
+    return r->status;
+}
+
 int api_user_changed(server *s, const char *by, const char *name, uint32_t participant,
                      int64_t roles)
 {

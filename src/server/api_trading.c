@@ -42,35 +42,101 @@ static int answer_result(req *r, const cets_cmd *cmd, const idem_result *res, co
     return http_json(r, created && !replay ? 201 : 200, o, replay ? REPLAY_HEADER : NULL);
 }
 
+/* Claim client order id coid for cmd (its client_ref set here): what
+ * projection_idem_claim says -- without waiting on an I/O thread, where a
+ * busy id gives *defer (run the request again on a handler thread, which
+ * waits for it). */
+static idem_claim claim_id(req *r, cets_cmd *cmd, const char *coid, idem_result *res, bool *defer)
+{
+    cmd->client_ref = projection_client_ref(coid);
+    bool nb = http_nonblocking(r);
+    idem_claim c = (nb ? projection_idem_try : projection_idem_claim)(r->s->proj, cmd->participant,
+                                                                      cmd->client_ref, coid, res);
+    *defer = nb && c == CLAIM_BUSY;
+    return c;
+}
+
+/* The answer of a claim that is not new (CLAIM_NEW: nothing, false). */
+static bool answer_claim(req *r, idem_claim c, const cets_cmd *cmd, const idem_result *res,
+                         const char *coid)
+{
+    switch (c) {
+    case CLAIM_DONE: answer_result(r, cmd, res, coid, true, true); return true;
+    case CLAIM_KNOWN:
+        http_error(r, 409, "duplicate_request", CETS_DUPLICATE_REQUEST,
+                   "this client_order_id was used earlier today, before the server restarted; "
+                   "see GET /api/v1/orders and /api/v1/fills");
+        return true;
+    case CLAIM_BUSY:
+        http_error(r, 409, "duplicate_request", CETS_DUPLICATE_REQUEST,
+                   "a request with this client_order_id is still being executed");
+        return true;
+    case CLAIM_NOMEM:
+        http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
+        return true;
+    case CLAIM_NEW: break;
+    }
+    return false;
+}
+
+/* The claim of an executed command is finished with its result; that of
+ * one the core did not execute is let go. */
+static void settle_id(req *r, const cets_cmd *cmd, const idem_result *res, bool standby_too)
+{
+    if (res->code == CETS_JOURNAL_FAILED || res->code == CETS_CAPACITY ||
+        (standby_too && res->code == CETS_NOT_LEADER))
+        projection_idem_release(r->s->proj, cmd->participant, cmd->client_ref); /* not executed */
+    else
+        projection_idem_finish(r->s->proj, cmd->participant, cmd->client_ref, res);
+}
+
+static idem_result idem_of(int code, const cets_result *cr, int64_t qty)
+{
+    return (idem_result){
+        code, cr->order_id, qty, cr->filled_qty, cr->filled_value, cr->resting_qty, cr->ntrades};
+}
+
+/* An order or take on its way: what its answer needs. */
+typedef struct order_flight {
+    cets_cmd cmd;
+    int code;
+    cets_result res;
+    int64_t qty;
+    bool has_coid;
+    char coid[IDEM_COID_MAX + 1];
+} order_flight;
+
+static int order_then(req *r, void *ctx)
+{
+    order_flight *f = ctx;
+    const char *coid = f->has_coid ? f->coid : NULL;
+    idem_result res = idem_of(f->code, &f->res, f->qty);
+    if (coid) settle_id(r, &f->cmd, &res, false);
+    answer_result(r, &f->cmd, &res, coid, false, true);
+    free(f);
+    return r->status;
+}
+
 /* Submit an order or take, once per client order id. */
 static int submit_order(req *r, cets_cmd *cmd, int64_t qty, const char *coid)
 {
-    idem_result res = {0};
     if (coid) {
-        cmd->client_ref = projection_client_ref(coid);
-        switch (projection_idem_claim(r->s->proj, cmd->participant, cmd->client_ref, coid, &res)) {
-        case CLAIM_DONE: return answer_result(r, cmd, &res, coid, true, true);
-        case CLAIM_KNOWN:
-            return http_error(r, 409, "duplicate_request", CETS_DUPLICATE_REQUEST,
-                              "this client_order_id was used earlier today, before the server "
-                              "restarted; see GET /api/v1/orders and /api/v1/fills");
-        case CLAIM_BUSY:
-            return http_error(r, 409, "duplicate_request", CETS_DUPLICATE_REQUEST,
-                              "a request with this client_order_id is still being executed");
-        case CLAIM_NOMEM:
-            return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
-        case CLAIM_NEW: break;
-        }
+        idem_result res = {0};
+        bool defer;
+        idem_claim c = claim_id(r, cmd, coid, &res, &defer);
+        if (defer) return http_defer(r);
+        if (answer_claim(r, c, cmd, &res, coid)) return r->status;
     }
-    cets_result cr;
-    int code = api_submit(r, cmd, &cr);
-    res = (idem_result){code,           cr.order_id, qty, cr.filled_qty, cr.filled_value,
-                        cr.resting_qty, cr.ntrades};
-    if (coid && (code == CETS_JOURNAL_FAILED || code == CETS_CAPACITY))
-        projection_idem_release(r->s->proj, cmd->participant, cmd->client_ref); /* not executed */
-    else if (coid)
-        projection_idem_finish(r->s->proj, cmd->participant, cmd->client_ref, &res);
-    return answer_result(r, cmd, &res, coid, false, true);
+    order_flight *f = calloc(1, sizeof *f);
+    if (!f) {
+        if (coid) projection_idem_release(r->s->proj, cmd->participant, cmd->client_ref);
+        return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
+    }
+    f->cmd = *cmd;
+    f->qty = qty;
+    f->has_coid = coid != NULL;
+    if (coid) snprintf(f->coid, sizeof f->coid, "%s", coid);
+    return api_submit_then(r, &f->cmd, &f->code, &f->res, 1, order_then, f);
 }
 
 /* Fields shared by orders and takes: instrument, side, client order id. */
@@ -236,17 +302,30 @@ out:
     return r->status;
 }
 
+static int cancel_then(req *r, void *ctx)
+{
+    order_flight *f = ctx;
+    if (f->code != CETS_OK)
+        http_reject(r, &f->cmd, f->code, NULL);
+    else
+        http_json(
+            r, 200,
+            json_pack("{s:I, s:s}", "order_id", (json_int_t)f->cmd.order_id, "status", "cancelled"),
+            NULL);
+    free(f);
+    return r->status;
+}
+
 static int order_cancel(req *r, uint64_t id)
 {
     if (!http_auth(r, ROLE_TRADE, HTTP_SELF)) return r->status;
-    cets_cmd cmd = {.type = CETS_CMD_CANCEL,
-                    .order_id = id,
-                    .actor = r->who.participant,
-                    .participant = r->who.participant};
-    int code = api_submit(r, &cmd, NULL);
-    if (code != CETS_OK) return http_reject(r, &cmd, code, NULL);
-    return http_json(
-        r, 200, json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "status", "cancelled"), NULL);
+    order_flight *f = calloc(1, sizeof *f);
+    if (!f) return http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
+    f->cmd = (cets_cmd){.type = CETS_CMD_CANCEL,
+                        .order_id = id,
+                        .actor = r->who.participant,
+                        .participant = r->who.participant};
+    return api_submit_then(r, &f->cmd, &f->code, &f->res, 1, cancel_then, f);
 }
 
 /* ---- POST /api/v1/orders/batch ------------------------------------------- */
@@ -254,10 +333,35 @@ static int order_cancel(req *r, uint64_t id)
 /* One order of a batch: what it submits, or the answer it already has. */
 typedef struct batch_entry {
     cets_cmd cmd;
-    const char *coid;
-    json_t *answer; /* NULL: submitted */
+    const char *coid; /* into the batch's body */
+    bool claimed;     /* its client order id is claimed (CLAIM_NEW) */
+    json_t *answer;   /* NULL: submitted */
     int status;
 } batch_entry;
+
+/* A batch on its way: its entries, and what was submitted of them. */
+typedef struct batch_flight {
+    json_t *body; /* the request's (the entries' client order ids) */
+    size_t n, ns;
+    batch_entry *ent;
+    cets_cmd *cmds;
+    cets_result *res;
+    int *codes;
+    size_t *which; /* cmds[k] is entry which[k] */
+} batch_flight;
+
+static void batch_free(batch_flight *f)
+{
+    if (!f) return;
+    for (size_t i = 0; f->ent && i < f->n; i++) json_decref(f->ent[i].answer);
+    free(f->ent);
+    free(f->cmds);
+    free(f->res);
+    free(f->codes);
+    free(f->which);
+    json_decref(f->body);
+    free(f);
+}
 
 /* The answer of entry r (captured) as an element of the batch's results. */
 static json_t *entry_answer(req *e, size_t i)
@@ -268,9 +372,24 @@ static json_t *entry_answer(req *e, size_t i)
     return o;
 }
 
-/* Check entry i of "orders" into b->cmd (e answers it otherwise). */
-static void batch_check(req *e, json_t *o, size_t i, batch_entry *b)
+/* An earlier entry of the same batch that claimed b's client order id:
+ * that one executes it, and b must not wait for it (it would wait for its
+ * own batch). */
+static bool claimed_before(const batch_entry *ent, const batch_entry *b)
 {
+    for (const batch_entry *a = ent; a < b; a++)
+        if (a->claimed && a->cmd.client_ref == b->cmd.client_ref &&
+            a->cmd.participant == b->cmd.participant)
+            return true;
+    return false;
+}
+
+/* Check entry i of "orders" into b = &ent[i] (e answers it otherwise);
+ * false: its client order id is busy and the request must wait for it
+ * elsewhere (http_defer). */
+static bool batch_check(req *e, json_t *o, size_t i, batch_entry *ent)
+{
+    batch_entry *b = &ent[i];
     static const char *const fields[] = {"code", "side", "price", "qty", "tif", "client_order_id",
                                          NULL};
     char prefix[32];
@@ -279,31 +398,60 @@ static void batch_check(req *e, json_t *o, size_t i, batch_entry *b)
     int tif = CETS_TIF_DAY;
     if (!json_is_object(o)) {
         http_field_error(e, "orders", "\"orders[%zu]\" must be an object", i);
-        return;
+        return true;
     }
     if (http_known_fields(e, o, fields, prefix) && order_common(e, o, &b->cmd, &b->coid) &&
         http_money(e, o, "price", true, &b->cmd.price) &&
         http_int(e, o, "qty", true, -QTY_LIMIT, QTY_LIMIT, &b->cmd.qty) &&
         http_enum(e, o, "tif", false, view_tifs, &tif))
         b->cmd.flags = (uint8_t)tif;
-    if (e->answered || !b->coid) return;
+    if (e->answered || !b->coid) return true;
     idem_result res = {0};
+    bool defer;
     b->cmd.client_ref = projection_client_ref(b->coid);
-    switch (
-        projection_idem_claim(e->s->proj, b->cmd.participant, b->cmd.client_ref, b->coid, &res)) {
-    case CLAIM_DONE: answer_result(e, &b->cmd, &res, b->coid, true, true); break;
-    case CLAIM_KNOWN:
-        http_error(e, 409, "duplicate_request", CETS_DUPLICATE_REQUEST,
-                   "this client_order_id was used earlier today, before the server restarted; "
-                   "see GET /api/v1/orders and /api/v1/fills");
-        break;
-    case CLAIM_BUSY:
-        http_error(e, 409, "duplicate_request", CETS_DUPLICATE_REQUEST,
-                   "a request with this client_order_id is still being executed");
-        break;
-    case CLAIM_NOMEM: http_error(e, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory"); break;
-    case CLAIM_NEW: break;
+    if (claimed_before(ent, b)) { /* busy, by this batch */
+        answer_claim(e, CLAIM_BUSY, &b->cmd, &res, b->coid);
+        return true;
     }
+    idem_claim c = claim_id(e, &b->cmd, b->coid, &res, &defer);
+    if (defer) return false;
+    b->claimed = !answer_claim(e, c, &b->cmd, &res, b->coid);
+    return true;
+}
+
+/* The batch's commands are durable: each submitted entry's answer, then the
+ * batch's. */
+static int batch_then(req *r, void *ctx)
+{
+    batch_flight *f = ctx;
+    req e = *r;
+    e.capture = true;
+    for (size_t k = 0; k < f->ns; k++) {
+        batch_entry *b1 = &f->ent[f->which[k]];
+        idem_result ir = idem_of(f->codes[k], &f->res[k], f->cmds[k].qty);
+        if (b1->coid) settle_id(r, &b1->cmd, &ir, true);
+        e.answered = false;
+        e.captured = NULL;
+        answer_result(&e, &f->cmds[k], &ir, b1->coid, false, true);
+        b1->answer = entry_answer(&e, f->which[k]);
+    }
+    size_t accepted = 0;
+    json_t *list = json_array();
+    for (size_t i = 0; i < f->n; i++) {
+        if (f->ent[i].answer &&
+            json_integer_value(json_object_get(f->ent[i].answer, "http_status")) < 300)
+            accepted++;
+        json_array_append_new(list, f->ent[i].answer);
+        f->ent[i].answer = NULL;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "orders", json_integer((json_int_t)f->n));
+    json_object_set_new(o, "accepted", json_integer((json_int_t)accepted));
+    json_object_set_new(o, "refused", json_integer((json_int_t)(f->n - accepted)));
+    json_object_set_new(o, "results", list);
+    http_json(r, 200, o, NULL);
+    batch_free(f);
+    return r->status;
 }
 
 /* Up to BATCH_MAX orders, each checked and answered on its own, those that
@@ -316,92 +464,59 @@ static int orders_batch(req *r)
     json_t *b = http_body(r, fields);
     if (!b) return r->status;
     json_t *orders = json_object_get(b, "orders");
-    batch_entry *ent = NULL;
-    cets_cmd *cmds = NULL;
-    cets_result *res = NULL;
-    int *codes = NULL;
-    size_t *which = NULL;
     if (!json_is_array(orders) || json_array_size(orders) == 0) {
         http_field_error(r, "orders", "\"orders\" must be a non-empty array of orders");
-        goto out;
+        json_decref(b);
+        return r->status;
     }
     size_t n = json_array_size(orders);
     if (n > BATCH_MAX) {
         http_error(r, 413, "too_large", HTTP_E_TOO_LARGE,
                    "a batch holds at most %d orders; this one has %zu (nothing was submitted)",
                    BATCH_MAX, n);
-        goto out;
+        json_decref(b);
+        return r->status;
     }
-    ent = calloc(n, sizeof *ent);
-    cmds = calloc(n, sizeof *cmds);
-    res = calloc(n, sizeof *res);
-    codes = calloc(n, sizeof *codes);
-    which = calloc(n, sizeof *which);
-    if (!ent || !cmds || !res || !codes || !which) {
+    batch_flight *f = calloc(1, sizeof *f);
+    if (f) {
+        *f = (batch_flight){.body = b, .n = n};
+        f->ent = calloc(n, sizeof *f->ent);
+        f->cmds = calloc(n, sizeof *f->cmds);
+        f->res = calloc(n, sizeof *f->res);
+        f->codes = calloc(n, sizeof *f->codes);
+        f->which = calloc(n, sizeof *f->which);
+    }
+    if (!f || !f->ent || !f->cmds || !f->res || !f->codes || !f->which) {
         http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
-        goto out;
+        if (f)
+            batch_free(f);
+        else
+            json_decref(b);
+        return r->status;
     }
     req e = *r;
     e.capture = true;
-    size_t ns = 0;
     for (size_t i = 0; i < n; i++) {
         e.answered = false;
         e.captured = NULL;
-        batch_check(&e, json_array_get(orders, i), i, &ent[i]);
+        if (!batch_check(&e, json_array_get(orders, i), i, f->ent)) {
+            /* a busy id on an I/O thread: let go of what this batch claimed
+             * (nothing is submitted yet), and run it again where it may wait */
+            for (size_t k = 0; k < i; k++)
+                if (f->ent[k].claimed)
+                    projection_idem_release(r->s->proj, f->ent[k].cmd.participant,
+                                            f->ent[k].cmd.client_ref);
+            batch_free(f);
+            return http_defer(r);
+        }
         if (e.answered) {
-            ent[i].answer = entry_answer(&e, i);
+            f->ent[i].answer = entry_answer(&e, i);
             continue;
         }
-        ent[i].cmd.user = r->who.authenticated ? api_user_number(r->who.user) : 0;
-        cmds[ns] = ent[i].cmd;
-        which[ns++] = i;
+        f->cmds[f->ns] = f->ent[i].cmd;
+        f->which[f->ns++] = i;
     }
-    int refused = ns ? core_submit_batch(r->s->core, cmds, res, codes, ns) : 0;
-    size_t accepted = 0;
-    for (size_t k = 0; k < ns; k++) {
-        batch_entry *b1 = &ent[which[k]];
-        int code = refused ? refused : codes[k];
-        idem_result ir = {code,
-                          res[k].order_id,
-                          cmds[k].qty,
-                          res[k].filled_qty,
-                          res[k].filled_value,
-                          res[k].resting_qty,
-                          res[k].ntrades};
-        if (b1->coid &&
-            (code == CETS_JOURNAL_FAILED || code == CETS_CAPACITY || code == CETS_NOT_LEADER))
-            projection_idem_release(r->s->proj, b1->cmd.participant, b1->cmd.client_ref);
-        else if (b1->coid)
-            projection_idem_finish(r->s->proj, b1->cmd.participant, b1->cmd.client_ref, &ir);
-        e.answered = false;
-        e.captured = NULL;
-        answer_result(&e, &cmds[k], &ir, b1->coid, false, true);
-        b1->answer = entry_answer(&e, which[k]);
-    }
-    json_t *list = json_array();
-    for (size_t i = 0; i < n; i++) {
-        if (ent[i].answer &&
-            json_integer_value(json_object_get(ent[i].answer, "http_status")) < 300)
-            accepted++;
-        json_array_append_new(list, ent[i].answer);
-        ent[i].answer = NULL;
-    }
-    json_t *o = json_object();
-    json_object_set_new(o, "orders", json_integer((json_int_t)n));
-    json_object_set_new(o, "accepted", json_integer((json_int_t)accepted));
-    json_object_set_new(o, "refused", json_integer((json_int_t)(n - accepted)));
-    json_object_set_new(o, "results", list);
-    http_json(r, 200, o, NULL);
-out:
-    if (ent)
-        for (size_t i = 0; i < json_array_size(orders); i++) json_decref(ent[i].answer);
-    free(ent);
-    free(cmds);
-    free(res);
-    free(codes);
-    free(which);
-    json_decref(b);
-    return r->status;
+    return api_submit_then(r, f->cmds, f->codes, f->res, f->ns, batch_then, f);
 }
 
 static int h_orders(http_conn *conn, void *cb)
@@ -469,8 +584,22 @@ static int h_withdrawals(http_conn *conn, void *cb)
     return withdraw(&r);
 }
 
+/* The requests that run on an event loop's I/O thread: orders, batches,
+ * takes and cancels (they submit with api_submit_then and claim ids without
+ * waiting). */
+static bool trading_nonblocking(const char *method, const char *path)
+{
+    if (strcmp(method, "POST") == 0)
+        return strcmp(path, "/api/v1/orders") == 0 || strcmp(path, "/api/v1/orders/batch") == 0 ||
+               strcmp(path, "/api/v1/takes") == 0;
+    if (strcmp(method, "DELETE") != 0 || strncmp(path, "/api/v1/orders/", 15) != 0) return false;
+    const char *id = path + 15;
+    return id[0] && strspn(id, "0123456789") == strlen(id);
+}
+
 void api_trading_register(server *s)
 {
+    http_nonblocking_routes(trading_nonblocking);
     http_handle(s, "/api/v1/orders", h_orders);
     http_handle(s, "/api/v1/takes", h_takes);
     http_handle(s, "/api/v1/withdrawals", h_withdrawals);

@@ -61,7 +61,8 @@ typedef struct io_thread {
     h2o_multithread_queue_t *queue;
     h2o_multithread_receiver_t answers;
     h2o_multithread_receiver_t stopper;
-    ws_io *ws; /* its WebSockets */
+    ws_io *ws;                         /* its WebSockets */
+    struct job *done_head, *done_tail; /* completions of the batch (engine thread only) */
     volatile int stop;
     struct conn_slot *conns; /* open connections of this thread */
     int nconns;
@@ -99,6 +100,12 @@ struct evl {
     int conns;
     uint16_t per_addr[ADDR_SLOTS];
     uint64_t refused_total, refused_addr;
+    /* requests answered on an I/O thread, on a handler thread, handed from
+     * one to the other (a busy id), and completion messages (atomic) */
+    uint64_t served_io, served_handler, deferred, completion_msgs;
+    uint64_t wakeups;      /* the I/O threads woke for answers (on_answers) */
+    int inflight;          /* submitted from an I/O thread, not yet answered (atomic) */
+    volatile int draining; /* stopping: no more submissions from the I/O threads */
 };
 
 /* A request on its way to a handler thread and its answer on the way back. */
@@ -114,6 +121,19 @@ typedef struct job {
     char remote[64];
     char *body;
     size_t body_len, body_pos;
+    /* submitted from the I/O thread (api_submit_then): the completion holds
+     * the request's reference and brings the job back to its I/O thread */
+    bool submitted;
+    req *sr; /* the request as the handler left it, for then() */
+    http_then_fn then;
+    void *then_ctx;
+    cets_cmd *out_cmds;
+    int *out_codes;
+    cets_result *out_res;
+    http_tl_state tl;
+    struct job *chain; /* the next completion of the same batch and I/O thread */
+    bool direct;       /* on its I/O thread: an answer goes to h2o at once (send_to) */
+    bool sent;         /* ... and has gone */
     /* the answer */
     bool answered;
     int status;
@@ -131,6 +151,7 @@ static void job_unref(job *j)
     free(j->ctype);
     free(j->extra);
     free(j->resp);
+    free(j->sr);
     free(j);
 }
 
@@ -147,6 +168,9 @@ static int job_read(http_conn *c, char *buf, size_t len)
     return (int)n;
 }
 
+static void send_to(h2o_req_t *hr, int status, const char *reason, const char *ctype,
+                    const char *extra, const char *body, size_t len, bool close);
+
 static void job_answer(http_conn *c, int status, const char *reason, const char *ctype,
                        const char *extra, const char *body, size_t len, bool close)
 {
@@ -154,6 +178,11 @@ static void job_answer(http_conn *c, int status, const char *reason, const char 
     if (j->answered) return;
     j->answered = true;
     j->status = status;
+    if (j->direct) { /* on the request's I/O thread: no copy on the way */
+        if (!j->gone) send_to(j->hr, status, reason, ctype, extra, body, len, close);
+        j->sent = true;
+        return;
+    }
     j->reason = strdup(reason);
     j->ctype = strdup(ctype);
     j->extra = strdup(extra ? extra : "");
@@ -163,32 +192,80 @@ static void job_answer(http_conn *c, int status, const char *reason, const char 
     j->close = close;
 }
 
-static const http_conn_ops job_ops = {job_read, job_answer};
+/* On the engine thread: the job's commands are durable (or refused). Their
+ * outcome goes where the handler wants it, the job onto its I/O thread's
+ * list; evl_batch_end hands the list on after the batch's last done(). */
+static void job_done(void *ctx, size_t n, const int *codes, const cets_cmd *cmds,
+                     const cets_result *res)
+{
+    job *j = ctx;
+    memcpy(j->out_codes, codes, n * sizeof *codes);
+    memcpy(j->out_cmds, cmds, n * sizeof *cmds);
+    memcpy(j->out_res, res, n * sizeof *res);
+    io_thread *io = j->io;
+    j->chain = NULL;
+    if (io->done_tail)
+        io->done_tail->chain = j;
+    else
+        io->done_head = j;
+    io->done_tail = j;
+}
+
+/* On the engine thread, after a batch's completions: one message per I/O
+ * thread that has any (the first job, the others chained to it). */
+static void evl_batch_end(void *arg)
+{
+    evl *e = arg;
+    for (int i = 0; i < e->nio; i++) {
+        io_thread *io = &e->io[i];
+        job *j = io->done_head;
+        if (!j) continue;
+        io->done_head = io->done_tail = NULL;
+        __atomic_fetch_add(&e->completion_msgs, 1, __ATOMIC_RELAXED);
+        h2o_multithread_send_message(&io->answers, &j->msg);
+    }
+}
+
+/* api_submit_then on an I/O thread: submit without waiting. */
+static int job_submit(http_conn *c, const req *r, cets_cmd *cmds, int *codes, cets_result *res,
+                      size_t n, http_then_fn then, void *ctx)
+{
+    job *j = c->impl;
+    evl *e = j->io->e;
+    if (__atomic_load_n(&e->draining, __ATOMIC_ACQUIRE)) return CETS_CAPACITY; /* stopping */
+    if (!j->sr && !(j->sr = malloc(sizeof *j->sr))) return CETS_CAPACITY;
+    http_req_copy(j->sr, r);
+    j->then = then;
+    j->then_ctx = ctx;
+    j->out_cmds = cmds;
+    j->out_codes = codes;
+    j->out_res = res;
+    j->submitted = true;
+    __atomic_fetch_add(&e->inflight, 1, __ATOMIC_ACQ_REL);
+    int code = core_submit_batch_async(e->s->core, cmds, n, job_done, j);
+    if (code) {
+        j->submitted = false;
+        __atomic_fetch_sub(&e->inflight, 1, __ATOMIC_ACQ_REL);
+    }
+    return code;
+}
+
+static const http_conn_ops job_ops = {job_read, job_answer, job_submit};
 
 /* ---- the answer, on the request's I/O thread ---------------------------- */
 
-static void send_answer(job *j)
+/* The answer to hr: h2o copies what it keeps into the request's pool. */
+static void send_to(h2o_req_t *hr, int status, const char *reason, const char *ctype,
+                    const char *extra, const char *body, size_t len, bool close)
 {
-    h2o_req_t *hr = j->hr;
-    if (!j->answered) { /* a handler that answered nothing */
-        j->answered = true;
-        j->status = 500;
-        j->reason = strdup("Internal Server Error");
-        j->ctype = strdup("application/json; charset=utf-8");
-        j->extra = strdup("");
-        const char *b = "{\"error\":\"internal\",\"code\":1009,\"message\":\"no answer\"}";
-        j->resp = strdup(b);
-        j->resp_len = j->resp ? strlen(b) : 0;
-    }
-    hr->res.status = j->status;
-    hr->res.reason = h2o_strdup(&hr->pool, j->reason ? j->reason : "", SIZE_MAX).base;
-    h2o_add_header(&hr->pool, &hr->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                   h2o_strdup(&hr->pool, j->ctype ? j->ctype : "text/plain", SIZE_MAX).base,
-                   strlen(j->ctype ? j->ctype : "text/plain"));
+    hr->res.status = status;
+    hr->res.reason = h2o_strdup(&hr->pool, reason ? reason : "", SIZE_MAX).base;
+    h2o_iovec_t ct = h2o_strdup(&hr->pool, ctype ? ctype : "text/plain", SIZE_MAX);
+    h2o_add_header(&hr->pool, &hr->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ct.base, ct.len);
     h2o_add_header(&hr->pool, &hr->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
                    H2O_STRLIT("no-store"));
     /* more header lines: "Name: value\r\n"... */
-    for (const char *p = j->extra; p && *p;) {
+    for (const char *p = extra; p && *p;) {
         const char *eol = strstr(p, "\r\n");
         size_t n = eol ? (size_t)(eol - p) : strlen(p);
         const char *colon = memchr(p, ':', n);
@@ -202,9 +279,24 @@ static void send_answer(job *j)
         }
         p += n + (eol ? 2 : 0);
     }
-    if (j->close) hr->http1_is_persistent = 0;
-    hr->res.content_length = j->resp_len;
-    h2o_send_inline(hr, j->resp ? j->resp : "", j->resp_len);
+    if (close) hr->http1_is_persistent = 0;
+    hr->res.content_length = len;
+    h2o_send_inline(hr, body ? body : "", len);
+}
+
+/* The answer a handler thread recorded in j (or a 500 if it recorded none). */
+static void send_answer(job *j)
+{
+    if (j->sent) return; /* sent at once (job_answer, direct) */
+    if (!j->answered) {  /* a handler that answered nothing */
+        j->answered = true;
+        j->status = 500;
+        const char *b = "{\"error\":\"internal\",\"code\":1009,\"message\":\"no answer\"}";
+        send_to(j->hr, 500, "Internal Server Error", "application/json; charset=utf-8", "", b,
+                strlen(b), false);
+        return;
+    }
+    send_to(j->hr, j->status, j->reason, j->ctype, j->extra, j->resp, j->resp_len, j->close);
 }
 
 /* ---- h2o's own refusals ------------------------------------------------------
@@ -284,17 +376,41 @@ static void refusal_setup(h2o_filter_t *self, h2o_req_t *hr, h2o_ostream_t **slo
     h2o_setup_next_ostream(hr, slot);
 }
 
-/* Answers from the handler threads: everything queued since the last wake-up. */
+/* A submission of this I/O thread is durable: the handler's then() makes
+ * the answer, as it would have at once on a handler thread. */
+static void complete(job *j)
+{
+    evl *e = j->io->e;
+    http_tl_restore(&j->tl);
+    j->direct = true;
+    j->then(j->sr, j->then_ctx);
+    j->direct = false;
+    http_tl_end(&j->c, j->answered ? j->status : 500);
+    if (!j->gone) send_answer(j);
+    job_unref(j);
+    __atomic_fetch_sub(&e->inflight, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Answers from the handler threads and the core's completions: everything
+ * queued since the last wake-up. */
 static void on_answers(h2o_multithread_receiver_t *rcv, h2o_linklist_t *messages)
 {
-    (void)rcv;
+    io_thread *io = H2O_STRUCT_FROM_MEMBER(io_thread, answers, rcv);
+    __atomic_fetch_add(&io->e->wakeups, 1, __ATOMIC_RELAXED);
     while (!h2o_linklist_is_empty(messages)) {
         h2o_multithread_message_t *m =
             H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
         h2o_linklist_unlink(&m->link);
-        job *j = (job *)m;
-        if (!j->gone) send_answer(j);
-        job_unref(j);
+        for (job *j = (job *)m, *next; j; j = next) {
+            next = j->chain;
+            j->chain = NULL;
+            if (j->submitted) {
+                complete(j);
+                continue;
+            }
+            if (!j->gone) send_answer(j);
+            job_unref(j);
+        }
     }
 }
 
@@ -329,6 +445,7 @@ static void *worker_main(void *arg)
         http_tl_begin();
         int status = http_dispatch(e->s, &j->c);
         http_tl_end(&j->c, j->answered ? j->status : status);
+        __atomic_fetch_add(&e->served_handler, 1, __ATOMIC_RELAXED);
         h2o_multithread_send_message(&j->io->answers, &j->msg);
     }
 }
@@ -496,6 +613,28 @@ static int on_req(h2o_handler_t *self, h2o_req_t *hr)
         if (st) send_answer(j);
         job_unref(j);
         return 0;
+    }
+    if (http_route_nonblocking(j->c.method, j->c.path)) { /* on this thread, no handler's */
+        j->c.nonblocking = j->direct = true;
+        st = http_dispatch(e->s, &j->c);
+        j->c.nonblocking = j->direct = false;
+        if (j->submitted) { /* answered when the completion comes (complete) */
+            http_tl_save(&j->tl);
+            __atomic_fetch_add(&e->served_io, 1, __ATOMIC_RELAXED);
+            return 0;
+        }
+        if (!j->c.defer) {
+            http_tl_end(&j->c, j->answered ? j->status : st);
+            send_answer(j);
+            job_unref(j);
+            __atomic_fetch_add(&e->served_io, 1, __ATOMIC_RELAXED);
+            return 0;
+        }
+        /* it would wait (a busy client order id): a handler thread runs it
+         * again from its start */
+        j->c.defer = false;
+        j->body_pos = 0;
+        __atomic_fetch_add(&e->deferred, 1, __ATOMIC_RELAXED);
     }
     pthread_mutex_lock(&e->qm);
     j->next = NULL;
@@ -721,14 +860,22 @@ void evloop_stop(server *s)
     evl *e = s->evl;
     if (!e) return;
     e->accepting = 0; /* new connections are closed at once */
+    /* no more submissions from the I/O threads (answered 503 unavailable) */
+    __atomic_store_n(&e->draining, 1, __ATOMIC_RELEASE);
     /* the handler threads answer what is queued, then end */
     pthread_mutex_lock(&e->qm);
     e->stopping = true;
     pthread_cond_broadcast(&e->qcv);
     pthread_mutex_unlock(&e->qm);
-    for (int i = 0; i < e->nworkers; i++)
+    for (int i = 0; e->workers && i < e->nworkers; i++)
         if (e->workers[i]) pthread_join(e->workers[i], NULL);
-    bool clean = true;
+    /* the completions on their way are answered on the I/O threads (or
+     * dropped where the connection is gone): for at most 30 s */
+    for (int i = 0; i < 30000 && __atomic_load_n(&e->inflight, __ATOMIC_ACQUIRE) > 0; i++)
+        usleep(1000);
+    bool clean = __atomic_load_n(&e->inflight, __ATOMIC_ACQUIRE) == 0;
+    if (!clean) log_warn("http", "msg=\"completions still on their way at stop\"");
+    if (s->core) core_set_batch_hook(s->core, NULL, NULL); /* waits for a hook running now */
     for (int i = 0; i < e->nio; i++) {
         io_thread *io = &e->io[i];
         if (io->started && io->ready == 1) {
@@ -841,6 +988,7 @@ int evloop_start(server *s, char *err, size_t errlen)
         snprintf(err, errlen, "cannot set up an I/O thread's event loop (out of memory or files)");
         goto fail;
     }
+    if (s->core) core_set_batch_hook(s->core, evl_batch_end, e);
     return 0;
 fail:
     evloop_stop(s);
@@ -862,4 +1010,17 @@ void evloop_counts(const server *s, int *conns, uint64_t *refused_total, uint64_
     *refused_total = e->refused_total;
     *refused_addr = e->refused_addr;
     pthread_mutex_unlock(&e->cm);
+}
+
+void evloop_http_counts(const server *s, uint64_t *on_io, uint64_t *on_handler, uint64_t *deferred,
+                        uint64_t *completion_msgs, uint64_t *wakeups)
+{
+    evl *e = s->evl;
+    *on_io = *on_handler = *deferred = *completion_msgs = *wakeups = 0;
+    if (!e) return;
+    *wakeups = __atomic_load_n(&e->wakeups, __ATOMIC_RELAXED);
+    *on_io = __atomic_load_n(&e->served_io, __ATOMIC_RELAXED);
+    *on_handler = __atomic_load_n(&e->served_handler, __ATOMIC_RELAXED);
+    *deferred = __atomic_load_n(&e->deferred, __ATOMIC_RELAXED);
+    *completion_msgs = __atomic_load_n(&e->completion_msgs, __ATOMIC_RELAXED);
 }

@@ -15,5 +15,11 @@ void evloop_stop(server *s);
 int evloop_port(const server *s);
 /* Open connections, and those refused by the total and the per-address caps. */
 void evloop_counts(const server *s, int *conns, uint64_t *refused_total, uint64_t *refused_addr);
+/* Requests answered on an I/O thread and on a handler thread, those handed
+ * from the one to the other (a busy client order id), the completion
+ * messages the core's batches sent the I/O threads, and the times the I/O
+ * threads woke for answers and completions. */
+void evloop_http_counts(const server *s, uint64_t *on_io, uint64_t *on_handler, uint64_t *deferred,
+                        uint64_t *completion_msgs, uint64_t *wakeups);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http.h"
 
@@ -26,6 +27,13 @@ typedef struct http_conn_ops {
      * whether the connection closes after it */
     void (*answer)(http_conn *c, int status, const char *reason, const char *ctype,
                    const char *extra, const char *body, size_t len, bool close);
+    /* a request on an I/O thread (c->nonblocking; NULL elsewhere): submit
+     * cmds[0..n) without waiting; once they are durable their codes,
+     * results and the commands as journaled are written to codes, res and
+     * cmds and then(a copy of r, ctx) runs on this thread. 0, or the core's
+     * refusal (then is not called: the caller runs it) */
+    int (*submit)(http_conn *c, const req *r, cets_cmd *cmds, int *codes, cets_result *res,
+                  size_t n, http_then_fn then, void *ctx);
 } http_conn_ops;
 
 struct http_conn {
@@ -41,7 +49,9 @@ struct http_conn {
     struct {
         const char *name, *value;
     } hdr[HTTP_MAX_HEADERS];
-    bool close; /* set by the front end or a handler: close after the answer */
+    bool close;       /* set by the front end or a handler: close after the answer */
+    bool nonblocking; /* on an I/O thread: nothing may wait (http_nonblocking) */
+    bool defer;       /* the handler asked to run on a handler thread (http_defer) */
 };
 
 /* Paths outside the handlers' (the dashboard's files): 0 to serve the file
@@ -59,6 +69,14 @@ int http_routes(const char **prefixes[], http_handler **fns);
  * it ended with status: the request log line and the per-status counter. */
 void http_tl_begin(void);
 void http_tl_end(const http_conn *c, int status);
+/* A request that is answered later on the same thread, after others ran
+ * meanwhile (an I/O thread): its clock and user kept, and brought back. */
+typedef struct http_tl_state {
+    int64_t t0;
+    char user[64];
+} http_tl_state;
+void http_tl_save(http_tl_state *out);
+void http_tl_restore(const http_tl_state *in);
 /* civetweb (http_civet.c): fill c for the request of conn. */
 struct mg_connection;
 void http_civet_conn(http_conn *c, struct mg_connection *conn);

@@ -586,6 +586,57 @@ void http_status_counts(uint64_t out[600])
     for (int i = 0; i < 600; i++) out[i] = __atomic_load_n(&status_counts[i], __ATOMIC_RELAXED);
 }
 
+void http_tl_save(http_tl_state *out)
+{
+    out->t0 = tl.t0;
+    memcpy(out->user, tl.user, sizeof out->user);
+}
+
+void http_tl_restore(const http_tl_state *in)
+{
+    tl.t0 = in->t0;
+    memcpy(tl.user, in->user, sizeof tl.user);
+}
+
+bool http_nonblocking(const req *r)
+{
+    return r->conn && r->conn->nonblocking;
+}
+
+int http_defer(req *r)
+{
+    r->conn->defer = true;
+    r->answered = true; /* nothing else answers it here */
+    r->status = 0;
+    return 0;
+}
+
+int http_submit_nonblocking(req *r, cets_cmd *cmds, int *codes, cets_result *res, size_t n,
+                            http_then_fn then, void *ctx)
+{
+    http_conn *c = r->conn;
+    if (!c || !c->nonblocking || !c->ops->submit) return -1;
+    return c->ops->submit(c, r, cmds, codes, res, n, then, ctx);
+}
+
+void http_req_copy(req *dst, const req *r)
+{
+    *dst = *r;
+    for (int i = 0; i < r->nseg; i++) dst->seg[i] = dst->segbuf + (r->seg[i] - r->segbuf);
+}
+
+static bool (*nonblocking_pred)(const char *method, const char *path);
+
+void http_nonblocking_routes(bool (*pred)(const char *method, const char *path))
+{
+    nonblocking_pred = pred;
+}
+
+bool http_route_nonblocking(const char *method, const char *path)
+{
+    return nonblocking_pred && method && path && nonblocking_pred(method, path);
+}
+
 void http_tl_begin(void)
 {
     tl.t0 = mono_ns();
@@ -605,6 +656,7 @@ void http_tl_end(const http_conn *c, int status)
     log_level lv = status >= 500                                                      ? LOG_WARN
                    : strncmp(uri, "/api/v1/admin/", 14) == 0 && strcmp(m, "GET") != 0 ? LOG_INFO
                                                                                       : LOG_DEBUG;
+    if (!log_enabled(lv)) return; /* the quoting below costs more than the rest */
     log_write(lv, "http", "method=%s path=%s status=%d us=%lld user=%s remote=%s", log_q(m),
               log_q(uri), status, (long long)us, log_q(tl.user[0] ? tl.user : "-"),
               log_q(c && c->remote ? c->remote : "-"));

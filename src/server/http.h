@@ -65,6 +65,30 @@ typedef struct req {
     json_t *captured; /* ... its body (the reference is the caller's) */
 } req;
 
+/* What a handler does once its commands are durable and applied (or
+ * refused): their codes and results are in the arrays it gave
+ * api_submit_then() (api.h); it answers r and frees ctx. */
+typedef int (*http_then_fn)(req *r, void *ctx);
+
+/* true when the request runs on an event-loop I/O thread: nothing may wait
+ * there (a busy idempotency claim is handed on with http_defer()). */
+bool http_nonblocking(const req *r);
+/* Run this request again from its start on a handler thread, where it may
+ * wait: nothing may have been answered or changed yet. Returns 0. */
+int http_defer(req *r);
+/* On an I/O thread: submit cmds without waiting, then(copy of r, ctx) to
+ * run there when they are durable (api_submit_then); 0, or the core's
+ * refusal (then() not called). -1 anywhere else: submit and wait. */
+int http_submit_nonblocking(req *r, cets_cmd *cmds, int *codes, cets_result *res, size_t n,
+                            http_then_fn then, void *ctx);
+/* Copy r to dst (its segments point into dst's own copy of the path). */
+void http_req_copy(req *dst, const req *r);
+/* Which requests a front end may run on its I/O threads (handlers that
+ * never wait there: they submit with api_submit_then and claim with
+ * projection_idem_try): pred(method, path). One predicate; NULL: none. */
+void http_nonblocking_routes(bool (*pred)(const char *method, const char *path));
+bool http_route_nonblocking(const char *method, const char *path);
+
 /* Set up r for a request on conn; false (404 answered) for a path with too
  * many segments. */
 bool http_begin(req *r, server *s, http_conn *conn);

@@ -53,7 +53,7 @@ static void civet_answer(http_conn *c, int status, const char *reason, const cha
     free(head);
 }
 
-static const http_conn_ops civet_ops = {civet_read, civet_answer};
+static const http_conn_ops civet_ops = {civet_read, civet_answer, NULL}; /* it waits */
 
 void http_civet_conn(http_conn *c, struct mg_connection *conn)
 {

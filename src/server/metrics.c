@@ -20,6 +20,7 @@
 #include "auth/auth.h"
 #include "api.h"
 #include "backoffice/backoffice.h"
+#include "evloop.h"
 #include "ws.h"
 
 typedef struct buf {
@@ -211,6 +212,29 @@ static int h_metrics(http_conn *conn, void *cb)
         alert_metrics(&b, s);
         metric(&b, "cets_ws_clients", "gauge", "Open WebSocket connections.");
         out(&b, "cets_ws_clients %d\n", s->ws ? ws_client_count(s->ws) : 0);
+        if (s->evl) { /* the event loop's front end: where requests were answered */
+            uint64_t io, handler, deferred, msgs, wakeups;
+            evloop_http_counts(s, &io, &handler, &deferred, &msgs, &wakeups);
+            metric(&b, "cets_http_io_thread_requests_total", "counter",
+                   "API requests answered on an event-loop I/O thread (orders, batches, takes, "
+                   "cancels).");
+            out(&b, "cets_http_io_thread_requests_total %" PRIu64 "\n", io);
+            metric(&b, "cets_http_handler_thread_requests_total", "counter",
+                   "API requests answered on a handler thread.");
+            out(&b, "cets_http_handler_thread_requests_total %" PRIu64 "\n", handler);
+            metric(&b, "cets_http_deferred_total", "counter",
+                   "Requests an I/O thread handed to a handler thread (a client_order_id still "
+                   "being executed).");
+            out(&b, "cets_http_deferred_total %" PRIu64 "\n", deferred);
+            metric(&b, "cets_http_completion_messages_total", "counter",
+                   "Messages that brought the core's completions back to the I/O threads (one "
+                   "per I/O thread per journal batch).");
+            out(&b, "cets_http_completion_messages_total %" PRIu64 "\n", msgs);
+            metric(&b, "cets_http_io_wakeups_total", "counter",
+                   "Times an I/O thread woke for answers and completions (each takes everything "
+                   "queued meanwhile).");
+            out(&b, "cets_http_io_wakeups_total %" PRIu64 "\n", wakeups);
+        }
         metric(&b, "cets_http_requests_total", "counter", "HTTP requests answered, by status.");
         for (int i = 100; i < 600; i++)
             if (http[i])

@@ -470,8 +470,8 @@ uint64_t projection_client_ref(const char *client_order_id)
 
 #define CLAIM_WAIT_NS 10000000000LL /* a duplicate in flight waits this long for the first */
 
-idem_claim projection_idem_claim(projection *p, uint32_t participant, uint64_t ref,
-                                 const char *coid, idem_result *out)
+static idem_claim idem_claim_wait(projection *p, uint32_t participant, uint64_t ref,
+                                  const char *coid, idem_result *out, bool wait)
 {
     struct timespec until;
     int64_t deadline = now_ns(CLOCK_MONOTONIC) + CLAIM_WAIT_NS;
@@ -507,13 +507,25 @@ idem_claim projection_idem_claim(projection *p, uint32_t participant, uint64_t r
             rc = CLAIM_KNOWN;
             break;
         }
-        if (pthread_cond_timedwait(&p->cv, &p->mu, &until) == ETIMEDOUT) {
+        if (!wait || pthread_cond_timedwait(&p->cv, &p->mu, &until) == ETIMEDOUT) {
             rc = CLAIM_BUSY;
             break;
         }
     }
     pthread_mutex_unlock(&p->mu);
     return rc;
+}
+
+idem_claim projection_idem_claim(projection *p, uint32_t participant, uint64_t ref,
+                                 const char *coid, idem_result *out)
+{
+    return idem_claim_wait(p, participant, ref, coid, out, true);
+}
+
+idem_claim projection_idem_try(projection *p, uint32_t participant, uint64_t ref, const char *coid,
+                               idem_result *out)
+{
+    return idem_claim_wait(p, participant, ref, coid, out, false);
 }
 
 void projection_idem_finish(projection *p, uint32_t participant, uint64_t ref,

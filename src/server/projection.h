@@ -58,12 +58,16 @@ typedef enum idem_claim {
     CLAIM_NEW,   /* claimed: execute, then projection_idem_finish() or _release() */
     CLAIM_DONE,  /* used before: *out holds the first result */
     CLAIM_KNOWN, /* used before the last restart, result unknown */
-    CLAIM_BUSY,  /* still being executed by another request after a wait */
+    CLAIM_BUSY,  /* still being executed by another request after a wait (or at once: _try) */
     CLAIM_NOMEM,
 } idem_claim;
 
 idem_claim projection_idem_claim(projection *p, uint32_t participant, uint64_t ref,
                                  const char *client_order_id, idem_result *out);
+/* The same without waiting: CLAIM_BUSY at once while another request
+ * executes the id (for an I/O thread, which must not wait). */
+idem_claim projection_idem_try(projection *p, uint32_t participant, uint64_t ref, const char *coid,
+                               idem_result *out);
 void projection_idem_finish(projection *p, uint32_t participant, uint64_t ref,
                             const idem_result *res);
 /* The command was not executed (journal failure): forget the claim. */
