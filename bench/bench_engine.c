@@ -53,21 +53,33 @@ static void usage(void)
     exit(2);
 }
 
-/* The value of a numeric flag: a whole number (decimal, or 0x hex), else
- * the flag and what was wrong with it, and the usage. */
-static uint64_t num(const char *flag, const char *s)
+/* The value of a numeric flag: a whole number (decimal, or 0x hex) from 0 to
+ * max, else the flag and what was wrong with it, and the usage. */
+static uint64_t num_upto(const char *flag, const char *s, unsigned long long max)
 {
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 0);
     const char *skip = s;
     while (*skip == ' ' || *skip == '\t') skip++;
-    if (errno || *end || end == s || *skip == '-' || *skip == '+') {
+    if (errno || *end || end == s || *skip == '-' || *skip == '+' || v > max) {
         fprintf(stderr, "bench_engine: %s wants a whole number from 0 to %llu, not '%s'\n", flag,
-                ULLONG_MAX, s);
+                max, s);
         usage();
     }
     return v;
+}
+
+static uint64_t num(const char *flag, const char *s)
+{
+    return num_upto(flag, s, ULLONG_MAX);
+}
+
+/* A count held in 32 bits (instruments, accounts): one past 2^32 - 1 is
+ * refused, not cut to its low bits. */
+static uint32_t num32(const char *flag, const char *s)
+{
+    return (uint32_t)num_upto(flag, s, UINT32_MAX);
 }
 
 static void parse(int argc, char **argv, args *a)
@@ -97,9 +109,9 @@ static void parse(int argc, char **argv, args *a)
         else if (!strcmp(f, "--only"))
             a->only = v;
         else if (!strcmp(f, "--instruments"))
-            a->wl.instruments = (uint32_t)num(f, v);
+            a->wl.instruments = num32(f, v);
         else if (!strcmp(f, "--accounts"))
-            a->wl.accounts = (uint32_t)num(f, v);
+            a->wl.accounts = num32(f, v);
         else if (!strcmp(f, "--batch"))
             a->batch = num(f, v);
         else if (!strcmp(f, "--rate"))
