@@ -55,16 +55,6 @@ static void msleep(int ms)
     nanosleep(&t, NULL);
 }
 
-static int connect_to(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    return fd;
-}
-
 /* Wait up to ms for the server to close fd (recv() == 0 or an error): the
  * milliseconds it took, or -1 if it is still open. Data is read and dropped. */
 static int64_t wait_closed(int fd, int ms)
@@ -143,7 +133,7 @@ static void *slow_headers(void *arg)
 {
     slow *s = arg;
     for (int i = 0; i < SLOW; i++) {
-        s->fd[i] = connect_to(s->port);
+        s->fd[i] = ts_connect(s->port);
         send(s->fd[i], "GET /healthz HTTP/1.1\r\n", 23, MSG_NOSIGNAL);
     }
     while (!s->stop) {
@@ -191,7 +181,7 @@ static void test_trickled_body_cut(void **state)
     tserver t;
     start(&t);
     json_t *h0 = ts_expect(&t, "GET", "/healthz", NULL, NULL, 200);
-    int fd = connect_to(t.port);
+    int fd = ts_connect(t.port);
     const char *head = "POST /api/v1/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n{";
     send(fd, head, strlen(head), MSG_NOSIGNAL);
     int64_t t0 = now_ms(), closed = -1;
@@ -217,7 +207,7 @@ static void test_keepalive_idle_closed(void **state)
     (void)state;
     tserver t;
     start(&t);
-    int fd = connect_to(t.port);
+    int fd = ts_connect(t.port);
     const char *get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
     assert_int_equal(raw_request(fd, get), 200);
     msleep(DEADLINE_MS / 2);
@@ -235,16 +225,16 @@ static void caps_check(tserver *t, int cap)
 {
     int fd[64];
     const char *get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
-    for (int i = 0; i < cap; i++) fd[i] = connect_to(t->port);
+    for (int i = 0; i < cap; i++) fd[i] = ts_connect(t->port);
     for (int i = 0; i < cap; i++) /* all of them at the cap: served */
         assert_int_equal(raw_request(fd[i], get), 200);
-    int past = connect_to(t->port);
+    int past = ts_connect(t->port);
     assert_true(wait_closed(past, 1000) >= 0); /* one past it: closed */
     close(past);
     assert_int_equal(raw_request(fd[0], get), 200); /* the others are not affected */
     close(fd[0]);
     msleep(200);
-    fd[0] = connect_to(t->port); /* a place is free again */
+    fd[0] = ts_connect(t->port); /* a place is free again */
     assert_int_equal(raw_request(fd[0], get), 200);
     for (int i = 0; i < cap; i++) close(fd[i]);
 }
@@ -496,7 +486,7 @@ static void test_client_gone_mid_answer(void **state)
         close(fd); /* a reset, with most of the answer unsent */
         msleep(20);
     }
-    int fd = connect_to(t.port);
+    int fd = ts_connect(t.port);
     assert_int_equal(raw_request(fd, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 200);
     close(fd);
     stop(&t);

@@ -226,16 +226,6 @@ static char *order_body(const char *coid, const char *price, long long qty)
 
 /* ---- a raw HTTP client (one connection per request, for concurrency) ----- */
 
-static int connect_to(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    return fd;
-}
-
 static void raw_send(int fd, const char *method, const char *path, const char *token,
                      const char *body)
 {
@@ -279,7 +269,7 @@ typedef struct call {
 static void *call_main(void *arg)
 {
     call *c = arg;
-    int fd = connect_to(c->port);
+    int fd = ts_connect(c->port);
     raw_send(fd, "POST", c->path ? c->path : "/api/v1/orders", c->token, c->body);
     c->status = raw_answer(fd, c->out, sizeof c->out, 20000);
     close(fd);
@@ -466,7 +456,7 @@ static void test_client_gone(void **state)
     slow_ms = 300;
     char *b = order_body("gone-1", "74.00", 2);
     for (int i = 0; i < 4; i++) {
-        int fd = connect_to(F.t.port);
+        int fd = ts_connect(F.t.port);
         if (i == 0) {
             raw_send(fd, "POST", "/api/v1/orders", F.alice, b);
         } else {
@@ -584,7 +574,7 @@ static void test_stop_in_flight(void **state)
     int fd[INFLIGHT];
     char *b = order_body(NULL, "74.00", 1);
     for (int i = 0; i < INFLIGHT; i++) {
-        fd[i] = connect_to(F.t.port);
+        fd[i] = ts_connect(F.t.port);
         raw_send(fd[i], "POST", "/api/v1/orders", F.alice, b);
     }
     free(b);

@@ -69,12 +69,7 @@ static int group_teardown(void **state)
  * connection or 3 s pass. *closed: the server closed it. Caller frees. */
 static char *raw_exchange(const char *req, size_t len, bool *closed)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)T.port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_true(fd >= 0);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    int fd = ts_connect(T.port);
     size_t off = 0;
     while (off < len) {
         ssize_t w = send(fd, req + off, len - off, MSG_NOSIGNAL);

@@ -126,6 +126,17 @@ static int free_port(void)
     return ntohs(a.sin_port);
 }
 
+int ts_connect(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
 static bool child_up(tserver *t)
 {
     for (int i = 0; i < 200; i++) { /* 10 s */

@@ -58,6 +58,10 @@ int ts_signal(tserver *t, int sig);
 long ts_req(tserver *t, const char *method, const char *path, const char *token, const char *body,
             tresp *out);
 void tresp_free(tresp *r);
+
+/* A plain TCP connection to 127.0.0.1:port (for tests that speak raw HTTP or
+ * hold sockets open); asserts it connects. The caller closes it. */
+int ts_connect(int port);
 /* GET/POST expecting a status; returns the parsed JSON (caller decrefs).
  * Fails the test on another status, printing the body. */
 json_t *ts_expect(tserver *t, const char *method, const char *path, const char *token,
