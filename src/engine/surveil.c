@@ -56,7 +56,7 @@ typedef struct pstat {
     surv_counts c; /* while detached; attached, beside its record (counts_at) */
     uint32_t self_attempts;
     uint32_t far_head, ramp_head, rel_head; /* its pientry lists today (index + 1; 0 = none) */
-    bool self_alerted, touched;
+    bool self_alerted;
 } pstat; /* the rest: seldom touched by the attached surveillance */
 
 /* What the evidence needs, apart: seldom written, so the counters stay dense. */
@@ -91,6 +91,7 @@ struct cets_surveil {
     pstat *p;    /* by participant id */
     pcold *cold; /* by participant id, as p */
     uint32_t capp;
+    uint64_t *tbits;   /* by participant id, as p: a bit set when in touched */
     uint32_t *touched; /* participants with anything today */
     uint32_t ntouched, captouched;
     cets_alert *alerts;
@@ -109,6 +110,7 @@ static void surveil_drop(cets_surveil *s)
 {
     free(s->p);
     free(s->cold);
+    free(s->tbits);
     free(s->touched);
     free(s->alerts);
     free(s->far.v);
@@ -151,31 +153,52 @@ uint32_t cets_surveil_alerts(const cets_surveil *s, uint32_t from, cets_alert *o
     return s->nalerts;
 }
 
-/* The participant's counters, NULL when out of memory. */
+/* Room for participant pid in the arrays by participant id; false when out
+ * of memory. */
+static bool room_for(cets_surveil *s, uint32_t pid)
+{
+    if (pid < s->capp) return true;
+    uint32_t cap = s->capp ? s->capp : 64;
+    while (cap <= pid) cap *= 2;
+    pstat *q = realloc(s->p, (size_t)cap * sizeof *q);
+    if (!q) return false;
+    s->p = q;
+    pcold *c = realloc(s->cold, (size_t)cap * sizeof *c);
+    if (!c) return false; /* s->p grown, capp not yet: consistent */
+    s->cold = c;
+    uint64_t *b = realloc(s->tbits, (size_t)cap / 64 * sizeof *b);
+    if (!b) return false;
+    s->tbits = b;
+    memset(q + s->capp, 0, (size_t)(cap - s->capp) * sizeof *q);
+    memset(c + s->capp, 0, (size_t)(cap - s->capp) * sizeof *c);
+    memset(b + s->capp / 64, 0, (size_t)(cap - s->capp) / 64 * sizeof *b);
+    s->capp = cap;
+    return true;
+}
+
+static bool is_touched(const cets_surveil *s, uint32_t pid)
+{
+    return pid < s->capp && (s->tbits[pid / 64] >> (pid % 64) & 1);
+}
+
+/* List the participant among today's (once); false when out of memory. A
+ * bit per participant says whether it is listed: a first count of the day
+ * reads that dense bitmap, not the participant's figures. */
+static bool touch(cets_surveil *s, uint32_t pid)
+{
+    if (is_touched(s, pid)) return true;
+    if (!room_for(s, pid) ||
+        !engine_vec_grow((void **)&s->touched, &s->captouched, s->ntouched + 1, sizeof *s->touched))
+        return false;
+    s->touched[s->ntouched++] = pid;
+    s->tbits[pid / 64] |= 1ULL << (pid % 64);
+    return true;
+}
+
+/* The participant's figures, listed among today's; NULL when out of memory. */
 static pstat *stat_of(cets_surveil *s, uint32_t pid)
 {
-    if (pid >= s->capp) {
-        uint32_t cap = s->capp ? s->capp : 64;
-        while (cap <= pid) cap *= 2;
-        pstat *q = realloc(s->p, (size_t)cap * sizeof *q);
-        if (!q) return NULL;
-        s->p = q;
-        pcold *c = realloc(s->cold, (size_t)cap * sizeof *c);
-        if (!c) return NULL; /* s->p grown, capp not yet: consistent */
-        s->cold = c;
-        memset(q + s->capp, 0, (size_t)(cap - s->capp) * sizeof *q);
-        memset(c + s->capp, 0, (size_t)(cap - s->capp) * sizeof *c);
-        s->capp = cap;
-    }
-    pstat *st = &s->p[pid];
-    if (!st->touched) {
-        if (!engine_vec_grow((void **)&s->touched, &s->captouched, s->ntouched + 1,
-                             sizeof *s->touched))
-            return NULL;
-        s->touched[s->ntouched++] = pid;
-        st->touched = true;
-    }
-    return st;
+    return touch(s, pid) ? &s->p[pid] : NULL;
 }
 
 /* Where the participant's day counters are: beside its record in the engine
@@ -187,14 +210,15 @@ static surv_counts *counts_at(cets_surveil *s, const cets_engine *e, uint32_t pi
 }
 
 /* The participant's counters, listed among today's participants at their
- * first use; NULL when out of memory. Attached, the engine's line is in
- * cache already (the command just read the record): the surveillance's own
- * is touched only by the first count of the day. */
+ * first use; NULL when out of memory. Attached, they are on the record's
+ * second line (whose fetch cets_apply and execute start when surveillance
+ * is attached): the surveillance's own bitmap is read only by the first
+ * count of the day. */
 static surv_counts *counts(cets_surveil *s, const cets_engine *e, uint32_t pid)
 {
     if (e->surveil == s && pid <= e->nparts) {
         surv_counts *c = &((cets_engine *)e)->parts[pid].surv;
-        return c->orders | c->trades | c->posts | c->quick || stat_of(s, pid) ? c : NULL;
+        return c->orders | c->trades | c->posts | c->quick || touch(s, pid) ? c : NULL;
     }
     pstat *st = stat_of(s, pid);
     return st ? &st->c : NULL;
@@ -202,6 +226,7 @@ static surv_counts *counts(cets_surveil *s, const cets_engine *e, uint32_t pid)
 
 void surveil_attach(cets_surveil *s, cets_engine *e)
 {
+    (void)room_for(s, e->nparts); /* sized once (else on first use): no growing mid-day */
     for (uint32_t k = 0; k < s->ntouched; k++) {
         uint32_t pid = s->touched[k];
         if (pid > e->nparts) continue; /* not this engine's participant: kept */
@@ -500,6 +525,7 @@ static int on_day_closed(cets_surveil *s, const cets_engine *e, const cets_event
         memset(st, 0, sizeof *st);
         memset(&s->p[pid], 0, sizeof s->p[pid]);
         memset(&s->cold[pid], 0, sizeof s->cold[pid]);
+        s->tbits[pid / 64] &= ~(1ULL << (pid % 64));
     }
     s->ntouched = 0;
     s->far.n = s->ramp.n = s->rel.n = 0;
@@ -573,7 +599,7 @@ static void k_touched(codec *k, cets_surveil *s, const cets_engine *e, uint32_t 
     memset(&tmp, 0, sizeof tmp);
     if (!k->reading) {
         st = &s->p[pid];
-    } else if (!k->err && (pid < 1 || pid > e->nparts || (pid < s->capp && s->p[pid].touched))) {
+    } else if (!k->err && (pid < 1 || pid > e->nparts || is_touched(s, pid))) {
         k->err = "snapshot surveillance section is corrupt"; /* unknown, or twice */
         return;
     }
@@ -603,7 +629,6 @@ static void k_touched(codec *k, cets_surveil *s, const cets_engine *e, uint32_t 
         return;
     }
     tmp.self_alerted = alerted;
-    tmp.touched = true;
     *to = tmp;
     s->cold[pid] = cold;
 }
