@@ -152,6 +152,7 @@ static void test_order_trade(void **state)
     sm_init(&x);
     assert_int_equal(pset(&x.m, CETS_PARAM_SURV_OTR_MIN, 10), CETS_OK);
     assert_int_equal(pset(&x.m, CETS_PARAM_SURV_OTR_RATIO, 5), CETS_OK);
+    tm_clear_events(&x.m);
     cets_result r;
     /* a: 10 orders (9 cancelled), 1 trade: 10 > 5 x 1 */
     for (int i = 0; i < 9; i++) {
@@ -176,6 +177,16 @@ static void test_order_trade(void **state)
     assert_int_equal(al[0].count[0], 10);
     assert_int_equal(al[0].count[1], 1);
     assert_int_equal(al[0].date, TM_DATE);
+    /* attached, the trades are the engine's count of the day's fills; fed by
+       hand while detached, the surveillance's own: the same figures */
+    cets_surveil *s2 = cets_surveil_new();
+    for (size_t i = 0; i < x.m.nev; i++) cets_surveil_event(s2, x.m.e, &x.m.ev[i]);
+    cets_alert a2[4];
+    assert_int_equal(cets_surveil_alerts(s2, 0, a2, 4), 1);
+    assert_int_equal(a2[0].participant, x.a);
+    assert_int_equal(a2[0].count[0], 10);
+    assert_int_equal(a2[0].count[1], 1);
+    cets_surveil_free(s2);
     sm_free(&x);
 }
 

@@ -11,7 +11,9 @@
  * While attached, the counters every order and trade bumps live beside the
  * participant's record in the engine (surv_counts, not state), whose lines
  * the command has just read: counting costs no cache miss of its own;
- * cets_engine_set_surveil() moves them there and back.
+ * cets_engine_set_surveil() moves them there and back. A participant's
+ * trades are then the engine's own count of the day's fills (its
+ * statement's), which settlement keeps on the record's first line.
  *
  * Rules, each off when its parameter is 0:
  *  - self_trade: a participant's self_trade rejections in a day reach
@@ -209,9 +211,28 @@ static surv_counts *counts_at(cets_surveil *s, const cets_engine *e, uint32_t pi
                                                : &s->p[pid].c; /* attach leaves the others */
 }
 
+/* Whether the day's trades of s's participants are the engine's own count
+ * (the statement's, cur.ntrades: one per fill for each side, on the line
+ * settlement has just written) rather than s's: while s is attached to an
+ * engine that settles. Counting the resting side's trade in the counters'
+ * line would cost a cache miss per trade. */
+static bool engine_counts_trades(const cets_surveil *s, const cets_engine *e)
+{
+    return e->surveil == s && e->cfg.enforce_risk;
+}
+
+/* The participant's trades today (closed: the day just closed, read at its
+ * DAY_CLOSED, when the engine's count has moved to the day before's). */
+static uint32_t trades_of(cets_surveil *s, const cets_engine *e, uint32_t pid, bool closed)
+{
+    if (engine_counts_trades(s, e) && pid <= e->nparts)
+        return closed ? e->parts[pid].last.ntrades : e->parts[pid].cur.ntrades;
+    return counts_at(s, e, pid)->trades;
+}
+
 /* The participant's counters, listed among today's participants at their
  * first use; NULL when out of memory. Attached, they are on the record's
- * second line (whose fetch cets_apply and execute start when surveillance
+ * second line (whose fetch cets_apply starts when surveillance
  * is attached): the surveillance's own bitmap is read only by the first
  * count of the day. */
 static surv_counts *counts(cets_surveil *s, const cets_engine *e, uint32_t pid)
@@ -241,6 +262,7 @@ void surveil_detach(cets_surveil *s, cets_engine *e)
         uint32_t pid = s->touched[k];
         if (pid > e->nparts) continue;
         s->p[pid].c = e->parts[pid].surv;
+        if (engine_counts_trades(s, e)) s->p[pid].c.trades = e->parts[pid].cur.ntrades;
         memset(&e->parts[pid].surv, 0, sizeof e->parts[pid].surv);
     }
 }
@@ -421,9 +443,14 @@ static int related_trade(cets_surveil *s, const cets_engine *e, const cets_event
 static int on_trade(cets_surveil *s, const cets_engine *e, const cets_event *ev)
 {
     const cets_trade *t = &ev->u.trade;
-    surv_counts *b = counts(s, e, t->buyer), *se = counts(s, e, t->seller);
-    if (b) b->trades++;
-    if (se) se->trades++;
+    if (engine_counts_trades(s, e)) { /* listed among today's; the engine counts */
+        touch(s, t->buyer);
+        touch(s, t->seller);
+    } else {
+        surv_counts *b = counts(s, e, t->buyer), *se = counts(s, e, t->seller);
+        if (b) b->trades++;
+        if (se) se->trades++;
+    }
     int n = e->nrelated && e->pv[CETS_PARAM_SURV_RELATED] && cets_related(e, t->buyer, t->seller)
                 ? related_trade(s, e, ev)
                 : 0;
@@ -479,7 +506,7 @@ static int on_day_stats(cets_surveil *s, const cets_engine *e, const cets_event 
     if (!limit || d->total_volume < VOLUME_MIN) return n;
     for (uint32_t k = 0; k < s->ntouched; k++) { /* who traded today: touched by a trade */
         uint32_t pid = s->touched[k];
-        if (pid > e->nparts || !counts_at(s, e, pid)->trades || d->instrument >= e->ninst) continue;
+        if (pid > e->nparts || !trades_of(s, e, pid, false) || d->instrument >= e->ninst) continue;
         /* the day's bought and sold tonnes, all methods, as the statement has them */
         const holding *h = &e->hold[(size_t)pid * e->stride + d->instrument];
         int64_t v = h->bought_qty + h->sold_qty;
@@ -503,6 +530,7 @@ static int on_day_closed(cets_surveil *s, const cets_engine *e, const cets_event
     for (uint32_t k = 0; k < s->ntouched; k++) {
         uint32_t pid = s->touched[k];
         surv_counts *st = counts_at(s, e, pid);
+        st->trades = trades_of(s, e, pid, true);
         uint32_t trades = st->trades ? st->trades : 1;
         if (ratio && st->orders >= min && st->orders > ratio * trades) {
             cets_alert *a = raise_alert(s, e, ev, CETS_ALERT_ORDER_TRADE, pid, UINT32_MAX);
@@ -604,6 +632,7 @@ static void k_touched(codec *k, cets_surveil *s, const cets_engine *e, uint32_t 
         return;
     }
     surv_counts *c = k->reading ? &tmp.c : counts_at(s, e, pid); /* read: s is detached */
+    if (!k->reading) c->trades = trades_of(s, e, pid, false);    /* the same figure either way */
     K(k, st->self_attempts);
     K(k, c->orders);
     K(k, c->trades);

@@ -235,8 +235,6 @@ static void execute(cets_engine *e, uint32_t iid, order *t, order *m, level *l, 
                     int64_t q)
 {
     order *b = t->side == CETS_BUY ? t : m, *s = t->side == CETS_BUY ? m : t;
-    if (e->surveil) /* it counts the trade for the resting order's owner: start that fetch */
-        __builtin_prefetch(&e->parts[m->participant].surv, 1);
     int64_t value = price * q;
     int64_t bfee = fee_charge(e, CETS_METHOD_LISTING, CETS_BUY, b->filled_value + value, b->fees);
     int64_t sfee = fee_charge(e, CETS_METHOD_LISTING, CETS_SELL, s->filled_value + value, s->fees);
