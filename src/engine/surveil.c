@@ -57,7 +57,7 @@
 typedef struct pstat {
     surv_counts c; /* while detached; attached, beside its record (counts_at) */
     uint32_t self_attempts;
-    uint32_t far_head, ramp_head, rel_head; /* its pientry lists today (index + 1; 0 = none) */
+    uint32_t ramp_head, rel_head; /* its pientry lists today (index + 1; 0 = none); far: farh */
     bool self_alerted;
 } pstat; /* the rest: seldom touched by the attached surveillance */
 
@@ -94,6 +94,8 @@ struct cets_surveil {
     pcold *cold; /* by participant id, as p */
     uint32_t capp;
     uint64_t *tbits;   /* by participant id, as p: a bit set when in touched */
+    uint32_t *farh;    /* by participant id, as p: its far list today (index + 1; 0 = none),
+                          apart from p so that a far order reads a dense line */
     uint32_t *touched; /* participants with anything today */
     uint32_t ntouched, captouched;
     cets_alert *alerts;
@@ -113,6 +115,7 @@ static void surveil_drop(cets_surveil *s)
     free(s->p);
     free(s->cold);
     free(s->tbits);
+    free(s->farh);
     free(s->touched);
     free(s->alerts);
     free(s->far.v);
@@ -171,9 +174,13 @@ static bool room_for(cets_surveil *s, uint32_t pid)
     uint64_t *b = realloc(s->tbits, (size_t)cap / 64 * sizeof *b);
     if (!b) return false;
     s->tbits = b;
+    uint32_t *f = realloc(s->farh, (size_t)cap * sizeof *f);
+    if (!f) return false;
+    s->farh = f;
     memset(q + s->capp, 0, (size_t)(cap - s->capp) * sizeof *q);
     memset(c + s->capp, 0, (size_t)(cap - s->capp) * sizeof *c);
     memset(b + s->capp / 64, 0, (size_t)(cap - s->capp) / 64 * sizeof *b);
+    memset(f + s->capp, 0, (size_t)(cap - s->capp) * sizeof *f);
     s->capp = cap;
     return true;
 }
@@ -358,8 +365,9 @@ static int on_accepted(cets_surveil *s, const cets_engine *e, const cets_event *
     int64_t ref = in->day.trades[CETS_METHOD_LISTING] ? in->day.last : in->prev_close;
     int64_t dist = o->price > ref ? o->price - ref : ref - o->price;
     if (ref <= 0 || dist * 10000 <= far * ref) return 0;
-    pstat *st = stat_of(s, o->participant);
-    pientry *x = st ? entry_of(&s->far, &st->far_head, o->instrument, 0) : NULL;
+    pientry *x = touch(s, o->participant)
+                     ? entry_of(&s->far, &s->farh[o->participant], o->instrument, 0)
+                     : NULL;
     if (!x) return 0;
     int64_t figure = dist * 10000 / ref;
     if (x->alert) { /* once a day per participant and instrument: this one is added */
@@ -554,6 +562,7 @@ static int on_day_closed(cets_surveil *s, const cets_engine *e, const cets_event
         memset(&s->p[pid], 0, sizeof s->p[pid]);
         memset(&s->cold[pid], 0, sizeof s->cold[pid]);
         s->tbits[pid / 64] &= ~(1ULL << (pid % 64));
+        s->farh[pid] = 0;
     }
     s->ntouched = 0;
     s->far.n = s->ramp.n = s->rel.n = 0;
@@ -638,7 +647,8 @@ static void k_touched(codec *k, cets_surveil *s, const cets_engine *e, uint32_t 
     K(k, c->trades);
     K(k, c->posts);
     K(k, c->quick);
-    K(k, st->far_head);
+    uint32_t far_head = k->reading ? 0 : s->farh[pid];
+    K(k, far_head);
     K(k, st->ramp_head);
     K(k, st->rel_head);
     uint8_t alerted = st->self_alerted;
@@ -647,7 +657,7 @@ static void k_touched(codec *k, cets_surveil *s, const cets_engine *e, uint32_t 
     if (!k->reading) cold = s->cold[pid];
     K(k, cold);
     if (!k->reading || k->err) return;
-    if (alerted > 1 || st->far_head > s->far.n || st->ramp_head > s->ramp.n ||
+    if (alerted > 1 || far_head > s->far.n || st->ramp_head > s->ramp.n ||
         st->rel_head > s->rel.n) {
         k->err = "snapshot surveillance section is corrupt";
         return;
@@ -659,6 +669,7 @@ static void k_touched(codec *k, cets_surveil *s, const cets_engine *e, uint32_t 
     }
     tmp.self_alerted = alerted;
     *to = tmp;
+    s->farh[pid] = far_head;
     s->cold[pid] = cold;
 }
 
