@@ -569,10 +569,11 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
     return rc;
 }
 
-/* Prefetch what command c will touch first: its participant's hot line, its
- * holding, and for a cancel or modify the order it names (whose id-map entry
- * was prefetched PREFETCH_ID_AHEAD commands before). Hints only: whatever
- * changes meanwhile, nothing but the cache is affected. */
+/* Prefetch what command c will touch first: its participant's hot line (and
+ * with surveillance attached the line of its counters), its holding, and for
+ * a cancel or modify the order it names (whose id-map entry was prefetched
+ * PREFETCH_ID_AHEAD commands before). Hints only: whatever changes
+ * meanwhile, nothing but the cache is affected. */
 #define PREFETCH_AHEAD 4
 #define PREFETCH_ID_AHEAD 8
 
@@ -581,6 +582,7 @@ static inline void prefetch_cmd(const cets_engine *e, const cets_cmd *c)
     uint32_t p = c->participant;
     if (p > e->nparts) return;
     __builtin_prefetch(&e->parts[p], 1);
+    if (e->surveil) __builtin_prefetch(&e->parts[p].surv, 1);
     if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
         uint32_t slot = orders_find(e, c->order_id);
         if (slot) __builtin_prefetch(&e->orders[slot], 1);
