@@ -78,6 +78,14 @@ typedef struct pientry {
     uint64_t ids[4];    /* ramp: its first four trades in the window */
 } pientry;
 
+/* A quick cancel's evidence, logged in order and written into its owner's
+ * pcold only when read (qlog_flush): a cancel writes the log's tail line,
+ * not the owner's cold line. */
+typedef struct qcancel {
+    uint32_t pid;
+    uint64_t id;
+} qcancel;
+
 typedef struct pivec {
     pientry *v;
     uint32_t n, cap;
@@ -101,6 +109,8 @@ struct cets_surveil {
     cets_alert *alerts;
     uint32_t nalerts, capalerts;
     pivec far, ramp, rel; /* today's entries (pientry) */
+    qcancel *qlog;        /* today's quick cancels not yet in pcold (at most four each) */
+    uint32_t nqlog, capqlog;
     rinst ri[CETS_MAX_INSTRUMENTS];
     bool oom;
 };
@@ -118,6 +128,7 @@ static void surveil_drop(cets_surveil *s)
     free(s->farh);
     free(s->touched);
     free(s->alerts);
+    free(s->qlog);
     free(s->far.v);
     free(s->ramp.v);
     free(s->rel.v);
@@ -405,8 +416,28 @@ static void on_done(cets_surveil *s, const cets_engine *e, const cets_event *ev)
     if (ev->ts - o->ts > e->pv[CETS_PARAM_SURV_CANCEL_WINDOW] * 1000000000LL) return;
     surv_counts *c = counts(s, e, o->participant);
     if (!c) return;
-    keep_id(s->cold[o->participant].quick_ids, c->quick, o->order_id);
+    if (c->quick < 4) {
+        if (engine_vec_grow((void **)&s->qlog, &s->capqlog, s->nqlog + 1, sizeof *s->qlog))
+            s->qlog[s->nqlog++] = (qcancel){o->participant, o->order_id};
+        else /* no room for the log: straight in */
+            keep_id(s->cold[o->participant].quick_ids, c->quick, o->order_id);
+    }
     c->quick++;
+}
+
+/* The logged quick cancels into their owners' evidence, in order (an order
+ * id is never 0: the first free place is the next). */
+static void qlog_flush(cets_surveil *s)
+{
+    for (uint32_t i = 0; i < s->nqlog; i++) {
+        uint64_t *ids = s->cold[s->qlog[i].pid].quick_ids;
+        for (int j = 0; j < 4; j++)
+            if (!ids[j]) {
+                ids[j] = s->qlog[i].id;
+                break;
+            }
+    }
+    s->nqlog = 0;
 }
 
 /* ramping: one side of a listing trade in the window */
@@ -535,6 +566,7 @@ static int on_day_closed(cets_surveil *s, const cets_engine *e, const cets_event
     int64_t ratio = e->pv[CETS_PARAM_SURV_OTR_RATIO], min = e->pv[CETS_PARAM_SURV_OTR_MIN];
     int64_t cratio = e->pv[CETS_PARAM_SURV_CANCEL_RATIO], cmin = e->pv[CETS_PARAM_SURV_CANCEL_MIN];
     int n = 0;
+    qlog_flush(s);
     for (uint32_t k = 0; k < s->ntouched; k++) {
         uint32_t pid = s->touched[k];
         surv_counts *st = counts_at(s, e, pid);
@@ -675,6 +707,7 @@ static void k_touched(codec *k, cets_surveil *s, const cets_engine *e, uint32_t 
 
 void surveil_codec(codec *k, cets_surveil *s, const cets_engine *e)
 {
+    if (!k->reading) qlog_flush(s); /* the evidence as pcold holds it */
     k_array(k, (void **)&s->alerts, &s->nalerts, &s->capalerts, sizeof *s->alerts);
     if (k->reading && !k->err) k->err = alerts_check(s, e);
     k_pivec(k, &s->far, s->nalerts, e->nparts);
