@@ -83,12 +83,14 @@ typedef struct pday { /* a participant's day, for the statement; hot fields firs
 typedef struct surv_counts {
     uint32_t orders, trades; /* accepted orders; fills it was a party to */
     uint32_t posts, quick;   /* orders that may rest, and those cancelled soon */
+    uint32_t far;            /* its far_from_market list today (index + 1; 0 = none) */
 } surv_counts;
 
 /* The fields every order and trade touches (status, balances, today's
- * totals) share the first cache line, the surveillance's counters the
- * second; the array is 128-byte aligned, so that the two are a pair the
- * adjacent-line prefetcher fetches together. */
+ * totals) share the first cache line, the surveillance's counters end the
+ * second (with the cold comp_head); the array is 128-byte aligned, so that
+ * the two are a pair the adjacent-line prefetcher may fetch together, and
+ * cets_apply prefetches the second while surveillance is attached. */
 typedef struct participant {
     uint8_t kind, status;
     uint16_t pad0;
@@ -96,12 +98,14 @@ typedef struct participant {
     int64_t avail, frozen, unsettled;
     pday cur; /* bought, sold, fees, ntrades end the first line */
     surv_counts surv;
+    uint32_t comp_head; /* first compliance record + 1, 0 = none */
     pday last;
     char name[CETS_NAME_LEN];
-    int64_t owed;       /* tonnes of past shortfalls to withhold from allocations */
-    uint32_t comp_head; /* first compliance record + 1, 0 = none */
-    uint32_t pad;
+    int64_t owed; /* tonnes of past shortfalls to withhold from allocations */
 } __attribute__((aligned(64))) participant;
+_Static_assert(sizeof(participant) == 256 &&
+                   offsetof(participant, surv) + sizeof(surv_counts) + sizeof(uint32_t) == 128,
+               "a participant is four lines, its surveillance counters end the second");
 
 /* One participant's position in one instrument, with today's movements:
  * one cache line. */

@@ -57,7 +57,7 @@
 typedef struct pstat {
     surv_counts c; /* while detached; attached, beside its record (counts_at) */
     uint32_t self_attempts;
-    uint32_t ramp_head, rel_head; /* its pientry lists today (index + 1; 0 = none); far: farh */
+    uint32_t ramp_head, rel_head; /* its pientry lists today (index + 1; 0 = none); far: in c */
     bool self_alerted;
 } pstat; /* the rest: seldom touched by the attached surveillance */
 
@@ -102,8 +102,6 @@ struct cets_surveil {
     pcold *cold; /* by participant id, as p */
     uint32_t capp;
     uint64_t *tbits;   /* by participant id, as p: a bit set when in touched */
-    uint32_t *farh;    /* by participant id, as p: its far list today (index + 1; 0 = none),
-                          apart from p so that a far order reads a dense line */
     uint32_t *touched; /* participants with anything today */
     uint32_t ntouched, captouched;
     cets_alert *alerts;
@@ -125,7 +123,6 @@ static void surveil_drop(cets_surveil *s)
     free(s->p);
     free(s->cold);
     free(s->tbits);
-    free(s->farh);
     free(s->touched);
     free(s->alerts);
     free(s->qlog);
@@ -185,13 +182,9 @@ static bool room_for(cets_surveil *s, uint32_t pid)
     uint64_t *b = realloc(s->tbits, (size_t)cap / 64 * sizeof *b);
     if (!b) return false;
     s->tbits = b;
-    uint32_t *f = realloc(s->farh, (size_t)cap * sizeof *f);
-    if (!f) return false;
-    s->farh = f;
     memset(q + s->capp, 0, (size_t)(cap - s->capp) * sizeof *q);
     memset(c + s->capp, 0, (size_t)(cap - s->capp) * sizeof *c);
     memset(b + s->capp / 64, 0, (size_t)(cap - s->capp) / 64 * sizeof *b);
-    memset(f + s->capp, 0, (size_t)(cap - s->capp) * sizeof *f);
     s->capp = cap;
     return true;
 }
@@ -376,9 +369,7 @@ static int on_accepted(cets_surveil *s, const cets_engine *e, const cets_event *
     int64_t ref = in->day.trades[CETS_METHOD_LISTING] ? in->day.last : in->prev_close;
     int64_t dist = o->price > ref ? o->price - ref : ref - o->price;
     if (ref <= 0 || dist * 10000 <= far * ref) return 0;
-    pientry *x = touch(s, o->participant)
-                     ? entry_of(&s->far, &s->farh[o->participant], o->instrument, 0)
-                     : NULL;
+    pientry *x = entry_of(&s->far, &c->far, o->instrument, 0); /* c: listed already */
     if (!x) return 0;
     int64_t figure = dist * 10000 / ref;
     if (x->alert) { /* once a day per participant and instrument: this one is added */
@@ -594,7 +585,6 @@ static int on_day_closed(cets_surveil *s, const cets_engine *e, const cets_event
         memset(&s->p[pid], 0, sizeof s->p[pid]);
         memset(&s->cold[pid], 0, sizeof s->cold[pid]);
         s->tbits[pid / 64] &= ~(1ULL << (pid % 64));
-        s->farh[pid] = 0;
     }
     s->ntouched = 0;
     s->far.n = s->ramp.n = s->rel.n = 0;
@@ -679,8 +669,7 @@ static void k_touched(codec *k, cets_surveil *s, const cets_engine *e, uint32_t 
     K(k, c->trades);
     K(k, c->posts);
     K(k, c->quick);
-    uint32_t far_head = k->reading ? 0 : s->farh[pid];
-    K(k, far_head);
+    K(k, c->far);
     K(k, st->ramp_head);
     K(k, st->rel_head);
     uint8_t alerted = st->self_alerted;
@@ -689,7 +678,7 @@ static void k_touched(codec *k, cets_surveil *s, const cets_engine *e, uint32_t 
     if (!k->reading) cold = s->cold[pid];
     K(k, cold);
     if (!k->reading || k->err) return;
-    if (alerted > 1 || far_head > s->far.n || st->ramp_head > s->ramp.n ||
+    if (alerted > 1 || tmp.c.far > s->far.n || st->ramp_head > s->ramp.n ||
         st->rel_head > s->rel.n) {
         k->err = "snapshot surveillance section is corrupt";
         return;
@@ -701,7 +690,6 @@ static void k_touched(codec *k, cets_surveil *s, const cets_engine *e, uint32_t 
     }
     tmp.self_alerted = alerted;
     *to = tmp;
-    s->farh[pid] = far_head;
     s->cold[pid] = cold;
 }
 
