@@ -189,23 +189,28 @@ static bool room_for(cets_surveil *s, uint32_t pid)
     return true;
 }
 
-static bool is_touched(const cets_surveil *s, uint32_t pid)
+static inline bool is_touched(const cets_surveil *s, uint32_t pid)
 {
     return pid < s->capp && (s->tbits[pid / 64] >> (pid % 64) & 1);
 }
 
-/* List the participant among today's (once); false when out of memory. A
- * bit per participant says whether it is listed: a first count of the day
- * reads that dense bitmap, not the participant's figures. */
-static bool touch(cets_surveil *s, uint32_t pid)
+/* Add a participant not yet listed to today's list; false when out of memory. */
+__attribute__((noinline)) static bool list_new(cets_surveil *s, uint32_t pid)
 {
-    if (is_touched(s, pid)) return true;
     if (!room_for(s, pid) ||
         !engine_vec_grow((void **)&s->touched, &s->captouched, s->ntouched + 1, sizeof *s->touched))
         return false;
     s->touched[s->ntouched++] = pid;
     s->tbits[pid / 64] |= 1ULL << (pid % 64);
     return true;
+}
+
+/* List the participant among today's (once); false when out of memory. A
+ * bit per participant says whether it is listed: a first count of the day
+ * reads that dense bitmap, not the participant's figures. */
+static inline bool touch(cets_surveil *s, uint32_t pid)
+{
+    return is_touched(s, pid) || list_new(s, pid);
 }
 
 /* The participant's figures, listed among today's; NULL when out of memory. */
