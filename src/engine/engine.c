@@ -493,15 +493,10 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
     e->res = res;
     e->cmd = c;
     e->touched = 0;
-    /* start the fetch of what only the controls read of this command's
-       participant early: the line with its surveillance counters (nothing
-       else of an order touches it) and, when a position limit is in force,
-       its holding (a resting buy touches it for the limits alone) */
-    if (c->participant <= e->nparts) {
-        if (e->surveil) __builtin_prefetch(&e->parts[c->participant].surv, 1);
-        if (c->instrument < e->ninst && limits_set(e))
-            __builtin_prefetch(engine_holding(e, c->participant, c->instrument));
-    }
+    /* the surveillance counts this command's participant on its record's
+       second line, which nothing else of an order touches: start its fetch */
+    if (e->surveil && c->participant <= e->nparts)
+        __builtin_prefetch(&e->parts[c->participant].surv, 1);
     int rc;
     if (c->ts < e->last_ts) {
         rc = CETS_TIME_BACKWARDS;

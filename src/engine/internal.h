@@ -226,13 +226,6 @@ static inline holding *engine_holding(cets_engine *e, uint32_t pid, uint32_t iid
 {
     return &e->hold[(size_t)pid * e->stride + iid];
 }
-/* Whether any position limit is in force (limits.c). */
-static inline bool limits_set(const cets_engine *e)
-{
-    return (e->pv[CETS_PARAM_LIMIT_ENTITY_CEA] | e->pv[CETS_PARAM_LIMIT_ENTITY_CCER] |
-            e->pv[CETS_PARAM_LIMIT_INSTITUTION_CEA] | e->pv[CETS_PARAM_LIMIT_INSTITUTION_CCER] |
-            e->pv[CETS_PARAM_LIMIT_INDIVIDUAL_CCER] | e->pv[CETS_PARAM_LIMIT_VINTAGE]) != 0;
-}
 static inline hday *engine_hday(cets_engine *e, uint32_t pid, uint32_t iid)
 {
     return &e->hcur[(size_t)pid * e->stride + iid];
