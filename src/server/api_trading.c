@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "order_json.h"
 #include "projection.h"
 #include "views.h"
 
@@ -27,19 +28,19 @@ static int answer_result(req *r, const cets_cmd *cmd, const idem_result *res, co
                          bool replay, bool created)
 {
     if (res->code != CETS_OK) return http_reject(r, cmd, res->code, replay ? REPLAY_HEADER : NULL);
-    const char *status = res->resting_qty > 0          ? "resting"
-                         : res->filled_qty == res->qty ? "filled"
-                                                       : "done";
-    json_t *o = json_object();
-    json_object_set_new(o, "order_id", json_integer((json_int_t)res->order_id));
-    json_object_set_new(o, "client_order_id", coid ? json_string(coid) : json_null());
-    json_object_set_new(o, "status", json_string(status));
-    json_object_set_new(o, "qty", json_integer(res->qty));
-    json_object_set_new(o, "filled_qty", json_integer(res->filled_qty));
-    json_object_set_new(o, "filled_value", view_money(res->filled_value));
-    json_object_set_new(o, "resting_qty", json_integer(res->resting_qty));
-    json_object_set_new(o, "trades", json_integer(res->ntrades));
-    return http_json(r, created && !replay ? 201 : 200, o, replay ? REPLAY_HEADER : NULL);
+    if (r->capture) /* a batch's entry answered before it is submitted: kept as a tree */
+        return http_json(r, created && !replay ? 201 : 200, oj_result_json(res, coid),
+                         replay ? REPLAY_HEADER : NULL);
+    jbuf w;
+    jb_init(&w);
+    oj_result_write(&w, res, coid);
+    int st = created && !replay ? 201 : 200;
+    if (w.oom)
+        http_json(r, st, oj_result_json(res, coid), replay ? REPLAY_HEADER : NULL);
+    else
+        http_json_text(r, st, replay ? REPLAY_HEADER : NULL, w.p, w.len);
+    jb_free(&w);
+    return st;
 }
 
 /* Claim client order id coid for cmd (its client_ref set here): what
@@ -139,125 +140,40 @@ static int submit_order(req *r, cets_cmd *cmd, int64_t qty, const char *coid)
     return api_submit_then(r, &f->cmd, &f->code, &f->res, 1, order_then, f);
 }
 
-/* Fields shared by orders and takes: instrument, side, client order id. */
-static bool order_common(req *r, json_t *b, cets_cmd *cmd, const char **coid)
+/* POST /api/v1/orders and /api/v1/takes: the fast parser, else jansson. */
+static int order_or_take(req *r, oj_kind kind, const char *const fields[])
 {
-    const char *code;
-    int side;
-    if (!http_str(r, b, "code", true, CETS_CODE_LEN - 1, &code) ||
-        !http_enum(r, b, "side", true, view_sides, &side) ||
-        !http_str(r, b, "client_order_id", false, IDEM_COID_MAX, coid))
-        return false;
-    for (const char *c = *coid; c && *c; c++)
-        if (*c < 0x21 || *c > 0x7e) {
-            http_field_error(r, "client_order_id",
-                             "\"client_order_id\" must be 1 to 32 printable ASCII characters");
-            return false;
-        }
-    const cets_engine *e = core_read_begin(r->s->core);
-    int id = cets_instrument_find(e, code);
-    core_read_end(r->s->core);
-    if (id < 0) {
-        http_reason(r, CETS_UNKNOWN_INSTRUMENT, NULL);
-        return false;
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF)) return r->status;
+    size_t n;
+    const char *body = http_body_bytes(r, &n);
+    if (!body) return r->status;
+    cets_cmd cmd;
+    oj_order o;
+    if (oj_parse(body, n, kind, &o)) {
+        if (oj_cmd(r, &o, kind, &cmd)) submit_order(r, &cmd, cmd.qty, o.has_coid ? o.coid : NULL);
+    } else {
+        json_t *b = http_body(r, fields);
+        const char *coid = NULL;
+        int64_t qty = 0;
+        if (b && oj_json(r, b, kind, &cmd, &coid, &qty)) submit_order(r, &cmd, qty, coid);
+        json_decref(b);
     }
-    cmd->instrument = (uint32_t)id;
-    cmd->side = (uint8_t)side;
-    cmd->actor = cmd->participant = r->who.participant;
-    return true;
+    http_body_done(r);
+    return r->status;
 }
-
-#define QTY_LIMIT 1000000000000000LL
-#define BATCH_MAX                                                                                  \
-    1000 /* orders in one POST /api/v1/orders/batch */ /* type check only; the engine applies the rules */
 
 static int order_post(req *r)
 {
     static const char *const fields[] = {"code", "side", "price", "qty", "tif", "client_order_id",
                                          NULL};
-    if (!http_auth(r, ROLE_TRADE, HTTP_SELF)) return r->status;
-    json_t *b = http_body(r, fields);
-    cets_cmd cmd = {.type = CETS_CMD_POST};
-    const char *coid = NULL;
-    int tif = CETS_TIF_DAY;
-    if (b && order_common(r, b, &cmd, &coid) && http_money(r, b, "price", true, &cmd.price) &&
-        http_int(r, b, "qty", true, -QTY_LIMIT, QTY_LIMIT, &cmd.qty) &&
-        http_enum(r, b, "tif", false, view_tifs, &tif)) {
-        cmd.flags = (uint8_t)tif;
-        submit_order(r, &cmd, cmd.qty, coid);
-    }
-    json_decref(b);
-    return r->status;
-}
-
-/* targets: [{"order_id":…, "qty":…}, …] into cmd; the total into *qty. */
-static bool take_targets(req *r, json_t *t, cets_cmd *cmd, int64_t *qty)
-{
-    if (!json_is_array(t) || json_array_size(t) == 0) {
-        http_field_error(r, "targets", "\"targets\" must be a non-empty array");
-        return false;
-    }
-    if (json_array_size(t) > CETS_MAX_TARGETS) {
-        http_reason(r, CETS_TOO_MANY_TARGETS, NULL);
-        return false;
-    }
-    static const char *const tfields[] = {"order_id", "qty", NULL};
-    *qty = 0;
-    for (size_t i = 0; i < json_array_size(t); i++) {
-        json_t *o = json_array_get(t, i);
-        char name[32];
-        snprintf(name, sizeof name, "targets[%zu]", i);
-        const char *k;
-        json_t *v;
-        if (!json_is_object(o)) {
-            http_field_error(r, name, "\"%s\" must be an object {\"order_id\", \"qty\"}", name);
-            return false;
-        }
-        json_object_foreach(o, k, v)
-        {
-            bool known = !strcmp(k, tfields[0]) || !strcmp(k, tfields[1]);
-            if (!known) {
-                http_error(r, 400, "unknown_field", HTTP_E_UNKNOWN_FIELD,
-                           "\"%s.%.40s\" is not part of the request", name, k);
-                return false;
-            }
-        }
-        int64_t id = 0, q = 0;
-        if (!http_int(r, o, "order_id", true, 1, INT64_MAX, &id) ||
-            !http_int(r, o, "qty", true, -QTY_LIMIT, QTY_LIMIT, &q))
-            return false;
-        cmd->u.targets[i] = (cets_target){(uint64_t)id, q};
-        *qty += q;
-    }
-    cmd->ntargets = (uint8_t)json_array_size(t);
-    return true;
+    return order_or_take(r, OJ_ORDER, fields);
 }
 
 static int take_post(req *r)
 {
     static const char *const fields[] = {
         "code", "side", "targets", "qty", "limit", "client_order_id", NULL};
-    if (!http_auth(r, ROLE_TRADE, HTTP_SELF)) return r->status;
-    json_t *b = http_body(r, fields);
-    cets_cmd cmd = {.type = CETS_CMD_TAKE};
-    const char *coid = NULL;
-    int64_t qty = 0;
-    if (!b || !order_common(r, b, &cmd, &coid)) goto out;
-    json_t *t = json_object_get(b, "targets");
-    bool by_qty = json_object_get(b, "qty") || json_object_get(b, "limit");
-    if (t && by_qty) {
-        http_field_error(r, "targets",
-                         "give either \"targets\" or \"qty\" and \"limit\", not both");
-        goto out;
-    }
-    if (t ? !take_targets(r, t, &cmd, &qty)
-          : (!http_int(r, b, "qty", true, -QTY_LIMIT, QTY_LIMIT, &cmd.qty) ||
-             !http_money(r, b, "limit", true, &cmd.price)))
-        goto out;
-    submit_order(r, &cmd, t ? qty : cmd.qty, coid);
-out:
-    json_decref(b);
-    return r->status;
+    return order_or_take(r, OJ_TAKE, fields);
 }
 
 static int order_modify(req *r, uint64_t id)
@@ -267,7 +183,7 @@ static int order_modify(req *r, uint64_t id)
     json_t *b = http_body(r, fields);
     cets_cmd cmd = {.type = CETS_CMD_MODIFY, .order_id = id, .price = -1, .qty = -1};
     if (!b || !http_money(r, b, "price", false, &cmd.price) ||
-        !http_int(r, b, "qty", false, -QTY_LIMIT, QTY_LIMIT, &cmd.qty))
+        !http_int(r, b, "qty", false, -OJ_QTY_LIMIT, OJ_QTY_LIMIT, &cmd.qty))
         goto out;
     bool has_qty = json_object_get(b, "qty") && !json_is_null(json_object_get(b, "qty"));
     if (cmd.price < 0 && !has_qty) {
@@ -307,11 +223,13 @@ static int cancel_then(req *r, void *ctx)
     order_flight *f = ctx;
     if (f->code != CETS_OK)
         http_reject(r, &f->cmd, f->code, NULL);
-    else
-        http_json(
-            r, 200,
-            json_pack("{s:I, s:s}", "order_id", (json_int_t)f->cmd.order_id, "status", "cancelled"),
-            NULL);
+    else {
+        jbuf w;
+        jb_init(&w);
+        oj_cancel_write(&w, f->cmd.order_id);
+        http_json_text(r, 200, NULL, w.p, w.len); /* a few bytes: never out of the inline room */
+        jb_free(&w);
+    }
     free(f);
     return r->status;
 }
@@ -333,21 +251,22 @@ static int order_cancel(req *r, uint64_t id)
 /* One order of a batch: what it submits, or the answer it already has. */
 typedef struct batch_entry {
     cets_cmd cmd;
-    const char *coid; /* into the batch's body */
+    const char *coid; /* into the batch's body, or its fast entry */
     bool claimed;     /* its client order id is claimed (CLAIM_NEW) */
-    json_t *answer;   /* NULL: submitted */
-    int status;
+    json_t *answer;   /* answered before submission (with index and http_status) */
+    int status;       /* ... its status */
+    size_t k;         /* submitted: cmds[k] */
 } batch_entry;
 
 /* A batch on its way: its entries, and what was submitted of them. */
 typedef struct batch_flight {
-    json_t *body; /* the request's (the entries' client order ids) */
+    json_t *body;   /* the general path's parse (the entries' client order ids) */
+    oj_order *fast; /* the fast parser's entries, or NULL */
     size_t n, ns;
     batch_entry *ent;
     cets_cmd *cmds;
     cets_result *res;
     int *codes;
-    size_t *which; /* cmds[k] is entry which[k] */
 } batch_flight;
 
 static void batch_free(batch_flight *f)
@@ -358,17 +277,18 @@ static void batch_free(batch_flight *f)
     free(f->cmds);
     free(f->res);
     free(f->codes);
-    free(f->which);
+    free(f->fast);
     json_decref(f->body);
     free(f);
 }
 
-/* The answer of entry r (captured) as an element of the batch's results. */
-static json_t *entry_answer(req *e, size_t i)
+/* The answer o (NULL: {}) as an element of the batch's results (the
+ * reference is taken). */
+static json_t *entry_answer(json_t *o, size_t i, int status)
 {
-    json_t *o = e->captured ? e->captured : json_object();
+    if (!o) o = json_object();
     json_object_set_new(o, "index", json_integer((json_int_t)i));
-    json_object_set_new(o, "http_status", json_integer(e->status));
+    json_object_set_new(o, "http_status", json_integer(status));
     return o;
 }
 
@@ -384,27 +304,11 @@ static bool claimed_before(const batch_entry *ent, const batch_entry *b)
     return false;
 }
 
-/* Check entry i of "orders" into b = &ent[i] (e answers it otherwise);
- * false: its client order id is busy and the request must wait for it
- * elsewhere (http_defer). */
-static bool batch_check(req *e, json_t *o, size_t i, batch_entry *ent)
+/* Claim the client order id of entry b, checked (e answers it otherwise);
+ * false: it is busy and the request must wait for it elsewhere
+ * (http_defer). */
+static bool batch_claim(req *e, batch_entry *ent, batch_entry *b)
 {
-    batch_entry *b = &ent[i];
-    static const char *const fields[] = {"code", "side", "price", "qty", "tif", "client_order_id",
-                                         NULL};
-    char prefix[32];
-    snprintf(prefix, sizeof prefix, "orders[%zu].", i);
-    b->cmd = (cets_cmd){.type = CETS_CMD_POST};
-    int tif = CETS_TIF_DAY;
-    if (!json_is_object(o)) {
-        http_field_error(e, "orders", "\"orders[%zu]\" must be an object", i);
-        return true;
-    }
-    if (http_known_fields(e, o, fields, prefix) && order_common(e, o, &b->cmd, &b->coid) &&
-        http_money(e, o, "price", true, &b->cmd.price) &&
-        http_int(e, o, "qty", true, -QTY_LIMIT, QTY_LIMIT, &b->cmd.qty) &&
-        http_enum(e, o, "tif", false, view_tifs, &tif))
-        b->cmd.flags = (uint8_t)tif;
     if (e->answered || !b->coid) return true;
     idem_result res = {0};
     bool defer;
@@ -419,87 +323,154 @@ static bool batch_check(req *e, json_t *o, size_t i, batch_entry *ent)
     return true;
 }
 
-/* The batch's commands are durable: each submitted entry's answer, then the
- * batch's. */
+/* Check entry i of the batch into ent[i] (e answers it otherwise): its
+ * fast entry, or o of the general path's "orders". */
+static bool batch_check(req *e, batch_flight *f, json_t *o, size_t i)
+{
+    batch_entry *b = &f->ent[i];
+    if (f->fast) {
+        if (oj_cmd(e, &f->fast[i], OJ_ORDER, &b->cmd) && f->fast[i].has_coid)
+            b->coid = f->fast[i].coid;
+        return batch_claim(e, f->ent, b);
+    }
+    static const char *const fields[] = {"code", "side", "price", "qty", "tif", "client_order_id",
+                                         NULL};
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "orders[%zu].", i);
+    b->cmd = (cets_cmd){.type = CETS_CMD_POST};
+    int64_t qty;
+    if (!json_is_object(o)) {
+        http_field_error(e, "orders", "\"orders[%zu]\" must be an object", i);
+        return true;
+    }
+    if (http_known_fields(e, o, fields, prefix) &&
+        !oj_json(e, o, OJ_ORDER, &b->cmd, &b->coid, &qty))
+        b->coid = NULL;
+    return batch_claim(e, f->ent, b);
+}
+
+/* The batch's commands are durable: each submitted entry's claim settled,
+ * and the batch's answer written in one buffer (order_json.h). */
 static int batch_then(req *r, void *ctx)
 {
     batch_flight *f = ctx;
-    req e = *r;
-    e.capture = true;
-    for (size_t k = 0; k < f->ns; k++) {
-        batch_entry *b1 = &f->ent[f->which[k]];
-        idem_result ir = idem_of(f->codes[k], &f->res[k], f->cmds[k].qty);
-        if (b1->coid) settle_id(r, &b1->cmd, &ir, true);
-        e.answered = false;
-        e.captured = NULL;
-        answer_result(&e, &f->cmds[k], &ir, b1->coid, false, true);
-        b1->answer = entry_answer(&e, f->which[k]);
-    }
     size_t accepted = 0;
-    json_t *list = json_array();
     for (size_t i = 0; i < f->n; i++) {
-        if (f->ent[i].answer &&
-            json_integer_value(json_object_get(f->ent[i].answer, "http_status")) < 300)
-            accepted++;
-        json_array_append_new(list, f->ent[i].answer);
-        f->ent[i].answer = NULL;
+        batch_entry *b = &f->ent[i];
+        if (b->answer) {
+            accepted += b->status < 300;
+            continue;
+        }
+        idem_result ir = idem_of(f->codes[b->k], &f->res[b->k], f->cmds[b->k].qty);
+        if (b->coid) settle_id(r, &b->cmd, &ir, true);
+        accepted += ir.code == CETS_OK;
     }
-    json_t *o = json_object();
-    json_object_set_new(o, "orders", json_integer((json_int_t)f->n));
-    json_object_set_new(o, "accepted", json_integer((json_int_t)accepted));
-    json_object_set_new(o, "refused", json_integer((json_int_t)(f->n - accepted)));
-    json_object_set_new(o, "results", list);
-    http_json(r, 200, o, NULL);
+    jbuf w;
+    jb_init(&w);
+    jb_raw(&w, "{\"orders\":", 10);
+    jb_int(&w, (long long)f->n);
+    jb_raw(&w, ",\"accepted\":", 12);
+    jb_int(&w, (long long)accepted);
+    jb_raw(&w, ",\"refused\":", 11);
+    jb_int(&w, (long long)(f->n - accepted));
+    jb_raw(&w, ",\"results\":[", 12);
+    for (size_t i = 0; i < f->n; i++) {
+        batch_entry *b = &f->ent[i];
+        if (i) jb_raw(&w, ",", 1);
+        json_t *tree = b->answer;
+        if (!tree) {
+            size_t k = b->k;
+            idem_result ir = idem_of(f->codes[k], &f->res[k], f->cmds[k].qty);
+            if (ir.code == CETS_OK) {
+                oj_result_write(&w, &ir, b->coid);
+                oj_entry_close(&w, i, 201);
+                continue;
+            }
+            http_rejection x;
+            http_rejection_of(r, &f->cmds[k], ir.code, &x);
+            if (oj_rejection_write(&w, &x)) {
+                oj_entry_close(&w, i, x.status);
+                continue;
+            }
+            tree = b->answer = entry_answer(http_rejection_json(&x), i, x.status);
+        }
+        char *text = json_dumps(tree, JSON_COMPACT);
+        if (text) jb_raw(&w, text, strlen(text));
+        free(text);
+        if (!text) w.oom = true;
+    }
+    jb_raw(&w, "]}", 2);
+    if (w.oom)
+        http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
+    else
+        http_json_text(r, 200, NULL, w.p, w.len);
+    jb_free(&w);
     batch_free(f);
     return r->status;
 }
 
-/* Up to BATCH_MAX orders, each checked and answered on its own, those that
- * pass submitted to the core together: one journal batch, one wake-up. */
-static int orders_batch(req *r)
+/* The batch's entries: the fast parser's (f->fast), else the general
+ * path's "orders" of f->body; n into f->n. false after answering. */
+static bool batch_parse(req *r, batch_flight *f, json_t **orders)
 {
     static const char *const fields[] = {"orders", NULL};
-    if (!http_auth(r, ROLE_TRADE, HTTP_SELF)) return r->status;
-    r->max_body = (size_t)r->s->cfg.batch_max_body;
-    json_t *b = http_body(r, fields);
-    if (!b) return r->status;
-    json_t *orders = json_object_get(b, "orders");
-    if (!json_is_array(orders) || json_array_size(orders) == 0) {
+    size_t len, bound;
+    const char *body = http_body_bytes(r, &len);
+    if (!body) return false;
+    bound = oj_batch_bound(body, len);
+    if (bound > 1 && bound <= OJ_BATCH_MAX + 1 && (f->fast = malloc((bound - 1) * sizeof *f->fast)))
+        if (!oj_parse_batch(body, len, f->fast, bound - 1, &f->n)) {
+            free(f->fast);
+            f->fast = NULL;
+        }
+    if (f->fast) return true;
+    if (!(f->body = http_body(r, fields))) return false;
+    *orders = json_object_get(f->body, "orders");
+    if (!json_is_array(*orders) || json_array_size(*orders) == 0) {
         http_field_error(r, "orders", "\"orders\" must be a non-empty array of orders");
-        json_decref(b);
-        return r->status;
+        return false;
     }
-    size_t n = json_array_size(orders);
-    if (n > BATCH_MAX) {
+    f->n = json_array_size(*orders);
+    if (f->n > OJ_BATCH_MAX) {
         http_error(r, 413, "too_large", HTTP_E_TOO_LARGE,
                    "a batch holds at most %d orders; this one has %zu (nothing was submitted)",
-                   BATCH_MAX, n);
-        json_decref(b);
-        return r->status;
+                   OJ_BATCH_MAX, f->n);
+        return false;
     }
+    return true;
+}
+
+/* Up to OJ_BATCH_MAX orders, each checked and answered on its own, those
+ * that pass submitted to the core together: one journal batch, one
+ * wake-up. */
+static int orders_batch(req *r)
+{
+    if (!http_auth(r, ROLE_TRADE, HTTP_SELF)) return r->status;
+    r->max_body = (size_t)r->s->cfg.batch_max_body;
     batch_flight *f = calloc(1, sizeof *f);
-    if (f) {
-        *f = (batch_flight){.body = b, .n = n};
-        f->ent = calloc(n, sizeof *f->ent);
-        f->cmds = calloc(n, sizeof *f->cmds);
-        f->res = calloc(n, sizeof *f->res);
-        f->codes = calloc(n, sizeof *f->codes);
-        f->which = calloc(n, sizeof *f->which);
-    }
-    if (!f || !f->ent || !f->cmds || !f->res || !f->codes || !f->which) {
+    json_t *orders = NULL;
+    if (!f) {
         http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
-        if (f)
-            batch_free(f);
-        else
-            json_decref(b);
-        return r->status;
+        goto out;
+    }
+    bool parsed = batch_parse(r, f, &orders);
+    http_body_done(r); /* what is kept is copied out of it */
+    if (!parsed) goto out;
+    size_t n = f->n;
+    f->ent = calloc(n, sizeof *f->ent);
+    f->cmds = calloc(n, sizeof *f->cmds);
+    f->res = calloc(n, sizeof *f->res);
+    f->codes = calloc(n, sizeof *f->codes);
+    if (!f->ent || !f->cmds || !f->res || !f->codes) {
+        http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
+        goto out;
     }
     req e = *r;
     e.capture = true;
     for (size_t i = 0; i < n; i++) {
         e.answered = false;
         e.captured = NULL;
-        if (!batch_check(&e, json_array_get(orders, i), i, f->ent)) {
+        if (!batch_check(&e, f, f->fast ? NULL : json_array_get(orders, i), i)) {
             /* a busy id on an I/O thread: let go of what this batch claimed
              * (nothing is submitted yet), and run it again where it may wait */
             for (size_t k = 0; k < i; k++)
@@ -510,13 +481,17 @@ static int orders_batch(req *r)
             return http_defer(r);
         }
         if (e.answered) {
-            f->ent[i].answer = entry_answer(&e, i);
+            f->ent[i].answer = entry_answer(e.captured, i, e.status);
+            f->ent[i].status = e.status;
             continue;
         }
-        f->cmds[f->ns] = f->ent[i].cmd;
-        f->which[f->ns++] = i;
+        f->ent[i].k = f->ns;
+        f->cmds[f->ns++] = f->ent[i].cmd;
     }
     return api_submit_then(r, f->cmds, f->codes, f->res, f->ns, batch_then, f);
+out:
+    batch_free(f);
+    return r->status;
 }
 
 static int h_orders(http_conn *conn, void *cb)

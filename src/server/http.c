@@ -32,6 +32,7 @@
 #include "core/jsonin.h"
 #include "core/log.h"
 #include "frontend.h"
+#include "order_json.h"
 
 static _Thread_local struct {
     int64_t t0;
@@ -190,9 +191,14 @@ int http_json(req *r, int status, json_t *body, const char *extra)
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     const char *payload = text ? text : "null";
-    http_send(r, status, "application/json; charset=utf-8", extra, payload, strlen(payload));
+    http_json_text(r, status, extra, payload, strlen(payload));
     free(text);
     return status;
+}
+
+int http_json_text(req *r, int status, const char *extra, const char *text, size_t len)
+{
+    return http_send(r, status, "application/json; charset=utf-8", extra, text, len);
 }
 
 /* (http.h) Make s valid UTF-8 in place, as a JSON string must be: each byte that is
@@ -254,24 +260,43 @@ int http_field_error(req *r, const char *field, const char *fmt, ...)
     return rc;
 }
 
+void http_rejection_of(req *r, const cets_cmd *cmd, int code, http_rejection *x)
+{
+    x->status = code == CETS_JOURNAL_FAILED || code == CETS_NOT_LEADER ? 503
+                : code == CETS_DUPLICATE_REQUEST                       ? 409
+                                                                       : 422;
+    x->code = code;
+    x->name = cets_reason_name(code);
+    /* the message names the refusing rule's configured numbers (cets.h) */
+    const cets_engine *e = cmd ? core_read_begin(r->s->core) : NULL;
+    cets_reject_message(e, cmd, code, x->msg, sizeof x->msg);
+    if (e) core_read_end(r->s->core);
+    x->has_leader = code == CETS_NOT_LEADER; /* a standby names the leader */
+    x->leader[0] = 0;
+    if (x->has_leader) core_get_leader(r->s->core, x->leader, sizeof x->leader);
+}
+
+json_t *http_rejection_json(const http_rejection *x)
+{
+    json_t *o = json_pack("{s:s, s:i, s:s}", "error", x->name, "code", x->code, "message", x->msg);
+    if (o && x->has_leader)
+        json_object_set_new(o, "leader", x->leader[0] ? json_string(x->leader) : json_null());
+    return o;
+}
+
 int http_reject(req *r, const cets_cmd *cmd, int code, const char *extra)
 {
-    int status = code == CETS_JOURNAL_FAILED || code == CETS_NOT_LEADER ? 503
-                 : code == CETS_DUPLICATE_REQUEST                       ? 409
-                                                                        : 422;
-    /* the message names the refusing rule's configured numbers (cets.h) */
-    char msg[256];
-    const cets_engine *e = cmd ? core_read_begin(r->s->core) : NULL;
-    cets_reject_message(e, cmd, code, msg, sizeof msg);
-    if (e) core_read_end(r->s->core);
-    json_t *o =
-        json_pack("{s:s, s:i, s:s}", "error", cets_reason_name(code), "code", code, "message", msg);
-    if (code == CETS_NOT_LEADER) { /* a standby names the leader */
-        char leader[256];
-        core_get_leader(r->s->core, leader, sizeof leader);
-        json_object_set_new(o, "leader", leader[0] ? json_string(leader) : json_null());
+    http_rejection x;
+    http_rejection_of(r, cmd, code, &x);
+    if (!r->capture) { /* written straight (order_json.h); jansson for what it declines */
+        jbuf w;
+        jb_init(&w);
+        bool ok = oj_rejection_write(&w, &x) && !w.oom;
+        if (ok) http_json_text(r, x.status, extra, w.p, w.len);
+        jb_free(&w);
+        if (ok) return x.status;
     }
-    return http_json(r, status, o, extra);
+    return http_json(r, x.status, http_rejection_json(&x), extra);
 }
 
 int http_reason(req *r, int code, const char *extra)
@@ -317,14 +342,35 @@ static char *read_body(req *r, size_t *len)
     return buf;
 }
 
+const char *http_body_bytes(req *r, size_t *len)
+{
+    if (!r->body) r->body = read_body(r, &r->body_len);
+    *len = r->body_len;
+    return r->body;
+}
+
+void http_body_done(req *r)
+{
+    free(r->body);
+    r->body = NULL;
+    r->body_len = 0;
+}
+
 json_t *http_body(req *r, const char *const fields[])
 {
+    if (r->body) return http_body_parse(r, r->body, r->body_len, fields);
     size_t n;
     char *buf = read_body(r, &n);
     if (!buf) return NULL;
+    json_t *o = http_body_parse(r, buf, n, fields);
+    free(buf);
+    return o;
+}
+
+json_t *http_body_parse(req *r, const char *buf, size_t n, const char *const fields[])
+{
     json_error_t je;
     json_t *o = n ? jsonin_loadb(buf, n, JSON_REJECT_DUPLICATES, &je) : NULL;
-    free(buf);
     if (!o) {
         if (n)
             http_error(r, 400, "bad_json", HTTP_E_BAD_JSON, "line %d column %d: %s", je.line,

@@ -63,6 +63,8 @@ typedef struct req {
     size_t max_body;  /* 0: the configured max_body */
     bool capture;     /* one entry of a batch: the answer is kept, not sent */
     json_t *captured; /* ... its body (the reference is the caller's) */
+    char *body;       /* read by http_body_bytes (freed by http_body_done) */
+    size_t body_len;
 } req;
 
 /* What a handler does once its commands are durable and applied (or
@@ -120,6 +122,19 @@ int http_field_error(req *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* An engine or core result code: 422 with the reason, 503 journal_failed. */
 int http_reason(req *r, int code, const char *extra);
+/* What http_reject answers, before it is JSON: {"error": name, "code",
+ * "message"[, "leader": the leader or null]}. */
+typedef struct http_rejection {
+    int status, code;
+    const char *name;
+    char msg[256];
+    bool has_leader;  /* CETS_NOT_LEADER: "leader" follows */
+    char leader[256]; /* "": null */
+} http_rejection;
+void http_rejection_of(req *r, const cets_cmd *cmd, int code, http_rejection *x);
+json_t *http_rejection_json(const http_rejection *x); /* NULL when jansson refuses a string */
+/* Answer a ready JSON text (http_json without the tree). */
+int http_json_text(req *r, int status, const char *extra, const char *text, size_t len);
 /* The same for the rejection of command cmd: the message has the numbers of
  * the rule that refused it (cets_reject_message). */
 int http_reject(req *r, const cets_cmd *cmd, int code, const char *extra);
@@ -149,6 +164,12 @@ bool http_auth_require(req *r, const principal *p, uint32_t role, uint32_t parti
 /* Read and parse the body as a JSON object whose keys are all in fields
  * (NULL-terminated). NULL after answering 413 / 400. Free with json_decref. */
 json_t *http_body(req *r, const char *const fields[]);
+/* The body's bytes (read once, kept in r until http_body_done; http_body
+ * parses them after): NULL after answering 413. */
+const char *http_body_bytes(req *r, size_t *len);
+void http_body_done(req *r);
+/* What http_body does with the bytes buf[0..n) (a NUL at buf[n]). */
+json_t *http_body_parse(req *r, const char *buf, size_t n, const char *const fields[]);
 /* Check that every key of the JSON object o is in fields (NULL-terminated);
  * false after answering 400 unknown_field (prefix, e.g. "orders[3].", goes
  * before the key in the message; NULL for none). */
