@@ -669,6 +669,8 @@ void http_req_copy(req *dst, const req *r)
 {
     *dst = *r;
     for (int i = 0; i < r->nseg; i++) dst->seg[i] = dst->segbuf + (r->seg[i] - r->segbuf);
+    dst->body = NULL; /* the body stays r's (http_body_done frees it) */
+    dst->body_len = 0;
 }
 
 static bool (*nonblocking_pred)(const char *method, const char *path);

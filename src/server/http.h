@@ -83,7 +83,8 @@ int http_defer(req *r);
  * refusal (then() not called). -1 anywhere else: submit and wait. */
 int http_submit_nonblocking(req *r, cets_cmd *cmds, int *codes, cets_result *res, size_t n,
                             http_then_fn then, void *ctx);
-/* Copy r to dst (its segments point into dst's own copy of the path). */
+/* Copy r to dst (its segments point into dst's own copy of the path; the body
+ * read by http_body_bytes stays r's, dst has none). */
 void http_req_copy(req *dst, const req *r);
 /* Which requests a front end may run on its I/O threads (handlers that
  * never wait there: they submit with api_submit_then and claim with

@@ -16,6 +16,12 @@
  * depth scanner agrees with the document: whatever jansson itself parses
  * (here, on the main thread's large stack) passes jsonin_depth_ok() exactly
  * when its nesting is at most JSONIN_MAX_DEPTH.
+ *
+ * The fast order parser (src/server/order_json.c) on the same bytes, as an
+ * order, a take and a batch: whatever it takes, the general path (jansson,
+ * the known keys, oj_json) takes too and gives the same command and client
+ * order id. And the bytes as a string: the direct writer's escaping is
+ * json_dumps()'s, and it declines exactly what jansson refuses.
  */
 #include <inttypes.h>
 #include <stddef.h>
@@ -26,6 +32,7 @@
 #include "fuzztmp.h"
 #include "../../src/server/http.h"
 #include "core/jsonin.h"
+#include "../../src/server/order_json.h"
 
 static bool ref_money(const char *s, int64_t *fen)
 {
@@ -125,8 +132,105 @@ static int depth(json_t *v)
     return d + 1; /* each child once: twice per level would be 2^depth calls */
 }
 
+static int any_instrument(req *r, const char *code)
+{
+    (void)r;
+    return code[0] == 'Z' ? -1 : (int)(unsigned char)code[0]; /* some are unknown */
+}
+
+/* The fast parser's order o of kind against the general path on b. */
+static void same_order(json_t *b, const oj_order *o, oj_kind kind)
+{
+    req g, f;
+    memset(&g, 0, sizeof g);
+    g.capture = true;
+    g.who.participant = 9;
+    f = g;
+    cets_cmd cg, cf;
+    const char *coid = NULL;
+    int64_t qty = 0;
+    bool gok = oj_json(&g, b, kind, &cg, &coid, &qty), fok = oj_cmd(&f, o, kind, &cf);
+    fuzz_check(gok == fok, "fast %d, general %d", fok, gok);
+    if (gok)
+        fuzz_check(cg.type == cf.type && cg.instrument == cf.instrument && cg.side == cf.side &&
+                       cg.price == cf.price && cg.qty == cf.qty && cg.flags == cf.flags &&
+                       cg.actor == cf.actor && qty == o->qty && (coid != NULL) == o->has_coid &&
+                       (!coid || strcmp(coid, o->coid) == 0),
+                   "the fast parser's command differs from the general path's");
+    json_decref(g.captured);
+    json_decref(f.captured);
+}
+
+static void fast_parser(const char *buf, size_t size)
+{
+    static const char *const ofields[] = {"code", "side", "price", "qty", "tif", "client_order_id",
+                                          NULL};
+    static const char *const tfields[] = {
+        "code", "side", "targets", "qty", "limit", "client_order_id", NULL};
+    static const char *const bfields[] = {"orders", NULL};
+    static oj_order out[OJ_BATCH_MAX];
+    oj_set_lookup(any_instrument);
+    for (int k = 0; k < 2; k++) {
+        oj_kind kind = k ? OJ_TAKE : OJ_ORDER;
+        oj_order o;
+        if (!oj_parse(buf, size, kind, &o)) continue;
+        req g;
+        memset(&g, 0, sizeof g);
+        g.capture = true;
+        json_t *b = http_body_parse(&g, buf, size, k ? tfields : ofields);
+        fuzz_check(b != NULL, "the fast parser took what the general path refuses");
+        if (b) same_order(b, &o, kind);
+        json_decref(b);
+        json_decref(g.captured);
+    }
+    size_t n = 0;
+    if (oj_parse_batch(buf, size, out, OJ_BATCH_MAX, &n)) {
+        req g;
+        memset(&g, 0, sizeof g);
+        g.capture = true;
+        json_t *b = http_body_parse(&g, buf, size, bfields);
+        json_t *orders = json_object_get(b, "orders");
+        fuzz_check(json_is_array(orders) && json_array_size(orders) == n,
+                   "a batch of %zu the general path does not read alike", n);
+        for (size_t i = 0; i < n && i < json_array_size(orders); i++) {
+            req e = g;
+            e.captured = NULL;
+            fuzz_check(http_known_fields(&e, json_array_get(orders, i), ofields, NULL),
+                       "batch entry %zu has a key the general path refuses", i);
+            json_decref(e.captured);
+            same_order(json_array_get(orders, i), &out[i], OJ_ORDER);
+        }
+        json_decref(b);
+        json_decref(g.captured);
+    }
+}
+
+/* The bytes up to a NUL as a string: the direct writer against jansson. */
+static void writer(const char *buf, size_t size)
+{
+    char s[512];
+    size_t n = size < sizeof s - 1 ? size : sizeof s - 1;
+    memcpy(s, buf, n);
+    s[n] = 0;
+    jbuf w;
+    jb_init(&w);
+    json_t *j = json_string(s);
+    bool ok = jb_str(&w, s);
+    fuzz_check(ok == (j != NULL), "the writer says %d, jansson %d", ok, j != NULL);
+    if (ok && j) {
+        char *t = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+        fuzz_check(t && strlen(t) == w.len && memcmp(t, w.p, w.len) == 0,
+                   "the writer's string differs from json_dumps'");
+        free(t);
+    }
+    json_decref(j);
+    jb_free(&w);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    fast_parser((const char *)data, size);
+    writer((const char *)data, size);
     json_error_t je;
     json_t *doc = json_loadb((const char *)data, size, JSON_DECODE_ANY, &je);
     if (doc) {
