@@ -532,6 +532,41 @@ static char *batch_of(int n)
     return s;
 }
 
+/* A standby's refusal (503 not_leader) executed nothing, so it must not be
+ * kept as the answer of its client_order_id: once the node leads again, the
+ * same order goes through (it was replayed as 503 before), for a single
+ * order and for a batch's entry alike. */
+static void test_not_leader_frees_id(void **state)
+{
+    (void)state;
+    start();
+    long long s0 = seq_now();
+    core_demote(F.t.s.core);
+    char *b = order_body("nl-1", "74.00", 2);
+    tresp r;
+    ts_req(&F.t, "POST", "/api/v1/orders", F.alice, b, &r);
+    assert_int_equal(r.status, 503);
+    assert_string_equal(tj_str(r.json, "error"), "not_leader");
+    tresp_free(&r);
+    const char *batch = "{\"orders\":[{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"74.00\","
+                        "\"qty\":1,\"client_order_id\":\"nl-2\"}]}";
+    json_t *m = ts_expect(&F.t, "POST", "/api/v1/orders/batch", F.alice, batch, 200);
+    assert_int_equal(tj_int(json_array_get(json_object_get(m, "results"), 0), "http_status"), 503);
+    json_decref(m);
+    char err[256];
+    assert_int_equal(core_promote(F.t.s.core, err, sizeof err), 0);
+    ts_req(&F.t, "POST", "/api/v1/orders", F.alice, b, &r);
+    assert_int_equal(r.status, 201); /* executed now, not the 503 again */
+    assert_false(r.replay);
+    tresp_free(&r);
+    m = ts_expect(&F.t, "POST", "/api/v1/orders/batch", F.alice, batch, 200);
+    assert_int_equal(tj_int(json_array_get(json_object_get(m, "results"), 0), "http_status"), 201);
+    json_decref(m);
+    free(b);
+    assert_int_equal(seq_now() - s0, 2);
+    stop();
+}
+
 /* The batch endpoint on the I/O thread: 1,000 orders in one journal batch,
  * 1,001 refused whole. */
 static void test_batch_limit(void **state)
@@ -598,7 +633,8 @@ int main(void)
         cmocka_unit_test(test_answered_on_io_thread), cmocka_unit_test(test_idempotency),
         cmocka_unit_test(test_batch_busy_id),         cmocka_unit_test(test_batch_repeated_id),
         cmocka_unit_test(test_client_gone),           cmocka_unit_test(test_journal_failure),
-        cmocka_unit_test(test_batch_limit),           cmocka_unit_test(test_stop_in_flight),
+        cmocka_unit_test(test_batch_limit),           cmocka_unit_test(test_not_leader_frees_id),
+        cmocka_unit_test(test_stop_in_flight),
     };
     return cmocka_run_group_tests_name("http_async", tests, NULL, NULL);
 }

@@ -81,11 +81,13 @@ static bool answer_claim(req *r, idem_claim c, const cets_cmd *cmd, const idem_r
 }
 
 /* The claim of an executed command is finished with its result; that of
- * one the core did not execute is let go. */
-static void settle_id(req *r, const cets_cmd *cmd, const idem_result *res, bool standby_too)
+ * one the core did not execute is let go: a failed journal, a core stopping,
+ * and a standby's refusal (the core refuses at the queue's door: nothing ran,
+ * and the same id must go through once this node leads). */
+static void settle_id(req *r, const cets_cmd *cmd, const idem_result *res)
 {
     if (res->code == CETS_JOURNAL_FAILED || res->code == CETS_CAPACITY ||
-        (standby_too && res->code == CETS_NOT_LEADER))
+        res->code == CETS_NOT_LEADER)
         projection_idem_release(r->s->proj, cmd->participant, cmd->client_ref); /* not executed */
     else
         projection_idem_finish(r->s->proj, cmd->participant, cmd->client_ref, res);
@@ -112,7 +114,7 @@ static int order_then(req *r, void *ctx)
     order_flight *f = ctx;
     const char *coid = f->has_coid ? f->coid : NULL;
     idem_result res = idem_of(f->code, &f->res, f->qty);
-    if (coid) settle_id(r, &f->cmd, &res, false);
+    if (coid) settle_id(r, &f->cmd, &res);
     answer_result(r, &f->cmd, &res, coid, false, true);
     free(f);
     return r->status;
@@ -362,7 +364,7 @@ static int batch_then(req *r, void *ctx)
             continue;
         }
         idem_result ir = idem_of(f->codes[b->k], &f->res[b->k], f->cmds[b->k].qty);
-        if (b->coid) settle_id(r, &b->cmd, &ir, true);
+        if (b->coid) settle_id(r, &b->cmd, &ir);
         accepted += ir.code == CETS_OK;
     }
     jbuf w;
