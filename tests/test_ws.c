@@ -916,6 +916,65 @@ static void test_client_find(void **state)
     assert_int_equal(wrong, 0);
 }
 
+/* The hub's cap on clients (WS_MAX_CLIENTS), with two threads admitting at
+ * once as two I/O threads do: exactly the cap is admitted, the ones past it
+ * refused, and one more goes in once one has left. Without sockets. */
+typedef struct admit_arg {
+    ws_hub *h;
+    ws_client **c;
+    int n, admitted;
+} admit_arg;
+
+static void *admit(void *p)
+{
+    static const ws_transport none = {kick_nothing};
+    admit_arg *a = p;
+    for (int i = 0; i < a->n; i++)
+        a->admitted += (a->c[i] = ws_client_add(a->h, &none, NULL, "cap")) != NULL;
+    return NULL;
+}
+
+static void test_client_cap(void **state)
+{
+    (void)state;
+    static const ws_transport none = {kick_nothing};
+    ws_hub *h = T.s.ws;
+    int before = ws_client_count(h), each = (WS_MAX_CLIENTS - before) / 2 + 2;
+    admit_arg a[2];
+    pthread_t t[2];
+    for (int k = 0; k < 2; k++) {
+        a[k] = (admit_arg){h, calloc((size_t)each, sizeof(ws_client *)), each, 0};
+        assert_non_null(a[k].c);
+        assert_int_equal(pthread_create(&t[k], NULL, admit, &a[k]), 0);
+    }
+    for (int k = 0; k < 2; k++) pthread_join(t[k], NULL);
+    assert_int_equal(a[0].admitted + a[1].admitted, WS_MAX_CLIENTS - before); /* at the cap */
+    assert_int_equal(ws_client_count(h), WS_MAX_CLIENTS);
+    assert_null(ws_client_add(h, &none, NULL, "cap")); /* just past it */
+    ws_client *one = NULL;
+    for (int k = 0; k < 2 && !one; k++)
+        for (int i = 0; i < each && !one; i++)
+            if (a[k].c[i]) {
+                one = a[k].c[i];
+                a[k].c[i] = NULL;
+            }
+    ws_client_remove(h, one);
+    ws_client_free(one);
+    ws_client *again = ws_client_add(h, &none, NULL, "cap"); /* room for one again */
+    assert_non_null(again);
+    ws_client_remove(h, again);
+    ws_client_free(again);
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < each; i++)
+            if (a[k].c[i]) {
+                ws_client_remove(h, a[k].c[i]);
+                ws_client_free(a[k].c[i]);
+            }
+        free(a[k].c);
+    }
+    assert_int_equal(ws_client_count(h), before);
+}
+
 /* Many clients (spread over the I/O threads as they were accepted) each
  * get every trade of their instrument, once and in order. */
 static void test_many_clients_every_trade_in_order(void **state)
@@ -1151,6 +1210,7 @@ int main(void)
         cmocka_unit_test(test_lists_per_instrument),
         cmocka_unit_test(test_publish_in_cut_off_midway),
         cmocka_unit_test(test_client_find),
+        cmocka_unit_test(test_client_cap),
         cmocka_unit_test(test_many_clients_every_trade_in_order),
         cmocka_unit_test(test_slow_client_dropped),
         cmocka_unit_test(test_slow_socket_dropped_others_served),

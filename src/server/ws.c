@@ -269,8 +269,8 @@ void ws_subs_sync(ws_hub *h, ws_client *c)
 /* ---- clients ---------------------------------------------------------------- */
 
 /* The clients by id (under mu): linear probing in a table that cannot fill
- * (WS_MAX_CLIENTS, and a few more that raced past that count, against 1 <<
- * WS_BYID_BITS places), and a removal shifts back what follows it, so
+ * (at most WS_MAX_CLIENTS, counted under mu, against 1 << WS_BYID_BITS
+ * places), and a removal shifts back what follows it, so
  * there are no tombstones. */
 #define BYID_MASK ((1u << WS_BYID_BITS) - 1)
 
@@ -311,16 +311,19 @@ ws_client *ws_client_find(ws_hub *h, uint64_t id)
 
 ws_client *ws_client_add(ws_hub *h, const ws_transport *tr, void *conn, const char *addr)
 {
-    if (ws_client_count(h) >= WS_MAX_CLIENTS) {
-        log_warn("ws", "msg=\"connection refused: too many clients\" addr=%s", log_q(addr));
-        return NULL;
-    }
     ws_client *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     c->tr = tr;
     c->conn = conn;
     snprintf(c->addr, sizeof c->addr, "%s", addr);
     pthread_mutex_lock(&h->mu);
+    if (h->nclients >= WS_MAX_CLIENTS) { /* counted under the lock: two I/O threads
+                                          * admitting at once cannot pass the cap */
+        pthread_mutex_unlock(&h->mu);
+        free(c);
+        log_warn("ws", "msg=\"connection refused: too many clients\" addr=%s", log_q(addr));
+        return NULL;
+    }
     c->id = ++h->next_id;
     byid_put(h, c);
     c->next = h->clients;
