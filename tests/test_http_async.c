@@ -44,6 +44,7 @@
 
 static volatile int slow_ms;      /* each commit sleeps this long first */
 static volatile int fail_appends; /* appends fail (the batch is not durable) */
+static int drain_ms;              /* http_stop_drain_ms; 0: the default */
 
 typedef struct wrap_journal {
     core_journal base;
@@ -140,6 +141,7 @@ static void wb_free(core_backend *b)
 static void wrap_cfg(server_config *c)
 {
     snprintf(c->frontend, sizeof c->frontend, "evloop");
+    if (drain_ms) c->http_stop_drain_ms = drain_ms;
     wrap_backend *w = calloc(1, sizeof *w);
     assert_non_null(w);
     w->in = core_backend_file(c->data_dir);
@@ -627,6 +629,49 @@ static void test_stop_in_flight(void **state)
     free(F.alice);
 }
 
+/* http_stop_drain_ms: completions that come within it are answered (at the
+ * limit: a commit of 500 ms against 2,000); past it (a commit of 2,500 ms
+ * against 200) stop goes on without them and those connections get no
+ * answer. */
+static int stop_with_inflight(int drain, int commit_ms, int wait_ms, int64_t *stop_ms)
+{
+    drain_ms = drain;
+    start();
+    drain_ms = 0;
+    slow_ms = commit_ms;
+    int fd[INFLIGHT];
+    char *b = order_body(NULL, "74.00", 1);
+    for (int i = 0; i < INFLIGHT; i++) {
+        fd[i] = ts_connect(F.t.port);
+        raw_send(fd[i], "POST", "/api/v1/orders", F.alice, b);
+    }
+    free(b);
+    msleep(150); /* submitted, the commit sleeping */
+    int64_t t0 = now_ms();
+    ts_stop(&F.t);
+    *stop_ms = now_ms() - t0;
+    int answered = 0;
+    char out[4096];
+    for (int i = 0; i < INFLIGHT; i++) {
+        answered += raw_answer(fd[i], out, sizeof out, wait_ms) == 201;
+        close(fd[i]);
+    }
+    slow_ms = 0;
+    ts_rmtree(F.t.dir);
+    free(F.alice);
+    return answered;
+}
+
+static void test_stop_drain_limit(void **state)
+{
+    (void)state;
+    int64_t ms;
+    assert_int_equal(stop_with_inflight(2000, 500, 3000, &ms), INFLIGHT); /* within it */
+    /* past it: the same commit would have been answered had stop waited for
+     * it as it does within the bound */
+    assert_int_equal(stop_with_inflight(200, 2500, 1000, &ms), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -634,7 +679,7 @@ int main(void)
         cmocka_unit_test(test_batch_busy_id),         cmocka_unit_test(test_batch_repeated_id),
         cmocka_unit_test(test_client_gone),           cmocka_unit_test(test_journal_failure),
         cmocka_unit_test(test_batch_limit),           cmocka_unit_test(test_not_leader_frees_id),
-        cmocka_unit_test(test_stop_in_flight),
+        cmocka_unit_test(test_stop_in_flight),        cmocka_unit_test(test_stop_drain_limit),
     };
     return cmocka_run_group_tests_name("http_async", tests, NULL, NULL);
 }

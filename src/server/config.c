@@ -62,6 +62,10 @@ static const key keys[] = {
         "evloop: open HTTP connections in all; one past it is closed at once"),
     NUM("http_max_connections_per_addr", K_INT, http_max_connections_per_addr, 1, 1000000,
         "evloop: open HTTP connections from one address; one past it is closed at once"),
+    NUM("http_stop_drain_ms", K_INT, http_stop_drain_ms, 0, 600000,
+        "evloop: at stop, how long the orders already submitted may take to be answered; those "
+        "still on their way after it get no answer (their connections are left open until the "
+        "process ends)"),
     NUM("ws_max_subscriptions", K_INT, ws_max_subscriptions, 1, 1000,
         "WebSocket: subscriptions one connection may hold (each channel, and each instrument of "
         "depth, trades and stats, counts one); one past it is refused (too_many_subscriptions)"),
@@ -172,6 +176,7 @@ void config_default(server_config *c)
     c->http_request_timeout_ms = 10000;
     c->http_max_connections = 10000;
     c->http_max_connections_per_addr = 1000;
+    c->http_stop_drain_ms = 30000;
     c->batch_max_body = 1 << 20;
     c->login_max_failures = 5;
     c->login_max_address_failures = 50;

@@ -103,9 +103,10 @@ struct evl {
     /* requests answered on an I/O thread, on a handler thread, handed from
      * one to the other (a busy id), and completion messages (atomic) */
     uint64_t served_io, served_handler, deferred, completion_msgs;
-    uint64_t wakeups;      /* the I/O threads woke for answers (on_answers) */
-    int inflight;          /* submitted from an I/O thread, not yet answered (atomic) */
-    volatile int draining; /* stopping: no more submissions from the I/O threads */
+    uint64_t wakeups;           /* the I/O threads woke for answers (on_answers) */
+    int inflight;               /* submitted from an I/O thread, not yet answered (atomic) */
+    struct evl *abandoned_next; /* left at stop (evloop_stop) */
+    volatile int draining;      /* stopping: no more submissions from the I/O threads */
 };
 
 /* A request on its way to a handler thread and its answer on the way back. */
@@ -855,6 +856,11 @@ static SSL_CTX *tls_context(const server_config *c, char *err, size_t errlen)
     return ctx;
 }
 
+/* Front ends stopped with completions still on their way (http_stop_drain_ms
+ * passed): h2o cannot free a context with live connections, so each is left
+ * as it is, listed here until the process ends. */
+static evl *abandoned;
+
 void evloop_stop(server *s)
 {
     evl *e = s->evl;
@@ -870,11 +876,17 @@ void evloop_stop(server *s)
     for (int i = 0; e->workers && i < e->nworkers; i++)
         if (e->workers[i]) pthread_join(e->workers[i], NULL);
     /* the completions on their way are answered on the I/O threads (or
-     * dropped where the connection is gone): for at most 30 s */
-    for (int i = 0; i < 30000 && __atomic_load_n(&e->inflight, __ATOMIC_ACQUIRE) > 0; i++)
+     * dropped where the connection is gone): for at most http_stop_drain_ms */
+    for (int i = 0;
+         i < s->cfg.http_stop_drain_ms && __atomic_load_n(&e->inflight, __ATOMIC_ACQUIRE) > 0; i++)
         usleep(1000);
-    bool clean = __atomic_load_n(&e->inflight, __ATOMIC_ACQUIRE) == 0;
-    if (!clean) log_warn("http", "msg=\"completions still on their way at stop\"");
+    int left = __atomic_load_n(&e->inflight, __ATOMIC_ACQUIRE);
+    bool clean = left == 0;
+    if (!clean)
+        log_warn("http",
+                 "msg=\"completions still on their way at stop: not answered\" inflight=%d "
+                 "http_stop_drain_ms=%d",
+                 left, s->cfg.http_stop_drain_ms);
     if (s->core) core_set_batch_hook(s->core, NULL, NULL); /* waits for a hook running now */
     for (int i = 0; i < e->nio; i++) {
         io_thread *io = &e->io[i];
@@ -898,6 +910,8 @@ void evloop_stop(server *s)
     if (!clean) { /* h2o cannot free a context with live connections: leave it */
         log_warn("http", "msg=\"connections still open at stop\"");
         if (e->fd >= 0) close(e->fd);
+        e->abandoned_next = abandoned; /* kept for the process's end, reachable */
+        abandoned = e;
         s->evl = NULL;
         return;
     }

@@ -37,6 +37,7 @@ typedef struct server_config {
     int http_request_timeout_ms; /* evloop: a request's header and body, and keep-alive idle, 10000 */
     int http_max_connections;    /* evloop: open connections in all, 10000 */
     int http_max_connections_per_addr; /* evloop: from one address, 1000 */
+    int http_stop_drain_ms;            /* evloop: answering what is in flight at stop, 30000 */
     int ws_max_subscriptions;          /* WebSocket: subscriptions per connection */
     int ws_max_message;                /* WebSocket: bytes of one client message */
     int ws_queue_max;                  /* WebSocket: messages queued for one client, */
