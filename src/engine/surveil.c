@@ -110,7 +110,6 @@ struct cets_surveil {
     qcancel *qlog;        /* today's quick cancels not yet in pcold (at most four each) */
     uint32_t nqlog, capqlog;
     rinst ri[CETS_MAX_INSTRUMENTS];
-    bool oom;
 };
 
 cets_surveil *cets_surveil_new(void)
