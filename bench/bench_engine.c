@@ -9,7 +9,7 @@
  *                [--depth on|off|both] [--instruments K] [--accounts A]
  *                [--batch B] [--rate R] [--paced-commands N] [--memory-orders N]
  *                [--repeat N] [--controls N]
- *   bench_engine --scale [--scale-commands N] [--repeat N]
+ *   bench_engine --scale [--scale-commands N] [--repeat N] [--scale-axis AXIS]
  *
  * NAME is one of memory, throughput, latency, engine (both), group, replay
  * (runs group first, as it replays that journal), paced, journal (group,
@@ -39,6 +39,7 @@ typedef struct args {
     uint64_t controls; /* --controls N: limits and surveillance on vs off, N runs each */
     bool scale;
     size_t scale_commands;
+    const char *scale_axis; /* NULL: every row */
 } args;
 
 static void usage(void)
@@ -49,6 +50,7 @@ static void usage(void)
             "         [--rate R] [--paced-commands N] [--memory-orders N] [--repeat N]\n"
             "         [--controls N]\n"
             "       bench_engine --scale [--scale-commands N] [--repeat N] [--seed S]\n"
+            "         [--scale-axis accounts|resting|instruments]\n"
             "NAME: memory throughput latency engine group replay paced journal lob controls\n");
     exit(2);
 }
@@ -124,7 +126,10 @@ static void parse(int argc, char **argv, args *a)
             a->controls = num(f, v);
         else if (!strcmp(f, "--scale-commands"))
             a->scale_commands = num(f, v);
-        else if (!strcmp(f, "--repeat"))
+        else if (!strcmp(f, "--scale-axis")) {
+            if (strcmp(v, "accounts") && strcmp(v, "resting") && strcmp(v, "instruments")) usage();
+            a->scale_axis = v;
+        } else if (!strcmp(f, "--repeat"))
             a->repeat = num(f, v);
         else if (!strcmp(f, "--depth")) {
             a->depth_on = strcmp(v, "off") != 0;
@@ -266,8 +271,9 @@ static int run_engine_all(const args *a, const workload *w)
  * CPU time, batch_cpu_vs_default for cets_apply_batch(). The default market
  * is measured four times (its own row and one on each axis): its figure is
  * the median of those rows' medians, so one slow row (the first often is)
- * does not skew every ratio. The rows are printed once all have run; a
- * line on stderr tells each row as it ends. */
+ * does not skew every ratio. With --scale-axis only the default row and that
+ * axis's rows run (the default market then twice). The rows are printed once
+ * all have run; a line on stderr tells each row as it ends. */
 typedef struct scale_row {
     const char *axis;
     uint32_t accounts, resting, instruments;
@@ -288,14 +294,18 @@ static int run_scale(const args *a)
     static const uint32_t instruments[] = {1, 2, 4, 8, 16, 32, 63};
     scale_row rows[32];
     size_t n = 0;
+    const char *only = a->scale_axis;
     rows[n++] = (scale_row){.axis = "default", 10000, 1000, 1};
     for (size_t i = 0; i < sizeof accounts / sizeof *accounts; i++)
-        rows[n++] = (scale_row){.axis = "accounts", accounts[i], 1000, 1};
+        if (!only || !strcmp(only, "accounts"))
+            rows[n++] = (scale_row){.axis = "accounts", accounts[i], 1000, 1};
     for (size_t i = 0; i < sizeof resting / sizeof *resting; i++)
-        rows[n++] = (scale_row){.axis = "resting", 10000, resting[i], 1};
+        if (!only || !strcmp(only, "resting"))
+            rows[n++] = (scale_row){.axis = "resting", 10000, resting[i], 1};
     for (size_t i = 0; i < sizeof instruments / sizeof *instruments; i++)
-        rows[n++] =
-            (scale_row){.axis = "instruments", 10000, 1000 * instruments[i], instruments[i]};
+        if (!only || !strcmp(only, "instruments"))
+            rows[n++] =
+                (scale_row){.axis = "instruments", 10000, 1000 * instruments[i], instruments[i]};
     double base[32], base_cpu[32], base_batch[32];
     size_t nbase = 0;
     int rc = 0;

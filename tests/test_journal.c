@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../src/journal/journal_int.h" /* JDIO_ALIGN, JDIO_MIN, JREC_HDR */
 #include "cets/journal.h"
 #include "tmarket.h"
 #include "tstream.h"
@@ -740,6 +741,11 @@ typedef struct faults {
     int fail_write_at; /* fail the write that starts at this many bytes written (0: never) */
     size_t written;
     bool dribble; /* short writes of at most 7 bytes, EINTR every third call */
+    /* writes to a descriptor opened O_DIRECT: how many bytes, and the errno
+     * to fail them with (0: pass), or written only in part (at most half) */
+    size_t direct_written;
+    int direct_writes, fail_direct;
+    bool short_direct;
 } faults;
 
 static ssize_t fault_write(void *ctx, int fd, const void *buf, size_t len)
@@ -753,6 +759,17 @@ static ssize_t fault_write(void *ctx, int fd, const void *buf, size_t len)
     if (q->fail_write_at && q->written >= (size_t)q->fail_write_at) {
         errno = ENOSPC;
         return -1;
+    }
+    if (fcntl(fd, F_GETFL) & O_DIRECT) {
+        q->direct_writes++;
+        if (q->fail_direct) {
+            errno = q->fail_direct;
+            return -1;
+        }
+        if (q->short_direct) len = len / 2 / JDIO_ALIGN * JDIO_ALIGN + JDIO_ALIGN;
+        ssize_t n = write(fd, buf, len);
+        if (n > 0) q->direct_written += (size_t)n;
+        return n;
     }
     if (q->dribble && len > 7) len = 7;
     if (q->fail_write_at && len > 100) len /= 2; /* leave half a batch behind */
@@ -903,6 +920,240 @@ static void test_write_failure(void **state)
     fault_run(*state, false, "write failed: No space left on device");
 }
 
+/* ---- direct writes -------------------------------------------------------- */
+
+/* Whether the test directory's filesystem takes O_DIRECT (tmpfs does not). */
+static bool direct_supported(const fx *f)
+{
+    char p[700];
+    snprintf(p, sizeof p, "%s", f->dir);
+    *strrchr(p, '/') = 0; /* beside the data directory, which recovery creates */
+    strcat(p, "/direct-probe");
+    int fd = open(p, O_WRONLY | O_CREAT | O_DIRECT, 0644);
+    if (fd >= 0) close(fd);
+    unlink(p);
+    return fd >= 0;
+}
+
+/* The bytes of a commit of n record bytes at offset `at` that go direct: its
+ * whole blocks, when they come to JDIO_MIN. */
+static uint64_t direct_part(uint64_t at, uint64_t n)
+{
+    uint64_t d0 = (at + JDIO_ALIGN - 1) / JDIO_ALIGN * JDIO_ALIGN;
+    uint64_t d1 = (at + n) / JDIO_ALIGN * JDIO_ALIGN;
+    return d1 >= d0 + JDIO_MIN ? d1 - d0 : 0;
+}
+
+/* Append stream commands to j, applying them to e, for a commit at offset
+ * `at`: with reach false, as many as keep the bytes it sends direct below
+ * `want` (the command that would reach it is kept in *k for the next call);
+ * with reach true, until they reach `want`. A carried command goes first.
+ * Returns the record bytes appended. */
+typedef struct carry {
+    cets_cmd c;
+    bool held;
+} carry;
+
+static uint64_t append_to(cets_engine *e, cets_journal *j, tstream *s, uint64_t at, uint64_t want,
+                          bool reach, carry *k)
+{
+    uint64_t n = 0;
+    for (;;) {
+        cets_cmd c;
+        if (k->held)
+            c = k->c;
+        else
+            ts_next(s, e, &c);
+        k->held = false;
+        uint64_t r = JREC_HDR + cets_cmd_size(&c);
+        if (!reach && direct_part(at, n + r) >= want) {
+            k->c = c;
+            k->held = true;
+            return n;
+        }
+        assert_int_equal(cets_journal_append(j, &c), 0);
+        cets_result res;
+        cets_apply(e, &c, &res);
+        ts_result(s, &c, &res);
+        n += r;
+        if (reach && direct_part(at, n) >= want) return n;
+    }
+}
+
+static uint64_t direct_bytes(const cets_journal *j)
+{
+    cets_journal_stats st;
+    cets_journal_get_stats(j, &st);
+    return st.direct_bytes;
+}
+
+#define SKIP_WITHOUT_DIRECT(f)                                                                     \
+    do {                                                                                           \
+        if (!direct_supported(f)) {                                                                \
+            print_message("O_DIRECT not supported under %s: skipped\n", (f)->dir);                 \
+            skip();                                                                                \
+        }                                                                                          \
+    } while (0)
+
+/* Commits whose whole blocks come to JDIO_MIN go direct, one block fewer
+ * does not; either way the segment holds exactly the records, which a
+ * follower reading beside the writer and recovery both find, and reopening
+ * the journal in the middle of a block goes on the same way. */
+static void test_direct_commits(void **state)
+{
+    fx *f = *state;
+    SKIP_WITHOUT_DIRECT(f);
+    cets_recovery rep;
+    cets_engine *e = recover_ok(f, &rep);
+    cets_journal *j = open_ok(f, 1);
+    faults q = {0};
+    cets_journal_io io = {.write = fault_write, .sync = fault_sync, .ctx = &q};
+    cets_journal_set_io(j, &io);
+    char err[512];
+    cets_journal_reader *rd = cets_journal_reader_open(f->dir, 1, err, sizeof err);
+    assert_non_null(rd);
+    uint64_t got = 0; /* the last seq the follower has read */
+    tstream s;
+    ts_init(&s, SEED, DAY);
+    carry k = {0};
+    feed(e, j, &s, 7, 7); /* a segment whose end is in the middle of a block */
+    const char *seg = seg_path(f, 1);
+    for (int round = 0; round < 6; round++) {
+        if (round == 3) { /* reopen: appends resume in the segment, mid-block */
+            cets_journal_close(j);
+            j = open_ok(f, cets_last_seq(e) + 1 + k.held);
+            cets_journal_set_io(j, &io);
+        }
+        uint64_t at = (uint64_t)file_size(seg), before = direct_bytes(j);
+        size_t dw = q.direct_written;
+        uint64_t n = append_to(e, j, &s, at, JDIO_MIN, false, &k);
+        assert_int_equal(direct_part(at, n), 0);
+        assert_int_equal(direct_part(at, n + JDIO_ALIGN), JDIO_MIN); /* one block short */
+        assert_int_equal(cets_journal_commit(j), 0);
+        assert_int_equal(direct_bytes(j), before); /* all through the page cache */
+        assert_int_equal(q.direct_written, dw);
+        assert_int_equal(file_size(seg), at + n);
+
+        at += n;
+        n = append_to(e, j, &s, at, JDIO_MIN, true, &k);
+        assert_int_equal(direct_part(at, n), JDIO_MIN); /* at the limit */
+        assert_int_equal(cets_journal_commit(j), 0);
+        assert_int_equal(direct_bytes(j) - before, JDIO_MIN);
+        assert_int_equal(q.direct_written - dw, JDIO_MIN);
+        assert_int_equal(file_size(seg), at + n);
+
+        cets_cmd c;
+        int rc;
+        while ((rc = cets_journal_reader_next(rd, cets_last_seq(e), &c, err, sizeof err)) == 1) {
+            assert_int_equal(c.seq, got + 1);
+            got = c.seq;
+        }
+        assert_int_equal(rc, 0);
+        assert_int_equal(got, cets_last_seq(e));
+    }
+    assert_int_equal(direct_bytes(j), 3 * JDIO_MIN); /* since it was reopened */
+    assert_int_equal(q.direct_written, 6 * JDIO_MIN);
+    cets_journal_reader_close(rd);
+    cets_journal_close(j);
+    cets_engine *r = recover_ok(f, &rep);
+    assert_int_equal(rep.last_seq, cets_last_seq(e));
+    assert_int_equal(rep.truncated_bytes, 0);
+    assert_int_equal(cets_state_hash(r), cets_state_hash(e));
+    cets_engine_free(r);
+    cets_engine_free(e);
+}
+
+/* A large commit whose direct write is refused (EINVAL), or done in part,
+ * is finished through the page cache: committed whole, and after a refusal
+ * no more direct writes are tried. Segments roll on the way. */
+static void direct_fallback(const fx *f, bool refuse)
+{
+    cets_recovery rep;
+    cets_engine *e = recover_ok(f, &rep);
+    cets_journal *j = open_ok(f, 1);
+    cets_journal_set_segment_limit(j, 2u << 20);
+    faults q = {.fail_direct = refuse ? EINVAL : 0, .short_direct = !refuse};
+    cets_journal_io io = {.write = fault_write, .sync = fault_sync, .ctx = &q};
+    cets_journal_set_io(j, &io);
+    tstream s;
+    ts_init(&s, SEED, DAY);
+    feed(e, j, &s, 60000, 6000); /* ten commits of about 550 kB, over several segments */
+    cets_journal_stats st;
+    cets_journal_get_stats(j, &st);
+    assert_int_equal(st.commits, 10);
+    assert_true(count_files(f, "journal-") >= 3);
+    if (refuse) {
+        assert_int_equal(q.direct_writes, 1); /* refused once, never tried again */
+        assert_int_equal(st.direct_bytes, 0);
+    } else {
+        assert_true(q.direct_writes >= 10);
+        assert_int_equal(st.direct_bytes, q.direct_written);
+        assert_true(st.direct_bytes > 0 && st.direct_bytes < st.bytes);
+    }
+    uint64_t segs[64], total = 0;
+    int n = segments(f, segs, 64);
+    for (int i = 0; i < n; i++) total += (uint64_t)file_size(seg_path(f, segs[i]));
+    assert_int_equal(total, st.bytes);
+    cets_journal_close(j);
+    cets_engine *r = recover_ok(f, &rep);
+    assert_int_equal(rep.replayed, 60000);
+    assert_int_equal(rep.truncated_bytes, 0);
+    assert_int_equal(cets_state_hash(r), cets_state_hash(e));
+    cets_engine_free(r);
+    cets_engine_free(e);
+}
+
+static void test_direct_refused(void **state)
+{
+    SKIP_WITHOUT_DIRECT((fx *)*state);
+    direct_fallback(*state, true);
+}
+
+static void test_direct_short(void **state)
+{
+    SKIP_WITHOUT_DIRECT((fx *)*state);
+    direct_fallback(*state, false);
+}
+
+/* A direct write that fails (EIO) fails the commit like any write: a message,
+ * nothing more accepted, the segment cut back to what was durable. */
+static void test_direct_failure(void **state)
+{
+    fx *f = *state;
+    SKIP_WITHOUT_DIRECT(f);
+    cets_recovery rep;
+    cets_engine *e = recover_ok(f, &rep);
+    cets_journal *j = open_ok(f, 1);
+    faults q = {0};
+    cets_journal_io io = {.write = fault_write, .sync = fault_sync, .ctx = &q};
+    cets_journal_set_io(j, &io);
+    tstream s;
+    ts_init(&s, SEED, DAY);
+    feed(e, j, &s, 12000, 6000);
+    assert_true(direct_bytes(j) > 0);
+    off_t size = file_size(seg_path(f, 1));
+    q.fail_direct = EIO;
+    for (int i = 0; i < 6000; i++) {
+        cets_cmd c;
+        ts_next(&s, e, &c);
+        assert_int_equal(cets_journal_append(j, &c), 0);
+    }
+    assert_int_equal(cets_journal_commit(j), -1);
+    expect_in(cets_journal_error(j), "write failed: Input/output error");
+    expect_in(cets_journal_error(j), "seq 12001..18000 not durable");
+    assert_int_equal(file_size(seg_path(f, 1)), size);
+    cets_cmd c;
+    ts_next(&s, e, &c);
+    assert_int_equal(cets_journal_append(j, &c), -1);
+    cets_journal_close(j);
+    cets_engine *r = recover_ok(f, &rep);
+    assert_int_equal(rep.last_seq, 12000);
+    assert_int_equal(rep.truncated_bytes, 0);
+    assert_int_equal(cets_state_hash(r), ref_hash(f, 12000));
+    cets_engine_free(r);
+    cets_engine_free(e);
+}
+
 /* ---- scan ------------------------------------------------------------------ */
 
 typedef struct seen {
@@ -980,6 +1231,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sync_failure, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_write_failure, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_scan, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_direct_commits, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_direct_refused, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_direct_short, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_direct_failure, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests_name("journal", tests, NULL, NULL);
 }

@@ -49,6 +49,7 @@ typedef struct cets_journal_stats {
     uint64_t sync_ns_total, sync_ns_max;   /* time in the segment fdatasync (CLOCK_MONOTONIC) */
     uint64_t write_ns_total, write_ns_max; /* time in write() of the batches */
     uint64_t roll_ns_total;                /* making new segments (create, header, name, fsync) */
+    uint64_t direct_bytes; /* of `bytes`, those written past the page cache (O_DIRECT) */
 } cets_journal_stats;
 
 /* Open (create if needed) the journal in dir for appending after recovery.

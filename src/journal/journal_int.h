@@ -58,6 +58,10 @@ _Static_assert(
     "the journal format changed: a new CETS_JOURNAL_VERSION needs a new segment version");
 #define JSEG_HDR 32u
 #define JREC_HDR 12u
+/* Direct writes (journal.c): a commit's whole blocks of JDIO_ALIGN bytes go
+ * past the page cache when they come to JDIO_MIN or more. */
+#define JDIO_ALIGN 4096u
+#define JDIO_MIN (64u * JDIO_ALIGN)
 #define JREC_MIN ((uint32_t)offsetof(cets_cmd, actor)) /* seq, ts and the type bytes */
 #define JREC_MAX ((uint32_t)sizeof(cets_cmd))
 #define JREC_LEN_BITS 12u
