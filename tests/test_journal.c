@@ -995,6 +995,28 @@ static uint64_t direct_bytes(const cets_journal *j)
         }                                                                                          \
     } while (0)
 
+/* The set-up of the direct-write tests: an engine recovered from the fresh
+ * directory, a journal from seq 1 whose writes and syncs go through the
+ * fault hooks (q, none armed), and the test stream. */
+typedef struct dio {
+    cets_engine *e;
+    cets_journal *j;
+    faults q;
+    cets_journal_io io;
+    tstream s;
+} dio;
+
+static void dio_open(const fx *f, dio *d)
+{
+    cets_recovery rep;
+    d->e = recover_ok(f, &rep);
+    d->j = open_ok(f, 1);
+    d->q = (faults){0};
+    d->io = (cets_journal_io){.write = fault_write, .sync = fault_sync, .ctx = &d->q};
+    cets_journal_set_io(d->j, &d->io);
+    ts_init(&d->s, SEED, DAY);
+}
+
 /* Commits whose whole blocks come to JDIO_MIN go direct, one block fewer
  * does not; either way the segment holds exactly the records, which a
  * follower reading beside the writer and recovery both find, and reopening
@@ -1003,43 +1025,40 @@ static void test_direct_commits(void **state)
 {
     fx *f = *state;
     SKIP_WITHOUT_DIRECT(f);
-    cets_recovery rep;
-    cets_engine *e = recover_ok(f, &rep);
-    cets_journal *j = open_ok(f, 1);
-    faults q = {0};
-    cets_journal_io io = {.write = fault_write, .sync = fault_sync, .ctx = &q};
-    cets_journal_set_io(j, &io);
+    dio d;
+    dio_open(f, &d);
+    cets_engine *e = d.e;
+    cets_journal *j = d.j;
+    faults *q = &d.q;
     char err[512];
     cets_journal_reader *rd = cets_journal_reader_open(f->dir, 1, err, sizeof err);
     assert_non_null(rd);
     uint64_t got = 0; /* the last seq the follower has read */
-    tstream s;
-    ts_init(&s, SEED, DAY);
     carry k = {0};
-    feed(e, j, &s, 7, 7); /* a segment whose end is in the middle of a block */
+    feed(e, j, &d.s, 7, 7); /* a segment whose end is in the middle of a block */
     const char *seg = seg_path(f, 1);
     for (int round = 0; round < 6; round++) {
         if (round == 3) { /* reopen: appends resume in the segment, mid-block */
             cets_journal_close(j);
             j = open_ok(f, cets_last_seq(e) + 1 + k.held);
-            cets_journal_set_io(j, &io);
+            cets_journal_set_io(j, &d.io);
         }
         uint64_t at = (uint64_t)file_size(seg), before = direct_bytes(j);
-        size_t dw = q.direct_written;
-        uint64_t n = append_to(e, j, &s, at, JDIO_MIN, false, &k);
+        size_t dw = q->direct_written;
+        uint64_t n = append_to(e, j, &d.s, at, JDIO_MIN, false, &k);
         assert_int_equal(direct_part(at, n), 0);
         assert_int_equal(direct_part(at, n + JDIO_ALIGN), JDIO_MIN); /* one block short */
         assert_int_equal(cets_journal_commit(j), 0);
         assert_int_equal(direct_bytes(j), before); /* all through the page cache */
-        assert_int_equal(q.direct_written, dw);
+        assert_int_equal(q->direct_written, dw);
         assert_int_equal(file_size(seg), at + n);
 
         at += n;
-        n = append_to(e, j, &s, at, JDIO_MIN, true, &k);
+        n = append_to(e, j, &d.s, at, JDIO_MIN, true, &k);
         assert_int_equal(direct_part(at, n), JDIO_MIN); /* at the limit */
         assert_int_equal(cets_journal_commit(j), 0);
         assert_int_equal(direct_bytes(j) - before, JDIO_MIN);
-        assert_int_equal(q.direct_written - dw, JDIO_MIN);
+        assert_int_equal(q->direct_written - dw, JDIO_MIN);
         assert_int_equal(file_size(seg), at + n);
 
         cets_cmd c;
@@ -1052,9 +1071,10 @@ static void test_direct_commits(void **state)
         assert_int_equal(got, cets_last_seq(e));
     }
     assert_int_equal(direct_bytes(j), 3 * JDIO_MIN); /* since it was reopened */
-    assert_int_equal(q.direct_written, 6 * JDIO_MIN);
+    assert_int_equal(q->direct_written, 6 * JDIO_MIN);
     cets_journal_reader_close(rd);
     cets_journal_close(j);
+    cets_recovery rep;
     cets_engine *r = recover_ok(f, &rep);
     assert_int_equal(rep.last_seq, cets_last_seq(e));
     assert_int_equal(rep.truncated_bytes, 0);
@@ -1068,26 +1088,25 @@ static void test_direct_commits(void **state)
  * no more direct writes are tried. Segments roll on the way. */
 static void direct_fallback(const fx *f, bool refuse)
 {
-    cets_recovery rep;
-    cets_engine *e = recover_ok(f, &rep);
-    cets_journal *j = open_ok(f, 1);
+    dio d;
+    dio_open(f, &d);
+    cets_engine *e = d.e;
+    cets_journal *j = d.j;
+    faults *q = &d.q;
     cets_journal_set_segment_limit(j, 2u << 20);
-    faults q = {.fail_direct = refuse ? EINVAL : 0, .short_direct = !refuse};
-    cets_journal_io io = {.write = fault_write, .sync = fault_sync, .ctx = &q};
-    cets_journal_set_io(j, &io);
-    tstream s;
-    ts_init(&s, SEED, DAY);
-    feed(e, j, &s, 60000, 6000); /* ten commits of about 550 kB, over several segments */
+    q->fail_direct = refuse ? EINVAL : 0;
+    q->short_direct = !refuse;
+    feed(e, j, &d.s, 60000, 6000); /* ten commits of about 550 kB, over several segments */
     cets_journal_stats st;
     cets_journal_get_stats(j, &st);
     assert_int_equal(st.commits, 10);
     assert_true(count_files(f, "journal-") >= 3);
     if (refuse) {
-        assert_int_equal(q.direct_writes, 1); /* refused once, never tried again */
+        assert_int_equal(q->direct_writes, 1); /* refused once, never tried again */
         assert_int_equal(st.direct_bytes, 0);
     } else {
-        assert_true(q.direct_writes >= 10);
-        assert_int_equal(st.direct_bytes, q.direct_written);
+        assert_true(q->direct_writes >= 10);
+        assert_int_equal(st.direct_bytes, q->direct_written);
         assert_true(st.direct_bytes > 0 && st.direct_bytes < st.bytes);
     }
     uint64_t segs[64], total = 0;
@@ -1095,6 +1114,7 @@ static void direct_fallback(const fx *f, bool refuse)
     for (int i = 0; i < n; i++) total += (uint64_t)file_size(seg_path(f, segs[i]));
     assert_int_equal(total, st.bytes);
     cets_journal_close(j);
+    cets_recovery rep;
     cets_engine *r = recover_ok(f, &rep);
     assert_int_equal(rep.replayed, 60000);
     assert_int_equal(rep.truncated_bytes, 0);
@@ -1121,21 +1141,17 @@ static void test_direct_failure(void **state)
 {
     fx *f = *state;
     SKIP_WITHOUT_DIRECT(f);
-    cets_recovery rep;
-    cets_engine *e = recover_ok(f, &rep);
-    cets_journal *j = open_ok(f, 1);
-    faults q = {0};
-    cets_journal_io io = {.write = fault_write, .sync = fault_sync, .ctx = &q};
-    cets_journal_set_io(j, &io);
-    tstream s;
-    ts_init(&s, SEED, DAY);
-    feed(e, j, &s, 12000, 6000);
+    dio d;
+    dio_open(f, &d);
+    cets_engine *e = d.e;
+    cets_journal *j = d.j;
+    feed(e, j, &d.s, 12000, 6000);
     assert_true(direct_bytes(j) > 0);
     off_t size = file_size(seg_path(f, 1));
-    q.fail_direct = EIO;
+    d.q.fail_direct = EIO;
     for (int i = 0; i < 6000; i++) {
         cets_cmd c;
-        ts_next(&s, e, &c);
+        ts_next(&d.s, e, &c);
         assert_int_equal(cets_journal_append(j, &c), 0);
     }
     assert_int_equal(cets_journal_commit(j), -1);
@@ -1143,9 +1159,10 @@ static void test_direct_failure(void **state)
     expect_in(cets_journal_error(j), "seq 12001..18000 not durable");
     assert_int_equal(file_size(seg_path(f, 1)), size);
     cets_cmd c;
-    ts_next(&s, e, &c);
+    ts_next(&d.s, e, &c);
     assert_int_equal(cets_journal_append(j, &c), -1);
     cets_journal_close(j);
+    cets_recovery rep;
     cets_engine *r = recover_ok(f, &rep);
     assert_int_equal(rep.last_seq, 12000);
     assert_int_equal(rep.truncated_bytes, 0);
