@@ -362,6 +362,10 @@ static void *run_raw_group(void *arg)
         if (k <= 0) break; /* nothing for 10 s: the rest count as errors */
         for (int e = 0; e < k; e++) {
             client *c = evs[e].data.ptr;
+            if (c->cur >= c->nreq) { /* done: the server closed it (keep-alive idle time) */
+                epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+                continue;
+            }
             int r = raw_read(c);
             if (r == 0) continue;
             raw_answered(c, r > 0 ? atoi(c->resp + 9) : 0); /* "HTTP/1.1 201 ..." */
@@ -372,10 +376,12 @@ static void *run_raw_group(void *arg)
                 struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
                 epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
             }
-            if (++c->cur < c->nreq)
+            if (++c->cur < c->nreq) {
                 raw_send(c);
-            else
+            } else { /* nothing more to read on it: an idle close later is no answer */
+                epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
                 live--;
+            }
         }
     }
     for (int i = 0; i < g->n; i++) close(g->cl[i].fd);
