@@ -349,9 +349,9 @@ static void *run_raw_group(void *arg)
                          "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
                          "Content-Length: ",
                          c->batch ? "/batch" : "", c->token);
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-        epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
-        if (c->nreq) {
+        if (c->nreq) { /* one with nothing to send is not watched */
+            struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+            epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
             raw_send(c);
             live++;
         }
@@ -362,10 +362,6 @@ static void *run_raw_group(void *arg)
         if (k <= 0) break; /* nothing for 10 s: the rest count as errors */
         for (int e = 0; e < k; e++) {
             client *c = evs[e].data.ptr;
-            if (c->cur >= c->nreq) { /* done: the server closed it (keep-alive idle time) */
-                epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-                continue;
-            }
             int r = raw_read(c);
             if (r == 0) continue;
             raw_answered(c, r > 0 ? atoi(c->resp + 9) : 0); /* "HTTP/1.1 201 ..." */
