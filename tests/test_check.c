@@ -204,9 +204,9 @@ static void test_books(void **state)
     (void)state;
     cets_engine *e = F.m.e;
     book *bk = &e->inst[F.cea].bk;
-    e->parts[F.b].open_orders++;
+    e->gates[F.b].open_orders++;
     expect_violation("a participant's open orders disagree with the books", who(F.b));
-    e->parts[F.b].open_orders--;
+    e->gates[F.b].open_orders--;
     level *l = &bk->bid.levels[book_index(bk, 4900)];
     l->qty += 1;
     expect_violation("a book level disagrees with its orders", "instrument 0 bid");

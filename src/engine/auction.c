@@ -36,14 +36,14 @@ static bool may_initiate(const cets_engine *e, const cets_cmd *c)
 {
     if (c->actor == CETS_EXCHANGE_ID) return true;
     return c->actor >= 1 && c->actor <= e->nparts && c->actor == c->participant &&
-           e->parts[c->actor].kind == CETS_PK_AUTHORITY;
+           e->gates[c->actor].kind == CETS_PK_AUTHORITY;
 }
 
 int auction_create(cets_engine *e, const cets_cmd *c)
 {
     if (!may_initiate(e, c)) return CETS_NOT_AUTHORISED;
     if (c->participant < 2 || c->participant > e->nparts) return CETS_UNKNOWN_PARTICIPANT;
-    if (e->parts[c->participant].kind == CETS_PK_EXCHANGE) return CETS_KIND_NOT_ALLOWED;
+    if (e->gates[c->participant].kind == CETS_PK_EXCHANGE) return CETS_KIND_NOT_ALLOWED;
     if (c->instrument >= e->ninst) return CETS_UNKNOWN_INSTRUMENT;
     int rc;
     if ((rc = risk_check_status(e, c->participant)) ||
@@ -199,7 +199,7 @@ int auction_close(cets_engine *e, const cets_cmd *c)
     cets_auction_info *au = auction_find(e, c->order_id);
     if (!au) return CETS_UNKNOWN_AUCTION;
     if (c->actor != CETS_EXCHANGE_ID &&
-        !(c->actor == au->initiator && e->parts[c->actor].kind == CETS_PK_AUTHORITY))
+        !(c->actor == au->initiator && e->gates[c->actor].kind == CETS_PK_AUTHORITY))
         return CETS_NOT_AUTHORISED;
     if (au->status != CETS_AUCTION_OPEN) return CETS_AUCTION_NOT_OPEN;
     if (c->ts < au->end) return CETS_AUCTION_RUNNING;

@@ -166,10 +166,10 @@ static bool check_books(checker *k)
         return violated(k, "the order index holds orders that are on no book",
                         "%u orders indexed, %u on the books", e->nlive, booked);
     for (uint32_t p = 1; p <= e->nparts; p++)
-        if (k->open[p] != e->parts[p].open_orders)
+        if (k->open[p] != e->gates[p].open_orders)
             return violated(k, "a participant's open orders disagree with the books",
                             "participant %u: %u open orders recorded, %u on the books", p,
-                            e->parts[p].open_orders, k->open[p]);
+                            e->gates[p].open_orders, k->open[p]);
     return true;
 }
 

@@ -110,6 +110,7 @@ uint32_t engine_participant_new(cets_engine *e, uint8_t kind, const char *name)
         if (!regrow_lines((void **)&e->hold, old, cells, sizeof(holding)) ||
             !regrow_lines((void **)&e->hcur, old, cells, sizeof(hday)) ||
             !regrow_lines((void **)&e->hlast, old, cells, sizeof(hday)) ||
+            !regrow_lines((void **)&e->gates, e->capparts, cap, sizeof(pgate)) ||
             !regrow_lines((void **)&e->parts, e->capparts, cap, sizeof(participant)))
             return 0;
         e->capparts = cap;
@@ -117,7 +118,7 @@ uint32_t engine_participant_new(cets_engine *e, uint8_t kind, const char *name)
     uint32_t id = ++e->nparts;
     participant *p = &e->parts[id];
     memset(p, 0, sizeof *p);
-    p->kind = kind;
+    e->gates[id] = (pgate){.kind = kind};
     snprintf(p->name, sizeof p->name, "%s", name);
     return id;
 }
@@ -202,6 +203,7 @@ void cets_engine_free(cets_engine *e)
     for (uint32_t i = 0; i < e->ninst; i++) book_free(&e->inst[i].bk);
     orders_free(e);
     free(e->parts);
+    free(e->gates);
     free(e->hold);
     free(e->hcur);
     free(e->hlast);
@@ -398,7 +400,7 @@ static int admin_participant(cets_engine *e, const cets_cmd *c)
     if (c->participant < 1 || c->participant > e->nparts) return CETS_UNKNOWN_PARTICIPANT;
     if (c->aux < CETS_PS_ACTIVE || c->aux > CETS_PS_FROZEN || c->participant == CETS_EXCHANGE_ID)
         return CETS_BAD_ARGUMENT;
-    e->parts[c->participant].status = (uint8_t)c->aux;
+    e->gates[c->participant].status = (uint8_t)c->aux;
     return CETS_OK;
 }
 
@@ -564,8 +566,9 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
     return rc;
 }
 
-/* Prefetch what command c will touch first: its participant's hot line (and
- * with surveillance attached the line of its counters), its holding, and for
+/* Prefetch what command c will touch first: its participant's gate, its hot
+ * line when pre-funding is on (and with surveillance attached the line of
+ * its counters), its holding, and for
  * a cancel or modify the order it names (whose id-map entry was prefetched
  * PREFETCH_ID_AHEAD commands before). Hints only: whatever changes
  * meanwhile, nothing but the cache is affected. */
@@ -576,7 +579,8 @@ static inline void prefetch_cmd(const cets_engine *e, const cets_cmd *c)
 {
     uint32_t p = c->participant;
     if (p > e->nparts) return;
-    __builtin_prefetch(&e->parts[p], 1);
+    __builtin_prefetch(&e->gates[p], 1);
+    if (e->cfg.enforce_risk) __builtin_prefetch(&e->parts[p], 1); /* its balances */
     if (e->surveil) __builtin_prefetch(&e->parts[p].surv, 1);
     if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
         uint32_t slot = orders_find(e, c->order_id);

@@ -86,15 +86,26 @@ typedef struct surv_counts {
     uint32_t far;            /* its far_from_market list today (index + 1; 0 = none) */
 } surv_counts;
 
-/* The fields every order and trade touches (status, balances, today's
+/* What every order checks of its participant first: may it trade (kind,
+ * status), and has it orders on a book (open_orders, which spares a
+ * self-trade walk when it has none). Eight bytes each, in an array of their
+ * own (e->gates, index = id): 10,000 participants' gates fit in 80 KB of
+ * cache, where inside 256-byte records they would take 10,000 lines, so an
+ * order or cancel that touches no balance (lob.h, with pre-funding off)
+ * costs no miss on its participant. */
+typedef struct pgate {
+    uint8_t kind, status;
+    uint16_t pad;
+    uint32_t open_orders;
+} pgate;
+
+/* The fields every trade and funded order touches (balances, today's
  * totals) share the first cache line, the surveillance's counters end the
  * second (with the cold comp_head); the array is 128-byte aligned, so that
  * the two are a pair the adjacent-line prefetcher may fetch together, and
  * cets_apply prefetches the second while surveillance is attached. */
 typedef struct participant {
-    uint8_t kind, status;
-    uint16_t pad0;
-    uint32_t open_orders;
+    uint64_t pad0; /* kind, status and open_orders were here: now in pgate */
     int64_t avail, frozen, unsettled;
     pday cur; /* bought, sold, fees, ntrades end the first line */
     surv_counts surv;
@@ -155,6 +166,7 @@ struct cets_engine {
     uint32_t stride; /* instruments per participant row in hold/hcur/hlast */
 
     participant *parts; /* index = id; [0] unused */
+    pgate *gates;       /* index = id, as parts; capparts of them */
     uint32_t nparts, capparts;
     holding *hold;
     hday *hcur, *hlast;

@@ -217,13 +217,13 @@ FIELD(order, side, 1);
 FIELD(order, tif, 1);
 
 /* snapshots: a participant, field by field */
-FIELD(participant, kind, 1);
-FIELD(participant, status, 1);
+FIELD(pgate, kind, 1);
+FIELD(pgate, status, 1);
 FIELD(participant, name, 48);
 FIELD(participant, avail, 8);
 FIELD(participant, frozen, 8);
 FIELD(participant, unsettled, 8);
-FIELD(participant, open_orders, 4);
+FIELD(pgate, open_orders, 4);
 FIELD(participant, cur, 72);
 FIELD(participant, last, 72);
 FIELD(participant, owed, 8);

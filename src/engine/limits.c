@@ -42,7 +42,7 @@ void cets_position_limits(const cets_engine *e, uint32_t pid, uint32_t iid, int6
 {
     int64_t p = 0, v = 0;
     if (pid >= 1 && pid <= e->nparts && iid < e->ninst) {
-        p = product_limit(e, e->parts[pid].kind, e->inst[iid].product);
+        p = product_limit(e, e->gates[pid].kind, e->inst[iid].product);
         v = e->inst[iid].product == CETS_PRODUCT_CEA ? e->pv[CETS_PARAM_LIMIT_VINTAGE] : 0;
     }
     if (product) *product = p;
@@ -87,7 +87,7 @@ int limits_check(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty)
 
 int limits_exempt_set(cets_engine *e, const cets_cmd *c)
 {
-    if (c->actor < 1 || c->actor > e->nparts || e->parts[c->actor].kind != CETS_PK_AUTHORITY)
+    if (c->actor < 1 || c->actor > e->nparts || e->gates[c->actor].kind != CETS_PK_AUTHORITY)
         return CETS_NOT_AUTHORISED;
     if (c->participant < 1 || c->participant > e->nparts) return CETS_UNKNOWN_PARTICIPANT;
     if (c->aux != 0 && c->aux != 1) return CETS_BAD_ARGUMENT;

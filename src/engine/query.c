@@ -45,13 +45,14 @@ int cets_participant_get(const cets_engine *e, uint32_t id, cets_participant_inf
     const participant *p = &e->parts[id];
     memset(out, 0, sizeof *out);
     out->id = id;
-    out->kind = p->kind;
-    out->status = p->status;
+    const pgate *g = &e->gates[id];
+    out->kind = g->kind;
+    out->status = g->status;
     memcpy(out->name, p->name, CETS_NAME_LEN);
     out->available = p->avail;
     out->frozen = p->frozen;
     out->unsettled = p->unsettled;
-    out->open_orders = p->open_orders;
+    out->open_orders = g->open_orders;
     return CETS_OK;
 }
 

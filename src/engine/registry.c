@@ -15,7 +15,7 @@
 
 static bool is_authority(const cets_engine *e, uint32_t actor)
 {
-    return actor >= 1 && actor <= e->nparts && e->parts[actor].kind == CETS_PK_AUTHORITY;
+    return actor >= 1 && actor <= e->nparts && e->gates[actor].kind == CETS_PK_AUTHORITY;
 }
 
 static void emit_move(cets_engine *e, const cets_registry_move *m)
@@ -50,7 +50,7 @@ static cets_compliance *comp_add(cets_engine *e, uint32_t pid, int32_t year)
 static int check_entity(const cets_engine *e, uint32_t pid)
 {
     if (pid < 1 || pid > e->nparts) return CETS_UNKNOWN_PARTICIPANT;
-    return e->parts[pid].kind == CETS_PK_ENTITY ? CETS_OK : CETS_NOT_ENTITY;
+    return e->gates[pid].kind == CETS_PK_ENTITY ? CETS_OK : CETS_NOT_ENTITY;
 }
 
 /* What a year's shortfall still owes (0 before the deadline). */
@@ -370,7 +370,7 @@ static int judicial(cets_engine *e, const cets_cmd *c)
     if (!is_authority(e, c->actor) && c->actor != CETS_EXCHANGE_ID) return CETS_NOT_AUTHORISED;
     if (c->participant < 2 || c->participant > e->nparts) return CETS_UNKNOWN_PARTICIPANT;
     if (c->aux != 0 && c->aux != 1) return CETS_BAD_ARGUMENT;
-    e->parts[c->participant].status = c->aux ? CETS_PS_FROZEN : CETS_PS_ACTIVE;
+    e->gates[c->participant].status = c->aux ? CETS_PS_FROZEN : CETS_PS_ACTIVE;
     if (c->aux) freeze_open_business(e, c->participant);
     cets_registry_move m = {.kind = c->aux ? CETS_REG_FREEZE : CETS_REG_UNFREEZE,
                             .participant = c->participant,

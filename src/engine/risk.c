@@ -23,7 +23,7 @@
 
 int risk_check_status(const cets_engine *e, uint32_t pid)
 {
-    uint8_t status = e->parts[pid].status;
+    uint8_t status = e->gates[pid].status;
     if (status == CETS_PS_SUSPENDED) return CETS_PARTICIPANT_SUSPENDED;
     if (status == CETS_PS_FROZEN) return CETS_PARTICIPANT_FROZEN;
     return CETS_OK;
@@ -31,7 +31,7 @@ int risk_check_status(const cets_engine *e, uint32_t pid)
 
 int risk_check_movement(const cets_engine *e, uint32_t pid)
 {
-    return e->parts[pid].status == CETS_PS_FROZEN ? CETS_PARTICIPANT_FROZEN : CETS_OK;
+    return e->gates[pid].status == CETS_PS_FROZEN ? CETS_PARTICIPANT_FROZEN : CETS_OK;
 }
 
 /* The exchange and the authority run the market; they do not trade on it. */
@@ -42,14 +42,14 @@ static bool kind_trades(uint8_t kind)
 
 int risk_check_product(const cets_engine *e, uint32_t pid, uint32_t iid)
 {
-    return e->parts[pid].kind == CETS_PK_INDIVIDUAL && e->inst[iid].product != CETS_PRODUCT_CCER
+    return e->gates[pid].kind == CETS_PK_INDIVIDUAL && e->inst[iid].product != CETS_PRODUCT_CCER
                ? CETS_KIND_NOT_ALLOWED
                : CETS_OK;
 }
 
 bool risk_may_deal(const cets_engine *e, uint32_t pid, uint32_t iid)
 {
-    return kind_trades(e->parts[pid].kind) && risk_check_product(e, pid, iid) == CETS_OK;
+    return kind_trades(e->gates[pid].kind) && risk_check_product(e, pid, iid) == CETS_OK;
 }
 
 int risk_check_halts(const cets_engine *e, uint32_t iid)
@@ -63,7 +63,7 @@ int risk_check_trader(const cets_engine *e, const cets_cmd *c)
 {
     if (c->participant < 1 || c->participant > e->nparts) return CETS_UNKNOWN_PARTICIPANT;
     if (c->actor != c->participant) return CETS_NOT_AUTHORISED;
-    if (!kind_trades(e->parts[c->participant].kind)) return CETS_KIND_NOT_ALLOWED;
+    if (!kind_trades(e->gates[c->participant].kind)) return CETS_KIND_NOT_ALLOWED;
     return risk_check_status(e, c->participant);
 }
 

@@ -275,14 +275,15 @@ static void k_instrument(codec *k, cets_engine *e, uint32_t iid)
 static void k_participant(codec *k, cets_engine *e, uint32_t id)
 {
     participant tmp, *p = k->reading ? &tmp : &e->parts[id];
+    pgate gtmp = {0}, *g = k->reading ? &gtmp : &e->gates[id];
     if (k->reading) memset(&tmp, 0, sizeof tmp);
-    K(k, p->kind);
-    K(k, p->status);
+    K(k, g->kind);
+    K(k, g->status);
     K(k, p->name);
     K(k, p->avail);
     K(k, p->frozen);
     K(k, p->unsettled);
-    K(k, p->open_orders);
+    K(k, g->open_orders);
     K(k, p->cur);
     K(k, p->last);
     K(k, p->owed);
@@ -290,11 +291,12 @@ static void k_participant(codec *k, cets_engine *e, uint32_t id)
     if (k->reading) {
         if (k->err) return;
         p->name[CETS_NAME_LEN - 1] = 0;
-        if (id > 1 && engine_participant_new(e, p->kind, p->name) != id) {
+        if (id > 1 && engine_participant_new(e, g->kind, p->name) != id) {
             k->err = "out of memory";
             return;
         }
         e->parts[id] = tmp;
+        e->gates[id] = gtmp;
     }
     for (uint32_t i = 0; i < e->ninst; i++) {
         K(k, e->hold[(size_t)id * e->stride + i]);
@@ -531,9 +533,10 @@ static const char *state_validate(const cets_engine *e)
     if (bad) return bad;
     for (uint32_t p = 1; p <= e->nparts; p++) {
         const participant *pp = &e->parts[p];
+        const pgate *g = &e->gates[p];
         if (!amount_ok(pp->avail) || !amount_ok(pp->frozen) || !amount_ok(pp->unsettled) ||
-            !amount_ok(pp->owed) || pp->kind < CETS_PK_EXCHANGE || pp->kind > CETS_PK_INDIVIDUAL ||
-            pp->status > CETS_PS_FROZEN)
+            !amount_ok(pp->owed) || g->kind < CETS_PK_EXCHANGE || g->kind > CETS_PK_INDIVIDUAL ||
+            g->status > CETS_PS_FROZEN)
             return "snapshot participant is corrupt";
         for (uint32_t i = 0; i < e->ninst; i++) {
             const holding *h = &e->hold[(size_t)p * e->stride + i];

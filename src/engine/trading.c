@@ -141,7 +141,7 @@ void trading_end_order(cets_engine *e, uint32_t slot, int why, bool on_book)
         const book *b = &e->inst[o->instrument].bk;
         engine_touch(e, o->instrument, o->side == CETS_BUY, book_index(b, o->price));
         book_remove(&e->inst[o->instrument].bk, e->orders, slot);
-        e->parts[o->participant].open_orders--;
+        e->gates[o->participant].open_orders--;
     }
     reserve(e, o, -o->reserved);
     assert(!e->cfg.enforce_risk || o->reserved == 0);
@@ -297,7 +297,7 @@ static void rest(cets_engine *e, uint32_t slot)
     book *b = &e->inst[o->instrument].bk;
     book_insert(b, e->orders, slot);
     engine_touch(e, o->instrument, o->side == CETS_BUY, book_index(b, o->price));
-    e->parts[o->participant].open_orders++;
+    e->gates[o->participant].open_orders++;
     e->res->resting_qty = o->qty;
 }
 
@@ -327,7 +327,7 @@ int trading_post(cets_engine *e, const cets_cmd *c)
     if (in->matching == CETS_MATCH_LISTING) {
         if (c->flags != CETS_TIF_DAY) return CETS_WRONG_MODE;
         if (crosses(in, c->side, c->price)) return CETS_CROSSING_POST;
-    } else if (e->parts[c->participant].open_orders && crosses(in, c->side, c->price) &&
+    } else if (e->gates[c->participant].open_orders && crosses(in, c->side, c->price) &&
                plan_fills(e, in, c->side, c->price, c->qty, c->participant, INT32_MAX).self) {
         return CETS_SELF_TRADE;
     }
@@ -468,7 +468,7 @@ int trading_modify(cets_engine *e, const cets_cmd *c)
         return CETS_CROSSING_POST;
     /* as in trading_post; o itself is on a book, on its own side */
     if (!keep && in->matching == CETS_MATCH_CONTINUOUS &&
-        e->parts[o->participant].open_orders > 1 && crosses(in, o->side, c->price) &&
+        e->gates[o->participant].open_orders > 1 && crosses(in, o->side, c->price) &&
         plan_fills(e, in, o->side, c->price, c->qty, o->participant, INT32_MAX).self)
         return CETS_SELF_TRADE;
     int64_t need = o->side == CETS_BUY ? funds_needed(e, o, c->price, c->qty) : c->qty;
@@ -485,7 +485,7 @@ int trading_modify(cets_engine *e, const cets_cmd *c)
         o->qty = c->qty;
     } else {
         book_remove(&in->bk, e->orders, slot);
-        e->parts[o->participant].open_orders--;
+        e->gates[o->participant].open_orders--;
         o->price = c->price;
         o->qty = c->qty;
         o->ts = c->ts;
