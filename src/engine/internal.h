@@ -18,6 +18,11 @@
 
 #include "cets/cets.h"
 
+/* A helper of the order path inlined into each caller (trading.c): it saves
+ * a call and its register saves per order, which the compiler's own
+ * estimate leaves in for helpers called from three places. */
+#define HOT_INLINE static inline __attribute__((always_inline))
+
 typedef struct order {
     uint64_t id;
     uint64_t client_ref;

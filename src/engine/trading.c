@@ -94,8 +94,8 @@ static plan plan_fills(const cets_engine *e, const instrument *in, int side, int
 
 /* ---- act ---------------------------------------------------------------- */
 
-static uint32_t order_new(cets_engine *e, const cets_cmd *c, uint32_t iid, int side, int64_t price,
-                          int64_t qty, int tif)
+HOT_INLINE uint32_t order_new(cets_engine *e, const cets_cmd *c, uint32_t iid, int side,
+                              int64_t price, int64_t qty, int tif)
 {
     uint32_t slot = orders_alloc(e);
     if (!slot) return 0;
@@ -271,7 +271,7 @@ static void execute(cets_engine *e, uint32_t iid, order *t, order *m, level *l, 
 
 /* Fill order t against the other side, best price first and oldest first,
  * at prices no worse than t->price, across at most max_levels levels. */
-static void sweep(cets_engine *e, uint32_t iid, uint32_t tslot, int max_levels)
+HOT_INLINE void sweep(cets_engine *e, uint32_t iid, uint32_t tslot, int max_levels)
 {
     book *b = &e->inst[iid].bk;
     order *t = &e->orders[tslot];
@@ -291,7 +291,7 @@ static void sweep(cets_engine *e, uint32_t iid, uint32_t tslot, int max_levels)
     }
 }
 
-static void rest(cets_engine *e, uint32_t slot)
+HOT_INLINE void rest(cets_engine *e, uint32_t slot)
 {
     order *o = &e->orders[slot];
     book *b = &e->inst[o->instrument].bk;
@@ -302,7 +302,7 @@ static void rest(cets_engine *e, uint32_t slot)
 }
 
 /* After matching: rest what is left of a day order, end anything else. */
-static void finish(cets_engine *e, uint32_t slot)
+HOT_INLINE void finish(cets_engine *e, uint32_t slot)
 {
     order *o = &e->orders[slot];
     if (o->qty > 0 && o->tif == CETS_TIF_DAY)
@@ -331,8 +331,10 @@ int trading_post(cets_engine *e, const cets_cmd *c)
                plan_fills(e, in, c->side, c->price, c->qty, c->participant, INT32_MAX).self) {
         return CETS_SELF_TRADE;
     }
-    order proto = {0};
-    int64_t need = c->side == CETS_BUY ? funds_needed(e, &proto, c->price, c->qty) : c->qty;
+    order proto = {0}; /* what a buy reserves only matters with pre-funding on */
+    int64_t need = c->side != CETS_BUY   ? c->qty
+                   : e->cfg.enforce_risk ? funds_needed(e, &proto, c->price, c->qty)
+                                         : 0;
     if (c->side == CETS_BUY ? (rc = risk_check_buy(e, c->participant, c->instrument, need, c->qty))
                             : (rc = risk_check_holding(e, c->participant, c->instrument, c->qty)))
         return rc;
