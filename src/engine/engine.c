@@ -487,7 +487,41 @@ static void emit_depths(cets_engine *e)
     }
 }
 
-int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
+/* Prefetch what command c will touch first: its participant's gate; with
+ * pre-funding on its balances' line and its holding; with surveillance
+ * attached the line of its counters; for a cancel or modify the order it
+ * names (whose id-map entry cets_apply_batch prefetched PREFETCH_ID_AHEAD
+ * commands before). cets_apply starts these at its entry so that the misses
+ * overlap, cets_apply_batch PREFETCH_AHEAD commands ahead. Hints only:
+ * whatever changes meanwhile, nothing but the cache is affected. */
+#define PREFETCH_AHEAD 4
+#define PREFETCH_ID_AHEAD 8
+
+static inline void prefetch_cmd(const cets_engine *e, const cets_cmd *c)
+{
+    uint32_t p = c->participant;
+    if (p > e->nparts) return;
+    __builtin_prefetch(&e->gates[p], 1);
+    if (e->cfg.enforce_risk) __builtin_prefetch(&e->parts[p], 1); /* its balances */
+    if (e->surveil) __builtin_prefetch(&e->parts[p].surv, 1);
+    if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
+        uint32_t slot = orders_find(e, c->order_id);
+        if (slot) __builtin_prefetch(&e->orders[slot], 1);
+    } else if (e->cfg.enforce_risk && c->instrument < e->ninst) {
+        __builtin_prefetch(&e->hold[(size_t)p * e->stride + c->instrument], 1);
+    }
+}
+
+static inline void prefetch_id(const cets_engine *e, const cets_cmd *c)
+{
+    if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
+        uint64_t k = c->order_id - e->idbase;
+        if (k < e->idcap) __builtin_prefetch(&e->idmap[k]);
+    }
+}
+
+/* One command; its fetches were started by the caller. */
+static int apply_one(cets_engine *e, const cets_cmd *c, cets_result *res)
 {
     cets_result tmp;
     if (!res) res = &tmp;
@@ -495,10 +529,6 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
     e->res = res;
     e->cmd = c;
     e->touched = 0;
-    /* the surveillance counts this command's participant on its record's
-       second line, which nothing else of an order touches: start its fetch */
-    if (e->surveil && c->participant <= e->nparts)
-        __builtin_prefetch(&e->parts[c->participant].surv, 1);
     int rc;
     if (c->ts < e->last_ts) {
         rc = CETS_TIME_BACKWARDS;
@@ -566,36 +596,13 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
     return rc;
 }
 
-/* Prefetch what command c will touch first: its participant's gate, its hot
- * line when pre-funding is on (and with surveillance attached the line of
- * its counters), its holding, and for
- * a cancel or modify the order it names (whose id-map entry was prefetched
- * PREFETCH_ID_AHEAD commands before). Hints only: whatever changes
- * meanwhile, nothing but the cache is affected. */
-#define PREFETCH_AHEAD 4
-#define PREFETCH_ID_AHEAD 8
-
-static inline void prefetch_cmd(const cets_engine *e, const cets_cmd *c)
+int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
 {
-    uint32_t p = c->participant;
-    if (p > e->nparts) return;
-    __builtin_prefetch(&e->gates[p], 1);
-    if (e->cfg.enforce_risk) __builtin_prefetch(&e->parts[p], 1); /* its balances */
-    if (e->surveil) __builtin_prefetch(&e->parts[p].surv, 1);
-    if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
-        uint32_t slot = orders_find(e, c->order_id);
-        if (slot) __builtin_prefetch(&e->orders[slot], 1);
-    } else if (c->instrument < e->ninst) {
-        __builtin_prefetch(&e->hold[(size_t)p * e->stride + c->instrument], 1);
-    }
-}
-
-static inline void prefetch_id(const cets_engine *e, const cets_cmd *c)
-{
-    if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
-        uint64_t k = c->order_id - e->idbase;
-        if (k < e->idcap) __builtin_prefetch(&e->idmap[k]);
-    }
+    /* start the fetches of what the command touches (its participant's gate,
+       balances, surveillance counters, holding or order) together, so that
+       their misses overlap instead of following one another */
+    prefetch_cmd(e, c);
+    return apply_one(e, c, res);
 }
 
 void cets_prefetch(const cets_engine *e, const cets_cmd *cmd)
@@ -612,7 +619,7 @@ size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_res
     for (size_t i = 0; i < n; i++) {
         if (i + PREFETCH_ID_AHEAD < n) prefetch_id(e, &cmds[i + PREFETCH_ID_AHEAD]);
         if (i + PREFETCH_AHEAD < n) prefetch_cmd(e, &cmds[i + PREFETCH_AHEAD]);
-        rejects += cets_apply(e, &cmds[i], res ? &res[i] : NULL) != CETS_OK;
+        rejects += apply_one(e, &cmds[i], res ? &res[i] : NULL) != CETS_OK;
     }
     return rejects;
 }
