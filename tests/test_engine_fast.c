@@ -3,12 +3,14 @@
  * and growing around an old order, its span limit, a snapshot restoring it),
  * the event mask (events of unwanted types are not built, DEPTH ranking only
  * with a depth consumer, state and results the same either way), and the
- * trade tape across chunks, the batch apply equal to single applies. White-box where a limit is too large to reach
+ * trade tape across chunks, the batch apply equal to single applies, the
+ * participant arrays growing with every row kept. White-box where a limit is too large to reach
  * through commands (the id span). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,6 +147,61 @@ static void test_id_window_snapshot(void **state)
         assert_int_equal(info.order_id, keep[i]);
         assert_int_equal(cets_order_get(copy, keep[i] + 1, &info), CETS_UNKNOWN_ORDER);
     }
+    cets_engine_free(copy);
+    tm_free(&m);
+}
+
+/* ---- the participant arrays ------------------------------------------------ */
+
+/* Growing the participant arrays keeps every row: 3,000 participants (the
+ * arrays double from 64 through 4,096, past the size where they are mapped
+ * and grow by mremap), each with its own funds and holding and an order
+ * resting, then instruments added until the rows widen (8 -> 16 per
+ * participant). Every balance, holding and open order is where it was, the
+ * invariants hold, and a snapshot restores the same state. */
+static void test_participant_growth(void **state)
+{
+    (void)state;
+    tmarket m;
+    market(&m, NULL);
+    enum { N = 3000 };
+    static uint32_t ids[N];
+    for (uint32_t i = 0; i < N; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "p%u", i);
+        ids[i] = tm_participant(&m, CETS_PK_INSTITUTION, name, 1000000 + i);
+        tm_credit(&m, ids[i], g_cea, 1000 + i);
+        assert_int_equal(tm_post(&m, ids[i], g_cea, CETS_SELL, 5400 + i % 50, 1, NULL), CETS_OK);
+    }
+    uint64_t before = cets_state_hash(m.e);
+    for (int k = 0; k < 9; k++) { /* 1 + 9 instruments: the rows widen past 8 */
+        char code[16];
+        snprintf(code, sizeof code, "CEA%02d", 10 + k);
+        tm_instrument(&m, code, CETS_PRODUCT_CEA, CETS_MATCH_CONTINUOUS, 5000);
+    }
+    assert_true(m.e->stride >= 16);
+    assert_int_not_equal(cets_state_hash(m.e), before); /* the instruments are state */
+    for (uint32_t i = 0; i < N; i++) {
+        cets_participant_info pi;
+        cets_holding h;
+        assert_int_equal(cets_participant_get(m.e, ids[i], &pi), CETS_OK);
+        assert_int_equal(pi.available, 1000000 + i);
+        assert_int_equal(pi.open_orders, 1);
+        assert_int_equal(cets_holding_get(m.e, ids[i], g_cea, &h), CETS_OK);
+        assert_int_equal(h.available, 1000 + i - 1);
+        assert_int_equal(h.frozen, 1);
+        assert_int_equal(cets_holding_get(m.e, ids[i], g_cea + 9, &h), CETS_OK);
+        assert_int_equal(h.available + h.frozen + h.locked, 0);
+    }
+    assert_null(tm_invariants(m.e));
+    void *buf;
+    size_t len;
+    assert_int_equal(cets_snapshot_save(m.e, &buf, &len), 0);
+    const char *err = NULL;
+    cets_engine *copy = cets_snapshot_load(buf, len, &err);
+    free(buf);
+    assert_non_null(copy);
+    assert_int_equal(cets_state_hash(copy), cets_state_hash(m.e));
     cets_engine_free(copy);
     tm_free(&m);
 }
@@ -355,7 +412,7 @@ int main(void)
         cmocka_unit_test(test_id_window_moves),    cmocka_unit_test(test_id_span_limit),
         cmocka_unit_test(test_id_window_snapshot), cmocka_unit_test(test_event_mask),
         cmocka_unit_test(test_event_mask_reset),   cmocka_unit_test(test_trade_tape_chunks),
-        cmocka_unit_test(test_apply_batch),
+        cmocka_unit_test(test_apply_batch),        cmocka_unit_test(test_participant_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
