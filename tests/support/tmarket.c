@@ -218,6 +218,19 @@ const char *tm_invariants(const cets_engine *e)
     return cets_check(e, &rep) == 0 ? NULL : rep.message;
 }
 
+cets_engine *tm_snapshot_copy(const cets_engine *e)
+{
+    void *buf;
+    size_t len;
+    if (cets_snapshot_save(e, &buf, &len) != 0) fail_msg("snapshot save failed");
+    const char *err = NULL;
+    cets_engine *copy = cets_snapshot_load(buf, len, &err);
+    free(buf);
+    if (!copy) fail_msg("snapshot load failed: %s", err ? err : "?");
+    if (cets_state_hash(copy) != cets_state_hash(e)) fail_msg("the copy's state hash differs");
+    return copy;
+}
+
 int64_t tm_avail(const tmarket *m, uint32_t pid)
 {
     cets_participant_info pi;

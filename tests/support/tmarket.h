@@ -62,6 +62,10 @@ int tm_eod(tmarket *m); /* at 15:30 on the trading date */
  * when all hold, else a static message naming the first broken one. */
 const char *tm_invariants(const cets_engine *e);
 
+/* A snapshot of e saved and loaded into a new engine whose state hash is
+ * e's (the test fails otherwise); the caller frees it. */
+cets_engine *tm_snapshot_copy(const cets_engine *e);
+
 /* Funds and holding shortcuts. */
 int64_t tm_avail(const tmarket *m, uint32_t pid);
 int64_t tm_frozen(const tmarket *m, uint32_t pid);
