@@ -259,6 +259,19 @@ static int run_flow(const workload_opts *o, const char *flow, int add_pct, int g
     return bad == 0 && trades1 == trades0 && trades2 == trades0 ? 0 : -1;
 }
 
+#define LOB_OWNERS 10000
+
+/* One order added and cancelled for each of the owners: the first time
+ * each owner's account is made (owners_first_use_ms), the second time they
+ * exist (owners_again_ms). Returns the milliseconds taken. */
+static double lob_owner_pass(cets_lob *lob)
+{
+    int64_t t0 = timing_now_ns();
+    for (uint32_t owner = 1; owner <= LOB_OWNERS; owner++)
+        cets_lob_cancel(lob, cets_lob_add(lob, CETS_BUY, LOB_LOW, 1, owner));
+    return (double)(timing_now_ns() - t0) / 1e6;
+}
+
 /* RSS per resting order: `orders` adds that never cross (bids below asks),
  * spread over the price range and 10,000 owners. */
 static int lob_memory(uint64_t orders)
@@ -267,8 +280,8 @@ static int lob_memory(uint64_t orders)
     int64_t rss0 = timing_rss_bytes();
     cets_lob *lob = cets_lob_new(LOB_LOW, LOB_HIGH, count_trade, &trades);
     if (!lob) return -1;
-    for (uint32_t owner = 1; owner <= 10000; owner++) /* the owners' accounts first */
-        cets_lob_cancel(lob, cets_lob_add(lob, CETS_BUY, LOB_LOW, 1, owner));
+    double first_ms = lob_owner_pass(lob); /* the owners' accounts first */
+    double again_ms = lob_owner_pass(lob);
     int64_t rss1 = timing_rss_bytes();
     rng r;
     rng_seed(&r, 77);
@@ -278,13 +291,16 @@ static int lob_memory(uint64_t orders)
         int64_t d = (int64_t)rng_below(&r, LOB_MID - LOB_LOW);
         int64_t price = side == CETS_BUY ? LOB_MID - 1 - d : LOB_MID + d;
         rejects += !cets_lob_add(lob, side, price, rng_range(&r, 1, 100),
-                                 1 + (uint32_t)rng_below(&r, 10000));
+                                 1 + (uint32_t)rng_below(&r, LOB_OWNERS));
     }
     int64_t rss2 = timing_rss_bytes();
     jsonl_begin("lob_memory");
     jsonl_u64("orders", orders);
     jsonl_u64("rejects", rejects);
     jsonl_u64("trades", trades);
+    jsonl_u64("owners", LOB_OWNERS);
+    jsonl_num("owners_first_use_ms", first_ms, 2);
+    jsonl_num("owners_again_ms", again_ms, 2);
     jsonl_num("rss_lob_mb", (double)(rss1 - rss0) / 1048576.0, 1);
     jsonl_num("rss_orders_mb", (double)(rss2 - rss1) / 1048576.0, 1);
     jsonl_num("bytes_per_order", (double)(rss2 - rss1) / (double)orders, 1);
