@@ -527,15 +527,16 @@ static void emit_depths(cets_engine *e)
 
 /* Prefetch what command c will touch first: its participant's gate; with
  * pre-funding on its balances' line and its holding; with surveillance
- * attached the line of its counters; for a cancel or modify the order it
- * names (whose id-map entry cets_apply_batch prefetched PREFETCH_ID_AHEAD
- * commands before). cets_apply starts these at its entry so that the misses
- * overlap, cets_apply_batch PREFETCH_AHEAD commands ahead. Hints only:
+ * attached the line of its counters; for a cancel or modify, with `with_order`,
+ * the order it names (whose id-map entry cets_apply_batch prefetched
+ * PREFETCH_ID_AHEAD commands before). cets_apply starts these (but the
+ * order) at its entry so that the misses overlap, cets_apply_batch
+ * PREFETCH_AHEAD commands ahead. Hints only:
  * whatever changes meanwhile, nothing but the cache is affected. */
 #define PREFETCH_AHEAD 4
 #define PREFETCH_ID_AHEAD 8
 
-static inline void prefetch_cmd(const cets_engine *e, const cets_cmd *c)
+static inline void prefetch_cmd(const cets_engine *e, const cets_cmd *c, bool with_order)
 {
     uint32_t p = c->participant;
     if (p > e->nparts) return;
@@ -543,7 +544,7 @@ static inline void prefetch_cmd(const cets_engine *e, const cets_cmd *c)
     if (e->cfg.enforce_risk) __builtin_prefetch(&e->parts[p], 1); /* its balances */
     if (e->surveil) __builtin_prefetch(&e->parts[p].surv, 1);
     if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
-        uint32_t slot = orders_find(e, c->order_id);
+        uint32_t slot = with_order ? orders_find(e, c->order_id) : 0;
         if (slot) __builtin_prefetch(&e->orders[slot], 1);
     } else if (e->cfg.enforce_risk && c->instrument < e->ninst) {
         __builtin_prefetch(&e->hold[(size_t)p * e->stride + c->instrument], 1);
@@ -637,26 +638,27 @@ static int apply_one(cets_engine *e, const cets_cmd *c, cets_result *res)
 int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
 {
     /* start the fetches of what the command touches (its participant's gate,
-       balances, surveillance counters, holding or order) together, so that
-       their misses overlap instead of following one another */
-    prefetch_cmd(e, c);
+       balances, surveillance counters, holding) together, so that their
+       misses overlap instead of following one another; a cancel's or
+       modify's order is looked up at once anyway, so not here */
+    prefetch_cmd(e, c, false);
     return apply_one(e, c, res);
 }
 
 void cets_prefetch(const cets_engine *e, const cets_cmd *cmd)
 {
     prefetch_id(e, cmd);
-    prefetch_cmd(e, cmd);
+    prefetch_cmd(e, cmd, true);
 }
 
 size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_result *res)
 {
     size_t rejects = 0;
     for (size_t i = 0; i < n && i < PREFETCH_ID_AHEAD; i++) prefetch_id(e, &cmds[i]);
-    for (size_t i = 0; i < n && i < PREFETCH_AHEAD; i++) prefetch_cmd(e, &cmds[i]);
+    for (size_t i = 0; i < n && i < PREFETCH_AHEAD; i++) prefetch_cmd(e, &cmds[i], true);
     for (size_t i = 0; i < n; i++) {
         if (i + PREFETCH_ID_AHEAD < n) prefetch_id(e, &cmds[i + PREFETCH_ID_AHEAD]);
-        if (i + PREFETCH_AHEAD < n) prefetch_cmd(e, &cmds[i + PREFETCH_AHEAD]);
+        if (i + PREFETCH_AHEAD < n) prefetch_cmd(e, &cmds[i + PREFETCH_AHEAD], true);
         rejects += apply_one(e, &cmds[i], res ? &res[i] : NULL) != CETS_OK;
     }
     return rejects;
