@@ -147,10 +147,9 @@ static void test_id_window_snapshot(void **state)
 /* ---- the participant arrays ------------------------------------------------ */
 
 /* Growing the participant arrays keeps every row: 3,000 participants (the
- * arrays double from 64 through 4,096, past the size where they are mapped
- * and grow by mremap), each with its own funds and holding and an order
- * resting, then instruments added until the rows widen (8 -> 16 per
- * participant). Every balance, holding and open order is where it was, the
+ * arrays double from 64 through 4,096, each time by mremap), each with its
+ * own funds and holding and an order resting, then instruments added until
+ * the rows widen (8 -> 16 per participant). Every balance, holding and open order is where it was, the
  * invariants hold, and a snapshot restores the same state. */
 static void test_participant_growth(void **state)
 {

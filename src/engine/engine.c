@@ -78,16 +78,16 @@ void engine_hugepages(void *p, size_t bytes)
     if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 }
 
-/* Zeroed memory aligned to a pair of cache lines, holding `n` elements of
- * `size`. A large array (two huge pages or more) is mapped from the kernel
- * and asked to be backed by huge pages: its pages are zero already and
- * faulted in only when first touched, and it grows by mremap(), which moves
- * the pages instead of copying them, so growing the participant arrays
- * neither clears nor copies the rows of holdings nobody holds yet (10,000
- * lob.h owners: 48 MB of clearing and copying on first use, otherwise).
- * Freed by free_lines() with the same n and size. */
-#define LINES_MAPPED ((size_t)64 << 10)
-
+/* Zeroed memory for `n` elements of `size`, mapped from the kernel (page
+ * aligned, so a pair of cache lines too) and asked to be backed by huge
+ * pages: its pages are zero already and faulted in only when first touched,
+ * and it grows by mremap(), which moves the pages instead of copying them,
+ * so growing the participant arrays neither clears nor copies the rows of
+ * holdings nobody holds yet (10,000 lob.h owners: 48 MB of clearing and
+ * copying on first use, otherwise). free_lines() and regrow_lines() are told
+ * the size from capparts and stride; after a growth that failed part way an
+ * array may be larger than that, and then its tail stays mapped, unused:
+ * never more than an array holds is unmapped. */
 static size_t page_round(size_t bytes)
 {
     return (bytes + 4095) & ~(size_t)4095;
@@ -95,44 +95,26 @@ static size_t page_round(size_t bytes)
 
 static void *alloc_lines(size_t n, size_t size)
 {
-    size_t bytes = n * size;
     if (!n) return NULL;
-    if (bytes < LINES_MAPPED) {
-        void *p = NULL;
-        if (posix_memalign(&p, 128, bytes) != 0) return NULL;
-        memset(p, 0, bytes);
-        return p;
-    }
-    void *m =
-        mmap(NULL, page_round(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    size_t len = page_round(n * size);
+    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) return NULL;
-    madvise(m, page_round(bytes), MADV_HUGEPAGE);
+    madvise(m, len, MADV_HUGEPAGE);
     return m;
 }
 
 static void free_lines(void *p, size_t n, size_t size)
 {
-    if (!p) return;
-    if (n * size < LINES_MAPPED)
-        free(p);
-    else
-        munmap(p, page_round(n * size));
+    if (p) munmap(p, page_round(n * size));
 }
 
-/* Grow an aligned array from `old` to `n` elements (contents kept). */
+/* Grow an array from `old` to `n` elements (contents kept). */
 static bool regrow_lines(void **p, size_t old, size_t n, size_t size)
 {
-    if (*p && old * size >= LINES_MAPPED) {
-        void *q = mremap(*p, page_round(old * size), page_round(n * size), MREMAP_MAYMOVE);
-        if (q == MAP_FAILED) return false;
-        madvise(q, page_round(n * size), MADV_HUGEPAGE);
-        *p = q;
-        return true;
-    }
-    void *q = alloc_lines(n, size);
-    if (!q) return false;
-    if (*p) memcpy(q, *p, old * size);
-    free_lines(*p, old, size);
+    void *q = *p ? mremap(*p, page_round(old * size), page_round(n * size), MREMAP_MAYMOVE)
+                 : alloc_lines(n, size);
+    if (!q || q == MAP_FAILED) return false;
+    if (*p) madvise(q, page_round(n * size), MADV_HUGEPAGE);
     *p = q;
     return true;
 }
@@ -142,8 +124,8 @@ uint32_t engine_participant_new(cets_engine *e, uint8_t kind, const char *name)
     if (e->nparts + 1 >= e->capparts) {
         uint32_t cap = e->capparts ? e->capparts * 2 : 64;
         size_t old = (size_t)e->capparts * e->stride, cells = (size_t)cap * e->stride;
-        /* each step keeps the engine consistent if a later one fails, but
-           for the sizes free_lines() is told: capparts moves last */
+        /* each step keeps the engine consistent if a later one fails
+           (capparts moves last: see alloc_lines) */
         if (!regrow_lines((void **)&e->hold, old, cells, sizeof(holding)) ||
             !regrow_lines((void **)&e->hcur, old, cells, sizeof(hday)) ||
             !regrow_lines((void **)&e->hlast, old, cells, sizeof(hday)) ||
