@@ -12,6 +12,7 @@
 #ifndef CETS_ENGINE_INTERNAL_H
 #define CETS_ENGINE_INTERNAL_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -180,6 +181,7 @@ struct cets_engine {
     uint32_t capord, free_head, nlive;
     uint32_t *idmap; /* id -> slot over the window [idbase, idbase + idcap) (orders.c) */
     uint64_t idbase;
+    uint64_t idlow; /* at most the lowest live id: where a refit's scan starts */
     uint32_t idcap;
     uint32_t idspan_max; /* ORDERS_ID_SPAN_MAX (white-box tests lower it) */
 
@@ -289,11 +291,55 @@ void book_depth(const book *b, int is_bid, cets_level *out, uint32_t *n);
 #define ORDERS_ID_SPAN_MAX (1u << 28)
 bool orders_init(cets_engine *e, uint32_t cap);
 void orders_free(cets_engine *e);
-uint32_t orders_alloc(cets_engine *e); /* 0 when out of memory; may move the pool */
-void orders_release(cets_engine *e, uint32_t slot);
-uint32_t orders_find(const cets_engine *e, uint64_t id);
-bool orders_index(cets_engine *e, uint64_t id, uint32_t slot);
-void orders_unindex(cets_engine *e, uint64_t id);
+/* The pool's and the map's slow paths: growth of the pool (0 when out of
+ * memory), a new window around the live ids (false when refused). */
+uint32_t orders_grow(cets_engine *e);
+bool orders_refit(cets_engine *e, uint64_t id);
+
+/* A free slot, 0 when out of memory; may move the pool. Its contents are
+ * left as they are: the caller writes the whole order. */
+static inline uint32_t orders_alloc(cets_engine *e)
+{
+    if (!e->free_head && !orders_grow(e)) return 0;
+    uint32_t slot = e->free_head;
+    assert(slot > 0 && slot < e->capord);
+    e->free_head = e->orders[slot].next;
+    return slot;
+}
+
+static inline void orders_release(cets_engine *e, uint32_t slot)
+{
+    assert(slot > 0 && slot < e->capord);
+    e->orders[slot].id = 0;
+    e->orders[slot].next = e->free_head;
+    e->free_head = slot;
+}
+
+/* The slot of a live id, 0 for any other (one load at most). */
+static inline uint32_t orders_find(const cets_engine *e, uint64_t id)
+{
+    uint64_t k = id - e->idbase; /* id 0 (none) wraps: idbase >= 1 */
+    return k < e->idcap ? e->idmap[k] : 0;
+}
+
+static inline bool orders_index(cets_engine *e, uint64_t id, uint32_t slot)
+{
+    assert(id != 0 && slot > 0 && slot < e->capord && orders_find(e, id) == 0);
+    if (id - e->idbase >= e->idcap && !orders_refit(e, id)) return false;
+    e->idmap[id - e->idbase] = slot;
+    if (id < e->idlow) e->idlow = id;
+    e->nlive++;
+    return true;
+}
+
+static inline void orders_unindex(cets_engine *e, uint64_t id)
+{
+    assert(orders_find(e, id) != 0 && e->nlive > 0); /* only indexed ids leave the index */
+    uint64_t k = id - e->idbase;
+    if (k >= e->idcap || !e->idmap[k]) return;
+    e->idmap[k] = 0;
+    e->nlive--;
+}
 
 /* trading.c */
 int trading_post(cets_engine *e, const cets_cmd *c);

@@ -21,15 +21,19 @@
 
 #define IDMAP_MIN 1024u
 
-/* A new window holding every live id and `id`, at least twice their span. */
-static bool idmap_refit(cets_engine *e, uint64_t id)
+/* A new window holding every live id and `id`, at least twice their span.
+ * The scan for the lowest live id starts at idlow (no live id is below it),
+ * so over a day each id is scanned past once at most. */
+bool orders_refit(cets_engine *e, uint64_t id)
 {
     uint64_t lo = id, hi = id;
     uint32_t first = 0, last = 0;
     if (e->nlive) {
+        first = e->idlow > e->idbase ? (uint32_t)(e->idlow - e->idbase) : 0;
         while (!e->idmap[first]) first++;
         last = e->idcap - 1;
         while (!e->idmap[last]) last--;
+        e->idlow = e->idbase + first;
         lo = e->idbase + first < lo ? e->idbase + first : lo;
         hi = e->idbase + last > hi ? e->idbase + last : hi;
     }
@@ -62,6 +66,7 @@ bool orders_init(cets_engine *e, uint32_t cap)
         e->free_head = i;
     }
     e->idbase = 1;
+    e->idlow = UINT64_MAX;
     e->idspan_max = ORDERS_ID_SPAN_MAX;
     e->idcap = IDMAP_MIN;
     e->idmap = calloc(e->idcap, sizeof *e->idmap);
@@ -76,57 +81,21 @@ void orders_free(cets_engine *e)
     e->idmap = NULL;
 }
 
-uint32_t orders_alloc(cets_engine *e)
+/* Twice the slots, the new ones on the free list: the list's head, or 0 when
+ * out of memory (the pool as it was). */
+uint32_t orders_grow(cets_engine *e)
 {
-    if (!e->free_head) {
-        uint32_t cap = e->capord * 2;
-        if (cap <= e->capord) return 0;
-        order *p = realloc(e->orders, (size_t)cap * sizeof *p);
-        if (!p) return 0;
-        engine_hugepages(p, (size_t)cap * sizeof *p);
-        memset(p + e->capord, 0, (size_t)(cap - e->capord) * sizeof *p);
-        for (uint32_t i = cap - 1; i >= e->capord; i--) {
-            p[i].next = e->free_head;
-            e->free_head = i;
-        }
-        e->orders = p;
-        e->capord = cap;
+    uint32_t cap = e->capord * 2;
+    if (cap <= e->capord) return 0;
+    order *p = realloc(e->orders, (size_t)cap * sizeof *p);
+    if (!p) return 0;
+    engine_hugepages(p, (size_t)cap * sizeof *p);
+    memset(p + e->capord, 0, (size_t)(cap - e->capord) * sizeof *p);
+    for (uint32_t i = cap - 1; i >= e->capord; i--) {
+        p[i].next = e->free_head;
+        e->free_head = i;
     }
-    uint32_t slot = e->free_head;
-    assert(slot > 0 && slot < e->capord);
-    e->free_head = e->orders[slot].next;
-    memset(&e->orders[slot], 0, sizeof(order));
-    return slot;
-}
-
-void orders_release(cets_engine *e, uint32_t slot)
-{
-    assert(slot > 0 && slot < e->capord);
-    e->orders[slot].id = 0;
-    e->orders[slot].next = e->free_head;
-    e->free_head = slot;
-}
-
-uint32_t orders_find(const cets_engine *e, uint64_t id)
-{
-    uint64_t k = id - e->idbase; /* id 0 (none) wraps: idbase >= 1 */
-    return k < e->idcap ? e->idmap[k] : 0;
-}
-
-bool orders_index(cets_engine *e, uint64_t id, uint32_t slot)
-{
-    assert(id != 0 && slot > 0 && slot < e->capord && orders_find(e, id) == 0);
-    if (id - e->idbase >= e->idcap && !idmap_refit(e, id)) return false;
-    e->idmap[id - e->idbase] = slot;
-    e->nlive++;
-    return true;
-}
-
-void orders_unindex(cets_engine *e, uint64_t id)
-{
-    assert(orders_find(e, id) != 0 && e->nlive > 0); /* only indexed ids leave the index */
-    uint64_t k = id - e->idbase;
-    if (k >= e->idcap || !e->idmap[k]) return;
-    e->idmap[k] = 0;
-    e->nlive--;
+    e->orders = p;
+    e->capord = cap;
+    return e->free_head;
 }

@@ -103,16 +103,15 @@ HOT_INLINE uint32_t order_new(cets_engine *e, const cets_cmd *c, uint32_t iid, i
         orders_release(e, slot);
         return 0;
     }
-    order *o = &e->orders[slot];
-    o->id = e->next_order_id++;
-    o->client_ref = c->client_ref;
-    o->participant = c->participant;
-    o->instrument = (uint16_t)iid;
-    o->side = (uint8_t)side;
-    o->tif = (uint8_t)tif;
-    o->price = price;
-    o->qty = qty;
-    o->ts = c->ts;
+    e->orders[slot] = (order){.id = e->next_order_id++, /* all of it: the slot is as it was left */
+                              .client_ref = c->client_ref,
+                              .participant = c->participant,
+                              .instrument = (uint16_t)iid,
+                              .side = (uint8_t)side,
+                              .tif = (uint8_t)tif,
+                              .price = price,
+                              .qty = qty,
+                              .ts = c->ts};
     return slot;
 }
 
