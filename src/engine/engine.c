@@ -514,11 +514,13 @@ static void emit_depths(cets_engine *e)
  * PREFETCH_ID_AHEAD commands before). cets_apply starts these (but the
  * order) at its entry so that the misses overlap, cets_apply_batch
  * PREFETCH_AHEAD commands ahead. Hints only:
- * whatever changes meanwhile, nothing but the cache is affected. */
+ * whatever changes meanwhile, nothing but the cache is affected. Always
+ * inlined: GCC 12 dropped calls of these as `static inline` once they looked
+ * pure to it (tests/engine/prefetch.sh checks the hints are there). */
 #define PREFETCH_AHEAD 4
 #define PREFETCH_ID_AHEAD 8
 
-static inline void prefetch_cmd(const cets_engine *e, const cets_cmd *c, bool with_order)
+HOT_INLINE void prefetch_cmd(const cets_engine *e, const cets_cmd *c, bool with_order)
 {
     uint32_t p = c->participant;
     if (p > e->nparts) return;
@@ -533,7 +535,7 @@ static inline void prefetch_cmd(const cets_engine *e, const cets_cmd *c, bool wi
     }
 }
 
-static inline void prefetch_id(const cets_engine *e, const cets_cmd *c)
+HOT_INLINE void prefetch_id(const cets_engine *e, const cets_cmd *c)
 {
     if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
         uint64_t k = c->order_id - e->idbase;

@@ -181,7 +181,6 @@ struct cets_engine {
     uint32_t capord, free_head, nlive;
     uint32_t *idmap; /* id -> slot over the window [idbase, idbase + idcap) (orders.c) */
     uint64_t idbase;
-    uint64_t idlow; /* at most the lowest live id: where a refit's scan starts */
     uint32_t idcap;
     uint32_t idspan_max; /* ORDERS_ID_SPAN_MAX (white-box tests lower it) */
 
@@ -327,7 +326,6 @@ static inline bool orders_index(cets_engine *e, uint64_t id, uint32_t slot)
     assert(id != 0 && slot > 0 && slot < e->capord && orders_find(e, id) == 0);
     if (id - e->idbase >= e->idcap && !orders_refit(e, id)) return false;
     e->idmap[id - e->idbase] = slot;
-    if (id < e->idlow) e->idlow = id;
     e->nlive++;
     return true;
 }

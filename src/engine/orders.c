@@ -22,18 +22,16 @@
 #define IDMAP_MIN 1024u
 
 /* A new window holding every live id and `id`, at least twice their span.
- * The scan for the lowest live id starts at idlow (no live id is below it),
- * so over a day each id is scanned past once at most. */
+ * The window starts at the lowest live id, so the scan for it passes each id
+ * once over a day. */
 bool orders_refit(cets_engine *e, uint64_t id)
 {
     uint64_t lo = id, hi = id;
     uint32_t first = 0, last = 0;
     if (e->nlive) {
-        first = e->idlow > e->idbase ? (uint32_t)(e->idlow - e->idbase) : 0;
         while (!e->idmap[first]) first++;
         last = e->idcap - 1;
         while (!e->idmap[last]) last--;
-        e->idlow = e->idbase + first;
         lo = e->idbase + first < lo ? e->idbase + first : lo;
         hi = e->idbase + last > hi ? e->idbase + last : hi;
     }
@@ -66,7 +64,6 @@ bool orders_init(cets_engine *e, uint32_t cap)
         e->free_head = i;
     }
     e->idbase = 1;
-    e->idlow = UINT64_MAX;
     e->idspan_max = ORDERS_ID_SPAN_MAX;
     e->idcap = IDMAP_MIN;
     e->idmap = calloc(e->idcap, sizeof *e->idmap);
