@@ -94,6 +94,7 @@ static plan plan_fills(const cets_engine *e, const instrument *in, int side, int
 
 /* ---- act ---------------------------------------------------------------- */
 
+_Static_assert(sizeof(order) == 88, "order_new writes every field of an order: a new one too");
 HOT_INLINE uint32_t order_new(cets_engine *e, const cets_cmd *c, uint32_t iid, int side,
                               int64_t price, int64_t qty, int tif)
 {
@@ -103,15 +104,18 @@ HOT_INLINE uint32_t order_new(cets_engine *e, const cets_cmd *c, uint32_t iid, i
         orders_release(e, slot);
         return 0;
     }
-    e->orders[slot] = (order){.id = e->next_order_id++, /* all of it: the slot is as it was left */
-                              .client_ref = c->client_ref,
-                              .participant = c->participant,
-                              .instrument = (uint16_t)iid,
-                              .side = (uint8_t)side,
-                              .tif = (uint8_t)tif,
-                              .price = price,
-                              .qty = qty,
-                              .ts = c->ts};
+    order *o = &e->orders[slot]; /* every field: the slot is as its last order left it */
+    o->id = e->next_order_id++;
+    o->client_ref = c->client_ref;
+    o->price = price;
+    o->qty = qty;
+    o->filled_qty = o->filled_value = o->fees = o->reserved = 0;
+    o->ts = c->ts;
+    o->participant = c->participant;
+    o->next = o->prev = 0;
+    o->instrument = (uint16_t)iid;
+    o->side = (uint8_t)side;
+    o->tif = (uint8_t)tif;
     return slot;
 }
 
