@@ -320,8 +320,9 @@ static void test_trade_tape_chunks(void **state)
 
 /* cets_apply_batch() is n calls of cets_apply(): the same results, events and
  * state, across posts, crossing orders, cancels (of live orders, of orders
- * gone, of ids never given), modifies, rejects and a command of a
- * participant that does not exist (nothing to prefetch). */
+ * gone, of ids never given), modifies, rejects, posts off the book's ladder
+ * or of no side or instrument, and a command of a participant that does not
+ * exist (nothing to prefetch). */
 static void test_apply_batch(void **state)
 {
     (void)state;
@@ -347,6 +348,11 @@ static void test_apply_batch(void **state)
             c->price = 4950 + (int64_t)(k % 100);
             c->qty = 1 + (int64_t)(k % 40);
             c->flags = (uint8_t)(k % 11 == 0 ? CETS_TIF_IOC : CETS_TIF_DAY);
+            /* off the ladder, no side, no such instrument: the look-ahead
+               reads no level for these (and they are refused) */
+            if (k % 17 == 0) c->price = k % 2 ? 1 : 1000000000;
+            if (k % 23 == 0) c->side = 0;
+            if (k % 29 == 0) c->instrument = 60;
         } else {
             c->type = (uint8_t)(k % 5 == 3 ? CETS_CMD_CANCEL : CETS_CMD_MODIFY);
             c->order_id = 1 + (uint64_t)(k % (uint32_t)(i + 2)) + (k % 13 == 0 ? 100000 : 0);

@@ -543,6 +543,32 @@ HOT_INLINE void prefetch_id(const cets_engine *e, const cets_cmd *c)
     }
 }
 
+/* The orders a command will relink in a level's FIFO: for a cancel or
+ * modify the two beside the one it names (unlinking it writes them), for a
+ * post the last of its price level (resting after it writes that one); with
+ * many orders resting these are random slots. Reads the named order or the
+ * level, so cets_apply_batch calls it PREFETCH_LINKS_AHEAD commands ahead,
+ * after prefetch_cmd fetched the order. */
+#define PREFETCH_LINKS_AHEAD 2
+
+HOT_INLINE void prefetch_links(const cets_engine *e, const cets_cmd *c)
+{
+    if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
+        uint32_t slot = orders_find(e, c->order_id);
+        if (!slot) return;
+        const order *o = &e->orders[slot];
+        if (o->prev) __builtin_prefetch(&e->orders[o->prev], 1);
+        if (o->next) __builtin_prefetch(&e->orders[o->next], 1);
+    } else if (c->type == CETS_CMD_POST && c->instrument < e->ninst &&
+               (c->side == CETS_BUY || c->side == CETS_SELL)) {
+        const book *b = &e->inst[c->instrument].bk;
+        if (c->price < b->base || c->price - b->base >= (int64_t)b->nlevels * b->tick) return;
+        const side_book *s = c->side == CETS_BUY ? &b->bid : &b->ask;
+        uint32_t tail = s->levels[book_index(b, c->price)].tail;
+        if (tail) __builtin_prefetch(&e->orders[tail], 1);
+    }
+}
+
 /* One command; its fetches were started by the caller. */
 static int apply_one(cets_engine *e, const cets_cmd *c, cets_result *res)
 {
@@ -643,6 +669,7 @@ size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_res
     for (size_t i = 0; i < n; i++) {
         if (i + PREFETCH_ID_AHEAD < n) prefetch_id(e, &cmds[i + PREFETCH_ID_AHEAD]);
         if (i + PREFETCH_AHEAD < n) prefetch_cmd(e, &cmds[i + PREFETCH_AHEAD], true);
+        if (i + PREFETCH_LINKS_AHEAD < n) prefetch_links(e, &cmds[i + PREFETCH_LINKS_AHEAD]);
         rejects += apply_one(e, &cmds[i], res ? &res[i] : NULL) != CETS_OK;
     }
     return rejects;

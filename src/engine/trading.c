@@ -288,6 +288,7 @@ HOT_INLINE void sweep(cets_engine *e, uint32_t iid, uint32_t tslot, int max_leve
         while (t->qty > 0 && l->head) {
             uint32_t ms = l->head;
             order *m = &e->orders[ms];
+            if (m->next) __builtin_prefetch(&e->orders[m->next], 1); /* the next to fill, if any */
             execute(e, iid, t, m, l, px, m->qty < t->qty ? m->qty : t->qty);
             if (m->qty == 0) trading_end_order(e, ms, CETS_DONE_FILLED, true);
         }
