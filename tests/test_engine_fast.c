@@ -360,6 +360,7 @@ static void test_apply_batch(void **state)
             c->qty = 1 + (int64_t)(k % 30);
         }
     }
+    b.e->links_min = 0; /* the look-ahead at the FIFO links too, as in a book of 64k orders */
     uint64_t h0 = cets_state_hash(b.e);
     for (int i = 0; i < N; i++) /* a hint: changes nothing, whatever the command names */
         cets_prefetch(b.e, &cmds[i]);

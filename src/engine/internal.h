@@ -183,6 +183,8 @@ struct cets_engine {
     uint64_t idbase;
     uint32_t idcap;
     uint32_t idspan_max; /* ORDERS_ID_SPAN_MAX (white-box tests lower it) */
+    uint32_t links_min;  /* live orders from which cets_apply_batch prefetches FIFO
+                            neighbours: ENGINE_LINKS_MIN (tests lower it) */
 
     uint64_t next_order_id, next_trade_id;
     int64_t deposits, withdrawals;
@@ -288,6 +290,9 @@ void book_depth(const book *b, int is_bid, cets_level *out, uint32_t *n);
  * else it is refused with CETS_CAPACITY until older orders end. A power of
  * two, at least 1024. */
 #define ORDERS_ID_SPAN_MAX (1u << 28)
+/* cets_apply_batch prefetches the orders a command relinks with this many
+ * live or more (engine.c, prefetch_links). */
+#define ENGINE_LINKS_MIN 65536u
 bool orders_init(cets_engine *e, uint32_t cap);
 void orders_free(cets_engine *e);
 /* The pool's and the map's slow paths: growth of the pool (0 when out of
