@@ -551,7 +551,7 @@ HOT_INLINE void prefetch_id(const cets_engine *e, const cets_cmd *c)
  * level, so cets_apply_batch calls it PREFETCH_LINKS_AHEAD commands ahead,
  * after prefetch_cmd fetched the order, and only with links_min orders
  * (ENGINE_LINKS_MIN) or more live: in a small book they are in cache, and the look-up costs more
- * than it saves (~45 instructions a command; 9700b6f against c7b7631 in
+ * than it saves (~41 instructions a command; 9700b6f against c7b7631 in
  * bench/README.md). */
 #define PREFETCH_LINKS_AHEAD 2
 
