@@ -222,12 +222,19 @@ static void apply_batch(core *c, pending *batch)
 {
     uint64_t n = 0, rejected = 0;
     pthread_rwlock_wrlock(&c->rw);
-    pending *ahead = batch; /* prefetched four commands ahead of the one applied */
+    /* prefetched four commands ahead of the one applied, as cets_apply_batch
+       does, and the orders they relink two ahead */
+    pending *ahead = batch, *near = batch;
     for (int k = 0; k < 4 && ahead; k++, ahead = ahead->next) pipeline_prefetch(&c->pl, ahead->cmd);
+    for (int k = 0; k < 2 && near; k++) near = near->next;
     for (pending *p = batch; p; p = p->next) {
         if (ahead) {
             pipeline_prefetch(&c->pl, ahead->cmd);
             ahead = ahead->next;
+        }
+        if (near) {
+            pipeline_prefetch_links(&c->pl, near->cmd);
+            near = near->next;
         }
         p->code = pipeline_apply(&c->pl, p->cmd, p->res);
         n++;

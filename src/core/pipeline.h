@@ -75,6 +75,11 @@ static inline void pipeline_prefetch(const pipeline *p, const cets_cmd *cmd)
 {
     cets_prefetch(p->e, cmd);
 }
+/* Prefetch the orders a command two places ahead relinks (cets_prefetch_links). */
+static inline void pipeline_prefetch_links(const pipeline *p, const cets_cmd *cmd)
+{
+    cets_prefetch_links(p->e, cmd);
+}
 /* The batch is applied: its events become visible to every reader. */
 void pipeline_publish(pipeline *p);
 

@@ -550,9 +550,9 @@ HOT_INLINE void prefetch_id(const cets_engine *e, const cets_cmd *c)
  * many orders resting these are random slots. Reads the named order or the
  * level, so cets_apply_batch calls it PREFETCH_LINKS_AHEAD commands ahead,
  * after prefetch_cmd fetched the order, and only with links_min orders
- * (ENGINE_LINKS_MIN) or more live: in a small book they are in cache, and the look-up costs more
- * than it saves (~41 instructions a command; 9700b6f against c7b7631 in
- * bench/README.md). */
+ * (ENGINE_LINKS_MIN) or more live: in a small book they are in cache, and
+ * the look-up costs more than it saves (~41 instructions a command; 9700b6f
+ * against c7b7631 in bench/README.md). */
 #define PREFETCH_LINKS_AHEAD 2
 
 HOT_INLINE void prefetch_links(const cets_engine *e, const cets_cmd *c)
@@ -663,6 +663,11 @@ void cets_prefetch(const cets_engine *e, const cets_cmd *cmd)
 {
     prefetch_id(e, cmd);
     prefetch_cmd(e, cmd, true);
+}
+
+void cets_prefetch_links(const cets_engine *e, const cets_cmd *cmd)
+{
+    if (e->nlive >= e->links_min) prefetch_links(e, cmd);
 }
 
 size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_result *res)
