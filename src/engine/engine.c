@@ -521,6 +521,12 @@ static void emit_depths(cets_engine *e)
 #define PREFETCH_AHEAD 4
 #define PREFETCH_ID_AHEAD 8
 
+/* Whether c names an order (its order_id) that it changes. */
+static inline bool names_order(const cets_cmd *c)
+{
+    return c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY;
+}
+
 HOT_INLINE void prefetch_cmd(const cets_engine *e, const cets_cmd *c, bool with_order)
 {
     uint32_t p = c->participant;
@@ -528,7 +534,7 @@ HOT_INLINE void prefetch_cmd(const cets_engine *e, const cets_cmd *c, bool with_
     __builtin_prefetch(&e->gates[p], 1);
     if (e->cfg.enforce_risk) __builtin_prefetch(&e->parts[p], 1); /* its balances */
     if (e->surveil) __builtin_prefetch(&e->parts[p].surv, 1);
-    if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
+    if (names_order(c)) {
         uint32_t slot = with_order ? orders_find(e, c->order_id) : 0;
         if (slot) __builtin_prefetch(&e->orders[slot], 1);
     } else if (e->cfg.enforce_risk && c->instrument < e->ninst) {
@@ -538,7 +544,7 @@ HOT_INLINE void prefetch_cmd(const cets_engine *e, const cets_cmd *c, bool with_
 
 HOT_INLINE void prefetch_id(const cets_engine *e, const cets_cmd *c)
 {
-    if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
+    if (names_order(c)) {
         uint64_t k = c->order_id - e->idbase;
         if (k < e->idcap) __builtin_prefetch(&e->idmap[k]);
     }
@@ -557,7 +563,7 @@ HOT_INLINE void prefetch_id(const cets_engine *e, const cets_cmd *c)
 
 HOT_INLINE void prefetch_links(const cets_engine *e, const cets_cmd *c)
 {
-    if (c->type == CETS_CMD_CANCEL || c->type == CETS_CMD_MODIFY) {
+    if (names_order(c)) {
         uint32_t slot = orders_find(e, c->order_id);
         if (!slot) return;
         const order *o = &e->orders[slot];
