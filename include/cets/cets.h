@@ -530,13 +530,14 @@ CETS_API size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n,
  * their commands otherwise (a list): call it a few commands ahead of
  * cets_apply(). A hint only: it changes nothing. */
 CETS_API void cets_prefetch(const cets_engine *e, const cets_cmd *cmd);
-/* The second look-ahead of cets_apply_batch(): the orders cmd will relink in
- * its price level's queue (the two beside the order a cancel or modify names,
- * the last of the level a post will rest behind), random lines in a book of
- * many orders. It reads the order cmd names, so call it a couple of commands
- * ahead of cets_apply(), after cets_prefetch() for the same command. Nothing
- * with fewer than 65,536 orders live (the lines are cached then). A hint only:
- * it changes nothing. */
+/* The second look-ahead of cets_apply_batch(): the holding a cancel or
+ * modify of a sell order changes, the first resting order's owner (funds and
+ * holding) a crossing post or take fills, and, with 65,536 orders live or
+ * more, the orders cmd will relink in its price level's queue (the two beside
+ * the order a cancel or modify names, the last of the level a post will rest
+ * behind), random lines in a book of many orders. It reads the order cmd
+ * names, so call it a couple of commands ahead of cets_apply(), after
+ * cets_prefetch() for the same command. A hint only: it changes nothing. */
 CETS_API void cets_prefetch_links(const cets_engine *e, const cets_cmd *cmd);
 
 /* The message of a rejection for a person, built from the rule that refused

@@ -550,28 +550,55 @@ HOT_INLINE void prefetch_id(const cets_engine *e, const cets_cmd *c)
     }
 }
 
-/* The orders a command will relink in a level's FIFO: for a cancel or
- * modify the two beside the one it names (unlinking it writes them), for a
- * post the last of its price level (resting after it writes that one); with
- * many orders resting these are random slots. Reads the named order or the
- * level, so cets_apply_batch calls it PREFETCH_LINKS_AHEAD commands ahead,
- * after prefetch_cmd fetched the order, and only with links_min orders
+/* The lines a command reaches through the order it names, which
+ * prefetch_cmd fetched: so cets_apply_batch calls this PREFETCH_LINKS_AHEAD
+ * commands ahead. The holding a cancelled or modified sell order releases or
+ * reserves (one of every account's rows: a random line in a market of many
+ * accounts); a buy's funds are its participant's, which prefetch_cmd
+ * fetched. With `links`, also the orders the command will relink in a
+ * level's FIFO: for a cancel or modify the two beside the one it names
+ * (unlinking it writes them), for a post the last of its price level
+ * (resting after it writes that one); with many orders resting these are
+ * random slots. cets_apply_batch asks for those only with links_min orders
  * (ENGINE_LINKS_MIN) or more live: in a small book they are in cache, and
- * the look-up costs more than it saves (~41 instructions a command; 9700b6f
- * against c7b7631 in bench/README.md). */
+ * the level look-up costs more than it saves (~41 instructions a command;
+ * 9700b6f against c7b7631 in bench/README.md). */
 #define PREFETCH_LINKS_AHEAD 2
 
-HOT_INLINE void prefetch_links(const cets_engine *e, const cets_cmd *c)
+/* The first order a post or take c would fill (the head of the best level
+ * across, if its price reaches it): the lines settling with its owner
+ * touches, which belong to anyone in the market. */
+HOT_INLINE void prefetch_maker(const cets_engine *e, const book *b, const cets_cmd *c)
+{
+    const side_book *opp = c->side == CETS_BUY ? &b->ask : &b->bid;
+    if (opp->best < 0) return;
+    int64_t best = book_price(b, opp->best);
+    if (c->price && (c->side == CETS_BUY ? c->price < best : c->price > best)) return;
+    uint32_t head = opp->levels[opp->best].head;
+    if (!head) return;
+    uint32_t m = e->orders[head].participant;
+    __builtin_prefetch(&e->gates[m], 1);
+    if (!e->cfg.enforce_risk) return;
+    __builtin_prefetch(&e->parts[m], 1);
+    __builtin_prefetch(&e->hold[(size_t)m * e->stride + c->instrument], 1);
+}
+
+HOT_INLINE void prefetch_links(const cets_engine *e, const cets_cmd *c, bool links)
 {
     if (names_order(c)) {
         uint32_t slot = orders_find(e, c->order_id);
         if (!slot) return;
         const order *o = &e->orders[slot];
+        if (o->side == CETS_SELL && e->cfg.enforce_risk)
+            __builtin_prefetch(&e->hold[(size_t)o->participant * e->stride + o->instrument], 1);
+        if (!links) return;
         if (o->prev) __builtin_prefetch(&e->orders[o->prev], 1);
         if (o->next) __builtin_prefetch(&e->orders[o->next], 1);
-    } else if (c->type == CETS_CMD_POST && c->instrument < e->ninst &&
+    } else if ((c->type == CETS_CMD_POST || c->type == CETS_CMD_TAKE) && c->instrument < e->ninst &&
                (c->side == CETS_BUY || c->side == CETS_SELL)) {
         const book *b = &e->inst[c->instrument].bk;
+        prefetch_maker(e, b, c);
+        if (!links || c->type != CETS_CMD_POST) return;
         if (c->price < b->base || c->price - b->base >= (int64_t)b->nlevels * b->tick) return;
         const side_book *s = c->side == CETS_BUY ? &b->bid : &b->ask;
         uint32_t tail = s->levels[book_index(b, c->price)].tail;
@@ -673,20 +700,34 @@ void cets_prefetch(const cets_engine *e, const cets_cmd *cmd)
 
 void cets_prefetch_links(const cets_engine *e, const cets_cmd *cmd)
 {
-    if (e->nlive >= e->links_min) prefetch_links(e, cmd);
+    prefetch_links(e, cmd, e->nlive >= e->links_min);
+}
+
+/* The command itself, PREFETCH_CMD_AHEAD ahead: a batch is read once, in
+ * order, and its fields (the first CETS_CMD_HOT bytes) straddle two lines
+ * at a 208-byte stride; prefetch_id reads the order id a few commands
+ * later. */
+#define PREFETCH_CMD_AHEAD 16
+#define CETS_CMD_HOT offsetof(cets_cmd, u)
+
+HOT_INLINE void prefetch_command(const cets_cmd *c)
+{
+    __builtin_prefetch(c, 0);
+    __builtin_prefetch((const char *)c + CETS_CMD_HOT - 1, 0);
 }
 
 size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_result *res)
 {
     size_t rejects = 0;
     bool links = e->nlive >= e->links_min; /* a hint: the count at the batch's start will do */
+    for (size_t i = 0; i < n && i < PREFETCH_CMD_AHEAD; i++) prefetch_command(&cmds[i]);
     for (size_t i = 0; i < n && i < PREFETCH_ID_AHEAD; i++) prefetch_id(e, &cmds[i]);
     for (size_t i = 0; i < n && i < PREFETCH_AHEAD; i++) prefetch_cmd(e, &cmds[i], true);
     for (size_t i = 0; i < n; i++) {
+        if (i + PREFETCH_CMD_AHEAD < n) prefetch_command(&cmds[i + PREFETCH_CMD_AHEAD]);
         if (i + PREFETCH_ID_AHEAD < n) prefetch_id(e, &cmds[i + PREFETCH_ID_AHEAD]);
         if (i + PREFETCH_AHEAD < n) prefetch_cmd(e, &cmds[i + PREFETCH_AHEAD], true);
-        if (links && i + PREFETCH_LINKS_AHEAD < n)
-            prefetch_links(e, &cmds[i + PREFETCH_LINKS_AHEAD]);
+        if (i + PREFETCH_LINKS_AHEAD < n) prefetch_links(e, &cmds[i + PREFETCH_LINKS_AHEAD], links);
         rejects += apply_one(e, &cmds[i], res ? &res[i] : NULL) != CETS_OK;
     }
     return rejects;
