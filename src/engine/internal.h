@@ -136,8 +136,9 @@ typedef struct hday { /* a holding's day, for the statement (cold: end of day) *
     int64_t open_qty, close_qty, bought_qty, bought_value, sold_qty, sold_value;
 } hday;
 
-/* The day's trades in fixed chunks, so the log grows without copying. */
-#define TRADE_CHUNK 8192
+/* The day's trades in fixed chunks, so the log grows without copying: as
+ * many as a 2 MiB huge page holds (engine.c). */
+#define TRADE_CHUNK 21845
 typedef struct trade_log {
     cets_trade **chunks;
     size_t nchunks, capchunks;
