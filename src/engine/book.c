@@ -77,60 +77,6 @@ int32_t book_next(const side_book *s, int32_t nlevels, int is_bid, int32_t from)
     }
 }
 
-void book_insert(book *b, order *pool, uint32_t slot)
-{
-    order *o = &pool[slot];
-    int is_bid = o->side == CETS_BUY;
-    side_book *s = is_bid ? &b->bid : &b->ask;
-    int32_t idx = book_index(b, o->price);
-    assert(o->qty > 0 && (o->price - b->base) % b->tick == 0);
-    assert(idx >= 0 && idx < b->nlevels);
-    level *l = &s->levels[idx];
-    assert((l->head == 0) == (l->tail == 0) && (l->count == 0) == (l->head == 0));
-    o->next = 0;
-    o->prev = l->tail;
-    if (l->tail)
-        pool[l->tail].next = slot;
-    else
-        l->head = slot;
-    l->tail = slot;
-    l->count++;
-    l->qty += o->qty;
-    s->bits[idx >> 6] |= 1ULL << (idx & 63);
-    s->norders++;
-    if (s->best < 0 || (is_bid ? idx > s->best : idx < s->best)) s->best = idx;
-}
-
-void book_remove(book *b, order *pool, uint32_t slot)
-{
-    order *o = &pool[slot];
-    int is_bid = o->side == CETS_BUY;
-    side_book *s = is_bid ? &b->bid : &b->ask;
-    int32_t idx = book_index(b, o->price);
-    assert(idx >= 0 && idx < b->nlevels);
-    level *l = &s->levels[idx];
-    assert(l->count > 0 && l->qty >= o->qty && s->norders > 0);
-    assert(o->prev ? pool[o->prev].next == slot : l->head == slot);
-    assert(o->next ? pool[o->next].prev == slot : l->tail == slot);
-    if (o->prev)
-        pool[o->prev].next = o->next;
-    else
-        l->head = o->next;
-    if (o->next)
-        pool[o->next].prev = o->prev;
-    else
-        l->tail = o->prev;
-    o->next = o->prev = 0;
-    l->count--;
-    l->qty -= o->qty;
-    s->norders--;
-    if (l->count == 0) {
-        assert(l->head == 0 && l->tail == 0 && l->qty == 0);
-        s->bits[idx >> 6] &= ~(1ULL << (idx & 63));
-        if (s->best == idx) s->best = book_next(s, b->nlevels, is_bid, is_bid ? idx - 1 : idx + 1);
-    }
-}
-
 int32_t book_nth_level(const book *b, int is_bid, int n)
 {
     const side_book *s = is_bid ? &b->bid : &b->ask;
