@@ -718,16 +718,16 @@ void cets_prefetch_links(const cets_engine *e, const cets_cmd *cmd)
 }
 
 /* The command itself, PREFETCH_CMD_AHEAD ahead: a batch is read once, in
- * order, and its fields (the first CETS_CMD_HOT bytes) straddle two lines
+ * order, and its fields (the first CMD_HOT_BYTES bytes) straddle two lines
  * at a 208-byte stride; prefetch_id reads the order id a few commands
  * later. */
 #define PREFETCH_CMD_AHEAD 16
-#define CETS_CMD_HOT offsetof(cets_cmd, u)
+#define CMD_HOT_BYTES offsetof(cets_cmd, u)
 
 HOT_INLINE void prefetch_command(const cets_cmd *c)
 {
     __builtin_prefetch(c, 0);
-    __builtin_prefetch((const char *)c + CETS_CMD_HOT - 1, 0);
+    __builtin_prefetch((const char *)c + CMD_HOT_BYTES - 1, 0);
 }
 
 size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_result *res)
