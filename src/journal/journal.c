@@ -278,15 +278,11 @@ int cets_journal_append(cets_journal *j, const cets_cmd *cmd)
                  j->next_seq);
         return -1;
     }
-    size_t n = cets_cmd_size(cmd);
-    if (n < JREC_MIN || n > JREC_MAX) {
-        snprintf(j->err, sizeof j->err, "append: seq %" PRIu64 ": command size %zu", cmd->seq, n);
+    if (j->cap - j->len < JREC_HDR + JREC3_ROOM && journal_grow(j, JREC_HDR + JREC3_ROOM) != 0)
         return -1;
-    }
-    if (j->cap - j->len < JREC_HDR + n && journal_grow(j, JREC_HDR + n) != 0) return -1;
     unsigned char *p = j->buf + j->len;
+    size_t n = jrec_encode(p + JREC_HDR, cmd);
     jput32(p + 8, jrec_word((uint32_t)n, j->batch_records));
-    memcpy(p + JREC_HDR, cmd, n);
     jput64(p, XXH3_64bits(p + 8, 4 + n));
     if (j->batch_records++ == 0) j->batch_first = cmd->seq;
     j->len += JREC_HDR + n;

@@ -6,24 +6,45 @@
  *
  *   segment header, 32 bytes:
  *     0  "CETSJNL1"        magic
- *     8  u32 version       JSEG_VERSION (this build writes 2, reads 1 and 2)
+ *     8  u32 version       JSEG_VERSION (this build writes 3, reads 1, 2 and 3)
  *    12  u32 reserved      0
  *    16  u64 first seq     equals the number in the file name
  *    24  u64 XXH3_64bits   of bytes 0..23
  *   record, 12 + len bytes:
  *     0  u64 XXH3_64bits   of bytes 8 .. 12+len (the length word and the payload)
- *     8  u32 length word   version 2: bits 0..11 the payload length len
- *                          (JREC_MIN .. JREC_MAX), bits 12..31 the record's
- *                          index in its commit (0 for the first record of a
- *                          group commit, saturating at JREC_IDX_MAX);
+ *     8  u32 length word   versions 2 and 3: bits 0..11 the payload length len
+ *                          (jrec_min .. jrec_max of the version), bits 12..31 the
+ *                          record's index in its commit (0 for the first record of
+ *                          a group commit, saturating at JREC_IDX_MAX);
  *                          version 1: the payload length alone
- *    12  payload           the first cets_cmd_size(cmd) bytes of the cets_cmd
+ *    12  payload
+ *   payload of version 3, the command encoded (record.c), len 21 .. JREC3_MAX:
+ *     0  u64 seq
+ *     8  i64 ts
+ *    16  u8  type
+ *    17  u32 widths        of the fields that follow, 0 for a field that is zero:
+ *                          bits 0..2    side, flags, ntargets: 1 bit each (width 0 or 1)
+ *                          bits 3..12   actor, participant, instrument, user,
+ *                                       counterparty: 2 bits each, widths 0, 1, 2, 4
+ *                          bits 13..27  price, qty, order_id, client_ref, aux:
+ *                                       3 bits each, widths 0, 1, 2, 3, 4, 5, 6, 8
+ *                          bits 28..31  0
+ *    21  the fields in that order, each in its width's little-endian low bytes
+ *        (price, qty and aux zigzag-encoded: (v << 1) ^ (v >> 63)); a width is
+ *        always the narrowest that holds the value
+ *     .. the bytes of the union u up to its last nonzero one, at most the
+ *        cets_cmd_size(cmd) - 80 bytes the command's type uses of it
+ *   payload of versions 1 and 2: the first cets_cmd_size(cmd) bytes of the cets_cmd
  *
- * Integers are little-endian. The payload is the raw in-memory struct, which
- * is little-endian too because cets only builds on little-endian hosts (see
- * the #error below): a journal is portable between such hosts, not beyond.
- * The checksum sits first so that length and payload are one contiguous run
- * of bytes to hash.
+ * Integers are little-endian. The payload of versions 1 and 2 is the raw
+ * in-memory struct, which is little-endian too because cets only builds on
+ * little-endian hosts (see the #error below): a journal is portable between
+ * such hosts, not beyond. The checksum sits first so that length and payload
+ * are one contiguous run of bytes to hash. seq stays whole and first in every
+ * version, so that a reader can resynchronise after damage from any record.
+ *
+ * Why version 3: a post took 92 bytes in version 2 and takes 46 (12 + 34),
+ * and group commit and cold replay move bytes (bench/README.md).
  *
  * Why version 2 carries the index in the commit: it tells recovery where each
  * commit began (seq - index), and so which damage a power cut can explain. A
@@ -49,28 +70,38 @@
 #endif
 
 #define JSEG_MAGIC "CETSJNL1"
-#define JSEG_VERSION 2u
+#define JSEG_VERSION 3u
 /* A segment's version is its own layout and that of the cets_cmd its records
- * hold: version 2 (commit indices in the length word) holds the commands of
- * CETS_JOURNAL_VERSION 1, as version 1 did. */
+ * hold: version 2 (commit indices in the length word) and version 3 (the
+ * commands encoded) hold the commands of CETS_JOURNAL_VERSION 1, as version 1
+ * did. */
 _Static_assert(
-    CETS_JOURNAL_VERSION == 1 && JSEG_VERSION == 2,
+    CETS_JOURNAL_VERSION == 1 && JSEG_VERSION == 3,
     "the journal format changed: a new CETS_JOURNAL_VERSION needs a new segment version");
 #define JSEG_HDR 32u
 #define JREC_HDR 12u
 /* Direct writes (journal.c): a commit's whole blocks of JDIO_ALIGN bytes go
- * past the page cache when they come to JDIO_MIN or more. */
+ * past the page cache when they come to JDIO_MIN or more (16 blocks: a full
+ * batch of 4,096 version 3 records is about 180 kB, under the 64 blocks of
+ * before, and went back to the page cache and its slow copy; bench/README.md). */
 #define JDIO_ALIGN 4096u
-#define JDIO_MIN (64u * JDIO_ALIGN)
+#define JDIO_MIN (16u * JDIO_ALIGN)
+/* payload lengths of versions 1 and 2 */
 #define JREC_MIN ((uint32_t)offsetof(cets_cmd, actor)) /* seq, ts and the type bytes */
 #define JREC_MAX ((uint32_t)sizeof(cets_cmd))
+/* of version 3: seq, ts, type and widths; and all fields at their widest */
+#define JREC3_FIXED 21u
+#define JREC3_MAX (JREC3_FIXED + 3u + 5u * 4u + 5u * 8u + (uint32_t)sizeof(((cets_cmd *)0)->u))
+/* what jrec_encode may write into: it stores each field as 8 bytes */
+#define JREC3_ROOM (JREC3_MAX + 8u)
 #define JREC_LEN_BITS 12u
 #define JREC_LEN_MASK ((1u << JREC_LEN_BITS) - 1u)
 #define JREC_IDX_MAX (UINT32_MAX >> JREC_LEN_BITS) /* "this far or further into its commit" */
 #define JSEG_DEFAULT_LIMIT (256ull << 20)
 #define JSEG_TMP_SUFFIX ".tmp" /* a segment whose first commit is not yet durable */
 
-_Static_assert(sizeof(cets_cmd) <= JREC_LEN_MASK, "a payload length must fit in 12 bits");
+_Static_assert(JREC_MAX <= JREC_LEN_MASK && JREC3_MAX <= JREC_LEN_MASK,
+               "a payload length must fit in 12 bits");
 
 /* The length word of a version 2 record. */
 static inline uint32_t jrec_word(uint32_t len, uint64_t idx)
@@ -101,6 +132,19 @@ static inline uint64_t jget64(const unsigned char *p)
 
 /* Error text into a caller's buffer (err may be NULL). Always returns -1. */
 int jerr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- record.c: a record's payload ------------------------------------- */
+
+/* Encode c as a version 3 payload into out (JREC3_ROOM bytes; the bytes past
+ * the payload's end are left undefined): its length. */
+size_t jrec_encode(unsigned char *out, const cets_cmd *c);
+/* The payload p (len bytes, room >= len of them readable) of a segment of
+ * this version into *c, every byte of it set: 0, or -1 when it is not a
+ * command's encoding (c is then undefined). */
+int jrec_decode(const unsigned char *p, uint32_t len, uint64_t room, uint32_t version, cets_cmd *c);
+/* The shortest and longest payload of a version. */
+uint32_t jrec_min(uint32_t version);
+uint32_t jrec_max(uint32_t version);
 
 /* ---- segment.c: the segment format and its reader ---------------------- */
 
@@ -183,10 +227,11 @@ typedef struct jrec {
     uint64_t idx; /* index in its commit (version 2; JREC_IDX_MAX: that far or further) */
     uint64_t seq;
 } jrec;
-/* version: the segment's (its header's bytes 8..11); rec filled when whole.
- * bad may be NULL. */
-int jrec_check(const unsigned char *p, uint64_t avail, uint32_t version, jrec *rec, char *bad,
-               size_t badlen);
+/* version: the segment's (its header's bytes 8..11); rec filled when whole,
+ * and cmd (may be NULL) with the command it holds. A version 3 record is whole
+ * only when its payload decodes. bad may be NULL. */
+int jrec_check(const unsigned char *p, uint64_t avail, uint32_t version, jrec *rec, cets_cmd *cmd,
+               char *bad, size_t badlen);
 
 /* ---- walk.c: the segments of a directory in order, damage judged -------- */
 

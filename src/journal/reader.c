@@ -164,20 +164,18 @@ static int reader_record(cets_journal_reader *r, uint64_t upto, cets_cmd *out, c
     const unsigned char *p = r->buf + (r->off - r->buf_off);
     uint32_t word = have >= (long)JREC_HDR ? jget32(p + 8) : 0;
     uint32_t len = r->version >= 2 ? word & JREC_LEN_MASK : word;
-    if (have >= (long)JREC_HDR && len >= JREC_MIN && len <= JREC_MAX &&
+    if (have >= (long)JREC_HDR && len >= jrec_min(r->version) && len <= jrec_max(r->version) &&
         have < (long)(JREC_HDR + len)) {
         if ((have = reader_fill(r, JREC_HDR + len, upto, err, errlen)) < 0) return -1;
         p = r->buf + (r->off - r->buf_off);
     }
     char bad[80];
     jrec rec;
-    if (jrec_check(p, (uint64_t)have, r->version, &rec, bad, sizeof bad) != 0) {
+    if (jrec_check(p, (uint64_t)have, r->version, &rec, out, bad, sizeof bad) != 0) {
         if (upto == UINT64_MAX)
             return 0; /* an incomplete tail of a journal nobody commits to: its end */
         return reader_stuck(r, err, errlen, bad);
     }
-    memcpy(out, p + JREC_HDR, len);
-    memset((unsigned char *)out + len, 0, sizeof *out - len);
     r->off += JREC_HDR + len;
     return 1;
 }

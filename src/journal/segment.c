@@ -4,7 +4,7 @@
  * through jseg_run(), so a record is judged whole or bad in one place. The
  * file is mapped read-only and walked in place: replay speed is the point
  * (millions of records a second), so there is no syscall or allocation per
- * record, only a checksum and a copy into a zeroed cets_cmd.
+ * record, only a checksum and the decoding into a cets_cmd (record.c).
  *
  * A bad record is not an error here: the reader stops, says where and why,
  * and the caller decides (cut a torn tail, go on, or refuse; see walk.c). To
@@ -112,8 +112,8 @@ int jseg_check_header(const unsigned char *m, const jseg *s, char *err, size_t e
         return jerr(err, errlen, "%s: not a journal segment (bad magic)", s->name);
     if (jget64(m + 24) != XXH3_64bits(m, 24))
         return jerr(err, errlen, "%s: segment header checksum mismatch", s->name);
-    if (jget32(m + 8) != 1 && jget32(m + 8) != JSEG_VERSION)
-        return jerr(err, errlen, "%s: segment version %u, this build reads 1 and %u", s->name,
+    if (jget32(m + 8) < 1 || jget32(m + 8) > JSEG_VERSION)
+        return jerr(err, errlen, "%s: segment version %u, this build reads 1 to %u", s->name,
                     jget32(m + 8), JSEG_VERSION);
     if (jget64(m + 16) != s->first_seq)
         return jerr(err, errlen, "%s: header says first seq %" PRIu64 ", the name %" PRIu64,
@@ -123,8 +123,8 @@ int jseg_check_header(const unsigned char *m, const jseg *s, char *err, size_t e
 
 /* Whether p (avail bytes) starts with a whole record of a segment of this
  * version; why not into bad (may be NULL: the survey only asks). */
-int jrec_check(const unsigned char *p, uint64_t avail, uint32_t version, jrec *rec, char *bad,
-               size_t badlen)
+int jrec_check(const unsigned char *p, uint64_t avail, uint32_t version, jrec *rec, cets_cmd *cmd,
+               char *bad, size_t badlen)
 {
     if (avail < JREC_HDR) {
         if (bad) snprintf(bad, badlen, "short record header (%" PRIu64 " bytes)", avail);
@@ -132,7 +132,7 @@ int jrec_check(const unsigned char *p, uint64_t avail, uint32_t version, jrec *r
     }
     uint32_t word = jget32(p + 8);
     uint32_t len = version >= 2 ? word & JREC_LEN_MASK : word;
-    if (len < JREC_MIN || len > JREC_MAX) {
+    if (len < jrec_min(version) || len > jrec_max(version)) {
         if (bad) snprintf(bad, badlen, "bad length %u", len);
         return -1;
     }
@@ -145,6 +145,12 @@ int jrec_check(const unsigned char *p, uint64_t avail, uint32_t version, jrec *r
         if (bad) snprintf(bad, badlen, "checksum mismatch");
         return -1;
     }
+    cets_cmd scratch;
+    if ((cmd || version >= 3) &&
+        jrec_decode(p + JREC_HDR, len, avail - JREC_HDR, version, cmd ? cmd : &scratch)) {
+        if (bad) snprintf(bad, badlen, "payload is not a command's encoding");
+        return -1;
+    }
     rec->len = len;
     rec->idx = version >= 2 ? word >> JREC_LEN_BITS : JREC_IDX_MAX;
     rec->seq = jget64(p + JREC_HDR);
@@ -152,18 +158,22 @@ int jrec_check(const unsigned char *p, uint64_t avail, uint32_t version, jrec *r
 }
 
 /* The smallest a record can be: what a gap of n missing records needs at least. */
-#define JREC_SMALLEST ((uint64_t)JREC_HDR + JREC_MIN)
+static uint64_t jrec_smallest(uint32_t version)
+{
+    return JREC_HDR + (uint64_t)jrec_min(version);
+}
 
 /* Whether the record rec (at q, after a hole that began at hole_off, the last
  * good seq before it being prev) belongs after the hole: a later seq, and no
  * more missing records than the hole's bytes could have held. Stale or
  * foreign bytes with a valid checksum fail this; the journal's own records
  * pass it. */
-static bool jrec_fits(const jrec *rec, uint64_t prev, uint64_t hole_off, uint64_t q)
+static bool jrec_fits(const jrec *rec, uint32_t version, uint64_t prev, uint64_t hole_off,
+                      uint64_t q)
 {
     if (rec->seq <= prev) return false;
     uint64_t missing = rec->seq - prev - 1;
-    return missing <= (q - hole_off) / JREC_SMALLEST;
+    return missing <= (q - hole_off) / jrec_smallest(version);
 }
 
 /* Whether rec's commit began after seq `after` + 1, i.e. after the first
@@ -182,10 +192,10 @@ void jseg_survey(const jmap *mp, uint64_t off, uint64_t after, bool full, jsurve
     const unsigned char *m = mp->m;
     uint64_t size = mp->size, hole = off, prev = after;
     memset(sv, 0, sizeof *sv);
-    for (uint64_t q = off + 1; q + JREC_SMALLEST <= size;) {
+    for (uint64_t q = off + 1; q + jrec_smallest(mp->version) <= size;) {
         jrec rec;
-        if (jrec_check(m + q, size - q, mp->version, &rec, NULL, 0) != 0 ||
-            !jrec_fits(&rec, prev, hole, q)) {
+        if (jrec_check(m + q, size - q, mp->version, &rec, NULL, NULL, 0) != 0 ||
+            !jrec_fits(&rec, mp->version, prev, hole, q)) {
             q++;
             continue;
         }
@@ -206,7 +216,7 @@ void jseg_survey(const jmap *mp, uint64_t off, uint64_t after, bool full, jsurve
             if (!full && sv->later_commit)
                 return; /* enough to judge; at most about one commit after the damage */
             jrec next;
-            if (jrec_check(m + q, size - q, mp->version, &next, NULL, 0) != 0 ||
+            if (jrec_check(m + q, size - q, mp->version, &next, NULL, NULL, 0) != 0 ||
                 next.seq != prev + 1)
                 break;
             rec = next;
@@ -240,8 +250,8 @@ int jseg_run(const jmap *mp, uint64_t off, uint64_t expect, bool full, jseg_fn f
            fetched meanwhile (a hint; never a fault, even past the end) */
         __builtin_prefetch(mp->m + off + JREAD_AHEAD);
         jrec rec;
-        bool bad =
-            jrec_check(mp->m + off, mp->size - off, mp->version, &rec, r->bad, sizeof r->bad) != 0;
+        bool bad = jrec_check(mp->m + off, mp->size - off, mp->version, &rec, &cmd, r->bad,
+                              sizeof r->bad) != 0;
         if (!bad && rec.seq != expect) {
             snprintf(r->bad, sizeof r->bad, "seq %" PRIu64 " where seq %" PRIu64 " belongs",
                      rec.seq, expect);
@@ -251,8 +261,6 @@ int jseg_run(const jmap *mp, uint64_t off, uint64_t expect, bool full, jseg_fn f
             jseg_survey(mp, off, expect - 1, full, &r->after);
             return 0;
         }
-        memcpy(&cmd, mp->m + off + JREC_HDR, rec.len);
-        memset((unsigned char *)&cmd + rec.len, 0, sizeof cmd - rec.len);
         expect++;
         off += JREC_HDR + rec.len;
         r->end = off;

@@ -9,6 +9,8 @@
  *     alone determines the state);
  *   - a second recovery agrees with the first (same seq and state, nothing
  *     more cut): recovery judges a directory the same way every time;
+ *   - a version 3 payload that decodes re-encodes to the same bytes (one
+ *     encoding per command);
  *   - after it, the journal scans to the same records, clean unless recovery
  *     reported damage it left in place ("left as it is": bytes between two
  *     consecutive records, say), and cets_journal_open() accepts the
@@ -79,11 +81,12 @@ static void fix_records(unsigned char *b, size_t n, unsigned flags, layout *lo)
     size_t off = JSEG_HDR;
     /* version 2 keeps the record's index in its commit above the length */
     uint32_t version = n >= 12 ? jget32(b + 8) : JSEG_VERSION;
-    while (off + JREC_HDR + JREC_MIN <= n) {
+    uint32_t lo_len = jrec_min(version), hi_len = jrec_max(version);
+    while (off + JREC_HDR + lo_len <= n) {
         uint32_t word = jget32(b + off + 8);
         uint32_t len = version >= 2 ? word & JREC_LEN_MASK : word;
         uint32_t high = version >= 2 ? word & ~JREC_LEN_MASK : 0;
-        if (len < JREC_MIN || len > JREC_MAX) len = JREC_MIN + len % (JREC_MAX - JREC_MIN + 1);
+        if (len < lo_len || len > hi_len) len = lo_len + len % (hi_len - lo_len + 1);
         if (off + JREC_HDR + len > n) break;
         jput32(b + off + 8, len | high);
         unsigned char *p = b + off + JREC_HDR;
@@ -96,6 +99,27 @@ static void fix_records(unsigned char *b, size_t n, unsigned flags, layout *lo)
         if ((flags & SPLIT) && !lo->split && off >= n / 2) {
             lo->split = off;
             lo->split_seq = jget64(p);
+        }
+        off += JREC_HDR + len;
+    }
+}
+
+/* The records of a version 3 segment b[JSEG_HDR..n), as far as their length
+ * words lead: a payload that decodes must be the one encoding of its command
+ * (record.c), whether its checksum holds or not. */
+static void check_codec(const unsigned char *b, size_t n)
+{
+    if (n < JSEG_HDR || jget32(b + 8) < 3) return;
+    for (size_t off = JSEG_HDR; off + JREC_HDR <= n;) {
+        uint32_t len = jget32(b + off + 8) & JREC_LEN_MASK;
+        if (len > n - off - JREC_HDR) break;
+        cets_cmd c;
+        if (jrec_decode(b + off + JREC_HDR, len, n - off - JREC_HDR, 3, &c) == 0) {
+            unsigned char enc[JREC3_ROOM];
+            size_t m = jrec_encode(enc, &c);
+            fuzz_check(m == len && memcmp(enc, b + off + JREC_HDR, len) == 0,
+                       "a payload of %u bytes decodes, but its command encodes to %zu other bytes",
+                       len, m);
         }
         off += JREC_HDR + len;
     }
@@ -212,6 +236,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     layout lo = {0};
     if (flags & FIX_RECORDS) fix_records(b, n, flags, &lo);
+    check_codec(b, n);
 
     fuzz_clear();
     nwritten = 0;

@@ -9,7 +9,9 @@
 # good and bad CSV files and JSON request bodies. The first byte of a journal
 # or snapshot seed is the target's mode byte (see fuzz_journal.c and
 # fuzz_snapshot.c). Needs bash, coreutils and zstd (to unpack the snapshot into
-# the engine's raw bytes).
+# the engine's raw bytes). The script overwrites the seeds it writes and
+# leaves every other file of the corpora alone: the regression inputs added
+# after a finding, and the journal seeds of older segment versions (*-v1).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: make_corpus.sh BUILD_DIR}
@@ -24,8 +26,9 @@ size=$(stat -c %s "$seg")
 # with mode byte $1: the rest of the arguments' bytes (stdin) into file $2
 mode() { { printf "\\x$1"; cat; } >"$2"; }
 
+# The journal seeds are rewritten in the segment version this build writes.
 j="$here/corpus/fuzz_journal"
-rm -rf "$j" && mkdir -p "$j"
+mkdir -p "$j"
 mode 00 "$j/segment-raw" <"$seg"
 mode 07 "$j/segment-fixed" <"$seg"
 mode 0f "$j/segment-split" <"$seg"
@@ -38,14 +41,14 @@ head -c $((size - 30)) "$seg" | mode 00 "$j/torn-tail"
     mode 00 "$j/corrupt-middle"
 
 s="$here/corpus/fuzz_snapshot"
-rm -rf "$s" && mkdir -p "$s"
+mkdir -p "$s"
 mode 00 "$s/snapshot-file" <"$snap"
 tail -c +57 "$snap" | zstd -dq | mode 01 "$s/engine-state"
 tail -c +57 "$snap" | zstd -dq | mode 00 "$s/engine-state-as-file"
 head -c 200 "$snap" | mode 00 "$s/snapshot-truncated"
 
 c="$here/corpus/fuzz_csv"
-rm -rf "$c" && mkdir -p "$c"
+mkdir -p "$c"
 # mode byte: bit 0 emissions (else allocations), bit 1 through a file
 printf '\x00entity,vintage,kind,qty,output,benchmark\n3,CEA25,pre,1000,2000,500\n4,CEA25,pre,500,0,0\n5,CEA25,trueup,-200,10,10\n' >"$c/alloc-good"
 printf '\x02entity,vintage,kind,qty,output,benchmark\r\n3,CEA24,trueup,10,1,1\r\n' >"$c/alloc-good-crlf-file"
@@ -56,7 +59,7 @@ printf '\x01entity,year,tonnes\n3,2025,-1\n3,2025,5\n99,2025,1\n"3",2025,1\n' >"
 printf '\x01' >"$c/empty"
 
 js="$here/corpus/fuzz_json"
-rm -rf "$js" && mkdir -p "$js"
+mkdir -p "$js"
 printf '{"code":"CEA25","side":"buy","price":"51.23","qty":100,"tif":"day","client_order_id":"abc-1"}' >"$js/order"
 printf '{"code":"CEA25","side":"sell","targets":[{"order_id":12,"qty":5}],"client_order_id":"t1"}' >"$js/take"
 printf '{"code":"CEA25","side":"buy","qty":10,"limit":"60"}' >"$js/take-qty"
@@ -72,7 +75,7 @@ printf '{"a":"[[[[{{{{\\"[[[[","b":[[{"c":"]]]]"}]]}' >"$js/brackets-in-strings"
 # tokens (lib/fuzzserver.h). No login seed: every login hashes a password
 # (argon2id, slow on purpose), which would spend the run on the hash.
 h="$here/corpus/fuzz_http"
-rm -rf "$h" && mkdir -p "$h"
+mkdir -p "$h"
 req() { # req NAME METHOD PATH TOKEN BODY: one request with Content-Length
     local auth=""
     [ -n "$4" ] && auth="Authorization: Bearer $4\r\n"
@@ -122,7 +125,7 @@ printf 'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade
 
 # WebSocket client messages, one per line (fuzz_ws.c)
 w="$here/corpus/fuzz_ws"
-rm -rf "$w" && mkdir -p "$w"
+mkdir -p "$w"
 printf '{"op":"ping"}' >"$w/ping"
 printf '{"op":"subscribe","channel":"depth","code":"CEA25"}\n{"op":"unsubscribe","channel":"depth","code":"CEA25"}' >"$w/depth"
 printf '{"op":"subscribe","channel":"trades","code":"CEAC"}\n{"op":"subscribe","channel":"stats","code":"CEA25"}' >"$w/public"
