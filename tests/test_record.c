@@ -182,6 +182,19 @@ static void test_refused(void **state)
     assert_int_equal(jrec_decode(m, 29, 29, 3, &c), 0);
     assert_int_equal(c.order_id, 1ull << 48);
 
+    /* widths that claim more bytes than the payload has, in a heap block that
+       ends 8 bytes after it (the room the decoder reads fields in place
+       with): refused, and nothing read past the block (ASan) */
+    for (size_t room = 21; room <= 29; room += 8) {
+        unsigned char *h = malloc(room);
+        assert_non_null(h);
+        memset(h, 0, room);
+        jput64(h, 1);
+        jput32(h + 17, 0x0fffffffu); /* every field at its widest */
+        assert_int_equal(jrec_decode(h, 21, room, 3, &c), -1);
+        free(h);
+    }
+
     /* union bytes: none for a post; a trailing zero for a retirement */
     memcpy(m, b, n);
     m[n] = 'z';

@@ -91,7 +91,8 @@ _Static_assert(
 #define JREC_MAX ((uint32_t)sizeof(cets_cmd))
 /* of version 3: seq, ts, type and widths; and all fields at their widest */
 #define JREC3_FIXED 21u
-#define JREC3_MAX (JREC3_FIXED + 3u + 5u * 4u + 5u * 8u + (uint32_t)sizeof(((cets_cmd *)0)->u))
+#define JREC3_FIELDS_END (JREC3_FIXED + 3u + 5u * 4u + 5u * 8u) /* 84 */
+#define JREC3_MAX (JREC3_FIELDS_END + (uint32_t)sizeof(((cets_cmd *)0)->u))
 /* what jrec_encode may write into: it stores each field as 8 bytes */
 #define JREC3_ROOM (JREC3_MAX + 8u)
 #define JREC_LEN_BITS 12u

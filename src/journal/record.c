@@ -43,6 +43,7 @@ enum {
 #define JW_SPARE 0xf0000000u /* bits 28..31 */
 _Static_assert(JF_COUNT == 13, "JREC3_MAX counts 3 bytes, 5 u32 and 5 u64 fields");
 #define JREC_U ((size_t)offsetof(cets_cmd, u))
+_Static_assert(JREC3_FIELDS_END <= JREC3_MAX, "the decoder's copy holds every load");
 /* The decoder writes the head field by field: it has no gap (src/engine/layout.c pins it). */
 _Static_assert(offsetof(cets_cmd, aux) + sizeof(int64_t) == JREC_U,
                "the head of cets_cmd has a gap");
@@ -103,6 +104,7 @@ size_t jrec_encode(unsigned char *out, const cets_cmd *c)
     };
     uint32_t word = 0;
     unsigned char *p = out + JREC3_FIXED;
+#pragma GCC unroll 13
     for (unsigned f = JF_SIDE; f < JF_COUNT; f++) {
         unsigned cls, w;
         if (f <= JF_NTARGETS)
@@ -149,13 +151,16 @@ static inline void zero_union(cets_cmd *c)
 static int jrec_decode3(const unsigned char *rec, uint32_t len, uint64_t room, cets_cmd *c)
 {
     if (len < JREC3_FIXED || len > JREC3_MAX) return -1;
-    /* every field is loaded 8 bytes at a time: past a record near the end of
-       what is readable, from a copy with zeros after it */
+    /* every field is loaded 8 bytes at a time, at offsets that the widths
+       alone give, up to JREC3_FIELDS_END whatever len is (a payload whose
+       widths claim more than it has is refused after the loads): in place
+       when that much is readable, else from a copy with zeros after it */
     unsigned char copy[JREC3_MAX + 8];
     const unsigned char *p = rec;
-    if (room < (uint64_t)len + 8) {
+    uint64_t reach = (len > JREC3_FIELDS_END ? len : JREC3_FIELDS_END) + 8u;
+    if (room < reach) {
         memcpy(copy, rec, len);
-        memset(copy + len, 0, 8);
+        memset(copy + len, 0, sizeof copy - len);
         p = copy;
     }
     uint32_t word = jget32(p + 17);
