@@ -44,14 +44,14 @@ typedef struct args {
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: bench_engine [--commands N] [--seed S] [--dir DIR] [--only NAME]\n"
-            "         [--depth on|off|both] [--instruments K] [--accounts A] [--batch B]\n"
-            "         [--rate R] [--paced-commands N] [--memory-orders N] [--repeat N]\n"
-            "         [--controls N]\n"
-            "       bench_engine --scale [--scale-commands N] [--repeat N] [--seed S]\n"
-            "         [--scale-axis accounts|resting|instruments]\n"
-            "NAME: memory throughput latency engine group replay paced journal lob controls\n");
+    fprintf(stderr, "usage: bench_engine [--commands N] [--seed S] [--dir DIR] [--only NAME]\n"
+                    "         [--depth on|off|both] [--instruments K] [--accounts A] [--batch B]\n"
+                    "         [--rate R] [--paced-commands N] [--memory-orders N] [--repeat N]\n"
+                    "         [--controls N]\n"
+                    "       bench_engine --scale [--scale-commands N] [--repeat N] [--seed S]\n"
+                    "         [--scale-axis accounts|resting|instruments]\n"
+                    "NAME: memory throughput latency engine group replay paced journal codec lob\n"
+                    "      controls\n");
     exit(2);
 }
 
@@ -150,7 +150,8 @@ static bool want(const args *a, const char *name)
     if (!strcmp(a->only, name)) return true;
     if (!strcmp(a->only, "engine")) return !strcmp(name, "throughput") || !strcmp(name, "latency");
     if (!strcmp(a->only, "journal"))
-        return !strcmp(name, "group") || !strcmp(name, "replay") || !strcmp(name, "paced");
+        return !strcmp(name, "group") || !strcmp(name, "replay") || !strcmp(name, "paced") ||
+               !strcmp(name, "codec");
     if (!strcmp(a->only, "replay")) return !strcmp(name, "group");
     return false;
 }
@@ -394,12 +395,14 @@ int main(int argc, char **argv)
     if (want(&a, "memory")) rc |= run_memory(&a.wl, a.memory_orders);
     bool engine = want(&a, "throughput") || want(&a, "latency");
     bool journal = want(&a, "group") || want(&a, "paced");
-    if (engine || journal || a.controls) {
+    bool codec = want(&a, "codec");
+    if (engine || journal || codec || a.controls) {
         workload w;
         if (workload_build(&w, &a.wl) != 0) return 1;
         if (a.depth_on && workload_hash_depth(&w) != 0) return 1;
         if (engine) rc |= run_engine_all(&a, &w);
         if (a.controls) rc |= run_engine_controls(&w, a.controls);
+        if (codec) rc |= run_codec(&w, a.repeat);
         if (journal) {
             char tmp[] = "/tmp/cets-bench-XXXXXX";
             const char *root = a.dir;

@@ -46,6 +46,11 @@ int run_journal(const workload *w, const journal_opts *jo, uint64_t *hash);
  * checks that it ends in the live engine's state hash. */
 int run_replay(const char *dir, bool listener, uint64_t live_hash);
 
+/* The workload's commands through the journal's version 3 encoder and decoder
+ * and the raw copy of versions 1 and 2: ns per command (the minimum of
+ * `repeat` passes), payload bytes, and whether every command came back. */
+int run_codec(const workload *w, uint64_t repeat);
+
 /* Bytes of RSS per resting order, with `orders` orders resting. */
 int run_memory(const workload_opts *o, uint64_t orders);
 /* The embedder API (lob.h): a flow like the workload's, a cancel-heavy flow

@@ -20,13 +20,14 @@
  * Record format (see src/journal/journal_int.h for the byte layout): a u64
  * XXH3_64bits checksum over the next two fields, a u32 length word (payload
  * length and the record's index in its group commit), and the payload: the
- * command encoded, seq and ts whole, then the type, a mask of the fields that
- * are not zero and those fields as varints (segment version 3, written by this
- * build). Versions 1 and 2, still read, stored the first cets_cmd_size(cmd)
- * bytes of the cets_cmd struct as they are in memory (little-endian; cets
- * builds only on little-endian hosts). Each segment starts with a 32-byte
- * header: "CETSJNL1", version, first seq. Since version 2 a segment gets its
- * name only once its first commit is durable (journal-<seq>.log.tmp until then).
+ * command encoded, seq and ts whole, then the type, a word of field widths
+ * and the fields that are not zero in as few bytes as hold them (segment
+ * version 3, written by this build). Versions 1 and 2, still read, stored
+ * the first cets_cmd_size(cmd) bytes of the cets_cmd struct as they are in
+ * memory (little-endian; cets builds only on little-endian hosts). Each
+ * segment starts with a 32-byte header: "CETSJNL1", version, first seq. Since
+ * version 2 a segment gets its name only once its first commit is durable
+ * (journal-<seq>.log.tmp until then).
  *
  * One process at a time: cets_journal_open() and cets_recover() take an
  * exclusive flock() on the directory (the journal holds it until closed).
