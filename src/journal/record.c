@@ -149,6 +149,22 @@ static inline void zero_union(cets_cmd *c)
     memcpy(u + 112, &z, 16);
 }
 
+/* cets_cmd's head, 80 bytes (seq .. aux, pinned by src/engine/layout.c), from
+ * ten little-endian words, in 16-byte stores. */
+static inline void store_head(cets_cmd *c, const uint64_t w[10])
+{
+    typedef uint64_t v2 __attribute__((vector_size(16)));
+    unsigned char *d = (unsigned char *)c;
+    _Static_assert(offsetof(cets_cmd, type) == 16 && offsetof(cets_cmd, actor) == 20 &&
+                       offsetof(cets_cmd, participant) == 24 && offsetof(cets_cmd, user) == 32 &&
+                       offsetof(cets_cmd, price) == 40 && offsetof(cets_cmd, aux) == 72,
+                   "the head's words");
+    for (int i = 0; i < 10; i += 2) {
+        v2 x = {w[i], w[i + 1]};
+        memcpy(d + 8 * i, &x, 16);
+    }
+}
+
 static int jrec_decode3(const unsigned char *rec, uint32_t len, uint64_t room, cets_cmd *c)
 {
     if (len < JREC3_FIXED || len > JREC3_MAX) return -1;
@@ -195,22 +211,22 @@ static int jrec_decode3(const unsigned char *rec, uint32_t len, uint64_t room, c
         off += w;
     }
     if (bad || off > len) return -1;
-    c->seq = jget64(p);
-    c->ts = (int64_t)jget64(p + 8);
-    c->type = p[16];
-    c->side = (uint8_t)v[JF_SIDE];
-    c->flags = (uint8_t)v[JF_FLAGS];
-    c->ntargets = (uint8_t)v[JF_NTARGETS];
-    c->actor = (uint32_t)v[JF_ACTOR];
-    c->participant = (uint32_t)v[JF_PARTICIPANT];
-    c->instrument = (uint32_t)v[JF_INSTRUMENT];
-    c->user = (uint32_t)v[JF_USER];
-    c->counterparty = (uint32_t)v[JF_COUNTERPARTY];
-    c->price = unzigzag(v[JF_PRICE]);
-    c->qty = unzigzag(v[JF_QTY]);
-    c->order_id = v[JF_ORDER_ID];
-    c->client_ref = v[JF_CLIENT_REF];
-    c->aux = unzigzag(v[JF_AUX]);
+    /* the head in five 16-byte stores: a copy of the command right after
+       (replay batches them) then loads what single stores wrote, and a
+       16-byte load forwards only from one store that covers it */
+    const uint64_t head[10] = {
+        jget64(p),
+        jget64(p + 8),
+        p[16] | v[JF_SIDE] << 8 | v[JF_FLAGS] << 16 | v[JF_NTARGETS] << 24 | v[JF_ACTOR] << 32,
+        v[JF_PARTICIPANT] | v[JF_INSTRUMENT] << 32,
+        v[JF_USER] | v[JF_COUNTERPARTY] << 32,
+        (uint64_t)unzigzag(v[JF_PRICE]),
+        (uint64_t)unzigzag(v[JF_QTY]),
+        v[JF_ORDER_ID],
+        v[JF_CLIENT_REF],
+        (uint64_t)unzigzag(v[JF_AUX]),
+    };
+    store_head(c, head);
     zero_union(c);
     size_t tail = len - off;
     if (tail) { /* within what the type uses, and ending in a nonzero byte */
