@@ -12,9 +12,10 @@
  *   bench_engine --scale [--scale-commands N] [--repeat N] [--scale-axis AXIS]
  *
  * NAME is one of memory, throughput, latency, engine (both), group, replay
- * (runs group first, as it replays that journal), paced, journal (group,
- * replay and paced), lob. --repeat runs the throughput run N times (for
- * profiling, and to see the spread). --controls N runs the workload N times
+ * (runs group first, as it replays that journal), paced, codec (the journal's
+ * record encoding), journal (group, replay, paced and codec), lob. --repeat
+ * runs the throughput run N times (for profiling, and to see the spread), and
+ * the codec's passes (it prints the fastest). --controls N runs the workload N times
  * with position limits and surveillance on and N times off, alternating
  * (bench/lib/run_controls.c); with --only controls, nothing else.
  */
