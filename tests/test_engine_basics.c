@@ -165,6 +165,64 @@ static void test_snapshot_bad_trading_date(void **state)
     tm_free(&m);
 }
 
+/* A resting order's id in a snapshot must be one the engine gave out: not 0,
+ * below the next id, and not another live order's. Before, id 0 failed an
+ * assertion in the id map (a debug build aborted; an optimised one said "out
+ * of memory"), and an id at or past the next one loaded, to be given out again.
+ * The id is the 8 bytes before the order's client reference. */
+static void test_snapshot_bad_order_id(void **state)
+{
+    (void)state;
+    tmarket m;
+    tm_init(&m, NULL);
+    uint32_t iid = tm_instrument(&m, "CEA25", CETS_PRODUCT_CEA, CETS_MATCH_LISTING, 5000);
+    uint32_t p = tm_participant(&m, CETS_PK_ENTITY, "steel", 100000000);
+    tm_at(&m, 10, 0);
+    uint64_t ids[2];
+    for (int i = 0; i < 2; i++) {
+        cets_cmd c = {.type = CETS_CMD_POST,
+                      .actor = p,
+                      .participant = p,
+                      .instrument = iid,
+                      .side = CETS_BUY,
+                      .price = 5000 - 10 * i,
+                      .qty = 100,
+                      .client_ref = 0x1122334455667700ull + (uint64_t)i};
+        cets_result r;
+        assert_int_equal(tm_apply(&m, &c, &r), CETS_OK);
+        ids[i] = r.order_id;
+    }
+    void *buf;
+    size_t len;
+    assert_int_equal(cets_snapshot_save(m.e, &buf, &len), 0);
+    unsigned char *b = buf;
+    size_t at = 0; /* the second order's id */
+    uint64_t ref = 0x1122334455667701ull;
+    for (size_t i = 8; i + 8 <= len && !at; i++)
+        if (memcmp(b + i, &ref, 8) == 0) at = i - 8;
+    assert_true(at > 0);
+    uint64_t id;
+    memcpy(&id, b + at, 8);
+    assert_int_equal(id, ids[1]);
+    uint64_t bad[] = {0, ids[0], ids[1] + 1, ids[1] + 1000, UINT64_MAX};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memcpy(b + at, &bad[i], 8);
+        const char *err = NULL;
+        cets_engine *e = cets_snapshot_load(buf, len, &err);
+        if (e) fail_msg("order id %llu loaded", (unsigned long long)bad[i]);
+        assert_non_null(err);
+        assert_string_equal(err, "snapshot order is inconsistent with its book");
+    }
+    memcpy(b + at, &ids[1], 8);
+    const char *err = NULL;
+    cets_engine *e = cets_snapshot_load(buf, len, &err);
+    assert_non_null(e);
+    assert_int_equal(cets_state_hash(e), cets_state_hash(m.e));
+    cets_engine_free(e);
+    free(buf);
+    tm_free(&m);
+}
+
 /* The one calendar: day counts, weekdays and date steps of known dates. */
 static void test_calendar(void **state)
 {
@@ -221,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_snapshot_roundtrip),
         cmocka_unit_test(test_snapshot_compliance_counts),
         cmocka_unit_test(test_snapshot_bad_trading_date),
+        cmocka_unit_test(test_snapshot_bad_order_id),
         cmocka_unit_test(test_calendar),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -221,8 +221,11 @@ static void read_side(codec *k, cets_engine *e, uint32_t iid, int side)
         memset(&o, 0, sizeof o);
         k_order(k, &o);
         if (k->err) return;
+        /* an id the engine gave out (next_order_id was read before the books),
+           and no other live order's */
         if (o.instrument != iid || o.side != side || o.qty <= 0 || o.price < in->lower ||
-            o.price > in->upper || (o.price - in->lower) % in->tick || orders_find(e, o.id)) {
+            o.price > in->upper || (o.price - in->lower) % in->tick || o.id == 0 ||
+            o.id >= e->next_order_id || orders_find(e, o.id)) {
             k->err = "snapshot order is inconsistent with its book";
             return;
         }
