@@ -240,7 +240,8 @@ CETS_API cets_journal_reader *cets_journal_reader_open(const char *dir, uint64_t
                                                        char *err, size_t errlen);
 /* The next record into *out: 1, or 0 when it is above upto or not written yet,
  * or -1 with err (a bad record, a gap, an unreadable file: the reader is then
- * stuck; close it and open another from where it stood). */
+ * stuck; close it and open another from where it stood). *out holds a
+ * command only after 1: otherwise it may hold part of a record that was not. */
 CETS_API int cets_journal_reader_next(cets_journal_reader *r, uint64_t upto, cets_cmd *out,
                                       char *err, size_t errlen);
 /* The seq the next record will carry. */
