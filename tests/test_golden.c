@@ -104,18 +104,24 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
+/* Remove dir and the files in it: 0, or -1 (rmdir's). */
+static int remove_dir(const char *dir)
 {
-    (void)state;
-    DIR *d = opendir(G.dir);
+    DIR *d = opendir(dir);
     for (struct dirent *de; d && (de = readdir(d));) {
         char p[2400];
         if (de->d_name[0] == '.') continue;
-        snprintf(p, sizeof p, "%s/%s", G.dir, de->d_name);
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
         unlink(p);
     }
     if (d) closedir(d);
-    rmdir(G.dir);
+    return rmdir(dir);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    remove_dir(G.dir);
     return 0;
 }
 
@@ -288,14 +294,7 @@ static void test_rewritten(void **state)
     long was = file_bytes(G.src, seg), is = file_bytes(dir, seg);
     print_message("golden journal: %ld bytes in version 1, %ld in version 3\n", was, is);
     assert_true(is < was);
-    DIR *d = opendir(dir);
-    for (struct dirent *de; d && (de = readdir(d));) {
-        if (de->d_name[0] == '.') continue;
-        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        unlink(p);
-    }
-    if (d) closedir(d);
-    assert_int_equal(rmdir(dir), 0);
+    assert_int_equal(remove_dir(dir), 0);
 }
 
 int main(void)
