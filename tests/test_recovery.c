@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -731,6 +732,88 @@ static void repair_cannot_invent_a_config(void **state)
     cets_engine_free(e);
 }
 
+/* Replay reads on a second thread and applies on the caller's: the engine,
+ * the report, every event (on the caller's thread, in order) and a refusal
+ * are what one thread gives. 4096 commands fill the ring's batches exactly;
+ * 10,000 wrap it twice and end in a part batch; 3 segments. */
+typedef struct ev_trace {
+    pthread_t caller;
+    bool other_thread;
+    uint64_t n, digest; /* events, and a digest of their types and seqs in order */
+} ev_trace;
+
+static void trace_event(void *ctx, const cets_event *ev)
+{
+    ev_trace *t = ctx;
+    if (!pthread_equal(pthread_self(), t->caller)) t->other_thread = true;
+    t->n++;
+    t->digest = t->digest * 1099511628211u ^ ((uint64_t)ev->type << 56 ^ ev->seq);
+}
+
+static cets_engine *recover_with(const tjdir *d, bool threads, ev_trace *t, cets_recovery *rep,
+                                 char *err, size_t errlen)
+{
+    jreplay_threads = threads;
+    memset(t, 0, sizeof *t);
+    t->caller = pthread_self();
+    cets_engine *e = cets_recover(d->dir, &d->cfg, trace_event, t, rep, err, errlen);
+    jreplay_threads = true;
+    return e;
+}
+
+static void replay_threads_same_engine(void **state)
+{
+    tjdir *d = *state;
+    static const int counts[] = {4096, 10000};
+    for (size_t k = 0; k < sizeof counts / sizeof *counts; k++) {
+        int n = counts[k];
+        tj_free(d);
+        tj_init(d, "recovery");
+        tstream s;
+        cets_engine *live = tj_journaled(d, n, 64, (uint64_t)n * 12, &s);
+        assert_true(tj_segments(d, (uint64_t[8]){0}, 8) >= 3);
+        cets_recovery r1, r2;
+        ev_trace t1, t2;
+        char err[1024] = "";
+        cets_engine *one = recover_with(d, false, &t1, &r1, err, sizeof err);
+        if (!one) fail_msg("one thread: %s", err);
+        cets_engine *two = recover_with(d, true, &t2, &r2, err, sizeof err);
+        if (!two) fail_msg("two threads: %s", err);
+        assert_int_equal(r2.replayed, (uint64_t)n);
+        assert_int_equal(r2.last_seq, (uint64_t)n);
+        assert_int_equal(r1.replayed, r2.replayed);
+        assert_string_equal(r1.message, r2.message);
+        assert_int_equal(cets_state_hash(two), tj_ref_hash(d, n));
+        assert_int_equal(cets_state_hash(one), cets_state_hash(two));
+        assert_int_equal(cets_state_hash(live), cets_state_hash(two));
+        assert_true(t2.n > (uint64_t)n);
+        assert_int_equal(t1.n, t2.n);
+        assert_int_equal(t1.digest, t2.digest);
+        assert_false(t1.other_thread);
+        assert_false(t2.other_thread);
+        cets_engine_free(one);
+        cets_engine_free(two);
+        cets_engine_free(live);
+    }
+    /* Damage the walk refuses after it has handed batches over: the same
+     * refusal, no engine, nothing changed. */
+    const char *seg = tj_seg(d, 1);
+    off_t offs[1000];
+    assert_int_equal(tj_records(seg, offs, 1000), 1000);
+    tj_zero(seg, offs[600], 512);
+    uint64_t before = tj_digest(seg);
+    char e1[1024] = "", e2[1024] = "";
+    cets_recovery r1, r2;
+    ev_trace t1, t2;
+    assert_null(recover_with(d, false, &t1, &r1, e1, sizeof e1));
+    assert_null(recover_with(d, true, &t2, &r2, e2, sizeof e2));
+    expect_in(e2, "refusing to recover");
+    assert_string_equal(e1, e2);
+    assert_int_equal(t1.n, t2.n);
+    assert_false(t2.other_thread);
+    assert_int_equal(tj_digest(seg), before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -752,6 +835,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(repair_sets_later_segments_aside, setup, teardown),
         cmocka_unit_test_setup_teardown(repair_emptied_segment, setup, teardown),
         cmocka_unit_test_setup_teardown(repair_cannot_invent_a_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(replay_threads_same_engine, setup, teardown),
     };
     return cmocka_run_group_tests_name("recovery", tests, NULL, NULL);
 }

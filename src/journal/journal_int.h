@@ -272,6 +272,9 @@ typedef struct jwalk {
  * (w->refused: refused, else an I/O error), or fn's positive value. Never
  * changes a file. */
 int jwalk_run(jwalk *w);
+/* Whether recovery replays on two threads (recover.c; default true). White-box
+ * tests turn it off to check the one-thread path gives the same engine. */
+extern bool jreplay_threads;
 /* Append a note to a report's message, "; "-separated; a long one is cut short. */
 void jnote(cets_recovery *rep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
