@@ -154,7 +154,9 @@ typedef struct cets_recovery {
  * defaults): it is stored as engine.config, and from then on the stored
  * configuration is always used, whatever cfg says, so a replay runs under the
  * rules that produced the journal. The listener (may be NULL) is set before
- * the replay, sees the events of the replayed commands and stays set.
+ * the replay, sees the events of the replayed commands and stays set. The
+ * journal is read on a thread of recovery's own; the engine and the listener
+ * run only on the calling thread.
  *
  * Damage is judged by what it can have cost (docs/operations.md, Recovery):
  *   - a torn tail, the incomplete last commit of the last segment, was never
