@@ -372,8 +372,8 @@ static int run_journal_all(const args *a, const workload *w, const char *root)
         int jrc = run_journal(w, &jo, &hash);
         rc |= jrc;
         if (jrc == 0 && want(a, "replay")) {
-            rc |= run_replay(dir, false, hash);
-            rc |= run_replay(dir, true, hash);
+            rc |= run_replay(w, dir, false, hash);
+            rc |= run_replay(w, dir, true, hash);
         }
     }
     if (want(a, "paced")) {

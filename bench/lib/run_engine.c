@@ -61,6 +61,7 @@ static bool run_batch(const workload *w, bool depth, const fill_digest *want, ba
     }
     fill_digest d = {0};
     int64_t busy = 0, cbusy = 0;
+    workload_warm(w);
     for (size_t i = 0; i < w->ncmds; i += BATCH) {
         size_t m = w->ncmds - i < BATCH ? w->ncmds - i : BATCH;
         int64_t c0 = timing_cpu_ns(), t0 = timing_now_ns();
@@ -94,6 +95,7 @@ int run_engine_throughput(const workload *w, bool depth, throughput_figures *out
     }
     cets_result res;
     fill_digest de = {0}, df = {0};
+    size_t warmed = workload_warm(w);
     int64_t c0 = timing_cpu_ns(), t0 = timing_now_ns();
     for (size_t i = 0; i < w->ncmds; i++) {
         cets_apply(e, &w->cmds[i], &res);
@@ -135,6 +137,7 @@ int run_engine_throughput(const workload *w, bool depth, throughput_figures *out
     jsonl_num("batch_floor_ratio", bf.ns / fns, 2);
     jsonl_num("batch_floor_cpu_ratio", bf.cpu_ns / cfns, 2);
     jsonl_bool("batch_match", batch_ok);
+    jsonl_u64("warmed_mib", warmed);
     jsonl_u64("fill_qty", (uint64_t)de.qty);
     jsonl_u64("fill_value", (uint64_t)de.value);
     jsonl_end();
@@ -204,6 +207,7 @@ int run_engine_latency(const workload *w, bool depth)
         cets_result res;
         uint64_t rejects = 0;
         timing_tsc_per_ns(); /* calibrate before, not inside, the run */
+        workload_warm(w);
         int64_t t0 = timing_now_ns();
         for (size_t i = 0; i < w->ncmds; i++) {
             uint64_t a = timing_tsc();

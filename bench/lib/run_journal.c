@@ -263,6 +263,7 @@ int run_journal(const workload *w, const journal_opts *jo, uint64_t *hash)
     if (!e) goto out;
     pthread_t th;
     uint64_t rejects = 0;
+    workload_warm(w);
     r->t0 = timing_now_ns();
     if (pthread_create(&th, NULL, journal_thread, r) == 0) {
         size_t n = engine_follow(r, e, &rejects);
@@ -292,11 +293,12 @@ out:
 
 /* The configuration comes from the directory (engine.config), so the
  * replayed engine runs under the same rules, emit_depth included. */
-int run_replay(const char *dir, bool listener, uint64_t live_hash)
+int run_replay(const workload *w, const char *dir, bool listener, uint64_t live_hash)
 {
     ev_count ev = {0};
     cets_recovery rep;
     char err[256];
+    workload_warm(w);
     int64_t t0 = timing_now_ns();
     cets_engine *e =
         cets_recover(dir, NULL, listener ? ev_count_listener : NULL, &ev, &rep, err, sizeof err);

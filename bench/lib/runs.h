@@ -44,7 +44,7 @@ typedef struct journal_opts {
 int run_journal(const workload *w, const journal_opts *jo, uint64_t *hash);
 /* cets_recover() of dir into a fresh engine (no snapshot: full replay);
  * checks that it ends in the live engine's state hash. */
-int run_replay(const char *dir, bool listener, uint64_t live_hash);
+int run_replay(const workload *w, const char *dir, bool listener, uint64_t live_hash);
 
 /* The workload's commands through the journal's version 3 encoder and decoder
  * and the raw copy of versions 1 and 2: ns per command (the minimum of

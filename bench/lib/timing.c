@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 int64_t timing_now_ns(void)
@@ -65,4 +67,17 @@ int64_t timing_rss_bytes(void)
     fclose(f);
     if (ok != 2) return -1;
     return (int64_t)resident * sysconf(_SC_PAGESIZE);
+}
+
+void timing_warm_memory(size_t bytes)
+{
+    if (!bytes) return;
+    size_t huge = (size_t)2 << 20;
+    bytes = (bytes + huge - 1) / huge * huge;
+    char *m = mmap(NULL, bytes + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return;
+    char *p = (char *)(((uintptr_t)m + huge - 1) & ~(uintptr_t)(huge - 1));
+    madvise(p, bytes, MADV_HUGEPAGE);
+    for (size_t i = 0; i < bytes; i += 4096) ((volatile char *)p)[i] = 1;
+    munmap(m, bytes + huge);
 }

@@ -11,6 +11,7 @@
 #ifndef BENCH_TIMING_H
 #define BENCH_TIMING_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <x86intrin.h>
 
@@ -32,6 +33,9 @@ double timing_tsc_per_ns(void);
 /* Median ticks between two back-to-back timing_tsc() calls: the cost that a
  * per-command measurement adds to each sample. */
 uint64_t timing_tsc_overhead(void);
+/* Touch and free `bytes` of huge-page-advised memory, so that what the next
+ * run maps is memory the machine has backed already. */
+void timing_warm_memory(size_t bytes);
 /* Resident set size of this process, bytes (from /proc/self/statm). */
 int64_t timing_rss_bytes(void);
 

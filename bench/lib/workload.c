@@ -497,6 +497,13 @@ cets_engine *workload_engine(const workload *w, bool emit_depth, cets_listener f
     return e;
 }
 
+size_t workload_warm(const workload *w)
+{
+    size_t bytes = (size_t)w->trades * sizeof(cets_trade) + ((size_t)32 << 20);
+    timing_warm_memory(bytes);
+    return bytes >> 20;
+}
+
 int workload_hash_depth(workload *w)
 {
     if (w->hash_depth) return 0;
