@@ -814,6 +814,26 @@ static void replay_threads_same_engine(void **state)
     assert_int_equal(tj_digest(seg), before);
 }
 
+/* The reader thread starts while the caller is still setting up: many
+ * recoveries in a row, each of which must end (a reader that started before
+ * it was told it was one applied the batches itself and never said it was
+ * done, and recovery waited for ever: seen under load in cluster_failover). */
+static void replay_threads_many_starts(void **state)
+{
+    tjdir *d = *state;
+    tstream s;
+    cets_engine *live = tj_journaled(d, 2500, 100, 0, &s);
+    uint64_t want = cets_state_hash(live);
+    for (int i = 0; i < 300; i++) {
+        cets_recovery rep;
+        cets_engine *e = tj_recover(d, &rep);
+        assert_int_equal(rep.replayed, 2500);
+        assert_int_equal(cets_state_hash(e), want);
+        cets_engine_free(e);
+    }
+    cets_engine_free(live);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -836,6 +856,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(repair_emptied_segment, setup, teardown),
         cmocka_unit_test_setup_teardown(repair_cannot_invent_a_config, setup, teardown),
         cmocka_unit_test_setup_teardown(replay_threads_same_engine, setup, teardown),
+        cmocka_unit_test_setup_teardown(replay_threads_many_starts, setup, teardown),
     };
     return cmocka_run_group_tests_name("recovery", tests, NULL, NULL);
 }

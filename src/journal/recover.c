@@ -163,7 +163,9 @@ static int replay_run(cets_engine *e, jwalk *w, bool threads, char *err, size_t 
     r->mu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
     r->filled = r->freed = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
     pthread_t th;
-    r->threaded = threads && pthread_create(&th, NULL, replay_read, r) == 0;
+    /* set before the reader starts: it reads it */
+    r->threaded = threads;
+    if (r->threaded && pthread_create(&th, NULL, replay_read, r) != 0) r->threaded = false;
     if (r->threaded) {
         replay_apply_all(r);
         pthread_join(th, NULL);
