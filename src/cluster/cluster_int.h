@@ -28,7 +28,12 @@
 
 #include "cluster.h"
 
+/* A batch message: magic, u32 count, u32 zero, the commands, XXH3-64 of all
+ * before it. Each command in CETSB3 (written since 2026-12-07) is a u8
+ * length and the journal's version 3 record payload (src/journal/record.c);
+ * in CETSB1 (still read) a u32 length and that many bytes of the cets_cmd. */
 #define CL_BATCH_MAGIC "CETSB1\0\0"
+#define CL_BATCH_MAGIC3 "CETSB3\0\0"
 #define CL_WRONG_LAST_SEQ 10071 /* JetStream: "wrong last sequence" */
 #define CL_SNAP_CHUNK (512u << 10)
 #define CL_MSG_TARGET (256u << 10) /* a commit's batch goes out as messages of about this */
@@ -61,6 +66,31 @@ typedef struct cl_msg {
 } cl_msg;
 
 /* ---- stream.c ---- */
+/* One message of a commit in flight (pipelined), and its answer. */
+typedef struct cl_part {
+    uint32_t from, to; /* commands [from, to) of the batch */
+    bool answered, ok;
+    uint64_t seq;
+} cl_part;
+
+/* The commands of one commit, appended or in flight. */
+typedef struct cl_batch {
+    unsigned char *buf; /* the commands as in a CETSB3 message: u8 len + payload each */
+    size_t len, cap;
+    size_t *off; /* where each command starts in buf */
+    size_t offcap;
+    uint32_t count;
+    uint64_t first, last;
+    cl_part parts[CL_MAX_PIPE];
+    int nparts, answered;
+    uint64_t gen;  /* the commit's ticket; a late answer to an older one is ignored */
+    uint64_t base; /* the stream seq its first message is fenced on */
+} cl_batch;
+
+/* Append c to t (t->count 0: a new batch). 0, or -1 out of memory. */
+int cl_batch_add(cl_batch *t, const cets_cmd *c);
+/* Commands [from, to) of t as one batch message (malloc'd, *len bytes). */
+unsigned char *cl_batch_payload(const cl_batch *t, uint32_t from, uint32_t to, size_t *len);
 /* Decode a NATS message of the journal stream. 0, or -1 with err. */
 int cl_decode(natsMsg *m, cl_msg *out, char *err, size_t errlen);
 void cl_msg_free(cl_msg *m);

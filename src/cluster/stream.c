@@ -25,6 +25,9 @@
 
 #include "cluster_int.h"
 #include "core/log.h"
+#include "journal/journal_int.h" /* the record payload codec, jrec_encode/jrec_decode */
+
+_Static_assert(JREC3_MAX <= 255, "a command's length in a batch message is one byte");
 
 void cluster_options_default(cluster_options *o)
 {
@@ -95,7 +98,8 @@ int cl_decode(natsMsg *m, cl_msg *out, char *err, size_t errlen)
     const unsigned char *p = (const unsigned char *)natsMsg_GetData(m);
     size_t len = (size_t)natsMsg_GetDataLength(m);
     uint32_t count;
-    if (len < 24 || memcmp(p, CL_BATCH_MAGIC, 8) != 0) {
+    bool v3 = len >= 24 && memcmp(p, CL_BATCH_MAGIC3, 8) == 0;
+    if (len < 24 || (!v3 && memcmp(p, CL_BATCH_MAGIC, 8) != 0)) {
         snprintf(err, errlen, "stream message %llu: bad batch header",
                  (unsigned long long)out->stream_seq);
         return -1;
@@ -103,7 +107,8 @@ int cl_decode(natsMsg *m, cl_msg *out, char *err, size_t errlen)
     uint64_t sum;
     memcpy(&sum, p + len - 8, 8);
     memcpy(&count, p + 8, 4);
-    if (sum != XXH3_64bits(p, len - 8) || count == 0 || count > (len - 24) / 4) {
+    size_t least = v3 ? 1 + JREC3_FIXED : 4 + offsetof(cets_cmd, actor); /* bytes a command takes */
+    if (sum != XXH3_64bits(p, len - 8) || count == 0 || count > (len - 24) / least) {
         snprintf(err, errlen, "stream message %llu: checksum or count wrong",
                  (unsigned long long)out->stream_seq);
         return -1;
@@ -115,16 +120,25 @@ int cl_decode(natsMsg *m, cl_msg *out, char *err, size_t errlen)
     }
     size_t off = 16, end = len - 8;
     for (uint32_t i = 0; i < count; i++) {
-        uint32_t n;
-        if (off + 4 > end || (memcpy(&n, p + off, 4), n < offsetof(cets_cmd, actor)) ||
-            n > sizeof(cets_cmd) || off + 4 + n > end) {
-            snprintf(err, errlen, "stream message %llu: command %u truncated",
+        uint32_t n = 0;
+        size_t head = v3 ? 1 : 4;
+        if (off + head <= end) {
+            if (v3)
+                n = p[off];
+            else
+                memcpy(&n, p + off, 4);
+        }
+        bool ok = off + head <= end && off + head + n <= end &&
+                  (v3 ? jrec_decode(p + off + 1, n, len - off - 1, 3, &out->cmds[i]) == 0
+                      : n >= offsetof(cets_cmd, actor) && n <= sizeof(cets_cmd));
+        if (!ok) {
+            snprintf(err, errlen, "stream message %llu: command %u truncated or not a command",
                      (unsigned long long)out->stream_seq, i);
             cl_msg_free(out);
             return -1;
         }
-        memcpy(&out->cmds[i], p + off + 4, n);
-        off += 4 + n;
+        if (!v3) memcpy(&out->cmds[i], p + off + 4, n);
+        off += head + n;
         if (i && out->cmds[i].seq != out->cmds[i - 1].seq + 1) {
             snprintf(err, errlen, "stream message %llu: sequence break inside the batch",
                      (unsigned long long)out->stream_seq);
@@ -429,27 +443,6 @@ static cets_engine *cb_recover(core_backend *cb, const cets_config *cfg, cets_li
 
 /* ---- the core backend: the leader's journal --------------------------------------- */
 
-/* One message of a commit in flight (pipelined), and its answer. */
-typedef struct cl_part {
-    uint32_t from, to; /* commands [from, to) of the batch */
-    bool answered, ok;
-    uint64_t seq;
-} cl_part;
-
-/* The commands of one commit, appended or in flight. */
-typedef struct cl_batch {
-    unsigned char *buf; /* the commands: u32 len + bytes each */
-    size_t len, cap;
-    size_t *off; /* where each command starts in buf */
-    size_t offcap;
-    uint32_t count;
-    uint64_t first, last;
-    cl_part parts[CL_MAX_PIPE];
-    int nparts, answered;
-    uint64_t gen;  /* the commit's ticket; a late answer to an older one is ignored */
-    uint64_t base; /* the stream seq its first message is fenced on */
-} cl_batch;
-
 typedef struct cl_journal {
     core_journal j;
     cl_backend *b;
@@ -486,30 +479,36 @@ static int grow_off(cl_batch *t)
     return 0;
 }
 
+int cl_batch_add(cl_batch *t, const cets_cmd *c)
+{
+    if (t->count == 0) {
+        t->len = 0;
+        t->first = c->seq;
+    }
+    if (grow(t, 1 + JREC3_ROOM) != 0 || (t->count == t->offcap && grow_off(t) != 0)) return -1;
+    t->off[t->count] = t->len;
+    size_t n = jrec_encode(t->buf + t->len + 1, c);
+    t->buf[t->len] = (unsigned char)n;
+    t->len += 1 + n;
+    t->count++;
+    t->last = c->seq;
+    return 0;
+}
+
 static int cj_append(core_journal *cj, const cets_cmd *c)
 {
     cl_journal *j = (cl_journal *)cj;
     cl_batch *t = &j->cur;
     if (j->failed) return -1;
-    uint32_t n = (uint32_t)cets_cmd_size(c);
-    if (t->count == 0) {
-        t->len = 0;
-        t->first = c->seq;
-    } else if (c->seq != t->last + 1) {
+    if (t->count && c->seq != t->last + 1) {
         snprintf(j->err, sizeof j->err, "append of seq %llu after %llu", (unsigned long long)c->seq,
                  (unsigned long long)t->last);
         return -1;
     }
-    if (grow(t, 4 + n) != 0 || (t->count == t->offcap && grow_off(t) != 0)) {
+    if (cl_batch_add(t, c) != 0) {
         snprintf(j->err, sizeof j->err, "out of memory");
         return -1;
     }
-    t->off[t->count] = t->len;
-    memcpy(t->buf + t->len, &n, 4);
-    memcpy(t->buf + t->len + 4, c, n);
-    t->len += 4 + n;
-    t->count++;
-    t->last = c->seq;
     return 0;
 }
 
@@ -575,15 +574,14 @@ static int publish(cl_backend *b, const char *kind, const void *data, size_t len
     }
 }
 
-/* The payload of commands [from, to) as one batch message (malloc'd). */
-static unsigned char *part_payload(const cl_batch *t, uint32_t from, uint32_t to, size_t *len)
+unsigned char *cl_batch_payload(const cl_batch *t, uint32_t from, uint32_t to, size_t *len)
 {
     size_t a = t->off[from], z = to < t->count ? t->off[to] : t->len;
     size_t n = 16 + (z - a) + 8;
     unsigned char *p = malloc(n);
     if (!p) return NULL;
     uint32_t count = to - from, zero = 0;
-    memcpy(p, CL_BATCH_MAGIC, 8);
+    memcpy(p, CL_BATCH_MAGIC3, 8);
     memcpy(p + 8, &count, 4);
     memcpy(p + 12, &zero, 4);
     memcpy(p + 16, t->buf + a, z - a);
@@ -596,7 +594,7 @@ static unsigned char *part_payload(const cl_batch *t, uint32_t from, uint32_t to
 static uint64_t part_seq(const cl_batch *t, uint32_t i)
 {
     uint64_t seq;
-    memcpy(&seq, t->buf + t->off[i] + 4 + offsetof(cets_cmd, seq), sizeof seq);
+    memcpy(&seq, t->buf + t->off[i] + 1, sizeof seq); /* a payload starts with the seq */
     return seq;
 }
 
@@ -644,7 +642,7 @@ static void parts_send(cl_journal *j, cl_batch *t)
     for (int i = 0; i < t->nparts; i++) {
         cl_part *p = &t->parts[i];
         size_t len;
-        unsigned char *pl = part_payload(t, p->from, p->to, &len);
+        unsigned char *pl = cl_batch_payload(t, p->from, p->to, &len);
         natsMsg *m = NULL;
         if (!pl || natsMsg_Create(&m, b->subj, NULL, (const char *)pl, (int)len) != NATS_OK) {
             free(pl);
@@ -748,7 +746,7 @@ static int cj_commit_wait(core_journal *cj, uint64_t ticket)
         pthread_mutex_unlock(&j->mu);
         if (!ok) { /* in order from here: the one-at-a-time path with its retries */
             size_t len;
-            unsigned char *pl = part_payload(t, p->from, p->to, &len);
+            unsigned char *pl = cl_batch_payload(t, p->from, p->to, &len);
             uint64_t sseq = 0;
             part_msgid(j, t, p->from, msgid, sizeof msgid);
             int rc = pl ? publish(b, "batch", pl, len, part_seq(t, p->from), part_seq(t, p->to - 1),
