@@ -283,11 +283,52 @@ static void test_record_damage(void **state)
     assert_int_equal(tj_digest(seg), before);
 }
 
+/* The public face of the codec (cets/journal.h, what the cluster's batch
+ * messages use): the same bytes as the journal's, and lengths outside
+ * CETS_CMD_CODE_MIN..MAX or past the readable room refused. */
+static void test_public_codec(void **state)
+{
+    (void)state;
+    cets_cmd c, back;
+    memset(&c, 0, sizeof c);
+    c.seq = 42;
+    c.ts = 1796600000000000000;
+    c.type = CETS_CMD_POST;
+    c.side = CETS_SELL;
+    c.participant = 3;
+    c.price = 5000;
+    c.qty = 10;
+    unsigned char a[CETS_CMD_CODE_ROOM + 8], b[JREC3_ROOM];
+    memset(a, 0, sizeof a);
+    size_t n = cets_cmd_encode(a, &c);
+    assert_int_equal(n, jrec_encode(b, &c));
+    assert_memory_equal(a, b, n);
+    assert_int_equal(cets_cmd_decode(a, n, sizeof a, &back), 0);
+    assert_memory_equal(&back, &c, sizeof c);
+    assert_int_equal(cets_cmd_decode(a, n, n - 1, &back), -1);        /* room short of len */
+    assert_int_equal(cets_cmd_decode(a, n - 1, sizeof a, &back), -1); /* not its length */
+
+    memset(&c, 0, sizeof c); /* the shortest: seq, ts, type, widths */
+    n = cets_cmd_encode(a, &c);
+    assert_int_equal(n, CETS_CMD_CODE_MIN);
+    assert_int_equal(cets_cmd_decode(a, n, n, &back), 0);
+    assert_int_equal(cets_cmd_decode(a, CETS_CMD_CODE_MIN - 1, sizeof a, &back), -1);
+    memset(&c, 0xff, sizeof c); /* the longest, as in test_limits */
+    c.type = CETS_CMD_TAKE;
+    c.ntargets = CETS_MAX_TARGETS;
+    c.price = c.qty = c.aux = INT64_MIN;
+    n = cets_cmd_encode(a, &c);
+    assert_int_equal(n, CETS_CMD_CODE_MAX);
+    assert_int_equal(cets_cmd_decode(a, n, n, &back), 0);
+    assert_int_equal(cets_cmd_decode(a, CETS_CMD_CODE_MAX + 1, sizeof a, &back), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_public_codec),
         cmocka_unit_test_setup_teardown(test_record_damage, setup, teardown),
     };
     return cmocka_run_group_tests_name("record", tests, NULL, NULL);

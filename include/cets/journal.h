@@ -258,4 +258,20 @@ CETS_API void cets_journal_reader_close(cets_journal_reader *r);
 CETS_API cets_engine *cets_journal_engine_at(const char *dir, uint64_t seq, uint64_t *from_snapshot,
                                              char *err, size_t errlen);
 
+/* A command in the journal's compact record encoding (segment version 3,
+ * docs/operations.md "Journal records"): seq and ts whole, the type, a word
+ * of field widths, each field in as few bytes as hold it. One command has
+ * one encoding, and cets_cmd_decode() refuses any other bytes. The
+ * cluster's batch messages carry commands this way. */
+#define CETS_CMD_CODE_MIN 21                       /* the shortest encoding, bytes */
+#define CETS_CMD_CODE_MAX 212                      /* the longest */
+#define CETS_CMD_CODE_ROOM (CETS_CMD_CODE_MAX + 8) /* what cets_cmd_encode() may write */
+/* c into out (CETS_CMD_CODE_ROOM bytes; those past the encoding are left
+ * undefined); returns the encoding's length. */
+CETS_API size_t cets_cmd_encode(unsigned char *out, const cets_cmd *c);
+/* The len bytes at p (room >= len of them readable from p) into *c, every
+ * byte of it set: 0, or -1 when they are not a command's encoding (*c is
+ * then undefined). */
+CETS_API int cets_cmd_decode(const unsigned char *p, size_t len, size_t room, cets_cmd *c);
+
 #endif

@@ -25,9 +25,9 @@
 
 #include "cluster_int.h"
 #include "core/log.h"
-#include "journal/journal_int.h" /* the record payload codec, jrec_encode/jrec_decode */
+#include "cets/journal.h" /* cets_cmd_encode, cets_cmd_decode */
 
-_Static_assert(JREC3_MAX <= 255, "a command's length in a batch message is one byte");
+_Static_assert(CETS_CMD_CODE_MAX <= 255, "a command's length in a batch message is one byte");
 
 void cluster_options_default(cluster_options *o)
 {
@@ -107,7 +107,8 @@ int cl_decode(natsMsg *m, cl_msg *out, char *err, size_t errlen)
     uint64_t sum;
     memcpy(&sum, p + len - 8, 8);
     memcpy(&count, p + 8, 4);
-    size_t least = v3 ? 1 + JREC3_FIXED : 4 + offsetof(cets_cmd, actor); /* bytes a command takes */
+    size_t least =
+        v3 ? 1 + CETS_CMD_CODE_MIN : 4 + offsetof(cets_cmd, actor); /* bytes a command takes */
     if (sum != XXH3_64bits(p, len - 8) || count == 0 || count > (len - 24) / least) {
         snprintf(err, errlen, "stream message %llu: checksum or count wrong",
                  (unsigned long long)out->stream_seq);
@@ -129,7 +130,7 @@ int cl_decode(natsMsg *m, cl_msg *out, char *err, size_t errlen)
                 memcpy(&n, p + off, 4);
         }
         bool ok = off + head <= end && off + head + n <= end &&
-                  (v3 ? jrec_decode(p + off + 1, n, len - off - 1, 3, &out->cmds[i]) == 0
+                  (v3 ? cets_cmd_decode(p + off + 1, n, len - off - 1, &out->cmds[i]) == 0
                       : n >= offsetof(cets_cmd, actor) && n <= sizeof(cets_cmd));
         if (!ok) {
             snprintf(err, errlen, "stream message %llu: command %u truncated or not a command",
@@ -485,9 +486,10 @@ int cl_batch_add(cl_batch *t, const cets_cmd *c)
         t->len = 0;
         t->first = c->seq;
     }
-    if (grow(t, 1 + JREC3_ROOM) != 0 || (t->count == t->offcap && grow_off(t) != 0)) return -1;
+    if (grow(t, 1 + CETS_CMD_CODE_ROOM) != 0 || (t->count == t->offcap && grow_off(t) != 0))
+        return -1;
     t->off[t->count] = t->len;
-    size_t n = jrec_encode(t->buf + t->len + 1, c);
+    size_t n = cets_cmd_encode(t->buf + t->len + 1, c);
     t->buf[t->len] = (unsigned char)n;
     t->len += 1 + n;
     t->count++;

@@ -254,3 +254,18 @@ uint32_t jrec_max(uint32_t version)
 {
     return version >= 3 ? JREC3_MAX : JREC_MAX;
 }
+
+_Static_assert(CETS_CMD_CODE_MIN == JREC3_FIXED && CETS_CMD_CODE_MAX == JREC3_MAX &&
+                   CETS_CMD_CODE_ROOM == JREC3_ROOM,
+               "cets/journal.h states version 3's bounds");
+
+size_t cets_cmd_encode(unsigned char *out, const cets_cmd *c)
+{
+    return jrec_encode(out, c);
+}
+
+int cets_cmd_decode(const unsigned char *p, size_t len, size_t room, cets_cmd *c)
+{
+    if (len < CETS_CMD_CODE_MIN || len > CETS_CMD_CODE_MAX || room < len) return -1;
+    return jrec_decode(p, (uint32_t)len, room, 3, c);
+}
