@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh -- the test command of the README: installs dependencies, builds
 # cets twice (optimised, and with AddressSanitizer + UBSan), runs every test
-# in both, and ends with one line "N passed, N failed".
+# in both, then the journal's threaded tests under ThreadSanitizer, and ends
+# with one line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
@@ -9,6 +10,8 @@ bash scripts/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 passed=0
 failed=0
 skipped=0
+suite_targets="" # what run_suite builds (empty: everything)
+suite_tests=""   # the ctest -R pattern it runs (empty: every test)
 run_suite() { # name, build dir, cmake flags...
   local name=$1 dir=$2
   shift 2
@@ -17,7 +20,9 @@ run_suite() { # name, build dir, cmake flags...
   if ! cmake -S . -B "$dir" "$@" >"$dir/configure.log" 2>&1; then
     cat "$dir/configure.log"; failed=$((failed + 1)); return
   fi
-  if ! cmake --build "$dir" -j"$(nproc)" >"$dir/build.log" 2>&1; then
+  # shellcheck disable=SC2086 # suite_targets is a list
+  if ! cmake --build "$dir" -j"$(nproc)" ${suite_targets:+--target $suite_targets} \
+       >"$dir/build.log" 2>&1; then
     tail -n 40 "$dir/build.log"; echo "$name: build failed"; failed=$((failed + 1)); return
   fi
   echo "== $name: ctest"
@@ -25,7 +30,8 @@ run_suite() { # name, build dir, cmake flags...
   local log="$dir/ctest.log"
   # A test that fails is run once more (timing under load: the list below says which did); one
   # that fails twice counts as failed.
-  (cd "$dir" && ctest --output-on-failure --timeout 1500 --repeat until-pass:2 2>&1) | tee "$log" |
+  (cd "$dir" && ctest --output-on-failure --timeout 1500 --repeat until-pass:2 \
+       ${suite_tests:+-R "$suite_tests"} 2>&1) | tee "$log" |
     grep -E '^ *[0-9]+/[0-9]+ Test|tests passed|Failed|\*\*\*'
   local flaky t
   flaky=$(grep -E '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*\*\*\*' "$log" |
@@ -70,6 +76,9 @@ run_browser() {
 run_suite "optimised" build-release -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run_browser
 run_suite "asan+ubsan" build-asan -DCMAKE_BUILD_TYPE=Debug -DCETS_SANITIZE=ON
+tsan="test_recovery test_journal test_journal_reader test_powercut test_golden test_record"
+suite_targets=$tsan suite_tests="^(${tsan// /|})\$" \
+  run_suite "tsan" build-tsan -DCMAKE_BUILD_TYPE=Debug -DCETS_TSAN=ON
 
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
