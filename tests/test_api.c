@@ -1507,6 +1507,11 @@ static void test_config_file(void **state)
     assert_int_equal(config_set(&c, "fix_max_pending", "1", err, sizeof err), 0);
     assert_int_equal(config_set(&c, "fix_max_pending_per_addr", "1", err, sizeof err), 0);
     assert_int_equal(c.fix_max_pending_per_addr, 1);
+    /* the back office's poll, at each end */
+    assert_int_equal(config_set(&c, "backoffice_poll_ms", "1", err, sizeof err), 0);
+    assert_int_equal(c.backoffice_poll_ms, 1);
+    assert_int_equal(config_set(&c, "backoffice_poll_ms", "60000", err, sizeof err), 0);
+    assert_int_equal(c.backoffice_poll_ms, 60000);
 
     /* what --print-config writes reads back to the same configuration */
     FILE *out = fopen(path, "w");
@@ -1530,6 +1535,8 @@ static void test_config_file(void **state)
                             {"fix_max_connections = 1\n", ":1: fix_max_connections: bad value"},
                             {"fix_max_pending = 0\n", ":1: fix_max_pending: bad value"},
                             {"fix_max_pending_per_addr = 0\n", ":1: fix_max_pending_per_addr: bad"},
+                            {"backoffice_poll_ms = 0\n", ":1: backoffice_poll_ms: bad value"},
+                            {"backoffice_poll_ms = 60001\n", ":1: backoffice_poll_ms: bad"},
                             {"just words\n", ":1: expected key = value"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         f = fopen(path, "w");

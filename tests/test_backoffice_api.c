@@ -10,7 +10,8 @@
  *  - the live audit log: it verifies while the server runs, carries the
  *    acting user on every line (deposits, credits, user changes included),
  *    a changed byte is found, and it is byte for byte what a rebuild from
- *    the journal writes; the daily report carries the chain's head.
+ *    the journal writes; the daily report carries the chain's head, also
+ *    when asked for at once after the end of day.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -692,6 +693,35 @@ static void test_audit_live(void **state)
     assert_true(lines >= 21);
 }
 
+/* A daily report asked for at once after the end of day carries that day's
+ * audit head, however far the audit log's follower is behind: here it looks
+ * for new commands only once a minute, so without the report waking it and
+ * waiting, "audit" would be null. */
+static void slow_followers(server_config *c)
+{
+    c->backoffice_poll_ms = 60000;
+}
+
+static void test_report_right_after_close(void **state)
+{
+    (void)state;
+    tserver t;
+    memset(&t, 0, sizeof t);
+    ts_start(&t, NULL, slow_followers);
+    tseed_instrument(&t, "CEA25", NULL, "50.00");
+    json_decref(ts_expect(&t, "POST", "/api/v1/admin/end-of-day", t.admin, NULL, 200));
+    core_stats st;
+    core_get_stats(t.s.core, &st);
+    json_t *rep = ts_expect(&t, "GET", "/api/v1/report", NULL, NULL, 200);
+    json_t *au = json_object_get(rep, "audit");
+    assert_true(json_is_object(au));
+    assert_int_equal(tj_int(au, "seq"), (long long)st.last_seq);
+    assert_int_equal(strlen(tj_str(au, "head")), 64);
+    json_decref(rep);
+    ts_stop(&t);
+    ts_rmtree(t.dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -703,6 +733,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_csv_formula_guard, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_registry_file, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_audit_live, fx_setup, fx_teardown),
+        cmocka_unit_test(test_report_right_after_close),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,7 @@ void bo_options_default(bo_options *o)
     o->bars_days = 30;
     o->sql = o->audit = true;
     o->batch = 16384;
+    o->poll_ms = 10;
 }
 
 static follower *bo_follow(backoffice *b, const bo_options *o, follower_sink s, uint32_t batch,
@@ -35,6 +36,7 @@ static follower *bo_follow(backoffice *b, const bo_options *o, follower_sink s, 
     follower_options_default(&fo);
     fo.dir = b->dir;
     fo.batch = batch;
+    fo.poll_ms = o->poll_ms;
     fo.durable = o->durable;
     fo.durable_ctx = o->durable_ctx;
     return follower_start(&fo, &s, err, errlen);

@@ -27,6 +27,7 @@ typedef struct bo_options {
     int bars_days;        /* 1-minute bars kept this many days (0 = forever); default 30 */
     bool sql, audit;      /* which followers run */
     uint32_t batch;       /* commands per commit of the SQL projection, at most */
+    uint32_t poll_ms;     /* when caught up, each follower looks again after this long (10) */
     uint64_t (*durable)(void *ctx); /* the last durable seq (the core's last applied) */
     void *durable_ctx;
 } bo_options;
@@ -47,7 +48,8 @@ typedef struct bo_status {
 } bo_status;
 void bo_get_status(backoffice *b, bo_status *out);
 
-/* The SQL projection holds command seq (waits up to timeout_ms). 0 or -1. */
+/* The SQL projection holds command seq (waits up to timeout_ms, waking the
+ * follower first). 0 or -1 (also when that follower is off). */
 int bo_sql_wait(backoffice *b, uint64_t seq, int timeout_ms);
 int bo_audit_wait(backoffice *b, uint64_t seq, int timeout_ms);
 /* The audit chain's head as last committed. false when the audit log is off. */

@@ -55,7 +55,9 @@ int api_user_changed(server *s, const char *by, const char *name, uint32_t parti
 /* ---- api_history.c: history, exports, the bank's and the registry's files, the audit head */
 void api_history_register(server *s);
 /* Add "audit":{"seq","head"} (the chain's head at the end of day date) to a
- * daily report, or "audit":null when the audit log is off or behind. */
+ * daily report. When the head is not written yet, first wait (up to 5 s) for
+ * the audit log to hold every command applied so far; "audit":null when the
+ * audit log is off, has no head for that day, or is still behind. */
 void api_report_audit(server *s, int32_t date, json_t *report);
 
 #endif

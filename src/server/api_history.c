@@ -34,7 +34,8 @@
 
 #define JSON_LIMIT_DEFAULT 1000
 #define JSON_LIMIT_MAX 100000
-#define BO_WAIT_MS 10000 /* a bank import waits this long for the projection to catch up */
+#define BO_WAIT_MS 10000   /* a bank import waits this long for the projection to catch up */
+#define AUDIT_WAIT_MS 5000 /* a daily report, for the audit log to hold the day's head */
 
 /* ---- plumbing -------------------------------------------------------------------- */
 
@@ -275,7 +276,16 @@ void api_report_audit(server *s, int32_t date, json_t *report)
 {
     uint64_t seq;
     char head[65];
-    if (s->bo && bo_audit_head_of_day(s->bo, date, &seq, head))
+    bool have = s->bo && bo_audit_head_of_day(s->bo, date, &seq, head);
+    if (!have && s->bo) {
+        /* a report asked for right after the end of day: the audit log's
+         * follower may not have written that day's head yet */
+        core_stats cs;
+        core_get_stats(s->core, &cs);
+        have = bo_audit_wait(s->bo, cs.last_seq, AUDIT_WAIT_MS) == 0 &&
+               bo_audit_head_of_day(s->bo, date, &seq, head);
+    }
+    if (have)
         json_object_set_new(report, "audit",
                             json_pack("{s:I, s:s}", "seq", (json_int_t)seq, "head", head));
     else

@@ -135,6 +135,9 @@ static const key keys[] = {
         "write the hash-chained audit log <data_dir>/audit.log as commands apply"),
     NUM("bars_1m_days", K_INT, bars_1m_days, 0, 36500,
         "days of 1-minute bars the back office keeps (0 = forever; daily bars are kept forever)"),
+    NUM("backoffice_poll_ms", K_INT, backoffice_poll_ms, 1, 60000,
+        "when caught up, the back office looks for new commands this often, milliseconds "
+        "(a request that needs it current wakes it at once)"),
     NUM("fix_max_connections", K_INT, fix_max_connections, 2, 1 << 20,
         "FIX connections at most, logged on or not"),
     NUM("fix_max_pending", K_INT, fix_max_pending, 1, 1 << 20,
@@ -198,6 +201,7 @@ void config_default(server_config *c)
     c->backoffice_sql = true;
     c->audit_log = true;
     c->bars_1m_days = 30;
+    c->backoffice_poll_ms = 10;
     core_options_default(&c->core);
     c->core.data_dir = c->data_dir;
 }

@@ -223,6 +223,7 @@ static int backoffice_start(server *s, char *err, size_t errlen)
     o.data_dir = c->data_dir;
     o.database = c->backoffice_db;
     o.bars_days = c->bars_1m_days;
+    o.poll_ms = (uint32_t)c->backoffice_poll_ms;
     o.sql = c->backoffice_sql;
     o.audit = c->audit_log;
     o.durable = core_durable;
