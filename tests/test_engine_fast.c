@@ -1,6 +1,7 @@
 /* test_engine_fast.c -- the engine's fast paths keep its behaviour: the
  * order-id window (lookups, cancels of orders already gone, the window moving
- * and growing around an old order, its span limit, a snapshot restoring it),
+ * and growing around an old order, its span limit, a snapshot restoring it,
+ * a snapshot past the span limit refused),
  * the event mask (events of unwanted types are not built, DEPTH ranking only
  * with a depth consumer, state and results the same either way), and the
  * trade tape across chunks, the batch apply equal to single applies, the
@@ -142,6 +143,61 @@ static void test_id_window_snapshot(void **state)
     }
     cets_engine_free(copy);
     tm_free(&m);
+}
+
+/* Every 8-byte copy of from in buf becomes to; how many there were. */
+static int patch_u64(unsigned char *buf, size_t len, uint64_t from, uint64_t to)
+{
+    int n = 0;
+    for (size_t i = 0; i + 8 <= len; i++)
+        if (memcmp(buf + i, &from, 8) == 0) {
+            memcpy(buf + i, &to, 8);
+            n++;
+        }
+    return n;
+}
+
+/* A snapshot whose two orders are `span` ids apart (its bytes changed: no
+ * engine writes that), loaded. */
+static cets_engine *load_spread(uint64_t span, const char **err)
+{
+    tmarket m;
+    market(&m, NULL);
+    const uint64_t x = 0x5a5a5a5a00ull; /* ids whose bytes appear nowhere else */
+    m.e->next_order_id = x;
+    cets_result r;
+    assert_int_equal(tm_post(&m, g_a, g_cea, CETS_BUY, 4600, 5, &r), CETS_OK);
+    assert_int_equal(tm_post(&m, g_b, g_cea, CETS_SELL, 5400, 1, &r), CETS_OK);
+    assert_int_equal(r.order_id, x + 1);
+    void *buf;
+    size_t len;
+    assert_int_equal(cets_snapshot_save(m.e, &buf, &len), 0);
+    assert_int_equal(patch_u64(buf, len, x + 2, x + span + 1), 1); /* next_order_id */
+    assert_int_equal(patch_u64(buf, len, x + 1, x + span), 1);     /* the second order */
+    cets_engine *e = cets_snapshot_load(buf, len, err);
+    free(buf);
+    tm_free(&m);
+    return e;
+}
+
+/* The span limit on a snapshot's orders: ORDERS_ID_SPAN_MAX - 1 ids apart
+ * they load, each findable; one more is refused, saying why. */
+static void test_id_span_snapshot(void **state)
+{
+    (void)state;
+    const char *err = NULL;
+    const uint64_t x = 0x5a5a5a5a00ull;
+    cets_engine *e = load_spread(ORDERS_ID_SPAN_MAX - 1, &err);
+    if (!e) fail_msg("at the limit: %s", err);
+    cets_order_info info;
+    assert_int_equal(cets_order_get(e, x, &info), CETS_OK);
+    assert_int_equal(cets_order_get(e, x + ORDERS_ID_SPAN_MAX - 1, &info), CETS_OK);
+    assert_int_equal(info.qty, 1);
+    cets_engine_free(e);
+    err = NULL;
+    assert_null(load_spread(ORDERS_ID_SPAN_MAX, &err));
+    assert_non_null(err);
+    assert_string_equal(err, "snapshot orders span more order ids than the engine allows (2^28)");
 }
 
 /* ---- the participant arrays ------------------------------------------------ */
@@ -403,9 +459,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_id_window_moves),    cmocka_unit_test(test_id_span_limit),
-        cmocka_unit_test(test_id_window_snapshot), cmocka_unit_test(test_event_mask),
-        cmocka_unit_test(test_event_mask_reset),   cmocka_unit_test(test_trade_tape_chunks),
-        cmocka_unit_test(test_apply_batch),        cmocka_unit_test(test_participant_growth),
+        cmocka_unit_test(test_id_window_snapshot), cmocka_unit_test(test_id_span_snapshot),
+        cmocka_unit_test(test_event_mask),         cmocka_unit_test(test_event_mask_reset),
+        cmocka_unit_test(test_trade_tape_chunks),  cmocka_unit_test(test_apply_batch),
+        cmocka_unit_test(test_participant_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -353,6 +353,8 @@ void orders_free(cets_engine *e);
  * memory), a new window around the live ids (false when refused). */
 uint32_t orders_grow(cets_engine *e);
 bool orders_refit(cets_engine *e, uint64_t id);
+/* Whether id lies within idspan_max ids of every live order's. */
+bool orders_span_ok(const cets_engine *e, uint64_t id);
 
 /* A free slot, 0 when out of memory; may move the pool. Its contents are
  * left as they are: the caller writes the whole order. */

@@ -21,22 +21,37 @@
 
 #define IDMAP_MIN 1024u
 
-/* A new window holding every live id and `id`, at least twice their span.
- * The window starts at the lowest live id, so the scan for it passes each id
- * once over a day. */
+/* The ids from the lowest to the highest of the live ones and `id`; first
+ * and last: the live ones' entries in the window. The window starts at the
+ * lowest live id, so the scan for it passes each id once over a day. */
+static void live_span(const cets_engine *e, uint64_t id, uint64_t *lo, uint64_t *hi,
+                      uint32_t *first, uint32_t *last)
+{
+    *lo = *hi = id;
+    *first = *last = 0;
+    if (!e->nlive) return;
+    while (!e->idmap[*first]) ++*first;
+    *last = e->idcap - 1;
+    while (!e->idmap[*last]) --*last;
+    if (e->idbase + *first < *lo) *lo = e->idbase + *first;
+    if (e->idbase + *last > *hi) *hi = e->idbase + *last;
+}
+
+bool orders_span_ok(const cets_engine *e, uint64_t id)
+{
+    uint64_t lo, hi;
+    uint32_t first, last;
+    live_span(e, id, &lo, &hi, &first, &last);
+    return hi - lo < e->idspan_max; /* at most idspan_max ids from the oldest live one on */
+}
+
+/* A new window holding every live id and `id`, at least twice their span. */
 bool orders_refit(cets_engine *e, uint64_t id)
 {
-    uint64_t lo = id, hi = id;
-    uint32_t first = 0, last = 0;
-    if (e->nlive) {
-        while (!e->idmap[first]) first++;
-        last = e->idcap - 1;
-        while (!e->idmap[last]) last--;
-        lo = e->idbase + first < lo ? e->idbase + first : lo;
-        hi = e->idbase + last > hi ? e->idbase + last : hi;
-    }
-    if (hi - lo >= e->idspan_max) /* at most idspan_max ids from the oldest live one on */
-        return false;
+    uint64_t lo, hi;
+    uint32_t first, last;
+    live_span(e, id, &lo, &hi, &first, &last);
+    if (hi - lo >= e->idspan_max) return false;
     uint32_t cap = IDMAP_MIN; /* twice the span, or all the span limit allows */
     while (cap < (hi - lo + 1) * 2 && cap < e->idspan_max) cap *= 2;
     uint32_t *m = calloc(cap, sizeof *m);

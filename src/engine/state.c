@@ -231,7 +231,10 @@ static void read_side(codec *k, cets_engine *e, uint32_t iid, int side)
         }
         uint32_t slot = orders_alloc(e);
         if (!slot || !orders_index(e, o.id, slot)) {
-            k->err = "out of memory";
+            /* a span the engine that wrote it would have refused, or no memory */
+            k->err = slot && !orders_span_ok(e, o.id)
+                         ? "snapshot orders span more order ids than the engine allows (2^28)"
+                         : "out of memory";
             return;
         }
         e->orders[slot] = o;
