@@ -126,7 +126,9 @@ void np_stop(np_cluster *c)
     for (int i = 0; i < NP_NODES; i++) np_reap(&c->n[i].pid, SIGTERM);
 }
 
-int np_stream_leader(np_cluster *c, const char *stream)
+/* One look: -1 when the stream info cannot be had (a busy server's
+ * JetStream API answers after its 5 s wait) or names no leader. */
+static int stream_leader_once(np_cluster *c, const char *stream)
 {
     natsConnection *nc = NULL;
     jsCtx *js = NULL;
@@ -142,4 +144,16 @@ int np_stream_leader(np_cluster *c, const char *stream)
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
     return who;
+}
+
+int np_stream_leader(np_cluster *c, const char *stream)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        int who = stream_leader_once(c, stream);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (who >= 0 || t.tv_sec - t0.tv_sec >= NP_LEADER_WAIT_S) return who;
+        np_sleep_ms(200);
+    }
 }

@@ -35,7 +35,9 @@ void np_sleep_ms(long ms);
 void np_start(np_cluster *c, const char *dir);
 void np_start_node(np_cluster *c, int i);
 void np_stop(np_cluster *c);
-/* The node that leads stream `stream`, or -1. */
+/* The node that leads stream `stream`, asked again until one is named (a
+ * loaded machine's first answers time out), or -1 after NP_LEADER_WAIT_S. */
+#define NP_LEADER_WAIT_S 30
 int np_stream_leader(np_cluster *c, const char *stream);
 
 #endif
