@@ -79,12 +79,13 @@ void engine_hugepages(void *p, size_t bytes)
 }
 
 /* Zeroed memory for `n` elements of `size`, mapped from the kernel (page
- * aligned, so a pair of cache lines too) and asked to be backed by huge
- * pages: its pages are zero already and faulted in only when first touched,
+ * aligned, so a pair of cache lines too; 2 MiB aligned when that large, so
+ * that every 2 MiB of it can be a whole huge page) and asked to be backed by
+ * huge pages: its pages are zero already and faulted in only when first touched,
  * and it grows by mremap(), which moves the pages instead of copying them,
  * so growing the participant arrays neither clears nor copies the rows of
  * holdings nobody holds yet (10,000 lob.h owners: 48 MB of clearing and
- * copying on first use, otherwise). free_lines() and regrow_lines() are told
+ * copying on first use, otherwise). engine_lines_free() and regrow_lines() are told
  * the size from capparts and stride; after a growth that failed part way an
  * array may be larger than that, and then its tail stays mapped, unused:
  * never more than an array holds is unmapped. */
@@ -93,17 +94,23 @@ static size_t page_round(size_t bytes)
     return (bytes + 4095) & ~(size_t)4095;
 }
 
-static void *alloc_lines(size_t n, size_t size)
+void *engine_lines_alloc(size_t n, size_t size)
 {
     if (!n) return NULL;
-    size_t len = page_round(n * size);
-    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    size_t len = page_round(n * size), over = len < HUGE_PAGE ? 0 : HUGE_PAGE;
+    char *m = mmap(NULL, len + over, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) return NULL;
+    if (over) { /* keep the 2 MiB-aligned stretch of the mapping */
+        char *a = (char *)(((uintptr_t)m + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+        if (a > m) munmap(m, (size_t)(a - m));
+        munmap(a + len, (size_t)(m + over - a)); /* > 0: a < m + over */
+        m = a;
+    }
     madvise(m, len, MADV_HUGEPAGE);
     return m;
 }
 
-static void free_lines(void *p, size_t n, size_t size)
+void engine_lines_free(void *p, size_t n, size_t size)
 {
     if (p) munmap(p, page_round(n * size));
 }
@@ -112,7 +119,7 @@ static void free_lines(void *p, size_t n, size_t size)
 static bool regrow_lines(void **p, size_t old, size_t n, size_t size)
 {
     void *q = *p ? mremap(*p, page_round(old * size), page_round(n * size), MREMAP_MAYMOVE)
-                 : alloc_lines(n, size);
+                 : engine_lines_alloc(n, size);
     if (!q || q == MAP_FAILED) return false;
     if (*p) madvise(q, page_round(n * size), MADV_HUGEPAGE);
     *p = q;
@@ -149,12 +156,12 @@ bool engine_grow_stride(cets_engine *e, uint32_t need)
     uint32_t stride = e->stride;
     while (stride < need) stride *= 2;
     size_t cells = (size_t)e->capparts * stride, old = (size_t)e->capparts * e->stride;
-    holding *h = alloc_lines(cells, sizeof *h);
-    hday *c = alloc_lines(cells, sizeof *c), *l = alloc_lines(cells, sizeof *l);
+    holding *h = engine_lines_alloc(cells, sizeof *h);
+    hday *c = engine_lines_alloc(cells, sizeof *c), *l = engine_lines_alloc(cells, sizeof *l);
     if (cells && (!h || !c || !l)) {
-        free_lines(h, cells, sizeof *h);
-        free_lines(c, cells, sizeof *c);
-        free_lines(l, cells, sizeof *l);
+        engine_lines_free(h, cells, sizeof *h);
+        engine_lines_free(c, cells, sizeof *c);
+        engine_lines_free(l, cells, sizeof *l);
         return false;
     }
     for (uint32_t p = 0; p <= e->nparts && p < e->capparts; p++) { /* the rows in use */
@@ -162,9 +169,9 @@ bool engine_grow_stride(cets_engine *e, uint32_t need)
         memcpy(&c[(size_t)p * stride], &e->hcur[(size_t)p * e->stride], e->stride * sizeof *c);
         memcpy(&l[(size_t)p * stride], &e->hlast[(size_t)p * e->stride], e->stride * sizeof *l);
     }
-    free_lines(e->hold, old, sizeof *h);
-    free_lines(e->hcur, old, sizeof *c);
-    free_lines(e->hlast, old, sizeof *l);
+    engine_lines_free(e->hold, old, sizeof *h);
+    engine_lines_free(e->hcur, old, sizeof *c);
+    engine_lines_free(e->hlast, old, sizeof *l);
     e->hold = h;
     e->hcur = c;
     e->hlast = l;
@@ -237,11 +244,11 @@ void cets_engine_free(cets_engine *e)
     for (uint32_t i = 0; i < e->ninst; i++) book_free(&e->inst[i].bk);
     orders_free(e);
     size_t cells = (size_t)e->capparts * e->stride;
-    free_lines(e->parts, e->capparts, sizeof *e->parts);
-    free_lines(e->gates, e->capparts, sizeof *e->gates);
-    free_lines(e->hold, cells, sizeof *e->hold);
-    free_lines(e->hcur, cells, sizeof *e->hcur);
-    free_lines(e->hlast, cells, sizeof *e->hlast);
+    engine_lines_free(e->parts, e->capparts, sizeof *e->parts);
+    engine_lines_free(e->gates, e->capparts, sizeof *e->gates);
+    engine_lines_free(e->hold, cells, sizeof *e->hold);
+    engine_lines_free(e->hcur, cells, sizeof *e->hcur);
+    engine_lines_free(e->hlast, cells, sizeof *e->hlast);
     free(e->holidays);
     trade_log_free(&e->today);
     trade_log_free(&e->lastday);
@@ -550,7 +557,10 @@ HOT_INLINE void prefetch_cmd(const cets_engine *e, const cets_cmd *c, bool with_
     if (e->surveil) __builtin_prefetch(&e->parts[p].surv, 1);
     if (names_order(c)) {
         uint32_t slot = with_order ? orders_find(e, c->order_id) : 0;
-        if (slot) __builtin_prefetch(&e->orders[slot], 1);
+        if (slot) { /* 88 bytes: its first line and its last (links, owner, side) */
+            __builtin_prefetch(&e->orders[slot], 1);
+            __builtin_prefetch((const char *)&e->orders[slot + 1] - 1, 1);
+        }
     } else if (e->cfg.enforce_risk && c->instrument < e->ninst) {
         __builtin_prefetch(&e->hold[(size_t)p * e->stride + c->instrument], 1);
     }
@@ -606,8 +616,8 @@ HOT_INLINE void prefetch_links(const cets_engine *e, const cets_cmd *c, bool lin
         if (o->side == CETS_SELL && e->cfg.enforce_risk)
             __builtin_prefetch(&e->hold[(size_t)o->participant * e->stride + o->instrument], 1);
         if (!links) return;
-        if (o->prev) __builtin_prefetch(&e->orders[o->prev], 1);
-        if (o->next) __builtin_prefetch(&e->orders[o->next], 1);
+        if (o->prev) __builtin_prefetch(&e->orders[o->prev].next, 1); /* what unlinking writes */
+        if (o->next) __builtin_prefetch(&e->orders[o->next].prev, 1);
     } else if ((c->type == CETS_CMD_POST || c->type == CETS_CMD_TAKE) && c->instrument < e->ninst &&
                (c->side == CETS_BUY || c->side == CETS_SELL)) {
         const book *b = &e->inst[c->instrument].bk;
@@ -616,7 +626,7 @@ HOT_INLINE void prefetch_links(const cets_engine *e, const cets_cmd *c, bool lin
         if (c->price < b->base || c->price - b->base >= (int64_t)b->nlevels * b->tick) return;
         const side_book *s = c->side == CETS_BUY ? &b->bid : &b->ask;
         uint32_t tail = s->levels[book_index(b, c->price)].tail;
-        if (tail) __builtin_prefetch(&e->orders[tail], 1);
+        if (tail) __builtin_prefetch(&e->orders[tail].next, 1);
     }
 }
 

@@ -415,6 +415,11 @@ void trading_record(cets_engine *e, cets_trade *tr); /* fills trade_id, seq, ts 
  * participants, holdings and orders of a large market then cost no TLB
  * misses. Advice only (nothing when the kernel does not take it). */
 void engine_hugepages(void *p, size_t bytes);
+/* engine.c: zeroed memory for n elements of size, from the kernel, 2 MiB
+ * aligned when that large, asked to be backed by huge pages (NULL when out
+ * of memory or n is 0); freed told the same n and size. */
+void *engine_lines_alloc(size_t n, size_t size);
+void engine_lines_free(void *p, size_t n, size_t size);
 /* engine.c: grow *p (elements of size elem) to hold need; false when out of memory */
 bool engine_vec_grow(void **p, uint32_t *cap, uint32_t need, size_t elem);
 
