@@ -114,6 +114,41 @@ static void test_id_span_limit(void **state)
     tm_free(&m);
 }
 
+/* The order pool doubles from its first 4,096 slots to 32,768 with 30,000
+ * orders resting: every order stays as it was (the same state as a market
+ * whose pool never grew), and once the pool is 2 MiB or more it lies on a
+ * 2 MiB boundary (a copy into huge pages, not a realloc: orders.c). */
+static void test_order_pool_growth(void **state)
+{
+    (void)state;
+    cets_config cfg;
+    cets_config_default(&cfg);
+    tmarket m, big;
+    market(&m, &cfg); /* order_capacity 4096 */
+    assert_int_equal(m.e->capord, 4096);
+    cfg.order_capacity = 1u << 15;
+    market(&big, &cfg);
+    cets_result r;
+    for (int i = 0; i < 30000; i++) {
+        int64_t px = 5100 + i % 300, qty = 1 + i % 7;
+        assert_int_equal(tm_post(&m, g_b, g_cea, CETS_SELL, px, qty, &r), CETS_OK);
+        assert_int_equal(tm_post(&big, g_b, g_cea, CETS_SELL, px, qty, &r), CETS_OK);
+        if ((size_t)m.e->capord * sizeof(order) >= (size_t)2 << 20)
+            assert_int_equal((uintptr_t)m.e->orders % ((uintptr_t)2 << 20), 0);
+    }
+    assert_int_equal(m.e->capord, 1u << 15);
+    assert_int_equal(big.e->capord, 1u << 15);
+    assert_int_equal(cets_state_hash(m.e), cets_state_hash(big.e));
+    cets_order_info info;
+    for (uint64_t id = r.order_id - 29999; id <= r.order_id; id++) {
+        assert_int_equal(cets_order_get(m.e, id, &info), CETS_OK);
+        assert_int_equal(info.qty, 1 + (int64_t)(id - (r.order_id - 29999)) % 7);
+    }
+    assert_null(tm_invariants(m.e));
+    tm_free(&m);
+    tm_free(&big);
+}
+
 /* A snapshot of a book whose ids are spread over a moved window loads into
  * the same state, with every order findable. */
 static void test_id_window_snapshot(void **state)
@@ -462,7 +497,7 @@ int main(void)
         cmocka_unit_test(test_id_window_snapshot), cmocka_unit_test(test_id_span_snapshot),
         cmocka_unit_test(test_event_mask),         cmocka_unit_test(test_event_mask_reset),
         cmocka_unit_test(test_trade_tape_chunks),  cmocka_unit_test(test_apply_batch),
-        cmocka_unit_test(test_participant_growth),
+        cmocka_unit_test(test_participant_growth), cmocka_unit_test(test_order_pool_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
