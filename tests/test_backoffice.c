@@ -341,6 +341,38 @@ static void test_sqlite_totals(void **state)
     totals(f, t);
 }
 
+/* follower_wait's time limit (the daily report waits 5 s on it): a position
+ * the follower has reached answers at once, even with no time to wait; one
+ * past the journal's last command answers -1 once the time is up, not
+ * before it and not much after it. */
+static double mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static void test_follower_wait_limit(void **state)
+{
+    fx *f = *state;
+    char t[800];
+    sqlite_target(f, "wait", t, sizeof t);
+    uint64_t last = cets_last_seq(f->day.m.e);
+    run r;
+    run_start(&r, f->dir, t, NULL);
+    run_wait(&r, last);
+    assert_int_equal(follower_wait(r.f, last, 0), 0); /* at the limit */
+    double t0 = mono_ms();
+    assert_int_equal(follower_wait(r.f, last + 1, 300), -1); /* just past it */
+    double waited = mono_ms() - t0;
+    assert_true(waited >= 299.0);
+    assert_true(waited < 5000.0);
+    follower_stats st;
+    follower_get_stats(r.f, &st);
+    assert_int_equal(st.position, last);
+    run_stop(&r);
+}
+
 static void test_postgres_totals(void **state)
 {
     fx *f = *state;
@@ -526,6 +558,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csvout),
         cmocka_unit_test_setup_teardown(test_sqlite_totals, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_follower_wait_limit, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_sqlite_restarts, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_bars_kept_days, fx_setup, fx_teardown),
