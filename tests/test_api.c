@@ -1806,6 +1806,7 @@ static void test_params(void **state)
         l = get(path, gt, 200);
         json_t *al = json_object_get(l, "alerts");
         total = tj_int(l, "total");
+        assert_int_equal(tj_int(l, "lost"), 0); /* nothing went missing for lack of memory */
         for (size_t i = 0; i < json_array_size(al); i++) {
             json_t *a = json_array_get(al, i);
             if (strcmp(tj_str(a, "rule"), "self_trade") == 0 && tj_int(a, "participant") == F.pa) {
@@ -1830,6 +1831,7 @@ static void test_params(void **state)
     assert_non_null(strstr(mr.body, "cets_alerts_total{rule=\"self_trade\"} "));
     assert_null(strstr(mr.body, "cets_alerts_total{rule=\"self_trade\"} 0\n"));
     assert_non_null(strstr(mr.body, "cets_alerts_total{rule=\"related\"} "));
+    assert_non_null(strstr(mr.body, "\ncets_surveil_lost_total 0\n"));
     tresp_free(&mr);
     /* related parties: declared by the operator, listed for the authority too */
     const char *R = "/api/v1/related";

@@ -28,16 +28,6 @@ static void collect(void *ctx, const cets_large_holder *h)
     if (g->n < 16) g->h[g->n++] = *h;
 }
 
-static int purge(tmarket *m, int id, int64_t v)
-{
-    cets_cmd c = {.type = CETS_CMD_PARAM_SET,
-                  .actor = CETS_EXCHANGE_ID,
-                  .aux = id,
-                  .qty = v,
-                  .flags = CETS_PARAM_URGENT};
-    return tm_apply(m, &c, NULL);
-}
-
 /* Issuance 100,000 t: a holds 5,001 (above 5%), b 5,000 (at it), c 4,000;
  * the rest with the exchange's seller s (95% less the others: large too). */
 typedef struct hm {
@@ -82,15 +72,15 @@ static void test_report_now(void **state)
     cets_large_holders(x.m.e, false, collect, &g);
     assert_int_equal(g.h[0].held, 5002);
     /* by tonnes: above 4,000 t (c holds exactly 4,000: not listed) */
-    assert_int_equal(purge(&x.m, CETS_PARAM_LARGE_SHARE, 0), CETS_OK);
-    assert_int_equal(purge(&x.m, CETS_PARAM_LARGE_TONNES, 4000), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_LARGE_SHARE, 0), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_LARGE_TONNES, 4000), CETS_OK);
     g.n = 0;
     assert_int_equal(cets_large_holders(x.m.e, false, collect, &g), 3);
     assert_int_equal(g.h[1].participant, x.b);
-    assert_int_equal(purge(&x.m, CETS_PARAM_LARGE_TONNES, 3999), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_LARGE_TONNES, 3999), CETS_OK);
     assert_int_equal(cets_large_holders(x.m.e, false, NULL, NULL), 4);
     /* both off: nobody */
-    assert_int_equal(purge(&x.m, CETS_PARAM_LARGE_TONNES, 0), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_LARGE_TONNES, 0), CETS_OK);
     assert_int_equal(cets_large_holders(x.m.e, false, NULL, NULL), 0);
     tm_free(&x.m);
 }

@@ -25,16 +25,6 @@ typedef struct lm {
     uint32_t k, s, au; /* institution (limited), entity (seller), authority */
 } lm;
 
-static int plimit(tmarket *m, int id, int64_t v)
-{
-    cets_cmd c = {.type = CETS_CMD_PARAM_SET,
-                  .actor = CETS_EXCHANGE_ID,
-                  .aux = id,
-                  .qty = v,
-                  .flags = CETS_PARAM_URGENT};
-    return tm_apply(m, &c, NULL);
-}
-
 static int exempt(tmarket *m, uint32_t actor, uint32_t pid, int on, const char *why)
 {
     cets_cmd c = {.type = CETS_CMD_LIMIT_EXEMPT, .actor = actor, .participant = pid, .aux = on};
@@ -55,7 +45,7 @@ static void lm_init(lm *x)
     tm_credit(&x->m, x->k, x->a, 600);
     tm_credit(&x->m, x->k, x->b, 300);
     for (uint32_t i = 0; i < 3; i++) tm_credit(&x->m, x->s, i, 10000000);
-    assert_int_equal(plimit(&x->m, CETS_PARAM_LIMIT_INSTITUTION_CEA, 1000), CETS_OK);
+    assert_int_equal(tm_param_now(&x->m, CETS_PARAM_LIMIT_INSTITUTION_CEA, 1000), CETS_OK);
 }
 
 static void expect_message(lm *x, cets_cmd *c, const char *want)
@@ -120,7 +110,7 @@ static void test_blocks(void **state)
     lm x;
     lm_init(&x);
     tmarket *m = &x.m;
-    assert_int_equal(plimit(m, CETS_PARAM_LIMIT_INSTITUTION_CEA, 100900), CETS_OK);
+    assert_int_equal(tm_param_now(m, CETS_PARAM_LIMIT_INSTITUTION_CEA, 100900), CETS_OK);
     tm_at(m, 13, 30);
     cets_result r;
     /* the limited buyer proposes: 100,001 t past its limit, 100,000 at it */
@@ -165,7 +155,7 @@ static void test_auctions(void **state)
     TR_REJECT(
         m, CETS_POSITION_LIMIT,
         tg_auction(m, CETS_EXCHANGE_ID, x.k, x.a, CETS_BUY, 100000, start, end, 0, 0, 0, NULL));
-    assert_int_equal(plimit(m, CETS_PARAM_LIMIT_INSTITUTION_CEA, 100900), CETS_OK);
+    assert_int_equal(tm_param_now(m, CETS_PARAM_LIMIT_INSTITUTION_CEA, 100900), CETS_OK);
     TR_OK(m,
           tg_auction(m, CETS_EXCHANGE_ID, x.k, x.a, CETS_BUY, 100000, start, end, 0, 0, 0, NULL));
     tm_free(m);
@@ -203,8 +193,8 @@ static void test_vintage_and_kinds(void **state)
     lm x;
     lm_init(&x);
     tmarket *m = &x.m;
-    assert_int_equal(plimit(m, CETS_PARAM_LIMIT_INSTITUTION_CEA, 0), CETS_OK);
-    assert_int_equal(plimit(m, CETS_PARAM_LIMIT_VINTAGE, 700), CETS_OK);
+    assert_int_equal(tm_param_now(m, CETS_PARAM_LIMIT_INSTITUTION_CEA, 0), CETS_OK);
+    assert_int_equal(tm_param_now(m, CETS_PARAM_LIMIT_VINTAGE, 700), CETS_OK);
     TR_REJECT(m, CETS_POSITION_LIMIT, tm_post(m, x.k, x.a, CETS_BUY, 5000, 101, NULL));
     cets_cmd post = {.type = CETS_CMD_POST, .participant = x.k, .instrument = x.a};
     expect_message(&x, &post, "the holding would exceed the position limit (700 t of one vintage)");
@@ -214,20 +204,20 @@ static void test_vintage_and_kinds(void **state)
     /* the vintage limit is for CEA: CCER has none */
     TR_OK(m, tm_post(m, x.k, x.c, CETS_BUY, 3000, 5000, NULL));
     /* both: the message names both */
-    assert_int_equal(plimit(m, CETS_PARAM_LIMIT_INSTITUTION_CEA, 950), CETS_OK);
+    assert_int_equal(tm_param_now(m, CETS_PARAM_LIMIT_INSTITUTION_CEA, 950), CETS_OK);
     TR_REJECT(m, CETS_POSITION_LIMIT, tm_post(m, x.k, x.b, CETS_BUY, 5000, 51, NULL));
     expect_message(&x, &post,
                    "the holding would exceed the position limit (950 t of CEA in all, "
                    "700 t of one vintage)");
     /* an individual's CCER; an entity's CEA */
     uint32_t ind = tm_participant(m, CETS_PK_INDIVIDUAL, "li", RICH);
-    assert_int_equal(plimit(m, CETS_PARAM_LIMIT_INDIVIDUAL_CCER, 50), CETS_OK);
+    assert_int_equal(tm_param_now(m, CETS_PARAM_LIMIT_INDIVIDUAL_CCER, 50), CETS_OK);
     TR_REJECT(m, CETS_POSITION_LIMIT, tm_post(m, ind, x.c, CETS_BUY, 3000, 51, NULL));
     TR_OK(m, tm_post(m, ind, x.c, CETS_BUY, 3000, 50, NULL));
-    assert_int_equal(plimit(m, CETS_PARAM_LIMIT_ENTITY_CEA, 10000000), CETS_OK);
+    assert_int_equal(tm_param_now(m, CETS_PARAM_LIMIT_ENTITY_CEA, 10000000), CETS_OK);
     TR_REJECT(m, CETS_POSITION_LIMIT, tm_post(m, x.s, x.a, CETS_BUY, 5000, 1, NULL));
-    assert_int_equal(plimit(m, CETS_PARAM_LIMIT_ENTITY_CEA, 30000001), CETS_OK);
-    assert_int_equal(plimit(m, CETS_PARAM_LIMIT_VINTAGE, 0), CETS_OK);
+    assert_int_equal(tm_param_now(m, CETS_PARAM_LIMIT_ENTITY_CEA, 30000001), CETS_OK);
+    assert_int_equal(tm_param_now(m, CETS_PARAM_LIMIT_VINTAGE, 0), CETS_OK);
     TR_OK(m, tm_post(m, x.s, x.a, CETS_BUY, 4900, 1, NULL));
     tm_free(m);
 }

@@ -1,6 +1,11 @@
 /* test_surveil.c -- abnormal-trading alerts (surveil.c): each rule with a
  * seeded scenario that triggers it and a near miss that does not; alerts
- * never refuse anything; the same commands give the same alerts. */
+ * never refuse anything; the same commands give the same alerts; out of
+ * memory, what could not be counted is counted as lost.
+ *
+ * Linked with -Wl,--wrap=realloc: every realloc of the engine library goes
+ * through __wrap_realloc below, which fails while a test has armed it (the
+ * surveillance grows its arrays with realloc only). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,21 +21,26 @@
 
 #define RICH 100000000000LL
 
+void *__real_realloc(void *p, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+
+static int fail_reallocs; /* while set, realloc fails */
+static int failed;        /* reallocs refused so far */
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    if (fail_reallocs) {
+        failed++;
+        return NULL;
+    }
+    return __real_realloc(p, n);
+}
+
 typedef struct sm {
     tmarket m;
     cets_surveil *s;
     uint32_t iid, a, b, c, d;
 } sm;
-
-static int pset(tmarket *m, int id, int64_t v)
-{
-    cets_cmd c = {.type = CETS_CMD_PARAM_SET,
-                  .actor = CETS_EXCHANGE_ID,
-                  .aux = id,
-                  .qty = v,
-                  .flags = CETS_PARAM_URGENT};
-    return tm_apply(m, &c, NULL);
-}
 
 static void sm_init(sm *x)
 {
@@ -110,7 +120,7 @@ static void test_self_trade(void **state)
     assert_int_equal(tm_eod(&x.m), CETS_OK);
     tm_at(&x.m, 10, 0);
     assert_int_equal(tm_post(&x.m, x.a, x.iid, CETS_SELL, 5000, 10, &ra), CETS_OK);
-    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_SELF_TRADE, 0), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_SURV_SELF_TRADE, 0), CETS_OK);
     for (int i = 0; i < 5; i++) self_attempt(&x, x.a, ra.order_id);
     assert_int_equal(alerts(&x, NULL, 0), 1);
     sm_free(&x);
@@ -150,8 +160,8 @@ static void test_order_trade(void **state)
     (void)state;
     sm x;
     sm_init(&x);
-    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_OTR_MIN, 10), CETS_OK);
-    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_OTR_RATIO, 5), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_SURV_OTR_MIN, 10), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_SURV_OTR_RATIO, 5), CETS_OK);
     tm_clear_events(&x.m);
     cets_result r;
     /* a: 10 orders (9 cancelled), 1 trade: 10 > 5 x 1 */
@@ -197,7 +207,7 @@ static void test_volume_share(void **state)
     sm_init(&x);
     /* a sells 60 to b, c sells 30 to d, d sells 10 to c: 100 t; a and b hold 60%,
        c and d 40% -- exactly the threshold when it is 40%: a near miss */
-    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_VOLUME_SHARE, 4000), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_SURV_VOLUME_SHARE, 4000), CETS_OK);
     trade(&x, x.a, x.b, 5000, 60);
     trade(&x, x.c, x.d, 5000, 30);
     trade(&x, x.d, x.c, 5000, 10);
@@ -282,9 +292,9 @@ static void test_post_cancel(void **state)
     (void)state;
     sm x;
     sm_init(&x);
-    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_CANCEL_MIN, 10), CETS_OK);
-    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_CANCEL_RATIO, 5000), CETS_OK);
-    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_CANCEL_WINDOW, 10), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_SURV_CANCEL_MIN, 10), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_SURV_CANCEL_RATIO, 5000), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_SURV_CANCEL_WINDOW, 10), CETS_OK);
     uint64_t a[10], b[10], c[10], d[9];
     posts(&x, x.a, 10, a);
     posts(&x, x.b, 10, b);
@@ -316,7 +326,7 @@ static void test_post_cancel(void **state)
     tm_at(&x.m, 10, 0);
     posts(&x, x.a, 10, a);
     for (int i = 0; i < 10; i++) assert_int_equal(tm_cancel(&x.m, x.a, a[i]), CETS_OK);
-    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_CANCEL_RATIO, 0), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_SURV_CANCEL_RATIO, 0), CETS_OK);
     assert_int_equal(tm_eod(&x.m), CETS_OK);
     assert_int_equal(alerts(&x, NULL, 0), 1);
     sm_free(&x);
@@ -336,7 +346,7 @@ static void test_ramping(void **state)
         in[i] = tm_instrument(&x.m, codes[i], CETS_PRODUCT_CEA, CETS_MATCH_LISTING, 5000);
         for (int p = 0; p < 4; p++) tm_credit(&x.m, all[p], in[i], 100000);
     }
-    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_VOLUME_SHARE, 0), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_SURV_VOLUME_SHARE, 0), CETS_OK);
     /* before the window (14:50 to the 15:00 close): the reference prices */
     tm_at(&x.m, 14, 49);
     trade_in(&x, in[0], x.b, x.c, 5000, 10);
@@ -372,7 +382,7 @@ static void test_ramping(void **state)
     assert_int_equal(al[0].nevidence, 3);
     for (int i = 0; i < 3; i++) assert_int_equal(al[0].evidence[i], first + (uint64_t)i);
     /* the same the next day with the window at 5 minutes: 14:50 is before it */
-    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_RAMP_MINUTES, 5), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_SURV_RAMP_MINUTES, 5), CETS_OK);
     tm_at(&x.m, 14, 50);
     trade_in(&x, in[0], x.b, x.a, 5300, 10);
     tm_at(&x.m, 14, 55);
@@ -407,12 +417,12 @@ static void test_params_limits(void **state)
             char why[256];
             assert_string_not_equal(cets_param_check(x.m.e, &c, why, sizeof why), "");
             assert_non_null(strstr(why, pi->name));
-            assert_int_equal(pset(&x.m, ids[i], bad[k]), CETS_BAD_PARAM);
+            assert_int_equal(tm_param_now(&x.m, ids[i], bad[k]), CETS_BAD_PARAM);
             assert_int_equal(cets_param_value(x.m.e, ids[i]), was);
         }
-        assert_int_equal(pset(&x.m, ids[i], pi->min), CETS_OK);
+        assert_int_equal(tm_param_now(&x.m, ids[i], pi->min), CETS_OK);
         assert_int_equal(cets_param_value(x.m.e, ids[i]), pi->min);
-        assert_int_equal(pset(&x.m, ids[i], pi->max), CETS_OK);
+        assert_int_equal(tm_param_now(&x.m, ids[i], pi->max), CETS_OK);
         assert_int_equal(cets_param_value(x.m.e, ids[i]), pi->max);
     }
     char why[256];
@@ -499,12 +509,12 @@ static void test_related(void **state)
     cets_engine_free(e2);
     free(buf);
     /* off with surv.related 0; revoked: no more alerts */
-    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_RELATED, 0), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_SURV_RELATED, 0), CETS_OK);
     assert_int_equal(tm_eod(&x.m), CETS_OK);
     tm_at(&x.m, 10, 0);
     trade(&x, x.a, x.b, 5000, 1);
     assert_int_equal(alerts(&x, NULL, 0), 1);
-    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_RELATED, 1), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_SURV_RELATED, 1), CETS_OK);
     assert_int_equal(relate(&x, CETS_EXCHANGE_ID, x.a, x.b, 0, "sold the subsidiary"), CETS_OK);
     assert_false(cets_related(x.m.e, x.a, x.b));
     trade(&x, x.a, x.b, 5000, 1);
@@ -519,12 +529,12 @@ static void test_related(void **state)
  * lists and the ramping window's figures. */
 static void first_half(sm *x, uint64_t *listing, uint64_t *posted)
 {
-    assert_int_equal(pset(&x->m, CETS_PARAM_SURV_SELF_TRADE, 3), CETS_OK);
-    assert_int_equal(pset(&x->m, CETS_PARAM_SURV_FAR, 500), CETS_OK);
-    assert_int_equal(pset(&x->m, CETS_PARAM_SURV_CANCEL_MIN, 6), CETS_OK);
-    assert_int_equal(pset(&x->m, CETS_PARAM_SURV_CANCEL_RATIO, 5000), CETS_OK);
-    assert_int_equal(pset(&x->m, CETS_PARAM_SURV_OTR_RATIO, 3), CETS_OK);
-    assert_int_equal(pset(&x->m, CETS_PARAM_SURV_OTR_MIN, 8), CETS_OK);
+    assert_int_equal(tm_param_now(&x->m, CETS_PARAM_SURV_SELF_TRADE, 3), CETS_OK);
+    assert_int_equal(tm_param_now(&x->m, CETS_PARAM_SURV_FAR, 500), CETS_OK);
+    assert_int_equal(tm_param_now(&x->m, CETS_PARAM_SURV_CANCEL_MIN, 6), CETS_OK);
+    assert_int_equal(tm_param_now(&x->m, CETS_PARAM_SURV_CANCEL_RATIO, 5000), CETS_OK);
+    assert_int_equal(tm_param_now(&x->m, CETS_PARAM_SURV_OTR_RATIO, 3), CETS_OK);
+    assert_int_equal(tm_param_now(&x->m, CETS_PARAM_SURV_OTR_MIN, 8), CETS_OK);
     assert_int_equal(relate(x, CETS_EXCHANGE_ID, x->a, x->b, 1, "one group"), CETS_OK);
     tm_at(&x->m, 14, 52); /* all of it in the ramping window */
     cets_result r;
@@ -698,8 +708,8 @@ static void test_detach_keeps_counts(void **state)
     (void)state;
     sm x;
     sm_init(&x);
-    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_CANCEL_MIN, 10), CETS_OK);
-    assert_int_equal(pset(&x.m, CETS_PARAM_SURV_CANCEL_RATIO, 5000), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_SURV_CANCEL_MIN, 10), CETS_OK);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_SURV_CANCEL_RATIO, 5000), CETS_OK);
     uint64_t a[12];
     posts(&x, x.a, 8, a);
     for (int i = 0; i < 5; i++) assert_int_equal(tm_cancel(&x.m, x.a, a[i]), CETS_OK);
@@ -737,8 +747,8 @@ static void test_detach_keeps_counts(void **state)
             cets_surveil_event(s3, x.m.e, &x.m.ev[i]);
     tmarket small;
     tm_init(&small, NULL);
-    assert_int_equal(pset(&small, CETS_PARAM_SURV_CANCEL_MIN, 10), CETS_OK);
-    assert_int_equal(pset(&small, CETS_PARAM_SURV_CANCEL_RATIO, 5000), CETS_OK);
+    assert_int_equal(tm_param_now(&small, CETS_PARAM_SURV_CANCEL_MIN, 10), CETS_OK);
+    assert_int_equal(tm_param_now(&small, CETS_PARAM_SURV_CANCEL_RATIO, 5000), CETS_OK);
     cets_engine_set_surveil(small.e, s3);
     assert_int_equal(tm_eod(&small), CETS_OK);
     cets_engine_set_surveil(small.e, NULL);
@@ -785,6 +795,82 @@ static void test_deterministic(void **state)
     sm_free(&y);
 }
 
+/* The alert the third self-trade attempt would raise finds no room: it is
+ * counted as lost, and the next attempt raises it once memory is back. */
+static void test_alert_without_room(void **state)
+{
+    (void)state;
+    sm x;
+    sm_init(&x);
+    cets_result r;
+    assert_int_equal(tm_post(&x.m, x.a, x.iid, CETS_SELL, 5000, 10, &r), CETS_OK);
+    self_attempt(&x, x.a, r.order_id);
+    self_attempt(&x, x.a, r.order_id);
+    assert_int_equal(cets_surveil_lost(x.s), 0);
+    uint64_t h = cets_state_hash(x.m.e);
+    fail_reallocs = 1;
+    failed = 0;
+    self_attempt(&x, x.a, r.order_id); /* the third: the alert has no room */
+    fail_reallocs = 0;
+    assert_true(failed >= 1);
+    assert_int_equal(alerts(&x, NULL, 0), 0);
+    assert_int_equal(cets_surveil_lost(x.s), 1);
+    assert_int_equal(cets_state_hash(x.m.e), h); /* the rejection is what it was */
+    self_attempt(&x, x.a, r.order_id);
+    cets_alert al[2];
+    assert_int_equal(alerts(&x, al, 2), 1);
+    assert_int_equal(al[0].rule, CETS_ALERT_SELF_TRADE);
+    assert_int_equal(al[0].figure, 4);
+    assert_int_equal(cets_surveil_lost(x.s), 1);
+    sm_free(&x);
+}
+
+/* A participant the surveillance has no room to list: its event is lost. */
+static void test_participant_without_room(void **state)
+{
+    (void)state;
+    sm x;
+    sm_init(&x);
+    cets_surveil *d = cets_surveil_new(); /* detached: sized on first use */
+    cets_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = CETS_EV_REJECTED;
+    ev.seq = 7;
+    ev.u.reject.code = CETS_SELF_TRADE;
+    ev.u.reject.participant = 500;
+    fail_reallocs = 1;
+    assert_int_equal(cets_surveil_event(d, x.m.e, &ev), 0);
+    fail_reallocs = 0;
+    assert_int_equal(cets_surveil_lost(d), 1);
+    assert_int_equal(cets_surveil_event(d, x.m.e, &ev), 0); /* counted now: one attempt */
+    assert_int_equal(cets_surveil_lost(d), 1);
+    cets_surveil_free(d);
+    sm_free(&x);
+}
+
+/* far_from_market's first entry of the day finds no room: lost, and the
+ * next far order raises the alert. */
+static void test_entry_without_room(void **state)
+{
+    (void)state;
+    sm x;
+    sm_init(&x);
+    assert_int_equal(tm_param_now(&x.m, CETS_PARAM_SURV_FAR, 100), CETS_OK); /* 1% */
+    trade(&x, x.b, x.a, 5000, 10); /* the last price: 5000 */
+    cets_result r;
+    fail_reallocs = 1;
+    assert_int_equal(tm_post(&x.m, x.a, x.iid, CETS_SELL, 5200, 10, &r), CETS_OK);
+    fail_reallocs = 0;
+    assert_int_equal(alerts(&x, NULL, 0), 0);
+    assert_int_equal(cets_surveil_lost(x.s), 1);
+    assert_int_equal(tm_post(&x.m, x.a, x.iid, CETS_SELL, 5300, 10, &r), CETS_OK);
+    cets_alert al[2];
+    assert_int_equal(alerts(&x, al, 2), 1);
+    assert_int_equal(al[0].rule, CETS_ALERT_FAR);
+    assert_int_equal(al[0].evidence[0], r.order_id);
+    sm_free(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -801,6 +887,9 @@ int main(void)
         cmocka_unit_test(test_snapshot),
         cmocka_unit_test(test_snapshot_bad),
         cmocka_unit_test(test_detach_keeps_counts),
+        cmocka_unit_test(test_alert_without_room),
+        cmocka_unit_test(test_participant_without_room),
+        cmocka_unit_test(test_entry_without_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -870,8 +870,14 @@ typedef struct cets_surveil cets_surveil;
 CETS_API cets_surveil *cets_surveil_new(void);
 CETS_API void cets_surveil_free(cets_surveil *s);
 /* Feed one event; e is the engine that emitted it (read for the thresholds
- * and prices). Returns the number of alerts it raised (0 when out of memory). */
+ * and prices). Returns the number of alerts it raised (0 when out of memory:
+ * cets_surveil_lost counts it). */
 CETS_API int cets_surveil_event(cets_surveil *s, const cets_engine *e, const cets_event *ev);
+/* Events s could not count in full, or alerts it could not raise, for lack
+ * of memory, since it was made (cets_surveil_move hands the count over; a
+ * snapshot does not keep it). Anything but 0 means its counters and alerts
+ * are incomplete: cetsd says so in /metrics and GET /api/v1/alerts. */
+CETS_API uint64_t cets_surveil_lost(const cets_surveil *s);
 /* The alerts raised so far, oldest first; returns how many in all. */
 CETS_API uint32_t cets_surveil_alerts(const cets_surveil *s, uint32_t from, cets_alert *out,
                                       uint32_t cap);

@@ -110,6 +110,7 @@ struct cets_surveil {
     qcancel *qlog;        /* today's quick cancels not yet in pcold (at most four each) */
     uint32_t nqlog, capqlog;
     rinst ri[CETS_MAX_INSTRUMENTS];
+    uint64_t lost; /* events not counted in full, alerts not raised: no memory */
 };
 
 cets_surveil *cets_surveil_new(void)
@@ -159,6 +160,11 @@ const char *cets_alert_rule_name(int rule)
     return "unknown";
 }
 
+uint64_t cets_surveil_lost(const cets_surveil *s)
+{
+    return s->lost;
+}
+
 uint32_t cets_surveil_alerts(const cets_surveil *s, uint32_t from, cets_alert *out, uint32_t cap)
 {
     for (uint32_t i = 0; out && i < cap && from + i < s->nalerts; i++) out[i] = s->alerts[from + i];
@@ -193,12 +199,15 @@ static inline bool is_touched(const cets_surveil *s, uint32_t pid)
     return pid < s->capp && (s->tbits[pid / 64] >> (pid % 64) & 1);
 }
 
-/* Add a participant not yet listed to today's list; false when out of memory. */
+/* Add a participant not yet listed to today's list; false when out of
+ * memory (the event that needed it is lost: counted). */
 __attribute__((noinline)) static bool list_new(cets_surveil *s, uint32_t pid)
 {
-    if (!room_for(s, pid) ||
-        !engine_vec_grow((void **)&s->touched, &s->captouched, s->ntouched + 1, sizeof *s->touched))
+    if (!room_for(s, pid) || !engine_vec_grow((void **)&s->touched, &s->captouched, s->ntouched + 1,
+                                              sizeof *s->touched)) {
+        s->lost++;
         return false;
+    }
     s->touched[s->ntouched++] = pid;
     s->tbits[pid / 64] |= 1ULL << (pid % 64);
     return true;
@@ -282,11 +291,15 @@ void surveil_detach(cets_surveil *s, cets_engine *e)
     }
 }
 
+/* A new alert, or NULL when out of memory (counted as lost: the rule's
+ * state is left as if it had not fired, so the next event may raise it). */
 static cets_alert *raise_alert(cets_surveil *s, const cets_engine *e, const cets_event *ev,
                                int rule, uint32_t pid, uint32_t iid)
 {
-    if (!engine_vec_grow((void **)&s->alerts, &s->capalerts, s->nalerts + 1, sizeof *s->alerts))
+    if (!engine_vec_grow((void **)&s->alerts, &s->capalerts, s->nalerts + 1, sizeof *s->alerts)) {
+        s->lost++;
         return NULL;
+    }
     cets_alert *a = &s->alerts[s->nalerts++];
     memset(a, 0, sizeof *a);
     *a = (cets_alert){.id = s->nalerts,
@@ -301,12 +314,15 @@ static cets_alert *raise_alert(cets_surveil *s, const cets_engine *e, const cets
 }
 
 /* The participant's entry for instrument iid in list *head of v, added when
- * there is none; NULL when out of memory. */
-static pientry *entry_of(pivec *v, uint32_t *head, uint32_t iid, uint32_t other)
+ * there is none; NULL when out of memory (counted as lost). */
+static pientry *entry_of(cets_surveil *s, pivec *v, uint32_t *head, uint32_t iid, uint32_t other)
 {
     for (uint32_t i = *head; i; i = v->v[i - 1].next)
         if (v->v[i - 1].iid == iid && v->v[i - 1].other == other) return &v->v[i - 1];
-    if (!engine_vec_grow((void **)&v->v, &v->cap, v->n + 1, sizeof *v->v)) return NULL;
+    if (!engine_vec_grow((void **)&v->v, &v->cap, v->n + 1, sizeof *v->v)) {
+        s->lost++;
+        return NULL;
+    }
     pientry *x = &v->v[v->n++];
     memset(x, 0, sizeof *x);
     x->iid = iid;
@@ -373,7 +389,7 @@ static int on_accepted(cets_surveil *s, const cets_engine *e, const cets_event *
     int64_t ref = in->day.trades[CETS_METHOD_LISTING] ? in->day.last : in->prev_close;
     int64_t dist = o->price > ref ? o->price - ref : ref - o->price;
     if (ref <= 0 || dist * 10000 <= far * ref) return 0;
-    pientry *x = entry_of(&s->far, &c->far, o->instrument, 0); /* c: listed already */
+    pientry *x = entry_of(s, &s->far, &c->far, o->instrument, 0); /* c: listed already */
     if (!x) return 0;
     int64_t figure = dist * 10000 / ref;
     if (x->alert) { /* once a day per participant and instrument: this one is added */
@@ -438,7 +454,7 @@ static void qlog_flush(cets_surveil *s)
 /* ramping: one side of a listing trade in the window */
 static void ramp_side(cets_surveil *s, pstat *st, const cets_trade *t)
 {
-    pientry *x = st ? entry_of(&s->ramp, &st->ramp_head, t->instrument, 0) : NULL;
+    pientry *x = st ? entry_of(s, &s->ramp, &st->ramp_head, t->instrument, 0) : NULL;
     if (!x) return;
     keep_id(x->ids, x->n, t->trade_id);
     x->n++;
@@ -454,7 +470,7 @@ static int related_trade(cets_surveil *s, const cets_engine *e, const cets_event
     uint32_t lo = t->buyer < t->seller ? t->buyer : t->seller;
     uint32_t hi = t->buyer < t->seller ? t->seller : t->buyer;
     pstat *st = stat_of(s, lo);
-    pientry *x = st ? entry_of(&s->rel, &st->rel_head, t->instrument, hi) : NULL;
+    pientry *x = st ? entry_of(s, &s->rel, &st->rel_head, t->instrument, hi) : NULL;
     if (!x) return 0;
     if (x->alert) {
         cets_alert *a = &s->alerts[x->alert - 1];

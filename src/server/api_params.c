@@ -328,13 +328,16 @@ static int h_alerts(http_conn *conn, void *cb)
     json_t *list = json_array();
     const cets_engine *e = core_read_begin(r.s->core);
     uint32_t n = r.s->surveil ? cets_surveil_alerts(r.s->surveil, 0, NULL, 0) : 0;
+    uint64_t lost = r.s->surveil ? cets_surveil_lost(r.s->surveil) : 0;
     for (uint32_t i = (uint32_t)from; i < n && i < from + limit; i++) {
         cets_alert a;
         cets_surveil_alerts(r.s->surveil, i, &a, 1);
         json_array_append_new(list, view_alert(e, &a));
     }
     core_read_end(r.s->core);
-    return http_json(&r, 200, json_pack("{s:I, s:o}", "total", (json_int_t)n, "alerts", list),
+    return http_json(&r, 200,
+                     json_pack("{s:I, s:I, s:o}", "total", (json_int_t)n, "lost", (json_int_t)lost,
+                               "alerts", list),
                      NULL);
 }
 

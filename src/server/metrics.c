@@ -182,6 +182,7 @@ static void alert_metrics(buf *b, server *s)
     uint64_t n[CETS_ALERT_RELATED + 1] = {0};
     const cets_engine *e = core_read_begin(s->core);
     uint32_t total = s->surveil ? cets_surveil_alerts(s->surveil, 0, NULL, 0) : 0;
+    uint64_t lost = s->surveil ? cets_surveil_lost(s->surveil) : 0;
     for (uint32_t i = 0; i < total; i++) {
         cets_alert a;
         cets_surveil_alerts(s->surveil, i, &a, 1);
@@ -192,6 +193,10 @@ static void alert_metrics(buf *b, server *s)
     metric(b, "cets_alerts_total", "counter", "Abnormal-trading alerts raised, by rule.");
     for (int r = CETS_ALERT_SELF_TRADE; r <= CETS_ALERT_RELATED; r++)
         out(b, "cets_alerts_total{rule=\"%s\"} %" PRIu64 "\n", cets_alert_rule_name(r), n[r]);
+    metric(b, "cets_surveil_lost_total", "counter",
+           "Events the surveillance could not count, or alerts it could not raise, for lack of "
+           "memory since the server started; not 0: its alerts are incomplete.");
+    out(b, "cets_surveil_lost_total %" PRIu64 "\n", lost);
 }
 
 static int h_metrics(http_conn *conn, void *cb)

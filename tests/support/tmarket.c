@@ -251,3 +251,13 @@ cets_holding tm_hold(const tmarket *m, uint32_t pid, uint32_t iid)
     cets_holding_get(m->e, pid, iid, &h);
     return h;
 }
+
+int tm_param_now(tmarket *m, int id, int64_t v)
+{
+    cets_cmd c = {.type = CETS_CMD_PARAM_SET,
+                  .actor = CETS_EXCHANGE_ID,
+                  .aux = id,
+                  .qty = v,
+                  .flags = CETS_PARAM_URGENT};
+    return tm_apply(m, &c, NULL);
+}

@@ -57,6 +57,8 @@ int tm_modify(tmarket *m, uint32_t pid, uint64_t order_id, int64_t price, int64_
               cets_result *r);
 int tm_admin(tmarket *m, int type, uint32_t pid, uint32_t iid, int64_t qty, int64_t aux);
 int tm_eod(tmarket *m); /* at 15:30 on the trading date */
+/* PARAM_SET by the exchange, urgent: market parameter id is v from now on. */
+int tm_param_now(tmarket *m, int id, int64_t v);
 
 /* The engine's invariants over the whole state (cets_check). Returns NULL
  * when all hold, else a static message naming the first broken one. */
