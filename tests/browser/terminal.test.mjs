@@ -13,7 +13,8 @@
 //  - an allocation upload with a bad row: the line-numbered error is shown
 //    and nothing was applied; then a good file;
 //  - a voluntary cancellation and its printable certificate;
-//  - a related-party alert in the operator's console (counterparty, occurrences);
+//  - a related-party alert in the operator's console (counterparty, occurrences), and
+//    the warning when the surveillance lost events for lack of memory;
 //  - the Chinese interface rendering real glyphs, not empty boxes.
 // Screenshots and the server's log go to tests/browser/out/.
 //
@@ -376,6 +377,19 @@ async function alerts(browser, base, env) {
   const heads = await op.page.$$eval('#op-alert-table th', (th) => th.map((x) => x.textContent));
   check('the table names the columns', heads.includes('Counterparty') && heads.includes('Occurrences'), JSON.stringify(heads));
   await shot(op.page, 'operator-alerts');
+  // events the surveillance lost for lack of memory: none here, so no warning; a
+  // server that lost some (its answer rewritten in the browser) gets one
+  check('no lost-events warning while nothing was lost', !(await op.page.isVisible('#op-alerts-lost')));
+  await op.page.route('**/api/v1/alerts*', async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    await route.fulfill({ response: res, json: { ...body, lost: 3 } });
+  });
+  await op.page.reload();
+  await op.page.waitForSelector('#op-alerts-lost', { timeout: 6000 }).catch(() => null);
+  const lostText = await op.page.textContent('#op-alerts-lost').catch(() => null);
+  check('the console warns that the alerts are incomplete when the surveillance lost events',
+    lostText !== null && lostText.includes('3') && (await op.page.isVisible(row)), String(lostText));
   await op.ctx.close();
 }
 

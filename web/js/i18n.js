@@ -358,6 +358,7 @@ const LABELS = {
   param_pending: ['待生效', 'Pending'],
   from_date: ['自', 'from'],
   no_alerts: ['暂无预警', 'No alerts'],
+  alerts_lost: ['预警不完整：监控因内存不足漏记的事件数', 'Alerts incomplete: events the surveillance lost for lack of memory:'],
   alert_id: ['编号', 'Id'],
   alert_rule: ['规则', 'Rule'],
   alert_figure: ['测得', 'Figure'],

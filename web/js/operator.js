@@ -128,13 +128,16 @@ function renderAlerts() {
     return;
   }
   const list = (alerts.alerts || []).slice().reverse(); // newest first
+  // lost: events the surveillance had no memory to count (docs/rules.md)
+  const lost = alerts.lost ? [h('p', { class: 'msg error', id: 'op-alerts-lost' },
+    `${t('alerts_lost')} ${alerts.lost}`)] : [];
   if (!list.length) {
-    box.replaceChildren(h('p', { class: 'hint', 'data-i18n': 'no_alerts' }, t('no_alerts')));
+    box.replaceChildren(...lost, h('p', { class: 'hint', 'data-i18n': 'no_alerts' }, t('no_alerts')));
     return;
   }
   // occurrences: what the evidence (at most four ids) stands for in all;
   // counterparty: the other participant of a related pair (docs/rules.md)
-  box.replaceChildren(h('table', { class: 'grid', id: 'op-alert-table' },
+  box.replaceChildren(...lost, h('table', { class: 'grid', id: 'op-alert-table' },
     h('thead', {}, h('tr', {}, ...['alert_id', 'alert_rule', 'participant', 'counterparty',
       'code', 'trading_date', 'alert_figure', 'alert_threshold', 'alert_occurrences',
       'alert_evidence'].map((k) => h('th', { 'data-i18n': k }, t(k))))),
