@@ -70,10 +70,16 @@ static bool config_valid(const cets_config *c)
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
+/* a rounded up to a whole number of huge pages */
+static inline uintptr_t huge_round(uintptr_t a)
+{
+    return (a + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+}
+
 void engine_hugepages(void *p, size_t bytes)
 {
     if (!p || bytes < 2 * HUGE_PAGE) return;
-    uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    uintptr_t lo = huge_round((uintptr_t)p);
     uintptr_t hi = ((uintptr_t)p + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
     if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 }
@@ -101,7 +107,7 @@ void *engine_lines_alloc(size_t n, size_t size)
     char *m = mmap(NULL, len + over, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) return NULL;
     if (over) { /* keep the 2 MiB-aligned stretch of the mapping */
-        char *a = (char *)(((uintptr_t)m + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+        char *a = (char *)huge_round((uintptr_t)m);
         if (a > m) munmap(m, (size_t)(a - m));
         munmap(a + len, (size_t)(m + over - a)); /* > 0: a < m + over */
         m = a;
