@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "fixtest.h"
+#include "tclock.h"
 
 #ifndef CETS_SOURCE_DIR
 #define CETS_SOURCE_DIR "."
@@ -57,22 +58,15 @@ static void options(fix_gateway_options *o)
     }
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Serve the client's restart requests until it exits; its exit status. */
 static int supervise(fixsrv *srv, pid_t pid, int from_child, int to_child)
 {
-    int64_t deadline = mono_ms() + 120000;
+    int64_t deadline = tclock_ms() + 120000;
     for (;;) {
         int st;
         if (waitpid(pid, &st, WNOHANG) == pid)
             return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        if (mono_ms() > deadline) {
+        if (tclock_ms() > deadline) {
             kill(pid, SIGKILL);
             waitpid(pid, &st, 0);
             fail_msg("the QuickFIX client did not finish within 120 s");

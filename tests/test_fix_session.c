@@ -70,6 +70,7 @@
 
 #include "core/compids.h"
 #include "fixtest.h"
+#include "tclock.h"
 
 #ifndef CETS_SOURCE_DIR
 #define CETS_SOURCE_DIR "."
@@ -117,13 +118,6 @@ static void apply_options(fix_gateway_options *o)
         snprintf(why_, sizeof why_, __VA_ARGS__);                                                  \
         fail_msg("%s:%d: %s\n    %s", (sc)->file, (sc)->line, (sc)->text, why_);                   \
     } while (0)
-
-static int64_t mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static int64_t wall_ns(void)
 {
@@ -221,7 +215,7 @@ static void client_write(scen *sc, client *c, const char *p, size_t n)
 /* 1 a message (in c->m), 0 nothing within ms, -1 closed. */
 static int client_recv(scen *sc, client *c, int ms)
 {
-    int64_t deadline = mono_ms() + ms;
+    int64_t deadline = tclock_ms() + ms;
     for (;;) {
         size_t used = 0;
         fix_status st = c->len ? fix_parse(c->buf, c->len, &c->m, &used) : FIX_NEED_MORE;
@@ -243,7 +237,7 @@ static int client_recv(scen *sc, client *c, int ms)
         }
         if (st != FIX_NEED_MORE)
             FAIL(sc, "the exchange sent a message that does not frame: %s", fix_status_name(st));
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - tclock_ms();
         if (c->fd < 0) return -1;
         if (left <= 0) return 0;
         struct pollfd p = {.fd = c->fd, .events = POLLIN};
@@ -573,7 +567,7 @@ static void cetsd_start(scen *sc, fixsrv *srv)
         _exit(127);
     }
     /* ready when the FIX gateway says it listens */
-    for (int64_t deadline = mono_ms() + 20000;;) {
+    for (int64_t deadline = tclock_ms() + 20000;;) {
         char cmd[800];
         snprintf(cmd, sizeof cmd, "grep -q 'comp=fix msg=\"listening\"' '%s' 2>/dev/null",
                  cetsd_log);
@@ -584,7 +578,7 @@ static void cetsd_start(scen *sc, fixsrv *srv)
             cetsd_log_tail();
             FAIL(sc, "cetsd exited before its FIX gateway listened");
         }
-        if (mono_ms() > deadline) {
+        if (tclock_ms() > deadline) {
             cetsd_log_tail();
             FAIL(sc, "cetsd's FIX gateway did not listen within 20 s");
         }
@@ -600,8 +594,8 @@ static void cetsd_stop(void)
     int st = 0;
     pid_t pid = cetsd_pid;
     cetsd_pid = 0;
-    for (int64_t deadline = mono_ms() + 20000; waitpid(pid, &st, WNOHANG) != pid;) {
-        if (mono_ms() > deadline) {
+    for (int64_t deadline = tclock_ms() + 20000; waitpid(pid, &st, WNOHANG) != pid;) {
+        if (tclock_ms() > deadline) {
             kill(pid, SIGKILL);
             waitpid(pid, &st, 0);
             cetsd_log_tail();

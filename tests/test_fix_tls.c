@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "fixtest.h"
+#include "tclock.h"
 
 static fixsrv srv;
 static fxc a, b;
@@ -59,13 +60,6 @@ static int teardown(void **state)
     logon_timeout_ms = 2000;
     max_inflight = 0;
     return 0;
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 static void logon_tls(fxc *c, const char *comp, const char *user, int max_version)
@@ -123,14 +117,14 @@ static void test_handshake_deadline(void **state)
     (void)state;
     logon_timeout_ms = 400;
     fx_start(&srv, NULL, tls_options);
-    int64_t t0 = now_ms();
+    int64_t t0 = tclock_ms();
     fxc_connect(&a, srv.port, "ALICE1");
     fxc_connect(&b, srv.port, "BOB1");
     static const unsigned char half_hello[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00};
     fxc_send_raw(&b, half_hello, sizeof half_hello);
     assert_true(fxc_closed(&a, 3000));
     assert_true(fxc_closed(&b, 3000));
-    int64_t took = now_ms() - t0;
+    int64_t took = tclock_ms() - t0;
     assert_true(took >= 300);
     assert_true(took < 2500);
     fxc_close(&a);

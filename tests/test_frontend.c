@@ -39,15 +39,9 @@
 #include "../src/server/ws.h"
 #include "tserver.h"
 #include "wsclient.h"
+#include "tclock.h"
 
 #define DEADLINE_MS 1500
-
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static void msleep(int ms)
 {
@@ -59,15 +53,15 @@ static void msleep(int ms)
  * milliseconds it took, or -1 if it is still open. Data is read and dropped. */
 static int64_t wait_closed(int fd, int ms)
 {
-    int64_t t0 = now_ms();
+    int64_t t0 = tclock_ms();
     char buf[4096];
     for (;;) {
-        int64_t left = ms - (now_ms() - t0);
+        int64_t left = ms - (tclock_ms() - t0);
         if (left <= 0) return -1;
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (poll(&p, 1, (int)left) <= 0) return -1;
         ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN)) return now_ms() - t0;
+        if (n == 0 || (n < 0 && errno != EAGAIN)) return tclock_ms() - t0;
     }
 }
 
@@ -77,8 +71,8 @@ static int raw_request(int fd, const char *req)
     if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req)) return 0;
     char buf[8192];
     size_t n = 0;
-    int64_t t0 = now_ms();
-    while (n < sizeof buf - 1 && now_ms() - t0 < 3000) {
+    int64_t t0 = tclock_ms();
+    while (n < sizeof buf - 1 && tclock_ms() - t0 < 3000) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (poll(&p, 1, 100) <= 0) continue;
         ssize_t k = recv(fd, buf + n, sizeof buf - 1 - n, 0);
@@ -155,9 +149,9 @@ static void test_slow_headers_do_not_stop_healthz(void **state)
     /* /healthz answers at once, over and over, while the 200 trickle */
     int64_t worst = 0;
     for (int i = 0; i < 10; i++) {
-        int64_t t0 = now_ms();
+        int64_t t0 = tclock_ms();
         json_decref(ts_expect(&t, "GET", "/healthz", NULL, NULL, 200));
-        int64_t dt = now_ms() - t0;
+        int64_t dt = tclock_ms() - t0;
         if (dt > worst) worst = dt;
         msleep(100);
     }
@@ -184,12 +178,12 @@ static void test_trickled_body_cut(void **state)
     int fd = ts_connect(t.port);
     const char *head = "POST /api/v1/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n{";
     send(fd, head, strlen(head), MSG_NOSIGNAL);
-    int64_t t0 = now_ms(), closed = -1;
+    int64_t t0 = tclock_ms(), closed = -1;
     for (int i = 0; i < 40 && closed < 0; i++) {
         send(fd, " ", 1, MSG_NOSIGNAL);
         closed = wait_closed(fd, 200);
     }
-    int64_t took = now_ms() - t0;
+    int64_t took = tclock_ms() - t0;
     close(fd);
     assert_true(closed >= 0);
     assert_true(took >= DEADLINE_MS - 300 && took <= DEADLINE_MS + 1500);
@@ -328,10 +322,10 @@ static void test_websockets_hold_no_thread(void **state)
         json_decref(j);
     }
     assert_int_equal(ws_client_count(t.s.ws), WS_HELD);
-    int64_t t0 = now_ms();
+    int64_t t0 = tclock_ms();
     assert_int_equal(ts_req(&t, "GET", "/healthz", NULL, NULL, &r), 200);
     tresp_free(&r);
-    assert_true(now_ms() - t0 < 1000);
+    assert_true(tclock_ms() - t0 < 1000);
     wsc *one = wsc_connect(t.port, "/ws");
     assert_non_null(one);
     assert_int_equal(wsc_send(one, "{\"op\":\"ping\"}"), 0);

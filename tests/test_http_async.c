@@ -39,6 +39,7 @@
 #include "../src/server/config.h"
 #include "../src/server/service.h"
 #include "tserver.h"
+#include "tclock.h"
 
 /* ---- a journal that can be slow or fail ----------------------------------- */
 
@@ -61,13 +62,6 @@ static void msleep(int ms)
 {
     struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000};
     nanosleep(&t, NULL);
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 static int wj_append(core_journal *j, const cets_cmd *cmd)
@@ -243,9 +237,9 @@ static void raw_send(int fd, const char *method, const char *path, const char *t
 static int raw_answer(int fd, char *out, size_t len, int ms)
 {
     size_t n = 0;
-    int64_t t0 = now_ms();
+    int64_t t0 = tclock_ms();
     out[0] = 0;
-    while (n < len - 1 && now_ms() - t0 < ms) {
+    while (n < len - 1 && tclock_ms() - t0 < ms) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (poll(&p, 1, 50) <= 0) continue;
         ssize_t k = recv(fd, out + n, len - 1 - n, 0);
@@ -430,7 +424,7 @@ static void test_batch_repeated_id(void **state)
 {
     (void)state;
     start();
-    int64_t t0 = now_ms();
+    int64_t t0 = tclock_ms();
     json_t *m = ts_expect(&F.t, "POST", "/api/v1/orders/batch", F.alice,
                           "{\"orders\":["
                           "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"74.00\",\"qty\":1,"
@@ -438,7 +432,7 @@ static void test_batch_repeated_id(void **state)
                           "{\"code\":\"CEAC\",\"side\":\"buy\",\"price\":\"74.00\",\"qty\":1,"
                           "\"client_order_id\":\"rb-1\"}]}",
                           200);
-    int64_t took = now_ms() - t0;
+    int64_t took = tclock_ms() - t0;
     json_t *res = json_object_get(m, "results");
     assert_int_equal(tj_int(json_array_get(res, 0), "http_status"), 201);
     assert_int_equal(tj_int(json_array_get(res, 1), "http_status"), 409);

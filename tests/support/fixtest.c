@@ -30,6 +30,7 @@
 #include "../../src/server/tls.h"
 #include "core/compids.h"
 #include "core/log.h"
+#include "tclock.h"
 
 static void fx_tmpdir(char *out, size_t len)
 {
@@ -274,17 +275,10 @@ void fxc_send(fxc *c, const char *type, const char *body)
     fxc_send_raw(c, out, n);
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* 1: a message; 0: timeout; -1: closed. */
 static int recv_one(fxc *c, int timeout_ms)
 {
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = tclock_ms() + timeout_ms;
     for (;;) {
         size_t used = 0;
         fix_status st = c->len ? fix_parse(c->buf, c->len, &c->m, &used) : FIX_NEED_MORE;
@@ -296,7 +290,7 @@ static int recv_one(fxc *c, int timeout_ms)
             return 1;
         }
         if (st != FIX_NEED_MORE) fail_msg("the server sent a bad message: %s", fix_status_name(st));
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - tclock_ms();
         if (left <= 0 || c->fd < 0) return 0;
         struct pollfd p = {.fd = c->fd, .events = POLLIN};
         if (!(c->ssl && SSL_pending(c->ssl) > 0) && poll(&p, 1, (int)left) <= 0) return 0;
@@ -341,9 +335,9 @@ void fxc_expect(fxc *c, const char *type)
 
 bool fxc_closed(fxc *c, int timeout_ms)
 {
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = tclock_ms() + timeout_ms;
     for (;;) {
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - tclock_ms();
         if (left <= 0) return false;
         int r = recv_one(c, (int)left);
         if (r < 0) return true;

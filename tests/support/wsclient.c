@@ -1,6 +1,7 @@
 /* wsclient.c -- see wsclient.h. Blocking socket with poll() for timeouts;
  * received bytes accumulate in a buffer and whole frames are cut from it. */
 #include "wsclient.h"
+#include "tclock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,13 +25,6 @@ struct wsc {
     uint8_t *buf;
     size_t len, cap;
 };
-
-static int64_t ms_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static int write_all(int fd, const void *p, size_t n)
 {
@@ -78,7 +72,7 @@ static int handshake(wsc *c, int port, const char *path)
                      "Sec-WebSocket-Version: 13\r\n\r\n",
                      path, port, key);
     if (write_all(c->fd, req, (size_t)n) != 0) return -1;
-    int64_t end = ms_now() + 5000;
+    int64_t end = tclock_ms() + 5000;
     for (;;) {
         uint8_t *hdr_end = c->len >= 4 ? memmem(c->buf, c->len, "\r\n\r\n", 4) : NULL;
         if (hdr_end) {
@@ -88,7 +82,7 @@ static int handshake(wsc *c, int port, const char *path)
             c->len -= hlen;
             return ok ? 0 : -1;
         }
-        if (fill(c, (int)(end - ms_now())) != 0) return -1;
+        if (fill(c, (int)(end - tclock_ms())) != 0) return -1;
     }
 }
 
@@ -188,7 +182,7 @@ static int frame_take(wsc *c, int *opcode, char **payload, size_t *plen)
 
 json_t *wsc_recv(wsc *c, int timeout_ms)
 {
-    int64_t end = ms_now() + timeout_ms;
+    int64_t end = tclock_ms() + timeout_ms;
     for (;;) {
         int op;
         char *p;
@@ -212,15 +206,15 @@ json_t *wsc_recv(wsc *c, int timeout_ms)
             free(p);
             if (c->closed) return NULL;
         }
-        if (c->closed || fill(c, (int)(end - ms_now())) != 0) return NULL;
+        if (c->closed || fill(c, (int)(end - tclock_ms())) != 0) return NULL;
     }
 }
 
 json_t *wsc_wait(wsc *c, const char *key, const char *value, int timeout_ms)
 {
-    int64_t end = ms_now() + timeout_ms;
-    while (ms_now() < end) {
-        json_t *j = wsc_recv(c, (int)(end - ms_now()));
+    int64_t end = tclock_ms() + timeout_ms;
+    while (tclock_ms() < end) {
+        json_t *j = wsc_recv(c, (int)(end - tclock_ms()));
         if (!j) return NULL;
         const char *v = json_string_value(json_object_get(j, key));
         if (v && strcmp(v, value) == 0) return j;
