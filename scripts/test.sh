@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh -- the test command of the README: installs dependencies, builds
 # cets twice (optimised, and with AddressSanitizer + UBSan), runs every test
-# in both, then the journal's threaded tests under ThreadSanitizer, and ends
+# in both, then the journal's and the trade tape's threaded tests under
+# ThreadSanitizer, and ends
 # with one line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -76,7 +77,7 @@ run_browser() {
 run_suite "optimised" build-release -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run_browser
 run_suite "asan+ubsan" build-asan -DCMAKE_BUILD_TYPE=Debug -DCETS_SANITIZE=ON
-tsan="test_recovery test_journal test_journal_reader test_powercut test_golden test_record"
+tsan="test_recovery test_journal test_journal_reader test_powercut test_golden test_record test_engine_fast test_core_async"
 suite_targets=$tsan suite_tests="^(${tsan// /|})\$" \
   run_suite "tsan" build-tsan -DCMAKE_BUILD_TYPE=Debug -DCETS_TSAN=ON
 

@@ -2,7 +2,7 @@
  * in submission order, after its events reached the bus's readers and after it
  * is durable; the result is the engine's; a stopping core refuses. The same
  * for groups (core_submit_batch, core_submit_batch_async) and the batch
- * hook. */
+ * hook. The tape keeper keeps the trade tape's next chunks cleared. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -325,10 +325,38 @@ static void test_batch_async(void **state)
     core_close(c);
 }
 
+/* Wait up to 5 s for the tape's reserve to hold n chunks. */
+static bool reserve_reaches(size_t n)
+{
+    for (int i = 0; i < 500 && cets_tape_reserved() != n; i++)
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    return cets_tape_reserved() == n;
+}
+
+/* The core's tape keeper clears the trade tape's next chunks off the
+ * engine thread: filled at the start, refilled after a batch that found
+ * the reserve low, and gone with the core. */
+static void test_tape_keeper(void **state)
+{
+    (void)state;
+    assert_int_equal(cets_tape_reserve(0), 0);
+    cets_cmd dep;
+    core *c = small_core("keeper", &dep);
+    assert_true(reserve_reaches(4));           /* CORE_TAPE_RESERVE */
+    assert_int_equal(cets_tape_reserve(1), 1); /* as if the tape took three */
+    assert_int_equal(core_submit(c, &dep, NULL), CETS_OK);
+    assert_true(reserve_reaches(4));
+    core_stop(c);
+    assert_int_equal(cets_tape_reserve(0), 0);
+    nanosleep(&(struct timespec){0, 100000000}, NULL);
+    assert_int_equal(cets_tape_reserved(), 0); /* no keeper left to fill it */
+    core_close(c);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_async_submit),
-                                       cmocka_unit_test(test_batch_submit),
-                                       cmocka_unit_test(test_batch_async)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_async_submit), cmocka_unit_test(test_batch_submit),
+        cmocka_unit_test(test_batch_async), cmocka_unit_test(test_tape_keeper)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,7 @@
  * a snapshot past the span limit refused),
  * the event mask (events of unwanted types are not built, DEPTH ranking only
  * with a depth consumer, state and results the same either way), and the
- * trade tape across chunks, the batch apply equal to single applies, the
+ * trade tape across chunks and with chunks cleared ahead by another thread, the batch apply equal to single applies, the
  * participant arrays growing with every row kept. White-box where a limit is too large to reach
  * through commands (the id span). */
 #include <setjmp.h>
@@ -16,6 +16,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include "../src/engine/internal.h"
 #include "tmarket.h"
@@ -407,6 +410,79 @@ static void test_trade_tape_chunks(void **state)
     tm_free(&m);
 }
 
+/* n trades of 1 t between a and b, in a market of its own; its state hash. */
+static uint64_t tape_market(int n, size_t *chunks)
+{
+    tmarket m;
+    market(&m, NULL);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(tm_post(&m, g_a, g_cea, CETS_SELL, 5000, 1, NULL), CETS_OK);
+        assert_int_equal(tm_post(&m, g_b, g_cea, CETS_BUY, 5000, 1, NULL), CETS_OK);
+    }
+    assert_int_equal(m.e->today.n, (size_t)n);
+    for (int i = 0; i < n; i += 1999) {
+        const cets_trade *t = trade_at(&m.e->today, (size_t)i);
+        assert_int_equal(t->trade_id, (uint64_t)i + 1);
+        assert_int_equal(t->buyer, g_b);
+    }
+    *chunks = m.e->today.nchunks;
+    uint64_t h = cets_state_hash(m.e);
+    tm_free(&m);
+    return h;
+}
+
+/* The tape's chunks cleared ahead (cets_tape_reserve): taken as the tape
+ * grows, the same state as chunks the engine maps itself; at most
+ * CETS_TAPE_RESERVE_MAX held, 0 gives them back. */
+static void test_tape_reserve(void **state)
+{
+    (void)state;
+    size_t chunks;
+    assert_int_equal(cets_tape_reserve(0), 0);
+    uint64_t plain = tape_market(TRADE_CHUNK + 1, &chunks);
+    assert_int_equal(chunks, 2);
+    assert_int_equal(cets_tape_reserved(), 0);
+    assert_int_equal(cets_tape_reserve(2), 2);
+    assert_int_equal(cets_tape_reserved(), 2);
+    assert_int_equal(tape_market(TRADE_CHUNK + 1, &chunks), plain); /* both chunks reserved */
+    assert_int_equal(cets_tape_reserved(), 0);
+    assert_int_equal(cets_tape_reserve(1), 1);
+    assert_int_equal(tape_market(TRADE_CHUNK + 1, &chunks), plain); /* one, then its own */
+    assert_int_equal(cets_tape_reserved(), 0);
+    /* the limit: at it, and past it */
+    assert_int_equal(cets_tape_reserve(CETS_TAPE_RESERVE_MAX), CETS_TAPE_RESERVE_MAX);
+    assert_int_equal(cets_tape_reserve(CETS_TAPE_RESERVE_MAX + 1), CETS_TAPE_RESERVE_MAX);
+    assert_int_equal(cets_tape_reserve(SIZE_MAX), CETS_TAPE_RESERVE_MAX);
+    assert_int_equal(cets_tape_reserve(3), 3); /* fewer: the others given back */
+    assert_int_equal(cets_tape_reserve(0), 0);
+    assert_int_equal(cets_tape_reserved(), 0);
+}
+
+/* Another thread filling the reserve while the engine takes from it. */
+static void *tape_filler(void *arg)
+{
+    atomic_bool *stop = arg;
+    for (int i = 0; !atomic_load(stop) && i < 100000; i++) cets_tape_reserve(i % 2 ? 1 : 3);
+    return NULL;
+}
+
+static void test_tape_reserve_threads(void **state)
+{
+    (void)state;
+    size_t chunks;
+    uint64_t plain = tape_market(2 * TRADE_CHUNK + 1, &chunks);
+    atomic_bool stop = false;
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, tape_filler, &stop), 0);
+    uint64_t h = tape_market(2 * TRADE_CHUNK + 1, &chunks);
+    atomic_store(&stop, true);
+    pthread_join(th, NULL);
+    assert_int_equal(h, plain);
+    assert_int_equal(chunks, 3);
+    assert_true(cets_tape_reserved() <= 3);
+    assert_int_equal(cets_tape_reserve(0), 0);
+}
+
 /* ---- the batch apply ------------------------------------------------------------ */
 
 /* cets_apply_batch() is n calls of cets_apply(): the same results, events and
@@ -498,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_event_mask),         cmocka_unit_test(test_event_mask_reset),
         cmocka_unit_test(test_trade_tape_chunks),  cmocka_unit_test(test_apply_batch),
         cmocka_unit_test(test_participant_growth), cmocka_unit_test(test_order_pool_growth),
+        cmocka_unit_test(test_tape_reserve),       cmocka_unit_test(test_tape_reserve_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -775,10 +775,15 @@ static void replay_threads_same_engine(void **state)
         cets_recovery r1, r2;
         ev_trace t1, t2;
         char err[1024] = "";
+        assert_int_equal(cets_tape_reserve(0), 0);
         cets_engine *one = recover_with(d, false, &t1, &r1, err, sizeof err);
         if (!one) fail_msg("one thread: %s", err);
+        assert_int_equal(cets_tape_reserved(), 0); /* one thread: nobody to clear ahead */
         cets_engine *two = recover_with(d, true, &t2, &r2, err, sizeof err);
         if (!two) fail_msg("two threads: %s", err);
+        /* the reader cleared the tape's next chunks as it handed batches over */
+        assert_int_equal(cets_tape_reserved(), 4); /* REPLAY_TAPE_RESERVE */
+        assert_int_equal(cets_tape_reserve(0), 0);
         assert_int_equal(r2.replayed, (uint64_t)n);
         assert_int_equal(r2.last_seq, (uint64_t)n);
         assert_int_equal(r1.replayed, r2.replayed);

@@ -102,6 +102,7 @@ static void *journal_thread(void *arg)
         if (cets_journal_commit(r->j) != 0) goto fail;
         int64_t done = timing_now_ns();
         journal_publish(r, end);
+        cets_tape_reserve(4); /* the tape's next chunks cleared here, as cetsd's keeper does */
         hist_add(&r->sync, (uint64_t)(done - s0), 1);
         hist_add(&r->batches, end - i, 1);
         if (r->jo->rate)

@@ -507,6 +507,18 @@ typedef struct cets_engine cets_engine;
 
 CETS_API cets_engine *cets_engine_new(const cets_config *cfg);
 CETS_API void cets_engine_free(cets_engine *e);
+/* The trade tape (keep_trades) grows by chunks of 2 MiB that the kernel must
+ * clear before first use: a stall of the thread that applies commands. This
+ * makes the process keep n chunks cleared and mapped (at most
+ * CETS_TAPE_RESERVE_MAX; 0 gives them all back) for any engine's tape to take
+ * when it grows, so that another thread can do the clearing: callable from
+ * any thread, at any time. Returns how many are held when it is done. cetsd's
+ * core calls it from its journal side after each batch; recovery from its
+ * journal reader. */
+#define CETS_TAPE_RESERVE_MAX 16
+CETS_API size_t cets_tape_reserve(size_t n);
+/* How many are held now (a few loads: cheap enough for every batch). */
+CETS_API size_t cets_tape_reserved(void);
 CETS_API void cets_engine_set_listener(cets_engine *e, cets_listener fn, void *ctx);
 /* The event types the listener wants: bit (1u << type) per cets_event_type;
  * events of other types are not built at all (and without DEPTH no depth

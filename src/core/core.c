@@ -101,7 +101,16 @@ struct core {
     bool hook_running; /* the engine thread is in the hook (under qm) */
     uint64_t since_snapshot;
     core_stats st; /* under qm */
+
+    /* the tape keeper: clears the trade tape's next chunks off the engine
+       thread (cets_tape_reserve), woken when the reserve runs low */
+    pthread_t keeper;
+    pthread_mutex_t km;
+    pthread_cond_t kcv;
+    bool keeper_on, keeper_due, keeper_stop; /* under km, but keeper_on */
 };
+
+#define CORE_TAPE_RESERVE 4 /* chunks of the trade tape kept cleared: 87,380 trades */
 
 static int64_t now_ns(int clock)
 {
@@ -142,6 +151,8 @@ core *core_open(const core_options *o)
     pthread_mutex_init(&c->qm, NULL);
     pthread_cond_init(&c->qcv, NULL);
     pthread_cond_init(&c->donecv, NULL);
+    pthread_mutex_init(&c->km, NULL);
+    pthread_cond_init(&c->kcv, NULL);
     pthread_rwlock_init(&c->rw, NULL);
     c->st.journal_ok = true;
     return c;
@@ -218,6 +229,55 @@ static bool journal_wait(core *c, pending *batch, uint64_t ticket)
     return true;
 }
 
+static void *keeper_main(void *arg)
+{
+    core *c = arg;
+    pthread_mutex_lock(&c->km);
+    for (;;) {
+        while (!c->keeper_due && !c->keeper_stop) pthread_cond_wait(&c->kcv, &c->km);
+        if (c->keeper_stop) break;
+        c->keeper_due = false;
+        pthread_mutex_unlock(&c->km);
+        cets_tape_reserve(CORE_TAPE_RESERVE);
+        pthread_mutex_lock(&c->km);
+    }
+    pthread_mutex_unlock(&c->km);
+    return NULL;
+}
+
+/* On the engine thread after a batch: wake the keeper when the tape's
+ * reserve runs low (a few loads when it does not). */
+static void keeper_check(core *c)
+{
+    if (!c->keeper_on || cets_tape_reserved() >= CORE_TAPE_RESERVE) return;
+    pthread_mutex_lock(&c->km);
+    c->keeper_due = true;
+    pthread_cond_signal(&c->kcv);
+    pthread_mutex_unlock(&c->km);
+}
+
+static void keeper_start(core *c)
+{
+    if (!cets_engine_config(c->e)->keep_trades) return;
+    c->keeper_due = true; /* a first fill */
+    int rc = pthread_create(&c->keeper, NULL, keeper_main, c);
+    c->keeper_on = rc == 0;
+    if (rc) /* the engine thread clears the tape's chunks itself */
+        log_warn("core", "msg=\"cannot start the tape keeper: %s\"", strerror(rc));
+}
+
+static void keeper_stop(core *c)
+{
+    if (!c->keeper_on) return;
+    pthread_mutex_lock(&c->km);
+    c->keeper_stop = true;
+    pthread_cond_signal(&c->kcv);
+    pthread_mutex_unlock(&c->km);
+    pthread_join(c->keeper, NULL);
+    c->keeper_on = false;
+    c->keeper_stop = false;
+}
+
 static void apply_batch(core *c, pending *batch)
 {
     uint64_t n = 0, rejected = 0;
@@ -254,6 +314,7 @@ static void apply_batch(core *c, pending *batch)
     c->st.batches++;
     c->st.last_seq = cets_last_seq(c->e);
     pthread_mutex_unlock(&c->qm);
+    keeper_check(c);
 }
 
 /* Under qm: count one submit -> reply latency. */
@@ -521,7 +582,9 @@ int core_start(core *c, char *err, size_t errlen)
         return -1;
     }
     c->pl_open = true;
+    keeper_start(c);
     if (pthread_create(&c->thread, NULL, core_main, c) != 0) {
+        keeper_stop(c);
         snprintf(err, errlen, "cannot start the engine thread: %s", strerror(errno));
         return -1;
     }
@@ -812,6 +875,7 @@ static int task_replicate(core *c, task *t)
     c->st.rejected += rejected;
     c->st.last_seq = cets_last_seq(c->e);
     pthread_mutex_unlock(&c->qm);
+    keeper_check(c);
     if (c->o.snapshot_every && c->since_snapshot >= c->o.snapshot_every) {
         char err[256];
         write_snapshot(c, err, sizeof err);
@@ -835,6 +899,7 @@ void core_stop(core *c)
     pthread_cond_signal(&c->qcv);
     pthread_mutex_unlock(&c->qm);
     pthread_join(c->thread, NULL);
+    keeper_stop(c);
     c->running = false;
     char err[256];
     write_snapshot(c, err, sizeof err); /* every applied command is durable already */
@@ -852,6 +917,8 @@ void core_close(core *c)
     pthread_mutex_destroy(&c->qm);
     pthread_cond_destroy(&c->qcv);
     pthread_cond_destroy(&c->donecv);
+    pthread_mutex_destroy(&c->km);
+    pthread_cond_destroy(&c->kcv);
     pthread_rwlock_destroy(&c->rw);
     free(c);
 }

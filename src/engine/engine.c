@@ -4,6 +4,7 @@
  * everything first and mutates only once nothing can fail any more, so a
  * rejected command leaves the state exactly as it was.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,7 +221,7 @@ cets_engine *cets_engine_new(const cets_config *cfg)
 #define TRADE_CHUNK_BYTES HUGE_PAGE
 _Static_assert(TRADE_CHUNK * sizeof(cets_trade) <= TRADE_CHUNK_BYTES, "a chunk is a huge page");
 
-static cets_trade *trade_chunk_new(void)
+static cets_trade *chunk_map(void)
 {
     size_t span = 2 * TRADE_CHUNK_BYTES; /* room to start on a huge-page boundary */
     char *m = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -235,6 +236,68 @@ static cets_trade *trade_chunk_new(void)
     madvise(p, TRADE_CHUNK_BYTES, MADV_POPULATE_WRITE);
 #endif
     return (cets_trade *)p;
+}
+
+/* The chunks cets_tape_reserve() cleared ahead: each slot empty or one chunk,
+ * taken or filled by one atomic exchange, so any thread may fill while the
+ * engine thread takes. */
+static cets_trade *_Atomic tape_reserve[CETS_TAPE_RESERVE_MAX];
+
+static cets_trade *reserve_take(void)
+{
+    for (int i = 0; i < CETS_TAPE_RESERVE_MAX; i++)
+        if (atomic_load_explicit(&tape_reserve[i], memory_order_relaxed)) {
+            cets_trade *c = atomic_exchange_explicit(&tape_reserve[i], NULL, memory_order_acquire);
+            if (c) return c;
+        }
+    return NULL;
+}
+
+static size_t reserve_held(void)
+{
+    size_t n = 0;
+    for (int i = 0; i < CETS_TAPE_RESERVE_MAX; i++)
+        n += atomic_load_explicit(&tape_reserve[i], memory_order_relaxed) != NULL;
+    return n;
+}
+
+size_t cets_tape_reserved(void)
+{
+    return reserve_held();
+}
+
+size_t cets_tape_reserve(size_t n)
+{
+    if (n > CETS_TAPE_RESERVE_MAX) n = CETS_TAPE_RESERVE_MAX;
+    size_t held = reserve_held();
+    for (; held < n; held++) {
+        cets_trade *c = chunk_map();
+        if (!c) break;
+        bool placed = false;
+        for (int i = 0; i < CETS_TAPE_RESERVE_MAX && !placed; i++) {
+            cets_trade *none = NULL;
+            placed = atomic_compare_exchange_strong_explicit(
+                &tape_reserve[i], &none, c, memory_order_release, memory_order_relaxed);
+        }
+        if (!placed) { /* another thread filled it meanwhile */
+            munmap(c, TRADE_CHUNK_BYTES);
+            break;
+        }
+    }
+    for (; held > n; held--) {
+        cets_trade *c = reserve_take();
+        if (!c) break;
+        munmap(c, TRADE_CHUNK_BYTES);
+    }
+    return reserve_held();
+}
+
+/* A chunk for a growing tape: a cleared one from the reserve, else one
+ * mapped and cleared here. */
+static cets_trade *trade_chunk_new(void)
+{
+    cets_trade *c = reserve_take();
+    return c ? c : chunk_map();
 }
 
 static void trade_log_free(trade_log *l)

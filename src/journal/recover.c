@@ -76,11 +76,13 @@ bool jreplay_threads = true;
 
 #define REPLAY_BATCH 1024
 #define REPLAY_SLOTS 4
+#define REPLAY_TAPE_RESERVE 4 /* chunks of the trade tape cleared ahead: 87,380 trades */
 typedef struct replay {
     cets_engine *e;
     jwalk *w;
     int wrc; /* jwalk_run's */
     bool threaded, done;
+    bool tape; /* the engine keeps a trade tape */
     pthread_mutex_t mu;
     pthread_cond_t filled, freed;
     uint64_t head, tail; /* batches handed over, batches applied */
@@ -89,7 +91,9 @@ typedef struct replay {
     cets_cmd cmds[REPLAY_SLOTS][REPLAY_BATCH];
 } replay;
 
-/* Hand batch head over, and wait until the next one is free. */
+/* Hand batch head over, and wait until the next one is free. Meanwhile the
+ * trade tape's next chunks are cleared here rather than by the applying
+ * thread (cets_tape_reserve), when the engine keeps one. */
 static void replay_hand_over(replay *r)
 {
     cets_cmd *b = r->cmds[r->head % REPLAY_SLOTS];
@@ -103,6 +107,9 @@ static void replay_hand_over(replay *r)
     r->head++;
     r->fill = 0;
     pthread_cond_signal(&r->filled);
+    pthread_mutex_unlock(&r->mu);
+    if (r->tape) cets_tape_reserve(REPLAY_TAPE_RESERVE);
+    pthread_mutex_lock(&r->mu);
     while (r->head - r->tail == REPLAY_SLOTS) pthread_cond_wait(&r->freed, &r->mu);
     pthread_mutex_unlock(&r->mu);
 }
@@ -153,6 +160,7 @@ static int replay_run(cets_engine *e, jwalk *w, bool threads, char *err, size_t 
     replay *r = malloc(sizeof *r);
     if (!r) return jerr(err, errlen, "%s: out of memory", w->dir);
     r->e = e;
+    r->tape = cets_engine_config(e)->keep_trades;
     r->w = w;
     r->wrc = 0;
     r->done = false;
