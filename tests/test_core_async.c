@@ -2,7 +2,8 @@
  * in submission order, after its events reached the bus's readers and after it
  * is durable; the result is the engine's; a stopping core refuses. The same
  * for groups (core_submit_batch, core_submit_batch_async) and the batch
- * hook. The tape keeper keeps the trade tape's next chunks cleared. */
+ * hook. The tape keeper keeps the trade tape's next chunks cleared; without
+ * a thread for it the core runs, without one for the engine it says why. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,26 @@
 #include "core/log.h"
 
 #define N 2000
+
+/* Linked with -Wl,--wrap=pthread_create: the threads a core starts with the
+ * core as their argument (its tape keeper, then its engine thread) can be
+ * refused on demand, as when the process is out of threads. */
+int __real_pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *),
+                          void *arg);
+int __wrap_pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *),
+                          void *arg);
+
+static void *refuse_for; /* the core whose next threads are refused */
+static int refuse_n;     /* how many more */
+
+int __wrap_pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+    if (arg && arg == refuse_for && refuse_n > 0) {
+        refuse_n--;
+        return EAGAIN;
+    }
+    return __real_pthread_create(th, attr, fn, arg);
+}
 
 static struct {
     pthread_mutex_t mu;
@@ -116,9 +138,8 @@ static void on_done_quiet(void *ctx, int code, const cets_cmd *cmd, const cets_r
     (void)ctx, (void)code, (void)cmd, (void)res;
 }
 
-/* A started core with max_batch 16, an instrument (CEA25, continuous, 50.00)
- * and a funded participant 2 (*dep: its deposit, to submit again). */
-static core *small_core(const char *name, cets_cmd *dep)
+/* A core on a fresh data directory, not started, with max_batch 16. */
+static core *fresh_core(const char *name)
 {
     log_setup(NULL, LOG_ERROR);
     char dir[256];
@@ -133,6 +154,14 @@ static core *small_core(const char *name, cets_cmd *dep)
     o.cfg.start_date = 20261130;
     core *c = core_open(&o);
     assert_non_null(c);
+    return c;
+}
+
+/* A started core with max_batch 16, an instrument (CEA25, continuous, 50.00)
+ * and a funded participant 2 (*dep: its deposit, to submit again). */
+static core *small_core(const char *name, cets_cmd *dep)
+{
+    core *c = fresh_core(name);
     char err[256];
     assert_int_equal(core_start(c, err, sizeof err), 0);
     cets_cmd add = {
@@ -353,10 +382,40 @@ static void test_tape_keeper(void **state)
     core_close(c);
 }
 
+/* No thread for the keeper: the core runs, its engine thread clearing the
+ * tape's chunks itself. No thread for the engine either: the start fails,
+ * saying why. */
+static void test_no_threads(void **state)
+{
+    (void)state;
+    assert_int_equal(cets_tape_reserve(0), 0);
+    char err[256] = "";
+    core *c = fresh_core("nokeeper");
+    refuse_for = c, refuse_n = 1; /* the keeper */
+    assert_int_equal(core_start(c, err, sizeof err), 0);
+    assert_int_equal(refuse_n, 0);
+    cets_cmd dep = {.type = CETS_CMD_DEPOSIT, .actor = 1, .participant = 1, .qty = 1};
+    assert_int_equal(core_submit(c, &dep, NULL), CETS_OK); /* the exchange's own account */
+    nanosleep(&(struct timespec){0, 100000000}, NULL);
+    assert_int_equal(cets_tape_reserved(), 0); /* nobody clears ahead */
+    core_stop(c);
+    core_close(c);
+    c = fresh_core("nothreads");
+    refuse_for = c, refuse_n = 2; /* the keeper and the engine thread */
+    assert_int_equal(core_start(c, err, sizeof err), -1);
+    char want[200];
+    snprintf(want, sizeof want, "cannot start the engine thread: %s", strerror(EAGAIN));
+    assert_string_equal(err, want);
+    assert_int_equal(cets_tape_reserved(), 0);
+    refuse_for = NULL;
+    core_close(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_async_submit), cmocka_unit_test(test_batch_submit),
-        cmocka_unit_test(test_batch_async), cmocka_unit_test(test_tape_keeper)};
+        cmocka_unit_test(test_batch_async), cmocka_unit_test(test_tape_keeper),
+        cmocka_unit_test(test_no_threads)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -243,8 +243,9 @@ follower *follower_start(const follower_options *o, const follower_sink *sink, c
     pthread_cond_init(&f->cv, &ca);
     pthread_cond_init(&f->moved, &ca);
     pthread_condattr_destroy(&ca);
-    if (pthread_create(&f->thread, NULL, follower_main, f) != 0) {
-        snprintf(err, errlen, "cannot start the %s follower: %s", sink->name, strerror(errno));
+    int rc = pthread_create(&f->thread, NULL, follower_main, f); /* its error: not in errno */
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot start the %s follower: %s", sink->name, strerror(rc));
         pthread_mutex_destroy(&f->mu);
         pthread_cond_destroy(&f->cv);
         pthread_cond_destroy(&f->moved);

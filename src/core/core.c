@@ -583,9 +583,10 @@ int core_start(core *c, char *err, size_t errlen)
     }
     c->pl_open = true;
     keeper_start(c);
-    if (pthread_create(&c->thread, NULL, core_main, c) != 0) {
+    int rc = pthread_create(&c->thread, NULL, core_main, c); /* its error: not in errno */
+    if (rc != 0) {
         keeper_stop(c);
-        snprintf(err, errlen, "cannot start the engine thread: %s", strerror(errno));
+        snprintf(err, errlen, "cannot start the engine thread: %s", strerror(rc));
         return -1;
     }
     c->running = true;

@@ -979,14 +979,15 @@ int evloop_start(server *s, char *err, size_t errlen)
         goto fail;
     }
     for (int i = 0; i < e->nio; i++) e->io[i].e = e;
+    int rc; /* pthread_create's error is what it returns, not errno */
     for (int i = 0; i < e->nworkers; i++)
-        if (pthread_create(&e->workers[i], NULL, worker_main, e) != 0) {
-            snprintf(err, errlen, "cannot start a handler thread: %s", strerror(errno));
+        if ((rc = pthread_create(&e->workers[i], NULL, worker_main, e)) != 0) {
+            snprintf(err, errlen, "cannot start a handler thread: %s", strerror(rc));
             goto fail;
         }
     for (int i = 0; i < e->nio; i++) {
-        if (pthread_create(&e->io[i].th, NULL, io_main, &e->io[i]) != 0) {
-            snprintf(err, errlen, "cannot start an I/O thread: %s", strerror(errno));
+        if ((rc = pthread_create(&e->io[i].th, NULL, io_main, &e->io[i])) != 0) {
+            snprintf(err, errlen, "cannot start an I/O thread: %s", strerror(rc));
             goto fail;
         }
         e->io[i].started = true;
