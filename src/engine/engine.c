@@ -253,7 +253,7 @@ static cets_trade *reserve_take(void)
     return NULL;
 }
 
-static size_t reserve_held(void)
+size_t cets_tape_reserved(void)
 {
     size_t n = 0;
     for (int i = 0; i < CETS_TAPE_RESERVE_MAX; i++)
@@ -261,15 +261,10 @@ static size_t reserve_held(void)
     return n;
 }
 
-size_t cets_tape_reserved(void)
-{
-    return reserve_held();
-}
-
 size_t cets_tape_reserve(size_t n)
 {
     if (n > CETS_TAPE_RESERVE_MAX) n = CETS_TAPE_RESERVE_MAX;
-    size_t held = reserve_held();
+    size_t held = cets_tape_reserved();
     for (; held < n; held++) {
         cets_trade *c = chunk_map();
         if (!c) break;
@@ -289,7 +284,7 @@ size_t cets_tape_reserve(size_t n)
         if (!c) break;
         munmap(c, TRADE_CHUNK_BYTES);
     }
-    return reserve_held();
+    return cets_tape_reserved();
 }
 
 /* A chunk for a growing tape: a cleared one from the reserve, else one
