@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +285,101 @@ static void test_body_limit(void **state)
     stop(&t);
 }
 
+/* A login body of n bytes (a wrong password: 401 once read whole), in buf
+ * (n + 1 bytes). */
+static void login_body(char *buf, size_t n)
+{
+    const char *json = "{\"username\":\"nobody\",\"password\":\"wrong-password\"}";
+    size_t jl = strlen(json);
+    memcpy(buf, json, jl - 1);
+    memset(buf + jl - 1, ' ', n - jl);
+    buf[n - 1] = '}';
+    buf[n] = 0;
+}
+
+/* POST /api/v1/login with body (n bytes) sent chunked, 1,000 bytes a chunk,
+ * on a new connection: the status. */
+static int login_chunked(int port, const char *body, size_t n)
+{
+    size_t cap = n + n / 1000 * 16 + 256;
+    char *req = malloc(cap);
+    size_t k = (size_t)snprintf(req, cap,
+                                "POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                "Content-Type: application/json\r\n"
+                                "Transfer-Encoding: chunked\r\n\r\n");
+    for (size_t off = 0; off < n; off += 1000) {
+        size_t c = n - off < 1000 ? n - off : 1000;
+        k += (size_t)snprintf(req + k, cap - k, "%zx\r\n%.*s\r\n", c, (int)c, body + off);
+    }
+    snprintf(req + k, cap - k, "0\r\n\r\n");
+    int fd = ts_connect(port);
+    int status = raw_request(fd, req);
+    close(fd);
+    free(req);
+    return status;
+}
+
+/* A chunked body has no length to size its buffer by: it grows (from 16 KiB)
+ * as the chunks come, to max_body bytes read whole; one byte more is 413. */
+static void test_body_chunked_limit(void **state)
+{
+    (void)state;
+    tserver t;
+    start(&t); /* max_body 65536 */
+    char *body = malloc(65538);
+    login_body(body, 65536);
+    assert_int_equal(login_chunked(t.port, body, 65536), 401);
+    login_body(body, 65537);
+    assert_int_equal(login_chunked(t.port, body, 65537), 413);
+    login_body(body, 100); /* smaller than the first buffer */
+    assert_int_equal(login_chunked(t.port, body, 100), 401);
+    free(body);
+    stop(&t);
+}
+
+/* The body's buffer refused (--wrap=malloc and realloc, CMakeLists.txt):
+ * mallocs or reallocs of exactly fail_size bytes fail while it is set. */
+static _Atomic size_t fail_size;
+void *__real_malloc(size_t n);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n)
+{
+    return n && n == fail_size ? NULL : __real_malloc(n);
+}
+void *__wrap_realloc(void *p, size_t n)
+{
+    return n && n == fail_size ? NULL : __real_realloc(p, n);
+}
+
+/* Out of memory for a body is 503 unavailable (not 413: the body was not
+ * too large), the connection is kept, and the same request with memory
+ * is read: a Content-Length body's buffer is its length + 2 bytes, a
+ * chunked body's grows from 16 KiB + 2 to 32 KiB + 2. */
+static void test_body_out_of_memory(void **state)
+{
+    (void)state;
+    tserver t;
+    start(&t);
+    char body[20001], req[21000];
+    login_body(body, 4321);
+    snprintf(req, sizeof req,
+             "POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             "Content-Length: 4321\r\n\r\n%s",
+             body);
+    int fd = ts_connect(t.port);
+    fail_size = 4321 + 2;
+    assert_int_equal(raw_request(fd, req), 503);
+    fail_size = 0;
+    assert_int_equal(raw_request(fd, req), 401); /* the same connection */
+    close(fd);
+    login_body(body, 20000);
+    fail_size = 2 * 16384 + 2; /* the chunked buffer's first growth */
+    assert_int_equal(login_chunked(t.port, body, 20000), 503);
+    fail_size = 0;
+    assert_int_equal(login_chunked(t.port, body, 20000), 401);
+    stop(&t);
+}
+
 /* Finding 4 for the WebSocket: sockets that hold WebSockets open and ping
  * now and then hold no thread on this front end. More WebSockets than
  * there are handler threads and than civetweb had workers stay open, each
@@ -527,6 +623,8 @@ int main(void)
         cmocka_unit_test(test_client_gone_mid_answer),
         cmocka_unit_test(test_connections_total),
         cmocka_unit_test(test_body_limit),
+        cmocka_unit_test(test_body_chunked_limit),
+        cmocka_unit_test(test_body_out_of_memory),
         cmocka_unit_test(test_websockets_hold_no_thread),
         cmocka_unit_test(test_tls_self_signed),
     };

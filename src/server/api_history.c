@@ -437,24 +437,6 @@ static int backoffice_state(req *r)
 
 /* ---- the settlement bank and the registry ---------------------------------------------- */
 
-/* The raw body (a CSV file), NUL-terminated; NULL after answering 413. */
-static char *csv_body(req *r, size_t *len)
-{
-    size_t max = (size_t)r->s->cfg.max_body;
-    char *buf = malloc(max + 2);
-    size_t n = 0;
-    int got;
-    while (buf && n <= max && (got = http_read(r, buf + n, max + 1 - n)) > 0) n += (size_t)got;
-    if (!buf || n > max) {
-        free(buf);
-        http_error(r, 413, "too_large", HTTP_E_TOO_LARGE, "the file is larger than %zu bytes", max);
-        return NULL;
-    }
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
 static int bad_file(req *r, char **errors, size_t n, const char *nothing)
 {
     json_t *errs = json_array();
@@ -485,7 +467,7 @@ static pthread_mutex_t deposits_mu = PTHREAD_MUTEX_INITIALIZER;
 static int bank_import(req *r)
 {
     size_t len;
-    char *text = csv_body(r, &len);
+    char *text = http_read_raw(r, (size_t)r->s->cfg.max_body, "file", &len);
     if (!text) return r->status;
     pthread_mutex_lock(&deposits_mu); /* two imports of one file: the second sees the first */
     int status;
@@ -571,7 +553,7 @@ static int day_file(req *r, int (*write)(db *, int32_t, FILE *, char *, size_t))
 static int reconcile(req *r, bool bank)
 {
     size_t len;
-    char *text = csv_body(r, &len);
+    char *text = http_read_raw(r, (size_t)r->s->cfg.max_body, "file", &len);
     if (!text) return r->status;
     db *d = bo_db(r);
     if (!d) {

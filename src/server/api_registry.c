@@ -146,31 +146,13 @@ static int emissions(req *r)
     return r->status;
 }
 
-/* The raw body (not JSON), NUL-terminated; NULL after answering 413. */
-static char *raw_body(req *r, size_t *len)
-{
-    size_t max = (size_t)r->s->cfg.max_body;
-    char *buf = malloc(max + 2);
-    size_t n = 0;
-    int got;
-    while (buf && n <= max && (got = http_read(r, buf + n, max + 1 - n)) > 0) n += (size_t)got;
-    if (!buf || n > max) {
-        free(buf);
-        http_error(r, 413, "too_large", HTTP_E_TOO_LARGE, "the body is larger than %zu bytes", max);
-        return NULL;
-    }
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
 /* POST …/allocations/csv and …/emissions/csv: all rows checked first (the
  * registry.h loaders), then submitted in file order. */
 static int csv_load(req *r, bool alloc)
 {
     if (!http_auth(r, ROLE_AUTHORITY, 0)) return r->status;
     size_t len = 0;
-    char *text = raw_body(r, &len);
+    char *text = http_read_raw(r, (size_t)r->s->cfg.max_body, "body", &len);
     if (!text) return r->status;
     cets_load l = {0};
     const char *name = alloc ? "allocations.csv" : "emissions.csv";

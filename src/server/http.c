@@ -317,29 +317,57 @@ int http_bad_method(req *r)
 
 /* ---- bodies ------------------------------------------------------------ */
 
-static char *read_body(req *r, size_t *len)
+/* The first buffer of a body without a Content-Length (chunked): doubled
+ * as it fills, up to max + 2. */
+#define BODY_FIRST_CAP 16384
+
+char *http_read_raw(req *r, size_t max, const char *what, size_t *len)
 {
-    size_t max = r->max_body ? r->max_body : (size_t)r->s->cfg.max_body;
     long long cl = r->conn ? r->conn->content_length : -1;
     if (cl > (long long)max) {
         /* a front end reads and drops an unread body to keep the connection;
          * for a huge one, close the connection instead */
         if (cl > (long long)max + (1 << 20)) r->close = true;
-        http_error(r, 413, "too_large", HTTP_E_TOO_LARGE, "the body is larger than %zu bytes", max);
+        http_error(r, 413, "too_large", HTTP_E_TOO_LARGE, "the %s is larger than %zu bytes", what,
+                   max);
         return NULL;
     }
-    char *buf = malloc(max + 2);
+    /* room for what the length says, one byte more (a body longer than it
+     * says is read to the limit like a chunked one) and the NUL */
+    size_t cap = cl >= 0 ? (size_t)cl + 2 : (max < BODY_FIRST_CAP ? max : BODY_FIRST_CAP) + 2;
+    char *buf = malloc(cap);
     size_t n = 0;
-    int got;
-    while (buf && n <= max && (got = http_read(r, buf + n, max + 1 - n)) > 0) n += (size_t)got;
-    if (!buf || n > max) {
-        free(buf);
-        http_error(r, 413, "too_large", HTTP_E_TOO_LARGE, "the body is larger than %zu bytes", max);
-        return NULL;
+    for (;;) {
+        if (buf && n + 1 == cap && cap < max + 2) { /* full, under the limit: grow */
+            size_t more = (cap - 2) * 2 + 2;
+            if (more > max + 2) more = max + 2;
+            char *b = realloc(buf, more);
+            if (!b) free(buf);
+            buf = b, cap = more;
+        }
+        if (!buf) {
+            http_error(r, 503, "unavailable", HTTP_E_UNAVAILABLE, "out of memory");
+            return NULL;
+        }
+        int got = http_read(r, buf + n, cap - 1 - n);
+        if (got <= 0) break;
+        n += (size_t)got;
+        if (n > max) {
+            free(buf);
+            http_error(r, 413, "too_large", HTTP_E_TOO_LARGE, "the %s is larger than %zu bytes",
+                       what, max);
+            return NULL;
+        }
     }
     buf[n] = 0;
     *len = n;
     return buf;
+}
+
+static char *read_body(req *r, size_t *len)
+{
+    size_t max = r->max_body ? r->max_body : (size_t)r->s->cfg.max_body;
+    return http_read_raw(r, max, "body", len);
 }
 
 const char *http_body_bytes(req *r, size_t *len)

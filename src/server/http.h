@@ -163,12 +163,17 @@ bool http_auth_require(req *r, const principal *p, uint32_t role, uint32_t parti
 
 /* ---- bodies and fields ------------------------------------------------ */
 /* Read and parse the body as a JSON object whose keys are all in fields
- * (NULL-terminated). NULL after answering 413 / 400. Free with json_decref. */
+ * (NULL-terminated). NULL after answering 413 / 400 (503 out of memory). Free with json_decref. */
 json_t *http_body(req *r, const char *const fields[]);
 /* The body's bytes (read once, kept in r until http_body_done; http_body
- * parses them after): NULL after answering 413. */
+ * parses them after): NULL after answering 413 (or 503 out of memory). */
 const char *http_body_bytes(req *r, size_t *len);
 void http_body_done(req *r);
+/* The body as it came, NUL-terminated, at most max bytes (a buffer as large
+ * as the Content-Length says, or growing for a chunked body); NULL after
+ * answering 413 "the <what> is larger than max bytes", or 503 when out of
+ * memory. Free with free(). */
+char *http_read_raw(req *r, size_t max, const char *what, size_t *len);
 /* What http_body does with the bytes buf[0..n) (a NUL at buf[n]). */
 json_t *http_body_parse(req *r, const char *buf, size_t n, const char *const fields[]);
 /* Check that every key of the JSON object o is in fields (NULL-terminated);
