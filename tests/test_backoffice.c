@@ -18,6 +18,10 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,6 +377,44 @@ static void test_follower_wait_limit(void **state)
     run_stop(&r);
 }
 
+/* The follower's thread refused (--wrap=pthread_create, CMakeLists.txt):
+ * the next pthread_create fails with EAGAIN while refuse_thread is set. */
+static _Atomic bool refuse_thread;
+int __real_pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*f)(void *), void *arg);
+int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*f)(void *), void *arg)
+{
+    if (refuse_thread) return EAGAIN;
+    return __real_pthread_create(t, a, f, arg);
+}
+
+/* follower_start without its thread: NULL, with pthread_create's error
+ * (not a stale errno), nothing written; then it starts and projects. */
+static void test_follower_no_thread(void **state)
+{
+    fx *f = *state;
+    char t[800];
+    sqlite_target(f, "nothread", t, sizeof t);
+    run r = {.p = sqlproj_new(t, 30, NULL)};
+    assert_non_null(r.p);
+    follower_options o;
+    follower_options_default(&o);
+    o.dir = f->dir;
+    follower_sink sk = sqlproj_sink(r.p);
+    char err[256] = "", want[256];
+    errno = 0;
+    refuse_thread = true;
+    assert_null(follower_start(&o, &sk, err, sizeof err));
+    refuse_thread = false;
+    snprintf(want, sizeof want, "cannot start the %s follower: %s", sk.name, strerror(EAGAIN));
+    assert_string_equal(err, want);
+    struct stat st;
+    assert_int_equal(stat(t, &st), -1); /* the target was not even opened */
+    r.f = follower_start(&o, &sk, err, sizeof err);
+    assert_non_null(r.f);
+    run_wait(&r, cets_last_seq(f->day.m.e));
+    run_stop(&r);
+}
+
 static void test_postgres_totals(void **state)
 {
     fx *f = *state;
@@ -559,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_csvout),
         cmocka_unit_test_setup_teardown(test_sqlite_totals, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_follower_wait_limit, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_follower_no_thread, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_sqlite_restarts, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_bars_kept_days, fx_setup, fx_teardown),

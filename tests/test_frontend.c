@@ -32,9 +32,11 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "../src/server/config.h"
+#include "../src/server/evloop.h"
 #include "../src/server/service.h"
 #include "../src/server/tls.h"
 #include "../src/server/ws.h"
@@ -380,6 +382,100 @@ static void test_body_out_of_memory(void **state)
     stop(&t);
 }
 
+/* Threads refused (--wrap=pthread_create): the create_fail-th call from
+ * when it is set fails with EAGAIN (0: none do); the threads started by
+ * the calls after the create_slow-th wait 300 ms before they run (0: none). */
+static _Atomic int create_fail, create_slow, create_calls;
+typedef struct slow_start {
+    void *(*f)(void *);
+    void *arg;
+} slow_start;
+static void *slow_main(void *arg)
+{
+    slow_start st = *(slow_start *)arg;
+    free(arg);
+    msleep(300);
+    return st.f(st.arg);
+}
+int __real_pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*f)(void *), void *arg);
+int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*f)(void *), void *arg)
+{
+    int call = ++create_calls;
+    if (create_fail && call == create_fail) return EAGAIN;
+    if (create_slow && call > create_slow) {
+        slow_start *st = malloc(sizeof *st);
+        st->f = f, st->arg = arg;
+        int rc = __real_pthread_create(t, a, slow_main, st);
+        if (rc) free(st);
+        return rc;
+    }
+    return __real_pthread_create(t, a, f, arg);
+}
+
+/* The process's open file descriptors but epoll's: h2o 2.2.5's
+ * h2o_evloop_destroy leaves a loop's epoll descriptor open (one per I/O
+ * thread a front end ever had, until the process ends). */
+static int open_fds(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    for (struct dirent *de; d && (de = readdir(d));) {
+        char path[300], to[64] = "";
+        snprintf(path, sizeof path, "/proc/self/fd/%s", de->d_name);
+        ssize_t k = readlink(path, to, sizeof to - 1);
+        n += de->d_name[0] != '.' && !(k > 0 && strstr(to, "eventpoll"));
+    }
+    if (d) closedir(d);
+    return n;
+}
+
+/* The front end's threads refused one at a time (the first, the last of
+ * the 4 handler threads; the first, the last of the 3 I/O threads, the
+ * others started before it and slow to make their loops): evloop_start
+ * fails with pthread_create's error (not a stale errno), stops what it
+ * started (no hang: it waits for the I/O threads started to make their
+ * loops before it stops them; nothing leaked, no descriptor left open: the
+ * listening socket, the loops' queues); then it starts and listens. */
+static void test_threads_refused(void **state)
+{
+    (void)state;
+    static const int fail_at[] = {1, 4, 5, 7};
+    static const char *what[] = {"handler", "handler", "I/O", "I/O"};
+    for (int k = 0; k <= 4; k++) {
+        static server s;
+        memset(&s, 0, sizeof s);
+        config_default(&s.cfg);
+        snprintf(s.cfg.listen, sizeof s.cfg.listen, "127.0.0.1:0");
+        s.cfg.http_workers = 4;
+        s.cfg.http_io_threads = 3;
+        create_calls = 0;
+        create_fail = k < 4 ? fail_at[k] : 0;
+        create_slow = k == 3 ? 4 : 0; /* the I/O threads */
+        char err[256] = "";
+        int fds = open_fds();
+        int rc = evloop_start(&s, err, sizeof err);
+        create_fail = create_slow = 0;
+        if (k < 4) {
+            assert_int_equal(rc, -1);
+            char want[96];
+            snprintf(want, sizeof want, "cannot start a%s %s thread: %s", k < 2 ? "" : "n", what[k],
+                     strerror(EAGAIN));
+            assert_string_equal(err, want);
+            assert_null(s.evl);
+            assert_int_equal(open_fds(), fds);
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        assert_int_equal(create_calls, 7);    /* every thread */
+        int fd = ts_connect(evloop_port(&s)); /* listening (no core behind it to ask) */
+        assert_true(fd >= 0);
+        close(fd);
+        evloop_stop(&s);
+        assert_null(s.evl);
+        assert_int_equal(open_fds(), fds);
+    }
+}
+
 /* Finding 4 for the WebSocket: sockets that hold WebSockets open and ping
  * now and then hold no thread on this front end. More WebSockets than
  * there are handler threads and than civetweb had workers stay open, each
@@ -625,6 +721,7 @@ int main(void)
         cmocka_unit_test(test_body_limit),
         cmocka_unit_test(test_body_chunked_limit),
         cmocka_unit_test(test_body_out_of_memory),
+        cmocka_unit_test(test_threads_refused),
         cmocka_unit_test(test_websockets_hold_no_thread),
         cmocka_unit_test(test_tls_self_signed),
     };

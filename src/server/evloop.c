@@ -985,20 +985,25 @@ int evloop_start(server *s, char *err, size_t errlen)
             snprintf(err, errlen, "cannot start a handler thread: %s", strerror(rc));
             goto fail;
         }
-    for (int i = 0; i < e->nio; i++) {
-        if ((rc = pthread_create(&e->io[i].th, NULL, io_main, &e->io[i])) != 0) {
+    int started = 0;
+    for (; started < e->nio; started++) {
+        if ((rc = pthread_create(&e->io[started].th, NULL, io_main, &e->io[started])) != 0) {
             snprintf(err, errlen, "cannot start an I/O thread: %s", strerror(rc));
-            goto fail;
+            break;
         }
-        e->io[i].started = true;
+        e->io[started].started = true;
     }
-    pthread_mutex_lock(&e->cm); /* every I/O thread has made its loop, or said it could not */
+    /* every I/O thread started has made its loop, or said it could not:
+     * evloop_stop sends its stop only to a loop that is there (one still
+     * being made would run on, and the join wait for ever) */
+    pthread_mutex_lock(&e->cm);
     bool ready = true;
-    for (int i = 0; i < e->nio; i++) {
+    for (int i = 0; i < started; i++) {
         while (!e->io[i].ready) pthread_cond_wait(&e->ready_cv, &e->cm);
         ready = ready && e->io[i].ready == 1;
     }
     pthread_mutex_unlock(&e->cm);
+    if (started < e->nio) goto fail;
     if (!ready) {
         snprintf(err, errlen, "cannot set up an I/O thread's event loop (out of memory or files)");
         goto fail;
