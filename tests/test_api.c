@@ -1512,6 +1512,11 @@ static void test_config_file(void **state)
     assert_int_equal(c.backoffice_poll_ms, 1);
     assert_int_equal(config_set(&c, "backoffice_poll_ms", "60000", err, sizeof err), 0);
     assert_int_equal(c.backoffice_poll_ms, 60000);
+    /* the daily report's wait for the audit log, at each end */
+    assert_int_equal(config_set(&c, "report_audit_wait_ms", "0", err, sizeof err), 0);
+    assert_int_equal(c.report_audit_wait_ms, 0);
+    assert_int_equal(config_set(&c, "report_audit_wait_ms", "60000", err, sizeof err), 0);
+    assert_int_equal(c.report_audit_wait_ms, 60000);
 
     /* what --print-config writes reads back to the same configuration */
     FILE *out = fopen(path, "w");
@@ -1537,6 +1542,8 @@ static void test_config_file(void **state)
                             {"fix_max_pending_per_addr = 0\n", ":1: fix_max_pending_per_addr: bad"},
                             {"backoffice_poll_ms = 0\n", ":1: backoffice_poll_ms: bad value"},
                             {"backoffice_poll_ms = 60001\n", ":1: backoffice_poll_ms: bad"},
+                            {"report_audit_wait_ms = -1\n", ":1: report_audit_wait_ms: bad"},
+                            {"report_audit_wait_ms = 60001\n", ":1: report_audit_wait_ms: bad"},
                             {"just words\n", ":1: expected key = value"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         f = fopen(path, "w");

@@ -27,6 +27,7 @@
 #include "../src/backoffice/backoffice.h"
 #include "../src/backoffice/csvout.h"
 #include "../src/server/api.h"
+#include "core/log.h"
 #include "cets/registry.h"
 #include "tseed.h"
 #include "tserver.h"
@@ -722,6 +723,53 @@ static void test_report_right_after_close(void **state)
     ts_rmtree(t.dir);
 }
 
+/* report_audit_wait_ms at its limit, 0: the report does not wait for the
+ * slow audit follower, so it goes out at once with "audit": null, and the
+ * log says why (a comp=report warning). Just past the limit is the default
+ * wait above (test_report_right_after_close: the head is there). */
+static void no_audit_wait(server_config *c)
+{
+    slow_followers(c);
+    c->report_audit_wait_ms = 0;
+}
+
+static void test_report_audit_wait_limit(void **state)
+{
+    (void)state;
+    char logdir[512], logpath[600];
+    tserver t;
+    memset(&t, 0, sizeof t);
+    ts_tmpdir(logdir, sizeof logdir, "report-log");
+    snprintf(logpath, sizeof logpath, "%s/cetsd.log", logdir);
+    FILE *log = fopen(logpath, "w+");
+    assert_non_null(log);
+    setvbuf(log, NULL, _IOLBF, 0);
+    ts_start(&t, NULL, no_audit_wait);
+    log_setup(log, LOG_WARN); /* after ts_start, which sets the tests' quiet log */
+    tseed_instrument(&t, "CEA25", NULL, "50.00");
+    json_decref(ts_expect(&t, "POST", "/api/v1/admin/end-of-day", t.admin, NULL, 200));
+    core_stats st;
+    core_get_stats(t.s.core, &st);
+    json_t *rep = ts_expect(&t, "GET", "/api/v1/report", NULL, NULL, 200);
+    assert_true(json_is_null(json_object_get(rep, "audit")));
+    assert_non_null(json_object_get(rep, "totals")); /* the rest of the report is there */
+    json_decref(rep);
+    ts_stop(&t);
+    log_setup(NULL, LOG_INFO);
+    rewind(log);
+    char line[2048], want[64];
+    snprintf(want, sizeof want, "last_seq=%llu", (unsigned long long)st.last_seq);
+    int warned = 0;
+    while (fgets(line, sizeof line, log))
+        warned += strstr(line, "comp=report") && strstr(line, "level=warn") &&
+                  strstr(line, "audit log still behind") && strstr(line, "waited_ms=0") &&
+                  strstr(line, want);
+    fclose(log);
+    ts_rmtree(logdir);
+    assert_int_equal(warned, 1);
+    ts_rmtree(t.dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -733,6 +781,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_csv_formula_guard, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_registry_file, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_audit_live, fx_setup, fx_teardown),
+        cmocka_unit_test(test_report_audit_wait_limit),
         cmocka_unit_test(test_report_right_after_close),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,8 +34,7 @@
 
 #define JSON_LIMIT_DEFAULT 1000
 #define JSON_LIMIT_MAX 100000
-#define BO_WAIT_MS 10000   /* a bank import waits this long for the projection to catch up */
-#define AUDIT_WAIT_MS 5000 /* a daily report, for the audit log to hold the day's head */
+#define BO_WAIT_MS 10000 /* a bank import waits this long for the projection to catch up */
 
 /* ---- plumbing -------------------------------------------------------------------- */
 
@@ -282,13 +281,13 @@ void api_report_audit(server *s, int32_t date, json_t *report)
          * follower may not have written that day's head yet */
         core_stats cs;
         core_get_stats(s->core, &cs);
-        if (bo_audit_wait(s->bo, cs.last_seq, AUDIT_WAIT_MS) == 0)
+        if (bo_audit_wait(s->bo, cs.last_seq, s->cfg.report_audit_wait_ms) == 0)
             have = bo_audit_head_of_day(s->bo, date, &seq, head);
         else /* the report goes out without it: say why */
             log_warn("report",
                      "msg=\"audit log still behind: report without the day's audit head\" "
                      "waited_ms=%d last_seq=%llu",
-                     AUDIT_WAIT_MS, (unsigned long long)cs.last_seq);
+                     s->cfg.report_audit_wait_ms, (unsigned long long)cs.last_seq);
     }
     if (have)
         json_object_set_new(report, "audit",

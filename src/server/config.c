@@ -138,6 +138,9 @@ static const key keys[] = {
     NUM("backoffice_poll_ms", K_INT, backoffice_poll_ms, 1, 60000,
         "when caught up, the back office looks for new commands this often, milliseconds "
         "(a request that needs it current wakes it at once)"),
+    NUM("report_audit_wait_ms", K_INT, report_audit_wait_ms, 0, 60000,
+        "a daily report waits this long for the audit log to reach the day's close, milliseconds "
+        "(then it goes out without the day's audit head, and the log says so)"),
     NUM("fix_max_connections", K_INT, fix_max_connections, 2, 1 << 20,
         "FIX connections at most, logged on or not"),
     NUM("fix_max_pending", K_INT, fix_max_pending, 1, 1 << 20,
@@ -202,6 +205,7 @@ void config_default(server_config *c)
     c->audit_log = true;
     c->bars_1m_days = 30;
     c->backoffice_poll_ms = 10;
+    c->report_audit_wait_ms = 5000;
     core_options_default(&c->core);
     c->core.data_dir = c->data_dir;
 }

@@ -73,6 +73,7 @@ typedef struct server_config {
     bool audit_log;               /* the live audit log, <data_dir>/audit.log */
     int bars_1m_days;             /* 1-minute bars kept this many days, 30 (0 = forever) */
     int backoffice_poll_ms;       /* the followers' look for new commands when caught up, 10 */
+    int report_audit_wait_ms;     /* a daily report's wait for the audit log, 5000 */
     int fix_max_connections;      /* 1024 */
     int fix_max_pending;          /* 256: not logged on yet, in all */
     int fix_max_pending_per_addr; /* 16: not logged on yet, from one address */
