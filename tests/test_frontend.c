@@ -258,6 +258,18 @@ static void test_connections_total(void **state)
     stop(&t);
 }
 
+/* A login body of n bytes (a wrong password: 401 once read whole), in buf
+ * (n + 1 bytes). */
+static void login_body(char *buf, size_t n)
+{
+    const char *json = "{\"username\":\"nobody\",\"password\":\"wrong-password\"}";
+    size_t jl = strlen(json);
+    memcpy(buf, json, jl - 1);
+    memset(buf + jl - 1, ' ', n - jl);
+    buf[n - 1] = '}';
+    buf[n] = 0;
+}
+
 /* max_body on this front end: a body of max_body bytes is read, one more
  * is 413 too_large. */
 static void test_body_limit(void **state)
@@ -268,12 +280,7 @@ static void test_body_limit(void **state)
     start(&t);
     for (int past = 0; past <= 1; past++) {
         char body[1002];
-        const char *json = "{\"username\":\"nobody\",\"password\":\"wrong-password\"}";
-        size_t n = 1000 + (size_t)past, jl = strlen(json);
-        memcpy(body, json, jl - 1);
-        memset(body + jl - 1, ' ', n - jl);
-        body[n - 1] = '}';
-        body[n] = 0;
+        login_body(body, 1000 + (size_t)past);
         tresp r;
         ts_req(&t, "POST", "/api/v1/login", NULL, body, &r);
         if (past) {
@@ -285,18 +292,6 @@ static void test_body_limit(void **state)
         tresp_free(&r);
     }
     stop(&t);
-}
-
-/* A login body of n bytes (a wrong password: 401 once read whole), in buf
- * (n + 1 bytes). */
-static void login_body(char *buf, size_t n)
-{
-    const char *json = "{\"username\":\"nobody\",\"password\":\"wrong-password\"}";
-    size_t jl = strlen(json);
-    memcpy(buf, json, jl - 1);
-    memset(buf + jl - 1, ' ', n - jl);
-    buf[n - 1] = '}';
-    buf[n] = 0;
 }
 
 /* POST /api/v1/login with body (n bytes) sent chunked, 1,000 bytes a chunk,
