@@ -14,8 +14,9 @@
  * NAME is one of memory, throughput, latency, engine (both), group, replay
  * (runs group first, as it replays that journal), paced, codec (the journal's
  * record encoding), journal (group, replay, paced and codec), lob. --repeat
- * runs the throughput run N times (for profiling, and to see the spread), and
- * the codec's passes (it prints the fastest). --controls N runs the workload N times
+ * runs the throughput run N times (for profiling, and to see the spread), the
+ * codec's passes (it prints the fastest) and each replay (the fastest and the
+ * median). --controls N runs the workload N times
  * with position limits and surveillance on and N times off, alternating
  * (bench/lib/run_controls.c); with --only controls, nothing else.
  */
@@ -372,8 +373,8 @@ static int run_journal_all(const args *a, const workload *w, const char *root)
         int jrc = run_journal(w, &jo, &hash);
         rc |= jrc;
         if (jrc == 0 && want(a, "replay")) {
-            rc |= run_replay(w, dir, false, hash);
-            rc |= run_replay(w, dir, true, hash);
+            rc |= run_replay(w, dir, false, a->repeat, hash);
+            rc |= run_replay(w, dir, true, a->repeat, hash);
         }
     }
     if (want(a, "paced")) {

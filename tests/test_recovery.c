@@ -788,6 +788,10 @@ static void replay_threads_same_engine(void **state)
         assert_int_equal(r2.last_seq, (uint64_t)n);
         assert_int_equal(r1.replayed, r2.replayed);
         assert_string_equal(r1.message, r2.message);
+        /* the CPU split is the two threads' only: none on one thread */
+        assert_true(r1.read_cpu_s == 0 && r1.apply_cpu_s == 0);
+        assert_true(r2.read_cpu_s > 0 && r2.apply_cpu_s > 0);
+        assert_true(r2.read_cpu_s < 60 && r2.apply_cpu_s < 60);
         assert_int_equal(cets_state_hash(two), tj_ref_hash(d, n));
         assert_int_equal(cets_state_hash(one), cets_state_hash(two));
         assert_int_equal(cets_state_hash(live), cets_state_hash(two));

@@ -42,9 +42,12 @@ typedef struct journal_opts {
  * durable count; the engine thread applies what is durable. *hash gets the
  * live engine's state hash at the end. */
 int run_journal(const workload *w, const journal_opts *jo, uint64_t *hash);
-/* cets_recover() of dir into a fresh engine (no snapshot: full replay);
- * checks that it ends in the live engine's state hash. */
-int run_replay(const workload *w, const char *dir, bool listener, uint64_t live_hash);
+/* cets_recover() of dir into a fresh engine (no snapshot: full replay), runs
+ * times: the fastest and the median run, and the fastest's CPU time on the
+ * reading and on the applying thread; checks that every run ends in the live
+ * engine's state hash. */
+int run_replay(const workload *w, const char *dir, bool listener, uint64_t runs,
+               uint64_t live_hash);
 
 /* The workload's commands through the journal's version 3 encoder and decoder
  * and the raw copy of versions 1 and 2: ns per command (the minimum of

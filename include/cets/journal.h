@@ -146,6 +146,10 @@ typedef struct cets_recovery {
     uint64_t truncated_records; /* whole records cut with it (the same unacknowledged commit) */
     int warn;                   /* 1: something was cut, removed or found damaged: log at warn */
     char message[1024];         /* what was done, for the log */
+    /* CPU seconds of the replay's two threads: the one reading, checking and
+       decoding the journal, and the one applying it to the engine (both 0
+       when the replay ran on the calling thread alone) */
+    double read_cpu_s, apply_cpu_s;
 } cets_recovery;
 
 /* Rebuild the engine from dir (created if missing): newest valid snapshot

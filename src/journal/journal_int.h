@@ -208,9 +208,12 @@ void jseg_unmap(jmap *mp);
  * follows: to the end of the file with full, else only until the resume
  * point and a record of a later commit are found, so that a segment with
  * many damaged places is not surveyed to its end at each). A segment without
- * any record is damage too. 0, or fn's nonzero value. Never changes the file. */
+ * any record is damage too. 0, or fn's nonzero value. Never changes the file.
+ * Each record is decoded into *into when into is not NULL (fn may move
+ * *into on: replay decodes straight into its batch), else into a cets_cmd of
+ * the run's own. */
 int jseg_run(const jmap *mp, uint64_t off, uint64_t expect, bool full, jseg_fn fn, void *ctx,
-             jread *r);
+             cets_cmd *const *into, jread *r);
 /* The survey of the rest of the file after a bad record at off (last good
  * seq: after), as jseg_run makes it. */
 void jseg_survey(const jmap *mp, uint64_t off, uint64_t after, bool full, jsurvey *sv);
@@ -256,6 +259,7 @@ typedef struct jwalk {
     uint64_t skip; /* the snapshot's seq: commands up to it are not needed */
     jseg_fn fn;    /* each record after skip, in order (may be NULL) */
     void *ctx;
+    cets_cmd *into; /* where the next record is decoded (NULL: the walk's own); fn may move it */
     cets_recovery *rep; /* notes on accepted damage go into its message */
     char *err;
     size_t errlen;

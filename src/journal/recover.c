@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 int jconfig_get(const char *dir, bool has_data, const cets_config *seed, bool store,
@@ -82,7 +83,8 @@ typedef struct replay {
     jwalk *w;
     int wrc; /* jwalk_run's */
     bool threaded, done;
-    bool tape; /* the engine keeps a trade tape */
+    bool tape;         /* the engine keeps a trade tape */
+    double read_cpu_s; /* the reader's CPU time, when it ends */
     pthread_mutex_t mu;
     pthread_cond_t filled, freed;
     uint64_t head, tail; /* batches handed over, batches applied */
@@ -114,12 +116,25 @@ static void replay_hand_over(replay *r)
     pthread_mutex_unlock(&r->mu);
 }
 
+/* The walk decodes each record straight into the batch's next place
+ * (w->into): a copy of 208 bytes less per command, an eighth of the reader's
+ * time. */
 static int replay_push(void *ctx, const cets_cmd *cmd)
 {
     replay *r = ctx;
-    r->cmds[r->head % REPLAY_SLOTS][r->fill++] = *cmd;
-    if (r->fill == REPLAY_BATCH) replay_hand_over(r);
+    cets_cmd *at = &r->cmds[r->head % REPLAY_SLOTS][r->fill];
+    if (cmd != at) *at = *cmd;
+    if (++r->fill == REPLAY_BATCH) replay_hand_over(r);
+    r->w->into = &r->cmds[r->head % REPLAY_SLOTS][r->fill];
     return 0;
+}
+
+/* CPU seconds of the calling thread. */
+static double thread_cpu_s(void)
+{
+    struct timespec t;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) != 0) return 0;
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 /* The walk, and the last batch; then no more. */
@@ -129,6 +144,7 @@ static void *replay_read(void *arg)
     r->wrc = jwalk_run(r->w);
     if (r->fill) replay_hand_over(r);
     if (r->threaded) {
+        r->read_cpu_s = thread_cpu_s(); /* a thread of its own: all of it is the walk's */
         pthread_mutex_lock(&r->mu);
         r->done = true;
         pthread_cond_signal(&r->filled);
@@ -154,8 +170,9 @@ static void replay_apply_all(replay *r)
     pthread_mutex_unlock(&r->mu);
 }
 
-/* Walk w into e. jwalk_run's result. */
-static int replay_run(cets_engine *e, jwalk *w, bool threads, char *err, size_t errlen)
+/* Walk w into e. jwalk_run's result; the threads' CPU time in rep. */
+static int replay_run(cets_engine *e, jwalk *w, bool threads, cets_recovery *rep, char *err,
+                      size_t errlen)
 {
     replay *r = malloc(sizeof *r);
     if (!r) return jerr(err, errlen, "%s: out of memory", w->dir);
@@ -164,10 +181,12 @@ static int replay_run(cets_engine *e, jwalk *w, bool threads, char *err, size_t 
     r->w = w;
     r->wrc = 0;
     r->done = false;
+    r->read_cpu_s = 0;
     r->head = r->tail = 0;
     r->fill = 0;
     w->fn = replay_push;
     w->ctx = r;
+    w->into = &r->cmds[0][0];
     r->mu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
     r->filled = r->freed = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
     pthread_t th;
@@ -175,8 +194,11 @@ static int replay_run(cets_engine *e, jwalk *w, bool threads, char *err, size_t 
     r->threaded = threads;
     if (r->threaded && pthread_create(&th, NULL, replay_read, r) != 0) r->threaded = false;
     if (r->threaded) {
+        double t0 = thread_cpu_s();
         replay_apply_all(r);
+        rep->apply_cpu_s = thread_cpu_s() - t0;
         pthread_join(th, NULL);
+        rep->read_cpu_s = r->read_cpu_s;
     } else {
         replay_read(r);
     }
@@ -285,7 +307,7 @@ cets_engine *cets_recover(const char *dir, const cets_config *cfg, cets_listener
                .rep = rep,
                .err = err,
                .errlen = errlen};
-    int wrc = replay_run(e, &w, jreplay_threads, err, errlen);
+    int wrc = replay_run(e, &w, jreplay_threads, rep, err, errlen);
     if (wrc != 0 || (w.torn && recover_cut(dir, &segs[w.cut.seg], &w.cut, rep, err, errlen) != 0) ||
         recover_tidy(dir, rep, err, errlen) != 0) {
         cets_engine_free(e);

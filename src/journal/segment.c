@@ -230,7 +230,7 @@ void jseg_survey(const jmap *mp, uint64_t off, uint64_t after, bool full, jsurve
 #define JREAD_AHEAD 1024
 
 int jseg_run(const jmap *mp, uint64_t off, uint64_t expect, bool full, jseg_fn fn, void *ctx,
-             jread *r)
+             cets_cmd *const *into, jread *r)
 {
     memset(r, 0, sizeof *r);
     r->size = mp->size;
@@ -244,13 +244,14 @@ int jseg_run(const jmap *mp, uint64_t off, uint64_t expect, bool full, jseg_fn f
         snprintf(r->bad, sizeof r->bad, "no record after the segment header");
         return 0;
     }
-    cets_cmd cmd;
+    cets_cmd own;
     while (off < mp->size) {
+        cets_cmd *cmd = into && *into ? *into : &own;
         /* the mapping is read once, in order: its lines a few records on are
            fetched meanwhile (a hint; never a fault, even past the end) */
         __builtin_prefetch(mp->m + off + JREAD_AHEAD);
         jrec rec;
-        bool bad = jrec_check(mp->m + off, mp->size - off, mp->version, &rec, &cmd, r->bad,
+        bool bad = jrec_check(mp->m + off, mp->size - off, mp->version, &rec, cmd, r->bad,
                               sizeof r->bad) != 0;
         if (!bad && rec.seq != expect) {
             snprintf(r->bad, sizeof r->bad, "seq %" PRIu64 " where seq %" PRIu64 " belongs",
@@ -265,9 +266,9 @@ int jseg_run(const jmap *mp, uint64_t off, uint64_t expect, bool full, jseg_fn f
         off += JREC_HDR + rec.len;
         r->end = off;
         r->records++;
-        r->last_seq = cmd.seq;
+        r->last_seq = cmd->seq;
         if (fn) {
-            int rc = fn(ctx, &cmd);
+            int rc = fn(ctx, cmd);
             if (rc) return rc;
         }
     }
@@ -318,7 +319,7 @@ int jseg_read(const char *dir, const jseg *s, jseg_fn fn, void *ctx, jread *r, c
         memset(r, 0, sizeof *r);
         return -1;
     }
-    int rc = jseg_run(&mp, JSEG_HDR, s->first_seq, true, fn, ctx, r);
+    int rc = jseg_run(&mp, JSEG_HDR, s->first_seq, true, fn, ctx, NULL, r);
     jseg_unmap(&mp);
     return rc;
 }

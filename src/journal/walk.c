@@ -197,7 +197,7 @@ static int walk_segment(jwalk *w, size_t i, uint64_t *seg_last)
     *seg_last = 0;
     for (;;) {
         jread rr;
-        rc = jseg_run(&mp, off, expect, false, walk_record, w, &rr);
+        rc = jseg_run(&mp, off, expect, false, walk_record, w, &w->into, &rr);
         if (rc != 0) break;
         if (rr.records) *seg_last = rr.last_seq;
         if (!rr.bad[0]) break;
