@@ -315,7 +315,13 @@ static int bucket_ensure(cl_backend *b, kvStore **kv, const char *name, int64_t 
 }
 
 /* The engine configuration every node runs: the first node's, kept in the
- * meta bucket. */
+ * meta bucket. Create stores it unless a node did before; then every node
+ * reads what is there. A key not found after that is a create that failed
+ * for another reason than the key being there (a bucket made a moment ago,
+ * its replicas still electing a leader, answers with a timeout) or a read
+ * served by a replica that has not applied the write yet: both are tried
+ * again, for as long as a commit may wait for JetStream (publish_timeout_ms),
+ * rather than taken for a cluster without a configuration. */
 static int config_agree(cl_backend *b, const cets_config *mine, cets_config *out, char *err,
                         size_t errlen)
 {
@@ -323,12 +329,22 @@ static int config_agree(cl_backend *b, const cets_config *mine, cets_config *out
     char name[64];
     snprintf(name, sizeof name, "%s_META", b->stream);
     if (bucket_ensure(b, &meta, name, 0, err, errlen) != 0) return -1;
-    uint64_t rev = 0;
-    kvStore_Create(&rev, meta, "config", (const void *)mine, (int)sizeof *mine);
     kvEntry *e = NULL;
-    natsStatus s = kvStore_Get(&e, meta, "config");
+    natsStatus s, created;
+    int64_t until = mono_ms() + b->o.publish_timeout_ms;
+    for (;;) {
+        uint64_t rev = 0;
+        created = kvStore_Create(&rev, meta, "config", (const void *)mine, (int)sizeof *mine);
+        if ((s = kvStore_Get(&e, meta, "config")) != NATS_NOT_FOUND || mono_ms() >= until) break;
+        nats_Sleep(100);
+    }
     int rc = 0;
-    if (s != NATS_OK)
+    if (s == NATS_NOT_FOUND && created != NATS_OK) {
+        snprintf(err, errlen,
+                 "store the cluster's engine configuration: %s (none there after %d ms)",
+                 natsStatus_GetText(created), b->o.publish_timeout_ms);
+        rc = -1;
+    } else if (s != NATS_OK)
         rc = nerr(err, errlen, "read the cluster's engine configuration", s);
     else if (kvEntry_ValueLen(e) != (int)sizeof *out) {
         snprintf(err, errlen, "the cluster's engine configuration has %d bytes, this build %zu",
