@@ -162,6 +162,20 @@ static void test_helpers(void **state)
     assert_int_equal(cets_fee(2999, 500), 1);
     assert_int_equal(cets_fee(0, 500), 0);
     assert_int_equal(cets_fee(21000000000LL, 500), 10500000);
+    /* the one-division path and the split one agree with exact arithmetic
+     * on both sides of where value * ppm + 5e5 stops fitting in 64 bits */
+    const int32_t rates[] = {1,      499,    500,
+                             100000, 999999, 1000000}; /* the parameters allow 0-100000 */
+    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
+        int64_t edge = (INT64_MAX - 500000) / rates[i];
+        const int64_t values[] = {1, 999999, 1000000, 1000001, edge - 1, edge, edge + 1, INT64_MAX};
+        for (size_t j = 0; j < sizeof values / sizeof values[0]; j++) {
+            __int128 exact = ((__int128)values[j] * rates[i] + 500000) / 1000000;
+            assert_true(cets_fee(values[j], rates[i]) == (int64_t)exact);
+        }
+    }
+    assert_int_equal(cets_fee(-1, 500), 0);
+    assert_int_equal(cets_fee(1000, 0), 0);
     /* 2026-11-30 10:00 in Shanghai is 02:00 UTC */
     int64_t t = cets_time_at(20261130, 10, 0, 480);
     assert_int_equal(t, 1796004000LL * 1000000000LL);

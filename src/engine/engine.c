@@ -379,11 +379,10 @@ bool cets_year_closed(const cets_engine *e, int32_t year)
     return false;
 }
 
-/* Only a depth consumer (emit_depth and a listener) needs to know: without
- * one the rank is not computed. */
-void engine_touch(cets_engine *e, uint32_t iid, int is_bid, int32_t idx)
+/* engine_touch's part (internal.h): only a depth consumer (emit_depth and a
+ * listener) needs to know, so without one the rank is not computed. */
+void engine_touch_depth(cets_engine *e, uint32_t iid, int is_bid, int32_t idx)
 {
-    if (!e->cfg.emit_depth || !engine_wants(e, CETS_EV_DEPTH)) return;
     if (idx < 0 || book_rank(&e->inst[iid].bk, is_bid, idx, CETS_DEPTH) < CETS_DEPTH)
         e->touched |= 1ULL << iid;
 }
@@ -768,6 +767,11 @@ static int apply_one(cets_engine *e, const cets_cmd *c, cets_result *res)
     e->cmd = NULL;
     e->res = NULL;
     return rc;
+}
+
+int engine_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
+{
+    return apply_one(e, c, res);
 }
 
 int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)

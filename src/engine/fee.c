@@ -11,11 +11,16 @@
  */
 #include "internal.h"
 
-/* round(value * ppm / 1e6), half-up, without overflowing value * ppm:
- * value = q * 1e6 + r, and q * ppm is already whole. */
+/* round(value * ppm / 1e6), half-up: one division while value * ppm + 5e5
+ * fits (any value below 92 billion yuan at the highest rate), else without
+ * overflowing value * ppm: value = q * 1e6 + r, and q * ppm is already whole
+ * (the same result: value * ppm + 5e5 = q * ppm * 1e6 + r * ppm + 5e5). */
 int64_t cets_fee(int64_t value, int32_t ppm)
 {
     if (value <= 0 || ppm <= 0) return 0;
+    int64_t p;
+    if (!__builtin_mul_overflow(value, (int64_t)ppm, &p) && p <= INT64_MAX - 500000)
+        return (p + 500000) / 1000000;
     int64_t q = value / 1000000, r = value % 1000000;
     return q * ppm + (r * ppm + 500000) / 1000000;
 }

@@ -253,7 +253,15 @@ static inline hday *engine_hday(cets_engine *e, uint32_t pid, uint32_t iid)
 }
 /* Mark instrument iid's best five levels as changed when level idx of that
  * side is among them (or always, with idx < 0). */
-void engine_touch(cets_engine *e, uint32_t iid, int is_bid, int32_t idx);
+/* cets_apply without its prefetch, for a caller whose market is small
+ * enough to stay in cache (lob.c). */
+int engine_apply(cets_engine *e, const cets_cmd *c, cets_result *res);
+void engine_touch_depth(cets_engine *e, uint32_t iid, int is_bid, int32_t idx);
+static inline void engine_touch(cets_engine *e, uint32_t iid, int is_bid, int32_t idx)
+{
+    if (e->cfg.emit_depth && engine_wants(e, CETS_EV_DEPTH))
+        engine_touch_depth(e, iid, is_bid, idx);
+}
 void engine_order_info(const cets_engine *e, const order *o, cets_order_info *out);
 uint32_t engine_participant_new(cets_engine *e, uint8_t kind, const char *name);
 
@@ -521,6 +529,20 @@ bool params_message(const cets_engine *e, const cets_cmd *c, int code, char *buf
 /* limits.c -- position limits */
 /* Whether pid may come to hold qty more of iid (position_limit otherwise). */
 int limits_check(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty);
+_Static_assert(CETS_PARAM_LIMIT_ENTITY_CCER == CETS_PARAM_LIMIT_ENTITY_CEA + 1 &&
+                   CETS_PARAM_LIMIT_INSTITUTION_CEA == CETS_PARAM_LIMIT_ENTITY_CEA + 2 &&
+                   CETS_PARAM_LIMIT_INSTITUTION_CCER == CETS_PARAM_LIMIT_ENTITY_CEA + 3 &&
+                   CETS_PARAM_LIMIT_INDIVIDUAL_CCER == CETS_PARAM_LIMIT_ENTITY_CEA + 4 &&
+                   CETS_PARAM_LIMIT_VINTAGE == CETS_PARAM_LIMIT_ENTITY_CEA + 5,
+               "limits_any reads the six limit parameters as one run");
+/* Whether any position limit is in force: with none (the default) every
+ * check passes, and a buy asks this instead of limits_check. Read from the
+ * parameters themselves, so nothing derived can go stale. */
+static inline bool limits_any(const cets_engine *e)
+{
+    const int64_t *v = &e->pv[CETS_PARAM_LIMIT_ENTITY_CEA];
+    return (v[0] | v[1] | v[2] | v[3] | v[4] | v[5]) != 0;
+}
 int limits_exempt_set(cets_engine *e, const cets_cmd *c); /* LIMIT_EXEMPT */
 int related_set(cets_engine *e, const cets_cmd *c);       /* RELATED_SET (related.c) */
 bool limits_message(const cets_engine *e, const cets_cmd *c, int code, char *buf, size_t len);

@@ -71,9 +71,10 @@ static int64_t held(const cets_engine *e, uint32_t pid, uint32_t iid)
 
 int limits_check(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t qty)
 {
+    if (qty <= 0 || !limits_any(e)) return CETS_OK;
     int64_t lp, lv;
     cets_position_limits(e, pid, iid, &lp, &lv);
-    if ((!lp && !lv) || qty <= 0) return CETS_OK;
+    if (!lp && !lv) return CETS_OK;
     bool over = lv && held(e, pid, iid) + qty > lv;
     if (!over && lp) {
         int64_t sum = qty;

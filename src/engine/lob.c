@@ -45,6 +45,9 @@ cets_lob *cets_lob_new(int64_t min_price, int64_t max_price, cets_lob_trade_fn f
     cfg.emit_depth = false;
     cfg.keep_trades = false;
     cfg.listing_max_qty = INT32_MAX;
+    /* No fees: lob.h has no funds to charge them to (pre-funding is off) and
+     * tells no one of them, so working them out per fill would be wasted. */
+    memset(cfg.fee_ppm, 0, sizeof cfg.fee_ppm);
     cets_lob *lob = calloc(1, sizeof *lob);
     if (!lob || !(lob->e = cets_engine_new(&cfg))) {
         free(lob);
@@ -85,7 +88,9 @@ void cets_lob_free(cets_lob *lob)
     free(lob);
 }
 
-static uint32_t owner_participant(cets_lob *lob, uint32_t owner)
+/* The first use of an owner: its participant made (0 when it cannot be).
+ * Out of line, so that the calls for owners already known stay lean. */
+__attribute__((noinline, cold)) static uint32_t owner_new(cets_lob *lob, uint32_t owner)
 {
     if (owner == 0 || owner > 10000000) return 0;
     if (owner >= lob->nowners) {
@@ -109,6 +114,12 @@ static uint32_t owner_participant(cets_lob *lob, uint32_t owner)
     return lob->owner_pid[owner];
 }
 
+static inline uint32_t owner_participant(cets_lob *lob, uint32_t owner)
+{
+    uint32_t pid = owner < lob->nowners ? lob->owner_pid[owner] : 0;
+    return pid ? pid : owner_new(lob, owner);
+}
+
 uint64_t cets_lob_add(cets_lob *lob, int side, int64_t price, int64_t qty, uint32_t owner)
 {
     uint32_t pid = owner_participant(lob, owner);
@@ -123,7 +134,7 @@ uint64_t cets_lob_add(cets_lob *lob, int side, int64_t price, int64_t qty, uint3
     c->price = price;
     c->qty = qty;
     cets_result r;
-    lob->last_error = cets_apply(lob->e, c, &r);
+    lob->last_error = engine_apply(lob->e, c, &r);
     return lob->last_error == CETS_OK ? r.order_id : 0;
 }
 
@@ -136,7 +147,7 @@ int cets_lob_cancel(cets_lob *lob, uint64_t order_id)
     cets_cmd *c = &lob->cancel;
     c->seq = ++lob->seq;
     c->order_id = order_id;
-    lob->last_error = cets_apply(lob->e, c, NULL);
+    lob->last_error = engine_apply(lob->e, c, NULL);
     return lob->last_error;
 }
 

@@ -94,7 +94,7 @@ int risk_check_funds(const cets_engine *e, uint32_t pid, int64_t need)
 int risk_check_buy(const cets_engine *e, uint32_t pid, uint32_t iid, int64_t need, int64_t qty)
 {
     int rc = risk_check_funds(e, pid, need);
-    return rc ? rc : limits_check(e, pid, iid, qty);
+    return rc ? rc : limits_any(e) ? limits_check(e, pid, iid, qty) : CETS_OK;
 }
 
 int risk_check_cover(const cets_engine *e, uint32_t pid, uint32_t iid, int side, int64_t need)
