@@ -2,9 +2,9 @@
  *
  * A continuous price-time limit order book: add a limit order, cancel it,
  * receive trades through a callback. It runs on the full engine (one
- * continuous instrument, sessions and pre-funding checks switched off), so a
- * benchmark of this API measures the same matching and settlement code the
- * exchange runs.
+ * continuous instrument; sessions, pre-funding checks and fees switched off,
+ * as it has no accounts to settle), so a benchmark of this API measures the
+ * same matching code the exchange runs.
  */
 #ifndef CETS_LOB_H
 #define CETS_LOB_H

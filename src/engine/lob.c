@@ -1,7 +1,7 @@
 /* lob.c -- the plain limit-order-book entry point (lob.h) on the full engine.
  *
  * One continuous instrument whose band is set to the caller's price range,
- * sessions and pre-funding off, depth events off. Owners map to participants
+ * sessions, pre-funding and fees off, depth events off. Owners map to participants
  * created on first use, so "never trade with yourself" is the engine's own
  * self-trade rule.
  */
