@@ -154,8 +154,10 @@ __attribute__((noinline)) static void emit_done(cets_engine *e, const order *o, 
     engine_emit(e, &ev);
 }
 
-/* End an order: off the book if it rests, release what it still reserves. */
-void trading_end_order(cets_engine *e, uint32_t slot, int why, bool on_book)
+/* End an order: off the book if it rests, release what it still reserves.
+ * Inline into this file's callers (a cancel, a fill that ends the maker);
+ * trading_end_order is it for the others (the day's end, the registry). */
+HOT_INLINE void end_order(cets_engine *e, uint32_t slot, int why, bool on_book)
 {
     order *o = &e->orders[slot];
     if (on_book) {
@@ -169,6 +171,11 @@ void trading_end_order(cets_engine *e, uint32_t slot, int why, bool on_book)
     if (engine_wants(e, CETS_EV_ORDER_DONE)) emit_done(e, o, why);
     orders_unindex(e, o->id);
     orders_release(e, slot);
+}
+
+void trading_end_order(cets_engine *e, uint32_t slot, int why, bool on_book)
+{
+    end_order(e, slot, why, on_book);
 }
 
 HOT_INLINE void log_trade(cets_engine *e, const cets_trade *t)
@@ -308,7 +315,7 @@ HOT_INLINE void sweep(cets_engine *e, uint32_t iid, uint32_t tslot, int max_leve
             order *m = &e->orders[ms];
             if (m->next) __builtin_prefetch(&e->orders[m->next], 1); /* the next to fill, if any */
             execute(e, iid, t, m, l, px, m->qty < t->qty ? m->qty : t->qty);
-            if (m->qty == 0) trading_end_order(e, ms, CETS_DONE_FILLED, true);
+            if (m->qty == 0) end_order(e, ms, CETS_DONE_FILLED, true);
         }
     }
 }
@@ -330,7 +337,7 @@ HOT_INLINE void finish(cets_engine *e, uint32_t slot)
     if (o->qty > 0 && o->tif == CETS_TIF_DAY)
         rest(e, slot);
     else
-        trading_end_order(e, slot, o->qty ? CETS_DONE_UNFILLED : CETS_DONE_FILLED, false);
+        end_order(e, slot, o->qty ? CETS_DONE_UNFILLED : CETS_DONE_FILLED, false);
 }
 
 /* ---- commands ----------------------------------------------------------- */
@@ -407,7 +414,7 @@ static void take_targets(cets_engine *e, const cets_cmd *c, uint32_t tslot)
         side_book *sb = m->side == CETS_BUY ? &b->bid : &b->ask;
         level *l = &sb->levels[book_index(b, m->price)];
         execute(e, c->instrument, &e->orders[tslot], m, l, m->price, c->u.targets[i].qty);
-        if (m->qty == 0) trading_end_order(e, ms, CETS_DONE_FILLED, true);
+        if (m->qty == 0) end_order(e, ms, CETS_DONE_FILLED, true);
     }
 }
 
@@ -472,7 +479,7 @@ int trading_cancel(cets_engine *e, const cets_cmd *c)
     uint32_t slot;
     int rc = find_own_order(e, c, &slot);
     if (rc) return rc;
-    trading_end_order(e, slot, CETS_DONE_CANCELLED, true);
+    end_order(e, slot, CETS_DONE_CANCELLED, true);
     return CETS_OK;
 }
 
