@@ -815,8 +815,20 @@ size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_res
     for (size_t i = 0; i < n && i < PREFETCH_CMD_AHEAD; i++) prefetch_command(&cmds[i]);
     for (size_t i = 0; i < n && i < PREFETCH_ID_AHEAD; i++) prefetch_id(e, &cmds[i]);
     for (size_t i = 0; i < n && i < PREFETCH_AHEAD; i++) prefetch_cmd(e, &cmds[i], true);
-    for (size_t i = 0; i < n; i++) {
-        if (i + PREFETCH_CMD_AHEAD < n) prefetch_command(&cmds[i + PREFETCH_CMD_AHEAD]);
+    size_t i = 0;
+    /* all but the last PREFETCH_CMD_AHEAD (the farthest look-ahead): every
+       look-ahead is inside the batch, so none is tested */
+    _Static_assert(PREFETCH_CMD_AHEAD >= PREFETCH_ID_AHEAD && PREFETCH_ID_AHEAD >= PREFETCH_AHEAD &&
+                       PREFETCH_AHEAD >= PREFETCH_LINKS_AHEAD,
+                   "the command look-ahead is the farthest");
+    for (; i + PREFETCH_CMD_AHEAD < n; i++) {
+        prefetch_command(&cmds[i + PREFETCH_CMD_AHEAD]);
+        prefetch_id(e, &cmds[i + PREFETCH_ID_AHEAD]);
+        prefetch_cmd(e, &cmds[i + PREFETCH_AHEAD], true);
+        prefetch_links(e, &cmds[i + PREFETCH_LINKS_AHEAD], links);
+        rejects += apply_one(e, &cmds[i], res ? &res[i] : NULL) != CETS_OK;
+    }
+    for (; i < n; i++) {
         if (i + PREFETCH_ID_AHEAD < n) prefetch_id(e, &cmds[i + PREFETCH_ID_AHEAD]);
         if (i + PREFETCH_AHEAD < n) prefetch_cmd(e, &cmds[i + PREFETCH_AHEAD], true);
         if (i + PREFETCH_LINKS_AHEAD < n) prefetch_links(e, &cmds[i + PREFETCH_LINKS_AHEAD], links);
