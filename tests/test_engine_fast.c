@@ -490,23 +490,15 @@ static void test_tape_reserve_threads(void **state)
  * gone, of ids never given), modifies, rejects, posts off the book's ladder
  * or of no side or instrument, and a command of a participant that does not
  * exist (nothing to prefetch). */
-static void test_apply_batch(void **state)
+static void batch_commands(const tmarket *m, cets_cmd *cmds, int n)
 {
-    (void)state;
-    enum { N = 3000 };
-    cets_cmd *cmds = calloc(N, sizeof *cmds);
-    cets_result *r1 = calloc(N, sizeof *r1), *r2 = calloc(N, sizeof *r2);
-    assert_true(cmds && r1 && r2);
-    tmarket a, b;
-    market(&a, NULL);
-    market(&b, NULL);
     uint64_t x = 12345;
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < n; i++) {
         x = x * 6364136223846793005ULL + 1442695040888963407ULL;
         uint32_t k = (uint32_t)(x >> 33);
         cets_cmd *c = &cmds[i];
-        c->seq = a.seq + 1 + (uint64_t)i;
-        c->ts = a.now;
+        c->seq = m->seq + 1 + (uint64_t)i;
+        c->ts = m->now;
         c->participant = c->actor = k % 7 == 0 ? 99 : k % 2 ? g_a : g_b;
         c->instrument = g_cea;
         if (k % 5 < 3) {
@@ -527,6 +519,19 @@ static void test_apply_batch(void **state)
             c->qty = 1 + (int64_t)(k % 30);
         }
     }
+}
+
+static void test_apply_batch(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    cets_cmd *cmds = calloc(N, sizeof *cmds);
+    cets_result *r1 = calloc(N, sizeof *r1), *r2 = calloc(N, sizeof *r2);
+    assert_true(cmds && r1 && r2);
+    tmarket a, b;
+    market(&a, NULL);
+    market(&b, NULL);
+    batch_commands(&a, cmds, N);
     b.e->links_min = 0; /* the look-ahead at the FIFO links too, as in a book of 64k orders */
     uint64_t h0 = cets_state_hash(b.e);
     for (int i = 0; i < N; i++) { /* hints: they change nothing, whatever the command names */
@@ -566,15 +571,57 @@ static void test_apply_batch(void **state)
     free(r2);
 }
 
+/* Batches of every size around the look-aheads' distances (cets_apply_batch
+ * prefetches up to 16 commands ahead; a batch's last 16 test each distance,
+ * the ones before test none): the same results and state as one command at a
+ * time, with and without the FIFO look-ahead. */
+static void test_apply_batch_sizes(void **state)
+{
+    (void)state;
+    enum { N = 600 };
+    static const size_t sizes[] = {1, 2, 3, 4, 5, 8, 9, 15, 16, 17, 18, 31, 32, 33, 599, 600};
+    cets_cmd *cmds = calloc(N, sizeof *cmds);
+    cets_result *r1 = calloc(N, sizeof *r1), *r2 = calloc(N, sizeof *r2);
+    assert_true(cmds && r1 && r2);
+    tmarket a;
+    market(&a, NULL);
+    batch_commands(&a, cmds, N);
+    size_t rejects = 0;
+    for (int i = 0; i < N; i++) rejects += cets_apply(a.e, &cmds[i], &r1[i]) != CETS_OK;
+    assert_true(rejects > 10 && rejects < N - 10);
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        for (int links = 0; links < 2; links++) {
+            tmarket b;
+            market(&b, NULL);
+            if (links) b.e->links_min = 0;
+            memset(r2, 0xa5, N * sizeof *r2);
+            size_t got = 0;
+            for (size_t at = 0; at < N; at += sizes[k]) {
+                size_t n = N - at < sizes[k] ? N - at : sizes[k];
+                got += cets_apply_batch(b.e, cmds + at, n, r2 + at);
+            }
+            assert_int_equal(got, rejects);
+            assert_memory_equal(r1, r2, N * sizeof *r1);
+            assert_int_equal(cets_state_hash(b.e), cets_state_hash(a.e));
+            tm_free(&b);
+        }
+    }
+    tm_free(&a);
+    free(cmds);
+    free(r1);
+    free(r2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_id_window_moves),    cmocka_unit_test(test_id_span_limit),
-        cmocka_unit_test(test_id_window_snapshot), cmocka_unit_test(test_id_span_snapshot),
-        cmocka_unit_test(test_event_mask),         cmocka_unit_test(test_event_mask_reset),
-        cmocka_unit_test(test_trade_tape_chunks),  cmocka_unit_test(test_apply_batch),
-        cmocka_unit_test(test_participant_growth), cmocka_unit_test(test_order_pool_growth),
-        cmocka_unit_test(test_tape_reserve),       cmocka_unit_test(test_tape_reserve_threads),
+        cmocka_unit_test(test_id_window_moves),      cmocka_unit_test(test_id_span_limit),
+        cmocka_unit_test(test_id_window_snapshot),   cmocka_unit_test(test_id_span_snapshot),
+        cmocka_unit_test(test_event_mask),           cmocka_unit_test(test_event_mask_reset),
+        cmocka_unit_test(test_trade_tape_chunks),    cmocka_unit_test(test_apply_batch),
+        cmocka_unit_test(test_apply_batch_sizes),    cmocka_unit_test(test_participant_growth),
+        cmocka_unit_test(test_order_pool_growth),    cmocka_unit_test(test_tape_reserve),
+        cmocka_unit_test(test_tape_reserve_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
