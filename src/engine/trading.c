@@ -342,19 +342,21 @@ HOT_INLINE void finish(cets_engine *e, uint32_t slot)
 
 /* ---- commands ----------------------------------------------------------- */
 
-int trading_post(cets_engine *e, const cets_cmd *c)
+/* A post of time in force tif (c->flags for a post; a take in continuous
+ * mode is an IOC post of the command as it is, not of a 208-byte copy). */
+HOT_INLINE int post_tif(cets_engine *e, const cets_cmd *c, int tif)
 {
     int rc;
     if ((rc = risk_check_trader(e, c)) || (rc = risk_check_market(e, c, c->instrument))) return rc;
     instrument *in = &e->inst[c->instrument];
     if (c->side != CETS_BUY && c->side != CETS_SELL) return CETS_BAD_SIDE;
     if ((rc = band_check_listing(e, in, c->price, c->qty))) return rc;
-    if (c->flags > CETS_TIF_IOC) return CETS_BAD_ARGUMENT;
+    if (tif > CETS_TIF_IOC) return CETS_BAD_ARGUMENT;
     /* A crossing post that would meet its own order is refused. With none of
      * its orders on any book (open_orders counts them; check.c holds it to
      * the books) it cannot, and the other side is not walked for it. */
     if (in->matching == CETS_MATCH_LISTING) {
-        if (c->flags != CETS_TIF_DAY) return CETS_WRONG_MODE;
+        if (tif != CETS_TIF_DAY) return CETS_WRONG_MODE;
         if (crosses(in, c->side, c->price)) return CETS_CROSSING_POST;
     } else if (e->gates[c->participant].open_orders && crosses(in, c->side, c->price) &&
                plan_fills(e, in, c->side, c->price, c->qty, c->participant, INT32_MAX).self) {
@@ -367,7 +369,7 @@ int trading_post(cets_engine *e, const cets_cmd *c)
     if (c->side == CETS_BUY ? (rc = risk_check_buy(e, c->participant, c->instrument, need, c->qty))
                             : (rc = risk_check_holding(e, c->participant, c->instrument, c->qty)))
         return rc;
-    uint32_t slot = order_new(e, c, c->instrument, c->side, c->price, c->qty, c->flags);
+    uint32_t slot = order_new(e, c, c->instrument, c->side, c->price, c->qty, tif);
     if (!slot) return CETS_CAPACITY;
     /* act */
     order *o = &e->orders[slot];
@@ -377,6 +379,11 @@ int trading_post(cets_engine *e, const cets_cmd *c)
     if (in->matching == CETS_MATCH_CONTINUOUS) sweep(e, c->instrument, slot, INT32_MAX);
     finish(e, slot);
     return CETS_OK;
+}
+
+int trading_post(cets_engine *e, const cets_cmd *c)
+{
+    return post_tif(e, c, c->flags);
 }
 
 /* Check named targets; on success fill *qty and *cost. */
@@ -426,9 +433,7 @@ int trading_take(cets_engine *e, const cets_cmd *c)
     if (c->side != CETS_BUY && c->side != CETS_SELL) return CETS_BAD_SIDE;
     if (in->matching == CETS_MATCH_CONTINUOUS) {
         if (c->ntargets) return CETS_WRONG_MODE;
-        cets_cmd ioc = *c;
-        ioc.flags = CETS_TIF_IOC;
-        return trading_post(e, &ioc);
+        return post_tif(e, c, CETS_TIF_IOC);
     }
     if (c->ntargets > CETS_MAX_TARGETS) return CETS_TOO_MANY_TARGETS;
     int64_t qty, cost, limit = 0;
