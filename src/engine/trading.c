@@ -259,8 +259,8 @@ void trading_record(cets_engine *e, cets_trade *tr)
 
 /* One trade between the incoming order t and the resting order m (whose
  * level is l), at the resting price. */
-static void execute(cets_engine *e, uint32_t iid, order *t, order *m, level *l, int64_t price,
-                    int64_t q)
+HOT_INLINE void execute(cets_engine *e, uint32_t iid, order *t, order *m, level *l, int64_t price,
+                        int64_t q)
 {
     order *b = t->side == CETS_BUY ? t : m, *s = t->side == CETS_BUY ? m : t;
     int64_t value = price * q;
