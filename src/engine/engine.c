@@ -387,20 +387,19 @@ void engine_touch_depth(cets_engine *e, uint32_t iid, int is_bid, int32_t idx)
         e->touched |= 1ULL << iid;
 }
 
-cets_trade *trade_log_push(trade_log *l)
+/* trade_log_push's slow path (internal.h): a new chunk, then its first record. */
+cets_trade *trade_log_grow(trade_log *l)
 {
-    if (l->n == l->nchunks * TRADE_CHUNK) {
-        if (l->nchunks == l->capchunks) {
-            size_t cap = l->capchunks ? l->capchunks * 2 : 16;
-            cets_trade **c = realloc(l->chunks, cap * sizeof *c);
-            if (!c) return NULL;
-            l->chunks = c;
-            l->capchunks = cap;
-        }
-        cets_trade *chunk = trade_chunk_new();
-        if (!chunk) return NULL;
-        l->chunks[l->nchunks++] = chunk;
+    if (l->nchunks == l->capchunks) {
+        size_t cap = l->capchunks ? l->capchunks * 2 : 16;
+        cets_trade **c = realloc(l->chunks, cap * sizeof *c);
+        if (!c) return NULL;
+        l->chunks = c;
+        l->capchunks = cap;
     }
+    cets_trade *chunk = trade_chunk_new();
+    if (!chunk) return NULL;
+    l->chunks[l->nchunks++] = chunk;
     cets_trade *t = trade_at(l, l->n);
     l->n++;
     return t;

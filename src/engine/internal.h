@@ -149,7 +149,16 @@ static inline cets_trade *trade_at(const trade_log *l, size_t i)
 {
     return &l->chunks[i / TRADE_CHUNK][i % TRADE_CHUNK];
 }
-cets_trade *trade_log_push(trade_log *l); /* NULL when out of memory */
+/* The tape's next record: a new chunk first when the last is full (NULL
+ * when out of memory), inline otherwise. */
+cets_trade *trade_log_grow(trade_log *l);
+static inline cets_trade *trade_log_push(trade_log *l)
+{
+    if (l->n == l->nchunks * TRADE_CHUNK) return trade_log_grow(l);
+    cets_trade *t = trade_at(l, l->n);
+    l->n++;
+    return t;
+}
 
 struct cets_engine {
     cets_config cfg;
