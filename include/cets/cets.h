@@ -515,7 +515,8 @@ CETS_API void cets_engine_free(cets_engine *e);
  * any thread, at any time. Returns how many are held when it is done. cetsd's
  * core keeps four, from a thread of its own woken after a batch that found
  * fewer; cets_recover() four, from its journal reader, which fills them again
- * once the replay is applied: the engine it returns has four waiting. */
+ * once the replay is applied: the engine it returns has four waiting (none
+ * when there was nothing to replay). */
 #define CETS_TAPE_RESERVE_MAX 16
 CETS_API size_t cets_tape_reserve(size_t n);
 /* How many are held now (a few loads: cheap enough for every batch). */

@@ -146,13 +146,14 @@ static void *replay_read(void *arg)
     if (r->threaded) {
         r->read_cpu_s = thread_cpu_s(); /* a thread of its own: all of it is the walk's */
         pthread_mutex_lock(&r->mu);
-        /* Once every batch is applied, the reserve filled again: the engine
-           leaves recovery with its next chunks cleared. Filled while the
-           applier still ran, its new days' chunks came out of it, and how
-           many were left (0-4) depended on the two threads' timing. */
+        /* Once every batch is applied, the reserve filled again (when any
+           was replayed): the engine leaves recovery with its next chunks
+           cleared. Filled while the applier still ran, its new days' chunks
+           came out of it, and how many were left (0-4) depended on the two
+           threads' timing. */
         while (r->tail != r->head) pthread_cond_wait(&r->freed, &r->mu);
         pthread_mutex_unlock(&r->mu);
-        if (r->tape) cets_tape_reserve(REPLAY_TAPE_RESERVE);
+        if (r->tape && r->head) cets_tape_reserve(REPLAY_TAPE_RESERVE);
         pthread_mutex_lock(&r->mu);
         r->done = true;
         pthread_cond_signal(&r->filled);
