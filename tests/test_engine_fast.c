@@ -532,7 +532,8 @@ static void test_apply_batch(void **state)
     market(&a, NULL);
     market(&b, NULL);
     batch_commands(&a, cmds, N);
-    b.e->links_min = 0; /* the look-ahead at the FIFO links too, as in a book of 64k orders */
+    b.e->ahead_min = 0; /* the look-ahead, as in a market bigger than the L2 cache */
+    b.e->links_min = 0; /* at the FIFO links too, as in a book of 64k orders */
     uint64_t h0 = cets_state_hash(b.e);
     for (int i = 0; i < N; i++) { /* hints: they change nothing, whatever the command names */
         cets_prefetch(b.e, &cmds[i]);
@@ -574,7 +575,8 @@ static void test_apply_batch(void **state)
 /* Batches of every size around the look-aheads' distances (cets_apply_batch
  * prefetches up to 16 commands ahead; a batch's last 16 test each distance,
  * the ones before test none): the same results and state as one command at a
- * time, with and without the FIFO look-ahead. */
+ * time, without the look-ahead (a market that fits in the L2 cache, as this
+ * one does), with it, and with the FIFO look-ahead too. */
 static void test_apply_batch_sizes(void **state)
 {
     (void)state;
@@ -590,10 +592,12 @@ static void test_apply_batch_sizes(void **state)
     for (int i = 0; i < N; i++) rejects += cets_apply(a.e, &cmds[i], &r1[i]) != CETS_OK;
     assert_true(rejects > 10 && rejects < N - 10);
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
-        for (int links = 0; links < 2; links++) {
+        for (int mode = 0; mode < 3; mode++) {
             tmarket b;
             market(&b, NULL);
-            if (links) b.e->links_min = 0;
+            assert_true(engine_hot_bytes(b.e) < b.e->ahead_min); /* mode 0 is the default */
+            if (mode > 0) b.e->ahead_min = 0;
+            if (mode > 1) b.e->links_min = 0;
             memset(r2, 0xa5, N * sizeof *r2);
             size_t got = 0;
             for (size_t at = 0; at < N; at += sizes[k]) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -202,6 +203,7 @@ cets_engine *cets_engine_new(const cets_config *cfg)
     e->next_trade_id = 1;
     e->next_block_id = 1;
     e->links_min = ENGINE_LINKS_MIN;
+    e->ahead_min = engine_cache_bytes();
     if (!orders_init(e, cfg->order_capacity) ||
         engine_participant_new(e, CETS_PK_EXCHANGE, "exchange") != CETS_EXCHANGE_ID) {
         cets_engine_free(e);
@@ -781,6 +783,15 @@ static int apply_one(cets_engine *e, const cets_cmd *c, cets_result *res)
     return rc;
 }
 
+/* The size of a core's L2 cache (the unified level 2 the system reports),
+ * 1 MiB when it reports none: from how much hot state cets_apply_batch
+ * looks ahead. */
+uint64_t engine_cache_bytes(void)
+{
+    long n = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    return n > 0 ? (uint64_t)n : (uint64_t)1 << 20;
+}
+
 int engine_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
 {
     return apply_one(e, c, res);
@@ -823,6 +834,17 @@ HOT_INLINE void prefetch_command(const cets_cmd *c)
 size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_result *res)
 {
     size_t rejects = 0;
+    if (engine_hot_bytes(e) < e->ahead_min) {
+        /* a market that fits in the L2 cache: one command at a time, as
+           cets_apply (the look-ahead's ~100 instructions a command fetched
+           lines that were there: 1,000 and 10,000 accounts 17% and 3% slower
+           with it, 100,000 and 1M 17% and 26% faster, on a 2 MiB L2) */
+        for (size_t i = 0; i < n; i++) {
+            prefetch_cmd(e, &cmds[i], false);
+            rejects += apply_one(e, &cmds[i], res ? &res[i] : NULL) != CETS_OK;
+        }
+        return rejects;
+    }
     bool links = e->nlive >= e->links_min; /* a hint: the count at the batch's start will do */
     for (size_t i = 0; i < n && i < PREFETCH_CMD_AHEAD; i++) prefetch_command(&cmds[i]);
     for (size_t i = 0; i < n && i < PREFETCH_ID_AHEAD; i++) prefetch_id(e, &cmds[i]);

@@ -195,6 +195,9 @@ struct cets_engine {
     uint32_t idspan_max; /* ORDERS_ID_SPAN_MAX (white-box tests lower it) */
     uint32_t links_min;  /* live orders from which cets_apply_batch prefetches FIFO
                             neighbours: ENGINE_LINKS_MIN (tests lower it) */
+    uint64_t ahead_min;  /* bytes of hot state (engine_hot_bytes) from which
+                            cets_apply_batch looks ahead at all: the L2 cache's
+                            size (engine_cache_bytes; tests set 0 or UINT64_MAX) */
 
     uint64_t next_order_id, next_trade_id;
     int64_t deposits, withdrawals;
@@ -260,11 +263,13 @@ static inline hday *engine_hday(cets_engine *e, uint32_t pid, uint32_t iid)
 {
     return &e->hcur[(size_t)pid * e->stride + iid];
 }
-/* Mark instrument iid's best five levels as changed when level idx of that
- * side is among them (or always, with idx < 0). */
 /* cets_apply without its prefetch, for a caller whose market is small
  * enough to stay in cache (lob.c). */
 int engine_apply(cets_engine *e, const cets_cmd *c, cets_result *res);
+/* The L2 cache's size in bytes (1 MiB when the system tells none). */
+uint64_t engine_cache_bytes(void);
+/* Mark instrument iid's best five levels as changed when level idx of that
+ * side is among them (or always, with idx < 0). */
 void engine_touch_depth(cets_engine *e, uint32_t iid, int is_bid, int32_t idx);
 static inline void engine_touch(cets_engine *e, uint32_t iid, int is_bid, int32_t idx)
 {
@@ -364,6 +369,16 @@ void book_depth(const book *b, int is_bid, cets_level *out, uint32_t *n);
 /* cets_apply_batch prefetches the orders a command relinks with this many
  * live or more (engine.c, prefetch_links). */
 #define ENGINE_LINKS_MIN 65536u
+/* What the commands of a market can touch, in bytes: each participant's gate,
+ * the first line of its record and its holdings, each live order's slot and
+ * id-map entry. While it fits in the L2 cache the look-ahead of
+ * cets_apply_batch fetches lines that are there already, and costs more
+ * than it saves (engine.c, cets_apply_batch). */
+static inline uint64_t engine_hot_bytes(const cets_engine *e)
+{
+    return (uint64_t)e->nparts * (sizeof(pgate) + 64 + (uint64_t)e->ninst * sizeof(holding)) +
+           (uint64_t)e->nlive * (sizeof(order) + sizeof(uint32_t));
+}
 bool orders_init(cets_engine *e, uint32_t cap);
 void orders_free(cets_engine *e);
 /* The pool's and the map's slow paths: growth of the pool (0 when out of
