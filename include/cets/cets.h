@@ -538,8 +538,9 @@ CETS_API int cets_apply(cets_engine *e, const cets_cmd *cmd, cets_result *res);
  * state, results and events), while prefetching the participant, holding and
  * named order of the commands a few places ahead, whose cache lines are the
  * cost of a large market (one whose hot state is bigger than the L2 cache;
- * in a smaller one, one command at a time, prefetching only the commands).
- * res: n results, or NULL. Returns how many were rejected. */
+ * in a smaller one, one command at a time, prefetching only the commands),
+ * and the trade tape's next records. res: n results, or NULL. Returns how
+ * many were rejected. */
 CETS_API size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_result *res);
 /* The prefetch of cets_apply_batch() for one command, for callers that hold
  * their commands otherwise (a list): call it a few commands ahead of
