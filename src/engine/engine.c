@@ -792,6 +792,19 @@ uint64_t engine_cache_bytes(void)
     return n > 0 ? (uint64_t)n : (uint64_t)1 << 20;
 }
 
+/* The day's trade tape a couple of records ahead of its end: the lines its
+ * next trades are stored into, fresh memory (the tape reserve cleared it on
+ * another thread in replay), so that their stores do not wait for them. */
+#define PREFETCH_TAPE_AHEAD 2
+HOT_INLINE void prefetch_tape(const cets_engine *e)
+{
+    size_t k = e->today.n + PREFETCH_TAPE_AHEAD;
+    if (k >= e->today.nchunks * TRADE_CHUNK) return;
+    const char *t = (const char *)trade_at(&e->today, k);
+    __builtin_prefetch(t, 1);
+    __builtin_prefetch(t + sizeof(cets_trade) - 1, 1);
+}
+
 int engine_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
 {
     return apply_one(e, c, res);
@@ -802,8 +815,10 @@ int cets_apply(cets_engine *e, const cets_cmd *c, cets_result *res)
     /* start the fetches of what the command touches (its participant's gate,
        balances, surveillance counters, holding) together, so that their
        misses overlap instead of following one another; a cancel's or
-       modify's order is looked up at once anyway, so not here */
+       modify's order is looked up at once anyway, so not here; and the
+       trade tape's next records, as cets_apply_batch */
     prefetch_cmd(e, c, false);
+    if (e->cfg.keep_trades) prefetch_tape(e);
     return apply_one(e, c, res);
 }
 
@@ -829,19 +844,6 @@ HOT_INLINE void prefetch_command(const cets_cmd *c)
 {
     __builtin_prefetch(c, 0);
     __builtin_prefetch((const char *)c + CMD_HOT_BYTES - 1, 0);
-}
-
-/* The day's trade tape a couple of records ahead of its end: the lines its
- * next trades are stored into, fresh memory (the tape reserve cleared it on
- * another thread in replay), so that their stores do not wait for them. */
-#define PREFETCH_TAPE_AHEAD 2
-HOT_INLINE void prefetch_tape(const cets_engine *e)
-{
-    size_t k = e->today.n + PREFETCH_TAPE_AHEAD;
-    if (k >= e->today.nchunks * TRADE_CHUNK) return;
-    const char *t = (const char *)trade_at(&e->today, k);
-    __builtin_prefetch(t, 1);
-    __builtin_prefetch(t + sizeof(cets_trade) - 1, 1);
 }
 
 size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_result *res)
