@@ -850,6 +850,7 @@ size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_res
 {
     size_t rejects = 0;
     bool tape = e->cfg.keep_trades;
+    for (size_t i = 0; i < n && i < PREFETCH_CMD_AHEAD; i++) prefetch_command(&cmds[i]);
     if (engine_hot_bytes(e) < e->ahead_min) {
         /* a market that fits in the L2 cache: one command at a time,
            prefetching only the commands themselves (the look-ahead's ~100
@@ -858,7 +859,6 @@ size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_res
            26% faster, on a 2 MiB L2; cets_apply's own prefetch cost replay
            another 3%; the commands', which another thread wrote in replay,
            saved it 4%) */
-        for (size_t i = 0; i < n && i < PREFETCH_CMD_AHEAD; i++) prefetch_command(&cmds[i]);
         for (size_t i = 0; i < n; i++) {
             if (i + PREFETCH_CMD_AHEAD < n) prefetch_command(&cmds[i + PREFETCH_CMD_AHEAD]);
             if (tape) prefetch_tape(e);
@@ -867,7 +867,6 @@ size_t cets_apply_batch(cets_engine *e, const cets_cmd *cmds, size_t n, cets_res
         return rejects;
     }
     bool links = e->nlive >= e->links_min; /* a hint: the count at the batch's start will do */
-    for (size_t i = 0; i < n && i < PREFETCH_CMD_AHEAD; i++) prefetch_command(&cmds[i]);
     for (size_t i = 0; i < n && i < PREFETCH_ID_AHEAD; i++) prefetch_id(e, &cmds[i]);
     for (size_t i = 0; i < n && i < PREFETCH_AHEAD; i++) prefetch_cmd(e, &cmds[i], true);
     size_t i = 0;

@@ -197,7 +197,7 @@ struct cets_engine {
                             neighbours: ENGINE_LINKS_MIN (tests lower it) */
     uint64_t ahead_min;  /* bytes of hot state (engine_hot_bytes) from which
                             cets_apply_batch looks ahead at all: the L2 cache's
-                            size (engine_cache_bytes; tests set 0 or UINT64_MAX) */
+                            size (engine_cache_bytes; tests set 0) */
 
     uint64_t next_order_id, next_trade_id;
     int64_t deposits, withdrawals;
